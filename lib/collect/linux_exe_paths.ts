@@ -1,0 +1,36 @@
+import { PermissionError } from "../errors.ts";
+import { parseExeLinks } from "../parse/exe_links.ts";
+import type { PathLookup } from "./process_paths.ts";
+import type { RunTool } from "./run_tool.ts";
+
+const CHUNK = 500;
+
+/**
+ * A path lookup that reads `/proc/<pid>/exe` through `find`: Deno 2.9 lets a
+ * program read /proc only with `--allow-all`, while `--allow-run=find` is a
+ * narrow grant. Calls `onDenied` once and returns no paths when `find` may not
+ * be run.
+ */
+export function findExePaths(run: RunTool, onDenied: (flag: string) => void): PathLookup {
+  let denied = false;
+  return async (pids) => {
+    const paths = new Map<number, string>();
+    if (denied) return paths;
+    for (let i = 0; i < pids.length; i += CHUNK) {
+      const links = pids.slice(i, i + CHUNK).map((pid) => `/proc/${pid}/exe`);
+      try {
+        // find exits 1 when some links are unreadable (exited, or not ours); the rest still print.
+        const { stdout } = await run("find", [...links, "-maxdepth", "0", "-printf", "%p\\t%l\\0"], {
+          okCodes: [0, 1],
+        });
+        for (const [pid, path] of parseExeLinks(stdout)) paths.set(pid, path);
+      } catch (error) {
+        if (!(error instanceof PermissionError)) throw error;
+        denied = true;
+        onDenied("--allow-run=find");
+        break;
+      }
+    }
+    return paths;
+  };
+}

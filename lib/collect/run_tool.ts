@@ -1,0 +1,79 @@
+import { isPermissionDenied, PermissionError, ToolError } from "../errors.ts";
+
+/** What a finished tool run printed. */
+export interface ToolOutput {
+  stdout: string;
+  stderr: string;
+  code: number;
+}
+
+/** Options of {@linkcode runTool}. */
+export interface RunToolOptions {
+  /** Kill the tool after this long. Default 10 s. */
+  timeoutMs?: number;
+  /** Exit codes that are not failures (lsof exits 1 when it finds nothing). Default `[0]`. */
+  okCodes?: readonly number[];
+}
+
+/** The signature collectors take, so that tests can inject a scripted runner. */
+export type RunTool = (command: string, args: readonly string[], options?: RunToolOptions) => Promise<ToolOutput>;
+
+const decoder = new TextDecoder();
+
+/**
+ * Run an external tool and return its output: the one place conntrail spawns
+ * processes. A missing tool, a missing `--allow-run`, a timeout and a failing
+ * exit code each become one sentence that says what to do.
+ *
+ * @example
+ * ```ts ignore
+ * const { stdout } = await runTool("ss", ["-tunapeH"]);
+ * ```
+ */
+export async function runTool(
+  command: string,
+  args: readonly string[],
+  options: RunToolOptions = {},
+): Promise<ToolOutput> {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const okCodes = options.okCodes ?? [0];
+  const commandLine = [command, ...args].join(" ");
+  let output: Deno.CommandOutput;
+  try {
+    output = await new Deno.Command(command, {
+      args: [...args],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      signal: AbortSignal.timeout(timeoutMs),
+    }).output();
+  } catch (error) {
+    if (isPermissionDenied(error)) {
+      throw new PermissionError(
+        `conntrail may not run "${command}"; run with --allow-run=${command}`,
+        `--allow-run=${command}`,
+        { cause: error },
+      );
+    }
+    if (error instanceof Deno.errors.NotFound) {
+      throw new ToolError(`cannot find "${command}" on PATH: install it or choose another --collector`, {
+        cause: error,
+        notFound: true,
+      });
+    }
+    if (error instanceof DOMException && error.name === "TimeoutError") {
+      throw new ToolError(`"${commandLine}" did not finish within ${timeoutMs / 1000} s`, { cause: error });
+    }
+    throw new ToolError(`cannot run "${commandLine}": ${(error as Error).message}`, { cause: error });
+  }
+  const stdout = decoder.decode(output.stdout);
+  const stderr = decoder.decode(output.stderr).trim();
+  if (output.signal !== null) {
+    throw new ToolError(`"${commandLine}" did not finish within ${timeoutMs / 1000} s (killed by ${output.signal})`);
+  }
+  if (!okCodes.includes(output.code)) {
+    const detail = stderr.split("\n")[0] || "no message";
+    throw new ToolError(`"${commandLine}" failed with exit code ${output.code}: ${detail}`);
+  }
+  return { stdout, stderr, code: output.code };
+}

@@ -1,0 +1,70 @@
+/**
+ * The connection vocabulary shared by every collector, command and export.
+ *
+ * Field names follow ../shared/SPEC.md: one set of snake_case names for JSON,
+ * NDJSON and CSV.
+ *
+ * @module
+ */
+
+/** Transport protocol of a socket. */
+export type Protocol = "TCP" | "UDP";
+
+/** IP family: IPv4-mapped IPv6 addresses are reported as family 4. */
+export type Family = 4 | 6;
+
+/** Which way a connection goes, as seen from this machine. */
+export type Direction = "outgoing" | "incoming" | "listening" | "unknown";
+
+/** One socket as a parser read it, before direction and time are known. */
+export interface Socket {
+  protocol: Protocol;
+  family: Family;
+  local_ip: string;
+  local_port: number;
+  /** `null` for listening and unconnected sockets. */
+  remote_ip: string | null;
+  remote_port: number | null;
+  /** A normalised status word (see `normalizeStatus`). */
+  status: string;
+  pid: number | null;
+  process_name: string | null;
+  process_path: string | null;
+  user: string | null;
+  /** Kernel socket inode where the source tells it (Linux); 0 or null when it has none. */
+  inode: number | null;
+}
+
+/** One connection in a snapshot: a socket with its time and direction. */
+export interface Connection {
+  timestamp: string;
+  protocol: Protocol;
+  family: Family;
+  local_ip: string;
+  local_port: number;
+  remote_ip: string | null;
+  remote_port: number | null;
+  status: string;
+  direction: Direction;
+  pid: number | null;
+  process_name: string | null;
+  process_path: string | null;
+  user: string | null;
+}
+
+/** The SPEC field order, which is also the CSV column order after the logger's columns. */
+export const CONNECTION_FIELDS: readonly (keyof Connection)[] = [
+  "timestamp",
+  "protocol",
+  "process_name",
+  "process_path",
+  "pid",
+  "local_ip",
+  "local_port",
+  "remote_ip",
+  "remote_port",
+  "status",
+  "family",
+  "direction",
+  "user",
+];

@@ -1,0 +1,69 @@
+import type { Connection, Direction, Socket } from "./connection.ts";
+
+const WILDCARDS = new Set(["0.0.0.0", "::"]);
+
+/** True for sockets that wait for peers: TCP `LISTEN` and UDP bound without a peer. */
+export function isListening(socket: Pick<Socket, "status" | "remote_ip">): boolean {
+  return socket.status === "LISTEN" ||
+    (socket.status === "UNCONNECTED" && socket.remote_ip === null);
+}
+
+function listenerKey(protocol: string, ip: string, port: number): string {
+  return `${protocol} ${ip} ${port}`;
+}
+
+/**
+ * Turn parsed sockets into connections: stamp them with one time and derive
+ * each one's direction from the set of listening ports.
+ *
+ * A socket is `listening` when it waits for peers (TCP `LISTEN`, unconnected
+ * UDP), `incoming` when its local port is one a listener of the same protocol
+ * holds on its address or on the wildcard address, `outgoing` when it has a peer
+ * otherwise, and `unknown` when it has neither.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "node:assert/strict";
+ * import { toConnections } from "./direction.ts";
+ * const base = { protocol: "TCP" as const, family: 4 as const, local_ip: "127.0.0.1",
+ *   pid: null, process_name: null, process_path: null, user: null, inode: null };
+ * const [listener, accepted, dialled] = toConnections([
+ *   { ...base, local_port: 80, remote_ip: null, remote_port: null, status: "LISTEN" },
+ *   { ...base, local_port: 80, remote_ip: "127.0.0.1", remote_port: 5000, status: "ESTABLISHED" },
+ *   { ...base, local_port: 5000, remote_ip: "127.0.0.1", remote_port: 80, status: "ESTABLISHED" },
+ * ], "2026-01-01T00:00:00.000+00:00");
+ * assertEquals([listener?.direction, accepted?.direction, dialled?.direction],
+ *   ["listening", "incoming", "outgoing"]);
+ * ```
+ */
+export function toConnections(sockets: readonly Socket[], timestamp: string): Connection[] {
+  const listeners = new Set<string>();
+  for (const s of sockets) {
+    if (isListening(s)) listeners.add(listenerKey(s.protocol, s.local_ip, s.local_port));
+  }
+  const wildcardFor = (s: Socket) => s.family === 4 ? "0.0.0.0" : "::";
+  const directionOf = (s: Socket): Direction => {
+    if (isListening(s)) return "listening";
+    const onListenerPort = listeners.has(listenerKey(s.protocol, s.local_ip, s.local_port)) ||
+      listeners.has(listenerKey(s.protocol, wildcardFor(s), s.local_port)) ||
+      // A dual-stack listener on [::] also accepts IPv4 peers.
+      listeners.has(listenerKey(s.protocol, "::", s.local_port));
+    if (onListenerPort && !WILDCARDS.has(s.local_ip)) return "incoming";
+    return s.remote_ip === null ? "unknown" : "outgoing";
+  };
+  return sockets.map((s) => ({
+    timestamp,
+    protocol: s.protocol,
+    family: s.family,
+    local_ip: s.local_ip,
+    local_port: s.local_port,
+    remote_ip: s.remote_ip,
+    remote_port: s.remote_port,
+    status: s.status,
+    direction: directionOf(s),
+    pid: s.pid,
+    process_name: s.process_name,
+    process_path: s.process_path,
+    user: s.user,
+  }));
+}

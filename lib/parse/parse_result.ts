@@ -1,0 +1,18 @@
+import type { Socket } from "../model/connection.ts";
+
+/** A line a parser could not use, with the reason, so that it can be counted and shown. */
+export interface SkippedLine {
+  line: string;
+  reason: string;
+}
+
+/** What every connection parser returns: the sockets it read and the lines it skipped. */
+export interface ParseResult {
+  sockets: Socket[];
+  skipped: SkippedLine[];
+}
+
+/** Split command output into lines, accepting LF and CRLF endings. */
+export function splitLines(text: string): string[] {
+  return text.split(/\r?\n/);
+}
