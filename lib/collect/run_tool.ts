@@ -16,7 +16,11 @@ export interface RunToolOptions {
 }
 
 /** The signature collectors take, so that tests can inject a scripted runner. */
-export type RunTool = (command: string, args: readonly string[], options?: RunToolOptions) => Promise<ToolOutput>;
+export type RunTool = (
+  command: string,
+  args: readonly string[],
+  options?: RunToolOptions,
+) => Promise<ToolOutput>;
 
 const decoder = new TextDecoder();
 
@@ -69,7 +73,9 @@ export async function runTool(
   const stdout = decoder.decode(output.stdout);
   const stderr = decoder.decode(output.stderr).trim();
   if (output.signal !== null) {
-    throw new ToolError(`"${commandLine}" did not finish within ${timeoutMs / 1000} s (killed by ${output.signal})`);
+    throw new ToolError(
+      `"${commandLine}" did not finish within ${timeoutMs / 1000} s (killed by ${output.signal})`,
+    );
   }
   if (!okCodes.includes(output.code)) {
     const detail = stderr.split("\n")[0] || "no message";

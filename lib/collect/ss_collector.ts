@@ -3,7 +3,7 @@ import { parseSs } from "../parse/ss.ts";
 import type { Collector, CollectResult } from "./collector.ts";
 import { findExePaths } from "./linux_exe_paths.ts";
 import { ProcessPathCache } from "./process_paths.ts";
-import { runTool as defaultRunTool, type RunTool } from "./run_tool.ts";
+import { type RunTool, runTool as defaultRunTool } from "./run_tool.ts";
 import { singleFlight } from "./single_flight.ts";
 import { nameUsers, readUserNames } from "./user_names.ts";
 
@@ -77,7 +77,9 @@ export function createSsCollector(options: SsCollectorOptions = {}): Collector {
     const result: CollectResult = { sockets: parsed.sockets, skipped: parsed.skipped, notes: [...notes] };
     if (unowned > 0) {
       result.notes.push(
-        `${unowned} sockets show no process: they belong to other users or network namespaces (run as root to see other users' processes)`,
+        `${unowned} ${
+          unowned === 1 ? "socket shows" : "sockets show"
+        } no process: they belong to other users or network namespaces (run as root to see other users' processes)`,
       );
     }
     notes.length = 0;

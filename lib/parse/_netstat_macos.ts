@@ -51,7 +51,11 @@ export function isMacNetstatRow(line: string): boolean {
  * An address that fills its column may have been cut by `netstat`; such a row
  * is skipped rather than reported with a wrong address or port.
  */
-export function parseMacNetstatRow(line: string, layout: MacNetstatLayout, skipped: SkippedLine[]): Socket | null {
+export function parseMacNetstatRow(
+  line: string,
+  layout: MacNetstatLayout,
+  skipped: SkippedLine[],
+): Socket | null {
   const tokens = line.trim().split(/\s+/).slice(layout.leadingColumns);
   const [protoText = "", , , localText = "", peerText = ""] = tokens;
   const proto = MAC_PROTOCOLS[protoText];

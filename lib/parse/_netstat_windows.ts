@@ -29,7 +29,9 @@ export function parseWindowsNetstatRow(line: string, skipped: SkippedLine[]): So
     return null;
   }
   const rest = fields.slice(3);
-  const state = protocol === "TCP" && rest.length > 0 && !/^\d+$/.test(rest[0] ?? "") ? rest.shift() ?? "" : "";
+  const state = protocol === "TCP" && rest.length > 0 && !/^\d+$/.test(rest[0] ?? "")
+    ? rest.shift() ?? ""
+    : "";
   const pidText = rest[0];
   const pid = pidText !== undefined && /^\d+$/.test(pidText) ? Number(pidText) : null;
   const hasPeer = !isNoPeer(peer);

@@ -22,7 +22,10 @@ interface LsofProcess {
 }
 
 /** Split an lsof NAME (`a:p->b:p`, `*:5353`, `[::1]:80`) into its endpoints. */
-export function parseLsofName(name: string, family: Family): { local: Endpoint; peer: Endpoint | null } | null {
+export function parseLsofName(
+  name: string,
+  family: Family,
+): { local: Endpoint; peer: Endpoint | null } | null {
   const arrow = name.indexOf("->");
   const localText = arrow < 0 ? name : name.slice(0, arrow);
   const local = parseEndpoint(localText, { wildcardFamily: family });

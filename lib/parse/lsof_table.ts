@@ -34,8 +34,19 @@ export function parseLsofTable(text: string): ParseResult {
     }
     const state = /^\((.+)\)$/.exec(tokens[nodeAt + 2] ?? "")?.[1] ?? "";
     const socket = lsofSocket(
-      { pid, command: tokens.slice(0, typeAt - 3).join(" ") || null, login: tokens[typeAt - 2] ?? null, uid: null },
-      { fd: tokens[typeAt - 1] ?? "", type: tokens[typeAt] ?? "", protocol: tokens[nodeAt] ?? "", name: tokens[nodeAt + 1] ?? "", state },
+      {
+        pid,
+        command: tokens.slice(0, typeAt - 3).join(" ") || null,
+        login: tokens[typeAt - 2] ?? null,
+        uid: null,
+      },
+      {
+        fd: tokens[typeAt - 1] ?? "",
+        type: tokens[typeAt] ?? "",
+        protocol: tokens[nodeAt] ?? "",
+        name: tokens[nodeAt + 1] ?? "",
+        state,
+      },
     );
     if (typeof socket === "string") skipped.push({ line, reason: socket });
     else sockets.push(socket);

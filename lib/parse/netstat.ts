@@ -1,6 +1,11 @@
 import type { Socket } from "../model/connection.ts";
 import { isLinuxNetstatRow, parseLinuxNetstatRow } from "./_netstat_linux.ts";
-import { isMacNetstatRow, macNetstatLayout, type MacNetstatLayout, parseMacNetstatRow } from "./_netstat_macos.ts";
+import {
+  isMacNetstatRow,
+  type MacNetstatLayout,
+  macNetstatLayout,
+  parseMacNetstatRow,
+} from "./_netstat_macos.ts";
 import { isWindowsNetstatRow, parseWindowsNetstatRow } from "./_netstat_windows.ts";
 import { type ParseResult, type SkippedLine, splitLines } from "./parse_result.ts";
 
@@ -9,7 +14,9 @@ type Layout = { os: "linux"; extended: boolean } | { os: "macos"; mac: MacNetsta
 function layoutOfHeader(line: string): Layout | null {
   if (!/\bProto\b/.test(line) || !line.includes("Local Address")) return null;
   if (line.includes("(state)")) return { os: "macos", mac: macNetstatLayout(line) };
-  if (line.includes("PID/Program") || /Recv-Q/.test(line)) return { os: "linux", extended: /\bInode\b/.test(line) };
+  if (line.includes("PID/Program") || /Recv-Q/.test(line)) {
+    return { os: "linux", extended: /\bInode\b/.test(line) };
+  }
   return { os: "windows" };
 }
 
@@ -76,7 +83,9 @@ export function parseNetstat(text: string): ParseResult {
     if (socket !== null) sockets.push(socket);
   }
   if (!recognised && skipped.length > 0) {
-    throw new SyntaxError("the input does not look like netstat output (no Proto header and no TCP/UDP rows)");
+    throw new SyntaxError(
+      "the input does not look like netstat output (no Proto header and no TCP/UDP rows)",
+    );
   }
   return { sockets, skipped };
 }

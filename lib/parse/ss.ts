@@ -127,7 +127,9 @@ export function parseSs(text: string): ParseResult {
     });
   }
   if (!sawHeader && !sawRow && skipped.length > 0) {
-    throw new SyntaxError("the input does not look like ss output (no Netid/State header and no tcp/udp rows)");
+    throw new SyntaxError(
+      "the input does not look like ss output (no Netid/State header and no tcp/udp rows)",
+    );
   }
   return { sockets, skipped };
 }

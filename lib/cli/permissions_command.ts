@@ -1,0 +1,32 @@
+import { collectorPermissions, denoFlags, type PermissionNeed } from "../permissions.ts";
+import type { CliCommand } from "./parse_args.ts";
+
+/** The permissions a parsed command line needs on an OS. */
+export function permissionsForCommand(command: CliCommand, os: typeof Deno.build.os): PermissionNeed[] {
+  switch (command.kind) {
+    case "snapshot":
+      return collectorPermissions(command.options.collector, os, command.options.input);
+    case "permissions":
+    case "print":
+      return [];
+  }
+}
+
+/**
+ * `conntrail permissions …`: the flags, one line (`--flags`), or a table of
+ * each flag and why it is needed, with the full `deno run` line.
+ */
+export function renderPermissions(needs: readonly PermissionNeed[], flagsOnly: boolean): string {
+  const flags = denoFlags(needs);
+  if (flagsOnly) return flags.join(" ") + "\n";
+  if (needs.length === 0) return "needs no permissions\n";
+  const width = Math.max(...needs.map((n) => n.flag.length));
+  const lines = needs.map((n) => `  ${n.flag.padEnd(width)}  ${n.why}${n.optional ? " (optional)" : ""}`);
+  return [
+    "permission flags, and why:",
+    ...lines,
+    "",
+    `deno run ${flags.join(" ")} main.ts …`,
+    "",
+  ].join("\n");
+}

@@ -1,0 +1,31 @@
+import { LSOF_FIELDS, parseLsof } from "../parse/lsof.ts";
+import type { Collector, CollectResult } from "./collector.ts";
+import { findExePaths } from "./linux_exe_paths.ts";
+import { psExePaths } from "./netstat_collector.ts";
+import { ProcessPathCache } from "./process_paths.ts";
+import { type RunTool, runTool as defaultRunTool } from "./run_tool.ts";
+import { singleFlight } from "./single_flight.ts";
+
+/** lsof arguments: numeric hosts and ports, TCP and UDP, whole command names, field output. */
+export const LSOF_ARGS = ["-nP", "-iTCP", "-iUDP", "+c0", `-F${LSOF_FIELDS}`] as const;
+
+/** The macOS default collector (also usable on Linux): `lsof -F` field output. */
+export function createLsofCollector(options: { run?: RunTool; os?: typeof Deno.build.os } = {}): Collector {
+  const run = options.run ?? defaultRunTool;
+  const os = options.os ?? Deno.build.os;
+  const notes: string[] = [];
+  const onDenied = (flag: string) => notes.push(`process paths are left out: add ${flag} to read them`);
+  const paths = new ProcessPathCache(
+    os === "linux" ? findExePaths(run, onDenied) : psExePaths(run, onDenied),
+  );
+
+  const collect = async (): Promise<CollectResult> => {
+    // lsof exits 1 when it finds no socket at all, and warns on stderr about unreadable mounts.
+    const parsed = parseLsof((await run("lsof", LSOF_ARGS, { okCodes: [0, 1], timeoutMs: 30_000 })).stdout);
+    await paths.fill(parsed.sockets);
+    const result = { sockets: parsed.sockets, skipped: parsed.skipped, notes: [...notes] };
+    notes.length = 0;
+    return result;
+  };
+  return { name: "lsof", collect: singleFlight(collect) };
+}

@@ -1,0 +1,102 @@
+import { PermissionError } from "../errors.ts";
+import type { Socket } from "../model/connection.ts";
+import { parseNetstat } from "../parse/netstat.ts";
+import { parsePsComm } from "../parse/ps_comm.ts";
+import { parseGetProcessCsv, parseTasklistCsv } from "../parse/windows_processes.ts";
+import type { Collector, CollectResult } from "./collector.ts";
+import { findExePaths } from "./linux_exe_paths.ts";
+import { type PathLookup, ProcessPathCache } from "./process_paths.ts";
+import { type RunTool, runTool as defaultRunTool } from "./run_tool.ts";
+import { singleFlight } from "./single_flight.ts";
+import { nameUsers, readUserNames } from "./user_names.ts";
+
+/** `netstat` arguments per OS: Linux `-e` adds user and inode, `-W` keeps IPv6 whole. */
+export const NETSTAT_ARGS: Record<"linux" | "darwin" | "windows", string[]> = {
+  linux: ["-tunapeW"],
+  darwin: ["-anvW"],
+  windows: ["-ano"],
+};
+
+/** Paths on macOS: `ps` prints the full executable path as `comm`. */
+export function psExePaths(run: RunTool, onDenied: (flag: string) => void): PathLookup {
+  let denied = false;
+  return async (pids) => {
+    if (denied || pids.length === 0) return new Map();
+    try {
+      const { stdout } = await run("ps", ["-o", "pid=,comm=", "-p", pids.join(",")], { okCodes: [0, 1] });
+      return parsePsComm(stdout);
+    } catch (error) {
+      if (!(error instanceof PermissionError)) throw error;
+      denied = true;
+      onDenied("--allow-run=ps");
+      return new Map();
+    }
+  };
+}
+
+/** Names and paths of Windows processes by pid, from `tasklist` and PowerShell, cached per pid. */
+function windowsProcesses(run: RunTool, onDenied: (flag: string) => void) {
+  const names = new Map<number, string>();
+  let powershellDenied = false;
+  const paths = new ProcessPathCache(async (pids) => {
+    if (powershellDenied) return new Map();
+    try {
+      const script = `Get-Process -Id ${pids.join(",")} -ErrorAction SilentlyContinue | ` +
+        "Select-Object Id,Path | ConvertTo-Csv -NoTypeInformation";
+      const { stdout } = await run("powershell", ["-NoProfile", "-NonInteractive", "-Command", script], {
+        timeoutMs: 20_000,
+      });
+      return parseGetProcessCsv(stdout);
+    } catch (error) {
+      if (!(error instanceof PermissionError)) throw error;
+      powershellDenied = true;
+      onDenied("--allow-run=powershell");
+      return new Map();
+    }
+  });
+  return async (sockets: Socket[]) => {
+    if (sockets.some((s) => s.pid !== null && s.pid !== 0 && !names.has(s.pid))) {
+      const { stdout } = await run("tasklist", ["/FO", "CSV", "/NH"]);
+      names.clear();
+      for (const [pid, name] of parseTasklistCsv(stdout)) names.set(pid, name);
+    }
+    for (const s of sockets) {
+      if (s.pid === 0) s.pid = null; // PID 0 is the idle process: "no owner".
+      if (s.pid !== null) s.process_name = names.get(s.pid) ?? null;
+    }
+    await paths.fill(sockets);
+  };
+}
+
+/**
+ * The `netstat` collector: the Linux fallback when `ss` is missing, the macOS
+ * fallback to lsof, and the Windows collector (with names from `tasklist` and
+ * paths from PowerShell, each asked only about new pids).
+ */
+export function createNetstatCollector(
+  options: { run?: RunTool; os?: typeof Deno.build.os } = {},
+): Collector {
+  const run = options.run ?? defaultRunTool;
+  const os = options.os ?? Deno.build.os;
+  const notes: string[] = [];
+  const onDenied = (flag: string) => notes.push(`process paths are left out: add ${flag} to read them`);
+  const userNames = os === "linux" ? readUserNames() : null;
+  const linuxPaths = new ProcessPathCache(findExePaths(run, onDenied));
+  const macPaths = new ProcessPathCache(psExePaths(run, onDenied));
+  const windows = windowsProcesses(run, onDenied);
+  const args = NETSTAT_ARGS[os === "windows" ? "windows" : os === "darwin" ? "darwin" : "linux"];
+
+  const collect = async (): Promise<CollectResult> => {
+    const parsed = parseNetstat((await run("netstat", args)).stdout);
+    if (os === "windows") await windows(parsed.sockets);
+    else if (os === "darwin") await macPaths.fill(parsed.sockets);
+    else {
+      await linuxPaths.fill(parsed.sockets);
+      nameUsers(parsed.sockets, userNames);
+    }
+    const result = { sockets: parsed.sockets, skipped: parsed.skipped, notes: [...notes] };
+    notes.length = 0;
+    return result;
+  };
+  return { name: "netstat", collect: singleFlight(collect) };
+}

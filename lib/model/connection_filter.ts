@@ -1,0 +1,69 @@
+import type { Connection } from "./connection.ts";
+import { normalizeStatus, TCP_STATUSES } from "./status.ts";
+
+/** Which connections to keep. Every field that is set must match. */
+export interface ConnectionFilter {
+  proto?: "tcp" | "udp";
+  /** A status word in any tool's spelling (`ESTAB`, `time-wait`, `LISTENING`, `CONNECTED`). */
+  state?: string;
+  pid?: number;
+  /** Case-insensitive part of the process name. */
+  process?: string;
+  /** False leaves out listening and unconnected sockets. */
+  listening?: boolean;
+}
+
+const UDP_STATUSES = ["CONNECTED", "UNCONNECTED"];
+
+/**
+ * Read a user's status word into conntrail's spelling, or `null` when no tool
+ * uses it.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "node:assert/strict";
+ * import { statusFromUser } from "./connection_filter.ts";
+ * assertEquals(statusFromUser("time-wait"), "TIME_WAIT");
+ * assertEquals(statusFromUser("unconnected"), "UNCONNECTED");
+ * assertEquals(statusFromUser("sleeping"), null);
+ * ```
+ */
+export function statusFromUser(word: string): string | null {
+  const upper = word.toUpperCase();
+  if (UDP_STATUSES.includes(upper)) return upper;
+  const status = normalizeStatus(upper, "TCP", true);
+  return status === "UNKNOWN" && upper !== "UNKNOWN" ? null : status;
+}
+
+/** Every status word `--state` accepts, for error messages. */
+export const STATUS_WORDS: readonly string[] = [...TCP_STATUSES, ...UDP_STATUSES];
+
+/**
+ * Keep the connections that match every set field of the filter.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "node:assert/strict";
+ * import { filterConnections } from "./connection_filter.ts";
+ * const c = { timestamp: "", protocol: "TCP" as const, family: 4 as const, local_ip: "127.0.0.1", local_port: 80,
+ *   remote_ip: null, remote_port: null, status: "LISTEN", direction: "listening" as const, pid: 7,
+ *   process_name: "nginx", process_path: null, user: null };
+ * assertEquals(filterConnections([c], { process: "NGI" }).length, 1);
+ * assertEquals(filterConnections([c], { listening: false }).length, 0);
+ * ```
+ */
+export function filterConnections(
+  connections: readonly Connection[],
+  filter: ConnectionFilter,
+): Connection[] {
+  const status = filter.state === undefined ? undefined : statusFromUser(filter.state);
+  const protocol = filter.proto?.toUpperCase();
+  const process = filter.process?.toLowerCase();
+  return connections.filter((c) =>
+    (protocol === undefined || c.protocol === protocol) &&
+    (status === undefined || c.status === status) &&
+    (filter.pid === undefined || c.pid === filter.pid) &&
+    (process === undefined || (c.process_name?.toLowerCase().includes(process) ?? false)) &&
+    (filter.listening !== false || c.direction !== "listening")
+  );
+}

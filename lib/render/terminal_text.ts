@@ -1,0 +1,25 @@
+// C0 controls, DEL, C1 controls (ESC and CSI among them) and the Unicode bidi
+// overrides that can reorder what a terminal shows.
+// deno-lint-ignore no-control-regex
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Make an untrusted string (a process name, a path, a hostname) safe to print
+ * on a terminal: control characters and escape sequences are shown as visible
+ * `\xNN` / `\uNNNN` text instead of being executed by the terminal.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "node:assert/strict";
+ * import { safeTerminalText } from "./terminal_text.ts";
+ * assertEquals(safeTerminalText("evil\x1b[2Jname"), "evil\\x1b[2Jname");
+ * ```
+ */
+export function safeTerminalText(text: string): string {
+  return text.replace(UNSAFE, (c) => {
+    const code = c.charCodeAt(0);
+    return code <= 0xff
+      ? `\\x${code.toString(16).padStart(2, "0")}`
+      : `\\u${code.toString(16).padStart(4, "0")}`;
+  });
+}

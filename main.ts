@@ -1,0 +1,85 @@
+/**
+ * conntrail: every TCP/UDP connection on this machine, with its process.
+ *
+ * This file only parses the command line, runs the chosen command and turns
+ * errors into exit codes: 0 done, 1 runtime failure, 2 usage error.
+ *
+ * @module
+ */
+import { createCollector } from "./lib/collect/create_collector.ts";
+import { type CliCommand, parseArgs } from "./lib/cli/parse_args.ts";
+import { permissionsForCommand, renderPermissions } from "./lib/cli/permissions_command.ts";
+import { runSnapshot } from "./lib/cli/snapshot_command.ts";
+import { PermissionError, ToolError, UsageError } from "./lib/errors.ts";
+
+/** Where main writes; tests pass their own. */
+export interface MainIo {
+  stdout: (text: string) => Promise<void>;
+  stderr: (text: string) => void;
+}
+
+const encoder = new TextEncoder();
+
+async function writeStdout(text: string): Promise<void> {
+  const bytes = encoder.encode(text);
+  let written = 0;
+  while (written < bytes.length) written += await Deno.stdout.write(bytes.subarray(written));
+}
+
+const defaultIo: MainIo = {
+  stdout: writeStdout,
+  stderr: (text) => Deno.stderr.writeSync(encoder.encode(text)),
+};
+
+function causeChain(error: unknown): string {
+  const lines: string[] = [];
+  let current: unknown = error;
+  while (current instanceof Error) {
+    lines.push(current.stack ?? `${current.name}: ${current.message}`);
+    current = current.cause;
+  }
+  return lines.join("\nCaused by: ") + "\n";
+}
+
+async function runCommand(command: CliCommand, io: MainIo): Promise<number> {
+  switch (command.kind) {
+    case "print":
+      if (command.stdout) await io.stdout(command.stdout);
+      if (command.stderr) io.stderr(command.stderr);
+      return command.exitCode;
+    case "permissions":
+      await io.stdout(
+        renderPermissions(permissionsForCommand(command.target, Deno.build.os), command.flagsOnly),
+      );
+      return 0;
+    case "snapshot":
+      return await runSnapshot(command.options, {
+        collector: createCollector(command.options.collector, { input: command.options.input }),
+        now: () => new Date(),
+        write: io.stdout,
+        warn: (line) => io.stderr(line + "\n"),
+      });
+  }
+}
+
+/** Run conntrail with these arguments and return its exit code. */
+export async function main(args: readonly string[], io: MainIo = defaultIo): Promise<number> {
+  const debug = args.includes("--debug");
+  try {
+    return await runCommand(parseArgs(args), io);
+  } catch (error) {
+    if (error instanceof Deno.errors.BrokenPipe) return 0; // `conntrail snapshot | head`
+    const message = error instanceof Error ? error.message : String(error);
+    io.stderr(`error: ${message}\n`);
+    if (debug) io.stderr(causeChain(error));
+    if (error instanceof UsageError) return 2;
+    if (!(error instanceof PermissionError || error instanceof ToolError) && !debug) {
+      io.stderr("(run again with --debug for details)\n");
+    }
+    return 1;
+  }
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}
