@@ -59,9 +59,9 @@ export function collectorPermissions(collector: CollectorName, os: Os, input?: s
  *
  * @example
  * ```ts
- * import { assertEquals } from "node:assert/strict";
+ * import { deepStrictEqual } from "node:assert/strict";
  * import { denoFlags } from "./permissions.ts";
- * assertEquals(denoFlags([
+ * deepStrictEqual(denoFlags([
  *   { flag: "--allow-run=ss", why: "", optional: false },
  *   { flag: "--allow-run=find", why: "", optional: true },
  *   { flag: "--allow-read=/etc/passwd", why: "", optional: true },

@@ -107,11 +107,11 @@ function buildProgram(onParsed: (command: CliCommand) => void): Command {
  *
  * @example
  * ```ts
- * import { assertEquals } from "node:assert/strict";
+ * import { deepStrictEqual } from "node:assert/strict";
  * import { parseArgs } from "./parse_args.ts";
  * const command = parseArgs(["snapshot", "--format", "json", "--proto", "tcp"]);
- * assertEquals(command.kind === "snapshot" && command.options.format, "json");
- * assertEquals(parseArgs(["snapshot", "--bogus"]).kind === "print" && 2, 2);
+ * deepStrictEqual(command.kind === "snapshot" && command.options.format, "json");
+ * deepStrictEqual(parseArgs(["snapshot", "--bogus"]).kind === "print" && 2, 2);
  * ```
  */
 export function parseArgs(args: readonly string[]): CliCommand {

@@ -7,9 +7,9 @@ import { safeTerminalText } from "../render/terminal_text.ts";
  *
  * @example
  * ```ts
- * import { assertEquals } from "node:assert/strict";
+ * import { deepStrictEqual } from "node:assert/strict";
  * import { skippedSummary } from "./skipped_summary.ts";
- * assertEquals(skippedSummary([{ line: "x", reason: 'not a TCP or UDP socket ("nl")' },
+ * deepStrictEqual(skippedSummary([{ line: "x", reason: 'not a TCP or UDP socket ("nl")' },
  *   { line: "y", reason: 'not a TCP or UDP socket ("u_str")' }]),
  *   "skipped 2 lines of collector output: not a TCP or UDP socket (2)");
  * ```

@@ -5,12 +5,12 @@
  *
  * @example
  * ```ts
- * import { assertEquals } from "node:assert/strict";
+ * import { deepStrictEqual } from "node:assert/strict";
  * import { singleFlight } from "./single_flight.ts";
  * let runs = 0;
  * const once = singleFlight(async () => { runs++; await new Promise((r) => setTimeout(r, 5)); return runs; });
- * assertEquals(await Promise.all([once(), once()]), [1, 1]);
- * assertEquals(await once(), 2);
+ * deepStrictEqual(await Promise.all([once(), once()]), [1, 1]);
+ * deepStrictEqual(await once(), 2);
  * ```
  */
 export function singleFlight<T>(run: () => Promise<T>): () => Promise<T> {

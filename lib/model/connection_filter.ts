@@ -21,11 +21,11 @@ const UDP_STATUSES = ["CONNECTED", "UNCONNECTED"];
  *
  * @example
  * ```ts
- * import { assertEquals } from "node:assert/strict";
+ * import { deepStrictEqual } from "node:assert/strict";
  * import { statusFromUser } from "./connection_filter.ts";
- * assertEquals(statusFromUser("time-wait"), "TIME_WAIT");
- * assertEquals(statusFromUser("unconnected"), "UNCONNECTED");
- * assertEquals(statusFromUser("sleeping"), null);
+ * deepStrictEqual(statusFromUser("time-wait"), "TIME_WAIT");
+ * deepStrictEqual(statusFromUser("unconnected"), "UNCONNECTED");
+ * deepStrictEqual(statusFromUser("sleeping"), null);
  * ```
  */
 export function statusFromUser(word: string): string | null {
@@ -43,13 +43,13 @@ export const STATUS_WORDS: readonly string[] = [...TCP_STATUSES, ...UDP_STATUSES
  *
  * @example
  * ```ts
- * import { assertEquals } from "node:assert/strict";
+ * import { deepStrictEqual } from "node:assert/strict";
  * import { filterConnections } from "./connection_filter.ts";
  * const c = { timestamp: "", protocol: "TCP" as const, family: 4 as const, local_ip: "127.0.0.1", local_port: 80,
  *   remote_ip: null, remote_port: null, status: "LISTEN", direction: "listening" as const, pid: 7,
  *   process_name: "nginx", process_path: null, user: null };
- * assertEquals(filterConnections([c], { process: "NGI" }).length, 1);
- * assertEquals(filterConnections([c], { listening: false }).length, 0);
+ * deepStrictEqual(filterConnections([c], { process: "NGI" }).length, 1);
+ * deepStrictEqual(filterConnections([c], { listening: false }).length, 0);
  * ```
  */
 export function filterConnections(

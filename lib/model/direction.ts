@@ -23,7 +23,7 @@ function listenerKey(protocol: string, ip: string, port: number): string {
  *
  * @example
  * ```ts
- * import { assertEquals } from "node:assert/strict";
+ * import { deepStrictEqual } from "node:assert/strict";
  * import { toConnections } from "./direction.ts";
  * const base = { protocol: "TCP" as const, family: 4 as const, local_ip: "127.0.0.1",
  *   pid: null, process_name: null, process_path: null, user: null, inode: null };
@@ -32,7 +32,7 @@ function listenerKey(protocol: string, ip: string, port: number): string {
  *   { ...base, local_port: 80, remote_ip: "127.0.0.1", remote_port: 5000, status: "ESTABLISHED" },
  *   { ...base, local_port: 5000, remote_ip: "127.0.0.1", remote_port: 80, status: "ESTABLISHED" },
  * ], "2026-01-01T00:00:00.000+00:00");
- * assertEquals([listener?.direction, accepted?.direction, dialled?.direction],
+ * deepStrictEqual([listener?.direction, accepted?.direction, dialled?.direction],
  *   ["listening", "incoming", "outgoing"]);
  * ```
  */

@@ -63,11 +63,11 @@ const TCP_ALIASES: Record<string, string> = {
  *
  * @example
  * ```ts
- * import { assertEquals } from "node:assert/strict";
+ * import { deepStrictEqual } from "node:assert/strict";
  * import { normalizeStatus } from "./status.ts";
- * assertEquals(normalizeStatus("ESTAB", "TCP", true), "ESTABLISHED");
- * assertEquals(normalizeStatus("LISTENING", "TCP", false), "LISTEN");
- * assertEquals(normalizeStatus("", "UDP", false), "UNCONNECTED");
+ * deepStrictEqual(normalizeStatus("ESTAB", "TCP", true), "ESTABLISHED");
+ * deepStrictEqual(normalizeStatus("LISTENING", "TCP", false), "LISTEN");
+ * deepStrictEqual(normalizeStatus("", "UDP", false), "UNCONNECTED");
  * ```
  */
 export function normalizeStatus(raw: string, protocol: Protocol, hasRemote: boolean): string {

@@ -4,9 +4,9 @@
  *
  * @example
  * ```ts
- * import { assertMatch } from "node:assert/strict";
+ * import { match } from "node:assert/strict";
  * import { isoWithOffset } from "./timestamp.ts";
- * assertMatch(isoWithOffset(new Date(0)), /^19(69|70)-\d\d-\d\dT\d\d:\d\d:\d\d\.000[+-]\d\d:\d\d$/);
+ * match(isoWithOffset(new Date(0)), /^19(69|70)-\d\d-\d\dT\d\d:\d\d:\d\d\.000[+-]\d\d:\d\d$/);
  * ```
  */
 export function isoWithOffset(date: Date): string {

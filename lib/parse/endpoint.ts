@@ -25,11 +25,11 @@ const CACHE_LIMIT = 100_000;
  *
  * @example
  * ```ts
- * import { assertEquals } from "node:assert/strict";
+ * import { deepStrictEqual } from "node:assert/strict";
  * import { normalizeIp } from "./endpoint.ts";
- * assertEquals(normalizeIp("::ffff:127.0.0.1"), { ip: "127.0.0.1", family: 4 });
- * assertEquals(normalizeIp("[FE80::1%eth0]"), { ip: "fe80::1", family: 6 });
- * assertEquals(normalizeIp("2600:1700:bab0:d"), null);
+ * deepStrictEqual(normalizeIp("::ffff:127.0.0.1"), { ip: "127.0.0.1", family: 4 });
+ * deepStrictEqual(normalizeIp("[FE80::1%eth0]"), { ip: "fe80::1", family: 6 });
+ * deepStrictEqual(normalizeIp("2600:1700:bab0:d"), null);
  * ```
  */
 export function normalizeIp(text: string, wildcardFamily: Family = 4): { ip: string; family: Family } | null {
@@ -67,11 +67,11 @@ export function normalizeIp(text: string, wildcardFamily: Family = 4): { ip: str
  *
  * @example
  * ```ts
- * import { assertEquals } from "node:assert/strict";
+ * import { deepStrictEqual } from "node:assert/strict";
  * import { parseEndpoint } from "./endpoint.ts";
- * assertEquals(parseEndpoint("[::1]:47126"), { ip: "::1", family: 6, port: 47126, wildcard: false });
- * assertEquals(parseEndpoint("0.0.0.0:*"), { ip: "0.0.0.0", family: 4, port: null, wildcard: true });
- * assertEquals(parseEndpoint("*.8080", { separator: ".", wildcardFamily: 6 }),
+ * deepStrictEqual(parseEndpoint("[::1]:47126"), { ip: "::1", family: 6, port: 47126, wildcard: false });
+ * deepStrictEqual(parseEndpoint("0.0.0.0:*"), { ip: "0.0.0.0", family: 4, port: null, wildcard: true });
+ * deepStrictEqual(parseEndpoint("*.8080", { separator: ".", wildcardFamily: 6 }),
  *   { ip: "::", family: 6, port: 8080, wildcard: true });
  * ```
  */

@@ -6,9 +6,9 @@
  *
  * @example
  * ```ts
- * import { assertEquals } from "node:assert/strict";
+ * import { deepStrictEqual } from "node:assert/strict";
  * import { parseExeLinks } from "./exe_links.ts";
- * assertEquals(parseExeLinks("/proc/42/exe\t/usr/bin/python3.11\0/proc/7/exe\t\0"),
+ * deepStrictEqual(parseExeLinks("/proc/42/exe\t/usr/bin/python3.11\0/proc/7/exe\t\0"),
  *   new Map([[42, "/usr/bin/python3.11"]]));
  * ```
  */

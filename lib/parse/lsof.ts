@@ -92,10 +92,10 @@ export function dedupeSockets(sockets: Socket[]): Socket[] {
  *
  * @example
  * ```ts
- * import { assertEquals } from "node:assert/strict";
+ * import { deepStrictEqual } from "node:assert/strict";
  * import { parseLsof } from "./lsof.ts";
  * const { sockets } = parseLsof("p2079\ncpython3\nu0\nLroot\nf4\ntIPv4\nPTCP\nn127.0.0.1:58554->127.0.0.1:50171\nTST=ESTABLISHED\n");
- * assertEquals([sockets[0]?.pid, sockets[0]?.remote_port, sockets[0]?.status], [2079, 50171, "ESTABLISHED"]);
+ * deepStrictEqual([sockets[0]?.pid, sockets[0]?.remote_port, sockets[0]?.status], [2079, 50171, "ESTABLISHED"]);
  * ```
  */
 export function parseLsof(text: string): ParseResult {

@@ -13,10 +13,10 @@ import { type ParseResult, type SkippedLine, splitLines } from "./parse_result.t
  *
  * @example
  * ```ts
- * import { assertEquals } from "node:assert/strict";
+ * import { deepStrictEqual } from "node:assert/strict";
  * import { parseLsofTable } from "./lsof_table.ts";
  * const { sockets } = parseLsofTable("python3 11541 root 3u IPv4 18834 0t0 TCP 127.0.0.1:47123 (LISTEN)");
- * assertEquals([sockets[0]?.process_name, sockets[0]?.status], ["python3", "LISTEN"]);
+ * deepStrictEqual([sockets[0]?.process_name, sockets[0]?.status], ["python3", "LISTEN"]);
  * ```
  */
 export function parseLsofTable(text: string): ParseResult {

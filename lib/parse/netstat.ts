@@ -38,13 +38,13 @@ const PREAMBLE = /^\s*(Active (Internet )?[Cc]onnections|Proto\b)/;
  *
  * @example
  * ```ts
- * import { assertEquals } from "node:assert/strict";
+ * import { deepStrictEqual } from "node:assert/strict";
  * import { parseNetstat } from "./netstat.ts";
  * const windows = parseNetstat("  Proto  Local Address  Foreign Address  State  PID\r\n" +
  *   "  TCP    0.0.0.0:135    0.0.0.0:0        LISTENING       1712\r\n");
- * assertEquals(windows.sockets[0]?.status, "LISTEN");
+ * deepStrictEqual(windows.sockets[0]?.status, "LISTEN");
  * const mac = parseNetstat("tcp4  0  0  127.0.0.1.8080  *.*  LISTEN\n");
- * assertEquals(mac.sockets[0]?.local_port, 8080);
+ * deepStrictEqual(mac.sockets[0]?.local_port, 8080);
  * ```
  */
 export function parseNetstat(text: string): ParseResult {

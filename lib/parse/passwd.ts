@@ -3,9 +3,9 @@
  *
  * @example
  * ```ts
- * import { assertEquals } from "node:assert/strict";
+ * import { deepStrictEqual } from "node:assert/strict";
  * import { parsePasswd } from "./passwd.ts";
- * assertEquals(parsePasswd("root:x:0:0:root:/root:/bin/bash\n# note\n").get("0"), "root");
+ * deepStrictEqual(parsePasswd("root:x:0:0:root:/root:/bin/bash\n# note\n").get("0"), "root");
  * ```
  */
 export function parsePasswd(text: string): Map<string, string> {

@@ -51,13 +51,13 @@ function hexEndpoint(text: string, family: Family) {
  *
  * @example
  * ```ts
- * import { assertEquals } from "node:assert/strict";
+ * import { deepStrictEqual } from "node:assert/strict";
  * import { parseProcNet } from "./proc_net.ts";
  * const { sockets } = parseProcNet(
  *   "   0: 0100007F:B86B 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 3950 1",
  *   { protocol: "TCP", family: 4 },
  * );
- * assertEquals([sockets[0]?.local_ip, sockets[0]?.local_port, sockets[0]?.status], ["127.0.0.1", 47211, "LISTEN"]);
+ * deepStrictEqual([sockets[0]?.local_ip, sockets[0]?.local_port, sockets[0]?.status], ["127.0.0.1", 47211, "LISTEN"]);
  * ```
  */
 export function parseProcNet(text: string, options: ProcNetOptions): ParseResult {

@@ -8,9 +8,9 @@
  *
  * @example
  * ```ts
- * import { assertEquals } from "node:assert/strict";
+ * import { deepStrictEqual } from "node:assert/strict";
  * import { parsePsComm } from "./ps_comm.ts";
- * assertEquals(parsePsComm("  590 /Applications/Visual Studio Code.app/Contents/MacOS/Electron\n"),
+ * deepStrictEqual(parsePsComm("  590 /Applications/Visual Studio Code.app/Contents/MacOS/Electron\n"),
  *   new Map([[590, "/Applications/Visual Studio Code.app/Contents/MacOS/Electron"]]));
  * ```
  */

@@ -19,9 +19,9 @@ const OWNER = /\("((?:[^"\\]|\\.)*?)",(?:pid=)?(\d+),(?:fd=)?(\d+)\)/g;
  *
  * @example
  * ```ts
- * import { assertEquals } from "node:assert/strict";
+ * import { deepStrictEqual } from "node:assert/strict";
  * import { parseSsOwners } from "./ss.ts";
- * assertEquals(parseSsOwners('users:(("sshd",11427,3))'), [{ name: "sshd", pid: 11427, fd: 3 }]);
+ * deepStrictEqual(parseSsOwners('users:(("sshd",11427,3))'), [{ name: "sshd", pid: 11427, fd: 3 }]);
  * ```
  */
 export function parseSsOwners(text: string): SsOwner[] {
@@ -62,15 +62,15 @@ function numberAfter(text: string, key: string): number | null {
  *
  * @example
  * ```ts
- * import { assertEquals } from "node:assert/strict";
+ * import { deepStrictEqual } from "node:assert/strict";
  * import { parseSs } from "./ss.ts";
  * const { sockets } = parseSs(
  *   'tcp ESTAB 0 0 127.0.0.1:46690 127.0.0.1:47123 users:(("python3",pid=11541,fd=6)) uid:1000 ino:18837 sk:7 <->',
  * );
- * assertEquals(sockets[0]?.status, "ESTABLISHED");
- * assertEquals(sockets[0]?.pid, 11541);
- * assertEquals(sockets[0]?.user, "1000");
- * assertEquals(sockets[0]?.inode, 18837);
+ * deepStrictEqual(sockets[0]?.status, "ESTABLISHED");
+ * deepStrictEqual(sockets[0]?.pid, 11541);
+ * deepStrictEqual(sockets[0]?.user, "1000");
+ * deepStrictEqual(sockets[0]?.inode, 18837);
  * ```
  */
 export function parseSs(text: string): ParseResult {

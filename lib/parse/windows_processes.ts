@@ -9,9 +9,9 @@ import { parse } from "csv-parse/sync";
  *
  * @example
  * ```ts
- * import { assertEquals } from "node:assert/strict";
+ * import { deepStrictEqual } from "node:assert/strict";
  * import { parseTasklistCsv } from "./windows_processes.ts";
- * assertEquals(parseTasklistCsv('"svchost.exe","1712","Services","0","12,340 K"\r\n').get(1712), "svchost.exe");
+ * deepStrictEqual(parseTasklistCsv('"svchost.exe","1712","Services","0","12,340 K"\r\n').get(1712), "svchost.exe");
  * ```
  */
 export function parseTasklistCsv(text: string): Map<number, string> {
@@ -28,10 +28,10 @@ export function parseTasklistCsv(text: string): Map<number, string> {
  *
  * @example
  * ```ts
- * import { assertEquals } from "node:assert/strict";
+ * import { deepStrictEqual } from "node:assert/strict";
  * import { parseGetProcessCsv } from "./windows_processes.ts";
  * const csv = '"Id","Path"\r\n"1712","C:\\Windows\\System32\\svchost.exe"\r\n"4",""\r\n';
- * assertEquals(parseGetProcessCsv(csv), new Map([[1712, "C:\\Windows\\System32\\svchost.exe"]]));
+ * deepStrictEqual(parseGetProcessCsv(csv), new Map([[1712, "C:\\Windows\\System32\\svchost.exe"]]));
  * ```
  */
 export function parseGetProcessCsv(text: string): Map<number, string> {

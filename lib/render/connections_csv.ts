@@ -8,10 +8,10 @@ import { type Connection, CONNECTION_FIELDS } from "../model/connection.ts";
  *
  * @example
  * ```ts
- * import { assertEquals } from "node:assert/strict";
+ * import { deepStrictEqual } from "node:assert/strict";
  * import { renderConnectionsCsv } from "./connections_csv.ts";
  * const [header] = renderConnectionsCsv([]).split("\n");
- * assertEquals(header, "timestamp,protocol,process_name,process_path,pid,local_ip,local_port,remote_ip,remote_port,status,family,direction,user");
+ * deepStrictEqual(header, "timestamp,protocol,process_name,process_path,pid,local_ip,local_port,remote_ip,remote_port,status,family,direction,user");
  * ```
  */
 export function renderConnectionsCsv(connections: readonly Connection[]): string {

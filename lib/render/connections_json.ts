@@ -14,9 +14,9 @@ export function renderConnectionsJson(connections: readonly Connection[]): strin
  *
  * @example
  * ```ts
- * import { assertEquals } from "node:assert/strict";
+ * import { deepStrictEqual } from "node:assert/strict";
  * import { renderConnectionsNdjson } from "./connections_json.ts";
- * assertEquals(renderConnectionsNdjson([]), "");
+ * deepStrictEqual(renderConnectionsNdjson([]), "");
  * ```
  */
 export function renderConnectionsNdjson(connections: readonly Connection[]): string {

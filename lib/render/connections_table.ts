@@ -9,12 +9,12 @@ import { safeTerminalText } from "./terminal_text.ts";
  *
  * @example
  * ```ts
- * import { assertStringIncludes } from "node:assert/strict";
+ * import { ok } from "node:assert/strict";
  * import { renderConnectionsTable } from "./connections_table.ts";
  * const text = renderConnectionsTable([{ timestamp: "", protocol: "TCP", family: 4, local_ip: "127.0.0.1",
  *   local_port: 80, remote_ip: null, remote_port: null, status: "LISTEN", direction: "listening",
  *   pid: 1, process_name: "nginx", process_path: null, user: "root" }]);
- * assertStringIncludes(text, "127.0.0.1:80");
+ * ok(text.includes("127.0.0.1:80"));
  * ```
  */
 export function renderConnectionsTable(connections: readonly Connection[]): string {

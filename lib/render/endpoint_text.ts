@@ -4,10 +4,10 @@
  *
  * @example
  * ```ts
- * import { assertEquals } from "node:assert/strict";
+ * import { deepStrictEqual } from "node:assert/strict";
  * import { endpointText } from "./endpoint_text.ts";
- * assertEquals(endpointText("::1", 443), "[::1]:443");
- * assertEquals(endpointText(null, null), "*");
+ * deepStrictEqual(endpointText("::1", 443), "[::1]:443");
+ * deepStrictEqual(endpointText(null, null), "*");
  * ```
  */
 export function endpointText(ip: string | null, port: number | null): string {

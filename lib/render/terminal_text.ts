@@ -10,9 +10,9 @@ const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
  *
  * @example
  * ```ts
- * import { assertEquals } from "node:assert/strict";
+ * import { deepStrictEqual } from "node:assert/strict";
  * import { safeTerminalText } from "./terminal_text.ts";
- * assertEquals(safeTerminalText("evil\x1b[2Jname"), "evil\\x1b[2Jname");
+ * deepStrictEqual(safeTerminalText("evil\x1b[2Jname"), "evil\\x1b[2Jname");
  * ```
  */
 export function safeTerminalText(text: string): string {
