@@ -1,0 +1,74 @@
+import { deepStrictEqual } from "node:assert/strict";
+import type { Collector } from "../../lib/collect/collector.ts";
+import { createLsofCollector } from "../../lib/collect/lsof_collector.ts";
+import { createNetstatCollector } from "../../lib/collect/netstat_collector.ts";
+import { createProcCollector } from "../../lib/collect/proc_collector.ts";
+import { createSsCollector } from "../../lib/collect/ss_collector.ts";
+import type { Connection } from "../../lib/model/connection.ts";
+import { toConnections } from "../../lib/model/direction.ts";
+import { hasTool, openSockets } from "../open_sockets.ts";
+
+const linux = Deno.build.os === "linux";
+
+type Row = [string, string, number, number | null, string, string];
+
+/** Each collector must find the helper's sockets with the same status, direction, name and path. */
+async function checkCollector(create: () => Collector) {
+  const sockets = await openSockets();
+  try {
+    const collector = create();
+    // Twice: the second reading goes through the owner caches.
+    for (const round of [1, 2]) {
+      const result = await collector.collect();
+      const mine = toConnections(result.sockets, "now").filter((c) => c.pid === sockets.pid);
+      const row = (
+        c: Connection,
+      ): Row => [c.protocol, c.local_ip, c.local_port, c.remote_port, c.status, c.direction];
+      const byPort = (a: Row, b: Row) => a[2] - b[2] || (a[3] ?? 0) - (b[3] ?? 0);
+      const s = sockets;
+      const expected: Row[] = [
+        ["TCP", "127.0.0.1", s.tcp4_listen, null, "LISTEN", "listening"],
+        ["TCP", "127.0.0.1", s.tcp4_client, s.tcp4_listen, "ESTABLISHED", "outgoing"],
+        ["TCP", "127.0.0.1", s.tcp4_listen, s.tcp4_client, "ESTABLISHED", "incoming"],
+        ["TCP", "::1", s.tcp6_listen, null, "LISTEN", "listening"],
+        ["TCP", "::1", s.tcp6_client, s.tcp6_listen, "ESTABLISHED", "outgoing"],
+        ["TCP", "::1", s.tcp6_listen, s.tcp6_client, "ESTABLISHED", "incoming"],
+        ["TCP", "127.0.0.1", s.half_listen, null, "LISTEN", "listening"],
+        ["TCP", "127.0.0.1", s.half_client, s.half_listen, "FIN_WAIT_2", "outgoing"],
+        ["TCP", "127.0.0.1", s.half_listen, s.half_client, "CLOSE_WAIT", "incoming"],
+        ["UDP", "127.0.0.1", s.udp_unconnected, null, "UNCONNECTED", "listening"],
+        ["UDP", "127.0.0.1", s.udp_connected, s.udp_unconnected, "CONNECTED", "outgoing"],
+      ];
+      deepStrictEqual(mine.map(row).sort(byPort), expected.sort(byPort), `round ${round}`);
+      deepStrictEqual(new Set(mine.map((c) => c.process_name)), new Set(["python3"]), `round ${round}`);
+      deepStrictEqual(new Set(mine.map((c) => c.process_path)), new Set([sockets.exe]), `round ${round}`);
+      deepStrictEqual(new Set(mine.map((c) => c.family === 6 ? c.local_ip : "4")), new Set(["4", "::1"]));
+    }
+  } finally {
+    await sockets.close();
+  }
+}
+
+Deno.test({
+  name: "createSsCollector() finds real loopback sockets with pid, name, path, state and direction",
+  ignore: !linux || !hasTool("ss"),
+  fn: () => checkCollector(() => createSsCollector()),
+});
+
+Deno.test({
+  name: "createProcCollector() finds real loopback sockets with pid, name, path, state and direction",
+  ignore: !linux,
+  fn: () => checkCollector(() => createProcCollector()),
+});
+
+Deno.test({
+  name: "createNetstatCollector() finds real loopback sockets with pid, name, path, state and direction",
+  ignore: !linux || !hasTool("netstat"),
+  fn: () => checkCollector(() => createNetstatCollector()),
+});
+
+Deno.test({
+  name: "createLsofCollector() finds real loopback sockets with pid, name, path, state and direction",
+  ignore: !linux || !hasTool("lsof"),
+  fn: () => checkCollector(() => createLsofCollector()),
+});

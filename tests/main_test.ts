@@ -1,0 +1,175 @@
+import { deepStrictEqual, match, ok } from "node:assert/strict";
+import { collectorPermissions, denoFlags } from "../lib/permissions.ts";
+import { hasTool, openSockets } from "./open_sockets.ts";
+
+const MAIN = new URL("../main.ts", import.meta.url).pathname;
+const FIXTURES = new URL("./fixtures/", import.meta.url).pathname;
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run main.ts in a fresh Deno with exactly these permission flags, as a user would. */
+async function conntrail(flags: string[], args: string[], stdin?: string): Promise<Run> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", "--no-prompt", ...flags, MAIN, ...args],
+    stdin: stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  if (stdin !== undefined) {
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(stdin));
+    await writer.close();
+  }
+  const output = await child.output();
+  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
+}
+
+const linuxWithSs = Deno.build.os === "linux" && hasTool("ss");
+
+Deno.test({
+  name: "main snapshot --format json with only --allow-run=ss lists a real loopback listener",
+  ignore: !linuxWithSs,
+  async fn() {
+    const sockets = await openSockets();
+    try {
+      const run = await conntrail(["--allow-run=ss"], ["snapshot", "--format", "json"]);
+      deepStrictEqual(run.code, 0, run.stderr);
+      const rows = JSON.parse(run.stdout) as Record<string, unknown>[];
+      const listener = rows.find((r) => r.local_port === sockets.tcp4_listen && r.status === "LISTEN");
+      deepStrictEqual(listener?.pid, sockets.pid);
+      deepStrictEqual(listener?.process_name, "python3");
+      deepStrictEqual(listener?.direction, "listening");
+      deepStrictEqual(listener?.process_path, null); // no --allow-run=find
+      match(String(listener?.timestamp), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d$/);
+      ok(run.stderr.includes("--allow-run=find"), run.stderr);
+    } finally {
+      await sockets.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "main snapshot under the flags `permissions --flags` prints has process paths and user names",
+  ignore: !linuxWithSs,
+  async fn() {
+    const sockets = await openSockets();
+    try {
+      const flags = (await conntrail([], ["permissions", "--flags", "snapshot"])).stdout.trim().split(" ");
+      const run = await conntrail(flags, ["snapshot", "--format", "ndjson", "--pid", String(sockets.pid)]);
+      deepStrictEqual(run.code, 0, run.stderr);
+      const rows = run.stdout.trim().split("\n").map((line) => JSON.parse(line));
+      deepStrictEqual(rows.length, 11);
+      deepStrictEqual(new Set(rows.map((r) => r.process_path)), new Set([sockets.exe]));
+      ok(rows.every((r) => typeof r.user === "string" && !/^\d+$/.test(r.user)), "user names, not uids");
+    } finally {
+      await sockets.close();
+    }
+  },
+});
+
+Deno.test("main snapshot with no permission ends in one sentence naming --allow-run", async () => {
+  const run = await conntrail([], ["snapshot", "--collector", "ss"]);
+  deepStrictEqual(run.code, 1);
+  deepStrictEqual(run.stderr, 'error: conntrail may not run "ss"; run with --allow-run=ss\n');
+  deepStrictEqual(run.stdout, "");
+});
+
+Deno.test("main exits 2 with one line on a usage error", async () => {
+  const run = await conntrail([], ["snapshot", "--format", "xml"]);
+  deepStrictEqual(run.code, 2);
+  deepStrictEqual(run.stderr.trim().split("\n").length, 1);
+  match(run.stderr, /^error: option '--format <format>' argument 'xml' is invalid/);
+  const badState = await conntrail([], ["snapshot", "--state", "sleepy"]);
+  deepStrictEqual(badState.code, 2);
+  match(badState.stderr, /^error: unknown state "sleepy"; use one of ESTABLISHED/);
+});
+
+Deno.test("main snapshot --input parses a Windows capture under --allow-read of that file only", async () => {
+  const file = `${FIXTURES}netstat-ano_windows10.txt`;
+  const run = await conntrail([`--allow-read=${file}`], [
+    "snapshot",
+    "--collector",
+    "netstat",
+    "--input",
+    file,
+    "--format",
+    "csv",
+    "--proto",
+    "udp",
+  ]);
+  deepStrictEqual(run.code, 0, run.stderr);
+  const lines = run.stdout.trim().split("\n");
+  deepStrictEqual(
+    lines[0],
+    "timestamp,protocol,process_name,process_path,pid,local_ip,local_port,remote_ip,remote_port,status,family,direction,user",
+  );
+  deepStrictEqual(lines.length - 1, 137); // the UDP rows of the capture (grep -c UDP)
+  ok(lines.slice(1).every((line) => line.includes(",UDP,")));
+});
+
+Deno.test("main snapshot --input without read permission names the flag and the stdin way", async () => {
+  const file = `${FIXTURES}netstat-ano_windows10.txt`;
+  const run = await conntrail([], ["snapshot", "--input", file]);
+  deepStrictEqual(run.code, 1);
+  deepStrictEqual(run.stderr.trim().split("\n").length, 1);
+  ok(run.stderr.includes(`--allow-read=${file}`), run.stderr);
+});
+
+Deno.test("main snapshot --input - reads stdin with no permission at all", async () => {
+  const capture = 'tcp ESTAB 0 0 10.0.0.5:40000 93.184.216.34:443 users:(("=HYPERLINK(1)",pid=7,fd=3))\n';
+  const run = await conntrail([], ["snapshot", "--input", "-", "--format", "csv"], capture);
+  deepStrictEqual(run.code, 0, run.stderr);
+  ok(run.stdout.includes(`'=HYPERLINK(1)`), run.stdout); // formula escaped
+  deepStrictEqual(run.stdout.split("\n")[1]?.split(",").slice(1, 3), ["TCP", "'=HYPERLINK(1)"]);
+});
+
+Deno.test("main snapshot shows hostile process names as text, not terminal escapes", async () => {
+  const capture =
+    'tcp ESTAB 0 0 10.0.0.5:40000 93.184.216.34:443 users:(("evil\x1b[2J\x1b]0;pwned\x07",pid=7,fd=3))\n';
+  const run = await conntrail([], ["snapshot", "--input", "-"], capture);
+  deepStrictEqual(run.code, 0, run.stderr);
+  ok(!run.stdout.includes("\x1b") && !run.stdout.includes("\x07"), JSON.stringify(run.stdout));
+  ok(run.stdout.includes("evil\\x1b[2J\\x1b]0;pwned\\x07"));
+});
+
+Deno.test("main counts skipped lines of an input in one note", async () => {
+  const capture = "tcp ESTAB 0 0 10.0.0.5:40000 93.184.216.34:443\nu_str ESTAB 0 0 * 123 * 456\n";
+  const run = await conntrail([], ["snapshot", "--input", "-", "--format", "json"], capture);
+  deepStrictEqual(run.code, 0);
+  deepStrictEqual(JSON.parse(run.stdout).length, 1);
+  deepStrictEqual(run.stderr, "note: skipped 1 line of collector output: not a TCP or UDP socket (1)\n");
+});
+
+Deno.test("main ends with one sentence when an input is not any known format", async () => {
+  const run = await conntrail([], ["snapshot", "--collector", "ss", "--input", "-"], "hello\nworld\n");
+  deepStrictEqual(run.code, 1);
+  match(run.stderr, /^error: cannot read "-" as ss output: the input does not look like ss output/);
+  deepStrictEqual(run.stderr.includes("    at "), false);
+});
+
+Deno.test("main permissions --flags prints what lib/permissions.ts defines, and the start task uses it", async () => {
+  const run = await conntrail([], ["permissions", "--flags", "snapshot"]);
+  deepStrictEqual(run.stdout.trim(), denoFlags(collectorPermissions("auto", Deno.build.os)).join(" "));
+  const config = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
+  ok(String(config.tasks.start).includes("main.ts permissions --flags snapshot"));
+  const explained = await conntrail([], ["permissions", "snapshot", "--collector", "proc"]);
+  match(explained.stdout, /--allow-all\s+read \/proc\/net/);
+});
+
+Deno.test("main --version names conntrail and Deno", async () => {
+  const run = await conntrail([], ["--version"]);
+  deepStrictEqual(run.code, 0);
+  match(run.stdout, /^conntrail \d+\.\d+\.\d+\ndeno \d+\.\d+\.\d+/);
+});
+
+Deno.test("main snapshot --help shows examples", async () => {
+  const run = await conntrail([], ["snapshot", "--help"]);
+  deepStrictEqual(run.code, 0);
+  match(run.stdout, /Examples:\n\s+conntrail snapshot/);
+});
