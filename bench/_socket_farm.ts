@@ -1,0 +1,35 @@
+/** Start ../shared/tools/socket_farm.py (or a copy beside the project) and wait until it is ready. */
+export async function startSocketFarm(connections: number, udp: number): Promise<{ stop(): void }> {
+  const candidates = [
+    new URL("../../shared/tools/socket_farm.py", import.meta.url).pathname,
+    new URL("./socket_farm.py", import.meta.url).pathname,
+  ];
+  const script = candidates.find((path) => {
+    try {
+      return Deno.statSync(path).isFile;
+    } catch {
+      return false;
+    }
+  });
+  if (script === undefined) throw new Error("cannot find socket_farm.py in ../shared/tools or bench/");
+  const child = new Deno.Command("python3", {
+    args: [script, String(connections), String(udp)],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!text.includes("ready")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error("socket_farm.py ended before it was ready");
+    text += value;
+  }
+  reader.releaseLock();
+  return {
+    stop() {
+      try {
+        child.kill("SIGTERM");
+      } catch { /* already gone */ }
+    },
+  };
+}
