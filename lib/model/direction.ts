@@ -8,8 +8,21 @@ export function isListening(socket: Pick<Socket, "status" | "remote_ip">): boole
     (socket.status === "UNCONNECTED" && socket.remote_ip === null);
 }
 
-function listenerKey(protocol: string, ip: string, port: number): string {
-  return `${protocol} ${ip} ${port}`;
+/** Listening addresses by protocol and port: a lookup that builds no strings per socket. */
+class Listeners {
+  #byPort = { TCP: new Map<number, Set<string>>(), UDP: new Map<number, Set<string>>() };
+  add(s: Socket): void {
+    const ports = this.#byPort[s.protocol];
+    const ips = ports.get(s.local_port) ?? new Set<string>();
+    ips.add(s.local_ip);
+    ports.set(s.local_port, ips);
+  }
+  holds(s: Socket): boolean {
+    const ips = this.#byPort[s.protocol].get(s.local_port);
+    if (ips === undefined) return false;
+    // A dual-stack listener on [::] also accepts IPv4 peers.
+    return ips.has(s.local_ip) || ips.has(s.family === 4 ? "0.0.0.0" : "::") || ips.has("::");
+  }
 }
 
 /**
@@ -37,18 +50,11 @@ function listenerKey(protocol: string, ip: string, port: number): string {
  * ```
  */
 export function toConnections(sockets: readonly Socket[], timestamp: string): Connection[] {
-  const listeners = new Set<string>();
-  for (const s of sockets) {
-    if (isListening(s)) listeners.add(listenerKey(s.protocol, s.local_ip, s.local_port));
-  }
-  const wildcardFor = (s: Socket) => s.family === 4 ? "0.0.0.0" : "::";
+  const listeners = new Listeners();
+  for (const s of sockets) if (isListening(s)) listeners.add(s);
   const directionOf = (s: Socket): Direction => {
     if (isListening(s)) return "listening";
-    const onListenerPort = listeners.has(listenerKey(s.protocol, s.local_ip, s.local_port)) ||
-      listeners.has(listenerKey(s.protocol, wildcardFor(s), s.local_port)) ||
-      // A dual-stack listener on [::] also accepts IPv4 peers.
-      listeners.has(listenerKey(s.protocol, "::", s.local_port));
-    if (onListenerPort && !WILDCARDS.has(s.local_ip)) return "incoming";
+    if (listeners.holds(s) && !WILDCARDS.has(s.local_ip)) return "incoming";
     return s.remote_ip === null ? "unknown" : "outgoing";
   };
   return sockets.map((s) => ({

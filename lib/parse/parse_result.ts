@@ -14,5 +14,6 @@ export interface ParseResult {
 
 /** Split command output into lines, accepting LF and CRLF endings. */
 export function splitLines(text: string): string[] {
-  return text.split(/\r?\n/);
+  // A plain split is several times faster than a regex one on large outputs.
+  return text.includes("\r") ? text.split(/\r?\n/) : text.split("\n");
 }

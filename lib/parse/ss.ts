@@ -96,8 +96,8 @@ export function parseSs(text: string): ParseResult {
   let sawHeader = false;
   let sawRow = false;
   for (const line of splitLines(text)) {
-    if (line.trim() === "") continue;
     const { fields, rest } = leadingFields(line, 6);
+    if (fields.length === 0) continue; // a blank line
     const [netid = "", state = "", , , localText = "", peerText = ""] = fields;
     if (netid === "Netid" || netid === "State") {
       sawHeader = true;
