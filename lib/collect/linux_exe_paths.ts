@@ -1,4 +1,4 @@
-import { PermissionError } from "../errors.ts";
+import { PermissionError, ToolError } from "../errors.ts";
 import { parseExeLinks } from "../parse/exe_links.ts";
 import type { PathLookup } from "./process_paths.ts";
 import type { RunTool } from "./run_tool.ts";
@@ -8,10 +8,10 @@ const CHUNK = 500;
 /**
  * A path lookup that reads `/proc/<pid>/exe` through `find`: Deno 2.9 lets a
  * program read /proc only with `--allow-all`, while `--allow-run=find` is a
- * narrow grant. Calls `onDenied` once and returns no paths when `find` may not
- * be run.
+ * narrow grant. Calls `onUnavailable` once, with what to do, and returns no
+ * paths when `find` may not be run or is not installed.
  */
-export function findExePaths(run: RunTool, onDenied: (flag: string) => void): PathLookup {
+export function findExePaths(run: RunTool, onUnavailable: (remedy: string) => void): PathLookup {
   let denied = false;
   return async (pids) => {
     const paths = new Map<number, string>();
@@ -25,12 +25,20 @@ export function findExePaths(run: RunTool, onDenied: (flag: string) => void): Pa
         });
         for (const [pid, path] of parseExeLinks(stdout)) paths.set(pid, path);
       } catch (error) {
-        if (!(error instanceof PermissionError)) throw error;
+        const remedy = pathToolRemedy(error, "find");
+        if (remedy === null) throw error;
         denied = true;
-        onDenied("--allow-run=find");
+        onUnavailable(remedy);
         break;
       }
     }
     return paths;
   };
+}
+
+/** What to do when a path tool cannot run, or `null` when the error is another kind. */
+export function pathToolRemedy(error: unknown, tool: string): string | null {
+  if (error instanceof PermissionError) return `add ${error.flag} to read them`;
+  if (error instanceof ToolError && error.notFound) return `install "${tool}" to read them`;
+  return null;
 }

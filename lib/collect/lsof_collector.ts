@@ -14,9 +14,9 @@ export function createLsofCollector(options: { run?: RunTool; os?: typeof Deno.b
   const run = options.run ?? defaultRunTool;
   const os = options.os ?? Deno.build.os;
   const notes: string[] = [];
-  const onDenied = (flag: string) => notes.push(`process paths are left out: add ${flag} to read them`);
+  const onUnavailable = (remedy: string) => notes.push(`process paths are left out: ${remedy}`);
   const paths = new ProcessPathCache(
-    os === "linux" ? findExePaths(run, onDenied) : psExePaths(run, onDenied),
+    os === "linux" ? findExePaths(run, onUnavailable) : psExePaths(run, onUnavailable),
   );
 
   const collect = async (): Promise<CollectResult> => {

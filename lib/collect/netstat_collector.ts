@@ -1,10 +1,9 @@
-import { PermissionError } from "../errors.ts";
 import type { Socket } from "../model/connection.ts";
 import { parseNetstat } from "../parse/netstat.ts";
 import { parsePsComm } from "../parse/ps_comm.ts";
 import { parseGetProcessCsv, parseTasklistCsv } from "../parse/windows_processes.ts";
 import type { Collector, CollectResult } from "./collector.ts";
-import { findExePaths } from "./linux_exe_paths.ts";
+import { findExePaths, pathToolRemedy } from "./linux_exe_paths.ts";
 import { type PathLookup, ProcessPathCache } from "./process_paths.ts";
 import { type RunTool, runTool as defaultRunTool } from "./run_tool.ts";
 import { singleFlight } from "./single_flight.ts";
@@ -18,7 +17,7 @@ export const NETSTAT_ARGS: Record<"linux" | "darwin" | "windows", string[]> = {
 };
 
 /** Paths on macOS: `ps` prints the full executable path as `comm`. */
-export function psExePaths(run: RunTool, onDenied: (flag: string) => void): PathLookup {
+export function psExePaths(run: RunTool, onUnavailable: (remedy: string) => void): PathLookup {
   let denied = false;
   return async (pids) => {
     if (denied || pids.length === 0) return new Map();
@@ -26,16 +25,17 @@ export function psExePaths(run: RunTool, onDenied: (flag: string) => void): Path
       const { stdout } = await run("ps", ["-o", "pid=,comm=", "-p", pids.join(",")], { okCodes: [0, 1] });
       return parsePsComm(stdout);
     } catch (error) {
-      if (!(error instanceof PermissionError)) throw error;
+      const remedy = pathToolRemedy(error, "ps");
+      if (remedy === null) throw error;
       denied = true;
-      onDenied("--allow-run=ps");
+      onUnavailable(remedy);
       return new Map();
     }
   };
 }
 
 /** Names and paths of Windows processes by pid, from `tasklist` and PowerShell, cached per pid. */
-function windowsProcesses(run: RunTool, onDenied: (flag: string) => void) {
+function windowsProcesses(run: RunTool, onUnavailable: (remedy: string) => void) {
   const names = new Map<number, string>();
   let powershellDenied = false;
   const paths = new ProcessPathCache(async (pids) => {
@@ -48,9 +48,10 @@ function windowsProcesses(run: RunTool, onDenied: (flag: string) => void) {
       });
       return parseGetProcessCsv(stdout);
     } catch (error) {
-      if (!(error instanceof PermissionError)) throw error;
+      const remedy = pathToolRemedy(error, "powershell");
+      if (remedy === null) throw error;
       powershellDenied = true;
-      onDenied("--allow-run=powershell");
+      onUnavailable(remedy);
       return new Map();
     }
   });
@@ -79,11 +80,11 @@ export function createNetstatCollector(
   const run = options.run ?? defaultRunTool;
   const os = options.os ?? Deno.build.os;
   const notes: string[] = [];
-  const onDenied = (flag: string) => notes.push(`process paths are left out: add ${flag} to read them`);
+  const onUnavailable = (remedy: string) => notes.push(`process paths are left out: ${remedy}`);
   const userNames = os === "linux" ? readUserNames() : null;
-  const linuxPaths = new ProcessPathCache(findExePaths(run, onDenied));
-  const macPaths = new ProcessPathCache(psExePaths(run, onDenied));
-  const windows = windowsProcesses(run, onDenied);
+  const linuxPaths = new ProcessPathCache(findExePaths(run, onUnavailable));
+  const macPaths = new ProcessPathCache(psExePaths(run, onUnavailable));
+  const windows = windowsProcesses(run, onUnavailable);
   const args = NETSTAT_ARGS[os === "windows" ? "windows" : os === "darwin" ? "darwin" : "linux"];
 
   const collect = async (): Promise<CollectResult> => {

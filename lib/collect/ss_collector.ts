@@ -36,8 +36,8 @@ export function createSsCollector(options: SsCollectorOptions = {}): Collector {
   const userNames = options.userNames === undefined ? readUserNames() : options.userNames;
   const owners = new Map<number, Owner | null>();
   const notes: string[] = [];
-  const paths = new ProcessPathCache(findExePaths(run, (flag) => {
-    notes.push(`process paths are left out: add ${flag} to read them from /proc/<pid>/exe`);
+  const paths = new ProcessPathCache(findExePaths(run, (remedy) => {
+    notes.push(`process paths are left out: ${remedy} from /proc/<pid>/exe`);
   }));
   let warm = false;
 

@@ -35,21 +35,10 @@ export interface Socket {
   inode: number | null;
 }
 
-/** One connection in a snapshot: a socket with its time and direction. */
-export interface Connection {
+/** One connection in a snapshot: a socket with its time and direction (the inode stays internal). */
+export interface Connection extends Omit<Socket, "inode"> {
   timestamp: string;
-  protocol: Protocol;
-  family: Family;
-  local_ip: string;
-  local_port: number;
-  remote_ip: string | null;
-  remote_port: number | null;
-  status: string;
   direction: Direction;
-  pid: number | null;
-  process_name: string | null;
-  process_path: string | null;
-  user: string | null;
 }
 
 /** The SPEC field order, which is also the CSV column order after the logger's columns. */

@@ -1,6 +1,6 @@
 import type { Socket } from "../model/connection.ts";
-import { normalizeStatus } from "../model/status.ts";
-import { isNoPeer, parseEndpoint } from "./endpoint.ts";
+import { parseEndpoint } from "./endpoint.ts";
+import { socketFromRow } from "./_socket.ts";
 import { leadingFields } from "./_fields.ts";
 import type { SkippedLine } from "./parse_result.ts";
 
@@ -44,19 +44,10 @@ export function parseLinuxNetstatRow(line: string, extended: boolean, skipped: S
   const owner = tail.join(" ");
   const slash = owner.indexOf("/");
   const pid = slash > 0 ? Number(owner.slice(0, slash)) : NaN;
-  const hasPeer = !isNoPeer(peer);
-  return {
-    protocol,
-    family: local.family,
-    local_ip: local.ip,
-    local_port: local.port,
-    remote_ip: hasPeer ? peer.ip : null,
-    remote_port: hasPeer ? peer.port : null,
-    status: normalizeStatus(state, protocol, hasPeer),
+  return socketFromRow(protocol, { local, peer, state }, {
     pid: Number.isInteger(pid) ? pid : null,
     process_name: Number.isInteger(pid) ? owner.slice(slash + 1) || null : null,
-    process_path: null,
     user,
     inode,
-  };
+  });
 }

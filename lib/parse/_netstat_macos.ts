@@ -1,6 +1,6 @@
 import type { Family, Socket } from "../model/connection.ts";
-import { normalizeStatus } from "../model/status.ts";
-import { isNoPeer, parseEndpoint } from "./endpoint.ts";
+import { parseEndpoint } from "./endpoint.ts";
+import { socketFromRow } from "./_socket.ts";
 import type { SkippedLine } from "./parse_result.ts";
 
 const MAC_PROTOCOLS: Record<string, { protocol: "TCP" | "UDP"; wildcardFamily: Family }> = {
@@ -95,20 +95,5 @@ export function parseMacNetstatRow(
       name = pid === null ? null : owner.slice(0, colon) || null;
     }
   }
-  const hasPeer = !isNoPeer(peer);
-  return {
-    protocol: proto.protocol,
-    family: local.family,
-    local_ip: local.ip,
-    // An unbound UDP socket (`*.*`) has no port yet.
-    local_port: local.port ?? 0,
-    remote_ip: hasPeer ? peer.ip : null,
-    remote_port: hasPeer ? peer.port : null,
-    status: normalizeStatus(state, proto.protocol, hasPeer),
-    pid,
-    process_name: name,
-    process_path: null,
-    user: null,
-    inode: null,
-  };
+  return socketFromRow(proto.protocol, { local, peer, state }, { pid, process_name: name });
 }

@@ -1,6 +1,6 @@
 import type { Socket } from "../model/connection.ts";
-import { normalizeStatus } from "../model/status.ts";
-import { isNoPeer, parseEndpoint } from "./endpoint.ts";
+import { parseEndpoint } from "./endpoint.ts";
+import { socketFromRow } from "./_socket.ts";
 import { leadingFields } from "./_fields.ts";
 import type { SkippedLine } from "./parse_result.ts";
 
@@ -34,19 +34,5 @@ export function parseWindowsNetstatRow(line: string, skipped: SkippedLine[]): So
     : "";
   const pidText = rest[0];
   const pid = pidText !== undefined && /^\d+$/.test(pidText) ? Number(pidText) : null;
-  const hasPeer = !isNoPeer(peer);
-  return {
-    protocol,
-    family: local.family,
-    local_ip: local.ip,
-    local_port: local.port,
-    remote_ip: hasPeer ? peer.ip : null,
-    remote_port: hasPeer ? peer.port : null,
-    status: normalizeStatus(state, protocol, hasPeer),
-    pid,
-    process_name: null,
-    process_path: null,
-    user: null,
-    inode: null,
-  };
+  return socketFromRow(protocol, { local, peer, state }, { pid });
 }

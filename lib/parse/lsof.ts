@@ -1,5 +1,5 @@
 import type { Family, Socket } from "../model/connection.ts";
-import { normalizeStatus } from "../model/status.ts";
+import { socketFromRow } from "./_socket.ts";
 import { type Endpoint, parseEndpoint } from "./endpoint.ts";
 import { type ParseResult, type SkippedLine, splitLines } from "./parse_result.ts";
 
@@ -45,22 +45,11 @@ export function lsofSocket(
   const family: Family = file.type === "IPv6" ? 6 : 4;
   const endpoints = parseLsofName(file.name, family);
   if (endpoints === null) return `unreadable address "${file.name}"`;
-  const { local, peer } = endpoints;
-  const hasPeer = peer !== null && peer.port !== null;
-  return {
-    protocol,
-    family: local.family,
-    local_ip: local.ip,
-    local_port: local.port ?? 0,
-    remote_ip: hasPeer ? peer.ip : null,
-    remote_port: hasPeer ? peer.port : null,
-    status: normalizeStatus(file.state, protocol, hasPeer),
+  return socketFromRow(protocol, { ...endpoints, state: file.state }, {
     pid: process.pid,
     process_name: process.command,
-    process_path: null,
     user: process.login ?? process.uid,
-    inode: null,
-  };
+  });
 }
 
 /** Keep the first entry of each socket: lsof lists a socket once per descriptor and process. */

@@ -1,6 +1,6 @@
 import type { Socket } from "../model/connection.ts";
-import { normalizeStatus } from "../model/status.ts";
-import { isNoPeer, parseEndpoint } from "./endpoint.ts";
+import { parseEndpoint } from "./endpoint.ts";
+import { socketFromRow } from "./_socket.ts";
 import { leadingFields } from "./_fields.ts";
 import { type ParseResult, type SkippedLine, splitLines } from "./parse_result.ts";
 
@@ -124,24 +124,15 @@ export function parseSs(text: string): ParseResult {
       skipped.push({ line, reason: `unreadable peer address "${peerText}"` });
       continue;
     }
-    const hasPeer = !isNoPeer(peer);
     const owner = firstSsOwner(rest);
     const inode = numberAfter(rest, "ino:");
     const uid = numberAfter(rest, "uid:") ?? (inode !== null && inode !== 0 ? 0 : null);
-    sockets.push({
-      protocol,
-      family: local.family,
-      local_ip: local.ip,
-      local_port: local.port,
-      remote_ip: hasPeer ? peer.ip : null,
-      remote_port: hasPeer ? peer.port : null,
-      status: normalizeStatus(state, protocol, hasPeer),
-      pid: owner?.pid ?? null,
-      process_name: owner?.name ?? null,
-      process_path: null,
+    sockets.push(socketFromRow(protocol, { local, peer, state }, {
+      pid: owner?.pid,
+      process_name: owner?.name,
       user: uid === null ? null : String(uid),
       inode,
-    });
+    }));
   }
   if (!sawHeader && !sawRow && skipped.length > 0) {
     throw new SyntaxError(

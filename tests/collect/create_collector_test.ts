@@ -1,0 +1,46 @@
+import { deepStrictEqual, rejects } from "node:assert/strict";
+import { createCollector } from "../../lib/collect/create_collector.ts";
+import type { RunTool } from "../../lib/collect/run_tool.ts";
+import { ToolError } from "../../lib/errors.ts";
+
+const NETSTAT_ROW =
+  "tcp        0      0 127.0.0.1:5000          127.0.0.1:80            ESTABLISHED 0 1 42/curl\n";
+
+function runWithout(missing: string[], calls: string[]): RunTool {
+  return (command) => {
+    calls.push(command);
+    if (missing.includes(command)) {
+      return Promise.reject(new ToolError(`cannot find "${command}" on PATH`, { notFound: true }));
+    }
+    const stdout = command === "netstat"
+      ? "Proto Recv-Q Send-Q Local Address Foreign Address State User Inode PID/Program name\n" + NETSTAT_ROW
+      : "";
+    return Promise.resolve({ stdout, stderr: "", code: 0 });
+  };
+}
+
+Deno.test("createCollector('auto') falls back from ss to netstat on Linux, says so once, and runs on without find", async () => {
+  const calls: string[] = [];
+  const collector = createCollector("auto", { os: "linux", run: runWithout(["ss", "find"], calls) });
+  const first = await collector.collect();
+  deepStrictEqual(collector.name, "netstat");
+  deepStrictEqual(first.sockets[0]?.process_name, "curl");
+  deepStrictEqual(first.sockets[0]?.process_path, null);
+  deepStrictEqual(first.notes, [
+    '"ss" is not installed; using netstat instead',
+    'process paths are left out: install "find" to read them',
+  ]);
+  const second = await collector.collect();
+  deepStrictEqual(second.notes, []);
+  deepStrictEqual(calls.filter((c) => c === "ss").length, 1);
+});
+
+Deno.test("createCollector('auto') reports the last missing tool when none is installed", async () => {
+  const collector = createCollector("auto", { os: "linux", run: runWithout(["ss", "netstat"], []) });
+  await rejects(collector.collect(), /cannot find "netstat"/);
+});
+
+Deno.test("createCollector() does not fall back from a collector the user named", async () => {
+  const collector = createCollector("ss", { os: "linux", run: runWithout(["ss"], []) });
+  await rejects(collector.collect(), /cannot find "ss"/);
+});
