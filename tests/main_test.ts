@@ -1,9 +1,10 @@
+import { fileURLToPath } from "node:url";
 import { deepStrictEqual, match, ok } from "node:assert/strict";
 import { collectorPermissions, denoFlags } from "../lib/permissions.ts";
 import { hasTool, openSockets } from "./open_sockets.ts";
 
-const MAIN = new URL("../main.ts", import.meta.url).pathname;
-const FIXTURES = new URL("./fixtures/", import.meta.url).pathname;
+const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
+const FIXTURES = fileURLToPath(new URL("./fixtures/", import.meta.url));
 
 interface Run {
   code: number;

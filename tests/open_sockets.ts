@@ -1,3 +1,5 @@
+import { fileURLToPath } from "node:url";
+
 /** Ports of the sockets tests/fixtures/open_sockets.py holds open. */
 export interface OpenSockets {
   pid: number;
@@ -16,7 +18,7 @@ export interface OpenSockets {
 /** Start the socket helper and wait until its sockets are open. */
 export async function openSockets(): Promise<OpenSockets> {
   const child = new Deno.Command("python3", {
-    args: [new URL("./fixtures/open_sockets.py", import.meta.url).pathname],
+    args: [fileURLToPath(new URL("./fixtures/open_sockets.py", import.meta.url))],
     stdin: "piped",
     stdout: "piped",
   }).spawn();
