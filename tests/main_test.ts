@@ -174,3 +174,9 @@ Deno.test("main snapshot --help shows examples", async () => {
   deepStrictEqual(run.code, 0);
   match(run.stdout, /Examples:\n\s+conntrail snapshot/);
 });
+
+Deno.test("README shows the Linux snapshot flags lib/permissions.ts defines", async () => {
+  const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
+  const flags = denoFlags(collectorPermissions("auto", "linux")).join(" ");
+  ok(readme.includes(`deno run ${flags} main.ts snapshot`), `README lacks "deno run ${flags} main.ts snapshot"`);
+});
