@@ -178,5 +178,8 @@ Deno.test("main snapshot --help shows examples", async () => {
 Deno.test("README shows the Linux snapshot flags lib/permissions.ts defines", async () => {
   const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
   const flags = denoFlags(collectorPermissions("auto", "linux")).join(" ");
-  ok(readme.includes(`deno run ${flags} main.ts snapshot`), `README lacks "deno run ${flags} main.ts snapshot"`);
+  ok(
+    readme.includes(`deno run ${flags} main.ts snapshot`),
+    `README lacks "deno run ${flags} main.ts snapshot"`,
+  );
 });

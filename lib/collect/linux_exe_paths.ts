@@ -1,6 +1,5 @@
-import { PermissionError, ToolError } from "../errors.ts";
 import { parseExeLinks } from "../parse/exe_links.ts";
-import type { PathLookup } from "./process_paths.ts";
+import { type PathLookup, pathToolRemedy } from "./process_paths.ts";
 import type { RunTool } from "./run_tool.ts";
 
 const CHUNK = 500;
@@ -34,11 +33,4 @@ export function findExePaths(run: RunTool, onUnavailable: (remedy: string) => vo
     }
     return paths;
   };
-}
-
-/** What to do when a path tool cannot run, or `null` when the error is another kind. */
-export function pathToolRemedy(error: unknown, tool: string): string | null {
-  if (error instanceof PermissionError) return `add ${error.flag} to read them`;
-  if (error instanceof ToolError && error.notFound) return `install "${tool}" to read them`;
-  return null;
 }

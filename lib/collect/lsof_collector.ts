@@ -1,7 +1,7 @@
 import { LSOF_FIELDS, parseLsof } from "../parse/lsof.ts";
 import type { Collector, CollectResult } from "./collector.ts";
 import { findExePaths } from "./linux_exe_paths.ts";
-import { psExePaths } from "./netstat_collector.ts";
+import { psExePaths } from "./macos_exe_paths.ts";
 import { ProcessPathCache } from "./process_paths.ts";
 import { type RunTool, runTool as defaultRunTool } from "./run_tool.ts";
 import { singleFlight } from "./single_flight.ts";

@@ -1,10 +1,10 @@
 import type { Socket } from "../model/connection.ts";
 import { parseNetstat } from "../parse/netstat.ts";
-import { parsePsComm } from "../parse/ps_comm.ts";
 import { parseGetProcessCsv, parseTasklistCsv } from "../parse/windows_processes.ts";
 import type { Collector, CollectResult } from "./collector.ts";
-import { findExePaths, pathToolRemedy } from "./linux_exe_paths.ts";
-import { type PathLookup, ProcessPathCache } from "./process_paths.ts";
+import { findExePaths } from "./linux_exe_paths.ts";
+import { psExePaths } from "./macos_exe_paths.ts";
+import { pathToolRemedy, ProcessPathCache } from "./process_paths.ts";
 import { type RunTool, runTool as defaultRunTool } from "./run_tool.ts";
 import { singleFlight } from "./single_flight.ts";
 import { nameUsers, readUserNames } from "./user_names.ts";
@@ -15,24 +15,6 @@ export const NETSTAT_ARGS: Record<"linux" | "darwin" | "windows", string[]> = {
   darwin: ["-anvW"],
   windows: ["-ano"],
 };
-
-/** Paths on macOS: `ps` prints the full executable path as `comm`. */
-export function psExePaths(run: RunTool, onUnavailable: (remedy: string) => void): PathLookup {
-  let denied = false;
-  return async (pids) => {
-    if (denied || pids.length === 0) return new Map();
-    try {
-      const { stdout } = await run("ps", ["-o", "pid=,comm=", "-p", pids.join(",")], { okCodes: [0, 1] });
-      return parsePsComm(stdout);
-    } catch (error) {
-      const remedy = pathToolRemedy(error, "ps");
-      if (remedy === null) throw error;
-      denied = true;
-      onUnavailable(remedy);
-      return new Map();
-    }
-  };
-}
 
 /** Names and paths of Windows processes by pid, from `tasklist` and PowerShell, cached per pid. */
 function windowsProcesses(run: RunTool, onUnavailable: (remedy: string) => void) {

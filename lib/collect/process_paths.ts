@@ -1,3 +1,4 @@
+import { PermissionError, ToolError } from "../errors.ts";
 import type { Socket } from "../model/connection.ts";
 
 /** Looks up executable paths for pids; pids it cannot read are left out of the map. */
@@ -35,4 +36,11 @@ export class ProcessPathCache {
     }
     for (const key of this.#paths.keys()) if (!live.has(key)) this.#paths.delete(key);
   }
+}
+
+/** What to do when a path tool cannot run, or `null` when the error is another kind. */
+export function pathToolRemedy(error: unknown, tool: string): string | null {
+  if (error instanceof PermissionError) return `add ${error.flag} to read them`;
+  if (error instanceof ToolError && error.notFound) return `install "${tool}" to read them`;
+  return null;
 }
