@@ -1,5 +1,5 @@
 import { parseExeLinks } from "../parse/exe_links.ts";
-import { type PathLookup, pathToolRemedy } from "./process_paths.ts";
+import { offWhenUnavailable, type PathLookup } from "./process_paths.ts";
 import type { RunTool } from "./run_tool.ts";
 
 const CHUNK = 500;
@@ -11,26 +11,16 @@ const CHUNK = 500;
  * paths when `find` may not be run or is not installed.
  */
 export function findExePaths(run: RunTool, onUnavailable: (remedy: string) => void): PathLookup {
-  let denied = false;
-  return async (pids) => {
+  return offWhenUnavailable("find", async (pids) => {
     const paths = new Map<number, string>();
-    if (denied) return paths;
     for (let i = 0; i < pids.length; i += CHUNK) {
       const links = pids.slice(i, i + CHUNK).map((pid) => `/proc/${pid}/exe`);
-      try {
-        // find exits 1 when some links are unreadable (exited, or not ours); the rest still print.
-        const { stdout } = await run("find", [...links, "-maxdepth", "0", "-printf", "%p\\t%l\\0"], {
-          okCodes: [0, 1],
-        });
-        for (const [pid, path] of parseExeLinks(stdout)) paths.set(pid, path);
-      } catch (error) {
-        const remedy = pathToolRemedy(error, "find");
-        if (remedy === null) throw error;
-        denied = true;
-        onUnavailable(remedy);
-        break;
-      }
+      // find exits 1 when some links are unreadable (exited, or not ours); the rest still print.
+      const { stdout } = await run("find", [...links, "-maxdepth", "0", "-printf", "%p\\t%l\\0"], {
+        okCodes: [0, 1],
+      });
+      for (const [pid, path] of parseExeLinks(stdout)) paths.set(pid, path);
     }
     return paths;
-  };
+  }, onUnavailable);
 }

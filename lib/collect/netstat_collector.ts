@@ -4,7 +4,7 @@ import { parseGetProcessCsv, parseTasklistCsv } from "../parse/windows_processes
 import type { Collector, CollectResult } from "./collector.ts";
 import { findExePaths } from "./linux_exe_paths.ts";
 import { psExePaths } from "./macos_exe_paths.ts";
-import { pathToolRemedy, ProcessPathCache } from "./process_paths.ts";
+import { offWhenUnavailable, ProcessPathCache } from "./process_paths.ts";
 import { type RunTool, runTool as defaultRunTool } from "./run_tool.ts";
 import { singleFlight } from "./single_flight.ts";
 import { nameUsers, readUserNames } from "./user_names.ts";
@@ -19,24 +19,14 @@ export const NETSTAT_ARGS: Record<"linux" | "darwin" | "windows", string[]> = {
 /** Names and paths of Windows processes by pid, from `tasklist` and PowerShell, cached per pid. */
 function windowsProcesses(run: RunTool, onUnavailable: (remedy: string) => void) {
   const names = new Map<number, string>();
-  let powershellDenied = false;
-  const paths = new ProcessPathCache(async (pids) => {
-    if (powershellDenied) return new Map();
-    try {
-      const script = `Get-Process -Id ${pids.join(",")} -ErrorAction SilentlyContinue | ` +
-        "Select-Object Id,Path | ConvertTo-Csv -NoTypeInformation";
-      const { stdout } = await run("powershell", ["-NoProfile", "-NonInteractive", "-Command", script], {
-        timeoutMs: 20_000,
-      });
-      return parseGetProcessCsv(stdout);
-    } catch (error) {
-      const remedy = pathToolRemedy(error, "powershell");
-      if (remedy === null) throw error;
-      powershellDenied = true;
-      onUnavailable(remedy);
-      return new Map();
-    }
-  });
+  const paths = new ProcessPathCache(offWhenUnavailable("powershell", async (pids) => {
+    const script = `Get-Process -Id ${pids.join(",")} -ErrorAction SilentlyContinue | ` +
+      "Select-Object Id,Path | ConvertTo-Csv -NoTypeInformation";
+    const { stdout } = await run("powershell", ["-NoProfile", "-NonInteractive", "-Command", script], {
+      timeoutMs: 20_000,
+    });
+    return parseGetProcessCsv(stdout);
+  }, onUnavailable));
   return async (sockets: Socket[]) => {
     if (sockets.some((s) => s.pid !== null && s.pid !== 0 && !names.has(s.pid))) {
       const { stdout } = await run("tasklist", ["/FO", "CSV", "/NH"]);
@@ -63,20 +53,26 @@ export function createNetstatCollector(
   const os = options.os ?? Deno.build.os;
   const notes: string[] = [];
   const onUnavailable = (remedy: string) => notes.push(`process paths are left out: ${remedy}`);
-  const userNames = os === "linux" ? readUserNames() : null;
-  const linuxPaths = new ProcessPathCache(findExePaths(run, onUnavailable));
-  const macPaths = new ProcessPathCache(psExePaths(run, onUnavailable));
-  const windows = windowsProcesses(run, onUnavailable);
   const args = NETSTAT_ARGS[os === "windows" ? "windows" : os === "darwin" ? "darwin" : "linux"];
+  // Only this OS's way of naming owners is built: one path cache, read once per new process.
+  let describeOwners: (sockets: Socket[]) => Promise<void>;
+  if (os === "windows") {
+    describeOwners = windowsProcesses(run, onUnavailable);
+  } else if (os === "darwin") {
+    const paths = new ProcessPathCache(psExePaths(run, onUnavailable));
+    describeOwners = (sockets) => paths.fill(sockets);
+  } else {
+    const paths = new ProcessPathCache(findExePaths(run, onUnavailable));
+    const userNames = readUserNames();
+    describeOwners = async (sockets) => {
+      await paths.fill(sockets);
+      nameUsers(sockets, userNames);
+    };
+  }
 
   const collect = async (): Promise<CollectResult> => {
     const parsed = parseNetstat((await run("netstat", args)).stdout);
-    if (os === "windows") await windows(parsed.sockets);
-    else if (os === "darwin") await macPaths.fill(parsed.sockets);
-    else {
-      await linuxPaths.fill(parsed.sockets);
-      nameUsers(parsed.sockets, userNames);
-    }
+    await describeOwners(parsed.sockets);
     const result = { sockets: parsed.sockets, skipped: parsed.skipped, notes: [...notes] };
     notes.length = 0;
     return result;

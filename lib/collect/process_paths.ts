@@ -38,9 +38,29 @@ export class ProcessPathCache {
   }
 }
 
-/** What to do when a path tool cannot run, or `null` when the error is another kind. */
-export function pathToolRemedy(error: unknown, tool: string): string | null {
-  if (error instanceof PermissionError) return `add ${error.flag} to read them`;
-  if (error instanceof ToolError && error.notFound) return `install "${tool}" to read them`;
-  return null;
+/**
+ * Wrap a lookup that runs `tool` so that a missing permission or a missing
+ * tool turns it off for good: `onUnavailable` hears once what to do, and every
+ * later call returns no paths. Other errors still throw.
+ */
+export function offWhenUnavailable(
+  tool: string,
+  lookup: PathLookup,
+  onUnavailable: (remedy: string) => void,
+): PathLookup {
+  let off = false;
+  return async (pids) => {
+    if (off || pids.length === 0) return new Map();
+    try {
+      return await lookup(pids);
+    } catch (error) {
+      let remedy: string;
+      if (error instanceof PermissionError) remedy = `add ${error.flag} to read them`;
+      else if (error instanceof ToolError && error.notFound) remedy = `install "${tool}" to read them`;
+      else throw error;
+      off = true;
+      onUnavailable(remedy);
+      return new Map();
+    }
+  };
 }
