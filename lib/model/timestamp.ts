@@ -18,3 +18,34 @@ export function isoWithOffset(date: Date): string {
   const mm = String(abs % 60).padStart(2, "0");
   return `${local.toISOString().slice(0, -1)}${sign}${hh}:${mm}`;
 }
+
+/**
+ * The local wall-clock time as `HH:MM:SS`, as scroll lines and alerts show it.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { clockTime } from "./timestamp.ts";
+ * deepStrictEqual(clockTime(new Date(2026, 10, 21, 14, 30, 16)), "14:30:16");
+ * ```
+ */
+export function clockTime(date: Date): string {
+  const two = (n: number) => String(n).padStart(2, "0");
+  return `${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())}`;
+}
+
+/**
+ * The local time as `YYYYmmdd_HHMMSS`, for file names of a session.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { fileTimestamp } from "./timestamp.ts";
+ * deepStrictEqual(fileTimestamp(new Date(2026, 10, 21, 14, 30, 16)), "20261121_143016");
+ * ```
+ */
+export function fileTimestamp(date: Date): string {
+  const two = (n: number) => String(n).padStart(2, "0");
+  return `${date.getFullYear()}${two(date.getMonth() + 1)}${two(date.getDate())}_` +
+    clockTime(date).replaceAll(":", "");
+}

@@ -1,0 +1,36 @@
+import ipaddr from "ipaddr.js";
+
+// ipaddr.js range names of addresses that are routed on the public internet.
+// 6to4, Teredo and NAT64 (rfc6052/rfc6145) embed public IPv4 peers.
+const PUBLIC_RANGES = new Set(["unicast", "6to4", "teredo", "rfc6052", "rfc6145"]);
+const cache = new Map<string, boolean>();
+const CACHE_LIMIT = 100_000;
+
+/**
+ * True for addresses that are not a public internet peer: private (RFC 1918),
+ * loopback, link-local, CGNAT (100.64/10), multicast, broadcast, unspecified,
+ * reserved and documentation ranges, and IPv6 unique-local, link-local,
+ * loopback, multicast and reserved. IPv4-mapped IPv6 is judged as its IPv4
+ * address. Text that is not an IP counts as local, so it is never sent out.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { isLocalAddress } from "./address_scope.ts";
+ * deepStrictEqual(["10.0.0.1", "100.64.0.1", "fd00::1", "::ffff:192.168.1.1"].map(isLocalAddress),
+ *   [true, true, true, true]);
+ * deepStrictEqual(["8.8.8.8", "2001:4860:4860::8888"].map(isLocalAddress), [false, false]);
+ * ```
+ */
+export function isLocalAddress(ip: string): boolean {
+  const cached = cache.get(ip);
+  if (cached !== undefined) return cached;
+  let local = true;
+  if (ipaddr.isValid(ip)) {
+    const parsed = ipaddr.process(ip);
+    local = !PUBLIC_RANGES.has(parsed.range());
+  }
+  if (cache.size >= CACHE_LIMIT) cache.clear();
+  cache.set(ip, local);
+  return local;
+}

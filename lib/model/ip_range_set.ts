@@ -1,0 +1,136 @@
+import ipaddr from "ipaddr.js";
+
+/** A range of addresses, ends as big-endian byte arrays (4 bytes for IPv4, 16 for IPv6). */
+export interface ByteRange {
+  family: 4 | 6;
+  first: readonly number[];
+  last: readonly number[];
+}
+
+function toBigInt(bytes: readonly number[]): bigint {
+  let n = 0n;
+  for (const b of bytes) n = (n << 8n) | BigInt(b);
+  return n;
+}
+
+function toUint32(bytes: readonly number[]): number {
+  return (((bytes[0] ?? 0) << 24) >>> 0) + ((bytes[1] ?? 0) << 16) + ((bytes[2] ?? 0) << 8) + (bytes[3] ?? 0);
+}
+
+/** Dotted IPv4 text to a number, or -1; faster than a general parser on the hot path. */
+function parseIpv4(ip: string): number {
+  let value = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < ip.length; i++) {
+    const c = ip.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || part > 255) return -1;
+      value = value * 256 + part;
+      part = 0;
+      digits = 0;
+      dots++;
+    } else if (c >= 48 && c <= 57 && digits < 3) {
+      part = part * 10 + (c - 48);
+      digits++;
+    } else {
+      return -1;
+    }
+  }
+  if (dots !== 3 || digits === 0 || part > 255) return -1;
+  return value * 256 + part;
+}
+
+function merge<T extends number | bigint>(
+  ranges: [T, T][],
+  touches: (end: T, start: T) => boolean,
+): { starts: T[]; ends: T[] } {
+  ranges.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const starts: T[] = [];
+  const ends: T[] = [];
+  for (const [start, end] of ranges) {
+    const last = ends.length - 1;
+    // Adjacent or overlapping ranges become one.
+    if (last >= 0 && touches(ends[last] as T, start)) {
+      if (end > (ends[last] as T)) ends[last] = end;
+    } else {
+      starts.push(start);
+      ends.push(end);
+    }
+  }
+  return { starts, ends };
+}
+
+function lastStartAtOrBelow<T extends number | bigint>(starts: ArrayLike<T>, value: T): number {
+  let low = 0;
+  let high = starts.length - 1;
+  let found = -1;
+  while (low <= high) {
+    const mid = (low + high) >>> 1;
+    if ((starts[mid] as T) <= value) {
+      found = mid;
+      low = mid + 1;
+    } else {
+      high = mid - 1;
+    }
+  }
+  return found;
+}
+
+/**
+ * A set of IP ranges of both families, merged and sorted, answering "is this
+ * address in the set?" by binary search.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { IpRangeSet } from "./ip_range_set.ts";
+ * const set = new IpRangeSet([
+ *   { family: 4, first: [10, 0, 0, 0], last: [10, 255, 255, 255] },
+ *   { family: 4, first: [8, 8, 8, 8], last: [8, 8, 8, 8] },
+ * ]);
+ * deepStrictEqual(["10.2.3.4", "8.8.8.8", "8.8.4.4", "::1"].map((ip) => set.has(ip)), [true, true, false, false]);
+ * ```
+ */
+export class IpRangeSet {
+  #v4Starts: Uint32Array;
+  #v4Ends: Uint32Array;
+  #v6Starts: bigint[];
+  #v6Ends: bigint[];
+
+  constructor(ranges: Iterable<ByteRange>) {
+    const v4: [number, number][] = [];
+    const v6: [bigint, bigint][] = [];
+    for (const r of ranges) {
+      if (r.family === 4) v4.push([toUint32(r.first), toUint32(r.last)]);
+      else v6.push([toBigInt(r.first), toBigInt(r.last)]);
+    }
+    const merged4 = merge(v4, (end, start) => start <= end + 1);
+    this.#v4Starts = Uint32Array.from(merged4.starts);
+    this.#v4Ends = Uint32Array.from(merged4.ends);
+    const merged6 = merge(v6, (end, start) => start <= end + 1n);
+    this.#v6Starts = merged6.starts;
+    this.#v6Ends = merged6.ends;
+  }
+
+  /** How many merged ranges the set holds. */
+  get size(): number {
+    return this.#v4Starts.length + this.#v6Starts.length;
+  }
+
+  /** True when the address (canonical IPv4 or IPv6 text) is in one of the ranges. */
+  has(ip: string): boolean {
+    const v4 = parseIpv4(ip);
+    if (v4 >= 0) {
+      const i = lastStartAtOrBelow(this.#v4Starts, v4);
+      return i >= 0 && v4 <= (this.#v4Ends[i] ?? -1);
+    }
+    if (this.#v6Starts.length === 0 || !ipaddr.IPv6.isValid(ip)) return false;
+    const parsed = ipaddr.IPv6.parse(ip);
+    if (parsed.isIPv4MappedAddress()) return this.has(parsed.toIPv4Address().toString());
+    const value = toBigInt(parsed.toByteArray());
+    const i = lastStartAtOrBelow(this.#v6Starts, value);
+    return i >= 0 && value <= (this.#v6Ends[i] ?? -1n);
+  }
+}

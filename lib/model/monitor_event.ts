@@ -1,0 +1,33 @@
+import type { Connection } from "./connection.ts";
+
+/** What happened to a connection between two polls, as scroll mode, NDJSON and logs report it. */
+export type ConnectionEventKind = "NEW" | "CLOSED" | "STATE" | "ALERT";
+
+/** One event about one connection. */
+export interface ConnectionEvent {
+  event: ConnectionEventKind;
+  /** The connection as last seen; `timestamp` is when the event was noticed. */
+  connection: Connection;
+  /** For `STATE`: the status before the change. */
+  previous_status?: string;
+  /** For `ALERT`: why, e.g. `blocklist ips.txt:12 203.0.113.0/24`. */
+  reason?: string;
+  /** For `ALERT`: `warning` or `error`, as GitHub Actions annotations show it. */
+  severity?: "warning" | "error";
+}
+
+/** The periodic summary scroll mode prints every 10 time units. */
+export interface StatusEvent {
+  event: "STATUS";
+  timestamp: string;
+  /** Rows with an open connection now (remote IPs when grouping by IP). */
+  active_rows: number;
+  /** Open connections now. */
+  connections: number;
+  /** Distinct rows seen since the start. */
+  unique_rows: number;
+  runtime_seconds: number;
+}
+
+/** Any event the monitor reports. */
+export type MonitorEvent = ConnectionEvent | StatusEvent;

@@ -1,0 +1,78 @@
+import { Timeline } from "./timeline.ts";
+
+/** A process seen in a row. Fields are `null` where the OS did not tell. */
+export interface ProcessInfo {
+  pid: number | null;
+  name: string | null;
+  path: string | null;
+}
+
+/** How rows are formed: one per remote IP (default), per process, or per connection. */
+export type GroupBy = "ip" | "process" | "connection";
+
+const MAX_PORTS = 32;
+const MAX_PROCESSES = 8;
+
+/** One row of the monitor: what is known about a remote IP, a process or a connection. */
+export class TrackedRow {
+  readonly key: string;
+  /** What the row shows on the left: an IP, `name (pid)`, or both endpoints. */
+  readonly label: string;
+  /** The address enrichment looks up: the remote IP, or the local IP of a listening row. */
+  readonly ip: string | null;
+  /** True for the row of listening sockets on a local address. */
+  readonly listening: boolean;
+  readonly timeline: Timeline;
+  readonly firstColumn: number;
+  readonly firstSeen: Date;
+  lastColumn: number;
+  lastSeen: Date;
+  /** Time units in which the row had at least one socket. */
+  activeColumns = 0;
+  /** Sockets in the row at the latest poll. */
+  openConnections = 0;
+  /** Status words at the latest poll that found the row, sorted. */
+  states: string[] = [];
+  /** Service ports (the remote port going out, the local port coming in or listening), first seen first. */
+  readonly ports: number[] = [];
+  /** Ports beyond the ones kept. */
+  morePorts = 0;
+  readonly processes: ProcessInfo[] = [];
+  moreProcesses = 0;
+
+  constructor(
+    init: { key: string; label: string; ip: string | null; listening: boolean; width: number },
+    column: number,
+    seen: Date,
+  ) {
+    this.key = init.key;
+    this.label = init.label;
+    this.ip = init.ip;
+    this.listening = init.listening;
+    this.timeline = new Timeline(init.width);
+    this.firstColumn = column;
+    this.lastColumn = column;
+    this.firstSeen = seen;
+    this.lastSeen = seen;
+  }
+
+  /** Remember a service port, keeping the list bounded. */
+  addPort(port: number | null): void {
+    if (port === null || this.ports.includes(port)) return;
+    if (this.ports.length < MAX_PORTS) this.ports.push(port);
+    else this.morePorts++;
+  }
+
+  /** Remember a process, keeping the list bounded. */
+  addProcess(info: ProcessInfo): void {
+    if (info.pid === null && info.name === null) return;
+    if (this.processes.some((p) => p.pid === info.pid && p.name === info.name)) return;
+    if (this.processes.length < MAX_PROCESSES) this.processes.push(info);
+    else this.moreProcesses++;
+  }
+
+  /** Share of the run's time units in which the row was present, 0..1. */
+  activityShare(totalColumns: number): number {
+    return totalColumns <= 0 ? 0 : this.activeColumns / totalColumns;
+  }
+}

@@ -1,0 +1,232 @@
+import type { Connection } from "../model/connection.ts";
+import type { ConnectionEvent } from "../model/monitor_event.ts";
+import { isoWithOffset } from "../model/timestamp.ts";
+import { connectionKey } from "./connection_key.ts";
+import { Cell } from "./timeline.ts";
+import { type GroupBy, TrackedRow } from "./tracked_row.ts";
+
+/** Options of a {@linkcode Tracker}. */
+export interface TrackerOptions {
+  /** Time units each row's on-screen timeline keeps. */
+  width: number;
+  groupBy: GroupBy;
+  /** Rows without an open socket kept in memory; the longest closed go first. */
+  maxClosedRows: number;
+}
+
+/** What is left of a row that was dropped from memory: enough for the top list and the frequent-IP file. */
+export interface EvictedRow {
+  label: string;
+  ip: string | null;
+  activeColumns: number;
+  firstSeen: Date;
+}
+
+const EVICTED_KEPT = 1000;
+
+function serviceport(c: Connection): number | null {
+  return c.direction === "outgoing" ? c.remote_port : c.local_port;
+}
+
+function rowIdentity(
+  c: Connection,
+  groupBy: GroupBy,
+): { key: string; label: string; ip: string | null; listening: boolean } {
+  const listening = c.direction === "listening";
+  switch (groupBy) {
+    case "ip":
+      return listening || c.remote_ip === null
+        ? { key: `L ${c.local_ip}`, label: c.local_ip, ip: c.local_ip, listening: true }
+        : { key: c.remote_ip, label: c.remote_ip, ip: c.remote_ip, listening: false };
+    case "process": {
+      const name = c.process_name ?? "unknown process";
+      const label = c.pid === null ? name : `${name} (${c.pid})`;
+      return { key: `${c.pid ?? "-"} ${c.process_name ?? ""}`, label, ip: null, listening: false };
+    }
+    case "connection": {
+      const local = `${c.local_ip}:${c.local_port}`;
+      const label = c.remote_ip === null
+        ? `${c.protocol} ${local}`
+        : `${c.protocol} ${local} ${c.direction === "incoming" ? "←" : "→"} ${c.remote_ip}:${c.remote_port}`;
+      return { key: connectionKey(c), label, ip: c.remote_ip ?? c.local_ip, listening };
+    }
+  }
+}
+
+/**
+ * Follows connections from poll to poll: turns each poll into `NEW`, `STATE`
+ * and `CLOSED` events and keeps one {@linkcode TrackedRow} per group with its
+ * timeline. Memory is bounded: timelines are ring buffers and rows with no
+ * open socket beyond `maxClosedRows` are dropped, oldest closure first.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { Tracker } from "./tracker.ts";
+ * const c = { timestamp: "", protocol: "TCP" as const, family: 4 as const, local_ip: "10.0.0.2", local_port: 5000,
+ *   remote_ip: "8.8.8.8", remote_port: 443, status: "ESTABLISHED", direction: "outgoing" as const,
+ *   pid: 42, process_name: "curl", process_path: null, user: null };
+ * const tracker = new Tracker({ width: 20, groupBy: "ip", maxClosedRows: 100 });
+ * deepStrictEqual(tracker.update([c], new Date(0)).map((e) => e.event), ["NEW"]);
+ * deepStrictEqual(tracker.update([{ ...c, status: "TIME_WAIT" }], new Date(1000)).map((e) => e.event), ["STATE"]);
+ * deepStrictEqual(tracker.update([], new Date(2000)).map((e) => e.event), ["CLOSED"]);
+ * ```
+ */
+export class Tracker {
+  readonly #options: TrackerOptions;
+  #column = -1;
+  #open = new Map<string, Connection>();
+  #rows = new Map<string, TrackedRow>();
+  #presentRows = new Set<TrackedRow>();
+  /** Rows with no open socket, in the order they closed. */
+  #closedRows = new Map<string, TrackedRow>();
+  #uniqueRows = 0;
+  #evictedCount = 0;
+  #evicted: EvictedRow[] = [];
+  #startedAt: Date | null = null;
+  #lastPollAt: Date | null = null;
+
+  constructor(options: TrackerOptions) {
+    this.#options = options;
+  }
+
+  /** Record one poll: the connections that pass the filters, and the time of the poll. */
+  update(connections: readonly Connection[], now: Date): ConnectionEvent[] {
+    const column = ++this.#column;
+    this.#startedAt ??= now;
+    this.#lastPollAt = now;
+    const events: ConnectionEvent[] = [];
+    const open = new Map<string, Connection>();
+    const present = new Set<TrackedRow>();
+    const timestamp = isoWithOffset(now);
+
+    for (const c of connections) {
+      const key = connectionKey(c);
+      if (open.has(key)) continue; // a socket shared by two processes shows once
+      open.set(key, c);
+      const before = this.#open.get(key);
+      if (before === undefined) events.push({ event: "NEW", connection: c });
+      else if (before.status !== c.status) {
+        events.push({ event: "STATE", connection: c, previous_status: before.status });
+      }
+      const row = this.#rowFor(c, column, now);
+      if (!present.has(row)) {
+        present.add(row);
+        row.openConnections = 0;
+        row.states = [];
+      }
+      row.openConnections++;
+      if (!row.states.includes(c.status)) row.states.push(c.status);
+      row.addPort(serviceport(c));
+      row.addProcess({ pid: c.pid, name: c.process_name, path: c.process_path });
+    }
+    for (const [key, c] of this.#open) {
+      if (!open.has(key)) events.push({ event: "CLOSED", connection: { ...c, timestamp } });
+    }
+    this.#open = open;
+
+    for (const row of present) {
+      const wasPresent = this.#presentRows.has(row);
+      const listeningOnly = row.listening || row.states.every((s) => s === "LISTEN" || s === "UNCONNECTED");
+      row.timeline.write(column, listeningOnly ? Cell.Listening : wasPresent ? Cell.Active : Cell.New);
+      row.states.sort();
+      row.lastColumn = column;
+      row.lastSeen = now;
+      row.activeColumns++;
+      this.#closedRows.delete(row.key);
+    }
+    for (const row of this.#presentRows) {
+      if (present.has(row)) continue;
+      row.timeline.write(column, Cell.Closed);
+      row.openConnections = 0;
+      this.#closedRows.set(row.key, row);
+    }
+    this.#presentRows = present;
+    this.#evictClosedRows();
+    return events;
+  }
+
+  #rowFor(c: Connection, column: number, now: Date): TrackedRow {
+    const identity = rowIdentity(c, this.#options.groupBy);
+    let row = this.#rows.get(identity.key);
+    if (row === undefined) {
+      row = new TrackedRow({ ...identity, width: this.#options.width }, column, now);
+      this.#rows.set(identity.key, row);
+      this.#uniqueRows++;
+    }
+    return row;
+  }
+
+  #evictClosedRows(): void {
+    const excess = this.#closedRows.size - this.#options.maxClosedRows;
+    if (excess <= 0) return;
+    let n = 0;
+    for (const [key, row] of this.#closedRows) {
+      if (n++ >= excess) break;
+      this.#closedRows.delete(key);
+      this.#rows.delete(key);
+      this.#evictedCount++;
+      this.#evicted.push({
+        label: row.label,
+        ip: row.ip,
+        activeColumns: row.activeColumns,
+        firstSeen: row.firstSeen,
+      });
+    }
+    if (this.#evicted.length > 2 * EVICTED_KEPT) {
+      this.#evicted.sort((a, b) => b.activeColumns - a.activeColumns);
+      this.#evicted.length = EVICTED_KEPT;
+    }
+  }
+
+  /** The column of the latest poll (the first poll is column 0). */
+  get column(): number {
+    return this.#column;
+  }
+
+  /** Time units observed since the start: the denominator of every activity share. */
+  get totalColumns(): number {
+    return this.#column + 1;
+  }
+
+  /** When the first and the latest poll ran. */
+  get startedAt(): Date | null {
+    return this.#startedAt;
+  }
+  get lastPollAt(): Date | null {
+    return this.#lastPollAt;
+  }
+
+  /** Rows in memory, in no particular order. */
+  rows(): IterableIterator<TrackedRow> {
+    return this.#rows.values();
+  }
+
+  /** Rows with an open socket at the latest poll. */
+  get activeRowCount(): number {
+    return this.#presentRows.size;
+  }
+
+  /** Sockets open at the latest poll. */
+  get openConnectionCount(): number {
+    return this.#open.size;
+  }
+
+  /** Distinct rows since the start, evicted ones included. */
+  get uniqueRowCount(): number {
+    return this.#uniqueRows;
+  }
+
+  /** Rows dropped from memory, and the most active of them. */
+  get evictedCount(): number {
+    return this.#evictedCount;
+  }
+  evictedRows(): readonly EvictedRow[] {
+    return this.#evicted;
+  }
+
+  /** The connections open at the latest poll. */
+  openConnections(): IterableIterator<Connection> {
+    return this.#open.values();
+  }
+}
