@@ -8,9 +8,12 @@
  */
 import { createCollector } from "./lib/collect/create_collector.ts";
 import { type CliCommand, parseArgs } from "./lib/cli/parse_args.ts";
+import { MONITOR_ENV, readPermittedEnv } from "./lib/cli/environment.ts";
+import { runMonitorCommand } from "./lib/cli/monitor_command.ts";
 import { permissionsForCommand, renderPermissions } from "./lib/cli/permissions_command.ts";
 import { runSnapshot } from "./lib/cli/snapshot_command.ts";
 import { PermissionError, ToolError, UsageError } from "./lib/errors.ts";
+import { processTerminal } from "./lib/render/terminal.ts";
 
 /** Where main writes; tests pass their own. */
 export interface MainIo {
@@ -41,6 +44,47 @@ function causeChain(error: unknown): string {
   return lines.join("\nCaused by: ") + "\n";
 }
 
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+/**
+ * Ctrl+C and SIGTERM end the run cleanly (exports and logs written); a second
+ * one exits at once. A resize redraws the dashboard. Returns the detach function.
+ */
+function attachSignals(stop: () => void, redraw: () => void): () => void {
+  const attached: [Deno.Signal, () => void][] = [];
+  let stopping = false;
+  const onStop = () => {
+    if (stopping) Deno.exit(130);
+    stopping = true;
+    stop();
+  };
+  const signals: [Deno.Signal, () => void][] = Deno.build.os === "windows"
+    ? [["SIGINT", onStop], ["SIGBREAK", onStop]]
+    : [["SIGINT", onStop], ["SIGTERM", onStop], ["SIGWINCH", redraw]];
+  for (const [signal, handler] of signals) {
+    try {
+      Deno.addSignalListener(signal, handler);
+      attached.push([signal, handler]);
+    } catch {
+      // A platform without this signal: nothing to listen to.
+    }
+  }
+  return () => {
+    for (const [signal, handler] of attached) Deno.removeSignalListener(signal, handler);
+  };
+}
+
 async function runCommand(command: CliCommand, io: MainIo): Promise<number> {
   switch (command.kind) {
     case "print":
@@ -52,6 +96,18 @@ async function runCommand(command: CliCommand, io: MainIo): Promise<number> {
         renderPermissions(permissionsForCommand(command.target, Deno.build.os), command.flagsOnly),
       );
       return 0;
+    case "monitor":
+      return await runMonitorCommand(command.options, {
+        collector: createCollector(command.options.collector, {}),
+        now: () => new Date(),
+        sleep,
+        stdoutIsTerminal: Deno.stdout.isTerminal(),
+        write: io.stdout,
+        warn: (line) => io.stderr(line + "\n"),
+        env: readPermittedEnv(MONITOR_ENV),
+        terminal: processTerminal,
+        onStart: attachSignals,
+      });
     case "snapshot":
       return await runSnapshot(command.options, {
         collector: createCollector(command.options.collector, { input: command.options.input }),

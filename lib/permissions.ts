@@ -7,6 +7,7 @@
  */
 import type { CollectorName } from "./collect/collector.ts";
 import { autoCollectorOrder } from "./collect/create_collector.ts";
+import { MONITOR_ENV } from "./cli/environment.ts";
 
 /** One permission, and why conntrail needs it. */
 export interface PermissionNeed {
@@ -53,6 +54,61 @@ export function collectorPermissions(collector: CollectorName, os: Os, input?: s
   return needs;
 }
 
+/** What the monitor's flags add to its collector's permissions. */
+export interface MonitorPermissionInput {
+  collector: CollectorName;
+  resolveNames: boolean;
+  dnsServer?: string;
+  output?: string;
+  logDir?: string;
+  filterFile: readonly string[];
+  saveThreshold?: number;
+}
+
+/** The permissions of `conntrail monitor` with these flags on an OS. */
+export function monitorPermissions(options: MonitorPermissionInput, os: Os): PermissionNeed[] {
+  const needs = collectorPermissions(options.collector, os);
+  needs.push({
+    flag: `--allow-env=${MONITOR_ENV.join(",")}`,
+    why: "honour NO_COLOR, and print alerts as GitHub Actions annotations under GITHUB_ACTIONS",
+    optional: true,
+  });
+  if (options.resolveNames) {
+    needs.push({
+      flag: options.dnsServer === undefined ? "--allow-net" : `--allow-net=${options.dnsServer}`,
+      why: options.dnsServer === undefined
+        ? "ask the system's DNS servers for names (--dns-server IP narrows this to one server)"
+        : `ask ${options.dnsServer} for names`,
+      optional: true,
+    });
+  }
+  for (const file of options.filterFile) {
+    needs.push({ flag: `--allow-read=${file}`, why: `read the filter list "${file}"`, optional: false });
+  }
+  if (options.output !== undefined) {
+    needs.push({
+      flag: `--allow-write=${options.output}`,
+      why: "write the timeline export on exit",
+      optional: false,
+    });
+  }
+  if (options.saveThreshold !== undefined) {
+    needs.push({
+      flag: "--allow-write=.",
+      why: "write the frequent-IP file in the current directory",
+      optional: false,
+    });
+  }
+  if (options.logDir !== undefined) {
+    needs.push({
+      flag: `--allow-write=${options.logDir}`,
+      why: "write the connection logs",
+      optional: false,
+    });
+  }
+  return needs;
+}
+
 /**
  * Merge needs into Deno flags: one `--allow-run=a,b`, one `--allow-read=x,y`
  * and so on, in a stable order; `--allow-all` alone when it is needed.
@@ -66,20 +122,27 @@ export function collectorPermissions(collector: CollectorName, os: Os, input?: s
  *   { flag: "--allow-run=find", why: "", optional: true },
  *   { flag: "--allow-read=/etc/passwd", why: "", optional: true },
  * ]), ["--allow-read=/etc/passwd", "--allow-run=ss,find"]);
+ * deepStrictEqual(denoFlags([
+ *   { flag: "--allow-net=127.0.0.1:53", why: "", optional: true },
+ *   { flag: "--allow-net", why: "", optional: true },
+ * ]), ["--allow-net"]);
  * ```
  */
 export function denoFlags(needs: readonly PermissionNeed[]): string[] {
   if (needs.some((n) => n.flag === "--allow-all")) return ["--allow-all"];
   const byKind = new Map<string, string[]>();
+  // A kind asked for without a value (`--allow-net`) allows everything of that kind.
+  const unscoped = new Set<string>();
   for (const { flag } of needs) {
     const [kind = flag, value] = flag.split("=", 2);
     const values = byKind.get(kind) ?? [];
-    if (value !== undefined && !values.includes(value)) values.push(value);
+    if (value === undefined) unscoped.add(kind);
+    else if (!values.includes(value)) values.push(value);
     byKind.set(kind, values);
   }
   return [...byKind.keys()].sort().map((kind) => {
     const values = byKind.get(kind) ?? [];
-    return values.length > 0 ? `${kind}=${values.join(",")}` : kind;
+    return values.length > 0 && !unscoped.has(kind) ? `${kind}=${values.join(",")}` : kind;
   });
 }
 
@@ -100,5 +163,14 @@ export const COMPILE_TARGETS: readonly { target: string; os: Os }[] = [
  */
 export function compileFlags(os: Os): string[] {
   const needs = autoCollectorOrder(os).flatMap((collector) => collectorPermissions(collector, os));
+  needs.push(
+    ...monitorPermissions({ collector: "auto", resolveNames: true, filterFile: [] }, os).filter((n) =>
+      n.flag.startsWith("--allow-env") || n.flag === "--allow-net"
+    ),
+    // Files are named at run time (-o, --log-dir, --filter-file, --input), which a compiled binary cannot be
+    // granted later; `deno run` with `conntrail permissions --flags` scopes these to the exact paths.
+    { flag: "--allow-read", why: "read the files named on the command line", optional: true },
+    { flag: "--allow-write", why: "write the exports and logs named on the command line", optional: true },
+  );
   return denoFlags(needs);
 }

@@ -1,6 +1,10 @@
 import { Command, CommanderError, Option } from "commander";
 import { COLLECTOR_NAMES, type CollectorName } from "../collect/collector.ts";
+import { parseDnsServer } from "../enrich/reverse_dns.ts";
 import { UsageError } from "../errors.ts";
+import { parseDuration } from "../model/duration.ts";
+import { LOG_FORMATS, type LogFormat } from "../render/log_records.ts";
+import type { GroupBy } from "../monitor/tracked_row.ts";
 import { versionText } from "./version.ts";
 
 /** Output formats of `conntrail snapshot`. */
@@ -18,8 +22,33 @@ export interface SnapshotOptions {
   input?: string;
 }
 
+/** Options of `conntrail` / `conntrail monitor`. */
+export interface MonitorOptions {
+  timeUnit: number;
+  width: number;
+  scroll: boolean;
+  color: boolean;
+  format: "text" | "ndjson";
+  output?: string;
+  resolveNames: boolean;
+  dnsServer?: string;
+  filterLocal: boolean;
+  filterFile: string[];
+  saveThreshold?: number;
+  duration?: number;
+  count?: number;
+  logDir?: string;
+  logFormat: LogFormat[];
+  groupBy: GroupBy;
+  process?: string;
+  port?: number;
+  outgoing: boolean;
+  collector: CollectorName;
+}
+
 /** A parsed command line: what main.ts switches over. */
 export type CliCommand =
+  | { kind: "monitor"; options: MonitorOptions; debug: boolean }
   | { kind: "snapshot"; options: SnapshotOptions; debug: boolean }
   | { kind: "permissions"; target: CliCommand; flagsOnly: boolean; debug: boolean }
   | { kind: "print"; stdout: string; stderr: string; exitCode: number };
@@ -40,8 +69,20 @@ Examples:
   conntrail permissions snapshot --collector lsof
 `;
 
+const MONITOR_EXAMPLES = `
+Examples:
+  conntrail                                   live timeline of every connection (q quits, p pauses, s sorts)
+  conntrail --filter-local --resolve-names    only internet peers, with their names
+  conntrail --scroll                          one line per event instead of a screen
+  conntrail --duration 10m --format ndjson > events.ndjson    headless, for CI
+  conntrail --log-dir logs --log-format csv --log-format json  log each connection when it opens and closes
+  conntrail -o timeline.txt --save-threshold 50             export on exit; save IPs present >= 50% of the time
+  conntrail --filter-file frequent_ips_50pct_20261121_143022.txt   hide the IPs saved last time
+`;
+
 const MAIN_EXAMPLES = `
 Examples:
+  conntrail                                   the live monitor (same as \`conntrail monitor\`)
   conntrail snapshot                          the current connections, once
   conntrail permissions snapshot              the exact Deno flags a command needs
 
@@ -52,6 +93,129 @@ function positiveInteger(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new UsageError(`"${value}" is not a positive integer`);
   return n;
+}
+
+function numberIn(name: string, min: number, max: number, exclusiveMin = false) {
+  return (value: string): number => {
+    const n = Number(value);
+    const low = exclusiveMin ? n > min : n >= min;
+    if (value.trim() === "" || !Number.isFinite(n) || !low || n > max) {
+      const range = exclusiveMin ? `above ${min}` : `from ${min} to ${max}`;
+      throw new UsageError(`${name} must be a number ${range}, not "${value}"`);
+    }
+    return n;
+  };
+}
+
+function widthValue(value: string): number {
+  const n = numberIn("--width", 20, 500)(value);
+  if (!Number.isInteger(n)) {
+    throw new UsageError(`--width must be a whole number from 20 to 500, not "${value}"`);
+  }
+  return n;
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+function durationSeconds(value: string): number {
+  return parseDuration(value) / 1000;
+}
+
+function dnsServerValue(value: string): string {
+  if (parseDnsServer(value) === null) {
+    throw new UsageError(`--dns-server must be IP, IP:PORT or [IPv6]:PORT, not "${value}"`);
+  }
+  return value;
+}
+
+function portValue(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`"${value}" is not a port number`);
+  return n;
+}
+
+function addMonitorOptions(command: Command): Command {
+  return command
+    .option(
+      "-t, --time-unit <seconds>",
+      "seconds per timeline character, and between polls",
+      numberIn("--time-unit", 0, 86400, true),
+      1,
+    )
+    .option("-w, --width <chars>", "timeline width in characters (20..500)", widthValue, 80)
+    .option(
+      "--scroll",
+      "one line per event instead of the refresh screen (always when stdout is not a terminal)",
+      false,
+    )
+    .option("--no-color", "no colours (also when NO_COLOR is set)")
+    .addOption(
+      new Option("--format <format>", "scroll output format").choices(["text", "ndjson"]).default("text"),
+    )
+    .option("-o, --output <file>", "write the timeline export to this file on exit")
+    .option("--resolve-names", "show reverse-DNS names (never delays a frame)", false)
+    .option(
+      "--dns-server <ip[:port]>",
+      "ask this DNS server for names instead of the system's",
+      dnsServerValue,
+    )
+    .option(
+      "--filter-local",
+      "hide private, loopback, link-local, CGNAT, multicast and reserved addresses",
+      false,
+    )
+    .option("--filter-file <file>", "hide the IPs and CIDRs listed in this file (repeatable)", collect, [])
+    .option(
+      "--save-threshold <pct>",
+      "on exit, save IPs present at least PCT% of the time",
+      numberIn("--save-threshold", 0, 100),
+    )
+    .option("--duration <dur>", "stop after this long (90, 30s, 10m, 1h30m)", durationSeconds)
+    .option("--count <n>", "stop after this many polls", positiveInteger)
+    .option("--log-dir <dir>", "log each connection when it appears and closes, in files under DIR")
+    .addOption(
+      new Option("--log-format <format>", "log format (repeatable; default txt)").choices(LOG_FORMATS)
+        .argParser(
+          (value: string, previous: string[] = []) => {
+            if (!(LOG_FORMATS as readonly string[]).includes(value)) {
+              throw new UsageError(`--log-format must be one of ${LOG_FORMATS.join(", ")}, not "${value}"`);
+            }
+            return [...previous, value];
+          },
+        ),
+    )
+    .addOption(
+      new Option("--group-by <what>", "one row per remote IP, process or connection").choices([
+        "ip",
+        "process",
+        "connection",
+      ]).default("ip"),
+    )
+    .option("--process <name>", "only processes whose name contains this (case-insensitive)")
+    .option("--port <port>", "only connections with this local or remote port", portValue)
+    .option("--outgoing", "only connections this machine opened", false)
+    .addOption(collectorOption())
+    .option("--debug", "show the cause chain of an error");
+}
+
+function monitorOptions(raw: Record<string, unknown>): MonitorOptions {
+  const options = {
+    ...raw,
+    logFormat: (raw.logFormat as LogFormat[] | undefined) ?? [],
+  } as unknown as MonitorOptions;
+  if (options.logDir !== undefined && options.logFormat.length === 0) options.logFormat = ["txt"];
+  if (options.logDir === undefined && options.logFormat.length > 0) {
+    throw new UsageError("--log-format needs --log-dir DIR");
+  }
+  if (options.saveThreshold !== undefined && options.groupBy !== "ip") {
+    throw new UsageError("--save-threshold saves remote IPs, so it needs --group-by ip");
+  }
+  if (options.dnsServer !== undefined && !options.resolveNames) {
+    throw new UsageError("--dns-server needs --resolve-names");
+  }
+  return options;
 }
 
 function collectorOption(): Option {
@@ -80,6 +244,14 @@ function buildProgram(onParsed: (command: CliCommand) => void): Command {
     .option("--debug", "show the cause chain of an error")
     .enablePositionalOptions()
     .addHelpText("after", MAIN_EXAMPLES);
+  const monitor = addMonitorOptions(
+    new Command("monitor").description("live monitor: refresh dashboard on a terminal, scroll log otherwise"),
+  )
+    .addHelpText("after", MONITOR_EXAMPLES)
+    .action((options) => {
+      onParsed({ kind: "monitor", options: monitorOptions(options), debug: Boolean(options.debug) });
+    });
+  program.addCommand(monitor, { isDefault: true });
   program.addCommand(snapshotCommand((options, debug) => onParsed({ kind: "snapshot", options, debug })));
   program.addCommand(
     new Command("permissions")
@@ -142,9 +314,6 @@ export function parseArgs(args: readonly string[]): CliCommand {
     const exitCode = error.exitCode === 0 ? 0 : 2;
     return { kind: "print", stdout, stderr, exitCode };
   }
-  if (parsed === null) {
-    // A bare `conntrail`: the live monitor is not built yet, so show what there is.
-    return { kind: "print", stdout: program.helpInformation() + MAIN_EXAMPLES, stderr: "", exitCode: 0 };
-  }
+  if (parsed === null) throw new Error("the command line parsed into no command");
   return parsed;
 }

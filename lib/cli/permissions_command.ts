@@ -1,4 +1,4 @@
-import { collectorPermissions, denoFlags, type PermissionNeed } from "../permissions.ts";
+import { collectorPermissions, denoFlags, monitorPermissions, type PermissionNeed } from "../permissions.ts";
 import type { CliCommand } from "./parse_args.ts";
 
 /** The permissions a parsed command line needs on an OS. */
@@ -6,6 +6,8 @@ export function permissionsForCommand(command: CliCommand, os: typeof Deno.build
   switch (command.kind) {
     case "snapshot":
       return collectorPermissions(command.options.collector, os, command.options.input);
+    case "monitor":
+      return monitorPermissions(command.options, os);
     case "permissions":
     case "print":
       return [];

@@ -25,6 +25,8 @@ export interface ReverseDnsOptions {
   now?: () => number;
   /** Called after an answer arrives, so a frame can be redrawn. */
   onAnswer?: (ip: string) => void;
+  /** Called with a query's error other than "no such name" (timeouts, refusals, a missing permission). */
+  onError?: (error: unknown) => void;
 }
 
 /**
@@ -112,6 +114,7 @@ export class ReverseDns {
   readonly #maxQueued: number;
   readonly #now: () => number;
   readonly #onAnswer: (ip: string) => void;
+  readonly #onError: (error: unknown) => void;
   #cache = new Map<string, CachedName>();
   #queue = new Set<string>();
   #inFlight = new Set<string>();
@@ -129,6 +132,7 @@ export class ReverseDns {
     this.#maxQueued = options.maxQueued ?? 1_000;
     this.#now = options.now ?? Date.now;
     this.#onAnswer = options.onAnswer ?? (() => {});
+    this.#onError = options.onError ?? (() => {});
   }
 
   /**
@@ -191,7 +195,10 @@ export class ReverseDns {
       }
     } catch (error) {
       if (this.#closed.signal.aborted) return;
-      if (!(error instanceof Deno.errors.NotFound)) this.#failures++;
+      if (!(error instanceof Deno.errors.NotFound)) {
+        this.#failures++;
+        this.#onError(error);
+      }
     }
     if (this.#cache.size >= this.#maxEntries) {
       const oldest = this.#cache.keys().next().value;

@@ -1,0 +1,224 @@
+import type { Collector } from "../collect/collector.ts";
+import type { AddressInfo, DescribeAddress } from "../enrich/address_info.ts";
+import { denoPtrResolver, parseDnsServer, type PtrResolver, ReverseDns } from "../enrich/reverse_dns.ts";
+import { PermissionError } from "../errors.ts";
+import { IpRangeSet } from "../model/ip_range_set.ts";
+import { runMonitor } from "../monitor.ts";
+import { monitorFilter } from "../monitor/monitor_filter.ts";
+import type { MonitorOutput } from "../monitor/monitor_output.ts";
+import { RefreshOutput } from "../monitor/refresh_output.ts";
+import { ScrollOutput } from "../monitor/scroll_output.ts";
+import { Tracker } from "../monitor/tracker.ts";
+import { parseIpList } from "../parse/ip_list.ts";
+import { Dashboard } from "../render/dashboard.ts";
+import { frequentIpsFile } from "../render/frequent_ips.ts";
+import { readKeys, Terminal, type TerminalDevice } from "../render/terminal.ts";
+import { renderTimelineExport } from "../render/timeline_export.ts";
+import { ConnectionLog } from "../store/connection_log.ts";
+import { readUserFile, writeUserFile } from "../store/user_files.ts";
+import type { MonitorOptions } from "./parse_args.ts";
+
+/** What `conntrail monitor` reads from and writes to; main.ts passes the real ones. */
+export interface MonitorCommandIo {
+  collector: Collector;
+  now: () => Date;
+  sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  stdoutIsTerminal: boolean;
+  write: (text: string) => Promise<void>;
+  /** One line for stderr. */
+  warn: (line: string) => void;
+  /** Environment variables the run may read (NO_COLOR, GITHUB_ACTIONS), and those it was not allowed to. */
+  env: { values: Map<string, string>; denied: string[] };
+  terminal: TerminalDevice;
+  /** PTR lookups; the default asks through Deno.resolveDns. */
+  resolver?: PtrResolver;
+  /** Called with the stop function once the run starts: main.ts wires signals to it. */
+  onStart?: (stop: () => void, redraw: () => void) => () => void;
+}
+
+/** Closed rows kept in memory; older closed rows are dropped (counted in the export). */
+const MAX_CLOSED_ROWS = 10_000;
+/** Longest a scroll line waits for its address's name. */
+const NAME_WAIT_MS = 1000;
+
+const ROW_NOUNS = { ip: "IPs", process: "processes", connection: "connections" } as const;
+
+async function hiddenRanges(
+  files: readonly string[],
+  warn: (line: string) => void,
+): Promise<IpRangeSet | null> {
+  if (files.length === 0) return null;
+  const entries = [];
+  for (const file of files) {
+    const list = parseIpList(await readUserFile(file));
+    for (const skipped of list.skipped) {
+      warn(`note: ${file}:${skipped.line.split(":")[0]} skipped: ${skipped.reason}`);
+    }
+    entries.push(...list.entries);
+  }
+  return new IpRangeSet(entries);
+}
+
+function requireWrite(path: string): void {
+  if (Deno.permissions.querySync({ name: "write", path }).state !== "granted") {
+    const flag = `--allow-write=${path}`;
+    throw new PermissionError(`cannot write "${path}": permission denied; run with ${flag}`, flag);
+  }
+}
+
+function summary(
+  options: MonitorOptions,
+  tracker: Tracker,
+  result: { polls: number; runtimeMs: number; failedPolls: number },
+): string {
+  const noun = ROW_NOUNS[options.groupBy];
+  return `conntrail: ${result.polls} polls over ${Math.round(result.runtimeMs / 1000)}s ` +
+    `(time unit ${options.timeUnit}s, ${tracker.totalColumns} columns) | ${tracker.uniqueRowCount} unique ${noun}, ` +
+    `${tracker.activeRowCount} active at the end | ${tracker.openConnectionCount} connections open` +
+    (result.failedPolls > 0 ? ` | ${result.failedPolls} polls failed` : "");
+}
+
+/**
+ * `conntrail` / `conntrail monitor`: poll, track and show connections until
+ * `--count`, `--duration`, q, Ctrl+C or SIGTERM; then write the export, the
+ * frequent-IP file and a summary. Returns the exit code.
+ */
+export async function runMonitorCommand(options: MonitorOptions, io: MonitorCommandIo): Promise<number> {
+  const notes: string[] = [];
+  const refresh = !options.scroll && io.stdoutIsTerminal && options.format === "text";
+  // Off the dashboard, notes go straight to stderr; on it they wait until the screen is restored.
+  const note = (line: string) => (refresh ? notes.push(line) : io.warn(line));
+  if (options.output !== undefined) requireWrite(options.output);
+  if (options.saveThreshold !== undefined) requireWrite(".");
+  if (io.env.denied.length > 0) {
+    note(`note: ${io.env.denied.join(" and ")} not read; run with --allow-env=${io.env.denied.join(",")}`);
+  }
+  const keep = monitorFilter({
+    filterLocal: options.filterLocal,
+    hidden: await hiddenRanges(options.filterFile, io.warn),
+    process: options.process,
+    port: options.port,
+    outgoing: options.outgoing,
+  });
+  const color = options.color && !io.env.values.has("NO_COLOR") && (refresh || io.stdoutIsTerminal);
+
+  let output: MonitorOutput | null = null;
+  let names: ReverseDns | null = null;
+  if (options.resolveNames) {
+    const server = options.dnsServer === undefined
+      ? undefined
+      : parseDnsServer(options.dnsServer) ?? undefined;
+    let warned = false;
+    names = new ReverseDns(io.resolver ?? denoPtrResolver(server), {
+      onAnswer: () => {
+        if (output instanceof RefreshOutput) output.redrawSoon();
+        else if (output instanceof ScrollOutput) output.drain().catch(() => {});
+      },
+      onError: (error) => {
+        if (warned) return;
+        warned = true;
+        const flag = server === undefined ? "--allow-net" : `--allow-net=${options.dnsServer}`;
+        note(
+          error instanceof Deno.errors.NotCapable
+            ? `note: names are not resolved: DNS is not allowed; run with ${flag}`
+            : `note: some name lookups failed (${
+              error instanceof Error ? error.message : error
+            }); addresses are shown instead`,
+        );
+      },
+    });
+  }
+  const describe: DescribeAddress = (
+    ip,
+  ): AddressInfo => (names === null ? {} : { hostname: names.lookup(ip) });
+
+  const tracker = new Tracker({
+    width: options.width,
+    groupBy: options.groupBy,
+    maxClosedRows: MAX_CLOSED_ROWS,
+  });
+  const startedAt = io.now();
+  const log = options.logDir === undefined ? null : await ConnectionLog.open({
+    directory: options.logDir,
+    formats: options.logFormat,
+    startedAt,
+    describe,
+  });
+  const stopper = new AbortController();
+  const stop = () => stopper.abort();
+  const rowNoun = ROW_NOUNS[options.groupBy];
+  if (refresh) {
+    const dashboard = new Dashboard(tracker, {
+      timeUnitSeconds: options.timeUnit,
+      width: options.width,
+      color,
+      describe,
+      rowNoun,
+    });
+    output = new RefreshOutput(dashboard, new Terminal(io.terminal), stop);
+  } else {
+    output = new ScrollOutput({
+      format: options.format,
+      color,
+      describe,
+      rowNoun,
+      githubActions: io.env.values.get("GITHUB_ACTIONS") === "true",
+      nameWaitMs: names === null ? 0 : NAME_WAIT_MS,
+      namesIdle: names === null ? undefined : () => names?.idle() ?? Promise.resolve(),
+      write: io.write,
+      writeAside: io.warn,
+    });
+  }
+
+  const redraw = () => (output instanceof RefreshOutput ? output.redrawSoon() : undefined);
+  const detach = io.onStart?.(stop, redraw) ?? (() => {});
+  const keys = new AbortController();
+  let result;
+  try {
+    if (output instanceof RefreshOutput) {
+      const refreshOutput = output;
+      refreshOutput.start();
+      readKeys((key) => refreshOutput.onKey(key), keys.signal).catch(() => {});
+    }
+    result = await runMonitor(tracker, {
+      timeUnitMs: options.timeUnit * 1000,
+      count: options.count,
+      durationMs: options.duration === undefined ? undefined : options.duration * 1000,
+      keep,
+    }, { collector: io.collector, now: io.now, sleep: io.sleep, output, log, note, stop: stopper.signal });
+  } finally {
+    keys.abort();
+    detach();
+    names?.close();
+    await output.close();
+    for (const line of notes) io.warn(line);
+  }
+
+  const report = options.format === "ndjson" ? io.warn : (line: string) => io.write(line + "\n");
+  await report(summary(options, tracker, result));
+  const endedAt = io.now();
+  if (options.output !== undefined) {
+    await writeUserFile(
+      options.output,
+      renderTimelineExport(tracker, {
+        generated: endedAt,
+        timeUnitSeconds: options.timeUnit,
+        groupBy: options.groupBy,
+        describe,
+        attribution: [],
+      }),
+    );
+    await report(`timeline written to ${options.output}`);
+  } else if (refresh) {
+    await report("(run with -o FILE to save the timeline on exit)");
+  }
+  if (options.saveThreshold !== undefined) {
+    const file = frequentIpsFile(tracker, options.saveThreshold, options.timeUnit, endedAt);
+    await writeUserFile(file.name, file.text, { flagPath: "." });
+    await report(
+      `${file.count} IPs present at least ${options.saveThreshold}% of the time written to ${file.name}`,
+    );
+  }
+  if (log !== null) await report(`log: ${log.paths.join(", ")} (${log.written} records)`);
+  return 0;
+}

@@ -1,0 +1,135 @@
+/**
+ * The monitor's tick loop: poll the collector once per time unit, track what
+ * changed, and hand events to the output and the log. Everything it touches
+ * comes in through {@linkcode MonitorIo}, so tests drive it with a scripted
+ * collector and a fake clock.
+ *
+ * @module
+ */
+import type { Collector } from "./collect/collector.ts";
+import { toConnections } from "./model/direction.ts";
+import type { Connection } from "./model/connection.ts";
+import type { ConnectionEvent, StatusEvent } from "./model/monitor_event.ts";
+import { isoWithOffset } from "./model/timestamp.ts";
+import type { MonitorOutput } from "./monitor/monitor_output.ts";
+import type { Tracker } from "./monitor/tracker.ts";
+import type { ConnectionLog } from "./store/connection_log.ts";
+
+/** What a monitor run reads from and writes to. */
+export interface MonitorIo {
+  collector: Collector;
+  now: () => Date;
+  /** Wait, or return early when the signal aborts. */
+  sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  output: MonitorOutput;
+  log: ConnectionLog | null;
+  /** One line for the user, outside the output (stderr, or after the dashboard closes). */
+  note: (line: string) => void;
+  /** Aborted by q, Ctrl+C or SIGTERM: the run ends cleanly. */
+  stop: AbortSignal;
+  /** Extra events for a poll's connections (alerts, once threat intelligence is on). */
+  alerts?: (connections: readonly Connection[], at: Date) => ConnectionEvent[];
+}
+
+/** How a monitor run polls and when it ends. */
+export interface MonitorLoopOptions {
+  timeUnitMs: number;
+  /** Stop after this many polls. */
+  count?: number;
+  /** Stop once this much time has passed since the first poll. */
+  durationMs?: number;
+  keep: (c: Connection) => boolean;
+  /** A status summary every this many polls (scroll mode prints it). */
+  statusEvery?: number;
+}
+
+/** How a run went. */
+export interface MonitorRunResult {
+  polls: number;
+  failedPolls: number;
+  runtimeMs: number;
+  alerts: number;
+}
+
+function statusEvent(tracker: Tracker, at: Date): StatusEvent {
+  const started = tracker.startedAt?.getTime() ?? at.getTime();
+  return {
+    event: "STATUS",
+    timestamp: isoWithOffset(at),
+    active_rows: tracker.activeRowCount,
+    connections: tracker.openConnectionCount,
+    unique_rows: tracker.uniqueRowCount,
+    runtime_seconds: Math.round((at.getTime() - started) / 1000),
+  };
+}
+
+/**
+ * Run the monitor until `count` polls, `durationMs`, or `io.stop`. A collector
+ * failure on the first poll ends the run with its error; later failures are
+ * reported once each and the poll is skipped. The log is flushed and the
+ * output closed on every way out.
+ */
+export async function runMonitor(
+  tracker: Tracker,
+  options: MonitorLoopOptions,
+  io: MonitorIo,
+): Promise<MonitorRunResult> {
+  const start = io.now().getTime();
+  const statusEvery = options.statusEvery ?? 10;
+  const noted = new Set<string>();
+  const noteOnce = (line: string) => {
+    if (noted.has(line)) return;
+    noted.add(line);
+    io.note(line);
+  };
+  let polls = 0;
+  let failedPolls = 0;
+  let alerts = 0;
+  let nextAt = start;
+  try {
+    while (!io.stop.aborted) {
+      const at = io.now();
+      let connections: Connection[] | null = null;
+      try {
+        const result = await io.collector.collect();
+        for (const note of result.notes) noteOnce(`note: ${note}`);
+        if (result.skipped.length > 0) {
+          noteOnce(`note: ${io.collector.name} printed lines conntrail could not read; they are skipped`);
+        }
+        connections = toConnections(result.sockets, isoWithOffset(at)).filter(options.keep);
+      } catch (error) {
+        if (polls === 0 && failedPolls === 0) throw error;
+        failedPolls++;
+        noteOnce(`warning: a poll failed and was skipped: ${error instanceof Error ? error.message : error}`);
+      }
+      if (connections !== null) {
+        const events = tracker.update(connections, at);
+        const raised = io.alerts?.(connections, at) ?? [];
+        alerts += raised.length;
+        events.push(...raised);
+        polls++;
+        const status = polls % statusEvery === 0 ? statusEvent(tracker, at) : null;
+        await io.output.onPoll(events, status, at);
+        io.log?.record(events);
+        await io.log?.maybeFlush(at.getTime());
+      }
+      if (options.count !== undefined && polls >= options.count) break;
+      const now = io.now().getTime();
+      const endAt = options.durationMs === undefined ? Infinity : start + options.durationMs;
+      if (now >= endAt) break;
+      nextAt = Math.max(nextAt + options.timeUnitMs, now);
+      if (nextAt >= endAt) {
+        await io.sleep(endAt - now, io.stop);
+        break;
+      }
+      await io.sleep(nextAt - now, io.stop);
+    }
+  } finally {
+    try {
+      await io.output.close();
+    } finally {
+      await io.log?.flush();
+    }
+  }
+  return { polls, failedPolls, runtimeMs: io.now().getTime() - start, alerts };
+}

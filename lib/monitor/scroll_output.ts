@@ -1,0 +1,127 @@
+import type { DescribeAddress } from "../enrich/address_info.ts";
+import type { ConnectionEvent, StatusEvent } from "../model/monitor_event.ts";
+import { eventJson, eventLine, statusLine, workflowCommand } from "../render/event_line.ts";
+import type { MonitorOutput } from "./monitor_output.ts";
+
+/** Options of a {@linkcode ScrollOutput}. */
+export interface ScrollOutputOptions {
+  format: "text" | "ndjson";
+  color: boolean;
+  describe: DescribeAddress;
+  /** What a row is, for the status line: `IPs`, `processes`, `connections`. */
+  rowNoun: string;
+  /** Under GitHub Actions alerts are also printed as workflow commands. */
+  githubActions: boolean;
+  /**
+   * How long a line may wait for its address's name (0 when names are off).
+   * The poll loop never waits: lines queue, in order, and go out when the name
+   * arrives or the time is up.
+   */
+  nameWaitMs: number;
+  /** Resolves once no name query is pending, for the end of the run. */
+  namesIdle?: () => Promise<void>;
+  write(text: string): Promise<void>;
+  /** Where workflow commands go when stdout carries NDJSON. */
+  writeAside(text: string): void;
+  nowMs?: () => number;
+}
+
+interface Pending {
+  event: ConnectionEvent | StatusEvent;
+  at: Date;
+  ip: string | null;
+  deadline: number;
+}
+
+function eventIp(event: ConnectionEvent | StatusEvent): string | null {
+  if (event.event === "STATUS") return null;
+  const c = event.connection;
+  return c.direction === "listening" || c.remote_ip === null ? c.local_ip : c.remote_ip;
+}
+
+/** Scroll mode: one line (or one NDJSON object) per event, in the order they happened. */
+export class ScrollOutput implements MonitorOutput {
+  readonly #options: ScrollOutputOptions;
+  readonly #nowMs: () => number;
+  #queue: Pending[] = [];
+  #writing: Promise<void> = Promise.resolve();
+  #timer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(options: ScrollOutputOptions) {
+    this.#options = options;
+    this.#nowMs = options.nowMs ?? Date.now;
+  }
+
+  onPoll(events: readonly ConnectionEvent[], status: StatusEvent | null, at: Date): Promise<void> {
+    const deadline = this.#nowMs() + this.#options.nameWaitMs;
+    for (const event of events) {
+      const ip = eventIp(event);
+      // Looking the name up now starts its query.
+      if (ip !== null) this.#options.describe(ip);
+      this.#queue.push({ event, at, ip, deadline });
+    }
+    if (status !== null) this.#queue.push({ event: status, at, ip: null, deadline });
+    return this.drain();
+  }
+
+  /** Write the lines at the head of the queue whose name is known or whose wait is over. */
+  drain(force = false): Promise<void> {
+    const now = this.#nowMs();
+    let ready = 0;
+    for (const item of this.#queue) {
+      const known = item.ip === null || this.#options.nameWaitMs === 0 ||
+        this.#options.describe(item.ip).hostname !== undefined;
+      if (!force && !known && item.deadline > now) break;
+      ready++;
+    }
+    const items = this.#queue.splice(0, ready);
+    this.#schedule();
+    if (items.length === 0) return this.#writing;
+    const text = items.map((item) => this.#render(item)).join("");
+    this.#writing = this.#writing.then(() => this.#options.write(text));
+    return this.#writing;
+  }
+
+  #schedule(): void {
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+    const head = this.#queue[0];
+    if (head === undefined) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      this.drain().catch(() => {});
+    }, Math.max(0, head.deadline - this.#nowMs()));
+  }
+
+  #render(item: Pending): string {
+    const { event, at } = item;
+    const { format, describe } = this.#options;
+    if (event.event === "STATUS") {
+      return (format === "ndjson" ? eventJson(event, {}) : statusLine(event, this.#options.rowNoun, at)) +
+        "\n";
+    }
+    const info = item.ip === null ? {} : describe(item.ip);
+    let text =
+      (format === "ndjson" ? eventJson(event, info) : eventLine(event, info, at, this.#options.color)) + "\n";
+    if (event.event === "ALERT" && this.#options.githubActions) {
+      const command = workflowCommand(event.severity ?? "error", eventLine(event, info, at)) + "\n";
+      if (format === "ndjson") this.#options.writeAside(command);
+      else text += command;
+    }
+    return text;
+  }
+
+  async close(): Promise<void> {
+    if (this.#queue.length > 0 && this.#options.namesIdle !== undefined) {
+      const wait = Math.max(0, Math.max(...this.#queue.map((item) => item.deadline)) - this.#nowMs());
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        this.#options.namesIdle(),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, wait))),
+      ]);
+      clearTimeout(timer);
+    }
+    await this.drain(true);
+    if (this.#timer !== null) clearTimeout(this.#timer);
+  }
+}

@@ -1,0 +1,69 @@
+import { stringify } from "csv-stringify/sync";
+import type { AddressInfo } from "../enrich/address_info.ts";
+import { CONNECTION_FIELDS } from "../model/connection.ts";
+import type { ConnectionEvent } from "../model/monitor_event.ts";
+import { endpointText } from "./endpoint_text.ts";
+import { eventJson } from "./event_line.ts";
+import { safeTerminalText } from "./terminal_text.ts";
+
+/** The formats `--log-format` accepts; each is also the file's extension. */
+export const LOG_FORMATS = ["txt", "csv", "json"] as const;
+
+/** A log format. */
+export type LogFormat = typeof LOG_FORMATS[number];
+
+/** The CSV columns of a log: the logger's, then conntrail's, then the event and the name. */
+export const LOG_CSV_COLUMNS: readonly string[] = [...CONNECTION_FIELDS, "event", "hostname"];
+
+function textOrNull(value: string | number | null): string {
+  return value === null ? "null" : safeTerminalText(String(value));
+}
+
+/** The first line of a new log file, if the format has one. */
+export function logHeader(format: LogFormat): string {
+  return format === "csv" ? stringify([LOG_CSV_COLUMNS]) : "";
+}
+
+/**
+ * One event as a log record in a format, ending in a newline. TXT follows the
+ * outgoing-connection logger's line with the event, status and path added;
+ * unknown process details are written `null`, never guessed.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { logRecord } from "./log_records.ts";
+ * const connection = { timestamp: "2026-11-21T14:30:16.000+00:00", protocol: "TCP" as const, family: 4 as const,
+ *   local_ip: "10.0.0.2", local_port: 50000, remote_ip: "8.8.8.8", remote_port: 443, status: "ESTABLISHED",
+ *   direction: "outgoing" as const, pid: null, process_name: null, process_path: null, user: null };
+ * deepStrictEqual(logRecord({ event: "NEW", connection }, {}, "txt"),
+ *   "[2026-11-21T14:30:16.000+00:00] NEW TCP | Process: null (PID: null) | Path: null | " +
+ *   "Local: 10.0.0.2:50000 | Remote: 8.8.8.8:443 | Status: ESTABLISHED\n");
+ * deepStrictEqual(logRecord({ event: "NEW", connection: { ...connection, process_name: "=cmd()" } }, {}, "csv")
+ *   .includes(",'=cmd(),"), true);
+ * ```
+ */
+export function logRecord(event: ConnectionEvent, info: AddressInfo, format: LogFormat): string {
+  const c = event.connection;
+  switch (format) {
+    case "txt":
+      return `[${c.timestamp}] ${event.event} ${c.protocol} | Process: ${textOrNull(c.process_name)} ` +
+        `(PID: ${textOrNull(c.pid)}) | Path: ${textOrNull(c.process_path)} | ` +
+        `Local: ${endpointText(c.local_ip, c.local_port)} | Remote: ${
+          endpointText(c.remote_ip, c.remote_port)
+        } | ` +
+        `Status: ${c.status}` +
+        (info.hostname ? ` | Host: ${safeTerminalText(info.hostname)}` : "") +
+        (event.reason === undefined ? "" : ` | Reason: ${safeTerminalText(event.reason)}`) + "\n";
+    case "csv":
+      return stringify(
+        [[...CONNECTION_FIELDS.map((field) => c[field]), event.event, info.hostname ?? null]],
+        {
+          escape_formulas: true,
+          cast: { number: (n) => String(n) },
+        },
+      );
+    case "json":
+      return eventJson(event, info) + "\n";
+  }
+}

@@ -1,0 +1,55 @@
+import { PermissionError } from "../errors.ts";
+
+function explain(action: "read" | "write", path: string, error: unknown, flagPath = path): Error {
+  if (error instanceof Deno.errors.NotCapable) {
+    const flag = `--allow-${action}=${flagPath}`;
+    return new PermissionError(`cannot ${action} "${path}": permission denied; run with ${flag}`, flag, {
+      cause: error,
+    });
+  }
+  const reason = error instanceof Deno.errors.NotFound
+    ? "no such file or directory"
+    : error instanceof Deno.errors.PermissionDenied
+    ? "the operating system denied access"
+    : error instanceof Error
+    ? error.message
+    : String(error);
+  return new Error(`cannot ${action} "${path}": ${reason}`, { cause: error });
+}
+
+/**
+ * Read a file the user named on the command line; a failure becomes one
+ * sentence, naming the Deno flag when a permission is missing.
+ */
+export async function readUserFile(path: string): Promise<string> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (error) {
+    throw explain("read", path, error);
+  }
+}
+
+/**
+ * Write (or append to) a file the user asked for; failures as in {@linkcode readUserFile}.
+ * `flagPath` is what `--allow-write` should name, when that is a directory.
+ */
+export async function writeUserFile(
+  path: string,
+  text: string,
+  options: { append?: boolean; flagPath?: string } = {},
+): Promise<void> {
+  try {
+    await Deno.writeTextFile(path, text, { append: options.append ?? false });
+  } catch (error) {
+    throw explain("write", path, error, options.flagPath);
+  }
+}
+
+/** Create a directory (and its parents) the user named; failures as in {@linkcode readUserFile}. */
+export async function makeUserDirectory(path: string): Promise<void> {
+  try {
+    await Deno.mkdir(path, { recursive: true });
+  } catch (error) {
+    throw explain("write", path, error);
+  }
+}
