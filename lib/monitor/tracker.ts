@@ -36,7 +36,7 @@ function rowIdentity(
   switch (groupBy) {
     case "ip":
       return listening || c.remote_ip === null
-        ? { key: `L ${c.local_ip}`, label: c.local_ip, ip: c.local_ip, listening: true }
+        ? { key: `L ${c.local_ip}`, label: `${c.local_ip} (listening)`, ip: c.local_ip, listening: true }
         : { key: c.remote_ip, label: c.remote_ip, ip: c.remote_ip, listening: false };
     case "process": {
       const name = c.process_name ?? "unknown process";

@@ -38,6 +38,7 @@ const CELL_COLORS: readonly Color[] = ["grey", "green", "blue", "yellow", "red"]
 const LEGEND_ORDER = [Cell.New, Cell.Active, Cell.Listening, Cell.Closed, Cell.Nothing];
 const LABEL_MAX = 46;
 const HEADER_LINES = 4;
+const DETAILS_ROOM = 36;
 
 function cut(text: string, width: number): string {
   const chars = [...text];
@@ -51,10 +52,13 @@ function pad(text: string, width: number): string {
 }
 
 function compareRows(order: SortOrder): (a: TrackedRow, b: TrackedRow) => number {
+  // Listening rows come after the peers this machine talks to, except in name order.
+  const listeningLast = (a: TrackedRow, b: TrackedRow) => Number(a.listening) - Number(b.listening);
   switch (order) {
     case "activity":
       return (a, b) =>
-        b.activeColumns - a.activeColumns || b.lastColumn - a.lastColumn || a.label.localeCompare(b.label);
+        listeningLast(a, b) || b.activeColumns - a.activeColumns || b.lastColumn - a.lastColumn ||
+        a.label.localeCompare(b.label);
     case "recent":
       return (a, b) =>
         b.firstColumn - a.firstColumn || b.lastColumn - a.lastColumn || a.label.localeCompare(b.label);
@@ -73,8 +77,8 @@ export class Dashboard {
   readonly #options: DashboardOptions;
   #sort: SortOrder = "activity";
   #paused = false;
-  #frozenRows: TrackedRow[] | null = null;
-  #frozenColumn = 0;
+  /** While paused: the frame shown, and the size it was drawn for. */
+  #frozen: { size: string; frame: string } | null = null;
 
   constructor(tracker: Tracker, options: DashboardOptions) {
     this.#tracker = tracker;
@@ -99,13 +103,12 @@ export class Dashboard {
       case "p":
       case "P":
         this.#paused = !this.#paused;
-        this.#frozenRows = this.#paused ? this.#sortedRows() : null;
-        this.#frozenColumn = this.#tracker.column;
+        this.#frozen = null;
         return "redraw";
       case "s":
       case "S":
         this.#sort = SORT_ORDERS[(SORT_ORDERS.indexOf(this.#sort) + 1) % SORT_ORDERS.length] ?? "activity";
-        if (this.#frozenRows !== null) this.#frozenRows.sort(compareRows(this.#sort));
+        this.#frozen = null;
         return "redraw";
       default:
         return "none";
@@ -116,12 +119,23 @@ export class Dashboard {
     return [...this.#tracker.rows()].sort(compareRows(this.#sort));
   }
 
-  /** Draw one frame of exactly `size.rows` lines, none wider than `size.columns`. */
+  /**
+   * Draw one frame of exactly `size.rows` lines, none wider than `size.columns`.
+   * While paused the same frame comes back until the size or the sort changes.
+   */
   render(size: ScreenSize): string {
+    const key = `${size.columns}x${size.rows}`;
+    if (this.#paused && this.#frozen?.size === key) return this.#frozen.frame;
+    const frame = this.#draw(size);
+    if (this.#paused) this.#frozen = { size: key, frame };
+    return frame;
+  }
+
+  #draw(size: ScreenSize): string {
     const { color } = this.#options;
     const columns = Math.max(20, size.columns);
-    const rows = this.#frozenRows ?? this.#sortedRows();
-    const column = this.#paused ? this.#frozenColumn : this.#tracker.column;
+    const rows = this.#sortedRows();
+    const column = this.#tracker.column;
     const started = this.#tracker.startedAt?.getTime() ?? 0;
     const runtime = Math.round(((this.#tracker.lastPollAt?.getTime() ?? started) - started) / 1000);
     const title = `conntrail — network connection monitor${this.#paused ? "  [PAUSED]" : ""}`;
@@ -147,17 +161,22 @@ export class Dashboard {
     const shown = rows.length > available ? Math.max(0, available - 1) : rows.length;
     const labels = rows.slice(0, shown).map((row) => this.#label(row));
     const labelWidth = Math.min(LABEL_MAX, Math.max(7, ...labels.map((l) => [...l].length)));
-    const timelineWidth = Math.max(1, Math.min(this.#options.width, columns - labelWidth - 2));
+    // The details after the timeline keep some room; the timeline gives way first on a narrow screen.
+    const room = columns - labelWidth - 2;
+    const timelineWidth = Math.max(
+      1,
+      Math.min(this.#options.width, Math.max(room - DETAILS_ROOM, Math.floor(room * 0.6))),
+    );
     for (let i = 0; i < shown; i++) {
       const row = rows[i] as TrackedRow;
       const label = pad(cut(labels[i] ?? "", labelWidth), labelWidth);
       const cells = row.timeline.visible(column).subarray(-timelineWidth);
       const details = rowDetails(row, row.ip === null ? {} : this.#options.describe(row.ip));
-      const room = columns - labelWidth - timelineWidth - 2;
+      const detailsRoom = room - timelineWidth;
       const alerted = this.#options.isAlerted?.(row) ?? false;
       lines.push(
         `${paint(label, alerted ? "red" : row.openConnections > 0 ? "bold" : "grey", color)} ` +
-          this.#timelineText(cells) + (room > 0 ? " " + cut(details, room) : ""),
+          this.#timelineText(cells) + (detailsRoom > 1 ? " " + cut(details, detailsRoom - 1) : ""),
       );
     }
     if (shown < rows.length) {
@@ -168,7 +187,7 @@ export class Dashboard {
   }
 
   #label(row: TrackedRow): string {
-    if (row.ip !== null && this.#options.rowNoun === "IPs") {
+    if (row.ip !== null && this.#options.rowNoun === "IPs" && !row.listening) {
       return addressText(row.ip, this.#options.describe(row.ip).hostname);
     }
     return safeTerminalText(row.label);

@@ -68,7 +68,7 @@ function rowBlock(
   options: TimelineExportOptions,
 ): string[] {
   const info = row.ip === null ? {} : options.describe(row.ip);
-  const label = row.ip !== null && options.groupBy === "ip"
+  const label = row.ip !== null && options.groupBy === "ip" && !row.listening
     ? addressText(row.ip, info.hostname)
     : safeTerminalText(row.label);
   const total = tracker.totalColumns;
@@ -84,7 +84,7 @@ function rowBlock(
     }`,
   ];
   return [
-    `${label}${row.listening ? " (listening)" : ""}`,
+    label,
     `  ${fullTimeline(row.timeline.spans(), total, row.listening, perChar)}`,
     `  ${details.join(" | ")}`,
     "",
@@ -121,7 +121,7 @@ export function renderTimelineExport(tracker: Tracker, options: TimelineExportOp
   for (const row of rows) lines.push(...rowBlock(row, tracker, perChar, options));
   const ranked: { label: string; activeColumns: number }[] = [
     ...rows.map((row) => ({
-      label: row.ip !== null && options.groupBy === "ip" ? row.ip : safeTerminalText(row.label),
+      label: row.ip !== null && options.groupBy === "ip" && !row.listening ? row.ip : safeTerminalText(row.label),
       activeColumns: row.activeColumns,
     })),
     ...tracker.evictedRows().map((row: EvictedRow) => ({

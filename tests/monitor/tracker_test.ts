@@ -1,0 +1,105 @@
+import { deepStrictEqual, ok } from "node:assert/strict";
+import { CELL_SYMBOLS } from "../../lib/monitor/timeline.ts";
+import type { TrackedRow } from "../../lib/monitor/tracked_row.ts";
+import { Tracker } from "../../lib/monitor/tracker.ts";
+import type { Connection } from "../../lib/model/connection.ts";
+import { at, connection, listener } from "./_connections.ts";
+
+function run(polls: Connection[][], options: Partial<ConstructorParameters<typeof Tracker>[0]> = {}): Tracker {
+  const tracker = new Tracker({ width: 8, groupBy: "ip", maxClosedRows: 100, ...options });
+  polls.forEach((poll, i) => tracker.update(poll, at(i)));
+  return tracker;
+}
+
+function row(tracker: Tracker, label: string): TrackedRow {
+  const found = [...tracker.rows()].find((r) => r.label === label);
+  if (found === undefined) throw new Error(`no row "${label}"`);
+  return found;
+}
+
+function drawn(tracker: Tracker, label: string): string {
+  return [...row(tracker, label).timeline.visible(tracker.column)].map((c) => CELL_SYMBOLS[c]).join("");
+}
+
+Deno.test("Tracker draws ▲ on arrival, ■ while present, × after it closes, and · before and after", () => {
+  const a = connection();
+  const tracker = run([[], [a], [a], [a], [], [], []]);
+  deepStrictEqual(drawn(tracker, "203.0.113.7"), "·▲■■×··".padStart(8, "·"));
+});
+
+Deno.test("Tracker puts the empty stretch of an IP first seen late at the start of its row", () => {
+  const early = connection({ remote_ip: "198.51.100.1" });
+  const late = connection({ remote_ip: "198.51.100.2", local_port: 50001 });
+  const tracker = run([[early], [early], [early], [early], [early, late], [early, late]]);
+  deepStrictEqual(drawn(tracker, "198.51.100.1"), "··▲■■■■■");
+  deepStrictEqual(drawn(tracker, "198.51.100.2"), "······▲■");
+  deepStrictEqual(row(tracker, "198.51.100.2").firstSeen, at(4));
+});
+
+Deno.test("Tracker shows listening sockets as ○ in a row of their own", () => {
+  const tracker = run([[listener(22)], [listener(22), listener(80)], [listener(80)]]);
+  const listening = row(tracker, "0.0.0.0 (listening)");
+  deepStrictEqual(drawn(tracker, "0.0.0.0 (listening)"), "·····○○○");
+  deepStrictEqual(listening.ports, [22, 80]);
+  deepStrictEqual(listening.states, ["LISTEN"]);
+});
+
+Deno.test("Tracker reports NEW for connections present at the first poll, then STATE and CLOSED", () => {
+  const tracker = new Tracker({ width: 8, groupBy: "ip", maxClosedRows: 100 });
+  const a = connection();
+  const b = connection({ local_port: 50001, remote_port: 80 });
+  deepStrictEqual(tracker.update([a, b], at(0)).map((e) => e.event), ["NEW", "NEW"]);
+  const changed = tracker.update([{ ...a, status: "TIME_WAIT", pid: null }, b], at(1));
+  deepStrictEqual(changed.map((e) => [e.event, e.previous_status, e.connection.status]), [
+    ["STATE", "ESTABLISHED", "TIME_WAIT"],
+  ]);
+  const closed = tracker.update([b], at(2));
+  deepStrictEqual(closed.map((e) => [e.event, e.connection.local_port]), [["CLOSED", 50000]]);
+  ok(closed[0]?.connection.timestamp.startsWith("2026-11-21T14:30:02"));
+  deepStrictEqual(tracker.update([b], at(3)), []);
+});
+
+Deno.test("Tracker counts a socket two processes share once", () => {
+  const shared = connection();
+  const tracker = new Tracker({ width: 8, groupBy: "ip", maxClosedRows: 100 });
+  deepStrictEqual(tracker.update([shared, { ...shared, pid: 99, process_name: "child" }], at(0)).length, 1);
+  deepStrictEqual(tracker.openConnectionCount, 1);
+});
+
+Deno.test("Tracker keeps first seen, last seen, activity, ports, states and processes per IP", () => {
+  const a = connection({ remote_port: 443 });
+  const b = connection({ local_port: 50001, remote_port: 80, pid: 77, process_name: "curl", process_path: null });
+  const tracker = run([[a], [], [a, b], [b]]);
+  const r = row(tracker, "203.0.113.7");
+  deepStrictEqual([r.firstSeen, r.lastSeen, r.activeColumns, tracker.totalColumns], [at(0), at(3), 3, 4]);
+  deepStrictEqual(r.ports, [443, 80]);
+  deepStrictEqual(r.states, ["ESTABLISHED"]);
+  deepStrictEqual(r.processes.map((p) => p.name), ["firefox", "curl"]);
+  deepStrictEqual(r.processes[1]?.path, null);
+  deepStrictEqual(drawn(tracker, "203.0.113.7"), "····▲×▲■");
+});
+
+Deno.test("Tracker groups by process or by connection when asked", () => {
+  const a = connection();
+  const b = connection({ remote_ip: "198.51.100.9", local_port: 50001 });
+  const byProcess = run([[a, b]], { groupBy: "process" });
+  deepStrictEqual([...byProcess.rows()].map((r) => [r.label, r.openConnections]), [["firefox (4211)", 2]]);
+  const byConnection = run([[a, b]], { groupBy: "connection" });
+  deepStrictEqual([...byConnection.rows()].map((r) => r.label), [
+    "TCP 10.0.0.2:50000 → 203.0.113.7:443",
+    "TCP 10.0.0.2:50001 → 198.51.100.9:443",
+  ]);
+});
+
+Deno.test("Tracker drops the longest-closed rows past its cap and remembers the most active of them", () => {
+  const tracker = new Tracker({ width: 8, groupBy: "ip", maxClosedRows: 3 });
+  const busy = connection({ remote_ip: "192.0.2.1" });
+  tracker.update([busy], at(0));
+  tracker.update([busy], at(1));
+  for (let i = 2; i < 12; i++) tracker.update([connection({ remote_ip: `198.51.100.${i}` })], at(i));
+  tracker.update([], at(12));
+  deepStrictEqual([...tracker.rows()].map((r) => r.label).sort(), ["198.51.100.10", "198.51.100.11", "198.51.100.9"]);
+  deepStrictEqual(tracker.uniqueRowCount, 11);
+  deepStrictEqual(tracker.evictedCount, 8);
+  deepStrictEqual(tracker.evictedRows().find((r) => r.ip === "192.0.2.1")?.activeColumns, 2);
+});
