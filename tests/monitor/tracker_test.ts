@@ -5,7 +5,10 @@ import { Tracker } from "../../lib/monitor/tracker.ts";
 import type { Connection } from "../../lib/model/connection.ts";
 import { at, connection, listener } from "./_connections.ts";
 
-function run(polls: Connection[][], options: Partial<ConstructorParameters<typeof Tracker>[0]> = {}): Tracker {
+function run(
+  polls: Connection[][],
+  options: Partial<ConstructorParameters<typeof Tracker>[0]> = {},
+): Tracker {
   const tracker = new Tracker({ width: 8, groupBy: "ip", maxClosedRows: 100, ...options });
   polls.forEach((poll, i) => tracker.update(poll, at(i)));
   return tracker;
@@ -68,7 +71,13 @@ Deno.test("Tracker counts a socket two processes share once", () => {
 
 Deno.test("Tracker keeps first seen, last seen, activity, ports, states and processes per IP", () => {
   const a = connection({ remote_port: 443 });
-  const b = connection({ local_port: 50001, remote_port: 80, pid: 77, process_name: "curl", process_path: null });
+  const b = connection({
+    local_port: 50001,
+    remote_port: 80,
+    pid: 77,
+    process_name: "curl",
+    process_path: null,
+  });
   const tracker = run([[a], [], [a, b], [b]]);
   const r = row(tracker, "203.0.113.7");
   deepStrictEqual([r.firstSeen, r.lastSeen, r.activeColumns, tracker.totalColumns], [at(0), at(3), 3, 4]);
@@ -98,7 +107,11 @@ Deno.test("Tracker drops the longest-closed rows past its cap and remembers the 
   tracker.update([busy], at(1));
   for (let i = 2; i < 12; i++) tracker.update([connection({ remote_ip: `198.51.100.${i}` })], at(i));
   tracker.update([], at(12));
-  deepStrictEqual([...tracker.rows()].map((r) => r.label).sort(), ["198.51.100.10", "198.51.100.11", "198.51.100.9"]);
+  deepStrictEqual([...tracker.rows()].map((r) => r.label).sort(), [
+    "198.51.100.10",
+    "198.51.100.11",
+    "198.51.100.9",
+  ]);
   deepStrictEqual(tracker.uniqueRowCount, 11);
   deepStrictEqual(tracker.evictedCount, 8);
   deepStrictEqual(tracker.evictedRows().find((r) => r.ip === "192.0.2.1")?.activeColumns, 2);

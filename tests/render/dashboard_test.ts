@@ -6,7 +6,13 @@ import { at, connection, listener } from "../monitor/_connections.ts";
 function scene(options: Partial<DashboardOptions> = {}): { tracker: Tracker; dashboard: Dashboard } {
   const tracker = new Tracker({ width: 40, groupBy: "ip", maxClosedRows: 100 });
   const google = connection({ remote_ip: "8.8.8.8" });
-  const cdn = connection({ remote_ip: "198.51.100.20", local_port: 50001, remote_port: 80, process_name: "curl", pid: 77 });
+  const cdn = connection({
+    remote_ip: "198.51.100.20",
+    local_port: 50001,
+    remote_port: 80,
+    process_name: "curl",
+    pid: 77,
+  });
   const gone = connection({ remote_ip: "203.0.113.9", local_port: 50002 });
   for (let i = 0; i < 12; i++) {
     const poll = [listener(22), google];
@@ -15,7 +21,11 @@ function scene(options: Partial<DashboardOptions> = {}): { tracker: Tracker; das
     tracker.update(poll, at(i));
   }
   const describe = (ip: string) =>
-    ip === "8.8.8.8" ? { hostname: "dns.google" } : ip === "203.0.113.9" ? { hostname: "\x1b[2J\x1b[31mevil" } : {};
+    ip === "8.8.8.8"
+      ? { hostname: "dns.google" }
+      : ip === "203.0.113.9"
+      ? { hostname: "\x1b[2J\x1b[31mevil" }
+      : {};
   const dashboard = new Dashboard(tracker, {
     timeUnitSeconds: 1,
     width: 40,

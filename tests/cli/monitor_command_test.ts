@@ -1,0 +1,227 @@
+import { deepStrictEqual, match, ok } from "node:assert/strict";
+import { join } from "node:path";
+import type { Collector } from "../../lib/collect/collector.ts";
+import { type MonitorCommandIo, runMonitorCommand } from "../../lib/cli/monitor_command.ts";
+import { type MonitorOptions, parseArgs } from "../../lib/cli/parse_args.ts";
+import type { Socket } from "../../lib/model/connection.ts";
+import { parseIpList } from "../../lib/parse/ip_list.ts";
+import { startDnsServer } from "../dns_server.ts";
+
+function socket(remoteIp: string, localPort: number, overrides: Partial<Socket> = {}): Socket {
+  return {
+    protocol: "TCP",
+    family: 4,
+    local_ip: "10.0.0.2",
+    local_port: localPort,
+    remote_ip: remoteIp,
+    remote_port: 443,
+    status: "ESTABLISHED",
+    pid: 4211,
+    process_name: "firefox",
+    process_path: "/usr/lib/firefox/firefox",
+    user: null,
+    inode: null,
+    ...overrides,
+  };
+}
+
+function scripted(readings: Socket[][]): Collector {
+  let polls = 0;
+  return {
+    name: "scripted",
+    collect: () =>
+      Promise.resolve({
+        sockets: readings[Math.min(polls++, readings.length - 1)] ?? [],
+        skipped: [],
+        notes: [],
+      }),
+  };
+}
+
+function options(args: string[]): MonitorOptions {
+  const command = parseArgs(["monitor", ...args]);
+  if (command.kind !== "monitor") throw new Error(`not a monitor command: ${JSON.stringify(command)}`);
+  return command.options;
+}
+
+function io(collector: Collector, overrides: Partial<MonitorCommandIo> = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const value: MonitorCommandIo = {
+    collector,
+    now: () => new Date(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    stdoutIsTerminal: false,
+    write: (text) => {
+      out.push(text);
+      return Promise.resolve();
+    },
+    warn: (line) => err.push(line),
+    env: { values: new Map(), denied: [] },
+    terminal: { write: () => {}, setRaw: () => {}, size: () => ({ columns: 80, rows: 24 }) },
+    ...overrides,
+  };
+  return { io: value, stdout: () => out.join(""), stderr: () => err.join("\n") };
+}
+
+Deno.test("monitor --resolve-names --dns-server shows names from a real DNS server on loopback in scroll lines", async () => {
+  const server = await startDnsServer({
+    "192.0.2.5": "five.test.",
+    "192.0.2.6": "\x1b[31mevil\x1b[2J.test.",
+  });
+  try {
+    const run = io(
+      scripted([[socket("192.0.2.5", 50000), socket("192.0.2.6", 50001), socket("192.0.2.9", 50002)]]),
+    );
+    const code = await runMonitorCommand(
+      options(["--count", "2", "-t", "0.05", "--resolve-names", "--dns-server", `127.0.0.1:${server.port}`]),
+      run.io,
+    );
+    deepStrictEqual(code, 0);
+    const lines = run.stdout().split("\n");
+    match(
+      lines[0] ?? "",
+      /^\[\d\d:\d\d:\d\d\] NEW → five\.test \(192\.0\.2\.5\) ESTABLISHED:443 firefox \(4211\)$/,
+    );
+    ok(lines[1]?.includes("evil") && lines[1].includes("(192.0.2.6)"), lines[1]);
+    match(lines[2] ?? "", /NEW → 192\.0\.2\.9 ESTABLISHED:443/);
+    ok(!run.stdout().includes("\x1b"), "an escape byte from DNS reached the terminal");
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("monitor --format ndjson writes one parseable event per line with names and a STATUS", async () => {
+  const a = socket("198.51.100.1", 50000);
+  const run = io(scripted([[a], [a], [{ ...a, status: "TIME_WAIT" }], []]));
+  await runMonitorCommand(options(["--count", "10", "-t", "0.01", "--format", "ndjson"]), run.io);
+  const events = run.stdout().trim().split("\n").map((line) => JSON.parse(line));
+  deepStrictEqual(events.map((e) => e.event), ["NEW", "STATE", "CLOSED", "STATUS"]);
+  deepStrictEqual([events[0].remote_ip, events[0].process_path, events[1].previous_status], [
+    "198.51.100.1",
+    "/usr/lib/firefox/firefox",
+    "ESTABLISHED",
+  ]);
+  match(run.stderr(), /conntrail: 10 polls/);
+});
+
+Deno.test("monitor filters: --filter-local, --filter-file with CIDRs and CRLF, --port, --outgoing", async () => {
+  const dir = await Deno.makeTempDir();
+  const list = join(dir, "hide.txt");
+  await Deno.writeTextFile(list, "# hide\r\n198.51.100.0/24\r\nnot-an-ip\r\n");
+  const sockets = [
+    socket("192.168.1.1", 1),
+    socket("198.51.100.7", 2),
+    socket("8.8.8.8", 3),
+    socket("8.8.4.4", 4, { remote_port: 22 }),
+    socket("9.9.9.9", 5, { local_ip: "0.0.0.0", remote_ip: null, remote_port: null, status: "LISTEN" }),
+  ];
+  const run = io(scripted([sockets]));
+  await runMonitorCommand(
+    options(["--count", "1", "--filter-local", "--filter-file", list, "--port", "443", "--outgoing"]),
+    run.io,
+  );
+  const lines = run.stdout().split("\n").filter((l) => l.includes("NEW"));
+  deepStrictEqual(lines.length, 1);
+  match(lines[0] ?? "", /NEW → 8\.8\.8\.8 ESTABLISHED:443/);
+  match(run.stderr(), /hide\.txt:3 skipped: not an IP address or CIDR/);
+});
+
+Deno.test("monitor -o, --save-threshold and --log-dir write files that read back", async () => {
+  const dir = await Deno.makeTempDir();
+  const previous = Deno.cwd();
+  Deno.chdir(dir);
+  try {
+    const steady = socket("198.51.100.1", 50000);
+    const brief = socket("203.0.113.5", 50001, {
+      process_name: "=HYPERLINK(1)",
+      pid: null,
+      process_path: null,
+    });
+    const run = io(scripted([[steady, brief], [steady], [steady], [steady]]));
+    await runMonitorCommand(
+      options([
+        "--count",
+        "4",
+        "-t",
+        "0.01",
+        "-o",
+        "timeline.txt",
+        "--save-threshold",
+        "50",
+        "--log-dir",
+        "logs",
+        "--log-format",
+        "csv",
+        "--log-format",
+        "json",
+        "--log-format",
+        "txt",
+      ]),
+      run.io,
+    );
+    const frequent = [...Deno.readDirSync(".")].map((e) => e.name).find((n) =>
+      n.startsWith("frequent_ips_50pct_")
+    );
+    ok(frequent !== undefined, "no frequent-IP file");
+    const text = await Deno.readTextFile(frequent);
+    deepStrictEqual(parseIpList(text).entries.map((e) => e.text), ["198.51.100.1"]);
+    match(text, /198\.51\.100\.1 {2}# 100\.0% connected \(4\/4 time units\)/);
+
+    const timeline = await Deno.readTextFile("timeline.txt");
+    match(timeline, /Time unit: 0\.01s \| Columns: 4/);
+    match(
+      timeline,
+      /198\.51\.100\.1\n {2}▲■■■\n {2}First seen: .* \| Activity: 100\.0% \(4\/4 units\) \| Ports: 443/,
+    );
+    match(timeline, /203\.0\.113\.5\n {2}▲×··\n/);
+    match(timeline, /Top 10 most active\n {3}1\. 198\.51\.100\.1 {2}100\.0%/);
+
+    const logs = [...Deno.readDirSync("logs")].map((e) => e.name).sort();
+    deepStrictEqual(logs.map((n) => n.replace(/\d{8}_\d{6}/, "T")), [
+      "connections_T.csv",
+      "connections_T.json",
+      "connections_T.txt",
+    ]);
+    const csv = (await Deno.readTextFile(join("logs", logs[0] ?? ""))).trim().split("\n");
+    deepStrictEqual(csv.length, 1 + 3, "logged at every poll instead of on open and close");
+    ok(csv.some((line) => line.includes(",'=HYPERLINK(1),")), "a formula reached the CSV log");
+    const json = (await Deno.readTextFile(join("logs", logs[1] ?? ""))).trim().split("\n").map((l) =>
+      JSON.parse(l)
+    );
+    deepStrictEqual(json.map((e) => [e.event, e.remote_ip]), [
+      ["NEW", "198.51.100.1"],
+      ["NEW", "203.0.113.5"],
+      ["CLOSED", "203.0.113.5"],
+    ]);
+    deepStrictEqual([json[1].pid, json[1].process_path], [null, null]);
+    match(
+      await Deno.readTextFile(join("logs", logs[2] ?? "")),
+      /NEW TCP \| Process: =HYPERLINK\(1\) \(PID: null\)/,
+    );
+  } finally {
+    Deno.chdir(previous);
+  }
+});
+
+Deno.test("monitor in refresh mode restores the terminal and prints its notes after the dashboard", async () => {
+  const written: string[] = [];
+  const raw: boolean[] = [];
+  const run = io(scripted([[socket("198.51.100.1", 50000)]]), {
+    stdoutIsTerminal: true,
+    env: { values: new Map(), denied: ["NO_COLOR"] },
+    terminal: {
+      write: (t) => written.push(t),
+      setRaw: (on) => raw.push(on),
+      size: () => ({ columns: 100, rows: 8 }),
+    },
+  });
+  await runMonitorCommand(options(["--count", "2", "-t", "0.01"]), run.io);
+  const screen = written.join("");
+  ok(screen.startsWith("\x1b[?1049h"), "did not enter the alternate screen");
+  ok(screen.endsWith("\x1b[?25h\x1b[?1049l"), "did not restore the terminal");
+  ok(screen.includes("198.51.100.1"));
+  deepStrictEqual(raw, [true, false]);
+  match(run.stderr(), /NO_COLOR not read; run with --allow-env=NO_COLOR/);
+  match(run.stdout(), /run with -o FILE to save the timeline/);
+});

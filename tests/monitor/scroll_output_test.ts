@@ -1,0 +1,85 @@
+import { deepStrictEqual, match, ok } from "node:assert/strict";
+import { ScrollOutput, type ScrollOutputOptions } from "../../lib/monitor/scroll_output.ts";
+import { at, connection } from "./_connections.ts";
+
+function output(overrides: Partial<ScrollOutputOptions> = {}) {
+  const out: string[] = [];
+  const aside: string[] = [];
+  const scroll = new ScrollOutput({
+    format: "text",
+    color: false,
+    describe: () => ({}),
+    rowNoun: "IPs",
+    githubActions: false,
+    nameWaitMs: 0,
+    write: (text) => {
+      out.push(text);
+      return Promise.resolve();
+    },
+    writeAside: (text) => aside.push(text),
+    ...overrides,
+  });
+  return { scroll, out, aside };
+}
+
+Deno.test("ScrollOutput holds lines, in order, until the name arrives or the wait is over", async () => {
+  const known = new Map<string, string | null>();
+  let now = 0;
+  const { scroll, out } = output({
+    describe: (ip) => ({ hostname: known.get(ip) }),
+    nameWaitMs: 1000,
+    nowMs: () => now,
+  });
+  await scroll.onPoll(
+    [
+      { event: "NEW", connection: connection({ remote_ip: "198.51.100.1" }) },
+      { event: "NEW", connection: connection({ remote_ip: "198.51.100.2" }) },
+    ],
+    null,
+    at(0),
+  );
+  deepStrictEqual(out, []);
+  known.set("198.51.100.2", "two.test");
+  await scroll.drain();
+  deepStrictEqual(out, [], "a later line overtook an earlier one");
+  known.set("198.51.100.1", "one.test");
+  await scroll.drain();
+  deepStrictEqual(out.join("").split("\n").map((l) => l.split(" ").slice(3, 5).join(" ")), [
+    "one.test (198.51.100.1)",
+    "two.test (198.51.100.2)",
+    "",
+  ]);
+  await scroll.onPoll(
+    [{ event: "CLOSED", connection: connection({ remote_ip: "198.51.100.3" }) }],
+    null,
+    at(1),
+  );
+  now = 1001;
+  await scroll.drain();
+  match(out.at(-1) ?? "", /CLOSED → 198\.51\.100\.3 ESTABLISHED:443/);
+  await scroll.close();
+});
+
+Deno.test("ScrollOutput prints alerts as GitHub Actions commands under GITHUB_ACTIONS, aside from NDJSON", async () => {
+  const alert = {
+    event: "ALERT" as const,
+    connection: connection({ process_name: "curl", pid: 4242, process_path: "/usr/bin/curl" }),
+    reason: "blocklist ips.txt:12 203.0.113.0/24",
+    severity: "error" as const,
+  };
+  const text = output({ githubActions: true });
+  await text.scroll.onPoll([alert], null, new Date(2026, 10, 21, 14, 30, 16));
+  const [line, command] = text.out.join("").trimEnd().split("\n");
+  deepStrictEqual(
+    line,
+    "[14:30:16] ALERT TCP 203.0.113.7:443 curl (PID 4242, /usr/bin/curl) blocklist ips.txt:12 203.0.113.0/24 at 14:30:16",
+  );
+  match(command ?? "", /^::error title=conntrail alert::\[14:30:16\] ALERT TCP 203\.0\.113\.7:443 curl/);
+  const ndjson = output({ githubActions: true, format: "ndjson" });
+  await ndjson.scroll.onPoll([alert], null, at(0));
+  deepStrictEqual(JSON.parse(ndjson.out.join("")).reason, "blocklist ips.txt:12 203.0.113.0/24");
+  ok(ndjson.aside.join("").startsWith("::error "));
+  const plain = output({ githubActions: false });
+  await plain.scroll.onPoll([alert], null, at(0));
+  ok(!plain.out.join("").includes("::error"));
+});

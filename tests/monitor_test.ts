@@ -1,0 +1,189 @@
+import { deepStrictEqual, match, rejects } from "node:assert/strict";
+import type { Collector, CollectResult } from "../lib/collect/collector.ts";
+import type { Socket } from "../lib/model/connection.ts";
+import type { ConnectionEvent, StatusEvent } from "../lib/model/monitor_event.ts";
+import { runMonitor } from "../lib/monitor.ts";
+import type { MonitorOutput } from "../lib/monitor/monitor_output.ts";
+import { Tracker } from "../lib/monitor/tracker.ts";
+
+function socket(remotePort: number): Socket {
+  return {
+    protocol: "TCP",
+    family: 4,
+    local_ip: "10.0.0.2",
+    local_port: 40000 + remotePort,
+    remote_ip: "203.0.113.7",
+    remote_port: remotePort,
+    status: "ESTABLISHED",
+    pid: 1,
+    process_name: "curl",
+    process_path: null,
+    user: null,
+    inode: null,
+  };
+}
+
+/** A collector that plays a script, one reading per poll (the last one repeats); an Error entry throws. */
+function scripted(readings: (Socket[] | Error)[]): Collector & { polls: number } {
+  const collector = {
+    name: "scripted",
+    polls: 0,
+    collect(): Promise<CollectResult> {
+      const reading = readings[Math.min(collector.polls++, readings.length - 1)] ?? [];
+      if (reading instanceof Error) return Promise.reject(reading);
+      return Promise.resolve({ sockets: reading, skipped: [], notes: ["a note"] });
+    },
+  };
+  return collector;
+}
+
+/** A clock that only moves when the monitor sleeps. */
+function fakeClock() {
+  let now = new Date(2026, 10, 21, 14, 30, 0).getTime();
+  const slept: number[] = [];
+  return {
+    slept,
+    now: () => new Date(now),
+    sleep: (ms: number) => {
+      slept.push(ms);
+      now += ms;
+      return Promise.resolve();
+    },
+  };
+}
+
+function recordingOutput() {
+  const polls: { events: ConnectionEvent[]; status: StatusEvent | null }[] = [];
+  let closed = 0;
+  const output: MonitorOutput = {
+    onPoll: (events, status) => {
+      polls.push({ events: [...events], status });
+      return Promise.resolve();
+    },
+    close: () => {
+      closed++;
+      return Promise.resolve();
+    },
+  };
+  return { output, polls, closed: () => closed };
+}
+
+Deno.test("runMonitor() polls once per time unit and stops after --count polls", async () => {
+  const clock = fakeClock();
+  const out = recordingOutput();
+  const notes: string[] = [];
+  const result = await runMonitor(new Tracker({ width: 20, groupBy: "ip", maxClosedRows: 10 }), {
+    timeUnitMs: 1000,
+    count: 3,
+    keep: () => true,
+  }, {
+    collector: scripted([[socket(443)], [socket(443), socket(80)], []]),
+    ...clock,
+    output: out.output,
+    log: null,
+    note: (line) => notes.push(line),
+    stop: new AbortController().signal,
+  });
+  deepStrictEqual(result.polls, 3);
+  deepStrictEqual(clock.slept, [1000, 1000]);
+  deepStrictEqual(out.polls.map((p) => p.events.map((e) => e.event)), [["NEW"], ["NEW"], [
+    "CLOSED",
+    "CLOSED",
+  ]]);
+  deepStrictEqual(notes, ["note: a note"]);
+  deepStrictEqual(out.closed(), 1);
+});
+
+Deno.test("runMonitor() ends at --duration and reports status every 10 polls", async () => {
+  const clock = fakeClock();
+  const out = recordingOutput();
+  const result = await runMonitor(new Tracker({ width: 20, groupBy: "ip", maxClosedRows: 10 }), {
+    timeUnitMs: 500,
+    durationMs: 10_000,
+    keep: () => true,
+  }, {
+    collector: scripted([[socket(443)]]),
+    ...clock,
+    output: out.output,
+    log: null,
+    note: () => {},
+    stop: new AbortController().signal,
+  });
+  deepStrictEqual(result.polls, 20);
+  deepStrictEqual(result.runtimeMs, 10_000);
+  const statuses = out.polls.flatMap((p) => (p.status === null ? [] : [p.status]));
+  deepStrictEqual(statuses.map((s) => [s.active_rows, s.connections, s.runtime_seconds]), [[1, 1, 5], [
+    1,
+    1,
+    10,
+  ]]);
+});
+
+Deno.test("runMonitor() stops when asked and still closes the output", async () => {
+  const clock = fakeClock();
+  const out = recordingOutput();
+  const stop = new AbortController();
+  const collector = scripted([[socket(443)]]);
+  const result = await runMonitor(new Tracker({ width: 20, groupBy: "ip", maxClosedRows: 10 }), {
+    timeUnitMs: 1000,
+    keep: () => true,
+  }, {
+    collector: {
+      name: "stopping",
+      collect: () => {
+        if (collector.polls === 4) stop.abort();
+        return collector.collect();
+      },
+    },
+    ...clock,
+    output: out.output,
+    log: null,
+    note: () => {},
+    stop: stop.signal,
+  });
+  deepStrictEqual(result.polls, 5);
+  deepStrictEqual(out.closed(), 1);
+});
+
+Deno.test("runMonitor() fails on a first poll that fails, and skips a later one with one warning", async () => {
+  const out = recordingOutput();
+  const io = { ...fakeClock(), output: out.output, log: null, stop: new AbortController().signal };
+  const tracker = () => new Tracker({ width: 20, groupBy: "ip", maxClosedRows: 10 });
+  await rejects(
+    runMonitor(tracker(), { timeUnitMs: 1000, count: 3, keep: () => true }, {
+      ...io,
+      collector: scripted([new Error("ss died")]),
+      note: () => {},
+    }),
+    /ss died/,
+  );
+  deepStrictEqual(out.closed(), 1);
+  const notes: string[] = [];
+  const result = await runMonitor(tracker(), { timeUnitMs: 1000, count: 4, keep: () => true }, {
+    ...io,
+    collector: scripted([[socket(443)], new Error("ss died"), new Error("ss died"), [socket(443)], [
+      socket(443),
+    ]]),
+    note: (line) => notes.push(line),
+  });
+  deepStrictEqual([result.polls, result.failedPolls], [4, 2]);
+  deepStrictEqual(notes.filter((n) => n.startsWith("warning")).length, 1);
+  match(notes.find((n) => n.startsWith("warning")) ?? "", /a poll failed and was skipped: ss died/);
+});
+
+Deno.test("runMonitor() applies the filter before tracking", async () => {
+  const out = recordingOutput();
+  await runMonitor(new Tracker({ width: 20, groupBy: "ip", maxClosedRows: 10 }), {
+    timeUnitMs: 1000,
+    count: 1,
+    keep: (c) => c.remote_port === 80,
+  }, {
+    ...fakeClock(),
+    collector: scripted([[socket(443), socket(80)]]),
+    output: out.output,
+    log: null,
+    note: () => {},
+    stop: new AbortController().signal,
+  });
+  deepStrictEqual(out.polls[0]?.events.map((e) => e.connection.remote_port), [80]);
+});
