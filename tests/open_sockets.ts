@@ -49,3 +49,53 @@ export function hasTool(name: string): boolean {
     return false;
   }
 }
+
+/** A loopback connection tests/fixtures/socket_control.py opened. */
+export interface ControlledConnection {
+  id: number;
+  ip: string;
+  port: number;
+  client_port: number;
+}
+
+/** A helper process that opens and closes loopback connections on command. */
+export interface SocketControl {
+  pid: number;
+  open(ip: string): Promise<ControlledConnection>;
+  close(id: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Start tests/fixtures/socket_control.py. */
+export function socketControl(): SocketControl {
+  const child = new Deno.Command("python3", {
+    args: [fileURLToPath(new URL("./fixtures/socket_control.py", import.meta.url))],
+    stdin: "piped",
+    stdout: "piped",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const writer = child.stdin.getWriter();
+  let buffered = "";
+  const ask = async (command: string) => {
+    await writer.write(new TextEncoder().encode(command + "\n"));
+    while (!buffered.includes("\n")) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`socket_control.py ended after "${command}"`);
+      buffered += value;
+    }
+    const cut = buffered.indexOf("\n");
+    const line = buffered.slice(0, cut);
+    buffered = buffered.slice(cut + 1);
+    return JSON.parse(line);
+  };
+  return {
+    pid: child.pid,
+    open: (ip) => ask(`open ${ip}`),
+    close: async (id) => void (await ask(`close ${id}`)),
+    async stop() {
+      await writer.close();
+      await reader.cancel();
+      await child.status;
+    },
+  };
+}

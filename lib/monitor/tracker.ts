@@ -24,6 +24,13 @@ export interface EvictedRow {
 
 const EVICTED_KEPT = 1000;
 
+/**
+ * States of a connection that is over but whose socket lingers in the kernel
+ * (TIME_WAIT lasts a minute). They still raise events, but do not keep a row
+ * present: the row shows × when its last live socket goes.
+ */
+const LINGERING = new Set(["TIME_WAIT", "CLOSED"]);
+
 function serviceport(c: Connection): number | null {
   return c.direction === "outgoing" ? c.remote_port : c.local_port;
 }
@@ -56,7 +63,7 @@ function rowIdentity(
 /**
  * Follows connections from poll to poll: turns each poll into `NEW`, `STATE`
  * and `CLOSED` events and keeps one {@linkcode TrackedRow} per group with its
- * timeline. Memory is bounded: timelines are ring buffers and rows with no
+ * timeline. A row is present while it has a live socket (not TIME_WAIT). Memory is bounded: timelines are ring buffers and rows with no
  * open socket beyond `maxClosedRows` are dropped, oldest closure first.
  *
  * @example
@@ -109,6 +116,7 @@ export class Tracker {
       else if (before.status !== c.status) {
         events.push({ event: "STATE", connection: c, previous_status: before.status });
       }
+      if (LINGERING.has(c.status)) continue;
       const row = this.#rowFor(c, column, now);
       if (!present.has(row)) {
         present.add(row);

@@ -121,7 +121,9 @@ export function renderTimelineExport(tracker: Tracker, options: TimelineExportOp
   for (const row of rows) lines.push(...rowBlock(row, tracker, perChar, options));
   const ranked: { label: string; activeColumns: number }[] = [
     ...rows.map((row) => ({
-      label: row.ip !== null && options.groupBy === "ip" && !row.listening ? row.ip : safeTerminalText(row.label),
+      label: row.ip !== null && options.groupBy === "ip" && !row.listening
+        ? row.ip
+        : safeTerminalText(row.label),
       activeColumns: row.activeColumns,
     })),
     ...tracker.evictedRows().map((row: EvictedRow) => ({

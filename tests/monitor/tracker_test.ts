@@ -62,6 +62,18 @@ Deno.test("Tracker reports NEW for connections present at the first poll, then S
   deepStrictEqual(tracker.update([b], at(3)), []);
 });
 
+Deno.test("Tracker shows a connection in TIME_WAIT as closed: × once no live socket is left", () => {
+  const a = connection();
+  const tracker = run([[a], [a], [{ ...a, status: "TIME_WAIT", pid: null }], [{
+    ...a,
+    status: "TIME_WAIT",
+    pid: null,
+  }]]);
+  deepStrictEqual(drawn(tracker, "203.0.113.7"), "····▲■×·");
+  deepStrictEqual(tracker.openConnectionCount, 1);
+  deepStrictEqual(tracker.activeRowCount, 0);
+});
+
 Deno.test("Tracker counts a socket two processes share once", () => {
   const shared = connection();
   const tracker = new Tracker({ width: 8, groupBy: "ip", maxClosedRows: 100 });
