@@ -10,7 +10,11 @@ import { createCollector } from "./lib/collect/create_collector.ts";
 import { type CliCommand, parseArgs } from "./lib/cli/parse_args.ts";
 import { MONITOR_ENV, readPermittedEnv } from "./lib/cli/environment.ts";
 import { runMonitorCommand } from "./lib/cli/monitor_command.ts";
-import { permissionsForCommand, renderPermissions } from "./lib/cli/permissions_command.ts";
+import {
+  permissionsForCommand,
+  renderPermissions,
+  runtimeFlagsForCommand,
+} from "./lib/cli/permissions_command.ts";
 import { runSnapshot } from "./lib/cli/snapshot_command.ts";
 import { PermissionError, ToolError, UsageError } from "./lib/errors.ts";
 import { processTerminal } from "./lib/render/terminal.ts";
@@ -93,7 +97,11 @@ async function runCommand(command: CliCommand, io: MainIo): Promise<number> {
       return command.exitCode;
     case "permissions":
       await io.stdout(
-        renderPermissions(permissionsForCommand(command.target, Deno.build.os), command.flagsOnly),
+        renderPermissions(
+          permissionsForCommand(command.target, Deno.build.os),
+          command.flagsOnly,
+          runtimeFlagsForCommand(command.target),
+        ),
       );
       return 0;
     case "monitor":

@@ -158,7 +158,7 @@ Deno.test("main permissions --flags prints what lib/permissions.ts defines, and 
   const run = await conntrail([], ["permissions", "--flags", "snapshot"]);
   deepStrictEqual(run.stdout.trim(), denoFlags(collectorPermissions("auto", Deno.build.os)).join(" "));
   const config = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
-  ok(String(config.tasks.start).includes("main.ts permissions --flags snapshot"));
+  ok(String(config.tasks.start).includes("main.ts permissions --flags monitor"));
   const explained = await conntrail([], ["permissions", "snapshot", "--collector", "proc"]);
   match(explained.stdout, /--allow-all\s+read \/proc\/net/);
 });

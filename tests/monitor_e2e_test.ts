@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { deepStrictEqual, match, ok } from "node:assert/strict";
-import { denoFlags, monitorPermissions } from "../lib/permissions.ts";
+import { denoFlags, MONITOR_V8_FLAGS, monitorPermissions } from "../lib/permissions.ts";
 import { hasTool, socketControl } from "./open_sockets.ts";
 
 const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));

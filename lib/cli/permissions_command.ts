@@ -1,5 +1,16 @@
-import { collectorPermissions, denoFlags, monitorPermissions, type PermissionNeed } from "../permissions.ts";
+import {
+  collectorPermissions,
+  denoFlags,
+  MONITOR_V8_FLAGS,
+  monitorPermissions,
+  type PermissionNeed,
+} from "../permissions.ts";
 import type { CliCommand } from "./parse_args.ts";
+
+/** Deno flags other than permissions that a command runs with (the monitor's heap settings). */
+export function runtimeFlagsForCommand(command: CliCommand): string[] {
+  return command.kind === "monitor" ? [MONITOR_V8_FLAGS] : [];
+}
 
 /** The permissions a parsed command line needs on an OS. */
 export function permissionsForCommand(command: CliCommand, os: typeof Deno.build.os): PermissionNeed[] {
@@ -18,8 +29,12 @@ export function permissionsForCommand(command: CliCommand, os: typeof Deno.build
  * `conntrail permissions …`: the flags, one line (`--flags`), or a table of
  * each flag and why it is needed, with the full `deno run` line.
  */
-export function renderPermissions(needs: readonly PermissionNeed[], flagsOnly: boolean): string {
-  const flags = denoFlags(needs);
+export function renderPermissions(
+  needs: readonly PermissionNeed[],
+  flagsOnly: boolean,
+  runtimeFlags: readonly string[] = [],
+): string {
+  const flags = [...denoFlags(needs), ...runtimeFlags];
   if (flagsOnly) return flags.join(" ") + "\n";
   if (needs.length === 0) return "needs no permissions\n";
   const width = Math.max(...needs.map((n) => n.flag.length));

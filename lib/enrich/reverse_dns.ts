@@ -120,7 +120,9 @@ export class ReverseDns {
   #inFlight = new Set<string>();
   #idleWaiters: (() => void)[] = [];
   #failures = 0;
-  #closed = new AbortController();
+  /** One controller per query in flight (AbortSignal.any on a long-lived signal would keep every query alive). */
+  #controllers = new Set<AbortController>();
+  #closed = false;
 
   constructor(resolve: PtrResolver, options: ReverseDnsOptions = {}) {
     this.#resolve = resolve;
@@ -143,7 +145,7 @@ export class ReverseDns {
     const cached = this.#cache.get(ip);
     if (cached !== undefined && cached.expires > this.#now()) return cached.name;
     if (ip === "0.0.0.0" || ip === "::" || !ipaddr.isValid(ip)) return null;
-    if (!this.#inFlight.has(ip) && this.#queue.size < this.#maxQueued) {
+    if (!this.#closed && !this.#inFlight.has(ip) && this.#queue.size < this.#maxQueued) {
       this.#queue.add(ip);
       this.#pump();
     }
@@ -163,8 +165,9 @@ export class ReverseDns {
 
   /** Cancel queries in flight and drop the queue. */
   close(): void {
+    this.#closed = true;
     this.#queue.clear();
-    this.#closed.abort();
+    for (const controller of this.#controllers) controller.abort();
   }
 
   #pump(): void {
@@ -183,22 +186,30 @@ export class ReverseDns {
   }
 
   async #ask(ip: string): Promise<void> {
-    const signal = AbortSignal.any([AbortSignal.timeout(this.#timeoutMs), this.#closed.signal]);
+    const controller = new AbortController();
+    this.#controllers.add(controller);
+    const timer = setTimeout(
+      () => controller.abort(new DOMException("DNS query timed out", "TimeoutError")),
+      this.#timeoutMs,
+    );
     let name: string | null = null;
     let ttl = this.#negativeTtlMs;
     try {
-      const names = await this.#resolve(ip, signal);
+      const names = await this.#resolve(ip, controller.signal);
       const first = names[0];
       if (first !== undefined && first !== "" && first !== ".") {
         name = first.endsWith(".") ? first.slice(0, -1) : first;
         ttl = this.#positiveTtlMs;
       }
     } catch (error) {
-      if (this.#closed.signal.aborted) return;
+      if (this.#closed) return;
       if (!(error instanceof Deno.errors.NotFound)) {
         this.#failures++;
         this.#onError(error);
       }
+    } finally {
+      clearTimeout(timer);
+      this.#controllers.delete(controller);
     }
     if (this.#cache.size >= this.#maxEntries) {
       const oldest = this.#cache.keys().next().value;
