@@ -32,5 +32,3 @@ console.log(
     }; ` +
     `target < 200 MB: ${shipped.peakRssMb < 200 ? "met" : "NOT MET"}`,
 );
-
-Deno.bench({ name: "monitor memory (see the line printed above)", fn: () => {} });
