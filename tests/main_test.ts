@@ -1,6 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { deepStrictEqual, match, ok } from "node:assert/strict";
-import { collectorPermissions, denoFlags } from "../lib/permissions.ts";
+import { collectorPermissions, denoFlags, MONITOR_V8_FLAGS, monitorPermissions } from "../lib/permissions.ts";
 import { hasTool, openSockets } from "./open_sockets.ts";
 
 const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
@@ -181,5 +181,28 @@ Deno.test("README shows the Linux snapshot flags lib/permissions.ts defines", as
   ok(
     readme.includes(`deno run ${flags} main.ts snapshot`),
     `README lacks "deno run ${flags} main.ts snapshot"`,
+  );
+});
+
+Deno.test("README shows the Linux monitor flags lib/permissions.ts defines", async () => {
+  const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
+  const flags = [
+    ...denoFlags(monitorPermissions({ collector: "auto", resolveNames: false, filterFile: [] }, "linux")),
+    MONITOR_V8_FLAGS,
+  ].join(" ");
+  ok(readme.includes(`deno run ${flags} main.ts\n`), `README lacks "deno run ${flags} main.ts"`);
+});
+
+Deno.test("main monitor rejects bad -t and -w, and a missing write permission before it starts", async () => {
+  const zero = await conntrail([], ["-t", "0"]);
+  deepStrictEqual([zero.code, zero.stderr], [2, 'error: --time-unit must be a number above 0, not "0"\n']);
+  const narrow = await conntrail([], ["monitor", "-w", "501"]);
+  deepStrictEqual(narrow.code, 2);
+  match(narrow.stderr, /--width must be a number from 20 to 500/);
+  const output = await conntrail(["--allow-run=ss"], ["--scroll", "--count", "1", "-o", "timeline.txt"]);
+  deepStrictEqual(output.code, 1);
+  match(
+    output.stderr,
+    /^error: cannot write "timeline\.txt": permission denied; run with --allow-write=timeline\.txt\n$/,
   );
 });
