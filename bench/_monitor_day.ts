@@ -28,7 +28,9 @@ const tracker = new Tracker({
   groupBy: "ip",
   maxClosedRows: Number.isFinite(MAX_CLOSED_ROWS) ? MAX_CLOSED_ROWS : Infinity,
 });
-const names = new ReverseDns(async (ip) => [`host-${ip.replaceAll(".", "-")}.example.`], { concurrency: 8 });
+const names = new ReverseDns((ip) => Promise.resolve([`host-${ip.replaceAll(".", "-")}.example.`]), {
+  concurrency: 8,
+});
 const dashboard = new Dashboard(tracker, {
   timeUnitSeconds: 1,
   width: 80,

@@ -10,9 +10,12 @@ import { hasTool, socketControl } from "./open_sockets.ts";
 
 const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
 const linuxWithSs = Deno.build.os === "linux" && hasTool("ss") && hasTool("python3");
-const FLAGS = denoFlags(
-  monitorPermissions({ collector: "auto", resolveNames: false, filterFile: [] }, "linux"),
-);
+const FLAGS = [
+  ...denoFlags(
+    monitorPermissions({ collector: "auto", resolveNames: false, filterFile: [] }, "linux"),
+  ),
+  MONITOR_V8_FLAGS,
+];
 
 /** A loopback address no earlier run has used recently, so no TIME_WAIT socket of it is left. */
 function freshLoopback(): string {
