@@ -100,6 +100,26 @@ async function screenUntil(session: string, test: (screen: string) => boolean, m
   return screen;
 }
 
+/**
+ * Start the monitor in a detached tmux session of the given size; its pid goes to `pidFile`. When it ends,
+ * the pane prints `EXITED <code>` and stays open for the test to read.
+ */
+function startMonitorInTmux(session: string, size: [number, number], args: string[], pidFile: string): void {
+  // The words (Deno's path, flags, main.ts) hold no spaces or quotes.
+  const command = [Deno.execPath(), "run", "--quiet", "--no-prompt", ...FLAGS, MAIN, ...args].join(" ");
+  tmux(
+    "new-session",
+    "-d",
+    "-s",
+    session,
+    "-x",
+    String(size[0]),
+    "-y",
+    String(size[1]),
+    `sh -c 'echo $$ > ${pidFile}; exec ${command}'; echo "EXITED $?"; sleep 60`,
+  );
+}
+
 function rowOf(screen: string, ip: string): string {
   return screen.split("\n").find((line) => line.startsWith(`${ip} `)) ?? "";
 }
@@ -110,30 +130,7 @@ Deno.test({
   async fn() {
     const session = `conntrail-e2e-${Deno.pid}`;
     const control = socketControl();
-    const command = [
-      Deno.execPath(),
-      "run",
-      "--quiet",
-      "--no-prompt",
-      ...FLAGS,
-      MAIN,
-      "-t",
-      "0.5",
-      "-w",
-      "40",
-    ]
-      .map((word) => `'${word}'`).join(" ");
-    tmux(
-      "new-session",
-      "-d",
-      "-s",
-      session,
-      "-x",
-      "140",
-      "-y",
-      "40",
-      `${command}; echo "EXITED $?"; sleep 60`,
-    );
+    startMonitorInTmux(session, [140, 40], ["-t", "0.5", "-w", "40"], await Deno.makeTempFile());
     try {
       await screenUntil(session, (s) => s.includes("Interval: 0.5s"));
       const stays = await control.open(freshLoopback());
@@ -167,19 +164,7 @@ Deno.test({
   async fn() {
     const session = `conntrail-term-${Deno.pid}`;
     const pidFile = await Deno.makeTempFile();
-    const command = [Deno.execPath(), "run", "--quiet", "--no-prompt", ...FLAGS, MAIN, "-t", "0.5"]
-      .map((word) => `'${word}'`).join(" ");
-    tmux(
-      "new-session",
-      "-d",
-      "-s",
-      session,
-      "-x",
-      "120",
-      "-y",
-      "30",
-      `sh -c 'echo $$ > ${pidFile}; exec ${command.replaceAll("'", "")}'; echo "EXITED $?"; sleep 60`,
-    );
+    startMonitorInTmux(session, [120, 30], ["-t", "0.5"], pidFile);
     try {
       await screenUntil(session, (s) => s.includes("Interval: 0.5s"));
       deepStrictEqual(tmux("display", "-p", "-t", session, "#{alternate_on}").trim(), "1");

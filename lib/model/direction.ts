@@ -73,3 +73,35 @@ export function toConnections(sockets: readonly Socket[], timestamp: string): Co
     user: s.user,
   }));
 }
+
+/**
+ * The address a connection is about: its peer, or its own address when it
+ * listens or has no peer. Rows, filters and event lines all use this one.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { rowAddress } from "./direction.ts";
+ * deepStrictEqual(rowAddress({ direction: "listening", local_ip: "0.0.0.0", remote_ip: null }), "0.0.0.0");
+ * deepStrictEqual(rowAddress({ direction: "outgoing", local_ip: "10.0.0.2", remote_ip: "8.8.8.8" }), "8.8.8.8");
+ * ```
+ */
+export function rowAddress(c: Pick<Connection, "direction" | "local_ip" | "remote_ip">): string {
+  return c.direction === "listening" || c.remote_ip === null ? c.local_ip : c.remote_ip;
+}
+
+/**
+ * The port that names the service: the remote port of an outgoing
+ * connection, the local port otherwise (incoming, listening).
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { servicePort } from "./direction.ts";
+ * deepStrictEqual(servicePort({ direction: "outgoing", local_port: 50000, remote_port: 443 }), 443);
+ * deepStrictEqual(servicePort({ direction: "incoming", local_port: 22, remote_port: 50000 }), 22);
+ * ```
+ */
+export function servicePort(c: Pick<Connection, "direction" | "local_port" | "remote_port">): number | null {
+  return c.direction === "outgoing" ? c.remote_port : c.local_port;
+}

@@ -1,5 +1,6 @@
 import { isLocalAddress } from "../model/address_scope.ts";
 import type { Connection } from "../model/connection.ts";
+import { rowAddress } from "../model/direction.ts";
 import type { IpRangeSet } from "../model/ip_range_set.ts";
 
 /** What the monitor leaves out. */
@@ -39,7 +40,7 @@ export function monitorFilter(options: MonitorFilterOptions): (c: Connection) =>
       return false;
     }
     if (process !== undefined && !(c.process_name?.toLowerCase().includes(process) ?? false)) return false;
-    const ip = c.direction === "listening" || c.remote_ip === null ? c.local_ip : c.remote_ip;
+    const ip = rowAddress(c);
     if (options.filterLocal && isLocalAddress(ip)) return false;
     if (options.hidden !== null && options.hidden.has(ip)) return false;
     return true;

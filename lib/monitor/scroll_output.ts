@@ -1,4 +1,5 @@
 import type { DescribeAddress } from "../enrich/address_info.ts";
+import { rowAddress } from "../model/direction.ts";
 import type { ConnectionEvent, StatusEvent } from "../model/monitor_event.ts";
 import { eventJson, eventLine, statusLine, workflowCommand } from "../render/event_line.ts";
 import type { MonitorOutput } from "./monitor_output.ts";
@@ -35,8 +36,7 @@ interface Pending {
 
 function eventIp(event: ConnectionEvent | StatusEvent): string | null {
   if (event.event === "STATUS") return null;
-  const c = event.connection;
-  return c.direction === "listening" || c.remote_ip === null ? c.local_ip : c.remote_ip;
+  return rowAddress(event.connection);
 }
 
 /** Scroll mode: one line (or one NDJSON object) per event, in the order they happened. */

@@ -1,4 +1,5 @@
 import type { Connection } from "../model/connection.ts";
+import { servicePort } from "../model/direction.ts";
 import type { ConnectionEvent } from "../model/monitor_event.ts";
 import { isoWithOffset } from "../model/timestamp.ts";
 import { connectionKey } from "./connection_key.ts";
@@ -30,10 +31,6 @@ const EVICTED_KEPT = 1000;
  * present: the row shows × when its last live socket goes.
  */
 const LINGERING = new Set(["TIME_WAIT", "CLOSED"]);
-
-function serviceport(c: Connection): number | null {
-  return c.direction === "outgoing" ? c.remote_port : c.local_port;
-}
 
 function rowIdentity(
   c: Connection,
@@ -125,7 +122,7 @@ export class Tracker {
       }
       row.openConnections++;
       if (!row.states.includes(c.status)) row.states.push(c.status);
-      row.addPort(serviceport(c));
+      row.addPort(servicePort(c));
       row.addProcess({ pid: c.pid, name: c.process_name, path: c.process_path });
     }
     for (const [key, c] of this.#open) {

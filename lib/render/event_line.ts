@@ -1,6 +1,7 @@
 import type { AddressInfo } from "../enrich/address_info.ts";
 import type { Connection } from "../model/connection.ts";
 import type { ConnectionEvent, MonitorEvent, StatusEvent } from "../model/monitor_event.ts";
+import { rowAddress, servicePort } from "../model/direction.ts";
 import { clockTime } from "../model/timestamp.ts";
 import { type Color, paint } from "./ansi.ts";
 import { endpointText } from "./endpoint_text.ts";
@@ -21,10 +22,6 @@ const EVENT_COLORS: Record<MonitorEvent["event"], Color> = {
   ALERT: "red",
   STATUS: "grey",
 };
-
-function servicePort(c: Connection): number | null {
-  return c.direction === "outgoing" ? c.remote_port : c.local_port;
-}
 
 function alertText(event: ConnectionEvent, info: AddressInfo, at: Date): string {
   const c = event.connection;
@@ -64,7 +61,7 @@ export function eventLine(event: ConnectionEvent, info: AddressInfo, at: Date, c
   const time = `[${clockTime(at)}]`;
   if (event.event === "ALERT") return `${time} ${paint(alertText(event, info, at), "red", color)}`;
   const c = event.connection;
-  const ip = c.direction === "listening" || c.remote_ip === null ? c.local_ip : c.remote_ip;
+  const ip = rowAddress(c);
   const geo = geoText(info);
   const status = event.event === "STATE" ? `${event.previous_status}→${c.status}` : c.status;
   const port = servicePort(c);
