@@ -1,4 +1,5 @@
 import ipaddr from "ipaddr.js";
+import { ipv4Number as parseIpv4, lastStartAtOrBelow } from "./ip_number.ts";
 
 /** A range of addresses, ends as big-endian byte arrays (4 bytes for IPv4, 16 for IPv6). */
 export interface ByteRange {
@@ -15,31 +16,6 @@ function toBigInt(bytes: readonly number[]): bigint {
 
 function toUint32(bytes: readonly number[]): number {
   return (((bytes[0] ?? 0) << 24) >>> 0) + ((bytes[1] ?? 0) << 16) + ((bytes[2] ?? 0) << 8) + (bytes[3] ?? 0);
-}
-
-/** Dotted IPv4 text to a number, or -1; faster than a general parser on the hot path. */
-function parseIpv4(ip: string): number {
-  let value = 0;
-  let part = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = 0; i < ip.length; i++) {
-    const c = ip.charCodeAt(i);
-    if (c === 46) {
-      if (digits === 0 || part > 255) return -1;
-      value = value * 256 + part;
-      part = 0;
-      digits = 0;
-      dots++;
-    } else if (c >= 48 && c <= 57 && digits < 3) {
-      part = part * 10 + (c - 48);
-      digits++;
-    } else {
-      return -1;
-    }
-  }
-  if (dots !== 3 || digits === 0 || part > 255) return -1;
-  return value * 256 + part;
 }
 
 function merge<T extends number | bigint>(
@@ -60,22 +36,6 @@ function merge<T extends number | bigint>(
     }
   }
   return { starts, ends };
-}
-
-function lastStartAtOrBelow<T extends number | bigint>(starts: ArrayLike<T>, value: T): number {
-  let low = 0;
-  let high = starts.length - 1;
-  let found = -1;
-  while (low <= high) {
-    const mid = (low + high) >>> 1;
-    if ((starts[mid] as T) <= value) {
-      found = mid;
-      low = mid + 1;
-    } else {
-      high = mid - 1;
-    }
-  }
-  return found;
 }
 
 /**

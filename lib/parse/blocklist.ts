@@ -1,0 +1,323 @@
+import ipaddr from "ipaddr.js";
+import type { SkippedLine } from "./parse_result.ts";
+
+/** IPv4 entries of a list, in file order: `starts[i]..ends[i]` came from line `lines[i]`. */
+export interface Ipv4Entries {
+  starts: Uint32Array;
+  ends: Uint32Array;
+  lines: Uint32Array;
+}
+
+/** An IPv6 entry of a list: its first and last address as 128-bit numbers. */
+export interface Ipv6Entry {
+  first: bigint;
+  last: bigint;
+  line: number;
+}
+
+/** A domain entry: resolved later, each address remembering the domain. */
+export interface DomainEntry {
+  name: string;
+  line: number;
+}
+
+/** What {@linkcode parseBlocklist} read from one list file. */
+export interface Blocklist {
+  v4: Ipv4Entries;
+  v6: Ipv6Entry[];
+  domains: DomainEntry[];
+  /** Lines that hold no usable entry; `line` is `N: text`. */
+  skipped: SkippedLine[];
+  /** Lines with an entry (IPv4, IPv6 and domains). */
+  entryCount: number;
+}
+
+const HASH = 35;
+const SEMICOLON = 59;
+const SLASH = 47;
+const DOT = 46;
+const DASH = 45;
+const CR = 13;
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === CR || c === 11 || c === 12;
+}
+
+function isCommentStart(c: number): boolean {
+  return c === HASH || c === SEMICOLON;
+}
+
+/** Mask of the addresses a prefix covers below its network address. */
+function hostBits(bits: number): number {
+  return bits >= 32 ? 0 : bits <= 0 ? 0xffffffff : (0xffffffff >>> bits);
+}
+
+/**
+ * The fast path for the lines that make up nearly every real list: an IPv4
+ * address or CIDR, optionally followed by a count (ipsum) and a comment.
+ * Returns false to hand the line to the general reader.
+ */
+function readIpv4Line(text: string, from: number, to: number, out: { start: number; end: number }): boolean {
+  let i = from;
+  let value = 0;
+  for (let octet = 0; octet < 4; octet++) {
+    let part = 0;
+    let digits = 0;
+    while (i < to) {
+      const c = text.charCodeAt(i);
+      if (c < 48 || c > 57) break;
+      part = part * 10 + (c - 48);
+      if (++digits > 3) return false;
+      i++;
+    }
+    if (digits === 0 || part > 255) return false;
+    value = value * 256 + part;
+    if (octet < 3) {
+      if (text.charCodeAt(i) !== DOT) return false;
+      i++;
+    }
+  }
+  let bits = 32;
+  if (i < to && text.charCodeAt(i) === SLASH) {
+    i++;
+    bits = 0;
+    let digits = 0;
+    while (i < to) {
+      const c = text.charCodeAt(i);
+      if (c < 48 || c > 57) break;
+      bits = bits * 10 + (c - 48);
+      digits++;
+      i++;
+    }
+    if (digits === 0 || digits > 2 || bits > 32) return false;
+  }
+  // What may follow: nothing, a comment, or whitespace then a count and/or a comment.
+  let sawCount = false;
+  while (i < to) {
+    const c = text.charCodeAt(i);
+    if (isCommentStart(c)) break;
+    if (isSpace(c)) {
+      i++;
+      continue;
+    }
+    if (c >= 48 && c <= 57 && !sawCount && isSpace(text.charCodeAt(i - 1))) {
+      while (i < to && text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57) i++;
+      sawCount = true;
+      continue;
+    }
+    return false;
+  }
+  const mask = hostBits(bits);
+  out.start = (value & ~mask) >>> 0;
+  out.end = (out.start | mask) >>> 0;
+  return true;
+}
+
+const DOMAIN_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
+
+/** True for a hostname such as `bad.example`: two or more labels, a top-level label with a letter. */
+export function isDomainName(text: string): boolean {
+  if (text.length > 253 || !text.includes(".")) return false;
+  const labels = (text.endsWith(".") ? text.slice(0, -1) : text).split(".");
+  if (labels.length < 2 || !labels.every((label) => DOMAIN_LABEL.test(label))) return false;
+  return /[a-z]/.test(labels[labels.length - 1] ?? "");
+}
+
+function bigintOf(address: ipaddr.IPv6): bigint {
+  let n = 0n;
+  for (const part of address.parts) n = (n << 16n) | BigInt(part);
+  return n;
+}
+
+function ipv4Number(address: ipaddr.IPv4): number {
+  const [a = 0, b = 0, c = 0, d = 0] = address.octets;
+  return ((a << 24) >>> 0) + (b << 16) + (c << 8) + d;
+}
+
+type Parsed =
+  | { family: 4; first: number; last: number }
+  | { family: 6; first: bigint; last: bigint }
+  | { family: "domain"; name: string };
+
+function parseAddress(text: string): ipaddr.IPv4 | ipaddr.IPv6 | null {
+  if (ipaddr.IPv4.isValidFourPartDecimal(text)) return ipaddr.IPv4.parse(text);
+  if (!ipaddr.IPv6.isValid(text)) return null;
+  const v6 = ipaddr.IPv6.parse(text);
+  return v6.isIPv4MappedAddress() ? v6.toIPv4Address() : v6;
+}
+
+function rangeOf(first: ipaddr.IPv4 | ipaddr.IPv6, last: ipaddr.IPv4 | ipaddr.IPv6): Parsed | null {
+  if (first.kind() !== last.kind()) return null;
+  if (first.kind() === "ipv4") {
+    const a = ipv4Number(first as ipaddr.IPv4);
+    const b = ipv4Number(last as ipaddr.IPv4);
+    return a <= b ? { family: 4, first: a, last: b } : null;
+  }
+  const a = bigintOf(first as ipaddr.IPv6);
+  const b = bigintOf(last as ipaddr.IPv6);
+  return a <= b ? { family: 6, first: a, last: b } : null;
+}
+
+function readCidr(text: string): Parsed | null {
+  const [addressText = "", bitsText = ""] = text.split("/");
+  const address = parseAddress(addressText);
+  if (address === null || !/^\d{1,3}$/.test(bitsText)) return null;
+  const mapped = address.kind() === "ipv4" && !ipaddr.IPv4.isValidFourPartDecimal(addressText);
+  const bits = Number(bitsText) - (mapped ? 96 : 0);
+  if (address.kind() === "ipv4") {
+    if (bits < 0 || bits > 32) return null;
+    const mask = hostBits(bits);
+    const first = (ipv4Number(address as ipaddr.IPv4) & ~mask) >>> 0;
+    return { family: 4, first, last: (first | mask) >>> 0 };
+  }
+  if (bits > 128) return null;
+  const host = (1n << BigInt(128 - bits)) - 1n;
+  const first = bigintOf(address as ipaddr.IPv6) & ~host;
+  return { family: 6, first, last: first | host };
+}
+
+/** The general reader: IPv6, ranges `a-b`, domains, hosts-file lines, mapped addresses. */
+function readEntry(tokens: string[]): Parsed | null {
+  // `a - b` written with spaces.
+  if (tokens.length === 3 && tokens[1] === "-") tokens = [`${tokens[0]}-${tokens[2]}`];
+  // A hosts-file line (`0.0.0.0 bad.example`) lists the domain.
+  if (tokens.length === 2 && (tokens[0] === "0.0.0.0" || tokens[0] === "127.0.0.1")) {
+    const name = (tokens[1] ?? "").toLowerCase();
+    return isDomainName(name) ? { family: "domain", name: name.replace(/\.$/, "") } : null;
+  }
+  // Anything after the entry must be a count (ipsum's `IP<TAB>count`).
+  if (tokens.length > 2 || (tokens.length === 2 && !/^\d+$/.test(tokens[1] ?? ""))) return null;
+  const entry = tokens[0] ?? "";
+  if (entry.includes("/")) return readCidr(entry);
+  const dash = entry.indexOf("-", entry.includes(":") ? 0 : 1);
+  const address = parseAddress(entry);
+  if (address !== null) return rangeOf(address, address);
+  if (dash > 0) {
+    const first = parseAddress(entry.slice(0, dash));
+    const last = parseAddress(entry.slice(dash + 1));
+    if (first !== null && last !== null) return rangeOf(first, last);
+  }
+  const name = entry.toLowerCase();
+  return isDomainName(name) ? { family: "domain", name: name.replace(/\.$/, "") } : null;
+}
+
+function commentStart(line: string): number {
+  for (let i = 0; i < line.length; i++) if (isCommentStart(line.charCodeAt(i))) return i;
+  return line.length;
+}
+
+/**
+ * Read a block list in any of the formats found in the wild, without being
+ * told which: plain lists of IPv4/IPv6 addresses, CIDRs and ranges `a-b`;
+ * domains (and hosts-file lines `0.0.0.0 bad.example`); FireHOL `.netset` and
+ * `.ipset` files (`#` headers); Spamhaus DROP (`1.10.16.0/20 ; SBL256894`,
+ * `;` comments); ipsum (`77.90.185.20<TAB>10`). CRLF endings and inline
+ * comments are fine. IPv4-mapped IPv6 counts as IPv4. A line with anything
+ * else is skipped with its number, and the rest of the file still counts.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { parseBlocklist } from "./blocklist.ts";
+ * const list = parseBlocklist(
+ *   "# my list\r\n203.0.113.0/24\r\n1.10.16.0/20 ; SBL256894\r\n77.90.185.20\t10\r\n" +
+ *     "2001:db8::/32\r\nbad.example # a domain\r\nsee https://example.com for more\r\n",
+ * );
+ * deepStrictEqual(list.entryCount, 5);
+ * deepStrictEqual([...list.v4.lines], [2, 3, 4]);
+ * deepStrictEqual(list.domains, [{ name: "bad.example", line: 6 }]);
+ * deepStrictEqual(list.skipped, [{ line: "7: see https://example.com for more", reason: "not an IP, CIDR, range or domain" }]);
+ * ```
+ */
+export function parseBlocklist(text: string): Blocklist {
+  const starts: number[] = [];
+  const ends: number[] = [];
+  const lines: number[] = [];
+  const v6: Ipv6Entry[] = [];
+  const domains: DomainEntry[] = [];
+  const skipped: SkippedLine[] = [];
+  const fast = { start: 0, end: 0 };
+  let lineNumber = 0;
+  let from = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  while (from <= text.length) {
+    let to = text.indexOf("\n", from);
+    if (to < 0) to = text.length;
+    lineNumber++;
+    let first = from;
+    while (first < to && isSpace(text.charCodeAt(first))) first++;
+    const c = text.charCodeAt(first);
+    if (first < to && !isCommentStart(c)) {
+      if (c >= 48 && c <= 57 && readIpv4Line(text, first, to, fast)) {
+        starts.push(fast.start);
+        ends.push(fast.end);
+        lines.push(lineNumber);
+      } else {
+        const raw = text.slice(first, to);
+        const tokens = raw.slice(0, commentStart(raw)).trim().split(/\s+/);
+        const entry = readEntry(tokens);
+        if (entry === null) {
+          skipped.push({ line: `${lineNumber}: ${raw.trim()}`, reason: "not an IP, CIDR, range or domain" });
+        } else if (entry.family === 4) {
+          starts.push(entry.first);
+          ends.push(entry.last);
+          lines.push(lineNumber);
+        } else if (entry.family === 6) {
+          v6.push({ first: entry.first, last: entry.last, line: lineNumber });
+        } else {
+          domains.push({ name: entry.name, line: lineNumber });
+        }
+      }
+    }
+    if (to === text.length) break;
+    from = to + 1;
+  }
+  return {
+    v4: { starts: Uint32Array.from(starts), ends: Uint32Array.from(ends), lines: Uint32Array.from(lines) },
+    v6,
+    domains,
+    skipped,
+    entryCount: starts.length + v6.length + domains.length,
+  };
+}
+
+/** Dotted text of an IPv4 number. */
+export function ipv4Text(value: number): string {
+  return `${value >>> 24}.${(value >>> 16) & 255}.${(value >>> 8) & 255}.${value & 255}`;
+}
+
+/** Canonical text of a 128-bit IPv6 number. */
+export function ipv6Text(value: bigint): string {
+  const parts: number[] = [];
+  for (let shift = 112n; shift >= 0n; shift -= 16n) parts.push(Number((value >> shift) & 0xffffn));
+  return new ipaddr.IPv6(parts).toString();
+}
+
+function prefixLength(span: bigint, maxBits: number): number | null {
+  // A CIDR covers 2^k addresses: span + 1 is a power of two.
+  const size = span + 1n;
+  if ((size & (size - 1n)) !== 0n) return null;
+  return maxBits - (size.toString(2).length - 1);
+}
+
+/**
+ * An entry as a person would write it: `203.0.113.7`, `203.0.113.0/24`,
+ * `10.0.0.1-10.0.0.9`, `2001:db8::/32`.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { entryText } from "./blocklist.ts";
+ * deepStrictEqual(entryText(4, 0xcb007100, 0xcb0071ff), "203.0.113.0/24");
+ * deepStrictEqual(entryText(4, 0x0a000001, 0x0a000009), "10.0.0.1-10.0.0.9");
+ * deepStrictEqual(entryText(6, 0x20010db8n << 96n, (0x20010db8n << 96n) | ((1n << 96n) - 1n)), "2001:db8::/32");
+ * ```
+ */
+export function entryText(family: 4 | 6, first: number | bigint, last: number | bigint): string {
+  const text = family === 4
+    ? (n: number | bigint) => ipv4Text(Number(n))
+    : (n: number | bigint) => ipv6Text(BigInt(n));
+  if (first === last) return text(first);
+  const bits = prefixLength(BigInt(last) - BigInt(first), family === 4 ? 32 : 128);
+  const aligned = bits !== null && (BigInt(first) & (BigInt(last) - BigInt(first))) === 0n;
+  return aligned ? `${text(first)}/${bits}` : `${text(first)}-${text(last)}`;
+}
