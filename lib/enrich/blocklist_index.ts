@@ -137,6 +137,15 @@ export class BlocklistIndex {
     return this.#v4Starts.length + this.#v6.length;
   }
 
+  /** How many IPv4 addresses the lists cover together (each counted once). */
+  get ipv4AddressCount(): number {
+    let total = 0;
+    for (let i = 0; i < this.#v4Starts.length; i++) {
+      total += (this.#v4Ends[i] ?? 0) - (this.#v4Starts[i] ?? 0) + 1;
+    }
+    return total;
+  }
+
   #hasIpv4(value: number): boolean {
     const i = lastStartAtOrBelow(this.#v4Starts, value);
     return i >= 0 && value <= (this.#v4Ends[i] ?? 0);

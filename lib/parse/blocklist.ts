@@ -36,7 +36,6 @@ const HASH = 35;
 const SEMICOLON = 59;
 const SLASH = 47;
 const DOT = 46;
-const DASH = 45;
 const CR = 13;
 
 function isSpace(c: number): boolean {
