@@ -1,0 +1,194 @@
+import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
+import { AbuseIpdb, type AbuseIpdbOptions } from "../../lib/enrich/abuseipdb.ts";
+import { DEFAULT_THRESHOLDS } from "../../lib/model/risk.ts";
+import { type Answer, GOOD_KEY, startAbuseIpdbServer } from "../abuseipdb_server.ts";
+
+async function withClient(
+  answers: (ip: string, n: number) => Answer,
+  options: AbuseIpdbOptions & { key?: string },
+  test: (
+    client: AbuseIpdb,
+    server: ReturnType<typeof startAbuseIpdbServer>,
+    notes: string[],
+  ) => Promise<void>,
+): Promise<void> {
+  const server = startAbuseIpdbServer(answers);
+  const notes: string[] = [];
+  const client = new AbuseIpdb(
+    { key: options.key ?? GOOD_KEY, url: server.url, thresholds: DEFAULT_THRESHOLDS, rescanMs: 172_800_000 },
+    { backoffMs: 20, timeoutMs: 300, onNote: (line) => notes.push(line), ...options },
+  );
+  try {
+    await test(client, server, notes);
+  } finally {
+    client.close();
+    await server.close();
+  }
+}
+
+const SCORES: Record<string, number> = {
+  "8.8.8.8": 0,
+  "1.1.1.1": 30,
+  "9.9.9.9": 90,
+  "2001:4860:4860::8888": 16,
+};
+
+Deno.test("AbuseIpdb levels answers by the SPEC thresholds and sends the documented request", async () => {
+  await withClient((ip) => ({ score: SCORES[ip] ?? 0, country: "AU" }), {}, async (client, server, notes) => {
+    const results = await Promise.all(Object.keys(SCORES).map((ip) => client.check(ip)));
+    deepStrictEqual(results.map((r) => [r?.risk_level, r?.abuse_score]), [
+      ["SAFE", 0],
+      ["SUSPICIOUS", 30],
+      ["MALICIOUS", 90],
+      ["SUSPICIOUS", 16],
+    ]);
+    strictEqual(results[0]?.country, "AU");
+    deepStrictEqual(server.requests[0], {
+      ip: "8.8.8.8",
+      maxAgeInDays: "90",
+      key: GOOD_KEY,
+      accept: "application/json",
+    });
+    deepStrictEqual(notes, []);
+  });
+});
+
+Deno.test("AbuseIpdb never sends private, loopback or special addresses", async () => {
+  await withClient(() => ({ score: 100 }), {}, async (client, server) => {
+    const local = ["10.1.2.3", "192.168.1.1", "127.0.0.1", "::1", "fe80::1", "100.64.0.1", "203.0.113.7"];
+    deepStrictEqual(await Promise.all(local.map((ip) => client.check(ip))), local.map(() => null));
+    await client.idle();
+    deepStrictEqual(server.requests, []);
+  });
+});
+
+Deno.test("AbuseIpdb answers from its cache until RESCAN_INTERVAL has passed", async () => {
+  let now = 1_000_000;
+  await withClient((_ip, n) => ({ score: n === 1 ? 10 : 80 }), { now: () => now }, async (client, server) => {
+    strictEqual(client.lookup("8.8.8.8"), null);
+    await client.idle();
+    strictEqual(client.lookup("8.8.8.8")?.risk_level, "SAFE");
+    strictEqual(server.requests.length, 1);
+    now += 172_800_000;
+    strictEqual(client.lookup("8.8.8.8")?.risk_level, "SAFE");
+    await client.idle();
+    strictEqual(client.lookup("8.8.8.8")?.risk_level, "MALICIOUS");
+    strictEqual(server.requests.length, 2);
+  });
+});
+
+Deno.test("AbuseIpdb keeps at most `concurrency` requests in flight", async () => {
+  await withClient(() => ({ delayMs: 40, score: 0 }), { concurrency: 2 }, async (client, server) => {
+    const ips = ["8.8.8.8", "8.8.4.4", "1.1.1.1", "1.0.0.1", "9.9.9.9"];
+    const results = await Promise.all(ips.map((ip) => client.check(ip)));
+    deepStrictEqual(results.map((r) => r?.risk_level), ips.map(() => "SAFE"));
+    deepStrictEqual(server.requests.map((r) => r.ip).sort(), [...ips].sort());
+    strictEqual(server.mostInFlight(), 2);
+  });
+});
+
+Deno.test("AbuseIpdb turns itself off for the run on 401, saying so once, never printing the key", async () => {
+  const key = "wrong-key-SECRET-42";
+  await withClient(() => ({ score: 0 }), { key }, async (client, server, notes) => {
+    deepStrictEqual(await Promise.all([client.check("8.8.8.8"), client.check("1.1.1.1")]), [null, null]);
+    await client.idle();
+    strictEqual(client.enabled, false);
+    strictEqual(client.lookup("9.9.9.9"), null);
+    await client.idle();
+    ok(server.requests.length <= 2, `${server.requests.length} requests`);
+    deepStrictEqual(notes, [
+      "note: AbuseIPDB rejected the API key (HTTP 401); reputation is off for this run",
+    ]);
+    ok(!notes.join("\n").includes(key));
+  });
+});
+
+Deno.test("AbuseIpdb marks an address UNKNOWN on 422 and on a malformed body, each said once", async () => {
+  const answers = (ip: string): Answer =>
+    ip.startsWith("4.")
+      ? { status: 422, detail: "The ip address must be a valid IPv4 or IPv6 address." }
+      : { malformed: ip === "7.7.7.7" ? "<html>oops</html>" : '{"data": {"abuseConfidenceScore": "high"}}' };
+  await withClient(answers, {}, async (client, _server, notes) => {
+    const results = await Promise.all(
+      ["4.4.4.4", "4.4.2.2", "7.7.7.7", "7.7.7.8"].map((ip) => client.check(ip)),
+    );
+    deepStrictEqual(results.map((r) => r?.risk_level), ["UNKNOWN", "UNKNOWN", "UNKNOWN", "UNKNOWN"]);
+    deepStrictEqual(notes.sort(), [
+      "note: AbuseIPDB refused to check 4.4.4.4 (HTTP 422: The ip address must be a valid IPv4 or IPv6 address.); marked UNKNOWN",
+      "note: AbuseIPDB sent an answer conntrail cannot read; those addresses are UNKNOWN",
+    ]);
+  });
+});
+
+Deno.test("AbuseIpdb retries 5xx answers with backoff and takes the answer that follows", async () => {
+  await withClient(
+    (_ip, n) => (n < 3 ? { status: 500 + n } : { score: 60 }),
+    {},
+    async (client, server, notes) => {
+      strictEqual((await client.check("9.9.9.9"))?.risk_level, "MALICIOUS");
+      strictEqual(server.requests.length, 3);
+      deepStrictEqual(notes, ["note: AbuseIPDB is not answering (HTTP 501); retrying with backoff"]);
+    },
+  );
+});
+
+Deno.test("AbuseIpdb gives up on a slow server after its tries and marks the address UNKNOWN", async () => {
+  await withClient(
+    () => ({ delayMs: 1000, score: 0 }),
+    { timeoutMs: 100, attempts: 2 },
+    async (client, _s, notes) => {
+      strictEqual((await client.check("8.8.8.8"))?.risk_level, "UNKNOWN");
+      deepStrictEqual(notes, [
+        "note: AbuseIPDB is not answering (no answer within 0.1s); retrying with backoff",
+        "note: AbuseIPDB did not answer for 8.8.8.8 (no answer within 0.1s); marked UNKNOWN",
+      ]);
+    },
+  );
+});
+
+Deno.test("AbuseIpdb honours 429 Retry-After: nothing is asked until then, and it says so once", async () => {
+  const askedAt: number[] = [];
+  await withClient(
+    () => {
+      askedAt.push(Date.now());
+      return askedAt.length === 1
+        ? { status: 429, retryAfter: 1, detail: "Daily rate limit of 1000 requests exceeded" }
+        : {
+          score: 20,
+        };
+    },
+    { concurrency: 1 },
+    async (client, server, notes) => {
+      const [first, second] = await Promise.all([client.check("1.1.1.1"), client.check("8.8.8.8")]);
+      deepStrictEqual([first?.risk_level, second?.risk_level], ["SUSPICIOUS", "SUSPICIOUS"]);
+      deepStrictEqual(server.requests.map((r) => r.ip), ["1.1.1.1", "1.1.1.1", "8.8.8.8"]);
+      ok(
+        (askedAt[1] ?? 0) - (askedAt[0] ?? 0) >= 900,
+        `asked again after ${(askedAt[1] ?? 0) - (askedAt[0] ?? 0)} ms`,
+      );
+      strictEqual(notes.length, 1);
+      ok(notes[0]?.startsWith("note: AbuseIPDB's rate limit is reached; no more checks until "), notes[0]);
+    },
+  );
+});
+
+Deno.test("AbuseIpdb pauses when a 200 says X-RateLimit-Remaining is 0", async () => {
+  const askedAt: number[] = [];
+  await withClient(
+    () => {
+      askedAt.push(Date.now());
+      return { score: 0, remaining: 0 };
+    },
+    { concurrency: 1 },
+    async (client, _server, notes) => {
+      await client.check("8.8.8.8");
+      const waiting = client.check("1.1.1.1");
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      // No Retry-After and no reset time: the client waits a minute; the second address is still queued.
+      strictEqual(askedAt.length, 1);
+      ok(notes[0]?.startsWith("note: AbuseIPDB's daily checks are used up"), notes[0]);
+      client.close();
+      strictEqual(await waiting, null);
+    },
+  );
+});
