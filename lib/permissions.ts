@@ -72,6 +72,10 @@ export interface MonitorPermissionInput {
   logDir?: string;
   filterFile: readonly string[];
   saveThreshold?: number;
+  /** `--blocklist` files; none means the default ips.txt, read when present. */
+  blocklist?: readonly string[];
+  expect?: string;
+  envFile?: string;
 }
 
 /** The permissions of `conntrail monitor` with these flags on an OS. */
@@ -79,18 +83,42 @@ export function monitorPermissions(options: MonitorPermissionInput, os: Os): Per
   const needs = collectorPermissions(options.collector, os);
   needs.push({
     flag: `--allow-env=${MONITOR_ENV.join(",")}`,
-    why: "honour NO_COLOR, and print alerts as GitHub Actions annotations under GITHUB_ACTIONS",
+    why: "honour NO_COLOR, print alerts as GitHub Actions annotations, read the AbuseIPDB settings",
     optional: true,
   });
-  if (options.resolveNames) {
+  needs.push({
+    flag: "--allow-net",
+    why: "resolve domains in block lists, ask AbuseIPDB when ABUSEAPI is set" +
+      (options.resolveNames ? `, ask ${options.dnsServer ?? "the system's DNS servers"} for names` : ""),
+    optional: true,
+  });
+  const blocklists = options.blocklist ?? [];
+  if (blocklists.length === 0) {
     needs.push({
-      flag: options.dnsServer === undefined ? "--allow-net" : `--allow-net=${options.dnsServer}`,
-      why: options.dnsServer === undefined
-        ? "ask the system's DNS servers for names (--dns-server IP narrows this to one server)"
-        : `ask ${options.dnsServer} for names`,
+      flag: "--allow-read=ips.txt",
+      why: "read the default block list ips.txt when present",
       optional: true,
     });
   }
+  for (const file of blocklists) {
+    needs.push({ flag: `--allow-read=${file}`, why: `read the block list "${file}"`, optional: false });
+  }
+  if (options.expect !== undefined) {
+    needs.push({
+      flag: `--allow-read=${options.expect}`,
+      why: "read the allowed destinations",
+      optional: false,
+    });
+  }
+  needs.push(
+    options.envFile === undefined
+      ? {
+        flag: "--allow-read=.env",
+        why: "read the AbuseIPDB settings from .env when present",
+        optional: true,
+      }
+      : { flag: `--allow-read=${options.envFile}`, why: "read the AbuseIPDB settings", optional: false },
+  );
   for (const file of options.filterFile) {
     needs.push({ flag: `--allow-read=${file}`, why: `read the filter list "${file}"`, optional: false });
   }

@@ -1,6 +1,6 @@
 /**
  * A real DNS server on loopback for tests: answers PTR queries over UDP from a
- * table of names, NXDOMAIN for the rest, and can be told to stay silent for an
+ * table of names and A queries from a table of addresses, NXDOMAIN for the rest, and can be told to stay silent for an
  * address (to test timeouts). Labels are sent as raw bytes, so a test can serve
  * a hostile name with escape sequences in it.
  *
@@ -39,34 +39,45 @@ function readQuestion(message: Buffer): { name: string; end: number; type: numbe
   return { name: labels.join(".").toLowerCase(), end: offset + 5, type: message.readUInt16BE(offset + 1) };
 }
 
-function answer(query: Buffer, names: Map<string, string>): Buffer | null {
+function record(type: number, rdata: Buffer): Buffer {
+  const head = Buffer.alloc(12);
+  head.writeUInt16BE(0xc00c, 0); // name: pointer to the question
+  head.writeUInt16BE(type, 2);
+  head.writeUInt16BE(1, 4); // IN
+  head.writeUInt32BE(60, 6);
+  head.writeUInt16BE(rdata.length, 10);
+  return Buffer.concat([head, rdata]);
+}
+
+function answer(query: Buffer, names: Map<string, string>, addresses: Map<string, string[]>): Buffer | null {
   const question = readQuestion(query);
   if (question === null) return null;
+  const known = names.has(question.name) || addresses.has(question.name);
+  const records: Buffer[] = [];
   const target = question.type === 12 ? names.get(question.name) : undefined;
+  if (target !== undefined) records.push(record(12, encodeName(target)));
+  if (question.type === 1) {
+    for (const ip of addresses.get(question.name) ?? []) {
+      records.push(record(1, Buffer.from(ip.split(".").map(Number))));
+    }
+  }
   const header = Buffer.alloc(12);
   header.writeUInt16BE(query.readUInt16BE(0), 0);
-  header.writeUInt16BE(target === undefined ? 0x8183 : 0x8180, 2); // response, RD, RA; NXDOMAIN or OK
+  header.writeUInt16BE(known ? 0x8180 : 0x8183, 2); // response, RD, RA; OK or NXDOMAIN
   header.writeUInt16BE(1, 4);
-  header.writeUInt16BE(target === undefined ? 0 : 1, 6);
-  const questionBytes = query.subarray(12, question.end);
-  if (target === undefined) return Buffer.concat([header, questionBytes]);
-  const rdata = encodeName(target);
-  const record = Buffer.alloc(12);
-  record.writeUInt16BE(0xc00c, 0); // name: pointer to the question
-  record.writeUInt16BE(12, 2); // PTR
-  record.writeUInt16BE(1, 4); // IN
-  record.writeUInt32BE(60, 6);
-  record.writeUInt16BE(rdata.length, 10);
-  return Buffer.concat([header, questionBytes, record, rdata]);
+  header.writeUInt16BE(records.length, 6);
+  return Buffer.concat([header, query.subarray(12, question.end), ...records]);
 }
 
 /**
  * Start a DNS server on 127.0.0.1 (a free UDP port) answering PTR queries for
- * `names` (IP → hostname); IPs in `silentFor` get no answer at all.
+ * `names` (IP → hostname) and A queries for `addresses` (domain → IPv4
+ * addresses, changeable while it runs); IPs in `silentFor` get no answer at all.
  */
 export function startDnsServer(
   names: Record<string, string>,
   silentFor: readonly string[] = [],
+  addresses: Map<string, string[]> = new Map(),
 ): Promise<TestDnsServer> {
   const table = new Map(Object.entries(names).map(([ip, name]) => [ptrName(ip), name]));
   const silent = new Set(silentFor.map(ptrName));
@@ -77,7 +88,7 @@ export function startDnsServer(
     if (question === null) return;
     queries.push(question.name);
     if (silent.has(question.name)) return;
-    const reply = answer(message, table);
+    const reply = answer(message, table, addresses);
     if (reply !== null) socket.send(reply, peer.port, peer.address);
   });
   return new Promise((resolve) => {

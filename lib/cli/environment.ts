@@ -1,5 +1,7 @@
+import { REPUTATION_ENV } from "./reputation_config.ts";
+
 /** The environment variables the monitor reads, when Deno allows it. */
-export const MONITOR_ENV = ["NO_COLOR", "GITHUB_ACTIONS"] as const;
+export const MONITOR_ENV = ["NO_COLOR", "GITHUB_ACTIONS", ...REPUTATION_ENV] as const;
 
 /**
  * Read environment variables without ever prompting: a variable Deno does not

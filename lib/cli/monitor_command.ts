@@ -16,7 +16,11 @@ import { readKeys, Terminal, type TerminalDevice } from "../render/terminal.ts";
 import { renderTimelineExport } from "../render/timeline_export.ts";
 import { ConnectionLog } from "../store/connection_log.ts";
 import { readUserFile, writeUserFile } from "../store/user_files.ts";
+import type { BlocklistFilesIo } from "../enrich/blocklist_files.ts";
+import { AlertWatch } from "../monitor/alert_watch.ts";
+import { safeTerminalText } from "../render/terminal_text.ts";
 import type { MonitorOptions } from "./parse_args.ts";
+import { openThreatIntel } from "./threat_intel.ts";
 
 /** What `conntrail monitor` reads from and writes to; main.ts passes the real ones. */
 export interface MonitorCommandIo {
@@ -32,6 +36,10 @@ export interface MonitorCommandIo {
   terminal: TerminalDevice;
   /** PTR lookups; the default asks through Deno.resolveDns. */
   resolver?: PtrResolver;
+  /** AbuseIPDB requests; the default is the global fetch. */
+  fetch?: typeof fetch;
+  /** Reads block lists and resolves their domains; the default uses Deno. */
+  lists?: BlocklistFilesIo;
   /** Called with the stop function once the run starts: main.ts wires signals to it. */
   onStart?: (stop: () => void, redraw: () => void) => () => void;
 }
@@ -91,7 +99,25 @@ export async function runMonitorCommand(options: MonitorOptions, io: MonitorComm
   if (options.output !== undefined) requireWrite(options.output);
   if (options.saveThreshold !== undefined) requireWrite(".");
   if (io.env.denied.length > 0) {
-    note(`note: ${io.env.denied.join(" and ")} not read; run with --allow-env=${io.env.denied.join(",")}`);
+    note(`note: ${io.env.denied.join(", ")} not read; run with --allow-env=${io.env.denied.join(",")}`);
+  }
+  // List files, DNS answers and the reputation server are untrusted: their text is made safe first.
+  const threatNote = (line: string) => note(safeTerminalText(line));
+  const threat = await openThreatIntel(options, {
+    env: io.env.values,
+    note: threatNote,
+    now: () => io.now().getTime(),
+    ...(io.fetch === undefined ? {} : { fetch: io.fetch }),
+    ...(io.lists === undefined ? {} : { lists: io.lists }),
+  });
+  const watch = new AlertWatch(threat.sources);
+  const lists = threat.blocklists.loaded;
+  if (lists.length > 0) {
+    threatNote(
+      `note: block lists: ${
+        lists.map((l) => `${l.path} (${l.entries.toLocaleString("en")} entries)`).join(", ")
+      }`,
+    );
   }
   const keep = monitorFilter({
     filterLocal: options.filterLocal,
@@ -154,6 +180,7 @@ export async function runMonitorCommand(options: MonitorOptions, io: MonitorComm
       color,
       describe,
       rowNoun,
+      isAlerted: (row) => row.ip !== null && watch.isAlerted(row.ip),
     });
     output = new RefreshOutput(dashboard, new Terminal(io.terminal), stop);
   } else {
@@ -185,8 +212,21 @@ export async function runMonitorCommand(options: MonitorOptions, io: MonitorComm
       count: options.count,
       durationMs: options.duration === undefined ? undefined : options.duration * 1000,
       keep,
-    }, { collector: io.collector, now: io.now, sleep: io.sleep, output, log, note, stop: stopper.signal });
+    }, {
+      collector: io.collector,
+      now: io.now,
+      sleep: io.sleep,
+      output,
+      log,
+      note,
+      stop: stopper.signal,
+      alerts: (connections) => {
+        threat.refreshSoon();
+        return watch.check(connections);
+      },
+    });
   } finally {
+    threat.close();
     keys.abort();
     detach();
     names?.close();
@@ -220,5 +260,10 @@ export async function runMonitorCommand(options: MonitorOptions, io: MonitorComm
     );
   }
   if (log !== null) await report(`log: ${log.paths.join(", ")} (${log.written} records)`);
+  const met = options.failOn.filter((condition) => watch.met.has(condition));
+  if (met.length > 0) {
+    io.warn(`conntrail: --fail-on ${met.join(", ")}: ${result.alerts} alerts; exit code 3`);
+    return 3;
+  }
   return 0;
 }

@@ -5,6 +5,8 @@ import { UsageError } from "../errors.ts";
 import { parseDuration } from "../model/duration.ts";
 import { LOG_FORMATS, type LogFormat } from "../render/log_records.ts";
 import type { GroupBy } from "../monitor/tracked_row.ts";
+import { FAIL_ON, type FailOn } from "../monitor/alert_watch.ts";
+import type { ThreatFlags } from "./threat_intel.ts";
 import { versionText } from "./version.ts";
 
 /** Output formats of `conntrail snapshot`. */
@@ -23,7 +25,8 @@ export interface SnapshotOptions {
 }
 
 /** Options of `conntrail` / `conntrail monitor`. */
-export interface MonitorOptions {
+export interface MonitorOptions extends ThreatFlags {
+  failOn: FailOn[];
   timeUnit: number;
   width: number;
   scroll: boolean;
@@ -78,6 +81,9 @@ Examples:
   conntrail --log-dir logs --log-format csv --log-format json  log each connection when it opens and closes
   conntrail -o timeline.txt --save-threshold 50             export on exit; save IPs present >= 50% of the time
   conntrail --filter-file frequent_ips_50pct_20261121_143022.txt   hide the IPs saved last time
+  conntrail --blocklist ips.txt --blocklist firehol_level1.netset   alert on listed addresses
+  conntrail --scroll --duration 10m --fail-on blocklisted --fail-on malicious   CI: exit 3 on a bad peer
+  conntrail --scroll --duration 10m --expect allowed.txt --fail-on unexpected   CI egress audit
 `;
 
 const MAIN_EXAMPLES = `
@@ -136,8 +142,54 @@ function portValue(value: string): number {
   return n;
 }
 
-function addMonitorOptions(command: Command): Command {
+function scoreValue(name: string) {
+  return (value: string): number => numberIn(name, 0, 100)(value);
+}
+
+function failOnValue(value: string, previous: FailOn[] = []): FailOn[] {
+  if (!(FAIL_ON as readonly string[]).includes(value)) {
+    throw new UsageError(`--fail-on must be one of ${FAIL_ON.join(", ")}, not "${value}"`);
+  }
+  return [...previous, value as FailOn];
+}
+
+/** Flags of the monitor and `conntrail check`: lists, reputation, exit codes. */
+function addThreatOptions(command: Command): Command {
   return command
+    .option(
+      "--blocklist <file>",
+      "alert on addresses in this list (repeatable; default ips.txt when present)",
+      collect,
+      [],
+    )
+    .option("--include-private", "match private and special addresses against lists too", false)
+    .option(
+      "--fail-on <what>",
+      `exit 3 when a connection is ${FAIL_ON.join(", ")} (repeatable; suspicious includes malicious)`,
+      failOnValue,
+    )
+    .option("--env-file <file>", "read ABUSEAPI and the other settings from this file instead of .env")
+    .option("--no-reputation", "do not ask AbuseIPDB even when ABUSEAPI is set")
+    .option("--abuse-url <url>", "AbuseIPDB check endpoint (ABUSE_URL)")
+    .option(
+      "--safe-threshold <score>",
+      "scores up to this are SAFE (SAFE_THRESHOLD, 15)",
+      scoreValue("--safe-threshold"),
+    )
+    .option(
+      "--malicious-threshold <score>",
+      "scores from this are MALICIOUS (MALICIOUS_THRESHOLD, 49)",
+      scoreValue("--malicious-threshold"),
+    )
+    .option(
+      "--rescan-interval <dur>",
+      "check an address again after this long (RESCAN_INTERVAL, 48h)",
+      durationSeconds,
+    );
+}
+
+function addMonitorOptions(command: Command): Command {
+  return addThreatOptions(command)
     .option(
       "-t, --time-unit <seconds>",
       "seconds per timeline character, and between polls",
@@ -196,6 +248,10 @@ function addMonitorOptions(command: Command): Command {
     .option("--process <name>", "only processes whose name contains this (case-insensitive)")
     .option("--port <port>", "only connections with this local or remote port", portValue)
     .option("--outgoing", "only connections this machine opened", false)
+    .option(
+      "--expect <file>",
+      "report every destination outside this list (IPs, CIDRs, domains) as UNEXPECTED",
+    )
     .addOption(collectorOption())
     .option("--debug", "show the cause chain of an error");
 }
@@ -204,7 +260,11 @@ function monitorOptions(raw: Record<string, unknown>): MonitorOptions {
   const options = {
     ...raw,
     logFormat: (raw.logFormat as LogFormat[] | undefined) ?? [],
+    failOn: (raw.failOn as FailOn[] | undefined) ?? [],
   } as unknown as MonitorOptions;
+  if (options.failOn.includes("unexpected") && options.expect === undefined) {
+    throw new UsageError("--fail-on unexpected needs --expect FILE");
+  }
   if (options.logDir !== undefined && options.logFormat.length === 0) options.logFormat = ["txt"];
   if (options.logDir === undefined && options.logFormat.length > 0) {
     throw new UsageError("--log-format needs --log-dir DIR");

@@ -1,7 +1,16 @@
+import type { RiskLevel } from "./risk.ts";
 import type { Connection } from "./connection.ts";
 
 /** What happened to a connection between two polls, as scroll mode, NDJSON and logs report it. */
 export type ConnectionEventKind = "NEW" | "CLOSED" | "STATE" | "ALERT";
+
+/** What an `ALERT` adds to the connection fields (SPEC's enrichment names). */
+export interface AlertDetails {
+  /** The list and entry that matched: `ips.txt:12 203.0.113.0/24`. */
+  blocklist?: string;
+  risk_level?: RiskLevel;
+  abuse_score?: number | null;
+}
 
 /** One event about one connection. */
 export interface ConnectionEvent {
@@ -14,6 +23,8 @@ export interface ConnectionEvent {
   reason?: string;
   /** For `ALERT`: `warning` or `error`, as GitHub Actions annotations show it. */
   severity?: "warning" | "error";
+  /** For `ALERT`: the verdict's fields. */
+  details?: AlertDetails;
 }
 
 /** The periodic summary scroll mode prints every 10 time units. */

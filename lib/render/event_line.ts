@@ -33,8 +33,12 @@ function alertText(event: ConnectionEvent, info: AddressInfo, at: Date): string 
   ]
     .filter((part) => part !== null).join(", ");
   const reason = safeTerminalText(event.reason ?? "");
+  // The time the connection was seen, which for an alert waiting on reputation is before the line's.
+  const seen = new Date(c.timestamp);
   return `ALERT ${c.protocol} ${endpointText(c.remote_ip, c.remote_port)}${host} ${name}` +
-    `${owner === "" ? "" : ` (${owner})`} ${reason} at ${clockTime(at)}`;
+    `${owner === "" ? "" : ` (${owner})`} ${reason} at ${
+      clockTime(Number.isNaN(seen.getTime()) ? at : seen)
+    }`;
 }
 
 /**
@@ -110,6 +114,7 @@ export function eventJson(event: MonitorEvent, info: AddressInfo): string {
   const record: Record<string, unknown> = { event: event.event, ...event.connection, ...info };
   if (event.previous_status !== undefined) record.previous_status = event.previous_status;
   if (event.reason !== undefined) record.reason = event.reason;
+  if (event.details !== undefined) Object.assign(record, event.details);
   return JSON.stringify(record);
 }
 

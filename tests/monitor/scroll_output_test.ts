@@ -1,3 +1,4 @@
+import { isoWithOffset } from "../../lib/model/timestamp.ts";
 import { deepStrictEqual, match, ok } from "node:assert/strict";
 import { ScrollOutput, type ScrollOutputOptions } from "../../lib/monitor/scroll_output.ts";
 import { at, connection } from "./_connections.ts";
@@ -63,7 +64,13 @@ Deno.test("ScrollOutput holds lines, in order, until the name arrives or the wai
 Deno.test("ScrollOutput prints alerts as GitHub Actions commands under GITHUB_ACTIONS, aside from NDJSON", async () => {
   const alert = {
     event: "ALERT" as const,
-    connection: connection({ process_name: "curl", pid: 4242, process_path: "/usr/bin/curl" }),
+    // Seen at 14:30:12; the line is printed at 14:30:16 (a reputation answer can take that long).
+    connection: connection({
+      process_name: "curl",
+      pid: 4242,
+      process_path: "/usr/bin/curl",
+      timestamp: isoWithOffset(new Date(2026, 10, 21, 14, 30, 12)),
+    }),
     reason: "blocklist ips.txt:12 203.0.113.0/24",
     severity: "error" as const,
   };
@@ -72,7 +79,7 @@ Deno.test("ScrollOutput prints alerts as GitHub Actions commands under GITHUB_AC
   const [line, command] = text.out.join("").trimEnd().split("\n");
   deepStrictEqual(
     line,
-    "[14:30:16] ALERT TCP 203.0.113.7:443 curl (PID 4242, /usr/bin/curl) blocklist ips.txt:12 203.0.113.0/24 at 14:30:16",
+    "[14:30:16] ALERT TCP 203.0.113.7:443 curl (PID 4242, /usr/bin/curl) blocklist ips.txt:12 203.0.113.0/24 at 14:30:12",
   );
   match(command ?? "", /^::error title=conntrail alert::\[14:30:16\] ALERT TCP 203\.0\.113\.7:443 curl/);
   const ndjson = output({ githubActions: true, format: "ndjson" });

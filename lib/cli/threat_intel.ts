@@ -1,0 +1,94 @@
+import { AbuseIpdb } from "../enrich/abuseipdb.ts";
+import { BlocklistFiles, type BlocklistFilesIo, type BlocklistSource } from "../enrich/blocklist_files.ts";
+import type { ThreatSources } from "../enrich/threat_verdict.ts";
+import type { Reputation } from "../model/risk.ts";
+import { reputationConfig, type ReputationFlags } from "./reputation_config.ts";
+
+/** The default block list: read when it exists in the working directory. */
+export const DEFAULT_BLOCKLIST = "ips.txt";
+
+/** How often list files are checked for changes. */
+const LIST_CHECK_MS = 2_000;
+
+/** The flags shared by the monitor and `conntrail check`. */
+export interface ThreatFlags extends ReputationFlags {
+  /** `--blocklist` files; empty means the default `ips.txt` when present. */
+  blocklist: string[];
+  includePrivate: boolean;
+  /** `--expect FILE`: allowed destinations. */
+  expect?: string;
+}
+
+/** Where threat intelligence reads and asks; tests pass loopback servers and fakes. */
+export interface ThreatIo {
+  env: ReadonlyMap<string, string>;
+  note: (line: string) => void;
+  now: () => number;
+  fetch?: typeof fetch;
+  /** Reads the list files and resolves their domains; the default uses Deno. */
+  lists?: BlocklistFilesIo;
+  /** Reputation answers already known (from history). */
+  cached?: Iterable<[string, Reputation]>;
+  onReputation?: (ip: string, reputation: Reputation) => void;
+}
+
+/** Block lists, `--expect` and reputation for one run. */
+export interface ThreatIntel {
+  sources: ThreatSources;
+  blocklists: BlocklistFiles;
+  expected: BlocklistFiles | null;
+  reputation: AbuseIpdb | null;
+  /** Re-read changed list files now and then; returns at once (the work runs in the background). */
+  refreshSoon: () => void;
+  close: () => void;
+}
+
+/**
+ * Read the lists (the default `ips.txt` only when present), the `--expect`
+ * file and the reputation settings, and start the AbuseIPDB client when a key
+ * is configured. Lines for the user go to `io.note` as they happen.
+ */
+export async function openThreatIntel(flags: ThreatFlags, io: ThreatIo): Promise<ThreatIntel> {
+  const sources: BlocklistSource[] = flags.blocklist.length === 0
+    ? [{ path: DEFAULT_BLOCKLIST, optional: true }]
+    : flags.blocklist.map((path) => ({ path, optional: false }));
+  const listOptions = { onNote: io.note, now: io.now, ...(io.lists === undefined ? {} : { io: io.lists }) };
+  const blocklists = new BlocklistFiles(sources, listOptions);
+  await blocklists.load();
+  let expected: BlocklistFiles | null = null;
+  if (flags.expect !== undefined) {
+    expected = new BlocklistFiles([{ path: flags.expect, optional: false }], listOptions);
+    await expected.load();
+  }
+  const config = await reputationConfig(flags, io.env);
+  for (const line of config.notes) io.note(line);
+  const reputation = config.settings === null ? null : new AbuseIpdb(config.settings, {
+    onNote: io.note,
+    now: io.now,
+    ...(io.fetch === undefined ? {} : { fetch: io.fetch }),
+    ...(io.cached === undefined ? {} : { cached: io.cached }),
+    ...(io.onReputation === undefined ? {} : { onResult: io.onReputation }),
+  });
+  let lastCheck = io.now();
+  const expectedIndex = expected === null ? null : () => expected.index;
+  return {
+    sources: {
+      blocklists: () => blocklists.index,
+      reputation: reputation === null ? null : (ip) => reputation.lookup(ip),
+      expected: expectedIndex,
+      ...(flags.expect === undefined ? {} : { expectedName: flags.expect }),
+      includePrivate: flags.includePrivate,
+    },
+    blocklists,
+    expected,
+    reputation,
+    refreshSoon: () => {
+      const now = io.now();
+      if (now - lastCheck < LIST_CHECK_MS) return;
+      lastCheck = now;
+      blocklists.refresh().catch((error) => io.note(`warning: block lists not re-read: ${error}`));
+      expected?.refresh().catch((error) => io.note(`warning: ${flags.expect} not re-read: ${error}`));
+    },
+    close: () => reputation?.close(),
+  };
+}

@@ -1,0 +1,257 @@
+/**
+ * The block-list files a run watches: read at the start, re-read whenever one
+ * changes on disk (no restart), domains resolved and resolved again on an
+ * interval. This is the one place that reads list files.
+ *
+ * @module
+ */
+import ipaddr from "ipaddr.js";
+import { type Blocklist, parseBlocklist } from "../parse/blocklist.ts";
+import { readUserFile } from "../store/user_files.ts";
+import { BlocklistIndex } from "./blocklist_index.ts";
+import type { DnsServer } from "./reverse_dns.ts";
+
+/** A list to watch; an optional one (the default `ips.txt`) may be missing. */
+export interface BlocklistSource {
+  path: string;
+  optional: boolean;
+}
+
+/** How the files are read and domains resolved; tests pass their own. */
+export interface BlocklistFilesIo {
+  readTextFile: (path: string) => Promise<string>;
+  /** A stamp that changes when the file does (mtime and size), or null when it is missing. */
+  stamp: (path: string) => Promise<string | null>;
+  /** A domain's IPv4 and IPv6 addresses; [] when it has none. */
+  resolve: (name: string) => Promise<string[]>;
+}
+
+/** Options of {@linkcode BlocklistFiles}. */
+export interface BlocklistFilesOptions {
+  io?: BlocklistFilesIo;
+  /** One line for the user: skipped lines, reloads, edits that were refused. */
+  onNote?: (line: string) => void;
+  now?: () => number;
+  /** Domains are resolved again after this long (Deno's resolver does not report TTLs). */
+  domainRefreshMs?: number;
+}
+
+async function stampOf(path: string): Promise<string | null> {
+  try {
+    const info = await Deno.stat(path);
+    return `${info.mtime?.getTime() ?? 0}:${info.size}`;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw error;
+  }
+}
+
+/** Resolve a domain's A and AAAA records with Deno's resolver (or one server). */
+export function denoAddressResolver(server?: DnsServer): (name: string) => Promise<string[]> {
+  const options = server === undefined ? {} : { nameServer: server };
+  const query = async (name: string, type: "A" | "AAAA") => {
+    try {
+      return await Deno.resolveDns(name, type, options);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return [];
+      throw error;
+    }
+  };
+  return async (name) => [...await query(name, "A"), ...await query(name, "AAAA")];
+}
+
+/** The real files and Deno's resolver. */
+export function denoBlocklistIo(server?: DnsServer): BlocklistFilesIo {
+  return { readTextFile: readUserFile, stamp: stampOf, resolve: denoAddressResolver(server) };
+}
+
+interface WatchedFile {
+  source: BlocklistSource;
+  stamp: string | null;
+  /** The last version that read well; kept when an edit breaks the file. */
+  list: Blocklist | null;
+  reportedJunk: Set<string>;
+}
+
+function canonicalAddress(text: string): string | null {
+  if (!ipaddr.isValid(text)) return null;
+  return ipaddr.process(text).toString();
+}
+
+/** A quoted excerpt of an untrusted line, short enough for one message. */
+function excerpt(line: string): string {
+  return line.length > 60 ? `${line.slice(0, 57)}...` : line;
+}
+
+/**
+ * Watch block-list files: {@linkcode load} once, then {@linkcode refresh}
+ * on a timer; {@linkcode index} is always the last good state of every list.
+ * A junk line is reported once (as `file:line`) and skipped; an edit that
+ * leaves no readable entry, or a file that disappears or cannot be read,
+ * keeps the last good version and says why.
+ */
+export class BlocklistFiles {
+  readonly #files: WatchedFile[];
+  readonly #io: BlocklistFilesIo;
+  readonly #onNote: (line: string) => void;
+  readonly #now: () => number;
+  readonly #domainRefreshMs: number;
+  /** Domain → its addresses and when they were resolved. */
+  readonly #domains = new Map<string, { addresses: string[]; at: number }>();
+  #index = new BlocklistIndex([]);
+  #refreshing: Promise<boolean> | null = null;
+  #resolveFailed = false;
+
+  constructor(sources: readonly BlocklistSource[], options: BlocklistFilesOptions = {}) {
+    this.#files = sources.map((source) => ({ source, stamp: null, list: null, reportedJunk: new Set() }));
+    this.#io = options.io ?? denoBlocklistIo();
+    this.#onNote = options.onNote ?? (() => {});
+    this.#now = options.now ?? Date.now;
+    this.#domainRefreshMs = options.domainRefreshMs ?? 5 * 60_000;
+  }
+
+  /** Every list as last read well. */
+  get index(): BlocklistIndex {
+    return this.#index;
+  }
+
+  /** The lists that were read, for the start-up line: `ips.txt (12 entries)`. */
+  get loaded(): { path: string; entries: number }[] {
+    return this.#files.filter((f) => f.list !== null).map((f) => ({
+      path: f.source.path,
+      entries: f.list?.entryCount ?? 0,
+    }));
+  }
+
+  /**
+   * Read every list and resolve their domains. A list named on the command
+   * line that cannot be read, or holds no entry at all, ends the run with
+   * one sentence; a missing optional list is skipped quietly.
+   */
+  async load(): Promise<void> {
+    for (const file of this.#files) {
+      file.stamp = await this.#io.stamp(file.source.path).catch(() => null);
+      if (file.stamp === null && file.source.optional) continue;
+      const text = await this.#io.readTextFile(file.source.path);
+      const list = this.#parse(file, text);
+      if (list.entryCount === 0 && list.skipped.length > 0) {
+        throw new Error(`"${file.source.path}" holds no IP, CIDR, range or domain; is it a block list?`);
+      }
+      file.list = list;
+    }
+    await this.#resolveDomains();
+    this.#rebuild();
+  }
+
+  /**
+   * Re-read the lists that changed on disk and re-resolve domains that are
+   * due; true when the index changed. Never runs twice at once.
+   */
+  refresh(): Promise<boolean> {
+    this.#refreshing ??= this.#refresh().finally(() => (this.#refreshing = null));
+    return this.#refreshing;
+  }
+
+  async #refresh(): Promise<boolean> {
+    let changed = false;
+    for (const file of this.#files) {
+      const path = file.source.path;
+      let stamp: string | null;
+      try {
+        stamp = await this.#io.stamp(path);
+      } catch (error) {
+        stamp = `unreadable: ${error instanceof Error ? error.message : error}`;
+      }
+      if (stamp === file.stamp) continue;
+      file.stamp = stamp;
+      if (stamp === null) {
+        if (file.list !== null) this.#keep(file, "the file is gone");
+        continue;
+      }
+      let text: string;
+      try {
+        text = await this.#io.readTextFile(path);
+      } catch (error) {
+        this.#keep(file, error instanceof Error ? error.message : String(error));
+        continue;
+      }
+      const list = this.#parse(file, text);
+      if (list.entryCount === 0 && list.skipped.length > 0) {
+        this.#keep(file, "no line in it is an IP, CIDR, range or domain");
+        continue;
+      }
+      file.list = list;
+      changed = true;
+      this.#onNote(`note: ${path} changed; re-read: ${list.entryCount} entries`);
+    }
+    changed = (await this.#resolveDomains()) || changed;
+    if (changed) this.#rebuild();
+    return changed;
+  }
+
+  #keep(file: WatchedFile, why: string): void {
+    const kept = file.list === null
+      ? "nothing from it is used"
+      : `keeping the last good version (${file.list.entryCount} entries)`;
+    this.#onNote(`warning: cannot use ${file.source.path} as edited: ${why}; ${kept}`);
+  }
+
+  #parse(file: WatchedFile, text: string): Blocklist {
+    const list = parseBlocklist(text);
+    for (const skipped of list.skipped) {
+      const [number = "", ...rest] = skipped.line.split(": ");
+      const key = `${number}:${rest.join(": ")}`;
+      if (file.reportedJunk.has(key)) continue;
+      file.reportedJunk.add(key);
+      this.#onNote(
+        `note: ${file.source.path}:${number} skipped ("${excerpt(rest.join(": "))}"): ${skipped.reason}`,
+      );
+    }
+    return list;
+  }
+
+  /** Resolve domains never resolved or due again; true when any address changed. */
+  async #resolveDomains(): Promise<boolean> {
+    const names = new Set(this.#files.flatMap((f) => f.list?.domains.map((d) => d.name) ?? []));
+    const now = this.#now();
+    let changed = false;
+    await Promise.all([...names].map(async (name) => {
+      const known = this.#domains.get(name);
+      if (known !== undefined && now - known.at < this.#domainRefreshMs) return;
+      try {
+        const addresses = (await this.#io.resolve(name)).map(canonicalAddress).filter((a) => a !== null)
+          .sort();
+        if (known === undefined || known.addresses.join() !== addresses.join()) changed = true;
+        this.#domains.set(name, { addresses, at: now });
+      } catch (error) {
+        // Not asked again before the interval, so that a failing resolver is not hammered every poll.
+        this.#domains.set(name, { addresses: known?.addresses ?? [], at: now });
+        if (!this.#resolveFailed) {
+          this.#resolveFailed = true;
+          const why = error instanceof Deno.errors.NotCapable
+            ? "DNS is not allowed; run with --allow-net"
+            : error instanceof Error
+            ? error.message
+            : String(error);
+          this.#onNote(
+            `note: domains in block lists are not resolved (${why}); their IPs and CIDRs still count`,
+          );
+        }
+      }
+    }));
+    return changed;
+  }
+
+  #rebuild(): void {
+    this.#index = new BlocklistIndex(
+      this.#files.filter((f) => f.list !== null).map((f) => {
+        const list = f.list as Blocklist;
+        const resolved = new Map<string, string>();
+        for (const { name } of list.domains) {
+          for (const address of this.#domains.get(name)?.addresses ?? []) resolved.set(address, name);
+        }
+        return { name: f.source.path, list, resolved };
+      }),
+    );
+  }
+}

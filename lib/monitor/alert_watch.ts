@@ -1,0 +1,135 @@
+import { listedText, type ThreatSources, type Verdict, verdictFor } from "../enrich/threat_verdict.ts";
+import type { Connection } from "../model/connection.ts";
+import type { AlertDetails, ConnectionEvent } from "../model/monitor_event.ts";
+
+/** What `--fail-on` can name. */
+export const FAIL_ON = ["blocklisted", "suspicious", "malicious", "unexpected"] as const;
+/** One `--fail-on` condition. */
+export type FailOn = typeof FAIL_ON[number];
+
+/** Connections waiting for their address's reputation, at most this many. */
+const MAX_WAITING = 10_000;
+
+interface Finding {
+  reason: string;
+  severity: "warning" | "error";
+  details: AlertDetails;
+  conditions: FailOn[];
+}
+
+/** The first reason to alert about a verdict, or null; and every `--fail-on` condition it meets. */
+function findingFor(verdict: Verdict, expectedName: string): Finding | null {
+  const details: AlertDetails = {};
+  const conditions: FailOn[] = [];
+  const reasons: { reason: string; severity: "warning" | "error" }[] = [];
+  if (verdict.listed !== null) {
+    details.blocklist = listedText(verdict.listed);
+    conditions.push("blocklisted");
+    reasons.push({ reason: `blocklist ${details.blocklist}`, severity: "error" });
+  }
+  const reputation = verdict.reputation;
+  if (reputation !== null) {
+    details.risk_level = reputation.risk_level;
+    details.abuse_score = reputation.abuse_score;
+    if (reputation.risk_level === "MALICIOUS" || reputation.risk_level === "SUSPICIOUS") {
+      // `--fail-on suspicious` means "suspicious or worse".
+      conditions.push("suspicious");
+      if (reputation.risk_level === "MALICIOUS") conditions.push("malicious");
+      reasons.push({
+        reason: `reputation ${reputation.risk_level} (AbuseIPDB score ${reputation.abuse_score})`,
+        severity: reputation.risk_level === "MALICIOUS" ? "error" : "warning",
+      });
+    }
+  }
+  if (verdict.unexpected === true) {
+    conditions.push("unexpected");
+    reasons.push({ reason: `UNEXPECTED destination (not in ${expectedName})`, severity: "warning" });
+  }
+  const first = reasons[0];
+  return first === undefined ? null : { ...first, details, conditions };
+}
+
+/**
+ * Turns verdicts into alerts for the monitor: one `ALERT` per (remote
+ * address, process) per run, stamped with the time the connection was seen.
+ * A connection whose reputation is still being checked waits here and is
+ * judged once the answer arrives, even if it has closed by then. Records
+ * which `--fail-on` conditions were met.
+ */
+export class AlertWatch {
+  readonly #sources: ThreatSources;
+  readonly #alerted = new Set<string>();
+  readonly #alertedAddresses = new Set<string>();
+  readonly #met = new Set<FailOn>();
+  /** Address → connections seen while its reputation was unknown. */
+  readonly #waiting = new Map<string, Connection[]>();
+  #waitingCount = 0;
+
+  constructor(sources: ThreatSources) {
+    this.#sources = sources;
+  }
+
+  /** Conditions met so far, for `--fail-on`. */
+  get met(): ReadonlySet<FailOn> {
+    return this.#met;
+  }
+
+  /** True when an alert was raised for this remote address. */
+  isAlerted(ip: string): boolean {
+    return this.#alertedAddresses.has(ip);
+  }
+
+  /** Alerts for a poll's connections, and for earlier ones whose reputation has just arrived. */
+  check(connections: readonly Connection[]): ConnectionEvent[] {
+    const events: ConnectionEvent[] = [];
+    for (const [ip, waiting] of this.#waiting) {
+      if (this.#sources.reputation?.(ip) === null) continue;
+      this.#waiting.delete(ip);
+      this.#waitingCount -= waiting.length;
+      for (const connection of waiting) this.#judge(connection, events, false);
+    }
+    for (const connection of connections) this.#judge(connection, events, true);
+    return events;
+  }
+
+  #judge(connection: Connection, events: ConnectionEvent[], mayWait: boolean): void {
+    const ip = connection.remote_ip;
+    if (ip === null || connection.direction === "listening") return;
+    const key = `${ip}|${connection.pid ?? ""}|${connection.process_name ?? ""}`;
+    if (this.#alerted.has(key)) return;
+    const verdict = verdictFor(ip, this.#sources);
+    // Egress auditing: only connections this machine opened are destinations.
+    if (connection.direction !== "outgoing") verdict.unexpected = null;
+    const finding = findingFor(verdict, this.#sources.expectedName ?? "the --expect list");
+    if (finding === null) {
+      if (mayWait) this.#wait(connection, verdict);
+      return;
+    }
+    this.#raise(connection, finding, key, events);
+  }
+
+  #wait(connection: Connection, verdict: Verdict): void {
+    const ip = connection.remote_ip;
+    // Only an address reputation may still judge is worth waiting for.
+    if (ip === null || verdict.reputation !== null || this.#sources.reputation === null) return;
+    if (this.#waitingCount >= MAX_WAITING) return;
+    const list = this.#waiting.get(ip) ?? [];
+    if (list.some((c) => c.pid === connection.pid && c.process_name === connection.process_name)) return;
+    list.push(connection);
+    this.#waiting.set(ip, list);
+    this.#waitingCount++;
+  }
+
+  #raise(connection: Connection, finding: Finding, key: string, events: ConnectionEvent[]): void {
+    for (const condition of finding.conditions) this.#met.add(condition);
+    this.#alerted.add(key);
+    if (connection.remote_ip !== null) this.#alertedAddresses.add(connection.remote_ip);
+    events.push({
+      event: "ALERT",
+      connection,
+      reason: finding.reason,
+      severity: finding.severity,
+      details: finding.details,
+    });
+  }
+}
