@@ -1,68 +1,9 @@
 import { deepStrictEqual, match, ok } from "node:assert/strict";
 import { join } from "node:path";
-import type { Collector } from "../../lib/collect/collector.ts";
-import { type MonitorCommandIo, runMonitorCommand } from "../../lib/cli/monitor_command.ts";
-import { type MonitorOptions, parseArgs } from "../../lib/cli/parse_args.ts";
-import type { Socket } from "../../lib/model/connection.ts";
+import { runMonitorCommand } from "../../lib/cli/monitor_command.ts";
+import { io, options, scripted, socket } from "./_monitor_io.ts";
 import { parseIpList } from "../../lib/parse/ip_list.ts";
 import { startDnsServer } from "../dns_server.ts";
-
-function socket(remoteIp: string, localPort: number, overrides: Partial<Socket> = {}): Socket {
-  return {
-    protocol: "TCP",
-    family: 4,
-    local_ip: "10.0.0.2",
-    local_port: localPort,
-    remote_ip: remoteIp,
-    remote_port: 443,
-    status: "ESTABLISHED",
-    pid: 4211,
-    process_name: "firefox",
-    process_path: "/usr/lib/firefox/firefox",
-    user: null,
-    inode: null,
-    ...overrides,
-  };
-}
-
-function scripted(readings: Socket[][]): Collector {
-  let polls = 0;
-  return {
-    name: "scripted",
-    collect: () =>
-      Promise.resolve({
-        sockets: readings[Math.min(polls++, readings.length - 1)] ?? [],
-        skipped: [],
-        notes: [],
-      }),
-  };
-}
-
-function options(args: string[]): MonitorOptions {
-  const command = parseArgs(["monitor", ...args]);
-  if (command.kind !== "monitor") throw new Error(`not a monitor command: ${JSON.stringify(command)}`);
-  return command.options;
-}
-
-function io(collector: Collector, overrides: Partial<MonitorCommandIo> = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const value: MonitorCommandIo = {
-    collector,
-    now: () => new Date(),
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    stdoutIsTerminal: false,
-    write: (text) => {
-      out.push(text);
-      return Promise.resolve();
-    },
-    warn: (line) => err.push(line),
-    env: { values: new Map(), denied: [] },
-    terminal: { write: () => {}, setRaw: () => {}, size: () => ({ columns: 80, rows: 24 }) },
-    ...overrides,
-  };
-  return { io: value, stdout: () => out.join(""), stderr: () => err.join("\n") };
-}
 
 Deno.test("monitor --resolve-names --dns-server shows names from a real DNS server on loopback in scroll lines", async () => {
   const server = await startDnsServer({

@@ -1,0 +1,92 @@
+/**
+ * Threat intelligence end to end: the real monitor, spawned with the flags
+ * `conntrail permissions --flags` prints for its command line, watching real
+ * loopback connections to addresses a block list names (with
+ * --include-private, since loopback is not public) — including one added to
+ * the list while the monitor runs.
+ */
+import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { deepStrictEqual, match } from "node:assert/strict";
+import { denoFlags, MONITOR_V8_FLAGS, monitorPermissions } from "../lib/permissions.ts";
+import { hasTool, socketControl } from "./open_sockets.ts";
+
+const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
+const linuxWithSs = Deno.build.os === "linux" && hasTool("ss") && hasTool("python3");
+
+function freshLoopback(): string {
+  const byte = () => 1 + Math.floor(Math.random() * 250);
+  return `127.${byte()}.${byte()}.${byte()}`;
+}
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+Deno.test({
+  name:
+    "conntrail --scroll --duration 4s --fail-on blocklisted alerts on listed loopback peers, one added mid-run, and exits 3",
+  ignore: !linuxWithSs,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "conntrail-e2e-" });
+    const list = join(dir, "ips.txt");
+    const control = socketControl();
+    try {
+      const [first, second] = [freshLoopback(), freshLoopback()];
+      await Deno.writeTextFile(list, `# test list\n${first}\n`);
+      const a = await control.open(first);
+      const b = await control.open(second);
+      const flags = denoFlags(
+        monitorPermissions(
+          { collector: "auto", resolveNames: false, filterFile: [], blocklist: [list] },
+          "linux",
+        ),
+      );
+      const child = new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "--quiet",
+          "--no-prompt",
+          ...flags,
+          MONITOR_V8_FLAGS,
+          MAIN,
+          "--scroll",
+          "--duration",
+          "4s",
+          "--fail-on",
+          "blocklisted",
+          "--include-private",
+          "--blocklist",
+          list,
+        ],
+        stdout: "piped",
+        stderr: "piped",
+        env: { NO_COLOR: "1" },
+      }).spawn();
+      await delay(1500);
+      await Deno.writeTextFile(list, `# test list\n${first}\n${second}/32 # added while it runs\n`);
+      const output = await child.output();
+      const stdout = new TextDecoder().decode(output.stdout);
+      const stderr = new TextDecoder().decode(output.stderr);
+      deepStrictEqual(output.code, 3, stderr);
+      const alerts = stdout.split("\n").filter((line) => line.includes("ALERT"));
+      // python3 holds both ends of each connection: the alert is on whichever end it saw first, once.
+      const about = (ip: string, ports: number[]) =>
+        alerts.filter((line) => ports.some((port) => line.includes(` ${ip}:${port} `)));
+      deepStrictEqual(
+        [about(first, [a.port, a.client_port]).length, about(second, [b.port, b.client_port]).length],
+        [1, 1],
+        stdout,
+      );
+      const pid = `PID ${control.pid}, `;
+      match(
+        about(first, [a.port, a.client_port])[0] ?? "",
+        new RegExp(`ALERT TCP .* python3 \\(${pid}.*python3.*\\) blocklist ${list}:2 ${first} at \\d\\d:`),
+      );
+      match(about(second, [b.port, b.client_port])[0] ?? "", new RegExp(`blocklist ${list}:3 ${second} at `));
+      match(stderr, /ips\.txt changed; re-read: 2 entries/);
+      match(stderr, /--fail-on blocklisted: 2 alerts; exit code 3/);
+    } finally {
+      await control.stop();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
