@@ -16,6 +16,8 @@ import {
   runtimeFlagsForCommand,
 } from "./lib/cli/permissions_command.ts";
 import { runSnapshot } from "./lib/cli/snapshot_command.ts";
+import { runCheck } from "./lib/cli/check_command.ts";
+import { REPUTATION_ENV } from "./lib/cli/reputation_config.ts";
 import { PermissionError, ToolError, UsageError } from "./lib/errors.ts";
 import { processTerminal } from "./lib/render/terminal.ts";
 
@@ -115,6 +117,13 @@ async function runCommand(command: CliCommand, io: MainIo): Promise<number> {
         env: readPermittedEnv(MONITOR_ENV),
         terminal: processTerminal,
         onStart: attachSignals,
+      });
+    case "check":
+      return await runCheck(command.options, {
+        write: io.stdout,
+        warn: (line) => io.stderr(line + "\n"),
+        env: readPermittedEnv(REPUTATION_ENV).values,
+        now: Date.now,
       });
     case "snapshot":
       return await runSnapshot(command.options, {

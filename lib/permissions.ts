@@ -64,35 +64,33 @@ export function collectorPermissions(collector: CollectorName, os: Os, input?: s
 export const MONITOR_V8_FLAGS = "--v8-flags=--max-semi-space-size=1,--max-old-space-size=256";
 
 /** What the monitor's flags add to its collector's permissions. */
-export interface MonitorPermissionInput {
+export interface MonitorPermissionInput extends ThreatPermissionInput {
   collector: CollectorName;
-  resolveNames: boolean;
-  dnsServer?: string;
   output?: string;
   logDir?: string;
   filterFile: readonly string[];
   saveThreshold?: number;
-  /** `--blocklist` files; none means the default ips.txt, read when present. */
+}
+
+/** What block lists, `--expect`, reputation and names add (the monitor and `conntrail check`). */
+export interface ThreatPermissionInput {
+  resolveNames: boolean;
+  dnsServer?: string;
   blocklist?: readonly string[];
   expect?: string;
   envFile?: string;
 }
 
-/** The permissions of `conntrail monitor` with these flags on an OS. */
-export function monitorPermissions(options: MonitorPermissionInput, os: Os): PermissionNeed[] {
-  const needs = collectorPermissions(options.collector, os);
-  needs.push({
-    flag: `--allow-env=${MONITOR_ENV.join(",")}`,
-    why: "honour NO_COLOR, print alerts as GitHub Actions annotations, read the AbuseIPDB settings",
-    optional: true,
-  });
+/** The network and file permissions of threat intelligence: lists, `.env`, AbuseIPDB, DNS. */
+export function threatPermissions(input: ThreatPermissionInput): PermissionNeed[] {
+  const needs: PermissionNeed[] = [];
   needs.push({
     flag: "--allow-net",
     why: "resolve domains in block lists, ask AbuseIPDB when ABUSEAPI is set" +
-      (options.resolveNames ? `, ask ${options.dnsServer ?? "the system's DNS servers"} for names` : ""),
+      (input.resolveNames ? `, ask ${input.dnsServer ?? "the system's DNS servers"} for names` : ""),
     optional: true,
   });
-  const blocklists = options.blocklist ?? [];
+  const blocklists = input.blocklist ?? [];
   if (blocklists.length === 0) {
     needs.push({
       flag: "--allow-read=ips.txt",
@@ -103,22 +101,34 @@ export function monitorPermissions(options: MonitorPermissionInput, os: Os): Per
   for (const file of blocklists) {
     needs.push({ flag: `--allow-read=${file}`, why: `read the block list "${file}"`, optional: false });
   }
-  if (options.expect !== undefined) {
+  if (input.expect !== undefined) {
     needs.push({
-      flag: `--allow-read=${options.expect}`,
+      flag: `--allow-read=${input.expect}`,
       why: "read the allowed destinations",
       optional: false,
     });
   }
   needs.push(
-    options.envFile === undefined
+    input.envFile === undefined
       ? {
         flag: "--allow-read=.env",
         why: "read the AbuseIPDB settings from .env when present",
         optional: true,
       }
-      : { flag: `--allow-read=${options.envFile}`, why: "read the AbuseIPDB settings", optional: false },
+      : { flag: `--allow-read=${input.envFile}`, why: "read the AbuseIPDB settings", optional: false },
   );
+  return needs;
+}
+
+/** The permissions of `conntrail monitor` with these flags on an OS. */
+export function monitorPermissions(options: MonitorPermissionInput, os: Os): PermissionNeed[] {
+  const needs = collectorPermissions(options.collector, os);
+  needs.push({
+    flag: `--allow-env=${MONITOR_ENV.join(",")}`,
+    why: "honour NO_COLOR, print alerts as GitHub Actions annotations, read the AbuseIPDB settings",
+    optional: true,
+  });
+  needs.push(...threatPermissions(options));
   for (const file of options.filterFile) {
     needs.push({ flag: `--allow-read=${file}`, why: `read the filter list "${file}"`, optional: false });
   }

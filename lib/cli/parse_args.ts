@@ -7,6 +7,7 @@ import { LOG_FORMATS, type LogFormat } from "../render/log_records.ts";
 import type { GroupBy } from "../monitor/tracked_row.ts";
 import { FAIL_ON, type FailOn } from "../monitor/alert_watch.ts";
 import type { ThreatFlags } from "./threat_intel.ts";
+import type { CheckOptions } from "./check_command.ts";
 import { versionText } from "./version.ts";
 
 /** Output formats of `conntrail snapshot`. */
@@ -52,6 +53,7 @@ export interface MonitorOptions extends ThreatFlags {
 /** A parsed command line: what main.ts switches over. */
 export type CliCommand =
   | { kind: "monitor"; options: MonitorOptions; debug: boolean }
+  | { kind: "check"; options: CheckOptions; debug: boolean }
   | { kind: "snapshot"; options: SnapshotOptions; debug: boolean }
   | { kind: "permissions"; target: CliCommand; flagsOnly: boolean; debug: boolean }
   | { kind: "print"; stdout: string; stderr: string; exitCode: number };
@@ -86,10 +88,19 @@ Examples:
   conntrail --scroll --duration 10m --expect allowed.txt --fail-on unexpected   CI egress audit
 `;
 
+const CHECK_EXAMPLES = `
+Examples:
+  conntrail check 203.0.113.7 bad.example     block lists (default ips.txt), AbuseIPDB (when ABUSEAPI is set), names
+  conntrail check 8.8.8.8 --blocklist firehol_level1.netset --format json
+  conntrail check 10.1.2.3 --include-private --blocklist firehol_level1.netset
+  conntrail check "$IP" --fail-on malicious && echo clean    exit 3 when the address is MALICIOUS
+`;
+
 const MAIN_EXAMPLES = `
 Examples:
   conntrail                                   the live monitor (same as \`conntrail monitor\`)
   conntrail snapshot                          the current connections, once
+  conntrail check 203.0.113.7 bad.example     block lists, reputation and names for given addresses
   conntrail permissions snapshot              the exact Deno flags a command needs
 
 Run \`conntrail <command> --help\` for a command's flags.
@@ -313,6 +324,27 @@ function buildProgram(onParsed: (command: CliCommand) => void): Command {
     });
   program.addCommand(monitor, { isDefault: true });
   program.addCommand(snapshotCommand((options, debug) => onParsed({ kind: "snapshot", options, debug })));
+  program.addCommand(
+    addThreatOptions(new Command("check"))
+      .description("block lists, reputation and reverse DNS for given addresses, without monitoring")
+      .argument("<targets...>", "IP addresses and domains")
+      .addOption(new Option("--format <format>", "output format").choices(["table", "json"]).default("table"))
+      .option("--no-resolve-names", "skip reverse DNS")
+      .option("--dns-server <ip[:port]>", "ask this DNS server instead of the system's", dnsServerValue)
+      .option("--debug", "show the cause chain of an error")
+      .addHelpText("after", CHECK_EXAMPLES)
+      .action((targets: string[], raw: Record<string, unknown>) => {
+        const failOn = (raw.failOn as FailOn[] | undefined) ?? [];
+        if (failOn.includes("unexpected")) {
+          throw new UsageError("--fail-on unexpected applies to the monitor only");
+        }
+        onParsed({
+          kind: "check",
+          options: { ...raw, targets, failOn } as unknown as CheckOptions,
+          debug: Boolean(raw.debug),
+        });
+      }),
+  );
   program.addCommand(
     new Command("permissions")
       .description("the exact Deno permission flags a command line needs, and why")

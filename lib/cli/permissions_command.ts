@@ -4,7 +4,9 @@ import {
   MONITOR_V8_FLAGS,
   monitorPermissions,
   type PermissionNeed,
+  threatPermissions,
 } from "../permissions.ts";
+import { REPUTATION_ENV } from "./reputation_config.ts";
 import type { CliCommand } from "./parse_args.ts";
 
 /** Deno flags other than permissions that a command runs with (the monitor's heap settings). */
@@ -19,6 +21,15 @@ export function permissionsForCommand(command: CliCommand, os: typeof Deno.build
       return collectorPermissions(command.options.collector, os, command.options.input);
     case "monitor":
       return monitorPermissions(command.options, os);
+    case "check":
+      return [
+        {
+          flag: `--allow-env=${REPUTATION_ENV.join(",")}`,
+          why: "read the AbuseIPDB settings from the environment",
+          optional: true,
+        },
+        ...threatPermissions(command.options),
+      ];
     case "permissions":
     case "print":
       return [];

@@ -93,6 +93,7 @@ export class BlocklistIndex {
   readonly #v4Ends: Uint32Array;
   readonly #v6: { first: bigint; last: bigint }[];
   readonly #resolved = new Map<string, ListedEntry>();
+  readonly #domains = new Map<string, ListedEntry>();
   /** Entries indexed, across lists. */
   readonly entryCount: number;
 
@@ -104,6 +105,11 @@ export class BlocklistIndex {
     this.#v4Ends = merged.ends;
     this.#v6 = lists.flatMap(({ list }) => list.v6).sort((a, b) => (a.first < b.first ? -1 : 1));
     for (const { name, list, resolved } of lists) {
+      for (const { name: domain, line } of list.domains) {
+        if (!this.#domains.has(domain)) {
+          this.#domains.set(domain, { list: name, line, entry: domain, domain });
+        }
+      }
       const lineOf = new Map(list.domains.map((d) => [d.name, d.line]));
       for (const [address, domain] of resolved ?? []) {
         if (this.#resolved.has(address)) continue;
@@ -177,6 +183,11 @@ export class BlocklistIndex {
       }
     }
     return this.#resolved.get(ip) ?? null;
+  }
+
+  /** The domain entry naming this domain (lower case, no final dot), or null. */
+  matchDomain(name: string): ListedEntry | null {
+    return this.#domains.get(name.toLowerCase().replace(/\.$/, "")) ?? null;
   }
 
   #matchIpv6(value: bigint): ListedEntry | null {

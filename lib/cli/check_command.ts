@@ -1,0 +1,151 @@
+import ipaddr from "ipaddr.js";
+import { type BlocklistFilesIo, denoAddressResolver } from "../enrich/blocklist_files.ts";
+import { denoPtrResolver, parseDnsServer, type PtrResolver } from "../enrich/reverse_dns.ts";
+import { listedText, verdictFor } from "../enrich/threat_verdict.ts";
+import { UsageError } from "../errors.ts";
+import type { CheckResult } from "../model/check_result.ts";
+import type { FailOn } from "../monitor/alert_watch.ts";
+import { isDomainName } from "../parse/blocklist.ts";
+import { renderCheckJson, renderCheckTable } from "../render/check_report.ts";
+import { safeTerminalText } from "../render/terminal_text.ts";
+import { openThreatIntel, type ThreatFlags } from "./threat_intel.ts";
+
+/** Options of `conntrail check`. */
+export interface CheckOptions extends ThreatFlags {
+  targets: string[];
+  format: "table" | "json";
+  failOn: FailOn[];
+  resolveNames: boolean;
+  dnsServer?: string;
+}
+
+/** What `conntrail check` reads from and writes to; tests pass loopback servers. */
+export interface CheckIo {
+  write: (text: string) => Promise<void>;
+  warn: (line: string) => void;
+  env: ReadonlyMap<string, string>;
+  now: () => number;
+  fetch?: typeof fetch;
+  lists?: BlocklistFilesIo;
+  /** A domain's addresses; the default asks Deno's resolver (or `--dns-server`). */
+  resolveAddresses?: (name: string) => Promise<string[]>;
+  /** PTR lookups; the default asks Deno's resolver (or `--dns-server`). */
+  ptr?: PtrResolver;
+}
+
+const PTR_TIMEOUT_MS = 2_000;
+
+async function reverseName(ptr: PtrResolver, ip: string): Promise<string | null> {
+  try {
+    const names = await ptr(ip, AbortSignal.timeout(PTR_TIMEOUT_MS));
+    return names[0]?.replace(/\.$/, "") ?? null;
+  } catch {
+    return null;
+  }
+}
+
+function canonical(ip: string): string {
+  return ipaddr.process(ip).toString();
+}
+
+/** The `--fail-on` conditions a result meets. */
+function conditionsOf(result: CheckResult): FailOn[] {
+  const met: FailOn[] = [];
+  if (result.blocklist !== null) met.push("blocklisted");
+  if (result.risk_level === "SUSPICIOUS" || result.risk_level === "MALICIOUS") met.push("suspicious");
+  if (result.risk_level === "MALICIOUS") met.push("malicious");
+  return met;
+}
+
+/**
+ * `conntrail check IP|DOMAIN…`: the monitor's verdicts for given addresses,
+ * without monitoring — block lists, AbuseIPDB (waiting for its answers),
+ * reverse DNS. A domain is checked by name against list domains and by each
+ * address it resolves to. Returns 3 when a `--fail-on` condition is met.
+ */
+export async function runCheck(options: CheckOptions, io: CheckIo): Promise<number> {
+  for (const target of options.targets) {
+    if (!ipaddr.isValid(target) && !isDomainName(target.toLowerCase())) {
+      throw new UsageError(`"${safeTerminalText(target)}" is neither an IP address nor a domain`);
+    }
+  }
+  const server = options.dnsServer === undefined ? undefined : parseDnsServer(options.dnsServer) ?? undefined;
+  const threat = await openThreatIntel(options, {
+    env: io.env,
+    note: (line) => io.warn(safeTerminalText(line)),
+    now: io.now,
+    ...(io.fetch === undefined ? {} : { fetch: io.fetch }),
+    ...(io.lists === undefined ? {} : { lists: io.lists }),
+  });
+  const resolveAddresses = io.resolveAddresses ?? denoAddressResolver(server);
+  const ptr = io.ptr ?? denoPtrResolver(server);
+  const results: CheckResult[] = [];
+  try {
+    for (const target of options.targets) {
+      const isIp = ipaddr.isValid(target);
+      const domainEntry = isIp ? null : threat.blocklists.index.matchDomain(target);
+      let addresses: string[] = [];
+      let note: string | null = null;
+      if (isIp) {
+        addresses = [canonical(target)];
+      } else {
+        try {
+          addresses = [...new Set((await resolveAddresses(target)).map(canonical))];
+          if (addresses.length === 0) note = "the domain has no addresses";
+        } catch (error) {
+          note = error instanceof Deno.errors.NotCapable
+            ? "not resolved: DNS is not allowed; run with --allow-net"
+            : `not resolved: ${error instanceof Error ? error.message : error}`;
+        }
+      }
+      if (addresses.length === 0) {
+        results.push({
+          query: target,
+          ip: null,
+          hostname: null,
+          blocklist: domainEntry === null ? null : listedText(domainEntry),
+          risk_level: null,
+          abuse_score: null,
+          country: null,
+          asn: null,
+          as_org: null,
+          note,
+        });
+        continue;
+      }
+      for (const ip of addresses) {
+        await threat.reputation?.check(ip);
+        const verdict = verdictFor(ip, threat.sources);
+        const listed = verdict.listed ?? domainEntry;
+        const notes = [
+          verdict.privateSkipped ? "private or special: lists not consulted (--include-private)" : null,
+          threat.reputation !== null && verdict.reputation === null
+            ? threat.reputation.enabled ? "not sent to AbuseIPDB (not public)" : null
+            : null,
+        ].filter((n) => n !== null);
+        results.push({
+          query: target,
+          ip,
+          hostname: options.resolveNames ? await reverseName(ptr, ip) : null,
+          blocklist: listed === null ? null : listedText(listed),
+          risk_level: verdict.reputation?.risk_level ?? null,
+          abuse_score: verdict.reputation?.abuse_score ?? null,
+          country: verdict.reputation?.country ?? null,
+          asn: null,
+          as_org: null,
+          note: notes.length === 0 ? null : notes.join("; "),
+        });
+      }
+    }
+  } finally {
+    threat.close();
+  }
+  await io.write(options.format === "json" ? renderCheckJson(results) : renderCheckTable(results));
+  const met = new Set(results.flatMap(conditionsOf));
+  const failed = options.failOn.filter((condition) => met.has(condition));
+  if (failed.length > 0) {
+    io.warn(`conntrail: --fail-on ${failed.join(", ")}: exit code 3`);
+    return 3;
+  }
+  return 0;
+}

@@ -1,0 +1,105 @@
+import { deepStrictEqual, match, ok, rejects } from "node:assert/strict";
+import { join } from "node:path";
+import { type CheckIo, type CheckOptions, runCheck } from "../../lib/cli/check_command.ts";
+import { parseArgs } from "../../lib/cli/parse_args.ts";
+import { denoAddressResolver } from "../../lib/enrich/blocklist_files.ts";
+import { denoPtrResolver } from "../../lib/enrich/reverse_dns.ts";
+import { GOOD_KEY, startAbuseIpdbServer } from "../abuseipdb_server.ts";
+import { startDnsServer } from "../dns_server.ts";
+
+function checkOptions(args: string[]): CheckOptions {
+  const command = parseArgs(["check", ...args]);
+  if (command.kind !== "check") throw new Error(`not a check command: ${JSON.stringify(command)}`);
+  return command.options;
+}
+
+function checkIo(overrides: Partial<CheckIo>): { io: CheckIo; stdout: () => string; stderr: () => string } {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    io: {
+      write: (text) => Promise.resolve(void out.push(text)),
+      warn: (line) => err.push(line),
+      env: new Map(),
+      now: Date.now,
+      ...overrides,
+    },
+    stdout: () => out.join(""),
+    stderr: () => err.join("\n"),
+  };
+}
+
+Deno.test("check gives lists, AbuseIPDB levels and reverse DNS for IPs and domains, from loopback servers", async () => {
+  const dns = await startDnsServer(
+    { "9.9.9.9": "\x1b[31mevil.example.", "8.8.8.8": "dns.google." },
+    [],
+    new Map([["bad.example", ["9.9.9.9"]], ["fine.example", ["8.8.8.8"]]]),
+  );
+  const abuse = startAbuseIpdbServer((ip) => ({ score: ip === "9.9.9.9" ? 88 : 3, country: "DE" }));
+  const dir = await Deno.makeTempDir();
+  const list = join(dir, "ips.txt");
+  await Deno.writeTextFile(list, "# mine\n1.2.3.0/24\ngone.example\n");
+  const server = { ipAddr: "127.0.0.1", port: dns.port };
+  try {
+    const run = checkIo({
+      env: new Map([["ABUSEAPI", GOOD_KEY], ["ABUSE_URL", abuse.url]]),
+      resolveAddresses: denoAddressResolver(server),
+      ptr: denoPtrResolver(server),
+    });
+    const code = await runCheck(
+      checkOptions([
+        "1.2.3.4",
+        "bad.example",
+        "fine.example",
+        "10.0.0.1",
+        "gone.example",
+        "--blocklist",
+        list,
+        "--format",
+        "json",
+        "--fail-on",
+        "malicious",
+      ]),
+      run.io,
+    );
+    deepStrictEqual(code, 3);
+    const results = JSON.parse(run.stdout());
+    deepStrictEqual(
+      results.map((
+        r: Record<string, unknown>,
+      ) => [r.query, r.ip, r.blocklist, r.risk_level, r.abuse_score, r.country]),
+      [
+        ["1.2.3.4", "1.2.3.4", `${list}:2 1.2.3.0/24`, "SAFE", 3, "DE"],
+        ["bad.example", "9.9.9.9", null, "MALICIOUS", 88, "DE"],
+        ["fine.example", "8.8.8.8", null, "SAFE", 3, "DE"],
+        ["10.0.0.1", "10.0.0.1", null, null, null, null],
+        ["gone.example", null, `${list}:3 gone.example`, null, null, null],
+      ],
+    );
+    deepStrictEqual(results[2].hostname, "dns.google");
+    match(results[3].note, /private or special: lists not consulted/);
+    deepStrictEqual(abuse.requests.map((r) => r.ip).sort(), ["1.2.3.4", "8.8.8.8", "9.9.9.9"]);
+    ok(!run.stdout().includes(GOOD_KEY) && !run.stderr().includes(GOOD_KEY));
+    match(run.stderr(), /--fail-on malicious: exit code 3/);
+
+    const table = checkIo({ resolveAddresses: denoAddressResolver(server), ptr: denoPtrResolver(server) });
+    deepStrictEqual(await runCheck(checkOptions(["9.9.9.9", "--blocklist", list]), table.io), 0);
+    ok(table.stdout().includes("evil.example"), table.stdout());
+    ok(!table.stdout().includes("\x1b"), "an escape from DNS reached the table");
+  } finally {
+    await abuse.close();
+    await dns.close();
+  }
+});
+
+Deno.test("check refuses what is neither an IP nor a domain, and --fail-on unexpected", async () => {
+  await rejects(
+    runCheck(checkOptions(["not an address"]), checkIo({}).io),
+    /neither an IP address nor a domain/,
+  );
+  const parsed = parseArgs(["check", "8.8.8.8", "--fail-on", "unexpected"]);
+  deepStrictEqual(parsed.kind === "print" && [parsed.exitCode, parsed.stderr], [
+    2,
+    "error: --fail-on unexpected applies to the monitor only\n",
+  ]);
+});
