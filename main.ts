@@ -17,6 +17,8 @@ import {
 } from "./lib/cli/permissions_command.ts";
 import { runSnapshot } from "./lib/cli/snapshot_command.ts";
 import { runCheck } from "./lib/cli/check_command.ts";
+import { runBlocklistList, runBlocklistUpdate } from "./lib/cli/blocklist_command.ts";
+import { DATA_DIR_ENV } from "./lib/store/data_dir.ts";
 import { REPUTATION_ENV } from "./lib/cli/reputation_config.ts";
 import { PermissionError, ToolError, UsageError } from "./lib/errors.ts";
 import { processTerminal } from "./lib/render/terminal.ts";
@@ -118,6 +120,17 @@ async function runCommand(command: CliCommand, io: MainIo): Promise<number> {
         terminal: processTerminal,
         onStart: attachSignals,
       });
+    case "blocklist-update":
+    case "blocklist-list":
+      return await (command.kind === "blocklist-update" ? runBlocklistUpdate : runBlocklistList)(
+        command.options,
+        {
+          write: io.stdout,
+          warn: (line) => io.stderr(line + "\n"),
+          env: readPermittedEnv(DATA_DIR_ENV).values,
+          os: Deno.build.os,
+        },
+      );
     case "check":
       return await runCheck(command.options, {
         write: io.stdout,

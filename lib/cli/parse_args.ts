@@ -8,6 +8,7 @@ import type { GroupBy } from "../monitor/tracked_row.ts";
 import { FAIL_ON, type FailOn } from "../monitor/alert_watch.ts";
 import type { ThreatFlags } from "./threat_intel.ts";
 import type { CheckOptions } from "./check_command.ts";
+import type { BlocklistOptions } from "./blocklist_command.ts";
 import { versionText } from "./version.ts";
 
 /** Output formats of `conntrail snapshot`. */
@@ -54,6 +55,7 @@ export interface MonitorOptions extends ThreatFlags {
 export type CliCommand =
   | { kind: "monitor"; options: MonitorOptions; debug: boolean }
   | { kind: "check"; options: CheckOptions; debug: boolean }
+  | { kind: "blocklist-update" | "blocklist-list"; options: BlocklistOptions; debug: boolean }
   | { kind: "snapshot"; options: SnapshotOptions; debug: boolean }
   | { kind: "permissions"; target: CliCommand; flagsOnly: boolean; debug: boolean }
   | { kind: "print"; stdout: string; stderr: string; exitCode: number };
@@ -96,11 +98,60 @@ Examples:
   conntrail check "$IP" --fail-on malicious && echo clean    exit 3 when the address is MALICIOUS
 `;
 
+const BLOCKLIST_EXAMPLES = `
+Examples:
+  conntrail blocklist update                  FireHOL level 1, Spamhaus DROP and DROPv6 (or those downloaded before)
+  conntrail blocklist update firehol_level2 ipsum_level3
+  conntrail blocklist update --mirror https://lists.example.org/   from a mirror laid out as the sources are
+  conntrail blocklist list                    every known list and which are downloaded
+`;
+
+function urlValue(value: string): string {
+  if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) {
+    throw new UsageError(`--mirror must be an http(s) URL, not "${value}"`);
+  }
+  return value;
+}
+
+function blocklistCommand(onParsed: (command: CliCommand) => void): Command {
+  const parsed =
+    (kind: "blocklist-update" | "blocklist-list") => (names: string[], raw: Record<string, unknown>) =>
+      onParsed({
+        kind,
+        options: { ...raw, names } as unknown as BlocklistOptions,
+        debug: Boolean(raw.debug),
+      });
+  const common = (command: Command) =>
+    command
+      .option(
+        "--data-dir <dir>",
+        "the data directory (default $XDG_DATA_HOME/conntrail or ~/.local/share/conntrail)",
+      )
+      .option("--debug", "show the cause chain of an error");
+  return new Command("blocklist")
+    .description("download public block lists into the data directory")
+    .addHelpText("after", BLOCKLIST_EXAMPLES)
+    .addCommand(
+      common(new Command("update"))
+        .description("download FireHOL, Spamhaus and ipsum lists (at most once an hour each)")
+        .argument("[names...]", "lists to update (see `conntrail blocklist list`)", [])
+        .option("--mirror <url>", "download from this mirror instead of the sources", urlValue)
+        .addHelpText("after", BLOCKLIST_EXAMPLES)
+        .action(parsed("blocklist-update")),
+    )
+    .addCommand(
+      common(new Command("list"))
+        .description("every list `blocklist update` knows, and which are downloaded")
+        .action((raw: Record<string, unknown>) => parsed("blocklist-list")([], raw)),
+    );
+}
+
 const MAIN_EXAMPLES = `
 Examples:
   conntrail                                   the live monitor (same as \`conntrail monitor\`)
   conntrail snapshot                          the current connections, once
   conntrail check 203.0.113.7 bad.example     block lists, reputation and names for given addresses
+  conntrail blocklist update                  download public block lists
   conntrail permissions snapshot              the exact Deno flags a command needs
 
 Run \`conntrail <command> --help\` for a command's flags.
@@ -324,6 +375,7 @@ function buildProgram(onParsed: (command: CliCommand) => void): Command {
     });
   program.addCommand(monitor, { isDefault: true });
   program.addCommand(snapshotCommand((options, debug) => onParsed({ kind: "snapshot", options, debug })));
+  program.addCommand(blocklistCommand(onParsed));
   program.addCommand(
     addThreatOptions(new Command("check"))
       .description("block lists, reputation and reverse DNS for given addresses, without monitoring")

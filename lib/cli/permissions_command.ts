@@ -7,6 +7,48 @@ import {
   threatPermissions,
 } from "../permissions.ts";
 import { REPUTATION_ENV } from "./reputation_config.ts";
+import { blocklistDirectory, type BlocklistOptions } from "./blocklist_command.ts";
+import { listUrl, PUBLIC_LISTS, publicList } from "../enrich/public_lists.ts";
+import { DATA_DIR_ENV } from "../store/data_dir.ts";
+import { readPermittedEnv } from "./environment.ts";
+
+function blocklistPermissions(
+  kind: "blocklist-update" | "blocklist-list",
+  options: BlocklistOptions,
+  os: typeof Deno.build.os,
+): PermissionNeed[] {
+  const needs: PermissionNeed[] = [];
+  let directory: string | null = null;
+  if (options.dataDir === undefined) {
+    needs.push({
+      flag: `--allow-env=${
+        DATA_DIR_ENV.filter((n) => (os === "windows") === (n === "LOCALAPPDATA")).join(",")
+      }`,
+      why: "find the data directory",
+      optional: false,
+    });
+  }
+  try {
+    directory = blocklistDirectory(options, { env: readPermittedEnv(DATA_DIR_ENV).values, os });
+  } catch {
+    // The environment is not readable here: the directory cannot be named, so access is not scoped.
+  }
+  const scope = directory === null ? "" : `=${directory}`;
+  const where = directory ?? "the data directory (run `permissions` with --allow-env=HOME to scope this)";
+  needs.push({
+    flag: `--allow-read${scope}`,
+    why: `read the lists and their state in ${where}`,
+    optional: false,
+  });
+  if (kind === "blocklist-list") return needs;
+  needs.push({ flag: `--allow-write${scope}`, why: `write the lists to ${where}`, optional: false });
+  const lists = options.names.length > 0 ? options.names.flatMap((n) => publicList(n) ?? []) : PUBLIC_LISTS;
+  const hostOf = (url: URL) => `${url.hostname}:${url.port || (url.protocol === "https:" ? 443 : 80)}`;
+  for (const host of new Set(lists.map((l) => hostOf(new URL(listUrl(l, options.mirror)))))) {
+    needs.push({ flag: `--allow-net=${host}`, why: "download lists", optional: false });
+  }
+  return needs;
+}
 import type { CliCommand } from "./parse_args.ts";
 
 /** Deno flags other than permissions that a command runs with (the monitor's heap settings). */
@@ -21,6 +63,9 @@ export function permissionsForCommand(command: CliCommand, os: typeof Deno.build
       return collectorPermissions(command.options.collector, os, command.options.input);
     case "monitor":
       return monitorPermissions(command.options, os);
+    case "blocklist-update":
+    case "blocklist-list":
+      return blocklistPermissions(command.kind, command.options, os);
     case "check":
       return [
         {

@@ -53,3 +53,19 @@ export async function makeUserDirectory(path: string): Promise<void> {
     throw explain("write", path, error);
   }
 }
+
+/**
+ * Replace a file in one step: write a temporary file beside it, then rename
+ * it over the old one, so that a crash or a full disk never leaves half a
+ * file. Failures as in {@linkcode readUserFile}.
+ */
+export async function replaceFileAtomically(path: string, text: string, flagPath = path): Promise<void> {
+  const temporary = `${path}.${crypto.randomUUID().slice(0, 8)}.tmp`;
+  try {
+    await Deno.writeTextFile(temporary, text);
+    await Deno.rename(temporary, path);
+  } catch (error) {
+    await Deno.remove(temporary).catch(() => {});
+    throw explain("write", path, error, flagPath);
+  }
+}

@@ -1,0 +1,137 @@
+import { join } from "node:path";
+import { listPath, MIN_UPDATE_INTERVAL_MS, updateList } from "../enrich/blocklist_update.ts";
+import { DEFAULT_PUBLIC_LISTS, PUBLIC_LISTS, publicList } from "../enrich/public_lists.ts";
+import { UsageError } from "../errors.ts";
+import { clockTime } from "../model/timestamp.ts";
+import { dataDirectory } from "../store/data_dir.ts";
+import { makeUserDirectory } from "../store/user_files.ts";
+
+/** Options of `conntrail blocklist update` and `blocklist list`. */
+export interface BlocklistOptions {
+  names: string[];
+  dataDir?: string;
+  mirror?: string;
+}
+
+/** What the block-list commands read from and write to. */
+export interface BlocklistIo {
+  write: (text: string) => Promise<void>;
+  warn: (line: string) => void;
+  env: ReadonlyMap<string, string>;
+  os: typeof Deno.build.os;
+  fetch?: typeof fetch;
+  now?: () => number;
+}
+
+/** `<data dir>/blocklists`, from `--data-dir` or the environment. */
+export function blocklistDirectory(options: BlocklistOptions, io: Pick<BlocklistIo, "env" | "os">): string {
+  const base = options.dataDir ?? dataDirectory(io.env, io.os);
+  if (base === null) {
+    throw new UsageError(
+      "cannot find the data directory: HOME (or XDG_DATA_HOME) is unset or not readable; " +
+        "pass --data-dir DIR or run with --allow-env=XDG_DATA_HOME,HOME",
+    );
+  }
+  return join(base, "blocklists");
+}
+
+function downloadedBefore(directory: string): string[] {
+  return PUBLIC_LISTS.filter((list) => {
+    try {
+      return Deno.statSync(join(directory, `${list.name}.json`)).isFile;
+    } catch {
+      return false;
+    }
+  }).map((list) => list.name);
+}
+
+/**
+ * `conntrail blocklist update [NAME…]`: download the named public lists (by
+ * default those downloaded before, or FireHOL level 1 and Spamhaus DROP and
+ * DROPv6) into the data directory, and print the paths to pass with
+ * `--blocklist`. Exit 1 when a list could not be updated.
+ */
+export async function runBlocklistUpdate(options: BlocklistOptions, io: BlocklistIo): Promise<number> {
+  for (const name of options.names) {
+    if (publicList(name) === undefined) {
+      throw new UsageError(
+        `unknown list "${name}"; known lists: ${PUBLIC_LISTS.map((l) => l.name).join(", ")}`,
+      );
+    }
+  }
+  const directory = blocklistDirectory(options, io);
+  await makeUserDirectory(directory);
+  const previous = downloadedBefore(directory);
+  const names = options.names.length > 0
+    ? options.names
+    : previous.length > 0
+    ? previous
+    : [...DEFAULT_PUBLIC_LISTS];
+  const ready: string[] = [];
+  let failed = 0;
+  const width = Math.max(...names.map((n) => n.length));
+  for (const name of names) {
+    const list = publicList(name);
+    if (list === undefined) continue;
+    const outcome = await updateList(list, {
+      directory,
+      ...(options.mirror === undefined ? {} : { mirror: options.mirror }),
+      ...(io.fetch === undefined ? {} : { fetch: io.fetch }),
+      ...(io.now === undefined ? {} : { now: io.now }),
+    });
+    const label = name.padEnd(width);
+    switch (outcome.kind) {
+      case "downloaded":
+        ready.push(outcome.path);
+        await io.write(
+          `${label}  downloaded, ${outcome.entries.toLocaleString("en")} entries  ${outcome.path}\n`,
+        );
+        break;
+      case "unchanged":
+        ready.push(outcome.path);
+        await io.write(`${label}  not changed since the last download  ${outcome.path}\n`);
+        break;
+      case "too-soon":
+        ready.push(outcome.path);
+        await io.write(
+          `${label}  skipped: fetched less than an hour ago; next at ${
+            clockTime(new Date(outcome.nextAt))
+          }  ${outcome.path}\n`,
+        );
+        break;
+      case "failed":
+        failed++;
+        io.warn(`error: ${name} not updated: ${outcome.reason}`);
+        break;
+    }
+  }
+  if (ready.length > 0) {
+    await io.write(`\nuse them with: conntrail ${ready.map((path) => `--blocklist ${path}`).join(" ")}\n`);
+  }
+  return failed > 0 ? 1 : 0;
+}
+
+/** `conntrail blocklist list`: every known list, and which are downloaded. */
+export async function runBlocklistList(options: BlocklistOptions, io: BlocklistIo): Promise<number> {
+  const directory = blocklistDirectory(options, io);
+  const now = (io.now ?? Date.now)();
+  const downloaded = new Set(downloadedBefore(directory));
+  const width = Math.max(...PUBLIC_LISTS.map((l) => l.name.length));
+  for (const list of PUBLIC_LISTS) {
+    let status = "not downloaded";
+    if (downloaded.has(list.name)) {
+      try {
+        const state = JSON.parse(Deno.readTextFileSync(join(directory, `${list.name}.json`)));
+        const hours = Math.floor((now - Number(state.checked_at)) / 3_600_000);
+        status = `${Number(state.entries).toLocaleString("en")} entries, checked ${hours} h ago: ${
+          listPath(directory, list)
+        }`;
+      } catch {
+        status = "downloaded (state unreadable)";
+      }
+    }
+    await io.write(`${list.name.padEnd(width)}  ${list.description}\n${" ".repeat(width)}  ${status}\n`);
+  }
+  await io.write(`\nlists are fetched at most once every ${MIN_UPDATE_INTERVAL_MS / 60_000} minutes\n`);
+  return 0;
+}
