@@ -1,24 +1,8 @@
 import Table from "cli-table3";
 import type { CheckResult } from "../model/check_result.ts";
 import { safeTerminalText } from "./terminal_text.ts";
+import { BORDERLESS } from "./_table_style.ts";
 
-const BORDERLESS = {
-  top: "",
-  "top-mid": "",
-  "top-left": "",
-  "top-right": "",
-  bottom: "",
-  "bottom-mid": "",
-  "bottom-left": "",
-  "bottom-right": "",
-  left: "",
-  "left-mid": "",
-  mid: "",
-  "mid-mid": "",
-  right: "",
-  "right-mid": "",
-  middle: "  ",
-};
 
 /**
  * `conntrail check` as a table: one row per address, `-` for what is not

@@ -2,6 +2,7 @@ import Table from "cli-table3";
 import type { Connection } from "../model/connection.ts";
 import { endpointText } from "./endpoint_text.ts";
 import { safeTerminalText } from "./terminal_text.ts";
+import { BORDERLESS } from "./_table_style.ts";
 
 /**
  * Render connections as a text table for a terminal. Process names and users
@@ -21,23 +22,7 @@ export function renderConnectionsTable(connections: readonly Connection[]): stri
   const table = new Table({
     head: ["PROTO", "LOCAL", "REMOTE", "STATUS", "DIRECTION", "PID", "PROCESS", "USER"],
     style: { head: [], border: [], compact: true },
-    chars: {
-      top: "",
-      "top-mid": "",
-      "top-left": "",
-      "top-right": "",
-      bottom: "",
-      "bottom-mid": "",
-      "bottom-left": "",
-      "bottom-right": "",
-      left: "",
-      "left-mid": "",
-      mid: "",
-      "mid-mid": "",
-      right: "",
-      "right-mid": "",
-      middle: " ",
-    },
+    chars: BORDERLESS,
   });
   for (const c of connections) {
     table.push([

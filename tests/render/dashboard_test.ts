@@ -84,3 +84,12 @@ Deno.test("Dashboard.onKey() pauses, sorts and quits", async (t) => {
   deepStrictEqual(dashboard.onKey("q"), "quit");
   deepStrictEqual(dashboard.onKey("\x03"), "quit");
 });
+
+Deno.test("Dashboard.render() draws an alerted row's label in red, and only that row's", () => {
+  const { dashboard } = scene({ color: true, isAlerted: (row) => row.ip === "198.51.100.20" });
+  const lines = dashboard.render({ columns: 100, rows: 12 }).split("\n");
+  const alerted = lines.find((line) => line.includes("198.51.100.20")) ?? "";
+  const other = lines.find((line) => line.includes("dns.google")) ?? "";
+  ok(alerted.includes("\x1b[31m198.51.100.20"), JSON.stringify(alerted));
+  ok(!other.includes("\x1b[31mdns.google"), JSON.stringify(other));
+});
