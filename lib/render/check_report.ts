@@ -3,7 +3,6 @@ import type { CheckResult } from "../model/check_result.ts";
 import { safeTerminalText } from "./terminal_text.ts";
 import { BORDERLESS } from "./_table_style.ts";
 
-
 /**
  * `conntrail check` as a table: one row per address, `-` for what is not
  * known. Hostnames and queries are untrusted and made safe for a terminal.
