@@ -27,8 +27,12 @@ export interface MonitorIo {
   note: (line: string) => void;
   /** Aborted by q, Ctrl+C or SIGTERM: the run ends cleanly. */
   stop: AbortSignal;
-  /** Extra events for a poll's connections (alerts, once threat intelligence is on). */
-  alerts?: (connections: readonly Connection[], at: Date) => ConnectionEvent[];
+  /** Extra events (alerts) for a poll's connections, given what the tracker saw change. */
+  alerts?: (
+    connections: readonly Connection[],
+    changes: readonly ConnectionEvent[],
+    at: Date,
+  ) => ConnectionEvent[];
 }
 
 /** How a monitor run polls and when it ends. */
@@ -104,7 +108,7 @@ export async function runMonitor(
       }
       if (connections !== null) {
         const events = tracker.update(connections, at);
-        const raised = io.alerts?.(connections, at) ?? [];
+        const raised = io.alerts?.(connections, events, at) ?? [];
         alerts += raised.length;
         events.push(...raised);
         polls++;

@@ -220,9 +220,10 @@ export async function runMonitorCommand(options: MonitorOptions, io: MonitorComm
       log,
       note,
       stop: stopper.signal,
-      alerts: (connections) => {
+      alerts: (connections, changes, at) => {
         threat.refreshSoon();
-        return watch.check(connections);
+        const fresh = changes.filter((e) => e.event === "NEW").map((e) => e.connection);
+        return watch.check(connections, at.getTime(), fresh);
       },
     });
   } finally {

@@ -1,4 +1,5 @@
 import { listedText, type ThreatSources, type Verdict, verdictFor } from "../enrich/threat_verdict.ts";
+import { isLocalAddress } from "../model/address_scope.ts";
 import type { Connection } from "../model/connection.ts";
 import type { AlertDetails, ConnectionEvent } from "../model/monitor_event.ts";
 
@@ -9,6 +10,9 @@ export type FailOn = typeof FAIL_ON[number];
 
 /** Connections waiting for their address's reputation, at most this many. */
 const MAX_WAITING = 10_000;
+/** Clean verdicts are trusted this long, then judged again. */
+const CLEAN_FOR_MS = 60_000;
+const MAX_CLEAN = 200_000;
 
 interface Finding {
   reason: string;
@@ -61,6 +65,13 @@ export class AlertWatch {
   readonly #alerted = new Set<string>();
   readonly #alertedAddresses = new Set<string>();
   readonly #met = new Set<FailOn>();
+  /**
+   * (remote, process) keys judged clean against the current lists, skipped on
+   * later polls; forgotten when a list changes and every minute (reputation
+   * answers are rescanned).
+   */
+  readonly #clean = new Set<string>();
+  #cleanFor: { lists: unknown; expected: unknown; since: number } = { lists: null, expected: null, since: 0 };
   /** Address → connections seen while its reputation was unknown. */
   readonly #waiting = new Map<string, Connection[]>();
   #waitingCount = 0;
@@ -79,16 +90,36 @@ export class AlertWatch {
     return this.#alertedAddresses.has(ip);
   }
 
-  /** Alerts for a poll's connections, and for earlier ones whose reputation has just arrived. */
-  check(connections: readonly Connection[]): ConnectionEvent[] {
+  /**
+   * Alerts for a poll's connections, and for earlier ones whose reputation has
+   * just arrived. With `fresh` (the connections new since the last poll), only
+   * those are judged — unless a list changed or a minute has passed, when
+   * every connection is judged again.
+   */
+  check(
+    connections: readonly Connection[],
+    now = Date.now(),
+    fresh?: readonly Connection[],
+  ): ConnectionEvent[] {
     const events: ConnectionEvent[] = [];
+    const lists = this.#sources.blocklists();
+    const expected = this.#sources.expected?.() ?? null;
+    const cleanFor = this.#cleanFor;
+    if (
+      cleanFor.lists !== lists || cleanFor.expected !== expected || now - cleanFor.since >= CLEAN_FOR_MS ||
+      this.#clean.size >= MAX_CLEAN
+    ) {
+      this.#clean.clear();
+      this.#cleanFor = { lists, expected, since: now };
+      fresh = undefined;
+    }
     for (const [ip, waiting] of this.#waiting) {
       if (this.#sources.reputation?.(ip) === null) continue;
       this.#waiting.delete(ip);
       this.#waitingCount -= waiting.length;
       for (const connection of waiting) this.#judge(connection, events, false);
     }
-    for (const connection of connections) this.#judge(connection, events, true);
+    for (const connection of fresh ?? connections) this.#judge(connection, events, true);
     return events;
   }
 
@@ -96,23 +127,26 @@ export class AlertWatch {
     const ip = connection.remote_ip;
     if (ip === null || connection.direction === "listening") return;
     const key = `${ip}|${connection.pid ?? ""}|${connection.process_name ?? ""}`;
-    if (this.#alerted.has(key)) return;
+    // `--expect` judges outgoing connections only, so a clean verdict holds for one direction.
+    const cleanKey = `${key}|${connection.direction}`;
+    if (this.#clean.has(cleanKey) || this.#alerted.has(key)) return;
     const verdict = verdictFor(ip, this.#sources);
     // Egress auditing: only connections this machine opened are destinations.
     if (connection.direction !== "outgoing") verdict.unexpected = null;
     const finding = findingFor(verdict, this.#sources.expectedName ?? "the --expect list");
     if (finding === null) {
-      if (mayWait) this.#wait(connection, verdict);
+      // Reputation may still judge a public address it has not answered for.
+      const pending = verdict.reputation === null && this.#sources.reputation !== null && !isLocalAddress(ip);
+      if (!pending) this.#clean.add(cleanKey);
+      else if (mayWait) this.#wait(connection);
       return;
     }
     this.#raise(connection, finding, key, events);
   }
 
-  #wait(connection: Connection, verdict: Verdict): void {
+  #wait(connection: Connection): void {
     const ip = connection.remote_ip;
-    // Only an address reputation may still judge is worth waiting for.
-    if (ip === null || verdict.reputation !== null || this.#sources.reputation === null) return;
-    if (this.#waitingCount >= MAX_WAITING) return;
+    if (ip === null || this.#waitingCount >= MAX_WAITING) return;
     const list = this.#waiting.get(ip) ?? [];
     if (list.some((c) => c.pid === connection.pid && c.process_name === connection.process_name)) return;
     list.push(connection);

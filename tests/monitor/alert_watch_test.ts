@@ -94,3 +94,24 @@ Deno.test("AlertWatch reports outgoing connections outside --expect as UNEXPECTE
   ]);
   deepStrictEqual([...watch.met], ["unexpected"]);
 });
+
+Deno.test("AlertWatch judges only fresh connections until a list changes or a minute passes", () => {
+  let index = new BlocklistIndex([{ name: "ips.txt", list: parseBlocklist("9.9.9.9\n") }]);
+  const watch = new AlertWatch(sources({ blocklists: () => index }));
+  const old = connection({ remote_ip: "8.8.8.8" });
+  deepStrictEqual(watch.check([old], 0).length, 0);
+  // With the same index, only fresh connections are judged.
+  const edited = new BlocklistIndex([{ name: "ips.txt", list: parseBlocklist("9.9.9.9\n8.8.8.8\n") }]);
+  const fresh = connection({ remote_ip: "9.9.9.9" });
+  deepStrictEqual(watch.check([old, fresh], 1_000, [fresh]).map((e) => e.connection.remote_ip), ["9.9.9.9"]);
+  // A rebuilt index is a change: every connection is judged again.
+  index = edited;
+  deepStrictEqual(watch.check([old, fresh], 2_000, []).map((e) => e.connection.remote_ip), ["8.8.8.8"]);
+  // And without a change, a minute later, too.
+  const later = connection({ remote_ip: "8.8.4.4", pid: 9 });
+  const expanded = new BlocklistIndex([{ name: "ips.txt", list: parseBlocklist("8.8.4.0/24\n") }]);
+  const watchLater = new AlertWatch(sources({ blocklists: () => expanded }));
+  deepStrictEqual(watchLater.check([], 0).length, 0);
+  deepStrictEqual(watchLater.check([later], 30_000, []).length, 0);
+  deepStrictEqual(watchLater.check([later], 61_000, []).length, 1);
+});
