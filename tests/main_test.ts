@@ -206,3 +206,43 @@ Deno.test("main monitor rejects bad -t and -w, and a missing write permission be
     /^error: cannot write "timeline\.txt": permission denied; run with --allow-write=timeline\.txt\n$/,
   );
 });
+
+Deno.test("main check --debug never prints the key: not when it is rejected, not on a usage error", async () => {
+  const secret = "SECRET-key-that-must-not-leak-0042";
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    () => new Response(JSON.stringify({ errors: [{ detail: `bad key ${secret}` }] }), { status: 401 }),
+  );
+  const dir = await Deno.makeTempDir();
+  const envFile = `${dir}/.env`;
+  const port = (server.addr as Deno.NetAddr).port;
+  await Deno.writeTextFile(envFile, `ABUSEAPI=${secret}\nABUSE_URL=http://127.0.0.1:${port}/api/v2/check\n`);
+  try {
+    const flags = [`--allow-read=${envFile}`, `--allow-net=127.0.0.1:${port}`];
+    const rejected = await conntrail(flags, [
+      "check",
+      "8.8.8.8",
+      "--env-file",
+      envFile,
+      "--no-resolve-names",
+      "--debug",
+    ]);
+    deepStrictEqual(rejected.code, 0, rejected.stderr);
+    match(rejected.stderr, /AbuseIPDB rejected the API key \(HTTP 401\); reputation is off for this run/);
+    const usage = await conntrail(flags, [
+      "check",
+      "8.8.8.8",
+      "--env-file",
+      envFile,
+      "--safe-threshold",
+      "x",
+      "--debug",
+    ]);
+    deepStrictEqual(usage.code, 2);
+    for (const run of [rejected, usage]) {
+      ok(!(run.stdout + run.stderr).includes(secret), run.stdout + run.stderr);
+    }
+  } finally {
+    await server.shutdown();
+  }
+});
