@@ -111,7 +111,8 @@ export async function runMonitorCommand(options: MonitorOptions, io: MonitorComm
     ...(io.lists === undefined ? {} : { lists: io.lists }),
   });
   const watch = new AlertWatch(threat.sources);
-  const lists = threat.blocklists.loaded;
+  // The shipped ips.txt template lists nothing: no need to say so on every run.
+  const lists = threat.blocklists.loaded.filter((l) => l.entries > 0);
   if (lists.length > 0) {
     threatNote(
       `note: block lists: ${
