@@ -251,7 +251,7 @@ function addThreatOptions(command: Command): Command {
 }
 
 function addMonitorOptions(command: Command): Command {
-  return addThreatOptions(command)
+  const withMonitorFlags = command
     .option(
       "-t, --time-unit <seconds>",
       "seconds per timeline character, and between polls",
@@ -314,8 +314,8 @@ function addMonitorOptions(command: Command): Command {
       "--expect <file>",
       "report every destination outside this list (IPs, CIDRs, domains) as UNEXPECTED",
     )
-    .addOption(collectorOption())
-    .option("--debug", "show the cause chain of an error");
+    .addOption(collectorOption());
+  return addThreatOptions(withMonitorFlags).option("--debug", "show the cause chain of an error");
 }
 
 function monitorOptions(raw: Record<string, unknown>): MonitorOptions {
