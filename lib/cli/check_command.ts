@@ -77,6 +77,9 @@ export async function runCheck(options: CheckOptions, io: CheckIo): Promise<numb
     ...(io.fetch === undefined ? {} : { fetch: io.fetch }),
     ...(io.lists === undefined ? {} : { lists: io.lists }),
   });
+  if (threat.reputation === null && options.reputation) {
+    io.warn("note: reputation is off: set ABUSEAPI (an AbuseIPDB key) in .env or the environment");
+  }
   const resolveAddresses = io.resolveAddresses ?? denoAddressResolver(server);
   const ptr = io.ptr ?? denoPtrResolver(server);
   const results: CheckResult[] = [];

@@ -23,3 +23,30 @@ export function readPermittedEnv(
   }
   return { values, denied };
 }
+
+/** The files among these that Deno would not let the run read (checked without prompting). */
+export function unreadable(paths: readonly string[]): string[] {
+  return paths.filter((path) => Deno.permissions.querySync({ name: "read", path }).state !== "granted");
+}
+
+/**
+ * One line saying what an optional permission left out, and the flags that
+ * would turn it on; null when nothing was left out.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { leftOutNote } from "./environment.ts";
+ * deepStrictEqual(leftOutNote(["NO_COLOR"], [".env"]),
+ *   "note: NO_COLOR, .env not read; run with --allow-env=NO_COLOR --allow-read=.env");
+ * deepStrictEqual(leftOutNote([], []), null);
+ * ```
+ */
+export function leftOutNote(deniedEnv: readonly string[], deniedReads: readonly string[]): string | null {
+  if (deniedEnv.length === 0 && deniedReads.length === 0) return null;
+  const flags = [
+    deniedEnv.length > 0 ? `--allow-env=${deniedEnv.join(",")}` : null,
+    deniedReads.length > 0 ? `--allow-read=${deniedReads.join(",")}` : null,
+  ].filter((flag) => flag !== null);
+  return `note: ${[...deniedEnv, ...deniedReads].join(", ")} not read; run with ${flags.join(" ")}`;
+}

@@ -20,7 +20,8 @@ import type { BlocklistFilesIo } from "../enrich/blocklist_files.ts";
 import { AlertWatch } from "../monitor/alert_watch.ts";
 import { safeTerminalText } from "../render/terminal_text.ts";
 import type { MonitorOptions } from "./parse_args.ts";
-import { openThreatIntel } from "./threat_intel.ts";
+import { DEFAULT_BLOCKLIST, openThreatIntel } from "./threat_intel.ts";
+import { leftOutNote, unreadable } from "./environment.ts";
 
 /** What `conntrail monitor` reads from and writes to; main.ts passes the real ones. */
 export interface MonitorCommandIo {
@@ -98,9 +99,12 @@ export async function runMonitorCommand(options: MonitorOptions, io: MonitorComm
   const note = (line: string) => (refresh ? notes.push(line) : io.warn(line));
   if (options.output !== undefined) requireWrite(options.output);
   if (options.saveThreshold !== undefined) requireWrite(".");
-  if (io.env.denied.length > 0) {
-    note(`note: ${io.env.denied.join(", ")} not read; run with --allow-env=${io.env.denied.join(",")}`);
-  }
+  const optionalReads = [
+    ...(options.blocklist.length === 0 ? [DEFAULT_BLOCKLIST] : []),
+    ...(options.envFile === undefined && options.reputation ? [".env"] : []),
+  ];
+  const leftOut = leftOutNote(io.env.denied, unreadable(optionalReads));
+  if (leftOut !== null) note(leftOut);
   // List files, DNS answers and the reputation server are untrusted: their text is made safe first.
   const threatNote = (line: string) => note(safeTerminalText(line));
   const threat = await openThreatIntel(options, {

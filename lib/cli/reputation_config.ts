@@ -40,8 +40,8 @@ async function readDotEnv(
   if (flags.envFile !== undefined) {
     return { values: parse(await readUserFile(flags.envFile)), source: flags.envFile };
   }
+  // Without permission .env is left out; the caller says so with the other left-out reads.
   if (Deno.permissions.querySync({ name: "read", path: ".env" }).state !== "granted") {
-    notes.push("note: .env not read; run with --allow-read=.env to configure reputation there");
     return { values: {}, source: ".env" };
   }
   try {
