@@ -16,6 +16,13 @@ function steppingClock(): { now: () => Date; sleep: (ms: number) => Promise<void
   };
 }
 
+/** The one ALERT line in the output; fails when there is none or more than one. */
+function theOneAlert(stdout: string): string {
+  const alerts = stdout.split("\n").filter((line) => line.includes("ALERT"));
+  deepStrictEqual(alerts.length, 1, stdout);
+  return alerts[0] ?? "";
+}
+
 Deno.test("monitor picks up a block list edited while it runs: the new alert comes with no restart, and --fail-on exits 3", async () => {
   const dir = await Deno.makeTempDir();
   const list = join(dir, "ips.txt");
@@ -39,10 +46,8 @@ Deno.test("monitor picks up a block list edited while it runs: the new alert com
     run.io,
   );
   deepStrictEqual(code, 3);
-  const alerts = run.stdout().split("\n").filter((line) => line.includes("ALERT"));
-  deepStrictEqual(alerts.length, 1);
   match(
-    alerts[0] ?? "",
+    theOneAlert(run.stdout()),
     new RegExp(
       `^\\[14:30:0\\d\\] ALERT TCP 8\\.8\\.8\\.8:443 curl \\(PID 4242, /usr/bin/curl\\) blocklist ${list}:3 8\\.8\\.8\\.0/24 at 14:30:0\\d$`,
     ),
@@ -98,10 +103,8 @@ Deno.test("monitor --expect reports destinations outside the list as UNEXPECTED 
     run.io,
   );
   deepStrictEqual(code, 3);
-  const alerts = run.stdout().split("\n").filter((line) => line.includes("ALERT"));
-  deepStrictEqual(alerts.length, 1);
   match(
-    alerts[0] ?? "",
+    theOneAlert(run.stdout()),
     /ALERT TCP 93\.184\.216\.34:443 curl \(PID 4211, .*\) UNEXPECTED destination \(not in .*allowed\.txt\)/,
   );
 });
