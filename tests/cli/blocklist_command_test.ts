@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { type BlocklistIo, runBlocklistList, runBlocklistUpdate } from "../../lib/cli/blocklist_command.ts";
 import { parseBlocklist } from "../../lib/parse/blocklist.ts";
 import { fixture } from "../fixture.ts";
+import { outputRecorder } from "./_output_recorder.ts";
 import { startListMirror } from "../list_mirror_server.ts";
 
 const SHARED = new URL("../../../shared/data/blocklists/", import.meta.url);
@@ -29,18 +30,17 @@ async function mirrorRoot(): Promise<string> {
 }
 
 function updateIo(now: () => number): { io: BlocklistIo; stdout: () => string; stderr: () => string } {
-  const out: string[] = [];
-  const err: string[] = [];
+  const output = outputRecorder();
   return {
     io: {
-      write: (text) => Promise.resolve(void out.push(text)),
-      warn: (line) => err.push(line),
+      write: output.write,
+      warn: output.warn,
       env: new Map(),
       os: "linux",
       now,
     },
-    stdout: () => out.join(""),
-    stderr: () => err.join("\n"),
+    stdout: output.stdout,
+    stderr: output.stderr,
   };
 }
 

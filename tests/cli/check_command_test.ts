@@ -6,6 +6,7 @@ import { denoAddressResolver } from "../../lib/enrich/blocklist_files.ts";
 import { denoPtrResolver } from "../../lib/enrich/reverse_dns.ts";
 import { GOOD_KEY, startAbuseIpdbServer } from "../abuseipdb_server.ts";
 import { startDnsServer } from "../dns_server.ts";
+import { outputRecorder } from "./_output_recorder.ts";
 
 function checkOptions(args: string[]): CheckOptions {
   const command = parseArgs(["check", ...args]);
@@ -14,18 +15,17 @@ function checkOptions(args: string[]): CheckOptions {
 }
 
 function checkIo(overrides: Partial<CheckIo>): { io: CheckIo; stdout: () => string; stderr: () => string } {
-  const out: string[] = [];
-  const err: string[] = [];
+  const output = outputRecorder();
   return {
     io: {
-      write: (text) => Promise.resolve(void out.push(text)),
-      warn: (line) => err.push(line),
+      write: output.write,
+      warn: output.warn,
       env: new Map(),
       now: Date.now,
       ...overrides,
     },
-    stdout: () => out.join(""),
-    stderr: () => err.join("\n"),
+    stdout: output.stdout,
+    stderr: output.stderr,
   };
 }
 
