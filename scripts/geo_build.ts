@@ -55,7 +55,11 @@ async function main(): Promise<void> {
     for (const file of source.files) {
       const result = parseGeoCsv(await Deno.readTextFile(`${dir}/${file}`), builder);
       if (result.skipped > 0) {
-        throw new Error(`${source.package}/${file}: ${result.skipped} lines did not read, e.g. ${JSON.stringify(result.examples)}`);
+        throw new Error(
+          `${source.package}/${file}: ${result.skipped} lines did not read, e.g. ${
+            JSON.stringify(result.examples)
+          }`,
+        );
       }
       console.log(`${source.package}/${file}: ${result.rows} rows`);
     }
@@ -63,10 +67,20 @@ async function main(): Promise<void> {
       const target = new URL(`licences/${source.package.split("/")[1]}-${file}`, OUTPUT);
       await Deno.copyFile(`${dir}/${file}`, target);
     }
-    sources.push({ package: source.package, version: source.version, licence: source.licence, files: [...source.files] });
+    sources.push({
+      package: source.package,
+      version: source.version,
+      licence: source.licence,
+      files: [...source.files],
+    });
   }
   const tables = builder.build();
-  const info: GeoFileInfo = { format: 1, built: new Date().toISOString().slice(0, 10), sources, attribution: ATTRIBUTION };
+  const info: GeoFileInfo = {
+    format: 1,
+    built: new Date().toISOString().slice(0, 10),
+    sources,
+    attribution: ATTRIBUTION,
+  };
   const bytes = encodeGeoFile(tables, info);
   await Deno.writeFile(new URL("geo.bin", OUTPUT), bytes);
   const summary = {

@@ -9,9 +9,10 @@ import { isDomainName } from "../parse/blocklist.ts";
 import { renderCheckJson, renderCheckTable } from "../render/check_report.ts";
 import { safeTerminalText } from "../render/terminal_text.ts";
 import { openThreatIntel, type ThreatFlags } from "./threat_intel.ts";
+import { type GeoFlags, openGeo } from "./geo_config.ts";
 
 /** Options of `conntrail check`. */
-export interface CheckOptions extends ThreatFlags {
+export interface CheckOptions extends ThreatFlags, GeoFlags {
   targets: string[];
   format: "table" | "json";
   failOn: FailOn[];
@@ -80,6 +81,7 @@ export async function runCheck(options: CheckOptions, io: CheckIo): Promise<numb
   if (threat.reputation === null && options.reputation) {
     io.warn("note: reputation is off: set ABUSEAPI (an AbuseIPDB key) in .env or the environment");
   }
+  const geo = await openGeo(options, { note: (line) => io.warn(safeTerminalText(line)) });
   const resolveAddresses = io.resolveAddresses ?? denoAddressResolver(server);
   const ptr = io.ptr ?? denoPtrResolver(server);
   const results: CheckResult[] = [];
@@ -120,6 +122,7 @@ export async function runCheck(options: CheckOptions, io: CheckIo): Promise<numb
         await threat.reputation?.check(ip);
         const verdict = verdictFor(ip, threat.sources);
         const listed = verdict.listed ?? domainEntry;
+        const place = geo.lookup?.describe(ip) ?? {};
         const notes = [
           verdict.privateSkipped ? "private or special: lists not consulted (--include-private)" : null,
           threat.reputation !== null && verdict.reputation === null
@@ -133,9 +136,9 @@ export async function runCheck(options: CheckOptions, io: CheckIo): Promise<numb
           blocklist: listed === null ? null : listedText(listed),
           risk_level: verdict.reputation?.risk_level ?? null,
           abuse_score: verdict.reputation?.abuse_score ?? null,
-          country: verdict.reputation?.country ?? null,
-          asn: null,
-          as_org: null,
+          country: place.country ?? verdict.reputation?.country ?? null,
+          asn: place.asn ?? null,
+          as_org: place.as_org ?? null,
           note: notes.length === 0 ? null : notes.join("; "),
         });
       }

@@ -22,6 +22,7 @@ import { safeTerminalText } from "../render/terminal_text.ts";
 import type { MonitorOptions } from "./parse_args.ts";
 import { DEFAULT_BLOCKLIST, openThreatIntel } from "./threat_intel.ts";
 import { leftOutNote, unreadable } from "./environment.ts";
+import { openGeo } from "./geo_config.ts";
 
 /** What `conntrail monitor` reads from and writes to; main.ts passes the real ones. */
 export interface MonitorCommandIo {
@@ -159,9 +160,12 @@ export async function runMonitorCommand(options: MonitorOptions, io: MonitorComm
       },
     });
   }
-  const describe: DescribeAddress = (
-    ip,
-  ): AddressInfo => (names === null ? {} : { hostname: names.lookup(ip) });
+  const geo = await openGeo(options, { note: threatNote });
+  const place = geo.lookup;
+  const describe: DescribeAddress = (ip): AddressInfo => {
+    const info = place === null ? {} : place.describe(ip);
+    return names === null ? info : { hostname: names.lookup(ip), ...info };
+  };
 
   const tracker = new Tracker({
     width: options.width,
@@ -251,7 +255,7 @@ export async function runMonitorCommand(options: MonitorOptions, io: MonitorComm
         timeUnitSeconds: options.timeUnit,
         groupBy: options.groupBy,
         describe,
-        attribution: [],
+        attribution: geo.attribution,
       }),
     );
     await report(`timeline written to ${options.output}`);

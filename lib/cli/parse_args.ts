@@ -7,6 +7,7 @@ import { LOG_FORMATS, type LogFormat } from "../render/log_records.ts";
 import type { GroupBy } from "../monitor/tracked_row.ts";
 import { FAIL_ON, type FailOn } from "../monitor/alert_watch.ts";
 import type { ThreatFlags } from "./threat_intel.ts";
+import type { GeoFlags } from "./geo_config.ts";
 import type { CheckOptions } from "./check_command.ts";
 import type { BlocklistOptions } from "./blocklist_command.ts";
 import { versionText } from "./version.ts";
@@ -27,7 +28,7 @@ export interface SnapshotOptions {
 }
 
 /** Options of `conntrail` / `conntrail monitor`. */
-export interface MonitorOptions extends ThreatFlags {
+export interface MonitorOptions extends ThreatFlags, GeoFlags {
   failOn: FailOn[];
   timeUnit: number;
   width: number;
@@ -215,6 +216,19 @@ function failOnValue(value: string, previous: FailOn[] = []): FailOn[] {
   return [...previous, value as FailOn];
 }
 
+/** Country and AS flags of the monitor and `conntrail check`. */
+function addGeoOptions(command: Command): Command {
+  return command
+    .option("--lookup-country", "show each remote address's country (on by default)", true)
+    .option("--no-lookup-country", "do not look up countries")
+    .option("--lookup-asn", "show each remote address's AS number and owner (on by default)", true)
+    .option("--no-lookup-asn", "do not look up AS numbers")
+    .option(
+      "--geo-path <dir>",
+      "also read the GeoIP databases in DIR (DB-IP Lite CSVs, .mmdb); they win over the embedded data",
+    );
+}
+
 /** Flags of the monitor and `conntrail check`: lists, reputation, exit codes. */
 function addThreatOptions(command: Command): Command {
   return command
@@ -315,7 +329,10 @@ function addMonitorOptions(command: Command): Command {
       "report every destination outside this list (IPs, CIDRs, domains) as UNEXPECTED",
     )
     .addOption(collectorOption());
-  return addThreatOptions(withMonitorFlags).option("--debug", "show the cause chain of an error");
+  return addThreatOptions(addGeoOptions(withMonitorFlags)).option(
+    "--debug",
+    "show the cause chain of an error",
+  );
 }
 
 function monitorOptions(raw: Record<string, unknown>): MonitorOptions {
@@ -377,7 +394,7 @@ function buildProgram(onParsed: (command: CliCommand) => void): Command {
   program.addCommand(snapshotCommand((options, debug) => onParsed({ kind: "snapshot", options, debug })));
   program.addCommand(blocklistCommand(onParsed));
   program.addCommand(
-    addThreatOptions(new Command("check"))
+    addThreatOptions(addGeoOptions(new Command("check")))
       .description("block lists, reputation and reverse DNS for given addresses, without monitoring")
       .argument("<targets...>", "IP addresses and domains")
       .addOption(new Option("--format <format>", "output format").choices(["table", "json"]).default("table"))

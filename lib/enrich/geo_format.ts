@@ -92,7 +92,9 @@ const align4 = (n: number) => (n + 3) & ~3;
 
 /** The file's bytes for tables and what to say about them. */
 export function encodeGeoFile(tables: GeoTables, info: GeoFileInfo): Uint8Array {
-  if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new Error("the GeoIP file is written little-endian only");
+  if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) {
+    throw new Error("the GeoIP file is written little-endian only");
+  }
   const arrays = arraysOf(tables);
   const sections: Record<string, Section> = {};
   let offset = 0;
@@ -118,7 +120,10 @@ export function encodeGeoFile(tables: GeoTables, info: GeoFileInfo): Uint8Array 
   out.set(headerBytes, MAGIC.length + 4);
   for (const name of SECTION_NAMES) {
     const array = arrays[name];
-    out.set(new Uint8Array(array.buffer, array.byteOffset, array.byteLength), dataStart + (sections[name] as Section).offset);
+    out.set(
+      new Uint8Array(array.buffer, array.byteOffset, array.byteLength),
+      dataStart + (sections[name] as Section).offset,
+    );
   }
   return out;
 }
@@ -144,7 +149,11 @@ function view(bytes: Uint8Array, at: number, section: Section | undefined, name:
     case "packed4":
     case "packed6":
       try {
-        return unpackStarts(bytes.subarray(start, start + length), section.kind === "packed4" ? 4 : 6, section.count);
+        return unpackStarts(
+          bytes.subarray(start, start + length),
+          section.kind === "packed4" ? 4 : 6,
+          section.count,
+        );
       } catch (error) {
         throw new GeoFormatError(`section "${name}": ${(error as Error).message}`);
       }
@@ -175,14 +184,20 @@ function view(bytes: Uint8Array, at: number, section: Section | undefined, name:
  */
 export function decodeGeoFile(input: Uint8Array): { tables: GeoTables; info: GeoFileInfo } {
   const bytes = input.byteOffset % 4 === 0 ? input : input.slice();
-  if (bytes.byteLength < MAGIC.length + 4 || new TextDecoder().decode(bytes.subarray(0, MAGIC.length)) !== MAGIC) {
+  if (
+    bytes.byteLength < MAGIC.length + 4 || new TextDecoder().decode(bytes.subarray(0, MAGIC.length)) !== MAGIC
+  ) {
     throw new GeoFormatError("not a conntrail GeoIP file");
   }
   const headerLength = new DataView(bytes.buffer, bytes.byteOffset).getUint32(MAGIC.length, true);
-  if (MAGIC.length + 4 + headerLength > bytes.byteLength) throw new GeoFormatError("the header runs past the end");
+  if (MAGIC.length + 4 + headerLength > bytes.byteLength) {
+    throw new GeoFormatError("the header runs past the end");
+  }
   let header: Header;
   try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(MAGIC.length + 4, MAGIC.length + 4 + headerLength)));
+    header = JSON.parse(
+      new TextDecoder().decode(bytes.subarray(MAGIC.length + 4, MAGIC.length + 4 + headerLength)),
+    );
   } catch {
     throw new GeoFormatError("the header is not JSON");
   }
@@ -202,7 +217,10 @@ export function decodeGeoFile(input: Uint8Array): { tables: GeoTables; info: Geo
   const asnNumbers = get("asnNumbers");
   const orgOffsets = get("orgOffsets");
   const orgBytes = get("orgBytes");
-  if (!(asnNumbers instanceof Uint32Array) || !(orgOffsets instanceof Uint32Array) || !(orgBytes instanceof Uint8Array)) {
+  if (
+    !(asnNumbers instanceof Uint32Array) || !(orgOffsets instanceof Uint32Array) ||
+    !(orgBytes instanceof Uint8Array)
+  ) {
     throw new GeoFormatError("the AS tables are malformed");
   }
   const tables: GeoTables = {

@@ -147,10 +147,13 @@ export class GeoTablesBuilder implements GeoCsvSink {
     const encoder = new TextEncoder();
     const encoded = this.#orgs.map((org) => encoder.encode(org));
     const orgOffsets = new Uint32Array(encoded.length + 1);
-    for (let i = 0; i < encoded.length; i++) orgOffsets[i + 1] = (orgOffsets[i] ?? 0) + (encoded[i]?.length ?? 0);
+    for (let i = 0; i < encoded.length; i++) {
+      orgOffsets[i + 1] = (orgOffsets[i] ?? 0) + (encoded[i]?.length ?? 0);
+    }
     const orgBytes = new Uint8Array(orgOffsets[encoded.length] ?? 0);
     encoded.forEach((bytes, i) => orgBytes.set(bytes, orgOffsets[i]));
-    const built = (builder: RangeTableBuilder) => builder.rows === 0 ? emptyRangeTable(builder.family) : builder.build();
+    const built = (builder: RangeTableBuilder) =>
+      builder.rows === 0 ? emptyRangeTable(builder.family) : builder.build();
     return {
       country4: built(this.#country[4]),
       country6: built(this.#country[6]),

@@ -68,7 +68,9 @@ class OpenRows {
       const right = left + 1;
       let best = i;
       if (left < heap.length && OpenRows.#before(heap[left] as OpenRow, heap[best] as OpenRow)) best = left;
-      if (right < heap.length && OpenRows.#before(heap[right] as OpenRow, heap[best] as OpenRow)) best = right;
+      if (right < heap.length && OpenRows.#before(heap[right] as OpenRow, heap[best] as OpenRow)) {
+        best = right;
+      }
       if (best === i) return;
       [heap[i], heap[best]] = [heap[best] as OpenRow, heap[i] as OpenRow];
       i = best;
@@ -167,8 +169,10 @@ export class RangeTableBuilder {
     const w = this.#width;
     const n = this.rows;
     const top = w === 1 ? 0xffffffffn : (1n << 128n) - 1n;
-    const startOf = (r: number) => w === 1 ? BigInt(this.#starts.data[r] as number) : wordsToBigint(this.#starts.data, r * 4);
-    const endOf = (r: number) => w === 1 ? BigInt(this.#ends.data[r] as number) : wordsToBigint(this.#ends.data, r * 4);
+    const startOf = (r: number) =>
+      w === 1 ? BigInt(this.#starts.data[r] as number) : wordsToBigint(this.#starts.data, r * 4);
+    const endOf = (r: number) =>
+      w === 1 ? BigInt(this.#ends.data[r] as number) : wordsToBigint(this.#ends.data, r * 4);
     const rowStarts: bigint[] = new Array(n);
     const boundaries: bigint[] = [];
     for (let r = 0; r < n; r++) {
@@ -196,7 +200,12 @@ export class RangeTableBuilder {
       while (nextRow < n && (rowStarts[order[nextRow] as number] as bigint) <= at) {
         const row = order[nextRow++] as number;
         const end = endOf(row);
-        open.push({ end, size: end - (rowStarts[row] as bigint), row, value: this.#values.data[row] as number });
+        open.push({
+          end,
+          size: end - (rowStarts[row] as bigint),
+          row,
+          value: this.#values.data[row] as number,
+        });
       }
       while (open.size > 0 && (open.top() as OpenRow).end < at) open.pop();
       const value = open.top()?.value ?? 0;

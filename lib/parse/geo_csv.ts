@@ -108,7 +108,9 @@ function readLine(line: string, sink: GeoCsvSink): string | null {
   } else if (fields.length === 4) {
     const text = fields[2] as string;
     const asn = Number(text);
-    if (text === "" || !Number.isInteger(asn) || asn < 0 || asn > 0xffffffff) return "the AS number is not a number";
+    if (text === "" || !Number.isInteger(asn) || asn < 0 || asn > 0xffffffff) {
+      return "the AS number is not a number";
+    }
     sink.asn(family, start, end, asn, fields[3] as string);
   } else {
     // City lite: continent, country, region, city, latitude, longitude.

@@ -4,6 +4,7 @@ import { CONNECTION_FIELDS } from "../model/connection.ts";
 import type { ConnectionEvent } from "../model/monitor_event.ts";
 import { endpointText } from "./endpoint_text.ts";
 import { eventJson } from "./event_line.ts";
+import { geoText } from "./row_details.ts";
 import { safeTerminalText } from "./terminal_text.ts";
 
 /** The formats `--log-format` accepts; each is also the file's extension. */
@@ -12,8 +13,15 @@ export const LOG_FORMATS = ["txt", "csv", "json"] as const;
 /** A log format. */
 export type LogFormat = typeof LOG_FORMATS[number];
 
-/** The CSV columns of a log: the logger's, then conntrail's, then the event and the name. */
-export const LOG_CSV_COLUMNS: readonly string[] = [...CONNECTION_FIELDS, "event", "hostname"];
+/** The CSV columns of a log: the logger's, then conntrail's, then the event and the enrichment. */
+export const LOG_CSV_COLUMNS: readonly string[] = [
+  ...CONNECTION_FIELDS,
+  "event",
+  "hostname",
+  "country",
+  "asn",
+  "as_org",
+];
 
 function textOrNull(value: string | number | null): string {
   return value === null ? "null" : safeTerminalText(String(value));
@@ -54,10 +62,19 @@ export function logRecord(event: ConnectionEvent, info: AddressInfo, format: Log
         } | ` +
         `Status: ${c.status}` +
         (info.hostname ? ` | Host: ${safeTerminalText(info.hostname)}` : "") +
+        (info.country ? ` | Country: ${safeTerminalText(info.country)}` : "") +
+        (info.asn ? ` | ASN: ${geoText({ asn: info.asn, as_org: info.as_org ?? null })}` : "") +
         (event.reason === undefined ? "" : ` | Reason: ${safeTerminalText(event.reason)}`) + "\n";
     case "csv":
       return stringify(
-        [[...CONNECTION_FIELDS.map((field) => c[field]), event.event, info.hostname ?? null]],
+        [[
+          ...CONNECTION_FIELDS.map((field) => c[field]),
+          event.event,
+          info.hostname ?? null,
+          info.country ?? null,
+          info.asn ?? null,
+          info.as_org ?? null,
+        ]],
         {
           escape_formulas: true,
           cast: { number: (n) => String(n) },

@@ -69,3 +69,23 @@ export async function replaceFileAtomically(path: string, text: string, flagPath
     throw explain("write", path, error, flagPath);
   }
 }
+
+/** Read a binary file the user named; failures as in {@linkcode readUserFile}. */
+export async function readUserBytes(path: string, flagPath = path): Promise<Uint8Array> {
+  try {
+    return await Deno.readFile(path);
+  } catch (error) {
+    throw explain("read", path, error, flagPath);
+  }
+}
+
+/** Names of the files in a directory the user named; failures as in {@linkcode readUserFile}. */
+export async function listUserDirectory(path: string): Promise<string[]> {
+  try {
+    const names: string[] = [];
+    for await (const entry of Deno.readDir(path)) if (entry.isFile || entry.isSymlink) names.push(entry.name);
+    return names.sort();
+  } catch (error) {
+    throw explain("read", path, error);
+  }
+}

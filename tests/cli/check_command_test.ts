@@ -29,7 +29,7 @@ function checkIo(overrides: Partial<CheckIo>): { io: CheckIo; stdout: () => stri
   };
 }
 
-Deno.test("check gives lists, AbuseIPDB levels and reverse DNS for IPs and domains, from loopback servers", async () => {
+Deno.test("check gives lists, AbuseIPDB levels (and its country without --lookup-country) and reverse DNS for IPs and domains, from loopback servers", async () => {
   const dns = await startDnsServer(
     { "9.9.9.9": "\x1b[31mevil.example.", "8.8.8.8": "dns.google." },
     [],
@@ -59,6 +59,7 @@ Deno.test("check gives lists, AbuseIPDB levels and reverse DNS for IPs and domai
         "json",
         "--fail-on",
         "malicious",
+        "--no-lookup-country",
       ]),
       run.io,
     );
@@ -102,4 +103,42 @@ Deno.test("check refuses what is neither an IP nor a domain, and --fail-on unexp
     2,
     "error: --fail-on unexpected applies to the monitor only\n",
   ]);
+});
+
+Deno.test("check --lookup-country --lookup-asn answers US / AS15169 for Google's DNS from the embedded data", async () => {
+  const run = checkIo({});
+  const options = checkOptions([
+    "8.8.8.8",
+    "2001:4860:4860::8888",
+    "::ffff:8.8.8.8",
+    "--lookup-country",
+    "--lookup-asn",
+    "--no-resolve-names",
+    "--format",
+    "json",
+  ]);
+  deepStrictEqual(await runCheck(options, run.io), 0);
+  deepStrictEqual(
+    JSON.parse(run.stdout()).map((r: Record<string, unknown>) => [r.ip, r.country, r.asn, r.as_org]),
+    [
+      ["8.8.8.8", "US", 15169, "Google LLC"],
+      ["2001:4860:4860::8888", "US", 15169, "Google LLC"],
+      ["8.8.8.8", "US", 15169, "Google LLC"],
+    ],
+  );
+  const table = checkIo({});
+  deepStrictEqual(await runCheck(checkOptions(["8.8.8.8", "--no-resolve-names"]), table.io), 0);
+  match(table.stdout(), /8\.8\.8\.8 +8\.8\.8\.8 +- +- +- +US +AS15169 Google LLC/);
+  const off = checkIo({});
+  const offOptions = checkOptions([
+    "8.8.8.8",
+    "--no-lookup-country",
+    "--no-lookup-asn",
+    "--no-resolve-names",
+    "--format",
+    "json",
+  ]);
+  deepStrictEqual(await runCheck(offOptions, off.io), 0);
+  deepStrictEqual(JSON.parse(off.stdout())[0].country, null);
+  deepStrictEqual(JSON.parse(off.stdout())[0].asn, null);
 });

@@ -64,7 +64,7 @@ Deno.test("monitor filters: --filter-local, --filter-file with CIDRs and CRLF, -
   );
   const lines = run.stdout().split("\n").filter((l) => l.includes("NEW"));
   deepStrictEqual(lines.length, 1);
-  match(lines[0] ?? "", /NEW → 8\.8\.8\.8 ESTABLISHED:443/);
+  match(lines[0] ?? "", /NEW → 8\.8\.8\.8 \[US \| AS15169 Google LLC\] ESTABLISHED:443/);
   match(run.stderr(), /hide\.txt:3 skipped: not an IP address or CIDR/);
 });
 

@@ -1,0 +1,126 @@
+/**
+ * MaxMind DB (`.mmdb`) files as a GeoIP source, read with mmdb-lib: MaxMind
+ * GeoLite2 Country/City/ASN, DB-IP Lite, IPinfo, and the flat `country_code`
+ * layout of ip-location-db. The record layouts differ; {@linkcode mmdbAnswer}
+ * reads all of them.
+ *
+ * @module
+ */
+import { Buffer } from "node:buffer";
+import { Reader } from "mmdb-lib";
+import { ipWords } from "../model/ip_words.ts";
+import type { GeoAnswer, GeoSource } from "./geo_tables.ts";
+
+type MmdbRecord = Record<string, unknown>;
+
+function field(record: MmdbRecord, key: string): unknown {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
+function isoCode(value: unknown): string | null {
+  const code = typeof value === "object" && value !== null ? field(value as MmdbRecord, "iso_code") : value;
+  return typeof code === "string" && /^[A-Za-z]{2}$/.test(code) ? code.toUpperCase() : null;
+}
+
+function asNumber(value: unknown): number | null {
+  if (typeof value === "number") {
+    return Number.isInteger(value) && value > 0 && value <= 0xffffffff ? value : null;
+  }
+  if (typeof value === "string") {
+    const match = /^(?:AS)?(\d{1,10})$/i.exec(value);
+    return match ? asNumber(Number(match[1])) : null;
+  }
+  return null;
+}
+
+/**
+ * Country, AS number and organisation from one record of any of the layouts:
+ *
+ *   GeoLite2 / DB-IP   `{ country: { iso_code }, registered_country: { iso_code } }`,
+ *                      `{ autonomous_system_number, autonomous_system_organization }`
+ *   IPinfo             `{ country_code | country: "US", asn: "AS15169", as_name }`
+ *   ip-location-db     `{ country_code: "US" }`
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { mmdbAnswer } from "./geo_mmdb.ts";
+ * deepStrictEqual(mmdbAnswer({ country: { iso_code: "US" } }), { country: "US", asn: null, as_org: null });
+ * deepStrictEqual(mmdbAnswer({ country: "US", asn: "AS15169", as_name: "Google LLC" }), { country: "US", asn: 15169, as_org: "Google LLC" });
+ * ```
+ */
+export function mmdbAnswer(record: unknown): Required<GeoAnswer> {
+  if (typeof record !== "object" || record === null) return { country: null, asn: null, as_org: null };
+  const r = record as MmdbRecord;
+  const country = isoCode(field(r, "country")) ?? isoCode(field(r, "country_code")) ??
+    isoCode(field(r, "registered_country"));
+  const asn = asNumber(field(r, "autonomous_system_number")) ?? asNumber(field(r, "asn"));
+  const org = field(r, "autonomous_system_organization") ?? field(r, "as_name") ?? field(r, "as_org");
+  return { country, asn, as_org: asn !== null && typeof org === "string" && org !== "" ? org : null };
+}
+
+/** Addresses tried when a file is opened, so that a damaged tree fails then rather than mid-run. */
+const PROBES = ["8.8.8.8", "1.1.1.1", "193.0.6.139", "2001:4860:4860::8888", "2a00:1450:4001::1"];
+
+/** A {@linkcode GeoSource} over an mmdb file's bytes. */
+export class MmdbSource implements GeoSource {
+  readonly name: string;
+  readonly hasCountry: boolean;
+  readonly hasAsn: boolean;
+  /** What the file calls itself (`GeoLite2-City`, `DBIP-ASN-Lite`, …). */
+  readonly databaseType: string;
+  readonly #reader: Reader<MmdbRecord>;
+  readonly #ipv4Only: boolean;
+  readonly #words = new Uint32Array(4);
+
+  /** Throws an Error saying what is wrong when the bytes are not a readable MaxMind DB. */
+  constructor(name: string, bytes: Uint8Array) {
+    this.name = name;
+    try {
+      this.#reader = new Reader<MmdbRecord>(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    } catch (error) {
+      throw new Error(`not a MaxMind DB file (${error instanceof Error ? error.message : error})`);
+    }
+    const metadata = this.#reader.metadata;
+    this.databaseType = String(metadata.databaseType ?? "");
+    this.#ipv4Only = metadata.ipVersion === 4;
+    let sawCountry = false;
+    let sawAsn = false;
+    for (const probe of PROBES) {
+      const answer = this.#get(probe);
+      sawCountry ||= answer.country !== null;
+      sawAsn ||= answer.asn !== null;
+    }
+    const type = this.databaseType.toLowerCase();
+    const typeSaysAsn = /\basn\b|_asn|asn_|-asn/.test(type);
+    const typeSaysCountry = /country|city/.test(type);
+    this.hasAsn = sawAsn || typeSaysAsn || (!typeSaysCountry && !sawCountry);
+    this.hasCountry = sawCountry || typeSaysCountry || (!typeSaysAsn && !sawAsn);
+  }
+
+  #get(ip: string): Required<GeoAnswer> {
+    const family = ipWords(ip, this.#words);
+    if (family === 0 || (family === 6 && this.#ipv4Only)) return { country: null, asn: null, as_org: null };
+    const w = this.#words[0] as number;
+    const text = family === 4
+      ? `${w >>> 24}.${(w >>> 16) & 255}.${(w >>> 8) & 255}.${w & 255}`
+      : ip.split("%")[0] as string;
+    try {
+      return mmdbAnswer(this.#reader.get(text));
+    } catch (error) {
+      throw new Error(`the file is damaged (${error instanceof Error ? error.message : error})`);
+    }
+  }
+
+  /** Throws when the file turns out to be damaged at this address. */
+  lookup(ip: string): GeoAnswer {
+    const answer = this.#get(ip);
+    const out: GeoAnswer = {};
+    if (this.hasCountry) out.country = answer.country;
+    if (this.hasAsn) {
+      out.asn = answer.asn;
+      out.as_org = answer.as_org;
+    }
+    return out;
+  }
+}
