@@ -79,6 +79,8 @@ export interface ThreatPermissionInput {
   blocklist?: readonly string[];
   expect?: string;
   envFile?: string;
+  /** `--geo-path DIR`: the user's GeoIP databases (the embedded one needs no permission). */
+  geoPath?: string;
 }
 
 /** The network and file permissions of threat intelligence: lists, `.env`, AbuseIPDB, DNS. */
@@ -105,6 +107,13 @@ export function threatPermissions(input: ThreatPermissionInput): PermissionNeed[
     needs.push({
       flag: `--allow-read=${input.expect}`,
       why: "read the allowed destinations",
+      optional: false,
+    });
+  }
+  if (input.geoPath !== undefined) {
+    needs.push({
+      flag: `--allow-read=${input.geoPath}`,
+      why: "read the GeoIP databases in the --geo-path directory",
       optional: false,
     });
   }

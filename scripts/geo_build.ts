@@ -38,9 +38,9 @@ export const COUNTRY_MMDB = {
 } as const;
 
 const ATTRIBUTION = [
-  "ASN data: RouteViews (routeviews.org), NRO (nro.net) and IP to ASN Lite by DB-IP (db-ip.com), CC BY 4.0, " +
-  `via ip-location-db ${GEO_SOURCES.asn.version}, modified`,
-  "Country data: NRO (nro.net) and geofeeds, CC BY 4.0, " +
+  "ASN data: RouteViews (https://www.routeviews.org), NRO (https://www.nro.net) and " +
+  `IP Geolocation by DB-IP (https://db-ip.com), CC BY 4.0, via ip-location-db asn ${GEO_SOURCES.asn.version}, modified`,
+  "Country data: NRO (https://www.nro.net) and published geofeeds, CC BY 4.0, " +
   `via ip-location-db geo-whois-asn-country ${GEO_SOURCES.country.version}`,
 ];
 

@@ -1,4 +1,5 @@
 import denoJson from "../../deno.json" with { type: "json" };
+import geoSources from "../../data/geo-sources.json" with { type: "json" };
 
 /** conntrail's version, from deno.json. */
 export const VERSION: string = denoJson.version;
@@ -8,6 +9,7 @@ export function versionText(): string {
   return [
     `conntrail ${VERSION}`,
     `deno ${Deno.version.deno} (v8 ${Deno.version.v8}, typescript ${Deno.version.typescript})`,
-    "embedded data: none yet (GeoIP and ASN data arrive with their attribution)",
+    `embedded data (built ${geoSources.built}, deno task geo:build):`,
+    ...geoSources.attribution.map((line) => `  ${line}`),
   ].join("\n") + "\n";
 }
