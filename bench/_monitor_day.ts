@@ -3,7 +3,8 @@
  * its resident memory is its own: a scripted collector feeds 1,000,000
  * distinct remote IPs over 86,400 one-second polls (each IP connected for 5 to
  * 60 s, about 380 open at a time) into the tracker, the dashboard renders a
- * frame every 60 polls and reverse DNS answers from a fake resolver. Prints
+ * frame every 60 polls, reverse DNS answers from a fake resolver and country
+ * and AS come from the embedded GeoIP database, as in a default run. Prints
  * the peak resident set size.
  *
  * Usage: deno run --allow-all bench/_monitor_day.ts [IPS] [POLLS] [MAX_CLOSED_ROWS]
@@ -12,6 +13,8 @@ import type { Connection } from "../lib/model/connection.ts";
 import { ReverseDns } from "../lib/enrich/reverse_dns.ts";
 import { Tracker } from "../lib/monitor/tracker.ts";
 import { Dashboard } from "../lib/render/dashboard.ts";
+import { loadEmbeddedGeo } from "../lib/enrich/embedded_geo.ts";
+import { GeoLookup } from "../lib/enrich/geo_lookup.ts";
 
 const IPS = Number(Deno.args[0] ?? 1_000_000);
 const POLLS = Number(Deno.args[1] ?? 86_400);
@@ -31,11 +34,12 @@ const tracker = new Tracker({
 const names = new ReverseDns((ip) => Promise.resolve([`host-${ip.replaceAll(".", "-")}.example.`]), {
   concurrency: 8,
 });
+const geo = new GeoLookup([(await loadEmbeddedGeo()).source], { country: true, asn: true });
 const dashboard = new Dashboard(tracker, {
   timeUnitSeconds: 1,
   width: 80,
   color: true,
-  describe: (ip) => ({ hostname: names.lookup(ip) }),
+  describe: (ip) => ({ hostname: names.lookup(ip), ...geo.describe(ip) }),
   rowNoun: "IPs",
 });
 

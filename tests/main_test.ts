@@ -2,6 +2,7 @@ import { fileURLToPath } from "node:url";
 import { deepStrictEqual, match, ok } from "node:assert/strict";
 import { collectorPermissions, denoFlags, MONITOR_V8_FLAGS, monitorPermissions } from "../lib/permissions.ts";
 import { hasTool, openSockets } from "./open_sockets.ts";
+import { writeMmdb } from "./enrich/_mmdb_writer.ts";
 
 const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
 const FIXTURES = fileURLToPath(new URL("./fixtures/", import.meta.url));
@@ -163,10 +164,29 @@ Deno.test("main permissions --flags prints what lib/permissions.ts defines, and 
   match(explained.stdout, /--allow-all\s+read \/proc\/net/);
 });
 
-Deno.test("main --version names conntrail and Deno", async () => {
+Deno.test("main --version names conntrail, Deno and the embedded data with its attribution", async () => {
   const run = await conntrail([], ["--version"]);
   deepStrictEqual(run.code, 0);
   match(run.stdout, /^conntrail \d+\.\d+\.\d+\ndeno \d+\.\d+\.\d+/);
+  match(
+    run.stdout,
+    /ASN data: RouteViews .*NRO .*IP Geolocation by DB-IP \(https:\/\/db-ip\.com\), CC BY 4\.0/,
+  );
+  match(run.stdout, /Country data: NRO .*CC BY 4\.0/);
+});
+
+Deno.test("main check 8.8.8.8 2001:4860:4860::8888 --lookup-country --lookup-asn answers US / AS15169 with no permissions", async () => {
+  const run = await conntrail([], [
+    "check",
+    "8.8.8.8",
+    "2001:4860:4860::8888",
+    "--lookup-country",
+    "--lookup-asn",
+    "--no-resolve-names",
+  ]);
+  deepStrictEqual(run.code, 0, run.stderr);
+  match(run.stdout, /^8\.8\.8\.8 +8\.8\.8\.8 +- +- +- +US +AS15169 Google LLC +-$/m);
+  match(run.stdout, /^2001:4860:4860::8888 +2001:4860:4860::8888 +- +- +- +US +AS15169 Google LLC +-$/m);
 });
 
 Deno.test("main snapshot --help shows examples", async () => {
@@ -245,4 +265,26 @@ Deno.test("main check --debug never prints the key: not when it is rejected, not
   } finally {
     await server.shutdown();
   }
+});
+
+Deno.test({
+  name: "main monitor --geo-path with a damaged mmdb says so once, uses the good CSV and runs on",
+  ignore: !linuxWithSs,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "conntrail-geo-" });
+    await Deno.writeTextFile(`${dir}/dbip-country-lite.csv`, "8.8.8.0,8.8.8.255,DE\n");
+    const mmdb = writeMmdb("GeoLite2-ASN", [["9.9.9.0/24", { autonomous_system_number: 19281 }]]);
+    await Deno.writeFile(`${dir}/GeoLite2-ASN.mmdb`, mmdb.subarray(0, mmdb.length >> 1));
+    const flags = denoFlags(
+      monitorPermissions({ collector: "auto", resolveNames: false, filterFile: [], geoPath: dir }, "linux"),
+    );
+    ok(flags.some((flag) => flag.startsWith("--allow-read=") && flag.includes(dir)), flags.join(" "));
+    const run = await conntrail(flags, ["--scroll", "--count", "1", "--geo-path", dir]);
+    deepStrictEqual(run.code, 0, run.stderr);
+    const notes = run.stderr.split("\n").filter((line) => line.includes(dir));
+    deepStrictEqual(notes.length, 2, run.stderr);
+    match(notes[0] ?? "", /GeoLite2-ASN\.mmdb" is not used: not a MaxMind DB file/);
+    match(notes[1] ?? "", /GeoIP: .*dbip-country-lite\.csv \(country\); the embedded data for the rest/);
+    match(run.stdout, /conntrail: 1 polls/);
+  },
 });

@@ -82,6 +82,13 @@ export class MmdbSource implements GeoSource {
       throw new Error(`not a MaxMind DB file (${error instanceof Error ? error.message : error})`);
     }
     const metadata = this.#reader.metadata;
+    if (
+      metadata.binaryFormatMajorVersion !== 2 || ![24, 28, 32].includes(metadata.recordSize) ||
+      ![4, 6].includes(metadata.ipVersion) || !(metadata.nodeCount > 0) ||
+      metadata.searchTreeSize + 16 > bytes.byteLength
+    ) {
+      throw new Error("not a MaxMind DB file (its metadata does not describe this file)");
+    }
     this.databaseType = String(metadata.databaseType ?? "");
     this.#ipv4Only = metadata.ipVersion === 4;
     let sawCountry = false;

@@ -114,111 +114,132 @@ export class RangeTableBuilder {
 
   /** The flattened table: sorted, disjoint, adjacent equal values joined, gaps as value 0. */
   build(): RangeTable {
-    const out = this.#sortedAndDisjoint() ? this.#buildLinear() : this.#buildBySweep();
-    const values = this.#maxValue < 256
-      ? Uint8Array.from(out.values)
-      : this.#maxValue < 65536
-      ? Uint16Array.from(out.values)
-      : out.values.slice();
-    return { family: this.family, starts: out.starts.slice(), values };
-  }
-
-  #sortedAndDisjoint(): boolean {
-    const w = this.#width;
-    const starts = this.#starts.data;
-    const ends = this.#ends.data;
-    for (let r = 1; r < this.rows; r++) {
-      if (compareWords(starts, r * w, ends, (r - 1) * w, w) <= 0) return false;
-    }
-    return true;
-  }
-
-  #buildLinear(): { starts: Uint32Array; values: Uint32Array } {
-    const w = this.#width;
-    const starts = this.#starts.data;
-    const ends = this.#ends.data;
-    const outStarts = new GrowableWords();
-    const outValues = new GrowableWords();
-    const next = new Uint32Array(w);
-    let haveNext = false; // `next` holds the address after the previous row's end
-    let ended = false; // the previous row ended at the top of the address space
-    let lastValue = -1;
-    const emit = (words: Uint32Array, at: number, value: number) => {
-      if (value === lastValue) return;
-      for (let i = 0; i < w; i++) outStarts.push(words[at + i] as number);
-      outValues.push(value);
-      lastValue = value;
-    };
-    for (let r = 0; r < this.rows; r++) {
-      if (ended) break;
-      if (!haveNext) {
-        if (!isZero(starts, r * w, w)) emit(new Uint32Array(w), 0, 0);
-      } else if (compareWords(starts, r * w, next, 0, w) > 0) {
-        emit(next, 0, 0);
-      }
-      emit(starts, r * w, this.#values.data[r] as number);
-      next.set(ends.subarray(r * w, r * w + w));
-      ended = !increment(next);
-      haveNext = true;
-    }
-    if (haveNext && !ended) emit(next, 0, 0);
-    return { starts: outStarts.view(), values: outValues.view() };
-  }
-
-  #buildBySweep(): { starts: Uint32Array; values: Uint32Array } {
     const w = this.#width;
     const n = this.rows;
+    const starts = this.#starts.data;
+    const ends = this.#ends.data;
+    const order = this.#orderByStart();
+    const out = new TableWriter(w);
+    const maxEnd = new Uint32Array(w);
+    // Walk the rows by start in clusters of overlapping rows. Real files are
+    // almost all single-row clusters, written as they are; only the few
+    // clusters with nesting go through the sweep.
+    let i = 0;
+    while (i < n) {
+      const first = order[i] as number;
+      maxEnd.set(ends.subarray(first * w, first * w + w));
+      let j = i + 1;
+      for (; j < n; j++) {
+        const row = order[j] as number;
+        if (compareWords(starts, row * w, maxEnd, 0, w) > 0) break;
+        if (compareWords(ends, row * w, maxEnd, 0, w) > 0) maxEnd.set(ends.subarray(row * w, row * w + w));
+      }
+      out.gapUntil(starts, first * w);
+      if (j === i + 1) out.write(starts, first * w, this.#values.data[first] as number);
+      else this.#sweep(order.subarray(i, j), out);
+      out.coveredThrough(maxEnd);
+      i = j;
+    }
+    const table = out.finish();
+    const values = this.#maxValue < 256
+      ? Uint8Array.from(table.values)
+      : this.#maxValue < 65536
+      ? Uint16Array.from(table.values)
+      : table.values.slice();
+    return { family: this.family, starts: table.starts.slice(), values };
+  }
+
+  /** Row indexes by start (ties in row order); the identity when already sorted. */
+  #orderByStart(): Uint32Array {
+    const w = this.#width;
+    const n = this.rows;
+    const starts = this.#starts.data;
+    const order = new Uint32Array(n);
+    for (let r = 0; r < n; r++) order[r] = r;
+    let sorted = true;
+    for (let r = 1; r < n && sorted; r++) sorted = compareWords(starts, (r - 1) * w, starts, r * w, w) <= 0;
+    if (sorted) return order;
+    return order.sort((a, b) => compareWords(starts, a * w, starts, b * w, w) || a - b);
+  }
+
+  /** Flatten one cluster of overlapping rows: a sweep over its boundaries with a heap of open rows. */
+  #sweep(rows: Uint32Array, out: TableWriter): void {
+    const w = this.#width;
+    const key = (words: Uint32Array, r: number) =>
+      w === 1 ? BigInt(words[r] as number) : wordsToBigint(words, r * 4);
     const top = w === 1 ? 0xffffffffn : (1n << 128n) - 1n;
-    const startOf = (r: number) =>
-      w === 1 ? BigInt(this.#starts.data[r] as number) : wordsToBigint(this.#starts.data, r * 4);
-    const endOf = (r: number) =>
-      w === 1 ? BigInt(this.#ends.data[r] as number) : wordsToBigint(this.#ends.data, r * 4);
-    const rowStarts: bigint[] = new Array(n);
     const boundaries: bigint[] = [];
-    for (let r = 0; r < n; r++) {
-      rowStarts[r] = startOf(r);
-      boundaries.push(rowStarts[r] as bigint);
-      const end = endOf(r);
+    for (const r of rows) {
+      boundaries.push(key(this.#starts.data, r));
+      const end = key(this.#ends.data, r);
       if (end < top) boundaries.push(end + 1n);
     }
-    boundaries.push(0n);
     boundaries.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    const order = Array.from({ length: n }, (_, r) => r).sort((a, b) => {
-      const sa = rowStarts[a] as bigint, sb = rowStarts[b] as bigint;
-      return sa < sb ? -1 : sa > sb ? 1 : a - b;
-    });
-    const outStarts = new GrowableWords();
-    const outValues = new GrowableWords();
-    const words = new Uint32Array(4);
+    const last = key(
+      this.#ends.data,
+      rows.reduce((m, r) => (key(this.#ends.data, r) > key(this.#ends.data, m) ? r : m)),
+    );
     const open = new OpenRows();
-    let nextRow = 0;
-    let lastValue = -1;
+    const words = new Uint32Array(4);
+    let next = 0;
     let previous = -1n;
     for (const at of boundaries) {
-      if (at === previous) continue;
+      if (at === previous || at > last) continue;
       previous = at;
-      while (nextRow < n && (rowStarts[order[nextRow] as number] as bigint) <= at) {
-        const row = order[nextRow++] as number;
-        const end = endOf(row);
+      while (next < rows.length && key(this.#starts.data, rows[next] as number) <= at) {
+        const row = rows[next++] as number;
+        const end = key(this.#ends.data, row);
         open.push({
           end,
-          size: end - (rowStarts[row] as bigint),
+          size: end - key(this.#starts.data, row),
           row,
           value: this.#values.data[row] as number,
         });
       }
       while (open.size > 0 && (open.top() as OpenRow).end < at) open.pop();
-      const value = open.top()?.value ?? 0;
-      if (value === lastValue) continue;
-      lastValue = value;
-      if (w === 1) outStarts.push(Number(at));
-      else {
-        bigintToWords(at, words);
-        for (let i = 0; i < 4; i++) outStarts.push(words[i] as number);
-      }
-      outValues.push(value);
+      if (w === 1) words[0] = Number(at);
+      else bigintToWords(at, words);
+      out.write(words, 0, open.top()?.value ?? 0);
     }
-    return { starts: outStarts.view(), values: outValues.view() };
+  }
+}
+
+/** Writes table entries in address order, joining equal neighbours and filling gaps with value 0. */
+class TableWriter {
+  readonly #width: number;
+  readonly #starts = new GrowableWords();
+  readonly #values = new GrowableWords();
+  /** The address after the last one covered; `#ended` when that would pass the top. */
+  readonly #next: Uint32Array;
+  #ended = false;
+  #lastValue = -1;
+
+  constructor(width: number) {
+    this.#width = width;
+    this.#next = new Uint32Array(width);
+  }
+
+  write(words: Uint32Array, at: number, value: number): void {
+    if (value === this.#lastValue) return;
+    for (let i = 0; i < this.#width; i++) this.#starts.push(words[at + i] as number);
+    this.#values.push(value);
+    this.#lastValue = value;
+  }
+
+  /** A row starts at `words[at…]`: say "nothing known" for the gap before it, if any. */
+  gapUntil(words: Uint32Array, at: number): void {
+    if (compareWords(words, at, this.#next, 0, this.#width) > 0) this.write(this.#next, 0, 0);
+  }
+
+  /** Everything up to `end` has been written. */
+  coveredThrough(end: Uint32Array): void {
+    this.#next.set(end);
+    this.#ended = !increment(this.#next);
+  }
+
+  finish(): { starts: Uint32Array; values: Uint32Array } {
+    if (!this.#ended) this.write(this.#next, 0, 0);
+    return { starts: this.#starts.view(), values: this.#values.view() };
   }
 }
 
@@ -229,11 +250,6 @@ export function compareWords(a: Uint32Array, ai: number, b: Uint32Array, bi: num
     if (x !== y) return x < y ? -1 : 1;
   }
   return 0;
-}
-
-function isZero(words: Uint32Array, at: number, width: number): boolean {
-  for (let i = 0; i < width; i++) if (words[at + i] !== 0) return false;
-  return true;
 }
 
 /** Add one to a multi-word number in place; false when it wrapped past the top. */
