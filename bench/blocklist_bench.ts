@@ -8,23 +8,13 @@ import { fileURLToPath as fromFileUrl } from "node:url";
 import { BlocklistIndex } from "../lib/enrich/blocklist_index.ts";
 import { ipv4Text, parseBlocklist } from "../lib/parse/blocklist.ts";
 import { loadNaive, naiveHas } from "./_blocklist_naive.ts";
+import { bestOf } from "./_best_of.ts";
 
 const LIST = fromFileUrl(
   new URL("../../shared/data/blocklists/firehol/firehol_union_159_lists_distinct.txt", import.meta.url),
 );
 const LOOKUPS = 2_000_000;
 const NAIVE_LOOKUPS = 2_000;
-
-function bestOf<T>(runs: number, work: () => T): { ms: number; result: T } {
-  let best = Infinity;
-  let result!: T;
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    result = work();
-    best = Math.min(best, performance.now() - t0);
-  }
-  return { ms: best, result };
-}
 
 /** Half the addresses inside listed entries, half anywhere (mostly unlisted). */
 function workload(index: BlocklistIndex, count: number): string[] {

@@ -16,33 +16,12 @@ import { loadGeoDirectory } from "../lib/enrich/geo_files.ts";
 import { npmPackageDir, PACKAGE_CACHE } from "../scripts/_npm_package.ts";
 import { COUNTRY_MMDB, GEO_SOURCES } from "../scripts/geo_build.ts";
 import { loadTimelineGeo, timelineLookup } from "./_geo_timeline_baseline.ts";
+import { bestOf, bestOfAsync } from "./_best_of.ts";
 
 const LOOKUPS = 2_000_000;
 const BASELINE_LOOKUPS = 200_000;
 const READY_SAMPLES = 7;
 const DBIP_COUNTRY = { package: "@ip-location-db/dbip-country", version: "2.3.2026060120" };
-
-function bestOf<T>(runs: number, work: () => T): { ms: number; result: T } {
-  let best = Infinity;
-  let result!: T;
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    result = work();
-    best = Math.min(best, performance.now() - t0);
-  }
-  return { ms: best, result };
-}
-
-async function bestOfAsync<T>(runs: number, work: () => Promise<T>): Promise<{ ms: number; result: T }> {
-  let best = Infinity;
-  let result!: T;
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    result = await work();
-    best = Math.min(best, performance.now() - t0);
-  }
-  return { ms: best, result };
-}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

@@ -7,6 +7,7 @@
  * @module
  */
 import ipaddr from "ipaddr.js";
+import { ipv4Between } from "./ip_words.ts";
 
 /**
  * Dotted IPv4 text to its number, or -1 when the text is not one.
@@ -19,27 +20,7 @@ import ipaddr from "ipaddr.js";
  * ```
  */
 export function ipv4Number(ip: string): number {
-  let value = 0;
-  let part = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = 0; i < ip.length; i++) {
-    const c = ip.charCodeAt(i);
-    if (c === 46) {
-      if (digits === 0 || part > 255) return -1;
-      value = value * 256 + part;
-      part = 0;
-      digits = 0;
-      dots++;
-    } else if (c >= 48 && c <= 57 && digits < 3) {
-      part = part * 10 + (c - 48);
-      digits++;
-    } else {
-      return -1;
-    }
-  }
-  if (dots !== 3 || digits === 0 || part > 255) return -1;
-  return value * 256 + part;
+  return ipv4Between(ip, 0, ip.length);
 }
 
 /** An IPv6 address as a 128-bit number (IPv4-mapped ones too), or null when the text is not IPv6. */

@@ -13,7 +13,8 @@ export type IpWordsFamily = 0 | 4 | 6;
 
 const groups = new Uint32Array(8);
 
-function parseIpv4Into(text: string, from: number, to: number): number {
+/** Dotted IPv4 text between `from` and `to` as its number, or -1 when it is not one. */
+export function ipv4Between(text: string, from: number, to: number): number {
   let value = 0;
   let part = 0;
   let digits = 0;
@@ -73,7 +74,7 @@ function parseIpv6Groups(text: string, to: number): boolean {
     if (j < to && text.charCodeAt(j) === 46) {
       // A dotted IPv4 tail fills the last two groups.
       if (count > 6) return false;
-      const v4 = parseIpv4Into(text, i, to);
+      const v4 = ipv4Between(text, i, to);
       if (v4 < 0) return false;
       groups[count++] = v4 >>> 16;
       groups[count++] = v4 & 0xffff;
@@ -119,7 +120,7 @@ function parseIpv6Groups(text: string, to: number): boolean {
  * ```
  */
 export function ipWords(text: string, out: Uint32Array): IpWordsFamily {
-  const v4 = parseIpv4Into(text, 0, text.length);
+  const v4 = ipv4Between(text, 0, text.length);
   if (v4 >= 0) {
     out[0] = v4;
     return 4;

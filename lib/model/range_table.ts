@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { lastStartAtOrBelow } from "./ip_number.ts";
 
 /** One family's table: `starts` holds 1 word per entry (IPv4) or 4 (IPv6, most significant first). */
 export interface RangeTable {
@@ -26,14 +27,8 @@ export function rangeTableSize(table: RangeTable): number {
 }
 
 function ipv4Value(starts: Uint32Array, values: RangeTable["values"], address: number): number {
-  let low = 0;
-  let high = values.length - 1;
-  while (low <= high) {
-    const mid = (low + high) >>> 1;
-    if ((starts[mid] as number) <= address) low = mid + 1;
-    else high = mid - 1;
-  }
-  return high < 0 ? 0 : values[high] as number;
+  const i = lastStartAtOrBelow(starts, address);
+  return i < 0 ? 0 : values[i] as number;
 }
 
 function ipv6Value(starts: Uint32Array, values: RangeTable["values"], words: Uint32Array): number {
