@@ -26,6 +26,8 @@ for (const { target, os } of targets) {
     "--output",
     output,
     ...compileFlags(os),
+    // data/geo.bin is imported as bytes (also set in deno.json; said here so the binary never depends on it).
+    "--unstable-raw-imports",
     "--include",
     "data",
     "main.ts",
