@@ -9,6 +9,7 @@
 import { Buffer } from "node:buffer";
 import { Reader } from "mmdb-lib";
 import { ipWords } from "../model/ip_words.ts";
+import { ipv4Text } from "../parse/blocklist.ts";
 import type { GeoAnswer, GeoSource } from "./geo_tables.ts";
 
 type MmdbRecord = Record<string, unknown>;

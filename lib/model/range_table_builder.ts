@@ -136,7 +136,11 @@ export class RangeTableBuilder {
       }
       out.gapUntil(starts, first * w);
       if (j === i + 1) out.write(starts, first * w, this.#values.data[first] as number);
-      else this.#sweep(order.subarray(i, j), out);
+      else {this.#sweep(
+          order.subarray(i, j),
+          w === 1 ? BigInt(maxEnd[0] as number) : wordsToBigint(maxEnd),
+          out,
+        );}
       out.coveredThrough(maxEnd);
       i = j;
     }
@@ -162,8 +166,8 @@ export class RangeTableBuilder {
     return order.sort((a, b) => compareWords(starts, a * w, starts, b * w, w) || a - b);
   }
 
-  /** Flatten one cluster of overlapping rows: a sweep over its boundaries with a heap of open rows. */
-  #sweep(rows: Uint32Array, out: TableWriter): void {
+  /** Flatten one cluster of overlapping rows, ending at `last`: a sweep over its boundaries with a heap of open rows. */
+  #sweep(rows: Uint32Array, last: bigint, out: TableWriter): void {
     const w = this.#width;
     const key = (words: Uint32Array, r: number) =>
       w === 1 ? BigInt(words[r] as number) : wordsToBigint(words, r * 4);
@@ -175,10 +179,6 @@ export class RangeTableBuilder {
       if (end < top) boundaries.push(end + 1n);
     }
     boundaries.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    const last = key(
-      this.#ends.data,
-      rows.reduce((m, r) => (key(this.#ends.data, r) > key(this.#ends.data, m) ? r : m)),
-    );
     const open = new OpenRows();
     const words = new Uint32Array(4);
     let next = 0;

@@ -18,16 +18,13 @@ import { Reader } from "mmdb-lib";
 import { loadEmbeddedGeo } from "../../lib/enrich/embedded_geo.ts";
 import { MmdbSource } from "../../lib/enrich/geo_mmdb.ts";
 import { wordsToBigint } from "../../lib/model/ip_words.ts";
+import { ipv4Text } from "../../lib/parse/blocklist.ts";
 import type { RangeTable } from "../../lib/model/range_table.ts";
 import { npmPackageDir } from "../../scripts/_npm_package.ts";
 import { COUNTRY_MMDB, GEO_SOURCES } from "../../scripts/geo_build.ts";
 
 const SAMPLES = 100_000;
 const REQUIRED_AGREEMENT = 0.999;
-
-function ipv4Text(n: number): string {
-  return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
-}
 
 function ipv6Text(n: bigint): string {
   const parts = Array.from({ length: 8 }, (_, i) => Number((n >> BigInt(112 - 16 * i)) & 0xffffn));
