@@ -109,10 +109,7 @@ export class MmdbSource implements GeoSource {
   #get(ip: string): Required<GeoAnswer> {
     const family = ipWords(ip, this.#words);
     if (family === 0 || (family === 6 && this.#ipv4Only)) return { country: null, asn: null, as_org: null };
-    const w = this.#words[0] as number;
-    const text = family === 4
-      ? `${w >>> 24}.${(w >>> 16) & 255}.${(w >>> 8) & 255}.${w & 255}`
-      : ip.split("%")[0] as string;
+    const text = family === 4 ? ipv4Text(this.#words[0] as number) : ip.split("%")[0] as string;
     try {
       return mmdbAnswer(this.#reader.get(text));
     } catch (error) {
