@@ -62,7 +62,14 @@ export async function makeUserDirectory(path: string): Promise<void> {
 export async function replaceFileAtomically(path: string, text: string, flagPath = path): Promise<void> {
   const temporary = `${path}.${crypto.randomUUID().slice(0, 8)}.tmp`;
   try {
-    await Deno.writeTextFile(temporary, text);
+    {
+      // Closed before the rename, which Windows requires.
+      using file = await Deno.open(temporary, { write: true, createNew: true });
+      const bytes = new TextEncoder().encode(text);
+      for (let written = 0; written < bytes.length;) written += await file.write(bytes.subarray(written));
+      // On disk before the rename, so a power cut leaves the old file or the new one, not an empty one.
+      await file.syncData();
+    }
     await Deno.rename(temporary, path);
   } catch (error) {
     await Deno.remove(temporary).catch(() => {});

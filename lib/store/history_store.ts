@@ -1,0 +1,158 @@
+/**
+ * The one interface every history back end implements (`sqlite_store.ts`,
+ * `json_store.ts`, `memory_store.ts`); tests/store/history_store_contract_test.ts
+ * runs the same suite against each.
+ *
+ * Times are milliseconds since the epoch. History keeps connections that have
+ * a remote address: what the machine talked to, not what it listened on.
+ *
+ * @module
+ */
+import type { AddressInfo } from "../enrich/address_info.ts";
+import type { Connection } from "../model/connection.ts";
+import type { AlertDetails } from "../model/monitor_event.ts";
+import type { Reputation, RiskLevel } from "../model/risk.ts";
+
+/** Something the monitor saw, as history records it. */
+export type HistoryEvent =
+  /** A connection appeared; `info` is what enrichment knew about its remote address then. */
+  | { kind: "opened"; at: number; connection: Connection; info: AddressInfo }
+  /** Its status changed. */
+  | { kind: "status"; at: number; connection: Connection }
+  /** It closed; `info` may know more by now (a name that resolved late). */
+  | { kind: "closed"; at: number; connection: Connection; info: AddressInfo }
+  /** Still open when the monitor stopped: the address was seen until `at`. */
+  | { kind: "seen"; at: number; connection: Connection }
+  | { kind: "alert"; at: number; connection: Connection; reason: string; details: AlertDetails }
+  | { kind: "reputation"; ip: string; reputation: Reputation };
+
+/** What history knows about one remote address. */
+export interface AddressRecord {
+  ip: string;
+  first_seen: number;
+  last_seen: number;
+  /** Connections opened to it. */
+  times_seen: number;
+  hostname: string | null;
+  country: string | null;
+  asn: number | null;
+  as_org: string | null;
+  risk_level: RiskLevel | null;
+  abuse_score: number | null;
+  last_scanned: number | null;
+  /** The list entries it matched (`ips.txt:12 203.0.113.0/24`), in the order first matched. */
+  lists: string[];
+  /** Names of the processes that talked to it, sorted. */
+  processes: string[];
+}
+
+/** One connection as history keeps it. */
+export interface ConnectionRecord {
+  protocol: Connection["protocol"];
+  family: Connection["family"];
+  local_ip: string;
+  local_port: number;
+  remote_ip: string;
+  remote_port: number | null;
+  /** The last status seen. */
+  status: string;
+  direction: Connection["direction"];
+  pid: number | null;
+  process_name: string | null;
+  process_path: string | null;
+  user: string | null;
+  opened_at: number;
+  /** Null while open, or when the monitor stopped before it closed. */
+  closed_at: number | null;
+}
+
+/** One alert the monitor raised. */
+export interface AlertRecord {
+  at: number;
+  protocol: Connection["protocol"];
+  remote_ip: string;
+  remote_port: number | null;
+  pid: number | null;
+  process_name: string | null;
+  reason: string;
+  blocklist: string | null;
+  risk_level: RiskLevel | null;
+  abuse_score: number | null;
+}
+
+/** A saved snapshot, without its connections. */
+export interface SnapshotInfo {
+  id: number;
+  taken_at: number;
+  connections: number;
+}
+
+/** Which addresses `conntrail history` lists. */
+export interface AddressQuery {
+  /** Only this address. */
+  ip?: string;
+  /** Only addresses seen at or after this time. */
+  since?: number;
+  /** Only this level; `UNKNOWN` also matches addresses never scanned. */
+  risk?: RiskLevel;
+  /** Only addresses a process whose name contains this (any case) talked to. */
+  process?: string;
+  /** At most this many, most recently seen first (default: all). */
+  limit?: number;
+}
+
+/** What a prune removed. */
+export interface PruneCounts {
+  addresses: number;
+  connections: number;
+  alerts: number;
+  snapshots: number;
+}
+
+/** A history back end. Every method may throw when the storage fails (a full disk, a lost file). */
+export interface HistoryStore {
+  /** Where the history lives, for messages: `sqlite /path/history.db`. */
+  readonly location: string;
+  /** Record a batch of events in one step: all of it is kept, or (on failure) none of it. */
+  record(events: readonly HistoryEvent[]): Promise<void>;
+  /** Every reputation answer kept, for AbuseIPDB's cache. */
+  reputations(): Promise<[string, Reputation][]>;
+  /** Matching addresses, most recently seen first, and how many matched in all. */
+  addresses(query: AddressQuery): Promise<{ rows: AddressRecord[]; total: number }>;
+  /** An address's connections, most recently opened first. */
+  connections(ip: string, limit?: number): Promise<ConnectionRecord[]>;
+  /** Alerts, newest first; only an address's when `ip` is given. */
+  alerts(options?: { ip?: string; since?: number; limit?: number }): Promise<AlertRecord[]>;
+  /** Save the connections of a snapshot; its id grows with every save. */
+  saveSnapshot(takenAt: number, connections: readonly Connection[]): Promise<SnapshotInfo>;
+  /** Every saved snapshot, oldest first. */
+  snapshots(): Promise<SnapshotInfo[]>;
+  /** A saved snapshot's connections, or null when there is no such id. */
+  snapshot(id: number): Promise<Connection[] | null>;
+  /**
+   * Forget addresses last seen before `before` with all their connections, and
+   * connections closed, alerts raised and snapshots taken before it.
+   */
+  prune(before: number): Promise<PruneCounts>;
+  close(): Promise<void>;
+}
+
+/** The connection fields history keeps, from a live connection with a remote address. */
+export function connectionRecord(c: Connection, openedAt: number): ConnectionRecord {
+  return {
+    protocol: c.protocol,
+    family: c.family,
+    local_ip: c.local_ip,
+    local_port: c.local_port,
+    remote_ip: c.remote_ip ?? "",
+    remote_port: c.remote_port,
+    status: c.status,
+    direction: c.direction,
+    pid: c.pid,
+    process_name: c.process_name,
+    process_path: c.process_path,
+    user: c.user,
+    opened_at: openedAt,
+    closed_at: null,
+  };
+}

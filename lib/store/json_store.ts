@@ -1,0 +1,340 @@
+import type { Connection } from "../model/connection.ts";
+import type { Reputation, RiskLevel } from "../model/risk.ts";
+import { isoWithOffset } from "../model/timestamp.ts";
+import type {
+  AddressQuery,
+  AddressRecord,
+  AlertRecord,
+  ConnectionRecord,
+  HistoryEvent,
+  HistoryStore,
+  PruneCounts,
+  SnapshotInfo,
+} from "./history_store.ts";
+import { emptyAddress, emptyState, type MemoryState, MemoryStore } from "./memory_store.ts";
+import { HistoryFileError } from "./sqlite_store.ts";
+import { replaceFileAtomically } from "./user_files.ts";
+
+/**
+ * The files of the JSON store: the reputation tool's three (`HISTORY_FILE`,
+ * `CONN_RECORD_FILE`, `ABUSEIP_INFO_FILE`), and two of conntrail's own for what
+ * that tool never kept.
+ */
+export interface JsonStoreFiles {
+  history: string;
+  connections: string;
+  abuseInfo: string;
+  alerts: string;
+  snapshots: string;
+}
+
+type FileName = keyof JsonStoreFiles;
+type Json = Record<string, unknown>;
+
+const REPUTATION_LEVELS = new Set(["SAFE", "SUSPICIOUS", "MALICIOUS", "UNKNOWN"]);
+
+function isObject(value: unknown): value is Json {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** A time as the files hold it: ISO 8601 text, or a number of seconds (or milliseconds) since the epoch. */
+function timeValue(value: unknown): number | null {
+  if (typeof value === "number" && Number.isFinite(value)) return value < 1e11 ? value * 1000 : value;
+  if (typeof value !== "string") return null;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? null : ms;
+}
+
+function isoOrNull(ms: number | null): string | null {
+  return ms === null ? null : isoWithOffset(new Date(ms));
+}
+
+function stringOrNull(value: unknown): string | null {
+  return typeof value === "string" ? value : null;
+}
+
+function numberOrNull(value: unknown): number | null {
+  return typeof value === "number" && Number.isFinite(value) ? value : null;
+}
+
+async function readJson(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new HistoryFileError(
+      `"${path}" is not valid JSON (${error instanceof Error ? error.message : error}); it was left as it is`,
+      { cause: error },
+    );
+  }
+}
+
+function connectionFromJson(ip: string, value: Json, fallbackOpened: number): ConnectionRecord | null {
+  const localIp = stringOrNull(value.local_ip);
+  const localPort = numberOrNull(value.local_port);
+  if (localIp === null || localPort === null) return null;
+  return {
+    // The reputation tool kept only established TCP: its records say neither.
+    protocol: value.protocol === "UDP" ? "UDP" : "TCP",
+    family: value.family === 4 || value.family === 6 ? value.family : ip.includes(":") ? 6 : 4,
+    local_ip: localIp,
+    local_port: localPort,
+    remote_ip: ip,
+    remote_port: numberOrNull(value.remote_port),
+    status: stringOrNull(value.status) ?? "ESTABLISHED",
+    direction:
+      value.direction === "incoming" || value.direction === "listening" || value.direction === "unknown"
+        ? value.direction
+        : "outgoing",
+    pid: numberOrNull(value.pid),
+    process_name: stringOrNull(value.process_name),
+    process_path: stringOrNull(value.process_path),
+    user: stringOrNull(value.user),
+    opened_at: timeValue(value.opened_at) ?? fallbackOpened,
+    closed_at: timeValue(value.closed_at),
+  };
+}
+
+/** Build the memory state from the files' parsed contents; entries that do not read are left out. */
+function stateFromJson(contents: Partial<Record<FileName, unknown>>): MemoryState {
+  const state = emptyState();
+  const history = isObject(contents.history) ? contents.history : {};
+  for (const [ip, value] of Object.entries(history)) {
+    if (!isObject(value)) continue;
+    const first = timeValue(value.first_seen) ?? timeValue(value.last_seen);
+    if (first === null) continue;
+    const address = emptyAddress(ip, first);
+    address.last_seen = Math.max(first, timeValue(value.last_seen) ?? first);
+    address.times_seen = numberOrNull(value.times_seen) ?? 0;
+    address.hostname = stringOrNull(value.hostname);
+    address.country = stringOrNull(value.country);
+    address.asn = numberOrNull(value.asn);
+    address.as_org = stringOrNull(value.as_org);
+    const level = stringOrNull(value.risk_level);
+    address.risk_level = level !== null && REPUTATION_LEVELS.has(level) ? level as RiskLevel : null;
+    address.last_scanned = timeValue(value.last_scanned);
+    if (Array.isArray(value.lists)) address.lists = value.lists.filter((l) => typeof l === "string");
+    state.addresses.set(ip, address);
+  }
+  const abuse = isObject(contents.abuseInfo) ? contents.abuseInfo : {};
+  for (const [ip, value] of Object.entries(abuse)) {
+    const address = state.addresses.get(ip);
+    if (address === undefined || !isObject(value)) continue;
+    address.abuse_score = numberOrNull(value.abuseConfidenceScore);
+    address.country ??= stringOrNull(value.Country);
+    address.hostname ??= stringOrNull(value.hostname);
+  }
+  const connections = isObject(contents.connections) ? contents.connections : {};
+  for (const [ip, value] of Object.entries(connections)) {
+    // The reputation tool kept one record per address; conntrail keeps a list.
+    const records = Array.isArray(value) ? value : [value];
+    const fallback = state.addresses.get(ip)?.first_seen ?? 0;
+    for (const record of records) {
+      const connection = isObject(record) ? connectionFromJson(ip, record, fallback) : null;
+      if (connection === null) continue;
+      state.connections.push(connection);
+      if (connection.process_name !== null) state.addresses.get(ip)?.processes.add(connection.process_name);
+    }
+  }
+  state.connections.sort((a, b) => a.opened_at - b.opened_at);
+  if (Array.isArray(contents.alerts)) {
+    for (const value of contents.alerts) {
+      const at = isObject(value) ? timeValue(value.at) : null;
+      if (!isObject(value) || at === null || typeof value.remote_ip !== "string") continue;
+      const level = stringOrNull(value.risk_level);
+      state.alerts.push({
+        at,
+        protocol: value.protocol === "UDP" ? "UDP" : "TCP",
+        remote_ip: value.remote_ip,
+        remote_port: numberOrNull(value.remote_port),
+        pid: numberOrNull(value.pid),
+        process_name: stringOrNull(value.process_name),
+        reason: stringOrNull(value.reason) ?? "",
+        blocklist: stringOrNull(value.blocklist),
+        risk_level: level !== null && REPUTATION_LEVELS.has(level) ? level as RiskLevel : null,
+        abuse_score: numberOrNull(value.abuse_score),
+      });
+    }
+  }
+  const snapshots = isObject(contents.snapshots) ? contents.snapshots : {};
+  if (Array.isArray(snapshots.snapshots)) {
+    for (const value of snapshots.snapshots) {
+      const id = isObject(value) ? numberOrNull(value.id) : null;
+      const takenAt = isObject(value) ? timeValue(value.taken_at) : null;
+      if (!isObject(value) || id === null || takenAt === null || !Array.isArray(value.connections)) continue;
+      const list = value.connections.filter(isObject) as unknown as Connection[];
+      state.snapshots.push({ info: { id, taken_at: takenAt, connections: list.length }, connections: list });
+      state.lastSnapshotId = Math.max(state.lastSnapshotId, id);
+    }
+  }
+  state.lastSnapshotId = Math.max(state.lastSnapshotId, numberOrNull(snapshots.last_id) ?? 0);
+  return state;
+}
+
+/** The text of each file, from the state. */
+function fileText(name: FileName, state: MemoryState): string {
+  const lastReason = new Map<string, string>();
+  for (const alert of state.alerts) lastReason.set(alert.remote_ip, alert.reason);
+  const entries: Json = {};
+  switch (name) {
+    case "history":
+      for (const a of state.addresses.values()) {
+        entries[a.ip] = {
+          first_seen: isoOrNull(a.first_seen),
+          last_seen: isoOrNull(a.last_seen),
+          times_seen: a.times_seen,
+          risk_level: a.risk_level,
+          last_scanned: isoOrNull(a.last_scanned),
+          hostname: a.hostname,
+          reason: lastReason.get(a.ip) ?? null,
+          country: a.country,
+          asn: a.asn,
+          as_org: a.as_org,
+          lists: a.lists,
+        };
+      }
+      break;
+    case "connections":
+      for (const c of state.connections) {
+        const list = (entries[c.remote_ip] ??= []) as Json[];
+        list.push({
+          remote_port: c.remote_port,
+          local_ip: c.local_ip,
+          local_port: c.local_port,
+          pid: c.pid,
+          is_checked: state.addresses.get(c.remote_ip)?.last_scanned != null,
+          protocol: c.protocol,
+          family: c.family,
+          status: c.status,
+          direction: c.direction,
+          process_name: c.process_name,
+          process_path: c.process_path,
+          user: c.user,
+          opened_at: isoOrNull(c.opened_at),
+          closed_at: isoOrNull(c.closed_at),
+        });
+      }
+      break;
+    case "abuseInfo":
+      for (const a of state.addresses.values()) {
+        if (a.last_scanned === null) continue;
+        entries[a.ip] = {
+          IP_Address: a.ip,
+          abuseConfidenceScore: a.abuse_score,
+          Country: a.country,
+          hostname: a.hostname,
+        };
+      }
+      break;
+    case "alerts":
+      return JSON.stringify(state.alerts.map((a) => ({ ...a, at: isoOrNull(a.at) })), null, 2) + "\n";
+    case "snapshots":
+      return JSON.stringify(
+        {
+          last_id: state.lastSnapshotId,
+          snapshots: state.snapshots.map((s) => ({
+            id: s.info.id,
+            taken_at: isoOrNull(s.info.taken_at),
+            connections: s.connections,
+          })),
+        },
+        null,
+        2,
+      ) + "\n";
+  }
+  return JSON.stringify(entries, null, 2) + "\n";
+}
+
+/** Which files a kind of event changes. */
+const CHANGES: Record<HistoryEvent["kind"], FileName[]> = {
+  opened: ["history", "connections"],
+  status: ["connections"],
+  closed: ["history", "connections"],
+  seen: ["history"],
+  alert: ["history", "alerts"],
+  reputation: ["history", "abuseInfo", "connections"],
+};
+
+/**
+ * History in JSON files, readable by the reputation tool's users: its three
+ * files with its keys (every connection kept, as a list per address), plus
+ * `alerts.json` and `snapshots.json`. Each changed file is rewritten whole
+ * through a temporary file and a rename, so a crash leaves the old or the new
+ * file, never half of one. Made for small histories; the SQLite store scales.
+ */
+export class JsonStore implements HistoryStore {
+  readonly location: string;
+  readonly #files: JsonStoreFiles;
+  readonly #memory: MemoryStore;
+
+  private constructor(files: JsonStoreFiles, memory: MemoryStore) {
+    this.#files = files;
+    this.#memory = memory;
+    this.location = `json ${files.history}`;
+  }
+
+  /** Read the files that exist; throws {@linkcode HistoryFileError} for one that is not JSON (and leaves it). */
+  static async open(files: JsonStoreFiles): Promise<JsonStore> {
+    const contents: Partial<Record<FileName, unknown>> = {};
+    for (const name of Object.keys(files) as FileName[]) contents[name] = await readJson(files[name]);
+    return new JsonStore(files, new MemoryStore({}, stateFromJson(contents)));
+  }
+
+  async #save(names: Iterable<FileName>): Promise<void> {
+    for (const name of new Set(names)) {
+      await replaceFileAtomically(this.#files[name], fileText(name, this.#memory.state));
+    }
+  }
+
+  async record(events: readonly HistoryEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.#memory.record(events);
+    await this.#save(events.flatMap((e) => CHANGES[e.kind]));
+  }
+
+  reputations(): Promise<[string, Reputation][]> {
+    return this.#memory.reputations();
+  }
+
+  addresses(query: AddressQuery): Promise<{ rows: AddressRecord[]; total: number }> {
+    return this.#memory.addresses(query);
+  }
+
+  connections(ip: string, limit?: number): Promise<ConnectionRecord[]> {
+    return this.#memory.connections(ip, limit);
+  }
+
+  alerts(options?: { ip?: string; since?: number; limit?: number }): Promise<AlertRecord[]> {
+    return this.#memory.alerts(options);
+  }
+
+  async saveSnapshot(takenAt: number, connections: readonly Connection[]): Promise<SnapshotInfo> {
+    const info = await this.#memory.saveSnapshot(takenAt, connections);
+    await this.#save(["snapshots"]);
+    return info;
+  }
+
+  snapshots(): Promise<SnapshotInfo[]> {
+    return this.#memory.snapshots();
+  }
+
+  snapshot(id: number): Promise<Connection[] | null> {
+    return this.#memory.snapshot(id);
+  }
+
+  async prune(before: number): Promise<PruneCounts> {
+    const counts = await this.#memory.prune(before);
+    await this.#save(Object.keys(this.#files) as FileName[]);
+    return counts;
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,540 @@
+import { DatabaseSync, type SQLInputValue, type SQLOutputValue, type StatementSync } from "node:sqlite";
+import type { AddressInfo } from "../enrich/address_info.ts";
+import { type Connection, CONNECTION_FIELDS } from "../model/connection.ts";
+import type { Reputation, RiskLevel } from "../model/risk.ts";
+import { connectionKey } from "../monitor/connection_key.ts";
+import type {
+  AddressQuery,
+  AddressRecord,
+  AlertRecord,
+  ConnectionRecord,
+  HistoryEvent,
+  HistoryStore,
+  PruneCounts,
+  SnapshotInfo,
+} from "./history_store.ts";
+import { MIGRATIONS, SCHEMA_VERSION } from "./_sqlite_schema.ts";
+
+/** How long a write waits for another conntrail holding the database (two monitors on one file). */
+const BUSY_TIMEOUT_MS = 10_000;
+
+/** Options of {@linkcode SqliteStore.open}. */
+export interface SqliteStoreOptions {
+  /** Open for reading only (`conntrail history`, `diff`); an old schema is still upgraded, which writes. */
+  readOnly?: boolean;
+}
+
+/** A database this conntrail cannot use: newer schema, or not a conntrail database. */
+export class HistoryFileError extends Error {
+  override name = "HistoryFileError";
+}
+
+type Row = Record<string, SQLOutputValue>;
+
+function text(value: SQLOutputValue | undefined): string | null {
+  return value === null || value === undefined ? null : String(value);
+}
+
+function num(value: SQLOutputValue | undefined): number | null {
+  return value === null || value === undefined ? null : Number(value);
+}
+
+/** Run synchronous database work as the interface's promise: an error rejects it rather than throwing. */
+function settle<T>(work: () => T): Promise<T> {
+  try {
+    return Promise.resolve(work());
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/** Open a database file, set the busy timeout, and read its schema version. */
+function openFile(path: string, readOnly: boolean): { db: DatabaseSync; version: number } {
+  const db = new DatabaseSync(path, { readOnly });
+  try {
+    db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    const version = Number(db.prepare("PRAGMA user_version").get()?.user_version ?? 0);
+    return { db, version };
+  } catch (error) {
+    db.close();
+    if (error instanceof Error && /not a database/.test(error.message)) {
+      throw new HistoryFileError(`"${path}" is not a conntrail history database (${error.message})`, {
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}
+
+/** Bring a writable database to {@linkcode SCHEMA_VERSION}, in one transaction. */
+function migrate(db: DatabaseSync, path: string): void {
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    // Read again inside the transaction: another conntrail may have upgraded it meanwhile.
+    const version = Number(db.prepare("PRAGMA user_version").get()?.user_version ?? 0);
+    if (version > SCHEMA_VERSION) {
+      throw new HistoryFileError(
+        `"${path}" was written by a newer conntrail (schema ${version}, this one knows ${SCHEMA_VERSION})`,
+      );
+    }
+    if (version === 0) {
+      const tables = Number(db.prepare("SELECT count(*) AS n FROM sqlite_schema").get()?.n ?? 0);
+      if (tables > 0) {
+        throw new HistoryFileError(`"${path}" is an SQLite database, but not conntrail's history`);
+      }
+    }
+    for (let step = version; step < SCHEMA_VERSION; step++) db.exec(MIGRATIONS[step] ?? "");
+    db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+    db.exec("COMMIT");
+  } catch (error) {
+    db.exec("ROLLBACK");
+    throw error;
+  }
+}
+
+function addressFromRow(row: Row, lists: string[], processes: string[]): AddressRecord {
+  return {
+    ip: String(row.ip),
+    first_seen: Number(row.first_seen),
+    last_seen: Number(row.last_seen),
+    times_seen: Number(row.times_seen),
+    hostname: text(row.hostname),
+    country: text(row.country),
+    asn: num(row.asn),
+    as_org: text(row.as_org),
+    risk_level: text(row.risk_level) as RiskLevel | null,
+    abuse_score: num(row.abuse_score),
+    last_scanned: num(row.last_scanned),
+    lists,
+    processes,
+  };
+}
+
+function connectionFromRow(row: Row): ConnectionRecord {
+  return {
+    protocol: String(row.protocol) as ConnectionRecord["protocol"],
+    family: Number(row.family) as ConnectionRecord["family"],
+    local_ip: String(row.local_ip),
+    local_port: Number(row.local_port),
+    remote_ip: String(row.remote_ip),
+    remote_port: num(row.remote_port),
+    status: String(row.status),
+    direction: String(row.direction) as ConnectionRecord["direction"],
+    pid: num(row.pid),
+    process_name: text(row.process_name),
+    process_path: text(row.process_path),
+    user: text(row.user),
+    opened_at: Number(row.opened_at),
+    closed_at: num(row.closed_at),
+  };
+}
+
+function snapshotConnectionFromRow(row: Row): Connection {
+  return {
+    timestamp: String(row.timestamp),
+    protocol: String(row.protocol) as Connection["protocol"],
+    process_name: text(row.process_name),
+    process_path: text(row.process_path),
+    pid: num(row.pid),
+    local_ip: String(row.local_ip),
+    local_port: Number(row.local_port),
+    remote_ip: text(row.remote_ip),
+    remote_port: num(row.remote_port),
+    status: String(row.status),
+    family: Number(row.family) as Connection["family"],
+    direction: String(row.direction) as Connection["direction"],
+    user: text(row.user),
+  };
+}
+
+/** The statements a batch of events runs, prepared once. */
+class Writes {
+  readonly insertConnection: StatementSync;
+  readonly updateConnection: StatementSync;
+  readonly upsertAddress: StatementSync;
+  readonly addProcess: StatementSync;
+  readonly addList: StatementSync;
+  readonly insertAlert: StatementSync;
+  readonly setReputation: StatementSync;
+
+  constructor(db: DatabaseSync) {
+    this.insertConnection = db.prepare(
+      `INSERT INTO connections (protocol, family, local_ip, local_port, remote_ip, remote_port, status, direction,
+        pid, process_name, process_path, user, opened_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.updateConnection = db.prepare("UPDATE connections SET status = ?, closed_at = ? WHERE id = ?");
+    // Times widen, names and places fill in (an unknown never erases a known one), sightings add up.
+    this.upsertAddress = db.prepare(
+      `INSERT INTO addresses (ip, first_seen, last_seen, times_seen, hostname, country, asn, as_org)
+        VALUES (?1, ?2, ?2, ?3, ?4, ?5, ?6, ?7)
+      ON CONFLICT (ip) DO UPDATE SET
+        first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen),
+        times_seen = times_seen + excluded.times_seen,
+        hostname = coalesce(excluded.hostname, hostname), country = coalesce(excluded.country, country),
+        asn = coalesce(excluded.asn, asn), as_org = coalesce(excluded.as_org, as_org)`,
+    );
+    this.addProcess = db.prepare("INSERT OR IGNORE INTO address_processes (ip, process_name) VALUES (?, ?)");
+    this.addList = db.prepare(
+      "INSERT OR IGNORE INTO address_lists (ip, entry, first_matched) VALUES (?, ?, ?)",
+    );
+    this.insertAlert = db.prepare(
+      `INSERT INTO alerts (at, protocol, remote_ip, remote_port, pid, process_name, reason, blocklist, risk_level,
+        abuse_score) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    // An answer is not a sighting: it leaves the times of a known address alone.
+    this.setReputation = db.prepare(
+      `INSERT INTO addresses (ip, first_seen, last_seen, times_seen, country, risk_level, abuse_score, last_scanned)
+        VALUES (?1, ?2, ?2, 0, ?3, ?4, ?5, ?2)
+      ON CONFLICT (ip) DO UPDATE SET country = coalesce(country, excluded.country),
+        risk_level = excluded.risk_level, abuse_score = excluded.abuse_score, last_scanned = excluded.last_scanned`,
+    );
+  }
+
+  address(ip: string, at: number, times: number, info: AddressInfo): void {
+    this.upsertAddress.run(
+      ip,
+      at,
+      times,
+      info.hostname ?? null,
+      info.country ?? null,
+      info.asn ?? null,
+      info.as_org ?? null,
+    );
+  }
+
+  reputation(ip: string, r: Reputation): void {
+    this.setReputation.run(ip, r.checked_at, r.country, r.risk_level, r.abuse_score);
+  }
+}
+
+/**
+ * History in an SQLite file (`node:sqlite`): WAL, so readers never wait for
+ * the monitor; a busy timeout, so two monitors can share one file; each batch
+ * in one `BEGIN IMMEDIATE` transaction, so a kill at any moment leaves every
+ * committed batch and nothing half-written.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { SqliteStore } from "./sqlite_store.ts";
+ * const store = SqliteStore.open(":memory:");
+ * const saved = await store.saveSnapshot(1000, []);
+ * deepStrictEqual([saved.id, (await store.snapshots()).length], [1, 1]);
+ * await store.close();
+ * ```
+ */
+export class SqliteStore implements HistoryStore {
+  readonly location: string;
+  readonly #db: DatabaseSync;
+  #writes: Writes | null = null;
+  /** This run's open connections: key → row id. */
+  readonly #open = new Map<string, number>();
+
+  private constructor(db: DatabaseSync, path: string) {
+    this.#db = db;
+    this.location = `sqlite ${path}`;
+  }
+
+  /**
+   * Open (creating when missing, unless read-only) and upgrade a history
+   * database. Throws {@linkcode HistoryFileError} for a file this conntrail
+   * cannot use, and Deno's or SQLite's error when it cannot be opened.
+   */
+  static open(path: string, options: SqliteStoreOptions = {}): SqliteStore {
+    const readOnly = options.readOnly ?? false;
+    let { db, version } = openFile(path, readOnly);
+    try {
+      if (version !== SCHEMA_VERSION) {
+        if (readOnly && version < SCHEMA_VERSION) {
+          db.close();
+          ({ db, version } = openFile(path, false));
+        }
+        if (version > SCHEMA_VERSION) {
+          throw new HistoryFileError(
+            `"${path}" was written by a newer conntrail (schema ${version}, this one knows ${SCHEMA_VERSION})`,
+          );
+        }
+        migrate(db, path);
+      }
+      if (!readOnly) {
+        db.exec("PRAGMA journal_mode = WAL");
+        // In WAL mode NORMAL loses no committed transaction when the process dies; only a power cut
+        // can take the last few.
+        db.exec("PRAGMA synchronous = NORMAL");
+      }
+      return new SqliteStore(db, path);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  }
+
+  #transaction<T>(work: () => T): T {
+    this.#db.exec("BEGIN IMMEDIATE");
+    try {
+      const result = work();
+      this.#db.exec("COMMIT");
+      return result;
+    } catch (error) {
+      if (this.#db.isTransaction) this.#db.exec("ROLLBACK");
+      throw error;
+    }
+  }
+
+  record(events: readonly HistoryEvent[]): Promise<void> {
+    return settle(() => {
+      if (events.length === 0) return;
+      const writes = this.#writes ??= new Writes(this.#db);
+      // Open-connection changes apply only once the transaction commits.
+      const opened = new Map<string, number>();
+      const closed = new Set<string>();
+      const rowId = (key: string) => opened.get(key) ?? (closed.has(key) ? undefined : this.#open.get(key));
+      this.#transaction(() => {
+        for (const event of events) {
+          if (event.kind === "reputation") {
+            writes.reputation(event.ip, event.reputation);
+            continue;
+          }
+          const c = event.connection;
+          const ip = c.remote_ip;
+          if (ip === null) continue;
+          const key = connectionKey(c);
+          switch (event.kind) {
+            case "opened": {
+              const result = writes.insertConnection.run(
+                c.protocol,
+                c.family,
+                c.local_ip,
+                c.local_port,
+                ip,
+                c.remote_port,
+                c.status,
+                c.direction,
+                c.pid,
+                c.process_name,
+                c.process_path,
+                c.user,
+                event.at,
+              );
+              opened.set(key, Number(result.lastInsertRowid));
+              closed.delete(key);
+              writes.address(ip, event.at, 1, event.info);
+              if (c.process_name !== null) writes.addProcess.run(ip, c.process_name);
+              break;
+            }
+            case "status":
+            case "closed": {
+              const id = rowId(key);
+              if (id !== undefined) {
+                writes.updateConnection.run(c.status, event.kind === "closed" ? event.at : null, id);
+              }
+              if (event.kind === "closed") {
+                opened.delete(key);
+                closed.add(key);
+              }
+              writes.address(ip, event.at, 0, event.kind === "closed" ? event.info : {});
+              break;
+            }
+            case "seen":
+              writes.address(ip, event.at, 0, {});
+              break;
+            case "alert": {
+              const d = event.details;
+              writes.address(ip, event.at, 0, {});
+              writes.insertAlert.run(
+                event.at,
+                c.protocol,
+                ip,
+                c.remote_port,
+                c.pid,
+                c.process_name,
+                event.reason,
+                d.blocklist ?? null,
+                d.risk_level ?? null,
+                d.abuse_score ?? null,
+              );
+              if (d.blocklist !== undefined) writes.addList.run(ip, d.blocklist, event.at);
+              break;
+            }
+          }
+        }
+      });
+      for (const key of closed) this.#open.delete(key);
+      for (const [key, id] of opened) this.#open.set(key, id);
+      return;
+    });
+  }
+
+  reputations(): Promise<[string, Reputation][]> {
+    return settle(() => {
+      const rows = this.#db.prepare(
+        "SELECT ip, risk_level, abuse_score, country, last_scanned FROM addresses WHERE last_scanned IS NOT NULL",
+      ).all();
+      return (rows.map((row) => [String(row.ip), {
+        risk_level: String(row.risk_level) as RiskLevel,
+        abuse_score: num(row.abuse_score),
+        country: text(row.country),
+        checked_at: Number(row.last_scanned),
+      }]));
+    });
+  }
+
+  addresses(query: AddressQuery): Promise<{ rows: AddressRecord[]; total: number }> {
+    return settle(() => {
+      const where: string[] = [];
+      const params: SQLInputValue[] = [];
+      if (query.ip !== undefined) {
+        where.push("a.ip = ?");
+        params.push(query.ip);
+      }
+      if (query.since !== undefined) {
+        where.push("a.last_seen >= ?");
+        params.push(query.since);
+      }
+      if (query.risk !== undefined) {
+        where.push("coalesce(a.risk_level, 'UNKNOWN') = ?");
+        params.push(query.risk);
+      }
+      if (query.process !== undefined) {
+        // instr on lower() rather than LIKE: a process name may hold % or _.
+        where.push(
+          "EXISTS (SELECT 1 FROM address_processes p WHERE p.ip = a.ip AND instr(lower(p.process_name), lower(?)) > 0)",
+        );
+        params.push(query.process);
+      }
+      const filter = where.length === 0 ? "" : `WHERE ${where.join(" AND ")}`;
+      const total = Number(
+        this.#db.prepare(`SELECT count(*) AS n FROM addresses a ${filter}`).get(...params)?.n ?? 0,
+      );
+      const limit = query.limit === undefined ? -1 : query.limit;
+      const rows = this.#db.prepare(
+        `SELECT * FROM addresses a ${filter} ORDER BY a.last_seen DESC, a.ip LIMIT ?`,
+      ).all(...params, limit);
+      const lists = this.#db.prepare(
+        "SELECT entry FROM address_lists WHERE ip = ? ORDER BY first_matched, entry",
+      );
+      const processes = this.#db.prepare(
+        "SELECT process_name FROM address_processes WHERE ip = ? ORDER BY 1",
+      );
+      return ({
+        rows: rows.map((row) =>
+          addressFromRow(
+            row,
+            lists.all(row.ip as string).map((r) => String(r.entry)),
+            processes.all(row.ip as string).map((r) => String(r.process_name)),
+          )
+        ),
+        total,
+      });
+    });
+  }
+
+  connections(ip: string, limit = -1): Promise<ConnectionRecord[]> {
+    return settle(() => {
+      const rows = this.#db.prepare(
+        "SELECT * FROM connections WHERE remote_ip = ? ORDER BY opened_at DESC, id DESC LIMIT ?",
+      ).all(ip, limit === Infinity ? -1 : limit);
+      return (rows.map(connectionFromRow));
+    });
+  }
+
+  alerts(options: { ip?: string; since?: number; limit?: number } = {}): Promise<AlertRecord[]> {
+    return settle(() => {
+      const rows = this.#db.prepare(
+        `SELECT * FROM alerts WHERE (?1 IS NULL OR remote_ip = ?1) AND (?2 IS NULL OR at >= ?2)
+          ORDER BY at DESC, id DESC LIMIT ?3`,
+      ).all(options.ip ?? null, options.since ?? null, options.limit ?? -1);
+      return (rows.map((row) => ({
+        at: Number(row.at),
+        protocol: String(row.protocol) as AlertRecord["protocol"],
+        remote_ip: String(row.remote_ip),
+        remote_port: num(row.remote_port),
+        pid: num(row.pid),
+        process_name: text(row.process_name),
+        reason: String(row.reason),
+        blocklist: text(row.blocklist),
+        risk_level: text(row.risk_level) as RiskLevel | null,
+        abuse_score: num(row.abuse_score),
+      })));
+    });
+  }
+
+  saveSnapshot(takenAt: number, connections: readonly Connection[]): Promise<SnapshotInfo> {
+    return settle(() => {
+      const id = this.#transaction(() => {
+        const result = this.#db.prepare("INSERT INTO snapshots (taken_at, connection_count) VALUES (?, ?)")
+          .run(takenAt, connections.length);
+        const snapshotId = Number(result.lastInsertRowid);
+        const insert = this.#db.prepare(
+          `INSERT INTO snapshot_connections (snapshot_id, ${CONNECTION_FIELDS.join(", ")})
+            VALUES (?, ${CONNECTION_FIELDS.map(() => "?").join(", ")})`,
+        );
+        for (const c of connections) insert.run(snapshotId, ...CONNECTION_FIELDS.map((field) => c[field]));
+        return snapshotId;
+      });
+      return ({ id, taken_at: takenAt, connections: connections.length });
+    });
+  }
+
+  snapshots(): Promise<SnapshotInfo[]> {
+    return settle(() => {
+      const rows = this.#db.prepare("SELECT id, taken_at, connection_count FROM snapshots ORDER BY id").all();
+      return (rows.map((row) => ({
+        id: Number(row.id),
+        taken_at: Number(row.taken_at),
+        connections: Number(row.connection_count),
+      })));
+    });
+  }
+
+  snapshot(id: number): Promise<Connection[] | null> {
+    return settle(() => {
+      if (this.#db.prepare("SELECT 1 FROM snapshots WHERE id = ?").get(id) === undefined) {
+        return (null);
+      }
+      const rows = this.#db.prepare("SELECT * FROM snapshot_connections WHERE snapshot_id = ? ORDER BY rowid")
+        .all(id);
+      return (rows.map(snapshotConnectionFromRow));
+    });
+  }
+
+  prune(before: number): Promise<PruneCounts> {
+    return settle(() => {
+      const counts = this.#transaction(() => {
+        const run = (sql: string) => Number(this.#db.prepare(sql).run(before).changes);
+        const counts = {
+          addresses: run("DELETE FROM addresses WHERE last_seen < ?"),
+          // A connection never seen closing goes with its address.
+          connections: run(
+            `DELETE FROM connections WHERE closed_at < ?1
+              OR (closed_at IS NULL AND NOT EXISTS (SELECT 1 FROM addresses a WHERE a.ip = remote_ip))`,
+          ),
+          alerts: run("DELETE FROM alerts WHERE at < ?"),
+          snapshots: 0,
+        };
+        run(
+          "DELETE FROM snapshot_connections WHERE snapshot_id IN (SELECT id FROM snapshots WHERE taken_at < ?)",
+        );
+        counts.snapshots = run("DELETE FROM snapshots WHERE taken_at < ?");
+        this.#db.exec("DELETE FROM address_lists WHERE ip NOT IN (SELECT ip FROM addresses)");
+        this.#db.exec("DELETE FROM address_processes WHERE ip NOT IN (SELECT ip FROM addresses)");
+        return counts;
+      });
+      const exists = this.#db.prepare("SELECT 1 FROM connections WHERE id = ?");
+      for (const [key, id] of this.#open) if (exists.get(id) === undefined) this.#open.delete(key);
+      return counts;
+    });
+  }
+
+  /** Run `PRAGMA integrity_check`: "ok", or what is wrong. */
+  integrityCheck(): string {
+    return this.#db.prepare("PRAGMA integrity_check").all().map((r) => String(r.integrity_check)).join("; ");
+  }
+
+  close(): Promise<void> {
+    return settle(() => {
+      if (this.#db.isOpen) this.#db.close();
+      return;
+    });
+  }
+}

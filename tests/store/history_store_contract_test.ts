@@ -1,0 +1,345 @@
+/**
+ * One suite, every back end: what `HistoryStore` promises holds for memory,
+ * SQLite (a real file) and JSON (real files), and the two that persist give
+ * the same answers after being closed and opened again.
+ */
+import { deepStrictEqual, ok } from "node:assert/strict";
+import { join } from "node:path";
+import type { HistoryEvent, HistoryStore } from "../../lib/store/history_store.ts";
+import { MemoryStore } from "../../lib/store/memory_store.ts";
+import { SqliteStore } from "../../lib/store/sqlite_store.ts";
+import { JsonStore, type JsonStoreFiles } from "../../lib/store/json_store.ts";
+import type { Connection } from "../../lib/model/connection.ts";
+
+/** A back end under test: how to open it, and how to open it again on the same storage. */
+interface Backend {
+  name: string;
+  open: () => Promise<
+    { store: HistoryStore; reopen: (() => Promise<HistoryStore>) | null; cleanup: () => Promise<void> }
+  >;
+}
+
+function jsonFiles(dir: string): JsonStoreFiles {
+  return {
+    history: join(dir, "history.json"),
+    connections: join(dir, "connections.json"),
+    abuseInfo: join(dir, "abuseip_info.json"),
+    alerts: join(dir, "alerts.json"),
+    snapshots: join(dir, "snapshots.json"),
+  };
+}
+
+const BACKENDS: Backend[] = [
+  {
+    name: "MemoryStore",
+    open: () => Promise.resolve({ store: new MemoryStore(), reopen: null, cleanup: () => Promise.resolve() }),
+  },
+  {
+    name: "SqliteStore",
+    open: async () => {
+      const dir = await Deno.makeTempDir();
+      const path = join(dir, "history.db");
+      return {
+        store: SqliteStore.open(path),
+        reopen: () => Promise.resolve(SqliteStore.open(path)),
+        cleanup: () => Deno.remove(dir, { recursive: true }),
+      };
+    },
+  },
+  {
+    name: "JsonStore",
+    open: async () => {
+      const dir = await Deno.makeTempDir();
+      return {
+        store: await JsonStore.open(jsonFiles(dir)),
+        reopen: () => JsonStore.open(jsonFiles(dir)),
+        cleanup: () => Deno.remove(dir, { recursive: true }),
+      };
+    },
+  },
+];
+
+function connection(
+  remoteIp: string | null,
+  localPort: number,
+  overrides: Partial<Connection> = {},
+): Connection {
+  return {
+    timestamp: "2026-11-21T14:30:16.000+00:00",
+    protocol: "TCP",
+    family: 4,
+    local_ip: "10.0.0.2",
+    local_port: localPort,
+    remote_ip: remoteIp,
+    remote_port: remoteIp === null ? null : 443,
+    status: remoteIp === null ? "LISTEN" : "ESTABLISHED",
+    direction: remoteIp === null ? "listening" : "outgoing",
+    pid: 4211,
+    process_name: "firefox",
+    process_path: "/usr/lib/firefox/firefox",
+    user: "ana",
+    ...overrides,
+  };
+}
+
+const HOSTILE = 'evil\x1b[2J=HYPERLINK("x")<img src=x onerror=alert(1)>';
+
+/** A day of events: two addresses, a late name, a status change, a listening socket, an alert, a reputation. */
+function dayOfEvents(): HistoryEvent[] {
+  const a1 = connection("8.8.8.8", 50001);
+  const a2 = connection("8.8.8.8", 50002, { process_name: "curl", pid: 9 });
+  const b = connection("2001:db8::7", 50003, { family: 6, process_name: HOSTILE });
+  return [
+    {
+      kind: "opened",
+      at: 1_000,
+      connection: a1,
+      info: { hostname: null, country: "US", asn: 15169, as_org: "Google LLC" },
+    },
+    { kind: "opened", at: 2_000, connection: b, info: {} },
+    { kind: "opened", at: 2_500, connection: connection(null, 22), info: {} },
+    { kind: "status", at: 3_000, connection: { ...a1, status: "CLOSE_WAIT" } },
+    {
+      kind: "closed",
+      at: 4_000,
+      connection: { ...a1, status: "CLOSE_WAIT" },
+      info: { hostname: "dns.google" },
+    },
+    { kind: "opened", at: 5_000, connection: a2, info: { hostname: null, country: null } },
+    {
+      kind: "reputation",
+      ip: "2001:db8::7",
+      reputation: { risk_level: "MALICIOUS", abuse_score: 87, country: "NL", checked_at: 5_500 },
+    },
+    {
+      kind: "alert",
+      at: 6_000,
+      connection: b,
+      reason: "blocklist ips.txt:3 2001:db8::/32",
+      details: { blocklist: "ips.txt:3 2001:db8::/32", risk_level: "MALICIOUS", abuse_score: 87 },
+    },
+    { kind: "seen", at: 9_000, connection: b },
+  ];
+}
+
+async function checkDay(store: HistoryStore): Promise<void> {
+  const { rows, total } = await store.addresses({});
+  deepStrictEqual(total, 2);
+  deepStrictEqual(rows.map((r) => r.ip), ["2001:db8::7", "8.8.8.8"]);
+  const [b, a] = rows;
+  deepStrictEqual(a, {
+    ip: "8.8.8.8",
+    first_seen: 1_000,
+    last_seen: 5_000,
+    times_seen: 2,
+    hostname: "dns.google",
+    country: "US",
+    asn: 15169,
+    as_org: "Google LLC",
+    risk_level: null,
+    abuse_score: null,
+    last_scanned: null,
+    lists: [],
+    processes: ["curl", "firefox"],
+  });
+  deepStrictEqual(b, {
+    ip: "2001:db8::7",
+    first_seen: 2_000,
+    last_seen: 9_000,
+    times_seen: 1,
+    hostname: null,
+    country: "NL",
+    asn: null,
+    as_org: null,
+    risk_level: "MALICIOUS",
+    abuse_score: 87,
+    last_scanned: 5_500,
+    lists: ["ips.txt:3 2001:db8::/32"],
+    processes: [HOSTILE],
+  });
+  const connections = await store.connections("8.8.8.8");
+  deepStrictEqual(
+    connections.map((c) => [c.local_port, c.status, c.opened_at, c.closed_at, c.process_name]),
+    [
+      [50002, "ESTABLISHED", 5_000, null, "curl"],
+      [50001, "CLOSE_WAIT", 1_000, 4_000, "firefox"],
+    ],
+  );
+  deepStrictEqual(connections[1], {
+    protocol: "TCP",
+    family: 4,
+    local_ip: "10.0.0.2",
+    local_port: 50001,
+    remote_ip: "8.8.8.8",
+    remote_port: 443,
+    status: "CLOSE_WAIT",
+    direction: "outgoing",
+    pid: 4211,
+    process_name: "firefox",
+    process_path: "/usr/lib/firefox/firefox",
+    user: "ana",
+    opened_at: 1_000,
+    closed_at: 4_000,
+  });
+  deepStrictEqual((await store.connections("2001:db8::7")).map((c) => c.family), [6]);
+  deepStrictEqual(await store.alerts(), [{
+    at: 6_000,
+    protocol: "TCP",
+    remote_ip: "2001:db8::7",
+    remote_port: 443,
+    pid: 4211,
+    process_name: HOSTILE,
+    reason: "blocklist ips.txt:3 2001:db8::/32",
+    blocklist: "ips.txt:3 2001:db8::/32",
+    risk_level: "MALICIOUS",
+    abuse_score: 87,
+  }]);
+  deepStrictEqual(await store.reputations(), [["2001:db8::7", {
+    risk_level: "MALICIOUS",
+    abuse_score: 87,
+    country: "NL",
+    checked_at: 5_500,
+  }]]);
+}
+
+for (const backend of BACKENDS) {
+  Deno.test(`${backend.name} keeps addresses, connections, alerts and reputations, listening sockets left out`, async () => {
+    const { store, reopen, cleanup } = await backend.open();
+    try {
+      await store.record(dayOfEvents());
+      await checkDay(store);
+      await store.close();
+      if (reopen !== null) {
+        const again = await reopen();
+        await checkDay(again);
+        await again.close();
+      }
+    } finally {
+      await cleanup();
+    }
+  });
+
+  Deno.test(`${backend.name}.addresses() filters by since, risk, process and limit`, async () => {
+    const { store, cleanup } = await backend.open();
+    try {
+      await store.record(dayOfEvents());
+      const ips = async (query: Parameters<HistoryStore["addresses"]>[0]) =>
+        (await store.addresses(query)).rows.map((r) => r.ip);
+      deepStrictEqual(await ips({ since: 6_000 }), ["2001:db8::7"]);
+      deepStrictEqual(await ips({ risk: "MALICIOUS" }), ["2001:db8::7"]);
+      deepStrictEqual(await ips({ risk: "UNKNOWN" }), ["8.8.8.8"], "never scanned counts as UNKNOWN");
+      deepStrictEqual(await ips({ risk: "SAFE" }), []);
+      deepStrictEqual(await ips({ process: "CURL" }), ["8.8.8.8"]);
+      deepStrictEqual(await ips({ process: "%" }), [], "a LIKE wildcard is plain text");
+      deepStrictEqual(await ips({ ip: "8.8.8.8", process: "fire" }), ["8.8.8.8"]);
+      deepStrictEqual(await ips({ ip: "1.1.1.1" }), []);
+      const limited = await store.addresses({ limit: 1 });
+      deepStrictEqual([limited.rows.length, limited.total], [1, 2]);
+      deepStrictEqual((await store.alerts({ ip: "8.8.8.8" })).length, 0);
+      deepStrictEqual((await store.alerts({ since: 6_001 })).length, 0);
+      deepStrictEqual((await store.connections("8.8.8.8", 1)).map((c) => c.local_port), [50002]);
+    } finally {
+      await store.close();
+      await cleanup();
+    }
+  });
+
+  Deno.test(`${backend.name} saves snapshots exactly and never reuses an id`, async () => {
+    const { store, reopen, cleanup } = await backend.open();
+    try {
+      const first = [
+        connection("8.8.8.8", 1),
+        connection(null, 22, { pid: null, process_name: null, user: null }),
+      ];
+      const second = [{ ...connection("8.8.8.8", 1), process_name: HOSTILE, status: "TIME_WAIT" }];
+      deepStrictEqual(await store.saveSnapshot(1_000, first), { id: 1, taken_at: 1_000, connections: 2 });
+      deepStrictEqual(await store.saveSnapshot(2_000, second), { id: 2, taken_at: 2_000, connections: 1 });
+      deepStrictEqual(await store.saveSnapshot(3_000, []), { id: 3, taken_at: 3_000, connections: 0 });
+      deepStrictEqual(await store.snapshot(1), first);
+      deepStrictEqual(await store.snapshot(2), second);
+      deepStrictEqual(await store.snapshot(3), []);
+      deepStrictEqual(await store.snapshot(9), null);
+      deepStrictEqual(await store.prune(10_000), { addresses: 0, connections: 0, alerts: 0, snapshots: 3 });
+      deepStrictEqual(await store.snapshots(), []);
+      let current = store;
+      if (reopen !== null) {
+        await store.close();
+        current = await reopen();
+      }
+      deepStrictEqual((await current.saveSnapshot(11_000, first)).id, 4);
+      deepStrictEqual((await current.snapshots()).map((s) => s.id), [4]);
+      await current.close();
+    } finally {
+      await cleanup();
+    }
+  });
+
+  Deno.test(`${backend.name}.prune() forgets what was last seen before the cut, keeps the rest`, async () => {
+    const { store, cleanup } = await backend.open();
+    try {
+      await store.record(dayOfEvents());
+      await store.saveSnapshot(1_500, [connection("8.8.8.8", 1)]);
+      await store.saveSnapshot(7_000, [connection("8.8.8.8", 1)]);
+      // 8.8.8.8 was last seen at 5 s: its open connection (opened 5 s) and its closed one (4 s) go too.
+      deepStrictEqual(await store.prune(5_001), { addresses: 1, connections: 2, alerts: 0, snapshots: 1 });
+      deepStrictEqual((await store.addresses({})).rows.map((r) => r.ip), ["2001:db8::7"]);
+      deepStrictEqual(await store.connections("8.8.8.8"), []);
+      deepStrictEqual((await store.connections("2001:db8::7")).length, 1);
+      deepStrictEqual((await store.snapshots()).map((s) => s.taken_at), [7_000]);
+      deepStrictEqual(await store.prune(100_000), { addresses: 1, connections: 1, alerts: 1, snapshots: 1 });
+      deepStrictEqual((await store.addresses({})).total, 0);
+      // A pruned address comes back fresh, without its old lists.
+      await store.record([{
+        kind: "opened",
+        at: 200_000,
+        connection: connection("2001:db8::7", 9),
+        info: {},
+      }]);
+      const [again] = (await store.addresses({})).rows;
+      deepStrictEqual([again?.times_seen, again?.lists, again?.first_seen], [1, [], 200_000]);
+    } finally {
+      await store.close();
+      await cleanup();
+    }
+  });
+
+  Deno.test(`${backend.name} closes the connection a later batch names, and a reputation is not a sighting`, async () => {
+    const { store, cleanup } = await backend.open();
+    try {
+      const c = connection("9.9.9.9", 40000);
+      await store.record([{ kind: "opened", at: 10_000, connection: c, info: {} }]);
+      await store.record([{
+        kind: "reputation",
+        ip: "9.9.9.9",
+        reputation: { risk_level: "SAFE", abuse_score: 0, country: "CH", checked_at: 50_000 },
+      }]);
+      await store.record([{
+        kind: "closed",
+        at: 20_000,
+        connection: { ...c, status: "TIME_WAIT" },
+        info: {},
+      }]);
+      // The same endpoints again: a new connection, closed on its own.
+      await store.record([{ kind: "opened", at: 30_000, connection: c, info: {} }]);
+      const [address] = (await store.addresses({ ip: "9.9.9.9" })).rows;
+      deepStrictEqual([address?.first_seen, address?.last_seen, address?.times_seen], [10_000, 30_000, 2]);
+      deepStrictEqual([address?.risk_level, address?.country, address?.last_scanned], ["SAFE", "CH", 50_000]);
+      deepStrictEqual((await store.connections("9.9.9.9")).map((r) => [r.opened_at, r.closed_at, r.status]), [
+        [30_000, null, "ESTABLISHED"],
+        [10_000, 20_000, "TIME_WAIT"],
+      ]);
+      // A reputation for an address never seen creates it.
+      await store.record([{
+        kind: "reputation",
+        ip: "1.1.1.1",
+        reputation: { risk_level: "UNKNOWN", abuse_score: null, country: null, checked_at: 60_000 },
+      }]);
+      const [unknown] = (await store.addresses({ ip: "1.1.1.1" })).rows;
+      deepStrictEqual([unknown?.times_seen, unknown?.risk_level, unknown?.abuse_score], [0, "UNKNOWN", null]);
+      ok((await store.reputations()).some(([ip]) => ip === "1.1.1.1"));
+    } finally {
+      await store.close();
+      await cleanup();
+    }
+  });
+}
