@@ -8,7 +8,9 @@
  */
 import { createCollector } from "./lib/collect/create_collector.ts";
 import { type CliCommand, parseArgs } from "./lib/cli/parse_args.ts";
-import { MONITOR_ENV, readPermittedEnv } from "./lib/cli/environment.ts";
+import { historyEnv, monitorEnv, readPermittedEnv } from "./lib/cli/environment.ts";
+import { runHistory, runPrune } from "./lib/cli/history_command.ts";
+import { runDiff } from "./lib/cli/diff_command.ts";
 import { runMonitorCommand } from "./lib/cli/monitor_command.ts";
 import {
   permissionsForCommand,
@@ -116,7 +118,7 @@ async function runCommand(command: CliCommand, io: MainIo): Promise<number> {
         stdoutIsTerminal: Deno.stdout.isTerminal(),
         write: io.stdout,
         warn: (line) => io.stderr(line + "\n"),
-        env: readPermittedEnv(MONITOR_ENV),
+        env: readPermittedEnv(monitorEnv(Deno.build.os)),
         terminal: processTerminal,
         onStart: attachSignals,
       });
@@ -144,7 +146,21 @@ async function runCommand(command: CliCommand, io: MainIo): Promise<number> {
         now: () => new Date(),
         write: io.stdout,
         warn: (line) => io.stderr(line + "\n"),
+        env: readPermittedEnv(historyEnv(Deno.build.os)).values,
       });
+    case "history":
+    case "history-prune":
+    case "diff": {
+      const historyIo = {
+        write: io.stdout,
+        warn: (line: string) => io.stderr(line + "\n"),
+        env: readPermittedEnv(historyEnv(Deno.build.os)).values,
+        now: Date.now,
+      };
+      if (command.kind === "history") return await runHistory(command.options, historyIo);
+      if (command.kind === "history-prune") return await runPrune(command.options, historyIo);
+      return await runDiff(command.options, historyIo);
+    }
   }
 }
 

@@ -14,6 +14,7 @@ import { isoWithOffset } from "./model/timestamp.ts";
 import type { MonitorOutput } from "./monitor/monitor_output.ts";
 import type { Tracker } from "./monitor/tracker.ts";
 import type { ConnectionLog } from "./store/connection_log.ts";
+import type { HistoryRecorder } from "./monitor/history_recorder.ts";
 
 /** What a monitor run reads from and writes to. */
 export interface MonitorIo {
@@ -23,6 +24,8 @@ export interface MonitorIo {
   sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   output: MonitorOutput;
   log: ConnectionLog | null;
+  /** Where events are remembered across runs; written outside the tick. */
+  history?: HistoryRecorder | null;
   /** One line for the user, outside the output (stderr, or after the dashboard closes). */
   note: (line: string) => void;
   /** Aborted by q, Ctrl+C or SIGTERM: the run ends cleanly. */
@@ -115,6 +118,7 @@ export async function runMonitor(
         const status = polls % statusEvery === 0 ? statusEvent(tracker, at) : null;
         await io.output.onPoll(events, status, at);
         io.log?.record(events);
+        io.history?.record(events);
         await io.log?.maybeFlush(at.getTime());
       }
       if (options.count !== undefined && polls >= options.count) break;
@@ -132,7 +136,11 @@ export async function runMonitor(
     try {
       await io.output.close();
     } finally {
-      await io.log?.flush();
+      try {
+        await io.log?.flush();
+      } finally {
+        await io.history?.close(tracker.openConnections(), io.now().getTime());
+      }
     }
   }
   return { polls, failedPolls, runtimeMs: io.now().getTime() - start, alerts };

@@ -7,7 +7,7 @@
  */
 import type { CollectorName } from "./collect/collector.ts";
 import { autoCollectorOrder } from "./collect/create_collector.ts";
-import { MONITOR_ENV } from "./cli/environment.ts";
+import { monitorEnv } from "./cli/environment.ts";
 
 /** One permission, and why conntrail needs it. */
 export interface PermissionNeed {
@@ -70,6 +70,33 @@ export interface MonitorPermissionInput extends ThreatPermissionInput {
   logDir?: string;
   filterFile: readonly string[];
   saveThreshold?: number;
+  /**
+   * What history's read and write access must cover (the data directory, or
+   * `--db`'s file); null when its place is unknown here, so the access is
+   * unscoped; empty for `--store none`.
+   */
+  historyScope?: readonly string[] | null;
+}
+
+/** Read and write access for history: optional for the monitor, which falls back to memory. */
+export function historyPermissions(
+  scope: readonly string[] | null,
+  access: "read" | "write",
+  optional: boolean,
+): PermissionNeed[] {
+  const where = scope === null
+    ? "the data directory (run `permissions` with --allow-env=XDG_DATA_HOME,HOME to scope this)"
+    : scope.join(", ");
+  const suffix = scope === null ? "" : `=${scope.join(",")}`;
+  const needs: PermissionNeed[] = [{
+    flag: `--allow-read${suffix}`,
+    why: `read history in ${where}`,
+    optional,
+  }];
+  if (access === "write") {
+    needs.push({ flag: `--allow-write${suffix}`, why: `keep history in ${where}`, optional });
+  }
+  return needs;
 }
 
 /** What block lists, `--expect`, reputation and names add (the monitor and `conntrail check`). */
@@ -133,8 +160,9 @@ export function threatPermissions(input: ThreatPermissionInput): PermissionNeed[
 export function monitorPermissions(options: MonitorPermissionInput, os: Os): PermissionNeed[] {
   const needs = collectorPermissions(options.collector, os);
   needs.push({
-    flag: `--allow-env=${MONITOR_ENV.join(",")}`,
-    why: "honour NO_COLOR, print alerts as GitHub Actions annotations, read the AbuseIPDB settings",
+    flag: `--allow-env=${monitorEnv(os).join(",")}`,
+    why:
+      "honour NO_COLOR, print alerts as GitHub Actions annotations, read the AbuseIPDB settings, find the history",
     optional: true,
   });
   needs.push(...threatPermissions(options));
@@ -154,6 +182,10 @@ export function monitorPermissions(options: MonitorPermissionInput, os: Os): Per
       why: "write the frequent-IP file in the current directory",
       optional: false,
     });
+  }
+  const historyScope = options.historyScope === undefined ? [] : options.historyScope;
+  if (historyScope === null || historyScope.length > 0) {
+    needs.push(...historyPermissions(historyScope, "write", true));
   }
   if (options.logDir !== undefined) {
     needs.push({

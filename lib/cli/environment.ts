@@ -1,7 +1,35 @@
 import { REPUTATION_ENV } from "./reputation_config.ts";
+import { DATA_DIR_ENV } from "../store/data_dir.ts";
+import { HISTORY_ENV } from "./history_config.ts";
 
 /** The environment variables the monitor reads, when Deno allows it. */
 export const MONITOR_ENV = ["NO_COLOR", "GITHUB_ACTIONS", ...REPUTATION_ENV] as const;
+
+/**
+ * The variables that locate the data directory on an OS (LOCALAPPDATA on
+ * Windows; XDG_DATA_HOME and HOME elsewhere).
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { dataDirEnv } from "./environment.ts";
+ * deepStrictEqual(dataDirEnv("linux"), ["XDG_DATA_HOME", "HOME"]);
+ * deepStrictEqual(dataDirEnv("windows"), ["LOCALAPPDATA"]);
+ * ```
+ */
+export function dataDirEnv(os: typeof Deno.build.os): string[] {
+  return DATA_DIR_ENV.filter((name) => (os === "windows") === (name === "LOCALAPPDATA"));
+}
+
+/** The variables that say where history lives on an OS. */
+export function historyEnv(os: typeof Deno.build.os): string[] {
+  return [...dataDirEnv(os), ...HISTORY_ENV];
+}
+
+/** Every variable the monitor reads on an OS: its own, and those that say where history lives. */
+export function monitorEnv(os: typeof Deno.build.os): string[] {
+  return [...MONITOR_ENV, ...historyEnv(os)];
+}
 
 /**
  * Read environment variables without ever prompting: a variable Deno does not

@@ -23,6 +23,8 @@ import type { MonitorOptions } from "./parse_args.ts";
 import { DEFAULT_BLOCKLIST, openThreatIntel } from "./threat_intel.ts";
 import { leftOutNote, unreadable } from "./environment.ts";
 import { openGeo } from "./geo_config.ts";
+import { memoryHistory, openMonitorHistory } from "./history_config.ts";
+import { HistoryRecorder } from "../monitor/history_recorder.ts";
 
 /** What `conntrail monitor` reads from and writes to; main.ts passes the real ones. */
 export interface MonitorCommandIo {
@@ -108,10 +110,18 @@ export async function runMonitorCommand(options: MonitorOptions, io: MonitorComm
   if (leftOut !== null) note(leftOut);
   // List files, DNS answers and the reputation server are untrusted: their text is made safe first.
   const threatNote = (line: string) => note(safeTerminalText(line));
+  const history = await openMonitorHistory(options, {
+    env: io.env.values,
+    os: Deno.build.os,
+    note: threatNote,
+  });
+  let recorder: HistoryRecorder | null = null;
   const threat = await openThreatIntel(options, {
     env: io.env.values,
     note: threatNote,
     now: () => io.now().getTime(),
+    cached: history === null ? [] : await history.reputations().catch(() => []),
+    onReputation: (ip, reputation) => recorder?.reputation(ip, reputation),
     ...(io.fetch === undefined ? {} : { fetch: io.fetch }),
     ...(io.lists === undefined ? {} : { lists: io.lists }),
   });
@@ -166,6 +176,10 @@ export async function runMonitorCommand(options: MonitorOptions, io: MonitorComm
     const info = place === null ? {} : place.describe(ip);
     return names === null ? info : { hostname: names.lookup(ip), ...info };
   };
+
+  if (history !== null) {
+    recorder = new HistoryRecorder(history, { describe, note: threatNote, fallback: memoryHistory });
+  }
 
   const tracker = new Tracker({
     width: options.width,
@@ -227,6 +241,7 @@ export async function runMonitorCommand(options: MonitorOptions, io: MonitorComm
       sleep: io.sleep,
       output,
       log,
+      history: recorder,
       note,
       stop: stopper.signal,
       alerts: (connections, changes, at) => {
@@ -270,6 +285,7 @@ export async function runMonitorCommand(options: MonitorOptions, io: MonitorComm
     );
   }
   if (log !== null) await report(`log: ${log.paths.join(", ")} (${log.written} records)`);
+  if (recorder !== null) await report(`history: ${recorder.location} (${recorder.written} events recorded)`);
   const met = options.failOn.filter((condition) => watch.met.has(condition));
   if (met.length > 0) {
     io.warn(`conntrail: --fail-on ${met.join(", ")}: ${result.alerts} alerts; exit code 3`);

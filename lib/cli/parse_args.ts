@@ -8,9 +8,13 @@ import type { GroupBy } from "../monitor/tracked_row.ts";
 import { FAIL_ON, type FailOn } from "../monitor/alert_watch.ts";
 import type { ThreatFlags } from "./threat_intel.ts";
 import type { GeoFlags } from "./geo_config.ts";
+import { type HistoryFlags, STORE_KINDS } from "./history_config.ts";
 import type { CheckOptions } from "./check_command.ts";
 import type { BlocklistOptions } from "./blocklist_command.ts";
+import { HISTORY_FORMATS, type HistoryOptions, type PruneOptions, RISK_LEVELS } from "./history_command.ts";
+import type { DiffOptions } from "./diff_command.ts";
 import { versionText } from "./version.ts";
+import type { RiskLevel } from "../model/risk.ts";
 
 /** Output formats of `conntrail snapshot`. */
 export const SNAPSHOT_FORMATS = ["table", "json", "ndjson", "csv"] as const;
@@ -25,10 +29,14 @@ export interface SnapshotOptions {
   listening: boolean;
   collector: CollectorName;
   input?: string;
+  /** `--save`: record the snapshot in history. */
+  save: boolean;
+  store: HistoryFlags["store"];
+  db?: string;
 }
 
 /** Options of `conntrail` / `conntrail monitor`. */
-export interface MonitorOptions extends ThreatFlags, GeoFlags {
+export interface MonitorOptions extends ThreatFlags, GeoFlags, HistoryFlags {
   failOn: FailOn[];
   timeUnit: number;
   width: number;
@@ -58,6 +66,9 @@ export type CliCommand =
   | { kind: "check"; options: CheckOptions; debug: boolean }
   | { kind: "blocklist-update" | "blocklist-list"; options: BlocklistOptions; debug: boolean }
   | { kind: "snapshot"; options: SnapshotOptions; debug: boolean }
+  | { kind: "history"; options: HistoryOptions; debug: boolean }
+  | { kind: "history-prune"; options: PruneOptions; debug: boolean }
+  | { kind: "diff"; options: DiffOptions; debug: boolean }
   | { kind: "permissions"; target: CliCommand; flagsOnly: boolean; debug: boolean }
   | { kind: "print"; stdout: string; stderr: string; exitCode: number };
 
@@ -68,7 +79,93 @@ Examples:
   conntrail snapshot --proto tcp --state ESTABLISHED --no-listening
   conntrail snapshot --process firefox --format csv > firefox.csv
   conntrail snapshot --collector netstat --input capture.txt   parse saved output from another machine
+  conntrail snapshot --save --format json > now.json   print, and record it for \`conntrail diff\`
 `;
+
+const HISTORY_EXAMPLES = `
+Examples:
+  conntrail history                           every address the monitor has seen, most recent first
+  conntrail history 203.0.113.7               one address: what is known, its connections and alerts
+  conntrail history --since 24h --risk MALICIOUS
+  conntrail history --process firefox --format csv > firefox.csv
+  conntrail history prune --older-than 90d    forget what was last seen more than 90 days ago
+  conntrail history --store json              read the reputation tool's JSON files (HISTORY_FILE, …)
+`;
+
+const DIFF_EXAMPLES = `
+Examples:
+  conntrail snapshot --save && sleep 60 && conntrail snapshot --save
+  conntrail diff                              the last two saved snapshots: added, removed, status changed
+  conntrail diff 3 7 --format json            two given snapshots
+  conntrail diff --list                       the saved snapshots and their ids
+`;
+
+function riskValue(value: string): RiskLevel {
+  const level = value.toUpperCase();
+  if (!(RISK_LEVELS as readonly string[]).includes(level)) {
+    throw new UsageError(`--risk must be one of ${RISK_LEVELS.join(", ")}, not "${value}"`);
+  }
+  return level as RiskLevel;
+}
+
+function snapshotId(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`"${value}" is not a snapshot id`);
+  return n;
+}
+
+function historyCommand(onParsed: (command: CliCommand) => void): Command {
+  const prune = addHistoryOptions(new Command("prune"))
+    .description("forget addresses, connections, alerts and snapshots older than a duration")
+    .requiredOption("--older-than <dur>", "what was last seen longer ago than this (90d, 12h)", parseDuration)
+    .option("--debug", "show the cause chain of an error")
+    .addHelpText("after", HISTORY_EXAMPLES)
+    .action((raw: Record<string, unknown>) => {
+      checkHistoryFlags(raw as unknown as HistoryFlags);
+      onParsed({ kind: "history-prune", options: raw as unknown as PruneOptions, debug: Boolean(raw.debug) });
+    });
+  return addHistoryOptions(new Command("history"))
+    .description("what the history store knows: first/last seen, times seen, risk, geo, processes")
+    .argument("[ip]", "one address: its details, connections and alerts")
+    .option("--since <dur>", "only addresses seen within this long (24h, 7d)", parseDuration)
+    .option("--risk <level>", `only this reputation (${RISK_LEVELS.join(", ")})`, riskValue)
+    .option("--process <name>", "only addresses a process whose name contains this talked to")
+    .addOption(new Option("--format <format>", "output format").choices(HISTORY_FORMATS).default("table"))
+    .option(
+      "--limit <n>",
+      "at most this many addresses (0: all)",
+      (v: string) => v === "0" ? 0 : positiveInteger(v),
+      1000,
+    )
+    .option("--debug", "show the cause chain of an error")
+    .addHelpText("after", HISTORY_EXAMPLES)
+    .addCommand(prune)
+    .action((ip: string | undefined, raw: Record<string, unknown>) => {
+      checkHistoryFlags(raw as unknown as HistoryFlags);
+      const options = { ...raw, ...(ip === undefined ? {} : { ip }) } as unknown as HistoryOptions;
+      onParsed({ kind: "history", options, debug: Boolean(raw.debug) });
+    });
+}
+
+function diffCommand(onParsed: (command: CliCommand) => void): Command {
+  return addHistoryOptions(new Command("diff"))
+    .description("compare two saved snapshots (default: the last two): added, removed, status changed")
+    .argument("[from]", "the older snapshot's id (default: the one before the last)", snapshotId)
+    .argument("[to]", "the newer snapshot's id (default: the last)", snapshotId)
+    .addOption(new Option("--format <format>", "output format").choices(["table", "json"]).default("table"))
+    .option("--list", "list the saved snapshots instead", false)
+    .option("--debug", "show the cause chain of an error")
+    .addHelpText("after", DIFF_EXAMPLES)
+    .action((from: number | undefined, to: number | undefined, raw: Record<string, unknown>) => {
+      checkHistoryFlags(raw as unknown as HistoryFlags);
+      const options = {
+        ...raw,
+        ...(from === undefined ? {} : { from }),
+        ...(to === undefined ? {} : { to }),
+      } as unknown as DiffOptions;
+      onParsed({ kind: "diff", options, debug: Boolean(raw.debug) });
+    });
+}
 
 const PERMISSIONS_EXAMPLES = `
 Examples:
@@ -151,6 +248,8 @@ const MAIN_EXAMPLES = `
 Examples:
   conntrail                                   the live monitor (same as \`conntrail monitor\`)
   conntrail snapshot                          the current connections, once
+  conntrail history                           what the monitor has remembered, across runs
+  conntrail diff                              what changed between the last two saved snapshots
   conntrail check 203.0.113.7 bad.example     block lists, reputation and names for given addresses
   conntrail blocklist update                  download public block lists
   conntrail permissions snapshot              the exact Deno flags a command needs
@@ -214,6 +313,28 @@ function failOnValue(value: string, previous: FailOn[] = []): FailOn[] {
     throw new UsageError(`--fail-on must be one of ${FAIL_ON.join(", ")}, not "${value}"`);
   }
   return [...previous, value as FailOn];
+}
+
+/** `--db` and `--store`: where history lives (the monitor, snapshot, diff, history). */
+function addHistoryOptions(command: Command): Command {
+  return command
+    .option("--db <path>", "the history database (default history.db in the data directory)")
+    .addOption(
+      new Option(
+        "--store <kind>",
+        "keep history in SQLite, in the reputation tool's JSON files, or not at all",
+      )
+        .choices(STORE_KINDS).default("sqlite"),
+    );
+}
+
+/** `--db` names an SQLite file: with `--store json` or `none` it would be ignored, so it is refused. */
+function checkHistoryFlags(flags: HistoryFlags): void {
+  if (flags.db !== undefined && flags.store !== "sqlite") {
+    throw new UsageError(
+      `--db names an SQLite database; --store ${flags.store} does not use one (the JSON files are set with HISTORY_FILE, CONN_RECORD_FILE and ABUSEIP_INFO_FILE)`,
+    );
+  }
 }
 
 /** Country and AS flags of the monitor and `conntrail check`. */
@@ -329,7 +450,7 @@ function addMonitorOptions(command: Command): Command {
       "report every destination outside this list (IPs, CIDRs, domains) as UNEXPECTED",
     )
     .addOption(collectorOption());
-  return addThreatOptions(addGeoOptions(withMonitorFlags)).option(
+  return addThreatOptions(addGeoOptions(addHistoryOptions(withMonitorFlags))).option(
     "--debug",
     "show the cause chain of an error",
   );
@@ -354,6 +475,7 @@ function monitorOptions(raw: Record<string, unknown>): MonitorOptions {
   if (options.dnsServer !== undefined && !options.resolveNames) {
     throw new UsageError("--dns-server needs --resolve-names");
   }
+  checkHistoryFlags(options);
   return options;
 }
 
@@ -362,7 +484,7 @@ function collectorOption(): Option {
 }
 
 function snapshotCommand(onParsed: (options: SnapshotOptions, debug: boolean) => void): Command {
-  return new Command("snapshot")
+  const command = new Command("snapshot")
     .description("print the current connections once")
     .addOption(new Option("--format <format>", "output format").choices(SNAPSHOT_FORMATS).default("table"))
     .addOption(new Option("--proto <proto>", "only this protocol").choices(["tcp", "udp"]))
@@ -372,9 +494,21 @@ function snapshotCommand(onParsed: (options: SnapshotOptions, debug: boolean) =>
     .option("--no-listening", "leave out listening and unconnected sockets")
     .addOption(collectorOption())
     .option("--input <file>", "parse saved output of ss, netstat, lsof or /proc/net (- for stdin)")
+    .option(
+      "--save",
+      "also record the snapshot in history (compare saved ones with `conntrail diff`)",
+      false,
+    );
+  return addHistoryOptions(command)
     .option("--debug", "show the cause chain of an error")
     .addHelpText("after", SNAPSHOT_EXAMPLES)
-    .action((options) => onParsed(options as SnapshotOptions, Boolean(options.debug)));
+    .action((options) => {
+      checkHistoryFlags(options as SnapshotOptions);
+      if (options.save && options.store === "none") {
+        throw new UsageError("--save needs a history; not --store none");
+      }
+      onParsed(options as SnapshotOptions, Boolean(options.debug));
+    });
 }
 
 function buildProgram(onParsed: (command: CliCommand) => void): Command {
@@ -393,6 +527,8 @@ function buildProgram(onParsed: (command: CliCommand) => void): Command {
   program.addCommand(monitor, { isDefault: true });
   program.addCommand(snapshotCommand((options, debug) => onParsed({ kind: "snapshot", options, debug })));
   program.addCommand(blocklistCommand(onParsed));
+  program.addCommand(historyCommand(onParsed));
+  program.addCommand(diffCommand(onParsed));
   program.addCommand(
     addThreatOptions(addGeoOptions(new Command("check")))
       .description("block lists, reputation and reverse DNS for given addresses, without monitoring")

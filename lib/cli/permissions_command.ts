@@ -1,6 +1,7 @@
 import {
   collectorPermissions,
   denoFlags,
+  historyPermissions,
   MONITOR_V8_FLAGS,
   monitorPermissions,
   type PermissionNeed,
@@ -10,7 +11,8 @@ import { REPUTATION_ENV } from "./reputation_config.ts";
 import { blocklistDirectory, type BlocklistOptions } from "./blocklist_command.ts";
 import { listUrl, PUBLIC_LISTS, publicList } from "../enrich/public_lists.ts";
 import { DATA_DIR_ENV } from "../store/data_dir.ts";
-import { readPermittedEnv } from "./environment.ts";
+import { historyEnv, readPermittedEnv } from "./environment.ts";
+import { type HistoryFlags, historyLocation } from "./history_config.ts";
 
 function blocklistPermissions(
   kind: "blocklist-update" | "blocklist-list",
@@ -56,13 +58,50 @@ export function runtimeFlagsForCommand(command: CliCommand): string[] {
   return command.kind === "monitor" ? [MONITOR_V8_FLAGS] : [];
 }
 
+/**
+ * What history's access must cover for these flags, as far as this run can
+ * tell: null when the data directory cannot be named here (the environment is
+ * not readable), empty for `--store none`.
+ */
+function historyScope(flags: HistoryFlags, os: typeof Deno.build.os): string[] | null {
+  const location = historyLocation(flags, readPermittedEnv(historyEnv(os)).values, os);
+  switch (location.kind) {
+    case "none":
+      return [];
+    case "unknown":
+      return null;
+    default:
+      return location.scope;
+  }
+}
+
+/** The environment and file access a history command needs. */
+function historyCommandPermissions(
+  flags: HistoryFlags,
+  access: "read" | "write",
+  os: typeof Deno.build.os,
+): PermissionNeed[] {
+  return [
+    { flag: `--allow-env=${historyEnv(os).join(",")}`, why: "find the history", optional: true },
+    ...historyPermissions(historyScope(flags, os), access, false),
+  ];
+}
+
 /** The permissions a parsed command line needs on an OS. */
 export function permissionsForCommand(command: CliCommand, os: typeof Deno.build.os): PermissionNeed[] {
   switch (command.kind) {
     case "snapshot":
-      return collectorPermissions(command.options.collector, os, command.options.input);
+      return [
+        ...collectorPermissions(command.options.collector, os, command.options.input),
+        ...(command.options.save ? historyCommandPermissions(command.options, "write", os) : []),
+      ];
     case "monitor":
-      return monitorPermissions(command.options, os);
+      return monitorPermissions({ ...command.options, historyScope: historyScope(command.options, os) }, os);
+    case "history":
+    case "diff":
+      return historyCommandPermissions(command.options, "read", os);
+    case "history-prune":
+      return historyCommandPermissions(command.options, "write", os);
     case "blocklist-update":
     case "blocklist-list":
       return blocklistPermissions(command.kind, command.options, os);

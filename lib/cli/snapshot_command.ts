@@ -9,6 +9,7 @@ import { renderConnectionsTable } from "../render/connections_table.ts";
 import { safeTerminalText } from "../render/terminal_text.ts";
 import type { SnapshotOptions } from "./parse_args.ts";
 import { skippedSummary } from "./skipped_summary.ts";
+import { openCommandHistory } from "./history_config.ts";
 
 /** What `conntrail snapshot` reads from and writes to. */
 export interface SnapshotIo {
@@ -17,6 +18,8 @@ export interface SnapshotIo {
   write: (text: string) => Promise<void>;
   /** One line for stderr. */
   warn: (line: string) => void;
+  /** The variables that locate history, for `--save`. */
+  env: ReadonlyMap<string, string>;
 }
 
 /** `conntrail snapshot`: read the sockets once, filter, and print them in the asked-for format. */
@@ -24,8 +27,13 @@ export async function runSnapshot(options: SnapshotOptions, io: SnapshotIo): Pro
   if (options.state !== undefined && statusFromUser(options.state) === null) {
     throw new UsageError(`unknown state "${options.state}"; use one of ${STATUS_WORDS.join(", ")}`);
   }
+  // Opened first, so a history that cannot be written stops the run before anything is printed.
+  const store = options.save
+    ? await openCommandHistory(options, { env: io.env, os: Deno.build.os }, "write")
+    : null;
+  const takenAt = io.now();
   const result = await io.collector.collect();
-  const connections = filterConnections(toConnections(result.sockets, isoWithOffset(io.now())), {
+  const connections = filterConnections(toConnections(result.sockets, isoWithOffset(takenAt)), {
     proto: options.proto,
     state: options.state,
     pid: options.pid,
@@ -48,6 +56,14 @@ export async function runSnapshot(options: SnapshotOptions, io: SnapshotIo): Pro
     case "csv":
       await io.write(renderConnectionsCsv(connections));
       break;
+  }
+  if (store !== null) {
+    try {
+      const saved = await store.saveSnapshot(takenAt.getTime(), connections);
+      io.warn(`saved snapshot ${saved.id} (${saved.connections} connections) in ${store.location}`);
+    } finally {
+      await store.close();
+    }
   }
   return 0;
 }

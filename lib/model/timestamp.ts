@@ -49,3 +49,18 @@ export function fileTimestamp(date: Date): string {
   return `${date.getFullYear()}${two(date.getMonth() + 1)}${two(date.getDate())}_` +
     clockTime(date).replaceAll(":", "");
 }
+
+/**
+ * The local date and time as `YYYY-MM-DD HH:MM:SS`, as history tables show it.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { localDateTime } from "./timestamp.ts";
+ * deepStrictEqual(localDateTime(new Date(2026, 10, 21, 14, 30, 16)), "2026-11-21 14:30:16");
+ * ```
+ */
+export function localDateTime(date: Date): string {
+  const two = (n: number) => String(n).padStart(2, "0");
+  return `${date.getFullYear()}-${two(date.getMonth() + 1)}-${two(date.getDate())} ${clockTime(date)}`;
+}

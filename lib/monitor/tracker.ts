@@ -2,7 +2,7 @@ import type { Connection } from "../model/connection.ts";
 import { servicePort } from "../model/direction.ts";
 import type { ConnectionEvent } from "../model/monitor_event.ts";
 import { isoWithOffset } from "../model/timestamp.ts";
-import { connectionKey } from "./connection_key.ts";
+import { connectionKey } from "../model/connection_key.ts";
 import { Cell } from "./timeline.ts";
 import { type GroupBy, TrackedRow } from "./tracked_row.ts";
 

@@ -1,3 +1,5 @@
+import Table from "cli-table3";
+
 /** cli-table3 characters for a table without borders: columns split by spaces, as `ss` and `lsof` print. */
 export const BORDERLESS = {
   top: "",
@@ -16,3 +18,17 @@ export const BORDERLESS = {
   "right-mid": "",
   middle: " ",
 };
+
+/**
+ * A borderless table as text: a header row, then the rows, columns split by
+ * spaces, no trailing blanks. Cells must already be safe for a terminal.
+ */
+export function plainTable(head: readonly string[], rows: readonly string[][]): string {
+  const table = new Table({
+    head: [...head],
+    style: { head: [], border: [], compact: true },
+    chars: BORDERLESS,
+  });
+  for (const row of rows) table.push(row);
+  return table.toString().split("\n").map((line) => line.trimEnd().replace(/^ /, "")).join("\n");
+}

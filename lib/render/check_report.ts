@@ -1,7 +1,6 @@
-import Table from "cli-table3";
 import type { CheckResult } from "../model/check_result.ts";
 import { safeTerminalText } from "./terminal_text.ts";
-import { BORDERLESS } from "./_table_style.ts";
+import { plainTable } from "./_table_style.ts";
 
 /**
  * `conntrail check` as a table: one row per address, `-` for what is not
@@ -17,25 +16,21 @@ import { BORDERLESS } from "./_table_style.ts";
  * ```
  */
 export function renderCheckTable(results: readonly CheckResult[]): string {
-  const table = new Table({
-    head: ["QUERY", "ADDRESS", "HOSTNAME", "BLOCKLIST", "REPUTATION", "COUNTRY", "ASN", "NOTE"],
-    style: { head: [], border: [], compact: true },
-    chars: BORDERLESS,
-  });
   const text = (value: string | null) => (value === null ? "-" : safeTerminalText(value));
-  for (const r of results) {
-    table.push([
-      text(r.query),
-      text(r.ip),
-      text(r.hostname),
-      text(r.blocklist),
-      r.risk_level === null ? "-" : `${r.risk_level}${r.abuse_score === null ? "" : ` (${r.abuse_score})`}`,
-      text(r.country),
-      r.asn === null ? "-" : `AS${r.asn}${r.as_org === null ? "" : ` ${safeTerminalText(r.as_org)}`}`,
-      text(r.note),
-    ]);
-  }
-  return table.toString().split("\n").map((line) => line.trimEnd().replace(/^ /, "")).join("\n") + "\n";
+  const rows = results.map((r) => [
+    text(r.query),
+    text(r.ip),
+    text(r.hostname),
+    text(r.blocklist),
+    r.risk_level === null ? "-" : `${r.risk_level}${r.abuse_score === null ? "" : ` (${r.abuse_score})`}`,
+    text(r.country),
+    r.asn === null ? "-" : `AS${r.asn}${r.as_org === null ? "" : ` ${safeTerminalText(r.as_org)}`}`,
+    text(r.note),
+  ]);
+  return plainTable(
+    ["QUERY", "ADDRESS", "HOSTNAME", "BLOCKLIST", "REPUTATION", "COUNTRY", "ASN", "NOTE"],
+    rows,
+  ) + "\n";
 }
 
 /** `conntrail check --format json`: an array of results with SPEC's field names. */

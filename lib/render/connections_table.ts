@@ -1,8 +1,7 @@
-import Table from "cli-table3";
 import type { Connection } from "../model/connection.ts";
 import { endpointText } from "./endpoint_text.ts";
 import { safeTerminalText } from "./terminal_text.ts";
-import { BORDERLESS } from "./_table_style.ts";
+import { plainTable } from "./_table_style.ts";
 
 /**
  * Render connections as a text table for a terminal. Process names and users
@@ -19,22 +18,15 @@ import { BORDERLESS } from "./_table_style.ts";
  * ```
  */
 export function renderConnectionsTable(connections: readonly Connection[]): string {
-  const table = new Table({
-    head: ["PROTO", "LOCAL", "REMOTE", "STATUS", "DIRECTION", "PID", "PROCESS", "USER"],
-    style: { head: [], border: [], compact: true },
-    chars: BORDERLESS,
-  });
-  for (const c of connections) {
-    table.push([
-      c.protocol,
-      endpointText(c.local_ip, c.local_port),
-      endpointText(c.remote_ip, c.remote_port),
-      c.status,
-      c.direction,
-      c.pid === null ? "-" : String(c.pid),
-      c.process_name === null ? "-" : safeTerminalText(c.process_name),
-      c.user === null ? "-" : safeTerminalText(c.user),
-    ]);
-  }
-  return table.toString().split("\n").map((line) => line.trimEnd().replace(/^ /, "")).join("\n");
+  const rows = connections.map((c) => [
+    c.protocol,
+    endpointText(c.local_ip, c.local_port),
+    endpointText(c.remote_ip, c.remote_port),
+    c.status,
+    c.direction,
+    c.pid === null ? "-" : String(c.pid),
+    c.process_name === null ? "-" : safeTerminalText(c.process_name),
+    c.user === null ? "-" : safeTerminalText(c.user),
+  ]);
+  return plainTable(["PROTO", "LOCAL", "REMOTE", "STATUS", "DIRECTION", "PID", "PROCESS", "USER"], rows);
 }

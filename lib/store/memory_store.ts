@@ -1,7 +1,7 @@
 import type { AddressInfo } from "../enrich/address_info.ts";
 import type { Connection } from "../model/connection.ts";
 import type { Reputation } from "../model/risk.ts";
-import { connectionKey } from "../monitor/connection_key.ts";
+import { connectionKey } from "../model/connection_key.ts";
 import {
   type AddressQuery,
   type AddressRecord,

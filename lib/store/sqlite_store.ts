@@ -2,7 +2,7 @@ import { DatabaseSync, type SQLInputValue, type SQLOutputValue, type StatementSy
 import type { AddressInfo } from "../enrich/address_info.ts";
 import { type Connection, CONNECTION_FIELDS } from "../model/connection.ts";
 import type { Reputation, RiskLevel } from "../model/risk.ts";
-import { connectionKey } from "../monitor/connection_key.ts";
+import { connectionKey } from "../model/connection_key.ts";
 import type {
   AddressQuery,
   AddressRecord,

@@ -1,4 +1,4 @@
-import type { Connection } from "../model/connection.ts";
+import type { Connection } from "./connection.ts";
 
 /**
  * The identity of a connection across polls: protocol and both endpoints. The

@@ -1,0 +1,54 @@
+import { UsageError } from "../errors.ts";
+import { diffSnapshots } from "../model/snapshot_diff.ts";
+import { renderDiffJson, renderDiffTable, renderSnapshotList } from "../render/diff_report.ts";
+import { type HistoryFlags, openCommandHistory } from "./history_config.ts";
+import type { HistoryCommandIo } from "./history_command.ts";
+
+/** Options of `conntrail diff`. */
+export interface DiffOptions extends HistoryFlags {
+  /** Snapshot ids; default the last two. */
+  from?: number;
+  to?: number;
+  format: "table" | "json";
+  /** `--list`: show the saved snapshots instead. */
+  list: boolean;
+}
+
+/** `conntrail diff [A] [B]`: what changed between two saved snapshots (default: the last two). */
+export async function runDiff(options: DiffOptions, io: HistoryCommandIo): Promise<number> {
+  const store = await openCommandHistory(options, { env: io.env, os: Deno.build.os }, "read");
+  if (store === null) {
+    throw new UsageError("no saved snapshots; run `conntrail snapshot --save` to save one");
+  }
+  try {
+    const saved = await store.snapshots();
+    if (options.list) {
+      await io.write(renderSnapshotList(saved));
+      return 0;
+    }
+    const pick = (id: number | undefined, fallback: number) => {
+      const info = id === undefined ? saved.at(fallback) : saved.find((s) => s.id === id);
+      if (info === undefined && id !== undefined) {
+        throw new UsageError(`there is no saved snapshot ${id}; \`conntrail diff --list\` shows them`);
+      }
+      return info;
+    };
+    // One id compares it with the latest; none compares the last two.
+    const from = pick(options.from, -2);
+    const to = pick(options.to, -1);
+    if (from === undefined || to === undefined) {
+      throw new UsageError(
+        `${saved.length} saved snapshot${
+          saved.length === 1 ? "" : "s"
+        }; diff needs two (run \`conntrail snapshot --save\`)`,
+      );
+    }
+    const diff = diffSnapshots(await store.snapshot(from.id) ?? [], await store.snapshot(to.id) ?? []);
+    await io.write(
+      options.format === "json" ? renderDiffJson(diff, from, to) : renderDiffTable(diff, from, to),
+    );
+    return 0;
+  } finally {
+    await store.close();
+  }
+}

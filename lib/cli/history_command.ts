@@ -1,0 +1,134 @@
+import ipaddr from "ipaddr.js";
+import { UsageError } from "../errors.ts";
+import type { RiskLevel } from "../model/risk.ts";
+import {
+  type AddressHistory,
+  renderHistoryCsv,
+  renderHistoryJson,
+  renderHistoryTable,
+} from "../render/history_report.ts";
+import type { HistoryStore } from "../store/history_store.ts";
+import { type HistoryFlags, openCommandHistory } from "./history_config.ts";
+
+/** Output formats of `conntrail history`. */
+export const HISTORY_FORMATS = ["table", "json", "csv"] as const;
+/** Levels `--risk` takes. */
+export const RISK_LEVELS: readonly RiskLevel[] = ["SAFE", "SUSPICIOUS", "MALICIOUS", "UNKNOWN"];
+
+/** Options of `conntrail history`. */
+export interface HistoryOptions extends HistoryFlags {
+  ip?: string;
+  /** `--since`: milliseconds back from now. */
+  since?: number;
+  risk?: RiskLevel;
+  process?: string;
+  format: typeof HISTORY_FORMATS[number];
+  /** At most this many addresses; 0 for all. */
+  limit: number;
+}
+
+/** Options of `conntrail history prune`. */
+export interface PruneOptions extends HistoryFlags {
+  /** Milliseconds. */
+  olderThan: number;
+}
+
+/** What history commands read and write. */
+export interface HistoryCommandIo {
+  write: (text: string) => Promise<void>;
+  warn: (line: string) => void;
+  /** The variables that locate history (HOME, XDG_DATA_HOME, HISTORY_FILE, …) the run may read. */
+  env: ReadonlyMap<string, string>;
+  now: () => number;
+}
+
+/** Connections shown for one address, most recent first. */
+const CONNECTIONS_SHOWN = 1000;
+
+/**
+ * An address as history stores it: the collectors' spelling (IPv6 compressed
+ * in lower case, IPv4-mapped IPv6 as IPv4).
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { historyAddress } from "./history_command.ts";
+ * deepStrictEqual(historyAddress("2001:DB8:0::7"), "2001:db8::7");
+ * deepStrictEqual(historyAddress("::ffff:8.8.8.8"), "8.8.8.8");
+ * ```
+ */
+export function historyAddress(text: string): string {
+  if (!ipaddr.isValid(text)) throw new UsageError(`"${text}" is not an IP address`);
+  return ipaddr.process(text).toString();
+}
+
+async function withStore<T>(
+  store: HistoryStore | null,
+  work: (store: HistoryStore) => Promise<T>,
+): Promise<T | null> {
+  if (store === null) return null;
+  try {
+    return await work(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/** `conntrail history [IP]`: what the history store knows, filtered, as a table, JSON or CSV. */
+export async function runHistory(options: HistoryOptions, io: HistoryCommandIo): Promise<number> {
+  const ip = options.ip === undefined ? undefined : historyAddress(options.ip);
+  const store = await openCommandHistory(options, { env: io.env, os: Deno.build.os }, "read");
+  const found = await withStore(store, async (store) => {
+    const { rows, total } = await store.addresses({
+      ...(ip === undefined ? {} : { ip }),
+      ...(options.since === undefined ? {} : { since: io.now() - options.since }),
+      ...(options.risk === undefined ? {} : { risk: options.risk }),
+      ...(options.process === undefined ? {} : { process: options.process }),
+      ...(options.limit === 0 ? {} : { limit: options.limit }),
+    });
+    const entries: AddressHistory[] = [];
+    for (const address of rows) {
+      entries.push(
+        ip === undefined ? { address } : {
+          address,
+          connections: await store.connections(address.ip, CONNECTIONS_SHOWN),
+          alerts: await store.alerts({ ip: address.ip, limit: CONNECTIONS_SHOWN }),
+        },
+      );
+    }
+    return { entries, total };
+  });
+  if (found === null) io.warn("note: no history yet; the monitor records it (run `conntrail`)");
+  const { entries, total } = found ?? { entries: [], total: 0 };
+  if (ip !== undefined && entries.length === 0 && found !== null) {
+    io.warn(
+      `note: ${ip} is not in the history${
+        options.since || options.risk || options.process ? " (with these filters)" : ""
+      }`,
+    );
+  }
+  switch (options.format) {
+    case "table":
+      if (entries.length > 0) await io.write(renderHistoryTable(entries, total));
+      break;
+    case "json":
+      await io.write(renderHistoryJson(entries, total));
+      break;
+    case "csv":
+      await io.write(renderHistoryCsv(entries));
+      break;
+  }
+  return 0;
+}
+
+/** `conntrail history prune --older-than DUR`: forget what was last seen before then. */
+export async function runPrune(options: PruneOptions, io: HistoryCommandIo): Promise<number> {
+  const store = await openCommandHistory(options, { env: io.env, os: Deno.build.os }, "write");
+  const counts = await withStore(store, (store) => store.prune(io.now() - options.olderThan));
+  if (counts === null) return 0;
+  await io.write(
+    `pruned ${counts.addresses} addresses, ${counts.connections} connections, ${counts.alerts} alerts and ` +
+      `${counts.snapshots} snapshots from ${store?.location}\n`,
+  );
+  return 0;
+}

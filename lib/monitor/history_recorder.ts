@@ -1,0 +1,139 @@
+import type { DescribeAddress } from "../enrich/address_info.ts";
+import type { Connection } from "../model/connection.ts";
+import type { ConnectionEvent } from "../model/monitor_event.ts";
+import type { Reputation } from "../model/risk.ts";
+import type { HistoryEvent, HistoryStore } from "../store/history_store.ts";
+
+/** Options of {@linkcode HistoryRecorder}. */
+export interface HistoryRecorderOptions {
+  /** What enrichment knows about an address now (names, country, AS). */
+  describe: DescribeAddress;
+  /** One line for the user. */
+  note: (line: string) => void;
+  /** The store to carry on with when the first one fails: memory. */
+  fallback: () => HistoryStore;
+  /** Buffered events are written this often (default 1 s), and on close. */
+  flushIntervalMs?: number;
+}
+
+/** A batch this large is written without waiting for the interval. */
+const MAX_BUFFERED = 20_000;
+
+function historyEvent(event: ConnectionEvent, describe: DescribeAddress): HistoryEvent | null {
+  const c = event.connection;
+  if (c.remote_ip === null) return null;
+  const at = Date.parse(c.timestamp);
+  switch (event.event) {
+    case "NEW":
+      return { kind: "opened", at, connection: c, info: describe(c.remote_ip) };
+    case "STATE":
+      return { kind: "status", at, connection: c };
+    case "CLOSED":
+      return { kind: "closed", at, connection: c, info: describe(c.remote_ip) };
+    case "ALERT":
+      return { kind: "alert", at, connection: c, reason: event.reason ?? "", details: event.details ?? {} };
+  }
+}
+
+/**
+ * Feeds the monitor's events to a history store without slowing a frame: a
+ * poll only adds to a buffer, and the buffer is written in one transaction a
+ * second later, outside the tick. When the store fails (no permission, a
+ * read-only or full disk) it says so in one line and carries on in memory,
+ * with the batch that failed.
+ */
+export class HistoryRecorder {
+  #store: HistoryStore;
+  readonly #options: HistoryRecorderOptions;
+  readonly #flushIntervalMs: number;
+  #buffer: HistoryEvent[] = [];
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  #flushing: Promise<void> = Promise.resolve();
+  #written = 0;
+
+  constructor(store: HistoryStore, options: HistoryRecorderOptions) {
+    this.#store = store;
+    this.#options = options;
+    this.#flushIntervalMs = options.flushIntervalMs ?? 1000;
+  }
+
+  /** Where history goes now (`memory` once it has fallen back). */
+  get location(): string {
+    return this.#store.location;
+  }
+
+  /** Events written so far. */
+  get written(): number {
+    return this.#written;
+  }
+
+  /** Buffer a poll's events; returns at once. */
+  record(events: readonly ConnectionEvent[]): void {
+    for (const event of events) {
+      const converted = historyEvent(event, this.#options.describe);
+      if (converted !== null) this.#buffer.push(converted);
+    }
+    this.#schedule();
+  }
+
+  /** Buffer a reputation answer. */
+  reputation(ip: string, reputation: Reputation): void {
+    this.#buffer.push({ kind: "reputation", ip, reputation });
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    if (this.#buffer.length >= MAX_BUFFERED) {
+      this.#clearTimer();
+      this.flush();
+      return;
+    }
+    if (this.#timer !== null || this.#buffer.length === 0) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      this.flush();
+    }, this.#flushIntervalMs);
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+  }
+
+  /** Write what is buffered; one write at a time, in order. Never rejects. */
+  flush(): Promise<void> {
+    this.#flushing = this.#flushing.then(() => this.#write());
+    return this.#flushing;
+  }
+
+  async #write(): Promise<void> {
+    const batch = this.#buffer;
+    if (batch.length === 0) return;
+    this.#buffer = [];
+    try {
+      await this.#store.record(batch);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      this.#options.note(
+        `warning: history is kept in memory only from now on: ${this.#store.location}: ${reason}`,
+      );
+      await this.#store.close().catch(() => {});
+      this.#store = this.#options.fallback();
+      await this.#store.record(batch);
+    }
+    this.#written += batch.length;
+  }
+
+  /**
+   * Record that the connections still open were seen until `at`, write
+   * everything and close the store.
+   */
+  async close(open: Iterable<Connection>, at: number): Promise<void> {
+    this.#clearTimer();
+    for (const connection of open) {
+      if (connection.remote_ip !== null) this.#buffer.push({ kind: "seen", at, connection });
+    }
+    await this.flush();
+    await this.#store.close().catch(() => {});
+  }
+}

@@ -1,0 +1,236 @@
+import { stringify } from "csv-stringify/sync";
+import { isoWithOffset, localDateTime } from "../model/timestamp.ts";
+import type { AddressRecord, AlertRecord, ConnectionRecord } from "../store/history_store.ts";
+import { endpointText } from "./endpoint_text.ts";
+import { safeTerminalText } from "./terminal_text.ts";
+import { plainTable } from "./_table_style.ts";
+
+/** One address with, for `conntrail history IP`, its connections and alerts. */
+export interface AddressHistory {
+  address: AddressRecord;
+  connections?: ConnectionRecord[];
+  alerts?: AlertRecord[];
+}
+
+function when(ms: number | null): string {
+  return ms === null ? "-" : localDateTime(new Date(ms));
+}
+
+function iso(ms: number | null): string | null {
+  return ms === null ? null : isoWithOffset(new Date(ms));
+}
+
+function safe(text: string | null): string {
+  return text === null ? "-" : safeTerminalText(text);
+}
+
+function asText(a: Pick<AddressRecord, "asn" | "as_org">): string {
+  return a.asn === null ? "-" : `AS${a.asn}${a.as_org === null ? "" : ` ${safeTerminalText(a.as_org)}`}`;
+}
+
+function riskText(a: Pick<AddressRecord, "risk_level" | "abuse_score">): string {
+  if (a.risk_level === null) return "-";
+  return a.abuse_score === null ? a.risk_level : `${a.risk_level} (${a.abuse_score})`;
+}
+
+function listText(items: readonly string[]): string {
+  return items.length === 0 ? "-" : items.map(safeTerminalText).join(", ");
+}
+
+function connectionRows(connections: readonly ConnectionRecord[]): string[][] {
+  return connections.map((c) => [
+    when(c.opened_at),
+    c.closed_at === null ? "-" : when(c.closed_at),
+    c.protocol,
+    endpointText(c.local_ip, c.local_port),
+    endpointText(c.remote_ip, c.remote_port),
+    c.status,
+    c.pid === null ? "-" : String(c.pid),
+    safe(c.process_name),
+    safe(c.user),
+  ]);
+}
+
+/**
+ * `conntrail history` as text: one row per address; for a single address
+ * (`history IP`), what is known about it, then its connections and alerts.
+ * Hostnames, organisations, list entries and process names are untrusted and
+ * made safe for a terminal.
+ *
+ * @example
+ * ```ts
+ * import { match } from "node:assert/strict";
+ * import { renderHistoryTable } from "./history_report.ts";
+ * const address = { ip: "8.8.8.8", first_seen: 0, last_seen: 0, times_seen: 3, hostname: "dns.google",
+ *   country: "US", asn: 15169, as_org: "Google LLC", risk_level: null, abuse_score: null, last_scanned: null,
+ *   lists: [], processes: ["curl"] };
+ * match(renderHistoryTable([{ address }], 1), /8\.8\.8\.8 .* 3 +dns\.google +US +AS15169 Google LLC/);
+ * ```
+ */
+export function renderHistoryTable(entries: readonly AddressHistory[], total: number): string {
+  if (entries.length === 1 && entries[0]?.connections !== undefined) return renderOneAddress(entries[0]);
+  const rows = entries.map(({ address: a }) => [
+    a.ip,
+    when(a.first_seen),
+    when(a.last_seen),
+    String(a.times_seen),
+    safe(a.hostname),
+    safe(a.country),
+    asText(a),
+    riskText(a),
+    listText(a.lists),
+    listText(a.processes),
+  ]);
+  const head = [
+    "ADDRESS",
+    "FIRST SEEN",
+    "LAST SEEN",
+    "SEEN",
+    "HOSTNAME",
+    "COUNTRY",
+    "AS",
+    "RISK",
+    "LISTS",
+    "PROCESSES",
+  ];
+  const more = total > entries.length
+    ? `\n(${entries.length} of ${total} addresses shown; --limit 0 shows all)`
+    : "";
+  return plainTable(head, rows) + more + "\n";
+}
+
+function renderOneAddress(entry: AddressHistory): string {
+  const a = entry.address;
+  const facts: [string, string][] = [
+    ["address", a.ip],
+    ["hostname", safe(a.hostname)],
+    ["country", safe(a.country)],
+    ["AS", asText(a)],
+    ["first seen", when(a.first_seen)],
+    ["last seen", when(a.last_seen)],
+    ["times seen", String(a.times_seen)],
+    ["risk", riskText(a)],
+    ["last scanned", when(a.last_scanned)],
+    ["lists", listText(a.lists)],
+    ["processes", listText(a.processes)],
+  ];
+  const width = Math.max(...facts.map(([label]) => label.length));
+  const lines = facts.map(([label, value]) => `${label.padEnd(width)}  ${value}`);
+  const connections = entry.connections ?? [];
+  lines.push("", `connections (${connections.length}):`);
+  if (connections.length > 0) {
+    lines.push(
+      plainTable(
+        ["OPENED", "CLOSED", "PROTO", "LOCAL", "REMOTE", "STATUS", "PID", "PROCESS", "USER"],
+        connectionRows(connections),
+      ),
+    );
+  }
+  const alerts = entry.alerts ?? [];
+  if (alerts.length > 0) {
+    lines.push("", `alerts (${alerts.length}):`);
+    lines.push(plainTable(
+      ["AT", "PROCESS", "REASON"],
+      alerts.map((
+        x,
+      ) => [when(x.at), `${safe(x.process_name)} (${x.pid ?? "-"})`, safeTerminalText(x.reason)]),
+    ));
+  }
+  return lines.join("\n") + "\n";
+}
+
+function addressJson(a: AddressRecord) {
+  return {
+    ...a,
+    first_seen: iso(a.first_seen),
+    last_seen: iso(a.last_seen),
+    last_scanned: iso(a.last_scanned),
+  };
+}
+
+/** `conntrail history --format json`: `{ total, addresses }`, times as ISO 8601 with offset. */
+export function renderHistoryJson(entries: readonly AddressHistory[], total: number): string {
+  const addresses = entries.map((entry) => ({
+    ...addressJson(entry.address),
+    ...(entry.connections === undefined ? {} : {
+      connections: entry.connections.map((c) => ({
+        ...c,
+        opened_at: iso(c.opened_at),
+        closed_at: iso(c.closed_at),
+      })),
+    }),
+    ...(entry.alerts === undefined ? {} : { alerts: entry.alerts.map((x) => ({ ...x, at: iso(x.at) })) }),
+  }));
+  return JSON.stringify({ total, addresses }, null, 2) + "\n";
+}
+
+const ADDRESS_COLUMNS = [
+  "ip",
+  "first_seen",
+  "last_seen",
+  "times_seen",
+  "hostname",
+  "country",
+  "asn",
+  "as_org",
+  "risk_level",
+  "abuse_score",
+  "last_scanned",
+  "lists",
+  "processes",
+] as const;
+
+const CONNECTION_COLUMNS = [
+  "opened_at",
+  "closed_at",
+  "protocol",
+  "family",
+  "local_ip",
+  "local_port",
+  "remote_ip",
+  "remote_port",
+  "status",
+  "direction",
+  "pid",
+  "process_name",
+  "process_path",
+  "user",
+] as const;
+
+function csv(columns: readonly string[], rows: unknown[][]): string {
+  return stringify(rows, {
+    header: true,
+    columns: [...columns],
+    escape_formulas: true,
+    cast: { number: (n) => String(n) },
+  });
+}
+
+/**
+ * `conntrail history --format csv`: one row per address (lists and processes
+ * joined with `;`); for `history IP`, one row per connection of that address.
+ * Cells a spreadsheet would run as formulas are escaped.
+ */
+export function renderHistoryCsv(entries: readonly AddressHistory[]): string {
+  const single = entries.length === 1 ? entries[0] : undefined;
+  if (single?.connections !== undefined) {
+    return csv(
+      CONNECTION_COLUMNS,
+      single.connections.map((c) => {
+        const row = { ...c, opened_at: iso(c.opened_at), closed_at: iso(c.closed_at) };
+        return CONNECTION_COLUMNS.map((column) => row[column]);
+      }),
+    );
+  }
+  return csv(
+    ADDRESS_COLUMNS,
+    entries.map(({ address }) => {
+      const row = {
+        ...addressJson(address),
+        lists: address.lists.join(";"),
+        processes: address.processes.join(";"),
+      };
+      return ADDRESS_COLUMNS.map((column) => row[column]);
+    }),
+  );
+}
