@@ -207,7 +207,13 @@ Deno.test("README shows the Linux snapshot flags lib/permissions.ts defines", as
 Deno.test("README shows the Linux monitor flags lib/permissions.ts defines", async () => {
   const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
   const flags = [
-    ...denoFlags(monitorPermissions({ collector: "auto", resolveNames: false, filterFile: [] }, "linux")),
+    ...denoFlags(monitorPermissions({
+      collector: "auto",
+      resolveNames: false,
+      filterFile: [],
+      // The data directory as the README spells it, for the shell to expand.
+      historyScope: ["$HOME/.local/share/conntrail"],
+    }, "linux")),
     MONITOR_V8_FLAGS,
   ].join(" ");
   ok(readme.includes(`deno run ${flags} main.ts\n`), `README lacks "deno run ${flags} main.ts"`);

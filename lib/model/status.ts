@@ -90,3 +90,10 @@ export const LINUX_TCP_STATE_CODES: Record<number, string> = {
   11: "CLOSING",
   12: "SYN_RECEIVED",
 };
+
+/**
+ * Statuses of a connection that is over but whose socket lingers in the kernel
+ * (TIME_WAIT lasts a minute). They still raise events, but do not keep a
+ * monitor row present, and history closes the connection when it enters one.
+ */
+export const LINGERING_STATUSES: ReadonlySet<string> = new Set(["TIME_WAIT", "CLOSED"]);

@@ -2,6 +2,7 @@ import type { DescribeAddress } from "../enrich/address_info.ts";
 import type { Connection } from "../model/connection.ts";
 import type { ConnectionEvent } from "../model/monitor_event.ts";
 import type { Reputation } from "../model/risk.ts";
+import { LINGERING_STATUSES } from "../model/status.ts";
 import type { HistoryEvent, HistoryStore } from "../store/history_store.ts";
 
 /** Options of {@linkcode HistoryRecorder}. */
@@ -27,7 +28,10 @@ function historyEvent(event: ConnectionEvent, describe: DescribeAddress): Histor
     case "NEW":
       return { kind: "opened", at, connection: c, info: describe(c.remote_ip) };
     case "STATE":
-      return { kind: "status", at, connection: c };
+      // TIME_WAIT is the end of the conversation: history closes the connection then, not a minute later.
+      return LINGERING_STATUSES.has(c.status)
+        ? { kind: "closed", at, connection: c, info: describe(c.remote_ip) }
+        : { kind: "status", at, connection: c };
     case "CLOSED":
       return { kind: "closed", at, connection: c, info: describe(c.remote_ip) };
     case "ALERT":

@@ -3,6 +3,7 @@ import { servicePort } from "../model/direction.ts";
 import type { ConnectionEvent } from "../model/monitor_event.ts";
 import { isoWithOffset } from "../model/timestamp.ts";
 import { connectionKey } from "../model/connection_key.ts";
+import { LINGERING_STATUSES } from "../model/status.ts";
 import { Cell } from "./timeline.ts";
 import { type GroupBy, TrackedRow } from "./tracked_row.ts";
 
@@ -24,13 +25,6 @@ export interface EvictedRow {
 }
 
 const EVICTED_KEPT = 1000;
-
-/**
- * States of a connection that is over but whose socket lingers in the kernel
- * (TIME_WAIT lasts a minute). They still raise events, but do not keep a row
- * present: the row shows × when its last live socket goes.
- */
-const LINGERING = new Set(["TIME_WAIT", "CLOSED"]);
 
 function rowIdentity(
   c: Connection,
@@ -113,7 +107,7 @@ export class Tracker {
       else if (before.status !== c.status) {
         events.push({ event: "STATE", connection: c, previous_status: before.status });
       }
-      if (LINGERING.has(c.status)) continue;
+      if (LINGERING_STATUSES.has(c.status)) continue;
       const row = this.#rowFor(c, column, now);
       if (!present.has(row)) {
         present.add(row);
