@@ -1,0 +1,250 @@
+/**
+ * The real monitor and its history when things go wrong: no write permission,
+ * a read-only file system, a full disk, two monitors on one database, and
+ * SIGKILL at random moments. Each run is `main.ts` under the flags
+ * `conntrail permissions --flags` prints for its command line.
+ */
+import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { deepStrictEqual, match, ok } from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
+import { hasTool, socketControl } from "./open_sockets.ts";
+import { SqliteStore } from "../lib/store/sqlite_store.ts";
+
+const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
+const linuxWithSs = Deno.build.os === "linux" && hasTool("ss") && hasTool("python3");
+const decoder = new TextDecoder();
+
+function freshLoopback(): string {
+  const byte = () => 1 + Math.floor(Math.random() * 250);
+  return `127.${byte()}.${byte()}.${byte()}`;
+}
+
+/** Whether this machine lets the test mount a tmpfs (root in a namespace that allows it). */
+function canMount(): boolean {
+  if (Deno.build.os !== "linux" || !hasTool("mount")) return false;
+  const dir = Deno.makeTempDirSync();
+  try {
+    const mounted =
+      new Deno.Command("mount", { args: ["-t", "tmpfs", "-o", "size=64k", "tmpfs", dir], stderr: "null" })
+        .outputSync().success;
+    if (mounted) new Deno.Command("umount", { args: [dir] }).outputSync();
+    return mounted;
+  } finally {
+    Deno.removeSync(dir);
+  }
+}
+const mountable = linuxWithSs && canMount();
+
+async function run(program: string, args: string[]): Promise<void> {
+  const output = await new Deno.Command(program, { args, stderr: "piped" }).output();
+  if (!output.success) throw new Error(`${program} ${args.join(" ")}: ${decoder.decode(output.stderr)}`);
+}
+
+async function monitorFlags(args: string[]): Promise<string[]> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", "--no-prompt", MAIN, "permissions", "--flags", "monitor", ...args],
+  }).output();
+  return decoder.decode(output.stdout).trim().split(" ").filter((f) => f !== "");
+}
+
+/** Spawn the monitor with its printed flags (or `flags`), NDJSON on stdout. */
+async function spawnMonitor(args: string[], flags?: string[]): Promise<Deno.ChildProcess> {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", "--no-prompt", ...(flags ?? await monitorFlags(args)), MAIN, "monitor", ...args],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+}
+
+async function finished(child: Deno.ChildProcess) {
+  const output = await child.output();
+  return { code: output.code, stdout: decoder.decode(output.stdout), stderr: decoder.decode(output.stderr) };
+}
+
+const RUN = ["--format", "ndjson", "-t", "0.3", "--count", "5"];
+
+Deno.test({
+  name: "monitor without write permission for its history says so in one line and keeps running in memory",
+  ignore: !linuxWithSs,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const control = socketControl();
+    try {
+      const db = join(dir, "history.db");
+      await control.open(freshLoopback());
+      const flags = (await monitorFlags(["--db", db, ...RUN])).filter((f) => !f.startsWith("--allow-write"));
+      const result = await finished(await spawnMonitor(["--db", db, ...RUN], flags));
+      deepStrictEqual(result.code, 0, result.stderr);
+      const lines = result.stderr.split("\n").filter((l) => l.includes("memory only"));
+      deepStrictEqual(lines, [
+        `note: history is kept in memory only: cannot write "${db}": permission denied; run with --allow-write=${db}`,
+      ]);
+      match(result.stderr, /history: memory \(\d+ events recorded\)/);
+      ok(result.stdout.includes('"event":"NEW"'), "the monitor ran on");
+      deepStrictEqual([...Deno.readDirSync(dir)], [], "no database was created");
+    } finally {
+      await control.stop();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "monitor on a read-only file system and on a full disk keeps running, history in memory, one line each",
+  ignore: !mountable,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const control = socketControl();
+    const readOnly = join(dir, "ro");
+    const full = join(dir, "full");
+    try {
+      await Deno.mkdir(readOnly);
+      await Deno.mkdir(full);
+      await run("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", readOnly]);
+      // A database made while writable, then the file system goes read-only.
+      await (SqliteStore.open(join(readOnly, "history.db"))).close();
+      await run("mount", ["-o", "remount,ro", readOnly]);
+      await run("mount", ["-t", "tmpfs", "-o", "size=512k", "tmpfs", full]);
+      for (let i = 0; i < 3; i++) await control.open(freshLoopback());
+      const ro = await finished(await spawnMonitor(["--db", join(readOnly, "history.db"), ...RUN]));
+      deepStrictEqual(ro.code, 0, ro.stderr);
+      const roLines = ro.stderr.split("\n").filter((l) => l.includes("memory only"));
+      deepStrictEqual(roLines.length, 1, ro.stderr);
+      match(roLines[0] ?? "", /^(note|warning): history is kept in memory only.*history\.db/);
+      ok(ro.stdout.includes('"event":"NEW"'));
+
+      // The disk fills up while the monitor runs: the batches after that cannot be written.
+      const running = await spawnMonitor([
+        "--db",
+        join(full, "history.db"),
+        "--format",
+        "ndjson",
+        "-t",
+        "0.25",
+        "--count",
+        "12",
+      ]);
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await new Deno.Command("dd", {
+        args: ["if=/dev/zero", `of=${join(full, "filler")}`, "bs=4k"],
+        stderr: "null",
+      })
+        .output();
+      for (let i = 0; i < 40; i++) await control.open(freshLoopback());
+      const disk = await finished(running);
+      deepStrictEqual(disk.code, 0, disk.stderr);
+      const diskLines = disk.stderr.split("\n").filter((l) => l.includes("memory only"));
+      deepStrictEqual(diskLines.length, 1, disk.stderr);
+      match(
+        diskLines[0] ?? "",
+        /^warning: history is kept in memory only from now on: sqlite .*: database or disk is full$/,
+      );
+      match(disk.stderr, /history: memory \(\d+ events recorded\)/);
+      // The database is still whole.
+      await Deno.remove(join(full, "filler"));
+      const check = new DatabaseSync(join(full, "history.db"));
+      deepStrictEqual(check.prepare("PRAGMA integrity_check").get()?.integrity_check, "ok");
+      check.close();
+    } finally {
+      await control.stop();
+      await new Deno.Command("umount", { args: [readOnly] }).output();
+      await new Deno.Command("umount", { args: [full] }).output();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "two monitors on one database both record, and the database stays whole",
+  ignore: !linuxWithSs,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const control = socketControl();
+    try {
+      const db = join(dir, "history.db");
+      const ip = freshLoopback();
+      const args = ["--db", db, "--format", "ndjson", "-t", "0.2", "--count", "10"];
+      const first = await spawnMonitor(args);
+      const second = await spawnMonitor(args);
+      for (let i = 0; i < 6; i++) {
+        const opened = await control.open(ip);
+        await new Promise((resolve) => setTimeout(resolve, 150));
+        if (i % 2 === 0) await control.close(opened.id);
+      }
+      const results = [await finished(first), await finished(second)];
+      for (const result of results) {
+        deepStrictEqual(result.code, 0, result.stderr);
+        ok(!result.stderr.includes("memory only"), result.stderr);
+        match(result.stderr, new RegExp(`history: sqlite ${db} \\([1-9]\\d* events recorded\\)`));
+      }
+      const store = SqliteStore.open(db, { readOnly: true });
+      deepStrictEqual(store.integrityCheck(), "ok");
+      const connections = await store.connections(ip);
+      // Both saw the connections: each client socket is there twice, once per monitor.
+      const perPort = new Map<number, number>();
+      for (const c of connections) perPort.set(c.local_port, (perPort.get(c.local_port) ?? 0) + 1);
+      ok(perPort.size >= 6 && [...perPort.values()].every((n) => n === 2), JSON.stringify([...perPort]));
+      await store.close();
+    } finally {
+      await control.stop();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "monitor killed with SIGKILL at random moments leaves a whole database holding only what it reported",
+  ignore: !linuxWithSs,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const control = socketControl();
+    try {
+      const db = join(dir, "history.db");
+      const ip = freshLoopback();
+      const args = ["--db", db, "--format", "ndjson", "-t", "0.1"];
+      const flags = await monitorFlags(args);
+      const reportedPorts = new Set<number>();
+      for (let round = 0; round < 5; round++) {
+        const child = await spawnMonitor(args, flags);
+        const churn = (async () => {
+          for (let i = 0; i < 8; i++) {
+            const opened = await control.open(ip);
+            await new Promise((resolve) => setTimeout(resolve, 60));
+            await control.close(opened.id);
+          }
+        })();
+        await new Promise((resolve) => setTimeout(resolve, 1200 + Math.random() * 1500));
+        child.kill("SIGKILL");
+        const result = await finished(child);
+        await churn;
+        deepStrictEqual(result.code, 137, result.stderr);
+        for (const line of result.stdout.split("\n")) {
+          if (line === "") continue;
+          const event = JSON.parse(line);
+          if (event.event === "NEW" && event.remote_ip === ip) reportedPorts.add(event.local_port);
+        }
+        const check = new DatabaseSync(db, { readOnly: true });
+        deepStrictEqual(
+          check.prepare("PRAGMA integrity_check").get()?.integrity_check,
+          "ok",
+          `round ${round}`,
+        );
+        const stored = check.prepare("SELECT local_port FROM connections WHERE remote_ip = ?").all(ip)
+          .map((row) => Number(row.local_port));
+        check.close();
+        // Every stored connection is one the monitor announced before it died: nothing torn or invented.
+        ok(
+          stored.every((port) => reportedPorts.has(port)),
+          `round ${round}: ${stored} not all in ${[...reportedPorts]}`,
+        );
+        if (round === 4) ok(stored.length > 0, "some batches were committed before the kills");
+      }
+    } finally {
+      await control.stop();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

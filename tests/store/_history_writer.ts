@@ -1,0 +1,59 @@
+/**
+ * A child process for the kill tests: writes batches of history events to a
+ * store as fast as it can and prints `committed N` after each batch is
+ * stored, until it is killed.
+ *
+ * Usage: deno run -A _history_writer.ts sqlite|json PATH FIRST BATCH
+ */
+import { join } from "node:path";
+import type { HistoryEvent, HistoryStore } from "../../lib/store/history_store.ts";
+import { SqliteStore } from "../../lib/store/sqlite_store.ts";
+import { JsonStore } from "../../lib/store/json_store.ts";
+
+/** The JSON store's files in a directory. */
+export function jsonFilesIn(dir: string) {
+  return {
+    history: join(dir, "ip_history.json"),
+    connections: join(dir, "connection_records.json"),
+    abuseInfo: join(dir, "abuseip_info.json"),
+    alerts: join(dir, "conntrail_alerts.json"),
+    snapshots: join(dir, "conntrail_snapshots.json"),
+  };
+}
+
+/** The i-th connection the writer opens: its own local port, one of 65,536 remote addresses. */
+export function nthOpened(i: number): HistoryEvent {
+  return {
+    kind: "opened",
+    at: 1_700_000_000_000 + i,
+    info: { country: "ZZ" },
+    connection: {
+      timestamp: "",
+      protocol: "TCP",
+      family: 4,
+      local_ip: "10.0.0.2",
+      local_port: i,
+      remote_ip: `198.18.${(i >> 8) & 255}.${i & 255}`,
+      remote_port: 443,
+      status: "ESTABLISHED",
+      direction: "outgoing",
+      pid: 1,
+      process_name: "writer",
+      process_path: null,
+      user: null,
+    },
+  };
+}
+
+if (import.meta.main) {
+  const [kind, path = "", firstText = "0", batchText = "100"] = Deno.args;
+  const store: HistoryStore = kind === "json"
+    ? await JsonStore.open(jsonFilesIn(path))
+    : SqliteStore.open(path);
+  const batch = Number(batchText);
+  const encoder = new TextEncoder();
+  for (let next = Number(firstText);; next += batch) {
+    await store.record(Array.from({ length: batch }, (_, k) => nthOpened(next + k)));
+    Deno.stdout.writeSync(encoder.encode(`committed ${next + batch}\n`));
+  }
+}
