@@ -182,11 +182,25 @@ Deno.test({
       }
       const store = SqliteStore.open(db, { readOnly: true });
       deepStrictEqual(store.integrityCheck(), "ok");
-      const connections = await store.connections(ip);
-      // Both saw the connections: each client socket is there twice, once per monitor.
-      const perPort = new Map<number, number>();
-      for (const c of connections) perPort.set(c.local_port, (perPort.get(c.local_port) ?? 0) + 1);
-      ok(perPort.size >= 6 && [...perPort.values()].every((n) => n === 2), JSON.stringify([...perPort]));
+      // Each monitor stored exactly the connections it announced: a port both saw is there twice.
+      const announced = new Map<number, number>();
+      for (const result of results) {
+        for (const line of result.stdout.trim().split("\n")) {
+          const event = JSON.parse(line);
+          if (event.event !== "NEW" || event.remote_ip !== ip) continue;
+          announced.set(event.local_port, (announced.get(event.local_port) ?? 0) + 1);
+        }
+      }
+      const stored = new Map<number, number>();
+      for (const c of await store.connections(ip)) {
+        stored.set(c.local_port, (stored.get(c.local_port) ?? 0) + 1);
+      }
+      const sorted = (m: Map<number, number>) => [...m].sort((a, b) => a[0] - b[0]);
+      deepStrictEqual(sorted(stored), sorted(announced));
+      ok(
+        [...stored.values()].filter((n) => n === 2).length >= 6,
+        "both monitors wrote the connections they both saw",
+      );
       await store.close();
     } finally {
       await control.stop();
@@ -209,6 +223,8 @@ Deno.test({
       const reportedPorts = new Set<number>();
       for (let round = 0; round < 5; round++) {
         const child = await spawnMonitor(args, flags);
+        const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+        let stdout = "";
         const churn = (async () => {
           for (let i = 0; i < 8; i++) {
             const opened = await control.open(ip);
@@ -216,12 +232,32 @@ Deno.test({
             await control.close(opened.id);
           }
         })();
-        await new Promise((resolve) => setTimeout(resolve, 1200 + Math.random() * 1500));
+        // A random moment once the monitor runs (it writes history a second after a poll); the last round
+        // waits long enough for a batch or two to be committed.
+        while (!stdout.includes("\n")) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          stdout += value;
+        }
+        const wait = round === 4 ? 2000 + Math.random() * 1000 : Math.random() * 3000;
+        const reading = (async () => {
+          for (;;) {
+            const { value, done } = await reader.read();
+            if (done) return;
+            stdout += value;
+          }
+        })();
+        await new Promise((resolve) => setTimeout(resolve, wait));
         child.kill("SIGKILL");
-        const result = await finished(child);
+        await reading;
+        const status = await child.status;
+        await child.stderr.cancel();
         await churn;
-        deepStrictEqual(result.code, 137, result.stderr);
-        for (const line of result.stdout.split("\n")) {
+        deepStrictEqual(status.signal, "SIGKILL");
+        const result = { stdout };
+        // The kill may cut the last line short; every whole line parses.
+        const whole = result.stdout.slice(0, result.stdout.lastIndexOf("\n") + 1);
+        for (const line of whole.split("\n")) {
           if (line === "") continue;
           const event = JSON.parse(line);
           if (event.event === "NEW" && event.remote_ip === ip) reportedPorts.add(event.local_port);
