@@ -147,6 +147,57 @@ function snapshotConnectionFromRow(row: Row): Connection {
   };
 }
 
+/** What a batch says about one address: merged, so that it is written once. */
+interface AddressTouch {
+  ip: string;
+  first: number;
+  last: number;
+  times: number;
+  hostname: string | null;
+  country: string | null;
+  asn: number | null;
+  as_org: string | null;
+  processes: Set<string>;
+}
+
+/** Each address a batch's connection events name, with what they say about it, merged in order. */
+function addressTouches(events: readonly HistoryEvent[]): Iterable<AddressTouch> {
+  const touches = new Map<string, AddressTouch>();
+  for (const event of events) {
+    if (event.kind === "reputation" || event.connection.remote_ip === null) continue;
+    const ip = event.connection.remote_ip;
+    let touch = touches.get(ip);
+    if (touch === undefined) {
+      touch = {
+        ip,
+        first: event.at,
+        last: event.at,
+        times: 0,
+        hostname: null,
+        country: null,
+        asn: null,
+        as_org: null,
+        processes: new Set(),
+      };
+      touches.set(ip, touch);
+    }
+    touch.first = Math.min(touch.first, event.at);
+    touch.last = Math.max(touch.last, event.at);
+    if (event.kind === "opened") {
+      touch.times++;
+      if (event.connection.process_name !== null) touch.processes.add(event.connection.process_name);
+    }
+    if (event.kind === "opened" || event.kind === "closed") {
+      const info: AddressInfo = event.info;
+      touch.hostname = info.hostname ?? touch.hostname;
+      touch.country = info.country ?? touch.country;
+      touch.asn = info.asn ?? touch.asn;
+      touch.as_org = info.as_org ?? touch.as_org;
+    }
+  }
+  return touches.values();
+}
+
 /** The statements a batch of events runs, prepared once. */
 class Writes {
   readonly insertConnection: StatementSync;
@@ -166,7 +217,7 @@ class Writes {
     // Times widen, names and places fill in (an unknown never erases a known one), sightings add up.
     this.upsertAddress = db.prepare(
       `INSERT INTO addresses (ip, first_seen, last_seen, times_seen, hostname, country, asn, as_org)
-        VALUES (?1, ?2, ?2, ?3, ?4, ?5, ?6, ?7)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
       ON CONFLICT (ip) DO UPDATE SET
         first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen),
         times_seen = times_seen + excluded.times_seen,
@@ -190,16 +241,9 @@ class Writes {
     );
   }
 
-  address(ip: string, at: number, times: number, info: AddressInfo): void {
-    this.upsertAddress.run(
-      ip,
-      at,
-      times,
-      info.hostname ?? null,
-      info.country ?? null,
-      info.asn ?? null,
-      info.as_org ?? null,
-    );
+  touch(t: AddressTouch): void {
+    this.upsertAddress.run(t.ip, t.first, t.last, t.times, t.hostname, t.country, t.asn, t.as_org);
+    for (const name of t.processes) this.addProcess.run(t.ip, name);
   }
 
   reputation(ip: string, r: Reputation): void {
@@ -290,6 +334,8 @@ export class SqliteStore implements HistoryStore {
       const closed = new Set<string>();
       const rowId = (key: string) => opened.get(key) ?? (closed.has(key) ? undefined : this.#open.get(key));
       this.#transaction(() => {
+        // Addresses first, one upsert each per batch: a batch names the same few addresses many times.
+        for (const touch of addressTouches(events)) writes.touch(touch);
         for (const event of events) {
           if (event.kind === "reputation") {
             writes.reputation(event.ip, event.reputation);
@@ -318,8 +364,6 @@ export class SqliteStore implements HistoryStore {
               );
               opened.set(key, Number(result.lastInsertRowid));
               closed.delete(key);
-              writes.address(ip, event.at, 1, event.info);
-              if (c.process_name !== null) writes.addProcess.run(ip, c.process_name);
               break;
             }
             case "status":
@@ -332,15 +376,12 @@ export class SqliteStore implements HistoryStore {
                 opened.delete(key);
                 closed.add(key);
               }
-              writes.address(ip, event.at, 0, event.kind === "closed" ? event.info : {});
               break;
             }
             case "seen":
-              writes.address(ip, event.at, 0, {});
               break;
             case "alert": {
               const d = event.details;
-              writes.address(ip, event.at, 0, {});
               writes.insertAlert.run(
                 event.at,
                 c.protocol,
