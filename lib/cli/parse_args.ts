@@ -124,7 +124,8 @@ function historyCommand(onParsed: (command: CliCommand) => void): Command {
       checkHistoryFlags(raw as unknown as HistoryFlags);
       onParsed({ kind: "history-prune", options: raw as unknown as PruneOptions, debug: Boolean(raw.debug) });
     });
-  return addHistoryOptions(new Command("history"))
+  // Positional options: `history prune --db X` gives --db to prune, not to history.
+  return addHistoryOptions(new Command("history").enablePositionalOptions())
     .description("what the history store knows: first/last seen, times seen, risk, geo, processes")
     .argument("[ip]", "one address: its details, connections and alerts")
     .option("--since <dur>", "only addresses seen within this long (24h, 7d)", parseDuration)

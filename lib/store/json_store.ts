@@ -272,10 +272,13 @@ export class JsonStore implements HistoryStore {
   readonly location: string;
   readonly #files: JsonStoreFiles;
   readonly #memory: MemoryStore;
+  /** Files that did not exist yet: the first write creates them all, so the set is always complete. */
+  readonly #missing: Set<FileName>;
 
-  private constructor(files: JsonStoreFiles, memory: MemoryStore) {
+  private constructor(files: JsonStoreFiles, memory: MemoryStore, missing: Set<FileName>) {
     this.#files = files;
     this.#memory = memory;
+    this.#missing = missing;
     this.location = `json ${files.history}`;
   }
 
@@ -283,12 +286,14 @@ export class JsonStore implements HistoryStore {
   static async open(files: JsonStoreFiles): Promise<JsonStore> {
     const contents: Partial<Record<FileName, unknown>> = {};
     for (const name of Object.keys(files) as FileName[]) contents[name] = await readJson(files[name]);
-    return new JsonStore(files, new MemoryStore({}, stateFromJson(contents)));
+    const missing = (Object.keys(files) as FileName[]).filter((name) => contents[name] === undefined);
+    return new JsonStore(files, new MemoryStore({}, stateFromJson(contents)), new Set(missing));
   }
 
   async #save(names: Iterable<FileName>): Promise<void> {
-    for (const name of new Set(names)) {
+    for (const name of new Set([...names, ...this.#missing])) {
       await replaceFileAtomically(this.#files[name], fileText(name, this.#memory.state));
+      this.#missing.delete(name);
     }
   }
 

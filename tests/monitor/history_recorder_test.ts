@@ -1,0 +1,85 @@
+import { deepStrictEqual } from "node:assert/strict";
+import { HistoryRecorder } from "../../lib/monitor/history_recorder.ts";
+import { MemoryStore } from "../../lib/store/memory_store.ts";
+import type { HistoryEvent, HistoryStore } from "../../lib/store/history_store.ts";
+import type { ConnectionEvent } from "../../lib/model/monitor_event.ts";
+import type { Connection } from "../../lib/model/connection.ts";
+
+const connection: Connection = {
+  timestamp: "2026-11-21T14:30:16.000+00:00",
+  protocol: "TCP",
+  family: 4,
+  local_ip: "10.0.0.2",
+  local_port: 50000,
+  remote_ip: "8.8.8.8",
+  remote_port: 443,
+  status: "ESTABLISHED",
+  direction: "outgoing",
+  pid: 1,
+  process_name: "curl",
+  process_path: null,
+  user: null,
+};
+
+/** A store that records what it was given, and fails when told to. */
+class ScriptedStore extends MemoryStore {
+  batches: HistoryEvent[][] = [];
+  failing = false;
+  override record(events: readonly HistoryEvent[]): Promise<void> {
+    if (this.failing) return Promise.reject(new Error("database or disk is full"));
+    this.batches.push([...events]);
+    return super.record(events);
+  }
+}
+
+const event = (kind: ConnectionEvent["event"], c: Connection = connection): ConnectionEvent => ({
+  event: kind,
+  connection: c,
+});
+
+Deno.test("HistoryRecorder.record() only buffers; the batch is written once the interval passes", async () => {
+  const store = new ScriptedStore({ location: "scripted" });
+  const recorder = new HistoryRecorder(store, {
+    describe: () => ({ country: "US" }),
+    note: () => {},
+    fallback: () => new MemoryStore(),
+    flushIntervalMs: 30,
+  });
+  recorder.record([event("NEW"), event("STATE", { ...connection, status: "CLOSE_WAIT" })]);
+  recorder.record([event("NEW", { ...connection, remote_ip: null, status: "LISTEN" })]);
+  deepStrictEqual(store.batches.length, 0, "nothing written during the tick");
+  await new Promise((resolve) => setTimeout(resolve, 60));
+  deepStrictEqual(store.batches.map((b) => b.map((e) => e.kind)), [["opened", "status"]]);
+  // TIME_WAIT ends the conversation: history closes the connection then.
+  recorder.record([event("STATE", { ...connection, status: "TIME_WAIT" })]);
+  await recorder.close([], Date.parse(connection.timestamp) + 5000);
+  deepStrictEqual(store.batches.map((b) => b.map((e) => e.kind)), [["opened", "status"], ["closed"]]);
+  deepStrictEqual(recorder.written, 3);
+  const [record] = await store.connections("8.8.8.8");
+  deepStrictEqual([record?.status, record?.closed_at], ["TIME_WAIT", Date.parse(connection.timestamp)]);
+});
+
+Deno.test("HistoryRecorder falls back to memory with one line when the store fails, keeping the failed batch", async () => {
+  const store = new ScriptedStore({ location: "sqlite /full/history.db" });
+  const notes: string[] = [];
+  const recorder = new HistoryRecorder(store, {
+    describe: () => ({}),
+    note: (line) => notes.push(line),
+    fallback: () => new MemoryStore({ location: "memory" }),
+    flushIntervalMs: 10_000,
+  });
+  recorder.record([event("NEW")]);
+  await recorder.flush();
+  store.failing = true;
+  recorder.record([event("NEW", { ...connection, local_port: 50001 })]);
+  await recorder.flush();
+  recorder.record([event("NEW", { ...connection, local_port: 50002 })]);
+  await recorder.flush();
+  deepStrictEqual(notes, [
+    "warning: history is kept in memory only from now on: sqlite /full/history.db: database or disk is full",
+  ]);
+  deepStrictEqual(recorder.location, "memory");
+  deepStrictEqual(recorder.written, 3);
+  await recorder.close([{ ...connection, local_port: 50002 }], Date.parse(connection.timestamp) + 9000);
+  deepStrictEqual(store.batches.length, 1, "the failed store got nothing more");
+});
