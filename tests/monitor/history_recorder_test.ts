@@ -1,7 +1,7 @@
 import { deepStrictEqual } from "node:assert/strict";
 import { HistoryRecorder } from "../../lib/monitor/history_recorder.ts";
 import { MemoryStore } from "../../lib/store/memory_store.ts";
-import type { HistoryEvent, HistoryStore } from "../../lib/store/history_store.ts";
+import type { HistoryEvent } from "../../lib/store/history_store.ts";
 import type { ConnectionEvent } from "../../lib/model/monitor_event.ts";
 import type { Connection } from "../../lib/model/connection.ts";
 
