@@ -187,6 +187,8 @@ Examples:
   conntrail --blocklist ips.txt --blocklist firehol_level1.netset   alert on listed addresses
   conntrail --scroll --duration 10m --fail-on blocklisted --fail-on malicious   CI: exit 3 on a bad peer
   conntrail --scroll --duration 10m --expect allowed.txt --fail-on unexpected   CI egress audit
+  conntrail --db ci-history.db --duration 10m --scroll   keep this run's history in a file of your own
+  conntrail --store json                      keep history in the reputation tool's JSON files (HISTORY_FILE, …)
 `;
 
 const CHECK_EXAMPLES = `
