@@ -8,17 +8,11 @@ import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { deepStrictEqual, match, ok } from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { hasTool, socketControl } from "./open_sockets.ts";
+import { freshLoopback, hasTool, withTempDirAndSockets } from "./open_sockets.ts";
 
 const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
 const linuxWithSs = Deno.build.os === "linux" && hasTool("ss") && hasTool("python3");
 const decoder = new TextDecoder();
-
-/** A loopback address no earlier run has used recently. */
-function freshLoopback(): string {
-  const byte = () => 1 + Math.floor(Math.random() * 250);
-  return `127.${byte()}.${byte()}.${byte()}`;
-}
 
 interface Run {
   code: number;
@@ -67,9 +61,7 @@ Deno.test({
     "monitor records real loopback connections; history shows them as a table, JSON and CSV, and prune forgets them",
   ignore: !linuxWithSs,
   async fn() {
-    const dataHome = await Deno.makeTempDir();
-    const control = socketControl();
-    try {
+    await withTempDirAndSockets(async (dataHome, control) => {
       const ip = freshLoopback();
       const kept = await control.open(ip);
       const closed = await control.open(ip);
@@ -148,10 +140,7 @@ Deno.test({
       );
       const after = await conntrail(dataHome, ["history", "--format", "json"]);
       deepStrictEqual(JSON.parse(after.stdout), { total: 0, addresses: [] });
-    } finally {
-      await control.stop();
-      await Deno.remove(dataHome, { recursive: true });
-    }
+    });
   },
 });
 
@@ -159,9 +148,7 @@ Deno.test({
   name: "snapshot --save twice, then diff reports the added connection and the status change as its own kind",
   ignore: !linuxWithSs,
   async fn() {
-    const dataHome = await Deno.makeTempDir();
-    const control = socketControl();
-    try {
+    await withTempDirAndSockets(async (dataHome, control) => {
       const ip = freshLoopback();
       const changing = await control.open(ip);
       const save = ["snapshot", "--save", "--proto", "tcp", "--no-listening", "--format", "json"];
@@ -208,10 +195,7 @@ Deno.test({
         2,
         "error: there is no saved snapshot 9; `conntrail diff --list` shows them\n",
       ]);
-    } finally {
-      await control.stop();
-      await Deno.remove(dataHome, { recursive: true });
-    }
+    });
   },
 });
 

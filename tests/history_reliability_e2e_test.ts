@@ -8,17 +8,12 @@ import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { deepStrictEqual, match, ok } from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { hasTool, socketControl } from "./open_sockets.ts";
+import { freshLoopback, hasTool, socketControl, withTempDirAndSockets } from "./open_sockets.ts";
 import { SqliteStore } from "../lib/store/sqlite_store.ts";
 
 const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
 const linuxWithSs = Deno.build.os === "linux" && hasTool("ss") && hasTool("python3");
 const decoder = new TextDecoder();
-
-function freshLoopback(): string {
-  const byte = () => 1 + Math.floor(Math.random() * 250);
-  return `127.${byte()}.${byte()}.${byte()}`;
-}
 
 /** Whether this machine lets the test mount a tmpfs (root in a namespace that allows it). */
 function canMount(): boolean {
@@ -69,9 +64,7 @@ Deno.test({
   name: "monitor without write permission for its history says so in one line and keeps running in memory",
   ignore: !linuxWithSs,
   async fn() {
-    const dir = await Deno.makeTempDir();
-    const control = socketControl();
-    try {
+    await withTempDirAndSockets(async (dir, control) => {
       const db = join(dir, "history.db");
       await control.open(freshLoopback());
       const flags = (await monitorFlags(["--db", db, ...RUN])).filter((f) => !f.startsWith("--allow-write"));
@@ -84,10 +77,7 @@ Deno.test({
       match(result.stderr, /history: memory \(\d+ events recorded\)/);
       ok(result.stdout.includes('"event":"NEW"'), "the monitor ran on");
       deepStrictEqual([...Deno.readDirSync(dir)], [], "no database was created");
-    } finally {
-      await control.stop();
-      await Deno.remove(dir, { recursive: true });
-    }
+    });
   },
 });
 
@@ -161,9 +151,7 @@ Deno.test({
   name: "two monitors on one database both record, and the database stays whole",
   ignore: !linuxWithSs,
   async fn() {
-    const dir = await Deno.makeTempDir();
-    const control = socketControl();
-    try {
+    await withTempDirAndSockets(async (dir, control) => {
       const db = join(dir, "history.db");
       const ip = freshLoopback();
       const args = ["--db", db, "--format", "ndjson", "-t", "0.2", "--count", "10"];
@@ -202,10 +190,7 @@ Deno.test({
         "both monitors wrote the connections they both saw",
       );
       await store.close();
-    } finally {
-      await control.stop();
-      await Deno.remove(dir, { recursive: true });
-    }
+    });
   },
 });
 
@@ -213,9 +198,7 @@ Deno.test({
   name: "monitor killed with SIGKILL at random moments leaves a whole database holding only what it reported",
   ignore: !linuxWithSs,
   async fn() {
-    const dir = await Deno.makeTempDir();
-    const control = socketControl();
-    try {
+    await withTempDirAndSockets(async (dir, control) => {
       const db = join(dir, "history.db");
       const ip = freshLoopback();
       const args = ["--db", db, "--format", "ndjson", "-t", "0.1"];
@@ -278,9 +261,6 @@ Deno.test({
         );
         if (round === 4) ok(stored.length > 0, "some batches were committed before the kills");
       }
-    } finally {
-      await control.stop();
-      await Deno.remove(dir, { recursive: true });
-    }
+    });
   },
 });

@@ -6,7 +6,7 @@
 import { fileURLToPath } from "node:url";
 import { deepStrictEqual, match, ok } from "node:assert/strict";
 import { denoFlags, MONITOR_V8_FLAGS, monitorPermissions } from "../lib/permissions.ts";
-import { hasTool, socketControl } from "./open_sockets.ts";
+import { freshLoopback, hasTool, socketControl } from "./open_sockets.ts";
 
 const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
 const linuxWithSs = Deno.build.os === "linux" && hasTool("ss") && hasTool("python3");
@@ -16,12 +16,6 @@ const FLAGS = [
   ),
   MONITOR_V8_FLAGS,
 ];
-
-/** A loopback address no earlier run has used recently, so no TIME_WAIT socket of it is left. */
-function freshLoopback(): string {
-  const byte = () => 1 + Math.floor(Math.random() * 250);
-  return `127.${byte()}.${byte()}.${byte()}`;
-}
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -99,3 +99,23 @@ export function socketControl(): SocketControl {
     },
   };
 }
+
+/** A loopback address no earlier run has used recently, so no TIME_WAIT socket of it is left. */
+export function freshLoopback(): string {
+  const byte = () => 1 + Math.floor(Math.random() * 250);
+  return `127.${byte()}.${byte()}.${byte()}`;
+}
+
+/** Run `work` with a new temporary directory and a socket helper; both are gone afterwards. */
+export async function withTempDirAndSockets(
+  work: (dir: string, control: SocketControl) => Promise<void>,
+): Promise<void> {
+  const dir = await Deno.makeTempDir();
+  const control = socketControl();
+  try {
+    await work(dir, control);
+  } finally {
+    await control.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+}

@@ -9,15 +9,10 @@ import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { deepStrictEqual, match } from "node:assert/strict";
 import { denoFlags, MONITOR_V8_FLAGS, monitorPermissions } from "../lib/permissions.ts";
-import { hasTool, socketControl } from "./open_sockets.ts";
+import { freshLoopback, hasTool, socketControl } from "./open_sockets.ts";
 
 const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
 const linuxWithSs = Deno.build.os === "linux" && hasTool("ss") && hasTool("python3");
-
-function freshLoopback(): string {
-  const byte = () => 1 + Math.floor(Math.random() * 250);
-  return `127.${byte()}.${byte()}.${byte()}`;
-}
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -63,3 +63,15 @@ export function io(collector: Collector, overrides: Partial<MonitorCommandIo> = 
   };
   return { io: value, stdout: () => out.join(""), stderr: () => err.join("\n") };
 }
+
+/** A clock that moves only when the monitor sleeps, letting real file and network work finish in between. */
+export function steppingClock(): { now: () => Date; sleep: (ms: number) => Promise<void> } {
+  let now = new Date(2026, 10, 21, 14, 30, 0).getTime();
+  return {
+    now: () => new Date(now),
+    sleep: async (ms) => {
+      now += ms;
+      await new Promise((resolve) => setTimeout(resolve, 30));
+    },
+  };
+}

@@ -3,19 +3,7 @@ import { join } from "node:path";
 import { runMonitorCommand } from "../../lib/cli/monitor_command.ts";
 import { SqliteStore } from "../../lib/store/sqlite_store.ts";
 import { GOOD_KEY, startAbuseIpdbServer } from "../abuseipdb_server.ts";
-import { io, options, scripted, socket } from "./_monitor_io.ts";
-
-/** A clock that moves only when the monitor sleeps. */
-function steppingClock(): { now: () => Date; sleep: (ms: number) => Promise<void> } {
-  let now = new Date(2026, 10, 21, 14, 30, 0).getTime();
-  return {
-    now: () => new Date(now),
-    sleep: async (ms) => {
-      now += ms;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    },
-  };
-}
+import { io, options, scripted, socket, steppingClock } from "./_monitor_io.ts";
 
 Deno.test("monitor keeps reputation, alerts, lists and geo in history, and the next run asks AbuseIPDB nothing it knows", async () => {
   const server = startAbuseIpdbServer((ip) => ({ score: ip === "9.9.9.9" ? 97 : 0 }));

@@ -2,19 +2,7 @@ import { deepStrictEqual, match, ok } from "node:assert/strict";
 import { join } from "node:path";
 import { runMonitorCommand } from "../../lib/cli/monitor_command.ts";
 import { GOOD_KEY, startAbuseIpdbServer } from "../abuseipdb_server.ts";
-import { io, options, scripted, socket } from "./_monitor_io.ts";
-
-/** A clock that moves only when the monitor sleeps, letting real file and network work finish in between. */
-function steppingClock(): { now: () => Date; sleep: (ms: number) => Promise<void> } {
-  let now = new Date(2026, 10, 21, 14, 30, 0).getTime();
-  return {
-    now: () => new Date(now),
-    sleep: async (ms) => {
-      now += ms;
-      await new Promise((resolve) => setTimeout(resolve, 30));
-    },
-  };
-}
+import { io, options, scripted, socket, steppingClock } from "./_monitor_io.ts";
 
 /** The one ALERT line in the output; fails when there is none or more than one. */
 function theOneAlert(stdout: string): string {

@@ -5,21 +5,10 @@
  *
  * Usage: deno run -A _history_writer.ts sqlite|json PATH FIRST BATCH
  */
-import { join } from "node:path";
 import type { HistoryEvent, HistoryStore } from "../../lib/store/history_store.ts";
 import { SqliteStore } from "../../lib/store/sqlite_store.ts";
 import { JsonStore } from "../../lib/store/json_store.ts";
-
-/** The JSON store's files in a directory. */
-export function jsonFilesIn(dir: string) {
-  return {
-    history: join(dir, "ip_history.json"),
-    connections: join(dir, "connection_records.json"),
-    abuseInfo: join(dir, "abuseip_info.json"),
-    alerts: join(dir, "conntrail_alerts.json"),
-    snapshots: join(dir, "conntrail_snapshots.json"),
-  };
-}
+import { jsonFilesIn } from "./_json_files.ts";
 
 /** The i-th connection the writer opens: its own local port, one of 65,536 remote addresses. */
 export function nthOpened(i: number): HistoryEvent {

@@ -8,7 +8,7 @@ import { deepStrictEqual, ok } from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { jsonFilesIn } from "./_history_writer.ts";
+import { jsonFilesIn } from "./_json_files.ts";
 
 const WRITER = fileURLToPath(new URL("./_history_writer.ts", import.meta.url));
 const ROUNDS = 12;

@@ -8,7 +8,8 @@ import { join } from "node:path";
 import type { HistoryEvent, HistoryStore } from "../../lib/store/history_store.ts";
 import { MemoryStore } from "../../lib/store/memory_store.ts";
 import { SqliteStore } from "../../lib/store/sqlite_store.ts";
-import { JsonStore, type JsonStoreFiles } from "../../lib/store/json_store.ts";
+import { JsonStore } from "../../lib/store/json_store.ts";
+import { jsonFilesIn } from "./_json_files.ts";
 import type { Connection } from "../../lib/model/connection.ts";
 
 /** A back end under test: how to open it, and how to open it again on the same storage. */
@@ -17,16 +18,6 @@ interface Backend {
   open: () => Promise<
     { store: HistoryStore; reopen: (() => Promise<HistoryStore>) | null; cleanup: () => Promise<void> }
   >;
-}
-
-function jsonFiles(dir: string): JsonStoreFiles {
-  return {
-    history: join(dir, "history.json"),
-    connections: join(dir, "connections.json"),
-    abuseInfo: join(dir, "abuseip_info.json"),
-    alerts: join(dir, "alerts.json"),
-    snapshots: join(dir, "snapshots.json"),
-  };
 }
 
 const BACKENDS: Backend[] = [
@@ -51,8 +42,8 @@ const BACKENDS: Backend[] = [
     open: async () => {
       const dir = await Deno.makeTempDir();
       return {
-        store: await JsonStore.open(jsonFiles(dir)),
-        reopen: () => JsonStore.open(jsonFiles(dir)),
+        store: await JsonStore.open(jsonFilesIn(dir)),
+        reopen: () => JsonStore.open(jsonFilesIn(dir)),
         cleanup: () => Deno.remove(dir, { recursive: true }),
       };
     },

@@ -1,18 +1,8 @@
 import { deepStrictEqual, match, rejects } from "node:assert/strict";
-import { join } from "node:path";
-import { JsonStore, type JsonStoreFiles } from "../../lib/store/json_store.ts";
+import { JsonStore } from "../../lib/store/json_store.ts";
+import { jsonFilesIn } from "./_json_files.ts";
 import { HistoryFileError } from "../../lib/store/sqlite_store.ts";
 import type { Connection } from "../../lib/model/connection.ts";
-
-function files(dir: string): JsonStoreFiles {
-  return {
-    history: join(dir, "ip_history.json"),
-    connections: join(dir, "connections.json"),
-    abuseInfo: join(dir, "abuseip_info.json"),
-    alerts: join(dir, "alerts.json"),
-    snapshots: join(dir, "snapshots.json"),
-  };
-}
 
 const CONNECTION: Connection = {
   timestamp: "",
@@ -33,7 +23,7 @@ const CONNECTION: Connection = {
 Deno.test("JsonStore writes the reputation tool's three files with its keys, every connection kept", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    const paths = files(dir);
+    const paths = jsonFilesIn(dir);
     const store = await JsonStore.open(paths);
     await store.record([
       {
@@ -115,7 +105,7 @@ Deno.test("JsonStore writes the reputation tool's three files with its keys, eve
 Deno.test("JsonStore reads files the reputation tool wrote: one record per address, Python times", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    const paths = files(dir);
+    const paths = jsonFilesIn(dir);
     await Deno.writeTextFile(
       paths.history,
       JSON.stringify({
@@ -189,7 +179,7 @@ Deno.test("JsonStore reads files the reputation tool wrote: one record per addre
 Deno.test("JsonStore.open() refuses a file that is not JSON and leaves it as it is", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    const paths = files(dir);
+    const paths = jsonFilesIn(dir);
     await Deno.writeTextFile(paths.history, '{"203.0.113.7": {"first_seen": ');
     await rejects(
       () => JsonStore.open(paths),
