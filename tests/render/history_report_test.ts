@@ -1,0 +1,73 @@
+import { deepStrictEqual, ok } from "node:assert/strict";
+import { renderHistoryCsv, renderHistoryJson, renderHistoryTable } from "../../lib/render/history_report.ts";
+import { renderDiffTable } from "../../lib/render/diff_report.ts";
+import type { AddressRecord, ConnectionRecord } from "../../lib/store/history_store.ts";
+
+const HOSTILE = '=HYPERLINK("http://x")\x1b]0;owned\x07\x1b[2J';
+
+const address: AddressRecord = {
+  ip: "203.0.113.7",
+  first_seen: Date.UTC(2026, 10, 20),
+  last_seen: Date.UTC(2026, 10, 21),
+  times_seen: 2,
+  hostname: HOSTILE,
+  country: "NL",
+  asn: 64500,
+  as_org: HOSTILE,
+  risk_level: "MALICIOUS",
+  abuse_score: 90,
+  last_scanned: null,
+  lists: [`ips.txt:1 ${HOSTILE}`],
+  processes: [HOSTILE],
+};
+
+const connection: ConnectionRecord = {
+  protocol: "TCP",
+  family: 4,
+  local_ip: "10.0.0.2",
+  local_port: 50000,
+  remote_ip: "203.0.113.7",
+  remote_port: 443,
+  status: "ESTABLISHED",
+  direction: "outgoing",
+  pid: 7,
+  process_name: HOSTILE,
+  process_path: HOSTILE,
+  user: HOSTILE,
+  opened_at: Date.UTC(2026, 10, 20),
+  closed_at: null,
+};
+
+Deno.test("history tables never pass a terminal escape from a hostname, organisation, list entry or process name", () => {
+  for (
+    const text of [
+      renderHistoryTable([{ address }], 1),
+      renderHistoryTable([{ address, connections: [connection], alerts: [] }], 1),
+      renderDiffTable(
+        { added: [{ ...connection, timestamp: "", remote_ip: "203.0.113.7" }], removed: [], changed: [] },
+        { id: 1, taken_at: 0, connections: 0 },
+        { id: 2, taken_at: 0, connections: 1 },
+      ),
+    ]
+  ) {
+    ok(!/[\x00-\x08\x0b-\x1f\x7f]/.test(text), JSON.stringify(text));
+  }
+});
+
+Deno.test("history CSV escapes formulas, and JSON keeps the strings exactly", () => {
+  const addresses = renderHistoryCsv([{ address }]);
+  ok(addresses.includes(`'=HYPERLINK`), addresses);
+  ok(!/(^|,)=HYPERLINK/m.test(addresses), addresses);
+  const connections = renderHistoryCsv([{ address, connections: [connection], alerts: [] }]);
+  deepStrictEqual(
+    connections.split("\n")[0],
+    "opened_at,closed_at,protocol,family,local_ip,local_port,remote_ip,remote_port,status,direction,pid,process_name,process_path,user",
+  );
+  ok(!/(^|,)=HYPERLINK/m.test(connections), connections);
+  const json = JSON.parse(renderHistoryJson([{ address }], 1));
+  deepStrictEqual([json.total, json.addresses[0].hostname, json.addresses[0].last_scanned], [
+    1,
+    HOSTILE,
+    null,
+  ]);
+});
