@@ -4,22 +4,16 @@ import { MemoryStore } from "../../lib/store/memory_store.ts";
 import type { HistoryEvent } from "../../lib/store/history_store.ts";
 import type { ConnectionEvent } from "../../lib/model/monitor_event.ts";
 import type { Connection } from "../../lib/model/connection.ts";
+import { connection as baseConnection } from "./_connections.ts";
 
-const connection: Connection = {
+const connection: Connection = baseConnection({
   timestamp: "2026-11-21T14:30:16.000+00:00",
-  protocol: "TCP",
-  family: 4,
-  local_ip: "10.0.0.2",
-  local_port: 50000,
   remote_ip: "8.8.8.8",
-  remote_port: 443,
-  status: "ESTABLISHED",
-  direction: "outgoing",
   pid: 1,
   process_name: "curl",
   process_path: null,
   user: null,
-};
+});
 
 /** A store that records what it was given, and fails when told to. */
 class ScriptedStore extends MemoryStore {

@@ -2,6 +2,7 @@ import { deepStrictEqual, ok } from "node:assert/strict";
 import { renderHistoryCsv, renderHistoryJson, renderHistoryTable } from "../../lib/render/history_report.ts";
 import { renderDiffTable } from "../../lib/render/diff_report.ts";
 import type { AddressRecord, ConnectionRecord } from "../../lib/store/history_store.ts";
+import { connection as baseConnection } from "../monitor/_connections.ts";
 
 const HOSTILE = '=HYPERLINK("http://x")\x1b]0;owned\x07\x1b[2J';
 
@@ -21,19 +22,16 @@ const address: AddressRecord = {
   processes: [HOSTILE],
 };
 
-const connection: ConnectionRecord = {
-  protocol: "TCP",
-  family: 4,
-  local_ip: "10.0.0.2",
+const { timestamp: _, ...live } = baseConnection({
   local_port: 50000,
-  remote_ip: "203.0.113.7",
-  remote_port: 443,
-  status: "ESTABLISHED",
-  direction: "outgoing",
   pid: 7,
   process_name: HOSTILE,
   process_path: HOSTILE,
   user: HOSTILE,
+});
+const connection: ConnectionRecord = {
+  ...live,
+  remote_ip: "203.0.113.7",
   opened_at: Date.UTC(2026, 10, 20),
   closed_at: null,
 };

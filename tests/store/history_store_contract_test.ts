@@ -11,6 +11,7 @@ import { SqliteStore } from "../../lib/store/sqlite_store.ts";
 import { JsonStore } from "../../lib/store/json_store.ts";
 import { jsonFilesIn } from "./_json_files.ts";
 import type { Connection } from "../../lib/model/connection.ts";
+import { connection as baseConnection, listener } from "../monitor/_connections.ts";
 
 /** A back end under test: how to open it, and how to open it again on the same storage. */
 interface Backend {
@@ -50,27 +51,23 @@ const BACKENDS: Backend[] = [
   },
 ];
 
+/** A firefox connection to `remoteIp`, or a listening socket when it is null. */
 function connection(
   remoteIp: string | null,
   localPort: number,
   overrides: Partial<Connection> = {},
 ): Connection {
-  return {
-    timestamp: "2026-11-21T14:30:16.000+00:00",
-    protocol: "TCP",
-    family: 4,
-    local_ip: "10.0.0.2",
-    local_port: localPort,
-    remote_ip: remoteIp,
-    remote_port: remoteIp === null ? null : 443,
-    status: remoteIp === null ? "LISTEN" : "ESTABLISHED",
-    direction: remoteIp === null ? "listening" : "outgoing",
-    pid: 4211,
-    process_name: "firefox",
-    process_path: "/usr/lib/firefox/firefox",
-    user: "ana",
-    ...overrides,
-  };
+  const base = { timestamp: "2026-11-21T14:30:16.000+00:00", local_ip: "10.0.0.2", local_port: localPort };
+  return remoteIp === null
+    ? listener(localPort, {
+      ...base,
+      pid: 4211,
+      process_name: "firefox",
+      process_path: "/usr/lib/firefox/firefox",
+      user: "ana",
+      ...overrides,
+    })
+    : baseConnection({ ...base, remote_ip: remoteIp, ...overrides });
 }
 
 const HOSTILE = 'evil\x1b[2J=HYPERLINK("x")<img src=x onerror=alert(1)>';
