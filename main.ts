@@ -18,6 +18,8 @@ import {
   runtimeFlagsForCommand,
 } from "./lib/cli/permissions_command.ts";
 import { runSnapshot } from "./lib/cli/snapshot_command.ts";
+import { runServe } from "./lib/cli/serve_command.ts";
+import { runFilter } from "./lib/cli/filter_command.ts";
 import { runCheck } from "./lib/cli/check_command.ts";
 import { runBlocklistList, runBlocklistUpdate } from "./lib/cli/blocklist_command.ts";
 import { DATA_DIR_ENV } from "./lib/store/data_dir.ts";
@@ -147,6 +149,23 @@ async function runCommand(command: CliCommand, io: MainIo): Promise<number> {
         write: io.stdout,
         warn: (line) => io.stderr(line + "\n"),
         env: readPermittedEnv(historyEnv(Deno.build.os)).values,
+      });
+    case "serve":
+      return await runServe(command.options, {
+        collector: createCollector(command.options.collector, {}),
+        now: () => new Date(),
+        sleep,
+        write: io.stdout,
+        warn: (line) => io.stderr(line + "\n"),
+        env: readPermittedEnv(monitorEnv(Deno.build.os)),
+        onStart: attachSignals,
+      });
+    case "filter":
+      return await runFilter(command.options, {
+        collector: createCollector(command.options.collector, { input: command.options.input }),
+        now: () => new Date(),
+        write: io.stdout,
+        warn: (line) => io.stderr(line + "\n"),
       });
     case "history":
     case "history-prune":

@@ -1,5 +1,5 @@
 import { UsageError } from "../errors.ts";
-import { diffSnapshots } from "../model/snapshot_diff.ts";
+import { loadDiff } from "../store/history_queries.ts";
 import { renderDiffJson, renderDiffTable, renderSnapshotList } from "../render/diff_report.ts";
 import { type HistoryFlags, openCommandHistory } from "./history_config.ts";
 import type { HistoryCommandIo } from "./history_command.ts";
@@ -26,24 +26,7 @@ export async function runDiff(options: DiffOptions, io: HistoryCommandIo): Promi
       await io.write(renderSnapshotList(saved));
       return 0;
     }
-    const pick = (id: number | undefined, fallback: number) => {
-      const info = id === undefined ? saved.at(fallback) : saved.find((s) => s.id === id);
-      if (info === undefined && id !== undefined) {
-        throw new UsageError(`there is no saved snapshot ${id}; \`conntrail diff --list\` shows them`);
-      }
-      return info;
-    };
-    // One id compares it with the latest; none compares the last two.
-    const from = pick(options.from, -2);
-    const to = pick(options.to, -1);
-    if (from === undefined || to === undefined) {
-      throw new UsageError(
-        `${saved.length} saved snapshot${
-          saved.length === 1 ? "" : "s"
-        }; diff needs two (run \`conntrail snapshot --save\`)`,
-      );
-    }
-    const diff = diffSnapshots(await store.snapshot(from.id) ?? [], await store.snapshot(to.id) ?? []);
+    const { diff, from, to } = await loadDiff(store, saved, options);
     await io.write(
       options.format === "json" ? renderDiffJson(diff, from, to) : renderDiffTable(diff, from, to),
     );

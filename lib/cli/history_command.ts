@@ -1,19 +1,12 @@
-import ipaddr from "ipaddr.js";
-import { UsageError } from "../errors.ts";
 import type { RiskLevel } from "../model/risk.ts";
-import {
-  type AddressHistory,
-  renderHistoryCsv,
-  renderHistoryJson,
-  renderHistoryTable,
-} from "../render/history_report.ts";
+import { renderHistoryCsv, renderHistoryJson, renderHistoryTable } from "../render/history_report.ts";
 import type { HistoryStore } from "../store/history_store.ts";
+import { findHistory, historyAddress } from "../store/history_queries.ts";
 import { type HistoryFlags, openCommandHistory } from "./history_config.ts";
 
 /** Output formats of `conntrail history`. */
 export const HISTORY_FORMATS = ["table", "json", "csv"] as const;
-/** Levels `--risk` takes. */
-export const RISK_LEVELS: readonly RiskLevel[] = ["SAFE", "SUSPICIOUS", "MALICIOUS", "UNKNOWN"];
+export { RISK_LEVELS } from "../model/risk.ts";
 
 /** Options of `conntrail history`. */
 export interface HistoryOptions extends HistoryFlags {
@@ -42,26 +35,6 @@ export interface HistoryCommandIo {
   now: () => number;
 }
 
-/** Connections shown for one address, most recent first. */
-const CONNECTIONS_SHOWN = 1000;
-
-/**
- * An address as history stores it: the collectors' spelling (IPv6 compressed
- * in lower case, IPv4-mapped IPv6 as IPv4).
- *
- * @example
- * ```ts
- * import { deepStrictEqual } from "node:assert/strict";
- * import { historyAddress } from "./history_command.ts";
- * deepStrictEqual(historyAddress("2001:DB8:0::7"), "2001:db8::7");
- * deepStrictEqual(historyAddress("::ffff:8.8.8.8"), "8.8.8.8");
- * ```
- */
-export function historyAddress(text: string): string {
-  if (!ipaddr.isValid(text)) throw new UsageError(`"${text}" is not an IP address`);
-  return ipaddr.process(text).toString();
-}
-
 async function withStore<T>(
   store: HistoryStore | null,
   work: (store: HistoryStore) => Promise<T>,
@@ -78,26 +51,14 @@ async function withStore<T>(
 export async function runHistory(options: HistoryOptions, io: HistoryCommandIo): Promise<number> {
   const ip = options.ip === undefined ? undefined : historyAddress(options.ip);
   const store = await openCommandHistory(options, { env: io.env, os: Deno.build.os }, "read");
-  const found = await withStore(store, async (store) => {
-    const { rows, total } = await store.addresses({
+  const found = await withStore(store, (store) =>
+    findHistory(store, {
       ...(ip === undefined ? {} : { ip }),
       ...(options.since === undefined ? {} : { since: io.now() - options.since }),
       ...(options.risk === undefined ? {} : { risk: options.risk }),
       ...(options.process === undefined ? {} : { process: options.process }),
       ...(options.limit === 0 ? {} : { limit: options.limit }),
-    });
-    const entries: AddressHistory[] = [];
-    for (const address of rows) {
-      entries.push(
-        ip === undefined ? { address } : {
-          address,
-          connections: await store.connections(address.ip, CONNECTIONS_SHOWN),
-          alerts: await store.alerts({ ip: address.ip, limit: CONNECTIONS_SHOWN }),
-        },
-      );
-    }
-    return { entries, total };
-  });
+    }));
   if (found === null) io.warn("note: no history yet; the monitor records it (run `conntrail`)");
   const { entries, total } = found ?? { entries: [], total: 0 };
   if (ip !== undefined && entries.length === 0 && found !== null) {

@@ -1,6 +1,7 @@
 import type { Collector } from "../collect/collector.ts";
 import type { AddressInfo, DescribeAddress } from "../enrich/address_info.ts";
-import { denoPtrResolver, parseDnsServer, type PtrResolver, ReverseDns } from "../enrich/reverse_dns.ts";
+import type { PtrResolver } from "../enrich/reverse_dns.ts";
+import { openNames } from "./names_config.ts";
 import { PermissionError } from "../errors.ts";
 import { IpRangeSet } from "../model/ip_range_set.ts";
 import { runMonitor } from "../monitor.ts";
@@ -145,31 +146,14 @@ export async function runMonitorCommand(options: MonitorOptions, io: MonitorComm
   const color = options.color && !io.env.values.has("NO_COLOR") && (refresh || io.stdoutIsTerminal);
 
   let output: MonitorOutput | null = null;
-  let names: ReverseDns | null = null;
-  if (options.resolveNames) {
-    const server = options.dnsServer === undefined
-      ? undefined
-      : parseDnsServer(options.dnsServer) ?? undefined;
-    let warned = false;
-    names = new ReverseDns(io.resolver ?? denoPtrResolver(server), {
-      onAnswer: () => {
-        if (output instanceof RefreshOutput) output.redrawSoon();
-        else if (output instanceof ScrollOutput) output.drain().catch(() => {});
-      },
-      onError: (error) => {
-        if (warned) return;
-        warned = true;
-        const flag = server === undefined ? "--allow-net" : `--allow-net=${options.dnsServer}`;
-        note(
-          error instanceof Deno.errors.NotCapable
-            ? `note: names are not resolved: DNS is not allowed; run with ${flag}`
-            : `note: some name lookups failed (${
-              error instanceof Error ? error.message : error
-            }); addresses are shown instead`,
-        );
-      },
-    });
-  }
+  const names = openNames(options, {
+    note,
+    onAnswer: () => {
+      if (output instanceof RefreshOutput) output.redrawSoon();
+      else if (output instanceof ScrollOutput) output.drain().catch(() => {});
+    },
+    ...(io.resolver === undefined ? {} : { resolver: io.resolver }),
+  });
   const geo = await openGeo(options, { note: threatNote });
   const place = geo.lookup;
   const describe: DescribeAddress = (ip): AddressInfo => {

@@ -1,19 +1,35 @@
 import { Command, CommanderError, Option } from "commander";
-import { COLLECTOR_NAMES, type CollectorName } from "../collect/collector.ts";
-import { parseDnsServer } from "../enrich/reverse_dns.ts";
+import {
+  addGeoOptions,
+  addHistoryOptions,
+  addThreatOptions,
+  checkHistoryFlags,
+  collect,
+  collectorOption,
+  dnsServerValue,
+  durationSeconds,
+  numberIn,
+  portValue,
+  positiveInteger,
+  widthValue,
+} from "./common_flags.ts";
+import type { CollectorName } from "../collect/collector.ts";
 import { UsageError } from "../errors.ts";
 import { parseDuration } from "../model/duration.ts";
 import { LOG_FORMATS, type LogFormat } from "../render/log_records.ts";
 import type { GroupBy } from "../monitor/tracked_row.ts";
-import { FAIL_ON, type FailOn } from "../monitor/alert_watch.ts";
+import type { FailOn } from "../monitor/alert_watch.ts";
 import type { ThreatFlags } from "./threat_intel.ts";
 import type { GeoFlags } from "./geo_config.ts";
-import { type HistoryFlags, STORE_KINDS } from "./history_config.ts";
+import type { HistoryFlags } from "./history_config.ts";
 import type { CheckOptions } from "./check_command.ts";
 import type { BlocklistOptions } from "./blocklist_command.ts";
 import { HISTORY_FORMATS, type HistoryOptions, type PruneOptions, RISK_LEVELS } from "./history_command.ts";
 import type { DiffOptions } from "./diff_command.ts";
 import { versionText } from "./version.ts";
+import { filterCommand, serveCommand } from "./serve_args.ts";
+import type { ServeOptions } from "./serve_command.ts";
+import type { FilterOptions } from "./filter_command.ts";
 import type { RiskLevel } from "../model/risk.ts";
 
 /** Output formats of `conntrail snapshot`. */
@@ -69,6 +85,8 @@ export type CliCommand =
   | { kind: "history"; options: HistoryOptions; debug: boolean }
   | { kind: "history-prune"; options: PruneOptions; debug: boolean }
   | { kind: "diff"; options: DiffOptions; debug: boolean }
+  | { kind: "serve"; options: ServeOptions; debug: boolean }
+  | { kind: "filter"; options: FilterOptions; debug: boolean }
   | { kind: "permissions"; target: CliCommand; flagsOnly: boolean; debug: boolean }
   | { kind: "print"; stdout: string; stderr: string; exitCode: number };
 
@@ -253,140 +271,14 @@ Examples:
   conntrail snapshot                          the current connections, once
   conntrail history                           what the monitor has remembered, across runs
   conntrail diff                              what changed between the last two saved snapshots
+  conntrail serve                             a web page of the same, on http://127.0.0.1:8377/
+  conntrail filter --process firefox          tcpdump and Wireshark filters for some connections
   conntrail check 203.0.113.7 bad.example     block lists, reputation and names for given addresses
   conntrail blocklist update                  download public block lists
   conntrail permissions snapshot              the exact Deno flags a command needs
 
 Run \`conntrail <command> --help\` for a command's flags.
 `;
-
-function positiveInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`"${value}" is not a positive integer`);
-  return n;
-}
-
-function numberIn(name: string, min: number, max: number, exclusiveMin = false) {
-  return (value: string): number => {
-    const n = Number(value);
-    const low = exclusiveMin ? n > min : n >= min;
-    if (value.trim() === "" || !Number.isFinite(n) || !low || n > max) {
-      const range = exclusiveMin ? `above ${min}` : `from ${min} to ${max}`;
-      throw new UsageError(`${name} must be a number ${range}, not "${value}"`);
-    }
-    return n;
-  };
-}
-
-function widthValue(value: string): number {
-  const n = numberIn("--width", 20, 500)(value);
-  if (!Number.isInteger(n)) {
-    throw new UsageError(`--width must be a whole number from 20 to 500, not "${value}"`);
-  }
-  return n;
-}
-
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}
-
-function durationSeconds(value: string): number {
-  return parseDuration(value) / 1000;
-}
-
-function dnsServerValue(value: string): string {
-  if (parseDnsServer(value) === null) {
-    throw new UsageError(`--dns-server must be IP, IP:PORT or [IPv6]:PORT, not "${value}"`);
-  }
-  return value;
-}
-
-function portValue(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`"${value}" is not a port number`);
-  return n;
-}
-
-function scoreValue(name: string) {
-  return (value: string): number => numberIn(name, 0, 100)(value);
-}
-
-function failOnValue(value: string, previous: FailOn[] = []): FailOn[] {
-  if (!(FAIL_ON as readonly string[]).includes(value)) {
-    throw new UsageError(`--fail-on must be one of ${FAIL_ON.join(", ")}, not "${value}"`);
-  }
-  return [...previous, value as FailOn];
-}
-
-/** `--db` and `--store`: where history lives (the monitor, snapshot, diff, history). */
-function addHistoryOptions(command: Command): Command {
-  return command
-    .option("--db <path>", "the history database (default history.db in the data directory)")
-    .addOption(
-      new Option(
-        "--store <kind>",
-        "keep history in SQLite, in the reputation tool's JSON files, or not at all",
-      )
-        .choices(STORE_KINDS).default("sqlite"),
-    );
-}
-
-/** `--db` names an SQLite file: with `--store json` or `none` it would be ignored, so it is refused. */
-function checkHistoryFlags(flags: HistoryFlags): void {
-  if (flags.db !== undefined && flags.store !== "sqlite") {
-    throw new UsageError(
-      `--db names an SQLite database; --store ${flags.store} does not use one (the JSON files are set with HISTORY_FILE, CONN_RECORD_FILE and ABUSEIP_INFO_FILE)`,
-    );
-  }
-}
-
-/** Country and AS flags of the monitor and `conntrail check`. */
-function addGeoOptions(command: Command): Command {
-  return command
-    .option("--lookup-country", "show each remote address's country (on by default)", true)
-    .option("--no-lookup-country", "do not look up countries")
-    .option("--lookup-asn", "show each remote address's AS number and owner (on by default)", true)
-    .option("--no-lookup-asn", "do not look up AS numbers")
-    .option(
-      "--geo-path <dir>",
-      "also read the GeoIP databases in DIR (DB-IP Lite CSVs, .mmdb); they win over the embedded data",
-    );
-}
-
-/** Flags of the monitor and `conntrail check`: lists, reputation, exit codes. */
-function addThreatOptions(command: Command): Command {
-  return command
-    .option(
-      "--blocklist <file>",
-      "alert on addresses in this list (repeatable; default ips.txt when present)",
-      collect,
-      [],
-    )
-    .option("--include-private", "match private and special addresses against lists too", false)
-    .option(
-      "--fail-on <what>",
-      `exit 3 when a connection is ${FAIL_ON.join(", ")} (repeatable; suspicious includes malicious)`,
-      failOnValue,
-    )
-    .option("--env-file <file>", "read ABUSEAPI and the other settings from this file instead of .env")
-    .option("--no-reputation", "do not ask AbuseIPDB even when ABUSEAPI is set")
-    .option("--abuse-url <url>", "AbuseIPDB check endpoint (ABUSE_URL)")
-    .option(
-      "--safe-threshold <score>",
-      "scores up to this are SAFE (SAFE_THRESHOLD, 15)",
-      scoreValue("--safe-threshold"),
-    )
-    .option(
-      "--malicious-threshold <score>",
-      "scores from this are MALICIOUS (MALICIOUS_THRESHOLD, 49)",
-      scoreValue("--malicious-threshold"),
-    )
-    .option(
-      "--rescan-interval <dur>",
-      "check an address again after this long (RESCAN_INTERVAL, 48h)",
-      durationSeconds,
-    );
-}
 
 function addMonitorOptions(command: Command): Command {
   const withMonitorFlags = command
@@ -482,10 +374,6 @@ function monitorOptions(raw: Record<string, unknown>): MonitorOptions {
   return options;
 }
 
-function collectorOption(): Option {
-  return new Option("--collector <name>", "how sockets are read").choices(COLLECTOR_NAMES).default("auto");
-}
-
 function snapshotCommand(onParsed: (options: SnapshotOptions, debug: boolean) => void): Command {
   const command = new Command("snapshot")
     .description("print the current connections once")
@@ -532,6 +420,8 @@ function buildProgram(onParsed: (command: CliCommand) => void): Command {
   program.addCommand(blocklistCommand(onParsed));
   program.addCommand(historyCommand(onParsed));
   program.addCommand(diffCommand(onParsed));
+  program.addCommand(serveCommand((options, debug) => onParsed({ kind: "serve", options, debug })));
+  program.addCommand(filterCommand((options, debug) => onParsed({ kind: "filter", options, debug })));
   program.addCommand(
     addThreatOptions(addGeoOptions(new Command("check")))
       .description("block lists, reputation and reverse DNS for given addresses, without monitoring")

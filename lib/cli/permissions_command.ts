@@ -13,6 +13,11 @@ import { listUrl, PUBLIC_LISTS, publicList } from "../enrich/public_lists.ts";
 import { DATA_DIR_ENV } from "../store/data_dir.ts";
 import { historyEnv, readPermittedEnv } from "./environment.ts";
 import { type HistoryFlags, historyLocation } from "./history_config.ts";
+import { hostWithPort } from "../web/access_policy.ts";
+
+function bracketed(host: string): string {
+  return host.includes(":") ? `[${host}]` : host;
+}
 
 function blocklistPermissions(
   kind: "blocklist-update" | "blocklist-list",
@@ -55,7 +60,7 @@ import type { CliCommand } from "./parse_args.ts";
 
 /** Deno flags other than permissions that a command runs with (the monitor's heap settings). */
 export function runtimeFlagsForCommand(command: CliCommand): string[] {
-  return command.kind === "monitor" ? [MONITOR_V8_FLAGS] : [];
+  return command.kind === "monitor" || command.kind === "serve" ? [MONITOR_V8_FLAGS] : [];
 }
 
 /**
@@ -97,6 +102,24 @@ export function permissionsForCommand(command: CliCommand, os: typeof Deno.build
       ];
     case "monitor":
       return monitorPermissions({ ...command.options, historyScope: historyScope(command.options, os) }, os);
+    case "serve":
+      return [
+        ...monitorPermissions(
+          { ...command.options, filterFile: [], historyScope: historyScope(command.options, os) },
+          os,
+        ),
+        {
+          flag: `--allow-net=${
+            command.options.port === 0
+              ? bracketed(command.options.host)
+              : hostWithPort(command.options.host, command.options.port)
+          }`,
+          why: "answer the web page and its API",
+          optional: false,
+        },
+      ];
+    case "filter":
+      return collectorPermissions(command.options.collector, os, command.options.input);
     case "history":
     case "diff":
       return historyCommandPermissions(command.options, "read", os);

@@ -1,3 +1,4 @@
+import ipaddr from "ipaddr.js";
 import type { Connection } from "./connection.ts";
 import { normalizeStatus, TCP_STATUSES } from "./status.ts";
 
@@ -11,6 +12,27 @@ export interface ConnectionFilter {
   process?: string;
   /** False leaves out listening and unconnected sockets. */
   listening?: boolean;
+  /** The remote address, in any spelling of it (`::ffff:10.0.0.1` is `10.0.0.1`). */
+  remote?: string;
+  /** The local or the remote port. */
+  port?: number;
+}
+
+/**
+ * An address in one spelling, so that two spellings of it compare equal; the
+ * input itself when it is not an address.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { canonicalAddress } from "./connection_filter.ts";
+ * deepStrictEqual(canonicalAddress("::ffff:10.0.0.1"), "10.0.0.1");
+ * deepStrictEqual(canonicalAddress("2001:DB8:0::1"), "2001:db8::1");
+ * ```
+ */
+export function canonicalAddress(ip: string): string {
+  const bare = ip.split("%", 1)[0] ?? ip;
+  return ipaddr.isValid(bare) ? ipaddr.process(bare).toString() : ip;
 }
 
 const UDP_STATUSES = ["CONNECTED", "UNCONNECTED"];
@@ -59,7 +81,10 @@ export function filterConnections(
   const status = filter.state === undefined ? undefined : statusFromUser(filter.state);
   const protocol = filter.proto?.toUpperCase();
   const process = filter.process?.toLowerCase();
+  const remote = filter.remote === undefined ? undefined : canonicalAddress(filter.remote);
   return connections.filter((c) =>
+    (remote === undefined || (c.remote_ip !== null && canonicalAddress(c.remote_ip) === remote)) &&
+    (filter.port === undefined || c.local_port === filter.port || c.remote_port === filter.port) &&
     (protocol === undefined || c.protocol === protocol) &&
     (status === undefined || c.status === status) &&
     (filter.pid === undefined || c.pid === filter.pid) &&

@@ -38,3 +38,6 @@ export interface Reputation {
   /** When the answer came (ms since the epoch). */
   checked_at: number;
 }
+
+/** Every risk level, as `--risk` takes them. */
+export const RISK_LEVELS: readonly RiskLevel[] = ["SAFE", "SUSPICIOUS", "MALICIOUS", "UNKNOWN"];

@@ -66,6 +66,11 @@ export class HistoryRecorder {
     return this.#store.location;
   }
 
+  /** The store written to now, for reading back what is kept (the web page's history views). */
+  get store(): HistoryStore {
+    return this.#store;
+  }
+
   /** Events written so far. */
   get written(): number {
     return this.#written;

@@ -26,6 +26,21 @@ export interface EvictedRow {
 
 const EVICTED_KEPT = 1000;
 
+/**
+ * The key of a connection's row when rows are processes: its pid and name.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { processRowKey } from "./tracker.ts";
+ * deepStrictEqual(processRowKey({ pid: 42, process_name: "curl" }), "42 curl");
+ * deepStrictEqual(processRowKey({ pid: null, process_name: null }), "- ");
+ * ```
+ */
+export function processRowKey(c: Pick<Connection, "pid" | "process_name">): string {
+  return `${c.pid ?? "-"} ${c.process_name ?? ""}`;
+}
+
 function rowIdentity(
   c: Connection,
   groupBy: GroupBy,
@@ -39,7 +54,7 @@ function rowIdentity(
     case "process": {
       const name = c.process_name ?? "unknown process";
       const label = c.pid === null ? name : `${name} (${c.pid})`;
-      return { key: `${c.pid ?? "-"} ${c.process_name ?? ""}`, label, ip: null, listening: false };
+      return { key: processRowKey(c), label, ip: null, listening: false };
     }
     case "connection": {
       const local = `${c.local_ip}:${c.local_port}`;

@@ -1,17 +1,12 @@
 import { stringify } from "csv-stringify/sync";
 import { isoWithOffset, localDateTime } from "../model/timestamp.ts";
-import type { AddressRecord, AlertRecord, ConnectionRecord } from "../store/history_store.ts";
+import type { AddressRecord, ConnectionRecord } from "../store/history_store.ts";
+import type { AddressHistory } from "../store/history_queries.ts";
 import { endpointText } from "./endpoint_text.ts";
 import { safeTerminalText } from "./terminal_text.ts";
 import { plainTable } from "./_table_style.ts";
 
 /** One address with, for `conntrail history IP`, its connections and alerts. */
-export interface AddressHistory {
-  address: AddressRecord;
-  connections?: ConnectionRecord[];
-  alerts?: AlertRecord[];
-}
-
 function when(ms: number | null): string {
   return ms === null ? "-" : localDateTime(new Date(ms));
 }

@@ -1,0 +1,155 @@
+/**
+ * Flags and flag values that several commands share: history, GeoIP, threat
+ * intelligence, the collector, and the parsers of numbers, ports and durations.
+ *
+ * @module
+ */
+import { type Command, Option } from "commander";
+import { COLLECTOR_NAMES } from "../collect/collector.ts";
+import { parseDnsServer } from "../enrich/reverse_dns.ts";
+import { UsageError } from "../errors.ts";
+import { parseDuration } from "../model/duration.ts";
+import { FAIL_ON, type FailOn } from "../monitor/alert_watch.ts";
+import { type HistoryFlags, STORE_KINDS } from "./history_config.ts";
+
+/** A flag value that must be a whole number above zero. */
+export function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`"${value}" is not a positive integer`);
+  return n;
+}
+
+/** A parser for a flag whose number must lie in a range. */
+export function numberIn(name: string, min: number, max: number, exclusiveMin = false) {
+  return (value: string): number => {
+    const n = Number(value);
+    const low = exclusiveMin ? n > min : n >= min;
+    if (value.trim() === "" || !Number.isFinite(n) || !low || n > max) {
+      const range = exclusiveMin ? `above ${min}` : `from ${min} to ${max}`;
+      throw new UsageError(`${name} must be a number ${range}, not "${value}"`);
+    }
+    return n;
+  };
+}
+
+/** `--width`: a whole number of characters from 20 to 500. */
+export function widthValue(value: string): number {
+  const n = numberIn("--width", 20, 500)(value);
+  if (!Number.isInteger(n)) {
+    throw new UsageError(`--width must be a whole number from 20 to 500, not "${value}"`);
+  }
+  return n;
+}
+
+/** A repeatable flag: every value given, in order. */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** A duration flag (`90`, `30s`, `10m`) in seconds. */
+export function durationSeconds(value: string): number {
+  return parseDuration(value) / 1000;
+}
+
+/** `--dns-server`: IP, IP:PORT or [IPv6]:PORT. */
+export function dnsServerValue(value: string): string {
+  if (parseDnsServer(value) === null) {
+    throw new UsageError(`--dns-server must be IP, IP:PORT or [IPv6]:PORT, not "${value}"`);
+  }
+  return value;
+}
+
+/** A port number flag, 0..65535. */
+export function portValue(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`"${value}" is not a port number`);
+  return n;
+}
+
+/** A parser for an AbuseIPDB score flag, 0..100. */
+export function scoreValue(name: string) {
+  return (value: string): number => numberIn(name, 0, 100)(value);
+}
+
+/** `--fail-on`: one of the conditions, repeatable. */
+export function failOnValue(value: string, previous: FailOn[] = []): FailOn[] {
+  if (!(FAIL_ON as readonly string[]).includes(value)) {
+    throw new UsageError(`--fail-on must be one of ${FAIL_ON.join(", ")}, not "${value}"`);
+  }
+  return [...previous, value as FailOn];
+}
+
+/** `--db` and `--store`: where history lives (the monitor, snapshot, diff, history). */
+export function addHistoryOptions(command: Command): Command {
+  return command
+    .option("--db <path>", "the history database (default history.db in the data directory)")
+    .addOption(
+      new Option(
+        "--store <kind>",
+        "keep history in SQLite, in the reputation tool's JSON files, or not at all",
+      )
+        .choices(STORE_KINDS).default("sqlite"),
+    );
+}
+
+/** `--db` names an SQLite file: with `--store json` or `none` it would be ignored, so it is refused. */
+export function checkHistoryFlags(flags: HistoryFlags): void {
+  if (flags.db !== undefined && flags.store !== "sqlite") {
+    throw new UsageError(
+      `--db names an SQLite database; --store ${flags.store} does not use one (the JSON files are set with HISTORY_FILE, CONN_RECORD_FILE and ABUSEIP_INFO_FILE)`,
+    );
+  }
+}
+
+/** Country and AS flags of the monitor and `conntrail check`. */
+export function addGeoOptions(command: Command): Command {
+  return command
+    .option("--lookup-country", "show each remote address's country (on by default)", true)
+    .option("--no-lookup-country", "do not look up countries")
+    .option("--lookup-asn", "show each remote address's AS number and owner (on by default)", true)
+    .option("--no-lookup-asn", "do not look up AS numbers")
+    .option(
+      "--geo-path <dir>",
+      "also read the GeoIP databases in DIR (DB-IP Lite CSVs, .mmdb); they win over the embedded data",
+    );
+}
+
+/** Flags of the monitor and `conntrail check`: lists, reputation, exit codes. */
+export function addThreatOptions(command: Command): Command {
+  return command
+    .option(
+      "--blocklist <file>",
+      "alert on addresses in this list (repeatable; default ips.txt when present)",
+      collect,
+      [],
+    )
+    .option("--include-private", "match private and special addresses against lists too", false)
+    .option(
+      "--fail-on <what>",
+      `exit 3 when a connection is ${FAIL_ON.join(", ")} (repeatable; suspicious includes malicious)`,
+      failOnValue,
+    )
+    .option("--env-file <file>", "read ABUSEAPI and the other settings from this file instead of .env")
+    .option("--no-reputation", "do not ask AbuseIPDB even when ABUSEAPI is set")
+    .option("--abuse-url <url>", "AbuseIPDB check endpoint (ABUSE_URL)")
+    .option(
+      "--safe-threshold <score>",
+      "scores up to this are SAFE (SAFE_THRESHOLD, 15)",
+      scoreValue("--safe-threshold"),
+    )
+    .option(
+      "--malicious-threshold <score>",
+      "scores from this are MALICIOUS (MALICIOUS_THRESHOLD, 49)",
+      scoreValue("--malicious-threshold"),
+    )
+    .option(
+      "--rescan-interval <dur>",
+      "check an address again after this long (RESCAN_INTERVAL, 48h)",
+      durationSeconds,
+    );
+}
+
+/** `--collector`: how sockets are read. */
+export function collectorOption(): Option {
+  return new Option("--collector <name>", "how sockets are read").choices(COLLECTOR_NAMES).default("auto");
+}

@@ -1,0 +1,120 @@
+import { Command, Option } from "commander";
+import ipaddr from "ipaddr.js";
+import { UsageError } from "../errors.ts";
+import { FILTER_SYNTAXES } from "../model/capture_filter.ts";
+import type { FilterOptions } from "./filter_command.ts";
+import type { ServeOptions } from "./serve_command.ts";
+import {
+  addGeoOptions,
+  addHistoryOptions,
+  addThreatOptions,
+  checkHistoryFlags,
+  collectorOption,
+  dnsServerValue,
+  durationSeconds,
+  numberIn,
+  portValue,
+  positiveInteger,
+  widthValue,
+} from "./common_flags.ts";
+
+const SERVE_EXAMPLES = `
+Examples:
+  conntrail serve                             the page on http://127.0.0.1:8377/
+  conntrail serve --port 9000 --resolve-names
+  conntrail serve --host 0.0.0.0              every interface: a token is generated and printed
+  conntrail serve --host 192.168.1.5 --token "$(cat ~/.conntrail-token)"
+  curl -H "Authorization: Bearer TOKEN" http://192.168.1.5:8377/api/connections
+`;
+
+const FILTER_EXAMPLES = `
+Examples:
+  conntrail filter --process firefox          tcpdump and Wireshark filters for firefox's connections
+  sudo tcpdump -i any "$(conntrail filter --syntax bpf --pid 4242)"
+  conntrail filter --remote 203.0.113.7 --port 443 --syntax wireshark
+`;
+
+function tokenValue(value: string): string {
+  if (!/^[A-Za-z0-9._~-]{16,256}$/.test(value)) {
+    throw new UsageError("--token must be 16 to 256 characters of A-Z, a-z, 0-9, '.', '_', '~' and '-'");
+  }
+  return value;
+}
+
+function hostValue(value: string): string {
+  const host = value.replace(/^\[(.*)\]$/, "$1");
+  if (host !== "localhost" && !ipaddr.isValid(host)) {
+    throw new UsageError(`--host must be an IP address of this machine or localhost, not "${value}"`);
+  }
+  return host;
+}
+
+function remoteValue(value: string): string {
+  if (!ipaddr.isValid(value)) throw new UsageError(`--remote must be an IP address, not "${value}"`);
+  return value;
+}
+
+/** `conntrail serve`: the web page, with the monitor's enrichment and history flags. */
+export function serveCommand(onParsed: (options: ServeOptions, debug: boolean) => void): Command {
+  const command = new Command("serve")
+    .description("web page of the live connections, history, diff and capture filters")
+    .option(
+      "--host <ip>",
+      "address to listen on (anything but loopback needs a token)",
+      hostValue,
+      "127.0.0.1",
+    )
+    .option("--port <port>", "port to listen on (0: any free port)", portValue, 8377)
+    .option(
+      "--token <token>",
+      "the token every request must carry (default: generated when not on loopback)",
+      tokenValue,
+    )
+    .option("--max-clients <n>", "pages that may follow live updates at once", positiveInteger, 16)
+    .option(
+      "-t, --time-unit <seconds>",
+      "seconds between polls, and per timeline character",
+      numberIn("--time-unit", 0, 86400, true),
+      1,
+    )
+    .option("-w, --width <chars>", "timeline width in characters (20..500)", widthValue, 60)
+    .option("--resolve-names", "show reverse-DNS names", false)
+    .option(
+      "--dns-server <ip[:port]>",
+      "ask this DNS server for names instead of the system's",
+      dnsServerValue,
+    )
+    .option("--filter-local", "hide private, loopback, link-local and reserved addresses", false)
+    .option("--duration <dur>", "stop after this long (90, 30s, 10m, 1h30m)", durationSeconds)
+    .addOption(collectorOption());
+  return addThreatOptions(addGeoOptions(addHistoryOptions(command)))
+    .option("--debug", "show the cause chain of an error")
+    .addHelpText("after", SERVE_EXAMPLES)
+    .action((raw: Record<string, unknown>) => {
+      const options = { ...raw, failOn: [] } as unknown as ServeOptions;
+      checkHistoryFlags(options);
+      if (options.dnsServer !== undefined && !options.resolveNames) {
+        throw new UsageError("--dns-server needs --resolve-names");
+      }
+      onParsed(options, Boolean(raw.debug));
+    });
+}
+
+/** `conntrail filter`: capture filters for the selected live connections. */
+export function filterCommand(onParsed: (options: FilterOptions, debug: boolean) => void): Command {
+  return new Command("filter")
+    .description("tcpdump (BPF) and Wireshark display filters for the selected live connections")
+    .option("--pid <pid>", "only connections of this process id", positiveInteger)
+    .option("--process <name>", "only processes whose name contains this (case-insensitive)")
+    .option("--remote <ip>", "only connections with this remote address", remoteValue)
+    .option("--port <port>", "only connections with this local or remote port", portValue)
+    .addOption(
+      new Option("--syntax <syntax>", "which filters to print").choices(FILTER_SYNTAXES).default("both"),
+    )
+    .option("--no-listening", "leave out listening and unconnected sockets")
+    .addOption(collectorOption())
+    .option("--input <file>", "parse saved output of ss, netstat, lsof or /proc/net (- for stdin)")
+    .option("--debug", "show the cause chain of an error")
+    .addHelpText("after", FILTER_EXAMPLES)
+    .action((raw: Record<string, unknown>) => onParsed(raw as unknown as FilterOptions, Boolean(raw.debug)));
+}

@@ -1,0 +1,201 @@
+import type { Collector, CollectorName } from "../collect/collector.ts";
+import type { AddressInfo, DescribeAddress } from "../enrich/address_info.ts";
+import type { PtrResolver } from "../enrich/reverse_dns.ts";
+import { listedText, verdictFor } from "../enrich/threat_verdict.ts";
+import { PermissionError, UsageError } from "../errors.ts";
+import { runMonitor } from "../monitor.ts";
+import { AlertWatch } from "../monitor/alert_watch.ts";
+import { HistoryRecorder } from "../monitor/history_recorder.ts";
+import { monitorFilter } from "../monitor/monitor_filter.ts";
+import { Tracker } from "../monitor/tracker.ts";
+import { safeTerminalText } from "../render/terminal_text.ts";
+import { accessPolicy, hostWithPort, isLoopbackHost, newToken } from "../web/access_policy.ts";
+import { EventStream } from "../web/event_stream.ts";
+import { type AddressView, LiveView } from "../web/live_view.ts";
+import { webHandler } from "../web/web_handler.ts";
+import { type GeoFlags, openGeo } from "./geo_config.ts";
+import { type HistoryFlags, memoryHistory, openMonitorHistory } from "./history_config.ts";
+import { openNames } from "./names_config.ts";
+import { openThreatIntel, type ThreatFlags } from "./threat_intel.ts";
+
+/** Options of `conntrail serve`. */
+export interface ServeOptions extends ThreatFlags, GeoFlags, HistoryFlags {
+  host: string;
+  port: number;
+  /** `--token`; one is generated when the host is not loopback. */
+  token?: string;
+  /** Pages that may follow live events at once. */
+  maxClients: number;
+  timeUnit: number;
+  width: number;
+  resolveNames: boolean;
+  dnsServer?: string;
+  filterLocal: boolean;
+  /** Seconds; stop by itself after this long. */
+  duration?: number;
+  collector: CollectorName;
+}
+
+/** What `conntrail serve` reads from and writes to; main.ts passes the real ones. */
+export interface ServeIo {
+  collector: Collector;
+  now: () => Date;
+  sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  write: (text: string) => Promise<void>;
+  /** One line for stderr. */
+  warn: (line: string) => void;
+  env: { values: Map<string, string>; denied: string[] };
+  resolver?: PtrResolver;
+  fetch?: typeof fetch;
+  /** Called with the stop function once the server runs: main.ts wires signals to it. */
+  onStart?: (stop: () => void, redraw: () => void) => () => void;
+}
+
+/** Closed process rows kept in memory. */
+const MAX_CLOSED_ROWS = 2_000;
+
+function listen(
+  options: ServeOptions,
+  handler: Deno.ServeHandler,
+  serve: { signal: AbortSignal; onListen: (port: number) => void },
+): Deno.HttpServer {
+  const where = hostWithPort(options.host, options.port);
+  try {
+    return Deno.serve({
+      hostname: options.host,
+      port: options.port,
+      signal: serve.signal,
+      onListen: (addr) => serve.onListen(addr.port),
+    }, handler);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotCapable) {
+      const flag = `--allow-net=${where}`;
+      throw new PermissionError(`cannot listen on ${where}: permission denied; run with ${flag}`, flag);
+    }
+    if (error instanceof Deno.errors.AddrInUse) {
+      throw new UsageError(`cannot listen on ${where}: the port is in use; choose another with --port`);
+    }
+    if (error instanceof Deno.errors.AddrNotAvailable) {
+      throw new UsageError(`cannot listen on ${where}: no interface of this machine has that address`);
+    }
+    throw error;
+  }
+}
+
+/**
+ * `conntrail serve`: run the monitor with the web page as its output. The
+ * page and its API answer on `--host:--port` until Ctrl+C, SIGTERM or
+ * `--duration`; history is recorded as the monitor records it.
+ */
+export async function runServe(options: ServeOptions, io: ServeIo): Promise<number> {
+  const token = options.token ?? (isLoopbackHost(options.host) ? null : newToken());
+  const notes: string[] = [];
+  const note = (line: string) => io.warn(safeTerminalText(line));
+  const history = await openMonitorHistory(options, { env: io.env.values, os: Deno.build.os, note });
+  let recorder: HistoryRecorder | null = null;
+  const threat = await openThreatIntel(options, {
+    env: io.env.values,
+    note,
+    now: () => io.now().getTime(),
+    cached: history === null ? [] : await history.reputations().catch(() => []),
+    onReputation: (ip, reputation) => recorder?.reputation(ip, reputation),
+    ...(io.fetch === undefined ? {} : { fetch: io.fetch }),
+  });
+  const watch = new AlertWatch(threat.sources);
+  const names = openNames(options, {
+    note,
+    onAnswer: () => {},
+    ...(io.resolver === undefined ? {} : { resolver: io.resolver }),
+  });
+  const geo = await openGeo(options, { note });
+  const describe: DescribeAddress = (ip): AddressInfo => {
+    const info = geo.lookup === null ? {} : geo.lookup.describe(ip);
+    return names === null ? info : { hostname: names.lookup(ip), ...info };
+  };
+  const risk = (ip: string): Pick<AddressView, "risk_level" | "abuse_score" | "blocklist"> => {
+    const verdict = verdictFor(ip, threat.sources);
+    return {
+      ...(verdict.listed === null ? {} : { blocklist: listedText(verdict.listed) }),
+      ...(verdict.reputation === null
+        ? {}
+        : { risk_level: verdict.reputation.risk_level, abuse_score: verdict.reputation.abuse_score }),
+    };
+  };
+  if (history !== null) {
+    recorder = new HistoryRecorder(history, { describe, note, fallback: memoryHistory });
+  }
+
+  const tracker = new Tracker({ width: options.width, groupBy: "process", maxClosedRows: MAX_CLOSED_ROWS });
+  let live: LiveView | null = null;
+  const events = new EventStream({
+    maxClients: options.maxClients,
+    initial: () => ({ event: "state", data: live?.state() }),
+  });
+  live = new LiveView(tracker, {
+    timeUnitSeconds: options.timeUnit,
+    width: options.width,
+    describe,
+    risk,
+    publish: (update) => events.publish("update", update),
+  });
+  const stopper = new AbortController();
+  // Set once the port is bound (the system picks it for --port 0), before any request is answered.
+  let policy = accessPolicy(options.host, options.port, token);
+  const handler = webHandler({
+    live,
+    events,
+    history: () => recorder?.store ?? null,
+    policy: () => policy,
+    now: () => io.now().getTime(),
+  });
+  let server: Deno.HttpServer | null = null;
+  let detach = () => {};
+  let result = null;
+  let looped = false;
+  try {
+    server = listen(options, handler, {
+      signal: stopper.signal,
+      onListen: (bound) => (policy = accessPolicy(options.host, bound, token)),
+    });
+    const port = server.addr.transport === "tcp" ? server.addr.port : options.port;
+    const url = `http://${hostWithPort(options.host, port)}/${token === null ? "" : `?token=${token}`}`;
+    await io.write(`conntrail: serving on ${url} (Ctrl+C stops)\n`);
+    detach = io.onStart?.(() => stopper.abort(), () => {}) ?? detach;
+    looped = true;
+    result = await runMonitor(tracker, {
+      timeUnitMs: options.timeUnit * 1000,
+      durationMs: options.duration === undefined ? undefined : options.duration * 1000,
+      keep: monitorFilter({ filterLocal: options.filterLocal, hidden: null, outgoing: false }),
+    }, {
+      collector: io.collector,
+      now: io.now,
+      sleep: io.sleep,
+      output: live,
+      log: null,
+      history: recorder,
+      note: (line) => notes.push(line),
+      stop: stopper.signal,
+      alerts: (connections, changes, at) => {
+        threat.refreshSoon();
+        const fresh = changes.filter((e) => e.event === "NEW").map((e) => e.connection);
+        return watch.check(connections, at.getTime(), fresh);
+      },
+    });
+  } finally {
+    stopper.abort();
+    events.close();
+    threat.close();
+    names?.close();
+    detach();
+    // The monitor loop closes history; when it never ran, it is closed here.
+    if (!looped) await history?.close();
+    await server?.finished;
+    for (const line of notes) note(line);
+  }
+  await io.write(
+    `conntrail: served ${result.polls} polls over ${Math.round(result.runtimeMs / 1000)}s` +
+      (recorder === null ? "" : ` | history: ${recorder.location} (${recorder.written} events recorded)`) +
+      "\n",
+  );
+  return 0;
+}
