@@ -50,8 +50,37 @@ export function ptrName(ip: string): string {
 
 /** A resolver that asks through `Deno.resolveDns`, the system's server or the one given. */
 export function denoPtrResolver(server?: DnsServer): PtrResolver {
-  return (ip, signal) =>
-    Deno.resolveDns(ptrName(ip), "PTR", server === undefined ? { signal } : { nameServer: server, signal });
+  return async (ip, signal) => {
+    const names = await Deno.resolveDns(
+      ptrName(ip),
+      "PTR",
+      server === undefined ? { signal } : { nameServer: server, signal },
+    );
+    return names.map(decodeDnsName);
+  };
+}
+
+/**
+ * A name as its owner wrote it, from the escaped spelling Deno's resolver
+ * returns (`\<img\040src\=x\>.`): `\X` is X, and `\DDD` is a byte in
+ * three *octal* digits (measured: a space comes back as `\040`, ESC as
+ * `\033`; RFC 1035's zone files use decimal). What it holds is still
+ * untrusted; whoever shows it makes it safe.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { decodeDnsName } from "./reverse_dns.ts";
+ * deepStrictEqual(decodeDnsName("\\<img\\040src\\=x\\>."), "<img src=x>.");
+ * deepStrictEqual(decodeDnsName("a\\033b"), "a\x1bb");
+ * deepStrictEqual(decodeDnsName("dns.google."), "dns.google.");
+ * ```
+ */
+export function decodeDnsName(name: string): string {
+  return name.replace(
+    /\\([0-7]{3}|.)/g,
+    (_, code: string) => code.length === 3 ? String.fromCharCode(parseInt(code, 8)) : code,
+  );
 }
 
 /**

@@ -81,3 +81,14 @@ Deno.test("ReverseDns reports a missing net permission through onError", async (
   await names.idle();
   ok(errors[0] instanceof Deno.errors.NotCapable);
 });
+
+Deno.test("denoPtrResolver() gives back a hostile PTR name exactly as the server sent it", async () => {
+  const hostile = "<img src=x onerror=alert(1)>";
+  const server = await startDnsServer({ "192.0.2.7": hostile });
+  try {
+    const names = await denoPtrResolver({ ipAddr: "127.0.0.1", port: server.port })("192.0.2.7", new AbortController().signal);
+    deepStrictEqual(names, [`${hostile}.`]);
+  } finally {
+    await server.close();
+  }
+});
