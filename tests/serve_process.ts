@@ -1,0 +1,99 @@
+/**
+ * `conntrail serve` as a child process for end-to-end tests: spawned with
+ * exactly the flags `conntrail permissions --flags serve …` prints, in a data
+ * directory of the test's own; the printed address is read back.
+ */
+import { fileURLToPath } from "node:url";
+
+const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
+const decoder = new TextDecoder();
+
+/** A running `conntrail serve`. */
+export interface ServeProcess {
+  /** The address it printed, token included when there is one. */
+  url: URL;
+  /** `http://127.0.0.1:PORT`, whatever address it listens on. */
+  origin: string;
+  token: string | null;
+  /** Stop it with SIGTERM and wait: its exit code and output. */
+  stop(): Promise<{ code: number; stdout: string; stderr: string }>;
+}
+
+/** The flags `permissions --flags` prints for a command line. */
+export async function permissionFlags(dataHome: string, args: readonly string[]): Promise<string[]> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--quiet",
+      "--no-prompt",
+      "--allow-env=XDG_DATA_HOME,HOME",
+      MAIN,
+      "permissions",
+      "--flags",
+      ...args,
+    ],
+    env: { XDG_DATA_HOME: dataHome },
+  }).output();
+  const flags = decoder.decode(output.stdout).trim().split(" ").filter((flag) => flag !== "");
+  if (flags.length === 0) throw new Error(`permissions printed no flags for ${args.join(" ")}`);
+  return flags;
+}
+
+/** Run a conntrail command to its end under its printed flags. */
+export async function runConntrail(
+  dataHome: string,
+  args: readonly string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", "--no-prompt", ...await permissionFlags(dataHome, args), MAIN, ...args],
+    env: { XDG_DATA_HOME: dataHome, NO_COLOR: "1" },
+  }).output();
+  return { code: output.code, stdout: decoder.decode(output.stdout), stderr: decoder.decode(output.stderr) };
+}
+
+/** Start `conntrail serve --port 0 …` and wait for the address it prints. */
+export async function startServe(dataHome: string, args: readonly string[]): Promise<ServeProcess> {
+  const full = ["serve", "--port", "0", ...args];
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", "--no-prompt", ...await permissionFlags(dataHome, full), MAIN, ...full],
+    env: { XDG_DATA_HOME: dataHome, NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const stderrText = new Response(child.stderr).text();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let stdout = "";
+  while (!stdout.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) {
+      const status = await child.status;
+      throw new Error(`serve exited with ${status.code} before listening: ${stdout}${await stderrText}`);
+    }
+    stdout += value;
+  }
+  const printed = stdout.match(/serving on (\S+)/)?.[1];
+  if (printed === undefined) throw new Error(`serve printed no address: ${stdout}`);
+  const url = new URL(printed);
+  const rest = (async () => {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      stdout += value;
+    }
+  })();
+  return {
+    url,
+    origin: `http://127.0.0.1:${url.port}`,
+    token: url.searchParams.get("token"),
+    async stop() {
+      try {
+        child.kill("SIGTERM");
+      } catch {
+        // Already gone.
+      }
+      const status = await child.status;
+      await rest;
+      return { code: status.code, stdout, stderr: await stderrText };
+    },
+  };
+}
