@@ -86,7 +86,10 @@ Deno.test("denoPtrResolver() gives back a hostile PTR name exactly as the server
   const hostile = "<img src=x onerror=alert(1)>";
   const server = await startDnsServer({ "192.0.2.7": hostile });
   try {
-    const names = await denoPtrResolver({ ipAddr: "127.0.0.1", port: server.port })("192.0.2.7", new AbortController().signal);
+    const names = await denoPtrResolver({ ipAddr: "127.0.0.1", port: server.port })(
+      "192.0.2.7",
+      new AbortController().signal,
+    );
     deepStrictEqual(names, [`${hostile}.`]);
   } finally {
     await server.close();
