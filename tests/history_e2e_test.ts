@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { deepStrictEqual, match, ok } from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { freshLoopback, hasTool, withTempDirAndSockets } from "./open_sockets.ts";
+import { permissionFlags } from "./conntrail_process.ts";
 
 const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
 const linuxWithSs = Deno.build.os === "linux" && hasTool("ss") && hasTool("python3");
@@ -18,26 +19,6 @@ interface Run {
   code: number;
   stdout: string;
   stderr: string;
-}
-
-/** The flags `permissions --flags` prints for a command line, in this data directory. */
-async function permissionFlags(dataHome: string, args: string[]): Promise<string[]> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--quiet",
-      "--no-prompt",
-      "--allow-env=XDG_DATA_HOME,HOME",
-      MAIN,
-      "permissions",
-      "--flags",
-      ...args,
-    ],
-    env: { XDG_DATA_HOME: dataHome },
-  }).output();
-  const flags = decoder.decode(output.stdout).trim().split(" ").filter((flag) => flag !== "");
-  if (flags.length === 0) throw new Error(`permissions printed no flags for ${args.join(" ")}`);
-  return flags;
 }
 
 /** Run conntrail with the flags its `permissions` command prints (or `flags` when given). */

@@ -5,7 +5,7 @@
  */
 import { deepStrictEqual, match, ok } from "node:assert/strict";
 import { freshLoopback, hasTool, withTempDirAndSockets } from "./open_sockets.ts";
-import { runConntrail, type ServeProcess, startServe } from "./serve_process.ts";
+import { runConntrail, type ServeProcess, startServe } from "./conntrail_process.ts";
 
 const linuxWithSs = Deno.build.os === "linux" && hasTool("ss") && hasTool("python3");
 

@@ -9,7 +9,7 @@ import { deepStrictEqual, ok } from "node:assert/strict";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { startDnsServer } from "./dns_server.ts";
 import { freshLoopback, hasTool, withTempDirAndSockets } from "./open_sockets.ts";
-import { type ServeProcess, startServe } from "./serve_process.ts";
+import { type ServeProcess, startServe } from "./conntrail_process.ts";
 
 const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((path) => {
   try {

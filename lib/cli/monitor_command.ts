@@ -21,7 +21,7 @@ import type { BlocklistFilesIo } from "../enrich/blocklist_files.ts";
 import { AlertWatch } from "../monitor/alert_watch.ts";
 import { safeTerminalText } from "../render/terminal_text.ts";
 import type { MonitorOptions } from "./parse_args.ts";
-import { DEFAULT_BLOCKLIST, openThreatIntel } from "./threat_intel.ts";
+import { DEFAULT_BLOCKLIST, openThreatIntel, pollAlerts } from "./threat_intel.ts";
 import { leftOutNote, unreadable } from "./environment.ts";
 import { openGeo } from "./geo_config.ts";
 import { memoryHistory, openMonitorHistory } from "./history_config.ts";
@@ -228,11 +228,7 @@ export async function runMonitorCommand(options: MonitorOptions, io: MonitorComm
       history: recorder,
       note,
       stop: stopper.signal,
-      alerts: (connections, changes, at) => {
-        threat.refreshSoon();
-        const fresh = changes.filter((e) => e.event === "NEW").map((e) => e.connection);
-        return watch.check(connections, at.getTime(), fresh);
-      },
+      alerts: pollAlerts(threat, watch),
     });
   } finally {
     threat.close();

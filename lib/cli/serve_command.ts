@@ -16,7 +16,7 @@ import { webHandler } from "../web/web_handler.ts";
 import { type GeoFlags, openGeo } from "./geo_config.ts";
 import { type HistoryFlags, memoryHistory, openMonitorHistory } from "./history_config.ts";
 import { openNames } from "./names_config.ts";
-import { openThreatIntel, type ThreatFlags } from "./threat_intel.ts";
+import { openThreatIntel, pollAlerts, type ThreatFlags } from "./threat_intel.ts";
 
 /** Options of `conntrail serve`. */
 export interface ServeOptions extends ThreatFlags, GeoFlags, HistoryFlags {
@@ -175,11 +175,7 @@ export async function runServe(options: ServeOptions, io: ServeIo): Promise<numb
       history: recorder,
       note: (line) => notes.push(line),
       stop: stopper.signal,
-      alerts: (connections, changes, at) => {
-        threat.refreshSoon();
-        const fresh = changes.filter((e) => e.event === "NEW").map((e) => e.connection);
-        return watch.check(connections, at.getTime(), fresh);
-      },
+      alerts: pollAlerts(threat, watch),
     });
   } finally {
     stopper.abort();

@@ -2,6 +2,9 @@ import { AbuseIpdb } from "../enrich/abuseipdb.ts";
 import { BlocklistFiles, type BlocklistFilesIo, type BlocklistSource } from "../enrich/blocklist_files.ts";
 import type { ThreatSources } from "../enrich/threat_verdict.ts";
 import type { Reputation } from "../model/risk.ts";
+import type { AlertWatch } from "../monitor/alert_watch.ts";
+import type { Connection } from "../model/connection.ts";
+import type { ConnectionEvent } from "../model/monitor_event.ts";
 import { reputationConfig, type ReputationFlags } from "./reputation_config.ts";
 
 /** The default block list: read when it exists in the working directory. */
@@ -90,5 +93,20 @@ export async function openThreatIntel(flags: ThreatFlags, io: ThreatIo): Promise
       expected?.refresh().catch((error) => io.note(`warning: ${flags.expect} not re-read: ${error}`));
     },
     close: () => reputation?.close(),
+  };
+}
+
+/**
+ * The monitor loop's `alerts` hook: re-read changed lists now and then, and
+ * judge the connections new in this poll (all of them when a list changed).
+ */
+export function pollAlerts(
+  threat: ThreatIntel,
+  watch: AlertWatch,
+): (connections: readonly Connection[], changes: readonly ConnectionEvent[], at: Date) => ConnectionEvent[] {
+  return (connections, changes, at) => {
+    threat.refreshSoon();
+    const fresh = changes.filter((e) => e.event === "NEW").map((e) => e.connection);
+    return watch.check(connections, at.getTime(), fresh);
   };
 }

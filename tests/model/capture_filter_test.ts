@@ -6,23 +6,10 @@ import { parseNetstat } from "../../lib/parse/netstat.ts";
 import { parseSs } from "../../lib/parse/ss.ts";
 import { parseLsof } from "../../lib/parse/lsof.ts";
 import { fixture } from "../fixture.ts";
+import { connection } from "../monitor/_connections.ts";
 import { hasTool } from "../open_sockets.ts";
 
-const base: Connection = {
-  timestamp: "",
-  protocol: "TCP",
-  family: 4,
-  local_ip: "10.0.0.2",
-  local_port: 50000,
-  remote_ip: "203.0.113.7",
-  remote_port: 443,
-  status: "ESTABLISHED",
-  direction: "outgoing",
-  pid: 42,
-  process_name: "curl",
-  process_path: null,
-  user: null,
-};
+const base: Connection = connection({ pid: 42, process_name: "curl", process_path: null, user: null });
 
 /** Connections of every shape a filter must name: both families, both protocols, every direction. */
 const SHAPES: Connection[] = [
