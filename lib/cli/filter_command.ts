@@ -2,6 +2,7 @@ import type { Collector, CollectorName } from "../collect/collector.ts";
 import { captureFilters, type FilterSyntax } from "../model/capture_filter.ts";
 import { filterConnections } from "../model/connection_filter.ts";
 import { toConnections } from "../model/direction.ts";
+import { LINGERING_STATUSES } from "../model/status.ts";
 import { isoWithOffset } from "../model/timestamp.ts";
 import { safeTerminalText } from "../render/terminal_text.ts";
 import { skippedSummary } from "./skipped_summary.ts";
@@ -55,7 +56,11 @@ export async function runFilter(options: FilterOptions, io: FilterIo): Promise<n
   for (const note of result.notes) io.warn(`note: ${safeTerminalText(note)}`);
   const skipped = skippedSummary(result.skipped);
   if (skipped !== null) io.warn(`note: ${skipped}`);
-  const connections = filterConnections(toConnections(result.sockets, isoWithOffset(io.now())), {
+  // TIME_WAIT and the like carry no more traffic: a capture has nothing to catch there.
+  const live = toConnections(result.sockets, isoWithOffset(io.now())).filter((c) =>
+    !LINGERING_STATUSES.has(c.status)
+  );
+  const connections = filterConnections(live, {
     pid: options.pid,
     process: options.process,
     remote: options.remote,
