@@ -13,11 +13,7 @@ import { listUrl, PUBLIC_LISTS, publicList } from "../enrich/public_lists.ts";
 import { DATA_DIR_ENV } from "../store/data_dir.ts";
 import { historyEnv, readPermittedEnv } from "./environment.ts";
 import { type HistoryFlags, historyLocation } from "./history_config.ts";
-import { hostWithPort } from "../web/access_policy.ts";
-
-function bracketed(host: string): string {
-  return host.includes(":") ? `[${host}]` : host;
-}
+import { bracketedHost, hostWithPort } from "../web/access_policy.ts";
 
 function blocklistPermissions(
   kind: "blocklist-update" | "blocklist-list",
@@ -111,7 +107,7 @@ export function permissionsForCommand(command: CliCommand, os: typeof Deno.build
         {
           flag: `--allow-net=${
             command.options.port === 0
-              ? bracketed(command.options.host)
+              ? bracketedHost(command.options.host)
               : hostWithPort(command.options.host, command.options.port)
           }`,
           why: "answer the web page and its API",

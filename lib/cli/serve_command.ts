@@ -89,7 +89,6 @@ function listen(
  */
 export async function runServe(options: ServeOptions, io: ServeIo): Promise<number> {
   const token = options.token ?? (isLoopbackHost(options.host) ? null : newToken());
-  const notes: string[] = [];
   const note = (line: string) => io.warn(safeTerminalText(line));
   const history = await openMonitorHistory(options, { env: io.env.values, os: Deno.build.os, note });
   let recorder: HistoryRecorder | null = null;
@@ -173,7 +172,7 @@ export async function runServe(options: ServeOptions, io: ServeIo): Promise<numb
       output: live,
       log: null,
       history: recorder,
-      note: (line) => notes.push(line),
+      note,
       stop: stopper.signal,
       alerts: pollAlerts(threat, watch),
     });
@@ -186,7 +185,6 @@ export async function runServe(options: ServeOptions, io: ServeIo): Promise<numb
     // The monitor loop closes history; when it never ran, it is closed here.
     if (!looped) await history?.close();
     await server?.finished;
-    for (const line of notes) note(line);
   }
   await io.write(
     `conntrail: served ${result.polls} polls over ${Math.round(result.runtimeMs / 1000)}s` +

@@ -59,9 +59,14 @@ export function newToken(): string {
   return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 }
 
+/** A host as a URL or a Deno permission writes it: an IPv6 address in brackets. */
+export function bracketedHost(host: string): string {
+  return host.includes(":") ? `[${host}]` : host;
+}
+
 /** `host:port` as a URL or a `Host` header writes it (`[::1]:8377`). */
 export function hostWithPort(host: string, port: number): string {
-  return `${host.includes(":") ? `[${host}]` : host}:${port}`;
+  return `${bracketedHost(host)}:${port}`;
 }
 
 /**
