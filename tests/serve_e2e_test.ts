@@ -84,7 +84,10 @@ Deno.test({
         const conn = await control.open(ip);
         const connections = await waitForState(
           serve,
-          (list) => list.some((c) => c.remote_ip === ip && c.remote_port === conn.port),
+          // Both ends and the listener, each with its process (a socket can be new to ss before its owner is).
+          (list) =>
+            list.filter((c) => (c.remote_ip === ip || c.local_ip === ip) && c.pid === control.pid).length ===
+              3,
         );
         const mine = connections.filter((c) => c.remote_ip === ip || c.local_ip === ip);
         ok(mine.every((c) => c.process_name === "python3" && c.pid === control.pid), JSON.stringify(mine));

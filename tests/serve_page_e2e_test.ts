@@ -51,7 +51,9 @@ Deno.test({
         const conn = await control.open(ip);
         const rows = page.locator("tr.conn", { hasText: `${ip}:${conn.port}` });
         await rows.first().waitFor({ timeout: 2000 });
-        const group = page.locator("section.process", { has: rows.first() });
+        // Under its process: within the same 2 s, even if the first poll caught the socket before its owner.
+        const group = page.locator("section.process", { hasText: `python3 (${control.pid})` });
+        await group.locator("tr.conn", { hasText: `${ip}:${conn.port}` }).first().waitFor({ timeout: 2000 });
         ok(
           (await group.locator(".label").textContent())?.startsWith("python3"),
           "not grouped under its process",

@@ -239,6 +239,11 @@ export class Tracker {
     return this.#evicted;
   }
 
+  /** The connection with this key as the latest poll saw it, if it is open. */
+  openConnection(key: string): Connection | undefined {
+    return this.#open.get(key);
+  }
+
   /** The connections open at the latest poll. */
   openConnections(): IterableIterator<Connection> {
     return this.#open.values();

@@ -185,6 +185,7 @@ export class LiveView implements MonitorOutput {
           break;
       }
     }
+    this.#adoptOwners(update.changed);
     this.#alerts.push(...update.alerts);
     const maxAlerts = this.#options.maxAlerts ?? 500;
     if (this.#alerts.length > maxAlerts) this.#alerts = this.#alerts.slice(-maxAlerts);
@@ -196,6 +197,29 @@ export class LiveView implements MonitorOutput {
 
   close(): Promise<void> {
     return Promise.resolve();
+  }
+
+  /**
+   * A socket created while `ss` was reading shows no process on its first
+   * poll; the tracker raises no event when a later poll names it, so the
+   * owner is taken from the tracker here.
+   */
+  #adoptOwners(changed: LiveConnection[]): void {
+    for (const [key, live] of this.#open) {
+      if (live.pid !== null) continue;
+      const now = this.#tracker.openConnection(key);
+      if (now === undefined || now.pid === null) continue;
+      const owned = {
+        ...live,
+        pid: now.pid,
+        process_name: now.process_name,
+        process_path: now.process_path,
+        user: now.user,
+      };
+      owned.process_key = processRowKey(owned);
+      this.#open.set(key, owned);
+      changed.push(owned);
+    }
   }
 
   /** Look every open connection's address up again; the ones whose view changed go into `changed`. */

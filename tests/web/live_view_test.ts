@@ -50,3 +50,18 @@ Deno.test("LiveView sends an address again only when what is known about it chan
   deepStrictEqual((await poll([c], 2)).addresses["203.0.113.7"]?.hostname, "<img src=x onerror=alert(1)>");
   deepStrictEqual(view.connections([view.state().connections[0]!.key, "no such key"]), [c]);
 });
+
+Deno.test("LiveView sends a connection again when a later poll names its process", async () => {
+  const { view, poll } = liveView(new Map());
+  const owned = connection();
+  const first = await poll([{ ...owned, pid: null, process_name: null, process_path: null }], 0);
+  deepStrictEqual(first.added.map((c) => c.process_key), ["- "]);
+  const second = await poll([owned], 1);
+  deepStrictEqual(second.changed.map((c) => [c.pid, c.process_name, c.process_key]), [[
+    4211,
+    "firefox",
+    "4211 firefox",
+  ]]);
+  deepStrictEqual(view.state().connections.map((c) => c.process_name), ["firefox"]);
+  deepStrictEqual((await poll([owned], 2)).changed, []);
+});
