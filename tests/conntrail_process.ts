@@ -4,6 +4,7 @@
  * directory of the test's own; the printed address is read back.
  */
 import { fileURLToPath } from "node:url";
+import { Lines } from "./waiting.ts";
 
 const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
 const decoder = new TextDecoder();
@@ -49,6 +50,64 @@ export async function runConntrail(
     env: { XDG_DATA_HOME: dataHome, NO_COLOR: "1" },
   }).output();
   return { code: output.code, stdout: decoder.decode(output.stdout), stderr: decoder.decode(output.stderr) };
+}
+
+/** A conntrail command running as a child process, its output read as it comes. */
+export interface RunningConntrail {
+  pid: number;
+  stdout: Lines;
+  stderr: Lines;
+  kill(signal: Deno.Signal): void;
+  /** Wait for it to end: its exit code (or the signal that ended it) and everything it printed. */
+  finished(): Promise<{ code: number; signal: Deno.Signal | null; stdout: string; stderr: string }>;
+  /** SIGTERM (the way Ctrl+C or a service manager stops it), then {@linkcode RunningConntrail.finished}. */
+  stop(): Promise<{ code: number; signal: Deno.Signal | null; stdout: string; stderr: string }>;
+}
+
+/**
+ * Start a conntrail command under the flags `permissions --flags` prints for
+ * it (or `options.flags`), with XDG_DATA_HOME set to `dataHome` when given.
+ */
+export async function spawnConntrail(
+  args: readonly string[],
+  options: { dataHome?: string; flags?: readonly string[] } = {},
+): Promise<RunningConntrail> {
+  const dataHome = options.dataHome;
+  const flags = options.flags ?? await permissionFlags(dataHome ?? "/nonexistent", args);
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", "--no-prompt", ...flags, MAIN, ...args],
+    env: { NO_COLOR: "1", ...(dataHome === undefined ? {} : { XDG_DATA_HOME: dataHome }) },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const stdout = new Lines(child.stdout);
+  const stderr = new Lines(child.stderr);
+  const finished = async () => {
+    const status = await child.status;
+    await Promise.all([stdout.done, stderr.done]);
+    return { code: status.code, signal: status.signal, stdout: stdout.text, stderr: stderr.text };
+  };
+  return {
+    pid: child.pid,
+    stdout,
+    stderr,
+    kill: (signal) => {
+      try {
+        child.kill(signal);
+      } catch {
+        // Already gone.
+      }
+    },
+    finished,
+    stop: () => {
+      try {
+        child.kill("SIGTERM");
+      } catch {
+        // Already gone.
+      }
+      return finished();
+    },
+  };
 }
 
 /** Start `conntrail serve --port 0 …` and wait for the address it prints. */

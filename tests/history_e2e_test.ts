@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { deepStrictEqual, match, ok } from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { freshLoopback, hasTool, withTempDirAndSockets } from "./open_sockets.ts";
-import { permissionFlags } from "./conntrail_process.ts";
+import { permissionFlags, spawnConntrail } from "./conntrail_process.ts";
 
 const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
 const linuxWithSs = Deno.build.os === "linux" && hasTool("ss") && hasTool("python3");
@@ -46,28 +46,18 @@ Deno.test({
       const ip = freshLoopback();
       const kept = await control.open(ip);
       const closed = await control.open(ip);
-      const monitor = new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "--quiet",
-          "--no-prompt",
-          ...await permissionFlags(dataHome, ["monitor", "--count", "5", "-t", "0.4", "--format", "ndjson"]),
-          MAIN,
-          "--count",
-          "5",
-          "-t",
-          "0.4",
-          "--format",
-          "ndjson",
-        ],
-        env: { XDG_DATA_HOME: dataHome },
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
-      await new Promise((resolve) => setTimeout(resolve, 900));
+      const monitor = await spawnConntrail(["monitor", "-t", "0.4", "--format", "ndjson"], { dataHome });
+      const about = (port: number) => (e: Record<string, unknown>) =>
+        e.local_port === port && e.remote_ip === ip;
+      await monitor.stdout.untilJson((e) => e.event === "NEW" && about(closed.client_port)(e), "NEW");
       await control.close(closed.id);
-      const output = await monitor.output();
-      const stderr = decoder.decode(output.stderr);
+      // History closes a connection when it enters TIME_WAIT or disappears.
+      await monitor.stdout.untilJson(
+        (e) => about(closed.client_port)(e) && (e.event === "CLOSED" || e.status === "TIME_WAIT"),
+        "the closed connection's end",
+      );
+      const output = await monitor.stop();
+      const stderr = output.stderr;
       deepStrictEqual(output.code, 0, stderr);
       ok(!stderr.includes("memory only"), stderr);
       match(
@@ -102,7 +92,10 @@ Deno.test({
         "python3",
         "TCP",
       ]);
-      ok(closedRecord?.closed_at !== null, "the connection closed during the run has a closing time");
+      ok(
+        closedRecord !== undefined && typeof closedRecord.closed_at === "string",
+        `the connection closed during the run has a closing time: ${JSON.stringify(closedRecord)}`,
+      );
 
       const table = await conntrail(dataHome, ["history"]);
       deepStrictEqual(table.code, 0, table.stderr);

@@ -10,6 +10,8 @@ import { deepStrictEqual, match, ok } from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { freshLoopback, hasTool, socketControl, withTempDirAndSockets } from "./open_sockets.ts";
 import { SqliteStore } from "../lib/store/sqlite_store.ts";
+import { spawnConntrail } from "./conntrail_process.ts";
+import { waitFor } from "./waiting.ts";
 
 const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
 const linuxWithSs = Deno.build.os === "linux" && hasTool("ss") && hasTool("python3");
@@ -51,6 +53,17 @@ async function spawnMonitor(args: string[], flags?: string[]): Promise<Deno.Chil
     stderr: "piped",
     env: { NO_COLOR: "1" },
   }).spawn();
+}
+
+/** Local ports of the connections to `ip` the database holds. */
+function storedPorts(db: string, ip: string): number[] {
+  const check = new DatabaseSync(db, { readOnly: true });
+  try {
+    return check.prepare("SELECT local_port FROM connections WHERE remote_ip = ?").all(ip)
+      .map((row) => Number(row.local_port));
+  } finally {
+    check.close();
+  }
 }
 
 async function finished(child: Deno.ChildProcess) {
@@ -107,24 +120,20 @@ Deno.test({
       ok(ro.stdout.includes('"event":"NEW"'));
 
       // The disk fills up while the monitor runs: the batches after that cannot be written.
-      const running = await spawnMonitor([
-        "--db",
-        join(full, "history.db"),
-        "--format",
-        "ndjson",
-        "-t",
-        "0.25",
-        "--count",
-        "12",
-      ]);
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const running = await spawnConntrail(
+        ["monitor", "--db", join(full, "history.db"), "--format", "ndjson", "-t", "0.25"],
+        { flags: await monitorFlags(["--db", join(full, "history.db"), "--format", "ndjson", "-t", "0.25"]) },
+      );
+      // Its first poll is printed after the database was opened (and found writable).
+      await running.stdout.until((line) => line.includes('"event"'), "the monitor's first poll");
       await new Deno.Command("dd", {
         args: ["if=/dev/zero", `of=${join(full, "filler")}`, "bs=4k"],
         stderr: "null",
       })
         .output();
       for (let i = 0; i < 40; i++) await control.open(freshLoopback());
-      const disk = await finished(running);
+      await running.stderr.until((line) => line.includes("memory only from now on"), "the full-disk warning");
+      const disk = await running.stop();
       deepStrictEqual(disk.code, 0, disk.stderr);
       const diskLines = disk.stderr.split("\n").filter((l) => l.includes("memory only"));
       deepStrictEqual(diskLines.length, 1, disk.stderr);
@@ -154,15 +163,22 @@ Deno.test({
     await withTempDirAndSockets(async (dir, control) => {
       const db = join(dir, "history.db");
       const ip = freshLoopback();
-      const args = ["--db", db, "--format", "ndjson", "-t", "0.2", "--count", "10"];
-      const first = await spawnMonitor(args);
-      const second = await spawnMonitor(args);
+      const args = ["monitor", "--db", db, "--format", "ndjson", "-t", "0.2"];
+      const flags = await monitorFlags(args.slice(1));
+      const monitors = [await spawnConntrail(args, { flags }), await spawnConntrail(args, { flags })];
+      const both = (what: string, test: (e: Record<string, unknown>) => boolean) =>
+        Promise.all(monitors.map((m) => m.stdout.untilJson(test, what)));
+      await both("a first poll", (e) => typeof e.event === "string");
       for (let i = 0; i < 6; i++) {
         const opened = await control.open(ip);
-        await new Promise((resolve) => setTimeout(resolve, 150));
-        if (i % 2 === 0) await control.close(opened.id);
+        const mine = (e: Record<string, unknown>) => e.remote_ip === ip && e.local_port === opened.client_port;
+        await both(`NEW for connection ${i}`, (e) => e.event === "NEW" && mine(e));
+        if (i % 2 === 0) {
+          await control.close(opened.id);
+          await both(`the end of connection ${i}`, (e) => mine(e) && (e.event === "CLOSED" || e.event === "STATE"));
+        }
       }
-      const results = [await finished(first), await finished(second)];
+      const results = [await monitors[0]!.stop(), await monitors[1]!.stop()];
       for (const result of results) {
         deepStrictEqual(result.code, 0, result.stderr);
         ok(!result.stderr.includes("memory only"), result.stderr);
@@ -201,46 +217,32 @@ Deno.test({
     await withTempDirAndSockets(async (dir, control) => {
       const db = join(dir, "history.db");
       const ip = freshLoopback();
-      const args = ["--db", db, "--format", "ndjson", "-t", "0.1"];
-      const flags = await monitorFlags(args);
+      const args = ["monitor", "--db", db, "--format", "ndjson", "-t", "0.1"];
+      const flags = await monitorFlags(args.slice(1));
       const reportedPorts = new Set<number>();
       for (let round = 0; round < 5; round++) {
-        const child = await spawnMonitor(args, flags);
-        const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-        let stdout = "";
-        const churn = (async () => {
-          for (let i = 0; i < 8; i++) {
-            const opened = await control.open(ip);
-            await new Promise((resolve) => setTimeout(resolve, 60));
-            await control.close(opened.id);
-          }
-        })();
-        // A random moment once the monitor runs (it writes history a second after a poll); the last round
-        // waits long enough for a batch or two to be committed.
-        while (!stdout.includes("\n")) {
-          const { value, done } = await reader.read();
-          if (done) break;
-          stdout += value;
+        const monitor = await spawnConntrail(args, { flags });
+        await monitor.stdout.until((line) => line.includes('"event"'), "the monitor's first poll");
+        // Connections come and go while it runs; the kill lands after a random number of them, at
+        // whatever point of its work the monitor is. The last round waits until a batch is committed.
+        const kills = 1 + Math.floor(Math.random() * 8);
+        for (let i = 0; i < kills; i++) {
+          const opened = await control.open(ip);
+          await monitor.stdout.untilJson(
+            (e) => e.event === "NEW" && e.remote_ip === ip && e.local_port === opened.client_port,
+            "NEW for a churned connection",
+          );
+          await control.close(opened.id);
         }
-        const wait = round === 4 ? 2000 + Math.random() * 1000 : Math.random() * 3000;
-        const reading = (async () => {
-          for (;;) {
-            const { value, done } = await reader.read();
-            if (done) return;
-            stdout += value;
-          }
-        })();
-        await new Promise((resolve) => setTimeout(resolve, wait));
-        child.kill("SIGKILL");
-        await reading;
-        const status = await child.status;
-        await child.stderr.cancel();
-        await churn;
-        deepStrictEqual(status.signal, "SIGKILL");
-        const result = { stdout };
+        if (round === 4) {
+          await waitFor(() => storedPorts(db, ip).length > 0, "a committed batch in the database");
+        }
+        monitor.kill("SIGKILL");
+        const { signal } = await monitor.finished();
+        deepStrictEqual(signal, "SIGKILL");
         // The kill may cut the last line short; every whole line parses.
-        const whole = result.stdout.slice(0, result.stdout.lastIndexOf("\n") + 1);
-        for (const line of whole.split("\n")) {
+        const lines = monitor.stdout.lines;
+        for (const line of monitor.stdout.endedMidLine ? lines.slice(0, -1) : lines) {
           if (line === "") continue;
           const event = JSON.parse(line);
           if (event.event === "NEW" && event.remote_ip === ip) reportedPorts.add(event.local_port);
@@ -251,9 +253,8 @@ Deno.test({
           "ok",
           `round ${round}`,
         );
-        const stored = check.prepare("SELECT local_port FROM connections WHERE remote_ip = ?").all(ip)
-          .map((row) => Number(row.local_port));
         check.close();
+        const stored = storedPorts(db, ip);
         // Every stored connection is one the monitor announced before it died: nothing torn or invented.
         ok(
           stored.every((port) => reportedPorts.has(port)),

@@ -7,6 +7,8 @@ import { fileURLToPath } from "node:url";
 import { deepStrictEqual, match, ok } from "node:assert/strict";
 import { denoFlags, MONITOR_V8_FLAGS, monitorPermissions } from "../lib/permissions.ts";
 import { freshLoopback, hasTool, socketControl } from "./open_sockets.ts";
+import { spawnConntrail } from "./conntrail_process.ts";
+import { waitFor } from "./waiting.ts";
 
 const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
 const linuxWithSs = Deno.build.os === "linux" && hasTool("ss") && hasTool("python3");
@@ -17,59 +19,38 @@ const FLAGS = [
   MONITOR_V8_FLAGS,
 ];
 
-const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 Deno.test({
-  name: "monitor piped with --count and --format ndjson reports NEW and CLOSED for real loopback connections",
+  name: "monitor piped with --format ndjson reports NEW and CLOSED for real loopback connections",
   ignore: !linuxWithSs,
   async fn() {
     const control = socketControl();
     try {
       const kept = await control.open(freshLoopback());
       const closed = await control.open(freshLoopback());
-      const child = new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "--quiet",
-          "--no-prompt",
-          ...FLAGS,
-          MAIN,
-          "--count",
-          "6",
-          "-t",
-          "0.5",
-          "--format",
-          "ndjson",
-        ],
-        stdout: "piped",
-        stderr: "piped",
-        env: { NO_COLOR: "1" },
-      }).spawn();
-      await delay(1200);
+      const monitor = await spawnConntrail(["-t", "0.5", "--format", "ndjson"], { flags: FLAGS });
+      const about = (c: { port: number; client_port: number }) => (e: Record<string, unknown>) =>
+        e.local_port === c.client_port && e.remote_port === c.port && e.remote_ip !== null;
+      await monitor.stdout.untilJson((e) => e.event === "NEW" && about(closed)(e), "NEW for the closing one");
       await control.close(closed.id);
-      const output = await child.output();
-      const stderr = new TextDecoder().decode(output.stderr);
-      deepStrictEqual(output.code, 0, stderr);
-      const events = new TextDecoder().decode(output.stdout).trim().split("\n").map((line) =>
-        JSON.parse(line)
+      await monitor.stdout.untilJson(
+        (e) => (e.event === "CLOSED" || e.event === "STATE") && about(closed)(e),
+        "CLOSED or STATE for the closed connection",
       );
-      const about = (c: { port: number; client_port: number }, kind: string) =>
-        events.filter((e) =>
-          e.event === kind && e.local_port === c.client_port && e.remote_port === c.port &&
-          e.remote_ip !== null
-        );
-      const started = about(kept, "NEW")[0];
+      const output = await monitor.stop();
+      deepStrictEqual(output.code, 0, output.stderr);
+      const events = monitor.stdout.json();
+      const of = (c: { port: number; client_port: number }, kind: string) =>
+        events.filter((e) => e.event === kind && about(c)(e));
+      const started = of(kept, "NEW")[0];
       deepStrictEqual([started?.pid, started?.process_name, started?.direction], [
         control.pid,
         "python3",
         "outgoing",
       ]);
       ok(String(started?.process_path).includes("python3"), "no process path under the documented flags");
-      deepStrictEqual(about(kept, "CLOSED").length, 0);
-      deepStrictEqual(about(closed, "NEW").length, 1);
-      const ended = [...about(closed, "CLOSED"), ...about(closed, "STATE")];
-      ok(ended.length > 0, "the closed connection raised neither CLOSED nor STATE");
-      match(stderr, /conntrail: 6 polls/);
+      deepStrictEqual(of(kept, "CLOSED").length, 0);
+      deepStrictEqual(of(closed, "NEW").length, 1);
+      match(output.stderr, /conntrail: \d+ polls/);
     } finally {
       await control.stop();
     }
@@ -83,15 +64,12 @@ function tmux(...args: string[]): string {
   return new TextDecoder().decode(out.stdout);
 }
 
-async function screenUntil(session: string, test: (screen: string) => boolean, ms = 8000): Promise<string> {
-  const end = Date.now() + ms;
-  let screen = "";
-  while (Date.now() < end) {
-    screen = tmux("capture-pane", "-p", "-t", session);
-    if (test(screen)) return screen;
-    await delay(100);
-  }
-  return screen;
+/** The pane's text once `test` holds for it. */
+function screenUntil(session: string, test: (screen: string) => boolean): Promise<string> {
+  return waitFor(() => {
+    const screen = tmux("capture-pane", "-p", "-t", session);
+    return test(screen) ? screen : null;
+  }, `a screen of tmux session ${session} that passes ${test}`);
 }
 
 /**

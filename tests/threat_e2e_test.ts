@@ -10,15 +10,14 @@ import { join } from "node:path";
 import { deepStrictEqual, match } from "node:assert/strict";
 import { denoFlags, MONITOR_V8_FLAGS, monitorPermissions } from "../lib/permissions.ts";
 import { freshLoopback, hasTool, socketControl } from "./open_sockets.ts";
+import { spawnConntrail } from "./conntrail_process.ts";
 
 const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
 const linuxWithSs = Deno.build.os === "linux" && hasTool("ss") && hasTool("python3");
 
-const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 Deno.test({
   name:
-    "conntrail --scroll --duration 4s --fail-on blocklisted alerts on listed loopback peers, one added mid-run, and exits 3",
+    "conntrail --scroll --fail-on blocklisted alerts on listed loopback peers, one added mid-run, and exits 3",
   ignore: !linuxWithSs,
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "conntrail-e2e-" });
@@ -35,32 +34,21 @@ Deno.test({
           "linux",
         ),
       );
-      const child = new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "--quiet",
-          "--no-prompt",
-          ...flags,
-          MONITOR_V8_FLAGS,
-          MAIN,
-          "--scroll",
-          "--duration",
-          "4s",
-          "--fail-on",
-          "blocklisted",
-          "--include-private",
-          "--blocklist",
-          list,
-        ],
-        stdout: "piped",
-        stderr: "piped",
-        env: { NO_COLOR: "1" },
-      }).spawn();
-      await delay(1500);
+      const monitor = await spawnConntrail([
+        "--scroll",
+        "--fail-on",
+        "blocklisted",
+        "--include-private",
+        "--blocklist",
+        list,
+      ], { flags: [...flags, MONITOR_V8_FLAGS] });
+      const alertAbout = (ip: string, c: { port: number; client_port: number }) => (line: string) =>
+        line.includes("ALERT") && [c.port, c.client_port].some((port) => line.includes(` ${ip}:${port} `));
+      await monitor.stdout.until(alertAbout(first, a), `the alert on ${first}`);
       await Deno.writeTextFile(list, `# test list\n${first}\n${second}/32 # added while it runs\n`);
-      const output = await child.output();
-      const stdout = new TextDecoder().decode(output.stdout);
-      const stderr = new TextDecoder().decode(output.stderr);
+      await monitor.stdout.until(alertAbout(second, b), `the alert on ${second}, listed while it runs`);
+      const output = await monitor.stop();
+      const { stdout, stderr } = output;
       deepStrictEqual(output.code, 3, stderr);
       const alerts = stdout.split("\n").filter((line) => line.includes("ALERT"));
       // python3 holds both ends of each connection: the alert is on whichever end it saw first, once.

@@ -9,14 +9,17 @@ import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { jsonFilesIn } from "./_json_files.ts";
+import { Lines } from "../waiting.ts";
 
 const WRITER = fileURLToPath(new URL("./_history_writer.ts", import.meta.url));
 const ROUNDS = 12;
 const unix = Deno.build.os !== "windows";
 
 /**
- * Start the writer, let it commit for a random while, kill it with SIGKILL,
- * and return the last count it reported before dying.
+ * Start the writer, let it commit a random number of batches, kill it with
+ * SIGKILL and return the last count it reported before dying. The kill lands
+ * while the writer is somewhere in a later batch: it writes as fast as it
+ * can, and its report reaches this process after it has moved on.
  */
 async function writeThenKill(
   kind: "sqlite" | "json",
@@ -29,34 +32,18 @@ async function writeThenKill(
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  // Wait for the first commit (start-up takes a while), then a random moment within the next 300 ms.
-  while (!text.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += value;
-  }
-  const killAt = Date.now() + Math.random() * 300;
-  while (Date.now() < killAt) {
-    const chunk = await Promise.race([
-      reader.read(),
-      new Promise<null>((resolve) => setTimeout(() => resolve(null), killAt - Date.now())),
-    ]);
-    if (chunk === null || chunk.done) break;
-    text += chunk.value;
-  }
+  // One reader takes every chunk until the pipe closes: nothing the writer printed is dropped.
+  const output = new Lines(child.stdout);
+  const commits = 1 + Math.floor(Math.random() * 6);
+  let seen = 0;
+  await output.until((line) => /^committed \d+$/.test(line) && ++seen >= commits, `${commits} commits`);
   child.kill("SIGKILL");
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += value;
-  }
+  await output.done;
   const status = await child.status;
   await child.stderr.cancel();
   deepStrictEqual(status.signal, "SIGKILL", "the writer was still writing when it was killed");
-  const counts = [...text.matchAll(/^committed (\d+)$/gm)].map((m) => Number(m[1]));
-  ok(counts.length > 0, `the writer never reported a commit: ${text}`);
+  const counts = output.lines.flatMap((line) => /^committed (\d+)$/.exec(line)?.[1] ?? []).map(Number);
+  ok(counts.length > 0, `the writer never reported a commit: ${output.text}`);
   return counts.at(-1) ?? first;
 }
 
