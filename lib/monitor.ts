@@ -118,7 +118,7 @@ export async function runMonitor(
         const status = polls % statusEvery === 0 ? statusEvent(tracker, at) : null;
         await io.output.onPoll(events, status, at);
         io.log?.record(events);
-        io.history?.record(events);
+        io.history?.record(events, { firstPoll: polls === 1, ownersLearned: tracker.ownersLearned() });
         await io.log?.maybeFlush(at.getTime());
       }
       if (options.count !== undefined && polls >= options.count) break;

@@ -119,6 +119,46 @@ Deno.test({
 });
 
 Deno.test({
+  name:
+    "a connection open across two monitor runs is one record whose opening is unknown, never the monitor's start",
+  ignore: !linuxWithSs,
+  async fn() {
+    await withTempDirAndSockets(async (dataHome, control) => {
+      const ip = freshLoopback();
+      const conn = await control.open(ip);
+      const mine = (e: Record<string, unknown>) =>
+        e.event === "NEW" && e.remote_ip === ip && e.local_port === conn.client_port;
+      for (let run = 1; run <= 2; run++) {
+        const monitor = await spawnConntrail(["monitor", "-t", "0.3", "--format", "ndjson"], { dataHome });
+        await monitor.stdout.untilJson(mine, `run ${run}: NEW for the connection`);
+        const end = await monitor.stop();
+        deepStrictEqual(end.code, 0, end.stderr);
+      }
+      const json = await conntrail(dataHome, ["history", ip, "--format", "json"]);
+      const [address] = JSON.parse(json.stdout).addresses;
+      const records = address.connections.filter((c: { local_port: number }) =>
+        c.local_port === conn.client_port
+      );
+      deepStrictEqual(records.length, 1, JSON.stringify(address.connections));
+      deepStrictEqual([records[0].opened_at, records[0].closed_at, records[0].process_name], [
+        null,
+        null,
+        "python3",
+      ]);
+      ok(!Number.isNaN(Date.parse(records[0].open_at_start)), JSON.stringify(records[0]));
+      // Both ends of the loopback connection are sockets to this address: two records over two runs.
+      deepStrictEqual([address.connections.length, address.times_seen], [2, 2], JSON.stringify(address));
+      const table = await conntrail(dataHome, ["history", ip]);
+      match(
+        table.stdout,
+        new RegExp(`^before \\S+ \\S+ +- +TCP +${ip.replaceAll(".", "\\.")}:${conn.client_port} `, "m"),
+      );
+      await control.close(conn.id);
+    });
+  },
+});
+
+Deno.test({
   name: "snapshot --save twice, then diff reports the added connection and the status change as its own kind",
   ignore: !linuxWithSs,
   async fn() {

@@ -171,11 +171,15 @@ Deno.test({
       await both("a first poll", (e) => typeof e.event === "string");
       for (let i = 0; i < 6; i++) {
         const opened = await control.open(ip);
-        const mine = (e: Record<string, unknown>) => e.remote_ip === ip && e.local_port === opened.client_port;
+        const mine = (e: Record<string, unknown>) =>
+          e.remote_ip === ip && e.local_port === opened.client_port;
         await both(`NEW for connection ${i}`, (e) => e.event === "NEW" && mine(e));
         if (i % 2 === 0) {
           await control.close(opened.id);
-          await both(`the end of connection ${i}`, (e) => mine(e) && (e.event === "CLOSED" || e.event === "STATE"));
+          await both(
+            `the end of connection ${i}`,
+            (e) => mine(e) && (e.event === "CLOSED" || e.event === "STATE"),
+          );
         }
       }
       const results = [await monitors[0]!.stop(), await monitors[1]!.stop()];

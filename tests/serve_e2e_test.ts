@@ -6,6 +6,7 @@
 import { deepStrictEqual, match, ok } from "node:assert/strict";
 import { freshLoopback, hasTool, withTempDirAndSockets } from "./open_sockets.ts";
 import { runConntrail, type ServeProcess, startServe } from "./conntrail_process.ts";
+import { waitFor } from "./waiting.ts";
 
 const linuxWithSs = Deno.build.os === "linux" && hasTool("ss") && hasTool("python3");
 
@@ -31,23 +32,17 @@ async function rawStatus(port: string, request: string): Promise<number> {
   }
 }
 
-/** Poll `/api/connections` until `found` holds for it, or fail after `ms`. */
-async function waitForState(
+/** Ask `/api/connections` until `found` holds for its connections. */
+function waitForState(
   serve: ServeProcess,
   found: (connections: Record<string, unknown>[]) => boolean,
-  ms = 5000,
   init?: RequestInit,
 ): Promise<Record<string, unknown>[]> {
-  const until = Date.now() + ms;
-  for (;;) {
+  return waitFor(async () => {
     const { body } = await getJson(`${serve.origin}/api/connections`, init);
     const connections = body.connections as Record<string, unknown>[];
-    if (found(connections)) return connections;
-    if (Date.now() > until) {
-      throw new Error(`not seen within ${ms} ms: ${JSON.stringify(connections).slice(0, 500)}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+    return found(connections) ? connections : null;
+  }, `a live state that passes ${found}`);
 }
 
 /** Read an event stream until `count` events arrived; returns their names and data. */
@@ -223,10 +218,13 @@ Deno.test({
       await third.body?.cancel();
       const events = await readEvents(first, 2);
       deepStrictEqual(events.map((e) => e.event), ["state", "update"]);
-      // readEvents cancelled the first stream: its place is free again.
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      const fourth = await fetch(`${serve.origin}/api/events`, auth);
-      deepStrictEqual(fourth.status, 200);
+      // readEvents cancelled the first stream: its place is free again once the server has seen it go.
+      const fourth = await waitFor(async () => {
+        const response = await fetch(`${serve.origin}/api/events`, auth);
+        if (response.status === 200) return response;
+        await response.body?.cancel();
+        return null;
+      }, "a free event stream place after one stream was cancelled");
       await fourth.body?.cancel();
       await second.body?.cancel();
     } finally {
@@ -251,15 +249,23 @@ Deno.test({
         const other = freshLoopback();
         const second = await control.open(other);
         await waitForState(serve, (list) => list.some((c) => c.remote_ip === other));
-        // History is written a second after each poll.
-        let history: Record<string, unknown> = {};
-        for (let i = 0; i < 50; i++) {
-          history = (await getJson(`${serve.origin}/api/history?ip=${other}`)).body;
-          if (history.total === 1) break;
-          await new Promise((resolve) => setTimeout(resolve, 100));
-        }
+        // History is written a second after each poll; ss can list a socket before its owner, and the
+        // owner learned at a later poll reaches history too.
+        type Found = {
+          processes: string[];
+          connections: { local_port: number; process_name: string | null }[];
+        };
+        const history = await waitFor(async () => {
+          const body = (await getJson(`${serve.origin}/api/history?ip=${other}`)).body;
+          const found = (body.addresses as Found[] | undefined)?.[0];
+          const record = found?.connections.find((c) => c.local_port === second.client_port);
+          return body.total === 1 && found?.processes.includes("python3") &&
+              record?.process_name === "python3"
+            ? body
+            : null;
+        }, `${other} in history with its process`);
         const address = (history.addresses as Record<string, unknown>[])[0]!;
-        deepStrictEqual([address.ip, (address.processes as string[])[0]], [other, "python3"]);
+        deepStrictEqual([address.ip, address.processes], [other, ["python3"]]);
         ok((address.connections as unknown[]).length >= 1);
         const list = (await getJson(`${serve.origin}/api/history?since=1h`)).body;
         ok((list.addresses as { ip: string }[]).some((a) => a.ip === other));

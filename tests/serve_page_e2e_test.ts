@@ -1,7 +1,7 @@
 /**
  * The web page in headless Chromium (Debian's `chromium`, driven by
- * playwright-core): a loopback connection the test opens appears within 2 s
- * and leaves when it closes; selecting it fills in the capture filters; and
+ * playwright-core): a loopback connection the test opens appears, under its
+ * process, and leaves when it closes; selecting it fills in the capture filters; and
  * a hostile PTR answer, from a real DNS server on loopback for a peer in a
  * network namespace the test creates, shows as text.
  */
@@ -10,6 +10,7 @@ import { type Browser, chromium, type Page } from "playwright-core";
 import { startDnsServer } from "./dns_server.ts";
 import { freshLoopback, hasTool, withTempDirAndSockets } from "./open_sockets.ts";
 import { type ServeProcess, startServe } from "./conntrail_process.ts";
+import { HANG_GUARD_MS } from "./waiting.ts";
 
 const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((path) => {
   try {
@@ -24,21 +25,27 @@ const isRoot = Deno.build.os === "linux" && Deno.uid() === 0 && hasTool("ip");
 const SCREENSHOT_DIR = new URL("../test-output/", import.meta.url);
 
 async function openPage(serve: ServeProcess): Promise<{ browser: Browser; page: Page; dialogs: string[] }> {
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--no-sandbox"],
+    timeout: HANG_GUARD_MS,
+  });
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  // Playwright's own 30 s default is a speed claim on a busy machine; waits here are for events.
+  page.setDefaultTimeout(HANG_GUARD_MS);
   const dialogs: string[] = [];
   page.on("dialog", (dialog) => {
     dialogs.push(dialog.message());
     dialog.dismiss().catch(() => {});
   });
   await page.goto(serve.url.href);
-  await page.locator("#status", { hasText: "live" }).waitFor({ timeout: 10_000 });
+  await page.locator("#status", { hasText: "live" }).waitFor({ timeout: HANG_GUARD_MS });
   return { browser, page, dialogs };
 }
 
 Deno.test({
   name:
-    "serve page: a loopback connection appears within 2 s, builds capture filters, and leaves when closed",
+    "serve page: a loopback connection appears under its process, builds capture filters, and leaves when closed",
   ignore: !linuxWithSs || CHROMIUM === undefined,
   sanitizeResources: false,
   sanitizeOps: false,
@@ -50,10 +57,12 @@ Deno.test({
         const ip = freshLoopback();
         const conn = await control.open(ip);
         const rows = page.locator("tr.conn", { hasText: `${ip}:${conn.port}` });
-        await rows.first().waitFor({ timeout: 2000 });
-        // Under its process: within the same 2 s, even if the first poll caught the socket before its owner.
+        await rows.first().waitFor({ timeout: HANG_GUARD_MS });
+        // Under its process, even if the first poll caught the socket before its owner.
         const group = page.locator("section.process", { hasText: `python3 (${control.pid})` });
-        await group.locator("tr.conn", { hasText: `${ip}:${conn.port}` }).first().waitFor({ timeout: 2000 });
+        await group.locator("tr.conn", { hasText: `${ip}:${conn.port}` }).first().waitFor({
+          timeout: HANG_GUARD_MS,
+        });
         ok(
           (await group.locator(".label").textContent())?.startsWith("python3"),
           "not grouped under its process",
@@ -62,7 +71,9 @@ Deno.test({
 
         await rows.first().locator("input[type=checkbox]").check();
         const bpf = page.locator("#capture-bpf");
-        await page.waitForFunction('document.getElementById("capture-bpf").value !== ""');
+        await page.waitForFunction('document.getElementById("capture-bpf").value !== ""', undefined, {
+          timeout: HANG_GUARD_MS,
+        });
         deepStrictEqual(await bpf.inputValue(), `(host ${ip} and tcp port ${conn.port})`);
         deepStrictEqual(
           await page.locator("#capture-wireshark").inputValue(),
@@ -75,7 +86,7 @@ Deno.test({
         deepStrictEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47]); // "PNG"
 
         await control.close(conn.id);
-        await rows.first().waitFor({ state: "detached", timeout: 5000 });
+        await rows.first().waitFor({ state: "detached", timeout: HANG_GUARD_MS });
         deepStrictEqual(await rows.count(), 0);
         deepStrictEqual(dialogs, []);
       } finally {
@@ -143,20 +154,22 @@ Deno.test({
     const client = new Deno.Command("python3", {
       args: [
         "-c",
-        `import socket,sys,time\nfor i in range(50):\n  try:\n    s=socket.create_connection(('${namespace.peer}',${namespace.port}));break\n  except OSError: time.sleep(0.1)\nprint('ok',flush=True)\nsys.stdin.read()`,
+        `import socket,sys,time\nfor i in range(1200):\n  try:\n    s=socket.create_connection(('${namespace.peer}',${namespace.port}));break\n  except OSError: time.sleep(0.1)\nprint('ok',flush=True)\nsys.stdin.read()`,
       ],
       stdin: "piped",
       stdout: "piped",
     }).spawn();
     try {
       const row = page.locator("tr.conn", { hasText: `${namespace.peer}:${namespace.port}` });
-      await row.first().waitFor({ timeout: 10_000 });
+      await row.first().waitFor({ timeout: HANG_GUARD_MS });
       const name = row.first().locator(".hostname");
-      await name.waitFor({ timeout: 5000 });
+      await name.waitFor({ timeout: HANG_GUARD_MS });
       deepStrictEqual(await name.textContent(), hostile);
       deepStrictEqual(await page.locator("img").count(), 0);
       deepStrictEqual(await page.evaluate('document.querySelectorAll("[onerror]").length'), 0);
-      await page.waitForTimeout(500);
+      // A dialog opened while the name was drawn would block the page: a script run after it proves there
+      // was none, and any dialog would have been reported before its answer.
+      deepStrictEqual(await page.evaluate("1 + 1"), 2);
       deepStrictEqual(dialogs, []);
       ok(dns.queries.length > 0, "the DNS server was never asked");
     } finally {

@@ -360,7 +360,7 @@ function drawAddress(a) {
   const connections = el("tbody");
   for (const c of a.connections ?? []) {
     connections.append(cellRow([
-      dateTime(c.opened_at),
+      c.opened_at ? dateTime(c.opened_at) : `before ${dateTime(c.open_at_start)}`,
       c.closed_at ? dateTime(c.closed_at) : "open",
       c.protocol,
       endpoint(c.local_ip, c.local_port),

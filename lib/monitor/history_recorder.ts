@@ -17,16 +17,30 @@ export interface HistoryRecorderOptions {
   flushIntervalMs?: number;
 }
 
+/** What a poll says besides its events. */
+export interface PollFacts {
+  /** The monitor's first poll: what it finds open opened before the monitor started. */
+  firstPoll?: boolean;
+  /** Open connections whose process this poll named for the first time. */
+  ownersLearned?: readonly Connection[];
+}
+
 /** A batch this large is written without waiting for the interval. */
 const MAX_BUFFERED = 20_000;
 
-function historyEvent(event: ConnectionEvent, describe: DescribeAddress): HistoryEvent | null {
+function historyEvent(
+  event: ConnectionEvent,
+  describe: DescribeAddress,
+  firstPoll: boolean,
+): HistoryEvent | null {
   const c = event.connection;
   if (c.remote_ip === null) return null;
   const at = Date.parse(c.timestamp);
   switch (event.event) {
     case "NEW":
-      return { kind: "opened", at, connection: c, info: describe(c.remote_ip) };
+      return firstPoll
+        ? { kind: "opened", at, connection: c, info: describe(c.remote_ip), atStart: true }
+        : { kind: "opened", at, connection: c, info: describe(c.remote_ip) };
     case "STATE":
       // TIME_WAIT is the end of the conversation: history closes the connection then, not a minute later.
       return LINGERING_STATUSES.has(c.status)
@@ -76,11 +90,19 @@ export class HistoryRecorder {
     return this.#written;
   }
 
-  /** Buffer a poll's events; returns at once. */
-  record(events: readonly ConnectionEvent[]): void {
+  /**
+   * Buffer a poll's events, and the open connections whose process that poll
+   * named for the first time; returns at once. The first poll's new
+   * connections were open before the monitor started.
+   */
+  record(events: readonly ConnectionEvent[], poll: PollFacts = {}): void {
     for (const event of events) {
-      const converted = historyEvent(event, this.#options.describe);
+      const converted = historyEvent(event, this.#options.describe, poll.firstPoll ?? false);
       if (converted !== null) this.#buffer.push(converted);
+    }
+    for (const connection of poll.ownersLearned ?? []) {
+      if (connection.remote_ip === null) continue;
+      this.#buffer.push({ kind: "owner", at: Date.parse(connection.timestamp), connection });
     }
     this.#schedule();
   }

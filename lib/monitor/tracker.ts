@@ -98,6 +98,7 @@ export class Tracker {
   #evicted: EvictedRow[] = [];
   #startedAt: Date | null = null;
   #lastPollAt: Date | null = null;
+  #ownersLearned: Connection[] = [];
 
   constructor(options: TrackerOptions) {
     this.#options = options;
@@ -112,6 +113,7 @@ export class Tracker {
     const open = new Map<string, Connection>();
     const present = new Set<TrackedRow>();
     const timestamp = isoWithOffset(now);
+    this.#ownersLearned = [];
 
     for (const c of connections) {
       const key = connectionKey(c);
@@ -122,6 +124,7 @@ export class Tracker {
       else if (before.status !== c.status) {
         events.push({ event: "STATE", connection: c, previous_status: before.status });
       }
+      if (before !== undefined && before.pid === null && c.pid !== null) this.#ownersLearned.push(c);
       if (LINGERING_STATUSES.has(c.status)) continue;
       const row = this.#rowFor(c, column, now);
       if (!present.has(row)) {
@@ -237,6 +240,15 @@ export class Tracker {
   }
   evictedRows(): readonly EvictedRow[] {
     return this.#evicted;
+  }
+
+  /**
+   * Connections the latest poll named the process of, which earlier polls saw
+   * without one (`ss` can list a socket created while it reads before its
+   * owner). No event is raised for them: history and the page take the owner.
+   */
+  ownersLearned(): readonly Connection[] {
+    return this.#ownersLearned;
   }
 
   /** The connection with this key as the latest poll saw it, if it is open. */

@@ -32,9 +32,26 @@ function listText(items: readonly string[]): string {
   return items.length === 0 ? "-" : items.map(safeTerminalText).join(", ");
 }
 
+/** When a connection opened, as text: `before …` when it was already open as the monitor started. */
+function openedText(c: Pick<ConnectionRecord, "opened_at" | "open_at_start">): string {
+  return c.open_at_start ? `before ${when(c.opened_at)}` : when(c.opened_at);
+}
+
+/**
+ * A connection's times for JSON and CSV: `opened_at` is null when it is not
+ * known, and `open_at_start` then says when the monitor found it open.
+ */
+function connectionTimes(c: ConnectionRecord) {
+  return {
+    opened_at: c.open_at_start ? null : iso(c.opened_at),
+    open_at_start: c.open_at_start ? iso(c.opened_at) : null,
+    closed_at: iso(c.closed_at),
+  };
+}
+
 function connectionRows(connections: readonly ConnectionRecord[]): string[][] {
   return connections.map((c) => [
-    when(c.opened_at),
+    openedText(c),
     c.closed_at === null ? "-" : when(c.closed_at),
     c.protocol,
     endpointText(c.local_ip, c.local_port),
@@ -148,11 +165,7 @@ export function renderHistoryJson(entries: readonly AddressHistory[], total: num
   const addresses = entries.map((entry) => ({
     ...addressJson(entry.address),
     ...(entry.connections === undefined ? {} : {
-      connections: entry.connections.map((c) => ({
-        ...c,
-        opened_at: iso(c.opened_at),
-        closed_at: iso(c.closed_at),
-      })),
+      connections: entry.connections.map((c) => ({ ...c, ...connectionTimes(c) })),
     }),
     ...(entry.alerts === undefined ? {} : { alerts: entry.alerts.map((x) => ({ ...x, at: iso(x.at) })) }),
   }));
@@ -177,6 +190,7 @@ const ADDRESS_COLUMNS = [
 
 const CONNECTION_COLUMNS = [
   "opened_at",
+  "open_at_start",
   "closed_at",
   "protocol",
   "family",
@@ -212,7 +226,7 @@ export function renderHistoryCsv(entries: readonly AddressHistory[]): string {
     return csv(
       CONNECTION_COLUMNS,
       single.connections.map((c) => {
-        const row = { ...c, opened_at: iso(c.opened_at), closed_at: iso(c.closed_at) };
+        const row = { ...c, ...connectionTimes(c) };
         return CONNECTION_COLUMNS.map((column) => row[column]);
       }),
     );

@@ -73,6 +73,11 @@ export const MIGRATIONS: readonly string[] = [
   UPDATE snapshots SET connection_count = json_array_length(connections);
   ALTER TABLE snapshots DROP COLUMN connections;
   CREATE INDEX connections_by_close ON connections (closed_at);`,
+  // 3: a connection already open when the monitor started has no known opening time; a later run
+  // finds the record an earlier one left open for the same socket (partial index: open ones only).
+  `ALTER TABLE connections ADD COLUMN open_at_start INTEGER NOT NULL DEFAULT 0;
+  CREATE INDEX connections_left_open ON connections (remote_ip, remote_port, local_port)
+    WHERE closed_at IS NULL;`,
 ];
 
 /** The schema version this conntrail writes. */

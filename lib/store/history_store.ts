@@ -15,10 +15,16 @@ import type { Reputation, RiskLevel } from "../model/risk.ts";
 
 /** Something the monitor saw, as history records it. */
 export type HistoryEvent =
-  /** A connection appeared; `info` is what enrichment knew about its remote address then. */
-  | { kind: "opened"; at: number; connection: Connection; info: AddressInfo }
+  /**
+   * A connection appeared; `info` is what enrichment knew about its remote address then. `atStart`:
+   * it was already open at the monitor's first poll, so when it opened is not known (`at` is when it
+   * was first seen); a store continues the record an earlier run left open for the same socket.
+   */
+  | { kind: "opened"; at: number; connection: Connection; info: AddressInfo; atStart?: boolean }
   /** Its status changed. */
   | { kind: "status"; at: number; connection: Connection }
+  /** A later poll named the process of a connection opened without one: pid, name, path and user fill in. */
+  | { kind: "owner"; at: number; connection: Connection }
   /** It closed; `info` may know more by now (a name that resolved late). */
   | { kind: "closed"; at: number; connection: Connection; info: AddressInfo }
   /** Still open when the monitor stopped: the address was seen until `at`. */
@@ -61,7 +67,13 @@ export interface ConnectionRecord {
   process_name: string | null;
   process_path: string | null;
   user: string | null;
+  /** When it opened; when `open_at_start`, when the monitor first saw it (it opened before then). */
   opened_at: number;
+  /**
+   * It was already open when the monitor that first saw it started: its opening time is not known
+   * (reports say "before `opened_at`", never that it opened then).
+   */
+  open_at_start: boolean;
   /** Null while open, or when the monitor stopped before it closed. */
   closed_at: number | null;
 }
@@ -137,8 +149,19 @@ export interface HistoryStore {
   close(): Promise<void>;
 }
 
+/**
+ * Whether a record left open by an earlier run is the same socket as a
+ * connection found open at a monitor's start: same protocol and endpoints,
+ * and the same process where both know it.
+ */
+export function continuesRecord(record: ConnectionRecord, c: Connection): boolean {
+  return record.closed_at === null && record.protocol === c.protocol && record.local_ip === c.local_ip &&
+    record.local_port === c.local_port && record.remote_ip === c.remote_ip &&
+    record.remote_port === c.remote_port && (record.pid === null || c.pid === null || record.pid === c.pid);
+}
+
 /** The connection fields history keeps, from a live connection with a remote address. */
-export function connectionRecord(c: Connection, openedAt: number): ConnectionRecord {
+export function connectionRecord(c: Connection, openedAt: number, openAtStart = false): ConnectionRecord {
   return {
     protocol: c.protocol,
     family: c.family,
@@ -153,6 +176,7 @@ export function connectionRecord(c: Connection, openedAt: number): ConnectionRec
     process_path: c.process_path,
     user: c.user,
     opened_at: openedAt,
+    open_at_start: openAtStart,
     closed_at: null,
   };
 }

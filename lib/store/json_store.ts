@@ -97,6 +97,7 @@ function connectionFromJson(ip: string, value: Json, fallbackOpened: number): Co
     process_path: stringOrNull(value.process_path),
     user: stringOrNull(value.user),
     opened_at: timeValue(value.opened_at) ?? fallbackOpened,
+    open_at_start: value.open_at_start === true,
     closed_at: timeValue(value.closed_at),
   };
 }
@@ -217,6 +218,7 @@ function fileText(name: FileName, state: MemoryState): string {
           process_path: c.process_path,
           user: c.user,
           opened_at: isoOrNull(c.opened_at),
+          open_at_start: c.open_at_start,
           closed_at: isoOrNull(c.closed_at),
         });
       }
@@ -254,6 +256,7 @@ function fileText(name: FileName, state: MemoryState): string {
 /** Which files a kind of event changes. */
 const CHANGES: Record<HistoryEvent["kind"], FileName[]> = {
   opened: ["history", "connections"],
+  owner: ["history", "connections"],
   status: ["connections"],
   closed: ["history", "connections"],
   seen: ["history"],

@@ -8,6 +8,7 @@ import {
   type AlertRecord,
   type ConnectionRecord,
   connectionRecord,
+  continuesRecord,
   type HistoryEvent,
   type HistoryStore,
   type PruneCounts,
@@ -144,6 +145,8 @@ export class MemoryStore implements HistoryStore {
   }
 
   record(events: readonly HistoryEvent[]): Promise<void> {
+    // The records this run follows, built when a batch first needs it (the first poll's).
+    let followed: Set<ConnectionRecord> | null = null;
     for (const event of events) {
       if (event.kind === "reputation") {
         this.#reputation(event.ip, event.reputation);
@@ -155,11 +158,31 @@ export class MemoryStore implements HistoryStore {
       const key = connectionKey(c);
       switch (event.kind) {
         case "opened": {
-          const record = connectionRecord(c, event.at);
-          this.#state.connections.push(record);
-          this.#listFor(c.remote_ip).push(record);
-          this.#open.set(key, record);
-          address.times_seen++;
+          followed ??= event.atStart === true ? new Set(this.#open.values()) : null;
+          const continued = event.atStart === true && followed !== null
+            ? this.#leftOpen(c, followed)
+            : undefined;
+          if (continued !== undefined) {
+            // The same socket an earlier run saw open: one connection, one record.
+            continued.status = c.status;
+            if (continued.pid === null && c.pid !== null) {
+              Object.assign(continued, {
+                pid: c.pid,
+                process_name: c.process_name,
+                process_path: c.process_path,
+                user: c.user,
+              });
+            }
+            this.#open.set(key, continued);
+            followed?.add(continued);
+          } else {
+            const record = connectionRecord(c, event.at, event.atStart === true);
+            this.#state.connections.push(record);
+            this.#listFor(c.remote_ip).push(record);
+            this.#open.set(key, record);
+            followed?.add(record);
+            address.times_seen++;
+          }
           if (c.process_name !== null) address.processes.add(c.process_name);
           this.#learn(address, event.info);
           break;
@@ -167,6 +190,17 @@ export class MemoryStore implements HistoryStore {
         case "status": {
           const record = this.#open.get(key);
           if (record !== undefined) record.status = c.status;
+          break;
+        }
+        case "owner": {
+          const record = this.#open.get(key);
+          if (record !== undefined && record.pid === null) {
+            record.pid = c.pid;
+            record.process_name = c.process_name;
+            record.process_path = c.process_path;
+            record.user = c.user;
+          }
+          if (c.process_name !== null) address.processes.add(c.process_name);
           break;
         }
         case "closed": {
@@ -202,6 +236,16 @@ export class MemoryStore implements HistoryStore {
     }
     this.#trim();
     return Promise.resolve();
+  }
+
+  /** The latest record an earlier run left open for this socket, unless this run already follows it. */
+  #leftOpen(c: Connection, followed: ReadonlySet<ConnectionRecord>): ConnectionRecord | undefined {
+    const list = this.#byIp.get(c.remote_ip ?? "") ?? [];
+    for (let i = list.length - 1; i >= 0; i--) {
+      const record = list[i] as ConnectionRecord;
+      if (!followed.has(record) && continuesRecord(record, c)) return record;
+    }
+    return undefined;
   }
 
   #trim(): void {

@@ -125,6 +125,7 @@ function connectionFromRow(row: Row): ConnectionRecord {
     process_path: text(row.process_path),
     user: text(row.user),
     opened_at: Number(row.opened_at),
+    open_at_start: Number(row.open_at_start) === 1,
     closed_at: num(row.closed_at),
   };
 }
@@ -160,8 +161,14 @@ interface AddressTouch {
   processes: Set<string>;
 }
 
-/** Each address a batch's connection events name, with what they say about it, merged in order. */
-function addressTouches(events: readonly HistoryEvent[]): Iterable<AddressTouch> {
+/**
+ * Each address a batch's connection events name, with what they say about it,
+ * merged in order. An `opened` event that continues a record is no new sighting.
+ */
+function addressTouches(
+  events: readonly HistoryEvent[],
+  continued: ReadonlyMap<HistoryEvent, number>,
+): Iterable<AddressTouch> {
   const touches = new Map<string, AddressTouch>();
   for (const event of events) {
     if (event.kind === "reputation" || event.connection.remote_ip === null) continue;
@@ -183,9 +190,9 @@ function addressTouches(events: readonly HistoryEvent[]): Iterable<AddressTouch>
     }
     touch.first = Math.min(touch.first, event.at);
     touch.last = Math.max(touch.last, event.at);
-    if (event.kind === "opened") {
-      touch.times++;
-      if (event.connection.process_name !== null) touch.processes.add(event.connection.process_name);
+    if (event.kind === "opened" && !continued.has(event)) touch.times++;
+    if ((event.kind === "opened" || event.kind === "owner") && event.connection.process_name !== null) {
+      touch.processes.add(event.connection.process_name);
     }
     if (event.kind === "opened" || event.kind === "closed") {
       const info: AddressInfo = event.info;
@@ -202,6 +209,9 @@ function addressTouches(events: readonly HistoryEvent[]): Iterable<AddressTouch>
 class Writes {
   readonly insertConnection: StatementSync;
   readonly updateConnection: StatementSync;
+  readonly setOwner: StatementSync;
+  readonly findLeftOpen: StatementSync;
+  readonly continueConnection: StatementSync;
   readonly upsertAddress: StatementSync;
   readonly addProcess: StatementSync;
   readonly addList: StatementSync;
@@ -211,9 +221,23 @@ class Writes {
   constructor(db: DatabaseSync) {
     this.insertConnection = db.prepare(
       `INSERT INTO connections (protocol, family, local_ip, local_port, remote_ip, remote_port, status, direction,
-        pid, process_name, process_path, user, opened_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        pid, process_name, process_path, user, opened_at, open_at_start)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    // The latest record an earlier run left open for the same socket (same process where both know it).
+    this.findLeftOpen = db.prepare(
+      `SELECT id FROM connections WHERE closed_at IS NULL AND remote_ip = ?1 AND remote_port IS ?2
+        AND local_port = ?3 AND local_ip = ?4 AND protocol = ?5 AND (pid IS NULL OR ?6 IS NULL OR pid = ?6)
+        ORDER BY id DESC`,
+    );
+    this.continueConnection = db.prepare(
+      `UPDATE connections SET status = ?2, pid = coalesce(pid, ?3), process_name = coalesce(process_name, ?4),
+        process_path = coalesce(process_path, ?5), user = coalesce(user, ?6) WHERE id = ?1`,
     );
     this.updateConnection = db.prepare("UPDATE connections SET status = ?, closed_at = ? WHERE id = ?");
+    this.setOwner = db.prepare(
+      "UPDATE connections SET pid = ?, process_name = ?, process_path = ?, user = ? WHERE id = ? AND pid IS NULL",
+    );
     // Times widen, names and places fill in (an unknown never erases a known one), sightings add up.
     this.upsertAddress = db.prepare(
       `INSERT INTO addresses (ip, first_seen, last_seen, times_seen, hostname, country, asn, as_org)
@@ -334,8 +358,9 @@ export class SqliteStore implements HistoryStore {
       const closed = new Set<string>();
       const rowId = (key: string) => opened.get(key) ?? (closed.has(key) ? undefined : this.#open.get(key));
       this.#transaction(() => {
+        const continued = this.#continuations(writes, events);
         // Addresses first, one upsert each per batch: a batch names the same few addresses many times.
-        for (const touch of addressTouches(events)) writes.touch(touch);
+        for (const touch of addressTouches(events, continued)) writes.touch(touch);
         for (const event of events) {
           if (event.kind === "reputation") {
             writes.reputation(event.ip, event.reputation);
@@ -347,6 +372,13 @@ export class SqliteStore implements HistoryStore {
           const key = connectionKey(c);
           switch (event.kind) {
             case "opened": {
+              const id = continued.get(event);
+              if (id !== undefined) {
+                writes.continueConnection.run(id, c.status, c.pid, c.process_name, c.process_path, c.user);
+                opened.set(key, id);
+                closed.delete(key);
+                break;
+              }
               const result = writes.insertConnection.run(
                 c.protocol,
                 c.family,
@@ -361,6 +393,7 @@ export class SqliteStore implements HistoryStore {
                 c.process_path,
                 c.user,
                 event.at,
+                event.atStart === true ? 1 : 0,
               );
               opened.set(key, Number(result.lastInsertRowid));
               closed.delete(key);
@@ -376,6 +409,11 @@ export class SqliteStore implements HistoryStore {
                 opened.delete(key);
                 closed.add(key);
               }
+              break;
+            }
+            case "owner": {
+              const id = rowId(key);
+              if (id !== undefined) writes.setOwner.run(c.pid, c.process_name, c.process_path, c.user, id);
               break;
             }
             case "seen":
@@ -404,6 +442,33 @@ export class SqliteStore implements HistoryStore {
       for (const [key, id] of opened) this.#open.set(key, id);
       return;
     });
+  }
+
+  /**
+   * The records earlier runs left open that a batch's connections found open
+   * at the monitor's start continue: event → row id.
+   */
+  #continuations(writes: Writes, events: readonly HistoryEvent[]): Map<HistoryEvent, number> {
+    const continued = new Map<HistoryEvent, number>();
+    let followed: Set<number> | null = null;
+    for (const event of events) {
+      if (event.kind !== "opened" || event.atStart !== true) continue;
+      const c = event.connection;
+      followed ??= new Set(this.#open.values());
+      const rows = writes.findLeftOpen.all(
+        c.remote_ip,
+        c.remote_port,
+        c.local_port,
+        c.local_ip,
+        c.protocol,
+        c.pid,
+      );
+      const id = rows.map((row) => Number(row.id)).find((id) => !followed?.has(id));
+      if (id === undefined) continue;
+      followed.add(id);
+      continued.set(event, id);
+    }
+    return continued;
   }
 
   reputations(): Promise<[string, Reputation][]> {

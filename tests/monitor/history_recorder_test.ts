@@ -19,10 +19,16 @@ const connection: Connection = baseConnection({
 class ScriptedStore extends MemoryStore {
   batches: HistoryEvent[][] = [];
   failing = false;
+  #waiters: (() => void)[] = [];
   override record(events: readonly HistoryEvent[]): Promise<void> {
     if (this.failing) return Promise.reject(new Error("database or disk is full"));
     this.batches.push([...events]);
+    for (const resolve of this.#waiters.splice(0)) resolve();
     return super.record(events);
+  }
+  /** Resolves when the next batch arrives. */
+  nextBatch(): Promise<void> {
+    return new Promise((resolve) => this.#waiters.push(resolve));
   }
 }
 
@@ -39,10 +45,12 @@ Deno.test("HistoryRecorder.record() only buffers; the batch is written once the 
     fallback: () => new MemoryStore(),
     flushIntervalMs: 30,
   });
+  const written = store.nextBatch();
   recorder.record([event("NEW"), event("STATE", { ...connection, status: "CLOSE_WAIT" })]);
   recorder.record([event("NEW", { ...connection, remote_ip: null, status: "LISTEN" })]);
   deepStrictEqual(store.batches.length, 0, "nothing written during the tick");
-  await new Promise((resolve) => setTimeout(resolve, 60));
+  // The interval's timer writes the batch by itself.
+  await written;
   deepStrictEqual(store.batches.map((b) => b.map((e) => e.kind)), [["opened", "status"]]);
   // TIME_WAIT ends the conversation: history closes the connection then.
   recorder.record([event("STATE", { ...connection, status: "TIME_WAIT" })]);
@@ -76,4 +84,27 @@ Deno.test("HistoryRecorder falls back to memory with one line when the store fai
   deepStrictEqual(recorder.written, 3);
   await recorder.close([{ ...connection, local_port: 50002 }], Date.parse(connection.timestamp) + 9000);
   deepStrictEqual(store.batches.length, 1, "the failed store got nothing more");
+});
+
+Deno.test("HistoryRecorder marks the first poll's connections as open at the start and passes owners learned later", async () => {
+  const store = new ScriptedStore({ location: "scripted" });
+  const recorder = new HistoryRecorder(store, {
+    describe: () => ({}),
+    note: () => {},
+    fallback: () => new MemoryStore(),
+    flushIntervalMs: 10_000,
+  });
+  const unowned = { ...connection, pid: null, process_name: null, process_path: null };
+  recorder.record([event("NEW", unowned)], { firstPoll: true });
+  recorder.record([event("NEW", { ...unowned, local_port: 50001 })], { ownersLearned: [connection] });
+  await recorder.close([], Date.parse(connection.timestamp) + 1000);
+  deepStrictEqual(
+    store.batches.flat().map((e) => [e.kind, "atStart" in e ? e.atStart : undefined]),
+    [["opened", true], ["opened", undefined], ["owner", undefined]],
+  );
+  const records = await store.connections("8.8.8.8");
+  deepStrictEqual(records.map((r) => [r.local_port, r.open_at_start, r.process_name]).sort(), [
+    [50000, true, "curl"],
+    [50001, false, null],
+  ]);
 });

@@ -128,3 +128,15 @@ Deno.test("Tracker drops the longest-closed rows past its cap and remembers the 
   deepStrictEqual(tracker.evictedCount, 8);
   deepStrictEqual(tracker.evictedRows().find((r) => r.ip === "192.0.2.1")?.activeColumns, 2);
 });
+
+Deno.test("Tracker.ownersLearned() names the connections whose process a later poll learned, once", () => {
+  const owned = connection();
+  const unowned = { ...owned, pid: null, process_name: null, process_path: null };
+  const tracker = new Tracker({ width: 8, groupBy: "ip", maxClosedRows: 100 });
+  deepStrictEqual(tracker.update([unowned], at(0)).map((e) => e.event), ["NEW"]);
+  deepStrictEqual(tracker.ownersLearned(), []);
+  deepStrictEqual(tracker.update([owned], at(1)), [], "no event: the connection did not change");
+  deepStrictEqual(tracker.ownersLearned(), [owned]);
+  tracker.update([owned], at(2));
+  deepStrictEqual(tracker.ownersLearned(), []);
+});

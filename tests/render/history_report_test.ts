@@ -33,6 +33,7 @@ const connection: ConnectionRecord = {
   ...live,
   remote_ip: "203.0.113.7",
   opened_at: Date.UTC(2026, 10, 20),
+  open_at_start: false,
   closed_at: null,
 };
 
@@ -60,7 +61,7 @@ Deno.test("history CSV escapes formulas, and JSON keeps the strings exactly", ()
   const connections = renderHistoryCsv([{ address, connections: [connection], alerts: [] }]);
   deepStrictEqual(
     connections.split("\n")[0],
-    "opened_at,closed_at,protocol,family,local_ip,local_port,remote_ip,remote_port,status,direction,pid,process_name,process_path,user",
+    "opened_at,open_at_start,closed_at,protocol,family,local_ip,local_port,remote_ip,remote_port,status,direction,pid,process_name,process_path,user",
   );
   ok(!/(^|,)=HYPERLINK/m.test(connections), connections);
   const json = JSON.parse(renderHistoryJson([{ address }], 1));
@@ -69,4 +70,23 @@ Deno.test("history CSV escapes formulas, and JSON keeps the strings exactly", ()
     HOSTILE,
     null,
   ]);
+});
+
+Deno.test("history reports never give the monitor's start as the opening of a connection that was already open", () => {
+  const atStart = { ...connection, process_name: "curl", user: "ana", open_at_start: true };
+  const seen = new Date(atStart.opened_at).toISOString().replace(/\.000Z$/, "");
+  const table = renderHistoryTable([{ address, connections: [atStart, connection], alerts: [] }], 1);
+  const rows = table.split("\n").filter((line) => line.includes("203.0.113.7:443"));
+  deepStrictEqual(rows.length, 2, table);
+  ok(rows[0]?.startsWith("before "), rows[0]);
+  ok(!rows[1]?.startsWith("before "), rows[1]);
+  const [json] =
+    JSON.parse(renderHistoryJson([{ address, connections: [atStart], alerts: [] }], 1)).addresses;
+  deepStrictEqual(json.connections[0].opened_at, null);
+  ok(
+    String(json.connections[0].open_at_start).startsWith(seen.slice(0, 10)),
+    json.connections[0].open_at_start,
+  );
+  const csv = renderHistoryCsv([{ address, connections: [atStart], alerts: [] }]).split("\n")[1] ?? "";
+  ok(csv.startsWith(`,${json.connections[0].open_at_start},`), csv);
 });

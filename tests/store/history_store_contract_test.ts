@@ -24,7 +24,12 @@ interface Backend {
 const BACKENDS: Backend[] = [
   {
     name: "MemoryStore",
-    open: () => Promise.resolve({ store: new MemoryStore(), reopen: null, cleanup: () => Promise.resolve() }),
+    open: () => {
+      const store = new MemoryStore();
+      // The next run on the same state, as the JSON store opens its files again.
+      const reopen = () => Promise.resolve(new MemoryStore({}, store.state));
+      return Promise.resolve({ store, reopen, cleanup: () => Promise.resolve() });
+    },
   },
   {
     name: "SqliteStore",
@@ -167,6 +172,7 @@ async function checkDay(store: HistoryStore): Promise<void> {
     process_path: "/usr/lib/firefox/firefox",
     user: "ana",
     opened_at: 1_000,
+    open_at_start: false,
     closed_at: 4_000,
   });
   deepStrictEqual((await store.connections("2001:db8::7")).map((c) => c.family), [6]);
@@ -327,6 +333,71 @@ for (const backend of BACKENDS) {
       ok((await store.reputations()).some(([ip]) => ip === "1.1.1.1"));
     } finally {
       await store.close();
+      await cleanup();
+    }
+  });
+
+  Deno.test(`${backend.name} fills in the process a later poll named, and never overwrites a known one`, async () => {
+    const { store, cleanup } = await backend.open();
+    try {
+      const owned = connection("9.9.9.9", 40001);
+      const unowned = { ...owned, pid: null, process_name: null, process_path: null, user: null };
+      await store.record([{ kind: "opened", at: 1_000, connection: unowned, info: {} }]);
+      deepStrictEqual((await store.addresses({ ip: "9.9.9.9" })).rows[0]?.processes, []);
+      await store.record([{ kind: "owner", at: 2_000, connection: owned }]);
+      await store.record([{
+        kind: "owner",
+        at: 3_000,
+        connection: { ...owned, pid: 1, process_name: "other" },
+      }]);
+      const [record] = await store.connections("9.9.9.9");
+      deepStrictEqual(
+        [record?.pid, record?.process_name, record?.process_path, record?.user, record?.opened_at],
+        [4211, "firefox", "/usr/lib/firefox/firefox", "ana", 1_000],
+      );
+      const [address] = (await store.addresses({ ip: "9.9.9.9" })).rows;
+      deepStrictEqual([address?.times_seen, address?.processes.includes("firefox")], [1, true]);
+    } finally {
+      await store.close();
+      await cleanup();
+    }
+  });
+
+  Deno.test(`${backend.name} continues the record an earlier run left open for the same socket, and marks an opening it did not see`, async () => {
+    const { store, reopen, cleanup } = await backend.open();
+    let next: HistoryStore | null = null;
+    try {
+      const c = connection("9.9.9.9", 40002);
+      const gone = connection("9.9.9.9", 40003);
+      // Run 1 starts with both open: when they opened is not known.
+      await store.record([
+        { kind: "opened", at: 1_000, connection: c, info: {}, atStart: true },
+        { kind: "opened", at: 1_000, connection: gone, info: {}, atStart: true },
+        { kind: "seen", at: 4_000, connection: c },
+      ]);
+      await store.close();
+      // Run 2 finds one of them still open: the same record goes on, one connection, one sighting.
+      next = await reopen!();
+      await next.record([
+        { kind: "opened", at: 5_000, connection: { ...c, status: "CLOSE_WAIT" }, info: {}, atStart: true },
+        // Another process on the same endpoints is another socket.
+        { kind: "opened", at: 5_000, connection: { ...c, local_port: 40004 }, info: {}, atStart: true },
+      ]);
+      await next.record([{ kind: "closed", at: 6_000, connection: { ...c, status: "TIME_WAIT" }, info: {} }]);
+      // The same endpoints opened during the run: a new connection with a known opening.
+      await next.record([{ kind: "opened", at: 7_000, connection: c, info: {} }]);
+      const records = (await next.connections("9.9.9.9")).map((
+        r,
+      ) => [r.local_port, r.opened_at, r.open_at_start, r.closed_at, r.status]);
+      deepStrictEqual(records.sort((a, b) => Number(a[0]) - Number(b[0]) || Number(a[1]) - Number(b[1])), [
+        [40002, 1_000, true, 6_000, "TIME_WAIT"],
+        [40002, 7_000, false, null, "ESTABLISHED"],
+        [40003, 1_000, true, null, "ESTABLISHED"],
+        [40004, 5_000, true, null, "ESTABLISHED"],
+      ]);
+      deepStrictEqual((await next.addresses({ ip: "9.9.9.9" })).rows[0]?.times_seen, 4);
+    } finally {
+      await (next ?? store).close();
       await cleanup();
     }
   });
