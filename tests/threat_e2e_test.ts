@@ -5,14 +5,12 @@
  * --include-private, since loopback is not public) — including one added to
  * the list while the monitor runs.
  */
-import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { deepStrictEqual, match } from "node:assert/strict";
 import { denoFlags, MONITOR_V8_FLAGS, monitorPermissions } from "../lib/permissions.ts";
 import { freshLoopback, hasTool, socketControl } from "./open_sockets.ts";
 import { spawnConntrail } from "./conntrail_process.ts";
 
-const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
 const linuxWithSs = Deno.build.os === "linux" && hasTool("ss") && hasTool("python3");
 
 Deno.test({
