@@ -201,6 +201,8 @@ export async function runMonitorCommand(options: MonitorOptions, io: MonitorComm
       namesIdle: names === null ? undefined : () => names?.idle() ?? Promise.resolve(),
       write: io.write,
       writeAside: io.warn,
+      // A line's wait for its name is in the monitor's time, like its polls.
+      nowMs: () => io.now().getTime(),
     });
   }
 

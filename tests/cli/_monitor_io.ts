@@ -2,6 +2,8 @@ import type { Collector } from "../../lib/collect/collector.ts";
 import type { MonitorCommandIo } from "../../lib/cli/monitor_command.ts";
 import { type MonitorOptions, parseArgs } from "../../lib/cli/parse_args.ts";
 import type { Socket } from "../../lib/model/connection.ts";
+import { type BlocklistFilesIo, denoBlocklistIo } from "../../lib/enrich/blocklist_files.ts";
+import { nextTurn } from "../waiting.ts";
 
 /** An outgoing TCP socket of firefox's, as a collector reports it. */
 export function socket(remoteIp: string, localPort: number, overrides: Partial<Socket> = {}): Socket {
@@ -43,14 +45,79 @@ export function options(args: string[]): MonitorOptions {
   return command.options;
 }
 
-/** A monitor io that records stdout and stderr. */
+/**
+ * Work the monitor starts and does not wait for (AbuseIPDB requests, block-list
+ * reads, PTR queries), counted as it goes, so that a test clock can let all of
+ * it finish before time moves on: the test waits for the work, not for a time.
+ */
+export function pendingWork() {
+  let count = 0;
+  const waiters: (() => void)[] = [];
+  const track = <A extends unknown[], T>(work: (...args: A) => Promise<T>) => async (...args: A) => {
+    count++;
+    try {
+      return await work(...args);
+    } finally {
+      count--;
+      if (count === 0) { for (const resolve of waiters.splice(0)) resolve(); }
+    }
+  };
+  const lists = denoBlocklistIo();
+  return {
+    track,
+    /** fetch, with the body read before the answer is handed over. */
+    fetch: track(async (input: string | URL | Request, init?: RequestInit) => {
+      const response = await fetch(input, init);
+      const body = await response.arrayBuffer();
+      return new Response(body, { status: response.status, headers: response.headers });
+    }) as typeof fetch,
+    lists: {
+      readTextFile: track(lists.readTextFile),
+      stamp: track(lists.stamp),
+      resolve: track(lists.resolve),
+    } satisfies BlocklistFilesIo,
+    /** Resolves once nothing counted is running, and what finished has been handled. */
+    async settled(): Promise<void> {
+      do {
+        while (count > 0) await new Promise<void>((resolve) => waiters.push(resolve));
+        await nextTurn();
+      } while (count > 0);
+    },
+  };
+}
+
+/**
+ * A clock that moves only when the monitor sleeps, and lets the work the
+ * monitor started finish first (`settled`): real file and network work
+ * completes between polls whatever the machine's load.
+ */
+export function steppingClock(
+  settled: () => Promise<void> = nextTurn,
+): { now: () => Date; sleep: (ms: number) => Promise<void> } {
+  let now = new Date(2026, 10, 21, 14, 30, 0).getTime();
+  return {
+    now: () => new Date(now),
+    sleep: async (ms) => {
+      await settled();
+      now += ms;
+    },
+  };
+}
+
+/**
+ * A monitor io that records stdout and stderr, on a stepping clock; AbuseIPDB
+ * requests and block-list reads are counted so that each poll sees what the
+ * previous ones started.
+ */
 export function io(collector: Collector, overrides: Partial<MonitorCommandIo> = {}) {
   const out: string[] = [];
   const err: string[] = [];
+  const work = pendingWork();
+  const clock = steppingClock(work.settled);
   const value: MonitorCommandIo = {
     collector,
-    now: () => new Date(),
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    now: clock.now,
+    sleep: clock.sleep,
     stdoutIsTerminal: false,
     write: (text) => {
       out.push(text);
@@ -59,19 +126,9 @@ export function io(collector: Collector, overrides: Partial<MonitorCommandIo> = 
     warn: (line) => err.push(line),
     env: { values: new Map(), denied: [] },
     terminal: { write: () => {}, setRaw: () => {}, size: () => ({ columns: 80, rows: 24 }) },
+    fetch: work.fetch,
+    lists: work.lists,
     ...overrides,
   };
-  return { io: value, stdout: () => out.join(""), stderr: () => err.join("\n") };
-}
-
-/** A clock that moves only when the monitor sleeps, letting real file and network work finish in between. */
-export function steppingClock(): { now: () => Date; sleep: (ms: number) => Promise<void> } {
-  let now = new Date(2026, 10, 21, 14, 30, 0).getTime();
-  return {
-    now: () => new Date(now),
-    sleep: async (ms) => {
-      now += ms;
-      await new Promise((resolve) => setTimeout(resolve, 30));
-    },
-  };
+  return { io: value, stdout: () => out.join(""), stderr: () => err.join("\n"), work };
 }

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { runMonitorCommand } from "../../lib/cli/monitor_command.ts";
 import { SqliteStore } from "../../lib/store/sqlite_store.ts";
 import { GOOD_KEY, startAbuseIpdbServer } from "../abuseipdb_server.ts";
-import { io, options, scripted, socket, steppingClock } from "./_monitor_io.ts";
+import { io, options, pendingWork, scripted, socket, steppingClock } from "./_monitor_io.ts";
 
 Deno.test("monitor keeps reputation, alerts, lists and geo in history, and the next run asks AbuseIPDB nothing it knows", async () => {
   const server = startAbuseIpdbServer((ip) => ({ score: ip === "9.9.9.9" ? 97 : 0 }));
@@ -30,11 +30,11 @@ Deno.test("monitor keeps reputation, alerts, lists and geo in history, and the n
     db,
   ];
   try {
-    const clock = steppingClock();
-    const first = io(scripted([sockets, [sockets[0] ?? socket("9.9.9.9", 1)]]), {
-      now: clock.now,
-      sleep: clock.sleep,
-    });
+    // One clock and one count of pending work over both runs: the second run starts where the first ended.
+    const work = pendingWork();
+    const clock = steppingClock(work.settled);
+    const shared = { now: clock.now, sleep: clock.sleep, fetch: work.fetch, lists: work.lists };
+    const first = io(scripted([sockets, [sockets[0] ?? socket("9.9.9.9", 1)]]), shared);
     deepStrictEqual(await runMonitorCommand(options(flags), first.io), 0, first.stderr());
     match(first.stderr(), new RegExp(`history: sqlite ${db} \\(\\d+ events recorded\\)`));
     deepStrictEqual(server.requests.map((r) => r.ip).sort(), ["8.8.8.8", "9.9.9.9"]);
@@ -51,11 +51,11 @@ Deno.test("monitor keeps reputation, alerts, lists and geo in history, and the n
       15169,
       "Google LLC",
     ]);
-    ok(quad9?.last_scanned !== null);
+    deepStrictEqual(typeof quad9?.last_scanned, "number");
     // 8.8.8.8's connection closed in the second poll; 9.9.9.9's stayed open to the end.
     const [closed] = await store.connections("8.8.8.8");
     const [open] = await store.connections("9.9.9.9");
-    ok(closed?.closed_at !== null && open?.closed_at === null);
+    deepStrictEqual([typeof closed?.closed_at, open?.closed_at], ["number", null]);
     deepStrictEqual((await store.alerts()).map((a) => [a.remote_ip, a.reason]).sort(), [
       ["8.8.8.8", `blocklist ${list}:1 8.8.8.0/24`],
       ["9.9.9.9", "reputation MALICIOUS (AbuseIPDB score 97)"],
@@ -67,7 +67,7 @@ Deno.test("monitor keeps reputation, alerts, lists and geo in history, and the n
     );
     await store.close();
 
-    const second = io(scripted([sockets]), { now: clock.now, sleep: clock.sleep });
+    const second = io(scripted([sockets]), shared);
     deepStrictEqual(await runMonitorCommand(options(flags), second.io), 0, second.stderr());
     deepStrictEqual(server.requests.length, 2, "the second run used the stored answers");
     const alerts = second.stdout().trim().split("\n").map((l) => JSON.parse(l)).filter((e) =>

@@ -2,6 +2,7 @@ import { deepStrictEqual, match, ok } from "node:assert/strict";
 import { join } from "node:path";
 import { runMonitorCommand } from "../../lib/cli/monitor_command.ts";
 import { io, options, scripted, socket } from "./_monitor_io.ts";
+import { denoPtrResolver } from "../../lib/enrich/reverse_dns.ts";
 import { parseIpList } from "../../lib/parse/ip_list.ts";
 import { startDnsServer } from "../dns_server.ts";
 
@@ -11,9 +12,11 @@ Deno.test("monitor --resolve-names --dns-server shows names from a real DNS serv
     "192.0.2.6": "\x1b[31mevil\x1b[2J.test.",
   });
   try {
+    // PTR queries are counted with the monitor's other pending work: each poll waits for the answers.
     const run = io(
       scripted([[socket("192.0.2.5", 50000), socket("192.0.2.6", 50001), socket("192.0.2.9", 50002)]]),
     );
+    run.io.resolver = run.work.track(denoPtrResolver({ ipAddr: "127.0.0.1", port: server.port }));
     const code = await runMonitorCommand(
       options(["--count", "2", "-t", "0.05", "--resolve-names", "--dns-server", `127.0.0.1:${server.port}`]),
       run.io,

@@ -2,7 +2,7 @@ import { deepStrictEqual, match, ok } from "node:assert/strict";
 import { join } from "node:path";
 import { runMonitorCommand } from "../../lib/cli/monitor_command.ts";
 import { GOOD_KEY, startAbuseIpdbServer } from "../abuseipdb_server.ts";
-import { io, options, scripted, socket, steppingClock } from "./_monitor_io.ts";
+import { io, options, scripted, socket } from "./_monitor_io.ts";
 
 /** The one ALERT line in the output; fails when there is none or more than one. */
 function theOneAlert(stdout: string): string {
@@ -15,7 +15,6 @@ Deno.test("monitor picks up a block list edited while it runs: the new alert com
   const dir = await Deno.makeTempDir();
   const list = join(dir, "ips.txt");
   await Deno.writeTextFile(list, "# watched\n1.1.1.1\n");
-  const clock = steppingClock();
   const curl = socket("8.8.8.8", 50000, { pid: 4242, process_name: "curl", process_path: "/usr/bin/curl" });
   let polls = 0;
   const collector = scripted([[curl]]);
@@ -28,7 +27,7 @@ Deno.test("monitor picks up a block list edited while it runs: the new alert com
       }
       return await collector.collect();
     },
-  }, { now: clock.now, sleep: clock.sleep });
+  });
   const code = await runMonitorCommand(
     options(["--count", "12", "--blocklist", list, "--fail-on", "blocklisted"]),
     run.io,
@@ -53,13 +52,8 @@ Deno.test("monitor asks AbuseIPDB through ABUSE_URL, alerts on MALICIOUS in NDJS
     `ABUSEAPI=${GOOD_KEY}\nABUSE_URL=${server.url}\nMALICIOUS_THRESHOLD=90\n`,
   );
   try {
-    const clock = steppingClock();
     const run = io(
       scripted([[socket("9.9.9.9", 50000), socket("8.8.8.8", 50001), socket("10.0.0.9", 50002)]]),
-      {
-        now: clock.now,
-        sleep: clock.sleep,
-      },
     );
     const code = await runMonitorCommand(
       options(["--count", "6", "--format", "ndjson", "--env-file", envFile, "--fail-on", "malicious"]),

@@ -1,3 +1,4 @@
+import { nextTurn } from "../waiting.ts";
 import { deepStrictEqual } from "node:assert/strict";
 import { createSsCollector } from "../../lib/collect/ss_collector.ts";
 import type { RunTool } from "../../lib/collect/run_tool.ts";
@@ -85,16 +86,25 @@ Deno.test("createSsCollector() leaves paths null and names the flag when find ma
 });
 
 Deno.test("createSsCollector() never runs two ss at once", async () => {
+  // Each ss run finishes only when the test lets it: overlapping calls would be seen running together.
+  const finish: (() => void)[] = [];
   let running = 0;
   let most = 0;
   const run: RunTool = async () => {
     running++;
     most = Math.max(most, running);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise<void>((resolve) => finish.push(resolve));
     running--;
     return { stdout: "", stderr: "", code: 0 };
   };
   const collector = createSsCollector({ run, userNames: null });
-  await Promise.all([collector.collect(), collector.collect(), collector.collect()]);
+  const all = Promise.all([collector.collect(), collector.collect(), collector.collect()]);
+  let settled = false;
+  all.then(() => (settled = true), () => (settled = true));
+  while (!settled) {
+    finish.shift()?.();
+    await nextTurn();
+  }
+  await all;
   deepStrictEqual(most, 1);
 });

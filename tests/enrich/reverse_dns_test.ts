@@ -1,3 +1,4 @@
+import { nextTurn } from "../waiting.ts";
 import { deepStrictEqual, ok } from "node:assert/strict";
 import { denoPtrResolver, ReverseDns } from "../../lib/enrich/reverse_dns.ts";
 import { startDnsServer } from "../dns_server.ts";
@@ -55,19 +56,25 @@ Deno.test("ReverseDns passes on a hostile PTR name as data; rendering makes it s
 });
 
 Deno.test("ReverseDns keeps at most `concurrency` queries in flight and never blocks lookup()", async () => {
+  // Queries answer only when the test lets them: lookup() must return while they all wait.
+  const pending: (() => void)[] = [];
   let inFlight = 0;
   let most = 0;
   const names = new ReverseDns(async (ip) => {
     inFlight++;
     most = Math.max(most, inFlight);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await new Promise<void>((resolve) => pending.push(resolve));
     inFlight--;
     return [`h${ip.split(".").at(-1)}.test.`];
   }, { concurrency: 3 });
-  const started = performance.now();
-  for (let i = 1; i <= 30; i++) names.lookup(`198.51.100.${i}`);
-  ok(performance.now() - started < 50, "lookup() waited for the network");
-  await names.idle();
+  for (let i = 1; i <= 30; i++) deepStrictEqual(names.lookup(`198.51.100.${i}`), undefined);
+  deepStrictEqual([inFlight, pending.length], [3, 3], "three asked, the rest queued, none answered");
+  const idle = names.idle();
+  while (inFlight > 0 || pending.length > 0) {
+    pending.shift()?.();
+    await nextTurn();
+  }
+  await idle;
   deepStrictEqual(most, 3);
   deepStrictEqual(names.lookup("198.51.100.30"), "h30.test");
 });
