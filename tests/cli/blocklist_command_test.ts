@@ -6,15 +6,8 @@ import { fixture } from "../fixture.ts";
 import { outputRecorder } from "./_output_recorder.ts";
 import { startListMirror } from "../list_mirror_server.ts";
 
-const SHARED = new URL("../../../shared/data/blocklists/", import.meta.url);
-
-/** The files ../shared/data holds, laid out as the sources are; excerpts from tests/fixtures when it is absent. */
+/** A mirror laid out as the sources are, holding excerpts of the real lists (tests/fixtures/blocklists/). */
 async function mirrorRoot(): Promise<string> {
-  try {
-    if (Deno.statSync(SHARED).isDirectory) return decodeURIComponent(SHARED.pathname);
-  } catch {
-    // Not on this machine: build the same layout from the committed excerpts.
-  }
   const root = await Deno.makeTempDir({ prefix: "conntrail-mirror-" });
   const files: [string, string][] = [
     ["firehol/firehol_level1.netset", "blocklists/firehol_level1_head120.netset"],
@@ -113,6 +106,7 @@ Deno.test("blocklist update downloads from a loopback mirror, at most once an ho
   } finally {
     await mirror.close();
     await Deno.remove(dataDir, { recursive: true });
+    await Deno.remove(root, { recursive: true });
   }
 });
 
