@@ -116,8 +116,7 @@ async function wholeList(path: string): Promise<string> {
 }
 
 Deno.test({
-  name:
-    "parseBlocklist() reads whole published lists, agreeing with FireHOL's own address counts",
+  name: "parseBlocklist() reads whole published lists, agreeing with FireHOL's own address counts",
   async fn() {
     const firehol = [
       "blocklist_de.ipset",
