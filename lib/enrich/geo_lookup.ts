@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { isLocalAddress } from "../model/address_scope.ts";
 import type { AddressInfo } from "./address_info.ts";
 import { type GeoSource, GeoTableSource } from "./geo_tables.ts";
 
@@ -37,7 +38,10 @@ export class GeoLookup {
   }
 
   /**
-   * The enabled fields for an address (`null` when no source knows).
+   * The enabled fields for an address (`null` when no source knows). A
+   * special-purpose address (private, loopback, link-local, CGNAT, multicast,
+   * documentation and the other RFC 6890 ranges) has no country and no AS,
+   * whatever a database says: it is not anyone's place on the internet.
    *
    * @example
    * ```ts
@@ -49,6 +53,7 @@ export class GeoLookup {
    * const geo = new GeoLookup([user, embedded], { country: true, asn: true });
    * deepStrictEqual(geo.describe("8.8.8.8"), { country: "DE", asn: 15169, as_org: "Google LLC" });
    * deepStrictEqual(geo.describe("8.1.2.3"), { country: "US", asn: null, as_org: null });
+   * deepStrictEqual(geo.describe("10.0.0.1"), { country: null, asn: null, as_org: null });
    * ```
    */
   describe(ip: string): AddressInfo {
@@ -60,6 +65,7 @@ export class GeoLookup {
       info.asn = null;
       info.as_org = null;
     }
+    if (isLocalAddress(ip)) return info;
     for (let i = 0; i < this.#sources.length; i++) {
       const needCountry = this.#country && info.country === null;
       const needAsn = this.#asn && info.asn === null;

@@ -1,17 +1,21 @@
 import ipaddr from "ipaddr.js";
 
 // ipaddr.js range names of addresses that are routed on the public internet.
-// 6to4, Teredo and NAT64 (rfc6052/rfc6145) embed public IPv4 peers.
-const PUBLIC_RANGES = new Set(["unicast", "6to4", "teredo", "rfc6052", "rfc6145"]);
+// 6to4, Teredo and NAT64 (rfc6052/rfc6145) embed public IPv4 peers. AS112 (RFC 7534/7535) and AMT
+// (RFC 7450) are special-purpose but globally reachable in IANA's registries: real servers with an AS.
+const PUBLIC_RANGES = new Set(["unicast", "6to4", "teredo", "rfc6052", "rfc6145", "as112", "as112v6", "amt"]);
 const cache = new Map<string, boolean>();
 const CACHE_LIMIT = 100_000;
 
 /**
- * True for addresses that are not a public internet peer: private (RFC 1918),
- * loopback, link-local, CGNAT (100.64/10), multicast, broadcast, unspecified,
- * reserved and documentation ranges, and IPv6 unique-local, link-local,
- * loopback, multicast and reserved. IPv4-mapped IPv6 is judged as its IPv4
- * address. Text that is not an IP counts as local, so it is never sent out.
+ * True for addresses that are not a public internet peer: the special-purpose
+ * ranges of RFC 6890 and IANA's registries that are not globally reachable —
+ * private (RFC 1918), loopback, link-local, CGNAT (100.64/10), multicast,
+ * broadcast, unspecified, benchmarking (198.18/15), reserved and documentation
+ * ranges (192.0.2/24, 198.51.100/24, 203.0.113/24, 2001:db8::/32, 3fff::/20),
+ * and IPv6 unique-local, link-local, loopback, discard, multicast and reserved.
+ * IPv4-mapped IPv6 is judged as its IPv4 address. Text that is not an IP
+ * counts as local, so it is never sent out.
  *
  * @example
  * ```ts

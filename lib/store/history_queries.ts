@@ -7,6 +7,7 @@
  */
 import ipaddr from "ipaddr.js";
 import { UsageError } from "../errors.ts";
+import { isLocalAddress } from "../model/address_scope.ts";
 import { diffSnapshots, type SnapshotDiff } from "../model/snapshot_diff.ts";
 import type {
   AddressQuery,
@@ -55,7 +56,11 @@ export async function findHistory(
 ): Promise<{ entries: AddressHistory[]; total: number }> {
   const { rows, total } = await store.addresses(query);
   const entries: AddressHistory[] = [];
-  for (const address of rows) {
+  for (const stored of rows) {
+    // A special-purpose address has no country or AS, even if an older conntrail stored one.
+    const address = isLocalAddress(stored.ip)
+      ? { ...stored, country: null, asn: null, as_org: null }
+      : stored;
     entries.push(
       query.ip === undefined ? { address } : {
         address,

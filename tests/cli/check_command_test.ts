@@ -142,3 +142,62 @@ Deno.test("check --lookup-country --lookup-asn answers US / AS15169 for Google's
   deepStrictEqual(JSON.parse(off.stdout())[0].country, null);
   deepStrictEqual(JSON.parse(off.stdout())[0].asn, null);
 });
+
+/** An address in each special-purpose range (RFC 6890 and IANA's registries), and a public neighbour of some. */
+const SPECIAL = [
+  "0.1.2.3", // "this network"
+  "10.1.2.3",
+  "100.64.0.1", // CGNAT
+  "127.0.0.1",
+  "169.254.1.1",
+  "172.16.0.1",
+  "192.0.0.9", // IETF protocol assignments
+  "192.0.2.1", // TEST-NET-1
+  "192.88.99.1", // deprecated 6to4 relay anycast
+  "192.168.1.1",
+  "198.18.0.1", // benchmarking
+  "198.51.100.9", // TEST-NET-2
+  "203.0.113.7", // TEST-NET-3
+  "224.0.0.251", // multicast
+  "240.0.0.1", // reserved
+  "255.255.255.255",
+  "::1",
+  "::ffff:192.168.1.1",
+  "100::1", // discard
+  "2001:2::1", // benchmarking
+  "2001:10::1", // ORCHID
+  "2001:db8::1", // documentation
+  "3fff::1", // documentation (RFC 9637)
+  "fd00::1", // unique local
+  "fe80::1", // link-local
+  "ff02::fb", // multicast
+];
+const PUBLIC_NEIGHBOURS = [
+  "203.0.114.1",
+  "198.51.101.1",
+  "192.0.3.1",
+  "100.128.0.1",
+  "172.32.0.1",
+  "2001:dc0::1",
+];
+
+Deno.test("check gives special-purpose addresses no country and no AS whatever the data says; their public neighbours keep theirs", async () => {
+  const run = checkIo({});
+  const options = checkOptions([...SPECIAL, ...PUBLIC_NEIGHBOURS, "--no-resolve-names", "--format", "json"]);
+  deepStrictEqual(await runCheck(options, run.io), 0, run.stderr());
+  const results = JSON.parse(run.stdout()) as { query: string; country: string | null; asn: number | null }[];
+  deepStrictEqual(
+    results.filter((r) => SPECIAL.includes(r.query) && (r.country !== null || r.asn !== null)),
+    [],
+    "a special-purpose address got a country or an AS",
+  );
+  deepStrictEqual(
+    results.filter((r) => PUBLIC_NEIGHBOURS.includes(r.query) && r.country === null).map((r) => r.query),
+    [],
+    "a public neighbour lost its country",
+  );
+  // The embedded data does place some of them (203.0.113.7 in AU, 2001:db8::1 in JP): the rule is conntrail's.
+  const table = checkIo({});
+  await runCheck(checkOptions(["203.0.113.7", "2001:db8::1", "--no-resolve-names"]), table.io);
+  ok(!/ (AU|JP) /.test(table.stdout()), table.stdout());
+});
