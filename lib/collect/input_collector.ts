@@ -66,7 +66,7 @@ export function createInputCollector(path: string, collector: CollectorName): Co
         if (!(error instanceof SyntaxError)) throw error;
         throw new ToolError(`cannot read "${path}" as ${format} output: ${error.message}`, { cause: error });
       }
-      return { ...parsed, notes: [] };
+      return { sockets: parsed.sockets, skipped: parsed.skipped, notes: parsed.notes ?? [] };
     },
   };
 }

@@ -9,10 +9,14 @@ import { type RunTool, runTool as defaultRunTool } from "./run_tool.ts";
 import { singleFlight } from "./single_flight.ts";
 import { nameUsers, readUserNames } from "./user_names.ts";
 
-/** `netstat` arguments per OS: Linux `-e` adds user and inode, `-W` keeps IPv6 whole. */
+/**
+ * `netstat` arguments per OS: Linux `-e` adds user and inode, `-W` keeps IPv6
+ * whole; macOS `-l` prints IPv6 addresses whole (without it they are cut to 16
+ * characters; `-W` only widens host names).
+ */
 export const NETSTAT_ARGS: Record<"linux" | "darwin" | "windows", string[]> = {
   linux: ["-tunapeW"],
-  darwin: ["-anvW"],
+  darwin: ["-anvlW"],
   windows: ["-ano"],
 };
 
@@ -73,7 +77,11 @@ export function createNetstatCollector(
   const collect = async (): Promise<CollectResult> => {
     const parsed = parseNetstat((await run("netstat", args)).stdout);
     await describeOwners(parsed.sockets);
-    const result = { sockets: parsed.sockets, skipped: parsed.skipped, notes: [...notes] };
+    const result = {
+      sockets: parsed.sockets,
+      skipped: parsed.skipped,
+      notes: [...notes, ...parsed.notes ?? []],
+    };
     notes.length = 0;
     return result;
   };

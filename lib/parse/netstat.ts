@@ -1,28 +1,30 @@
 import type { Socket } from "../model/connection.ts";
 import { isLinuxNetstatRow, parseLinuxNetstatRow } from "./_netstat_linux.ts";
 import {
+  CUT_MARK,
   isMacNetstatRow,
   type MacNetstatLayout,
   macNetstatLayout,
   parseMacNetstatRow,
+  showsFullIpv6,
 } from "./_netstat_macos.ts";
 import { isWindowsNetstatRow, parseWindowsNetstatRow } from "./_netstat_windows.ts";
 import { type ParseResult, type SkippedLine, splitLines } from "./parse_result.ts";
 
 type Layout = { os: "linux"; extended: boolean } | { os: "macos"; mac: MacNetstatLayout } | { os: "windows" };
 
-function layoutOfHeader(line: string): Layout | null {
+function layoutOfHeader(line: string, fullIpv6: boolean): Layout | null {
   if (!/\bProto\b/.test(line) || !line.includes("Local Address")) return null;
-  if (line.includes("(state)")) return { os: "macos", mac: macNetstatLayout(line) };
+  if (line.includes("(state)")) return { os: "macos", mac: macNetstatLayout(line, fullIpv6) };
   if (line.includes("PID/Program") || /Recv-Q/.test(line)) {
     return { os: "linux", extended: /\bInode\b/.test(line) };
   }
   return { os: "windows" };
 }
 
-function layoutOfRow(line: string): Layout | null {
+function layoutOfRow(line: string, fullIpv6: boolean): Layout | null {
   if (isWindowsNetstatRow(line)) return { os: "windows" };
-  if (isMacNetstatRow(line)) return { os: "macos", mac: macNetstatLayout("") };
+  if (isMacNetstatRow(line)) return { os: "macos", mac: macNetstatLayout("", fullIpv6) };
   if (isLinuxNetstatRow(line)) return { os: "linux", extended: false };
   return null;
 }
@@ -35,6 +37,8 @@ const PREAMBLE = /^\s*(Active (Internet )?[Cc]onnections|Proto\b)/;
  * macOS (`-anv` in the macOS 12–15 and macOS 26 layouts, `-An`) or Windows
  * (`-ano`, `-an`), recognising the layout by itself from the header or the
  * rows. Sections after the inet one (UNIX domain, kernel sockets) are left out.
+ * An IPv6 address macOS netstat cut to its column is kept as the part printed,
+ * ending in `…`, and counted in a note.
  *
  * @example
  * ```ts
@@ -53,9 +57,12 @@ export function parseNetstat(text: string): ParseResult {
   let layout: Layout | null = null;
   let inSection = true;
   let recognised = false;
-  for (const line of splitLines(text)) {
+  const lines = splitLines(text);
+  const fullIpv6 = showsFullIpv6(lines);
+  const cut = { addresses: 0 };
+  for (const line of lines) {
     if (line.trim() === "") continue;
-    const header = layoutOfHeader(line);
+    const header = layoutOfHeader(line, fullIpv6);
     if (header !== null) {
       layout = header;
       inSection = recognised = true;
@@ -70,7 +77,7 @@ export function parseNetstat(text: string): ParseResult {
       continue;
     }
     if (!inSection) continue;
-    const rowLayout = layout ?? layoutOfRow(line);
+    const rowLayout = layout ?? layoutOfRow(line, fullIpv6);
     if (rowLayout === null) {
       skipped.push({ line, reason: "not a netstat TCP/UDP row" });
       continue;
@@ -78,7 +85,7 @@ export function parseNetstat(text: string): ParseResult {
     recognised = true;
     let socket: Socket | null;
     if (rowLayout.os === "linux") socket = parseLinuxNetstatRow(line, rowLayout.extended, skipped);
-    else if (rowLayout.os === "macos") socket = parseMacNetstatRow(line, rowLayout.mac, skipped);
+    else if (rowLayout.os === "macos") socket = parseMacNetstatRow(line, rowLayout.mac, skipped, cut);
     else socket = parseWindowsNetstatRow(line, skipped);
     if (socket !== null) sockets.push(socket);
   }
@@ -87,5 +94,9 @@ export function parseNetstat(text: string): ParseResult {
       "the input does not look like netstat output (no Proto header and no TCP/UDP rows)",
     );
   }
-  return { sockets, skipped };
+  const notes = cut.addresses === 0 ? [] : [
+    `netstat cut ${cut.addresses} IPv6 address${cut.addresses === 1 ? "" : "es"} to fit its column; ` +
+    `they are shown as printed, ending in "${CUT_MARK}" (macOS: netstat -anvl prints them whole)`,
+  ];
+  return { sockets, skipped, notes };
 }

@@ -10,6 +10,8 @@ export interface SkippedLine {
 export interface ParseResult {
   sockets: Socket[];
   skipped: SkippedLine[];
+  /** What the user should know about rows that were kept (values the tool cut short). */
+  notes?: string[];
 }
 
 /** Split command output into lines, accepting LF and CRLF endings. */

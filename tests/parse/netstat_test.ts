@@ -1,4 +1,6 @@
-import { deepStrictEqual, throws } from "node:assert/strict";
+import { deepStrictEqual, ok, throws } from "node:assert/strict";
+import ipaddr from "ipaddr.js";
+import type { Socket } from "../../lib/model/connection.ts";
 import { parseNetstat } from "../../lib/parse/netstat.ts";
 import { fixture } from "../fixture.ts";
 
@@ -44,18 +46,101 @@ Deno.test("parseNetstat() reads the macOS 12-15 pid/epid layout; pid 0 is no own
   deepStrictEqual(sockets.map((s) => s.pid), [18432, 18432, null, 18500, 999]);
 });
 
-Deno.test("parseNetstat() skips macOS -An rows whose addresses fill the column and the UNIX sections", () => {
-  const { sockets, skipped } = parseNetstat(fixture("netstat-An_macos10.14.txt"));
-  const truncated = skipped.filter((s) => s.reason.includes("truncated"));
-  deepStrictEqual(truncated.length, 47);
+Deno.test("parseNetstat() skips macOS -An rows whose local port netstat cut, and the UNIX sections", () => {
+  const { sockets, skipped, notes } = parseNetstat(fixture("netstat-An_macos10.14.txt"));
+  const cut = skipped.filter((s) => s.reason.includes("cut the local port"));
+  deepStrictEqual(cut.length, 47);
   deepStrictEqual(skipped.length, 48); // the 47 cut rows and one icm4 row; the UNIX and kernel sections are not rows
   deepStrictEqual(sockets.length, 90);
   deepStrictEqual(
     sockets.some((s) => s.local_ip.includes("2600:1700:bab0:d") && s.local_ip.length < 20),
     false,
   );
+  deepStrictEqual(notes, []);
   const unbound = sockets.find((s) => s.protocol === "UDP" && s.local_port === 0);
   deepStrictEqual(unbound?.status, "UNCONNECTED");
+});
+
+/** Every address is a whole one or visibly cut: none is a cut one passed off as valid. */
+function assertNoCutAddressLooksValid(sockets: Socket[], cutParts: string[]): void {
+  for (const s of sockets) {
+    for (const ip of [s.local_ip, s.remote_ip]) {
+      if (ip === null) continue;
+      if (ip.endsWith("\u2026")) {
+        ok(cutParts.includes(ip.slice(0, -1)), `${ip} is marked cut but was printed whole`);
+        deepStrictEqual(ipaddr.isValid(ip), false);
+      } else {
+        ok(ipaddr.isValid(ip), `${ip} is neither an address nor marked cut`);
+        ok(!cutParts.includes(ip), `${ip} was cut by netstat and is shown as an address`);
+      }
+    }
+  }
+}
+
+Deno.test("parseNetstat() keeps macOS rows whose IPv6 addresses netstat cut, marking the cut address, in TCP and UDP rows", () => {
+  // A real Mac OS X `netstat -an`: "fe80::21e:52ff:f" is a valid IPv6 address, and a cut one.
+  const { sockets, skipped, notes } = parseNetstat(fixture("netstat-an_macos10.5_cut-ipv6.txt"));
+  deepStrictEqual(skipped.map((s) => s.reason), ["not a netstat TCP/UDP row"]); // icm6
+  deepStrictEqual(sockets.length, 27);
+  assertNoCutAddressLooksValid(sockets, ["fe80::21e:52ff:f", "fe80::21f:f3ff:f"]);
+  const tcp = sockets.find((s) => s.local_port === 50133);
+  deepStrictEqual(
+    [tcp?.protocol, tcp?.family, tcp?.local_ip, tcp?.remote_ip, tcp?.remote_port, tcp?.status],
+    ["TCP", 6, "fe80::21e:52ff:f\u2026", "fe80::21f:f3ff:f\u2026", 5009, "ESTABLISHED"],
+  );
+  const udp = sockets.find((s) =>
+    s.protocol === "UDP" && s.local_port === 123 && s.family === 6 && s.local_ip !== "::"
+  );
+  deepStrictEqual([udp?.local_ip, udp?.remote_ip, udp?.status], [
+    "fe80::21e:52ff:f\u2026",
+    null,
+    "UNCONNECTED",
+  ]);
+  // Short addresses are whole: a scoped link-local one keeps its address.
+  ok(sockets.some((s) => s.local_ip === "fe80::1" && s.local_port === 88));
+  deepStrictEqual(notes, [
+    'netstat cut 6 IPv6 addresses to fit its column; they are shown as printed, ending in "\u2026" ' +
+    "(macOS: netstat -anvl prints them whole)",
+  ]);
+});
+
+Deno.test("parseNetstat() keeps the process of a macOS 26 row whose IPv6 peer netstat cut", () => {
+  const { sockets, skipped } = parseNetstat(fixture("netstat-anv_macos26_cut-ipv6_handwritten.txt"));
+  deepStrictEqual(skipped, []);
+  assertNoCutAddressLooksValid(sockets, [
+    "2a02:8109:b6bf:1",
+    "2a00:1450:4001:8",
+    "2606:4700::6812:",
+    "fe80::a1b2:3cff:",
+  ]);
+  const browser = sockets.find((s) => s.local_port === 49822);
+  deepStrictEqual(
+    [browser?.pid, browser?.process_name, browser?.remote_ip, browser?.remote_port, browser?.status],
+    [2417, "Google Chrome H", "2a00:1450:4001:8\u2026", 443, "ESTABLISHED"],
+  );
+  const mdns = sockets.find((s) => s.protocol === "UDP" && s.family === 6);
+  deepStrictEqual([mdns?.local_ip, mdns?.local_port, mdns?.process_name], [
+    "fe80::a1b2:3cff:\u2026",
+    5353,
+    "mDNSResponder",
+  ]);
+  deepStrictEqual(sockets.find((s) => s.local_port === 49830)?.remote_ip, "140.82.121.4");
+});
+
+Deno.test("parseNetstat() takes macOS netstat -l output's whole IPv6 addresses as they are", () => {
+  const header =
+    "Proto Recv-Q Send-Q  Local Address                                 Foreign Address                               (state)\n";
+  const row = (local: string, remote: string) =>
+    `tcp6       0      0  ${local.padEnd(45)} ${remote.padEnd(45)} ESTABLISHED\n`;
+  const { sockets, notes } = parseNetstat(
+    header + row("2a02:8109:b6bf:1e00:5d1c:9a2e:7b31:c4a8.49822", "2a00:1450:4001:81c::200e.443") +
+      row("2001:db8:85a3::1.50000", "2001:db8:85a3::2.443"),
+  );
+  deepStrictEqual(sockets.map((s) => [s.local_ip, s.remote_ip]), [
+    ["2a02:8109:b6bf:1e00:5d1c:9a2e:7b31:c4a8", "2a00:1450:4001:81c::200e"],
+    ["2001:db8:85a3::1", "2001:db8:85a3::2"],
+  ]);
+  deepStrictEqual(notes, []);
 });
 
 Deno.test("parseNetstat() reads Windows -ano with CRLF and UDP rows without state", () => {
