@@ -45,6 +45,13 @@ export function collectorPermissions(collector: CollectorName, os: Os, input?: s
   if (os === "linux") {
     tool("find", "read process paths from /proc/<pid>/exe", true);
     needs.push({ flag: "--allow-read=/etc/passwd", why: "show user names instead of uids", optional: true });
+    if (name === "ss") {
+      needs.push({
+        flag: "--allow-sys=uid",
+        why: "know whether it runs as root, to say truly why a socket shows no process",
+        optional: true,
+      });
+    }
   } else if (os === "darwin") {
     tool("ps", "read process paths (`ps -o comm`)", true);
   } else if (os === "windows") {

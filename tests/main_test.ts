@@ -3,6 +3,7 @@ import { deepStrictEqual, match, ok } from "node:assert/strict";
 import { collectorPermissions, denoFlags, MONITOR_V8_FLAGS, monitorPermissions } from "../lib/permissions.ts";
 import { hasTool, openSockets } from "./open_sockets.ts";
 import { writeMmdb } from "./enrich/_mmdb_writer.ts";
+import { Lines } from "./waiting.ts";
 
 const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
 const FIXTURES = fileURLToPath(new URL("./fixtures/", import.meta.url));
@@ -52,6 +53,58 @@ Deno.test({
       ok(run.stderr.includes("--allow-run=find"), run.stderr);
     } finally {
       await sockets.close();
+    }
+  },
+});
+
+/** A listening socket no process holds (tests/fixtures/unowned_socket.py): `ss -p` shows no owner, even to root. */
+async function unownedSocket(): Promise<{ port: number; close(): Promise<void> }> {
+  const child = new Deno.Command("python3", {
+    args: [`${FIXTURES}unowned_socket.py`, "127.0.0.1"],
+    stdin: "piped",
+    stdout: "piped",
+  }).spawn();
+  const lines = new Lines(child.stdout);
+  const { port } = JSON.parse(await lines.until((line) => line.startsWith("{"), "the socket's port"));
+  return {
+    port,
+    async close() {
+      await child.stdin.close();
+      await lines.done;
+      await child.status;
+    },
+  };
+}
+
+const isRoot = Deno.build.os === "linux" && Deno.uid() === 0;
+
+Deno.test({
+  name: "main snapshot run as root says why a socket shows no process without advising to run as root",
+  ignore: !linuxWithSs || !hasTool("python3") || !isRoot,
+  async fn() {
+    const unowned = await unownedSocket();
+    try {
+      const flags = denoFlags(collectorPermissions("auto", "linux"));
+      ok(flags.includes("--allow-sys=uid"), flags.join(" "));
+      const run = await conntrail(flags, ["snapshot", "--format", "json"]);
+      deepStrictEqual(run.code, 0, run.stderr);
+      const row = (JSON.parse(run.stdout) as Record<string, unknown>[]).find((r) =>
+        r.local_port === unowned.port
+      );
+      deepStrictEqual([row?.status, row?.pid], ["LISTEN", null]);
+      const notes = run.stderr.split("\n").filter((line) => line.includes("no process"));
+      deepStrictEqual(notes.length, 1, run.stderr);
+      match(notes[0] ?? "", /no process: they belong to another network namespace or were being torn down$/);
+      ok(!run.stderr.includes("root"), run.stderr);
+      // Without --allow-sys=uid it cannot tell, and says so conditionally.
+      const unsure = await conntrail(flags.filter((f) => f !== "--allow-sys=uid"), [
+        "snapshot",
+        "--format",
+        "json",
+      ]);
+      match(unsure.stderr, /no process: other users' sockets \(only root sees their processes\)/);
+    } finally {
+      await unowned.close();
     }
   },
 });
@@ -193,6 +246,47 @@ Deno.test("main snapshot --help shows examples", async () => {
   const run = await conntrail([], ["snapshot", "--help"]);
   deepStrictEqual(run.code, 0);
   match(run.stdout, /Examples:\n\s+conntrail snapshot/);
+});
+
+Deno.test("main --help of every command works under the printed flags, and says only what applies", async () => {
+  // Under exactly the monitor's flags: no env access beyond them (CLICOLOR_FORCE, FORCE_COLOR).
+  const flags = [
+    ...denoFlags(monitorPermissions({ collector: "auto", resolveNames: false, filterFile: [] }, "linux")),
+    MONITOR_V8_FLAGS,
+  ];
+  const monitor = await conntrail(flags, ["monitor", "--help"]);
+  deepStrictEqual([monitor.code, monitor.stderr], [0, ""]);
+  const groups = monitor.stdout.split("\n").filter((line) => /^[A-Z][A-Za-z ]*:$/.test(line));
+  deepStrictEqual(groups, [
+    "Display:",
+    "Names and geo:",
+    "Filters:",
+    "Alerts:",
+    "Files:",
+    "History:",
+    "CI:",
+    "Other:",
+    "Options:",
+    "Examples:",
+  ]);
+  ok(!/default: \[\]|default: true|default: false/.test(monitor.stdout), monitor.stdout);
+  ok(!/\(on by default\) \(default/.test(monitor.stdout), monitor.stdout);
+  match(
+    monitor.stdout,
+    /--time-unit <seconds> +seconds per timeline character, and between\s+polls \(default 1\)/,
+  );
+
+  const check = await conntrail([], ["check", "--help"]);
+  deepStrictEqual(check.code, 0);
+  ok(
+    !check.stdout.includes("unexpected"),
+    "check offers --fail-on unexpected, which needs the monitor's --expect",
+  );
+  const prune = await conntrail([], ["history", "prune", "--help"]);
+  match(prune.stdout, /Examples:\n\s+conntrail history prune --older-than 90d/);
+  ok(!prune.stdout.includes("conntrail history 203.0.113.7"), prune.stdout);
+  const top = await conntrail([], ["--help"]);
+  match(top.stdout, /-V, --version +print conntrail's and Deno's versions/);
 });
 
 Deno.test("README shows the Linux snapshot flags lib/permissions.ts defines", async () => {

@@ -73,10 +73,20 @@ export function scoreValue(name: string) {
 
 /** `--fail-on`: one of the conditions, repeatable. */
 export function failOnValue(value: string, previous: FailOn[] = []): FailOn[] {
-  if (!(FAIL_ON as readonly string[]).includes(value)) {
-    throw new UsageError(`--fail-on must be one of ${FAIL_ON.join(", ")}, not "${value}"`);
-  }
-  return [...previous, value as FailOn];
+  return failOnParser(FAIL_ON)(value, previous);
+}
+
+/** `--fail-on` for a command that knows only some of the conditions (`check` has no `--expect`). */
+export function failOnParser(allowed: readonly FailOn[]) {
+  return (value: string, previous: FailOn[] = []): FailOn[] => {
+    if ((FAIL_ON as readonly string[]).includes(value) && !(allowed as readonly string[]).includes(value)) {
+      throw new UsageError(`--fail-on ${value} applies to the monitor only`);
+    }
+    if (!(allowed as readonly string[]).includes(value)) {
+      throw new UsageError(`--fail-on must be one of ${allowed.join(", ")}, not "${value}"`);
+    }
+    return [...previous, value as FailOn];
+  };
 }
 
 /** `--db` and `--store`: where history lives (the monitor, snapshot, diff, history). */
@@ -114,21 +124,34 @@ export function addGeoOptions(command: Command): Command {
     );
 }
 
-/** Flags of the monitor and `conntrail check`: lists, reputation, exit codes. */
-export function addThreatOptions(command: Command): Command {
-  return command
+/** `--fail-on`, offering `failOn` (`check` has no `--expect`, so no `unexpected`). */
+export function addFailOnOption(command: Command, failOn: readonly FailOn[] = FAIL_ON): Command {
+  const unexpected = failOn.includes("unexpected") ? "; unexpected needs --expect" : "";
+  return command.option(
+    "--fail-on <what>",
+    `exit 3 when a connection is ${
+      failOn.join(", ")
+    } (repeatable; suspicious includes malicious${unexpected})`,
+    failOnParser(failOn),
+  );
+}
+
+/**
+ * Flags of the monitor and `conntrail check`: lists, reputation, exit codes.
+ * `failOn` is what this command's `--fail-on` offers; `null` leaves the flag
+ * to the caller (to place it in its own help group).
+ */
+export function addThreatOptions(command: Command, failOn: readonly FailOn[] | null = FAIL_ON): Command {
+  command
     .option(
       "--blocklist <file>",
       "alert on addresses in this list (repeatable; default ips.txt when present)",
       collect,
       [],
     )
-    .option("--include-private", "match private and special addresses against lists too", false)
-    .option(
-      "--fail-on <what>",
-      `exit 3 when a connection is ${FAIL_ON.join(", ")} (repeatable; suspicious includes malicious)`,
-      failOnValue,
-    )
+    .option("--include-private", "match private and special addresses against lists too", false);
+  if (failOn !== null) addFailOnOption(command, failOn);
+  return command
     .option("--env-file <file>", "read ABUSEAPI and the other settings from this file instead of .env")
     .option("--no-reputation", "do not ask AbuseIPDB even when ABUSEAPI is set")
     .option("--abuse-url <url>", "AbuseIPDB check endpoint (ABUSE_URL)")

@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from "commander";
 import {
+  addFailOnOption,
   addGeoOptions,
   addHistoryOptions,
   addThreatOptions,
@@ -110,6 +111,13 @@ Examples:
   conntrail history --store json              read the reputation tool's JSON files (HISTORY_FILE, …)
 `;
 
+const PRUNE_EXAMPLES = `
+Examples:
+  conntrail history prune --older-than 90d    forget what was last seen more than 90 days ago
+  conntrail history prune --older-than 12h --db ci-history.db
+  conntrail history prune --older-than 30d --store json   prune the reputation tool's JSON files
+`;
+
 const DIFF_EXAMPLES = `
 Examples:
   conntrail snapshot --save && sleep 60 && conntrail snapshot --save
@@ -137,7 +145,7 @@ function historyCommand(onParsed: (command: CliCommand) => void): Command {
     .description("forget addresses, connections, alerts and snapshots older than a duration")
     .requiredOption("--older-than <dur>", "what was last seen longer ago than this (90d, 12h)", parseDuration)
     .option("--debug", "show the cause chain of an error")
-    .addHelpText("after", HISTORY_EXAMPLES)
+    .addHelpText("after", PRUNE_EXAMPLES)
     .action((raw: Record<string, unknown>) => {
       checkHistoryFlags(raw as unknown as HistoryFlags);
       onParsed({ kind: "history-prune", options: raw as unknown as PruneOptions, debug: Boolean(raw.debug) });
@@ -280,8 +288,9 @@ Examples:
 Run \`conntrail <command> --help\` for a command's flags.
 `;
 
+/** The monitor's flags, in help groups: display, names and geo, filters, alerts, files, history, CI. */
 function addMonitorOptions(command: Command): Command {
-  const withMonitorFlags = command
+  command.optionsGroup("Display:")
     .option(
       "-t, --time-unit <seconds>",
       "seconds per timeline character, and between polls",
@@ -298,26 +307,44 @@ function addMonitorOptions(command: Command): Command {
     .addOption(
       new Option("--format <format>", "scroll output format").choices(["text", "ndjson"]).default("text"),
     )
-    .option("-o, --output <file>", "write the timeline export to this file on exit")
+    .addOption(
+      new Option("--group-by <what>", "one row per remote IP, process or connection").choices([
+        "ip",
+        "process",
+        "connection",
+      ]).default("ip"),
+    );
+  command.optionsGroup("Names and geo:")
     .option("--resolve-names", "show reverse-DNS names (never delays a frame)", false)
     .option(
       "--dns-server <ip[:port]>",
       "ask this DNS server for names instead of the system's",
       dnsServerValue,
-    )
+    );
+  addGeoOptions(command);
+  command.optionsGroup("Filters:")
     .option(
       "--filter-local",
       "hide private, loopback, link-local, CGNAT, multicast and reserved addresses",
       false,
     )
     .option("--filter-file <file>", "hide the IPs and CIDRs listed in this file (repeatable)", collect, [])
+    .option("--process <name>", "only processes whose name contains this (case-insensitive)")
+    .option("--port <port>", "only connections with this local or remote port", portValue)
+    .option("--outgoing", "only connections this machine opened", false);
+  command.optionsGroup("Alerts:");
+  addThreatOptions(command, null);
+  command.option(
+    "--expect <file>",
+    "report every destination outside this list (IPs, CIDRs, domains) as UNEXPECTED",
+  );
+  command.optionsGroup("Files:")
+    .option("-o, --output <file>", "write the timeline export to this file on exit")
     .option(
       "--save-threshold <pct>",
       "on exit, save IPs present at least PCT% of the time",
       numberIn("--save-threshold", 0, 100),
     )
-    .option("--duration <dur>", "stop after this long (90, 30s, 10m, 1h30m)", durationSeconds)
-    .option("--count <n>", "stop after this many polls", positiveInteger)
     .option("--log-dir <dir>", "log each connection when it appears and closes, in files under DIR")
     .addOption(
       new Option("--log-format <format>", "log format (repeatable; default txt)").choices(LOG_FORMATS)
@@ -329,26 +356,17 @@ function addMonitorOptions(command: Command): Command {
             return [...previous, value];
           },
         ),
-    )
-    .addOption(
-      new Option("--group-by <what>", "one row per remote IP, process or connection").choices([
-        "ip",
-        "process",
-        "connection",
-      ]).default("ip"),
-    )
-    .option("--process <name>", "only processes whose name contains this (case-insensitive)")
-    .option("--port <port>", "only connections with this local or remote port", portValue)
-    .option("--outgoing", "only connections this machine opened", false)
-    .option(
-      "--expect <file>",
-      "report every destination outside this list (IPs, CIDRs, domains) as UNEXPECTED",
-    )
-    .addOption(collectorOption());
-  return addThreatOptions(addGeoOptions(addHistoryOptions(withMonitorFlags))).option(
-    "--debug",
-    "show the cause chain of an error",
-  );
+    );
+  command.optionsGroup("History:");
+  addHistoryOptions(command);
+  command.optionsGroup("CI:");
+  addFailOnOption(command)
+    .option("--duration <dur>", "stop after this long (90, 30s, 10m, 1h30m)", durationSeconds)
+    .option("--count <n>", "stop after this many polls", positiveInteger);
+  command.optionsGroup("Other:")
+    .addOption(collectorOption())
+    .option("--debug", "show the cause chain of an error");
+  return command;
 }
 
 function monitorOptions(raw: Record<string, unknown>): MonitorOptions {
@@ -406,6 +424,8 @@ function buildProgram(onParsed: (command: CliCommand) => void): Command {
   const program = new Command("conntrail")
     .description("a network connection monitor: every TCP/UDP connection with its process")
     .option("--debug", "show the cause chain of an error")
+    // Answered before parsing (parseArgs); listed here so that --help shows it.
+    .option("-V, --version", "print conntrail's and Deno's versions and the attribution of embedded data")
     .enablePositionalOptions()
     .addHelpText("after", MAIN_EXAMPLES);
   const monitor = addMonitorOptions(
@@ -423,7 +443,7 @@ function buildProgram(onParsed: (command: CliCommand) => void): Command {
   program.addCommand(serveCommand((options, debug) => onParsed({ kind: "serve", options, debug })));
   program.addCommand(filterCommand((options, debug) => onParsed({ kind: "filter", options, debug })));
   program.addCommand(
-    addThreatOptions(addGeoOptions(new Command("check")))
+    addThreatOptions(addGeoOptions(new Command("check")), ["blocklisted", "suspicious", "malicious"])
       .description("block lists, reputation and reverse DNS for given addresses, without monitoring")
       .argument("<targets...>", "IP addresses and domains")
       .addOption(new Option("--format <format>", "output format").choices(["table", "json"]).default("table"))
@@ -463,6 +483,20 @@ function buildProgram(onParsed: (command: CliCommand) => void): Command {
 }
 
 /**
+ * An option's help line: its description, its choices, and its default when
+ * that says something (not for on/off flags, not an empty list).
+ */
+function optionDescription(option: Option): string {
+  const extra: string[] = [];
+  if (option.argChoices) extra.push(`one of ${option.argChoices.join(", ")}`);
+  const value = option.defaultValue;
+  const meaningful = value !== undefined && typeof value !== "boolean" &&
+    !(Array.isArray(value) && value.length === 0) && !/\bdefault\b/.test(option.description);
+  if (meaningful) extra.push(`default ${option.defaultValueDescription ?? String(value)}`);
+  return extra.length === 0 ? option.description : `${option.description} (${extra.join("; ")})`;
+}
+
+/**
  * Parse a command line into a {@linkcode CliCommand}. Help, version and usage
  * errors come back as `print` commands carrying their text and exit code, so
  * that nothing here writes or exits.
@@ -487,7 +521,12 @@ export function parseArgs(args: readonly string[]): CliCommand {
     command.exitOverride().configureOutput({
       writeOut: (text) => (stdout += text),
       writeErr: (text) => (stderr += text),
+      // Help is plain text: asking commander would read CLICOLOR_FORCE and FORCE_COLOR, which the
+      // printed permission flags do not allow.
+      getOutHasColors: () => false,
+      getErrHasColors: () => false,
     });
+    command.configureHelp({ optionDescription });
     command.commands.forEach(configure);
   };
   configure(program);

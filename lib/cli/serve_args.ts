@@ -87,7 +87,8 @@ export function serveCommand(onParsed: (options: ServeOptions, debug: boolean) =
     .option("--filter-local", "hide private, loopback, link-local and reserved addresses", false)
     .option("--duration <dur>", "stop after this long (90, 30s, 10m, 1h30m)", durationSeconds)
     .addOption(collectorOption());
-  return addThreatOptions(addGeoOptions(addHistoryOptions(command)))
+  // The page raises alerts but never exits on them: no --fail-on.
+  return addThreatOptions(addGeoOptions(addHistoryOptions(command)), null)
     .option("--debug", "show the cause chain of an error")
     .addHelpText("after", SERVE_EXAMPLES)
     .action((raw: Record<string, unknown>) => {

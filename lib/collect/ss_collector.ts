@@ -6,6 +6,7 @@ import { ProcessPathCache } from "./process_paths.ts";
 import { type RunTool, runTool as defaultRunTool } from "./run_tool.ts";
 import { singleFlight } from "./single_flight.ts";
 import { nameUsers, readUserNames } from "./user_names.ts";
+import { runningAsRoot } from "./running_as_root.ts";
 
 /** `ss` arguments: TCP and UDP, all states, numeric, no header, extended (uid, inode), and processes. */
 export const SS_ARGS_WITH_OWNERS = ["-tunapeH"] as const;
@@ -22,6 +23,29 @@ export interface SsCollectorOptions {
   run?: RunTool;
   /** uid → name; defaults to /etc/passwd when readable. */
   userNames?: Map<string, string> | null;
+  /** Whether this runs as root (null: unknown); defaults to asking Deno. */
+  root?: boolean | null;
+}
+
+/**
+ * Why sockets show no process, as far as it is true for this run: only a run
+ * that is not root (or cannot tell) is told that root would see more.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { noProcessNote } from "./ss_collector.ts";
+ * deepStrictEqual(noProcessNote(2, true),
+ *   "2 sockets show no process: they belong to another network namespace or were being torn down");
+ * ```
+ */
+export function noProcessNote(count: number, root: boolean | null): string {
+  const subject = `${count} ${count === 1 ? "socket shows" : "sockets show"} no process`;
+  if (root === true) return `${subject}: they belong to another network namespace or were being torn down`;
+  const others = root === false
+    ? "other users' sockets (run as root to see their processes)"
+    : "other users' sockets (only root sees their processes)";
+  return `${subject}: ${others}, another network namespace's, or sockets being torn down`;
 }
 
 /**
@@ -40,6 +64,9 @@ export function createSsCollector(options: SsCollectorOptions = {}): Collector {
     notes.push(`process paths are left out: ${remedy} from /proc/<pid>/exe`);
   }));
   let warm = false;
+  // Said once per run: the count changes from poll to poll, the reason does not.
+  let saidNoProcess = false;
+  const root = options.root === undefined ? runningAsRoot() : options.root;
 
   const readWithOwners = async () => {
     const parsed = parseSs((await run("ss", SS_ARGS_WITH_OWNERS)).stdout);
@@ -75,12 +102,9 @@ export function createSsCollector(options: SsCollectorOptions = {}): Collector {
     nameUsers(parsed.sockets, userNames);
     const unowned = parsed.sockets.filter((s) => s.inode && s.pid === null).length;
     const result: CollectResult = { sockets: parsed.sockets, skipped: parsed.skipped, notes: [...notes] };
-    if (unowned > 0) {
-      result.notes.push(
-        `${unowned} ${
-          unowned === 1 ? "socket shows" : "sockets show"
-        } no process: they belong to other users or network namespaces (run as root to see other users' processes)`,
-      );
+    if (unowned > 0 && !saidNoProcess) {
+      saidNoProcess = true;
+      result.notes.push(noProcessNote(unowned, root));
     }
     notes.length = 0;
     return result;

@@ -1,5 +1,5 @@
 import { nextTurn } from "../waiting.ts";
-import { deepStrictEqual } from "node:assert/strict";
+import { deepStrictEqual, ok } from "node:assert/strict";
 import { createSsCollector } from "../../lib/collect/ss_collector.ts";
 import type { RunTool } from "../../lib/collect/run_tool.ts";
 import { PermissionError } from "../../lib/errors.ts";
@@ -60,15 +60,25 @@ Deno.test("createSsCollector() runs ss -p again only when a socket's inode is ne
   deepStrictEqual(third.sockets.map((s) => s.process_name), ["curl", "wget"]);
 });
 
-Deno.test("createSsCollector() caches sockets without a visible owner and says why once per reading", async () => {
-  const calls: string[][] = [];
+Deno.test("createSsCollector() caches sockets without a visible owner and says why once per run, truly", async () => {
   const orphan = "tcp LISTEN 0 128 0.0.0.0:2024 0.0.0.0:* ino:999 sk:3 <->";
-  const collector = createSsCollector({ run: scriptedRun(() => [orphan], calls), userNames: null });
-  const first = await collector.collect();
-  await collector.collect();
-  deepStrictEqual(calls.map((c) => c[1]), ["-tunapeH", "-tunaeH"]);
-  deepStrictEqual(first.notes.length, 1);
-  deepStrictEqual(first.notes[0]?.startsWith("1 socket shows no process"), true);
+  const orphan2 = "tcp LISTEN 0 128 0.0.0.0:2025 0.0.0.0:* ino:998 sk:4 <->";
+  for (const root of [true, false, null]) {
+    const calls: string[][] = [];
+    let rows = [orphan];
+    const collector = createSsCollector({ run: scriptedRun(() => rows, calls), userNames: null, root });
+    const first = await collector.collect();
+    const second = await collector.collect();
+    rows = [orphan, orphan2];
+    const third = await collector.collect();
+    deepStrictEqual(calls.map((c) => c[1]), ["-tunapeH", "-tunaeH", "-tunaeH", "-tunapeH"]);
+    deepStrictEqual([first.notes.length, second.notes, third.notes], [1, [], []], "said once per run");
+    const note = first.notes[0] ?? "";
+    ok(note.startsWith("1 socket shows no process: "), note);
+    // Only a run that is not root is told to run as root.
+    deepStrictEqual(note.includes("run as root"), root === false, note);
+    deepStrictEqual(note.includes("network namespace"), true, note);
+  }
 });
 
 Deno.test("createSsCollector() leaves paths null and names the flag when find may not run", async () => {
