@@ -105,6 +105,12 @@ Deno.test({
       ok(csv.stdout.includes(`\n${ip},`), csv.stdout);
       const none = await conntrail(dataHome, ["history", "--process", "no-such-process", "--format", "json"]);
       deepStrictEqual(JSON.parse(none.stdout).total, 0);
+      // A table with no rows says so, and why.
+      const nothing = await conntrail(dataHome, ["history", "--since", "1h", "--risk", "MALICIOUS"]);
+      deepStrictEqual([nothing.code, nothing.stdout], [
+        0,
+        "no address in the history matches --since 1h --risk MALICIOUS\n",
+      ]);
 
       const prune = await conntrail(dataHome, ["history", "prune", "--older-than", "1ms"]);
       deepStrictEqual(prune.code, 0, prune.stderr);

@@ -242,6 +242,25 @@ Deno.test("main check 8.8.8.8 2001:4860:4860::8888 --lookup-country --lookup-asn
   match(run.stdout, /^2001:4860:4860::8888 +2001:4860:4860::8888 +- +- +- +US +AS15169 Google LLC +-$/m);
 });
 
+Deno.test("main snapshot prints one line saying why its table is empty", async () => {
+  const capture = `${FIXTURES}netstat-an_windows10.txt`;
+  const run = await conntrail([`--allow-read=${capture}`], [
+    "snapshot",
+    "--input",
+    capture,
+    "--pid",
+    "4",
+    "--proto",
+    "udp",
+  ]);
+  deepStrictEqual([run.code, run.stdout], [
+    0,
+    "no connections match --proto udp --pid 4 (259 sockets read)\n",
+  ]);
+  const empty = await conntrail([], ["snapshot", "--input", "-"], "");
+  deepStrictEqual(empty.stdout, "no TCP or UDP sockets are in the input\n");
+});
+
 Deno.test("main snapshot --help shows examples", async () => {
   const run = await conntrail([], ["snapshot", "--help"]);
   deepStrictEqual(run.code, 0);

@@ -1,4 +1,6 @@
 import type { RiskLevel } from "../model/risk.ts";
+import { durationText } from "../model/duration.ts";
+import { safeTerminalText } from "../render/terminal_text.ts";
 import { renderHistoryCsv, renderHistoryJson, renderHistoryTable } from "../render/history_report.ts";
 import type { HistoryStore } from "../store/history_store.ts";
 import { findHistory, historyAddress } from "../store/history_queries.ts";
@@ -47,6 +49,16 @@ async function withStore<T>(
   }
 }
 
+/** The filters a history query was given, as the flags that set them. */
+function filterFlags(options: HistoryOptions): string {
+  const flags = [
+    options.since === undefined ? null : `--since ${durationText(options.since)}`,
+    options.risk === undefined ? null : `--risk ${options.risk}`,
+    options.process === undefined ? null : `--process ${JSON.stringify(safeTerminalText(options.process))}`,
+  ].filter((flag) => flag !== null);
+  return flags.join(" ");
+}
+
 /** `conntrail history [IP]`: what the history store knows, filtered, as a table, JSON or CSV. */
 export async function runHistory(options: HistoryOptions, io: HistoryCommandIo): Promise<number> {
   const ip = options.ip === undefined ? undefined : historyAddress(options.ip);
@@ -71,6 +83,15 @@ export async function runHistory(options: HistoryOptions, io: HistoryCommandIo):
   switch (options.format) {
     case "table":
       if (entries.length > 0) await io.write(renderHistoryTable(entries, total));
+      else if (found !== null && ip === undefined) {
+        // An empty table says why: what the filters left out, or that nothing is recorded yet.
+        const filters = filterFlags(options);
+        await io.write(
+          filters === ""
+            ? "the history holds no addresses yet\n"
+            : `no address in the history matches ${filters}\n`,
+        );
+      }
       break;
     case "json":
       await io.write(renderHistoryJson(entries, total));

@@ -22,6 +22,17 @@ export interface SnapshotIo {
   env: ReadonlyMap<string, string>;
 }
 
+/** The filters a snapshot was given, as the flags that set them. */
+function filterFlags(options: SnapshotOptions): string {
+  return [
+    options.proto === undefined ? null : `--proto ${options.proto}`,
+    options.state === undefined ? null : `--state ${safeTerminalText(options.state)}`,
+    options.pid === undefined ? null : `--pid ${options.pid}`,
+    options.process === undefined ? null : `--process ${JSON.stringify(safeTerminalText(options.process))}`,
+    options.listening ? null : "--no-listening",
+  ].filter((flag) => flag !== null).join(" ");
+}
+
 /** `conntrail snapshot`: read the sockets once, filter, and print them in the asked-for format. */
 export async function runSnapshot(options: SnapshotOptions, io: SnapshotIo): Promise<number> {
   if (options.state !== undefined && statusFromUser(options.state) === null) {
@@ -44,9 +55,15 @@ export async function runSnapshot(options: SnapshotOptions, io: SnapshotIo): Pro
   const skipped = skippedSummary(result.skipped);
   if (skipped !== null) io.warn(`note: ${skipped}`);
   switch (options.format) {
-    case "table":
-      await io.write(renderConnectionsTable(connections) + "\n");
+    case "table": {
+      // An empty table says why: what the filters left out, or that the source listed nothing.
+      const filters = filterFlags(options);
+      const none = result.sockets.length === 0
+        ? `no TCP or UDP sockets ${options.input === undefined ? "were found" : "are in the input"}\n`
+        : `no connections match ${filters} (${result.sockets.length} sockets read)\n`;
+      await io.write(connections.length > 0 ? renderConnectionsTable(connections) + "\n" : none);
       break;
+    }
     case "json":
       await io.write(renderConnectionsJson(connections));
       break;

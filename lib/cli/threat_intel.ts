@@ -58,6 +58,16 @@ export async function openThreatIntel(flags: ThreatFlags, io: ThreatIo): Promise
   const listOptions = { onNote: io.note, now: io.now, ...(io.lists === undefined ? {} : { io: io.lists }) };
   const blocklists = new BlocklistFiles(sources, listOptions);
   await blocklists.load();
+  if (!flags.includePrivate) {
+    // Said once, at the start: such a list raises nothing, and silence would look like a clean run.
+    for (const list of blocklists.specialOnly) {
+      io.note(
+        `note: ${list.path}: its ${list.entries} ${list.entries === 1 ? "entry is a" : "entries are all"} ` +
+          "private or special address" + (list.entries === 1 ? "" : "es") +
+          ", which lists are not matched against without --include-private; it can raise no alert",
+      );
+    }
+  }
   let expected: BlocklistFiles | null = null;
   if (flags.expect !== undefined) {
     expected = new BlocklistFiles([{ path: flags.expect, optional: false }], listOptions);

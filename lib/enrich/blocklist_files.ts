@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { isSpecialRange } from "../model/address_scope.ts";
 import ipaddr from "ipaddr.js";
 import { type Blocklist, parseBlocklist } from "../parse/blocklist.ts";
 import { readUserFile } from "../store/user_files.ts";
@@ -113,6 +114,22 @@ export class BlocklistFiles {
   /** Every list as last read well. */
   get index(): BlocklistIndex {
     return this.#index;
+  }
+
+  /**
+   * The lists read whose every entry is a private or special address (no
+   * domains): without `--include-private` they can never match.
+   */
+  get specialOnly(): { path: string; entries: number }[] {
+    return this.#files.filter((f) => {
+      const list = f.list;
+      if (list === null || list.entryCount === 0 || list.domains.length > 0) return false;
+      const { starts, ends } = list.v4;
+      for (let i = 0; i < starts.length; i++) {
+        if (!isSpecialRange(starts[i] as number, ends[i] as number)) return false;
+      }
+      return list.v6.every((entry) => isSpecialRange(entry.first, entry.last));
+    }).map((f) => ({ path: f.source.path, entries: f.list?.entryCount ?? 0 }));
   }
 
   /** The lists that were read, for the start-up line: `ips.txt (12 entries)`. */

@@ -38,3 +38,56 @@ export function isLocalAddress(ip: string): boolean {
   cache.set(ip, local);
   return local;
 }
+
+type SpecialTable<T> = Record<string, [T, number] | [T, number][]>;
+
+/** The blocks of special-purpose space that are not a public peer, as [first, last] per family. */
+function specialBlocks(): { v4: [number, number][]; v6: [bigint, bigint][] } {
+  const v4: [number, number][] = [];
+  const v6: [bigint, bigint][] = [];
+  const pairs = <T>(entry: [T, number] | [T, number][]): [T, number][] =>
+    Array.isArray(entry[0]) ? entry as [T, number][] : [entry as [T, number]];
+  const v4Table =
+    (ipaddr.IPv4.prototype as unknown as { SpecialRanges: SpecialTable<ipaddr.IPv4> }).SpecialRanges;
+  for (const [name, entry] of Object.entries(v4Table)) {
+    if (PUBLIC_RANGES.has(name)) continue;
+    for (const [address, bits] of pairs(entry)) {
+      const first = address.toByteArray().reduce((n, b) => n * 256 + b, 0);
+      v4.push([first, first + 2 ** (32 - bits) - 1]);
+    }
+  }
+  const v6Table =
+    (ipaddr.IPv6.prototype as unknown as { SpecialRanges: SpecialTable<ipaddr.IPv6> }).SpecialRanges;
+  for (const [name, entry] of Object.entries(v6Table)) {
+    if (PUBLIC_RANGES.has(name) || name === "ipv4Mapped") continue;
+    for (const [address, bits] of pairs(entry)) {
+      const first = address.toByteArray().reduce((n, b) => (n << 8n) | BigInt(b), 0n);
+      v6.push([first, first + (1n << BigInt(128 - bits)) - 1n]);
+    }
+  }
+  return { v4, v6 };
+}
+
+let blocks: ReturnType<typeof specialBlocks> | null = null;
+
+/**
+ * True when every address from `first` to `last` (IPv4 as numbers, IPv6 as
+ * bigints) is special-purpose: a list entry that can only ever match with
+ * `--include-private`.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { isSpecialRange } from "./address_scope.ts";
+ * deepStrictEqual(isSpecialRange(0x0a000000, 0x0a0000ff), true); // 10.0.0.0/24
+ * deepStrictEqual(isSpecialRange(0xc0000000, 0xc000ffff), false); // 192.0.0.0/16 holds public addresses
+ * deepStrictEqual(isSpecialRange(0x20010db8n << 96n, (0x20010db8n << 96n) + 1n), true); // 2001:db8::/127
+ * ```
+ */
+export function isSpecialRange(first: number | bigint, last: number | bigint): boolean {
+  blocks ??= specialBlocks();
+  if (typeof first === "number" && typeof last === "number") {
+    return blocks.v4.some(([from, to]) => from <= first && last <= to);
+  }
+  return blocks.v6.some(([from, to]) => from <= BigInt(first) && BigInt(last) <= to);
+}

@@ -36,3 +36,30 @@ export function parseDuration(text: string): number {
   if (!(ms > 0)) throw new UsageError(`"${text}" is not a duration above zero`);
   return ms;
 }
+
+/**
+ * A duration as `--since` and `--older-than` take it, from milliseconds: the
+ * largest units first (`1h30m`), for messages that repeat what was asked.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { durationText } from "./duration.ts";
+ * deepStrictEqual([durationText(3_600_000), durationText(5_400_000), durationText(90_061_500)],
+ *   ["1h", "1h30m", "1d1h1m1s500ms"]);
+ * ```
+ */
+export function durationText(ms: number): string {
+  const units: [string, number][] = [["d", 86_400_000], ["h", 3_600_000], ["m", 60_000], ["s", 1000], [
+    "ms",
+    1,
+  ]];
+  let rest = Math.round(ms);
+  let text = "";
+  for (const [unit, size] of units) {
+    const n = Math.floor(rest / size);
+    if (n > 0) text += `${n}${unit}`;
+    rest -= n * size;
+  }
+  return text === "" ? "0s" : text;
+}

@@ -201,3 +201,26 @@ Deno.test("check gives special-purpose addresses no country and no AS whatever t
   await runCheck(checkOptions(["203.0.113.7", "2001:db8::1", "--no-resolve-names"]), table.io);
   ok(!/ (AU|JP) /.test(table.stdout()), table.stdout());
 });
+
+Deno.test("a block list of only private and special addresses says once that it can never match, unless --include-private", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const special = join(dir, "lan.txt");
+    const mixed = join(dir, "mixed.txt");
+    await Deno.writeTextFile(special, "# my LAN\n10.0.0.5\n192.168.1.0/24\n192.0.2.0/24\nfd00::/8\n");
+    await Deno.writeTextFile(mixed, "10.0.0.5\n8.8.8.8\n");
+    const args = ["10.0.0.5", "--no-resolve-names", "--blocklist", special, "--blocklist", mixed];
+    const run = checkIo({});
+    deepStrictEqual(await runCheck(checkOptions(args), run.io), 0);
+    const notes = run.stderr().split("\n").filter((line) => line.includes("can raise no alert"));
+    deepStrictEqual(notes, [
+      `note: ${special}: its 4 entries are all private or special addresses, which lists are not matched against without --include-private; it can raise no alert`,
+    ]);
+    const included = checkIo({});
+    deepStrictEqual(await runCheck(checkOptions([...args, "--include-private"]), included.io), 0);
+    ok(!included.stderr().includes("can raise no alert"), included.stderr());
+    match(included.stdout(), /lan\.txt:2 10\.0\.0\.5/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
