@@ -1,8 +1,8 @@
-/** Start ../shared/tools/socket_farm.py (or a copy beside the project) and wait until it is ready. */
+/** Start bench/socket_farm.py (a copy of the shared tools' script) and wait until it is ready. */
 export async function startSocketFarm(connections: number, udp: number): Promise<{ stop(): void }> {
   const candidates = [
-    new URL("../../shared/tools/socket_farm.py", import.meta.url).pathname,
     new URL("./socket_farm.py", import.meta.url).pathname,
+    new URL("../../shared/tools/socket_farm.py", import.meta.url).pathname,
   ];
   const script = candidates.find((path) => {
     try {
@@ -11,7 +11,7 @@ export async function startSocketFarm(connections: number, udp: number): Promise
       return false;
     }
   });
-  if (script === undefined) throw new Error("cannot find socket_farm.py in ../shared/tools or bench/");
+  if (script === undefined) throw new Error("cannot find bench/socket_farm.py");
   const child = new Deno.Command("python3", {
     args: [script, String(connections), String(udp)],
     stdout: "piped",
