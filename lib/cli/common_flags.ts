@@ -96,7 +96,7 @@ export function addHistoryOptions(command: Command): Command {
     .addOption(
       new Option(
         "--store <kind>",
-        "keep history in SQLite, in the reputation tool's JSON files, or not at all",
+        "keep history in SQLite, in three JSON files (HISTORY_FILE, …), or not at all",
       )
         .choices(STORE_KINDS).default("sqlite"),
     );

@@ -108,14 +108,14 @@ Examples:
   conntrail history --since 24h --risk MALICIOUS
   conntrail history --process firefox --format csv > firefox.csv
   conntrail history prune --older-than 90d    forget what was last seen more than 90 days ago
-  conntrail history --store json              read the reputation tool's JSON files (HISTORY_FILE, …)
+  conntrail history --store json              read the JSON store (HISTORY_FILE, CONN_RECORD_FILE, …)
 `;
 
 const PRUNE_EXAMPLES = `
 Examples:
   conntrail history prune --older-than 90d    forget what was last seen more than 90 days ago
   conntrail history prune --older-than 12h --db ci-history.db
-  conntrail history prune --older-than 30d --store json   prune the reputation tool's JSON files
+  conntrail history prune --older-than 30d --store json   prune the JSON store
 `;
 
 const DIFF_EXAMPLES = `
@@ -214,7 +214,7 @@ Examples:
   conntrail --scroll --duration 10m --fail-on blocklisted --fail-on malicious   CI: exit 3 on a bad peer
   conntrail --scroll --duration 10m --expect allowed.txt --fail-on unexpected   CI egress audit
   conntrail --db ci-history.db --duration 10m --scroll   keep this run's history in a file of your own
-  conntrail --store json                      keep history in the reputation tool's JSON files (HISTORY_FILE, …)
+  conntrail --store json                      keep history in three JSON files (HISTORY_FILE, …)
 `;
 
 const CHECK_EXAMPLES = `

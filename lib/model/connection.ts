@@ -1,7 +1,7 @@
 /**
  * The connection vocabulary shared by every collector, command and export.
  *
- * Field names follow ../shared/SPEC.md: one set of snake_case names for JSON,
+ * Field names follow the README's Output section: one set of snake_case names for JSON,
  * NDJSON and CSV.
  *
  * @module
