@@ -165,7 +165,16 @@ if (Deno.args[0] === "--inside") {
   await run("ip", ["netns", "add", namespace]);
   try {
     const child = new Deno.Command("ip", {
-      args: ["netns", "exec", namespace, Deno.execPath(), "run", "-A", new URL(import.meta.url).pathname, "--inside"],
+      args: [
+        "netns",
+        "exec",
+        namespace,
+        Deno.execPath(),
+        "run",
+        "-A",
+        new URL(import.meta.url).pathname,
+        "--inside",
+      ],
     }).spawn();
     const status = await child.status;
     if (!status.success) throw new Error(`the captures failed (${status.code})`);
