@@ -10,7 +10,7 @@ import { type Browser, chromium, type Page } from "playwright-core";
 import { startDnsServer } from "./dns_server.ts";
 import { freshLoopback, hasTool, withTempDirAndSockets } from "./open_sockets.ts";
 import { type ServeProcess, startServe } from "./conntrail_process.ts";
-import { HANG_GUARD_MS } from "./waiting.ts";
+import { HANG_GUARD_MS, waitFor } from "./waiting.ts";
 
 const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((path) => {
   try {
@@ -71,9 +71,8 @@ Deno.test({
 
         await rows.first().locator("input[type=checkbox]").check();
         const bpf = page.locator("#capture-bpf");
-        await page.waitForFunction('document.getElementById("capture-bpf").value !== ""', undefined, {
-          timeout: HANG_GUARD_MS,
-        });
+        // The page's policy allows no eval: the field is read through the locator, as a user would.
+        await waitFor(async () => (await bpf.inputValue()) !== "", "the BPF filter of the selection");
         deepStrictEqual(await bpf.inputValue(), `(host ${ip} and tcp port ${conn.port})`);
         deepStrictEqual(
           await page.locator("#capture-wireshark").inputValue(),
