@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { parseBlocklist } from "../parse/blocklist.ts";
 import { replaceFileAtomically } from "../store/user_files.ts";
 import { listUrl, type PublicList } from "./public_lists.ts";
+import { timerDelay } from "../model/timer_delay.ts";
 
 /** What is remembered about a downloaded list, beside it as `<name>.json`. */
 export interface ListState {
@@ -73,7 +74,10 @@ export async function updateList(list: PublicList, options: UpdateOptions): Prom
   if (fresh && previous.last_modified !== null) headers["If-Modified-Since"] = previous.last_modified;
   let response: Response;
   try {
-    response = await (options.fetch ?? fetch)(url, { headers, signal: AbortSignal.timeout(TIMEOUT_MS) });
+    response = await (options.fetch ?? fetch)(url, {
+      headers,
+      signal: AbortSignal.timeout(timerDelay(TIMEOUT_MS)),
+    });
   } catch (error) {
     const reason = error instanceof Deno.errors.NotCapable
       ? `network access is not allowed; run with --allow-net=${new URL(url).host}`
