@@ -2,6 +2,7 @@ import { isLocalAddress } from "../model/address_scope.ts";
 import { type Reputation, riskLevel, type RiskThresholds } from "../model/risk.ts";
 import { localDateTime } from "../model/timestamp.ts";
 import { timerDelay } from "../model/timer_delay.ts";
+import { boundedText } from "./_bounded_body.ts";
 
 /** SPEC's default check endpoint (`ABUSE_URL`). */
 export const DEFAULT_ABUSE_URL = "https://api.abuseipdb.com/api/v2/check";
@@ -96,31 +97,6 @@ function mayFollow(from: URL, to: URL): boolean {
   if (from.origin === to.origin) return true;
   return from.protocol === "http:" && to.protocol === "https:" && from.hostname === to.hostname &&
     from.port === "" && to.port === "";
-}
-
-/** The body as text, at most `limit` bytes of it; null when it is longer. */
-async function boundedText(response: Response, limit: number): Promise<string | null> {
-  if (response.body === null) return "";
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    size += value.length;
-    if (size > limit) {
-      await reader.cancel();
-      return null;
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return new TextDecoder().decode(bytes);
 }
 
 /**

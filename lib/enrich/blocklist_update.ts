@@ -3,6 +3,7 @@ import { parseBlocklist } from "../parse/blocklist.ts";
 import { replaceFileAtomically } from "../store/user_files.ts";
 import { listUrl, type PublicList } from "./public_lists.ts";
 import { timerDelay } from "../model/timer_delay.ts";
+import { boundedText } from "./_bounded_body.ts";
 
 /** What is remembered about a downloaded list, beside it as `<name>.json`. */
 export interface ListState {
@@ -116,8 +117,14 @@ export async function updateList(list: PublicList, options: UpdateOptions): Prom
     await response.body?.cancel();
     return await refused(`${url} is ${length} bytes, more than a block list should be`);
   }
-  const text = await response.text();
+  const text = await boundedText(response, MAX_BYTES);
+  if (text === null) {
+    return await refused(`${url} sent more than ${MAX_BYTES} bytes, more than a block list should be`);
+  }
   const parsed = parseBlocklist(text);
+  if (parsed.overLimit !== null) {
+    return await refused(`${url} holds ${parsed.overLimit}; the old file is kept`);
+  }
   if (parsed.entryCount === 0) {
     return await refused(`${url} sent no IP, CIDR, range or domain; the old file is kept`);
   }

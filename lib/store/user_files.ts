@@ -28,6 +28,12 @@ export interface ReadUserFileOptions {
 /** A file refused before it was read: not a regular file, or too large. The message says which. */
 export class RefusedFileError extends Error {
   override name = "RefusedFileError";
+  /** Why, without the path: `it is a FIFO (named pipe), not a regular file`. */
+  readonly reason: string;
+  constructor(path: string, reason: string) {
+    super(`cannot read "${path}": ${reason}`);
+    this.reason = reason;
+  }
 }
 
 /** What a path that is not a regular file is, for a message. */
@@ -54,7 +60,7 @@ export function byteSize(bytes: number): string {
 async function requireRegularFile(path: string): Promise<void> {
   const info = await Deno.stat(path);
   if (!info.isFile) {
-    throw new RefusedFileError(`cannot read "${path}": it is ${kindOf(info)}, not a regular file`);
+    throw new RefusedFileError(path, `it is ${kindOf(info)}, not a regular file`);
   }
 }
 
@@ -64,9 +70,7 @@ async function readBounded(path: string, options: ReadUserFileOptions): Promise<
   const max = options.maxBytes ?? Infinity;
   using file = await Deno.open(path, { read: true });
   const tooLarge = () =>
-    new RefusedFileError(
-      `cannot read "${path}": it is larger than the ${byteSize(max)} ${options.what ?? "a file"} may be`,
-    );
+    new RefusedFileError(path, `it is larger than the ${byteSize(max)} ${options.what ?? "a file"} may be`);
   const size = (await file.stat()).size;
   if (size > max) throw tooLarge();
   const chunks: Uint8Array[] = [];
