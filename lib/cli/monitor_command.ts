@@ -2,7 +2,7 @@ import type { Collector } from "../collect/collector.ts";
 import type { AddressInfo, DescribeAddress } from "../enrich/address_info.ts";
 import type { PtrResolver } from "../enrich/reverse_dns.ts";
 import { openNames } from "./names_config.ts";
-import { PermissionError } from "../errors.ts";
+import { InputError, PermissionError } from "../errors.ts";
 import { IpRangeSet } from "../model/ip_range_set.ts";
 import { runMonitor } from "../monitor.ts";
 import { monitorFilter } from "../monitor/monitor_filter.ts";
@@ -73,7 +73,7 @@ async function hiddenRanges(
       await readUserFile(file, { maxBytes: MAX_LIST_BYTES, what: "a filter file" }),
     );
     if (list.overLimit !== null) {
-      throw new Error(`"${file}" holds ${list.overLimit}, the most a filter file may hold`);
+      throw new InputError(`"${file}" holds ${list.overLimit}, the most a filter file may hold`);
     }
     const junk = [
       ...list.skipped.map((s) => ({ at: Number(s.line.split(":")[0]), why: "not an IP address or CIDR" })),

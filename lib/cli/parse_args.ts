@@ -128,7 +128,9 @@ function riskValue(value: string): RiskLevel {
 
 function snapshotId(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`"${value}" is not a snapshot id`);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n <= 0) {
+    throw new UsageError(`"${value}" is not a snapshot id`);
+  }
   return n;
 }
 

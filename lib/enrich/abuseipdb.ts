@@ -2,7 +2,7 @@ import { isLocalAddress } from "../model/address_scope.ts";
 import { type Reputation, riskLevel, type RiskThresholds } from "../model/risk.ts";
 import { localDateTime } from "../model/timestamp.ts";
 import { timerDelay } from "../model/timer_delay.ts";
-import { boundedText } from "./_bounded_body.ts";
+import { boundedText } from "./bounded_body.ts";
 
 /** SPEC's default check endpoint (`ABUSE_URL`). */
 export const DEFAULT_ABUSE_URL = "https://api.abuseipdb.com/api/v2/check";
@@ -348,7 +348,7 @@ export class AbuseIpdb {
   /** Fetch, following redirects only within the configured origin (the key goes with each hop). */
   async #fetchKeepingKeyHome(url: URL): Promise<Response> {
     this.#lastTimeoutMs = this.#timeoutMs();
-    const signal = AbortSignal.timeout(this.#lastTimeoutMs);
+    const signal = AbortSignal.timeout(timerDelay(this.#lastTimeoutMs));
     let current = url;
     for (let hop = 0;; hop++) {
       const response = await this.#fetch(current, {

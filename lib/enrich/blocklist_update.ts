@@ -3,7 +3,7 @@ import { parseBlocklist } from "../parse/blocklist.ts";
 import { replaceFileAtomically } from "../store/user_files.ts";
 import { listUrl, type PublicList } from "./public_lists.ts";
 import { timerDelay } from "../model/timer_delay.ts";
-import { boundedText } from "./_bounded_body.ts";
+import { boundedText } from "./bounded_body.ts";
 
 /** What is remembered about a downloaded list, beside it as `<name>.json`. */
 export interface ListState {

@@ -119,7 +119,7 @@ export class ScrollOutput implements MonitorOutput {
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([
         this.#options.namesIdle(),
-        new Promise<void>((resolve) => (timer = setTimeout(resolve, wait))),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, timerDelay(wait)))),
       ]);
       clearTimeout(timer);
     }

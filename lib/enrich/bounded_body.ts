@@ -6,7 +6,7 @@
  * @example
  * ```ts
  * import { deepStrictEqual } from "node:assert/strict";
- * import { boundedText } from "./_bounded_body.ts";
+ * import { boundedText } from "./bounded_body.ts";
  * deepStrictEqual(await boundedText(new Response("hello"), 5), "hello");
  * deepStrictEqual(await boundedText(new Response("hello!"), 5), null);
  * ```
