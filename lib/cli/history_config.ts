@@ -1,9 +1,9 @@
 import { dirname, join } from "node:path";
-import { PermissionError, UsageError } from "../errors.ts";
+import { InputError, PermissionError, UsageError } from "../errors.ts";
 import type { HistoryStore } from "../store/history_store.ts";
 import { JsonStore, type JsonStoreFiles } from "../store/json_store.ts";
 import { MemoryStore } from "../store/memory_store.ts";
-import { HistoryFileError, SqliteStore } from "../store/sqlite_store.ts";
+import { SqliteStore } from "../store/sqlite_store.ts";
 import { dataDirectory } from "../store/data_dir.ts";
 
 /** Where history can be kept. */
@@ -186,7 +186,8 @@ export async function openCommandHistory(
   try {
     return await openLocation(location, access === "read");
   } catch (error) {
-    if (error instanceof HistoryFileError) throw new Error(error.message, { cause: error });
+    // Already one sentence about the file: said as it is, without the --debug hint.
+    if (error instanceof InputError) throw error;
     throw new Error(`cannot open the history "${where}": ${reasonOf(error)}`, { cause: error });
   }
 }
