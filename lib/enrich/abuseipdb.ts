@@ -269,7 +269,11 @@ export class AbuseIpdb {
       this.#running++;
       this.#checkWithRetries(item.ip).then((answer) => {
         this.#running--;
-        if (answer === "later") this.#queue.unshift(item);
+        // Rate limited while another request turned reputation off (or the client closed): nothing will
+        // ask again, so the waiters get their answer now rather than never.
+        if (answer === "later" && (this.#disabled || this.#closed)) {
+          this.#settle(item, { reputation: null, reason: null });
+        } else if (answer === "later") this.#queue.unshift(item);
         else this.#settle(item, answer);
         this.#pump();
       });

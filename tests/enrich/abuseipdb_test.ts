@@ -301,3 +301,15 @@ Deno.test("AbuseIpdb never follows a redirect to another origin with the key; sa
     await api.shutdown();
   }
 });
+
+Deno.test("AbuseIpdb answers an address rate limited while another request got 401 (found by the fuzz campaign: it waited forever)", async () => {
+  const clock = virtualClock();
+  await withClient(
+    (ip) => (ip === "8.8.8.8" ? { status: 429, retryAfter: 60 } : { status: 401 }),
+    { concurrency: 2, now: clock.now, sleep: clock.sleep },
+    async (client) => {
+      deepStrictEqual(await Promise.all([client.check("8.8.8.8"), client.check("1.1.1.1")]), [null, null]);
+      strictEqual(client.enabled, false);
+    },
+  );
+});
