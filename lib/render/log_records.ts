@@ -60,7 +60,7 @@ export function logRecord(event: ConnectionEvent, info: AddressInfo, format: Log
         `Local: ${endpointText(c.local_ip, c.local_port)} | Remote: ${
           endpointText(c.remote_ip, c.remote_port)
         } | ` +
-        `Status: ${c.status}` +
+        `Status: ${safeTerminalText(c.status)}` +
         (info.hostname ? ` | Host: ${safeTerminalText(info.hostname)}` : "") +
         (info.country ? ` | Country: ${safeTerminalText(info.country)}` : "") +
         (info.asn ? ` | ASN: ${geoText({ asn: info.asn, as_org: info.as_org ?? null })}` : "") +

@@ -7,6 +7,7 @@ import { accessPolicy } from "../../lib/web/access_policy.ts";
 import { EventStream } from "../../lib/web/event_stream.ts";
 import { LiveView } from "../../lib/web/live_view.ts";
 import { webHandler } from "../../lib/web/web_handler.ts";
+import { MemoryStore } from "../../lib/store/memory_store.ts";
 
 /** A running handler: its port, its log lines, the errors Deno.serve caught (none expected), and raw HTTP. */
 export interface WebServer {
@@ -28,6 +29,26 @@ export function startWebServer(): WebServer {
     publish: () => {},
   });
   const events = new EventStream({ maxClients: 2, initial: () => ({ event: "state", data: live.state() }) });
+  // A history to query, holding one connection and one saved snapshot.
+  const history = new MemoryStore();
+  const connection = {
+    timestamp: "2026-11-21T14:30:16.000+00:00",
+    protocol: "TCP" as const,
+    family: 4 as const,
+    local_ip: "10.0.0.2",
+    local_port: 50000,
+    remote_ip: "203.0.113.7",
+    remote_port: 443,
+    status: "ESTABLISHED",
+    direction: "outgoing" as const,
+    pid: 42,
+    process_name: "curl",
+    process_path: null,
+    user: null,
+  };
+  void history.record([{ kind: "opened", at: Date.now(), connection, info: {} }]);
+  void history.saveSnapshot(Date.now(), [connection]);
+  void history.saveSnapshot(Date.now(), []);
   const log: string[] = [];
   const uncaught: unknown[] = [];
   let port = 0;
@@ -44,7 +65,7 @@ export function startWebServer(): WebServer {
     webHandler({
       live,
       events,
-      history: () => null,
+      history: () => history,
       policy: () => accessPolicy("127.0.0.1", port, null),
       now: Date.now,
       log: (line) => log.push(line),
