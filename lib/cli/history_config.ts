@@ -119,7 +119,9 @@ async function openLocation(
 
 function reasonOf(error: unknown): string {
   if (error instanceof Deno.errors.NotCapable) return `permission denied (${error.message})`;
-  return error instanceof Error ? error.message : String(error);
+  // One sentence: SQLite's messages can quote whole statements over many lines.
+  const line = (error instanceof Error ? error.message : String(error)).split("\n")[0] ?? "";
+  return line.length > 200 ? `${line.slice(0, 197)}...` : line;
 }
 
 /** A memory store for a run whose history cannot be kept on disk. */

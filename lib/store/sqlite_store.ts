@@ -49,6 +49,12 @@ function settle<T>(work: () => T): Promise<T> {
   }
 }
 
+/** The first line of a message, at most 200 characters: SQLite's can hold pages of SQL. */
+function firstLine(text: string): string {
+  const line = text.split("\n")[0] ?? "";
+  return line.length > 200 ? `${line.slice(0, 197)}...` : line;
+}
+
 /** No conntrail writes a negative version (`PRAGMA user_version = -5`): say so, touch nothing. */
 function refuseUnknownVersion(version: number, path: string): void {
   if (!Number.isInteger(version) || version < 0) {
@@ -95,7 +101,21 @@ function migrate(db: DatabaseSync, path: string): void {
         throw new HistoryFileError(`"${path}" is an SQLite database, but not conntrail's history`);
       }
     }
-    for (let step = version; step < SCHEMA_VERSION; step++) db.exec(MIGRATIONS[step] ?? "");
+    for (let step = version; step < SCHEMA_VERSION; step++) {
+      try {
+        db.exec(MIGRATIONS[step] ?? "");
+      } catch (error) {
+        // SQLite quotes the whole failing statement: the first clause says enough.
+        const why = firstLine(error instanceof Error ? error.message : String(error)).replace(
+          / in CREATE .*$/,
+          "",
+        );
+        throw new HistoryFileError(
+          `"${path}" says schema version ${version}, but its tables are not that version's (${why}); it was left as it is`,
+          { cause: error },
+        );
+      }
+    }
     db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
     db.exec("COMMIT");
   } catch (error) {
