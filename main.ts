@@ -24,8 +24,10 @@ import { runCheck } from "./lib/cli/check_command.ts";
 import { runBlocklistList, runBlocklistUpdate } from "./lib/cli/blocklist_command.ts";
 import { DATA_DIR_ENV } from "./lib/store/data_dir.ts";
 import { REPUTATION_ENV } from "./lib/cli/reputation_config.ts";
-import { PermissionError, ToolError, UsageError } from "./lib/errors.ts";
+import { InputError, PermissionError, ToolError, UsageError } from "./lib/errors.ts";
 import { processTerminal } from "./lib/render/terminal.ts";
+import { safeTerminalLines } from "./lib/render/terminal_text.ts";
+import { timerDelay } from "./lib/model/timer_delay.ts";
 
 /** Where main writes; tests pass their own. */
 export interface MainIo {
@@ -64,7 +66,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
       signal.removeEventListener("abort", done);
       resolve();
     };
-    const timer = setTimeout(done, ms);
+    const timer = setTimeout(done, timerDelay(ms));
     signal.addEventListener("abort", done, { once: true });
   });
 }
@@ -183,9 +185,14 @@ async function runCommand(command: CliCommand, io: MainIo): Promise<number> {
   }
 }
 
-/** Run conntrail with these arguments and return its exit code. */
-export async function main(args: readonly string[], io: MainIo = defaultIo): Promise<number> {
+/**
+ * Run conntrail with these arguments and return its exit code. Everything
+ * for stderr — errors, usage errors echoing what was typed, notes quoting
+ * files and servers, `--debug` traces — passes through one safe-text path.
+ */
+export async function main(args: readonly string[], given: MainIo = defaultIo): Promise<number> {
   const debug = args.includes("--debug");
+  const io: MainIo = { stdout: given.stdout, stderr: (text) => given.stderr(safeTerminalLines(text)) };
   try {
     return await runCommand(parseArgs(args), io);
   } catch (error) {
@@ -194,7 +201,10 @@ export async function main(args: readonly string[], io: MainIo = defaultIo): Pro
     io.stderr(`error: ${message}\n`);
     if (debug) io.stderr(causeChain(error));
     if (error instanceof UsageError) return 2;
-    if (!(error instanceof PermissionError || error instanceof ToolError) && !debug) {
+    if (
+      !(error instanceof PermissionError || error instanceof ToolError || error instanceof InputError) &&
+      !debug
+    ) {
       io.stderr("(run again with --debug for details)\n");
     }
     return 1;

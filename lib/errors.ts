@@ -23,6 +23,16 @@ export class PermissionError extends Error {
   }
 }
 
+/**
+ * A file or value the user gave that conntrail will not use (not a regular
+ * file, past a size limit, not a history database): exit code 1 with one
+ * sentence that says why, and no `--debug` hint, since there is nothing more
+ * to see.
+ */
+export class InputError extends Error {
+  override name = "InputError";
+}
+
 /** An external tool could not be run or failed. */
 export class ToolError extends Error {
   override name = "ToolError";

@@ -113,7 +113,7 @@ export async function runMonitor(
         const events = tracker.update(connections, at);
         const raised = io.alerts?.(connections, events, at) ?? [];
         alerts += raised.length;
-        events.push(...raised);
+        for (const alert of raised) events.push(alert);
         polls++;
         const status = polls % statusEvery === 0 ? statusEvent(tracker, at) : null;
         await io.output.onPoll(events, status, at);

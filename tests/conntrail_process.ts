@@ -20,34 +20,39 @@ export interface ServeProcess {
   stop(): Promise<{ code: number; stdout: string; stderr: string }>;
 }
 
-/** The flags `permissions --flags` prints for a command line. */
-export async function permissionFlags(dataHome: string, args: readonly string[]): Promise<string[]> {
+/** The flags `permissions --flags` prints for a command line (with these extra variables set). */
+export async function permissionFlags(
+  dataHome: string,
+  args: readonly string[],
+  env: Record<string, string> = {},
+): Promise<string[]> {
   const output = await new Deno.Command(Deno.execPath(), {
     args: [
       "run",
       "--quiet",
       "--no-prompt",
-      "--allow-env=XDG_DATA_HOME,HOME",
+      `--allow-env=XDG_DATA_HOME,HOME${Object.keys(env).map((name) => `,${name}`).join("")}`,
       MAIN,
       "permissions",
       "--flags",
       ...args,
     ],
-    env: { XDG_DATA_HOME: dataHome },
+    env: { XDG_DATA_HOME: dataHome, ...env },
   }).output();
   const flags = decoder.decode(output.stdout).trim().split(" ").filter((flag) => flag !== "");
   if (flags.length === 0) throw new Error(`permissions printed no flags for ${args.join(" ")}`);
   return flags;
 }
 
-/** Run a conntrail command to its end under its printed flags. */
+/** Run a conntrail command to its end under its printed flags (with these extra variables set). */
 export async function runConntrail(
   dataHome: string,
   args: readonly string[],
+  env: Record<string, string> = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", "--no-prompt", ...await permissionFlags(dataHome, args), MAIN, ...args],
-    env: { XDG_DATA_HOME: dataHome, NO_COLOR: "1" },
+    args: ["run", "--quiet", "--no-prompt", ...await permissionFlags(dataHome, args, env), MAIN, ...args],
+    env: { XDG_DATA_HOME: dataHome, NO_COLOR: "1", ...env },
   }).output();
   return { code: output.code, stdout: decoder.decode(output.stdout), stderr: decoder.decode(output.stderr) };
 }

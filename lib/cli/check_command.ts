@@ -8,8 +8,9 @@ import type { FailOn } from "../monitor/alert_watch.ts";
 import { isDomainName } from "../parse/blocklist.ts";
 import { renderCheckJson, renderCheckTable } from "../render/check_report.ts";
 import { safeTerminalText } from "../render/terminal_text.ts";
-import { openThreatIntel, type ThreatFlags } from "./threat_intel.ts";
+import { openThreatIntel, type ThreatFlags, type ThreatIo } from "./threat_intel.ts";
 import { type GeoFlags, openGeo } from "./geo_config.ts";
+import { timerDelay } from "../model/timer_delay.ts";
 
 /** Options of `conntrail check`. */
 export interface CheckOptions extends ThreatFlags, GeoFlags {
@@ -32,13 +33,27 @@ export interface CheckIo {
   resolveAddresses?: (name: string) => Promise<string[]>;
   /** PTR lookups; the default asks Deno's resolver (or `--dns-server`). */
   ptr?: PtrResolver;
+  /** AbuseIPDB's waits; tests pass a clock of their own. The default is {@linkcode CHECK_REPUTATION_WAITS}. */
+  reputationWaits?: ThreatIo["reputationWaits"];
 }
 
 const PTR_TIMEOUT_MS = 2_000;
 
+/**
+ * A one-shot command never waits long for AbuseIPDB: 20 s in all, requests
+ * of at most 10 s, one retry after 1 s. A rate limit that lasts longer makes
+ * the addresses UNKNOWN (`rate limited until 14:06`) rather than a wait.
+ */
+export const CHECK_REPUTATION_WAITS = {
+  patienceMs: 20_000,
+  timeoutMs: 10_000,
+  attempts: 2,
+  backoffMs: 1_000,
+} as const;
+
 async function reverseName(ptr: PtrResolver, ip: string): Promise<string | null> {
   try {
-    const names = await ptr(ip, AbortSignal.timeout(PTR_TIMEOUT_MS));
+    const names = await ptr(ip, AbortSignal.timeout(timerDelay(PTR_TIMEOUT_MS)));
     return names[0]?.replace(/\.$/, "") ?? null;
   } catch {
     return null;
@@ -77,6 +92,7 @@ export async function runCheck(options: CheckOptions, io: CheckIo): Promise<numb
     now: io.now,
     ...(io.fetch === undefined ? {} : { fetch: io.fetch }),
     ...(io.lists === undefined ? {} : { lists: io.lists }),
+    reputationWaits: io.reputationWaits ?? CHECK_REPUTATION_WAITS,
   });
   if (threat.reputation === null && options.reputation) {
     io.warn("note: reputation is off: set ABUSEAPI (an AbuseIPDB key) in .env or the environment");
@@ -119,12 +135,13 @@ export async function runCheck(options: CheckOptions, io: CheckIo): Promise<numb
         continue;
       }
       for (const ip of addresses) {
-        await threat.reputation?.check(ip);
+        const answer = await threat.reputation?.answer(ip);
         const verdict = verdictFor(ip, threat.sources);
         const listed = verdict.listed ?? domainEntry;
         const place = geo.lookup?.describe(ip) ?? {};
         const notes = [
           verdict.privateSkipped ? "private or special: lists not consulted (--include-private)" : null,
+          answer?.reason ?? null,
           threat.reputation !== null && verdict.reputation === null
             ? threat.reputation.enabled ? "not sent to AbuseIPDB (not public)" : null
             : null,

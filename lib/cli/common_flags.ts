@@ -12,10 +12,27 @@ import { parseDuration } from "../model/duration.ts";
 import { FAIL_ON, type FailOn } from "../monitor/alert_watch.ts";
 import { type HistoryFlags, STORE_KINDS } from "./history_config.ts";
 
-/** A flag value that must be a whole number above zero. */
+/**
+ * A flag value that must be a whole number above zero, written in digits:
+ * `""`, `" "`, `1e3` and `0x10` are refused, and so is a number too large to
+ * be exact (`99999999999999999999`), which a database would not take.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual, throws } from "node:assert/strict";
+ * import { positiveInteger } from "./common_flags.ts";
+ * deepStrictEqual(positiveInteger("1000"), 1000);
+ * for (const bad of ["", " ", "0", "1e3", "-1", "99999999999999999999"]) throws(() => positiveInteger(bad));
+ * ```
+ */
 export function positiveInteger(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`"${value}" is not a positive integer`);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n <= 0) {
+    throw new UsageError(
+      `"${value}" is not a positive integer` +
+        (/^\d+$/.test(value) && n > 0 ? ` (at most ${Number.MAX_SAFE_INTEGER})` : ""),
+    );
+  }
   return n;
 }
 
@@ -59,10 +76,22 @@ export function dnsServerValue(value: string): string {
   return value;
 }
 
-/** A port number flag, 0..65535. */
+/**
+ * A port number flag, 0..65535, in digits (`''` and `' '` are not port 0).
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual, throws } from "node:assert/strict";
+ * import { portValue } from "./common_flags.ts";
+ * deepStrictEqual([portValue("0"), portValue("8377")], [0, 8377]);
+ * for (const bad of ["", " ", "65536", "0x50", "80.5"]) throws(() => portValue(bad));
+ * ```
+ */
 export function portValue(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`"${value}" is not a port number`);
+  if (!/^\d{1,5}$/.test(value) || n > 65535) {
+    throw new UsageError(`"${value}" is not a port number (0 to 65535)`);
+  }
   return n;
 }
 

@@ -1,9 +1,9 @@
 import { dirname, join } from "node:path";
-import { PermissionError, UsageError } from "../errors.ts";
+import { InputError, PermissionError, UsageError } from "../errors.ts";
 import type { HistoryStore } from "../store/history_store.ts";
 import { JsonStore, type JsonStoreFiles } from "../store/json_store.ts";
 import { MemoryStore } from "../store/memory_store.ts";
-import { HistoryFileError, SqliteStore } from "../store/sqlite_store.ts";
+import { SqliteStore } from "../store/sqlite_store.ts";
 import { dataDirectory } from "../store/data_dir.ts";
 
 /** Where history can be kept. */
@@ -119,7 +119,9 @@ async function openLocation(
 
 function reasonOf(error: unknown): string {
   if (error instanceof Deno.errors.NotCapable) return `permission denied (${error.message})`;
-  return error instanceof Error ? error.message : String(error);
+  // One sentence: SQLite's messages can quote whole statements over many lines.
+  const line = (error instanceof Error ? error.message : String(error)).split("\n")[0] ?? "";
+  return line.length > 200 ? `${line.slice(0, 197)}...` : line;
 }
 
 /** A memory store for a run whose history cannot be kept on disk. */
@@ -186,7 +188,8 @@ export async function openCommandHistory(
   try {
     return await openLocation(location, access === "read");
   } catch (error) {
-    if (error instanceof HistoryFileError) throw new Error(error.message, { cause: error });
+    // Already one sentence about the file: said as it is, without the --debug hint.
+    if (error instanceof InputError) throw error;
     throw new Error(`cannot open the history "${where}": ${reasonOf(error)}`, { cause: error });
   }
 }

@@ -2,7 +2,7 @@ import type { Collector } from "../collect/collector.ts";
 import type { AddressInfo, DescribeAddress } from "../enrich/address_info.ts";
 import type { PtrResolver } from "../enrich/reverse_dns.ts";
 import { openNames } from "./names_config.ts";
-import { PermissionError } from "../errors.ts";
+import { InputError, PermissionError } from "../errors.ts";
 import { IpRangeSet } from "../model/ip_range_set.ts";
 import { runMonitor } from "../monitor.ts";
 import { monitorFilter } from "../monitor/monitor_filter.ts";
@@ -10,14 +10,14 @@ import type { MonitorOutput } from "../monitor/monitor_output.ts";
 import { RefreshOutput } from "../monitor/refresh_output.ts";
 import { ScrollOutput } from "../monitor/scroll_output.ts";
 import { Tracker } from "../monitor/tracker.ts";
-import { parseIpList } from "../parse/ip_list.ts";
+import { parseBlocklist } from "../parse/blocklist.ts";
 import { Dashboard } from "../render/dashboard.ts";
 import { frequentIpsFile } from "../render/frequent_ips.ts";
 import { readKeys, Terminal, type TerminalDevice } from "../render/terminal.ts";
 import { renderTimelineExport } from "../render/timeline_export.ts";
 import { ConnectionLog } from "../store/connection_log.ts";
 import { readUserFile, writeUserFile } from "../store/user_files.ts";
-import type { BlocklistFilesIo } from "../enrich/blocklist_files.ts";
+import { type BlocklistFilesIo, MAX_LIST_BYTES } from "../enrich/blocklist_files.ts";
 import { AlertWatch } from "../monitor/alert_watch.ts";
 import { safeTerminalText } from "../render/terminal_text.ts";
 import type { MonitorOptions } from "./parse_args.ts";
@@ -54,6 +54,9 @@ const MAX_CLOSED_ROWS = 10_000;
 /** Longest a scroll line waits for its address's name. */
 const NAME_WAIT_MS = 1000;
 
+/** Skipped lines of a filter file said one by one; the rest are counted. */
+const JUNK_LINES_SAID = 10;
+
 const ROW_NOUNS = { ip: "IPs", process: "processes", connection: "connections" } as const;
 
 async function hiddenRanges(
@@ -61,15 +64,42 @@ async function hiddenRanges(
   warn: (line: string) => void,
 ): Promise<IpRangeSet | null> {
   if (files.length === 0) return null;
-  const entries = [];
+  const starts: Uint32Array[] = [];
+  const ends: Uint32Array[] = [];
+  const v6: { first: bigint; last: bigint }[] = [];
   for (const file of files) {
-    const list = parseIpList(await readUserFile(file));
-    for (const skipped of list.skipped) {
-      warn(`note: ${file}:${skipped.line.split(":")[0]} skipped: ${skipped.reason}`);
+    // The block-list reader keeps entries in typed arrays: a file of millions of entries fits the heap.
+    const list = parseBlocklist(
+      await readUserFile(file, { maxBytes: MAX_LIST_BYTES, what: "a filter file" }),
+    );
+    if (list.overLimit !== null) {
+      throw new InputError(`"${file}" holds ${list.overLimit}, the most a filter file may hold`);
     }
-    entries.push(...list.entries);
+    const junk = [
+      ...list.skipped.map((s) => ({ at: Number(s.line.split(":")[0]), why: "not an IP address or CIDR" })),
+      ...list.domains.slice(0, JUNK_LINES_SAID).map((d) => ({
+        at: d.line,
+        why: "a domain; a filter file holds IPs and CIDRs",
+      })),
+    ].sort((a, b) => a.at - b.at);
+    for (const { at, why } of junk.slice(0, JUNK_LINES_SAID)) warn(`note: ${file}:${at} skipped: ${why}`);
+    const more = list.skippedCount + list.domains.length - Math.min(junk.length, JUNK_LINES_SAID);
+    if (more > 0) warn(`note: ${file}: ${more.toLocaleString("en")} more lines skipped`);
+    starts.push(list.v4.starts);
+    ends.push(list.v4.ends);
+    for (const range of list.v6) v6.push(range);
   }
-  return new IpRangeSet(entries);
+  return IpRangeSet.fromNumbers(concatenated(starts), concatenated(ends), v6);
+}
+
+function concatenated(parts: readonly Uint32Array[]): Uint32Array {
+  const all = new Uint32Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    all.set(part, at);
+    at += part.length;
+  }
+  return all;
 }
 
 function requireWrite(path: string): void {

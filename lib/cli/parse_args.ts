@@ -28,6 +28,7 @@ import type { BlocklistOptions } from "./blocklist_command.ts";
 import { HISTORY_FORMATS, type HistoryOptions, type PruneOptions, RISK_LEVELS } from "./history_command.ts";
 import type { DiffOptions } from "./diff_command.ts";
 import { versionText } from "./version.ts";
+import { safeTerminalText } from "../render/terminal_text.ts";
 import { filterCommand, serveCommand } from "./serve_args.ts";
 import type { ServeOptions } from "./serve_command.ts";
 import type { FilterOptions } from "./filter_command.ts";
@@ -136,7 +137,9 @@ function riskValue(value: string): RiskLevel {
 
 function snapshotId(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`"${value}" is not a snapshot id`);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n <= 0) {
+    throw new UsageError(`"${value}" is not a snapshot id`);
+  }
   return n;
 }
 
@@ -536,12 +539,22 @@ export function parseArgs(args: readonly string[]): CliCommand {
   try {
     program.parse([...args], { from: "user" });
   } catch (error) {
+    // A usage error is one line: a value typed with a line break or an escape in it is echoed as text.
     if (error instanceof UsageError) {
-      return { kind: "print", stdout: "", stderr: `error: ${error.message}\n`, exitCode: 2 };
+      return {
+        kind: "print",
+        stdout: "",
+        stderr: `error: ${safeTerminalText(error.message)}\n`,
+        exitCode: 2,
+      };
     }
     if (!(error instanceof CommanderError)) throw error;
     const exitCode = error.exitCode === 0 ? 0 : 2;
-    return { kind: "print", stdout, stderr, exitCode };
+    let echoed = stderr;
+    for (const arg of args) {
+      if (arg !== "" && arg !== safeTerminalText(arg)) echoed = echoed.replaceAll(arg, safeTerminalText(arg));
+    }
+    return { kind: "print", stdout, stderr: echoed, exitCode };
   }
   if (parsed === null) throw new Error("the command line parsed into no command");
   return parsed;

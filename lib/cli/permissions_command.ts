@@ -14,6 +14,7 @@ import { DATA_DIR_ENV } from "../store/data_dir.ts";
 import { historyEnv, readPermittedEnv } from "./environment.ts";
 import { type HistoryFlags, historyLocation } from "./history_config.ts";
 import { bracketedHost, hostWithPort } from "../web/access_policy.ts";
+import { safeTerminalText } from "../render/terminal_text.ts";
 
 function blocklistPermissions(
   kind: "blocklist-update" | "blocklist-list",
@@ -148,11 +149,14 @@ export function renderPermissions(
   flagsOnly: boolean,
   runtimeFlags: readonly string[] = [],
 ): string {
-  const flags = [...denoFlags(needs), ...runtimeFlags];
+  // The flags name files from the command line: shown safely, as every other echoed value.
+  const flags = [...denoFlags(needs), ...runtimeFlags].map(safeTerminalText);
   if (flagsOnly) return flags.join(" ") + "\n";
   if (needs.length === 0) return "needs no permissions\n";
   const width = Math.max(...needs.map((n) => n.flag.length));
-  const lines = needs.map((n) => `  ${n.flag.padEnd(width)}  ${n.why}${n.optional ? " (optional)" : ""}`);
+  const lines = needs.map((n) =>
+    safeTerminalText(`  ${n.flag.padEnd(width)}  ${n.why}${n.optional ? " (optional)" : ""}`)
+  );
   return [
     "permission flags, and why:",
     ...lines,

@@ -2,7 +2,8 @@ import { parse } from "dotenv";
 import { type AbuseIpdbSettings, DEFAULT_ABUSE_URL } from "../enrich/abuseipdb.ts";
 import { UsageError } from "../errors.ts";
 import { DEFAULT_THRESHOLDS } from "../model/risk.ts";
-import { readUserFile } from "../store/user_files.ts";
+import { safeTerminalText } from "../render/terminal_text.ts";
+import { readOptionalUserFile, readUserFile } from "../store/user_files.ts";
 
 /** The SPEC's reputation variables, read from the environment and `.env`. */
 export const REPUTATION_ENV = [
@@ -13,8 +14,13 @@ export const REPUTATION_ENV = [
   "RESCAN_INTERVAL",
 ] as const;
 
+type ReputationVariable = typeof REPUTATION_ENV[number];
+
 /** SPEC's default `RESCAN_INTERVAL`, in seconds (two days). */
 export const DEFAULT_RESCAN_SECONDS = 172_800;
+
+/** Largest `.env` read: a few settings, never megabytes. */
+const MAX_ENV_FILE_BYTES = 64 * 1024;
 
 /** Reputation flags; each wins over the environment and `.env`. */
 export interface ReputationFlags {
@@ -33,41 +39,96 @@ export interface ReputationConfig {
   notes: string[];
 }
 
-async function readDotEnv(
-  flags: ReputationFlags,
-  notes: string[],
-): Promise<{ values: Record<string, string>; source: string }> {
+/** One place settings come from: the environment, or one file. */
+interface SettingSource {
+  /** `in the environment`, `in .env`. */
+  where: string;
+  /** The file's name, or null for the environment. */
+  file: string | null;
+  values: ReadonlyMap<string, string>;
+}
+
+function quoted(text: string): string {
+  return `"${safeTerminalText(text)}"`;
+}
+
+async function readDotEnv(flags: ReputationFlags): Promise<SettingSource> {
+  const file = flags.envFile ?? ".env";
+  let text: string | null;
   if (flags.envFile !== undefined) {
-    return { values: parse(await readUserFile(flags.envFile)), source: flags.envFile };
+    text = await readUserFile(flags.envFile, { maxBytes: MAX_ENV_FILE_BYTES });
+  } else if (Deno.permissions.querySync({ name: "read", path: ".env" }).state !== "granted") {
+    // Without permission .env is left out; the caller says so with the other left-out reads.
+    text = null;
+  } else {
+    text = await readOptionalUserFile(".env", { maxBytes: MAX_ENV_FILE_BYTES });
   }
-  // Without permission .env is left out; the caller says so with the other left-out reads.
-  if (Deno.permissions.querySync({ name: "read", path: ".env" }).state !== "granted") {
-    return { values: {}, source: ".env" };
+  const values = new Map<string, string>();
+  for (const [name, value] of Object.entries(text === null ? {} : parse(text))) {
+    if ((REPUTATION_ENV as readonly string[]).includes(name) && value.trim() !== "") values.set(name, value);
   }
-  try {
-    return { values: parse(await Deno.readTextFile(".env")), source: ".env" };
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) {
-      notes.push(`note: .env not read: ${error instanceof Error ? error.message : error}`);
-    }
-    return { values: {}, source: ".env" };
+  return { where: `in ${file}`, file, values };
+}
+
+function environmentSource(env: ReadonlyMap<string, string>): SettingSource {
+  const values = new Map<string, string>();
+  for (const name of REPUTATION_ENV) {
+    const value = env.get(name);
+    if (value !== undefined && value.trim() !== "") values.set(name, value);
   }
+  return { where: "in the environment", file: null, values };
 }
 
 function scoreValue(name: string, text: string, where: string): number {
   const n = Number(text);
   if (text.trim() === "" || !Number.isFinite(n) || n < 0 || n > 100) {
-    throw new UsageError(`${name} ${where} must be a score from 0 to 100, not "${text}"`);
+    throw new UsageError(`${name} ${where} must be a score from 0 to 100, not ${quoted(text)}`);
   }
   return n;
 }
 
+function originOf(url: string): string | null {
+  return URL.canParse(url) ? new URL(url).origin : null;
+}
+
 /**
- * Reputation settings from, in increasing precedence: `.env` (or
- * `--env-file`, read with dotenv's parser; the process environment is never
- * changed), the environment variables Deno lets the run read, and flags.
- * Without a key (`ABUSEAPI`) reputation is off. Bad values are usage errors
- * naming where they came from; the key itself is never put in a message.
+ * A file never moves the environment's key: when the key comes from the
+ * environment and the file names another server, the run is refused.
+ */
+function refuseMovedKey(keySource: SettingSource, file: SettingSource, flags: ReputationFlags): void {
+  if (keySource.file !== null || flags.abuseUrl !== undefined) return;
+  const fileUrl = file.values.get("ABUSE_URL");
+  if (fileUrl === undefined) return;
+  const keyUrl = keySource.values.get("ABUSE_URL") ?? DEFAULT_ABUSE_URL;
+  if (originOf(fileUrl) !== null && originOf(fileUrl) === originOf(keyUrl)) return;
+  throw new UsageError(
+    `${file.file} sets ABUSE_URL to ${quoted(fileUrl)}, which would send the AbuseIPDB key from the ` +
+      `environment there; refused: remove ABUSE_URL from ${file.file}, or set ABUSE_URL in the environment ` +
+      "or with --abuse-url",
+  );
+}
+
+/** Settings of the source without the key, which are not used: said once. */
+function ignoredNote(keySource: SettingSource, other: SettingSource): string | null {
+  const ignored = REPUTATION_ENV.filter((name) => {
+    const value = other.values.get(name);
+    return value !== undefined && value !== keySource.values.get(name);
+  });
+  if (ignored.length === 0) return null;
+  const keyWhere = keySource.file === null ? "the environment" : keySource.file;
+  return `note: ${ignored.join(", ")} ${other.where} not used: the AbuseIPDB key comes from ${keyWhere}, ` +
+    "and only the settings beside it apply";
+}
+
+/**
+ * Reputation settings. They come as a unit from one place: the environment
+ * when it holds the key (`ABUSEAPI`), else `.env` in the working directory
+ * (or `--env-file`, read with dotenv's parser; the process environment is
+ * never changed). The key goes only to the `ABUSE_URL` set beside it, or to
+ * the official API; a file that would send the environment's key elsewhere is
+ * refused. Flags win over both. Without a key reputation is off. Bad values
+ * are usage errors naming where they came from; the key itself is never put
+ * in a message.
  */
 export async function reputationConfig(
   flags: ReputationFlags,
@@ -75,24 +136,30 @@ export async function reputationConfig(
 ): Promise<ReputationConfig> {
   const notes: string[] = [];
   if (!flags.reputation) return { settings: null, notes };
-  const dotEnv = await readDotEnv(flags, notes);
-  const value = (name: typeof REPUTATION_ENV[number]) => {
-    const fromEnv = env.get(name);
-    if (fromEnv !== undefined && fromEnv !== "") return { text: fromEnv, where: "in the environment" };
-    const fromFile = dotEnv.values[name];
-    return fromFile === undefined || fromFile === ""
-      ? null
-      : { text: fromFile, where: `in ${dotEnv.source}` };
-  };
-  const key = value("ABUSEAPI")?.text.trim();
-  if (key === undefined || key === "") return { settings: null, notes };
+  const fromEnvironment = environmentSource(env);
+  const fromFile = await readDotEnv(flags);
+  const keySource = fromEnvironment.values.has("ABUSEAPI")
+    ? fromEnvironment
+    : fromFile.values.has("ABUSEAPI")
+    ? fromFile
+    : null;
+  if (keySource === null) return { settings: null, notes };
+  const other = keySource === fromEnvironment ? fromFile : fromEnvironment;
+  refuseMovedKey(keySource, fromFile, flags);
+  const ignored = ignoredNote(keySource, other);
+  if (ignored !== null) notes.push(ignored);
 
+  const value = (name: ReputationVariable) => {
+    const text = keySource.values.get(name);
+    return text === undefined ? null : { text, where: keySource.where };
+  };
+  const key = (keySource.values.get("ABUSEAPI") ?? "").trim();
   const urlValue = flags.abuseUrl === undefined
     ? value("ABUSE_URL")
     : { text: flags.abuseUrl, where: "(--abuse-url)" };
-  const url = urlValue?.text ?? DEFAULT_ABUSE_URL;
+  const url = urlValue?.text.trim() ?? DEFAULT_ABUSE_URL;
   if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
-    throw new UsageError(`ABUSE_URL ${urlValue?.where ?? ""} must be an http(s) URL, not "${url}"`);
+    throw new UsageError(`ABUSE_URL ${urlValue?.where ?? ""} must be an http(s) URL, not ${quoted(url)}`);
   }
   const safeText = value("SAFE_THRESHOLD");
   const maliciousText = value("MALICIOUS_THRESHOLD");
@@ -113,7 +180,7 @@ export async function reputationConfig(
     rescanSeconds = Number(rescanText.text);
     if (!Number.isFinite(rescanSeconds) || rescanSeconds <= 0) {
       throw new UsageError(
-        `RESCAN_INTERVAL ${rescanText.where} must be a number of seconds, not "${rescanText.text}"`,
+        `RESCAN_INTERVAL ${rescanText.where} must be a number of seconds, not ${quoted(rescanText.text)}`,
       );
     }
   }

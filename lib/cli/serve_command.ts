@@ -146,6 +146,7 @@ export async function runServe(options: ServeOptions, io: ServeIo): Promise<numb
     history: () => recorder?.store ?? null,
     policy: () => policy,
     now: () => io.now().getTime(),
+    log: (line) => io.warn(safeTerminalText(line)),
   });
   let server: Deno.HttpServer | null = null;
   let detach = () => {};

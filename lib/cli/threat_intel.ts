@@ -1,4 +1,4 @@
-import { AbuseIpdb } from "../enrich/abuseipdb.ts";
+import { AbuseIpdb, type AbuseIpdbOptions } from "../enrich/abuseipdb.ts";
 import { BlocklistFiles, type BlocklistFilesIo, type BlocklistSource } from "../enrich/blocklist_files.ts";
 import type { ThreatSources } from "../enrich/threat_verdict.ts";
 import type { Reputation } from "../model/risk.ts";
@@ -33,6 +33,8 @@ export interface ThreatIo {
   /** Reputation answers already known (from history). */
   cached?: Iterable<[string, Reputation]>;
   onReputation?: (ip: string, reputation: Reputation) => void;
+  /** How the AbuseIPDB client waits: `conntrail check` bounds it; tests inject a clock. */
+  reputationWaits?: Pick<AbuseIpdbOptions, "patienceMs" | "attempts" | "backoffMs" | "timeoutMs" | "sleep">;
 }
 
 /** Block lists, `--expect` and reputation for one run. */
@@ -81,6 +83,7 @@ export async function openThreatIntel(flags: ThreatFlags, io: ThreatIo): Promise
     ...(io.fetch === undefined ? {} : { fetch: io.fetch }),
     ...(io.cached === undefined ? {} : { cached: io.cached }),
     ...(io.onReputation === undefined ? {} : { onResult: io.onReputation }),
+    ...io.reputationWaits,
   });
   let lastCheck = io.now();
   const expectedIndex = expected === null ? null : () => expected.index;

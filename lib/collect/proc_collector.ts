@@ -95,8 +95,9 @@ export function createProcCollector(options: { fs?: ProcFs; root?: string } = {}
       const text = await readOrNull(() => fs.readTextFile(`${root}/net/${table.file}`));
       if (text === null) continue; // No IPv6 in this kernel.
       const parsed = parseProcNet(text, table);
-      sockets.push(...parsed.sockets);
-      skipped.push(...parsed.skipped);
+      // One at a time: spreading 200k sockets into push() overflows the stack.
+      for (const socket of parsed.sockets) sockets.push(socket);
+      for (const line of parsed.skipped) skipped.push(line);
     }
     const unknown = new Set<number>();
     for (const s of sockets) if (s.inode && !owners.has(s.inode)) unknown.add(s.inode);

@@ -1,4 +1,5 @@
 import { isPermissionDenied, PermissionError, ToolError } from "../errors.ts";
+import { timerDelay } from "../model/timer_delay.ts";
 
 /** What a finished tool run printed. */
 export interface ToolOutput {
@@ -49,7 +50,7 @@ export async function runTool(
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: AbortSignal.timeout(timerDelay(timeoutMs)),
     }).output();
   } catch (error) {
     if (isPermissionDenied(error)) {

@@ -10,6 +10,7 @@ import ipaddr from "ipaddr.js";
 import { type Blocklist, parseBlocklist } from "../parse/blocklist.ts";
 import { readUserFile } from "../store/user_files.ts";
 import { BlocklistIndex } from "./blocklist_index.ts";
+import { InputError } from "../errors.ts";
 import type { DnsServer } from "./reverse_dns.ts";
 
 /** A list to watch; an optional one (the default `ips.txt`) may be missing. */
@@ -61,9 +62,41 @@ export function denoAddressResolver(server?: DnsServer): (name: string) => Promi
   return async (name) => [...await query(name, "A"), ...await query(name, "AAAA")];
 }
 
+/**
+ * The largest list file read. The shipped V8 flags cap the heap at 256 MB;
+ * a list is held as text while it is read, and its entries after, and a
+ * 100 MB list did not fit. The biggest public lists are a few megabytes.
+ */
+export const MAX_LIST_BYTES = 64 * 1024 * 1024;
+
+/** List domains resolved to addresses; a hosts file of 100,000 domains would flood the resolver. */
+export const MAX_RESOLVED_DOMAINS = 1_000;
+/** Domains asked about at once. */
+const DNS_AT_ONCE = 16;
+
+/** Run `work` over the items, at most `width` at a time. */
+async function inBatches<T>(
+  items: readonly T[],
+  width: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
+}
+
+/** Junk lines reported one by one per file; the rest are counted in one line. */
+const JUNK_LINES_SAID = 10;
+
 /** The real files and Deno's resolver. */
 export function denoBlocklistIo(server?: DnsServer): BlocklistFilesIo {
-  return { readTextFile: readUserFile, stamp: stampOf, resolve: denoAddressResolver(server) };
+  return {
+    readTextFile: (path) => readUserFile(path, { maxBytes: MAX_LIST_BYTES, what: "a list file" }),
+    stamp: stampOf,
+    resolve: denoAddressResolver(server),
+  };
 }
 
 interface WatchedFile {
@@ -102,6 +135,7 @@ export class BlocklistFiles {
   #index = new BlocklistIndex([]);
   #refreshing: Promise<boolean> | null = null;
   #resolveFailed = false;
+  #saidTooManyDomains = false;
 
   constructor(sources: readonly BlocklistSource[], options: BlocklistFilesOptions = {}) {
     this.#files = sources.map((source) => ({ source, stamp: null, list: null, reportedJunk: new Set() }));
@@ -151,8 +185,11 @@ export class BlocklistFiles {
       if (file.stamp === null && file.source.optional) continue;
       const text = await this.#io.readTextFile(file.source.path);
       const list = this.#parse(file, text);
-      if (list.entryCount === 0 && list.skipped.length > 0) {
-        throw new Error(`"${file.source.path}" holds no IP, CIDR, range or domain; is it a block list?`);
+      if (list.overLimit !== null) {
+        throw new InputError(`"${file.source.path}" holds ${list.overLimit}, the most one list may hold`);
+      }
+      if (list.entryCount === 0 && list.skippedCount > 0) {
+        throw new InputError(`"${file.source.path}" holds no IP, CIDR, range or domain; is it a block list?`);
       }
       file.list = list;
     }
@@ -193,7 +230,11 @@ export class BlocklistFiles {
         continue;
       }
       const list = this.#parse(file, text);
-      if (list.entryCount === 0 && list.skipped.length > 0) {
+      if (list.overLimit !== null) {
+        this.#keep(file, `it holds ${list.overLimit}, the most one list may hold`);
+        continue;
+      }
+      if (list.entryCount === 0 && list.skippedCount > 0) {
         this.#keep(file, "no line in it is an IP, CIDR, range or domain");
         continue;
       }
@@ -215,13 +256,23 @@ export class BlocklistFiles {
 
   #parse(file: WatchedFile, text: string): Blocklist {
     const list = parseBlocklist(text);
-    for (const skipped of list.skipped) {
+    let said = 0;
+    for (const skipped of list.skipped.slice(0, JUNK_LINES_SAID)) {
       const [number = "", ...rest] = skipped.line.split(": ");
       const key = `${number}:${rest.join(": ")}`;
       if (file.reportedJunk.has(key)) continue;
       file.reportedJunk.add(key);
+      said++;
       this.#onNote(
         `note: ${file.source.path}:${number} skipped ("${excerpt(rest.join(": "))}"): ${skipped.reason}`,
+      );
+    }
+    const more = list.skippedCount - Math.min(list.skipped.length, JUNK_LINES_SAID);
+    if (said > 0 && more > 0) {
+      this.#onNote(
+        `note: ${file.source.path}: ${
+          more.toLocaleString("en")
+        } more lines skipped (not an IP, CIDR, range or domain)`,
       );
     }
     return list;
@@ -229,10 +280,21 @@ export class BlocklistFiles {
 
   /** Resolve domains never resolved or due again; true when any address changed. */
   async #resolveDomains(): Promise<boolean> {
-    const names = new Set(this.#files.flatMap((f) => f.list?.domains.map((d) => d.name) ?? []));
+    const all = new Set<string>();
+    for (const file of this.#files) for (const { name } of file.list?.domains ?? []) all.add(name);
+    const names = [...all].slice(0, MAX_RESOLVED_DOMAINS);
+    if (all.size > names.length && !this.#saidTooManyDomains) {
+      this.#saidTooManyDomains = true;
+      this.#onNote(
+        `note: the block lists hold ${all.size.toLocaleString("en")} domains; the first ` +
+          `${
+            MAX_RESOLVED_DOMAINS.toLocaleString("en")
+          } are resolved to addresses, the rest match by name only`,
+      );
+    }
     const now = this.#now();
     let changed = false;
-    await Promise.all([...names].map(async (name) => {
+    await inBatches(names, DNS_AT_ONCE, async (name) => {
       const known = this.#domains.get(name);
       if (known !== undefined && now - known.at < this.#domainRefreshMs) return;
       try {
@@ -255,7 +317,7 @@ export class BlocklistFiles {
           );
         }
       }
-    }));
+    });
     return changed;
   }
 

@@ -132,9 +132,10 @@ export class BlocklistIndex {
       at += sorted.starts.length;
     }
     const order = orderByStart(starts);
+    // Typed arrays: millions of entries as number[] would not fit the heap.
     return mergeSortedIpv4(
-      Array.from(order, (i) => starts[i] ?? 0),
-      Array.from(order, (i) => ends[i] ?? 0),
+      Uint32Array.from(order, (i) => starts[i] ?? 0),
+      Uint32Array.from(order, (i) => ends[i] ?? 0),
     );
   }
 

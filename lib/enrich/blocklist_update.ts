@@ -2,6 +2,8 @@ import { join } from "node:path";
 import { parseBlocklist } from "../parse/blocklist.ts";
 import { replaceFileAtomically } from "../store/user_files.ts";
 import { listUrl, type PublicList } from "./public_lists.ts";
+import { timerDelay } from "../model/timer_delay.ts";
+import { boundedText } from "./bounded_body.ts";
 
 /** What is remembered about a downloaded list, beside it as `<name>.json`. */
 export interface ListState {
@@ -73,7 +75,10 @@ export async function updateList(list: PublicList, options: UpdateOptions): Prom
   if (fresh && previous.last_modified !== null) headers["If-Modified-Since"] = previous.last_modified;
   let response: Response;
   try {
-    response = await (options.fetch ?? fetch)(url, { headers, signal: AbortSignal.timeout(TIMEOUT_MS) });
+    response = await (options.fetch ?? fetch)(url, {
+      headers,
+      signal: AbortSignal.timeout(timerDelay(TIMEOUT_MS)),
+    });
   } catch (error) {
     const reason = error instanceof Deno.errors.NotCapable
       ? `network access is not allowed; run with --allow-net=${new URL(url).host}`
@@ -112,8 +117,14 @@ export async function updateList(list: PublicList, options: UpdateOptions): Prom
     await response.body?.cancel();
     return await refused(`${url} is ${length} bytes, more than a block list should be`);
   }
-  const text = await response.text();
+  const text = await boundedText(response, MAX_BYTES);
+  if (text === null) {
+    return await refused(`${url} sent more than ${MAX_BYTES} bytes, more than a block list should be`);
+  }
   const parsed = parseBlocklist(text);
+  if (parsed.overLimit !== null) {
+    return await refused(`${url} holds ${parsed.overLimit}; the old file is kept`);
+  }
   if (parsed.entryCount === 0) {
     return await refused(`${url} sent no IP, CIDR, range or domain; the old file is kept`);
   }

@@ -7,14 +7,16 @@
  * @module
  */
 import { parseGeoCsv } from "../parse/geo_csv.ts";
-import { listUserDirectory, readUserBytes } from "../store/user_files.ts";
+import { PermissionError } from "../errors.ts";
+import { listUserDirectory, readUserBytes, RefusedFileError } from "../store/user_files.ts";
 import { MmdbSource } from "./geo_mmdb.ts";
 import { type GeoSource, GeoTablesBuilder, GeoTableSource } from "./geo_tables.ts";
 
 /** How the directory is read; tests pass their own. */
 export interface GeoFilesIo {
   list: (dir: string) => Promise<string[]>;
-  read: (path: string, flagPath: string) => Promise<Uint8Array>;
+  /** A file's bytes; past `maxBytes` it is refused with one sentence. */
+  read: (path: string, flagPath: string, maxBytes: number) => Promise<Uint8Array>;
 }
 
 /** A database that loaded. */
@@ -34,7 +36,10 @@ export interface GeoFilesOptions {
   onNote?: (line: string) => void;
 }
 
-const denoGeoFilesIo: GeoFilesIo = { list: listUserDirectory, read: readUserBytes };
+const denoGeoFilesIo: GeoFilesIo = {
+  list: listUserDirectory,
+  read: (path, flagPath, maxBytes) => readUserBytes(path, flagPath, { maxBytes, what: "a GeoIP database" }),
+};
 
 /** Lines that may fail to read before a CSV counts as damaged: 1 in 1,000. */
 const SKIPPABLE_SHARE = 0.001;
@@ -51,21 +56,67 @@ function attributionOf(name: string, databaseType: string): string {
   return name;
 }
 
-async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
-  const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(
-    new DecompressionStream("gzip"),
-  );
-  return new Uint8Array(await new Response(stream).arrayBuffer());
-}
+/**
+ * The largest CSV database read, plain or once expanded. Its text and its
+ * rows are held while it is read, and the shipped V8 flags cap the heap at
+ * 256 MB: 32 MiB fitted, 48 MiB did not. An .mmdb of any size is read
+ * outside that heap.
+ */
+export const MAX_GEO_CSV_BYTES = 32 * 1024 * 1024;
+/**
+ * The largest .mmdb file read. Its bytes stay outside the JavaScript heap, but
+ * they are read whole: the largest real ones (city editions) are 70–130 MB.
+ */
+export const MAX_MMDB_BYTES = 256 * 1024 * 1024;
 
-async function csvSource(path: string, bytes: Uint8Array, note: (line: string) => void): Promise<GeoSource> {
-  if (path.toLowerCase().endsWith(".gz")) {
+const TOO_LARGE = `it is larger than the ${MAX_GEO_CSV_BYTES / (1024 * 1024)} MiB a CSV database may be ` +
+  "(its .mmdb edition may be up to 256 MiB)";
+
+const GZIP_SLICE_BYTES = 4096;
+
+/** Expand gzip data, stopping as soon as it passes `limit` bytes (a small .gz can expand to gigabytes). */
+async function gunzip(bytes: Uint8Array, limit: number): Promise<Uint8Array> {
+  // Fed a few KiB at a time: deflate expands at most ~1,000 times, so one slice yields at most a few
+  // MiB, and nothing past the limit is expanded (the whole input at once would be, in one go).
+  let offset = 0;
+  const input = new ReadableStream<Uint8Array<ArrayBuffer>>({
+    pull(controller) {
+      if (offset >= bytes.length) return controller.close();
+      controller.enqueue(bytes.slice(offset, offset + GZIP_SLICE_BYTES) as Uint8Array<ArrayBuffer>);
+      offset += GZIP_SLICE_BYTES;
+    },
+  }, { highWaterMark: 0 });
+  const stream = input.pipeThrough(new DecompressionStream("gzip"));
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    let next: ReadableStreamReadResult<Uint8Array>;
     try {
-      bytes = await gunzip(bytes);
+      next = await reader.read();
     } catch {
       throw new Error("the gzip data is damaged or cut short");
     }
+    if (next.done) break;
+    size += next.value.length;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      throw new Error(TOO_LARGE.replace("it is larger than", "it expands to more than"));
+    }
+    chunks.push(next.value);
   }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
+}
+
+async function csvSource(path: string, bytes: Uint8Array, note: (line: string) => void): Promise<GeoSource> {
+  if (path.toLowerCase().endsWith(".gz")) bytes = await gunzip(bytes, MAX_GEO_CSV_BYTES);
+  else if (bytes.length > MAX_GEO_CSV_BYTES) throw new Error(TOO_LARGE);
   const builder = new GeoTablesBuilder();
   const result = parseGeoCsv(new TextDecoder().decode(bytes), builder);
   const first = result.examples[0];
@@ -85,6 +136,24 @@ async function csvSource(path: string, bytes: Uint8Array, note: (line: string) =
   return new GeoTableSource(path, builder.build());
 }
 
+/** A database's bytes; a file that cannot be read (a broken link, a FIFO) is said, not fatal. */
+async function readGeoFile(io: GeoFilesIo, path: string, dir: string, name: string): Promise<Uint8Array> {
+  try {
+    // A plain CSV is refused past its limit before it is read; a .gz is bounded as it expands.
+    const limit = /\.csv$/i.test(name) ? MAX_GEO_CSV_BYTES : MAX_MMDB_BYTES;
+    return await io.read(path, dir, limit);
+  } catch (error) {
+    if (error instanceof PermissionError) throw error;
+    if (error instanceof RefusedFileError) {
+      throw new Error(/larger/.test(error.reason) && /\.csv$/i.test(name) ? TOO_LARGE : error.reason);
+    }
+    if (error instanceof Error && error.cause instanceof Deno.errors.NotFound) {
+      throw new Error("it is a link to a file that does not exist");
+    }
+    throw error;
+  }
+}
+
 /**
  * Load every `.csv`, `.csv.gz` and `.mmdb` file in `dir`, in name order. Throws
  * (one sentence) when the directory cannot be read or holds none of them.
@@ -97,8 +166,8 @@ export async function loadGeoDirectory(dir: string, options: GeoFilesOptions = {
   const loaded: LoadedGeoFile[] = [];
   for (const name of names) {
     const path = `${dir.replace(/[\\/]+$/, "")}/${name}`;
-    const bytes = await io.read(path, dir);
     try {
+      const bytes = await readGeoFile(io, path, dir, name);
       const source = name.toLowerCase().endsWith(".mmdb")
         ? new MmdbSource(path, bytes)
         : await csvSource(path, bytes, note);
@@ -108,6 +177,7 @@ export async function loadGeoDirectory(dir: string, options: GeoFilesOptions = {
       const databaseType = source instanceof MmdbSource ? source.databaseType : "";
       loaded.push({ path, source, attribution: attributionOf(name, databaseType), carries });
     } catch (error) {
+      if (error instanceof PermissionError) throw error;
       note(`note: "${path}" is not used: ${error instanceof Error ? error.message : error}`);
     }
   }

@@ -1,4 +1,5 @@
 import ipaddr from "ipaddr.js";
+import { timerDelay } from "../model/timer_delay.ts";
 
 /** Answers a PTR query for an IP: the names, or an error (NotFound when there is none). */
 export type PtrResolver = (ip: string, signal: AbortSignal) => Promise<string[]>;
@@ -219,7 +220,7 @@ export class ReverseDns {
     this.#controllers.add(controller);
     const timer = setTimeout(
       () => controller.abort(new DOMException("DNS query timed out", "TimeoutError")),
-      this.#timeoutMs,
+      timerDelay(this.#timeoutMs),
     );
     let name: string | null = null;
     let ttl = this.#negativeTtlMs;

@@ -45,6 +45,6 @@ export function diffSnapshots(before: readonly Connection[], after: readonly Con
     if (match === undefined) diff.added.push(c);
     else if (match.status !== c.status) diff.changed.push({ before: match, after: c });
   }
-  for (const list of waiting.values()) diff.removed.push(...list);
+  for (const list of waiting.values()) for (const c of list) diff.removed.push(c);
   return diff;
 }

@@ -4,6 +4,7 @@ import type { ConnectionEvent } from "../model/monitor_event.ts";
 import type { Reputation } from "../model/risk.ts";
 import { LINGERING_STATUSES } from "../model/status.ts";
 import type { HistoryEvent, HistoryStore } from "../store/history_store.ts";
+import { timerDelay } from "../model/timer_delay.ts";
 
 /** Options of {@linkcode HistoryRecorder}. */
 export interface HistoryRecorderOptions {
@@ -123,7 +124,7 @@ export class HistoryRecorder {
     this.#timer = setTimeout(() => {
       this.#timer = null;
       this.flush();
-    }, this.#flushIntervalMs);
+    }, timerDelay(this.#flushIntervalMs));
   }
 
   #clearTimer(): void {

@@ -1,6 +1,7 @@
 import type { Dashboard } from "../render/dashboard.ts";
 import type { Terminal } from "../render/terminal.ts";
 import type { MonitorOutput } from "./monitor_output.ts";
+import { timerDelay } from "../model/timer_delay.ts";
 
 const REDRAW_DELAY_MS = 100;
 
@@ -33,7 +34,7 @@ export class RefreshOutput implements MonitorOutput {
     this.#pendingRedraw = setTimeout(() => {
       this.#pendingRedraw = null;
       this.redraw();
-    }, REDRAW_DELAY_MS);
+    }, timerDelay(REDRAW_DELAY_MS));
   }
 
   onKey(key: string): void {

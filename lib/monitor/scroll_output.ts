@@ -1,5 +1,6 @@
 import type { DescribeAddress } from "../enrich/address_info.ts";
 import { rowAddress } from "../model/direction.ts";
+import { timerDelay } from "../model/timer_delay.ts";
 import type { ConnectionEvent, StatusEvent } from "../model/monitor_event.ts";
 import { eventJson, eventLine, statusLine, workflowCommand } from "../render/event_line.ts";
 import type { MonitorOutput } from "./monitor_output.ts";
@@ -90,7 +91,7 @@ export class ScrollOutput implements MonitorOutput {
     this.#timer = setTimeout(() => {
       this.#timer = null;
       this.drain().catch(() => {});
-    }, Math.max(0, head.deadline - this.#nowMs()));
+    }, timerDelay(head.deadline - this.#nowMs()));
   }
 
   #render(item: Pending): string {
@@ -113,11 +114,12 @@ export class ScrollOutput implements MonitorOutput {
 
   async close(): Promise<void> {
     if (this.#queue.length > 0 && this.#options.namesIdle !== undefined) {
-      const wait = Math.max(0, Math.max(...this.#queue.map((item) => item.deadline)) - this.#nowMs());
+      const latest = this.#queue.reduce((max, item) => Math.max(max, item.deadline), 0);
+      const wait = timerDelay(latest - this.#nowMs());
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([
         this.#options.namesIdle(),
-        new Promise<void>((resolve) => (timer = setTimeout(resolve, wait))),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, timerDelay(wait)))),
       ]);
       clearTimeout(timer);
     }

@@ -26,10 +26,60 @@ export interface Blocklist {
   v4: Ipv4Entries;
   v6: Ipv6Entry[];
   domains: DomainEntry[];
-  /** Lines that hold no usable entry; `line` is `N: text`. */
+  /** Lines that hold no usable entry, the first {@linkcode MAX_SKIPPED_KEPT}; `line` is `N: text`. */
   skipped: SkippedLine[];
+  /** How many lines were skipped in all (a junk file of millions of lines keeps only the first few). */
+  skippedCount: number;
   /** Lines with an entry (IPv4, IPv6 and domains). */
   entryCount: number;
+  /**
+   * Set when the list holds more IPv6 entries or domains than
+   * {@linkcode BLOCKLIST_LIMITS} allow: reading stopped there, and the list
+   * should not be used (`more than 200,000 IPv6 entries`).
+   */
+  overLimit: string | null;
+}
+
+/**
+ * The most IPv6 entries and domains one list may hold. Each takes about a
+ * hundred bytes of heap (IPv4 entries take 12, outside it), and the shipped
+ * V8 flags cap the heap at 256 MB; real lists hold a few thousand.
+ */
+export const BLOCKLIST_LIMITS = { ipv6: 200_000, domains: 200_000 } as const;
+
+/** Skipped lines kept for messages; the rest are only counted. */
+export const MAX_SKIPPED_KEPT = 100;
+
+/** A Uint32Array that grows as it is filled: 4 bytes an entry, where a number[] of large values takes ~24. */
+class Uint32Column {
+  #data = new Uint32Array(1024);
+  #length = 0;
+
+  push(value: number): void {
+    if (this.#length === this.#data.length) {
+      const bigger = new Uint32Array(this.#data.length * 2);
+      bigger.set(this.#data);
+      this.#data = bigger;
+    }
+    this.#data[this.#length++] = value;
+  }
+
+  get length(): number {
+    return this.#length;
+  }
+
+  /** The values, in a buffer of their own size. */
+  done(): Uint32Array {
+    return this.#data.slice(0, this.#length);
+  }
+}
+
+/**
+ * A copy of a short string that does not point into the text it was cut
+ * from: V8 keeps a slice's parent alive, and the parent is the whole file.
+ */
+function detached(text: string): string {
+  return text.split("").join("");
 }
 
 const HASH = 35;
@@ -229,12 +279,13 @@ function commentStart(line: string): number {
  * ```
  */
 export function parseBlocklist(text: string): Blocklist {
-  const starts: number[] = [];
-  const ends: number[] = [];
-  const lines: number[] = [];
+  const starts = new Uint32Column();
+  const ends = new Uint32Column();
+  const lines = new Uint32Column();
   const v6: Ipv6Entry[] = [];
   const domains: DomainEntry[] = [];
   const skipped: SkippedLine[] = [];
+  let skippedCount = 0;
   const fast = { start: 0, end: 0 };
   let lineNumber = 0;
   let from = text.charCodeAt(0) === 0xfeff ? 1 : 0;
@@ -255,7 +306,10 @@ export function parseBlocklist(text: string): Blocklist {
         const tokens = raw.slice(0, commentStart(raw)).trim().split(/\s+/);
         const entry = readEntry(tokens);
         if (entry === null) {
-          skipped.push({ line: `${lineNumber}: ${raw.trim()}`, reason: "not an IP, CIDR, range or domain" });
+          if (++skippedCount <= MAX_SKIPPED_KEPT) {
+            const line = detached(`${lineNumber}: ${raw.trim().slice(0, 200)}`);
+            skipped.push({ line, reason: "not an IP, CIDR, range or domain" });
+          }
         } else if (entry.family === 4) {
           starts.push(entry.first);
           ends.push(entry.last);
@@ -263,19 +317,27 @@ export function parseBlocklist(text: string): Blocklist {
         } else if (entry.family === 6) {
           v6.push({ first: entry.first, last: entry.last, line: lineNumber });
         } else {
-          domains.push({ name: entry.name, line: lineNumber });
+          domains.push({ name: detached(entry.name), line: lineNumber });
         }
       }
     }
+    if (v6.length > BLOCKLIST_LIMITS.ipv6 || domains.length > BLOCKLIST_LIMITS.domains) break;
     if (to === text.length) break;
     from = to + 1;
   }
+  const overLimit = v6.length > BLOCKLIST_LIMITS.ipv6
+    ? `more than ${BLOCKLIST_LIMITS.ipv6.toLocaleString("en")} IPv6 entries`
+    : domains.length > BLOCKLIST_LIMITS.domains
+    ? `more than ${BLOCKLIST_LIMITS.domains.toLocaleString("en")} domains`
+    : null;
   return {
-    v4: { starts: Uint32Array.from(starts), ends: Uint32Array.from(ends), lines: Uint32Array.from(lines) },
+    v4: { starts: starts.done(), ends: ends.done(), lines: lines.done() },
     v6,
     domains,
     skipped,
+    skippedCount,
     entryCount: starts.length + v6.length + domains.length,
+    overLimit,
   };
 }
 

@@ -16,7 +16,14 @@ import { parse } from "csv-parse/sync";
  */
 export function parseTasklistCsv(text: string): Map<number, string> {
   const names = new Map<number, string>();
-  const rows: string[][] = parse(text, { relax_column_count: true, skip_empty_lines: true, bom: true });
+  // A row the CSV reader cannot read (a process name with a stray quote) is skipped, not fatal.
+  const rows: string[][] = parse(text, {
+    relax_column_count: true,
+    relax_quotes: true,
+    skip_empty_lines: true,
+    skip_records_with_error: true,
+    bom: true,
+  });
   for (const [name, pidText] of rows) {
     if (name && pidText && /^\d+$/.test(pidText)) names.set(Number(pidText), name);
   }
@@ -36,7 +43,14 @@ export function parseTasklistCsv(text: string): Map<number, string> {
  */
 export function parseGetProcessCsv(text: string): Map<number, string> {
   const paths = new Map<number, string>();
-  const rows: Record<string, string>[] = parse(text, { columns: true, skip_empty_lines: true, bom: true });
+  const rows: Record<string, string>[] = parse(text, {
+    columns: true,
+    relax_column_count: true,
+    relax_quotes: true,
+    skip_empty_lines: true,
+    skip_records_with_error: true,
+    bom: true,
+  });
   for (const row of rows) {
     const pid = row["Id"];
     const path = row["Path"];

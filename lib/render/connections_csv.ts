@@ -1,10 +1,10 @@
-import { stringify } from "csv-stringify/sync";
+import { csvText } from "./csv_text.ts";
 import { type Connection, CONNECTION_FIELDS } from "../model/connection.ts";
 
 /**
  * Render connections as CSV with a header: the outgoing-connection logger's
- * columns first, in its order, then conntrail's. Cells that a spreadsheet
- * would run as formulas (`=`, `+`, `-`, `@`, tab, CR) are prefixed with `'`.
+ * columns first, in its order, then conntrail's. Cells are made safe for a
+ * terminal and a spreadsheet by {@linkcode csvText}.
  *
  * @example
  * ```ts
@@ -15,10 +15,5 @@ import { type Connection, CONNECTION_FIELDS } from "../model/connection.ts";
  * ```
  */
 export function renderConnectionsCsv(connections: readonly Connection[]): string {
-  return stringify(connections.map((c) => CONNECTION_FIELDS.map((field) => c[field])), {
-    header: true,
-    columns: [...CONNECTION_FIELDS],
-    escape_formulas: true,
-    cast: { number: (n) => String(n) },
-  });
+  return csvText(connections.map((c) => CONNECTION_FIELDS.map((field) => c[field])), CONNECTION_FIELDS);
 }

@@ -1,6 +1,9 @@
+import { safeTerminalText } from "./terminal_text.ts";
+
 /**
  * Show an address and port the way users type them: `1.2.3.4:80`, `[::1]:80`,
- * and `*` for a missing peer.
+ * and `*` for a missing peer. An address read back from a file may be any
+ * text: it is made safe for a terminal.
  *
  * @example
  * ```ts
@@ -12,6 +15,7 @@
  */
 export function endpointText(ip: string | null, port: number | null): string {
   if (ip === null) return "*";
-  const host = ip.includes(":") ? `[${ip}]` : ip;
+  const safe = safeTerminalText(ip);
+  const host = safe.includes(":") ? `[${safe}]` : safe;
   return `${host}:${port ?? "*"}`;
 }

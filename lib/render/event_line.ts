@@ -67,7 +67,10 @@ export function eventLine(event: ConnectionEvent, info: AddressInfo, at: Date, c
   const c = event.connection;
   const ip = rowAddress(c);
   const geo = geoText(info);
-  const status = event.event === "STATE" ? `${event.previous_status}→${c.status}` : c.status;
+  // Statuses come from a tool's output (or a saved capture): as untrusted as a process name.
+  const status = safeTerminalText(
+    event.event === "STATE" ? `${event.previous_status}→${c.status}` : c.status,
+  );
   const port = servicePort(c);
   return `${time} ${paint(event.event, EVENT_COLORS[event.event], color)} ${ARROWS[c.direction]} ` +
     `${addressText(ip, info.hostname)}${geo === "" ? "" : ` [${geo}]`} ${

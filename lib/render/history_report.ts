@@ -1,9 +1,9 @@
-import { stringify } from "csv-stringify/sync";
 import { isoWithOffset, localDateTime } from "../model/timestamp.ts";
 import type { AddressRecord, ConnectionRecord } from "../store/history_store.ts";
 import type { AddressHistory } from "../store/history_queries.ts";
 import { endpointText } from "./endpoint_text.ts";
 import { safeTerminalText } from "./terminal_text.ts";
+import { csvText } from "./csv_text.ts";
 import { plainTable } from "./_table_style.ts";
 
 /** One address with, for `conntrail history IP`, its connections and alerts. */
@@ -126,8 +126,8 @@ function renderOneAddress(entry: AddressHistory): string {
     ["lists", listText(a.lists)],
     ["processes", listText(a.processes)],
   ];
-  const width = Math.max(...facts.map(([label]) => label.length));
-  const lines = facts.map(([label, value]) => `${label.padEnd(width)}  ${value}`);
+  const width = facts.reduce((max, [label]) => Math.max(max, label.length), 0);
+  const lines = facts.map(([label, value]) => `${label.padEnd(width)}  ${safeTerminalText(value)}`);
   const connections = entry.connections ?? [];
   lines.push("", `connections (${connections.length}):`);
   if (connections.length > 0) {
@@ -207,18 +207,13 @@ const CONNECTION_COLUMNS = [
 ] as const;
 
 function csv(columns: readonly string[], rows: unknown[][]): string {
-  return stringify(rows, {
-    header: true,
-    columns: [...columns],
-    escape_formulas: true,
-    cast: { number: (n) => String(n) },
-  });
+  return csvText(rows, columns);
 }
 
 /**
  * `conntrail history --format csv`: one row per address (lists and processes
  * joined with `;`); for `history IP`, one row per connection of that address.
- * Cells a spreadsheet would run as formulas are escaped.
+ * Cells are made safe for a terminal and a spreadsheet by {@linkcode csvText}.
  */
 export function renderHistoryCsv(entries: readonly AddressHistory[]): string {
   const single = entries.length === 1 ? entries[0] : undefined;

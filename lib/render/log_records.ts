@@ -1,4 +1,3 @@
-import { stringify } from "csv-stringify/sync";
 import type { AddressInfo } from "../enrich/address_info.ts";
 import { CONNECTION_FIELDS } from "../model/connection.ts";
 import type { ConnectionEvent } from "../model/monitor_event.ts";
@@ -6,6 +5,7 @@ import { endpointText } from "./endpoint_text.ts";
 import { eventJson } from "./event_line.ts";
 import { geoText } from "./row_details.ts";
 import { safeTerminalText } from "./terminal_text.ts";
+import { csvText } from "./csv_text.ts";
 
 /** The formats `--log-format` accepts; each is also the file's extension. */
 export const LOG_FORMATS = ["txt", "csv", "json"] as const;
@@ -29,7 +29,7 @@ function textOrNull(value: string | number | null): string {
 
 /** The first line of a new log file, if the format has one. */
 export function logHeader(format: LogFormat): string {
-  return format === "csv" ? stringify([LOG_CSV_COLUMNS]) : "";
+  return format === "csv" ? csvText([], LOG_CSV_COLUMNS) : "";
 }
 
 /**
@@ -60,26 +60,20 @@ export function logRecord(event: ConnectionEvent, info: AddressInfo, format: Log
         `Local: ${endpointText(c.local_ip, c.local_port)} | Remote: ${
           endpointText(c.remote_ip, c.remote_port)
         } | ` +
-        `Status: ${c.status}` +
+        `Status: ${safeTerminalText(c.status)}` +
         (info.hostname ? ` | Host: ${safeTerminalText(info.hostname)}` : "") +
         (info.country ? ` | Country: ${safeTerminalText(info.country)}` : "") +
         (info.asn ? ` | ASN: ${geoText({ asn: info.asn, as_org: info.as_org ?? null })}` : "") +
         (event.reason === undefined ? "" : ` | Reason: ${safeTerminalText(event.reason)}`) + "\n";
     case "csv":
-      return stringify(
-        [[
-          ...CONNECTION_FIELDS.map((field) => c[field]),
-          event.event,
-          info.hostname ?? null,
-          info.country ?? null,
-          info.asn ?? null,
-          info.as_org ?? null,
-        ]],
-        {
-          escape_formulas: true,
-          cast: { number: (n) => String(n) },
-        },
-      );
+      return csvText([[
+        ...CONNECTION_FIELDS.map((field) => c[field]),
+        event.event,
+        info.hostname ?? null,
+        info.country ?? null,
+        info.asn ?? null,
+        info.as_org ?? null,
+      ]]);
     case "json":
       return eventJson(event, info) + "\n";
   }

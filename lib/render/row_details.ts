@@ -47,7 +47,8 @@ export function processText(process: Pick<ProcessInfo, "pid" | "name">): string 
  * ```
  */
 export function addressText(ip: string, hostname: string | null | undefined): string {
-  return hostname ? `${safeTerminalText(hostname)} (${ip})` : ip;
+  const address = safeTerminalText(ip);
+  return hostname ? `${safeTerminalText(hostname)} (${address})` : address;
 }
 
 /**
@@ -76,7 +77,7 @@ export function rowDetails(row: TrackedRow, info: AddressInfo): string {
   const parts: string[] = [];
   const geo = geoText(info);
   if (geo !== "") parts.push(geo);
-  const states = row.openConnections === 0 ? "CLOSED" : row.states.join(",");
+  const states = row.openConnections === 0 ? "CLOSED" : safeTerminalText(row.states.join(","));
   parts.push(states);
   if (row.ports.length > 0) parts.push(`Port:${portsText(row.ports, row.morePorts)}`);
   const [first] = row.processes;

@@ -23,3 +23,19 @@ export function safeTerminalText(text: string): string {
       : `\\u${code.toString(16).padStart(4, "0")}`;
   });
 }
+
+/**
+ * {@linkcode safeTerminalText} for text of several lines: line breaks are
+ * kept, every other control is shown. Everything conntrail writes to stderr
+ * (errors, usage errors, notes) passes through it.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { safeTerminalLines } from "./terminal_text.ts";
+ * deepStrictEqual(safeTerminalLines("error: \x1b]0;x\x07\nnext\n"), "error: \\x1b]0;x\\x07\nnext\n");
+ * ```
+ */
+export function safeTerminalLines(text: string): string {
+  return text.split("\n").map(safeTerminalText).join("\n");
+}

@@ -13,7 +13,7 @@ import type {
 } from "./history_store.ts";
 import { emptyAddress, emptyState, type MemoryState, MemoryStore } from "./memory_store.ts";
 import { HistoryFileError } from "./sqlite_store.ts";
-import { replaceFileAtomically } from "./user_files.ts";
+import { readOptionalUserFile, replaceFileAtomically } from "./user_files.ts";
 
 /**
  * The files of the JSON store: the reputation tool's three (`HISTORY_FILE`,
@@ -57,19 +57,24 @@ function numberOrNull(value: unknown): number | null {
   return typeof value === "number" && Number.isFinite(value) ? value : null;
 }
 
+/** The largest JSON history file read: the store holds all of it in memory. */
+const MAX_JSON_FILE_BYTES = 64 * 1024 * 1024;
+
 async function readJson(path: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return undefined;
-    throw error;
-  }
+  // Only a regular file, and only so much of it: a FIFO would hang the run, a huge file exhaust it.
+  const text = await readOptionalUserFile(path, {
+    maxBytes: MAX_JSON_FILE_BYTES,
+    what: "a JSON history file",
+  });
+  if (text === null) return undefined;
   try {
     return JSON.parse(text);
   } catch (error) {
+    // V8's message quotes the bad bytes; where they are is enough, and nothing raw reaches a terminal.
+    const place = error instanceof Error ? error.message.match(/line (\d+) column (\d+)/) : null;
+    const at = place === null ? "" : ` (line ${place[1]}, column ${place[2]})`;
     throw new HistoryFileError(
-      `"${path}" is not valid JSON (${error instanceof Error ? error.message : error}); it was left as it is`,
+      `"${path}" is not valid JSON${at}; it was left as it is`,
       { cause: error },
     );
   }

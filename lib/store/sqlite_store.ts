@@ -14,6 +14,7 @@ import type {
   SnapshotInfo,
 } from "./history_store.ts";
 import { MIGRATIONS, SCHEMA_VERSION } from "./_sqlite_schema.ts";
+import { InputError } from "../errors.ts";
 
 /** How long a write waits for another conntrail holding the database (two monitors on one file). */
 const BUSY_TIMEOUT_MS = 10_000;
@@ -25,7 +26,7 @@ export interface SqliteStoreOptions {
 }
 
 /** A database this conntrail cannot use: newer schema, or not a conntrail database. */
-export class HistoryFileError extends Error {
+export class HistoryFileError extends InputError {
   override name = "HistoryFileError";
 }
 
@@ -48,12 +49,28 @@ function settle<T>(work: () => T): Promise<T> {
   }
 }
 
+/** The first line of a message, at most 200 characters: SQLite's can hold pages of SQL. */
+function firstLine(text: string): string {
+  const line = text.split("\n")[0] ?? "";
+  return line.length > 200 ? `${line.slice(0, 197)}...` : line;
+}
+
+/** No conntrail writes a negative version (`PRAGMA user_version = -5`): say so, touch nothing. */
+function refuseUnknownVersion(version: number, path: string): void {
+  if (!Number.isInteger(version) || version < 0) {
+    throw new HistoryFileError(
+      `"${path}" has schema version ${version}, which no conntrail writes; it is not conntrail's history (or it was damaged), so it was left as it is`,
+    );
+  }
+}
+
 /** Open a database file, set the busy timeout, and read its schema version. */
 function openFile(path: string, readOnly: boolean): { db: DatabaseSync; version: number } {
   const db = new DatabaseSync(path, { readOnly });
   try {
     db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
     const version = Number(db.prepare("PRAGMA user_version").get()?.user_version ?? 0);
+    refuseUnknownVersion(version, path);
     return { db, version };
   } catch (error) {
     db.close();
@@ -72,6 +89,7 @@ function migrate(db: DatabaseSync, path: string): void {
   try {
     // Read again inside the transaction: another conntrail may have upgraded it meanwhile.
     const version = Number(db.prepare("PRAGMA user_version").get()?.user_version ?? 0);
+    refuseUnknownVersion(version, path);
     if (version > SCHEMA_VERSION) {
       throw new HistoryFileError(
         `"${path}" was written by a newer conntrail (schema ${version}, this one knows ${SCHEMA_VERSION})`,
@@ -83,7 +101,21 @@ function migrate(db: DatabaseSync, path: string): void {
         throw new HistoryFileError(`"${path}" is an SQLite database, but not conntrail's history`);
       }
     }
-    for (let step = version; step < SCHEMA_VERSION; step++) db.exec(MIGRATIONS[step] ?? "");
+    for (let step = version; step < SCHEMA_VERSION; step++) {
+      try {
+        db.exec(MIGRATIONS[step] ?? "");
+      } catch (error) {
+        // SQLite quotes the whole failing statement: the first clause says enough.
+        const why = firstLine(error instanceof Error ? error.message : String(error)).replace(
+          / in CREATE .*$/,
+          "",
+        );
+        throw new HistoryFileError(
+          `"${path}" says schema version ${version}, but its tables are not that version's (${why}); it was left as it is`,
+          { cause: error },
+        );
+      }
+    }
     db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
     db.exec("COMMIT");
   } catch (error) {

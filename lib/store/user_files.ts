@@ -1,4 +1,4 @@
-import { PermissionError } from "../errors.ts";
+import { InputError, PermissionError } from "../errors.ts";
 
 function explain(action: "read" | "write", path: string, error: unknown, flagPath = path): Error {
   if (error instanceof Deno.errors.NotCapable) {
@@ -17,15 +17,108 @@ function explain(action: "read" | "write", path: string, error: unknown, flagPat
   return new Error(`cannot ${action} "${path}": ${reason}`, { cause: error });
 }
 
+/** Options of {@linkcode readUserFile}. */
+export interface ReadUserFileOptions {
+  /** The largest file read; a longer one is refused with one sentence naming the limit. */
+  maxBytes?: number;
+  /** What the file is, for that sentence: `a block list`. */
+  what?: string;
+}
+
+/** A file refused before it was read: not a regular file, or too large. The message says which. */
+export class RefusedFileError extends InputError {
+  override name = "RefusedFileError";
+  /** Why, without the path: `it is a FIFO (named pipe), not a regular file`. */
+  readonly reason: string;
+  constructor(path: string, reason: string) {
+    super(`cannot read "${path}": ${reason}`);
+    this.reason = reason;
+  }
+}
+
+/** What a path that is not a regular file is, for a message. */
+function kindOf(info: Deno.FileInfo): string {
+  if (info.isDirectory) return "a directory";
+  if (info.isFifo) return "a FIFO (named pipe)";
+  if (info.isCharDevice) return "a character device";
+  if (info.isBlockDevice) return "a block device";
+  if (info.isSocket) return "a socket";
+  return "a special file";
+}
+
+/** `64 MiB`, `512 KiB`: a limit as a person reads it. */
+export function byteSize(bytes: number): string {
+  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MiB`;
+  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;
+  return `${bytes} bytes`;
+}
+
+/**
+ * Refuse what is not a regular file before opening it: opening a FIFO waits
+ * for a writer forever, and a device never ends.
+ */
+async function requireRegularFile(path: string): Promise<void> {
+  const info = await Deno.stat(path);
+  if (!info.isFile) {
+    throw new RefusedFileError(path, `it is ${kindOf(info)}, not a regular file`);
+  }
+}
+
+/** The file's bytes, refusing it past `maxBytes` (read in chunks, so a file that grows is caught too). */
+async function readBounded(path: string, options: ReadUserFileOptions): Promise<Uint8Array> {
+  await requireRegularFile(path);
+  const max = options.maxBytes ?? Infinity;
+  using file = await Deno.open(path, { read: true });
+  const tooLarge = () =>
+    new RefusedFileError(path, `it is larger than the ${byteSize(max)} ${options.what ?? "a file"} may be`);
+  const size = (await file.stat()).size;
+  if (size > max) throw tooLarge();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const chunk = new Uint8Array(Math.min(Math.max(size - total, 64 * 1024), 16 * 1024 * 1024));
+    const n = await file.read(chunk);
+    if (n === null) break;
+    total += n;
+    if (total > max) throw tooLarge();
+    chunks.push(n === chunk.length ? chunk : chunk.subarray(0, n));
+  }
+  if (chunks.length === 1 && chunks[0] !== undefined) return chunks[0];
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return bytes;
+}
+
 /**
  * Read a file the user named on the command line; a failure becomes one
- * sentence, naming the Deno flag when a permission is missing.
+ * sentence, naming the Deno flag when a permission is missing. Only regular
+ * files are read (a FIFO or a device is refused rather than waited on), and
+ * with `maxBytes` only up to that size.
  */
-export async function readUserFile(path: string): Promise<string> {
+export async function readUserFile(path: string, options: ReadUserFileOptions = {}): Promise<string> {
+  let bytes: Uint8Array;
   try {
-    return await Deno.readTextFile(path);
+    bytes = await readBounded(path, options);
   } catch (error) {
-    throw explain("read", path, error);
+    throw error instanceof RefusedFileError ? error : explain("read", path, error);
+  }
+  return new TextDecoder().decode(bytes);
+}
+
+/** As {@linkcode readUserFile}, but null when the file does not exist (the default `ips.txt`, `.env`). */
+export async function readOptionalUserFile(
+  path: string,
+  options: ReadUserFileOptions = {},
+): Promise<string | null> {
+  try {
+    return await readUserFile(path, options);
+  } catch (error) {
+    if (error instanceof Error && error.cause instanceof Deno.errors.NotFound) return null;
+    throw error;
   }
 }
 
@@ -78,11 +171,15 @@ export async function replaceFileAtomically(path: string, text: string, flagPath
 }
 
 /** Read a binary file the user named; failures as in {@linkcode readUserFile}. */
-export async function readUserBytes(path: string, flagPath = path): Promise<Uint8Array> {
+export async function readUserBytes(
+  path: string,
+  flagPath = path,
+  options: ReadUserFileOptions = {},
+): Promise<Uint8Array> {
   try {
-    return await Deno.readFile(path);
+    return await readBounded(path, options);
   } catch (error) {
-    throw explain("read", path, error, flagPath);
+    throw error instanceof RefusedFileError ? error : explain("read", path, error, flagPath);
   }
 }
 

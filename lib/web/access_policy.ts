@@ -91,6 +91,29 @@ export function accessPolicy(host: string, port: number, token: string | null): 
   return { token, hosts: names };
 }
 
+/**
+ * True when a page's `Origin` is this server as the request addressed it: the
+ * same scheme (this server speaks plain http), host and port. A page served
+ * over https from the same host and port, or `Origin: null`, is another origin.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { sameOrigin } from "./access_policy.ts";
+ * deepStrictEqual(sameOrigin("http://127.0.0.1:8377", "127.0.0.1:8377"), true);
+ * deepStrictEqual(sameOrigin("https://127.0.0.1:8377", "127.0.0.1:8377"), false);
+ * deepStrictEqual(sameOrigin("http://127.0.0.1:8378", "127.0.0.1:8377"), false);
+ * deepStrictEqual(sameOrigin("null", "127.0.0.1:8377"), false);
+ * ```
+ */
+export function sameOrigin(origin: string, host: string): boolean {
+  const own = `http://${host}`;
+  if (!URL.canParse(origin) || !URL.canParse(own)) return false;
+  const theirs = new URL(origin);
+  const ours = new URL(own);
+  return theirs.protocol === ours.protocol && theirs.hostname === ours.hostname && theirs.port === ours.port;
+}
+
 function sameText(a: string, b: string): boolean {
   // Compared in full whatever the first difference, so the time taken tells nothing about the token.
   const length = Math.max(a.length, b.length);
@@ -132,16 +155,20 @@ function refuse(status: number, message: string): Response {
  * What to do with a request before routing it: null lets it through; else the
  * answer (403, 401, or the redirect that turns `?token=` into a cookie).
  */
-export function checkAccess(request: Request, policy: AccessPolicy): Response | null {
-  const url = new URL(request.url);
+export function checkAccess(
+  request: Request,
+  policy: AccessPolicy,
+  url = new URL(request.url),
+): Response | null {
   const host = request.headers.get("host") ?? "";
   if (policy.hosts !== null && !policy.hosts.has(host.toLowerCase())) {
-    return refuse(403, `requests for "${host}" are refused; open the address conntrail printed`);
+    return refuse(
+      403,
+      `requests for ${JSON.stringify(host)} are refused; open the address conntrail printed`,
+    );
   }
   const origin = request.headers.get("origin");
-  if (origin !== null && (!URL.canParse(origin) || new URL(origin).host !== host.toLowerCase())) {
-    return refuse(403, "cross-origin requests are refused");
-  }
+  if (origin !== null && !sameOrigin(origin, host)) return refuse(403, "cross-origin requests are refused");
   if (policy.token === null) return null;
   const bearer = request.headers.get("authorization")?.match(/^Bearer (.+)$/)?.[1] ?? null;
   const query = url.searchParams.get("token");

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { timerDelay } from "../model/timer_delay.ts";
 
 /** Options of {@linkcode EventStream}. */
 export interface EventStreamOptions {
@@ -107,7 +108,7 @@ export class EventStream {
     if (this.#heartbeat !== null) return;
     this.#heartbeat = setInterval(
       () => this.#send(encoder.encode(": keep-alive\n\n")),
-      this.#options.heartbeatMs ?? 15_000,
+      timerDelay(this.#options.heartbeatMs ?? 15_000),
     );
   }
 

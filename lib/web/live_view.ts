@@ -186,7 +186,7 @@ export class LiveView implements MonitorOutput {
       }
     }
     this.#adoptOwners(update.changed);
-    this.#alerts.push(...update.alerts);
+    for (const alert of update.alerts) this.#alerts.push(alert);
     const maxAlerts = this.#options.maxAlerts ?? 500;
     if (this.#alerts.length > maxAlerts) this.#alerts = this.#alerts.slice(-maxAlerts);
     this.#refreshAddresses(update.addresses);

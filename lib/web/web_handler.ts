@@ -16,6 +16,7 @@ import { renderHistoryJson } from "../render/history_report.ts";
 import type { HistoryStore } from "../store/history_store.ts";
 import { type AccessPolicy, checkAccess, securityHeaders } from "./access_policy.ts";
 import { WEB_ASSETS } from "./web_assets.ts";
+import { boundedText } from "../enrich/bounded_body.ts";
 import type { EventStream } from "./event_stream.ts";
 import type { LiveView } from "./live_view.ts";
 
@@ -28,12 +29,21 @@ export interface WebHandlerDeps {
   /** Who may ask: read on every request. */
   policy: () => AccessPolicy;
   now: () => number;
+  /** One line for the server's log (stderr): a request refused before it could be read. */
+  log?: (line: string) => void;
 }
+
+/** Refused requests logged one line each; past this, one more line says the rest are not. */
+const MAX_LOGGED_REFUSALS = 100;
 
 /** Largest `/api/filter` body accepted. */
 const MAX_FILTER_BODY = 4 * 1024 * 1024;
 /** Most alerts one `/api/alerts` answer holds. */
 const MAX_ALERTS = 1000;
+
+function badRequest(message: string): Response {
+  return json({ error: message }, 400);
+}
 
 function json(data: unknown, status = 200): Response {
   const text = typeof data === "string" ? data : JSON.stringify(data) + "\n";
@@ -105,8 +115,11 @@ async function filterAnswer(deps: WebHandlerDeps, request: Request) {
   if (!(request.headers.get("content-type") ?? "").startsWith("application/json")) {
     return json({ error: 'send the selected keys as JSON: {"keys": [...]}' }, 415);
   }
-  const body = await request.text();
-  if (body.length > MAX_FILTER_BODY) return json({ error: "too many keys" }, 413);
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > MAX_FILTER_BODY) return tooLarge(request);
+  // Read no further than the limit, whatever Content-Length said (a chunked body says nothing).
+  const body = await boundedText(new Response(request.body), MAX_FILTER_BODY);
+  if (body === null) return tooLarge(request);
   let keys: unknown;
   try {
     keys = (JSON.parse(body) as { keys?: unknown }).keys;
@@ -118,6 +131,16 @@ async function filterAnswer(deps: WebHandlerDeps, request: Request) {
   }
   const connections = deps.live.connections(keys as string[]);
   return json({ selected: connections.length, ...captureFilters(connections) });
+}
+
+function tooLarge(request: Request): Response {
+  request.body?.cancel().catch(() => {});
+  const response = json({
+    error: `the body is larger than ${MAX_FILTER_BODY / (1024 * 1024)} MiB: too many keys`,
+  }, 413);
+  // The rest of the body is not read: the connection is closed rather than reused.
+  response.headers.set("connection", "close");
+  return response;
 }
 
 function eventsAnswer(deps: WebHandlerDeps): Response {
@@ -159,10 +182,26 @@ async function route(deps: WebHandlerDeps, request: Request, url: URL): Promise<
  * stack trace.
  */
 export function webHandler(deps: WebHandlerDeps): (request: Request) => Promise<Response> {
+  let logged = 0;
+  const log = (line: string) => {
+    logged++;
+    if (logged <= MAX_LOGGED_REFUSALS) deps.log?.(line);
+    else if (logged === MAX_LOGGED_REFUSALS + 1) deps.log?.("serve: more refused requests; no longer logged");
+  };
   return async (request) => {
-    const refused = checkAccess(request, deps.policy());
+    // Deno builds request.url from the Host header: a Host that is no host (`127.0.0.1:8377.evil.com`,
+    // a tab inside) makes it unparseable. That is the client's fault: 400 and one line, no stack trace.
+    const url = URL.canParse(request.url) ? new URL(request.url) : null;
+    if (url === null) {
+      log(
+        `serve: refused a request whose Host header is not a host: ${
+          JSON.stringify(request.headers.get("host"))
+        }`,
+      );
+      return badRequest("the Host header is not a host name or address with a port");
+    }
+    const refused = checkAccess(request, deps.policy(), url);
     if (refused !== null) return refused;
-    const url = new URL(request.url);
     const post = url.pathname === "/api/filter";
     const allowed = post ? ["POST"] : ["GET", "HEAD"];
     if (!allowed.includes(request.method)) {

@@ -1,6 +1,11 @@
+import {
+  CHECK_REPUTATION_WAITS,
+  type CheckIo,
+  type CheckOptions,
+  runCheck,
+} from "../../lib/cli/check_command.ts";
 import { deepStrictEqual, match, ok, rejects } from "node:assert/strict";
 import { join } from "node:path";
-import { type CheckIo, type CheckOptions, runCheck } from "../../lib/cli/check_command.ts";
 import { parseArgs } from "../../lib/cli/parse_args.ts";
 import { denoAddressResolver } from "../../lib/enrich/blocklist_files.ts";
 import { denoPtrResolver } from "../../lib/enrich/reverse_dns.ts";
@@ -222,5 +227,77 @@ Deno.test("a block list of only private and special addresses says once that it 
     match(included.stdout(), /lan\.txt:2 10\.0\.0\.5/);
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("check on a rate limit (429, Retry-After: 3600) does not wait: the addresses are UNKNOWN, `rate limited until HH:MM`", async () => {
+  const abuse = startAbuseIpdbServer(() => ({ status: 429, retryAfter: 3600, detail: "Daily rate limit" }));
+  const waits: number[] = [];
+  try {
+    const run = checkIo({
+      env: new Map([["ABUSEAPI", GOOD_KEY], ["ABUSE_URL", abuse.url]]),
+      reputationWaits: {
+        ...CHECK_REPUTATION_WAITS,
+        // Records what check would wait; a wait past the bound fails the test instead of hanging it.
+        sleep: (ms) => {
+          waits.push(ms);
+          return ms > CHECK_REPUTATION_WAITS.patienceMs
+            ? Promise.reject(new Error(`check waited ${ms} ms`))
+            : Promise.resolve();
+        },
+      },
+    });
+    const before = Date.now();
+    const code = await runCheck(
+      checkOptions(["8.8.8.8", "1.1.1.1", "--no-resolve-names", "--format", "json"]),
+      run.io,
+    );
+    deepStrictEqual(code, 0);
+    const until = new Date(before + 3_600_000);
+    const hhmm = (d: Date) =>
+      `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
+    const results = JSON.parse(run.stdout());
+    deepStrictEqual(results.map((r: Record<string, unknown>) => r.risk_level), ["UNKNOWN", "UNKNOWN"]);
+    for (const result of results) {
+      // The minute may turn between the answer and this line.
+      ok(
+        [hhmm(until), hhmm(new Date(until.getTime() + 60_000))].some((t) =>
+          result.note === `rate limited until ${t}`
+        ),
+        result.note,
+      );
+    }
+    deepStrictEqual(waits, []);
+    deepStrictEqual(abuse.requests.length, 1);
+    match(run.stderr(), /AbuseIPDB's rate limit is reached; no more checks until/);
+  } finally {
+    await abuse.close();
+  }
+});
+
+Deno.test("check retries a 5xx once, within its bound, then says UNKNOWN with the reason", async () => {
+  const abuse = startAbuseIpdbServer(() => ({ status: 503 }));
+  const waits: number[] = [];
+  try {
+    const run = checkIo({
+      env: new Map([["ABUSEAPI", GOOD_KEY], ["ABUSE_URL", abuse.url]]),
+      reputationWaits: {
+        ...CHECK_REPUTATION_WAITS,
+        sleep: (ms) => {
+          waits.push(ms);
+          return Promise.resolve();
+        },
+      },
+    });
+    deepStrictEqual(
+      await runCheck(checkOptions(["9.9.9.9", "--no-resolve-names", "--format", "json"]), run.io),
+      0,
+    );
+    const [result] = JSON.parse(run.stdout());
+    deepStrictEqual([result.risk_level, result.note], ["UNKNOWN", "AbuseIPDB did not answer (HTTP 503)"]);
+    deepStrictEqual(waits, [1_000]);
+    deepStrictEqual(abuse.requests.length, 2);
+  } finally {
+    await abuse.close();
   }
 });

@@ -104,3 +104,26 @@ Deno.test("monitor --fail-on exits 0 when nothing matched, and a bad .env value 
     (error) => match(String(error), /SAFE_THRESHOLD in .*\.env must be a score from 0 to 100, not "lots"/),
   );
 });
+
+Deno.test("monitor on a rate limit (429, Retry-After: 3600) keeps running and pauses its checks, saying so once", async () => {
+  const server = startAbuseIpdbServer(() => ({ status: 429, retryAfter: 3600 }));
+  const dir = await Deno.makeTempDir();
+  const envFile = join(dir, "settings.env");
+  await Deno.writeTextFile(envFile, `ABUSEAPI=${GOOD_KEY}\nABUSE_URL=${server.url}\n`);
+  try {
+    const run = io(
+      scripted([[socket("9.9.9.9", 50000)], [socket("9.9.9.9", 50000), socket("8.8.8.8", 50001)]]),
+    );
+    const code = await runMonitorCommand(
+      options(["--count", "5", "--format", "ndjson", "--env-file", envFile]),
+      run.io,
+    );
+    deepStrictEqual(code, 0);
+    // The first address was asked about; the second waits for the pause to end, which is past the run.
+    deepStrictEqual(server.requests.map((r) => r.ip), ["9.9.9.9"]);
+    deepStrictEqual(run.stderr().match(/rate limit is reached; no more checks until \d\d:\d\d/g)?.length, 1);
+    ok(!run.stdout().includes('"ALERT"'), run.stdout());
+  } finally {
+    await server.close();
+  }
+});

@@ -1,4 +1,4 @@
-import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
+import { deepStrictEqual, match, ok, strictEqual } from "node:assert/strict";
 import { AbuseIpdb, type AbuseIpdbOptions } from "../../lib/enrich/abuseipdb.ts";
 import { DEFAULT_THRESHOLDS } from "../../lib/model/risk.ts";
 import { type Answer, GOOD_KEY, startAbuseIpdbServer } from "../abuseipdb_server.ts";
@@ -192,6 +192,151 @@ Deno.test("AbuseIpdb pauses when a 200 says X-RateLimit-Remaining is 0", async (
       client.close();
       strictEqual(await waiting, null);
       strictEqual(asked, 1);
+    },
+  );
+});
+
+/** A clock that only moves when the client sleeps: waits are recorded, never waited. */
+function virtualClock(start = Date.UTC(2026, 10, 21, 12, 0, 0)) {
+  const clock = {
+    at: start,
+    sleeps: [] as number[],
+    now: () => clock.at,
+    sleep: (ms: number) => {
+      clock.sleeps.push(ms);
+      clock.at += ms;
+      return Promise.resolve();
+    },
+  };
+  return clock;
+}
+
+Deno.test("AbuseIpdb pauses when a 200 says X-RateLimit-Remaining is 0, a minute without a reset time", async () => {
+  const clock = virtualClock();
+  await withClient(
+    () => ({ score: 0, remaining: 0 }),
+    { concurrency: 1, now: clock.now, sleep: clock.sleep },
+    async (client, server, notes) => {
+      await client.check("8.8.8.8");
+      await client.check("1.1.1.1");
+      // No Retry-After and no reset time: the client waited a minute before asking about the second address.
+      deepStrictEqual(clock.sleeps, [60_000]);
+      deepStrictEqual(server.requests.map((r) => r.ip), ["8.8.8.8", "1.1.1.1"]);
+      ok(notes[0]?.startsWith("note: AbuseIPDB's daily checks are used up"), notes[0]);
+    },
+  );
+});
+
+Deno.test("AbuseIpdb: Retry-After 99999999999 pauses the monitor for a day at most", async () => {
+  const clock = virtualClock();
+  await withClient(
+    (_ip, n) => (n === 1 ? { status: 429, retryAfter: 99999999999 } : { score: 0 }),
+    { concurrency: 1, now: clock.now, sleep: clock.sleep },
+    async (client, _server, notes) => {
+      strictEqual((await client.check("8.8.8.8"))?.risk_level, "SAFE");
+      deepStrictEqual(clock.sleeps, [24 * 3_600_000]);
+      match(notes[0] ?? "", /no more checks until 2026-11-22 \d\d:\d\d$/);
+    },
+  );
+});
+
+Deno.test("AbuseIpdb with patience (conntrail check): a long rate limit makes the addresses UNKNOWN with the reason at once", async () => {
+  const clock = virtualClock();
+  await withClient(
+    () => ({ status: 429, retryAfter: 3600 }),
+    { concurrency: 1, now: clock.now, sleep: clock.sleep, patienceMs: 20_000 },
+    async (client, server) => {
+      const answers = await Promise.all(["8.8.8.8", "1.1.1.1", "9.9.9.9"].map((ip) => client.answer(ip)));
+      deepStrictEqual(answers.map((a) => a.reputation?.risk_level), ["UNKNOWN", "UNKNOWN", "UNKNOWN"]);
+      const until = new Date(clock.now() + 3_600_000);
+      const hhmm = `${String(until.getHours()).padStart(2, "0")}:${
+        String(until.getMinutes()).padStart(2, "0")
+      }`;
+      deepStrictEqual(answers.map((a) => a.reason), [1, 2, 3].map(() => `rate limited until ${hhmm}`));
+      deepStrictEqual(clock.sleeps, []);
+      deepStrictEqual(server.requests.length, 1);
+      // Asked again later in the same run: still no wait.
+      deepStrictEqual((await client.answer("4.4.4.4")).reason, `rate limited until ${hhmm}`);
+      deepStrictEqual(clock.sleeps, []);
+    },
+  );
+});
+
+Deno.test("AbuseIpdb with patience: a short rate limit is waited out; 5xx retries stop before the bound", async () => {
+  const clock = virtualClock();
+  await withClient(
+    (_ip, n) => (n === 1 ? { status: 429, retryAfter: 5 } : { score: 0 }),
+    { concurrency: 1, now: clock.now, sleep: clock.sleep, patienceMs: 20_000 },
+    async (client) => {
+      strictEqual((await client.check("8.8.8.8"))?.risk_level, "SAFE");
+      deepStrictEqual(clock.sleeps, [5_000]);
+    },
+  );
+  const retrying = virtualClock();
+  await withClient(
+    () => ({ status: 503 }),
+    { now: retrying.now, sleep: retrying.sleep, patienceMs: 20_000, attempts: 10, backoffMs: 4_000 },
+    async (client, server) => {
+      const answer = await client.answer("8.8.8.8");
+      deepStrictEqual(answer.reputation?.risk_level, "UNKNOWN");
+      deepStrictEqual(answer.reason, "AbuseIPDB did not answer (HTTP 503)");
+      // 4 s + 8 s waited; a 16 s wait would end past the 20 s bound, so it was not made.
+      deepStrictEqual(retrying.sleeps, [4_000, 8_000]);
+      deepStrictEqual(server.requests.length, 3);
+    },
+  );
+});
+
+Deno.test("AbuseIpdb never follows a redirect to another origin with the key; same-origin redirects are followed", async () => {
+  const attacker: (string | null)[] = [];
+  const thief = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (request) => {
+    attacker.push(request.headers.get("Key"));
+    return new Response(JSON.stringify({ data: { abuseConfidenceScore: 0 } }));
+  });
+  const thiefUrl = `http://127.0.0.1:${(thief.addr as Deno.NetAddr).port}/steal`;
+  const seen: { path: string; key: string | null }[] = [];
+  const api = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (request) => {
+    const url = new URL(request.url);
+    seen.push({ path: url.pathname, key: request.headers.get("Key") });
+    if (url.pathname === "/moved") return Response.redirect(new URL(`/api/v2/check${url.search}`, url), 308);
+    if (url.searchParams.get("ipAddress") === "9.9.9.9") return Response.redirect(thiefUrl, 302);
+    return new Response(JSON.stringify({ data: { abuseConfidenceScore: 70, countryCode: "NL" } }));
+  });
+  const apiOrigin = `http://127.0.0.1:${(api.addr as Deno.NetAddr).port}`;
+  const notes: string[] = [];
+  const settings = { key: GOOD_KEY, thresholds: DEFAULT_THRESHOLDS, rescanMs: 172_800_000 };
+  try {
+    const same = new AbuseIpdb({ ...settings, url: `${apiOrigin}/moved` }, { onNote: (l) => notes.push(l) });
+    strictEqual((await same.check("8.8.8.8"))?.risk_level, "MALICIOUS");
+    deepStrictEqual(seen.map((s) => [s.path, s.key]), [["/moved", GOOD_KEY], ["/api/v2/check", GOOD_KEY]]);
+    same.close();
+
+    const away = new AbuseIpdb({ ...settings, url: `${apiOrigin}/api/v2/check` }, {
+      onNote: (l) => notes.push(l),
+    });
+    strictEqual(await away.check("9.9.9.9"), null);
+    strictEqual(away.enabled, false);
+    strictEqual(await away.check("8.8.4.4"), null);
+    away.close();
+    deepStrictEqual(attacker, []);
+    deepStrictEqual(notes, [
+      `note: AbuseIPDB at ${apiOrigin} redirected to another host (${new URL(thiefUrl).origin}); ` +
+      "the key is not sent there, and reputation is off for this run",
+    ]);
+  } finally {
+    await thief.shutdown();
+    await api.shutdown();
+  }
+});
+
+Deno.test("AbuseIpdb answers an address rate limited while another request got 401 (found by the fuzz campaign: it waited forever)", async () => {
+  const clock = virtualClock();
+  await withClient(
+    (ip) => (ip === "8.8.8.8" ? { status: 429, retryAfter: 60 } : { status: 401 }),
+    { concurrency: 2, now: clock.now, sleep: clock.sleep },
+    async (client) => {
+      deepStrictEqual(await Promise.all([client.check("8.8.8.8"), client.check("1.1.1.1")]), [null, null]);
+      strictEqual(client.enabled, false);
     },
   );
 });
