@@ -78,7 +78,11 @@ Deno.test("ScrollOutput under GITHUB_ACTIONS folds the connections open at start
   await scroll.onPoll([{ event: "NEW", connection: connection({ remote_ip: "198.51.100.4" }) }], null, at(1));
   const lines = out.join("").trimEnd().split("\n");
   deepStrictEqual(lines[0], "::group::conntrail: 3 connections open at start");
-  deepStrictEqual(lines.slice(1, 4).map((l) => l.split(" ")[3]), ["198.51.100.1", "198.51.100.2", "198.51.100.3"]);
+  deepStrictEqual(lines.slice(1, 4).map((l) => l.split(" ")[3]), [
+    "198.51.100.1",
+    "198.51.100.2",
+    "198.51.100.3",
+  ]);
   deepStrictEqual(lines[4], "::endgroup::");
   match(lines[5] ?? "", /ALERT TCP 198\.51\.100\.9:443 curl/);
   deepStrictEqual(
