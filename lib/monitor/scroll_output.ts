@@ -29,8 +29,8 @@ export interface ScrollOutputOptions {
   /** Resolves once no name query is pending, for the end of the run. */
   namesIdle?: () => Promise<void>;
   write(text: string): Promise<void>;
-  /** Where workflow commands go when stdout carries NDJSON. */
-  writeAside(text: string): void;
+  /** Where workflow commands go when stdout carries NDJSON: one line, without its line break. */
+  writeAside(line: string): void;
   nowMs?: () => number;
 }
 
@@ -125,9 +125,9 @@ export class ScrollOutput implements MonitorOutput {
     let text =
       (format === "ndjson" ? eventJson(event, info) : eventLine(event, info, at, this.#options.color)) + "\n";
     if (event.event === "ALERT" && this.#options.githubActions) {
-      const command = alertAnnotation(event, this.#options.domainOf?.(event.connection)) + "\n";
+      const command = alertAnnotation(event, this.#options.domainOf?.(event.connection));
       if (format === "ndjson") this.#options.writeAside(command);
-      else text += command;
+      else text += command + "\n";
     }
     return text;
   }

@@ -127,7 +127,9 @@ Deno.test("ScrollOutput prints an alert's annotation with the domain when known,
   const ndjson = output({ githubActions: true, format: "ndjson" });
   await ndjson.scroll.onPoll([alert], null, at(0));
   deepStrictEqual(JSON.parse(ndjson.out.join("")).reason, "blocklist ips.txt:12 203.0.113.0/24");
-  ok(ndjson.aside.join("").startsWith("::error title=conntrail%3A BLOCKLISTED::"));
+  deepStrictEqual(ndjson.aside.length, 1);
+  ok(ndjson.aside[0]?.startsWith("::error title=conntrail%3A BLOCKLISTED::"));
+  ok(!ndjson.aside[0]?.endsWith("\n"), "a line break of its own: stderr gets a blank line");
   const plain = output({ githubActions: false });
   await plain.scroll.onPoll([alert], null, at(0));
   ok(!plain.out.join("").includes("::error"));
