@@ -130,6 +130,28 @@ export function failOnList(text) {
 }
 
 /**
+ * True for a one-line input that names a file rather than an entry: a path
+ * with a separator (a CIDR's `/bits` is not one) or a list file's extension.
+ *
+ * @param {string} text
+ * @returns {boolean}
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { looksLikePath } from "./action_lib.mjs";
+ * deepStrictEqual(["ci/allowed.txt", "allowed.txt", "C:\\lists\\x", "./x"].map(looksLikePath), [true, true, true, true]);
+ * deepStrictEqual(["10.0.0.0/8", "2001:db8::/32", "github.com", "api.github.com:443"].map(looksLikePath),
+ *   [false, false, false, false]);
+ * ```
+ */
+export function looksLikePath(text) {
+  if (/\s/.test(text.trim())) return false;
+  if (/^[0-9a-fA-F.:]+\/\d{1,3}$/.test(text)) return false;
+  return /[\\/]/.test(text) || /\.(txt|list|lst|conf|cfg|netset|ipset)$/i.test(text);
+}
+
+/**
  * A list input (`expect`, `blocklist`): a path to a file readable now, or
  * the entries themselves, one a line. Returns the file to hand to conntrail,
  * writing the entries to `inline` when they were given inline; null when the
@@ -144,6 +166,12 @@ export function listFile(text, options) {
   if (!text.includes("\n")) {
     const path = isAbsolute(text) ? text : join(options.workspace, text);
     if (existsSync(path)) return path;
+    if (looksLikePath(text)) {
+      throw new Error(
+        `"${text}" does not exist when the job starts (the pre step runs before actions/checkout); ` +
+          "give the entries themselves, one a line",
+      );
+    }
   }
   options.write(options.inline, text.endsWith("\n") ? text : `${text}\n`);
   return options.inline;

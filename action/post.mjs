@@ -7,6 +7,7 @@
  * `fail-on` condition was met.
  */
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
 import process from "node:process";
 import { commandData, setOutputs, waitFor, workFiles } from "./action_lib.mjs";
 
@@ -39,6 +40,21 @@ function learnedBlock(list) {
   ].join("\n");
 }
 
+/**
+ * End a conntrail that ignored the stop file (with sudo when it runs as root).
+ *
+ * @param {import("./action_lib.mjs").WorkFiles} files
+ */
+function stopByForce(files) {
+  const pid = Number(readIfThere(files.pid)?.trim());
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  try {
+    process.kill(pid);
+  } catch {
+    spawnSync("sudo", ["-n", "kill", String(pid)], { stdio: "ignore" });
+  }
+}
+
 async function run() {
   const env = process.env;
   const files = workFiles(env);
@@ -53,7 +69,10 @@ async function run() {
   console.log("::group::conntrail log");
   process.stdout.write(log.endsWith("\n") || log === "" ? log : `${log}\n`);
   console.log("::endgroup::");
-  if (!stopped) throw new Error(`conntrail did not stop within ${STOP_WAIT_MS / 1000} s of ${files.stop}`);
+  if (!stopped) {
+    stopByForce(files);
+    throw new Error(`conntrail did not stop within ${STOP_WAIT_MS / 1000} s of ${files.stop}; it was killed`);
+  }
 
   const report = readIfThere(files.report);
   const learned = readIfThere(files.learned);

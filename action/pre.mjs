@@ -50,20 +50,6 @@ async function run() {
 
   rmSync(files.dir, { recursive: true, force: true });
   mkdirSync(files.dir, { recursive: true });
-  const base = releaseBase(env);
-  const [binary, sums] = await Promise.all([download(base, target.file), download(base, "SHA256SUMS")]);
-  const expected = expectedSha256(new TextDecoder().decode(sums), target.file);
-  if (expected === null) throw new Error(`${base}SHA256SUMS lists no ${target.file}; refusing to run it`);
-  const actual = sha256Hex(binary);
-  if (actual !== expected) {
-    throw new Error(
-      `the SHA-256 of ${target.file} is ${actual}, but SHA256SUMS says ${expected}; refusing to run it`,
-    );
-  }
-  const path = join(files.dir, target.file);
-  writeFileSync(path, binary, { mode: 0o755 });
-  console.log(`conntrail: ${target.file} from ${base}, SHA-256 ${actual} matches SHA256SUMS`);
-
   const workspace = env.GITHUB_WORKSPACE || process.cwd();
   const write = (/** @type {string} */ file, /** @type {string} */ text) => writeFileSync(file, text);
   const args = [
@@ -92,7 +78,21 @@ async function run() {
   if (trace) args.push("--trace");
   if (sniffDns) args.push("--sniff-dns");
 
-  // Root sees every process's sockets (containers too) and may trace; GitHub's runners allow sudo.
+  const base = releaseBase(env);
+  const [binary, sums] = await Promise.all([download(base, target.file), download(base, "SHA256SUMS")]);
+  const expected = expectedSha256(new TextDecoder().decode(sums), target.file);
+  if (expected === null) throw new Error(`${base}SHA256SUMS lists no ${target.file}; refusing to run it`);
+  const actual = sha256Hex(binary);
+  if (actual !== expected) {
+    throw new Error(
+      `the SHA-256 of ${target.file} is ${actual}, but SHA256SUMS says ${expected}; refusing to run it`,
+    );
+  }
+  const path = join(files.dir, target.file);
+  writeFileSync(path, binary, { mode: 0o755 });
+  console.log(`conntrail: ${target.file} from ${base}, SHA-256 ${actual} matches SHA256SUMS`);
+
+  // Root sees every user's sockets with their processes, and may trace; GitHub's runners allow sudo.
   const elevate = sudo && process.platform !== "win32" && process.getuid?.() !== 0 &&
     spawnSync("sudo", ["-n", "true"], { stdio: "ignore" }).status === 0;
   const command = elevate ? ["sudo", "-n", "-E", "--", path, ...args] : [path, ...args];

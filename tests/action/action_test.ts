@@ -256,7 +256,8 @@ Deno.test({
 
 Deno.test({
   name:
-    "action pre says which runners have a binary, names a bad input, and refuses a release without the file",
+    "action pre says which runners have a binary, names a bad input or a list file not there yet, and refuses " +
+    "a release without the file",
   ignore: !hasNode,
   async fn() {
     await withDir(async (dir) => {
@@ -279,6 +280,10 @@ Deno.test({
         typo.stdout,
         /::error title=conntrail::fail-on: "unexpectd" is not one of blocklisted, suspicious/,
       );
+      await Deno.remove(join(dir, "runner_temp"), { recursive: true });
+      const notYet = await (await runner(dir, base)).step("pre", { expect: "ci/allowed.txt" });
+      deepStrictEqual(notYet.code, 1);
+      match(notYet.stdout, /::error title=conntrail::"ci\/allowed\.txt" does not exist when the job starts/);
       await Deno.remove(join(dir, "runner_temp"), { recursive: true });
       const missing = await (await runner(dir, base)).step("pre", {});
       deepStrictEqual(missing.code, 1);
