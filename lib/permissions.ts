@@ -77,6 +77,14 @@ export interface MonitorPermissionInput extends ThreatPermissionInput {
   logDir?: string;
   filterFile: readonly string[];
   saveThreshold?: number;
+  report?: string;
+  writeExpect?: string;
+  stopFile?: string;
+  /**
+   * The job summary file under GitHub Actions (`GITHUB_STEP_SUMMARY`), when
+   * the permissions command could read it; the monitor appends its report.
+   */
+  stepSummary?: string;
   /**
    * What history's read and write access must cover (the data directory, or
    * `--db`'s file); null when its place is unknown here, so the access is
@@ -169,7 +177,8 @@ export function monitorPermissions(options: MonitorPermissionInput, os: Os): Per
   needs.push({
     flag: `--allow-env=${monitorEnv(os).join(",")}`,
     why:
-      "honour NO_COLOR, print alerts as GitHub Actions annotations, read the AbuseIPDB settings, find the history",
+      "honour NO_COLOR, fold the log and annotate alerts under GitHub Actions and append to its job summary, " +
+      "read the AbuseIPDB settings, find the history",
     optional: true,
   });
   needs.push(...threatPermissions(options));
@@ -180,6 +189,34 @@ export function monitorPermissions(options: MonitorPermissionInput, os: Os): Per
     needs.push({
       flag: `--allow-write=${options.output}`,
       why: "write the timeline export on exit",
+      optional: false,
+    });
+  }
+  if (options.report !== undefined) {
+    needs.push({
+      flag: `--allow-write=${options.report}`,
+      why: "write the Markdown report on exit",
+      optional: false,
+    });
+  }
+  if (options.writeExpect !== undefined) {
+    needs.push({
+      flag: `--allow-write=${options.writeExpect}`,
+      why: "write the destinations seen as an --expect list on exit",
+      optional: false,
+    });
+  }
+  if (options.stepSummary !== undefined) {
+    needs.push({
+      flag: `--allow-write=${options.stepSummary}`,
+      why: "append the report to the GitHub Actions job summary",
+      optional: true,
+    });
+  }
+  if (options.stopFile !== undefined) {
+    needs.push({
+      flag: `--allow-read=${options.stopFile}`,
+      why: "see when the stop file appears",
       optional: false,
     });
   }

@@ -344,6 +344,12 @@ Deno.test("main monitor rejects bad -t and -w, and a missing write permission be
     output.stderr,
     /^error: cannot write "timeline\.txt": permission denied; run with --allow-write=timeline\.txt\n$/,
   );
+  const report = await conntrail(["--allow-run=ss"], ["--scroll", "--count", "1", "--report", "egress.md"]);
+  deepStrictEqual(report.code, 1);
+  match(
+    report.stderr,
+    /^error: cannot write "egress\.md": permission denied; run with --allow-write=egress\.md\n$/,
+  );
 });
 
 Deno.test("main check --debug never prints the key: not when it is rejected, not on a usage error", async () => {

@@ -3,7 +3,7 @@ import { DATA_DIR_ENV } from "../store/data_dir.ts";
 import { HISTORY_ENV } from "./history_config.ts";
 
 /** The environment variables the monitor reads, when Deno allows it. */
-export const MONITOR_ENV = ["NO_COLOR", "GITHUB_ACTIONS", ...REPUTATION_ENV] as const;
+export const MONITOR_ENV = ["NO_COLOR", "GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", ...REPUTATION_ENV] as const;
 
 /**
  * The variables that locate the data directory on an OS (LOCALAPPDATA on

@@ -26,6 +26,11 @@ import { leftOutNote, unreadable } from "./environment.ts";
 import { openGeo } from "./geo_config.ts";
 import { memoryHistory, openMonitorHistory } from "./history_config.ts";
 import { HistoryRecorder } from "../monitor/history_recorder.ts";
+import { EgressTally } from "../monitor/egress_tally.ts";
+import type { EgressSummary } from "../model/egress.ts";
+import { renderEgressReport } from "../render/egress_report.ts";
+import { renderExpectList } from "../render/expect_list.ts";
+import { watchStopFile } from "./stop_file.ts";
 
 /** What `conntrail monitor` reads from and writes to; main.ts passes the real ones. */
 export interface MonitorCommandIo {
@@ -122,6 +127,43 @@ function summary(
 }
 
 /**
+ * The egress files of a run: `--report`, the GitHub Actions job summary and
+ * `--write-expect`. A job summary that cannot be written is a warning (the
+ * run did not ask for it by name); the others fail the run as `-o` does.
+ */
+async function writeEgressFiles(
+  egress: EgressSummary,
+  options: Pick<MonitorOptions, "report" | "writeExpect">,
+  io: { report: (line: string) => Promise<void> | void; warn: (line: string) => void; stepSummary?: string },
+): Promise<void> {
+  const markdown = options.report !== undefined || io.stepSummary ? renderEgressReport(egress) : "";
+  if (options.report !== undefined) {
+    await writeUserFile(options.report, markdown);
+    await io.report(`report written to ${options.report}`);
+  }
+  if (io.stepSummary) {
+    try {
+      await writeUserFile(io.stepSummary, markdown + "\n", { append: true });
+    } catch (error) {
+      io.warn(`warning: job summary not written: ${error instanceof Error ? error.message : error}`);
+    }
+  }
+  if (options.writeExpect !== undefined) {
+    await writeUserFile(options.writeExpect, renderExpectList(egress.destinations));
+    const count = egress.destinations.length;
+    if (egress.droppedDestinations > 0) {
+      io.warn(
+        `warning: ${egress.droppedDestinations} destinations past the first ${count} were not kept; ` +
+          `${options.writeExpect} lacks them`,
+      );
+    }
+    await io.report(
+      `${count} destination${count === 1 ? "" : "s"} written to ${options.writeExpect} as an --expect list`,
+    );
+  }
+}
+
+/**
  * `conntrail` / `conntrail monitor`: poll, track and show connections until
  * `--count`, `--duration`, q, Ctrl+C or SIGTERM; then write the export, the
  * frequent-IP file and a summary. Returns the exit code.
@@ -132,6 +174,8 @@ export async function runMonitorCommand(options: MonitorOptions, io: MonitorComm
   // Off the dashboard, notes go straight to stderr; on it they wait until the screen is restored.
   const note = (line: string) => (refresh ? notes.push(line) : io.warn(line));
   if (options.output !== undefined) requireWrite(options.output);
+  if (options.report !== undefined) requireWrite(options.report);
+  if (options.writeExpect !== undefined) requireWrite(options.writeExpect);
   if (options.saveThreshold !== undefined) requireWrite(".");
   const optionalReads = [
     ...(options.blocklist.length === 0 ? [DEFAULT_BLOCKLIST] : []),
@@ -173,6 +217,7 @@ export async function runMonitorCommand(options: MonitorOptions, io: MonitorComm
     port: options.port,
     outgoing: options.outgoing,
   });
+  const githubActions = io.env.values.get("GITHUB_ACTIONS") === "true";
   const color = options.color && !io.env.values.has("NO_COLOR") && (refresh || io.stdoutIsTerminal);
 
   let output: MonitorOutput | null = null;
@@ -190,6 +235,11 @@ export async function runMonitorCommand(options: MonitorOptions, io: MonitorComm
     const info = place === null ? {} : place.describe(ip);
     return names === null ? info : { hostname: names.lookup(ip), ...info };
   };
+
+  const tally = new EgressTally({
+    describe: (ip) => place?.describe(ip) ?? {},
+    expect: options.expect ?? null,
+  });
 
   if (history !== null) {
     recorder = new HistoryRecorder(history, { describe, note: threatNote, fallback: memoryHistory });
@@ -226,7 +276,7 @@ export async function runMonitorCommand(options: MonitorOptions, io: MonitorComm
       color,
       describe,
       rowNoun,
-      githubActions: io.env.values.get("GITHUB_ACTIONS") === "true",
+      githubActions,
       nameWaitMs: names === null ? 0 : NAME_WAIT_MS,
       namesIdle: names === null ? undefined : () => names?.idle() ?? Promise.resolve(),
       write: io.write,
@@ -240,7 +290,22 @@ export async function runMonitorCommand(options: MonitorOptions, io: MonitorComm
   const detach = io.onStart?.(stop, redraw) ?? (() => {});
   const keys = new AbortController();
   let result;
+  let unwatch = () => {};
   try {
+    if (options.stopFile !== undefined) {
+      unwatch = await watchStopFile(options.stopFile, stop, (error) => {
+        note(`warning: --stop-file no longer watched: ${error instanceof Error ? error.message : error}`);
+      });
+    }
+    const shown = output;
+    // The egress report hears every event the output does.
+    const tallied: MonitorOutput = {
+      onPoll: (events, status, at) => {
+        tally.record(events);
+        return shown.onPoll(events, status, at);
+      },
+      close: () => shown.close(),
+    };
     if (output instanceof RefreshOutput) {
       const refreshOutput = output;
       refreshOutput.start();
@@ -255,7 +320,7 @@ export async function runMonitorCommand(options: MonitorOptions, io: MonitorComm
       collector: io.collector,
       now: io.now,
       sleep: io.sleep,
-      output,
+      output: tallied,
       log,
       history: recorder,
       note,
@@ -263,6 +328,7 @@ export async function runMonitorCommand(options: MonitorOptions, io: MonitorComm
       alerts: pollAlerts(threat, watch),
     });
   } finally {
+    unwatch();
     threat.close();
     keys.abort();
     detach();
@@ -298,6 +364,11 @@ export async function runMonitorCommand(options: MonitorOptions, io: MonitorComm
   }
   if (log !== null) await report(`log: ${log.paths.join(", ")} (${log.written} records)`);
   if (recorder !== null) await report(`history: ${recorder.location} (${recorder.written} events recorded)`);
+  await writeEgressFiles(tally.summary(startedAt, endedAt), options, {
+    report,
+    warn: io.warn,
+    stepSummary: githubActions ? io.env.values.get("GITHUB_STEP_SUMMARY") : undefined,
+  });
   const met = options.failOn.filter((condition) => watch.met.has(condition));
   if (met.length > 0) {
     io.warn(`conntrail: --fail-on ${met.join(", ")}: ${result.alerts} alerts; exit code 3`);

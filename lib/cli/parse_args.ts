@@ -76,6 +76,12 @@ export interface MonitorOptions extends ThreatFlags, GeoFlags, HistoryFlags {
   port?: number;
   outgoing: boolean;
   collector: CollectorName;
+  /** `--report FILE`: the Markdown egress report, written on exit. */
+  report?: string;
+  /** `--write-expect FILE`: every destination seen, as an `--expect` list, written on exit. */
+  writeExpect?: string;
+  /** `--stop-file FILE`: end the run once this file exists. */
+  stopFile?: string;
 }
 
 /** A parsed command line: what main.ts switches over. */
@@ -216,6 +222,7 @@ Examples:
   conntrail --blocklist ips.txt --blocklist firehol_level1.netset   alert on listed addresses
   conntrail --scroll --duration 10m --fail-on blocklisted --fail-on malicious   CI: exit 3 on a bad peer
   conntrail --scroll --duration 10m --expect allowed.txt --fail-on unexpected   CI egress audit
+  conntrail --scroll --duration 10m --write-expect allowed.txt --report egress.md   learn the allowlist, report
   conntrail --db ci-history.db --duration 10m --scroll   keep this run's history in a file of your own
   conntrail --store json                      keep history in three JSON files (HISTORY_FILE, …)
 `;
@@ -365,7 +372,17 @@ function addMonitorOptions(command: Command): Command {
   command.optionsGroup("CI:");
   addFailOnOption(command)
     .option("--duration <dur>", "stop after this long (90, 30s, 10m, 1h30m)", durationSeconds)
-    .option("--count <n>", "stop after this many polls", positiveInteger);
+    .option("--count <n>", "stop after this many polls", positiveInteger)
+    .option(
+      "--report <file>",
+      "on exit, write a Markdown report of alerts and destinations (under GitHub Actions it is also " +
+        "appended to GITHUB_STEP_SUMMARY)",
+    )
+    .option("--write-expect <file>", "on exit, write every destination seen as an --expect list")
+    .option(
+      "--stop-file <file>",
+      "end the run, as Ctrl+C would, once this file exists (for supervisors that cannot send a signal)",
+    );
   command.optionsGroup("Other:")
     .addOption(collectorOption())
     .option("--debug", "show the cause chain of an error");

@@ -77,6 +77,16 @@ function historyScope(flags: HistoryFlags, os: typeof Deno.build.os): string[] |
   }
 }
 
+/**
+ * The job summary file the monitor will append to, when this run may read the
+ * variables and runs under GitHub Actions; null otherwise.
+ */
+function githubStepSummary(): string | null {
+  const env = readPermittedEnv(["GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY"]).values;
+  const path = env.get("GITHUB_STEP_SUMMARY");
+  return env.get("GITHUB_ACTIONS") === "true" && path !== undefined && path !== "" ? path : null;
+}
+
 /** The environment and file access a history command needs. */
 function historyCommandPermissions(
   flags: HistoryFlags,
@@ -97,8 +107,14 @@ export function permissionsForCommand(command: CliCommand, os: typeof Deno.build
         ...collectorPermissions(command.options.collector, os, command.options.input),
         ...(command.options.save ? historyCommandPermissions(command.options, "write", os) : []),
       ];
-    case "monitor":
-      return monitorPermissions({ ...command.options, historyScope: historyScope(command.options, os) }, os);
+    case "monitor": {
+      const stepSummary = githubStepSummary();
+      return monitorPermissions({
+        ...command.options,
+        historyScope: historyScope(command.options, os),
+        ...(stepSummary === null ? {} : { stepSummary }),
+      }, os);
+    }
     case "serve":
       return [
         ...monitorPermissions(

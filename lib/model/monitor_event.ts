@@ -1,6 +1,9 @@
 import type { RiskLevel } from "./risk.ts";
 import type { Connection } from "./connection.ts";
 
+/** What an alert can be about; the words `--fail-on` takes. */
+export type AlertCondition = "blocklisted" | "suspicious" | "malicious" | "unexpected";
+
 /** What happened to a connection between two polls, as scroll mode, NDJSON and logs report it. */
 export type ConnectionEventKind = "NEW" | "CLOSED" | "STATE" | "ALERT";
 
@@ -25,6 +28,8 @@ export interface ConnectionEvent {
   severity?: "warning" | "error";
   /** For `ALERT`: the verdict's fields. */
   details?: AlertDetails;
+  /** For `ALERT`: every condition the connection met (`reason` names the first). */
+  conditions?: readonly AlertCondition[];
 }
 
 /** The periodic summary scroll mode prints every 10 time units. */

@@ -1,12 +1,12 @@
 import { listedText, type ThreatSources, type Verdict, verdictFor } from "../enrich/threat_verdict.ts";
 import { isLocalAddress } from "../model/address_scope.ts";
 import type { Connection } from "../model/connection.ts";
-import type { AlertDetails, ConnectionEvent } from "../model/monitor_event.ts";
+import type { AlertCondition, AlertDetails, ConnectionEvent } from "../model/monitor_event.ts";
 
 /** What `--fail-on` can name. */
-export const FAIL_ON = ["blocklisted", "suspicious", "malicious", "unexpected"] as const;
+export const FAIL_ON: readonly AlertCondition[] = ["blocklisted", "suspicious", "malicious", "unexpected"];
 /** One `--fail-on` condition. */
-export type FailOn = typeof FAIL_ON[number];
+export type FailOn = AlertCondition;
 
 /** Connections waiting for their address's reputation, at most this many. */
 const MAX_WAITING = 10_000;
@@ -164,6 +164,7 @@ export class AlertWatch {
       reason: finding.reason,
       severity: finding.severity,
       details: finding.details,
+      conditions: finding.conditions,
     });
   }
 }

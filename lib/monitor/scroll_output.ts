@@ -1,8 +1,10 @@
 import type { DescribeAddress } from "../enrich/address_info.ts";
+import type { Connection } from "../model/connection.ts";
 import { rowAddress } from "../model/direction.ts";
 import { timerDelay } from "../model/timer_delay.ts";
 import type { ConnectionEvent, StatusEvent } from "../model/monitor_event.ts";
-import { eventJson, eventLine, statusLine, workflowCommand } from "../render/event_line.ts";
+import { eventJson, eventLine, statusLine } from "../render/event_line.ts";
+import { alertAnnotation, GITHUB_END_GROUP, githubGroup } from "../render/github_commands.ts";
 import type { MonitorOutput } from "./monitor_output.ts";
 
 /** Options of a {@linkcode ScrollOutput}. */
@@ -12,8 +14,13 @@ export interface ScrollOutputOptions {
   describe: DescribeAddress;
   /** What a row is, for the status line: `IPs`, `processes`, `connections`. */
   rowNoun: string;
-  /** Under GitHub Actions alerts are also printed as workflow commands. */
+  /**
+   * Under GitHub Actions the connections open at start are folded into one
+   * group, and alerts are also printed as annotations.
+   */
   githubActions: boolean;
+  /** The name the program asked for, when known: annotations name it. */
+  domainOf?: (connection: Connection) => string | null | undefined;
   /**
    * How long a line may wait for its address's name (0 when names are off).
    * The poll loop never waits: lines queue, in order, and go out when the name
@@ -23,20 +30,21 @@ export interface ScrollOutputOptions {
   /** Resolves once no name query is pending, for the end of the run. */
   namesIdle?: () => Promise<void>;
   write(text: string): Promise<void>;
-  /** Where workflow commands go when stdout carries NDJSON. */
-  writeAside(text: string): void;
+  /** Where workflow commands go when stdout carries NDJSON: one line, without its line break. */
+  writeAside(line: string): void;
   nowMs?: () => number;
 }
 
 interface Pending {
-  event: ConnectionEvent | StatusEvent;
+  /** An event, or a line of its own (a group's start or end). */
+  event: ConnectionEvent | StatusEvent | string;
   at: Date;
   ip: string | null;
   deadline: number;
 }
 
-function eventIp(event: ConnectionEvent | StatusEvent): string | null {
-  if (event.event === "STATUS") return null;
+function eventIp(event: ConnectionEvent | StatusEvent | string): string | null {
+  if (typeof event === "string" || event.event === "STATUS") return null;
   return rowAddress(event.connection);
 }
 
@@ -47,6 +55,7 @@ export class ScrollOutput implements MonitorOutput {
   #queue: Pending[] = [];
   #writing: Promise<void> = Promise.resolve();
   #timer: ReturnType<typeof setTimeout> | null = null;
+  #polls = 0;
 
   constructor(options: ScrollOutputOptions) {
     this.#options = options;
@@ -55,13 +64,24 @@ export class ScrollOutput implements MonitorOutput {
 
   onPoll(events: readonly ConnectionEvent[], status: StatusEvent | null, at: Date): Promise<void> {
     const deadline = this.#nowMs() + this.#options.nameWaitMs;
-    for (const event of events) {
+    const push = (event: Pending["event"]) => {
       const ip = eventIp(event);
       // Looking the name up now starts its query.
       if (ip !== null) this.#options.describe(ip);
       this.#queue.push({ event, at, ip, deadline });
+    };
+    const first = this.#polls++ === 0;
+    if (first && this.#options.githubActions && this.#options.format === "text") {
+      // The job log folds what was open before the run; alerts about it stay outside, in view.
+      const opened = events.filter((e) => e.event !== "ALERT");
+      push(githubGroup(`conntrail: ${opened.length.toLocaleString("en")} connections open at start`));
+      opened.forEach(push);
+      push(GITHUB_END_GROUP);
+      events.filter((e) => e.event === "ALERT").forEach(push);
+    } else {
+      events.forEach(push);
     }
-    if (status !== null) this.#queue.push({ event: status, at, ip: null, deadline });
+    if (status !== null) push(status);
     return this.drain();
   }
 
@@ -97,6 +117,7 @@ export class ScrollOutput implements MonitorOutput {
   #render(item: Pending): string {
     const { event, at } = item;
     const { format, describe } = this.#options;
+    if (typeof event === "string") return event + "\n";
     if (event.event === "STATUS") {
       return (format === "ndjson" ? eventJson(event, {}) : statusLine(event, this.#options.rowNoun, at)) +
         "\n";
@@ -105,9 +126,9 @@ export class ScrollOutput implements MonitorOutput {
     let text =
       (format === "ndjson" ? eventJson(event, info) : eventLine(event, info, at, this.#options.color)) + "\n";
     if (event.event === "ALERT" && this.#options.githubActions) {
-      const command = workflowCommand(event.severity ?? "error", eventLine(event, info, at)) + "\n";
+      const command = alertAnnotation(event, this.#options.domainOf?.(event.connection));
       if (format === "ndjson") this.#options.writeAside(command);
-      else text += command;
+      else text += command + "\n";
     }
     return text;
   }

@@ -120,23 +120,3 @@ export function eventJson(event: MonitorEvent, info: AddressInfo): string {
   if (event.details !== undefined) Object.assign(record, event.details);
   return JSON.stringify(record);
 }
-
-function escapeWorkflowData(text: string): string {
-  return text.replaceAll("%", "%25").replaceAll("\r", "%0D").replaceAll("\n", "%0A");
-}
-
-/**
- * An alert as a GitHub Actions workflow command (`::error::…` or
- * `::warning::…`), escaped so that an untrusted name cannot end the command
- * or start another.
- *
- * @example
- * ```ts
- * import { deepStrictEqual } from "node:assert/strict";
- * import { workflowCommand } from "./event_line.ts";
- * deepStrictEqual(workflowCommand("error", "bad\n::set-env x"), "::error title=conntrail alert::bad%0A::set-env x");
- * ```
- */
-export function workflowCommand(severity: "warning" | "error", message: string): string {
-  return `::${severity} title=conntrail alert::${escapeWorkflowData(message)}`;
-}

@@ -193,3 +193,17 @@ export async function listUserDirectory(path: string): Promise<string[]> {
     throw explain("read", path, error);
   }
 }
+
+/**
+ * True when a file the user named exists; a missing permission becomes one
+ * sentence naming the flag, as in {@linkcode readUserFile}.
+ */
+export async function userFileExists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw explain("read", path, error);
+  }
+}

@@ -61,7 +61,43 @@ Deno.test("ScrollOutput holds lines, in order, until the name arrives or the wai
   await scroll.close();
 });
 
-Deno.test("ScrollOutput prints alerts as GitHub Actions commands under GITHUB_ACTIONS, aside from NDJSON", async () => {
+Deno.test("ScrollOutput under GITHUB_ACTIONS folds the connections open at start into one group; alerts stay outside", async () => {
+  const alert = {
+    event: "ALERT" as const,
+    connection: connection({ remote_ip: "198.51.100.9", process_name: "curl", pid: 4242 }),
+    reason: "UNEXPECTED destination (not in allowed.txt)",
+    severity: "warning" as const,
+    conditions: ["unexpected" as const],
+  };
+  const opened = [1, 2, 3].map((n) => ({
+    event: "NEW" as const,
+    connection: connection({ remote_ip: `198.51.100.${n}` }),
+  }));
+  const { scroll, out } = output({ githubActions: true });
+  await scroll.onPoll([...opened, alert], null, at(0));
+  await scroll.onPoll([{ event: "NEW", connection: connection({ remote_ip: "198.51.100.4" }) }], null, at(1));
+  const lines = out.join("").trimEnd().split("\n");
+  deepStrictEqual(lines[0], "::group::conntrail: 3 connections open at start");
+  deepStrictEqual(lines.slice(1, 4).map((l) => l.split(" ")[3]), [
+    "198.51.100.1",
+    "198.51.100.2",
+    "198.51.100.3",
+  ]);
+  deepStrictEqual(lines[4], "::endgroup::");
+  match(lines[5] ?? "", /ALERT TCP 198\.51\.100\.9:443 curl/);
+  deepStrictEqual(
+    lines[6],
+    "::warning title=conntrail%3A UNEXPECTED::curl (pid 4242) connected to 198.51.100.9 port 443/tcp: " +
+      "UNEXPECTED destination (not in allowed.txt)",
+  );
+  match(lines[7] ?? "", /NEW → 198\.51\.100\.4 /);
+  deepStrictEqual(lines.length, 8, "a later poll was folded too");
+  const plain = output({ githubActions: false });
+  await plain.scroll.onPoll(opened, null, at(0));
+  ok(!plain.out.join("").includes("::"), "a group outside GitHub Actions");
+});
+
+Deno.test("ScrollOutput prints an alert's annotation with the domain when known, aside from NDJSON", async () => {
   const alert = {
     event: "ALERT" as const,
     // Seen at 14:30:12; the line is printed at 14:30:16 (a reputation answer can take that long).
@@ -73,19 +109,27 @@ Deno.test("ScrollOutput prints alerts as GitHub Actions commands under GITHUB_AC
     }),
     reason: "blocklist ips.txt:12 203.0.113.0/24",
     severity: "error" as const,
+    conditions: ["blocklisted" as const, "unexpected" as const],
   };
-  const text = output({ githubActions: true });
+  const text = output({ githubActions: true, domainOf: () => "bad.example" });
+  await text.scroll.onPoll([], null, at(0));
   await text.scroll.onPoll([alert], null, new Date(2026, 10, 21, 14, 30, 16));
-  const [line, command] = text.out.join("").trimEnd().split("\n");
+  const [, , line, command] = text.out.join("").trimEnd().split("\n");
   deepStrictEqual(
     line,
     "[14:30:16] ALERT TCP 203.0.113.7:443 curl (PID 4242, /usr/bin/curl) blocklist ips.txt:12 203.0.113.0/24 at 14:30:12",
   );
-  match(command ?? "", /^::error title=conntrail alert::\[14:30:16\] ALERT TCP 203\.0\.113\.7:443 curl/);
+  deepStrictEqual(
+    command,
+    "::error title=conntrail%3A BLOCKLISTED::curl (pid 4242) connected to bad.example (203.0.113.7) port 443/tcp: " +
+      "blocklist ips.txt:12 203.0.113.0/24",
+  );
   const ndjson = output({ githubActions: true, format: "ndjson" });
   await ndjson.scroll.onPoll([alert], null, at(0));
   deepStrictEqual(JSON.parse(ndjson.out.join("")).reason, "blocklist ips.txt:12 203.0.113.0/24");
-  ok(ndjson.aside.join("").startsWith("::error "));
+  deepStrictEqual(ndjson.aside.length, 1);
+  ok(ndjson.aside[0]?.startsWith("::error title=conntrail%3A BLOCKLISTED::"));
+  ok(!ndjson.aside[0]?.endsWith("\n"), "a line break of its own: stderr gets a blank line");
   const plain = output({ githubActions: false });
   await plain.scroll.onPoll([alert], null, at(0));
   ok(!plain.out.join("").includes("::error"));

@@ -1,0 +1,118 @@
+/**
+ * Peers outside loopback for end-to-end tests: a network namespace joined by
+ * a veth pair, with two addresses of 198.51.100.0/24 and a listener on both;
+ * and python3 holding outgoing connections to them. Names include the pid;
+ * everything is removed on dispose.
+ */
+import { fileURLToPath } from "node:url";
+
+const decoder = new TextDecoder();
+const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
+
+async function ip(...args: string[]): Promise<string> {
+  const out = await new Deno.Command("ip", { args, stdout: "piped", stderr: "piped" }).output();
+  if (!out.success) throw new Error(`ip ${args.join(" ")}: ${decoder.decode(out.stderr)}`);
+  return decoder.decode(out.stdout);
+}
+
+/** Read a child's stdout up to its first line. */
+export async function firstLine(stream: ReadableStream<Uint8Array>): Promise<string> {
+  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!text.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`ended before a line: ${text}`);
+    text += value;
+  }
+  reader.releaseLock();
+  return text.slice(0, text.indexOf("\n"));
+}
+
+/** Two peer addresses in a new network namespace, with a listener on both. */
+export interface Peers extends AsyncDisposable {
+  addresses: [string, string];
+  port: number;
+}
+
+/** A /29 of 198.51.100.0/24 that no interface on this machine has an address in. */
+async function freeBlock(): Promise<number> {
+  for (let tries = 0; tries < 50; tries++) {
+    const block = 8 * Math.floor(Math.random() * 32);
+    if ((await ip("-4", "addr", "show", "to", `198.51.100.${block}/29`)).trim() === "") return block;
+  }
+  throw new Error("no free /29 in 198.51.100.0/24");
+}
+
+export async function peersInNamespace(): Promise<Peers> {
+  const id = `${Deno.pid.toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`;
+  const [ns, near, far] = [`cteg${id}`, `cte${id}a`, `cte${id}b`];
+  const block = await freeBlock();
+  const [host, first, second] = [1, 2, 3].map((n) => `198.51.100.${block + n}`) as [string, string, string];
+  const cleanup = async () => {
+    await ip("netns", "del", ns).catch(() => {});
+    await ip("link", "del", near).catch(() => {});
+  };
+  let listener: Deno.ChildProcess | null = null;
+  try {
+    await ip("netns", "add", ns);
+    await ip("link", "add", near, "type", "veth", "peer", "name", far);
+    await ip("link", "set", far, "netns", ns);
+    await ip("addr", "add", `${host}/29`, "dev", near);
+    await ip("link", "set", near, "up");
+    await ip("netns", "exec", ns, "ip", "addr", "add", `${first}/29`, "dev", far);
+    await ip("netns", "exec", ns, "ip", "addr", "add", `${second}/29`, "dev", far);
+    await ip("netns", "exec", ns, "ip", "link", "set", far, "up");
+    listener = new Deno.Command("ip", {
+      args: ["netns", "exec", ns, "python3", fixture("accept_forever.py")],
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    const port = Number(await firstLine(listener.stdout));
+    const running = listener;
+    return {
+      addresses: [first, second],
+      port,
+      async [Symbol.asyncDispose]() {
+        running.kill();
+        await running.status;
+        await cleanup();
+      },
+    };
+  } catch (error) {
+    listener?.kill();
+    await listener?.status;
+    await cleanup();
+    throw error;
+  }
+}
+
+/** python3 holding outgoing connections, opened on request. */
+export function connectionHolder() {
+  const child = new Deno.Command("python3", {
+    args: [fixture("hold_connections.py")],
+    stdin: "piped",
+    stdout: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let buffered = "";
+  return {
+    async connect(address: string, port: number): Promise<number> {
+      await writer.write(new TextEncoder().encode(`connect ${address} ${port}\n`));
+      while (!buffered.includes("\n")) {
+        const { value, done } = await lines.read();
+        if (done) throw new Error("hold_connections.py ended");
+        buffered += value;
+      }
+      const answer = JSON.parse(buffered.slice(0, buffered.indexOf("\n")));
+      buffered = buffered.slice(buffered.indexOf("\n") + 1);
+      if (answer.error) throw new Error(`connect ${address}:${port}: ${answer.error}`);
+      return answer.local_port;
+    },
+    async [Symbol.asyncDispose]() {
+      await writer.close();
+      await lines.cancel();
+      await child.status;
+    },
+  };
+}
