@@ -32,7 +32,11 @@ for (const [file, options] of BASELINES) {
         sourcePort: row.sport,
         destinationPort: row.dport,
       }, options);
-      deepStrictEqual(id, row.communityid, `${row.proto} ${row.saddr}:${row.sport} → ${row.daddr}:${row.dport}`);
+      deepStrictEqual(
+        id,
+        row.communityid,
+        `${row.proto} ${row.saddr}:${row.sport} → ${row.daddr}:${row.dport}`,
+      );
     }
   });
 }
@@ -104,7 +108,13 @@ Deno.test("communityId() gives the spec's table values both ways round, for seed
 });
 
 Deno.test("communityId() orders by port when both ends share an address (loopback)", () => {
-  const a = { protocol: 6, sourceIp: "127.0.0.1", destinationIp: "127.0.0.1", sourcePort: 50296, destinationPort: 33999 };
+  const a = {
+    protocol: 6,
+    sourceIp: "127.0.0.1",
+    destinationIp: "127.0.0.1",
+    sourcePort: 50296,
+    destinationPort: 33999,
+  };
   const b = { ...a, sourcePort: 33999, destinationPort: 50296 };
   // Computed by tshark 4.0.17 (--enable-protocol communityid) from a capture of that connection.
   deepStrictEqual(communityId(a), "1:p8K7LNzQIgZESqyGB9L6sf0XxSw=");
@@ -112,7 +122,13 @@ Deno.test("communityId() orders by port when both ends share an address (loopbac
 });
 
 Deno.test("communityId() returns null for mixed families, missing ports, ICMP and non-addresses", () => {
-  const tcp = { protocol: 6, sourceIp: "10.0.0.1", destinationIp: "10.0.0.2", sourcePort: 1, destinationPort: 2 };
+  const tcp = {
+    protocol: 6,
+    sourceIp: "10.0.0.1",
+    destinationIp: "10.0.0.2",
+    sourcePort: 1,
+    destinationPort: 2,
+  };
   deepStrictEqual(communityId({ ...tcp, destinationIp: "::1" }), null);
   deepStrictEqual(communityId({ ...tcp, destinationPort: null }), null);
   deepStrictEqual(communityId({ ...tcp, protocol: 1 }), null);
