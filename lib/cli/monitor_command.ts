@@ -26,6 +26,9 @@ import { leftOutNote, unreadable } from "./environment.ts";
 import { openGeo } from "./geo_config.ts";
 import { memoryHistory, openMonitorHistory } from "./history_config.ts";
 import { HistoryRecorder } from "../monitor/history_recorder.ts";
+import { fanOut } from "../monitor/fan_out.ts";
+import { openRecordContext } from "./record_context.ts";
+import { openSyslog } from "./syslog_config.ts";
 
 /** What `conntrail monitor` reads from and writes to; main.ts passes the real ones. */
 export interface MonitorCommandIo {
@@ -47,6 +50,8 @@ export interface MonitorCommandIo {
   lists?: BlocklistFilesIo;
   /** Called with the stop function once the run starts: main.ts wires signals to it. */
   onStart?: (stop: () => void, redraw: () => void) => () => void;
+  /** This process's id, for syslog headers. */
+  pid?: number;
 }
 
 /** Closed rows kept in memory; older closed rows are dropped (counted in the export). */
@@ -165,6 +170,13 @@ export async function runMonitorCommand(options: MonitorOptions, io: MonitorComm
     recorder = new HistoryRecorder(history, { describe, note: threatNote, fallback: memoryHistory });
   }
 
+  const recordsNeeded = options.syslog.length > 0 ||
+    (options.format !== "text" && options.format !== "ndjson");
+  const context = recordsNeeded ? openRecordContext(note) : undefined;
+  const syslog = context === undefined
+    ? null
+    : await openSyslog(options, options.format, { note, describe, context, procId: io.pid ?? null });
+
   const tracker = new Tracker({
     width: options.width,
     groupBy: options.groupBy,
@@ -193,6 +205,7 @@ export async function runMonitorCommand(options: MonitorOptions, io: MonitorComm
   } else {
     output = new ScrollOutput({
       format: options.format,
+      ...(context === undefined ? {} : { context }),
       color,
       describe,
       rowNoun,
@@ -225,7 +238,7 @@ export async function runMonitorCommand(options: MonitorOptions, io: MonitorComm
       collector: io.collector,
       now: io.now,
       sleep: io.sleep,
-      output,
+      output: syslog === null ? output : fanOut([output, syslog]),
       log,
       history: recorder,
       note,
@@ -238,11 +251,13 @@ export async function runMonitorCommand(options: MonitorOptions, io: MonitorComm
     detach();
     names?.close();
     await output.close();
+    await syslog?.close();
     for (const line of notes) io.warn(line);
   }
 
-  const report = options.format === "ndjson" ? io.warn : (line: string) => io.write(line + "\n");
+  const report = options.format !== "text" ? io.warn : (line: string) => io.write(line + "\n");
   await report(summary(options, tracker, result));
+  for (const line of syslog?.summary() ?? []) await report(`conntrail: ${line}`);
   const endedAt = io.now();
   if (options.output !== undefined) {
     await writeUserFile(

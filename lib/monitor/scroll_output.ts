@@ -1,12 +1,16 @@
 import type { DescribeAddress } from "../enrich/address_info.ts";
 import { rowAddress } from "../model/direction.ts";
 import type { ConnectionEvent, StatusEvent } from "../model/monitor_event.ts";
-import { eventJson, eventLine, statusLine, workflowCommand } from "../render/event_line.ts";
+import { eventLine, statusLine, workflowCommand } from "../render/event_line.ts";
+import { type EventFormat, eventRecord, type RecordContext } from "../render/event_record.ts";
 import type { MonitorOutput } from "./monitor_output.ts";
 
 /** Options of a {@linkcode ScrollOutput}. */
 export interface ScrollOutputOptions {
-  format: "text" | "ndjson";
+  /** Text lines, or one JSON object a line: conntrail's NDJSON, ECS or OCSF. */
+  format: "text" | EventFormat;
+  /** The host and product ECS and OCSF records name. */
+  context?: RecordContext;
   color: boolean;
   describe: DescribeAddress;
   /** What a row is, for the status line: `IPs`, `processes`, `connections`. */
@@ -26,6 +30,11 @@ export interface ScrollOutputOptions {
   writeAside(text: string): void;
   nowMs?: () => number;
 }
+
+const UNKNOWN_CONTEXT: RecordContext = {
+  host: { hostname: null, os: "unknown", arch: "unknown" },
+  product: { name: "conntrail", version: "unknown" },
+};
 
 interface Pending {
   event: ConnectionEvent | StatusEvent;
@@ -96,17 +105,21 @@ export class ScrollOutput implements MonitorOutput {
   #render(item: Pending): string {
     const { event, at } = item;
     const { format, describe } = this.#options;
-    if (event.event === "STATUS") {
-      return (format === "ndjson" ? eventJson(event, {}) : statusLine(event, this.#options.rowNoun, at)) +
-        "\n";
-    }
     const info = item.ip === null ? {} : describe(item.ip);
-    let text =
-      (format === "ndjson" ? eventJson(event, info) : eventLine(event, info, at, this.#options.color)) + "\n";
+    let text: string;
+    if (format === "text") {
+      text = (event.event === "STATUS"
+        ? statusLine(event, this.#options.rowNoun, at)
+        : eventLine(event, info, at, this.#options.color)) + "\n";
+    } else {
+      // ECS and OCSF have no record for the STATUS summary.
+      const record = eventRecord(format, event, info, this.#options.context ?? UNKNOWN_CONTEXT);
+      text = record === null ? "" : record + "\n";
+    }
     if (event.event === "ALERT" && this.#options.githubActions) {
       const command = workflowCommand(event.severity ?? "error", eventLine(event, info, at)) + "\n";
-      if (format === "ndjson") this.#options.writeAside(command);
-      else text += command;
+      if (format === "text") text += command;
+      else this.#options.writeAside(command);
     }
     return text;
   }

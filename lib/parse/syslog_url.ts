@@ -1,3 +1,5 @@
+import ipaddr from "ipaddr.js";
+
 /** How a syslog receiver is reached. */
 export type SyslogTransport = "udp" | "tcp" | "tls";
 
@@ -12,9 +14,14 @@ export interface SyslogTarget {
 }
 
 /** Ports when the URL names none: 514 for UDP and TCP, 6514 for TLS (RFC 5425). */
-export const DEFAULT_SYSLOG_PORTS: Readonly<Record<SyslogTransport, number>> = { udp: 514, tcp: 514, tls: 6514 };
+export const DEFAULT_SYSLOG_PORTS: Readonly<Record<SyslogTransport, number>> = {
+  udp: 514,
+  tcp: 514,
+  tls: 6514,
+};
 
-const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?)*\.?$/;
+const HOST_NAME =
+  /^(?=.{1,253}$)[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?)*\.?$/;
 const IPV6 = /^[0-9A-Fa-f:.]+$/;
 
 /**
@@ -35,7 +42,9 @@ const IPV6 = /^[0-9A-Fa-f:.]+$/;
 export function parseSyslogUrl(text: string): SyslogTarget {
   const match = /^([a-z]+):\/\/(\[[^\]]*\]|[^:/?#@[\]]*)(?::(\d{1,5}))?\/?$/i.exec(text.trim());
   if (match === null) {
-    throw new SyntaxError(`"${text}" is not a syslog URL; write udp://HOST:PORT, tcp://HOST:PORT or tls://HOST:PORT`);
+    throw new SyntaxError(
+      `"${text}" is not a syslog URL; write udp://HOST:PORT, tcp://HOST:PORT or tls://HOST:PORT`,
+    );
   }
   const scheme = (match[1] ?? "").toLowerCase();
   if (scheme !== "udp" && scheme !== "tcp" && scheme !== "tls") {
@@ -55,4 +64,24 @@ export function parseSyslogUrl(text: string): SyslogTarget {
 /** `host:port` as Deno's `--allow-net` writes it (IPv6 in brackets). */
 export function netPermissionHost(target: Pick<SyslogTarget, "host" | "port">): string {
   return `${target.host.includes(":") ? `[${target.host}]` : target.host}:${target.port}`;
+}
+
+/**
+ * The `--allow-net` values a receiver needs, or null for unscoped `--allow-net`: a UDP socket binds a
+ * local port to send from, and a UDP receiver named by host name is sent to the address its name
+ * resolves to, which only the run can know.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { parseSyslogUrl, syslogNetHosts } from "./syslog_url.ts";
+ * deepStrictEqual(syslogNetHosts(parseSyslogUrl("tcp://logs.example.org:514")), ["logs.example.org:514"]);
+ * deepStrictEqual(syslogNetHosts(parseSyslogUrl("udp://[::1]:514")), ["[::1]:514", "[::]:0"]);
+ * deepStrictEqual(syslogNetHosts(parseSyslogUrl("udp://logs.example.org")), null);
+ * ```
+ */
+export function syslogNetHosts(target: SyslogTarget): string[] | null {
+  if (target.transport !== "udp") return [netPermissionHost(target)];
+  if (!ipaddr.isValid(target.host)) return null;
+  return [netPermissionHost(target), target.host.includes(":") ? "[::]:0" : "0.0.0.0:0"];
 }

@@ -59,7 +59,9 @@ export function syslogMessage(header: SyslogHeader, message: string): string {
   const pri = header.facility * 8 + header.severity;
   const time = TIMESTAMP.test(header.timestamp) ? header.timestamp : "-";
   return `<${pri}>1 ${time} ${headerField(header.hostname, 255)} ${headerField(header.appName, 48)} ` +
-    `${header.procId === null ? "-" : headerField(String(header.procId), 128)} ${headerField(header.msgId, 32)} - ` +
+    `${header.procId === null ? "-" : headerField(String(header.procId), 128)} ${
+      headerField(header.msgId, 32)
+    } - ` +
     message;
 }
 

@@ -8,7 +8,7 @@
  */
 import { netPermissionHost, type SyslogTarget } from "../parse/syslog_url.ts";
 import { octetCounted } from "../render/syslog_message.ts";
-import { syslogConnector, type SyslogConnection, type SyslogConnector } from "./syslog_transport.ts";
+import { type SyslogConnection, type SyslogConnector, syslogConnector } from "./syslog_transport.ts";
 
 /** Messages kept per receiver while it is away or slow; newer ones are dropped past this. */
 export const SYSLOG_QUEUE_LIMIT = 10_000;
@@ -164,7 +164,9 @@ export class SyslogSink {
     if (this.#away) return;
     this.#away = true;
     this.#note(
-      `warning: syslog ${this.target.url}: ${wasConnected ? "connection lost" : "cannot connect"} (${why}); ` +
+      `warning: syslog ${this.target.url}: ${
+        wasConnected ? "connection lost" : "cannot connect"
+      } (${why}); ` +
         `reconnecting with backoff, keeping up to ${this.#maxQueued.toLocaleString("en")} events`,
     );
   }
@@ -175,7 +177,9 @@ export class SyslogSink {
     if (!this.#away) return;
     this.#away = false;
     this.#note(
-      `note: syslog ${this.target.url}: connected again; ${this.queued.toLocaleString("en")} events were waiting` +
+      `note: syslog ${this.target.url}: connected again; ${
+        this.queued.toLocaleString("en")
+      } events were waiting` +
         (dropped > 0 ? `, ${dropped.toLocaleString("en")} were dropped` : ""),
     );
   }

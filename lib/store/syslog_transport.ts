@@ -93,7 +93,9 @@ async function connectStream(target: SyslogTarget, options: SyslogConnectOptions
 
 async function connectDatagram(target: SyslogTarget): Promise<SyslogConnection> {
   // Resolved once per connection: a name looked up for every message would be a DNS query per event.
-  const address = target.host.includes(":") ? { address: target.host, family: 6 } : await lookup(target.host, 4);
+  const address = target.host.includes(":")
+    ? { address: target.host, family: 6 }
+    : await lookup(target.host, 4);
   const socket = dgram.createSocket(address.family === 6 ? "udp6" : "udp4");
   let broken: string | null = null;
   let end = (_reason: string) => {};
