@@ -121,7 +121,10 @@ Deno.test("SyslogSink sends octet-counted messages over TCP in order, multibyte 
   const notes = noteRecorder();
   const sink = new SyslogSink(parseSyslogUrl(`tcp://127.0.0.1:${server.port}`), { note: notes.note });
   try {
-    const sent = Array.from({ length: 500 }, (_, i) => `<134>1 - - conntrail - NEW - {"n":${i},"name":"café ☕"}`);
+    const sent = Array.from(
+      { length: 500 },
+      (_, i) => `<134>1 - - conntrail - NEW - {"n":${i},"name":"café ☕"}`,
+    );
     for (const message of sent) sink.send(message);
     await server.received(sent.length);
     deepStrictEqual(server.messages, sent);
@@ -233,7 +236,10 @@ Deno.test("SyslogSink sends one datagram per message over UDP", async () => {
 
 Deno.test("SyslogSink.close() gives up after its grace when nobody listens, counting what was left", async () => {
   const notes = noteRecorder();
-  const sink = new SyslogSink(parseSyslogUrl(`tcp://127.0.0.1:${freePort()}`), { note: notes.note, backoff: FAST });
+  const sink = new SyslogSink(parseSyslogUrl(`tcp://127.0.0.1:${freePort()}`), {
+    note: notes.note,
+    backoff: FAST,
+  });
   sink.send("one");
   sink.send("two");
   await notes.said(/cannot connect/);
