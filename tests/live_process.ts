@@ -60,12 +60,13 @@ export function startConntrail(
       wake();
     },
   );
+  const tail = () => `${stdout.slice(-20).join("\n")}\n--\n${stderr.slice(-20).join("\n")}`;
   const waitFor = (where: string[], test: (line: string) => boolean, what: string, ms: number) =>
     new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => {
         waiters.delete(check);
         reject(
-          new Error(`never printed ${what} within ${ms} ms:\n${stdout.join("\n")}\n--\n${stderr.join("\n")}`),
+          new Error(`never printed ${what} within ${ms} ms; the last lines:\n${tail()}`),
         );
       }, ms);
       const check = () => {
@@ -77,7 +78,7 @@ export function startConntrail(
         } else if (ended) {
           clearTimeout(timer);
           waiters.delete(check);
-          reject(new Error(`ended before printing ${what}:\n${stdout.join("\n")}\n--\n${stderr.join("\n")}`));
+          reject(new Error(`ended before printing ${what}; the last lines:\n${tail()}`));
         }
       };
       waiters.add(check);
