@@ -6,8 +6,9 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
-import { ipv4Number, ipv6Number } from "./ip_number.ts";
+import ipaddr from "ipaddr.js";
+import { ipv4Number } from "./ip_number.ts";
+import { sha1 } from "./sha1.ts";
 
 /** One flow's 5-tuple; ports are null for protocols without ports. */
 export interface FlowTuple {
@@ -32,23 +33,56 @@ const PORTED = new Set([6, 17, 132]);
 /** ICMP and ICMPv6 hash type and code as ports, with their own ordering; conntrail sees no ICMP flows. */
 const ICMP = new Set([1, 58]);
 
-function addressBytes(ip: string): Uint8Array | null {
+/** Scratch space, reused by every call: a Community ID is computed for every event. */
+const SOURCE = new Uint8Array(16);
+const DESTINATION = new Uint8Array(16);
+const INPUT = new Uint8Array(2 + 16 * 2 + 2 + 4);
+const DIGEST = new Uint8Array(20);
+
+/** Write an address's bytes in network order; returns 4, 16, or 0 when the text is not an IP address. */
+function writeAddress(ip: string, into: Uint8Array): number {
   const v4 = ipv4Number(ip);
-  if (v4 >= 0) return new Uint8Array([v4 >>> 24, (v4 >>> 16) & 255, (v4 >>> 8) & 255, v4 & 255]);
-  let v6 = ipv6Number(ip);
-  if (v6 === null) return null;
-  const bytes = new Uint8Array(16);
-  for (let i = 15; i >= 0; i--) {
-    bytes[i] = Number(v6 & 255n);
-    v6 >>= 8n;
+  if (v4 >= 0) {
+    into[0] = v4 >>> 24;
+    into[1] = (v4 >>> 16) & 255;
+    into[2] = (v4 >>> 8) & 255;
+    into[3] = v4 & 255;
+    return 4;
   }
-  return bytes;
+  if (!ipaddr.IPv6.isValid(ip)) return 0;
+  const parts = ipaddr.IPv6.parse(ip).parts;
+  for (let i = 0; i < 8; i++) {
+    into[i * 2] = (parts[i] ?? 0) >>> 8;
+    into[i * 2 + 1] = (parts[i] ?? 0) & 255;
+  }
+  return 16;
+}
+
+const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/** Standard base64 with padding, without the string building `btoa` needs. */
+function base64(bytes: Uint8Array): string {
+  let out = "";
+  let i = 0;
+  for (; i + 2 < bytes.length; i += 3) {
+    const n = ((bytes[i] as number) << 16) | ((bytes[i + 1] as number) << 8) | (bytes[i + 2] as number);
+    out += BASE64[n >>> 18]! + BASE64[(n >>> 12) & 63]! + BASE64[(n >>> 6) & 63]! + BASE64[n & 63]!;
+  }
+  const left = bytes.length - i;
+  if (left === 1) {
+    const n = (bytes[i] as number) << 16;
+    out += BASE64[n >>> 18]! + BASE64[(n >>> 12) & 63]! + "==";
+  } else if (left === 2) {
+    const n = ((bytes[i] as number) << 16) | ((bytes[i + 1] as number) << 8);
+    out += BASE64[n >>> 18]! + BASE64[(n >>> 12) & 63]! + BASE64[(n >>> 6) & 63]! + "=";
+  }
+  return out;
 }
 
 /** Negative when endpoint a (address, then port) sorts before endpoint b. */
-function compareEndpoints(a: Uint8Array, aPort: number, b: Uint8Array, bPort: number): number {
-  for (let i = 0; i < a.length; i++) {
-    const d = (a[i] ?? 0) - (b[i] ?? 0);
+function compareEndpoints(length: number, aPort: number, bPort: number): number {
+  for (let i = 0; i < length; i++) {
+    const d = (SOURCE[i] as number) - (DESTINATION[i] as number);
     if (d !== 0) return d;
   }
   return aPort - bPort;
@@ -74,31 +108,33 @@ function compareEndpoints(a: Uint8Array, aPort: number, b: Uint8Array, bPort: nu
  * ```
  */
 export function communityId(flow: FlowTuple, options: CommunityIdOptions = {}): string | null {
-  const source = addressBytes(flow.sourceIp);
-  const destination = addressBytes(flow.destinationIp);
-  if (source === null || destination === null || source.length !== destination.length) return null;
   if (ICMP.has(flow.protocol)) return null;
+  const length = writeAddress(flow.sourceIp, SOURCE);
+  if (length === 0 || writeAddress(flow.destinationIp, DESTINATION) !== length) return null;
   const ported = PORTED.has(flow.protocol);
   if (ported && (flow.sourcePort === null || flow.destinationPort === null)) return null;
   const sourcePort = flow.sourcePort ?? 0;
   const destinationPort = flow.destinationPort ?? 0;
-  const forward = compareEndpoints(source, sourcePort, destination, destinationPort) <= 0;
-  const [firstIp, secondIp] = forward ? [source, destination] : [destination, source];
+  const forward = compareEndpoints(length, sourcePort, destinationPort) <= 0;
+  const [first, second] = forward ? [SOURCE, DESTINATION] : [DESTINATION, SOURCE];
   const [firstPort, secondPort] = forward ? [sourcePort, destinationPort] : [destinationPort, sourcePort];
   const seed = options.seed ?? 0;
-  const input = new Uint8Array(2 + firstIp.length * 2 + 2 + (ported ? 4 : 0));
-  const view = new DataView(input.buffer);
-  view.setUint16(0, seed & 0xffff);
-  input.set(firstIp, 2);
-  input.set(secondIp, 2 + firstIp.length);
-  let at = 2 + firstIp.length * 2;
-  view.setUint8(at, flow.protocol & 255);
-  view.setUint8(at + 1, 0);
-  at += 2;
+  INPUT[0] = (seed >>> 8) & 255;
+  INPUT[1] = seed & 255;
+  let at = 2;
+  for (let i = 0; i < length; i++) INPUT[at++] = first[i] as number;
+  for (let i = 0; i < length; i++) INPUT[at++] = second[i] as number;
+  INPUT[at++] = flow.protocol & 255;
+  INPUT[at++] = 0;
   if (ported) {
-    view.setUint16(at, firstPort);
-    view.setUint16(at + 2, secondPort);
+    INPUT[at++] = firstPort >>> 8;
+    INPUT[at++] = firstPort & 255;
+    INPUT[at++] = secondPort >>> 8;
+    INPUT[at++] = secondPort & 255;
   }
-  const digest = createHash("sha1").update(input).digest(options.base64 === false ? "hex" : "base64");
-  return `1:${digest}`;
+  const digest = sha1(INPUT, at, DIGEST);
+  if (options.base64 === false) {
+    return `1:${[...digest].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+  }
+  return `1:${base64(digest)}`;
 }
