@@ -2,13 +2,14 @@
  * What the syslog sink sustains: 100,000 connection events rendered as ECS
  * or OCSF and sent over TCP (octet-counted) or UDP to a receiver on loopback
  * (in this process: it counts frames and datagrams), each sender a process of
- * its own under /usr/bin/time. Prints events/s, CPU (user + system) per 10,000
+ * its own under /usr/bin/time with the monitor's heap flags. Prints events/s, CPU (user + system) per 10,000
  * events above the same process sending nothing, and peak RSS; beside util-linux
  * `logger --tcp --octet-count` sending the same 100,000 pre-rendered ECS lines
  * (the baseline: a syslog client that renders nothing).
  */
 import { fileURLToPath } from "node:url";
 import dgram from "node:dgram";
+import { MONITOR_V8_FLAGS } from "../lib/permissions.ts";
 import { ecsEvent } from "../lib/render/ecs_event.ts";
 
 const SENDER = fileURLToPath(new URL("./_syslog_sender.ts", import.meta.url));
@@ -86,7 +87,16 @@ async function waitForCount(count: () => number, expected: number, ms = 60_000):
 }
 
 const sender = (format: string, transport: string, port: number, events: number) =>
-  timed(Deno.execPath(), ["run", "--allow-all", SENDER, format, transport, String(port), String(events)]);
+  timed(Deno.execPath(), [
+    "run",
+    "--allow-all",
+    MONITOR_V8_FLAGS,
+    SENDER,
+    format,
+    transport,
+    String(port),
+    String(events),
+  ]);
 
 const tcp = tcpReceiver();
 const udp = await udpReceiver();

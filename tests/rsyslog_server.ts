@@ -35,6 +35,8 @@ export interface RsyslogOptions {
   tcp?: boolean;
   /** The TCP input speaks TLS (needs Debian's rsyslog-gnutls). */
   tls?: RsyslogTls;
+  /** A configuration of the test's own instead, given the work directory and the TCP port. */
+  config?: (dir: string, tcpPort: number) => string;
 }
 
 /** A running (or stopped) rsyslogd. */
@@ -55,6 +57,8 @@ export interface Rsyslog {
   start(): Promise<void>;
   /** Stop and remove the work directory. */
   dispose(): Promise<void>;
+  /** The work directory (the configuration's files go there). */
+  dir: string;
 }
 
 /** True when rsyslogd is installed (the TLS driver is checked separately). */
@@ -129,7 +133,10 @@ export async function startRsyslog(options: RsyslogOptions): Promise<Rsyslog> {
   const udpPort = options.udp ? await freePort("udp") : 0;
   const tcpPort = options.tcp || options.tls !== undefined ? await freePort("tcp") : 0;
   const conf = `${dir}/rsyslog.conf`;
-  await Deno.writeTextFile(conf, config(dir, udpPort, tcpPort, options));
+  await Deno.writeTextFile(
+    conf,
+    options.config?.(dir, tcpPort) ?? config(dir, udpPort, tcpPort, options),
+  );
   let child: Deno.ChildProcess | null = null;
   let stderr: Promise<string> = Promise.resolve("");
   const file = `${dir}/messages.json`;
@@ -175,6 +182,7 @@ export async function startRsyslog(options: RsyslogOptions): Promise<Rsyslog> {
 
   await start();
   return {
+    dir,
     udpPort,
     tcpPort,
     messages: read,

@@ -4,7 +4,8 @@
  * receivers), sends its events for loopback connections this test opens and
  * closes to a real rsyslogd (tests/rsyslog_server.ts) over UDP, TCP and TLS.
  * The test reads what rsyslog parsed and wrote: the RFC 5424 header fields and
- * the JSON message, byte for byte the line the monitor printed.
+ * the JSON message, byte for byte the line the monitor printed. The README's
+ * rsyslog configuration is run as written.
  */
 import { deepStrictEqual, match, ok } from "node:assert/strict";
 import { ecsProblems } from "./render/_ecs_schema.ts";
@@ -13,6 +14,9 @@ import { permissionFlags } from "./conntrail_process.ts";
 import { startConntrail } from "./live_process.ts";
 import { freshLoopback, hasTool, socketControl } from "./open_sockets.ts";
 import { HAS_RSYSLOG, hasRsyslogTls, type ReceivedMessage, startRsyslog } from "./rsyslog_server.ts";
+import { SyslogOutput } from "../lib/monitor/syslog_output.ts";
+import { parseSyslogUrl } from "../lib/parse/syslog_url.ts";
+import { SyslogSink } from "../lib/store/syslog_sink.ts";
 
 const READY = HAS_RSYSLOG && hasTool("ss") && hasTool("python3");
 const HOSTNAME = Deno.hostname();
@@ -307,6 +311,67 @@ Deno.test({
       await control.stop();
       await rsyslog.dispose();
       await Deno.remove(dataHome, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "the README's rsyslog configuration writes conntrail's events as one JSON document a line, and only those",
+  ignore: !HAS_RSYSLOG,
+  async fn() {
+    const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
+    const block = /```rsyslog\n([\s\S]*?)\n\s*```/.exec(readme)?.[1];
+    ok(block !== undefined, "the README has no rsyslog block");
+    const rsyslog = await startRsyslog({
+      tcp: true,
+      config: (dir, tcpPort) =>
+        `global(workDirectory="${dir}")\n` +
+        block.split("\n").map((line) => line.replace(/^ {2}/, "")).join("\n")
+          .replace('port="5514"', `port="${tcpPort}"`)
+          .replaceAll("/var/log/conntrail/", `${dir}/`) +
+        "\n",
+    });
+    try {
+      const sink = new SyslogSink(parseSyslogUrl(`tcp://127.0.0.1:${rsyslog.tcpPort}`), { note: () => {} });
+      const output = new SyslogOutput([sink], {
+        format: "ecs",
+        describe: () => ({ country: "US" }),
+        context: {
+          host: { hostname: "ws1", os: "linux", arch: "x86_64" },
+          product: { name: "conntrail", version: "t" },
+        },
+        procId: 1,
+      });
+      const connection = {
+        timestamp: "2026-11-21T14:30:16.250+01:00",
+        protocol: "TCP" as const,
+        family: 4 as const,
+        local_ip: "10.0.0.2",
+        local_port: 50000,
+        remote_ip: "198.51.100.7",
+        remote_port: 443,
+        status: "ESTABLISHED",
+        direction: "outgoing" as const,
+        pid: 4211,
+        process_name: "firefox",
+        process_path: "/usr/lib/firefox/firefox",
+        user: "ana",
+      };
+      sink.send("<134>1 - ws1 someone-else - X - not conntrail's");
+      await output.onPoll([{ event: "NEW", connection }, { event: "CLOSED", connection }], null, new Date());
+      await output.close();
+      const file = `${rsyslog.dir}/events.ndjson`;
+      const end = Date.now() + 30_000;
+      let lines: string[] = [];
+      while (lines.length < 2 && Date.now() < end) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        lines = (await Deno.readTextFile(file).catch(() => "")).split("\n").filter((line) => line !== "");
+      }
+      deepStrictEqual(lines.map((line) => JSON.parse(line).conntrail.event), ["NEW", "CLOSED"]);
+      for (const line of lines) deepStrictEqual(ecsProblems(JSON.parse(line)), []);
+    } finally {
+      await rsyslog.dispose();
     }
   },
 });
