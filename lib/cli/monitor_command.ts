@@ -28,7 +28,7 @@ import { memoryHistory, openMonitorHistory } from "./history_config.ts";
 import { HistoryRecorder } from "../monitor/history_recorder.ts";
 import { fanOut } from "../monitor/fan_out.ts";
 import { openRecordContext } from "./record_context.ts";
-import { openSyslog } from "./syslog_config.ts";
+import { openSyslog, requireSyslogPermissions } from "./syslog_config.ts";
 
 /** What `conntrail monitor` reads from and writes to; main.ts passes the real ones. */
 export interface MonitorCommandIo {
@@ -108,6 +108,7 @@ export async function runMonitorCommand(options: MonitorOptions, io: MonitorComm
   const note = (line: string) => (refresh ? notes.push(line) : io.warn(line));
   if (options.output !== undefined) requireWrite(options.output);
   if (options.saveThreshold !== undefined) requireWrite(".");
+  requireSyslogPermissions(options);
   const optionalReads = [
     ...(options.blocklist.length === 0 ? [DEFAULT_BLOCKLIST] : []),
     ...(options.envFile === undefined && options.reputation ? [".env"] : []),
@@ -170,7 +171,7 @@ export async function runMonitorCommand(options: MonitorOptions, io: MonitorComm
     recorder = new HistoryRecorder(history, { describe, note: threatNote, fallback: memoryHistory });
   }
 
-  const recordsNeeded = options.syslog.length > 0 ||
+  const recordsNeeded = (options.syslog ?? []).length > 0 ||
     (options.format !== "text" && options.format !== "ndjson");
   const context = recordsNeeded ? openRecordContext(note) : undefined;
   const syslog = context === undefined

@@ -21,7 +21,7 @@ import { fanOut } from "../monitor/fan_out.ts";
 import { ScrollOutput } from "../monitor/scroll_output.ts";
 import type { EventFormat } from "../render/event_record.ts";
 import { openRecordContext } from "./record_context.ts";
-import { openSyslog, type SyslogFlags } from "./syslog_config.ts";
+import { openSyslog, requireSyslogPermissions, type SyslogFlags } from "./syslog_config.ts";
 
 /** Options of `conntrail serve`. */
 export interface ServeOptions extends ThreatFlags, GeoFlags, HistoryFlags, SyslogFlags {
@@ -99,6 +99,7 @@ function listen(
 export async function runServe(options: ServeOptions, io: ServeIo): Promise<number> {
   const token = options.token ?? (isLoopbackHost(options.host) ? null : newToken());
   const note = (line: string) => io.warn(safeTerminalText(line));
+  requireSyslogPermissions(options);
   const history = await openMonitorHistory(options, { env: io.env.values, os: Deno.build.os, note });
   let recorder: HistoryRecorder | null = null;
   const threat = await openThreatIntel(options, {
@@ -136,7 +137,7 @@ export async function runServe(options: ServeOptions, io: ServeIo): Promise<numb
   const say = options.format === undefined
     ? io.write
     : (text: string) => Promise.resolve(io.warn(text.trimEnd()));
-  const recordsNeeded = options.syslog.length > 0 ||
+  const recordsNeeded = (options.syslog ?? []).length > 0 ||
     (options.format !== undefined && options.format !== "text");
   const context = recordsNeeded ? openRecordContext(note) : undefined;
   const syslog = context === undefined

@@ -82,6 +82,14 @@ function requireNet(target: SyslogTarget): void {
   }
 }
 
+/**
+ * Check that every `--syslog` receiver may be reached, before anything else
+ * is opened: a missing permission ends the run with one sentence naming the flag.
+ */
+export function requireSyslogPermissions(flags: Partial<SyslogFlags>): void {
+  for (const target of flags.syslog ?? []) requireNet(target);
+}
+
 /** What opening the receivers needs from the command. */
 export interface OpenSyslogIo {
   note: (line: string) => void;
