@@ -12,6 +12,8 @@ import { type SyslogConnection, type SyslogConnector, syslogConnector } from "./
 
 /** Messages kept per receiver while it is away or slow; newer ones are dropped past this. */
 export const SYSLOG_QUEUE_LIMIT = 10_000;
+/** And at most this many bytes of them (records are about 1 KB; a long process path makes one longer). */
+export const SYSLOG_QUEUE_BYTES = 32 * 1024 * 1024;
 /** The largest UDP payload over IPv4; a bigger message cannot be sent as one datagram. */
 const MAX_DATAGRAM = 65_507;
 /** Bytes written to a stream at once. */
@@ -23,6 +25,8 @@ export interface SyslogSinkOptions {
   note: (line: string) => void;
   /** Messages kept while the receiver is away (default {@linkcode SYSLOG_QUEUE_LIMIT}). */
   maxQueued?: number;
+  /** Bytes kept while the receiver is away (default {@linkcode SYSLOG_QUEUE_BYTES}). */
+  maxQueuedBytes?: number;
   connect?: SyslogConnector;
   /** Reconnect delays: the first, doubling up to the last (default 250 ms to 30 s), with jitter. */
   backoff?: { firstMs: number; maxMs: number };
@@ -47,10 +51,12 @@ export class SyslogSink {
   readonly target: SyslogTarget;
   readonly #note: (line: string) => void;
   readonly #maxQueued: number;
+  readonly #maxQueuedBytes: number;
   readonly #connect: SyslogConnector;
   readonly #backoff: { firstMs: number; maxMs: number };
   #queue: Uint8Array[] = [];
   #head = 0;
+  #queuedBytes = 0;
   #connection: SyslogConnection | null = null;
   #pumping = false;
   #closing = false;
@@ -70,6 +76,7 @@ export class SyslogSink {
     this.target = target;
     this.#note = options.note;
     this.#maxQueued = options.maxQueued ?? SYSLOG_QUEUE_LIMIT;
+    this.#maxQueuedBytes = options.maxQueuedBytes ?? SYSLOG_QUEUE_BYTES;
     this.#connect = options.connect ?? syslogConnector();
     this.#backoff = options.backoff ?? { firstMs: 250, maxMs: 30_000 };
   }
@@ -90,22 +97,24 @@ export class SyslogSink {
       this.#dropped++;
       return;
     }
-    if (this.queued >= this.#maxQueued) {
-      this.#dropped++;
-      if (!this.#warnedFull) {
-        this.#warnedFull = true;
-        this.#note(
-          `warning: syslog ${this.target.url}: ${this.#maxQueued.toLocaleString("en")} events are waiting; ` +
-            "newer ones are dropped (and counted) until the receiver takes them",
-        );
-      }
-      return;
-    }
     const frame = this.target.transport === "udp" ? encoder.encode(message) : octetCounted(message);
     if (frame.length > MAX_DATAGRAM && this.target.transport === "udp") {
       this.#dropped++;
       return;
     }
+    if (this.queued >= this.#maxQueued || this.#queuedBytes + frame.length > this.#maxQueuedBytes) {
+      this.#dropped++;
+      if (!this.#warnedFull) {
+        this.#warnedFull = true;
+        this.#note(
+          `warning: syslog ${this.target.url}: ${this.queued.toLocaleString("en")} events ` +
+            `(${(this.#queuedBytes / 1024 / 1024).toFixed(1)} MiB) are waiting; ` +
+            "newer ones are dropped (and counted) until the receiver takes them",
+        );
+      }
+      return;
+    }
+    this.#queuedBytes += frame.length;
     this.#queue.push(frame);
     if (!this.#pumping) this.#pump();
   }
@@ -133,6 +142,7 @@ export class SyslogSink {
     this.#dropped += left;
     this.#queue = [];
     this.#head = 0;
+    this.#queuedBytes = 0;
     return { sent: this.#sent, dropped: this.#dropped, queued: 0 };
   }
 
@@ -150,6 +160,7 @@ export class SyslogSink {
   }
 
   #shift(count: number): void {
+    for (let i = this.#head; i < this.#head + count; i++) this.#queuedBytes -= this.#queue[i]?.length ?? 0;
     this.#head += count;
     this.#sent += count;
     if (this.queued === 0) this.#warnedFull = false;

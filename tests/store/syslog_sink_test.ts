@@ -147,7 +147,7 @@ Deno.test("SyslogSink keeps events while the receiver is away, up to its bound, 
   try {
     for (let i = 0; i < 15; i++) sink.send(`message ${i}`);
     await notes.said(/cannot connect/);
-    await notes.said(/10 events are waiting; newer ones are dropped/);
+    await notes.said(/10 events \(0\.0 MiB\) are waiting; newer ones are dropped/);
     deepStrictEqual(sink.stats, { sent: 0, dropped: 5, queued: 10 });
     server = new FrameServer(port);
     await server.received(10);
@@ -246,4 +246,28 @@ Deno.test("SyslogSink.close() gives up after its grace when nobody listens, coun
   deepStrictEqual(await sink.close(100), { sent: 0, dropped: 2, queued: 0 });
   sink.send("after close");
   deepStrictEqual(sink.stats.dropped, 3);
+});
+
+Deno.test("SyslogSink also bounds the bytes it keeps: a large message past the byte bound is dropped", async () => {
+  const port = freePort();
+  const notes = noteRecorder();
+  const sink = new SyslogSink(parseSyslogUrl(`tcp://127.0.0.1:${port}`), {
+    note: notes.note,
+    maxQueuedBytes: 10_000,
+    backoff: FAST,
+  });
+  sink.send("x".repeat(4000));
+  sink.send("y".repeat(4000));
+  sink.send("z".repeat(4000));
+  sink.send("small");
+  deepStrictEqual(sink.stats, { sent: 0, dropped: 1, queued: 3 });
+  await notes.said(/2 events \(0\.0 MiB\) are waiting/);
+  const server = new FrameServer(port);
+  try {
+    await server.received(3);
+    deepStrictEqual(server.messages.map((m) => m[0]), ["x", "y", "s"]);
+    deepStrictEqual(await sink.close(), { sent: 3, dropped: 1, queued: 0 });
+  } finally {
+    await server.stop();
+  }
 });
