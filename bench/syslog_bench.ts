@@ -182,7 +182,8 @@ tcp.close();
 udp.close();
 
 console.log(
-  `syslog sink, ${N.toLocaleString("en")} events (CPU above an idle sender's ${idleCpu.toFixed(2)} s):\n  ` +
+  `syslog sink, ${N.toLocaleString("en")} events (CPU above an idle sender's ${idleCpu.toFixed(2)} s; ` +
+    `an idle sender's peak RSS ${idle.rssMb} MB):\n  ` +
     rows.join("\n  "),
 );
 Deno.bench({ name: "syslog sink (see the lines above)", fn: () => {} });

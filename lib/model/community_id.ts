@@ -38,6 +38,7 @@ const SOURCE = new Uint8Array(16);
 const DESTINATION = new Uint8Array(16);
 const INPUT = new Uint8Array(2 + 16 * 2 + 2 + 4);
 const DIGEST = new Uint8Array(20);
+const HASH = { length: 0, out: DIGEST };
 
 /** Write an address's bytes in network order; returns 4, 16, or 0 when the text is not an IP address. */
 function writeAddress(ip: string, into: Uint8Array): number {
@@ -132,7 +133,8 @@ export function communityId(flow: FlowTuple, options: CommunityIdOptions = {}): 
     INPUT[at++] = secondPort >>> 8;
     INPUT[at++] = secondPort & 255;
   }
-  const digest = sha1(INPUT, at, DIGEST);
+  HASH.length = at;
+  const digest = sha1(INPUT, HASH);
   if (options.base64 === false) {
     return `1:${[...digest].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
   }

@@ -16,9 +16,16 @@ function rotl(x: number, n: number): number {
   return (x << n) | (x >>> (32 - n));
 }
 
+/** Where {@linkcode sha1} reads its input's end and writes its digest, for callers that reuse buffers. */
+export interface Sha1Options {
+  /** Hash only the first `length` bytes of the data (default: all of it). */
+  length?: number;
+  /** Write the digest here (default: a new array). */
+  out?: Uint8Array;
+}
+
 /**
- * The 20-byte SHA-1 digest of the first `length` bytes of `data` (all of
- * it by default), written into `out` (a new array by default).
+ * The 20-byte SHA-1 digest of `data`.
  *
  * @example
  * ```ts
@@ -28,7 +35,9 @@ function rotl(x: number, n: number): number {
  * deepStrictEqual(hex(sha1(new TextEncoder().encode("abc"))), "a9993e364706816aba3e25717850c26c9cd0d89d");
  * ```
  */
-export function sha1(data: Uint8Array, length = data.length, out = new Uint8Array(20)): Uint8Array {
+export function sha1(data: Uint8Array, options: Sha1Options = {}): Uint8Array {
+  const length = options.length ?? data.length;
+  const out = options.out ?? new Uint8Array(20);
   // Message, a 1 bit, zeros, and the 64-bit length: a whole number of 64-byte blocks.
   const blocks = Math.ceil((length + 9) / 64);
   const padded = blocks <= 2 ? SMALL.fill(0, 0, blocks * 64) : new Uint8Array(blocks * 64);

@@ -113,7 +113,7 @@ export class ScrollOutput implements MonitorOutput {
         : eventLine(event, info, at, this.#options.color)) + "\n";
     } else {
       // ECS and OCSF have no record for the STATUS summary.
-      const record = eventRecord(format, event, info, this.#options.context ?? UNKNOWN_CONTEXT);
+      const record = eventRecord(event, info, { format, context: this.#options.context ?? UNKNOWN_CONTEXT });
       text = record === null ? "" : record + "\n";
     }
     if (event.event === "ALERT" && this.#options.githubActions) {

@@ -44,7 +44,7 @@ export class SyslogOutput implements MonitorOutput {
     const { format, describe, context, procId } = this.#options;
     const send = (event: MonitorEvent) => {
       const info = event.event === "STATUS" ? {} : describe(rowAddress(event.connection));
-      const record = eventRecord(format, event, info, context);
+      const record = eventRecord(event, info, { format, context });
       if (record === null) return;
       const message = syslogMessage({
         facility: SYSLOG_FACILITY_LOCAL0,

@@ -19,6 +19,12 @@ export const EVENT_FORMATS = ["ndjson", "ecs", "ocsf"] as const;
 /** One of {@linkcode EVENT_FORMATS}. */
 export type EventFormat = typeof EVENT_FORMATS[number];
 
+/** How {@linkcode eventRecord} writes: the format, and for ECS and OCSF the host and product. */
+export interface EventRecordOptions {
+  format: EventFormat;
+  context: RecordContext;
+}
+
 /**
  * An event as one JSON line (no newline) in a format, or null when the
  * format has no record for it: ECS and OCSF describe connections, so the
@@ -31,16 +37,16 @@ export type EventFormat = typeof EVENT_FORMATS[number];
  * const context = { host: { hostname: null, os: "linux", arch: "x86_64" }, product: { name: "conntrail", version: "0" } };
  * const status = { event: "STATUS" as const, timestamp: "t", active_rows: 0, connections: 0, unique_rows: 0,
  *   runtime_seconds: 0 };
- * deepStrictEqual(eventRecord("ecs", status, {}, context), null);
- * deepStrictEqual(JSON.parse(eventRecord("ndjson", status, {}, context) ?? "").event, "STATUS");
+ * deepStrictEqual(eventRecord(status, {}, { format: "ecs", context }), null);
+ * deepStrictEqual(JSON.parse(eventRecord(status, {}, { format: "ndjson", context }) ?? "").event, "STATUS");
  * ```
  */
 export function eventRecord(
-  format: EventFormat,
   event: MonitorEvent,
   info: AddressInfo,
-  context: RecordContext,
+  options: EventRecordOptions,
 ): string | null {
+  const { format, context } = options;
   if (format === "ndjson") return eventJson(event, info);
   if (event.event === "STATUS") return null;
   return JSON.stringify(format === "ecs" ? ecsEvent(event, info, context) : ocsfEvent(event, info, context));
