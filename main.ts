@@ -125,6 +125,7 @@ async function runCommand(command: CliCommand, io: MainIo): Promise<number> {
         env: readPermittedEnv(monitorEnv(Deno.build.os)),
         terminal: processTerminal,
         onStart: attachSignals,
+        pid: Deno.pid,
       });
     case "blocklist-update":
     case "blocklist-list":
@@ -161,6 +162,7 @@ async function runCommand(command: CliCommand, io: MainIo): Promise<number> {
         warn: (line) => io.stderr(line + "\n"),
         env: readPermittedEnv(monitorEnv(Deno.build.os)),
         onStart: attachSignals,
+        pid: Deno.pid,
       });
     case "filter":
       return await runFilter(command.options, {

@@ -8,6 +8,7 @@
 import type { CollectorName } from "./collect/collector.ts";
 import { autoCollectorOrder } from "./collect/create_collector.ts";
 import { monitorEnv } from "./cli/environment.ts";
+import { syslogNetHosts, type SyslogTarget } from "./parse/syslog_url.ts";
 
 /** One permission, and why conntrail needs it. */
 export interface PermissionNeed {
@@ -70,8 +71,48 @@ export function collectorPermissions(collector: CollectorName, os: Os, input?: s
  */
 export const MONITOR_V8_FLAGS = "--v8-flags=--max-semi-space-size=1,--max-old-space-size=256";
 
+/** What `--format ecs|ocsf` and `--syslog` add. */
+export interface RecordPermissionInput {
+  /** `--format`: ECS and OCSF records name the host. */
+  format?: string;
+  syslog?: readonly SyslogTarget[];
+  syslogCa?: string;
+}
+
+/** The host name for ECS/OCSF records and syslog headers; each syslog receiver; the `--syslog-ca` file. */
+export function recordPermissions(input: RecordPermissionInput): PermissionNeed[] {
+  const needs: PermissionNeed[] = [];
+  const syslog = input.syslog ?? [];
+  if (syslog.length > 0 || input.format === "ecs" || input.format === "ocsf") {
+    needs.push({
+      flag: "--allow-sys=hostname",
+      why: "name this host in ECS/OCSF records and syslog headers",
+      optional: true,
+    });
+  }
+  for (const target of syslog) {
+    const hosts = syslogNetHosts(target);
+    needs.push({
+      flag: hosts === null ? "--allow-net" : `--allow-net=${hosts.join(",")}`,
+      why: `send events to syslog ${target.url}` +
+        (hosts === null
+          ? " (a UDP receiver named by host name is sent to whatever its name resolves to)"
+          : ""),
+      optional: false,
+    });
+  }
+  if (input.syslogCa !== undefined) {
+    needs.push({
+      flag: `--allow-read=${input.syslogCa}`,
+      why: "read the certificates to trust for tls:// receivers",
+      optional: false,
+    });
+  }
+  return needs;
+}
+
 /** What the monitor's flags add to its collector's permissions. */
-export interface MonitorPermissionInput extends ThreatPermissionInput {
+export interface MonitorPermissionInput extends ThreatPermissionInput, RecordPermissionInput {
   collector: CollectorName;
   output?: string;
   logDir?: string;
@@ -238,6 +279,7 @@ export function monitorPermissions(options: MonitorPermissionInput, os: Os): Per
       optional: false,
     });
   }
+  needs.push(...recordPermissions(options));
   return needs;
 }
 
@@ -296,9 +338,10 @@ export const COMPILE_TARGETS: readonly { target: string; os: Os }[] = [
 export function compileFlags(os: Os): string[] {
   const needs = autoCollectorOrder(os).flatMap((collector) => collectorPermissions(collector, os));
   needs.push(
-    ...monitorPermissions({ collector: "auto", resolveNames: true, filterFile: [] }, os).filter((n) =>
-      n.flag.startsWith("--allow-env") || n.flag === "--allow-net"
-    ),
+    ...monitorPermissions({ collector: "auto", resolveNames: true, filterFile: [], format: "ecs" }, os)
+      .filter((
+        n,
+      ) => n.flag.startsWith("--allow-env") || n.flag === "--allow-net" || n.flag.startsWith("--allow-sys")),
     // Files are named at run time (-o, --log-dir, --filter-file, --input), which a compiled binary cannot be
     // granted later; `deno run` with `conntrail permissions --flags` scopes these to the exact paths.
     { flag: "--allow-read", why: "read the files named on the command line", optional: true },

@@ -61,7 +61,8 @@ export interface ControlledConnection {
 /** A helper process that opens and closes loopback connections on command. */
 export interface SocketControl {
   pid: number;
-  open(ip: string): Promise<ControlledConnection>;
+  /** Open a connection to a listener on `ip` (on `port` when given, else any free port). */
+  open(ip: string, port?: number): Promise<ControlledConnection>;
   close(id: number): Promise<void>;
   stop(): Promise<void>;
 }
@@ -90,7 +91,7 @@ export function socketControl(): SocketControl {
   };
   return {
     pid: child.pid,
-    open: (ip) => ask(`open ${ip}`),
+    open: (ip, port) => ask(port === undefined ? `open ${ip}` : `open ${ip} ${port}`),
     close: async (id) => void (await ask(`close ${id}`)),
     async stop() {
       await writer.close();

@@ -31,6 +31,9 @@ import type { EgressSummary } from "../model/egress.ts";
 import { renderEgressReport } from "../render/egress_report.ts";
 import { renderExpectList } from "../render/expect_list.ts";
 import { watchStopFile } from "./stop_file.ts";
+import { fanOut } from "../monitor/fan_out.ts";
+import { openRecordContext } from "./record_context.ts";
+import { openSyslog, requireSyslogPermissions } from "./syslog_config.ts";
 
 /** What `conntrail monitor` reads from and writes to; main.ts passes the real ones. */
 export interface MonitorCommandIo {
@@ -52,6 +55,8 @@ export interface MonitorCommandIo {
   lists?: BlocklistFilesIo;
   /** Called with the stop function once the run starts: main.ts wires signals to it. */
   onStart?: (stop: () => void, redraw: () => void) => () => void;
+  /** This process's id, for syslog headers. */
+  pid?: number;
 }
 
 /** Closed rows kept in memory; older closed rows are dropped (counted in the export). */
@@ -177,6 +182,7 @@ export async function runMonitorCommand(options: MonitorOptions, io: MonitorComm
   if (options.report !== undefined) requireWrite(options.report);
   if (options.writeExpect !== undefined) requireWrite(options.writeExpect);
   if (options.saveThreshold !== undefined) requireWrite(".");
+  requireSyslogPermissions(options);
   const optionalReads = [
     ...(options.blocklist.length === 0 ? [DEFAULT_BLOCKLIST] : []),
     ...(options.envFile === undefined && options.reputation ? [".env"] : []),
@@ -245,6 +251,13 @@ export async function runMonitorCommand(options: MonitorOptions, io: MonitorComm
     recorder = new HistoryRecorder(history, { describe, note: threatNote, fallback: memoryHistory });
   }
 
+  const recordsNeeded = (options.syslog ?? []).length > 0 ||
+    (options.format !== "text" && options.format !== "ndjson");
+  const context = recordsNeeded ? openRecordContext(note) : undefined;
+  const syslog = context === undefined
+    ? null
+    : await openSyslog(options, options.format, { note, describe, context, procId: io.pid ?? null });
+
   const tracker = new Tracker({
     width: options.width,
     groupBy: options.groupBy,
@@ -273,6 +286,7 @@ export async function runMonitorCommand(options: MonitorOptions, io: MonitorComm
   } else {
     output = new ScrollOutput({
       format: options.format,
+      ...(context === undefined ? {} : { context }),
       color,
       describe,
       rowNoun,
@@ -320,7 +334,7 @@ export async function runMonitorCommand(options: MonitorOptions, io: MonitorComm
       collector: io.collector,
       now: io.now,
       sleep: io.sleep,
-      output: tallied,
+      output: syslog === null ? tallied : fanOut([tallied, syslog]),
       log,
       history: recorder,
       note,
@@ -334,11 +348,13 @@ export async function runMonitorCommand(options: MonitorOptions, io: MonitorComm
     detach();
     names?.close();
     await output.close();
+    await syslog?.close();
     for (const line of notes) io.warn(line);
   }
 
-  const report = options.format === "ndjson" ? io.warn : (line: string) => io.write(line + "\n");
+  const report = options.format !== "text" ? io.warn : (line: string) => io.write(line + "\n");
   await report(summary(options, tracker, result));
+  for (const line of syslog?.summary() ?? []) await report(`conntrail: ${line}`);
   const endedAt = io.now();
   if (options.output !== undefined) {
     await writeUserFile(

@@ -33,9 +33,11 @@ import { filterCommand, serveCommand } from "./serve_args.ts";
 import type { ServeOptions } from "./serve_command.ts";
 import type { FilterOptions } from "./filter_command.ts";
 import type { RiskLevel } from "../model/risk.ts";
+import { EVENT_FORMATS, type EventFormat } from "../render/event_record.ts";
+import { addSyslogOptions, checkSyslogFlags, type SyslogFlags } from "./syslog_config.ts";
 
 /** Output formats of `conntrail snapshot`. */
-export const SNAPSHOT_FORMATS = ["table", "json", "ndjson", "csv"] as const;
+export const SNAPSHOT_FORMATS = ["table", "json", "ndjson", "csv", "ecs", "ocsf"] as const;
 
 /** Options of `conntrail snapshot`. */
 export interface SnapshotOptions {
@@ -54,13 +56,13 @@ export interface SnapshotOptions {
 }
 
 /** Options of `conntrail` / `conntrail monitor`. */
-export interface MonitorOptions extends ThreatFlags, GeoFlags, HistoryFlags {
+export interface MonitorOptions extends ThreatFlags, GeoFlags, HistoryFlags, SyslogFlags {
   failOn: FailOn[];
   timeUnit: number;
   width: number;
   scroll: boolean;
   color: boolean;
-  format: "text" | "ndjson";
+  format: "text" | EventFormat;
   output?: string;
   resolveNames: boolean;
   dnsServer?: string;
@@ -105,6 +107,7 @@ Examples:
   conntrail snapshot --proto tcp --state ESTABLISHED --no-listening
   conntrail snapshot --process firefox --format csv > firefox.csv
   conntrail snapshot --collector netstat --input capture.txt   parse saved output from another machine
+  conntrail snapshot --format ocsf            OCSF Network Activity records (or --format ecs), one a line
   conntrail snapshot --save --format json > now.json   print, and record it for \`conntrail diff\`
 `;
 
@@ -216,6 +219,8 @@ Examples:
   conntrail --filter-local --resolve-names    only internet peers, with their names
   conntrail --scroll                          one line per event instead of a screen
   conntrail --duration 10m --format ndjson > events.ndjson    headless, for CI
+  conntrail --format ecs > events.ecs.ndjson   Elastic Common Schema (or --format ocsf), with Community ID
+  conntrail --scroll --syslog tcp://logs.example.org:514 --syslog udp://10.0.0.5:514   ship events to syslog
   conntrail --log-dir logs --log-format csv --log-format json  log each connection when it opens and closes
   conntrail -o timeline.txt --save-threshold 50             export on exit; save IPs present >= 50% of the time
   conntrail --filter-file frequent_ips_50pct_20261121_143022.txt   hide the IPs saved last time
@@ -315,7 +320,11 @@ function addMonitorOptions(command: Command): Command {
     )
     .option("--no-color", "no colours (also when NO_COLOR is set)")
     .addOption(
-      new Option("--format <format>", "scroll output format").choices(["text", "ndjson"]).default("text"),
+      new Option(
+        "--format <format>",
+        "scroll output: text lines, or NDJSON in conntrail's, ECS or OCSF fields",
+      )
+        .choices(["text", ...EVENT_FORMATS]).default("text"),
     )
     .addOption(
       new Option("--group-by <what>", "one row per remote IP, process or connection").choices([
@@ -367,6 +376,8 @@ function addMonitorOptions(command: Command): Command {
           },
         ),
     );
+  command.optionsGroup("Syslog (ECS/OCSF to a SIEM):");
+  addSyslogOptions(command);
   command.optionsGroup("History:");
   addHistoryOptions(command);
   command.optionsGroup("CI:");
@@ -394,7 +405,9 @@ function monitorOptions(raw: Record<string, unknown>): MonitorOptions {
     ...raw,
     logFormat: (raw.logFormat as LogFormat[] | undefined) ?? [],
     failOn: (raw.failOn as FailOn[] | undefined) ?? [],
+    syslog: (raw.syslog as SyslogFlags["syslog"] | undefined) ?? [],
   } as unknown as MonitorOptions;
+  checkSyslogFlags(options);
   if (options.failOn.includes("unexpected") && options.expect === undefined) {
     throw new UsageError("--fail-on unexpected needs --expect FILE");
   }

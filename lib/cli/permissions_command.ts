@@ -5,6 +5,7 @@ import {
   MONITOR_V8_FLAGS,
   monitorPermissions,
   type PermissionNeed,
+  recordPermissions,
   threatPermissions,
 } from "../permissions.ts";
 import { REPUTATION_ENV } from "./reputation_config.ts";
@@ -106,6 +107,7 @@ export function permissionsForCommand(command: CliCommand, os: typeof Deno.build
       return [
         ...collectorPermissions(command.options.collector, os, command.options.input),
         ...(command.options.save ? historyCommandPermissions(command.options, "write", os) : []),
+        ...recordPermissions({ format: command.options.format }),
       ];
     case "monitor": {
       const stepSummary = githubStepSummary();

@@ -17,6 +17,8 @@ import {
   positiveInteger,
   widthValue,
 } from "./common_flags.ts";
+import { EVENT_FORMATS } from "../render/event_record.ts";
+import { addSyslogOptions, checkSyslogFlags, type SyslogFlags } from "./syslog_config.ts";
 
 const SERVE_EXAMPLES = `
 Examples:
@@ -25,6 +27,8 @@ Examples:
   conntrail serve --host 0.0.0.0              every interface: a token is generated and printed
   conntrail serve --host 192.168.1.5 --token "$(cat ~/.conntrail-token)"
   curl -H "Authorization: Bearer TOKEN" http://192.168.1.5:8377/api/connections
+  conntrail serve --format ecs > events.ndjson   the page, and every event as ECS on stdout
+  conntrail serve --syslog tls://logs.example.org:6514 --syslog-ca ca.pem   the page, and events to syslog
 `;
 
 const FILTER_EXAMPLES = `
@@ -86,14 +90,23 @@ export function serveCommand(onParsed: (options: ServeOptions, debug: boolean) =
     )
     .option("--filter-local", "hide private, loopback, link-local and reserved addresses", false)
     .option("--duration <dur>", "stop after this long (90, 30s, 10m, 1h30m)", durationSeconds)
+    .addOption(
+      new Option("--format <format>", "also print every event on stdout: text lines, or NDJSON, ECS or OCSF")
+        .choices(["text", ...EVENT_FORMATS]),
+    )
     .addOption(collectorOption());
   // The page raises alerts but never exits on them: no --fail-on.
-  return addThreatOptions(addGeoOptions(addHistoryOptions(command)), null)
+  return addSyslogOptions(addThreatOptions(addGeoOptions(addHistoryOptions(command)), null))
     .option("--debug", "show the cause chain of an error")
     .addHelpText("after", SERVE_EXAMPLES)
     .action((raw: Record<string, unknown>) => {
-      const options = { ...raw, failOn: [] } as unknown as ServeOptions;
+      const options = {
+        ...raw,
+        failOn: [],
+        syslog: (raw.syslog as SyslogFlags["syslog"] | undefined) ?? [],
+      } as unknown as ServeOptions;
       checkHistoryFlags(options);
+      checkSyslogFlags(options);
       if (options.dnsServer !== undefined && !options.resolveNames) {
         throw new UsageError("--dns-server needs --resolve-names");
       }

@@ -17,9 +17,14 @@ import { type GeoFlags, openGeo } from "./geo_config.ts";
 import { type HistoryFlags, memoryHistory, openMonitorHistory } from "./history_config.ts";
 import { openNames } from "./names_config.ts";
 import { openThreatIntel, pollAlerts, type ThreatFlags } from "./threat_intel.ts";
+import { fanOut } from "../monitor/fan_out.ts";
+import { ScrollOutput } from "../monitor/scroll_output.ts";
+import type { EventFormat } from "../render/event_record.ts";
+import { openRecordContext } from "./record_context.ts";
+import { openSyslog, requireSyslogPermissions, type SyslogFlags } from "./syslog_config.ts";
 
 /** Options of `conntrail serve`. */
-export interface ServeOptions extends ThreatFlags, GeoFlags, HistoryFlags {
+export interface ServeOptions extends ThreatFlags, GeoFlags, HistoryFlags, SyslogFlags {
   host: string;
   port: number;
   /** `--token`; one is generated when the host is not loopback. */
@@ -34,6 +39,8 @@ export interface ServeOptions extends ThreatFlags, GeoFlags, HistoryFlags {
   /** Seconds; stop by itself after this long. */
   duration?: number;
   collector: CollectorName;
+  /** `--format`: also print every event on stdout (the event log), in this format. */
+  format?: "text" | EventFormat;
 }
 
 /** What `conntrail serve` reads from and writes to; main.ts passes the real ones. */
@@ -49,6 +56,8 @@ export interface ServeIo {
   fetch?: typeof fetch;
   /** Called with the stop function once the server runs: main.ts wires signals to it. */
   onStart?: (stop: () => void, redraw: () => void) => () => void;
+  /** This process's id, for syslog headers. */
+  pid?: number;
 }
 
 /** Closed process rows kept in memory. */
@@ -90,6 +99,7 @@ function listen(
 export async function runServe(options: ServeOptions, io: ServeIo): Promise<number> {
   const token = options.token ?? (isLoopbackHost(options.host) ? null : newToken());
   const note = (line: string) => io.warn(safeTerminalText(line));
+  requireSyslogPermissions(options);
   const history = await openMonitorHistory(options, { env: io.env.values, os: Deno.build.os, note });
   let recorder: HistoryRecorder | null = null;
   const threat = await openThreatIntel(options, {
@@ -123,6 +133,27 @@ export async function runServe(options: ServeOptions, io: ServeIo): Promise<numb
   if (history !== null) {
     recorder = new HistoryRecorder(history, { describe, note, fallback: memoryHistory });
   }
+  // With an event log on stdout, the server's own lines go to stderr.
+  const say = options.format === undefined
+    ? io.write
+    : (text: string) => Promise.resolve(io.warn(text.trimEnd()));
+  const recordsNeeded = (options.syslog ?? []).length > 0 ||
+    (options.format !== undefined && options.format !== "text");
+  const context = recordsNeeded ? openRecordContext(note) : undefined;
+  const syslog = context === undefined
+    ? null
+    : await openSyslog(options, options.format, { note, describe, context, procId: io.pid ?? null });
+  const eventLog = options.format === undefined ? null : new ScrollOutput({
+    format: options.format,
+    ...(context === undefined ? {} : { context }),
+    color: false,
+    describe,
+    rowNoun: "processes",
+    githubActions: false,
+    nameWaitMs: 0,
+    write: io.write,
+    writeAside: io.warn,
+  });
 
   const tracker = new Tracker({ width: options.width, groupBy: "process", maxClosedRows: MAX_CLOSED_ROWS });
   let live: LiveView | null = null;
@@ -159,7 +190,7 @@ export async function runServe(options: ServeOptions, io: ServeIo): Promise<numb
     });
     const port = server.addr.transport === "tcp" ? server.addr.port : options.port;
     const url = `http://${hostWithPort(options.host, port)}/${token === null ? "" : `?token=${token}`}`;
-    await io.write(`conntrail: serving on ${url} (Ctrl+C stops)\n`);
+    await say(`conntrail: serving on ${url} (Ctrl+C stops)\n`);
     detach = io.onStart?.(() => stopper.abort(), () => {}) ?? detach;
     looped = true;
     result = await runMonitor(tracker, {
@@ -170,7 +201,7 @@ export async function runServe(options: ServeOptions, io: ServeIo): Promise<numb
       collector: io.collector,
       now: io.now,
       sleep: io.sleep,
-      output: live,
+      output: fanOut([live, ...(eventLog === null ? [] : [eventLog]), ...(syslog === null ? [] : [syslog])]),
       log: null,
       history: recorder,
       note,
@@ -185,9 +216,11 @@ export async function runServe(options: ServeOptions, io: ServeIo): Promise<numb
     detach();
     // The monitor loop closes history; when it never ran, it is closed here.
     if (!looped) await history?.close();
+    await syslog?.close();
     await server?.finished;
   }
-  await io.write(
+  for (const line of syslog?.summary() ?? []) io.warn(`conntrail: ${line}`);
+  await say(
     `conntrail: served ${result.polls} polls over ${Math.round(result.runtimeMs / 1000)}s` +
       (recorder === null ? "" : ` | history: ${recorder.location} (${recorder.written} events recorded)`) +
       "\n",

@@ -10,6 +10,8 @@ import { safeTerminalText } from "../render/terminal_text.ts";
 import type { SnapshotOptions } from "./parse_args.ts";
 import { skippedSummary } from "./skipped_summary.ts";
 import { openCommandHistory } from "./history_config.ts";
+import { snapshotRecords } from "../render/event_record.ts";
+import { openRecordContext } from "./record_context.ts";
 
 /** What `conntrail snapshot` reads from and writes to. */
 export interface SnapshotIo {
@@ -72,6 +74,10 @@ export async function runSnapshot(options: SnapshotOptions, io: SnapshotIo): Pro
       break;
     case "csv":
       await io.write(renderConnectionsCsv(connections));
+      break;
+    case "ecs":
+    case "ocsf":
+      await io.write(snapshotRecords(options.format, connections, openRecordContext(io.warn)));
       break;
   }
   if (store !== null) {

@@ -3,13 +3,17 @@ import type { Connection } from "../model/connection.ts";
 import { rowAddress } from "../model/direction.ts";
 import { timerDelay } from "../model/timer_delay.ts";
 import type { ConnectionEvent, StatusEvent } from "../model/monitor_event.ts";
-import { eventJson, eventLine, statusLine } from "../render/event_line.ts";
+import { eventLine, statusLine } from "../render/event_line.ts";
 import { alertAnnotation, GITHUB_END_GROUP, githubGroup } from "../render/github_commands.ts";
+import { type EventFormat, eventRecord, type RecordContext } from "../render/event_record.ts";
 import type { MonitorOutput } from "./monitor_output.ts";
 
 /** Options of a {@linkcode ScrollOutput}. */
 export interface ScrollOutputOptions {
-  format: "text" | "ndjson";
+  /** Text lines, or one JSON object a line: conntrail's NDJSON, ECS or OCSF. */
+  format: "text" | EventFormat;
+  /** The host and product ECS and OCSF records name. */
+  context?: RecordContext;
   color: boolean;
   describe: DescribeAddress;
   /** What a row is, for the status line: `IPs`, `processes`, `connections`. */
@@ -34,6 +38,11 @@ export interface ScrollOutputOptions {
   writeAside(line: string): void;
   nowMs?: () => number;
 }
+
+const UNKNOWN_CONTEXT: RecordContext = {
+  host: { hostname: null, os: "unknown", arch: "unknown" },
+  product: { name: "conntrail", version: "unknown" },
+};
 
 interface Pending {
   /** An event, or a line of its own (a group's start or end). */
@@ -118,17 +127,21 @@ export class ScrollOutput implements MonitorOutput {
     const { event, at } = item;
     const { format, describe } = this.#options;
     if (typeof event === "string") return event + "\n";
-    if (event.event === "STATUS") {
-      return (format === "ndjson" ? eventJson(event, {}) : statusLine(event, this.#options.rowNoun, at)) +
-        "\n";
-    }
     const info = item.ip === null ? {} : describe(item.ip);
-    let text =
-      (format === "ndjson" ? eventJson(event, info) : eventLine(event, info, at, this.#options.color)) + "\n";
+    let text: string;
+    if (format === "text") {
+      text = (event.event === "STATUS"
+        ? statusLine(event, this.#options.rowNoun, at)
+        : eventLine(event, info, at, this.#options.color)) + "\n";
+    } else {
+      // ECS and OCSF have no record for the STATUS summary.
+      const record = eventRecord(event, info, { format, context: this.#options.context ?? UNKNOWN_CONTEXT });
+      text = record === null ? "" : record + "\n";
+    }
     if (event.event === "ALERT" && this.#options.githubActions) {
       const command = alertAnnotation(event, this.#options.domainOf?.(event.connection));
-      if (format === "ndjson") this.#options.writeAside(command);
-      else text += command + "\n";
+      if (format === "text") text += command + "\n";
+      else this.#options.writeAside(command);
     }
     return text;
   }

@@ -134,3 +134,40 @@ Deno.test("ScrollOutput prints an alert's annotation with the domain when known,
   await plain.scroll.onPoll([alert], null, at(0));
   ok(!plain.out.join("").includes("::error"));
 });
+
+Deno.test("ScrollOutput --format ecs and ocsf: one record a line, no STATUS line, workflow commands aside", async () => {
+  const context = {
+    host: { hostname: "ws1", os: "linux", arch: "x86_64" },
+    product: { name: "conntrail", version: "0.1.0" },
+  };
+  const status = {
+    event: "STATUS" as const,
+    timestamp: "t",
+    active_rows: 1,
+    connections: 1,
+    unique_rows: 1,
+    runtime_seconds: 10,
+  };
+  const alert = {
+    event: "ALERT" as const,
+    connection: connection(),
+    reason: "blocklist ips.txt:12 203.0.113.0/24",
+    severity: "error" as const,
+    details: { blocklist: "ips.txt:12 203.0.113.0/24" },
+  };
+  for (const format of ["ecs", "ocsf"] as const) {
+    const { scroll, out, aside } = output({ format, context, githubActions: true });
+    await scroll.onPoll([{ event: "NEW", connection: connection() }, alert], status, at(0));
+    await scroll.close();
+    const lines = out.join("").trimEnd().split("\n").map((line) => JSON.parse(line));
+    deepStrictEqual(lines.length, 2, format);
+    if (format === "ecs") {
+      deepStrictEqual(lines.map((doc) => doc.event.kind), ["event", "alert"]);
+      deepStrictEqual(lines[0].host.name, "ws1");
+    } else {
+      deepStrictEqual(lines.map((record) => record.type_uid), [400101, 400106]);
+      deepStrictEqual(lines[1].is_alert, true);
+    }
+    ok(aside.join("").startsWith("::error "), format);
+  }
+});

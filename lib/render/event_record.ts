@@ -1,0 +1,79 @@
+/**
+ * One JSON line per event, in the format a pipeline asked for: conntrail's
+ * own NDJSON, ECS or OCSF.
+ *
+ * @module
+ */
+import type { AddressInfo } from "../enrich/address_info.ts";
+import type { Connection } from "../model/connection.ts";
+import type { MonitorEvent } from "../model/monitor_event.ts";
+import type { RecordContext } from "./_flow_event.ts";
+import { ecsEvent } from "./ecs_event.ts";
+import { eventJson } from "./event_line.ts";
+import { ocsfEvent } from "./ocsf_event.ts";
+
+export type { RecordContext } from "./_flow_event.ts";
+
+/** JSON formats of events: conntrail's NDJSON, Elastic Common Schema, OCSF Network Activity. */
+export const EVENT_FORMATS = ["ndjson", "ecs", "ocsf"] as const;
+/** One of {@linkcode EVENT_FORMATS}. */
+export type EventFormat = typeof EVENT_FORMATS[number];
+
+/** How {@linkcode eventRecord} writes: the format, and for ECS and OCSF the host and product. */
+export interface EventRecordOptions {
+  format: EventFormat;
+  context: RecordContext;
+}
+
+/**
+ * An event as one JSON line (no newline) in a format, or null when the
+ * format has no record for it: ECS and OCSF describe connections, so the
+ * periodic `STATUS` summary is NDJSON only.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { eventRecord } from "./event_record.ts";
+ * const context = { host: { hostname: null, os: "linux", arch: "x86_64" }, product: { name: "conntrail", version: "0" } };
+ * const status = { event: "STATUS" as const, timestamp: "t", active_rows: 0, connections: 0, unique_rows: 0,
+ *   runtime_seconds: 0 };
+ * deepStrictEqual(eventRecord(status, {}, { format: "ecs", context }), null);
+ * deepStrictEqual(JSON.parse(eventRecord(status, {}, { format: "ndjson", context }) ?? "").event, "STATUS");
+ * ```
+ */
+export function eventRecord(
+  event: MonitorEvent,
+  info: AddressInfo,
+  options: EventRecordOptions,
+): string | null {
+  const { format, context } = options;
+  if (format === "ndjson") return eventJson(event, info);
+  if (event.event === "STATUS") return null;
+  return JSON.stringify(format === "ecs" ? ecsEvent(event, info, context) : ocsfEvent(event, info, context));
+}
+
+/**
+ * A snapshot as ECS or OCSF NDJSON: one record per connection (ECS
+ * `event.kind: state`; OCSF activity 6 Traffic, or 7 Listen for listeners).
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { snapshotRecords } from "./event_record.ts";
+ * const context = { host: { hostname: "h", os: "linux", arch: "x86_64" }, product: { name: "conntrail", version: "0" } };
+ * const connection = { timestamp: "2026-11-21T14:30:16.000+00:00", protocol: "UDP" as const, family: 4 as const,
+ *   local_ip: "0.0.0.0", local_port: 53, remote_ip: null, remote_port: null, status: "UNCONNECTED",
+ *   direction: "listening" as const, pid: null, process_name: null, process_path: null, user: null };
+ * deepStrictEqual(JSON.parse(snapshotRecords("ocsf", [connection], context)).activity_name, "Listen");
+ * ```
+ */
+export function snapshotRecords(
+  format: "ecs" | "ocsf",
+  connections: readonly Connection[],
+  context: RecordContext,
+): string {
+  const render = format === "ecs" ? ecsEvent : ocsfEvent;
+  return connections.map((connection) =>
+    JSON.stringify(render({ event: "SNAPSHOT", connection }, {}, context)) + "\n"
+  ).join("");
+}

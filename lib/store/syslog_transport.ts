@@ -1,0 +1,147 @@
+/**
+ * Connections to syslog receivers: TCP and TLS through Deno, UDP through
+ * `node:dgram` (Deno's own datagram API is still unstable).
+ *
+ * @module
+ */
+import dgram from "node:dgram";
+import { lookup } from "node:dns/promises";
+import type { SyslogTarget } from "../parse/syslog_url.ts";
+
+/** One open connection to a receiver. */
+export interface SyslogConnection {
+  /** Write framed messages; rejects once the connection is broken. */
+  write(bytes: Uint8Array): Promise<void>;
+  /** Why the connection ended (the receiver closed it, an error), or null while it is up. */
+  readonly broken: string | null;
+  /** Resolves with that reason as soon as the connection ends, even when nothing is being written. */
+  readonly ended: Promise<string>;
+  close(): void;
+}
+
+/** Opens connections; tests pass their own. */
+export type SyslogConnector = (target: SyslogTarget) => Promise<SyslogConnection>;
+
+/** How to open connections: a CA for TLS receivers with a private certificate authority. */
+export interface SyslogConnectOptions {
+  /** PEM certificates to trust besides the system's, for `tls://`. */
+  caCerts?: string[];
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+async function connectStream(target: SyslogTarget, options: SyslogConnectOptions): Promise<SyslogConnection> {
+  let conn: Deno.Conn;
+  if (target.transport === "tls") {
+    const tls = await Deno.connectTls({
+      hostname: target.host,
+      port: target.port,
+      ...(options.caCerts === undefined ? {} : { caCerts: options.caCerts }),
+    });
+    try {
+      await tls.handshake();
+    } catch (error) {
+      tls.close();
+      throw error;
+    }
+    conn = tls;
+  } else {
+    const tcp = await Deno.connect({ hostname: target.host, port: target.port });
+    tcp.setKeepAlive(true);
+    conn = tcp;
+  }
+  let broken: string | null = null;
+  // A receiver says nothing back; reading only tells when it closed the connection, so nothing more is
+  // written into a socket the other end has left.
+  const ended = (async () => {
+    const buffer = new Uint8Array(512);
+    try {
+      while ((await conn.read(buffer)) !== null) { /* receivers send nothing worth reading */ }
+      broken ??= "the receiver closed the connection";
+    } catch (error) {
+      broken ??= message(error);
+    }
+    return broken;
+  })();
+  return {
+    ended,
+    async write(bytes) {
+      if (broken !== null) throw new Error(broken);
+      try {
+        let written = 0;
+        while (written < bytes.length) written += await conn.write(bytes.subarray(written));
+      } catch (error) {
+        broken ??= message(error);
+        throw error;
+      }
+    },
+    get broken() {
+      return broken;
+    },
+    close() {
+      broken ??= "closed";
+      try {
+        conn.close();
+      } catch {
+        // Already closed by the other end.
+      }
+    },
+  };
+}
+
+async function connectDatagram(target: SyslogTarget): Promise<SyslogConnection> {
+  // Resolved once per connection: a name looked up for every message would be a DNS query per event.
+  const address = target.host.includes(":")
+    ? { address: target.host, family: 6 }
+    : await lookup(target.host, 4);
+  const socket = dgram.createSocket(address.family === 6 ? "udp6" : "udp4");
+  let broken: string | null = null;
+  let end = (_reason: string) => {};
+  const ended = new Promise<string>((resolve) => (end = resolve));
+  socket.on("error", (error) => end(broken ??= message(error)));
+  await new Promise<void>((resolve, reject) => {
+    socket.once("error", reject);
+    socket.bind(0, address.family === 6 ? "::" : "0.0.0.0", () => {
+      socket.off("error", reject);
+      resolve();
+    });
+  });
+  return {
+    ended,
+    write(bytes) {
+      if (broken !== null) return Promise.reject(new Error(broken));
+      return new Promise((resolve, reject) =>
+        socket.send(bytes, target.port, address.address, (error) => {
+          if (error) {
+            end(broken ??= message(error));
+            reject(error);
+          } else {
+            resolve();
+          }
+        })
+      );
+    },
+    get broken() {
+      return broken;
+    },
+    close() {
+      end(broken ??= "closed");
+      try {
+        socket.close();
+      } catch {
+        // Already closed.
+      }
+    },
+  };
+}
+
+/**
+ * The real connector: `Deno.connect` for `tcp://`, `Deno.connectTls` (with the
+ * handshake done, so a bad certificate fails here) for `tls://`, a bound UDP
+ * socket for `udp://`.
+ */
+export function syslogConnector(options: SyslogConnectOptions = {}): SyslogConnector {
+  return (target) => target.transport === "udp" ? connectDatagram(target) : connectStream(target, options);
+}
