@@ -110,11 +110,27 @@ export async function spawnConntrail(
   };
 }
 
-/** Start `conntrail serve --port 0 …` and wait for the address it prints. */
-export async function startServe(dataHome: string, args: readonly string[]): Promise<ServeProcess> {
+/**
+ * Start `conntrail serve --port 0 …` and wait for the address it prints;
+ * `prefix` runs it through another command (`ip netns exec NAME`).
+ */
+export async function startServe(
+  dataHome: string,
+  args: readonly string[],
+  options: { prefix?: string[] } = {},
+): Promise<ServeProcess> {
   const full = ["serve", "--port", "0", ...args];
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", "--no-prompt", ...await permissionFlags(dataHome, full), MAIN, ...full],
+  const [command, ...prefixArgs] = [...(options.prefix ?? []), Deno.execPath()];
+  const child = new Deno.Command(command!, {
+    args: [
+      ...prefixArgs,
+      "run",
+      "--quiet",
+      "--no-prompt",
+      ...await permissionFlags(dataHome, full),
+      MAIN,
+      ...full,
+    ],
     env: { XDG_DATA_HOME: dataHome, NO_COLOR: "1" },
     stdout: "piped",
     stderr: "piped",

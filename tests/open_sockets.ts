@@ -66,10 +66,15 @@ export interface SocketControl {
   stop(): Promise<void>;
 }
 
-/** Start tests/fixtures/socket_control.py. */
-export function socketControl(): SocketControl {
-  const child = new Deno.Command("python3", {
-    args: [fileURLToPath(new URL("./fixtures/socket_control.py", import.meta.url))],
+/** Start tests/fixtures/socket_control.py (through `prefix`, e.g. `ip netns exec NAME`, when given). */
+export function socketControl(prefix: string[] = []): SocketControl {
+  const [command, ...args] = [
+    ...prefix,
+    "python3",
+    fileURLToPath(new URL("./fixtures/socket_control.py", import.meta.url)),
+  ];
+  const child = new Deno.Command(command!, {
+    args,
     stdin: "piped",
     stdout: "piped",
   }).spawn();

@@ -12,6 +12,7 @@ import { safeTerminalText } from "../render/terminal_text.ts";
 import { accessPolicy, hostWithPort, isLoopbackHost, newToken } from "../web/access_policy.ts";
 import { EventStream } from "../web/event_stream.ts";
 import { type AddressView, LiveView } from "../web/live_view.ts";
+import { paceText, PollPace } from "../web/poll_pace.ts";
 import { webHandler } from "../web/web_handler.ts";
 import { type GeoFlags, openGeo } from "./geo_config.ts";
 import { type HistoryFlags, memoryHistory, openMonitorHistory } from "./history_config.ts";
@@ -128,7 +129,16 @@ export async function runServe(options: ServeOptions, io: ServeIo): Promise<numb
   let live: LiveView | null = null;
   const events = new EventStream({
     maxClients: options.maxClients,
-    initial: () => ({ event: "state", data: live?.state() }),
+    initial: () => live?.stateEvents() ?? [],
+  });
+  const pace = new PollPace(options.timeUnit * 1000, {
+    onFirstOverrun: (report) =>
+      note(
+        `note: a poll's work took ${
+          (report.poll_ms / 1000).toFixed(2)
+        }s, longer than the ${options.timeUnit}s ` +
+          "time unit: the page updates as often as polls finish (a longer --time-unit keeps up)",
+      ),
   });
   live = new LiveView(tracker, {
     timeUnitSeconds: options.timeUnit,
@@ -136,6 +146,7 @@ export async function runServe(options: ServeOptions, io: ServeIo): Promise<numb
     describe,
     risk,
     publish: (update) => events.publish("update", update),
+    pace: { pace, now: () => io.now().getTime() },
   });
   const stopper = new AbortController();
   // Set once the port is bound (the system picks it for --port 0), before any request is answered.
@@ -186,8 +197,12 @@ export async function runServe(options: ServeOptions, io: ServeIo): Promise<numb
     if (!looped) await history?.close();
     await server?.finished;
   }
+  const paced = pace.report();
   await io.write(
     `conntrail: served ${result.polls} polls over ${Math.round(result.runtimeMs / 1000)}s` +
+      (paced === null ? "" : `; ${paceText(paced)}`) +
+      (result.failedPolls === 0 ? "" : `; ${result.failedPolls} polls failed`) +
+      (events.dropped === 0 ? "" : `; ${events.dropped} pages dropped for not keeping up`) +
       (recorder === null ? "" : ` | history: ${recorder.location} (${recorder.written} events recorded)`) +
       "\n",
   );
