@@ -145,7 +145,7 @@ export async function runServe(options: ServeOptions, io: ServeIo): Promise<numb
     width: options.width,
     describe,
     risk,
-    publish: (update) => events.publish("update", update),
+    publish: (event, data) => events.publish(event, data),
     pace: { pace, now: () => io.now().getTime() },
   });
   const stopper = new AbortController();

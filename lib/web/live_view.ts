@@ -122,8 +122,13 @@ export interface LiveViewOptions {
   describe: DescribeAddress;
   /** What block lists and reputation say about an address now; never waits. */
   risk: (ip: string) => Pick<AddressView, "risk_level" | "abuse_score" | "blocklist">;
-  /** Called with each poll's changes. */
-  publish: (update: LiveUpdate) => void;
+  /**
+   * Called with each poll's changes: an `update` event ({@linkcode LiveUpdate}), and when more connections
+   * are new than one event carries (the first poll), `rows` events with the rest.
+   */
+  publish: (event: "update" | "rows", data: LiveUpdate | { connections: LiveRow[] }) => void;
+  /** Rows per event (default 4,000). */
+  rowsPerEvent?: number;
   /** Alerts kept for new pages (default 500). */
   maxAlerts?: number;
   /** Points kept for the chart (default 900: a quarter of an hour at one poll a second). */
@@ -246,9 +251,11 @@ export class LiveView implements MonitorOutput {
       alerts: alerts.length,
     };
     this.#series.push(point);
+    const addedRows = added.map((c) => this.#open.get(c.key)?.row ?? liveRow(c));
+    const perEvent = this.#options.rowsPerEvent ?? ROWS_PER_EVENT;
     const update: LiveUpdate = {
       at: this.#at,
-      added: added.map((c) => this.#open.get(c.key)?.row ?? liveRow(c)),
+      added: addedRows.slice(0, perEvent),
       changed: changed.map((c) => this.#open.get(c.key)?.row ?? liveRow(c)),
       removed,
       addresses,
@@ -261,7 +268,11 @@ export class LiveView implements MonitorOutput {
       const { pace, now } = this.#options.pace;
       update.pace = this.#pace = pace.record(at.getTime(), now());
     }
-    this.#options.publish(update);
+    this.#options.publish("update", update);
+    // A page parses each event in one go: a first poll of 40,000 connections goes out in parts.
+    for (let from = perEvent; from < addedRows.length; from += perEvent) {
+      this.#options.publish("rows", { connections: addedRows.slice(from, from + perEvent) });
+    }
     return Promise.resolve();
   }
 
@@ -388,7 +399,9 @@ export class LiveView implements MonitorOutput {
    * process, the processes with alerts first and then the busiest, as the page
    * lists them, so its first screen is filled by the first event.
    */
-  stateEvents(rowsPerEvent = ROWS_PER_EVENT): { event: string; data: unknown }[] {
+  stateEvents(
+    rowsPerEvent = this.#options.rowsPerEvent ?? ROWS_PER_EVENT,
+  ): { event: string; data: unknown }[] {
     const processes = this.#processes();
     const rank = new Map<string, number>();
     for (const c of this.#open.values()) {

@@ -11,7 +11,10 @@ function decode(row: LiveRow): Record<string, string | number | null> {
   return Object.fromEntries(LIVE_FIELDS.map((field, i) => [field, row[i] ?? null]));
 }
 
-function liveView(names: Map<string, string>, options: { clock?: { now: number } } = {}) {
+function liveView(
+  names: Map<string, string>,
+  options: { clock?: { now: number }; rowsPerEvent?: number } = {},
+) {
   const tracker = new Tracker({ width: 20, groupBy: "process", maxClosedRows: 100 });
   const updates: LiveUpdate[] = [];
   const clock = options.clock;
@@ -20,7 +23,8 @@ function liveView(names: Map<string, string>, options: { clock?: { now: number }
     width: 20,
     describe: (ip) => ({ hostname: names.get(ip) }),
     risk: () => ({}),
-    publish: (update) => updates.push(update),
+    publish: (event, data) => event === "update" && updates.push(data as LiveUpdate),
+    rowsPerEvent: options.rowsPerEvent ?? 4000,
     ...(clock === undefined ? {} : { pace: { pace: new PollPace(1000), now: () => clock.now } }),
   });
   const poll = async (
@@ -140,4 +144,30 @@ Deno.test("LiveView counts each poll's work against the time unit and sends the 
   clock.now = 5100;
   const third = await poll([connection()], 5);
   ok((third.pace?.missed_ticks ?? 0) >= 3, JSON.stringify(third.pace));
+});
+
+Deno.test("LiveView sends a poll with more new connections than one event carries in parts", async () => {
+  const tracker = new Tracker({ width: 20, groupBy: "process", maxClosedRows: 100 });
+  const sent: { event: string; rows: number }[] = [];
+  const view = new LiveView(tracker, {
+    timeUnitSeconds: 1,
+    width: 20,
+    describe: () => ({}),
+    risk: () => ({}),
+    publish: (event, data) =>
+      sent.push({
+        event,
+        rows: event === "update"
+          ? (data as LiveUpdate).added.length
+          : (data as { connections: LiveRow[] }).connections.length,
+      }),
+    rowsPerEvent: 4,
+  });
+  const at = new Date(0);
+  const many = Array.from({ length: 10 }, (_, i) => connection({ local_port: 30000 + i }));
+  await view.onPoll(tracker.update(many, at), null, at);
+  deepStrictEqual(sent, [{ event: "update", rows: 4 }, { event: "rows", rows: 4 }, {
+    event: "rows",
+    rows: 2,
+  }]);
 });
