@@ -24,6 +24,26 @@ export interface EventStreamOptions {
 const encoder = new TextEncoder();
 
 /**
+ * Data already written as JSON (the page's rows are serialised once, when
+ * their connection appears, not for every page and event). `T` names what
+ * the text parses to.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { RawJson, sseEvent } from "./event_stream.ts";
+ * deepStrictEqual(sseEvent("rows", new RawJson('{"connections":[[1]]}')), 'event: rows\ndata: {"connections":[[1]]}\n\n');
+ * ```
+ */
+export class RawJson<T = unknown> {
+  readonly text: string;
+  declare readonly parsed?: T;
+  constructor(text: string) {
+    this.text = text;
+  }
+}
+
+/**
  * One event as SSE writes it. JSON never holds a raw line break, so the data
  * is one `data:` line whatever strings it carries.
  *
@@ -35,7 +55,7 @@ const encoder = new TextEncoder();
  * ```
  */
 export function sseEvent(event: string, data: unknown): string {
-  return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+  return `event: ${event}\ndata: ${data instanceof RawJson ? data.text : JSON.stringify(data)}\n\n`;
 }
 
 /** The pages listening for events, and what is sent to them. */

@@ -18,7 +18,8 @@ import type { MonitorOutput } from "../monitor/monitor_output.ts";
 import { CELL_SYMBOLS } from "../monitor/timeline.ts";
 import { processRowKey, type Tracker } from "../monitor/tracker.ts";
 import { LiveSeries, type SeriesPoint } from "./live_series.ts";
-import { LIVE_FIELDS, type LiveConnection, type LiveRow, liveRow } from "./live_wire.ts";
+import { RawJson } from "./event_stream.ts";
+import { LIVE_FIELDS, type LiveConnection, type LiveRow, liveRowJson } from "./live_wire.ts";
 import type { PaceReport, PollPace } from "./poll_pace.ts";
 
 export type { LiveConnection } from "./live_wire.ts";
@@ -126,7 +127,10 @@ export interface LiveViewOptions {
    * Called with each poll's changes: an `update` event ({@linkcode LiveUpdate}), and when more connections
    * are new than one event carries (the first poll), `rows` events with the rest.
    */
-  publish: (event: "update" | "rows", data: LiveUpdate | { connections: LiveRow[] }) => void;
+  publish: (
+    event: "update" | "rows",
+    data: RawJson<LiveUpdate> | RawJson<{ connections: LiveRow[] }>,
+  ) => void;
   /** Rows per event (default 4,000). */
   rowsPerEvent?: number;
   /** Alerts kept for new pages (default 500). */
@@ -139,6 +143,24 @@ export interface LiveViewOptions {
 
 /** Rows per `state`/`rows` event. */
 const ROWS_PER_EVENT = 4000;
+/** The most polls an unchanged address waits before it is looked up again. */
+const MAX_LOOKUP_EVERY = 16;
+
+/** An address's view as last sent, and when it is looked up again. */
+interface AddressEntry {
+  view: AddressView;
+  /** Polls between lookups now: doubles while the view stays the same. */
+  every: number;
+  /** The poll of the next lookup. */
+  due: number;
+}
+
+function sameView(a: AddressView, b: AddressView): boolean {
+  const keys = Object.keys(a) as (keyof AddressView)[];
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const key of keys) if (a[key] !== b[key]) return false;
+  return true;
+}
 
 function liveAlert(event: ConnectionEvent, key: string): LiveAlert {
   const c = event.connection;
@@ -157,14 +179,19 @@ function liveAlert(event: ConnectionEvent, key: string): LiveAlert {
   };
 }
 
-/** An open connection and its row as last sent. */
+/** An open connection and its row as JSON. */
 interface OpenEntry {
   live: LiveConnection;
-  row: LiveRow;
+  json: string;
 }
 
 function entry(live: LiveConnection): OpenEntry {
-  return { live, row: liveRow(live) };
+  return { live, json: liveRowJson(live) };
+}
+
+/** `{"connections":[…]}` from rows already written as JSON. */
+function rowsEvent(rows: readonly string[]): RawJson<{ connections: LiveRow[] }> {
+  return new RawJson(`{"connections":[${rows.join(",")}]}`);
 }
 
 /**
@@ -179,8 +206,10 @@ export class LiveView implements MonitorOutput {
   readonly #unowned = new Set<string>();
   /** Open connections per remote address. */
   readonly #remoteCounts = new Map<string, number>();
-  /** The view of each address with an open connection, and its JSON as last sent. */
-  readonly #addresses = new Map<string, { view: AddressView; sent: string }>();
+  /** The view of each address with an open connection as last sent, and when to look it up again. */
+  readonly #addresses = new Map<string, AddressEntry>();
+  /** Polls so far: the clock of {@linkcode AddressEntry.due}. */
+  #polls = 0;
   readonly #alertDetails = new Map<string, AlertDetails>();
   readonly #series: LiveSeries;
   #alerts: LiveAlert[] = [];
@@ -232,6 +261,8 @@ export class LiveView implements MonitorOutput {
         case "ALERT":
           if (c.remote_ip !== null) {
             this.#alertDetails.set(c.remote_ip, { ...this.#alertDetails.get(c.remote_ip), ...event.details });
+            const known = this.#addresses.get(c.remote_ip);
+            if (known !== undefined) known.due = 0;
           }
           alerts.push(liveAlert(event, key));
           break;
@@ -251,27 +282,32 @@ export class LiveView implements MonitorOutput {
       alerts: alerts.length,
     };
     this.#series.push(point);
-    const addedRows = added.map((c) => this.#open.get(c.key)?.row ?? liveRow(c));
+    const addedRows = added.map((c) => this.#open.get(c.key)?.json ?? liveRowJson(c));
+    const changedRows = changed.map((c) => this.#open.get(c.key)?.json ?? liveRowJson(c));
     const perEvent = this.#options.rowsPerEvent ?? ROWS_PER_EVENT;
-    const update: LiveUpdate = {
-      at: this.#at,
-      added: addedRows.slice(0, perEvent),
-      changed: changed.map((c) => this.#open.get(c.key)?.row ?? liveRow(c)),
+    if (this.#options.pace !== undefined) {
+      const { pace, now } = this.#options.pace;
+      this.#pace = pace.record(at.getTime(), now());
+    }
+    // The update as LiveUpdate describes it, its rows spliced in as the JSON they already are.
+    const rest = JSON.stringify({
       removed,
       addresses,
       processes: this.#processes(),
       alerts,
       point,
       pace: this.#pace,
-    };
-    if (this.#options.pace !== undefined) {
-      const { pace, now } = this.#options.pace;
-      update.pace = this.#pace = pace.record(at.getTime(), now());
-    }
-    this.#options.publish("update", update);
+    });
+    this.#options.publish(
+      "update",
+      new RawJson<LiveUpdate>(
+        `{"at":${JSON.stringify(this.#at)},"added":[${addedRows.slice(0, perEvent).join(",")}],` +
+          `"changed":[${changedRows.join(",")}],${rest.slice(1)}`,
+      ),
+    );
     // A page parses each event in one go: a first poll of 40,000 connections goes out in parts.
     for (let from = perEvent; from < addedRows.length; from += perEvent) {
-      this.#options.publish("rows", { connections: addedRows.slice(from, from + perEvent) });
+      this.#options.publish("rows", rowsEvent(addedRows.slice(from, from + perEvent)));
     }
     return Promise.resolve();
   }
@@ -330,10 +366,18 @@ export class LiveView implements MonitorOutput {
     }
   }
 
-  /** Look every open connection's address up again; the ones whose view changed go into `changed`. */
+  /**
+   * Look addresses up again; the ones whose view changed go into `changed`. A new address is looked up at
+   * once, then again after 1, 2, 4 … 16 polls while nothing changes (a name or a reputation arrives a
+   * little after the address), and at once after an alert: at 40,000 addresses a poll looks up a
+   * few thousand, not all of them.
+   */
   #refreshAddresses(changed: Record<string, AddressView>): void {
+    const poll = ++this.#polls;
     for (const ip of this.#addresses.keys()) if (!this.#remoteCounts.has(ip)) this.#addresses.delete(ip);
     for (const ip of this.#remoteCounts.keys()) {
+      const known = this.#addresses.get(ip);
+      if (known !== undefined && known.due > poll) continue;
       const view: AddressView = {
         ...this.#options.describe(ip),
         ...this.#options.risk(ip),
@@ -341,9 +385,12 @@ export class LiveView implements MonitorOutput {
         alerted: this.#alertDetails.has(ip),
         local: isLocalAddress(ip),
       };
-      const sent = JSON.stringify(view);
-      if (this.#addresses.get(ip)?.sent === sent) continue;
-      this.#addresses.set(ip, { view, sent });
+      if (known !== undefined && sameView(known.view, view)) {
+        known.every = Math.min(known.every * 2, MAX_LOOKUP_EVERY);
+        known.due = poll + known.every;
+        continue;
+      }
+      this.#addresses.set(ip, { view, every: 1, due: poll + 1 });
       changed[ip] = view;
     }
   }
@@ -401,7 +448,7 @@ export class LiveView implements MonitorOutput {
    */
   stateEvents(
     rowsPerEvent = this.#options.rowsPerEvent ?? ROWS_PER_EVENT,
-  ): { event: string; data: unknown }[] {
+  ): { event: string; data: RawJson }[] {
     const processes = this.#processes();
     const rank = new Map<string, number>();
     for (const c of this.#open.values()) {
@@ -409,30 +456,34 @@ export class LiveView implements MonitorOutput {
       if (alerted) rank.set(c.live.process_key, -1);
     }
     for (const [i, p] of processes.entries()) if (rank.get(p.key) !== -1) rank.set(p.key, i);
-    const buckets = new Map<number, LiveRow[]>();
-    for (const { live, row } of this.#open.values()) {
+    const buckets = new Map<number, string[]>();
+    for (const { live, json } of this.#open.values()) {
       const at = rank.get(live.process_key) ?? processes.length;
       let bucket = buckets.get(at);
       if (bucket === undefined) buckets.set(at, bucket = []);
-      bucket.push(row);
+      bucket.push(json);
     }
     const rows = [...buckets.keys()].sort((a, b) => a - b).flatMap((at) => buckets.get(at)!);
-    const head: LiveStateEvent = {
+    const head = JSON.stringify({
       at: this.#at,
       time_unit_seconds: this.#options.timeUnitSeconds,
       width: this.#options.width,
       fields: LIVE_FIELDS,
       total: rows.length,
-      connections: rows.slice(0, rowsPerEvent),
       addresses: this.#addressViews(),
       processes,
-      alerts: [...this.#alerts],
+      alerts: this.#alerts,
       series: this.#series.points(),
       pace: this.#pace,
-    };
-    const events: { event: string; data: unknown }[] = [{ event: "state", data: head }];
+    });
+    const events: { event: string; data: RawJson }[] = [{
+      event: "state",
+      data: new RawJson<LiveStateEvent>(
+        `{"connections":[${rows.slice(0, rowsPerEvent).join(",")}],${head.slice(1)}`,
+      ),
+    }];
     for (let from = rowsPerEvent; from < rows.length; from += rowsPerEvent) {
-      events.push({ event: "rows", data: { connections: rows.slice(from, from + rowsPerEvent) } });
+      events.push({ event: "rows", data: rowsEvent(rows.slice(from, from + rowsPerEvent)) });
     }
     return events;
   }

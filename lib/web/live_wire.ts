@@ -31,6 +31,18 @@ export const LIVE_FIELDS = [
   "first_seen_ms",
 ] as const;
 
+// The connections of one poll share their timestamp: parse it once.
+let lastText = "";
+let lastMs = NaN;
+
+function epochMs(text: string): number {
+  if (text !== lastText) {
+    lastText = text;
+    lastMs = Date.parse(text);
+  }
+  return lastMs;
+}
+
 /** One connection on the wire. */
 export type LiveRow = readonly (string | number | null)[];
 
@@ -52,8 +64,27 @@ export type LiveRow = readonly (string | number | null)[];
 export function liveRow(c: LiveConnection): LiveRow {
   const row: (string | number | null)[] = [];
   for (const field of LIVE_FIELDS) {
-    if (field === "first_seen_ms") row.push(Date.parse(c.first_seen));
+    if (field === "first_seen_ms") row.push(epochMs(c.first_seen));
     else row.push((c as unknown as Record<string, string | number | null>)[field] ?? null);
   }
   return row;
+}
+
+/**
+ * A connection's row as JSON text, written once when the connection appears or changes.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { liveRowJson } from "./live_wire.ts";
+ * const c = { timestamp: "", protocol: "UDP" as const, family: 4 as const, local_ip: "0.0.0.0", local_port: 53,
+ *   remote_ip: null, remote_port: null, status: "UNCONNECTED", direction: "listening" as const, pid: null,
+ *   process_name: null, process_path: null, user: null, key: "UDP 0.0.0.0 53 * *", process_key: "- ",
+ *   first_seen: "1970-01-01T00:00:01.000+00:00" };
+ * deepStrictEqual(liveRowJson(c),
+ *   '["UDP 0.0.0.0 53 * *","- ","UDP","0.0.0.0",53,null,null,"UNCONNECTED","listening",null,null,1000]');
+ * ```
+ */
+export function liveRowJson(c: LiveConnection): string {
+  return JSON.stringify(liveRow(c));
 }
