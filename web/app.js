@@ -264,6 +264,7 @@ function showView(name) {
 /** @param {string} text */
 function search(text) {
   store.setSearch(text);
+  list.flashKey = null;
   liveNote("");
   list.draw();
 }

@@ -104,7 +104,11 @@ export function drawChart(host, points) {
   const { step, ticks } = timeTicks(start, end, plotW, tickGap(width));
   for (const t of ticks) {
     parts.push(svg("line", { class: "tick", x1: x(t), x2: x(t), y1: base, y2: base + 4 }));
-    parts.push(svg("text", { class: "x-label", x: x(t), y: base + 16 }, tickLabel(t, step)));
+    // Labels at the ends are anchored inside the chart, not cut by its edge.
+    const anchor = x(t) < MARGIN.left + 28 ? "start" : x(t) > width - MARGIN.right - 28 ? "end" : "middle";
+    parts.push(
+      svg("text", { class: "x-label", x: x(t), y: base + 16, "text-anchor": anchor }, tickLabel(t, step)),
+    );
   }
   let line = "";
   for (const p of points) line += `${line === "" ? "M" : "L"}${x(p.at).toFixed(1)},${y(p.open).toFixed(1)}`;

@@ -215,14 +215,17 @@ export class LiveStore {
     this.pace = state.pace;
     this.at = state.at;
     this.applyRows(state.connections);
-    const open = this.connections;
-    for (const key of [...this.selected]) if (!open.has(key)) this.selected.delete(key);
   }
 
-  /** @param {(string | number | null)[][]} rows */
+  /** More rows of the state, or of a large update. @param {(string | number | null)[][]} rows */
   applyRows(rows) {
+    const loading = this.loaded < this.total;
     for (const row of rows) this.#put(this.#decode(row));
     this.loaded += rows.length;
+    if (loading && this.loaded >= this.total) {
+      // A page that reconnected keeps the selection of connections that are still open.
+      for (const key of [...this.selected]) if (!this.connections.has(key)) this.selected.delete(key);
+    }
     this.#changed();
   }
 
@@ -518,12 +521,26 @@ export class LiveStore {
    * @param {number} limit
    */
   counts(limit) {
-    /** @param {Map<string, { n: number, label: string, title?: string }>} map @returns {CountList} */
-    const top = (map) => ({
-      items: [...map.entries()].sort((a, b) => b[1].n - a[1].n || a[1].label.localeCompare(b[1].label))
-        .slice(0, limit).map(([pick, v]) => ({ pick, ...v })),
-      distinct: map.size,
-    });
+    /**
+     * The `limit` largest, kept in order while walking the map once (there can be 40,000 addresses).
+     * @param {Map<string, { n: number, label: string, title?: string }>} map
+     * @returns {CountList}
+     */
+    const top = (map) => {
+      /** @type {CountItem[]} */
+      const items = [];
+      /** @param {CountItem} a @param {CountItem} b */
+      const before = (a, b) => a.n > b.n || (a.n === b.n && a.label.localeCompare(b.label) < 0);
+      for (const [pick, v] of map) {
+        const item = { pick, ...v };
+        if (items.length === limit && !before(item, /** @type {CountItem} */ (items[limit - 1]))) continue;
+        let at = items.length;
+        while (at > 0 && before(item, /** @type {CountItem} */ (items[at - 1]))) at--;
+        items.splice(at, 0, item);
+        if (items.length > limit) items.pop();
+      }
+      return { items, distinct: map.size };
+    };
     /** @type {Map<string, { n: number, label: string, title?: string }>} */
     const processes = new Map();
     for (const group of this.groups.values()) {
