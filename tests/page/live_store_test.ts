@@ -1,4 +1,4 @@
-import { deepStrictEqual } from "node:assert/strict";
+import { deepStrictEqual, strictEqual } from "node:assert/strict";
 import { type Conn, type Group, LiveStore, type StateEvent } from "../../web/live_store.js";
 import { LIVE_FIELDS } from "../../lib/web/live_wire.ts";
 
@@ -125,6 +125,7 @@ Deno.test("LiveStore applies updates as differences and keeps the counts per add
   }));
   store.rows();
   const sshd = store.groups.get("3 sshd")!;
+  const sshdOrder = sshd.sorted;
   store.applyUpdate(
     update({
       added: [row(2, "wget", "192.168.1.1")],
@@ -132,7 +133,8 @@ Deno.test("LiveStore applies updates as differences and keeps the counts per add
       addresses: { "192.168.1.1": view({ local: true }) },
     }),
   );
-  deepStrictEqual(sshd.dirty, false, "a group the update did not touch is not sorted again");
+  store.rows();
+  strictEqual(sshd.sorted, sshdOrder, "a group the update did not touch is not sorted again");
   deepStrictEqual(store.connections.size, 3);
   const counts = store.counts(5);
   deepStrictEqual(counts.addresses.items.map((i) => [i.pick, i.n]), [["192.168.1.1", 1], ["8.8.4.4", 1]]);
@@ -164,4 +166,32 @@ Deno.test("LiveStore search, collapse and reveal: an alert's row is shown whatev
   deepStrictEqual(listed(store), ["# busy (1)", "# quiet (2)", "198.51.100.7"]);
   deepStrictEqual(store.reveal({ key: "TCP gone", process_key: "1 busy" }), 0);
   deepStrictEqual(store.reveal({ key: "TCP gone", process_key: "9 nobody" }), -1);
+});
+
+Deno.test("LiveStore merges a poll's new rows into the sorted list in the order a full sort gives", () => {
+  let seed = 7;
+  const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+  const address = () =>
+    `10.${Math.floor(random() * 3)}.${Math.floor(random() * 3)}.${Math.floor(random() * 200)}`;
+  const store = new LiveStore();
+  const open = Array.from(
+    { length: 300 },
+    () => row(1, "busy", address(), { first: Math.floor(random() * 50) }),
+  );
+  store.applyState(state(open));
+  for (const column of ["remote", "since", "remote"]) {
+    store.setSort(column);
+    for (let poll = 0; poll < 20; poll++) {
+      const added = Array.from({ length: 5 }, () => row(1, "busy", address(), { first: 100 + poll }));
+      const removed = open.splice(Math.floor(random() * (open.length - 5)), 5).map((r) => String(r[0]));
+      open.push(...added);
+      store.applyUpdate(update({ added, removed }));
+      store.rows();
+    }
+    const fresh = new LiveStore();
+    fresh.applyState(state(open));
+    fresh.setSort(column);
+    if (store.sort.descending !== fresh.sort.descending) fresh.setSort(column);
+    deepStrictEqual(listed(store), listed(fresh), `sorted by ${column}`);
+  }
 });
