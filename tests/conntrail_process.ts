@@ -112,12 +112,14 @@ export async function spawnConntrail(
 
 /**
  * Start `conntrail serve --port 0 …` and wait for the address it prints;
- * `prefix` runs it through another command (`ip netns exec NAME`).
+ * `prefix` runs it through another command (`ip netns exec NAME`), and
+ * `signal` stops it through that command (tests/netns.ts).
  */
 export async function startServe(
   dataHome: string,
   args: readonly string[],
-  options: { prefix?: string[] } = {},
+  options: { prefix?: string[]; signal?: (child: Deno.ChildProcess, signal: Deno.Signal) => Promise<void> } =
+    {},
 ): Promise<ServeProcess> {
   const full = ["serve", "--port", "0", ...args];
   const [command, ...prefixArgs] = [...(options.prefix ?? []), Deno.execPath()];
@@ -162,7 +164,8 @@ export async function startServe(
     token: url.searchParams.get("token"),
     async stop() {
       try {
-        child.kill("SIGTERM");
+        if (options.signal === undefined) child.kill("SIGTERM");
+        else await options.signal(child, "SIGTERM");
       } catch {
         // Already gone.
       }

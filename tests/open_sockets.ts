@@ -61,6 +61,8 @@ export interface ControlledConnection {
 /** A helper process that opens and closes loopback connections on command. */
 export interface SocketControl {
   pid: number;
+  /** The helper's process (through a prefix, the prefix's command). */
+  child: Deno.ChildProcess;
   open(ip: string): Promise<ControlledConnection>;
   close(id: number): Promise<void>;
   stop(): Promise<void>;
@@ -95,6 +97,7 @@ export function socketControl(prefix: string[] = []): SocketControl {
   };
   return {
     pid: child.pid,
+    child,
     open: (ip) => ask(`open ${ip}`),
     close: async (id) => void (await ask(`close ${id}`)),
     async stop() {

