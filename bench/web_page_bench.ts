@@ -12,14 +12,15 @@
  *                  every second and the list is scrolled
  *   DOM:           elements in the document at the end
  *
- * The farm, the server and the browser run in a network namespace of their own when this runs as root,
- * so the farm does not slow the `ss` of anything else on the machine. BENCH_WEB_SIZES=10000,20000
+ * The farm, the server and the browser run in network and pid namespaces of their own when this runs as
+ * root (tests/netns.ts): the farm does not slow the `ss` of anything else on the machine, and `ss -p` here
+ * reads only the file descriptors of these processes. BENCH_WEB_SIZES=10000,20000
  * chooses the sizes.
  */
 import type { CDPSession, Page } from "playwright-core";
 import { CHROMIUM, launchChromium } from "../tests/chromium.ts";
 import { startServe } from "../tests/conntrail_process.ts";
-import { canMakeNetns, makeNetns } from "../tests/netns.ts";
+import { canIsolateProcesses, makeNetns } from "../tests/netns.ts";
 import { freshLoopback, socketControl } from "../tests/open_sockets.ts";
 import { startSocketFarm } from "../tests/socket_farm.ts";
 
@@ -44,8 +45,12 @@ interface TraceEvent {
   ph: string;
   pid: number;
   tid: number;
+  ts: number;
+  /** Wall time, µs. */
   dur?: number;
-  args?: { name?: string };
+  /** The thread's CPU time, µs: what the task cost, whatever else the machine was doing. */
+  tdur?: number;
+  args?: { name?: string; data?: { type?: string; functionName?: string; url?: string } };
 }
 
 async function trace<T>(
@@ -67,33 +72,67 @@ async function trace<T>(
   return { result, events };
 }
 
-/** The longest task and the busy time on the renderer's main thread, in ms. */
-function mainThread(events: TraceEvent[]): { longest: number; busy: number; tasks: number } {
+/**
+ * The renderer main thread's longest task (wall and CPU time, and what ran in it), and its busy time, in ms.
+ */
+function mainThread(
+  events: TraceEvent[],
+): { longest: number; longestCpu: number; what: string; busy: number; busyCpu: number; tasks: number } {
   const main = new Set<string>();
   for (const e of events) {
     if (e.ph === "M" && e.name === "thread_name" && e.args?.name === "CrRendererMain") {
       main.add(`${e.pid}:${e.tid}`);
     }
   }
-  let longest = 0;
+  let longest: TraceEvent | null = null;
+  let longestCpu = 0;
   let busy = 0;
+  let busyCpu = 0;
   let tasks = 0;
-  for (const e of events) {
-    if (e.ph !== "X" || e.name !== "RunTask" || !main.has(`${e.pid}:${e.tid}`)) continue;
-    const ms = (e.dur ?? 0) / 1000;
-    longest = Math.max(longest, ms);
-    busy += ms;
+  const onMain = events.filter((e) => e.ph === "X" && main.has(`${e.pid}:${e.tid}`));
+  for (const e of onMain) {
+    if (e.name !== "RunTask") continue;
+    if (longest === null || (e.dur ?? 0) > (longest.dur ?? 0)) longest = e;
+    longestCpu = Math.max(longestCpu, (e.tdur ?? 0) / 1000);
+    busy += (e.dur ?? 0) / 1000;
+    busyCpu += (e.tdur ?? 0) / 1000;
     tasks++;
   }
-  return { longest, busy, tasks };
+  // The biggest pieces of work inside the longest task, by wall time.
+  const inside = longest === null
+    ? []
+    : onMain.filter((e) =>
+      e !== longest && e.name !== "RunTask" && e.ts >= longest.ts &&
+      e.ts + (e.dur ?? 0) <= longest.ts + (longest.dur ?? 0)
+    );
+  const what = inside.sort((a, b) => (b.dur ?? 0) - (a.dur ?? 0)).slice(0, 4)
+    .map((e) =>
+      `${e.name}${e.args?.data?.type ? ` ${e.args.data.type}` : ""} ${Math.round((e.dur ?? 0) / 1000)}`
+    )
+    .join(", ");
+  return { longest: (longest?.dur ?? 0) / 1000, longestCpu, what, busy, busyCpu, tasks };
 }
 
-async function timeCommand(args: string[]): Promise<number> {
-  const start = performance.now();
-  const out = await new Deno.Command(args[0]!, { args: args.slice(1), stdout: "null", stderr: "null" })
-    .output();
+/** A command's wall and CPU time (user + system, GNU time), ms. */
+async function timeCommand(args: string[]): Promise<{ wall: number; cpu: number }> {
+  const out = await new Deno.Command("/usr/bin/time", {
+    args: ["-f", "%e %U %S", ...args],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
   if (!out.success) throw new Error(`${args.join(" ")} failed`);
-  return performance.now() - start;
+  const [wall = 0, user = 0, system = 0] = new TextDecoder().decode(out.stderr).trim().split("\n").at(-1)!
+    .split(" ")
+    .map(Number);
+  return { wall: wall * 1000, cpu: (user + system) * 1000 };
+}
+
+/** A process's CPU time so far, its waited-for children (`ss`) included, ms. */
+async function processCpu(pid: number): Promise<number> {
+  const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ").map(Number);
+  // utime, stime, cutime, cstime: fields 14 to 17 of stat, in clock ticks of 10 ms.
+  return ((fields[11] ?? 0) + (fields[12] ?? 0) + (fields[13] ?? 0) + (fields[14] ?? 0)) * 10;
 }
 
 function median(values: number[]): number {
@@ -110,16 +149,17 @@ async function elementCount(page: Page): Promise<number> {
 }
 
 async function measure(connections: number): Promise<string[]> {
-  const netns = canMakeNetns ? await makeNetns("ctbench") : null;
+  const netns = canIsolateProcesses ? await makeNetns("ctbench", { ownProcesses: true }) : null;
   const prefix = netns?.prefix ?? [];
+  const inside = netns === null ? {} : { prefix, signal: netns.signal };
   const dir = await Deno.makeTempDir();
-  const farm = await startSocketFarm(connections, UDP, { prefix });
+  const farm = await startSocketFarm(connections, UDP, inside);
   const control = socketControl(prefix);
   const lines: string[] = [];
   try {
-    const ss: number[] = [];
+    const ss: { wall: number; cpu: number }[] = [];
     for (let i = 0; i < 3; i++) ss.push(await timeCommand([...prefix, "ss", "-tunap"]));
-    const serve = await startServe(dir, ["--store", "none"], { prefix });
+    const serve = await startServe(dir, ["--store", "none"], inside);
     const browser = await launchChromium({
       width: 1280,
       height: 900,
@@ -174,6 +214,8 @@ async function measure(connections: number): Promise<string[]> {
         ),
       );
 
+      const serverPid = netns === null ? serve.child.pid : await netns.pidOutside(serve.child);
+      const serverCpuBefore = await processCpu(serverPid);
       const live = await trace(cdp, async () => {
         const opened: number[] = [];
         const end = Date.now() + LIVE_MS;
@@ -190,6 +232,7 @@ async function measure(connections: number): Promise<string[]> {
         await page.locator("#connections").hover();
         await page.mouse.wheel(0, 4000);
       });
+      const serverCpu = await processCpu(serverPid) - serverCpuBefore;
       const liveThread = mainThread(live.events);
       const updates = Number(
         await page.evaluate(() =>
@@ -202,15 +245,24 @@ async function measure(connections: number): Promise<string[]> {
         `web page at ${connections.toLocaleString("en")} connections (${
           rows.toLocaleString("en")
         } rows), Chromium ${context.browser()?.version() ?? ""}${
-          netns === null ? "" : ", in a network namespace"
+          netns === null ? "" : ", in namespaces of its own"
         }:`,
-        `  ss -tunap (baseline, median of 3)      ${ms(median(ss))}`,
+        `  ss -tunap (baseline, median of 3)      ${ms(median(ss.map((t) => t.wall)))} wall, ${
+          ms(median(ss.map((t) => t.cpu)))
+        } CPU`,
+        `  server: one poll, while live           ${
+          ms(serverCpu / Math.max(1, updates))
+        } CPU (its ss included; ${ms(serverCpu)} over ${updates} polls)`,
         `  first rows drawn                       ${ms(marks.first)} after navigation`,
         `  every row received                     ${ms(marks.loaded)} after navigation`,
-        `  longest main-thread task, loading      ${ms(loadThread.longest)}`,
-        `  longest main-thread task, 10 s live    ${ms(liveThread.longest)} (${updates} updates, ${
-          ms(liveThread.busy / Math.max(1, LIVE_MS / 1000))
-        } busy per second)`,
+        `  longest main-thread task, loading      ${ms(loadThread.longest)} wall, ${
+          ms(loadThread.longestCpu)
+        } CPU (${loadThread.what})`,
+        `  longest main-thread task, 10 s live    ${ms(liveThread.longest)} wall, ${
+          ms(liveThread.longestCpu)
+        } CPU (${updates} updates; busy ${ms(liveThread.busy / (LIVE_MS / 1000))} wall, ${
+          ms(liveThread.busyCpu / (LIVE_MS / 1000))
+        } CPU per second)`,
         `  long tasks (>50 ms) seen by the page   ${longTasks.length}${
           longTasks.length === 0 ? "" : `, longest ${ms(Math.max(...longTasks))}`
         }`,
@@ -235,5 +287,15 @@ async function measure(connections: number): Promise<string[]> {
 if (CHROMIUM === undefined) {
   console.log("web page bench: chromium is not installed; skipped");
 } else {
-  for (const size of SIZES) console.log((await measure(size)).join("\n"));
+  for (const size of SIZES) {
+    try {
+      console.log((await measure(size)).join("\n"));
+    } catch (error) {
+      console.log(
+        `web page at ${size.toLocaleString("en")} connections: FAILED: ${
+          error instanceof Error ? error.message : error
+        }`,
+      );
+    }
+  }
 }

@@ -11,6 +11,8 @@ const decoder = new TextDecoder();
 
 /** A running `conntrail serve`. */
 export interface ServeProcess {
+  /** The process started (through a prefix, the prefix's command). */
+  child: Deno.ChildProcess;
   /** The address it printed, token included when there is one. */
   url: URL;
   /** `http://127.0.0.1:PORT`, whatever address it listens on. */
@@ -159,6 +161,7 @@ export async function startServe(
     }
   })();
   return {
+    child,
     url,
     origin: `http://127.0.0.1:${url.port}`,
     token: url.searchParams.get("token"),

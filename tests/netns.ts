@@ -30,6 +30,8 @@ export interface Netns {
   signal(child: Deno.ChildProcess, signal: Deno.Signal): Promise<void>;
   /** The pid that `ss` in the namespace reports for a process started through `prefix`. */
   pidInside(child: Deno.ChildProcess): Promise<number>;
+  /** The machine's pid of a process started through `prefix` (for its /proc/PID/stat). */
+  pidOutside(child: Deno.ChildProcess): Promise<number>;
   /** End every process left in it, and remove it. */
   close(): Promise<void>;
 }
@@ -63,6 +65,7 @@ export async function makeNetns(tag: string, options: { ownProcesses?: boolean }
         prefix: ["ip", "netns", "exec", name],
         signal: (child, signal) => Promise.resolve(child.kill(signal)),
         pidInside: (child) => Promise.resolve(child.pid),
+        pidOutside: (child) => Promise.resolve(child.pid),
         close: () => ip("netns", "del", name),
       };
     }
@@ -81,6 +84,7 @@ export async function makeNetns(tag: string, options: { ownProcesses?: boolean }
       async signal(child, signal) {
         process(await childOf(child.pid), signal);
       },
+      pidOutside: (child) => childOf(child.pid),
       async pidInside(child) {
         const status = await Deno.readTextFile(`/proc/${await childOf(child.pid)}/status`);
         return Number(status.match(/^NSpid:.*\s(\d+)$/m)?.[1]);

@@ -26,6 +26,8 @@ const list = new ConnectionList(byId("connections"), store, {
   onRows: (shown) => drawCountsLine(shown),
 });
 const chart = /** @type {SVGSVGElement} */ (/** @type {unknown} */ (byId("chart")));
+/** The chart's size, kept by a ResizeObserver. */
+const chartSize = { width: 0, height: 0 };
 
 /** @param {string} text @param {string} kind */
 function setStatus(text, kind) {
@@ -193,7 +195,7 @@ function drawPanels() {
       ? ""
       : `${count(counts.withoutRemote)} listening or unconnected sockets have no remote end`,
   );
-  drawChart(chart, store.series);
+  drawChart(chart, store.series, chartSize);
 }
 
 // ---- alerts lead to their rows ----
@@ -323,7 +325,13 @@ function wire() {
     refreshFilters();
     list.draw();
   });
-  new ResizeObserver(() => drawChart(chart, store.series)).observe(chart);
+  new ResizeObserver((entries) => {
+    const box = entries[0]?.contentRect;
+    if (box === undefined) return;
+    chartSize.width = box.width;
+    chartSize.height = box.height;
+    drawChart(chart, store.series, chartSize);
+  }).observe(chart);
   wireTabs();
 
   const source = new EventSource("/api/events");

@@ -3,7 +3,7 @@
 // The chart of open connections (and alerts) over time, drawn as SVG by hand: an area for the
 // connections open at each poll, red bars for the alerts raised in it, and a time axis.
 import { svg } from "./dom.js";
-import { count, span } from "./format.js";
+import { clock, count, span } from "./format.js";
 
 /** @typedef {import("./live_store.js").Point} Point */
 
@@ -43,21 +43,19 @@ export function timeTicks(start, end, widthPx, minGapPx) {
 
 /** @param {number} at @param {number} step */
 function tickLabel(at, step) {
-  const options = step >= 60_000
-    ? /** @type {const} */ ({ hour: "2-digit", minute: "2-digit", hour12: false })
-    : /** @type {const} */ ({ hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
-  return new Date(at).toLocaleTimeString([], options);
+  return clock(at, { minutes: step >= 60_000 });
 }
 
 /**
- * Draw the chart into `host` at its current size.
+ * Draw the chart into `host`, `size` pixels large (measured when it changes, not at each draw: measuring
+ * would make the browser lay out the page again).
  * @param {SVGSVGElement} host
  * @param {Point[]} points oldest first
+ * @param {{ width: number, height: number }} size
  */
-export function drawChart(host, points) {
-  const box = host.getBoundingClientRect();
-  const width = Math.max(200, Math.round(box.width));
-  const height = Math.max(80, Math.round(box.height));
+export function drawChart(host, points, size) {
+  const width = Math.max(200, Math.round(size.width));
+  const height = Math.max(80, Math.round(size.height));
   host.setAttribute("viewBox", `0 0 ${width} ${height}`);
   const plotW = width - MARGIN.left - MARGIN.right;
   const plotH = height - MARGIN.top - MARGIN.bottom;

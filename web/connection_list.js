@@ -295,6 +295,10 @@ export class ConnectionList {
     this.spareGroup = [];
     this.rowHeight = 26;
     this.charWidth = 7;
+    /** Sizes measured on resize, so that drawing never makes the browser lay out the page first. */
+    this.headHeight = 0;
+    this.axisRoom = 0;
+    this.viewHeight = 0;
     /** @type {Entry[] | null} */
     this.rowsSeen = null;
     /** Indices of the group headers in the rows, for the sticky header. @type {number[]} */
@@ -319,7 +323,10 @@ export class ConnectionList {
     this.rowHeight = parseFloat(style.getPropertyValue("--row-h")) || 26;
     const width = this.probe.getBoundingClientRect().width;
     if (width > 0) this.charWidth = width / 10;
-    this.stickyGroup.node.style.top = `${this.head.offsetHeight}px`;
+    this.headHeight = this.head.offsetHeight;
+    this.axisRoom = this.axisCell.clientWidth;
+    this.viewHeight = this.root.clientHeight;
+    this.stickyGroup.node.style.top = `${this.headHeight}px`;
   }
 
   /** Draw at the next frame (once, however often it is asked). */
@@ -380,7 +387,7 @@ export class ConnectionList {
    */
   scrollTo(index) {
     if (index < 0) return;
-    const view = this.root.clientHeight - this.head.offsetHeight;
+    const view = this.viewHeight - this.headHeight;
     this.root.scrollTop = Math.max(0, index * this.rowHeight - view / 3);
   }
 
@@ -404,6 +411,8 @@ export class ConnectionList {
   }
 
   draw() {
+    // Read before writing: reading after a change to the page makes the browser lay it out first.
+    const scrolled = this.root.scrollTop;
     const store = this.store;
     const rows = store.rows();
     if (rows !== this.rowsSeen) {
@@ -417,8 +426,9 @@ export class ConnectionList {
       this.#drawHead();
     }
     const height = this.rowHeight;
-    const top = this.root.scrollTop;
-    const view = Math.max(height, this.root.clientHeight - this.head.offsetHeight);
+    const view = Math.max(height, this.viewHeight - this.headHeight);
+    // Fewer rows than before: the browser will scroll back to the end of the list.
+    const top = Math.min(scrolled, Math.max(0, rows.length * height - view));
     const first = Math.max(0, Math.floor(top / height) - OVERSCAN);
     const last = Math.min(rows.length, Math.ceil((top + view) / height) + OVERSCAN);
     const searching = store.search !== "";
@@ -457,7 +467,7 @@ export class ConnectionList {
       else this.spareGroup.push(row);
     }
     this.visible = next;
-    this.#drawStickyGroup(rows, Math.floor(top / height));
+    this.#drawStickyGroup(rows, top);
     const shown = store.shownCount;
     setText(
       this.empty,
@@ -483,9 +493,10 @@ export class ConnectionList {
   /**
    * The header of the process the top row belongs to, kept on top while its rows scroll by.
    * @param {Entry[]} rows
-   * @param {number} topIndex
+   * @param {number} top how far the list is scrolled, px
    */
-  #drawStickyGroup(rows, topIndex) {
+  #drawStickyGroup(rows, top) {
+    const topIndex = Math.floor(top / this.rowHeight);
     const starts = this.groupStarts;
     let lo = 0;
     let hi = starts.length - 1;
@@ -498,7 +509,7 @@ export class ConnectionList {
       } else hi = mid - 1;
     }
     const node = this.stickyGroup.node;
-    if (at < 0 || at >= topIndex || this.root.scrollTop <= at * this.rowHeight) {
+    if (at < 0 || at >= topIndex || top <= at * this.rowHeight) {
       node.hidden = true;
       return;
     }
@@ -522,7 +533,7 @@ export class ConnectionList {
       button.dataset.mark = active ? (descending ? "▼" : "▲") : "";
     }
     // The axis spans what the timelines show: their cell is as wide as this one, and clips the oldest symbols.
-    const room = this.axisCell.clientWidth;
+    const room = this.axisRoom;
     const symbols = Math.max(2, Math.min(this.store.width, Math.floor(room / this.charWidth)));
     this.axis.style.width = `${symbols * this.charWidth}px`;
     const seconds = symbols * this.store.timeUnit;

@@ -1,5 +1,5 @@
 import { deepStrictEqual } from "node:assert/strict";
-import { endpoint, ipSortKey, span } from "../../web/format.js";
+import { clock, count, dateTime, endpoint, ipSortKey, span } from "../../web/format.js";
 
 Deno.test("ipSortKey() orders addresses by number: IPv4 before IPv6, 127.20.0.2 before 127.20.0.100", () => {
   const ips = [
@@ -32,4 +32,20 @@ Deno.test("endpoint() and span() write addresses and durations short", () => {
     "*",
   ]);
   deepStrictEqual([span(0.184), span(12), span(600), span(7200)], ["0.18s", "12s", "10m", "2h"]);
+});
+
+Deno.test("count(), clock() and dateTime() write numbers and local times without Intl", () => {
+  deepStrictEqual([count(7), count(1234), count(21034), count(1234567)], [
+    "7",
+    "1,234",
+    "21,034",
+    "1,234,567",
+  ]);
+  const at = new Date(2026, 11, 2, 9, 5, 7).getTime();
+  deepStrictEqual([clock(at), clock(at, { minutes: true }), dateTime(at)], [
+    "09:05:07",
+    "09:05",
+    "2026-12-02 09:05:07",
+  ]);
+  deepStrictEqual([clock(null), clock("not a time"), dateTime(undefined)], ["", "", "-"]);
 });
