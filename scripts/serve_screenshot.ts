@@ -9,7 +9,7 @@
  * and "peers", which holds public addresses (8.8.8.8, 1.1.1.1, …) and accepts
  * connections on them without answering, so each program keeps its
  * connection open. No packet leaves the machine. One peer (2.56.192.10) is in
- * the FireHOL excerpt of tests/fixtures, so the page shows an alert; 60
+ * the FireHOL excerpt of tests/fixtures, so the page shows an alert; 20
  * loopback connections give the list some length.
  */
 import { parseArgs } from "node:util";
@@ -104,7 +104,7 @@ try {
     new URL("../tests/fixtures/blocklists/firehol_level1_head120.netset", import.meta.url),
     list,
   );
-  const farm = await startSocketFarm(60, 4, { prefix: inClient });
+  const farm = await startSocketFarm(20, 2, { prefix: inClient });
   spawn([...inClient, "python3", "-m", "http.server", "--bind", "127.0.0.1", "8080"]);
   const serve = await startServe(dir, ["--store", "none", "--blocklist", list], { prefix: inClient });
   const browser = await launchChromium({

@@ -76,7 +76,7 @@ Deno.test({
     const { page } = browser;
     try {
       await page.goto(serve.url.href);
-      await page.locator("#status", { hasText: "updated" }).waitFor({ timeout: 60_000 });
+      await page.locator("#status", { hasText: "updated" }).waitFor({ timeout: 90_000 });
       const total = Number(
         (await page.locator("#live-counts").textContent())?.match(/^([\d,]+) connections/)?.[1]
           ?.replaceAll(",", ""),
@@ -94,7 +94,7 @@ Deno.test({
       const opened = page.locator(`.row.conn[data-process-key="${controlPid} python3"]`, {
         hasText: `${ip}:${conn.port}`,
       });
-      await opened.first().waitFor({ timeout: 30_000 });
+      await opened.first().waitFor({ timeout: 90_000 });
 
       // The last rows, far down the list, are drawn when scrolled to, and the DOM stays bounded.
       await page.locator("#live-search").fill("");
@@ -107,14 +107,14 @@ Deno.test({
       // An alert: its process is pinned on top, and its link leads to the row from the bottom of the list.
       await control.open(alertedIp);
       const link = page.locator("#recent-alerts a.alert-link", { hasText: alertedIp });
-      await link.first().waitFor({ timeout: 30_000 });
+      await link.first().waitFor({ timeout: 90_000 });
       const key = await link.first().getAttribute("data-key");
       ok(key !== null && key.includes(alertedIp), `the alert names its connection: ${key}`);
       // Pinned: the first row of the list is its process, marked.
       await scrollListTo(page, "top");
       await page.locator(
         `.list-body .row.group.alerted[aria-rowindex="2"][data-process-key="${controlPid} python3"]`,
-      ).waitFor({ timeout: 30_000 });
+      ).waitFor({ timeout: 90_000 });
       await scrollListTo(page, "bottom");
       await page.locator(`.list-body .row[aria-rowindex="${await rowCount(page)}"]`).waitFor({
         timeout: 10_000,
