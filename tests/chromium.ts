@@ -5,6 +5,7 @@
  * wrapper script (playwright talks to the browser over a pipe, not the network).
  */
 import { type BrowserContext, chromium, type Page } from "playwright-core";
+import { HANG_GUARD_MS } from "./waiting.ts";
 
 /** Where Chromium is, or undefined when it is not installed. */
 export const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((path) => {
@@ -56,7 +57,10 @@ export async function launchChromium(
     headless: true,
     args: CHROMIUM_FLAGS,
     viewport: { width: options.width ?? 1280, height: options.height ?? 900 },
+    timeout: HANG_GUARD_MS,
   });
+  // Playwright's own 30 s default is a speed claim on a busy machine; waits in tests are for events.
+  context.setDefaultTimeout(HANG_GUARD_MS);
   const page = context.pages()[0] ?? await context.newPage();
   const dialogs: string[] = [];
   const errors: string[] = [];

@@ -15,6 +15,7 @@ import { startDnsServer } from "./dns_server.ts";
 import { canMakeNetns, makeNetns, type Netns } from "./netns.ts";
 import { freshLoopback, hasTool, type SocketControl, socketControl } from "./open_sockets.ts";
 import { type ServeProcess, startServe } from "./conntrail_process.ts";
+import { HANG_GUARD_MS, waitFor } from "./waiting.ts";
 
 const linuxWithSs = Deno.build.os === "linux" && hasTool("ss") && hasTool("python3");
 const isRoot = Deno.build.os === "linux" && Deno.uid() === 0 && hasTool("ip");
@@ -45,7 +46,7 @@ async function withPage(serveArgs: string[], work: (setup: PageSetup) => Promise
       ...(netns === null ? {} : { netnsPrefix: prefix }),
     });
     await browser.page.goto(serve.url.href);
-    await browser.page.locator("#status", { hasText: "live" }).waitFor({ timeout: 30_000 });
+    await browser.page.locator("#status", { hasText: "live" }).waitFor({ timeout: HANG_GUARD_MS });
     await work({ dir, control, serve, browser, page: browser.page });
     deepStrictEqual(browser.dialogs, []);
     deepStrictEqual(browser.errors, []);
@@ -78,7 +79,7 @@ async function waitForUpdateAfter(page: Page, seen: number): Promise<void> {
   await page.waitForFunction(
     (n) => Number((globalThis as unknown as PageGlobals).document.documentElement.dataset.updates ?? 0) > n,
     seen,
-    { timeout: 30_000 },
+    { timeout: HANG_GUARD_MS },
   );
 }
 
@@ -94,12 +95,12 @@ Deno.test({
       await search(page, ip);
       const conn = await control.open(ip);
       const rows = page.locator(".row.conn", { hasText: `${ip}:${conn.port}` });
-      await rows.first().waitFor({ timeout: 10_000 });
+      await rows.first().waitFor({ timeout: HANG_GUARD_MS });
       // Under its process, even if the first poll caught the socket before its owner.
       const owned = page.locator(`.row.conn[data-process-key="${control.pid} python3"]`, {
         hasText: `${ip}:${conn.port}`,
       });
-      await owned.first().waitFor({ timeout: 10_000 });
+      await owned.first().waitFor({ timeout: HANG_GUARD_MS });
       const group = page.locator(`.list-body .row.group[data-process-key="${control.pid} python3"]`);
       deepStrictEqual(await group.locator(".label").textContent(), `python3 (${control.pid})`);
       ok(((await group.locator(".timeline").textContent()) ?? "").length > 0, "no timeline");
@@ -107,7 +108,11 @@ Deno.test({
       deepStrictEqual(await rows.count(), 3);
 
       await rows.first().locator("input.pick").check();
-      await page.waitForFunction('document.getElementById("capture-bpf").value !== ""');
+      // The page's policy allows no eval: the field is read through the locator, as a user would.
+      await waitFor(
+        async () => (await page.locator("#capture-bpf").inputValue()) !== "",
+        "the BPF filter of the selection",
+      );
       deepStrictEqual(
         await page.locator("#capture-bpf").inputValue(),
         `(host ${ip} and tcp port ${conn.port})`,
@@ -123,7 +128,7 @@ Deno.test({
       deepStrictEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47]); // "PNG"
 
       await control.close(conn.id);
-      await rows.first().waitFor({ state: "detached", timeout: 10_000 });
+      await rows.first().waitFor({ state: "detached", timeout: HANG_GUARD_MS });
       deepStrictEqual(await rows.count(), 0);
       match(await page.locator(".list-empty").textContent() ?? "", /Nothing matches/);
     });
@@ -141,14 +146,12 @@ Deno.test({
       await control.open(ip);
       // History is written a second after each poll: wait until the server has it (asked from the page,
       // which shares the server's network namespace).
-      for (let tries = 0;; tries++) {
+      await waitFor(async () => {
         const answer = await page.evaluate(`fetch("/api/history?ip=${ip}").then((r) => r.json())`) as {
           total: number;
         };
-        if (answer.total === 1) break;
-        if (tries > 300) throw new Error(`${ip} never reached history: ${JSON.stringify(answer)}`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+        return answer.total === 1;
+      }, `${ip} in history`);
       const asked: { url: string; status: number }[] = [];
       page.on("response", (response) => {
         if (response.url().includes("/api/history")) {
@@ -157,14 +160,14 @@ Deno.test({
       });
       await page.locator(".tab[data-view=history]").click();
       const note = page.locator("#history-note");
-      await page.waitForFunction('/addresses/.test(document.getElementById("history-note").textContent)');
+      await note.filter({ hasText: /addresses/ }).waitFor();
       match((await note.textContent()) ?? "", /^\d+ addresses/);
       deepStrictEqual(asked.map((a) => [new URL(a.url).search, a.status]), [["", 200]]);
 
       await page.locator("#history-form input[name=ip]").fill(ip);
       await page.locator("#history-form select[name=risk]").selectOption("");
       await page.locator("#history-form button[type=submit]").click();
-      await page.locator(".history-row", { hasText: ip }).waitFor({ timeout: 10_000 });
+      await page.locator(".history-row", { hasText: ip }).waitFor({ timeout: HANG_GUARD_MS });
       deepStrictEqual(asked.map((a) => [new URL(a.url).search, a.status]).at(-1), [`?ip=${ip}`, 200]);
       await page.locator("#history-detail h2", { hasText: ip }).waitFor();
     });
@@ -227,24 +230,26 @@ Deno.test({
     const browser = await launchChromium({ width: 1400, height: 900 });
     const { page, dialogs } = browser;
     await page.goto(serve.url.href);
-    await page.locator("#status", { hasText: "live" }).waitFor({ timeout: 30_000 });
+    await page.locator("#status", { hasText: "live" }).waitFor({ timeout: HANG_GUARD_MS });
     await search(page, namespace.peer);
     const client = new Deno.Command("python3", {
       args: [
         "-c",
-        `import socket,sys,time\nfor i in range(50):\n  try:\n    s=socket.create_connection(('${namespace.peer}',${namespace.port}));break\n  except OSError: time.sleep(0.1)\nprint('ok',flush=True)\nsys.stdin.read()`,
+        `import socket,sys,time\nfor i in range(1200):\n  try:\n    s=socket.create_connection(('${namespace.peer}',${namespace.port}));break\n  except OSError: time.sleep(0.1)\nprint('ok',flush=True)\nsys.stdin.read()`,
       ],
       stdin: "piped",
       stdout: "piped",
     }).spawn();
     try {
       const row = page.locator(".row.conn", { hasText: `${namespace.peer}:${namespace.port}` });
-      await row.first().waitFor({ timeout: 30_000 });
+      await row.first().waitFor({ timeout: HANG_GUARD_MS });
       const name = row.first().locator(".hostname", { hasText: "onerror" });
-      await name.waitFor({ timeout: 10_000 });
+      await name.waitFor({ timeout: HANG_GUARD_MS });
       deepStrictEqual(await name.textContent(), hostile);
       // The count panel names the address with its PTR name: text there too.
-      await page.locator("#count-addresses .pick-count", { hasText: hostile }).waitFor({ timeout: 10_000 });
+      await page.locator("#count-addresses .pick-count", { hasText: hostile }).waitFor({
+        timeout: HANG_GUARD_MS,
+      });
       deepStrictEqual(await page.locator("img").count(), 0);
       deepStrictEqual(await page.evaluate('document.querySelectorAll("[onerror]").length'), 0);
       // Give a script that should not exist a whole update to run.

@@ -1,7 +1,7 @@
 /**
  * The web page under load, in headless Chromium: 5,000 established loopback
  * connections and 1,000 UDP sockets (about 11,000 rows) held by
- * tests/fixtures/socket_farm.py. The page must hold every row but keep only
+ * bench/socket_farm.py. The page must hold every row but keep only
  * the rows in view in its DOM, show a connection opened at that load, and
  * lead from an alert to its row, wherever the list was scrolled. The farm,
  * the server and the browser run in network and pid namespaces of the test's
@@ -15,6 +15,7 @@ import { startServe } from "./conntrail_process.ts";
 import { canIsolateProcesses, makeNetns } from "./netns.ts";
 import { freshLoopback, hasTool, socketControl } from "./open_sockets.ts";
 import { startSocketFarm } from "./socket_farm.ts";
+import { HANG_GUARD_MS } from "./waiting.ts";
 
 /**
  * 5,000 connections and 1,000 UDP sockets: 11,000 rows, which drawn whole would be some 160,000 elements.
@@ -76,7 +77,7 @@ Deno.test({
     const { page } = browser;
     try {
       await page.goto(serve.url.href);
-      await page.locator("#status", { hasText: "updated" }).waitFor({ timeout: 90_000 });
+      await page.locator("#status", { hasText: "updated" }).waitFor({ timeout: HANG_GUARD_MS });
       const total = Number(
         (await page.locator("#live-counts").textContent())?.match(/^([\d,]+) connections/)?.[1]
           ?.replaceAll(",", ""),
@@ -94,34 +95,34 @@ Deno.test({
       const opened = page.locator(`.row.conn[data-process-key="${controlPid} python3"]`, {
         hasText: `${ip}:${conn.port}`,
       });
-      await opened.first().waitFor({ timeout: 90_000 });
+      await opened.first().waitFor({ timeout: HANG_GUARD_MS });
 
       // The last rows, far down the list, are drawn when scrolled to, and the DOM stays bounded.
       await page.locator("#live-search").fill("");
       await scrollListTo(page, "bottom");
       const last = await rowCount(page);
-      await page.locator(`.list-body .row[aria-rowindex="${last}"]`).waitFor({ timeout: 10_000 });
+      await page.locator(`.list-body .row[aria-rowindex="${last}"]`).waitFor({ timeout: HANG_GUARD_MS });
       const scrolled = await elementCount(page);
       ok(scrolled < MAX_ELEMENTS, `${scrolled} elements at the bottom of the list`);
 
       // An alert: its process is pinned on top, and its link leads to the row from the bottom of the list.
       await control.open(alertedIp);
       const link = page.locator("#recent-alerts a.alert-link", { hasText: alertedIp });
-      await link.first().waitFor({ timeout: 90_000 });
+      await link.first().waitFor({ timeout: HANG_GUARD_MS });
       const key = await link.first().getAttribute("data-key");
       ok(key !== null && key.includes(alertedIp), `the alert names its connection: ${key}`);
       // Pinned: the first row of the list is its process, marked.
       await scrollListTo(page, "top");
       await page.locator(
         `.list-body .row.group.alerted[aria-rowindex="2"][data-process-key="${controlPid} python3"]`,
-      ).waitFor({ timeout: 90_000 });
+      ).waitFor({ timeout: HANG_GUARD_MS });
       await scrollListTo(page, "bottom");
       await page.locator(`.list-body .row[aria-rowindex="${await rowCount(page)}"]`).waitFor({
-        timeout: 10_000,
+        timeout: HANG_GUARD_MS,
       });
       await link.first().click();
       const row = page.locator(`.row.conn.flash[data-key="${key}"]`);
-      await row.waitFor({ timeout: 10_000 });
+      await row.waitFor({ timeout: HANG_GUARD_MS });
       const box = await row.boundingBox();
       const listBox = await page.locator("#connections").boundingBox();
       ok(box !== null && listBox !== null, "the row and the list are on screen");

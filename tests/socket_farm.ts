@@ -1,10 +1,11 @@
 /**
- * tests/fixtures/socket_farm.py as a child process: N established loopback
- * TCP connections (2N sockets) and M connected UDP sockets, held until stopped.
+ * bench/socket_farm.py (the benchmarks' copy of the shared tools' script) as a
+ * child process: N established loopback TCP connections (2N sockets) and M
+ * connected UDP sockets, held until stopped.
  */
 import { fileURLToPath } from "node:url";
 
-const SCRIPT = fileURLToPath(new URL("./fixtures/socket_farm.py", import.meta.url));
+const SCRIPT = fileURLToPath(new URL("../bench/socket_farm.py", import.meta.url));
 
 /** A running farm. */
 export interface SocketFarm {
