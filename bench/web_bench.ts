@@ -39,7 +39,7 @@ function pagePoll(): { view: LiveView; bytes: number } {
     width: 60,
     describe: () => ({ country: null, asn: null, as_org: null }),
     risk: () => ({}),
-    publish: (update) => (bytes = sseEvent("update", update).length),
+    publish: (event, data) => (bytes += sseEvent(event, data).length),
   });
   const at = new Date();
   const events = tracker.update(connections, at);

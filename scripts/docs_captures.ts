@@ -136,10 +136,9 @@ async function inside(): Promise<void> {
   const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox"] });
   const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
   await page.goto("http://127.0.0.1:8377/");
-  await page.locator("tr.conn", { hasText: "198.51.100.20:443" }).first().waitFor();
+  await page.locator(".row.conn", { hasText: "198.51.100.20:443" }).first().waitFor();
   await sleep(3000);
-  await page.locator("section.process", { hasText: "firefox" }).locator("tr.conn").first()
-    .locator("input[type=checkbox]").check();
+  await page.locator(".row.conn", { hasText: "198.51.100.20:443" }).first().locator("input.pick").check();
   await sleep(1000);
   await page.screenshot({ path: `${DOCS}page.png` });
   await browser.close();

@@ -11,6 +11,8 @@ const decoder = new TextDecoder();
 
 /** A running `conntrail serve`. */
 export interface ServeProcess {
+  /** The process started (through a prefix, the prefix's command). */
+  child: Deno.ChildProcess;
   /** The address it printed, token included when there is one. */
   url: URL;
   /** `http://127.0.0.1:PORT`, whatever address it listens on. */
@@ -115,11 +117,29 @@ export async function spawnConntrail(
   };
 }
 
-/** Start `conntrail serve --port 0 …` and wait for the address it prints. */
-export async function startServe(dataHome: string, args: readonly string[]): Promise<ServeProcess> {
+/**
+ * Start `conntrail serve --port 0 …` and wait for the address it prints;
+ * `prefix` runs it through another command (`ip netns exec NAME`), and
+ * `signal` stops it through that command (tests/netns.ts).
+ */
+export async function startServe(
+  dataHome: string,
+  args: readonly string[],
+  options: { prefix?: string[]; signal?: (child: Deno.ChildProcess, signal: Deno.Signal) => Promise<void> } =
+    {},
+): Promise<ServeProcess> {
   const full = ["serve", "--port", "0", ...args];
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", "--no-prompt", ...await permissionFlags(dataHome, full), MAIN, ...full],
+  const [command, ...prefixArgs] = [...(options.prefix ?? []), Deno.execPath()];
+  const child = new Deno.Command(command!, {
+    args: [
+      ...prefixArgs,
+      "run",
+      "--quiet",
+      "--no-prompt",
+      ...await permissionFlags(dataHome, full),
+      MAIN,
+      ...full,
+    ],
     env: { XDG_DATA_HOME: dataHome, NO_COLOR: "1" },
     stdout: "piped",
     stderr: "piped",
@@ -146,12 +166,14 @@ export async function startServe(dataHome: string, args: readonly string[]): Pro
     }
   })();
   return {
+    child,
     url,
     origin: `http://127.0.0.1:${url.port}`,
     token: url.searchParams.get("token"),
     async stop() {
       try {
-        child.kill("SIGTERM");
+        if (options.signal === undefined) child.kill("SIGTERM");
+        else await options.signal(child, "SIGTERM");
       } catch {
         // Already gone.
       }

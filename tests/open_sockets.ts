@@ -61,16 +61,23 @@ export interface ControlledConnection {
 /** A helper process that opens and closes loopback connections on command. */
 export interface SocketControl {
   pid: number;
+  /** The helper's process (through a prefix, the prefix's command). */
+  child: Deno.ChildProcess;
   /** Open a connection to a listener on `ip` (on `port` when given, else any free port). */
   open(ip: string, port?: number): Promise<ControlledConnection>;
   close(id: number): Promise<void>;
   stop(): Promise<void>;
 }
 
-/** Start tests/fixtures/socket_control.py. */
-export function socketControl(): SocketControl {
-  const child = new Deno.Command("python3", {
-    args: [fileURLToPath(new URL("./fixtures/socket_control.py", import.meta.url))],
+/** Start tests/fixtures/socket_control.py (through `prefix`, e.g. `ip netns exec NAME`, when given). */
+export function socketControl(prefix: string[] = []): SocketControl {
+  const [command, ...args] = [
+    ...prefix,
+    "python3",
+    fileURLToPath(new URL("./fixtures/socket_control.py", import.meta.url)),
+  ];
+  const child = new Deno.Command(command!, {
+    args,
     stdin: "piped",
     stdout: "piped",
   }).spawn();
@@ -91,6 +98,7 @@ export function socketControl(): SocketControl {
   };
   return {
     pid: child.pid,
+    child,
     open: (ip, port) => ask(port === undefined ? `open ${ip}` : `open ${ip} ${port}`),
     close: async (id) => void (await ask(`close ${id}`)),
     async stop() {

@@ -270,6 +270,10 @@ Deno.test({
         const list = (await getJson(`${serve.origin}/api/history?since=1h`)).body;
         ok((list.addresses as { ip: string }[]).some((a) => a.ip === other));
         deepStrictEqual((await getJson(`${serve.origin}/api/history?risk=EVIL`)).status, 400);
+        // An empty field is no filter: what the page's form sends for "any risk".
+        const blank = await getJson(`${serve.origin}/api/history?ip=&since=&risk=&process=&limit=`);
+        deepStrictEqual(blank.status, 200, JSON.stringify(blank.body));
+        ok((blank.body.addresses as { ip: string }[]).some((a) => a.ip === other));
 
         const diff = (await getJson(`${serve.origin}/api/diff`)).body;
         deepStrictEqual((diff.snapshots as unknown[]).length, 2);

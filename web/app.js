@@ -1,96 +1,93 @@
+// @ts-check
+/// <reference lib="dom" />
 // conntrail's web page: live connections grouped by process (Server-Sent Events from /api/events),
-// capture filters for the selected rows, and the history, diff and alert views.
-// Every string from the network or another process reaches the page through textContent or an
-// attribute set from script, never as markup: a PTR name `<img src=x onerror=alert(1)>` is text.
+// the chart and count panels, alerts that lead to their rows, capture filters for the selected
+// rows, and the History, Diff and Alerts tabs.
+//
+// Events are queued and applied one per task, so a large first state (sent in parts) never holds
+// the page for long; the list and panels are drawn at the next animation frame.
+import { alertOfLink, drawAlerts } from "./alert_list.js";
+import { drawChart } from "./chart.js";
+import { ConnectionList } from "./connection_list.js";
+import { drawCountList } from "./count_panels.js";
+import { byId, el, setText } from "./dom.js";
+import { clock, count, span } from "./format.js";
+import { LiveStore } from "./live_store.js";
+import { api, formQuery, showDiff, showHistory, showStoredAlerts, wireTabs } from "./tabs.js";
 
-const live = {
-  connections: new Map(),
-  addresses: new Map(),
-  processes: new Map(),
-  alerts: [],
-  at: null,
-  timeUnit: 1,
-};
-const selected = new Set();
-let search = "";
-let drawQueued = false;
+/** Entries per count panel. */
+const TOP = 6;
+/** Alerts in the live panel (the Alerts tab shows the stored ones). */
+const RECENT_ALERTS = 50;
 
-const SYMBOL_CLASSES = { "▲": "new", "■": "active", "○": "listen", "×": "closed", "·": "empty" };
+const store = new LiveStore();
+const list = new ConnectionList(byId("connections"), store, {
+  onSelect: () => refreshFilters(),
+  onRows: (shown) => drawCountsLine(shown),
+});
+const chart = /** @type {SVGSVGElement} */ (/** @type {unknown} */ (byId("chart")));
+/** The chart's size, kept by a ResizeObserver. */
+const chartSize = { width: 0, height: 0 };
 
-/** An element with a class and text or children; text is always text. */
-function el(tag, className, ...children) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  for (const child of children) {
-    if (child === null || child === undefined) continue;
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return node;
-}
-
-function $(id) {
-  return document.getElementById(id);
-}
-
-function endpoint(ip, port) {
-  if (ip === null || ip === undefined) return "*";
-  const host = ip.includes(":") ? `[${ip}]` : ip;
-  return port === null || port === undefined ? host : `${host}:${port}`;
-}
-
-function clock(iso) {
-  if (!iso) return "";
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? "" : d.toLocaleTimeString();
-}
-
-function dateTime(iso) {
-  if (!iso) return "-";
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? "-" : d.toLocaleString();
-}
-
+/** @param {string} text @param {string} kind */
 function setStatus(text, kind) {
-  const status = $("status");
-  status.textContent = text;
+  const status = byId("status");
+  setText(status, text);
   status.dataset.kind = kind;
 }
 
-async function api(path, init) {
-  const response = await fetch(path, { credentials: "same-origin", ...init });
-  const body = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(body.error ?? `${response.status} ${response.statusText}`);
-  return body;
+/** @param {string} text */
+function liveNote(text) {
+  setText(byId("live-note"), text);
 }
 
-// ---- live view ----
+// ---- events: queued, applied one per task ----
 
-function applyState(state) {
-  live.connections = new Map(state.connections.map((c) => [c.key, c]));
-  live.addresses = new Map(Object.entries(state.addresses));
-  live.processes = new Map(state.processes.map((p) => [p.key, p]));
-  live.alerts = state.alerts;
-  live.at = state.at;
-  live.timeUnit = state.time_unit_seconds;
-  for (const key of [...selected]) if (!live.connections.has(key)) selected.delete(key);
-  queueDraw();
+/** @type {{ kind: string, data: string }[]} */
+const inbox = [];
+const channel = new MessageChannel();
+let pumping = false;
+let firstRowsMarked = false;
+let updates = 0;
+let loadedMarked = false;
+
+channel.port1.onmessage = () => {
+  const item = inbox.shift();
+  if (item !== undefined) apply(item.kind, item.data);
+  if (inbox.length > 0) channel.port2.postMessage(0);
+  else pumping = false;
+};
+
+/** @param {string} kind @param {string} data */
+function receive(kind, data) {
+  inbox.push({ kind, data });
+  if (pumping) return;
+  pumping = true;
+  channel.port2.postMessage(0);
 }
 
-function applyUpdate(update) {
-  for (const c of update.added) live.connections.set(c.key, c);
-  for (const c of update.changed) live.connections.set(c.key, c);
-  for (const key of update.removed) {
-    live.connections.delete(key);
-    selected.delete(key);
+/** @param {string} kind @param {string} data */
+function apply(kind, data) {
+  const parsed = JSON.parse(data);
+  if (kind === "state") {
+    store.applyState(parsed);
+    loadedMarked = false;
+    refreshFilters();
+  } else if (kind === "rows") {
+    store.applyRows(parsed.connections);
+  } else if (kind === "update") {
+    const before = store.selected.size;
+    store.applyUpdate(parsed);
+    notePace(store.pace);
+    if (store.selected.size !== before) refreshFilters();
+    // How many updates the page has applied: tests wait for the next one instead of sleeping.
+    document.documentElement.dataset.updates = String(++updates);
   }
-  for (const [ip, view] of Object.entries(update.addresses)) live.addresses.set(ip, view);
-  live.processes = new Map(update.processes.map((p) => [p.key, p]));
-  live.alerts.push(...update.alerts);
-  if (live.alerts.length > 500) live.alerts.splice(0, live.alerts.length - 500);
-  live.at = update.at;
-  if (update.removed.length > 0) refreshFilters();
   queueDraw();
 }
+
+let drawQueued = false;
+let alertsDrawn = -1;
 
 function queueDraw() {
   if (drawQueued) return;
@@ -101,414 +98,248 @@ function queueDraw() {
   });
 }
 
-function timelineNode(text) {
-  const code = el("code", "timeline");
-  let run = "";
-  let runClass = null;
-  const flush = () => {
-    if (run) code.append(el("span", `cell-${runClass}`, run));
-    run = "";
-  };
-  for (const symbol of text) {
-    const cls = SYMBOL_CLASSES[symbol] ?? "empty";
-    if (cls !== runClass) {
-      flush();
-      runClass = cls;
-    }
-    run += symbol;
-  }
-  flush();
-  return code;
-}
-
-function riskNode(view) {
-  if (!view) return el("span", "risk risk-none", "");
-  if (view.blocklist) {
-    const badge = el("span", "risk risk-malicious", "BLOCKLISTED");
-    badge.title = view.blocklist;
-    return badge;
-  }
-  if (view.risk_level) {
-    const badge = el("span", `risk risk-${view.risk_level.toLowerCase()}`, view.risk_level);
-    if (view.abuse_score !== null && view.abuse_score !== undefined) {
-      badge.title = `AbuseIPDB score ${view.abuse_score}`;
-    }
-    return badge;
-  }
-  return el("span", "risk risk-none", "");
-}
-
-function matchesSearch(c, view, processLabel) {
-  if (!search) return true;
-  const haystack = [
-    processLabel,
-    c.process_name,
-    c.process_path,
-    c.remote_ip,
-    c.local_ip,
-    String(c.local_port),
-    String(c.remote_port),
-    c.status,
-    view?.hostname,
-    view?.country,
-    view?.as_org,
-    view?.asn ? `AS${view.asn}` : "",
-  ].join(" ").toLowerCase();
-  return haystack.includes(search);
-}
-
-function connectionRow(c) {
-  const view = c.remote_ip === null ? null : live.addresses.get(c.remote_ip);
-  const row = el("tr", "conn");
-  row.dataset.key = c.key;
-  if (view?.alerted) row.classList.add("alerted");
-  const box = el("input");
-  box.type = "checkbox";
-  box.checked = selected.has(c.key);
-  box.setAttribute("aria-label", "select for capture filters");
-  box.addEventListener("change", () => {
-    if (box.checked) selected.add(c.key);
-    else selected.delete(c.key);
-    refreshFilters();
-    queueDraw();
-  });
-  const remote = el("td", "remote", endpoint(c.remote_ip, c.remote_port));
-  if (view?.hostname) remote.append(el("span", "hostname", view.hostname));
-  const asText = view?.asn ? `AS${view.asn}${view.as_org ? ` ${view.as_org}` : ""}` : "";
-  row.append(
-    el("td", "select", box),
-    el("td", "proto", c.protocol),
-    el("td", "local", endpoint(c.local_ip, c.local_port)),
-    remote,
-    el("td", "state", c.status),
-    el("td", "direction", c.direction),
-    el("td", "country", view?.country ?? ""),
-    el("td", "asn", asText),
-    el("td", "risk-cell", riskNode(view)),
-    el("td", "since", clock(c.first_seen)),
-  );
-  return row;
-}
-
-function processGroups() {
-  const groups = new Map();
-  for (const c of live.connections.values()) {
-    let group = groups.get(c.process_key);
-    if (!group) {
-      const info = live.processes.get(c.process_key);
-      const label = info?.label ??
-        (c.process_name ? `${c.process_name} (${c.pid ?? "?"})` : "unknown process");
-      group = { key: c.process_key, label, info, path: info?.path ?? c.process_path, connections: [] };
-      groups.set(c.process_key, group);
-    }
-    group.connections.push(c);
-  }
-  return [...groups.values()].sort((a, b) =>
-    b.connections.length - a.connections.length || a.label.localeCompare(b.label)
-  );
-}
-
-function processSection(group, shown) {
-  const section = el("section", "process");
-  section.dataset.processKey = group.key;
-  const all = el("input");
-  all.type = "checkbox";
-  all.setAttribute("aria-label", `select every connection of ${group.label}`);
-  const keys = shown.map((c) => c.key);
-  all.checked = keys.length > 0 && keys.every((k) => selected.has(k));
-  all.addEventListener("change", () => {
-    for (const key of keys) {
-      if (all.checked) selected.add(key);
-      else selected.delete(key);
-    }
-    refreshFilters();
-    queueDraw();
-  });
-  const header = el(
-    "header",
-    null,
-    el("label", "process-name", all, el("span", "label", group.label)),
-    el("span", "count", `${group.connections.length} open`),
-    group.path ? el("span", "path", group.path) : null,
-    group.info ? timelineNode(group.info.timeline) : null,
-  );
-  const body = el("tbody");
-  for (
-    const c of shown.sort((a, b) =>
-      (a.remote_ip ?? "").localeCompare(b.remote_ip ?? "") || a.local_port - b.local_port
-    )
-  ) {
-    body.append(connectionRow(c));
-  }
-  section.append(header, el("table", "connections", body));
-  return section;
-}
-
 function drawLive() {
-  const container = $("processes");
-  const sections = [];
-  let shownCount = 0;
-  for (const group of processGroups()) {
-    const shown = group.connections.filter((c) =>
-      matchesSearch(c, c.remote_ip === null ? null : live.addresses.get(c.remote_ip), group.label)
-    );
-    if (shown.length === 0) continue;
-    shownCount += shown.length;
-    sections.push(processSection(group, shown));
+  list.draw();
+  if (!firstRowsMarked && list.body.querySelector(".row.conn") !== null) {
+    firstRowsMarked = true;
+    performance.mark("conntrail:first-rows");
   }
-  container.replaceChildren(...sections);
-  $("live-counts").textContent = `${live.connections.size} connections` +
-    (shownCount === live.connections.size ? "" : `, ${shownCount} shown`) + ` · ${selected.size} selected`;
-  if (live.at) setStatus(`live · updated ${clock(live.at)}`, "live");
-  drawAlerts($("recent-alerts"), [...live.alerts].reverse().slice(0, 50));
+  if (!loadedMarked && store.loaded >= store.total) {
+    loadedMarked = true;
+    performance.mark("conntrail:loaded");
+  }
+  drawStatus();
+  drawPanels();
+  if (alertsDrawn !== store.alertsVersion) {
+    alertsDrawn = store.alertsVersion;
+    const recent = byId("recent-alerts");
+    drawAlerts(recent, store.alerts.slice(-RECENT_ALERTS).reverse());
+    if (store.alerts.length === 0) {
+      recent.append(
+        el(
+          "li",
+          "alerts-empty",
+          "No alerts in this run. They come from block lists (--blocklist) and AbuseIPDB (ABUSEAPI).",
+        ),
+      );
+    }
+    setText(byId("alert-count"), store.alerts.length === 0 ? "none yet" : count(store.alerts.length));
+  }
 }
 
-function alertItem(a) {
-  const item = el("li", `alert alert-${a.severity === "error" ? "error" : "warning"}`);
-  item.append(
-    el("time", null, dateTime(a.at)),
-    el("span", "alert-remote", endpoint(a.remote_ip, a.remote_port)),
-    el("span", "alert-process", a.process_name ? `${a.process_name} (${a.pid ?? "?"})` : ""),
-    el("span", "alert-reason", a.reason),
+/** The pace as it was over about the last minute of updates: where "ticks without a poll" are counted from. */
+/** @type {{ at: number, missed: number }[]} */
+const recentPace = [];
+
+/** @param {import("./live_store.js").Pace | null} pace */
+function notePace(pace) {
+  if (pace === null) return;
+  const now = Date.now();
+  recentPace.push({ at: now, missed: pace.missed_ticks });
+  while (recentPace.length > 2 && /** @type {{ at: number }} */ (recentPace[1]).at < now - 60_000) {
+    recentPace.shift();
+  }
+}
+
+function drawStatus() {
+  if (store.loaded < store.total) {
+    setStatus(`loading ${count(store.loaded)} of ${count(store.total)} connections…`, "loading");
+    return;
+  }
+  const pace = store.pace;
+  const updated = store.at ? ` · updated ${clock(store.at)}` : "";
+  if (pace === null) {
+    setStatus(`live${updated}`, "live");
+    return;
+  }
+  const took = span(pace.poll_ms / 1000);
+  const tick = span(pace.tick_ms / 1000);
+  const missed = pace.missed_ticks - (recentPace[0]?.missed ?? pace.missed_ticks);
+  if (pace.poll_ms > pace.tick_ms) {
+    setStatus(`live${updated} · a poll takes ${took}, more than the ${tick} time unit`, "slow");
+  } else if (missed > 0) {
+    setStatus(
+      `live${updated} · ${count(missed)} ticks had no poll in the last minute (the slowest poll took ` +
+        `${span(pace.max_ms / 1000)}; the time unit is ${tick})`,
+      "slow",
+    );
+  } else {
+    setStatus(`live${updated} · a poll takes ${took} of ${tick}`, "live");
+  }
+}
+
+/** @param {number} shown */
+function drawCountsLine(shown) {
+  const total = store.connections.size;
+  setText(
+    byId("live-counts"),
+    `${count(total)} connections` + (shown === total ? "" : `, ${count(shown)} shown`) +
+      (store.selected.size === 0 ? "" : ` · ${count(store.selected.size)} selected`),
   );
-  return item;
 }
 
-function drawAlerts(list, alerts) {
-  list.replaceChildren(...alerts.map(alertItem));
+let panelsVersion = -1;
+
+function drawPanels() {
+  if (panelsVersion === store.version) return;
+  panelsVersion = store.version;
+  const counts = store.counts(TOP);
+  const total = store.connections.size;
+  drawCountList(byId("count-processes"), counts.processes, total);
+  drawCountList(byId("count-addresses"), counts.addresses, total);
+  drawCountList(byId("count-countries"), counts.countries, total);
+  drawCountList(byId("count-networks"), counts.networks, total);
+  setText(
+    byId("count-note"),
+    counts.withoutRemote === 0
+      ? ""
+      : `${count(counts.withoutRemote)} listening or unconnected sockets have no remote end`,
+  );
+  drawChart(chart, store.series, chartSize);
 }
+
+// ---- alerts lead to their rows ----
+
+/** @param {import("./live_store.js").Alert} alert */
+function revealAlert(alert) {
+  showView("live");
+  const open = store.connectionFor(alert);
+  const searchBox = /** @type {HTMLInputElement} */ (byId("live-search"));
+  const searched = store.search;
+  const found = list.reveal(open === undefined ? { process_key: alert.process_key } : { key: open.key });
+  if (store.search !== searched) searchBox.value = store.search;
+  if (found === "row") {
+    liveNote(searched !== store.search ? "the search was cleared to show the alerted row" : "");
+  } else if (found === "process") liveNote("that connection has closed; its process is shown");
+  else liveNote("that connection has closed, and its process has no open connections");
+  drawLive();
+}
+
+// ---- capture filters ----
 
 let filterRequest = 0;
 async function refreshFilters() {
   const request = ++filterRequest;
-  const note = $("capture-selected");
-  if (selected.size === 0) {
-    $("capture-bpf").value = "";
-    $("capture-wireshark").value = "";
-    note.textContent = "Select connections (or a whole process) to build filters.";
+  const note = byId("capture-selected");
+  const bpf = /** @type {HTMLTextAreaElement} */ (byId("capture-bpf"));
+  const wireshark = /** @type {HTMLTextAreaElement} */ (byId("capture-wireshark"));
+  if (store.selected.size === 0) {
+    bpf.value = "";
+    wireshark.value = "";
+    note.textContent = "Select connections (or a whole process) in the list to build filters.";
     return;
   }
   try {
     const answer = await api("/api/filter", {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ keys: [...selected] }),
+      body: JSON.stringify({ keys: [...store.selected] }),
     });
     if (request !== filterRequest) return;
-    $("capture-bpf").value = answer.bpf;
-    $("capture-wireshark").value = answer.wireshark;
+    bpf.value = answer.bpf;
+    wireshark.value = answer.wireshark;
     note.textContent = `${answer.selected} connections selected, ${answer.clauses} filter clauses` +
       (answer.skipped > 0 ? ` (${answer.skipped} left out: no address a filter can name)` : "");
   } catch (error) {
-    if (request === filterRequest) note.textContent = `cannot build filters: ${error.message}`;
-  }
-}
-
-function connectEvents() {
-  const source = new EventSource("/api/events");
-  source.addEventListener("state", (event) => applyState(JSON.parse(event.data)));
-  source.addEventListener("update", (event) => applyUpdate(JSON.parse(event.data)));
-  source.addEventListener("open", () => setStatus("live", "live"));
-  source.addEventListener("error", () => setStatus("disconnected; retrying…", "down"));
-}
-
-// ---- history view ----
-
-function cellRow(values) {
-  const row = el("tr");
-  for (const value of values) row.append(el("td", null, value ?? ""));
-  return row;
-}
-
-async function showHistory(params) {
-  const note = $("history-note");
-  note.textContent = "loading…";
-  try {
-    const answer = await api(`/api/history?${params}`);
-    const body = $("history-table").tBodies[0];
-    const rows = answer.addresses.map((a) => {
-      const row = cellRow([
-        a.ip,
-        a.hostname,
-        dateTime(a.first_seen),
-        dateTime(a.last_seen),
-        String(a.times_seen),
-        a.country,
-        a.asn ? `AS${a.asn} ${a.as_org ?? ""}` : "",
-        a.risk_level ?? "",
-        a.lists.join(", "),
-        a.processes.join(", "),
-      ]);
-      row.classList.add("history-row");
-      row.tabIndex = 0;
-      row.addEventListener("click", () => showAddress(a.ip));
-      return row;
-    });
-    body.replaceChildren(...rows);
-    note.textContent = answer.note ??
-      `${answer.total} addresses${
-        answer.total > rows.length ? `, the ${rows.length} most recent shown` : ""
-      }`;
-    if (answer.addresses.length === 1 && answer.addresses[0].connections) drawAddress(answer.addresses[0]);
-    else $("history-detail").replaceChildren();
-  } catch (error) {
-    note.textContent = `cannot read history: ${error.message}`;
-  }
-}
-
-function drawAddress(a) {
-  const connections = el("tbody");
-  for (const c of a.connections ?? []) {
-    connections.append(cellRow([
-      c.opened_at ? dateTime(c.opened_at) : `before ${dateTime(c.open_at_start)}`,
-      c.closed_at ? dateTime(c.closed_at) : "open",
-      c.protocol,
-      endpoint(c.local_ip, c.local_port),
-      endpoint(c.remote_ip, c.remote_port),
-      c.status,
-      c.process_name ? `${c.process_name} (${c.pid ?? "?"})` : "",
-    ]));
-  }
-  const head = el(
-    "thead",
-    null,
-    cellRow(["Opened", "Closed", "Proto", "Local", "Remote", "Status", "Process"]),
-  );
-  const alerts = el("ol", "alerts");
-  drawAlerts(alerts, (a.alerts ?? []).map((x) => ({ ...x, severity: "warning" })));
-  $("history-detail").replaceChildren(
-    el("h2", null, `${a.ip}${a.hostname ? ` (${a.hostname})` : ""}`),
-    el("table", "detail", head, connections),
-    el("h3", null, "Alerts"),
-    alerts,
-  );
-}
-
-function showAddress(ip) {
-  const form = $("history-form");
-  form.elements.ip.value = ip;
-  showHistory(new URLSearchParams({ ip }));
-}
-
-// ---- diff view ----
-
-function option(value, text) {
-  const node = el("option", null, text);
-  node.value = value;
-  return node;
-}
-
-async function showDiff(params) {
-  const note = $("diff-note");
-  note.textContent = "loading…";
-  try {
-    const answer = await api(`/api/diff?${params ?? ""}`);
-    const form = $("diff-form");
-    for (const name of ["from", "to"]) {
-      const select = form.elements[name];
-      const chosen = select.value;
-      select.replaceChildren(
-        ...answer.snapshots.map((s) =>
-          option(String(s.id), `#${s.id} · ${dateTime(s.taken_at)} · ${s.connections}`)
-        ),
-      );
-      if (chosen) select.value = chosen;
+    if (request === filterRequest) {
+      note.textContent = `cannot build filters: ${error instanceof Error ? error.message : error}`;
     }
-    const body = $("diff-table").tBodies[0];
-    if (!answer.diff) {
-      body.replaceChildren();
-      note.textContent = answer.note ?? "";
-      return;
-    }
-    const { diff } = answer;
-    form.elements.from.value = String(diff.from.id);
-    form.elements.to.value = String(diff.to.id);
-    const row = (mark, c, status) => {
-      const r = cellRow([
-        mark,
-        c.protocol,
-        endpoint(c.local_ip, c.local_port),
-        endpoint(c.remote_ip, c.remote_port),
-        status,
-        c.process_name ? `${c.process_name} (${c.pid ?? "?"})` : "",
-      ]);
-      r.className = `diff-${mark === "+" ? "added" : mark === "-" ? "removed" : "changed"}`;
-      return r;
-    };
-    body.replaceChildren(
-      ...diff.added.map((c) => row("+", c, c.status)),
-      ...diff.removed.map((c) => row("-", c, c.status)),
-      ...diff.changed.map((x) => row("~", x.after, `${x.before.status} → ${x.after.status}`)),
-    );
-    note.textContent = `#${diff.from.id} → #${diff.to.id}: ${diff.added.length} added, ` +
-      `${diff.removed.length} removed, ${diff.changed.length} changed`;
-  } catch (error) {
-    note.textContent = `cannot compare: ${error.message}`;
-  }
-}
-
-// ---- alerts view ----
-
-async function showAlerts() {
-  const note = $("alerts-note");
-  try {
-    const answer = await api("/api/alerts?limit=500");
-    drawAlerts($("alerts-list"), answer.alerts);
-    note.textContent = `${answer.alerts.length} most recent alerts`;
-  } catch (error) {
-    note.textContent = `cannot read alerts: ${error.message}`;
   }
 }
 
 // ---- wiring ----
 
+/** @param {string} name */
 function showView(name) {
   for (const tab of document.querySelectorAll(".tab")) {
-    tab.setAttribute("aria-pressed", String(tab.dataset.view === name));
+    tab.setAttribute("aria-pressed", String(/** @type {HTMLElement} */ (tab).dataset.view === name));
   }
-  for (const view of document.querySelectorAll(".view")) view.hidden = view.id !== `view-${name}`;
-  if (name === "history") showHistory(new URLSearchParams(new FormData($("history-form"))));
+  for (const view of document.querySelectorAll(".view")) {
+    /** @type {HTMLElement} */ (view).hidden = view.id !== `view-${name}`;
+  }
+  if (name === "history") showHistory(formQuery(/** @type {HTMLFormElement} */ (byId("history-form"))));
   if (name === "diff") showDiff();
-  if (name === "alerts") showAlerts();
+  if (name === "alerts") showStoredAlerts();
+  if (name === "live") list.schedule();
+}
+
+/** @param {string} text */
+function search(text) {
+  store.setSearch(text);
+  list.flashKey = null;
+  liveNote("");
+  list.draw();
 }
 
 function wire() {
   for (const tab of document.querySelectorAll(".tab")) {
-    tab.addEventListener("click", () => showView(tab.dataset.view));
+    tab.addEventListener("click", () => showView(/** @type {HTMLElement} */ (tab).dataset.view ?? "live"));
   }
-  $("live-search").addEventListener("input", (event) => {
-    search = event.target.value.trim().toLowerCase();
-    queueDraw();
-  });
-  for (const button of document.querySelectorAll(".copy")) {
-    button.addEventListener("click", async () => {
-      const text = $(button.dataset.copy).value;
-      try {
-        await navigator.clipboard.writeText(text);
-        button.textContent = "Copied";
-      } catch {
-        $(button.dataset.copy).select();
-        button.textContent = "Press Ctrl+C";
-      }
-      setTimeout(() => (button.textContent = "Copy"), 1500);
+  const searchBox = /** @type {HTMLInputElement} */ (byId("live-search"));
+  searchBox.addEventListener("input", () => search(searchBox.value));
+  for (const id of ["count-processes", "count-addresses", "count-countries", "count-networks"]) {
+    byId(id).addEventListener("click", (event) => {
+      const pick = /** @type {HTMLElement} */ (event.target).closest("button.pick-count");
+      if (!(pick instanceof HTMLElement) || pick.dataset.pick === undefined) return;
+      const value = ["local", "unknown"].includes(pick.dataset.pick) ? "" : pick.dataset.pick;
+      searchBox.value = value;
+      search(value);
+      byId("connections").scrollIntoView({ block: "start" });
     });
   }
-  $("capture-clear").addEventListener("click", () => {
-    selected.clear();
+  byId("collapse-all").addEventListener("click", () => {
+    store.setAllCollapsed(true);
+    list.draw();
+  });
+  byId("expand-all").addEventListener("click", () => {
+    store.setAllCollapsed(false);
+    list.draw();
+  });
+  const sortSelect = /** @type {HTMLSelectElement} */ (byId("sort-select"));
+  sortSelect.addEventListener("change", () => {
+    store.setSort(sortSelect.value);
+    list.draw();
+  });
+  document.addEventListener("click", (event) => {
+    const link = /** @type {HTMLElement} */ (event.target).closest("a.alert-link");
+    if (!(link instanceof HTMLElement)) return;
+    event.preventDefault();
+    revealAlert(alertOfLink(link));
+  });
+  for (const button of document.querySelectorAll("button.copy")) {
+    const copy = /** @type {HTMLButtonElement} */ (button);
+    copy.addEventListener("click", async () => {
+      const source = /** @type {HTMLTextAreaElement} */ (byId(copy.dataset.copy ?? ""));
+      try {
+        await navigator.clipboard.writeText(source.value);
+        copy.textContent = "Copied";
+      } catch {
+        source.select();
+        copy.textContent = "Press Ctrl+C";
+      }
+      setTimeout(() => (copy.textContent = "Copy"), 1500);
+    });
+  }
+  byId("capture-clear").addEventListener("click", () => {
+    store.selected.clear();
     refreshFilters();
-    queueDraw();
+    list.draw();
   });
-  $("history-form").addEventListener("submit", (event) => {
-    event.preventDefault();
-    const params = new URLSearchParams();
-    for (const [name, value] of new FormData(event.target)) if (value) params.set(name, String(value));
-    showHistory(params);
-  });
-  $("diff-form").addEventListener("submit", (event) => {
-    event.preventDefault();
-    showDiff(new URLSearchParams(new FormData(event.target)));
-  });
-  connectEvents();
+  new ResizeObserver((entries) => {
+    const box = entries[0]?.contentRect;
+    if (box === undefined) return;
+    chartSize.width = box.width;
+    chartSize.height = box.height;
+    drawChart(chart, store.series, chartSize);
+  }).observe(chart);
+  wireTabs();
+
+  const source = new EventSource("/api/events");
+  for (const kind of ["state", "rows", "update"]) {
+    source.addEventListener(kind, (event) => receive(kind, /** @type {MessageEvent} */ (event).data));
+  }
+  source.addEventListener("open", () => setStatus("connected; waiting for the state…", "live"));
+  source.addEventListener("error", () => setStatus("disconnected; retrying…", "down"));
 }
 
 wire();

@@ -12,6 +12,7 @@ import { safeTerminalText } from "../render/terminal_text.ts";
 import { accessPolicy, hostWithPort, isLoopbackHost, newToken } from "../web/access_policy.ts";
 import { EventStream } from "../web/event_stream.ts";
 import { type AddressView, LiveView } from "../web/live_view.ts";
+import { paceText, PollPace } from "../web/poll_pace.ts";
 import { webHandler } from "../web/web_handler.ts";
 import { type GeoFlags, openGeo } from "./geo_config.ts";
 import { type HistoryFlags, memoryHistory, openMonitorHistory } from "./history_config.ts";
@@ -159,14 +160,24 @@ export async function runServe(options: ServeOptions, io: ServeIo): Promise<numb
   let live: LiveView | null = null;
   const events = new EventStream({
     maxClients: options.maxClients,
-    initial: () => ({ event: "state", data: live?.state() }),
+    initial: () => live?.stateEvents() ?? [],
+  });
+  const pace = new PollPace(options.timeUnit * 1000, {
+    onFirstOverrun: (report) =>
+      note(
+        `note: a poll's work took ${
+          (report.poll_ms / 1000).toFixed(2)
+        }s, longer than the ${options.timeUnit}s ` +
+          "time unit: the page updates as often as polls finish (a longer --time-unit keeps up)",
+      ),
   });
   live = new LiveView(tracker, {
     timeUnitSeconds: options.timeUnit,
     width: options.width,
     describe,
     risk,
-    publish: (update) => events.publish("update", update),
+    publish: (event, data) => events.publish(event, data),
+    pace: { pace, now: () => io.now().getTime() },
   });
   const stopper = new AbortController();
   // Set once the port is bound (the system picks it for --port 0), before any request is answered.
@@ -220,8 +231,12 @@ export async function runServe(options: ServeOptions, io: ServeIo): Promise<numb
     await server?.finished;
   }
   for (const line of syslog?.summary() ?? []) io.warn(`conntrail: ${line}`);
+  const paced = pace.report();
   await say(
     `conntrail: served ${result.polls} polls over ${Math.round(result.runtimeMs / 1000)}s` +
+      (paced === null ? "" : `; ${paceText(paced)}`) +
+      (result.failedPolls === 0 ? "" : `; ${result.failedPolls} polls failed`) +
+      (events.dropped === 0 ? "" : `; ${events.dropped} pages dropped for not keeping up`) +
       (recorder === null ? "" : ` | history: ${recorder.location} (${recorder.written} events recorded)`) +
       "\n",
   );

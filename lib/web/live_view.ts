@@ -7,6 +7,7 @@
  * @module
  */
 import type { DescribeAddress } from "../enrich/address_info.ts";
+import { isLocalAddress } from "../model/address_scope.ts";
 import type { Connection } from "../model/connection.ts";
 import { connectionKey } from "../model/connection_key.ts";
 import type { AlertDetails, ConnectionEvent, StatusEvent } from "../model/monitor_event.ts";
@@ -16,13 +17,12 @@ import { isoWithOffset } from "../model/timestamp.ts";
 import type { MonitorOutput } from "../monitor/monitor_output.ts";
 import { CELL_SYMBOLS } from "../monitor/timeline.ts";
 import { processRowKey, type Tracker } from "../monitor/tracker.ts";
+import { LiveSeries, type SeriesPoint } from "./live_series.ts";
+import { RawJson } from "./event_stream.ts";
+import { LIVE_FIELDS, type LiveConnection, type LiveRow, liveRowJson } from "./live_wire.ts";
+import type { PaceReport, PollPace } from "./poll_pace.ts";
 
-/** A live connection as the page gets it: SPEC's fields, plus its key, its process's key and when it appeared. */
-export interface LiveConnection extends Connection {
-  key: string;
-  process_key: string;
-  first_seen: string;
-}
+export type { LiveConnection } from "./live_wire.ts";
 
 /** What is known about a remote address: names and place, and its risk (absent: not known). */
 export interface AddressView {
@@ -36,6 +36,8 @@ export interface AddressView {
   blocklist?: string;
   /** True when an alert was raised for the address in this run. */
   alerted: boolean;
+  /** True for private, loopback, link-local and reserved addresses (no country to find). */
+  local: boolean;
 }
 
 /** One process's row: its timeline (oldest first, one symbol per time unit) and open sockets. */
@@ -51,7 +53,7 @@ export interface ProcessView {
   last_seen: string;
 }
 
-/** An alert as the page lists it. */
+/** An alert as the page lists it, with the keys of its connection and process so the page can lead to them. */
 export interface LiveAlert extends AlertDetails {
   at: string;
   reason: string;
@@ -61,9 +63,11 @@ export interface LiveAlert extends AlertDetails {
   remote_port: number | null;
   pid: number | null;
   process_name: string | null;
+  key: string;
+  process_key: string;
 }
 
-/** Everything the page needs to draw itself: `/api/connections` and the first event of a stream. */
+/** Everything the page needs to draw itself, as `/api/connections` answers it. */
 export interface LiveState {
   at: string | null;
   time_unit_seconds: number;
@@ -74,11 +78,30 @@ export interface LiveState {
   alerts: LiveAlert[];
 }
 
+/**
+ * The first event of a page's stream: the state, with connections as rows
+ * (see {@linkcode LIVE_FIELDS}); `total` rows in all, the rest follow in
+ * `rows` events so that no single event is large.
+ */
+export interface LiveStateEvent {
+  at: string | null;
+  time_unit_seconds: number;
+  width: number;
+  fields: readonly string[];
+  total: number;
+  connections: LiveRow[];
+  addresses: Record<string, AddressView>;
+  processes: ProcessView[];
+  alerts: LiveAlert[];
+  series: SeriesPoint[];
+  pace: PaceReport | null;
+}
+
 /** What one poll changed: sent to every page as an `update` event. */
 export interface LiveUpdate {
   at: string;
-  added: LiveConnection[];
-  changed: LiveConnection[];
+  added: LiveRow[];
+  changed: LiveRow[];
   /** Keys of connections that closed. */
   removed: string[];
   /** Addresses whose view changed (a name arrived, an alert was raised). */
@@ -87,6 +110,10 @@ export interface LiveUpdate {
   processes: ProcessView[];
   /** Alerts raised in this poll. */
   alerts: LiveAlert[];
+  /** This poll on the chart. */
+  point: SeriesPoint;
+  /** How polls keep up with the time unit (null when not measured). */
+  pace: PaceReport | null;
 }
 
 /** Options of {@linkcode LiveView}. */
@@ -96,13 +123,46 @@ export interface LiveViewOptions {
   describe: DescribeAddress;
   /** What block lists and reputation say about an address now; never waits. */
   risk: (ip: string) => Pick<AddressView, "risk_level" | "abuse_score" | "blocklist">;
-  /** Called with each poll's changes. */
-  publish: (update: LiveUpdate) => void;
+  /**
+   * Called with each poll's changes: an `update` event ({@linkcode LiveUpdate}), and when more connections
+   * are new than one event carries (the first poll), `rows` events with the rest.
+   */
+  publish: (
+    event: "update" | "rows",
+    data: RawJson<LiveUpdate> | RawJson<{ connections: LiveRow[] }>,
+  ) => void;
+  /** Rows per event (default 4,000). */
+  rowsPerEvent?: number;
   /** Alerts kept for new pages (default 500). */
   maxAlerts?: number;
+  /** Points kept for the chart (default 900: a quarter of an hour at one poll a second). */
+  maxPoints?: number;
+  /** Counts each poll's work; the clock is `now` (epoch ms), the same as the poll's `at`. */
+  pace?: { pace: PollPace; now: () => number };
 }
 
-function liveAlert(event: ConnectionEvent): LiveAlert {
+/** Rows per `state`/`rows` event. */
+const ROWS_PER_EVENT = 4000;
+/** The most polls an unchanged address waits before it is looked up again. */
+const MAX_LOOKUP_EVERY = 16;
+
+/** An address's view as last sent, and when it is looked up again. */
+interface AddressEntry {
+  view: AddressView;
+  /** Polls between lookups now: doubles while the view stays the same. */
+  every: number;
+  /** The poll of the next lookup. */
+  due: number;
+}
+
+function sameView(a: AddressView, b: AddressView): boolean {
+  const keys = Object.keys(a) as (keyof AddressView)[];
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const key of keys) if (a[key] !== b[key]) return false;
+  return true;
+}
+
+function liveAlert(event: ConnectionEvent, key: string): LiveAlert {
   const c = event.connection;
   return {
     at: c.timestamp,
@@ -113,8 +173,25 @@ function liveAlert(event: ConnectionEvent): LiveAlert {
     remote_port: c.remote_port,
     pid: c.pid,
     process_name: c.process_name,
+    key,
+    process_key: processRowKey(c),
     ...event.details,
   };
+}
+
+/** An open connection and its row as JSON. */
+interface OpenEntry {
+  live: LiveConnection;
+  json: string;
+}
+
+function entry(live: LiveConnection): OpenEntry {
+  return { live, json: liveRowJson(live) };
+}
+
+/** `{"connections":[…]}` from rows already written as JSON. */
+function rowsEvent(rows: readonly string[]): RawJson<{ connections: LiveRow[] }> {
+  return new RawJson(`{"connections":[${rows.join(",")}]}`);
 }
 
 /**
@@ -124,79 +201,146 @@ function liveAlert(event: ConnectionEvent): LiveAlert {
 export class LiveView implements MonitorOutput {
   readonly #tracker: Tracker;
   readonly #options: LiveViewOptions;
-  readonly #open = new Map<string, LiveConnection>();
-  /** The view of each address with an open connection, and its JSON as last sent. */
-  readonly #addresses = new Map<string, { view: AddressView; sent: string }>();
+  readonly #open = new Map<string, OpenEntry>();
+  /** Keys of open connections whose process is not known yet. */
+  readonly #unowned = new Set<string>();
+  /** Open connections per remote address. */
+  readonly #remoteCounts = new Map<string, number>();
+  /** The view of each address with an open connection as last sent, and when to look it up again. */
+  readonly #addresses = new Map<string, AddressEntry>();
+  /** Polls so far: the clock of {@linkcode AddressEntry.due}. */
+  #polls = 0;
   readonly #alertDetails = new Map<string, AlertDetails>();
+  readonly #series: LiveSeries;
   #alerts: LiveAlert[] = [];
   #at: string | null = null;
+  #pace: PaceReport | null = null;
 
   constructor(tracker: Tracker, options: LiveViewOptions) {
     this.#tracker = tracker;
     this.#options = options;
+    this.#series = new LiveSeries(options.maxPoints ?? 900);
   }
 
   onPoll(events: readonly ConnectionEvent[], _status: StatusEvent | null, at: Date): Promise<void> {
     this.#at = isoWithOffset(at);
-    const update: LiveUpdate = {
-      at: this.#at,
-      added: [],
-      changed: [],
-      removed: [],
-      addresses: {},
-      processes: [],
-      alerts: [],
-    };
+    const added: LiveConnection[] = [];
+    const changed: LiveConnection[] = [];
+    const removed: string[] = [];
+    const alerts: LiveAlert[] = [];
     for (const event of events) {
       const c = event.connection;
       const key = connectionKey(c);
       // TIME_WAIT and the like are the end of a conversation: the page shows them as closed.
       if ((event.event === "NEW" || event.event === "STATE") && LINGERING_STATUSES.has(c.status)) {
-        if (this.#open.delete(key)) update.removed.push(key);
+        if (this.#close(key)) removed.push(key);
         continue;
       }
       switch (event.event) {
         case "NEW": {
           const live = { ...c, key, process_key: processRowKey(c), first_seen: c.timestamp };
-          this.#open.set(key, live);
-          update.added.push(live);
+          this.#set(live);
+          added.push(live);
           break;
         }
         case "STATE": {
-          const before = this.#open.get(key);
+          const before = this.#open.get(key)?.live;
           const live = {
             ...c,
             key,
             process_key: processRowKey(c),
             first_seen: before?.first_seen ?? c.timestamp,
           };
-          this.#open.set(key, live);
-          update.changed.push(live);
+          this.#set(live);
+          (before === undefined ? added : changed).push(live);
           break;
         }
         case "CLOSED":
-          if (this.#open.delete(key)) update.removed.push(key);
+          if (this.#close(key)) removed.push(key);
           break;
         case "ALERT":
           if (c.remote_ip !== null) {
             this.#alertDetails.set(c.remote_ip, { ...this.#alertDetails.get(c.remote_ip), ...event.details });
+            const known = this.#addresses.get(c.remote_ip);
+            if (known !== undefined) known.due = 0;
           }
-          update.alerts.push(liveAlert(event));
+          alerts.push(liveAlert(event, key));
           break;
       }
     }
-    this.#adoptOwners(update.changed);
-    for (const alert of update.alerts) this.#alerts.push(alert);
+    this.#adoptOwners(changed);
+    for (const alert of alerts) this.#alerts.push(alert);
     const maxAlerts = this.#options.maxAlerts ?? 500;
     if (this.#alerts.length > maxAlerts) this.#alerts = this.#alerts.slice(-maxAlerts);
-    this.#refreshAddresses(update.addresses);
-    update.processes = this.#processes();
-    this.#options.publish(update);
+    const addresses: Record<string, AddressView> = {};
+    this.#refreshAddresses(addresses);
+    const point = {
+      at: at.getTime(),
+      open: this.#open.size,
+      opened: added.length,
+      closed: removed.length,
+      alerts: alerts.length,
+    };
+    this.#series.push(point);
+    const addedRows = added.map((c) => this.#open.get(c.key)?.json ?? liveRowJson(c));
+    const changedRows = changed.map((c) => this.#open.get(c.key)?.json ?? liveRowJson(c));
+    const perEvent = this.#options.rowsPerEvent ?? ROWS_PER_EVENT;
+    if (this.#options.pace !== undefined) {
+      const { pace, now } = this.#options.pace;
+      this.#pace = pace.record(at.getTime(), now());
+    }
+    // The update as LiveUpdate describes it, its rows spliced in as the JSON they already are.
+    const rest = JSON.stringify({
+      removed,
+      addresses,
+      processes: this.#processes(),
+      alerts,
+      point,
+      pace: this.#pace,
+    });
+    this.#options.publish(
+      "update",
+      new RawJson<LiveUpdate>(
+        `{"at":${JSON.stringify(this.#at)},"added":[${addedRows.slice(0, perEvent).join(",")}],` +
+          `"changed":[${changedRows.join(",")}],${rest.slice(1)}`,
+      ),
+    );
+    // A page parses each event in one go: a first poll of 40,000 connections goes out in parts.
+    for (let from = perEvent; from < addedRows.length; from += perEvent) {
+      this.#options.publish("rows", rowsEvent(addedRows.slice(from, from + perEvent)));
+    }
     return Promise.resolve();
   }
 
   close(): Promise<void> {
     return Promise.resolve();
+  }
+
+  #set(live: LiveConnection): void {
+    const before = this.#open.get(live.key)?.live;
+    if (before?.remote_ip !== live.remote_ip) {
+      if (before !== undefined) this.#countRemote(before.remote_ip, -1);
+      this.#countRemote(live.remote_ip, 1);
+    }
+    this.#open.set(live.key, entry(live));
+    if (live.pid === null) this.#unowned.add(live.key);
+    else this.#unowned.delete(live.key);
+  }
+
+  #close(key: string): boolean {
+    const before = this.#open.get(key);
+    if (before === undefined) return false;
+    this.#open.delete(key);
+    this.#unowned.delete(key);
+    this.#countRemote(before.live.remote_ip, -1);
+    return true;
+  }
+
+  #countRemote(ip: string | null, by: number): void {
+    if (ip === null) return;
+    const n = (this.#remoteCounts.get(ip) ?? 0) + by;
+    if (n > 0) this.#remoteCounts.set(ip, n);
+    else this.#remoteCounts.delete(ip);
   }
 
   /**
@@ -205,10 +349,10 @@ export class LiveView implements MonitorOutput {
    * owner is taken from the tracker here.
    */
   #adoptOwners(changed: LiveConnection[]): void {
-    for (const [key, live] of this.#open) {
-      if (live.pid !== null) continue;
+    for (const key of [...this.#unowned]) {
+      const live = this.#open.get(key)?.live;
       const now = this.#tracker.openConnection(key);
-      if (now === undefined || now.pid === null) continue;
+      if (live === undefined || now === undefined || now.pid === null) continue;
       const owned = {
         ...live,
         pid: now.pid,
@@ -217,26 +361,36 @@ export class LiveView implements MonitorOutput {
         user: now.user,
       };
       owned.process_key = processRowKey(owned);
-      this.#open.set(key, owned);
+      this.#set(owned);
       changed.push(owned);
     }
   }
 
-  /** Look every open connection's address up again; the ones whose view changed go into `changed`. */
+  /**
+   * Look addresses up again; the ones whose view changed go into `changed`. A new address is looked up at
+   * once, then again after 1, 2, 4 … 16 polls while nothing changes (a name or a reputation arrives a
+   * little after the address), and at once after an alert: at 40,000 addresses a poll looks up a
+   * few thousand, not all of them.
+   */
   #refreshAddresses(changed: Record<string, AddressView>): void {
-    const inUse = new Set<string>();
-    for (const c of this.#open.values()) if (c.remote_ip !== null) inUse.add(c.remote_ip);
-    for (const ip of this.#addresses.keys()) if (!inUse.has(ip)) this.#addresses.delete(ip);
-    for (const ip of inUse) {
+    const poll = ++this.#polls;
+    for (const ip of this.#addresses.keys()) if (!this.#remoteCounts.has(ip)) this.#addresses.delete(ip);
+    for (const ip of this.#remoteCounts.keys()) {
+      const known = this.#addresses.get(ip);
+      if (known !== undefined && known.due > poll) continue;
       const view: AddressView = {
         ...this.#options.describe(ip),
         ...this.#options.risk(ip),
         ...this.#alertDetails.get(ip),
         alerted: this.#alertDetails.has(ip),
+        local: isLocalAddress(ip),
       };
-      const sent = JSON.stringify(view);
-      if (this.#addresses.get(ip)?.sent === sent) continue;
-      this.#addresses.set(ip, { view, sent });
+      if (known !== undefined && sameView(known.view, view)) {
+        known.every = Math.min(known.every * 2, MAX_LOOKUP_EVERY);
+        known.due = poll + known.every;
+        continue;
+      }
+      this.#addresses.set(ip, { view, every: 1, due: poll + 1 });
       changed[ip] = view;
     }
   }
@@ -267,26 +421,78 @@ export class LiveView implements MonitorOutput {
     return rows.sort((a, b) => b.open - a.open || a.label.localeCompare(b.label));
   }
 
-  /** The whole picture, for a page that has just connected. */
-  state(): LiveState {
+  #addressViews(): Record<string, AddressView> {
     const addresses: Record<string, AddressView> = {};
     for (const [ip, { view }] of this.#addresses) addresses[ip] = view;
+    return addresses;
+  }
+
+  /** The whole picture, for `/api/connections`. */
+  state(): LiveState {
     return {
       at: this.#at,
       time_unit_seconds: this.#options.timeUnitSeconds,
       width: this.#options.width,
-      connections: [...this.#open.values()],
-      addresses,
+      connections: [...this.#open.values()].map((e) => e.live),
+      addresses: this.#addressViews(),
       processes: this.#processes(),
       alerts: [...this.#alerts],
     };
+  }
+
+  /**
+   * The whole picture for a page that has just connected: a `state` event,
+   * then `rows` events with the rest of the connections. Rows come process by
+   * process, the processes with alerts first and then the busiest, as the page
+   * lists them, so its first screen is filled by the first event.
+   */
+  stateEvents(
+    rowsPerEvent = this.#options.rowsPerEvent ?? ROWS_PER_EVENT,
+  ): { event: string; data: RawJson }[] {
+    const processes = this.#processes();
+    const rank = new Map<string, number>();
+    for (const c of this.#open.values()) {
+      const alerted = c.live.remote_ip !== null && this.#alertDetails.has(c.live.remote_ip);
+      if (alerted) rank.set(c.live.process_key, -1);
+    }
+    for (const [i, p] of processes.entries()) if (rank.get(p.key) !== -1) rank.set(p.key, i);
+    const buckets = new Map<number, string[]>();
+    for (const { live, json } of this.#open.values()) {
+      const at = rank.get(live.process_key) ?? processes.length;
+      let bucket = buckets.get(at);
+      if (bucket === undefined) buckets.set(at, bucket = []);
+      bucket.push(json);
+    }
+    const rows = [...buckets.keys()].sort((a, b) => a - b).flatMap((at) => buckets.get(at)!);
+    const head = JSON.stringify({
+      at: this.#at,
+      time_unit_seconds: this.#options.timeUnitSeconds,
+      width: this.#options.width,
+      fields: LIVE_FIELDS,
+      total: rows.length,
+      addresses: this.#addressViews(),
+      processes,
+      alerts: this.#alerts,
+      series: this.#series.points(),
+      pace: this.#pace,
+    });
+    const events: { event: string; data: RawJson }[] = [{
+      event: "state",
+      data: new RawJson<LiveStateEvent>(
+        `{"connections":[${rows.slice(0, rowsPerEvent).join(",")}],${head.slice(1)}`,
+      ),
+    }];
+    for (let from = rowsPerEvent; from < rows.length; from += rowsPerEvent) {
+      events.push({ event: "rows", data: rowsEvent(rows.slice(from, from + rowsPerEvent)) });
+    }
+    return events;
   }
 
   /** The open connections with these keys (unknown keys are left out). */
   connections(keys: Iterable<string>): Connection[] {
     const found: Connection[] = [];
     for (const key of keys) {
-      const live = this.#open.get(key);
+      const live = this.#open.get(key)?.live;
       if (live === undefined) continue;
       const { key: _key, process_key: _process, first_seen: _first, ...connection } = live;
       found.push(connection);

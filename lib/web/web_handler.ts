@@ -52,7 +52,7 @@ function json(data: unknown, status = 200): Response {
 
 function limitParam(params: URLSearchParams, fallback: number, max: number): number {
   const text = params.get("limit");
-  if (text === null) return fallback;
+  if (text === null || text === "") return fallback;
   const n = Number(text);
   if (!Number.isInteger(n) || n <= 0) throw new UsageError(`limit must be a positive integer, not "${text}"`);
   return Math.min(n, max);
@@ -70,7 +70,8 @@ async function historyAnswer(store: HistoryStore | null, params: URLSearchParams
   if (store === null) return json({ addresses: [], total: 0, note: "history is off (--store none)" });
   const ip = params.get("ip");
   const since = params.get("since");
-  const risk = params.get("risk")?.toUpperCase();
+  // An empty field is no filter: the page's form sends `risk=` for "any risk".
+  const risk = params.get("risk")?.toUpperCase() || undefined;
   if (risk !== undefined && !(RISK_LEVELS as readonly string[]).includes(risk)) {
     throw new UsageError(`risk must be one of ${RISK_LEVELS.join(", ")}, not "${risk}"`);
   }
@@ -78,7 +79,7 @@ async function historyAnswer(store: HistoryStore | null, params: URLSearchParams
   const { entries, total } = await findHistory(store, {
     ...(ip === null || ip === "" ? {} : { ip: historyAddress(ip) }),
     ...(since === null || since === "" ? {} : { since: now - parseDuration(since) }),
-    ...(risk === undefined || risk === "" ? {} : { risk: risk as RiskLevel }),
+    ...(risk === undefined ? {} : { risk: risk as RiskLevel }),
     ...(process === null || process === "" ? {} : { process }),
     limit: limitParam(params, 200, 10_000),
   });

@@ -28,7 +28,7 @@ export function startWebServer(): WebServer {
     risk: () => ({}),
     publish: () => {},
   });
-  const events = new EventStream({ maxClients: 2, initial: () => ({ event: "state", data: live.state() }) });
+  const events = new EventStream({ maxClients: 2, initial: () => live.stateEvents() });
   // A history to query, holding one connection and one saved snapshot.
   const history = new MemoryStore();
   const connection = {

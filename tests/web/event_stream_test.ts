@@ -2,7 +2,7 @@ import { deepStrictEqual, match } from "node:assert/strict";
 import { EventStream } from "../../lib/web/event_stream.ts";
 
 Deno.test("EventStream sends the state first, then every update, and refuses pages over the cap", async () => {
-  const events = new EventStream({ maxClients: 1, initial: () => ({ event: "state", data: { n: 0 } }) });
+  const events = new EventStream({ maxClients: 1, initial: () => [{ event: "state", data: { n: 0 } }] });
   const stream = events.open();
   deepStrictEqual(events.open(), null);
   events.publish("update", { n: 1 });
@@ -20,7 +20,7 @@ Deno.test("EventStream sends the state first, then every update, and refuses pag
 Deno.test("EventStream drops a page that stops reading before its backlog passes the bound", async () => {
   const events = new EventStream({
     maxClients: 4,
-    initial: () => ({ event: "state", data: {} }),
+    initial: () => [{ event: "state", data: {} }],
     maxBacklogBytes: 10_000,
   });
   const stalled = events.open()!;

@@ -1,0 +1,51 @@
+import { deepStrictEqual } from "node:assert/strict";
+import { clock, count, dateTime, endpoint, ipSortKey, span } from "../../web/format.js";
+
+Deno.test("ipSortKey() orders addresses by number: IPv4 before IPv6, 127.20.0.2 before 127.20.0.100", () => {
+  const ips = [
+    "::1",
+    "127.20.0.100",
+    "10.0.0.1",
+    "2001:db8::1",
+    "127.20.0.2",
+    "::ffff:1.2.3.4",
+    "fe80::1%eth0",
+  ];
+  deepStrictEqual([...ips].sort((a, b) => ipSortKey(a) < ipSortKey(b) ? -1 : 1), [
+    "10.0.0.1",
+    "127.20.0.2",
+    "127.20.0.100",
+    "::1",
+    "::ffff:1.2.3.4",
+    "2001:db8::1",
+    "fe80::1%eth0",
+  ]);
+  deepStrictEqual(ipSortKey("2001:db8::1"), "6" + "20010db8" + "0".repeat(23) + "1");
+  deepStrictEqual(ipSortKey("::ffff:1.2.3.4") === ipSortKey("0:0:0:0:0:ffff:102:304"), true);
+  deepStrictEqual(ipSortKey(null) > ipSortKey("ffff::"), true);
+});
+
+Deno.test("endpoint() and span() write addresses and durations short", () => {
+  deepStrictEqual([endpoint("::1", 53), endpoint("10.0.0.1", null), endpoint(null, null)], [
+    "[::1]:53",
+    "10.0.0.1",
+    "*",
+  ]);
+  deepStrictEqual([span(0.184), span(12), span(600), span(7200)], ["0.18s", "12s", "10m", "2h"]);
+});
+
+Deno.test("count(), clock() and dateTime() write numbers and local times without Intl", () => {
+  deepStrictEqual([count(7), count(1234), count(21034), count(1234567)], [
+    "7",
+    "1,234",
+    "21,034",
+    "1,234,567",
+  ]);
+  const at = new Date(2026, 11, 2, 9, 5, 7).getTime();
+  deepStrictEqual([clock(at), clock(at, { minutes: true }), dateTime(at)], [
+    "09:05:07",
+    "09:05",
+    "2026-12-02 09:05:07",
+  ]);
+  deepStrictEqual([clock(null), clock("not a time"), dateTime(undefined)], ["", "", "-"]);
+});

@@ -1,0 +1,134 @@
+// @ts-check
+// How the page writes addresses, times and numbers, and how it orders addresses. No DOM here:
+// tests/web/format_test.ts runs it under Deno.
+
+/**
+ * `ip:port`, `[v6]:port`, or `*` when there is no address.
+ * @param {string | null | undefined} ip
+ * @param {number | null | undefined} port
+ */
+export function endpoint(ip, port) {
+  if (ip === null || ip === undefined) return "*";
+  const host = ip.includes(":") ? `[${ip}]` : ip;
+  return port === null || port === undefined ? host : `${host}:${port}`;
+}
+
+// Written by hand: an Intl formatter costs more to make (a first one loads locale data, hundreds of
+// milliseconds on a busy machine) than everything the page draws at first.
+
+/** @param {number} n */
+function two(n) {
+  return n < 10 ? `0${n}` : String(n);
+}
+
+/**
+ * A count with thousands separators: `21,034`.
+ * @param {number} n
+ */
+export function count(n) {
+  const text = String(Math.round(n));
+  return text.length <= 3 ? text : text.replace(/\B(?=(\d{3})+$)/g, ",");
+}
+
+/**
+ * A 24-hour clock time for a moment (epoch ms or ISO text), `15:04:05`; empty when unknown. `minutes`
+ * leaves the seconds out.
+ * @param {number | string | null | undefined} at
+ * @param {{ minutes?: boolean }} [options]
+ */
+export function clock(at, options = {}) {
+  if (at === null || at === undefined || at === "") return "";
+  const d = new Date(at);
+  if (Number.isNaN(d.getTime())) return "";
+  const minutes = `${two(d.getHours())}:${two(d.getMinutes())}`;
+  return options.minutes ? minutes : `${minutes}:${two(d.getSeconds())}`;
+}
+
+/**
+ * Local date and time for a moment, `2026-12-02 15:04:05`; `-` when unknown.
+ * @param {number | string | null | undefined} at
+ */
+export function dateTime(at) {
+  if (at === null || at === undefined || at === "") return "-";
+  const d = new Date(at);
+  if (Number.isNaN(d.getTime())) return "-";
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${clock(d.getTime())}`;
+}
+
+/**
+ * A duration in seconds, short: `0.18s`, `12s`, `5m`, `2h`.
+ * @param {number} s
+ */
+export function span(s) {
+  if (s < 10) return `${Number(s.toPrecision(2))}s`;
+  if (s < 120) return `${Math.round(s)}s`;
+  if (s < 7200) return `${Math.round(s / 60)}m`;
+  return `${Math.round(s / 3600)}h`;
+}
+
+/** @type {Intl.DisplayNames | null} */
+let regionNames = null;
+
+/**
+ * A country's name from its ISO code (`US` → `United States`), or the code when the browser does not know it.
+ * @param {string} code
+ */
+export function countryName(code) {
+  try {
+    regionNames ??= new Intl.DisplayNames(["en"], { type: "region" });
+    return regionNames.of(code) ?? code;
+  } catch {
+    return code;
+  }
+}
+
+/**
+ * `AS15169 Google LLC`, or empty without an AS number.
+ * @param {{ asn?: number | null, as_org?: string | null } | undefined} view
+ */
+export function asText(view) {
+  if (!view?.asn) return "";
+  return view.as_org ? `AS${view.asn} ${view.as_org}` : `AS${view.asn}`;
+}
+
+/** @type {Map<string, string>} */
+const ipKeys = new Map();
+
+/**
+ * A text that sorts addresses in numeric order: IPv4 before IPv6, 127.20.0.2 before 127.20.0.100.
+ * Not an address: sorted after them, as text.
+ * @param {string | null | undefined} ip
+ */
+export function ipSortKey(ip) {
+  if (ip === null || ip === undefined) return "~";
+  let key = ipKeys.get(ip);
+  if (key !== undefined) return key;
+  key = computeIpKey(ip);
+  if (ipKeys.size > 100_000) ipKeys.clear();
+  ipKeys.set(ip, key);
+  return key;
+}
+
+/** @param {string} ip */
+function computeIpKey(ip) {
+  const v4 = ip.match(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/);
+  if (v4) return "4" + v4.slice(1).map((part) => Number(part).toString(16).padStart(2, "0")).join("");
+  if (!ip.includes(":")) return "9" + ip;
+  const bare = ip.replace(/%.*$/, "");
+  const [head, tail] = bare.includes("::") ? bare.split("::") : [bare, null];
+  /** @param {string | null} text */
+  const groups = (text) => {
+    if (!text) return [];
+    const parts = text.split(":");
+    const last = parts.at(-1) ?? "";
+    if (last.includes(".")) {
+      const [a = 0, b = 0, c = 0, d = 0] = last.split(".").map(Number);
+      parts.splice(-1, 1, ((a << 8) | b).toString(16), ((c << 8) | d).toString(16));
+    }
+    return parts;
+  };
+  const start = groups(head ?? "");
+  const end = groups(tail);
+  const fill = tail === null ? [] : Array(Math.max(0, 8 - start.length - end.length)).fill("0");
+  return "6" + [...start, ...fill, ...end].map((g) => g.padStart(4, "0")).join("");
+}
