@@ -128,3 +128,28 @@ Deno.test("check against `429 Retry-After: 99999999999` does not wait it out: no
     await abuse.close();
   }
 });
+
+Deno.test({
+  name: "a .env in the working directory that is a FIFO is left out with a note, not waited on",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    const abuse = startAbuseIpdbServer(() => ({ score: 0 }));
+    const cwd = await Deno.makeTempDir({ prefix: "conntrail-key-" });
+    await new Deno.Command("mkfifo", { args: [join(cwd, ".env")] }).output();
+    try {
+      const run = await check(cwd, { ABUSEAPI: GOOD_KEY, ABUSE_URL: abuse.url }, [
+        "8.8.8.8",
+        "--format",
+        "json",
+      ]);
+      deepStrictEqual(run.code, 0, run.stderr);
+      match(
+        run.stderr,
+        /^note: \.env not read: cannot read "\.env": it is a FIFO \(named pipe\), not a regular file$/m,
+      );
+      deepStrictEqual(JSON.parse(run.stdout)[0].risk_level, "SAFE");
+    } finally {
+      await abuse.close();
+    }
+  },
+});

@@ -52,7 +52,7 @@ function quoted(text: string): string {
   return `"${safeTerminalText(text)}"`;
 }
 
-async function readDotEnv(flags: ReputationFlags): Promise<SettingSource> {
+async function readDotEnv(flags: ReputationFlags, notes: string[]): Promise<SettingSource> {
   const file = flags.envFile ?? ".env";
   let text: string | null;
   if (flags.envFile !== undefined) {
@@ -61,7 +61,13 @@ async function readDotEnv(flags: ReputationFlags): Promise<SettingSource> {
     // Without permission .env is left out; the caller says so with the other left-out reads.
     text = null;
   } else {
-    text = await readOptionalUserFile(".env", { maxBytes: MAX_ENV_FILE_BYTES });
+    // Not named by the user: one that cannot be read (a FIFO, a directory) is left out with a note.
+    try {
+      text = await readOptionalUserFile(".env", { maxBytes: MAX_ENV_FILE_BYTES });
+    } catch (error) {
+      notes.push(`note: .env not read: ${error instanceof Error ? error.message : error}`);
+      text = null;
+    }
   }
   const values = new Map<string, string>();
   for (const [name, value] of Object.entries(text === null ? {} : parse(text))) {
@@ -137,7 +143,7 @@ export async function reputationConfig(
   const notes: string[] = [];
   if (!flags.reputation) return { settings: null, notes };
   const fromEnvironment = environmentSource(env);
-  const fromFile = await readDotEnv(flags);
+  const fromFile = await readDotEnv(flags, notes);
   const keySource = fromEnvironment.values.has("ABUSEAPI")
     ? fromEnvironment
     : fromFile.values.has("ABUSEAPI")
