@@ -1,4 +1,5 @@
 import { UsageError } from "../errors.ts";
+import { timerDelay } from "../model/timer_delay.ts";
 import { userFileExists } from "../store/user_files.ts";
 
 /** How often the stop file is looked for: well under a time unit, and a `stat` costs microseconds. */
@@ -32,6 +33,6 @@ export async function watchStopFile(
       clearInterval(timer);
       onError(error);
     }).finally(() => (checking = false));
-  }, CHECK_MS);
+  }, timerDelay(CHECK_MS));
   return () => clearInterval(timer);
 }

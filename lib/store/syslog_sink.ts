@@ -7,6 +7,7 @@
  * @module
  */
 import { netPermissionHost, type SyslogTarget } from "../parse/syslog_url.ts";
+import { timerDelay } from "../model/timer_delay.ts";
 import { octetCounted } from "../render/syslog_message.ts";
 import { type SyslogConnection, type SyslogConnector, syslogConnector } from "./syslog_transport.ts";
 
@@ -130,7 +131,7 @@ export class SyslogSink {
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([
         new Promise<void>((resolve) => (this.#idle = resolve)),
-        new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs))),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, timerDelay(graceMs)))),
       ]);
       clearTimeout(timer);
     }
@@ -197,7 +198,7 @@ export class SyslogSink {
 
   #sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
+      const timer = setTimeout(done, timerDelay(ms));
       function done() {
         clearTimeout(timer);
         resolve();
