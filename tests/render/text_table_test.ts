@@ -7,6 +7,7 @@ import type { Connection } from "../../lib/model/connection.ts";
 import { toConnections } from "../../lib/model/direction.ts";
 import { renderCheckTable } from "../../lib/render/check_report.ts";
 import { renderConnectionsTable } from "../../lib/render/connections_table.ts";
+import { tableChunks } from "../../lib/render/text_table.ts";
 import { renderDiffTable, renderSnapshotList } from "../../lib/render/diff_report.ts";
 import { renderHistoryTable } from "../../lib/render/history_report.ts";
 import type { AddressRecord, ConnectionRecord } from "../../lib/store/history_store.ts";
@@ -140,7 +141,12 @@ const other: AddressRecord = {
   times_seen: 12345,
 };
 const { timestamp: _, ...live } = connection({ pid: 7, process_name: "curl" });
-const record: ConnectionRecord = { ...live, remote_ip: "203.0.113.7", opened_at: Date.UTC(2026, 10, 20), closed_at: null };
+const record: ConnectionRecord = {
+  ...live,
+  remote_ip: "203.0.113.7",
+  opened_at: Date.UTC(2026, 10, 20),
+  closed_at: null,
+};
 
 Deno.test("renderHistoryTable() prints addresses, and one address's connections and alerts, as before", async (t) => {
   await t.assertSnapshot(maskTimes(renderHistoryTable([{ address }, { address: other }], 5)));
@@ -172,7 +178,9 @@ Deno.test("renderDiffTable() and renderSnapshotList() print as before", async (t
   const from = { id: 3, taken_at: Date.UTC(2026, 10, 20), connections: 120 };
   const to = { id: 4, taken_at: Date.UTC(2026, 10, 21), connections: 121 };
   await t.assertSnapshot(
-    maskTimes(renderDiffTable({ added: [added], removed: [removed], changed: [{ before, after }] }, from, to)),
+    maskTimes(
+      renderDiffTable({ added: [added], removed: [removed], changed: [{ before, after }] }, from, to),
+    ),
   );
   deepStrictEqual(
     maskTimes(renderDiffTable({ added: [], removed: [], changed: [] }, from, to)),
@@ -180,4 +188,35 @@ Deno.test("renderDiffTable() and renderSnapshotList() print as before", async (t
       "0 added, 0 removed, 0 status changed\n",
   );
   await t.assertSnapshot(maskTimes(renderSnapshotList([from, to, { ...to, id: 10, connections: 9 }])));
+});
+
+Deno.test("tableChunks() renders the first chunk before the rest of the rows", () => {
+  const rendered: number[] = [];
+  const columns = [{ head: "N", cell: (n: number) => (rendered.push(n), String(n)) }];
+  const rows = Array.from({ length: 10 }, (_, i) => i);
+  const chunks = tableChunks(columns, rows, { rowsPerChunk: 3 });
+  const first = chunks.next();
+  deepStrictEqual(first.value, "N\n0\n1\n2\n");
+  // One measuring pass over every row, then only the rows of the first chunk.
+  deepStrictEqual(rendered, [...rows, 0, 1, 2]);
+  deepStrictEqual([...chunks].join(""), "3\n4\n5\n6\n7\n8\n9\n");
+});
+
+Deno.test("renderConnectionsTable() prints 200,000 rows, aligned (cli-table3 overflowed the stack)", () => {
+  const rows = Array.from({ length: 200_000 }, (_, i) =>
+    connection({
+      remote_ip: `127.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
+      local_port: 1024 + (i % 60000),
+      pid: i,
+    }));
+  const lines = renderConnectionsTable(rows).split("\n");
+  deepStrictEqual(lines.length, 200_001);
+  const remoteAt = (lines[0] ?? "").indexOf("REMOTE");
+  const statusAt = (lines[0] ?? "").indexOf("STATUS");
+  for (const i of [1, 255, 65_536, 199_999, 200_000]) {
+    const line = lines[i] ?? "";
+    deepStrictEqual([line[remoteAt - 1], line[remoteAt]], [" ", "1"], line);
+    deepStrictEqual(line.slice(statusAt, statusAt + 11), "ESTABLISHED", line);
+  }
+  ok((lines[200_000] ?? "").includes("127.3.13.63:443"));
 });
