@@ -9,7 +9,6 @@
  */
 import stringWidth from "string-width";
 
-// deno-lint-ignore no-control-regex
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 
 /**
