@@ -25,7 +25,7 @@ Deno.test("monitor --resolve-names --dns-server shows names from a real DNS serv
     const lines = run.stdout().split("\n");
     match(
       lines[0] ?? "",
-      /^\[\d\d:\d\d:\d\d\] NEW → five\.test \(192\.0\.2\.5\) ESTABLISHED:443 firefox \(4211\)$/,
+      /^\[\d\d:\d\d:\d\d\] NEW → five\.test \(192\.0\.2\.5\) ESTABLISHED:443 firefox \(4211\) from :50000$/,
     );
     ok(lines[1]?.includes("evil") && lines[1].includes("(192.0.2.6)"), lines[1]);
     match(lines[2] ?? "", /NEW → 192\.0\.2\.9 ESTABLISHED:443/);

@@ -1,0 +1,160 @@
+/**
+ * The dashboard's rows: what a frame needs of a tracked row, a frozen copy
+ * for the paused screen, the orders of the `s` key (addresses in numeric
+ * order), alerted rows first, and the `/` filter.
+ *
+ * @module
+ */
+import type { AddressInfo } from "../enrich/address_info.ts";
+import { addressOrderKey } from "../model/address_order.ts";
+import type { TrackedRow } from "../monitor/tracked_row.ts";
+
+/** Orders the `s` key steps through. */
+export const SORT_ORDERS = ["activity", "recent", "name"] as const;
+
+/** A row order. */
+export type SortOrder = typeof SORT_ORDERS[number];
+
+/** What a frame reads of a row: a live {@linkcode TrackedRow}, or a frozen copy of one. */
+export type DashboardRow =
+  & Pick<
+    TrackedRow,
+    | "key"
+    | "label"
+    | "ip"
+    | "listening"
+    | "openConnections"
+    | "activeColumns"
+    | "firstColumn"
+    | "lastColumn"
+    | "states"
+    | "ports"
+    | "morePorts"
+    | "processes"
+    | "moreProcesses"
+  >
+  & { readonly timeline: { visible(column: number): Uint8Array } };
+
+/**
+ * A copy of a row as it is now, timeline included, for a paused screen: the
+ * tracker goes on changing the row itself.
+ */
+export function freezeRow(row: DashboardRow, column: number): DashboardRow {
+  const cells = row.timeline.visible(column);
+  return {
+    key: row.key,
+    label: row.label,
+    ip: row.ip,
+    listening: row.listening,
+    openConnections: row.openConnections,
+    activeColumns: row.activeColumns,
+    firstColumn: row.firstColumn,
+    lastColumn: row.lastColumn,
+    states: [...row.states],
+    ports: [...row.ports],
+    morePorts: row.morePorts,
+    processes: [...row.processes],
+    moreProcesses: row.moreProcesses,
+    timeline: { visible: () => cells },
+  };
+}
+
+const collator = new Intl.Collator("en", { numeric: true });
+const addressKeys = new WeakMap<DashboardRow, string>();
+
+/** The row's address as a numeric-order key, or its label when it has none; computed once per row. */
+function orderKey(row: DashboardRow): string {
+  let key = addressKeys.get(row);
+  if (key === undefined) {
+    key = row.ip === null ? "" : addressOrderKey(row.ip);
+    addressKeys.set(row, key);
+  }
+  return key;
+}
+
+/** Rows by address, in numeric order (127.20.0.2 before 127.20.0.100, IPv6 too), then by label. */
+function byAddress(a: DashboardRow, b: DashboardRow): number {
+  const ka = orderKey(a);
+  const kb = orderKey(b);
+  if (ka !== kb) return ka < kb ? -1 : 1;
+  return a.label === b.label ? 0 : collator.compare(a.label, b.label);
+}
+
+function comparator(order: SortOrder): (a: DashboardRow, b: DashboardRow) => number {
+  switch (order) {
+    case "activity":
+      // Listening rows come after the peers this machine talks to, except in name order.
+      return (a, b) =>
+        Number(a.listening) - Number(b.listening) || b.activeColumns - a.activeColumns ||
+        b.lastColumn - a.lastColumn || byAddress(a, b);
+    case "recent":
+      return (a, b) => b.firstColumn - a.firstColumn || b.lastColumn - a.lastColumn || byAddress(a, b);
+    case "name":
+      return byAddress;
+  }
+}
+
+/**
+ * Rows in an order, alerted rows first (in the same order among themselves);
+ * returns the sorted rows and how many of them are alerted.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { sortRows } from "./dashboard_rows.ts";
+ * const row = (ip: string) => ({ key: ip, label: ip, ip, listening: false, openConnections: 1, activeColumns: 1,
+ *   firstColumn: 0, lastColumn: 0, states: [], ports: [], morePorts: 0, processes: [], moreProcesses: 0,
+ *   timeline: { visible: () => new Uint8Array(0) } });
+ * const rows = ["127.20.0.100", "127.20.0.2", "::1", "10.0.0.1"].map(row);
+ * const { sorted, alerted } = sortRows(rows, "activity", (r) => r.ip === "::1");
+ * deepStrictEqual([sorted.map((r) => r.ip), alerted], [["::1", "10.0.0.1", "127.20.0.2", "127.20.0.100"], 1]);
+ * ```
+ */
+export function sortRows(
+  rows: readonly DashboardRow[],
+  order: SortOrder,
+  isAlerted: (row: DashboardRow) => boolean,
+): { sorted: DashboardRow[]; alerted: number } {
+  const compare = comparator(order);
+  const alerted: DashboardRow[] = [];
+  const others: DashboardRow[] = [];
+  for (const row of rows) (isAlerted(row) ? alerted : others).push(row);
+  alerted.sort(compare);
+  others.sort(compare);
+  for (const row of others) alerted.push(row);
+  return { sorted: alerted, alerted: alerted.length - others.length };
+}
+
+/**
+ * Whether a row matches the `/` filter: a case-insensitive part of its
+ * address, name, process names or pids, ports, states, country, AS or alert.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { rowMatches } from "./dashboard_rows.ts";
+ * const row = { key: "8.8.8.8", label: "8.8.8.8", ip: "8.8.8.8", listening: false, openConnections: 1,
+ *   activeColumns: 1, firstColumn: 0, lastColumn: 0, states: ["ESTABLISHED"], ports: [443], morePorts: 0,
+ *   processes: [{ pid: 4211, name: "firefox", path: null }], moreProcesses: 0,
+ *   timeline: { visible: () => new Uint8Array(0) } };
+ * const info = { hostname: "dns.google", country: "US", asn: 15169, as_org: "Google LLC" };
+ * deepStrictEqual(["fire", "GOOGLE", "as15169", "443", "8.8.", "closed"].map((q) => rowMatches(row, info, null, q)),
+ *   [true, true, true, true, true, false]);
+ * ```
+ */
+export function rowMatches(
+  row: DashboardRow,
+  info: AddressInfo,
+  alert: string | null,
+  query: string,
+): boolean {
+  const needle = query.toLowerCase();
+  const has = (text: string | null | undefined) => !!text && text.toLowerCase().includes(needle);
+  if (has(row.label) || has(info.hostname) || has(info.country) || has(info.as_org) || has(alert)) {
+    return true;
+  }
+  if (info.asn && has(`AS${info.asn}`)) return true;
+  if (row.processes.some((p) => has(p.name) || (p.pid !== null && has(String(p.pid))))) return true;
+  if (row.ports.some((port) => has(String(port)))) return true;
+  return has(row.openConnections === 0 ? "CLOSED" : row.states.join(","));
+}
