@@ -405,7 +405,8 @@ export class Dashboard {
     }
     const latest = this.#notes.at(-1);
     if (latest !== undefined) {
-      parts.push(latest + (this.#noteCount > 1 ? ` (${this.#noteCount} notes, all printed at exit)` : ""));
+      // Every note is printed again when the screen is restored.
+      parts.push((this.#noteCount > 1 ? `[${this.#noteCount} notes] ` : "") + latest);
     }
     return paint(cutToWidth(parts.join(" | "), columns), "grey", color);
   }

@@ -321,7 +321,7 @@ Deno.test("Dashboard status line: notes as they come, and the rows the monitor's
   const later = dashboard.render({ columns: 140, rows: 10 }).split("\n").at(-1) ?? "";
   match(
     later,
-    /14:31:00 warning: AbuseIPDB rate limit reached; checks resume at 15:00:00\\x1b\[2J \(2 notes/,
+    /\| \[2 notes\] 14:31:00 warning: AbuseIPDB rate limit reached; checks resume at 15:00:00\\x1b\[2J$/,
   );
 });
 
