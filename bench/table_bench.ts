@@ -1,0 +1,93 @@
+/**
+ * `conntrail snapshot` (the table) as a whole process at 10,000 and 20,000
+ * established loopback connections (20,000 and 40,000 sockets) plus 10 % as
+ * many connected UDP sockets, against `ss -tunap` at the same moment: the two
+ * run alternately, several rounds, each under GNU time (CPU with children,
+ * peak RSS), with stdout read to the end. conntrail runs as `deno task start`
+ * would run it: `deno run` with the flags `conntrail permissions --flags
+ * snapshot` prints. The target at 10,000: CPU at most 1.5 × ss.
+ *
+ * Also, in this process: rendering the table for the connections read
+ * (`connectionsTableChunks`) against the same `ss -tunap` baseline.
+ */
+import { createSsCollector } from "../lib/collect/ss_collector.ts";
+import { toConnections } from "../lib/model/direction.ts";
+import type { Connection } from "../lib/model/connection.ts";
+import { connectionsTableChunks } from "../lib/render/connections_table.ts";
+import { hasGnuTime, MAIN, median, type ProcessCost, processCost } from "./_process_cost.ts";
+import { startSocketFarm } from "./_socket_farm.ts";
+
+const SIZES = (Deno.env.get("BENCH_TABLE_CONNECTIONS") ?? "10000,20000").split(",").map(Number);
+const ROUNDS = Number(Deno.env.get("BENCH_ROUNDS") ?? 5);
+
+const flags = new TextDecoder().decode(
+  (await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", MAIN, "permissions", "--flags", "snapshot"],
+  })
+    .output()).stdout,
+).trim().split(" ").filter((flag) => flag !== "");
+
+function summary(runs: readonly ProcessCost[]) {
+  return {
+    cpuMs: median(runs.map((r) => r.cpuMs)),
+    wallMs: median(runs.map((r) => r.wallMs)),
+    peakRssMb: median(runs.map((r) => r.peakRssMb)),
+    firstLineMs: median(runs.map((r) => r.firstLineMs)),
+  };
+}
+
+let rendered: Connection[] = [];
+for (const connections of SIZES) {
+  const farm = await startSocketFarm(connections, connections / 10);
+  try {
+    if (!hasGnuTime()) {
+      console.log("table bench: /usr/bin/time (GNU time) is not installed; whole-process costs left out");
+    } else {
+      const ss: ProcessCost[] = [];
+      const snapshot: ProcessCost[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        ss.push(await processCost("ss", ["-tunap"]));
+        snapshot.push(await processCost(Deno.execPath(), ["run", "--quiet", ...flags, MAIN, "snapshot"]));
+      }
+      const base = summary(ss);
+      const ours = summary(snapshot);
+      const ratio = ours.cpuMs / base.cpuMs;
+      const n = connections.toLocaleString("en");
+      console.log(
+        `snapshot table, ${n} connections + ${
+          (connections / 10).toLocaleString("en")
+        } UDP, median of ${ROUNDS}:\n` +
+          `  ss -tunap (baseline)   CPU ${base.cpuMs.toFixed(0)} ms, wall ${base.wallMs.toFixed(0)} ms, ` +
+          `peak RSS ${base.peakRssMb.toFixed(1)} MB, first line after ${base.firstLineMs.toFixed(0)} ms\n` +
+          `  conntrail snapshot     CPU ${ours.cpuMs.toFixed(0)} ms, wall ${ours.wallMs.toFixed(0)} ms, ` +
+          `peak RSS ${ours.peakRssMb.toFixed(1)} MB, first line after ${ours.firstLineMs.toFixed(0)} ms\n` +
+          `  ratio                  CPU ${ratio.toFixed(2)} × ss, RSS ${
+            (ours.peakRssMb / base.peakRssMb).toFixed(1)
+          } × ss` +
+          (connections === 10_000 ? ` (target CPU <= 1.5 × ss: ${ratio <= 1.5 ? "met" : "NOT MET"})` : ""),
+      );
+    }
+    rendered = toConnections((await createSsCollector().collect()).sockets, new Date().toISOString());
+  } finally {
+    farm.stop();
+  }
+}
+
+// In this process: the render alone, for the connections read at the last size, beside JSON.stringify of the
+// same connections (what `--format json` does, and what took 1.5 s when the table took 2.5 minutes).
+const render = () => {
+  let bytes = 0;
+  for (const chunk of connectionsTableChunks(rendered)) bytes += chunk.length;
+  return bytes;
+};
+Deno.bench({
+  name: `connectionsTableChunks, ${rendered.length.toLocaleString("en")} rows`,
+  group: "render",
+  fn: () => void render(),
+});
+Deno.bench({
+  name: `JSON.stringify, ${rendered.length.toLocaleString("en")} rows (baseline)`,
+  group: "render",
+  baseline: true,
+  fn: () => void JSON.stringify(rendered),
+});
