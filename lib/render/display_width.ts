@@ -9,7 +9,8 @@
  */
 import stringWidth from "string-width";
 
-const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+/** Anything but printable ASCII (finding one is faster than matching the whole text). */
+const NOT_PRINTABLE_ASCII = /[^\x20-\x7e]/;
 
 /**
  * Terminal cells `text` takes: 2 for a wide (CJK) character or an emoji, 0 for a combining mark.
@@ -22,7 +23,7 @@ const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
  * ```
  */
 export function displayWidth(text: string): number {
-  return PRINTABLE_ASCII.test(text) ? text.length : stringWidth(text);
+  return NOT_PRINTABLE_ASCII.test(text) ? stringWidth(text) : text.length;
 }
 
 const segmenter = new Intl.Segmenter("en", { granularity: "grapheme" });
@@ -42,7 +43,7 @@ const segmenter = new Intl.Segmenter("en", { granularity: "grapheme" });
  */
 export function cutToWidth(text: string, width: number): string {
   if (width <= 0) return "";
-  if (PRINTABLE_ASCII.test(text)) {
+  if (!NOT_PRINTABLE_ASCII.test(text)) {
     if (text.length <= width) return text;
     return width === 1 ? text.slice(0, 1) : text.slice(0, width - 1) + "…";
   }

@@ -28,6 +28,13 @@ export interface TableChunksOptions {
 
 const GAP = "   ";
 const ROWS_PER_CHUNK = 1000;
+/** Padding is cut from this (a slice is cheaper than `" ".repeat` on every cell). */
+let spaces = " ".repeat(256);
+
+function padding(n: number): string {
+  if (n > spaces.length) spaces = " ".repeat(n * 2);
+  return spaces.slice(0, n);
+}
 
 /**
  * The table as chunks of whole lines, each line ending in `\n`. Cells must
@@ -68,7 +75,7 @@ export function* tableChunks<T>(
     let out = "";
     for (let i = 0; i < last; i++) {
       const text = texts[i] as string;
-      out += text + " ".repeat((widths[i] as number) - displayWidth(text)) + GAP;
+      out += text + padding((widths[i] as number) - displayWidth(text)) + GAP;
     }
     return (out + (texts[last] ?? "")).trimEnd() + "\n";
   };
