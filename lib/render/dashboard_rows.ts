@@ -59,7 +59,8 @@ export function freezeRow(row: DashboardRow, column: number): DashboardRow {
   };
 }
 
-const collator = new Intl.Collator("en", { numeric: true });
+/** Made on first use: creating it loads ICU data, which every command would otherwise pay for at start-up. */
+let collator: Intl.Collator | null = null;
 const addressKeys = new WeakMap<DashboardRow, string>();
 
 /** The row's address as a numeric-order key, or its label when it has none; computed once per row. */
@@ -77,7 +78,9 @@ function byAddress(a: DashboardRow, b: DashboardRow): number {
   const ka = orderKey(a);
   const kb = orderKey(b);
   if (ka !== kb) return ka < kb ? -1 : 1;
-  return a.label === b.label ? 0 : collator.compare(a.label, b.label);
+  if (a.label === b.label) return 0;
+  collator ??= new Intl.Collator("en", { numeric: true });
+  return collator.compare(a.label, b.label);
 }
 
 function comparator(order: SortOrder): (a: DashboardRow, b: DashboardRow) => number {
