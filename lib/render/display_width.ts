@@ -15,7 +15,6 @@ import { eastAsianWidth } from "get-east-asian-width";
 
 /** Anything but printable ASCII (finding one is faster than matching the whole text). */
 const NOT_PRINTABLE_ASCII = /[^\x20-\x7e]/;
-// deno-lint-ignore no-control-regex
 const ZERO_WIDTH = /^[\p{Mn}\p{Me}\p{Cf}\p{Cc}]$/u;
 const EMOJI = /^\p{Emoji_Presentation}$/u;
 
