@@ -13,6 +13,8 @@ export interface ProcessCost {
   peakRssMb: number;
   /** From the start until the first line of stdout arrived. */
   firstLineMs: number;
+  /** Lines of stdout. */
+  lines: number;
 }
 
 const TIME = "/usr/bin/time";
@@ -37,15 +39,23 @@ export async function processCost(command: string, args: readonly string[]): Pro
       stderr: "null",
     }).spawn();
     let firstLineMs = -1;
+    let lines = 0;
     for await (const chunk of child.stdout) {
       if (firstLineMs < 0 && chunk.includes(10)) firstLineMs = performance.now() - start;
+      for (const byte of chunk) if (byte === 10) lines++;
     }
     const status = await child.status;
     if (!status.success) throw new Error(`${command} ${args.join(" ")} exited with ${status.code}`);
     const [wall = 0, user = 0, system = 0, rssKb = 0] = (await Deno.readTextFile(report)).trim().split("\n")
       .at(-1)!
       .split(" ").map(Number);
-    return { wallMs: wall * 1000, cpuMs: (user + system) * 1000, peakRssMb: rssKb / 1024, firstLineMs };
+    return {
+      wallMs: wall * 1000,
+      cpuMs: (user + system) * 1000,
+      peakRssMb: rssKb / 1024,
+      firstLineMs,
+      lines,
+    };
   } finally {
     await Deno.remove(report);
   }
