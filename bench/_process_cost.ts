@@ -36,8 +36,9 @@ export async function processCost(command: string, args: readonly string[]): Pro
     const child = new Deno.Command(TIME, {
       args: ["-f", "%e %U %S %M", "-o", report, command, ...args],
       stdout: "piped",
-      stderr: "null",
+      stderr: "piped",
     }).spawn();
+    const stderr = new Response(child.stderr).text();
     let firstLineMs = -1;
     let lines = 0;
     for await (const chunk of child.stdout) {
@@ -45,7 +46,10 @@ export async function processCost(command: string, args: readonly string[]): Pro
       for (const byte of chunk) if (byte === 10) lines++;
     }
     const status = await child.status;
-    if (!status.success) throw new Error(`${command} ${args.join(" ")} exited with ${status.code}`);
+    if (!status.success) {
+      throw new Error(`${command} ${args.join(" ")} exited with ${status.code}: ${(await stderr).trim()}`);
+    }
+    await stderr;
     const [wall = 0, user = 0, system = 0, rssKb = 0] = (await Deno.readTextFile(report)).trim().split("\n")
       .at(-1)!
       .split(" ").map(Number);

@@ -10,20 +10,26 @@
  * A frame sorts every row and lays out the ones on screen; it runs after each
  * poll and on each key.
  */
-import { createSsCollector } from "../lib/collect/ss_collector.ts";
 import { runTool } from "../lib/collect/run_tool.ts";
 import { loadEmbeddedGeo } from "../lib/enrich/embedded_geo.ts";
 import { GeoLookup } from "../lib/enrich/geo_lookup.ts";
 import type { Connection } from "../lib/model/connection.ts";
 import { toConnections } from "../lib/model/direction.ts";
 import { Tracker } from "../lib/monitor/tracker.ts";
+import { parseSs } from "../lib/parse/ss.ts";
 import { Dashboard } from "../lib/render/dashboard.ts";
+import { benchNetns } from "./_netns.ts";
 import { startSocketFarm } from "./_socket_farm.ts";
 
 const ROWS = Number(Deno.env.get("BENCH_DASHBOARD_ROWS") ?? 20_000);
 const SIZE = { columns: 160, rows: 50 };
-const farm = await startSocketFarm(ROWS / 2, 0);
-globalThis.addEventListener("unload", () => farm.stop());
+// In a network namespace of its own when possible, so that `ss` lists the farm's sockets and no one else's.
+const netns = benchNetns();
+const farm = await startSocketFarm(ROWS / 2, 0, netns.wrap);
+globalThis.addEventListener("unload", () => {
+  farm.stop();
+  netns.remove();
+});
 
 const geo = new GeoLookup([(await loadEmbeddedGeo()).source], { country: true, asn: true });
 const describe = (ip: string) => ({
@@ -45,7 +51,11 @@ function dashboardOf(connections: Connection[], groupBy: "ip" | "connection"): D
   });
 }
 
-const real = toConnections((await createSsCollector().collect()).sockets, new Date().toISOString());
+const [ssCommand, ssArgs] = netns.wrap("ss", ["-tunapeH"]);
+const capture = new TextDecoder().decode(
+  (await new Deno.Command(ssCommand, { args: ssArgs }).output()).stdout,
+);
+const real = toConnections(parseSs(capture).sockets, new Date().toISOString());
 const byConnection = dashboardOf(real, "connection");
 const synthetic: Connection[] = Array.from({ length: ROWS }, (_, n) => {
   const v = 0x0b000000 + n * 97;
@@ -77,7 +87,7 @@ Deno.bench({
   name: "ss -tunap (baseline)",
   group: "frame",
   baseline: true,
-  fn: async () => void await runTool("ss", ["-tunap"]),
+  fn: async () => void await runTool(...netns.wrap("ss", ["-tunap"])),
 });
 Deno.bench({
   name: `frame, ${real.length.toLocaleString("en")} connection rows`,

@@ -5,15 +5,19 @@
  * run alternately, several rounds, each under GNU time (CPU with children,
  * peak RSS), with stdout read to the end. conntrail runs as `deno task start`
  * would run it: `deno run` with the flags `conntrail permissions --flags
- * snapshot` prints. The target at 10,000: CPU at most 1.5 × ss.
+ * snapshot` prints. The target at 10,000: CPU at most 1.5 × ss. The farm,
+ * `ss` and conntrail run in a network namespace of the bench's own when it
+ * can make one (root), so that other programs' sockets do not count.
  *
  * Also, in this process: rendering the table for the connections read
- * (`connectionsTableChunks`) against the same `ss -tunap` baseline.
+ * (`connectionsTableChunks`) beside `JSON.stringify` of the same connections.
  */
 import { createSsCollector } from "../lib/collect/ss_collector.ts";
 import { toConnections } from "../lib/model/direction.ts";
 import type { Connection } from "../lib/model/connection.ts";
+import { parseSs } from "../lib/parse/ss.ts";
 import { connectionsTableChunks } from "../lib/render/connections_table.ts";
+import { benchNetns } from "./_netns.ts";
 import { hasGnuTime, MAIN, median, type ProcessCost, processCost } from "./_process_cost.ts";
 import { startSocketFarm } from "./_socket_farm.ts";
 
@@ -36,41 +40,68 @@ function summary(runs: readonly ProcessCost[]) {
   };
 }
 
+function line(name: string, s: ReturnType<typeof summary>): string {
+  return `  ${name.padEnd(22)} CPU ${s.cpuMs.toFixed(0)} ms, wall ${s.wallMs.toFixed(0)} ms, ` +
+    `peak RSS ${s.peakRssMb.toFixed(1)} MB, first line after ${s.firstLineMs.toFixed(0)} ms`;
+}
+
+const netns = benchNetns();
+let stopFarm = () => {};
+globalThis.addEventListener("unload", () => {
+  stopFarm();
+  netns.remove();
+});
+console.log(
+  `table bench: ${netns.name === null ? "no network namespace (not root?)" : `in netns ${netns.name}`}`,
+);
+
 let rendered: Connection[] = [];
-for (const connections of SIZES) {
-  const farm = await startSocketFarm(connections, connections / 10);
-  try {
-    if (!hasGnuTime()) {
-      console.log("table bench: /usr/bin/time (GNU time) is not installed; whole-process costs left out");
-    } else {
-      const ss: ProcessCost[] = [];
-      const snapshot: ProcessCost[] = [];
-      for (let round = 0; round < ROUNDS; round++) {
-        ss.push(await processCost("ss", ["-tunap"]));
-        snapshot.push(await processCost(Deno.execPath(), ["run", "--quiet", ...flags, MAIN, "snapshot"]));
+try {
+  for (const connections of SIZES) {
+    const farm = await startSocketFarm(connections, connections / 10, netns.wrap);
+    stopFarm = () => farm.stop();
+    try {
+      if (!hasGnuTime()) {
+        console.log("table bench: /usr/bin/time (GNU time) is not installed; whole-process costs left out");
+      } else {
+        const ss: ProcessCost[] = [];
+        const snapshot: ProcessCost[] = [];
+        for (let round = 0; round < ROUNDS; round++) {
+          ss.push(await processCost(...netns.wrap("ss", ["-tunap"])));
+          snapshot.push(
+            await processCost(...netns.wrap(Deno.execPath(), ["run", "--quiet", ...flags, MAIN, "snapshot"])),
+          );
+        }
+        const base = summary(ss);
+        const ours = summary(snapshot);
+        const ratio = ours.cpuMs / base.cpuMs;
+        console.log(
+          `snapshot table, ${connections.toLocaleString("en")} connections + ` +
+            `${(connections / 10).toLocaleString("en")} UDP (${
+              (median(snapshot.map((r) => r.lines)) - 1).toLocaleString("en")
+            } rows), median of ${ROUNDS}:\n` +
+            `${line("ss -tunap (baseline)", base)}\n${line("conntrail snapshot", ours)}\n` +
+            `  ratio                  CPU ${ratio.toFixed(2)} × ss, peak RSS ${
+              (ours.peakRssMb / base.peakRssMb).toFixed(1)
+            } × ss` +
+            (connections === 10_000 ? ` (target CPU <= 1.5 × ss: ${ratio <= 1.5 ? "met" : "NOT MET"})` : ""),
+        );
       }
-      const base = summary(ss);
-      const ours = summary(snapshot);
-      const ratio = ours.cpuMs / base.cpuMs;
-      const n = connections.toLocaleString("en");
-      console.log(
-        `snapshot table, ${n} connections + ${
-          (connections / 10).toLocaleString("en")
-        } UDP, median of ${ROUNDS}:\n` +
-          `  ss -tunap (baseline)   CPU ${base.cpuMs.toFixed(0)} ms, wall ${base.wallMs.toFixed(0)} ms, ` +
-          `peak RSS ${base.peakRssMb.toFixed(1)} MB, first line after ${base.firstLineMs.toFixed(0)} ms\n` +
-          `  conntrail snapshot     CPU ${ours.cpuMs.toFixed(0)} ms, wall ${ours.wallMs.toFixed(0)} ms, ` +
-          `peak RSS ${ours.peakRssMb.toFixed(1)} MB, first line after ${ours.firstLineMs.toFixed(0)} ms\n` +
-          `  ratio                  CPU ${ratio.toFixed(2)} × ss, RSS ${
-            (ours.peakRssMb / base.peakRssMb).toFixed(1)
-          } × ss` +
-          (connections === 10_000 ? ` (target CPU <= 1.5 × ss: ${ratio <= 1.5 ? "met" : "NOT MET"})` : ""),
-      );
+      const [command, args] = netns.wrap("ss", ["-tunapeH"]);
+      const capture = new TextDecoder().decode((await new Deno.Command(command, { args }).output()).stdout);
+      rendered = toConnections(parseSs(capture).sockets, new Date().toISOString());
+    } finally {
+      farm.stop();
+      stopFarm = () => {};
     }
-    rendered = toConnections((await createSsCollector().collect()).sockets, new Date().toISOString());
-  } finally {
-    farm.stop();
   }
+} catch (error) {
+  console.log(`table bench failed: ${error instanceof Error ? error.message : error}`);
+} finally {
+  netns.remove();
+}
+if (rendered.length === 0) {
+  rendered = toConnections((await createSsCollector().collect()).sockets, new Date().toISOString());
 }
 
 // In this process: the render alone, for the connections read at the last size, beside JSON.stringify of the
