@@ -275,7 +275,6 @@ export class Dashboard {
         ...sorted.slice(pinned + this.#offset, pinned + this.#offset + region),
       ];
       shown = { first: this.#offset + 1, last: this.#offset + visible.length - pinned, pinned };
-      lines[HEADER_LINES - 1] = "";
       lines.push(...this.#rows(visible, view, columns, lines));
     }
     while (lines.length < size.rows - 1) lines.push("");
