@@ -9,6 +9,10 @@
  * `ss` and conntrail run in a network namespace of the bench's own when it
  * can make one (root), so that other programs' sockets do not count.
  *
+ * Beside them, to show where conntrail's time goes: `conntrail --version`
+ * (start-up alone) and `conntrail snapshot --input` of a capture of the same
+ * sockets (everything but running `ss`).
+ *
  * Also, in this process: rendering the table for the connections read
  * (`connectionsTableChunks`) beside `JSON.stringify` of the same connections.
  */
@@ -66,12 +70,24 @@ try {
       } else {
         const ss: ProcessCost[] = [];
         const snapshot: ProcessCost[] = [];
+        const startup: ProcessCost[] = [];
+        const fromCapture: ProcessCost[] = [];
+        const [captureCommand, captureArgs] = netns.wrap("ss", ["-tunapeH"]);
+        const captured = await Deno.makeTempFile({ suffix: ".txt" });
+        await Deno.writeFile(
+          captured,
+          (await new Deno.Command(captureCommand, { args: captureArgs }).output()).stdout,
+        );
+        const deno = (args: string[]) => netns.wrap(Deno.execPath(), ["run", "--quiet", ...args]);
         for (let round = 0; round < ROUNDS; round++) {
           ss.push(await processCost(...netns.wrap("ss", ["-tunap"])));
-          snapshot.push(
-            await processCost(...netns.wrap(Deno.execPath(), ["run", "--quiet", ...flags, MAIN, "snapshot"])),
+          snapshot.push(await processCost(...deno([...flags, MAIN, "snapshot"])));
+          startup.push(await processCost(...deno([MAIN, "--version"])));
+          fromCapture.push(
+            await processCost(...deno([`--allow-read=${captured}`, MAIN, "snapshot", "--input", captured])),
           );
         }
+        await Deno.remove(captured);
         const base = summary(ss);
         const ours = summary(snapshot);
         const ratio = ours.cpuMs / base.cpuMs;
@@ -81,6 +97,8 @@ try {
               (median(snapshot.map((r) => r.lines)) - 1).toLocaleString("en")
             } rows), median of ${ROUNDS}:\n` +
             `${line("ss -tunap (baseline)", base)}\n${line("conntrail snapshot", ours)}\n` +
+            `${line("  of which start-up", summary(startup))} (conntrail --version)\n` +
+            `${line("  all but ss", summary(fromCapture))} (snapshot --input of a capture)\n` +
             `  ratio                  CPU ${ratio.toFixed(2)} × ss, peak RSS ${
               (ours.peakRssMb / base.peakRssMb).toFixed(1)
             } × ss` +
