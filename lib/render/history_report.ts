@@ -4,7 +4,7 @@ import type { AddressHistory } from "../store/history_queries.ts";
 import { endpointText } from "./endpoint_text.ts";
 import { safeTerminalText } from "./terminal_text.ts";
 import { csvText } from "./csv_text.ts";
-import { plainTable, type TableColumn, tableChunks } from "./text_table.ts";
+import { plainTable, tableChunks, type TableColumn } from "./text_table.ts";
 
 /** One address with, for `conntrail history IP`, its connections and alerts. */
 function when(ms: number | null): string {
