@@ -7,12 +7,13 @@ const dash = (value: string | null) => (value === null ? "-" : safeTerminalText(
 
 /** The columns of `conntrail snapshot`: process names and users are untrusted and made safe for a terminal. */
 export const CONNECTION_COLUMNS: readonly TableColumn<Connection>[] = [
-  { head: "PROTO", cell: (c) => c.protocol },
-  { head: "LOCAL", cell: (c) => endpointText(c.local_ip, c.local_port) },
-  { head: "REMOTE", cell: (c) => endpointText(c.remote_ip, c.remote_port) },
-  { head: "STATUS", cell: (c) => c.status },
-  { head: "DIRECTION", cell: (c) => c.direction },
-  { head: "PID", cell: (c) => (c.pid === null ? "-" : String(c.pid)) },
+  // Addresses come normalised from the parsers, statuses from a fixed vocabulary: printable ASCII.
+  { head: "PROTO", cell: (c) => c.protocol, ascii: true },
+  { head: "LOCAL", cell: (c) => endpointText(c.local_ip, c.local_port), ascii: true },
+  { head: "REMOTE", cell: (c) => endpointText(c.remote_ip, c.remote_port), ascii: true },
+  { head: "STATUS", cell: (c) => c.status, ascii: true },
+  { head: "DIRECTION", cell: (c) => c.direction, ascii: true },
+  { head: "PID", cell: (c) => (c.pid === null ? "-" : String(c.pid)), ascii: true },
   { head: "PROCESS", cell: (c) => dash(c.process_name) },
   { head: "USER", cell: (c) => dash(c.user) },
 ];

@@ -18,6 +18,11 @@ import { displayWidth } from "./display_width.ts";
 export interface TableColumn<T> {
   head: string;
   cell: (row: T) => string;
+  /**
+   * True when every cell is printable ASCII (addresses, numbers, status words): its width is its length, with
+   * no test. A wrong hint only misaligns the column.
+   */
+  ascii?: boolean;
 }
 
 /** Options of {@linkcode tableChunks}. */
@@ -30,6 +35,8 @@ const GAP = "   ";
 const ROWS_PER_CHUNK = 1000;
 /** Padding is cut from this (a slice is cheaper than `" ".repeat` on every cell). */
 let spaces = " ".repeat(256);
+
+const asciiWidth = (text: string) => text.length;
 
 function padding(n: number): string {
   if (n > spaces.length) spaces = " ".repeat(n * 2);
@@ -64,10 +71,11 @@ export function* tableChunks<T>(
   const rowsPerChunk = Math.max(1, options.rowsPerChunk ?? ROWS_PER_CHUNK);
   const widths = columns.map((column) => displayWidth(column.head));
   const cells = columns.map((column) => column.cell);
+  const measures = columns.map((column) => (column.ascii ? asciiWidth : displayWidth));
   const last = columns.length - 1;
   for (const row of rows) {
     for (let i = 0; i <= last; i++) {
-      const width = displayWidth((cells[i] as (row: T) => string)(row));
+      const width = (measures[i] as (text: string) => number)((cells[i] as (row: T) => string)(row));
       if (width > (widths[i] as number)) widths[i] = width;
     }
   }
@@ -75,7 +83,7 @@ export function* tableChunks<T>(
     let out = "";
     for (let i = 0; i < last; i++) {
       const text = texts[i] as string;
-      out += text + padding((widths[i] as number) - displayWidth(text)) + GAP;
+      out += text + padding((widths[i] as number) - (measures[i] as (text: string) => number)(text)) + GAP;
     }
     return (out + (texts[last] ?? "")).trimEnd() + "\n";
   };
