@@ -59,16 +59,23 @@ export function freezeRow(row: DashboardRow, column: number): DashboardRow {
   };
 }
 
-/** Made on first use: creating it loads ICU data, which every command would otherwise pay for at start-up. */
-let collator: Intl.Collator | null = null;
-const addressKeys = new WeakMap<DashboardRow, string>();
+const orderKeys = new WeakMap<DashboardRow, string>();
 
-/** The row's address as a numeric-order key, or its label when it has none; computed once per row. */
+/** Digit runs padded to one width, so that a plain comparison puts `:9000` before `:50000`. */
+function naturalKey(text: string): string {
+  return text.replace(/\d+/g, (digits) => digits.padStart(12, "0"));
+}
+
+/**
+ * The row's place in name order as one string, made once per row: its address as a numeric-order key, then its
+ * label with numbers in numeric order. Comparing these is a plain string comparison (a collator took 300 ms a
+ * frame at 20,000 connection rows sharing one address).
+ */
 function orderKey(row: DashboardRow): string {
-  let key = addressKeys.get(row);
+  let key = orderKeys.get(row);
   if (key === undefined) {
-    key = row.ip === null ? "" : addressOrderKey(row.ip);
-    addressKeys.set(row, key);
+    key = (row.ip === null ? "" : addressOrderKey(row.ip)) + "\u0000" + naturalKey(row.label);
+    orderKeys.set(row, key);
   }
   return key;
 }
@@ -77,10 +84,7 @@ function orderKey(row: DashboardRow): string {
 function byAddress(a: DashboardRow, b: DashboardRow): number {
   const ka = orderKey(a);
   const kb = orderKey(b);
-  if (ka !== kb) return ka < kb ? -1 : 1;
-  if (a.label === b.label) return 0;
-  collator ??= new Intl.Collator("en", { numeric: true });
-  return collator.compare(a.label, b.label);
+  return ka === kb ? 0 : ka < kb ? -1 : 1;
 }
 
 function comparator(order: SortOrder): (a: DashboardRow, b: DashboardRow) => number {

@@ -372,3 +372,25 @@ Deno.test("Dashboard paused: the frozen rows still scroll and filter", () => {
   press(dashboard, "up");
   deepStrictEqual(dashboard.render(size), frozen);
 });
+
+Deno.test("Dashboard name order puts numbers in labels in numeric order too (processes, connections)", () => {
+  const tracker = new Tracker({ width: 10, groupBy: "connection", maxClosedRows: 100 });
+  tracker.update(
+    [9000, 50000, 443, 10000].map((port) => connection({ remote_ip: "8.8.8.8", local_port: port })),
+    at(0),
+  );
+  const dashboard = new Dashboard(tracker, {
+    timeUnitSeconds: 1,
+    width: 10,
+    color: false,
+    describe: () => ({}),
+    rowNoun: "connections",
+  });
+  press(dashboard, "s", "s");
+  deepStrictEqual(rowLines(dashboard.render({ columns: 100, rows: 12 })).map((l) => l.split(" ")[1]), [
+    "10.0.0.2:443",
+    "10.0.0.2:9000",
+    "10.0.0.2:10000",
+    "10.0.0.2:50000",
+  ]);
+});
