@@ -111,6 +111,8 @@ export class Dashboard {
   #help = false;
   #notes: string[] = [];
   #noteCount = 0;
+  /** The rows of the last frame, in order: the next sort starts from it. */
+  #lastOrder: DashboardRow[] = [];
 
   constructor(tracker: Tracker, options: DashboardOptions) {
     this.#tracker = tracker;
@@ -257,7 +259,8 @@ export class Dashboard {
         rowMatches(row, row.ip === null ? {} : describe(row.ip), alertOf(row), filter)
       );
     }
-    const { sorted, alerted } = sortRows(rows, this.#sort, (row) => alertOf(row) !== null);
+    const { sorted, alerted } = sortRows(rows, this.#sort, (row) => alertOf(row) !== null, this.#lastOrder);
+    this.#lastOrder = sorted;
 
     const lines = this.#header(view, columns);
     const body = Math.max(0, size.rows - HEADER_LINES - 1);
