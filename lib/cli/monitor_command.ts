@@ -8,7 +8,7 @@ import { type MonitorRunResult, runMonitor } from "../monitor.ts";
 import type { Connection } from "../model/connection.ts";
 import type { ConnectionEvent } from "../model/monitor_event.ts";
 import { alertText } from "../render/event_line.ts";
-import { secondsText } from "../render/duration_text.ts";
+import { secondsText } from "../render/elapsed_text.ts";
 import { monitorFilter } from "../monitor/monitor_filter.ts";
 import type { MonitorOutput } from "../monitor/monitor_output.ts";
 import { RefreshOutput } from "../monitor/refresh_output.ts";

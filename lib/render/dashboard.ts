@@ -14,7 +14,7 @@ import {
 } from "./dashboard_rows.ts";
 import { layoutRow, NUMBER_COLUMNS } from "./dashboard_layout.ts";
 import { cutToWidth, displayWidth, padToWidth } from "./display_width.ts";
-import { durationText } from "./duration_text.ts";
+import { elapsedText } from "./elapsed_text.ts";
 import { intervalText } from "./interval_text.ts";
 import { addressText, essentialDetailsWidth, peerName, rowDetails } from "./row_details.ts";
 import { safeTerminalText } from "./terminal_text.ts";
@@ -354,7 +354,7 @@ export class Dashboard {
     });
     const numberText = (texts: readonly string[]) =>
       NUMBER_COLUMNS.map((_, i) => (texts[i] ?? "").padStart(layout.numbers[i] ?? 0)).join(" ");
-    const span = durationText(layout.timeline * this.#options.timeUnitSeconds);
+    const span = elapsedText(layout.timeline * this.#options.timeUnitSeconds);
     header[HEADER_LINES - 1] = paint(
       padToWidth(LABEL_HEADS[this.#options.rowNoun] ?? "", layout.label) + " " +
         numberText(NUMBER_COLUMNS.map((c) => c.head)) + " " +

@@ -15,6 +15,20 @@ import { eastAsianWidth } from "get-east-asian-width";
 
 /** Anything but printable ASCII (finding one is faster than matching the whole text). */
 const NOT_PRINTABLE_ASCII = /[^\x20-\x7e]/;
+/**
+ * True for text of printable ASCII only: one cell a character, and nothing a terminal would act on.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { isPrintableAscii } from "./display_width.ts";
+ * deepStrictEqual([isPrintableAscii("curl (77)"), isPrintableAscii("火狐"), isPrintableAscii("a\x1bb")], [true, false, false]);
+ * ```
+ */
+export function isPrintableAscii(text: string): boolean {
+  return !NOT_PRINTABLE_ASCII.test(text);
+}
+
 const ZERO_WIDTH = /^[\p{Mn}\p{Me}\p{Cf}\p{Cc}]$/u;
 const EMOJI = /^\p{Emoji_Presentation}$/u;
 

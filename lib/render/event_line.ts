@@ -5,7 +5,7 @@ import { rowAddress, servicePort } from "../model/direction.ts";
 import { clockTime } from "../model/timestamp.ts";
 import { type Color, paint } from "./ansi.ts";
 import { endpointText } from "./endpoint_text.ts";
-import { durationText } from "./duration_text.ts";
+import { elapsedText } from "./elapsed_text.ts";
 import { intervalText } from "./interval_text.ts";
 import { addressText, geoText, peerName, processText } from "./row_details.ts";
 import { safeTerminalText } from "./terminal_text.ts";
@@ -108,7 +108,7 @@ export function eventLine(event: ConnectionEvent, info: AddressInfo, at: Date, c
   const port = servicePort(c);
   const from = clientPort(c);
   const lasted = event.event === "CLOSED" && event.duration_s !== undefined
-    ? ` after ${durationText(event.duration_s)}`
+    ? ` after ${elapsedText(event.duration_s)}`
     : "";
   return `${time} ${paint(event.event, EVENT_COLORS[event.event], color)} ${ARROWS[c.direction]} ` +
     `${addressText(ip, peerName(info))}${geo === "" ? "" : ` [${geo}]`} ${

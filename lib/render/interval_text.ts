@@ -1,4 +1,4 @@
-import { secondsText } from "./duration_text.ts";
+import { secondsText } from "./elapsed_text.ts";
 
 /**
  * The time unit as the header, the status line and the summary say it, with

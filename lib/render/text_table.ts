@@ -12,15 +12,20 @@
  *
  * @module
  */
-import { displayWidth } from "./display_width.ts";
+import { displayWidth, isPrintableAscii } from "./display_width.ts";
+import { safeTerminalText } from "./terminal_text.ts";
 
-/** One column: its heading and the text of a row in it (already safe for a terminal). */
+/**
+ * One column: its heading and the text of a row in it. Every cell is made safe for a terminal here,
+ * whatever its source (a table is where they all meet: a stored IP, status or risk level is as untrusted as a
+ * process name), so cells escaped before come out the same.
+ */
 export interface TableColumn<T> {
   head: string;
   cell: (row: T) => string;
   /**
-   * True when every cell is printable ASCII (addresses, numbers, status words): its width is its length, with
-   * no test. A wrong hint only misaligns the column.
+   * True when every cell is printable ASCII (addresses, numbers, status words): the measuring pass takes its
+   * length, with no test. A wrong hint only misaligns the column: cells are still made safe when written.
    */
   ascii?: boolean;
 }
@@ -38,7 +43,18 @@ let spaces = " ".repeat(256);
 
 const asciiWidth = (text: string) => text.length;
 
+/** A cell as it will be written: printable ASCII as it is, anything else made safe for a terminal. */
+function safe(text: string): string {
+  return isPrintableAscii(text) ? text : safeTerminalText(text);
+}
+
+/** The width of a cell as it will be written. */
+function safeWidth(text: string): number {
+  return isPrintableAscii(text) ? text.length : displayWidth(safeTerminalText(text));
+}
+
 function padding(n: number): string {
+  if (n <= 0) return "";
   if (n > spaces.length) spaces = " ".repeat(n * 2);
   return spaces.slice(0, n);
 }
@@ -69,9 +85,9 @@ export function* tableChunks<T>(
   options: TableChunksOptions = {},
 ): Generator<string> {
   const rowsPerChunk = Math.max(1, options.rowsPerChunk ?? ROWS_PER_CHUNK);
-  const widths = columns.map((column) => displayWidth(column.head));
+  const widths = columns.map((column) => displayWidth(safe(column.head)));
   const cells = columns.map((column) => column.cell);
-  const measures = columns.map((column) => (column.ascii ? asciiWidth : displayWidth));
+  const measures = columns.map((column) => (column.ascii ? asciiWidth : safeWidth));
   const last = columns.length - 1;
   for (const row of rows) {
     for (let i = 0; i <= last; i++) {
@@ -83,9 +99,14 @@ export function* tableChunks<T>(
     let out = "";
     for (let i = 0; i < last; i++) {
       const text = texts[i] as string;
-      out += text + padding((widths[i] as number) - (measures[i] as (text: string) => number)(text)) + GAP;
+      // Printable ASCII (nearly every cell) is written as it is and measured by its length.
+      if (isPrintableAscii(text)) out += text + padding((widths[i] as number) - text.length) + GAP;
+      else {
+        const shown = safeTerminalText(text);
+        out += shown + padding((widths[i] as number) - displayWidth(shown)) + GAP;
+      }
     }
-    return (out + (texts[last] ?? "")).trimEnd() + "\n";
+    return (out + safe(texts[last] ?? "")).trimEnd() + "\n";
   };
   let chunk = line(columns.map((column) => column.head));
   let count = 0;

@@ -146,6 +146,7 @@ const record: ConnectionRecord = {
   remote_ip: "203.0.113.7",
   opened_at: Date.UTC(2026, 10, 20),
   closed_at: null,
+  open_at_start: false,
 };
 
 Deno.test("renderHistoryTable() prints addresses, and one address's connections and alerts, as before", async (t) => {
@@ -219,4 +220,24 @@ Deno.test("renderConnectionsTable() prints 200,000 rows, aligned (cli-table3 ove
     deepStrictEqual(line.slice(statusAt, statusAt + 11), "ESTABLISHED", line);
   }
   ok((lines[200_000] ?? "").includes("127.3.13.63:443"));
+});
+
+Deno.test("tableChunks() makes every cell safe for a terminal, whatever the column says of it", () => {
+  const columns = [
+    { head: "IP", cell: (r: string[]) => r[0] ?? "" },
+    { head: "STATUS\x1b[2J", cell: (r: string[]) => r[1] ?? "" },
+    { head: "LAST", cell: (r: string[]) => r[2] ?? "" },
+  ];
+  const rows = [["1.2.3.4\x1b]0;x\x07", "OK", "\u202eevil"], ["::1", "火狐", "-"]];
+  deepStrictEqual(
+    [...tableChunks(columns, rows)].join(""),
+    "IP                    STATUS\\x1b[2J   LAST\n" +
+      "1.2.3.4\\x1b]0;x\\x07   OK              \\u202eevil\n" +
+      "::1                   火狐            -\n",
+  );
+  // A column wrongly said to be printable ASCII is measured short, so it may not line up, but it is escaped.
+  const hinted = [...tableChunks([{ ...columns[0]!, ascii: true }, ...columns.slice(1)], rows)].join("");
+  const controls = [...hinted].filter((ch) => (ch < " " && ch !== "\n") || ch === "\x7f" || ch === "\u202e");
+  deepStrictEqual(controls, [], JSON.stringify(hinted));
+  ok(hinted.includes("1.2.3.4\\x1b]0;x\\x07   OK"), hinted);
 });

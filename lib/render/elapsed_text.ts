@@ -5,7 +5,7 @@
  * @example
  * ```ts
  * import { deepStrictEqual } from "node:assert/strict";
- * import { secondsText } from "./duration_text.ts";
+ * import { secondsText } from "./elapsed_text.ts";
  * deepStrictEqual([secondsText(1.4), secondsText(2), secondsText(0.04), secondsText(12.6)], ["1.4s", "2s", "0.04s", "13s"]);
  * ```
  */
@@ -21,12 +21,12 @@ export function secondsText(seconds: number): string {
  * @example
  * ```ts
  * import { deepStrictEqual } from "node:assert/strict";
- * import { durationText } from "./duration_text.ts";
- * deepStrictEqual([durationText(0.5), durationText(72), durationText(7500), durationText(273600)],
+ * import { elapsedText } from "./elapsed_text.ts";
+ * deepStrictEqual([elapsedText(0.5), elapsedText(72), elapsedText(7500), elapsedText(273600)],
  *   ["0.5s", "1m 12s", "2h 5m", "3d 4h"]);
  * ```
  */
-export function durationText(seconds: number): string {
+export function elapsedText(seconds: number): string {
   if (seconds < 60) return secondsText(seconds);
   const whole = Math.round(seconds);
   if (whole < 3600) return `${Math.floor(whole / 60)}m ${whole % 60}s`;
