@@ -381,9 +381,9 @@ export async function runMonitorCommand(options: MonitorOptions, io: MonitorComm
     const shown = output;
     // The egress report hears every event the output does.
     const tallied: MonitorOutput = {
-      onPoll: (events, status, at) => {
+      onPoll: (events, status, at, info) => {
         tally.record(events);
-        return shown.onPoll(events, status, at);
+        return shown.onPoll(events, status, at, info);
       },
       close: () => shown.close(),
     };

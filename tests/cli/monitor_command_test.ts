@@ -205,3 +205,25 @@ Deno.test("monitor in refresh mode restores the terminal and prints its notes af
   match(run.stderr(), /NO_COLOR not read; run with --allow-env=NO_COLOR/);
   match(run.stdout(), /run with -o FILE to save the timeline/);
 });
+
+Deno.test("monitor dashboard hears each poll's timing and what --filter-local hid (through every output wrapper)", async () => {
+  let now = new Date(2026, 10, 21, 14, 30, 0).getTime();
+  const readings = scripted([[
+    socket("8.8.8.8", 50000),
+    socket("10.0.0.9", 50001),
+    socket("127.0.0.1", 50002),
+  ]]);
+  const written: string[] = [];
+  const run = io({ name: "slow", collect: () => ((now += 1400), readings.collect()) }, {
+    now: () => new Date(now),
+    sleep: (ms) => ((now += ms), Promise.resolve()),
+    stdoutIsTerminal: true,
+    env: { values: new Map([["NO_COLOR", "1"]]), denied: [] },
+    terminal: { write: (t) => written.push(t), setRaw: () => {}, size: () => ({ columns: 120, rows: 10 }) },
+  });
+  await runMonitorCommand(options(["--count", "3", "-t", "1", "--filter-local"]), run.io);
+  const frames = written.join("").split("\x1b[H").slice(1);
+  const last = frames.at(-1) ?? "";
+  match(last, /Interval: 1s \(polls take 1\.4s\)/);
+  match(last, /1 IPs \| 2 IPs hidden by --filter-local/);
+});
