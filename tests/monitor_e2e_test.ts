@@ -171,13 +171,21 @@ Deno.test({
     const args = ["-t", "0.5", "-w", "20", "--store", "none", "--blocklist", blocklist, "--include-private"];
     const flags = await permissionFlags(dir, ["monitor", ...args]);
     startMonitorInTmux(session, [110, 12], args, await Deno.makeTempFile(), flags);
+    // A screen that never comes fails with the screen there was.
+    const see = async (test: (screen: string) => boolean) => {
+      try {
+        return await screenUntil(session, test);
+      } catch (error) {
+        throw new Error(`${(error as Error).message}\n${tmux("capture-pane", "-p", "-t", session)}`);
+      }
+    };
     const rowsOf = (screen: string) =>
       screen.split("\n").slice(4, -1).filter((line) => line.startsWith(prefix));
     try {
-      await screenUntil(session, (s) => s.includes("Interval: 0.5s"));
+      await see((s) => s.includes("Interval: 0.5s"));
       for (let host = 1; host <= 12; host++) await control.open(`${prefix}.${host}`);
       tmux("send-keys", "-t", session, "s", "s", "/", ...`${prefix}.`.split(""), "Enter");
-      const first = await screenUntil(session, (s) => /ALERTS: [12] /.test(s) && rowsOf(s).length >= 6);
+      const first = await see((s) => /ALERTS: [12] /.test(s) && rowsOf(s).length >= 6);
       const rows = rowsOf(first);
       // Pinned on top, with its reason, whatever the order.
       match(rows[0] ?? "", new RegExp(`^${prefix.replaceAll(".", "\\.")}\\.7 .*\\[ALERT blocklist `), first);
@@ -189,20 +197,17 @@ Deno.test({
       ]);
       match(first, /Filter: \//);
       tmux("send-keys", "-t", session, "End");
-      const end = await screenUntil(
-        session,
-        (s) => rowsOf(s).some((r) => r.startsWith(`${prefix}.12 (listening)`)),
-      );
+      const end = await see((s) => rowsOf(s).some((r) => r.startsWith(`${prefix}.12 (listening)`)));
       ok(rowsOf(end)[0]?.startsWith(`${prefix}.7 `), `the alert left the top:\n${end}`);
       match(end, /showing \d+–\d+/);
       tmux("send-keys", "-t", session, "Home");
-      await screenUntil(session, (s) => rowsOf(s)[1]?.startsWith(`${prefix}.1 `) ?? false);
+      await see((s) => rowsOf(s)[1]?.startsWith(`${prefix}.1 `) ?? false);
       tmux("send-keys", "-t", session, "?");
-      await screenUntil(session, (s) => s.includes("PgUp PgDn"));
+      await see((s) => s.includes("PgUp PgDn"));
       tmux("send-keys", "-t", session, "x");
-      await screenUntil(session, (s) => !s.includes("PgUp PgDn       scroll"));
+      await see((s) => !s.includes("PgUp PgDn       scroll"));
       tmux("send-keys", "-t", session, "q");
-      const after = await screenUntil(session, (s) => s.includes("EXITED"));
+      const after = await see((s) => s.includes("EXITED"));
       // One alert per (address, process): ss may list a socket before its owner, which makes two.
       match(after, new RegExp(`\nalerts \\([12]\\):\n {2}ALERT TCP ${prefix.replaceAll(".", "\\.")}\\.7:`));
       match(after, /EXITED 0/);

@@ -104,6 +104,8 @@ export class Dashboard {
   #frozen: View | null = null;
   #poll: PollInfo | null = null;
   #offset = 0;
+  /** After End: stay at the last row as rows come (as `tail -f` does), until a key scrolls up. */
+  #followEnd = false;
   /** Rows one page scrolls: the scroll region of the last frame. */
   #page = 10;
   #filter = "";
@@ -179,7 +181,7 @@ export class Dashboard {
       case "escape":
         if (this.#filter === "") return "none";
         this.#filter = "";
-        this.#offset = 0;
+        this.#toTop();
         return "redraw";
       case "up":
       case "k":
@@ -212,16 +214,25 @@ export class Dashboard {
     else if (key === "\x15") this.#filter = ""; // Ctrl+U
     else if ([...key].length === 1 && key >= " ") this.#filter += key;
     else return "none";
-    this.#offset = 0;
+    this.#toTop();
     return "redraw";
   }
 
+  #toTop(): void {
+    this.#offset = 0;
+    this.#followEnd = false;
+  }
+
   #scrollBy(rows: number): KeyAction {
+    if (rows === Infinity) {
+      const already = this.#followEnd;
+      this.#followEnd = true;
+      return already ? "none" : "redraw";
+    }
+    if (rows < 0) this.#followEnd = false;
     const before = this.#offset;
-    // Clamped to the rows when the next frame is drawn; Infinity means "the end".
-    this.#offset = rows === Infinity
-      ? Number.MAX_SAFE_INTEGER
-      : Math.max(0, Math.min(this.#offset, 1e9) + rows);
+    // Clamped to the rows when the next frame is drawn.
+    this.#offset = Math.max(0, this.#offset + rows);
     return this.#offset === before ? "none" : "redraw";
   }
 
@@ -272,7 +283,8 @@ export class Dashboard {
       const scrollable = sorted.length - pinned;
       const region = Math.max(0, body - pinned);
       this.#page = Math.max(1, region);
-      this.#offset = Math.max(0, Math.min(this.#offset, scrollable - region));
+      const last = Math.max(0, scrollable - region);
+      this.#offset = this.#followEnd ? last : Math.min(this.#offset, last);
       const visible = [
         ...sorted.slice(0, pinned),
         ...sorted.slice(pinned + this.#offset, pinned + this.#offset + region),

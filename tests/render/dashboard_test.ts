@@ -394,3 +394,22 @@ Deno.test("Dashboard name order puts numbers in labels in numeric order too (pro
     "10.0.0.2:50000",
   ]);
 });
+
+Deno.test("Dashboard End follows the last row as rows come, until a key scrolls up", () => {
+  const { tracker, dashboard } = crowd();
+  const size = { columns: 80, rows: 12 };
+  const lastOf = () => rowLines(dashboard.render(size)).at(-1)?.split(" ")[0];
+  deepStrictEqual(dashboard.onKey("end"), "redraw");
+  deepStrictEqual(lastOf(), "127.20.0.30");
+  const more = Array.from(
+    { length: 35 },
+    (_, i) => connection({ remote_ip: `127.20.0.${i + 1}`, local_port: 41000 + i }),
+  );
+  tracker.update(more, at(5));
+  press(dashboard, "s", "s"); // name order: the new .31 … .35 sort last
+  deepStrictEqual(lastOf(), "127.20.0.35");
+  press(dashboard, "k");
+  deepStrictEqual(lastOf(), "127.20.0.34");
+  tracker.update([...more, connection({ remote_ip: "127.20.0.36", local_port: 42000 })], at(6));
+  deepStrictEqual(lastOf(), "127.20.0.34", "followed the end after scrolling up");
+});
