@@ -1,5 +1,12 @@
-/** Start bench/socket_farm.py (a copy of the shared tools' script) and wait until it is ready. */
-export async function startSocketFarm(connections: number, udp: number): Promise<{ stop(): void }> {
+/**
+ * Start bench/socket_farm.py (a copy of the shared tools' script) and wait until it is ready; `wrap` runs it
+ * in a network namespace (see _netns.ts).
+ */
+export async function startSocketFarm(
+  connections: number,
+  udp: number,
+  wrap: (command: string, args: readonly string[]) => [string, string[]] = (c, a) => [c, [...a]],
+): Promise<{ stop(): void }> {
   const candidates = [
     new URL("./socket_farm.py", import.meta.url).pathname,
     new URL("../../shared/tools/socket_farm.py", import.meta.url).pathname,
@@ -12,8 +19,9 @@ export async function startSocketFarm(connections: number, udp: number): Promise
     }
   });
   if (script === undefined) throw new Error("cannot find bench/socket_farm.py");
-  const child = new Deno.Command("python3", {
-    args: [script, String(connections), String(udp)],
+  const [command, args] = wrap("python3", [script, String(connections), String(udp)]);
+  const child = new Deno.Command(command, {
+    args,
     stdout: "piped",
     stderr: "inherit",
   }).spawn();

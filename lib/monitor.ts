@@ -11,10 +11,12 @@ import { toConnections } from "./model/direction.ts";
 import type { Connection } from "./model/connection.ts";
 import type { ConnectionEvent, StatusEvent } from "./model/monitor_event.ts";
 import { isoWithOffset } from "./model/timestamp.ts";
+import { LINGERING_STATUSES } from "./model/status.ts";
 import type { MonitorOutput } from "./monitor/monitor_output.ts";
 import type { Tracker } from "./monitor/tracker.ts";
 import type { ConnectionLog } from "./store/connection_log.ts";
 import type { HistoryRecorder } from "./monitor/history_recorder.ts";
+import { type PollInfo, PollTimes } from "./monitor/poll_times.ts";
 
 /** What a monitor run reads from and writes to. */
 export interface MonitorIo {
@@ -56,9 +58,11 @@ export interface MonitorRunResult {
   failedPolls: number;
   runtimeMs: number;
   alerts: number;
+  /** How long the polls took. */
+  pollTimes: PollTimes;
 }
 
-function statusEvent(tracker: Tracker, at: Date): StatusEvent {
+function statusEvent(tracker: Tracker, at: Date, times: PollTimes): StatusEvent {
   const started = tracker.startedAt?.getTime() ?? at.getTime();
   return {
     event: "STATUS",
@@ -67,7 +71,24 @@ function statusEvent(tracker: Tracker, at: Date): StatusEvent {
     connections: tracker.openConnectionCount,
     unique_rows: tracker.uniqueRowCount,
     runtime_seconds: Math.round((at.getTime() - started) / 1000),
+    poll_seconds: Math.round(times.recentMs) / 1000,
   };
+}
+
+/** The connections the filters leave out, and the rows they would have made (TIME_WAIT makes none). */
+function hiddenBy(
+  all: readonly Connection[],
+  kept: readonly Connection[],
+  tracker: Tracker,
+): { connections: number; rows: number } {
+  if (all.length === kept.length) return { connections: 0, rows: 0 };
+  const keptSet = new Set(kept);
+  const rows = new Set<string>();
+  for (const c of all) {
+    if (keptSet.has(c) || LINGERING_STATUSES.has(c.status)) continue;
+    rows.add(tracker.rowKeyOf(c));
+  }
+  return { connections: all.length - kept.length, rows: rows.size };
 }
 
 /**
@@ -93,6 +114,8 @@ export async function runMonitor(
   let failedPolls = 0;
   let alerts = 0;
   let nextAt = start;
+  const times = new PollTimes(options.timeUnitMs);
+  let hidden = { connections: 0, rows: 0 };
   try {
     while (!io.stop.aborted) {
       const at = io.now();
@@ -103,7 +126,9 @@ export async function runMonitor(
         if (result.skipped.length > 0) {
           noteOnce(`note: ${io.collector.name} printed lines conntrail could not read; they are skipped`);
         }
-        connections = toConnections(result.sockets, isoWithOffset(at)).filter(options.keep);
+        const all = toConnections(result.sockets, isoWithOffset(at));
+        connections = all.filter(options.keep);
+        hidden = hiddenBy(all, connections, tracker);
       } catch (error) {
         if (polls === 0 && failedPolls === 0) throw error;
         failedPolls++;
@@ -115,11 +140,20 @@ export async function runMonitor(
         alerts += raised.length;
         for (const alert of raised) events.push(alert);
         polls++;
-        const status = polls % statusEvery === 0 ? statusEvent(tracker, at) : null;
-        await io.output.onPoll(events, status, at);
+        // This poll is counted in full once its output is written; the output hears what it took so far.
+        const soFar = io.now().getTime() - at.getTime();
+        const info: PollInfo = {
+          pollMs: soFar,
+          recentMs: times.recentWith(soFar),
+          hiddenConnections: hidden.connections,
+          hiddenRows: hidden.rows,
+        };
+        const status = polls % statusEvery === 0 ? statusEvent(tracker, at, times) : null;
+        await io.output.onPoll(events, status, at, info);
         io.log?.record(events);
         io.history?.record(events, { firstPoll: polls === 1, ownersLearned: tracker.ownersLearned() });
         await io.log?.maybeFlush(at.getTime());
+        times.record(io.now().getTime() - at.getTime());
       }
       if (options.count !== undefined && polls >= options.count) break;
       const now = io.now().getTime();
@@ -143,5 +177,5 @@ export async function runMonitor(
       }
     }
   }
-  return { polls, failedPolls, runtimeMs: io.now().getTime() - start, alerts };
+  return { polls, failedPolls, runtimeMs: io.now().getTime() - start, alerts, pollTimes: times };
 }

@@ -111,6 +111,14 @@ export function recordPermissions(input: RecordPermissionInput): PermissionNeed[
   return needs;
 }
 
+/**
+ * V8 heap settings for `snapshot`, which reads every socket once: the small
+ * young generation alone, which at 21,000 sockets measured about 20 % less CPU
+ * and 18 % less resident memory than V8's default (bench/table_bench.ts). No
+ * old-space cap: a capture of any size still prints.
+ */
+export const SNAPSHOT_V8_FLAGS = "--v8-flags=--max-semi-space-size=1";
+
 /** What the monitor's flags add to its collector's permissions. */
 export interface MonitorPermissionInput extends ThreatPermissionInput, RecordPermissionInput {
   collector: CollectorName;

@@ -1,6 +1,12 @@
 import { fileURLToPath } from "node:url";
 import { deepStrictEqual, match, ok } from "node:assert/strict";
-import { collectorPermissions, denoFlags, MONITOR_V8_FLAGS, monitorPermissions } from "../lib/permissions.ts";
+import {
+  collectorPermissions,
+  denoFlags,
+  MONITOR_V8_FLAGS,
+  monitorPermissions,
+  SNAPSHOT_V8_FLAGS,
+} from "../lib/permissions.ts";
 import { hasTool, openSockets } from "./open_sockets.ts";
 import { writeMmdb } from "./enrich/_mmdb_writer.ts";
 import { Lines } from "./waiting.ts";
@@ -210,7 +216,10 @@ Deno.test("main ends with one sentence when an input is not any known format", a
 
 Deno.test("main permissions --flags prints what lib/permissions.ts defines, and the start task uses it", async () => {
   const run = await conntrail([], ["permissions", "--flags", "snapshot"]);
-  deepStrictEqual(run.stdout.trim(), denoFlags(collectorPermissions("auto", Deno.build.os)).join(" "));
+  deepStrictEqual(
+    run.stdout.trim(),
+    [...denoFlags(collectorPermissions("auto", Deno.build.os)), SNAPSHOT_V8_FLAGS].join(" "),
+  );
   const config = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
   ok(String(config.tasks.start).includes("main.ts permissions --flags monitor"));
   const explained = await conntrail([], ["permissions", "snapshot", "--collector", "proc"]);

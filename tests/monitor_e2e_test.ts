@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { deepStrictEqual, match, ok } from "node:assert/strict";
 import { denoFlags, MONITOR_V8_FLAGS, monitorPermissions } from "../lib/permissions.ts";
 import { freshLoopback, hasTool, socketControl } from "./open_sockets.ts";
-import { spawnConntrail } from "./conntrail_process.ts";
+import { permissionFlags, spawnConntrail } from "./conntrail_process.ts";
 import { waitFor } from "./waiting.ts";
 
 const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
@@ -76,9 +76,15 @@ function screenUntil(session: string, test: (screen: string) => boolean): Promis
  * Start the monitor in a detached tmux session of the given size; its pid goes to `pidFile`. When it ends,
  * the pane prints `EXITED <code>` and stays open for the test to read.
  */
-function startMonitorInTmux(session: string, size: [number, number], args: string[], pidFile: string): void {
+function startMonitorInTmux(
+  session: string,
+  size: [number, number],
+  args: string[],
+  pidFile: string,
+  flags: readonly string[] = FLAGS,
+): void {
   // The words (Deno's path, flags, main.ts) hold no spaces or quotes.
-  const command = [Deno.execPath(), "run", "--quiet", "--no-prompt", ...FLAGS, MAIN, ...args].join(" ");
+  const command = [Deno.execPath(), "run", "--quiet", "--no-prompt", ...flags, MAIN, ...args].join(" ");
   tmux(
     "new-session",
     "-d",
@@ -147,6 +153,68 @@ Deno.test({
       deepStrictEqual(tmux("display", "-p", "-t", session, "#{alternate_on}").trim(), "0");
     } finally {
       tmux("kill-session", "-t", session);
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "dashboard under tmux: real keys filter, sort by address number, scroll, show the keys, and pin an alert",
+  ignore: !withTmux,
+  async fn() {
+    const session = `conntrail-keys-${Deno.pid}`;
+    const control = socketControl();
+    const dir = await Deno.makeTempDir();
+    const prefix = freshLoopback().split(".").slice(0, 3).join(".");
+    const blocklist = `${dir}/ips.txt`;
+    await Deno.writeTextFile(blocklist, `${prefix}.7\n`);
+    const args = ["-t", "0.5", "-w", "20", "--store", "none", "--blocklist", blocklist, "--include-private"];
+    const flags = await permissionFlags(dir, ["monitor", ...args]);
+    startMonitorInTmux(session, [110, 12], args, await Deno.makeTempFile(), flags);
+    // A screen that never comes fails with the screen there was.
+    const see = async (test: (screen: string) => boolean) => {
+      try {
+        return await screenUntil(session, test);
+      } catch (error) {
+        throw new Error(`${(error as Error).message}\n${tmux("capture-pane", "-p", "-t", session)}`);
+      }
+    };
+    const rowsOf = (screen: string) =>
+      screen.split("\n").slice(4, -1).filter((line) => line.startsWith(prefix));
+    try {
+      await see((s) => s.includes("Interval: 0.5s"));
+      for (let host = 1; host <= 12; host++) await control.open(`${prefix}.${host}`);
+      tmux("send-keys", "-t", session, "s", "s", "/", ...`${prefix}.`.split(""), "Enter");
+      const first = await see((s) => /ALERTS: [12] /.test(s) && rowsOf(s).length >= 6);
+      const rows = rowsOf(first);
+      // Pinned on top, with its reason, whatever the order.
+      match(rows[0] ?? "", new RegExp(`^${prefix.replaceAll(".", "\\.")}\\.7 .*\\[ALERT blocklist `), first);
+      // Then by number: .1, .1 (listening), .2, …: .10 comes after .9, not after .1.
+      deepStrictEqual(rows.slice(1, 4).map((r) => r.split(" ")[0]), [
+        `${prefix}.1`,
+        `${prefix}.1`,
+        `${prefix}.2`,
+      ]);
+      match(first, /Filter: \//);
+      tmux("send-keys", "-t", session, "End");
+      const end = await see((s) => rowsOf(s).some((r) => r.startsWith(`${prefix}.12 (listening)`)));
+      ok(rowsOf(end)[0]?.startsWith(`${prefix}.7 `), `the alert left the top:\n${end}`);
+      match(end, /showing \d+–\d+/);
+      tmux("send-keys", "-t", session, "Home");
+      await see((s) => rowsOf(s)[1]?.startsWith(`${prefix}.1 `) ?? false);
+      tmux("send-keys", "-t", session, "?");
+      await see((s) => s.includes("PgUp PgDn"));
+      tmux("send-keys", "-t", session, "x");
+      await see((s) => !s.includes("PgUp PgDn       scroll"));
+      tmux("send-keys", "-t", session, "q");
+      const after = await see((s) => s.includes("EXITED"));
+      // One alert per (address, process): ss may list a socket before its owner, which makes two.
+      match(after, new RegExp(`\nalerts \\([12]\\):\n {2}ALERT TCP ${prefix.replaceAll(".", "\\.")}\\.7:`));
+      match(after, /EXITED 0/);
+    } finally {
+      tmux("kill-session", "-t", session);
+      await control.stop();
+      await Deno.remove(dir, { recursive: true });
     }
   },
 });

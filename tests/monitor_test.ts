@@ -4,6 +4,7 @@ import type { Socket } from "../lib/model/connection.ts";
 import type { ConnectionEvent, StatusEvent } from "../lib/model/monitor_event.ts";
 import { runMonitor } from "../lib/monitor.ts";
 import type { MonitorOutput } from "../lib/monitor/monitor_output.ts";
+import type { PollInfo } from "../lib/monitor/poll_times.ts";
 import { Tracker } from "../lib/monitor/tracker.ts";
 
 function socket(remotePort: number): Socket {
@@ -53,11 +54,11 @@ function fakeClock() {
 }
 
 function recordingOutput() {
-  const polls: { events: ConnectionEvent[]; status: StatusEvent | null }[] = [];
+  const polls: { events: ConnectionEvent[]; status: StatusEvent | null; info?: PollInfo }[] = [];
   let closed = 0;
   const output: MonitorOutput = {
-    onPoll: (events, status) => {
-      polls.push({ events: [...events], status });
+    onPoll: (events, status, _at, info) => {
+      polls.push({ events: [...events], status, ...(info === undefined ? {} : { info }) });
       return Promise.resolve();
     },
     close: () => {
@@ -169,6 +170,56 @@ Deno.test("runMonitor() fails on a first poll that fails, and skips a later one 
   deepStrictEqual([result.polls, result.failedPolls], [4, 2]);
   deepStrictEqual(notes.filter((n) => n.startsWith("warning")).length, 1);
   match(notes.find((n) => n.startsWith("warning")) ?? "", /a poll failed and was skipped: ss died/);
+});
+
+Deno.test("runMonitor() measures polls that take longer than the time unit and keeps the timeline on time", async () => {
+  const clock = fakeClock();
+  const out = recordingOutput();
+  const collector = scripted([[socket(443)]]);
+  const tracker = new Tracker({ width: 20, groupBy: "ip", maxClosedRows: 10, timeUnitMs: 1000 });
+  const result = await runMonitor(
+    tracker,
+    { timeUnitMs: 1000, count: 10, keep: () => true, statusEvery: 5 },
+    {
+      ...clock,
+      // Each reading takes 1.4 s of the clock.
+      collector: { name: "slow", collect: () => clock.sleep(1400).then(() => collector.collect()) },
+      output: out.output,
+      log: null,
+      note: () => {},
+      stop: new AbortController().signal,
+    },
+  );
+  deepStrictEqual(
+    clock.slept.filter((ms) => ms !== 1400 && ms !== 0),
+    [],
+    "waited between polls that overran",
+  );
+  deepStrictEqual([result.pollTimes.count, result.pollTimes.overran, result.pollTimes.maxMs], [10, 10, 1400]);
+  deepStrictEqual(out.polls[4]?.info?.recentMs, 1400);
+  deepStrictEqual(out.polls[4]?.status?.poll_seconds, 1.4);
+  // Ten polls over 12.6 s: the last one is in column 13 (12.6 s rounded), not column 9.
+  deepStrictEqual(tracker.column, 13);
+});
+
+Deno.test("runMonitor() tells the output how many connections and rows the filter hid", async () => {
+  const out = recordingOutput();
+  await runMonitor(new Tracker({ width: 20, groupBy: "ip", maxClosedRows: 10 }), {
+    timeUnitMs: 1000,
+    count: 1,
+    keep: (c) => c.remote_port === 80,
+  }, {
+    ...fakeClock(),
+    collector: scripted([[socket(443), socket(80), socket(22), {
+      ...socket(8080),
+      remote_ip: "198.51.100.9",
+    }]]),
+    output: out.output,
+    log: null,
+    note: () => {},
+    stop: new AbortController().signal,
+  });
+  deepStrictEqual([out.polls[0]?.info?.hiddenConnections, out.polls[0]?.info?.hiddenRows], [3, 2]);
 });
 
 Deno.test("runMonitor() applies the filter before tracking", async () => {

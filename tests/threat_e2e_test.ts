@@ -48,7 +48,9 @@ Deno.test({
       const output = await monitor.stop();
       const { stdout, stderr } = output;
       deepStrictEqual(output.code, 3, stderr);
-      const alerts = stdout.split("\n").filter((line) => line.includes("ALERT"));
+      // The scroll lines (the exit summary lists the same alerts again, indented, under `alerts (N):`).
+      const alerts = stdout.split("\n").filter((line) => /^\[\d\d:\d\d:\d\d\] ALERT /.test(line));
+      match(stdout, /\nalerts \(2\):\n {2}ALERT TCP /);
       // python3 holds both ends of each connection: the alert is on whichever end it saw first, once.
       const about = (ip: string, ports: number[]) =>
         alerts.filter((line) => ports.some((port) => line.includes(` ${ip}:${port} `)));

@@ -6,7 +6,7 @@ import { UsageError } from "../errors.ts";
 import type { CheckResult } from "../model/check_result.ts";
 import type { FailOn } from "../monitor/alert_watch.ts";
 import { isDomainName } from "../parse/blocklist.ts";
-import { renderCheckJson, renderCheckTable } from "../render/check_report.ts";
+import { checkTableChunks, renderCheckJson } from "../render/check_report.ts";
 import { safeTerminalText } from "../render/terminal_text.ts";
 import { openThreatIntel, type ThreatFlags, type ThreatIo } from "./threat_intel.ts";
 import { type GeoFlags, openGeo } from "./geo_config.ts";
@@ -163,7 +163,8 @@ export async function runCheck(options: CheckOptions, io: CheckIo): Promise<numb
   } finally {
     threat.close();
   }
-  await io.write(options.format === "json" ? renderCheckJson(results) : renderCheckTable(results));
+  if (options.format === "json") await io.write(renderCheckJson(results));
+  else for (const chunk of checkTableChunks(results)) await io.write(chunk);
   const met = new Set(results.flatMap(conditionsOf));
   const failed = options.failOn.filter((condition) => met.has(condition));
   if (failed.length > 0) {

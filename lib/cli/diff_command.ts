@@ -1,6 +1,6 @@
 import { UsageError } from "../errors.ts";
 import { loadDiff } from "../store/history_queries.ts";
-import { renderDiffJson, renderDiffTable, renderSnapshotList } from "../render/diff_report.ts";
+import { diffTableChunks, renderDiffJson, snapshotListChunks } from "../render/diff_report.ts";
 import { type HistoryFlags, openCommandHistory } from "./history_config.ts";
 import type { HistoryCommandIo } from "./history_command.ts";
 
@@ -23,13 +23,12 @@ export async function runDiff(options: DiffOptions, io: HistoryCommandIo): Promi
   try {
     const saved = await store.snapshots();
     if (options.list) {
-      await io.write(renderSnapshotList(saved));
+      for (const chunk of snapshotListChunks(saved)) await io.write(chunk);
       return 0;
     }
     const { diff, from, to } = await loadDiff(store, saved, options);
-    await io.write(
-      options.format === "json" ? renderDiffJson(diff, from, to) : renderDiffTable(diff, from, to),
-    );
+    if (options.format === "json") await io.write(renderDiffJson(diff, from, to));
+    else for (const chunk of diffTableChunks(diff, from, to)) await io.write(chunk);
     return 0;
   } finally {
     await store.close();

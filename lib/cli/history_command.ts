@@ -1,7 +1,7 @@
 import type { RiskLevel } from "../model/risk.ts";
 import { durationText } from "../model/duration.ts";
 import { safeTerminalText } from "../render/terminal_text.ts";
-import { renderHistoryCsv, renderHistoryJson, renderHistoryTable } from "../render/history_report.ts";
+import { historyTableChunks, renderHistoryCsv, renderHistoryJson } from "../render/history_report.ts";
 import type { HistoryStore } from "../store/history_store.ts";
 import { findHistory, historyAddress } from "../store/history_queries.ts";
 import { type HistoryFlags, openCommandHistory } from "./history_config.ts";
@@ -82,8 +82,9 @@ export async function runHistory(options: HistoryOptions, io: HistoryCommandIo):
   }
   switch (options.format) {
     case "table":
-      if (entries.length > 0) await io.write(renderHistoryTable(entries, total));
-      else if (found !== null && ip === undefined) {
+      if (entries.length > 0) {
+        for (const chunk of historyTableChunks(entries, total)) await io.write(chunk);
+      } else if (found !== null && ip === undefined) {
         // An empty table says why: what the filters left out, or that nothing is recorded yet.
         const filters = filterFlags(options);
         await io.write(

@@ -4,7 +4,11 @@ import type { PtrResolver } from "../enrich/reverse_dns.ts";
 import { openNames } from "./names_config.ts";
 import { InputError, PermissionError } from "../errors.ts";
 import { IpRangeSet } from "../model/ip_range_set.ts";
-import { runMonitor } from "../monitor.ts";
+import { type MonitorRunResult, runMonitor } from "../monitor.ts";
+import type { Connection } from "../model/connection.ts";
+import type { ConnectionEvent } from "../model/monitor_event.ts";
+import { alertText } from "../render/event_line.ts";
+import { secondsText } from "../render/elapsed_text.ts";
 import { monitorFilter } from "../monitor/monitor_filter.ts";
 import type { MonitorOutput } from "../monitor/monitor_output.ts";
 import { RefreshOutput } from "../monitor/refresh_output.ts";
@@ -58,6 +62,9 @@ export interface MonitorCommandIo {
   /** This process's id, for syslog headers. */
   pid?: number;
 }
+
+/** Alerts the exit summary lists in full. */
+const ALERTS_LISTED = 20;
 
 /** Closed rows kept in memory; older closed rows are dropped (counted in the export). */
 const MAX_CLOSED_ROWS = 10_000;
@@ -119,16 +126,49 @@ function requireWrite(path: string): void {
   }
 }
 
-function summary(
-  options: MonitorOptions,
-  tracker: Tracker,
-  result: { polls: number; runtimeMs: number; failedPolls: number },
-): string {
+function summary(options: MonitorOptions, tracker: Tracker, result: MonitorRunResult): string {
   const noun = ROW_NOUNS[options.groupBy];
+  const times = result.pollTimes;
   return `conntrail: ${result.polls} polls over ${Math.round(result.runtimeMs / 1000)}s ` +
     `(time unit ${options.timeUnit}s, ${tracker.totalColumns} columns) | ${tracker.uniqueRowCount} unique ${noun}, ` +
     `${tracker.activeRowCount} active at the end | ${tracker.openConnectionCount} connections open` +
-    (result.failedPolls > 0 ? ` | ${result.failedPolls} polls failed` : "");
+    (result.failedPolls > 0 ? ` | ${result.failedPolls} polls failed` : "") +
+    (times.overran > 0
+      ? ` | Interval: ${options.timeUnit}s (polls took ${secondsText(times.meanMs / 1000)} on average, ` +
+        `up to ${
+          secondsText(times.maxMs / 1000)
+        }; ${times.overran} of ${times.count} longer than the interval)`
+      : "") +
+    (result.alerts > 0 ? ` | ${result.alerts} alert${result.alerts === 1 ? "" : "s"}` : "");
+}
+
+/** The monitor's filters as the dashboard's status line names them. */
+function filterNames(options: MonitorOptions): string {
+  return [
+    options.filterLocal ? "--filter-local" : null,
+    ...options.filterFile.map((file) => `--filter-file ${safeTerminalText(file)}`),
+    options.process === undefined ? null : `--process ${safeTerminalText(options.process)}`,
+    options.port === undefined ? null : `--port ${options.port}`,
+    options.outgoing ? "--outgoing" : null,
+  ].filter((name) => name !== null).join(", ");
+}
+
+/** The exit summary's list of alerts: the first ones in full, then how many more. */
+function alertList(
+  alerts: readonly { event: ConnectionEvent; info: AddressInfo; at: Date }[],
+  total: number,
+) {
+  if (total === 0) return [];
+  const lines = [`alerts (${total}):`];
+  for (const { event, info, at } of alerts.slice(0, ALERTS_LISTED)) {
+    lines.push(`  ${alertText(event, info, at)}`);
+  }
+  if (total > ALERTS_LISTED) {
+    lines.push(
+      `  … and ${total - ALERTS_LISTED} more (every alert is in --format ndjson and --log-dir logs)`,
+    );
+  }
+  return lines;
 }
 
 /**
@@ -176,8 +216,14 @@ async function writeEgressFiles(
 export async function runMonitorCommand(options: MonitorOptions, io: MonitorCommandIo): Promise<number> {
   const notes: string[] = [];
   const refresh = !options.scroll && io.stdoutIsTerminal && options.format === "text";
-  // Off the dashboard, notes go straight to stderr; on it they wait until the screen is restored.
-  const note = (line: string) => (refresh ? notes.push(line) : io.warn(line));
+  let output: MonitorOutput | null = null;
+  // Off the dashboard, notes go straight to stderr; on it they show in its status line as they come,
+  // and are printed in full once the screen is restored.
+  const note = (line: string) => {
+    if (!refresh) return io.warn(line);
+    notes.push(line);
+    if (output instanceof RefreshOutput) output.note(line);
+  };
   if (options.output !== undefined) requireWrite(options.output);
   if (options.report !== undefined) requireWrite(options.report);
   if (options.writeExpect !== undefined) requireWrite(options.writeExpect);
@@ -226,7 +272,6 @@ export async function runMonitorCommand(options: MonitorOptions, io: MonitorComm
   const githubActions = io.env.values.get("GITHUB_ACTIONS") === "true";
   const color = options.color && !io.env.values.has("NO_COLOR") && (refresh || io.stdoutIsTerminal);
 
-  let output: MonitorOutput | null = null;
   const names = openNames(options, {
     note,
     onAnswer: () => {
@@ -262,6 +307,7 @@ export async function runMonitorCommand(options: MonitorOptions, io: MonitorComm
     width: options.width,
     groupBy: options.groupBy,
     maxClosedRows: MAX_CLOSED_ROWS,
+    timeUnitMs: options.timeUnit * 1000,
   });
   const startedAt = io.now();
   const log = options.logDir === undefined ? null : await ConnectionLog.open({
@@ -273,6 +319,20 @@ export async function runMonitorCommand(options: MonitorOptions, io: MonitorComm
   const stopper = new AbortController();
   const stop = () => stopper.abort();
   const rowNoun = ROW_NOUNS[options.groupBy];
+  let alertCount = 0;
+  const alertsSeen: { event: ConnectionEvent; info: AddressInfo; at: Date }[] = [];
+  const judge = pollAlerts(threat, watch);
+  const alerts = (connections: readonly Connection[], changes: readonly ConnectionEvent[], at: Date) => {
+    const raised = judge(connections, changes, at);
+    for (const event of raised) {
+      alertCount++;
+      if (alertsSeen.length < ALERTS_LISTED) {
+        const ip = event.connection.remote_ip;
+        alertsSeen.push({ event, info: ip === null ? {} : describe(ip), at });
+      }
+    }
+    return raised;
+  };
   if (refresh) {
     const dashboard = new Dashboard(tracker, {
       timeUnitSeconds: options.timeUnit,
@@ -280,9 +340,15 @@ export async function runMonitorCommand(options: MonitorOptions, io: MonitorComm
       color,
       describe,
       rowNoun,
-      isAlerted: (row) => row.ip !== null && watch.isAlerted(row.ip),
+      alertOf: (row) => (row.ip === null || row.listening ? null : watch.reasonFor(row.ip)),
+      alertCount: () => alertCount,
+      filterNames: filterNames(options),
+      now: io.now,
     });
-    output = new RefreshOutput(dashboard, new Terminal(io.terminal), stop);
+    const refreshOutput = new RefreshOutput(dashboard, new Terminal(io.terminal), stop);
+    // What was said before the screen was there goes to its status line too.
+    for (const line of notes) dashboard.note(line);
+    output = refreshOutput;
   } else {
     output = new ScrollOutput({
       format: options.format,
@@ -291,6 +357,7 @@ export async function runMonitorCommand(options: MonitorOptions, io: MonitorComm
       describe,
       rowNoun,
       githubActions,
+      timeUnitSeconds: options.timeUnit,
       nameWaitMs: names === null ? 0 : NAME_WAIT_MS,
       namesIdle: names === null ? undefined : () => names?.idle() ?? Promise.resolve(),
       write: io.write,
@@ -314,9 +381,9 @@ export async function runMonitorCommand(options: MonitorOptions, io: MonitorComm
     const shown = output;
     // The egress report hears every event the output does.
     const tallied: MonitorOutput = {
-      onPoll: (events, status, at) => {
+      onPoll: (events, status, at, info) => {
         tally.record(events);
-        return shown.onPoll(events, status, at);
+        return shown.onPoll(events, status, at, info);
       },
       close: () => shown.close(),
     };
@@ -339,7 +406,7 @@ export async function runMonitorCommand(options: MonitorOptions, io: MonitorComm
       history: recorder,
       note,
       stop: stopper.signal,
-      alerts: pollAlerts(threat, watch),
+      alerts,
     });
   } finally {
     unwatch();
@@ -355,6 +422,7 @@ export async function runMonitorCommand(options: MonitorOptions, io: MonitorComm
   const report = options.format !== "text" ? io.warn : (line: string) => io.write(line + "\n");
   await report(summary(options, tracker, result));
   for (const line of syslog?.summary() ?? []) await report(`conntrail: ${line}`);
+  for (const line of alertList(alertsSeen, alertCount)) await report(line);
   const endedAt = io.now();
   if (options.output !== undefined) {
     await writeUserFile(

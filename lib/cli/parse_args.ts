@@ -215,7 +215,8 @@ Examples:
 
 const MONITOR_EXAMPLES = `
 Examples:
-  conntrail                                   live timeline of every connection (q quits, p pauses, s sorts)
+  conntrail                                   live timeline of every connection (? lists the keys: q quits,
+                                              ↑ ↓ PgUp PgDn Home End scroll, / filters, s sorts, p pauses)
   conntrail --filter-local --resolve-names    only internet peers, with their names
   conntrail --scroll                          one line per event instead of a screen
   conntrail --duration 10m --format ndjson > events.ndjson    headless, for CI

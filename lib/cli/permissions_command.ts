@@ -6,6 +6,7 @@ import {
   monitorPermissions,
   type PermissionNeed,
   recordPermissions,
+  SNAPSHOT_V8_FLAGS,
   threatPermissions,
 } from "../permissions.ts";
 import { REPUTATION_ENV } from "./reputation_config.ts";
@@ -56,9 +57,10 @@ function blocklistPermissions(
 }
 import type { CliCommand } from "./parse_args.ts";
 
-/** Deno flags other than permissions that a command runs with (the monitor's heap settings). */
+/** Deno flags other than permissions that a command runs with (the monitor's and the snapshot's heap settings). */
 export function runtimeFlagsForCommand(command: CliCommand): string[] {
-  return command.kind === "monitor" || command.kind === "serve" ? [MONITOR_V8_FLAGS] : [];
+  if (command.kind === "monitor" || command.kind === "serve") return [MONITOR_V8_FLAGS];
+  return command.kind === "snapshot" ? [SNAPSHOT_V8_FLAGS] : [];
 }
 
 /**

@@ -5,7 +5,7 @@ import { toConnections } from "../model/direction.ts";
 import { isoWithOffset } from "../model/timestamp.ts";
 import { renderConnectionsCsv } from "../render/connections_csv.ts";
 import { renderConnectionsJson, renderConnectionsNdjson } from "../render/connections_json.ts";
-import { renderConnectionsTable } from "../render/connections_table.ts";
+import { connectionsTableChunks } from "../render/connections_table.ts";
 import { safeTerminalText } from "../render/terminal_text.ts";
 import type { SnapshotOptions } from "./parse_args.ts";
 import { skippedSummary } from "./skipped_summary.ts";
@@ -63,7 +63,9 @@ export async function runSnapshot(options: SnapshotOptions, io: SnapshotIo): Pro
       const none = result.sockets.length === 0
         ? `no TCP or UDP sockets ${options.input === undefined ? "were found" : "are in the input"}\n`
         : `no connections match ${filters} (${result.sockets.length} sockets read)\n`;
-      await io.write(connections.length > 0 ? renderConnectionsTable(connections) + "\n" : none);
+      if (connections.length === 0) await io.write(none);
+      // Written as it is rendered: `conntrail snapshot | head` returns at once.
+      else for (const chunk of connectionsTableChunks(connections)) await io.write(chunk);
       break;
     }
     case "json":

@@ -30,6 +30,13 @@ export interface ConnectionEvent {
   details?: AlertDetails;
   /** For `ALERT`: every condition the connection met (`reason` names the first). */
   conditions?: readonly AlertCondition[];
+  /**
+   * For `CLOSED`: seconds from the poll that first saw the connection to the
+   * poll that saw it end (leave the live states, or disappear), so exact to a
+   * time unit; for a connection already open when the monitor started, from
+   * the first poll.
+   */
+  duration_s?: number;
 }
 
 /** The periodic summary scroll mode prints every 10 time units. */
@@ -43,6 +50,8 @@ export interface StatusEvent {
   /** Distinct rows seen since the start. */
   unique_rows: number;
   runtime_seconds: number;
+  /** How long the recent polls took, in seconds (more than the time unit: the monitor cannot keep up). */
+  poll_seconds?: number;
 }
 
 /** Any event the monitor reports. */

@@ -63,7 +63,8 @@ function findingFor(verdict: Verdict, expectedName: string): Finding | null {
 export class AlertWatch {
   readonly #sources: ThreatSources;
   readonly #alerted = new Set<string>();
-  readonly #alertedAddresses = new Set<string>();
+  /** Alerted remote address → the reason of its first alert. */
+  readonly #alertedAddresses = new Map<string, string>();
   readonly #met = new Set<FailOn>();
   /**
    * (remote, process) keys judged clean against the current lists, skipped on
@@ -88,6 +89,11 @@ export class AlertWatch {
   /** True when an alert was raised for this remote address. */
   isAlerted(ip: string): boolean {
     return this.#alertedAddresses.has(ip);
+  }
+
+  /** The reason of the first alert raised for this remote address, or null. */
+  reasonFor(ip: string): string | null {
+    return this.#alertedAddresses.get(ip) ?? null;
   }
 
   /**
@@ -157,7 +163,8 @@ export class AlertWatch {
   #raise(connection: Connection, finding: Finding, key: string, events: ConnectionEvent[]): void {
     for (const condition of finding.conditions) this.#met.add(condition);
     this.#alerted.add(key);
-    if (connection.remote_ip !== null) this.#alertedAddresses.add(connection.remote_ip);
+    const ip = connection.remote_ip;
+    if (ip !== null && !this.#alertedAddresses.has(ip)) this.#alertedAddresses.set(ip, finding.reason);
     events.push({
       event: "ALERT",
       connection,

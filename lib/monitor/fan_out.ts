@@ -1,5 +1,6 @@
 import type { ConnectionEvent, StatusEvent } from "../model/monitor_event.ts";
 import type { MonitorOutput } from "./monitor_output.ts";
+import type { PollInfo } from "./poll_times.ts";
 
 /**
  * Several outputs as one: each gets every poll, in order, and each is closed
@@ -23,8 +24,13 @@ import type { MonitorOutput } from "./monitor_output.ts";
 export function fanOut(outputs: readonly MonitorOutput[]): MonitorOutput {
   if (outputs.length === 1 && outputs[0] !== undefined) return outputs[0];
   return {
-    async onPoll(events: readonly ConnectionEvent[], status: StatusEvent | null, at: Date): Promise<void> {
-      for (const output of outputs) await output.onPoll(events, status, at);
+    async onPoll(
+      events: readonly ConnectionEvent[],
+      status: StatusEvent | null,
+      at: Date,
+      info?: PollInfo,
+    ): Promise<void> {
+      for (const output of outputs) await output.onPoll(events, status, at, info);
     },
     async close(): Promise<void> {
       const results = await Promise.allSettled(outputs.map((output) => output.close()));

@@ -2,6 +2,7 @@ import type { Dashboard } from "../render/dashboard.ts";
 import type { Terminal } from "../render/terminal.ts";
 import type { MonitorOutput } from "./monitor_output.ts";
 import { timerDelay } from "../model/timer_delay.ts";
+import type { PollInfo } from "./poll_times.ts";
 
 const REDRAW_DELAY_MS = 100;
 
@@ -43,9 +44,16 @@ export class RefreshOutput implements MonitorOutput {
     else if (action === "redraw") this.redraw();
   }
 
-  onPoll(): Promise<void> {
+  onPoll(_events: unknown, _status: unknown, _at: Date, info?: PollInfo): Promise<void> {
+    this.#dashboard.onPoll(info);
     this.redraw();
     return Promise.resolve();
+  }
+
+  /** A note for the dashboard's status line, drawn soon. */
+  note(line: string): void {
+    this.#dashboard.note(line);
+    this.redrawSoon();
   }
 
   close(): Promise<void> {

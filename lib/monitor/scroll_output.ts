@@ -25,6 +25,8 @@ export interface ScrollOutputOptions {
   githubActions: boolean;
   /** The name the program asked for, when known: annotations name it. */
   domainOf?: (connection: Connection) => string | null | undefined;
+  /** The time unit, for the status line to say when polls take longer. */
+  timeUnitSeconds?: number;
   /**
    * How long a line may wait for its address's name (0 when names are off).
    * The poll loop never waits: lines queue, in order, and go out when the name
@@ -131,7 +133,7 @@ export class ScrollOutput implements MonitorOutput {
     let text: string;
     if (format === "text") {
       text = (event.event === "STATUS"
-        ? statusLine(event, this.#options.rowNoun, at)
+        ? statusLine(event, this.#options.rowNoun, at, this.#options.timeUnitSeconds)
         : eventLine(event, info, at, this.#options.color)) + "\n";
     } else {
       // ECS and OCSF have no record for the STATUS summary.

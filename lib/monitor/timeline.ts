@@ -52,6 +52,29 @@ export class Timeline {
     if (cell !== Cell.Closed && cell !== Cell.Nothing) this.#markPresent(column);
   }
 
+  /**
+   * Set every column from `from` to `to` (inclusive) to one cell: a row held
+   * through time units a slow poll spanned without looking. Writes at most
+   * `width` cells and one span, however long the stretch.
+   */
+  fill(from: number, to: number, cell: Cell): void {
+    if (to < from) return;
+    const width = this.#cells.length;
+    for (let c = this.#lastWritten + 1, n = 0; c < from && n < width; c++, n++) {
+      this.#cells[c % width] = Cell.Nothing;
+    }
+    for (let c = Math.max(from, to - width + 1); c <= to; c++) this.#cells[c % width] = cell;
+    if (to > this.#lastWritten) this.#lastWritten = to;
+    if (cell === Cell.Closed || cell === Cell.Nothing) return;
+    const last = this.#spans.length - 1;
+    if (last > 0 && (this.#spans[last] ?? -2) >= from - 1) {
+      this.#spans[last] = Math.max(this.#spans[last] ?? to, to);
+      return;
+    }
+    this.#markPresent(from);
+    this.#spans[this.#spans.length - 1] = to;
+  }
+
   #markPresent(column: number): void {
     const last = this.#spans.length - 1;
     if (last > 0 && this.#spans[last] === column - 1) {

@@ -14,7 +14,17 @@ export interface TrackerOptions {
   groupBy: GroupBy;
   /** Rows without an open socket kept in memory; the longest closed go first. */
   maxClosedRows: number;
+  /**
+   * The time unit. With it, a poll's column is the number of time units since
+   * the first poll, so a poll that took longer than a unit moves the timeline
+   * on by as many units as passed (rows present before and after it are held
+   * through them). Without it, each poll is the next column.
+   */
+  timeUnitMs?: number;
 }
+
+/** Rows are held through the units a slow poll spanned up to this long; a longer gap (a suspend) stays empty. */
+const MAX_HELD_MS = 60_000;
 
 /** What is left of a row that was dropped from memory: enough for the top list and the frequent-IP file. */
 export interface EvictedRow {
@@ -39,6 +49,11 @@ const EVICTED_KEPT = 1000;
  */
 export function processRowKey(c: Pick<Connection, "pid" | "process_name">): string {
   return `${c.pid ?? "-"} ${c.process_name ?? ""}`;
+}
+
+/** True for a row of listening sockets only: its cells are `○`. */
+function listeningOnly(row: TrackedRow): boolean {
+  return row.listening || row.states.every((s) => s === "LISTEN" || s === "UNCONNECTED");
 }
 
 function rowIdentity(
@@ -99,14 +114,40 @@ export class Tracker {
   #startedAt: Date | null = null;
   #lastPollAt: Date | null = null;
   #ownersLearned: Connection[] = [];
+  /** When each open connection was first seen, and when it left the live states (TIME_WAIT). */
+  #since = new Map<string, number>();
+  #ended = new Map<string, number>();
 
   constructor(options: TrackerOptions) {
     this.#options = options;
   }
 
+  /** The column of a poll at `now`: the next one, or with a time unit the units since the first poll. */
+  #columnAt(now: Date): number {
+    const unit = this.#options.timeUnitMs;
+    const started = this.#startedAt;
+    if (unit === undefined || unit <= 0 || started === null) return this.#column + 1;
+    return Math.max(this.#column + 1, Math.round((now.getTime() - started.getTime()) / unit));
+  }
+
+  /** Hold the rows present at the last poll through the columns a slow poll skipped. */
+  #holdThrough(column: number, now: Date): void {
+    const from = this.#column + 1;
+    const to = column - 1;
+    const last = this.#lastPollAt;
+    if (to < from || last === null || now.getTime() - last.getTime() > MAX_HELD_MS) return;
+    for (const row of this.#presentRows) {
+      row.timeline.fill(from, to, listeningOnly(row) ? Cell.Listening : Cell.Active);
+      row.activeColumns += to - from + 1;
+      row.lastColumn = to;
+    }
+  }
+
   /** Record one poll: the connections that pass the filters, and the time of the poll. */
   update(connections: readonly Connection[], now: Date): ConnectionEvent[] {
-    const column = ++this.#column;
+    const column = this.#columnAt(now);
+    this.#holdThrough(column, now);
+    this.#column = column;
     this.#startedAt ??= now;
     this.#lastPollAt = now;
     const events: ConnectionEvent[] = [];
@@ -114,18 +155,25 @@ export class Tracker {
     const present = new Set<TrackedRow>();
     const timestamp = isoWithOffset(now);
     this.#ownersLearned = [];
+    const nowMs = now.getTime();
 
     for (const c of connections) {
       const key = connectionKey(c);
       if (open.has(key)) continue; // a socket shared by two processes shows once
       open.set(key, c);
       const before = this.#open.get(key);
-      if (before === undefined) events.push({ event: "NEW", connection: c });
-      else if (before.status !== c.status) {
+      if (before === undefined) {
+        events.push({ event: "NEW", connection: c });
+        this.#since.set(key, nowMs);
+      } else if (before.status !== c.status) {
         events.push({ event: "STATE", connection: c, previous_status: before.status });
       }
       if (before !== undefined && before.pid === null && c.pid !== null) this.#ownersLearned.push(c);
-      if (LINGERING_STATUSES.has(c.status)) continue;
+      if (LINGERING_STATUSES.has(c.status)) {
+        if (!this.#ended.has(key)) this.#ended.set(key, nowMs);
+        continue;
+      }
+      this.#ended.delete(key);
       const row = this.#rowFor(c, column, now);
       if (!present.has(row)) {
         present.add(row);
@@ -138,14 +186,22 @@ export class Tracker {
       row.addProcess({ pid: c.pid, name: c.process_name, path: c.process_path });
     }
     for (const [key, c] of this.#open) {
-      if (!open.has(key)) events.push({ event: "CLOSED", connection: { ...c, timestamp } });
+      if (open.has(key)) continue;
+      const since = this.#since.get(key) ?? nowMs;
+      const ended = this.#ended.get(key) ?? nowMs;
+      events.push({
+        event: "CLOSED",
+        connection: { ...c, timestamp },
+        duration_s: Math.max(0, ended - since) / 1000,
+      });
+      this.#since.delete(key);
+      this.#ended.delete(key);
     }
     this.#open = open;
 
     for (const row of present) {
       const wasPresent = this.#presentRows.has(row);
-      const listeningOnly = row.listening || row.states.every((s) => s === "LISTEN" || s === "UNCONNECTED");
-      row.timeline.write(column, listeningOnly ? Cell.Listening : wasPresent ? Cell.Active : Cell.New);
+      row.timeline.write(column, listeningOnly(row) ? Cell.Listening : wasPresent ? Cell.Active : Cell.New);
       row.states.sort();
       row.lastColumn = column;
       row.lastSeen = now;
@@ -161,6 +217,14 @@ export class Tracker {
     this.#presentRows = present;
     this.#evictClosedRows();
     return events;
+  }
+
+  /**
+   * The key of the row a connection would join (whether or not it passes the
+   * monitor's filters): for counting the rows the filters hide.
+   */
+  rowKeyOf(c: Connection): string {
+    return rowIdentity(c, this.#options.groupBy).key;
   }
 
   #rowFor(c: Connection, column: number, now: Date): TrackedRow {

@@ -1,6 +1,6 @@
 import type { CheckResult } from "../model/check_result.ts";
 import { safeTerminalText } from "./terminal_text.ts";
-import { plainTable } from "./_table_style.ts";
+import { tableChunks, type TableColumn } from "./text_table.ts";
 
 /**
  * `conntrail check` as a table: one row per address, `-` for what is not
@@ -16,21 +16,33 @@ import { plainTable } from "./_table_style.ts";
  * ```
  */
 export function renderCheckTable(results: readonly CheckResult[]): string {
-  const text = (value: string | null) => (value === null ? "-" : safeTerminalText(value));
-  const rows = results.map((r) => [
-    text(r.query),
-    text(r.ip),
-    text(r.hostname),
-    text(r.blocklist),
-    r.risk_level === null ? "-" : `${r.risk_level}${r.abuse_score === null ? "" : ` (${r.abuse_score})`}`,
-    text(r.country),
-    r.asn === null ? "-" : `AS${r.asn}${r.as_org === null ? "" : ` ${safeTerminalText(r.as_org)}`}`,
-    text(r.note),
-  ]);
-  return plainTable(
-    ["QUERY", "ADDRESS", "HOSTNAME", "BLOCKLIST", "REPUTATION", "COUNTRY", "ASN", "NOTE"],
-    rows,
-  ) + "\n";
+  return [...checkTableChunks(results)].join("");
+}
+
+const text = (value: string | null) => (value === null ? "-" : safeTerminalText(value));
+
+const CHECK_TABLE: readonly TableColumn<CheckResult>[] = [
+  { head: "QUERY", cell: (r) => text(r.query) },
+  { head: "ADDRESS", cell: (r) => text(r.ip) },
+  { head: "HOSTNAME", cell: (r) => text(r.hostname) },
+  { head: "BLOCKLIST", cell: (r) => text(r.blocklist) },
+  {
+    head: "REPUTATION",
+    cell: (r) =>
+      r.risk_level === null ? "-" : `${r.risk_level}${r.abuse_score === null ? "" : ` (${r.abuse_score})`}`,
+  },
+  { head: "COUNTRY", cell: (r) => text(r.country) },
+  {
+    head: "ASN",
+    cell: (r) =>
+      r.asn === null ? "-" : `AS${r.asn}${r.as_org === null ? "" : ` ${safeTerminalText(r.as_org)}`}`,
+  },
+  { head: "NOTE", cell: (r) => text(r.note) },
+];
+
+/** {@linkcode renderCheckTable} in chunks of whole lines, for writing as they are rendered. */
+export function checkTableChunks(results: readonly CheckResult[]): Generator<string> {
+  return tableChunks(CHECK_TABLE, results);
 }
 
 /** `conntrail check --format json`: an array of results with SPEC's field names. */

@@ -1,11 +1,44 @@
 import type { Connection } from "../model/connection.ts";
 import { endpointText } from "./endpoint_text.ts";
 import { safeTerminalText } from "./terminal_text.ts";
-import { plainTable } from "./_table_style.ts";
+import { tableChunks, type TableColumn } from "./text_table.ts";
+
+const dash = (value: string | null) => (value === null ? "-" : safeTerminalText(value));
+
+/** The columns of `conntrail snapshot`: process names and users are untrusted and made safe for a terminal. */
+export const CONNECTION_COLUMNS: readonly TableColumn<Connection>[] = [
+  // Addresses come normalised from the parsers, statuses from a fixed vocabulary: printable ASCII.
+  { head: "PROTO", cell: (c) => c.protocol, ascii: true },
+  { head: "LOCAL", cell: (c) => endpointText(c.local_ip, c.local_port), ascii: true },
+  { head: "REMOTE", cell: (c) => endpointText(c.remote_ip, c.remote_port), ascii: true },
+  { head: "STATUS", cell: (c) => c.status, ascii: true },
+  { head: "DIRECTION", cell: (c) => c.direction, ascii: true },
+  { head: "PID", cell: (c) => (c.pid === null ? "-" : String(c.pid)), ascii: true },
+  { head: "PROCESS", cell: (c) => dash(c.process_name) },
+  { head: "USER", cell: (c) => dash(c.user) },
+];
 
 /**
- * Render connections as a text table for a terminal. Process names and users
- * are untrusted and pass through {@linkcode safeTerminalText}.
+ * Connections as a text table in chunks of lines (each ending in `\n`), for
+ * writing as they are rendered: see {@linkcode tableChunks}.
+ *
+ * @example
+ * ```ts
+ * import { ok } from "node:assert/strict";
+ * import { connectionsTableChunks } from "./connections_table.ts";
+ * const [first] = connectionsTableChunks([{ timestamp: "", protocol: "TCP", family: 4, local_ip: "127.0.0.1",
+ *   local_port: 80, remote_ip: null, remote_port: null, status: "LISTEN", direction: "listening",
+ *   pid: 1, process_name: "nginx", process_path: null, user: "root" }]);
+ * ok(first?.startsWith("PROTO   LOCAL          REMOTE   STATUS"));
+ * ```
+ */
+export function connectionsTableChunks(connections: readonly Connection[]): Generator<string> {
+  return tableChunks(CONNECTION_COLUMNS, connections);
+}
+
+/**
+ * Render connections as a text table for a terminal, without a final newline.
+ * Process names and users are untrusted and pass through {@linkcode safeTerminalText}.
  *
  * @example
  * ```ts
@@ -18,15 +51,7 @@ import { plainTable } from "./_table_style.ts";
  * ```
  */
 export function renderConnectionsTable(connections: readonly Connection[]): string {
-  const rows = connections.map((c) => [
-    c.protocol,
-    endpointText(c.local_ip, c.local_port),
-    endpointText(c.remote_ip, c.remote_port),
-    c.status,
-    c.direction,
-    c.pid === null ? "-" : String(c.pid),
-    c.process_name === null ? "-" : safeTerminalText(c.process_name),
-    c.user === null ? "-" : safeTerminalText(c.user),
-  ]);
-  return plainTable(["PROTO", "LOCAL", "REMOTE", "STATUS", "DIRECTION", "PID", "PROCESS", "USER"], rows);
+  let out = "";
+  for (const chunk of connectionsTableChunks(connections)) out += chunk;
+  return out.slice(0, -1);
 }

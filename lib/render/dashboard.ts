@@ -1,16 +1,25 @@
 import type { DescribeAddress } from "../enrich/address_info.ts";
+import { clockTime } from "../model/timestamp.ts";
+import type { PollInfo } from "../monitor/poll_times.ts";
 import { Cell, CELL_NAMES, CELL_SYMBOLS } from "../monitor/timeline.ts";
-import type { TrackedRow } from "../monitor/tracked_row.ts";
 import type { Tracker } from "../monitor/tracker.ts";
 import { type Color, paint } from "./ansi.ts";
-import { addressText, rowDetails } from "./row_details.ts";
+import {
+  type DashboardRow,
+  freezeRow,
+  rowMatches,
+  SORT_ORDERS,
+  type SortOrder,
+  sortRows,
+} from "./dashboard_rows.ts";
+import { layoutRow, NUMBER_COLUMNS } from "./dashboard_layout.ts";
+import { cutToWidth, displayWidth, padToWidth } from "./display_width.ts";
+import { elapsedText } from "./elapsed_text.ts";
+import { intervalText } from "./interval_text.ts";
+import { addressText, essentialDetailsWidth, peerName, rowDetails } from "./row_details.ts";
 import { safeTerminalText } from "./terminal_text.ts";
 
-/** Orders the `s` key steps through. */
-export const SORT_ORDERS = ["activity", "recent", "name"] as const;
-
-/** A row order. */
-export type SortOrder = typeof SORT_ORDERS[number];
+export { SORT_ORDERS, type SortOrder };
 
 /** A terminal size in character cells. */
 export interface ScreenSize {
@@ -27,8 +36,14 @@ export interface DashboardOptions {
   describe: DescribeAddress;
   /** What a row is: `IPs`, `processes`, `connections`. */
   rowNoun: string;
-  /** Rows to draw in the alert colour. */
-  isAlerted?: (row: TrackedRow) => boolean;
+  /** Why a row was alerted (alerted rows are pinned on top and drawn in red), or null. */
+  alertOf?: (row: DashboardRow) => string | null;
+  /** Alerts raised so far, for the header. */
+  alertCount?: () => number;
+  /** The monitor's filters, as the status line names them (`--filter-local`); empty when none. */
+  filterNames?: string;
+  /** The clock notes are stamped with. */
+  now?: () => Date;
 }
 
 /** What a key press asks the program to do. */
@@ -36,53 +51,75 @@ export type KeyAction = "quit" | "redraw" | "none";
 
 const CELL_COLORS: readonly Color[] = ["grey", "green", "blue", "yellow", "red"];
 const LEGEND_ORDER = [Cell.New, Cell.Active, Cell.Listening, Cell.Closed, Cell.Nothing];
-const LABEL_MAX = 46;
 const HEADER_LINES = 4;
-const DETAILS_ROOM = 36;
+const KEYS = "q quit  p pause  s sort  / filter  ? keys";
+const SHORT_KEYS = "? keys";
+const NOTES_KEPT = 50;
+const LABEL_HEADS: Record<string, string> = {
+  IPs: "ADDRESS",
+  processes: "PROCESS",
+  connections: "CONNECTION",
+};
 
-function cut(text: string, width: number): string {
-  const chars = [...text];
-  if (chars.length <= width) return text;
-  return width <= 1 ? chars.slice(0, width).join("") : chars.slice(0, width - 1).join("") + "…";
-}
+const HELP = [
+  "Keys",
+  "  ↑ ↓  j k        scroll one row",
+  "  PgUp PgDn       scroll one page",
+  "  Home End        first row, last row",
+  "  /               filter rows: type, Enter keeps it, Esc clears it",
+  "  s               sort: activity, most recent, name (addresses in numeric order)",
+  "  p               pause the screen (tracking goes on)",
+  "  ?               these keys (any key closes them)",
+  "  q  Ctrl+C       quit",
+  "",
+  "Rows with an alert stay on top, in red, with the reason; SOCK is the sockets open now.",
+  "The timeline has one cell per time unit, newest on the right: ▲ new ■ active ○ listen × closed · none.",
+];
 
-function pad(text: string, width: number): string {
-  const length = [...text].length;
-  return length >= width ? text : text + " ".repeat(width - length);
-}
-
-function compareRows(order: SortOrder): (a: TrackedRow, b: TrackedRow) => number {
-  // Listening rows come after the peers this machine talks to, except in name order.
-  const listeningLast = (a: TrackedRow, b: TrackedRow) => Number(a.listening) - Number(b.listening);
-  switch (order) {
-    case "activity":
-      return (a, b) =>
-        listeningLast(a, b) || b.activeColumns - a.activeColumns || b.lastColumn - a.lastColumn ||
-        a.label.localeCompare(b.label);
-    case "recent":
-      return (a, b) =>
-        b.firstColumn - a.firstColumn || b.lastColumn - a.lastColumn || a.label.localeCompare(b.label);
-    case "name":
-      return (a, b) => a.label.localeCompare(b.label, undefined, { numeric: true });
-  }
+/** What a frame shows of the tracker: live, or frozen while paused. */
+interface View {
+  rows: readonly DashboardRow[];
+  column: number;
+  runtimeSeconds: number;
+  activeRows: number;
+  uniqueRows: number;
+  poll: PollInfo | null;
 }
 
 /**
  * The refresh-mode screen as a state machine: `render(size)` draws the
- * tracker's rows into a frame of exactly that size, `onKey` handles q, p, s.
- * Pausing freezes the rows shown while tracking goes on.
+ * tracker's rows into a frame of exactly that size, `onKey` takes the keys
+ * (names as {@linkcode KeyDecoder} gives them). Rows scroll; alerted rows are
+ * pinned on top; `/` filters; `?` shows the keys; `p` freezes the rows shown
+ * while tracking goes on (scrolling, sorting and filtering still work on
+ * them). The last line says which rows are shown, what filters hide, and the
+ * latest note.
  */
 export class Dashboard {
   readonly #tracker: Tracker;
   readonly #options: DashboardOptions;
+  readonly #now: () => Date;
   #sort: SortOrder = "activity";
   #paused = false;
-  /** While paused: the frame shown, and the size it was drawn for. */
-  #frozen: { size: string; frame: string } | null = null;
+  #frozen: View | null = null;
+  #poll: PollInfo | null = null;
+  #offset = 0;
+  /** After End: stay at the last row as rows come (as `tail -f` does), until a key scrolls up. */
+  #followEnd = false;
+  /** Rows one page scrolls: the scroll region of the last frame. */
+  #page = 10;
+  #filter = "";
+  #typing = false;
+  #help = false;
+  #notes: string[] = [];
+  #noteCount = 0;
+  /** The rows of the last frame, in order: the next sort starts from it. */
+  #lastOrder: DashboardRow[] = [];
 
   constructor(tracker: Tracker, options: DashboardOptions) {
     this.#tracker = tracker;
     this.#options = options;
+    this.#now = options.now ?? (() => new Date());
   }
 
   get paused(): boolean {
@@ -93,12 +130,38 @@ export class Dashboard {
     return this.#sort;
   }
 
-  /** Handle one key: `q` (or Ctrl+C) quits, `p` pauses or resumes, `s` changes the sort. */
+  /** The `/` filter in force. */
+  get filter(): string {
+    return this.#filter;
+  }
+
+  /** After each poll: how the polls go and what the monitor's filters hid. */
+  onPoll(info: PollInfo | undefined): void {
+    if (info !== undefined) this.#poll = info;
+  }
+
+  /** A note for the status line (a list re-read, a rate limit); it is also printed at exit. */
+  note(line: string): void {
+    this.#notes.push(`${clockTime(this.#now())} ${safeTerminalText(line)}`);
+    if (this.#notes.length > NOTES_KEPT) this.#notes.shift();
+    this.#noteCount++;
+  }
+
+  /**
+   * Handle one key: `q` (or Ctrl+C) quits, `p` pauses or resumes, `s` changes
+   * the sort, arrows/`j`/`k`/PgUp/PgDn/Home/End scroll, `/` starts a filter
+   * (typed keys go into it until Enter or Esc), `?` shows the keys.
+   */
   onKey(key: string): KeyAction {
+    if (key === "\x03") return "quit";
+    if (this.#typing) return this.#typeFilter(key);
+    if (this.#help) {
+      this.#help = false;
+      return "redraw";
+    }
     switch (key) {
       case "q":
       case "Q":
-      case "\x03":
         return "quit";
       case "p":
       case "P":
@@ -108,87 +171,272 @@ export class Dashboard {
       case "s":
       case "S":
         this.#sort = SORT_ORDERS[(SORT_ORDERS.indexOf(this.#sort) + 1) % SORT_ORDERS.length] ?? "activity";
-        this.#frozen = null;
         return "redraw";
+      case "?":
+        this.#help = true;
+        return "redraw";
+      case "/":
+        this.#typing = true;
+        return "redraw";
+      case "escape":
+        if (this.#filter === "") return "none";
+        this.#filter = "";
+        this.#toTop();
+        return "redraw";
+      case "up":
+      case "k":
+        return this.#scrollBy(-1);
+      case "down":
+      case "j":
+        return this.#scrollBy(1);
+      case "pageup":
+        return this.#scrollBy(-this.#page);
+      case "pagedown":
+      case " ":
+        return this.#scrollBy(this.#page);
+      case "home":
+      case "g":
+        return this.#scrollBy(-Infinity);
+      case "end":
+      case "G":
+        return this.#scrollBy(Infinity);
       default:
         return "none";
     }
   }
 
-  #sortedRows(): TrackedRow[] {
-    return [...this.#tracker.rows()].sort(compareRows(this.#sort));
+  #typeFilter(key: string): KeyAction {
+    if (key === "enter") this.#typing = false;
+    else if (key === "escape") {
+      this.#typing = false;
+      this.#filter = "";
+    } else if (key === "backspace") this.#filter = [...this.#filter].slice(0, -1).join("");
+    else if (key === "\x15") this.#filter = ""; // Ctrl+U
+    else if ([...key].length === 1 && key >= " ") this.#filter += key;
+    else return "none";
+    this.#toTop();
+    return "redraw";
   }
 
-  /**
-   * Draw one frame of exactly `size.rows` lines, none wider than `size.columns`.
-   * While paused the same frame comes back until the size or the sort changes.
-   */
-  render(size: ScreenSize): string {
-    const key = `${size.columns}x${size.rows}`;
-    if (this.#paused && this.#frozen?.size === key) return this.#frozen.frame;
-    const frame = this.#draw(size);
-    if (this.#paused) this.#frozen = { size: key, frame };
-    return frame;
+  #toTop(): void {
+    this.#offset = 0;
+    this.#followEnd = false;
   }
 
-  #draw(size: ScreenSize): string {
-    const { color } = this.#options;
-    const columns = Math.max(20, size.columns);
-    const rows = this.#sortedRows();
-    const column = this.#tracker.column;
+  #scrollBy(rows: number): KeyAction {
+    if (rows === Infinity) {
+      const already = this.#followEnd;
+      this.#followEnd = true;
+      return already ? "none" : "redraw";
+    }
+    if (rows < 0) this.#followEnd = false;
+    const before = this.#offset;
+    // Clamped to the rows when the next frame is drawn.
+    this.#offset = Math.max(0, this.#offset + rows);
+    return this.#offset === before ? "none" : "redraw";
+  }
+
+  #liveView(): View {
     const started = this.#tracker.startedAt?.getTime() ?? 0;
-    const runtime = Math.round(((this.#tracker.lastPollAt?.getTime() ?? started) - started) / 1000);
-    const title = `conntrail — network connection monitor${this.#paused ? "  [PAUSED]" : ""}`;
-    const status = `Time: ${runtime}s | Interval: ${this.#options.timeUnitSeconds}s | ` +
-      `${this.#options.rowNoun}: ${this.#tracker.activeRowCount} active, ${this.#tracker.uniqueRowCount} seen | ` +
-      `Sort: ${this.#sort}`;
-    const legendParts = LEGEND_ORDER.map((cell) => ({
-      symbol: CELL_SYMBOLS[cell] ?? "",
-      name: CELL_NAMES[cell] ?? "",
-      color: CELL_COLORS[cell] ?? "grey",
-    }));
-    const legend = legendParts.map((p) => `${paint(p.symbol, p.color, color)} ${p.name}`).join("   ");
-    const legendWidth = legendParts.map((p) => `${p.symbol} ${p.name}`).join("   ").length;
-    const keys = "q quit  p pause  s sort";
-    const lines = [
-      paint(cut(title, columns), "bold", color),
-      cut(status, columns),
-      legendWidth + 2 + keys.length <= columns ? `${legend}  ${paint(keys, "grey", color)}` : legend,
-      "",
-    ];
+    return {
+      rows: [...this.#tracker.rows()],
+      column: this.#tracker.column,
+      runtimeSeconds: Math.round(((this.#tracker.lastPollAt?.getTime() ?? started) - started) / 1000),
+      activeRows: this.#tracker.activeRowCount,
+      uniqueRows: this.#tracker.uniqueRowCount,
+      poll: this.#poll,
+    };
+  }
 
-    const available = Math.max(0, size.rows - HEADER_LINES);
-    const shown = rows.length > available ? Math.max(0, available - 1) : rows.length;
-    const labels = rows.slice(0, shown).map((row) => this.#label(row));
-    const labelWidth = Math.min(LABEL_MAX, Math.max(7, ...labels.map((l) => [...l].length)));
-    // The details after the timeline keep some room; the timeline gives way first on a narrow screen.
-    const room = columns - labelWidth - 2;
-    const timelineWidth = Math.max(
-      1,
-      Math.min(this.#options.width, Math.max(room - DETAILS_ROOM, Math.floor(room * 0.6))),
-    );
-    for (let i = 0; i < shown; i++) {
-      const row = rows[i] as TrackedRow;
-      const label = pad(cut(labels[i] ?? "", labelWidth), labelWidth);
-      const cells = row.timeline.visible(column).subarray(-timelineWidth);
-      const details = rowDetails(row, row.ip === null ? {} : this.#options.describe(row.ip));
-      const detailsRoom = room - timelineWidth;
-      const alerted = this.#options.isAlerted?.(row) ?? false;
-      lines.push(
-        `${paint(label, alerted ? "red" : row.openConnections > 0 ? "bold" : "grey", color)} ` +
-          this.#timelineText(cells) + (detailsRoom > 1 ? " " + cut(details, detailsRoom - 1) : ""),
+  #view(): View {
+    if (!this.#paused) return this.#liveView();
+    if (this.#frozen === null) {
+      const live = this.#liveView();
+      this.#frozen = { ...live, rows: live.rows.map((row) => freezeRow(row, live.column)) };
+    }
+    return this.#frozen;
+  }
+
+  /** Draw one frame of exactly `size.rows` lines, none wider than `size.columns` cells. */
+  render(size: ScreenSize): string {
+    const columns = Math.max(20, size.columns);
+    const view = this.#view();
+    const alertOf = this.#options.alertOf ?? (() => null);
+    let rows = view.rows;
+    const filter = this.#filter;
+    if (filter !== "") {
+      const { describe } = this.#options;
+      rows = rows.filter((row) =>
+        rowMatches(row, row.ip === null ? {} : describe(row.ip), alertOf(row), filter)
       );
     }
-    if (shown < rows.length) {
-      lines.push(paint(cut(`… ${rows.length - shown} more rows`, columns), "grey", color));
+    const { sorted, alerted } = sortRows(rows, this.#sort, (row) => alertOf(row) !== null, this.#lastOrder);
+    this.#lastOrder = sorted;
+
+    const lines = this.#header(view, columns);
+    const body = Math.max(0, size.rows - HEADER_LINES - 1);
+    let shown = { first: 0, last: 0, pinned: 0 };
+    if (this.#help) {
+      for (const line of HELP.slice(0, body)) lines.push(cutToWidth(line, columns));
+    } else {
+      const pinned = Math.min(alerted, Math.max(1, Math.floor(body / 2)));
+      const scrollable = sorted.length - pinned;
+      const region = Math.max(0, body - pinned);
+      this.#page = Math.max(1, region);
+      const last = Math.max(0, scrollable - region);
+      this.#offset = this.#followEnd ? last : Math.min(this.#offset, last);
+      const visible = [
+        ...sorted.slice(0, pinned),
+        ...sorted.slice(pinned + this.#offset, pinned + this.#offset + region),
+      ];
+      shown = { first: this.#offset + 1, last: this.#offset + visible.length - pinned, pinned };
+      lines.push(...this.#rows(visible, view, columns, lines));
     }
-    while (lines.length < size.rows) lines.push("");
+    while (lines.length < size.rows - 1) lines.push("");
+    if (size.rows > HEADER_LINES) lines.push(this.#statusLine(sorted.length, view, shown, columns));
     return lines.slice(0, size.rows).join("\n");
   }
 
-  #label(row: TrackedRow): string {
+  #header(view: View, columns: number): string[] {
+    const { color } = this.#options;
+    const title = `conntrail — network connection monitor${this.#paused ? "  [PAUSED]" : ""}`;
+    const alerts = this.#options.alertCount?.() ?? 0;
+    const alertText = alerts > 0 ? `ALERTS: ${alerts}` : "";
+    const poll = view.poll;
+    const status = cutToWidth(
+      `Time: ${view.runtimeSeconds}s | ` +
+        `${intervalText(this.#options.timeUnitSeconds, poll === null ? null : poll.recentMs / 1000)} | ` +
+        (alertText === "" ? "" : `${alertText} | `) +
+        `${this.#options.rowNoun}: ${view.activeRows} active, ${view.uniqueRows} seen | Sort: ${this.#sort}` +
+        (this.#filter === "" ? "" : ` | Filter: /${safeTerminalText(this.#filter)}`),
+      columns,
+    );
+    // As many legend entries as fit (all of them from 48 columns), then the keys if they fit too.
+    const entries = LEGEND_ORDER.map((cell) => ({
+      plain: `${CELL_SYMBOLS[cell] ?? ""} ${CELL_NAMES[cell] ?? ""}`,
+      painted: `${paint(CELL_SYMBOLS[cell] ?? "", CELL_COLORS[cell] ?? "grey", color)} ${
+        CELL_NAMES[cell] ?? ""
+      }`,
+    }));
+    let legendWidth = -3;
+    let legend = "";
+    for (const entry of entries) {
+      if (legendWidth + 3 + entry.plain.length > columns) break;
+      legend += (legend === "" ? "" : "   ") + entry.painted;
+      legendWidth += 3 + entry.plain.length;
+    }
+    const keys = legendWidth + 2 + KEYS.length <= columns
+      ? KEYS
+      : legendWidth + 2 + SHORT_KEYS.length <= columns
+      ? SHORT_KEYS
+      : "";
+    return [
+      paint(cutToWidth(title, columns), "bold", color),
+      alertText !== "" && color && status.includes(alertText)
+        ? status.replace(alertText, paint(alertText, "red", true))
+        : status,
+      keys === "" ? legend : `${legend}  ${paint(keys, "grey", color)}`,
+      "",
+    ];
+  }
+
+  /** The rows' lines; also writes the column headings into the header's last line. */
+  #rows(visible: readonly DashboardRow[], view: View, columns: number, header: string[]): string[] {
+    const { color, describe } = this.#options;
+    const alertOf = this.#options.alertOf ?? (() => null);
+    const labels = visible.map((row) => this.#label(row));
+    const numbers = NUMBER_COLUMNS.map((column) =>
+      Math.max(displayWidth(column.head), ...visible.map((row) => displayWidth(column.text(row))))
+    );
+    let essential = 0;
+    let full = 0;
+    const infos = visible.map((row) => (row.ip === null ? {} : describe(row.ip)));
+    for (const [i, row] of visible.entries()) {
+      essential = Math.max(essential, essentialDetailsWidth(row, alertOf(row)));
+      full = Math.max(full, displayWidth(rowDetails(row, infos[i] ?? {}, { alert: alertOf(row) })));
+    }
+    // The cells the tracker keeps (its -w) bound the timeline too.
+    const kept = visible[0]?.timeline.visible(view.column).length ?? this.#options.width;
+    const layout = layoutRow(columns, {
+      label: Math.max(0, ...labels.map(displayWidth)),
+      numbers,
+      essential,
+      full,
+      timeline: Math.min(this.#options.width, kept),
+    });
+    const numberText = (texts: readonly string[]) =>
+      NUMBER_COLUMNS.map((_, i) => (texts[i] ?? "").padStart(layout.numbers[i] ?? 0)).join(" ");
+    const span = elapsedText(layout.timeline * this.#options.timeUnitSeconds);
+    header[HEADER_LINES - 1] = paint(
+      padToWidth(LABEL_HEADS[this.#options.rowNoun] ?? "", layout.label) + " " +
+        numberText(NUMBER_COLUMNS.map((c) => c.head)) + " " +
+        padToWidth(cutToWidth(`LAST ${span}`, layout.timeline), layout.timeline) +
+        (layout.details > 1 ? " " + cutToWidth("DETAILS", layout.details - 1) : ""),
+      "grey",
+      color,
+    ).trimEnd();
+    return visible.map((row, i) => {
+      const alert = alertOf(row);
+      const label = padToWidth(this.#fitLabel(row, labels[i] ?? "", layout.label), layout.label);
+      const labelColor: Color = alert !== null ? "red" : row.openConnections > 0 ? "bold" : "grey";
+      const cells = layout.timeline === 0
+        ? new Uint8Array(0)
+        : row.timeline.visible(view.column).subarray(-layout.timeline);
+      const details = layout.details > 1
+        ? " " + rowDetails(row, infos[i] ?? {}, { alert, width: layout.details - 1 })
+        : "";
+      return `${paint(label, labelColor, color)} ${numberText(NUMBER_COLUMNS.map((c) => c.text(row)))} ` +
+        this.#timelineText(cells) + details;
+    });
+  }
+
+  #statusLine(
+    total: number,
+    view: View,
+    shown: { first: number; last: number; pinned: number },
+    columns: number,
+  ): string {
+    const { color, rowNoun } = this.#options;
+    if (this.#typing) {
+      return cutToWidth(
+        `/${safeTerminalText(this.#filter)}▏  Enter keeps the filter, Esc clears it`,
+        columns,
+      );
+    }
+    const parts: string[] = [];
+    const rows = total === 0 ? `no ${rowNoun}` : `${total} ${rowNoun}`;
+    const scrolled = total - shown.pinned > shown.last - shown.first + 1 || shown.first > 1;
+    parts.push(
+      rows + (shown.pinned > 0 ? ` (${shown.pinned} alerted on top)` : "") +
+        (scrolled && !this.#help ? `, showing ${shown.first}–${shown.last} (↑↓ PgUp PgDn)` : ""),
+    );
+    if (this.#filter !== "") {
+      parts.push(`/${safeTerminalText(this.#filter)}: ${view.rows.length - total} hidden (Esc clears)`);
+    }
+    const hidden = view.poll?.hiddenRows ?? 0;
+    if (hidden > 0) {
+      parts.push(`${hidden} ${rowNoun} hidden by ${this.#options.filterNames || "the filters"}`);
+    }
+    const latest = this.#notes.at(-1);
+    if (latest !== undefined) {
+      // Every note is printed again when the screen is restored.
+      parts.push((this.#noteCount > 1 ? `[${this.#noteCount} notes] ` : "") + latest);
+    }
+    return paint(cutToWidth(parts.join(" | "), columns), "grey", color);
+  }
+
+  /** A label in `width` cells: a name that does not fit gives way to the address it names. */
+  #fitLabel(row: DashboardRow, label: string, width: number): string {
+    if (displayWidth(label) <= width) return label;
+    if (row.ip !== null && !row.listening && this.#options.rowNoun === "IPs") {
+      return cutToWidth(row.ip, width);
+    }
+    return cutToWidth(label, width);
+  }
+
+  #label(row: DashboardRow): string {
     if (row.ip !== null && this.#options.rowNoun === "IPs" && !row.listening) {
-      return addressText(row.ip, this.#options.describe(row.ip).hostname);
+      return addressText(row.ip, peerName(this.#options.describe(row.ip)));
     }
     return safeTerminalText(row.label);
   }

@@ -4,7 +4,7 @@ import { isoWithOffset, localDateTime } from "../model/timestamp.ts";
 import type { SnapshotInfo } from "../store/history_store.ts";
 import { endpointText } from "./endpoint_text.ts";
 import { safeTerminalText } from "./terminal_text.ts";
-import { plainTable } from "./_table_style.ts";
+import { tableChunks, type TableColumn } from "./text_table.ts";
 
 function processText(c: Connection): string {
   const name = c.process_name === null ? "-" : safeTerminalText(c.process_name);
@@ -33,23 +33,41 @@ function snapshotTitle(info: SnapshotInfo): string {
  * ```
  */
 export function renderDiffTable(diff: SnapshotDiff, from: SnapshotInfo, to: SnapshotInfo): string {
-  const row = (mark: string, c: Connection, status: string) => [
-    mark,
-    c.protocol,
-    endpointText(c.local_ip, c.local_port),
-    endpointText(c.remote_ip, c.remote_port),
-    status,
-    processText(c),
-  ];
-  const rows = [
-    ...diff.added.map((c) => row("+", c, c.status)),
-    ...diff.removed.map((c) => row("-", c, c.status)),
-    ...diff.changed.map(({ before, after }) => row("~", after, `${before.status} → ${after.status}`)),
-  ];
-  const title = `${snapshotTitle(from)} → ${snapshotTitle(to)}: ${diff.added.length} added, ` +
-    `${diff.removed.length} removed, ${diff.changed.length} status changed`;
-  if (rows.length === 0) return `${title}\n`;
-  return `${title}\n\n${plainTable(["", "PROTO", "LOCAL", "REMOTE", "STATUS", "PROCESS"], rows)}\n`;
+  return [...diffTableChunks(diff, from, to)].join("");
+}
+
+interface DiffRow {
+  mark: string;
+  connection: Connection;
+  status: string;
+}
+
+const DIFF_TABLE: readonly TableColumn<DiffRow>[] = [
+  { head: "", cell: (r) => r.mark },
+  { head: "PROTO", cell: (r) => r.connection.protocol },
+  { head: "LOCAL", cell: (r) => endpointText(r.connection.local_ip, r.connection.local_port) },
+  { head: "REMOTE", cell: (r) => endpointText(r.connection.remote_ip, r.connection.remote_port) },
+  { head: "STATUS", cell: (r) => r.status },
+  { head: "PROCESS", cell: (r) => processText(r.connection) },
+];
+
+/** {@linkcode renderDiffTable} in chunks of whole lines, for writing as they are rendered. */
+export function* diffTableChunks(
+  diff: SnapshotDiff,
+  from: SnapshotInfo,
+  to: SnapshotInfo,
+): Generator<string> {
+  const rows: DiffRow[] = [];
+  for (const c of diff.added) rows.push({ mark: "+", connection: c, status: c.status });
+  for (const c of diff.removed) rows.push({ mark: "-", connection: c, status: c.status });
+  for (const { before, after } of diff.changed) {
+    rows.push({ mark: "~", connection: after, status: `${before.status} → ${after.status}` });
+  }
+  yield `${snapshotTitle(from)} → ${snapshotTitle(to)}: ${diff.added.length} added, ` +
+    `${diff.removed.length} removed, ${diff.changed.length} status changed\n`;
+  if (rows.length === 0) return;
+  yield "\n";
+  yield* tableChunks(DIFF_TABLE, rows);
 }
 
 /** `conntrail diff --format json`: both snapshots' ids and times, and the three kinds of difference. */
@@ -58,10 +76,18 @@ export function renderDiffJson(diff: SnapshotDiff, from: SnapshotInfo, to: Snaps
   return JSON.stringify({ from: info(from), to: info(to), ...diff }, null, 2) + "\n";
 }
 
-/** `conntrail diff --list`: the saved snapshots, oldest first. */
+const SNAPSHOT_TABLE: readonly TableColumn<SnapshotInfo>[] = [
+  { head: "ID", cell: (s) => String(s.id) },
+  { head: "TAKEN", cell: (s) => localDateTime(new Date(s.taken_at)) },
+  { head: "CONNECTIONS", cell: (s) => String(s.connections) },
+];
+
+/** `conntrail diff --list`: the saved snapshots, oldest first, in chunks of whole lines. */
+export function snapshotListChunks(snapshots: readonly SnapshotInfo[]): Generator<string> {
+  return tableChunks(SNAPSHOT_TABLE, snapshots);
+}
+
+/** `conntrail diff --list` as one string. */
 export function renderSnapshotList(snapshots: readonly SnapshotInfo[]): string {
-  return plainTable(
-    ["ID", "TAKEN", "CONNECTIONS"],
-    snapshots.map((s) => [String(s.id), localDateTime(new Date(s.taken_at)), String(s.connections)]),
-  ) + "\n";
+  return [...snapshotListChunks(snapshots)].join("");
 }

@@ -5,7 +5,9 @@ import { rowAddress, servicePort } from "../model/direction.ts";
 import { clockTime } from "../model/timestamp.ts";
 import { type Color, paint } from "./ansi.ts";
 import { endpointText } from "./endpoint_text.ts";
-import { addressText, geoText, processText } from "./row_details.ts";
+import { elapsedText } from "./elapsed_text.ts";
+import { intervalText } from "./interval_text.ts";
+import { addressText, geoText, peerName, processText } from "./row_details.ts";
 import { safeTerminalText } from "./terminal_text.ts";
 
 const ARROWS: Record<Connection["direction"], string> = {
@@ -23,9 +25,15 @@ const EVENT_COLORS: Record<MonitorEvent["event"], Color> = {
   STATUS: "grey",
 };
 
-function alertText(event: ConnectionEvent, info: AddressInfo, at: Date): string {
+/**
+ * An alert as one line without the time prefix:
+ * `ALERT TCP 203.0.113.7:443 (bad.example) curl (PID 4242, /usr/bin/curl) blocklist ips.txt:12 203.0.113.0/24 at 14:30:16`,
+ * for scroll mode and the exit summary. Every untrusted string is made safe for a terminal.
+ */
+export function alertText(event: ConnectionEvent, info: AddressInfo, at: Date): string {
   const c = event.connection;
-  const host = info.hostname ? ` (${safeTerminalText(info.hostname)})` : "";
+  const peer = peerName(info);
+  const host = peer ? ` (${safeTerminalText(peer)})` : "";
   const name = c.process_name === null ? "unknown process" : safeTerminalText(c.process_name);
   const owner = [
     c.pid === null ? null : `PID ${c.pid}`,
@@ -42,9 +50,31 @@ function alertText(event: ConnectionEvent, info: AddressInfo, at: Date): string 
 }
 
 /**
- * One scroll-mode line for an event, as the timeline monitor printed them and
- * with the process added:
- * `[14:30:16] NEW → dns.google (8.8.8.8) [US | AS15169 Google LLC] ESTABLISHED:443 firefox (4211)`.
+ * The port that tells a connection apart from others between the same two
+ * places: the local port of a connection this machine opened, the peer's port
+ * of one it accepted; null for a socket with no peer.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { clientPort } from "./event_line.ts";
+ * deepStrictEqual(clientPort({ direction: "outgoing", local_port: 50000, remote_ip: "8.8.8.8", remote_port: 443 }), 50000);
+ * deepStrictEqual(clientPort({ direction: "incoming", local_port: 22, remote_ip: "10.0.0.9", remote_port: 51234 }), 51234);
+ * ```
+ */
+export function clientPort(
+  c: Pick<Connection, "direction" | "local_port" | "remote_ip" | "remote_port">,
+): number | null {
+  if (c.direction === "listening" || c.remote_ip === null) return null;
+  return c.direction === "outgoing" ? c.local_port : c.remote_port;
+}
+
+/**
+ * One scroll-mode line for an event, as the timeline monitor printed them,
+ * with the process added and the port that tells the connection apart
+ * (`from :PORT`, see {@linkcode clientPort}); `CLOSED` says how long the
+ * connection lasted:
+ * `[14:30:16] NEW → dns.google (8.8.8.8) [US | AS15169 Google LLC] ESTABLISHED:443 firefox (4211) from :50000`.
  * Every untrusted string is made safe for a terminal.
  *
  * @example
@@ -57,7 +87,11 @@ function alertText(event: ConnectionEvent, info: AddressInfo, at: Date): string 
  * const at = new Date(2026, 10, 21, 14, 30, 16);
  * deepStrictEqual(
  *   eventLine({ event: "NEW", connection }, { hostname: "dns.google", country: "US", asn: 15169, as_org: "Google LLC" }, at),
- *   "[14:30:16] NEW → dns.google (8.8.8.8) [US | AS15169 Google LLC] ESTABLISHED:443 firefox (4211)",
+ *   "[14:30:16] NEW → dns.google (8.8.8.8) [US | AS15169 Google LLC] ESTABLISHED:443 firefox (4211) from :50000",
+ * );
+ * deepStrictEqual(
+ *   eventLine({ event: "CLOSED", connection, duration_s: 72 }, {}, at),
+ *   "[14:30:16] CLOSED → 8.8.8.8 ESTABLISHED:443 firefox (4211) from :50000 after 1m 12s",
  * );
  * ```
  */
@@ -72,15 +106,21 @@ export function eventLine(event: ConnectionEvent, info: AddressInfo, at: Date, c
     event.event === "STATE" ? `${event.previous_status}→${c.status}` : c.status,
   );
   const port = servicePort(c);
+  const from = clientPort(c);
+  const lasted = event.event === "CLOSED" && event.duration_s !== undefined
+    ? ` after ${elapsedText(event.duration_s)}`
+    : "";
   return `${time} ${paint(event.event, EVENT_COLORS[event.event], color)} ${ARROWS[c.direction]} ` +
-    `${addressText(ip, info.hostname)}${geo === "" ? "" : ` [${geo}]`} ${
+    `${addressText(ip, peerName(info))}${geo === "" ? "" : ` [${geo}]`} ${
       c.protocol === "UDP" ? "UDP " : ""
     }` +
-    `${status}${port === null ? "" : `:${port}`} ${processText({ pid: c.pid, name: c.process_name })}`;
+    `${status}${port === null ? "" : `:${port}`} ${processText({ pid: c.pid, name: c.process_name })}` +
+    `${from === null ? "" : ` from :${from}`}${lasted}`;
 }
 
 /**
- * The periodic status line: `[14:30:25] Status: 3 active IPs | Runtime: 10s`.
+ * The periodic status line: `[14:30:25] Status: 3 active IPs | … | Runtime: 10s`,
+ * and when polls take longer than the time unit, how long they take.
  *
  * @example
  * ```ts
@@ -89,13 +129,19 @@ export function eventLine(event: ConnectionEvent, info: AddressInfo, at: Date, c
  * deepStrictEqual(statusLine({ event: "STATUS", timestamp: "", active_rows: 3, connections: 5, unique_rows: 4,
  *   runtime_seconds: 10 }, "IPs", new Date(2026, 10, 21, 14, 30, 25)),
  *   "[14:30:25] Status: 3 active IPs | 5 connections | 4 IPs seen | Runtime: 10s");
+ * deepStrictEqual(statusLine({ event: "STATUS", timestamp: "", active_rows: 3, connections: 5, unique_rows: 4,
+ *   runtime_seconds: 10, poll_seconds: 1.4 }, "IPs", new Date(2026, 10, 21, 14, 30, 25), 1),
+ *   "[14:30:25] Status: 3 active IPs | 5 connections | 4 IPs seen | Runtime: 10s | Interval: 1s (polls take 1.4s)");
  * ```
  */
-export function statusLine(event: StatusEvent, rowNoun: string, at: Date): string {
+export function statusLine(event: StatusEvent, rowNoun: string, at: Date, timeUnitSeconds?: number): string {
+  const slow = timeUnitSeconds !== undefined && event.poll_seconds !== undefined &&
+    event.poll_seconds > timeUnitSeconds;
   return `[${
     clockTime(at)
   }] Status: ${event.active_rows} active ${rowNoun} | ${event.connections} connections | ` +
-    `${event.unique_rows} ${rowNoun} seen | Runtime: ${event.runtime_seconds}s`;
+    `${event.unique_rows} ${rowNoun} seen | Runtime: ${event.runtime_seconds}s` +
+    (slow ? ` | ${intervalText(timeUnitSeconds, event.poll_seconds ?? null)}` : "");
 }
 
 /**
@@ -118,5 +164,6 @@ export function eventJson(event: MonitorEvent, info: AddressInfo): string {
   if (event.previous_status !== undefined) record.previous_status = event.previous_status;
   if (event.reason !== undefined) record.reason = event.reason;
   if (event.details !== undefined) Object.assign(record, event.details);
+  if (event.duration_s !== undefined) record.duration_s = event.duration_s;
   return JSON.stringify(record);
 }

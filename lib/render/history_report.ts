@@ -4,7 +4,7 @@ import type { AddressHistory } from "../store/history_queries.ts";
 import { endpointText } from "./endpoint_text.ts";
 import { safeTerminalText } from "./terminal_text.ts";
 import { csvText } from "./csv_text.ts";
-import { plainTable } from "./_table_style.ts";
+import { plainTable, tableChunks, type TableColumn } from "./text_table.ts";
 
 /** One address with, for `conntrail history IP`, its connections and alerts. */
 function when(ms: number | null): string {
@@ -80,35 +80,35 @@ function connectionRows(connections: readonly ConnectionRecord[]): string[][] {
  * ```
  */
 export function renderHistoryTable(entries: readonly AddressHistory[], total: number): string {
-  if (entries.length === 1 && entries[0]?.connections !== undefined) return renderOneAddress(entries[0]);
-  const rows = entries.map(({ address: a }) => [
-    a.ip,
-    when(a.first_seen),
-    when(a.last_seen),
-    String(a.times_seen),
-    safe(a.hostname),
-    safe(a.country),
-    asText(a),
-    riskText(a),
-    listText(a.lists),
-    listText(a.processes),
-  ]);
-  const head = [
-    "ADDRESS",
-    "FIRST SEEN",
-    "LAST SEEN",
-    "SEEN",
-    "HOSTNAME",
-    "COUNTRY",
-    "AS",
-    "RISK",
-    "LISTS",
-    "PROCESSES",
-  ];
-  const more = total > entries.length
-    ? `\n(${entries.length} of ${total} addresses shown; --limit 0 shows all)`
-    : "";
-  return plainTable(head, rows) + more + "\n";
+  return [...historyTableChunks(entries, total)].join("");
+}
+
+const ADDRESS_TABLE: readonly TableColumn<AddressHistory>[] = [
+  { head: "ADDRESS", cell: ({ address: a }) => a.ip },
+  { head: "FIRST SEEN", cell: ({ address: a }) => when(a.first_seen) },
+  { head: "LAST SEEN", cell: ({ address: a }) => when(a.last_seen) },
+  { head: "SEEN", cell: ({ address: a }) => String(a.times_seen) },
+  { head: "HOSTNAME", cell: ({ address: a }) => safe(a.hostname) },
+  { head: "COUNTRY", cell: ({ address: a }) => safe(a.country) },
+  { head: "AS", cell: ({ address: a }) => asText(a) },
+  { head: "RISK", cell: ({ address: a }) => riskText(a) },
+  { head: "LISTS", cell: ({ address: a }) => listText(a.lists) },
+  { head: "PROCESSES", cell: ({ address: a }) => listText(a.processes) },
+];
+
+/**
+ * {@linkcode renderHistoryTable} in chunks of whole lines, for writing as
+ * they are rendered (`--limit 0` can list every address ever seen).
+ */
+export function* historyTableChunks(entries: readonly AddressHistory[], total: number): Generator<string> {
+  if (entries.length === 1 && entries[0]?.connections !== undefined) {
+    yield renderOneAddress(entries[0]);
+    return;
+  }
+  yield* tableChunks(ADDRESS_TABLE, entries);
+  if (total > entries.length) {
+    yield `(${entries.length} of ${total} addresses shown; --limit 0 shows all)\n`;
+  }
 }
 
 function renderOneAddress(entry: AddressHistory): string {

@@ -21,6 +21,7 @@ export const LOG_CSV_COLUMNS: readonly string[] = [
   "country",
   "asn",
   "as_org",
+  "duration_s",
 ];
 
 function textOrNull(value: string | number | null): string {
@@ -64,7 +65,8 @@ export function logRecord(event: ConnectionEvent, info: AddressInfo, format: Log
         (info.hostname ? ` | Host: ${safeTerminalText(info.hostname)}` : "") +
         (info.country ? ` | Country: ${safeTerminalText(info.country)}` : "") +
         (info.asn ? ` | ASN: ${geoText({ asn: info.asn, as_org: info.as_org ?? null })}` : "") +
-        (event.reason === undefined ? "" : ` | Reason: ${safeTerminalText(event.reason)}`) + "\n";
+        (event.reason === undefined ? "" : ` | Reason: ${safeTerminalText(event.reason)}`) +
+        (event.duration_s === undefined ? "" : ` | Duration: ${event.duration_s}s`) + "\n";
     case "csv":
       return csvText([[
         ...CONNECTION_FIELDS.map((field) => c[field]),
@@ -73,6 +75,7 @@ export function logRecord(event: ConnectionEvent, info: AddressInfo, format: Log
         info.country ?? null,
         info.asn ?? null,
         info.as_org ?? null,
+        event.duration_s ?? null,
       ]]);
     case "json":
       return eventJson(event, info) + "\n";

@@ -1,5 +1,6 @@
 import type { AddressInfo } from "../enrich/address_info.ts";
 import type { ProcessInfo, TrackedRow } from "../monitor/tracked_row.ts";
+import { cutToWidth, displayWidth } from "./display_width.ts";
 import { safeTerminalText } from "./terminal_text.ts";
 
 /**
@@ -32,6 +33,22 @@ export function processText(process: Pick<ProcessInfo, "pid" | "name">): string 
   if (process.name === null && process.pid === null) return "unknown process";
   const name = process.name === null ? "?" : safeTerminalText(process.name);
   return process.pid === null ? name : `${name} (${process.pid})`;
+}
+
+/**
+ * The name to show for an address: the PTR name (`hostname`). When issue 18's
+ * `domain` (the name a program asked for, from DNS answers) exists, it goes
+ * first here, so the dashboard and scroll lines prefer it everywhere at once.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { peerName } from "./row_details.ts";
+ * deepStrictEqual(peerName({ hostname: "dns.google" }), "dns.google");
+ * ```
+ */
+export function peerName(info: AddressInfo): string | null | undefined {
+  return info.hostname;
 }
 
 /**
@@ -69,21 +86,94 @@ export function geoText(info: AddressInfo): string {
   return parts.join(" | ");
 }
 
-/**
- * The bracket after a row's timeline: `[CC | AS org | STATE | Port:… | process]`,
- * with only the parts that are known.
- */
-export function rowDetails(row: TrackedRow, info: AddressInfo): string {
-  const parts: string[] = [];
-  const geo = geoText(info);
-  if (geo !== "") parts.push(geo);
-  const states = row.openConnections === 0 ? "CLOSED" : safeTerminalText(row.states.join(","));
-  parts.push(states);
-  if (row.ports.length > 0) parts.push(`Port:${portsText(row.ports, row.morePorts)}`);
+/** What the details bracket needs of a row. */
+export type DetailsRow = Pick<
+  TrackedRow,
+  "openConnections" | "states" | "ports" | "morePorts" | "processes" | "moreProcesses"
+>;
+
+/** The details of a row as parts, most important last: see {@linkcode rowDetails}. */
+function detailsParts(row: DetailsRow, info: AddressInfo, alert: string | null) {
   const [first] = row.processes;
-  if (first !== undefined) {
-    const more = row.processes.length - 1 + row.moreProcesses;
-    parts.push(processText(first) + (more > 0 ? ` +${more}` : ""));
+  const more = row.processes.length - 1 + row.moreProcesses;
+  return {
+    reason: alert === null ? null : `ALERT ${safeTerminalText(alert)}`,
+    country: info.country ? safeTerminalText(info.country) : null,
+    asn: info.asn ? `AS${info.asn}` : null,
+    org: info.asn && info.as_org ? safeTerminalText(info.as_org) : null,
+    states: row.openConnections === 0 ? "CLOSED" : safeTerminalText(row.states.join(",")),
+    ports: row.ports.length > 0 ? `Port:${portsText(row.ports, row.morePorts)}` : null,
+    process: first === undefined ? null : processText(first) + (more > 0 ? ` +${more}` : ""),
+  };
+}
+
+function bracket(parts: readonly (string | null)[]): string {
+  return `[${parts.filter((p) => p !== null).join(" | ")}]`;
+}
+
+/**
+ * The bracket after a row's timeline, `[CC | AS org | STATE | Port:… | process]`
+ * with only the parts that are known, and for an alerted row the reason first
+ * (`[ALERT blocklist ips.txt:12 … | …]`). Given a `width`, parts give way in
+ * this order until it fits: the AS name, the AS, the country, the reason, the
+ * ports, the states; the process goes last (then the text is cut).
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { rowDetails } from "./row_details.ts";
+ * const row = { openConnections: 1, states: ["ESTABLISHED"], ports: [443], morePorts: 0,
+ *   processes: [{ pid: 4211, name: "firefox", path: null }], moreProcesses: 0 };
+ * const info = { country: "US", asn: 15169, as_org: "Google LLC" };
+ * deepStrictEqual(rowDetails(row, info), "[US | AS15169 Google LLC | ESTABLISHED | Port:443 | firefox (4211)]");
+ * deepStrictEqual(rowDetails(row, info, { width: 46 }), "[US | ESTABLISHED | Port:443 | firefox (4211)]");
+ * deepStrictEqual(rowDetails(row, info, { width: 30 }), "[ESTABLISHED | firefox (4211)]");
+ * deepStrictEqual(rowDetails(row, info, { width: 25 }), "[firefox (4211)]");
+ * ```
+ */
+export function rowDetails(
+  row: DetailsRow,
+  info: AddressInfo,
+  options: { alert?: string | null; width?: number } = {},
+): string {
+  const p = detailsParts(row, info, options.alert ?? null);
+  const org = p.asn !== null && p.org !== null ? `${p.asn} ${p.org}` : p.asn;
+  const full = bracket([p.reason, p.country, org, p.states, p.ports, p.process]);
+  const width = options.width;
+  if (width === undefined || displayWidth(full) <= width) return full;
+  const tail = [p.states, p.ports, p.process];
+  const variants = [
+    [p.reason, p.country, p.asn, ...tail],
+    [p.reason, p.country, ...tail],
+    [p.reason, ...tail],
+  ];
+  for (const parts of variants) {
+    const text = bracket(parts);
+    if (displayWidth(text) <= width) return text;
   }
-  return `[${parts.join(" | ")}]`;
+  if (p.reason !== null) {
+    // The reason, cut, while it keeps a few words.
+    const rest = bracket(["", ...tail]);
+    const room = width - displayWidth(rest);
+    if (room >= 12) return bracket([cutToWidth(p.reason, room), ...tail]);
+  }
+  for (const parts of [tail, [p.states, p.process], [p.process ?? p.states]]) {
+    const text = bracket(parts);
+    if (displayWidth(text) <= width) return text;
+  }
+  return cutToWidth(bracket([p.process ?? p.states]), width);
+}
+
+/** The most of an alert's reason the dashboard keeps room for. */
+const REASON_KEPT = 48;
+
+/**
+ * The width of the bracket with what must stay (states, ports, process, and
+ * the start of an alert's reason): the room the dashboard keeps for it before
+ * the timeline grows.
+ */
+export function essentialDetailsWidth(row: DetailsRow, alert: string | null = null): number {
+  const p = detailsParts(row, {}, alert);
+  const reason = p.reason === null ? null : cutToWidth(p.reason, REASON_KEPT);
+  return displayWidth(bracket([reason, p.states, p.ports, p.process]));
 }

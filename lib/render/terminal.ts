@@ -1,5 +1,6 @@
 import { SCREEN } from "./ansi.ts";
 import type { ScreenSize } from "./dashboard.ts";
+import { KeyDecoder } from "./terminal_keys.ts";
 
 /** The terminal as the dashboard uses it; tests pass a fake. */
 export interface TerminalDevice {
@@ -76,11 +77,13 @@ export class Terminal {
 }
 
 /**
- * Read keys from stdin until it closes or `signal` aborts, calling `onKey` with
- * each printable key or control character; escape sequences (arrows) are ignored.
+ * Read keys from stdin until it closes or `signal` aborts, calling `onKey`
+ * with each key as {@linkcode KeyDecoder} names it: a character, or `up`,
+ * `down`, `pageup`, `pagedown`, `home`, `end`, `escape`, `backspace`, `enter`.
  */
 export async function readKeys(onKey: (key: string) => void, signal: AbortSignal): Promise<void> {
-  const buffer = new Uint8Array(64);
+  const buffer = new Uint8Array(256);
+  const decoder = new KeyDecoder();
   while (!signal.aborted) {
     let n: number | null;
     try {
@@ -89,10 +92,6 @@ export async function readKeys(onKey: (key: string) => void, signal: AbortSignal
       return;
     }
     if (n === null) return;
-    for (let i = 0; i < n; i++) {
-      const byte = buffer[i] ?? 0;
-      if (byte === 0x1b) break;
-      onKey(String.fromCharCode(byte));
-    }
+    for (const key of decoder.decode(buffer.subarray(0, n))) onKey(key);
   }
 }

@@ -1,7 +1,7 @@
 import { deepStrictEqual, match, ok } from "node:assert/strict";
 import { join } from "node:path";
 import { runMonitorCommand } from "../../lib/cli/monitor_command.ts";
-import { io, options, scripted, socket } from "./_monitor_io.ts";
+import { io, options, scripted, socket, steppingClock } from "./_monitor_io.ts";
 import { denoPtrResolver } from "../../lib/enrich/reverse_dns.ts";
 import { parseIpList } from "../../lib/parse/ip_list.ts";
 import { startDnsServer } from "../dns_server.ts";
@@ -25,7 +25,7 @@ Deno.test("monitor --resolve-names --dns-server shows names from a real DNS serv
     const lines = run.stdout().split("\n");
     match(
       lines[0] ?? "",
-      /^\[\d\d:\d\d:\d\d\] NEW → five\.test \(192\.0\.2\.5\) ESTABLISHED:443 firefox \(4211\)$/,
+      /^\[\d\d:\d\d:\d\d\] NEW → five\.test \(192\.0\.2\.5\) ESTABLISHED:443 firefox \(4211\) from :50000$/,
     );
     ok(lines[1]?.includes("evil") && lines[1].includes("(192.0.2.6)"), lines[1]);
     match(lines[2] ?? "", /NEW → 192\.0\.2\.9 ESTABLISHED:443/);
@@ -47,6 +47,35 @@ Deno.test("monitor --format ndjson writes one parseable event per line with name
     "ESTABLISHED",
   ]);
   match(run.stderr(), /conntrail: 10 polls/);
+});
+
+Deno.test("monitor --format ndjson: CLOSED carries duration_s, STATUS poll_seconds", async () => {
+  const a = socket("198.51.100.1", 50000);
+  const clock = steppingClock();
+  const run = io(scripted([[a], [a], [{ ...a, status: "TIME_WAIT" }], []]), clock);
+  await runMonitorCommand(options(["--count", "10", "--format", "ndjson"]), run.io);
+  const events = run.stdout().trim().split("\n").map((line) => JSON.parse(line));
+  const closed = events.find((e) => e.event === "CLOSED");
+  deepStrictEqual([closed?.local_port, closed?.duration_s], [50000, 2]);
+  deepStrictEqual(typeof events.find((e) => e.event === "STATUS")?.poll_seconds, "number");
+});
+
+Deno.test("monitor says when polls take longer than the time unit: status lines and the summary", async () => {
+  let now = new Date(2026, 10, 21, 14, 30, 0).getTime();
+  const readings = scripted([[socket("198.51.100.1", 50000)]]);
+  const run = io({ name: "slow", collect: () => ((now += 1400), readings.collect()) }, {
+    now: () => new Date(now),
+    sleep: (ms) => ((now += ms), Promise.resolve()),
+  });
+  await runMonitorCommand(options(["--count", "10", "-t", "1"]), run.io);
+  const lines = run.stdout().split("\n");
+  match(lines.find((line) => line.includes("Status:")) ?? "", /\| Interval: 1s \(polls take 1\.4s\)$/);
+  match(
+    run.stdout(),
+    /\| Interval: 1s \(polls took 1\.4s on average, up to 1\.4s; 10 of 10 longer than the interval\)/,
+  );
+  // Ten polls 1.4 s apart span 14 time units: the timeline's columns are time, not polls.
+  match(run.stdout(), /conntrail: 10 polls over 14s \(time unit 1s, 14 columns\)/);
 });
 
 Deno.test("monitor filters: --filter-local, --filter-file with CIDRs and CRLF, --port, --outgoing", async () => {
@@ -82,7 +111,8 @@ Deno.test("monitor -o, --save-threshold and --log-dir write files that read back
       pid: null,
       process_path: null,
     });
-    const run = io(scripted([[steady, brief], [steady], [steady], [steady]]));
+    // A clock that moves only between polls: the time-unit columns are the polls.
+    const run = io(scripted([[steady, brief], [steady], [steady], [steady]]), steppingClock());
     await runMonitorCommand(
       options([
         "--count",
@@ -165,7 +195,35 @@ Deno.test("monitor in refresh mode restores the terminal and prints its notes af
   ok(screen.startsWith("\x1b[?1049h"), "did not enter the alternate screen");
   ok(screen.endsWith("\x1b[?25h\x1b[?1049l"), "did not restore the terminal");
   ok(screen.includes("198.51.100.1"));
+  // While it ran, the note was in the dashboard's status line (the last line of the 8-line frame).
+  const lastLines = screen.split("\x1b[J").slice(0, -1).map((frame) => frame.split("\r\n").at(-1) ?? "");
+  ok(
+    lastLines.some((line) => /\[2 notes\] \d\d:\d\d:\d\d note: history is kept in memory only/.test(line)),
+    JSON.stringify(lastLines),
+  );
   deepStrictEqual(raw, [true, false]);
   match(run.stderr(), /NO_COLOR not read; run with --allow-env=NO_COLOR/);
   match(run.stdout(), /run with -o FILE to save the timeline/);
+});
+
+Deno.test("monitor dashboard hears each poll's timing and what --filter-local hid (through every output wrapper)", async () => {
+  let now = new Date(2026, 10, 21, 14, 30, 0).getTime();
+  const readings = scripted([[
+    socket("8.8.8.8", 50000),
+    socket("10.0.0.9", 50001),
+    socket("127.0.0.1", 50002),
+  ]]);
+  const written: string[] = [];
+  const run = io({ name: "slow", collect: () => ((now += 1400), readings.collect()) }, {
+    now: () => new Date(now),
+    sleep: (ms) => ((now += ms), Promise.resolve()),
+    stdoutIsTerminal: true,
+    env: { values: new Map([["NO_COLOR", "1"]]), denied: [] },
+    terminal: { write: (t) => written.push(t), setRaw: () => {}, size: () => ({ columns: 120, rows: 10 }) },
+  });
+  await runMonitorCommand(options(["--count", "3", "-t", "1", "--filter-local"]), run.io);
+  const frames = written.join("").split("\x1b[H").slice(1);
+  const last = frames.at(-1) ?? "";
+  match(last, /Interval: 1s \(polls take 1\.4s\)/);
+  match(last, /1 IPs \| 2 IPs hidden by --filter-local/);
 });

@@ -4,11 +4,16 @@ import { runMonitorCommand } from "../../lib/cli/monitor_command.ts";
 import { GOOD_KEY, startAbuseIpdbServer } from "../abuseipdb_server.ts";
 import { io, options, scripted, socket } from "./_monitor_io.ts";
 
-/** The one ALERT line in the output; fails when there is none or more than one. */
+/**
+ * The one ALERT scroll line in the output; fails when there is none or more than one, or when the
+ * exit summary does not list it.
+ */
 function theOneAlert(stdout: string): string {
-  const alerts = stdout.split("\n").filter((line) => line.includes("ALERT"));
+  const alerts = stdout.split("\n").filter((line) => /^\[\d\d:\d\d:\d\d\] ALERT /.test(line));
   deepStrictEqual(alerts.length, 1, stdout);
-  return alerts[0] ?? "";
+  const alert = alerts[0] ?? "";
+  ok(stdout.includes(`\nalerts (1):\n  ${alert.slice(11)}\n`), stdout);
+  return alert;
 }
 
 Deno.test("monitor picks up a block list edited while it runs: the new alert comes with no restart, and --fail-on exits 3", async () => {

@@ -140,3 +140,50 @@ Deno.test("Tracker.ownersLearned() names the connections whose process a later p
   tracker.update([owned], at(2));
   deepStrictEqual(tracker.ownersLearned(), []);
 });
+
+Deno.test("Tracker with a time unit stays true to time when polls take longer than the unit", () => {
+  const stays = connection({ remote_ip: "198.51.100.1" });
+  const arrives = connection({ remote_ip: "198.51.100.2", local_port: 50001 });
+  const leaves = connection({ remote_ip: "198.51.100.3", local_port: 50002 });
+  const tracker = new Tracker({ width: 12, groupBy: "ip", maxClosedRows: 100, timeUnitMs: 1000 });
+  // Polls that take 1.4 s at a 1 s unit start at 0, 1.4, 2.8, 4.2, 5.6 s: columns 0, 1, 3, 4, 6.
+  const starts = [0, 1400, 2800, 4200, 5600];
+  const polls = [[stays, leaves], [stays, leaves], [stays], [stays, arrives], [stays, arrives]];
+  starts.forEach((ms, i) => tracker.update(polls[i] ?? [], new Date(at(0).getTime() + ms)));
+  deepStrictEqual(tracker.column, 6);
+  deepStrictEqual(tracker.totalColumns, 7);
+  // Held through the units the slow polls spanned: present before and after, present in between.
+  deepStrictEqual(drawn(tracker, "198.51.100.1"), "·····▲■■■■■■");
+  deepStrictEqual(drawn(tracker, "198.51.100.3"), "·····▲■■×···");
+  deepStrictEqual(drawn(tracker, "198.51.100.2"), "·········▲■■");
+  deepStrictEqual(row(tracker, "198.51.100.1").activeColumns, 7);
+});
+
+Deno.test("Tracker with a time unit leaves a long gap (a suspended machine) empty", () => {
+  const c = connection();
+  const tracker = new Tracker({ width: 8, groupBy: "ip", maxClosedRows: 100, timeUnitMs: 1000 });
+  tracker.update([c], at(0));
+  tracker.update([c], at(1));
+  tracker.update([c], at(300));
+  deepStrictEqual(tracker.column, 300);
+  deepStrictEqual(drawn(tracker, "203.0.113.7"), "·······■");
+});
+
+Deno.test("Tracker reports CLOSED with the connection's duration, ending when it left the live states", () => {
+  const quick = connection({ local_port: 50001 });
+  const slow = connection({ local_port: 50002 });
+  const tracker = new Tracker({ width: 8, groupBy: "ip", maxClosedRows: 100 });
+  tracker.update([quick], at(0));
+  tracker.update([quick, slow], at(2));
+  tracker.update([{ ...quick, status: "TIME_WAIT" }, slow], at(5));
+  const first = tracker.update([slow], at(65)); // TIME_WAIT lingered a minute: not the connection's life
+  deepStrictEqual(first.map((e) => [e.event, e.connection.local_port, e.duration_s]), [["CLOSED", 50001, 5]]);
+  const second = tracker.update([], at(66));
+  deepStrictEqual(second.map((e) => [e.event, e.duration_s]), [["CLOSED", 64]]);
+});
+
+Deno.test("Tracker.rowKeyOf() names the row a connection would join", () => {
+  const tracker = new Tracker({ width: 8, groupBy: "ip", maxClosedRows: 100 });
+  deepStrictEqual(tracker.rowKeyOf(connection({ remote_ip: "8.8.8.8" })), "8.8.8.8");
+  deepStrictEqual(tracker.rowKeyOf(listener(22)), "L 0.0.0.0");
+});
