@@ -7,8 +7,11 @@
  * @module
  */
 import type { Collector } from "./collect/collector.ts";
+import { TRACE_HOLDBACK_MS } from "./collect/trace_source.ts";
+import type { TraceEvent } from "./model/trace_event.ts";
+import { tracedChanges } from "./monitor/traced_changes.ts";
 import { toConnections } from "./model/direction.ts";
-import type { Connection } from "./model/connection.ts";
+import type { Connection, Socket } from "./model/connection.ts";
 import type { ConnectionEvent, StatusEvent } from "./model/monitor_event.ts";
 import { isoWithOffset } from "./model/timestamp.ts";
 import { LINGERING_STATUSES } from "./model/status.ts";
@@ -38,6 +41,18 @@ export interface MonitorIo {
     changes: readonly ConnectionEvent[],
     at: Date,
   ) => ConnectionEvent[];
+  /** Kernel events between polls (`--trace`); absent: polling alone. */
+  trace?: TraceFeed | null;
+}
+
+/** Where traced connection events come from (a `TraceSource`). */
+export interface TraceFeed {
+  /** Events up to `before` (ms), oldest first; later ones wait. */
+  drain(before: number): Promise<TraceEvent[]>;
+  /** Lines for the user since the last call. */
+  takeNotes(): string[];
+  /** Wait for events still in flight (before the last poll). */
+  settle?(): Promise<void>;
 }
 
 /** How a monitor run polls and when it ends. */
@@ -116,46 +131,64 @@ export async function runMonitor(
   let nextAt = start;
   const times = new PollTimes(options.timeUnitMs);
   let hidden = { connections: 0, rows: 0 };
+  /** One poll: read the sockets and what the tracer saw since the last one (`final`: all of it). */
+  const poll = async (final: boolean): Promise<void> => {
+    const at = io.now();
+    let connections: Connection[] | null = null;
+    let sockets: Socket[] = [];
+    try {
+      const result = await io.collector.collect();
+      for (const note of result.notes) noteOnce(`note: ${note}`);
+      if (result.skipped.length > 0) {
+        noteOnce(`note: ${io.collector.name} printed lines conntrail could not read; they are skipped`);
+      }
+      sockets = result.sockets;
+      const all = toConnections(result.sockets, isoWithOffset(at));
+      connections = all.filter(options.keep);
+      hidden = hiddenBy(all, connections, tracker);
+    } catch (error) {
+      if (polls === 0 && failedPolls === 0) throw error;
+      failedPolls++;
+      noteOnce(`warning: a poll failed and was skipped: ${error instanceof Error ? error.message : error}`);
+    }
+    if (connections !== null) {
+      const trace = io.trace ?? null;
+      const traced = trace === null ? undefined : tracedChanges(
+        await trace.drain(final ? Infinity : io.now().getTime() - TRACE_HOLDBACK_MS),
+        sockets,
+        options.keep,
+      );
+      for (const line of trace?.takeNotes() ?? []) io.note(line);
+      const events = tracker.update(connections, at, traced);
+      const raised = io.alerts?.(connections, events, at) ?? [];
+      alerts += raised.length;
+      for (const alert of raised) events.push(alert);
+      polls++;
+      // This poll is counted in full once its output is written; the output hears what it took so far.
+      const soFar = io.now().getTime() - at.getTime();
+      const info: PollInfo = {
+        pollMs: soFar,
+        recentMs: times.recentWith(soFar),
+        hiddenConnections: hidden.connections,
+        hiddenRows: hidden.rows,
+      };
+      const status = polls % statusEvery === 0 ? statusEvent(tracker, at, times) : null;
+      await io.output.onPoll(events, status, at, info);
+      io.log?.record(events);
+      io.history?.record(events, { firstPoll: polls === 1, ownersLearned: tracker.ownersLearned() });
+      await io.log?.maybeFlush(at.getTime());
+      times.record(io.now().getTime() - at.getTime());
+    }
+  };
   try {
+    // With a tracer, the run ends with one more poll, so that connections since the last one are not lost.
+    let finalPoll = io.trace != null;
     while (!io.stop.aborted) {
-      const at = io.now();
-      let connections: Connection[] | null = null;
-      try {
-        const result = await io.collector.collect();
-        for (const note of result.notes) noteOnce(`note: ${note}`);
-        if (result.skipped.length > 0) {
-          noteOnce(`note: ${io.collector.name} printed lines conntrail could not read; they are skipped`);
-        }
-        const all = toConnections(result.sockets, isoWithOffset(at));
-        connections = all.filter(options.keep);
-        hidden = hiddenBy(all, connections, tracker);
-      } catch (error) {
-        if (polls === 0 && failedPolls === 0) throw error;
-        failedPolls++;
-        noteOnce(`warning: a poll failed and was skipped: ${error instanceof Error ? error.message : error}`);
+      await poll(false);
+      if (options.count !== undefined && polls >= options.count) {
+        finalPoll = false;
+        break;
       }
-      if (connections !== null) {
-        const events = tracker.update(connections, at);
-        const raised = io.alerts?.(connections, events, at) ?? [];
-        alerts += raised.length;
-        for (const alert of raised) events.push(alert);
-        polls++;
-        // This poll is counted in full once its output is written; the output hears what it took so far.
-        const soFar = io.now().getTime() - at.getTime();
-        const info: PollInfo = {
-          pollMs: soFar,
-          recentMs: times.recentWith(soFar),
-          hiddenConnections: hidden.connections,
-          hiddenRows: hidden.rows,
-        };
-        const status = polls % statusEvery === 0 ? statusEvent(tracker, at, times) : null;
-        await io.output.onPoll(events, status, at, info);
-        io.log?.record(events);
-        io.history?.record(events, { firstPoll: polls === 1, ownersLearned: tracker.ownersLearned() });
-        await io.log?.maybeFlush(at.getTime());
-        times.record(io.now().getTime() - at.getTime());
-      }
-      if (options.count !== undefined && polls >= options.count) break;
       const now = io.now().getTime();
       const endAt = options.durationMs === undefined ? Infinity : start + options.durationMs;
       if (now >= endAt) break;
@@ -165,6 +198,10 @@ export async function runMonitor(
         break;
       }
       await io.sleep(nextAt - now, io.stop);
+    }
+    if (finalPoll) {
+      await io.trace?.settle?.();
+      await poll(true).catch((error) => io.note(`warning: the last poll failed: ${error}`));
     }
   } finally {
     try {

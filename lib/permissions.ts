@@ -119,8 +119,50 @@ export function recordPermissions(input: RecordPermissionInput): PermissionNeed[
  */
 export const SNAPSHOT_V8_FLAGS = "--v8-flags=--max-semi-space-size=1";
 
+/**
+ * What `--trace` and `--sniff-dns` add on an OS.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { kernelEventPermissions } from "./permissions.ts";
+ * deepStrictEqual(kernelEventPermissions({ trace: true, sniffDns: true }, "linux").map((n) => n.flag),
+ *   ["--allow-run=bpftrace", "--allow-run=stdbuf", "--allow-run=tcpdump"]);
+ * ```
+ */
+export function kernelEventPermissions(
+  input: { trace?: boolean; sniffDns?: boolean },
+  os: Os,
+): PermissionNeed[] {
+  const needs: PermissionNeed[] = [];
+  if (input.trace === true && os === "linux") {
+    needs.push({
+      flag: "--allow-run=bpftrace",
+      why:
+        "--trace: follow TCP connects, accepts and closes and UDP first sends in the kernel (bpftrace; root)",
+      optional: false,
+    }, {
+      flag: "--allow-run=stdbuf",
+      why: "--trace without bpftrace: socket closes from `ss -E`, line-buffered by stdbuf",
+      optional: true,
+    });
+  }
+  if (input.sniffDns === true && (os === "linux" || os === "darwin")) {
+    needs.push({
+      flag: "--allow-run=tcpdump",
+      why:
+        "--sniff-dns: read DNS answers on every interface (tcpdump; root) for the domain of each connection",
+      optional: false,
+    });
+  }
+  return needs;
+}
+
 /** What the monitor's flags add to its collector's permissions. */
 export interface MonitorPermissionInput extends ThreatPermissionInput, RecordPermissionInput {
+  /** `--trace`, `--sniff-dns`. */
+  trace?: boolean;
+  sniffDns?: boolean;
   collector: CollectorName;
   output?: string;
   logDir?: string;
@@ -223,6 +265,7 @@ export function threatPermissions(input: ThreatPermissionInput): PermissionNeed[
 /** The permissions of `conntrail monitor` with these flags on an OS. */
 export function monitorPermissions(options: MonitorPermissionInput, os: Os): PermissionNeed[] {
   const needs = collectorPermissions(options.collector, os);
+  needs.push(...kernelEventPermissions(options, os));
   needs.push({
     flag: `--allow-env=${monitorEnv(os).join(",")}`,
     why:
@@ -346,6 +389,7 @@ export const COMPILE_TARGETS: readonly { target: string; os: Os }[] = [
 export function compileFlags(os: Os): string[] {
   const needs = autoCollectorOrder(os).flatMap((collector) => collectorPermissions(collector, os));
   needs.push(
+    ...kernelEventPermissions({ trace: true, sniffDns: true }, os),
     ...monitorPermissions({ collector: "auto", resolveNames: true, filterFile: [], format: "ecs" }, os)
       .filter((
         n,

@@ -238,3 +238,70 @@ Deno.test("runMonitor() applies the filter before tracking", async () => {
   });
   deepStrictEqual(out.polls[0]?.events.map((e) => e.connection.remote_port), [80]);
 });
+
+function tracedSocket(localPort: number): Socket {
+  return { ...socket(443), local_port: localPort, pid: 77, process_name: "python3" };
+}
+
+Deno.test("runMonitor() adds the tracer's events to each poll, and polls once more at the end to lose none", async () => {
+  const clock = fakeClock();
+  const out = recordingOutput();
+  const start = clock.now().getTime();
+  // Two connections that lived between polls: one during the run, one after the last poll of the loop.
+  const pending = [
+    { kind: "open" as const, at: start + 200, socket: tracedSocket(50001), direction: "outgoing" as const },
+    { kind: "close" as const, at: start + 220, socket: tracedSocket(50001), direction: null },
+    { kind: "open" as const, at: start + 2500, socket: tracedSocket(50002), direction: "outgoing" as const },
+  ];
+  const befores: number[] = [];
+  const stopper = new AbortController();
+  const result = await runMonitor(new Tracker({ width: 20, groupBy: "ip", maxClosedRows: 10 }), {
+    timeUnitMs: 1000,
+    durationMs: 2000,
+    keep: () => true,
+  }, {
+    collector: scripted([[]]),
+    now: clock.now,
+    sleep: clock.sleep,
+    output: out.output,
+    log: null,
+    note: () => {},
+    stop: stopper.signal,
+    trace: {
+      drain: (before) => {
+        befores.push(before);
+        const due = pending.filter((e) => e.at <= before);
+        pending.splice(0, due.length);
+        return Promise.resolve(due);
+      },
+      takeNotes: () => [],
+    },
+  });
+  // Polls at 0 s, 1 s and (the duration ends at 2 s) one last one that drains everything.
+  deepStrictEqual(result.polls, 3);
+  deepStrictEqual(befores.at(-1), Infinity);
+  const events = out.polls.flatMap((p) =>
+    p.events.map((e) => `${e.event} ${e.connection.local_port} ${e.connection.pid}`)
+  );
+  deepStrictEqual(events, ["NEW 50001 77", "CLOSED 50001 77", "NEW 50002 77"]);
+});
+
+Deno.test("runMonitor() does not poll again after --count when tracing", async () => {
+  const clock = fakeClock();
+  const collector = scripted([[]]);
+  await runMonitor(new Tracker({ width: 20, groupBy: "ip", maxClosedRows: 10 }), {
+    timeUnitMs: 1000,
+    count: 2,
+    keep: () => true,
+  }, {
+    collector,
+    now: clock.now,
+    sleep: clock.sleep,
+    output: recordingOutput().output,
+    log: null,
+    note: () => {},
+    stop: new AbortController().signal,
+    trace: { drain: () => Promise.resolve([]), takeNotes: () => ["note: from the tracer"] },
+  });
+  deepStrictEqual(collector.polls, 2);
+});

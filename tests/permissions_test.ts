@@ -1,5 +1,7 @@
-import { deepStrictEqual } from "node:assert/strict";
-import { denoFlags, monitorPermissions } from "../lib/permissions.ts";
+import { deepStrictEqual, ok } from "node:assert/strict";
+import { denoFlags, kernelEventPermissions, monitorPermissions } from "../lib/permissions.ts";
+import { permissionsForCommand, renderPermissions } from "../lib/cli/permissions_command.ts";
+import { parseArgs } from "../lib/cli/parse_args.ts";
 
 Deno.test("monitorPermissions lets the monitor write --report, --write-expect and the job summary, and read --stop-file", () => {
   const needs = monitorPermissions({
@@ -26,4 +28,44 @@ Deno.test("monitorPermissions lets the monitor write --report, --write-expect an
   );
   // The job summary is optional: without it the report is still written where asked.
   deepStrictEqual(needs.find((n) => n.flag.includes("step_summary"))?.optional, true);
+});
+
+const BASE = { collector: "auto" as const, resolveNames: false, filterFile: [] };
+
+Deno.test("permissions: --trace adds bpftrace (and stdbuf for ss -E), --sniff-dns adds tcpdump, each with its reason", () => {
+  const plain = denoFlags(monitorPermissions(BASE, "linux"));
+  const traced = denoFlags(monitorPermissions({ ...BASE, trace: true, sniffDns: true }, "linux"));
+  const run = (flags: string[]) => flags.find((f) => f.startsWith("--allow-run="));
+  deepStrictEqual(run(plain), "--allow-run=ss,find");
+  deepStrictEqual(run(traced), "--allow-run=ss,find,bpftrace,stdbuf,tcpdump");
+  // Nothing else changes.
+  deepStrictEqual(
+    traced.filter((f) => !f.startsWith("--allow-run=")),
+    plain.filter((f) => !f.startsWith("--allow-run=")),
+  );
+  const needs = kernelEventPermissions({ trace: true, sniffDns: true }, "linux");
+  deepStrictEqual(needs.map((n) => [n.flag, n.optional]), [
+    ["--allow-run=bpftrace", false],
+    ["--allow-run=stdbuf", true],
+    ["--allow-run=tcpdump", false],
+  ]);
+  ok(needs.every((n) => n.why.startsWith("--trace") || n.why.startsWith("--sniff-dns")));
+  // macOS has tcpdump but neither bpftrace nor ss; Windows neither.
+  deepStrictEqual(kernelEventPermissions({ trace: true, sniffDns: true }, "darwin").map((n) => n.flag), [
+    "--allow-run=tcpdump",
+  ]);
+  deepStrictEqual(kernelEventPermissions({ trace: true, sniffDns: true }, "windows"), []);
+});
+
+Deno.test("permissions monitor --trace --sniff-dns explains the run flags it adds", () => {
+  const command = parseArgs(["monitor", "--trace", "--sniff-dns", "--store", "none"]);
+  const text = renderPermissions(permissionsForCommand(command, "linux"), false);
+  ok(/--allow-run=bpftrace +--trace: follow TCP connects, accepts and closes/.test(text), text);
+  ok(/--allow-run=tcpdump +--sniff-dns: read DNS answers on every interface/.test(text), text);
+  const serve = parseArgs(["serve", "--trace", "--store", "none"]);
+  ok(
+    renderPermissions(permissionsForCommand(serve, "linux"), true).includes(
+      "--allow-run=ss,find,bpftrace,stdbuf",
+    ),
+  );
 });

@@ -57,7 +57,7 @@ export async function showHistory(params) {
     const rows = addresses.map((a) => {
       const row = cellRow([
         a.ip,
-        a.hostname,
+        [a.domain, a.hostname].filter(Boolean).join(" / "),
         dateTime(a.first_seen),
         dateTime(a.last_seen),
         String(a.times_seen),
@@ -111,7 +111,7 @@ function drawAddress(a) {
   const raised = a.alerts ?? [];
   drawAlerts(alerts, raised.map((x) => ({ ...x, severity: "warning" })));
   byId("history-detail").replaceChildren(
-    el("h2", null, `${a.ip}${a.hostname ? ` (${a.hostname})` : ""}`),
+    el("h2", null, `${a.ip}${a.domain || a.hostname ? ` (${a.domain || a.hostname})` : ""}`),
     el("div", "table-scroll", el("table", "detail", head, connections)),
     el("h3", null, "Alerts"),
     alerts,

@@ -123,6 +123,7 @@ export async function runCheck(options: CheckOptions, io: CheckIo): Promise<numb
         results.push({
           query: target,
           ip: null,
+          domain: target.toLowerCase().replace(/\.$/, ""),
           hostname: null,
           blocklist: domainEntry === null ? null : listedText(domainEntry),
           risk_level: null,
@@ -149,6 +150,7 @@ export async function runCheck(options: CheckOptions, io: CheckIo): Promise<numb
         results.push({
           query: target,
           ip,
+          domain: isIp ? null : target.toLowerCase().replace(/\.$/, ""),
           hostname: options.resolveNames ? await reverseName(ptr, ip) : null,
           blocklist: listed === null ? null : listedText(listed),
           risk_level: verdict.reputation?.risk_level ?? null,

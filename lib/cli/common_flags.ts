@@ -205,3 +205,18 @@ export function addThreatOptions(command: Command, failOn: readonly FailOn[] | n
 export function collectorOption(): Option {
   return new Option("--collector <name>", "how sockets are read").choices(COLLECTOR_NAMES).default("auto");
 }
+
+/** `--trace` and `--sniff-dns`: kernel connection events and DNS answers (the monitor and `serve`). */
+export function addKernelEventOptions(command: Command): Command {
+  return command
+    .option(
+      "--trace",
+      "kernel connection events (Linux: bpftrace as root, else ss -E): connections shorter than a poll keep their process",
+      false,
+    )
+    .option(
+      "--sniff-dns",
+      "read DNS answers (tcpdump, root) so that connections carry the domain their program asked for",
+      false,
+    );
+}

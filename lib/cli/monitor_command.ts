@@ -38,6 +38,8 @@ import { watchStopFile } from "./stop_file.ts";
 import { fanOut } from "../monitor/fan_out.ts";
 import { openRecordContext } from "./record_context.ts";
 import { openSyslog, requireSyslogPermissions } from "./syslog_config.ts";
+import { type KernelEventsIo, openKernelEvents } from "./kernel_events.ts";
+import type { DnsNames } from "../enrich/dns_names.ts";
 
 /** What `conntrail monitor` reads from and writes to; main.ts passes the real ones. */
 export interface MonitorCommandIo {
@@ -61,6 +63,8 @@ export interface MonitorCommandIo {
   onStart?: (stop: () => void, redraw: () => void) => () => void;
   /** This process's id, for syslog headers. */
   pid?: number;
+  /** How `--trace` and `--sniff-dns` start their tools; the default runs bpftrace, ss -E and tcpdump. */
+  kernelEvents?: Pick<KernelEventsIo, "openTrace" | "startSniffer">;
 }
 
 /** Alerts the exit summary lists in full. */
@@ -243,9 +247,12 @@ export async function runMonitorCommand(options: MonitorOptions, io: MonitorComm
     note: threatNote,
   });
   let recorder: HistoryRecorder | null = null;
+  // Names from DNS answers, once --sniff-dns has started (just before the run).
+  let answered: DnsNames | null = null;
   const threat = await openThreatIntel(options, {
     env: io.env.values,
     note: threatNote,
+    names: options.sniffDns ? (ip, at) => answered?.lookup(ip, at) ?? null : null,
     now: () => io.now().getTime(),
     cached: history === null ? [] : await history.reputations().catch(() => []),
     onReputation: (ip, reputation) => recorder?.reputation(ip, reputation),
@@ -283,7 +290,8 @@ export async function runMonitorCommand(options: MonitorOptions, io: MonitorComm
   const geo = await openGeo(options, { note: threatNote });
   const place = geo.lookup;
   const describe: DescribeAddress = (ip): AddressInfo => {
-    const info = place === null ? {} : place.describe(ip);
+    const info: AddressInfo = place === null ? {} : place.describe(ip);
+    if (answered !== null) info.domain = answered.lastDomain(ip);
     return names === null ? info : { hostname: names.lookup(ip), ...info };
   };
 
@@ -308,6 +316,9 @@ export async function runMonitorCommand(options: MonitorOptions, io: MonitorComm
     groupBy: options.groupBy,
     maxClosedRows: MAX_CLOSED_ROWS,
     timeUnitMs: options.timeUnit * 1000,
+    ...(options.sniffDns
+      ? { domainOf: (ip: string, at: number) => answered?.lookup(ip, at)?.domain ?? null }
+      : {}),
   });
   const startedAt = io.now();
   const log = options.logDir === undefined ? null : await ConnectionLog.open({
@@ -367,6 +378,8 @@ export async function runMonitorCommand(options: MonitorOptions, io: MonitorComm
     });
   }
 
+  const kernel = await openKernelEvents(options, { os: Deno.build.os, note: threatNote, ...io.kernelEvents });
+  answered = kernel.names;
   const redraw = () => (output instanceof RefreshOutput ? output.redrawSoon() : undefined);
   const detach = io.onStart?.(stop, redraw) ?? (() => {});
   const keys = new AbortController();
@@ -407,9 +420,12 @@ export async function runMonitorCommand(options: MonitorOptions, io: MonitorComm
       note,
       stop: stopper.signal,
       alerts,
+      trace: kernel.trace,
     });
   } finally {
     unwatch();
+    const dns = await kernel.close();
+    if (dns !== null) note(`note: ${dns}`);
     threat.close();
     keys.abort();
     detach();

@@ -3,6 +3,7 @@ import {
   addFailOnOption,
   addGeoOptions,
   addHistoryOptions,
+  addKernelEventOptions,
   addThreatOptions,
   checkHistoryFlags,
   collect,
@@ -23,6 +24,7 @@ import type { FailOn } from "../monitor/alert_watch.ts";
 import type { ThreatFlags } from "./threat_intel.ts";
 import type { GeoFlags } from "./geo_config.ts";
 import type { HistoryFlags } from "./history_config.ts";
+import type { KernelEventFlags } from "./kernel_events.ts";
 import type { CheckOptions } from "./check_command.ts";
 import type { BlocklistOptions } from "./blocklist_command.ts";
 import { HISTORY_FORMATS, type HistoryOptions, type PruneOptions, RISK_LEVELS } from "./history_command.ts";
@@ -56,7 +58,7 @@ export interface SnapshotOptions {
 }
 
 /** Options of `conntrail` / `conntrail monitor`. */
-export interface MonitorOptions extends ThreatFlags, GeoFlags, HistoryFlags, SyslogFlags {
+export interface MonitorOptions extends ThreatFlags, GeoFlags, HistoryFlags, SyslogFlags, KernelEventFlags {
   failOn: FailOn[];
   timeUnit: number;
   width: number;
@@ -229,6 +231,7 @@ Examples:
   conntrail --scroll --duration 10m --fail-on blocklisted --fail-on malicious   CI: exit 3 on a bad peer
   conntrail --scroll --duration 10m --expect allowed.txt --fail-on unexpected   CI egress audit
   conntrail --scroll --duration 10m --write-expect allowed.txt --report egress.md   learn the allowlist, report
+  sudo conntrail --scroll --trace --sniff-dns   every connection with its process and the domain it asked for
   conntrail --db ci-history.db --duration 10m --scroll   keep this run's history in a file of your own
   conntrail --store json                      keep history in three JSON files (HISTORY_FILE, …)
 `;
@@ -356,7 +359,7 @@ function addMonitorOptions(command: Command): Command {
   addThreatOptions(command, null);
   command.option(
     "--expect <file>",
-    "report every destination outside this list (IPs, CIDRs, domains) as UNEXPECTED",
+    "report every destination outside this list (IPs, CIDRs, domains, *.wildcards, host:port) as UNEXPECTED",
   );
   command.optionsGroup("Files:")
     .option("-o, --output <file>", "write the timeline export to this file on exit")
@@ -379,6 +382,8 @@ function addMonitorOptions(command: Command): Command {
     );
   command.optionsGroup("Syslog (ECS/OCSF to a SIEM):");
   addSyslogOptions(command);
+  command.optionsGroup("Kernel events and DNS answers (root):");
+  addKernelEventOptions(command);
   command.optionsGroup("History:");
   addHistoryOptions(command);
   command.optionsGroup("CI:");

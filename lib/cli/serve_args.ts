@@ -7,6 +7,7 @@ import type { ServeOptions } from "./serve_command.ts";
 import {
   addGeoOptions,
   addHistoryOptions,
+  addKernelEventOptions,
   addThreatOptions,
   checkHistoryFlags,
   collectorOption,
@@ -29,6 +30,7 @@ Examples:
   curl -H "Authorization: Bearer TOKEN" http://192.168.1.5:8377/api/connections
   conntrail serve --format ecs > events.ndjson   the page, and every event as ECS on stdout
   conntrail serve --syslog tls://logs.example.org:6514 --syslog-ca ca.pem   the page, and events to syslog
+  sudo conntrail serve --trace --sniff-dns    short connections with their process, and the domains asked for
 `;
 
 const FILTER_EXAMPLES = `
@@ -96,7 +98,9 @@ export function serveCommand(onParsed: (options: ServeOptions, debug: boolean) =
     )
     .addOption(collectorOption());
   // The page raises alerts but never exits on them: no --fail-on.
-  return addSyslogOptions(addThreatOptions(addGeoOptions(addHistoryOptions(command)), null))
+  return addSyslogOptions(
+    addThreatOptions(addGeoOptions(addHistoryOptions(addKernelEventOptions(command))), null),
+  )
     .option("--debug", "show the cause chain of an error")
     .addHelpText("after", SERVE_EXAMPLES)
     .action((raw: Record<string, unknown>) => {

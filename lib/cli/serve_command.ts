@@ -17,6 +17,8 @@ import { webHandler } from "../web/web_handler.ts";
 import { type GeoFlags, openGeo } from "./geo_config.ts";
 import { type HistoryFlags, memoryHistory, openMonitorHistory } from "./history_config.ts";
 import { openNames } from "./names_config.ts";
+import { type KernelEventFlags, type KernelEventsIo, openKernelEvents } from "./kernel_events.ts";
+import type { DnsNames } from "../enrich/dns_names.ts";
 import { openThreatIntel, pollAlerts, type ThreatFlags } from "./threat_intel.ts";
 import { fanOut } from "../monitor/fan_out.ts";
 import { ScrollOutput } from "../monitor/scroll_output.ts";
@@ -25,7 +27,7 @@ import { openRecordContext } from "./record_context.ts";
 import { openSyslog, requireSyslogPermissions, type SyslogFlags } from "./syslog_config.ts";
 
 /** Options of `conntrail serve`. */
-export interface ServeOptions extends ThreatFlags, GeoFlags, HistoryFlags, SyslogFlags {
+export interface ServeOptions extends ThreatFlags, GeoFlags, HistoryFlags, SyslogFlags, KernelEventFlags {
   host: string;
   port: number;
   /** `--token`; one is generated when the host is not loopback. */
@@ -59,6 +61,8 @@ export interface ServeIo {
   onStart?: (stop: () => void, redraw: () => void) => () => void;
   /** This process's id, for syslog headers. */
   pid?: number;
+  /** How `--trace` and `--sniff-dns` start their tools; the default runs bpftrace, ss -E and tcpdump. */
+  kernelEvents?: Pick<KernelEventsIo, "openTrace" | "startSniffer">;
 }
 
 /** Closed process rows kept in memory. */
@@ -103,9 +107,12 @@ export async function runServe(options: ServeOptions, io: ServeIo): Promise<numb
   requireSyslogPermissions(options);
   const history = await openMonitorHistory(options, { env: io.env.values, os: Deno.build.os, note });
   let recorder: HistoryRecorder | null = null;
+  // Names from DNS answers, once --sniff-dns has started (just before the run).
+  let answered: DnsNames | null = null;
   const threat = await openThreatIntel(options, {
     env: io.env.values,
     note,
+    names: options.sniffDns ? (ip, at) => answered?.lookup(ip, at) ?? null : null,
     now: () => io.now().getTime(),
     cached: history === null ? [] : await history.reputations().catch(() => []),
     onReputation: (ip, reputation) => recorder?.reputation(ip, reputation),
@@ -119,7 +126,8 @@ export async function runServe(options: ServeOptions, io: ServeIo): Promise<numb
   });
   const geo = await openGeo(options, { note });
   const describe: DescribeAddress = (ip): AddressInfo => {
-    const info = geo.lookup === null ? {} : geo.lookup.describe(ip);
+    const info: AddressInfo = geo.lookup === null ? {} : geo.lookup.describe(ip);
+    if (answered !== null) info.domain = answered.lastDomain(ip);
     return names === null ? info : { hostname: names.lookup(ip), ...info };
   };
   const risk = (ip: string): Pick<AddressView, "risk_level" | "abuse_score" | "blocklist"> => {
@@ -156,7 +164,14 @@ export async function runServe(options: ServeOptions, io: ServeIo): Promise<numb
     writeAside: io.warn,
   });
 
-  const tracker = new Tracker({ width: options.width, groupBy: "process", maxClosedRows: MAX_CLOSED_ROWS });
+  const tracker = new Tracker({
+    width: options.width,
+    groupBy: "process",
+    maxClosedRows: MAX_CLOSED_ROWS,
+    ...(options.sniffDns
+      ? { domainOf: (ip: string, at: number) => answered?.lookup(ip, at)?.domain ?? null }
+      : {}),
+  });
   let live: LiveView | null = null;
   const events = new EventStream({
     maxClients: options.maxClients,
@@ -194,6 +209,8 @@ export async function runServe(options: ServeOptions, io: ServeIo): Promise<numb
   let detach = () => {};
   let result = null;
   let looped = false;
+  const kernel = await openKernelEvents(options, { os: Deno.build.os, note, ...io.kernelEvents });
+  answered = kernel.names;
   try {
     server = listen(options, handler, {
       signal: stopper.signal,
@@ -218,9 +235,12 @@ export async function runServe(options: ServeOptions, io: ServeIo): Promise<numb
       note,
       stop: stopper.signal,
       alerts: pollAlerts(threat, watch),
+      trace: kernel.trace,
     });
   } finally {
     stopper.abort();
+    const dns = await kernel.close();
+    if (dns !== null) note(`note: ${dns}`);
     events.close();
     threat.close();
     names?.close();

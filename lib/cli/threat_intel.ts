@@ -35,6 +35,8 @@ export interface ThreatIo {
   onReputation?: (ip: string, reputation: Reputation) => void;
   /** How the AbuseIPDB client waits: `conntrail check` bounds it; tests inject a clock. */
   reputationWaits?: Pick<AbuseIpdbOptions, "patienceMs" | "attempts" | "backoffMs" | "timeoutMs" | "sleep">;
+  /** Names learnt from DNS answers (`--sniff-dns`), matched against list domains and `--expect`. */
+  names?: ThreatSources["names"];
 }
 
 /** Block lists, `--expect` and reputation for one run. */
@@ -94,6 +96,7 @@ export async function openThreatIntel(flags: ThreatFlags, io: ThreatIo): Promise
       expected: expectedIndex,
       ...(flags.expect === undefined ? {} : { expectedName: flags.expect }),
       includePrivate: flags.includePrivate,
+      names: io.names ?? null,
     },
     blocklists,
     expected,

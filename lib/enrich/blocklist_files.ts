@@ -281,7 +281,10 @@ export class BlocklistFiles {
   /** Resolve domains never resolved or due again; true when any address changed. */
   async #resolveDomains(): Promise<boolean> {
     const all = new Set<string>();
-    for (const file of this.#files) for (const { name } of file.list?.domains ?? []) all.add(name);
+    for (const file of this.#files) {
+      for (const { name } of file.list?.domains ?? []) all.add(name);
+      for (const { host } of file.list?.ported ?? []) if (host.family === "domain") all.add(host.name);
+    }
     const names = [...all].slice(0, MAX_RESOLVED_DOMAINS);
     if (all.size > names.length && !this.#saidTooManyDomains) {
       this.#saidTooManyDomains = true;
@@ -329,7 +332,13 @@ export class BlocklistFiles {
         for (const { name } of list.domains) {
           for (const address of this.#domains.get(name)?.addresses ?? []) resolved.set(address, name);
         }
-        return { name: f.source.path, list, resolved };
+        const portedAddresses = new Map<string, readonly string[]>();
+        for (const { host } of list.ported) {
+          if (host.family === "domain") {
+            portedAddresses.set(host.name, this.#domains.get(host.name)?.addresses ?? []);
+          }
+        }
+        return { name: f.source.path, list, resolved, portedAddresses };
       }),
     );
   }

@@ -1,4 +1,4 @@
-import { type Blocklist, entryText } from "../parse/blocklist.ts";
+import { type Blocklist, entryText, type PortedHost } from "../parse/blocklist.ts";
 import {
   ipv4Number,
   ipv6Number,
@@ -24,6 +24,55 @@ export interface IndexedList {
   name: string;
   list: Blocklist;
   resolved?: ReadonlyMap<string, string>;
+  /** The addresses the domains of its `host:port` entries resolved to (domain → addresses). */
+  portedAddresses?: ReadonlyMap<string, readonly string[]>;
+}
+
+/** What a connection is matched by: its remote address, the names it was asked by, its remote port. */
+export interface MatchTarget {
+  ip: string;
+  /** The name asked (and, for block lists, its CNAME chain): matched against domain and `*.` entries. */
+  names?: readonly string[];
+  port?: number | null;
+}
+
+interface PortedIndexEntry {
+  host: PortedHost;
+  port: number;
+  entry: ListedEntry;
+  addresses: ReadonlySet<string>;
+}
+
+/** True when `name` is strictly under `suffix` (`a.b.example.com` under `example.com`). */
+function isUnder(name: string, suffix: string): boolean {
+  return name.length > suffix.length + 1 && name.endsWith(suffix) &&
+    name[name.length - suffix.length - 1] === ".";
+}
+
+function hostHolds(
+  host: PortedHost,
+  ip: string,
+  names: readonly string[],
+  addresses: ReadonlySet<string>,
+): boolean {
+  switch (host.family) {
+    case "domain":
+      return names.includes(host.name) || addresses.has(ip);
+    case "wildcard":
+      return names.some((name) => isUnder(name, host.name));
+    case 4: {
+      let v4 = ipv4Number(ip);
+      if (v4 < 0) {
+        const v6 = ipv6Number(ip);
+        v4 = v6 === null ? -1 : mappedIpv4(v6);
+      }
+      return v4 >= 0 && host.first <= v4 && v4 <= host.last;
+    }
+    case 6: {
+      const v6 = ipv6Number(ip);
+      return v6 !== null && host.first <= v6 && v6 <= host.last;
+    }
+  }
 }
 
 /** One list's IPv4 entries sorted by start, with the running maximum of their ends. */
@@ -94,6 +143,8 @@ export class BlocklistIndex {
   readonly #v6: { first: bigint; last: bigint }[];
   readonly #resolved = new Map<string, ListedEntry>();
   readonly #domains = new Map<string, ListedEntry>();
+  readonly #wildcards = new Map<string, ListedEntry>();
+  readonly #ported: PortedIndexEntry[] = [];
   /** Entries indexed, across lists. */
   readonly entryCount: number;
 
@@ -104,11 +155,20 @@ export class BlocklistIndex {
     this.#v4Starts = merged.starts;
     this.#v4Ends = merged.ends;
     this.#v6 = lists.flatMap(({ list }) => list.v6).sort((a, b) => (a.first < b.first ? -1 : 1));
-    for (const { name, list, resolved } of lists) {
+    for (const { name, list, resolved, portedAddresses } of lists) {
       for (const { name: domain, line } of list.domains) {
         if (!this.#domains.has(domain)) {
           this.#domains.set(domain, { list: name, line, entry: domain, domain });
         }
+      }
+      for (const { name: domain, line } of list.wildcards ?? []) {
+        if (!this.#wildcards.has(domain)) {
+          this.#wildcards.set(domain, { list: name, line, entry: `*.${domain}`, domain });
+        }
+      }
+      for (const { host, port, line, text } of list.ported ?? []) {
+        const addresses = new Set(host.family === "domain" ? portedAddresses?.get(host.name) ?? [] : []);
+        this.#ported.push({ host, port, entry: { list: name, line, entry: text }, addresses });
       }
       const lineOf = new Map(list.domains.map((d) => [d.name, d.line]));
       for (const [address, domain] of resolved ?? []) {
@@ -186,9 +246,48 @@ export class BlocklistIndex {
     return this.#resolved.get(ip) ?? null;
   }
 
-  /** The domain entry naming this domain (lower case, no final dot), or null. */
+  /**
+   * The domain entry naming this domain (lower case, no final dot), or the
+   * `*.` entry it falls under; null when none does.
+   */
   matchDomain(name: string): ListedEntry | null {
-    return this.#domains.get(name.toLowerCase().replace(/\.$/, "")) ?? null;
+    const domain = name.toLowerCase().replace(/\.$/, "");
+    const exact = this.#domains.get(domain);
+    if (exact !== undefined || this.#wildcards.size === 0) return exact ?? null;
+    for (let dot = domain.indexOf("."); dot >= 0; dot = domain.indexOf(".", dot + 1)) {
+      const wildcard = this.#wildcards.get(domain.slice(dot + 1));
+      if (wildcard !== undefined) return { ...wildcard, domain };
+    }
+    return null;
+  }
+
+  /**
+   * The entry that holds a connection's target: one holding its address,
+   * else a domain or `*.` entry naming one of its names, else a `host:port`
+   * entry for its port. The list given first wins within each kind.
+   */
+  matchTarget(target: MatchTarget): ListedEntry | null {
+    const byAddress = this.match(target.ip);
+    if (byAddress !== null) return byAddress;
+    for (const name of target.names ?? []) {
+      const byName = this.matchDomain(name);
+      if (byName !== null) return byName;
+    }
+    if (this.#ported.length === 0 || target.port == null) return null;
+    const names = (target.names ?? []).map((n) => n.toLowerCase().replace(/\.$/, ""));
+    for (const ported of this.#ported) {
+      if (ported.port === target.port && hostHolds(ported.host, target.ip, names, ported.addresses)) {
+        return names.length === 0 ? ported.entry : { ...ported.entry, domain: names[0] };
+      }
+    }
+    return null;
+  }
+
+  /** True when {@linkcode matchTarget} would find an entry; as cheap as {@linkcode has} for a bare address. */
+  hasTarget(target: MatchTarget): boolean {
+    if (this.has(target.ip)) return true;
+    if ((target.names?.length ?? 0) === 0 && (this.#ported.length === 0 || target.port == null)) return false;
+    return this.matchTarget(target) !== null;
   }
 
   #matchIpv6(value: bigint): ListedEntry | null {

@@ -1,6 +1,7 @@
 import { isLocalAddress } from "../model/address_scope.ts";
 import type { Reputation } from "../model/risk.ts";
 import type { BlocklistIndex, ListedEntry } from "./blocklist_index.ts";
+import type { AnsweredName } from "./dns_names.ts";
 
 /** Where verdicts come from; any of them may be off. */
 export interface ThreatSources {
@@ -14,6 +15,16 @@ export interface ThreatSources {
   expectedName?: string;
   /** Match private and special addresses against lists too (`--include-private`). */
   includePrivate: boolean;
+  /** The name a connection to an address at a time (ms) was asked by (`--sniff-dns`); absent: no names. */
+  names?: ((ip: string, at: number) => AnsweredName | null) | null;
+}
+
+/** What else is known about a connection to the address: the name asked, its CNAME chain, the port. */
+export interface VerdictTarget {
+  domain?: string | null;
+  /** The names from the one asked to the one that held the address; block lists match any of them. */
+  chain?: readonly string[];
+  port?: number | null;
 }
 
 /** What is known about one remote address. */
@@ -38,7 +49,10 @@ const LOOPBACK = /^(127\.|::1$)/;
  * The verdict on one address from every source that is on. Private and
  * special addresses are not matched against lists unless `includePrivate`
  * (FireHOL level 1 lists the bogons 10/8, 192.168/16, … and would flag every
- * LAN connection); reputation only ever sees public addresses.
+ * LAN connection); reputation only ever sees public addresses. With a
+ * target, list domain and `*.` entries match its names (block lists: the
+ * CNAME chain too; `--expect`: the name asked), and `host:port` entries its
+ * port.
  *
  * @example
  * ```ts
@@ -53,12 +67,18 @@ const LOOPBACK = /^(127\.|::1$)/;
  * deepStrictEqual(verdictFor("10.1.2.3", { ...sources, includePrivate: true }).listed?.entry, "10.0.0.0/8");
  * ```
  */
-export function verdictFor(ip: string, sources: ThreatSources): Verdict {
+export function verdictFor(ip: string, sources: ThreatSources, target: VerdictTarget = {}): Verdict {
   const local = isLocalAddress(ip);
   const privateSkipped = local && !sources.includePrivate;
   const index = sources.blocklists();
-  const listed = index === null || privateSkipped ? null : index.match(ip);
+  const asked = target.domain == null ? [] : [target.domain];
+  const port = target.port ?? null;
+  const listed = index === null || privateSkipped
+    ? null
+    : index.matchTarget({ ip, names: target.chain ?? asked, port });
   const reputation = sources.reputation?.(ip) ?? null;
-  const unexpected = sources.expected === null || LOOPBACK.test(ip) ? null : !sources.expected().has(ip);
+  const unexpected = sources.expected === null || LOOPBACK.test(ip)
+    ? null
+    : !sources.expected().hasTarget({ ip, names: asked, port });
   return { listed, privateSkipped, reputation, unexpected };
 }

@@ -6,6 +6,8 @@ export interface CheckResult {
   query: string;
   /** The address checked, or null when a domain resolved to none. */
   ip: string | null;
+  /** The domain the address was resolved from (the query, for a domain), or null for an address given. */
+  domain?: string | null;
   /** Reverse DNS name, or null. */
   hostname: string | null;
   /** The list and entry that matched: `ips.txt:12 203.0.113.0/24`, or null. */

@@ -39,10 +39,16 @@ export interface Socket {
 export interface Connection extends Omit<Socket, "inode"> {
   timestamp: string;
   direction: Direction;
+  /**
+   * The name the program asked for (from DNS answers, `--sniff-dns`); null
+   * when no answer gave the remote address, absent where nothing listens to
+   * DNS (snapshots). `hostname` (reverse DNS) is enrichment, not this.
+   */
+  domain?: string | null;
 }
 
 /** The SPEC field order, which is also the CSV column order after the logger's columns. */
-export const CONNECTION_FIELDS: readonly (keyof Connection)[] = [
+export const CONNECTION_FIELDS: readonly Exclude<keyof Connection, "domain">[] = [
   "timestamp",
   "protocol",
   "process_name",

@@ -22,7 +22,7 @@ interface Finding {
 }
 
 /** The first reason to alert about a verdict, or null; and every `--fail-on` condition it meets. */
-function findingFor(verdict: Verdict, expectedName: string): Finding | null {
+function findingFor(verdict: Verdict, expectedName: string, domain: string | null): Finding | null {
   const details: AlertDetails = {};
   const conditions: FailOn[] = [];
   const reasons: { reason: string; severity: "warning" | "error" }[] = [];
@@ -47,7 +47,8 @@ function findingFor(verdict: Verdict, expectedName: string): Finding | null {
   }
   if (verdict.unexpected === true) {
     conditions.push("unexpected");
-    reasons.push({ reason: `UNEXPECTED destination (not in ${expectedName})`, severity: "warning" });
+    const what = domain === null ? "destination" : `destination ${domain}`;
+    reasons.push({ reason: `UNEXPECTED ${what} (not in ${expectedName})`, severity: "warning" });
   }
   const first = reasons[0];
   return first === undefined ? null : { ...first, details, conditions };
@@ -76,6 +77,12 @@ export class AlertWatch {
   /** Address → connections seen while its reputation was unknown. */
   readonly #waiting = new Map<string, Connection[]>();
   #waitingCount = 0;
+  /**
+   * Connections that would be UNEXPECTED only for want of a name: the DNS
+   * answer may be read just after the connection is seen, so they are judged
+   * once more at the next check.
+   */
+  #unnamed: Connection[] = [];
 
   constructor(sources: ThreatSources) {
     this.#sources = sources;
@@ -125,6 +132,9 @@ export class AlertWatch {
       this.#waitingCount -= waiting.length;
       for (const connection of waiting) this.#judge(connection, events, false);
     }
+    const unnamed = this.#unnamed;
+    this.#unnamed = [];
+    for (const connection of unnamed) this.#judge(connection, events, false);
     for (const connection of fresh ?? connections) this.#judge(connection, events, true);
     return events;
   }
@@ -133,13 +143,25 @@ export class AlertWatch {
     const ip = connection.remote_ip;
     if (ip === null || connection.direction === "listening") return;
     const key = `${ip}|${connection.pid ?? ""}|${connection.process_name ?? ""}`;
-    // `--expect` judges outgoing connections only, so a clean verdict holds for one direction.
-    const cleanKey = `${key}|${connection.direction}`;
+    const names = this.#sources.names ?? null;
+    const answered = names === null ? null : names(ip, Date.parse(connection.timestamp) || Date.now());
+    const domain = connection.domain ?? answered?.domain ?? null;
+    // `--expect` judges outgoing connections only, so a clean verdict holds for one direction; names and
+    // `host:port` entries make it hold for one name and port.
+    const cleanKey = `${key}|${connection.direction}|${domain ?? ""}|${connection.remote_port ?? ""}`;
     if (this.#clean.has(cleanKey) || this.#alerted.has(key)) return;
-    const verdict = verdictFor(ip, this.#sources);
+    const chain = answered !== null && answered.domain === domain ? answered.chain : undefined;
+    const verdict = verdictFor(ip, this.#sources, { domain, chain, port: connection.remote_port });
     // Egress auditing: only connections this machine opened are destinations.
     if (connection.direction !== "outgoing") verdict.unexpected = null;
-    const finding = findingFor(verdict, this.#sources.expectedName ?? "the --expect list");
+    const finding = findingFor(verdict, this.#sources.expectedName ?? "the --expect list", domain);
+    if (
+      finding !== null && mayWait && names !== null && domain === null &&
+      finding.conditions.every((condition) => condition === "unexpected")
+    ) {
+      this.#unnamed.push(connection);
+      return;
+    }
     if (finding === null) {
       // Reputation may still judge a public address it has not answered for.
       const pending = verdict.reputation === null && this.#sources.reputation !== null && !isLocalAddress(ip);
@@ -147,7 +169,12 @@ export class AlertWatch {
       else if (mayWait) this.#wait(connection);
       return;
     }
-    this.#raise(connection, finding, key, events);
+    this.#raise(
+      domain === null || connection.domain === domain ? connection : { ...connection, domain },
+      finding,
+      key,
+      events,
+    );
   }
 
   #wait(connection: Connection): void {

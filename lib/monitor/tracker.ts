@@ -6,6 +6,7 @@ import { connectionKey } from "../model/connection_key.ts";
 import { LINGERING_STATUSES } from "../model/status.ts";
 import { Cell } from "./timeline.ts";
 import { type GroupBy, TrackedRow } from "./tracked_row.ts";
+import type { TracedChange } from "./traced_changes.ts";
 
 /** Options of a {@linkcode Tracker}. */
 export interface TrackerOptions {
@@ -21,6 +22,8 @@ export interface TrackerOptions {
    * through them). Without it, each poll is the next column.
    */
   timeUnitMs?: number;
+  /** The name a connection to `ip` at `at` (ms) was asked by (`--sniff-dns`); absent: no names. */
+  domainOf?: (ip: string, at: number) => string | null;
 }
 
 /** Rows are held through the units a slow poll spanned up to this long; a longer gap (a suspend) stays empty. */
@@ -35,6 +38,24 @@ export interface EvictedRow {
 }
 
 const EVICTED_KEPT = 1000;
+/** How long a closure is remembered to recognise late reports of it, and how many at most. */
+const CLOSURE_MEMORY_MS = 30_000;
+const MAX_CLOSURES = 200_000;
+/** How long a lingering socket waits for a tracer's report before it is reported as polling alone would. */
+const CONFIRM_MS = 3_000;
+/** How long after it appears a connection may still get its name (the DNS answer was read late). */
+const LATE_NAME_MS = 5_000;
+
+/** A connection with the process of another sighting of it (one that knew it). */
+function withOwner(c: Connection, from: Connection): Connection {
+  return {
+    ...c,
+    pid: from.pid,
+    process_name: from.process_name,
+    process_path: from.process_path,
+    user: c.user ?? from.user,
+  };
+}
 
 /**
  * The key of a connection's row when rows are processes: its pid and name.
@@ -117,6 +138,12 @@ export class Tracker {
   /** When each open connection was first seen, and when it left the live states (TIME_WAIT). */
   #since = new Map<string, number>();
   #ended = new Map<string, number>();
+  /** Keys closed lately, oldest first, with when: a tracer's report that arrives after the fact is recognised. */
+  #closedAt = new Map<string, number>();
+  /** Keys a tracer closed whose socket still lingers (TIME_WAIT): not a new connection. */
+  #traceClosed = new Set<string>();
+  /** Lingering sockets a poll listed that a tracer has not reported yet, and since when. */
+  #unconfirmed = new Map<string, number>();
 
   constructor(options: TrackerOptions) {
     this.#options = options;
@@ -143,8 +170,20 @@ export class Tracker {
     }
   }
 
-  /** Record one poll: the connections that pass the filters, and the time of the poll. */
-  update(connections: readonly Connection[], now: Date): ConnectionEvent[] {
+  /**
+   * Record one poll: the connections that pass the filters, the time of the
+   * poll, and what a tracer saw open and close since the last one (oldest
+   * first). A traced connection the poll did not see is `NEW` all the same,
+   * with its process — and `CLOSED` in the same poll when it has ended, with
+   * its own times; one the poll sees gets the process the tracer named if the
+   * poll had none. A traced close ends a connection at once, and its
+   * TIME_WAIT socket is not news, nor, for a few seconds, one the tracer has
+   * not reported yet (its report, with the process, is on its way). A report
+   * that comes after the poll that already closed its connection changes
+   * nothing. Polling still closes whatever it no longer sees. `traced`
+   * absent: no tracer.
+   */
+  update(connections: readonly Connection[], now: Date, traced?: readonly TracedChange[]): ConnectionEvent[] {
     const column = this.#columnAt(now);
     this.#holdThrough(column, now);
     this.#column = column;
@@ -156,52 +195,140 @@ export class Tracker {
     const timestamp = isoWithOffset(now);
     this.#ownersLearned = [];
     const nowMs = now.getTime();
+    this.#forgetOldClosures(nowMs);
+    const tracing = traced !== undefined;
+    const changes = traced ?? [];
 
-    for (const c of connections) {
-      const key = connectionKey(c);
+    // Keys a tracer closes in this batch: their TIME_WAIT sockets in this poll are the same connections, over.
+    const closing = new Set<string>();
+    // The processes a tracer saw open connections the poll may list without one.
+    const owners = new Map<string, Connection>();
+    for (const change of changes) {
+      const key = connectionKey(change.connection);
+      if (change.kind === "close") closing.add(key);
+      else if (change.connection.pid !== null && !owners.has(key)) owners.set(key, change.connection);
+    }
+    const lingering = new Set<string>();
+    const unconfirmed = new Set<string>();
+    for (const listed of connections) {
+      const key = connectionKey(listed);
       if (open.has(key)) continue; // a socket shared by two processes shows once
-      open.set(key, c);
+      const owner = listed.pid === null ? owners.get(key) : undefined;
+      const polled = owner === undefined ? listed : withOwner(listed, owner);
+      if (LINGERING_STATUSES.has(polled.status)) {
+        if (this.#traceClosed.has(key) || closing.has(key)) {
+          lingering.add(key);
+          continue;
+        }
+        // A tracer reports a connection's open and close a moment after the poll may list what it left
+        // behind: a TIME_WAIT socket it has not reported yet waits a little for the report, with its process.
+        if (tracing && !this.#open.has(key) && this.#startedAt !== now) {
+          const since = this.#unconfirmed.get(key) ?? nowMs;
+          this.#unconfirmed.set(key, since);
+          unconfirmed.add(key);
+          if (nowMs - since < CONFIRM_MS) continue;
+        }
+      }
+      this.#traceClosed.delete(key);
       const before = this.#open.get(key);
-      if (before === undefined) {
-        events.push({ event: "NEW", connection: c });
-        this.#since.set(key, nowMs);
-      } else if (before.status !== c.status) {
+      const c = before === undefined
+        ? this.#opened(key, polled, nowMs)
+        : this.#carry(key, polled, before, nowMs);
+      open.set(key, c);
+      if (before === undefined) events.push({ event: "NEW", connection: c });
+      else if (before.status !== c.status) {
         events.push({ event: "STATE", connection: c, previous_status: before.status });
       }
       if (before !== undefined && before.pid === null && c.pid !== null) this.#ownersLearned.push(c);
       if (LINGERING_STATUSES.has(c.status)) {
         if (!this.#ended.has(key)) this.#ended.set(key, nowMs);
+      } else {
+        this.#ended.delete(key);
+      }
+    }
+    for (const key of this.#traceClosed) if (!lingering.has(key)) this.#traceClosed.delete(key);
+    for (const key of this.#unconfirmed.keys()) {
+      if (!unconfirmed.has(key) || open.has(key)) this.#unconfirmed.delete(key);
+    }
+
+    // Connections that opened and closed between two polls: their rows were active in this time unit.
+    const flashes: Connection[] = [];
+    const closedNow = new Set<string>();
+    for (const change of changes) {
+      const key = connectionKey(change.connection);
+      const at = Date.parse(change.connection.timestamp);
+      const current = open.get(key);
+      if (change.kind === "open") {
+        if (current !== undefined) {
+          if (current.pid === null && change.connection.pid !== null) {
+            const owned = withOwner(current, change.connection);
+            open.set(key, owned);
+            if (this.#open.has(key)) this.#ownersLearned.push(owned);
+          }
+          continue;
+        }
+        const closedAt = this.#closedAt.get(key);
+        if ((closedAt !== undefined && at <= closedAt) || !change.keep) continue;
+        const c = this.#opened(key, change.connection, at);
+        open.set(key, c);
+        events.push({ event: "NEW", connection: c });
         continue;
       }
-      this.#ended.delete(key);
-      const row = this.#rowFor(c, column, now);
-      if (!present.has(row)) {
-        present.add(row);
-        row.openConnections = 0;
-        row.states = [];
+      const known = current ?? (closedNow.has(key) ? undefined : this.#open.get(key));
+      if (known !== undefined) {
+        open.delete(key);
+        closedNow.add(key);
+        events.push({
+          event: "CLOSED",
+          connection: { ...known, timestamp: change.connection.timestamp },
+          duration_s: this.#closed(key, at),
+        });
+        this.#traceClosed.add(key);
+        if (!this.#open.has(key)) flashes.push(known);
+        continue;
       }
+      // A socket that lived and died between two polls, seen only at its end (ss -E): NEW and CLOSED at once.
+      if (this.#closedAt.has(key) || !change.keep || change.connection.remote_ip === null) continue;
+      const c = this.#opened(key, change.connection, at);
+      events.push({ event: "NEW", connection: c }, {
+        event: "CLOSED",
+        connection: c,
+        duration_s: this.#closed(key, at),
+      });
+      this.#traceClosed.add(key);
+      closedNow.add(key);
+      flashes.push(c);
+    }
+
+    for (const [key, c] of this.#open) {
+      if (open.has(key) || closedNow.has(key)) continue;
+      events.push({ event: "CLOSED", connection: { ...c, timestamp }, duration_s: this.#closed(key, nowMs) });
+    }
+    this.#open = open;
+
+    for (const c of open.values()) {
+      if (LINGERING_STATUSES.has(c.status)) continue;
+      const row = this.#present(c, column, now, present);
       row.openConnections++;
       if (!row.states.includes(c.status)) row.states.push(c.status);
       row.addPort(servicePort(c));
       row.addProcess({ pid: c.pid, name: c.process_name, path: c.process_path });
     }
-    for (const [key, c] of this.#open) {
-      if (open.has(key)) continue;
-      const since = this.#since.get(key) ?? nowMs;
-      const ended = this.#ended.get(key) ?? nowMs;
-      events.push({
-        event: "CLOSED",
-        connection: { ...c, timestamp },
-        duration_s: Math.max(0, ended - since) / 1000,
-      });
-      this.#since.delete(key);
-      this.#ended.delete(key);
+    for (const c of flashes) {
+      const row = this.#present(c, column, now, present);
+      row.addPort(servicePort(c));
+      row.addProcess({ pid: c.pid, name: c.process_name, path: c.process_path });
     }
-    this.#open = open;
 
     for (const row of present) {
       const wasPresent = this.#presentRows.has(row);
-      row.timeline.write(column, listeningOnly(row) ? Cell.Listening : wasPresent ? Cell.Active : Cell.New);
+      // A row present only through connections that opened and closed in between has no state: it was active.
+      const cell = row.states.length > 0 && listeningOnly(row)
+        ? Cell.Listening
+        : wasPresent
+        ? Cell.Active
+        : Cell.New;
+      row.timeline.write(column, cell);
       row.states.sort();
       row.lastColumn = column;
       row.lastSeen = now;
@@ -217,6 +344,60 @@ export class Tracker {
     this.#presentRows = present;
     this.#evictClosedRows();
     return events;
+  }
+
+  /** The row of a connection, marked present in this poll (its counts start again at the first). */
+  #present(c: Connection, column: number, now: Date, present: Set<TrackedRow>): TrackedRow {
+    const row = this.#rowFor(c, column, now);
+    if (!present.has(row)) {
+      present.add(row);
+      row.openConnections = 0;
+      row.states = [];
+    }
+    return row;
+  }
+
+  /** A connection appears (at `at`, ms): it gets the name its address was asked by, if DNS answers tell. */
+  #opened(key: string, c: Connection, at: number): Connection {
+    this.#since.set(key, at);
+    this.#ended.delete(key);
+    if (this.#options.domainOf === undefined || c.remote_ip === null || c.domain != null) return c;
+    return { ...c, domain: this.#options.domainOf(c.remote_ip, at) };
+  }
+
+  /**
+   * A connection seen again keeps what was learnt about it: its name, and its
+   * process when this poll could not tell (a traced connection). A name that
+   * was not known yet is looked for while the connection is young (the
+   * answer can be read a little after the connection is seen).
+   */
+  #carry(key: string, polled: Connection, before: Connection, nowMs: number): Connection {
+    const c = polled.pid === null && before.pid !== null ? withOwner(polled, before) : polled;
+    if (this.#options.domainOf === undefined || c.remote_ip === null) return c;
+    if (before.domain != null) return c.domain === before.domain ? c : { ...c, domain: before.domain };
+    const openedAt = this.#since.get(key) ?? nowMs;
+    const domain = nowMs - openedAt <= LATE_NAME_MS ? this.#options.domainOf(c.remote_ip, openedAt) : null;
+    return c.domain === domain ? c : { ...c, domain };
+  }
+
+  /** A connection ends at `at` (ms); returns how long it lived, in seconds (until TIME_WAIT if it lingered). */
+  #closed(key: string, at: number): number {
+    const since = this.#since.get(key) ?? at;
+    const ended = this.#ended.get(key) ?? at;
+    this.#since.delete(key);
+    this.#ended.delete(key);
+    this.#unconfirmed.delete(key);
+    this.#closedAt.delete(key);
+    this.#closedAt.set(key, at);
+    return Math.max(0, ended - since) / 1000;
+  }
+
+  /** Closures are remembered long enough to recognise a tracer's late report of them. */
+  #forgetOldClosures(nowMs: number): void {
+    for (const [key, at] of this.#closedAt) {
+      if (nowMs - at < CLOSURE_MEMORY_MS && this.#closedAt.size <= MAX_CLOSURES) break;
+      this.#closedAt.delete(key);
+    }
   }
 
   /**

@@ -21,16 +21,36 @@ export interface DomainEntry {
   line: number;
 }
 
+/** The host of a `host:port` entry: an address range, a domain, or a `*.` wildcard domain. */
+export type PortedHost =
+  | { family: 4; first: number; last: number }
+  | { family: 6; first: bigint; last: bigint }
+  | { family: "domain"; name: string }
+  | { family: "wildcard"; name: string };
+
+/** A `host:port` entry: the host only on that port. */
+export interface PortedEntry {
+  host: PortedHost;
+  port: number;
+  line: number;
+  /** The entry as written (lower case): `api.example.com:443`, `[2001:db8::/32]:443`. */
+  text: string;
+}
+
 /** What {@linkcode parseBlocklist} read from one list file. */
 export interface Blocklist {
   v4: Ipv4Entries;
   v6: Ipv6Entry[];
   domains: DomainEntry[];
+  /** `*.example.com` entries (the name without `*.`): every name under it, not the name itself. */
+  wildcards: DomainEntry[];
+  /** `host:port` entries. */
+  ported: PortedEntry[];
   /** Lines that hold no usable entry, the first {@linkcode MAX_SKIPPED_KEPT}; `line` is `N: text`. */
   skipped: SkippedLine[];
   /** How many lines were skipped in all (a junk file of millions of lines keeps only the first few). */
   skippedCount: number;
-  /** Lines with an entry (IPv4, IPv6 and domains). */
+  /** Lines with an entry (IPv4, IPv6, domains, wildcards and `host:port`). */
   entryCount: number;
   /**
    * Set when the list holds more IPv6 entries or domains than
@@ -183,10 +203,7 @@ function ipv4Number(address: ipaddr.IPv4): number {
   return ((a << 24) >>> 0) + (b << 16) + (c << 8) + d;
 }
 
-type Parsed =
-  | { family: 4; first: number; last: number }
-  | { family: 6; first: bigint; last: bigint }
-  | { family: "domain"; name: string };
+type Parsed = PortedHost | { family: "ported"; host: PortedHost; port: number; text: string };
 
 function parseAddress(text: string): ipaddr.IPv4 | ipaddr.IPv6 | null {
   if (ipaddr.IPv4.isValidFourPartDecimal(text)) return ipaddr.IPv4.parse(text);
@@ -225,7 +242,20 @@ function readCidr(text: string): Parsed | null {
   return { family: 6, first, last: first | host };
 }
 
-/** The general reader: IPv6, ranges `a-b`, domains, hosts-file lines, mapped addresses. */
+const BRACKETED_PORT = /^\[([^\]]+)\]:(\d{1,5})$/;
+const HOST_PORT = /^([^:\[\]]+):(\d{1,5})$/;
+
+/** `host:port`, `[IPv6]:port`, `[IPv6/len]:port`: the host read as any other entry, on one port. */
+function readPorted(entry: string): Parsed | null {
+  const parts = BRACKETED_PORT.exec(entry) ?? HOST_PORT.exec(entry);
+  if (parts === null) return null;
+  const port = Number(parts[2]);
+  const host = readEntry([parts[1] ?? ""]);
+  if (host === null || host.family === "ported" || port < 1 || port > 65535) return null;
+  return { family: "ported", host, port, text: entry.toLowerCase() };
+}
+
+/** The general reader: IPv6, ranges `a-b`, domains, wildcards, `host:port`, hosts-file lines, mapped addresses. */
 function readEntry(tokens: string[]): Parsed | null {
   // `a - b` written with spaces.
   if (tokens.length === 3 && tokens[1] === "-") tokens = [`${tokens[0]}-${tokens[2]}`];
@@ -237,6 +267,16 @@ function readEntry(tokens: string[]): Parsed | null {
   // Anything after the entry must be a count (ipsum's `IP<TAB>count`).
   if (tokens.length > 2 || (tokens.length === 2 && !/^\d+$/.test(tokens[1] ?? ""))) return null;
   const entry = tokens[0] ?? "";
+  if (
+    /:\d{1,5}$/.test(entry) &&
+    (entry.startsWith("[") || !entry.slice(0, entry.lastIndexOf(":")).includes(":"))
+  ) {
+    return readPorted(entry);
+  }
+  if (entry.startsWith("*.")) {
+    const name = entry.slice(2).toLowerCase();
+    return isDomainName(name) ? { family: "wildcard", name: name.replace(/\.$/, "") } : null;
+  }
   if (entry.includes("/")) return readCidr(entry);
   const dash = entry.indexOf("-", entry.includes(":") ? 0 : 1);
   const address = parseAddress(entry);
@@ -284,6 +324,8 @@ export function parseBlocklist(text: string): Blocklist {
   const lines = new Uint32Column();
   const v6: Ipv6Entry[] = [];
   const domains: DomainEntry[] = [];
+  const wildcards: DomainEntry[] = [];
+  const ported: PortedEntry[] = [];
   const skipped: SkippedLine[] = [];
   let skippedCount = 0;
   const fast = { start: 0, end: 0 };
@@ -316,27 +358,34 @@ export function parseBlocklist(text: string): Blocklist {
           lines.push(lineNumber);
         } else if (entry.family === 6) {
           v6.push({ first: entry.first, last: entry.last, line: lineNumber });
-        } else {
+        } else if (entry.family === "domain") {
           domains.push({ name: detached(entry.name), line: lineNumber });
+        } else if (entry.family === "wildcard") {
+          wildcards.push({ name: detached(entry.name), line: lineNumber });
+        } else {
+          ported.push({ host: entry.host, port: entry.port, line: lineNumber, text: detached(entry.text) });
         }
       }
     }
-    if (v6.length > BLOCKLIST_LIMITS.ipv6 || domains.length > BLOCKLIST_LIMITS.domains) break;
+    const names = domains.length + wildcards.length + ported.length;
+    if (v6.length > BLOCKLIST_LIMITS.ipv6 || names > BLOCKLIST_LIMITS.domains) break;
     if (to === text.length) break;
     from = to + 1;
   }
   const overLimit = v6.length > BLOCKLIST_LIMITS.ipv6
     ? `more than ${BLOCKLIST_LIMITS.ipv6.toLocaleString("en")} IPv6 entries`
-    : domains.length > BLOCKLIST_LIMITS.domains
+    : domains.length + wildcards.length + ported.length > BLOCKLIST_LIMITS.domains
     ? `more than ${BLOCKLIST_LIMITS.domains.toLocaleString("en")} domains`
     : null;
   return {
     v4: { starts: starts.done(), ends: ends.done(), lines: lines.done() },
     v6,
     domains,
+    wildcards,
+    ported,
     skipped,
     skippedCount,
-    entryCount: starts.length + v6.length + domains.length,
+    entryCount: starts.length + v6.length + domains.length + wildcards.length + ported.length,
     overLimit,
   };
 }

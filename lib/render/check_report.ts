@@ -4,14 +4,15 @@ import { tableChunks, type TableColumn } from "./text_table.ts";
 
 /**
  * `conntrail check` as a table: one row per address, `-` for what is not
- * known. Hostnames and queries are untrusted and made safe for a terminal.
+ * known. The domain an address came from is its row's QUERY (JSON has it as
+ * `domain`). Hostnames and queries are untrusted and made safe for a terminal.
  *
  * @example
  * ```ts
  * import { match } from "node:assert/strict";
  * import { renderCheckTable } from "./check_report.ts";
- * const text = renderCheckTable([{ query: "8.8.8.8", ip: "8.8.8.8", hostname: "dns.google", blocklist: null,
- *   risk_level: "SAFE", abuse_score: 0, country: "US", asn: null, as_org: null, note: null }]);
+ * const text = renderCheckTable([{ query: "8.8.8.8", ip: "8.8.8.8", domain: null, hostname: "dns.google",
+ *   blocklist: null, risk_level: "SAFE", abuse_score: 0, country: "US", asn: null, as_org: null, note: null }]);
  * match(text.split("\n")[1] ?? "", /^8\.8\.8\.8 +8\.8\.8\.8 +dns\.google +- +SAFE \(0\) +US/);
  * ```
  */

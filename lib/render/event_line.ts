@@ -32,7 +32,7 @@ const EVENT_COLORS: Record<MonitorEvent["event"], Color> = {
  */
 export function alertText(event: ConnectionEvent, info: AddressInfo, at: Date): string {
   const c = event.connection;
-  const peer = peerName(info);
+  const peer = c.domain || peerName(info);
   const host = peer ? ` (${safeTerminalText(peer)})` : "";
   const name = c.process_name === null ? "unknown process" : safeTerminalText(c.process_name);
   const owner = [
@@ -75,7 +75,9 @@ export function clientPort(
  * (`from :PORT`, see {@linkcode clientPort}); `CLOSED` says how long the
  * connection lasted:
  * `[14:30:16] NEW → dns.google (8.8.8.8) [US | AS15169 Google LLC] ESTABLISHED:443 firefox (4211) from :50000`.
- * Every untrusted string is made safe for a terminal.
+ * The name is the domain the connection asked for when DNS answers told it
+ * (`--sniff-dns`), else the reverse-DNS name. Every untrusted string is made
+ * safe for a terminal.
  *
  * @example
  * ```ts
@@ -92,6 +94,10 @@ export function clientPort(
  * deepStrictEqual(
  *   eventLine({ event: "CLOSED", connection, duration_s: 72 }, {}, at),
  *   "[14:30:16] CLOSED → 8.8.8.8 ESTABLISHED:443 firefox (4211) from :50000 after 1m 12s",
+ * );
+ * deepStrictEqual(
+ *   eventLine({ event: "NEW", connection: { ...connection, domain: "\x1b[2Japi.example.com" } }, { hostname: "dns.google" }, at),
+ *   "[14:30:16] NEW → \\x1b[2Japi.example.com (8.8.8.8) ESTABLISHED:443 firefox (4211)",
  * );
  * ```
  */
@@ -111,9 +117,9 @@ export function eventLine(event: ConnectionEvent, info: AddressInfo, at: Date, c
     ? ` after ${elapsedText(event.duration_s)}`
     : "";
   return `${time} ${paint(event.event, EVENT_COLORS[event.event], color)} ${ARROWS[c.direction]} ` +
-    `${addressText(ip, peerName(info))}${geo === "" ? "" : ` [${geo}]`} ${
-      c.protocol === "UDP" ? "UDP " : ""
-    }` +
+    `${addressText(ip, ip === c.remote_ip ? c.domain || peerName(info) : peerName(info))}${
+      geo === "" ? "" : ` [${geo}]`
+    } ${c.protocol === "UDP" ? "UDP " : ""}` +
     `${status}${port === null ? "" : `:${port}`} ${processText({ pid: c.pid, name: c.process_name })}` +
     `${from === null ? "" : ` from :${from}`}${lasted}`;
 }
@@ -147,6 +153,8 @@ export function statusLine(event: StatusEvent, rowNoun: string, at: Date, timeUn
 /**
  * An event as one NDJSON object: `event` first, then the SPEC connection
  * fields, then what enrichment knows, `previous_status` and `reason`.
+ * `domain` is the connection's own (the name it asked for), present when
+ * DNS answers are read (`--sniff-dns`), null when none named its address.
  *
  * @example
  * ```ts
@@ -156,11 +164,16 @@ export function statusLine(event: StatusEvent, rowNoun: string, at: Date, timeUn
  *   local_port: 53, remote_ip: null, remote_port: null, status: "UNCONNECTED", direction: "listening" as const,
  *   pid: null, process_name: null, process_path: null, user: null };
  * deepStrictEqual(Object.keys(JSON.parse(eventJson({ event: "NEW", connection }, {})))[0], "event");
+ * const named = { ...connection, remote_ip: "203.0.113.7", remote_port: 443, domain: "api.example.com" };
+ * deepStrictEqual(JSON.parse(eventJson({ event: "NEW", connection: named }, { domain: "other.example" })).domain,
+ *   "api.example.com");
  * ```
  */
 export function eventJson(event: MonitorEvent, info: AddressInfo): string {
   if (event.event === "STATUS") return JSON.stringify(event);
-  const record: Record<string, unknown> = { event: event.event, ...event.connection, ...info };
+  const { domain: _addressDomain, ...known } = info;
+  const record: Record<string, unknown> = { event: event.event, ...event.connection, ...known };
+  if (event.connection.domain !== undefined) record.domain = event.connection.domain;
   if (event.previous_status !== undefined) record.previous_status = event.previous_status;
   if (event.reason !== undefined) record.reason = event.reason;
   if (event.details !== undefined) Object.assign(record, event.details);

@@ -56,6 +56,7 @@ function connectionRows(connections: readonly ConnectionRecord[]): string[][] {
     c.protocol,
     endpointText(c.local_ip, c.local_port),
     endpointText(c.remote_ip, c.remote_port),
+    safe(c.domain ?? null),
     c.status,
     c.pid === null ? "-" : String(c.pid),
     safe(c.process_name),
@@ -76,7 +77,7 @@ function connectionRows(connections: readonly ConnectionRecord[]): string[][] {
  * const address = { ip: "8.8.8.8", first_seen: 0, last_seen: 0, times_seen: 3, hostname: "dns.google",
  *   country: "US", asn: 15169, as_org: "Google LLC", risk_level: null, abuse_score: null, last_scanned: null,
  *   lists: [], processes: ["curl"] };
- * match(renderHistoryTable([{ address }], 1), /8\.8\.8\.8 .* 3 +dns\.google +US +AS15169 Google LLC/);
+ * match(renderHistoryTable([{ address }], 1), /8\.8\.8\.8 .* 3 +- +dns\.google +US +AS15169 Google LLC/);
  * ```
  */
 export function renderHistoryTable(entries: readonly AddressHistory[], total: number): string {
@@ -88,6 +89,7 @@ const ADDRESS_TABLE: readonly TableColumn<AddressHistory>[] = [
   { head: "FIRST SEEN", cell: ({ address: a }) => when(a.first_seen) },
   { head: "LAST SEEN", cell: ({ address: a }) => when(a.last_seen) },
   { head: "SEEN", cell: ({ address: a }) => String(a.times_seen) },
+  { head: "DOMAIN", cell: ({ address: a }) => safe(a.domain ?? null) },
   { head: "HOSTNAME", cell: ({ address: a }) => safe(a.hostname) },
   { head: "COUNTRY", cell: ({ address: a }) => safe(a.country) },
   { head: "AS", cell: ({ address: a }) => asText(a) },
@@ -115,6 +117,7 @@ function renderOneAddress(entry: AddressHistory): string {
   const a = entry.address;
   const facts: [string, string][] = [
     ["address", a.ip],
+    ["domain", safe(a.domain ?? null)],
     ["hostname", safe(a.hostname)],
     ["country", safe(a.country)],
     ["AS", asText(a)],
@@ -133,7 +136,7 @@ function renderOneAddress(entry: AddressHistory): string {
   if (connections.length > 0) {
     lines.push(
       plainTable(
-        ["OPENED", "CLOSED", "PROTO", "LOCAL", "REMOTE", "STATUS", "PID", "PROCESS", "USER"],
+        ["OPENED", "CLOSED", "PROTO", "LOCAL", "REMOTE", "DOMAIN", "STATUS", "PID", "PROCESS", "USER"],
         connectionRows(connections),
       ),
     );
@@ -186,6 +189,7 @@ const ADDRESS_COLUMNS = [
   "last_scanned",
   "lists",
   "processes",
+  "domain",
 ] as const;
 
 const CONNECTION_COLUMNS = [
@@ -204,6 +208,7 @@ const CONNECTION_COLUMNS = [
   "process_name",
   "process_path",
   "user",
+  "domain",
 ] as const;
 
 function csv(columns: readonly string[], rows: unknown[][]): string {

@@ -13,7 +13,7 @@ export const LOG_FORMATS = ["txt", "csv", "json"] as const;
 /** A log format. */
 export type LogFormat = typeof LOG_FORMATS[number];
 
-/** The CSV columns of a log: the logger's, then conntrail's, then the event and the enrichment. */
+/** The CSV columns of a log: the logger's, then conntrail's, then the event and the enrichment, then `domain`. */
 export const LOG_CSV_COLUMNS: readonly string[] = [
   ...CONNECTION_FIELDS,
   "event",
@@ -22,6 +22,7 @@ export const LOG_CSV_COLUMNS: readonly string[] = [
   "asn",
   "as_org",
   "duration_s",
+  "domain",
 ];
 
 function textOrNull(value: string | number | null): string {
@@ -50,6 +51,8 @@ export function logHeader(format: LogFormat): string {
  *   "Local: 10.0.0.2:50000 | Remote: 8.8.8.8:443 | Status: ESTABLISHED\n");
  * deepStrictEqual(logRecord({ event: "NEW", connection: { ...connection, process_name: "=cmd()" } }, {}, "csv")
  *   .includes(",'=cmd(),"), true);
+ * deepStrictEqual(logRecord({ event: "NEW", connection: { ...connection, domain: "=api.example" } }, {}, "csv")
+ *   .trim().endsWith(",'=api.example"), true);
  * ```
  */
 export function logRecord(event: ConnectionEvent, info: AddressInfo, format: LogFormat): string {
@@ -62,6 +65,7 @@ export function logRecord(event: ConnectionEvent, info: AddressInfo, format: Log
           endpointText(c.remote_ip, c.remote_port)
         } | ` +
         `Status: ${safeTerminalText(c.status)}` +
+        (c.domain ? ` | Domain: ${safeTerminalText(c.domain)}` : "") +
         (info.hostname ? ` | Host: ${safeTerminalText(info.hostname)}` : "") +
         (info.country ? ` | Country: ${safeTerminalText(info.country)}` : "") +
         (info.asn ? ` | ASN: ${geoText({ asn: info.asn, as_org: info.as_org ?? null })}` : "") +
@@ -76,6 +80,7 @@ export function logRecord(event: ConnectionEvent, info: AddressInfo, format: Log
         info.asn ?? null,
         info.as_org ?? null,
         event.duration_s ?? null,
+        c.domain ?? null,
       ]]);
     case "json":
       return eventJson(event, info) + "\n";

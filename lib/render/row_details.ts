@@ -36,19 +36,21 @@ export function processText(process: Pick<ProcessInfo, "pid" | "name">): string 
 }
 
 /**
- * The name to show for an address: the PTR name (`hostname`). When issue 18's
- * `domain` (the name a program asked for, from DNS answers) exists, it goes
- * first here, so the dashboard and scroll lines prefer it everywhere at once.
+ * The name to show for an address: the domain a program asked for (from DNS
+ * answers, `--sniff-dns`) before the PTR name (`hostname`), which for a CDN
+ * names the CDN; so the dashboard, scroll lines and exports prefer it
+ * everywhere at once.
  *
  * @example
  * ```ts
  * import { deepStrictEqual } from "node:assert/strict";
  * import { peerName } from "./row_details.ts";
  * deepStrictEqual(peerName({ hostname: "dns.google" }), "dns.google");
+ * deepStrictEqual(peerName({ domain: "api.example.com", hostname: "edge-7.cdn.example.net" }), "api.example.com");
  * ```
  */
 export function peerName(info: AddressInfo): string | null | undefined {
-  return info.hostname;
+  return info.domain || info.hostname;
 }
 
 /**

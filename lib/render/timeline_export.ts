@@ -3,7 +3,7 @@ import { CELL_NAMES, CELL_SYMBOLS } from "../monitor/timeline.ts";
 import type { TrackedRow } from "../monitor/tracked_row.ts";
 import type { EvictedRow, Tracker } from "../monitor/tracker.ts";
 import { clockTime, isoWithOffset } from "../model/timestamp.ts";
-import { addressText, geoText, portsText, processText } from "./row_details.ts";
+import { addressText, geoText, peerName, portsText, processText } from "./row_details.ts";
 import { safeTerminalText } from "./terminal_text.ts";
 
 /** What the export says about the run beyond the tracker's rows. */
@@ -69,7 +69,7 @@ function rowBlock(
 ): string[] {
   const info = row.ip === null ? {} : options.describe(row.ip);
   const label = row.ip !== null && options.groupBy === "ip" && !row.listening
-    ? addressText(row.ip, info.hostname)
+    ? addressText(row.ip, peerName(info))
     : safeTerminalText(row.label);
   const total = tracker.totalColumns;
   const details = [
@@ -77,6 +77,7 @@ function rowBlock(
     `Last seen: ${isoWithOffset(row.lastSeen)}`,
     `Activity: ${percentText(row.activeColumns, total)}% (${row.activeColumns}/${total} units)`,
     `Ports: ${portsText(row.ports, row.morePorts, 10) || "-"}`,
+    ...(info.domain ? [`Domain: ${safeTerminalText(info.domain)}`] : []),
     `Country: ${info.country ? safeTerminalText(info.country) : "-"}`,
     `ASN: ${geoText({ asn: info.asn, as_org: info.as_org }) || "-"}`,
     `Processes: ${row.processes.map(processText).join(", ") || "-"}${

@@ -78,6 +78,9 @@ export const MIGRATIONS: readonly string[] = [
   `ALTER TABLE connections ADD COLUMN open_at_start INTEGER NOT NULL DEFAULT 0;
   CREATE INDEX connections_left_open ON connections (remote_ip, remote_port, local_port)
     WHERE closed_at IS NULL;`,
+  // 4: the name a connection's program asked for (DNS answers, --sniff-dns), and an address's last one.
+  `ALTER TABLE connections ADD COLUMN domain TEXT;
+  ALTER TABLE addresses ADD COLUMN domain TEXT;`,
 ];
 
 /** The schema version this conntrail writes. */

@@ -43,6 +43,8 @@ export interface AddressRecord {
   country: string | null;
   asn: number | null;
   as_org: string | null;
+  /** The last name a program asked for to reach it (from DNS answers, `--sniff-dns`). */
+  domain?: string | null;
   risk_level: RiskLevel | null;
   abuse_score: number | null;
   last_scanned: number | null;
@@ -67,6 +69,8 @@ export interface ConnectionRecord {
   process_name: string | null;
   process_path: string | null;
   user: string | null;
+  /** The name the program asked for (from DNS answers, `--sniff-dns`); null when unknown. */
+  domain?: string | null;
   /** When it opened; when `open_at_start`, when the monitor first saw it (it opened before then). */
   opened_at: number;
   /**
@@ -175,6 +179,7 @@ export function connectionRecord(c: Connection, openedAt: number, openAtStart = 
     process_name: c.process_name,
     process_path: c.process_path,
     user: c.user,
+    domain: c.domain ?? null,
     opened_at: openedAt,
     open_at_start: openAtStart,
     closed_at: null,

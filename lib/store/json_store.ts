@@ -101,6 +101,7 @@ function connectionFromJson(ip: string, value: Json, fallbackOpened: number): Co
     process_name: stringOrNull(value.process_name),
     process_path: stringOrNull(value.process_path),
     user: stringOrNull(value.user),
+    domain: stringOrNull(value.domain),
     opened_at: timeValue(value.opened_at) ?? fallbackOpened,
     open_at_start: value.open_at_start === true,
     closed_at: timeValue(value.closed_at),
@@ -122,6 +123,7 @@ function stateFromJson(contents: Partial<Record<FileName, unknown>>): MemoryStat
     address.country = stringOrNull(value.country);
     address.asn = numberOrNull(value.asn);
     address.as_org = stringOrNull(value.as_org);
+    address.domain = stringOrNull(value.domain);
     const level = stringOrNull(value.risk_level);
     address.risk_level = level !== null && REPUTATION_LEVELS.has(level) ? level as RiskLevel : null;
     address.last_scanned = timeValue(value.last_scanned);
@@ -202,6 +204,7 @@ function fileText(name: FileName, state: MemoryState): string {
           country: a.country,
           asn: a.asn,
           as_org: a.as_org,
+          domain: a.domain ?? null,
           lists: a.lists,
         };
       }
@@ -222,6 +225,7 @@ function fileText(name: FileName, state: MemoryState): string {
           process_name: c.process_name,
           process_path: c.process_path,
           user: c.user,
+          domain: c.domain ?? null,
           opened_at: isoOrNull(c.opened_at),
           open_at_start: c.open_at_start,
           closed_at: isoOrNull(c.closed_at),

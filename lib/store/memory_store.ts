@@ -49,6 +49,7 @@ export function emptyAddress(ip: string, at: number): StoredAddress {
     country: null,
     asn: null,
     as_org: null,
+    domain: null,
     risk_level: null,
     abuse_score: null,
     last_scanned: null,
@@ -173,6 +174,7 @@ export class MemoryStore implements HistoryStore {
                 user: c.user,
               });
             }
+            continued.domain ??= c.domain ?? null;
             this.#open.set(key, continued);
             followed?.add(continued);
           } else {
@@ -184,6 +186,7 @@ export class MemoryStore implements HistoryStore {
             address.times_seen++;
           }
           if (c.process_name !== null) address.processes.add(c.process_name);
+          if (c.domain != null) address.domain = c.domain;
           this.#learn(address, event.info);
           break;
         }

@@ -134,6 +134,7 @@ function addressFromRow(row: Row, lists: string[], processes: string[]): Address
     country: text(row.country),
     asn: num(row.asn),
     as_org: text(row.as_org),
+    domain: text(row.domain),
     risk_level: text(row.risk_level) as RiskLevel | null,
     abuse_score: num(row.abuse_score),
     last_scanned: num(row.last_scanned),
@@ -156,6 +157,7 @@ function connectionFromRow(row: Row): ConnectionRecord {
     process_name: text(row.process_name),
     process_path: text(row.process_path),
     user: text(row.user),
+    domain: text(row.domain),
     opened_at: Number(row.opened_at),
     open_at_start: Number(row.open_at_start) === 1,
     closed_at: num(row.closed_at),
@@ -190,6 +192,7 @@ interface AddressTouch {
   country: string | null;
   asn: number | null;
   as_org: string | null;
+  domain: string | null;
   processes: Set<string>;
 }
 
@@ -216,6 +219,7 @@ function addressTouches(
         country: null,
         asn: null,
         as_org: null,
+        domain: null,
         processes: new Set(),
       };
       touches.set(ip, touch);
@@ -223,6 +227,7 @@ function addressTouches(
     touch.first = Math.min(touch.first, event.at);
     touch.last = Math.max(touch.last, event.at);
     if (event.kind === "opened" && !continued.has(event)) touch.times++;
+    if (event.kind === "opened") touch.domain = event.connection.domain ?? touch.domain;
     if ((event.kind === "opened" || event.kind === "owner") && event.connection.process_name !== null) {
       touch.processes.add(event.connection.process_name);
     }
@@ -253,8 +258,8 @@ class Writes {
   constructor(db: DatabaseSync) {
     this.insertConnection = db.prepare(
       `INSERT INTO connections (protocol, family, local_ip, local_port, remote_ip, remote_port, status, direction,
-        pid, process_name, process_path, user, opened_at, open_at_start)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        pid, process_name, process_path, user, opened_at, open_at_start, domain)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     // The latest record an earlier run left open for the same socket (same process where both know it).
     this.findLeftOpen = db.prepare(
@@ -264,7 +269,8 @@ class Writes {
     );
     this.continueConnection = db.prepare(
       `UPDATE connections SET status = ?2, pid = coalesce(pid, ?3), process_name = coalesce(process_name, ?4),
-        process_path = coalesce(process_path, ?5), user = coalesce(user, ?6) WHERE id = ?1`,
+        process_path = coalesce(process_path, ?5), user = coalesce(user, ?6), domain = coalesce(domain, ?7)
+        WHERE id = ?1`,
     );
     this.updateConnection = db.prepare("UPDATE connections SET status = ?, closed_at = ? WHERE id = ?");
     this.setOwner = db.prepare(
@@ -272,13 +278,14 @@ class Writes {
     );
     // Times widen, names and places fill in (an unknown never erases a known one), sightings add up.
     this.upsertAddress = db.prepare(
-      `INSERT INTO addresses (ip, first_seen, last_seen, times_seen, hostname, country, asn, as_org)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+      `INSERT INTO addresses (ip, first_seen, last_seen, times_seen, hostname, country, asn, as_org, domain)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
       ON CONFLICT (ip) DO UPDATE SET
         first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen),
         times_seen = times_seen + excluded.times_seen,
         hostname = coalesce(excluded.hostname, hostname), country = coalesce(excluded.country, country),
-        asn = coalesce(excluded.asn, asn), as_org = coalesce(excluded.as_org, as_org)`,
+        asn = coalesce(excluded.asn, asn), as_org = coalesce(excluded.as_org, as_org),
+        domain = coalesce(excluded.domain, domain)`,
     );
     this.addProcess = db.prepare("INSERT OR IGNORE INTO address_processes (ip, process_name) VALUES (?, ?)");
     this.addList = db.prepare(
@@ -298,7 +305,7 @@ class Writes {
   }
 
   touch(t: AddressTouch): void {
-    this.upsertAddress.run(t.ip, t.first, t.last, t.times, t.hostname, t.country, t.asn, t.as_org);
+    this.upsertAddress.run(t.ip, t.first, t.last, t.times, t.hostname, t.country, t.asn, t.as_org, t.domain);
     for (const name of t.processes) this.addProcess.run(t.ip, name);
   }
 
@@ -406,7 +413,15 @@ export class SqliteStore implements HistoryStore {
             case "opened": {
               const id = continued.get(event);
               if (id !== undefined) {
-                writes.continueConnection.run(id, c.status, c.pid, c.process_name, c.process_path, c.user);
+                writes.continueConnection.run(
+                  id,
+                  c.status,
+                  c.pid,
+                  c.process_name,
+                  c.process_path,
+                  c.user,
+                  c.domain ?? null,
+                );
                 opened.set(key, id);
                 closed.delete(key);
                 break;
@@ -426,6 +441,7 @@ export class SqliteStore implements HistoryStore {
                 c.user,
                 event.at,
                 event.atStart === true ? 1 : 0,
+                c.domain ?? null,
               );
               opened.set(key, Number(result.lastInsertRowid));
               closed.delete(key);

@@ -29,6 +29,8 @@ export const LIVE_FIELDS = [
   "pid",
   "process_name",
   "first_seen_ms",
+  // The name the program asked for (`--sniff-dns`); null when none is known.
+  "domain",
 ] as const;
 
 // The connections of one poll share their timestamp: parse it once.
@@ -58,7 +60,7 @@ export type LiveRow = readonly (string | number | null)[];
  *   direction: "outgoing" as const, pid: 42, process_name: "curl", process_path: "/usr/bin/curl", user: "ana",
  *   key: "TCP 10.0.0.2 50000 203.0.113.7 443", process_key: "42 curl", first_seen: "2026-01-01T00:00:00.000+00:00" };
  * deepStrictEqual(liveRow(c), ["TCP 10.0.0.2 50000 203.0.113.7 443", "42 curl", "TCP", "10.0.0.2", 50000,
- *   "203.0.113.7", 443, "ESTABLISHED", "outgoing", 42, "curl", 1767225600000]);
+ *   "203.0.113.7", 443, "ESTABLISHED", "outgoing", 42, "curl", 1767225600000, null]);
  * ```
  */
 export function liveRow(c: LiveConnection): LiveRow {
@@ -82,7 +84,7 @@ export function liveRow(c: LiveConnection): LiveRow {
  *   process_name: null, process_path: null, user: null, key: "UDP 0.0.0.0 53 * *", process_key: "- ",
  *   first_seen: "1970-01-01T00:00:01.000+00:00" };
  * deepStrictEqual(liveRowJson(c),
- *   '["UDP 0.0.0.0 53 * *","- ","UDP","0.0.0.0",53,null,null,"UNCONNECTED","listening",null,null,1000]');
+ *   '["UDP 0.0.0.0 53 * *","- ","UDP","0.0.0.0",53,null,null,"UNCONNECTED","listening",null,null,1000,null]');
  * ```
  */
 export function liveRowJson(c: LiveConnection): string {

@@ -83,6 +83,14 @@ Deno.test("check gives lists, AbuseIPDB levels (and its country without --lookup
       ],
     );
     deepStrictEqual(results[2].hostname, "dns.google");
+    // The domain an address came from (the query), next to its PTR name; none for an address given.
+    deepStrictEqual(results.map((r: Record<string, unknown>) => r.domain), [
+      null,
+      "bad.example",
+      "fine.example",
+      null,
+      "gone.example",
+    ]);
     match(results[3].note, /private or special: lists not consulted/);
     deepStrictEqual(abuse.requests.map((r) => r.ip).sort(), ["1.2.3.4", "8.8.8.8", "9.9.9.9"]);
     ok(!run.stdout().includes(GOOD_KEY) && !run.stderr().includes(GOOD_KEY));

@@ -54,8 +54,8 @@ Deno.test("monitor shows country and AS in scroll lines, logs and the export, wi
 
   const logs = [...Deno.readDirSync(join(dir, "logs"))].map((e) => e.name).sort();
   const csv = (await Deno.readTextFile(join(dir, "logs", logs[0] ?? ""))).trim().split("\n");
-  match(csv[0] ?? "", /,event,hostname,country,asn,as_org,duration_s$/);
-  match(csv[1] ?? "", /,NEW,,US,15169,Google LLC,$/);
+  match(csv[0] ?? "", /,event,hostname,country,asn,as_org,duration_s,domain$/);
+  match(csv[1] ?? "", /,NEW,,US,15169,Google LLC,,$/);
   ok(csv[2]?.includes(`,"'=HYPERLINK(""x"")`), `a formula reached the CSV log: ${csv[2]}`);
   const json = (await Deno.readTextFile(join(dir, "logs", logs[1] ?? ""))).trim().split("\n").map((l) =>
     JSON.parse(l)

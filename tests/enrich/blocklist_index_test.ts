@@ -74,3 +74,39 @@ Deno.test("BlocklistIndex with no lists holds nothing", () => {
   const index = new BlocklistIndex([]);
   deepStrictEqual([index.has("1.2.3.4"), index.match("::1"), index.rangeCount], [false, null, 0]);
 });
+
+Deno.test("BlocklistIndex.matchTarget() matches names against domain and *. entries, and host:port entries on their port", () => {
+  const index = new BlocklistIndex([{
+    name: "expect.txt",
+    list: parseBlocklist(
+      "*.allowed.example\nexact.example\napi.example.com:443\n198.51.100.0/24:22\n[2001:db8::/32]:53\n" +
+        "resolved.example:443\n",
+    ),
+    portedAddresses: new Map([["resolved.example", ["203.0.113.50"]]]),
+  }]);
+  const ip = "203.0.113.9";
+  deepStrictEqual(index.matchTarget({ ip, names: ["a.allowed.example"] })?.entry, "*.allowed.example");
+  deepStrictEqual(
+    index.matchTarget({ ip, names: ["deep.a.allowed.example"] })?.domain,
+    "deep.a.allowed.example",
+  );
+  deepStrictEqual(
+    index.matchTarget({ ip, names: ["allowed.example"] }),
+    null,
+    "a wildcard does not hold its own name",
+  );
+  deepStrictEqual(index.matchTarget({ ip, names: ["notallowed.example"] }), null);
+  deepStrictEqual(index.matchTarget({ ip, names: ["EXACT.example."] })?.entry, "exact.example");
+  deepStrictEqual(
+    index.matchTarget({ ip, names: ["api.example.com"], port: 443 })?.entry,
+    "api.example.com:443",
+  );
+  deepStrictEqual(index.matchTarget({ ip, names: ["api.example.com"], port: 80 }), null);
+  deepStrictEqual(index.matchTarget({ ip: "198.51.100.77", port: 22 })?.entry, "198.51.100.0/24:22");
+  deepStrictEqual(index.matchTarget({ ip: "::ffff:198.51.100.77", port: 22 })?.entry, "198.51.100.0/24:22");
+  deepStrictEqual(index.matchTarget({ ip: "198.51.100.77", port: 23 }), null);
+  deepStrictEqual(index.matchTarget({ ip: "2001:db8::53", port: 53 })?.entry, "[2001:db8::/32]:53");
+  deepStrictEqual(index.matchTarget({ ip: "203.0.113.50", port: 443 })?.entry, "resolved.example:443");
+  deepStrictEqual([index.hasTarget({ ip }), index.has(ip)], [false, false]);
+  deepStrictEqual(index.matchDomain("x.allowed.example")?.entry, "*.allowed.example");
+});

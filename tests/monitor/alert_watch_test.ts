@@ -115,3 +115,67 @@ Deno.test("AlertWatch judges only fresh connections until a list changes or a mi
   deepStrictEqual(watchLater.check([later], 30_000, []).length, 0);
   deepStrictEqual(watchLater.check([later], 61_000, []).length, 1);
 });
+
+function expectOnly(text: string, names: Map<string, string>): ThreatSources {
+  const expected = new BlocklistIndex([{ name: "expect.txt", list: parseBlocklist(text) }]);
+  return sources({
+    expected: () => expected,
+    expectedName: "expect.txt",
+    names: (ip) => {
+      const domain = names.get(ip);
+      return domain === undefined ? null : { domain, chain: [domain], until: Infinity };
+    },
+  });
+}
+
+Deno.test("AlertWatch judges --expect by the domain asked: *. wildcards pass, others are UNEXPECTED naming the domain", () => {
+  const names = new Map([["203.0.113.10", "api.allowed.example"], ["203.0.113.20", "api.blocked.example"]]);
+  const watch = new AlertWatch(expectOnly("*.allowed.example\n", names));
+  const allowed = connection({ remote_ip: "203.0.113.10", domain: "api.allowed.example" });
+  const blocked = connection({ remote_ip: "203.0.113.20", local_port: 50001 });
+  const alerts = watch.check([allowed, blocked]);
+  deepStrictEqual(alerts.map((e) => [e.reason, e.connection.remote_ip, e.connection.domain]), [
+    ["UNEXPECTED destination api.blocked.example (not in expect.txt)", "203.0.113.20", "api.blocked.example"],
+  ]);
+  deepStrictEqual([...watch.met], ["unexpected"]);
+});
+
+Deno.test("AlertWatch waits one check for a name before calling a connection UNEXPECTED", () => {
+  const names = new Map<string, string>();
+  const watch = new AlertWatch(expectOnly("*.allowed.example\n", names));
+  const early = connection({ remote_ip: "203.0.113.10", timestamp: "2026-11-21T14:30:01.000+00:00" });
+  deepStrictEqual(watch.check([early], 1_000, [early]), []);
+  // The DNS answer was read after the poll that saw the connection: the next check knows the name.
+  names.set("203.0.113.10", "api.allowed.example");
+  deepStrictEqual(watch.check([early], 2_000, []), []);
+  const stranger = connection({ remote_ip: "203.0.113.30", local_port: 50002 });
+  deepStrictEqual(watch.check([stranger], 3_000, [stranger]), []);
+  deepStrictEqual(watch.check([stranger], 4_000, []).map((e) => e.reason), [
+    "UNEXPECTED destination (not in expect.txt)",
+  ]);
+});
+
+Deno.test("AlertWatch judges host:port entries on the remote port", () => {
+  const names = new Map([["203.0.113.10", "api.example.com"]]);
+  const watch = new AlertWatch(expectOnly("api.example.com:443\n", names));
+  const https = connection({ remote_ip: "203.0.113.10", remote_port: 443, domain: "api.example.com" });
+  const plain = connection({
+    remote_ip: "203.0.113.10",
+    remote_port: 80,
+    local_port: 50001,
+    pid: 5,
+    domain: "api.example.com",
+  });
+  deepStrictEqual(watch.check([https, plain]).map((e) => e.connection.remote_port), [80]);
+});
+
+Deno.test("AlertWatch matches block-list domains against the domain and its CNAME chain", () => {
+  const index = new BlocklistIndex([{ name: "ips.txt", list: parseBlocklist("tracker.example\n") }]);
+  const watch = new AlertWatch(sources({
+    blocklists: () => index,
+    names: () => ({ domain: "shop.example", chain: ["shop.example", "tracker.example"], until: Infinity }),
+  }));
+  // A public address: private and special ones (documentation ranges included) are not matched against lists.
+  const alerts = watch.check([connection({ remote_ip: "1.2.3.4", domain: "shop.example" })]);
+  deepStrictEqual(alerts.map((e) => e.reason), ["blocklist ips.txt:1 tracker.example"]);
+});

@@ -146,3 +146,26 @@ Deno.test({
     }
   },
 });
+
+Deno.test("parseBlocklist() reads *. wildcards and host:port entries (IPv6 in brackets), and still reads IPv6 without", () => {
+  const list = parseBlocklist(
+    "*.allowed.example\n*.GitHubUserContent.com.\napi.example.com:443\n203.0.113.7:8443\n203.0.113.0/24:22\n" +
+      "[2001:db8::1]:443\n[2001:db8::/32]:53\n*.cdn.example:443\n2001:db8::443\n*.\n*.-bad\nhost:99999\n",
+  );
+  deepStrictEqual(list.wildcards, [{ name: "allowed.example", line: 1 }, {
+    name: "githubusercontent.com",
+    line: 2,
+  }]);
+  deepStrictEqual(list.ported.map((p) => [p.text, p.port, p.host.family, p.line]), [
+    ["api.example.com:443", 443, "domain", 3],
+    ["203.0.113.7:8443", 8443, 4, 4],
+    ["203.0.113.0/24:22", 22, 4, 5],
+    ["[2001:db8::1]:443", 443, 6, 6],
+    ["[2001:db8::/32]:53", 53, 6, 7],
+    ["*.cdn.example:443", 443, "wildcard", 8],
+  ]);
+  // Without brackets the last group is part of the IPv6 address.
+  deepStrictEqual(list.v6.map((e) => e.line), [9]);
+  deepStrictEqual(list.skipped.map((s) => s.line), ["10: *.", "11: *.-bad", "12: host:99999"]);
+  deepStrictEqual(list.entryCount, 9);
+});

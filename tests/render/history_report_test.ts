@@ -61,7 +61,7 @@ Deno.test("history CSV escapes formulas, and JSON keeps the strings exactly", ()
   const connections = renderHistoryCsv([{ address, connections: [connection], alerts: [] }]);
   deepStrictEqual(
     connections.split("\n")[0],
-    "opened_at,open_at_start,closed_at,protocol,family,local_ip,local_port,remote_ip,remote_port,status,direction,pid,process_name,process_path,user",
+    "opened_at,open_at_start,closed_at,protocol,family,local_ip,local_port,remote_ip,remote_port,status,direction,pid,process_name,process_path,user,domain",
   );
   ok(!/(^|,)=HYPERLINK/m.test(connections), connections);
   const json = JSON.parse(renderHistoryJson([{ address }], 1));

@@ -80,7 +80,7 @@ const HOSTILE = 'evil\x1b[2J=HYPERLINK("x")<img src=x onerror=alert(1)>';
 /** A day of events: two addresses, a late name, a status change, a listening socket, an alert, a reputation. */
 function dayOfEvents(): HistoryEvent[] {
   const a1 = connection("8.8.8.8", 50001);
-  const a2 = connection("8.8.8.8", 50002, { process_name: "curl", pid: 9 });
+  const a2 = connection("8.8.8.8", 50002, { process_name: "curl", pid: 9, domain: "api.example.com" });
   const b = connection("2001:db8::7", 50003, { family: 6, process_name: HOSTILE });
   return [
     {
@@ -129,6 +129,7 @@ async function checkDay(store: HistoryStore): Promise<void> {
     country: "US",
     asn: 15169,
     as_org: "Google LLC",
+    domain: "api.example.com",
     risk_level: null,
     abuse_score: null,
     last_scanned: null,
@@ -144,6 +145,7 @@ async function checkDay(store: HistoryStore): Promise<void> {
     country: "NL",
     asn: null,
     as_org: null,
+    domain: null,
     risk_level: "MALICIOUS",
     abuse_score: 87,
     last_scanned: 5_500,
@@ -152,10 +154,10 @@ async function checkDay(store: HistoryStore): Promise<void> {
   });
   const connections = await store.connections("8.8.8.8");
   deepStrictEqual(
-    connections.map((c) => [c.local_port, c.status, c.opened_at, c.closed_at, c.process_name]),
+    connections.map((c) => [c.local_port, c.status, c.opened_at, c.closed_at, c.process_name, c.domain]),
     [
-      [50002, "ESTABLISHED", 5_000, null, "curl"],
-      [50001, "CLOSE_WAIT", 1_000, 4_000, "firefox"],
+      [50002, "ESTABLISHED", 5_000, null, "curl", "api.example.com"],
+      [50001, "CLOSE_WAIT", 1_000, 4_000, "firefox", null],
     ],
   );
   deepStrictEqual(connections[1], {
@@ -171,6 +173,7 @@ async function checkDay(store: HistoryStore): Promise<void> {
     process_name: "firefox",
     process_path: "/usr/lib/firefox/firefox",
     user: "ana",
+    domain: null,
     opened_at: 1_000,
     open_at_start: false,
     closed_at: 4_000,

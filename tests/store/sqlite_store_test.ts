@@ -83,6 +83,45 @@ Deno.test("SqliteStore.open() upgrades a database made by the first schema throu
   }
 });
 
+Deno.test("SqliteStore.open() upgrades a database made by the previous schema: connections and addresses gain domain", async () => {
+  const { path, cleanup } = await tempDb();
+  try {
+    const old = new DatabaseSync(path);
+    for (const step of MIGRATIONS.slice(0, SCHEMA_VERSION - 1)) old.exec(step);
+    old.exec(`PRAGMA user_version = ${SCHEMA_VERSION - 1}`);
+    old.prepare(
+      `INSERT INTO addresses (ip, first_seen, last_seen, times_seen, hostname) VALUES ('203.0.113.7', 10, 20, 1, 'x')`,
+    ).run();
+    old.prepare(
+      `INSERT INTO connections (protocol, family, local_ip, local_port, remote_ip, remote_port, status, direction,
+        opened_at) VALUES ('TCP', 4, '10.0.0.2', 5000, '203.0.113.7', 443, 'ESTABLISHED', 'outgoing', 10)`,
+    ).run();
+    old.close();
+
+    const store = SqliteStore.open(path);
+    const [before] = await store.connections("203.0.113.7");
+    deepStrictEqual([before?.local_port, before?.domain], [5000, null]);
+    const connection: Connection = {
+      ...SNAPSHOT_CONNECTION,
+      protocol: "TCP",
+      local_port: 5001,
+      remote_ip: "203.0.113.7",
+      remote_port: 443,
+      status: "ESTABLISHED",
+      direction: "outgoing",
+      domain: "api.example.com",
+    };
+    await store.record([{ kind: "opened", at: 30, connection, info: {} }]);
+    deepStrictEqual((await store.connections("203.0.113.7")).map((c) => c.domain), ["api.example.com", null]);
+    const [address] = (await store.addresses({})).rows;
+    deepStrictEqual([address?.hostname, address?.domain, address?.times_seen], ["x", "api.example.com", 2]);
+    deepStrictEqual(store.integrityCheck(), "ok");
+    await store.close();
+  } finally {
+    await cleanup();
+  }
+});
+
 Deno.test("SqliteStore.open() refuses a newer schema, another program's database and a file that is not one", async () => {
   const { path, cleanup } = await tempDb();
   try {

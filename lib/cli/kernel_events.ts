@@ -1,0 +1,97 @@
+import { type DnsSniffer, startDnsSniffer } from "../collect/dns_sniffer.ts";
+import { type OpenedTrace, openTraceSource, type TraceSource } from "../collect/trace_source.ts";
+import type { DnsAnswer } from "../model/dns_answer.ts";
+import { DnsNames } from "../enrich/dns_names.ts";
+
+/** The flags of the monitor and `serve` that read kernel events and DNS answers. */
+export interface KernelEventFlags {
+  /** `--trace`: connection events from the kernel between polls. */
+  trace: boolean;
+  /** `--sniff-dns`: the names programs asked for, from DNS answers. */
+  sniffDns: boolean;
+}
+
+/** How the sources start; tests pass scripted ones. */
+export interface KernelEventsIo {
+  os: typeof Deno.build.os;
+  /** One line for the user. */
+  note: (line: string) => void;
+  openTrace?: () => Promise<OpenedTrace>;
+  startSniffer?: (
+    onAnswer: (answer: DnsAnswer, at: number) => void,
+    onNote: (line: string) => void,
+  ) => Promise<DnsSniffer | string>;
+}
+
+/** The sources a run reads besides its polls; each is null when off or unavailable. */
+export interface KernelEvents {
+  trace: TraceSource | null;
+  /** Names learnt from DNS answers. */
+  names: DnsNames | null;
+  /** For the tracker: the name a connection to `ip` at `at` was asked by. */
+  domainOf: ((ip: string, at: number) => string | null) | undefined;
+  /** Stop the tools; returns the one-line DNS summary, if the sniffer ran. */
+  close(): Promise<string | null>;
+}
+
+/**
+ * Start what `--trace` and `--sniff-dns` ask for. Neither is ever fatal: a
+ * source that cannot run is left out with one line saying why, what the run
+ * does instead, and what to add to have it.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { openKernelEvents } from "./kernel_events.ts";
+ * const notes: string[] = [];
+ * const events = await openKernelEvents({ trace: false, sniffDns: true }, {
+ *   os: "linux",
+ *   note: (line) => notes.push(line),
+ *   startSniffer: () => Promise.resolve("tcpdump is not installed"),
+ * });
+ * deepStrictEqual([events.trace, events.names, await events.close()], [null, null, null]);
+ * deepStrictEqual(notes.length, 1);
+ * ```
+ */
+export async function openKernelEvents(flags: KernelEventFlags, io: KernelEventsIo): Promise<KernelEvents> {
+  let trace: TraceSource | null = null;
+  if (flags.trace) {
+    const opened = await (io.openTrace ?? (() => openTraceSource({ os: io.os })))();
+    trace = opened.source;
+    io.note(opened.note);
+  }
+  let names: DnsNames | null = null;
+  let sniffer: DnsSniffer | null = null;
+  if (flags.sniffDns) {
+    const learnt = new DnsNames();
+    const start = io.startSniffer ??
+      ((onAnswer, onNote) =>
+        io.os === "linux" || io.os === "darwin"
+          ? startDnsSniffer({ onAnswer, onNote })
+          : Promise.resolve("--sniff-dns needs tcpdump (Linux or macOS)"));
+    const started = await start((answer, at) => learnt.add(answer, at), io.note);
+    if (typeof started === "string") {
+      io.note(
+        `note: --sniff-dns is off: ${started}; connections have no domain (run as root with --allow-run=tcpdump)`,
+      );
+    } else {
+      sniffer = started;
+      names = learnt;
+      io.note(
+        "note: DNS answers: tcpdump on every interface (port 53); connections get the domain they asked for",
+      );
+    }
+  }
+  return {
+    trace,
+    names,
+    domainOf: names === null ? undefined : (ip, at) => names?.lookup(ip, at)?.domain ?? null,
+    close: async () => {
+      await Promise.all([trace?.close(), sniffer?.close()]);
+      if (sniffer === null) return null;
+      const { answers, truncated, skipped } = sniffer.counts;
+      return `DNS: ${answers} answers read (${truncated} cut short, their complete records used), ` +
+        `${skipped} could not be read, ${names?.size ?? 0} addresses named`;
+    },
+  };
+}

@@ -1,0 +1,315 @@
+/**
+ * Kernel connection events for `--trace`: conntrail's bpftrace program when
+ * it can run (Linux, root, tracefs), else `ss -E` (socket-destroy events over
+ * netlink), else nothing — with one line saying which, and what adding what
+ * would give.
+ *
+ * @module
+ */
+import { PermissionError, ToolError } from "../errors.ts";
+import type { TraceEvent } from "../model/trace_event.ts";
+import { parseTraceLine } from "../parse/bpftrace_trace.ts";
+import { parseSsEventLine } from "../parse/ss_events.ts";
+import { BPFTRACE_PROGRAM } from "./bpftrace_program.ts";
+import { findExePaths } from "./linux_exe_paths.ts";
+import { ProcessPathCache } from "./process_paths.ts";
+import { type RunTool, runTool as defaultRunTool } from "./run_tool.ts";
+import { type StreamTool, streamTool as defaultStreamTool, type ToolStream } from "./tool_stream.ts";
+import { nameUsers, readUserNames } from "./user_names.ts";
+
+/** A source of kernel connection events, read between polls. */
+export interface TraceSource {
+  /** `bpftrace` or `ss -E`. */
+  readonly name: string;
+  /**
+   * The events that happened up to `before` (ms since the epoch), oldest
+   * first, with process paths and user names filled in where they can be;
+   * later ones wait for the next call. The events of different CPUs reach
+   * conntrail slightly out of order: holding the newest back a little and
+   * sorting puts each connection's open before its close.
+   */
+  drain(before: number): Promise<TraceEvent[]>;
+  /** Lines for the user since the last call: lines that could not be read, events lost, the tracer stopping. */
+  takeNotes(): string[];
+  /**
+   * Wait until the tool has printed nothing for a moment (at most a second),
+   * so that events still in flight when the run stops are read: the last
+   * poll calls it.
+   */
+  settle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** How long the newest events wait before they are handed over (see {@linkcode TraceSource.drain}). */
+export const TRACE_HOLDBACK_MS = 250;
+
+/** Events kept for the next drain at most; beyond, the oldest are dropped and counted. */
+const MAX_PENDING = 500_000;
+/** {@linkcode TraceSource.settle}: this long without a line is quiet; never wait longer than the limit. */
+const QUIET_MS = 150;
+const SETTLE_LIMIT_MS = 1_000;
+
+/** Options of {@linkcode openTraceSource}. */
+export interface OpenTraceOptions {
+  os: typeof Deno.build.os;
+  stream?: StreamTool;
+  /** Runs `find` for process paths. */
+  run?: RunTool;
+  /** How long bpftrace may take to compile and attach its program. Default 60 s. */
+  readyTimeoutMs?: number;
+  /** uid → name; defaults to /etc/passwd when readable. */
+  userNames?: Map<string, string> | null;
+  now?: () => number;
+}
+
+/** The source in use (or none), and the one line that says so. */
+export interface OpenedTrace {
+  source: TraceSource | null;
+  note: string;
+}
+
+const WHAT_BPFTRACE_GIVES = "every TCP connect and accept with its process, even between polls, " +
+  "closes as they happen, and the first send of each UDP flow";
+const BPFTRACE_REMEDY = "install bpftrace (Debian/Ubuntu: apt-get install bpftrace), run as root " +
+  "with --allow-run=bpftrace, and mount tracefs if it is not (mount -t tracefs nodev /sys/kernel/tracing)";
+
+/** bpftrace's reason for not starting, in one line, with what to do when it is known. */
+function bpftraceFailure(errors: readonly string[], code: number | null): string {
+  const error = errors.map((line) => line.replace(/^.*?ERROR: /, "")).find((line, i) =>
+    /ERROR: /.test(errors[i] ?? "") && !/RLIMIT_MEMLOCK/.test(line)
+  );
+  if (error === undefined) return `bpftrace exited with code ${code ?? "?"} before it attached`;
+  if (/root user/.test(error)) return "bpftrace needs root";
+  if (/tracepoint not found/.test(error)) {
+    return `bpftrace: ${error} (is tracefs mounted? mount -t tracefs nodev /sys/kernel/tracing)`;
+  }
+  return `bpftrace: ${error}`;
+}
+
+function startFailure(error: unknown, tool: string): string {
+  if (error instanceof PermissionError) return `conntrail may not run ${tool} (add ${error.flag})`;
+  if (error instanceof ToolError && error.notFound) return `${tool} is not installed`;
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The pending events and the notes of a running source; shared by both kinds. */
+class EventBuffer {
+  #pending: TraceEvent[] = [];
+  #notes: string[] = [];
+  #skipped = 0;
+  #dropped = 0;
+  #lastLineAt = 0;
+  readonly #paths: ProcessPathCache;
+  readonly #userNames: Map<string, string> | null;
+
+  constructor(run: RunTool, userNames: Map<string, string> | null) {
+    this.#paths = new ProcessPathCache(findExePaths(run, (remedy) => {
+      this.note(`note: paths of traced processes are left out: ${remedy} from /proc/<pid>/exe`);
+    }));
+    this.#userNames = userNames;
+  }
+
+  /** A line arrived. */
+  heard(): void {
+    this.#lastLineAt = performance.now();
+  }
+
+  async settle(): Promise<void> {
+    const start = performance.now();
+    while (performance.now() - this.#lastLineAt < QUIET_MS && performance.now() - start < SETTLE_LIMIT_MS) {
+      await new Promise((resolve) => setTimeout(resolve, QUIET_MS / 3));
+    }
+  }
+
+  push(event: TraceEvent): void {
+    if (this.#pending.length >= MAX_PENDING) {
+      this.#pending.shift();
+      this.#dropped++;
+    }
+    this.#pending.push(event);
+  }
+
+  skipped(): void {
+    this.#skipped++;
+  }
+
+  note(line: string): void {
+    this.#notes.push(line);
+  }
+
+  async drain(before: number): Promise<TraceEvent[]> {
+    this.#pending.sort((a, b) => a.at - b.at);
+    let n = 0;
+    while (n < this.#pending.length && (this.#pending[n]?.at ?? Infinity) <= before) n++;
+    const events = this.#pending.splice(0, n);
+    const owned = events.filter((e) => e.socket.pid !== null).map((e) => e.socket);
+    await this.#paths.fill(owned);
+    nameUsers(owned, this.#userNames);
+    return events;
+  }
+
+  takeNotes(): string[] {
+    if (this.#skipped > 0) {
+      this.#notes.push(
+        `note: ${this.#skipped} lines of the tracer's output could not be read; they are skipped`,
+      );
+      this.#skipped = 0;
+    }
+    if (this.#dropped > 0) {
+      this.#notes.push(
+        `warning: ${this.#dropped} kernel events were dropped (more than ${MAX_PENDING} waiting)`,
+      );
+      this.#dropped = 0;
+    }
+    return this.#notes.splice(0);
+  }
+}
+
+/** Watch a running tool: a stop that was not asked for becomes a note. */
+function watchExit(
+  tool: ToolStream,
+  name: string,
+  buffer: EventBuffer,
+  errors: string[],
+): { closing: boolean } {
+  const state = { closing: false };
+  tool.exited.then(({ code }) => {
+    if (state.closing) return;
+    const why = errors.find((line) => !/RLIMIT_MEMLOCK/.test(line)) ?? `exit code ${code}`;
+    buffer.note(`warning: ${name} stopped (${why}); kernel events are no longer seen, polling goes on`);
+  });
+  return state;
+}
+
+async function startBpftrace(
+  options: OpenTraceOptions,
+  buffer: EventBuffer,
+): Promise<TraceSource | string> {
+  const stream = options.stream ?? defaultStreamTool;
+  const errors: string[] = [];
+  let ready: (() => void) | null = null;
+  const attached = new Promise<void>((resolve) => (ready = resolve));
+  let tool: ToolStream;
+  try {
+    tool = stream("bpftrace", ["-B", "none", "-e", BPFTRACE_PROGRAM], {
+      // 1 MiB per CPU for events in flight (the default 256 KiB fills at a few thousand connects a second).
+      env: { BPFTRACE_PERF_RB_PAGES: "256" },
+      onLine: (line) => {
+        buffer.heard();
+        const parsed = parseTraceLine(line);
+        if (parsed.kind === "ready") ready?.();
+        else if (parsed.kind === "event") buffer.push(parsed.event);
+        else if (parsed.kind === "skipped") {
+          const lost = /^Lost (\d+) events/.exec(line);
+          if (lost !== null) {
+            buffer.note(`warning: the kernel dropped ${lost[1]} trace events (its buffer was full)`);
+          } else buffer.skipped();
+        }
+      },
+      onErrorLine: (line) => {
+        if (errors.length < 50) errors.push(line);
+      },
+    });
+  } catch (error) {
+    return startFailure(error, "bpftrace");
+  }
+  const timeoutMs = options.readyTimeoutMs ?? 60_000;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const outcome = await Promise.race([
+    attached.then(() => "ready" as const),
+    tool.exited.then(({ code }) => ({ code })),
+    new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), timeoutMs))),
+  ]);
+  clearTimeout(timer);
+  if (outcome !== "ready") {
+    await tool.close();
+    return outcome === "timeout"
+      ? `bpftrace did not attach within ${timeoutMs / 1000} s`
+      : bpftraceFailure(errors, outcome.code);
+  }
+  const state = watchExit(tool, "bpftrace", buffer, errors);
+  return {
+    name: "bpftrace",
+    drain: (before) => buffer.drain(before),
+    takeNotes: () => buffer.takeNotes(),
+    settle: () => buffer.settle(),
+    close: () => {
+      state.closing = true;
+      return tool.close();
+    },
+  };
+}
+
+function startSsEvents(options: OpenTraceOptions, buffer: EventBuffer): TraceSource | string {
+  const stream = options.stream ?? defaultStreamTool;
+  const now = options.now ?? Date.now;
+  const errors: string[] = [];
+  let tool: ToolStream;
+  try {
+    // ss writes through stdio, fully buffered into a pipe: stdbuf makes it write each line as it comes.
+    tool = stream("stdbuf", ["-oL", "ss", "-E", "-tunH"], {
+      onLine: (line) => {
+        buffer.heard();
+        const parsed = parseSsEventLine(line, now());
+        if (typeof parsed === "string") buffer.skipped();
+        else if (parsed !== null) buffer.push(parsed);
+      },
+      onErrorLine: (line) => {
+        if (errors.length < 50) errors.push(line);
+      },
+    });
+  } catch (error) {
+    return startFailure(error, "stdbuf");
+  }
+  const state = watchExit(tool, "ss -E", buffer, errors);
+  return {
+    name: "ss -E",
+    drain: (before) => buffer.drain(before),
+    takeNotes: () => buffer.takeNotes(),
+    settle: () => buffer.settle(),
+    close: () => {
+      state.closing = true;
+      return tool.close();
+    },
+  };
+}
+
+/**
+ * Start the best source of kernel connection events this machine allows:
+ * bpftrace (waiting until its program is attached), else `ss -E`, else none.
+ * The note names the source in use, and what the user would gain by adding
+ * what is missing.
+ *
+ * @example
+ * ```ts ignore
+ * const { source, note } = await openTraceSource({ os: Deno.build.os });
+ * console.error(note);
+ * const events = await source?.drain(Date.now() - 250);
+ * await source?.close();
+ * ```
+ */
+export async function openTraceSource(options: OpenTraceOptions): Promise<OpenedTrace> {
+  if (options.os !== "linux") {
+    return { source: null, note: "note: --trace needs Linux (bpftrace or ss -E); polling only" };
+  }
+  const run = options.run ?? defaultRunTool;
+  const userNames = options.userNames === undefined ? readUserNames() : options.userNames;
+  const traced = await startBpftrace(options, new EventBuffer(run, userNames));
+  if (typeof traced !== "string") {
+    return { source: traced, note: `note: trace: bpftrace (kernel events: ${WHAT_BPFTRACE_GIVES})` };
+  }
+  const fallback = startSsEvents(options, new EventBuffer(run, userNames));
+  if (typeof fallback !== "string") {
+    return {
+      source: fallback,
+      note:
+        `note: trace: ss -E (every TCP and UDP socket as it closes; processes only for those a poll saw) — ` +
+        `${traced}; to see ${WHAT_BPFTRACE_GIVES}: ${BPFTRACE_REMEDY}`,
+    };
+  }
+  return {
+    source: null,
+    note: `note: trace: off, polling only — ${traced}; ss -E: ${fallback}; ` +
+      `to see ${WHAT_BPFTRACE_GIVES}: ${BPFTRACE_REMEDY}`,
+  };
+}

@@ -1,0 +1,236 @@
+import { deepStrictEqual, match, ok } from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { openTraceSource } from "../../lib/collect/trace_source.ts";
+import type { StreamTool, ToolStreamOptions } from "../../lib/collect/tool_stream.ts";
+import { PermissionError, ToolError } from "../../lib/errors.ts";
+import { hasTool } from "../open_sockets.ts";
+
+/** A scripted tool: prints the given lines, then (unless `runs`) exits with `code` after its stderr lines. */
+function scripted(
+  script: Record<
+    string,
+    { stdout?: string[]; stderr?: string[]; code?: number; runs?: boolean; throws?: Error }
+  >,
+): { stream: StreamTool; started: string[] } {
+  const started: string[] = [];
+  const stream: StreamTool = (command: string, args: readonly string[], options: ToolStreamOptions) => {
+    started.push([command, ...args.slice(0, 2)].join(" "));
+    const plan = script[command];
+    if (plan === undefined) throw new ToolError(`cannot find "${command}" on PATH`, { notFound: true });
+    if (plan.throws !== undefined) throw plan.throws;
+    let exit: (status: { code: number; signal: string | null }) => void = () => {};
+    const exited = new Promise<{ code: number; signal: string | null }>((resolve) => (exit = resolve));
+    queueMicrotask(() => {
+      for (const line of plan.stdout ?? []) options.onLine(line);
+      for (const line of plan.stderr ?? []) options.onErrorLine?.(line);
+      if (!plan.runs) exit({ code: plan.code ?? 1, signal: null });
+    });
+    return {
+      exited,
+      close: () => {
+        exit({ code: 0, signal: "SIGTERM" });
+        return exited.then(() => {});
+      },
+    };
+  };
+  return { stream, started };
+}
+
+const NO_PATHS = () => Promise.resolve({ stdout: "", stderr: "", code: 0 });
+
+Deno.test("openTraceSource() uses bpftrace once its program says it is attached, and hands over events in time order", async () => {
+  const { stream } = scripted({
+    bpftrace: {
+      runs: true,
+      stdout: [
+        "Attaching 10 probes...",
+        "conntrail-trace ready 1796222988.648532",
+        "close 1796222990.700000 TCP 127.0.0.1 34109 127.0.0.1 56844",
+        "connect 1796222990.600000 TCP 127.0.0.1 56844 127.0.0.1 34109 7585 0 python3\\x00",
+        "connect 1796222999.000000 TCP 127.0.0.1 56845 127.0.0.1 34109 7585 0 python3\\x00",
+        "garbage",
+      ],
+    },
+  });
+  const { source, note } = await openTraceSource({
+    os: "linux",
+    stream,
+    run: NO_PATHS,
+    userNames: new Map([["0", "root"]]),
+  });
+  try {
+    match(note, /^note: trace: bpftrace \(kernel events: every TCP connect and accept with its process/);
+    deepStrictEqual(source?.name, "bpftrace");
+    const events = await source!.drain(1796222995000);
+    deepStrictEqual(events.map((e) => [e.kind, e.socket.local_port, e.socket.user]), [
+      ["open", 56844, "root"],
+      ["close", 34109, null],
+    ]);
+    // The newer event waits for a later drain.
+    deepStrictEqual((await source!.drain(Infinity)).map((e) => e.socket.local_port), [56845]);
+    deepStrictEqual(source!.takeNotes(), [
+      "note: 1 lines of the tracer's output could not be read; they are skipped",
+    ]);
+  } finally {
+    await source?.close();
+  }
+});
+
+Deno.test("openTraceSource() falls back to ss -E when bpftrace needs root, and says what bpftrace would add", async () => {
+  const { stream, started } = scripted({
+    bpftrace: { stderr: ["ERROR: bpftrace currently only supports running as the root user."] },
+    stdbuf: { runs: true, stdout: ["tcp UNCONN 1      0      127.0.0.1:59723 127.0.0.1:57108"] },
+  });
+  const { source, note } = await openTraceSource({ os: "linux", stream, run: NO_PATHS, userNames: null });
+  try {
+    deepStrictEqual(started, ["bpftrace -B none", "stdbuf -oL ss"]);
+    deepStrictEqual(source?.name, "ss -E");
+    match(
+      note,
+      /^note: trace: ss -E \(every TCP and UDP socket as it closes; processes only for those a poll saw\)/,
+    );
+    match(
+      note,
+      /bpftrace needs root; to see every TCP connect and accept with its process.*apt-get install bpftrace/,
+    );
+    deepStrictEqual((await source!.drain(Infinity)).map((e) => [e.kind, e.socket.remote_port]), [[
+      "close",
+      57108,
+    ]]);
+  } finally {
+    await source?.close();
+  }
+});
+
+Deno.test("openTraceSource() says how to mount tracefs when bpftrace finds no tracepoint", async () => {
+  const { stream } = scripted({
+    bpftrace: {
+      stderr: [
+        'ERROR: Unknown error -1: couldn\'t set RLIMIT_MEMLOCK for bpftrace. If your program is not loading, you can try "ulimit -l 8192" to fix the problem',
+        "stdin:1:1-36: ERROR: tracepoint not found: sock:inet_sock_set_state",
+      ],
+    },
+    stdbuf: { runs: true },
+  });
+  const { source, note } = await openTraceSource({ os: "linux", stream, run: NO_PATHS, userNames: null });
+  await source?.close();
+  match(
+    note,
+    /bpftrace: tracepoint not found: sock:inet_sock_set_state \(is tracefs mounted\? mount -t tracefs nodev \/sys\/kernel\/tracing\)/,
+  );
+});
+
+Deno.test("openTraceSource() polls alone when neither tool may run, naming the flags to add", async () => {
+  const denied = (tool: string) =>
+    new PermissionError(`conntrail may not run "${tool}"`, `--allow-run=${tool}`);
+  const { stream } = scripted({
+    bpftrace: { throws: denied("bpftrace") },
+    stdbuf: { throws: denied("stdbuf") },
+  });
+  const { source, note } = await openTraceSource({ os: "linux", stream, run: NO_PATHS, userNames: null });
+  deepStrictEqual(source, null);
+  match(
+    note,
+    /^note: trace: off, polling only — conntrail may not run bpftrace \(add --allow-run=bpftrace\); ss -E: conntrail may not run stdbuf \(add --allow-run=stdbuf\)/,
+  );
+  deepStrictEqual(
+    (await openTraceSource({ os: "darwin", stream })).note,
+    "note: --trace needs Linux (bpftrace or ss -E); polling only",
+  );
+});
+
+Deno.test("openTraceSource() reports a tracer that stops mid-run once, and polling goes on", async () => {
+  let stop: () => void = () => {};
+  const stream: StreamTool = (_command, _args, options) => {
+    const exited = new Promise<{ code: number; signal: string | null }>((resolve) => {
+      stop = () => {
+        options.onErrorLine?.("ERROR: out of memory");
+        resolve({ code: 1, signal: null });
+      };
+    });
+    queueMicrotask(() => options.onLine("conntrail-trace ready 1796222988.648532"));
+    return { exited, close: () => exited.then(() => {}) };
+  };
+  const { source } = await openTraceSource({ os: "linux", stream, run: NO_PATHS, userNames: null });
+  stop();
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  deepStrictEqual(source?.takeNotes(), [
+    "warning: bpftrace stopped (ERROR: out of memory); kernel events are no longer seen, polling goes on",
+  ]);
+  await source?.close();
+});
+
+const root = Deno.build.os === "linux" && Deno.uid() === 0;
+const PAIR = fileURLToPath(new URL("../fixtures/trace_pairs.py", import.meta.url));
+
+/** bpftrace needs tracefs; CI mounts it, and so does this test when it is not (as root, idempotent). */
+async function ensureTracefs(): Promise<void> {
+  const mounted = await new Deno.Command("mountpoint", { args: ["-q", "/sys/kernel/tracing"] }).output();
+  if (mounted.success) return;
+  const mount = await new Deno.Command("mount", { args: ["-t", "tracefs", "nodev", "/sys/kernel/tracing"] })
+    .output();
+  ok(mount.success, new TextDecoder().decode(mount.stderr));
+}
+
+async function connectPairs(count: number): Promise<{ pid: number; ports: number[] }> {
+  const output = await new Deno.Command("python3", { args: [PAIR, String(count), "0"] }).output();
+  ok(output.success, new TextDecoder().decode(output.stderr));
+  return JSON.parse(new TextDecoder().decode(output.stdout));
+}
+
+Deno.test({
+  name: "openTraceSource() with the real bpftrace sees a Python process's connects, accepts and closes",
+  ignore: !root || !hasTool("bpftrace") || !hasTool("python3"),
+  async fn() {
+    await ensureTracefs();
+    const { source, note } = await openTraceSource({ os: "linux" });
+    try {
+      match(note, /trace: bpftrace/, note);
+      const { pid, ports } = await connectPairs(3);
+      // Wait for the events themselves (the tracer prints them within milliseconds), not for a time.
+      const seen: string[] = [];
+      for (let i = 0; i < 600 && seen.length < 9; i++) {
+        for (const e of await source!.drain(Infinity)) {
+          if (ports.includes(e.socket.local_port) || ports.includes(e.socket.remote_port ?? -1)) {
+            seen.push(`${e.kind} ${e.direction ?? "-"} ${e.socket.pid === pid ? "pid" : e.socket.pid}`);
+          }
+        }
+        if (seen.length < 9) await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      // Per pair: the client's connect, the server's accept (same process here), and two closes.
+      deepStrictEqual(seen.filter((s) => s === "open outgoing pid").length, 3, seen.join("\n"));
+      deepStrictEqual(seen.filter((s) => s === "open incoming pid").length, 3, seen.join("\n"));
+      ok(seen.filter((s) => s.startsWith("close")).length >= 3, seen.join("\n"));
+    } finally {
+      await source?.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "openTraceSource() falls back to the real ss -E (line-buffered by stdbuf) when bpftrace is missing",
+  ignore: !root || !hasTool("ss") || !hasTool("stdbuf") || !hasTool("python3"),
+  async fn() {
+    const { streamTool } = await import("../../lib/collect/tool_stream.ts");
+    const stream: StreamTool = (command, args, options) => {
+      if (command === "bpftrace") throw new ToolError('cannot find "bpftrace" on PATH', { notFound: true });
+      return streamTool(command, args, options);
+    };
+    const { source, note } = await openTraceSource({ os: "linux", stream });
+    try {
+      match(note, /trace: ss -E .*bpftrace is not installed/);
+      // ss -E may subscribe a moment after it starts: connect until it reports one of ours.
+      let found = false;
+      for (let round = 0; round < 100 && !found; round++) {
+        const { ports } = await connectPairs(2);
+        for (let i = 0; i < 10 && !found; i++) {
+          found = (await source!.drain(Infinity)).some((e) => ports.includes(e.socket.local_port));
+          if (!found) await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      }
+      ok(found, "ss -E reported none of the closed connections");
+    } finally {
+      await source?.close();
+    }
+  },
+});
