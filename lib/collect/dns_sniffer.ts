@@ -8,6 +8,7 @@ import { PermissionError, ToolError } from "../errors.ts";
 import type { DnsAnswer } from "../model/dns_answer.ts";
 import { parseDnsLine } from "../parse/tcpdump_dns.ts";
 import { type StreamTool, streamTool as defaultStreamTool, type ToolStream } from "./tool_stream.ts";
+import { timerDelay } from "../model/timer_delay.ts";
 
 /**
  * tcpdump's arguments: every interface (loopback resolvers such as
@@ -103,7 +104,9 @@ export async function startDnsSniffer(options: DnsSnifferOptions): Promise<DnsSn
   const outcome = await Promise.race([
     started.then(() => "listening" as const),
     tool.exited.then(({ code }) => ({ code })),
-    new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), timeoutMs))),
+    new Promise<"timeout">((
+      resolve,
+    ) => (timer = setTimeout(() => resolve("timeout"), timerDelay(timeoutMs)))),
   ]);
   clearTimeout(timer);
   if (outcome !== "listening") {

@@ -1,4 +1,5 @@
 import { isPermissionDenied, PermissionError, ToolError } from "../errors.ts";
+import { timerDelay } from "../model/timer_delay.ts";
 
 /** How a long-running tool's output is handed over. */
 export interface ToolStreamOptions {
@@ -98,7 +99,10 @@ export function streamTool(command: string, args: readonly string[], options: To
         signal("SIGTERM");
         // A tool that does not stop within a few seconds is killed.
         let timer: ReturnType<typeof setTimeout> | undefined;
-        await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, KILL_AFTER_MS)))]);
+        await Promise.race([
+          exited,
+          new Promise((resolve) => (timer = setTimeout(resolve, timerDelay(KILL_AFTER_MS)))),
+        ]);
         clearTimeout(timer);
         signal("SIGKILL");
         await exited;

@@ -16,6 +16,7 @@ import { ProcessPathCache } from "./process_paths.ts";
 import { type RunTool, runTool as defaultRunTool } from "./run_tool.ts";
 import { type StreamTool, streamTool as defaultStreamTool, type ToolStream } from "./tool_stream.ts";
 import { nameUsers, readUserNames } from "./user_names.ts";
+import { timerDelay } from "../model/timer_delay.ts";
 
 /** A source of kernel connection events, read between polls. */
 export interface TraceSource {
@@ -117,7 +118,7 @@ class EventBuffer {
   async settle(): Promise<void> {
     const start = performance.now();
     while (performance.now() - this.#lastLineAt < QUIET_MS && performance.now() - start < SETTLE_LIMIT_MS) {
-      await new Promise((resolve) => setTimeout(resolve, QUIET_MS / 3));
+      await new Promise((resolve) => setTimeout(resolve, timerDelay(QUIET_MS / 3)));
     }
   }
 
@@ -218,7 +219,9 @@ async function startBpftrace(
   const outcome = await Promise.race([
     attached.then(() => "ready" as const),
     tool.exited.then(({ code }) => ({ code })),
-    new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), timeoutMs))),
+    new Promise<"timeout">((
+      resolve,
+    ) => (timer = setTimeout(() => resolve("timeout"), timerDelay(timeoutMs)))),
   ]);
   clearTimeout(timer);
   if (outcome !== "ready") {

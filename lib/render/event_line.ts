@@ -97,7 +97,7 @@ export function clientPort(
  * );
  * deepStrictEqual(
  *   eventLine({ event: "NEW", connection: { ...connection, domain: "\x1b[2Japi.example.com" } }, { hostname: "dns.google" }, at),
- *   "[14:30:16] NEW → \\x1b[2Japi.example.com (8.8.8.8) ESTABLISHED:443 firefox (4211)",
+ *   "[14:30:16] NEW → \\x1b[2Japi.example.com (8.8.8.8) ESTABLISHED:443 firefox (4211) from :50000",
  * );
  * ```
  */
