@@ -81,7 +81,7 @@ Deno.test("fuzz CSV: every writer's output parses back whole, with no control an
       lists: [hostile(fuzz), hostile(fuzz)],
       processes: [hostile(fuzz)],
     };
-    assertCsv("history", renderHistoryCsv([{ address }, { address }]), 3, 13);
+    assertCsv("history", renderHistoryCsv([{ address }, { address }]), 3, 14);
     const records = connections.map((c) => ({
       ...c,
       remote_ip: hostile(fuzz),
@@ -93,7 +93,7 @@ Deno.test("fuzz CSV: every writer's output parses back whole, with no control an
       "history IP",
       renderHistoryCsv([{ address, connections: records, alerts: [] }]),
       records.length + 1,
-      15,
+      16,
     );
   });
 });
