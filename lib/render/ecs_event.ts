@@ -190,6 +190,16 @@ export function ecsEvent(event: FlowEvent, info: AddressInfo, context: RecordCon
     event: eventDoc(event, c),
     network,
   };
+  // A closed connection's life: ECS durations are nanoseconds.
+  const end = Date.parse(c.timestamp);
+  if (event.event === "CLOSED" && event.duration_s !== undefined && !Number.isNaN(end)) {
+    const lived = Math.round(event.duration_s * 1000);
+    Object.assign(doc.event as Doc, {
+      duration: lived * 1_000_000,
+      start: new Date(end - lived).toISOString(),
+      end: new Date(end).toISOString(),
+    });
+  }
   const remote = c.remote_ip;
   const source = ends.source === null ? null : endpoint(ends.source, info, extras.domain);
   const destination = endpoint(ends.destination, info, extras.domain);

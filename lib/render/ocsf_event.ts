@@ -242,6 +242,11 @@ export function ocsfEvent(event: FlowEvent, info: AddressInfo, context: RecordCo
       log_name: "connections",
     },
   };
+  // A closed connection's life: OCSF times are milliseconds.
+  if (event.event === "CLOSED" && event.duration_s !== undefined && !Number.isNaN(time)) {
+    const duration = Math.round(event.duration_s * 1000);
+    Object.assign(record, { duration, start_time: time - duration, end_time: time });
+  }
   if (ends.source !== null) record.src_endpoint = endpoint(ends.source, info, extras.domain);
   record.dst_endpoint = endpoint(ends.destination, info, extras.domain);
   record.connection_info = connectionInfo(c);

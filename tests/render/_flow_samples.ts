@@ -138,6 +138,7 @@ export const SAMPLES: { name: string; event: FlowEvent; info: AddressInfo }[] = 
         bytes_sent: 1200,
         bytes_received: 53000,
       } as Connection,
+      duration_s: 2.5,
     },
     info: GOOGLE,
   },

@@ -167,4 +167,12 @@ Deno.test("ecsEvent() names the domain asked for before the PTR name, and counts
   deepStrictEqual(doc.network?.bytes, 54200);
   deepStrictEqual(doc.source?.bytes, 1200);
   deepStrictEqual(doc.destination?.bytes, 53000);
+  // How long it lived (duration_s 2.5): nanoseconds, and when it started and ended.
+  deepStrictEqual([doc.event?.duration, doc.event?.start, doc.event?.end], [
+    2_500_000_000,
+    "2026-11-21T13:30:13.750Z",
+    "2026-11-21T13:30:16.250Z",
+  ]);
+  const open = ecsEvent({ event: "NEW", connection: sample.event.connection }, GOOGLE, CONTEXT) as Doc;
+  deepStrictEqual(open.event?.duration, undefined);
 });

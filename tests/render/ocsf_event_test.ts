@@ -172,4 +172,9 @@ Deno.test("ocsfEvent() keeps the domain asked for beside the PTR name, and traff
     "dns.google",
   ]);
   deepStrictEqual(record.traffic, { bytes: 54200, bytes_out: 1200, bytes_in: 53000 });
+  // How long it lived (duration_s 2.5): milliseconds, ending at the event's time.
+  const end = Date.parse("2026-11-21T14:30:16.250+01:00");
+  deepStrictEqual([record.duration, record.start_time, record.end_time], [2500, end - 2500, end]);
+  const open = ocsfEvent({ event: "NEW", connection: sample.event.connection }, GOOGLE, CONTEXT) as Doc;
+  deepStrictEqual([open.duration, open.start_time, open.end_time], [undefined, undefined, undefined]);
 });
