@@ -168,6 +168,8 @@ export async function runServe(options: ServeOptions, io: ServeIo): Promise<numb
     width: options.width,
     groupBy: "process",
     maxClosedRows: MAX_CLOSED_ROWS,
+    // The page's timelines count time units, like the dashboard's: a slow poll does not shrink them.
+    timeUnitMs: options.timeUnit * 1000,
     ...(options.sniffDns
       ? { domainOf: (ip: string, at: number) => answered?.lookup(ip, at)?.domain ?? null }
       : {}),
