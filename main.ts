@@ -24,7 +24,7 @@ import { runCheck } from "./lib/cli/check_command.ts";
 import { runBlocklistList, runBlocklistUpdate } from "./lib/cli/blocklist_command.ts";
 import { DATA_DIR_ENV } from "./lib/store/data_dir.ts";
 import { REPUTATION_ENV } from "./lib/cli/reputation_config.ts";
-import { InputError, PermissionError, ToolError, UsageError } from "./lib/errors.ts";
+import { InputError, PermissionError, ToolError, UnusableFileError } from "./lib/model/errors.ts";
 import { processTerminal } from "./lib/render/terminal.ts";
 import { safeTerminalLines } from "./lib/render/terminal_text.ts";
 import { timerDelay } from "./lib/model/timer_delay.ts";
@@ -202,9 +202,10 @@ export async function main(args: readonly string[], given: MainIo = defaultIo): 
     const message = error instanceof Error ? error.message : String(error);
     io.stderr(`error: ${message}\n`);
     if (debug) io.stderr(causeChain(error));
-    if (error instanceof UsageError) return 2;
+    if (error instanceof InputError) return 2;
     if (
-      !(error instanceof PermissionError || error instanceof ToolError || error instanceof InputError) &&
+      !(error instanceof PermissionError || error instanceof ToolError ||
+        error instanceof UnusableFileError) &&
       !debug
     ) {
       io.stderr("(run again with --debug for details)\n");

@@ -6,7 +6,7 @@
  * peak resident set of each. The target is under 200 MB.
  */
 import { fileURLToPath } from "node:url";
-import { MONITOR_V8_FLAGS } from "../lib/permissions.ts";
+import { MONITOR_V8_FLAGS } from "../lib/cli/permissions.ts";
 
 const DAY = fileURLToPath(new URL("./_monitor_day.ts", import.meta.url));
 const IPS = Deno.env.get("BENCH_IPS") ?? "1000000";

@@ -9,7 +9,7 @@
  */
 import { fileURLToPath } from "node:url";
 import dgram from "node:dgram";
-import { MONITOR_V8_FLAGS } from "../lib/permissions.ts";
+import { MONITOR_V8_FLAGS } from "../lib/cli/permissions.ts";
 import { ecsEvent } from "../lib/render/ecs_event.ts";
 
 const SENDER = fileURLToPath(new URL("./_syslog_sender.ts", import.meta.url));

@@ -1,12 +1,12 @@
 /**
  * `deno task compile`: one binary per release target, each with the narrow
- * permission flags of its OS embedded (from lib/permissions.ts) and the data
+ * permission flags of its OS embedded (from lib/cli/permissions.ts) and the data
  * directory included, then SHA256SUMS beside them.
  *
  *   deno task compile                       every target
  *   deno task compile x86_64-apple-darwin   one target
  */
-import { COMPILE_TARGETS, compileFlags } from "../lib/permissions.ts";
+import { COMPILE_TARGETS, compileFlags } from "../lib/cli/permissions.ts";
 
 const wanted = Deno.args.length > 0 ? new Set(Deno.args) : null;
 const targets = COMPILE_TARGETS.filter((t) => wanted === null || wanted.has(t.target));

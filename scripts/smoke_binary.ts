@@ -17,7 +17,7 @@
  */
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { COMPILE_TARGETS, compileFlags } from "../lib/permissions.ts";
+import { COMPILE_TARGETS, compileFlags } from "../lib/cli/permissions.ts";
 import denoJson from "../deno.json" with { type: "json" };
 
 const decoder = new TextDecoder();

@@ -6,7 +6,7 @@ import {
   MONITOR_V8_FLAGS,
   monitorPermissions,
   SNAPSHOT_V8_FLAGS,
-} from "../lib/permissions.ts";
+} from "../lib/cli/permissions.ts";
 import { hasTool, openSockets } from "./open_sockets.ts";
 import { writeMmdb } from "./enrich/_mmdb_writer.ts";
 import { Lines } from "./waiting.ts";
@@ -214,7 +214,7 @@ Deno.test("main ends with one sentence when an input is not any known format", a
   deepStrictEqual(run.stderr.includes("    at "), false);
 });
 
-Deno.test("main permissions --flags prints what lib/permissions.ts defines, and the start task uses it", async () => {
+Deno.test("main permissions --flags prints what lib/cli/permissions.ts defines, and the start task uses it", async () => {
   const run = await conntrail([], ["permissions", "--flags", "snapshot"]);
   deepStrictEqual(
     run.stdout.trim(),
@@ -317,7 +317,7 @@ Deno.test("main --help of every command works under the printed flags, and says 
   match(top.stdout, /-V, --version +print conntrail's and Deno's versions/);
 });
 
-Deno.test("README shows the Linux snapshot flags lib/permissions.ts defines", async () => {
+Deno.test("README shows the Linux snapshot flags lib/cli/permissions.ts defines", async () => {
   const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
   const flags = denoFlags(collectorPermissions("auto", "linux")).join(" ");
   ok(
@@ -326,7 +326,7 @@ Deno.test("README shows the Linux snapshot flags lib/permissions.ts defines", as
   );
 });
 
-Deno.test("README shows the Linux monitor flags lib/permissions.ts defines", async () => {
+Deno.test("README shows the Linux monitor flags lib/cli/permissions.ts defines", async () => {
   const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
   const flags = [
     ...denoFlags(monitorPermissions({

@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { deepStrictEqual, match, ok } from "node:assert/strict";
-import { denoFlags, MONITOR_V8_FLAGS, monitorPermissions } from "../lib/permissions.ts";
+import { denoFlags, MONITOR_V8_FLAGS, monitorPermissions } from "../lib/cli/permissions.ts";
 import { freshLoopback, hasTool, socketControl } from "./open_sockets.ts";
 import { permissionFlags, spawnConntrail } from "./conntrail_process.ts";
 import { waitFor } from "./waiting.ts";

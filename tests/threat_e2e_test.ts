@@ -7,7 +7,7 @@
  */
 import { join } from "node:path";
 import { deepStrictEqual, match } from "node:assert/strict";
-import { denoFlags, MONITOR_V8_FLAGS, monitorPermissions } from "../lib/permissions.ts";
+import { denoFlags, MONITOR_V8_FLAGS, monitorPermissions } from "../lib/cli/permissions.ts";
 import { freshLoopback, hasTool, socketControl } from "./open_sockets.ts";
 import { spawnConntrail } from "./conntrail_process.ts";
 

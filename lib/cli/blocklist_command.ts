@@ -1,10 +1,10 @@
 import { join } from "node:path";
 import { listPath, MIN_UPDATE_INTERVAL_MS, updateList } from "../enrich/blocklist_update.ts";
 import { DEFAULT_PUBLIC_LISTS, PUBLIC_LISTS, publicList } from "../enrich/public_lists.ts";
-import { UsageError } from "../errors.ts";
+import { UsageError } from "./usage_error.ts";
 import { clockTime } from "../model/timestamp.ts";
 import { dataDirectory } from "../store/data_dir.ts";
-import { makeUserDirectory } from "../store/user_files.ts";
+import { makeUserDirectory } from "../platform/user_files.ts";
 
 /** Options of `conntrail blocklist update` and `blocklist list`. */
 export interface BlocklistOptions {

@@ -2,7 +2,7 @@ import ipaddr from "ipaddr.js";
 import { type BlocklistFilesIo, denoAddressResolver } from "../enrich/blocklist_files.ts";
 import { denoPtrResolver, parseDnsServer, type PtrResolver } from "../enrich/reverse_dns.ts";
 import { listedText, verdictFor } from "../enrich/threat_verdict.ts";
-import { UsageError } from "../errors.ts";
+import { UsageError } from "./usage_error.ts";
 import type { CheckResult } from "../model/check_result.ts";
 import type { FailOn } from "../monitor/alert_watch.ts";
 import { isDomainName } from "../parse/blocklist.ts";

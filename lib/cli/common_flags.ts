@@ -7,7 +7,7 @@
 import { type Command, Option } from "commander";
 import { COLLECTOR_NAMES } from "../collect/collector.ts";
 import { parseDnsServer } from "../enrich/reverse_dns.ts";
-import { UsageError } from "../errors.ts";
+import { UsageError } from "./usage_error.ts";
 import { parseDuration } from "../model/duration.ts";
 import { FAIL_ON, type FailOn } from "../monitor/alert_watch.ts";
 import { type HistoryFlags, STORE_KINDS } from "./history_config.ts";

@@ -1,4 +1,4 @@
-import { UsageError } from "../errors.ts";
+import { UsageError } from "./usage_error.ts";
 import { loadDiff } from "../store/history_queries.ts";
 import { diffTableChunks, renderDiffJson, snapshotListChunks } from "../render/diff_report.ts";
 import { type HistoryFlags, openCommandHistory } from "./history_config.ts";

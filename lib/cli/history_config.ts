@@ -1,5 +1,6 @@
 import { dirname, join } from "node:path";
-import { InputError, PermissionError, UsageError } from "../errors.ts";
+import { PermissionError, UnusableFileError } from "../model/errors.ts";
+import { UsageError } from "./usage_error.ts";
 import type { HistoryStore } from "../store/history_store.ts";
 import { JsonStore, type JsonStoreFiles } from "../store/json_store.ts";
 import { MemoryStore } from "../store/memory_store.ts";
@@ -189,7 +190,7 @@ export async function openCommandHistory(
     return await openLocation(location, access === "read");
   } catch (error) {
     // Already one sentence about the file: said as it is, without the --debug hint.
-    if (error instanceof InputError) throw error;
+    if (error instanceof UnusableFileError) throw error;
     throw new Error(`cannot open the history "${where}": ${reasonOf(error)}`, { cause: error });
   }
 }

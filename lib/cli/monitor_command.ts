@@ -1,10 +1,10 @@
 import type { Collector } from "../collect/collector.ts";
-import type { AddressInfo, DescribeAddress } from "../enrich/address_info.ts";
+import type { AddressInfo, DescribeAddress } from "../model/address_info.ts";
 import type { PtrResolver } from "../enrich/reverse_dns.ts";
 import { openNames } from "./names_config.ts";
-import { InputError, PermissionError } from "../errors.ts";
+import { PermissionError, UnusableFileError } from "../model/errors.ts";
 import { IpRangeSet } from "../model/ip_range_set.ts";
-import { type MonitorRunResult, runMonitor } from "../monitor.ts";
+import { type MonitorRunResult, runMonitor } from "../monitor/run_monitor.ts";
 import type { Connection } from "../model/connection.ts";
 import type { ConnectionEvent } from "../model/monitor_event.ts";
 import { alertText } from "../render/event_line.ts";
@@ -19,8 +19,8 @@ import { Dashboard } from "../render/dashboard.ts";
 import { frequentIpsFile } from "../render/frequent_ips.ts";
 import { readKeys, Terminal, type TerminalDevice } from "../render/terminal.ts";
 import { renderTimelineExport } from "../render/timeline_export.ts";
-import { ConnectionLog } from "../store/connection_log.ts";
-import { readUserFile, writeUserFile } from "../store/user_files.ts";
+import { ConnectionLog } from "../monitor/connection_log.ts";
+import { readUserFile, writeUserFile } from "../platform/user_files.ts";
 import { type BlocklistFilesIo, MAX_LIST_BYTES } from "../enrich/blocklist_files.ts";
 import { AlertWatch } from "../monitor/alert_watch.ts";
 import { safeTerminalText } from "../render/terminal_text.ts";
@@ -94,7 +94,7 @@ async function hiddenRanges(
       await readUserFile(file, { maxBytes: MAX_LIST_BYTES, what: "a filter file" }),
     );
     if (list.overLimit !== null) {
-      throw new InputError(`"${file}" holds ${list.overLimit}, the most a filter file may hold`);
+      throw new UnusableFileError(`"${file}" holds ${list.overLimit}, the most a filter file may hold`);
     }
     const junk = [
       ...list.skipped.map((s) => ({ at: Number(s.line.split(":")[0]), why: "not an IP address or CIDR" })),

@@ -16,10 +16,10 @@ import {
   widthValue,
 } from "./common_flags.ts";
 import type { CollectorName } from "../collect/collector.ts";
-import { UsageError } from "../errors.ts";
+import { UsageError } from "./usage_error.ts";
 import { parseDuration } from "../model/duration.ts";
 import { LOG_FORMATS, type LogFormat } from "../render/log_records.ts";
-import type { GroupBy } from "../monitor/tracked_row.ts";
+import type { GroupBy } from "../model/tracked_row.ts";
 import type { FailOn } from "../monitor/alert_watch.ts";
 import type { ThreatFlags } from "./threat_intel.ts";
 import type { GeoFlags } from "./geo_config.ts";

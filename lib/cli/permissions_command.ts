@@ -8,7 +8,7 @@ import {
   recordPermissions,
   SNAPSHOT_V8_FLAGS,
   threatPermissions,
-} from "../permissions.ts";
+} from "./permissions.ts";
 import { REPUTATION_ENV } from "./reputation_config.ts";
 import { blocklistDirectory, type BlocklistOptions } from "./blocklist_command.ts";
 import { listUrl, PUBLIC_LISTS, publicList } from "../enrich/public_lists.ts";

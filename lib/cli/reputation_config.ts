@@ -1,9 +1,9 @@
 import { parse } from "dotenv";
 import { type AbuseIpdbSettings, DEFAULT_ABUSE_URL } from "../enrich/abuseipdb.ts";
-import { UsageError } from "../errors.ts";
+import { UsageError } from "./usage_error.ts";
 import { DEFAULT_THRESHOLDS } from "../model/risk.ts";
 import { safeTerminalText } from "../render/terminal_text.ts";
-import { readOptionalUserFile, readUserFile } from "../store/user_files.ts";
+import { readOptionalUserFile, readUserFile } from "../platform/user_files.ts";
 
 /** The SPEC's reputation variables, read from the environment and `.env`. */
 export const REPUTATION_ENV = [

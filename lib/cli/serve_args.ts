@@ -1,6 +1,6 @@
 import { Command, Option } from "commander";
 import ipaddr from "ipaddr.js";
-import { UsageError } from "../errors.ts";
+import { UsageError } from "./usage_error.ts";
 import { FILTER_SYNTAXES } from "../model/capture_filter.ts";
 import type { FilterOptions } from "./filter_command.ts";
 import type { ServeOptions } from "./serve_command.ts";

@@ -1,9 +1,10 @@
 import type { Collector, CollectorName } from "../collect/collector.ts";
-import type { AddressInfo, DescribeAddress } from "../enrich/address_info.ts";
+import type { AddressInfo, DescribeAddress } from "../model/address_info.ts";
 import type { PtrResolver } from "../enrich/reverse_dns.ts";
 import { listedText, verdictFor } from "../enrich/threat_verdict.ts";
-import { PermissionError, UsageError } from "../errors.ts";
-import { runMonitor } from "../monitor.ts";
+import { PermissionError } from "../model/errors.ts";
+import { UsageError } from "./usage_error.ts";
+import { runMonitor } from "../monitor/run_monitor.ts";
 import { AlertWatch } from "../monitor/alert_watch.ts";
 import { HistoryRecorder } from "../monitor/history_recorder.ts";
 import { monitorFilter } from "../monitor/monitor_filter.ts";

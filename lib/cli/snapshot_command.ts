@@ -1,5 +1,5 @@
 import type { Collector } from "../collect/collector.ts";
-import { UsageError } from "../errors.ts";
+import { UsageError } from "./usage_error.ts";
 import { filterConnections, STATUS_WORDS, statusFromUser } from "../model/connection_filter.ts";
 import { toConnections } from "../model/direction.ts";
 import { isoWithOffset } from "../model/timestamp.ts";

@@ -1,6 +1,6 @@
-import { UsageError } from "../errors.ts";
+import { UsageError } from "./usage_error.ts";
 import { timerDelay } from "../model/timer_delay.ts";
-import { userFileExists } from "../store/user_files.ts";
+import { userFileExists } from "../platform/user_files.ts";
 
 /** How often the stop file is looked for: well under a time unit, and a `stat` costs microseconds. */
 const CHECK_MS = 200;

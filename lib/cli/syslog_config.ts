@@ -5,14 +5,15 @@
  * @module
  */
 import { type Command, Option } from "commander";
-import type { DescribeAddress } from "../enrich/address_info.ts";
-import { PermissionError, UsageError } from "../errors.ts";
+import type { DescribeAddress } from "../model/address_info.ts";
+import { PermissionError } from "../model/errors.ts";
+import { UsageError } from "./usage_error.ts";
 import { SyslogOutput } from "../monitor/syslog_output.ts";
 import { parseSyslogUrl, syslogNetHosts, type SyslogTarget } from "../parse/syslog_url.ts";
 import { EVENT_FORMATS, type EventFormat, type RecordContext } from "../render/event_record.ts";
 import { SYSLOG_QUEUE_LIMIT, SyslogSink } from "../store/syslog_sink.ts";
 import { syslogConnector } from "../store/syslog_transport.ts";
-import { readUserFile } from "../store/user_files.ts";
+import { readUserFile } from "../platform/user_files.ts";
 
 /** The syslog flags as commander leaves them. */
 export interface SyslogFlags {

@@ -1,4 +1,4 @@
-import { ToolError } from "../errors.ts";
+import { ToolError } from "../model/errors.ts";
 import type { Collector, CollectorName, CollectResult } from "./collector.ts";
 import { createInputCollector } from "./input_collector.ts";
 import { createLsofCollector } from "./lsof_collector.ts";

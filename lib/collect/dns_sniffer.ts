@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { PermissionError, ToolError } from "../errors.ts";
+import { PermissionError, ToolError } from "../model/errors.ts";
 import type { DnsAnswer } from "../model/dns_answer.ts";
 import { parseDnsLine } from "../parse/tcpdump_dns.ts";
 import { type StreamTool, streamTool as defaultStreamTool, type ToolStream } from "./tool_stream.ts";

@@ -1,4 +1,4 @@
-import { isPermissionDenied, PermissionError, ToolError } from "../errors.ts";
+import { isPermissionDenied, PermissionError, ToolError } from "../model/errors.ts";
 import type { Family } from "../model/connection.ts";
 import { parseLsof } from "../parse/lsof.ts";
 import { parseLsofTable } from "../parse/lsof_table.ts";

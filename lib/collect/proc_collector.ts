@@ -1,4 +1,4 @@
-import { isPermissionDenied, PermissionError } from "../errors.ts";
+import { isPermissionDenied, PermissionError } from "../model/errors.ts";
 import type { Family, Protocol, Socket } from "../model/connection.ts";
 import { parseProcNet } from "../parse/proc_net.ts";
 import type { SkippedLine } from "../parse/parse_result.ts";

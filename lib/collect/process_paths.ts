@@ -1,4 +1,4 @@
-import { PermissionError, ToolError } from "../errors.ts";
+import { PermissionError, ToolError } from "../model/errors.ts";
 import type { Socket } from "../model/connection.ts";
 
 /** Looks up executable paths for pids; pids it cannot read are left out of the map. */

@@ -1,4 +1,4 @@
-import { isPermissionDenied, PermissionError, ToolError } from "../errors.ts";
+import { isPermissionDenied, PermissionError, ToolError } from "../model/errors.ts";
 import { timerDelay } from "../model/timer_delay.ts";
 
 /** How a long-running tool's output is handed over. */

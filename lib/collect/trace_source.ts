@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { PermissionError, ToolError } from "../errors.ts";
+import { PermissionError, ToolError } from "../model/errors.ts";
 import type { TraceEvent } from "../model/trace_event.ts";
 import { parseTraceLine } from "../parse/bpftrace_trace.ts";
 import { parseSsEventLine } from "../parse/ss_events.ts";

@@ -8,9 +8,9 @@
 import { isSpecialRange } from "../model/address_scope.ts";
 import ipaddr from "ipaddr.js";
 import { type Blocklist, parseBlocklist } from "../parse/blocklist.ts";
-import { readUserFile } from "../store/user_files.ts";
+import { readUserFile } from "../platform/user_files.ts";
 import { BlocklistIndex } from "./blocklist_index.ts";
-import { InputError } from "../errors.ts";
+import { UnusableFileError } from "../model/errors.ts";
 import type { DnsServer } from "./reverse_dns.ts";
 
 /** A list to watch; an optional one (the default `ips.txt`) may be missing. */
@@ -186,10 +186,14 @@ export class BlocklistFiles {
       const text = await this.#io.readTextFile(file.source.path);
       const list = this.#parse(file, text);
       if (list.overLimit !== null) {
-        throw new InputError(`"${file.source.path}" holds ${list.overLimit}, the most one list may hold`);
+        throw new UnusableFileError(
+          `"${file.source.path}" holds ${list.overLimit}, the most one list may hold`,
+        );
       }
       if (list.entryCount === 0 && list.skippedCount > 0) {
-        throw new InputError(`"${file.source.path}" holds no IP, CIDR, range or domain; is it a block list?`);
+        throw new UnusableFileError(
+          `"${file.source.path}" holds no IP, CIDR, range or domain; is it a block list?`,
+        );
       }
       file.list = list;
     }

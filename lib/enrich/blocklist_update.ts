@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { parseBlocklist } from "../parse/blocklist.ts";
-import { replaceFileAtomically } from "../store/user_files.ts";
+import { replaceFileAtomically } from "../platform/user_files.ts";
 import { listUrl, type PublicList } from "./public_lists.ts";
 import { timerDelay } from "../model/timer_delay.ts";
 import { boundedText } from "./bounded_body.ts";

@@ -7,8 +7,8 @@
  * @module
  */
 import { parseGeoCsv } from "../parse/geo_csv.ts";
-import { PermissionError } from "../errors.ts";
-import { listUserDirectory, readUserBytes, RefusedFileError } from "../store/user_files.ts";
+import { PermissionError } from "../model/errors.ts";
+import { listUserDirectory, readUserBytes, RefusedFileError } from "../platform/user_files.ts";
 import { MmdbSource } from "./geo_mmdb.ts";
 import { type GeoSource, GeoTablesBuilder, GeoTableSource } from "./geo_tables.ts";
 

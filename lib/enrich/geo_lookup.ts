@@ -8,7 +8,7 @@
  * @module
  */
 import { isLocalAddress } from "../model/address_scope.ts";
-import type { AddressInfo } from "./address_info.ts";
+import type { AddressInfo } from "../model/address_info.ts";
 import { type GeoSource, GeoTableSource } from "./geo_tables.ts";
 
 /** Options of {@linkcode GeoLookup}. */

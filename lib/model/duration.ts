@@ -1,11 +1,11 @@
-import { UsageError } from "../errors.ts";
+import { InputError } from "./errors.ts";
 
 const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400 };
 
 /**
  * Read a duration as `--duration` and `--older-than` take it: a number of
  * seconds, or numbers with units `ms`, `s`, `m`, `h`, `d`, which may be
- * combined (`1h30m`). Returns milliseconds; throws a {@linkcode UsageError}
+ * combined (`1h30m`). Returns milliseconds; throws a {@linkcode InputError}
  * naming the value when it cannot be read or is not above zero.
  *
  * @example
@@ -26,14 +26,14 @@ export function parseDuration(text: string): number {
   } else {
     const parts = trimmed.match(/\d+(?:\.\d+)?(?:ms|s|m|h|d)/g);
     if (parts === null || parts.join("") !== trimmed) {
-      throw new UsageError(`"${text}" is not a duration; use seconds or units like 30s, 5m, 1h30m, 2d`);
+      throw new InputError(`"${text}" is not a duration; use seconds or units like 30s, 5m, 1h30m, 2d`);
     }
     for (const part of parts) {
       const [, value = "0", unit = "s"] = part.match(/^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/) ?? [];
       ms += Number(value) * (UNIT_SECONDS[unit] ?? 1) * 1000;
     }
   }
-  if (!(ms > 0)) throw new UsageError(`"${text}" is not a duration above zero`);
+  if (!(ms > 0)) throw new InputError(`"${text}" is not a duration above zero`);
   return ms;
 }
 

@@ -1,4 +1,4 @@
-import type { DescribeAddress } from "../enrich/address_info.ts";
+import type { DescribeAddress } from "../model/address_info.ts";
 import type { Connection } from "../model/connection.ts";
 import { rowAddress, servicePort } from "../model/direction.ts";
 import type { EgressAlert, EgressPort, EgressSummary } from "../model/egress.ts";

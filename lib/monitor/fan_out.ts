@@ -1,6 +1,6 @@
 import type { ConnectionEvent, StatusEvent } from "../model/monitor_event.ts";
 import type { MonitorOutput } from "./monitor_output.ts";
-import type { PollInfo } from "./poll_times.ts";
+import type { PollInfo } from "../model/poll_info.ts";
 
 /**
  * Several outputs as one: each gets every poll, in order, and each is closed

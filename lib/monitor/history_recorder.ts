@@ -1,4 +1,4 @@
-import type { DescribeAddress } from "../enrich/address_info.ts";
+import type { DescribeAddress } from "../model/address_info.ts";
 import type { Connection } from "../model/connection.ts";
 import type { ConnectionEvent } from "../model/monitor_event.ts";
 import type { Reputation } from "../model/risk.ts";

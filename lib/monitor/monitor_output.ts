@@ -1,5 +1,5 @@
 import type { ConnectionEvent, StatusEvent } from "../model/monitor_event.ts";
-import type { PollInfo } from "./poll_times.ts";
+import type { PollInfo } from "../model/poll_info.ts";
 
 /** Where a monitor run shows what it sees: the refresh dashboard or scroll lines. */
 export interface MonitorOutput {

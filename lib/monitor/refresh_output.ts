@@ -2,7 +2,7 @@ import type { Dashboard } from "../render/dashboard.ts";
 import type { Terminal } from "../render/terminal.ts";
 import type { MonitorOutput } from "./monitor_output.ts";
 import { timerDelay } from "../model/timer_delay.ts";
-import type { PollInfo } from "./poll_times.ts";
+import type { PollInfo } from "../model/poll_info.ts";
 
 const REDRAW_DELAY_MS = 100;
 

@@ -1,4 +1,4 @@
-import type { DescribeAddress } from "../enrich/address_info.ts";
+import type { DescribeAddress } from "../model/address_info.ts";
 import type { Connection } from "../model/connection.ts";
 import { rowAddress } from "../model/direction.ts";
 import { timerDelay } from "../model/timer_delay.ts";

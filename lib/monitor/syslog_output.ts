@@ -1,4 +1,4 @@
-import type { DescribeAddress } from "../enrich/address_info.ts";
+import type { DescribeAddress } from "../model/address_info.ts";
 import { rowAddress } from "../model/direction.ts";
 import type { ConnectionEvent, MonitorEvent, StatusEvent } from "../model/monitor_event.ts";
 import { isoWithOffset } from "../model/timestamp.ts";

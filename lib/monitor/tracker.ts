@@ -4,9 +4,12 @@ import type { ConnectionEvent } from "../model/monitor_event.ts";
 import { isoWithOffset } from "../model/timestamp.ts";
 import { connectionKey } from "../model/connection_key.ts";
 import { LINGERING_STATUSES } from "../model/status.ts";
-import { Cell } from "./timeline.ts";
-import { type GroupBy, TrackedRow } from "./tracked_row.ts";
+import { Cell } from "../model/timeline.ts";
+import { type GroupBy, TrackedRow } from "../model/tracked_row.ts";
 import type { TracedChange } from "./traced_changes.ts";
+import type { EvictedRow, TimelineView } from "../model/timeline_view.ts";
+
+export type { EvictedRow } from "../model/timeline_view.ts";
 
 /** Options of a {@linkcode Tracker}. */
 export interface TrackerOptions {
@@ -28,14 +31,6 @@ export interface TrackerOptions {
 
 /** Rows are held through the units a slow poll spanned up to this long; a longer gap (a suspend) stays empty. */
 const MAX_HELD_MS = 60_000;
-
-/** What is left of a row that was dropped from memory: enough for the top list and the frequent-IP file. */
-export interface EvictedRow {
-  label: string;
-  ip: string | null;
-  activeColumns: number;
-  firstSeen: Date;
-}
 
 const EVICTED_KEPT = 1000;
 /** How long a closure is remembered to recognise late reports of it, and how many at most. */
@@ -121,7 +116,7 @@ function rowIdentity(
  * deepStrictEqual(tracker.update([], new Date(2000)).map((e) => e.event), ["CLOSED"]);
  * ```
  */
-export class Tracker {
+export class Tracker implements TimelineView {
   readonly #options: TrackerOptions;
   #column = -1;
   #open = new Map<string, Connection>();

@@ -1,8 +1,8 @@
-import type { DescribeAddress } from "../enrich/address_info.ts";
+import type { DescribeAddress } from "../model/address_info.ts";
 import { clockTime } from "../model/timestamp.ts";
-import type { PollInfo } from "../monitor/poll_times.ts";
-import { Cell, CELL_NAMES, CELL_SYMBOLS } from "../monitor/timeline.ts";
-import type { Tracker } from "../monitor/tracker.ts";
+import type { PollInfo } from "../model/poll_info.ts";
+import { Cell, CELL_NAMES, CELL_SYMBOLS } from "../model/timeline.ts";
+import type { TimelineView } from "../model/timeline_view.ts";
 import { type Color, paint } from "./ansi.ts";
 import {
   type DashboardRow,
@@ -96,7 +96,7 @@ interface View {
  * latest note.
  */
 export class Dashboard {
-  readonly #tracker: Tracker;
+  readonly #tracker: TimelineView;
   readonly #options: DashboardOptions;
   readonly #now: () => Date;
   #sort: SortOrder = "activity";
@@ -116,7 +116,7 @@ export class Dashboard {
   /** The rows of the last frame, in order: the next sort starts from it. */
   #lastOrder: DashboardRow[] = [];
 
-  constructor(tracker: Tracker, options: DashboardOptions) {
+  constructor(tracker: TimelineView, options: DashboardOptions) {
     this.#tracker = tracker;
     this.#options = options;
     this.#now = options.now ?? (() => new Date());

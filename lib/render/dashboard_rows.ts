@@ -5,9 +5,9 @@
  *
  * @module
  */
-import type { AddressInfo } from "../enrich/address_info.ts";
+import type { AddressInfo } from "../model/address_info.ts";
 import { addressOrderKey } from "../model/address_order.ts";
-import type { TrackedRow } from "../monitor/tracked_row.ts";
+import type { TrackedRow } from "../model/tracked_row.ts";
 
 /** Orders the `s` key steps through. */
 export const SORT_ORDERS = ["activity", "recent", "name"] as const;

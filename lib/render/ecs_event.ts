@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { AddressInfo } from "../enrich/address_info.ts";
+import type { AddressInfo } from "../model/address_info.ts";
 import { connectionCommunityId, type FlowEnd, flowEnds, flowExtras, IANA_PROTOCOL } from "../model/flow.ts";
 import type { Connection } from "../model/connection.ts";
 import type { HostIdentity } from "../model/host_identity.ts";

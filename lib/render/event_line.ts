@@ -1,4 +1,4 @@
-import type { AddressInfo } from "../enrich/address_info.ts";
+import type { AddressInfo } from "../model/address_info.ts";
 import type { Connection } from "../model/connection.ts";
 import type { ConnectionEvent, MonitorEvent, StatusEvent } from "../model/monitor_event.ts";
 import { rowAddress, servicePort } from "../model/direction.ts";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { AddressInfo } from "../enrich/address_info.ts";
+import type { AddressInfo } from "../model/address_info.ts";
 import type { Connection } from "../model/connection.ts";
 import type { MonitorEvent } from "../model/monitor_event.ts";
 import type { RecordContext } from "./_flow_event.ts";

@@ -1,4 +1,4 @@
-import type { Tracker } from "../monitor/tracker.ts";
+import type { TimelineView } from "../model/timeline_view.ts";
 import { fileTimestamp, isoWithOffset } from "../model/timestamp.ts";
 import { percentText } from "./timeline_export.ts";
 
@@ -29,7 +29,7 @@ export function frequentIpsFileName(thresholdPct: number, at: Date): string {
  * observed since the start (the same share the export prints), most active
  * first. Rows dropped from memory count too.
  */
-export function frequentIps(tracker: Tracker, thresholdPct: number): FrequentIp[] {
+export function frequentIps(tracker: TimelineView, thresholdPct: number): FrequentIp[] {
   const total = tracker.totalColumns;
   const reached = (active: number) => total > 0 && active * 100 >= thresholdPct * total;
   const out: FrequentIp[] = [];
@@ -83,7 +83,7 @@ export function renderFrequentIps(
 
 /** The tracker-facing helper: the file name and its text. */
 export function frequentIpsFile(
-  tracker: Tracker,
+  tracker: TimelineView,
   thresholdPct: number,
   timeUnitSeconds: number,
   generated: Date,

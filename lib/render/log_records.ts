@@ -1,4 +1,4 @@
-import type { AddressInfo } from "../enrich/address_info.ts";
+import type { AddressInfo } from "../model/address_info.ts";
 import { CONNECTION_FIELDS } from "../model/connection.ts";
 import type { ConnectionEvent } from "../model/monitor_event.ts";
 import { endpointText } from "./endpoint_text.ts";

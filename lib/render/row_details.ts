@@ -1,5 +1,5 @@
-import type { AddressInfo } from "../enrich/address_info.ts";
-import type { ProcessInfo, TrackedRow } from "../monitor/tracked_row.ts";
+import type { AddressInfo } from "../model/address_info.ts";
+import type { ProcessInfo, TrackedRow } from "../model/tracked_row.ts";
 import { cutToWidth, displayWidth } from "./display_width.ts";
 import { safeTerminalText } from "./terminal_text.ts";
 

@@ -1,6 +1,6 @@
 /**
- * RFC 5424 syslog messages, and the octet-counted framing RFC 6587 (TCP) and
- * RFC 5425 (TLS) carry them in.
+ * RFC 5424 syslog messages (the octet-counted framing RFC 6587 (TCP) and
+ * RFC 5425 (TLS) carry them in is the sink's: lib/store/syslog_frame.ts).
  *
  * @module
  */
@@ -63,26 +63,4 @@ export function syslogMessage(header: SyslogHeader, message: string): string {
       headerField(header.msgId, 32)
     } - ` +
     message;
-}
-
-const encoder = new TextEncoder();
-
-/**
- * A message framed for a stream: its length in bytes, a space, the message
- * (RFC 6587 octet counting), as bytes.
- *
- * @example
- * ```ts
- * import { deepStrictEqual } from "node:assert/strict";
- * import { octetCounted } from "./syslog_message.ts";
- * deepStrictEqual(new TextDecoder().decode(octetCounted("<134>1 - - - - - - é")), "21 <134>1 - - - - - - é");
- * ```
- */
-export function octetCounted(message: string): Uint8Array {
-  const body = encoder.encode(message);
-  const prefix = encoder.encode(`${body.length} `);
-  const frame = new Uint8Array(prefix.length + body.length);
-  frame.set(prefix);
-  frame.set(body, prefix.length);
-  return frame;
 }

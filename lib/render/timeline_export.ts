@@ -1,7 +1,7 @@
-import type { DescribeAddress } from "../enrich/address_info.ts";
-import { CELL_NAMES, CELL_SYMBOLS } from "../monitor/timeline.ts";
-import type { TrackedRow } from "../monitor/tracked_row.ts";
-import type { EvictedRow, Tracker } from "../monitor/tracker.ts";
+import type { DescribeAddress } from "../model/address_info.ts";
+import { CELL_NAMES, CELL_SYMBOLS } from "../model/timeline.ts";
+import type { TrackedRow } from "../model/tracked_row.ts";
+import type { EvictedRow, TimelineView } from "../model/timeline_view.ts";
 import { clockTime, isoWithOffset } from "../model/timestamp.ts";
 import { addressText, geoText, peerName, portsText, processText } from "./row_details.ts";
 import { safeTerminalText } from "./terminal_text.ts";
@@ -63,7 +63,7 @@ export function fullTimeline(
 
 function rowBlock(
   row: TrackedRow,
-  tracker: Tracker,
+  tracker: TimelineView,
   perChar: number,
   options: TimelineExportOptions,
 ): string[] {
@@ -98,7 +98,7 @@ function rowBlock(
  * its whole timeline, first seen, activity, ports, country and ASN, then
  * statistics and the ten most active rows.
  */
-export function renderTimelineExport(tracker: Tracker, options: TimelineExportOptions): string {
+export function renderTimelineExport(tracker: TimelineView, options: TimelineExportOptions): string {
   const total = tracker.totalColumns;
   const perChar = Math.max(1, Math.ceil(total / EXPORT_TIMELINE_MAX));
   const started = tracker.startedAt ?? options.generated;

@@ -6,7 +6,7 @@
  * @module
  */
 import ipaddr from "ipaddr.js";
-import { UsageError } from "../errors.ts";
+import { InputError } from "../model/errors.ts";
 import { isLocalAddress } from "../model/address_scope.ts";
 import { diffSnapshots, type SnapshotDiff } from "../model/snapshot_diff.ts";
 import type {
@@ -41,7 +41,7 @@ const CONNECTIONS_SHOWN = 1000;
  * ```
  */
 export function historyAddress(text: string): string {
-  if (!ipaddr.isValid(text)) throw new UsageError(`"${text}" is not an IP address`);
+  if (!ipaddr.isValid(text)) throw new InputError(`"${text}" is not an IP address`);
   return ipaddr.process(text).toString();
 }
 
@@ -85,14 +85,14 @@ export async function loadDiff(
   const pick = (id: number | undefined, fallback: number) => {
     const info = id === undefined ? saved.at(fallback) : saved.find((s) => s.id === id);
     if (info === undefined && id !== undefined) {
-      throw new UsageError(`there is no saved snapshot ${id}; \`conntrail diff --list\` shows them`);
+      throw new InputError(`there is no saved snapshot ${id}; \`conntrail diff --list\` shows them`);
     }
     return info;
   };
   const from = pick(ids.from, -2);
   const to = pick(ids.to, -1);
   if (from === undefined || to === undefined) {
-    throw new UsageError(
+    throw new InputError(
       `${saved.length} saved snapshot${
         saved.length === 1 ? "" : "s"
       }; diff needs two (run \`conntrail snapshot --save\`)`,

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { AddressInfo } from "../enrich/address_info.ts";
+import type { AddressInfo } from "../model/address_info.ts";
 import type { Connection } from "../model/connection.ts";
 import type { AlertDetails } from "../model/monitor_event.ts";
 import type { Reputation, RiskLevel } from "../model/risk.ts";

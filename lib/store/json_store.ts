@@ -13,7 +13,7 @@ import type {
 } from "./history_store.ts";
 import { emptyAddress, emptyState, type MemoryState, MemoryStore } from "./memory_store.ts";
 import { HistoryFileError } from "./sqlite_store.ts";
-import { readOptionalUserFile, replaceFileAtomically } from "./user_files.ts";
+import { readOptionalUserFile, replaceFileAtomically } from "../platform/user_files.ts";
 
 /**
  * The files of the JSON store: the reputation tool's three (`HISTORY_FILE`,

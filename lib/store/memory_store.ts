@@ -1,4 +1,4 @@
-import type { AddressInfo } from "../enrich/address_info.ts";
+import type { AddressInfo } from "../model/address_info.ts";
 import type { Connection } from "../model/connection.ts";
 import type { Reputation } from "../model/risk.ts";
 import { connectionKey } from "../model/connection_key.ts";

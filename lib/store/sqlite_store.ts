@@ -1,5 +1,5 @@
 import { DatabaseSync, type SQLInputValue, type SQLOutputValue, type StatementSync } from "node:sqlite";
-import type { AddressInfo } from "../enrich/address_info.ts";
+import type { AddressInfo } from "../model/address_info.ts";
 import { type Connection, CONNECTION_FIELDS } from "../model/connection.ts";
 import type { Reputation, RiskLevel } from "../model/risk.ts";
 import { connectionKey } from "../model/connection_key.ts";
@@ -14,7 +14,7 @@ import type {
   SnapshotInfo,
 } from "./history_store.ts";
 import { MIGRATIONS, SCHEMA_VERSION } from "./_sqlite_schema.ts";
-import { InputError } from "../errors.ts";
+import { UnusableFileError } from "../model/errors.ts";
 
 /** How long a write waits for another conntrail holding the database (two monitors on one file). */
 const BUSY_TIMEOUT_MS = 10_000;
@@ -26,7 +26,7 @@ export interface SqliteStoreOptions {
 }
 
 /** A database this conntrail cannot use: newer schema, or not a conntrail database. */
-export class HistoryFileError extends InputError {
+export class HistoryFileError extends UnusableFileError {
   override name = "HistoryFileError";
 }
 

@@ -8,7 +8,7 @@
  */
 import { netPermissionHost, type SyslogTarget } from "../parse/syslog_url.ts";
 import { timerDelay } from "../model/timer_delay.ts";
-import { octetCounted } from "../render/syslog_message.ts";
+import { octetCounted } from "./syslog_frame.ts";
 import { type SyslogConnection, type SyslogConnector, syslogConnector } from "./syslog_transport.ts";
 
 /** Messages kept per receiver while it is away or slow; newer ones are dropped past this. */

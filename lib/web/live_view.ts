@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { DescribeAddress } from "../enrich/address_info.ts";
+import type { DescribeAddress } from "../model/address_info.ts";
 import { isLocalAddress } from "../model/address_scope.ts";
 import type { Connection } from "../model/connection.ts";
 import { connectionKey } from "../model/connection_key.ts";
@@ -15,7 +15,7 @@ import type { RiskLevel } from "../model/risk.ts";
 import { LINGERING_STATUSES } from "../model/status.ts";
 import { isoWithOffset } from "../model/timestamp.ts";
 import type { MonitorOutput } from "../monitor/monitor_output.ts";
-import { CELL_SYMBOLS } from "../monitor/timeline.ts";
+import { CELL_SYMBOLS } from "../model/timeline.ts";
 import { processRowKey, type Tracker } from "../monitor/tracker.ts";
 import { LiveSeries, type SeriesPoint } from "./live_series.ts";
 import { RawJson } from "./event_stream.ts";

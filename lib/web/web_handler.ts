@@ -7,7 +7,7 @@
  * @module
  */
 import { findHistory, historyAddress, loadDiff } from "../store/history_queries.ts";
-import { UsageError } from "../errors.ts";
+import { InputError } from "../model/errors.ts";
 import { captureFilters } from "../model/capture_filter.ts";
 import { parseDuration } from "../model/duration.ts";
 import { RISK_LEVELS, type RiskLevel } from "../model/risk.ts";
@@ -54,7 +54,7 @@ function limitParam(params: URLSearchParams, fallback: number, max: number): num
   const text = params.get("limit");
   if (text === null || text === "") return fallback;
   const n = Number(text);
-  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`limit must be a positive integer, not "${text}"`);
+  if (!Number.isInteger(n) || n <= 0) throw new InputError(`limit must be a positive integer, not "${text}"`);
   return Math.min(n, max);
 }
 
@@ -62,7 +62,7 @@ function idParam(params: URLSearchParams, name: string): number | undefined {
   const text = params.get(name);
   if (text === null || text === "") return undefined;
   const n = Number(text);
-  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`"${text}" is not a snapshot id`);
+  if (!Number.isInteger(n) || n <= 0) throw new InputError(`"${text}" is not a snapshot id`);
   return n;
 }
 
@@ -73,7 +73,7 @@ async function historyAnswer(store: HistoryStore | null, params: URLSearchParams
   // An empty field is no filter: the page's form sends `risk=` for "any risk".
   const risk = params.get("risk")?.toUpperCase() || undefined;
   if (risk !== undefined && !(RISK_LEVELS as readonly string[]).includes(risk)) {
-    throw new UsageError(`risk must be one of ${RISK_LEVELS.join(", ")}, not "${risk}"`);
+    throw new InputError(`risk must be one of ${RISK_LEVELS.join(", ")}, not "${risk}"`);
   }
   const process = params.get("process");
   const { entries, total } = await findHistory(store, {
@@ -125,10 +125,10 @@ async function filterAnswer(deps: WebHandlerDeps, request: Request) {
   try {
     keys = (JSON.parse(body) as { keys?: unknown }).keys;
   } catch {
-    throw new UsageError("the body is not JSON");
+    throw new InputError("the body is not JSON");
   }
   if (!Array.isArray(keys) || !keys.every((k) => typeof k === "string")) {
-    throw new UsageError("keys must be a list of connection keys");
+    throw new InputError("keys must be a list of connection keys");
   }
   const connections = deps.live.connections(keys as string[]);
   return json({ selected: connections.length, ...captureFilters(connections) });
@@ -214,7 +214,7 @@ export function webHandler(deps: WebHandlerDeps): (request: Request) => Promise<
       return await route(deps, request, url);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      return json({ error: message }, error instanceof UsageError ? 400 : 500);
+      return json({ error: message }, error instanceof InputError ? 400 : 500);
     }
   };
 }

@@ -9,7 +9,7 @@
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { deepStrictEqual, match, ok } from "node:assert/strict";
-import { compileFlags } from "../../lib/permissions.ts";
+import { compileFlags } from "../../lib/cli/permissions.ts";
 import { hasTool } from "../open_sockets.ts";
 import { connectionHolder, peersInNamespace } from "../namespace_peers.ts";
 

@@ -2,7 +2,7 @@ import { deepStrictEqual } from "node:assert/strict";
 import { historyLocation } from "../../lib/cli/history_config.ts";
 import { permissionsForCommand } from "../../lib/cli/permissions_command.ts";
 import { parseArgs } from "../../lib/cli/parse_args.ts";
-import { denoFlags } from "../../lib/permissions.ts";
+import { denoFlags } from "../../lib/cli/permissions.ts";
 
 Deno.test("historyLocation() puts the JSON store where HISTORY_FILE, CONN_RECORD_FILE and ABUSEIP_INFO_FILE say", () => {
   const env = new Map([

@@ -2,7 +2,7 @@ import { deepStrictEqual, match, rejects } from "node:assert/strict";
 import { join } from "node:path";
 import { reputationConfig, type ReputationFlags } from "../../lib/cli/reputation_config.ts";
 import { DEFAULT_ABUSE_URL } from "../../lib/enrich/abuseipdb.ts";
-import { UsageError } from "../../lib/errors.ts";
+import { UsageError } from "../../lib/cli/usage_error.ts";
 
 async function envFile(text: string): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: "conntrail-env-" });

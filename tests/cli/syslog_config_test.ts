@@ -2,7 +2,7 @@ import { deepStrictEqual, match, ok } from "node:assert/strict";
 import { parseArgs } from "../../lib/cli/parse_args.ts";
 import { permissionsForCommand } from "../../lib/cli/permissions_command.ts";
 import { syslogFormat } from "../../lib/cli/syslog_config.ts";
-import { denoFlags } from "../../lib/permissions.ts";
+import { denoFlags } from "../../lib/cli/permissions.ts";
 
 function usageError(args: string[]): string {
   const command = parseArgs(args);

@@ -1,7 +1,7 @@
 import { deepStrictEqual, rejects } from "node:assert/strict";
 import { createCollector } from "../../lib/collect/create_collector.ts";
 import type { RunTool } from "../../lib/collect/run_tool.ts";
-import { ToolError } from "../../lib/errors.ts";
+import { ToolError } from "../../lib/model/errors.ts";
 
 const NETSTAT_ROW =
   "tcp        0      0 127.0.0.1:5000          127.0.0.1:80            ESTABLISHED 0 1 42/curl\n";

@@ -2,7 +2,7 @@ import { deepStrictEqual, ok } from "node:assert/strict";
 import { startDnsSniffer } from "../../lib/collect/dns_sniffer.ts";
 import type { StreamTool } from "../../lib/collect/tool_stream.ts";
 import { DnsNames } from "../../lib/enrich/dns_names.ts";
-import { PermissionError } from "../../lib/errors.ts";
+import { PermissionError } from "../../lib/model/errors.ts";
 import { DNS_CONNECT, startDnsAnswerServer } from "../dns_answer_server.ts";
 import { hasTool } from "../open_sockets.ts";
 

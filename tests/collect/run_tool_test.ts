@@ -1,6 +1,6 @@
 import { deepStrictEqual, match, rejects } from "node:assert/strict";
 import { runTool } from "../../lib/collect/run_tool.ts";
-import { ToolError } from "../../lib/errors.ts";
+import { ToolError } from "../../lib/model/errors.ts";
 
 // These use sh and sleep, which Windows runners lack.
 const windows = Deno.build.os === "windows";

@@ -2,7 +2,7 @@ import { nextTurn } from "../waiting.ts";
 import { deepStrictEqual, ok } from "node:assert/strict";
 import { createSsCollector } from "../../lib/collect/ss_collector.ts";
 import type { RunTool } from "../../lib/collect/run_tool.ts";
-import { PermissionError } from "../../lib/errors.ts";
+import { PermissionError } from "../../lib/model/errors.ts";
 
 const ROW_A =
   'tcp ESTAB 0 0 127.0.0.1:5000 127.0.0.1:80 users:(("curl",pid=42,fd=3)) uid:1000 ino:111 sk:1 <->';

@@ -2,7 +2,7 @@ import { deepStrictEqual, match, ok } from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { openTraceSource } from "../../lib/collect/trace_source.ts";
 import type { StreamTool, ToolStreamOptions } from "../../lib/collect/tool_stream.ts";
-import { PermissionError, ToolError } from "../../lib/errors.ts";
+import { PermissionError, ToolError } from "../../lib/model/errors.ts";
 import { hasTool } from "../open_sockets.ts";
 
 /** A scripted tool: prints the given lines, then (unless `runs`) exits with `code` after its stderr lines. */

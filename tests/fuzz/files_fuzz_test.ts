@@ -13,7 +13,7 @@ import { reputationConfig } from "../../lib/cli/reputation_config.ts";
 import { BlocklistFiles } from "../../lib/enrich/blocklist_files.ts";
 import { loadGeoDirectory } from "../../lib/enrich/geo_files.ts";
 import { parseBlocklist } from "../../lib/parse/blocklist.ts";
-import { readUserFile } from "../../lib/store/user_files.ts";
+import { readUserFile } from "../../lib/platform/user_files.ts";
 import { fixture } from "../fixture.ts";
 import { campaign, type Fuzz } from "./_fuzz.ts";
 

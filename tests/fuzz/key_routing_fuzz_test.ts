@@ -11,7 +11,7 @@ import { deepStrictEqual, ok } from "node:assert/strict";
 import { join } from "node:path";
 import { reputationConfig } from "../../lib/cli/reputation_config.ts";
 import { AbuseIpdb, DEFAULT_ABUSE_URL } from "../../lib/enrich/abuseipdb.ts";
-import { UsageError } from "../../lib/errors.ts";
+import { UsageError } from "../../lib/cli/usage_error.ts";
 import { campaign } from "./_fuzz.ts";
 
 const URLS = [

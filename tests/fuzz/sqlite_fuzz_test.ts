@@ -14,7 +14,7 @@ import { runDiff } from "../../lib/cli/diff_command.ts";
 import { runHistory } from "../../lib/cli/history_command.ts";
 import { parseArgs } from "../../lib/cli/parse_args.ts";
 import { MIGRATIONS } from "../../lib/store/_sqlite_schema.ts";
-import { InputError } from "../../lib/errors.ts";
+import { UnusableFileError } from "../../lib/model/errors.ts";
 import { CLEAN_IP, RAW_CONTROL, writeHostileSqlite } from "../_hostile_history.ts";
 import { campaign, CONTROLS, type Fuzz } from "./_fuzz.ts";
 
@@ -121,7 +121,7 @@ Deno.test("fuzz history databases: any damage or version prints safely or ends i
         refused++;
         // A refused file is untouched: a damaged file is never "repaired" by being read. (Another
         // failure, such as a diff without two snapshots, may follow a genuine upgrade of an old file.)
-        if (error instanceof InputError) {
+        if (error instanceof UnusableFileError) {
           const after = await Deno.readFile(path);
           ok(
             after.length === before.length && after.every((b, i) => b === before[i]),

@@ -1,6 +1,6 @@
 import { deepStrictEqual, ok } from "node:assert/strict";
-import { CELL_SYMBOLS } from "../../lib/monitor/timeline.ts";
-import type { TrackedRow } from "../../lib/monitor/tracked_row.ts";
+import { CELL_SYMBOLS } from "../../lib/model/timeline.ts";
+import type { TrackedRow } from "../../lib/model/tracked_row.ts";
 import { Tracker } from "../../lib/monitor/tracker.ts";
 import type { Connection } from "../../lib/model/connection.ts";
 import { at, connection, listener } from "./_connections.ts";

@@ -4,7 +4,7 @@ import type { TracedChange } from "../../lib/monitor/traced_changes.ts";
 import type { Connection } from "../../lib/model/connection.ts";
 import type { ConnectionEvent } from "../../lib/model/monitor_event.ts";
 import { isoWithOffset } from "../../lib/model/timestamp.ts";
-import { CELL_SYMBOLS } from "../../lib/monitor/timeline.ts";
+import { CELL_SYMBOLS } from "../../lib/model/timeline.ts";
 import { at, connection } from "./_connections.ts";
 
 function traced(kind: "open" | "close", c: Connection, seconds: number, keep = true): TracedChange {

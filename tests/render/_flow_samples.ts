@@ -1,5 +1,5 @@
 /** Events of every shape the ECS and OCSF records must handle, for their tests. */
-import type { AddressInfo } from "../../lib/enrich/address_info.ts";
+import type { AddressInfo } from "../../lib/model/address_info.ts";
 import type { Connection } from "../../lib/model/connection.ts";
 import type { FlowEvent, RecordContext } from "../../lib/render/_flow_event.ts";
 

@@ -1,6 +1,6 @@
 import { deepStrictEqual, match, ok } from "node:assert/strict";
-import type { AddressInfo } from "../../lib/enrich/address_info.ts";
-import type { PollInfo } from "../../lib/monitor/poll_times.ts";
+import type { AddressInfo } from "../../lib/model/address_info.ts";
+import type { PollInfo } from "../../lib/model/poll_info.ts";
 import { Tracker } from "../../lib/monitor/tracker.ts";
 import { Dashboard, type DashboardOptions } from "../../lib/render/dashboard.ts";
 import { displayWidth } from "../../lib/render/display_width.ts";

@@ -1,5 +1,5 @@
 import { deepStrictEqual } from "node:assert/strict";
-import { octetCounted, syslogMessage } from "../../lib/render/syslog_message.ts";
+import { syslogMessage } from "../../lib/render/syslog_message.ts";
 
 const HEADER = {
   facility: 16,
@@ -33,10 +33,4 @@ Deno.test("syslogMessage() makes header fields printable ASCII, cuts them to RFC
   deepStrictEqual(host?.length, 255);
   deepStrictEqual(host?.slice(0, 10), "w__rk_[31m");
   deepStrictEqual(msgid, "x".repeat(32));
-});
-
-Deno.test("octetCounted() counts bytes, not characters", () => {
-  const frame = new TextDecoder().decode(octetCounted('<134>1 - - - - - - {"p":"café ☕"}'));
-  deepStrictEqual(frame, '36 <134>1 - - - - - - {"p":"café ☕"}');
-  deepStrictEqual(new TextEncoder().encode(frame.slice(3)).length, 36);
 });

@@ -6,20 +6,21 @@
  *
  * @module
  */
-import type { Collector } from "./collect/collector.ts";
-import { TRACE_HOLDBACK_MS } from "./collect/trace_source.ts";
-import type { TraceEvent } from "./model/trace_event.ts";
-import { tracedChanges } from "./monitor/traced_changes.ts";
-import { toConnections } from "./model/direction.ts";
-import type { Connection, Socket } from "./model/connection.ts";
-import type { ConnectionEvent, StatusEvent } from "./model/monitor_event.ts";
-import { isoWithOffset } from "./model/timestamp.ts";
-import { LINGERING_STATUSES } from "./model/status.ts";
-import type { MonitorOutput } from "./monitor/monitor_output.ts";
-import type { Tracker } from "./monitor/tracker.ts";
-import type { ConnectionLog } from "./store/connection_log.ts";
-import type { HistoryRecorder } from "./monitor/history_recorder.ts";
-import { type PollInfo, PollTimes } from "./monitor/poll_times.ts";
+import type { Collector } from "../collect/collector.ts";
+import { TRACE_HOLDBACK_MS } from "../collect/trace_source.ts";
+import type { TraceEvent } from "../model/trace_event.ts";
+import { tracedChanges } from "./traced_changes.ts";
+import { toConnections } from "../model/direction.ts";
+import type { Connection, Socket } from "../model/connection.ts";
+import type { ConnectionEvent, StatusEvent } from "../model/monitor_event.ts";
+import { isoWithOffset } from "../model/timestamp.ts";
+import { LINGERING_STATUSES } from "../model/status.ts";
+import type { MonitorOutput } from "./monitor_output.ts";
+import type { Tracker } from "./tracker.ts";
+import type { ConnectionLog } from "./connection_log.ts";
+import type { HistoryRecorder } from "./history_recorder.ts";
+import type { PollInfo } from "../model/poll_info.ts";
+import { PollTimes } from "./poll_times.ts";
 
 /** What a monitor run reads from and writes to. */
 export interface MonitorIo {

@@ -1,4 +1,4 @@
-import { InputError, PermissionError } from "../errors.ts";
+import { PermissionError, UnusableFileError } from "../model/errors.ts";
 
 function explain(action: "read" | "write", path: string, error: unknown, flagPath = path): Error {
   if (error instanceof Deno.errors.NotCapable) {
@@ -26,7 +26,7 @@ export interface ReadUserFileOptions {
 }
 
 /** A file refused before it was read: not a regular file, or too large. The message says which. */
-export class RefusedFileError extends InputError {
+export class RefusedFileError extends UnusableFileError {
   override name = "RefusedFileError";
   /** Why, without the path: `it is a FIFO (named pipe), not a regular file`. */
   readonly reason: string;

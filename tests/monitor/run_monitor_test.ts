@@ -1,11 +1,11 @@
 import { deepStrictEqual, match, rejects } from "node:assert/strict";
-import type { Collector, CollectResult } from "../lib/collect/collector.ts";
-import type { Socket } from "../lib/model/connection.ts";
-import type { ConnectionEvent, StatusEvent } from "../lib/model/monitor_event.ts";
-import { runMonitor } from "../lib/monitor.ts";
-import type { MonitorOutput } from "../lib/monitor/monitor_output.ts";
-import type { PollInfo } from "../lib/monitor/poll_times.ts";
-import { Tracker } from "../lib/monitor/tracker.ts";
+import type { Collector, CollectResult } from "../../lib/collect/collector.ts";
+import type { Socket } from "../../lib/model/connection.ts";
+import type { ConnectionEvent, StatusEvent } from "../../lib/model/monitor_event.ts";
+import { runMonitor } from "../../lib/monitor/run_monitor.ts";
+import type { MonitorOutput } from "../../lib/monitor/monitor_output.ts";
+import type { PollInfo } from "../../lib/model/poll_info.ts";
+import { Tracker } from "../../lib/monitor/tracker.ts";
 
 function socket(remotePort: number): Socket {
   return {

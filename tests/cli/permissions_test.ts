@@ -1,7 +1,7 @@
 import { deepStrictEqual, ok } from "node:assert/strict";
-import { denoFlags, kernelEventPermissions, monitorPermissions } from "../lib/permissions.ts";
-import { permissionsForCommand, renderPermissions } from "../lib/cli/permissions_command.ts";
-import { parseArgs } from "../lib/cli/parse_args.ts";
+import { denoFlags, kernelEventPermissions, monitorPermissions } from "../../lib/cli/permissions.ts";
+import { permissionsForCommand, renderPermissions } from "../../lib/cli/permissions_command.ts";
+import { parseArgs } from "../../lib/cli/parse_args.ts";
 
 Deno.test("monitorPermissions lets the monitor write --report, --write-expect and the job summary, and read --stop-file", () => {
   const needs = monitorPermissions({

@@ -1,9 +1,9 @@
 import { join } from "node:path";
-import type { DescribeAddress } from "../enrich/address_info.ts";
+import type { DescribeAddress } from "../model/address_info.ts";
 import type { ConnectionEvent } from "../model/monitor_event.ts";
 import { fileTimestamp } from "../model/timestamp.ts";
 import { type LogFormat, logHeader, logRecord } from "../render/log_records.ts";
-import { makeUserDirectory, writeUserFile } from "./user_files.ts";
+import { makeUserDirectory, writeUserFile } from "../platform/user_files.ts";
 
 /** Options of {@linkcode ConnectionLog.open}. */
 export interface ConnectionLogOptions {

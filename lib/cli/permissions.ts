@@ -5,10 +5,10 @@
  *
  * @module
  */
-import type { CollectorName } from "./collect/collector.ts";
-import { autoCollectorOrder } from "./collect/create_collector.ts";
-import { monitorEnv } from "./cli/environment.ts";
-import { syslogNetHosts, type SyslogTarget } from "./parse/syslog_url.ts";
+import type { CollectorName } from "../collect/collector.ts";
+import { autoCollectorOrder } from "../collect/create_collector.ts";
+import { monitorEnv } from "./environment.ts";
+import { syslogNetHosts, type SyslogTarget } from "../parse/syslog_url.ts";
 
 /** One permission, and why conntrail needs it. */
 export interface PermissionNeed {

@@ -1,6 +1,6 @@
 import { deepStrictEqual, rejects } from "node:assert/strict";
 import { join } from "node:path";
-import { readOptionalUserFile, readUserBytes, readUserFile } from "../../lib/store/user_files.ts";
+import { readOptionalUserFile, readUserBytes, readUserFile } from "../../lib/platform/user_files.ts";
 
 const linux = Deno.build.os === "linux";
 

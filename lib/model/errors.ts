@@ -1,0 +1,63 @@
+/**
+ * The error kinds main.ts turns into exit codes: an `InputError` (exit 2) is
+ * a value the user gave that cannot be used (a bad duration, an unknown
+ * snapshot id, a bad parameter of a web request, which the server answers
+ * with 400); the command line's own `UsageError` (lib/cli/usage_error.ts) is
+ * one kind of it. An `UnusableFileError` (exit 1, no `--debug` hint) is a file
+ * the user named that conntrail will not use. Anything else is a runtime
+ * failure (exit 1). Messages follow std's rules: sentence case, no final
+ * period, values quoted, and what to do next.
+ *
+ * @module
+ */
+
+/**
+ * A value the user gave cannot be used: a bad duration or address, a missing
+ * snapshot, a bad parameter of a web request. Exit code 2.
+ *
+ * @example
+ * ```ts
+ * import { ok } from "node:assert/strict";
+ * import { InputError } from "./errors.ts";
+ * ok(new InputError('"5x" is not a duration') instanceof Error);
+ * ```
+ */
+export class InputError extends Error {
+  override name = "InputError";
+}
+
+/** Deno refused a permission the asked-for work needs; the message names the flag to add. */
+export class PermissionError extends Error {
+  override name = "PermissionError";
+  /** The Deno flag that grants what is missing, e.g. `--allow-run=ss`. */
+  readonly flag: string;
+  constructor(message: string, flag: string, options?: ErrorOptions) {
+    super(message, options);
+    this.flag = flag;
+  }
+}
+
+/**
+ * A file the user named that conntrail will not use (not a regular file,
+ * past a size limit, not a history database): exit code 1 with one sentence
+ * that says why, and no `--debug` hint, since there is nothing more to see.
+ */
+export class UnusableFileError extends Error {
+  override name = "UnusableFileError";
+}
+
+/** An external tool could not be run or failed. */
+export class ToolError extends Error {
+  override name = "ToolError";
+  /** True when the tool is not installed (so `--collector auto` may try another). */
+  readonly notFound: boolean;
+  constructor(message: string, options?: ErrorOptions & { notFound?: boolean }) {
+    super(message, options);
+    this.notFound = options?.notFound ?? false;
+  }
+}
+
+/** True for the error Deno throws when a permission is missing (`NotCapable` since Deno 2). */
+export function isPermissionDenied(error: unknown): boolean {
+  return error instanceof Deno.errors.NotCapable;
+}
