@@ -8,6 +8,7 @@ import { type Command, Option } from "commander";
 import { COLLECTOR_NAMES } from "../collect/collector.ts";
 import { parseDnsServer } from "../enrich/reverse_dns.ts";
 import { UsageError } from "./usage_error.ts";
+import { InputError } from "../model/errors.ts";
 import { parseDuration } from "../model/duration.ts";
 import { FAIL_ON, type FailOn } from "../monitor/alert_watch.ts";
 import { type HistoryFlags, STORE_KINDS } from "./history_config.ts";
@@ -63,9 +64,18 @@ export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
+/** A duration flag (`90`, `30s`, `10m`) in milliseconds; a value that is not one is a {@linkcode UsageError}. */
+export function durationMs(value: string): number {
+  try {
+    return parseDuration(value);
+  } catch (error) {
+    throw error instanceof InputError ? new UsageError(error.message) : error;
+  }
+}
+
 /** A duration flag (`90`, `30s`, `10m`) in seconds. */
 export function durationSeconds(value: string): number {
-  return parseDuration(value) / 1000;
+  return durationMs(value) / 1000;
 }
 
 /** `--dns-server`: IP, IP:PORT or [IPv6]:PORT. */

@@ -9,6 +9,7 @@ import {
   collect,
   collectorOption,
   dnsServerValue,
+  durationMs,
   durationSeconds,
   numberIn,
   portValue,
@@ -17,7 +18,6 @@ import {
 } from "./common_flags.ts";
 import type { CollectorName } from "../collect/collector.ts";
 import { UsageError } from "./usage_error.ts";
-import { parseDuration } from "../model/duration.ts";
 import { LOG_FORMATS, type LogFormat } from "../render/log_records.ts";
 import type { GroupBy } from "../model/tracked_row.ts";
 import type { FailOn } from "../monitor/alert_watch.ts";
@@ -157,7 +157,7 @@ function snapshotId(value: string): number {
 function historyCommand(onParsed: (command: CliCommand) => void): Command {
   const prune = addHistoryOptions(new Command("prune"))
     .description("forget addresses, connections, alerts and snapshots older than a duration")
-    .requiredOption("--older-than <dur>", "what was last seen longer ago than this (90d, 12h)", parseDuration)
+    .requiredOption("--older-than <dur>", "what was last seen longer ago than this (90d, 12h)", durationMs)
     .option("--debug", "show the cause chain of an error")
     .addHelpText("after", PRUNE_EXAMPLES)
     .action((raw: Record<string, unknown>) => {
@@ -168,7 +168,7 @@ function historyCommand(onParsed: (command: CliCommand) => void): Command {
   return addHistoryOptions(new Command("history").enablePositionalOptions())
     .description("what the history store knows: first/last seen, times seen, risk, geo, processes")
     .argument("[ip]", "one address: its details, connections and alerts")
-    .option("--since <dur>", "only addresses seen within this long (24h, 7d)", parseDuration)
+    .option("--since <dur>", "only addresses seen within this long (24h, 7d)", durationMs)
     .option("--risk <level>", `only this reputation (${RISK_LEVELS.join(", ")})`, riskValue)
     .option("--process <name>", "only addresses a process whose name contains this talked to")
     .addOption(new Option("--format <format>", "output format").choices(HISTORY_FORMATS).default("table"))
