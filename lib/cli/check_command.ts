@@ -1,7 +1,6 @@
 import ipaddr from "ipaddr.js";
 import { type BlocklistFilesIo, denoAddressResolver } from "../enrich/blocklist_files.ts";
 import { denoPtrResolver, parseDnsServer, type PtrResolver } from "../enrich/reverse_dns.ts";
-import { listedText, verdictFor } from "../enrich/threat_verdict.ts";
 import { UsageError } from "./usage_error.ts";
 import type { CheckResult } from "../model/check_result.ts";
 import type { FailOn } from "../monitor/alert_watch.ts";
@@ -10,7 +9,7 @@ import { checkTableChunks, renderCheckJson } from "../render/check_report.ts";
 import { safeTerminalText } from "../render/terminal_text.ts";
 import { openThreatIntel, type ThreatFlags, type ThreatIo } from "./threat_intel.ts";
 import { type GeoFlags, openGeo } from "./geo_config.ts";
-import { timerDelay } from "../model/timer_delay.ts";
+import { checkTargets } from "./check_targets.ts";
 
 /** Options of `conntrail check`. */
 export interface CheckOptions extends ThreatFlags, GeoFlags {
@@ -37,8 +36,6 @@ export interface CheckIo {
   reputationWaits?: ThreatIo["reputationWaits"];
 }
 
-const PTR_TIMEOUT_MS = 2_000;
-
 /**
  * A one-shot command never waits long for AbuseIPDB: 20 s in all, requests
  * of at most 10 s, one retry after 1 s. A rate limit that lasts longer makes
@@ -50,19 +47,6 @@ export const CHECK_REPUTATION_WAITS = {
   attempts: 2,
   backoffMs: 1_000,
 } as const;
-
-async function reverseName(ptr: PtrResolver, ip: string): Promise<string | null> {
-  try {
-    const names = await ptr(ip, AbortSignal.timeout(timerDelay(PTR_TIMEOUT_MS)));
-    return names[0]?.replace(/\.$/, "") ?? null;
-  } catch {
-    return null;
-  }
-}
-
-function canonical(ip: string): string {
-  return ipaddr.process(ip).toString();
-}
 
 /** The `--fail-on` conditions a result meets. */
 function conditionsOf(result: CheckResult): FailOn[] {
@@ -98,70 +82,15 @@ export async function runCheck(options: CheckOptions, io: CheckIo): Promise<numb
     io.warn("note: reputation is off: set ABUSEAPI (an AbuseIPDB key) in .env or the environment");
   }
   const geo = await openGeo(options, { note: (line) => io.warn(safeTerminalText(line)) });
-  const resolveAddresses = io.resolveAddresses ?? denoAddressResolver(server);
-  const ptr = io.ptr ?? denoPtrResolver(server);
-  const results: CheckResult[] = [];
+  let results: CheckResult[];
   try {
-    for (const target of options.targets) {
-      const isIp = ipaddr.isValid(target);
-      const domainEntry = isIp ? null : threat.blocklists.index.matchDomain(target);
-      let addresses: string[] = [];
-      let note: string | null = null;
-      if (isIp) {
-        addresses = [canonical(target)];
-      } else {
-        try {
-          addresses = [...new Set((await resolveAddresses(target)).map(canonical))];
-          if (addresses.length === 0) note = "the domain has no addresses";
-        } catch (error) {
-          note = error instanceof Deno.errors.NotCapable
-            ? "not resolved: DNS is not allowed; run with --allow-net"
-            : `not resolved: ${error instanceof Error ? error.message : error}`;
-        }
-      }
-      if (addresses.length === 0) {
-        results.push({
-          query: target,
-          ip: null,
-          domain: target.toLowerCase().replace(/\.$/, ""),
-          hostname: null,
-          blocklist: domainEntry === null ? null : listedText(domainEntry),
-          risk_level: null,
-          abuse_score: null,
-          country: null,
-          asn: null,
-          as_org: null,
-          note,
-        });
-        continue;
-      }
-      for (const ip of addresses) {
-        const answer = await threat.reputation?.answer(ip);
-        const verdict = verdictFor(ip, threat.sources);
-        const listed = verdict.listed ?? domainEntry;
-        const place = geo.lookup?.describe(ip) ?? {};
-        const notes = [
-          verdict.privateSkipped ? "private or special: lists not consulted (--include-private)" : null,
-          answer?.reason ?? null,
-          threat.reputation !== null && verdict.reputation === null
-            ? threat.reputation.enabled ? "not sent to AbuseIPDB (not public)" : null
-            : null,
-        ].filter((n) => n !== null);
-        results.push({
-          query: target,
-          ip,
-          domain: isIp ? null : target.toLowerCase().replace(/\.$/, ""),
-          hostname: options.resolveNames ? await reverseName(ptr, ip) : null,
-          blocklist: listed === null ? null : listedText(listed),
-          risk_level: verdict.reputation?.risk_level ?? null,
-          abuse_score: verdict.reputation?.abuse_score ?? null,
-          country: place.country ?? verdict.reputation?.country ?? null,
-          asn: place.asn ?? null,
-          as_org: place.as_org ?? null,
-          note: notes.length === 0 ? null : notes.join("; "),
-        });
-      }
-    }
+    results = await checkTargets(options.targets, {
+      threat,
+      geo,
+      resolveAddresses: io.resolveAddresses ?? denoAddressResolver(server),
+      ptr: io.ptr ?? denoPtrResolver(server),
+      resolveNames: options.resolveNames,
+    });
   } finally {
     threat.close();
   }

@@ -1,12 +1,8 @@
 import type { Collector, CollectorName } from "../collect/collector.ts";
-import type { AddressInfo, DescribeAddress } from "../model/address_info.ts";
 import type { PtrResolver } from "../enrich/reverse_dns.ts";
 import { listedText, verdictFor } from "../enrich/threat_verdict.ts";
 import { PermissionError } from "../model/errors.ts";
 import { UsageError } from "./usage_error.ts";
-import { runMonitor } from "../monitor/run_monitor.ts";
-import { AlertWatch } from "../monitor/alert_watch.ts";
-import { HistoryRecorder } from "../monitor/history_recorder.ts";
 import { monitorFilter } from "../monitor/monitor_filter.ts";
 import { Tracker } from "../monitor/tracker.ts";
 import { safeTerminalText } from "../render/terminal_text.ts";
@@ -15,17 +11,15 @@ import { EventStream } from "../web/event_stream.ts";
 import { type AddressView, LiveView } from "../web/live_view.ts";
 import { paceText, PollPace } from "../web/poll_pace.ts";
 import { webHandler } from "../web/web_handler.ts";
-import { type GeoFlags, openGeo } from "./geo_config.ts";
-import { type HistoryFlags, memoryHistory, openMonitorHistory } from "./history_config.ts";
-import { openNames } from "./names_config.ts";
-import { type KernelEventFlags, type KernelEventsIo, openKernelEvents } from "./kernel_events.ts";
-import type { DnsNames } from "../enrich/dns_names.ts";
-import { openThreatIntel, pollAlerts, type ThreatFlags } from "./threat_intel.ts";
+import type { GeoFlags } from "./geo_config.ts";
+import type { HistoryFlags } from "./history_config.ts";
+import type { KernelEventFlags, KernelEventsIo } from "./kernel_events.ts";
+import type { ThreatFlags } from "./threat_intel.ts";
 import { fanOut } from "../monitor/fan_out.ts";
 import { ScrollOutput } from "../monitor/scroll_output.ts";
 import type { EventFormat } from "../render/event_record.ts";
-import { openRecordContext } from "./record_context.ts";
-import { openSyslog, requireSyslogPermissions, type SyslogFlags } from "./syslog_config.ts";
+import type { SyslogFlags } from "./syslog_config.ts";
+import { openSession } from "./session.ts";
 
 /** Options of `conntrail serve`. */
 export interface ServeOptions extends ThreatFlags, GeoFlags, HistoryFlags, SyslogFlags, KernelEventFlags {
@@ -105,32 +99,15 @@ function listen(
 export async function runServe(options: ServeOptions, io: ServeIo): Promise<number> {
   const token = options.token ?? (isLoopbackHost(options.host) ? null : newToken());
   const note = (line: string) => io.warn(safeTerminalText(line));
-  requireSyslogPermissions(options);
-  const history = await openMonitorHistory(options, { env: io.env.values, os: Deno.build.os, note });
-  let recorder: HistoryRecorder | null = null;
-  // Names from DNS answers, once --sniff-dns has started (just before the run).
-  let answered: DnsNames | null = null;
-  const threat = await openThreatIntel(options, {
-    env: io.env.values,
+  const session = await openSession(options, { ...io, env: io.env.values, os: Deno.build.os }, {
     note,
-    names: options.sniffDns ? (ip, at) => answered?.lookup(ip, at) ?? null : null,
-    now: () => io.now().getTime(),
-    cached: history === null ? [] : await history.reputations().catch(() => []),
-    onReputation: (ip, reputation) => recorder?.reputation(ip, reputation),
-    ...(io.fetch === undefined ? {} : { fetch: io.fetch }),
+    format: options.format,
+    recordsNeeded: (options.syslog ?? []).length > 0 ||
+      (options.format !== undefined && options.format !== "text"),
+    onNameAnswer: () => {},
+    alertsListed: 0,
   });
-  const watch = new AlertWatch(threat.sources);
-  const names = openNames(options, {
-    note,
-    onAnswer: () => {},
-    ...(io.resolver === undefined ? {} : { resolver: io.resolver }),
-  });
-  const geo = await openGeo(options, { note });
-  const describe: DescribeAddress = (ip): AddressInfo => {
-    const info: AddressInfo = geo.lookup === null ? {} : geo.lookup.describe(ip);
-    if (answered !== null) info.domain = answered.lastDomain(ip);
-    return names === null ? info : { hostname: names.lookup(ip), ...info };
-  };
+  const { describe, threat } = session;
   const risk = (ip: string): Pick<AddressView, "risk_level" | "abuse_score" | "blocklist"> => {
     const verdict = verdictFor(ip, threat.sources);
     return {
@@ -140,22 +117,13 @@ export async function runServe(options: ServeOptions, io: ServeIo): Promise<numb
         : { risk_level: verdict.reputation.risk_level, abuse_score: verdict.reputation.abuse_score }),
     };
   };
-  if (history !== null) {
-    recorder = new HistoryRecorder(history, { describe, note, fallback: memoryHistory });
-  }
   // With an event log on stdout, the server's own lines go to stderr.
   const say = options.format === undefined
     ? io.write
     : (text: string) => Promise.resolve(io.warn(text.trimEnd()));
-  const recordsNeeded = (options.syslog ?? []).length > 0 ||
-    (options.format !== undefined && options.format !== "text");
-  const context = recordsNeeded ? openRecordContext(note) : undefined;
-  const syslog = context === undefined
-    ? null
-    : await openSyslog(options, options.format, { note, describe, context, procId: io.pid ?? null });
   const eventLog = options.format === undefined ? null : new ScrollOutput({
     format: options.format,
-    ...(context === undefined ? {} : { context }),
+    ...(session.context === undefined ? {} : { context: session.context }),
     color: false,
     describe,
     rowNoun: "processes",
@@ -171,9 +139,7 @@ export async function runServe(options: ServeOptions, io: ServeIo): Promise<numb
     maxClosedRows: MAX_CLOSED_ROWS,
     // The page's timelines count time units, like the dashboard's: a slow poll does not shrink them.
     timeUnitMs: options.timeUnit * 1000,
-    ...(options.sniffDns
-      ? { domainOf: (ip: string, at: number) => answered?.lookup(ip, at)?.domain ?? null }
-      : {}),
+    ...(session.domainOf === undefined ? {} : { domainOf: session.domainOf }),
   });
   let live: LiveView | null = null;
   const events = new EventStream({
@@ -203,7 +169,7 @@ export async function runServe(options: ServeOptions, io: ServeIo): Promise<numb
   const handler = webHandler({
     live,
     events,
-    history: () => recorder?.store ?? null,
+    history: () => session.recorder?.store ?? null,
     policy: () => policy,
     now: () => io.now().getTime(),
     log: (line) => io.warn(safeTerminalText(line)),
@@ -211,9 +177,7 @@ export async function runServe(options: ServeOptions, io: ServeIo): Promise<numb
   let server: Deno.HttpServer | null = null;
   let detach = () => {};
   let result = null;
-  let looped = false;
-  const kernel = await openKernelEvents(options, { os: Deno.build.os, note, ...io.kernelEvents });
-  answered = kernel.names;
+  await session.startKernelEvents();
   try {
     server = listen(options, handler, {
       signal: stopper.signal,
@@ -223,38 +187,26 @@ export async function runServe(options: ServeOptions, io: ServeIo): Promise<numb
     const url = `http://${hostWithPort(options.host, port)}/${token === null ? "" : `?token=${token}`}`;
     await say(`conntrail: serving on ${url} (Ctrl+C stops)\n`);
     detach = io.onStart?.(() => stopper.abort(), () => {}) ?? detach;
-    looped = true;
-    result = await runMonitor(tracker, {
-      timeUnitMs: options.timeUnit * 1000,
-      durationMs: options.duration === undefined ? undefined : options.duration * 1000,
-      keep: monitorFilter({ filterLocal: options.filterLocal, hidden: null, outgoing: false }),
-    }, {
-      collector: io.collector,
-      now: io.now,
-      sleep: io.sleep,
-      output: fanOut([live, ...(eventLog === null ? [] : [eventLog]), ...(syslog === null ? [] : [syslog])]),
-      log: null,
-      history: recorder,
-      note,
-      stop: stopper.signal,
-      alerts: pollAlerts(threat, watch),
-      trace: kernel.trace,
-    });
+    result = await session.run(
+      tracker,
+      {
+        timeUnitMs: options.timeUnit * 1000,
+        durationMs: options.duration === undefined ? undefined : options.duration * 1000,
+        keep: monitorFilter({ filterLocal: options.filterLocal, hidden: null, outgoing: false }),
+      },
+      fanOut([live, ...(eventLog === null ? [] : [eventLog])]),
+      stopper.signal,
+    );
   } finally {
     stopper.abort();
-    const dns = await kernel.close();
-    if (dns !== null) note(`note: ${dns}`);
     events.close();
-    threat.close();
-    names?.close();
     detach();
-    // The monitor loop closes history; when it never ran, it is closed here.
-    if (!looped) await history?.close();
-    await syslog?.close();
+    await session.close();
     await server?.finished;
   }
-  for (const line of syslog?.summary() ?? []) io.warn(`conntrail: ${line}`);
+  for (const line of session.syslog?.summary() ?? []) io.warn(`conntrail: ${line}`);
   const paced = pace.report();
+  const recorder = session.recorder;
   await say(
     `conntrail: served ${result.polls} polls over ${Math.round(result.runtimeMs / 1000)}s` +
       (paced === null ? "" : `; ${paceText(paced)}`) +
