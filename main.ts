@@ -116,7 +116,7 @@ async function runCommand(command: CliCommand, io: MainIo): Promise<number> {
       return 0;
     case "monitor":
       return await runMonitorCommand(command.options, {
-        collector: createCollector(command.options.collector, {}),
+        collector: createCollector(command.options.collector, { traffic: command.options.traffic }),
         now: () => new Date(),
         sleep,
         stdoutIsTerminal: Deno.stdout.isTerminal(),
@@ -147,7 +147,10 @@ async function runCommand(command: CliCommand, io: MainIo): Promise<number> {
       });
     case "snapshot":
       return await runSnapshot(command.options, {
-        collector: createCollector(command.options.collector, { input: command.options.input }),
+        collector: createCollector(command.options.collector, {
+          input: command.options.input,
+          traffic: command.options.traffic,
+        }),
         now: () => new Date(),
         write: io.stdout,
         warn: (line) => io.stderr(line + "\n"),
@@ -155,7 +158,7 @@ async function runCommand(command: CliCommand, io: MainIo): Promise<number> {
       });
     case "serve":
       return await runServe(command.options, {
-        collector: createCollector(command.options.collector, {}),
+        collector: createCollector(command.options.collector, { traffic: command.options.traffic }),
         now: () => new Date(),
         sleep,
         write: io.stdout,

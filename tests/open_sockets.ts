@@ -65,6 +65,10 @@ export interface SocketControl {
   child: Deno.ChildProcess;
   /** Open a connection to a listener on `ip` (on `port` when given, else any free port). */
   open(ip: string, port?: number): Promise<ControlledConnection>;
+  /** The client sends `toServer` bytes (over `seconds` when given), then the accepted side `toClient` back. */
+  send(id: number, toServer: number, toClient: number, seconds?: number): Promise<void>;
+  /** The client shuts its sending side: it goes to FIN_WAIT_2, the accepted side to CLOSE_WAIT. */
+  shut(id: number): Promise<void>;
   close(id: number): Promise<void>;
   stop(): Promise<void>;
 }
@@ -100,6 +104,9 @@ export function socketControl(prefix: string[] = []): SocketControl {
     pid: child.pid,
     child,
     open: (ip, port) => ask(port === undefined ? `open ${ip}` : `open ${ip} ${port}`),
+    send: async (id, toServer, toClient, seconds) =>
+      void (await ask(`send ${id} ${toServer} ${toClient}${seconds === undefined ? "" : ` ${seconds}`}`)),
+    shut: async (id) => void (await ask(`shut ${id}`)),
     close: async (id) => void (await ask(`close ${id}`)),
     async stop() {
       await writer.close();

@@ -211,6 +211,28 @@ export function addThreatOptions(command: Command, failOn: readonly FailOn[] | n
     );
 }
 
+/**
+ * Whether the monitor and `serve` count bytes unless told (`--traffic`,
+ * `--no-traffic`). On: measured in bench/monitor_tick_bench.ts beside
+ * `ss -tunap`, a tick with `--traffic` (TCP from `ss -taiD -`, which formats
+ * nothing) costs 1.2 times the tick without at 1,000 connections and 0.75
+ * times at 10,000, under the 1.5 times it may.
+ */
+export const TRAFFIC_BY_DEFAULT = true;
+
+/** `--traffic` / `--no-traffic` of the monitor and `serve`. */
+export function addTrafficOptions(command: Command, byDefault = TRAFFIC_BY_DEFAULT): Command {
+  return command
+    .option(
+      "--traffic",
+      `bytes sent and received per connection, process and address, from the kernel's counters${
+        byDefault ? " (on by default)" : ""
+      }`,
+      byDefault,
+    )
+    .option("--no-traffic", "do not read byte counters");
+}
+
 /** `--collector`: how sockets are read. */
 export function collectorOption(): Option {
   return new Option("--collector <name>", "how sockets are read").choices(COLLECTOR_NAMES).default("auto");

@@ -2,7 +2,7 @@ import type { RiskLevel } from "../model/risk.ts";
 import { durationText } from "../model/duration.ts";
 import { safeTerminalText } from "../render/terminal_text.ts";
 import { historyTableChunks, renderHistoryCsv, renderHistoryJson } from "../render/history_report.ts";
-import type { HistoryStore } from "../store/history_store.ts";
+import type { AddressOrder, HistoryStore } from "../store/history_store.ts";
 import { findHistory, historyAddress } from "../store/history_queries.ts";
 import { type HistoryFlags, openCommandHistory } from "./history_config.ts";
 
@@ -20,6 +20,8 @@ export interface HistoryOptions extends HistoryFlags {
   format: typeof HISTORY_FORMATS[number];
   /** At most this many addresses; 0 for all. */
   limit: number;
+  /** `--sort recent|bytes`. */
+  sort?: AddressOrder;
 }
 
 /** Options of `conntrail history prune`. */
@@ -70,6 +72,7 @@ export async function runHistory(options: HistoryOptions, io: HistoryCommandIo):
       ...(options.risk === undefined ? {} : { risk: options.risk }),
       ...(options.process === undefined ? {} : { process: options.process }),
       ...(options.limit === 0 ? {} : { limit: options.limit }),
+      ...(options.sort === undefined ? {} : { sort: options.sort }),
     }));
   if (found === null) io.warn("note: no history yet; the monitor records it (run `conntrail`)");
   const { entries, total } = found ?? { entries: [], total: 0 };

@@ -137,6 +137,7 @@ export async function runMonitorCommand(options: MonitorOptions, io: MonitorComm
     maxClosedRows: MAX_CLOSED_ROWS,
     timeUnitMs: options.timeUnit * 1000,
     ...(session.domainOf === undefined ? {} : { domainOf: session.domainOf }),
+    traffic: options.traffic,
   });
   const stopper = new AbortController();
   const stop = () => stopper.abort();

@@ -9,6 +9,7 @@
 import type { EgressSummary } from "../model/egress.ts";
 import type { MonitorRunResult } from "../monitor/run_monitor.ts";
 import type { Tracker } from "../monitor/tracker.ts";
+import { bytesText } from "../render/byte_units.ts";
 import { secondsText } from "../render/elapsed_text.ts";
 import { renderEgressReport } from "../render/egress_report.ts";
 import { alertText } from "../render/event_line.ts";
@@ -35,6 +36,11 @@ function summary(options: MonitorOptions, tracker: Tracker, result: MonitorRunRe
   return `conntrail: ${result.polls} polls over ${Math.round(result.runtimeMs / 1000)}s ` +
     `(time unit ${options.timeUnit}s, ${tracker.totalColumns} columns) | ${tracker.uniqueRowCount} unique ${noun}, ` +
     `${tracker.activeRowCount} active at the end | ${tracker.openConnectionCount} connections open` +
+    (tracker.traffic === null
+      ? ""
+      : ` | sent ${bytesText(tracker.traffic.machine.sent)}, received ${
+        bytesText(tracker.traffic.machine.received)
+      }`) +
     (result.failedPolls > 0 ? ` | ${result.failedPolls} polls failed` : "") +
     (times.overran > 0
       ? ` | Interval: ${options.timeUnit}s (polls took ${secondsText(times.meanMs / 1000)} on average, ` +

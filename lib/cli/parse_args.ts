@@ -5,6 +5,7 @@ import {
   addHistoryOptions,
   addKernelEventOptions,
   addThreatOptions,
+  addTrafficOptions,
   checkHistoryFlags,
   collect,
   collectorOption,
@@ -37,6 +38,7 @@ import type { FilterOptions } from "./filter_command.ts";
 import type { RiskLevel } from "../model/risk.ts";
 import { EVENT_FORMATS, type EventFormat } from "../render/event_record.ts";
 import { addSyslogOptions, checkSyslogFlags, type SyslogFlags } from "./syslog_config.ts";
+import { ADDRESS_ORDERS } from "../store/history_store.ts";
 
 /** Output formats of `conntrail snapshot`. */
 export const SNAPSHOT_FORMATS = ["table", "json", "ndjson", "csv", "ecs", "ocsf"] as const;
@@ -53,6 +55,8 @@ export interface SnapshotOptions {
   input?: string;
   /** `--save`: record the snapshot in history. */
   save: boolean;
+  /** `--traffic`: add each connection's byte counters. */
+  traffic: boolean;
   store: HistoryFlags["store"];
   db?: string;
 }
@@ -86,6 +90,8 @@ export interface MonitorOptions extends ThreatFlags, GeoFlags, HistoryFlags, Sys
   writeExpect?: string;
   /** `--stop-file FILE`: end the run once this file exists. */
   stopFile?: string;
+  /** `--traffic`: count bytes per connection, row, process, address and machine. */
+  traffic: boolean;
 }
 
 /** A parsed command line: what main.ts switches over. */
@@ -111,6 +117,7 @@ Examples:
   conntrail snapshot --collector netstat --input capture.txt   parse saved output from another machine
   conntrail snapshot --format ocsf            OCSF Network Activity records (or --format ecs), one a line
   conntrail snapshot --save --format json > now.json   print, and record it for \`conntrail diff\`
+  conntrail snapshot --traffic --proto tcp    with each connection's bytes sent and received
 `;
 
 const HISTORY_EXAMPLES = `
@@ -119,6 +126,7 @@ Examples:
   conntrail history 203.0.113.7               one address: what is known, its connections and alerts
   conntrail history --since 24h --risk MALICIOUS
   conntrail history --process firefox --format csv > firefox.csv
+  conntrail history --sort bytes --limit 10   the ten addresses that moved the most bytes (--traffic)
   conntrail history prune --older-than 90d    forget what was last seen more than 90 days ago
   conntrail history --store json              read the JSON store (HISTORY_FILE, CONN_RECORD_FILE, …)
 `;
@@ -171,6 +179,13 @@ function historyCommand(onParsed: (command: CliCommand) => void): Command {
     .option("--since <dur>", "only addresses seen within this long (24h, 7d)", durationMs)
     .option("--risk <level>", `only this reputation (${RISK_LEVELS.join(", ")})`, riskValue)
     .option("--process <name>", "only addresses a process whose name contains this talked to")
+    .addOption(
+      new Option(
+        "--sort <order>",
+        "most recently seen first, or most bytes sent and received first (--traffic)",
+      )
+        .choices(ADDRESS_ORDERS).default("recent"),
+    )
     .addOption(new Option("--format <format>", "output format").choices(HISTORY_FORMATS).default("table"))
     .option(
       "--limit <n>",
@@ -233,6 +248,7 @@ Examples:
   conntrail --scroll --duration 10m --write-expect allowed.txt --report egress.md   learn the allowlist, report
   sudo conntrail --scroll --trace --sniff-dns   every connection with its process and the domain it asked for
   conntrail --db ci-history.db --duration 10m --scroll   keep this run's history in a file of your own
+  conntrail --traffic --group-by process      bytes and rates per process (s sorts by rate)
   conntrail --store json                      keep history in three JSON files (HISTORY_FILE, …)
 `;
 
@@ -337,6 +353,8 @@ function addMonitorOptions(command: Command): Command {
         "connection",
       ]).default("ip"),
     );
+  command.optionsGroup("Traffic:");
+  addTrafficOptions(command);
   command.optionsGroup("Names and geo:")
     .option("--resolve-names", "show reverse-DNS names (never delays a frame)", false)
     .option(
@@ -446,7 +464,8 @@ function snapshotCommand(onParsed: (options: SnapshotOptions, debug: boolean) =>
       "--save",
       "also record the snapshot in history (compare saved ones with `conntrail diff`)",
       false,
-    );
+    )
+    .option("--traffic", "add each TCP connection's bytes sent and received (kernel counters)", false);
   return addHistoryOptions(command)
     .option("--debug", "show the cause chain of an error")
     .addHelpText("after", SNAPSHOT_EXAMPLES)

@@ -9,6 +9,7 @@ import {
   addHistoryOptions,
   addKernelEventOptions,
   addThreatOptions,
+  addTrafficOptions,
   checkHistoryFlags,
   collectorOption,
   dnsServerValue,
@@ -99,7 +100,10 @@ export function serveCommand(onParsed: (options: ServeOptions, debug: boolean) =
     .addOption(collectorOption());
   // The page raises alerts but never exits on them: no --fail-on.
   return addSyslogOptions(
-    addThreatOptions(addGeoOptions(addHistoryOptions(addKernelEventOptions(command))), null),
+    addThreatOptions(
+      addGeoOptions(addHistoryOptions(addTrafficOptions(addKernelEventOptions(command)))),
+      null,
+    ),
   )
     .option("--debug", "show the cause chain of an error")
     .addHelpText("after", SERVE_EXAMPLES)

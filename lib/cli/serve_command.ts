@@ -39,6 +39,8 @@ export interface ServeOptions extends ThreatFlags, GeoFlags, HistoryFlags, Syslo
   collector: CollectorName;
   /** `--format`: also print every event on stdout (the event log), in this format. */
   format?: "text" | EventFormat;
+  /** `--traffic`: count bytes (top talkers and the throughput chart). */
+  traffic: boolean;
 }
 
 /** What `conntrail serve` reads from and writes to; main.ts passes the real ones. */
@@ -140,6 +142,7 @@ export async function runServe(options: ServeOptions, io: ServeIo): Promise<numb
     // The page's timelines count time units, like the dashboard's: a slow poll does not shrink them.
     timeUnitMs: options.timeUnit * 1000,
     ...(session.domainOf === undefined ? {} : { domainOf: session.domainOf }),
+    traffic: options.traffic,
   });
   let live: LiveView | null = null;
   const events = new EventStream({

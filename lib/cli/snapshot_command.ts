@@ -56,6 +56,7 @@ export async function runSnapshot(options: SnapshotOptions, io: SnapshotIo): Pro
   for (const note of result.notes) io.warn(`note: ${safeTerminalText(note)}`);
   const skipped = skippedSummary(result.skipped);
   if (skipped !== null) io.warn(`note: ${skipped}`);
+  const render = { traffic: options.traffic };
   switch (options.format) {
     case "table": {
       // An empty table says why: what the filters left out, or that the source listed nothing.
@@ -65,17 +66,17 @@ export async function runSnapshot(options: SnapshotOptions, io: SnapshotIo): Pro
         : `no connections match ${filters} (${result.sockets.length} sockets read)\n`;
       if (connections.length === 0) await io.write(none);
       // Written as it is rendered: `conntrail snapshot | head` returns at once.
-      else for (const chunk of connectionsTableChunks(connections)) await io.write(chunk);
+      else for (const chunk of connectionsTableChunks(connections, render)) await io.write(chunk);
       break;
     }
     case "json":
-      await io.write(renderConnectionsJson(connections));
+      await io.write(renderConnectionsJson(connections, render));
       break;
     case "ndjson":
-      await io.write(renderConnectionsNdjson(connections));
+      await io.write(renderConnectionsNdjson(connections, render));
       break;
     case "csv":
-      await io.write(renderConnectionsCsv(connections));
+      await io.write(renderConnectionsCsv(connections, render));
       break;
     case "ecs":
     case "ocsf":

@@ -6,6 +6,7 @@ import { createNetstatCollector } from "./netstat_collector.ts";
 import { createProcCollector } from "./proc_collector.ts";
 import type { RunTool } from "./run_tool.ts";
 import { createSsCollector } from "./ss_collector.ts";
+import { withoutCounters } from "./without_counters.ts";
 
 /** The collectors `--collector auto` tries on each OS, in order. */
 export function autoCollectorOrder(os: typeof Deno.build.os): Exclude<CollectorName, "auto">[] {
@@ -20,20 +21,43 @@ export interface CreateCollectorOptions {
   input?: string;
   os?: typeof Deno.build.os;
   run?: RunTool;
+  /** `--traffic`: read each TCP connection's byte counters where the collector can. */
+  traffic?: boolean;
+}
+
+/** Why a collector reads no byte counters on an OS, and what would. */
+export function missingCountersNote(
+  name: Exclude<CollectorName, "auto">,
+  os: typeof Deno.build.os,
+): string | null {
+  if (name === "ss" || (name === "netstat" && os === "darwin")) return null;
+  if (os === "windows") {
+    return "Windows keeps no per-connection byte counters that netstat or Get-NetTCPConnection show";
+  }
+  if (os === "darwin") return `${name} has none; \`--collector netstat\` reads them on macOS 26 and later`;
+  return `${name} has none; the ss collector reads them (\`--collector ss\`)`;
 }
 
 function createNamed(name: Exclude<CollectorName, "auto">, options: CreateCollectorOptions): Collector {
-  const deps = { run: options.run, os: options.os };
+  const traffic = options.traffic ?? false;
+  const deps = { run: options.run, os: options.os, traffic };
+  const note = traffic ? missingCountersNote(name, options.os ?? Deno.build.os) : null;
+  let collector: Collector;
   switch (name) {
     case "ss":
-      return createSsCollector({ run: options.run });
+      collector = createSsCollector({ run: options.run, traffic });
+      break;
     case "proc":
-      return createProcCollector();
+      collector = createProcCollector();
+      break;
     case "netstat":
-      return createNetstatCollector(deps);
+      collector = createNetstatCollector(deps);
+      break;
     case "lsof":
-      return createLsofCollector(deps);
+      collector = createLsofCollector(deps);
+      break;
   }
+  return note === null ? collector : withoutCounters(collector, note);
 }
 
 /**
@@ -42,7 +66,7 @@ function createNamed(name: Exclude<CollectorName, "auto">, options: CreateCollec
  * netstat on macOS; netstat on Windows) and says so when it falls back.
  */
 export function createCollector(name: CollectorName, options: CreateCollectorOptions = {}): Collector {
-  if (options.input !== undefined) return createInputCollector(options.input, name);
+  if (options.input !== undefined) return createInputCollector(options.input, name, options.traffic ?? false);
   if (name !== "auto") return createNamed(name, options);
   const order = autoCollectorOrder(options.os ?? Deno.build.os);
   let index = 0;

@@ -24,6 +24,12 @@ export function detectCaptureFormat(text: string): Exclude<CollectorName, "auto"
   if (/^p\d+\s*$/m.test(head) || /^COMMAND\s+PID\s/m.test(head)) return "lsof";
   if (/^\s*sl\s+local_address/m.test(head)) return "proc";
   if (/^(Netid|State)\s+/m.test(head) || /^(tcp|udp)\s+[A-Z-]+\s+\d+\s+\d+\s/m.test(head)) return "ss";
+  // `ss -t` alone prints no Netid column: rows start with ss's own state words (ESTAB, TIME-WAIT, UNCONN).
+  if (
+    /^(ESTAB|UNCONN|TIME-WAIT|SYN-SENT|SYN-RECV|FIN-WAIT-[12]|CLOSE-WAIT|LAST-ACK)\s+\d+\s+\d+\s/m.test(head)
+  ) {
+    return "ss";
+  }
   return "netstat";
 }
 
@@ -31,8 +37,10 @@ export function detectCaptureFormat(text: string): Exclude<CollectorName, "auto"
  * A collector that parses saved output of `ss`, `netstat` (Linux, macOS or
  * Windows), `lsof` (`-F` or columns) or a `/proc/net` table instead of running
  * anything: for captures from other machines, and for tests. `-` reads stdin.
+ * With `traffic`, the byte counters of `ss -i` and macOS 26 `netstat -anv`
+ * captures are read; every other socket's are `null`.
  */
-export function createInputCollector(path: string, collector: CollectorName): Collector {
+export function createInputCollector(path: string, collector: CollectorName, traffic = false): Collector {
   let name: string = collector;
   return {
     get name() {
@@ -58,13 +66,19 @@ export function createInputCollector(path: string, collector: CollectorName): Co
       name = format;
       let parsed: ParseResult;
       try {
-        if (format === "ss") parsed = parseSs(text);
+        if (format === "ss") parsed = parseSs(text, { traffic });
         else if (format === "proc") parsed = parseProcNetCapture(text, path);
         else if (format === "lsof") parsed = parseLsofCapture(text);
-        else parsed = parseNetstat(text);
+        else parsed = parseNetstat(text, { traffic });
       } catch (error) {
         if (!(error instanceof SyntaxError)) throw error;
         throw new ToolError(`cannot read "${path}" as ${format} output: ${error.message}`, { cause: error });
+      }
+      if (traffic) {
+        for (const socket of parsed.sockets) {
+          socket.bytes_sent ??= null;
+          socket.bytes_received ??= null;
+        }
       }
       return { sockets: parsed.sockets, skipped: parsed.skipped, notes: parsed.notes ?? [] };
     },

@@ -48,11 +48,14 @@ function windowsProcesses(run: RunTool, onUnavailable: (remedy: string) => void)
 /**
  * The `netstat` collector: the Linux fallback when `ss` is missing, the macOS
  * fallback to lsof, and the Windows collector (with names from `tasklist` and
- * paths from PowerShell, each asked only about new pids).
+ * paths from PowerShell, each asked only about new pids). With `traffic`,
+ * macOS 26's `netstat -anv` byte columns are read (older macOS, Linux and
+ * Windows netstat print none: `null`).
  */
 export function createNetstatCollector(
-  options: { run?: RunTool; os?: typeof Deno.build.os } = {},
+  options: { run?: RunTool; os?: typeof Deno.build.os; traffic?: boolean } = {},
 ): Collector {
+  const traffic = options.traffic ?? false;
   const run = options.run ?? defaultRunTool;
   const os = options.os ?? Deno.build.os;
   const notes: string[] = [];
@@ -75,13 +78,19 @@ export function createNetstatCollector(
   }
 
   const collect = async (): Promise<CollectResult> => {
-    const parsed = parseNetstat((await run("netstat", args)).stdout);
+    const parsed = parseNetstat((await run("netstat", args)).stdout, { traffic });
     await describeOwners(parsed.sockets);
     const result = {
       sockets: parsed.sockets,
       skipped: parsed.skipped,
       notes: [...notes, ...parsed.notes ?? []],
     };
+    const connected = parsed.sockets.filter((s) => s.protocol === "TCP" && s.remote_ip !== null);
+    if (traffic && os === "darwin" && connected.length > 0 && connected.every((s) => s.bytes_sent === null)) {
+      result.notes.push(
+        "byte counters are left out: this macOS's netstat prints none (macOS 26 and later do)",
+      );
+    }
     notes.length = 0;
     return result;
   };

@@ -3,7 +3,10 @@ import { timerDelay } from "../model/timer_delay.ts";
 
 /** What a finished tool run printed. */
 export interface ToolOutput {
+  /** The output as text; empty when it was asked for as bytes. */
   stdout: string;
+  /** The output as bytes, when `binary` asked for them (`ss -D` writes raw netlink messages). */
+  bytes?: Uint8Array;
   stderr: string;
   code: number;
 }
@@ -14,6 +17,8 @@ export interface RunToolOptions {
   timeoutMs?: number;
   /** Exit codes that are not failures (lsof exits 1 when it finds nothing). Default `[0]`. */
   okCodes?: readonly number[];
+  /** Hand the output back as bytes (`bytes`), not decoded as text. */
+  binary?: boolean;
 }
 
 /** The signature collectors take, so that tests can inject a scripted runner. */
@@ -71,7 +76,7 @@ export async function runTool(
     }
     throw new ToolError(`cannot run "${commandLine}": ${(error as Error).message}`, { cause: error });
   }
-  const stdout = decoder.decode(output.stdout);
+  const stdout = options.binary ? "" : decoder.decode(output.stdout);
   const stderr = decoder.decode(output.stderr).trim();
   if (output.signal !== null) {
     throw new ToolError(
@@ -82,5 +87,7 @@ export async function runTool(
     const detail = stderr.split("\n")[0] || "no message";
     throw new ToolError(`"${commandLine}" failed with exit code ${output.code}: ${detail}`);
   }
-  return { stdout, stderr, code: output.code };
+  return options.binary
+    ? { stdout, bytes: output.stdout, stderr, code: output.code }
+    : { stdout, stderr, code: output.code };
 }

@@ -33,6 +33,14 @@ export interface Socket {
   user: string | null;
   /** Kernel socket inode where the source tells it (Linux); 0 or null when it has none. */
   inode: number | null;
+  /**
+   * Bytes this socket has sent so far, from the kernel's counters (`--traffic`):
+   * absent when counters were not asked for, `null` when the source has none
+   * (UDP, listening sockets, platforms without counters).
+   */
+  bytes_sent?: number | null;
+  /** Bytes received so far; absent or `null` as for `bytes_sent`. */
+  bytes_received?: number | null;
 }
 
 /** One connection in a snapshot: a socket with its time and direction (the inode stays internal). */
@@ -63,3 +71,6 @@ export const CONNECTION_FIELDS: readonly Exclude<keyof Connection, "domain">[] =
   "direction",
   "user",
 ];
+
+/** The byte counter fields `--traffic` adds after {@linkcode CONNECTION_FIELDS}. */
+export const TRAFFIC_FIELDS = ["bytes_sent", "bytes_received"] as const;

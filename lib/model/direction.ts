@@ -57,21 +57,27 @@ export function toConnections(sockets: readonly Socket[], timestamp: string): Co
     if (listeners.holds(s) && !WILDCARDS.has(s.local_ip)) return "incoming";
     return s.remote_ip === null ? "unknown" : "outgoing";
   };
-  return sockets.map((s) => ({
-    timestamp,
-    protocol: s.protocol,
-    family: s.family,
-    local_ip: s.local_ip,
-    local_port: s.local_port,
-    remote_ip: s.remote_ip,
-    remote_port: s.remote_port,
-    status: s.status,
-    direction: directionOf(s),
-    pid: s.pid,
-    process_name: s.process_name,
-    process_path: s.process_path,
-    user: s.user,
-  }));
+  return sockets.map((s) => {
+    const connection: Connection = {
+      timestamp,
+      protocol: s.protocol,
+      family: s.family,
+      local_ip: s.local_ip,
+      local_port: s.local_port,
+      remote_ip: s.remote_ip,
+      remote_port: s.remote_port,
+      status: s.status,
+      direction: directionOf(s),
+      pid: s.pid,
+      process_name: s.process_name,
+      process_path: s.process_path,
+      user: s.user,
+    };
+    // Counters only when they were asked for (`--traffic`): absent otherwise, not null.
+    if (s.bytes_sent !== undefined) connection.bytes_sent = s.bytes_sent;
+    if (s.bytes_received !== undefined) connection.bytes_received = s.bytes_received;
+    return connection;
+  });
 }
 
 /**

@@ -52,6 +52,12 @@ export interface StatusEvent {
   runtime_seconds: number;
   /** How long the recent polls took, in seconds (more than the time unit: the monitor cannot keep up). */
   poll_seconds?: number;
+  /** `--traffic`: bytes every connection seen has sent and received, added up. */
+  bytes_sent?: number;
+  bytes_received?: number;
+  /** `--traffic`: bytes per second over the last 10 polls (null at the first poll). */
+  bytes_sent_per_second?: number | null;
+  bytes_received_per_second?: number | null;
 }
 
 /** Any event the monitor reports. */

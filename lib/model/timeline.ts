@@ -1,14 +1,17 @@
-/** What one time unit of a row shows. */
-export const Cell = { Nothing: 0, New: 1, Active: 2, Listening: 3, Closed: 4 } as const;
+/**
+ * What one time unit of a row shows. `Idle` (`--traffic`) is an open row
+ * whose connections moved no byte in that time unit.
+ */
+export const Cell = { Nothing: 0, New: 1, Active: 2, Listening: 3, Closed: 4, Idle: 5 } as const;
 
 /** A cell value. */
 export type Cell = typeof Cell[keyof typeof Cell];
 
 /** The symbol of each cell, as the timeline monitor drew them. */
-export const CELL_SYMBOLS: readonly string[] = ["·", "▲", "■", "○", "×"];
+export const CELL_SYMBOLS: readonly string[] = ["·", "▲", "■", "○", "×", "□"];
 
 /** The legend, in symbol order. */
-export const CELL_NAMES: readonly string[] = ["Empty", "New", "Active", "Listen", "Closed"];
+export const CELL_NAMES: readonly string[] = ["Empty", "New", "Active", "Listen", "Closed", "Idle"];
 
 const MAX_SEGMENTS = 512;
 

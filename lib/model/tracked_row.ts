@@ -1,4 +1,5 @@
 import { Timeline } from "./timeline.ts";
+import type { TrafficMeter } from "./traffic_meter.ts";
 
 /** A process seen in a row. Fields are `null` where the OS did not tell. */
 export interface ProcessInfo {
@@ -39,9 +40,20 @@ export class TrackedRow {
   morePorts = 0;
   readonly processes: ProcessInfo[] = [];
   moreProcesses = 0;
+  /**
+   * The bytes its connections moved (`--traffic`): null until one of them
+   * has counters (never for UDP or listening rows: unknown, not zero).
+   */
+  traffic: TrafficMeter | null = null;
 
   constructor(
-    init: { key: string; label: string; ip: string | null; listening: boolean; width: number },
+    init: {
+      key: string;
+      label: string;
+      ip: string | null;
+      listening: boolean;
+      width: number;
+    },
     column: number,
     seen: Date,
   ) {

@@ -17,6 +17,7 @@ import { isoWithOffset } from "../model/timestamp.ts";
 import { LINGERING_STATUSES } from "../model/status.ts";
 import type { MonitorOutput } from "./monitor_output.ts";
 import type { Tracker } from "./tracker.ts";
+import { RATE_SPANS } from "./traffic_ledger.ts";
 import type { ConnectionLog } from "./connection_log.ts";
 import type { HistoryRecorder } from "./history_recorder.ts";
 import type { PollInfo } from "../model/poll_info.ts";
@@ -80,7 +81,7 @@ export interface MonitorRunResult {
 
 function statusEvent(tracker: Tracker, at: Date, times: PollTimes): StatusEvent {
   const started = tracker.startedAt?.getTime() ?? at.getTime();
-  return {
+  const status: StatusEvent = {
     event: "STATUS",
     timestamp: isoWithOffset(at),
     active_rows: tracker.activeRowCount,
@@ -89,6 +90,15 @@ function statusEvent(tracker: Tracker, at: Date, times: PollTimes): StatusEvent 
     runtime_seconds: Math.round((at.getTime() - started) / 1000),
     poll_seconds: Math.round(times.recentMs) / 1000,
   };
+  const traffic = tracker.traffic;
+  if (traffic !== null) {
+    const rate = traffic.rate(traffic.machine, RATE_SPANS.recent);
+    status.bytes_sent = traffic.machine.sent;
+    status.bytes_received = traffic.machine.received;
+    status.bytes_sent_per_second = rate === null ? null : Math.round(rate.sent);
+    status.bytes_received_per_second = rate === null ? null : Math.round(rate.received);
+  }
+  return status;
 }
 
 /** The connections the filters leave out, and the rows they would have made (TIME_WAIT makes none). */

@@ -8,6 +8,8 @@ import { Cell } from "../model/timeline.ts";
 import { type GroupBy, TrackedRow } from "../model/tracked_row.ts";
 import type { TracedChange } from "./traced_changes.ts";
 import type { EvictedRow, TimelineView } from "../model/timeline_view.ts";
+import { processKey, TrafficLedger } from "./traffic_ledger.ts";
+import { TrafficMeter } from "./traffic_meter.ts";
 
 export type { EvictedRow } from "../model/timeline_view.ts";
 
@@ -27,6 +29,8 @@ export interface TrackerOptions {
   timeUnitMs?: number;
   /** The name a connection to `ip` at `at` (ms) was asked by (`--sniff-dns`); absent: no names. */
   domainOf?: (ip: string, at: number) => string | null;
+  /** Count the bytes in connections' counters (`--traffic`): rows get meters, events carry counters. */
+  traffic?: boolean;
 }
 
 /** Rows are held through the units a slow poll spanned up to this long; a longer gap (a suspend) stays empty. */
@@ -64,7 +68,7 @@ function withOwner(c: Connection, from: Connection): Connection {
  * ```
  */
 export function processRowKey(c: Pick<Connection, "pid" | "process_name">): string {
-  return `${c.pid ?? "-"} ${c.process_name ?? ""}`;
+  return processKey(c);
 }
 
 /** True for a row of listening sockets only: its cells are `○`. */
@@ -139,9 +143,30 @@ export class Tracker implements TimelineView {
   #traceClosed = new Set<string>();
   /** Lingering sockets a poll listed that a tracer has not reported yet, and since when. */
   #unconfirmed = new Map<string, number>();
+  /** Byte accounting, with `traffic`. */
+  readonly traffic: TrafficLedger | null;
 
   constructor(options: TrackerOptions) {
     this.#options = options;
+    this.traffic = options.traffic ? new TrafficLedger() : null;
+  }
+
+  /** A connection with the counters the ledger last read, where this reading has none (TIME_WAIT). */
+  #withCounters(c: Connection, key: string): Connection {
+    if (this.traffic === null || (c.bytes_sent != null && c.bytes_received != null)) return c;
+    const known = this.traffic.counters(key);
+    return known === null ? c : { ...c, bytes_sent: known.sent, bytes_received: known.received };
+  }
+
+  /** A connection as it closes: with `traffic`, the last counters read of it (the ledger forgets it). */
+  #withLastCounters(c: Connection, key: string): Connection {
+    if (this.traffic === null) return c;
+    const last = this.traffic.forget(key);
+    return {
+      ...c,
+      bytes_sent: last?.sent ?? c.bytes_sent ?? null,
+      bytes_received: last?.received ?? c.bytes_received ?? null,
+    };
   }
 
   /** The column of a poll at `now`: the next one, or with a time unit the units since the first poll. */
@@ -193,6 +218,10 @@ export class Tracker implements TimelineView {
     this.#forgetOldClosures(nowMs);
     const tracing = traced !== undefined;
     const changes = traced ?? [];
+    const traffic = this.traffic;
+    const poll = traffic?.begin(now) ?? -1;
+    /** Rows with a connection whose counters this poll read: only those can be idle. */
+    const counted = new Set<TrackedRow>();
 
     // Keys a tracer closes in this batch: their TIME_WAIT sockets in this poll are the same connections, over.
     const closing = new Set<string>();
@@ -232,7 +261,11 @@ export class Tracker implements TimelineView {
       open.set(key, c);
       if (before === undefined) events.push({ event: "NEW", connection: c });
       else if (before.status !== c.status) {
-        events.push({ event: "STATE", connection: c, previous_status: before.status });
+        events.push({
+          event: "STATE",
+          connection: this.#withCounters(c, key),
+          previous_status: before.status,
+        });
       }
       if (before !== undefined && before.pid === null && c.pid !== null) this.#ownersLearned.push(c);
       if (LINGERING_STATUSES.has(c.status)) {
@@ -275,7 +308,7 @@ export class Tracker implements TimelineView {
         closedNow.add(key);
         events.push({
           event: "CLOSED",
-          connection: { ...known, timestamp: change.connection.timestamp },
+          connection: this.#withLastCounters({ ...known, timestamp: change.connection.timestamp }, key),
           duration_s: this.#closed(key, at),
         });
         this.#traceClosed.add(key);
@@ -287,7 +320,7 @@ export class Tracker implements TimelineView {
       const c = this.#opened(key, change.connection, at);
       events.push({ event: "NEW", connection: c }, {
         event: "CLOSED",
-        connection: c,
+        connection: this.#withLastCounters(c, key),
         duration_s: this.#closed(key, at),
       });
       this.#traceClosed.add(key);
@@ -297,13 +330,24 @@ export class Tracker implements TimelineView {
 
     for (const [key, c] of this.#open) {
       if (open.has(key) || closedNow.has(key)) continue;
-      events.push({ event: "CLOSED", connection: { ...c, timestamp }, duration_s: this.#closed(key, nowMs) });
+      const connection = this.#withLastCounters({ ...c, timestamp }, key);
+      events.push({ event: "CLOSED", connection, duration_s: this.#closed(key, nowMs) });
     }
     this.#open = open;
 
-    for (const c of open.values()) {
-      if (LINGERING_STATUSES.has(c.status)) continue;
-      const row = this.#present(c, column, now, present);
+    for (const [key, c] of open) {
+      const row = LINGERING_STATUSES.has(c.status) ? null : this.#present(c, column, now, present);
+      if (traffic !== null) {
+        // A lingering socket with counters (macOS keeps them in TIME_WAIT) adds to its row, if still in
+        // memory, without making the row present.
+        const countedRow = c.bytes_sent == null
+          ? null
+          : row ?? this.#rows.get(rowIdentity(c, this.#options.groupBy).key) ?? null;
+        if (countedRow !== null) countedRow.traffic ??= new TrafficMeter();
+        traffic.observe(key, c, countedRow?.traffic ?? null);
+        if (row !== null && countedRow !== null) counted.add(row);
+      }
+      if (row === null) continue;
       row.openConnections++;
       if (!row.states.includes(c.status)) row.states.push(c.status);
       row.addPort(servicePort(c));
@@ -318,11 +362,16 @@ export class Tracker implements TimelineView {
     for (const row of present) {
       const wasPresent = this.#presentRows.has(row);
       // A row present only through connections that opened and closed in between has no state: it was active.
+      // With --traffic, an open row whose counted connections moved nothing this poll is idle (never a
+      // guess: a row without counters, such as UDP, stays active).
+      const idle = counted.has(row) && row.traffic !== null && row.traffic.lastColumn !== poll;
       const cell = row.states.length > 0 && listeningOnly(row)
         ? Cell.Listening
-        : wasPresent
-        ? Cell.Active
-        : Cell.New;
+        : !wasPresent
+        ? Cell.New
+        : idle
+        ? Cell.Idle
+        : Cell.Active;
       row.timeline.write(column, cell);
       row.states.sort();
       row.lastColumn = column;
@@ -497,7 +546,7 @@ export class Tracker implements TimelineView {
   }
 
   /** The connections open at the latest poll. */
-  openConnections(): IterableIterator<Connection> {
-    return this.#open.values();
+  *openConnections(): IterableIterator<Connection> {
+    for (const [key, c] of this.#open) yield this.#withCounters(c, key);
   }
 }

@@ -22,6 +22,8 @@ export interface MacNetstatLayout {
   ipv6Limit: number;
   /** …and then `address.port` to this width: 22, 18 with `-A`, 45 with `-l`. */
   columnWidth: number;
+  /** True when the rows carry `rxbytes txbytes` after the state (`-anv` on macOS 26). */
+  bytes: boolean;
 }
 
 /** The character that ends an address netstat cut short: the text before it is all that is known. */
@@ -38,6 +40,7 @@ export function macNetstatLayout(header: string, fullIpv6 = false): MacNetstatLa
     owner: header.includes("process:pid") ? "process:pid" : /\spid\s+epid\s/.test(header) ? "pid" : "none",
     ipv6Limit: fullIpv6 ? 39 : 16,
     columnWidth: fullIpv6 ? 45 : leadingColumns === 2 ? 18 : 22,
+    bytes: /\srxbytes\s+txbytes\s/.test(header),
   };
 }
 
@@ -126,12 +129,17 @@ function macEndpoint(token: string, layout: MacNetstatLayout, wildcardFamily: Fa
  * the cut address is the printed part ending in {@linkcode CUT_MARK}, which no
  * reader takes for an address, and `cut` counts it. A row whose local port was
  * cut (`-A` output) is skipped.
+ *
+ * With `traffic`, a TCP socket gets `bytes_sent`/`bytes_received` from the
+ * `txbytes`/`rxbytes` columns of the macOS 26 layout; without those columns,
+ * and for UDP and listening sockets, they are `null`.
  */
 export function parseMacNetstatRow(
   line: string,
   layout: MacNetstatLayout,
   skipped: SkippedLine[],
   cut: { addresses: number } = { addresses: 0 },
+  traffic = false,
 ): Socket | null {
   const tokens = line.trim().split(/\s+/).slice(layout.leadingColumns);
   const [protoText = "", , , localText = "", peerText = ""] = tokens;
@@ -177,8 +185,17 @@ export function parseMacNetstatRow(
       name = pid === null ? null : owner.slice(0, colon) || null;
     }
   }
-  return socketFromRow(proto.protocol, { local: local.endpoint, peer: peer.endpoint, state }, {
+  const socket = socketFromRow(proto.protocol, { local: local.endpoint, peer: peer.endpoint, state }, {
     pid,
     process_name: name,
   });
+  if (traffic) {
+    const rx = tokens[at] ?? "";
+    const tx = tokens[at + 1] ?? "";
+    const counted = layout.bytes && socket.protocol === "TCP" && socket.status !== "LISTEN" &&
+      /^\d+$/.test(rx) && /^\d+$/.test(tx);
+    socket.bytes_sent = counted ? Number(tx) : null;
+    socket.bytes_received = counted ? Number(rx) : null;
+  }
+  return socket;
 }

@@ -39,6 +39,8 @@ const PREAMBLE = /^\s*(Active (Internet )?[Cc]onnections|Proto\b)/;
  * rows. Sections after the inet one (UNIX domain, kernel sockets) are left out.
  * An IPv6 address macOS netstat cut to its column is kept as the part printed,
  * ending in `…`, and counted in a note.
+ * With `traffic`, every socket gets `bytes_sent`/`bytes_received`: from the
+ * `txbytes`/`rxbytes` columns macOS 26 prints for TCP, `null` everywhere else.
  *
  * @example
  * ```ts
@@ -51,7 +53,8 @@ const PREAMBLE = /^\s*(Active (Internet )?[Cc]onnections|Proto\b)/;
  * deepStrictEqual(mac.sockets[0]?.local_port, 8080);
  * ```
  */
-export function parseNetstat(text: string): ParseResult {
+export function parseNetstat(text: string, options: { traffic?: boolean } = {}): ParseResult {
+  const traffic = options.traffic ?? false;
   const sockets: Socket[] = [];
   const skipped: SkippedLine[] = [];
   let layout: Layout | null = null;
@@ -85,9 +88,13 @@ export function parseNetstat(text: string): ParseResult {
     recognised = true;
     let socket: Socket | null;
     if (rowLayout.os === "linux") socket = parseLinuxNetstatRow(line, rowLayout.extended, skipped);
-    else if (rowLayout.os === "macos") socket = parseMacNetstatRow(line, rowLayout.mac, skipped, cut);
-    else socket = parseWindowsNetstatRow(line, skipped);
-    if (socket !== null) sockets.push(socket);
+    else if (rowLayout.os === "macos") {
+      socket = parseMacNetstatRow(line, rowLayout.mac, skipped, cut, traffic);
+    } else socket = parseWindowsNetstatRow(line, skipped);
+    if (socket === null) continue;
+    // Only macOS 26's `netstat -anv` prints byte counters (read above); Linux and Windows netstat have none.
+    if (traffic && socket.bytes_sent === undefined) socket.bytes_sent = socket.bytes_received = null;
+    sockets.push(socket);
   }
   if (!recognised && skipped.length > 0) {
     throw new SyntaxError(

@@ -3,6 +3,7 @@ import { parseEndpoint } from "./endpoint.ts";
 import { socketFromRow } from "./_socket.ts";
 import { leadingFields } from "./_fields.ts";
 import { type ParseResult, type SkippedLine, splitLines } from "./parse_result.ts";
+import { parseTcpInfoCounters, tcpTrafficFromInfo } from "./ss_tcp_info.ts";
 
 /** One process that holds a socket, as `ss -p` lists it in `users:((…))`. */
 export interface SsOwner {
@@ -61,6 +62,59 @@ function numberAfter(text: string, key: string): number | null {
   return end > at + key.length ? Number(text.slice(at + key.length, end)) : null;
 }
 
+/** Options of {@linkcode parseSs}. */
+export interface ParseSsOptions {
+  /**
+   * Read each TCP socket's byte counters from `ss -i` information (on its own
+   * `\t`-indented line, or on the socket's line with `-O`): every socket gets
+   * `bytes_sent` and `bytes_received`, `null` for UDP, for listening sockets and
+   * where ss printed no counters.
+   */
+  traffic?: boolean;
+}
+
+/** The state words ss prints, which start a row when it leaves the Netid column out (`ss -t`). */
+const SS_STATES = new Set([
+  "ESTAB",
+  "SYN-SENT",
+  "SYN-RECV",
+  "FIN-WAIT-1",
+  "FIN-WAIT-2",
+  "TIME-WAIT",
+  "UNCONN",
+  "CLOSE-WAIT",
+  "LAST-ACK",
+  "LISTEN",
+  "CLOSING",
+]);
+
+/** States only a TCP socket is in (UDP sockets are ESTAB or UNCONN). */
+const TCP_ONLY_STATES = new Set([...SS_STATES].filter((s) => s !== "ESTAB" && s !== "UNCONN"));
+
+const UNDECIDED_REASON = "no Netid column and no TCP information: TCP or UDP cannot be told apart " +
+  "(run ss with -t and -u together, or with -i)";
+
+/** Whether `-O` information on a row is TCP's (congestion window, timers). */
+function hasTcpInfo(rest: string, from: number): boolean {
+  return rest.indexOf(" cwnd:", from - 1) >= 0 || rest.indexOf("rto:", from) >= 0;
+}
+
+/** Where a socket's extended fields end and its `-i` information begins: after `ino:`/`sk:`, or the owners. */
+function infoStart(rest: string, inodeAt: number): number {
+  if (inodeAt >= 0) return inodeAt;
+  const users = rest.indexOf("users:((");
+  if (users < 0) return 0;
+  const close = rest.indexOf("))", rest.lastIndexOf(",fd=") + 1);
+  return close < 0 ? rest.length : close + 2;
+}
+
+function applyCounters(socket: Socket, text: string, from: number): void {
+  if (socket.protocol !== "TCP" || socket.status === "LISTEN") return;
+  const traffic = tcpTrafficFromInfo(parseTcpInfoCounters(text, from));
+  socket.bytes_sent = traffic.bytes_sent;
+  socket.bytes_received = traffic.bytes_received;
+}
+
 /**
  * Parse the output of `ss -tunapeH` (and of `ss -tunap`, `ss -tupna`,
  * `ss -tulpen`, `ss -a`, with or without the header line).
@@ -69,6 +123,15 @@ function numberAfter(text: string, key: string): number | null {
  *
  * ```text
  * tcp   ESTAB  0      0      127.0.0.1:46690    127.0.0.1:47123 users:(("python3",pid=11541,fd=6)) ino:18837 sk:7 <->
+ * ```
+ *
+ * With `-i` each TCP socket's information follows on a line of its own that
+ * starts with a tab (or, with `-O`, on the same line after `<->`); those lines
+ * are read with `traffic` and passed over without it:
+ *
+ * ```text
+ * tcp ESTAB 0 0 127.0.0.1:50726 127.0.0.1:53755 ino:235923 sk:ba28 cgroup:/ <->
+ * \t ts sack bbr wscale:10,10 rto:204 mss:65483 cwnd:16 bytes_sent:1000000 bytes_acked:1000001 bytes_received:5000 segs_out:26
  * ```
  *
  * Sockets of other families (`u_str`, `nl`, `p_raw`, …) and unreadable lines are
@@ -88,32 +151,57 @@ function numberAfter(text: string, key: string): number | null {
  * deepStrictEqual(sockets[0]?.pid, 11541);
  * deepStrictEqual(sockets[0]?.user, "1000");
  * deepStrictEqual(sockets[0]?.inode, 18837);
+ * const withInfo = parseSs("tcp ESTAB 0 0 127.0.0.1:5000 127.0.0.1:80 ino:7 sk:1 <->\n\t cubic bytes_sent:300 bytes_acked:301 bytes_received:4096 segs_out:4", { traffic: true });
+ * deepStrictEqual([withInfo.sockets[0]?.bytes_sent, withInfo.sockets[0]?.bytes_received], [300, 4096]);
  * ```
  */
-export function parseSs(text: string): ParseResult {
+export function parseSs(text: string, options: ParseSsOptions = {}): ParseResult {
+  const traffic = options.traffic ?? false;
   const sockets: Socket[] = [];
   const skipped: SkippedLine[] = [];
   let sawHeader = false;
   let sawRow = false;
+  /** The socket an indented `-i` line belongs to; null after a skipped line. */
+  let last: Socket | null = null;
+  /** A row without a Netid column whose protocol only its `-i` line can tell. */
+  let undecided: { line: string; socket: Socket } | null = null;
+  const decide = (isTcp: boolean) => {
+    if (undecided === null) return;
+    if (isTcp) sockets.push(undecided.socket);
+    else skipped.push({ line: undecided.line, reason: UNDECIDED_REASON });
+    undecided = null;
+  };
   for (const line of splitLines(text)) {
-    const { fields, rest } = leadingFields(line, 6);
+    if (line.charCodeAt(0) === 9) {
+      // `-i` information of the socket on the line before: only TCP sockets have it.
+      decide(true);
+      if (traffic && last !== null) applyCounters(last, line, 0);
+      continue;
+    }
+    decide(false);
+    last = null;
+    let { fields, rest } = leadingFields(line, 6);
     if (fields.length === 0) continue; // a blank line
-    const [netid = "", state = "", , , localText = "", peerText = ""] = fields;
-    if (netid === "Netid" || netid === "State") {
+    if (fields[0] === "Netid" || fields[0] === "State") {
       sawHeader = true;
       continue;
     }
-    if (fields.length < 6) {
-      skipped.push({ line, reason: "fewer than 6 columns" });
+    // `ss -t` or `ss -u` alone leaves the Netid column out: the row starts with its state.
+    const noNetid = SS_STATES.has(fields[0] ?? "");
+    if (noNetid) ({ fields, rest } = leadingFields(line, 5));
+    const [netid = "", state = "", , , localText = "", peerText = ""] = noNetid ? ["", ...fields] : fields;
+    if (fields.length < (noNetid ? 5 : 6)) {
+      skipped.push({ line, reason: `fewer than ${noNetid ? 5 : 6} columns` });
       continue;
     }
-    if (netid !== "tcp" && netid !== "udp") {
+    if (!noNetid && netid !== "tcp" && netid !== "udp") {
       sawRow ||= /^[a-z_0-9]+$/.test(netid);
       skipped.push({ line, reason: `not a TCP or UDP socket ("${netid}")` });
       continue;
     }
     sawRow = true;
-    const protocol = netid === "tcp" ? "TCP" : "UDP";
+    // Without a Netid column, a state only TCP has, or TCP information on the line (-O), says TCP.
+    const protocol = netid === "udp" ? "UDP" : "TCP";
     const local = parseEndpoint(localText);
     const peer = parseEndpoint(peerText);
     if (local === null || local.port === null) {
@@ -124,16 +212,33 @@ export function parseSs(text: string): ParseResult {
       skipped.push({ line, reason: `unreadable peer address "${peerText}"` });
       continue;
     }
-    const owner = firstSsOwner(rest);
-    const inode = numberAfter(rest, "ino:");
-    const uid = numberAfter(rest, "uid:") ?? (inode !== null && inode !== 0 ? 0 : null);
-    sockets.push(socketFromRow(protocol, { local, peer, state }, {
+    // The owners and uid come before `ino:`: looking back from it keeps the search off `-i` information.
+    const inodeAt = rest.indexOf("ino:");
+    const owner = firstSsOwner(inodeAt < 0 ? rest : rest.slice(0, inodeAt));
+    const inode = inodeAt < 0 ? null : numberAfter(rest.slice(inodeAt), "ino:");
+    const uidAt = inodeAt < 0 ? rest.indexOf("uid:") : rest.lastIndexOf("uid:", inodeAt);
+    const uid = (uidAt < 0 ? null : numberAfter(rest.slice(uidAt), "uid:")) ??
+      (inode !== null && inode !== 0 ? 0 : null);
+    const socket = socketFromRow(protocol, { local, peer, state }, {
       pid: owner?.pid,
       process_name: owner?.name,
       user: uid === null ? null : String(uid),
       inode,
-    }));
+    });
+    const from = infoStart(rest, inodeAt);
+    if (traffic) {
+      socket.bytes_sent = null;
+      socket.bytes_received = null;
+      applyCounters(socket, rest, from);
+    }
+    last = socket;
+    if (noNetid && !TCP_ONLY_STATES.has(state) && !hasTcpInfo(rest, from)) {
+      undecided = { line, socket };
+      continue;
+    }
+    sockets.push(socket);
   }
+  decide(false);
   if (!sawHeader && !sawRow && skipped.length > 0) {
     throw new SyntaxError(
       "the input does not look like ss output (no Netid/State header and no tcp/udp rows)",

@@ -2,6 +2,8 @@ import type { Connection } from "../model/connection.ts";
 import { endpointText } from "./endpoint_text.ts";
 import { safeTerminalText } from "./terminal_text.ts";
 import { tableChunks, type TableColumn } from "./text_table.ts";
+import { bytesText } from "./byte_units.ts";
+import type { ConnectionsRenderOptions } from "./connections_json.ts";
 
 const dash = (value: string | null) => (value === null ? "-" : safeTerminalText(value));
 
@@ -18,6 +20,12 @@ export const CONNECTION_COLUMNS: readonly TableColumn<Connection>[] = [
   { head: "USER", cell: (c) => dash(c.user) },
 ];
 
+/** `snapshot --traffic`'s columns after those: each connection's bytes so far (`-` where unknown). */
+export const TRAFFIC_COLUMNS: readonly TableColumn<Connection>[] = [
+  { head: "SENT", cell: (c) => bytesText(c.bytes_sent), ascii: true },
+  { head: "RECEIVED", cell: (c) => bytesText(c.bytes_received), ascii: true },
+];
+
 /**
  * Connections as a text table in chunks of lines (each ending in `\n`), for
  * writing as they are rendered: see {@linkcode tableChunks}.
@@ -32,8 +40,14 @@ export const CONNECTION_COLUMNS: readonly TableColumn<Connection>[] = [
  * ok(first?.startsWith("PROTO   LOCAL          REMOTE   STATUS"));
  * ```
  */
-export function connectionsTableChunks(connections: readonly Connection[]): Generator<string> {
-  return tableChunks(CONNECTION_COLUMNS, connections);
+export function connectionsTableChunks(
+  connections: readonly Connection[],
+  options: ConnectionsRenderOptions = {},
+): Generator<string> {
+  return tableChunks(
+    options.traffic ? [...CONNECTION_COLUMNS, ...TRAFFIC_COLUMNS] : CONNECTION_COLUMNS,
+    connections,
+  );
 }
 
 /**
@@ -50,8 +64,11 @@ export function connectionsTableChunks(connections: readonly Connection[]): Gene
  * ok(text.includes("127.0.0.1:80"));
  * ```
  */
-export function renderConnectionsTable(connections: readonly Connection[]): string {
+export function renderConnectionsTable(
+  connections: readonly Connection[],
+  options: ConnectionsRenderOptions = {},
+): string {
   let out = "";
-  for (const chunk of connectionsTableChunks(connections)) out += chunk;
+  for (const chunk of connectionsTableChunks(connections, options)) out += chunk;
   return out.slice(0, -1);
 }

@@ -18,6 +18,8 @@ import { elapsedText } from "./elapsed_text.ts";
 import { intervalText } from "./interval_text.ts";
 import { addressText, essentialDetailsWidth, peerName, rowDetails } from "./row_details.ts";
 import { safeTerminalText } from "./terminal_text.ts";
+import { RATE_SPANS, type TrafficRate } from "../monitor/traffic_ledger.ts";
+import { rateCell, trafficHeader } from "./traffic_text.ts";
 
 export { SORT_ORDERS, type SortOrder };
 
@@ -49,8 +51,10 @@ export interface DashboardOptions {
 /** What a key press asks the program to do. */
 export type KeyAction = "quit" | "redraw" | "none";
 
-const CELL_COLORS: readonly Color[] = ["grey", "green", "blue", "yellow", "red"];
+// Idle (an open row that moved nothing, --traffic) is drawn dim: the Active colour would say it moves data.
+const CELL_COLORS: readonly Color[] = ["grey", "green", "blue", "yellow", "red", "grey"];
 const LEGEND_ORDER = [Cell.New, Cell.Active, Cell.Listening, Cell.Closed, Cell.Nothing];
+const TRAFFIC_LEGEND_ORDER = [Cell.New, Cell.Active, Cell.Idle, Cell.Listening, Cell.Closed, Cell.Nothing];
 const HEADER_LINES = 4;
 const KEYS = "q quit  p pause  s sort  / filter  ? keys";
 const SHORT_KEYS = "? keys";
@@ -67,13 +71,14 @@ const HELP = [
   "  PgUp PgDn       scroll one page",
   "  Home End        first row, last row",
   "  /               filter rows: type, Enter keeps it, Esc clears it",
-  "  s               sort: activity, most recent, name (addresses in numeric order)",
+  "  s               sort: activity, most recent, name (addresses in numeric order), rate (with --traffic)",
   "  p               pause the screen (tracking goes on)",
   "  ?               these keys (any key closes them)",
   "  q  Ctrl+C       quit",
   "",
   "Rows with an alert stay on top, in red, with the reason; SOCK is the sockets open now.",
   "The timeline has one cell per time unit, newest on the right: ▲ new ■ active ○ listen × closed · none.",
+  "With --traffic, RATE is ↑ sent ↓ received per second over the last poll, and □ an open row that moved nothing.",
 ];
 
 /** What a frame shows of the tracker: live, or frozen while paused. */
@@ -84,6 +89,8 @@ interface View {
   activeRows: number;
   uniqueRows: number;
   poll: PollInfo | null;
+  /** A row's rate over the last poll (`--traffic`), as the frame shows it; null without counters. */
+  rateOf: (row: DashboardRow) => TrafficRate | null;
 }
 
 /**
@@ -93,7 +100,10 @@ interface View {
  * pinned on top; `/` filters; `?` shows the keys; `p` freezes the rows shown
  * while tracking goes on (scrolling, sorting and filtering still work on
  * them). The last line says which rows are shown, what filters hide, and the
- * latest note.
+ * latest note. With `--traffic` (a tracker that counts bytes) the header
+ * carries the machine's rate and totals, a RATE column shows each row's
+ * bytes per second, `s` steps to the rate order, and the timeline draws `□`
+ * for an open row that moved nothing.
  */
 export class Dashboard {
   readonly #tracker: TimelineView;
@@ -170,7 +180,12 @@ export class Dashboard {
         return "redraw";
       case "s":
       case "S":
-        this.#sort = SORT_ORDERS[(SORT_ORDERS.indexOf(this.#sort) + 1) % SORT_ORDERS.length] ?? "activity";
+        {
+          const orders: readonly SortOrder[] = this.#tracker.traffic === null
+            ? SORT_ORDERS.filter((o) => o !== "rate")
+            : SORT_ORDERS;
+          this.#sort = orders[(orders.indexOf(this.#sort) + 1) % orders.length] ?? "activity";
+        }
         return "redraw";
       case "?":
         this.#help = true;
@@ -238,7 +253,11 @@ export class Dashboard {
 
   #liveView(): View {
     const started = this.#tracker.startedAt?.getTime() ?? 0;
+    const ledger = this.#tracker.traffic;
     return {
+      rateOf: ledger === null
+        ? () => null
+        : (row) => (row.traffic === null ? null : ledger.rate(row.traffic, RATE_SPANS.tick)),
       rows: [...this.#tracker.rows()],
       column: this.#tracker.column,
       runtimeSeconds: Math.round(((this.#tracker.lastPollAt?.getTime() ?? started) - started) / 1000),
@@ -252,7 +271,12 @@ export class Dashboard {
     if (!this.#paused) return this.#liveView();
     if (this.#frozen === null) {
       const live = this.#liveView();
-      this.#frozen = { ...live, rows: live.rows.map((row) => freezeRow(row, live.column)) };
+      const rates = new Map(live.rows.map((row) => [row.key, live.rateOf(row)]));
+      this.#frozen = {
+        ...live,
+        rows: live.rows.map((row) => freezeRow(row, live.column)),
+        rateOf: (row) => rates.get(row.key) ?? null,
+      };
     }
     return this.#frozen;
   }
@@ -270,7 +294,13 @@ export class Dashboard {
         rowMatches(row, row.ip === null ? {} : describe(row.ip), alertOf(row), filter)
       );
     }
-    const { sorted, alerted } = sortRows(rows, this.#sort, (row) => alertOf(row) !== null, this.#lastOrder);
+    const { sorted, alerted } = sortRows(
+      rows,
+      this.#sort,
+      (row) => alertOf(row) !== null,
+      this.#lastOrder,
+      view.rateOf,
+    );
     this.#lastOrder = sorted;
 
     const lines = this.#header(view, columns);
@@ -307,12 +337,14 @@ export class Dashboard {
       `Time: ${view.runtimeSeconds}s | ` +
         `${intervalText(this.#options.timeUnitSeconds, poll === null ? null : poll.recentMs / 1000)} | ` +
         (alertText === "" ? "" : `${alertText} | `) +
-        `${this.#options.rowNoun}: ${view.activeRows} active, ${view.uniqueRows} seen | Sort: ${this.#sort}` +
+        `${this.#options.rowNoun}: ${view.activeRows} active, ${view.uniqueRows} seen | ` +
+        (this.#tracker.traffic === null ? "" : `${trafficHeader(this.#tracker.traffic)} | `) +
+        `Sort: ${this.#sort}` +
         (this.#filter === "" ? "" : ` | Filter: /${safeTerminalText(this.#filter)}`),
       columns,
     );
     // As many legend entries as fit (all of them from 48 columns), then the keys if they fit too.
-    const entries = LEGEND_ORDER.map((cell) => ({
+    const entries = (this.#tracker.traffic === null ? LEGEND_ORDER : TRAFFIC_LEGEND_ORDER).map((cell) => ({
       plain: `${CELL_SYMBOLS[cell] ?? ""} ${CELL_NAMES[cell] ?? ""}`,
       painted: `${paint(CELL_SYMBOLS[cell] ?? "", CELL_COLORS[cell] ?? "grey", color)} ${
         CELL_NAMES[cell] ?? ""
@@ -345,7 +377,11 @@ export class Dashboard {
     const { color, describe } = this.#options;
     const alertOf = this.#options.alertOf ?? (() => null);
     const labels = visible.map((row) => this.#label(row));
-    const numbers = NUMBER_COLUMNS.map((column) =>
+    const numberColumns = this.#tracker.traffic === null ? NUMBER_COLUMNS : [
+      ...NUMBER_COLUMNS,
+      { head: "RATE", text: (row: DashboardRow) => rateCell(view.rateOf(row)).trimEnd() },
+    ];
+    const numbers = numberColumns.map((column) =>
       Math.max(displayWidth(column.head), ...visible.map((row) => displayWidth(column.text(row))))
     );
     let essential = 0;
@@ -365,11 +401,11 @@ export class Dashboard {
       timeline: Math.min(this.#options.width, kept),
     });
     const numberText = (texts: readonly string[]) =>
-      NUMBER_COLUMNS.map((_, i) => (texts[i] ?? "").padStart(layout.numbers[i] ?? 0)).join(" ");
+      numberColumns.map((_, i) => (texts[i] ?? "").padStart(layout.numbers[i] ?? 0)).join(" ");
     const span = elapsedText(layout.timeline * this.#options.timeUnitSeconds);
     header[HEADER_LINES - 1] = paint(
       padToWidth(LABEL_HEADS[this.#options.rowNoun] ?? "", layout.label) + " " +
-        numberText(NUMBER_COLUMNS.map((c) => c.head)) + " " +
+        numberText(numberColumns.map((c) => c.head)) + " " +
         padToWidth(cutToWidth(`LAST ${span}`, layout.timeline), layout.timeline) +
         (layout.details > 1 ? " " + cutToWidth("DETAILS", layout.details - 1) : ""),
       "grey",
@@ -385,7 +421,7 @@ export class Dashboard {
       const details = layout.details > 1
         ? " " + rowDetails(row, infos[i] ?? {}, { alert, width: layout.details - 1 })
         : "";
-      return `${paint(label, labelColor, color)} ${numberText(NUMBER_COLUMNS.map((c) => c.text(row)))} ` +
+      return `${paint(label, labelColor, color)} ${numberText(numberColumns.map((c) => c.text(row)))} ` +
         this.#timelineText(cells) + details;
     });
   }

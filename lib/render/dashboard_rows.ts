@@ -8,9 +8,10 @@
 import type { AddressInfo } from "../model/address_info.ts";
 import { addressOrderKey } from "../model/address_order.ts";
 import type { TrackedRow } from "../model/tracked_row.ts";
+import type { TrafficRate } from "../monitor/traffic_ledger.ts";
 
-/** Orders the `s` key steps through. */
-export const SORT_ORDERS = ["activity", "recent", "name"] as const;
+/** Orders the `s` key steps through; `rate` (bytes per second over the last poll) only with `--traffic`. */
+export const SORT_ORDERS = ["activity", "recent", "name", "rate"] as const;
 
 /** A row order. */
 export type SortOrder = typeof SORT_ORDERS[number];
@@ -32,6 +33,7 @@ export type DashboardRow =
     | "morePorts"
     | "processes"
     | "moreProcesses"
+    | "traffic"
   >
   & { readonly timeline: { visible(column: number): Uint8Array } };
 
@@ -55,6 +57,8 @@ export function freezeRow(row: DashboardRow, column: number): DashboardRow {
     morePorts: row.morePorts,
     processes: [...row.processes],
     moreProcesses: row.moreProcesses,
+    // Its rate is read once when the screen is paused (see the dashboard), not from a meter that moves on.
+    traffic: null,
     timeline: { visible: () => cells },
   };
 }
@@ -97,8 +101,27 @@ function byAddress(a: Keyed, b: Keyed): number {
   return a.key === b.key ? 0 : a.key < b.key ? -1 : 1;
 }
 
-function comparator(order: SortOrder): (a: Keyed, b: Keyed) => number {
+/** A row's bytes per second (sent and received), or -1 without counters: such rows go last in rate order. */
+function rateTotal(rate: TrafficRate | null): number {
+  return rate === null ? -1 : rate.sent + rate.received;
+}
+
+function comparator(
+  order: SortOrder,
+  rateOf: (row: DashboardRow) => TrafficRate | null,
+): (a: Keyed, b: Keyed) => number {
   switch (order) {
+    case "rate": {
+      const rates = new Map<DashboardRow, number>();
+      const total = (row: DashboardRow) => {
+        let value = rates.get(row);
+        if (value === undefined) rates.set(row, value = rateTotal(rateOf(row)));
+        return value;
+      };
+      return (a, b) =>
+        Number(a.row.listening) - Number(b.row.listening) || total(b.row) - total(a.row) ||
+        b.row.activeColumns - a.row.activeColumns || byAddress(a, b);
+    }
     case "activity":
       // Listening rows come after the peers this machine talks to, except in name order.
       return (a, b) =>
@@ -134,7 +157,8 @@ function inPreviousOrder(rows: readonly DashboardRow[], previous?: readonly Dash
 /**
  * Rows in an order, alerted rows first (in the same order among themselves);
  * returns the sorted rows and how many of them are alerted. `previous`, the
- * order of the frame before, only makes the sort faster.
+ * order of the frame before, only makes the sort faster; `rateOf` gives the
+ * rates the `rate` order sorts by (`--traffic`).
  *
  * @example
  * ```ts
@@ -142,7 +166,7 @@ function inPreviousOrder(rows: readonly DashboardRow[], previous?: readonly Dash
  * import { sortRows } from "./dashboard_rows.ts";
  * const row = (ip: string) => ({ key: ip, label: ip, ip, listening: false, openConnections: 1, activeColumns: 1,
  *   firstColumn: 0, lastColumn: 0, states: [], ports: [], morePorts: 0, processes: [], moreProcesses: 0,
- *   timeline: { visible: () => new Uint8Array(0) } });
+ *   traffic: null, timeline: { visible: () => new Uint8Array(0) } });
  * const rows = ["127.20.0.100", "127.20.0.2", "::1", "10.0.0.1"].map(row);
  * const { sorted, alerted } = sortRows(rows, "activity", (r) => r.ip === "::1");
  * deepStrictEqual([sorted.map((r) => r.ip), alerted], [["::1", "10.0.0.1", "127.20.0.2", "127.20.0.100"], 1]);
@@ -153,8 +177,9 @@ export function sortRows(
   order: SortOrder,
   isAlerted: (row: DashboardRow) => boolean,
   previous?: readonly DashboardRow[],
+  rateOf: (row: DashboardRow) => TrafficRate | null = () => null,
 ): { sorted: DashboardRow[]; alerted: number } {
-  const compare = comparator(order);
+  const compare = comparator(order, rateOf);
   const alerted: Keyed[] = [];
   const others: Keyed[] = [];
   for (const row of inPreviousOrder(rows, previous)) {
@@ -179,7 +204,7 @@ export function sortRows(
  * import { rowMatches } from "./dashboard_rows.ts";
  * const row = { key: "8.8.8.8", label: "8.8.8.8", ip: "8.8.8.8", listening: false, openConnections: 1,
  *   activeColumns: 1, firstColumn: 0, lastColumn: 0, states: ["ESTABLISHED"], ports: [443], morePorts: 0,
- *   processes: [{ pid: 4211, name: "firefox", path: null }], moreProcesses: 0,
+ *   processes: [{ pid: 4211, name: "firefox", path: null }], moreProcesses: 0, traffic: null,
  *   timeline: { visible: () => new Uint8Array(0) } };
  * const info = { hostname: "dns.google", country: "US", asn: 15169, as_org: "Google LLC" };
  * deepStrictEqual(["fire", "GOOGLE", "as15169", "443", "8.8.", "closed"].map((q) => rowMatches(row, info, null, q)),

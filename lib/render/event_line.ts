@@ -9,6 +9,7 @@ import { elapsedText } from "./elapsed_text.ts";
 import { intervalText } from "./interval_text.ts";
 import { addressText, geoText, peerName, processText } from "./row_details.ts";
 import { safeTerminalText } from "./terminal_text.ts";
+import { bytesText, rateText } from "./byte_units.ts";
 
 const ARROWS: Record<Connection["direction"], string> = {
   outgoing: "→",
@@ -121,7 +122,15 @@ export function eventLine(event: ConnectionEvent, info: AddressInfo, at: Date, c
       geo === "" ? "" : ` [${geo}]`
     } ${c.protocol === "UDP" ? "UDP " : ""}` +
     `${status}${port === null ? "" : `:${port}`} ${processText({ pid: c.pid, name: c.process_name })}` +
-    `${from === null ? "" : ` from :${from}`}${lasted}`;
+    `${from === null ? "" : ` from :${from}`}${lasted}` + trafficSuffix(event);
+}
+
+/** ` sent 40.0 MiB, received 97.7 KiB` after a closing event whose counters are known (`--traffic`). */
+function trafficSuffix(event: ConnectionEvent): string {
+  const c = event.connection;
+  const closing = event.event === "CLOSED" || (event.event === "STATE" && c.status === "TIME_WAIT");
+  if (!closing || c.bytes_sent == null || c.bytes_received == null) return "";
+  return ` sent ${bytesText(c.bytes_sent)}, received ${bytesText(c.bytes_received)}`;
 }
 
 /**
@@ -138,15 +147,25 @@ export function eventLine(event: ConnectionEvent, info: AddressInfo, at: Date, c
  * deepStrictEqual(statusLine({ event: "STATUS", timestamp: "", active_rows: 3, connections: 5, unique_rows: 4,
  *   runtime_seconds: 10, poll_seconds: 1.4 }, "IPs", new Date(2026, 10, 21, 14, 30, 25), 1),
  *   "[14:30:25] Status: 3 active IPs | 5 connections | 4 IPs seen | Runtime: 10s | Interval: 1s (polls take 1.4s)");
+ * deepStrictEqual(statusLine({ event: "STATUS", timestamp: "", active_rows: 1, connections: 1, unique_rows: 1,
+ *   runtime_seconds: 10, bytes_sent: 2048, bytes_received: 0, bytes_sent_per_second: 100,
+ *   bytes_received_per_second: 0 }, "IPs", new Date(2026, 10, 21, 14, 30, 25)),
+ *   "[14:30:25] Status: 1 active IPs | 1 connections | 1 IPs seen | Sent 2.00 KiB (100 B/s), " +
+ *   "received 0 B (0 B/s) | Runtime: 10s");
  * ```
  */
 export function statusLine(event: StatusEvent, rowNoun: string, at: Date, timeUnitSeconds?: number): string {
   const slow = timeUnitSeconds !== undefined && event.poll_seconds !== undefined &&
     event.poll_seconds > timeUnitSeconds;
+  const traffic = event.bytes_sent === undefined || event.bytes_received === undefined
+    ? ""
+    : ` | Sent ${bytesText(event.bytes_sent)} (${rateText(event.bytes_sent_per_second)}), received ${
+      bytesText(event.bytes_received)
+    } (${rateText(event.bytes_received_per_second)})`;
   return `[${
     clockTime(at)
   }] Status: ${event.active_rows} active ${rowNoun} | ${event.connections} connections | ` +
-    `${event.unique_rows} ${rowNoun} seen | Runtime: ${event.runtime_seconds}s` +
+    `${event.unique_rows} ${rowNoun} seen${traffic} | Runtime: ${event.runtime_seconds}s` +
     (slow ? ` | ${intervalText(timeUnitSeconds, event.poll_seconds ?? null)}` : "");
 }
 

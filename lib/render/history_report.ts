@@ -5,6 +5,7 @@ import { endpointText } from "./endpoint_text.ts";
 import { safeTerminalText } from "./terminal_text.ts";
 import { csvText } from "./csv_text.ts";
 import { plainTable, tableChunks, type TableColumn } from "./text_table.ts";
+import { bytesText } from "./byte_units.ts";
 
 /** One address with, for `conntrail history IP`, its connections and alerts. */
 function when(ms: number | null): string {
@@ -49,7 +50,12 @@ function connectionTimes(c: ConnectionRecord) {
   };
 }
 
-function connectionRows(connections: readonly ConnectionRecord[]): string[][] {
+/** Whether any record has byte counters: the tables show SENT and RECEIVED only then. */
+function hasBytes(records: readonly { bytes_sent: number | null; bytes_received: number | null }[]): boolean {
+  return records.some((r) => r.bytes_sent !== null || r.bytes_received !== null);
+}
+
+function connectionRows(connections: readonly ConnectionRecord[], bytes: boolean): string[][] {
   return connections.map((c) => [
     openedText(c),
     c.closed_at === null ? "-" : when(c.closed_at),
@@ -58,6 +64,7 @@ function connectionRows(connections: readonly ConnectionRecord[]): string[][] {
     endpointText(c.remote_ip, c.remote_port),
     safe(c.domain ?? null),
     c.status,
+    ...(bytes ? [bytesText(c.bytes_sent), bytesText(c.bytes_received)] : []),
     c.pid === null ? "-" : String(c.pid),
     safe(c.process_name),
     safe(c.user),
@@ -76,7 +83,7 @@ function connectionRows(connections: readonly ConnectionRecord[]): string[][] {
  * import { renderHistoryTable } from "./history_report.ts";
  * const address = { ip: "8.8.8.8", first_seen: 0, last_seen: 0, times_seen: 3, hostname: "dns.google",
  *   country: "US", asn: 15169, as_org: "Google LLC", risk_level: null, abuse_score: null, last_scanned: null,
- *   lists: [], processes: ["curl"] };
+ *   lists: [], processes: ["curl"], bytes_sent: null, bytes_received: null };
  * match(renderHistoryTable([{ address }], 1), /8\.8\.8\.8 .* 3 +- +dns\.google +US +AS15169 Google LLC/);
  * ```
  */
@@ -98,6 +105,18 @@ const ADDRESS_TABLE: readonly TableColumn<AddressHistory>[] = [
   { head: "PROCESSES", cell: ({ address: a }) => listText(a.processes) },
 ];
 
+/** The address table with SENT and RECEIVED (before LISTS) when any address has byte counters. */
+function addressTable(bytes: boolean): readonly TableColumn<AddressHistory>[] {
+  if (!bytes) return ADDRESS_TABLE;
+  const lists = ADDRESS_TABLE.findIndex((column) => column.head === "LISTS");
+  return [
+    ...ADDRESS_TABLE.slice(0, lists),
+    { head: "SENT", cell: ({ address: a }) => bytesText(a.bytes_sent) },
+    { head: "RECEIVED", cell: ({ address: a }) => bytesText(a.bytes_received) },
+    ...ADDRESS_TABLE.slice(lists),
+  ];
+}
+
 /**
  * {@linkcode renderHistoryTable} in chunks of whole lines, for writing as
  * they are rendered (`--limit 0` can list every address ever seen).
@@ -107,7 +126,7 @@ export function* historyTableChunks(entries: readonly AddressHistory[], total: n
     yield renderOneAddress(entries[0]);
     return;
   }
-  yield* tableChunks(ADDRESS_TABLE, entries);
+  yield* tableChunks(addressTable(hasBytes(entries.map((e) => e.address))), entries);
   if (total > entries.length) {
     yield `(${entries.length} of ${total} addresses shown; --limit 0 shows all)\n`;
   }
@@ -128,16 +147,35 @@ function renderOneAddress(entry: AddressHistory): string {
     ["last scanned", when(a.last_scanned)],
     ["lists", listText(a.lists)],
     ["processes", listText(a.processes)],
+    ...(hasBytes([a])
+      ? [["sent", bytesText(a.bytes_sent)], ["received", bytesText(a.bytes_received)]] as [
+        string,
+        string,
+      ][]
+      : []),
   ];
   const width = facts.reduce((max, [label]) => Math.max(max, label.length), 0);
   const lines = facts.map(([label, value]) => `${label.padEnd(width)}  ${safeTerminalText(value)}`);
   const connections = entry.connections ?? [];
   lines.push("", `connections (${connections.length}):`);
   if (connections.length > 0) {
+    const bytes = hasBytes(connections);
     lines.push(
       plainTable(
-        ["OPENED", "CLOSED", "PROTO", "LOCAL", "REMOTE", "DOMAIN", "STATUS", "PID", "PROCESS", "USER"],
-        connectionRows(connections),
+        [
+          "OPENED",
+          "CLOSED",
+          "PROTO",
+          "LOCAL",
+          "REMOTE",
+          "DOMAIN",
+          "STATUS",
+          ...(bytes ? ["SENT", "RECEIVED"] : []),
+          "PID",
+          "PROCESS",
+          "USER",
+        ],
+        connectionRows(connections, bytes),
       ),
     );
   }
@@ -190,6 +228,8 @@ const ADDRESS_COLUMNS = [
   "lists",
   "processes",
   "domain",
+  "bytes_sent",
+  "bytes_received",
 ] as const;
 
 const CONNECTION_COLUMNS = [
@@ -209,6 +249,8 @@ const CONNECTION_COLUMNS = [
   "process_path",
   "user",
   "domain",
+  "bytes_sent",
+  "bytes_received",
 ] as const;
 
 function csv(columns: readonly string[], rows: unknown[][]): string {

@@ -1,5 +1,5 @@
 import type { AddressInfo } from "../model/address_info.ts";
-import { CONNECTION_FIELDS } from "../model/connection.ts";
+import { CONNECTION_FIELDS, TRAFFIC_FIELDS } from "../model/connection.ts";
 import type { ConnectionEvent } from "../model/monitor_event.ts";
 import { endpointText } from "./endpoint_text.ts";
 import { eventJson } from "./event_line.ts";
@@ -13,9 +13,13 @@ export const LOG_FORMATS = ["txt", "csv", "json"] as const;
 /** A log format. */
 export type LogFormat = typeof LOG_FORMATS[number];
 
-/** The CSV columns of a log: the logger's, then conntrail's, then the event and the enrichment, then `domain`. */
+/**
+ * The CSV columns of a log: the logger's, then conntrail's, the byte counters
+ * (empty without `--traffic`), then the event and the enrichment, then `domain`.
+ */
 export const LOG_CSV_COLUMNS: readonly string[] = [
   ...CONNECTION_FIELDS,
+  ...TRAFFIC_FIELDS,
   "event",
   "hostname",
   "country",
@@ -36,8 +40,9 @@ export function logHeader(format: LogFormat): string {
 
 /**
  * One event as a log record in a format, ending in a newline. TXT follows the
- * outgoing-connection logger's line with the event, status and path added;
- * unknown process details are written `null`, never guessed.
+ * outgoing-connection logger's line with the event, status and path added
+ * (and the byte counters with `--traffic`); unknown process details and
+ * counters are written `null`, never guessed.
  *
  * @example
  * ```ts
@@ -53,6 +58,8 @@ export function logHeader(format: LogFormat): string {
  *   .includes(",'=cmd(),"), true);
  * deepStrictEqual(logRecord({ event: "NEW", connection: { ...connection, domain: "=api.example" } }, {}, "csv")
  *   .trim().endsWith(",'=api.example"), true);
+ * deepStrictEqual(logRecord({ event: "CLOSED", connection: { ...connection, bytes_sent: 4096, bytes_received: null } },
+ *   {}, "txt").endsWith("Status: ESTABLISHED | Bytes sent: 4096 | Bytes received: null\n"), true);
  * ```
  */
 export function logRecord(event: ConnectionEvent, info: AddressInfo, format: LogFormat): string {
@@ -66,6 +73,8 @@ export function logRecord(event: ConnectionEvent, info: AddressInfo, format: Log
         } | ` +
         `Status: ${safeTerminalText(c.status)}` +
         (c.domain ? ` | Domain: ${safeTerminalText(c.domain)}` : "") +
+        (c.bytes_sent === undefined ? "" : ` | Bytes sent: ${textOrNull(c.bytes_sent)}`) +
+        (c.bytes_received === undefined ? "" : ` | Bytes received: ${textOrNull(c.bytes_received)}`) +
         (info.hostname ? ` | Host: ${safeTerminalText(info.hostname)}` : "") +
         (info.country ? ` | Country: ${safeTerminalText(info.country)}` : "") +
         (info.asn ? ` | ASN: ${geoText({ asn: info.asn, as_org: info.as_org ?? null })}` : "") +
@@ -74,6 +83,7 @@ export function logRecord(event: ConnectionEvent, info: AddressInfo, format: Log
     case "csv":
       return csvText([[
         ...CONNECTION_FIELDS.map((field) => c[field]),
+        ...TRAFFIC_FIELDS.map((field) => c[field] ?? null),
         event.event,
         info.hostname ?? null,
         info.country ?? null,

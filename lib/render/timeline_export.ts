@@ -5,6 +5,7 @@ import type { EvictedRow, TimelineView } from "../model/timeline_view.ts";
 import { clockTime, isoWithOffset } from "../model/timestamp.ts";
 import { addressText, geoText, peerName, portsText, processText } from "./row_details.ts";
 import { safeTerminalText } from "./terminal_text.ts";
+import { bytesText } from "./byte_units.ts";
 
 /** What the export says about the run beyond the tracker's rows. */
 export interface TimelineExportOptions {
@@ -83,6 +84,9 @@ function rowBlock(
     `Processes: ${row.processes.map(processText).join(", ") || "-"}${
       row.moreProcesses ? ` +${row.moreProcesses}` : ""
     }`,
+    ...(row.traffic === null
+      ? []
+      : [`Sent: ${bytesText(row.traffic.sent)} | Received: ${bytesText(row.traffic.received)}`]),
   ];
   return [
     label,
@@ -95,8 +99,10 @@ function rowBlock(
 /**
  * The timeline export `-o FILE` writes on exit: a header (generated, runtime,
  * time unit, columns, data attribution), the legend, every row in memory with
- * its whole timeline, first seen, activity, ports, country and ASN, then
- * statistics and the ten most active rows.
+ * its whole timeline, first seen, activity, ports, country and ASN (and bytes
+ * sent and received with `--traffic`), then statistics, the ten most active
+ * rows, and with `--traffic` the machine's bytes and the ten rows that moved
+ * the most.
  */
 export function renderTimelineExport(tracker: TimelineView, options: TimelineExportOptions): string {
   const total = tracker.totalColumns;
@@ -152,5 +158,27 @@ export function renderTimelineExport(tracker: TimelineView, options: TimelineExp
     ),
     "",
   );
+  const traffic = tracker.traffic;
+  if (traffic !== null) {
+    const heaviest = rows.filter((row) => row.traffic !== null && row.traffic.sent + row.traffic.received > 0)
+      .sort((a, b) =>
+        (b.traffic?.sent ?? 0) + (b.traffic?.received ?? 0) - (a.traffic?.sent ?? 0) -
+        (a.traffic?.received ?? 0)
+      ).slice(0, 10);
+    lines.push(
+      "Traffic (bytes in the connections' kernel counters)",
+      `  Sent: ${bytesText(traffic.machine.sent)} (${traffic.machine.sent} B) | Received: ${
+        bytesText(traffic.machine.received)
+      } (${traffic.machine.received} B)`,
+      "",
+      "Top 10 by bytes",
+      ...heaviest.map((row, i) =>
+        `  ${String(i + 1).padStart(2)}. ${
+          row.ip !== null && options.groupBy === "ip" && !row.listening ? row.ip : safeTerminalText(row.label)
+        }  sent ${bytesText(row.traffic?.sent)}, received ${bytesText(row.traffic?.received)}`
+      ),
+      "",
+    );
+  }
   return lines.join("\n");
 }

@@ -81,6 +81,9 @@ export const MIGRATIONS: readonly string[] = [
   // 4: the name a connection's program asked for (DNS answers, --sniff-dns), and an address's last one.
   `ALTER TABLE connections ADD COLUMN domain TEXT;
   ALTER TABLE addresses ADD COLUMN domain TEXT;`,
+  // 5: each connection's byte counters (--traffic); an address's totals are their sums.
+  `ALTER TABLE connections ADD COLUMN bytes_sent INTEGER;
+  ALTER TABLE connections ADD COLUMN bytes_received INTEGER;`,
 ];
 
 /** The schema version this conntrail writes. */

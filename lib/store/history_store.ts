@@ -52,6 +52,13 @@ export interface AddressRecord {
   lists: string[];
   /** Names of the processes that talked to it, sorted. */
   processes: string[];
+  /**
+   * Bytes its connections sent and received, added up (`--traffic`); null when
+   * none of them had counters. A connection open across two runs is two
+   * records, and the bytes before the second run's start are in both.
+   */
+  bytes_sent: number | null;
+  bytes_received: number | null;
 }
 
 /** One connection as history keeps it. */
@@ -80,6 +87,9 @@ export interface ConnectionRecord {
   open_at_start: boolean;
   /** Null while open, or when the monitor stopped before it closed. */
   closed_at: number | null;
+  /** The kernel's byte counters when last read (`--traffic`); null when unknown. */
+  bytes_sent: number | null;
+  bytes_received: number | null;
 }
 
 /** One alert the monitor raised. */
@@ -113,9 +123,17 @@ export interface AddressQuery {
   risk?: RiskLevel;
   /** Only addresses a process whose name contains this (any case) talked to. */
   process?: string;
-  /** At most this many, most recently seen first (default: all). */
+  /** At most this many (default: all). */
   limit?: number;
+  /** `recent` (default): most recently seen first; `bytes`: most bytes sent and received first. */
+  sort?: AddressOrder;
 }
+
+/** How `conntrail history` orders addresses. */
+export const ADDRESS_ORDERS = ["recent", "bytes"] as const;
+
+/** A value of {@linkcode ADDRESS_ORDERS}. */
+export type AddressOrder = typeof ADDRESS_ORDERS[number];
 
 /** What a prune removed. */
 export interface PruneCounts {
@@ -133,7 +151,7 @@ export interface HistoryStore {
   record(events: readonly HistoryEvent[]): Promise<void>;
   /** Every reputation answer kept, for AbuseIPDB's cache. */
   reputations(): Promise<[string, Reputation][]>;
-  /** Matching addresses, most recently seen first, and how many matched in all. */
+  /** Matching addresses in the query's order, and how many matched in all. */
   addresses(query: AddressQuery): Promise<{ rows: AddressRecord[]; total: number }>;
   /** An address's connections, most recently opened first. */
   connections(ip: string, limit?: number): Promise<ConnectionRecord[]>;
@@ -183,5 +201,36 @@ export function connectionRecord(c: Connection, openedAt: number, openAtStart = 
     opened_at: openedAt,
     open_at_start: openAtStart,
     closed_at: null,
+    bytes_sent: c.bytes_sent ?? null,
+    bytes_received: c.bytes_received ?? null,
   };
+}
+
+/**
+ * Add a connection's bytes to an address's sums, where both are known: a
+ * sum stays null until some connection has counters.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { addBytes } from "./history_store.ts";
+ * deepStrictEqual(addBytes(null, 10), 10);
+ * deepStrictEqual(addBytes(5, null), 5);
+ * deepStrictEqual(addBytes(null, null), null);
+ * ```
+ */
+export function addBytes(sum: number | null, bytes: number | null): number | null {
+  return bytes === null ? sum : (sum ?? 0) + bytes;
+}
+
+/**
+ * Order addresses as a query asks: most recently seen first, or most bytes
+ * (sent and received) first with the most recent first among equals; the
+ * address breaks ties.
+ */
+export function compareAddresses(order: AddressOrder = "recent") {
+  const total = (a: AddressRecord) => (a.bytes_sent ?? 0) + (a.bytes_received ?? 0);
+  return (a: AddressRecord, b: AddressRecord): number =>
+    (order === "bytes" ? total(b) - total(a) : 0) || b.last_seen - a.last_seen ||
+    (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0);
 }

@@ -105,6 +105,8 @@ function connectionFromJson(ip: string, value: Json, fallbackOpened: number): Co
     opened_at: timeValue(value.opened_at) ?? fallbackOpened,
     open_at_start: value.open_at_start === true,
     closed_at: timeValue(value.closed_at),
+    bytes_sent: numberOrNull(value.bytes_sent),
+    bytes_received: numberOrNull(value.bytes_received),
   };
 }
 
@@ -229,6 +231,8 @@ function fileText(name: FileName, state: MemoryState): string {
           opened_at: isoOrNull(c.opened_at),
           open_at_start: c.open_at_start,
           closed_at: isoOrNull(c.closed_at),
+          bytes_sent: c.bytes_sent,
+          bytes_received: c.bytes_received,
         });
       }
       break;
@@ -268,7 +272,7 @@ const CHANGES: Record<HistoryEvent["kind"], FileName[]> = {
   owner: ["history", "connections"],
   status: ["connections"],
   closed: ["history", "connections"],
-  seen: ["history"],
+  seen: ["history", "connections"],
   alert: ["history", "alerts"],
   reputation: ["history", "abuseInfo", "connections"],
 };

@@ -3,9 +3,11 @@ import type { Connection } from "../model/connection.ts";
 import type { Reputation } from "../model/risk.ts";
 import { connectionKey } from "../model/connection_key.ts";
 import {
+  addBytes,
   type AddressQuery,
   type AddressRecord,
   type AlertRecord,
+  compareAddresses,
   type ConnectionRecord,
   connectionRecord,
   continuesRecord,
@@ -15,8 +17,8 @@ import {
   type SnapshotInfo,
 } from "./history_store.ts";
 
-/** An address as the memory store keeps it: its process names as a set. */
-interface StoredAddress extends Omit<AddressRecord, "processes"> {
+/** An address as the memory store keeps it: its process names as a set, its bytes summed when asked. */
+interface StoredAddress extends Omit<AddressRecord, "processes" | "bytes_sent" | "bytes_received"> {
   processes: Set<string>;
 }
 
@@ -61,6 +63,12 @@ export function emptyAddress(ip: string, at: number): StoredAddress {
 /** The state of an empty store. */
 export function emptyState(): MemoryState {
   return { addresses: new Map(), connections: [], alerts: [], snapshots: [], lastSnapshotId: 0 };
+}
+
+/** Take a reading's counters into a record, where it has them (a TIME_WAIT reading keeps the last). */
+function takeBytes(record: ConnectionRecord, c: Connection): void {
+  if (c.bytes_sent != null) record.bytes_sent = c.bytes_sent;
+  if (c.bytes_received != null) record.bytes_received = c.bytes_received;
 }
 
 function containsText(haystack: string, needle: string): boolean {
@@ -164,8 +172,9 @@ export class MemoryStore implements HistoryStore {
             ? this.#leftOpen(c, followed)
             : undefined;
           if (continued !== undefined) {
-            // The same socket an earlier run saw open: one connection, one record.
+            // The same socket an earlier run saw open: one connection, one record (its counters went on).
             continued.status = c.status;
+            takeBytes(continued, c);
             if (continued.pid === null && c.pid !== null) {
               Object.assign(continued, {
                 pid: c.pid,
@@ -192,7 +201,10 @@ export class MemoryStore implements HistoryStore {
         }
         case "status": {
           const record = this.#open.get(key);
-          if (record !== undefined) record.status = c.status;
+          if (record !== undefined) {
+            record.status = c.status;
+            takeBytes(record, c);
+          }
           break;
         }
         case "owner": {
@@ -211,13 +223,17 @@ export class MemoryStore implements HistoryStore {
           if (record !== undefined) {
             record.status = c.status;
             record.closed_at = event.at;
+            takeBytes(record, c);
             this.#open.delete(key);
           }
           this.#learn(address, event.info);
           break;
         }
-        case "seen":
+        case "seen": {
+          const record = this.#open.get(key);
+          if (record !== undefined) takeBytes(record, c);
           break;
+        }
         case "alert":
           this.#state.alerts.push({
             at: event.at,
@@ -284,13 +300,18 @@ export class MemoryStore implements HistoryStore {
       (query.risk === undefined || (a.risk_level ?? "UNKNOWN") === query.risk) &&
       (query.process === undefined || [...a.processes].some((p) => containsText(p, query.process ?? "")))
     );
-    matching.sort((a, b) => b.last_seen - a.last_seen || (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0));
-    const rows = matching.slice(0, query.limit ?? matching.length).map((a) => ({
-      ...a,
-      lists: [...a.lists],
-      processes: [...a.processes].sort(),
-    }));
-    return Promise.resolve({ rows, total: matching.length });
+    const records = matching.map((a) => {
+      let bytes_sent: number | null = null;
+      let bytes_received: number | null = null;
+      for (const c of this.#byIp.get(a.ip) ?? []) {
+        bytes_sent = addBytes(bytes_sent, c.bytes_sent);
+        bytes_received = addBytes(bytes_received, c.bytes_received);
+      }
+      return { ...a, lists: [...a.lists], processes: [...a.processes].sort(), bytes_sent, bytes_received };
+    });
+    records.sort(compareAddresses(query.sort));
+    const rows = records.slice(0, query.limit ?? records.length);
+    return Promise.resolve({ rows, total: records.length });
   }
 
   connections(ip: string, limit = Infinity): Promise<ConnectionRecord[]> {

@@ -140,6 +140,8 @@ function addressFromRow(row: Row, lists: string[], processes: string[]): Address
     last_scanned: num(row.last_scanned),
     lists,
     processes,
+    bytes_sent: num(row.bytes_sent),
+    bytes_received: num(row.bytes_received),
   };
 }
 
@@ -161,6 +163,8 @@ function connectionFromRow(row: Row): ConnectionRecord {
     opened_at: Number(row.opened_at),
     open_at_start: Number(row.open_at_start) === 1,
     closed_at: num(row.closed_at),
+    bytes_sent: num(row.bytes_sent),
+    bytes_received: num(row.bytes_received),
   };
 }
 
@@ -249,6 +253,7 @@ class Writes {
   readonly setOwner: StatementSync;
   readonly findLeftOpen: StatementSync;
   readonly continueConnection: StatementSync;
+  readonly updateBytes: StatementSync;
   readonly upsertAddress: StatementSync;
   readonly addProcess: StatementSync;
   readonly addList: StatementSync;
@@ -258,8 +263,8 @@ class Writes {
   constructor(db: DatabaseSync) {
     this.insertConnection = db.prepare(
       `INSERT INTO connections (protocol, family, local_ip, local_port, remote_ip, remote_port, status, direction,
-        pid, process_name, process_path, user, opened_at, open_at_start, domain)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        pid, process_name, process_path, user, opened_at, open_at_start, domain, bytes_sent, bytes_received)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     // The latest record an earlier run left open for the same socket (same process where both know it).
     this.findLeftOpen = db.prepare(
@@ -273,6 +278,11 @@ class Writes {
         WHERE id = ?1`,
     );
     this.updateConnection = db.prepare("UPDATE connections SET status = ?, closed_at = ? WHERE id = ?");
+    // Counters only grow more known: a reading without them (TIME_WAIT) keeps the last one.
+    this.updateBytes = db.prepare(
+      `UPDATE connections SET bytes_sent = coalesce(?, bytes_sent), bytes_received = coalesce(?, bytes_received)
+        WHERE id = ?`,
+    );
     this.setOwner = db.prepare(
       "UPDATE connections SET pid = ?, process_name = ?, process_path = ?, user = ? WHERE id = ? AND pid IS NULL",
     );
@@ -422,6 +432,10 @@ export class SqliteStore implements HistoryStore {
                   c.user,
                   c.domain ?? null,
                 );
+                // The same socket: its counters went on counting, so the record takes the new ones.
+                if (c.bytes_sent != null || c.bytes_received != null) {
+                  writes.updateBytes.run(c.bytes_sent ?? null, c.bytes_received ?? null, id);
+                }
                 opened.set(key, id);
                 closed.delete(key);
                 break;
@@ -442,6 +456,8 @@ export class SqliteStore implements HistoryStore {
                 event.at,
                 event.atStart === true ? 1 : 0,
                 c.domain ?? null,
+                c.bytes_sent ?? null,
+                c.bytes_received ?? null,
               );
               opened.set(key, Number(result.lastInsertRowid));
               closed.delete(key);
@@ -452,6 +468,9 @@ export class SqliteStore implements HistoryStore {
               const id = rowId(key);
               if (id !== undefined) {
                 writes.updateConnection.run(c.status, event.kind === "closed" ? event.at : null, id);
+                if (c.bytes_sent != null || c.bytes_received != null) {
+                  writes.updateBytes.run(c.bytes_sent ?? null, c.bytes_received ?? null, id);
+                }
               }
               if (event.kind === "closed") {
                 opened.delete(key);
@@ -464,8 +483,13 @@ export class SqliteStore implements HistoryStore {
               if (id !== undefined) writes.setOwner.run(c.pid, c.process_name, c.process_path, c.user, id);
               break;
             }
-            case "seen":
+            case "seen": {
+              const id = rowId(key);
+              if (id !== undefined && (c.bytes_sent != null || c.bytes_received != null)) {
+                writes.updateBytes.run(c.bytes_sent ?? null, c.bytes_received ?? null, id);
+              }
               break;
+            }
             case "alert": {
               const d = event.details;
               writes.insertAlert.run(
@@ -561,8 +585,15 @@ export class SqliteStore implements HistoryStore {
         this.#db.prepare(`SELECT count(*) AS n FROM addresses a ${filter}`).get(...params)?.n ?? 0,
       );
       const limit = query.limit === undefined ? -1 : query.limit;
+      const order = query.sort === "bytes"
+        ? "coalesce(bytes_sent, 0) + coalesce(bytes_received, 0) DESC, a.last_seen DESC, a.ip"
+        : "a.last_seen DESC, a.ip";
+      // An address's bytes are its connections' (connections_by_remote finds them).
       const rows = this.#db.prepare(
-        `SELECT * FROM addresses a ${filter} ORDER BY a.last_seen DESC, a.ip LIMIT ?`,
+        `SELECT a.*,
+          (SELECT sum(c.bytes_sent) FROM connections c WHERE c.remote_ip = a.ip) AS bytes_sent,
+          (SELECT sum(c.bytes_received) FROM connections c WHERE c.remote_ip = a.ip) AS bytes_received
+        FROM addresses a ${filter} ORDER BY ${order} LIMIT ?`,
       ).all(...params, limit);
       const lists = this.#db.prepare(
         "SELECT entry FROM address_lists WHERE ip = ? ORDER BY first_matched, entry",
@@ -623,7 +654,12 @@ export class SqliteStore implements HistoryStore {
           `INSERT INTO snapshot_connections (snapshot_id, ${CONNECTION_FIELDS.join(", ")})
             VALUES (?, ${CONNECTION_FIELDS.map(() => "?").join(", ")})`,
         );
-        for (const c of connections) insert.run(snapshotId, ...CONNECTION_FIELDS.map((field) => c[field]));
+        for (const c of connections) {
+          insert.run(
+            snapshotId,
+            ...CONNECTION_FIELDS.map((field) => c[field] ?? null),
+          );
+        }
         return snapshotId;
       });
       return ({ id, taken_at: takenAt, connections: connections.length });

@@ -21,6 +21,7 @@ import { LiveSeries, type SeriesPoint } from "./live_series.ts";
 import { RawJson } from "./event_stream.ts";
 import { LIVE_FIELDS, type LiveConnection, type LiveRow, liveRowJson } from "./live_wire.ts";
 import type { PaceReport, PollPace } from "./poll_pace.ts";
+import { type TrafficView, trafficView } from "./traffic_view.ts";
 
 export type { LiveConnection } from "./live_wire.ts";
 
@@ -486,6 +487,17 @@ export class LiveView implements MonitorOutput {
       events.push({ event: "rows", data: rowsEvent(rows.slice(from, from + rowsPerEvent)) });
     }
     return events;
+  }
+
+  /** The traffic panel (`/api/traffic`), or null without `--traffic`. */
+  traffic(): TrafficView | null {
+    const ledger = this.#tracker.traffic;
+    if (ledger === null) return null;
+    return trafficView(ledger, {
+      describe: this.#options.describe,
+      timeUnitSeconds: this.#options.timeUnitSeconds,
+      at: this.#tracker.lastPollAt,
+    });
   }
 
   /** The open connections with these keys (unknown keys are left out). */

@@ -17,6 +17,7 @@ import domJs from "../../web/dom.js" with { type: "text" };
 import formatJs from "../../web/format.js" with { type: "text" };
 import liveStoreJs from "../../web/live_store.js" with { type: "text" };
 import tabsJs from "../../web/tabs.js" with { type: "text" };
+import trafficJs from "../../web/traffic.js" with { type: "text" };
 
 /** One file the server hands out. */
 export interface WebAsset {
@@ -40,4 +41,5 @@ export const WEB_ASSETS: ReadonlyMap<string, WebAsset> = new Map([
   ["/format.js", { body: formatJs, contentType: JS }],
   ["/live_store.js", { body: liveStoreJs, contentType: JS }],
   ["/tabs.js", { body: tabsJs, contentType: JS }],
+  ["/traffic.js", { body: trafficJs, contentType: JS }],
 ]);

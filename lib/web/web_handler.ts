@@ -1,5 +1,5 @@
 /**
- * The routes of `conntrail serve`: the page and its two assets, and the JSON
+ * The routes of `conntrail serve`: the page and its assets, and the JSON
  * API. Every request passes {@linkcode checkAccess} first; only GET and HEAD
  * are served, and POST for `/api/filter` (a JSON body, which a page on
  * another site cannot send without a preflight this server never answers).
@@ -162,6 +162,8 @@ async function route(deps: WebHandlerDeps, request: Request, url: URL): Promise<
   switch (url.pathname) {
     case "/api/connections":
       return json(deps.live.state());
+    case "/api/traffic":
+      return json(deps.live.traffic() ?? { enabled: false, note: "byte counters are off (--no-traffic)" });
     case "/api/history":
       return await historyAnswer(deps.history(), url.searchParams, deps.now());
     case "/api/alerts":

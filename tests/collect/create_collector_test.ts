@@ -44,3 +44,28 @@ Deno.test("createCollector() does not fall back from a collector the user named"
   const collector = createCollector("ss", { os: "linux", run: runWithout(["ss"], []) });
   await rejects(collector.collect(), /cannot find "ss"/);
 });
+
+Deno.test("createCollector({ traffic }) gives null counters and says why where the collector has none", async () => {
+  const calls: string[] = [];
+  const linux = await createCollector("auto", { os: "linux", run: runWithout(["ss"], calls), traffic: true })
+    .collect();
+  deepStrictEqual([linux.sockets[0]?.bytes_sent, linux.sockets[0]?.bytes_received], [null, null]);
+  deepStrictEqual(
+    linux.notes.includes(
+      "byte counters are left out: netstat has none; the ss collector reads them (`--collector ss`)",
+    ),
+    true,
+  );
+  const windows = await createCollector("netstat", {
+    os: "windows",
+    run: runWithout([], calls),
+    traffic: true,
+  })
+    .collect();
+  deepStrictEqual(
+    windows.notes.at(-1),
+    "byte counters are left out: Windows keeps no per-connection byte counters that netstat or Get-NetTCPConnection show",
+  );
+  const off = await createCollector("netstat", { os: "linux", run: runWithout([], calls) }).collect();
+  deepStrictEqual("bytes_sent" in (off.sockets[0] ?? {}), false);
+});

@@ -6,7 +6,7 @@ import { createProcCollector } from "../../lib/collect/proc_collector.ts";
 import { createSsCollector } from "../../lib/collect/ss_collector.ts";
 import type { Connection } from "../../lib/model/connection.ts";
 import { toConnections } from "../../lib/model/direction.ts";
-import { hasTool, openSockets } from "../open_sockets.ts";
+import { freshLoopback, hasTool, openSockets, socketControl } from "../open_sockets.ts";
 
 const linux = Deno.build.os === "linux";
 
@@ -71,4 +71,37 @@ Deno.test({
   name: "createLsofCollector() finds real loopback sockets with pid, name, path, state and direction",
   ignore: !linux || !hasTool("lsof"),
   fn: () => checkCollector(() => createLsofCollector()),
+});
+
+Deno.test({
+  name: "createSsCollector({ traffic }) reads the bytes a real loopback connection moved",
+  ignore: !linux || !hasTool("ss"),
+  fn: async () => {
+    const control = socketControl();
+    try {
+      const connection = await control.open(freshLoopback());
+      await control.send(connection.id, 100_000, 2_000);
+      const collector = createSsCollector({ traffic: true });
+      for (const round of [1, 2]) { // the second reading runs without -p
+        const { sockets } = await collector.collect();
+        const mine = sockets.filter((s) => s.local_ip === connection.ip);
+        const counters = (local: number, remote: number | null) =>
+          mine.filter((s) => s.local_port === local && s.remote_port === remote)
+            .map((s) => [s.bytes_sent, s.bytes_received]);
+        deepStrictEqual(
+          counters(connection.client_port, connection.port),
+          [[100_000, 2_000]],
+          `round ${round}`,
+        );
+        deepStrictEqual(
+          counters(connection.port, connection.client_port),
+          [[2_000, 100_000]],
+          `round ${round}`,
+        );
+        deepStrictEqual(counters(connection.port, null), [[null, null]], `round ${round}`); // the listener
+      }
+    } finally {
+      await control.stop();
+    }
+  },
 });

@@ -118,3 +118,101 @@ Deno.test("createSsCollector() never runs two ss at once", async () => {
   await all;
   deepStrictEqual(most, 1);
 });
+
+const DUMP = Deno.readFileSync(new URL("../fixtures/ss-taiD_iproute2-6.1_debian12.bin", import.meta.url));
+const OWNERS_TEXT = new TextDecoder().decode(
+  Deno.readFileSync(new URL("../fixtures/ss-tapeiOH_iproute2-6.1_debian12.txt", import.meta.url)),
+).split("\n").map((line) => line.length === 0 ? line : `tcp ${line}`).join("\n");
+
+Deno.test("createSsCollector({ traffic }) reads TCP from ss -taiD -, UDP as text, owners by inode from ss -p", async () => {
+  const calls: string[][] = [];
+  const run: RunTool = (command, args, options) => {
+    calls.push([command, ...args]);
+    if (command === "find") return Promise.resolve({ stdout: "", stderr: "", code: 0 });
+    if (args[0] === "-taiD") {
+      deepStrictEqual(options?.binary, true);
+      return Promise.resolve({ stdout: "", bytes: DUMP, stderr: "", code: 0 });
+    }
+    const udp = "udp UNCONN 0 0 127.0.0.1:34964 0.0.0.0:* ino:2558470 sk:1 <->";
+    if (args[0] === "-uaneH") return Promise.resolve({ stdout: udp, stderr: "", code: 0 });
+    const owned = `${OWNERS_TEXT}\n${udp.replace("ino:", 'users:(("python3",pid=26160,fd=14)) ino:')}`;
+    return Promise.resolve({ stdout: owned, stderr: "", code: 0 });
+  };
+  const collector = createSsCollector({ run, userNames: null, traffic: true });
+  const first = await collector.collect();
+  const second = await collector.collect();
+  deepStrictEqual(calls.filter((c) => c[0] === "ss").map((c) => c.slice(1).join(" ")), [
+    "-taiD -",
+    "-uaneH",
+    "-tunapeH",
+    "-taiD -",
+    "-uaneH",
+  ]);
+  deepStrictEqual(first.notes, []);
+  const client = second.sockets.find((s) => s.local_port === 58058);
+  deepStrictEqual(
+    [client?.bytes_sent, client?.bytes_received, client?.pid, client?.process_name],
+    [1_014_875, 5_000, 26160, "python3"],
+  );
+  const udp = second.sockets.find((s) => s.protocol === "UDP");
+  deepStrictEqual([udp?.bytes_sent, udp?.pid], [null, 26160]);
+  deepStrictEqual(second.sockets.length, 12);
+});
+
+/** A runner whose ss cannot dump (`-D` unusable): the collector falls back to the text of `ss -i`. */
+function withoutDump(
+  calls: string[][],
+  answer: (args: readonly string[]) => Promise<{ stdout: string }>,
+): RunTool {
+  return async (command, args) => {
+    calls.push([command, ...args]);
+    if (command === "find") return { stdout: "", stderr: "", code: 0 };
+    if (args[0] === "-taiD") {
+      return { stdout: "", bytes: new TextEncoder().encode("not netlink"), stderr: "", code: 0 };
+    }
+    return { ...await answer(args), stderr: "", code: 0 };
+  };
+}
+
+Deno.test("createSsCollector({ traffic }) falls back to -iO text runs when ss -D cannot be read, and says so", async () => {
+  const calls: string[][] = [];
+  const info = " cubic cwnd:10 bytes_sent:300 bytes_acked:301 bytes_received:4096 segs_out:4";
+  const run = withoutDump(calls, (args) => {
+    const owners = args[0]?.includes("p") ?? false;
+    return Promise.resolve({ stdout: (owners ? ROW_A : withoutOwners(ROW_A)) + info });
+  });
+  const collector = createSsCollector({ run, userNames: null, traffic: true });
+  const first = await collector.collect();
+  const second = await collector.collect();
+  deepStrictEqual(calls.filter((c) => c[0] === "ss").map((c) => c[1]), ["-taiD", "-tunapeiOH", "-tunaeiOH"]);
+  ok(
+    first.notes.some((n) => n.startsWith("byte counters come from the text of `ss -i`")),
+    first.notes.join(),
+  );
+  deepStrictEqual(
+    [second.sockets[0]?.bytes_sent, second.sockets[0]?.bytes_received, second.sockets[0]?.pid],
+    [300, 4096, 42],
+  );
+});
+
+Deno.test("createSsCollector({ traffic }) drops -O for an ss too old to know it, once", async () => {
+  const calls: string[][] = [];
+  const run = withoutDump(calls, (args) => {
+    if (args[0]?.includes("O")) {
+      return Promise.reject(
+        new Error(`"ss ${args[0]}" failed with exit code 255: ss: invalid option -- 'O'`),
+      );
+    }
+    return Promise.resolve({ stdout: `${ROW_A}\n\t cubic bytes_acked:9000 bytes_received:12 segs_in:9` });
+  });
+  const collector = createSsCollector({ run, userNames: null, traffic: true });
+  const first = await collector.collect();
+  await collector.collect();
+  deepStrictEqual(calls.filter((c) => c[0] === "ss").map((c) => c[1]), [
+    "-taiD",
+    "-tunapeiOH",
+    "-tunapeiH",
+    "-tunaeiH",
+  ]);
+  deepStrictEqual([first.sockets[0]?.bytes_sent, first.sockets[0]?.bytes_received], [9000, 12]);
+});

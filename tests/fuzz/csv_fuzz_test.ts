@@ -80,20 +80,24 @@ Deno.test("fuzz CSV: every writer's output parses back whole, with no control an
       last_scanned: null,
       lists: [hostile(fuzz), hostile(fuzz)],
       processes: [hostile(fuzz)],
+      bytes_sent: null,
+      bytes_received: null,
     };
-    assertCsv("history", renderHistoryCsv([{ address }, { address }]), 3, 14);
+    assertCsv("history", renderHistoryCsv([{ address }, { address }]), 3, 15);
     const records = connections.map((c) => ({
       ...c,
       remote_ip: hostile(fuzz),
       opened_at: 0,
       open_at_start: false,
       closed_at: null,
+      bytes_sent: null,
+      bytes_received: null,
     }));
     assertCsv(
       "history IP",
       renderHistoryCsv([{ address, connections: records, alerts: [] }]),
       records.length + 1,
-      16,
+      17,
     );
   });
 });

@@ -86,6 +86,8 @@ Deno.test("fuzz terminal text: no renderer lets a control character through, wha
       last_scanned: null,
       lists: [fuzz.text(10)],
       processes: [fuzz.text(10)],
+      bytes_sent: null,
+      bytes_received: null,
     };
     assertSafe("history table", renderHistoryTable([{ address }, { address }], 5));
     const record = {
@@ -94,6 +96,8 @@ Deno.test("fuzz terminal text: no renderer lets a control character through, wha
       opened_at: fuzz.int(2 ** 41),
       open_at_start: false,
       closed_at: null,
+      bytes_sent: null,
+      bytes_received: null,
     };
     const alert = {
       at: 0,

@@ -166,3 +166,20 @@ Deno.test("parseNetstat() reads Windows -an without a PID column and counts its 
 Deno.test("parseNetstat() throws SyntaxError on text that is not netstat output", () => {
   throws(() => parseNetstat("lorem ipsum\ndolor sit amet\n"), SyntaxError);
 });
+
+Deno.test("parseNetstat() with traffic reads macOS 26 rxbytes/txbytes for TCP, null where netstat has none", () => {
+  const mac26 = parseNetstat(fixture("netstat-anv-p-tcp_macos26.txt"), { traffic: true }).sockets;
+  const timeWait = mac26.find((s) => s.status === "TIME_WAIT");
+  deepStrictEqual([timeWait?.bytes_sent, timeWait?.bytes_received], [0, 52]);
+  deepStrictEqual(
+    mac26.filter((s) => s.status === "ESTABLISHED").map((s) => [s.bytes_sent, s.bytes_received]),
+    [[0, 0], [0, 0]],
+  );
+  deepStrictEqual(mac26.filter((s) => s.status === "LISTEN").every((s) => s.bytes_sent === null), true);
+  const mac15 = parseNetstat(fixture("netstat-anv-p-tcp_macos12-15.txt"), { traffic: true }).sockets;
+  deepStrictEqual(mac15.every((s) => s.bytes_sent === null && s.bytes_received === null), true);
+  const windows = parseNetstat(fixture("netstat-ano_windows10.txt"), { traffic: true }).sockets;
+  deepStrictEqual(windows.every((s) => s.bytes_sent === null && s.bytes_received === null), true);
+  const plain = parseNetstat(fixture("netstat-anv-p-tcp_macos26.txt")).sockets;
+  deepStrictEqual(plain.some((s) => "bytes_sent" in s), false);
+});

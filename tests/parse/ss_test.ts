@@ -100,3 +100,102 @@ Deno.test("parseSs() reads IPv4-mapped IPv6 as IPv4 and skips a junk line with a
 Deno.test("parseSs() throws SyntaxError on text that is not ss output", () => {
   throws(() => parseSs("hello world\nthis is not ss\n"), SyntaxError);
 });
+
+/** Counters by local and remote port, from sockets with byte counters. */
+function countersByPorts(sockets: ReturnType<typeof parseSs>["sockets"]) {
+  return new Map(sockets.map((s) => [`${s.local_port}>${s.remote_port}`, [s.bytes_sent, s.bytes_received]]));
+}
+
+// Ports of the capture (tests/fixtures/README.md): listener 53755, busy client 50726, idle client
+// 50728, half-closed client 50732, TIME-WAIT client 50736, IPv6 listener 48135 and client 55616.
+const CAPTURED_COUNTERS: [string, [number | null, number | null]][] = [
+  ["50726>53755", [1_000_000, 5_000]],
+  ["53755>50726", [5_000, 1_000_000]],
+  ["50728>53755", [0, 0]], // bytes_acked:1 is the SYN: nothing sent
+  ["53755>50728", [0, 0]],
+  ["50732>53755", [300, 0]], // FIN-WAIT-2
+  ["53755>50732", [0, 301]], // CLOSE-WAIT: the FIN counts in bytes_received
+  ["50736>53755", [null, null]], // TIME-WAIT: the kernel keeps no counters
+  ["53755>null", [null, null]], // listening
+  ["55616>48135", [65_536, 123]],
+  ["48135>55616", [123, 65_536]],
+  ["40391>52491", [null, null]], // UDP
+];
+
+Deno.test("parseSs() reads byte counters from -tunapeiOH, one line per socket (iproute2 6.1)", () => {
+  const { sockets, skipped } = parseSs(fixture("ss-tunapeiOH_iproute2-6.1_debian12.txt"), { traffic: true });
+  deepStrictEqual(skipped, []);
+  deepStrictEqual(sockets.length, 13);
+  const counters = countersByPorts(sockets);
+  for (const [ports, expected] of CAPTURED_COUNTERS) {
+    deepStrictEqual([ports, counters.get(ports)], [ports, expected]);
+  }
+  const busy = sockets.find((s) => s.local_port === 50726);
+  deepStrictEqual([busy?.pid, busy?.process_name, busy?.inode, busy?.status], [
+    25580,
+    "python3",
+    235923,
+    "ESTABLISHED",
+  ]);
+});
+
+Deno.test("parseSs() reads the same counters from -tunaeiH, information on tab-indented lines", () => {
+  const { sockets, skipped } = parseSs(fixture("ss-tunaeiH_iproute2-6.1_debian12.txt"), { traffic: true });
+  deepStrictEqual(skipped, []);
+  deepStrictEqual(sockets.length, 13);
+  const counters = countersByPorts(sockets);
+  for (const [ports, expected] of CAPTURED_COUNTERS) {
+    deepStrictEqual([ports, counters.get(ports)], [ports, expected]);
+  }
+});
+
+Deno.test("parseSs() reads plain `ss -tni` output, which has no Netid column", () => {
+  const { sockets, skipped } = parseSs(fixture("ss-tni_iproute2-6.1_debian12.txt"), { traffic: true });
+  deepStrictEqual(skipped, []);
+  deepStrictEqual(sockets.length, 8);
+  deepStrictEqual(sockets.every((s) => s.protocol === "TCP"), true);
+  deepStrictEqual(sockets.find((s) => s.status === "CLOSE_WAIT")?.bytes_received, 301);
+  deepStrictEqual(countersByPorts(sockets).get("50726>53755"), [1_000_000, 5_000]);
+  deepStrictEqual(sockets.find((s) => s.family === 6 && s.local_port === 55616)?.remote_ip, "::1");
+});
+
+Deno.test("parseSs() takes bytes_acked for bytes sent from iproute2 before 4.20 (no bytes_sent)", () => {
+  const { sockets, skipped } = parseSs(fixture("ss-taeip_old-iproute2_published.txt"), { traffic: true });
+  deepStrictEqual(skipped, []);
+  deepStrictEqual(sockets.map((s) => [s.pid, s.bytes_sent, s.bytes_received]), [[6467, 0, 26], [
+    129270,
+    0,
+    26,
+  ]]);
+  const old = "tcp ESTAB 0 0 10.0.0.2:40000 198.51.100.7:443 ino:5 sk:1 <->\n" +
+    "\t cubic wscale:7,7 rto:204 mss:1448 cwnd:10 bytes_acked:52341 bytes_received:1877 segs_out:61 segs_in:40";
+  const [socket] = parseSs(old, { traffic: true }).sockets;
+  deepStrictEqual([socket?.bytes_sent, socket?.bytes_received], [52341, 1877]);
+});
+
+Deno.test("parseSs() without traffic passes over -i lines and adds no counter fields", () => {
+  const { sockets, skipped } = parseSs(fixture("ss-tunaeiH_iproute2-6.1_debian12.txt"));
+  deepStrictEqual(skipped, []);
+  deepStrictEqual(sockets.length, 13);
+  deepStrictEqual(sockets.some((s) => "bytes_sent" in s || "bytes_received" in s), false);
+});
+
+Deno.test("parseSs() does not let a process name pose as a byte counter", () => {
+  const line = 'tcp ESTAB 0 0 127.0.0.1:5000 127.0.0.1:6000 users:(("bytes_sent:9999",pid=5,fd=3)) ' +
+    "ino:9 sk:1 <-> cubic cwnd:10 segs_in:2";
+  const [socket] = parseSs(line, { traffic: true }).sockets;
+  deepStrictEqual([socket?.process_name, socket?.bytes_sent, socket?.bytes_received], [
+    "bytes_sent:9999",
+    0,
+    0,
+  ]);
+});
+
+Deno.test("parseSs() skips a row without Netid column whose protocol cannot be told", () => {
+  const { sockets, skipped } = parseSs(
+    "ESTAB 0 0 127.0.0.1:5000 127.0.0.1:6000\nLISTEN 0 8 127.0.0.1:7000 0.0.0.0:*",
+  );
+  deepStrictEqual(sockets.map((s) => [s.protocol, s.status]), [["TCP", "LISTEN"]]);
+  deepStrictEqual(skipped.length, 1);
+  deepStrictEqual(skipped[0]?.reason.startsWith("no Netid column"), true);
+});

@@ -58,6 +58,8 @@ Deno.test("snapshot, log and history CSV neutralise ESC, C1 and bidi controls as
       last_scanned: null,
       lists: [text],
       processes: [`-${text}`],
+      bytes_sent: null,
+      bytes_received: null,
     };
     assertSafeCsv("history", renderHistoryCsv([{ address }]), 2);
     const record = {
@@ -67,6 +69,8 @@ Deno.test("snapshot, log and history CSV neutralise ESC, C1 and bidi controls as
       opened_at: 0,
       open_at_start: false,
       closed_at: null,
+      bytes_sent: null,
+      bytes_received: null,
     };
     assertSafeCsv("history IP", renderHistoryCsv([{ address, connections: [record], alerts: [] }]), 2);
   }

@@ -413,3 +413,79 @@ Deno.test("Dashboard End follows the last row as rows come, until a key scrolls 
   tracker.update([...more, connection({ remote_ip: "127.20.0.36", local_port: 42000 })], at(6));
   deepStrictEqual(lastOf(), "127.20.0.34", "followed the end after scrolling up");
 });
+
+/** Three peers moving different amounts: a bulk download, a trickle, and an open connection gone idle. */
+function trafficScene(): { tracker: Tracker; dashboard: Dashboard } {
+  const tracker = new Tracker({ width: 40, groupBy: "ip", maxClosedRows: 100, traffic: true });
+  const bulk = (i: number) =>
+    connection({
+      remote_ip: "198.51.100.20",
+      local_port: 50001,
+      bytes_sent: 2_000 * i,
+      bytes_received: 3_145_728 * i,
+    });
+  const trickle = (i: number) =>
+    connection({ remote_ip: "8.8.8.8", local_port: 50002, bytes_sent: 512 * i, bytes_received: 1_536 * i });
+  const idle = (i: number) =>
+    connection({
+      remote_ip: "203.0.113.9",
+      local_port: 50003,
+      bytes_sent: 4_096 * Math.min(i, 4),
+      bytes_received: 65_536 * Math.min(i, 4),
+    });
+  const udp = connection({
+    protocol: "UDP",
+    status: "CONNECTED",
+    remote_ip: "192.0.2.53",
+    remote_port: 53,
+    local_port: 50004,
+    bytes_sent: null,
+    bytes_received: null,
+  });
+  for (let i = 0; i < 12; i++) {
+    const poll = [listener(22, { bytes_sent: null, bytes_received: null }), trickle(i), idle(i), udp];
+    if (i >= 6) poll.push(bulk(i - 5));
+    tracker.update(poll, at(i));
+  }
+  const dashboard = new Dashboard(tracker, {
+    timeUnitSeconds: 1,
+    width: 40,
+    color: false,
+    describe: (ip) => (ip === "8.8.8.8" ? { hostname: "dns.google" } : {}),
+    rowNoun: "IPs",
+  });
+  return { tracker, dashboard };
+}
+
+Deno.test("Dashboard with --traffic: s steps to the rate order; rates, totals and idle cells in the frame", async (t) => {
+  const { dashboard } = trafficScene();
+  for (const order of ["recent", "name", "rate"]) {
+    dashboard.onKey("s");
+    deepStrictEqual(dashboard.sort, order);
+  }
+  const frame = dashboard.render({ columns: 120, rows: 10 });
+  await t.assertSnapshot(frame);
+  const lines = frame.split("\n");
+  ok(lines.every((line) => [...line].length <= 120));
+  // Sorted by the last second's rate: 3 MiB/s, then 2 KiB/s, then the idle peer, then UDP (no counters).
+  const order = lines.slice(4, 8).map((line) => line.split(" ")[0]);
+  deepStrictEqual(order, ["198.51.100.20", "dns.google", "203.0.113.9", "192.0.2.53"]);
+  ok(lines[4]?.includes("↑2.0K ↓3.0M"), lines[4]);
+  ok(lines[1]?.includes("↑ 2.45 KiB/s ↓ 3.00 MiB/s"), lines[1]); // 2,000 + 512 B/s; 3 MiB + 1.5 KiB/s
+  ok(lines[7]?.includes("192.0.2.53           -           "), lines[7]); // UDP: unknown, not zero
+  ok(/□{7}$/.test(lines[6]?.split(" ").find((part) => part.includes("□")) ?? ""), lines[6]);
+  ok(/■+$/.test(lines[7]?.split(" ").find((part) => part.includes("■")) ?? ""), "a UDP row is never idle");
+  dashboard.onKey("s");
+  deepStrictEqual(dashboard.sort, "activity");
+});
+
+Deno.test("Dashboard without --traffic: s never reaches the rate order and no rate column is drawn", () => {
+  const { dashboard } = scene();
+  const seen = new Set<string>();
+  for (let i = 0; i < 6; i++) {
+    dashboard.onKey("s");
+    seen.add(dashboard.sort);
+  }
+  deepStrictEqual([...seen].sort(), ["activity", "name", "recent"]);
+  ok(!dashboard.render({ columns: 100, rows: 10 }).includes("↑"));
+});

@@ -20,6 +20,8 @@ const address: AddressRecord = {
   last_scanned: null,
   lists: [`ips.txt:1 ${HOSTILE}`],
   processes: [HOSTILE],
+  bytes_sent: null,
+  bytes_received: null,
 };
 
 const { timestamp: _, ...live } = baseConnection({
@@ -35,6 +37,8 @@ const connection: ConnectionRecord = {
   opened_at: Date.UTC(2026, 10, 20),
   open_at_start: false,
   closed_at: null,
+  bytes_sent: null,
+  bytes_received: null,
 };
 
 Deno.test("history tables never pass a terminal escape from a hostname, organisation, list entry or process name", () => {
@@ -61,7 +65,7 @@ Deno.test("history CSV escapes formulas, and JSON keeps the strings exactly", ()
   const connections = renderHistoryCsv([{ address, connections: [connection], alerts: [] }]);
   deepStrictEqual(
     connections.split("\n")[0],
-    "opened_at,open_at_start,closed_at,protocol,family,local_ip,local_port,remote_ip,remote_port,status,direction,pid,process_name,process_path,user,domain",
+    "opened_at,open_at_start,closed_at,protocol,family,local_ip,local_port,remote_ip,remote_port,status,direction,pid,process_name,process_path,user,domain,bytes_sent,bytes_received",
   );
   ok(!/(^|,)=HYPERLINK/m.test(connections), connections);
   const json = JSON.parse(renderHistoryJson([{ address }], 1));

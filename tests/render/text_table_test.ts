@@ -127,6 +127,8 @@ const address: AddressRecord = {
   last_scanned: null,
   lists: ["ips.txt:1 203.0.113.0/24"],
   processes: ["curl", "firefox"],
+  bytes_sent: null,
+  bytes_received: null,
 };
 const other: AddressRecord = {
   ...address,
@@ -147,6 +149,8 @@ const record: ConnectionRecord = {
   opened_at: Date.UTC(2026, 10, 20),
   closed_at: null,
   open_at_start: false,
+  bytes_sent: null,
+  bytes_received: null,
 };
 
 Deno.test("renderHistoryTable() prints addresses, and one address's connections and alerts, as before", async (t) => {

@@ -135,6 +135,8 @@ async function checkDay(store: HistoryStore): Promise<void> {
     last_scanned: null,
     lists: [],
     processes: ["curl", "firefox"],
+    bytes_sent: null,
+    bytes_received: null,
   });
   deepStrictEqual(b, {
     ip: "2001:db8::7",
@@ -151,6 +153,8 @@ async function checkDay(store: HistoryStore): Promise<void> {
     last_scanned: 5_500,
     lists: ["ips.txt:3 2001:db8::/32"],
     processes: [HOSTILE],
+    bytes_sent: null,
+    bytes_received: null,
   });
   const connections = await store.connections("8.8.8.8");
   deepStrictEqual(
@@ -177,6 +181,8 @@ async function checkDay(store: HistoryStore): Promise<void> {
     opened_at: 1_000,
     open_at_start: false,
     closed_at: 4_000,
+    bytes_sent: null,
+    bytes_received: null,
   });
   deepStrictEqual((await store.connections("2001:db8::7")).map((c) => c.family), [6]);
   deepStrictEqual(await store.alerts(), [{
@@ -237,6 +243,64 @@ for (const backend of BACKENDS) {
       deepStrictEqual((await store.connections("8.8.8.8", 1)).map((c) => c.local_port), [50002]);
     } finally {
       await store.close();
+      await cleanup();
+    }
+  });
+
+  Deno.test(`${backend.name} keeps each connection's last counters and adds them up per address`, async () => {
+    const { store, reopen, cleanup } = await backend.open();
+    const bytes = (sent: number | null, received: number | null) => ({
+      bytes_sent: sent,
+      bytes_received: received,
+    });
+    const a1 = connection("8.8.8.8", 50001, bytes(0, 0));
+    const a2 = connection("8.8.8.8", 50002, bytes(100, 20));
+    const b = connection("198.51.100.7", 50003, bytes(5_000_000, 1_000));
+    try {
+      await store.record([
+        { kind: "opened", at: 1_000, connection: a1, info: {} },
+        { kind: "opened", at: 1_000, connection: a2, info: {} },
+        { kind: "opened", at: 1_000, connection: b, info: {} },
+        { kind: "opened", at: 1_000, connection: connection("192.0.2.1", 50004), info: {} }, // no counters
+        // TIME_WAIT closes a1 in history with its last counters; a later reading without any keeps them.
+        {
+          kind: "closed",
+          at: 2_000,
+          connection: { ...a1, ...bytes(4_000, 300), status: "TIME_WAIT" },
+          info: {},
+        },
+        {
+          kind: "closed",
+          at: 3_000,
+          connection: { ...a1, ...bytes(null, null), status: "TIME_WAIT" },
+          info: {},
+        },
+        { kind: "status", at: 2_500, connection: { ...a2, ...bytes(null, null), status: "FIN_WAIT_2" } },
+        { kind: "seen", at: 9_000, connection: { ...a2, ...bytes(700, 20) } },
+      ]);
+      let current = store;
+      if (reopen !== null) {
+        await store.close();
+        current = await reopen();
+      }
+      const sums = async (sort?: "bytes") =>
+        (await current.addresses(sort === undefined ? {} : { sort })).rows.map((r) => [
+          r.ip,
+          r.bytes_sent,
+          r.bytes_received,
+        ]);
+      deepStrictEqual(await sums("bytes"), [
+        ["198.51.100.7", 5_000_000, 1_000],
+        ["8.8.8.8", 4_700, 320],
+        ["192.0.2.1", null, null],
+      ]);
+      deepStrictEqual((await sums())[0]?.[0], "8.8.8.8", "most recently seen first by default");
+      deepStrictEqual(
+        (await current.connections("8.8.8.8")).map((c) => [c.local_port, c.bytes_sent, c.bytes_received]),
+        [[50002, 700, 20], [50001, 4_000, 300]],
+      );
+      await current.close();
+    } finally {
       await cleanup();
     }
   });

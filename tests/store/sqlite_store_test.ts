@@ -83,12 +83,15 @@ Deno.test("SqliteStore.open() upgrades a database made by the first schema throu
   }
 });
 
-Deno.test("SqliteStore.open() upgrades a database made by the previous schema: connections and addresses gain domain", async () => {
+/** The migration step that added `domain` (issue 18); traffic counters came after it. */
+const DOMAIN_STEP = 4;
+
+Deno.test("SqliteStore.open() upgrades a database made by the schema before domain (step 4): connections and addresses gain it", async () => {
   const { path, cleanup } = await tempDb();
   try {
     const old = new DatabaseSync(path);
-    for (const step of MIGRATIONS.slice(0, SCHEMA_VERSION - 1)) old.exec(step);
-    old.exec(`PRAGMA user_version = ${SCHEMA_VERSION - 1}`);
+    for (const step of MIGRATIONS.slice(0, DOMAIN_STEP - 1)) old.exec(step);
+    old.exec(`PRAGMA user_version = ${DOMAIN_STEP - 1}`);
     old.prepare(
       `INSERT INTO addresses (ip, first_seen, last_seen, times_seen, hostname) VALUES ('203.0.113.7', 10, 20, 1, 'x')`,
     ).run();
@@ -115,6 +118,40 @@ Deno.test("SqliteStore.open() upgrades a database made by the previous schema: c
     deepStrictEqual((await store.connections("203.0.113.7")).map((c) => c.domain), ["api.example.com", null]);
     const [address] = (await store.addresses({})).rows;
     deepStrictEqual([address?.hostname, address?.domain, address?.times_seen], ["x", "api.example.com", 2]);
+    deepStrictEqual(store.integrityCheck(), "ok");
+    await store.close();
+  } finally {
+    await cleanup();
+  }
+});
+
+Deno.test("SqliteStore.open() upgrades a database made by the previous schema: old connections have no counters", async () => {
+  const { path, cleanup } = await tempDb();
+  try {
+    const old = new DatabaseSync(path);
+    for (const step of MIGRATIONS.slice(0, SCHEMA_VERSION - 1)) old.exec(step);
+    old.exec(`PRAGMA user_version = ${SCHEMA_VERSION - 1}`);
+    old.prepare(
+      `INSERT INTO addresses (ip, first_seen, last_seen, times_seen) VALUES ('198.51.100.7', 10, 20, 1)`,
+    ).run();
+    old.prepare(
+      `INSERT INTO connections (protocol, family, local_ip, local_port, remote_ip, remote_port, status, direction,
+        opened_at, closed_at) VALUES ('TCP', 4, '10.0.0.2', 5000, '198.51.100.7', 443, 'TIME_WAIT', 'outgoing', 10, 20)`,
+    ).run();
+    old.close();
+    const store = SqliteStore.open(path);
+    const [address] = (await store.addresses({ sort: "bytes" })).rows;
+    deepStrictEqual([address?.ip, address?.bytes_sent, address?.bytes_received], [
+      "198.51.100.7",
+      null,
+      null,
+    ]);
+    const [connection] = await store.connections("198.51.100.7");
+    deepStrictEqual([connection?.closed_at, connection?.bytes_sent, connection?.bytes_received], [
+      20,
+      null,
+      null,
+    ]);
     deepStrictEqual(store.integrityCheck(), "ok");
     await store.close();
   } finally {
