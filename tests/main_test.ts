@@ -287,6 +287,7 @@ Deno.test("main --help of every command works under the printed flags, and says 
   const groups = monitor.stdout.split("\n").filter((line) => /^[A-Z][A-Za-z ]*:$/.test(line));
   deepStrictEqual(groups, [
     "Display:",
+    "Traffic:",
     "Names and geo:",
     "Filters:",
     "Alerts:",

@@ -113,14 +113,15 @@ Deno.test({
       await screenUntil(session, (s) => s.includes("Interval: 0.5s"));
       const stays = await control.open(freshLoopback());
       const goes = await control.open(freshLoopback());
-      await screenUntil(session, (s) => rowOf(s, goes.ip).includes("■■"));
+      // Present cells: ■ when bytes moved in the time unit, □ when the open connection was idle (--traffic).
+      await screenUntil(session, (s) => /[■□]{2}/.test(rowOf(s, goes.ip)));
       await control.close(goes.id);
       const screen = await screenUntil(session, (s) => rowOf(s, goes.ip).includes("CLOSED"));
       const staying = rowOf(screen, stays.ip);
       const gone = rowOf(screen, goes.ip);
-      match(staying, /▲■+ \[ESTABLISHED/, screen);
+      match(staying, /▲[■□]+ \[ESTABLISHED/, screen);
       ok(!staying.includes("×"), screen);
-      match(gone, /▲■+×·* \[CLOSED/, screen);
+      match(gone, /▲[■□]+×·* \[CLOSED/, screen);
       match(gone, /python3 \(\d+\)/);
       deepStrictEqual(tmux("display", "-p", "-t", session, "#{alternate_on}").trim(), "1");
       tmux("send-keys", "-t", session, "q");
