@@ -71,14 +71,14 @@ const HELP = [
   "  PgUp PgDn       scroll one page",
   "  Home End        first row, last row",
   "  /               filter rows: type, Enter keeps it, Esc clears it",
-  "  s               sort: activity, most recent, name (addresses in numeric order), rate (with --traffic)",
+  "  s               sort: activity, most recent, name (addresses in numeric order), rate",
   "  p               pause the screen (tracking goes on)",
   "  ?               these keys (any key closes them)",
   "  q  Ctrl+C       quit",
   "",
   "Rows with an alert stay on top, in red, with the reason; SOCK is the sockets open now.",
   "The timeline has one cell per time unit, newest on the right: ▲ new ■ active ○ listen × closed · none.",
-  "With --traffic, RATE is ↑ sent ↓ received per second over the last poll, and □ an open row that moved nothing.",
+  "RATE (--traffic): ↑ sent ↓ received per second over the last poll; □ an open row that moved nothing.",
 ];
 
 /** What a frame shows of the tracker: live, or frozen while paused. */

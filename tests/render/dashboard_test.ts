@@ -472,7 +472,8 @@ Deno.test("Dashboard with --traffic: s steps to the rate order; rates, totals an
   deepStrictEqual(order, ["198.51.100.20", "dns.google", "203.0.113.9", "192.0.2.53"]);
   ok(lines[4]?.includes("↑2.0K ↓3.0M"), lines[4]);
   ok(lines[1]?.includes("↑ 2.45 KiB/s ↓ 3.00 MiB/s"), lines[1]); // 2,000 + 512 B/s; 3 MiB + 1.5 KiB/s
-  ok(lines[7]?.includes("192.0.2.53           -           "), lines[7]); // UDP: unknown, not zero
+  ok(/^192\.0\.2\.53 +1 +- /.test(lines[7] ?? ""), lines[7]); // UDP: unknown, not zero
+  ok(lines[3]?.includes("RATE"), lines[3]);
   ok(/□{7}$/.test(lines[6]?.split(" ").find((part) => part.includes("□")) ?? ""), lines[6]);
   ok(/■+$/.test(lines[7]?.split(" ").find((part) => part.includes("■")) ?? ""), "a UDP row is never idle");
   dashboard.onKey("s");
