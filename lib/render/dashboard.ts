@@ -338,9 +338,10 @@ export class Dashboard {
         `${intervalText(this.#options.timeUnitSeconds, poll === null ? null : poll.recentMs / 1000)} | ` +
         (alertText === "" ? "" : `${alertText} | `) +
         `${this.#options.rowNoun}: ${view.activeRows} active, ${view.uniqueRows} seen | ` +
-        (this.#tracker.traffic === null ? "" : `${trafficHeader(this.#tracker.traffic)} | `) +
         `Sort: ${this.#sort}` +
-        (this.#filter === "" ? "" : ` | Filter: /${safeTerminalText(this.#filter)}`),
+        (this.#filter === "" ? "" : ` | Filter: /${safeTerminalText(this.#filter)}`) +
+        // What the user chose (order, filter) comes before the traffic totals, which a narrow screen may cut.
+        (this.#tracker.traffic === null ? "" : ` | ${trafficHeader(this.#tracker.traffic)}`),
       columns,
     );
     // As many legend entries as fit (all of them from 48 columns), then the keys if they fit too.

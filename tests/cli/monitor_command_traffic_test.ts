@@ -64,7 +64,7 @@ Deno.test("monitor --traffic: the scroll line, the logs and the export carry the
     const closedLine = run.stdout().split("\n").find((line) => line.includes("CLOSED")) ?? "";
     match(
       closedLine,
-      /CLOSED → 198\.51\.100\.1 ESTABLISHED:443 firefox \(4211\) sent 1\.95 KiB, received 4\.00 MiB$/,
+      /CLOSED → 198\.51\.100\.1 ESTABLISHED:443 firefox \(4211\) from :50000 after \S+ sent 1\.95 KiB, received 4\.00 MiB$/,
     );
     const files = [...Deno.readDirSync(dir)].map((f) => f.name);
     const txt = Deno.readTextFileSync(

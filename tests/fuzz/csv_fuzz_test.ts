@@ -83,7 +83,7 @@ Deno.test("fuzz CSV: every writer's output parses back whole, with no control an
       bytes_sent: null,
       bytes_received: null,
     };
-    assertCsv("history", renderHistoryCsv([{ address }, { address }]), 3, 15);
+    assertCsv("history", renderHistoryCsv([{ address }, { address }]), 3, 16);
     const records = connections.map((c) => ({
       ...c,
       remote_ip: hostile(fuzz),
@@ -97,7 +97,7 @@ Deno.test("fuzz CSV: every writer's output parses back whole, with no control an
       "history IP",
       renderHistoryCsv([{ address, connections: records, alerts: [] }]),
       records.length + 1,
-      17,
+      18,
     );
   });
 });
