@@ -146,7 +146,8 @@ export function createSsCollector(options: SsCollectorOptions = {}): Collector {
     const raw = (await run("ss", SS_DUMP_ARGS.tcp, { binary: true })).bytes;
     if (raw === undefined) throw new Error("ss wrote no dump");
     const tcp = parseInetDiagDump(raw, { traffic: true });
-    const udp = parseSs((await run("ss", SS_DUMP_ARGS.udp)).stdout, { traffic: true });
+    // `ss -u` alone prints no Netid column: its rows are UDP because UDP is what it was asked for.
+    const udp = parseSs((await run("ss", SS_DUMP_ARGS.udp)).stdout, { traffic: true, protocol: "UDP" });
     const sockets = [...tcp.sockets, ...udp.sockets];
     if (!warm || sockets.some((s) => s.inode && !owners.has(s.inode))) await learnOwners();
     for (const s of sockets) {

@@ -71,6 +71,12 @@ export interface ParseSsOptions {
    * where ss printed no counters.
    */
   traffic?: boolean;
+  /**
+   * The one protocol ss was asked for (`ss -u` or `ss -t` alone): ss then
+   * prints no Netid column, and a row's state cannot tell UDP from TCP
+   * (both are `ESTAB` or `UNCONN`), so the caller says which it is.
+   */
+  protocol?: "TCP" | "UDP";
 }
 
 /** The state words ss prints, which start a row when it leaves the Netid column out (`ss -t`). */
@@ -157,6 +163,7 @@ function applyCounters(socket: Socket, text: string, from: number): void {
  */
 export function parseSs(text: string, options: ParseSsOptions = {}): ParseResult {
   const traffic = options.traffic ?? false;
+  const asked = options.protocol ?? null;
   const sockets: Socket[] = [];
   const skipped: SkippedLine[] = [];
   let sawHeader = false;
@@ -200,8 +207,9 @@ export function parseSs(text: string, options: ParseSsOptions = {}): ParseResult
       continue;
     }
     sawRow = true;
-    // Without a Netid column, a state only TCP has, or TCP information on the line (-O), says TCP.
-    const protocol = netid === "udp" ? "UDP" : "TCP";
+    // Without a Netid column: the protocol the caller asked ss for, else (below) a state only TCP
+    // has, or TCP information on the line (-O), says TCP.
+    const protocol = netid === "udp" || (noNetid && asked === "UDP") ? "UDP" : "TCP";
     const local = parseEndpoint(localText);
     const peer = parseEndpoint(peerText);
     if (local === null || local.port === null) {
@@ -232,7 +240,7 @@ export function parseSs(text: string, options: ParseSsOptions = {}): ParseResult
       applyCounters(socket, rest, from);
     }
     last = socket;
-    if (noNetid && !TCP_ONLY_STATES.has(state) && !hasTcpInfo(rest, from)) {
+    if (noNetid && asked === null && !TCP_ONLY_STATES.has(state) && !hasTcpInfo(rest, from)) {
       undecided = { line, socket };
       continue;
     }

@@ -56,6 +56,13 @@ Deno.test({
 });
 
 Deno.test({
+  name:
+    "createSsCollector({ traffic }) finds the same real sockets, UDP too (read by `ss -uaneH`, no Netid column)",
+  ignore: !linux || !hasTool("ss"),
+  fn: () => checkCollector(() => createSsCollector({ traffic: true })),
+});
+
+Deno.test({
   name: "createProcCollector() finds real loopback sockets with pid, name, path, state and direction",
   ignore: !linux,
   fn: () => checkCollector(() => createProcCollector()),

@@ -133,9 +133,10 @@ Deno.test("createSsCollector({ traffic }) reads TCP from ss -taiD -, UDP as text
       deepStrictEqual(options?.binary, true);
       return Promise.resolve({ stdout: "", bytes: DUMP, stderr: "", code: 0 });
     }
-    const udp = "udp UNCONN 0 0 127.0.0.1:34964 0.0.0.0:* ino:2558470 sk:1 <->";
+    // `ss -u` alone prints no Netid column (as on this machine); `ss -tunapeH` does.
+    const udp = "UNCONN 0 0 127.0.0.1:34964 0.0.0.0:* ino:2558470 sk:1 <->";
     if (args[0] === "-uaneH") return Promise.resolve({ stdout: udp, stderr: "", code: 0 });
-    const owned = `${OWNERS_TEXT}\n${udp.replace("ino:", 'users:(("python3",pid=26160,fd=14)) ino:')}`;
+    const owned = `${OWNERS_TEXT}\nudp ${udp.replace("ino:", 'users:(("python3",pid=26160,fd=14)) ino:')}`;
     return Promise.resolve({ stdout: owned, stderr: "", code: 0 });
   };
   const collector = createSsCollector({ run, userNames: null, traffic: true });

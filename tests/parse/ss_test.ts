@@ -199,3 +199,19 @@ Deno.test("parseSs() skips a row without Netid column whose protocol cannot be t
   deepStrictEqual(skipped.length, 1);
   deepStrictEqual(skipped[0]?.reason.startsWith("no Netid column"), true);
 });
+
+Deno.test("parseSs({ protocol: 'UDP' }) reads `ss -uaneH`, whose rows have no Netid column, as UDP", () => {
+  // Captured from `ss -uaneH` (iproute2 6.1, Debian 12) beside bench/socket_farm.py's connected UDP sockets.
+  const text = "UNCONN 0      0      127.0.0.1:41201 0.0.0.0:* ino:5655436 sk:14f785 cgroup:/ <->\n" +
+    "ESTAB 0      0      127.0.0.1:40236 127.0.0.1:41201 ino:5655437 sk:14f786 cgroup:/ <->\n" +
+    "ESTAB 0      0      [::1]:53 [::1]:40000 uid:1000 ino:5655438 sk:14f787 cgroup:/ v6only:1 <->\n";
+  const { sockets, skipped } = parseSs(text, { traffic: true, protocol: "UDP" });
+  deepStrictEqual(skipped, []);
+  deepStrictEqual(sockets.map((s) => [s.protocol, s.status, s.local_port, s.inode, s.bytes_sent]), [
+    ["UDP", "UNCONNECTED", 41201, 5655436, null],
+    ["UDP", "CONNECTED", 40236, 5655437, null],
+    ["UDP", "CONNECTED", 53, 5655438, null],
+  ]);
+  // Without being told, the same rows cannot be told from TCP and are skipped, not guessed.
+  deepStrictEqual(parseSs(text).sockets.length, 0);
+});
