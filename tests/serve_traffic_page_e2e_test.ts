@@ -71,11 +71,11 @@ Deno.test({
       // A talker is a button that filters the connection list to it.
       await destination.locator("button.pick-count").click();
       deepStrictEqual(await page.locator("#live-search").inputValue(), ip);
-      // A loopback address has no country nor AS: counted as unknown.
-      await page.locator("#top-countries .talker", { hasText: "unknown" }).first().waitFor({
+      // A loopback address has no country nor AS: counted as "local network", as the count panels do.
+      await page.locator("#top-countries .talker", { hasText: "local network" }).first().waitFor({
         timeout: HANG_GUARD_MS,
       });
-      await page.locator("#top-networks .talker", { hasText: "unknown" }).first().waitFor({
+      await page.locator("#top-networks .talker", { hasText: "local network" }).first().waitFor({
         timeout: HANG_GUARD_MS,
       });
       // The chart draws a line per direction once two polls gave rates.

@@ -52,7 +52,7 @@ function rate(n) {
  * @param {Talker} t
  */
 function searchFor(kind, t) {
-  if (t.key === "-") return "";
+  if (t.key === "-" || t.key === "local") return "";
   if (kind === "processes") {
     const name = t.key.slice(t.key.indexOf(" ") + 1);
     return name === "" ? "" : name;
@@ -66,7 +66,7 @@ function searchFor(kind, t) {
  * @param {Talker} t
  */
 function labelOf(kind, t) {
-  if (kind === "countries" && t.key !== "-") return `${countryName(t.key)} (${t.key})`;
+  if (kind === "countries" && t.key !== "-" && t.key !== "local") return `${countryName(t.key)} (${t.key})`;
   return t.label;
 }
 
@@ -116,6 +116,16 @@ function drawTalkers(kind, talkers) {
   byId(`top-${kind}`).replaceChildren(...(items.length > 0 ? items : [el("li", "more", "nothing yet")]));
 }
 
+/**
+ * The chart's top: a round number in the binary unit the axis shows (4 MiB/s, not 4.77 MiB/s).
+ * @param {number} most bytes per second
+ */
+export function roundRate(most) {
+  let unit = 1;
+  while (most / unit >= 1024 && unit < 1024 ** 4) unit *= 1024;
+  return niceCeiling(most / unit) * unit;
+}
+
 /** The chart's size, kept by a ResizeObserver (measuring at each draw would lay the page out again). */
 const chartSize = { width: 0, height: 0 };
 /** @type {Sample[]} */
@@ -149,7 +159,7 @@ function drawThroughput(series) {
   const base = MARGIN.top + plotH;
   const start = Math.min(first.at, last.at - MIN_SPAN_MS);
   const end = last.at;
-  const top = niceCeiling(Math.max(1, ...known.map((s) => Math.max(s.sent ?? 0, s.received ?? 0))));
+  const top = roundRate(Math.max(1, ...known.map((s) => Math.max(s.sent ?? 0, s.received ?? 0))));
   const x = (/** @type {number} */ at) => MARGIN.left + ((at - start) / Math.max(1, end - start)) * plotW;
   const y = (/** @type {number} */ v) => base - (v / top) * plotH;
   const parts = [

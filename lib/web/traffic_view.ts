@@ -6,6 +6,7 @@
  * @module
  */
 import type { DescribeAddress } from "../enrich/address_info.ts";
+import { isLocalAddress } from "../model/address_scope.ts";
 import { isoWithOffset } from "../model/timestamp.ts";
 import { RATE_SPANS, type TrafficLedger } from "../monitor/traffic_ledger.ts";
 import type { TrafficMeter } from "../monitor/traffic_meter.ts";
@@ -134,12 +135,14 @@ export function trafficView(
     const one = tally(ip, info.hostname ? `${info.hostname} (${ip})` : ip, meter, ledger);
     one.country = info.country ?? null;
     destinations.push(one);
-    addTo(countries, info.country ?? "-", info.country ?? "unknown", one);
-    const network = info.asn == null ? "-" : `AS${info.asn}`;
+    // As the page's count panels: an address of this machine or its network is "local network".
+    const [nowhere, nowhereLabel] = isLocalAddress(ip) ? ["local", "local network"] : ["-", "unknown"];
+    addTo(countries, info.country ?? nowhere, info.country ?? nowhereLabel, one);
+    const network = info.asn == null ? nowhere : `AS${info.asn}`;
     addTo(
       networks,
       network,
-      info.asn == null ? "unknown" : `AS${info.asn}${info.as_org ? ` ${info.as_org}` : ""}`,
+      info.asn == null ? nowhereLabel : `AS${info.asn}${info.as_org ? ` ${info.as_org}` : ""}`,
       one,
     );
   }

@@ -69,3 +69,20 @@ Deno.test("trafficView() ranks processes, destinations, countries and networks b
   deepStrictEqual([view.machine.received, view.machine.rate_received], [6_008_000, 1_502_000]);
   deepStrictEqual(view.series.map((s) => s.received), [null, 1_502_000, 1_502_000, 1_502_000, 1_502_000]);
 });
+
+Deno.test("trafficView() counts this machine's and its network's addresses as local network, others as unknown", () => {
+  const tracker = new Tracker({ width: 20, groupBy: "process", maxClosedRows: 100, traffic: true });
+  for (const i of [0, 1]) {
+    tracker.update([
+      connection({ remote_ip: "127.0.0.1", local_port: 50001, bytes_sent: 10 * i, bytes_received: 10 * i }),
+      connection({ remote_ip: "10.1.2.3", local_port: 50002, bytes_sent: 20 * i, bytes_received: 0 }),
+      connection({ remote_ip: "8.8.8.8", local_port: 50003, bytes_sent: 5 * i, bytes_received: 0 }),
+    ], at(i));
+  }
+  const ledger = tracker.traffic;
+  if (ledger === null) throw new Error("no ledger");
+  const view = trafficView(ledger, { describe: () => ({}), timeUnitSeconds: 1, at: at(1) });
+  const brief = (list: typeof view.countries) => list.map((t) => [t.key, t.label, t.sent]);
+  deepStrictEqual(brief(view.countries), [["local", "local network", 30], ["-", "unknown", 5]]);
+  deepStrictEqual(brief(view.networks), [["local", "local network", 30], ["-", "unknown", 5]]);
+});
