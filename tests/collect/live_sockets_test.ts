@@ -100,8 +100,8 @@ Deno.test({
         const [[clientSent, clientReceived] = []] = counters(connection.client_port, connection.port);
         const [[serverSent, serverReceived] = []] = counters(connection.port, connection.client_port);
         deepStrictEqual([clientReceived, serverReceived], [2_000, 100_000], `round ${round}`);
-        ok((clientSent ?? 0) >= 100_000 && (clientSent ?? 0) <= 105_000, `round ${round}: ${clientSent}`);
-        ok((serverSent ?? 0) >= 2_000 && (serverSent ?? 0) <= 2_100, `round ${round}: ${serverSent}`);
+        ok((clientSent ?? 0) >= 100_000 && (clientSent ?? 0) < 200_000, `round ${round}: ${clientSent}`);
+        ok((serverSent ?? 0) >= 2_000 && (serverSent ?? 0) < 4_000, `round ${round}: ${serverSent}`);
         deepStrictEqual(counters(connection.port, null), [[null, null]], `round ${round}`); // the listener
       }
     } finally {
