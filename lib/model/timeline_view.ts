@@ -7,6 +7,7 @@
  */
 import type { Connection } from "./connection.ts";
 import type { TrackedRow } from "./tracked_row.ts";
+import type { TrafficLedger } from "./traffic_ledger.ts";
 
 /** What is left of a row that was dropped from memory: enough for the top list and the frequent-IP file. */
 export interface EvictedRow {
@@ -32,4 +33,6 @@ export interface TimelineView {
   evictedRows(): readonly EvictedRow[];
   openConnection(key: string): Connection | undefined;
   openConnections(): IterableIterator<Connection>;
+  /** Byte accounting (`--traffic`), null without it. */
+  readonly traffic: TrafficLedger | null;
 }

@@ -17,7 +17,7 @@ import { isoWithOffset } from "../model/timestamp.ts";
 import { LINGERING_STATUSES } from "../model/status.ts";
 import type { MonitorOutput } from "./monitor_output.ts";
 import type { Tracker } from "./tracker.ts";
-import { RATE_SPANS } from "./traffic_ledger.ts";
+import { RATE_SPANS } from "../model/traffic_ledger.ts";
 import type { ConnectionLog } from "./connection_log.ts";
 import type { HistoryRecorder } from "./history_recorder.ts";
 import type { PollInfo } from "../model/poll_info.ts";

@@ -8,8 +8,8 @@ import { Cell } from "../model/timeline.ts";
 import { type GroupBy, TrackedRow } from "../model/tracked_row.ts";
 import type { TracedChange } from "./traced_changes.ts";
 import type { EvictedRow, TimelineView } from "../model/timeline_view.ts";
-import { processKey, TrafficLedger } from "./traffic_ledger.ts";
-import { TrafficMeter } from "./traffic_meter.ts";
+import { processKey, TrafficLedger } from "../model/traffic_ledger.ts";
+import { TrafficMeter } from "../model/traffic_meter.ts";
 
 export type { EvictedRow } from "../model/timeline_view.ts";
 

@@ -18,7 +18,7 @@ import { elapsedText } from "./elapsed_text.ts";
 import { intervalText } from "./interval_text.ts";
 import { addressText, essentialDetailsWidth, peerName, rowDetails } from "./row_details.ts";
 import { safeTerminalText } from "./terminal_text.ts";
-import { RATE_SPANS, type TrafficRate } from "../monitor/traffic_ledger.ts";
+import { RATE_SPANS, type TrafficRate } from "../model/traffic_ledger.ts";
 import { rateCell, trafficHeader } from "./traffic_text.ts";
 
 export { SORT_ORDERS, type SortOrder };

@@ -8,7 +8,7 @@
 import type { AddressInfo } from "../model/address_info.ts";
 import { addressOrderKey } from "../model/address_order.ts";
 import type { TrackedRow } from "../model/tracked_row.ts";
-import type { TrafficRate } from "../monitor/traffic_ledger.ts";
+import type { TrafficRate } from "../model/traffic_ledger.ts";
 
 /** Orders the `s` key steps through; `rate` (bytes per second over the last poll) only with `--traffic`. */
 export const SORT_ORDERS = ["activity", "recent", "name", "rate"] as const;

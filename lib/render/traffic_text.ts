@@ -4,8 +4,8 @@
  *
  * @module
  */
-import type { TrackedRow } from "../monitor/tracked_row.ts";
-import { RATE_SPANS, type TrafficLedger, type TrafficRate } from "../monitor/traffic_ledger.ts";
+import type { TrackedRow } from "../model/tracked_row.ts";
+import { RATE_SPANS, type TrafficLedger, type TrafficRate } from "../model/traffic_ledger.ts";
 import { bytesText, rateText } from "./byte_units.ts";
 
 const SHORT_UNITS = ["", "K", "M", "G", "T", "P"];

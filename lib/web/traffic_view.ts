@@ -5,11 +5,11 @@
  *
  * @module
  */
-import type { DescribeAddress } from "../enrich/address_info.ts";
+import type { DescribeAddress } from "../model/address_info.ts";
 import { isLocalAddress } from "../model/address_scope.ts";
 import { isoWithOffset } from "../model/timestamp.ts";
-import { RATE_SPANS, type TrafficLedger } from "../monitor/traffic_ledger.ts";
-import type { TrafficMeter } from "../monitor/traffic_meter.ts";
+import { RATE_SPANS, type TrafficLedger } from "../model/traffic_ledger.ts";
+import type { TrafficMeter } from "../model/traffic_meter.ts";
 
 /** One talker: what it moved so far and its rate over the last 10 polls (bytes per second). */
 export interface TalkerView {
@@ -107,7 +107,7 @@ function processLabel(key: string): string {
  * @example
  * ```ts
  * import { deepStrictEqual } from "node:assert/strict";
- * import { TrafficLedger } from "../monitor/traffic_ledger.ts";
+ * import { TrafficLedger } from "../model/traffic_ledger.ts";
  * import { trafficView } from "./traffic_view.ts";
  * const ledger = new TrafficLedger();
  * ledger.begin(new Date(0));

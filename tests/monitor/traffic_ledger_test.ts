@@ -1,7 +1,7 @@
 import { deepStrictEqual } from "node:assert/strict";
 import type { Connection } from "../../lib/model/connection.ts";
-import { TrafficLedger } from "../../lib/monitor/traffic_ledger.ts";
-import { TrafficMeter } from "../../lib/monitor/traffic_meter.ts";
+import { TrafficLedger } from "../../lib/model/traffic_ledger.ts";
+import { TrafficMeter } from "../../lib/model/traffic_meter.ts";
 import { Tracker } from "../../lib/monitor/tracker.ts";
 import { at, connection } from "./_connections.ts";
 

@@ -1,5 +1,5 @@
-import { type ByteCounts, counterDelta } from "../model/byte_counters.ts";
-import type { Connection } from "../model/connection.ts";
+import { type ByteCounts, counterDelta } from "./byte_counters.ts";
+import type { Connection } from "./connection.ts";
 import { TrafficMeter } from "./traffic_meter.ts";
 
 /** Bytes per second sent and received. */

@@ -1,4 +1,4 @@
-import type { ByteCounts } from "../model/byte_counters.ts";
+import type { ByteCounts } from "./byte_counters.ts";
 
 /** Polls of history a meter keeps: enough to answer for the last 10 (see {@linkcode TrafficMeter.totalsAt}). */
 const RING = 12;
