@@ -6,11 +6,14 @@
  * from /proc/self/stat), compared with running `ss -tunap` at the same rate
  * (the baseline). The targets: under 2 % of a core at 1,000, under 10 % at 10,000.
  *
- * The same run measures the tick with `--traffic` (the same one ss run per
- * tick with `-iO`: every TCP socket's counters; the ledger's per-connection,
- * row, process, address and machine meters), whose target is under 1.5 times
- * the tick without it. The three are measured in turn, round after round, so
- * that a change in the machine's load touches all of them alike.
+ * The same run measures the tick with `--traffic` (`ss -taiD -` for TCP, the
+ * kernel's raw answer with every socket's counters, and `ss -uaneH` for UDP;
+ * the ledger's per-connection, row, process, address and machine meters),
+ * whose target is under 1.5 times the tick without it. The three are measured
+ * in turn, round after round, so that a change in the machine's load touches
+ * all of them alike. Run it in a network namespace of its own so the farm's
+ * sockets are the only ones `ss` lists and no one else's `ss` lists them:
+ * `ip netns add B && ip netns exec B sh -c 'ip link set lo up && deno bench -A bench/monitor_tick_bench.ts'`.
  */
 import process from "node:process";
 import { createSsCollector } from "../lib/collect/ss_collector.ts";
