@@ -1,0 +1,159 @@
+/**
+ * The monitor a user runs, measured whole: `conntrail monitor -t 1` in scroll mode with history
+ * on, started as a process under the flags `permissions --flags monitor` prints, against a
+ * loopback socket farm, beside two baselines run in the same session, alternating:
+ *
+ *   - psutil: bench/_psutil_timeline.py, what the earlier psutil timeline tool did per tick,
+ *     on Debian's python3-psutil (/usr/bin/python3; installed by the bench when absent);
+ *   - ss:     `ss -tunap` once a second.
+ *
+ * For each process: start to first line, CPU per tick (own plus waited-for children, from
+ * /proc/<pid>/stat, over MEASURE_S seconds after a settling period) and peak RSS (VmHWM).
+ * Sizes: BENCH_SIZES (default "1000,10000") TCP connections plus a tenth as many UDP sockets;
+ * BENCH_ROUNDS rounds (default 2).
+ */
+import { startSocketFarm } from "./_socket_farm.ts";
+
+const SIZES = (Deno.env.get("BENCH_SIZES") ?? "1000,10000").split(",").map(Number);
+const ROUNDS = Number(Deno.env.get("BENCH_ROUNDS") ?? 2);
+const SETTLE_S = 3;
+const MEASURE_S = Number(Deno.env.get("BENCH_MEASURE_S") ?? 10);
+const CLK_TCK = 100;
+const ROOT = new URL("..", import.meta.url).pathname;
+const PSUTIL_SCRIPT = new URL("./_psutil_timeline.py", import.meta.url).pathname;
+
+interface Sample {
+  firstLineS: number;
+  cpuPerTickS: number;
+  peakRssMiB: number;
+}
+
+function procCpuSeconds(pid: number): number {
+  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // utime, stime, cutime, cstime are fields 14-17 of stat; here counted from field 3.
+  const ticks = [11, 12, 13, 14].reduce((sum, index) => sum + Number(fields[index]), 0);
+  return ticks / CLK_TCK;
+}
+
+function peakRssMiB(pid: number): number {
+  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+  const kib = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+  return kib / 1024;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Start `command`, wait for its first stdout line, then measure CPU per second and peak RSS. */
+async function measureProcess(command: string, args: string[], env: Record<string, string>): Promise<Sample> {
+  const started = performance.now();
+  const child = new Deno.Command(command, { args, env, stdout: "piped", stderr: "null", cwd: ROOT })
+    .spawn();
+  const reader = child.stdout.getReader();
+  let firstLineS = NaN;
+  const drain = (async () => {
+    while (true) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      if (Number.isNaN(firstLineS) && value.includes(10)) firstLineS = (performance.now() - started) / 1000;
+    }
+  })();
+  while (Number.isNaN(firstLineS)) await delay(10);
+  await delay(SETTLE_S * 1000);
+  const cpu0 = procCpuSeconds(child.pid);
+  const t0 = performance.now();
+  await delay(MEASURE_S * 1000);
+  const cpu1 = procCpuSeconds(child.pid);
+  const seconds = (performance.now() - t0) / 1000;
+  const rss = peakRssMiB(child.pid);
+  child.kill("SIGKILL");
+  await child.status;
+  await drain.catch(() => {});
+  return { firstLineS, cpuPerTickS: (cpu1 - cpu0) / seconds, peakRssMiB: rss };
+}
+
+async function conntrailFlags(): Promise<string[]> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", "--allow-env", "main.ts", "permissions", "--flags", "monitor"],
+    cwd: ROOT,
+  }).output();
+  return new TextDecoder().decode(output.stdout).trim().split(/\s+/);
+}
+
+async function ensurePsutil(): Promise<void> {
+  const probe = await new Deno.Command("/usr/bin/python3", { args: ["-c", "import psutil"] }).output();
+  if (probe.success) return;
+  const install = await new Deno.Command("apt-get", {
+    args: ["install", "-y", "-qq", "python3-psutil"],
+    env: { DEBIAN_FRONTEND: "noninteractive" },
+  }).output();
+  if (!install.success) throw new Error("cannot install python3-psutil with apt-get");
+}
+
+const flags = await conntrailFlags();
+await ensurePsutil();
+const dataDir = await Deno.makeTempDir({ prefix: "conntrail-bench-" });
+const contenders: Record<string, () => Promise<Sample>> = {
+  conntrail: () =>
+    measureProcess(Deno.execPath(), [
+      "run",
+      ...flags,
+      "main.ts",
+      "monitor",
+      "-t",
+      "1",
+      "--scroll",
+      "--db",
+      `${dataDir}/history-${crypto.randomUUID()}.db`,
+    ], { XDG_DATA_HOME: dataDir, HOME: dataDir, NO_COLOR: "1" }),
+  psutil: () => measureProcess("/usr/bin/python3", [PSUTIL_SCRIPT, "1"], {}),
+  "ss -tunap": () =>
+    measureProcess("sh", ["-c", "echo started; while :; do ss -tunap >/dev/null; sleep 1; done"], {}),
+};
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+}
+
+try {
+  for (const size of SIZES) {
+    const farm = await startSocketFarm(size, Math.round(size / 10));
+    const samples: Record<string, Sample[]> = {};
+    try {
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const [name, run] of Object.entries(contenders)) {
+          (samples[name] ??= []).push(await run());
+        }
+      }
+    } finally {
+      farm.stop();
+    }
+    const summary = Object.fromEntries(
+      Object.entries(samples).map(([name, list]) => [name, {
+        cpu: median(list.map((s) => s.cpuPerTickS)),
+        rss: Math.max(...list.map((s) => s.peakRssMiB)),
+        first: median(list.map((s) => s.firstLineS)),
+        runs: list.map((s) => s.cpuPerTickS.toFixed(3)).join(" "),
+      }]),
+    );
+    const ours = summary.conntrail!;
+    console.log(`\n${size.toLocaleString("en")} TCP connections + ${Math.round(size / 10)} UDP, -t 1:`);
+    for (const [name, s] of Object.entries(summary)) {
+      console.log(
+        `  ${name.padEnd(10)} CPU/tick ${s.cpu.toFixed(3)} s (runs ${s.runs})  peak RSS ${
+          s.rss.toFixed(0)
+        } MiB  first line ${s.first.toFixed(2)} s`,
+      );
+    }
+    console.log(
+      `  ratios: conntrail/psutil ${(ours.cpu / summary.psutil!.cpu).toFixed(2)}, conntrail/ss ${
+        (ours.cpu / summary["ss -tunap"]!.cpu).toFixed(2)
+      }`,
+    );
+  }
+} finally {
+  await Deno.remove(dataDir, { recursive: true });
+}
