@@ -10,8 +10,10 @@
  * For each process: start to first line, CPU per tick (own plus waited-for children, from
  * /proc/<pid>/stat, over MEASURE_S seconds after a settling period) and peak RSS (VmHWM).
  * Sizes: BENCH_SIZES (default "1000,10000") TCP connections plus a tenth as many UDP sockets;
- * BENCH_ROUNDS rounds (default 2).
+ * BENCH_ROUNDS rounds (default 2). The farm and every contender run in a network namespace of the
+ * bench's own when it can make one (root; see _netns.ts), so other programs' sockets do not count.
  */
+import { benchNetns } from "./_netns.ts";
 import { startSocketFarm } from "./_socket_farm.ts";
 
 const SIZES = (Deno.env.get("BENCH_SIZES") ?? "1000,10000").split(",").map(Number);
@@ -47,7 +49,12 @@ function delay(ms: number): Promise<void> {
 }
 
 /** Start `command`, wait for its first stdout line, then measure CPU per second and peak RSS. */
-async function measureProcess(command: string, args: string[], env: Record<string, string>): Promise<Sample> {
+async function measureProcess(
+  given: string,
+  givenArgs: string[],
+  env: Record<string, string>,
+): Promise<Sample> {
+  const [command, args] = netns.wrap(given, givenArgs);
   const started = performance.now();
   const child = new Deno.Command(command, { args, env, stdout: "piped", stderr: "null", cwd: ROOT })
     .spawn();
@@ -74,10 +81,11 @@ async function measureProcess(command: string, args: string[], env: Record<strin
   return { firstLineS, cpuPerTickS: (cpu1 - cpu0) / seconds, peakRssMiB: rss };
 }
 
-async function conntrailFlags(): Promise<string[]> {
+async function conntrailFlags(env: Record<string, string>): Promise<string[]> {
   const output = await new Deno.Command(Deno.execPath(), {
     args: ["run", "--quiet", "--allow-env", "main.ts", "permissions", "--flags", "monitor"],
     cwd: ROOT,
+    env,
   }).output();
   return new TextDecoder().decode(output.stdout).trim().split(/\s+/);
 }
@@ -92,9 +100,15 @@ async function ensurePsutil(): Promise<void> {
   if (!install.success) throw new Error("cannot install python3-psutil with apt-get");
 }
 
-const flags = await conntrailFlags();
 await ensurePsutil();
 const dataDir = await Deno.makeTempDir({ prefix: "conntrail-bench-" });
+const conntrailEnv = { XDG_DATA_HOME: dataDir, HOME: dataDir, NO_COLOR: "1" };
+// The flags for this data directory: the history file lives under it.
+const flags = await conntrailFlags(conntrailEnv);
+const netns = benchNetns();
+console.log(
+  `monitor bench: ${netns.name === null ? "no network namespace (not root?)" : `in netns ${netns.name}`}`,
+);
 const contenders: Record<string, () => Promise<Sample>> = {
   conntrail: () =>
     measureProcess(Deno.execPath(), [
@@ -105,9 +119,7 @@ const contenders: Record<string, () => Promise<Sample>> = {
       "-t",
       "1",
       "--scroll",
-      "--db",
-      `${dataDir}/history-${crypto.randomUUID()}.db`,
-    ], { XDG_DATA_HOME: dataDir, HOME: dataDir, NO_COLOR: "1" }),
+    ], conntrailEnv),
   psutil: () => measureProcess("/usr/bin/python3", [PSUTIL_SCRIPT, "1"], {}),
   "ss -tunap": () =>
     measureProcess("sh", ["-c", "echo started; while :; do ss -tunap >/dev/null; sleep 1; done"], {}),
@@ -120,7 +132,7 @@ function median(values: number[]): number {
 
 try {
   for (const size of SIZES) {
-    const farm = await startSocketFarm(size, Math.round(size / 10));
+    const farm = await startSocketFarm(size, Math.round(size / 10), netns.wrap);
     const samples: Record<string, Sample[]> = {};
     try {
       for (let round = 0; round < ROUNDS; round++) {
@@ -155,5 +167,6 @@ try {
     );
   }
 } finally {
+  netns.remove();
   await Deno.remove(dataDir, { recursive: true });
 }

@@ -4,7 +4,7 @@ import { filterConnections, STATUS_WORDS, statusFromUser } from "../model/connec
 import { toConnections } from "../model/direction.ts";
 import { isoWithOffset } from "../model/timestamp.ts";
 import { renderConnectionsCsv } from "../render/connections_csv.ts";
-import { renderConnectionsJson, renderConnectionsNdjson } from "../render/connections_json.ts";
+import { connectionsJsonChunks, connectionsNdjsonChunks } from "../render/connections_json.ts";
 import { connectionsTableChunks } from "../render/connections_table.ts";
 import { safeTerminalText } from "../render/terminal_text.ts";
 import type { SnapshotOptions } from "./parse_args.ts";
@@ -69,11 +69,12 @@ export async function runSnapshot(options: SnapshotOptions, io: SnapshotIo): Pro
       else for (const chunk of connectionsTableChunks(connections, render)) await io.write(chunk);
       break;
     }
+    // JSON and NDJSON are written chunk by chunk too: the whole text of a large snapshot is never held.
     case "json":
-      await io.write(renderConnectionsJson(connections, render));
+      for (const chunk of connectionsJsonChunks(connections, render)) await io.write(chunk);
       break;
     case "ndjson":
-      await io.write(renderConnectionsNdjson(connections, render));
+      for (const chunk of connectionsNdjsonChunks(connections, render)) await io.write(chunk);
       break;
     case "csv":
       await io.write(renderConnectionsCsv(connections, render));

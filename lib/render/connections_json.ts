@@ -11,17 +11,133 @@ export function connectionFields(options: ConnectionsRenderOptions = {}): (keyof
   return options.traffic ? [...CONNECTION_FIELDS, ...TRAFFIC_FIELDS] : [...CONNECTION_FIELDS];
 }
 
-function ordered(connection: Connection, fields: readonly (keyof Connection)[]): Record<string, unknown> {
-  return Object.fromEntries(fields.map((field) => [field, connection[field] ?? null]));
+/** Rows per chunk of {@linkcode connectionsJsonChunks}: a chunk is written before the next is made. */
+const CHUNK_ROWS = 200;
+
+/** The keys of a rendering's fields, as `JSON.stringify` writes them: pretty (indented in an array) and compact. */
+interface FieldKeys {
+  fields: readonly (keyof Connection)[];
+  pretty: readonly string[];
+  compact: readonly string[];
 }
 
-/** Render connections as one pretty JSON array with the SPEC field names. */
+function fieldKeys(options: ConnectionsRenderOptions): FieldKeys {
+  const fields = connectionFields(options);
+  return {
+    fields,
+    pretty: fields.map((field) => `    ${JSON.stringify(field)}: `),
+    compact: fields.map((field) => `${JSON.stringify(field)}:`),
+  };
+}
+
+/** JSON of recent string values: names, addresses and the poll's time repeat from row to row. */
+const stringJson = new Map<string, string>();
+const STRING_JSON_LIMIT = 10_000;
+
+function jsonValue(value: unknown): string {
+  if (typeof value === "number" && Number.isFinite(value)) return String(value);
+  // Every field is written: one a connection lacks is null.
+  if (typeof value !== "string") return JSON.stringify(value ?? null);
+  let json = stringJson.get(value);
+  if (json === undefined) {
+    if (stringJson.size >= STRING_JSON_LIMIT) stringJson.clear();
+    json = JSON.stringify(value);
+    stringJson.set(value, json);
+  }
+  return json;
+}
+
+/**
+ * One connection as `JSON.stringify` writes it, the fields in SPEC order, pushed onto `out` in pieces
+ * (joined once per chunk: no string is built up by `+=`); `pretty`: as an element of a pretty array.
+ */
+function pushConnectionJson(out: string[], connection: Connection, keys: FieldKeys, pretty: boolean): void {
+  const names = pretty ? keys.pretty : keys.compact;
+  out.push(pretty ? "  {" : "{");
+  for (let i = 0; i < keys.fields.length; i++) {
+    out.push(
+      pretty ? (i === 0 ? "\n" : ",\n") : (i === 0 ? "" : ","),
+      names[i]!,
+      jsonValue(connection[keys.fields[i]!]),
+    );
+  }
+  out.push(pretty && keys.fields.length > 0 ? "\n  }" : "}");
+}
+
+/**
+ * Connections as one pretty JSON array with the SPEC field names (the text
+ * `JSON.stringify(rows, null, 2)` makes, and a final newline), in chunks of
+ * 200 rows: a large snapshot is written chunk by chunk, never held whole (small
+ * chunks die young, so the heap stays near the rows' own size).
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { connectionsJsonChunks } from "./connections_json.ts";
+ * deepStrictEqual([...connectionsJsonChunks([])].join(""), "[]\n");
+ * ```
+ */
+export function* connectionsJsonChunks(
+  connections: readonly Connection[],
+  options: ConnectionsRenderOptions = {},
+): Generator<string> {
+  if (connections.length === 0) {
+    yield "[]\n";
+    return;
+  }
+  const keys = fieldKeys(options);
+  let out: string[] = ["[\n"];
+  for (let i = 0; i < connections.length; i++) {
+    pushConnectionJson(out, connections[i]!, keys, true);
+    out.push(i === connections.length - 1 ? "\n]\n" : ",\n");
+    if ((i + 1) % CHUNK_ROWS === 0 || i === connections.length - 1) {
+      yield out.join("");
+      out = [];
+    }
+  }
+}
+
+/**
+ * Render connections as one pretty JSON array with the SPEC field names.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { renderConnectionsJson } from "./connections_json.ts";
+ * deepStrictEqual(renderConnectionsJson([]), "[]\n");
+ * ```
+ */
 export function renderConnectionsJson(
   connections: readonly Connection[],
   options: ConnectionsRenderOptions = {},
 ): string {
-  const fields = connectionFields(options);
-  return JSON.stringify(connections.map((c) => ordered(c, fields)), null, 2) + "\n";
+  return [...connectionsJsonChunks(connections, options)].join("");
+}
+
+/**
+ * NDJSON in chunks of 200 lines: one JSON object a line.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { connectionsNdjsonChunks } from "./connections_json.ts";
+ * deepStrictEqual([...connectionsNdjsonChunks([])], []);
+ * ```
+ */
+export function* connectionsNdjsonChunks(
+  connections: readonly Connection[],
+  options: ConnectionsRenderOptions = {},
+): Generator<string> {
+  const keys = fieldKeys(options);
+  let out: string[] = [];
+  for (let i = 0; i < connections.length; i++) {
+    pushConnectionJson(out, connections[i]!, keys, false);
+    out.push("\n");
+    if ((i + 1) % CHUNK_ROWS === 0 || i === connections.length - 1) {
+      yield out.join("");
+      out = [];
+    }
+  }
 }
 
 /**
@@ -38,6 +154,5 @@ export function renderConnectionsNdjson(
   connections: readonly Connection[],
   options: ConnectionsRenderOptions = {},
 ): string {
-  const fields = connectionFields(options);
-  return connections.map((c) => JSON.stringify(ordered(c, fields)) + "\n").join("");
+  return [...connectionsNdjsonChunks(connections, options)].join("");
 }

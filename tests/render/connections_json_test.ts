@@ -1,0 +1,72 @@
+import { deepStrictEqual } from "node:assert/strict";
+import { type Connection, CONNECTION_FIELDS } from "../../lib/model/connection.ts";
+import { toConnections } from "../../lib/model/direction.ts";
+import { parseSs } from "../../lib/parse/ss.ts";
+import {
+  connectionsJsonChunks,
+  connectionsNdjsonChunks,
+  renderConnectionsJson,
+  renderConnectionsNdjson,
+} from "../../lib/render/connections_json.ts";
+
+// What the renderers wrote before they were hand-written: JSON.stringify of the SPEC-ordered fields.
+function ordered(connection: Connection): Record<string, unknown> {
+  return Object.fromEntries(CONNECTION_FIELDS.map((field) => [field, connection[field]]));
+}
+const expectedJson = (rows: readonly Connection[]) => JSON.stringify(rows.map(ordered), null, 2) + "\n";
+const expectedNdjson = (rows: readonly Connection[]) =>
+  rows.map((row) => JSON.stringify(ordered(row)) + "\n").join("");
+
+const fixtures = [
+  "ss-tunapeH_iproute2-6.1_debian12.txt",
+  "ss-tunap_iproute2-6.1.txt",
+  "ss-a_ubuntu-18.04_all-families.txt",
+  "ss-tupna_rhel-desktop_nonroot.txt",
+];
+
+const hostile: Connection = {
+  timestamp: "2026-01-02T03:04:05.678+00:00",
+  protocol: "TCP",
+  process_name: 'a "quoted"\\ name\u001b[31m\n\u2028 é 漢字 😀',
+  process_path: null,
+  pid: 0,
+  local_ip: "::1",
+  local_port: 65535,
+  remote_ip: null,
+  remote_port: null,
+  status: "LISTEN",
+  family: 6,
+  direction: "listening",
+  user: "1000",
+};
+
+Deno.test("renderConnectionsJson() and renderConnectionsNdjson() write what JSON.stringify writes, on ss captures", async () => {
+  for (const fixture of fixtures) {
+    const text = await Deno.readTextFile(new URL(`../fixtures/${fixture}`, import.meta.url));
+    const rows = toConnections(parseSs(text).sockets, "2026-01-02T03:04:05+00:00");
+    deepStrictEqual(rows.length > 0, true, fixture);
+    deepStrictEqual(renderConnectionsJson(rows), expectedJson(rows), fixture);
+    deepStrictEqual(renderConnectionsNdjson(rows), expectedNdjson(rows), fixture);
+  }
+});
+
+Deno.test("renderConnectionsJson() escapes names as JSON.stringify does and leaves out undefined fields", () => {
+  const noUser = { ...hostile, user: undefined } as unknown as Connection;
+  const notFinite = { ...hostile, pid: Number.NaN } as Connection;
+  for (const rows of [[hostile], [hostile, noUser, notFinite], []]) {
+    deepStrictEqual(renderConnectionsJson(rows), expectedJson(rows));
+    deepStrictEqual(renderConnectionsNdjson(rows), expectedNdjson(rows));
+  }
+});
+
+Deno.test("connectionsJsonChunks() splits 2,500 rows into chunks of 200 that join to the whole array", () => {
+  const rows = Array.from({ length: 2_500 }, (_, i) => ({ ...hostile, pid: i }));
+  const chunks = [...connectionsJsonChunks(rows)];
+  deepStrictEqual(chunks.length, 13);
+  deepStrictEqual(chunks.join(""), expectedJson(rows));
+  deepStrictEqual(JSON.parse(chunks.join("")).length, 2_500);
+  const lines = [...connectionsNdjsonChunks(rows)];
+  deepStrictEqual(lines.length, 13);
+  deepStrictEqual(lines[0]!.split("\n").length, 201);
+  deepStrictEqual(lines.join(""), expectedNdjson(rows));
+});
