@@ -6,28 +6,13 @@
  *
  * @module
  */
-import { createCollector } from "./lib/collect/create_collector.ts";
 import { type CliCommand, parseArgs } from "./lib/cli/parse_args.ts";
-import { historyEnv, monitorEnv, readPermittedEnv } from "./lib/cli/environment.ts";
-import { runHistory, runPrune } from "./lib/cli/history_command.ts";
-import { runDiff } from "./lib/cli/diff_command.ts";
-import { runMonitorCommand } from "./lib/cli/monitor_command.ts";
-import {
-  permissionsForCommand,
-  renderPermissions,
-  runtimeFlagsForCommand,
-} from "./lib/cli/permissions_command.ts";
-import { runSnapshot } from "./lib/cli/snapshot_command.ts";
-import { runServe } from "./lib/cli/serve_command.ts";
-import { runFilter } from "./lib/cli/filter_command.ts";
-import { runCheck } from "./lib/cli/check_command.ts";
-import { runBlocklistList, runBlocklistUpdate } from "./lib/cli/blocklist_command.ts";
-import { DATA_DIR_ENV } from "./lib/store/data_dir.ts";
-import { REPUTATION_ENV } from "./lib/cli/reputation_config.ts";
 import { InputError, PermissionError, ToolError, UnusableFileError } from "./lib/model/errors.ts";
-import { processTerminal } from "./lib/render/terminal.ts";
 import { safeTerminalLines } from "./lib/render/terminal_text.ts";
 import { timerDelay } from "./lib/model/timer_delay.ts";
+
+// Each command's modules are imported when it runs (`import()` of a string literal, which `deno compile`
+// still embeds): a run loads, parses and keeps in memory only the module graph of its own command.
 
 /** Where main writes; tests pass their own. */
 export interface MainIo {
@@ -105,7 +90,10 @@ async function runCommand(command: CliCommand, io: MainIo): Promise<number> {
       if (command.stdout) await io.stdout(command.stdout);
       if (command.stderr) io.stderr(command.stderr);
       return command.exitCode;
-    case "permissions":
+    case "permissions": {
+      const { permissionsForCommand, renderPermissions, runtimeFlagsForCommand } = await import(
+        "./lib/cli/permissions_command.ts"
+      );
       await io.stdout(
         renderPermissions(
           permissionsForCommand(command.target, Deno.build.os),
@@ -114,7 +102,19 @@ async function runCommand(command: CliCommand, io: MainIo): Promise<number> {
         ),
       );
       return 0;
-    case "monitor":
+    }
+    case "monitor": {
+      const [
+        { runMonitorCommand },
+        { createCollector },
+        { monitorEnv, readPermittedEnv },
+        { processTerminal },
+      ] = await Promise.all([
+        import("./lib/cli/monitor_command.ts"),
+        import("./lib/collect/create_collector.ts"),
+        import("./lib/cli/environment.ts"),
+        import("./lib/render/terminal.ts"),
+      ]);
       return await runMonitorCommand(command.options, {
         collector: createCollector(command.options.collector, { traffic: command.options.traffic }),
         now: () => new Date(),
@@ -127,8 +127,15 @@ async function runCommand(command: CliCommand, io: MainIo): Promise<number> {
         onStart: attachSignals,
         pid: Deno.pid,
       });
+    }
     case "blocklist-update":
-    case "blocklist-list":
+    case "blocklist-list": {
+      const [{ runBlocklistList, runBlocklistUpdate }, { readPermittedEnv }, { DATA_DIR_ENV }] = await Promise
+        .all([
+          import("./lib/cli/blocklist_command.ts"),
+          import("./lib/cli/environment.ts"),
+          import("./lib/store/data_dir.ts"),
+        ]);
       return await (command.kind === "blocklist-update" ? runBlocklistUpdate : runBlocklistList)(
         command.options,
         {
@@ -138,14 +145,26 @@ async function runCommand(command: CliCommand, io: MainIo): Promise<number> {
           os: Deno.build.os,
         },
       );
-    case "check":
+    }
+    case "check": {
+      const [{ runCheck }, { readPermittedEnv }, { REPUTATION_ENV }] = await Promise.all([
+        import("./lib/cli/check_command.ts"),
+        import("./lib/cli/environment.ts"),
+        import("./lib/cli/reputation_config.ts"),
+      ]);
       return await runCheck(command.options, {
         write: io.stdout,
         warn: (line) => io.stderr(line + "\n"),
         env: readPermittedEnv(REPUTATION_ENV).values,
         now: Date.now,
       });
-    case "snapshot":
+    }
+    case "snapshot": {
+      const [{ runSnapshot }, { createCollector }, { historyEnv, readPermittedEnv }] = await Promise.all([
+        import("./lib/cli/snapshot_command.ts"),
+        import("./lib/collect/create_collector.ts"),
+        import("./lib/cli/environment.ts"),
+      ]);
       return await runSnapshot(command.options, {
         collector: createCollector(command.options.collector, {
           input: command.options.input,
@@ -156,7 +175,13 @@ async function runCommand(command: CliCommand, io: MainIo): Promise<number> {
         warn: (line) => io.stderr(line + "\n"),
         env: readPermittedEnv(historyEnv(Deno.build.os)).values,
       });
-    case "serve":
+    }
+    case "serve": {
+      const [{ runServe }, { createCollector }, { monitorEnv, readPermittedEnv }] = await Promise.all([
+        import("./lib/cli/serve_command.ts"),
+        import("./lib/collect/create_collector.ts"),
+        import("./lib/cli/environment.ts"),
+      ]);
       return await runServe(command.options, {
         collector: createCollector(command.options.collector, { traffic: command.options.traffic }),
         now: () => new Date(),
@@ -167,16 +192,27 @@ async function runCommand(command: CliCommand, io: MainIo): Promise<number> {
         onStart: attachSignals,
         pid: Deno.pid,
       });
-    case "filter":
+    }
+    case "filter": {
+      const [{ runFilter }, { createCollector }] = await Promise.all([
+        import("./lib/cli/filter_command.ts"),
+        import("./lib/collect/create_collector.ts"),
+      ]);
       return await runFilter(command.options, {
         collector: createCollector(command.options.collector, { input: command.options.input }),
         now: () => new Date(),
         write: io.stdout,
         warn: (line) => io.stderr(line + "\n"),
       });
+    }
     case "history":
     case "history-prune":
     case "diff": {
+      const [{ runHistory, runPrune }, { runDiff }, { historyEnv, readPermittedEnv }] = await Promise.all([
+        import("./lib/cli/history_command.ts"),
+        import("./lib/cli/diff_command.ts"),
+        import("./lib/cli/environment.ts"),
+      ]);
       const historyIo = {
         write: io.stdout,
         warn: (line: string) => io.stderr(line + "\n"),
