@@ -4,10 +4,11 @@
  *
  * @module
  */
-import { loadEmbeddedGeo } from "../enrich/embedded_geo.ts";
+import { embeddedGeoAttribution, loadEmbeddedGeo } from "../enrich/embedded_geo.ts";
 import { loadGeoDirectory } from "../enrich/geo_files.ts";
 import { GeoLookup } from "../enrich/geo_lookup.ts";
 import type { GeoSource } from "../enrich/geo_tables.ts";
+import { isLocalAddress } from "../model/address_scope.ts";
 
 /** The GeoIP flags. Country and AS lookups are on unless turned off: the data is embedded and offline. */
 export interface GeoFlags {
@@ -20,14 +21,27 @@ export interface GeoFlags {
 export interface OpenedGeo {
   lookup: GeoLookup | null;
   attribution: string[];
+  /**
+   * Opened `lazy`: load the embedded database if one of these addresses is a
+   * public one and it is not loaded yet (resolves at once otherwise). Call it
+   * before anything describes the addresses.
+   */
+  prepare(ips: Iterable<string | null>): Promise<void>;
 }
 
-/** Load the databases the flags ask for; damaged user files are left out with a note. */
+const READY = (): Promise<void> => Promise.resolve();
+
+/**
+ * Load the databases the flags ask for; damaged user files are left out with a
+ * note. `lazy`: the embedded database (10.7 MB, ~19 MB decoded) waits until
+ * `prepare` meets a public address: a run that sees only loopback and private
+ * peers never loads it, and every run starts sooner.
+ */
 export async function openGeo(
   flags: GeoFlags,
-  options: { note: (line: string) => void },
+  options: { note: (line: string) => void; lazy?: boolean },
 ): Promise<OpenedGeo> {
-  if (!flags.lookupCountry && !flags.lookupAsn) return { lookup: null, attribution: [] };
+  if (!flags.lookupCountry && !flags.lookupAsn) return { lookup: null, attribution: [], prepare: READY };
   const sources: GeoSource[] = [];
   const attribution: string[] = [];
   if (flags.geoPath !== undefined) {
@@ -44,15 +58,27 @@ export async function openGeo(
       );
     }
   }
-  const embedded = await loadEmbeddedGeo();
-  sources.push(embedded.source);
-  attribution.push(...embedded.info.attribution);
+  const lookupOptions = { country: flags.lookupCountry, asn: flags.lookupAsn, onNote: options.note };
+  if (!options.lazy) {
+    const embedded = await loadEmbeddedGeo();
+    sources.push(embedded.source);
+    attribution.push(...embedded.info.attribution);
+    return { lookup: new GeoLookup(sources, lookupOptions), attribution, prepare: READY };
+  }
+  attribution.push(...embeddedGeoAttribution());
+  const lookup = new GeoLookup(sources, lookupOptions);
+  let loading: Promise<void> | null = null;
   return {
-    lookup: new GeoLookup(sources, {
-      country: flags.lookupCountry,
-      asn: flags.lookupAsn,
-      onNote: options.note,
-    }),
+    lookup,
     attribution,
+    prepare(ips) {
+      if (loading !== null) return loading;
+      for (const ip of ips) {
+        if (ip === null || isLocalAddress(ip)) continue;
+        loading = loadEmbeddedGeo().then((embedded) => lookup.addSource(embedded.source));
+        return loading;
+      }
+      return Promise.resolve();
+    },
   };
 }

@@ -11,7 +11,7 @@ import type { BlocklistFilesIo } from "../enrich/blocklist_files.ts";
 import type { DnsNames } from "../enrich/dns_names.ts";
 import type { PtrResolver, ReverseDns } from "../enrich/reverse_dns.ts";
 import type { AddressInfo, DescribeAddress } from "../model/address_info.ts";
-import type { Connection } from "../model/connection.ts";
+import type { Connection, Socket } from "../model/connection.ts";
 import type { ConnectionEvent } from "../model/monitor_event.ts";
 import { AlertWatch } from "../monitor/alert_watch.ts";
 import { ConnectionLog } from "../monitor/connection_log.ts";
@@ -125,6 +125,28 @@ export interface Session {
   close(output?: MonitorOutput): Promise<void>;
 }
 
+function* remoteIps(sockets: readonly Socket[]): Generator<string | null> {
+  for (const socket of sockets) yield socket.remote_ip;
+}
+
+/**
+ * The collector, with the GeoIP data its sockets' addresses need loaded before
+ * the poll is returned: nothing that describes them (alerts, logs, history,
+ * outputs) runs first.
+ */
+function geoFirst(collector: Collector, prepare: OpenedGeo["prepare"]): Collector {
+  return {
+    get name() {
+      return collector.name;
+    },
+    async collect() {
+      const result = await collector.collect();
+      await prepare(remoteIps(result.sockets));
+      return result;
+    },
+  };
+}
+
 /**
  * Open what `monitor` and `serve` share. Permissions the sinks need are
  * checked first, so a missing one ends the run before anything starts.
@@ -158,7 +180,8 @@ export async function openSession(
     onAnswer: choices.onNameAnswer,
     ...(platform.resolver === undefined ? {} : { resolver: platform.resolver }),
   });
-  const geo = await openGeo(flags, { note: safeNote });
+  // The embedded GeoIP data is loaded at the first public address a poll lists (see geoFirst), not before.
+  const geo = await openGeo(flags, { note: safeNote, lazy: true });
   const describe: DescribeAddress = (ip): AddressInfo => {
     const info: AddressInfo = geo.lookup === null ? {} : geo.lookup.describe(ip);
     if (answered !== null) info.domain = answered.lastDomain(ip);
@@ -223,7 +246,7 @@ export async function openSession(
     run(tracker, loop, output, stop) {
       looped = true;
       return runMonitor(tracker, loop, {
-        collector: platform.collector,
+        collector: geoFirst(platform.collector, geo.prepare),
         now: platform.now,
         sleep: platform.sleep,
         output: syslog === null ? output : fanOut([output, syslog]),

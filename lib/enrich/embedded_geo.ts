@@ -5,8 +5,24 @@
  *
  * @module
  */
+import geoSources from "../../data/geo-sources.json" with { type: "json" };
 import { decodeGeoFile, type GeoFileInfo } from "./geo_format.ts";
 import { GeoTableSource } from "./geo_tables.ts";
+
+/**
+ * The credits of the embedded data, without loading it: `data/geo-sources.json`
+ * is written with `data/geo.bin` and holds the same lines as its header.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { embeddedGeoAttribution, loadEmbeddedGeo } from "./embedded_geo.ts";
+ * deepStrictEqual(embeddedGeoAttribution(), (await loadEmbeddedGeo()).info.attribution);
+ * ```
+ */
+export function embeddedGeoAttribution(): string[] {
+  return [...geoSources.attribution];
+}
 
 /** The embedded database and what it says about its sources. */
 export interface EmbeddedGeo {

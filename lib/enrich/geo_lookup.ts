@@ -27,14 +27,38 @@ export class GeoLookup {
   readonly #country: boolean;
   readonly #asn: boolean;
   readonly #note: (line: string) => void;
-  readonly #cache: Map<string, AddressInfo> | null;
+  #cache: Map<string, AddressInfo> | null;
 
   constructor(sources: readonly GeoSource[], options: GeoLookupOptions) {
     this.#sources = [...sources];
     this.#country = options.country;
     this.#asn = options.asn;
     this.#note = options.onNote ?? (() => {});
-    this.#cache = this.#sources.every((s) => s instanceof GeoTableSource) ? null : new Map();
+    this.#cache = this.#cacheFor(this.#sources);
+  }
+
+  #cacheFor(sources: readonly GeoSource[]): Map<string, AddressInfo> | null {
+    return sources.every((s) => s instanceof GeoTableSource) ? null : new Map();
+  }
+
+  /**
+   * Ask this source last, from now on (the embedded database, loaded once a
+   * run meets its first public address); answers kept so far are dropped.
+   *
+   * @example
+   * ```ts
+   * import { deepStrictEqual } from "node:assert/strict";
+   * import { GeoLookup } from "./geo_lookup.ts";
+   * import { geoTablesFromCsv, GeoTableSource } from "./geo_tables.ts";
+   * const geo = new GeoLookup([], { country: true, asn: false });
+   * deepStrictEqual(geo.describe("8.8.8.8"), { country: null });
+   * geo.addSource(new GeoTableSource("embedded", geoTablesFromCsv("8.8.8.0,8.8.8.255,US\n")));
+   * deepStrictEqual(geo.describe("8.8.8.8"), { country: "US" });
+   * ```
+   */
+  addSource(source: GeoSource): void {
+    this.#sources.push(source);
+    this.#cache = this.#cacheFor(this.#sources);
   }
 
   /**
