@@ -1,5 +1,5 @@
 import { deepStrictEqual } from "node:assert/strict";
-import { type Connection, CONNECTION_FIELDS } from "../../lib/model/connection.ts";
+import { type Connection, CONNECTION_FIELDS, TRAFFIC_FIELDS } from "../../lib/model/connection.ts";
 import { toConnections } from "../../lib/model/direction.ts";
 import { parseSs } from "../../lib/parse/ss.ts";
 import {
@@ -9,13 +9,15 @@ import {
   renderConnectionsNdjson,
 } from "../../lib/render/connections_json.ts";
 
-// What the renderers wrote before they were hand-written: JSON.stringify of the SPEC-ordered fields.
-function ordered(connection: Connection): Record<string, unknown> {
-  return Object.fromEntries(CONNECTION_FIELDS.map((field) => [field, connection[field]]));
+// What the renderers wrote before they were hand-written: JSON.stringify of the SPEC-ordered fields, every
+// field present (null where a connection lacks it), the byte counters after them with --traffic.
+function ordered(connection: Connection, fields: readonly (keyof Connection)[]): Record<string, unknown> {
+  return Object.fromEntries(fields.map((field) => [field, connection[field] ?? null]));
 }
-const expectedJson = (rows: readonly Connection[]) => JSON.stringify(rows.map(ordered), null, 2) + "\n";
-const expectedNdjson = (rows: readonly Connection[]) =>
-  rows.map((row) => JSON.stringify(ordered(row)) + "\n").join("");
+const expectedJson = (rows: readonly Connection[], fields = CONNECTION_FIELDS) =>
+  JSON.stringify(rows.map((row) => ordered(row, fields)), null, 2) + "\n";
+const expectedNdjson = (rows: readonly Connection[], fields = CONNECTION_FIELDS) =>
+  rows.map((row) => JSON.stringify(ordered(row, fields)) + "\n").join("");
 
 const fixtures = [
   "ss-tunapeH_iproute2-6.1_debian12.txt",
@@ -50,13 +52,27 @@ Deno.test("renderConnectionsJson() and renderConnectionsNdjson() write what JSON
   }
 });
 
-Deno.test("renderConnectionsJson() escapes names as JSON.stringify does and leaves out undefined fields", () => {
+Deno.test("renderConnectionsJson() escapes names as JSON.stringify does and writes null for a field a connection lacks", () => {
   const noUser = { ...hostile, user: undefined } as unknown as Connection;
   const notFinite = { ...hostile, pid: Number.NaN } as Connection;
   for (const rows of [[hostile], [hostile, noUser, notFinite], []]) {
     deepStrictEqual(renderConnectionsJson(rows), expectedJson(rows));
     deepStrictEqual(renderConnectionsNdjson(rows), expectedNdjson(rows));
   }
+  deepStrictEqual(JSON.parse(renderConnectionsJson([noUser]))[0].user, null);
+});
+
+Deno.test("renderConnectionsJson() with traffic adds bytes_sent and bytes_received, null where unknown", () => {
+  const counted = { ...hostile, bytes_sent: 300, bytes_received: 4096 };
+  const fields = [...CONNECTION_FIELDS, ...TRAFFIC_FIELDS];
+  for (const rows of [[counted, hostile], []]) {
+    deepStrictEqual(renderConnectionsJson(rows, { traffic: true }), expectedJson(rows, fields));
+    deepStrictEqual(renderConnectionsNdjson(rows, { traffic: true }), expectedNdjson(rows, fields));
+  }
+  deepStrictEqual(
+    JSON.parse(renderConnectionsNdjson([hostile], { traffic: true })).bytes_sent,
+    null,
+  );
 });
 
 Deno.test("connectionsJsonChunks() splits 2,500 rows into chunks of 200 that join to the whole array", () => {
