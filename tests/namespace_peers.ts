@@ -34,13 +34,20 @@ export interface Peers extends AsyncDisposable {
   port: number;
 }
 
-/** A /29 of 198.51.100.0/24 that no interface on this machine has an address in. */
-async function freeBlock(): Promise<number> {
+/**
+ * The first address of a block of `size` addresses (4: a /30, 8: a /29) in
+ * 198.51.100.0/24 that no interface on this machine has an address in: a test
+ * killed before its cleanup leaves its veth behind, and a peer behind a second
+ * route to the same block is unreachable.
+ */
+export async function freeBlock(size = 8): Promise<number> {
+  const prefix = 32 - Math.log2(size);
   for (let tries = 0; tries < 50; tries++) {
-    const block = 8 * Math.floor(Math.random() * 32);
-    if ((await ip("-4", "addr", "show", "to", `198.51.100.${block}/29`)).trim() === "") return block;
+    const block = size * Math.floor(Math.random() * (256 / size));
+    if (block === 0) continue; // .0 is the network's own address
+    if ((await ip("-4", "addr", "show", "to", `198.51.100.${block}/${prefix}`)).trim() === "") return block;
   }
-  throw new Error("no free /29 in 198.51.100.0/24");
+  throw new Error(`no free /${prefix} in 198.51.100.0/24`);
 }
 
 export async function peersInNamespace(): Promise<Peers> {

@@ -12,6 +12,7 @@ import { deepStrictEqual, match, ok } from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { CHROMIUM, launchChromium, type OpenBrowser } from "./chromium.ts";
 import { startDnsServer } from "./dns_server.ts";
+import { freeBlock } from "./namespace_peers.ts";
 import { canMakeNetns, makeNetns, type Netns } from "./netns.ts";
 import { freshLoopback, hasTool, type SocketControl, socketControl } from "./open_sockets.ts";
 import { type ServeProcess, startServe } from "./conntrail_process.ts";
@@ -178,7 +179,7 @@ Deno.test({
 async function peerInNamespace(): Promise<{ peer: string; port: number; close(): Promise<void> }> {
   const id = Math.floor(Math.random() * 60_000).toString(36);
   const ns = `ctns${id}`;
-  const block = 4 * Math.floor(Math.random() * 60);
+  const block = await freeBlock(4);
   const [host, peer] = [`198.51.100.${block + 1}`, `198.51.100.${block + 2}`];
   const ip = async (...args: string[]) => {
     const out = await new Deno.Command("ip", { args, stderr: "piped" }).output();
