@@ -13,7 +13,9 @@
  * in turn, round after round, so that a change in the machine's load touches
  * all of them alike. Run it in a network namespace of its own so the farm's
  * sockets are the only ones `ss` lists and no one else's `ss` lists them:
- * `ip netns add B && ip netns exec B sh -c 'ip link set lo up && deno bench -A bench/monitor_tick_bench.ts'`.
+ * `unshare --net sh -c 'ip link set lo up && deno bench -A bench/monitor_tick_bench.ts'`. Not under
+ * `ip netns exec`: it mounts a /sys without the cgroup2 mount, and `ss -e` then looks for it once per
+ * socket ("Failed to find cgroup2 mount" on stderr), which made the tick without `--traffic` 5 times dearer.
  */
 import process from "node:process";
 import { createSsCollector } from "../lib/collect/ss_collector.ts";
