@@ -8,30 +8,15 @@
  */
 import { type CliCommand, parseArgs } from "./lib/cli/parse_args.ts";
 import { InputError, PermissionError, ToolError, UnusableFileError } from "./lib/model/errors.ts";
+import { denoPlatform } from "./lib/platform/deno_platform.ts";
+import type { Platform } from "./lib/platform/platform.ts";
 import { safeTerminalLines } from "./lib/render/terminal_text.ts";
-import { timerDelay } from "./lib/model/timer_delay.ts";
 
 // Each command's modules are imported when it runs (`import()` of a string literal, which `deno compile`
 // still embeds): a run loads, parses and keeps in memory only the module graph of its own command.
 
 /** Where main writes; tests pass their own. */
-export interface MainIo {
-  stdout: (text: string) => Promise<void>;
-  stderr: (text: string) => void;
-}
-
-const encoder = new TextEncoder();
-
-async function writeStdout(text: string): Promise<void> {
-  const bytes = encoder.encode(text);
-  let written = 0;
-  while (written < bytes.length) written += await Deno.stdout.write(bytes.subarray(written));
-}
-
-const defaultIo: MainIo = {
-  stdout: writeStdout,
-  stderr: (text) => Deno.stderr.writeSync(encoder.encode(text)),
-};
+export type MainIo = Pick<Platform, "stdout" | "stderr">;
 
 function causeChain(error: unknown): string {
   const lines: string[] = [];
@@ -43,48 +28,9 @@ function causeChain(error: unknown): string {
   return lines.join("\nCaused by: ") + "\n";
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, timerDelay(ms));
-    signal.addEventListener("abort", done, { once: true });
-  });
-}
-
-/**
- * Ctrl+C and SIGTERM end the run cleanly (exports and logs written); a second
- * one exits at once. A resize redraws the dashboard. Returns the detach function.
- */
-function attachSignals(stop: () => void, redraw: () => void): () => void {
-  const attached: [Deno.Signal, () => void][] = [];
-  let stopping = false;
-  const onStop = () => {
-    if (stopping) Deno.exit(130);
-    stopping = true;
-    stop();
-  };
-  const signals: [Deno.Signal, () => void][] = Deno.build.os === "windows"
-    ? [["SIGINT", onStop], ["SIGBREAK", onStop]]
-    : [["SIGINT", onStop], ["SIGTERM", onStop], ["SIGWINCH", redraw]];
-  for (const [signal, handler] of signals) {
-    try {
-      Deno.addSignalListener(signal, handler);
-      attached.push([signal, handler]);
-    } catch {
-      // A platform without this signal: nothing to listen to.
-    }
-  }
-  return () => {
-    for (const [signal, handler] of attached) Deno.removeSignalListener(signal, handler);
-  };
-}
-
-async function runCommand(command: CliCommand, io: MainIo): Promise<number> {
+async function runCommand(command: CliCommand, platform: Platform): Promise<number> {
+  const io = { stdout: platform.stdout, stderr: platform.stderr };
+  const os = platform.os;
   switch (command.kind) {
     case "print":
       if (command.stdout) await io.stdout(command.stdout);
@@ -96,7 +42,7 @@ async function runCommand(command: CliCommand, io: MainIo): Promise<number> {
       );
       await io.stdout(
         renderPermissions(
-          permissionsForCommand(command.target, Deno.build.os),
+          permissionsForCommand(command.target, os),
           command.flagsOnly,
           runtimeFlagsForCommand(command.target),
         ),
@@ -107,60 +53,58 @@ async function runCommand(command: CliCommand, io: MainIo): Promise<number> {
       const [
         { runMonitorCommand },
         { createCollector },
-        { monitorEnv, readPermittedEnv },
-        { processTerminal },
+        { monitorEnv },
       ] = await Promise.all([
         import("./lib/cli/monitor_command.ts"),
         import("./lib/collect/create_collector.ts"),
         import("./lib/cli/environment.ts"),
-        import("./lib/render/terminal.ts"),
       ]);
       return await runMonitorCommand(command.options, {
         collector: createCollector(command.options.collector, { traffic: command.options.traffic }),
-        now: () => new Date(),
-        sleep,
-        stdoutIsTerminal: Deno.stdout.isTerminal(),
+        now: platform.now,
+        sleep: platform.sleep,
+        stdoutIsTerminal: platform.stdoutIsTerminal(),
         write: io.stdout,
         warn: (line) => io.stderr(line + "\n"),
-        env: readPermittedEnv(monitorEnv(Deno.build.os)),
-        terminal: processTerminal,
-        onStart: attachSignals,
-        pid: Deno.pid,
+        env: platform.readEnv(monitorEnv(os)),
+        terminal: platform.terminal,
+        onStart: platform.onSignals,
+        pid: platform.pid,
+        os,
+        mayRead: platform.mayRead,
+        mayWrite: platform.mayWrite,
       });
     }
     case "blocklist-update":
     case "blocklist-list": {
-      const [{ runBlocklistList, runBlocklistUpdate }, { readPermittedEnv }, { DATA_DIR_ENV }] = await Promise
-        .all([
-          import("./lib/cli/blocklist_command.ts"),
-          import("./lib/cli/environment.ts"),
-          import("./lib/store/data_dir.ts"),
-        ]);
+      const [{ runBlocklistList, runBlocklistUpdate }, { DATA_DIR_ENV }] = await Promise.all([
+        import("./lib/cli/blocklist_command.ts"),
+        import("./lib/store/data_dir.ts"),
+      ]);
       return await (command.kind === "blocklist-update" ? runBlocklistUpdate : runBlocklistList)(
         command.options,
         {
           write: io.stdout,
           warn: (line) => io.stderr(line + "\n"),
-          env: readPermittedEnv(DATA_DIR_ENV).values,
-          os: Deno.build.os,
+          env: platform.readEnv(DATA_DIR_ENV).values,
+          os,
         },
       );
     }
     case "check": {
-      const [{ runCheck }, { readPermittedEnv }, { REPUTATION_ENV }] = await Promise.all([
+      const [{ runCheck }, { REPUTATION_ENV }] = await Promise.all([
         import("./lib/cli/check_command.ts"),
-        import("./lib/cli/environment.ts"),
         import("./lib/cli/reputation_config.ts"),
       ]);
       return await runCheck(command.options, {
         write: io.stdout,
         warn: (line) => io.stderr(line + "\n"),
-        env: readPermittedEnv(REPUTATION_ENV).values,
-        now: Date.now,
+        env: platform.readEnv(REPUTATION_ENV).values,
+        now: () => platform.now().getTime(),
       });
     }
     case "snapshot": {
-      const [{ runSnapshot }, { createCollector }, { historyEnv, readPermittedEnv }] = await Promise.all([
+      const [{ runSnapshot }, { createCollector }, { historyEnv }] = await Promise.all([
         import("./lib/cli/snapshot_command.ts"),
         import("./lib/collect/create_collector.ts"),
         import("./lib/cli/environment.ts"),
@@ -170,27 +114,28 @@ async function runCommand(command: CliCommand, io: MainIo): Promise<number> {
           input: command.options.input,
           traffic: command.options.traffic,
         }),
-        now: () => new Date(),
+        now: platform.now,
         write: io.stdout,
         warn: (line) => io.stderr(line + "\n"),
-        env: readPermittedEnv(historyEnv(Deno.build.os)).values,
+        env: platform.readEnv(historyEnv(os)).values,
       });
     }
     case "serve": {
-      const [{ runServe }, { createCollector }, { monitorEnv, readPermittedEnv }] = await Promise.all([
+      const [{ runServe }, { createCollector }, { monitorEnv }] = await Promise.all([
         import("./lib/cli/serve_command.ts"),
         import("./lib/collect/create_collector.ts"),
         import("./lib/cli/environment.ts"),
       ]);
       return await runServe(command.options, {
         collector: createCollector(command.options.collector, { traffic: command.options.traffic }),
-        now: () => new Date(),
-        sleep,
+        now: platform.now,
+        sleep: platform.sleep,
         write: io.stdout,
         warn: (line) => io.stderr(line + "\n"),
-        env: readPermittedEnv(monitorEnv(Deno.build.os)),
-        onStart: attachSignals,
-        pid: Deno.pid,
+        env: platform.readEnv(monitorEnv(os)),
+        onStart: platform.onSignals,
+        pid: platform.pid,
+        os,
       });
     }
     case "filter": {
@@ -200,7 +145,7 @@ async function runCommand(command: CliCommand, io: MainIo): Promise<number> {
       ]);
       return await runFilter(command.options, {
         collector: createCollector(command.options.collector, { input: command.options.input }),
-        now: () => new Date(),
+        now: platform.now,
         write: io.stdout,
         warn: (line) => io.stderr(line + "\n"),
       });
@@ -208,7 +153,7 @@ async function runCommand(command: CliCommand, io: MainIo): Promise<number> {
     case "history":
     case "history-prune":
     case "diff": {
-      const [{ runHistory, runPrune }, { runDiff }, { historyEnv, readPermittedEnv }] = await Promise.all([
+      const [{ runHistory, runPrune }, { runDiff }, { historyEnv }] = await Promise.all([
         import("./lib/cli/history_command.ts"),
         import("./lib/cli/diff_command.ts"),
         import("./lib/cli/environment.ts"),
@@ -216,8 +161,8 @@ async function runCommand(command: CliCommand, io: MainIo): Promise<number> {
       const historyIo = {
         write: io.stdout,
         warn: (line: string) => io.stderr(line + "\n"),
-        env: readPermittedEnv(historyEnv(Deno.build.os)).values,
-        now: Date.now,
+        env: platform.readEnv(historyEnv(os)).values,
+        now: () => platform.now().getTime(),
       };
       if (command.kind === "history") return await runHistory(command.options, historyIo);
       if (command.kind === "history-prune") return await runPrune(command.options, historyIo);
@@ -231,11 +176,19 @@ async function runCommand(command: CliCommand, io: MainIo): Promise<number> {
  * for stderr — errors, usage errors echoing what was typed, notes quoting
  * files and servers, `--debug` traces — passes through one safe-text path.
  */
-export async function main(args: readonly string[], given: MainIo = defaultIo): Promise<number> {
+export async function main(args: readonly string[], given?: MainIo): Promise<number> {
   const debug = args.includes("--debug");
-  const io: MainIo = { stdout: given.stdout, stderr: (text) => given.stderr(safeTerminalLines(text)) };
+  // The one platform object of the run: everything below main.ts gets the machine through it.
+  const machine = denoPlatform();
+  const out = given ?? machine;
+  const platform: Platform = {
+    ...machine,
+    stdout: out.stdout,
+    stderr: (text) => out.stderr(safeTerminalLines(text)),
+  };
+  const io: MainIo = platform;
   try {
-    return await runCommand(parseArgs(args), io);
+    return await runCommand(parseArgs(args), platform);
   } catch (error) {
     if (error instanceof Deno.errors.BrokenPipe) return 0; // `conntrail snapshot | head`
     const message = error instanceof Error ? error.message : String(error);

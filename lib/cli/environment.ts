@@ -52,11 +52,6 @@ export function readPermittedEnv(
   return { values, denied };
 }
 
-/** The files among these that Deno would not let the run read (checked without prompting). */
-export function unreadable(paths: readonly string[]): string[] {
-  return paths.filter((path) => Deno.permissions.querySync({ name: "read", path }).state !== "granted");
-}
-
 /**
  * One line saying what an optional permission left out, and the flags that
  * would turn it on; null when nothing was left out.

@@ -13,7 +13,8 @@ import { readKeys, Terminal, type TerminalDevice } from "../render/terminal.ts";
 import { safeTerminalText } from "../render/terminal_text.ts";
 import type { MonitorOptions } from "./parse_args.ts";
 import { DEFAULT_BLOCKLIST } from "./threat_intel.ts";
-import { leftOutNote, unreadable } from "./environment.ts";
+import { leftOutNote } from "./environment.ts";
+import type { Platform } from "../platform/platform.ts";
 import { watchStopFile } from "./stop_file.ts";
 import { requireSyslogPermissions } from "./syslog_config.ts";
 import type { KernelEventsIo } from "./kernel_events.ts";
@@ -45,6 +46,10 @@ export interface MonitorCommandIo {
   pid?: number;
   /** How `--trace` and `--sniff-dns` start their tools; the default runs bpftrace, ss -E and tcpdump. */
   kernelEvents?: Pick<KernelEventsIo, "openTrace" | "startSniffer">;
+  os: Platform["os"];
+  /** Whether reading or writing a path is permitted (files the run may read or must write). */
+  mayRead: Platform["mayRead"];
+  mayWrite: Platform["mayWrite"];
 }
 
 /** Closed rows kept in memory; older closed rows are dropped (counted in the export). */
@@ -52,8 +57,8 @@ const MAX_CLOSED_ROWS = 10_000;
 /** Longest a scroll line waits for its address's name. */
 const NAME_WAIT_MS = 1000;
 
-function requireWrite(path: string): void {
-  if (Deno.permissions.querySync({ name: "write", path }).state !== "granted") {
+function requireWrite(path: string, io: Pick<Platform, "mayWrite">): void {
+  if (!io.mayWrite(path)) {
     const flag = `--allow-write=${path}`;
     throw new PermissionError(`cannot write "${path}": permission denied; run with ${flag}`, flag);
   }
@@ -86,18 +91,18 @@ export async function runMonitorCommand(options: MonitorOptions, io: MonitorComm
     notes.push(line);
     if (output instanceof RefreshOutput) output.note(line);
   };
-  if (options.output !== undefined) requireWrite(options.output);
-  if (options.report !== undefined) requireWrite(options.report);
-  if (options.writeExpect !== undefined) requireWrite(options.writeExpect);
-  if (options.saveThreshold !== undefined) requireWrite(".");
+  if (options.output !== undefined) requireWrite(options.output, io);
+  if (options.report !== undefined) requireWrite(options.report, io);
+  if (options.writeExpect !== undefined) requireWrite(options.writeExpect, io);
+  if (options.saveThreshold !== undefined) requireWrite(".", io);
   requireSyslogPermissions(options);
   const optionalReads = [
     ...(options.blocklist.length === 0 ? [DEFAULT_BLOCKLIST] : []),
     ...(options.envFile === undefined && options.reputation ? [".env"] : []),
   ];
-  const leftOut = leftOutNote(io.env.denied, unreadable(optionalReads));
+  const leftOut = leftOutNote(io.env.denied, optionalReads.filter((path) => !io.mayRead(path)));
   if (leftOut !== null) note(leftOut);
-  const session = await openSession(options, { ...io, env: io.env.values, os: Deno.build.os }, {
+  const session = await openSession(options, { ...io, env: io.env.values }, {
     note,
     format: options.format,
     recordsNeeded: (options.syslog ?? []).length > 0 ||
@@ -199,7 +204,7 @@ export async function runMonitorCommand(options: MonitorOptions, io: MonitorComm
     if (output instanceof RefreshOutput) {
       const refreshOutput = output;
       refreshOutput.start();
-      readKeys((key) => refreshOutput.onKey(key), keys.signal).catch(() => {});
+      readKeys(io.terminal, (key) => refreshOutput.onKey(key), keys.signal).catch(() => {});
     }
     result = await session.run(
       tracker,

@@ -20,6 +20,7 @@ import { ScrollOutput } from "../monitor/scroll_output.ts";
 import type { EventFormat } from "../render/event_record.ts";
 import type { SyslogFlags } from "./syslog_config.ts";
 import { openSession } from "./session.ts";
+import type { Platform } from "../platform/platform.ts";
 
 /** Options of `conntrail serve`. */
 export interface ServeOptions extends ThreatFlags, GeoFlags, HistoryFlags, SyslogFlags, KernelEventFlags {
@@ -60,6 +61,7 @@ export interface ServeIo {
   pid?: number;
   /** How `--trace` and `--sniff-dns` start their tools; the default runs bpftrace, ss -E and tcpdump. */
   kernelEvents?: Pick<KernelEventsIo, "openTrace" | "startSniffer">;
+  os: Platform["os"];
 }
 
 /** Closed process rows kept in memory. */
@@ -101,7 +103,7 @@ function listen(
 export async function runServe(options: ServeOptions, io: ServeIo): Promise<number> {
   const token = options.token ?? (isLoopbackHost(options.host) ? null : newToken());
   const note = (line: string) => io.warn(safeTerminalText(line));
-  const session = await openSession(options, { ...io, env: io.env.values, os: Deno.build.os }, {
+  const session = await openSession(options, { ...io, env: io.env.values }, {
     note,
     format: options.format,
     recordsNeeded: (options.syslog ?? []).length > 0 ||

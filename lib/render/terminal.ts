@@ -1,35 +1,9 @@
 import { SCREEN } from "./ansi.ts";
 import type { ScreenSize } from "./dashboard.ts";
 import { KeyDecoder } from "./terminal_keys.ts";
+import type { TerminalDevice } from "../platform/platform.ts";
 
-/** The terminal as the dashboard uses it; tests pass a fake. */
-export interface TerminalDevice {
-  /** Write all of the bytes, synchronously (so restoring works on every exit path). */
-  write(text: string): void;
-  setRaw(on: boolean): void;
-  size(): ScreenSize;
-}
-
-const encoder = new TextEncoder();
-
-/** The process's own terminal: stdout for frames, stdin for keys. */
-export const processTerminal: TerminalDevice = {
-  write(text) {
-    const bytes = encoder.encode(text);
-    let written = 0;
-    while (written < bytes.length) written += Deno.stdout.writeSync(bytes.subarray(written));
-  },
-  setRaw(on) {
-    if (Deno.stdin.isTerminal()) Deno.stdin.setRaw(on, { cbreak: false });
-  },
-  size() {
-    try {
-      return Deno.consoleSize();
-    } catch {
-      return { columns: 80, rows: 24 };
-    }
-  },
-};
+export type { TerminalDevice } from "../platform/platform.ts";
 
 /**
  * Owns the screen during refresh mode: raw keys, the alternate screen and a
@@ -77,17 +51,43 @@ export class Terminal {
 }
 
 /**
- * Read keys from stdin until it closes or `signal` aborts, calling `onKey`
- * with each key as {@linkcode KeyDecoder} names it: a character, or `up`,
- * `down`, `pageup`, `pagedown`, `home`, `end`, `escape`, `backspace`, `enter`.
+ * Read keys from the terminal until its input ends or `signal` aborts, calling
+ * `onKey` with each key as {@linkcode KeyDecoder} names it: a character, or
+ * `up`, `down`, `pageup`, `pagedown`, `home`, `end`, `escape`, `backspace`,
+ * `enter`. A device that cannot be read gives no keys.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { readKeys } from "./terminal.ts";
+ * const input = [new TextEncoder().encode("q\x1b[A")];
+ * const keys: string[] = [];
+ * await readKeys({
+ *   write: () => {},
+ *   setRaw: () => {},
+ *   size: () => ({ columns: 80, rows: 24 }),
+ *   read: (buffer) => {
+ *     const next = input.shift();
+ *     if (next === undefined) return Promise.resolve(null);
+ *     buffer.set(next);
+ *     return Promise.resolve(next.length);
+ *   },
+ * }, (key) => keys.push(key), new AbortController().signal);
+ * deepStrictEqual(keys, ["q", "up"]);
+ * ```
  */
-export async function readKeys(onKey: (key: string) => void, signal: AbortSignal): Promise<void> {
+export async function readKeys(
+  device: TerminalDevice,
+  onKey: (key: string) => void,
+  signal: AbortSignal,
+): Promise<void> {
+  if (device.read === undefined) return;
   const buffer = new Uint8Array(256);
   const decoder = new KeyDecoder();
   while (!signal.aborted) {
     let n: number | null;
     try {
-      n = await Deno.stdin.read(buffer);
+      n = await device.read(buffer);
     } catch {
       return;
     }

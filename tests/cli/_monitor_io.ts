@@ -128,6 +128,10 @@ export function io(collector: Collector, overrides: Partial<MonitorCommandIo> = 
     terminal: { write: () => {}, setRaw: () => {}, size: () => ({ columns: 80, rows: 24 }) },
     fetch: work.fetch,
     lists: work.lists,
+    os: Deno.build.os,
+    // Tests run with every permission: what the real platform would answer.
+    mayRead: () => true,
+    mayWrite: () => true,
     ...overrides,
   };
   return { io: value, stdout: () => out.join(""), stderr: () => err.join("\n"), work };
