@@ -42,16 +42,7 @@ import { asText, countryName, ipSortKey } from "./format.js";
  * @property {string} [hay]
  */
 
-/**
- * @typedef {object} ProcessView
- * @property {string} key
- * @property {string} label
- * @property {number | null} pid
- * @property {string | null} name
- * @property {string | null} path
- * @property {string} timeline
- * @property {number} open
- */
+/** @typedef {import("../lib/web/live_view.ts").ProcessView} ProcessView One process's row, as the server sends it. */
 
 /**
  * @typedef {object} Alert
@@ -67,8 +58,8 @@ import { asText, countryName, ipSortKey } from "./format.js";
  * @property {string} [process_key]
  */
 
-/** @typedef {{ at: number, open: number, opened: number, closed: number, alerts: number }} Point */
-/** @typedef {{ tick_ms: number, poll_ms: number, median_ms: number, max_ms: number, polls: number, overruns: number, missed_ticks: number }} Pace */
+/** @typedef {import("../lib/web/live_series.ts").SeriesPoint} Point One poll on the chart, as the server sends it. */
+/** @typedef {import("../lib/web/poll_pace.ts").PaceReport} Pace How polls keep up, as the server sends it. */
 
 /**
  * @typedef {object} Group One process and its connections.
@@ -87,33 +78,10 @@ import { asText, countryName, ipSortKey } from "./format.js";
 
 /** @typedef {Group | Conn} Entry A row of the list: a process's header or one of its connections. */
 
-/**
- * @typedef {object} StateEvent The first event of the stream.
- * @property {string | null} at
- * @property {number} time_unit_seconds
- * @property {number} width
- * @property {string[]} fields
- * @property {number} total
- * @property {(string | number | null)[][]} connections
- * @property {Record<string, AddressView>} addresses
- * @property {ProcessView[]} processes
- * @property {Alert[]} alerts
- * @property {Point[]} series
- * @property {Pace | null} pace
- */
+/** @typedef {import("../lib/web/live_wire.ts").LiveRow} LiveRow A connection as a row of LIVE_FIELDS, as the server sends it. */
+/** @typedef {import("../lib/web/live_view.ts").LiveStateEvent} StateEvent The first event of the stream, as the server sends it. */
 
-/**
- * @typedef {object} UpdateEvent What one poll changed.
- * @property {string} at
- * @property {(string | number | null)[][]} added
- * @property {(string | number | null)[][]} changed
- * @property {string[]} removed
- * @property {Record<string, AddressView>} addresses
- * @property {ProcessView[]} processes
- * @property {Alert[]} alerts
- * @property {Point} point
- * @property {Pace | null} pace
- */
+/** @typedef {import("../lib/web/live_view.ts").LiveUpdate} UpdateEvent What one poll changed, as the server sends it. */
 
 /** @typedef {{ label: string, n: number, pick: string, title?: string }} CountItem */
 /** @typedef {{ items: CountItem[], distinct: number }} CountList */
@@ -224,7 +192,7 @@ export class LiveStore {
     this.applyRows(state.connections);
   }
 
-  /** More rows of the state, or of a large update. @param {(string | number | null)[][]} rows */
+  /** More rows of the state, or of a large update. @param {readonly LiveRow[]} rows */
   applyRows(rows) {
     const loading = this.loaded < this.total;
     for (const row of rows) this.#put(this.#decode(row));
@@ -257,7 +225,7 @@ export class LiveStore {
 
   /**
    * A row as a connection, always of the same shape (fields the server does not send are null).
-   * @param {(string | number | null)[]} row
+   * @param {LiveRow} row
    * @returns {Conn}
    */
   #decode(row) {
