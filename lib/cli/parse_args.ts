@@ -24,7 +24,8 @@ import type { GroupBy } from "../model/tracked_row.ts";
 import type { FailOn } from "../monitor/alert_watch.ts";
 import type { ThreatFlags } from "./threat_intel.ts";
 import type { GeoFlags } from "./geo_config.ts";
-import type { HistoryFlags } from "./history_config.ts";
+import { type HistoryFlags, STORE_KINDS } from "./history_config.ts";
+import { OptionValues } from "./option_values.ts";
 import type { KernelEventFlags } from "./kernel_events.ts";
 import type { CheckOptions } from "./check_command.ts";
 import type { BlocklistOptions } from "./blocklist_command.ts";
@@ -162,6 +163,17 @@ function snapshotId(value: string): number {
   return n;
 }
 
+/** `--store` and `--db`, checked together. */
+function historyFlags(values: OptionValues): HistoryFlags {
+  const db = values.optionalString("db");
+  const flags: HistoryFlags = {
+    store: values.choice("store", STORE_KINDS),
+    ...(db === undefined ? {} : { db }),
+  };
+  checkHistoryFlags(flags);
+  return flags;
+}
+
 function historyCommand(onParsed: (command: CliCommand) => void): Command {
   const prune = addHistoryOptions(new Command("prune"))
     .description("forget addresses, connections, alerts and snapshots older than a duration")
@@ -169,8 +181,9 @@ function historyCommand(onParsed: (command: CliCommand) => void): Command {
     .option("--debug", "show the cause chain of an error")
     .addHelpText("after", PRUNE_EXAMPLES)
     .action((raw: Record<string, unknown>) => {
-      checkHistoryFlags(raw as unknown as HistoryFlags);
-      onParsed({ kind: "history-prune", options: raw as unknown as PruneOptions, debug: Boolean(raw.debug) });
+      const values = new OptionValues(raw);
+      const options: PruneOptions = { ...historyFlags(values), olderThan: values.number("olderThan") };
+      onParsed({ kind: "history-prune", options, debug: values.boolean("debug") });
     });
   // Positional options: `history prune --db X` gives --db to prune, not to history.
   return addHistoryOptions(new Command("history").enablePositionalOptions())
@@ -197,9 +210,20 @@ function historyCommand(onParsed: (command: CliCommand) => void): Command {
     .addHelpText("after", HISTORY_EXAMPLES)
     .addCommand(prune)
     .action((ip: string | undefined, raw: Record<string, unknown>) => {
-      checkHistoryFlags(raw as unknown as HistoryFlags);
-      const options = { ...raw, ...(ip === undefined ? {} : { ip }) } as unknown as HistoryOptions;
-      onParsed({ kind: "history", options, debug: Boolean(raw.debug) });
+      const values = new OptionValues(raw);
+      const since = values.optionalNumber("since");
+      const risk = values.optionalChoice("risk", RISK_LEVELS);
+      const process = values.optionalString("process");
+      const options: HistoryOptions = {
+        ...historyFlags(values),
+        ...(ip === undefined ? {} : { ip }),
+        ...(since === undefined ? {} : { since }),
+        ...(risk === undefined ? {} : { risk }),
+        ...(process === undefined ? {} : { process }),
+        format: values.choice("format", HISTORY_FORMATS),
+        limit: values.number("limit"),
+      };
+      onParsed({ kind: "history", options, debug: values.boolean("debug") });
     });
 }
 
@@ -213,13 +237,15 @@ function diffCommand(onParsed: (command: CliCommand) => void): Command {
     .option("--debug", "show the cause chain of an error")
     .addHelpText("after", DIFF_EXAMPLES)
     .action((from: number | undefined, to: number | undefined, raw: Record<string, unknown>) => {
-      checkHistoryFlags(raw as unknown as HistoryFlags);
-      const options = {
-        ...raw,
+      const values = new OptionValues(raw);
+      const options: DiffOptions = {
+        ...historyFlags(values),
         ...(from === undefined ? {} : { from }),
         ...(to === undefined ? {} : { to }),
-      } as unknown as DiffOptions;
-      onParsed({ kind: "diff", options, debug: Boolean(raw.debug) });
+        format: values.choice("format", ["table", "json"]),
+        list: values.boolean("list"),
+      };
+      onParsed({ kind: "diff", options, debug: values.boolean("debug") });
     });
 }
 
@@ -277,12 +303,17 @@ function urlValue(value: string): string {
 
 function blocklistCommand(onParsed: (command: CliCommand) => void): Command {
   const parsed =
-    (kind: "blocklist-update" | "blocklist-list") => (names: string[], raw: Record<string, unknown>) =>
-      onParsed({
-        kind,
-        options: { ...raw, names } as unknown as BlocklistOptions,
-        debug: Boolean(raw.debug),
-      });
+    (kind: "blocklist-update" | "blocklist-list") => (names: string[], raw: Record<string, unknown>) => {
+      const values = new OptionValues(raw);
+      const dataDir = values.optionalString("dataDir");
+      const mirror = values.optionalString("mirror");
+      const options: BlocklistOptions = {
+        names,
+        ...(dataDir === undefined ? {} : { dataDir }),
+        ...(mirror === undefined ? {} : { mirror }),
+      };
+      onParsed({ kind, options, debug: values.boolean("debug") });
+    };
   const common = (command: Command) =>
     command
       .option(

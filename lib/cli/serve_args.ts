@@ -2,6 +2,8 @@ import { Command, Option } from "commander";
 import ipaddr from "ipaddr.js";
 import { UsageError } from "./usage_error.ts";
 import { FILTER_SYNTAXES } from "../model/capture_filter.ts";
+import { OptionValues } from "./option_values.ts";
+import { COLLECTOR_NAMES } from "../collect/collector.ts";
 import type { FilterOptions } from "./filter_command.ts";
 import type { ServeOptions } from "./serve_command.ts";
 import {
@@ -138,5 +140,23 @@ export function filterCommand(onParsed: (options: FilterOptions, debug: boolean)
     .option("--input <file>", "parse saved output of ss, netstat, lsof or /proc/net (- for stdin)")
     .option("--debug", "show the cause chain of an error")
     .addHelpText("after", FILTER_EXAMPLES)
-    .action((raw: Record<string, unknown>) => onParsed(raw as unknown as FilterOptions, Boolean(raw.debug)));
+    .action((raw: Record<string, unknown>) => {
+      const values = new OptionValues(raw);
+      const pid = values.optionalNumber("pid");
+      const process = values.optionalString("process");
+      const remote = values.optionalString("remote");
+      const port = values.optionalNumber("port");
+      const input = values.optionalString("input");
+      const options: FilterOptions = {
+        ...(pid === undefined ? {} : { pid }),
+        ...(process === undefined ? {} : { process }),
+        ...(remote === undefined ? {} : { remote }),
+        ...(port === undefined ? {} : { port }),
+        syntax: values.choice("syntax", FILTER_SYNTAXES),
+        listening: values.boolean("listening"),
+        collector: values.choice("collector", COLLECTOR_NAMES),
+        ...(input === undefined ? {} : { input }),
+      };
+      onParsed(options, values.boolean("debug"));
+    });
 }

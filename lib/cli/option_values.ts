@@ -1,0 +1,73 @@
+/**
+ * Typed reads of the values commander parsed for one command (its
+ * `Record<string, unknown>`), so a command's options are built field by field
+ * with their types checked, instead of cast. A value of the wrong type is a
+ * bug in the command's definition: a `TypeError`, not a usage error.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { OptionValues } from "./option_values.ts";
+ * const values = new OptionValues({ db: "h.db", limit: 5, list: true });
+ * deepStrictEqual(
+ *   [values.optionalString("db"), values.number("limit"), values.boolean("list"), values.optionalNumber("pid")],
+ *   ["h.db", 5, true, undefined],
+ * );
+ * ```
+ */
+export class OptionValues {
+  readonly #raw: Readonly<Record<string, unknown>>;
+
+  constructor(raw: Readonly<Record<string, unknown>>) {
+    this.#raw = raw;
+  }
+
+  #wrong(name: string, what: string): never {
+    throw new TypeError(`--${name} should be ${what}, not ${JSON.stringify(this.#raw[name])}`);
+  }
+
+  /** A value with a default, or a required option. */
+  string(name: string): string {
+    const value = this.#raw[name];
+    return typeof value === "string" ? value : this.#wrong(name, "a string");
+  }
+
+  optionalString(name: string): string | undefined {
+    return this.#raw[name] === undefined ? undefined : this.string(name);
+  }
+
+  number(name: string): number {
+    const value = this.#raw[name];
+    return typeof value === "number" ? value : this.#wrong(name, "a number");
+  }
+
+  optionalNumber(name: string): number | undefined {
+    return this.#raw[name] === undefined ? undefined : this.number(name);
+  }
+
+  /** A switch: absent is false. */
+  boolean(name: string): boolean {
+    const value = this.#raw[name] ?? false;
+    return typeof value === "boolean" ? value : this.#wrong(name, "true or false");
+  }
+
+  /** One of `choices` (commander's `.choices()` has checked it already). */
+  choice<T extends string>(name: string, choices: readonly T[]): T {
+    const value = this.string(name);
+    return (choices as readonly string[]).includes(value)
+      ? value as T
+      : this.#wrong(name, choices.join(", "));
+  }
+
+  optionalChoice<T extends string>(name: string, choices: readonly T[]): T | undefined {
+    return this.#raw[name] === undefined ? undefined : this.choice(name, choices);
+  }
+
+  /** A repeatable option: every value given. */
+  strings(name: string): string[] {
+    const value = this.#raw[name] ?? [];
+    return Array.isArray(value) && value.every((v) => typeof v === "string")
+      ? [...value]
+      : this.#wrong(name, "a list of strings");
+  }
+}
