@@ -12,6 +12,9 @@ import { InputError } from "../model/errors.ts";
 import { parseDuration } from "../model/duration.ts";
 import { FAIL_ON, type FailOn } from "../monitor/alert_watch.ts";
 import { type HistoryFlags, STORE_KINDS } from "./history_config.ts";
+import type { GeoFlags } from "./geo_config.ts";
+import type { ThreatFlags } from "./threat_intel.ts";
+import type { OptionValues } from "./option_values.ts";
 
 /**
  * A flag value that must be a whole number above zero, written in digits:
@@ -251,4 +254,36 @@ export function addKernelEventOptions(command: Command): Command {
       "read DNS answers (tcpdump, root) so that connections carry the domain their program asked for",
       false,
     );
+}
+
+/** The values of {@linkcode addGeoOptions}' flags. */
+export function geoFlagsOf(values: OptionValues): GeoFlags {
+  const geoPath = values.optionalString("geoPath");
+  return {
+    lookupCountry: values.boolean("lookupCountry"),
+    lookupAsn: values.boolean("lookupAsn"),
+    ...(geoPath === undefined ? {} : { geoPath }),
+  };
+}
+
+/** The values of {@linkcode addThreatOptions}' flags, but `--fail-on` (see {@linkcode FailOn}). */
+export function threatFlagsOf(values: OptionValues): ThreatFlags {
+  const flags: ThreatFlags = {
+    blocklist: values.strings("blocklist"),
+    includePrivate: values.boolean("includePrivate"),
+    reputation: values.boolean("reputation"),
+  };
+  const expect = values.optionalString("expect");
+  if (expect !== undefined) flags.expect = expect;
+  const envFile = values.optionalString("envFile");
+  if (envFile !== undefined) flags.envFile = envFile;
+  const abuseUrl = values.optionalString("abuseUrl");
+  if (abuseUrl !== undefined) flags.abuseUrl = abuseUrl;
+  const safeThreshold = values.optionalNumber("safeThreshold");
+  if (safeThreshold !== undefined) flags.safeThreshold = safeThreshold;
+  const maliciousThreshold = values.optionalNumber("maliciousThreshold");
+  if (maliciousThreshold !== undefined) flags.maliciousThreshold = maliciousThreshold;
+  const rescanInterval = values.optionalNumber("rescanInterval");
+  if (rescanInterval !== undefined) flags.rescanInterval = rescanInterval;
+  return flags;
 }

@@ -70,4 +70,11 @@ export class OptionValues {
       ? [...value]
       : this.#wrong(name, "a list of strings");
   }
+
+  /** A repeatable option of fixed choices: every value given. */
+  choiceList<T extends string>(name: string, choices: readonly T[]): T[] {
+    return this.strings(name).map((value) =>
+      (choices as readonly string[]).includes(value) ? value as T : this.#wrong(name, choices.join(", "))
+    );
+  }
 }

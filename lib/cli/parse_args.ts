@@ -12,16 +12,18 @@ import {
   dnsServerValue,
   durationMs,
   durationSeconds,
+  geoFlagsOf,
   numberIn,
   portValue,
   positiveInteger,
+  threatFlagsOf,
   widthValue,
 } from "./common_flags.ts";
 import type { CollectorName } from "../collect/collector.ts";
 import { UsageError } from "./usage_error.ts";
 import { LOG_FORMATS, type LogFormat } from "../render/log_records.ts";
 import type { GroupBy } from "../model/tracked_row.ts";
-import type { FailOn } from "../monitor/alert_watch.ts";
+import { FAIL_ON, type FailOn } from "../monitor/alert_watch.ts";
 import type { ThreatFlags } from "./threat_intel.ts";
 import type { GeoFlags } from "./geo_config.ts";
 import { type HistoryFlags, STORE_KINDS } from "./history_config.ts";
@@ -541,15 +543,22 @@ function buildProgram(onParsed: (command: CliCommand) => void): Command {
       .option("--debug", "show the cause chain of an error")
       .addHelpText("after", CHECK_EXAMPLES)
       .action((targets: string[], raw: Record<string, unknown>) => {
-        const failOn = (raw.failOn as FailOn[] | undefined) ?? [];
+        const values = new OptionValues(raw);
+        const failOn = values.choiceList("failOn", FAIL_ON);
         if (failOn.includes("unexpected")) {
           throw new UsageError("--fail-on unexpected applies to the monitor only");
         }
-        onParsed({
-          kind: "check",
-          options: { ...raw, targets, failOn } as unknown as CheckOptions,
-          debug: Boolean(raw.debug),
-        });
+        const dnsServer = values.optionalString("dnsServer");
+        const options: CheckOptions = {
+          ...threatFlagsOf(values),
+          ...geoFlagsOf(values),
+          targets,
+          format: values.choice("format", ["table", "json"]),
+          failOn,
+          resolveNames: values.boolean("resolveNames"),
+          ...(dnsServer === undefined ? {} : { dnsServer }),
+        };
+        onParsed({ kind: "check", options, debug: values.boolean("debug") });
       }),
   );
   program.addCommand(

@@ -44,8 +44,41 @@ Deno.test("parseArgs() snapshot: format, filters and --save", () => {
 
 Deno.test("parseArgs() check: targets and --fail-on", () => {
   const command = parsed("check", ["check", "203.0.113.9", "example.com", "--fail-on", "blocklisted"]);
-  deepStrictEqual(command.options.targets, ["203.0.113.9", "example.com"]);
-  deepStrictEqual(command.options.failOn, ["blocklisted"]);
+  deepStrictEqual(command.options, {
+    blocklist: [],
+    includePrivate: false,
+    reputation: true,
+    lookupCountry: true,
+    lookupAsn: true,
+    targets: ["203.0.113.9", "example.com"],
+    format: "table",
+    failOn: ["blocklisted"],
+    resolveNames: true,
+  });
+  const tuned = parsed("check", [
+    "check",
+    "203.0.113.9",
+    "--blocklist",
+    "a.txt",
+    "--blocklist",
+    "b.txt",
+    "--no-reputation",
+    "--safe-threshold",
+    "10",
+    "--no-lookup-asn",
+    "--dns-server",
+    "127.0.0.1:5353",
+  ]);
+  deepStrictEqual(
+    [
+      tuned.options.blocklist,
+      tuned.options.reputation,
+      tuned.options.safeThreshold,
+      tuned.options.lookupAsn,
+      tuned.options.dnsServer,
+    ],
+    [["a.txt", "b.txt"], false, 10, false, "127.0.0.1:5353"],
+  );
 });
 
 Deno.test("parseArgs() serve: host, port and time unit", () => {
