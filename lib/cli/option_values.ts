@@ -77,4 +77,10 @@ export class OptionValues {
       (choices as readonly string[]).includes(value) ? value as T : this.#wrong(name, choices.join(", "))
     );
   }
+
+  /** A repeatable option whose parser builds values of its own type, each checked by `is`. */
+  list<T>(name: string, is: (value: unknown) => value is T, what: string): T[] {
+    const value = this.#raw[name] ?? [];
+    return Array.isArray(value) && value.every(is) ? [...value] : this.#wrong(name, what);
+  }
 }

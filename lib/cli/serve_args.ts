@@ -16,13 +16,16 @@ import {
   collectorOption,
   dnsServerValue,
   durationSeconds,
+  geoFlagsOf,
   numberIn,
   portValue,
   positiveInteger,
+  threatFlagsOf,
   widthValue,
 } from "./common_flags.ts";
 import { EVENT_FORMATS } from "../render/event_record.ts";
-import { addSyslogOptions, checkSyslogFlags, type SyslogFlags } from "./syslog_config.ts";
+import { addSyslogOptions, checkSyslogFlags, syslogFlagsOf } from "./syslog_config.ts";
+import { STORE_KINDS } from "./history_config.ts";
 
 const SERVE_EXAMPLES = `
 Examples:
@@ -110,17 +113,41 @@ export function serveCommand(onParsed: (options: ServeOptions, debug: boolean) =
     .option("--debug", "show the cause chain of an error")
     .addHelpText("after", SERVE_EXAMPLES)
     .action((raw: Record<string, unknown>) => {
-      const options = {
-        ...raw,
-        failOn: [],
-        syslog: (raw.syslog as SyslogFlags["syslog"] | undefined) ?? [],
-      } as unknown as ServeOptions;
+      const values = new OptionValues(raw);
+      const db = values.optionalString("db");
+      const optional = {
+        token: values.optionalString("token"),
+        dnsServer: values.optionalString("dnsServer"),
+        duration: values.optionalNumber("duration"),
+        format: values.optionalChoice("format", ["text", ...EVENT_FORMATS] as const),
+      };
+      const options: ServeOptions = {
+        ...threatFlagsOf(values),
+        ...geoFlagsOf(values),
+        ...syslogFlagsOf(values),
+        store: values.choice("store", STORE_KINDS),
+        ...(db === undefined ? {} : { db }),
+        trace: values.boolean("trace"),
+        sniffDns: values.boolean("sniffDns"),
+        host: values.string("host"),
+        port: values.number("port"),
+        maxClients: values.number("maxClients"),
+        timeUnit: values.number("timeUnit"),
+        width: values.number("width"),
+        resolveNames: values.boolean("resolveNames"),
+        filterLocal: values.boolean("filterLocal"),
+        collector: values.choice("collector", COLLECTOR_NAMES),
+      };
+      if (optional.token !== undefined) options.token = optional.token;
+      if (optional.dnsServer !== undefined) options.dnsServer = optional.dnsServer;
+      if (optional.duration !== undefined) options.duration = optional.duration;
+      if (optional.format !== undefined) options.format = optional.format;
       checkHistoryFlags(options);
       checkSyslogFlags(options);
       if (options.dnsServer !== undefined && !options.resolveNames) {
         throw new UsageError("--dns-server needs --resolve-names");
       }
-      onParsed(options, Boolean(raw.debug));
+      onParsed(options, values.boolean("debug"));
     });
 }
 

@@ -8,6 +8,7 @@ import { type Command, Option } from "commander";
 import type { DescribeAddress } from "../model/address_info.ts";
 import { PermissionError } from "../model/errors.ts";
 import { UsageError } from "./usage_error.ts";
+import type { OptionValues } from "./option_values.ts";
 import { SyslogOutput } from "../monitor/syslog_output.ts";
 import { parseSyslogUrl, syslogNetHosts, type SyslogTarget } from "../parse/syslog_url.ts";
 import { EVENT_FORMATS, type EventFormat, type RecordContext } from "../render/event_record.ts";
@@ -23,6 +24,23 @@ export interface SyslogFlags {
   syslogFormat?: EventFormat;
   /** `--syslog-ca FILE`: certificates to trust for `tls://` receivers. */
   syslogCa?: string;
+}
+
+/** The values of {@linkcode addSyslogOptions}' flags. */
+export function syslogFlagsOf(values: OptionValues): SyslogFlags {
+  const flags: SyslogFlags = { syslog: values.list("syslog", isSyslogTarget, "syslog receivers") };
+  const format = values.optionalChoice("syslogFormat", EVENT_FORMATS);
+  if (format !== undefined) flags.syslogFormat = format;
+  const ca = values.optionalString("syslogCa");
+  if (ca !== undefined) flags.syslogCa = ca;
+  return flags;
+}
+
+function isSyslogTarget(value: unknown): value is SyslogTarget {
+  if (typeof value !== "object" || value === null) return false;
+  const target = value as Record<string, unknown>;
+  return typeof target.transport === "string" && typeof target.host === "string" &&
+    typeof target.port === "number" && typeof target.url === "string";
 }
 
 function syslogValue(value: string, previous: SyslogTarget[] = []): SyslogTarget[] {

@@ -81,13 +81,53 @@ Deno.test("parseArgs() check: targets and --fail-on", () => {
   );
 });
 
-Deno.test("parseArgs() serve: host, port and time unit", () => {
+Deno.test("parseArgs() serve: exactly the typed options, and syslog, format and duration read", () => {
   const command = parsed("serve", ["serve", "--port", "0", "-t", "2"]);
-  deepStrictEqual([command.options.host, command.options.port, command.options.timeUnit], [
-    "127.0.0.1",
-    0,
-    2,
+  deepStrictEqual(command.options, {
+    blocklist: [],
+    includePrivate: false,
+    reputation: true,
+    lookupCountry: true,
+    lookupAsn: true,
+    syslog: [],
+    store: "sqlite",
+    trace: false,
+    sniffDns: false,
+    host: "127.0.0.1",
+    port: 0,
+    maxClients: 16,
+    timeUnit: 2,
+    width: 60,
+    resolveNames: false,
+    filterLocal: false,
+    collector: "auto",
+  });
+  const full = parsed("serve", [
+    "serve",
+    "--syslog",
+    "tcp://127.0.0.1:6514",
+    "--syslog-format",
+    "ocsf",
+    "--format",
+    "ndjson",
+    "--duration",
+    "1m",
+    "--resolve-names",
+    "--dns-server",
+    "127.0.0.1:53",
+    "--trace",
   ]);
+  deepStrictEqual(
+    [
+      full.options.syslog.map((t) => t.url),
+      full.options.syslogFormat,
+      full.options.format,
+      full.options.duration,
+      full.options.dnsServer,
+      full.options.trace,
+    ],
+    [["tcp://127.0.0.1:6514"], "ocsf", "ndjson", 60, "127.0.0.1:53", true],
+  );
 });
 
 Deno.test("parseArgs() filter: exactly the typed options, defaults filled", () => {
