@@ -17,9 +17,24 @@
  */
 export class OptionValues {
   readonly #raw: Readonly<Record<string, unknown>>;
+  readonly #read = new Set<string>();
 
   constructor(raw: Readonly<Record<string, unknown>>) {
-    this.#raw = raw;
+    this.#raw = new Proxy(raw, {
+      get: (target, name: string) => {
+        this.#read.add(name);
+        return target[name];
+      },
+    });
+  }
+
+  /**
+   * Say that every value commander parsed was read: a flag added to a command
+   * but not to its options would otherwise be dropped without a word.
+   */
+  done(): void {
+    const unread = Object.keys(this.#raw).filter((name) => !this.#read.has(name));
+    if (unread.length > 0) throw new TypeError(`options parsed but not read: ${unread.join(", ")}`);
   }
 
   #wrong(name: string, what: string): never {

@@ -185,7 +185,9 @@ function historyCommand(onParsed: (command: CliCommand) => void): Command {
     .action((raw: Record<string, unknown>) => {
       const values = new OptionValues(raw);
       const options: PruneOptions = { ...historyFlags(values), olderThan: values.number("olderThan") };
-      onParsed({ kind: "history-prune", options, debug: values.boolean("debug") });
+      const debug = values.boolean("debug");
+      values.done();
+      onParsed({ kind: "history-prune", options, debug });
     });
   // Positional options: `history prune --db X` gives --db to prune, not to history.
   return addHistoryOptions(new Command("history").enablePositionalOptions())
@@ -222,10 +224,13 @@ function historyCommand(onParsed: (command: CliCommand) => void): Command {
         ...(since === undefined ? {} : { since }),
         ...(risk === undefined ? {} : { risk }),
         ...(process === undefined ? {} : { process }),
+        sort: values.choice("sort", ADDRESS_ORDERS),
         format: values.choice("format", HISTORY_FORMATS),
         limit: values.number("limit"),
       };
-      onParsed({ kind: "history", options, debug: values.boolean("debug") });
+      const debug = values.boolean("debug");
+      values.done();
+      onParsed({ kind: "history", options, debug });
     });
 }
 
@@ -247,7 +252,9 @@ function diffCommand(onParsed: (command: CliCommand) => void): Command {
         format: values.choice("format", ["table", "json"]),
         list: values.boolean("list"),
       };
-      onParsed({ kind: "diff", options, debug: values.boolean("debug") });
+      const debug = values.boolean("debug");
+      values.done();
+      onParsed({ kind: "diff", options, debug });
     });
 }
 
@@ -314,7 +321,9 @@ function blocklistCommand(onParsed: (command: CliCommand) => void): Command {
         ...(dataDir === undefined ? {} : { dataDir }),
         ...(mirror === undefined ? {} : { mirror }),
       };
-      onParsed({ kind, options, debug: values.boolean("debug") });
+      const debug = values.boolean("debug");
+      values.done();
+      onParsed({ kind, options, debug });
     };
   const common = (command: Command) =>
     command
@@ -558,7 +567,9 @@ function buildProgram(onParsed: (command: CliCommand) => void): Command {
           resolveNames: values.boolean("resolveNames"),
           ...(dnsServer === undefined ? {} : { dnsServer }),
         };
-        onParsed({ kind: "check", options, debug: values.boolean("debug") });
+        const debug = values.boolean("debug");
+        values.done();
+        onParsed({ kind: "check", options, debug });
       }),
   );
   program.addCommand(

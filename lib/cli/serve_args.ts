@@ -129,6 +129,7 @@ export function serveCommand(onParsed: (options: ServeOptions, debug: boolean) =
         ...(db === undefined ? {} : { db }),
         trace: values.boolean("trace"),
         sniffDns: values.boolean("sniffDns"),
+        traffic: values.boolean("traffic"),
         host: values.string("host"),
         port: values.number("port"),
         maxClients: values.number("maxClients"),
@@ -147,7 +148,9 @@ export function serveCommand(onParsed: (options: ServeOptions, debug: boolean) =
       if (options.dnsServer !== undefined && !options.resolveNames) {
         throw new UsageError("--dns-server needs --resolve-names");
       }
-      onParsed(options, values.boolean("debug"));
+      const debug = values.boolean("debug");
+      values.done();
+      onParsed(options, debug);
     });
 }
 
@@ -184,6 +187,8 @@ export function filterCommand(onParsed: (options: FilterOptions, debug: boolean)
         collector: values.choice("collector", COLLECTOR_NAMES),
         ...(input === undefined ? {} : { input }),
       };
-      onParsed(options, values.boolean("debug"));
+      const debug = values.boolean("debug");
+      values.done();
+      onParsed(options, debug);
     });
 }

@@ -93,6 +93,7 @@ Deno.test("parseArgs() serve: exactly the typed options, and syslog, format and 
     store: "sqlite",
     trace: false,
     sniffDns: false,
+    traffic: true,
     host: "127.0.0.1",
     port: 0,
     maxClients: 16,
@@ -150,6 +151,7 @@ Deno.test("parseArgs() history: exactly the typed options, an address and durati
     ip: "203.0.113.9",
     since: 7_200_000,
     risk: "MALICIOUS",
+    sort: "recent",
     format: "table",
     limit: 1000,
   });
