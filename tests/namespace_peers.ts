@@ -34,18 +34,66 @@ export interface Peers extends AsyncDisposable {
   port: number;
 }
 
+/** Where tests reserve /30s of 198.51.100.0/24: one file per /30, holding the reserving process's pid. */
+const BLOCK_LOCKS = "/tmp/conntrail-test-blocks";
+
+/** Whether the process that wrote a lock is still running (a killed test leaves its lock behind). */
+function lockHolderAlive(path: string): boolean {
+  try {
+    return Deno.statSync(`/proc/${Deno.readTextFileSync(path).trim()}`).isDirectory;
+  } catch {
+    return false;
+  }
+}
+
+/** Reserve the /30s of a block (atomically: a lock file created only if absent); null when one is taken. */
+function reserve(block: number, size: number): (() => void) | null {
+  Deno.mkdirSync(BLOCK_LOCKS, { recursive: true });
+  const taken: string[] = [];
+  const release = () => {
+    for (const path of taken) {
+      try {
+        Deno.removeSync(path);
+      } catch { /* already gone */ }
+    }
+  };
+  for (let at = block; at < block + size; at += 4) {
+    const path = `${BLOCK_LOCKS}/${at}`;
+    try {
+      Deno.writeTextFileSync(path, String(Deno.pid), { createNew: true });
+      taken.push(path);
+    } catch {
+      // Left by a test that was killed: free for a later try.
+      if (!lockHolderAlive(path)) {
+        try {
+          Deno.removeSync(path);
+        } catch { /* another test took it over first */ }
+      }
+      release();
+      return null;
+    }
+  }
+  return release;
+}
+
 /**
- * The first address of a block of `size` addresses (4: a /30, 8: a /29) in
- * 198.51.100.0/24 that no interface on this machine has an address in: a test
- * killed before its cleanup leaves its veth behind, and a peer behind a second
- * route to the same block is unreachable.
+ * A block of `size` addresses (4: a /30, 8: a /29) in 198.51.100.0/24 that
+ * this test alone uses until `release()`: reserved against tests running at
+ * the same time, and holding no address of any interface (a test killed
+ * before its cleanup leaves its veth behind, and a peer behind a second route
+ * to the same block is unreachable).
  */
-export async function freeBlock(size = 8): Promise<number> {
+export async function freeBlock(size = 8): Promise<{ block: number; release: () => void }> {
   const prefix = 32 - Math.log2(size);
-  for (let tries = 0; tries < 50; tries++) {
+  for (let tries = 0; tries < 100; tries++) {
     const block = size * Math.floor(Math.random() * (256 / size));
     if (block === 0) continue; // .0 is the network's own address
-    if ((await ip("-4", "addr", "show", "to", `198.51.100.${block}/${prefix}`)).trim() === "") return block;
+    const release = reserve(block, size);
+    if (release === null) continue;
+    if ((await ip("-4", "addr", "show", "to", `198.51.100.${block}/${prefix}`)).trim() === "") {
+      return { block, release };
+    }
+    release();
   }
   throw new Error(`no free /${prefix} in 198.51.100.0/24`);
 }
@@ -53,11 +101,12 @@ export async function freeBlock(size = 8): Promise<number> {
 export async function peersInNamespace(): Promise<Peers> {
   const id = `${Deno.pid.toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`;
   const [ns, near, far] = [`cteg${id}`, `cte${id}a`, `cte${id}b`];
-  const block = await freeBlock();
+  const { block, release } = await freeBlock();
   const [host, first, second] = [1, 2, 3].map((n) => `198.51.100.${block + n}`) as [string, string, string];
   const cleanup = async () => {
     await ip("netns", "del", ns).catch(() => {});
     await ip("link", "del", near).catch(() => {});
+    release();
   };
   let listener: Deno.ChildProcess | null = null;
   try {

@@ -179,7 +179,7 @@ Deno.test({
 async function peerInNamespace(): Promise<{ peer: string; port: number; close(): Promise<void> }> {
   const id = Math.floor(Math.random() * 60_000).toString(36);
   const ns = `ctns${id}`;
-  const block = await freeBlock(4);
+  const { block, release } = await freeBlock(4);
   const [host, peer] = [`198.51.100.${block + 1}`, `198.51.100.${block + 2}`];
   const ip = async (...args: string[]) => {
     const out = await new Deno.Command("ip", { args, stderr: "piped" }).output();
@@ -206,6 +206,7 @@ async function peerInNamespace(): Promise<{ peer: string; port: number; close():
       await listener.status;
       await ip("netns", "del", ns).catch(() => {});
       await ip("link", "del", `ctv${id}a`).catch(() => {});
+      release();
     },
   };
 }
