@@ -1,3 +1,4 @@
+import { readEnv } from "../platform/deno_platform.ts";
 import { REPUTATION_ENV } from "./reputation_config.ts";
 import { DATA_DIR_ENV } from "../store/data_dir.ts";
 import { HISTORY_ENV } from "./history_config.ts";
@@ -39,17 +40,7 @@ export function monitorEnv(os: typeof Deno.build.os): string[] {
 export function readPermittedEnv(
   names: readonly string[],
 ): { values: Map<string, string>; denied: string[] } {
-  const values = new Map<string, string>();
-  const denied: string[] = [];
-  for (const name of names) {
-    if (Deno.permissions.querySync({ name: "env", variable: name }).state !== "granted") {
-      denied.push(name);
-      continue;
-    }
-    const value = Deno.env.get(name);
-    if (value !== undefined) values.set(name, value);
-  }
-  return { values, denied };
+  return readEnv(names);
 }
 
 /**

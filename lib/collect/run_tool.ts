@@ -21,6 +21,24 @@ export interface RunToolOptions {
   binary?: boolean;
 }
 
+/**
+ * Throw what a tool that could not start means to the user: no permission to
+ * run it (the flag that allows it), or not installed (`notFoundHint` says what
+ * to do). Other errors are left to the caller.
+ */
+export function throwIfCannotStart(command: string, error: unknown, notFoundHint = ""): void {
+  if (isPermissionDenied(error)) {
+    throw new PermissionError(
+      `conntrail may not run "${command}"; run with --allow-run=${command}`,
+      `--allow-run=${command}`,
+      { cause: error },
+    );
+  }
+  if (error instanceof Deno.errors.NotFound) {
+    throw new ToolError(`cannot find "${command}" on PATH${notFoundHint}`, { cause: error, notFound: true });
+  }
+}
+
 /** The signature collectors take, so that tests can inject a scripted runner. */
 export type RunTool = (
   command: string,
@@ -58,19 +76,7 @@ export async function runTool(
       signal: AbortSignal.timeout(timerDelay(timeoutMs)),
     }).output();
   } catch (error) {
-    if (isPermissionDenied(error)) {
-      throw new PermissionError(
-        `conntrail may not run "${command}"; run with --allow-run=${command}`,
-        `--allow-run=${command}`,
-        { cause: error },
-      );
-    }
-    if (error instanceof Deno.errors.NotFound) {
-      throw new ToolError(`cannot find "${command}" on PATH: install it or choose another --collector`, {
-        cause: error,
-        notFound: true,
-      });
-    }
+    throwIfCannotStart(command, error, ": install it or choose another --collector");
     if (error instanceof DOMException && error.name === "TimeoutError") {
       throw new ToolError(`"${commandLine}" did not finish within ${timeoutMs / 1000} s`, { cause: error });
     }

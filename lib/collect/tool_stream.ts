@@ -1,4 +1,5 @@
-import { isPermissionDenied, PermissionError, ToolError } from "../model/errors.ts";
+import { ToolError } from "../model/errors.ts";
+import { throwIfCannotStart } from "./run_tool.ts";
 import { timerDelay } from "../model/timer_delay.ts";
 
 /** How a long-running tool's output is handed over. */
@@ -63,16 +64,7 @@ export function streamTool(command: string, args: readonly string[], options: To
       ...(options.env === undefined ? {} : { env: options.env }),
     }).spawn();
   } catch (error) {
-    if (isPermissionDenied(error)) {
-      throw new PermissionError(
-        `conntrail may not run "${command}"; run with --allow-run=${command}`,
-        `--allow-run=${command}`,
-        { cause: error },
-      );
-    }
-    if (error instanceof Deno.errors.NotFound) {
-      throw new ToolError(`cannot find "${command}" on PATH`, { cause: error, notFound: true });
-    }
+    throwIfCannotStart(command, error);
     throw new ToolError(`cannot run "${command}": ${(error as Error).message}`, { cause: error });
   }
   const reading = Promise.all([

@@ -22,7 +22,11 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-function readEnv(names: readonly string[]): EnvReading {
+/**
+ * Read environment variables without ever prompting: a variable Deno does not
+ * allow reads as unset and is listed in `denied`.
+ */
+export function readEnv(names: readonly string[]): EnvReading {
   const values = new Map<string, string>();
   const denied: string[] = [];
   for (const name of names) {
