@@ -6,20 +6,7 @@
 import { asText, countryName, ipSortKey } from "./format.js";
 
 /**
- * @typedef {object} Conn A live connection, decoded from its row (LIVE_FIELDS on the server).
- * @property {string} key
- * @property {string} process_key
- * @property {string} protocol
- * @property {string} local_ip
- * @property {number} local_port
- * @property {string | null} remote_ip
- * @property {number | null} remote_port
- * @property {string} status
- * @property {string} direction
- * @property {number | null} pid
- * @property {string | null} process_name
- * @property {number} first_seen_ms
- * @property {string | null} domain The name asked for, when the server knows it.
+ * @typedef {object} ConnState What the page keeps beside a decoded row.
  * @property {string | undefined} hay Lower-case text the search looks in, made when first needed.
  * @property {string | undefined} tie The order among equal sort keys: remote end, then local port.
  * @property {string | number | undefined} sortKey This connection's key for the sort column `sortedBy`.
@@ -29,33 +16,22 @@ import { asText, countryName, ipSortKey } from "./format.js";
  */
 
 /**
- * @typedef {object} AddressView What the server knows about a remote address.
- * @property {string | null} [hostname]
- * @property {string | null} [country]
- * @property {number | null} [asn]
- * @property {string | null} [as_org]
- * @property {string} [risk_level]
- * @property {number | null} [abuse_score]
- * @property {string} [blocklist]
- * @property {boolean} alerted
- * @property {boolean} [local]
- * @property {string} [hay]
+ * @typedef {import("../lib/web/live_wire.ts").LiveRecord & ConnState} Conn A live connection, decoded
+ * from its row (LIVE_FIELDS on the server).
+ */
+
+/**
+ * @typedef {import("../lib/web/live_view.ts").AddressView & { hay?: string }} AddressView What the server
+ * knows about a remote address, as it sends it, and the lower-case text the search looks in.
  */
 
 /** @typedef {import("../lib/web/live_view.ts").ProcessView} ProcessView One process's row, as the server sends it. */
 
+/** @typedef {import("../lib/web/live_view.ts").LiveAlert} LiveAlert */
+/** @typedef {"key" | "process_key" | "severity" | "protocol"} AlertOptional */
 /**
- * @typedef {object} Alert
- * @property {string} at
- * @property {string} reason
- * @property {string} [severity]
- * @property {string} [protocol]
- * @property {string | null} remote_ip
- * @property {number | null} remote_port
- * @property {number | null} pid
- * @property {string | null} process_name
- * @property {string} [key]
- * @property {string} [process_key]
+ * @typedef {Omit<LiveAlert, AlertOptional> & Partial<Pick<LiveAlert, AlertOptional>>} Alert An alert as the
+ * server sends it; one read back from a link or from the store may lack its keys, severity and protocol.
  */
 
 /** @typedef {import("../lib/web/live_series.ts").SeriesPoint} Point One poll on the chart, as the server sends it. */
@@ -238,13 +214,13 @@ export class LiveStore {
     return {
       key: String(value("key")),
       process_key: String(value("process_key")),
-      protocol: String(value("protocol")),
+      protocol: /** @type {Conn["protocol"]} */ (String(value("protocol"))),
       local_ip: String(value("local_ip")),
       local_port: Number(value("local_port")),
       remote_ip: /** @type {string | null} */ (value("remote_ip")),
       remote_port: /** @type {number | null} */ (value("remote_port")),
       status: String(value("status")),
-      direction: String(value("direction")),
+      direction: /** @type {Conn["direction"]} */ (String(value("direction"))),
       pid: /** @type {number | null} */ (value("pid")),
       process_name: /** @type {string | null} */ (value("process_name")),
       first_seen_ms: Number(value("first_seen_ms")),

@@ -7,15 +7,9 @@ import { niceCeiling, timeTicks } from "./chart.js";
 import { byId, el, svg } from "./dom.js";
 import { clock, countryName } from "./format.js";
 
-/**
- * @typedef {{ key: string, label: string, sent: number, received: number,
- *   rate_sent: number | null, rate_received: number | null, country?: string | null }} Talker
- * @typedef {{ at: string, sent: number | null, received: number | null }} Sample
- * @typedef {{ enabled: true, at: string | null, time_unit_seconds: number,
- *   machine: { sent: number, received: number, rate_sent: number | null, rate_received: number | null,
- *     recent_rate_sent: number | null, recent_rate_received: number | null },
- *   series: Sample[], processes: Talker[], destinations: Talker[], countries: Talker[], networks: Talker[] }} TrafficView
- */
+/** @typedef {import("../lib/web/traffic_view.ts").TalkerView} Talker One talker, as the server sends it. */
+/** @typedef {import("../lib/web/traffic_view.ts").TrafficView} TrafficView What /api/traffic answers. */
+/** @typedef {TrafficView["series"][number]} Sample One poll of the machine's throughput. */
 
 const UNITS = ["B", "KiB", "MiB", "GiB", "TiB"];
 const MARGIN = { left: 72, right: 12, top: 10, bottom: 22 };

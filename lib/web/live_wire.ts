@@ -49,6 +49,15 @@ function epochMs(text: string): number {
 export type LiveRow = readonly (string | number | null)[];
 
 /**
+ * A row decoded by its field names, as the page holds it: the fields of
+ * {@linkcode LIVE_FIELDS}, with `first_seen_ms` a number and `domain` null when
+ * no name is known. web/live_store.js builds its connections on this type.
+ */
+export type LiveRecord =
+  & Pick<LiveConnection, Exclude<(typeof LIVE_FIELDS)[number], "first_seen_ms" | "domain">>
+  & { first_seen_ms: number; domain: string | null };
+
+/**
  * A connection as the array the page decodes with {@linkcode LIVE_FIELDS}.
  *
  * @example
