@@ -60,7 +60,8 @@ async function runCommand(command: CliCommand, platform: Platform): Promise<numb
         import("./lib/cli/environment.ts"),
       ]);
       return await runMonitorCommand(command.options, {
-        collector: createCollector(command.options.collector, { traffic: command.options.traffic }),
+        ...platform,
+        collector: createCollector(command.options.collector, { platform, traffic: command.options.traffic }),
         now: platform.now,
         sleep: platform.sleep,
         stdoutIsTerminal: platform.stdoutIsTerminal(),
@@ -110,7 +111,9 @@ async function runCommand(command: CliCommand, platform: Platform): Promise<numb
         import("./lib/cli/environment.ts"),
       ]);
       return await runSnapshot(command.options, {
+        ...platform,
         collector: createCollector(command.options.collector, {
+          platform,
           input: command.options.input,
           traffic: command.options.traffic,
         }),
@@ -127,7 +130,8 @@ async function runCommand(command: CliCommand, platform: Platform): Promise<numb
         import("./lib/cli/environment.ts"),
       ]);
       return await runServe(command.options, {
-        collector: createCollector(command.options.collector, { traffic: command.options.traffic }),
+        ...platform,
+        collector: createCollector(command.options.collector, { platform, traffic: command.options.traffic }),
         now: platform.now,
         sleep: platform.sleep,
         write: io.stdout,
@@ -144,7 +148,7 @@ async function runCommand(command: CliCommand, platform: Platform): Promise<numb
         import("./lib/collect/create_collector.ts"),
       ]);
       return await runFilter(command.options, {
-        collector: createCollector(command.options.collector, { input: command.options.input }),
+        collector: createCollector(command.options.collector, { platform, input: command.options.input }),
         now: platform.now,
         write: io.stdout,
         warn: (line) => io.stderr(line + "\n"),

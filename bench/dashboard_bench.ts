@@ -10,7 +10,7 @@
  * A frame sorts every row and lays out the ones on screen; it runs after each
  * poll and on each key.
  */
-import { runTool } from "../lib/collect/run_tool.ts";
+import { toolRunner } from "../lib/collect/run_tool.ts";
 import { loadEmbeddedGeo } from "../lib/enrich/embedded_geo.ts";
 import { GeoLookup } from "../lib/enrich/geo_lookup.ts";
 import type { Connection } from "../lib/model/connection.ts";
@@ -20,6 +20,9 @@ import { parseSs } from "../lib/parse/ss.ts";
 import { Dashboard } from "../lib/render/dashboard.ts";
 import { benchNetns } from "./_netns.ts";
 import { startSocketFarm } from "./_socket_farm.ts";
+import { denoPlatform } from "../lib/platform/deno_platform.ts";
+
+const platform = denoPlatform();
 
 const ROWS = Number(Deno.env.get("BENCH_DASHBOARD_ROWS") ?? 20_000);
 const SIZE = { columns: 160, rows: 50 };
@@ -87,7 +90,7 @@ Deno.bench({
   name: "ss -tunap (baseline)",
   group: "frame",
   baseline: true,
-  fn: async () => void await runTool(...netns.wrap("ss", ["-tunap"])),
+  fn: async () => void await toolRunner(platform.programs)(...netns.wrap("ss", ["-tunap"])),
 });
 Deno.bench({
   name: `frame, ${real.length.toLocaleString("en")} connection rows`,

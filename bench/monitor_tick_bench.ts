@@ -19,13 +19,16 @@
  */
 import process from "node:process";
 import { createSsCollector } from "../lib/collect/ss_collector.ts";
-import { runTool } from "../lib/collect/run_tool.ts";
+import { toolRunner } from "../lib/collect/run_tool.ts";
 import { toConnections } from "../lib/model/direction.ts";
 import { monitorFilter } from "../lib/monitor/monitor_filter.ts";
 import { Tracker } from "../lib/monitor/tracker.ts";
 import { Dashboard } from "../lib/render/dashboard.ts";
 import { isoWithOffset } from "../lib/model/timestamp.ts";
 import { startSocketFarm } from "./_socket_farm.ts";
+import { denoPlatform } from "../lib/platform/deno_platform.ts";
+
+const platform = denoPlatform();
 
 const TICKS = 10;
 /** Rounds of (plain tick, traffic tick, ss -tunap), interleaved; each figure is the median round. */
@@ -62,7 +65,7 @@ function median(values: number[]): number {
 
 /** One monitor tick's work, with or without `--traffic`. */
 async function monitorTick(traffic: boolean) {
-  const collector = createSsCollector({ traffic });
+  const collector = createSsCollector({ platform, traffic });
   const tracker = new Tracker({ width: 80, groupBy: "ip", maxClosedRows: 10_000, traffic });
   const dashboard = new Dashboard(tracker, {
     timeUnitSeconds: 1,
@@ -93,7 +96,7 @@ async function tickCost(connections: number): Promise<string> {
     for (let round = 0; round < ROUNDS; round++) {
       runs.plain.push(await measure(plain.tick));
       runs.traffic.push(await measure(traffic.tick));
-      runs.ss.push(await measure(async () => void await runTool("ss", ["-tunap"])));
+      runs.ss.push(await measure(async () => void await toolRunner(platform.programs)("ss", ["-tunap"])));
     }
     const total = (c: Cpu) => c.own + c.children;
     const figure = (list: Cpu[]) => {

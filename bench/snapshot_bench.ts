@@ -8,10 +8,13 @@
  *   parser: parseSs on the captured output, reported in lines/s
  */
 import { createSsCollector } from "../lib/collect/ss_collector.ts";
-import { runTool } from "../lib/collect/run_tool.ts";
+import { toolRunner } from "../lib/collect/run_tool.ts";
 import { toConnections } from "../lib/model/direction.ts";
 import { parseSs } from "../lib/parse/ss.ts";
 import { startSocketFarm } from "./_socket_farm.ts";
+import { denoPlatform } from "../lib/platform/deno_platform.ts";
+
+const platform = denoPlatform();
 
 const CONNECTIONS = Number(Deno.env.get("BENCH_CONNECTIONS") ?? 10_000);
 const UDP = Number(Deno.env.get("BENCH_UDP") ?? 1_000);
@@ -19,16 +22,16 @@ const farm = await startSocketFarm(CONNECTIONS, UDP);
 globalThis.addEventListener("unload", () => farm.stop());
 
 const ssBaseline = async () => {
-  await runTool("ss", ["-tunap"]);
+  await toolRunner(platform.programs)("ss", ["-tunap"]);
 };
 const snapshot = async (collector: ReturnType<typeof createSsCollector>) => {
   const { sockets } = await collector.collect();
   return toConnections(sockets, "t");
 };
-const warmCollector = createSsCollector();
+const warmCollector = createSsCollector({ platform });
 await warmCollector.collect();
 
-const capture = (await runTool("ss", ["-tunapeH"])).stdout;
+const capture = (await toolRunner(platform.programs)("ss", ["-tunapeH"])).stdout;
 const lines = capture.split("\n").length;
 // Parser throughput, printed as lines/s (deno bench reports time per run).
 {
@@ -45,7 +48,7 @@ Deno.bench({ name: "ss -tunap (baseline)", group: "cold", baseline: true, fn: ss
 Deno.bench({
   name: "conntrail cold snapshot",
   group: "cold",
-  fn: async () => void await snapshot(createSsCollector()),
+  fn: async () => void await snapshot(createSsCollector({ platform })),
 });
 
 Deno.bench({ name: "ss -tunap (baseline)", group: "warm", baseline: true, fn: ssBaseline });

@@ -26,6 +26,9 @@ import { connectionsTableChunks } from "../lib/render/connections_table.ts";
 import { benchNetns } from "./_netns.ts";
 import { hasGnuTime, MAIN, median, type ProcessCost, processCost } from "./_process_cost.ts";
 import { startSocketFarm } from "./_socket_farm.ts";
+import { denoPlatform } from "../lib/platform/deno_platform.ts";
+
+const platform = denoPlatform();
 
 const SIZES = (Deno.env.get("BENCH_TABLE_CONNECTIONS") ?? "10000,20000").split(",").map(Number);
 const ROUNDS = Number(Deno.env.get("BENCH_ROUNDS") ?? 5);
@@ -126,7 +129,10 @@ try {
   netns.remove();
 }
 if (rendered.length === 0) {
-  rendered = toConnections((await createSsCollector().collect()).sockets, new Date().toISOString());
+  rendered = toConnections(
+    (await createSsCollector({ platform }).collect()).sockets,
+    new Date().toISOString(),
+  );
 }
 
 // In this process: the render alone, for the connections read at the last size, beside JSON.stringify of the

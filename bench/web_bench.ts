@@ -9,20 +9,26 @@
  *   state:  `LiveView.state()` serialised: what a page gets when it connects
  */
 import { createSsCollector } from "../lib/collect/ss_collector.ts";
-import { runTool } from "../lib/collect/run_tool.ts";
+import { toolRunner } from "../lib/collect/run_tool.ts";
 import { captureFilters } from "../lib/model/capture_filter.ts";
 import { toConnections } from "../lib/model/direction.ts";
 import { Tracker } from "../lib/monitor/tracker.ts";
 import { sseEvent } from "../lib/web/event_stream.ts";
 import { LiveView } from "../lib/web/live_view.ts";
 import { startSocketFarm } from "./_socket_farm.ts";
+import { denoPlatform } from "../lib/platform/deno_platform.ts";
+
+const platform = denoPlatform();
 
 const CONNECTIONS = Number(Deno.env.get("BENCH_CONNECTIONS") ?? 10_000);
 const UDP = Number(Deno.env.get("BENCH_UDP") ?? 1_000);
 const farm = await startSocketFarm(CONNECTIONS, UDP);
 globalThis.addEventListener("unload", () => farm.stop());
 
-const connections = toConnections((await createSsCollector().collect()).sockets, new Date().toISOString());
+const connections = toConnections(
+  (await createSsCollector({ platform }).collect()).sockets,
+  new Date().toISOString(),
+);
 const filters = captureFilters(connections);
 console.log(
   `${connections.length.toLocaleString("en")} connections: ${
@@ -54,7 +60,7 @@ console.log(
 );
 
 const ssBaseline = async () => {
-  await runTool("ss", ["-tunap"]);
+  await toolRunner(platform.programs)("ss", ["-tunap"]);
 };
 for (const group of ["filter", "poll", "state"]) {
   Deno.bench({ name: "ss -tunap (baseline)", group, baseline: true, fn: ssBaseline });

@@ -1,3 +1,4 @@
+import type { OperatingSystem } from "../platform/platform.ts";
 import { join } from "node:path";
 import { listPath, MIN_UPDATE_INTERVAL_MS, updateList } from "../enrich/blocklist_update.ts";
 import { DEFAULT_PUBLIC_LISTS, PUBLIC_LISTS, publicList } from "../enrich/public_lists.ts";
@@ -18,7 +19,7 @@ export interface BlocklistIo {
   write: (text: string) => Promise<void>;
   warn: (line: string) => void;
   env: ReadonlyMap<string, string>;
-  os: typeof Deno.build.os;
+  os: OperatingSystem;
   fetch?: typeof fetch;
   now?: () => number;
 }

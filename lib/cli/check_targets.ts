@@ -1,3 +1,4 @@
+import { isSystemError } from "../model/errors.ts";
 import ipaddr from "ipaddr.js";
 import type { PtrResolver } from "../enrich/reverse_dns.ts";
 import { listedText, verdictFor } from "../enrich/threat_verdict.ts";
@@ -56,7 +57,7 @@ export async function checkTargets(
         addresses = [...new Set((await lookups.resolveAddresses(target)).map(canonical))];
         if (addresses.length === 0) note = "the domain has no addresses";
       } catch (error) {
-        note = error instanceof Deno.errors.NotCapable
+        note = isSystemError(error, "NotCapable")
           ? "not resolved: DNS is not allowed; run with --allow-net"
           : `not resolved: ${error instanceof Error ? error.message : error}`;
       }

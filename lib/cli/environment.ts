@@ -1,3 +1,4 @@
+import type { OperatingSystem } from "../platform/platform.ts";
 import { readEnv } from "../platform/deno_platform.ts";
 import { REPUTATION_ENV } from "./reputation_config.ts";
 import { DATA_DIR_ENV } from "../store/data_dir.ts";
@@ -18,17 +19,17 @@ export const MONITOR_ENV = ["NO_COLOR", "GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY",
  * deepStrictEqual(dataDirEnv("windows"), ["LOCALAPPDATA"]);
  * ```
  */
-export function dataDirEnv(os: typeof Deno.build.os): string[] {
+export function dataDirEnv(os: OperatingSystem): string[] {
   return DATA_DIR_ENV.filter((name) => (os === "windows") === (name === "LOCALAPPDATA"));
 }
 
 /** The variables that say where history lives on an OS. */
-export function historyEnv(os: typeof Deno.build.os): string[] {
+export function historyEnv(os: OperatingSystem): string[] {
   return [...dataDirEnv(os), ...HISTORY_ENV];
 }
 
 /** Every variable the monitor reads on an OS: its own, and those that say where history lives. */
-export function monitorEnv(os: typeof Deno.build.os): string[] {
+export function monitorEnv(os: OperatingSystem): string[] {
   return [...MONITOR_ENV, ...historyEnv(os)];
 }
 

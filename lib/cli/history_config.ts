@@ -1,5 +1,6 @@
+import type { OperatingSystem } from "../platform/platform.ts";
 import { dirname, join } from "node:path";
-import { PermissionError, UnusableFileError } from "../model/errors.ts";
+import { isSystemError, PermissionError, UnusableFileError } from "../model/errors.ts";
 import { UsageError } from "./usage_error.ts";
 import type { HistoryStore } from "../store/history_store.ts";
 import { JsonStore, type JsonStoreFiles } from "../store/json_store.ts";
@@ -56,7 +57,7 @@ export type HistoryLocation =
 export function historyLocation(
   flags: HistoryFlags,
   env: ReadonlyMap<string, string>,
-  os: typeof Deno.build.os,
+  os: OperatingSystem,
 ): HistoryLocation {
   if (flags.store === "none") return { kind: "none" };
   if (flags.store === "sqlite" && flags.db !== undefined) {
@@ -119,7 +120,7 @@ async function openLocation(
 }
 
 function reasonOf(error: unknown): string {
-  if (error instanceof Deno.errors.NotCapable) return `permission denied (${error.message})`;
+  if (isSystemError(error, "NotCapable")) return `permission denied (${error.message})`;
   // One sentence: SQLite's messages can quote whole statements over many lines.
   const line = (error instanceof Error ? error.message : String(error)).split("\n")[0] ?? "";
   return line.length > 200 ? `${line.slice(0, 197)}...` : line;
@@ -138,7 +139,7 @@ export function memoryHistory(): HistoryStore {
  */
 export async function openMonitorHistory(
   flags: HistoryFlags,
-  io: { env: ReadonlyMap<string, string>; os: typeof Deno.build.os; note: (line: string) => void },
+  io: { env: ReadonlyMap<string, string>; os: OperatingSystem; note: (line: string) => void },
 ): Promise<HistoryStore | null> {
   const location = historyLocation(flags, io.env, io.os);
   if (location.kind === "none") return null;
@@ -164,7 +165,7 @@ export async function openMonitorHistory(
  */
 export async function openCommandHistory(
   flags: HistoryFlags,
-  io: { env: ReadonlyMap<string, string>; os: typeof Deno.build.os },
+  io: { env: ReadonlyMap<string, string>; os: OperatingSystem },
   access: "read" | "write",
 ): Promise<HistoryStore | null> {
   const location = historyLocation(flags, io.env, io.os);
@@ -182,7 +183,7 @@ export async function openCommandHistory(
     try {
       await Deno.stat(location.path);
     } catch (error) {
-      if (error instanceof Deno.errors.NotFound) return null;
+      if (isSystemError(error, "NotFound")) return null;
       throw error;
     }
   }

@@ -1,5 +1,9 @@
 import { type DnsSniffer, startDnsSniffer } from "../collect/dns_sniffer.ts";
+import type { CollectorPlatform } from "../collect/collector.ts";
+import { toolRunner } from "../collect/run_tool.ts";
+import { toolStreamer } from "../collect/tool_stream.ts";
 import { type OpenedTrace, openTraceSource, type TraceSource } from "../collect/trace_source.ts";
+import { readUserNames } from "../collect/user_names.ts";
 import type { DnsAnswer } from "../model/dns_answer.ts";
 import { DnsNames } from "../enrich/dns_names.ts";
 
@@ -13,7 +17,8 @@ export interface KernelEventFlags {
 
 /** How the sources start; tests pass scripted ones. */
 export interface KernelEventsIo {
-  os: typeof Deno.build.os;
+  /** The OS, and the programs bpftrace, ss -E and tcpdump run on. */
+  machine: CollectorPlatform;
   /** One line for the user. */
   note: (line: string) => void;
   openTrace?: () => Promise<OpenedTrace>;
@@ -43,9 +48,10 @@ export interface KernelEvents {
  * ```ts
  * import { deepStrictEqual } from "node:assert/strict";
  * import { openKernelEvents } from "./kernel_events.ts";
+ * import { denoPlatform } from "../platform/deno_platform.ts";
  * const notes: string[] = [];
  * const events = await openKernelEvents({ trace: false, sniffDns: true }, {
- *   os: "linux",
+ *   machine: { ...denoPlatform(), os: "linux" },
  *   note: (line) => notes.push(line),
  *   startSniffer: () => Promise.resolve("tcpdump is not installed"),
  * });
@@ -56,7 +62,15 @@ export interface KernelEvents {
 export async function openKernelEvents(flags: KernelEventFlags, io: KernelEventsIo): Promise<KernelEvents> {
   let trace: TraceSource | null = null;
   if (flags.trace) {
-    const opened = await (io.openTrace ?? (() => openTraceSource({ os: io.os })))();
+    const machine = io.machine;
+    const opened = await (io.openTrace ??
+      (() =>
+        openTraceSource({
+          os: machine.os,
+          stream: toolStreamer(machine.programs),
+          run: toolRunner(machine.programs),
+          userNames: readUserNames(machine),
+        })))();
     trace = opened.source;
     io.note(opened.note);
   }
@@ -66,8 +80,8 @@ export async function openKernelEvents(flags: KernelEventFlags, io: KernelEvents
     const learnt = new DnsNames();
     const start = io.startSniffer ??
       ((onAnswer, onNote) =>
-        io.os === "linux" || io.os === "darwin"
-          ? startDnsSniffer({ onAnswer, onNote })
+        io.machine.os === "linux" || io.machine.os === "darwin"
+          ? startDnsSniffer({ stream: toolStreamer(io.machine.programs), onAnswer, onNote })
           : Promise.resolve("--sniff-dns needs tcpdump (Linux or macOS)"));
     const started = await start((answer, at) => learnt.add(answer, at), io.note);
     if (typeof started === "string") {

@@ -14,7 +14,7 @@ import { safeTerminalText } from "../render/terminal_text.ts";
 import type { MonitorOptions } from "./parse_args.ts";
 import { DEFAULT_BLOCKLIST } from "./threat_intel.ts";
 import { leftOutNote } from "./environment.ts";
-import type { Platform } from "../platform/platform.ts";
+import type { Machine, Platform } from "../platform/platform.ts";
 import { watchStopFile } from "./stop_file.ts";
 import { requireSyslogPermissions } from "./syslog_config.ts";
 import type { KernelEventsIo } from "./kernel_events.ts";
@@ -23,7 +23,7 @@ import { ALERTS_LISTED, reportMonitorRun, rowNoun } from "./monitor_report.ts";
 import { openSession } from "./session.ts";
 
 /** What `conntrail monitor` reads from and writes to; main.ts passes the real ones. */
-export interface MonitorCommandIo {
+export interface MonitorCommandIo extends Machine {
   collector: Collector;
   now: () => Date;
   sleep: (ms: number, signal: AbortSignal) => Promise<void>;
@@ -46,10 +46,6 @@ export interface MonitorCommandIo {
   pid?: number;
   /** How `--trace` and `--sniff-dns` start their tools; the default runs bpftrace, ss -E and tcpdump. */
   kernelEvents?: Pick<KernelEventsIo, "openTrace" | "startSniffer">;
-  os: Platform["os"];
-  /** Whether reading or writing a path is permitted (files the run may read or must write). */
-  mayRead: Platform["mayRead"];
-  mayWrite: Platform["mayWrite"];
 }
 
 /** Closed rows kept in memory; older closed rows are dropped (counted in the export). */

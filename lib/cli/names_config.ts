@@ -1,3 +1,4 @@
+import { isSystemError } from "../model/errors.ts";
 import { denoPtrResolver, parseDnsServer, type PtrResolver, ReverseDns } from "../enrich/reverse_dns.ts";
 
 /** The flags that turn reverse DNS on and choose the server. */
@@ -32,7 +33,7 @@ export function openNames(flags: NameFlags, io: NamesIo): ReverseDns | null {
       warned = true;
       const flag = server === undefined ? "--allow-net" : `--allow-net=${flags.dnsServer}`;
       io.note(
-        error instanceof Deno.errors.NotCapable
+        isSystemError(error, "NotCapable")
           ? `note: names are not resolved: DNS is not allowed; run with ${flag}`
           : `note: some name lookups failed (${
             error instanceof Error ? error.message : error

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { OperatingSystem } from "../platform/platform.ts";
 import type { CollectorName } from "../collect/collector.ts";
 import { autoCollectorOrder } from "../collect/create_collector.ts";
 import { monitorEnv } from "./environment.ts";
@@ -19,7 +20,7 @@ export interface PermissionNeed {
   optional: boolean;
 }
 
-type Os = typeof Deno.build.os;
+type Os = OperatingSystem;
 
 /** What the collectors need on an OS, for one collector name. */
 export function collectorPermissions(collector: CollectorName, os: Os, input?: string): PermissionNeed[] {

@@ -1,3 +1,4 @@
+import type { OperatingSystem } from "../platform/platform.ts";
 import {
   collectorPermissions,
   denoFlags,
@@ -21,7 +22,7 @@ import { safeTerminalText } from "../render/terminal_text.ts";
 function blocklistPermissions(
   kind: "blocklist-update" | "blocklist-list",
   options: BlocklistOptions,
-  os: typeof Deno.build.os,
+  os: OperatingSystem,
 ): PermissionNeed[] {
   const needs: PermissionNeed[] = [];
   let directory: string | null = null;
@@ -68,7 +69,7 @@ export function runtimeFlagsForCommand(command: CliCommand): string[] {
  * tell: null when the data directory cannot be named here (the environment is
  * not readable), empty for `--store none`.
  */
-function historyScope(flags: HistoryFlags, os: typeof Deno.build.os): string[] | null {
+function historyScope(flags: HistoryFlags, os: OperatingSystem): string[] | null {
   const location = historyLocation(flags, readPermittedEnv(historyEnv(os)).values, os);
   switch (location.kind) {
     case "none":
@@ -94,7 +95,7 @@ function githubStepSummary(): string | null {
 function historyCommandPermissions(
   flags: HistoryFlags,
   access: "read" | "write",
-  os: typeof Deno.build.os,
+  os: OperatingSystem,
 ): PermissionNeed[] {
   return [
     { flag: `--allow-env=${historyEnv(os).join(",")}`, why: "find the history", optional: true },
@@ -103,7 +104,7 @@ function historyCommandPermissions(
 }
 
 /** The permissions a parsed command line needs on an OS. */
-export function permissionsForCommand(command: CliCommand, os: typeof Deno.build.os): PermissionNeed[] {
+export function permissionsForCommand(command: CliCommand, os: OperatingSystem): PermissionNeed[] {
   switch (command.kind) {
     case "snapshot":
       return [

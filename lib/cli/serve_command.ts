@@ -1,7 +1,7 @@
 import type { Collector, CollectorName } from "../collect/collector.ts";
 import type { PtrResolver } from "../enrich/reverse_dns.ts";
 import { listedText, verdictFor } from "../enrich/threat_verdict.ts";
-import { PermissionError } from "../model/errors.ts";
+import { isSystemError, PermissionError } from "../model/errors.ts";
 import { UsageError } from "./usage_error.ts";
 import { monitorFilter } from "../monitor/monitor_filter.ts";
 import { Tracker } from "../monitor/tracker.ts";
@@ -20,7 +20,7 @@ import { ScrollOutput } from "../monitor/scroll_output.ts";
 import type { EventFormat } from "../render/event_record.ts";
 import type { SyslogFlags } from "./syslog_config.ts";
 import { openSession } from "./session.ts";
-import type { Platform } from "../platform/platform.ts";
+import type { Machine } from "../platform/platform.ts";
 
 /** Options of `conntrail serve`. */
 export interface ServeOptions extends ThreatFlags, GeoFlags, HistoryFlags, SyslogFlags, KernelEventFlags {
@@ -45,7 +45,7 @@ export interface ServeOptions extends ThreatFlags, GeoFlags, HistoryFlags, Syslo
 }
 
 /** What `conntrail serve` reads from and writes to; main.ts passes the real ones. */
-export interface ServeIo {
+export interface ServeIo extends Machine {
   collector: Collector;
   now: () => Date;
   sleep: (ms: number, signal: AbortSignal) => Promise<void>;
@@ -61,7 +61,6 @@ export interface ServeIo {
   pid?: number;
   /** How `--trace` and `--sniff-dns` start their tools; the default runs bpftrace, ss -E and tcpdump. */
   kernelEvents?: Pick<KernelEventsIo, "openTrace" | "startSniffer">;
-  os: Platform["os"];
 }
 
 /** Closed process rows kept in memory. */
@@ -81,14 +80,14 @@ function listen(
       onListen: (addr) => serve.onListen(addr.port),
     }, handler);
   } catch (error) {
-    if (error instanceof Deno.errors.NotCapable) {
+    if (isSystemError(error, "NotCapable")) {
       const flag = `--allow-net=${where}`;
       throw new PermissionError(`cannot listen on ${where}: permission denied; run with ${flag}`, flag);
     }
-    if (error instanceof Deno.errors.AddrInUse) {
+    if (isSystemError(error, "AddrInUse")) {
       throw new UsageError(`cannot listen on ${where}: the port is in use; choose another with --port`);
     }
-    if (error instanceof Deno.errors.AddrNotAvailable) {
+    if (isSystemError(error, "AddrNotAvailable")) {
       throw new UsageError(`cannot listen on ${where}: no interface of this machine has that address`);
     }
     throw error;

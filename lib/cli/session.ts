@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { Machine } from "../platform/platform.ts";
 import type { Collector } from "../collect/collector.ts";
 import type { BlocklistFilesIo } from "../enrich/blocklist_files.ts";
 import type { DnsNames } from "../enrich/dns_names.ts";
@@ -45,13 +46,12 @@ export interface SessionFlags
 }
 
 /** What a session reads from and talks to; main.ts passes the real ones, tests fakes. */
-export interface SessionPlatform {
+export interface SessionPlatform extends Machine {
   collector: Collector;
   now: () => Date;
   sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   /** Environment variables the run may read. */
   env: ReadonlyMap<string, string>;
-  os: typeof Deno.build.os;
   /** PTR lookups; the default asks through Deno.resolveDns. */
   resolver?: PtrResolver;
   /** AbuseIPDB requests; the default is the global fetch. */
@@ -190,7 +190,7 @@ export async function openSession(
   if (history !== null) {
     recorder = new HistoryRecorder(history, { describe, note: safeNote, fallback: memoryHistory });
   }
-  const context = choices.recordsNeeded ? openRecordContext(note) : undefined;
+  const context = choices.recordsNeeded ? openRecordContext(platform, note) : undefined;
   const syslog = context === undefined
     ? null
     : await openSyslog(flags, choices.format, { note, describe, context, procId: platform.pid ?? null });
@@ -240,7 +240,7 @@ export async function openSession(
     },
     alertsListed,
     async startKernelEvents() {
-      kernel = await openKernelEvents(flags, { os: platform.os, note: safeNote, ...platform.kernelEvents });
+      kernel = await openKernelEvents(flags, { machine: platform, note: safeNote, ...platform.kernelEvents });
       answered = kernel.names;
     },
     run(tracker, loop, output, stop) {

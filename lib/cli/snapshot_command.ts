@@ -1,4 +1,5 @@
 import type { Collector } from "../collect/collector.ts";
+import type { Machine } from "../platform/platform.ts";
 import { UsageError } from "./usage_error.ts";
 import { filterConnections, STATUS_WORDS, statusFromUser } from "../model/connection_filter.ts";
 import { toConnections } from "../model/direction.ts";
@@ -14,7 +15,7 @@ import { snapshotRecords } from "../render/event_record.ts";
 import { openRecordContext } from "./record_context.ts";
 
 /** What `conntrail snapshot` reads from and writes to. */
-export interface SnapshotIo {
+export interface SnapshotIo extends Pick<Machine, "os" | "arch" | "may" | "hostname"> {
   collector: Collector;
   now: () => Date;
   write: (text: string) => Promise<void>;
@@ -81,7 +82,7 @@ export async function runSnapshot(options: SnapshotOptions, io: SnapshotIo): Pro
       break;
     case "ecs":
     case "ocsf":
-      await io.write(snapshotRecords(options.format, connections, openRecordContext(io.warn)));
+      await io.write(snapshotRecords(options.format, connections, openRecordContext(io, io.warn)));
       break;
   }
   if (store !== null) {

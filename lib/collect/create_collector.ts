@@ -1,5 +1,6 @@
+import type { OperatingSystem } from "../platform/platform.ts";
 import { ToolError } from "../model/errors.ts";
-import type { Collector, CollectorName, CollectResult } from "./collector.ts";
+import type { Collector, CollectorName, CollectorPlatform, CollectResult } from "./collector.ts";
 import { createInputCollector } from "./input_collector.ts";
 import { createLsofCollector } from "./lsof_collector.ts";
 import { createNetstatCollector } from "./netstat_collector.ts";
@@ -9,7 +10,7 @@ import { createSsCollector } from "./ss_collector.ts";
 import { withoutCounters } from "./without_counters.ts";
 
 /** The collectors `--collector auto` tries on each OS, in order. */
-export function autoCollectorOrder(os: typeof Deno.build.os): Exclude<CollectorName, "auto">[] {
+export function autoCollectorOrder(os: OperatingSystem): Exclude<CollectorName, "auto">[] {
   if (os === "linux") return ["ss", "netstat"];
   if (os === "darwin") return ["lsof", "netstat"];
   return ["netstat"];
@@ -19,7 +20,8 @@ export function autoCollectorOrder(os: typeof Deno.build.os): Exclude<CollectorN
 export interface CreateCollectorOptions {
   /** Parse this saved output (or `-` for stdin) instead of reading the system. */
   input?: string;
-  os?: typeof Deno.build.os;
+  /** The OS, programs, files and user id the collectors use. */
+  platform: CollectorPlatform;
   run?: RunTool;
   /** `--traffic`: read each TCP connection's byte counters where the collector can. */
   traffic?: boolean;
@@ -28,7 +30,7 @@ export interface CreateCollectorOptions {
 /** Why a collector reads no byte counters on an OS, and what would. */
 export function missingCountersNote(
   name: Exclude<CollectorName, "auto">,
-  os: typeof Deno.build.os,
+  os: OperatingSystem,
 ): string | null {
   if (name === "ss" || (name === "netstat" && os === "darwin")) return null;
   if (os === "windows") {
@@ -40,15 +42,17 @@ export function missingCountersNote(
 
 function createNamed(name: Exclude<CollectorName, "auto">, options: CreateCollectorOptions): Collector {
   const traffic = options.traffic ?? false;
-  const deps = { run: options.run, os: options.os, traffic };
-  const note = traffic ? missingCountersNote(name, options.os ?? Deno.build.os) : null;
+  const platform = options.platform;
+  const run = options.run;
+  const deps = run === undefined ? { platform, traffic } : { platform, run, traffic };
+  const note = traffic ? missingCountersNote(name, platform.os) : null;
   let collector: Collector;
   switch (name) {
     case "ss":
-      collector = createSsCollector({ run: options.run, traffic });
+      collector = createSsCollector(deps);
       break;
     case "proc":
-      collector = createProcCollector();
+      collector = createProcCollector({ platform });
       break;
     case "netstat":
       collector = createNetstatCollector(deps);
@@ -65,10 +69,16 @@ function createNamed(name: Exclude<CollectorName, "auto">, options: CreateCollec
  * collectors whose tool is installed (ss, then netstat on Linux; lsof, then
  * netstat on macOS; netstat on Windows) and says so when it falls back.
  */
-export function createCollector(name: CollectorName, options: CreateCollectorOptions = {}): Collector {
-  if (options.input !== undefined) return createInputCollector(options.input, name, options.traffic ?? false);
+export function createCollector(name: CollectorName, options: CreateCollectorOptions): Collector {
+  if (options.input !== undefined) {
+    return createInputCollector(options.input, {
+      collector: name,
+      files: options.platform.files,
+      traffic: options.traffic ?? false,
+    });
+  }
   if (name !== "auto") return createNamed(name, options);
-  const order = autoCollectorOrder(options.os ?? Deno.build.os);
+  const order = autoCollectorOrder(options.platform.os);
   let index = 0;
   let current = createNamed(order[0] ?? "netstat", options);
   const fallbackNotes: string[] = [];

@@ -7,7 +7,7 @@
 import { PermissionError, ToolError } from "../model/errors.ts";
 import type { DnsAnswer } from "../model/dns_answer.ts";
 import { parseDnsLine } from "../parse/tcpdump_dns.ts";
-import { type StreamTool, streamTool as defaultStreamTool, type ToolStream } from "./tool_stream.ts";
+import type { StreamTool, ToolStream } from "./tool_stream.ts";
 import { timerDelay } from "../model/timer_delay.ts";
 
 /**
@@ -35,7 +35,7 @@ export interface DnsSnifferOptions {
   onAnswer: (answer: DnsAnswer, at: number) => void;
   /** One line for the user: the first answer that could not be read, tcpdump stopping. */
   onNote: (line: string) => void;
-  stream?: StreamTool;
+  stream: StreamTool;
   now?: () => number;
   /** How long tcpdump may take to start listening. Default 20 s. */
   readyTimeoutMs?: number;
@@ -58,12 +58,13 @@ function failure(errors: readonly string[], code: number | null): string {
  *
  * @example
  * ```ts ignore
- * const sniffer = await startDnsSniffer({ onAnswer: (answer) => console.log(answer.question) });
+ * const stream = toolStreamer(platform.programs);
+ * const sniffer = await startDnsSniffer({ stream, onAnswer: (answer) => console.log(answer.question) });
  * if (typeof sniffer !== "string") await sniffer.close();
  * ```
  */
 export async function startDnsSniffer(options: DnsSnifferOptions): Promise<DnsSniffer | string> {
-  const stream = options.stream ?? defaultStreamTool;
+  const stream = options.stream;
   const now = options.now ?? Date.now;
   const counts = { answers: 0, truncated: 0, skipped: 0 };
   const errors: string[] = [];

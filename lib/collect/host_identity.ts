@@ -1,4 +1,5 @@
 import type { HostIdentity } from "../model/host_identity.ts";
+import type { Platform } from "../platform/platform.ts";
 
 /** What {@linkcode readHostIdentity} found, and a note when the name was left out. */
 export interface HostIdentityResult {
@@ -15,19 +16,22 @@ export interface HostIdentityResult {
  * ```ts
  * import { deepStrictEqual } from "node:assert/strict";
  * import { readHostIdentity } from "./host_identity.ts";
- * deepStrictEqual(readHostIdentity().identity.os, Deno.build.os);
+ * const machine = { os: "linux" as const, arch: "x86_64", may: () => true, hostname: () => "box\n" };
+ * deepStrictEqual(readHostIdentity(machine).identity, { hostname: "box", os: "linux", arch: "x86_64" });
  * ```
  */
-export function readHostIdentity(): HostIdentityResult {
-  const identity: HostIdentity = { hostname: null, os: Deno.build.os, arch: Deno.build.arch };
-  if (Deno.permissions.querySync({ name: "sys", kind: "hostname" }).state !== "granted") {
+export function readHostIdentity(
+  platform: Pick<Platform, "os" | "arch" | "may" | "hostname">,
+): HostIdentityResult {
+  const identity: HostIdentity = { hostname: null, os: platform.os, arch: platform.arch };
+  if (!platform.may({ name: "sys", kind: "hostname" })) {
     return {
       identity,
       note: "note: records leave out the host name; run with --allow-sys=hostname to add it",
     };
   }
   try {
-    const name = Deno.hostname().trim();
+    const name = platform.hostname().trim();
     identity.hostname = name === "" ? null : name;
     return { identity, note: null };
   } catch (error) {

@@ -7,6 +7,7 @@ import type { ParseResult } from "../parse/parse_result.ts";
 import { parseProcNet } from "../parse/proc_net.ts";
 import { parseSs } from "../parse/ss.ts";
 import type { Collector, CollectorName } from "./collector.ts";
+import type { Files } from "../platform/platform.ts";
 
 /** Read a saved /proc/net table; the protocol comes from the file name, the family from the addresses. */
 function parseProcNetCapture(text: string, fileName: string): ParseResult {
@@ -40,7 +41,11 @@ export function detectCaptureFormat(text: string): Exclude<CollectorName, "auto"
  * With `traffic`, the byte counters of `ss -i` and macOS 26 `netstat -anv`
  * captures are read; every other socket's are `null`.
  */
-export function createInputCollector(path: string, collector: CollectorName, traffic = false): Collector {
+export function createInputCollector(
+  path: string,
+  options: { collector: CollectorName; files: Pick<Files, "readTextFile" | "readStdin">; traffic?: boolean },
+): Collector {
+  const { collector, files, traffic = false } = options;
   let name: string = collector;
   return {
     get name() {
@@ -49,7 +54,7 @@ export function createInputCollector(path: string, collector: CollectorName, tra
     async collect() {
       let text: string;
       try {
-        text = path === "-" ? await new Response(Deno.stdin.readable).text() : await Deno.readTextFile(path);
+        text = path === "-" ? await files.readStdin() : await files.readTextFile(path);
       } catch (error) {
         if (isPermissionDenied(error)) {
           throw new PermissionError(

@@ -1,18 +1,18 @@
 import { LSOF_FIELDS, parseLsof } from "../parse/lsof.ts";
-import type { Collector, CollectResult } from "./collector.ts";
+import type { Collector, CollectorPlatform, CollectResult } from "./collector.ts";
 import { findExePaths } from "./linux_exe_paths.ts";
 import { psExePaths } from "./macos_exe_paths.ts";
 import { ProcessPathCache } from "./process_paths.ts";
-import { type RunTool, runTool as defaultRunTool } from "./run_tool.ts";
+import { type RunTool, toolRunner } from "./run_tool.ts";
 import { singleFlight } from "./single_flight.ts";
 
 /** lsof arguments: numeric hosts and ports, TCP and UDP, whole command names, field output. */
 export const LSOF_ARGS = ["-nP", "-iTCP", "-iUDP", "+c0", `-F${LSOF_FIELDS}`] as const;
 
 /** The macOS default collector (also usable on Linux): `lsof -F` field output. */
-export function createLsofCollector(options: { run?: RunTool; os?: typeof Deno.build.os } = {}): Collector {
-  const run = options.run ?? defaultRunTool;
-  const os = options.os ?? Deno.build.os;
+export function createLsofCollector(options: { platform: CollectorPlatform; run?: RunTool }): Collector {
+  const run = options.run ?? toolRunner(options.platform.programs);
+  const os = options.platform.os;
   const notes: string[] = [];
   const onUnavailable = (remedy: string) => notes.push(`process paths are left out: ${remedy}`);
   const paths = new ProcessPathCache(

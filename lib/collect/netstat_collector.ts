@@ -1,11 +1,11 @@
 import type { Socket } from "../model/connection.ts";
 import { parseNetstat } from "../parse/netstat.ts";
 import { parseGetProcessCsv, parseTasklistCsv } from "../parse/windows_processes.ts";
-import type { Collector, CollectResult } from "./collector.ts";
+import type { Collector, CollectorPlatform, CollectResult } from "./collector.ts";
 import { findExePaths } from "./linux_exe_paths.ts";
 import { psExePaths } from "./macos_exe_paths.ts";
 import { offWhenUnavailable, ProcessPathCache } from "./process_paths.ts";
-import { type RunTool, runTool as defaultRunTool } from "./run_tool.ts";
+import { type RunTool, toolRunner } from "./run_tool.ts";
 import { singleFlight } from "./single_flight.ts";
 import { nameUsers, readUserNames } from "./user_names.ts";
 
@@ -53,11 +53,11 @@ function windowsProcesses(run: RunTool, onUnavailable: (remedy: string) => void)
  * Windows netstat print none: `null`).
  */
 export function createNetstatCollector(
-  options: { run?: RunTool; os?: typeof Deno.build.os; traffic?: boolean } = {},
+  options: { platform: CollectorPlatform; run?: RunTool; traffic?: boolean },
 ): Collector {
   const traffic = options.traffic ?? false;
-  const run = options.run ?? defaultRunTool;
-  const os = options.os ?? Deno.build.os;
+  const run = options.run ?? toolRunner(options.platform.programs);
+  const os = options.platform.os;
   const notes: string[] = [];
   const onUnavailable = (remedy: string) => notes.push(`process paths are left out: ${remedy}`);
   const args = NETSTAT_ARGS[os === "windows" ? "windows" : os === "darwin" ? "darwin" : "linux"];
@@ -70,7 +70,7 @@ export function createNetstatCollector(
     describeOwners = (sockets) => paths.fill(sockets);
   } else {
     const paths = new ProcessPathCache(findExePaths(run, onUnavailable));
-    const userNames = readUserNames();
+    const userNames = readUserNames(options.platform);
     describeOwners = async (sockets) => {
       await paths.fill(sockets);
       nameUsers(sockets, userNames);

@@ -2,7 +2,7 @@ import { isPermissionDenied, PermissionError } from "../model/errors.ts";
 import type { Family, Protocol, Socket } from "../model/connection.ts";
 import { parseProcNet } from "../parse/proc_net.ts";
 import type { SkippedLine } from "../parse/parse_result.ts";
-import type { Collector, CollectResult } from "./collector.ts";
+import type { Collector, CollectorPlatform, CollectResult } from "./collector.ts";
 import { ProcessPathCache } from "./process_paths.ts";
 import { singleFlight } from "./single_flight.ts";
 import { nameUsers, readUserNames } from "./user_names.ts";
@@ -26,12 +26,6 @@ export interface ProcFs {
   readLink(path: string): Promise<string>;
 }
 
-const denoFs: ProcFs = {
-  readTextFile: (path) => Deno.readTextFile(path),
-  readDir: (path) => Deno.readDir(path),
-  readLink: (path) => Deno.readLink(path),
-};
-
 async function readOrNull<T>(read: () => Promise<T>): Promise<T | null> {
   try {
     return await read();
@@ -49,11 +43,13 @@ async function readOrNull<T>(read: () => Promise<T>): Promise<T | null> {
  * Deno 2.9 lets a program read /proc only under `--allow-all`; without it this
  * collector ends with one sentence pointing at `--collector ss`.
  */
-export function createProcCollector(options: { fs?: ProcFs; root?: string } = {}): Collector {
-  const fs = options.fs ?? denoFs;
+export function createProcCollector(
+  options: { platform: CollectorPlatform; fs?: ProcFs; root?: string },
+): Collector {
+  const fs = options.fs ?? options.platform.files;
   const root = options.root ?? "/proc";
   const owners = new Map<number, Owner | null>();
-  const userNames = readUserNames();
+  const userNames = readUserNames(options.platform);
   const paths = new ProcessPathCache(async (pids) => {
     const found = new Map<number, string>();
     for (const pid of pids) {

@@ -1,5 +1,6 @@
-import { isPermissionDenied, PermissionError, ToolError } from "../model/errors.ts";
+import { isPermissionDenied, isSystemError, PermissionError, ToolError } from "../model/errors.ts";
 import { timerDelay } from "../model/timer_delay.ts";
+import type { ProgramOutput, Programs } from "../platform/platform.ts";
 
 /** What a finished tool run printed. */
 export interface ToolOutput {
@@ -34,7 +35,7 @@ export function throwIfCannotStart(command: string, error: unknown, notFoundHint
       { cause: error },
     );
   }
-  if (error instanceof Deno.errors.NotFound) {
+  if (isSystemError(error, "NotFound")) {
     throw new ToolError(`cannot find "${command}" on PATH${notFoundHint}`, { cause: error, notFound: true });
   }
 }
@@ -49,16 +50,22 @@ export type RunTool = (
 const decoder = new TextDecoder();
 
 /**
- * Run an external tool and return its output: the one place conntrail spawns
- * processes. A missing tool, a missing `--allow-run`, a timeout and a failing
- * exit code each become one sentence that says what to do.
+ * The runner of external tools on these programs: the one place conntrail
+ * runs a tool to its end. A missing tool, a missing `--allow-run`, a timeout
+ * and a failing exit code each become one sentence that says what to do.
  *
  * @example
  * ```ts ignore
+ * const runTool = toolRunner(platform.programs);
  * const { stdout } = await runTool("ss", ["-tunapeH"]);
  * ```
  */
-export async function runTool(
+export function toolRunner(programs: Programs): RunTool {
+  return (command, args, options) => runTool(programs, command, args, options);
+}
+
+async function runTool(
+  programs: Programs,
   command: string,
   args: readonly string[],
   options: RunToolOptions = {},
@@ -66,15 +73,9 @@ export async function runTool(
   const timeoutMs = options.timeoutMs ?? 10_000;
   const okCodes = options.okCodes ?? [0];
   const commandLine = [command, ...args].join(" ");
-  let output: Deno.CommandOutput;
+  let output: ProgramOutput;
   try {
-    output = await new Deno.Command(command, {
-      args: [...args],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-      signal: AbortSignal.timeout(timerDelay(timeoutMs)),
-    }).output();
+    output = await programs.output(command, args, { signal: AbortSignal.timeout(timerDelay(timeoutMs)) });
   } catch (error) {
     throwIfCannotStart(command, error, ": install it or choose another --collector");
     if (error instanceof DOMException && error.name === "TimeoutError") {

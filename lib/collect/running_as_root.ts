@@ -1,3 +1,5 @@
+import type { Platform } from "../platform/platform.ts";
+
 /**
  * Whether conntrail runs as root (uid 0): `true`, `false`, or `null` when it
  * cannot tell (Windows, or no `--allow-sys=uid`). Only root sees the
@@ -6,16 +8,12 @@
  *
  * @example
  * ```ts
- * import { ok } from "node:assert/strict";
+ * import { deepStrictEqual } from "node:assert/strict";
  * import { runningAsRoot } from "./running_as_root.ts";
- * ok([true, false, null].includes(runningAsRoot()));
+ * deepStrictEqual([runningAsRoot({ uid: () => 0 }), runningAsRoot({ uid: () => null })], [true, null]);
  * ```
  */
-export function runningAsRoot(): boolean | null {
-  try {
-    const uid = Deno.uid();
-    return uid === null ? null : uid === 0;
-  } catch {
-    return null;
-  }
+export function runningAsRoot(platform: Pick<Platform, "uid">): boolean | null {
+  const uid = platform.uid();
+  return uid === null ? null : uid === 0;
 }

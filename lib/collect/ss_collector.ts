@@ -2,10 +2,10 @@ import type { Socket } from "../model/connection.ts";
 import { parseSs } from "../parse/ss.ts";
 import { parseInetDiagDump } from "../parse/inet_diag.ts";
 import type { ParseResult } from "../parse/parse_result.ts";
-import type { Collector, CollectResult } from "./collector.ts";
+import type { Collector, CollectorPlatform, CollectResult } from "./collector.ts";
 import { findExePaths } from "./linux_exe_paths.ts";
 import { ProcessPathCache } from "./process_paths.ts";
-import { type RunTool, runTool as defaultRunTool } from "./run_tool.ts";
+import { type RunTool, toolRunner } from "./run_tool.ts";
 import { singleFlight } from "./single_flight.ts";
 import { nameUsers, readUserNames } from "./user_names.ts";
 import { runningAsRoot } from "./running_as_root.ts";
@@ -34,10 +34,12 @@ interface Owner {
 
 /** Options of {@linkcode createSsCollector}. */
 export interface SsCollectorOptions {
+  platform: CollectorPlatform;
+  /** Runs ss and find; defaults to the platform's programs. */
   run?: RunTool;
   /** uid → name; defaults to /etc/passwd when readable. */
   userNames?: Map<string, string> | null;
-  /** Whether this runs as root (null: unknown); defaults to asking Deno. */
+  /** Whether this runs as root (null: unknown); defaults to asking the platform. */
   root?: boolean | null;
   /** Read TCP byte counters (`--traffic`). */
   traffic?: boolean;
@@ -82,8 +84,8 @@ function isUnknownOption(error: unknown): boolean {
  * bench/monitor_tick_bench.ts). If `ss -D` cannot be read, it says so once and
  * reads the counters from the text of `ss -i` instead.
  */
-export function createSsCollector(options: SsCollectorOptions = {}): Collector {
-  const run = options.run ?? defaultRunTool;
+export function createSsCollector(options: SsCollectorOptions): Collector {
+  const run = options.run ?? toolRunner(options.platform.programs);
   const traffic = options.traffic ?? false;
   let oneLine = true;
   const ss = async (owners: boolean) => {
@@ -101,7 +103,7 @@ export function createSsCollector(options: SsCollectorOptions = {}): Collector {
     }
     return parseSs((await run("ss", args.map((a) => a.replace("O", "")))).stdout, { traffic });
   };
-  const userNames = options.userNames === undefined ? readUserNames() : options.userNames;
+  const userNames = options.userNames === undefined ? readUserNames(options.platform) : options.userNames;
   const owners = new Map<number, Owner | null>();
   /** Read TCP from `ss -D` (until it cannot be read: then the text of `ss -i`). */
   let dump = traffic;
@@ -112,7 +114,7 @@ export function createSsCollector(options: SsCollectorOptions = {}): Collector {
   let warm = false;
   // Said once per run: the count changes from poll to poll, the reason does not.
   let saidNoProcess = false;
-  const root = options.root === undefined ? runningAsRoot() : options.root;
+  const root = options.root === undefined ? runningAsRoot(options.platform) : options.root;
 
   const readWithOwners = async () => {
     const parsed = await ss(true);

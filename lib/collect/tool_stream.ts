@@ -1,6 +1,7 @@
 import { ToolError } from "../model/errors.ts";
 import { throwIfCannotStart } from "./run_tool.ts";
 import { timerDelay } from "../model/timer_delay.ts";
+import type { Programs, RunningProgram } from "../platform/platform.ts";
 
 /** How a long-running tool's output is handed over. */
 export interface ToolStreamOptions {
@@ -49,20 +50,23 @@ async function readLines(stream: ReadableStream<Uint8Array>, onLine: (line: stri
  *
  * @example
  * ```ts ignore
- * const tool = streamTool("tcpdump", ["-l", "-n", "src port 53"], { onLine: console.log });
+ * const tool = toolStreamer(platform.programs)("tcpdump", ["-l", "-n", "src port 53"], { onLine: console.log });
  * await tool.close();
  * ```
  */
-export function streamTool(command: string, args: readonly string[], options: ToolStreamOptions): ToolStream {
-  let child: Deno.ChildProcess;
+export function toolStreamer(programs: Programs): StreamTool {
+  return (command, args, options) => streamTool(programs, command, args, options);
+}
+
+function streamTool(
+  programs: Programs,
+  command: string,
+  args: readonly string[],
+  options: ToolStreamOptions,
+): ToolStream {
+  let child: RunningProgram;
   try {
-    child = new Deno.Command(command, {
-      args: [...args],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-      ...(options.env === undefined ? {} : { env: options.env }),
-    }).spawn();
+    child = programs.spawn(command, args, options.env === undefined ? {} : { env: options.env });
   } catch (error) {
     throwIfCannotStart(command, error);
     throw new ToolError(`cannot run "${command}": ${(error as Error).message}`, { cause: error });
@@ -81,7 +85,7 @@ export function streamTool(command: string, args: readonly string[], options: To
     exited,
     close: () => {
       closing ??= (async () => {
-        const signal = (name: Deno.Signal) => {
+        const signal = (name: "SIGTERM" | "SIGKILL") => {
           try {
             child.kill(name);
           } catch {

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { OperatingSystem } from "../platform/platform.ts";
 import { PermissionError, ToolError } from "../model/errors.ts";
 import type { TraceEvent } from "../model/trace_event.ts";
 import { parseTraceLine } from "../parse/bpftrace_trace.ts";
@@ -13,9 +14,9 @@ import { parseSsEventLine } from "../parse/ss_events.ts";
 import { BPFTRACE_PROGRAM } from "./bpftrace_program.ts";
 import { findExePaths } from "./linux_exe_paths.ts";
 import { ProcessPathCache } from "./process_paths.ts";
-import { type RunTool, runTool as defaultRunTool } from "./run_tool.ts";
-import { type StreamTool, streamTool as defaultStreamTool, type ToolStream } from "./tool_stream.ts";
-import { nameUsers, readUserNames } from "./user_names.ts";
+import type { RunTool } from "./run_tool.ts";
+import type { StreamTool, ToolStream } from "./tool_stream.ts";
+import { nameUsers } from "./user_names.ts";
 import { timerDelay } from "../model/timer_delay.ts";
 
 /** A source of kernel connection events, read between polls. */
@@ -52,14 +53,15 @@ const SETTLE_LIMIT_MS = 1_000;
 
 /** Options of {@linkcode openTraceSource}. */
 export interface OpenTraceOptions {
-  os: typeof Deno.build.os;
-  stream?: StreamTool;
+  os: OperatingSystem;
+  /** Starts bpftrace and ss -E (`toolStreamer(platform.programs)`). */
+  stream: StreamTool;
   /** Runs `find` for process paths. */
-  run?: RunTool;
+  run: RunTool;
   /** How long bpftrace may take to compile and attach its program. Default 60 s. */
   readyTimeoutMs?: number;
-  /** uid → name; defaults to /etc/passwd when readable. */
-  userNames?: Map<string, string> | null;
+  /** uid → name (`readUserNames(platform)`); null leaves users numeric. */
+  userNames: Map<string, string> | null;
   now?: () => number;
 }
 
@@ -186,7 +188,7 @@ async function startBpftrace(
   options: OpenTraceOptions,
   buffer: EventBuffer,
 ): Promise<TraceSource | string> {
-  const stream = options.stream ?? defaultStreamTool;
+  const stream = options.stream;
   const errors: string[] = [];
   let ready: (() => void) | null = null;
   const attached = new Promise<void>((resolve) => (ready = resolve));
@@ -244,7 +246,7 @@ async function startBpftrace(
 }
 
 function startSsEvents(options: OpenTraceOptions, buffer: EventBuffer): TraceSource | string {
-  const stream = options.stream ?? defaultStreamTool;
+  const stream = options.stream;
   const now = options.now ?? Date.now;
   const errors: string[] = [];
   let tool: ToolStream;
@@ -285,7 +287,8 @@ function startSsEvents(options: OpenTraceOptions, buffer: EventBuffer): TraceSou
  *
  * @example
  * ```ts ignore
- * const { source, note } = await openTraceSource({ os: Deno.build.os });
+ * const stream = toolStreamer(platform.programs), run = toolRunner(platform.programs);
+ * const { source, note } = await openTraceSource({ os: platform.os, stream, run, userNames: null });
  * console.error(note);
  * const events = await source?.drain(Date.now() - 250);
  * await source?.close();
@@ -295,8 +298,8 @@ export async function openTraceSource(options: OpenTraceOptions): Promise<Opened
   if (options.os !== "linux") {
     return { source: null, note: "note: --trace needs Linux (bpftrace or ss -E); polling only" };
   }
-  const run = options.run ?? defaultRunTool;
-  const userNames = options.userNames === undefined ? readUserNames() : options.userNames;
+  const run = options.run;
+  const userNames = options.userNames;
   const traced = await startBpftrace(options, new EventBuffer(run, userNames));
   if (typeof traced !== "string") {
     return { source: traced, note: `note: trace: bpftrace (kernel events: ${WHAT_BPFTRACE_GIVES})` };

@@ -1,16 +1,16 @@
 import { parsePasswd } from "../parse/passwd.ts";
 import type { Socket } from "../model/connection.ts";
+import type { Platform } from "../platform/platform.ts";
 
 /**
  * Read uid → name from /etc/passwd when conntrail may read it
  * (`--allow-read=/etc/passwd`); `null` otherwise, and users stay numeric.
  * Only the permission is queried: a compiled binary never prompts.
  */
-export function readUserNames(): Map<string, string> | null {
-  const state = Deno.permissions.querySync({ name: "read", path: "/etc/passwd" }).state;
-  if (state !== "granted") return null;
+export function readUserNames(platform: Pick<Platform, "mayRead" | "files">): Map<string, string> | null {
+  if (!platform.mayRead("/etc/passwd")) return null;
   try {
-    return parsePasswd(Deno.readTextFileSync("/etc/passwd"));
+    return parsePasswd(platform.files.readTextFileSync("/etc/passwd"));
   } catch {
     return null;
   }

@@ -10,7 +10,7 @@ import ipaddr from "ipaddr.js";
 import { type Blocklist, parseBlocklist } from "../parse/blocklist.ts";
 import { readUserFile } from "../platform/user_files.ts";
 import { BlocklistIndex } from "./blocklist_index.ts";
-import { UnusableFileError } from "../model/errors.ts";
+import { isSystemError, UnusableFileError } from "../model/errors.ts";
 import type { DnsServer } from "./reverse_dns.ts";
 
 /** A list to watch; an optional one (the default `ips.txt`) may be missing. */
@@ -43,7 +43,7 @@ async function stampOf(path: string): Promise<string | null> {
     const info = await Deno.stat(path);
     return `${info.mtime?.getTime() ?? 0}:${info.size}`;
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return null;
+    if (isSystemError(error, "NotFound")) return null;
     throw error;
   }
 }
@@ -55,7 +55,7 @@ export function denoAddressResolver(server?: DnsServer): (name: string) => Promi
     try {
       return await Deno.resolveDns(name, type, options);
     } catch (error) {
-      if (error instanceof Deno.errors.NotFound) return [];
+      if (isSystemError(error, "NotFound")) return [];
       throw error;
     }
   };
@@ -314,7 +314,7 @@ export class BlocklistFiles {
         this.#domains.set(name, { addresses: known?.addresses ?? [], at: now });
         if (!this.#resolveFailed) {
           this.#resolveFailed = true;
-          const why = error instanceof Deno.errors.NotCapable
+          const why = isSystemError(error, "NotCapable")
             ? "DNS is not allowed; run with --allow-net"
             : error instanceof Error
             ? error.message

@@ -1,3 +1,4 @@
+import { isSystemError } from "../model/errors.ts";
 import { join } from "node:path";
 import { parseBlocklist } from "../parse/blocklist.ts";
 import { replaceFileAtomically } from "../platform/user_files.ts";
@@ -80,7 +81,7 @@ export async function updateList(list: PublicList, options: UpdateOptions): Prom
       signal: AbortSignal.timeout(timerDelay(TIMEOUT_MS)),
     });
   } catch (error) {
-    const reason = error instanceof Deno.errors.NotCapable
+    const reason = isSystemError(error, "NotCapable")
       ? `network access is not allowed; run with --allow-net=${new URL(url).host}`
       : error instanceof Error
       ? `${url}: ${error.message}${error.cause instanceof Error ? ` (${error.cause.message})` : ""}`

@@ -7,7 +7,7 @@
  * @module
  */
 import { parseGeoCsv } from "../parse/geo_csv.ts";
-import { PermissionError } from "../model/errors.ts";
+import { isSystemError, PermissionError } from "../model/errors.ts";
 import { listUserDirectory, readUserBytes, RefusedFileError } from "../platform/user_files.ts";
 import { MmdbSource } from "./geo_mmdb.ts";
 import { type GeoSource, GeoTablesBuilder, GeoTableSource } from "./geo_tables.ts";
@@ -147,7 +147,7 @@ async function readGeoFile(io: GeoFilesIo, path: string, dir: string, name: stri
     if (error instanceof RefusedFileError) {
       throw new Error(/larger/.test(error.reason) && /\.csv$/i.test(name) ? TOO_LARGE : error.reason);
     }
-    if (error instanceof Error && error.cause instanceof Deno.errors.NotFound) {
+    if (error instanceof Error && isSystemError(error.cause, "NotFound")) {
       throw new Error("it is a link to a file that does not exist");
     }
     throw error;

@@ -1,3 +1,4 @@
+import { isSystemError } from "../model/errors.ts";
 import ipaddr from "ipaddr.js";
 import { timerDelay } from "../model/timer_delay.ts";
 
@@ -233,7 +234,7 @@ export class ReverseDns {
       }
     } catch (error) {
       if (this.#closed) return;
-      if (!(error instanceof Deno.errors.NotFound)) {
+      if (!isSystemError(error, "NotFound")) {
         this.#failures++;
         this.#onError(error);
       }

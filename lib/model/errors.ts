@@ -57,7 +57,35 @@ export class ToolError extends Error {
   }
 }
 
-/** True for the error Deno throws when a permission is missing (`NotCapable` since Deno 2). */
+/**
+ * The failures of the machine that conntrail tells apart, by the name their
+ * errors carry: the runtime's (`Deno.errors.NotFound` is named `NotFound`),
+ * and a fake platform's, which throws plain errors of the same names.
+ */
+export type SystemErrorName =
+  | "NotFound"
+  | "NotCapable"
+  | "PermissionDenied"
+  | "AddrInUse"
+  | "AddrNotAvailable"
+  | "BrokenPipe";
+
+/**
+ * Whether `error` is the machine's failure `name`.
+ *
+ * @example
+ * ```ts
+ * import { ok } from "node:assert/strict";
+ * import { isSystemError } from "./errors.ts";
+ * ok(isSystemError(Object.assign(new Error("gone"), { name: "NotFound" }), "NotFound"));
+ * ok(!isSystemError(new Error("gone"), "NotFound"));
+ * ```
+ */
+export function isSystemError(error: unknown, name: SystemErrorName): error is Error {
+  return error instanceof Error && error.name === name;
+}
+
+/** True for the error the runtime throws when a permission is missing (`NotCapable` since Deno 2). */
 export function isPermissionDenied(error: unknown): boolean {
-  return error instanceof Deno.errors.NotCapable;
+  return isSystemError(error, "NotCapable");
 }

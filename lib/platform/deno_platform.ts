@@ -1,11 +1,25 @@
 /**
  * The real {@linkcode Platform}: Deno's clock, environment, permissions,
- * standard streams, terminal and signals. Only main.ts builds it.
+ * standard streams, terminal, signals, programs, files and network. Only
+ * main.ts builds it; it is the one file of lib/ that names `Deno`.
  *
  * @module
  */
 import { timerDelay } from "../model/timer_delay.ts";
-import type { EnvReading, Platform, TerminalDevice } from "./platform.ts";
+import type {
+  DirectoryEntry,
+  EnvReading,
+  FileInfo,
+  Files,
+  HttpServer,
+  Network,
+  OpenFile,
+  Platform,
+  Programs,
+  RunningProgram,
+  StreamConnection,
+  TerminalDevice,
+} from "./platform.ts";
 
 const encoder = new TextEncoder();
 
@@ -68,6 +82,120 @@ export const processTerminal: TerminalDevice = {
   },
 };
 
+const programs: Programs = {
+  async output(command, args, options) {
+    const output = await new Deno.Command(command, {
+      args: [...args],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    }).output();
+    return { code: output.code, signal: output.signal, stdout: output.stdout, stderr: output.stderr };
+  },
+  spawn(command, args, options): RunningProgram {
+    const child = new Deno.Command(command, {
+      args: [...args],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      ...(options.env === undefined ? {} : { env: options.env }),
+    }).spawn();
+    return {
+      stdout: child.stdout,
+      stderr: child.stderr,
+      status: child.status.then((status) => ({ code: status.code, signal: status.signal })),
+      kill: (signal) => child.kill(signal),
+    };
+  },
+};
+
+function fileInfo(info: Deno.FileInfo): FileInfo {
+  return {
+    isFile: info.isFile,
+    isDirectory: info.isDirectory,
+    isSymlink: info.isSymlink,
+    isFifo: info.isFifo,
+    isCharDevice: info.isCharDevice,
+    isBlockDevice: info.isBlockDevice,
+    isSocket: info.isSocket,
+    size: info.size,
+    mtime: info.mtime,
+  };
+}
+
+const files: Files = {
+  stat: async (path) => fileInfo(await Deno.stat(path)),
+  statSync: (path) => fileInfo(Deno.statSync(path)),
+  async open(path, options): Promise<OpenFile> {
+    const file = await Deno.open(path, options);
+    return {
+      read: (buffer) => file.read(buffer),
+      write: (bytes) => file.write(bytes),
+      stat: async () => fileInfo(await file.stat()),
+      syncData: () => file.syncData(),
+      [Symbol.dispose]: () => file.close(),
+    };
+  },
+  readTextFile: (path) => Deno.readTextFile(path),
+  readTextFileSync: (path) => Deno.readTextFileSync(path),
+  writeTextFile: (path, text, options) => Deno.writeTextFile(path, text, options),
+  mkdir: (path, options) => Deno.mkdir(path, options),
+  rename: (from, to) => Deno.rename(from, to),
+  remove: (path) => Deno.remove(path),
+  readDir: (path): AsyncIterable<DirectoryEntry> => Deno.readDir(path),
+  readLink: (path) => Deno.readLink(path),
+  readStdin: () => new Response(Deno.stdin.readable).text(),
+};
+
+function streamConnection(conn: Deno.Conn): StreamConnection {
+  return {
+    read: (buffer) => conn.read(buffer),
+    write: (bytes) => conn.write(bytes),
+    close: () => conn.close(),
+  };
+}
+
+const network: Network = {
+  resolveDns: (name, type, options) => Deno.resolveDns(name, type, options),
+  async connect(options) {
+    const tcp = await Deno.connect(options);
+    tcp.setKeepAlive(true);
+    return streamConnection(tcp);
+  },
+  async connectTls(options) {
+    const tls = await Deno.connectTls(options);
+    try {
+      await tls.handshake();
+    } catch (error) {
+      tls.close();
+      throw error;
+    }
+    return streamConnection(tls);
+  },
+  serve(options, handler): HttpServer {
+    const server = Deno.serve({
+      hostname: options.hostname,
+      port: options.port,
+      signal: options.signal,
+      onListen: (addr) => options.onListen(addr.port),
+    }, handler);
+    return {
+      port: server.addr.transport === "tcp" ? server.addr.port : options.port,
+      finished: server.finished,
+    };
+  },
+};
+
+/** This process's user id, or null (Windows, or no `--allow-sys=uid`). */
+function uid(): number | null {
+  try {
+    return Deno.uid();
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Ctrl+C and SIGTERM end the run cleanly (exports and logs written); a second
  * one exits at once. A resize redraws the dashboard. Returns the detach function.
@@ -110,12 +238,20 @@ function onSignals(stop: () => void, redraw: () => void): () => void {
 export function denoPlatform(): Platform {
   return {
     os: Deno.build.os,
+    arch: Deno.build.arch,
     pid: Deno.pid,
+    runtime: { deno: Deno.version.deno, v8: Deno.version.v8, typescript: Deno.version.typescript },
     now: () => new Date(),
     sleep,
     readEnv,
     mayRead: (path) => Deno.permissions.querySync({ name: "read", path }).state === "granted",
     mayWrite: (path) => Deno.permissions.querySync({ name: "write", path }).state === "granted",
+    may: (query) => Deno.permissions.querySync(query).state === "granted",
+    uid,
+    hostname: () => Deno.hostname(),
+    programs,
+    files,
+    network,
     stdout: writeStdout,
     stdoutIsTerminal: () => Deno.stdout.isTerminal(),
     stderr: (text) => void Deno.stderr.writeSync(encoder.encode(text)),

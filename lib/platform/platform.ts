@@ -1,15 +1,157 @@
 /**
  * What conntrail asks of the machine, in one object: the clock, the
  * environment, permissions, standard output and error, the terminal and its
- * keys, signals, and the OS and process id. main.ts builds the real one once
- * ({@linkcode denoPlatform} in deno_platform.ts) and hands it down; tests build
- * fakes, so code below main.ts need not touch `Deno.*` for these.
+ * keys, signals, the OS and process id, the programs it runs, the files it
+ * reads and writes, and the network (DNS, TCP/TLS, the HTTP server). main.ts
+ * builds the real one once ({@linkcode denoPlatform} in deno_platform.ts) and
+ * hands it down; tests build fakes. Nothing in lib/ but deno_platform.ts names
+ * `Deno` (tests/platform/no_deno_test.ts).
  *
  * @module
  */
 
-/** The operating systems Deno reports. */
-export type OperatingSystem = typeof Deno.build.os;
+/** The operating systems the runtime reports (`Deno.build.os`). */
+export type OperatingSystem =
+  | "darwin"
+  | "linux"
+  | "android"
+  | "windows"
+  | "freebsd"
+  | "netbsd"
+  | "aix"
+  | "solaris"
+  | "illumos";
+
+/** What a program that ran to its end wrote, and how it ended. */
+export interface ProgramOutput {
+  code: number;
+  /** The signal that killed it, or null. */
+  signal: string | null;
+  stdout: Uint8Array;
+  stderr: Uint8Array;
+}
+
+/** A program started with its standard output and error piped and its input closed. */
+export interface RunningProgram {
+  readonly stdout: ReadableStream<Uint8Array>;
+  readonly stderr: ReadableStream<Uint8Array>;
+  readonly status: Promise<{ code: number; signal: string | null }>;
+  /** Send a signal; throws when it has exited. */
+  kill(signal: "SIGTERM" | "SIGKILL"): void;
+}
+
+/**
+ * Running other programs. Both throw, when the program cannot start, errors
+ * named `NotFound` (not installed) or `NotCapable` (not allowed to run it).
+ */
+export interface Programs {
+  /** Run to the end, input closed; an abort of `signal` kills it and rejects with the signal's reason. */
+  output(command: string, args: readonly string[], options: { signal?: AbortSignal }): Promise<ProgramOutput>;
+  spawn(command: string, args: readonly string[], options: { env?: Record<string, string> }): RunningProgram;
+}
+
+/** What a path is. */
+export interface FileInfo {
+  isFile: boolean;
+  isDirectory: boolean;
+  isSymlink: boolean;
+  /** Null where the OS does not tell (Windows). */
+  isFifo: boolean | null;
+  isCharDevice: boolean | null;
+  isBlockDevice: boolean | null;
+  isSocket: boolean | null;
+  size: number;
+  mtime: Date | null;
+}
+
+/** An open file. */
+export interface OpenFile extends Disposable {
+  read(buffer: Uint8Array): Promise<number | null>;
+  write(bytes: Uint8Array): Promise<number>;
+  stat(): Promise<FileInfo>;
+  syncData(): Promise<void>;
+}
+
+/** One entry of a directory. */
+export interface DirectoryEntry {
+  name: string;
+  isFile: boolean;
+  isDirectory: boolean;
+  isSymlink: boolean;
+}
+
+/**
+ * Files. Failures are errors named `NotFound`, `NotCapable` (no permission
+ * for the run) or `PermissionDenied` (the OS refused), as the runtime names them.
+ */
+export interface Files {
+  stat(path: string): Promise<FileInfo>;
+  statSync(path: string): FileInfo;
+  open(path: string, options: { read?: boolean; write?: boolean; createNew?: boolean }): Promise<OpenFile>;
+  readTextFile(path: string): Promise<string>;
+  readTextFileSync(path: string): string;
+  writeTextFile(path: string, text: string, options: { append: boolean }): Promise<void>;
+  mkdir(path: string, options: { recursive: boolean }): Promise<void>;
+  rename(from: string, to: string): Promise<void>;
+  remove(path: string): Promise<void>;
+  readDir(path: string): AsyncIterable<DirectoryEntry>;
+  readLink(path: string): Promise<string>;
+  /** Standard input, read to its end as text. */
+  readStdin(): Promise<string>;
+}
+
+/** A DNS server to ask instead of the system's. */
+export interface NameServer {
+  ipAddr: string;
+  port?: number;
+}
+
+/** A connected byte stream (TCP or TLS). */
+export interface StreamConnection {
+  read(buffer: Uint8Array): Promise<number | null>;
+  write(bytes: Uint8Array): Promise<number>;
+  close(): void;
+}
+
+/** Who sent a request to the HTTP server. */
+export interface ServeInfo {
+  remoteAddr: { hostname: string; port: number };
+}
+
+/** The HTTP server's request handler. */
+export type ServeHandler = (request: Request, info: ServeInfo) => Response | Promise<Response>;
+
+/** A running HTTP server. */
+export interface HttpServer {
+  /** The port it listens on. */
+  readonly port: number;
+  /** Settles when the server has stopped (its `signal` aborted). */
+  readonly finished: Promise<void>;
+}
+
+/** The network. Failures are errors named as the runtime names them (`NotCapable`, `AddrInUse`, …). */
+export interface Network {
+  /** Records of `name`; PTR names keep their final dot. */
+  resolveDns(
+    name: string,
+    type: "A" | "AAAA" | "PTR",
+    options: { nameServer?: NameServer; signal?: AbortSignal },
+  ): Promise<string[]>;
+  /** A TCP connection, with keep-alive on. */
+  connect(options: { hostname: string; port: number }): Promise<StreamConnection>;
+  /** A TLS connection whose handshake is done (a bad certificate fails here). */
+  connectTls(options: { hostname: string; port: number; caCerts?: string[] }): Promise<StreamConnection>;
+  /** Serve HTTP on `hostname:port` until `signal` aborts; `onListen` gets the port once listening. */
+  serve(
+    options: { hostname: string; port: number; signal: AbortSignal; onListen: (port: number) => void },
+    handler: ServeHandler,
+  ): HttpServer;
+}
+
+/** Permissions a run is asked about, besides reading and writing paths. */
+export type PermissionQuery =
+  | { name: "net"; host?: string }
+  | { name: "sys"; kind: "hostname" };
 
 /** A terminal the dashboard draws on. */
 export interface TerminalDevice {
@@ -29,7 +171,11 @@ export interface EnvReading {
 /** The machine, as conntrail uses it. */
 export interface Platform {
   readonly os: OperatingSystem;
+  /** `x86_64`, `aarch64`. */
+  readonly arch: string;
   readonly pid: number;
+  /** The runtime's versions, for `--version`. */
+  readonly runtime: { deno: string; v8: string; typescript: string };
   now(): Date;
   /** Wait `ms`, or less when `signal` aborts. */
   sleep(ms: number, signal: AbortSignal): Promise<void>;
@@ -39,6 +185,15 @@ export interface Platform {
   mayRead(path: string): boolean;
   /** Whether writing `path` is permitted. */
   mayWrite(path: string): boolean;
+  /** Whether the run has this permission (only asked, never prompted). */
+  may(query: PermissionQuery): boolean;
+  /** This process's user id; null where there is none (Windows) or it may not be read. */
+  uid(): number | null;
+  /** The machine's name (needs `may({ name: "sys", kind: "hostname" })`). */
+  hostname(): string;
+  programs: Programs;
+  files: Files;
+  network: Network;
   /** Write all of `text` to standard output. */
   stdout(text: string): Promise<void>;
   stdoutIsTerminal(): boolean;
@@ -48,3 +203,13 @@ export interface Platform {
   /** Ctrl+C and SIGTERM call `stop` (a second one exits at once), a resize `redraw`; returns the detach function. */
   onSignals(stop: () => void, redraw: () => void): () => void;
 }
+
+/**
+ * The machine without the process's own streams, clock and signals: what a
+ * session and its collectors, sources and sinks reach through. Commands get it
+ * as part of their io; tests spread a fake or the real one into theirs.
+ */
+export type Machine = Pick<
+  Platform,
+  "os" | "arch" | "programs" | "files" | "network" | "may" | "mayRead" | "mayWrite" | "uid" | "hostname"
+>;

@@ -1,15 +1,15 @@
-import { PermissionError, UnusableFileError } from "../model/errors.ts";
+import { isSystemError, PermissionError, UnusableFileError } from "../model/errors.ts";
 
 function explain(action: "read" | "write", path: string, error: unknown, flagPath = path): Error {
-  if (error instanceof Deno.errors.NotCapable) {
+  if (isSystemError(error, "NotCapable")) {
     const flag = `--allow-${action}=${flagPath}`;
     return new PermissionError(`cannot ${action} "${path}": permission denied; run with ${flag}`, flag, {
       cause: error,
     });
   }
-  const reason = error instanceof Deno.errors.NotFound
+  const reason = isSystemError(error, "NotFound")
     ? "no such file or directory"
-    : error instanceof Deno.errors.PermissionDenied
+    : isSystemError(error, "PermissionDenied")
     ? "the operating system denied access"
     : error instanceof Error
     ? error.message
@@ -117,7 +117,7 @@ export async function readOptionalUserFile(
   try {
     return await readUserFile(path, options);
   } catch (error) {
-    if (error instanceof Error && error.cause instanceof Deno.errors.NotFound) return null;
+    if (error instanceof Error && isSystemError(error.cause, "NotFound")) return null;
     throw error;
   }
 }
@@ -203,7 +203,7 @@ export async function userFileExists(path: string): Promise<boolean> {
     await Deno.stat(path);
     return true;
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
+    if (isSystemError(error, "NotFound")) return false;
     throw explain("read", path, error);
   }
 }

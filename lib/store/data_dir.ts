@@ -1,3 +1,4 @@
+import type { OperatingSystem } from "../platform/platform.ts";
 import { join } from "node:path";
 
 /** The environment variables that locate the data directory. */
@@ -18,7 +19,7 @@ export const DATA_DIR_ENV = ["XDG_DATA_HOME", "HOME", "LOCALAPPDATA"] as const;
  * deepStrictEqual(dataDirectory(new Map(), "linux"), null);
  * ```
  */
-export function dataDirectory(env: ReadonlyMap<string, string>, os: typeof Deno.build.os): string | null {
+export function dataDirectory(env: ReadonlyMap<string, string>, os: OperatingSystem): string | null {
   if (os === "windows") {
     const local = env.get("LOCALAPPDATA");
     return local ? `${local}\\conntrail` : null;

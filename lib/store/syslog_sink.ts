@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { isSystemError } from "../model/errors.ts";
 import { netPermissionHost, type SyslogTarget } from "../parse/syslog_url.ts";
 import { timerDelay } from "../model/timer_delay.ts";
 import { octetCounted } from "./syslog_frame.ts";
@@ -227,7 +228,7 @@ export class SyslogSink {
             this.#back();
             delay = this.#backoff.firstMs;
           } catch (error) {
-            if (error instanceof Deno.errors.NotCapable) {
+            if (isSystemError(error, "NotCapable")) {
               this.#disabled = true;
               this.#note(
                 `error: cannot send to syslog ${this.target.url}: permission denied; run with ` +

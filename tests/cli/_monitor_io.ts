@@ -1,4 +1,5 @@
 import type { Collector } from "../../lib/collect/collector.ts";
+import { denoPlatform } from "../../lib/platform/deno_platform.ts";
 import type { MonitorCommandIo } from "../../lib/cli/monitor_command.ts";
 import { type MonitorOptions, parseArgs } from "../../lib/cli/parse_args.ts";
 import type { Socket } from "../../lib/model/connection.ts";
@@ -115,6 +116,8 @@ export function io(collector: Collector, overrides: Partial<MonitorCommandIo> = 
   const work = pendingWork();
   const clock = steppingClock(work.settled);
   const value: MonitorCommandIo = {
+    // The real machine's programs, files and network, as main.ts hands them down.
+    ...denoPlatform(),
     collector,
     now: clock.now,
     sleep: clock.sleep,
@@ -128,7 +131,6 @@ export function io(collector: Collector, overrides: Partial<MonitorCommandIo> = 
     terminal: { write: () => {}, setRaw: () => {}, size: () => ({ columns: 80, rows: 24 }) },
     fetch: work.fetch,
     lists: work.lists,
-    os: Deno.build.os,
     // Tests run with every permission: what the real platform would answer.
     mayRead: () => true,
     mayWrite: () => true,

@@ -2,6 +2,9 @@ import { deepStrictEqual, rejects } from "node:assert/strict";
 import { createCollector } from "../../lib/collect/create_collector.ts";
 import type { RunTool } from "../../lib/collect/run_tool.ts";
 import { ToolError } from "../../lib/model/errors.ts";
+import { denoPlatform } from "../../lib/platform/deno_platform.ts";
+
+const platform = denoPlatform();
 
 const NETSTAT_ROW =
   "tcp        0      0 127.0.0.1:5000          127.0.0.1:80            ESTABLISHED 0 1 42/curl\n";
@@ -21,7 +24,10 @@ function runWithout(missing: string[], calls: string[]): RunTool {
 
 Deno.test("createCollector('auto') falls back from ss to netstat on Linux, says so once, and runs on without find", async () => {
   const calls: string[] = [];
-  const collector = createCollector("auto", { os: "linux", run: runWithout(["ss", "find"], calls) });
+  const collector = createCollector("auto", {
+    platform: { ...platform, os: "linux" },
+    run: runWithout(["ss", "find"], calls),
+  });
   const first = await collector.collect();
   deepStrictEqual(collector.name, "netstat");
   deepStrictEqual(first.sockets[0]?.process_name, "curl");
@@ -36,18 +42,28 @@ Deno.test("createCollector('auto') falls back from ss to netstat on Linux, says 
 });
 
 Deno.test("createCollector('auto') reports the last missing tool when none is installed", async () => {
-  const collector = createCollector("auto", { os: "linux", run: runWithout(["ss", "netstat"], []) });
+  const collector = createCollector("auto", {
+    platform: { ...platform, os: "linux" },
+    run: runWithout(["ss", "netstat"], []),
+  });
   await rejects(collector.collect(), /cannot find "netstat"/);
 });
 
 Deno.test("createCollector() does not fall back from a collector the user named", async () => {
-  const collector = createCollector("ss", { os: "linux", run: runWithout(["ss"], []) });
+  const collector = createCollector("ss", {
+    platform: { ...platform, os: "linux" },
+    run: runWithout(["ss"], []),
+  });
   await rejects(collector.collect(), /cannot find "ss"/);
 });
 
 Deno.test("createCollector({ traffic }) gives null counters and says why where the collector has none", async () => {
   const calls: string[] = [];
-  const linux = await createCollector("auto", { os: "linux", run: runWithout(["ss"], calls), traffic: true })
+  const linux = await createCollector("auto", {
+    platform: { ...platform, os: "linux" },
+    run: runWithout(["ss"], calls),
+    traffic: true,
+  })
     .collect();
   deepStrictEqual([linux.sockets[0]?.bytes_sent, linux.sockets[0]?.bytes_received], [null, null]);
   deepStrictEqual(
@@ -57,7 +73,7 @@ Deno.test("createCollector({ traffic }) gives null counters and says why where t
     true,
   );
   const windows = await createCollector("netstat", {
-    os: "windows",
+    platform: { ...platform, os: "windows" },
     run: runWithout([], calls),
     traffic: true,
   })
@@ -66,6 +82,9 @@ Deno.test("createCollector({ traffic }) gives null counters and says why where t
     windows.notes.at(-1),
     "byte counters are left out: Windows keeps no per-connection byte counters that netstat or Get-NetTCPConnection show",
   );
-  const off = await createCollector("netstat", { os: "linux", run: runWithout([], calls) }).collect();
+  const off = await createCollector("netstat", {
+    platform: { ...platform, os: "linux" },
+    run: runWithout([], calls),
+  }).collect();
   deepStrictEqual("bytes_sent" in (off.sockets[0] ?? {}), false);
 });

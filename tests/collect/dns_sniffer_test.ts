@@ -1,6 +1,7 @@
 import { deepStrictEqual, ok } from "node:assert/strict";
 import { startDnsSniffer } from "../../lib/collect/dns_sniffer.ts";
-import type { StreamTool } from "../../lib/collect/tool_stream.ts";
+import { type StreamTool, toolStreamer } from "../../lib/collect/tool_stream.ts";
+import { denoPlatform } from "../../lib/platform/deno_platform.ts";
 import { DnsNames } from "../../lib/enrich/dns_names.ts";
 import { PermissionError } from "../../lib/model/errors.ts";
 import { DNS_CONNECT, startDnsAnswerServer } from "../dns_answer_server.ts";
@@ -34,6 +35,7 @@ Deno.test({
     const names = new DnsNames();
     const notes: string[] = [];
     const sniffer = await startDnsSniffer({
+      stream: toolStreamer(denoPlatform().programs),
       onAnswer: (answer, at) => names.add(answer, at),
       onNote: (line) => notes.push(line),
     });

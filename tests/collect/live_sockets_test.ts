@@ -7,6 +7,9 @@ import { createSsCollector } from "../../lib/collect/ss_collector.ts";
 import type { Connection } from "../../lib/model/connection.ts";
 import { toConnections } from "../../lib/model/direction.ts";
 import { freshLoopback, hasTool, openSockets, socketControl } from "../open_sockets.ts";
+import { denoPlatform } from "../../lib/platform/deno_platform.ts";
+
+const platform = denoPlatform();
 
 const linux = Deno.build.os === "linux";
 
@@ -50,45 +53,49 @@ async function checkCollector(create: () => Collector) {
 }
 
 Deno.test({
-  name: "createSsCollector() finds real loopback sockets with pid, name, path, state and direction",
+  name:
+    "createSsCollector({ platform }) finds real loopback sockets with pid, name, path, state and direction",
   ignore: !linux || !hasTool("ss"),
-  fn: () => checkCollector(() => createSsCollector()),
+  fn: () => checkCollector(() => createSsCollector({ platform })),
 });
 
 Deno.test({
   name:
-    "createSsCollector({ traffic }) finds the same real sockets, UDP too (read by `ss -uaneH`, no Netid column)",
+    "createSsCollector({ platform, traffic }) finds the same real sockets, UDP too (read by `ss -uaneH`, no Netid column)",
   ignore: !linux || !hasTool("ss"),
-  fn: () => checkCollector(() => createSsCollector({ traffic: true })),
+  fn: () => checkCollector(() => createSsCollector({ platform, traffic: true })),
 });
 
 Deno.test({
-  name: "createProcCollector() finds real loopback sockets with pid, name, path, state and direction",
+  name:
+    "createProcCollector({ platform }) finds real loopback sockets with pid, name, path, state and direction",
   ignore: !linux,
-  fn: () => checkCollector(() => createProcCollector()),
+  fn: () => checkCollector(() => createProcCollector({ platform })),
 });
 
 Deno.test({
-  name: "createNetstatCollector() finds real loopback sockets with pid, name, path, state and direction",
+  name:
+    "createNetstatCollector({ platform }) finds real loopback sockets with pid, name, path, state and direction",
   ignore: !linux || !hasTool("netstat"),
-  fn: () => checkCollector(() => createNetstatCollector()),
+  fn: () => checkCollector(() => createNetstatCollector({ platform })),
 });
 
 Deno.test({
-  name: "createLsofCollector() finds real loopback sockets with pid, name, path, state and direction",
+  name:
+    "createLsofCollector({ platform }) finds real loopback sockets with pid, name, path, state and direction",
   ignore: !linux || !hasTool("lsof"),
-  fn: () => checkCollector(() => createLsofCollector()),
+  fn: () => checkCollector(() => createLsofCollector({ platform })),
 });
 
 Deno.test({
-  name: "createSsCollector({ traffic }) reads the bytes a real loopback connection moved",
+  name: "createSsCollector({ platform, traffic }) reads the bytes a real loopback connection moved",
   ignore: !linux || !hasTool("ss"),
   fn: async () => {
     const control = socketControl();
     try {
       const connection = await control.open(freshLoopback());
       await control.send(connection.id, 100_000, 2_000);
-      const collector = createSsCollector({ traffic: true });
+      const collector = createSsCollector({ platform, traffic: true });
       for (const round of [1, 2]) { // the second reading runs without -p
         const { sockets } = await collector.collect();
         const mine = sockets.filter((s) => s.local_ip === connection.ip);

@@ -3,6 +3,9 @@ import { deepStrictEqual, ok } from "node:assert/strict";
 import { createSsCollector } from "../../lib/collect/ss_collector.ts";
 import type { RunTool } from "../../lib/collect/run_tool.ts";
 import { PermissionError } from "../../lib/model/errors.ts";
+import { denoPlatform } from "../../lib/platform/deno_platform.ts";
+
+const platform = denoPlatform();
 
 const ROW_A =
   'tcp ESTAB 0 0 127.0.0.1:5000 127.0.0.1:80 users:(("curl",pid=42,fd=3)) uid:1000 ino:111 sk:1 <->';
@@ -29,9 +32,9 @@ function scriptedRun(rows: () => string[], calls: string[][], options: { denyFin
   };
 }
 
-Deno.test("createSsCollector() runs ss -p once, then reuses owners by inode without -p", async () => {
+Deno.test("createSsCollector({ platform }) runs ss -p once, then reuses owners by inode without -p", async () => {
   const calls: string[][] = [];
-  const collector = createSsCollector({ run: scriptedRun(() => [ROW_A], calls), userNames: null });
+  const collector = createSsCollector({ platform, run: scriptedRun(() => [ROW_A], calls), userNames: null });
   const first = await collector.collect();
   const second = await collector.collect();
   deepStrictEqual(calls.filter((c) => c[0] === "ss").map((c) => c[1]), ["-tunapeH", "-tunaeH"]);
@@ -41,10 +44,10 @@ Deno.test("createSsCollector() runs ss -p once, then reuses owners by inode with
   deepStrictEqual(calls.filter((c) => c[0] === "find").length, 1); // the path is cached per process
 });
 
-Deno.test("createSsCollector() runs ss -p again only when a socket's inode is new", async () => {
+Deno.test("createSsCollector({ platform }) runs ss -p again only when a socket's inode is new", async () => {
   const calls: string[][] = [];
   let rows = [ROW_A];
-  const collector = createSsCollector({ run: scriptedRun(() => rows, calls), userNames: null });
+  const collector = createSsCollector({ platform, run: scriptedRun(() => rows, calls), userNames: null });
   await collector.collect();
   await collector.collect();
   rows = [ROW_A, ROW_B];
@@ -60,13 +63,18 @@ Deno.test("createSsCollector() runs ss -p again only when a socket's inode is ne
   deepStrictEqual(third.sockets.map((s) => s.process_name), ["curl", "wget"]);
 });
 
-Deno.test("createSsCollector() caches sockets without a visible owner and says why once per run, truly", async () => {
+Deno.test("createSsCollector({ platform }) caches sockets without a visible owner and says why once per run, truly", async () => {
   const orphan = "tcp LISTEN 0 128 0.0.0.0:2024 0.0.0.0:* ino:999 sk:3 <->";
   const orphan2 = "tcp LISTEN 0 128 0.0.0.0:2025 0.0.0.0:* ino:998 sk:4 <->";
   for (const root of [true, false, null]) {
     const calls: string[][] = [];
     let rows = [orphan];
-    const collector = createSsCollector({ run: scriptedRun(() => rows, calls), userNames: null, root });
+    const collector = createSsCollector({
+      platform,
+      run: scriptedRun(() => rows, calls),
+      userNames: null,
+      root,
+    });
     const first = await collector.collect();
     const second = await collector.collect();
     rows = [orphan, orphan2];
@@ -81,9 +89,10 @@ Deno.test("createSsCollector() caches sockets without a visible owner and says w
   }
 });
 
-Deno.test("createSsCollector() leaves paths null and names the flag when find may not run", async () => {
+Deno.test("createSsCollector({ platform }) leaves paths null and names the flag when find may not run", async () => {
   const calls: string[][] = [];
   const collector = createSsCollector({
+    platform,
     run: scriptedRun(() => [ROW_A], calls, { denyFind: true }),
     userNames: new Map([["1000", "alice"]]),
   });
@@ -95,7 +104,7 @@ Deno.test("createSsCollector() leaves paths null and names the flag when find ma
   ]);
 });
 
-Deno.test("createSsCollector() never runs two ss at once", async () => {
+Deno.test("createSsCollector({ platform }) never runs two ss at once", async () => {
   // Each ss run finishes only when the test lets it: overlapping calls would be seen running together.
   const finish: (() => void)[] = [];
   let running = 0;
@@ -107,7 +116,7 @@ Deno.test("createSsCollector() never runs two ss at once", async () => {
     running--;
     return { stdout: "", stderr: "", code: 0 };
   };
-  const collector = createSsCollector({ run, userNames: null });
+  const collector = createSsCollector({ platform, run, userNames: null });
   const all = Promise.all([collector.collect(), collector.collect(), collector.collect()]);
   let settled = false;
   all.then(() => (settled = true), () => (settled = true));
@@ -124,7 +133,7 @@ const OWNERS_TEXT = new TextDecoder().decode(
   Deno.readFileSync(new URL("../fixtures/ss-tapeiOH_iproute2-6.1_debian12.txt", import.meta.url)),
 ).split("\n").map((line) => line.length === 0 ? line : `tcp ${line}`).join("\n");
 
-Deno.test("createSsCollector({ traffic }) reads TCP from ss -taiD -, UDP as text, owners by inode from ss -p", async () => {
+Deno.test("createSsCollector({ platform, traffic }) reads TCP from ss -taiD -, UDP as text, owners by inode from ss -p", async () => {
   const calls: string[][] = [];
   const run: RunTool = (command, args, options) => {
     calls.push([command, ...args]);
@@ -139,7 +148,7 @@ Deno.test("createSsCollector({ traffic }) reads TCP from ss -taiD -, UDP as text
     const owned = `${OWNERS_TEXT}\nudp ${udp.replace("ino:", 'users:(("python3",pid=26160,fd=14)) ino:')}`;
     return Promise.resolve({ stdout: owned, stderr: "", code: 0 });
   };
-  const collector = createSsCollector({ run, userNames: null, traffic: true });
+  const collector = createSsCollector({ platform, run, userNames: null, traffic: true });
   const first = await collector.collect();
   const second = await collector.collect();
   deepStrictEqual(calls.filter((c) => c[0] === "ss").map((c) => c.slice(1).join(" ")), [
@@ -175,14 +184,14 @@ function withoutDump(
   };
 }
 
-Deno.test("createSsCollector({ traffic }) falls back to -iO text runs when ss -D cannot be read, and says so", async () => {
+Deno.test("createSsCollector({ platform, traffic }) falls back to -iO text runs when ss -D cannot be read, and says so", async () => {
   const calls: string[][] = [];
   const info = " cubic cwnd:10 bytes_sent:300 bytes_acked:301 bytes_received:4096 segs_out:4";
   const run = withoutDump(calls, (args) => {
     const owners = args[0]?.includes("p") ?? false;
     return Promise.resolve({ stdout: (owners ? ROW_A : withoutOwners(ROW_A)) + info });
   });
-  const collector = createSsCollector({ run, userNames: null, traffic: true });
+  const collector = createSsCollector({ platform, run, userNames: null, traffic: true });
   const first = await collector.collect();
   const second = await collector.collect();
   deepStrictEqual(calls.filter((c) => c[0] === "ss").map((c) => c[1]), ["-taiD", "-tunapeiOH", "-tunaeiOH"]);
@@ -196,7 +205,7 @@ Deno.test("createSsCollector({ traffic }) falls back to -iO text runs when ss -D
   );
 });
 
-Deno.test("createSsCollector({ traffic }) drops -O for an ss too old to know it, once", async () => {
+Deno.test("createSsCollector({ platform, traffic }) drops -O for an ss too old to know it, once", async () => {
   const calls: string[][] = [];
   const run = withoutDump(calls, (args) => {
     if (args[0]?.includes("O")) {
@@ -206,7 +215,7 @@ Deno.test("createSsCollector({ traffic }) drops -O for an ss too old to know it,
     }
     return Promise.resolve({ stdout: `${ROW_A}\n\t cubic bytes_acked:9000 bytes_received:12 segs_in:9` });
   });
-  const collector = createSsCollector({ run, userNames: null, traffic: true });
+  const collector = createSsCollector({ platform, run, userNames: null, traffic: true });
   const first = await collector.collect();
   await collector.collect();
   deepStrictEqual(calls.filter((c) => c[0] === "ss").map((c) => c[1]), [

@@ -1,9 +1,16 @@
 import { deepStrictEqual, match, ok } from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { openTraceSource } from "../../lib/collect/trace_source.ts";
-import type { StreamTool, ToolStreamOptions } from "../../lib/collect/tool_stream.ts";
+import { type StreamTool, toolStreamer, type ToolStreamOptions } from "../../lib/collect/tool_stream.ts";
+import { toolRunner } from "../../lib/collect/run_tool.ts";
+import { readUserNames } from "../../lib/collect/user_names.ts";
+import { denoPlatform } from "../../lib/platform/deno_platform.ts";
 import { PermissionError, ToolError } from "../../lib/model/errors.ts";
 import { hasTool } from "../open_sockets.ts";
+
+const platform = denoPlatform();
+/** What the real run hands openTraceSource: the platform's programs and /etc/passwd's names. */
+const real = { run: toolRunner(platform.programs), userNames: readUserNames(platform) };
 
 /** A scripted tool: prints the given lines, then (unless `runs`) exits with `code` after its stderr lines. */
 function scripted(
@@ -134,7 +141,7 @@ Deno.test("openTraceSource() polls alone when neither tool may run, naming the f
     /^note: trace: off, polling only — conntrail may not run bpftrace \(add --allow-run=bpftrace\); ss -E: conntrail may not run stdbuf \(add --allow-run=stdbuf\)/,
   );
   deepStrictEqual(
-    (await openTraceSource({ os: "darwin", stream })).note,
+    (await openTraceSource({ os: "darwin", stream, run: NO_PATHS, userNames: null })).note,
     "note: --trace needs Linux (bpftrace or ss -E); polling only",
   );
 });
@@ -183,7 +190,11 @@ Deno.test({
   ignore: !root || !hasTool("bpftrace") || !hasTool("python3"),
   async fn() {
     await ensureTracefs();
-    const { source, note } = await openTraceSource({ os: "linux" });
+    const { source, note } = await openTraceSource({
+      os: "linux",
+      stream: toolStreamer(platform.programs),
+      ...real,
+    });
     try {
       match(note, /trace: bpftrace/, note);
       const { pid, ports } = await connectPairs(3);
@@ -211,12 +222,12 @@ Deno.test({
   name: "openTraceSource() falls back to the real ss -E (line-buffered by stdbuf) when bpftrace is missing",
   ignore: !root || !hasTool("ss") || !hasTool("stdbuf") || !hasTool("python3"),
   async fn() {
-    const { streamTool } = await import("../../lib/collect/tool_stream.ts");
+    const streamTool = toolStreamer(platform.programs);
     const stream: StreamTool = (command, args, options) => {
       if (command === "bpftrace") throw new ToolError('cannot find "bpftrace" on PATH', { notFound: true });
       return streamTool(command, args, options);
     };
-    const { source, note } = await openTraceSource({ os: "linux", stream });
+    const { source, note } = await openTraceSource({ os: "linux", stream, ...real });
     try {
       match(note, /trace: ss -E .*bpftrace is not installed/);
       // ss -E may subscribe a moment after it starts: connect until it reports one of ours.

@@ -12,6 +12,9 @@ import { renderDiffTable, renderSnapshotList } from "../../lib/render/diff_repor
 import { renderHistoryTable } from "../../lib/render/history_report.ts";
 import type { AddressRecord, ConnectionRecord } from "../../lib/store/history_store.ts";
 import { connection } from "../monitor/_connections.ts";
+import { denoPlatform } from "../../lib/platform/deno_platform.ts";
+
+const platform = denoPlatform();
 
 /**
  * The capture files of tests/fixtures that a collector reads with `--input`.
@@ -44,7 +47,10 @@ const CAPTURES = [
 async function captureConnections(entry: string): Promise<Connection[]> {
   const [name = "", collector = "auto"] = entry.split(":");
   const path = fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
-  const { sockets } = await createInputCollector(path, collector as CollectorName).collect();
+  const { sockets } = await createInputCollector(path, {
+    collector: collector as CollectorName,
+    files: platform.files,
+  }).collect();
   return toConnections(sockets, "2026-11-21T14:30:00.000+00:00");
 }
 
