@@ -89,6 +89,7 @@ async function runCommand(command: CliCommand, platform: Platform): Promise<numb
           warn: (line) => io.stderr(line + "\n"),
           env: platform.readEnv(DATA_DIR_ENV).values,
           os,
+          files: platform.files,
         },
       );
     }
@@ -98,6 +99,7 @@ async function runCommand(command: CliCommand, platform: Platform): Promise<numb
         import("./lib/cli/reputation_config.ts"),
       ]);
       return await runCheck(command.options, {
+        machine: platform,
         write: io.stdout,
         warn: (line) => io.stderr(line + "\n"),
         env: platform.readEnv(REPUTATION_ENV).values,
@@ -112,6 +114,7 @@ async function runCommand(command: CliCommand, platform: Platform): Promise<numb
       ]);
       return await runSnapshot(command.options, {
         ...platform,
+        machine: platform,
         collector: createCollector(command.options.collector, {
           platform,
           input: command.options.input,
@@ -163,6 +166,7 @@ async function runCommand(command: CliCommand, platform: Platform): Promise<numb
         import("./lib/cli/environment.ts"),
       ]);
       const historyIo = {
+        machine: platform,
         write: io.stdout,
         warn: (line: string) => io.stderr(line + "\n"),
         env: platform.readEnv(historyEnv(os)).values,

@@ -13,6 +13,11 @@ import { SyslogOutput } from "../lib/monitor/syslog_output.ts";
 import { parseSyslogUrl } from "../lib/parse/syslog_url.ts";
 import type { EventFormat } from "../lib/render/event_record.ts";
 import { SYSLOG_QUEUE_LIMIT, SyslogSink } from "../lib/store/syslog_sink.ts";
+import { syslogConnector } from "../lib/store/syslog_transport.ts";
+import { denoPlatform } from "../lib/platform/deno_platform.ts";
+
+const platform = denoPlatform();
+const connect = syslogConnector(platform.network);
 
 const [format = "ecs", transport = "tcp", port = "514", count = "100000"] = Deno.args;
 const N = Number(count);
@@ -37,7 +42,7 @@ function connection(n: number): Connection {
   };
 }
 
-const sink = new SyslogSink(parseSyslogUrl(`${transport}://127.0.0.1:${port}`), { note: () => {} });
+const sink = new SyslogSink(parseSyslogUrl(`${transport}://127.0.0.1:${port}`), { note: () => {}, connect });
 const output = new SyslogOutput([sink], {
   format: format as EventFormat,
   describe: () => ({ hostname: "host.example.org", country: "US", asn: 15169, as_org: "Google LLC" }),

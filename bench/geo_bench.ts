@@ -12,11 +12,14 @@ import { Buffer } from "node:buffer";
 import { fileURLToPath } from "node:url";
 import { Reader } from "mmdb-lib";
 import { loadEmbeddedGeo } from "../lib/enrich/embedded_geo.ts";
-import { loadGeoDirectory } from "../lib/enrich/geo_files.ts";
+import { geoFilesIo, loadGeoDirectory } from "../lib/enrich/geo_files.ts";
 import { npmPackageDir, PACKAGE_CACHE } from "../scripts/_npm_package.ts";
 import { COUNTRY_MMDB, GEO_SOURCES } from "../scripts/geo_build.ts";
 import { loadTimelineGeo, timelineLookup } from "./_geo_timeline_baseline.ts";
 import { bestOf, bestOfAsync } from "./_best_of.ts";
+import { denoPlatform } from "../lib/platform/deno_platform.ts";
+
+const platform = denoPlatform();
 
 const LOOKUPS = 2_000_000;
 const BASELINE_LOOKUPS = 200_000;
@@ -97,7 +100,7 @@ const countryCsv = await joinedCsv(countryDir, "dbip-country-lite.csv", [
 const asnCsv = await joinedCsv(asnDir, "dbip-asn-lite.csv", GEO_SOURCES.asn.files);
 const csvDir = `${PACKAGE_CACHE}bench`;
 
-const oursLoad = await bestOfAsync(3, () => loadGeoDirectory(csvDir));
+const oursLoad = await bestOfAsync(3, () => loadGeoDirectory(csvDir, { io: geoFilesIo(platform.files) }));
 const baselineCountry = bestOf(1, () => loadTimelineGeo(countryCsv));
 const baselineAsn = bestOf(1, () => loadTimelineGeo(asnCsv));
 const baselineLoadMs = baselineCountry.ms + baselineAsn.ms;

@@ -16,6 +16,7 @@ import { DatabaseSync } from "node:sqlite";
 import type { HistoryEvent, HistoryStore } from "../lib/store/history_store.ts";
 import { SqliteStore } from "../lib/store/sqlite_store.ts";
 import { JsonStore } from "../lib/store/json_store.ts";
+import { denoPlatform } from "../lib/platform/deno_platform.ts";
 import type { Connection } from "../lib/model/connection.ts";
 
 const EVENTS = Number(Deno.env.get("BENCH_HISTORY_EVENTS") ?? 1_000_000);
@@ -95,7 +96,7 @@ const json = await insertRate(
     abuseInfo: join(dir, "a.json"),
     alerts: join(dir, "al.json"),
     snapshots: join(dir, "s.json"),
-  }),
+  }, denoPlatform().files),
   jsonTotal,
 );
 console.log(`  SqliteStore, batched            ${fmt(batched).padStart(10)} events/s   (target ≥ 100,000)`);

@@ -17,6 +17,11 @@ import { HAS_RSYSLOG, hasRsyslogTls, type ReceivedMessage, startRsyslog } from "
 import { SyslogOutput } from "../lib/monitor/syslog_output.ts";
 import { parseSyslogUrl } from "../lib/parse/syslog_url.ts";
 import { SyslogSink } from "../lib/store/syslog_sink.ts";
+import { syslogConnector } from "../lib/store/syslog_transport.ts";
+import { denoPlatform } from "../lib/platform/deno_platform.ts";
+
+const platform = denoPlatform();
+const connect = syslogConnector(platform.network);
 
 const READY = HAS_RSYSLOG && hasTool("ss") && hasTool("python3");
 const HOSTNAME = Deno.hostname();
@@ -333,7 +338,10 @@ Deno.test({
         "\n",
     });
     try {
-      const sink = new SyslogSink(parseSyslogUrl(`tcp://127.0.0.1:${rsyslog.tcpPort}`), { note: () => {} });
+      const sink = new SyslogSink(parseSyslogUrl(`tcp://127.0.0.1:${rsyslog.tcpPort}`), {
+        note: () => {},
+        connect,
+      });
       const output = new SyslogOutput([sink], {
         format: "ecs",
         describe: () => ({ country: "US" }),

@@ -1,11 +1,11 @@
-import type { OperatingSystem } from "../platform/platform.ts";
+import type { Files, OperatingSystem } from "../platform/platform.ts";
 import { join } from "node:path";
 import { listPath, MIN_UPDATE_INTERVAL_MS, updateList } from "../enrich/blocklist_update.ts";
 import { DEFAULT_PUBLIC_LISTS, PUBLIC_LISTS, publicList } from "../enrich/public_lists.ts";
 import { UsageError } from "./usage_error.ts";
 import { clockTime } from "../model/timestamp.ts";
 import { dataDirectory } from "../store/data_dir.ts";
-import { makeUserDirectory } from "../platform/user_files.ts";
+import { userFiles } from "../platform/user_files.ts";
 
 /** Options of `conntrail blocklist update` and `blocklist list`. */
 export interface BlocklistOptions {
@@ -20,6 +20,8 @@ export interface BlocklistIo {
   warn: (line: string) => void;
   env: ReadonlyMap<string, string>;
   os: OperatingSystem;
+  /** Where the lists are kept. */
+  files: Files;
   fetch?: typeof fetch;
   now?: () => number;
 }
@@ -36,10 +38,10 @@ export function blocklistDirectory(options: BlocklistOptions, io: Pick<Blocklist
   return join(base, "blocklists");
 }
 
-function downloadedBefore(directory: string): string[] {
+function downloadedBefore(files: Files, directory: string): string[] {
   return PUBLIC_LISTS.filter((list) => {
     try {
-      return Deno.statSync(join(directory, `${list.name}.json`)).isFile;
+      return files.statSync(join(directory, `${list.name}.json`)).isFile;
     } catch {
       return false;
     }
@@ -61,8 +63,8 @@ export async function runBlocklistUpdate(options: BlocklistOptions, io: Blocklis
     }
   }
   const directory = blocklistDirectory(options, io);
-  await makeUserDirectory(directory);
-  const previous = downloadedBefore(directory);
+  await userFiles(io.files).makeUserDirectory(directory);
+  const previous = downloadedBefore(io.files, directory);
   const names = options.names.length > 0
     ? options.names
     : previous.length > 0
@@ -76,6 +78,7 @@ export async function runBlocklistUpdate(options: BlocklistOptions, io: Blocklis
     if (list === undefined) continue;
     const outcome = await updateList(list, {
       directory,
+      files: io.files,
       ...(options.mirror === undefined ? {} : { mirror: options.mirror }),
       ...(io.fetch === undefined ? {} : { fetch: io.fetch }),
       ...(io.now === undefined ? {} : { now: io.now }),
@@ -116,13 +119,13 @@ export async function runBlocklistUpdate(options: BlocklistOptions, io: Blocklis
 export async function runBlocklistList(options: BlocklistOptions, io: BlocklistIo): Promise<number> {
   const directory = blocklistDirectory(options, io);
   const now = (io.now ?? Date.now)();
-  const downloaded = new Set(downloadedBefore(directory));
+  const downloaded = new Set(downloadedBefore(io.files, directory));
   const width = Math.max(...PUBLIC_LISTS.map((l) => l.name.length));
   for (const list of PUBLIC_LISTS) {
     let status = "not downloaded";
     if (downloaded.has(list.name)) {
       try {
-        const state = JSON.parse(Deno.readTextFileSync(join(directory, `${list.name}.json`)));
+        const state = JSON.parse(io.files.readTextFileSync(join(directory, `${list.name}.json`)));
         const hours = Math.floor((now - Number(state.checked_at)) / 3_600_000);
         status = `${Number(state.entries).toLocaleString("en")} entries, checked ${hours} h ago: ${
           listPath(directory, list)

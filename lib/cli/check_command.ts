@@ -1,6 +1,7 @@
 import ipaddr from "ipaddr.js";
-import { type BlocklistFilesIo, denoAddressResolver } from "../enrich/blocklist_files.ts";
-import { denoPtrResolver, parseDnsServer, type PtrResolver } from "../enrich/reverse_dns.ts";
+import { addressResolver, type BlocklistFilesIo } from "../enrich/blocklist_files.ts";
+import { parseDnsServer, type PtrResolver, ptrResolver } from "../enrich/reverse_dns.ts";
+import type { Platform } from "../platform/platform.ts";
 import { UsageError } from "./usage_error.ts";
 import type { CheckResult } from "../model/check_result.ts";
 import type { FailOn } from "../monitor/alert_watch.ts";
@@ -22,15 +23,17 @@ export interface CheckOptions extends ThreatFlags, GeoFlags {
 
 /** What `conntrail check` reads from and writes to; tests pass loopback servers. */
 export interface CheckIo {
+  /** Lists, `.env` and `--geo-path` are read from its files, names asked of its network's DNS. */
+  machine: Pick<Platform, "files" | "network" | "mayRead">;
   write: (text: string) => Promise<void>;
   warn: (line: string) => void;
   env: ReadonlyMap<string, string>;
   now: () => number;
   fetch?: typeof fetch;
   lists?: BlocklistFilesIo;
-  /** A domain's addresses; the default asks Deno's resolver (or `--dns-server`). */
+  /** A domain's addresses; the default asks the machine's resolver (or `--dns-server`). */
   resolveAddresses?: (name: string) => Promise<string[]>;
-  /** PTR lookups; the default asks Deno's resolver (or `--dns-server`). */
+  /** PTR lookups; the default asks the machine's resolver (or `--dns-server`). */
   ptr?: PtrResolver;
   /** AbuseIPDB's waits; tests pass a clock of their own. The default is {@linkcode CHECK_REPUTATION_WAITS}. */
   reputationWaits?: ThreatIo["reputationWaits"];
@@ -71,6 +74,7 @@ export async function runCheck(options: CheckOptions, io: CheckIo): Promise<numb
   }
   const server = options.dnsServer === undefined ? undefined : parseDnsServer(options.dnsServer) ?? undefined;
   const threat = await openThreatIntel(options, {
+    machine: io.machine,
     env: io.env,
     note: (line) => io.warn(safeTerminalText(line)),
     now: io.now,
@@ -81,14 +85,17 @@ export async function runCheck(options: CheckOptions, io: CheckIo): Promise<numb
   if (threat.reputation === null && options.reputation) {
     io.warn("note: reputation is off: set ABUSEAPI (an AbuseIPDB key) in .env or the environment");
   }
-  const geo = await openGeo(options, { note: (line) => io.warn(safeTerminalText(line)) });
+  const geo = await openGeo(options, {
+    note: (line) => io.warn(safeTerminalText(line)),
+    files: io.machine.files,
+  });
   let results: CheckResult[];
   try {
     results = await checkTargets(options.targets, {
       threat,
       geo,
-      resolveAddresses: io.resolveAddresses ?? denoAddressResolver(server),
-      ptr: io.ptr ?? denoPtrResolver(server),
+      resolveAddresses: io.resolveAddresses ?? addressResolver(io.machine.network, server),
+      ptr: io.ptr ?? ptrResolver(io.machine.network, server),
       resolveNames: options.resolveNames,
     });
   } finally {

@@ -16,7 +16,7 @@ export interface DiffOptions extends HistoryFlags {
 
 /** `conntrail diff [A] [B]`: what changed between two saved snapshots (default: the last two). */
 export async function runDiff(options: DiffOptions, io: HistoryCommandIo): Promise<number> {
-  const store = await openCommandHistory(options, { env: io.env, os: Deno.build.os }, "read");
+  const store = await openCommandHistory(options, { ...io.machine, env: io.env }, "read");
   if (store === null) {
     throw new UsageError("no saved snapshots; run `conntrail snapshot --save` to save one");
   }

@@ -2,7 +2,8 @@ import { MAX_LIST_BYTES } from "../enrich/blocklist_files.ts";
 import { UnusableFileError } from "../model/errors.ts";
 import { IpRangeSet } from "../model/ip_range_set.ts";
 import { parseBlocklist } from "../parse/blocklist.ts";
-import { readUserFile } from "../platform/user_files.ts";
+import type { Files } from "../platform/platform.ts";
+import { userFiles } from "../platform/user_files.ts";
 
 /** Skipped lines of a filter file said one by one; the rest are counted. */
 const JUNK_LINES_SAID = 10;
@@ -16,21 +17,24 @@ const JUNK_LINES_SAID = 10;
  * ```ts
  * import { deepStrictEqual } from "node:assert/strict";
  * import { filterRanges } from "./filter_ranges.ts";
- * deepStrictEqual(await filterRanges([], () => {}), null);
+ * import { denoPlatform } from "../platform/deno_platform.ts";
+ * deepStrictEqual(await filterRanges([], { files: denoPlatform().files, warn: () => {} }), null);
  * ```
  */
 export async function filterRanges(
-  files: readonly string[],
-  warn: (line: string) => void,
+  paths: readonly string[],
+  io: { files: Files; warn: (line: string) => void },
 ): Promise<IpRangeSet | null> {
-  if (files.length === 0) return null;
+  if (paths.length === 0) return null;
+  const { warn } = io;
+  const user = userFiles(io.files);
   const starts: Uint32Array[] = [];
   const ends: Uint32Array[] = [];
   const v6: { first: bigint; last: bigint }[] = [];
-  for (const file of files) {
+  for (const file of paths) {
     // The block-list reader keeps entries in typed arrays: a file of millions of entries fits the heap.
     const list = parseBlocklist(
-      await readUserFile(file, { maxBytes: MAX_LIST_BYTES, what: "a filter file" }),
+      await user.readUserFile(file, { maxBytes: MAX_LIST_BYTES, what: "a filter file" }),
     );
     if (list.overLimit !== null) {
       throw new UnusableFileError(`"${file}" holds ${list.overLimit}, the most a filter file may hold`);

@@ -5,10 +5,11 @@
  * @module
  */
 import { embeddedGeoAttribution, loadEmbeddedGeo } from "../enrich/embedded_geo.ts";
-import { loadGeoDirectory } from "../enrich/geo_files.ts";
+import { geoFilesIo, loadGeoDirectory } from "../enrich/geo_files.ts";
 import { GeoLookup } from "../enrich/geo_lookup.ts";
 import type { GeoSource } from "../enrich/geo_tables.ts";
 import { isLocalAddress } from "../model/address_scope.ts";
+import type { Files } from "../platform/platform.ts";
 
 /** The GeoIP flags. Country and AS lookups are on unless turned off: the data is embedded and offline. */
 export interface GeoFlags {
@@ -39,13 +40,16 @@ const READY = (): Promise<void> => Promise.resolve();
  */
 export async function openGeo(
   flags: GeoFlags,
-  options: { note: (line: string) => void; lazy?: boolean },
+  options: { note: (line: string) => void; lazy?: boolean; files: Files },
 ): Promise<OpenedGeo> {
   if (!flags.lookupCountry && !flags.lookupAsn) return { lookup: null, attribution: [], prepare: READY };
   const sources: GeoSource[] = [];
   const attribution: string[] = [];
   if (flags.geoPath !== undefined) {
-    const files = await loadGeoDirectory(flags.geoPath, { onNote: options.note });
+    const files = await loadGeoDirectory(flags.geoPath, {
+      io: geoFilesIo(options.files),
+      onNote: options.note,
+    });
     for (const file of files) {
       sources.push(file.source);
       attribution.push(file.attribution);

@@ -4,7 +4,7 @@ import { safeTerminalText } from "../render/terminal_text.ts";
 import { historyTableChunks, renderHistoryCsv, renderHistoryJson } from "../render/history_report.ts";
 import type { AddressOrder, HistoryStore } from "../store/history_store.ts";
 import { findHistory, historyAddress } from "../store/history_queries.ts";
-import { type HistoryFlags, openCommandHistory } from "./history_config.ts";
+import { type HistoryFlags, type HistoryMachine, openCommandHistory } from "./history_config.ts";
 
 /** Output formats of `conntrail history`. */
 export const HISTORY_FORMATS = ["table", "json", "csv"] as const;
@@ -32,6 +32,8 @@ export interface PruneOptions extends HistoryFlags {
 
 /** What history commands read and write. */
 export interface HistoryCommandIo {
+  /** The machine the history lives on. */
+  machine: HistoryMachine;
   write: (text: string) => Promise<void>;
   warn: (line: string) => void;
   /** The variables that locate history (HOME, XDG_DATA_HOME, HISTORY_FILE, …) the run may read. */
@@ -64,7 +66,7 @@ function filterFlags(options: HistoryOptions): string {
 /** `conntrail history [IP]`: what the history store knows, filtered, as a table, JSON or CSV. */
 export async function runHistory(options: HistoryOptions, io: HistoryCommandIo): Promise<number> {
   const ip = options.ip === undefined ? undefined : historyAddress(options.ip);
-  const store = await openCommandHistory(options, { env: io.env, os: Deno.build.os }, "read");
+  const store = await openCommandHistory(options, { ...io.machine, env: io.env }, "read");
   const found = await withStore(store, (store) =>
     findHistory(store, {
       ...(ip === undefined ? {} : { ip }),
@@ -109,7 +111,7 @@ export async function runHistory(options: HistoryOptions, io: HistoryCommandIo):
 
 /** `conntrail history prune --older-than DUR`: forget what was last seen before then. */
 export async function runPrune(options: PruneOptions, io: HistoryCommandIo): Promise<number> {
-  const store = await openCommandHistory(options, { env: io.env, os: Deno.build.os }, "write");
+  const store = await openCommandHistory(options, { ...io.machine, env: io.env }, "write");
   const counts = await withStore(store, (store) => store.prune(io.now() - options.olderThan));
   if (counts === null) return 0;
   await io.write(

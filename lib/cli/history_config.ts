@@ -1,4 +1,4 @@
-import type { OperatingSystem } from "../platform/platform.ts";
+import type { Files, OperatingSystem, Platform } from "../platform/platform.ts";
 import { dirname, join } from "node:path";
 import { isSystemError, PermissionError, UnusableFileError } from "../model/errors.ts";
 import { UsageError } from "./usage_error.ts";
@@ -90,14 +90,13 @@ export function historyLocation(
   return { kind: "json", files, scope: [...new Set(Object.values(files).map((f) => dirname(f)))] };
 }
 
-function granted(name: "read" | "write", path: string): boolean {
-  return Deno.permissions.querySync({ name, path }).state === "granted";
-}
+/** The machine a history lives on: its OS (where the data directory is), files and permissions. */
+export type HistoryMachine = Pick<Platform, "os" | "files" | "mayRead" | "mayWrite">;
 
 /** The flags that are missing to use a location, or null when none is. */
-function missingFlags(scope: readonly string[], write: boolean): string | null {
-  const read = scope.filter((p) => !granted("read", p));
-  const writes = write ? scope.filter((p) => !granted("write", p)) : [];
+function missingFlags(machine: HistoryMachine, scope: readonly string[], write: boolean): string | null {
+  const read = scope.filter((p) => !machine.mayRead(p));
+  const writes = write ? scope.filter((p) => !machine.mayWrite(p)) : [];
   if (read.length === 0 && writes.length === 0) return null;
   return [
     read.length > 0 ? `--allow-read=${read.join(",")}` : null,
@@ -107,14 +106,15 @@ function missingFlags(scope: readonly string[], write: boolean): string | null {
 
 async function openLocation(
   location: Extract<HistoryLocation, { kind: "sqlite" | "json" }>,
-  readOnly: boolean,
+  options: { files: Files; readOnly: boolean },
 ): Promise<HistoryStore> {
+  const { files, readOnly } = options;
   if (location.kind === "json") {
-    if (!readOnly) { for (const dir of location.scope) await Deno.mkdir(dir, { recursive: true }); }
-    return await JsonStore.open(location.files);
+    if (!readOnly) { for (const dir of location.scope) await files.mkdir(dir, { recursive: true }); }
+    return await JsonStore.open(location.files, files);
   }
   if (!readOnly && location.scope[0] !== location.path) {
-    await Deno.mkdir(dirname(location.path), { recursive: true });
+    await files.mkdir(dirname(location.path), { recursive: true });
   }
   return SqliteStore.open(location.path, { readOnly });
 }
@@ -139,7 +139,7 @@ export function memoryHistory(): HistoryStore {
  */
 export async function openMonitorHistory(
   flags: HistoryFlags,
-  io: { env: ReadonlyMap<string, string>; os: OperatingSystem; note: (line: string) => void },
+  io: HistoryMachine & { env: ReadonlyMap<string, string>; note: (line: string) => void },
 ): Promise<HistoryStore | null> {
   const location = historyLocation(flags, io.env, io.os);
   if (location.kind === "none") return null;
@@ -148,11 +148,11 @@ export async function openMonitorHistory(
     return memoryHistory();
   };
   if (location.kind === "unknown") return inMemory(`the data directory is unknown: ${location.reason}`);
-  const missing = missingFlags(location.scope, true);
+  const missing = missingFlags(io, location.scope, true);
   const where = location.kind === "sqlite" ? location.path : location.files.history;
   if (missing !== null) return inMemory(`cannot write "${where}": permission denied; run with ${missing}`);
   try {
-    return await openLocation(location, false);
+    return await openLocation(location, { files: io.files, readOnly: false });
   } catch (error) {
     return inMemory(`cannot use "${where}": ${reasonOf(error)}`);
   }
@@ -165,14 +165,14 @@ export async function openMonitorHistory(
  */
 export async function openCommandHistory(
   flags: HistoryFlags,
-  io: { env: ReadonlyMap<string, string>; os: OperatingSystem },
+  io: HistoryMachine & { env: ReadonlyMap<string, string> },
   access: "read" | "write",
 ): Promise<HistoryStore | null> {
   const location = historyLocation(flags, io.env, io.os);
   if (location.kind === "none") throw new UsageError("--store none keeps no history");
   if (location.kind === "unknown") throw new UsageError(`cannot find the data directory: ${location.reason}`);
   const where = location.kind === "sqlite" ? location.path : location.files.history;
-  const missing = missingFlags(location.scope, access === "write");
+  const missing = missingFlags(io, location.scope, access === "write");
   if (missing !== null) {
     throw new PermissionError(
       `cannot ${access} the history "${where}": permission denied; run with ${missing}`,
@@ -181,14 +181,14 @@ export async function openCommandHistory(
   }
   if (access === "read" && location.kind === "sqlite") {
     try {
-      await Deno.stat(location.path);
+      await io.files.stat(location.path);
     } catch (error) {
       if (isSystemError(error, "NotFound")) return null;
       throw error;
     }
   }
   try {
-    return await openLocation(location, access === "read");
+    return await openLocation(location, { files: io.files, readOnly: access === "read" });
   } catch (error) {
     // Already one sentence about the file: said as it is, without the --debug hint.
     if (error instanceof UnusableFileError) throw error;

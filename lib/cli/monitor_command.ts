@@ -34,11 +34,11 @@ export interface MonitorCommandIo extends Machine {
   /** Environment variables the run may read (NO_COLOR, GITHUB_ACTIONS), and those it was not allowed to. */
   env: { values: Map<string, string>; denied: string[] };
   terminal: TerminalDevice;
-  /** PTR lookups; the default asks through Deno.resolveDns. */
+  /** PTR lookups instead of the network's DNS (tests). */
   resolver?: PtrResolver;
   /** AbuseIPDB requests; the default is the global fetch. */
   fetch?: typeof fetch;
-  /** Reads block lists and resolves their domains; the default uses Deno. */
+  /** Reads block lists and resolves their domains instead of the machine (tests). */
   lists?: BlocklistFilesIo;
   /** Called with the stop function once the run starts: main.ts wires signals to it. */
   onStart?: (stop: () => void, redraw: () => void) => () => void;
@@ -91,7 +91,7 @@ export async function runMonitorCommand(options: MonitorOptions, io: MonitorComm
   if (options.report !== undefined) requireWrite(options.report, io);
   if (options.writeExpect !== undefined) requireWrite(options.writeExpect, io);
   if (options.saveThreshold !== undefined) requireWrite(".", io);
-  requireSyslogPermissions(options);
+  requireSyslogPermissions(options, io);
   const optionalReads = [
     ...(options.blocklist.length === 0 ? [DEFAULT_BLOCKLIST] : []),
     ...(options.envFile === undefined && options.reputation ? [".env"] : []),
@@ -121,7 +121,7 @@ export async function runMonitorCommand(options: MonitorOptions, io: MonitorComm
   }
   const keep = monitorFilter({
     filterLocal: options.filterLocal,
-    hidden: await filterRanges(options.filterFile, io.warn),
+    hidden: await filterRanges(options.filterFile, { files: io.files, warn: io.warn }),
     process: options.process,
     port: options.port,
     outgoing: options.outgoing,
@@ -184,8 +184,12 @@ export async function runMonitorCommand(options: MonitorOptions, io: MonitorComm
   let unwatch = () => {};
   try {
     if (options.stopFile !== undefined) {
-      unwatch = await watchStopFile(options.stopFile, stop, (error) => {
-        note(`warning: --stop-file no longer watched: ${error instanceof Error ? error.message : error}`);
+      unwatch = await watchStopFile(options.stopFile, {
+        files: io.files,
+        stop,
+        onError: (error) => {
+          note(`warning: --stop-file no longer watched: ${error instanceof Error ? error.message : error}`);
+        },
       });
     }
     const shown = output;
@@ -228,6 +232,7 @@ export async function runMonitorCommand(options: MonitorOptions, io: MonitorComm
     egress: (endedAt) => tally.summary(session.startedAt, endedAt),
     refresh,
   }, {
+    files: io.files,
     now: io.now,
     write: io.write,
     warn: io.warn,

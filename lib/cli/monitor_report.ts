@@ -16,7 +16,8 @@ import { alertText } from "../render/event_line.ts";
 import { renderExpectList } from "../render/expect_list.ts";
 import { frequentIpsFile } from "../render/frequent_ips.ts";
 import { renderTimelineExport } from "../render/timeline_export.ts";
-import { writeUserFile } from "../platform/user_files.ts";
+import type { Files } from "../platform/platform.ts";
+import { userFiles } from "../platform/user_files.ts";
 import type { MonitorOptions } from "./parse_args.ts";
 import type { ListedAlert, Session } from "./session.ts";
 
@@ -74,22 +75,27 @@ function alertList(alerts: readonly ListedAlert[], total: number) {
 async function writeEgressFiles(
   egress: EgressSummary,
   options: Pick<MonitorOptions, "report" | "writeExpect">,
-  io: { report: (line: string) => Promise<void> | void; warn: (line: string) => void; stepSummary?: string },
+  io: {
+    files: Files;
+    report: (line: string) => Promise<void> | void;
+    warn: (line: string) => void;
+    stepSummary?: string;
+  },
 ): Promise<void> {
   const markdown = options.report !== undefined || io.stepSummary ? renderEgressReport(egress) : "";
   if (options.report !== undefined) {
-    await writeUserFile(options.report, markdown);
+    await userFiles(io.files).writeUserFile(options.report, markdown);
     await io.report(`report written to ${options.report}`);
   }
   if (io.stepSummary) {
     try {
-      await writeUserFile(io.stepSummary, markdown + "\n", { append: true });
+      await userFiles(io.files).writeUserFile(io.stepSummary, markdown + "\n", { append: true });
     } catch (error) {
       io.warn(`warning: job summary not written: ${error instanceof Error ? error.message : error}`);
     }
   }
   if (options.writeExpect !== undefined) {
-    await writeUserFile(options.writeExpect, renderExpectList(egress.destinations));
+    await userFiles(io.files).writeUserFile(options.writeExpect, renderExpectList(egress.destinations));
     const count = egress.destinations.length;
     if (egress.droppedDestinations > 0) {
       io.warn(
@@ -117,6 +123,8 @@ export interface FinishedRun {
 
 /** Where the report goes. */
 export interface MonitorReportIo {
+  /** Where the report, expect list, step summary and export are written. */
+  files: Files;
   now: () => Date;
   write: (text: string) => Promise<void>;
   warn: (line: string) => void;
@@ -137,7 +145,7 @@ export async function reportMonitorRun(run: FinishedRun, io: MonitorReportIo): P
   for (const line of alertList(session.alertsListed, session.alertCount)) await report(line);
   const endedAt = io.now();
   if (options.output !== undefined) {
-    await writeUserFile(
+    await userFiles(io.files).writeUserFile(
       options.output,
       renderTimelineExport(tracker, {
         generated: endedAt,
@@ -153,7 +161,7 @@ export async function reportMonitorRun(run: FinishedRun, io: MonitorReportIo): P
   }
   if (options.saveThreshold !== undefined) {
     const file = frequentIpsFile(tracker, options.saveThreshold, options.timeUnit, endedAt);
-    await writeUserFile(file.name, file.text, { flagPath: "." });
+    await userFiles(io.files).writeUserFile(file.name, file.text, { flagPath: "." });
     await report(
       `${file.count} IPs present at least ${options.saveThreshold}% of the time written to ${file.name}`,
     );
@@ -162,6 +170,7 @@ export async function reportMonitorRun(run: FinishedRun, io: MonitorReportIo): P
   if (log !== null) await report(`log: ${log.paths.join(", ")} (${log.written} records)`);
   if (recorder !== null) await report(`history: ${recorder.location} (${recorder.written} events recorded)`);
   await writeEgressFiles(run.egress(endedAt), options, {
+    files: io.files,
     report,
     warn: io.warn,
     stepSummary: io.stepSummary,

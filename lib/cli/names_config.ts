@@ -1,5 +1,6 @@
 import { isSystemError } from "../model/errors.ts";
-import { denoPtrResolver, parseDnsServer, type PtrResolver, ReverseDns } from "../enrich/reverse_dns.ts";
+import { parseDnsServer, type PtrResolver, ptrResolver, ReverseDns } from "../enrich/reverse_dns.ts";
+import type { Network } from "../platform/platform.ts";
 
 /** The flags that turn reverse DNS on and choose the server. */
 export interface NameFlags {
@@ -13,7 +14,9 @@ export interface NamesIo {
   note: (line: string) => void;
   /** A name arrived: redraw what shows it. */
   onAnswer: () => void;
-  /** PTR lookups; the default asks through Deno.resolveDns. */
+  /** The network whose DNS answers PTR lookups. */
+  network: Pick<Network, "resolveDns">;
+  /** PTR lookups instead of the network's (tests). */
   resolver?: PtrResolver;
 }
 
@@ -26,7 +29,7 @@ export function openNames(flags: NameFlags, io: NamesIo): ReverseDns | null {
   if (!flags.resolveNames) return null;
   const server = flags.dnsServer === undefined ? undefined : parseDnsServer(flags.dnsServer) ?? undefined;
   let warned = false;
-  return new ReverseDns(io.resolver ?? denoPtrResolver(server), {
+  return new ReverseDns(io.resolver ?? ptrResolver(io.network, server), {
     onAnswer: io.onAnswer,
     onError: (error) => {
       if (warned) return;

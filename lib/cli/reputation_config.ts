@@ -3,7 +3,8 @@ import { type AbuseIpdbSettings, DEFAULT_ABUSE_URL } from "../enrich/abuseipdb.t
 import { UsageError } from "./usage_error.ts";
 import { DEFAULT_THRESHOLDS } from "../model/risk.ts";
 import { safeTerminalText } from "../render/terminal_text.ts";
-import { readOptionalUserFile, readUserFile } from "../platform/user_files.ts";
+import type { Platform } from "../platform/platform.ts";
+import { userFiles } from "../platform/user_files.ts";
 
 /** The SPEC's reputation variables, read from the environment and `.env`. */
 export const REPUTATION_ENV = [
@@ -39,6 +40,12 @@ export interface ReputationConfig {
   notes: string[];
 }
 
+/** Where the settings are read: the environment's variables, and `.env` or `--env-file` on the machine's files. */
+export interface ReputationIo {
+  env: ReadonlyMap<string, string>;
+  machine: Pick<Platform, "files" | "mayRead">;
+}
+
 /** One place settings come from: the environment, or one file. */
 interface SettingSource {
   /** `in the environment`, `in .env`. */
@@ -52,18 +59,23 @@ function quoted(text: string): string {
   return `"${safeTerminalText(text)}"`;
 }
 
-async function readDotEnv(flags: ReputationFlags, notes: string[]): Promise<SettingSource> {
+async function readDotEnv(
+  flags: ReputationFlags,
+  machine: ReputationIo["machine"],
+  notes: string[],
+): Promise<SettingSource> {
   const file = flags.envFile ?? ".env";
+  const user = userFiles(machine.files);
   let text: string | null;
   if (flags.envFile !== undefined) {
-    text = await readUserFile(flags.envFile, { maxBytes: MAX_ENV_FILE_BYTES });
-  } else if (Deno.permissions.querySync({ name: "read", path: ".env" }).state !== "granted") {
+    text = await user.readUserFile(flags.envFile, { maxBytes: MAX_ENV_FILE_BYTES });
+  } else if (!machine.mayRead(".env")) {
     // Without permission .env is left out; the caller says so with the other left-out reads.
     text = null;
   } else {
     // Not named by the user: one that cannot be read (a FIFO, a directory) is left out with a note.
     try {
-      text = await readOptionalUserFile(".env", { maxBytes: MAX_ENV_FILE_BYTES });
+      text = await user.readOptionalUserFile(".env", { maxBytes: MAX_ENV_FILE_BYTES });
     } catch (error) {
       notes.push(`note: .env not read: ${error instanceof Error ? error.message : error}`);
       text = null;
@@ -136,14 +148,11 @@ function ignoredNote(keySource: SettingSource, other: SettingSource): string | n
  * are usage errors naming where they came from; the key itself is never put
  * in a message.
  */
-export async function reputationConfig(
-  flags: ReputationFlags,
-  env: ReadonlyMap<string, string>,
-): Promise<ReputationConfig> {
+export async function reputationConfig(flags: ReputationFlags, io: ReputationIo): Promise<ReputationConfig> {
   const notes: string[] = [];
   if (!flags.reputation) return { settings: null, notes };
-  const fromEnvironment = environmentSource(env);
-  const fromFile = await readDotEnv(flags, notes);
+  const fromEnvironment = environmentSource(io.env);
+  const fromFile = await readDotEnv(flags, io.machine, notes);
   const keySource = fromEnvironment.values.has("ABUSEAPI")
     ? fromEnvironment
     : fromFile.values.has("ABUSEAPI")

@@ -20,7 +20,7 @@ import { ScrollOutput } from "../monitor/scroll_output.ts";
 import type { EventFormat } from "../render/event_record.ts";
 import type { SyslogFlags } from "./syslog_config.ts";
 import { openSession } from "./session.ts";
-import type { Machine } from "../platform/platform.ts";
+import type { HttpServer, Machine, Network, ServeHandler } from "../platform/platform.ts";
 
 /** Options of `conntrail serve`. */
 export interface ServeOptions extends ThreatFlags, GeoFlags, HistoryFlags, SyslogFlags, KernelEventFlags {
@@ -68,17 +68,16 @@ const MAX_CLOSED_ROWS = 2_000;
 
 function listen(
   options: ServeOptions,
-  handler: Deno.ServeHandler,
-  serve: { signal: AbortSignal; onListen: (port: number) => void },
-): Deno.HttpServer {
+  serve: { network: Network; handler: ServeHandler; signal: AbortSignal; onListen: (port: number) => void },
+): HttpServer {
   const where = hostWithPort(options.host, options.port);
   try {
-    return Deno.serve({
+    return serve.network.serve({
       hostname: options.host,
       port: options.port,
       signal: serve.signal,
-      onListen: (addr) => serve.onListen(addr.port),
-    }, handler);
+      onListen: serve.onListen,
+    }, serve.handler);
   } catch (error) {
     if (isSystemError(error, "NotCapable")) {
       const flag = `--allow-net=${where}`;
@@ -178,16 +177,18 @@ export async function runServe(options: ServeOptions, io: ServeIo): Promise<numb
     now: () => io.now().getTime(),
     log: (line) => io.warn(safeTerminalText(line)),
   });
-  let server: Deno.HttpServer | null = null;
+  let server: HttpServer | null = null;
   let detach = () => {};
   let result = null;
   await session.startKernelEvents();
   try {
-    server = listen(options, handler, {
+    server = listen(options, {
+      network: io.network,
+      handler,
       signal: stopper.signal,
       onListen: (bound) => (policy = accessPolicy(options.host, bound, token)),
     });
-    const port = server.addr.transport === "tcp" ? server.addr.port : options.port;
+    const port = server.port;
     const url = `http://${hostWithPort(options.host, port)}/${token === null ? "" : `?token=${token}`}`;
     await say(`conntrail: serving on ${url} (Ctrl+C stops)\n`);
     detach = io.onStart?.(() => stopper.abort(), () => {}) ?? detach;

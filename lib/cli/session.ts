@@ -52,11 +52,11 @@ export interface SessionPlatform extends Machine {
   sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   /** Environment variables the run may read. */
   env: ReadonlyMap<string, string>;
-  /** PTR lookups; the default asks through Deno.resolveDns. */
+  /** PTR lookups instead of the network's DNS (tests). */
   resolver?: PtrResolver;
   /** AbuseIPDB requests; the default is the global fetch. */
   fetch?: typeof fetch;
-  /** Reads block lists and resolves their domains; the default uses Deno. */
+  /** Reads block lists and resolves their domains instead of the machine (tests). */
   lists?: BlocklistFilesIo;
   /** This process's id, for syslog headers. */
   pid?: number;
@@ -159,12 +159,13 @@ export async function openSession(
   const note = choices.note;
   // List files, DNS answers and the reputation server are untrusted: their text is made safe first.
   const safeNote = (line: string) => note(safeTerminalText(line));
-  requireSyslogPermissions(flags);
-  const history = await openMonitorHistory(flags, { env: platform.env, os: platform.os, note: safeNote });
+  requireSyslogPermissions(flags, platform);
+  const history = await openMonitorHistory(flags, { ...platform, note: safeNote });
   let recorder: HistoryRecorder | null = null;
   // Names from DNS answers, once --sniff-dns has started (just before the run).
   let answered: DnsNames | null = null;
   const threat = await openThreatIntel(flags, {
+    machine: platform,
     env: platform.env,
     note: safeNote,
     names: flags.sniffDns ? (ip, at) => answered?.lookup(ip, at) ?? null : null,
@@ -176,12 +177,13 @@ export async function openSession(
   });
   const watch = new AlertWatch(threat.sources);
   const names = openNames(flags, {
+    network: platform.network,
     note,
     onAnswer: choices.onNameAnswer,
     ...(platform.resolver === undefined ? {} : { resolver: platform.resolver }),
   });
   // The embedded GeoIP data is loaded at the first public address a poll lists (see geoFirst), not before.
-  const geo = await openGeo(flags, { note: safeNote, lazy: true });
+  const geo = await openGeo(flags, { note: safeNote, lazy: true, files: platform.files });
   const describe: DescribeAddress = (ip): AddressInfo => {
     const info: AddressInfo = geo.lookup === null ? {} : geo.lookup.describe(ip);
     if (answered !== null) info.domain = answered.lastDomain(ip);
@@ -191,11 +193,16 @@ export async function openSession(
     recorder = new HistoryRecorder(history, { describe, note: safeNote, fallback: memoryHistory });
   }
   const context = choices.recordsNeeded ? openRecordContext(platform, note) : undefined;
-  const syslog = context === undefined
-    ? null
-    : await openSyslog(flags, choices.format, { note, describe, context, procId: platform.pid ?? null });
+  const syslog = context === undefined ? null : await openSyslog(flags, choices.format, {
+    machine: platform,
+    note,
+    describe,
+    context,
+    procId: platform.pid ?? null,
+  });
   const startedAt = platform.now();
   const log = flags.logDir === undefined ? null : await ConnectionLog.open({
+    files: platform.files,
     directory: flags.logDir,
     formats: flags.logFormat ?? [],
     startedAt,

@@ -10,12 +10,14 @@ import { connectionsTableChunks } from "../render/connections_table.ts";
 import { safeTerminalText } from "../render/terminal_text.ts";
 import type { SnapshotOptions } from "./parse_args.ts";
 import { skippedSummary } from "./skipped_summary.ts";
-import { openCommandHistory } from "./history_config.ts";
+import { type HistoryMachine, openCommandHistory } from "./history_config.ts";
 import { snapshotRecords } from "../render/event_record.ts";
 import { openRecordContext } from "./record_context.ts";
 
 /** What `conntrail snapshot` reads from and writes to. */
 export interface SnapshotIo extends Pick<Machine, "os" | "arch" | "may" | "hostname"> {
+  /** The machine `--save` records on. */
+  machine: HistoryMachine;
   collector: Collector;
   now: () => Date;
   write: (text: string) => Promise<void>;
@@ -43,7 +45,7 @@ export async function runSnapshot(options: SnapshotOptions, io: SnapshotIo): Pro
   }
   // Opened first, so a history that cannot be written stops the run before anything is printed.
   const store = options.save
-    ? await openCommandHistory(options, { env: io.env, os: Deno.build.os }, "write")
+    ? await openCommandHistory(options, { ...io.machine, env: io.env }, "write")
     : null;
   const takenAt = io.now();
   const result = await io.collector.collect();

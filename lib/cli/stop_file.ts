@@ -1,6 +1,7 @@
 import { UsageError } from "./usage_error.ts";
 import { timerDelay } from "../model/timer_delay.ts";
-import { userFileExists } from "../platform/user_files.ts";
+import type { Files } from "../platform/platform.ts";
+import { userFiles } from "../platform/user_files.ts";
 
 /** How often the stop file is looked for: well under a time unit, and a `stat` costs microseconds. */
 const CHECK_MS = 200;
@@ -14,17 +15,18 @@ const CHECK_MS = 200;
  */
 export async function watchStopFile(
   path: string,
-  stop: () => void,
-  onError: (error: unknown) => void,
+  options: { files: Files; stop: () => void; onError: (error: unknown) => void },
 ): Promise<() => void> {
-  if (await userFileExists(path)) {
+  const { stop, onError } = options;
+  const user = userFiles(options.files);
+  if (await user.userFileExists(path)) {
     throw new UsageError(`--stop-file "${path}" exists already; remove it or name another file`);
   }
   let checking = false;
   const timer = setInterval(() => {
     if (checking) return;
     checking = true;
-    userFileExists(path).then((exists) => {
+    user.userFileExists(path).then((exists) => {
       if (exists) {
         clearInterval(timer);
         stop();

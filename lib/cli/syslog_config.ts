@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { Platform } from "../platform/platform.ts";
 import { type Command, Option } from "commander";
 import type { DescribeAddress } from "../model/address_info.ts";
 import { PermissionError } from "../model/errors.ts";
@@ -14,7 +15,7 @@ import { parseSyslogUrl, syslogNetHosts, type SyslogTarget } from "../parse/sysl
 import { EVENT_FORMATS, type EventFormat, type RecordContext } from "../render/event_record.ts";
 import { SYSLOG_QUEUE_LIMIT, SyslogSink } from "../store/syslog_sink.ts";
 import { syslogConnector } from "../store/syslog_transport.ts";
-import { readUserFile } from "../platform/user_files.ts";
+import { userFiles } from "../platform/user_files.ts";
 
 /** The syslog flags as commander leaves them. */
 export interface SyslogFlags {
@@ -87,11 +88,11 @@ export function syslogFormat(flags: Partial<SyslogFlags>, format: string | undef
   return (EVENT_FORMATS as readonly string[]).includes(format ?? "") ? format as EventFormat : "ecs";
 }
 
-function requireNet(target: SyslogTarget): void {
+function requireNet(target: SyslogTarget, machine: Pick<Platform, "may">): void {
   const hosts = syslogNetHosts(target);
   const granted = hosts === null
-    ? Deno.permissions.querySync({ name: "net" }).state === "granted"
-    : hosts.every((host) => Deno.permissions.querySync({ name: "net", host }).state === "granted");
+    ? machine.may({ name: "net" })
+    : hosts.every((host) => machine.may({ name: "net", host }));
   if (!granted) {
     const flag = hosts === null ? "--allow-net" : `--allow-net=${hosts.join(",")}`;
     throw new PermissionError(
@@ -105,12 +106,14 @@ function requireNet(target: SyslogTarget): void {
  * Check that every `--syslog` receiver may be reached, before anything else
  * is opened: a missing permission ends the run with one sentence naming the flag.
  */
-export function requireSyslogPermissions(flags: Partial<SyslogFlags>): void {
-  for (const target of flags.syslog ?? []) requireNet(target);
+export function requireSyslogPermissions(flags: Partial<SyslogFlags>, machine: Pick<Platform, "may">): void {
+  for (const target of flags.syslog ?? []) requireNet(target, machine);
 }
 
 /** What opening the receivers needs from the command. */
 export interface OpenSyslogIo {
+  /** Permissions to check, and the network receivers are reached on. */
+  machine: Pick<Platform, "may" | "network" | "files">;
   note: (line: string) => void;
   describe: DescribeAddress;
   context: RecordContext;
@@ -129,9 +132,11 @@ export async function openSyslog(
 ): Promise<SyslogOutput | null> {
   const targets = flags.syslog ?? [];
   if (targets.length === 0) return null;
-  for (const target of targets) requireNet(target);
-  const caCerts = flags.syslogCa === undefined ? undefined : [await readUserFile(flags.syslogCa)];
-  const connect = syslogConnector(caCerts === undefined ? {} : { caCerts });
+  for (const target of targets) requireNet(target, io.machine);
+  const caCerts = flags.syslogCa === undefined
+    ? undefined
+    : [await userFiles(io.machine.files).readUserFile(flags.syslogCa)];
+  const connect = syslogConnector(io.machine.network, caCerts === undefined ? {} : { caCerts });
   const sinks = targets.map((target) => new SyslogSink(target, { note: io.note, connect }));
   return new SyslogOutput(sinks, {
     format: syslogFormat(flags, format),

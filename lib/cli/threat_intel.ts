@@ -1,11 +1,17 @@
 import { AbuseIpdb, type AbuseIpdbOptions } from "../enrich/abuseipdb.ts";
-import { BlocklistFiles, type BlocklistFilesIo, type BlocklistSource } from "../enrich/blocklist_files.ts";
+import {
+  BlocklistFiles,
+  type BlocklistFilesIo,
+  blocklistIo,
+  type BlocklistSource,
+} from "../enrich/blocklist_files.ts";
 import type { ThreatSources } from "../enrich/threat_verdict.ts";
 import type { Reputation } from "../model/risk.ts";
 import type { AlertWatch } from "../monitor/alert_watch.ts";
 import type { Connection } from "../model/connection.ts";
 import type { ConnectionEvent } from "../model/monitor_event.ts";
 import { reputationConfig, type ReputationFlags } from "./reputation_config.ts";
+import type { Platform } from "../platform/platform.ts";
 
 /** The default block list: read when it exists in the working directory. */
 export const DEFAULT_BLOCKLIST = "ips.txt";
@@ -28,7 +34,9 @@ export interface ThreatIo {
   note: (line: string) => void;
   now: () => number;
   fetch?: typeof fetch;
-  /** Reads the list files and resolves their domains; the default uses Deno. */
+  /** The files lists and `.env` are read from, the network list domains are resolved on. */
+  machine: Pick<Platform, "files" | "network" | "mayRead">;
+  /** Reads the list files and resolves their domains instead of the machine (tests). */
   lists?: BlocklistFilesIo;
   /** Reputation answers already known (from history). */
   cached?: Iterable<[string, Reputation]>;
@@ -59,7 +67,7 @@ export async function openThreatIntel(flags: ThreatFlags, io: ThreatIo): Promise
   const sources: BlocklistSource[] = flags.blocklist.length === 0
     ? [{ path: DEFAULT_BLOCKLIST, optional: true }]
     : flags.blocklist.map((path) => ({ path, optional: false }));
-  const listOptions = { onNote: io.note, now: io.now, ...(io.lists === undefined ? {} : { io: io.lists }) };
+  const listOptions = { onNote: io.note, now: io.now, io: io.lists ?? blocklistIo(io.machine) };
   const blocklists = new BlocklistFiles(sources, listOptions);
   await blocklists.load();
   if (!flags.includePrivate) {
@@ -77,7 +85,7 @@ export async function openThreatIntel(flags: ThreatFlags, io: ThreatIo): Promise
     expected = new BlocklistFiles([{ path: flags.expect, optional: false }], listOptions);
     await expected.load();
   }
-  const config = await reputationConfig(flags, io.env);
+  const config = await reputationConfig(flags, { env: io.env, machine: io.machine });
   for (const line of config.notes) io.note(line);
   const reputation = config.settings === null ? null : new AbuseIpdb(config.settings, {
     onNote: io.note,

@@ -8,7 +8,8 @@
 import { isSpecialRange } from "../model/address_scope.ts";
 import ipaddr from "ipaddr.js";
 import { type Blocklist, parseBlocklist } from "../parse/blocklist.ts";
-import { readUserFile } from "../platform/user_files.ts";
+import type { Files, Network } from "../platform/platform.ts";
+import { userFiles } from "../platform/user_files.ts";
 import { BlocklistIndex } from "./blocklist_index.ts";
 import { isSystemError, UnusableFileError } from "../model/errors.ts";
 import type { DnsServer } from "./reverse_dns.ts";
@@ -30,7 +31,8 @@ export interface BlocklistFilesIo {
 
 /** Options of {@linkcode BlocklistFiles}. */
 export interface BlocklistFilesOptions {
-  io?: BlocklistFilesIo;
+  /** The files and resolver: {@linkcode blocklistIo} on the platform, or a test's. */
+  io: BlocklistFilesIo;
   /** One line for the user: skipped lines, reloads, edits that were refused. */
   onNote?: (line: string) => void;
   now?: () => number;
@@ -38,9 +40,9 @@ export interface BlocklistFilesOptions {
   domainRefreshMs?: number;
 }
 
-async function stampOf(path: string): Promise<string | null> {
+async function stampOf(files: Files, path: string): Promise<string | null> {
   try {
-    const info = await Deno.stat(path);
+    const info = await files.stat(path);
     return `${info.mtime?.getTime() ?? 0}:${info.size}`;
   } catch (error) {
     if (isSystemError(error, "NotFound")) return null;
@@ -48,12 +50,15 @@ async function stampOf(path: string): Promise<string | null> {
   }
 }
 
-/** Resolve a domain's A and AAAA records with Deno's resolver (or one server). */
-export function denoAddressResolver(server?: DnsServer): (name: string) => Promise<string[]> {
+/** Resolve a domain's A and AAAA records with the network's resolver (or one server). */
+export function addressResolver(
+  network: Pick<Network, "resolveDns">,
+  server?: DnsServer,
+): (name: string) => Promise<string[]> {
   const options = server === undefined ? {} : { nameServer: server };
   const query = async (name: string, type: "A" | "AAAA") => {
     try {
-      return await Deno.resolveDns(name, type, options);
+      return await network.resolveDns(name, type, options);
     } catch (error) {
       if (isSystemError(error, "NotFound")) return [];
       throw error;
@@ -90,12 +95,16 @@ async function inBatches<T>(
 /** Junk lines reported one by one per file; the rest are counted in one line. */
 const JUNK_LINES_SAID = 10;
 
-/** The real files and Deno's resolver. */
-export function denoBlocklistIo(server?: DnsServer): BlocklistFilesIo {
+/** The machine's files and resolver. */
+export function blocklistIo(
+  machine: { files: Files; network: Pick<Network, "resolveDns"> },
+  server?: DnsServer,
+): BlocklistFilesIo {
+  const user = userFiles(machine.files);
   return {
-    readTextFile: (path) => readUserFile(path, { maxBytes: MAX_LIST_BYTES, what: "a list file" }),
-    stamp: stampOf,
-    resolve: denoAddressResolver(server),
+    readTextFile: (path) => user.readUserFile(path, { maxBytes: MAX_LIST_BYTES, what: "a list file" }),
+    stamp: (path) => stampOf(machine.files, path),
+    resolve: addressResolver(machine.network, server),
   };
 }
 
@@ -137,9 +146,9 @@ export class BlocklistFiles {
   #resolveFailed = false;
   #saidTooManyDomains = false;
 
-  constructor(sources: readonly BlocklistSource[], options: BlocklistFilesOptions = {}) {
+  constructor(sources: readonly BlocklistSource[], options: BlocklistFilesOptions) {
     this.#files = sources.map((source) => ({ source, stamp: null, list: null, reportedJunk: new Set() }));
-    this.#io = options.io ?? denoBlocklistIo();
+    this.#io = options.io;
     this.#onNote = options.onNote ?? (() => {});
     this.#now = options.now ?? Date.now;
     this.#domainRefreshMs = options.domainRefreshMs ?? 5 * 60_000;

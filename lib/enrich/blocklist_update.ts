@@ -1,7 +1,8 @@
 import { isSystemError } from "../model/errors.ts";
 import { join } from "node:path";
 import { parseBlocklist } from "../parse/blocklist.ts";
-import { replaceFileAtomically } from "../platform/user_files.ts";
+import type { Files } from "../platform/platform.ts";
+import { userFiles } from "../platform/user_files.ts";
 import { listUrl, type PublicList } from "./public_lists.ts";
 import { timerDelay } from "../model/timer_delay.ts";
 import { boundedText } from "./bounded_body.ts";
@@ -34,14 +35,16 @@ const MAX_BYTES = 64 * 2 ** 20;
 export interface UpdateOptions {
   /** The directory the lists go to (`<data dir>/blocklists`). */
   directory: string;
+  /** Where they are read and written. */
+  files: Files;
   mirror?: string;
   fetch?: typeof fetch;
   now?: () => number;
 }
 
-async function readState(path: string): Promise<ListState | null> {
+async function readState(files: Files, path: string): Promise<ListState | null> {
   try {
-    const state = JSON.parse(await Deno.readTextFile(path));
+    const state = JSON.parse(await files.readTextFile(path));
     return typeof state?.checked_at === "number" ? state as ListState : null;
   } catch {
     // No state, or a damaged one: the list is fetched as if new.
@@ -66,7 +69,7 @@ export async function updateList(list: PublicList, options: UpdateOptions): Prom
   const path = listPath(options.directory, list);
   const statePath = join(options.directory, `${list.name}.json`);
   const url = listUrl(list, options.mirror);
-  const previous = await readState(statePath);
+  const previous = await readState(options.files, statePath);
   const fresh = previous !== null && previous.url === url;
   if (fresh && now() - previous.checked_at < MIN_UPDATE_INTERVAL_MS) {
     return { kind: "too-soon", path, nextAt: previous.checked_at + MIN_UPDATE_INTERVAL_MS };
@@ -98,14 +101,22 @@ export async function updateList(list: PublicList, options: UpdateOptions): Prom
   };
   if (response.status === 304 && fresh) {
     await response.body?.cancel();
-    await replaceFileAtomically(statePath, JSON.stringify(checked, null, 2) + "\n", options.directory);
+    await userFiles(options.files).replaceFileAtomically(
+      statePath,
+      JSON.stringify(checked, null, 2) + "\n",
+      options.directory,
+    );
     return { kind: "unchanged", path, entries: checked.entries };
   }
   // An answer that is not used still counts as a fetch for the once-an-hour rule; the old validators stay.
   const refused = async (reason: string): Promise<UpdateOutcome> => {
     if (previous !== null) {
       const kept = { ...checked, etag: previous.etag, last_modified: previous.last_modified };
-      await replaceFileAtomically(statePath, JSON.stringify(kept, null, 2) + "\n", options.directory);
+      await userFiles(options.files).replaceFileAtomically(
+        statePath,
+        JSON.stringify(kept, null, 2) + "\n",
+        options.directory,
+      );
     }
     return { kind: "failed", reason };
   };
@@ -129,8 +140,8 @@ export async function updateList(list: PublicList, options: UpdateOptions): Prom
   if (parsed.entryCount === 0) {
     return await refused(`${url} sent no IP, CIDR, range or domain; the old file is kept`);
   }
-  await replaceFileAtomically(path, text, options.directory);
-  await replaceFileAtomically(
+  await userFiles(options.files).replaceFileAtomically(path, text, options.directory);
+  await userFiles(options.files).replaceFileAtomically(
     statePath,
     JSON.stringify({ ...checked, downloaded_at: now(), entries: parsed.entryCount }, null, 2) + "\n",
     options.directory,

@@ -8,7 +8,8 @@
  */
 import { parseGeoCsv } from "../parse/geo_csv.ts";
 import { isSystemError, PermissionError } from "../model/errors.ts";
-import { listUserDirectory, readUserBytes, RefusedFileError } from "../platform/user_files.ts";
+import type { Files } from "../platform/platform.ts";
+import { RefusedFileError, userFiles } from "../platform/user_files.ts";
 import { MmdbSource } from "./geo_mmdb.ts";
 import { type GeoSource, GeoTablesBuilder, GeoTableSource } from "./geo_tables.ts";
 
@@ -31,15 +32,21 @@ export interface LoadedGeoFile {
 
 /** Options of {@linkcode loadGeoDirectory}. */
 export interface GeoFilesOptions {
-  io?: GeoFilesIo;
+  /** How the directory is read: {@linkcode geoFilesIo} on the platform's files, or a test's. */
+  io: GeoFilesIo;
   /** One line per file that was left out or had lines skipped. */
   onNote?: (line: string) => void;
 }
 
-const denoGeoFilesIo: GeoFilesIo = {
-  list: listUserDirectory,
-  read: (path, flagPath, maxBytes) => readUserBytes(path, flagPath, { maxBytes, what: "a GeoIP database" }),
-};
+/** The user's directory on these files. */
+export function geoFilesIo(files: Files): GeoFilesIo {
+  const user = userFiles(files);
+  return {
+    list: (dir) => user.listUserDirectory(dir),
+    read: (path, flagPath, maxBytes) =>
+      user.readUserBytes(path, flagPath, { maxBytes, what: "a GeoIP database" }),
+  };
+}
 
 /** Lines that may fail to read before a CSV counts as damaged: 1 in 1,000. */
 const SKIPPABLE_SHARE = 0.001;
@@ -158,8 +165,8 @@ async function readGeoFile(io: GeoFilesIo, path: string, dir: string, name: stri
  * Load every `.csv`, `.csv.gz` and `.mmdb` file in `dir`, in name order. Throws
  * (one sentence) when the directory cannot be read or holds none of them.
  */
-export async function loadGeoDirectory(dir: string, options: GeoFilesOptions = {}): Promise<LoadedGeoFile[]> {
-  const io = options.io ?? denoGeoFilesIo;
+export async function loadGeoDirectory(dir: string, options: GeoFilesOptions): Promise<LoadedGeoFile[]> {
+  const io = options.io;
   const note = options.onNote ?? (() => {});
   const names = (await io.list(dir)).filter((name) => /\.(csv|csv\.gz|mmdb)$/i.test(name));
   if (names.length === 0) throw new Error(`"${dir}" holds no .csv, .csv.gz or .mmdb file`);

@@ -1,6 +1,7 @@
 import { isSystemError } from "../model/errors.ts";
 import ipaddr from "ipaddr.js";
 import { timerDelay } from "../model/timer_delay.ts";
+import type { Network } from "../platform/platform.ts";
 
 /** Answers a PTR query for an IP: the names, or an error (NotFound when there is none). */
 export type PtrResolver = (ip: string, signal: AbortSignal) => Promise<string[]>;
@@ -50,10 +51,10 @@ export function ptrName(ip: string): string {
   return `${nibbles.reverse().join(".")}.ip6.arpa`;
 }
 
-/** A resolver that asks through `Deno.resolveDns`, the system's server or the one given. */
-export function denoPtrResolver(server?: DnsServer): PtrResolver {
+/** A resolver that asks the network's DNS: the system's server or the one given. */
+export function ptrResolver(network: Pick<Network, "resolveDns">, server?: DnsServer): PtrResolver {
   return async (ip, signal) => {
-    const names = await Deno.resolveDns(
+    const names = await network.resolveDns(
       ptrName(ip),
       "PTR",
       server === undefined ? { signal } : { nameServer: server, signal },

@@ -3,10 +3,13 @@ import type { DescribeAddress } from "../model/address_info.ts";
 import type { ConnectionEvent } from "../model/monitor_event.ts";
 import { fileTimestamp } from "../model/timestamp.ts";
 import { type LogFormat, logHeader, logRecord } from "../render/log_records.ts";
-import { makeUserDirectory, writeUserFile } from "../platform/user_files.ts";
+import type { Files } from "../platform/platform.ts";
+import { type UserFiles, userFiles } from "../platform/user_files.ts";
 
 /** Options of {@linkcode ConnectionLog.open}. */
 export interface ConnectionLogOptions {
+  /** Where the files are written. */
+  files: Files;
   directory: string;
   formats: readonly LogFormat[];
   startedAt: Date;
@@ -26,6 +29,7 @@ const MAX_BUFFERED = 5000;
 export class ConnectionLog {
   readonly paths: readonly string[];
   readonly #directory: string;
+  readonly #user: UserFiles;
   readonly #formats: readonly LogFormat[];
   readonly #describe: DescribeAddress;
   readonly #flushIntervalMs: number;
@@ -37,6 +41,7 @@ export class ConnectionLog {
   private constructor(options: ConnectionLogOptions, paths: string[]) {
     this.paths = paths;
     this.#directory = options.directory;
+    this.#user = userFiles(options.files);
     this.#formats = options.formats;
     this.#describe = options.describe;
     this.#flushIntervalMs = options.flushIntervalMs ?? 5000;
@@ -45,12 +50,16 @@ export class ConnectionLog {
 
   /** Create the directory and the session's files (with their headers). */
   static async open(options: ConnectionLogOptions): Promise<ConnectionLog> {
-    await makeUserDirectory(options.directory);
+    const user = userFiles(options.files);
+    await user.makeUserDirectory(options.directory);
     const stamp = fileTimestamp(options.startedAt);
     const formats = [...new Set(options.formats)];
     const paths = formats.map((format) => join(options.directory, `connections_${stamp}.${format}`));
     for (const [i, format] of formats.entries()) {
-      await writeUserFile(paths[i] ?? "", logHeader(format), { append: true, flagPath: options.directory });
+      await user.writeUserFile(paths[i] ?? "", logHeader(format), {
+        append: true,
+        flagPath: options.directory,
+      });
     }
     return new ConnectionLog({ ...options, formats }, paths);
   }
@@ -87,7 +96,10 @@ export class ConnectionLog {
     this.#buffers = this.#formats.map(() => []);
     this.#buffered = 0;
     for (const [i, lines] of buffers.entries()) {
-      await writeUserFile(this.paths[i] ?? "", lines.join(""), { append: true, flagPath: this.#directory });
+      await this.#user.writeUserFile(this.paths[i] ?? "", lines.join(""), {
+        append: true,
+        flagPath: this.#directory,
+      });
     }
     this.#written += count;
   }

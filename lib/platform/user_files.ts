@@ -1,4 +1,5 @@
 import { isSystemError, PermissionError, UnusableFileError } from "../model/errors.ts";
+import type { FileInfo, Files } from "./platform.ts";
 
 function explain(action: "read" | "write", path: string, error: unknown, flagPath = path): Error {
   if (isSystemError(error, "NotCapable")) {
@@ -37,7 +38,7 @@ export class RefusedFileError extends UnusableFileError {
 }
 
 /** What a path that is not a regular file is, for a message. */
-function kindOf(info: Deno.FileInfo): string {
+function kindOf(info: FileInfo): string {
   if (info.isDirectory) return "a directory";
   if (info.isFifo) return "a FIFO (named pipe)";
   if (info.isCharDevice) return "a character device";
@@ -57,18 +58,18 @@ export function byteSize(bytes: number): string {
  * Refuse what is not a regular file before opening it: opening a FIFO waits
  * for a writer forever, and a device never ends.
  */
-async function requireRegularFile(path: string): Promise<void> {
-  const info = await Deno.stat(path);
+async function requireRegularFile(files: Files, path: string): Promise<void> {
+  const info = await files.stat(path);
   if (!info.isFile) {
     throw new RefusedFileError(path, `it is ${kindOf(info)}, not a regular file`);
   }
 }
 
 /** The file's bytes, refusing it past `maxBytes` (read in chunks, so a file that grows is caught too). */
-async function readBounded(path: string, options: ReadUserFileOptions): Promise<Uint8Array> {
-  await requireRegularFile(path);
+async function readBounded(files: Files, path: string, options: ReadUserFileOptions): Promise<Uint8Array> {
+  await requireRegularFile(files, path);
   const max = options.maxBytes ?? Infinity;
-  using file = await Deno.open(path, { read: true });
+  using file = await files.open(path, { read: true });
   const tooLarge = () =>
     new RefusedFileError(path, `it is larger than the ${byteSize(max)} ${options.what ?? "a file"} may be`);
   const size = (await file.stat()).size;
@@ -99,10 +100,14 @@ async function readBounded(path: string, options: ReadUserFileOptions): Promise<
  * files are read (a FIFO or a device is refused rather than waited on), and
  * with `maxBytes` only up to that size.
  */
-export async function readUserFile(path: string, options: ReadUserFileOptions = {}): Promise<string> {
+async function readUserFile(
+  files: Files,
+  path: string,
+  options: ReadUserFileOptions = {},
+): Promise<string> {
   let bytes: Uint8Array;
   try {
-    bytes = await readBounded(path, options);
+    bytes = await readBounded(files, path, options);
   } catch (error) {
     throw error instanceof RefusedFileError ? error : explain("read", path, error);
   }
@@ -110,12 +115,13 @@ export async function readUserFile(path: string, options: ReadUserFileOptions = 
 }
 
 /** As {@linkcode readUserFile}, but null when the file does not exist (the default `ips.txt`, `.env`). */
-export async function readOptionalUserFile(
+async function readOptionalUserFile(
+  files: Files,
   path: string,
   options: ReadUserFileOptions = {},
 ): Promise<string | null> {
   try {
-    return await readUserFile(path, options);
+    return await readUserFile(files, path, options);
   } catch (error) {
     if (error instanceof Error && isSystemError(error.cause, "NotFound")) return null;
     throw error;
@@ -126,22 +132,26 @@ export async function readOptionalUserFile(
  * Write (or append to) a file the user asked for; failures as in {@linkcode readUserFile}.
  * `flagPath` is what `--allow-write` should name, when that is a directory.
  */
-export async function writeUserFile(
+async function writeUserFile(
+  files: Files,
   path: string,
   text: string,
   options: { append?: boolean; flagPath?: string } = {},
 ): Promise<void> {
   try {
-    await Deno.writeTextFile(path, text, { append: options.append ?? false });
+    await files.writeTextFile(path, text, { append: options.append ?? false });
   } catch (error) {
     throw explain("write", path, error, options.flagPath);
   }
 }
 
 /** Create a directory (and its parents) the user named; failures as in {@linkcode readUserFile}. */
-export async function makeUserDirectory(path: string): Promise<void> {
+async function makeUserDirectory(
+  files: Files,
+  path: string,
+): Promise<void> {
   try {
-    await Deno.mkdir(path, { recursive: true });
+    await files.mkdir(path, { recursive: true });
   } catch (error) {
     throw explain("write", path, error);
   }
@@ -152,42 +162,53 @@ export async function makeUserDirectory(path: string): Promise<void> {
  * it over the old one, so that a crash or a full disk never leaves half a
  * file. Failures as in {@linkcode readUserFile}.
  */
-export async function replaceFileAtomically(path: string, text: string, flagPath = path): Promise<void> {
+async function replaceFileAtomically(
+  files: Files,
+  path: string,
+  text: string,
+  flagPath = path,
+): Promise<void> {
   const temporary = `${path}.${crypto.randomUUID().slice(0, 8)}.tmp`;
   try {
     {
       // Closed before the rename, which Windows requires.
-      using file = await Deno.open(temporary, { write: true, createNew: true });
+      using file = await files.open(temporary, { write: true, createNew: true });
       const bytes = new TextEncoder().encode(text);
       for (let written = 0; written < bytes.length;) written += await file.write(bytes.subarray(written));
       // On disk before the rename, so a power cut leaves the old file or the new one, not an empty one.
       await file.syncData();
     }
-    await Deno.rename(temporary, path);
+    await files.rename(temporary, path);
   } catch (error) {
-    await Deno.remove(temporary).catch(() => {});
+    await files.remove(temporary).catch(() => {});
     throw explain("write", path, error, flagPath);
   }
 }
 
 /** Read a binary file the user named; failures as in {@linkcode readUserFile}. */
-export async function readUserBytes(
+async function readUserBytes(
+  files: Files,
   path: string,
   flagPath = path,
   options: ReadUserFileOptions = {},
 ): Promise<Uint8Array> {
   try {
-    return await readBounded(path, options);
+    return await readBounded(files, path, options);
   } catch (error) {
     throw error instanceof RefusedFileError ? error : explain("read", path, error, flagPath);
   }
 }
 
 /** Names of the files in a directory the user named; failures as in {@linkcode readUserFile}. */
-export async function listUserDirectory(path: string): Promise<string[]> {
+async function listUserDirectory(
+  files: Files,
+  path: string,
+): Promise<string[]> {
   try {
     const names: string[] = [];
-    for await (const entry of Deno.readDir(path)) if (entry.isFile || entry.isSymlink) names.push(entry.name);
+    for await (const entry of files.readDir(path)) {
+      if (entry.isFile || entry.isSymlink) names.push(entry.name);
+    }
     return names.sort();
   } catch (error) {
     throw explain("read", path, error);
@@ -198,12 +219,51 @@ export async function listUserDirectory(path: string): Promise<string[]> {
  * True when a file the user named exists; a missing permission becomes one
  * sentence naming the flag, as in {@linkcode readUserFile}.
  */
-export async function userFileExists(path: string): Promise<boolean> {
+async function userFileExists(
+  files: Files,
+  path: string,
+): Promise<boolean> {
   try {
-    await Deno.stat(path);
+    await files.stat(path);
     return true;
   } catch (error) {
     if (isSystemError(error, "NotFound")) return false;
     throw explain("read", path, error);
   }
+}
+
+/** The files the user names, read and written on `files` with the checks and sentences above. */
+export interface UserFiles {
+  readUserFile(path: string, options?: ReadUserFileOptions): Promise<string>;
+  readOptionalUserFile(path: string, options?: ReadUserFileOptions): Promise<string | null>;
+  writeUserFile(path: string, text: string, options?: { append?: boolean; flagPath?: string }): Promise<void>;
+  makeUserDirectory(path: string): Promise<void>;
+  replaceFileAtomically(path: string, text: string, flagPath?: string): Promise<void>;
+  readUserBytes(path: string, flagPath?: string, options?: ReadUserFileOptions): Promise<Uint8Array>;
+  listUserDirectory(path: string): Promise<string[]>;
+  userFileExists(path: string): Promise<boolean>;
+}
+
+/**
+ * The user's files on this platform's file system.
+ *
+ * @example
+ * ```ts
+ * import { rejects } from "node:assert/strict";
+ * import { userFiles } from "./user_files.ts";
+ * import { denoPlatform } from "./deno_platform.ts";
+ * await rejects(userFiles(denoPlatform().files).readUserFile("/nonexistent/ips.txt"), /no such file or directory/);
+ * ```
+ */
+export function userFiles(files: Files): UserFiles {
+  return {
+    readUserFile: (path, options) => readUserFile(files, path, options),
+    readOptionalUserFile: (path, options) => readOptionalUserFile(files, path, options),
+    writeUserFile: (path, text, options) => writeUserFile(files, path, text, options),
+    makeUserDirectory: (path) => makeUserDirectory(files, path),
+    replaceFileAtomically: (path, text, flagPath) => replaceFileAtomically(files, path, text, flagPath),
+    readUserBytes: (path, flagPath, options) => readUserBytes(files, path, flagPath, options),
+    listUserDirectory: (path) => listUserDirectory(files, path),
+    userFileExists: (path) => userFileExists(files, path),
+  };
 }

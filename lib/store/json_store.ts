@@ -13,7 +13,8 @@ import type {
 } from "./history_store.ts";
 import { emptyAddress, emptyState, type MemoryState, MemoryStore } from "./memory_store.ts";
 import { HistoryFileError } from "./sqlite_store.ts";
-import { readOptionalUserFile, replaceFileAtomically } from "../platform/user_files.ts";
+import type { Files } from "../platform/platform.ts";
+import { type UserFiles, userFiles } from "../platform/user_files.ts";
 
 /**
  * The files of the JSON store: the reputation tool's three (`HISTORY_FILE`,
@@ -60,9 +61,9 @@ function numberOrNull(value: unknown): number | null {
 /** The largest JSON history file read: the store holds all of it in memory. */
 const MAX_JSON_FILE_BYTES = 64 * 1024 * 1024;
 
-async function readJson(path: string): Promise<unknown> {
+async function readJson(user: UserFiles, path: string): Promise<unknown> {
   // Only a regular file, and only so much of it: a FIFO would hang the run, a huge file exhaust it.
-  const text = await readOptionalUserFile(path, {
+  const text = await user.readOptionalUserFile(path, {
     maxBytes: MAX_JSON_FILE_BYTES,
     what: "a JSON history file",
   });
@@ -287,28 +288,31 @@ const CHANGES: Record<HistoryEvent["kind"], FileName[]> = {
 export class JsonStore implements HistoryStore {
   readonly location: string;
   readonly #files: JsonStoreFiles;
+  readonly #user: UserFiles;
   readonly #memory: MemoryStore;
   /** Files that did not exist yet: the first write creates them all, so the set is always complete. */
   readonly #missing: Set<FileName>;
 
-  private constructor(files: JsonStoreFiles, memory: MemoryStore, missing: Set<FileName>) {
+  private constructor(files: JsonStoreFiles, user: UserFiles, memory: MemoryStore, missing: Set<FileName>) {
     this.#files = files;
+    this.#user = user;
     this.#memory = memory;
     this.#missing = missing;
     this.location = `json ${files.history}`;
   }
 
   /** Read the files that exist; throws {@linkcode HistoryFileError} for one that is not JSON (and leaves it). */
-  static async open(files: JsonStoreFiles): Promise<JsonStore> {
+  static async open(files: JsonStoreFiles, on: Files): Promise<JsonStore> {
+    const user = userFiles(on);
     const contents: Partial<Record<FileName, unknown>> = {};
-    for (const name of Object.keys(files) as FileName[]) contents[name] = await readJson(files[name]);
+    for (const name of Object.keys(files) as FileName[]) contents[name] = await readJson(user, files[name]);
     const missing = (Object.keys(files) as FileName[]).filter((name) => contents[name] === undefined);
-    return new JsonStore(files, new MemoryStore({}, stateFromJson(contents)), new Set(missing));
+    return new JsonStore(files, user, new MemoryStore({}, stateFromJson(contents)), new Set(missing));
   }
 
   async #save(names: Iterable<FileName>): Promise<void> {
     for (const name of new Set([...names, ...this.#missing])) {
-      await replaceFileAtomically(this.#files[name], fileText(name, this.#memory.state));
+      await this.#user.replaceFileAtomically(this.#files[name], fileText(name, this.#memory.state));
       this.#missing.delete(name);
     }
   }

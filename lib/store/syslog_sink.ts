@@ -10,7 +10,7 @@ import { isSystemError } from "../model/errors.ts";
 import { netPermissionHost, type SyslogTarget } from "../parse/syslog_url.ts";
 import { timerDelay } from "../model/timer_delay.ts";
 import { octetCounted } from "./syslog_frame.ts";
-import { type SyslogConnection, type SyslogConnector, syslogConnector } from "./syslog_transport.ts";
+import type { SyslogConnection, SyslogConnector } from "./syslog_transport.ts";
 
 /** Messages kept per receiver while it is away or slow; newer ones are dropped past this. */
 export const SYSLOG_QUEUE_LIMIT = 10_000;
@@ -29,7 +29,8 @@ export interface SyslogSinkOptions {
   maxQueued?: number;
   /** Bytes kept while the receiver is away (default {@linkcode SYSLOG_QUEUE_BYTES}). */
   maxQueuedBytes?: number;
-  connect?: SyslogConnector;
+  /** How receivers are reached: `syslogConnector(platform.network)`, or a test's. */
+  connect: SyslogConnector;
   /** Reconnect delays: the first, doubling up to the last (default 250 ms to 30 s), with jitter. */
   backoff?: { firstMs: number; maxMs: number };
 }
@@ -79,7 +80,7 @@ export class SyslogSink {
     this.#note = options.note;
     this.#maxQueued = options.maxQueued ?? SYSLOG_QUEUE_LIMIT;
     this.#maxQueuedBytes = options.maxQueuedBytes ?? SYSLOG_QUEUE_BYTES;
-    this.#connect = options.connect ?? syslogConnector();
+    this.#connect = options.connect;
     this.#backoff = options.backoff ?? { firstMs: 250, maxMs: 30_000 };
   }
 

@@ -1,9 +1,10 @@
 /**
- * Connections to syslog receivers: TCP and TLS through Deno, UDP through
+ * Connections to syslog receivers: TCP and TLS through the platform's network, UDP through
  * `node:dgram` (Deno's own datagram API is still unstable).
  *
  * @module
  */
+import type { Network, StreamConnection } from "../platform/platform.ts";
 import dgram from "node:dgram";
 import { lookup } from "node:dns/promises";
 import type { SyslogTarget } from "../parse/syslog_url.ts";
@@ -32,26 +33,19 @@ function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-async function connectStream(target: SyslogTarget, options: SyslogConnectOptions): Promise<SyslogConnection> {
-  let conn: Deno.Conn;
-  if (target.transport === "tls") {
-    const tls = await Deno.connectTls({
+async function connectStream(
+  network: Network,
+  target: SyslogTarget,
+  options: SyslogConnectOptions,
+): Promise<SyslogConnection> {
+  // TLS: the handshake is done before this returns (a bad certificate fails here); TCP has keep-alive on.
+  const conn: StreamConnection = target.transport === "tls"
+    ? await network.connectTls({
       hostname: target.host,
       port: target.port,
       ...(options.caCerts === undefined ? {} : { caCerts: options.caCerts }),
-    });
-    try {
-      await tls.handshake();
-    } catch (error) {
-      tls.close();
-      throw error;
-    }
-    conn = tls;
-  } else {
-    const tcp = await Deno.connect({ hostname: target.host, port: target.port });
-    tcp.setKeepAlive(true);
-    conn = tcp;
-  }
+    })
+    : await network.connect({ hostname: target.host, port: target.port });
   let broken: string | null = null;
   // A receiver says nothing back; reading only tells when it closed the connection, so nothing more is
   // written into a socket the other end has left.
@@ -138,10 +132,11 @@ async function connectDatagram(target: SyslogTarget): Promise<SyslogConnection> 
 }
 
 /**
- * The real connector: `Deno.connect` for `tcp://`, `Deno.connectTls` (with the
- * handshake done, so a bad certificate fails here) for `tls://`, a bound UDP
- * socket for `udp://`.
+ * The connector on this network: a TCP connection for `tcp://`, a TLS one
+ * (with the handshake done, so a bad certificate fails here) for `tls://`, a
+ * bound UDP socket for `udp://`.
  */
-export function syslogConnector(options: SyslogConnectOptions = {}): SyslogConnector {
-  return (target) => target.transport === "udp" ? connectDatagram(target) : connectStream(target, options);
+export function syslogConnector(network: Network, options: SyslogConnectOptions = {}): SyslogConnector {
+  return (target) =>
+    target.transport === "udp" ? connectDatagram(target) : connectStream(network, target, options);
 }

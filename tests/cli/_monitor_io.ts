@@ -3,8 +3,10 @@ import { denoPlatform } from "../../lib/platform/deno_platform.ts";
 import type { MonitorCommandIo } from "../../lib/cli/monitor_command.ts";
 import { type MonitorOptions, parseArgs } from "../../lib/cli/parse_args.ts";
 import type { Socket } from "../../lib/model/connection.ts";
-import { type BlocklistFilesIo, denoBlocklistIo } from "../../lib/enrich/blocklist_files.ts";
+import { type BlocklistFilesIo, blocklistIo } from "../../lib/enrich/blocklist_files.ts";
 import { nextTurn } from "../waiting.ts";
+
+const platform = denoPlatform();
 
 /** An outgoing TCP socket of firefox's, as a collector reports it. */
 export function socket(remoteIp: string, localPort: number, overrides: Partial<Socket> = {}): Socket {
@@ -63,7 +65,7 @@ export function pendingWork() {
       if (count === 0) { for (const resolve of waiters.splice(0)) resolve(); }
     }
   };
-  const lists = denoBlocklistIo();
+  const lists = blocklistIo(platform);
   return {
     track,
     /** fetch, with the body read before the answer is handed over. */

@@ -5,6 +5,9 @@ import { parseBlocklist } from "../../lib/parse/blocklist.ts";
 import { fixture } from "../fixture.ts";
 import { outputRecorder } from "./_output_recorder.ts";
 import { startListMirror } from "../list_mirror_server.ts";
+import { denoPlatform } from "../../lib/platform/deno_platform.ts";
+
+const platform = denoPlatform();
 
 /** A mirror laid out as the sources are, holding excerpts of the real lists (tests/fixtures/blocklists/). */
 async function mirrorRoot(): Promise<string> {
@@ -30,6 +33,7 @@ function updateIo(now: () => number): { io: BlocklistIo; stdout: () => string; s
       warn: output.warn,
       env: new Map(),
       os: "linux",
+      files: platform.files,
       now,
     },
     stdout: output.stdout,

@@ -7,11 +7,14 @@ import {
 import { deepStrictEqual, match, ok, rejects } from "node:assert/strict";
 import { join } from "node:path";
 import { parseArgs } from "../../lib/cli/parse_args.ts";
-import { denoAddressResolver } from "../../lib/enrich/blocklist_files.ts";
-import { denoPtrResolver } from "../../lib/enrich/reverse_dns.ts";
+import { addressResolver } from "../../lib/enrich/blocklist_files.ts";
+import { ptrResolver } from "../../lib/enrich/reverse_dns.ts";
 import { GOOD_KEY, startAbuseIpdbServer } from "../abuseipdb_server.ts";
 import { startDnsServer } from "../dns_server.ts";
 import { outputRecorder } from "./_output_recorder.ts";
+import { denoPlatform } from "../../lib/platform/deno_platform.ts";
+
+const platform = denoPlatform();
 
 function checkOptions(args: string[]): CheckOptions {
   const command = parseArgs(["check", ...args]);
@@ -23,6 +26,7 @@ function checkIo(overrides: Partial<CheckIo>): { io: CheckIo; stdout: () => stri
   const output = outputRecorder();
   return {
     io: {
+      machine: platform,
       write: output.write,
       warn: output.warn,
       env: new Map(),
@@ -48,8 +52,8 @@ Deno.test("check gives lists, AbuseIPDB levels (and its country without --lookup
   try {
     const run = checkIo({
       env: new Map([["ABUSEAPI", GOOD_KEY], ["ABUSE_URL", abuse.url]]),
-      resolveAddresses: denoAddressResolver(server),
-      ptr: denoPtrResolver(server),
+      resolveAddresses: addressResolver(platform.network, server),
+      ptr: ptrResolver(platform.network, server),
     });
     const code = await runCheck(
       checkOptions([
@@ -96,7 +100,10 @@ Deno.test("check gives lists, AbuseIPDB levels (and its country without --lookup
     ok(!run.stdout().includes(GOOD_KEY) && !run.stderr().includes(GOOD_KEY));
     match(run.stderr(), /--fail-on malicious: exit code 3/);
 
-    const table = checkIo({ resolveAddresses: denoAddressResolver(server), ptr: denoPtrResolver(server) });
+    const table = checkIo({
+      resolveAddresses: addressResolver(platform.network, server),
+      ptr: ptrResolver(platform.network, server),
+    });
     deepStrictEqual(await runCheck(checkOptions(["9.9.9.9", "--blocklist", list]), table.io), 0);
     ok(table.stdout().includes("evil.example"), table.stdout());
     ok(!table.stdout().includes("\x1b"), "an escape from DNS reached the table");

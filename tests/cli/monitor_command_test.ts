@@ -2,9 +2,12 @@ import { deepStrictEqual, match, ok } from "node:assert/strict";
 import { join } from "node:path";
 import { runMonitorCommand } from "../../lib/cli/monitor_command.ts";
 import { io, options, scripted, socket, steppingClock } from "./_monitor_io.ts";
-import { denoPtrResolver } from "../../lib/enrich/reverse_dns.ts";
+import { ptrResolver } from "../../lib/enrich/reverse_dns.ts";
 import { parseIpList } from "../../lib/parse/ip_list.ts";
 import { startDnsServer } from "../dns_server.ts";
+import { denoPlatform } from "../../lib/platform/deno_platform.ts";
+
+const platform = denoPlatform();
 
 Deno.test("monitor --resolve-names --dns-server shows names from a real DNS server on loopback in scroll lines", async () => {
   const server = await startDnsServer({
@@ -16,7 +19,9 @@ Deno.test("monitor --resolve-names --dns-server shows names from a real DNS serv
     const run = io(
       scripted([[socket("192.0.2.5", 50000), socket("192.0.2.6", 50001), socket("192.0.2.9", 50002)]]),
     );
-    run.io.resolver = run.work.track(denoPtrResolver({ ipAddr: "127.0.0.1", port: server.port }));
+    run.io.resolver = run.work.track(
+      ptrResolver(platform.network, { ipAddr: "127.0.0.1", port: server.port }),
+    );
     const code = await runMonitorCommand(
       options(["--count", "2", "-t", "0.05", "--resolve-names", "--dns-server", `127.0.0.1:${server.port}`]),
       run.io,

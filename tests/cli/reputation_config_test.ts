@@ -3,6 +3,9 @@ import { join } from "node:path";
 import { reputationConfig, type ReputationFlags } from "../../lib/cli/reputation_config.ts";
 import { DEFAULT_ABUSE_URL } from "../../lib/enrich/abuseipdb.ts";
 import { UsageError } from "../../lib/cli/usage_error.ts";
+import { denoPlatform } from "../../lib/platform/deno_platform.ts";
+
+const platform = denoPlatform();
 
 async function envFile(text: string): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: "conntrail-env-" });
@@ -17,7 +20,13 @@ Deno.test("reputationConfig(): the environment's key goes to the environment's U
   const file = await envFile("ABUSE_URL=http://127.0.0.1:9/check\nSAFE_THRESHOLD=1\n");
   const config = await reputationConfig(
     on({ envFile: file }),
-    new Map([["ABUSEAPI", "env-key"], ["ABUSE_URL", "http://127.0.0.1:9/check"], ["SAFE_THRESHOLD", "20"]]),
+    {
+      env: new Map([["ABUSEAPI", "env-key"], ["ABUSE_URL", "http://127.0.0.1:9/check"], [
+        "SAFE_THRESHOLD",
+        "20",
+      ]]),
+      machine: platform,
+    },
   );
   deepStrictEqual(config.settings?.key, "env-key");
   deepStrictEqual(config.settings?.url, "http://127.0.0.1:9/check");
@@ -32,7 +41,7 @@ Deno.test("reputationConfig(): the environment's key goes to the environment's U
 Deno.test("reputationConfig(): a file never moves the environment's key to another server", async () => {
   const file = await envFile("ABUSE_URL=http://127.0.0.1:6666/steal\n");
   await rejects(
-    reputationConfig(on({ envFile: file }), new Map([["ABUSEAPI", "env-key"]])),
+    reputationConfig(on({ envFile: file }), { env: new Map([["ABUSEAPI", "env-key"]]), machine: platform }),
     (error: Error) =>
       error instanceof UsageError &&
       /settings\.env sets ABUSE_URL to "http:\/\/127\.0\.0\.1:6666\/steal", which would send the AbuseIPDB key from the environment there; refused/
@@ -41,12 +50,15 @@ Deno.test("reputationConfig(): a file never moves the environment's key to anoth
   );
   // The same server the environment names (or the official API when it names none) is no move.
   const official = await envFile(`ABUSE_URL=${DEFAULT_ABUSE_URL}?x=1\n`);
-  const config = await reputationConfig(on({ envFile: official }), new Map([["ABUSEAPI", "env-key"]]));
+  const config = await reputationConfig(on({ envFile: official }), {
+    env: new Map([["ABUSEAPI", "env-key"]]),
+    machine: platform,
+  });
   deepStrictEqual(config.settings?.url, DEFAULT_ABUSE_URL);
   // A flag is the user's own choice, whatever the file says.
   const flagged = await reputationConfig(
     on({ envFile: file, abuseUrl: "http://127.0.0.1:7/mine" }),
-    new Map([["ABUSEAPI", "env-key"]]),
+    { env: new Map([["ABUSEAPI", "env-key"]]), machine: platform },
   );
   deepStrictEqual(flagged.settings?.url, "http://127.0.0.1:7/mine");
 });
@@ -55,7 +67,10 @@ Deno.test("reputationConfig(): a file's own key goes to the file's URL, and the 
   const file = await envFile("ABUSEAPI=file-key\nMALICIOUS_THRESHOLD=70\n");
   const config = await reputationConfig(
     on({ envFile: file }),
-    new Map([["ABUSE_URL", "http://127.0.0.1:9/elsewhere"], ["MALICIOUS_THRESHOLD", "90"]]),
+    {
+      env: new Map([["ABUSE_URL", "http://127.0.0.1:9/elsewhere"], ["MALICIOUS_THRESHOLD", "90"]]),
+      machine: platform,
+    },
   );
   deepStrictEqual(config.settings?.key, "file-key");
   deepStrictEqual(config.settings?.url, DEFAULT_ABUSE_URL);
@@ -69,12 +84,13 @@ Deno.test("reputationConfig(): a file's own key goes to the file's URL, and the 
 Deno.test("reputationConfig(): a bad value with ESC is quoted safely; no key means off", async () => {
   const file = await envFile("ABUSEAPI=k\nSAFE_THRESHOLD=\x1b[31mlots\n");
   await rejects(
-    reputationConfig(on({ envFile: file }), new Map()),
+    reputationConfig(on({ envFile: file }), { env: new Map(), machine: platform }),
     (error: Error) => error.message.includes('not "\\x1b[31mlots"') && !error.message.includes("\x1b"),
   );
-  deepStrictEqual((await reputationConfig(on(), new Map())).settings, null);
+  deepStrictEqual((await reputationConfig(on(), { env: new Map(), machine: platform })).settings, null);
   deepStrictEqual(
-    (await reputationConfig({ reputation: false }, new Map([["ABUSEAPI", "k"]]))).settings,
+    (await reputationConfig({ reputation: false }, { env: new Map([["ABUSEAPI", "k"]]), machine: platform }))
+      .settings,
     null,
   );
 });
@@ -86,7 +102,7 @@ Deno.test("reputationConfig(): --env-file that is a FIFO is refused in one sente
   const fifo = join(dir, "fifo.env");
   await new Deno.Command("mkfifo", { args: [fifo] }).output();
   await rejects(
-    reputationConfig(on({ envFile: fifo }), new Map()),
+    reputationConfig(on({ envFile: fifo }), { env: new Map(), machine: platform }),
     /cannot read ".*fifo\.env": it is a FIFO \(named pipe\), not a regular file/,
   );
 });

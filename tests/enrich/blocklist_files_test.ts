@@ -1,7 +1,10 @@
 import { deepStrictEqual, ok, rejects, strictEqual } from "node:assert/strict";
 import { join } from "node:path";
-import { BlocklistFiles, denoAddressResolver, denoBlocklistIo } from "../../lib/enrich/blocklist_files.ts";
+import { addressResolver, BlocklistFiles, blocklistIo } from "../../lib/enrich/blocklist_files.ts";
 import { startDnsServer } from "../dns_server.ts";
+import { denoPlatform } from "../../lib/platform/deno_platform.ts";
+
+const platform = denoPlatform();
 
 async function withDir(test: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "conntrail-lists-" });
@@ -18,7 +21,7 @@ async function write(path: string, text: string, mtimeSeconds: number): Promise<
   await Deno.utime(path, mtimeSeconds, mtimeSeconds);
 }
 
-const noDns = { ...denoBlocklistIo(), resolve: () => Promise.resolve([]) };
+const noDns = { ...blocklistIo(platform), resolve: () => Promise.resolve([]) };
 
 Deno.test("BlocklistFiles re-reads a list edited on disk, and keeps the last good version when an edit breaks it", async () => {
   await withDir(async (dir) => {
@@ -89,8 +92,8 @@ Deno.test("BlocklistFiles resolves domain entries through a real DNS server, and
       let now = 0;
       const lists = new BlocklistFiles([{ path, optional: false }], {
         io: {
-          ...denoBlocklistIo(),
-          resolve: denoAddressResolver({ ipAddr: "127.0.0.1", port: server.port }),
+          ...blocklistIo(platform),
+          resolve: addressResolver(platform.network, { ipAddr: "127.0.0.1", port: server.port }),
         },
         now: () => now,
         domainRefreshMs: 60_000,

@@ -1,9 +1,12 @@
 import { deepStrictEqual, match, rejects } from "node:assert/strict";
 import { join } from "node:path";
 import { openGeo } from "../../lib/cli/geo_config.ts";
-import { loadGeoDirectory } from "../../lib/enrich/geo_files.ts";
+import { geoFilesIo, loadGeoDirectory } from "../../lib/enrich/geo_files.ts";
 import { MmdbSource } from "../../lib/enrich/geo_mmdb.ts";
 import { writeMmdb } from "./_mmdb_writer.ts";
+import { denoPlatform } from "../../lib/platform/deno_platform.ts";
+
+const platform = denoPlatform();
 
 const GOOGLE_V6 = "2001:4860:4860::8888";
 
@@ -97,6 +100,7 @@ Deno.test("--geo-path: DB-IP Lite CSVs and mmdb files win over the embedded data
   );
   const notes: string[] = [];
   const geo = await openGeo({ lookupCountry: true, lookupAsn: true, geoPath: dir }, {
+    files: platform.files,
     note: (l) => notes.push(l),
   });
   const lookup = geo.lookup!;
@@ -117,10 +121,14 @@ Deno.test("--geo-path: DB-IP Lite CSVs and mmdb files win over the embedded data
   match(geo.attribution.join("\n"), /GeoLite2-ASN\.mmdb: GeoLite2 data created by MaxMind/);
 
   const countryOnly = await openGeo({ lookupCountry: true, lookupAsn: false, geoPath: dir }, {
+    files: platform.files,
     note: () => {},
   });
   deepStrictEqual(countryOnly.lookup?.describe("8.8.8.8"), { country: "DE" });
-  const off = await openGeo({ lookupCountry: false, lookupAsn: false, geoPath: dir }, { note: () => {} });
+  const off = await openGeo({ lookupCountry: false, lookupAsn: false, geoPath: dir }, {
+    note: () => {},
+    files: platform.files,
+  });
   deepStrictEqual({ lookup: off.lookup, attribution: off.attribution }, { lookup: null, attribution: [] });
 });
 
@@ -141,7 +149,7 @@ Deno.test("--geo-path: a cut-short or damaged CSV or mmdb is left out with one n
   );
   await Deno.writeFile(join(dir, "g-good.csv.gz"), await gzip("9.9.9.0,9.9.9.255,CH\n"));
   const notes: string[] = [];
-  const files = await loadGeoDirectory(dir, { onNote: (l) => notes.push(l) });
+  const files = await loadGeoDirectory(dir, { io: geoFilesIo(platform.files), onNote: (l) => notes.push(l) });
   deepStrictEqual(files.map((f) => f.path.split("/").pop()), ["a-good.csv", "g-good.csv.gz"]);
   deepStrictEqual(notes.length, 5, notes.join("\n"));
   match(
@@ -154,19 +162,25 @@ Deno.test("--geo-path: a cut-short or damaged CSV or mmdb is left out with one n
   match(notes[4] ?? "", /f-empty\.csv\.gz" is not used: the gzip data is damaged or cut short/);
   for (const line of notes) deepStrictEqual(line.includes("\n"), false);
 
-  const geo = await openGeo({ lookupCountry: true, lookupAsn: true, geoPath: dir }, { note: () => {} });
+  const geo = await openGeo({ lookupCountry: true, lookupAsn: true, geoPath: dir }, {
+    note: () => {},
+    files: platform.files,
+  });
   deepStrictEqual(geo.lookup?.describe("8.8.8.8").country, "DE");
   deepStrictEqual(geo.lookup?.describe("9.9.9.9").country, "CH");
 });
 
 Deno.test("--geo-path: a missing directory, or one without databases, is one sentence", async () => {
   await rejects(
-    loadGeoDirectory("/nonexistent/geo"),
+    loadGeoDirectory("/nonexistent/geo", { io: geoFilesIo(platform.files) }),
     /cannot read "\/nonexistent\/geo": no such file or directory/,
   );
   const empty = await Deno.makeTempDir();
   await Deno.writeTextFile(join(empty, "notes.txt"), "nothing here");
-  await rejects(loadGeoDirectory(empty), /holds no \.csv, \.csv\.gz or \.mmdb file/);
+  await rejects(
+    loadGeoDirectory(empty, { io: geoFilesIo(platform.files) }),
+    /holds no \.csv, \.csv\.gz or \.mmdb file/,
+  );
 });
 
 Deno.test("--geo-path: a CSV with a few bad lines among many is used, with the lines counted", async () => {
@@ -178,7 +192,7 @@ Deno.test("--geo-path: a CSV with a few bad lines among many is used, with the l
   lines[500] = "10.1.244.0,10.1.244.255,Netherlands";
   await Deno.writeTextFile(join(dir, "dbip-country-lite.csv"), lines.join("\n") + "\n");
   const notes: string[] = [];
-  const files = await loadGeoDirectory(dir, { onNote: (l) => notes.push(l) });
+  const files = await loadGeoDirectory(dir, { io: geoFilesIo(platform.files), onNote: (l) => notes.push(l) });
   deepStrictEqual(files.length, 1);
   deepStrictEqual(notes, [
     `note: "${dir}/dbip-country-lite.csv": skipped 1 lines that do not read (line 501: the country is not a two-letter code)`,

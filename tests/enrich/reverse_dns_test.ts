@@ -1,12 +1,15 @@
 import { nextTurn } from "../waiting.ts";
 import { deepStrictEqual, ok } from "node:assert/strict";
-import { denoPtrResolver, ReverseDns } from "../../lib/enrich/reverse_dns.ts";
+import { ptrResolver, ReverseDns } from "../../lib/enrich/reverse_dns.ts";
 import { startDnsServer } from "../dns_server.ts";
+import { denoPlatform } from "../../lib/platform/deno_platform.ts";
+
+const platform = denoPlatform();
 
 Deno.test("ReverseDns asks a real DNS server on loopback, caches names and misses", async () => {
   const server = await startDnsServer({ "192.0.2.5": "five.test.", "2001:db8::5": "six.test." });
   try {
-    const names = new ReverseDns(denoPtrResolver({ ipAddr: "127.0.0.1", port: server.port }));
+    const names = new ReverseDns(ptrResolver(platform.network, { ipAddr: "127.0.0.1", port: server.port }));
     for (const ip of ["192.0.2.5", "2001:db8::5", "192.0.2.8"]) deepStrictEqual(names.lookup(ip), undefined);
     await names.idle();
     deepStrictEqual(["192.0.2.5", "2001:db8::5", "192.0.2.8"].map((ip) => names.lookup(ip)), [
@@ -25,7 +28,7 @@ Deno.test("ReverseDns gives up on a server that does not answer, counts it, and 
   const server = await startDnsServer({}, ["192.0.2.7"]);
   let now = 0;
   try {
-    const names = new ReverseDns(denoPtrResolver({ ipAddr: "127.0.0.1", port: server.port }), {
+    const names = new ReverseDns(ptrResolver(platform.network, { ipAddr: "127.0.0.1", port: server.port }), {
       timeoutMs: 200,
       negativeTtlMs: 1000,
       now: () => now,
@@ -45,7 +48,7 @@ Deno.test("ReverseDns gives up on a server that does not answer, counts it, and 
 Deno.test("ReverseDns passes on a hostile PTR name as data; rendering makes it safe", async () => {
   const server = await startDnsServer({ "192.0.2.6": "\x1b[31mevil\x1b[2J.test" });
   try {
-    const names = new ReverseDns(denoPtrResolver({ ipAddr: "127.0.0.1", port: server.port }));
+    const names = new ReverseDns(ptrResolver(platform.network, { ipAddr: "127.0.0.1", port: server.port }));
     names.lookup("192.0.2.6");
     await names.idle();
     const name = names.lookup("192.0.2.6") ?? "";
@@ -89,11 +92,11 @@ Deno.test("ReverseDns reports a missing net permission through onError", async (
   ok(errors[0] instanceof Deno.errors.NotCapable);
 });
 
-Deno.test("denoPtrResolver() gives back a hostile PTR name exactly as the server sent it", async () => {
+Deno.test("ptrResolver(platform.network, ) gives back a hostile PTR name exactly as the server sent it", async () => {
   const hostile = "<img src=x onerror=alert(1)>";
   const server = await startDnsServer({ "192.0.2.7": hostile });
   try {
-    const names = await denoPtrResolver({ ipAddr: "127.0.0.1", port: server.port })(
+    const names = await ptrResolver(platform.network, { ipAddr: "127.0.0.1", port: server.port })(
       "192.0.2.7",
       new AbortController().signal,
     );

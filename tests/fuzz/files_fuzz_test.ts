@@ -11,11 +11,14 @@ import { ok } from "node:assert/strict";
 import { join } from "node:path";
 import { reputationConfig } from "../../lib/cli/reputation_config.ts";
 import { BlocklistFiles } from "../../lib/enrich/blocklist_files.ts";
-import { loadGeoDirectory } from "../../lib/enrich/geo_files.ts";
+import { geoFilesIo, loadGeoDirectory } from "../../lib/enrich/geo_files.ts";
 import { parseBlocklist } from "../../lib/parse/blocklist.ts";
-import { readUserFile } from "../../lib/platform/user_files.ts";
+import { userFiles } from "../../lib/platform/user_files.ts";
+import { denoPlatform } from "../../lib/platform/deno_platform.ts";
 import { fixture } from "../fixture.ts";
 import { campaign, type Fuzz } from "./_fuzz.ts";
+
+const { readUserFile } = userFiles(denoPlatform().files);
 
 const linux = Deno.build.os === "linux";
 
@@ -112,7 +115,10 @@ Deno.test({
           } else if (use === 1) {
             parseBlocklist(await readUserFile(path, { maxBytes: 64 * 1024 * 1024, what: "a filter file" }));
           } else if (use === 2) {
-            await reputationConfig({ reputation: true, envFile: path }, new Map());
+            await reputationConfig({ reputation: true, envFile: path }, {
+              env: new Map(),
+              machine: denoPlatform(),
+            });
           } else {
             // The same thing inside a GeoIP directory, named as a database, beside a good one and a bomb.
             const geo = join(dir, "geo");
@@ -121,7 +127,10 @@ Deno.test({
             await Deno.rename(path, join(geo, fuzz.pick(["b.csv", "b.mmdb", "b.csv.gz"])));
             if (fuzz.chance(0.3)) await Deno.writeFile(join(geo, "c.csv.gz"), bomb);
             const notes: string[] = [];
-            const loaded = await loadGeoDirectory(geo, { onNote: (line) => notes.push(line) });
+            const loaded = await loadGeoDirectory(geo, {
+              io: geoFilesIo(denoPlatform().files),
+              onNote: (line) => notes.push(line),
+            });
             ok(loaded.some((file) => file.path.endsWith("a-good.csv")), notes.join("\n"));
             for (const note of notes) ok(!note.includes("\n"), note);
           }

@@ -13,6 +13,9 @@ import { reputationConfig } from "../../lib/cli/reputation_config.ts";
 import { AbuseIpdb, DEFAULT_ABUSE_URL } from "../../lib/enrich/abuseipdb.ts";
 import { UsageError } from "../../lib/cli/usage_error.ts";
 import { campaign } from "./_fuzz.ts";
+import { denoPlatform } from "../../lib/platform/deno_platform.ts";
+
+const platform = denoPlatform();
 
 const URLS = [
   DEFAULT_ABUSE_URL,
@@ -59,7 +62,7 @@ Deno.test("fuzz key routing: the key reaches only the origin configured beside i
     try {
       ({ settings } = await reputationConfig(
         { reputation: true, envFile, ...(flagUrl === undefined ? {} : { abuseUrl: flagUrl }) },
-        env,
+        { env: env, machine: platform },
       ));
     } catch (error) {
       ok(error instanceof UsageError, String(error));

@@ -17,6 +17,9 @@ import { MIGRATIONS } from "../../lib/store/_sqlite_schema.ts";
 import { UnusableFileError } from "../../lib/model/errors.ts";
 import { CLEAN_IP, RAW_CONTROL, writeHostileSqlite } from "../_hostile_history.ts";
 import { campaign, CONTROLS, type Fuzz } from "./_fuzz.ts";
+import { denoPlatform } from "../../lib/platform/deno_platform.ts";
+
+const platform = denoPlatform();
 
 const TABLES = ["addresses", "address_lists", "address_processes", "connections", "alerts", "snapshots"];
 
@@ -104,6 +107,7 @@ Deno.test("fuzz history databases: any damage or version prints safely or ends i
         write: (text: string) => Promise.resolve(void (out += text)),
         warn: (line: string) => void (err += line + "\n"),
         env: new Map<string, string>(),
+        machine: platform,
         now: Date.now,
       };
       try {

@@ -1,6 +1,9 @@
 import { deepStrictEqual, rejects } from "node:assert/strict";
 import { join } from "node:path";
-import { readOptionalUserFile, readUserBytes, readUserFile } from "../../lib/platform/user_files.ts";
+import { userFiles } from "../../lib/platform/user_files.ts";
+import { denoPlatform } from "../../lib/platform/deno_platform.ts";
+
+const { readOptionalUserFile, readUserBytes, readUserFile } = userFiles(denoPlatform().files);
 
 const linux = Deno.build.os === "linux";
 

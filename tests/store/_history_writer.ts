@@ -9,6 +9,9 @@ import type { HistoryEvent, HistoryStore } from "../../lib/store/history_store.t
 import { SqliteStore } from "../../lib/store/sqlite_store.ts";
 import { JsonStore } from "../../lib/store/json_store.ts";
 import { jsonFilesIn } from "./_json_files.ts";
+import { denoPlatform } from "../../lib/platform/deno_platform.ts";
+
+const platform = denoPlatform();
 
 /** The i-th connection the writer opens: its own local port, one of 65,536 remote addresses. */
 export function nthOpened(i: number): HistoryEvent {
@@ -37,7 +40,7 @@ export function nthOpened(i: number): HistoryEvent {
 if (import.meta.main) {
   const [kind, path = "", firstText = "0", batchText = "100"] = Deno.args;
   const store: HistoryStore = kind === "json"
-    ? await JsonStore.open(jsonFilesIn(path))
+    ? await JsonStore.open(jsonFilesIn(path), platform.files)
     : SqliteStore.open(path);
   const batch = Number(batchText);
   const encoder = new TextEncoder();

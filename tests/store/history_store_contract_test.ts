@@ -12,6 +12,9 @@ import { JsonStore } from "../../lib/store/json_store.ts";
 import { jsonFilesIn } from "./_json_files.ts";
 import type { Connection } from "../../lib/model/connection.ts";
 import { connection as baseConnection, listener } from "../monitor/_connections.ts";
+import { denoPlatform } from "../../lib/platform/deno_platform.ts";
+
+const platform = denoPlatform();
 
 /** A back end under test: how to open it, and how to open it again on the same storage. */
 interface Backend {
@@ -48,8 +51,8 @@ const BACKENDS: Backend[] = [
     open: async () => {
       const dir = await Deno.makeTempDir();
       return {
-        store: await JsonStore.open(jsonFilesIn(dir)),
-        reopen: () => JsonStore.open(jsonFilesIn(dir)),
+        store: await JsonStore.open(jsonFilesIn(dir), platform.files),
+        reopen: () => JsonStore.open(jsonFilesIn(dir), platform.files),
         cleanup: () => Deno.remove(dir, { recursive: true }),
       };
     },

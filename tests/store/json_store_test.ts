@@ -3,6 +3,9 @@ import { JsonStore } from "../../lib/store/json_store.ts";
 import { jsonFilesIn } from "./_json_files.ts";
 import { HistoryFileError } from "../../lib/store/sqlite_store.ts";
 import type { Connection } from "../../lib/model/connection.ts";
+import { denoPlatform } from "../../lib/platform/deno_platform.ts";
+
+const platform = denoPlatform();
 
 const CONNECTION: Connection = {
   timestamp: "",
@@ -24,7 +27,7 @@ Deno.test("JsonStore writes the reputation tool's three files with its keys, eve
   const dir = await Deno.makeTempDir();
   try {
     const paths = jsonFilesIn(dir);
-    const store = await JsonStore.open(paths);
+    const store = await JsonStore.open(paths, platform.files);
     await store.record([
       {
         kind: "opened",
@@ -143,7 +146,7 @@ Deno.test("JsonStore reads files the reputation tool wrote: one record per addre
         },
       }),
     );
-    const store = await JsonStore.open(paths);
+    const store = await JsonStore.open(paths, platform.files);
     const [address] = (await store.addresses({})).rows;
     deepStrictEqual(
       [
@@ -176,13 +179,13 @@ Deno.test("JsonStore reads files the reputation tool wrote: one record per addre
   }
 });
 
-Deno.test("JsonStore.open() refuses a file that is not JSON and leaves it as it is", async () => {
+Deno.test("JsonStore.open(, platform.files) refuses a file that is not JSON and leaves it as it is", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const paths = jsonFilesIn(dir);
     await Deno.writeTextFile(paths.history, '{"203.0.113.7": {"first_seen": ');
     await rejects(
-      () => JsonStore.open(paths),
+      () => JsonStore.open(paths, platform.files),
       (e: Error) => e instanceof HistoryFileError && /is not valid JSON/.test(e.message),
     );
     match(await Deno.readTextFile(paths.history), /^\{"203\.0\.113\.7": \{"first_seen": $/);

@@ -7,6 +7,11 @@ import { deepStrictEqual, ok } from "node:assert/strict";
 import dgram from "node:dgram";
 import { parseSyslogUrl } from "../../lib/parse/syslog_url.ts";
 import { SyslogSink } from "../../lib/store/syslog_sink.ts";
+import { syslogConnector } from "../../lib/store/syslog_transport.ts";
+import { denoPlatform } from "../../lib/platform/deno_platform.ts";
+
+const platform = denoPlatform();
+const connect = syslogConnector(platform.network);
 
 const FAST = { firstMs: 10, maxMs: 100 };
 
@@ -119,7 +124,10 @@ function freePort(): number {
 Deno.test("SyslogSink sends octet-counted messages over TCP in order, multibyte text intact", async () => {
   const server = new FrameServer();
   const notes = noteRecorder();
-  const sink = new SyslogSink(parseSyslogUrl(`tcp://127.0.0.1:${server.port}`), { note: notes.note });
+  const sink = new SyslogSink(parseSyslogUrl(`tcp://127.0.0.1:${server.port}`), {
+    note: notes.note,
+    connect,
+  });
   try {
     const sent = Array.from(
       { length: 500 },
@@ -139,6 +147,7 @@ Deno.test("SyslogSink keeps events while the receiver is away, up to its bound, 
   const port = freePort();
   const notes = noteRecorder();
   const sink = new SyslogSink(parseSyslogUrl(`tcp://127.0.0.1:${port}`), {
+    connect,
     note: notes.note,
     maxQueued: 10,
     backoff: FAST,
@@ -163,7 +172,11 @@ Deno.test("SyslogSink loses nothing within its bound when the receiver stops and
   let server = new FrameServer();
   const port = server.port;
   const notes = noteRecorder();
-  const sink = new SyslogSink(parseSyslogUrl(`tcp://127.0.0.1:${port}`), { note: notes.note, backoff: FAST });
+  const sink = new SyslogSink(parseSyslogUrl(`tcp://127.0.0.1:${port}`), {
+    note: notes.note,
+    backoff: FAST,
+    connect,
+  });
   try {
     for (let i = 0; i < 100; i++) sink.send(`before ${i}`);
     await server.received(100);
@@ -195,6 +208,7 @@ Deno.test("SyslogSink.send() returns at once when the receiver does not read; me
   })();
   const notes = noteRecorder();
   const sink = new SyslogSink(parseSyslogUrl(`tcp://127.0.0.1:${listener.addr.port}`), {
+    connect,
     note: notes.note,
     maxQueued: 1000,
   });
@@ -222,7 +236,10 @@ Deno.test("SyslogSink sends one datagram per message over UDP", async () => {
     wake();
   });
   await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", () => resolve()));
-  const sink = new SyslogSink(parseSyslogUrl(`udp://127.0.0.1:${socket.address().port}`), { note: () => {} });
+  const sink = new SyslogSink(parseSyslogUrl(`udp://127.0.0.1:${socket.address().port}`), {
+    note: () => {},
+    connect,
+  });
   try {
     for (let i = 0; i < 20; i++) sink.send(`<134>1 - - conntrail - NEW - {"n":${i}}`);
     while (received.length < 20) await new Promise<void>((resolve) => (wake = resolve));
@@ -237,6 +254,7 @@ Deno.test("SyslogSink sends one datagram per message over UDP", async () => {
 Deno.test("SyslogSink.close() gives up after its grace when nobody listens, counting what was left", async () => {
   const notes = noteRecorder();
   const sink = new SyslogSink(parseSyslogUrl(`tcp://127.0.0.1:${freePort()}`), {
+    connect,
     note: notes.note,
     backoff: FAST,
   });
@@ -252,6 +270,7 @@ Deno.test("SyslogSink also bounds the bytes it keeps: a large message past the b
   const port = freePort();
   const notes = noteRecorder();
   const sink = new SyslogSink(parseSyslogUrl(`tcp://127.0.0.1:${port}`), {
+    connect,
     note: notes.note,
     maxQueuedBytes: 10_000,
     backoff: FAST,
