@@ -28,7 +28,8 @@ function causeChain(error: unknown): string {
   return lines.join("\nCaused by: ") + "\n";
 }
 
-async function runCommand(command: CliCommand, platform: Platform): Promise<number> {
+/** Run one parsed command on this platform (tests pass a fake one); returns its exit code. */
+export async function runCommand(command: CliCommand, platform: Platform): Promise<number> {
   const io = { stdout: platform.stdout, stderr: platform.stderr };
   const os = platform.os;
   switch (command.kind) {
