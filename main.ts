@@ -43,7 +43,7 @@ export async function runCommand(command: CliCommand, platform: Platform): Promi
       );
       await io.stdout(
         renderPermissions(
-          permissionsForCommand(command.target, os),
+          permissionsForCommand(command.target, platform),
           command.flagsOnly,
           runtimeFlagsForCommand(command.target),
         ),

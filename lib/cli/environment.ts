@@ -1,5 +1,4 @@
 import type { OperatingSystem } from "../platform/platform.ts";
-import { readEnv } from "../platform/deno_platform.ts";
 import { REPUTATION_ENV } from "./reputation_config.ts";
 import { DATA_DIR_ENV } from "../store/data_dir.ts";
 import { HISTORY_ENV } from "./history_config.ts";
@@ -31,17 +30,6 @@ export function historyEnv(os: OperatingSystem): string[] {
 /** Every variable the monitor reads on an OS: its own, and those that say where history lives. */
 export function monitorEnv(os: OperatingSystem): string[] {
   return [...MONITOR_ENV, ...historyEnv(os)];
-}
-
-/**
- * Read environment variables without ever prompting: a variable Deno does not
- * allow reads as unset and is listed in `denied`, so the caller can say which
- * flag would turn it on.
- */
-export function readPermittedEnv(
-  names: readonly string[],
-): { values: Map<string, string>; denied: string[] } {
-  return readEnv(names);
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { OperatingSystem } from "../platform/platform.ts";
+import type { OperatingSystem, Platform } from "../platform/platform.ts";
 import {
   collectorPermissions,
   denoFlags,
@@ -14,7 +14,7 @@ import { REPUTATION_ENV } from "./reputation_config.ts";
 import { blocklistDirectory, type BlocklistOptions } from "./blocklist_command.ts";
 import { listUrl, PUBLIC_LISTS, publicList } from "../enrich/public_lists.ts";
 import { DATA_DIR_ENV } from "../store/data_dir.ts";
-import { historyEnv, readPermittedEnv } from "./environment.ts";
+import { historyEnv } from "./environment.ts";
 import { type HistoryFlags, historyLocation } from "./history_config.ts";
 import { bracketedHost, hostWithPort } from "../web/access_policy.ts";
 import { safeTerminalText } from "../render/terminal_text.ts";
@@ -22,8 +22,9 @@ import { safeTerminalText } from "../render/terminal_text.ts";
 function blocklistPermissions(
   kind: "blocklist-update" | "blocklist-list",
   options: BlocklistOptions,
-  os: OperatingSystem,
+  machine: PermissionMachine,
 ): PermissionNeed[] {
+  const os = machine.os;
   const needs: PermissionNeed[] = [];
   let directory: string | null = null;
   if (options.dataDir === undefined) {
@@ -36,7 +37,7 @@ function blocklistPermissions(
     });
   }
   try {
-    directory = blocklistDirectory(options, { env: readPermittedEnv(DATA_DIR_ENV).values, os });
+    directory = blocklistDirectory(options, { env: machine.readEnv(DATA_DIR_ENV).values, os });
   } catch {
     // The environment is not readable here: the directory cannot be named, so access is not scoped.
   }
@@ -69,8 +70,8 @@ export function runtimeFlagsForCommand(command: CliCommand): string[] {
  * tell: null when the data directory cannot be named here (the environment is
  * not readable), empty for `--store none`.
  */
-function historyScope(flags: HistoryFlags, os: OperatingSystem): string[] | null {
-  const location = historyLocation(flags, readPermittedEnv(historyEnv(os)).values, os);
+function historyScope(flags: HistoryFlags, machine: PermissionMachine): string[] | null {
+  const location = historyLocation(flags, machine.readEnv(historyEnv(machine.os)).values, machine.os);
   switch (location.kind) {
     case "none":
       return [];
@@ -85,8 +86,8 @@ function historyScope(flags: HistoryFlags, os: OperatingSystem): string[] | null
  * The job summary file the monitor will append to, when this run may read the
  * variables and runs under GitHub Actions; null otherwise.
  */
-function githubStepSummary(): string | null {
-  const env = readPermittedEnv(["GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY"]).values;
+function githubStepSummary(machine: PermissionMachine): string | null {
+  const env = machine.readEnv(["GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY"]).values;
   const path = env.get("GITHUB_STEP_SUMMARY");
   return env.get("GITHUB_ACTIONS") === "true" && path !== undefined && path !== "" ? path : null;
 }
@@ -95,35 +96,42 @@ function githubStepSummary(): string | null {
 function historyCommandPermissions(
   flags: HistoryFlags,
   access: "read" | "write",
-  os: OperatingSystem,
+  machine: PermissionMachine,
 ): PermissionNeed[] {
   return [
-    { flag: `--allow-env=${historyEnv(os).join(",")}`, why: "find the history", optional: true },
-    ...historyPermissions(historyScope(flags, os), access, false),
+    { flag: `--allow-env=${historyEnv(machine.os).join(",")}`, why: "find the history", optional: true },
+    ...historyPermissions(historyScope(flags, machine), access, false),
   ];
 }
 
-/** The permissions a parsed command line needs on an OS. */
-export function permissionsForCommand(command: CliCommand, os: OperatingSystem): PermissionNeed[] {
+/**
+ * What the permissions are worked out on: the OS, and the environment this
+ * run may read (it names the data directory, so access can be scoped to it).
+ */
+export type PermissionMachine = Pick<Platform, "os" | "readEnv">;
+
+/** The permissions a parsed command line needs on a machine. */
+export function permissionsForCommand(command: CliCommand, machine: PermissionMachine): PermissionNeed[] {
+  const os = machine.os;
   switch (command.kind) {
     case "snapshot":
       return [
         ...collectorPermissions(command.options.collector, os, command.options.input),
-        ...(command.options.save ? historyCommandPermissions(command.options, "write", os) : []),
+        ...(command.options.save ? historyCommandPermissions(command.options, "write", machine) : []),
         ...recordPermissions({ format: command.options.format }),
       ];
     case "monitor": {
-      const stepSummary = githubStepSummary();
+      const stepSummary = githubStepSummary(machine);
       return monitorPermissions({
         ...command.options,
-        historyScope: historyScope(command.options, os),
+        historyScope: historyScope(command.options, machine),
         ...(stepSummary === null ? {} : { stepSummary }),
       }, os);
     }
     case "serve":
       return [
         ...monitorPermissions(
-          { ...command.options, filterFile: [], historyScope: historyScope(command.options, os) },
+          { ...command.options, filterFile: [], historyScope: historyScope(command.options, machine) },
           os,
         ),
         {
@@ -140,12 +148,12 @@ export function permissionsForCommand(command: CliCommand, os: OperatingSystem):
       return collectorPermissions(command.options.collector, os, command.options.input);
     case "history":
     case "diff":
-      return historyCommandPermissions(command.options, "read", os);
+      return historyCommandPermissions(command.options, "read", machine);
     case "history-prune":
-      return historyCommandPermissions(command.options, "write", os);
+      return historyCommandPermissions(command.options, "write", machine);
     case "blocklist-update":
     case "blocklist-list":
-      return blocklistPermissions(command.kind, command.options, os);
+      return blocklistPermissions(command.kind, command.options, machine);
     case "check":
       return [
         {

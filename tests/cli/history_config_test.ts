@@ -3,6 +3,10 @@ import { historyLocation } from "../../lib/cli/history_config.ts";
 import { permissionsForCommand } from "../../lib/cli/permissions_command.ts";
 import { parseArgs } from "../../lib/cli/parse_args.ts";
 import { denoFlags } from "../../lib/cli/permissions.ts";
+import { denoPlatform } from "../../lib/platform/deno_platform.ts";
+
+/** Linux, with this run's environment (as the "permissions" command reads it). */
+const LINUX = { os: "linux" as const, readEnv: denoPlatform().readEnv };
 
 Deno.test("historyLocation() puts the JSON store where HISTORY_FILE, CONN_RECORD_FILE and ABUSEIP_INFO_FILE say", () => {
   const env = new Map([
@@ -38,7 +42,7 @@ Deno.test("historyLocation() puts the JSON store where HISTORY_FILE, CONN_RECORD
 });
 
 Deno.test("permissions of history commands: read for history and diff, write for prune and snapshot --save, none for --store none", () => {
-  const flags = (args: string[]) => denoFlags(permissionsForCommand(parseArgs(args), "linux")).join(" ");
+  const flags = (args: string[]) => denoFlags(permissionsForCommand(parseArgs(args), LINUX)).join(" ");
   const env = "--allow-env=XDG_DATA_HOME,HOME,HISTORY_FILE,CONN_RECORD_FILE,ABUSEIP_INFO_FILE";
   deepStrictEqual(flags(["history", "--db", "h.db"]), `${env} --allow-read=h.db`);
   deepStrictEqual(flags(["diff", "--db", "h.db"]), `${env} --allow-read=h.db`);

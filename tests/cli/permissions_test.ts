@@ -2,6 +2,10 @@ import { deepStrictEqual, ok } from "node:assert/strict";
 import { denoFlags, kernelEventPermissions, monitorPermissions } from "../../lib/cli/permissions.ts";
 import { permissionsForCommand, renderPermissions } from "../../lib/cli/permissions_command.ts";
 import { parseArgs } from "../../lib/cli/parse_args.ts";
+import { denoPlatform } from "../../lib/platform/deno_platform.ts";
+
+/** Linux, with this run's environment (as the "permissions" command reads it). */
+const LINUX = { os: "linux" as const, readEnv: denoPlatform().readEnv };
 
 Deno.test("monitorPermissions lets the monitor write --report, --write-expect and the job summary, and read --stop-file", () => {
   const needs = monitorPermissions({
@@ -59,12 +63,12 @@ Deno.test("permissions: --trace adds bpftrace (and stdbuf for ss -E), --sniff-dn
 
 Deno.test("permissions monitor --trace --sniff-dns explains the run flags it adds", () => {
   const command = parseArgs(["monitor", "--trace", "--sniff-dns", "--store", "none"]);
-  const text = renderPermissions(permissionsForCommand(command, "linux"), false);
+  const text = renderPermissions(permissionsForCommand(command, LINUX), false);
   ok(/--allow-run=bpftrace +--trace: follow TCP connects, accepts and closes/.test(text), text);
   ok(/--allow-run=tcpdump +--sniff-dns: read DNS answers on every interface/.test(text), text);
   const serve = parseArgs(["serve", "--trace", "--store", "none"]);
   ok(
-    renderPermissions(permissionsForCommand(serve, "linux"), true).includes(
+    renderPermissions(permissionsForCommand(serve, LINUX), true).includes(
       "--allow-run=ss,find,bpftrace,stdbuf",
     ),
   );

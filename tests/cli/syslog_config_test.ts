@@ -3,6 +3,10 @@ import { parseArgs } from "../../lib/cli/parse_args.ts";
 import { permissionsForCommand } from "../../lib/cli/permissions_command.ts";
 import { syslogFormat } from "../../lib/cli/syslog_config.ts";
 import { denoFlags } from "../../lib/cli/permissions.ts";
+import { denoPlatform } from "../../lib/platform/deno_platform.ts";
+
+/** Linux, with this run's environment (as the "permissions" command reads it). */
+const LINUX = { os: "linux" as const, readEnv: denoPlatform().readEnv };
 
 function usageError(args: string[]): string {
   const command = parseArgs(args);
@@ -78,7 +82,7 @@ Deno.test("permissions: each --syslog receiver is scoped in --allow-net, the CA 
     "ca.pem",
   ]);
   ok(command.kind === "monitor");
-  const needs = permissionsForCommand(command, "linux");
+  const needs = permissionsForCommand(command, LINUX);
   const flags = needs.map((need) => need.flag);
   for (
     const flag of [
@@ -98,14 +102,14 @@ Deno.test("permissions: each --syslog receiver is scoped in --allow-net, the CA 
 
   const snapshot = parseArgs(["snapshot", "--format", "ocsf"]);
   ok(snapshot.kind === "snapshot");
-  deepStrictEqual(denoFlags(permissionsForCommand(snapshot, "linux")), [
+  deepStrictEqual(denoFlags(permissionsForCommand(snapshot, LINUX)), [
     "--allow-read=/etc/passwd",
     "--allow-run=ss,find",
     "--allow-sys=uid,hostname",
   ]);
   const serve = parseArgs(["serve", "--port", "9000", "--syslog", "udp://siem.internal"]);
   ok(serve.kind === "serve");
-  const serveNeeds = permissionsForCommand(serve, "linux");
+  const serveNeeds = permissionsForCommand(serve, LINUX);
   match(
     serveNeeds.find((need) => need.why.startsWith("send events to syslog"))?.why ?? "",
     /named by host name/,

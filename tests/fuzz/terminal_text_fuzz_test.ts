@@ -18,6 +18,10 @@ import { eventLine, statusLine } from "../../lib/render/event_line.ts";
 import { renderHistoryTable } from "../../lib/render/history_report.ts";
 import { RAW_CONTROL } from "../_hostile_history.ts";
 import { campaign, type Fuzz } from "./_fuzz.ts";
+import { denoPlatform } from "../../lib/platform/deno_platform.ts";
+
+/** Linux, with this run's environment (as the "permissions" command reads it). */
+const LINUX = { os: "linux" as const, readEnv: denoPlatform().readEnv };
 
 function hostileConnection(fuzz: Fuzz): Connection {
   const text = () => (fuzz.chance(0.8) ? fuzz.text(16) : null);
@@ -169,7 +173,7 @@ Deno.test("fuzz terminal text: hostile command-line values and file names come o
     if (parsed.kind === "permissions") {
       assertSafe(
         "permissions",
-        renderPermissions(permissionsForCommand(parsed.target, "linux"), fuzz.chance(0.5)),
+        renderPermissions(permissionsForCommand(parsed.target, LINUX), fuzz.chance(0.5)),
       );
       return;
     }

@@ -86,6 +86,23 @@ Deno.test("codeOnly() drops comments and string contents, and keeps code", () =>
   );
 });
 
+/** lib/ files whose code imports the real platform, relative to lib/. */
+function filesImportingDenoPlatform(): string[] {
+  return [...typescriptFiles(LIB)]
+    .filter((file) => /(from|import\()\s*"[^"]*\/deno_platform\.ts"/.test(withoutComments(file)))
+    .map((file) => relative(LIB, file))
+    .sort();
+}
+
+/** A file's text without its comments (its doc examples may build the real platform). */
+function withoutComments(file: string): string {
+  return Deno.readTextFileSync(file).replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
+}
+
+Deno.test("no lib/ file imports the real platform: main.ts builds it and hands it down", () => {
+  deepStrictEqual(filesImportingDenoPlatform(), []);
+});
+
 Deno.test("lib/ names Deno only in deno_platform.ts (and the files still to move)", () => {
   deepStrictEqual(filesNamingDeno(), [DENO_PLATFORM, ...STILL_DIRECT].sort());
 });
