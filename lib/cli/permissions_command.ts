@@ -1,4 +1,4 @@
-import type { OperatingSystem, Platform } from "../platform/platform.ts";
+import type { Platform } from "../platform/platform.ts";
 import {
   collectorPermissions,
   denoFlags,
