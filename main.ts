@@ -30,18 +30,16 @@ function causeChain(error: unknown): string {
 
 /** Run one parsed command on this platform (tests pass a fake one); returns its exit code. */
 export async function runCommand(command: CliCommand, platform: Platform): Promise<number> {
-  const io = { stdout: platform.stdout, stderr: platform.stderr };
-  const os = platform.os;
   switch (command.kind) {
     case "print":
-      if (command.stdout) await io.stdout(command.stdout);
-      if (command.stderr) io.stderr(command.stderr);
+      if (command.stdout) await platform.stdout(command.stdout);
+      if (command.stderr) platform.stderr(command.stderr);
       return command.exitCode;
     case "permissions": {
       const { permissionsForCommand, renderPermissions, runtimeFlagsForCommand } = await import(
         "./lib/cli/permissions_command.ts"
       );
-      await io.stdout(
+      await platform.stdout(
         renderPermissions(
           permissionsForCommand(command.target, platform),
           command.flagsOnly,
@@ -51,131 +49,41 @@ export async function runCommand(command: CliCommand, platform: Platform): Promi
       return 0;
     }
     case "monitor": {
-      const [
-        { runMonitorCommand },
-        { createCollector },
-        { monitorEnv },
-      ] = await Promise.all([
-        import("./lib/cli/monitor_command.ts"),
-        import("./lib/collect/create_collector.ts"),
-        import("./lib/cli/environment.ts"),
-      ]);
-      return await runMonitorCommand(command.options, {
-        ...platform,
-        collector: createCollector(command.options.collector, { platform, traffic: command.options.traffic }),
-        now: platform.now,
-        sleep: platform.sleep,
-        stdoutIsTerminal: platform.stdoutIsTerminal(),
-        write: io.stdout,
-        warn: (line) => io.stderr(line + "\n"),
-        env: platform.readEnv(monitorEnv(os)),
-        terminal: platform.terminal,
-        onStart: platform.onSignals,
-        pid: platform.pid,
-        os,
-        mayRead: platform.mayRead,
-        mayWrite: platform.mayWrite,
-      });
+      const { runMonitorCommand } = await import("./lib/cli/monitor_command.ts");
+      return await runMonitorCommand(command.options, platform);
     }
     case "blocklist-update":
     case "blocklist-list": {
-      const [{ runBlocklistList, runBlocklistUpdate }, { DATA_DIR_ENV }] = await Promise.all([
-        import("./lib/cli/blocklist_command.ts"),
-        import("./lib/store/data_dir.ts"),
-      ]);
-      return await (command.kind === "blocklist-update" ? runBlocklistUpdate : runBlocklistList)(
-        command.options,
-        {
-          write: io.stdout,
-          warn: (line) => io.stderr(line + "\n"),
-          env: platform.readEnv(DATA_DIR_ENV).values,
-          os,
-          files: platform.files,
-        },
-      );
+      const { runBlocklistList, runBlocklistUpdate } = await import("./lib/cli/blocklist_command.ts");
+      const run = command.kind === "blocklist-update" ? runBlocklistUpdate : runBlocklistList;
+      return await run(command.options, platform);
     }
     case "check": {
-      const [{ runCheck }, { REPUTATION_ENV }] = await Promise.all([
-        import("./lib/cli/check_command.ts"),
-        import("./lib/cli/reputation_config.ts"),
-      ]);
-      return await runCheck(command.options, {
-        machine: platform,
-        write: io.stdout,
-        warn: (line) => io.stderr(line + "\n"),
-        env: platform.readEnv(REPUTATION_ENV).values,
-        now: () => platform.now().getTime(),
-      });
+      const { runCheck } = await import("./lib/cli/check_command.ts");
+      return await runCheck(command.options, platform);
     }
     case "snapshot": {
-      const [{ runSnapshot }, { createCollector }, { historyEnv }] = await Promise.all([
-        import("./lib/cli/snapshot_command.ts"),
-        import("./lib/collect/create_collector.ts"),
-        import("./lib/cli/environment.ts"),
-      ]);
-      return await runSnapshot(command.options, {
-        ...platform,
-        machine: platform,
-        collector: createCollector(command.options.collector, {
-          platform,
-          input: command.options.input,
-          traffic: command.options.traffic,
-        }),
-        now: platform.now,
-        write: io.stdout,
-        warn: (line) => io.stderr(line + "\n"),
-        env: platform.readEnv(historyEnv(os)).values,
-      });
+      const { runSnapshot } = await import("./lib/cli/snapshot_command.ts");
+      return await runSnapshot(command.options, platform);
     }
     case "serve": {
-      const [{ runServe }, { createCollector }, { monitorEnv }] = await Promise.all([
-        import("./lib/cli/serve_command.ts"),
-        import("./lib/collect/create_collector.ts"),
-        import("./lib/cli/environment.ts"),
-      ]);
-      return await runServe(command.options, {
-        ...platform,
-        collector: createCollector(command.options.collector, { platform, traffic: command.options.traffic }),
-        now: platform.now,
-        sleep: platform.sleep,
-        write: io.stdout,
-        warn: (line) => io.stderr(line + "\n"),
-        env: platform.readEnv(monitorEnv(os)),
-        onStart: platform.onSignals,
-        pid: platform.pid,
-        os,
-      });
+      const { runServe } = await import("./lib/cli/serve_command.ts");
+      return await runServe(command.options, platform);
     }
     case "filter": {
-      const [{ runFilter }, { createCollector }] = await Promise.all([
-        import("./lib/cli/filter_command.ts"),
-        import("./lib/collect/create_collector.ts"),
-      ]);
-      return await runFilter(command.options, {
-        collector: createCollector(command.options.collector, { platform, input: command.options.input }),
-        now: platform.now,
-        write: io.stdout,
-        warn: (line) => io.stderr(line + "\n"),
-      });
+      const { runFilter } = await import("./lib/cli/filter_command.ts");
+      return await runFilter(command.options, platform);
     }
     case "history":
     case "history-prune":
     case "diff": {
-      const [{ runHistory, runPrune }, { runDiff }, { historyEnv }] = await Promise.all([
+      const [{ runHistory, runPrune }, { runDiff }] = await Promise.all([
         import("./lib/cli/history_command.ts"),
         import("./lib/cli/diff_command.ts"),
-        import("./lib/cli/environment.ts"),
       ]);
-      const historyIo = {
-        machine: platform,
-        write: io.stdout,
-        warn: (line: string) => io.stderr(line + "\n"),
-        env: platform.readEnv(historyEnv(os)).values,
-        now: () => platform.now().getTime(),
-      };
-      if (command.kind === "history") return await runHistory(command.options, historyIo);
-      if (command.kind === "history-prune") return await runPrune(command.options, historyIo);
-      return await runDiff(command.options, historyIo);
+      if (command.kind === "history") return await runHistory(command.options, platform);
+      if (command.kind === "history-prune") return await runPrune(command.options, platform);
+      return await runDiff(command.options, platform);
     }
   }
 }

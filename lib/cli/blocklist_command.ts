@@ -1,10 +1,11 @@
 import type { Files, OperatingSystem } from "../platform/platform.ts";
+import { type CommandIo, warnLine } from "./command_io.ts";
 import { join } from "node:path";
 import { listPath, MIN_UPDATE_INTERVAL_MS, updateList } from "../enrich/blocklist_update.ts";
 import { DEFAULT_PUBLIC_LISTS, PUBLIC_LISTS, publicList } from "../enrich/public_lists.ts";
 import { UsageError } from "./usage_error.ts";
 import { clockTime } from "../model/timestamp.ts";
-import { dataDirectory } from "../store/data_dir.ts";
+import { DATA_DIR_ENV, dataDirectory } from "../store/data_dir.ts";
 import { userFiles } from "../platform/user_files.ts";
 
 /** Options of `conntrail blocklist update` and `blocklist list`. */
@@ -14,20 +15,11 @@ export interface BlocklistOptions {
   mirror?: string;
 }
 
-/** What the block-list commands read from and write to. */
-export interface BlocklistIo {
-  write: (text: string) => Promise<void>;
-  warn: (line: string) => void;
-  env: ReadonlyMap<string, string>;
-  os: OperatingSystem;
-  /** Where the lists are kept. */
-  files: Files;
-  fetch?: typeof fetch;
-  now?: () => number;
-}
-
 /** `<data dir>/blocklists`, from `--data-dir` or the environment. */
-export function blocklistDirectory(options: BlocklistOptions, io: Pick<BlocklistIo, "env" | "os">): string {
+export function blocklistDirectory(
+  options: BlocklistOptions,
+  io: { env: ReadonlyMap<string, string>; os: OperatingSystem },
+): string {
   const base = options.dataDir ?? dataDirectory(io.env, io.os);
   if (base === null) {
     throw new UsageError(
@@ -54,7 +46,7 @@ function downloadedBefore(files: Files, directory: string): string[] {
  * DROPv6) into the data directory, and print the paths to pass with
  * `--blocklist`. Exit 1 when a list could not be updated.
  */
-export async function runBlocklistUpdate(options: BlocklistOptions, io: BlocklistIo): Promise<number> {
+export async function runBlocklistUpdate(options: BlocklistOptions, io: CommandIo): Promise<number> {
   for (const name of options.names) {
     if (publicList(name) === undefined) {
       throw new UsageError(
@@ -62,7 +54,7 @@ export async function runBlocklistUpdate(options: BlocklistOptions, io: Blocklis
       );
     }
   }
-  const directory = blocklistDirectory(options, io);
+  const directory = blocklistDirectory(options, { env: io.readEnv(DATA_DIR_ENV).values, os: io.os });
   await userFiles(io.files).makeUserDirectory(directory);
   const previous = downloadedBefore(io.files, directory);
   const names = options.names.length > 0
@@ -81,23 +73,23 @@ export async function runBlocklistUpdate(options: BlocklistOptions, io: Blocklis
       files: io.files,
       ...(options.mirror === undefined ? {} : { mirror: options.mirror }),
       ...(io.fetch === undefined ? {} : { fetch: io.fetch }),
-      ...(io.now === undefined ? {} : { now: io.now }),
+      now: () => io.now().getTime(),
     });
     const label = name.padEnd(width);
     switch (outcome.kind) {
       case "downloaded":
         ready.push(outcome.path);
-        await io.write(
+        await io.stdout(
           `${label}  downloaded, ${outcome.entries.toLocaleString("en")} entries  ${outcome.path}\n`,
         );
         break;
       case "unchanged":
         ready.push(outcome.path);
-        await io.write(`${label}  not changed since the last download  ${outcome.path}\n`);
+        await io.stdout(`${label}  not changed since the last download  ${outcome.path}\n`);
         break;
       case "too-soon":
         ready.push(outcome.path);
-        await io.write(
+        await io.stdout(
           `${label}  skipped: fetched less than an hour ago; next at ${
             clockTime(new Date(outcome.nextAt))
           }  ${outcome.path}\n`,
@@ -105,20 +97,20 @@ export async function runBlocklistUpdate(options: BlocklistOptions, io: Blocklis
         break;
       case "failed":
         failed++;
-        io.warn(`error: ${name} not updated: ${outcome.reason}`);
+        warnLine(io)(`error: ${name} not updated: ${outcome.reason}`);
         break;
     }
   }
   if (ready.length > 0) {
-    await io.write(`\nuse them with: conntrail ${ready.map((path) => `--blocklist ${path}`).join(" ")}\n`);
+    await io.stdout(`\nuse them with: conntrail ${ready.map((path) => `--blocklist ${path}`).join(" ")}\n`);
   }
   return failed > 0 ? 1 : 0;
 }
 
 /** `conntrail blocklist list`: every known list, and which are downloaded. */
-export async function runBlocklistList(options: BlocklistOptions, io: BlocklistIo): Promise<number> {
-  const directory = blocklistDirectory(options, io);
-  const now = (io.now ?? Date.now)();
+export async function runBlocklistList(options: BlocklistOptions, io: CommandIo): Promise<number> {
+  const directory = blocklistDirectory(options, { env: io.readEnv(DATA_DIR_ENV).values, os: io.os });
+  const now = io.now().getTime();
   const downloaded = new Set(downloadedBefore(io.files, directory));
   const width = Math.max(...PUBLIC_LISTS.map((l) => l.name.length));
   for (const list of PUBLIC_LISTS) {
@@ -134,8 +126,8 @@ export async function runBlocklistList(options: BlocklistOptions, io: BlocklistI
         status = "downloaded (state unreadable)";
       }
     }
-    await io.write(`${list.name.padEnd(width)}  ${list.description}\n${" ".repeat(width)}  ${status}\n`);
+    await io.stdout(`${list.name.padEnd(width)}  ${list.description}\n${" ".repeat(width)}  ${status}\n`);
   }
-  await io.write(`\nlists are fetched at most once every ${MIN_UPDATE_INTERVAL_MS / 60_000} minutes\n`);
+  await io.stdout(`\nlists are fetched at most once every ${MIN_UPDATE_INTERVAL_MS / 60_000} minutes\n`);
   return 0;
 }

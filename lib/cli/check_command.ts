@@ -1,7 +1,8 @@
 import ipaddr from "ipaddr.js";
-import { addressResolver, type BlocklistFilesIo } from "../enrich/blocklist_files.ts";
+import { addressResolver } from "../enrich/blocklist_files.ts";
 import { parseDnsServer, type PtrResolver, ptrResolver } from "../enrich/reverse_dns.ts";
-import type { Platform } from "../platform/platform.ts";
+import { type CommandIo, warnLine } from "./command_io.ts";
+import { REPUTATION_ENV } from "./reputation_config.ts";
 import { UsageError } from "./usage_error.ts";
 import type { CheckResult } from "../model/check_result.ts";
 import type { FailOn } from "../monitor/alert_watch.ts";
@@ -21,19 +22,11 @@ export interface CheckOptions extends ThreatFlags, GeoFlags {
   dnsServer?: string;
 }
 
-/** What `conntrail check` reads from and writes to; tests pass loopback servers. */
-export interface CheckIo {
-  /** Lists, `.env` and `--geo-path` are read from its files, names asked of its network's DNS. */
-  machine: Pick<Platform, "files" | "network" | "mayRead">;
-  write: (text: string) => Promise<void>;
-  warn: (line: string) => void;
-  env: ReadonlyMap<string, string>;
-  now: () => number;
-  fetch?: typeof fetch;
-  lists?: BlocklistFilesIo;
-  /** A domain's addresses; the default asks the machine's resolver (or `--dns-server`). */
+/** What `conntrail check` runs on; tests pass loopback servers, or resolvers of their own. */
+export interface CheckIo extends CommandIo {
+  /** A domain's addresses; the default asks the platform's resolver (or `--dns-server`). */
   resolveAddresses?: (name: string) => Promise<string[]>;
-  /** PTR lookups; the default asks the machine's resolver (or `--dns-server`). */
+  /** PTR lookups; the default asks the platform's resolver (or `--dns-server`). */
   ptr?: PtrResolver;
   /** AbuseIPDB's waits; tests pass a clock of their own. The default is {@linkcode CHECK_REPUTATION_WAITS}. */
   reputationWaits?: ThreatIo["reputationWaits"];
@@ -67,6 +60,7 @@ function conditionsOf(result: CheckResult): FailOn[] {
  * address it resolves to. Returns 3 when a `--fail-on` condition is met.
  */
 export async function runCheck(options: CheckOptions, io: CheckIo): Promise<number> {
+  const warn = warnLine(io);
   for (const target of options.targets) {
     if (!ipaddr.isValid(target) && !isDomainName(target.toLowerCase())) {
       throw new UsageError(`"${safeTerminalText(target)}" is neither an IP address nor a domain`);
@@ -74,39 +68,39 @@ export async function runCheck(options: CheckOptions, io: CheckIo): Promise<numb
   }
   const server = options.dnsServer === undefined ? undefined : parseDnsServer(options.dnsServer) ?? undefined;
   const threat = await openThreatIntel(options, {
-    machine: io.machine,
-    env: io.env,
-    note: (line) => io.warn(safeTerminalText(line)),
-    now: io.now,
+    machine: io,
+    env: io.readEnv(REPUTATION_ENV).values,
+    note: (line) => warn(safeTerminalText(line)),
+    now: () => io.now().getTime(),
     ...(io.fetch === undefined ? {} : { fetch: io.fetch }),
     ...(io.lists === undefined ? {} : { lists: io.lists }),
     reputationWaits: io.reputationWaits ?? CHECK_REPUTATION_WAITS,
   });
   if (threat.reputation === null && options.reputation) {
-    io.warn("note: reputation is off: set ABUSEAPI (an AbuseIPDB key) in .env or the environment");
+    warn("note: reputation is off: set ABUSEAPI (an AbuseIPDB key) in .env or the environment");
   }
   const geo = await openGeo(options, {
-    note: (line) => io.warn(safeTerminalText(line)),
-    files: io.machine.files,
+    note: (line) => warn(safeTerminalText(line)),
+    files: io.files,
   });
   let results: CheckResult[];
   try {
     results = await checkTargets(options.targets, {
       threat,
       geo,
-      resolveAddresses: io.resolveAddresses ?? addressResolver(io.machine.network, server),
-      ptr: io.ptr ?? ptrResolver(io.machine.network, server),
+      resolveAddresses: io.resolveAddresses ?? addressResolver(io.network, server),
+      ptr: io.ptr ?? ptrResolver(io.network, server),
       resolveNames: options.resolveNames,
     });
   } finally {
     threat.close();
   }
-  if (options.format === "json") await io.write(renderCheckJson(results));
-  else for (const chunk of checkTableChunks(results)) await io.write(chunk);
+  if (options.format === "json") await io.stdout(renderCheckJson(results));
+  else for (const chunk of checkTableChunks(results)) await io.stdout(chunk);
   const met = new Set(results.flatMap(conditionsOf));
   const failed = options.failOn.filter((condition) => met.has(condition));
   if (failed.length > 0) {
-    io.warn(`conntrail: --fail-on ${failed.join(", ")}: exit code 3`);
+    warn(`conntrail: --fail-on ${failed.join(", ")}: exit code 3`);
     return 3;
   }
   return 0;

@@ -1,4 +1,6 @@
-import type { Collector, CollectorName } from "../collect/collector.ts";
+import type { CollectorName } from "../collect/collector.ts";
+import { type CommandIo, warnLine } from "./command_io.ts";
+import { collectorOf } from "./command_collector.ts";
 import { captureFilters, type FilterSyntax } from "../model/capture_filter.ts";
 import { filterConnections } from "../model/connection_filter.ts";
 import { toConnections } from "../model/direction.ts";
@@ -18,15 +20,6 @@ export interface FilterOptions {
   listening: boolean;
   collector: CollectorName;
   input?: string;
-}
-
-/** What `conntrail filter` reads from and writes to. */
-export interface FilterIo {
-  collector: Collector;
-  now: () => Date;
-  write: (text: string) => Promise<void>;
-  /** One line for stderr. */
-  warn: (line: string) => void;
 }
 
 /**
@@ -51,11 +44,12 @@ function selectors(options: FilterOptions): string {
  * syntax the output is the bare filter, for `tcpdump -i any "$(conntrail filter
  * --syntax bpf --pid 42)"`. No matching connection is a failure (exit 1).
  */
-export async function runFilter(options: FilterOptions, io: FilterIo): Promise<number> {
-  const result = await io.collector.collect();
-  for (const note of result.notes) io.warn(`note: ${safeTerminalText(note)}`);
+export async function runFilter(options: FilterOptions, io: CommandIo): Promise<number> {
+  const warn = warnLine(io);
+  const result = await collectorOf(options, io).collect();
+  for (const note of result.notes) warn(`note: ${safeTerminalText(note)}`);
   const skipped = skippedSummary(result.skipped);
-  if (skipped !== null) io.warn(`note: ${skipped}`);
+  if (skipped !== null) warn(`note: ${skipped}`);
   // TIME_WAIT and the like carry no more traffic: a capture has nothing to catch there.
   const live = toConnections(result.sockets, isoWithOffset(io.now())).filter((c) =>
     !LINGERING_STATUSES.has(c.status)
@@ -69,26 +63,26 @@ export async function runFilter(options: FilterOptions, io: FilterIo): Promise<n
   });
   const filters = captureFilters(connections);
   if (filters.skipped > 0) {
-    io.warn(`note: ${filters.skipped} connections have an address no filter can name; they are left out`);
+    warn(`note: ${filters.skipped} connections have an address no filter can name; they are left out`);
   }
   if (filters.clauses === 0) {
-    io.warn(`error: no live connection${safeTerminalText(selectors(options))}`);
+    warn(`error: no live connection${safeTerminalText(selectors(options))}`);
     return 1;
   }
   if (filters.clauses > LONG_FILTER_CLAUSES) {
-    io.warn(
+    warn(
       `note: ${filters.clauses} peers and ports: the kernel refuses a filter this long and tcpdump filters in user space (slower); narrow it with --pid, --process, --remote or --port`,
     );
   }
   switch (options.syntax) {
     case "bpf":
-      await io.write(filters.bpf + "\n");
+      await io.stdout(filters.bpf + "\n");
       break;
     case "wireshark":
-      await io.write(filters.wireshark + "\n");
+      await io.stdout(filters.wireshark + "\n");
       break;
     case "both":
-      await io.write(
+      await io.stdout(
         `# tcpdump (BPF), ${connections.length} connections: tcpdump -i any '<filter>'\n${filters.bpf}\n` +
           `# Wireshark display filter\n${filters.wireshark}\n`,
       );

@@ -4,7 +4,9 @@ import { safeTerminalText } from "../render/terminal_text.ts";
 import { historyTableChunks, renderHistoryCsv, renderHistoryJson } from "../render/history_report.ts";
 import type { AddressOrder, HistoryStore } from "../store/history_store.ts";
 import { findHistory, historyAddress } from "../store/history_queries.ts";
-import { type HistoryFlags, type HistoryMachine, openCommandHistory } from "./history_config.ts";
+import { type HistoryFlags, openCommandHistory } from "./history_config.ts";
+import { type CommandIo, warnLine } from "./command_io.ts";
+import { historyEnv } from "./environment.ts";
 
 /** Output formats of `conntrail history`. */
 export const HISTORY_FORMATS = ["table", "json", "csv"] as const;
@@ -30,15 +32,9 @@ export interface PruneOptions extends HistoryFlags {
   olderThan: number;
 }
 
-/** What history commands read and write. */
-export interface HistoryCommandIo {
-  /** The machine the history lives on. */
-  machine: HistoryMachine;
-  write: (text: string) => Promise<void>;
-  warn: (line: string) => void;
-  /** The variables that locate history (HOME, XDG_DATA_HOME, HISTORY_FILE, …) the run may read. */
-  env: ReadonlyMap<string, string>;
-  now: () => number;
+/** The variables that locate history, the run's clock in milliseconds, and one line for stderr. */
+function historyIo(io: CommandIo) {
+  return { env: io.readEnv(historyEnv(io.os)).values, now: () => io.now().getTime(), warn: warnLine(io) };
 }
 
 async function withStore<T>(
@@ -64,22 +60,23 @@ function filterFlags(options: HistoryOptions): string {
 }
 
 /** `conntrail history [IP]`: what the history store knows, filtered, as a table, JSON or CSV. */
-export async function runHistory(options: HistoryOptions, io: HistoryCommandIo): Promise<number> {
+export async function runHistory(options: HistoryOptions, io: CommandIo): Promise<number> {
+  const { env, now, warn } = historyIo(io);
   const ip = options.ip === undefined ? undefined : historyAddress(options.ip);
-  const store = await openCommandHistory(options, { ...io.machine, env: io.env }, "read");
+  const store = await openCommandHistory(options, { ...io, env }, "read");
   const found = await withStore(store, (store) =>
     findHistory(store, {
       ...(ip === undefined ? {} : { ip }),
-      ...(options.since === undefined ? {} : { since: io.now() - options.since }),
+      ...(options.since === undefined ? {} : { since: now() - options.since }),
       ...(options.risk === undefined ? {} : { risk: options.risk }),
       ...(options.process === undefined ? {} : { process: options.process }),
       ...(options.limit === 0 ? {} : { limit: options.limit }),
       ...(options.sort === undefined ? {} : { sort: options.sort }),
     }));
-  if (found === null) io.warn("note: no history yet; the monitor records it (run `conntrail`)");
+  if (found === null) warn("note: no history yet; the monitor records it (run `conntrail`)");
   const { entries, total } = found ?? { entries: [], total: 0 };
   if (ip !== undefined && entries.length === 0 && found !== null) {
-    io.warn(
+    warn(
       `note: ${ip} is not in the history${
         options.since || options.risk || options.process ? " (with these filters)" : ""
       }`,
@@ -88,11 +85,11 @@ export async function runHistory(options: HistoryOptions, io: HistoryCommandIo):
   switch (options.format) {
     case "table":
       if (entries.length > 0) {
-        for (const chunk of historyTableChunks(entries, total)) await io.write(chunk);
+        for (const chunk of historyTableChunks(entries, total)) await io.stdout(chunk);
       } else if (found !== null && ip === undefined) {
         // An empty table says why: what the filters left out, or that nothing is recorded yet.
         const filters = filterFlags(options);
-        await io.write(
+        await io.stdout(
           filters === ""
             ? "the history holds no addresses yet\n"
             : `no address in the history matches ${filters}\n`,
@@ -100,21 +97,22 @@ export async function runHistory(options: HistoryOptions, io: HistoryCommandIo):
       }
       break;
     case "json":
-      await io.write(renderHistoryJson(entries, total));
+      await io.stdout(renderHistoryJson(entries, total));
       break;
     case "csv":
-      await io.write(renderHistoryCsv(entries));
+      await io.stdout(renderHistoryCsv(entries));
       break;
   }
   return 0;
 }
 
 /** `conntrail history prune --older-than DUR`: forget what was last seen before then. */
-export async function runPrune(options: PruneOptions, io: HistoryCommandIo): Promise<number> {
-  const store = await openCommandHistory(options, { ...io.machine, env: io.env }, "write");
-  const counts = await withStore(store, (store) => store.prune(io.now() - options.olderThan));
+export async function runPrune(options: PruneOptions, io: CommandIo): Promise<number> {
+  const { env, now } = historyIo(io);
+  const store = await openCommandHistory(options, { ...io, env }, "write");
+  const counts = await withStore(store, (store) => store.prune(now() - options.olderThan));
   if (counts === null) return 0;
-  await io.write(
+  await io.stdout(
     `pruned ${counts.addresses} addresses, ${counts.connections} connections, ${counts.alerts} alerts and ` +
       `${counts.snapshots} snapshots from ${store?.location}\n`,
   );

@@ -1,6 +1,3 @@
-import type { Collector } from "../collect/collector.ts";
-import type { PtrResolver } from "../enrich/reverse_dns.ts";
-import type { BlocklistFilesIo } from "../enrich/blocklist_files.ts";
 import { PermissionError } from "../model/errors.ts";
 import { EgressTally } from "../monitor/egress_tally.ts";
 import { monitorFilter } from "../monitor/monitor_filter.ts";
@@ -9,44 +6,19 @@ import { RefreshOutput } from "../monitor/refresh_output.ts";
 import { ScrollOutput } from "../monitor/scroll_output.ts";
 import { Tracker } from "../monitor/tracker.ts";
 import { Dashboard } from "../render/dashboard.ts";
-import { readKeys, Terminal, type TerminalDevice } from "../render/terminal.ts";
+import { readKeys, Terminal } from "../render/terminal.ts";
 import { safeTerminalText } from "../render/terminal_text.ts";
 import type { MonitorOptions } from "./parse_args.ts";
 import { DEFAULT_BLOCKLIST } from "./threat_intel.ts";
-import { leftOutNote } from "./environment.ts";
-import type { Machine, Platform } from "../platform/platform.ts";
+import { leftOutNote, monitorEnv } from "./environment.ts";
+import { type CommandIo, warnLine } from "./command_io.ts";
+import { collectorOf } from "./command_collector.ts";
+import type { Platform } from "../platform/platform.ts";
 import { watchStopFile } from "./stop_file.ts";
 import { requireSyslogPermissions } from "./syslog_config.ts";
-import type { KernelEventsIo } from "./kernel_events.ts";
 import { filterRanges } from "./filter_ranges.ts";
 import { ALERTS_LISTED, reportMonitorRun, rowNoun } from "./monitor_report.ts";
 import { openSession } from "./session.ts";
-
-/** What `conntrail monitor` reads from and writes to; main.ts passes the real ones. */
-export interface MonitorCommandIo extends Machine {
-  collector: Collector;
-  now: () => Date;
-  sleep: (ms: number, signal: AbortSignal) => Promise<void>;
-  stdoutIsTerminal: boolean;
-  write: (text: string) => Promise<void>;
-  /** One line for stderr. */
-  warn: (line: string) => void;
-  /** Environment variables the run may read (NO_COLOR, GITHUB_ACTIONS), and those it was not allowed to. */
-  env: { values: Map<string, string>; denied: string[] };
-  terminal: TerminalDevice;
-  /** PTR lookups instead of the network's DNS (tests). */
-  resolver?: PtrResolver;
-  /** AbuseIPDB requests; the default is the global fetch. */
-  fetch?: typeof fetch;
-  /** Reads block lists and resolves their domains instead of the machine (tests). */
-  lists?: BlocklistFilesIo;
-  /** Called with the stop function once the run starts: main.ts wires signals to it. */
-  onStart?: (stop: () => void, redraw: () => void) => () => void;
-  /** This process's id, for syslog headers. */
-  pid?: number;
-  /** How `--trace` and `--sniff-dns` start their tools; the default runs bpftrace, ss -E and tcpdump. */
-  kernelEvents?: Pick<KernelEventsIo, "openTrace" | "startSniffer">;
-}
 
 /** Closed rows kept in memory; older closed rows are dropped (counted in the export). */
 const MAX_CLOSED_ROWS = 10_000;
@@ -76,14 +48,18 @@ function filterNames(options: MonitorOptions): string {
  * `--count`, `--duration`, q, Ctrl+C or SIGTERM; then write the export, the
  * frequent-IP file and a summary. Returns the exit code.
  */
-export async function runMonitorCommand(options: MonitorOptions, io: MonitorCommandIo): Promise<number> {
+export async function runMonitorCommand(options: MonitorOptions, io: CommandIo): Promise<number> {
+  const write = io.stdout;
+  const warn = warnLine(io);
+  const env = io.readEnv(monitorEnv(io.os));
+  const stdoutIsTerminal = io.stdoutIsTerminal();
   const notes: string[] = [];
-  const refresh = !options.scroll && io.stdoutIsTerminal && options.format === "text";
+  const refresh = !options.scroll && stdoutIsTerminal && options.format === "text";
   let output: MonitorOutput | null = null;
   // Off the dashboard, notes go straight to stderr; on it they show in its status line as they come,
   // and are printed in full once the screen is restored.
   const note = (line: string) => {
-    if (!refresh) return io.warn(line);
+    if (!refresh) return warn(line);
     notes.push(line);
     if (output instanceof RefreshOutput) output.note(line);
   };
@@ -96,19 +72,23 @@ export async function runMonitorCommand(options: MonitorOptions, io: MonitorComm
     ...(options.blocklist.length === 0 ? [DEFAULT_BLOCKLIST] : []),
     ...(options.envFile === undefined && options.reputation ? [".env"] : []),
   ];
-  const leftOut = leftOutNote(io.env.denied, optionalReads.filter((path) => !io.mayRead(path)));
+  const leftOut = leftOutNote(env.denied, optionalReads.filter((path) => !io.mayRead(path)));
   if (leftOut !== null) note(leftOut);
-  const session = await openSession(options, { ...io, env: io.env.values }, {
-    note,
-    format: options.format,
-    recordsNeeded: (options.syslog ?? []).length > 0 ||
-      (options.format !== "text" && options.format !== "ndjson"),
-    onNameAnswer: () => {
-      if (output instanceof RefreshOutput) output.redrawSoon();
-      else if (output instanceof ScrollOutput) output.drain().catch(() => {});
+  const session = await openSession(
+    options,
+    { ...io, collector: collectorOf(options, io), env: env.values },
+    {
+      note,
+      format: options.format,
+      recordsNeeded: (options.syslog ?? []).length > 0 ||
+        (options.format !== "text" && options.format !== "ndjson"),
+      onNameAnswer: () => {
+        if (output instanceof RefreshOutput) output.redrawSoon();
+        else if (output instanceof ScrollOutput) output.drain().catch(() => {});
+      },
+      alertsListed: ALERTS_LISTED,
     },
-    alertsListed: ALERTS_LISTED,
-  });
+  );
   const { describe, names, watch } = session;
   // The shipped ips.txt template lists nothing: no need to say so on every run.
   const lists = session.threat.blocklists.loaded.filter((l) => l.entries > 0);
@@ -121,13 +101,13 @@ export async function runMonitorCommand(options: MonitorOptions, io: MonitorComm
   }
   const keep = monitorFilter({
     filterLocal: options.filterLocal,
-    hidden: await filterRanges(options.filterFile, { files: io.files, warn: io.warn }),
+    hidden: await filterRanges(options.filterFile, { files: io.files, warn: warn }),
     process: options.process,
     port: options.port,
     outgoing: options.outgoing,
   });
-  const githubActions = io.env.values.get("GITHUB_ACTIONS") === "true";
-  const color = options.color && !io.env.values.has("NO_COLOR") && (refresh || io.stdoutIsTerminal);
+  const githubActions = env.values.get("GITHUB_ACTIONS") === "true";
+  const color = options.color && !env.values.has("NO_COLOR") && (refresh || stdoutIsTerminal);
   const tally = new EgressTally({
     describe: (ip) => session.geo.lookup?.describe(ip) ?? {},
     expect: options.expect ?? null,
@@ -169,8 +149,8 @@ export async function runMonitorCommand(options: MonitorOptions, io: MonitorComm
       timeUnitSeconds: options.timeUnit,
       nameWaitMs: names === null ? 0 : NAME_WAIT_MS,
       namesIdle: names === null ? undefined : () => names?.idle() ?? Promise.resolve(),
-      write: io.write,
-      writeAside: io.warn,
+      write: write,
+      writeAside: warn,
       // A line's wait for its name is in the monitor's time, like its polls.
       nowMs: () => io.now().getTime(),
     });
@@ -178,7 +158,7 @@ export async function runMonitorCommand(options: MonitorOptions, io: MonitorComm
 
   await session.startKernelEvents();
   const redraw = () => (output instanceof RefreshOutput ? output.redrawSoon() : undefined);
-  const detach = io.onStart?.(stop, redraw) ?? (() => {});
+  const detach = io.onSignals(stop, redraw);
   const keys = new AbortController();
   let result;
   let unwatch = () => {};
@@ -222,7 +202,7 @@ export async function runMonitorCommand(options: MonitorOptions, io: MonitorComm
     keys.abort();
     detach();
     await session.close(output);
-    for (const line of notes) io.warn(line);
+    for (const line of notes) warn(line);
   }
   return await reportMonitorRun({
     options,
@@ -234,8 +214,8 @@ export async function runMonitorCommand(options: MonitorOptions, io: MonitorComm
   }, {
     files: io.files,
     now: io.now,
-    write: io.write,
-    warn: io.warn,
-    stepSummary: githubActions ? io.env.values.get("GITHUB_STEP_SUMMARY") : undefined,
+    write: write,
+    warn: warn,
+    stepSummary: githubActions ? env.values.get("GITHUB_STEP_SUMMARY") : undefined,
   });
 }

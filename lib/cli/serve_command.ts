@@ -1,5 +1,4 @@
-import type { Collector, CollectorName } from "../collect/collector.ts";
-import type { PtrResolver } from "../enrich/reverse_dns.ts";
+import type { CollectorName } from "../collect/collector.ts";
 import { listedText, verdictFor } from "../enrich/threat_verdict.ts";
 import { isSystemError, PermissionError } from "../model/errors.ts";
 import { UsageError } from "./usage_error.ts";
@@ -13,14 +12,17 @@ import { paceText, PollPace } from "../web/poll_pace.ts";
 import { webHandler } from "../web/web_handler.ts";
 import type { GeoFlags } from "./geo_config.ts";
 import type { HistoryFlags } from "./history_config.ts";
-import type { KernelEventFlags, KernelEventsIo } from "./kernel_events.ts";
+import type { KernelEventFlags } from "./kernel_events.ts";
 import type { ThreatFlags } from "./threat_intel.ts";
 import { fanOut } from "../monitor/fan_out.ts";
 import { ScrollOutput } from "../monitor/scroll_output.ts";
 import type { EventFormat } from "../render/event_record.ts";
 import type { SyslogFlags } from "./syslog_config.ts";
 import { openSession } from "./session.ts";
-import type { HttpServer, Machine, Network, ServeHandler } from "../platform/platform.ts";
+import type { HttpServer, Network, ServeHandler } from "../platform/platform.ts";
+import { type CommandIo, warnLine } from "./command_io.ts";
+import { collectorOf } from "./command_collector.ts";
+import { monitorEnv } from "./environment.ts";
 
 /** Options of `conntrail serve`. */
 export interface ServeOptions extends ThreatFlags, GeoFlags, HistoryFlags, SyslogFlags, KernelEventFlags {
@@ -42,25 +44,6 @@ export interface ServeOptions extends ThreatFlags, GeoFlags, HistoryFlags, Syslo
   format?: "text" | EventFormat;
   /** `--traffic`: count bytes (top talkers and the throughput chart). */
   traffic: boolean;
-}
-
-/** What `conntrail serve` reads from and writes to; main.ts passes the real ones. */
-export interface ServeIo extends Machine {
-  collector: Collector;
-  now: () => Date;
-  sleep: (ms: number, signal: AbortSignal) => Promise<void>;
-  write: (text: string) => Promise<void>;
-  /** One line for stderr. */
-  warn: (line: string) => void;
-  env: { values: Map<string, string>; denied: string[] };
-  resolver?: PtrResolver;
-  fetch?: typeof fetch;
-  /** Called with the stop function once the server runs: main.ts wires signals to it. */
-  onStart?: (stop: () => void, redraw: () => void) => () => void;
-  /** This process's id, for syslog headers. */
-  pid?: number;
-  /** How `--trace` and `--sniff-dns` start their tools; the default runs bpftrace, ss -E and tcpdump. */
-  kernelEvents?: Pick<KernelEventsIo, "openTrace" | "startSniffer">;
 }
 
 /** Closed process rows kept in memory. */
@@ -98,17 +81,24 @@ function listen(
  * page and its API answer on `--host:--port` until Ctrl+C, SIGTERM or
  * `--duration`; history is recorded as the monitor records it.
  */
-export async function runServe(options: ServeOptions, io: ServeIo): Promise<number> {
+export async function runServe(options: ServeOptions, io: CommandIo): Promise<number> {
+  const write = io.stdout;
+  const warn = warnLine(io);
+  const env = io.readEnv(monitorEnv(io.os));
   const token = options.token ?? (isLoopbackHost(options.host) ? null : newToken());
-  const note = (line: string) => io.warn(safeTerminalText(line));
-  const session = await openSession(options, { ...io, env: io.env.values }, {
-    note,
-    format: options.format,
-    recordsNeeded: (options.syslog ?? []).length > 0 ||
-      (options.format !== undefined && options.format !== "text"),
-    onNameAnswer: () => {},
-    alertsListed: 0,
-  });
+  const note = (line: string) => warn(safeTerminalText(line));
+  const session = await openSession(
+    options,
+    { ...io, collector: collectorOf(options, io), env: env.values },
+    {
+      note,
+      format: options.format,
+      recordsNeeded: (options.syslog ?? []).length > 0 ||
+        (options.format !== undefined && options.format !== "text"),
+      onNameAnswer: () => {},
+      alertsListed: 0,
+    },
+  );
   const { describe, threat } = session;
   const risk = (ip: string): Pick<AddressView, "risk_level" | "abuse_score" | "blocklist"> => {
     const verdict = verdictFor(ip, threat.sources);
@@ -120,9 +110,7 @@ export async function runServe(options: ServeOptions, io: ServeIo): Promise<numb
     };
   };
   // With an event log on stdout, the server's own lines go to stderr.
-  const say = options.format === undefined
-    ? io.write
-    : (text: string) => Promise.resolve(io.warn(text.trimEnd()));
+  const say = options.format === undefined ? write : (text: string) => Promise.resolve(warn(text.trimEnd()));
   const eventLog = options.format === undefined ? null : new ScrollOutput({
     format: options.format,
     ...(session.context === undefined ? {} : { context: session.context }),
@@ -131,8 +119,8 @@ export async function runServe(options: ServeOptions, io: ServeIo): Promise<numb
     rowNoun: "processes",
     githubActions: false,
     nameWaitMs: 0,
-    write: io.write,
-    writeAside: io.warn,
+    write: write,
+    writeAside: warn,
   });
 
   const tracker = new Tracker({
@@ -175,7 +163,7 @@ export async function runServe(options: ServeOptions, io: ServeIo): Promise<numb
     history: () => session.recorder?.store ?? null,
     policy: () => policy,
     now: () => io.now().getTime(),
-    log: (line) => io.warn(safeTerminalText(line)),
+    log: (line) => warn(safeTerminalText(line)),
   });
   let server: HttpServer | null = null;
   let detach = () => {};
@@ -191,7 +179,7 @@ export async function runServe(options: ServeOptions, io: ServeIo): Promise<numb
     const port = server.port;
     const url = `http://${hostWithPort(options.host, port)}/${token === null ? "" : `?token=${token}`}`;
     await say(`conntrail: serving on ${url} (Ctrl+C stops)\n`);
-    detach = io.onStart?.(() => stopper.abort(), () => {}) ?? detach;
+    detach = io.onSignals(() => stopper.abort(), () => {});
     result = await session.run(
       tracker,
       {
@@ -209,7 +197,7 @@ export async function runServe(options: ServeOptions, io: ServeIo): Promise<numb
     await session.close();
     await server?.finished;
   }
-  for (const line of session.syslog?.summary() ?? []) io.warn(`conntrail: ${line}`);
+  for (const line of session.syslog?.summary() ?? []) warn(`conntrail: ${line}`);
   const paced = pace.report();
   const recorder = session.recorder;
   await say(

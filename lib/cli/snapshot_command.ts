@@ -1,5 +1,3 @@
-import type { Collector } from "../collect/collector.ts";
-import type { Machine } from "../platform/platform.ts";
 import { UsageError } from "./usage_error.ts";
 import { filterConnections, STATUS_WORDS, statusFromUser } from "../model/connection_filter.ts";
 import { toConnections } from "../model/direction.ts";
@@ -10,22 +8,12 @@ import { connectionsTableChunks } from "../render/connections_table.ts";
 import { safeTerminalText } from "../render/terminal_text.ts";
 import type { SnapshotOptions } from "./parse_args.ts";
 import { skippedSummary } from "./skipped_summary.ts";
-import { type HistoryMachine, openCommandHistory } from "./history_config.ts";
+import { openCommandHistory } from "./history_config.ts";
+import { type CommandIo, warnLine } from "./command_io.ts";
+import { collectorOf } from "./command_collector.ts";
+import { historyEnv } from "./environment.ts";
 import { snapshotRecords } from "../render/event_record.ts";
 import { openRecordContext } from "./record_context.ts";
-
-/** What `conntrail snapshot` reads from and writes to. */
-export interface SnapshotIo extends Pick<Machine, "os" | "arch" | "may" | "hostname"> {
-  /** The machine `--save` records on. */
-  machine: HistoryMachine;
-  collector: Collector;
-  now: () => Date;
-  write: (text: string) => Promise<void>;
-  /** One line for stderr. */
-  warn: (line: string) => void;
-  /** The variables that locate history, for `--save`. */
-  env: ReadonlyMap<string, string>;
-}
 
 /** The filters a snapshot was given, as the flags that set them. */
 function filterFlags(options: SnapshotOptions): string {
@@ -39,16 +27,17 @@ function filterFlags(options: SnapshotOptions): string {
 }
 
 /** `conntrail snapshot`: read the sockets once, filter, and print them in the asked-for format. */
-export async function runSnapshot(options: SnapshotOptions, io: SnapshotIo): Promise<number> {
+export async function runSnapshot(options: SnapshotOptions, io: CommandIo): Promise<number> {
+  const warn = warnLine(io);
   if (options.state !== undefined && statusFromUser(options.state) === null) {
     throw new UsageError(`unknown state "${options.state}"; use one of ${STATUS_WORDS.join(", ")}`);
   }
   // Opened first, so a history that cannot be written stops the run before anything is printed.
   const store = options.save
-    ? await openCommandHistory(options, { ...io.machine, env: io.env }, "write")
+    ? await openCommandHistory(options, { ...io, env: io.readEnv(historyEnv(io.os)).values }, "write")
     : null;
   const takenAt = io.now();
-  const result = await io.collector.collect();
+  const result = await collectorOf(options, io).collect();
   const connections = filterConnections(toConnections(result.sockets, isoWithOffset(takenAt)), {
     proto: options.proto,
     state: options.state,
@@ -56,9 +45,9 @@ export async function runSnapshot(options: SnapshotOptions, io: SnapshotIo): Pro
     process: options.process,
     listening: options.listening,
   });
-  for (const note of result.notes) io.warn(`note: ${safeTerminalText(note)}`);
+  for (const note of result.notes) warn(`note: ${safeTerminalText(note)}`);
   const skipped = skippedSummary(result.skipped);
-  if (skipped !== null) io.warn(`note: ${skipped}`);
+  if (skipped !== null) warn(`note: ${skipped}`);
   const render = { traffic: options.traffic };
   switch (options.format) {
     case "table": {
@@ -67,30 +56,30 @@ export async function runSnapshot(options: SnapshotOptions, io: SnapshotIo): Pro
       const none = result.sockets.length === 0
         ? `no TCP or UDP sockets ${options.input === undefined ? "were found" : "are in the input"}\n`
         : `no connections match ${filters} (${result.sockets.length} sockets read)\n`;
-      if (connections.length === 0) await io.write(none);
+      if (connections.length === 0) await io.stdout(none);
       // Written as it is rendered: `conntrail snapshot | head` returns at once.
-      else for (const chunk of connectionsTableChunks(connections, render)) await io.write(chunk);
+      else for (const chunk of connectionsTableChunks(connections, render)) await io.stdout(chunk);
       break;
     }
     // JSON and NDJSON are written chunk by chunk too: the whole text of a large snapshot is never held.
     case "json":
-      for (const chunk of connectionsJsonChunks(connections, render)) await io.write(chunk);
+      for (const chunk of connectionsJsonChunks(connections, render)) await io.stdout(chunk);
       break;
     case "ndjson":
-      for (const chunk of connectionsNdjsonChunks(connections, render)) await io.write(chunk);
+      for (const chunk of connectionsNdjsonChunks(connections, render)) await io.stdout(chunk);
       break;
     case "csv":
-      await io.write(renderConnectionsCsv(connections, render));
+      await io.stdout(renderConnectionsCsv(connections, render));
       break;
     case "ecs":
     case "ocsf":
-      await io.write(snapshotRecords(options.format, connections, openRecordContext(io, io.warn)));
+      await io.stdout(snapshotRecords(options.format, connections, openRecordContext(io, warn)));
       break;
   }
   if (store !== null) {
     try {
       const saved = await store.saveSnapshot(takenAt.getTime(), connections);
-      io.warn(`saved snapshot ${saved.id} (${saved.connections} connections) in ${store.location}`);
+      warn(`saved snapshot ${saved.id} (${saved.connections} connections) in ${store.location}`);
     } finally {
       await store.close();
     }

@@ -1,6 +1,7 @@
 import type { Collector } from "../../lib/collect/collector.ts";
 import { denoPlatform } from "../../lib/platform/deno_platform.ts";
-import type { MonitorCommandIo } from "../../lib/cli/monitor_command.ts";
+import type { CommandIo } from "../../lib/cli/command_io.ts";
+import type { EnvReading } from "../../lib/platform/platform.ts";
 import { type MonitorOptions, parseArgs } from "../../lib/cli/parse_args.ts";
 import type { Socket } from "../../lib/model/connection.ts";
 import { type BlocklistFilesIo, blocklistIo } from "../../lib/enrich/blocklist_files.ts";
@@ -107,36 +108,47 @@ export function steppingClock(
   };
 }
 
+/** What a test may set: any of the io, with whether stdout is a terminal and the environment as plain values. */
+export type MonitorTestOverrides = Partial<Omit<CommandIo, "stdoutIsTerminal">> & {
+  stdoutIsTerminal?: boolean;
+  /** What the monitor's environment reading finds. */
+  env?: EnvReading;
+};
+
 /**
  * A monitor io that records stdout and stderr, on a stepping clock; AbuseIPDB
  * requests and block-list reads are counted so that each poll sees what the
  * previous ones started.
  */
-export function io(collector: Collector, overrides: Partial<MonitorCommandIo> = {}) {
+export function io(collector: Collector, overrides: MonitorTestOverrides = {}) {
   const out: string[] = [];
   const err: string[] = [];
   const work = pendingWork();
   const clock = steppingClock(work.settled);
-  const value: MonitorCommandIo = {
+  const { stdoutIsTerminal = false, env = { values: new Map(), denied: [] }, ...rest } = overrides;
+  const value: CommandIo & { collector: Collector } = {
     // The real machine's programs, files and network, as main.ts hands them down.
     ...denoPlatform(),
     collector,
     now: clock.now,
     sleep: clock.sleep,
-    stdoutIsTerminal: false,
-    write: (text) => {
+    stdoutIsTerminal: () => stdoutIsTerminal,
+    stdout: (text) => {
       out.push(text);
       return Promise.resolve();
     },
-    warn: (line) => err.push(line),
-    env: { values: new Map(), denied: [] },
+    // One line at a time, as the monitor writes them.
+    stderr: (text) => void err.push(text.replace(/\n$/, "")),
+    readEnv: () => env,
     terminal: { write: () => {}, setRaw: () => {}, size: () => ({ columns: 80, rows: 24 }) },
     fetch: work.fetch,
     lists: work.lists,
     // Tests run with every permission: what the real platform would answer.
     mayRead: () => true,
     mayWrite: () => true,
-    ...overrides,
+    // No signal handlers: a test's Ctrl+C is the test runner's.
+    onSignals: () => () => {},
+    ...rest,
   };
   return { io: value, stdout: () => out.join(""), stderr: () => err.join("\n"), work };
 }

@@ -1,13 +1,11 @@
 import { deepStrictEqual, match, ok, rejects } from "node:assert/strict";
 import { join } from "node:path";
-import { type BlocklistIo, runBlocklistList, runBlocklistUpdate } from "../../lib/cli/blocklist_command.ts";
+import { runBlocklistList, runBlocklistUpdate } from "../../lib/cli/blocklist_command.ts";
 import { parseBlocklist } from "../../lib/parse/blocklist.ts";
 import { fixture } from "../fixture.ts";
-import { outputRecorder } from "./_output_recorder.ts";
+import { recordedIo } from "./_output_recorder.ts";
+import type { CommandIo } from "../../lib/cli/command_io.ts";
 import { startListMirror } from "../list_mirror_server.ts";
-import { denoPlatform } from "../../lib/platform/deno_platform.ts";
-
-const platform = denoPlatform();
 
 /** A mirror laid out as the sources are, holding excerpts of the real lists (tests/fixtures/blocklists/). */
 async function mirrorRoot(): Promise<string> {
@@ -25,20 +23,8 @@ async function mirrorRoot(): Promise<string> {
   return root;
 }
 
-function updateIo(now: () => number): { io: BlocklistIo; stdout: () => string; stderr: () => string } {
-  const output = outputRecorder();
-  return {
-    io: {
-      write: output.write,
-      warn: output.warn,
-      env: new Map(),
-      os: "linux",
-      files: platform.files,
-      now,
-    },
-    stdout: output.stdout,
-    stderr: output.stderr,
-  };
+function updateIo(now: () => number): { io: CommandIo; stdout: () => string; stderr: () => string } {
+  return recordedIo({ now });
 }
 
 const NAMES = ["firehol_level1", "spamhaus_drop", "spamhaus_dropv6", "ipsum_level3"];

@@ -11,7 +11,7 @@ import { addressResolver } from "../../lib/enrich/blocklist_files.ts";
 import { ptrResolver } from "../../lib/enrich/reverse_dns.ts";
 import { GOOD_KEY, startAbuseIpdbServer } from "../abuseipdb_server.ts";
 import { startDnsServer } from "../dns_server.ts";
-import { outputRecorder } from "./_output_recorder.ts";
+import { recordedIo } from "./_output_recorder.ts";
 import { denoPlatform } from "../../lib/platform/deno_platform.ts";
 
 const platform = denoPlatform();
@@ -22,20 +22,12 @@ function checkOptions(args: string[]): CheckOptions {
   return command.options;
 }
 
-function checkIo(overrides: Partial<CheckIo>): { io: CheckIo; stdout: () => string; stderr: () => string } {
-  const output = outputRecorder();
-  return {
-    io: {
-      machine: platform,
-      write: output.write,
-      warn: output.warn,
-      env: new Map(),
-      now: Date.now,
-      ...overrides,
-    },
-    stdout: output.stdout,
-    stderr: output.stderr,
-  };
+function checkIo(
+  overrides: Partial<CheckIo> & { env?: Map<string, string> },
+): { io: CheckIo; stdout: () => string; stderr: () => string } {
+  const { env, ...rest } = overrides;
+  const recorded = recordedIo(env === undefined ? {} : { env });
+  return { io: { ...recorded.io, ...rest }, stdout: recorded.stdout, stderr: recorded.stderr };
 }
 
 Deno.test("check gives lists, AbuseIPDB levels (and its country without --lookup-country) and reverse DNS for IPs and domains, from loopback servers", async () => {

@@ -104,11 +104,10 @@ Deno.test("fuzz history databases: any damage or version prints safely or ends i
       let out = "";
       let err = "";
       const io = {
-        write: (text: string) => Promise.resolve(void (out += text)),
-        warn: (line: string) => void (err += line + "\n"),
-        env: new Map<string, string>(),
-        machine: platform,
-        now: Date.now,
+        ...platform,
+        stdout: (text: string) => Promise.resolve(void (out += text)),
+        stderr: (text: string) => void (err += text),
+        readEnv: () => ({ values: new Map<string, string>(), denied: [] }),
       };
       try {
         if (command.kind === "history") await runHistory(command.options, io);
