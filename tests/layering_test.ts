@@ -127,3 +127,13 @@ Deno.test("the layering check sees planted backward, sideways and cyclic imports
   ]);
   deepStrictEqual(folderCycles(planted), []);
 });
+
+Deno.test("render and web read the timeline's view (model/timeline_view.ts), never the monitor's tracker", () => {
+  const readers = libImports()
+    .filter((edge) =>
+      (edge.fromFolder === "render" || edge.fromFolder === "web") && edge.to === "monitor/tracker.ts"
+    )
+    .map((edge) => edge.from);
+  deepStrictEqual(readers, []);
+  ok(libImports().some((edge) => edge.from === "web/live_view.ts" && edge.to === "model/timeline_view.ts"));
+});

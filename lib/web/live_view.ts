@@ -16,7 +16,8 @@ import { LINGERING_STATUSES } from "../model/status.ts";
 import { isoWithOffset } from "../model/timestamp.ts";
 import type { MonitorOutput } from "../monitor/monitor_output.ts";
 import { CELL_SYMBOLS } from "../model/timeline.ts";
-import { processRowKey, type Tracker } from "../monitor/tracker.ts";
+import type { TimelineView } from "../model/timeline_view.ts";
+import { processKey as processRowKey } from "../model/traffic_ledger.ts";
 import { LiveSeries, type SeriesPoint } from "./live_series.ts";
 import { RawJson } from "./event_stream.ts";
 import { LIVE_FIELDS, type LiveConnection, type LiveRow, liveRowJson } from "./live_wire.ts";
@@ -200,7 +201,7 @@ function rowsEvent(rows: readonly string[]): RawJson<{ connections: LiveRow[] }>
  * a `conntrail serve` run, in place of the dashboard or scroll lines.
  */
 export class LiveView implements MonitorOutput {
-  readonly #tracker: Tracker;
+  readonly #tracker: TimelineView;
   readonly #options: LiveViewOptions;
   readonly #open = new Map<string, OpenEntry>();
   /** Keys of open connections whose process is not known yet. */
@@ -217,7 +218,7 @@ export class LiveView implements MonitorOutput {
   #at: string | null = null;
   #pace: PaceReport | null = null;
 
-  constructor(tracker: Tracker, options: LiveViewOptions) {
+  constructor(tracker: TimelineView, options: LiveViewOptions) {
     this.#tracker = tracker;
     this.#options = options;
     this.#series = new LiveSeries(options.maxPoints ?? 900);
