@@ -1,10 +1,8 @@
-import { PermissionError } from "../model/errors.ts";
 import { EgressTally } from "../monitor/egress_tally.ts";
 import { monitorFilter } from "../monitor/monitor_filter.ts";
 import type { MonitorOutput } from "../monitor/monitor_output.ts";
 import { RefreshOutput } from "../monitor/refresh_output.ts";
 import { ScrollOutput } from "../monitor/scroll_output.ts";
-import { Tracker } from "../monitor/tracker.ts";
 import { Dashboard } from "../render/dashboard.ts";
 import { readKeys, Terminal } from "../render/terminal.ts";
 import { safeTerminalText } from "../render/terminal_text.ts";
@@ -13,24 +11,16 @@ import { DEFAULT_BLOCKLIST } from "./threat_intel.ts";
 import { leftOutNote, monitorEnv } from "./environment.ts";
 import { type CommandIo, warnLine } from "./command_io.ts";
 import { collectorOf } from "./command_collector.ts";
-import type { Platform } from "../platform/platform.ts";
 import { watchStopFile } from "./stop_file.ts";
 import { requireSyslogPermissions } from "./syslog_config.ts";
 import { filterRanges } from "./filter_ranges.ts";
-import { ALERTS_LISTED, reportMonitorRun, rowNoun } from "./monitor_report.ts";
+import { ALERTS_LISTED, reportMonitorRun, requireReportFiles, rowNoun } from "./monitor_report.ts";
 import { openSession } from "./session.ts";
 
 /** Closed rows kept in memory; older closed rows are dropped (counted in the export). */
 const MAX_CLOSED_ROWS = 10_000;
 /** Longest a scroll line waits for its address's name. */
 const NAME_WAIT_MS = 1000;
-
-function requireWrite(path: string, io: Pick<Platform, "mayWrite">): void {
-  if (!io.mayWrite(path)) {
-    const flag = `--allow-write=${path}`;
-    throw new PermissionError(`cannot write "${path}": permission denied; run with ${flag}`, flag);
-  }
-}
 
 /** The monitor's filters as the dashboard's status line names them. */
 function filterNames(options: MonitorOptions): string {
@@ -63,10 +53,7 @@ export async function runMonitorCommand(options: MonitorOptions, io: CommandIo):
     notes.push(line);
     if (output instanceof RefreshOutput) output.note(line);
   };
-  if (options.output !== undefined) requireWrite(options.output, io);
-  if (options.report !== undefined) requireWrite(options.report, io);
-  if (options.writeExpect !== undefined) requireWrite(options.writeExpect, io);
-  if (options.saveThreshold !== undefined) requireWrite(".", io);
+  requireReportFiles(options, io);
   requireSyslogPermissions(options, io);
   const optionalReads = [
     ...(options.blocklist.length === 0 ? [DEFAULT_BLOCKLIST] : []),
@@ -112,12 +99,11 @@ export async function runMonitorCommand(options: MonitorOptions, io: CommandIo):
     describe: (ip) => session.geo.lookup?.describe(ip) ?? {},
     expect: options.expect ?? null,
   });
-  const tracker = new Tracker({
+  const tracker = session.tracker({
     width: options.width,
     groupBy: options.groupBy,
     maxClosedRows: MAX_CLOSED_ROWS,
-    timeUnitMs: options.timeUnit * 1000,
-    ...(session.domainOf === undefined ? {} : { domainOf: session.domainOf }),
+    timeUnitSeconds: options.timeUnit,
     traffic: options.traffic,
   });
   const stopper = new AbortController();

@@ -16,7 +16,8 @@ import { alertText } from "../render/event_line.ts";
 import { renderExpectList } from "../render/expect_list.ts";
 import { frequentIpsFile } from "../render/frequent_ips.ts";
 import { renderTimelineExport } from "../render/timeline_export.ts";
-import type { Files } from "../platform/platform.ts";
+import type { Files, Platform } from "../platform/platform.ts";
+import { PermissionError } from "../model/errors.ts";
 import { userFiles } from "../platform/user_files.ts";
 import type { MonitorOptions } from "./parse_args.ts";
 import type { ListedAlert, Session } from "./session.ts";
@@ -130,6 +131,30 @@ export interface MonitorReportIo {
   warn: (line: string) => void;
   /** `GITHUB_STEP_SUMMARY` when running in GitHub Actions. */
   stepSummary: string | undefined;
+}
+
+/**
+ * Check, before the run, that every file the report will write may be written
+ * (`-o`, `--report`, `--write-expect`, and the frequent-IP file of
+ * `--save-threshold` in the working directory): one sentence naming the flag
+ * ends the run at once instead of after it.
+ */
+export function requireReportFiles(
+  options: Pick<MonitorOptions, "output" | "report" | "writeExpect" | "saveThreshold">,
+  machine: Pick<Platform, "mayWrite">,
+): void {
+  const paths = [
+    options.output,
+    options.report,
+    options.writeExpect,
+    options.saveThreshold === undefined ? undefined : ".",
+  ];
+  for (const path of paths) {
+    if (path !== undefined && !machine.mayWrite(path)) {
+      const flag = `--allow-write=${path}`;
+      throw new PermissionError(`cannot write "${path}": permission denied; run with ${flag}`, flag);
+    }
+  }
 }
 
 /**

@@ -3,7 +3,6 @@ import { listedText, verdictFor } from "../enrich/threat_verdict.ts";
 import { isSystemError, PermissionError } from "../model/errors.ts";
 import { UsageError } from "./usage_error.ts";
 import { monitorFilter } from "../monitor/monitor_filter.ts";
-import { Tracker } from "../monitor/tracker.ts";
 import { safeTerminalText } from "../render/terminal_text.ts";
 import { accessPolicy, hostWithPort, isLoopbackHost, newToken } from "../web/access_policy.ts";
 import { EventStream } from "../web/event_stream.ts";
@@ -123,13 +122,12 @@ export async function runServe(options: ServeOptions, io: CommandIo): Promise<nu
     writeAside: warn,
   });
 
-  const tracker = new Tracker({
+  const tracker = session.tracker({
     width: options.width,
     groupBy: "process",
     maxClosedRows: MAX_CLOSED_ROWS,
     // The page's timelines count time units, like the dashboard's: a slow poll does not shrink them.
-    timeUnitMs: options.timeUnit * 1000,
-    ...(session.domainOf === undefined ? {} : { domainOf: session.domainOf }),
+    timeUnitSeconds: options.timeUnit,
     traffic: options.traffic,
   });
   let live: LiveView | null = null;

@@ -21,7 +21,8 @@ import { HistoryRecorder } from "../monitor/history_recorder.ts";
 import type { MonitorOutput } from "../monitor/monitor_output.ts";
 import { type MonitorLoopOptions, type MonitorRunResult, runMonitor } from "../monitor/run_monitor.ts";
 import type { SyslogOutput } from "../monitor/syslog_output.ts";
-import type { Tracker } from "../monitor/tracker.ts";
+import { Tracker } from "../monitor/tracker.ts";
+import type { GroupBy } from "../model/tracked_row.ts";
 import type { RecordContext } from "../render/event_record.ts";
 import type { LogFormat } from "../render/log_records.ts";
 import { safeTerminalText } from "../render/terminal_text.ts";
@@ -78,6 +79,16 @@ export interface SessionChoices {
   alertsListed: number;
 }
 
+/** What the output shows of the timeline: how its rows are grouped and sized. */
+export interface TrackerChoices {
+  width: number;
+  groupBy: GroupBy;
+  /** Closed rows kept in memory; older ones are dropped (counted). */
+  maxClosedRows: number;
+  timeUnitSeconds: number;
+  traffic: boolean;
+}
+
 /** An alert as the exit summary lists it. */
 export interface ListedAlert {
   event: ConnectionEvent;
@@ -109,6 +120,11 @@ export interface Session {
   readonly alertCount: number;
   /** The first alerts, in full. */
   readonly alertsListed: readonly ListedAlert[];
+  /**
+   * A tracker for this session's polls, one row per `groupBy` with a cell per
+   * time unit; with `--sniff-dns` a connection carries the name it was asked by.
+   */
+  tracker(options: TrackerChoices): Tracker;
   /** Start `--trace` and `--sniff-dns`; call it just before the run. */
   startKernelEvents(): Promise<void>;
   /** Run the monitor loop with this output (and the syslog sink beside it) until it stops. */
@@ -226,6 +242,9 @@ export async function openSession(
     return raised;
   };
 
+  const domainOf = flags.sniffDns
+    ? (ip: string, at: number) => answered?.lookup(ip, at)?.domain ?? null
+    : undefined;
   return {
     describe,
     geo,
@@ -238,9 +257,16 @@ export async function openSession(
       return recorder;
     },
     syslog,
-    domainOf: flags.sniffDns
-      ? (ip: string, at: number) => answered?.lookup(ip, at)?.domain ?? null
-      : undefined,
+    domainOf,
+    tracker: (choices) =>
+      new Tracker({
+        width: choices.width,
+        groupBy: choices.groupBy,
+        maxClosedRows: choices.maxClosedRows,
+        timeUnitMs: choices.timeUnitSeconds * 1000,
+        ...(domainOf === undefined ? {} : { domainOf }),
+        traffic: choices.traffic,
+      }),
     startedAt,
     get alertCount() {
       return alertCount;
