@@ -4,8 +4,13 @@ import type { PtrResolver } from "../enrich/reverse_dns.ts";
 import { listedText, verdictFor } from "../enrich/threat_verdict.ts";
 import type { CheckResult } from "../model/check_result.ts";
 import { timerDelay } from "../model/timer_delay.ts";
-import type { OpenedGeo } from "./geo_config.ts";
-import type { ThreatIntel } from "./threat_intel.ts";
+import { addressResolver } from "../enrich/blocklist_files.ts";
+import { parseDnsServer, ptrResolver } from "../enrich/reverse_dns.ts";
+import { safeTerminalText } from "../render/terminal_text.ts";
+import type { CommandIo } from "./command_io.ts";
+import { type GeoFlags, type OpenedGeo, openGeo } from "./geo_config.ts";
+import { REPUTATION_ENV } from "./reputation_config.ts";
+import { openThreatIntel, type ThreatFlags, type ThreatIntel, type ThreatIo } from "./threat_intel.ts";
 
 const PTR_TIMEOUT_MS = 2_000;
 
@@ -18,6 +23,61 @@ export interface CheckLookups {
   /** PTR lookups, asked when `resolveNames`. */
   ptr: PtrResolver;
   resolveNames: boolean;
+}
+
+/**
+ * A one-shot command never waits long for AbuseIPDB: 20 s in all, requests
+ * of at most 10 s, one retry after 1 s. A rate limit that lasts longer makes
+ * the addresses UNKNOWN (`rate limited until 14:06`) rather than a wait.
+ */
+export const CHECK_REPUTATION_WAITS = {
+  patienceMs: 20_000,
+  timeoutMs: 10_000,
+  attempts: 2,
+  backoffMs: 1_000,
+} as const;
+
+/** What the lookups run on; tests pass loopback servers, or resolvers of their own. */
+export interface LookupIo extends CommandIo {
+  /** A domain's addresses; the default asks the platform's resolver (or `--dns-server`). */
+  resolveAddresses?: (name: string) => Promise<string[]>;
+  /** PTR lookups; the default asks the platform's resolver (or `--dns-server`). */
+  ptr?: PtrResolver;
+  /** AbuseIPDB's waits; tests pass a clock of their own. The default is {@linkcode CHECK_REPUTATION_WAITS}. */
+  reputationWaits?: ThreatIo["reputationWaits"];
+}
+
+/**
+ * The lookups of `conntrail check`, opened as a monitoring session opens its
+ * own: block lists, AbuseIPDB (the key from the environment or `.env`), geo,
+ * and DNS (`--dns-server`, or the platform's). `close` stops the list refreshes.
+ */
+export async function openCheckLookups(
+  flags: ThreatFlags & GeoFlags & { dnsServer?: string; resolveNames: boolean },
+  io: LookupIo & { warn: (line: string) => void },
+): Promise<CheckLookups & { close: () => void }> {
+  const server = flags.dnsServer === undefined ? undefined : parseDnsServer(flags.dnsServer) ?? undefined;
+  const threat = await openThreatIntel(flags, {
+    machine: io,
+    env: io.readEnv(REPUTATION_ENV).values,
+    note: (line) => io.warn(safeTerminalText(line)),
+    now: () => io.now().getTime(),
+    ...(io.fetch === undefined ? {} : { fetch: io.fetch }),
+    ...(io.lists === undefined ? {} : { lists: io.lists }),
+    reputationWaits: io.reputationWaits ?? CHECK_REPUTATION_WAITS,
+  });
+  if (threat.reputation === null && flags.reputation) {
+    io.warn("note: reputation is off: set ABUSEAPI (an AbuseIPDB key) in .env or the environment");
+  }
+  const geo = await openGeo(flags, { note: (line) => io.warn(safeTerminalText(line)), files: io.files });
+  return {
+    threat,
+    geo,
+    resolveAddresses: io.resolveAddresses ?? addressResolver(io.network, server),
+    ptr: io.ptr ?? ptrResolver(io.network, server),
+    resolveNames: flags.resolveNames,
+    close: () => threat.close(),
+  };
 }
 
 async function reverseName(ptr: PtrResolver, ip: string): Promise<string | null> {
