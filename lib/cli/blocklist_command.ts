@@ -72,7 +72,7 @@ export async function runBlocklistUpdate(options: BlocklistOptions, io: CommandI
       directory,
       files: io.files,
       ...(options.mirror === undefined ? {} : { mirror: options.mirror }),
-      ...(io.fetch === undefined ? {} : { fetch: io.fetch }),
+      fetch: io.fetch ?? io.network.fetch,
       now: () => io.now().getTime(),
     });
     const label = name.padEnd(width);

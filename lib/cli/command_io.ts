@@ -14,7 +14,7 @@ import type { KernelEventsIo } from "./kernel_events.ts";
 export interface CommandIo extends Platform {
   /** Where sockets come from; by default the collector the options name (`--collector`, `--input`). */
   collector?: Collector;
-  /** AbuseIPDB requests and list downloads; the default is the global fetch. */
+  /** AbuseIPDB requests and list downloads instead of the platform's network (tests: a loopback server's). */
   fetch?: typeof fetch;
   /** PTR lookups instead of the platform's DNS. */
   resolver?: PtrResolver;

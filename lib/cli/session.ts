@@ -55,7 +55,7 @@ export interface SessionPlatform extends Machine {
   env: ReadonlyMap<string, string>;
   /** PTR lookups instead of the network's DNS (tests). */
   resolver?: PtrResolver;
-  /** AbuseIPDB requests; the default is the global fetch. */
+  /** AbuseIPDB requests instead of the platform's network (tests). */
   fetch?: typeof fetch;
   /** Reads block lists and resolves their domains instead of the machine (tests). */
   lists?: BlocklistFilesIo;

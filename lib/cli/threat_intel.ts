@@ -90,7 +90,7 @@ export async function openThreatIntel(flags: ThreatFlags, io: ThreatIo): Promise
   const reputation = config.settings === null ? null : new AbuseIpdb(config.settings, {
     onNote: io.note,
     now: io.now,
-    ...(io.fetch === undefined ? {} : { fetch: io.fetch }),
+    fetch: io.fetch ?? io.machine.network.fetch,
     ...(io.cached === undefined ? {} : { cached: io.cached }),
     ...(io.onReputation === undefined ? {} : { onResult: io.onReputation }),
     ...io.reputationWaits,

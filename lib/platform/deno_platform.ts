@@ -157,6 +157,7 @@ function streamConnection(conn: Deno.Conn): StreamConnection {
 }
 
 const network: Network = {
+  fetch: (input, init) => fetch(input, init),
   resolveDns: (name, type, options) => Deno.resolveDns(name, type, options),
   async connect(options) {
     const tcp = await Deno.connect(options);

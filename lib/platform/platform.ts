@@ -141,6 +141,8 @@ export interface Network {
   connect(options: { hostname: string; port: number }): Promise<StreamConnection>;
   /** A TLS connection whose handshake is done (a bad certificate fails here). */
   connectTls(options: { hostname: string; port: number; caCerts?: string[] }): Promise<StreamConnection>;
+  /** HTTP requests (AbuseIPDB, list downloads). */
+  fetch: typeof fetch;
   /** Serve HTTP on `hostname:port` until `signal` aborts; `onListen` gets the port once listening. */
   serve(
     options: { hostname: string; port: number; signal: AbortSignal; onListen: (port: number) => void },

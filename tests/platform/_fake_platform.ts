@@ -160,6 +160,7 @@ function fakePrograms(script: Record<string, string>, ran: string[]): Programs {
 
 function fakeNetwork(dns: Record<string, string[]>): Network {
   return {
+    fetch: () => Promise.reject(systemError("NotCapable", "no network here")),
     resolveDns(name, type) {
       return Promise.resolve(dns[`${type} ${name}`] ?? []);
     },
