@@ -5,8 +5,11 @@
  *
  * @module
  */
+import dgram from "node:dgram";
+import { lookup } from "node:dns/promises";
 import { timerDelay } from "../model/timer_delay.ts";
 import type {
+  DatagramSender,
   DirectoryEntry,
   EnvReading,
   FileInfo,
@@ -156,7 +159,34 @@ function streamConnection(conn: Deno.Conn): StreamConnection {
   };
 }
 
+/**
+ * UDP through `node:dgram` (Deno's own datagram API is still unstable). The
+ * receiver's name is resolved once: a lookup per message would be a DNS query per event.
+ */
+async function openDatagram(options: { hostname: string; port: number }): Promise<DatagramSender> {
+  const address = options.hostname.includes(":")
+    ? { address: options.hostname, family: 6 }
+    : await lookup(options.hostname, 4);
+  const socket = dgram.createSocket(address.family === 6 ? "udp6" : "udp4");
+  await new Promise<void>((resolve, reject) => {
+    socket.once("error", reject);
+    socket.bind(0, address.family === 6 ? "::" : "0.0.0.0", () => {
+      socket.off("error", reject);
+      resolve();
+    });
+  });
+  return {
+    send: (bytes) =>
+      new Promise((resolve, reject) =>
+        socket.send(bytes, options.port, address.address, (error) => (error ? reject(error) : resolve()))
+      ),
+    onError: (listener) => void socket.on("error", listener),
+    close: () => socket.close(),
+  };
+}
+
 const network: Network = {
+  openDatagram,
   fetch: (input, init) => fetch(input, init),
   resolveDns: (name, type, options) => Deno.resolveDns(name, type, options),
   async connect(options) {

@@ -113,6 +113,14 @@ export interface StreamConnection {
   close(): void;
 }
 
+/** A UDP socket bound to a port of its own, sending to one receiver. */
+export interface DatagramSender {
+  send(bytes: Uint8Array): Promise<void>;
+  /** Called when the socket fails; it sends nothing after. */
+  onError(listener: (error: Error) => void): void;
+  close(): void;
+}
+
 /** Who sent a request to the HTTP server. */
 export interface ServeInfo {
   remoteAddr: { hostname: string; port: number };
@@ -139,6 +147,11 @@ export interface Network {
   ): Promise<string[]>;
   /** A TCP connection, with keep-alive on. */
   connect(options: { hostname: string; port: number }): Promise<StreamConnection>;
+  /**
+   * A UDP socket sending to `hostname:port`: a name is looked up once (IPv4), an
+   * IPv6 address (it has a colon) is used as it is.
+   */
+  openDatagram(options: { hostname: string; port: number }): Promise<DatagramSender>;
   /** A TLS connection whose handshake is done (a bad certificate fails here). */
   connectTls(options: { hostname: string; port: number; caCerts?: string[] }): Promise<StreamConnection>;
   /** HTTP requests (AbuseIPDB, list downloads). */

@@ -1,12 +1,9 @@
 /**
- * Connections to syslog receivers: TCP and TLS through the platform's network, UDP through
- * `node:dgram` (Deno's own datagram API is still unstable).
+ * Connections to syslog receivers, TCP, TLS and UDP, on the platform's network.
  *
  * @module
  */
 import type { Network, StreamConnection } from "../platform/platform.ts";
-import dgram from "node:dgram";
-import { lookup } from "node:dns/promises";
 import type { SyslogTarget } from "../parse/syslog_url.ts";
 
 /** One open connection to a receiver. */
@@ -85,37 +82,20 @@ async function connectStream(
   };
 }
 
-async function connectDatagram(target: SyslogTarget): Promise<SyslogConnection> {
-  // Resolved once per connection: a name looked up for every message would be a DNS query per event.
-  const address = target.host.includes(":")
-    ? { address: target.host, family: 6 }
-    : await lookup(target.host, 4);
-  const socket = dgram.createSocket(address.family === 6 ? "udp6" : "udp4");
+async function connectDatagram(network: Network, target: SyslogTarget): Promise<SyslogConnection> {
+  const socket = await network.openDatagram({ hostname: target.host, port: target.port });
   let broken: string | null = null;
   let end = (_reason: string) => {};
   const ended = new Promise<string>((resolve) => (end = resolve));
-  socket.on("error", (error) => end(broken ??= message(error)));
-  await new Promise<void>((resolve, reject) => {
-    socket.once("error", reject);
-    socket.bind(0, address.family === 6 ? "::" : "0.0.0.0", () => {
-      socket.off("error", reject);
-      resolve();
-    });
-  });
+  socket.onError((error) => end(broken ??= message(error)));
   return {
     ended,
     write(bytes) {
       if (broken !== null) return Promise.reject(new Error(broken));
-      return new Promise((resolve, reject) =>
-        socket.send(bytes, target.port, address.address, (error) => {
-          if (error) {
-            end(broken ??= message(error));
-            reject(error);
-          } else {
-            resolve();
-          }
-        })
-      );
+      return socket.send(bytes).catch((error) => {
+        end(broken ??= message(error));
+        throw error;
+      });
     },
     get broken() {
       return broken;
@@ -138,5 +118,5 @@ async function connectDatagram(target: SyslogTarget): Promise<SyslogConnection> 
  */
 export function syslogConnector(network: Network, options: SyslogConnectOptions = {}): SyslogConnector {
   return (target) =>
-    target.transport === "udp" ? connectDatagram(target) : connectStream(network, target, options);
+    target.transport === "udp" ? connectDatagram(network, target) : connectStream(network, target, options);
 }

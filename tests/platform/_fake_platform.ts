@@ -165,6 +165,7 @@ function fakeNetwork(dns: Record<string, string[]>): Network {
       return Promise.resolve(dns[`${type} ${name}`] ?? []);
     },
     connect: () => Promise.reject(systemError("NotCapable", "no network here")),
+    openDatagram: () => Promise.reject(systemError("NotCapable", "no network here")),
     connectTls: () => Promise.reject(systemError("NotCapable", "no network here")),
     serve: () => {
       throw systemError("NotCapable", "no network here");
