@@ -116,7 +116,7 @@ async function openLocation(
   if (!readOnly && location.scope[0] !== location.path) {
     await files.mkdir(dirname(location.path), { recursive: true });
   }
-  return SqliteStore.open(location.path, { readOnly });
+  return SqliteStore.open(location.path, { readOnly, openDatabase: files.openDatabase });
 }
 
 function reasonOf(error: unknown): string {

@@ -7,6 +7,7 @@
  */
 import dgram from "node:dgram";
 import { lookup } from "node:dns/promises";
+import { DatabaseSync } from "node:sqlite";
 import { timerDelay } from "../model/timer_delay.ts";
 import type {
   DatagramSender,
@@ -149,6 +150,7 @@ const files: Files = {
   readDir: (path): AsyncIterable<DirectoryEntry> => Deno.readDir(path),
   readLink: (path) => Deno.readLink(path),
   readStdin: () => new Response(Deno.stdin.readable).text(),
+  openDatabase: (path, options) => new DatabaseSync(path, options),
 };
 
 function streamConnection(conn: Deno.Conn): StreamConnection {

@@ -10,6 +10,8 @@
  * @module
  */
 
+import type { DatabaseSync } from "node:sqlite";
+
 /** The operating systems the runtime reports (`Deno.build.os`). */
 export type OperatingSystem =
   | "darwin"
@@ -98,6 +100,8 @@ export interface Files {
   readLink(path: string): Promise<string>;
   /** Standard input, read to its end as text. */
   readStdin(): Promise<string>;
+  /** An SQLite database file (the history), opened as node:sqlite opens it. */
+  openDatabase(path: string, options: { readOnly: boolean }): DatabaseSync;
 }
 
 /** A DNS server to ask instead of the system's. */

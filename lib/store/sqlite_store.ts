@@ -23,6 +23,8 @@ const BUSY_TIMEOUT_MS = 10_000;
 export interface SqliteStoreOptions {
   /** Open for reading only (`conntrail history`, `diff`); an old schema is still upgraded, which writes. */
   readOnly?: boolean;
+  /** How the file is opened: the platform's files (main.ts's), else node:sqlite directly. */
+  openDatabase?: (path: string, options: { readOnly: boolean }) => DatabaseSync;
 }
 
 /** A database this conntrail cannot use: newer schema, or not a conntrail database. */
@@ -65,8 +67,12 @@ function refuseUnknownVersion(version: number, path: string): void {
 }
 
 /** Open a database file, set the busy timeout, and read its schema version. */
-function openFile(path: string, readOnly: boolean): { db: DatabaseSync; version: number } {
-  const db = new DatabaseSync(path, { readOnly });
+function openFile(
+  path: string,
+  readOnly: boolean,
+  openDatabase: NonNullable<SqliteStoreOptions["openDatabase"]>,
+): { db: DatabaseSync; version: number } {
+  const db = openDatabase(path, { readOnly });
   try {
     db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
     const version = Number(db.prepare("PRAGMA user_version").get()?.user_version ?? 0);
@@ -359,12 +365,13 @@ export class SqliteStore implements HistoryStore {
    */
   static open(path: string, options: SqliteStoreOptions = {}): SqliteStore {
     const readOnly = options.readOnly ?? false;
-    let { db, version } = openFile(path, readOnly);
+    const openDatabase = options.openDatabase ?? ((path, options) => new DatabaseSync(path, options));
+    let { db, version } = openFile(path, readOnly, openDatabase);
     try {
       if (version !== SCHEMA_VERSION) {
         if (readOnly && version < SCHEMA_VERSION) {
           db.close();
-          ({ db, version } = openFile(path, false));
+          ({ db, version } = openFile(path, false, openDatabase));
         }
         if (version > SCHEMA_VERSION) {
           throw new HistoryFileError(
