@@ -78,3 +78,32 @@ Deno.test("check runs on a fake platform: the block list from its files, address
   );
   deepStrictEqual(platform.ran, []);
 });
+
+Deno.test("monitor runs on a fake platform: polls from its programs, its clock, the history in its files", async () => {
+  const platform = fakePlatform({
+    programs: { "ss -tunapeH": SS_OUTPUT, "ss -tunaeH": SS_OUTPUT },
+    env: { HOME: "/home/ana" },
+  });
+  const code = await runCommand(
+    parseArgs(["monitor", "--count", "3", "--format", "ndjson", "--store", "json", "--no-traffic"]),
+    platform,
+  );
+  deepStrictEqual(code, 0, platform.stderrText());
+  const events = platform.stdoutText().trim().split("\n").map((line) => JSON.parse(line));
+  const sockets = parseSs(SS_OUTPUT).sockets;
+  deepStrictEqual(events.filter((e) => e.event === "NEW").length, sockets.length);
+  deepStrictEqual(platform.ran.filter((line) => line.startsWith("ss ")), [
+    "ss -tunapeH",
+    "ss -tunaeH",
+    "ss -tunaeH",
+  ]);
+  // Stamped by the fake's clock (it starts at 2026-11-21 14:30 UTC), not the real one.
+  deepStrictEqual(
+    [...new Set(events.filter((e) => e.event === "NEW").map((e) => Date.parse(e.timestamp)))],
+    [Date.UTC(2026, 10, 21, 14, 30, 0)],
+  );
+  ok(
+    platform.fileTexts.has("/home/ana/.local/share/conntrail/ip_history.json"),
+    [...platform.fileTexts.keys()].join(),
+  );
+});
