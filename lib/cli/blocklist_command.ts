@@ -47,6 +47,7 @@ function downloadedBefore(files: Files, directory: string): string[] {
  * `--blocklist`. Exit 1 when a list could not be updated.
  */
 export async function runBlocklistUpdate(options: BlocklistOptions, io: CommandIo): Promise<number> {
+  const warn = warnLine(io);
   for (const name of options.names) {
     if (publicList(name) === undefined) {
       throw new UsageError(
@@ -97,7 +98,7 @@ export async function runBlocklistUpdate(options: BlocklistOptions, io: CommandI
         break;
       case "failed":
         failed++;
-        warnLine(io)(`error: ${name} not updated: ${outcome.reason}`);
+        warn(`error: ${name} not updated: ${outcome.reason}`);
         break;
     }
   }
