@@ -6,14 +6,16 @@
  *
  * @module
  */
-import { type CliCommand, parseArgs } from "./lib/cli/parse_args.ts";
+import type { CliCommand } from "./lib/cli/parse_args.ts";
+import { isVersionRequest, versionText } from "./lib/cli/version.ts";
 import { InputError, PermissionError, ToolError, UnusableFileError } from "./lib/model/errors.ts";
 import { denoPlatform } from "./lib/platform/deno_platform.ts";
 import type { Platform } from "./lib/platform/platform.ts";
 import { safeTerminalLines } from "./lib/render/terminal_text.ts";
 
 // Each command's modules are imported when it runs (`import()` of a string literal, which `deno compile`
-// still embeds): a run loads, parses and keeps in memory only the module graph of its own command.
+// still embeds): a run loads, parses and keeps in memory only the module graph of its own command. The
+// parser too is imported once the command line asks for more than the version.
 
 /** Where main writes; tests pass their own. */
 export type MainIo = Pick<Platform, "stdout" | "stderr">;
@@ -94,7 +96,7 @@ export async function runCommand(command: CliCommand, platform: Platform): Promi
  * files and servers, `--debug` traces — passes through one safe-text path.
  */
 export async function main(args: readonly string[], given?: MainIo): Promise<number> {
-  const debug = args.includes("--debug");
+  let debug = false;
   // The one platform object of the run: everything below main.ts gets the machine through it.
   const machine = denoPlatform();
   const out = given ?? machine;
@@ -105,7 +107,14 @@ export async function main(args: readonly string[], given?: MainIo): Promise<num
   };
   const io: MainIo = platform;
   try {
-    return await runCommand(parseArgs(args), platform);
+    if (isVersionRequest(args)) {
+      await io.stdout(versionText());
+      return 0;
+    }
+    const { parseArgs } = await import("./lib/cli/parse_args.ts");
+    const command = parseArgs(args);
+    debug = command.kind !== "print" && command.debug;
+    return await runCommand(command, platform);
   } catch (error) {
     if (error instanceof Deno.errors.BrokenPipe) return 0; // `conntrail snapshot | head`
     const message = error instanceof Error ? error.message : String(error);

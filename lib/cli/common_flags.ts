@@ -14,7 +14,7 @@ import { FAIL_ON, type FailOn } from "../monitor/alert_watch.ts";
 import { type HistoryFlags, STORE_KINDS } from "./history_config.ts";
 import type { GeoFlags } from "./geo_config.ts";
 import type { ThreatFlags } from "./threat_intel.ts";
-import type { OptionValues } from "./option_values.ts";
+import { isOneOf, type OptionValues } from "./option_values.ts";
 
 /**
  * A flag value that must be a whole number above zero, written in digits:
@@ -121,13 +121,9 @@ export function failOnValue(value: string, previous: FailOn[] = []): FailOn[] {
 /** `--fail-on` for a command that knows only some of the conditions (`check` has no `--expect`). */
 export function failOnParser(allowed: readonly FailOn[]) {
   return (value: string, previous: FailOn[] = []): FailOn[] => {
-    if ((FAIL_ON as readonly string[]).includes(value) && !(allowed as readonly string[]).includes(value)) {
-      throw new UsageError(`--fail-on ${value} applies to the monitor only`);
-    }
-    if (!(allowed as readonly string[]).includes(value)) {
-      throw new UsageError(`--fail-on must be one of ${allowed.join(", ")}, not "${value}"`);
-    }
-    return [...previous, value as FailOn];
+    if (isOneOf(allowed, value)) return [...previous, value];
+    if (isOneOf(FAIL_ON, value)) throw new UsageError(`--fail-on ${value} applies to the monitor only`);
+    throw new UsageError(`--fail-on must be one of ${allowed.join(", ")}, not "${value}"`);
   };
 }
 

@@ -1,3 +1,5 @@
+import type { Command } from "commander";
+
 /**
  * Typed reads of the values commander parsed for one command (its
  * `Record<string, unknown>`), so a command's options are built field by field
@@ -68,10 +70,8 @@ export class OptionValues {
 
   /** One of `choices` (commander's `.choices()` has checked it already). */
   choice<T extends string>(name: string, choices: readonly T[]): T {
-    const value = this.string(name);
-    return (choices as readonly string[]).includes(value)
-      ? value as T
-      : this.#wrong(name, choices.join(", "));
+    const value = this.#raw[name];
+    return isOneOf(choices, value) ? value : this.#wrong(name, choices.join(", "));
   }
 
   optionalChoice<T extends string>(name: string, choices: readonly T[]): T | undefined {
@@ -89,7 +89,7 @@ export class OptionValues {
   /** A repeatable option of fixed choices: every value given. */
   choiceList<T extends string>(name: string, choices: readonly T[]): T[] {
     return this.strings(name).map((value) =>
-      (choices as readonly string[]).includes(value) ? value as T : this.#wrong(name, choices.join(", "))
+      isOneOf(choices, value) ? value : this.#wrong(name, choices.join(", "))
     );
   }
 
@@ -98,4 +98,76 @@ export class OptionValues {
     const value = this.#raw[name] ?? [];
     return Array.isArray(value) && value.every(is) ? [...value] : this.#wrong(name, what);
   }
+}
+
+/**
+ * Whether `value` is one of `choices`: narrows a string typed on the command
+ * line to its union type without a cast.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { isOneOf } from "./option_values.ts";
+ * deepStrictEqual([isOneOf(["tcp", "udp"], "udp"), isOneOf(["tcp", "udp"], "icmp"), isOneOf(["tcp"], 6)], [true, false, false]);
+ * ```
+ */
+export function isOneOf<T extends string>(choices: readonly T[], value: unknown): value is T {
+  return choices.some((choice) => choice === value);
+}
+
+/**
+ * The positional arguments commander parsed for a command, read typed: a
+ * value of the wrong type is a bug in the command's definition.
+ */
+export class ArgumentValues {
+  readonly #args: readonly unknown[];
+
+  constructor(args: readonly unknown[]) {
+    this.#args = args;
+  }
+
+  #wrong(index: number, what: string): never {
+    throw new TypeError(`argument ${index + 1} should be ${what}, not ${JSON.stringify(this.#args[index])}`);
+  }
+
+  optionalString(index: number): string | undefined {
+    const value = this.#args[index];
+    return value === undefined || typeof value === "string" ? value : this.#wrong(index, "a string");
+  }
+
+  optionalNumber(index: number): number | undefined {
+    const value = this.#args[index];
+    return value === undefined || typeof value === "number" ? value : this.#wrong(index, "a number");
+  }
+
+  /** A variadic argument (`<targets...>`, `[names...]`): every value given. */
+  strings(index: number): string[] {
+    const value = this.#args[index] ?? [];
+    return Array.isArray(value) && value.every((v) => typeof v === "string")
+      ? [...value]
+      : this.#wrong(index, "a list of strings");
+  }
+}
+
+/**
+ * Give `command` its one action: read what commander parsed, typed, with
+ * `read`; `--debug` (on this command or one it belongs to, as in
+ * `conntrail --debug snapshot`) is read here for every command; then refuse a
+ * parsed option nothing read, and hand the result to `parsed`.
+ */
+export function act<T>(
+  command: Command,
+  read: (values: OptionValues, args: ArgumentValues) => T,
+  parsed: (line: T, debug: boolean) => void,
+): Command {
+  return command.action(() => {
+    const values = new OptionValues(command.opts());
+    const line = read(values, new ArgumentValues(command.processedArgs));
+    let debug = values.boolean("debug");
+    for (let parent = command.parent; parent !== null && !debug; parent = parent.parent) {
+      debug = new OptionValues(parent.opts()).boolean("debug");
+    }
+    values.done();
+    parsed(line, debug);
+  });
 }

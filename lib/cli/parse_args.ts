@@ -19,7 +19,7 @@ import {
   threatFlagsOf,
   widthValue,
 } from "./common_flags.ts";
-import type { CollectorName } from "../collect/collector.ts";
+import { COLLECTOR_NAMES, type CollectorName } from "../collect/collector.ts";
 import { UsageError } from "./usage_error.ts";
 import { LOG_FORMATS, type LogFormat } from "../render/log_records.ts";
 import type { GroupBy } from "../model/tracked_row.ts";
@@ -27,29 +27,38 @@ import { FAIL_ON, type FailOn } from "../monitor/alert_watch.ts";
 import type { ThreatFlags } from "./threat_intel.ts";
 import type { GeoFlags } from "./geo_config.ts";
 import { type HistoryFlags, STORE_KINDS } from "./history_config.ts";
-import { OptionValues } from "./option_values.ts";
+import { act, type ArgumentValues, isOneOf, type OptionValues } from "./option_values.ts";
 import type { KernelEventFlags } from "./kernel_events.ts";
 import type { CheckOptions } from "./check_command.ts";
 import type { BlocklistOptions } from "./blocklist_command.ts";
 import { HISTORY_FORMATS, type HistoryOptions, type PruneOptions, RISK_LEVELS } from "./history_command.ts";
 import type { DiffOptions } from "./diff_command.ts";
-import { versionText } from "./version.ts";
+import { isVersionRequest, versionText } from "./version.ts";
 import { safeTerminalText } from "../render/terminal_text.ts";
 import { filterCommand, serveCommand } from "./serve_args.ts";
 import type { ServeOptions } from "./serve_command.ts";
 import type { FilterOptions } from "./filter_command.ts";
 import type { RiskLevel } from "../model/risk.ts";
-import { EVENT_FORMATS, type EventFormat } from "../render/event_record.ts";
-import { addSyslogOptions, checkSyslogFlags, type SyslogFlags } from "./syslog_config.ts";
+import { EVENT_FORMATS } from "../render/event_record.ts";
+import { addSyslogOptions, checkSyslogFlags, type SyslogFlags, syslogFlagsOf } from "./syslog_flags.ts";
 import { ADDRESS_ORDERS } from "../store/history_store.ts";
 
 /** Output formats of `conntrail snapshot`. */
 export const SNAPSHOT_FORMATS = ["table", "json", "ndjson", "csv", "ecs", "ocsf"] as const;
 
+/** `snapshot --proto`. */
+const PROTOCOLS = ["tcp", "udp"] as const;
+
+/** The monitor's `--format`: scroll lines as text, or one of the JSON event formats. */
+const MONITOR_FORMATS = ["text", ...EVENT_FORMATS] as const;
+
+/** The monitor's `--group-by`. */
+const GROUP_BY = ["ip", "process", "connection"] as const satisfies readonly GroupBy[];
+
 /** Options of `conntrail snapshot`. */
 export interface SnapshotOptions {
   format: typeof SNAPSHOT_FORMATS[number];
-  proto?: "tcp" | "udp";
+  proto?: typeof PROTOCOLS[number];
   state?: string;
   pid?: number;
   process?: string;
@@ -71,7 +80,7 @@ export interface MonitorOptions extends ThreatFlags, GeoFlags, HistoryFlags, Sys
   width: number;
   scroll: boolean;
   color: boolean;
-  format: "text" | EventFormat;
+  format: typeof MONITOR_FORMATS[number];
   output?: string;
   resolveNames: boolean;
   dnsServer?: string;
@@ -97,19 +106,32 @@ export interface MonitorOptions extends ThreatFlags, GeoFlags, HistoryFlags, Sys
   traffic: boolean;
 }
 
-/** A parsed command line: what main.ts switches over. */
-export type CliCommand =
-  | { kind: "monitor"; options: MonitorOptions; debug: boolean }
-  | { kind: "check"; options: CheckOptions; debug: boolean }
-  | { kind: "blocklist-update" | "blocklist-list"; options: BlocklistOptions; debug: boolean }
-  | { kind: "snapshot"; options: SnapshotOptions; debug: boolean }
-  | { kind: "history"; options: HistoryOptions; debug: boolean }
-  | { kind: "history-prune"; options: PruneOptions; debug: boolean }
-  | { kind: "diff"; options: DiffOptions; debug: boolean }
-  | { kind: "serve"; options: ServeOptions; debug: boolean }
-  | { kind: "filter"; options: FilterOptions; debug: boolean }
-  | { kind: "permissions"; target: CliCommand; flagsOnly: boolean; debug: boolean }
-  | { kind: "print"; stdout: string; stderr: string; exitCode: number };
+/** A parsed command line, but `--debug`: what each command's action reads. */
+export type CommandLine =
+  | { kind: "monitor"; options: MonitorOptions }
+  | { kind: "check"; options: CheckOptions }
+  | { kind: "blocklist-update" | "blocklist-list"; options: BlocklistOptions }
+  | { kind: "snapshot"; options: SnapshotOptions }
+  | { kind: "history"; options: HistoryOptions }
+  | { kind: "history-prune"; options: PruneOptions }
+  | { kind: "diff"; options: DiffOptions }
+  | { kind: "serve"; options: ServeOptions }
+  | { kind: "filter"; options: FilterOptions }
+  | { kind: "permissions"; target: CliCommand; flagsOnly: boolean };
+
+/** Help, version or a usage error: text to print and the exit code. */
+export interface PrintCommand {
+  kind: "print";
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+/** A parsed command line: what main.ts switches over. `debug`: `--debug` was given, before or after the command's name. */
+export type CliCommand = (CommandLine & { debug: boolean }) | PrintCommand;
+
+/** Where a command's action hands what it parsed. */
+type Sink = (line: CommandLine | PrintCommand, debug: boolean) => void;
 
 const SNAPSHOT_EXAMPLES = `
 Examples:
@@ -151,10 +173,10 @@ Examples:
 
 function riskValue(value: string): RiskLevel {
   const level = value.toUpperCase();
-  if (!(RISK_LEVELS as readonly string[]).includes(level)) {
+  if (!isOneOf(RISK_LEVELS, level)) {
     throw new UsageError(`--risk must be one of ${RISK_LEVELS.join(", ")}, not "${value}"`);
   }
-  return level as RiskLevel;
+  return level;
 }
 
 function snapshotId(value: string): number {
@@ -176,21 +198,17 @@ function historyFlags(values: OptionValues): HistoryFlags {
   return flags;
 }
 
-function historyCommand(onParsed: (command: CliCommand) => void): Command {
+function historyCommand(sink: Sink): Command {
   const prune = addHistoryOptions(new Command("prune"))
     .description("forget addresses, connections, alerts and snapshots older than a duration")
     .requiredOption("--older-than <dur>", "what was last seen longer ago than this (90d, 12h)", durationMs)
-    .option("--debug", "show the cause chain of an error")
-    .addHelpText("after", PRUNE_EXAMPLES)
-    .action((raw: Record<string, unknown>) => {
-      const values = new OptionValues(raw);
-      const options: PruneOptions = { ...historyFlags(values), olderThan: values.number("olderThan") };
-      const debug = values.boolean("debug");
-      values.done();
-      onParsed({ kind: "history-prune", options, debug });
-    });
+    .addHelpText("after", PRUNE_EXAMPLES);
+  act(prune, (values): CommandLine => {
+    const options: PruneOptions = { ...historyFlags(values), olderThan: values.number("olderThan") };
+    return { kind: "history-prune", options };
+  }, sink);
   // Positional options: `history prune --db X` gives --db to prune, not to history.
-  return addHistoryOptions(new Command("history").enablePositionalOptions())
+  const history = addHistoryOptions(new Command("history").enablePositionalOptions())
     .description("what the history store knows: first/last seen, times seen, risk, geo, processes")
     .argument("[ip]", "one address: its details, connections and alerts")
     .option("--since <dur>", "only addresses seen within this long (24h, 7d)", durationMs)
@@ -210,52 +228,47 @@ function historyCommand(onParsed: (command: CliCommand) => void): Command {
       (v: string) => v === "0" ? 0 : positiveInteger(v),
       1000,
     )
-    .option("--debug", "show the cause chain of an error")
     .addHelpText("after", HISTORY_EXAMPLES)
-    .addCommand(prune)
-    .action((ip: string | undefined, raw: Record<string, unknown>) => {
-      const values = new OptionValues(raw);
-      const since = values.optionalNumber("since");
-      const risk = values.optionalChoice("risk", RISK_LEVELS);
-      const process = values.optionalString("process");
-      const options: HistoryOptions = {
-        ...historyFlags(values),
-        ...(ip === undefined ? {} : { ip }),
-        ...(since === undefined ? {} : { since }),
-        ...(risk === undefined ? {} : { risk }),
-        ...(process === undefined ? {} : { process }),
-        sort: values.choice("sort", ADDRESS_ORDERS),
-        format: values.choice("format", HISTORY_FORMATS),
-        limit: values.number("limit"),
-      };
-      const debug = values.boolean("debug");
-      values.done();
-      onParsed({ kind: "history", options, debug });
-    });
+    .addCommand(prune);
+  return act(history, (values, args): CommandLine => {
+    const ip = args.optionalString(0);
+    const since = values.optionalNumber("since");
+    const risk = values.optionalChoice("risk", RISK_LEVELS);
+    const process = values.optionalString("process");
+    const options: HistoryOptions = {
+      ...historyFlags(values),
+      ...(ip === undefined ? {} : { ip }),
+      ...(since === undefined ? {} : { since }),
+      ...(risk === undefined ? {} : { risk }),
+      ...(process === undefined ? {} : { process }),
+      sort: values.choice("sort", ADDRESS_ORDERS),
+      format: values.choice("format", HISTORY_FORMATS),
+      limit: values.number("limit"),
+    };
+    return { kind: "history", options };
+  }, sink);
 }
 
-function diffCommand(onParsed: (command: CliCommand) => void): Command {
-  return addHistoryOptions(new Command("diff"))
+function diffCommand(sink: Sink): Command {
+  const diff = addHistoryOptions(new Command("diff"))
     .description("compare two saved snapshots (default: the last two): added, removed, status changed")
     .argument("[from]", "the older snapshot's id (default: the one before the last)", snapshotId)
     .argument("[to]", "the newer snapshot's id (default: the last)", snapshotId)
     .addOption(new Option("--format <format>", "output format").choices(["table", "json"]).default("table"))
     .option("--list", "list the saved snapshots instead", false)
-    .option("--debug", "show the cause chain of an error")
-    .addHelpText("after", DIFF_EXAMPLES)
-    .action((from: number | undefined, to: number | undefined, raw: Record<string, unknown>) => {
-      const values = new OptionValues(raw);
-      const options: DiffOptions = {
-        ...historyFlags(values),
-        ...(from === undefined ? {} : { from }),
-        ...(to === undefined ? {} : { to }),
-        format: values.choice("format", ["table", "json"]),
-        list: values.boolean("list"),
-      };
-      const debug = values.boolean("debug");
-      values.done();
-      onParsed({ kind: "diff", options, debug });
-    });
+    .addHelpText("after", DIFF_EXAMPLES);
+  return act(diff, (values, args): CommandLine => {
+    const from = args.optionalNumber(0);
+    const to = args.optionalNumber(1);
+    const options: DiffOptions = {
+      ...historyFlags(values),
+      ...(from === undefined ? {} : { from }),
+      ...(to === undefined ? {} : { to }),
+      format: values.choice("format", ["table", "json"]),
+      list: values.boolean("list"),
+    };
+    return { kind: "diff", options };
+  }, sink);
 }
 
 const PERMISSIONS_EXAMPLES = `
@@ -310,44 +323,35 @@ function urlValue(value: string): string {
   return value;
 }
 
-function blocklistCommand(onParsed: (command: CliCommand) => void): Command {
-  const parsed =
-    (kind: "blocklist-update" | "blocklist-list") => (names: string[], raw: Record<string, unknown>) => {
-      const values = new OptionValues(raw);
+function blocklistCommand(sink: Sink): Command {
+  const read =
+    (kind: "blocklist-update" | "blocklist-list") => (values: OptionValues, args: ArgumentValues) => {
       const dataDir = values.optionalString("dataDir");
       const mirror = values.optionalString("mirror");
       const options: BlocklistOptions = {
-        names,
+        names: kind === "blocklist-update" ? args.strings(0) : [],
         ...(dataDir === undefined ? {} : { dataDir }),
         ...(mirror === undefined ? {} : { mirror }),
       };
-      const debug = values.boolean("debug");
-      values.done();
-      onParsed({ kind, options, debug });
+      return { kind, options };
     };
-  const common = (command: Command) =>
-    command
-      .option(
-        "--data-dir <dir>",
-        "the data directory (default $XDG_DATA_HOME/conntrail or ~/.local/share/conntrail)",
-      )
-      .option("--debug", "show the cause chain of an error");
+  const dataDir = (command: Command) =>
+    command.option(
+      "--data-dir <dir>",
+      "the data directory (default $XDG_DATA_HOME/conntrail or ~/.local/share/conntrail)",
+    );
+  const update = dataDir(new Command("update"))
+    .description("download FireHOL, Spamhaus and ipsum lists (at most once an hour each)")
+    .argument("[names...]", "lists to update (see `conntrail blocklist list`)", [])
+    .option("--mirror <url>", "download from this mirror instead of the sources", urlValue)
+    .addHelpText("after", BLOCKLIST_EXAMPLES);
+  const list = dataDir(new Command("list"))
+    .description("every list `blocklist update` knows, and which are downloaded");
   return new Command("blocklist")
     .description("download public block lists into the data directory")
     .addHelpText("after", BLOCKLIST_EXAMPLES)
-    .addCommand(
-      common(new Command("update"))
-        .description("download FireHOL, Spamhaus and ipsum lists (at most once an hour each)")
-        .argument("[names...]", "lists to update (see `conntrail blocklist list`)", [])
-        .option("--mirror <url>", "download from this mirror instead of the sources", urlValue)
-        .addHelpText("after", BLOCKLIST_EXAMPLES)
-        .action(parsed("blocklist-update")),
-    )
-    .addCommand(
-      common(new Command("list"))
-        .description("every list `blocklist update` knows, and which are downloaded")
-        .action((raw: Record<string, unknown>) => parsed("blocklist-list")([], raw)),
-    );
+    .addCommand(act(update, read("blocklist-update"), sink))
+    .addCommand(act(list, read("blocklist-list"), sink));
 }
 
 const MAIN_EXAMPLES = `
@@ -386,14 +390,11 @@ function addMonitorOptions(command: Command): Command {
         "--format <format>",
         "scroll output: text lines, or NDJSON in conntrail's, ECS or OCSF fields",
       )
-        .choices(["text", ...EVENT_FORMATS]).default("text"),
+        .choices(MONITOR_FORMATS).default("text"),
     )
     .addOption(
-      new Option("--group-by <what>", "one row per remote IP, process or connection").choices([
-        "ip",
-        "process",
-        "connection",
-      ]).default("ip"),
+      new Option("--group-by <what>", "one row per remote IP, process or connection").choices(GROUP_BY)
+        .default("ip"),
     );
   command.optionsGroup("Traffic:");
   addTrafficOptions(command);
@@ -433,7 +434,7 @@ function addMonitorOptions(command: Command): Command {
       new Option("--log-format <format>", "log format (repeatable; default txt)").choices(LOG_FORMATS)
         .argParser(
           (value: string, previous: string[] = []) => {
-            if (!(LOG_FORMATS as readonly string[]).includes(value)) {
+            if (!isOneOf(LOG_FORMATS, value)) {
               throw new UsageError(`--log-format must be one of ${LOG_FORMATS.join(", ")}, not "${value}"`);
             }
             return [...previous, value];
@@ -460,19 +461,58 @@ function addMonitorOptions(command: Command): Command {
       "--stop-file <file>",
       "end the run, as Ctrl+C would, once this file exists (for supervisors that cannot send a signal)",
     );
-  command.optionsGroup("Other:")
-    .addOption(collectorOption())
-    .option("--debug", "show the cause chain of an error");
+  // --debug joins this last group (parseArgs gives it to every command).
+  command.optionsGroup("Other:").addOption(collectorOption());
   return command;
 }
 
-function monitorOptions(raw: Record<string, unknown>): MonitorOptions {
-  const options = {
-    ...raw,
-    logFormat: (raw.logFormat as LogFormat[] | undefined) ?? [],
-    failOn: (raw.failOn as FailOn[] | undefined) ?? [],
-    syslog: (raw.syslog as SyslogFlags["syslog"] | undefined) ?? [],
-  } as unknown as MonitorOptions;
+/** The monitor's options, field by field, and the checks that span flags. */
+function monitorOptions(values: OptionValues): MonitorOptions {
+  const options: MonitorOptions = {
+    ...threatFlagsOf(values),
+    ...geoFlagsOf(values),
+    ...historyFlags(values),
+    ...syslogFlagsOf(values),
+    trace: values.boolean("trace"),
+    sniffDns: values.boolean("sniffDns"),
+    failOn: values.choiceList("failOn", FAIL_ON),
+    timeUnit: values.number("timeUnit"),
+    width: values.number("width"),
+    scroll: values.boolean("scroll"),
+    color: values.boolean("color"),
+    format: values.choice("format", MONITOR_FORMATS),
+    resolveNames: values.boolean("resolveNames"),
+    filterLocal: values.boolean("filterLocal"),
+    filterFile: values.strings("filterFile"),
+    logFormat: values.choiceList("logFormat", LOG_FORMATS),
+    groupBy: values.choice("groupBy", GROUP_BY),
+    outgoing: values.boolean("outgoing"),
+    collector: values.choice("collector", COLLECTOR_NAMES),
+    traffic: values.boolean("traffic"),
+  };
+  const output = values.optionalString("output");
+  if (output !== undefined) options.output = output;
+  const dnsServer = values.optionalString("dnsServer");
+  if (dnsServer !== undefined) options.dnsServer = dnsServer;
+  const saveThreshold = values.optionalNumber("saveThreshold");
+  if (saveThreshold !== undefined) options.saveThreshold = saveThreshold;
+  const duration = values.optionalNumber("duration");
+  if (duration !== undefined) options.duration = duration;
+  const count = values.optionalNumber("count");
+  if (count !== undefined) options.count = count;
+  const logDir = values.optionalString("logDir");
+  if (logDir !== undefined) options.logDir = logDir;
+  const process = values.optionalString("process");
+  if (process !== undefined) options.process = process;
+  const port = values.optionalNumber("port");
+  if (port !== undefined) options.port = port;
+  const report = values.optionalString("report");
+  if (report !== undefined) options.report = report;
+  const writeExpect = values.optionalString("writeExpect");
+  if (writeExpect !== undefined) options.writeExpect = writeExpect;
+  const stopFile = values.optionalString("stopFile");
+  if (stopFile !== undefined) options.stopFile = stopFile;
+
   checkSyslogFlags(options);
   if (options.failOn.includes("unexpected") && options.expect === undefined) {
     throw new UsageError("--fail-on unexpected needs --expect FILE");
@@ -487,15 +527,21 @@ function monitorOptions(raw: Record<string, unknown>): MonitorOptions {
   if (options.dnsServer !== undefined && !options.resolveNames) {
     throw new UsageError("--dns-server needs --resolve-names");
   }
-  checkHistoryFlags(options);
   return options;
 }
 
-function snapshotCommand(onParsed: (options: SnapshotOptions, debug: boolean) => void): Command {
+function monitorCommand(sink: Sink): Command {
+  const monitor = addMonitorOptions(
+    new Command("monitor").description("live monitor: refresh dashboard on a terminal, scroll log otherwise"),
+  ).addHelpText("after", MONITOR_EXAMPLES);
+  return act(monitor, (values): CommandLine => ({ kind: "monitor", options: monitorOptions(values) }), sink);
+}
+
+function snapshotCommand(sink: Sink): Command {
   const command = new Command("snapshot")
     .description("print the current connections once")
     .addOption(new Option("--format <format>", "output format").choices(SNAPSHOT_FORMATS).default("table"))
-    .addOption(new Option("--proto <proto>", "only this protocol").choices(["tcp", "udp"]))
+    .addOption(new Option("--proto <proto>", "only this protocol").choices(PROTOCOLS))
     .option("--state <state>", "only this status (ESTABLISHED, LISTEN, TIME_WAIT, CONNECTED, …)")
     .option("--pid <pid>", "only sockets of this process id", positiveInteger)
     .option("--process <name>", "only processes whose name contains this (case-insensitive)")
@@ -508,86 +554,123 @@ function snapshotCommand(onParsed: (options: SnapshotOptions, debug: boolean) =>
       false,
     )
     .option("--traffic", "add each TCP connection's bytes sent and received (kernel counters)", false);
-  return addHistoryOptions(command)
-    .option("--debug", "show the cause chain of an error")
-    .addHelpText("after", SNAPSHOT_EXAMPLES)
-    .action((options) => {
-      checkHistoryFlags(options as SnapshotOptions);
-      if (options.save && options.store === "none") {
-        throw new UsageError("--save needs a history; not --store none");
-      }
-      onParsed(options as SnapshotOptions, Boolean(options.debug));
-    });
+  addHistoryOptions(command).addHelpText("after", SNAPSHOT_EXAMPLES);
+  return act(command, (values): CommandLine => {
+    const options: SnapshotOptions = {
+      ...historyFlags(values),
+      format: values.choice("format", SNAPSHOT_FORMATS),
+      listening: values.boolean("listening"),
+      collector: values.choice("collector", COLLECTOR_NAMES),
+      save: values.boolean("save"),
+      traffic: values.boolean("traffic"),
+    };
+    const proto = values.optionalChoice("proto", PROTOCOLS);
+    if (proto !== undefined) options.proto = proto;
+    const state = values.optionalString("state");
+    if (state !== undefined) options.state = state;
+    const pid = values.optionalNumber("pid");
+    if (pid !== undefined) options.pid = pid;
+    const process = values.optionalString("process");
+    if (process !== undefined) options.process = process;
+    const input = values.optionalString("input");
+    if (input !== undefined) options.input = input;
+    if (options.save && options.store === "none") {
+      throw new UsageError("--save needs a history; not --store none");
+    }
+    return { kind: "snapshot", options };
+  }, sink);
 }
 
-function buildProgram(onParsed: (command: CliCommand) => void): Command {
+function checkCommand(sink: Sink): Command {
+  const check = addThreatOptions(addGeoOptions(new Command("check")), [
+    "blocklisted",
+    "suspicious",
+    "malicious",
+  ])
+    .description("block lists, reputation and reverse DNS for given addresses, without monitoring")
+    .argument("<targets...>", "IP addresses and domains")
+    .addOption(new Option("--format <format>", "output format").choices(["table", "json"]).default("table"))
+    .option("--no-resolve-names", "skip reverse DNS")
+    .option("--dns-server <ip[:port]>", "ask this DNS server instead of the system's", dnsServerValue)
+    .addHelpText("after", CHECK_EXAMPLES);
+  return act(check, (values, args): CommandLine => {
+    const failOn = values.choiceList("failOn", FAIL_ON);
+    if (failOn.includes("unexpected")) {
+      throw new UsageError("--fail-on unexpected applies to the monitor only");
+    }
+    const dnsServer = values.optionalString("dnsServer");
+    const options: CheckOptions = {
+      ...threatFlagsOf(values),
+      ...geoFlagsOf(values),
+      targets: args.strings(0),
+      format: values.choice("format", ["table", "json"]),
+      failOn,
+      resolveNames: values.boolean("resolveNames"),
+      ...(dnsServer === undefined ? {} : { dnsServer }),
+    };
+    return { kind: "check", options };
+  }, sink);
+}
+
+function permissionsCommand(sink: Sink): Command {
+  const permissions = new Command("permissions")
+    .description("the exact Deno permission flags a command line needs, and why")
+    .argument("[command...]", "the conntrail command line to explain", [])
+    .option("--flags", "print only the flags, on one line")
+    .passThroughOptions()
+    .addHelpText("after", PERMISSIONS_EXAMPLES);
+  return act(permissions, (values, args): CommandLine | PrintCommand => {
+    const flagsOnly = values.boolean("flags");
+    const target = parseArgs(args.strings(0));
+    return target.kind === "print" ? target : { kind: "permissions", target, flagsOnly };
+  }, sink);
+}
+
+/** Every command, in the order `conntrail --help` lists them; the first is the default. */
+const COMMANDS: Record<string, (sink: Sink) => Command> = {
+  monitor: monitorCommand,
+  snapshot: snapshotCommand,
+  blocklist: blocklistCommand,
+  history: historyCommand,
+  diff: diffCommand,
+  serve: (sink) => serveCommand((options, debug) => sink({ kind: "serve", options }, debug)),
+  filter: (sink) => filterCommand((options, debug) => sink({ kind: "filter", options }, debug)),
+  check: checkCommand,
+  permissions: permissionsCommand,
+};
+
+/** Flags of `conntrail` itself, before a command's name. */
+const PROGRAM_FLAGS = ["--debug", "-h", "--help", "-V", "--version"];
+
+/**
+ * The one command a command line runs, so that only its definition is built;
+ * null when help for every command may be asked for, or the command is unknown
+ * (commander then says what to type).
+ */
+function invokedCommand(args: readonly string[]): string | null {
+  let next = 0;
+  while (next < args.length && PROGRAM_FLAGS.includes(args[next] ?? "")) next++;
+  const first = args[next];
+  if (first === undefined || (first.startsWith("-") && first !== "--")) {
+    // `conntrail --scroll --help` is the program's help, which lists every command.
+    return args.some((arg) => arg === "-h" || arg === "--help") ? null : "monitor";
+  }
+  return Object.hasOwn(COMMANDS, first) ? first : null;
+}
+
+function buildProgram(args: readonly string[], sink: Sink): Command {
   const program = new Command("conntrail")
     .description("a network connection monitor: every TCP/UDP connection with its process")
-    .option("--debug", "show the cause chain of an error")
     // Answered before parsing (parseArgs); listed here so that --help shows it.
     .option("-V, --version", "print conntrail's and Deno's versions and the attribution of embedded data")
     .enablePositionalOptions()
     .addHelpText("after", MAIN_EXAMPLES);
-  const monitor = addMonitorOptions(
-    new Command("monitor").description("live monitor: refresh dashboard on a terminal, scroll log otherwise"),
-  )
-    .addHelpText("after", MONITOR_EXAMPLES)
-    .action((options) => {
-      onParsed({ kind: "monitor", options: monitorOptions(options), debug: Boolean(options.debug) });
-    });
-  program.addCommand(monitor, { isDefault: true });
-  program.addCommand(snapshotCommand((options, debug) => onParsed({ kind: "snapshot", options, debug })));
-  program.addCommand(blocklistCommand(onParsed));
-  program.addCommand(historyCommand(onParsed));
-  program.addCommand(diffCommand(onParsed));
-  program.addCommand(serveCommand((options, debug) => onParsed({ kind: "serve", options, debug })));
-  program.addCommand(filterCommand((options, debug) => onParsed({ kind: "filter", options, debug })));
-  program.addCommand(
-    addThreatOptions(addGeoOptions(new Command("check")), ["blocklisted", "suspicious", "malicious"])
-      .description("block lists, reputation and reverse DNS for given addresses, without monitoring")
-      .argument("<targets...>", "IP addresses and domains")
-      .addOption(new Option("--format <format>", "output format").choices(["table", "json"]).default("table"))
-      .option("--no-resolve-names", "skip reverse DNS")
-      .option("--dns-server <ip[:port]>", "ask this DNS server instead of the system's", dnsServerValue)
-      .option("--debug", "show the cause chain of an error")
-      .addHelpText("after", CHECK_EXAMPLES)
-      .action((targets: string[], raw: Record<string, unknown>) => {
-        const values = new OptionValues(raw);
-        const failOn = values.choiceList("failOn", FAIL_ON);
-        if (failOn.includes("unexpected")) {
-          throw new UsageError("--fail-on unexpected applies to the monitor only");
-        }
-        const dnsServer = values.optionalString("dnsServer");
-        const options: CheckOptions = {
-          ...threatFlagsOf(values),
-          ...geoFlagsOf(values),
-          targets,
-          format: values.choice("format", ["table", "json"]),
-          failOn,
-          resolveNames: values.boolean("resolveNames"),
-          ...(dnsServer === undefined ? {} : { dnsServer }),
-        };
-        const debug = values.boolean("debug");
-        values.done();
-        onParsed({ kind: "check", options, debug });
-      }),
-  );
-  program.addCommand(
-    new Command("permissions")
-      .description("the exact Deno permission flags a command line needs, and why")
-      .argument("[command...]", "the conntrail command line to explain", [])
-      .option("--flags", "print only the flags, on one line")
-      .passThroughOptions()
-      .addHelpText("after", PERMISSIONS_EXAMPLES)
-      .action((args: string[], options: { flags?: boolean }) => {
-        const target = parseArgs(args);
-        if (target.kind === "print") {
-          onParsed(target);
-          return;
-        }
-        onParsed({ kind: "permissions", target, flagsOnly: Boolean(options.flags), debug: false });
-      }),
-  );
+  const invoked = invokedCommand(args);
+  for (const [name, build] of Object.entries(COMMANDS)) {
+    if (invoked === null || invoked === name) {
+      program.addCommand(build(sink), { isDefault: name === "monitor" });
+    }
+  }
   return program;
 }
 
@@ -620,11 +703,12 @@ function optionDescription(option: Option): string {
  * ```
  */
 export function parseArgs(args: readonly string[]): CliCommand {
+  if (isVersionRequest(args)) return { kind: "print", stdout: versionText(), stderr: "", exitCode: 0 };
   let parsed: CliCommand | null = null;
   let stdout = "";
   let stderr = "";
-  const program = buildProgram((command) => {
-    parsed = command;
+  const program = buildProgram(args, (line, debug) => {
+    parsed = line.kind === "print" ? line : { ...line, debug };
   });
   const configure = (command: Command) => {
     command.exitOverride().configureOutput({
@@ -636,12 +720,11 @@ export function parseArgs(args: readonly string[]): CliCommand {
       getErrHasColors: () => false,
     });
     command.configureHelp({ optionDescription });
+    // The one declaration of --debug: every command takes it (act() reads it), last in its help.
+    command.option("--debug", "show the cause chain of an error");
     command.commands.forEach(configure);
   };
   configure(program);
-  if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
-    return { kind: "print", stdout: versionText(), stderr: "", exitCode: 0 };
-  }
   try {
     program.parse([...args], { from: "user" });
   } catch (error) {

@@ -2,7 +2,7 @@ import { Command, Option } from "commander";
 import ipaddr from "ipaddr.js";
 import { UsageError } from "./usage_error.ts";
 import { FILTER_SYNTAXES } from "../model/capture_filter.ts";
-import { OptionValues } from "./option_values.ts";
+import { act } from "./option_values.ts";
 import { COLLECTOR_NAMES } from "../collect/collector.ts";
 import type { FilterOptions } from "./filter_command.ts";
 import type { ServeOptions } from "./serve_command.ts";
@@ -24,7 +24,7 @@ import {
   widthValue,
 } from "./common_flags.ts";
 import { EVENT_FORMATS } from "../render/event_record.ts";
-import { addSyslogOptions, checkSyslogFlags, syslogFlagsOf } from "./syslog_config.ts";
+import { addSyslogOptions, checkSyslogFlags, syslogFlagsOf } from "./syslog_flags.ts";
 import { STORE_KINDS } from "./history_config.ts";
 
 const SERVE_EXAMPLES = `
@@ -67,7 +67,7 @@ function remoteValue(value: string): string {
 }
 
 /** `conntrail serve`: the web page, with the monitor's enrichment and history flags. */
-export function serveCommand(onParsed: (options: ServeOptions, debug: boolean) => void): Command {
+export function serveCommand(parsed: (options: ServeOptions, debug: boolean) => void): Command {
   const command = new Command("serve")
     .description("web page of the live connections, history, diff and capture filters")
     .option(
@@ -104,59 +104,54 @@ export function serveCommand(onParsed: (options: ServeOptions, debug: boolean) =
     )
     .addOption(collectorOption());
   // The page raises alerts but never exits on them: no --fail-on.
-  return addSyslogOptions(
+  addSyslogOptions(
     addThreatOptions(
       addGeoOptions(addHistoryOptions(addTrafficOptions(addKernelEventOptions(command)))),
       null,
     ),
-  )
-    .option("--debug", "show the cause chain of an error")
-    .addHelpText("after", SERVE_EXAMPLES)
-    .action((raw: Record<string, unknown>) => {
-      const values = new OptionValues(raw);
-      const db = values.optionalString("db");
-      const optional = {
-        token: values.optionalString("token"),
-        dnsServer: values.optionalString("dnsServer"),
-        duration: values.optionalNumber("duration"),
-        format: values.optionalChoice("format", ["text", ...EVENT_FORMATS] as const),
-      };
-      const options: ServeOptions = {
-        ...threatFlagsOf(values),
-        ...geoFlagsOf(values),
-        ...syslogFlagsOf(values),
-        store: values.choice("store", STORE_KINDS),
-        ...(db === undefined ? {} : { db }),
-        trace: values.boolean("trace"),
-        sniffDns: values.boolean("sniffDns"),
-        traffic: values.boolean("traffic"),
-        host: values.string("host"),
-        port: values.number("port"),
-        maxClients: values.number("maxClients"),
-        timeUnit: values.number("timeUnit"),
-        width: values.number("width"),
-        resolveNames: values.boolean("resolveNames"),
-        filterLocal: values.boolean("filterLocal"),
-        collector: values.choice("collector", COLLECTOR_NAMES),
-      };
-      if (optional.token !== undefined) options.token = optional.token;
-      if (optional.dnsServer !== undefined) options.dnsServer = optional.dnsServer;
-      if (optional.duration !== undefined) options.duration = optional.duration;
-      if (optional.format !== undefined) options.format = optional.format;
-      checkHistoryFlags(options);
-      checkSyslogFlags(options);
-      if (options.dnsServer !== undefined && !options.resolveNames) {
-        throw new UsageError("--dns-server needs --resolve-names");
-      }
-      const debug = values.boolean("debug");
-      values.done();
-      onParsed(options, debug);
-    });
+  ).addHelpText("after", SERVE_EXAMPLES);
+  return act(command, (values) => {
+    const db = values.optionalString("db");
+    const optional = {
+      token: values.optionalString("token"),
+      dnsServer: values.optionalString("dnsServer"),
+      duration: values.optionalNumber("duration"),
+      format: values.optionalChoice("format", ["text", ...EVENT_FORMATS] as const),
+    };
+    const options: ServeOptions = {
+      ...threatFlagsOf(values),
+      ...geoFlagsOf(values),
+      ...syslogFlagsOf(values),
+      store: values.choice("store", STORE_KINDS),
+      ...(db === undefined ? {} : { db }),
+      trace: values.boolean("trace"),
+      sniffDns: values.boolean("sniffDns"),
+      traffic: values.boolean("traffic"),
+      host: values.string("host"),
+      port: values.number("port"),
+      maxClients: values.number("maxClients"),
+      timeUnit: values.number("timeUnit"),
+      width: values.number("width"),
+      resolveNames: values.boolean("resolveNames"),
+      filterLocal: values.boolean("filterLocal"),
+      collector: values.choice("collector", COLLECTOR_NAMES),
+    };
+    if (optional.token !== undefined) options.token = optional.token;
+    if (optional.dnsServer !== undefined) options.dnsServer = optional.dnsServer;
+    if (optional.duration !== undefined) options.duration = optional.duration;
+    if (optional.format !== undefined) options.format = optional.format;
+    checkHistoryFlags(options);
+    checkSyslogFlags(options);
+    if (options.dnsServer !== undefined && !options.resolveNames) {
+      throw new UsageError("--dns-server needs --resolve-names");
+    }
+    return options;
+  }, parsed);
 }
 
 /** `conntrail filter`: capture filters for the selected live connections. */
-export function filterCommand(onParsed: (options: FilterOptions, debug: boolean) => void): Command {
-  return new Command("filter")
+export function filterCommand(parsed: (options: FilterOptions, debug: boolean) => void): Command {
+  const command = new Command("filter")
     .description("tcpdump (BPF) and Wireshark display filters for the selected live connections")
     .option("--pid <pid>", "only connections of this process id", positiveInteger)
     .option("--process <name>", "only processes whose name contains this (case-insensitive)")
@@ -168,27 +163,23 @@ export function filterCommand(onParsed: (options: FilterOptions, debug: boolean)
     .option("--no-listening", "leave out listening and unconnected sockets")
     .addOption(collectorOption())
     .option("--input <file>", "parse saved output of ss, netstat, lsof or /proc/net (- for stdin)")
-    .option("--debug", "show the cause chain of an error")
-    .addHelpText("after", FILTER_EXAMPLES)
-    .action((raw: Record<string, unknown>) => {
-      const values = new OptionValues(raw);
-      const pid = values.optionalNumber("pid");
-      const process = values.optionalString("process");
-      const remote = values.optionalString("remote");
-      const port = values.optionalNumber("port");
-      const input = values.optionalString("input");
-      const options: FilterOptions = {
-        ...(pid === undefined ? {} : { pid }),
-        ...(process === undefined ? {} : { process }),
-        ...(remote === undefined ? {} : { remote }),
-        ...(port === undefined ? {} : { port }),
-        syntax: values.choice("syntax", FILTER_SYNTAXES),
-        listening: values.boolean("listening"),
-        collector: values.choice("collector", COLLECTOR_NAMES),
-        ...(input === undefined ? {} : { input }),
-      };
-      const debug = values.boolean("debug");
-      values.done();
-      onParsed(options, debug);
-    });
+    .addHelpText("after", FILTER_EXAMPLES);
+  return act(command, (values) => {
+    const pid = values.optionalNumber("pid");
+    const process = values.optionalString("process");
+    const remote = values.optionalString("remote");
+    const port = values.optionalNumber("port");
+    const input = values.optionalString("input");
+    const options: FilterOptions = {
+      ...(pid === undefined ? {} : { pid }),
+      ...(process === undefined ? {} : { process }),
+      ...(remote === undefined ? {} : { remote }),
+      ...(port === undefined ? {} : { port }),
+      syntax: values.choice("syntax", FILTER_SYNTAXES),
+      listening: values.boolean("listening"),
+      collector: values.choice("collector", COLLECTOR_NAMES),
+      ...(input === undefined ? {} : { input }),
+    };
+    return options;
+  }, parsed);
 }

@@ -13,3 +13,8 @@ export function versionText(): string {
     ...geoSources.attribution.map((line) => `  ${line}`),
   ].join("\n") + "\n";
 }
+
+/** Whether the command line asks only for the version (`--version` or `-V` alone), answered before any parsing. */
+export function isVersionRequest(args: readonly string[]): boolean {
+  return args.length === 1 && (args[0] === "--version" || args[0] === "-V");
+}

@@ -1,5 +1,7 @@
 import { deepStrictEqual, match } from "node:assert/strict";
 import { type CliCommand, parseArgs } from "../../lib/cli/parse_args.ts";
+import { versionText } from "../../lib/cli/version.ts";
+import { SYSLOG_QUEUE_LIMIT } from "../../lib/store/syslog_sink.ts";
 
 function parsed<K extends CliCommand["kind"]>(kind: K, args: string[]): Extract<CliCommand, { kind: K }> {
   const command = parseArgs(args);
@@ -197,4 +199,241 @@ Deno.test("parseArgs() answers --db with --store json, and a bad duration, with 
     deepStrictEqual(command.exitCode, 2);
     match(command.stderr, message);
   }
+});
+
+Deno.test("parseArgs() monitor: exactly the typed options, defaults filled", () => {
+  deepStrictEqual(parsed("monitor", []).options, {
+    blocklist: [],
+    includePrivate: false,
+    reputation: true,
+    lookupCountry: true,
+    lookupAsn: true,
+    store: "sqlite",
+    syslog: [],
+    trace: false,
+    sniffDns: false,
+    failOn: [],
+    timeUnit: 1,
+    width: 80,
+    scroll: false,
+    color: true,
+    format: "text",
+    resolveNames: false,
+    filterLocal: false,
+    filterFile: [],
+    logFormat: [],
+    groupBy: "ip",
+    outgoing: false,
+    collector: "auto",
+    traffic: true,
+  });
+  const full = parsed("monitor", [
+    "--scroll",
+    "--no-color",
+    "--format",
+    "ocsf",
+    "-o",
+    "t.txt",
+    "--resolve-names",
+    "--dns-server",
+    "127.0.0.1:53",
+    "--save-threshold",
+    "50",
+    "--duration",
+    "2m",
+    "--log-dir",
+    "logs",
+    "--process",
+    "curl",
+    "--port",
+    "443",
+    "--expect",
+    "allowed.txt",
+    "--fail-on",
+    "unexpected",
+    "--fail-on",
+    "malicious",
+    "--report",
+    "r.md",
+    "--write-expect",
+    "w.txt",
+    "--stop-file",
+    "stop",
+    "--no-traffic",
+    "--db",
+    "h.db",
+  ]).options;
+  deepStrictEqual(
+    [
+      full.scroll,
+      full.color,
+      full.format,
+      full.output,
+      full.dnsServer,
+      full.saveThreshold,
+      full.duration,
+      full.logDir,
+      full.logFormat,
+      full.process,
+      full.port,
+      full.expect,
+      full.failOn,
+      full.report,
+      full.writeExpect,
+      full.stopFile,
+      full.traffic,
+      full.db,
+    ],
+    [
+      true,
+      false,
+      "ocsf",
+      "t.txt",
+      "127.0.0.1:53",
+      50,
+      120,
+      "logs",
+      ["txt"],
+      "curl",
+      443,
+      "allowed.txt",
+      ["unexpected", "malicious"],
+      "r.md",
+      "w.txt",
+      "stop",
+      false,
+      "h.db",
+    ],
+  );
+});
+
+Deno.test("parseArgs() snapshot: exactly the typed options, defaults filled", () => {
+  deepStrictEqual(parsed("snapshot", ["snapshot"]).options, {
+    store: "sqlite",
+    format: "table",
+    listening: true,
+    collector: "auto",
+    save: false,
+    traffic: false,
+  });
+  deepStrictEqual(
+    parsed("snapshot", [
+      "snapshot",
+      "--state",
+      "LISTEN",
+      "--process",
+      "sshd",
+      "--no-listening",
+      "--collector",
+      "netstat",
+      "--input",
+      "-",
+      "--traffic",
+      "--store",
+      "none",
+    ]).options,
+    {
+      store: "none",
+      format: "table",
+      listening: false,
+      collector: "netstat",
+      save: false,
+      traffic: true,
+      state: "LISTEN",
+      process: "sshd",
+      input: "-",
+    },
+  );
+});
+
+/** One command line of each kind: the command's name, and what follows it. */
+const EVERY_KIND: [CliCommand["kind"], string[], string[]][] = [
+  ["monitor", ["monitor"], []],
+  ["monitor", [], ["--scroll"]],
+  ["snapshot", ["snapshot"], []],
+  ["check", ["check"], ["203.0.113.9"]],
+  ["blocklist-update", ["blocklist", "update"], []],
+  ["blocklist-list", ["blocklist", "list"], []],
+  ["history", ["history"], []],
+  ["history-prune", ["history", "prune"], ["--older-than", "1d"]],
+  ["diff", ["diff"], []],
+  ["serve", ["serve"], []],
+  ["filter", ["filter"], []],
+  // Its own flags come before the command line it explains.
+  ["permissions", ["permissions"], ["snapshot"]],
+];
+
+Deno.test("parseArgs() --debug: every command takes it, after its name or before it, and is false without", () => {
+  for (const [kind, name, rest] of EVERY_KIND) {
+    const debugOf = (args: string[]) => {
+      const command = parseArgs(args);
+      if (command.kind === "print") throw new Error(`${args.join(" ")}: ${command.stderr}`);
+      deepStrictEqual(command.kind, kind);
+      return command.debug;
+    };
+    deepStrictEqual(
+      [
+        debugOf([...name, ...rest]),
+        debugOf([...name, "--debug", ...rest]),
+        debugOf(["--debug", ...name, ...rest]),
+      ],
+      [false, true, true],
+      [...name, ...rest].join(" "),
+    );
+  }
+  // Before a command's subcommand: history's --debug applies to prune too.
+  deepStrictEqual(parsed("history-prune", ["history", "--debug", "prune", "--older-than", "1d"]).debug, true);
+  // After the command line `permissions` explains, it belongs to that command line.
+  const explained = parsed("permissions", ["permissions", "snapshot", "--debug"]);
+  deepStrictEqual([explained.debug, explained.target.kind !== "print" && explained.target.debug], [
+    false,
+    true,
+  ]);
+});
+
+Deno.test("parseArgs() help: conntrail --help lists every command, a command's --help only its own flags", () => {
+  const top = parsed("print", ["--help"]);
+  deepStrictEqual(top.exitCode, 0);
+  for (
+    const name of [
+      "monitor",
+      "snapshot",
+      "blocklist",
+      "history",
+      "diff",
+      "serve",
+      "filter",
+      "check",
+      "permissions",
+    ]
+  ) {
+    match(top.stdout, new RegExp(`^  ${name}\\b`, "m"));
+  }
+  match(top.stdout, /--debug +show the cause chain of an error/);
+  const snapshot = parsed("print", ["snapshot", "--help"]);
+  match(snapshot.stdout, /^Usage: conntrail snapshot \[options\]/);
+  match(snapshot.stdout, /--debug +show the cause chain of an error/);
+  deepStrictEqual(snapshot.stdout.includes("--time-unit"), false);
+  // Help asked for with the default command's flags is the program's, as commander gives it.
+  match(parsed("print", ["--scroll", "--help"]).stdout, /^ {2}snapshot \[options\]/m);
+  // The monitor's help names the syslog queue's length as the sink keeps it.
+  match(
+    parsed("print", ["monitor", "--help"]).stdout.replace(/\s+/g, " "),
+    new RegExp(`up to ${SYSLOG_QUEUE_LIMIT.toLocaleString("en")} events kept`),
+  );
+});
+
+Deno.test("parseArgs() of a word that is no command says so the way it did when every command was built", () => {
+  const typo = parsed("print", ["snapsho"]);
+  deepStrictEqual([typo.exitCode, typo.stdout], [2, ""]);
+  match(typo.stderr, /^error: too many arguments for 'monitor'\. Expected 0 arguments but got 1: snapsho\./);
+  deepStrictEqual(parsed("print", ["snapshot", "--bogus"]).stderr, "error: unknown option '--bogus'\n");
+});
+
+Deno.test("parseArgs() --version and -V alone print the version; with more they are flags like any other", () => {
+  for (const flag of ["--version", "-V"]) {
+    const version = parsed("print", [flag]);
+    deepStrictEqual([version.exitCode, version.stdout], [0, versionText()]);
+  }
+  match(parsed("print", ["snapshot", "--version"]).stderr, /^error: unknown option '--version'/);
 });

@@ -1,0 +1,88 @@
+/**
+ * `--syslog URL` (repeatable), `--syslog-format` and `--syslog-ca` of the
+ * monitor and `serve`: the flags and their values. Opening the receivers is
+ * syslog_config.ts's; parsing a command line loads only this.
+ *
+ * @module
+ */
+import { type Command, Option } from "commander";
+import { UsageError } from "./usage_error.ts";
+import type { OptionValues } from "./option_values.ts";
+import { parseSyslogUrl, type SyslogTarget } from "../parse/syslog_url.ts";
+import { EVENT_FORMATS, type EventFormat } from "../render/event_record.ts";
+import { SYSLOG_QUEUE_LIMIT } from "../store/syslog_sink.ts";
+
+/**
+ * A whole number with a comma between thousands, as `toLocaleString("en")`
+ * writes it; that call loads the locale data (measured: 7 MB and 20 ms at
+ * every start, for one line of help).
+ */
+function thousands(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+$)/g, ",");
+}
+
+/** The syslog flags as commander leaves them. */
+export interface SyslogFlags {
+  /** `--syslog`, each one read. */
+  syslog: SyslogTarget[];
+  /** `--syslog-format`; by default the `--format` when that is JSON, else ECS. */
+  syslogFormat?: EventFormat;
+  /** `--syslog-ca FILE`: certificates to trust for `tls://` receivers. */
+  syslogCa?: string;
+}
+
+/** The values of {@linkcode addSyslogOptions}' flags. */
+export function syslogFlagsOf(values: OptionValues): SyslogFlags {
+  const flags: SyslogFlags = { syslog: values.list("syslog", isSyslogTarget, "syslog receivers") };
+  const format = values.optionalChoice("syslogFormat", EVENT_FORMATS);
+  if (format !== undefined) flags.syslogFormat = format;
+  const ca = values.optionalString("syslogCa");
+  if (ca !== undefined) flags.syslogCa = ca;
+  return flags;
+}
+
+function isSyslogTarget(value: unknown): value is SyslogTarget {
+  if (typeof value !== "object" || value === null) return false;
+  return "transport" in value && typeof value.transport === "string" &&
+    "host" in value && typeof value.host === "string" &&
+    "port" in value && typeof value.port === "number" &&
+    "url" in value && typeof value.url === "string";
+}
+
+function syslogValue(value: string, previous: SyslogTarget[] = []): SyslogTarget[] {
+  try {
+    return [...previous, parseSyslogUrl(value)];
+  } catch (error) {
+    throw new UsageError(`--syslog: ${error instanceof Error ? error.message : error}`);
+  }
+}
+
+/** Add `--syslog`, `--syslog-format` and `--syslog-ca` to a command. */
+export function addSyslogOptions(command: Command): Command {
+  return command
+    .option(
+      "--syslog <url>",
+      `send every event to a syslog receiver: udp://, tcp:// or tls://HOST:PORT (repeatable; RFC 5424, ` +
+        `up to ${thousands(SYSLOG_QUEUE_LIMIT)} events kept while it is away)`,
+      syslogValue,
+    )
+    .addOption(
+      new Option(
+        "--syslog-format <format>",
+        "the JSON in syslog messages (default: --format when JSON, else ecs)",
+      )
+        .choices(EVENT_FORMATS),
+    )
+    .option("--syslog-ca <file>", "PEM certificates to trust for tls:// receivers");
+}
+
+/** Check the syslog flags together: a format or CA without a receiver is a mistake. */
+export function checkSyslogFlags(flags: Partial<SyslogFlags>): void {
+  const targets = flags.syslog ?? [];
+  if (targets.length === 0 && flags.syslogFormat !== undefined) {
+    throw new UsageError("--syslog-format needs --syslog URL");
+  }
+  if (flags.syslogCa !== undefined && !targets.some((t) => t.transport === "tls")) {
+    throw new UsageError("--syslog-ca needs a tls:// --syslog receiver");
+  }
+}
