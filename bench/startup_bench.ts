@@ -136,8 +136,14 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? NaN;
 }
 
+/** CPU times come in clock ticks (10 ms): over many rounds the mean resolves less than a tick. */
+function mean(values: number[]): number {
+  return values.reduce((sum, v) => sum + v, 0) / values.length;
+}
+
 const dataDir = await Deno.makeTempDir({ prefix: "conntrail-startup-" });
 const empty = `${dataDir}/empty.ts`;
+const capture = `${dataDir}/ss.txt`;
 await Deno.writeTextFile(empty, "\n");
 // HOME moves the data directory; DENO_DIR keeps Deno's module cache where it is.
 const denoDir = Deno.env.get("DENO_DIR") ?? `${Deno.env.get("HOME")}/.cache/deno`;
@@ -173,6 +179,23 @@ for (const [name, main] of MAINS) {
     `${name} snapshot --format json`,
     () => oneShot(deno, ["run", ...snapshotFlags, main, "snapshot", "--format", "json"], env),
   ]);
+  // The same sockets from a capture: conntrail's own cost, without ss's walk of every process's descriptors.
+  contenders.push([
+    `${name} snapshot --input (capture) --format json`,
+    () =>
+      oneShot(deno, [
+        "run",
+        `--allow-read=${capture}`,
+        main,
+        "snapshot",
+        "--collector",
+        "ss",
+        "--input",
+        capture,
+        "--format",
+        "json",
+      ], env),
+  ]);
   contenders.push([
     `${name} monitor --scroll -t 1`,
     () => monitor(["run", ...monitorFlags, main, "monitor", "--scroll", "-t", "1"], env),
@@ -183,6 +206,11 @@ const loadBefore = loadAverage();
 const samples = new Map<string, Sample[]>();
 const farm = await startSocketFarm(CONNECTIONS, Math.round(CONNECTIONS / 10), netns.wrap);
 try {
+  const [ss, ssArgs] = netns.wrap("ss", ["-tunapH"]);
+  await Deno.writeFile(
+    capture,
+    (await new Deno.Command(ss, { args: ssArgs, stdout: "piped" }).output()).stdout,
+  );
   for (let round = 0; round < ROUNDS; round++) {
     for (const [name, run] of contenders) {
       const list = samples.get(name) ?? [];
@@ -205,8 +233,10 @@ for (const [name, list] of samples) {
     ? `  peak RSS after ${MONITOR_S} s ${median(list.map((s) => s.laterRssMiB ?? NaN)).toFixed(1)} MiB`
     : "";
   console.log(
-    `  ${name.padEnd(40)} CPU ${median(list.map((s) => s.cpuS)).toFixed(2)} s  peak RSS ${
-      median(list.map((s) => s.peakRssMiB)).toFixed(1)
-    } MiB  first line ${median(list.map((s) => s.firstLineS)).toFixed(2)} s${later}`,
+    `  ${name.padEnd(40)} CPU ${median(list.map((s) => s.cpuS)).toFixed(2)} s (mean ${
+      mean(list.map((s) => s.cpuS)).toFixed(3)
+    })  peak RSS ${median(list.map((s) => s.peakRssMiB)).toFixed(1)} MiB  first line ${
+      median(list.map((s) => s.firstLineS)).toFixed(2)
+    } s${later}`,
   );
 }
