@@ -33,6 +33,9 @@ function causeChain(error: unknown): string {
 /** Run one parsed command on this platform (tests pass a fake one); returns its exit code. */
 export async function runCommand(command: CliCommand, platform: Platform): Promise<number> {
   switch (command.kind) {
+    case "version":
+      await io.stdout(versionText(platform.runtime));
+      return 0;
     case "print":
       if (command.stdout) await platform.stdout(command.stdout);
       if (command.stderr) platform.stderr(command.stderr);
@@ -107,13 +110,11 @@ export async function main(args: readonly string[], given?: MainIo): Promise<num
   };
   const io: MainIo = platform;
   try {
-    if (isVersionRequest(args)) {
-      await io.stdout(versionText());
-      return 0;
-    }
+    // The version is answered before the parser is loaded.
+    if (isVersionRequest(args)) return await runCommand({ kind: "version" }, platform);
     const { parseArgs } = await import("./lib/cli/parse_args.ts");
     const command = parseArgs(args);
-    debug = command.kind !== "print" && command.debug;
+    debug = command.kind !== "print" && command.kind !== "version" && command.debug;
     return await runCommand(command, platform);
   } catch (error) {
     if (error instanceof Deno.errors.BrokenPipe) return 0; // `conntrail snapshot | head`

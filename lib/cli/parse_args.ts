@@ -33,7 +33,7 @@ import type { CheckOptions } from "./check_command.ts";
 import type { BlocklistOptions } from "./blocklist_command.ts";
 import { HISTORY_FORMATS, type HistoryOptions, type PruneOptions, RISK_LEVELS } from "./history_command.ts";
 import type { DiffOptions } from "./diff_command.ts";
-import { isVersionRequest, versionText } from "./version.ts";
+import { isVersionRequest } from "./version.ts";
 import { safeTerminalText } from "../render/terminal_text.ts";
 import { filterCommand, serveCommand } from "./serve_args.ts";
 import type { ServeOptions } from "./serve_command.ts";
@@ -128,10 +128,15 @@ export interface PrintCommand {
 }
 
 /** A parsed command line: what main.ts switches over. `debug`: `--debug` was given, before or after the command's name. */
-export type CliCommand = (CommandLine & { debug: boolean }) | PrintCommand;
+export type CliCommand = (CommandLine & { debug: boolean }) | PrintCommand | VersionCommand;
+
+/** `--version` or `-V` alone: main.ts prints the runtime's versions with conntrail's. */
+export interface VersionCommand {
+  kind: "version";
+}
 
 /** Where a command's action hands what it parsed. */
-type Sink = (line: CommandLine | PrintCommand, debug: boolean) => void;
+type Sink = (line: CommandLine | PrintCommand | VersionCommand, debug: boolean) => void;
 
 const SNAPSHOT_EXAMPLES = `
 Examples:
@@ -619,10 +624,12 @@ function permissionsCommand(sink: Sink): Command {
     .option("--flags", "print only the flags, on one line")
     .passThroughOptions()
     .addHelpText("after", PERMISSIONS_EXAMPLES);
-  return act(permissions, (values, args): CommandLine | PrintCommand => {
+  return act(permissions, (values, args): CommandLine | PrintCommand | VersionCommand => {
     const flagsOnly = values.boolean("flags");
     const target = parseArgs(args.strings(0));
-    return target.kind === "print" ? target : { kind: "permissions", target, flagsOnly };
+    return target.kind === "print" || target.kind === "version"
+      ? target
+      : { kind: "permissions", target, flagsOnly };
   }, sink);
 }
 
@@ -703,12 +710,12 @@ function optionDescription(option: Option): string {
  * ```
  */
 export function parseArgs(args: readonly string[]): CliCommand {
-  if (isVersionRequest(args)) return { kind: "print", stdout: versionText(), stderr: "", exitCode: 0 };
+  if (isVersionRequest(args)) return { kind: "version" };
   let parsed: CliCommand | null = null;
   let stdout = "";
   let stderr = "";
   const program = buildProgram(args, (line, debug) => {
-    parsed = line.kind === "print" ? line : { ...line, debug };
+    parsed = line.kind === "print" || line.kind === "version" ? line : { ...line, debug };
   });
   const configure = (command: Command) => {
     command.exitOverride().configureOutput({

@@ -165,6 +165,7 @@ export function permissionsForCommand(command: CliCommand, machine: PermissionMa
       ];
     case "permissions":
     case "print":
+    case "version":
       return [];
   }
 }

@@ -4,11 +4,27 @@ import geoSources from "../../data/geo-sources.json" with { type: "json" };
 /** conntrail's version, from deno.json. */
 export const VERSION: string = denoJson.version;
 
-/** What `--version` prints: conntrail, Deno and the attribution of embedded data. */
-export function versionText(): string {
+/** The runtime's versions (the platform's `runtime`). */
+export interface RuntimeVersions {
+  deno: string;
+  v8: string;
+  typescript: string;
+}
+
+/**
+ * What `--version` prints: conntrail, Deno and the attribution of embedded data.
+ *
+ * @example
+ * ```ts
+ * import { match } from "node:assert/strict";
+ * import { versionText } from "./version.ts";
+ * match(versionText({ deno: "2.9.6", v8: "15.0", typescript: "6.0.3" }), /^conntrail \d+\.\d+\.\d+\ndeno 2\.9\.6 \(v8 15\.0, typescript 6\.0\.3\)\n/);
+ * ```
+ */
+export function versionText(runtime: RuntimeVersions): string {
   return [
     `conntrail ${VERSION}`,
-    `deno ${Deno.version.deno} (v8 ${Deno.version.v8}, typescript ${Deno.version.typescript})`,
+    `deno ${runtime.deno} (v8 ${runtime.v8}, typescript ${runtime.typescript})`,
     `embedded data (built ${geoSources.built}, deno task geo:build):`,
     ...geoSources.attribution.map((line) => `  ${line}`),
   ].join("\n") + "\n";

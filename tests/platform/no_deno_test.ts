@@ -12,13 +12,8 @@ const LIB = fileURLToPath(new URL("../../lib/", import.meta.url));
 /** The one file that builds the real platform. */
 const DENO_PLATFORM = "platform/deno_platform.ts";
 
-/**
- * Files that still name Deno in code. cli/version.ts: `--version`'s text is
- * built by parseArgs (lib/cli/parse_args.ts), which has no platform to ask the
- * runtime's versions of; it moves when parsing yields a version command that
- * main.ts prints with `platform.runtime`.
- */
-const STILL_DIRECT: string[] = ["cli/version.ts"];
+/** Files that still name Deno in code (empty: the move is done). */
+const STILL_DIRECT: string[] = [];
 
 function* typescriptFiles(dir: string): Generator<string> {
   for (const entry of Deno.readDirSync(dir)) {
