@@ -12,7 +12,7 @@
  *
  * BENCH_MAINS compares checkouts in one run, alternating: `before=/path/to/old/main.ts,after=main.ts`
  * (default: this checkout's main.ts only). BENCH_ROUNDS rounds (default 5); medians are printed,
- * with the load average before and after.
+ * with the load average before and after. BENCH_ONLY (a regular expression) picks contenders by name.
  *
  *   deno run --allow-all bench/startup_bench.ts
  */
@@ -202,9 +202,25 @@ for (const [name, main] of MAINS) {
   ]);
 }
 
+// BENCH_ONLY: a regular expression; only the contenders whose names match run (the floors always do).
+const only = new RegExp(Deno.env.get("BENCH_ONLY") ?? "");
+contenders.splice(
+  0,
+  contenders.length,
+  ...contenders.filter(([name]) => name.startsWith("floor") || only.test(name)),
+);
+
 const loadBefore = loadAverage();
 const samples = new Map<string, Sample[]>();
 const farm = await startSocketFarm(CONNECTIONS, Math.round(CONNECTIONS / 10), netns.wrap);
+// Interrupted, it still stops its farm and removes its namespace.
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  Deno.addSignalListener(signal, () => {
+    farm.stop();
+    netns.remove();
+    Deno.exit(130);
+  });
+}
 try {
   const [ss, ssArgs] = netns.wrap("ss", ["-tunapH"]);
   await Deno.writeFile(
