@@ -186,7 +186,12 @@ Deno.test({
       await see((s) => s.includes("Interval: 0.5s"));
       for (let host = 1; host <= 12; host++) await control.open(`${prefix}.${host}`);
       tmux("send-keys", "-t", session, "s", "s", "/", ...`${prefix}.`.split(""), "Enter");
-      const first = await see((s) => /ALERTS: [12] /.test(s) && rowsOf(s).length >= 6);
+      // Wait until a poll has listed both sockets of .1 (its connection and its listener): a poll taken while
+      // the test was still opening them shows one, which is not an order to check.
+      const first = await see((s) =>
+        /ALERTS: [12] /.test(s) && rowsOf(s).length >= 6 &&
+        rowsOf(s).filter((r) => r.startsWith(`${prefix}.1 `)).length === 2
+      );
       const rows = rowsOf(first);
       // Pinned on top, with its reason, whatever the order.
       match(rows[0] ?? "", new RegExp(`^${prefix.replaceAll(".", "\\.")}\\.7 .*\\[ALERT blocklist `), first);
