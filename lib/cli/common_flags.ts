@@ -262,15 +262,16 @@ export function geoFlagsOf(values: OptionValues): GeoFlags {
   };
 }
 
-/** The values of {@linkcode addThreatOptions}' flags, but `--fail-on` (see {@linkcode FailOn}). */
+/**
+ * The values of {@linkcode addThreatOptions}' flags, but `--fail-on` (see {@linkcode FailOn}) and the
+ * monitor's own `--expect`.
+ */
 export function threatFlagsOf(values: OptionValues): ThreatFlags {
   const flags: ThreatFlags = {
     blocklist: values.strings("blocklist"),
     includePrivate: values.boolean("includePrivate"),
     reputation: values.boolean("reputation"),
   };
-  const expect = values.optionalString("expect");
-  if (expect !== undefined) flags.expect = expect;
   const envFile = values.optionalString("envFile");
   if (envFile !== undefined) flags.envFile = envFile;
   const abuseUrl = values.optionalString("abuseUrl");

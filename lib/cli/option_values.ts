@@ -21,9 +21,17 @@ export class OptionValues {
   readonly #raw: Readonly<Record<string, unknown>>;
   readonly #read = new Set<string>();
 
-  constructor(raw: Readonly<Record<string, unknown>>) {
+  /**
+   * `declared`: the command's option names (commander's attribute names). Given,
+   * reading any other name is a `TypeError`, so a misspelt or borrowed name fails
+   * at the first parse instead of reading as "not given" forever.
+   */
+  constructor(raw: Readonly<Record<string, unknown>>, declared?: readonly string[]) {
     this.#raw = new Proxy(raw, {
       get: (target, name: string) => {
+        if (declared !== undefined && !declared.includes(name)) {
+          throw new TypeError(`"${name}" is not an option of this command (it has ${declared.join(", ")})`);
+        }
         this.#read.add(name);
         return target[name];
       },
@@ -160,12 +168,13 @@ export function act<T>(
   read: (values: OptionValues, args: ArgumentValues) => T,
   parsed: (line: T, debug: boolean) => void,
 ): Command {
+  const declared = (of: Command) => of.options.map((option) => option.attributeName());
   return command.action(() => {
-    const values = new OptionValues(command.opts());
+    const values = new OptionValues(command.opts(), declared(command));
     const line = read(values, new ArgumentValues(command.processedArgs));
     let debug = values.boolean("debug");
     for (let parent = command.parent; parent !== null && !debug; parent = parent.parent) {
-      debug = new OptionValues(parent.opts()).boolean("debug");
+      debug = new OptionValues(parent.opts(), declared(parent)).boolean("debug");
     }
     values.done();
     parsed(line, debug);

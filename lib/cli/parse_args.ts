@@ -332,12 +332,12 @@ function blocklistCommand(sink: Sink): Command {
   const read =
     (kind: "blocklist-update" | "blocklist-list") => (values: OptionValues, args: ArgumentValues) => {
       const dataDir = values.optionalString("dataDir");
-      const mirror = values.optionalString("mirror");
-      const options: BlocklistOptions = {
-        names: kind === "blocklist-update" ? args.strings(0) : [],
-        ...(dataDir === undefined ? {} : { dataDir }),
-        ...(mirror === undefined ? {} : { mirror }),
-      };
+      const options: BlocklistOptions = { names: [], ...(dataDir === undefined ? {} : { dataDir }) };
+      if (kind === "blocklist-update") {
+        options.names = args.strings(0);
+        const mirror = values.optionalString("mirror");
+        if (mirror !== undefined) options.mirror = mirror;
+      }
       return { kind, options };
     };
   const dataDir = (command: Command) =>
@@ -495,6 +495,8 @@ function monitorOptions(values: OptionValues): MonitorOptions {
     collector: values.choice("collector", COLLECTOR_NAMES),
     traffic: values.boolean("traffic"),
   };
+  const expect = values.optionalString("expect");
+  if (expect !== undefined) options.expect = expect;
   const output = values.optionalString("output");
   if (output !== undefined) options.output = output;
   const dnsServer = values.optionalString("dnsServer");
