@@ -19,6 +19,7 @@
 import { fileURLToPath } from "node:url";
 import { benchNetns } from "./_netns.ts";
 import { startSocketFarm } from "./_socket_farm.ts";
+import { hasGnuTime } from "./_process_cost.ts";
 
 const CONNECTIONS = Number(Deno.env.get("BENCH_CONNECTIONS") ?? 1000);
 const ROUNDS = Number(Deno.env.get("BENCH_ROUNDS") ?? 5);
@@ -141,6 +142,10 @@ function mean(values: number[]): number {
   return values.reduce((sum, v) => sum + v, 0) / values.length;
 }
 
+if (!hasGnuTime()) {
+  console.log("startup bench: skipped, it needs GNU time (/usr/bin/time; apt-get install time)");
+  Deno.exit(0);
+}
 const dataDir = await Deno.makeTempDir({ prefix: "conntrail-startup-" });
 const empty = `${dataDir}/empty.ts`;
 const capture = `${dataDir}/ss.txt`;
