@@ -126,6 +126,14 @@ export function isOneOf<T extends string>(choices: readonly T[], value: unknown)
 /**
  * The positional arguments commander parsed for a command, read typed: a
  * value of the wrong type is a bug in the command's definition.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { ArgumentValues } from "./option_values.ts";
+ * const args = new ArgumentValues([["203.0.113.9", "example.com"], 7]);
+ * deepStrictEqual([args.strings(0), args.optionalNumber(1), args.optionalString(2)], [["203.0.113.9", "example.com"], 7, undefined]);
+ * ```
  */
 export class ArgumentValues {
   readonly #args: readonly unknown[];
@@ -162,6 +170,18 @@ export class ArgumentValues {
  * `read`; `--debug` (on this command or one it belongs to, as in
  * `conntrail --debug snapshot`) is read here for every command; then refuse a
  * parsed option nothing read, and hand the result to `parsed`.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { Command } from "commander";
+ * import { act } from "./option_values.ts";
+ * const seen: [string, boolean][] = [];
+ * const command = new Command("c").option("--name <n>").option("--debug");
+ * act(command, (values) => values.string("name"), (name, debug) => seen.push([name, debug]));
+ * command.parse(["--name", "x", "--debug"], { from: "user" });
+ * deepStrictEqual(seen, [["x", true]]);
+ * ```
  */
 export function act<T>(
   command: Command,

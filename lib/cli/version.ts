@@ -30,7 +30,16 @@ export function versionText(runtime: RuntimeVersions): string {
   ].join("\n") + "\n";
 }
 
-/** Whether the command line asks only for the version (`--version` or `-V` alone), answered before any parsing. */
+/**
+ * Whether the command line asks only for the version (`--version` or `-V` alone), answered before any parsing.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { isVersionRequest } from "./version.ts";
+ * deepStrictEqual([isVersionRequest(["-V"]), isVersionRequest(["snapshot", "--version"])], [true, false]);
+ * ```
+ */
 export function isVersionRequest(args: readonly string[]): boolean {
   return args.length === 1 && (args[0] === "--version" || args[0] === "-V");
 }
