@@ -34,7 +34,7 @@ function causeChain(error: unknown): string {
 export async function runCommand(command: CliCommand, platform: Platform): Promise<number> {
   switch (command.kind) {
     case "version":
-      await io.stdout(versionText(platform.runtime));
+      await platform.stdout(versionText(platform.runtime));
       return 0;
     case "print":
       if (command.stdout) await platform.stdout(command.stdout);
