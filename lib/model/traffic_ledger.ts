@@ -13,12 +13,15 @@ const MAX_KEYED = 10_000;
 /** Polls of machine throughput kept for charts. */
 const SERIES_LENGTH = 600;
 
-/** What the ledger keeps about one open connection. */
+/**
+ * What the ledger keeps about one open connection: the kernel's counters at
+ * the last reading that had them (null before one). Only these: a meter per
+ * connection (about 600 bytes) was never read, and at 20,000 sockets made a
+ * quarter of the monitor's heap.
+ */
 interface ConnectionTraffic {
-  /** The kernel's counters at the last reading that had them; null before one. */
   sent: number | null;
   received: number | null;
-  meter: TrafficMeter;
 }
 
 /** One poll of machine throughput, for a chart. */
@@ -119,8 +122,8 @@ export class TrafficLedger {
 
   /**
    * Read one open connection's counters at this poll and count what moved
-   * since the last reading in the connection's own meter, in `row` (when
-   * given), its process's, its remote address's and the machine's.
+   * since the last reading in `row` (when given), the connection's process's,
+   * its remote address's and the machine's meters.
    */
   observe(key: string, c: Connection, row: TrafficMeter | null): void {
     const sent = c.bytes_sent ?? null;
@@ -128,7 +131,7 @@ export class TrafficLedger {
     let state = this.#connections.get(key);
     if (state === undefined) {
       if (sent === null && received === null) return; // never counted: nothing to follow
-      state = { sent: null, received: null, meter: new TrafficMeter() };
+      state = { sent: null, received: null };
       this.#connections.set(key, state);
     }
     if (sent === null || received === null) return; // TIME_WAIT and the like: the last reading stands
@@ -141,7 +144,6 @@ export class TrafficLedger {
     state.received = received;
     if (ds === 0 && dr === 0) return;
     const column = this.#column;
-    state.meter.add(column, ds, dr);
     row?.add(column, ds, dr);
     this.machine.add(column, ds, dr);
     if (c.pid !== null || c.process_name !== null) {
@@ -156,11 +158,6 @@ export class TrafficLedger {
     return state === undefined || state.sent === null || state.received === null
       ? null
       : { sent: state.sent, received: state.received };
-  }
-
-  /** A connection's own meter while it is open. */
-  connectionMeter(key: string): TrafficMeter | null {
-    return this.#connections.get(key)?.meter ?? null;
   }
 
   /** A connection closed: its last counters (null when none was read), and it is forgotten. */
