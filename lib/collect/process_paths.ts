@@ -4,37 +4,73 @@ import type { Socket } from "../model/connection.ts";
 /** Looks up executable paths for pids; pids it cannot read are left out of the map. */
 export type PathLookup = (pids: number[]) => Promise<Map<number, string>>;
 
+/** What the cache holds for a pid: the name it had, its path, and the last fill that saw it. */
+interface CachedPath {
+  name: string | null;
+  path: string | null;
+  seen: number;
+}
+
 /**
  * Fill in `process_path` for sockets, asking the lookup only about processes
  * not seen before: a path is cached per pid and name (so a reused pid is
  * asked again) and forgotten when the process no longer holds a socket.
+ * A fill builds no string per socket (the monitor fills every socket of
+ * every poll).
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { ProcessPathCache } from "./process_paths.ts";
+ * const asked: number[][] = [];
+ * const cache = new ProcessPathCache(async (pids) => {
+ *   asked.push(pids);
+ *   return new Map(pids.map((pid) => [pid, `/usr/bin/p${pid}`]));
+ * });
+ * const socket = { pid: 7, process_name: "curl", process_path: null as string | null };
+ * await cache.fill([socket]);
+ * await cache.fill([{ ...socket }]);
+ * deepStrictEqual([socket.process_path, asked], ["/usr/bin/p7", [[7]]]);
+ * ```
  */
 export class ProcessPathCache {
   #lookup: PathLookup;
-  #paths = new Map<string, string | null>();
+  #paths = new Map<number, CachedPath>();
+  #fills = 0;
 
   constructor(lookup: PathLookup) {
     this.#lookup = lookup;
   }
 
   /** Set `process_path` on every socket that has a pid; `null` where the path is unreadable. */
-  async fill(sockets: Socket[]): Promise<void> {
-    const keyOf = (s: Socket) => `${s.pid}/${s.process_name}`;
-    const unknown = new Map<number, string>();
-    for (const s of sockets) {
-      if (s.pid !== null && !this.#paths.has(keyOf(s))) unknown.set(s.pid, keyOf(s));
-    }
-    if (unknown.size > 0) {
-      const found = await this.#lookup([...unknown.keys()]);
-      for (const [pid, key] of unknown) this.#paths.set(key, found.get(pid) ?? null);
-    }
-    const live = new Set<string>();
+  async fill(sockets: Pick<Socket, "pid" | "process_name" | "process_path">[]): Promise<void> {
+    const fill = ++this.#fills;
+    // The name each pid not known yet (or known under another name) is asked about under.
+    let unknown: Map<number, string | null> | null = null;
     for (const s of sockets) {
       if (s.pid === null) continue;
-      live.add(keyOf(s));
-      s.process_path = this.#paths.get(keyOf(s)) ?? null;
+      const known = this.#paths.get(s.pid);
+      if (known === undefined || known.name !== s.process_name) {
+        (unknown ??= new Map()).set(s.pid, s.process_name);
+      }
     }
-    for (const key of this.#paths.keys()) if (!live.has(key)) this.#paths.delete(key);
+    if (unknown !== null) {
+      const found = await this.#lookup([...unknown.keys()]);
+      for (const [pid, name] of unknown) {
+        this.#paths.set(pid, { name, path: found.get(pid) ?? null, seen: fill });
+      }
+    }
+    for (const s of sockets) {
+      if (s.pid === null) continue;
+      const known = this.#paths.get(s.pid);
+      if (known === undefined || known.name !== s.process_name) {
+        s.process_path = null;
+        continue;
+      }
+      known.seen = fill;
+      s.process_path = known.path;
+    }
+    for (const [pid, known] of this.#paths) if (known.seen !== fill) this.#paths.delete(pid);
   }
 }
 
