@@ -1,6 +1,6 @@
 import type { Socket } from "../model/connection.ts";
 import { parseSs } from "../parse/ss.ts";
-import { parseInetDiagDump } from "../parse/inet_diag.ts";
+import { InetDiagMemory, parseInetDiagDump } from "../parse/inet_diag.ts";
 import type { ParseResult } from "../parse/parse_result.ts";
 import type { Collector, CollectorPlatform, CollectResult } from "./collector.ts";
 import { findExePaths } from "./linux_exe_paths.ts";
@@ -144,10 +144,12 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
     warm = true;
   };
 
+  // An unchanged TCP socket is the same object from poll to poll: a poll of idle connections makes no garbage.
+  const memory = new InetDiagMemory();
   const readDump = async (): Promise<ParseResult> => {
     const raw = (await run("ss", SS_DUMP_ARGS.tcp, { binary: true })).bytes;
     if (raw === undefined) throw new Error("ss wrote no dump");
-    const tcp = parseInetDiagDump(raw, { traffic: true });
+    const tcp = parseInetDiagDump(raw, { traffic: true, memory });
     // `ss -u` alone prints no Netid column: its rows are UDP because UDP is what it was asked for.
     const udp = parseSs((await run("ss", SS_DUMP_ARGS.udp)).stdout, { traffic: true, protocol: "UDP" });
     const sockets = [...tcp.sockets, ...udp.sockets];

@@ -7,10 +7,9 @@
  * @module
  */
 import type { Socket } from "../model/connection.ts";
-import { LINUX_TCP_STATE_CODES } from "../model/status.ts";
-import { type Endpoint, normalizeIp } from "./endpoint.ts";
+import { LINUX_TCP_STATE_CODES, normalizeStatus } from "../model/status.ts";
+import { type Endpoint, isNoPeer, normalizeIp } from "./endpoint.ts";
 import type { ParseResult, SkippedLine } from "./parse_result.ts";
-import { socketFromRow } from "./_socket.ts";
 
 const NLMSG_HEADER = 16;
 const NLMSG_ERROR = 2;
@@ -33,6 +32,25 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 const ipv4Names = new Map<number, string>();
 const IPV4_NAMES_MAX = 100_000;
+/** Users as text (`ss` prints the uid), one string per uid. */
+const uidNames = new Map<number, string>();
+const UID_NAMES_MAX = 10_000;
+/** Status words by kernel state number, as `ss -tn` text gives them. */
+const TCP_STATUSES = new Map(
+  Object.entries(LINUX_TCP_STATE_CODES).map((
+    [code, name],
+  ) => [Number(code), normalizeStatus(name, "TCP", true)]),
+);
+
+function uidName(uid: number): string {
+  let name = uidNames.get(uid);
+  if (name === undefined) {
+    name = String(uid);
+    if (uidNames.size >= UID_NAMES_MAX) uidNames.clear();
+    uidNames.set(uid, name);
+  }
+  return name;
+}
 
 function u64(view: DataView, at: number): number {
   const low = view.getUint32(at + (LITTLE_ENDIAN ? 0 : 4), LITTLE_ENDIAN);
@@ -66,18 +84,72 @@ function endpoint(view: DataView, family: number, portAt: number, addressAt: num
   return { ...address, port, wildcard: address.ip === "0.0.0.0" || address.ip === "::" };
 }
 
-/** The byte counters of a `tcp_info` of `length` bytes at `at`: what this kernel sends, or null. */
-function counters(
-  view: DataView,
-  at: number,
-  length: number,
-): { bytes_sent: number | null; bytes_received: number | null } {
-  if (length < TCPI_BYTES_RECEIVED + 8) return { bytes_sent: null, bytes_received: null }; // before Linux 4.1
+/** Set a socket's byte counters from a `tcp_info` of `length` bytes at `at`: what this kernel sends, or null. */
+function setCounters(socket: Socket, view: DataView, at: number, length: number): void {
+  if (length < TCPI_BYTES_RECEIVED + 8) return; // before Linux 4.1
   const acked = u64(view, at + TCPI_BYTES_ACKED);
-  const received = u64(view, at + TCPI_BYTES_RECEIVED);
   // Before Linux 4.19 there is no bytes_sent: bytes_acked stands in (it counts the SYN and FIN too).
-  const sent = length >= TCPI_BYTES_SENT + 8 ? u64(view, at + TCPI_BYTES_SENT) : acked > 2 ? acked : 0;
-  return { bytes_sent: sent, bytes_received: received };
+  socket.bytes_sent = length >= TCPI_BYTES_SENT + 8 ? u64(view, at + TCPI_BYTES_SENT) : acked > 2 ? acked : 0;
+  socket.bytes_received = u64(view, at + TCPI_BYTES_RECEIVED);
+}
+
+/** The status, uid and socket a dump read for an inode, for the next dump of the same source. */
+interface Remembered {
+  socket: Socket;
+  state: number;
+  uid: number;
+  /** The last parse that listed it. */
+  seen: number;
+}
+
+/**
+ * The sockets one source's last dump read, by inode, handed to the next parse
+ * of the same source (the monitor's each poll): a socket whose state, uid and
+ * endpoints are unchanged is the same object again, its owner and counters
+ * read afresh, so a poll of 20,000 idle connections makes no new objects.
+ * Sockets without an inode (TIME_WAIT) are read afresh every time.
+ */
+export class InetDiagMemory {
+  readonly #sockets = new Map<number, Remembered>();
+  #parses = 0;
+
+  /** Start a parse; returns its number. */
+  begin(): number {
+    return ++this.#parses;
+  }
+
+  /** What the last parse read for this inode, if it listed it. */
+  get(inode: number): Remembered | undefined {
+    return this.#sockets.get(inode);
+  }
+
+  /** Remember a socket this parse read. */
+  set(inode: number, remembered: Remembered): void {
+    this.#sockets.set(inode, remembered);
+  }
+
+  /** End a parse: forget the sockets it did not list. */
+  end(parse: number): void {
+    for (const [inode, remembered] of this.#sockets) {
+      if (remembered.seen !== parse) this.#sockets.delete(inode);
+    }
+  }
+
+  /** Sockets remembered. */
+  get size(): number {
+    return this.#sockets.size;
+  }
+}
+
+/** Whether a remembered socket has these endpoints (IPv4 names are shared strings: no new string is made). */
+function sameEndpoints(socket: Socket, view: DataView, family: number, msg: number): boolean {
+  if (family !== AF_INET) return false; // IPv6 text is built to compare it: read it afresh
+  const localPort = view.getUint16(msg + 4, false);
+  const peerPort = view.getUint16(msg + 6, false);
+  if (socket.local_port !== localPort || socket.local_ip !== ipv4(view, msg + 8)) return false;
+  const peerIp = ipv4(view, msg + 24);
+  if (peerIp === "0.0.0.0" && peerPort === 0) return socket.remote_ip === null;
+  return socket.remote_ip === peerIp && socket.remote_port === peerPort;
 }
 
 /**
@@ -115,8 +187,13 @@ function counters(
  *   ["ESTABLISHED", 5000, "127.0.0.1", 7]);
  * ```
  */
-export function parseInetDiagDump(bytes: Uint8Array, options: { traffic?: boolean } = {}): ParseResult {
+export function parseInetDiagDump(
+  bytes: Uint8Array,
+  options: { traffic?: boolean; memory?: InetDiagMemory } = {},
+): ParseResult {
   const traffic = options.traffic ?? false;
+  const memory = options.memory ?? null;
+  const parse = memory?.begin() ?? 0;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const sockets: Socket[] = [];
   const skipped: SkippedLine[] = [];
@@ -152,23 +229,52 @@ export function parseInetDiagDump(bytes: Uint8Array, options: { traffic?: boolea
     const msg = at + NLMSG_HEADER;
     const family = bytes[msg] ?? 0;
     const state = bytes[msg + 1] ?? 0;
-    const local = family === AF_INET || family === AF_INET6 ? endpoint(view, family, msg + 4, msg + 8) : null;
-    const peer = local === null ? null : endpoint(view, family, msg + 6, msg + 24);
-    if (local === null || peer === null) {
-      skipped.push({
-        line: `netlink message at byte ${at}`,
-        reason: `unreadable address (family ${family})`,
-      });
-      at = next;
-      continue;
-    }
     const uid = view.getUint32(msg + 64, LITTLE_ENDIAN);
     const inode = view.getUint32(msg + 68, LITTLE_ENDIAN);
-    const socket = socketFromRow("TCP", { local, peer, state: LINUX_TCP_STATE_CODES[state] ?? "" }, {
-      // ss names no owner of a socket without inode (TIME_WAIT): nor does this.
-      user: inode === 0 ? null : String(uid),
-      inode,
-    });
+    const remembered = inode === 0 ? undefined : memory?.get(inode);
+    let socket: Socket;
+    if (
+      remembered !== undefined && remembered.state === state && remembered.uid === uid &&
+      sameEndpoints(remembered.socket, view, family, msg)
+    ) {
+      socket = remembered.socket;
+      // What the collector adds (owner, path, user name) is added again, as to a socket read afresh.
+      socket.pid = null;
+      socket.process_name = null;
+      socket.process_path = null;
+      socket.user = uidName(uid);
+      remembered.seen = parse;
+    } else {
+      const local = family === AF_INET || family === AF_INET6
+        ? endpoint(view, family, msg + 4, msg + 8)
+        : null;
+      const peer = local === null ? null : endpoint(view, family, msg + 6, msg + 24);
+      if (local === null || peer === null) {
+        skipped.push({
+          line: `netlink message at byte ${at}`,
+          reason: `unreadable address (family ${family})`,
+        });
+        at = next;
+        continue;
+      }
+      const hasPeer = !isNoPeer(peer);
+      socket = {
+        protocol: "TCP",
+        family: local.family,
+        local_ip: local.ip,
+        local_port: local.port ?? 0,
+        remote_ip: hasPeer ? peer.ip : null,
+        remote_port: hasPeer ? peer.port : null,
+        status: TCP_STATUSES.get(state) ?? "UNKNOWN",
+        pid: null,
+        process_name: null,
+        process_path: null,
+        // ss names no owner of a socket without inode (TIME_WAIT): nor does this.
+        user: inode === 0 ? null : uidName(uid),
+        inode,
+      };
+      if (memory !== null && inode !== 0) memory.set(inode, { socket, state, uid, seen: parse });
+    }
     if (traffic) {
       socket.bytes_sent = null;
       socket.bytes_received = null;
@@ -179,7 +285,7 @@ export function parseInetDiagDump(bytes: Uint8Array, options: { traffic?: boolea
           if (
             view.getUint16(attr + 2, LITTLE_ENDIAN) === INET_DIAG_INFO && attr + attrLength <= at + length
           ) {
-            Object.assign(socket, counters(view, attr + 4, attrLength - 4));
+            setCounters(socket, view, attr + 4, attrLength - 4);
             break;
           }
           attr += (attrLength + 3) & ~3;
@@ -192,5 +298,6 @@ export function parseInetDiagDump(bytes: Uint8Array, options: { traffic?: boolea
   if (!done) {
     throw new SyntaxError("the input is not a whole `ss -D` dump (it has no end-of-dump message)");
   }
+  if (memory !== null) memory.end(parse);
   return { sockets, skipped };
 }

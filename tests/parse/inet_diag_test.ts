@@ -1,5 +1,5 @@
 import { deepStrictEqual, throws } from "node:assert/strict";
-import { parseInetDiagDump } from "../../lib/parse/inet_diag.ts";
+import { InetDiagMemory, parseInetDiagDump } from "../../lib/parse/inet_diag.ts";
 import { parseSs } from "../../lib/parse/ss.ts";
 import { fixture } from "../fixture.ts";
 
@@ -92,4 +92,44 @@ Deno.test("parseInetDiagDump() skips a message cut short and refuses what is not
     SyntaxError,
   );
   throws(() => parseInetDiagDump(new Uint8Array()), SyntaxError);
+});
+
+Deno.test("parseInetDiagDump() with a memory reads an unchanged socket into the same object, with fresh counters and no owner", () => {
+  const memory = new InetDiagMemory();
+  const first = parseInetDiagDump(DUMP, { traffic: true, memory }).sockets;
+  const fresh = parseInetDiagDump(DUMP, { traffic: true }).sockets;
+  const withInode = first.filter((s) => s.inode !== 0);
+  deepStrictEqual(memory.size, withInode.length);
+  for (const s of withInode) {
+    s.pid = 4242;
+    s.process_name = "stale";
+    s.process_path = "/stale";
+    s.user = "someone";
+    s.bytes_sent = -1;
+  }
+  const second = parseInetDiagDump(DUMP, { traffic: true, memory }).sockets;
+  // Socket for socket: the same IPv4 objects where there is an inode, and exactly what a parse without memory reads.
+  // (IPv6 ones are read afresh: their text would be built to compare it.)
+  deepStrictEqual(
+    second.map((s, i) => s === first[i]),
+    first.map((s) => s.inode !== 0 && !s.local_ip.includes(":")),
+  );
+  deepStrictEqual(second, fresh);
+});
+
+Deno.test("parseInetDiagDump() with a memory reads a socket afresh when its state or endpoints changed, and forgets one not listed", () => {
+  const memory = new InetDiagMemory();
+  const [before] = parseInetDiagDump(dumpWithInfo(232), { traffic: true, memory }).sockets;
+  const moved = dumpWithInfo(232);
+  moved[17] = 8; // CLOSE_WAIT
+  const [after] = parseInetDiagDump(moved, { traffic: true, memory }).sockets;
+  deepStrictEqual([after === before, after?.status, before?.status], [false, "CLOSE_WAIT", "ESTABLISHED"]);
+  const repointed = dumpWithInfo(232);
+  repointed[43] = 8; // another remote address, same inode
+  repointed[17] = 8;
+  const [elsewhere] = parseInetDiagDump(repointed, { traffic: true, memory }).sockets;
+  deepStrictEqual([elsewhere === after, elsewhere?.remote_ip], [false, "198.51.100.8"]);
+  const empty = dumpWithInfo(232).subarray(-16);
+  deepStrictEqual(parseInetDiagDump(empty, { memory }).sockets, []);
+  deepStrictEqual(memory.size, 0);
 });
