@@ -1,3 +1,4 @@
+import { isoWithOffset } from "../model/timestamp.ts";
 import { AbuseIpdb, type AbuseIpdbOptions } from "../enrich/abuseipdb.ts";
 import {
   BlocklistFiles,
@@ -131,6 +132,10 @@ export function pollAlerts(
   return (connections, changes, at) => {
     threat.refreshSoon();
     const fresh = changes.filter((e) => e.event === "NEW").map((e) => e.connection);
-    return watch.check(connections, at.getTime(), fresh);
+    // A connection unchanged since an earlier poll keeps that poll's stamp (see ConnectionMemory): judged again
+    // now, it is stamped now.
+    const stamp = isoWithOffset(at);
+    const all = () => connections.map((c) => c.timestamp === stamp ? c : { ...c, timestamp: stamp });
+    return watch.check(all, at.getTime(), fresh);
   };
 }

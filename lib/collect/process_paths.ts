@@ -70,7 +70,10 @@ export class ProcessPathCache {
       known.seen = fill;
       s.process_path = known.path;
     }
-    for (const [pid, known] of this.#paths) if (known.seen !== fill) this.#paths.delete(pid);
+    const paths = this.#paths;
+    paths.forEach((known, pid) => {
+      if (known.seen !== fill) paths.delete(pid);
+    });
   }
 }
 

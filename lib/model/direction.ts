@@ -49,7 +49,11 @@ class Listeners {
  *   ["listening", "incoming", "outgoing"]);
  * ```
  */
-export function toConnections(sockets: readonly Socket[], timestamp: string): Connection[] {
+export function toConnections(
+  sockets: readonly Socket[],
+  timestamp: string,
+  memory?: ConnectionMemory,
+): Connection[] {
   const listeners = new Listeners();
   for (const s of sockets) if (isListening(s)) listeners.add(s);
   const directionOf = (s: Socket): Direction => {
@@ -57,7 +61,11 @@ export function toConnections(sockets: readonly Socket[], timestamp: string): Co
     if (listeners.holds(s) && !WILDCARDS.has(s.local_ip)) return "incoming";
     return s.remote_ip === null ? "unknown" : "outgoing";
   };
-  return sockets.map((s) => {
+  const poll = memory?.begin() ?? 0;
+  const connections = sockets.map((s) => {
+    const direction = directionOf(s);
+    const known = s.inode ? memory?.get(s.inode, poll) : undefined;
+    if (known !== undefined && sameConnection(known, s, direction)) return known;
     const connection: Connection = {
       timestamp,
       protocol: s.protocol,
@@ -67,7 +75,7 @@ export function toConnections(sockets: readonly Socket[], timestamp: string): Co
       remote_ip: s.remote_ip,
       remote_port: s.remote_port,
       status: s.status,
-      direction: directionOf(s),
+      direction,
       pid: s.pid,
       process_name: s.process_name,
       process_path: s.process_path,
@@ -76,8 +84,83 @@ export function toConnections(sockets: readonly Socket[], timestamp: string): Co
     // Counters only when they were asked for (`--traffic`): absent otherwise, not null.
     if (s.bytes_sent !== undefined) connection.bytes_sent = s.bytes_sent;
     if (s.bytes_received !== undefined) connection.bytes_received = s.bytes_received;
+    if (s.inode) memory?.set(s.inode, connection, poll);
     return connection;
   });
+  memory?.end(poll);
+  return connections;
+}
+
+/** Whether a connection read earlier says all that a socket says now (its time aside). */
+function sameConnection(c: Connection, s: Socket, direction: Direction): boolean {
+  return c.status === s.status && c.direction === direction && c.local_port === s.local_port &&
+    c.remote_port === s.remote_port && c.local_ip === s.local_ip && c.remote_ip === s.remote_ip &&
+    c.protocol === s.protocol && c.family === s.family && c.pid === s.pid &&
+    c.process_name === s.process_name && c.process_path === s.process_path && c.user === s.user &&
+    c.bytes_sent === s.bytes_sent && c.bytes_received === s.bytes_received;
+}
+
+/**
+ * The connections one source's last poll made, by socket inode, for
+ * {@linkcode toConnections} to give again when nothing about them changed:
+ * a monitor's poll of idle connections then makes no new objects. A
+ * connection given again keeps the time stamp of the poll that made it (when
+ * it was first seen as it is); whoever reports it as news stamps it anew.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { ConnectionMemory, toConnections } from "./direction.ts";
+ * const socket = { protocol: "TCP" as const, family: 4 as const, local_ip: "10.0.0.2", local_port: 5000,
+ *   remote_ip: "8.8.8.8", remote_port: 443, status: "ESTABLISHED", pid: 42, process_name: "curl",
+ *   process_path: null, user: null, inode: 7 };
+ * const memory = new ConnectionMemory();
+ * const [first] = toConnections([socket], "2026-01-01T00:00:00.000+00:00", memory);
+ * const [again] = toConnections([socket], "2026-01-01T00:00:01.000+00:00", memory);
+ * const [moved] = toConnections([{ ...socket, status: "CLOSE_WAIT" }], "2026-01-01T00:00:02.000+00:00", memory);
+ * deepStrictEqual([again === first, again?.timestamp, moved === first, moved?.timestamp],
+ *   [true, "2026-01-01T00:00:00.000+00:00", false, "2026-01-01T00:00:02.000+00:00"]);
+ * ```
+ */
+export class ConnectionMemory {
+  readonly #connections = new Map<number, { connection: Connection; seen: number }>();
+  #polls = 0;
+
+  /** Start a poll; returns its number. */
+  begin(): number {
+    return ++this.#polls;
+  }
+
+  /** The connection the last poll made for this inode, marked as listed again by `poll`. */
+  get(inode: number, poll: number): Connection | undefined {
+    const known = this.#connections.get(inode);
+    if (known === undefined) return undefined;
+    known.seen = poll;
+    return known.connection;
+  }
+
+  /** Remember the connection `poll` made for this inode. */
+  set(inode: number, connection: Connection, poll: number): void {
+    const known = this.#connections.get(inode);
+    if (known === undefined) this.#connections.set(inode, { connection, seen: poll });
+    else {
+      known.connection = connection;
+      known.seen = poll;
+    }
+  }
+
+  /** End a poll: forget the inodes it did not list. */
+  end(poll: number): void {
+    const connections = this.#connections;
+    connections.forEach((known, inode) => {
+      if (known.seen !== poll) connections.delete(inode);
+    });
+  }
+
+  /** Connections remembered. */
+  get size(): number {
+    return this.#connections.size;
+  }
 }
 
 /**

@@ -77,9 +77,14 @@ export class TrackedRow {
 
   /** Remember a process, keeping the list bounded. */
   addProcess(info: ProcessInfo): void {
-    if (info.pid === null && info.name === null) return;
-    if (this.processes.some((p) => p.pid === info.pid && p.name === info.name)) return;
-    if (this.processes.length < MAX_PROCESSES) this.processes.push(info);
+    this.addProcessOf(info.pid, info.name, info.path);
+  }
+
+  /** {@linkcode addProcess} from the fields: nothing is made for a process the row already names. */
+  addProcessOf(pid: number | null, name: string | null, path: string | null): void {
+    if (pid === null && name === null) return;
+    for (const p of this.processes) if (p.pid === pid && p.name === name) return;
+    if (this.processes.length < MAX_PROCESSES) this.processes.push({ pid, name, path });
     else this.moreProcesses++;
   }
 

@@ -107,10 +107,11 @@ export class AlertWatch {
    * Alerts for a poll's connections, and for earlier ones whose reputation has
    * just arrived. With `fresh` (the connections new since the last poll), only
    * those are judged — unless a list changed or a minute has passed, when
-   * every connection is judged again.
+   * every connection is judged again (`connections` may be a function that
+   * gives them only then).
    */
   check(
-    connections: readonly Connection[],
+    connections: readonly Connection[] | (() => readonly Connection[]),
     now = Date.now(),
     fresh?: readonly Connection[],
   ): ConnectionEvent[] {
@@ -135,7 +136,9 @@ export class AlertWatch {
     const unnamed = this.#unnamed;
     this.#unnamed = [];
     for (const connection of unnamed) this.#judge(connection, events, false);
-    for (const connection of fresh ?? connections) this.#judge(connection, events, true);
+    // The whole list is asked for only when it is judged (a minute apart, or after a list changed).
+    const judged = fresh ?? (typeof connections === "function" ? connections() : connections);
+    for (const connection of judged) this.#judge(connection, events, true);
     return events;
   }
 

@@ -10,7 +10,7 @@ import type { Collector } from "../collect/collector.ts";
 import { TRACE_HOLDBACK_MS } from "../collect/trace_source.ts";
 import type { TraceEvent } from "../model/trace_event.ts";
 import { tracedChanges } from "./traced_changes.ts";
-import { toConnections } from "../model/direction.ts";
+import { ConnectionMemory, toConnections } from "../model/direction.ts";
 import type { Connection, Socket } from "../model/connection.ts";
 import type { ConnectionEvent, StatusEvent } from "../model/monitor_event.ts";
 import { isoWithOffset } from "../model/timestamp.ts";
@@ -142,6 +142,8 @@ export async function runMonitor(
   let nextAt = start;
   const times = new PollTimes(options.timeUnitMs);
   let hidden = { connections: 0, rows: 0 };
+  // A connection unchanged since the poll before is the same object: the tracker and the filters redo nothing for it.
+  const memory = new ConnectionMemory();
   /** One poll: read the sockets and what the tracer saw since the last one (`final`: all of it). */
   const poll = async (final: boolean): Promise<void> => {
     const at = io.now();
@@ -154,7 +156,7 @@ export async function runMonitor(
         noteOnce(`note: ${io.collector.name} printed lines conntrail could not read; they are skipped`);
       }
       sockets = result.sockets;
-      const all = toConnections(result.sockets, isoWithOffset(at));
+      const all = toConnections(result.sockets, isoWithOffset(at), memory);
       connections = all.filter(options.keep);
       hidden = hiddenBy(all, connections, tracker);
     } catch (error) {

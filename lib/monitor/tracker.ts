@@ -45,15 +45,21 @@ const CONFIRM_MS = 3_000;
 /** How long after it appears a connection may still get its name (the DNS answer was read late). */
 const LATE_NAME_MS = 5_000;
 
-/** A connection with the process of another sighting of it (one that knew it). */
-function withOwner(c: Connection, from: Connection): Connection {
+/** A connection with the process of another sighting of it (one that knew it), stamped `timestamp` if given. */
+function withOwner(c: Connection, from: Connection, timestamp?: string): Connection {
   return {
     ...c,
+    timestamp: timestamp ?? c.timestamp,
     pid: from.pid,
     process_name: from.process_name,
     process_path: from.process_path,
     user: c.user ?? from.user,
   };
+}
+
+/** The connection stamped with this poll's time (the same object when it already is). */
+function stamped(c: Connection, timestamp: string): Connection {
+  return c.timestamp === timestamp ? c : { ...c, timestamp };
 }
 
 /**
@@ -74,6 +80,12 @@ export function processRowKey(c: Pick<Connection, "pid" | "process_name">): stri
 /** True for a row of listening sockets only: its cells are `○`. */
 function listeningOnly(row: TrackedRow): boolean {
   return row.listening || row.states.every((s) => s === "LISTEN" || s === "UNCONNECTED");
+}
+
+/** The key {@linkcode rowIdentity} gives, made without the rest (an IP row's key is the address itself). */
+function rowKey(c: Connection, groupBy: GroupBy): string {
+  if (groupBy === "ip" && c.direction !== "listening" && c.remote_ip !== null) return c.remote_ip;
+  return rowIdentity(c, groupBy).key;
 }
 
 function rowIdentity(
@@ -134,6 +146,11 @@ export class Tracker implements TimelineView {
   #startedAt: Date | null = null;
   #lastPollAt: Date | null = null;
   #ownersLearned: Connection[] = [];
+  /**
+   * The key of each connection object seen: a collector's connection memory
+   * gives an unchanged connection as the same object, whose key is not built again.
+   */
+  #keys = new WeakMap<Connection, string>();
   /** When each open connection was first seen, and when it left the live states (TIME_WAIT). */
   #since = new Map<string, number>();
   #ended = new Map<string, number>();
@@ -235,10 +252,10 @@ export class Tracker implements TimelineView {
     const lingering = new Set<string>();
     const unconfirmed = new Set<string>();
     for (const listed of connections) {
-      const key = connectionKey(listed);
+      const key = this.#keyOf(listed);
       if (open.has(key)) continue; // a socket shared by two processes shows once
       const owner = listed.pid === null ? owners.get(key) : undefined;
-      const polled = owner === undefined ? listed : withOwner(listed, owner);
+      const polled = owner === undefined ? listed : withOwner(listed, owner, timestamp);
       if (LINGERING_STATUSES.has(polled.status)) {
         if (this.#traceClosed.has(key) || closing.has(key)) {
           lingering.add(key);
@@ -255,15 +272,16 @@ export class Tracker implements TimelineView {
       }
       this.#traceClosed.delete(key);
       const before = this.#open.get(key);
+      // A connection given again as it was keeps the stamp of the poll that first listed it so; news is stamped now.
       const c = before === undefined
-        ? this.#opened(key, polled, nowMs)
+        ? this.#opened(key, stamped(polled, timestamp), nowMs)
         : this.#carry(key, polled, before, nowMs);
       open.set(key, c);
       if (before === undefined) events.push({ event: "NEW", connection: c });
       else if (before.status !== c.status) {
         events.push({
           event: "STATE",
-          connection: this.#withCounters(c, key),
+          connection: this.#withCounters(stamped(c, timestamp), key),
           previous_status: before.status,
         });
       }
@@ -289,7 +307,7 @@ export class Tracker implements TimelineView {
       if (change.kind === "open") {
         if (current !== undefined) {
           if (current.pid === null && change.connection.pid !== null) {
-            const owned = withOwner(current, change.connection);
+            const owned = withOwner(current, change.connection, timestamp);
             open.set(key, owned);
             if (this.#open.has(key)) this.#ownersLearned.push(owned);
           }
@@ -328,35 +346,36 @@ export class Tracker implements TimelineView {
       flashes.push(c);
     }
 
-    for (const [key, c] of this.#open) {
-      if (open.has(key) || closedNow.has(key)) continue;
+    // forEach, not for…of over entries: no [key, value] pair is made for each of 20,000 connections.
+    this.#open.forEach((c, key) => {
+      if (open.has(key) || closedNow.has(key)) return;
       const connection = this.#withLastCounters({ ...c, timestamp }, key);
       events.push({ event: "CLOSED", connection, duration_s: this.#closed(key, nowMs) });
-    }
+    });
     this.#open = open;
 
-    for (const [key, c] of open) {
+    open.forEach((c, key) => {
       const row = LINGERING_STATUSES.has(c.status) ? null : this.#present(c, column, now, present);
       if (traffic !== null) {
         // A lingering socket with counters (macOS keeps them in TIME_WAIT) adds to its row, if still in
         // memory, without making the row present.
         const countedRow = c.bytes_sent == null
           ? null
-          : row ?? this.#rows.get(rowIdentity(c, this.#options.groupBy).key) ?? null;
+          : row ?? this.#rows.get(rowKey(c, this.#options.groupBy)) ?? null;
         if (countedRow !== null) countedRow.traffic ??= new TrafficMeter();
         traffic.observe(key, c, countedRow?.traffic ?? null);
         if (row !== null && countedRow !== null) counted.add(row);
       }
-      if (row === null) continue;
+      if (row === null) return;
       row.openConnections++;
       if (!row.states.includes(c.status)) row.states.push(c.status);
       row.addPort(servicePort(c));
-      row.addProcess({ pid: c.pid, name: c.process_name, path: c.process_path });
-    }
+      row.addProcessOf(c.pid, c.process_name, c.process_path);
+    });
     for (const c of flashes) {
       const row = this.#present(c, column, now, present);
       row.addPort(servicePort(c));
-      row.addProcess({ pid: c.pid, name: c.process_name, path: c.process_path });
+      row.addProcessOf(c.pid, c.process_name, c.process_path);
     }
 
     for (const row of present) {
@@ -449,13 +468,23 @@ export class Tracker implements TimelineView {
    * monitor's filters): for counting the rows the filters hide.
    */
   rowKeyOf(c: Connection): string {
-    return rowIdentity(c, this.#options.groupBy).key;
+    return rowKey(c, this.#options.groupBy);
+  }
+
+  /** A connection's key, built once per connection object. */
+  #keyOf(c: Connection): string {
+    let key = this.#keys.get(c);
+    if (key === undefined) {
+      key = connectionKey(c);
+      this.#keys.set(c, key);
+    }
+    return key;
   }
 
   #rowFor(c: Connection, column: number, now: Date): TrackedRow {
-    const identity = rowIdentity(c, this.#options.groupBy);
-    let row = this.#rows.get(identity.key);
+    let row = this.#rows.get(rowKey(c, this.#options.groupBy));
     if (row === undefined) {
+      const identity = rowIdentity(c, this.#options.groupBy);
       row = new TrackedRow({ ...identity, width: this.#options.width }, column, now);
       this.#rows.set(identity.key, row);
       this.#uniqueRows++;

@@ -130,9 +130,10 @@ export class InetDiagMemory {
 
   /** End a parse: forget the sockets it did not list. */
   end(parse: number): void {
-    for (const [inode, remembered] of this.#sockets) {
-      if (remembered.seen !== parse) this.#sockets.delete(inode);
-    }
+    const sockets = this.#sockets;
+    sockets.forEach((remembered, inode) => {
+      if (remembered.seen !== parse) sockets.delete(inode);
+    });
   }
 
   /** Sockets remembered. */

@@ -1,6 +1,6 @@
 import { deepStrictEqual } from "node:assert/strict";
 import type { Socket } from "../../lib/model/connection.ts";
-import { toConnections } from "../../lib/model/direction.ts";
+import { ConnectionMemory, toConnections } from "../../lib/model/direction.ts";
 
 const base: Socket = {
   protocol: "TCP",
@@ -40,4 +40,53 @@ Deno.test("toConnections() calls a socket with neither peer nor listener unknown
   const [closed] = toConnections([{ ...base, status: "CLOSE" }], "2026-11-21T10:00:00.000+00:00");
   deepStrictEqual([closed?.direction, closed?.timestamp], ["unknown", "2026-11-21T10:00:00.000+00:00"]);
   deepStrictEqual(Object.hasOwn(closed ?? {}, "inode"), false);
+});
+
+Deno.test("toConnections() with a memory gives a connection again only while everything a socket says is unchanged", () => {
+  const memory = new ConnectionMemory();
+  const dialled: Socket = {
+    ...base,
+    local_port: 40000,
+    remote_ip: "198.51.100.7",
+    remote_port: 443,
+    status: "ESTABLISHED",
+    pid: 7,
+    process_name: "curl",
+    inode: 11,
+    bytes_sent: 10,
+    bytes_received: 20,
+  };
+  const timeWait: Socket = { ...dialled, local_port: 40001, status: "TIME_WAIT", inode: 0, pid: null };
+  const poll = (sockets: Socket[], second: number) =>
+    toConnections(sockets, `2026-11-21T10:00:0${second}.000+00:00`, memory);
+  const [first, lingering] = poll([dialled, timeWait], 0);
+  const [again, lingeringAgain] = poll([{ ...dialled }, timeWait], 1);
+  deepStrictEqual([again === first, lingeringAgain === lingering, again?.timestamp], [
+    true,
+    false,
+    "2026-11-21T10:00:00.000+00:00",
+  ]);
+  const changes: Partial<Socket>[] = [
+    { bytes_sent: 11 },
+    { bytes_received: 21 },
+    { pid: 8 },
+    { process_name: "wget" },
+    { process_path: "/usr/bin/curl" },
+    { user: "ana" },
+    { status: "CLOSE_WAIT" },
+  ];
+  let previous = again;
+  changes.forEach((change, i) => {
+    const [changed] = poll([{ ...dialled, ...change }], i + 2);
+    deepStrictEqual([changed === previous, changed?.timestamp], [
+      false,
+      `2026-11-21T10:00:0${i + 2}.000+00:00`,
+    ]);
+    previous = changed;
+  });
+  // A listener appearing on its port turns the connection incoming: a new connection too.
+  const [incoming] = poll([{ ...dialled, ...changes.at(-1) }, { ...base, local_port: 40000, inode: 12 }], 9);
+  deepStrictEqual([incoming === previous, incoming?.direction], [false, "incoming"]);
+  poll([], 9);
+  deepStrictEqual(memory.size, 0);
 });
