@@ -252,7 +252,14 @@ export class Tracker implements TimelineView {
     const lingering = new Set<string>();
     const unconfirmed = new Set<string>();
     for (const listed of connections) {
-      const key = this.#keyOf(listed);
+      let key = this.#keys.get(listed);
+      // An object seen at an earlier poll carries that poll's stamp (a collector's ConnectionMemory gives an
+      // unchanged connection again): what is reported of it is stamped now.
+      const givenAgain = key !== undefined;
+      if (key === undefined) {
+        key = connectionKey(listed);
+        this.#keys.set(listed, key);
+      }
       if (open.has(key)) continue; // a socket shared by two processes shows once
       const owner = listed.pid === null ? owners.get(key) : undefined;
       const polled = owner === undefined ? listed : withOwner(listed, owner, timestamp);
@@ -272,16 +279,15 @@ export class Tracker implements TimelineView {
       }
       this.#traceClosed.delete(key);
       const before = this.#open.get(key);
-      // A connection given again as it was keeps the stamp of the poll that first listed it so; news is stamped now.
       const c = before === undefined
-        ? this.#opened(key, stamped(polled, timestamp), nowMs)
+        ? this.#opened(key, givenAgain ? stamped(polled, timestamp) : polled, nowMs)
         : this.#carry(key, polled, before, nowMs);
       open.set(key, c);
       if (before === undefined) events.push({ event: "NEW", connection: c });
       else if (before.status !== c.status) {
         events.push({
           event: "STATE",
-          connection: this.#withCounters(stamped(c, timestamp), key),
+          connection: this.#withCounters(givenAgain ? stamped(c, timestamp) : c, key),
           previous_status: before.status,
         });
       }
@@ -469,16 +475,6 @@ export class Tracker implements TimelineView {
    */
   rowKeyOf(c: Connection): string {
     return rowKey(c, this.#options.groupBy);
-  }
-
-  /** A connection's key, built once per connection object. */
-  #keyOf(c: Connection): string {
-    let key = this.#keys.get(c);
-    if (key === undefined) {
-      key = connectionKey(c);
-      this.#keys.set(c, key);
-    }
-    return key;
   }
 
   #rowFor(c: Connection, column: number, now: Date): TrackedRow {
