@@ -171,3 +171,34 @@ Deno.test("ScrollOutput --format ecs and ocsf: one record a line, no STATUS line
     ok(aside.join("").startsWith("::error "), format);
   }
 });
+
+Deno.test("ScrollOutput writes a poll of thousands of events a thousand lines at a time, in order, each chunk after the one before is written", async () => {
+  const pending: (() => void)[] = [];
+  const out: string[] = [];
+  const { scroll } = output({
+    write: (text) => {
+      out.push(text);
+      return new Promise((resolve) => pending.push(resolve));
+    },
+  });
+  const events = Array.from({ length: 2500 }, (_, i) => ({
+    event: "NEW" as const,
+    connection: connection({ remote_ip: `198.51.${100 + (i >> 8)}.${i & 255}` }),
+  }));
+  const done = scroll.onPoll(events, null, at(0));
+  let finished = false;
+  done.then(() => finished = true);
+  const written: number[] = [];
+  while (!finished) {
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    const next = pending.shift();
+    if (next === undefined) continue;
+    written.push(out.at(-1)!.split("\n").length - 1);
+    // Nothing more is written until this write is done.
+    deepStrictEqual(out.length, written.length);
+    next();
+  }
+  deepStrictEqual(written, [1000, 1000, 500]);
+  const ips = out.join("").trimEnd().split("\n").map((line) => line.split(" ")[3]);
+  deepStrictEqual(ips, events.map((e) => e.connection.remote_ip));
+});
