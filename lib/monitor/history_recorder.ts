@@ -28,6 +28,8 @@ export interface PollFacts {
 
 /** A batch this large is written without waiting for the interval. */
 const MAX_BUFFERED = 20_000;
+/** Events written in one transaction. */
+const WRITE_PART = 2_000;
 
 function historyEvent(
   event: ConnectionEvent,
@@ -57,9 +59,10 @@ function historyEvent(
 /**
  * Feeds the monitor's events to a history store without slowing a frame: a
  * poll only adds to a buffer, and the buffer is written in one transaction a
- * second later, outside the tick. When the store fails (no permission, a
- * read-only or full disk) it says so in one line and carries on in memory,
- * with the batch that failed.
+ * second later, outside the tick (a buffer of more than 2,000 events in
+ * transactions of 2,000). When the store fails (no permission, a read-only
+ * or full disk) it says so in one line and carries on in memory, with the
+ * events that failed and those after them.
  */
 export class HistoryRecorder {
   #store: HistoryStore;
@@ -142,18 +145,28 @@ export class HistoryRecorder {
     const batch = this.#buffer;
     if (batch.length === 0) return;
     this.#buffer = [];
-    try {
-      await this.#store.record(batch);
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      this.#options.note(
-        `warning: history is kept in memory only from now on: ${this.#store.location}: ${reason}`,
-      );
-      await this.#store.close().catch(() => {});
-      this.#store = this.#options.fallback();
-      await this.#store.record(batch);
+    // A batch of many events (the first poll at 10,000 connections makes 21,000) is written in parts, each its
+    // own transaction, with a turn of the event loop between them: the monitor's polls go on, and what one
+    // part builds is garbage before the next.
+    for (let from = 0; from < batch.length; from += WRITE_PART) {
+      if (from > 0) await new Promise((resolve) => setTimeout(resolve, 0));
+      const part = from === 0 && batch.length <= WRITE_PART ? batch : batch.slice(from, from + WRITE_PART);
+      try {
+        await this.#store.record(part);
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        this.#options.note(
+          `warning: history is kept in memory only from now on: ${this.#store.location}: ${reason}`,
+        );
+        await this.#store.close().catch(() => {});
+        this.#store = this.#options.fallback();
+        // The part that failed and the rest go to memory.
+        await this.#store.record(batch.slice(from));
+        this.#written += batch.length - from;
+        return;
+      }
+      this.#written += part.length;
     }
-    this.#written += batch.length;
   }
 
   /**

@@ -108,3 +108,31 @@ Deno.test("HistoryRecorder marks the first poll's connections as open at the sta
     [50001, false, null],
   ]);
 });
+
+Deno.test("HistoryRecorder writes a batch of thousands in parts of 2,000, in order, and falls back with the part that failed and the rest", async () => {
+  const store = new ScriptedStore({ location: "sqlite /full/history.db" });
+  const fallback = new ScriptedStore({ location: "memory" });
+  const recorder = new HistoryRecorder(store, {
+    describe: () => ({}),
+    note: () => {},
+    fallback: () => fallback,
+    flushIntervalMs: 10_000,
+  });
+  const many = (count: number, from: number) =>
+    Array.from({ length: count }, (_, i) => event("NEW", { ...connection, local_port: from + i }));
+  recorder.record(many(4500, 10_000));
+  await recorder.flush();
+  deepStrictEqual(store.batches.map((b) => b.length), [2000, 2000, 500]);
+  const ports = (batches: HistoryEvent[][]) =>
+    batches.flat().map((e) => "connection" in e ? e.connection.local_port : null);
+  deepStrictEqual(ports(store.batches), many(4500, 10_000).map((e) => e.connection.local_port));
+  // The store fails at the second part: that part and the third go to memory.
+  const record = store.record.bind(store);
+  let parts = 0;
+  store.record = (events) => (++parts === 2 ? Promise.reject(new Error("disk full")) : record(events));
+  recorder.record(many(4500, 20_000));
+  await recorder.flush();
+  deepStrictEqual([store.batches.length, fallback.batches.map((b) => b.length)], [4, [2500]]);
+  deepStrictEqual(ports(fallback.batches), many(2500, 22_000).map((e) => e.connection.local_port));
+  deepStrictEqual(recorder.written, 9000);
+});
