@@ -12,6 +12,9 @@
  * Sizes: BENCH_SIZES (default "1000,10000") TCP connections plus a tenth as many UDP sockets;
  * BENCH_ROUNDS rounds (default 2). The farm and every contender run in a network namespace of the
  * bench's own when it can make one (root; see _netns.ts), so other programs' sockets do not count.
+ * BENCH_COMPARE=DIR adds the monitor of another checkout (say a worktree of main), alternating with
+ * this one, so a change is measured against its baseline in the same run. The load average is
+ * printed beside each figure (the machine may be shared).
  */
 import { benchNetns } from "./_netns.ts";
 import { startSocketFarm } from "./_socket_farm.ts";
@@ -28,6 +31,12 @@ interface Sample {
   firstLineS: number;
   cpuPerTickS: number;
   peakRssMiB: number;
+  /** The 1-minute load average at the end of the measurement. */
+  load: number;
+}
+
+function loadAverage(): number {
+  return Number(Deno.readTextFileSync("/proc/loadavg").split(" ")[0]);
 }
 
 function procCpuSeconds(pid: number): number {
@@ -53,11 +62,11 @@ async function measureProcess(
   given: string,
   givenArgs: string[],
   env: Record<string, string>,
+  cwd = ROOT,
 ): Promise<Sample> {
   const [command, args] = netns.wrap(given, givenArgs);
   const started = performance.now();
-  const child = new Deno.Command(command, { args, env, stdout: "piped", stderr: "null", cwd: ROOT })
-    .spawn();
+  const child = new Deno.Command(command, { args, env, stdout: "piped", stderr: "null", cwd }).spawn();
   const reader = child.stdout.getReader();
   let firstLineS = NaN;
   const drain = (async () => {
@@ -78,13 +87,13 @@ async function measureProcess(
   child.kill("SIGKILL");
   await child.status;
   await drain.catch(() => {});
-  return { firstLineS, cpuPerTickS: (cpu1 - cpu0) / seconds, peakRssMiB: rss };
+  return { firstLineS, cpuPerTickS: (cpu1 - cpu0) / seconds, peakRssMiB: rss, load: loadAverage() };
 }
 
-async function conntrailFlags(env: Record<string, string>): Promise<string[]> {
+async function conntrailFlags(env: Record<string, string>, cwd = ROOT): Promise<string[]> {
   const output = await new Deno.Command(Deno.execPath(), {
     args: ["run", "--quiet", "--allow-env", "main.ts", "permissions", "--flags", "monitor"],
-    cwd: ROOT,
+    cwd,
     env,
   }).output();
   return new TextDecoder().decode(output.stdout).trim().split(/\s+/);
@@ -105,21 +114,33 @@ const dataDir = await Deno.makeTempDir({ prefix: "conntrail-bench-" });
 const conntrailEnv = { XDG_DATA_HOME: dataDir, HOME: dataDir, NO_COLOR: "1" };
 // The flags for this data directory: the history file lives under it.
 const flags = await conntrailFlags(conntrailEnv);
+const COMPARE = Deno.env.get("BENCH_COMPARE");
+const compareFlags = COMPARE === undefined ? [] : await conntrailFlags(conntrailEnv, COMPARE);
 const netns = benchNetns();
 console.log(
   `monitor bench: ${netns.name === null ? "no network namespace (not root?)" : `in netns ${netns.name}`}`,
 );
+/** Each monitor run starts with an empty data directory: no history of an earlier run to carry on. */
+async function emptyDataDir(): Promise<void> {
+  for await (const entry of Deno.readDir(dataDir)) {
+    await Deno.remove(`${dataDir}/${entry.name}`, { recursive: true });
+  }
+}
+
+/** The monitor of the checkout at `cwd` under its flags, as a user starts it. */
+async function monitor(flagsThere: string[], cwd: string): Promise<Sample> {
+  await emptyDataDir();
+  return await measureProcess(
+    Deno.execPath(),
+    ["run", ...flagsThere, "main.ts", "monitor", "-t", "1", "--scroll"],
+    conntrailEnv,
+    cwd,
+  );
+}
+
 const contenders: Record<string, () => Promise<Sample>> = {
-  conntrail: () =>
-    measureProcess(Deno.execPath(), [
-      "run",
-      ...flags,
-      "main.ts",
-      "monitor",
-      "-t",
-      "1",
-      "--scroll",
-    ], conntrailEnv),
+  conntrail: () => monitor(flags, ROOT),
+  ...(COMPARE === undefined ? {} : { "conntrail@base": () => monitor(compareFlags, COMPARE) }),
   psutil: () => measureProcess("/usr/bin/python3", [PSUTIL_SCRIPT, "1"], {}),
   "ss -tunap": () =>
     measureProcess("sh", ["-c", "echo started; while :; do ss -tunap >/dev/null; sleep 1; done"], {}),
@@ -149,22 +170,26 @@ try {
         rss: Math.max(...list.map((s) => s.peakRssMiB)),
         first: median(list.map((s) => s.firstLineS)),
         runs: list.map((s) => s.cpuPerTickS.toFixed(3)).join(" "),
+        loads: list.map((s) => s.load.toFixed(1)).join(" "),
       }]),
     );
-    const ours = summary.conntrail!;
     console.log(`\n${size.toLocaleString("en")} TCP connections + ${Math.round(size / 10)} UDP, -t 1:`);
     for (const [name, s] of Object.entries(summary)) {
       console.log(
-        `  ${name.padEnd(10)} CPU/tick ${s.cpu.toFixed(3)} s (runs ${s.runs})  peak RSS ${
+        `  ${name.padEnd(14)} CPU/tick ${s.cpu.toFixed(3)} s (runs ${s.runs}; load ${s.loads})  peak RSS ${
           s.rss.toFixed(0)
         } MiB  first line ${s.first.toFixed(2)} s`,
       );
     }
-    console.log(
-      `  ratios: conntrail/psutil ${(ours.cpu / summary.psutil!.cpu).toFixed(2)}, conntrail/ss ${
-        (ours.cpu / summary["ss -tunap"]!.cpu).toFixed(2)
-      }`,
-    );
+    for (const name of ["conntrail", "conntrail@base"]) {
+      const s = summary[name];
+      if (s === undefined) continue;
+      console.log(
+        `  ratios: ${name}/psutil ${(s.cpu / summary.psutil!.cpu).toFixed(2)}, ${name}/ss ${
+          (s.cpu / summary["ss -tunap"]!.cpu).toFixed(2)
+        }`,
+      );
+    }
   }
 } finally {
   netns.remove();
