@@ -184,10 +184,19 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
     return (warm ? await readWithCache() : null) ?? await readWithOwners();
   };
 
+  // The reading that last listed each inode: a reading builds no set of the inodes it lists (20,000 a second
+  // at 10,000 connections) to forget the others.
+  const listedAt = new Map<number, number>();
+  let readings = 0;
   const forgetClosed = (sockets: Socket[]) => {
-    const live = new Set<number>();
-    for (const s of sockets) if (s.inode) live.add(s.inode);
-    for (const inode of owners.keys()) if (!live.has(inode)) owners.delete(inode);
+    const reading = ++readings;
+    for (const s of sockets) if (s.inode) listedAt.set(s.inode, reading);
+    owners.forEach((_, inode) => {
+      if (listedAt.get(inode) !== reading) owners.delete(inode);
+    });
+    listedAt.forEach((at, inode) => {
+      if (at !== reading) listedAt.delete(inode);
+    });
   };
 
   const collect = async (): Promise<CollectResult> => {

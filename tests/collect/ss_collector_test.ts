@@ -226,3 +226,25 @@ Deno.test("createSsCollector({ platform, traffic }) drops -O for an ss too old t
   ]);
   deepStrictEqual([first.sockets[0]?.bytes_sent, first.sockets[0]?.bytes_received], [9000, 12]);
 });
+
+Deno.test("createSsCollector({ platform }) forgets the owner of an inode no longer listed: a reused inode is asked about again", async () => {
+  const calls: string[][] = [];
+  let rows = [ROW_A, ROW_B];
+  const collector = createSsCollector({ platform, run: scriptedRun(() => rows, calls), userNames: null });
+  await collector.collect();
+  rows = [ROW_A];
+  await collector.collect();
+  // Inode 222 comes back for another process's socket.
+  const reused = ROW_B.replace('"wget",pid=43', '"nc",pid=44');
+  rows = [ROW_A, reused];
+  const third = await collector.collect();
+  await collector.collect();
+  deepStrictEqual(calls.filter((c) => c[0] === "ss").map((c) => c[1]), [
+    "-tunapeH",
+    "-tunaeH",
+    "-tunaeH",
+    "-tunapeH",
+    "-tunaeH",
+  ]);
+  deepStrictEqual(third.sockets.map((s) => [s.pid, s.process_name]), [[42, "curl"], [44, "nc"]]);
+});
