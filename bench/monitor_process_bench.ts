@@ -76,7 +76,12 @@ async function measureProcess(
       if (Number.isNaN(firstLineS) && value.includes(10)) firstLineS = (performance.now() - started) / 1000;
     }
   })();
-  while (Number.isNaN(firstLineS)) await delay(10);
+  let exited = false;
+  child.status.then(() => exited = true);
+  while (Number.isNaN(firstLineS)) {
+    if (exited) throw new Error(`${given} ${givenArgs.join(" ")} ended before its first line`);
+    await delay(10);
+  }
   await delay(SETTLE_S * 1000);
   const cpu0 = procCpuSeconds(child.pid);
   const t0 = performance.now();
@@ -120,11 +125,12 @@ const netns = benchNetns();
 console.log(
   `monitor bench: ${netns.name === null ? "no network namespace (not root?)" : `in netns ${netns.name}`}`,
 );
-/** Each monitor run starts with an empty data directory: no history of an earlier run to carry on. */
+/**
+ * Each monitor run starts without the history of an earlier one (`conntrail/` under the data directory; the
+ * directory also holds Deno's cache, since HOME points there).
+ */
 async function emptyDataDir(): Promise<void> {
-  for await (const entry of Deno.readDir(dataDir)) {
-    await Deno.remove(`${dataDir}/${entry.name}`, { recursive: true });
-  }
+  await Deno.remove(`${dataDir}/conntrail`, { recursive: true }).catch(() => {});
 }
 
 /** The monitor of the checkout at `cwd` under its flags, as a user starts it. */
