@@ -204,7 +204,8 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
     forgetClosed(parsed.sockets);
     await paths.fill(parsed.sockets);
     nameUsers(parsed.sockets, userNames);
-    const unowned = parsed.sockets.filter((s) => s.inode && s.pid === null).length;
+    let unowned = 0;
+    for (const s of parsed.sockets) if (s.inode && s.pid === null) unowned++;
     const result: CollectResult = { sockets: parsed.sockets, skipped: parsed.skipped, notes: [...notes] };
     if (unowned > 0 && !saidNoProcess) {
       saidNoProcess = true;
