@@ -147,10 +147,14 @@ export class Tracker implements TimelineView {
   #lastPollAt: Date | null = null;
   #ownersLearned: Connection[] = [];
   /**
-   * The key of each connection object seen: a collector's connection memory
-   * gives an unchanged connection as the same object, whose key is not built again.
+   * The key of each connection object the latest poll listed, and the poll
+   * that listed it: a collector's connection memory gives an unchanged
+   * connection as the same object, whose key is not built again. A Map swept
+   * each poll, not a WeakMap: as a WeakMap's keys, short-lived connections
+   * outlived their young generation (41 MiB more at the peak of a simulated day).
    */
-  #keys = new WeakMap<Connection, string>();
+  readonly #keys = new Map<Connection, { key: string; poll: number }>();
+  #polls = 0;
   /** When each open connection was first seen, and when it left the live states (TIME_WAIT). */
   #since = new Map<string, number>();
   #ended = new Map<string, number>();
@@ -251,15 +255,17 @@ export class Tracker implements TimelineView {
     }
     const lingering = new Set<string>();
     const unconfirmed = new Set<string>();
+    const round = ++this.#polls;
     for (const listed of connections) {
-      let key = this.#keys.get(listed);
+      let known = this.#keys.get(listed);
       // An object seen at an earlier poll carries that poll's stamp (a collector's ConnectionMemory gives an
       // unchanged connection again): what is reported of it is stamped now.
-      const givenAgain = key !== undefined;
-      if (key === undefined) {
-        key = connectionKey(listed);
-        this.#keys.set(listed, key);
-      }
+      const givenAgain = known !== undefined && known.poll !== round;
+      if (known === undefined) {
+        known = { key: connectionKey(listed), poll: round };
+        this.#keys.set(listed, known);
+      } else known.poll = round;
+      const key = known.key;
       if (open.has(key)) continue; // a socket shared by two processes shows once
       const owner = listed.pid === null ? owners.get(key) : undefined;
       const polled = owner === undefined ? listed : withOwner(listed, owner, timestamp);
@@ -298,6 +304,10 @@ export class Tracker implements TimelineView {
         this.#ended.delete(key);
       }
     }
+    const keys = this.#keys;
+    keys.forEach((known, c) => {
+      if (known.poll !== round) keys.delete(c);
+    });
     for (const key of this.#traceClosed) if (!lingering.has(key)) this.#traceClosed.delete(key);
     for (const key of this.#unconfirmed.keys()) {
       if (!unconfirmed.has(key) || open.has(key)) this.#unconfirmed.delete(key);

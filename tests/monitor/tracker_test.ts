@@ -1,3 +1,4 @@
+import type { TracedChange } from "../../lib/monitor/traced_changes.ts";
 import { deepStrictEqual, ok } from "node:assert/strict";
 import { CELL_SYMBOLS } from "../../lib/model/timeline.ts";
 import type { TrackedRow } from "../../lib/model/tracked_row.ts";
@@ -192,17 +193,24 @@ Deno.test("Tracker stamps what it reports with the poll's time, for connection o
   // A collector's ConnectionMemory gives an unchanged connection as the object (and stamp) of the poll that made it.
   const kept = connection({ timestamp: "2026-11-21T14:30:00.000+00:00" });
   const tracker = new Tracker({ width: 8, groupBy: "ip", maxClosedRows: 100 });
-  const poll = (listed: Connection[], second: number) =>
-    tracker.update(listed, new Date(`2026-11-21T14:30:0${second}.000Z`)).map((e) => [
+  const poll = (listed: Connection[], second: number, traced?: TracedChange[]) =>
+    tracker.update(listed, new Date(`2026-11-21T14:30:0${second}.000Z`), traced).map((e) => [
       e.event,
       e.connection.timestamp,
     ]);
   deepStrictEqual(poll([kept], 0), [["NEW", "2026-11-21T14:30:00.000+00:00"]]);
   deepStrictEqual(poll([kept], 1), []);
-  deepStrictEqual(poll([kept], 2), []);
   deepStrictEqual(row(tracker, "203.0.113.7").openConnections, 1);
-  deepStrictEqual(poll([], 3), [["CLOSED", "2026-11-21T14:30:03.000+00:00"]]);
-  // Listed again after it closed (a tracer's close, say), the object still carries its first stamp.
-  deepStrictEqual(poll([kept], 4), [["NEW", "2026-11-21T14:30:04.000+00:00"]]);
+  // A tracer saw it close while the poll still lists it; the next poll lists the same object again: news, now.
+  const close = {
+    kind: "close" as const,
+    connection: { ...kept, timestamp: "2026-11-21T14:30:01.500+00:00" },
+    keep: true,
+  };
+  deepStrictEqual(poll([kept], 2, [close]), [["CLOSED", "2026-11-21T14:30:01.500+00:00"]]);
+  deepStrictEqual(poll([kept], 3, []), [["NEW", "2026-11-21T14:30:03.000+00:00"]]);
   deepStrictEqual(kept.timestamp, "2026-11-21T14:30:00.000+00:00");
+  // Listed for the first time, an object is reported as it is.
+  const fresh = connection({ local_port: 50001, timestamp: "2026-11-21T14:00:00.000+00:00" });
+  deepStrictEqual(poll([kept, fresh], 4, []), [["NEW", "2026-11-21T14:00:00.000+00:00"]]);
 });
