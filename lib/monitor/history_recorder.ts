@@ -149,7 +149,7 @@ export class HistoryRecorder {
     // own transaction, with a turn of the event loop between them: the monitor's polls go on, and what one
     // part builds is garbage before the next.
     for (let from = 0; from < batch.length; from += WRITE_PART) {
-      if (from > 0) await new Promise((resolve) => setTimeout(resolve, 0));
+      if (from > 0) await new Promise((resolve) => setTimeout(resolve, timerDelay(0)));
       const part = from === 0 && batch.length <= WRITE_PART ? batch : batch.slice(from, from + WRITE_PART);
       try {
         await this.#store.record(part);
