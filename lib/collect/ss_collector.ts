@@ -1,5 +1,5 @@
 import type { Socket } from "../model/connection.ts";
-import { parseSs } from "../parse/ss.ts";
+import { parseSs, parseSsInodeOwners } from "../parse/ss.ts";
 import { InetDiagMemory, parseInetDiagDump } from "../parse/inet_diag.ts";
 import type { ParseResult } from "../parse/parse_result.ts";
 import type { Collector, CollectorPlatform, CollectResult } from "./collector.ts";
@@ -137,9 +137,11 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
     return parsed;
   };
 
+  // Only owners are wanted here: reading them alone, not every row's addresses and state, keeps a poll with
+  // one new socket among 40,000 from parsing all of them a second time.
   const learnOwners = async () => {
-    for (const s of parseSs((await run("ss", SS_ARGS_WITH_OWNERS)).stdout).sockets) {
-      if (s.inode) owners.set(s.inode, s.pid === null ? null : { pid: s.pid, name: s.process_name });
+    for (const [inode, owner] of parseSsInodeOwners((await run("ss", SS_ARGS_WITH_OWNERS)).stdout)) {
+      owners.set(inode, owner);
     }
     warm = true;
   };

@@ -54,6 +54,38 @@ function firstSsOwner(text: string): SsOwner | undefined {
   return { name: text.slice(nameStart, nameEnd), pid: Number(text.slice(at, end)), fd: -1 };
 }
 
+/**
+ * The owner of each socket in the output of `ss -tunapeH`, by inode, read
+ * without parsing addresses, states or counters: what a collector needs when
+ * it only asks `ss -p` who owns sockets it already read. A socket with an
+ * inode and no `users:` field maps to null (it is known to show no process);
+ * the owner is the one {@linkcode parseSs} reports.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { parseSsInodeOwners } from "./ss.ts";
+ * const owners = parseSsInodeOwners(
+ *   'tcp ESTAB 0 0 127.0.0.1:46690 127.0.0.1:47123 users:(("python3",pid=11541,fd=6)) ino:18837 sk:7 <->\n' +
+ *     "udp UNCONN 0 0 0.0.0.0:5353 0.0.0.0:* ino:2558470 sk:1 <->",
+ * );
+ * deepStrictEqual([...owners], [[18837, { pid: 11541, name: "python3" }], [2558470, null]]);
+ * ```
+ */
+export function parseSsInodeOwners(text: string): Map<number, { pid: number; name: string } | null> {
+  const owners = new Map<number, { pid: number; name: string } | null>();
+  for (const line of splitLines(text)) {
+    if (line.charCodeAt(0) === 9) continue; // `-i` information
+    // `ino:` follows the owners (a process name may hold any text): the last one is the field.
+    const inodeAt = line.lastIndexOf(" ino:");
+    const inode = inodeAt < 0 ? null : numberAfter(line.slice(inodeAt), " ino:");
+    if (!inode) continue;
+    const owner = firstSsOwner(line.slice(0, inodeAt));
+    owners.set(inode, owner === undefined ? null : { pid: owner.pid, name: owner.name });
+  }
+  return owners;
+}
+
 function numberAfter(text: string, key: string): number | null {
   const at = text.indexOf(key);
   if (at < 0) return null;

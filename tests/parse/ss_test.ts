@@ -1,5 +1,5 @@
-import { deepStrictEqual, throws } from "node:assert/strict";
-import { parseSs, parseSsOwners } from "../../lib/parse/ss.ts";
+import { deepStrictEqual, ok, throws } from "node:assert/strict";
+import { parseSs, parseSsInodeOwners, parseSsOwners } from "../../lib/parse/ss.ts";
 import { fixture } from "../fixture.ts";
 
 Deno.test("parseSs() reads every row of iproute2 6.1 output with the header glued to Process", () => {
@@ -214,4 +214,25 @@ Deno.test("parseSs({ protocol: 'UDP' }) reads `ss -uaneH`, whose rows have no Ne
   ]);
   // Without being told, the same rows cannot be told from TCP and are skipped, not guessed.
   deepStrictEqual(parseSs(text).sockets.length, 0);
+});
+
+Deno.test("parseSsInodeOwners() names the owner parseSs() reads for every socket with an inode", () => {
+  for (
+    const name of [
+      "ss-tunapeH_iproute2-6.1_debian12.txt",
+      "ss-tulpen_ubuntu-18.04.txt",
+      "ss-tapeiOH_iproute2-6.1_debian12.txt",
+    ]
+  ) {
+    const text = fixture(name);
+    const expected = new Map<number, { pid: number; name: string } | null>();
+    for (const s of parseSs(text, { protocol: "TCP" }).sockets) {
+      if (s.inode) expected.set(s.inode, s.pid === null ? null : { pid: s.pid, name: s.process_name ?? "" });
+    }
+    ok(expected.size > 0, name);
+    deepStrictEqual(parseSsInodeOwners(text), expected, name);
+  }
+  // A process name may hold " ino:": the field is the last one.
+  const tricky = 'tcp ESTAB 0 0 127.0.0.1:1 127.0.0.1:2 users:(("a ino:9",pid=5,fd=3)) ino:77 sk:1 <->';
+  deepStrictEqual([...parseSsInodeOwners(tricky)], [[77, { pid: 5, name: "a ino:9" }]]);
 });
