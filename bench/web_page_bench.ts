@@ -10,6 +10,8 @@
  *   longest task:  the longest main-thread task (CDP trace, `RunTask` on the renderer's main thread) while
  *                  the page loads, and across 10 s of live updates while 25 connections open and 25 close
  *                  every second and the list is scrolled
+ *   one update:    from an update event's arrival to the first paint after the page applied it (median and
+ *                  longest over the live updates)
  *   DOM:           elements in the document at the end
  *
  * The farm, the server and the browser run in network and pid namespaces of their own when this runs as
@@ -38,6 +40,8 @@ type PageGlobals = {
   };
   performance: { getEntriesByName(name: string): { startTime: number }[] };
   longTasks?: number[];
+  /** Per applied update: ms from its event's arrival to the first paint after the page applied it. */
+  updatePaints?: number[];
 };
 
 interface TraceEvent {
@@ -178,6 +182,39 @@ async function measure(connections: number): Promise<string[]> {
         new g.PerformanceObserver((list) => {
           for (const entry of list.getEntries()) g.longTasks!.push(entry.duration);
         }).observe({ type: "longtask", buffered: true });
+        // Time to paint of one update: from its event's arrival (the page's listener) to the first frame
+        // after the page counted it applied (data-updates), taken when that frame has painted (a message
+        // posted from requestAnimationFrame runs after the paint).
+        const w = globalThis as unknown as {
+          EventSource: { prototype: { addEventListener(type: string, fn: unknown, o?: unknown): void } };
+          MutationObserver: new (cb: () => void) => { observe(target: unknown, o: unknown): void };
+          MessageChannel: new () => {
+            port1: { onmessage: (() => void) | null };
+            port2: { postMessage(m: unknown): void };
+          };
+          requestAnimationFrame(cb: () => void): void;
+          document: unknown;
+          performance: { now(): number };
+        };
+        g.updatePaints = [];
+        const arrivals: number[] = [];
+        const add = w.EventSource.prototype.addEventListener;
+        w.EventSource.prototype.addEventListener = function (type: string, fn: unknown, o?: unknown) {
+          if (type !== "update" || typeof fn !== "function") return add.call(this, type, fn, o);
+          return add.call(this, type, function (this: unknown, event: unknown) {
+            arrivals.push(w.performance.now());
+            return (fn as (e: unknown) => unknown).call(this, event);
+          }, o);
+        };
+        new w.MutationObserver(() => {
+          const arrived = arrivals.shift();
+          if (arrived === undefined) return;
+          w.requestAnimationFrame(() => {
+            const channel = new w.MessageChannel();
+            channel.port1.onmessage = () => g.updatePaints!.push(w.performance.now() - arrived);
+            channel.port2.postMessage(0);
+          });
+        }).observe(w.document, { subtree: true, attributes: true, attributeFilter: ["data-updates"] });
       });
       // A page opened on a running server: a first page waits for the server's first poll, then the measured
       // page opens.
@@ -214,6 +251,9 @@ async function measure(connections: number): Promise<string[]> {
         ),
       );
 
+      const paintsBefore = await page.evaluate(() =>
+        ((globalThis as unknown as PageGlobals).updatePaints ?? []).length
+      );
       const serverPid = netns === null ? serve.child.pid : await netns.pidOutside(serve.child);
       const serverCpuBefore = await processCpu(serverPid);
       const live = await trace(cdp, async () => {
@@ -241,6 +281,8 @@ async function measure(connections: number): Promise<string[]> {
       ) - updatesBefore;
       const longTasks = await page.evaluate(() => (globalThis as unknown as PageGlobals).longTasks ?? []);
       const elements = await elementCount(page);
+      const paints = (await page.evaluate(() => (globalThis as unknown as PageGlobals).updatePaints ?? []))
+        .slice(paintsBefore);
       lines.push(
         `web page at ${connections.toLocaleString("en")} connections (${
           rows.toLocaleString("en")
@@ -263,6 +305,11 @@ async function measure(connections: number): Promise<string[]> {
         } CPU (${updates} updates; busy ${ms(liveThread.busy / (LIVE_MS / 1000))} wall, ${
           ms(liveThread.busyCpu / (LIVE_MS / 1000))
         } CPU per second)`,
+        `  one update, arrival to painted         ${
+          paints.length === 0
+            ? "(none painted)"
+            : `${ms(median(paints))} median, ${ms(Math.max(...paints))} longest`
+        } (${paints.length} updates, while live)`,
         `  long tasks (>50 ms) seen by the page   ${longTasks.length}${
           longTasks.length === 0 ? "" : `, longest ${ms(Math.max(...longTasks))}`
         }`,
