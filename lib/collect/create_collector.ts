@@ -25,6 +25,8 @@ export interface CreateCollectorOptions {
   run?: RunTool;
   /** `--traffic`: read each TCP connection's byte counters where the collector can. */
   traffic?: boolean;
+  /** The ss collector's `ownerWalkSpacing` (see `SsCollectorOptions`). */
+  ownerWalkSpacing?: number;
 }
 
 /** Why a collector reads no byte counters on an OS, and what would. */
@@ -49,7 +51,10 @@ function createNamed(name: Exclude<CollectorName, "auto">, options: CreateCollec
   let collector: Collector;
   switch (name) {
     case "ss":
-      collector = createSsCollector(deps);
+      collector = createSsCollector({
+        ...deps,
+        ...(options.ownerWalkSpacing === undefined ? {} : { ownerWalkSpacing: options.ownerWalkSpacing }),
+      });
       break;
     case "proc":
       collector = createProcCollector({ platform });

@@ -63,6 +63,49 @@ Deno.test("createSsCollector({ platform }) runs ss -p again only when a socket's
   deepStrictEqual(third.sockets.map((s) => s.process_name), ["curl", "wget"]);
 });
 
+Deno.test("createSsCollector({ ownerWalkSpacing }) waits twice a walk's time before the next ss -p, holding new sockets back", async () => {
+  const calls: string[][] = [];
+  let rows = [ROW_A];
+  let clock = 0;
+  const scripted = scriptedRun(() => rows, calls);
+  const run: RunTool = (command, args, options) => {
+    if (args.includes("-tunapeH")) clock += 100; // a walk of every process's descriptors takes 100 ms
+    return scripted(command, args, options);
+  };
+  const collector = createSsCollector({
+    platform,
+    run,
+    userNames: null,
+    ownerWalkSpacing: 2,
+    now: () => clock,
+  });
+  await collector.collect(); // walks from 0 to 100: the next walk not before 300
+  // A new socket, a new listener and a connection queued on it (not accepted yet: no inode).
+  const listener = 'tcp LISTEN 0 128 127.0.0.1:8080 0.0.0.0:* users:(("srv",pid=44,fd=3)) ino:333 sk:3 <->';
+  const queued = "tcp ESTAB 0 0 127.0.0.1:8080 127.0.0.1:6000 ino:0 sk:4 <->";
+  rows = [ROW_A, ROW_B, listener, queued];
+  clock = 250;
+  const early = await collector.collect();
+  clock = 300;
+  const due = await collector.collect();
+  deepStrictEqual(calls.filter((c) => c[0] === "ss").map((c) => c[1]), [
+    "-tunapeH",
+    "-tunaeH",
+    "-tunaeH",
+    "-tunapeH",
+  ]);
+  // New sockets wait for the walk that names their process: they are never read without it, nor is a
+  // connection queued on a listener that waits read without the listener.
+  deepStrictEqual(early.sockets.map((s) => s.process_name), ["curl"]);
+  deepStrictEqual(due.sockets.map((s) => [s.local_port, s.process_name]), [
+    [5000, "curl"],
+    [5001, "wget"],
+    [8080, "srv"],
+    [8080, null],
+  ]);
+  deepStrictEqual([...early.notes, ...due.notes], []);
+});
+
 Deno.test("createSsCollector({ platform }) caches sockets without a visible owner and says why once per run, truly", async () => {
   const orphan = "tcp LISTEN 0 128 0.0.0.0:2024 0.0.0.0:* ino:999 sk:3 <->";
   const orphan2 = "tcp LISTEN 0 128 0.0.0.0:2025 0.0.0.0:* ino:998 sk:4 <->";
@@ -167,6 +210,39 @@ Deno.test("createSsCollector({ platform, traffic }) reads TCP from ss -taiD -, U
   const udp = second.sockets.find((s) => s.protocol === "UDP");
   deepStrictEqual([udp?.bytes_sent, udp?.pid], [null, 26160]);
   deepStrictEqual(second.sockets.length, 12);
+});
+
+Deno.test("createSsCollector({ traffic, ownerWalkSpacing }) spaces the ss -p runs for new sockets too", async () => {
+  const calls: string[][] = [];
+  let clock = 0;
+  let udp = ["UNCONN 0 0 127.0.0.1:34964 0.0.0.0:* ino:2558470 sk:1 <->"];
+  const run: RunTool = (command, args) => {
+    calls.push([command, ...args]);
+    if (command === "find") return Promise.resolve({ stdout: "", stderr: "", code: 0 });
+    if (args[0] === "-taiD") return Promise.resolve({ stdout: "", bytes: DUMP, stderr: "", code: 0 });
+    if (args[0] === "-uaneH") return Promise.resolve({ stdout: udp.join("\n"), stderr: "", code: 0 });
+    clock += 100;
+    const owned = udp.map((row) => `udp ${row.replace("ino:", 'users:(("python3",pid=26160,fd=14)) ino:')}`);
+    return Promise.resolve({ stdout: [OWNERS_TEXT, ...owned].join("\n"), stderr: "", code: 0 });
+  };
+  const collector = createSsCollector({
+    platform,
+    run,
+    userNames: null,
+    traffic: true,
+    ownerWalkSpacing: 2,
+    now: () => clock,
+  });
+  await collector.collect();
+  udp = [...udp, "UNCONN 0 0 127.0.0.1:34965 0.0.0.0:* ino:2558471 sk:2 <->"];
+  clock = 250;
+  const early = await collector.collect();
+  clock = 300;
+  const due = await collector.collect();
+  deepStrictEqual(calls.filter((c) => c[1] === "-tunapeH").length, 2);
+  const added = (r: typeof early) => r.sockets.find((s) => s.local_port === 34965)?.pid;
+  deepStrictEqual([added(early), added(due)], [undefined, 26160]);
+  deepStrictEqual(early.sockets.length, due.sockets.length - 1);
 });
 
 /** A runner whose ss cannot dump (`-D` unusable): the collector falls back to the text of `ss -i`. */
