@@ -10,12 +10,13 @@ import type { CommandIo } from "./command_io.ts";
 
 /** The collector a command's options name, on the platform, unless the io brings its own. */
 export function collectorOf(
-  options: { collector: CollectorName; input?: string; traffic?: boolean },
+  options: { collector: CollectorName; input?: string; traffic?: boolean; ownerWalkSpacing?: number },
   io: CommandIo,
 ): Collector {
   return io.collector ?? createCollector(options.collector, {
     platform: io,
     ...(options.input === undefined ? {} : { input: options.input }),
     ...(options.traffic === undefined ? {} : { traffic: options.traffic }),
+    ...(options.ownerWalkSpacing === undefined ? {} : { ownerWalkSpacing: options.ownerWalkSpacing }),
   });
 }

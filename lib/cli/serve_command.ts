@@ -45,6 +45,15 @@ export interface ServeOptions extends ThreatFlags, GeoFlags, HistoryFlags, Syslo
   traffic: boolean;
 }
 
+/**
+ * The collector's `ownerWalkSpacing` for `serve` (not with `--trace`): at
+ * 10,000 connections with 25 opening and closing a second, a walk of every
+ * process's descriptors for each poll's new sockets made each poll's work
+ * 2.3 s against a 1 s time unit (bench/serve_bench.ts). Spaced, a new socket
+ * shows on the page once the next walk names its process.
+ */
+export const SERVE_OWNER_WALK_SPACING = 2;
+
 /** Closed process rows kept in memory. */
 const MAX_CLOSED_ROWS = 2_000;
 
@@ -88,7 +97,15 @@ export async function runServe(options: ServeOptions, io: CommandIo): Promise<nu
   const note = (line: string) => warn(safeTerminalText(line));
   const session = await openSession(
     options,
-    { ...io, collector: collectorOf(options, io), env: env.values },
+    {
+      ...io,
+      // With --trace, a socket the tracer reports must be in the next poll (else polling closes it).
+      collector: collectorOf(
+        { ...options, ownerWalkSpacing: options.trace ? 0 : SERVE_OWNER_WALK_SPACING },
+        io,
+      ),
+      env: env.values,
+    },
     {
       note,
       format: options.format,
