@@ -2,18 +2,14 @@ import { UsageError } from "./usage_error.ts";
 import { filterConnections, STATUS_WORDS, statusFromUser } from "../model/connection_filter.ts";
 import { toConnections } from "../model/direction.ts";
 import { isoWithOffset } from "../model/timestamp.ts";
-import { renderConnectionsCsv } from "../render/connections_csv.ts";
 import { connectionsJsonChunks, connectionsNdjsonChunks } from "../render/connections_json.ts";
 import { connectionsTableChunks } from "../render/connections_table.ts";
 import { safeTerminalText } from "../render/terminal_text.ts";
 import type { SnapshotOptions } from "./parse_args.ts";
 import { skippedSummary } from "./skipped_summary.ts";
-import { openCommandHistory } from "./history_config.ts";
 import { type CommandIo, warnLine } from "./command_io.ts";
 import { collectorOf } from "./command_collector.ts";
 import { historyEnv } from "./environment.ts";
-import { snapshotRecords } from "../render/event_record.ts";
-import { openRecordContext } from "./record_context.ts";
 
 /** The filters a snapshot was given, as the flags that set them. */
 function filterFlags(options: SnapshotOptions): string {
@@ -33,8 +29,14 @@ export async function runSnapshot(options: SnapshotOptions, io: CommandIo): Prom
     throw new UsageError(`unknown state "${options.state}"; use one of ${STATUS_WORDS.join(", ")}`);
   }
   // Opened first, so a history that cannot be written stops the run before anything is printed.
+  // History (SQLite), CSV and ECS/OCSF modules are imported only by the runs that use them: a plain snapshot
+  // is a one-shot command whose start-up is a large part of its cost.
   const store = options.save
-    ? await openCommandHistory(options, { ...io, env: io.readEnv(historyEnv(io.os)).values }, "write")
+    ? await (await import("./history_config.ts")).openCommandHistory(
+      options,
+      { ...io, env: io.readEnv(historyEnv(io.os)).values },
+      "write",
+    )
     : null;
   const takenAt = io.now();
   const result = await collectorOf(options, io).collect();
@@ -68,13 +70,20 @@ export async function runSnapshot(options: SnapshotOptions, io: CommandIo): Prom
     case "ndjson":
       for (const chunk of connectionsNdjsonChunks(connections, render)) await io.stdout(chunk);
       break;
-    case "csv":
+    case "csv": {
+      const { renderConnectionsCsv } = await import("../render/connections_csv.ts");
       await io.stdout(renderConnectionsCsv(connections, render));
       break;
+    }
     case "ecs":
-    case "ocsf":
+    case "ocsf": {
+      const [{ snapshotRecords }, { openRecordContext }] = await Promise.all([
+        import("../render/event_record.ts"),
+        import("./record_context.ts"),
+      ]);
       await io.stdout(snapshotRecords(options.format, connections, openRecordContext(io, warn)));
       break;
+    }
   }
   if (store !== null) {
     try {

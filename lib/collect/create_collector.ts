@@ -1,10 +1,6 @@
 import type { OperatingSystem } from "../platform/platform.ts";
 import { ToolError } from "../model/errors.ts";
 import type { Collector, CollectorName, CollectorPlatform, CollectResult } from "./collector.ts";
-import { createInputCollector } from "./input_collector.ts";
-import { createLsofCollector } from "./lsof_collector.ts";
-import { createNetstatCollector } from "./netstat_collector.ts";
-import { createProcCollector } from "./proc_collector.ts";
 import type { RunTool } from "./run_tool.ts";
 import { createSsCollector } from "./ss_collector.ts";
 import { withoutCounters } from "./without_counters.ts";
@@ -42,6 +38,26 @@ export function missingCountersNote(
   return `${name} has none; the ss collector reads them (\`--collector ss\`)`;
 }
 
+/**
+ * A collector whose module is imported on its first reading: a run loads only the collector it uses (the
+ * netstat one brings a CSV parser for Windows, `--input` every parser), which a one-shot `snapshot` pays for
+ * in start-up time and memory.
+ */
+function lazyCollector(name: string, load: () => Promise<Collector>): Collector {
+  let loaded: Collector | null = null;
+  let loading: Promise<Collector> | null = null;
+  return {
+    get name() {
+      return loaded?.name ?? name;
+    },
+    async collect(): Promise<CollectResult> {
+      loading ??= load();
+      loaded ??= await loading;
+      return await loaded.collect();
+    },
+  };
+}
+
 function createNamed(name: Exclude<CollectorName, "auto">, options: CreateCollectorOptions): Collector {
   const traffic = options.traffic ?? false;
   const platform = options.platform;
@@ -57,13 +73,22 @@ function createNamed(name: Exclude<CollectorName, "auto">, options: CreateCollec
       });
       break;
     case "proc":
-      collector = createProcCollector({ platform });
+      collector = lazyCollector(
+        name,
+        async () => (await import("./proc_collector.ts")).createProcCollector({ platform }),
+      );
       break;
     case "netstat":
-      collector = createNetstatCollector(deps);
+      collector = lazyCollector(
+        name,
+        async () => (await import("./netstat_collector.ts")).createNetstatCollector(deps),
+      );
       break;
     case "lsof":
-      collector = createLsofCollector(deps);
+      collector = lazyCollector(
+        name,
+        async () => (await import("./lsof_collector.ts")).createLsofCollector(deps),
+      );
       break;
   }
   return note === null ? collector : withoutCounters(collector, note);
@@ -75,12 +100,17 @@ function createNamed(name: Exclude<CollectorName, "auto">, options: CreateCollec
  * netstat on macOS; netstat on Windows) and says so when it falls back.
  */
 export function createCollector(name: CollectorName, options: CreateCollectorOptions): Collector {
-  if (options.input !== undefined) {
-    return createInputCollector(options.input, {
-      collector: name,
-      files: options.platform.files,
-      traffic: options.traffic ?? false,
-    });
+  const input = options.input;
+  if (input !== undefined) {
+    return lazyCollector(
+      name,
+      async () =>
+        (await import("./input_collector.ts")).createInputCollector(input, {
+          collector: name,
+          files: options.platform.files,
+          traffic: options.traffic ?? false,
+        }),
+    );
   }
   if (name !== "auto") return createNamed(name, options);
   const order = autoCollectorOrder(options.platform.os);

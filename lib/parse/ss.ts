@@ -37,21 +37,24 @@ export function parseSsOwners(text: string): SsOwner[] {
   return owners;
 }
 
-/** The first owner of a `users:((…))` field without a regex: the parser's hot path. */
-function firstSsOwner(text: string): SsOwner | undefined {
+/**
+ * The first owner of a `users:((…))` field in `text` before `limit`, without a regex or a copy of the
+ * line: the parser's hot path.
+ */
+function firstSsOwner(text: string, limit: number): SsOwner | undefined {
   const start = text.indexOf('users:(("');
-  if (start < 0) return undefined;
+  if (start < 0 || start >= limit) return undefined;
   const nameStart = start + 9;
   // A name may hold `",`; the owner's numbers follow the last `",` before `)`.
-  const close = text.indexOf(")", nameStart);
-  const nameEnd = text.lastIndexOf('",', close < 0 ? undefined : close);
-  if (nameEnd < nameStart) return parseSsOwners(text)[0];
+  let close = text.indexOf(")", nameStart);
+  if (close >= limit) close = -1;
+  const nameEnd = text.lastIndexOf('",', close < 0 ? limit - 1 : close);
+  if (nameEnd < nameStart) return parseSsOwners(text.slice(0, limit))[0];
   let at = nameEnd + 2;
   if (text.startsWith("pid=", at)) at += 4;
-  let end = at;
-  while (end < text.length && text.charCodeAt(end) >= 48 && text.charCodeAt(end) <= 57) end++;
-  if (end === at) return parseSsOwners(text)[0];
-  return { name: text.slice(nameStart, nameEnd), pid: Number(text.slice(at, end)), fd: -1 };
+  const end = digitsEnd(text, at, limit);
+  if (end === at) return parseSsOwners(text.slice(0, limit))[0];
+  return { name: text.slice(nameStart, nameEnd), pid: digitsValue(text, at, end), fd: -1 };
 }
 
 /**
@@ -78,20 +81,36 @@ export function parseSsInodeOwners(text: string): Map<number, { pid: number; nam
     if (line.charCodeAt(0) === 9) continue; // `-i` information
     // `ino:` follows the owners (a process name may hold any text): the last one is the field.
     const inodeAt = line.lastIndexOf(" ino:");
-    const inode = inodeAt < 0 ? null : numberAfter(line.slice(inodeAt), " ino:");
+    const inode = inodeAt < 0 ? null : numberAfter(line, " ino:", inodeAt);
     if (!inode) continue;
-    const owner = firstSsOwner(line.slice(0, inodeAt));
+    const owner = firstSsOwner(line, inodeAt);
     owners.set(inode, owner === undefined ? null : { pid: owner.pid, name: owner.name });
   }
   return owners;
 }
 
-function numberAfter(text: string, key: string): number | null {
-  const at = text.indexOf(key);
+/** Where the run of ASCII digits at `at` ends (at most at `limit`). */
+function digitsEnd(text: string, at: number, limit = text.length): number {
+  let end = at;
+  while (end < limit && text.charCodeAt(end) >= 48 && text.charCodeAt(end) <= 57) end++;
+  return end;
+}
+
+/** The value of the digits from `at` to `end`, as `Number()` of them reads it, with no substring. */
+function digitsValue(text: string, at: number, end: number): number {
+  // Past 15 digits a sum could round differently from Number(): keep Number's reading there.
+  if (end - at > 15) return Number(text.slice(at, end));
+  let value = 0;
+  for (let i = at; i < end; i++) value = value * 10 + (text.charCodeAt(i) - 48);
+  return value;
+}
+
+/** The number right after `key` at or after `from` (the first `key` there), or null. */
+function numberAfter(text: string, key: string, from = 0): number | null {
+  const at = text.indexOf(key, from);
   if (at < 0) return null;
-  let end = at + key.length;
-  while (end < text.length && text.charCodeAt(end) >= 48 && text.charCodeAt(end) <= 57) end++;
-  return end > at + key.length ? Number(text.slice(at + key.length, end)) : null;
+  const end = digitsEnd(text, at + key.length);
+  return end > at + key.length ? digitsValue(text, at + key.length, end) : null;
 }
 
 /** Options of {@linkcode parseSs}. */
@@ -254,10 +273,10 @@ export function parseSs(text: string, options: ParseSsOptions = {}): ParseResult
     }
     // The owners and uid come before `ino:`: looking back from it keeps the search off `-i` information.
     const inodeAt = rest.indexOf("ino:");
-    const owner = firstSsOwner(inodeAt < 0 ? rest : rest.slice(0, inodeAt));
-    const inode = inodeAt < 0 ? null : numberAfter(rest.slice(inodeAt), "ino:");
+    const owner = firstSsOwner(rest, inodeAt < 0 ? rest.length : inodeAt);
+    const inode = inodeAt < 0 ? null : numberAfter(rest, "ino:", inodeAt);
     const uidAt = inodeAt < 0 ? rest.indexOf("uid:") : rest.lastIndexOf("uid:", inodeAt);
-    const uid = (uidAt < 0 ? null : numberAfter(rest.slice(uidAt), "uid:")) ??
+    const uid = (uidAt < 0 ? null : numberAfter(rest, "uid:", uidAt)) ??
       (inode !== null && inode !== 0 ? 0 : null);
     const socket = socketFromRow(protocol, { local, peer, state }, {
       pid: owner?.pid,
