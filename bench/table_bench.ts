@@ -74,6 +74,25 @@ function withRead(flags: readonly string[], path: string): string[] {
     : [...flags, `--allow-read=${path}`];
 }
 
+/**
+ * Open file descriptors of every process on the machine: `ss -p` (and so both ss -tunap and conntrail) reads
+ * each one, in any network namespace, so this sets the baseline's cost as much as the farm does.
+ */
+function machineDescriptors(): number | null {
+  try {
+    let count = 0;
+    for (const entry of Deno.readDirSync("/proc")) {
+      if (!/^\d+$/.test(entry.name)) continue;
+      try {
+        for (const _ of Deno.readDirSync(`/proc/${entry.name}/fd`)) count++;
+      } catch { /* exited, or not ours to read */ }
+    }
+    return count;
+  } catch {
+    return null;
+  }
+}
+
 function loadAverage(): string {
   try {
     return Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
@@ -82,19 +101,27 @@ function loadAverage(): string {
   }
 }
 
-const netns = benchNetns();
+// A namespace for each size: the connections a stopped farm closed wait in TIME-WAIT for a minute, and would
+// be counted with the next size's.
+let netns = benchNetns();
 let stopFarm = () => {};
 globalThis.addEventListener("unload", () => {
   stopFarm();
   netns.remove();
 });
 console.log(
-  `table bench: ${netns.name === null ? "no network namespace (not root?)" : `in netns ${netns.name}`}`,
+  `table bench: ${
+    netns.name === null ? "no network namespace (not root?)" : "in a network namespace of its own"
+  }`,
 );
 
 let rendered: Connection[] = [];
 try {
-  for (const connections of SIZES) {
+  for (const [index, connections] of SIZES.entries()) {
+    if (index > 0) {
+      netns.remove();
+      netns = benchNetns();
+    }
     const farm = await startSocketFarm(connections, connections / 10, netns.wrap);
     stopFarm = () => farm.stop();
     try {
@@ -118,6 +145,7 @@ try {
         );
         const deno = (args: string[]) => netns.wrap(Deno.execPath(), ["run", "--quiet", ...args]);
         const loadBefore = loadAverage();
+        const descriptors = machineDescriptors();
         for (let round = 0; round < ROUNDS; round++) {
           runs.ss.push(await processCost(...netns.wrap("ss", ["-tunap"])));
           runs.table.push(await processCost(...deno([...flags, MAIN, "snapshot"])));
@@ -156,7 +184,9 @@ try {
           `snapshot, ${connections.toLocaleString("en")} connections + ${udp.toLocaleString("en")} UDP (` +
             `${(2 * connections + udp).toLocaleString("en")} sockets, ${
               (median(runs.table.map((r) => r.lines)) - 1).toLocaleString("en")
-            } rows), median of ${ROUNDS} alternating runs, load average ${loadBefore} -> ${loadAverage()}:\n` +
+            } rows), median of ${ROUNDS} alternating runs, load average ${loadBefore} -> ${loadAverage()}, ${
+              descriptors?.toLocaleString("en") ?? "unknown"
+            } descriptors open on the machine:\n` +
             [
               line("ss -tunap (baseline)", base),
               line("conntrail snapshot (table)", table, base),
