@@ -96,6 +96,18 @@ export function* tableChunks<T>(
     }
   }
   const line = (texts: readonly string[]) => {
+    // Nearly every line is printable ASCII throughout: written as it is, padded by length, and tested once
+    // whole; only a line that fails the test is put together again cell by cell.
+    let out = "";
+    for (let i = 0; i < last; i++) {
+      const text = texts[i] as string;
+      out += text + padding((widths[i] as number) - text.length) + GAP;
+    }
+    out += texts[last] ?? "";
+    if (isPrintableAscii(out)) return (out.charCodeAt(out.length - 1) === 32 ? out.trimEnd() : out) + "\n";
+    return mixedLine(texts);
+  };
+  const mixedLine = (texts: readonly string[]) => {
     let out = "";
     for (let i = 0; i < last; i++) {
       const text = texts[i] as string;
