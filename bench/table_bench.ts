@@ -13,8 +13,9 @@
  *   20,000 (42,000 sockets): the table again (issue 23's second size)
  *
  * Beside them, to show where the time goes (floors): `ss -tunapeH` (what conntrail runs), Deno running an
- * empty script under the same flags, `conntrail --version` (start-up and argument parsing), and
- * `conntrail snapshot --input` of a capture of the same sockets (everything but running ss).
+ * empty script under the same flags, `conntrail --version` (start-up and argument parsing),
+ * `conntrail snapshot --input` of a capture of the same sockets (everything but running ss), and
+ * `--format json` run by bench/_snapshot_direct.ts (the command without main.ts and its modules).
  *
  * Also, in this process: rendering the table for the connections read
  * (`connectionsTableChunks`) beside `JSON.stringify` of the same connections.
@@ -24,6 +25,7 @@ import { toConnections } from "../lib/model/direction.ts";
 import type { Connection } from "../lib/model/connection.ts";
 import { parseSs } from "../lib/parse/ss.ts";
 import { connectionsTableChunks } from "../lib/render/connections_table.ts";
+import { fileURLToPath } from "node:url";
 import { benchNetns } from "./_netns.ts";
 import { hasGnuTime, MAIN, median, type ProcessCost, processCost } from "./_process_cost.ts";
 import { startSocketFarm } from "./_socket_farm.ts";
@@ -44,6 +46,8 @@ const flags = new TextDecoder().decode(
   })
     .output()).stdout,
 ).trim().split(" ").filter((flag) => flag !== "");
+/** The snapshot command called without main.ts (its argument parsing and their modules). */
+const DIRECT = fileURLToPath(new URL("./_snapshot_direct.ts", import.meta.url));
 const EMPTY = await Deno.makeTempFile({ suffix: ".ts" });
 await Deno.writeTextFile(EMPTY, "\n");
 
@@ -136,6 +140,7 @@ try {
           empty: [] as ProcessCost[],
           version: [] as ProcessCost[],
           fromCapture: [] as ProcessCost[],
+          direct: [] as ProcessCost[],
         };
         const [captureCommand, captureArgs] = netns.wrap("ss", ["-tunapeH"]);
         const captured = await Deno.makeTempFile({ suffix: ".txt" });
@@ -146,19 +151,30 @@ try {
         const deno = (args: string[]) => netns.wrap(Deno.execPath(), ["run", "--quiet", ...args]);
         const loadBefore = loadAverage();
         const descriptors = machineDescriptors();
+        // A run that fails (on a machine busy enough, ss -p outlasts conntrail's 10 s limit on a tool) is
+        // told and left out of the medians; the round goes on.
+        const failures: string[] = [];
+        const measure = async (into: ProcessCost[], [command, args]: [string, string[]]) => {
+          try {
+            into.push(await processCost(command, args));
+          } catch (error) {
+            failures.push(error instanceof Error ? error.message.split("\n")[0]! : String(error));
+          }
+        };
         for (let round = 0; round < ROUNDS; round++) {
-          runs.ss.push(await processCost(...netns.wrap("ss", ["-tunap"])));
-          runs.table.push(await processCost(...deno([...flags, MAIN, "snapshot"])));
-          runs.json.push(await processCost(...deno([...flags, MAIN, "snapshot", "--format", "json"])));
-          runs.ssAsRun.push(await processCost(...netns.wrap("ss", ["-tunapeH"])));
-          runs.empty.push(await processCost(...deno([...flags, EMPTY])));
-          runs.version.push(await processCost(...deno([...flags, MAIN, "--version"])));
-          runs.fromCapture.push(
-            await processCost(
-              ...deno([...withRead(flags, captured), MAIN, "snapshot", "--input", captured]),
-            ),
+          await measure(runs.ss, netns.wrap("ss", ["-tunap"]));
+          await measure(runs.table, deno([...flags, MAIN, "snapshot"]));
+          await measure(runs.json, deno([...flags, MAIN, "snapshot", "--format", "json"]));
+          await measure(runs.ssAsRun, netns.wrap("ss", ["-tunapeH"]));
+          await measure(runs.empty, deno([...flags, EMPTY]));
+          await measure(runs.version, deno([...flags, MAIN, "--version"]));
+          await measure(
+            runs.fromCapture,
+            deno([...withRead(flags, captured), MAIN, "snapshot", "--input", captured]),
           );
+          await measure(runs.direct, deno([...flags, DIRECT, "json"]));
         }
+        for (const failure of failures) console.log(`  a run failed: ${failure}`);
         await Deno.remove(captured);
         const base = summary(runs.ss);
         const table = summary(runs.table);
@@ -196,6 +212,7 @@ try {
               line("  deno, empty script", summary(runs.empty), base),
               line("  conntrail --version", summary(runs.version), base),
               line("  snapshot --input (all but ss)", summary(runs.fromCapture), base),
+              line("  json without main.ts", summary(runs.direct), base),
               ...verdicts,
             ].join("\n"),
         );
