@@ -6,14 +6,17 @@
  */
 import { runSnapshot } from "../lib/cli/snapshot_command.ts";
 import { createCollector } from "../lib/collect/create_collector.ts";
+import { denoPlatform } from "../lib/platform/deno_platform.ts";
 
 const format = Deno.args[0] === "json" ? "json" : "table";
 const input = Deno.args[1];
 const encoder = new TextEncoder();
+const platform = denoPlatform();
 const code = await runSnapshot(
   { format, listening: true, collector: "auto", input, save: false, traffic: false, store: "sqlite" },
   {
-    collector: createCollector("auto", { input }),
+    ...platform,
+    collector: createCollector("auto", { platform, input }),
     now: () => new Date(),
     write: async (text) => {
       const bytes = encoder.encode(text);
