@@ -10,25 +10,9 @@ import { denoPlatform } from "../lib/platform/deno_platform.ts";
 
 const format = Deno.args[0] === "json" ? "json" : "table";
 const input = Deno.args[1];
-const encoder = new TextEncoder();
 const platform = denoPlatform();
 const code = await runSnapshot(
   { format, listening: true, collector: "auto", input, save: false, traffic: false, store: "sqlite" },
-  {
-    ...platform,
-    collector: createCollector("auto", { platform, input }),
-    now: () => new Date(),
-    write: async (text) => {
-      const bytes = encoder.encode(text);
-      try {
-        for (let at = 0; at < bytes.length;) at += await Deno.stdout.write(bytes.subarray(at));
-      } catch (error) {
-        if (!(error instanceof Deno.errors.BrokenPipe)) throw error;
-        Deno.exit(0);
-      }
-    },
-    warn: (line) => console.error(line),
-    env: new Map(),
-  },
+  { ...platform, collector: createCollector("auto", { platform, input }) },
 );
 Deno.exit(code);
