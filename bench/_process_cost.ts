@@ -74,3 +74,25 @@ export function median(values: readonly number[]): number {
 
 /** `main.ts` of this checkout, for `deno run`. */
 export const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
+
+/** A command's wall and CPU time (user + system, GNU time), ms. */
+export async function timeCommand(args: string[]): Promise<{ wall: number; cpu: number }> {
+  const out = await new Deno.Command("/usr/bin/time", {
+    args: ["-f", "%e %U %S", ...args],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  if (!out.success) throw new Error(`${args.join(" ")} failed`);
+  const [wall = 0, user = 0, system = 0] = new TextDecoder().decode(out.stderr).trim().split("\n").at(-1)!
+    .split(" ")
+    .map(Number);
+  return { wall: wall * 1000, cpu: (user + system) * 1000 };
+}
+
+/** A process's CPU time so far, its waited-for children (`ss`) included, ms. */
+export async function processCpu(pid: number): Promise<number> {
+  const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ").map(Number);
+  // utime, stime, cutime, cstime: fields 14 to 17 of stat, in clock ticks of 10 ms.
+  return ((fields[11] ?? 0) + (fields[12] ?? 0) + (fields[13] ?? 0) + (fields[14] ?? 0)) * 10;
+}

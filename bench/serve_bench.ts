@@ -16,7 +16,7 @@
  * sizes; BENCH_SERVE_DENO_FLAGS adds flags to the server's `deno run` (e.g. `--inspect=127.0.0.1:9229`,
  * `--v8-flags=--trace-gc`) and BENCH_SERVE_LOG=FILE keeps what the server printed.
  */
-import { MAIN, median } from "./_process_cost.ts";
+import { MAIN, median, processCpu, timeCommand } from "./_process_cost.ts";
 import { permissionFlags } from "../tests/conntrail_process.ts";
 import { canIsolateProcesses, makeNetns } from "../tests/netns.ts";
 import { freshLoopback, hasTool, socketControl } from "../tests/open_sockets.ts";
@@ -28,28 +28,6 @@ const WARM_POLLS = 3;
 const POLLS = 10;
 const CHURN_PER_SECOND = 25;
 const EXTRA_FLAGS = (Deno.env.get("BENCH_SERVE_DENO_FLAGS") ?? "").split(" ").filter((f) => f !== "");
-
-/** A command's wall and CPU time (user + system, GNU time), ms. */
-async function timeCommand(args: string[]): Promise<{ wall: number; cpu: number }> {
-  const out = await new Deno.Command("/usr/bin/time", {
-    args: ["-f", "%e %U %S", ...args],
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  if (!out.success) throw new Error(`${args.join(" ")} failed`);
-  const [wall = 0, user = 0, system = 0] = new TextDecoder().decode(out.stderr).trim().split("\n").at(-1)!
-    .split(" ")
-    .map(Number);
-  return { wall: wall * 1000, cpu: (user + system) * 1000 };
-}
-
-/** A process's CPU time so far, its waited-for children (`ss`) included, ms. */
-async function processCpu(pid: number): Promise<number> {
-  const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ").map(Number);
-  // utime, stime, cutime, cstime: fields 14 to 17 of stat, in clock ticks of 10 ms.
-  return ((fields[11] ?? 0) + (fields[12] ?? 0) + (fields[13] ?? 0) + (fields[14] ?? 0)) * 10;
-}
 
 async function loadAverage(): Promise<string> {
   return (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" ");

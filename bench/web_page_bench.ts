@@ -25,6 +25,7 @@ import { startServe } from "../tests/conntrail_process.ts";
 import { canIsolateProcesses, makeNetns } from "../tests/netns.ts";
 import { freshLoopback, socketControl } from "../tests/open_sockets.ts";
 import { startSocketFarm } from "../tests/socket_farm.ts";
+import { median, processCpu, timeCommand } from "./_process_cost.ts";
 
 const SIZES = (Deno.env.get("BENCH_WEB_SIZES") ?? "10000,20000").split(",").map(Number);
 const UDP = 1_000;
@@ -115,33 +116,6 @@ function mainThread(
     )
     .join(", ");
   return { longest: (longest?.dur ?? 0) / 1000, longestCpu, what, busy, busyCpu, tasks };
-}
-
-/** A command's wall and CPU time (user + system, GNU time), ms. */
-async function timeCommand(args: string[]): Promise<{ wall: number; cpu: number }> {
-  const out = await new Deno.Command("/usr/bin/time", {
-    args: ["-f", "%e %U %S", ...args],
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  if (!out.success) throw new Error(`${args.join(" ")} failed`);
-  const [wall = 0, user = 0, system = 0] = new TextDecoder().decode(out.stderr).trim().split("\n").at(-1)!
-    .split(" ")
-    .map(Number);
-  return { wall: wall * 1000, cpu: (user + system) * 1000 };
-}
-
-/** A process's CPU time so far, its waited-for children (`ss`) included, ms. */
-async function processCpu(pid: number): Promise<number> {
-  const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ").map(Number);
-  // utime, stime, cutime, cstime: fields 14 to 17 of stat, in clock ticks of 10 ms.
-  return ((fields[11] ?? 0) + (fields[12] ?? 0) + (fields[13] ?? 0) + (fields[14] ?? 0)) * 10;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 const ms = (n: number) => `${Math.round(n).toLocaleString("en")} ms`;
