@@ -16,6 +16,8 @@ import { runningAsRoot } from "./running_as_root.ts";
 export const SS_ARGS_WITH_OWNERS = ["-tunapeH"] as const;
 /** The same without `-p`: no walk over /proc/*\/fd, several times cheaper. */
 export const SS_ARGS_WITHOUT_OWNERS = ["-tunaeH"] as const;
+/** How long an `ss` run may take before it is taken for hung: as long as lsof's walk may. */
+const SS_TIMEOUT_MS = 30_000;
 /**
  * With `--traffic`: TCP sockets as the kernel's own structures (`-D -` writes
  * the raw `sock_diag` answer, `-i` asks for `tcp_info` with the byte
@@ -101,7 +103,11 @@ function isUnknownOption(error: unknown): boolean {
  * reads the counters from the text of `ss -i` instead.
  */
 export function createSsCollector(options: SsCollectorOptions): Collector {
-  const run = options.run ?? toolRunner(options.platform.programs);
+  const runTool = options.run ?? toolRunner(options.platform.programs);
+  // `ss -p` walks every process's descriptors, as lsof does: the same hang guard as lsof's, not
+  // run_tool's 10 s (with 40,000 descriptors open and both cores busy, a walk once took longer).
+  const run: RunTool = (command, args, runOptions) =>
+    runTool(command, args, { timeoutMs: SS_TIMEOUT_MS, ...runOptions });
   const traffic = options.traffic ?? false;
   let oneLine = true;
   const ss = async (owners: boolean) => {

@@ -324,3 +324,17 @@ Deno.test("createSsCollector({ platform }) forgets the owner of an inode no long
   ]);
   deepStrictEqual(third.sockets.map((s) => [s.pid, s.process_name]), [[42, "curl"], [44, "nc"]]);
 });
+
+Deno.test("createSsCollector gives every ss run lsof's 30 s hang guard, not run_tool's 10 s (ss -p walks every descriptor)", async () => {
+  const calls: string[][] = [];
+  const scripted = scriptedRun(() => [ROW_A], calls);
+  const ssTimeouts: (number | undefined)[] = [];
+  const run: RunTool = (command, args, options) => {
+    if (command === "ss") ssTimeouts.push(options?.timeoutMs);
+    return scripted(command, args, options);
+  };
+  const collector = createSsCollector({ platform, run, userNames: null });
+  await collector.collect();
+  await collector.collect();
+  deepStrictEqual(ssTimeouts, [30_000, 30_000]);
+});
