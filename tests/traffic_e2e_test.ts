@@ -90,6 +90,15 @@ function within5Percent(actual: unknown, expected: number): boolean {
   return typeof actual === "number" && Math.abs(actual - expected) <= expected * 0.05;
 }
 
+/**
+ * A `bytes_sent` for `expected` bytes of payload: it counts retransmissions too, which a loaded machine
+ * makes even on loopback (a suite at load 20 gave 134,464 for 100,000), so it is at least what was sent,
+ * and retransmissions do not double it.
+ */
+function sentWithRetransmissions(actual: unknown, expected: number): boolean {
+  return typeof actual === "number" && actual >= expected && actual < 2 * expected;
+}
+
 Deno.test({
   name: "monitor --traffic: 40 MiB sent over 3 s and 100 kB back show on the connection's CLOSED event",
   ignore: !linuxWithSs,
@@ -128,7 +137,7 @@ Deno.test({
           "the client in FIN_WAIT_2",
           (e) => e.event === "STATE" && client(e) && e.status === "FIN_WAIT_2",
         );
-        ok(within5Percent(finWait.bytes_sent, SENT), JSON.stringify(finWait));
+        ok(sentWithRetransmissions(finWait.bytes_sent, SENT), JSON.stringify(finWait));
         ok(within5Percent(finWait.bytes_received, RECEIVED_BACK), JSON.stringify(finWait));
         await monitor.next(
           "the accepted side in CLOSE_WAIT",
@@ -142,7 +151,7 @@ Deno.test({
         );
         ok(within5Percent(closed.bytes_received, SENT), `bytes_received ${closed.bytes_received} of ${SENT}`);
         ok(
-          within5Percent(closed.bytes_sent, RECEIVED_BACK),
+          sentWithRetransmissions(closed.bytes_sent, RECEIVED_BACK),
           `bytes_sent ${closed.bytes_sent} of ${RECEIVED_BACK}`,
         );
         // The client is in TIME_WAIT now, where the kernel keeps no counters (its CLOSED comes when the
@@ -162,7 +171,7 @@ Deno.test({
           "a STATUS after the transfer",
           (e) => e.event === "STATUS" && Date.parse(e.timestamp) >= after,
         );
-        ok(within5Percent(status.bytes_sent, SENT + RECEIVED_BACK), JSON.stringify(status));
+        ok(sentWithRetransmissions(status.bytes_sent, SENT + RECEIVED_BACK), JSON.stringify(status));
         ok(within5Percent(status.bytes_received, SENT + RECEIVED_BACK), JSON.stringify(status));
         finished = true;
       } finally {
