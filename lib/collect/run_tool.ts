@@ -1,13 +1,11 @@
 import { isPermissionDenied, isSystemError, PermissionError, ToolError } from "../model/errors.ts";
 import { timerDelay } from "../model/timer_delay.ts";
-import type { ProgramOutput, Programs } from "../platform/platform.ts";
+import type { ProgramOutput, Programs, RunningProgram } from "../platform/platform.ts";
 
 /** What a finished tool run printed. */
 export interface ToolOutput {
-  /** The output as text; empty when it was asked for as bytes. */
+  /** The output as text; empty when it was handed over as it came (`onChunk`). */
   stdout: string;
-  /** The output as bytes, when `binary` asked for them (`ss -D` writes raw netlink messages). */
-  bytes?: Uint8Array;
   stderr: string;
   code: number;
 }
@@ -18,8 +16,13 @@ export interface RunToolOptions {
   timeoutMs?: number;
   /** Exit codes that are not failures (lsof exits 1 when it finds nothing). Default `[0]`. */
   okCodes?: readonly number[];
-  /** Hand the output back as bytes (`bytes`), not decoded as text. */
-  binary?: boolean;
+  /**
+   * Hand stdout over chunk by chunk as it arrives, not kept (`stdout` comes
+   * back empty): a large output (`ss -D` writes 8.8 MB at 10,000 connections)
+   * is never held whole. A chunk is only valid during the call: its buffer is
+   * read into again.
+   */
+  onChunk?: (chunk: Uint8Array) => void;
 }
 
 /**
@@ -64,6 +67,71 @@ export function toolRunner(programs: Programs): RunTool {
   return (command, args, options) => runTool(programs, command, args, options);
 }
 
+/** Read a stream into one buffer, reused from read to read where the stream lets its reader bring one. */
+async function readChunks(
+  stream: ReadableStream<Uint8Array>,
+  onChunk: (chunk: Uint8Array) => void,
+): Promise<void> {
+  let reader: ReadableStreamBYOBReader;
+  try {
+    reader = stream.getReader({ mode: "byob" });
+  } catch {
+    // Not a byte stream: chunks as the stream makes them.
+    for await (const chunk of stream) onChunk(chunk);
+    return;
+  }
+  let buffer = new ArrayBuffer(READ_BUFFER);
+  while (true) {
+    const { value, done } = await reader.read(new Uint8Array(buffer));
+    // Each read hands the buffer over and gives it back in `value`.
+    if (value !== undefined) buffer = value.buffer as ArrayBuffer;
+    if (done) return;
+    onChunk(value);
+  }
+}
+
+/** Bytes read at once: a pipe holds 64 KiB. */
+const READ_BUFFER = 64 * 1024;
+
+/** Run a program to its end with stdout handed over as it comes: `stdout` comes back empty. */
+async function streamed(
+  programs: Programs,
+  command: string,
+  args: readonly string[],
+  timeoutMs: number,
+  onChunk: (chunk: Uint8Array) => void,
+): Promise<ProgramOutput> {
+  const child: RunningProgram = programs.spawn(command, args, {});
+  const kill = () => {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // It has exited already.
+    }
+  };
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    kill();
+  }, timerDelay(timeoutMs));
+  const stderr = new Response(child.stderr).bytes();
+  try {
+    try {
+      await readChunks(child.stdout, onChunk);
+    } catch (error) {
+      // A reader that gave up leaves no program behind.
+      kill();
+      await Promise.allSettled([stderr, child.status]);
+      throw error;
+    }
+    const [errorBytes, status] = await Promise.all([stderr, child.status]);
+    if (timedOut) throw new DOMException("the tool timed out", "TimeoutError");
+    return { code: status.code, signal: status.signal, stdout: new Uint8Array(), stderr: errorBytes };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function runTool(
   programs: Programs,
   command: string,
@@ -75,7 +143,9 @@ async function runTool(
   const commandLine = [command, ...args].join(" ");
   let output: ProgramOutput;
   try {
-    output = await programs.output(command, args, { signal: AbortSignal.timeout(timerDelay(timeoutMs)) });
+    output = options.onChunk === undefined
+      ? await programs.output(command, args, { signal: AbortSignal.timeout(timerDelay(timeoutMs)) })
+      : await streamed(programs, command, args, timeoutMs, options.onChunk);
   } catch (error) {
     throwIfCannotStart(command, error, ": install it or choose another --collector");
     if (error instanceof DOMException && error.name === "TimeoutError") {
@@ -83,7 +153,7 @@ async function runTool(
     }
     throw new ToolError(`cannot run "${commandLine}": ${(error as Error).message}`, { cause: error });
   }
-  const stdout = options.binary ? "" : decoder.decode(output.stdout);
+  const stdout = decoder.decode(output.stdout);
   const stderr = decoder.decode(output.stderr).trim();
   if (output.signal !== null) {
     throw new ToolError(
@@ -94,7 +164,5 @@ async function runTool(
     const detail = stderr.split("\n")[0] || "no message";
     throw new ToolError(`"${commandLine}" failed with exit code ${output.code}: ${detail}`);
   }
-  return options.binary
-    ? { stdout, bytes: output.stdout, stderr, code: output.code }
-    : { stdout, stderr, code: output.code };
+  return { stdout, stderr, code: output.code };
 }

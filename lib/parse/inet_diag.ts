@@ -154,6 +154,13 @@ function sameEndpoints(socket: Socket, view: DataView, family: number, msg: numb
 }
 
 /**
+ * The longest netlink message read. sock_diag sends a few hundred bytes a
+ * socket; a length read from bytes that are not netlink (text) is far more,
+ * and is not waited for.
+ */
+const MAX_MESSAGE = 1 << 20;
+
+/**
  * Read the netlink messages `ss -taiD -` (or `-taD -`) dumps: one
  * `inet_diag_msg` per TCP socket (state, both endpoints, uid, inode) and its
  * attributes, of which `INET_DIAG_INFO` (`struct tcp_info`) holds the byte
@@ -164,7 +171,8 @@ function sameEndpoints(socket: Socket, view: DataView, family: number, msg: numb
  * `tcp_info`. Statuses, addresses and users are those the text of `ss -tnae`
  * gives for the same socket. A truncated message is skipped with a reason;
  * bytes that are not netlink messages, or a dump without its end-of-dump
- * message (ss writes one per address family), are a `SyntaxError`.
+ * message (ss writes one per address family), are a `SyntaxError`. The dump
+ * as it comes from a pipe, chunk by chunk: {@linkcode InetDiagReader}.
  *
  * @example
  * ```ts
@@ -192,44 +200,189 @@ export function parseInetDiagDump(
   bytes: Uint8Array,
   options: { traffic?: boolean; memory?: InetDiagMemory } = {},
 ): ParseResult {
-  const traffic = options.traffic ?? false;
-  const memory = options.memory ?? null;
-  const parse = memory?.begin() ?? 0;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const sockets: Socket[] = [];
-  const skipped: SkippedLine[] = [];
-  let at = 0;
-  let done = false;
-  while (at + NLMSG_HEADER <= bytes.length) {
-    const length = view.getUint32(at, LITTLE_ENDIAN);
-    const type = view.getUint16(at + 4, LITTLE_ENDIAN);
-    if (length < NLMSG_HEADER || at + length > bytes.length) {
-      if (sockets.length === 0 && at === 0) {
-        throw new SyntaxError("the input is not a netlink dump of `ss -D` (no message header at its start)");
-      }
-      skipped.push({
-        line: `netlink message at byte ${at}`,
-        reason: `message of ${length} bytes is cut short`,
-      });
-      break;
+  const reader = new InetDiagReader(options);
+  reader.push(bytes);
+  return reader.end();
+}
+
+/**
+ * {@linkcode parseInetDiagDump} for a dump read from a pipe, one chunk at a
+ * time as it comes: only a message that a chunk ends inside is copied (into a
+ * buffer kept for that), never the dump (8.8 MB at 10,000 connections with
+ * `-i`). A chunk is read during {@linkcode InetDiagReader.push} and not kept,
+ * so its buffer may be reused for the next one.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { InetDiagReader } from "./inet_diag.ts";
+ * // One ESTABLISHED socket 127.0.0.1:5000 -> 127.0.0.1:80 (uid 0, inode 7), then NLMSG_DONE, in two chunks.
+ * const bytes = new Uint8Array(16 + 72 + 16);
+ * const view = new DataView(bytes.buffer);
+ * view.setUint32(0, 88, true);
+ * view.setUint16(4, 20, true);
+ * bytes.set([2, 1], 16);
+ * view.setUint16(20, 5000);
+ * view.setUint16(22, 80);
+ * bytes.set([127, 0, 0, 1], 24);
+ * bytes.set([127, 0, 0, 1], 40);
+ * view.setUint32(84, 7, true);
+ * view.setUint32(88, 16, true);
+ * view.setUint16(92, 3, true);
+ * const reader = new InetDiagReader();
+ * reader.push(bytes.subarray(0, 50));
+ * reader.push(bytes.subarray(50));
+ * deepStrictEqual(reader.end().sockets.map((s) => [s.local_port, s.inode]), [[5000, 7]]);
+ * ```
+ */
+export class InetDiagReader {
+  readonly #traffic: boolean;
+  readonly #memory: InetDiagMemory | null;
+  readonly #parse: number;
+  readonly #sockets: Socket[] = [];
+  readonly #skipped: SkippedLine[] = [];
+  #done = false;
+  /** Where in the input the next chunk starts. */
+  #offset = 0;
+  /** Padding after the last message that the next chunk starts with. */
+  #skip = 0;
+  /** The start of a message the last chunk ended inside: `#held` bytes of it, from input byte `#heldAt`. */
+  #pending = new Uint8Array(0);
+  #pendingView = new DataView(this.#pending.buffer);
+  #held = 0;
+  #heldAt = 0;
+  /** Set when a message could not be read whole: the rest of the input is not read. */
+  #stopped: "cut short" | "not a dump" | null = null;
+
+  constructor(options: { traffic?: boolean; memory?: InetDiagMemory } = {}) {
+    this.#traffic = options.traffic ?? false;
+    this.#memory = options.memory ?? null;
+    this.#parse = this.#memory?.begin() ?? 0;
+  }
+
+  /** Read the next bytes of the dump. */
+  push(chunk: Uint8Array): void {
+    const offset = this.#offset;
+    this.#offset += chunk.length;
+    if (this.#stopped !== null) return;
+    let at = Math.min(this.#skip, chunk.length);
+    this.#skip -= at;
+    if (this.#held > 0) {
+      at = this.#fillPending(chunk, at);
+      if (this.#held > 0 || this.#stopped !== null) return;
     }
-    const next = at + ((length + 3) & ~3);
+    const view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    while (at + NLMSG_HEADER <= chunk.length) {
+      const length = view.getUint32(at, LITTLE_ENDIAN);
+      if (!this.#plausible(length, offset + at)) return;
+      if (at + length > chunk.length) break;
+      this.#message(view, at, length, offset + at);
+      at += (length + 3) & ~3;
+    }
+    if (at > chunk.length) this.#skip = at - chunk.length;
+    else if (at < chunk.length) this.#hold(chunk, at, offset + at);
+  }
+
+  /** The sockets read; a `SyntaxError` when the input was not a whole dump. */
+  end(): ParseResult {
+    // A few bytes after the last message are not one (a dump read whole ignores them too).
+    if (this.#stopped === null && this.#held >= NLMSG_HEADER) {
+      this.#cutShort(this.#pendingView.getUint32(0, LITTLE_ENDIAN), this.#heldAt);
+    }
+    this.#held = 0;
+    if (this.#stopped === "not a dump") {
+      throw new SyntaxError("the input is not a netlink dump of `ss -D` (no message header at its start)");
+    }
+    if (!this.#done) {
+      throw new SyntaxError("the input is not a whole `ss -D` dump (it has no end-of-dump message)");
+    }
+    this.#memory?.end(this.#parse);
+    return { sockets: this.#sockets, skipped: this.#skipped };
+  }
+
+  /** Keep the start of a message the chunk ends inside. */
+  #hold(chunk: Uint8Array, at: number, offset: number): void {
+    const rest = chunk.length - at;
+    this.#room(Math.max(rest, NLMSG_HEADER));
+    this.#pending.set(chunk.subarray(at), 0);
+    this.#held = rest;
+    this.#heldAt = offset;
+  }
+
+  /** A pending buffer of at least `length` bytes, keeping what it holds. */
+  #room(length: number): void {
+    if (this.#pending.length >= length) return;
+    const bigger = new Uint8Array(Math.max(length, 2 * this.#pending.length, 1024));
+    bigger.set(this.#pending.subarray(0, this.#held), 0);
+    this.#pending = bigger;
+    this.#pendingView = new DataView(bigger.buffer);
+  }
+
+  /** Complete the held message from the chunk (from `at`); read it when whole. Returns where the chunk goes on. */
+  #fillPending(chunk: Uint8Array, at: number): number {
+    const take = (wanted: number) => {
+      const n = Math.min(wanted - this.#held, chunk.length - at);
+      this.#pending.set(chunk.subarray(at, at + n), this.#held);
+      this.#held += n;
+      at += n;
+    };
+    if (this.#held < NLMSG_HEADER) take(NLMSG_HEADER);
+    if (this.#held < NLMSG_HEADER) return at;
+    const length = this.#pendingView.getUint32(0, LITTLE_ENDIAN);
+    if (!this.#plausible(length, this.#heldAt)) return at;
+    this.#room(length);
+    take(length);
+    if (this.#held < length) return at;
+    this.#held = 0;
+    this.#message(this.#pendingView, 0, length, this.#heldAt);
+    at += ((length + 3) & ~3) - length;
+    if (at > chunk.length) {
+      this.#skip = at - chunk.length;
+      return chunk.length;
+    }
+    return at;
+  }
+
+  /** Whether a message of this length can start at input byte `offset`; if not, reading stops. */
+  #plausible(length: number, offset: number): boolean {
+    if (length >= NLMSG_HEADER && length <= MAX_MESSAGE) return true;
+    this.#cutShort(length, offset);
+    return false;
+  }
+
+  /** A message that cannot be read whole ends the reading; at the start, the input is no dump at all. */
+  #cutShort(length: number, offset: number): void {
+    this.#held = 0;
+    if (offset === 0 && this.#sockets.length === 0) {
+      this.#stopped = "not a dump";
+      return;
+    }
+    this.#skipped.push({
+      line: `netlink message at byte ${offset}`,
+      reason: `message of ${length} bytes is cut short`,
+    });
+    this.#stopped = "cut short";
+  }
+
+  /** Read the whole message of `length` bytes at `at` in `view` (input byte `offset`). */
+  #message(view: DataView, at: number, length: number, offset: number): void {
+    const type = view.getUint16(at + 4, LITTLE_ENDIAN);
     if (type === NLMSG_DONE || type === NLMSG_ERROR) {
-      done ||= type === NLMSG_DONE;
-      at = next;
-      continue;
+      this.#done ||= type === NLMSG_DONE;
+      return;
     }
     if (type !== SOCK_DIAG_BY_FAMILY || length < NLMSG_HEADER + INET_DIAG_MSG) {
-      skipped.push({
-        line: `netlink message at byte ${at}`,
+      this.#skipped.push({
+        line: `netlink message at byte ${offset}`,
         reason: `not a socket (type ${type}, ${length} bytes)`,
       });
-      at = next;
-      continue;
+      return;
     }
+    const memory = this.#memory;
+    const parse = this.#parse;
     const msg = at + NLMSG_HEADER;
-    const family = bytes[msg] ?? 0;
-    const state = bytes[msg + 1] ?? 0;
+    const family = view.getUint8(msg);
+    const state = view.getUint8(msg + 1);
     const uid = view.getUint32(msg + 64, LITTLE_ENDIAN);
     const inode = view.getUint32(msg + 68, LITTLE_ENDIAN);
     const remembered = inode === 0 ? undefined : memory?.get(inode);
@@ -251,12 +404,11 @@ export function parseInetDiagDump(
         : null;
       const peer = local === null ? null : endpoint(view, family, msg + 6, msg + 24);
       if (local === null || peer === null) {
-        skipped.push({
-          line: `netlink message at byte ${at}`,
+        this.#skipped.push({
+          line: `netlink message at byte ${offset}`,
           reason: `unreadable address (family ${family})`,
         });
-        at = next;
-        continue;
+        return;
       }
       const hasPeer = !isNoPeer(peer);
       socket = {
@@ -276,7 +428,7 @@ export function parseInetDiagDump(
       };
       if (memory !== null && inode !== 0) memory.set(inode, { socket, state, uid, seen: parse });
     }
-    if (traffic) {
+    if (this.#traffic) {
       socket.bytes_sent = null;
       socket.bytes_received = null;
       if (state !== TCP_LISTEN && state !== TCP_TIME_WAIT) {
@@ -293,12 +445,6 @@ export function parseInetDiagDump(
         }
       }
     }
-    sockets.push(socket);
-    at = next;
+    this.#sockets.push(socket);
   }
-  if (!done) {
-    throw new SyntaxError("the input is not a whole `ss -D` dump (it has no end-of-dump message)");
-  }
-  if (memory !== null) memory.end(parse);
-  return { sockets, skipped };
 }

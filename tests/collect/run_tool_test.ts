@@ -1,4 +1,4 @@
-import { deepStrictEqual, match, rejects } from "node:assert/strict";
+import { deepStrictEqual, match, ok, rejects } from "node:assert/strict";
 import { toolRunner } from "../../lib/collect/run_tool.ts";
 import { ToolError } from "../../lib/model/errors.ts";
 import { denoPlatform } from "../../lib/platform/deno_platform.ts";
@@ -55,5 +55,75 @@ Deno.test(
       toolRunner(platform.programs)("sleep", ["5"], { timeoutMs: 100 }),
       /did not finish within 0.1 s/,
     );
+  },
+);
+
+Deno.test(
+  {
+    name: "toolRunner(platform.programs)() hands stdout over chunk by chunk with onChunk, all of it in order",
+    ignore: windows,
+  },
+  async () => {
+    // 300,000 bytes, more than a pipe holds: several reads, each into the one buffer, copied here.
+    const expected = new TextEncoder().encode(
+      Array.from({ length: 30_000 }, (_, i) => String(i % 1_000_000_000).padStart(9, "0")).join("\n") + "\n",
+    );
+    const received: Uint8Array[] = [];
+    const { stdout, code } = await toolRunner(platform.programs)(
+      "sh",
+      ["-c", "i=0; while [ $i -lt 30000 ]; do printf '%09d\\n' $i; i=$((i+1)); done"],
+      { onChunk: (chunk) => received.push(chunk.slice()) },
+    );
+    deepStrictEqual([stdout, code], ["", 0]);
+    ok(received.length > 1, `${received.length} chunk(s)`);
+    const all = new Uint8Array(received.reduce((n, c) => n + c.length, 0));
+    let at = 0;
+    for (const c of received) {
+      all.set(c, at);
+      at += c.length;
+    }
+    deepStrictEqual(all, expected);
+  },
+);
+
+Deno.test(
+  {
+    name: "toolRunner(platform.programs)() with onChunk reports exit codes, stderr and timeouts as without",
+    ignore: windows,
+  },
+  async () => {
+    const run = toolRunner(platform.programs);
+    const onChunk = () => {};
+    await rejects(
+      run("sh", ["-c", "echo out; echo 'bad thing' >&2; exit 3"], { onChunk }),
+      /failed with exit code 3: bad thing/,
+    );
+    await rejects(run("sleep", ["5"], { timeoutMs: 100, onChunk }), /did not finish within 0.1 s/);
+    await rejects(
+      run("conntrail-no-such-tool", [], { onChunk }),
+      /cannot find "conntrail-no-such-tool" on PATH/,
+    );
+  },
+);
+
+Deno.test(
+  {
+    name: "toolRunner(platform.programs)() with onChunk stops the tool when the reader throws",
+    ignore: windows,
+  },
+  async () => {
+    let pid = 0;
+    await rejects(
+      toolRunner(platform.programs)("sh", ["-c", "echo $$; exec sleep 600"], {
+        onChunk: (chunk) => {
+          pid = Number(new TextDecoder().decode(chunk).trim());
+          throw new Error("not what was expected");
+        },
+      }),
+      /not what was expected/,
+    );
+    // The sleep (the same process) was killed and reaped, not waited for.
+    ok(pid > 0);
+    deepStrictEqual(await Deno.stat(`/proc/${pid}`).then(() => "running", () => "gone"), "gone");
   },
 );

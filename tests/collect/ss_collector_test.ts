@@ -1,7 +1,7 @@
 import { nextTurn } from "../waiting.ts";
 import { deepStrictEqual, ok } from "node:assert/strict";
 import { createSsCollector } from "../../lib/collect/ss_collector.ts";
-import type { RunTool } from "../../lib/collect/run_tool.ts";
+import type { RunTool, RunToolOptions, ToolOutput } from "../../lib/collect/run_tool.ts";
 import { PermissionError } from "../../lib/model/errors.ts";
 import { denoPlatform } from "../../lib/platform/deno_platform.ts";
 
@@ -176,15 +176,26 @@ const OWNERS_TEXT = new TextDecoder().decode(
   Deno.readFileSync(new URL("../fixtures/ss-tapeiOH_iproute2-6.1_debian12.txt", import.meta.url)),
 ).split("\n").map((line) => line.length === 0 ? line : `tcp ${line}`).join("\n");
 
+/** Answer `ss -taiD -` as the real runner does: the dump handed to `onChunk` in pieces of 100 bytes, in one buffer. */
+function dumpInChunks(dump: Uint8Array, options: RunToolOptions | undefined): Promise<ToolOutput> {
+  const onChunk = options?.onChunk;
+  if (onChunk === undefined) throw new Error("the dump is read as it comes (onChunk), never whole");
+  const buffer = new Uint8Array(100);
+  for (let at = 0; at < dump.length; at += buffer.length) {
+    const chunk = buffer.subarray(0, Math.min(buffer.length, dump.length - at));
+    chunk.set(dump.subarray(at, at + chunk.length));
+    onChunk(chunk);
+    buffer.fill(0);
+  }
+  return Promise.resolve({ stdout: "", stderr: "", code: 0 });
+}
+
 Deno.test("createSsCollector({ platform, traffic }) reads TCP from ss -taiD -, UDP as text, owners by inode from ss -p", async () => {
   const calls: string[][] = [];
   const run: RunTool = (command, args, options) => {
     calls.push([command, ...args]);
     if (command === "find") return Promise.resolve({ stdout: "", stderr: "", code: 0 });
-    if (args[0] === "-taiD") {
-      deepStrictEqual(options?.binary, true);
-      return Promise.resolve({ stdout: "", bytes: DUMP, stderr: "", code: 0 });
-    }
+    if (args[0] === "-taiD") return dumpInChunks(DUMP, options);
     // `ss -u` alone prints no Netid column (as on this machine); `ss -tunapeH` does.
     const udp = "UNCONN 0 0 127.0.0.1:34964 0.0.0.0:* ino:2558470 sk:1 <->";
     if (args[0] === "-uaneH") return Promise.resolve({ stdout: udp, stderr: "", code: 0 });
@@ -216,10 +227,10 @@ Deno.test("createSsCollector({ traffic, ownerWalkSpacing }) spaces the ss -p run
   const calls: string[][] = [];
   let clock = 0;
   let udp = ["UNCONN 0 0 127.0.0.1:34964 0.0.0.0:* ino:2558470 sk:1 <->"];
-  const run: RunTool = (command, args) => {
+  const run: RunTool = (command, args, options) => {
     calls.push([command, ...args]);
     if (command === "find") return Promise.resolve({ stdout: "", stderr: "", code: 0 });
-    if (args[0] === "-taiD") return Promise.resolve({ stdout: "", bytes: DUMP, stderr: "", code: 0 });
+    if (args[0] === "-taiD") return dumpInChunks(DUMP, options);
     if (args[0] === "-uaneH") return Promise.resolve({ stdout: udp.join("\n"), stderr: "", code: 0 });
     clock += 100;
     const owned = udp.map((row) => `udp ${row.replace("ino:", 'users:(("python3",pid=26160,fd=14)) ino:')}`);
@@ -250,12 +261,10 @@ function withoutDump(
   calls: string[][],
   answer: (args: readonly string[]) => Promise<{ stdout: string }>,
 ): RunTool {
-  return async (command, args) => {
+  return async (command, args, options) => {
     calls.push([command, ...args]);
     if (command === "find") return { stdout: "", stderr: "", code: 0 };
-    if (args[0] === "-taiD") {
-      return { stdout: "", bytes: new TextEncoder().encode("not netlink"), stderr: "", code: 0 };
-    }
+    if (args[0] === "-taiD") return await dumpInChunks(new TextEncoder().encode("not netlink"), options);
     return { ...await answer(args), stderr: "", code: 0 };
   };
 }

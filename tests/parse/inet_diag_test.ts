@@ -1,5 +1,5 @@
 import { deepStrictEqual, throws } from "node:assert/strict";
-import { InetDiagMemory, parseInetDiagDump } from "../../lib/parse/inet_diag.ts";
+import { InetDiagMemory, InetDiagReader, parseInetDiagDump } from "../../lib/parse/inet_diag.ts";
 import { parseSs } from "../../lib/parse/ss.ts";
 import { fixture } from "../fixture.ts";
 
@@ -132,4 +132,102 @@ Deno.test("parseInetDiagDump() with a memory reads a socket afresh when its stat
   const empty = dumpWithInfo(232).subarray(-16);
   deepStrictEqual(parseInetDiagDump(empty, { memory }).sockets, []);
   deepStrictEqual(memory.size, 0);
+});
+
+/** Read `bytes` through an InetDiagReader in the chunks `cuts` (offsets) make, each in a buffer reused after it. */
+function readInChunks(
+  bytes: Uint8Array,
+  cuts: number[],
+  options: { traffic?: boolean; memory?: InetDiagMemory } = {},
+) {
+  const reader = new InetDiagReader(options);
+  const buffer = new Uint8Array(bytes.length);
+  let from = 0;
+  for (const cut of [...cuts, bytes.length]) {
+    const chunk = buffer.subarray(0, cut - from);
+    chunk.set(bytes.subarray(from, cut));
+    reader.push(chunk);
+    // The reader may not keep a chunk: the buffer is spoilt before the next one, as a reused read buffer is.
+    chunk.fill(0xa5);
+    from = cut;
+  }
+  return reader.end();
+}
+
+/** Two sockets whose messages are not a multiple of 4 bytes long (2 bytes of padding each), then NLMSG_DONE. */
+function unalignedDump(): Uint8Array {
+  const one = dumpWithInfo(230);
+  const length = new DataView(one.buffer).getUint32(0, true);
+  const aligned = (length + 3) & ~3;
+  const second = one.slice(0, aligned);
+  new DataView(second.buffer).setUint32(84, 78, true); // another inode
+  second[21] = 1; // another local port
+  return new Uint8Array([...one.subarray(0, aligned), ...second, ...one.subarray(aligned)]);
+}
+
+Deno.test("InetDiagReader reads a dump cut into two chunks at every byte the same as whole, padding and headers split included", () => {
+  for (const bytes of [DUMP, unalignedDump()]) {
+    const whole = parseInetDiagDump(bytes, { traffic: true });
+    for (let cut = 0; cut <= bytes.length; cut++) {
+      const split = readInChunks(bytes, [cut], { traffic: true });
+      deepStrictEqual(split, whole, `cut at byte ${cut} of ${bytes.length}`);
+    }
+  }
+  deepStrictEqual(
+    parseInetDiagDump(unalignedDump(), { traffic: true }).sockets.map((s) => [s.inode, s.bytes_sent]),
+    [
+      [77, 52_000],
+      [78, 52_000],
+    ],
+  );
+});
+
+Deno.test("InetDiagReader reads a dump given a byte at a time, and in chunks of every size up to 700, the same as whole", () => {
+  const whole = parseInetDiagDump(DUMP, { traffic: true });
+  const bytes = DUMP.length;
+  deepStrictEqual(
+    readInChunks(DUMP, Array.from({ length: bytes - 1 }, (_, i) => i + 1), { traffic: true }),
+    whole,
+  );
+  for (let size = 2; size <= 700; size++) {
+    const cuts = Array.from({ length: Math.floor((bytes - 1) / size) }, (_, i) => (i + 1) * size);
+    deepStrictEqual(readInChunks(DUMP, cuts, { traffic: true }), whole, `chunks of ${size} bytes`);
+  }
+});
+
+Deno.test("InetDiagReader with a memory gives the same objects again when the chunks fall elsewhere", () => {
+  const memory = new InetDiagMemory();
+  const first = readInChunks(DUMP, [100, 1000], { traffic: true, memory }).sockets;
+  const second = readInChunks(DUMP, [333, 2048, 2049], { traffic: true, memory }).sockets;
+  deepStrictEqual(
+    second.map((s, i) => s === first[i]),
+    first.map((s) => s.inode !== 0 && !s.local_ip.includes(":")),
+  );
+});
+
+Deno.test("InetDiagReader skips a message cut short across chunks, refuses text and a dump without its end, chunked as whole", () => {
+  const whole = dumpWithInfo(232);
+  const cutShort = new Uint8Array([...DUMP, ...whole.subarray(0, 40)]);
+  for (const cut of [DUMP.length - 3, DUMP.length, DUMP.length + 8, DUMP.length + 20]) {
+    const parsed = readInChunks(cutShort, [cut]);
+    deepStrictEqual(parsed.sockets.length, 11);
+    deepStrictEqual(parsed.skipped.map((s) => s.reason), ["message of 324 bytes is cut short"]);
+  }
+  const text = new TextEncoder().encode("tcp ESTAB 0 0 1.2.3.4:5 6.7.8.9:10\n");
+  for (const cut of [1, 5, 16, 20]) {
+    throws(() => readInChunks(text, [cut]), /not a netlink dump/);
+    throws(() => readInChunks(whole.subarray(0, whole.length - 16), [cut]), /no end-of-dump message/);
+  }
+  // A length that text makes (here 1.9 GB) is not waited for: the reading stops at once.
+  const reader = new InetDiagReader();
+  reader.push(text.subarray(0, 16));
+  reader.push(new Uint8Array(1 << 16));
+  throws(() => reader.end(), /not a netlink dump/);
+  // A message shorter than its header after the dump ends the reading with a reason, as a dump read whole does.
+  const short = new Uint8Array([...DUMP, 8, 0, 0, 0, ...new Uint8Array(12), ...whole]);
+  const wholeShort = parseInetDiagDump(short);
+  deepStrictEqual(wholeShort.skipped.map((s) => s.reason), ["message of 8 bytes is cut short"]);
+  for (const cut of [DUMP.length - 1, DUMP.length + 2, DUMP.length + 17]) {
+    deepStrictEqual(readInChunks(short, [cut]), wholeShort);
+  }
 });
