@@ -3,7 +3,7 @@ import type { Collector, CollectorPlatform, CollectResult } from "./collector.ts
 import { findExePaths } from "./linux_exe_paths.ts";
 import { psExePaths } from "./macos_exe_paths.ts";
 import { ProcessPathCache } from "./process_paths.ts";
-import { type RunTool, toolRunner } from "./run_tool.ts";
+import { DESCRIPTOR_WALK_TIMEOUT_MS, type RunTool, toolRunner } from "./run_tool.ts";
 import { singleFlight } from "./single_flight.ts";
 
 /** lsof arguments: numeric hosts and ports, TCP and UDP, whole command names, field output. */
@@ -21,7 +21,9 @@ export function createLsofCollector(options: { platform: CollectorPlatform; run?
 
   const collect = async (): Promise<CollectResult> => {
     // lsof exits 1 when it finds no socket at all, and warns on stderr about unreadable mounts.
-    const parsed = parseLsof((await run("lsof", LSOF_ARGS, { okCodes: [0, 1], timeoutMs: 30_000 })).stdout);
+    const parsed = parseLsof(
+      (await run("lsof", LSOF_ARGS, { okCodes: [0, 1], timeoutMs: DESCRIPTOR_WALK_TIMEOUT_MS })).stdout,
+    );
     await paths.fill(parsed.sockets);
     const result = { sockets: parsed.sockets, skipped: parsed.skipped, notes: [...notes] };
     notes.length = 0;

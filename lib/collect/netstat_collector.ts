@@ -5,7 +5,7 @@ import type { Collector, CollectorPlatform, CollectResult } from "./collector.ts
 import { findExePaths } from "./linux_exe_paths.ts";
 import { psExePaths } from "./macos_exe_paths.ts";
 import { offWhenUnavailable, ProcessPathCache } from "./process_paths.ts";
-import { type RunTool, toolRunner } from "./run_tool.ts";
+import { DESCRIPTOR_WALK_TIMEOUT_MS, type RunTool, toolRunner } from "./run_tool.ts";
 import { singleFlight } from "./single_flight.ts";
 import { nameUsers, readUserNames } from "./user_names.ts";
 
@@ -78,7 +78,10 @@ export function createNetstatCollector(
   }
 
   const collect = async (): Promise<CollectResult> => {
-    const parsed = parseNetstat((await run("netstat", args)).stdout, { traffic });
+    const parsed = parseNetstat(
+      (await run("netstat", args, { timeoutMs: DESCRIPTOR_WALK_TIMEOUT_MS })).stdout,
+      { traffic },
+    );
     await describeOwners(parsed.sockets);
     const result = {
       sockets: parsed.sockets,

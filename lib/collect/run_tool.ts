@@ -10,6 +10,13 @@ export interface ToolOutput {
   code: number;
 }
 
+/**
+ * How long a tool that walks every process's descriptors (`ss -p`, `lsof`,
+ * `netstat -p`) may take before it is taken for hung: with 40,000 descriptors
+ * open and both cores busy, such a walk took longer than the default 10 s.
+ */
+export const DESCRIPTOR_WALK_TIMEOUT_MS = 30_000;
+
 /** Options of {@linkcode runTool}. */
 export interface RunToolOptions {
   /** Kill the tool after this long. Default 10 s. */

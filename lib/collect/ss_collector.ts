@@ -7,7 +7,7 @@ import type { ParseResult } from "../parse/parse_result.ts";
 import type { Collector, CollectorPlatform, CollectResult } from "./collector.ts";
 import { findExePaths } from "./linux_exe_paths.ts";
 import { ProcessPathCache } from "./process_paths.ts";
-import { type RunTool, toolRunner } from "./run_tool.ts";
+import { DESCRIPTOR_WALK_TIMEOUT_MS, type RunTool, toolRunner } from "./run_tool.ts";
 import { singleFlight } from "./single_flight.ts";
 import { nameUsers, readUserNames } from "./user_names.ts";
 import { runningAsRoot } from "./running_as_root.ts";
@@ -16,8 +16,6 @@ import { runningAsRoot } from "./running_as_root.ts";
 export const SS_ARGS_WITH_OWNERS = ["-tunapeH"] as const;
 /** The same without `-p`: no walk over /proc/*\/fd, several times cheaper. */
 export const SS_ARGS_WITHOUT_OWNERS = ["-tunaeH"] as const;
-/** How long an `ss` run may take before it is taken for hung: as long as lsof's walk may. */
-const SS_TIMEOUT_MS = 30_000;
 /**
  * With `--traffic`: TCP sockets as the kernel's own structures (`-D -` writes
  * the raw `sock_diag` answer, `-i` asks for `tcp_info` with the byte
@@ -104,10 +102,9 @@ function isUnknownOption(error: unknown): boolean {
  */
 export function createSsCollector(options: SsCollectorOptions): Collector {
   const runTool = options.run ?? toolRunner(options.platform.programs);
-  // `ss -p` walks every process's descriptors, as lsof does: the same hang guard as lsof's, not
-  // run_tool's 10 s (with 40,000 descriptors open and both cores busy, a walk once took longer).
+  // `ss -p` walks every process's descriptors, as lsof does: the same hang guard as lsof's.
   const run: RunTool = (command, args, runOptions) =>
-    runTool(command, args, { timeoutMs: SS_TIMEOUT_MS, ...runOptions });
+    runTool(command, args, { timeoutMs: DESCRIPTOR_WALK_TIMEOUT_MS, ...runOptions });
   const traffic = options.traffic ?? false;
   let oneLine = true;
   const ss = async (owners: boolean) => {
