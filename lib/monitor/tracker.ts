@@ -33,6 +33,19 @@ export interface TrackerOptions {
   traffic?: boolean;
 }
 
+/** An open connection as the tracker keeps it. */
+interface OpenEntry {
+  /** As the latest poll that listed it saw it (during a poll: as the poll before did, until it is listed). */
+  connection: Connection;
+  /** The poll that last listed it ({@linkcode CLOSED_NOW} once a tracer closed it in the current poll). */
+  poll: number;
+  /** The poll since which it has been open: one before the current poll was open before it. */
+  since: number;
+}
+
+/** The `poll` of an open connection a tracer closed during the current poll. */
+const CLOSED_NOW = -1;
+
 /** Rows are held through the units a slow poll spanned up to this long; a longer gap (a suspend) stays empty. */
 const MAX_HELD_MS = 60_000;
 
@@ -135,7 +148,13 @@ function rowIdentity(
 export class Tracker implements TimelineView {
   readonly #options: TrackerOptions;
   #column = -1;
-  #open = new Map<string, Connection>();
+  /**
+   * The open connections by key, kept from poll to poll (not made anew each
+   * poll: a Map of 21,000 entries a second was the tracker's largest garbage
+   * at 10,000 connections). Each entry says which poll last listed it and
+   * from which poll it has been open.
+   */
+  readonly #open = new Map<string, OpenEntry>();
   #rows = new Map<string, TrackedRow>();
   #presentRows = new Set<TrackedRow>();
   /** Rows with no open socket, in the order they closed. */
@@ -231,7 +250,27 @@ export class Tracker implements TimelineView {
     this.#startedAt ??= now;
     this.#lastPollAt = now;
     const events: ConnectionEvent[] = [];
-    const open = new Map<string, Connection>();
+    const open = this.#open;
+    const round = ++this.#polls;
+    /** The connection this poll lists under the key, if any. */
+    const current = (key: string): Connection | undefined => {
+      const entry = open.get(key);
+      return entry !== undefined && entry.poll === round ? entry.connection : undefined;
+    };
+    /** Whether the connection was open at the poll before (whatever this poll has done to it since). */
+    const openBefore = (key: string): boolean => {
+      const entry = open.get(key);
+      return entry !== undefined && entry.since < round;
+    };
+    /** This poll lists the connection under the key (it was open before, or opens now). */
+    const list = (key: string, c: Connection): void => {
+      const entry = open.get(key);
+      if (entry === undefined) open.set(key, { connection: c, poll: round, since: round });
+      else {
+        entry.connection = c;
+        entry.poll = round;
+      }
+    };
     const present = new Set<TrackedRow>();
     const timestamp = isoWithOffset(now);
     this.#ownersLearned = [];
@@ -255,7 +294,6 @@ export class Tracker implements TimelineView {
     }
     const lingering = new Set<string>();
     const unconfirmed = new Set<string>();
-    const round = ++this.#polls;
     for (const listed of connections) {
       let known = this.#keys.get(listed);
       // An object seen at an earlier poll carries that poll's stamp (a collector's ConnectionMemory gives an
@@ -266,7 +304,9 @@ export class Tracker implements TimelineView {
         this.#keys.set(listed, known);
       } else known.poll = round;
       const key = known.key;
-      if (open.has(key)) continue; // a socket shared by two processes shows once
+      // One lookup for what the poll before saw and what this one did: nothing changes the entry in between.
+      const entry = open.get(key);
+      if (entry !== undefined && entry.poll === round) continue; // a socket shared by two processes shows once
       const owner = listed.pid === null ? owners.get(key) : undefined;
       const polled = owner === undefined ? listed : withOwner(listed, owner, timestamp);
       if (LINGERING_STATUSES.has(polled.status)) {
@@ -276,7 +316,7 @@ export class Tracker implements TimelineView {
         }
         // A tracer reports a connection's open and close a moment after the poll may list what it left
         // behind: a TIME_WAIT socket it has not reported yet waits a little for the report, with its process.
-        if (tracing && !this.#open.has(key) && this.#startedAt !== now) {
+        if (tracing && entry === undefined && this.#startedAt !== now) {
           const since = this.#unconfirmed.get(key) ?? nowMs;
           this.#unconfirmed.set(key, since);
           unconfirmed.add(key);
@@ -284,11 +324,15 @@ export class Tracker implements TimelineView {
         }
       }
       this.#traceClosed.delete(key);
-      const before = this.#open.get(key);
+      const before = entry?.connection;
       const c = before === undefined
         ? this.#opened(key, givenAgain ? stamped(polled, timestamp) : polled, nowMs)
         : this.#carry(key, polled, before, nowMs);
-      open.set(key, c);
+      if (entry === undefined) open.set(key, { connection: c, poll: round, since: round });
+      else {
+        entry.connection = c;
+        entry.poll = round;
+      }
       if (before === undefined) events.push({ event: "NEW", connection: c });
       else if (before.status !== c.status) {
         events.push({
@@ -310,7 +354,7 @@ export class Tracker implements TimelineView {
     });
     for (const key of this.#traceClosed) if (!lingering.has(key)) this.#traceClosed.delete(key);
     for (const key of this.#unconfirmed.keys()) {
-      if (!unconfirmed.has(key) || open.has(key)) this.#unconfirmed.delete(key);
+      if (!unconfirmed.has(key) || current(key) !== undefined) this.#unconfirmed.delete(key);
     }
 
     // Connections that opened and closed between two polls: their rows were active in this time unit.
@@ -319,26 +363,28 @@ export class Tracker implements TimelineView {
     for (const change of changes) {
       const key = connectionKey(change.connection);
       const at = Date.parse(change.connection.timestamp);
-      const current = open.get(key);
+      const listed = current(key);
       if (change.kind === "open") {
-        if (current !== undefined) {
-          if (current.pid === null && change.connection.pid !== null) {
-            const owned = withOwner(current, change.connection, timestamp);
-            open.set(key, owned);
-            if (this.#open.has(key)) this.#ownersLearned.push(owned);
+        if (listed !== undefined) {
+          if (listed.pid === null && change.connection.pid !== null) {
+            const owned = withOwner(listed, change.connection, timestamp);
+            list(key, owned);
+            if (openBefore(key)) this.#ownersLearned.push(owned);
           }
           continue;
         }
         const closedAt = this.#closedAt.get(key);
         if ((closedAt !== undefined && at <= closedAt) || !change.keep) continue;
         const c = this.#opened(key, change.connection, at);
-        open.set(key, c);
+        list(key, c);
         events.push({ event: "NEW", connection: c });
         continue;
       }
-      const known = current ?? (closedNow.has(key) ? undefined : this.#open.get(key));
-      if (known !== undefined) {
-        open.delete(key);
+      // Not listed now: as the poll before saw it, unless a change before this one closed it.
+      const entry = open.get(key);
+      const known = listed ?? (closedNow.has(key) ? undefined : entry?.connection);
+      if (entry !== undefined && known !== undefined) {
+        entry.poll = CLOSED_NOW;
         closedNow.add(key);
         events.push({
           event: "CLOSED",
@@ -346,7 +392,7 @@ export class Tracker implements TimelineView {
           duration_s: this.#closed(key, at),
         });
         this.#traceClosed.add(key);
-        if (!this.#open.has(key)) flashes.push(known);
+        if (!openBefore(key)) flashes.push(known);
         continue;
       }
       // A socket that lived and died between two polls, seen only at its end (ss -E): NEW and CLOSED at once.
@@ -362,15 +408,18 @@ export class Tracker implements TimelineView {
       flashes.push(c);
     }
 
-    // forEach, not for…of over entries: no [key, value] pair is made for each of 20,000 connections.
-    this.#open.forEach((c, key) => {
-      if (open.has(key) || closedNow.has(key)) return;
-      const connection = this.#withLastCounters({ ...c, timestamp }, key);
-      events.push({ event: "CLOSED", connection, duration_s: this.#closed(key, nowMs) });
+    // forEach, not for…of over entries: no [key, value] pair is made for each of 20,000 connections. What this
+    // poll did not list closed (a tracer's closes were reported above).
+    open.forEach((entry, key) => {
+      if (entry.poll === round) return;
+      if (entry.poll !== CLOSED_NOW && !closedNow.has(key)) {
+        const connection = this.#withLastCounters({ ...entry.connection, timestamp }, key);
+        events.push({ event: "CLOSED", connection, duration_s: this.#closed(key, nowMs) });
+      }
+      open.delete(key);
     });
-    this.#open = open;
 
-    open.forEach((c, key) => {
+    open.forEach(({ connection: c }, key) => {
       const row = LINGERING_STATUSES.has(c.status) ? null : this.#present(c, column, now, present);
       if (traffic !== null) {
         // A lingering socket with counters (macOS keeps them in TIME_WAIT) adds to its row, if still in
@@ -577,11 +626,11 @@ export class Tracker implements TimelineView {
 
   /** The connection with this key as the latest poll saw it, if it is open. */
   openConnection(key: string): Connection | undefined {
-    return this.#open.get(key);
+    return this.#open.get(key)?.connection;
   }
 
   /** The connections open at the latest poll. */
   *openConnections(): IterableIterator<Connection> {
-    for (const [key, c] of this.#open) yield this.#withCounters(c, key);
+    for (const [key, entry] of this.#open) yield this.#withCounters(entry.connection, key);
   }
 }

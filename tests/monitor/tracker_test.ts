@@ -214,3 +214,20 @@ Deno.test("Tracker stamps what it reports with the poll's time, for connection o
   const fresh = connection({ local_port: 50001, timestamp: "2026-11-21T14:00:00.000+00:00" });
   deepStrictEqual(poll([kept, fresh], 4, []), [["NEW", "2026-11-21T14:00:00.000+00:00"]]);
 });
+
+Deno.test("Tracker keeps only what the latest poll lists open: gone for a poll is CLOSED, back is NEW", () => {
+  const a = connection({ local_port: 41001 });
+  const b = connection({ local_port: 41002 });
+  const c = connection({ local_port: 41003 });
+  const tracker = new Tracker({ width: 8, groupBy: "ip", maxClosedRows: 100 });
+  const ports = (events: { event: string; connection: Connection }[]) =>
+    events.map((e) => `${e.event} ${e.connection.local_port}`);
+  const open = () => [...tracker.openConnections()].map((o) => o.local_port).sort();
+  deepStrictEqual(ports(tracker.update([a, b], at(0))), ["NEW 41001", "NEW 41002"]);
+  deepStrictEqual(ports(tracker.update([b, c], at(1))), ["NEW 41003", "CLOSED 41001"]);
+  deepStrictEqual([open(), tracker.openConnectionCount], [[41002, 41003], 2]);
+  deepStrictEqual(ports(tracker.update([c, a, b], at(2))), ["NEW 41001"]);
+  deepStrictEqual(ports(tracker.update([], at(3))).sort(), ["CLOSED 41001", "CLOSED 41002", "CLOSED 41003"]);
+  deepStrictEqual([open(), tracker.openConnectionCount], [[], 0]);
+  deepStrictEqual(ports(tracker.update([a], at(4))), ["NEW 41001"]);
+});

@@ -181,3 +181,19 @@ Deno.test("Tracker.update() reports TIME_WAIT sockets of the first poll at once,
   const leftover = { ...curl, status: "TIME_WAIT", pid: null, process_name: null };
   deepStrictEqual(t.update([leftover], at(0), []).map((e) => e.event), ["NEW"]);
 });
+
+Deno.test("Tracker.update() closes a connection the poll lists when the tracer says so, and a reopening in the same batch is news", () => {
+  const t = tracker();
+  t.update([curl], at(0));
+  // Listed by the poll, closed by the tracer at 1 s and the same four numbers opened again at 2 s.
+  const events = t.update([curl], at(3), [traced("close", curl, 1), traced("open", curl, 2)]);
+  deepStrictEqual(summary(events), [
+    "CLOSED 41000 ESTABLISHED curl 14:30:01",
+    "NEW 41000 ESTABLISHED curl 14:30:02",
+  ]);
+  deepStrictEqual([t.openConnectionCount, t.openConnection(KEY)?.timestamp], [1, isoWithOffset(at(2))]);
+  // The next poll without it closes the reopened one, once.
+  deepStrictEqual(summary(t.update([], at(4))), ["CLOSED 41000 ESTABLISHED curl 14:30:04"]);
+  deepStrictEqual([t.openConnectionCount, [...t.openConnections()]], [0, []]);
+  deepStrictEqual(t.update([], at(5)), []);
+});
