@@ -39,7 +39,11 @@ export async function runSnapshot(options: SnapshotOptions, io: CommandIo): Prom
     )
     : null;
   const takenAt = io.now();
-  const result = await collectorOf(options, io).collect();
+  // Read once; the table shows no process path, so unless the snapshot is saved no `find` runs for them.
+  const result = await collectorOf(options, io, {
+    once: true,
+    processPaths: options.format !== "table" || options.save,
+  }).collect();
   const connections = filterConnections(toConnections(result.sockets, isoWithOffset(takenAt)), {
     proto: options.proto,
     state: options.state,

@@ -23,6 +23,10 @@ export interface CreateCollectorOptions {
   traffic?: boolean;
   /** The ss collector's `ownerWalkSpacing` (see `SsCollectorOptions`). */
   ownerWalkSpacing?: number;
+  /** The collector is read once (`snapshot`): the ss collector then keeps nothing for a next reading. */
+  once?: boolean;
+  /** False when no one looks at `process_path`: the ss collector then runs no `find` (default true). */
+  processPaths?: boolean;
 }
 
 /** Why a collector reads no byte counters on an OS, and what would. */
@@ -70,6 +74,8 @@ function createNamed(name: Exclude<CollectorName, "auto">, options: CreateCollec
       collector = createSsCollector({
         ...deps,
         ...(options.ownerWalkSpacing === undefined ? {} : { ownerWalkSpacing: options.ownerWalkSpacing }),
+        ...(options.once === undefined ? {} : { once: options.once }),
+        ...(options.processPaths === undefined ? {} : { processPaths: options.processPaths }),
       });
       break;
     case "proc":

@@ -44,6 +44,39 @@ Deno.test("createSsCollector({ platform }) runs ss -p once, then reuses owners b
   deepStrictEqual(calls.filter((c) => c[0] === "find").length, 1); // the path is cached per process
 });
 
+Deno.test("createSsCollector({ once }) reads owners from every ss -p run and keeps none for the next", async () => {
+  const calls: string[][] = [];
+  let rows = [ROW_A];
+  const collector = createSsCollector({
+    platform,
+    run: scriptedRun(() => rows, calls),
+    userNames: null,
+    once: true,
+  });
+  const first = await collector.collect();
+  rows = [ROW_B];
+  const second = await collector.collect();
+  // No reading without -p: a one-shot reader has no owners kept to take them from.
+  deepStrictEqual(calls.filter((c) => c[0] === "ss").map((c) => c[1]), ["-tunapeH", "-tunapeH"]);
+  deepStrictEqual(
+    [first, second].map((r) => r.sockets.map((s) => [s.pid, s.process_name, s.process_path])),
+    [[[42, "curl", "/usr/bin/tool42"]], [[43, "wget", "/usr/bin/tool43"]]],
+  );
+});
+
+Deno.test("createSsCollector({ processPaths: false }) runs no find and leaves every path null", async () => {
+  const calls: string[][] = [];
+  const collector = createSsCollector({
+    platform,
+    run: scriptedRun(() => [ROW_A, ROW_B], calls),
+    userNames: null,
+    processPaths: false,
+  });
+  const { sockets } = await collector.collect();
+  deepStrictEqual(calls.map((c) => c[0]), ["ss"]);
+  deepStrictEqual(sockets.map((s) => [s.pid, s.process_path]), [[42, null], [43, null]]);
+});
+
 Deno.test("createSsCollector({ platform }) runs ss -p again only when a socket's inode is new", async () => {
   const calls: string[][] = [];
   let rows = [ROW_A];
