@@ -54,6 +54,9 @@ const TCP_ALIASES: Record<string, string> = {
   DELETE_TCB: "CLOSE",
 };
 
+/** {@linkcode TCP_ALIASES} as a map: a word is looked up as it is first, and a map has no inherited keys. */
+const TCP_STATUS_OF = new Map(Object.entries(TCP_ALIASES));
+
 /**
  * Normalise a collector's state word to conntrail's status words.
  *
@@ -72,7 +75,8 @@ const TCP_ALIASES: Record<string, string> = {
  */
 export function normalizeStatus(raw: string, protocol: Protocol, hasRemote: boolean): string {
   if (protocol === "UDP") return hasRemote ? "CONNECTED" : "UNCONNECTED";
-  return TCP_ALIASES[raw.toUpperCase()] ?? "UNKNOWN";
+  // Tools print their words in upper case: most rows need no upper-cased copy.
+  return TCP_STATUS_OF.get(raw) ?? TCP_STATUS_OF.get(raw.toUpperCase()) ?? "UNKNOWN";
 }
 
 /** TCP state numbers of the Linux kernel (`/proc/net/tcp` `st` column), as status words. */

@@ -1,7 +1,6 @@
 import type { Socket } from "../model/connection.ts";
-import { parseEndpoint } from "./endpoint.ts";
+import { type Endpoint, normalizeIp, parseEndpoint } from "./endpoint.ts";
 import { socketFromRow } from "./_socket.ts";
-import { leadingFields } from "./_fields.ts";
 import { type ParseResult, type SkippedLine, splitLines } from "./parse_result.ts";
 import { parseTcpInfoCounters, tcpTrafficFromInfo } from "./ss_tcp_info.ts";
 
@@ -111,6 +110,67 @@ function numberAfter(text: string, key: string, from = 0): number | null {
   if (at < 0) return null;
   const end = digitsEnd(text, at + key.length);
   return end > at + key.length ? digitsValue(text, at + key.length, end) : null;
+}
+
+/**
+ * Start and end of each column {@linkcode scanFields} found, in pairs: one array for every line (the parser
+ * runs to its end without yielding, so nothing else uses it meanwhile).
+ */
+const FIELD = new Int32Array(12);
+
+/**
+ * Find the first `count` columns of a line (split by spaces and tabs, as `leadingFields` of _fields.ts does) into
+ * {@linkcode FIELD}, without making a string of any; returns how many were found.
+ */
+function scanFields(line: string, count: number): number {
+  const n = line.length;
+  let i = 0;
+  let found = 0;
+  while (found < count) {
+    let c = line.charCodeAt(i);
+    while (i < n && (c === 32 || c === 9)) c = line.charCodeAt(++i);
+    if (i >= n) break;
+    FIELD[found * 2] = i;
+    while (i < n && c !== 32 && c !== 9) c = line.charCodeAt(++i);
+    FIELD[found * 2 + 1] = i;
+    found++;
+  }
+  return found;
+}
+
+/** uid → its text: the same few owners repeat on every row. */
+const uidTexts = new Map<number, string>();
+
+function uidText(uid: number): string {
+  let text = uidTexts.get(uid);
+  if (text === undefined) {
+    text = String(uid);
+    if (uidTexts.size < 1000) uidTexts.set(uid, text);
+  }
+  return text;
+}
+
+/**
+ * `parseEndpoint(line.slice(start, end))`, the port read in place when it is plain digits (every row of
+ * `ss -n`); anything else takes the general way.
+ */
+function ssEndpoint(line: string, start: number, end: number): Endpoint | null {
+  const cut = line.lastIndexOf(":", end - 1);
+  const digits = end - cut - 1;
+  if (cut <= start || digits < 1 || digits > 5 || digitsEnd(line, cut + 1, end) !== end) {
+    return parseEndpoint(line.slice(start, end));
+  }
+  const port = digitsValue(line, cut + 1, end);
+  if (port > 65535) return null;
+  const host = line.slice(start, cut);
+  const address = normalizeIp(host, host.includes(":") ? 6 : 4);
+  if (address === null) return null;
+  return {
+    ip: address.ip,
+    family: address.family,
+    port,
+    wildcard: address.ip === "0.0.0.0" || address.ip === "::",
+  };
 }
 
 /** Options of {@linkcode parseSs}. */
@@ -238,17 +298,19 @@ export function parseSs(text: string, options: ParseSsOptions = {}): ParseResult
     }
     decide(false);
     last = null;
-    let { fields, rest } = leadingFields(line, 6);
-    if (fields.length === 0) continue; // a blank line
-    if (fields[0] === "Netid" || fields[0] === "State") {
+    // The columns are found in place: only the four that are read become strings (not Recv-Q and Send-Q).
+    let count = scanFields(line, 6);
+    if (count === 0) continue; // a blank line
+    const first = line.slice(FIELD[0], FIELD[1]);
+    if (first === "Netid" || first === "State") {
       sawHeader = true;
       continue;
     }
     // `ss -t` or `ss -u` alone leaves the Netid column out: the row starts with its state.
-    const noNetid = SS_STATES.has(fields[0] ?? "");
-    if (noNetid) ({ fields, rest } = leadingFields(line, 5));
-    const [netid = "", state = "", , , localText = "", peerText = ""] = noNetid ? ["", ...fields] : fields;
-    if (fields.length < (noNetid ? 5 : 6)) {
+    const noNetid = SS_STATES.has(first);
+    if (noNetid) count = scanFields(line, 5);
+    const netid = noNetid ? "" : first;
+    if (count < (noNetid ? 5 : 6)) {
       skipped.push({ line, reason: `fewer than ${noNetid ? 5 : 6} columns` });
       continue;
     }
@@ -258,17 +320,26 @@ export function parseSs(text: string, options: ParseSsOptions = {}): ParseResult
       continue;
     }
     sawRow = true;
+    const column = noNetid ? 0 : 2; // where the state's start and end are in FIELD
+    const state = noNetid ? first : line.slice(FIELD[column]!, FIELD[column + 1]!);
+    const rest = line.slice(FIELD[count * 2 - 1]!).trim();
     // Without a Netid column: the protocol the caller asked ss for, else (below) a state only TCP
     // has, or TCP information on the line (-O), says TCP.
     const protocol = netid === "udp" || (noNetid && asked === "UDP") ? "UDP" : "TCP";
-    const local = parseEndpoint(localText);
-    const peer = parseEndpoint(peerText);
+    const local = ssEndpoint(line, FIELD[column + 6]!, FIELD[column + 7]!);
+    const peer = ssEndpoint(line, FIELD[column + 8]!, FIELD[column + 9]!);
     if (local === null || local.port === null) {
-      skipped.push({ line, reason: `unreadable local address "${localText}"` });
+      skipped.push({
+        line,
+        reason: `unreadable local address "${line.slice(FIELD[column + 6]!, FIELD[column + 7]!)}"`,
+      });
       continue;
     }
     if (peer === null) {
-      skipped.push({ line, reason: `unreadable peer address "${peerText}"` });
+      skipped.push({
+        line,
+        reason: `unreadable peer address "${line.slice(FIELD[column + 8]!, FIELD[column + 9]!)}"`,
+      });
       continue;
     }
     // The owners and uid come before `ino:`: looking back from it keeps the search off `-i` information.
@@ -281,7 +352,7 @@ export function parseSs(text: string, options: ParseSsOptions = {}): ParseResult
     const socket = socketFromRow(protocol, { local, peer, state }, {
       pid: owner?.pid,
       process_name: owner?.name,
-      user: uid === null ? null : String(uid),
+      user: uid === null ? null : uidText(uid),
       inode,
     });
     const from = infoStart(rest, inodeAt);
