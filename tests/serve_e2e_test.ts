@@ -94,7 +94,7 @@ Deno.test({
         });
         deepStrictEqual(filter.status, 200);
         deepStrictEqual(filter.body.selected, mine.length);
-        deepStrictEqual(filter.body.bpf, `(host ${ip} and tcp port ${conn.port})`);
+        deepStrictEqual(filter.body.bpf, `(host ${ip} and tcp port ${conn.port})`, JSON.stringify(mine));
         deepStrictEqual(filter.body.wireshark, `(ip.addr == ${ip} && tcp.port == ${conn.port})`);
 
         const page = await fetch(`${serve.origin}/`);

@@ -230,9 +230,12 @@ export class LiveView implements MonitorOutput {
     const changed: LiveConnection[] = [];
     const removed: string[] = [];
     const alerts: LiveAlert[] = [];
+    /** Ports (`TCP 80`) a listener appeared on in this poll. */
+    const listened = new Set<string>();
     for (const event of events) {
       const c = event.connection;
       const key = connectionKey(c);
+      if (event.event === "NEW" && c.direction === "listening") listened.add(`${c.protocol} ${c.local_port}`);
       // TIME_WAIT and the like are the end of a conversation: the page shows them as closed.
       if ((event.event === "NEW" || event.event === "STATE") && LINGERING_STATUSES.has(c.status)) {
         if (this.#close(key)) removed.push(key);
@@ -271,6 +274,7 @@ export class LiveView implements MonitorOutput {
       }
     }
     this.#adoptOwners(changed);
+    if (listened.size > 0) this.#adoptDirections(listened, changed);
     for (const alert of alerts) this.#alerts.push(alert);
     const maxAlerts = this.#options.maxAlerts ?? 500;
     if (this.#alerts.length > maxAlerts) this.#alerts = this.#alerts.slice(-maxAlerts);
@@ -365,6 +369,25 @@ export class LiveView implements MonitorOutput {
       owned.process_key = processRowKey(owned);
       this.#set(owned);
       changed.push(owned);
+    }
+  }
+
+  /**
+   * A connection accepted while `ss` was reading can be listed before its
+   * listener (the kernel lists listeners first, and the listener may be left
+   * out until its owner is known): without it, the accepted side looks
+   * outgoing. The tracker raises no event when a later poll with the listener
+   * makes it incoming, so when a listener appears, the connections on its
+   * port take their direction from the tracker here.
+   */
+  #adoptDirections(ports: ReadonlySet<string>, changed: LiveConnection[]): void {
+    for (const [key, { live }] of this.#open) {
+      if (live.direction !== "outgoing" || !ports.has(`${live.protocol} ${live.local_port}`)) continue;
+      const now = this.#tracker.openConnection(key);
+      if (now === undefined || now.direction === live.direction) continue;
+      const turned = { ...live, direction: now.direction };
+      this.#set(turned);
+      changed.push(turned);
     }
   }
 

@@ -4,7 +4,7 @@ import type { ConnectionEvent } from "../../lib/model/monitor_event.ts";
 import { type LiveStateEvent, type LiveUpdate, LiveView } from "../../lib/web/live_view.ts";
 import { LIVE_FIELDS, type LiveRow } from "../../lib/web/live_wire.ts";
 import { PollPace } from "../../lib/web/poll_pace.ts";
-import { connection } from "../monitor/_connections.ts";
+import { connection, listener } from "../monitor/_connections.ts";
 
 /** A row as the page decodes it. */
 function decode(row: LiveRow): Record<string, string | number | null> {
@@ -95,6 +95,29 @@ Deno.test("LiveView sends a connection again when a later poll names its process
   ]);
   deepStrictEqual(view.state().connections.map((c) => c.process_name), ["firefox"]);
   deepStrictEqual((await poll([owned], 2)).changed, []);
+});
+
+Deno.test("LiveView turns a connection listed before its listener incoming once the listener is listed", async () => {
+  const { view, poll } = liveView(new Map());
+  // `ss` read the accepted side but not its listener (listed first, before the listener existed): outgoing.
+  const accepted = connection({ local_port: 8080, remote_ip: "10.0.0.9", remote_port: 50123 });
+  const other = connection({ local_port: 50001 });
+  const first = await poll([accepted, other], 0);
+  deepStrictEqual(first.added.map((c) => decode(c).direction), ["outgoing", "outgoing"]);
+  const second = await poll([listener(8080), { ...accepted, direction: "incoming" }, other], 1);
+  deepStrictEqual(second.changed.map((c) => [decode(c).local_port, decode(c).direction]), [[
+    8080,
+    "incoming",
+  ]]);
+  deepStrictEqual(
+    view.connections(["TCP 10.0.0.2 8080 10.0.0.9 50123"])
+      .map((c) => c.direction),
+    ["incoming"],
+  );
+  deepStrictEqual(
+    (await poll([listener(8080), { ...accepted, direction: "incoming" }, other], 2)).changed,
+    [],
+  );
 });
 
 Deno.test("LiveView.stateEvents() sends rows in parts, alerted processes first, then the busiest", async () => {
