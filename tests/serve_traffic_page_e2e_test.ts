@@ -59,12 +59,18 @@ Deno.test({
       const connection = await control.open(ip);
       await control.send(connection.id, 3 * 1024 * 1024, 8 * 1024 * 1024);
 
-      // The process (its pid inside a namespace is not the one the test knows: its name is).
-      const process = page.locator("#top-processes .talker", { hasText: "python3" });
+      // The process (its pid inside a namespace is not the one the test knows: its name is). A poll taken
+      // during the transfer lists the talkers with part of the bytes (a few KiB, nothing back yet): wait for
+      // the totals of the whole transfer, not for the first listing.
+      const process = page.locator("#top-processes .talker", { hasText: "python3" }).filter({
+        hasText: /MiB sent/,
+      });
       await process.first().waitFor({ timeout: HANG_GUARD_MS });
       ok(/MiB sent/.test(await process.first().locator(".talker-total").textContent() ?? ""));
       // Loopback is its own destination (both ends are on this machine): the address is listed.
-      const destination = page.locator("#top-destinations .talker", { hasText: ip });
+      const destination = page.locator("#top-destinations .talker", { hasText: ip }).filter({
+        hasText: /MiB sent.*MiB received/,
+      });
       await destination.waitFor({ timeout: HANG_GUARD_MS });
       const total = await destination.locator(".talker-total").textContent() ?? "";
       ok(/MiB sent/.test(total) && /MiB received/.test(total), total);
