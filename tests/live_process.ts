@@ -3,6 +3,7 @@
  * test waits for a line on stdout or stderr (an event), never for time.
  */
 import { fileURLToPath } from "node:url";
+import { HANG_GUARD_MS } from "./waiting.ts";
 
 const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
 
@@ -11,7 +12,10 @@ export interface LiveProcess {
   pid: number;
   stdout: string[];
   stderr: string[];
-  /** Wait for a stdout line that `test` accepts; fails after `ms` showing what was printed. */
+  /**
+   * Wait for a stdout line that `test` accepts; fails after `ms` (the hang guard unless told) showing what
+   * was printed.
+   */
   waitForStdout(test: (line: string) => boolean, what: string, ms?: number): Promise<string>;
   /** Wait for a stderr line matching `pattern`. */
   waitForStderr(pattern: RegExp, ms?: number): Promise<string>;
@@ -88,8 +92,8 @@ export function startConntrail(
     pid: child.pid,
     stdout,
     stderr,
-    waitForStdout: (test, what, ms = 30_000) => waitFor(stdout, test, what, ms),
-    waitForStderr: (pattern, ms = 30_000) =>
+    waitForStdout: (test, what, ms = HANG_GUARD_MS) => waitFor(stdout, test, what, ms),
+    waitForStderr: (pattern, ms = HANG_GUARD_MS) =>
       waitFor(stderr, (line) => pattern.test(line), String(pattern), ms),
     async stop() {
       try {

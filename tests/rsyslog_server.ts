@@ -7,6 +7,7 @@
  */
 import dgram from "node:dgram";
 import { hasTool } from "./open_sockets.ts";
+import { HANG_GUARD_MS } from "./waiting.ts";
 
 /** What rsyslog parsed out of one message (a few of `%jsonmesg%`'s fields). */
 export interface ReceivedMessage {
@@ -45,7 +46,7 @@ export interface Rsyslog {
   tcpPort: number;
   /** Every message written so far (both runs, when restarted). */
   messages(): ReceivedMessage[];
-  /** Wait until the messages satisfy `done`; fails after `ms` with what was received. */
+  /** Wait until the messages satisfy `done`; fails after `ms` (the hang guard unless told) with what was received. */
   waitFor(
     done: (messages: ReceivedMessage[]) => boolean,
     what: string,
@@ -159,7 +160,7 @@ export async function startRsyslog(options: RsyslogOptions): Promise<Rsyslog> {
       stderr: "piped",
     }).spawn();
     stderr = new Response(child.stderr).text();
-    const end = Date.now() + 20_000;
+    const end = Date.now() + HANG_GUARD_MS;
     // Wait for the inputs to listen (the event), with a deadline that only turns a hang into a failure.
     while (!((!options.udp || listening("udp", udpPort)) && (tcpPort === 0 || listening("tcp", tcpPort)))) {
       if (Date.now() > end) throw new Error(`rsyslogd did not listen: ${await stderr}`);
@@ -186,7 +187,7 @@ export async function startRsyslog(options: RsyslogOptions): Promise<Rsyslog> {
     udpPort,
     tcpPort,
     messages: read,
-    async waitFor(done, what, ms = 30_000) {
+    async waitFor(done, what, ms = HANG_GUARD_MS) {
       const end = Date.now() + ms;
       for (;;) {
         const messages = read();

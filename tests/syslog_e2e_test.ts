@@ -15,6 +15,7 @@ import { startConntrail } from "./live_process.ts";
 import { freshLoopback, hasTool, socketControl } from "./open_sockets.ts";
 import { HAS_RSYSLOG, hasRsyslogTls, type ReceivedMessage, startRsyslog } from "./rsyslog_server.ts";
 import { SyslogOutput } from "../lib/monitor/syslog_output.ts";
+import { waitFor } from "./waiting.ts";
 import { parseSyslogUrl } from "../lib/parse/syslog_url.ts";
 import { SyslogSink } from "../lib/store/syslog_sink.ts";
 import { syslogConnector } from "../lib/store/syslog_transport.ts";
@@ -370,12 +371,13 @@ Deno.test({
       await output.onPoll([{ event: "NEW", connection }, { event: "CLOSED", connection }], null, new Date());
       await output.close();
       const file = `${rsyslog.dir}/events.ndjson`;
-      const end = Date.now() + 30_000;
-      let lines: string[] = [];
-      while (lines.length < 2 && Date.now() < end) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        lines = (await Deno.readTextFile(file).catch(() => "")).split("\n").filter((line) => line !== "");
-      }
+      const read = async () =>
+        (await Deno.readTextFile(file).catch(() => "")).split("\n").filter((line) => line !== "");
+      // Both events, or whatever the file holds when the hang guard ends the wait (the check below says).
+      const lines = await waitFor(async () => {
+        const now = await read();
+        return now.length >= 2 ? now : null;
+      }, `two events in ${file}`).catch(read);
       deepStrictEqual(lines.map((line) => JSON.parse(line).conntrail.event), ["NEW", "CLOSED"]);
       for (const line of lines) deepStrictEqual(ecsProblems(JSON.parse(line)), []);
     } finally {
