@@ -27,10 +27,13 @@ Deno.test({
           .output();
         deepStrictEqual(compiled.success, true);
       }
+      // With the pid too: on the whole machine, another test's socket may use the same port number.
       const wireshark = await runConntrail(dir, [
         "filter",
         "--port",
         String(conn.port),
+        "--pid",
+        String(control.pid),
         "--syntax",
         "wireshark",
       ]);
