@@ -105,7 +105,10 @@ Deno.test({
       const group = page.locator(`.list-body .row.group[data-process-key="${control.pid} python3"]`);
       deepStrictEqual(await group.locator(".label").textContent(), `python3 (${control.pid})`);
       ok(((await group.locator(".timeline").textContent()) ?? "").length > 0, "no timeline");
-      // The listener, the client's socket and the accepted one each have a row.
+      // The listener, the client's socket and the accepted one each have a row, under the process. A poll can
+      // list the connection before its listener (ss lists listeners first, and serve holds a socket back
+      // until a walk of the processes names its owner): wait for the three.
+      await waitFor(async () => (await owned.count()) === 3, "three rows under python3");
       deepStrictEqual(await rows.count(), 3);
 
       await rows.first().locator("input.pick").check();
