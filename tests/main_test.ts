@@ -50,7 +50,10 @@ Deno.test({
       const run = await conntrail(["--allow-run=ss"], ["snapshot", "--format", "json"]);
       deepStrictEqual(run.code, 0, run.stderr);
       const rows = JSON.parse(run.stdout) as Record<string, unknown>[];
-      const listener = rows.find((r) => r.local_port === sockets.tcp4_listen && r.status === "LISTEN");
+      // On its address too: the snapshot lists the whole machine, where another listener can have the port.
+      const listener = rows.find((r) =>
+        r.local_ip === "127.0.0.1" && r.local_port === sockets.tcp4_listen && r.status === "LISTEN"
+      );
       deepStrictEqual(listener?.pid, sockets.pid);
       deepStrictEqual(listener?.process_name, "python3");
       deepStrictEqual(listener?.direction, "listening");
@@ -95,7 +98,7 @@ Deno.test({
       const run = await conntrail(flags, ["snapshot", "--format", "json"]);
       deepStrictEqual(run.code, 0, run.stderr);
       const row = (JSON.parse(run.stdout) as Record<string, unknown>[]).find((r) =>
-        r.local_port === unowned.port
+        r.local_ip === "127.0.0.1" && r.local_port === unowned.port
       );
       deepStrictEqual([row?.status, row?.pid], ["LISTEN", null]);
       const notes = run.stderr.split("\n").filter((line) => line.includes("no process"));
