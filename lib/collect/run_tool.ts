@@ -156,7 +156,10 @@ async function runTool(
   } catch (error) {
     throwIfCannotStart(command, error, ": install it or choose another --collector");
     if (error instanceof DOMException && error.name === "TimeoutError") {
-      throw new ToolError(`"${commandLine}" did not finish within ${timeoutMs / 1000} s`, { cause: error });
+      throw new ToolError(`"${commandLine}" did not finish within ${timeoutMs / 1000} s`, {
+        cause: error,
+        timedOut: true,
+      });
     }
     throw new ToolError(`cannot run "${commandLine}": ${(error as Error).message}`, { cause: error });
   }
@@ -165,6 +168,7 @@ async function runTool(
   if (output.signal !== null) {
     throw new ToolError(
       `"${commandLine}" did not finish within ${timeoutMs / 1000} s (killed by ${output.signal})`,
+      { timedOut: true },
     );
   }
   if (!okCodes.includes(output.code)) {

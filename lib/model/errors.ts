@@ -51,9 +51,12 @@ export class ToolError extends Error {
   override name = "ToolError";
   /** True when the tool is not installed (so `--collector auto` may try another). */
   readonly notFound: boolean;
-  constructor(message: string, options?: ErrorOptions & { notFound?: boolean }) {
+  /** True when the tool ran past its time limit and was stopped (a busy machine, not a broken setup). */
+  readonly timedOut: boolean;
+  constructor(message: string, options?: ErrorOptions & { notFound?: boolean; timedOut?: boolean }) {
     super(message, options);
     this.notFound = options?.notFound ?? false;
+    this.timedOut = options?.timedOut ?? false;
   }
 }
 

@@ -14,6 +14,7 @@ import { ConnectionMemory, toConnections } from "../model/direction.ts";
 import type { Connection, Socket } from "../model/connection.ts";
 import type { ConnectionEvent, StatusEvent } from "../model/monitor_event.ts";
 import { isoWithOffset } from "../model/timestamp.ts";
+import { ToolError } from "../model/errors.ts";
 import { LINGERING_STATUSES } from "../model/status.ts";
 import type { MonitorOutput } from "./monitor_output.ts";
 import type { Tracker } from "./tracker.ts";
@@ -169,7 +170,9 @@ export async function runMonitor(
       connections = kept(all, options.keep);
       hidden = hiddenBy(all, connections, tracker);
     } catch (error) {
-      if (polls === 0 && failedPolls === 0) throw error;
+      // A first poll that fails says the setup is wrong (no tool, no permission): the run ends. One whose tool
+      // ran out of time says the machine is busy (`ss -p` walks every process's descriptors): the run goes on.
+      if (polls === 0 && failedPolls === 0 && !(error instanceof ToolError && error.timedOut)) throw error;
       failedPolls++;
       noteOnce(`warning: a poll failed and was skipped: ${error instanceof Error ? error.message : error}`);
     }

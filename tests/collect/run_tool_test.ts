@@ -53,7 +53,7 @@ Deno.test(
   async () => {
     await rejects(
       toolRunner(platform.programs)("sleep", ["5"], { timeoutMs: 100 }),
-      /did not finish within 0.1 s/,
+      (error: ToolError) => /did not finish within 0.1 s/.test(error.message) && error.timedOut,
     );
   },
 );

@@ -6,6 +6,7 @@ import { runMonitor } from "../../lib/monitor/run_monitor.ts";
 import type { MonitorOutput } from "../../lib/monitor/monitor_output.ts";
 import type { PollInfo } from "../../lib/model/poll_info.ts";
 import { Tracker } from "../../lib/monitor/tracker.ts";
+import { ToolError } from "../../lib/model/errors.ts";
 
 function socket(remotePort: number): Socket {
   return {
@@ -170,6 +171,26 @@ Deno.test("runMonitor() fails on a first poll that fails, and skips a later one 
   deepStrictEqual([result.polls, result.failedPolls], [4, 2]);
   deepStrictEqual(notes.filter((n) => n.startsWith("warning")).length, 1);
   match(notes.find((n) => n.startsWith("warning")) ?? "", /a poll failed and was skipped: ss died/);
+});
+
+Deno.test("runMonitor() skips a first poll whose tool ran out of time (a busy machine), with the warning", async () => {
+  const out = recordingOutput();
+  const io = { ...fakeClock(), output: out.output, log: null, stop: new AbortController().signal };
+  const notes: string[] = [];
+  const slow = new ToolError('"ss -tunapeH" did not finish within 30 s (killed by SIGKILL)', {
+    timedOut: true,
+  });
+  const result = await runMonitor(
+    new Tracker({ width: 20, groupBy: "ip", maxClosedRows: 10 }),
+    { timeUnitMs: 1000, count: 2, keep: () => true },
+    { ...io, collector: scripted([slow, [socket(443)]]), note: (line) => notes.push(line) },
+  );
+  deepStrictEqual([result.polls, result.failedPolls], [2, 1]);
+  deepStrictEqual(out.polls[0]?.events.map((e) => e.event), ["NEW"]);
+  match(
+    notes.find((n) => n.startsWith("warning")) ?? "",
+    /a poll failed and was skipped: "ss -tunapeH" did not/,
+  );
 });
 
 Deno.test("runMonitor() measures polls that take longer than the time unit and keeps the timeline on time", async () => {
