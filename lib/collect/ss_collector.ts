@@ -89,6 +89,28 @@ export function noProcessNote(count: number, root: boolean | null): string {
   return `${subject}: ${others}, another network namespace's, or sockets being torn down`;
 }
 
+/** The listening sockets (TCP `LISTEN`, UDP bound without a peer) in the text of `ss -tunapeH`. */
+function listenersIn(text: string): Socket[] {
+  const lines = text.split("\n").filter((line) => line.includes(" LISTEN ") || line.includes(" UNCONN "));
+  if (lines.length === 0) return [];
+  return parseSs(lines.join("\n"), { traffic: true }).sockets.filter(isListening);
+}
+
+/**
+ * A dump with the listeners a later reading (the owner walk) lists and the dump missed. A dump is no
+ * snapshot: the kernel sends listeners first, then the other sockets, so a listener opened during the dump,
+ * with a connection accepted on it, can be missed while that connection is read; without its listener the
+ * connection would look outgoing. A listener the walk lists was open all along since then (it precedes
+ * what it accepted), so it joins the reading.
+ */
+function withListeners(dumped: Socket[], listeners: Socket[]): Socket[] {
+  if (listeners.length === 0) return dumped;
+  const listed = new Set<number>();
+  for (const s of dumped) if (s.inode && isListening(s)) listed.add(s.inode);
+  const missed = listeners.filter((s) => s.inode && !listed.has(s.inode));
+  return missed.length === 0 ? dumped : [...dumped, ...missed];
+}
+
 /** Whether ss refused an option it is too old to know (`-O` before iproute2 5.2). */
 function isUnknownOption(error: unknown): boolean {
   return error instanceof Error && /invalid option|unrecognized option/i.test(error.message);
@@ -152,6 +174,11 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
   /** Whether a socket's owner is known (or it has no inode to know it by): a socket waiting for a walk is not. */
   const ownerKnown = (s: Socket) => !s.inode || owners.has(s.inode);
   /**
+   * Inodes whose owner the walk after this reading's dump named for the first time: kept though the dump did
+   * not list them (sockets opened during the dump or after it), until a reading that does not (`forgetClosed`).
+   */
+  const kept = new Set<number>();
+  /**
    * The sockets read now, without those waiting for a walk, nor the connections queued on a listener that
    * waits (not accepted yet, they have no inode; read without their listener they would look outgoing).
    */
@@ -192,14 +219,22 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
     return walk ? parsed : { ...parsed, sockets: withoutWaiting(parsed.sockets) };
   };
 
-  const learnOwners = async () => {
+  /**
+   * Walk every process's descriptors (after a dump) for the owners of its sockets. The walk is a reading of
+   * its own, later than the dump: it returns the listeners it lists, and the inodes it names that were not
+   * known before are kept for the next reading even if the dump did not list them (see `forgetClosed`).
+   */
+  const learnOwners = async (): Promise<Socket[]> => {
     const started = now();
-    for (const [inode, owner] of parseSsInodeOwners((await run("ss", SS_ARGS_WITH_OWNERS)).stdout)) {
+    const text = (await run("ss", SS_ARGS_WITH_OWNERS)).stdout;
+    for (const [inode, owner] of parseSsInodeOwners(text)) {
+      if (!owners.has(inode)) kept.add(inode);
       owners.set(inode, owner);
     }
     warm = true;
     const ended = now();
     nextWalkAt = ended + (ended - started) * spacing;
+    return listenersIn(text);
   };
 
   // An unchanged TCP socket is the same object from poll to poll: a poll of idle connections makes no garbage.
@@ -213,7 +248,7 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
     const udp = parseSs((await run("ss", SS_DUMP_ARGS.udp)).stdout, { traffic: true, protocol: "UDP" });
     let sockets = [...tcp.sockets, ...udp.sockets];
     const waiting = warm && sockets.some((s) => !ownerKnown(s));
-    if (!warm || (waiting && mayWalk())) await learnOwners();
+    if (!warm || (waiting && mayWalk())) sockets = withListeners(sockets, await learnOwners());
     else if (waiting) sockets = withoutWaiting(sockets);
     for (const s of sockets) {
       if (!s.inode) continue;
@@ -249,12 +284,15 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
   // at 10,000 connections) to forget the others.
   const listedAt = new Map<number, number>();
   let readings = 0;
+  // An owner is forgotten when a reading does not list its inode, unless the walk after that reading's dump
+  // named it for the first time (a socket opened during or after the dump: the next reading lists it).
   const forgetClosed = (sockets: Socket[]) => {
     const reading = ++readings;
     for (const s of sockets) if (s.inode) listedAt.set(s.inode, reading);
     owners.forEach((_, inode) => {
-      if (listedAt.get(inode) !== reading) owners.delete(inode);
+      if (listedAt.get(inode) !== reading && !kept.has(inode)) owners.delete(inode);
     });
+    kept.clear();
     listedAt.forEach((at, inode) => {
       if (at !== reading) listedAt.delete(inode);
     });

@@ -4,6 +4,8 @@ import { createSsCollector } from "../../lib/collect/ss_collector.ts";
 import type { RunTool, RunToolOptions, ToolOutput } from "../../lib/collect/run_tool.ts";
 import { PermissionError } from "../../lib/model/errors.ts";
 import { denoPlatform } from "../../lib/platform/deno_platform.ts";
+import type { Socket } from "../../lib/model/connection.ts";
+import { toConnections } from "../../lib/model/direction.ts";
 
 const platform = denoPlatform();
 
@@ -379,4 +381,104 @@ Deno.test("createSsCollector gives every ss run lsof's 30 s hang guard, not run_
   await collector.collect();
   await collector.collect();
   deepStrictEqual(ssTimeouts, [30_000, 30_000]);
+});
+
+/** An IPv4 TCP socket as `ss -taiD -` dumps it. */
+interface DiagSocket {
+  state: "LISTEN" | "ESTABLISHED";
+  local: [string, number];
+  peer: [string, number];
+  inode: number;
+}
+
+/** A `sock_diag` dump of IPv4 TCP sockets (no `tcp_info`), then NLMSG_DONE, as `ss -taiD -` writes it. */
+function diagDump(sockets: DiagSocket[]): Uint8Array {
+  const length = 16 + 72;
+  const bytes = new Uint8Array(length * sockets.length + 16);
+  const view = new DataView(bytes.buffer);
+  const ipv4 = (ip: string) => ip.split(".").map(Number);
+  sockets.forEach((s, i) => {
+    const at = i * length;
+    view.setUint32(at, length, true);
+    view.setUint16(at + 4, 20, true); // SOCK_DIAG_BY_FAMILY
+    bytes.set([2, s.state === "LISTEN" ? 10 : 1], at + 16); // AF_INET, TCP state
+    view.setUint16(at + 20, s.local[1]);
+    view.setUint16(at + 22, s.peer[1]);
+    bytes.set(ipv4(s.local[0]), at + 24);
+    bytes.set(ipv4(s.peer[0]), at + 40);
+    view.setUint32(at + 84, s.inode, true);
+  });
+  view.setUint32(length * sockets.length, 16, true);
+  view.setUint16(length * sockets.length + 4, 3, true); // NLMSG_DONE
+  return bytes;
+}
+
+/** The line `ss -tunapeH` prints for a socket of python3 (pid 14192). */
+function ownedRow(s: DiagSocket): string {
+  const listening = s.state === "LISTEN";
+  const peer = listening ? "0.0.0.0:*" : `${s.peer[0]}:${s.peer[1]}`;
+  return `tcp ${listening ? "LISTEN" : "ESTAB"} 0 4 ${s.local[0]}:${s.local[1]} ${peer} ` +
+    `users:(("python3",pid=14192,fd=${s.inode})) ino:${s.inode} sk:1 <->`;
+}
+
+Deno.test("createSsCollector({ traffic, ownerWalkSpacing }) reads a listener the dump missed from the walk after it: what it accepted is incoming", async () => {
+  // A dump is no snapshot: the kernel sends listeners first, then the other sockets. A process that listens,
+  // connects and accepts while ss dumps (tests/fixtures/socket_control.py's `open`) is read as client C and
+  // accepted S without listener L; the walk that follows the dump lists all three (seen in serve under load).
+  const ip = "127.58.157.138";
+  const L: DiagSocket = { state: "LISTEN", local: [ip, 35779], peer: ["0.0.0.0", 0], inode: 501 };
+  const C: DiagSocket = { state: "ESTABLISHED", local: [ip, 34465], peer: [ip, 35779], inode: 502 };
+  const S: DiagSocket = { state: "ESTABLISHED", local: [ip, 35779], peer: [ip, 34465], inode: 503 };
+  // D: a connection opened after the dump, before the walk: the walk names it, the next dump lists it.
+  const D: DiagSocket = { state: "ESTABLISHED", local: [ip, 40000], peer: ["198.51.100.7", 443], inode: 504 };
+  let dumped = [C, S];
+  let walked = [L, C, S, D];
+  let clock = 0;
+  const calls: string[][] = [];
+  const run: RunTool = (command, args, options) => {
+    calls.push([command, ...args]);
+    if (command === "find") return Promise.resolve({ stdout: "", stderr: "", code: 0 });
+    if (args[0] === "-taiD") return dumpInChunks(diagDump(dumped), options);
+    if (args[0] === "-uaneH") return Promise.resolve({ stdout: "", stderr: "", code: 0 });
+    clock += 4_000; // a walk of 4 s, as measured under load: the next one not before 12 s
+    return Promise.resolve({ stdout: walked.map(ownedRow).join("\n"), stderr: "", code: 0 });
+  };
+  const collector = createSsCollector({
+    platform,
+    run,
+    userNames: null,
+    traffic: true,
+    ownerWalkSpacing: 2,
+    now: () => clock,
+  });
+  const read = (sockets: Socket[]) =>
+    toConnections(sockets, "2026-12-03T05:37:35.396+00:00").map((c) =>
+      [c.local_port, c.remote_port, c.direction, c.pid] as const
+    );
+  const first = await collector.collect();
+  deepStrictEqual(read(first.sockets), [
+    [34465, 35779, "outgoing", 14192],
+    [35779, 34465, "incoming", 14192],
+    [35779, null, "listening", 14192],
+  ]);
+  // The next dump lists them all, and D: their owners were not forgotten, none waits for the next walk.
+  dumped = [L, C, S, D];
+  clock = 5_000;
+  const second = await collector.collect();
+  deepStrictEqual(read(second.sockets), [
+    [35779, null, "listening", 14192],
+    [34465, 35779, "outgoing", 14192],
+    [35779, 34465, "incoming", 14192],
+    [40000, 443, "outgoing", 14192],
+  ]);
+  deepStrictEqual(calls.filter((c) => c[1] === "-tunapeH").length, 1);
+  // An inode a walk named and a later dump does not list is forgotten as any other: reused, it is asked about.
+  walked = [L, C, S, { ...D, local: [ip, 40001] }];
+  dumped = [L, C, S];
+  await collector.collect();
+  dumped = walked;
+  clock = 20_000;
+  const reused = await collector.collect();
+  deepStrictEqual(calls.filter((c) => c[1] === "-tunapeH").length, 2);
+  deepStrictEqual(read(reused.sockets).at(-1), [40001, 443, "outgoing", 14192]);
 });
