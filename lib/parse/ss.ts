@@ -232,6 +232,115 @@ function applyCounters(socket: Socket, text: string, from: number): void {
   socket.bytes_received = traffic.bytes_received;
 }
 
+/** The state of a reading of ss output, line by line: what {@linkcode parseSs} and {@linkcode SsTextReader} share. */
+function ssLineReader(options: ParseSsOptions): { read(line: string): void; end(): ParseResult } {
+  const traffic = options.traffic ?? false;
+  const asked = options.protocol ?? null;
+  const sockets: Socket[] = [];
+  const skipped: SkippedLine[] = [];
+  let sawHeader = false;
+  let sawRow = false;
+  /** The socket an indented `-i` line belongs to; null after a skipped line. */
+  let last: Socket | null = null;
+  /** A row without a Netid column whose protocol only its `-i` line can tell. */
+  let undecided: { line: string; socket: Socket } | null = null;
+  const decide = (isTcp: boolean) => {
+    if (undecided === null) return;
+    if (isTcp) sockets.push(undecided.socket);
+    else skipped.push({ line: undecided.line, reason: UNDECIDED_REASON });
+    undecided = null;
+  };
+  const read = (line: string): void => {
+    if (line.charCodeAt(0) === 9) {
+      // `-i` information of the socket on the line before: only TCP sockets have it.
+      decide(true);
+      if (traffic && last !== null) applyCounters(last, line, 0);
+      return;
+    }
+    decide(false);
+    last = null;
+    // The columns are found in place: only the four that are read become strings (not Recv-Q and Send-Q).
+    let count = scanFields(line, 6);
+    if (count === 0) return; // a blank line
+    const first = line.slice(FIELD[0], FIELD[1]);
+    if (first === "Netid" || first === "State") {
+      sawHeader = true;
+      return;
+    }
+    // `ss -t` or `ss -u` alone leaves the Netid column out: the row starts with its state.
+    const noNetid = SS_STATES.has(first);
+    if (noNetid) count = scanFields(line, 5);
+    const netid = noNetid ? "" : first;
+    if (count < (noNetid ? 5 : 6)) {
+      skipped.push({ line, reason: `fewer than ${noNetid ? 5 : 6} columns` });
+      return;
+    }
+    if (!noNetid && netid !== "tcp" && netid !== "udp") {
+      sawRow ||= /^[a-z_0-9]+$/.test(netid);
+      skipped.push({ line, reason: `not a TCP or UDP socket ("${netid}")` });
+      return;
+    }
+    sawRow = true;
+    const column = noNetid ? 0 : 2; // where the state's start and end are in FIELD
+    const state = noNetid ? first : line.slice(FIELD[column]!, FIELD[column + 1]!);
+    const rest = line.slice(FIELD[count * 2 - 1]!).trim();
+    // Without a Netid column: the protocol the caller asked ss for, else (below) a state only TCP
+    // has, or TCP information on the line (-O), says TCP.
+    const protocol = netid === "udp" || (noNetid && asked === "UDP") ? "UDP" : "TCP";
+    const local = ssEndpoint(line, FIELD[column + 6]!, FIELD[column + 7]!);
+    const peer = ssEndpoint(line, FIELD[column + 8]!, FIELD[column + 9]!);
+    if (local === null || local.port === null) {
+      skipped.push({
+        line,
+        reason: `unreadable local address "${line.slice(FIELD[column + 6]!, FIELD[column + 7]!)}"`,
+      });
+      return;
+    }
+    if (peer === null) {
+      skipped.push({
+        line,
+        reason: `unreadable peer address "${line.slice(FIELD[column + 8]!, FIELD[column + 9]!)}"`,
+      });
+      return;
+    }
+    // The owners and uid come before `ino:`: looking back from it keeps the search off `-i` information.
+    const inodeAt = rest.indexOf("ino:");
+    const owner = firstSsOwner(rest, inodeAt < 0 ? rest.length : inodeAt);
+    const inode = inodeAt < 0 ? null : numberAfter(rest, "ino:", inodeAt);
+    const uidAt = inodeAt < 0 ? rest.indexOf("uid:") : rest.lastIndexOf("uid:", inodeAt);
+    const uid = (uidAt < 0 ? null : numberAfter(rest, "uid:", uidAt)) ??
+      (inode !== null && inode !== 0 ? 0 : null);
+    const socket = socketFromRow(protocol, { local, peer, state }, {
+      pid: owner?.pid,
+      process_name: owner?.name,
+      user: uid === null ? null : uidText(uid),
+      inode,
+    });
+    const from = infoStart(rest, inodeAt);
+    if (traffic) {
+      socket.bytes_sent = null;
+      socket.bytes_received = null;
+      applyCounters(socket, rest, from);
+    }
+    last = socket;
+    if (noNetid && asked === null && !TCP_ONLY_STATES.has(state) && !hasTcpInfo(rest, from)) {
+      undecided = { line, socket };
+      return;
+    }
+    sockets.push(socket);
+  };
+  const end = (): ParseResult => {
+    decide(false);
+    if (!sawHeader && !sawRow && skipped.length > 0) {
+      throw new SyntaxError(
+        "the input does not look like ss output (no Netid/State header and no tcp/udp rows)",
+      );
+    }
+    return { sockets, skipped };
+  };
+  return { read, end };
+}
+
 /**
  * Parse the output of `ss -tunapeH` (and of `ss -tunap`, `ss -tupna`,
  * `ss -tulpen`, `ss -a`, with or without the header line).
@@ -273,106 +382,63 @@ function applyCounters(socket: Socket, text: string, from: number): void {
  * ```
  */
 export function parseSs(text: string, options: ParseSsOptions = {}): ParseResult {
-  const traffic = options.traffic ?? false;
-  const asked = options.protocol ?? null;
-  const sockets: Socket[] = [];
-  const skipped: SkippedLine[] = [];
-  let sawHeader = false;
-  let sawRow = false;
-  /** The socket an indented `-i` line belongs to; null after a skipped line. */
-  let last: Socket | null = null;
-  /** A row without a Netid column whose protocol only its `-i` line can tell. */
-  let undecided: { line: string; socket: Socket } | null = null;
-  const decide = (isTcp: boolean) => {
-    if (undecided === null) return;
-    if (isTcp) sockets.push(undecided.socket);
-    else skipped.push({ line: undecided.line, reason: UNDECIDED_REASON });
-    undecided = null;
-  };
-  for (const line of splitLines(text)) {
-    if (line.charCodeAt(0) === 9) {
-      // `-i` information of the socket on the line before: only TCP sockets have it.
-      decide(true);
-      if (traffic && last !== null) applyCounters(last, line, 0);
-      continue;
-    }
-    decide(false);
-    last = null;
-    // The columns are found in place: only the four that are read become strings (not Recv-Q and Send-Q).
-    let count = scanFields(line, 6);
-    if (count === 0) continue; // a blank line
-    const first = line.slice(FIELD[0], FIELD[1]);
-    if (first === "Netid" || first === "State") {
-      sawHeader = true;
-      continue;
-    }
-    // `ss -t` or `ss -u` alone leaves the Netid column out: the row starts with its state.
-    const noNetid = SS_STATES.has(first);
-    if (noNetid) count = scanFields(line, 5);
-    const netid = noNetid ? "" : first;
-    if (count < (noNetid ? 5 : 6)) {
-      skipped.push({ line, reason: `fewer than ${noNetid ? 5 : 6} columns` });
-      continue;
-    }
-    if (!noNetid && netid !== "tcp" && netid !== "udp") {
-      sawRow ||= /^[a-z_0-9]+$/.test(netid);
-      skipped.push({ line, reason: `not a TCP or UDP socket ("${netid}")` });
-      continue;
-    }
-    sawRow = true;
-    const column = noNetid ? 0 : 2; // where the state's start and end are in FIELD
-    const state = noNetid ? first : line.slice(FIELD[column]!, FIELD[column + 1]!);
-    const rest = line.slice(FIELD[count * 2 - 1]!).trim();
-    // Without a Netid column: the protocol the caller asked ss for, else (below) a state only TCP
-    // has, or TCP information on the line (-O), says TCP.
-    const protocol = netid === "udp" || (noNetid && asked === "UDP") ? "UDP" : "TCP";
-    const local = ssEndpoint(line, FIELD[column + 6]!, FIELD[column + 7]!);
-    const peer = ssEndpoint(line, FIELD[column + 8]!, FIELD[column + 9]!);
-    if (local === null || local.port === null) {
-      skipped.push({
-        line,
-        reason: `unreadable local address "${line.slice(FIELD[column + 6]!, FIELD[column + 7]!)}"`,
-      });
-      continue;
-    }
-    if (peer === null) {
-      skipped.push({
-        line,
-        reason: `unreadable peer address "${line.slice(FIELD[column + 8]!, FIELD[column + 9]!)}"`,
-      });
-      continue;
-    }
-    // The owners and uid come before `ino:`: looking back from it keeps the search off `-i` information.
-    const inodeAt = rest.indexOf("ino:");
-    const owner = firstSsOwner(rest, inodeAt < 0 ? rest.length : inodeAt);
-    const inode = inodeAt < 0 ? null : numberAfter(rest, "ino:", inodeAt);
-    const uidAt = inodeAt < 0 ? rest.indexOf("uid:") : rest.lastIndexOf("uid:", inodeAt);
-    const uid = (uidAt < 0 ? null : numberAfter(rest, "uid:", uidAt)) ??
-      (inode !== null && inode !== 0 ? 0 : null);
-    const socket = socketFromRow(protocol, { local, peer, state }, {
-      pid: owner?.pid,
-      process_name: owner?.name,
-      user: uid === null ? null : uidText(uid),
-      inode,
-    });
-    const from = infoStart(rest, inodeAt);
-    if (traffic) {
-      socket.bytes_sent = null;
-      socket.bytes_received = null;
-      applyCounters(socket, rest, from);
-    }
-    last = socket;
-    if (noNetid && asked === null && !TCP_ONLY_STATES.has(state) && !hasTcpInfo(rest, from)) {
-      undecided = { line, socket };
-      continue;
-    }
-    sockets.push(socket);
+  const reader = ssLineReader(options);
+  for (const line of splitLines(text)) reader.read(line);
+  return reader.end();
+}
+
+/**
+ * {@linkcode parseSs} for output read as it comes (a pipe's chunks of bytes):
+ * only the line a chunk ends inside is held, never the whole text. The same
+ * sockets and skipped lines as `parseSs` of the whole text.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { SsTextReader } from "./ss.ts";
+ * const reader = new SsTextReader();
+ * const bytes = new TextEncoder().encode("udp UNCONN 0 0 0.0.0.0:5353 0.0.0.0:* ino:2558470 sk:1 <->\n");
+ * reader.push(bytes.subarray(0, 20));
+ * reader.push(bytes.subarray(20));
+ * deepStrictEqual(reader.end().sockets.map((s) => [s.protocol, s.local_port, s.status]), [["UDP", 5353, "UNCONNECTED"]]);
+ * ```
+ */
+export class SsTextReader {
+  readonly #decoder = new TextDecoder();
+  readonly #lines: { read(line: string): void; end(): ParseResult };
+  /** The start of a line the text so far ends inside. */
+  #tail = "";
+
+  constructor(options: ParseSsOptions = {}) {
+    this.#lines = ssLineReader(options);
   }
-  decide(false);
-  if (!sawHeader && !sawRow && skipped.length > 0) {
-    throw new SyntaxError(
-      "the input does not look like ss output (no Netid/State header and no tcp/udp rows)",
-    );
+
+  /** Read a chunk of the output (its bytes are decoded before the call returns: the buffer may be reused). */
+  push(chunk: Uint8Array): void {
+    this.#pushText(this.#decoder.decode(chunk, { stream: true }));
   }
-  return { sockets, skipped };
+
+  #pushText(text: string): void {
+    const all = this.#tail + text;
+    let from = 0;
+    for (let end = all.indexOf("\n"); end >= 0; end = all.indexOf("\n", from)) {
+      this.#line(all, from, end);
+      from = end + 1;
+    }
+    this.#tail = from === 0 ? all : all.slice(from);
+  }
+
+  #line(text: string, from: number, end: number): void {
+    // Only a `\r` right before the `\n` goes, as `/\r?\n/` splits.
+    if (end > from && text.charCodeAt(end - 1) === 13) end--;
+    this.#lines.read(text.slice(from, end));
+  }
+
+  /** The sockets and skipped lines of the whole output. */
+  end(): ParseResult {
+    this.#pushText(this.#decoder.decode());
+    this.#lines.read(this.#tail);
+    this.#tail = "";
+    return this.#lines.end();
+  }
 }

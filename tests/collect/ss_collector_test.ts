@@ -66,6 +66,25 @@ Deno.test("createSsCollector({ once }) reads owners from every ss -p run and kee
   );
 });
 
+Deno.test("createSsCollector({ platform }) reads ss's text as it comes, chunk by chunk", async () => {
+  const text = new TextEncoder().encode([ROW_A, ROW_B].join("\n") + "\n");
+  const run: RunTool = (command, _args, options) => {
+    if (command === "ss") {
+      // Chunks that end inside lines; nothing comes back whole.
+      for (let at = 0; at < text.length; at += 5) options?.onChunk?.(text.subarray(at, at + 5));
+      return Promise.resolve({ stdout: "", stderr: "", code: 0 });
+    }
+    return Promise.resolve({ stdout: "", stderr: "", code: 1 });
+  };
+  const { sockets } = await createSsCollector({ platform, run, userNames: null, processPaths: false })
+    .collect();
+  deepStrictEqual(sockets.map((s) => [s.local_port, s.pid, s.process_name]), [[5000, 42, "curl"], [
+    5001,
+    43,
+    "wget",
+  ]]);
+});
+
 Deno.test("createSsCollector({ processPaths: false }) runs no find and leaves every path null", async () => {
   const calls: string[][] = [];
   const collector = createSsCollector({

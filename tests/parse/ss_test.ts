@@ -1,5 +1,5 @@
 import { deepStrictEqual, ok, throws } from "node:assert/strict";
-import { parseSs, parseSsInodeOwners, parseSsOwners } from "../../lib/parse/ss.ts";
+import { parseSs, parseSsInodeOwners, parseSsOwners, SsTextReader } from "../../lib/parse/ss.ts";
 import { fixture } from "../fixture.ts";
 
 Deno.test("parseSs() reads every row of iproute2 6.1 output with the header glued to Process", () => {
@@ -235,4 +235,31 @@ Deno.test("parseSsInodeOwners() names the owner parseSs() reads for every socket
   // A process name may hold " ino:": the field is the last one.
   const tricky = 'tcp ESTAB 0 0 127.0.0.1:1 127.0.0.1:2 users:(("a ino:9",pid=5,fd=3)) ino:77 sk:1 <->';
   deepStrictEqual([...parseSsInodeOwners(tricky)], [[77, { pid: 5, name: "a ino:9" }]]);
+});
+
+Deno.test("SsTextReader reads output split anywhere, in bytes, as parseSs reads it whole", () => {
+  const names = [
+    "ss-tunapeH_iproute2-6.1_debian12.txt",
+    "ss-tunap_iproute2-6.1.txt",
+    "ss-a_ubuntu-18.04_all-families.txt",
+    "ss-tunapeiOH_iproute2-6.1_debian12.txt",
+  ];
+  // A name of several bytes a character, a CRLF capture, a last line without its newline, a blank end.
+  const texts = [
+    ...names.map(fixture),
+    'tcp ESTAB 0 0 127.0.0.1:5000 127.0.0.1:80 users:(("火狐",pid=7,fd=3)) ino:9 sk:1 <->',
+    fixture("ss-tunapeH_iproute2-6.1_debian12.txt").replaceAll("\n", "\r\n"),
+    "tcp ESTAB 0 0 127.0.0.1:5000 127.0.0.1:80 ino:9 sk:1 <->\r\n\r\n",
+  ];
+  for (const text of texts) {
+    const bytes = new TextEncoder().encode(text);
+    for (const options of [{}, { traffic: true }]) {
+      const whole = parseSs(text, options);
+      for (const size of [1, 2, 7, 100, 65_536]) {
+        const reader = new SsTextReader(options);
+        for (let at = 0; at < bytes.length; at += size) reader.push(bytes.subarray(at, at + size));
+        deepStrictEqual(reader.end(), whole, `${size}-byte chunks of ${JSON.stringify(text.slice(0, 40))}`);
+      }
+    }
+  }
 });
