@@ -113,17 +113,12 @@ export function recordPermissions(input: RecordPermissionInput): PermissionNeed[
 }
 
 /**
- * V8 settings for `snapshot`, which reads every socket once: the small young
- * generation alone, which at 21,000 sockets measured about 20 % less CPU and
- * 18 % less resident memory than V8's default (bench/table_bench.ts), and no
- * TurboFan: a one-shot run ends before its compilations (on V8's compiler
- * threads, counted in the process's CPU) pay for themselves; Maglev still
- * optimizes the hot loops. At 21,000 sockets `snapshot --input` measured
- * 380 instead of 450 ms CPU and 73 instead of 78 MiB (median of 11 alternating
- * runs); only far larger inputs (200,000 sockets: 8 % slower) would gain from
- * it. No old-space cap: a capture of any size still prints.
+ * V8 heap settings for `snapshot`, which reads every socket once: the small
+ * young generation alone, which at 21,000 sockets measured about 20 % less CPU
+ * and 18 % less resident memory than V8's default (bench/table_bench.ts). No
+ * old-space cap: a capture of any size still prints.
  */
-export const SNAPSHOT_V8_FLAGS = "--v8-flags=--max-semi-space-size=1,--no-turbofan";
+export const SNAPSHOT_V8_FLAGS = "--v8-flags=--max-semi-space-size=1";
 
 /**
  * What `--trace` and `--sniff-dns` add on an OS.
