@@ -23,11 +23,12 @@ export interface OpenedGeo {
   lookup: GeoLookup | null;
   attribution: string[];
   /**
-   * Opened `lazy`: load the embedded database if one of these addresses is a
-   * public one and it is not loaded yet (resolves at once otherwise). Call it
-   * before anything describes the addresses.
+   * Opened `lazy`: load the embedded database if one of these sockets' remote
+   * addresses is a public one and it is not loaded yet (resolves at once
+   * otherwise). Call it before anything describes the addresses. Takes the
+   * sockets themselves: a poll of 21,000 makes no list of their addresses.
    */
-  prepare(ips: Iterable<string | null>): Promise<void>;
+  prepare(peers: Iterable<{ readonly remote_ip: string | null }>): Promise<void>;
 }
 
 const READY = (): Promise<void> => Promise.resolve();
@@ -75,10 +76,16 @@ export async function openGeo(
   return {
     lookup,
     attribution,
-    prepare(ips) {
+    prepare(peers) {
       if (loading !== null) return loading;
-      for (const ip of ips) {
-        if (ip === null || isLocalAddress(ip)) continue;
+      // Until a public address comes, every poll looks at every peer: the one just judged local is not judged again.
+      let local: string | null = null;
+      for (const { remote_ip: ip } of peers) {
+        if (ip === null || ip === local) continue;
+        if (isLocalAddress(ip)) {
+          local = ip;
+          continue;
+        }
         loading = loadEmbeddedGeo().then((embedded) => lookup.addSource(embedded.source));
         return loading;
       }

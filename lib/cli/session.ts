@@ -12,7 +12,7 @@ import type { BlocklistFilesIo } from "../enrich/blocklist_files.ts";
 import type { DnsNames } from "../enrich/dns_names.ts";
 import type { PtrResolver, ReverseDns } from "../enrich/reverse_dns.ts";
 import type { AddressInfo, DescribeAddress } from "../model/address_info.ts";
-import type { Connection, Socket } from "../model/connection.ts";
+import type { Connection } from "../model/connection.ts";
 import type { ConnectionEvent } from "../model/monitor_event.ts";
 import { AlertWatch } from "../monitor/alert_watch.ts";
 import { ConnectionLog } from "../monitor/connection_log.ts";
@@ -141,10 +141,6 @@ export interface Session {
   close(output?: MonitorOutput): Promise<void>;
 }
 
-function* remoteIps(sockets: readonly Socket[]): Generator<string | null> {
-  for (const socket of sockets) yield socket.remote_ip;
-}
-
 /**
  * The collector, with the GeoIP data its sockets' addresses need loaded before
  * the poll is returned: nothing that describes them (alerts, logs, history,
@@ -157,7 +153,7 @@ function geoFirst(collector: Collector, prepare: OpenedGeo["prepare"]): Collecto
     },
     async collect() {
       const result = await collector.collect();
-      await prepare(remoteIps(result.sockets));
+      await prepare(result.sockets);
       return result;
     },
   };
