@@ -107,7 +107,8 @@ function withListeners(dumped: Socket[], listeners: Socket[]): Socket[] {
   if (listeners.length === 0) return dumped;
   const listed = new Set<number>();
   for (const s of dumped) if (s.inode && isListening(s)) listed.add(s.inode);
-  const missed = listeners.filter((s) => s.inode && !listed.has(s.inode));
+  // Not one without a process: it may have opened after ss read the processes, and would be read without one.
+  const missed = listeners.filter((s) => s.inode && s.pid !== null && !listed.has(s.inode));
   return missed.length === 0 ? dumped : [...dumped, ...missed];
 }
 
@@ -180,7 +181,7 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
   /** Whether a socket's owner is known (or it has no inode to know it by): a socket waiting for a walk is not. */
   const ownerKnown = (s: Socket) => !s.inode || owners.has(s.inode);
   /**
-   * Inodes whose owner the walk after this reading's dump named for the first time: kept though the dump did
+   * Inodes whose process the walk after this reading's dump named for the first time: kept though the dump did
    * not list them (sockets opened during the dump or after it), until a reading that does not (`forgetClosed`).
    */
   const kept = new Set<number>();
@@ -234,7 +235,8 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
     const started = now();
     const text = (await run("ss", SS_ARGS_WITH_OWNERS)).stdout;
     for (const [inode, owner] of parseSsInodeOwners(text)) {
-      if (!owners.has(inode)) kept.add(inode);
+      // Not one without a process: it may have opened after ss read the processes (the walk reads them first).
+      if (owner !== null && !owners.has(inode)) kept.add(inode);
       owners.set(inode, owner);
     }
     warm = true;

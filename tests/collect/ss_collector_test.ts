@@ -450,8 +450,10 @@ Deno.test("createSsCollector({ traffic, ownerWalkSpacing }) reads a listener the
   const S: DiagSocket = { state: "ESTABLISHED", local: [ip, 35779], peer: [ip, 34465], inode: 503 };
   // D: a connection opened after the dump, before the walk: the walk names it, the next dump lists it.
   const D: DiagSocket = { state: "ESTABLISHED", local: [ip, 40000], peer: ["198.51.100.7", 443], inode: 504 };
+  // M: a listener opened during the walk, after it read the processes: listed without one, it is not taken.
+  const M: DiagSocket = { state: "LISTEN", local: [ip, 36000], peer: ["0.0.0.0", 0], inode: 505 };
   let dumped = [C, S];
-  let walked = [L, C, S, D];
+  let walked = [L, C, S, D, M];
   let clock = 0;
   const calls: string[][] = [];
   const run: RunTool = (command, args, options) => {
@@ -460,7 +462,8 @@ Deno.test("createSsCollector({ traffic, ownerWalkSpacing }) reads a listener the
     if (args[0] === "-taiD") return dumpInChunks(diagDump(dumped), options);
     if (args[0] === "-uaneH") return Promise.resolve({ stdout: "", stderr: "", code: 0 });
     clock += 4_000; // a walk of 4 s, as measured under load: the next one not before 12 s
-    return Promise.resolve({ stdout: walked.map(ownedRow).join("\n"), stderr: "", code: 0 });
+    const rows = walked.map((s) => s === M ? ownedRow(s).replace(/users:\(.*?\)\) /, "") : ownedRow(s));
+    return Promise.resolve({ stdout: rows.join("\n"), stderr: "", code: 0 });
   };
   const collector = createSsCollector({
     platform,
@@ -480,8 +483,9 @@ Deno.test("createSsCollector({ traffic, ownerWalkSpacing }) reads a listener the
     [35779, 34465, "incoming", 14192],
     [35779, null, "listening", 14192],
   ]);
-  // The next dump lists them all, and D: their owners were not forgotten, none waits for the next walk.
-  dumped = [L, C, S, D];
+  // The next dump lists them all, and D: their owners were not forgotten, none waits for the next walk; M
+  // waits for it.
+  dumped = [L, C, S, D, M];
   clock = 5_000;
   const second = await collector.collect();
   deepStrictEqual(read(second.sockets), [
