@@ -99,7 +99,10 @@ async function freePort(transport: "tcp" | "udp"): Promise<number> {
 }
 
 function listening(transport: "tcp" | "udp", port: number): boolean {
-  const out = new Deno.Command("ss", { args: [transport === "tcp" ? "-Hltn" : "-Hlun", `sport = :${port}`] })
+  // On rsyslog's address: another test's listener on another loopback address can have the same port.
+  const out = new Deno.Command("ss", {
+    args: [transport === "tcp" ? "-Hltn" : "-Hlun", "src", `127.0.0.1:${port}`],
+  })
     .outputSync();
   return new TextDecoder().decode(out.stdout).trim() !== "";
 }
