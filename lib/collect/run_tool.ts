@@ -12,10 +12,13 @@ export interface ToolOutput {
 
 /**
  * How long a tool that walks every process's descriptors (`ss -p`, `lsof`,
- * `netstat -p`) may take before it is taken for hung: with 40,000 descriptors
- * open and both cores busy, such a walk took longer than the default 10 s.
+ * `netstat -p`) may take before it is taken for hung: a hang guard, not a
+ * speed claim. Such a walk is half a second to two of CPU at 40,000
+ * descriptors, but with both cores busy `netstat -tunapeW` took 35 s and
+ * `ss -tunapeH` 19 s of wall time (load 15, other work holding 42,000
+ * descriptors): a shorter guard ends a monitor that would have had its answer.
  */
-export const DESCRIPTOR_WALK_TIMEOUT_MS = 30_000;
+export const DESCRIPTOR_WALK_TIMEOUT_MS = 120_000;
 
 /** Options of {@linkcode runTool}. */
 export interface RunToolOptions {

@@ -1,7 +1,7 @@
 import { deepStrictEqual } from "node:assert/strict";
 import { createLsofCollector } from "../../lib/collect/lsof_collector.ts";
 import { createNetstatCollector } from "../../lib/collect/netstat_collector.ts";
-import type { RunTool } from "../../lib/collect/run_tool.ts";
+import { DESCRIPTOR_WALK_TIMEOUT_MS, type RunTool } from "../../lib/collect/run_tool.ts";
 import { denoPlatform } from "../../lib/platform/deno_platform.ts";
 
 const platform = { ...denoPlatform(), os: "linux" as const };
@@ -14,9 +14,13 @@ function recordingRun(timeouts: Map<string, number | undefined>): RunTool {
   };
 }
 
-Deno.test("netstat -p and lsof walk every process's descriptors: both get the 30 s hang guard, not run_tool's 10 s", async () => {
+Deno.test("netstat -p and lsof walk every process's descriptors: both get the walk's hang guard, not run_tool's 10 s", async () => {
   const timeouts = new Map<string, number | undefined>();
   await createNetstatCollector({ platform, run: recordingRun(timeouts) }).collect();
   await createLsofCollector({ platform, run: recordingRun(timeouts) }).collect();
-  deepStrictEqual([timeouts.get("netstat"), timeouts.get("lsof")], [30_000, 30_000]);
+  deepStrictEqual([timeouts.get("netstat"), timeouts.get("lsof")], [
+    DESCRIPTOR_WALK_TIMEOUT_MS,
+    DESCRIPTOR_WALK_TIMEOUT_MS,
+  ]);
+  deepStrictEqual(DESCRIPTOR_WALK_TIMEOUT_MS, 120_000);
 });

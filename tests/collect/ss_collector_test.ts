@@ -1,7 +1,12 @@
 import { nextTurn } from "../waiting.ts";
 import { deepStrictEqual, ok } from "node:assert/strict";
 import { createSsCollector } from "../../lib/collect/ss_collector.ts";
-import type { RunTool, RunToolOptions, ToolOutput } from "../../lib/collect/run_tool.ts";
+import {
+  DESCRIPTOR_WALK_TIMEOUT_MS,
+  type RunTool,
+  type RunToolOptions,
+  type ToolOutput,
+} from "../../lib/collect/run_tool.ts";
 import { PermissionError } from "../../lib/model/errors.ts";
 import { denoPlatform } from "../../lib/platform/deno_platform.ts";
 import type { Socket } from "../../lib/model/connection.ts";
@@ -388,7 +393,7 @@ Deno.test("createSsCollector({ platform }) forgets the owner of an inode no long
   deepStrictEqual(third.sockets.map((s) => [s.pid, s.process_name]), [[42, "curl"], [44, "nc"]]);
 });
 
-Deno.test("createSsCollector gives every ss run lsof's 30 s hang guard, not run_tool's 10 s (ss -p walks every descriptor)", async () => {
+Deno.test("createSsCollector gives every ss run the descriptor walk's hang guard, not run_tool's 10 s (ss -p walks every descriptor)", async () => {
   const calls: string[][] = [];
   const scripted = scriptedRun(() => [ROW_A], calls);
   const ssTimeouts: (number | undefined)[] = [];
@@ -399,7 +404,7 @@ Deno.test("createSsCollector gives every ss run lsof's 30 s hang guard, not run_
   const collector = createSsCollector({ platform, run, userNames: null });
   await collector.collect();
   await collector.collect();
-  deepStrictEqual(ssTimeouts, [30_000, 30_000]);
+  deepStrictEqual(ssTimeouts, [DESCRIPTOR_WALK_TIMEOUT_MS, DESCRIPTOR_WALK_TIMEOUT_MS]);
 });
 
 /** An IPv4 TCP socket as `ss -taiD -` dumps it. */
