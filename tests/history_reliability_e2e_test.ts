@@ -226,7 +226,13 @@ Deno.test({
       const reportedPorts = new Set<number>();
       for (let round = 0; round < 5; round++) {
         const monitor = await spawnConntrail(args, { flags });
-        await monitor.stdout.until((line) => line.includes('"event"'), "the monitor's first poll");
+        // A monitor that ends first says why on stderr: the failure carries it.
+        await monitor.stdout.until((line) => line.includes('"event"'), "the monitor's first poll").catch(
+          async (error) => {
+            const { code, stderr } = await monitor.stop();
+            throw new Error(`${(error as Error).message}\nexit code ${code}, stderr:\n${stderr}`);
+          },
+        );
         // Connections come and go while it runs; the kill lands after a random number of them, at
         // whatever point of its work the monitor is. The last round waits until a batch is committed.
         const kills = 1 + Math.floor(Math.random() * 8);
