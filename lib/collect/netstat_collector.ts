@@ -6,6 +6,7 @@ import { findExePaths } from "./linux_exe_paths.ts";
 import { psExePaths } from "./macos_exe_paths.ts";
 import { offWhenUnavailable, ProcessPathCache } from "./process_paths.ts";
 import { DESCRIPTOR_WALK_TIMEOUT_MS, type RunTool, toolRunner } from "./run_tool.ts";
+import { oncePerInode } from "./once_per_inode.ts";
 import { singleFlight } from "./single_flight.ts";
 import { nameUsers, readUserNames } from "./user_names.ts";
 
@@ -82,13 +83,14 @@ export function createNetstatCollector(
       (await run("netstat", args, { timeoutMs: DESCRIPTOR_WALK_TIMEOUT_MS })).stdout,
       { traffic },
     );
-    await describeOwners(parsed.sockets);
+    const sockets = oncePerInode(parsed.sockets);
+    await describeOwners(sockets);
     const result = {
-      sockets: parsed.sockets,
+      sockets,
       skipped: parsed.skipped,
       notes: [...notes, ...parsed.notes ?? []],
     };
-    const connected = parsed.sockets.filter((s) => s.protocol === "TCP" && s.remote_ip !== null);
+    const connected = sockets.filter((s) => s.protocol === "TCP" && s.remote_ip !== null);
     if (traffic && os === "darwin" && connected.length > 0 && connected.every((s) => s.bytes_sent === null)) {
       result.notes.push(
         "byte counters are left out: this macOS's netstat prints none (macOS 26 and later do)",

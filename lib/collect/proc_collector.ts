@@ -3,6 +3,7 @@ import type { Family, Protocol, Socket } from "../model/connection.ts";
 import { parseProcNet } from "../parse/proc_net.ts";
 import type { SkippedLine } from "../parse/parse_result.ts";
 import type { Collector, CollectorPlatform, CollectResult } from "./collector.ts";
+import { oncePerInode } from "./once_per_inode.ts";
 import { ProcessPathCache } from "./process_paths.ts";
 import { singleFlight } from "./single_flight.ts";
 import { nameUsers, readUserNames } from "./user_names.ts";
@@ -85,7 +86,7 @@ export function createProcCollector(
   };
 
   const collect = async (): Promise<CollectResult> => {
-    const sockets: Socket[] = [];
+    let sockets: Socket[] = [];
     const skipped: SkippedLine[] = [];
     for (const table of TABLES) {
       const text = await readOrNull(() => fs.readTextFile(`${root}/net/${table.file}`));
@@ -95,6 +96,7 @@ export function createProcCollector(
       for (const socket of parsed.sockets) sockets.push(socket);
       for (const line of parsed.skipped) skipped.push(line);
     }
+    sockets = oncePerInode(sockets);
     const unknown = new Set<number>();
     for (const s of sockets) if (s.inode && !owners.has(s.inode)) unknown.add(s.inode);
     if (unknown.size > 0) await walkOwners(unknown);
