@@ -155,8 +155,27 @@ function fakePrograms(script: Record<string, string>, ran: string[]): Programs {
         stderr: new Uint8Array(),
       });
     },
-    spawn(command) {
-      throw systemError("NotFound", `${command}: not installed`);
+    spawn(command, args) {
+      // The same script as output(), its stdout as a stream (the ss collector reads ss's text as it comes).
+      const line = [command, ...args].join(" ");
+      ran.push(line);
+      const stdout = script[line];
+      if (stdout === undefined) throw systemError("NotFound", `${command}: not installed`);
+      const stream = (bytes: Uint8Array) =>
+        new ReadableStream<Uint8Array>({
+          start(controller) {
+            if (bytes.length > 0) controller.enqueue(bytes);
+            controller.close();
+          },
+        });
+      return {
+        stdout: stream(encoder.encode(stdout)),
+        stderr: stream(new Uint8Array()),
+        status: Promise.resolve({ code: 0, signal: null }),
+        kill() {
+          throw new Error("it has exited");
+        },
+      };
     },
   };
 }
