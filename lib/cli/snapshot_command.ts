@@ -9,7 +9,6 @@ import type { SnapshotOptions } from "./parse_args.ts";
 import { skippedSummary } from "./skipped_summary.ts";
 import { type CommandIo, warnLine } from "./command_io.ts";
 import { collectorOf } from "./command_collector.ts";
-import { historyEnv } from "./environment.ts";
 
 /** The filters a snapshot was given, as the flags that set them. */
 function filterFlags(options: SnapshotOptions): string {
@@ -30,14 +29,17 @@ export async function runSnapshot(options: SnapshotOptions, io: CommandIo): Prom
   }
   // Opened first, so a history that cannot be written stops the run before anything is printed.
   // History (SQLite), CSV and ECS/OCSF modules are imported only by the runs that use them: a plain snapshot
-  // is a one-shot command whose start-up is a large part of its cost.
-  const store = options.save
-    ? await (await import("./history_config.ts")).openCommandHistory(
-      options,
-      { ...io, env: io.readEnv(historyEnv(io.os)).values },
-      "write",
-    )
-    : null;
+  // is a one-shot command whose start-up is a large part of its cost. The names of history's environment
+  // variables too: environment.ts imports every store (node:sqlite, node:path) and the reputation settings
+  // (dotenv, CommonJS) to list them.
+  let store = null;
+  if (options.save) {
+    const [{ openCommandHistory }, { historyEnv }] = await Promise.all([
+      import("./history_config.ts"),
+      import("./environment.ts"),
+    ]);
+    store = await openCommandHistory(options, { ...io, env: io.readEnv(historyEnv(io.os)).values }, "write");
+  }
   const takenAt = io.now();
   // Read once; the table shows no process path, so unless the snapshot is saved no `find` runs for them.
   const result = await collectorOf(options, io, {
