@@ -11,7 +11,8 @@
  * /proc/<pid>/stat, over MEASURE_S seconds after a settling period) and peak RSS (VmHWM).
  * Sizes: BENCH_SIZES (default "1000,10000") TCP connections plus a tenth as many UDP sockets;
  * BENCH_ROUNDS rounds (default 2). The farm and every contender run in a network namespace of the
- * bench's own when it can make one (root; see _netns.ts), so other programs' sockets do not count.
+ * bench's own when it can make one (root; see _netns.ts), one per size, so other programs' sockets (and the
+ * TIME-WAIT sockets an earlier size left) do not count.
  * BENCH_COMPARE=DIR adds the monitor of another checkout (say a worktree of main), alternating with
  * this one, so a change is measured against its baseline in the same run. The load average is
  * printed beside each figure (the machine may be shared).
@@ -121,7 +122,7 @@ const conntrailEnv = { XDG_DATA_HOME: dataDir, HOME: dataDir, NO_COLOR: "1" };
 const flags = await conntrailFlags(conntrailEnv);
 const COMPARE = Deno.env.get("BENCH_COMPARE");
 const compareFlags = COMPARE === undefined ? [] : await conntrailFlags(conntrailEnv, COMPARE);
-const netns = benchNetns();
+let netns = benchNetns();
 console.log(
   `monitor bench: ${netns.name === null ? "no network namespace (not root?)" : `in netns ${netns.name}`}`,
 );
@@ -158,7 +159,13 @@ function median(values: number[]): number {
 }
 
 try {
-  for (const size of SIZES) {
+  for (const [index, size] of SIZES.entries()) {
+    // A namespace per size: a stopped farm's connections sit in TIME-WAIT for a minute and would be read with
+    // the next size (20,000 of them after the 10k farm).
+    if (index > 0) {
+      netns.remove();
+      netns = benchNetns();
+    }
     const farm = await startSocketFarm(size, Math.round(size / 10), netns.wrap);
     const samples: Record<string, Sample[]> = {};
     try {
