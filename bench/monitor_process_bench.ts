@@ -13,6 +13,8 @@
  * BENCH_ROUNDS rounds (default 2). The farm and every contender run in a network namespace of the
  * bench's own when it can make one (root; see _netns.ts), one per size, so other programs' sockets (and the
  * TIME-WAIT sockets an earlier size left) do not count.
+ * BENCH_CHURN=N: while each contender is measured, N loopback connections open and N close a second
+ * in the namespace (bench/_churn.py; each lives 2 s), so every poll sees new sockets.
  * BENCH_COMPARE=DIR adds the monitor of another checkout (say a worktree of main), alternating with
  * this one, so a change is measured against its baseline in the same run. The load average is
  * printed beside each figure (the machine may be shared).
@@ -25,6 +27,8 @@ const ROUNDS = Number(Deno.env.get("BENCH_ROUNDS") ?? 2);
 const SETTLE_S = 3;
 const MEASURE_S = Number(Deno.env.get("BENCH_MEASURE_S") ?? 10);
 const CLK_TCK = 100;
+const CHURN = Number(Deno.env.get("BENCH_CHURN") ?? 0);
+const CHURN_SCRIPT = new URL("./_churn.py", import.meta.url).pathname;
 const ROOT = new URL("..", import.meta.url).pathname;
 const PSUTIL_SCRIPT = new URL("./_psutil_timeline.py", import.meta.url).pathname;
 
@@ -83,6 +87,7 @@ async function measureProcess(
     if (exited) throw new Error(`${given} ${givenArgs.join(" ")} ended before its first line`);
     await delay(10);
   }
+  const churn = CHURN > 0 ? await startChurn() : null;
   await delay(SETTLE_S * 1000);
   const cpu0 = procCpuSeconds(child.pid);
   const t0 = performance.now();
@@ -90,10 +95,30 @@ async function measureProcess(
   const cpu1 = procCpuSeconds(child.pid);
   const seconds = (performance.now() - t0) / 1000;
   const rss = peakRssMiB(child.pid);
+  await churn?.stop();
   child.kill("SIGKILL");
   await child.status;
   await drain.catch(() => {});
   return { firstLineS, cpuPerTickS: (cpu1 - cpu0) / seconds, peakRssMiB: rss, load: loadAverage() };
+}
+
+/** bench/_churn.py in the namespace, once its listener is up. */
+async function startChurn(): Promise<{ stop(): Promise<void> }> {
+  const [command, args] = netns.wrap("/usr/bin/python3", [CHURN_SCRIPT, String(CHURN)]);
+  const child = new Deno.Command(command, { args, stdout: "piped", stderr: "inherit" }).spawn();
+  const reader = child.stdout.getReader();
+  const { value } = await reader.read();
+  if (value === undefined || !new TextDecoder().decode(value).includes("started")) {
+    throw new Error("bench/_churn.py ended before it started");
+  }
+  reader.releaseLock();
+  return {
+    async stop() {
+      child.kill("SIGTERM");
+      await child.status;
+      await child.stdout.cancel().catch(() => {});
+    },
+  };
 }
 
 async function conntrailFlags(env: Record<string, string>, cwd = ROOT): Promise<string[]> {
@@ -186,7 +211,11 @@ try {
         loads: list.map((s) => s.load.toFixed(1)).join(" "),
       }]),
     );
-    console.log(`\n${size.toLocaleString("en")} TCP connections + ${Math.round(size / 10)} UDP, -t 1:`);
+    console.log(
+      `\n${size.toLocaleString("en")} TCP connections + ${Math.round(size / 10)} UDP, -t 1${
+        CHURN > 0 ? `, ${CHURN} opened + ${CHURN} closed a second` : ""
+      }:`,
+    );
     for (const [name, s] of Object.entries(summary)) {
       console.log(
         `  ${name.padEnd(14)} CPU/tick ${s.cpu.toFixed(3)} s (runs ${s.runs}; load ${s.loads})  peak RSS ${

@@ -5,7 +5,8 @@
  * the same sockets before and after it (the baseline). For each size:
  *
  *   CPU per poll:   the server process's CPU time (user + system, its `ss` children included, from
- *                   /proc/PID/stat) over 10 polls, divided by the polls
+ *                   /proc/PID/stat) over 10 polls, divided by the polls; and per second of those polls
+ *                   (the share of a core it took)
  *   poll's work:    collect, track, alerts and the page's update, as the server measures it (the `pace` of
  *                   each update event): median and longest of the same 10 polls
  *
@@ -14,7 +15,8 @@
  * (curl reading `/api/events`) run in network and pid namespaces of their own when this runs as root
  * (tests/netns.ts), so `ss -p` reads only their descriptors. BENCH_SERVE_SIZES=10000,20000 chooses the
  * sizes; BENCH_SERVE_DENO_FLAGS adds flags to the server's `deno run` (e.g. `--inspect=127.0.0.1:9229`,
- * `--v8-flags=--trace-gc`) and BENCH_SERVE_LOG=FILE keeps what the server printed.
+ * `--v8-flags=--trace-gc`), BENCH_SERVE_TRACE=1 runs it with `--trace`, and BENCH_SERVE_LOG=FILE keeps what
+ * the server printed.
  */
 import { MAIN, median, processCpu, timeCommand } from "./_process_cost.ts";
 import { permissionFlags } from "../tests/conntrail_process.ts";
@@ -27,6 +29,7 @@ const UDP = 1_000;
 const WARM_POLLS = 3;
 const POLLS = 10;
 const CHURN_PER_SECOND = 25;
+const TRACE = Deno.env.get("BENCH_SERVE_TRACE") === "1";
 const EXTRA_FLAGS = (Deno.env.get("BENCH_SERVE_DENO_FLAGS") ?? "").split(" ").filter((f) => f !== "");
 
 async function loadAverage(): Promise<string> {
@@ -60,6 +63,8 @@ function followUpdates(prefix: string[], url: string, onUpdate: (pollMs: number)
 
 interface Phase {
   cpuPerPoll: number;
+  /** CPU per second of the phase: the share of a core (over 1 when polls overrun their tick). */
+  cpuPerSecond: number;
   medianMs: number;
   maxMs: number;
   load: string;
@@ -77,7 +82,7 @@ async function measure(connections: number): Promise<string[]> {
   try {
     const ssLoad = await loadAverage();
     for (let i = 0; i < 3; i++) ss.push(await timeCommand([...prefix, "ss", "-tunap"]));
-    const args = ["serve", "--port", "0", "--store", "none"];
+    const args = ["serve", "--port", "0", "--store", "none", ...(TRACE ? ["--trace"] : [])];
     const flags = await permissionFlags(dir, args);
     const [command, ...prefixArgs] = [...prefix, Deno.execPath()];
     const serve = new Deno.Command(command!, {
@@ -117,17 +122,20 @@ async function measure(connections: number): Promise<string[]> {
     const phase = async (during?: () => Promise<void>): Promise<Phase> => {
       const from = polls.length;
       const cpu = await processCpu(pid);
+      const began = performance.now();
       let done = false;
       const work = during === undefined ? Promise.resolve() : (async () => {
         while (!done) await during();
       })();
       await untilPolls(from + POLLS);
       const spent = await processCpu(pid) - cpu;
+      const seconds = (performance.now() - began) / 1000;
       done = true;
       await work;
       const times = polls.slice(from, from + POLLS);
       return {
         cpuPerPoll: spent / POLLS,
+        cpuPerSecond: spent / seconds,
         medianMs: median(times),
         maxMs: Math.max(...times),
         load: await loadAverage(),
@@ -163,11 +171,13 @@ async function measure(connections: number): Promise<string[]> {
     const row = (name: string, p: Phase) =>
       `  ${name.padEnd(36)} ${ms(p.cpuPerPoll).padStart(9)} CPU per poll (${
         (p.cpuPerPoll / cpu).toFixed(2)
-      }× ss); work ${ms(p.medianMs)} median, ${ms(p.maxMs)} longest (load ${p.load})`;
+      }× ss, ${ms(p.cpuPerSecond)}/s); work ${ms(p.medianMs)} median, ${
+        ms(p.maxMs)
+      } longest (load ${p.load})`;
     lines.push(
-      `serve at ${connections.toLocaleString("en")} connections + ${UDP.toLocaleString("en")} UDP${
-        netns === null ? "" : ", in namespaces of its own"
-      }, ${POLLS} polls each, a 1 s time unit:`,
+      `serve${TRACE ? " --trace" : ""} at ${connections.toLocaleString("en")} connections + ${
+        UDP.toLocaleString("en")
+      } UDP${netns === null ? "" : ", in namespaces of its own"}, ${POLLS} polls each, a 1 s time unit:`,
       `  ${"ss -tunap (baseline, median of 6)".padEnd(36)} ${ms(cpu).padStart(9)} CPU, ${
         ms(wall)
       } wall (load ${ssLoad} before, ${ssAfterLoad} after)`,

@@ -6,6 +6,7 @@
  */
 import type { Collector, CollectorName } from "../collect/collector.ts";
 import { createCollector, type CreateCollectorOptions } from "../collect/create_collector.ts";
+import { OWNER_WAIT_MS, OWNER_WALK_SPACING } from "../collect/ss_collector.ts";
 import type { CommandIo } from "./command_io.ts";
 
 /**
@@ -13,7 +14,13 @@ import type { CommandIo } from "./command_io.ts";
  * will be read (once, with or without process paths).
  */
 export function collectorOf(
-  options: { collector: CollectorName; input?: string; traffic?: boolean; ownerWalkSpacing?: number },
+  options: {
+    collector: CollectorName;
+    input?: string;
+    traffic?: boolean;
+    ownerWalkSpacing?: number;
+    ownerWaitMs?: number;
+  },
   io: CommandIo,
   reading: Pick<CreateCollectorOptions, "once" | "processPaths"> = {},
 ): Collector {
@@ -22,6 +29,20 @@ export function collectorOf(
     ...(options.input === undefined ? {} : { input: options.input }),
     ...(options.traffic === undefined ? {} : { traffic: options.traffic }),
     ...(options.ownerWalkSpacing === undefined ? {} : { ownerWalkSpacing: options.ownerWalkSpacing }),
+    ...(options.ownerWaitMs === undefined ? {} : { ownerWaitMs: options.ownerWaitMs }),
     ...reading,
   });
+}
+
+/**
+ * How a live command (monitor, serve) spaces the walks that learn new
+ * sockets' processes: at most a quarter of a core, a socket held back at most
+ * `OWNER_WAIT_MS` for its process. With `--trace`, a walk for every poll that
+ * sees a new socket, none held: a socket the tracer reports must be in the
+ * next poll (else polling closes it).
+ */
+export function liveOwnerWalk(trace: boolean): { ownerWalkSpacing: number; ownerWaitMs?: number } {
+  return trace
+    ? { ownerWalkSpacing: 0 }
+    : { ownerWalkSpacing: OWNER_WALK_SPACING, ownerWaitMs: OWNER_WAIT_MS };
 }

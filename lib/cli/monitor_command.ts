@@ -10,7 +10,7 @@ import type { MonitorOptions } from "./parse_args.ts";
 import { DEFAULT_BLOCKLIST } from "./threat_intel.ts";
 import { leftOutNote, monitorEnv } from "./environment.ts";
 import { type CommandIo, warnLine } from "./command_io.ts";
-import { collectorOf } from "./command_collector.ts";
+import { collectorOf, liveOwnerWalk } from "./command_collector.ts";
 import { watchStopFile } from "./stop_file.ts";
 import { requireSyslogPermissions } from "./syslog_config.ts";
 import { filterRanges } from "./filter_ranges.ts";
@@ -63,7 +63,11 @@ export async function runMonitorCommand(options: MonitorOptions, io: CommandIo):
   if (leftOut !== null) note(leftOut);
   const session = await openSession(
     options,
-    { ...io, collector: collectorOf(options, io), env: env.values },
+    {
+      ...io,
+      collector: collectorOf({ ...options, ...liveOwnerWalk(options.trace ?? false) }, io),
+      env: env.values,
+    },
     {
       note,
       format: options.format,

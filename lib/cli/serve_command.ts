@@ -20,7 +20,7 @@ import type { SyslogFlags } from "./syslog_config.ts";
 import { openSession } from "./session.ts";
 import type { HttpServer, Network, ServeHandler } from "../platform/platform.ts";
 import { type CommandIo, warnLine } from "./command_io.ts";
-import { collectorOf } from "./command_collector.ts";
+import { collectorOf, liveOwnerWalk } from "./command_collector.ts";
 import { monitorEnv } from "./environment.ts";
 
 /** Options of `conntrail serve`. */
@@ -44,15 +44,6 @@ export interface ServeOptions extends ThreatFlags, GeoFlags, HistoryFlags, Syslo
   /** `--traffic`: count bytes (top talkers and the throughput chart). */
   traffic: boolean;
 }
-
-/**
- * The collector's `ownerWalkSpacing` for `serve` (not with `--trace`): at
- * 10,000 connections with 25 opening and closing a second, a walk of every
- * process's descriptors for each poll's new sockets made each poll's work
- * 2.3 s against a 1 s time unit (bench/serve_bench.ts). Spaced, a new socket
- * shows on the page once the next walk names its process.
- */
-export const SERVE_OWNER_WALK_SPACING = 2;
 
 /** Closed process rows kept in memory. */
 const MAX_CLOSED_ROWS = 2_000;
@@ -99,11 +90,7 @@ export async function runServe(options: ServeOptions, io: CommandIo): Promise<nu
     options,
     {
       ...io,
-      // With --trace, a socket the tracer reports must be in the next poll (else polling closes it).
-      collector: collectorOf(
-        { ...options, ownerWalkSpacing: options.trace ? 0 : SERVE_OWNER_WALK_SPACING },
-        io,
-      ),
+      collector: collectorOf({ ...options, ...liveOwnerWalk(options.trace ?? false) }, io),
       env: env.values,
     },
     {

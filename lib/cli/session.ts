@@ -271,6 +271,11 @@ export async function openSession(
     async startKernelEvents() {
       kernel = await openKernelEvents(flags, { machine: platform, note: safeNote, ...platform.kernelEvents });
       answered = kernel.names;
+      // The tracer names the processes of the connections it sees open: the collector need not walk for them.
+      const trace = kernel.trace;
+      if (trace?.ownerOf !== undefined) {
+        platform.collector.takeOwnersFrom?.((socket) => trace.ownerOf?.(socket));
+      }
     },
     run(tracker, loop, output, stop) {
       looped = true;

@@ -18,11 +18,26 @@ export interface CollectResult {
   skipped: SkippedLine[];
   /** One-line remarks for the user: what was left out and which flag or privilege would add it. */
   notes: string[];
+  /**
+   * Sockets read now that were held back since an earlier reading (waiting
+   * for their process): inode → how long they waited, in ms. They were first
+   * seen that long ago.
+   */
+  waited?: Map<number, number>;
 }
+
+/** Who owns a socket, as another source (a tracer) knows it; undefined when it does not. */
+export type OwnerHint = (socket: Socket) => { pid: number; name: string | null } | undefined;
 
 /** Something that reads the current sockets: a tool, /proc, or a saved capture. */
 export interface Collector {
   /** The collector actually in use (after `auto` picked one). */
   readonly name: string;
   collect(): Promise<CollectResult>;
+  /**
+   * Take the owners of new sockets from `hint` where it knows them (a tracer
+   * saw the connect or accept), before walking every process's descriptors
+   * for them. Collectors that learn owners otherwise need not have it.
+   */
+  takeOwnersFrom?(hint: OwnerHint): void;
 }

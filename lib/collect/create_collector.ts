@@ -1,6 +1,6 @@
 import type { OperatingSystem } from "../platform/platform.ts";
 import { ToolError } from "../model/errors.ts";
-import type { Collector, CollectorName, CollectorPlatform, CollectResult } from "./collector.ts";
+import type { Collector, CollectorName, CollectorPlatform, CollectResult, OwnerHint } from "./collector.ts";
 import type { RunTool } from "./run_tool.ts";
 import { createSsCollector } from "./ss_collector.ts";
 import { withoutCounters } from "./without_counters.ts";
@@ -23,6 +23,8 @@ export interface CreateCollectorOptions {
   traffic?: boolean;
   /** The ss collector's `ownerWalkSpacing` (see `SsCollectorOptions`). */
   ownerWalkSpacing?: number;
+  /** The ss collector's `ownerWaitMs` (see `SsCollectorOptions`). */
+  ownerWaitMs?: number;
   /** The collector is read once (`snapshot`): the ss collector then keeps nothing for a next reading. */
   once?: boolean;
   /** False when no one looks at `process_path`: the ss collector then runs no `find` (default true). */
@@ -74,6 +76,7 @@ function createNamed(name: Exclude<CollectorName, "auto">, options: CreateCollec
       collector = createSsCollector({
         ...deps,
         ...(options.ownerWalkSpacing === undefined ? {} : { ownerWalkSpacing: options.ownerWalkSpacing }),
+        ...(options.ownerWaitMs === undefined ? {} : { ownerWaitMs: options.ownerWaitMs }),
         ...(options.once === undefined ? {} : { once: options.once }),
         ...(options.processPaths === undefined ? {} : { processPaths: options.processPaths }),
       });
@@ -123,9 +126,14 @@ export function createCollector(name: CollectorName, options: CreateCollectorOpt
   let index = 0;
   let current = createNamed(order[0] ?? "netstat", options);
   const fallbackNotes: string[] = [];
+  let hint: OwnerHint | null = null;
   return {
     get name() {
       return current.name;
+    },
+    takeOwnersFrom(given: OwnerHint) {
+      hint = given;
+      current.takeOwnersFrom?.(given);
     },
     async collect(): Promise<CollectResult> {
       for (;;) {
@@ -138,6 +146,7 @@ export function createCollector(name: CollectorName, options: CreateCollectorOpt
           if (!(error instanceof ToolError && error.notFound) || next === undefined) throw error;
           fallbackNotes.push(`"${current.name}" is not installed; using ${next} instead`);
           current = createNamed(next, options);
+          if (hint !== null) current.takeOwnersFrom?.(hint);
           index++;
         }
       }

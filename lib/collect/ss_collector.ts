@@ -4,13 +4,14 @@ import { LINGERING_STATUSES } from "../model/status.ts";
 import { parseSs, parseSsInodeOwners, SsTextReader } from "../parse/ss.ts";
 import { InetDiagMemory, InetDiagReader } from "../parse/inet_diag.ts";
 import type { ParseResult } from "../parse/parse_result.ts";
-import type { Collector, CollectorPlatform, CollectResult } from "./collector.ts";
+import type { Collector, CollectorPlatform, CollectResult, OwnerHint } from "./collector.ts";
 import { findExePaths } from "./linux_exe_paths.ts";
 import { ProcessPathCache } from "./process_paths.ts";
 import { DESCRIPTOR_WALK_TIMEOUT_MS, type RunTool, toolRunner } from "./run_tool.ts";
 import { singleFlight } from "./single_flight.ts";
 import { nameUsers, readUserNames } from "./user_names.ts";
 import { runningAsRoot } from "./running_as_root.ts";
+import { timerDelay } from "../model/timer_delay.ts";
 
 /** `ss` arguments: TCP and UDP, all states, numeric, no header, extended (uid, inode), and processes. */
 export const SS_ARGS_WITH_OWNERS = ["-tunapeH"] as const;
@@ -28,6 +29,26 @@ export const SS_DUMP_ARGS = { tcp: ["-taiD", "-"], udp: ["-uaneH"] } as const;
  * on; an older ss gets the arguments without `-O`).
  */
 export const SS_TRAFFIC_ARGS = { withOwners: ["-tunapeiOH"], withoutOwners: ["-tunaeiOH"] } as const;
+
+/**
+ * The owner walk's spacing the live commands use: after a walk of every
+ * process's descriptors that took W, the next one for new sockets waits 3 W,
+ * so walks take at most a quarter of the time (of one core: `ss` is one
+ * thread), however many sockets are open. At 20,000 sockets a walk costs
+ * 1–1.3 s of CPU: walking for every poll that saw a new socket cost more than
+ * the 1 s tick by itself.
+ */
+export const OWNER_WALK_SPACING = 3;
+/**
+ * How long the live commands hold a new socket back for the walk that names
+ * its process, unless a walk that started after it is running: longer, it is
+ * reported without one (its first-seen time kept) and the process is filled in
+ * when a walk learns it. Spaced walks at 20,000 sockets come every 4–6 s (more
+ * on a loaded machine); walks of a few ms (a few thousand sockets) always name
+ * it first. Long enough that a socket's bytes are rarely counted as no
+ * process's while it waits (the traffic ledger does not move them later).
+ */
+export const OWNER_WAIT_MS = 10_000;
 
 interface Owner {
   pid: number;
@@ -57,6 +78,14 @@ export interface SsCollectorOptions {
    * as one shorter than a poll is).
    */
   ownerWalkSpacing?: number;
+  /**
+   * How long a socket may be held back for its owner (default: until the
+   * walk). Past it, the socket is read with no process (`pid` null); a later
+   * walk fills the process in. {@linkcode CollectResult.waited} tells how
+   * long each held socket waited, so that it is stamped with the time it was
+   * first seen.
+   */
+  ownerWaitMs?: number;
   /** The clock that spaces them, ms (default `performance.now`). */
   now?: () => number;
   /**
@@ -126,6 +155,26 @@ function withListeners(dumped: Socket[], listeners: Socket[]): Socket[] {
   return missed.length === 0 ? dumped : [...dumped, ...missed];
 }
 
+/** How long a poll waits for a spaced walk of the processes' descriptors before it goes on without it. */
+const WALK_WAIT_MS = 250;
+
+/** Wait for `promise`, at most `ms`. */
+async function within(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await Promise.race([
+      promise,
+      new Promise<void>((resolve) => timer = setTimeout(resolve, timerDelay(ms))),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Said when a socket held back for its process closed before a walk named it. */
+export const MISSED_NOTE = "connections that opened and closed between two walks of every process's " +
+  "descriptors (spaced so that they take at most a quarter of a core) were not reported; --trace sees them";
+
 /** Whether ss refused an option it is too old to know (`-O` before iproute2 5.2). */
 function isUnknownOption(error: unknown): boolean {
   return error instanceof Error && /invalid option|unrecognized option/i.test(error.message);
@@ -188,33 +237,96 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
   const root = options.root === undefined ? runningAsRoot(options.platform) : options.root;
 
   const now = options.now ?? (() => performance.now());
+  /** Readings made so far. */
+  let readings = 0;
   const spacing = options.ownerWalkSpacing ?? 0;
+  const waitMs = options.ownerWaitMs ?? Infinity;
   /** When the next `ss -p` for new sockets may run. */
   let nextWalkAt = -Infinity;
+  /** When the latest walk started, and the spaced walk running beside the polls, if one is. */
+  let walkStartedAt = -Infinity;
+  let walking: Promise<void> | null = null;
   const mayWalk = () => now() >= nextWalkAt;
+  /** Owners a tracer saw (`--trace`): a new socket it names needs no walk. */
+  let hint: OwnerHint | null = null;
+  const takeHints = (sockets: readonly Socket[]) => {
+    if (hint === null) return;
+    for (const s of sockets) {
+      if (!s.inode || owners.has(s.inode)) continue;
+      const owner = hint(s);
+      if (owner !== undefined) owners.set(s.inode, owner);
+    }
+  };
   /** Whether a socket's owner is known (or it has no inode to know it by): a socket waiting for a walk is not. */
   const ownerKnown = (s: Socket) => !s.inode || owners.has(s.inode);
-  /**
-   * Inodes whose process the walk after this reading's dump named for the first time: kept though the dump did
-   * not list them (sockets opened during the dump or after it), until a reading that does not (`forgetClosed`).
-   */
-  const kept = new Set<number>();
+  /** Sockets held back for a walk: since when (the clock's ms), and the reading that last held them. */
+  const held = new Map<number, { since: number; reading: number }>();
+  /** Sockets that waited longer than `waitMs` and are read without a process until a walk names it. */
+  const released = new Set<number>();
+  /** Held sockets read in this reading, and how long they waited (ms). */
+  let waited = new Map<number, number>();
+  /** When the current reading started: a socket it lists first was first seen then. */
+  let readingAt = 0;
+  /** Held sockets that closed before a walk named them: never read. */
+  let missed = 0;
   /**
    * The sockets read now, without those waiting for a walk, nor the connections queued on a listener that
    * waits (not accepted yet, they have no inode; read without their listener they would look outgoing).
+   * A socket that waited `waitMs` is read without its process.
    */
   const withoutWaiting = (sockets: Socket[]): Socket[] => {
+    const t = now();
+    const reading = readings + 1;
+    const waits = (s: Socket): boolean => {
+      if (ownerKnown(s) || released.has(s.inode!)) return false;
+      const since = held.get(s.inode!)?.since ?? readingAt;
+      // A walk that started after the socket was first listed will name it: it waits for that walk.
+      if (t - since < waitMs || (walking !== null && walkStartedAt >= since)) {
+        held.set(s.inode!, { since, reading });
+        return true;
+      }
+      held.delete(s.inode!);
+      released.add(s.inode!);
+      if (t > since) waited.set(s.inode!, t - since);
+      return false;
+    };
+    const holding = new Set<number>();
     const ports = new Set<string>();
     for (const s of sockets) {
-      if (!ownerKnown(s) && isListening(s)) ports.add(`${s.protocol} ${s.local_port}`);
+      if (!waits(s)) continue;
+      holding.add(s.inode!);
+      if (isListening(s)) ports.add(`${s.protocol} ${s.local_port}`);
     }
+    if (holding.size === 0) return sockets;
     const queued = (s: Socket) =>
       !s.inode && !LINGERING_STATUSES.has(s.status) && ports.has(`${s.protocol} ${s.local_port}`);
-    return sockets.filter((s) => ownerKnown(s) && !queued(s));
+    return sockets.filter((s) => !(s.inode && holding.has(s.inode)) && !queued(s));
+  };
+  /** Held sockets a walk has named: read now, with how long they waited. */
+  const releaseNamed = (sockets: Socket[]) => {
+    if (held.size === 0) return;
+    const t = now();
+    for (const s of sockets) {
+      const wait = s.inode ? held.get(s.inode) : undefined;
+      if (wait === undefined || !ownerKnown(s)) continue;
+      held.delete(s.inode!);
+      if (t > wait.since) waited.set(s.inode!, t - wait.since);
+    }
+  };
+
+  /**
+   * After a walk from `started`, the next waits `spacing` times as long; the first reading's walk, which every
+   * run makes, does not count: a connection opened soon after the start is named at once.
+   */
+  const spaceFrom = (started: number, first: boolean) => {
+    if (first) return;
+    const ended = now();
+    nextWalkAt = ended + (ended - started) * spacing;
   };
 
   const readWithOwners = async () => {
     const started = now();
+    const first = !warm;
     const parsed = await ss(true);
     if (!once) {
       for (const s of parsed.sockets) {
@@ -222,14 +334,70 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
       }
     }
     warm = true;
-    const ended = now();
-    nextWalkAt = ended + (ended - started) * spacing;
+    spaceFrom(started, first);
     return parsed;
+  };
+
+  /**
+   * Walk every process's descriptors for the owners of the sockets. The walk is a reading of its own, later
+   * than the dump: it returns the listeners it lists (see `withListeners`), and the owners it names are kept
+   * until a reading after it leaves their inodes out (a socket opened during or after the dump is named for
+   * the next reading, not forgotten and walked for again).
+   */
+  const learnOwners = async (): Promise<Socket[]> => {
+    const started = now();
+    const first = !warm;
+    walkStartedAt = started;
+    try {
+      const text = (await run("ss", SS_ARGS_WITH_OWNERS)).stdout;
+      for (const [inode, owner] of parseSsInodeOwners(text)) {
+        owners.set(inode, owner);
+        // Kept until a reading after the walk leaves it out: a socket that opened after the reading's listing
+        // (a listener the kernel's dump missed) is named for the next one, not forgotten and walked for again.
+        // Not one without a process: it may have opened after ss read the processes (the walk reads them first).
+        if (owner !== null) listedAt.set(inode, Math.max(listedAt.get(inode) ?? 0, readings + 1));
+      }
+      warm = true;
+      return listenersIn(text);
+    } finally {
+      spaceFrom(started, first);
+    }
+  };
+
+  /**
+   * Spaced walks run beside the polls: a poll waits for one at most `WALK_WAIT_MS` (a walk of a few
+   * thousand sockets' owners is done by then), so that a walk of seconds (20,000 sockets) does not hold
+   * the poll up. Its owners serve the polls after it.
+   */
+  const background = spacing > 0;
+  /** Walk for sockets whose owner is not known, when a walk may run; the listeners of a walk this reading saw end. */
+  const walkFor = async (sockets: readonly Socket[]): Promise<Socket[]> => {
+    if (!sockets.some((s) => !ownerKnown(s))) return [];
+    if (!background) return mayWalk() ? await learnOwners() : [];
+    let listeners: Socket[] = [];
+    if (walking === null && mayWalk()) {
+      const walk: Promise<void> = learnOwners().then((found) => {
+        listeners = found;
+      }, (error) => {
+        notes.push(
+          `a walk of the processes' descriptors failed: ${error instanceof Error ? error.message : error}`,
+        );
+      }).finally(() => {
+        if (walking === walk) walking = null;
+      });
+      walking = walk;
+      await within(walk, WALK_WAIT_MS);
+      return listeners;
+    }
+    if (walking !== null) await within(walking, WALK_WAIT_MS);
+    return [];
   };
 
   const readWithCache = async () => {
     const parsed = await ss(false);
-    const walk = mayWalk();
+    takeHints(parsed.sockets);
+    if (background) await walkFor(parsed.sockets);
+    const walk = !background && mayWalk();
     for (const s of parsed.sockets) {
       if (!s.inode) continue;
       const owner = owners.get(s.inode);
@@ -238,25 +406,6 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
       s.process_name = owner?.name ?? null;
     }
     return walk ? parsed : { ...parsed, sockets: withoutWaiting(parsed.sockets) };
-  };
-
-  /**
-   * Walk every process's descriptors (after a dump) for the owners of its sockets. The walk is a reading of
-   * its own, later than the dump: it returns the listeners it lists, and the inodes it names that were not
-   * known before are kept for the next reading even if the dump did not list them (see `forgetClosed`).
-   */
-  const learnOwners = async (): Promise<Socket[]> => {
-    const started = now();
-    const text = (await run("ss", SS_ARGS_WITH_OWNERS)).stdout;
-    for (const [inode, owner] of parseSsInodeOwners(text)) {
-      // Not one without a process: it may have opened after ss read the processes (the walk reads them first).
-      if (owner !== null && !owners.has(inode)) kept.add(inode);
-      owners.set(inode, owner);
-    }
-    warm = true;
-    const ended = now();
-    nextWalkAt = ended + (ended - started) * spacing;
-    return listenersIn(text);
   };
 
   // An unchanged TCP socket is the same object from poll to poll: a poll of idle connections makes no garbage.
@@ -269,9 +418,10 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
     // `ss -u` alone prints no Netid column: its rows are UDP because UDP is what it was asked for.
     const udp = parseSs((await run("ss", SS_DUMP_ARGS.udp)).stdout, { traffic: true, protocol: "UDP" });
     let sockets = [...tcp.sockets, ...udp.sockets];
-    const waiting = warm && sockets.some((s) => !ownerKnown(s));
-    if (!warm || (waiting && mayWalk())) sockets = withListeners(sockets, await learnOwners());
-    else if (waiting) sockets = withoutWaiting(sockets);
+    takeHints(sockets);
+    if (!warm) sockets = withListeners(sockets, await learnOwners());
+    else sockets = withListeners(sockets, await walkFor(sockets));
+    if (warm && sockets.some((s) => !ownerKnown(s))) sockets = withoutWaiting(sockets);
     for (const s of sockets) {
       if (!s.inode) continue;
       const owner = owners.get(s.inode);
@@ -305,29 +455,39 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
   // The reading that last listed each inode: a reading builds no set of the inodes it lists (20,000 a second
   // at 10,000 connections) to forget the others.
   const listedAt = new Map<number, number>();
-  let readings = 0;
-  // An owner is forgotten when a reading does not list its inode, unless the walk after that reading's dump
-  // named it for the first time (a socket opened during or after the dump: the next reading lists it).
   const forgetClosed = (sockets: Socket[]) => {
     const reading = ++readings;
     for (const s of sockets) if (s.inode) listedAt.set(s.inode, reading);
     owners.forEach((_, inode) => {
-      if (listedAt.get(inode) !== reading && !kept.has(inode)) owners.delete(inode);
+      if ((listedAt.get(inode) ?? -1) < reading) owners.delete(inode);
     });
-    kept.clear();
+    held.forEach((wait, inode) => {
+      if (wait.reading === reading) return;
+      held.delete(inode);
+      missed++;
+    });
+    released.forEach((inode) => {
+      if (listedAt.get(inode) !== reading || owners.has(inode)) released.delete(inode);
+    });
     listedAt.forEach((at, inode) => {
-      if (at !== reading) listedAt.delete(inode);
+      if (at < reading) listedAt.delete(inode);
     });
   };
 
   const collect = async (): Promise<CollectResult> => {
+    waited = new Map();
+    readingAt = now();
+    const missedBefore = missed;
     const parsed = await read();
+    releaseNamed(parsed.sockets);
     if (!once) forgetClosed(parsed.sockets);
     if (processPaths) await paths.fill(parsed.sockets);
     nameUsers(parsed.sockets, userNames);
     let unowned = 0;
     for (const s of parsed.sockets) if (s.inode && s.pid === null) unowned++;
     const result: CollectResult = { sockets: parsed.sockets, skipped: parsed.skipped, notes: [...notes] };
+    if (waited.size > 0) result.waited = waited;
+    if (missed > missedBefore) result.notes.push(MISSED_NOTE);
     if (unowned > 0 && !saidNoProcess) {
       saidNoProcess = true;
       result.notes.push(noProcessNote(unowned, root));
@@ -336,5 +496,11 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
     return result;
   };
 
-  return { name: "ss", collect: singleFlight(collect) };
+  return {
+    name: "ss",
+    collect: singleFlight(collect),
+    takeOwnersFrom: (given) => {
+      hint = given;
+    },
+  };
 }

@@ -9,6 +9,8 @@
 import type { OperatingSystem } from "../platform/platform.ts";
 import { PermissionError, ToolError } from "../model/errors.ts";
 import type { TraceEvent } from "../model/trace_event.ts";
+import type { Socket } from "../model/connection.ts";
+import { connectionKey } from "../model/connection_key.ts";
 import { parseTraceLine } from "../parse/bpftrace_trace.ts";
 import { parseSsEventLine } from "../parse/ss_events.ts";
 import { BPFTRACE_PROGRAM } from "./bpftrace_program.ts";
@@ -40,10 +42,19 @@ export interface TraceSource {
    */
   settle(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * The process that opened a connection, as the tracer saw it connect or
+   * accept (until it closes): the collector then needs no walk of every
+   * process's descriptors to name it.
+   */
+  ownerOf?(socket: Socket): { pid: number; name: string | null } | undefined;
 }
 
 /** How long the newest events wait before they are handed over (see {@linkcode TraceSource.drain}). */
 export const TRACE_HOLDBACK_MS = 250;
+
+/** Owners of open traced connections kept at most (the oldest go first: their close was missed). */
+const MAX_OWNERS = 100_000;
 
 /** Events kept for the next drain at most; beyond, the oldest are dropped and counted. */
 const MAX_PENDING = 500_000;
@@ -124,7 +135,21 @@ class EventBuffer {
     }
   }
 
+  /** The owners of connections the tracer saw open and not close yet, by connection key, oldest first. */
+  readonly #owners = new Map<string, { pid: number; name: string | null }>();
+
+  ownerOf(socket: Socket): { pid: number; name: string | null } | undefined {
+    return this.#owners.size === 0 ? undefined : this.#owners.get(connectionKey(socket));
+  }
+
   push(event: TraceEvent): void {
+    const key = connectionKey(event.socket);
+    if (event.kind === "close") this.#owners.delete(key);
+    else if (event.socket.pid !== null) {
+      this.#owners.delete(key);
+      this.#owners.set(key, { pid: event.socket.pid, name: event.socket.process_name });
+      if (this.#owners.size > MAX_OWNERS) this.#owners.delete(this.#owners.keys().next().value!);
+    }
     if (this.#pending.length >= MAX_PENDING) {
       this.#pending.shift();
       this.#dropped++;
@@ -236,6 +261,7 @@ async function startBpftrace(
   return {
     name: "bpftrace",
     drain: (before) => buffer.drain(before),
+    ownerOf: (socket) => buffer.ownerOf(socket),
     takeNotes: () => buffer.takeNotes(),
     settle: () => buffer.settle(),
     close: () => {
@@ -270,6 +296,7 @@ function startSsEvents(options: OpenTraceOptions, buffer: EventBuffer): TraceSou
   return {
     name: "ss -E",
     drain: (before) => buffer.drain(before),
+    ownerOf: (socket) => buffer.ownerOf(socket),
     takeNotes: () => buffer.takeNotes(),
     settle: () => buffer.settle(),
     close: () => {

@@ -102,6 +102,28 @@ function statusEvent(tracker: Tracker, at: Date, times: PollTimes): StatusEvent 
   return status;
 }
 
+/**
+ * Stamp the connections of sockets the collector held back for their process
+ * with the time they were first seen (`waited` ms before this poll), not this
+ * poll's: what a `NEW` event reports is when the connection was there.
+ */
+function stampFirstSeen(
+  all: Connection[],
+  sockets: readonly Socket[],
+  waited: ReadonlyMap<number, number>,
+  at: Date,
+): Map<Connection, number> {
+  const seen = new Map<Connection, number>();
+  for (let i = 0; i < sockets.length; i++) {
+    const ms = sockets[i]!.inode ? waited.get(sockets[i]!.inode!) : undefined;
+    if (ms === undefined || ms <= 0) continue;
+    const when = at.getTime() - ms;
+    all[i] = { ...all[i]!, timestamp: isoWithOffset(new Date(when)) };
+    seen.set(all[i]!, when);
+  }
+  return seen;
+}
+
 /** The connections a filter keeps: the list itself when it keeps them all (no copy of 20,000 a poll). */
 function kept(all: Connection[], keep: (c: Connection) => boolean): Connection[] {
   const first = all.findIndex((c) => !keep(c));
@@ -159,6 +181,7 @@ export async function runMonitor(
     const at = io.now();
     let connections: Connection[] | null = null;
     let sockets: Socket[] = [];
+    let firstSeen: Map<Connection, number> | undefined;
     try {
       const result = await io.collector.collect();
       for (const note of result.notes) noteOnce(`note: ${note}`);
@@ -167,6 +190,7 @@ export async function runMonitor(
       }
       sockets = result.sockets;
       const all = toConnections(result.sockets, isoWithOffset(at), memory);
+      if (result.waited !== undefined) firstSeen = stampFirstSeen(all, result.sockets, result.waited, at);
       connections = kept(all, options.keep);
       hidden = hiddenBy(all, connections, tracker);
     } catch (error) {
@@ -184,7 +208,7 @@ export async function runMonitor(
         options.keep,
       );
       for (const line of trace?.takeNotes() ?? []) io.note(line);
-      const events = tracker.update(connections, at, traced);
+      const events = tracker.update(connections, at, traced, firstSeen);
       const raised = io.alerts?.(connections, events, at) ?? [];
       alerts += raised.length;
       for (const alert of raised) events.push(alert);

@@ -241,9 +241,16 @@ export class Tracker implements TimelineView {
    * not reported yet (its report, with the process, is on its way). A report
    * that comes after the poll that already closed its connection changes
    * nothing. Polling still closes whatever it no longer sees. `traced`
-   * absent: no tracer.
+   * absent: no tracer. `firstSeen` (ms) for connections first seen before
+   * this poll (a collector held them back for their process): their life
+   * counts from then.
    */
-  update(connections: readonly Connection[], now: Date, traced?: readonly TracedChange[]): ConnectionEvent[] {
+  update(
+    connections: readonly Connection[],
+    now: Date,
+    traced?: readonly TracedChange[],
+    firstSeen?: ReadonlyMap<Connection, number>,
+  ): ConnectionEvent[] {
     const column = this.#columnAt(now);
     this.#holdThrough(column, now);
     this.#column = column;
@@ -326,7 +333,11 @@ export class Tracker implements TimelineView {
       this.#traceClosed.delete(key);
       const before = entry?.connection;
       const c = before === undefined
-        ? this.#opened(key, givenAgain ? stamped(polled, timestamp) : polled, nowMs)
+        ? this.#opened(
+          key,
+          givenAgain ? stamped(polled, timestamp) : polled,
+          Math.min(firstSeen?.get(listed) ?? nowMs, nowMs),
+        )
         : this.#carry(key, polled, before, nowMs);
       if (entry === undefined) open.set(key, { connection: c, poll: round, since: round });
       else {

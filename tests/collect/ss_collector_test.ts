@@ -1,6 +1,7 @@
 import { nextTurn } from "../waiting.ts";
 import { deepStrictEqual, ok } from "node:assert/strict";
-import { createSsCollector } from "../../lib/collect/ss_collector.ts";
+import { createSsCollector, MISSED_NOTE } from "../../lib/collect/ss_collector.ts";
+import { connectionKey } from "../../lib/model/connection_key.ts";
 import {
   DESCRIPTOR_WALK_TIMEOUT_MS,
   type RunTool,
@@ -18,6 +19,9 @@ const ROW_A =
   'tcp ESTAB 0 0 127.0.0.1:5000 127.0.0.1:80 users:(("curl",pid=42,fd=3)) uid:1000 ino:111 sk:1 <->';
 const ROW_B =
   'tcp ESTAB 0 0 127.0.0.1:5001 127.0.0.1:80 users:(("wget",pid=43,fd=3)) uid:1000 ino:222 sk:2 <->';
+/** A socket that opens just after the start: its walk (the first after the start's) sets the spacing. */
+const ROW_W =
+  'tcp ESTAB 0 0 127.0.0.1:5009 127.0.0.1:80 users:(("warm",pid=49,fd=3)) uid:1000 ino:555 sk:9 <->';
 const withoutOwners = (row: string) => row.replace(/users:\(\(.*?\)\) /, "");
 
 /** A scripted `ss`/`find`: answers from the current rows and records every call. */
@@ -138,16 +142,20 @@ Deno.test("createSsCollector({ ownerWalkSpacing }) waits twice a walk's time bef
     ownerWalkSpacing: 2,
     now: () => clock,
   });
-  await collector.collect(); // walks from 0 to 100: the next walk not before 300
+  await collector.collect(); // the start's walk, from 0 to 100, does not count
+  rows = [ROW_A, ROW_W];
+  await collector.collect(); // walks at once, from 100 to 200: the next walk not before 400
   // A new socket, a new listener and a connection queued on it (not accepted yet: no inode).
   const listener = 'tcp LISTEN 0 128 127.0.0.1:8080 0.0.0.0:* users:(("srv",pid=44,fd=3)) ino:333 sk:3 <->';
   const queued = "tcp ESTAB 0 0 127.0.0.1:8080 127.0.0.1:6000 ino:0 sk:4 <->";
-  rows = [ROW_A, ROW_B, listener, queued];
-  clock = 250;
+  rows = [ROW_A, ROW_W, ROW_B, listener, queued];
+  clock = 350;
   const early = await collector.collect();
-  clock = 300;
+  clock = 400;
   const due = await collector.collect();
   deepStrictEqual(calls.filter((c) => c[0] === "ss").map((c) => c[1]), [
+    "-tunapeH",
+    "-tunaeH",
     "-tunapeH",
     "-tunaeH",
     "-tunaeH",
@@ -155,14 +163,252 @@ Deno.test("createSsCollector({ ownerWalkSpacing }) waits twice a walk's time bef
   ]);
   // New sockets wait for the walk that names their process: they are never read without it, nor is a
   // connection queued on a listener that waits read without the listener.
-  deepStrictEqual(early.sockets.map((s) => s.process_name), ["curl"]);
+  deepStrictEqual(early.sockets.map((s) => s.process_name), ["curl", "warm"]);
   deepStrictEqual(due.sockets.map((s) => [s.local_port, s.process_name]), [
     [5000, "curl"],
+    [5009, "warm"],
     [5001, "wget"],
     [8080, "srv"],
     [8080, null],
   ]);
   deepStrictEqual([...early.notes, ...due.notes], []);
+});
+
+Deno.test("createSsCollector({ ownerWaitMs }) reads a socket that waited too long without its process, then fills it in, with how long it waited", async () => {
+  const calls: string[][] = [];
+  let rows = [ROW_A];
+  let clock = 0;
+  const scripted = scriptedRun(() => rows, calls);
+  const run: RunTool = (command, args, options) => {
+    if (args.includes("-tunapeH")) clock += 1_000; // a walk of every process's descriptors takes 1 s
+    return scripted(command, args, options);
+  };
+  const collector = createSsCollector({
+    platform,
+    run,
+    userNames: null,
+    ownerWalkSpacing: 3,
+    ownerWaitMs: 2_000,
+    now: () => clock,
+  });
+  await collector.collect(); // the start's walk does not count
+  rows = [ROW_A, ROW_W];
+  clock = 1_000;
+  await collector.collect(); // walks from 1,000 to 2,000: the next walk not before 5,000
+  rows = [ROW_A, ROW_W, ROW_B];
+  clock = 2_500;
+  const first = await collector.collect(); // ROW_B first seen: held back
+  clock = 4_500;
+  const late = await collector.collect(); // waited 2 s: read without its process
+  clock = 4_900;
+  const still = await collector.collect(); // no walk yet: still without, not stamped again
+  clock = 5_000;
+  const named = await collector.collect(); // the walk names it
+  deepStrictEqual(calls.filter((c) => c[0] === "ss").map((c) => c[1]), [
+    "-tunapeH",
+    "-tunaeH",
+    "-tunapeH",
+    "-tunaeH",
+    "-tunaeH",
+    "-tunaeH",
+    "-tunaeH",
+    "-tunapeH",
+  ]);
+  const b = (r: typeof first) => r.sockets.find((s) => s.local_port === 5001);
+  deepStrictEqual([b(first), b(late)?.pid, b(still)?.pid, b(named)?.pid], [undefined, null, null, 43]);
+  deepStrictEqual([first.waited, late.waited, still.waited, named.waited], [
+    undefined,
+    new Map([[222, 2_000]]),
+    undefined,
+    undefined,
+  ]);
+  deepStrictEqual(b(named)?.process_name, "wget");
+});
+
+Deno.test("createSsCollector({ ownerWaitMs }) holds a socket past the wait while a walk that started after it runs", async () => {
+  const calls: string[][] = [];
+  let rows = [ROW_A];
+  let clock = 0;
+  const scripted = scriptedRun(() => rows, calls);
+  let finishWalk: (() => void) | null = null;
+  let slow = false;
+  const run: RunTool = async (command, args, options) => {
+    const answer = scripted(command, args, options);
+    if (args.includes("-tunapeH") && slow) await new Promise<void>((resolve) => finishWalk = resolve);
+    return await answer;
+  };
+  const collector = createSsCollector({
+    platform,
+    run,
+    userNames: null,
+    ownerWalkSpacing: 3,
+    ownerWaitMs: 1_000,
+    now: () => clock,
+  });
+  await collector.collect();
+  slow = true;
+  rows = [ROW_A, ROW_B];
+  clock = 100;
+  const started = await collector.collect(); // first seen at 100, a walk starts at 100 and runs on
+  clock = 5_000;
+  const waiting = await collector.collect(); // waited 4.9 s, but the running walk will name it
+  (finishWalk as (() => void) | null)?.();
+  const named = await collector.collect();
+  const b = (r: typeof started) => r.sockets.find((s) => s.local_port === 5001);
+  deepStrictEqual([b(started), b(waiting), b(named)?.process_name], [undefined, undefined, "wget"]);
+  deepStrictEqual(named.waited, new Map([[222, 4_900]]));
+});
+
+Deno.test("createSsCollector({ ownerWalkSpacing }) tells how long a held socket waited for the walk that named it, and says once when one closed unseen", async () => {
+  const ROW_C =
+    'tcp ESTAB 0 0 127.0.0.1:5002 127.0.0.1:80 users:(("nc",pid=44,fd=3)) uid:1000 ino:333 sk:3 <->';
+  const calls: string[][] = [];
+  let rows = [ROW_A];
+  let clock = 0;
+  const scripted = scriptedRun(() => rows, calls);
+  const run: RunTool = (command, args, options) => {
+    if (args.includes("-tunapeH")) clock += 100;
+    return scripted(command, args, options);
+  };
+  const collector = createSsCollector({
+    platform,
+    run,
+    userNames: null,
+    ownerWalkSpacing: 3,
+    now: () => clock,
+  });
+  await collector.collect(); // the start's walk does not count
+  rows = [ROW_A, ROW_W];
+  await collector.collect(); // walks from 100 to 200: the next walk not before 500
+  rows = [ROW_A, ROW_W, ROW_B, ROW_C];
+  clock = 250;
+  const held = await collector.collect();
+  rows = [ROW_A, ROW_W, ROW_B]; // ROW_C closes before any walk named it
+  clock = 500;
+  const named = await collector.collect(); // the walk runs at 500 (the clock reads 600 after it)
+  deepStrictEqual(held.sockets.map((s) => s.local_port), [5000, 5009]);
+  deepStrictEqual(named.sockets.map((s) => [s.local_port, s.pid]), [[5000, 42], [5009, 49], [5001, 43]]);
+  deepStrictEqual(named.waited, new Map([[222, 350]]));
+  deepStrictEqual(held.notes, []);
+  deepStrictEqual(named.notes, [MISSED_NOTE]);
+  rows = [ROW_A];
+  clock = 2_000;
+  deepStrictEqual((await collector.collect()).notes, [], "a note only when one more was missed");
+});
+
+Deno.test("createSsCollector({ ownerWalkSpacing }) does not hold a poll up for a long walk: the polls after it take its owners", async () => {
+  const calls: string[][] = [];
+  let rows = [ROW_A];
+  let clock = 0;
+  const scripted = scriptedRun(() => rows, calls);
+  let finishWalk: (() => void) | null = null;
+  let slow = false;
+  const run: RunTool = async (command, args, options) => {
+    const answer = scripted(command, args, options);
+    if (args.includes("-tunapeH")) {
+      clock += 100;
+      // The second walk takes until the test lets it finish.
+      if (slow) await new Promise<void>((resolve) => finishWalk = resolve);
+    }
+    return await answer;
+  };
+  const collector = createSsCollector({
+    platform,
+    run,
+    userNames: null,
+    ownerWalkSpacing: 3,
+    now: () => clock,
+  });
+  await collector.collect();
+  slow = true;
+  rows = [ROW_A, ROW_B];
+  clock = 1_000;
+  const during = await collector.collect(); // starts the walk, goes on without it
+  const alsoDuring = await collector.collect(); // no second walk while one runs
+  ok(finishWalk !== null, "a walk started");
+  (finishWalk as () => void)();
+  const after = await collector.collect();
+  deepStrictEqual(calls.filter((c) => c[0] === "ss").map((c) => c[1]), [
+    "-tunapeH",
+    "-tunaeH",
+    "-tunapeH",
+    "-tunaeH",
+    "-tunaeH",
+  ]);
+  deepStrictEqual(during.sockets.map((s) => s.local_port), [5000]);
+  deepStrictEqual(alsoDuring.sockets.map((s) => s.local_port), [5000]);
+  deepStrictEqual(after.sockets.map((s) => [s.local_port, s.process_name]), [[5000, "curl"], [5001, "wget"]]);
+});
+
+Deno.test("createSsCollector().takeOwnersFrom() names new sockets a tracer saw open without a walk; others are still walked for", async () => {
+  const calls: string[][] = [];
+  let rows = [ROW_A];
+  const collector = createSsCollector({ platform, run: scriptedRun(() => rows, calls), userNames: null });
+  await collector.collect();
+  collector.takeOwnersFrom?.((s) =>
+    connectionKey(s) === "TCP 127.0.0.1 5001 127.0.0.1 80" ? { pid: 43, name: "wget" } : undefined
+  );
+  rows = [ROW_A, ROW_B];
+  const traced = await collector.collect();
+  const listener = 'tcp LISTEN 0 128 127.0.0.1:8080 0.0.0.0:* users:(("srv",pid=44,fd=3)) ino:333 sk:3 <->';
+  rows = [ROW_A, ROW_B, listener];
+  const walked = await collector.collect();
+  deepStrictEqual(calls.filter((c) => c[0] === "ss").map((c) => c[1]), [
+    "-tunapeH",
+    "-tunaeH",
+    "-tunaeH",
+    "-tunapeH",
+  ]);
+  deepStrictEqual(traced.sockets.map((s) => [s.local_port, s.pid, s.process_name]), [
+    [5000, 42, "curl"],
+    [5001, 43, "wget"],
+  ]);
+  deepStrictEqual(walked.sockets.map((s) => s.process_name), ["curl", "wget", "srv"]);
+});
+
+Deno.test("createSsCollector({ ownerWalkSpacing }) keeps the owner a walk learned of a socket the reading had not listed yet", async () => {
+  const calls: string[][] = [];
+  const listener = 'tcp LISTEN 0 128 127.0.0.1:8080 0.0.0.0:* users:(("srv",pid=44,fd=3)) ino:333 sk:3 <->';
+  const accepted = 'tcp ESTAB 0 0 127.0.0.1:8080 127.0.0.1:6000 users:(("srv",pid=44,fd=4)) ino:334 sk:4 <->';
+  let listed = [ROW_A];
+  let walked = [ROW_A];
+  let clock = 0;
+  const run: RunTool = (command, args) => {
+    calls.push([command, ...args]);
+    if (command === "find") return Promise.resolve({ stdout: "", stderr: "", code: 0 });
+    if (args.includes("-tunapeH")) clock += 100;
+    const text = args.includes("-tunapeH") ? walked.join("\n") : listed.map(withoutOwners).join("\n");
+    return Promise.resolve({ stdout: text, stderr: "", code: 0 });
+  };
+  const collector = createSsCollector({
+    platform,
+    run,
+    userNames: null,
+    ownerWalkSpacing: 3,
+    now: () => clock,
+  });
+  await collector.collect();
+  // The kernel's dump missed the listener (made while it read) but caught the connection it accepted; the
+  // walk for that connection sees both.
+  listed = [ROW_A, accepted];
+  walked = [ROW_A, listener, accepted];
+  clock = 1_000;
+  const first = await collector.collect();
+  listed = [ROW_A, listener, accepted];
+  clock = 1_050; // long before the next walk may run
+  const second = await collector.collect();
+  deepStrictEqual(calls.filter((c) => c[0] === "ss").map((c) => c[1]), [
+    "-tunapeH",
+    "-tunaeH",
+    "-tunapeH",
+    "-tunaeH",
+  ]);
+  deepStrictEqual(first.sockets.map((s) => [s.local_port, s.process_name]), [[5000, "curl"], [8080, "srv"]]);
+  deepStrictEqual(second.sockets.map((s) => [s.local_port, s.status, s.process_name]), [
+    [5000, "ESTABLISHED", "curl"],
+    [8080, "LISTEN", "srv"],
+    [8080, "ESTABLISHED", "srv"],
+  ]);
 });
 
 Deno.test("createSsCollector({ platform }) caches sockets without a visible owner and says why once per run, truly", async () => {
@@ -303,13 +549,15 @@ Deno.test("createSsCollector({ traffic, ownerWalkSpacing }) spaces the ss -p run
     ownerWalkSpacing: 2,
     now: () => clock,
   });
-  await collector.collect();
+  await collector.collect(); // the start's walk does not count
+  udp = [...udp, "UNCONN 0 0 127.0.0.1:34966 0.0.0.0:* ino:2558472 sk:3 <->"];
+  await collector.collect(); // walks from 100 to 200: the next walk not before 400
   udp = [...udp, "UNCONN 0 0 127.0.0.1:34965 0.0.0.0:* ino:2558471 sk:2 <->"];
-  clock = 250;
+  clock = 350;
   const early = await collector.collect();
-  clock = 300;
+  clock = 400;
   const due = await collector.collect();
-  deepStrictEqual(calls.filter((c) => c[1] === "-tunapeH").length, 2);
+  deepStrictEqual(calls.filter((c) => c[1] === "-tunapeH").length, 3);
   const added = (r: typeof early) => r.sockets.find((s) => s.local_port === 34965)?.pid;
   deepStrictEqual([added(early), added(due)], [undefined, 26160]);
   deepStrictEqual(early.sockets.length, due.sockets.length - 1);

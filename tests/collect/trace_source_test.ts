@@ -83,6 +83,43 @@ Deno.test("openTraceSource() uses bpftrace once its program says it is attached,
   }
 });
 
+Deno.test("openTraceSource().ownerOf() names the process of a connection bpftrace saw open, until it closes", async () => {
+  const { stream } = scripted({
+    bpftrace: {
+      runs: true,
+      stdout: [
+        "conntrail-trace ready 1796222988.648532",
+        "connect 1796222990.600000 TCP 127.0.0.1 56844 127.0.0.1 34109 7585 0 python3\\x00",
+        "connect 1796222990.700000 TCP 127.0.0.1 56845 127.0.0.1 34109 7586 0 curl\\x00",
+        "close 1796222990.800000 TCP 127.0.0.1 56845 127.0.0.1 34109",
+      ],
+    },
+  });
+  const { source } = await openTraceSource({ os: "linux", stream, run: NO_PATHS, userNames: null });
+  try {
+    const socket = (localPort: number) => ({
+      protocol: "TCP" as const,
+      family: 4 as const,
+      local_ip: "127.0.0.1",
+      local_port: localPort,
+      remote_ip: "127.0.0.1",
+      remote_port: 34109,
+      status: "ESTABLISHED",
+      pid: null,
+      process_name: null,
+      process_path: null,
+      user: null,
+      inode: 1,
+    });
+    deepStrictEqual(
+      [56844, 56845, 56846].map((port) => source?.ownerOf?.(socket(port))),
+      [{ pid: 7585, name: "python3" }, undefined, undefined],
+    );
+  } finally {
+    await source?.close();
+  }
+});
+
 Deno.test("openTraceSource() falls back to ss -E when bpftrace needs root, and says what bpftrace would add", async () => {
   const { stream, started } = scripted({
     bpftrace: { stderr: ["ERROR: bpftrace currently only supports running as the root user."] },

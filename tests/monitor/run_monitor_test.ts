@@ -326,3 +326,49 @@ Deno.test("runMonitor() does not poll again after --count when tracing", async (
   });
   deepStrictEqual(collector.polls, 2);
 });
+
+Deno.test("runMonitor() stamps a socket the collector held back for its process with when it was first seen, and takes the owner a later poll learns", async () => {
+  const clock = fakeClock();
+  const start = clock.now().getTime();
+  const out = recordingOutput();
+  const tracker = new Tracker({ width: 20, groupBy: "ip", maxClosedRows: 10 });
+  const learned: (number | null)[][] = [];
+  const output: MonitorOutput = {
+    onPoll: (events, status, at, info) => {
+      learned.push(tracker.ownersLearned().map((c) => c.pid));
+      return out.output.onPoll(events, status, at, info);
+    },
+    close: () => out.output.close(),
+  };
+  const held = { ...socket(443), inode: 7 };
+  const unowned = { ...held, pid: null, process_name: null };
+  // Poll 1: nothing. Poll 2 (the socket was first listed 2.5 s before, held back): read without its process.
+  // Poll 3: unchanged. Poll 4: a walk names it. Poll 5: it has closed.
+  const readings: CollectResult[] = [
+    { sockets: [], skipped: [], notes: [] },
+    { sockets: [unowned], skipped: [], notes: [], waited: new Map([[7, 2_500]]) },
+    { sockets: [unowned], skipped: [], notes: [] },
+    { sockets: [held], skipped: [], notes: [] },
+    { sockets: [], skipped: [], notes: [] },
+  ];
+  let polls = 0;
+  const collector: Collector = {
+    name: "scripted",
+    collect: () => Promise.resolve(readings[polls++]!),
+  };
+  await runMonitor(tracker, { timeUnitMs: 1000, count: 5, keep: () => true }, {
+    collector,
+    ...clock,
+    output,
+    log: null,
+    note: () => {},
+    stop: new AbortController().signal,
+  });
+  const events = out.polls.flatMap((p) => p.events);
+  deepStrictEqual(events.map((e) => [e.event, e.connection.pid]), [["NEW", null], ["CLOSED", 1]]);
+  // First seen 2.5 s before the poll that reported it (the second, at start + 1 s).
+  deepStrictEqual(Date.parse(events[0]!.connection.timestamp), start + 1_000 - 2_500);
+  deepStrictEqual(learned, [[], [], [], [1], []]);
+  // It lived from when it was first seen to the poll that saw it gone (start + 4 s).
+  deepStrictEqual(events[1]!.duration_s, 5.5);
+});
