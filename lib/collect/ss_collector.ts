@@ -267,6 +267,8 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
   let waited = new Map<number, number>();
   /** When the current reading started: a socket it lists first was first seen then. */
   let readingAt = 0;
+  /** New sockets a walk found no process for once: the next walk says whether that stands. */
+  const unconfirmed = new Set<number>();
   /** Held sockets that closed before a walk named them: never read. */
   let missed = 0;
   /**
@@ -351,6 +353,14 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
     try {
       const text = (await run("ss", SS_ARGS_WITH_OWNERS)).stdout;
       for (const [inode, owner] of parseSsInodeOwners(text)) {
+        // A socket made while ss walked (after its scan of /proc, before its socket list) shows no process:
+        // a new socket's first "none" waits for a second walk to confirm it (the start's walk is believed).
+        if (owner === null && background && !first && !owners.has(inode) && !unconfirmed.has(inode)) {
+          unconfirmed.add(inode);
+          listedAt.set(inode, Math.max(listedAt.get(inode) ?? 0, readings + 1));
+          continue;
+        }
+        unconfirmed.delete(inode);
         owners.set(inode, owner);
         // Kept until a reading after the walk leaves it out: a socket that opened after the reading's listing
         // (a listener the kernel's dump missed) is named for the next one, not forgotten and walked for again.
@@ -465,6 +475,9 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
       if (wait.reading === reading) return;
       held.delete(inode);
       missed++;
+    });
+    unconfirmed.forEach((inode) => {
+      if ((listedAt.get(inode) ?? -1) < reading) unconfirmed.delete(inode);
     });
     released.forEach((inode) => {
       if (listedAt.get(inode) !== reading || owners.has(inode)) released.delete(inode);

@@ -411,6 +411,48 @@ Deno.test("createSsCollector({ ownerWalkSpacing }) keeps the owner a walk learne
   ]);
 });
 
+Deno.test("createSsCollector({ ownerWalkSpacing }) waits for a second walk before it takes a new socket to have no process", async () => {
+  const calls: string[][] = [];
+  let listed = [ROW_A];
+  let walked = [ROW_A];
+  let clock = 0;
+  const run: RunTool = (command, args) => {
+    calls.push([command, ...args]);
+    if (command === "find") return Promise.resolve({ stdout: "", stderr: "", code: 0 });
+    if (args.includes("-tunapeH")) clock += 100;
+    const text = args.includes("-tunapeH") ? walked.join("\n") : listed.map(withoutOwners).join("\n");
+    return Promise.resolve({ stdout: text, stderr: "", code: 0 });
+  };
+  const collector = createSsCollector({
+    platform,
+    run,
+    userNames: null,
+    ownerWalkSpacing: 3,
+    now: () => clock,
+  });
+  await collector.collect();
+  // ss listed the new socket after its scan of /proc, before the process's descriptor for it existed.
+  listed = [ROW_A, ROW_B];
+  walked = [ROW_A, withoutOwners(ROW_B)];
+  clock = 1_000;
+  const raced = await collector.collect(); // walks from 1,000 to 1,100: the next not before 1,400
+  walked = [ROW_A, ROW_B];
+  clock = 1_200;
+  const waiting = await collector.collect();
+  clock = 1_400;
+  const named = await collector.collect();
+  deepStrictEqual(calls.filter((c) => c[0] === "ss").map((c) => c[1]), [
+    "-tunapeH",
+    "-tunaeH",
+    "-tunapeH",
+    "-tunaeH",
+    "-tunaeH",
+    "-tunapeH",
+  ]);
+  const b = (r: typeof raced) => r.sockets.find((s) => s.local_port === 5001);
+  deepStrictEqual([b(raced), b(waiting), b(named)?.process_name], [undefined, undefined, "wget"]);
+});
+
 Deno.test("createSsCollector({ platform }) caches sockets without a visible owner and says why once per run, truly", async () => {
   const orphan = "tcp LISTEN 0 128 0.0.0.0:2024 0.0.0.0:* ino:999 sk:3 <->";
   const orphan2 = "tcp LISTEN 0 128 0.0.0.0:2025 0.0.0.0:* ino:998 sk:4 <->";
@@ -747,7 +789,9 @@ Deno.test("createSsCollector({ traffic, ownerWalkSpacing }) reads a listener the
     [35779, 34465, "incoming", 14192],
     [40000, 443, "outgoing", 14192],
   ]);
-  deepStrictEqual(calls.filter((c) => c[1] === "-tunapeH").length, 1);
+  // M is new to this reading: it is walked for at once (the start's walk does not count toward the spacing), and
+  // shown without a process again it waits for a third walk to confirm that.
+  deepStrictEqual(calls.filter((c) => c[1] === "-tunapeH").length, 2);
   // An inode a walk named and a later dump does not list is forgotten as any other: reused, it is asked about.
   walked = [L, C, S, { ...D, local: [ip, 40001] }];
   dumped = [L, C, S];
@@ -755,6 +799,6 @@ Deno.test("createSsCollector({ traffic, ownerWalkSpacing }) reads a listener the
   dumped = walked;
   clock = 20_000;
   const reused = await collector.collect();
-  deepStrictEqual(calls.filter((c) => c[1] === "-tunapeH").length, 2);
+  deepStrictEqual(calls.filter((c) => c[1] === "-tunapeH").length, 3);
   deepStrictEqual(read(reused.sockets).at(-1), [40001, 443, "outgoing", 14192]);
 });
