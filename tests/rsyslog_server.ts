@@ -99,12 +99,14 @@ async function freePort(transport: "tcp" | "udp"): Promise<number> {
 }
 
 function listening(transport: "tcp" | "udp", port: number): boolean {
-  // On rsyslog's address: another test's listener on another loopback address can have the same port.
-  const out = new Deno.Command("ss", {
-    args: [transport === "tcp" ? "-Hltn" : "-Hlun", "src", `127.0.0.1:${port}`],
-  })
+  const out = new Deno.Command("ss", { args: [transport === "tcp" ? "-Hltn" : "-Hlun", `sport = :${port}`] })
     .outputSync();
-  return new TextDecoder().decode(out.stdout).trim() !== "";
+  // Where rsyslog listens: 127.0.0.1 (the tests' configuration) or every address (the README's). Another
+  // test's listener on another loopback address can have the same port: that one is not rsyslog.
+  const ours = new Set([`127.0.0.1:${port}`, `0.0.0.0:${port}`, `*:${port}`, `[::]:${port}`]);
+  return new TextDecoder().decode(out.stdout).split("\n").some((line) =>
+    ours.has(line.trim().split(/\s+/)[3] ?? "")
+  );
 }
 
 function config(dir: string, udpPort: number, tcpPort: number, options: RsyslogOptions): string {
