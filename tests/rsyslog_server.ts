@@ -168,7 +168,11 @@ export async function startRsyslog(options: RsyslogOptions): Promise<Rsyslog> {
     const end = Date.now() + HANG_GUARD_MS;
     // Wait for the inputs to listen (the event), with a deadline that only turns a hang into a failure.
     while (!((!options.udp || listening("udp", udpPort)) && (tcpPort === 0 || listening("tcp", tcpPort)))) {
-      if (Date.now() > end) throw new Error(`rsyslogd did not listen: ${await stderr}`);
+      if (Date.now() > end) {
+        // Its stderr ends only with it: stop it first (a running rsyslogd would hang this, and stay behind).
+        await stop();
+        throw new Error(`rsyslogd did not listen: ${await stderr}`);
+      }
       await delay(50);
     }
   };
