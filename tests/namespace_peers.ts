@@ -15,6 +15,13 @@ async function ip(...args: string[]): Promise<string> {
   return decoder.decode(out.stdout);
 }
 
+/** The TCP and UDP sockets (any state) `ss` lists for a filter such as `dst 198.51.100.8/29`. */
+async function sockets(...filter: string[]): Promise<string> {
+  const out = await new Deno.Command("ss", { args: ["-Htuan", ...filter], stdout: "piped", stderr: "piped" })
+    .output();
+  return decoder.decode(out.stdout).trim();
+}
+
 /** Read a child's stdout up to its first line. */
 export async function firstLine(stream: ReadableStream<Uint8Array>): Promise<string> {
   const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
@@ -90,7 +97,10 @@ export async function freeBlock(size = 8): Promise<{ block: number; release: () 
     if (block === 0) continue; // .0 is the network's own address
     const release = reserve(block, size);
     if (release === null) continue;
-    if ((await ip("-4", "addr", "show", "to", `198.51.100.${block}/${prefix}`)).trim() === "") {
+    // No interface holds it, and no socket is left to it: an earlier test's TIME_WAIT sockets (a minute)
+    // would show in a run that watches the whole machine as connections to this test's peers.
+    const range = `198.51.100.${block}/${prefix}`;
+    if ((await ip("-4", "addr", "show", "to", range)).trim() === "" && (await sockets("dst", range)) === "") {
       return { block, release };
     }
     release();
