@@ -43,6 +43,36 @@ function scriptedRun(rows: () => string[], calls: string[][], options: { denyFin
   };
 }
 
+/**
+ * A collector (walks spaced 3 ×) over an ss whose listing and owner walk can differ, as when sockets come
+ * and go between the two: `listed` is what `ss -tunaeH` prints (owners cut), `walked` what `ss -tunapeH`
+ * prints; a walk takes 100 ms of `clock`.
+ */
+function skewedSs() {
+  const state = {
+    listed: [ROW_A],
+    walked: [ROW_A],
+    clock: 0,
+    calls: [] as string[][],
+  };
+  const run: RunTool = (command, args) => {
+    state.calls.push([command, ...args]);
+    if (command === "find") return Promise.resolve({ stdout: "", stderr: "", code: 0 });
+    const walk = args.includes("-tunapeH");
+    if (walk) state.clock += 100;
+    const text = walk ? state.walked.join("\n") : state.listed.map(withoutOwners).join("\n");
+    return Promise.resolve({ stdout: text, stderr: "", code: 0 });
+  };
+  const collector = createSsCollector({
+    platform,
+    run,
+    userNames: null,
+    ownerWalkSpacing: 3,
+    now: () => state.clock,
+  });
+  return Object.assign(state, { collector });
+}
+
 Deno.test("createSsCollector({ platform }) runs ss -p once, then reuses owners by inode without -p", async () => {
   const calls: string[][] = [];
   const collector = createSsCollector({ platform, run: scriptedRun(() => [ROW_A], calls), userNames: null });
@@ -367,35 +397,19 @@ Deno.test("createSsCollector().takeOwnersFrom() names new sockets a tracer saw o
 });
 
 Deno.test("createSsCollector({ ownerWalkSpacing }) keeps the owner a walk learned of a socket the reading had not listed yet", async () => {
-  const calls: string[][] = [];
   const listener = 'tcp LISTEN 0 128 127.0.0.1:8080 0.0.0.0:* users:(("srv",pid=44,fd=3)) ino:333 sk:3 <->';
   const accepted = 'tcp ESTAB 0 0 127.0.0.1:8080 127.0.0.1:6000 users:(("srv",pid=44,fd=4)) ino:334 sk:4 <->';
-  let listed = [ROW_A];
-  let walked = [ROW_A];
-  let clock = 0;
-  const run: RunTool = (command, args) => {
-    calls.push([command, ...args]);
-    if (command === "find") return Promise.resolve({ stdout: "", stderr: "", code: 0 });
-    if (args.includes("-tunapeH")) clock += 100;
-    const text = args.includes("-tunapeH") ? walked.join("\n") : listed.map(withoutOwners).join("\n");
-    return Promise.resolve({ stdout: text, stderr: "", code: 0 });
-  };
-  const collector = createSsCollector({
-    platform,
-    run,
-    userNames: null,
-    ownerWalkSpacing: 3,
-    now: () => clock,
-  });
+  const ss = skewedSs();
+  const { calls, collector } = ss;
   await collector.collect();
   // The kernel's dump missed the listener (made while it read) but caught the connection it accepted; the
   // walk for that connection sees both.
-  listed = [ROW_A, accepted];
-  walked = [ROW_A, listener, accepted];
-  clock = 1_000;
+  ss.listed = [ROW_A, accepted];
+  ss.walked = [ROW_A, listener, accepted];
+  ss.clock = 1_000;
   const first = await collector.collect();
-  listed = [ROW_A, listener, accepted];
-  clock = 1_050; // long before the next walk may run
+  ss.listed = [ROW_A, listener, accepted];
+  ss.clock = 1_050; // long before the next walk may run
   const second = await collector.collect();
   deepStrictEqual(calls.filter((c) => c[0] === "ss").map((c) => c[1]), [
     "-tunapeH",
@@ -412,34 +426,18 @@ Deno.test("createSsCollector({ ownerWalkSpacing }) keeps the owner a walk learne
 });
 
 Deno.test("createSsCollector({ ownerWalkSpacing }) waits for a second walk before it takes a new socket to have no process", async () => {
-  const calls: string[][] = [];
-  let listed = [ROW_A];
-  let walked = [ROW_A];
-  let clock = 0;
-  const run: RunTool = (command, args) => {
-    calls.push([command, ...args]);
-    if (command === "find") return Promise.resolve({ stdout: "", stderr: "", code: 0 });
-    if (args.includes("-tunapeH")) clock += 100;
-    const text = args.includes("-tunapeH") ? walked.join("\n") : listed.map(withoutOwners).join("\n");
-    return Promise.resolve({ stdout: text, stderr: "", code: 0 });
-  };
-  const collector = createSsCollector({
-    platform,
-    run,
-    userNames: null,
-    ownerWalkSpacing: 3,
-    now: () => clock,
-  });
+  const ss = skewedSs();
+  const { calls, collector } = ss;
   await collector.collect();
   // ss listed the new socket after its scan of /proc, before the process's descriptor for it existed.
-  listed = [ROW_A, ROW_B];
-  walked = [ROW_A, withoutOwners(ROW_B)];
-  clock = 1_000;
+  ss.listed = [ROW_A, ROW_B];
+  ss.walked = [ROW_A, withoutOwners(ROW_B)];
+  ss.clock = 1_000;
   const raced = await collector.collect(); // walks from 1,000 to 1,100: the next not before 1,400
-  walked = [ROW_A, ROW_B];
-  clock = 1_200;
+  ss.walked = [ROW_A, ROW_B];
+  ss.clock = 1_200;
   const waiting = await collector.collect();
-  clock = 1_400;
+  ss.clock = 1_400;
   const named = await collector.collect();
   deepStrictEqual(calls.filter((c) => c[0] === "ss").map((c) => c[1]), [
     "-tunapeH",
