@@ -1,4 +1,5 @@
 import type { Connection, Direction, Socket } from "./connection.ts";
+import { InodeMemory } from "./inode_memory.ts";
 
 const WILDCARDS = new Set(["0.0.0.0", "::"]);
 
@@ -123,12 +124,11 @@ function sameConnection(c: Connection, s: Socket, direction: Direction): boolean
  * ```
  */
 export class ConnectionMemory {
-  readonly #connections = new Map<number, { connection: Connection; seen: number }>();
-  #polls = 0;
+  readonly #connections = new InodeMemory<{ connection: Connection; seen: number }>();
 
   /** Start a poll; returns its number. */
   begin(): number {
-    return ++this.#polls;
+    return this.#connections.begin();
   }
 
   /** The connection the last poll made for this inode, marked as listed again by `poll`. */
@@ -151,10 +151,7 @@ export class ConnectionMemory {
 
   /** End a poll: forget the inodes it did not list. */
   end(poll: number): void {
-    const connections = this.#connections;
-    connections.forEach((known, inode) => {
-      if (known.seen !== poll) connections.delete(inode);
-    });
+    this.#connections.end(poll);
   }
 
   /** Connections remembered. */

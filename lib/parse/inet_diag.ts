@@ -7,6 +7,7 @@
  * @module
  */
 import type { Socket } from "../model/connection.ts";
+import { InodeMemory } from "../model/inode_memory.ts";
 import { LINUX_TCP_STATE_CODES, normalizeStatus } from "../model/status.ts";
 import { type Endpoint, isNoPeer, normalizeIp } from "./endpoint.ts";
 import type { ParseResult, SkippedLine } from "./parse_result.ts";
@@ -109,38 +110,7 @@ interface Remembered {
  * read afresh, so a poll of 20,000 idle connections makes no new objects.
  * Sockets without an inode (TIME_WAIT) are read afresh every time.
  */
-export class InetDiagMemory {
-  readonly #sockets = new Map<number, Remembered>();
-  #parses = 0;
-
-  /** Start a parse; returns its number. */
-  begin(): number {
-    return ++this.#parses;
-  }
-
-  /** What the last parse read for this inode, if it listed it. */
-  get(inode: number): Remembered | undefined {
-    return this.#sockets.get(inode);
-  }
-
-  /** Remember a socket this parse read. */
-  set(inode: number, remembered: Remembered): void {
-    this.#sockets.set(inode, remembered);
-  }
-
-  /** End a parse: forget the sockets it did not list. */
-  end(parse: number): void {
-    const sockets = this.#sockets;
-    sockets.forEach((remembered, inode) => {
-      if (remembered.seen !== parse) sockets.delete(inode);
-    });
-  }
-
-  /** Sockets remembered. */
-  get size(): number {
-    return this.#sockets.size;
-  }
-}
+export class InetDiagMemory extends InodeMemory<Remembered> {}
 
 /** Whether a remembered socket has these endpoints (IPv4 names are shared strings: no new string is made). */
 function sameEndpoints(socket: Socket, view: DataView, family: number, msg: number): boolean {

@@ -1,0 +1,54 @@
+/**
+ * Entries kept by socket inode from one pass over the sockets (a poll, a
+ * parse) to the next, each stamped with the last pass that listed it; the end
+ * of a pass forgets the inodes it did not list. What the monitor's readers use
+ * to give an unchanged socket or connection back as the same object.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { InodeMemory } from "./inode_memory.ts";
+ * const memory = new InodeMemory<{ name: string; seen: number }>();
+ * const first = memory.begin();
+ * memory.set(7, { name: "a", seen: first });
+ * memory.set(8, { name: "b", seen: first });
+ * memory.end(first);
+ * const second = memory.begin();
+ * const kept = memory.get(7);
+ * if (kept !== undefined) kept.seen = second;
+ * memory.end(second);
+ * deepStrictEqual([memory.get(7)?.name, memory.get(8), memory.size], ["a", undefined, 1]);
+ * ```
+ */
+export class InodeMemory<T extends { seen: number }> {
+  readonly #entries = new Map<number, T>();
+  #passes = 0;
+
+  /** Start a pass; returns its number, the stamp of what it lists. */
+  begin(): number {
+    return ++this.#passes;
+  }
+
+  /** What an earlier pass kept for this inode. */
+  get(inode: number): T | undefined {
+    return this.#entries.get(inode);
+  }
+
+  /** Keep an entry for this inode (stamped by the caller with its pass). */
+  set(inode: number, entry: T): void {
+    this.#entries.set(inode, entry);
+  }
+
+  /** End a pass: forget the inodes it did not stamp. */
+  end(pass: number): void {
+    const entries = this.#entries;
+    entries.forEach((entry, inode) => {
+      if (entry.seen !== pass) entries.delete(inode);
+    });
+  }
+
+  /** Entries kept. */
+  get size(): number {
+    return this.#entries.size;
+  }
+}
