@@ -1,4 +1,3 @@
-import { parse } from "dotenv";
 import { type AbuseIpdbSettings, DEFAULT_ABUSE_URL } from "../enrich/abuseipdb.ts";
 import { UsageError } from "./usage_error.ts";
 import { DEFAULT_THRESHOLDS } from "../model/risk.ts";
@@ -82,7 +81,11 @@ async function readDotEnv(
     }
   }
   const values = new Map<string, string>();
-  for (const [name, value] of Object.entries(text === null ? {} : parse(text))) {
+  if (text === null) return { where: `in ${file}`, file, values };
+  // dotenv is CommonJS: Deno's CommonJS loader (and the node:fs it brings) costs ~6 MiB of RSS at import,
+  // so only a run with a .env file to read loads it.
+  const { parse } = await import("dotenv");
+  for (const [name, value] of Object.entries(parse(text))) {
     if ((REPUTATION_ENV as readonly string[]).includes(name) && value.trim() !== "") values.set(name, value);
   }
   return { where: `in ${file}`, file, values };

@@ -10,7 +10,6 @@ import { parseGeoCsv } from "../parse/geo_csv.ts";
 import { isSystemError, PermissionError } from "../model/errors.ts";
 import type { Files } from "../platform/platform.ts";
 import { RefusedFileError, userFiles } from "../platform/user_files.ts";
-import { MmdbSource } from "./geo_mmdb.ts";
 import { type GeoSource, GeoTablesBuilder, GeoTableSource } from "./geo_tables.ts";
 
 /** How the directory is read; tests pass their own. */
@@ -175,13 +174,21 @@ export async function loadGeoDirectory(dir: string, options: GeoFilesOptions): P
     const path = `${dir.replace(/[\\/]+$/, "")}/${name}`;
     try {
       const bytes = await readGeoFile(io, path, dir, name);
-      const source = name.toLowerCase().endsWith(".mmdb")
-        ? new MmdbSource(path, bytes)
-        : await csvSource(path, bytes, note);
+      let source: GeoSource;
+      let databaseType = "";
+      if (name.toLowerCase().endsWith(".mmdb")) {
+        // mmdb-lib is CommonJS (Deno's CommonJS loader, ~6 MiB of RSS at import): loaded only when there
+        // is an mmdb file to read.
+        const { MmdbSource } = await import("./geo_mmdb.ts");
+        const mmdb = new MmdbSource(path, bytes);
+        source = mmdb;
+        databaseType = mmdb.databaseType;
+      } else {
+        source = await csvSource(path, bytes, note);
+      }
       const carries = [source.hasCountry ? "country" : "", source.hasAsn ? "ASN" : ""].filter(Boolean).join(
         ", ",
       );
-      const databaseType = source instanceof MmdbSource ? source.databaseType : "";
       loaded.push({ path, source, attribution: attributionOf(name, databaseType), carries });
     } catch (error) {
       if (error instanceof PermissionError) throw error;

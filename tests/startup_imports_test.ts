@@ -1,0 +1,85 @@
+/**
+ * What every run of the monitor and of `snapshot` loads before it does anything: the static module graph of
+ * main.ts, the parser and the command's module (`import()`s excluded: they load only when reached). CommonJS
+ * npm packages stay off it, since the first one loaded brings in Deno's CommonJS loader (~6 MiB of RSS); the
+ * ones only some runs need are imported where they are used. Read with `deno info --json`.
+ */
+import { deepStrictEqual, ok } from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
+
+interface InfoDependency {
+  specifier: string;
+  code?: { specifier?: string };
+  isDynamic?: boolean;
+}
+
+interface InfoModule {
+  specifier: string;
+  dependencies?: InfoDependency[];
+}
+
+/** The graph of these entry points, every module with its imports (static and dynamic). */
+async function moduleGraph(entries: string[]): Promise<Map<string, InfoModule>> {
+  const modules = new Map<string, InfoModule>();
+  for (const entry of entries) {
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: ["info", "--json", entry],
+      cwd: ROOT,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    ok(output.success, new TextDecoder().decode(output.stderr));
+    const info = JSON.parse(new TextDecoder().decode(output.stdout)) as { modules: InfoModule[] };
+    for (const module of info.modules) modules.set(module.specifier, module);
+  }
+  return modules;
+}
+
+/** The bare specifiers (npm packages, `node:` modules) the entries reach by static imports alone. */
+async function staticPackages(entries: string[]): Promise<Set<string>> {
+  const modules = await moduleGraph(entries);
+  const packages = new Set<string>();
+  const seen = new Set<string>();
+  const pending = entries.map((entry) => new URL(entry, `file://${ROOT}`).href);
+  while (pending.length > 0) {
+    const specifier = pending.pop()!;
+    if (seen.has(specifier)) continue;
+    seen.add(specifier);
+    for (const dependency of modules.get(specifier)?.dependencies ?? []) {
+      const resolved = dependency.code?.specifier;
+      if (resolved === undefined || dependency.isDynamic) continue;
+      if (resolved.startsWith("file:")) pending.push(resolved);
+      else packages.add(dependency.specifier);
+    }
+  }
+  return packages;
+}
+
+/** The bare specifiers the entries import anywhere, `import()` included (what `deno compile` embeds). */
+async function allPackages(entries: string[]): Promise<Set<string>> {
+  const packages = new Set<string>();
+  for (const module of (await moduleGraph(entries)).values()) {
+    for (const dependency of module.dependencies ?? []) {
+      if (!dependency.specifier.startsWith(".")) packages.add(dependency.specifier);
+    }
+  }
+  return packages;
+}
+
+const LAZY = ["dotenv", "mmdb-lib", "csv-parse/sync"];
+
+for (const command of ["monitor_command", "snapshot_command"]) {
+  Deno.test(`${command}: dotenv, mmdb-lib and csv-parse are not on the static path of every run`, async () => {
+    const packages = await staticPackages(["main.ts", "lib/cli/parse_args.ts", `lib/cli/${command}.ts`]);
+    // The walk sees the packages the run does load statically, so an empty answer cannot pass for a good one.
+    ok(packages.has("get-east-asian-width") && packages.has("node:sqlite"), [...packages].join(" "));
+    deepStrictEqual(LAZY.filter((name) => packages.has(name)), []);
+  });
+}
+
+Deno.test("dotenv, mmdb-lib and csv-parse are still imported (by import()), so deno compile embeds them", async () => {
+  const packages = await allPackages(["main.ts"]);
+  deepStrictEqual(LAZY.filter((name) => !packages.has(name)), []);
+});
