@@ -56,6 +56,13 @@ function historyEvent(
   }
 }
 
+/** The records of `batch[from, to)` that are events: all but the sightings at the end. */
+function events(batch: readonly HistoryEvent[], from: number, to: number): number {
+  let count = 0;
+  for (let i = from; i < to; i++) if (batch[i]!.kind !== "seen") count++;
+  return count;
+}
+
 /**
  * Feeds the monitor's events to a history store without slowing a frame: a
  * poll only adds to a buffer, and the buffer is written in one transaction a
@@ -89,7 +96,11 @@ export class HistoryRecorder {
     return this.#store;
   }
 
-  /** Events written so far. */
+  /**
+   * Events written so far: connections opened, changed and closed, owners learned, alerts and reputations.
+   * Not the last sighting of each connection still open at the end (it updates a record written earlier):
+   * counted, a run ending with 21,000 connections open said 42,000 events for 21,000 connections.
+   */
   get written(): number {
     return this.#written;
   }
@@ -162,10 +173,10 @@ export class HistoryRecorder {
         this.#store = this.#options.fallback();
         // The part that failed and the rest go to memory.
         await this.#store.record(batch.slice(from));
-        this.#written += batch.length - from;
+        this.#written += events(batch, from, batch.length);
         return;
       }
-      this.#written += part.length;
+      this.#written += events(batch, from, from + part.length);
     }
   }
 

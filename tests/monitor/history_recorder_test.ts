@@ -136,3 +136,30 @@ Deno.test("HistoryRecorder writes a batch of thousands in parts of 2,000, in ord
   deepStrictEqual(ports(fallback.batches), many(2500, 22_000).map((e) => e.connection.local_port));
   deepStrictEqual(recorder.written, 9000);
 });
+
+Deno.test("HistoryRecorder.written counts the events, not the last sighting of each connection open at the end", async () => {
+  const store = new ScriptedStore({ location: "scripted" });
+  const recorder = new HistoryRecorder(store, {
+    describe: () => ({}),
+    note: () => {},
+    fallback: () => new MemoryStore(),
+    flushIntervalMs: 10_000,
+  });
+  const open = [50000, 50001, 50002].map((local_port) => ({ ...connection, local_port }));
+  recorder.record(open.map((c) => event("NEW", c)), { firstPoll: true });
+  const end = Date.parse(connection.timestamp) + 7000;
+  await recorder.close(open, end);
+  // Each still-open connection's sighting is written (the address was seen until the end) ...
+  deepStrictEqual(store.batches.flat().map((e) => e.kind), [
+    "opened",
+    "opened",
+    "opened",
+    "seen",
+    "seen",
+    "seen",
+  ]);
+  const { rows } = await store.addresses({ ip: "8.8.8.8" });
+  deepStrictEqual(rows.map((a) => [a.ip, a.times_seen, a.last_seen]), [["8.8.8.8", 3, end]]);
+  // ... but the run saw three events, not six.
+  deepStrictEqual(recorder.written, 3);
+});
