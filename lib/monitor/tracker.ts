@@ -41,6 +41,10 @@ interface OpenEntry {
   poll: number;
   /** The poll since which it has been open: one before the current poll was open before it. */
   since: number;
+  /** When it was first seen (ms). */
+  openedAt: number;
+  /** When it left the live states (TIME_WAIT), ms; null while live. */
+  endedAt: number | null;
 }
 
 /** The `poll` of an open connection a tracer closed during the current poll. */
@@ -174,9 +178,6 @@ export class Tracker implements TimelineView {
    */
   readonly #keys = new Map<Connection, { key: string; poll: number }>();
   #polls = 0;
-  /** When each open connection was first seen, and when it left the live states (TIME_WAIT). */
-  #since = new Map<string, number>();
-  #ended = new Map<string, number>();
   /** Keys closed lately, oldest first, with when: a tracer's report that arrives after the fact is recognised. */
   #closedAt = new Map<string, number>();
   /** Keys a tracer closed whose socket still lingers (TIME_WAIT): not a new connection. */
@@ -269,13 +270,24 @@ export class Tracker implements TimelineView {
       const entry = open.get(key);
       return entry !== undefined && entry.since < round;
     };
-    /** This poll lists the connection under the key (it was open before, or opens now). */
-    const list = (key: string, c: Connection): void => {
+    /** This poll lists the connection under the key (it was open before, or opens now at `openedAt`). */
+    const list = (key: string, c: Connection, openedAt?: number): void => {
       const entry = open.get(key);
-      if (entry === undefined) open.set(key, { connection: c, poll: round, since: round });
-      else {
+      if (entry === undefined) {
+        open.set(key, {
+          connection: c,
+          poll: round,
+          since: round,
+          openedAt: openedAt ?? nowMs,
+          endedAt: null,
+        });
+      } else {
         entry.connection = c;
         entry.poll = round;
+        if (openedAt !== undefined) {
+          entry.openedAt = openedAt;
+          entry.endedAt = null;
+        }
       }
     };
     const present = new Set<TrackedRow>();
@@ -332,17 +344,18 @@ export class Tracker implements TimelineView {
       }
       this.#traceClosed.delete(key);
       const before = entry?.connection;
-      const c = before === undefined
-        ? this.#opened(
-          key,
-          givenAgain ? stamped(polled, timestamp) : polled,
-          Math.min(firstSeen?.get(listed) ?? nowMs, nowMs),
-        )
-        : this.#carry(key, polled, before, nowMs);
-      if (entry === undefined) open.set(key, { connection: c, poll: round, since: round });
-      else {
+      let listedNow: OpenEntry;
+      let c: Connection;
+      if (entry === undefined) {
+        const openedAt = Math.min(firstSeen?.get(listed) ?? nowMs, nowMs);
+        c = this.#opened(givenAgain ? stamped(polled, timestamp) : polled, openedAt);
+        listedNow = { connection: c, poll: round, since: round, openedAt, endedAt: null };
+        open.set(key, listedNow);
+      } else {
+        c = this.#carry(polled, entry, nowMs);
         entry.connection = c;
         entry.poll = round;
+        listedNow = entry;
       }
       if (before === undefined) events.push({ event: "NEW", connection: c });
       else if (before.status !== c.status) {
@@ -353,11 +366,8 @@ export class Tracker implements TimelineView {
         });
       }
       if (before !== undefined && before.pid === null && c.pid !== null) this.#ownersLearned.push(c);
-      if (LINGERING_STATUSES.has(c.status)) {
-        if (!this.#ended.has(key)) this.#ended.set(key, nowMs);
-      } else {
-        this.#ended.delete(key);
-      }
+      if (LINGERING_STATUSES.has(c.status)) listedNow.endedAt ??= nowMs;
+      else listedNow.endedAt = null;
     }
     const keys = this.#keys;
     keys.forEach((known, c) => {
@@ -386,8 +396,8 @@ export class Tracker implements TimelineView {
         }
         const closedAt = this.#closedAt.get(key);
         if ((closedAt !== undefined && at <= closedAt) || !change.keep) continue;
-        const c = this.#opened(key, change.connection, at);
-        list(key, c);
+        const c = this.#opened(change.connection, at);
+        list(key, c, at);
         events.push({ event: "NEW", connection: c });
         continue;
       }
@@ -400,7 +410,7 @@ export class Tracker implements TimelineView {
         events.push({
           event: "CLOSED",
           connection: this.#withLastCounters({ ...known, timestamp: change.connection.timestamp }, key),
-          duration_s: this.#closed(key, at),
+          duration_s: this.#closed(key, entry, at),
         });
         this.#traceClosed.add(key);
         if (!openBefore(key)) flashes.push(known);
@@ -408,11 +418,11 @@ export class Tracker implements TimelineView {
       }
       // A socket that lived and died between two polls, seen only at its end (ss -E): NEW and CLOSED at once.
       if (this.#closedAt.has(key) || !change.keep || change.connection.remote_ip === null) continue;
-      const c = this.#opened(key, change.connection, at);
+      const c = this.#opened(change.connection, at);
       events.push({ event: "NEW", connection: c }, {
         event: "CLOSED",
         connection: this.#withLastCounters(c, key),
-        duration_s: this.#closed(key, at),
+        duration_s: this.#closed(key, null, at),
       });
       this.#traceClosed.add(key);
       closedNow.add(key);
@@ -425,7 +435,7 @@ export class Tracker implements TimelineView {
       if (entry.poll === round) return;
       if (entry.poll !== CLOSED_NOW && !closedNow.has(key)) {
         const connection = this.#withLastCounters({ ...entry.connection, timestamp }, key);
-        events.push({ event: "CLOSED", connection, duration_s: this.#closed(key, nowMs) });
+        events.push({ event: "CLOSED", connection, duration_s: this.#closed(key, entry, nowMs) });
       }
       open.delete(key);
     });
@@ -497,9 +507,7 @@ export class Tracker implements TimelineView {
   }
 
   /** A connection appears (at `at`, ms): it gets the name its address was asked by, if DNS answers tell. */
-  #opened(key: string, c: Connection, at: number): Connection {
-    this.#since.set(key, at);
-    this.#ended.delete(key);
+  #opened(c: Connection, at: number): Connection {
     if (this.#options.domainOf === undefined || c.remote_ip === null || c.domain != null) return c;
     return { ...c, domain: this.#options.domainOf(c.remote_ip, at) };
   }
@@ -510,21 +518,23 @@ export class Tracker implements TimelineView {
    * was not known yet is looked for while the connection is young (the
    * answer can be read a little after the connection is seen).
    */
-  #carry(key: string, polled: Connection, before: Connection, nowMs: number): Connection {
+  #carry(polled: Connection, entry: OpenEntry, nowMs: number): Connection {
+    const before = entry.connection;
     const c = polled.pid === null && before.pid !== null ? withOwner(polled, before) : polled;
     if (this.#options.domainOf === undefined || c.remote_ip === null) return c;
     if (before.domain != null) return c.domain === before.domain ? c : { ...c, domain: before.domain };
-    const openedAt = this.#since.get(key) ?? nowMs;
+    const openedAt = entry.openedAt;
     const domain = nowMs - openedAt <= LATE_NAME_MS ? this.#options.domainOf(c.remote_ip, openedAt) : null;
     return c.domain === domain ? c : { ...c, domain };
   }
 
-  /** A connection ends at `at` (ms); returns how long it lived, in seconds (until TIME_WAIT if it lingered). */
-  #closed(key: string, at: number): number {
-    const since = this.#since.get(key) ?? at;
-    const ended = this.#ended.get(key) ?? at;
-    this.#since.delete(key);
-    this.#ended.delete(key);
+  /**
+   * A connection ends at `at` (ms); returns how long it lived, in seconds (until TIME_WAIT if it lingered).
+   * `entry`: its open entry; null for one that opened and closed between two polls.
+   */
+  #closed(key: string, entry: OpenEntry | null, at: number): number {
+    const since = entry?.openedAt ?? at;
+    const ended = entry?.endedAt ?? at;
     this.#unconfirmed.delete(key);
     this.#closedAt.delete(key);
     this.#closedAt.set(key, at);

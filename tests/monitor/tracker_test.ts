@@ -183,6 +183,15 @@ Deno.test("Tracker reports CLOSED with the connection's duration, ending when it
   deepStrictEqual(second.map((e) => [e.event, e.duration_s]), [["CLOSED", 64]]);
 });
 
+Deno.test("Tracker counts a connection held back for its process from when it was first seen", () => {
+  const held = connection({ local_port: 50003 });
+  const tracker = new Tracker({ width: 8, groupBy: "ip", maxClosedRows: 100 });
+  tracker.update([held], at(10), undefined, new Map([[held, at(7).getTime()]]));
+  tracker.update([{ ...held, status: "TIME_WAIT" }], at(12));
+  const closed = tracker.update([], at(20));
+  deepStrictEqual(closed.map((e) => [e.event, e.duration_s]), [["CLOSED", 5]]);
+});
+
 Deno.test("Tracker.rowKeyOf() names the row a connection would join", () => {
   const tracker = new Tracker({ width: 8, groupBy: "ip", maxClosedRows: 100 });
   deepStrictEqual(tracker.rowKeyOf(connection({ remote_ip: "8.8.8.8" })), "8.8.8.8");
