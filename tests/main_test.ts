@@ -5,6 +5,7 @@ import {
   denoFlags,
   MONITOR_V8_FLAGS,
   monitorPermissions,
+  ownerWalkPermissions,
   SNAPSHOT_V8_FLAGS,
 } from "../lib/cli/permissions.ts";
 import { hasTool, openSockets } from "./open_sockets.ts";
@@ -221,7 +222,13 @@ Deno.test("main permissions --flags prints what lib/cli/permissions.ts defines, 
   const run = await conntrail([], ["permissions", "--flags", "snapshot"]);
   deepStrictEqual(
     run.stdout.trim(),
-    [...denoFlags(collectorPermissions("auto", Deno.build.os)), SNAPSHOT_V8_FLAGS].join(" "),
+    [
+      ...denoFlags([
+        ...collectorPermissions("auto", Deno.build.os),
+        ...ownerWalkPermissions("auto", Deno.build.os),
+      ]),
+      SNAPSHOT_V8_FLAGS,
+    ].join(" "),
   );
   const config = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
   ok(String(config.tasks.start).includes("main.ts permissions --flags monitor"));
@@ -323,7 +330,11 @@ Deno.test("main --help of every command works under the printed flags, and says 
 
 Deno.test("README shows the Linux snapshot flags lib/cli/permissions.ts defines", async () => {
   const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
-  const flags = denoFlags(collectorPermissions("auto", "linux")).join(" ");
+  const flags = denoFlags([
+    ...collectorPermissions("auto", "linux"),
+    ...ownerWalkPermissions("auto", "linux"),
+  ])
+    .join(" ");
   ok(
     readme.includes(`deno run ${flags} main.ts snapshot`),
     `README lacks "deno run ${flags} main.ts snapshot"`,

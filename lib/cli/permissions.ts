@@ -64,6 +64,32 @@ export function collectorPermissions(collector: CollectorName, os: Os, input?: s
 }
 
 /**
+ * What a one-shot reading (`snapshot`) of the `ss` collector adds on Linux: it names the sockets' processes by
+ * a walk of its own, `find` over /proc/<pid>/fd and `ps` for the names, which costs about half the CPU of
+ * `ss -p` (Deno reads /proc only with `--allow-all`). Without them it runs `ss -p`.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { ownerWalkPermissions } from "./permissions.ts";
+ * deepStrictEqual(ownerWalkPermissions("auto", "linux").map((n) => n.flag), ["--allow-run=find", "--allow-run=ps"]);
+ * deepStrictEqual(ownerWalkPermissions("auto", "linux", "ss.txt"), []);
+ * ```
+ */
+export function ownerWalkPermissions(collector: CollectorName, os: Os, input?: string): PermissionNeed[] {
+  const name = collector === "auto" ? autoCollectorOrder(os)[0] ?? "netstat" : collector;
+  if (input !== undefined || os !== "linux" || name !== "ss") return [];
+  return [
+    {
+      flag: "--allow-run=find",
+      why: "walk /proc/<pid>/fd for the sockets' processes (half the CPU of `ss -p`, which runs without it)",
+      optional: true,
+    },
+    { flag: "--allow-run=ps", why: "name the processes that walk finds", optional: true },
+  ];
+}
+
+/**
  * V8 heap settings for the long-running monitor: a small young generation and
  * a capped old one make V8 collect garbage before it grows the heap, which
  * keeps the resident set under 200 MB through a day of a million distinct IPs
@@ -388,7 +414,10 @@ export const COMPILE_TARGETS: readonly { target: string; os: Os }[] = [
  * `--input FILE` there reads stdin (`--input - < FILE`).
  */
 export function compileFlags(os: Os): string[] {
-  const needs = autoCollectorOrder(os).flatMap((collector) => collectorPermissions(collector, os));
+  const needs = autoCollectorOrder(os).flatMap((collector) => [
+    ...collectorPermissions(collector, os),
+    ...ownerWalkPermissions(collector, os),
+  ]);
   needs.push(
     ...kernelEventPermissions({ trace: true, sniffDns: true }, os),
     ...monitorPermissions({ collector: "auto", resolveNames: true, filterFile: [], format: "ecs" }, os)

@@ -5,6 +5,7 @@ import {
   historyPermissions,
   MONITOR_V8_FLAGS,
   monitorPermissions,
+  ownerWalkPermissions,
   type PermissionNeed,
   recordPermissions,
   SNAPSHOT_V8_FLAGS,
@@ -117,6 +118,7 @@ export function permissionsForCommand(command: CliCommand, machine: PermissionMa
     case "snapshot":
       return [
         ...collectorPermissions(command.options.collector, os, command.options.input),
+        ...ownerWalkPermissions(command.options.collector, os, command.options.input),
         ...(command.options.save ? historyCommandPermissions(command.options, "write", machine) : []),
         ...recordPermissions({ format: command.options.format }),
       ];

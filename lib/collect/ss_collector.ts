@@ -10,6 +10,8 @@ import { ProcessPathCache } from "./process_paths.ts";
 import { DESCRIPTOR_WALK_TIMEOUT_MS, type RunTool, toolRunner } from "./run_tool.ts";
 import { singleFlight } from "./single_flight.ts";
 import { nameUsers, readUserNames } from "./user_names.ts";
+import { walkSocketOwners } from "./socket_owner_walk.ts";
+import { PermissionError, ToolError } from "../model/errors.ts";
 import { runningAsRoot } from "./running_as_root.ts";
 import { timerDelay } from "../model/timer_delay.ts";
 
@@ -95,6 +97,11 @@ export interface SsCollectorOptions {
   once?: boolean;
   /** Fill `process_path` (default true); false runs no `find` and leaves every path null. */
   processPaths?: boolean;
+  /**
+   * Name the sockets' processes with conntrail's own walk of the descriptors (`find` and `ps`, about half the
+   * cost of `ss -p`) where it can run (default true); `ss -p` otherwise.
+   */
+  ownWalk?: boolean;
 }
 
 /**
@@ -326,10 +333,36 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
     nextWalkAt = ended + (ended - started) * spacing;
   };
 
+  /** Whether owners may come from conntrail's own walk (find and ps) instead of `ss -p`: until it cannot run. */
+  let ownWalk = options.ownWalk ?? true;
+  /**
+   * The sockets (`ss` without `-p`) with their owners from conntrail's own walk of the descriptors, run beside
+   * it; null when find or ps cannot be run (then `ss -p` walks).
+   */
+  const readWalked = async (): Promise<ParseResult | null> => {
+    const [listed, walked] = await Promise.allSettled([ss(false), walkSocketOwners(run)]);
+    if (walked.status === "rejected") {
+      const error = walked.reason;
+      if (!(error instanceof PermissionError || (error instanceof ToolError && error.notFound))) throw error;
+      ownWalk = false;
+      return null;
+    }
+    if (listed.status === "rejected") throw listed.reason;
+    const parsed = listed.value;
+    const owners = walked.value.owners;
+    for (const s of parsed.sockets) {
+      const owner = s.inode ? owners.get(s.inode) : undefined;
+      s.pid = owner?.pid ?? null;
+      s.process_name = owner?.name ?? null;
+    }
+    if (walked.value.skipped.length > 0) parsed.skipped.push(...walked.value.skipped);
+    return parsed;
+  };
+
   const readWithOwners = async () => {
     const started = now();
     const first = !warm;
-    const parsed = await ss(true);
+    const parsed = (once && ownWalk && !traffic ? await readWalked() : null) ?? await ss(true);
     if (!once) {
       for (const s of parsed.sockets) {
         if (s.inode) owners.set(s.inode, s.pid === null ? null : { pid: s.pid, name: s.process_name });

@@ -61,6 +61,13 @@ Deno.test({
 
 Deno.test({
   name:
+    "createSsCollector({ platform, once }) finds the same real sockets, their processes named by its own walk (find, ps)",
+  ignore: !linux || !hasTool("ss") || !hasTool("find") || !hasTool("ps"),
+  fn: () => checkCollector(() => createSsCollector({ platform, once: true })),
+});
+
+Deno.test({
+  name:
     "createSsCollector({ platform, traffic }) finds the same real sockets, UDP too (read by `ss -uaneH`, no Netid column)",
   ignore: !linux || !hasTool("ss"),
   fn: () => checkCollector(() => createSsCollector({ platform, traffic: true })),

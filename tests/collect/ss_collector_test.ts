@@ -8,7 +8,7 @@ import {
   type RunToolOptions,
   type ToolOutput,
 } from "../../lib/collect/run_tool.ts";
-import { PermissionError } from "../../lib/model/errors.ts";
+import { PermissionError, ToolError } from "../../lib/model/errors.ts";
 import { denoPlatform } from "../../lib/platform/deno_platform.ts";
 import type { Socket } from "../../lib/model/connection.ts";
 import { toConnections } from "../../lib/model/direction.ts";
@@ -24,10 +24,32 @@ const ROW_W =
   'tcp ESTAB 0 0 127.0.0.1:5009 127.0.0.1:80 users:(("warm",pid=49,fd=3)) uid:1000 ino:555 sk:9 <->';
 const withoutOwners = (row: string) => row.replace(/users:\(\(.*?\)\) /, "");
 
-/** A scripted `ss`/`find`: answers from the current rows and records every call. */
-function scriptedRun(rows: () => string[], calls: string[][], options: { denyFind?: boolean } = {}): RunTool {
+/** A scripted `ss`/`find`/`ps`: answers from the current rows and records every call. */
+function scriptedRun(
+  rows: () => string[],
+  calls: string[][],
+  options: { denyFind?: boolean; noPs?: boolean } = {},
+): RunTool {
   return (command, args) => {
     calls.push([command, ...args]);
+    if (command === "find" && args[0] === "-L") {
+      // The own walk of the descriptors: a line per socket descriptor.
+      if (options.denyFind) throw new PermissionError("denied", "--allow-run=find");
+      const stdout = rows().flatMap((r) => {
+        const owner = /users:\(\("[^"]*",pid=(\d+),fd=\d+\)\).* ino:(\d+)/.exec(r);
+        return owner === null ? [] : [`${owner[2]} /proc/${owner[1]}/fd\n`];
+      }).join("");
+      return Promise.resolve({ stdout, stderr: "", code: 0 });
+    }
+    if (command === "ps") {
+      if (options.noPs) throw new ToolError("no ps", { notFound: true });
+      const asked = new Set(args[args.length - 1]!.split(","));
+      const stdout = rows().flatMap((r) => {
+        const owner = /users:\(\("([^"]*)",pid=(\d+)/.exec(r);
+        return owner === null || !asked.has(owner[2]!) ? [] : [`${owner[2]!.padStart(5)} ${owner[1]}\n`];
+      }).join("");
+      return Promise.resolve({ stdout, stderr: "", code: 0 });
+    }
     if (command === "find") {
       if (options.denyFind) throw new PermissionError("denied", "--allow-run=find");
       const pids = args.filter((a) => a.startsWith("/proc/")).map((a) => a.split("/")[2]);
@@ -85,7 +107,7 @@ Deno.test("createSsCollector({ platform }) runs ss -p once, then reuses owners b
   deepStrictEqual(calls.filter((c) => c[0] === "find").length, 1); // the path is cached per process
 });
 
-Deno.test("createSsCollector({ once }) reads owners from every ss -p run and keeps none for the next", async () => {
+Deno.test("createSsCollector({ once }) names every reading's owners by its own walk (find, ps) and keeps none for the next", async () => {
   const calls: string[][] = [];
   let rows = [ROW_A];
   const collector = createSsCollector({
@@ -97,12 +119,72 @@ Deno.test("createSsCollector({ once }) reads owners from every ss -p run and kee
   const first = await collector.collect();
   rows = [ROW_B];
   const second = await collector.collect();
-  // No reading without -p: a one-shot reader has no owners kept to take them from.
-  deepStrictEqual(calls.filter((c) => c[0] === "ss").map((c) => c[1]), ["-tunapeH", "-tunapeH"]);
+  // No ss -p: the walk is find's and ps's, and it names each reading's sockets anew.
+  deepStrictEqual(
+    calls.filter((c) => c[0] !== "find" || c[1] === "-L").map((c) => c[0] === "ss" ? c.join(" ") : c[0]),
+    ["ss -tunaeH", "find", "ps", "ss -tunaeH", "find", "ps"],
+  );
+  deepStrictEqual(calls.filter((c) => c[0] === "ps").map((c) => c.slice(1)), [
+    ["-o", "pid=,comm=", "-p", "42"],
+    ["-o", "pid=,comm=", "-p", "43"],
+  ]);
   deepStrictEqual(
     [first, second].map((r) => r.sockets.map((s) => [s.pid, s.process_name, s.process_path])),
     [[[42, "curl", "/usr/bin/tool42"]], [[43, "wget", "/usr/bin/tool43"]]],
   );
+});
+
+for (
+  const [why, options] of [["find may not run", { denyFind: true }], ["ps is not installed", {
+    noPs: true,
+  }]] as const
+) {
+  Deno.test(`createSsCollector({ once }) reads owners from ss -p when ${why}, and stops trying its own walk`, async () => {
+    const calls: string[][] = [];
+    const collector = createSsCollector({
+      platform,
+      run: scriptedRun(() => [ROW_A, ROW_B], calls, options),
+      userNames: null,
+      once: true,
+      processPaths: false,
+    });
+    const first = await collector.collect();
+    const second = await collector.collect();
+    deepStrictEqual(calls.filter((c) => c[0] === "ss").map((c) => c[1]), ["-tunaeH", "-tunapeH", "-tunapeH"]);
+    deepStrictEqual(
+      [first, second].map((r) => r.sockets.map((s) => [s.pid, s.process_name])),
+      [[[42, "curl"], [43, "wget"]], [[42, "curl"], [43, "wget"]]],
+    );
+  });
+}
+
+Deno.test("createSsCollector({ once }) takes a socket shared by processes as ss -p names it first, and leaves an unlisted one without a process", async () => {
+  const run: RunTool = (command, args, options) => {
+    if (command === "ss") {
+      return Promise.resolve({ stdout: [ROW_A, ROW_B].map(withoutOwners).join("\n"), stderr: "", code: 0 });
+    }
+    if (command === "ps") {
+      // 41 exited before ps named it; a name with spaces stays whole.
+      return Promise.resolve({ stdout: "   40 web worker\n", stderr: "", code: 0 });
+    }
+    // Chunks that end inside lines, a line that is no socket's, and a process gone mid-walk (find exits 1).
+    const text = new TextEncoder().encode("111 /proc/40/fd\nnot a line\n111 /proc/41/fd\n111 /proc/40/fd\n");
+    for (let at = 0; at < text.length; at += 7) options?.onChunk?.(text.subarray(at, at + 7));
+    deepStrictEqual([args[0], options?.okCodes], ["-L", [0, 1]]);
+    return Promise.resolve({
+      stdout: "",
+      stderr: "find: '/proc/41/fd/9': No such file or directory",
+      code: 1,
+    });
+  };
+  const result = await createSsCollector({ platform, run, userNames: null, once: true, processPaths: false })
+    .collect();
+  deepStrictEqual(result.sockets.map((s) => [s.inode, s.pid, s.process_name]), [[111, 40, "web worker"], [
+    222,
+    null,
+    null,
+  ]]);
+  deepStrictEqual(result.skipped.map((s) => s.line), ["not a line"]);
 });
 
 Deno.test("createSsCollector({ platform }) reads ss's text as it comes, chunk by chunk", async () => {
