@@ -37,8 +37,11 @@ async function moduleGraph(entries: string[]): Promise<Map<string, InfoModule>> 
   return modules;
 }
 
-/** The bare specifiers (npm packages, `node:` modules) the entries reach by static imports alone. */
-async function staticPackages(entries: string[]): Promise<Set<string>> {
+/**
+ * What the entries reach by static imports alone: the bare specifiers (npm packages, `node:` modules) and the
+ * project's own modules (paths from the root).
+ */
+async function staticGraph(entries: string[]): Promise<{ packages: Set<string>; files: Set<string> }> {
   const modules = await moduleGraph(entries);
   const packages = new Set<string>();
   const seen = new Set<string>();
@@ -54,7 +57,8 @@ async function staticPackages(entries: string[]): Promise<Set<string>> {
       else packages.add(dependency.specifier);
     }
   }
-  return packages;
+  const root = new URL(`file://${ROOT}`).href;
+  return { packages, files: new Set([...seen].map((specifier) => specifier.slice(root.length))) };
 }
 
 /** The bare specifiers the entries import anywhere, `import()` included (what `deno compile` embeds). */
@@ -72,7 +76,7 @@ const LAZY = ["dotenv", "mmdb-lib", "csv-parse/sync"];
 
 for (const command of ["monitor_command", "snapshot_command"]) {
   Deno.test(`${command}: dotenv, mmdb-lib and csv-parse are not on the static path of every run`, async () => {
-    const packages = await staticPackages(["main.ts", "lib/cli/parse_args.ts", `lib/cli/${command}.ts`]);
+    const { packages } = await staticGraph(["main.ts", "lib/cli/parse_args.ts", `lib/cli/${command}.ts`]);
     // The walk sees the packages the run does load statically, so an empty answer cannot pass for a good one.
     ok(packages.has("get-east-asian-width") && packages.has("node:sqlite"), [...packages].join(" "));
     deepStrictEqual(LAZY.filter((name) => packages.has(name)), []);
@@ -82,4 +86,23 @@ for (const command of ["monitor_command", "snapshot_command"]) {
 Deno.test("dotenv, mmdb-lib and csv-parse are still imported (by import()), so deno compile embeds them", async () => {
   const packages = await allPackages(["main.ts"]);
   deepStrictEqual(LAZY.filter((name) => !packages.has(name)), []);
+});
+
+// The parser loads the names its flags accept (formats, stores, --fail-on conditions), not the modules that act on
+// them: a `snapshot` that saves nothing never loads the history stores, nor the ECS/OCSF renderers.
+Deno.test("parse_args.ts loads the names of formats, stores and alerts, not their renderers, stores or watch", async () => {
+  const { files } = await staticGraph(["lib/cli/parse_args.ts"]);
+  ok(files.has("lib/cli/store_kinds.ts") && files.has("lib/render/event_formats.ts"), [...files].join(" "));
+  const heavy = [
+    "lib/cli/history_command.ts",
+    "lib/cli/history_config.ts",
+    "lib/store/sqlite_store.ts",
+    "lib/store/json_store.ts",
+    "lib/render/event_record.ts",
+    "lib/render/ecs_event.ts",
+    "lib/render/ocsf_event.ts",
+    "lib/render/log_records.ts",
+    "lib/monitor/alert_watch.ts",
+  ];
+  deepStrictEqual(heavy.filter((file) => files.has(file)), []);
 });

@@ -7,10 +7,7 @@ import { findHistory, historyAddress } from "../store/history_queries.ts";
 import { type HistoryFlags, openCommandHistory } from "./history_config.ts";
 import { type CommandIo, warnLine } from "./command_io.ts";
 import { historyEnv } from "./environment.ts";
-
-/** Output formats of `conntrail history`. */
-export const HISTORY_FORMATS = ["table", "json", "csv"] as const;
-export { RISK_LEVELS } from "../model/risk.ts";
+import type { HISTORY_FORMATS } from "./parse_args.ts";
 
 /** Options of `conntrail history`. */
 export interface HistoryOptions extends HistoryFlags {

@@ -2,16 +2,12 @@ import type { Files, OperatingSystem, Platform } from "../platform/platform.ts";
 import { dirname, join } from "node:path";
 import { isSystemError, PermissionError, UnusableFileError } from "../model/errors.ts";
 import { UsageError } from "./usage_error.ts";
+import type { StoreKind } from "./store_kinds.ts";
 import type { HistoryStore } from "../store/history_store.ts";
 import { JsonStore, type JsonStoreFiles } from "../store/json_store.ts";
 import { MemoryStore } from "../store/memory_store.ts";
 import { SqliteStore } from "../store/sqlite_store.ts";
 import { dataDirectory } from "../store/data_dir.ts";
-
-/** Where history can be kept. */
-export const STORE_KINDS = ["sqlite", "json", "none"] as const;
-/** One of {@linkcode STORE_KINDS}. */
-export type StoreKind = typeof STORE_KINDS[number];
 
 /** The variables that name the JSON store's files (SPEC). */
 export const HISTORY_ENV = ["HISTORY_FILE", "CONN_RECORD_FILE", "ABUSEIP_INFO_FILE"] as const;

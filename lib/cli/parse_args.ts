@@ -21,30 +21,34 @@ import {
 } from "./common_flags.ts";
 import { COLLECTOR_NAMES, type CollectorName } from "../collect/collector.ts";
 import { UsageError } from "./usage_error.ts";
-import { LOG_FORMATS, type LogFormat } from "../render/log_records.ts";
+import { LOG_FORMATS, type LogFormat } from "../render/log_formats.ts";
 import type { GroupBy } from "../model/tracked_row.ts";
-import { FAIL_ON, type FailOn } from "../monitor/alert_watch.ts";
+import { FAIL_ON, type FailOn } from "../monitor/fail_on.ts";
 import type { ThreatFlags } from "./threat_intel.ts";
 import type { GeoFlags } from "./geo_config.ts";
-import { type HistoryFlags, STORE_KINDS } from "./history_config.ts";
+import type { HistoryFlags } from "./history_config.ts";
+import { STORE_KINDS } from "./store_kinds.ts";
 import { act, type ArgumentValues, isOneOf, type OptionValues } from "./option_values.ts";
 import type { KernelEventFlags } from "./kernel_events.ts";
 import type { CheckOptions } from "./check_command.ts";
 import type { BlocklistOptions } from "./blocklist_command.ts";
-import { HISTORY_FORMATS, type HistoryOptions, type PruneOptions, RISK_LEVELS } from "./history_command.ts";
+import type { HistoryOptions, PruneOptions } from "./history_command.ts";
 import type { DiffOptions } from "./diff_command.ts";
 import { isVersionRequest } from "./version.ts";
 import { safeTerminalText } from "../render/terminal_text.ts";
 import { filterCommand, serveCommand } from "./serve_args.ts";
 import type { ServeOptions } from "./serve_command.ts";
 import type { FilterOptions } from "./filter_command.ts";
-import type { RiskLevel } from "../model/risk.ts";
-import { EVENT_FORMATS } from "../render/event_record.ts";
+import { RISK_LEVELS, type RiskLevel } from "../model/risk.ts";
+import { EVENT_FORMATS } from "../render/event_formats.ts";
 import { addSyslogOptions, checkSyslogFlags, type SyslogFlags, syslogFlagsOf } from "./syslog_flags.ts";
 import { ADDRESS_ORDERS } from "../store/history_store.ts";
 
 /** Output formats of `conntrail snapshot`. */
 export const SNAPSHOT_FORMATS = ["table", "json", "ndjson", "csv", "ecs", "ocsf"] as const;
+
+/** Output formats of `conntrail history`. */
+export const HISTORY_FORMATS = ["table", "json", "csv"] as const;
 
 /** `snapshot --proto`. */
 const PROTOCOLS = ["tcp", "udp"] as const;

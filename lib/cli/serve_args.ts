@@ -23,9 +23,9 @@ import {
   threatFlagsOf,
   widthValue,
 } from "./common_flags.ts";
-import { EVENT_FORMATS } from "../render/event_record.ts";
+import { EVENT_FORMATS } from "../render/event_formats.ts";
 import { addSyslogOptions, checkSyslogFlags, syslogFlagsOf } from "./syslog_flags.ts";
-import { STORE_KINDS } from "./history_config.ts";
+import { STORE_KINDS } from "./store_kinds.ts";
 
 const SERVE_EXAMPLES = `
 Examples:

@@ -9,7 +9,7 @@ import { type Command, Option } from "commander";
 import { UsageError } from "./usage_error.ts";
 import type { OptionValues } from "./option_values.ts";
 import { parseSyslogUrl, type SyslogTarget } from "../parse/syslog_url.ts";
-import { EVENT_FORMATS, type EventFormat } from "../render/event_record.ts";
+import { EVENT_FORMATS, type EventFormat } from "../render/event_formats.ts";
 import { SYSLOG_QUEUE_LIMIT } from "../store/syslog_sink.ts";
 
 /**

@@ -1,12 +1,10 @@
 import { listedText, type ThreatSources, type Verdict, verdictFor } from "../enrich/threat_verdict.ts";
 import { isLocalAddress } from "../model/address_scope.ts";
 import type { Connection } from "../model/connection.ts";
-import type { AlertCondition, AlertDetails, ConnectionEvent } from "../model/monitor_event.ts";
+import type { AlertDetails, ConnectionEvent } from "../model/monitor_event.ts";
+import type { FailOn } from "./fail_on.ts";
 
-/** What `--fail-on` can name. */
-export const FAIL_ON: readonly AlertCondition[] = ["blocklisted", "suspicious", "malicious", "unexpected"];
-/** One `--fail-on` condition. */
-export type FailOn = AlertCondition;
+export type { FailOn } from "./fail_on.ts";
 
 /** Connections waiting for their address's reputation, at most this many. */
 const MAX_WAITING = 10_000;

@@ -8,16 +8,14 @@ import type { AddressInfo } from "../model/address_info.ts";
 import type { Connection } from "../model/connection.ts";
 import type { MonitorEvent } from "../model/monitor_event.ts";
 import type { RecordContext } from "./_flow_event.ts";
+import type { EventFormat } from "./event_formats.ts";
 import { ecsEvent } from "./ecs_event.ts";
 import { eventJson } from "./event_line.ts";
 import { ocsfEvent } from "./ocsf_event.ts";
 
 export type { RecordContext } from "./_flow_event.ts";
 
-/** JSON formats of events: conntrail's NDJSON, Elastic Common Schema, OCSF Network Activity. */
-export const EVENT_FORMATS = ["ndjson", "ecs", "ocsf"] as const;
-/** One of {@linkcode EVENT_FORMATS}. */
-export type EventFormat = typeof EVENT_FORMATS[number];
+export type { EventFormat } from "./event_formats.ts";
 
 /** How {@linkcode eventRecord} writes: the format, and for ECS and OCSF the host and product. */
 export interface EventRecordOptions {

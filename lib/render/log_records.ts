@@ -6,12 +6,9 @@ import { eventJson } from "./event_line.ts";
 import { geoText } from "./row_details.ts";
 import { safeTerminalText } from "./terminal_text.ts";
 import { csvText } from "./csv_text.ts";
+import type { LogFormat } from "./log_formats.ts";
 
-/** The formats `--log-format` accepts; each is also the file's extension. */
-export const LOG_FORMATS = ["txt", "csv", "json"] as const;
-
-/** A log format. */
-export type LogFormat = typeof LOG_FORMATS[number];
+export type { LogFormat } from "./log_formats.ts";
 
 /**
  * The CSV columns of a log: the logger's, then conntrail's, the byte counters
