@@ -3,11 +3,12 @@ import type { SkippedLine } from "../parse/parse_result.ts";
 import { DESCRIPTOR_WALK_TIMEOUT_MS, type RunTool } from "./run_tool.ts";
 
 /**
- * `find`'s arguments for a walk of every process's descriptors that lists each socket's inode and the
- * `/proc/<pid>/fd` folder it was found in. `-L` has find stat each descriptor's target (its socket), so a
- * descriptor costs one system call: `ss -p` makes two (a readlink and an SELinux context lookup), measured
- * 0.36 s against 0.58 s of CPU at 46,000 socket descriptors. Only the `fd` folders of numbered folders are
- * entered; `-maxdepth 3` keeps find from following a descriptor of a folder into it.
+ * `find`'s arguments for a walk of every process's descriptors: each `/proc/<pid>/fd` folder, then the inode
+ * of each socket in it, a line each. `-L` has find stat each descriptor's target (its socket, whose inode
+ * `%i` prints), so a descriptor costs one system call: `ss -p` makes two (a readlink and an SELinux context
+ * lookup), measured 0.36 s against 0.58 s of CPU at 46,000 socket descriptors. The folder once and bare
+ * inodes (not the folder on every line) make 10 bytes a socket instead of 25 to read. Only the `fd` folders
+ * of numbered folders are entered; `-maxdepth 3` keeps find from following a descriptor of a folder into it.
  */
 export const FIND_SOCKETS_ARGS = [
   "-L",
@@ -22,15 +23,19 @@ export const FIND_SOCKETS_ARGS = [
   "-type",
   "s",
   "-printf",
-  "%i %h\\n",
+  "%i\\n",
+  ")",
+  "-o",
+  "(",
+  "-path",
+  "/proc/[0-9]*/fd",
+  "-printf",
+  "%p\\n",
   ")",
   "-o",
   "(",
   "-path",
   "/proc/[0-9]*/*",
-  "!",
-  "-name",
-  "fd",
   "-prune",
   ")",
   "-o",
@@ -47,8 +52,11 @@ const PS_CHUNK = 500;
 
 /** The process owning each socket inode a walk found. */
 export interface SocketOwners {
-  owners: Map<number, { pid: number; name: string | null }>;
-  /** Lines of find's output that were not a socket's inode and folder. */
+  /** The pid by socket inode (every socket descriptor on the machine, not only those a listing shows). */
+  pids: Map<number, number>;
+  /** The name (`comm`) by pid; a process that exited before `ps` named it has none. */
+  names: Map<number, string>;
+  /** Lines of find's output that were not a folder or a socket's inode. */
   skipped: SkippedLine[];
   /** Descriptors or folders find could not read (a process that exited mid-walk, another user's). */
   unreadable: number;
@@ -57,19 +65,19 @@ export interface SocketOwners {
 /**
  * Walk every process's descriptors for the owners of sockets, through `find` and `ps` (Deno reads /proc only
  * with `--allow-all`; `--allow-run=find,ps` is narrow): the process of each socket inode, and its name
- * (`comm`). A process that exited before `ps` named it keeps its pid with no name. Throws the runner's
- * error when find or ps may not run or is not installed: the caller falls back to `ss -p`.
+ * (`comm`). Throws the runner's error when find or ps may not run or is not installed: the caller falls back
+ * to `ss -p`.
  *
  * @example
  * ```ts ignore
- * const { owners } = await walkSocketOwners(toolRunner(platform.programs));
+ * const { pids, names } = await walkSocketOwners(toolRunner(platform.programs));
  * ```
  */
 export async function walkSocketOwners(run: RunTool): Promise<SocketOwners> {
-  // find exits 1 when something could not be read (a process gone mid-walk, EACCES): the rest still prints.
   // Read as it comes: find writes 4 kB at a time, and a whole output (1 MB at 46,000 socket descriptors)
   // gathered before reading measured 17 MiB more resident memory than this.
   const reader = new SocketLinksReader();
+  // find exits 1 when something could not be read (a process gone mid-walk, EACCES): the rest still prints.
   const found = await run("find", FIND_SOCKETS_ARGS, {
     okCodes: [0, 1],
     timeoutMs: DESCRIPTOR_WALK_TIMEOUT_MS,
@@ -88,12 +96,5 @@ export async function walkSocketOwners(run: RunTool): Promise<SocketOwners> {
     });
     for (const [pid, name] of parseProcessNames(listed.stdout)) names.set(pid, name);
   }
-  const owners = new Map<number, { pid: number; name: string | null }>();
-  const byPid = new Map<number, { pid: number; name: string | null }>();
-  for (const [inode, pid] of pids) {
-    let owner = byPid.get(pid);
-    if (owner === undefined) byPid.set(pid, owner = { pid, name: names.get(pid) ?? null });
-    owners.set(inode, owner);
-  }
-  return { owners, skipped, unreadable };
+  return { pids, names, skipped, unreadable };
 }

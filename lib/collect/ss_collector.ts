@@ -349,11 +349,11 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
     }
     if (listed.status === "rejected") throw listed.reason;
     const parsed = listed.value;
-    const owners = walked.value.owners;
+    const { pids, names } = walked.value;
     for (const s of parsed.sockets) {
-      const owner = s.inode ? owners.get(s.inode) : undefined;
-      s.pid = owner?.pid ?? null;
-      s.process_name = owner?.name ?? null;
+      const pid = s.inode ? pids.get(s.inode) : undefined;
+      s.pid = pid ?? null;
+      s.process_name = pid === undefined ? null : names.get(pid) ?? null;
     }
     if (walked.value.skipped.length > 0) parsed.skipped.push(...walked.value.skipped);
     return parsed;

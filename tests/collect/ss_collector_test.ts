@@ -37,7 +37,7 @@ function scriptedRun(
       if (options.denyFind) throw new PermissionError("denied", "--allow-run=find");
       const stdout = rows().flatMap((r) => {
         const owner = /users:\(\("[^"]*",pid=(\d+),fd=\d+\)\).* ino:(\d+)/.exec(r);
-        return owner === null ? [] : [`${owner[2]} /proc/${owner[1]}/fd\n`];
+        return owner === null ? [] : [`/proc/${owner[1]}/fd\n${owner[2]}\n`];
       }).join("");
       return Promise.resolve({ stdout, stderr: "", code: 0 });
     }
@@ -168,7 +168,9 @@ Deno.test("createSsCollector({ once }) takes a socket shared by processes as ss 
       return Promise.resolve({ stdout: "   40 web worker\n", stderr: "", code: 0 });
     }
     // Chunks that end inside lines, a line that is no socket's, and a process gone mid-walk (find exits 1).
-    const text = new TextEncoder().encode("111 /proc/40/fd\nnot a line\n111 /proc/41/fd\n111 /proc/40/fd\n");
+    const text = new TextEncoder().encode(
+      "/proc/40/fd\n111\nnot a line\n333\n/proc/41/fd\n111\n/proc/40/fd\n111\n",
+    );
     for (let at = 0; at < text.length; at += 7) options?.onChunk?.(text.subarray(at, at + 7));
     deepStrictEqual([args[0], options?.okCodes], ["-L", [0, 1]]);
     return Promise.resolve({
@@ -184,7 +186,8 @@ Deno.test("createSsCollector({ once }) takes a socket shared by processes as ss 
     null,
     null,
   ]]);
-  deepStrictEqual(result.skipped.map((s) => s.line), ["not a line"]);
+  // 333 follows a line that is no folder's: it is no process's either.
+  deepStrictEqual(result.skipped.map((s) => s.line), ["not a line", "333"]);
 });
 
 Deno.test("createSsCollector({ platform }) reads ss's text as it comes, chunk by chunk", async () => {

@@ -1,11 +1,12 @@
 import { deepStrictEqual } from "node:assert/strict";
 import { parseProcessNames, parseSocketLinks, SocketLinksReader } from "../../lib/parse/socket_walk.ts";
 
-const WALK = "18837 /proc/11541/fd\n2558470 /proc/905/fd\n18837 /proc/11600/fd\n9 /proc/1/fd";
+const WALK = "/proc/1/fd\n9\n/proc/2/fd\n/proc/905/fd\n2558470\n18837\n/proc/11600/fd\n18837";
 
 Deno.test("SocketLinksReader reads find's lines the same however the bytes are split", () => {
   const whole = parseSocketLinks(WALK);
-  deepStrictEqual(whole.pids, new Map([[18837, 11600], [2558470, 905], [9, 1]]));
+  // 18837 is held by 905 and 11600: the last listed, as ss -p prints it first.
+  deepStrictEqual(whole.pids, new Map([[9, 1], [2558470, 905], [18837, 11600]]));
   deepStrictEqual(whole.skipped, []);
   const bytes = new TextEncoder().encode(WALK);
   for (let size = 1; size <= bytes.length; size++) {
@@ -15,30 +16,41 @@ Deno.test("SocketLinksReader reads find's lines the same however the bytes are s
   }
 });
 
-Deno.test("SocketLinksReader skips, with a reason, every line that is not a socket's inode and fd folder", () => {
+Deno.test("SocketLinksReader skips, with a reason, every line that is not a folder or an inode, and the inodes after it up to the next folder", () => {
   const hostile = [
-    "",
-    "x /proc/1/fd",
-    "12 /proc/1/fd/",
-    "12 /proc//fd",
-    "12 /proc/1a/fd",
-    "0 /proc/1/fd",
-    "12 /proc/0/fd",
-    "12  /proc/1/fd",
-    "99999999999999999999 /proc/1/fd", // past a safe integer
-    "12 /proc/12345678901/fd", // no pid has 11 digits
-    "12 /proc/1/fd\r",
-    `12 /proc/1/fd${"x".repeat(100)}`,
-    "\u001b[31m /proc/1/fd",
+    "x",
+    "/proc/1/fd/",
+    "/proc//fd",
+    "/proc/1a/fd",
+    "/proc/0/fd",
+    "0",
+    "012",
+    "1e3",
+    "-5",
+    " 7",
+    "7\r",
+    "99999999999999999999", // past a safe integer
+    "/proc/12345678901/fd", // no pid has 11 digits
+    `/proc/1/fd${"x".repeat(100)}`,
+    "\u001b[31m",
   ];
-  const { pids, skipped } = parseSocketLinks(hostile.join("\n") + "\n7 /proc/3/fd\n");
-  deepStrictEqual(pids, new Map([[7, 3]]));
-  deepStrictEqual(skipped.length, hostile.length - 1); // the empty line is no line
-  deepStrictEqual(skipped[10]?.line, `12 /proc/1/fd${"x".repeat(51)}…`); // cut at 64 bytes
+  // Each hostile line after a good folder, so that the fast run of inodes cannot take it either.
+  const text = hostile.map((line) => `/proc/3/fd\n70\n${line}\n71\n`).join("") + "/proc/4/fd\n72\n";
+  const { pids, skipped } = parseSocketLinks(text);
+  deepStrictEqual(pids, new Map([[70, 3], [72, 4]]));
+  deepStrictEqual(skipped.map((s) => s.line).filter((line) => line !== "71"), [
+    ...hostile.slice(0, 13),
+    `/proc/1/fd${"x".repeat(54)}…`, // cut at 64 characters
+    "\u001b[31m",
+  ]);
+  deepStrictEqual(skipped.filter((s) => s.line === "71").length, hostile.length);
   deepStrictEqual(
     new Set(skipped.map((s) => s.reason)),
-    new Set(["not a socket descriptor's inode and folder"]),
+    new Set(["not a socket's inode after a /proc/<pid>/fd folder"]),
   );
+  // Inodes before any folder are no process's; blank lines are nothing.
+  deepStrictEqual(parseSocketLinks("5\n\n/proc/6/fd\n\n8\n").pids, new Map([[8, 6]]));
+  deepStrictEqual(parseSocketLinks("5\n\n/proc/6/fd\n\n8\n").skipped.map((s) => s.line), ["5"]);
 });
 
 Deno.test("parseProcessNames keeps a name's spaces and ps's '?' for what it cannot print, and leaves out lines without a pid", () => {
