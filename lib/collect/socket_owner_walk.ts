@@ -50,6 +50,15 @@ export const FIND_SOCKETS_ARGS = [
 /** Pids named by one `ps` run: a command line of a few kB. */
 const PS_CHUNK = 500;
 
+/**
+ * The walk ran but cannot be used: a find that walked no folder (one without `-L` or `-printf`, such as
+ * BusyBox's, exits 1 with a usage message, which is also its code for an unreadable descriptor), or a ps that
+ * refused its options. The caller falls back to `ss -p`.
+ */
+export class OwnerWalkUnusable extends Error {
+  override name = "OwnerWalkUnusable";
+}
+
 /** The process owning each socket inode a walk found. */
 export interface SocketOwners {
   /** The pid by socket inode (every socket descriptor on the machine, not only those a listing shows). */
@@ -85,7 +94,13 @@ export async function walkSocketOwners(run: RunTool): Promise<SocketOwners> {
   });
   // A runner that hands the output back whole (tests' scripted ones) is read the same.
   if (found.stdout !== "") reader.push(new TextEncoder().encode(found.stdout));
-  const { pids, skipped } = reader.end();
+  const { pids, folders, skipped } = reader.end();
+  // Every process has a descriptor folder, readable or not: a walk that listed none did not walk.
+  if (folders === 0) {
+    throw new OwnerWalkUnusable(
+      `find listed no /proc/<pid>/fd folder: ${found.stderr.split("\n")[0] || "no message"}`,
+    );
+  }
   const unreadable = found.stderr === "" ? 0 : found.stderr.split("\n").length;
   const wanted = [...new Set(pids.values())];
   const names = new Map<number, string>();
@@ -94,6 +109,10 @@ export async function walkSocketOwners(run: RunTool): Promise<SocketOwners> {
     const listed = await run("ps", ["-o", "pid=,comm=", "-p", wanted.slice(i, i + PS_CHUNK).join(",")], {
       okCodes: [0, 1],
     });
+    // procps exits 1 without a word when none is left; a message with it is a ps that refused its options.
+    if (listed.code !== 0 && listed.stderr !== "") {
+      throw new OwnerWalkUnusable(`ps refused "-o pid=,comm= -p": ${listed.stderr.split("\n")[0]}`);
+    }
     for (const [pid, name] of parseProcessNames(listed.stdout)) names.set(pid, name);
   }
   return { pids, names, skipped, unreadable };

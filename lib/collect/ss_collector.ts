@@ -10,7 +10,7 @@ import { ProcessPathCache } from "./process_paths.ts";
 import { DESCRIPTOR_WALK_TIMEOUT_MS, type RunTool, toolRunner } from "./run_tool.ts";
 import { singleFlight } from "./single_flight.ts";
 import { nameUsers, readUserNames } from "./user_names.ts";
-import { walkSocketOwners } from "./socket_owner_walk.ts";
+import { OwnerWalkUnusable, walkSocketOwners } from "./socket_owner_walk.ts";
 import { PermissionError, ToolError } from "../model/errors.ts";
 import { runningAsRoot } from "./running_as_root.ts";
 import { timerDelay } from "../model/timer_delay.ts";
@@ -343,7 +343,9 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
     const [listed, walked] = await Promise.allSettled([ss(false), walkSocketOwners(run)]);
     if (walked.status === "rejected") {
       const error = walked.reason;
-      if (!(error instanceof PermissionError || (error instanceof ToolError && error.notFound))) throw error;
+      const unavailable = error instanceof PermissionError || error instanceof OwnerWalkUnusable ||
+        (error instanceof ToolError && error.notFound);
+      if (!unavailable) throw error;
       ownWalk = false;
       return null;
     }

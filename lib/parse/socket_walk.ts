@@ -10,6 +10,8 @@ import type { SkippedLine } from "./parse_result.ts";
 /** The sockets' owners a walk found: the pid by socket inode, and the lines that were not a socket's. */
 export interface SocketLinks {
   pids: Map<number, number>;
+  /** How many `/proc/<pid>/fd` folders were listed: none means find did not walk (an unknown option). */
+  folders: number;
   skipped: SkippedLine[];
 }
 
@@ -58,6 +60,7 @@ export class SocketLinksReader {
   #rest = "";
   /** The process whose folder the lines now come from; 0 before the first or after an unreadable line. */
   #pid = 0;
+  #folders = 0;
 
   /** Read a chunk of find's output; it may end in the middle of a line. */
   push(chunk: Uint8Array): void {
@@ -76,7 +79,7 @@ export class SocketLinksReader {
     const rest = this.#rest + this.#decoder.decode();
     this.#rest = "";
     if (rest !== "") this.#read(rest, rest.length);
-    return { pids: this.#pids, skipped: this.#skipped };
+    return { pids: this.#pids, folders: this.#folders, skipped: this.#skipped };
   }
 
   /** Read the whole lines of `text` before `end`: runs of inodes, each after its folder's line. */
@@ -124,6 +127,7 @@ export class SocketLinksReader {
       const folder = FOLDER.exec(line);
       if (folder !== null) {
         pid = +folder[1]!;
+        this.#folders++;
         continue;
       }
       if (line === "") continue;

@@ -28,13 +28,20 @@ const withoutOwners = (row: string) => row.replace(/users:\(\(.*?\)\) /, "");
 function scriptedRun(
   rows: () => string[],
   calls: string[][],
-  options: { denyFind?: boolean; noPs?: boolean } = {},
+  options: { denyFind?: boolean; noPs?: boolean; busyboxFind?: boolean; psRefuses?: boolean } = {},
 ): RunTool {
   return (command, args) => {
     calls.push([command, ...args]);
     if (command === "find" && args[0] === "-L") {
       // The own walk of the descriptors: a line per socket descriptor.
       if (options.denyFind) throw new PermissionError("denied", "--allow-run=find");
+      if (options.busyboxFind) {
+        return Promise.resolve({
+          stdout: "",
+          stderr: "find: unrecognized: -printf\nBusyBox v1.36.1",
+          code: 1,
+        });
+      }
       const stdout = rows().flatMap((r) => {
         const owner = /users:\(\("[^"]*",pid=(\d+),fd=\d+\)\).* ino:(\d+)/.exec(r);
         return owner === null ? [] : [`/proc/${owner[1]}/fd\n${owner[2]}\n`];
@@ -43,6 +50,9 @@ function scriptedRun(
     }
     if (command === "ps") {
       if (options.noPs) throw new ToolError("no ps", { notFound: true });
+      if (options.psRefuses) {
+        return Promise.resolve({ stdout: "", stderr: "ps: invalid option -- 'p'", code: 1 });
+      }
       const asked = new Set(args[args.length - 1]!.split(","));
       const stdout = rows().flatMap((r) => {
         const owner = /users:\(\("([^"]*)",pid=(\d+)/.exec(r);
@@ -135,9 +145,12 @@ Deno.test("createSsCollector({ once }) names every reading's owners by its own w
 });
 
 for (
-  const [why, options] of [["find may not run", { denyFind: true }], ["ps is not installed", {
-    noPs: true,
-  }]] as const
+  const [why, options] of [
+    ["find may not run", { denyFind: true }],
+    ["ps is not installed", { noPs: true }],
+    ["find walks nothing (BusyBox's, without -printf: exit 1 with a usage message)", { busyboxFind: true }],
+    ["ps refuses its options", { psRefuses: true }],
+  ] as const
 ) {
   Deno.test(`createSsCollector({ once }) reads owners from ss -p when ${why}, and stops trying its own walk`, async () => {
     const calls: string[][] = [];
