@@ -13,6 +13,10 @@ const input = Deno.args[1];
 const platform = denoPlatform();
 const code = await runSnapshot(
   { format, listening: true, collector: "auto", input, save: false, traffic: false, store: "sqlite" },
-  { ...platform, collector: createCollector("auto", { platform, input }) },
+  // Read as the command reads it (once; paths only for json), which an io's own collector is not told.
+  {
+    ...platform,
+    collector: createCollector("auto", { platform, input, once: true, processPaths: format !== "table" }),
+  },
 );
 Deno.exit(code);

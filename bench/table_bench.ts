@@ -12,17 +12,20 @@
  *   12,000 (25,200 sockets): `--format json`, target CPU <= 1.2 x ss and peak RSS <= 64 MiB (issue 21)
  *   20,000 (42,000 sockets): the table again (issue 23's second size)
  *
- * Beside them, to show where the time goes (floors): `ss -tunapeH` (what conntrail runs), Deno running an
+ * Beside them, to show where the time goes (floors): what conntrail runs (`ss -tunaeH` and, beside it, its
+ * own walk of the descriptors, `find -L /proc …`; `ss -tunapeH` where find or ps cannot run), Deno running an
  * empty script under the same flags, `conntrail --version` (start-up and argument parsing),
  * `conntrail snapshot --input` of a capture of the same sockets (everything but running ss), and
  * `--format json` run by bench/_snapshot_direct.ts (the command without main.ts and its modules), and the
- * table and json with an `ss` first on PATH that prints the capture (the live path, all but ss's walk: the
- * part of the cost that is conntrail's own, which does not move with the descriptors open on the machine).
+ * table and json with an `ss` and a `find` first on PATH that print captures (the live path, all but listing
+ * and walking: the part of the cost that is conntrail's own, which does not move with the descriptors open on
+ * the machine).
  *
  * Also, in this process: rendering the table for the connections read
  * (`connectionsTableChunks`) beside `JSON.stringify` of the same connections.
  */
 import { createSsCollector } from "../lib/collect/ss_collector.ts";
+import { FIND_SOCKETS_ARGS } from "../lib/collect/socket_owner_walk.ts";
 import { toConnections } from "../lib/model/direction.ts";
 import type { Connection } from "../lib/model/connection.ts";
 import { parseSs } from "../lib/parse/ss.ts";
@@ -137,6 +140,8 @@ try {
         const runs = {
           ss: [] as ProcessCost[],
           ssAsRun: [] as ProcessCost[],
+          ssListing: [] as ProcessCost[],
+          walk: [] as ProcessCost[],
           table: [] as ProcessCost[],
           json: [] as ProcessCost[],
           empty: [] as ProcessCost[],
@@ -152,11 +157,26 @@ try {
           captured,
           (await new Deno.Command(captureCommand, { args: captureArgs }).output()).stdout,
         );
-        // An `ss` that prints the capture, first on PATH: the snapshot as it runs live (spawn, read as it
-        // comes, user names, find for paths) without ss's walk over every descriptor, whose cost moves with
-        // the machine while conntrail's own does not.
+        const walked = await Deno.makeTempFile({ suffix: ".txt" });
+        await Deno.writeFile(
+          walked,
+          (await new Deno.Command("find", { args: [...FIND_SOCKETS_ARGS] }).output()).stdout,
+        );
+        // An `ss` and a `find` (for the walk; the real one for paths) that print the captures, first on PATH:
+        // the snapshot as it runs live (spawns, read as it comes, ps for the names, user names, find for
+        // paths) without listing and walking every descriptor, whose cost moves with the machine while
+        // conntrail's own does not.
         const fakeBin = await Deno.makeTempDir();
         await Deno.writeTextFile(`${fakeBin}/ss`, `#!/bin/sh\nexec cat '${captured}'\n`, { mode: 0o755 });
+        const realFind = new TextDecoder().decode(
+          (await new Deno.Command("sh", { args: ["-c", "command -v find"] })
+            .output()).stdout,
+        ).trim();
+        await Deno.writeTextFile(
+          `${fakeBin}/find`,
+          `#!/bin/sh\nif [ "$1" = -L ]; then exec cat '${walked}'; fi\nexec '${realFind}' "$@"\n`,
+          { mode: 0o755 },
+        );
         const withFakeSs = ([command, args]: [string, string[]]): [string, string[]] => [
           "env",
           [`PATH=${fakeBin}:${Deno.env.get("PATH") ?? "/usr/bin:/bin"}`, command, ...args],
@@ -179,6 +199,9 @@ try {
           await measure(runs.table, deno([...flags, MAIN, "snapshot"]));
           await measure(runs.json, deno([...flags, MAIN, "snapshot", "--format", "json"]));
           await measure(runs.ssAsRun, netns.wrap("ss", ["-tunapeH"]));
+          await measure(runs.ssListing, netns.wrap("ss", ["-tunaeH"]));
+          // find exits 1 when a process exits during its walk, as conntrail allows.
+          await measure(runs.walk, ["sh", ["-c", 'find "$@"; exit 0', "sh", ...FIND_SOCKETS_ARGS]]);
           await measure(runs.empty, deno([...flags, EMPTY]));
           await measure(runs.version, deno([...flags, MAIN, "--version"]));
           await measure(
@@ -191,6 +214,7 @@ try {
         }
         for (const failure of failures) console.log(`  a run failed: ${failure}`);
         await Deno.remove(captured);
+        await Deno.remove(walked);
         await Deno.remove(fakeBin, { recursive: true });
         const base = summary(runs.ss);
         const table = summary(runs.table);
@@ -224,13 +248,15 @@ try {
               line("conntrail snapshot (table)", table, base),
               line("conntrail snapshot --format json", json, base),
               "  floors:",
-              line("  ss -tunapeH (what it runs)", summary(runs.ssAsRun), base),
+              line("  ss -tunaeH (what it runs)", summary(runs.ssListing), base),
+              line("  and its walk, find -L /proc", summary(runs.walk), base),
+              line("  ss -tunapeH (without find, ps)", summary(runs.ssAsRun), base),
               line("  deno, empty script", summary(runs.empty), base),
               line("  conntrail --version", summary(runs.version), base),
               line("  snapshot --input (all but ss)", summary(runs.fromCapture), base),
               line("  json without main.ts", summary(runs.direct), base),
-              line("  table, ss replaced by a capture", summary(runs.fakeSs), base),
-              line("  json, ss replaced by a capture", summary(runs.fakeSsJson), base),
+              line("  table, ss+walk from captures", summary(runs.fakeSs), base),
+              line("  json, ss+walk from captures", summary(runs.fakeSsJson), base),
               ...verdicts,
             ].join("\n"),
         );
