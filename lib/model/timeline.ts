@@ -90,7 +90,9 @@ export class Timeline {
       this.#spans.splice(1, 2);
       this.#merged = true;
     }
-    this.#spans.push(column, column);
+    // The first span is made to size: a push would make room for 17 numbers, and most rows have a span or two.
+    if (this.#spans.length === 0) this.#spans = [column, column];
+    else this.#spans.push(column, column);
   }
 
   /** The cells of the `width` columns ending at `column`, oldest first. */

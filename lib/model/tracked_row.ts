@@ -14,6 +14,16 @@ export type GroupBy = "ip" | "process" | "connection";
 const MAX_PORTS = 32;
 const MAX_PROCESSES = 8;
 
+/**
+ * The lists a row starts with, and the one-state lists rows share. A list is replaced, never changed, when
+ * it grows: one `push` onto an empty array makes room for 17 (152 bytes), and rows hold a port or two, one
+ * process and one state (at 10,000 rows kept, ~3 MiB for room never used; the state list was made anew for
+ * every present row at every poll).
+ */
+const NONE: readonly never[] = Object.freeze([]);
+const ONLY_STATE = new Map<string, readonly string[]>();
+const ONLY_STATE_MAX = 64;
+
 /** One row of the monitor: what is known about a remote IP, a process or a connection. */
 export class TrackedRow {
   readonly key: string;
@@ -32,13 +42,13 @@ export class TrackedRow {
   activeColumns = 0;
   /** Sockets in the row at the latest poll. */
   openConnections = 0;
-  /** Status words at the latest poll that found the row, sorted. */
-  states: string[] = [];
+  /** Status words at the latest poll that found the row, sorted (see {@linkcode clearStates}, {@linkcode addState}). */
+  states: readonly string[] = NONE;
   /** Service ports (the remote port going out, the local port coming in or listening), first seen first. */
-  readonly ports: number[] = [];
+  ports: readonly number[] = NONE;
   /** Ports beyond the ones kept. */
   morePorts = 0;
-  readonly processes: ProcessInfo[] = [];
+  processes: readonly ProcessInfo[] = NONE;
   moreProcesses = 0;
   /**
    * The bytes its connections moved (`--traffic`): null until one of them
@@ -68,10 +78,31 @@ export class TrackedRow {
     this.lastSeen = seen;
   }
 
+  /** Forget the states: a poll that finds the row lists them again. */
+  clearStates(): void {
+    this.states = NONE;
+  }
+
+  /** Add a status word, keeping the list sorted (a list of one is shared with the rows in that state). */
+  addState(status: string): void {
+    const states = this.states;
+    if (states.includes(status)) return;
+    if (states.length > 0) {
+      this.states = [...states, status].sort();
+      return;
+    }
+    let only = ONLY_STATE.get(status);
+    if (only === undefined) {
+      only = Object.freeze([status]);
+      if (ONLY_STATE.size < ONLY_STATE_MAX) ONLY_STATE.set(status, only);
+    }
+    this.states = only;
+  }
+
   /** Remember a service port, keeping the list bounded. */
   addPort(port: number | null): void {
     if (port === null || this.ports.includes(port)) return;
-    if (this.ports.length < MAX_PORTS) this.ports.push(port);
+    if (this.ports.length < MAX_PORTS) this.ports = this.ports.concat(port);
     else this.morePorts++;
   }
 
@@ -84,7 +115,7 @@ export class TrackedRow {
   addProcessOf(pid: number | null, name: string | null, path: string | null): void {
     if (pid === null && name === null) return;
     for (const p of this.processes) if (p.pid === pid && p.name === name) return;
-    if (this.processes.length < MAX_PROCESSES) this.processes.push({ pid, name, path });
+    if (this.processes.length < MAX_PROCESSES) this.processes = this.processes.concat({ pid, name, path });
     else this.moreProcesses++;
   }
 

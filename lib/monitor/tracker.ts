@@ -454,7 +454,7 @@ export class Tracker implements TimelineView {
       }
       if (row === null) return;
       row.openConnections++;
-      if (!row.states.includes(c.status)) row.states.push(c.status);
+      row.addState(c.status);
       row.addPort(servicePort(c));
       row.addProcessOf(c.pid, c.process_name, c.process_path);
     });
@@ -478,7 +478,6 @@ export class Tracker implements TimelineView {
         ? Cell.Idle
         : Cell.Active;
       row.timeline.write(column, cell);
-      row.states.sort();
       row.lastColumn = column;
       row.lastSeen = now;
       row.activeColumns++;
@@ -501,7 +500,7 @@ export class Tracker implements TimelineView {
     if (!present.has(row)) {
       present.add(row);
       row.openConnections = 0;
-      row.states = [];
+      row.clearStates();
     }
     return row;
   }
