@@ -141,16 +141,12 @@ function comparator(
  */
 function inPreviousOrder(rows: readonly DashboardRow[], previous?: readonly DashboardRow[]): DashboardRow[] {
   if (previous === undefined || previous.length === 0) return [...rows];
-  const current = new Set(rows);
-  const out: DashboardRow[] = [];
-  const seen = new Set<DashboardRow>();
-  for (const row of previous) {
-    if (current.has(row)) {
-      out.push(row);
-      seen.add(row);
-    }
-  }
-  for (const row of rows) if (!seen.has(row)) out.push(row);
+  // One set, emptied as the previous order is walked: what is left in it is new, in the given order.
+  const fresh = new Set(rows);
+  const out: DashboardRow[] = new Array(fresh.size);
+  let i = 0;
+  for (const row of previous) if (fresh.delete(row)) out[i++] = row;
+  for (const row of fresh) out[i++] = row;
   return out;
 }
 
