@@ -283,6 +283,11 @@ export class BlocklistIndex {
     return null;
   }
 
+  /** Whether any list has `host:port` entries: without them, a target's port changes no match. */
+  get matchesPorts(): boolean {
+    return this.#ported.length > 0;
+  }
+
   /** True when {@linkcode matchTarget} would find an entry; as cheap as {@linkcode has} for a bare address. */
   hasTarget(target: MatchTarget): boolean {
     if (this.has(target.ip)) return true;

@@ -72,6 +72,11 @@ export class AlertWatch {
    */
   readonly #clean = new Set<string>();
   #cleanFor: { lists: unknown; expected: unknown; since: number } = { lists: null, expected: null, since: 0 };
+  /**
+   * Whether a list has `host:port` entries, so that a clean verdict holds for one remote port only. Without
+   * them the port is left out of the clean keys: 10,000 incoming connections from one address are one key.
+   */
+  #portsMatter = false;
   /** Address → connections seen while its reputation was unknown. */
   readonly #waiting = new Map<string, Connection[]>();
   #waitingCount = 0;
@@ -123,6 +128,7 @@ export class AlertWatch {
     ) {
       this.#clean.clear();
       this.#cleanFor = { lists, expected, since: now };
+      this.#portsMatter = (lists?.matchesPorts ?? false) || (expected?.matchesPorts ?? false);
       fresh = undefined;
     }
     for (const [ip, waiting] of this.#waiting) {
@@ -149,7 +155,8 @@ export class AlertWatch {
     const domain = connection.domain ?? answered?.domain ?? null;
     // `--expect` judges outgoing connections only, so a clean verdict holds for one direction; names and
     // `host:port` entries make it hold for one name and port.
-    const cleanKey = `${key}|${connection.direction}|${domain ?? ""}|${connection.remote_port ?? ""}`;
+    const port = this.#portsMatter ? connection.remote_port ?? "" : "";
+    const cleanKey = `${key}|${connection.direction}|${domain ?? ""}|${port}`;
     if (this.#clean.has(cleanKey) || this.#alerted.has(key)) return;
     const chain = answered !== null && answered.domain === domain ? answered.chain : undefined;
     const verdict = verdictFor(ip, this.#sources, { domain, chain, port: connection.remote_port });

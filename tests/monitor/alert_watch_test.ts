@@ -179,3 +179,25 @@ Deno.test("AlertWatch matches block-list domains against the domain and its CNAM
   const alerts = watch.check([connection({ remote_ip: "1.2.3.4", domain: "shop.example" })]);
   deepStrictEqual(alerts.map((e) => e.reason), ["blocklist ips.txt:1 tracker.example"]);
 });
+
+Deno.test("AlertWatch judges connections that differ only in their remote port once, unless a list has host:port entries", () => {
+  const asked: string[] = [];
+  const clean = reputation("SAFE", 0);
+  // 50 incoming connections from one address and process, each from its own port.
+  const incoming = Array.from(
+    { length: 50 },
+    (_, i) => connection({ remote_ip: "9.9.9.9", remote_port: 40000 + i, direction: "incoming" }),
+  );
+  const plain = new AlertWatch(sources({ reputation: (ip) => (asked.push(ip), clean) }));
+  deepStrictEqual(plain.check(incoming, 0), []);
+  deepStrictEqual(asked.length, 1);
+  // A host:port entry makes the port part of the verdict: each port is judged, and the listed one alerts.
+  asked.length = 0;
+  const ported = new BlocklistIndex([{ name: "ports.txt", list: parseBlocklist("9.9.9.9:40007\n") }]);
+  const watch = new AlertWatch(
+    sources({ blocklists: () => ported, reputation: (ip) => (asked.push(ip), clean) }),
+  );
+  deepStrictEqual(watch.check(incoming, 0).map((e) => e.connection.remote_port), [40007]);
+  // Each port up to the listed one; after its alert the (remote, process) pair is not judged again.
+  deepStrictEqual(asked.length, 8);
+});
