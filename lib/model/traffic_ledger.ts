@@ -14,14 +14,32 @@ const MAX_KEYED = 10_000;
 const SERIES_LENGTH = 600;
 
 /**
- * What the ledger keeps about one open connection: the kernel's counters at
+ * What is kept about one open connection's traffic: the kernel's counters at
  * the last reading that had them (null before one). Only these: a meter per
  * connection (about 600 bytes) was never read, and at 20,000 sockets made a
- * quarter of the monitor's heap.
+ * quarter of the monitor's heap. Whoever follows the connection keeps them
+ * (the tracker, in its open entry) and hands them to each
+ * {@linkcode TrafficLedger.observe}: the ledger keeps no map of 20,000
+ * connections beside the tracker's.
  */
-interface ConnectionTraffic {
+export interface LastCounters {
   sent: number | null;
   received: number | null;
+}
+
+/**
+ * The counters last read of a connection, or null when none was.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { countersRead } from "./traffic_ledger.ts";
+ * deepStrictEqual([countersRead({ sent: 5, received: 0 }), countersRead({ sent: null, received: null })],
+ *   [{ sent: 5, received: 0 }, null]);
+ * ```
+ */
+export function countersRead(last: LastCounters): ByteCounts | null {
+  return last.sent === null || last.received === null ? null : { sent: last.sent, received: last.received };
 }
 
 /** One poll of machine throughput, for a chart. */
@@ -64,10 +82,11 @@ function touch(map: Map<string, TrafficMeter>, key: string): TrafficMeter {
  *   remote_ip: "8.8.8.8", remote_port: 443, status: "ESTABLISHED", direction: "outgoing" as const,
  *   pid: 42, process_name: "curl", process_path: null, user: null, bytes_sent: 1000, bytes_received: 0 };
  * const ledger = new TrafficLedger();
+ * const last = { sent: null, received: null };
  * ledger.begin(new Date(0));
- * ledger.observe("k", c, null);
+ * ledger.observe(last, c, null);
  * ledger.begin(new Date(2000));
- * ledger.observe("k", { ...c, bytes_sent: 5000, bytes_received: 300 }, null);
+ * ledger.observe(last, { ...c, bytes_sent: 5000, bytes_received: 300 }, null);
  * deepStrictEqual(ledger.rate(ledger.machine, 1), { sent: 2000, received: 150 });
  * deepStrictEqual([ledger.machine.sent, ledger.machine.received], [5000, 300]);
  * ```
@@ -75,7 +94,6 @@ function touch(map: Map<string, TrafficMeter>, key: string): TrafficMeter {
 export class TrafficLedger {
   /** Every connection's bytes, added up. */
   readonly machine = new TrafficMeter();
-  readonly #connections = new Map<string, ConnectionTraffic>();
   readonly #processes = new Map<string, TrafficMeter>();
   readonly #addresses = new Map<string, TrafficMeter>();
   /** Poll times (ms) by column, for the last polls. */
@@ -122,18 +140,13 @@ export class TrafficLedger {
 
   /**
    * Read one open connection's counters at this poll and count what moved
-   * since the last reading in `row` (when given), the connection's process's,
-   * its remote address's and the machine's meters.
+   * since the last reading (`state`, which this updates) in `row` (when
+   * given), the connection's process's, its remote address's and the
+   * machine's meters.
    */
-  observe(key: string, c: Connection, row: TrafficMeter | null): void {
+  observe(state: LastCounters, c: Connection, row: TrafficMeter | null): void {
     const sent = c.bytes_sent ?? null;
     const received = c.bytes_received ?? null;
-    let state = this.#connections.get(key);
-    if (state === undefined) {
-      if (sent === null && received === null) return; // never counted: nothing to follow
-      state = { sent: null, received: null };
-      this.#connections.set(key, state);
-    }
     if (sent === null || received === null) return; // TIME_WAIT and the like: the last reading stands
     // Either counter going down means a new socket: both count from zero.
     const reset = (state.sent !== null && sent < state.sent) ||
@@ -150,21 +163,6 @@ export class TrafficLedger {
       touch(this.#processes, processKey(c)).add(column, ds, dr);
     }
     if (c.remote_ip !== null) touch(this.#addresses, c.remote_ip).add(column, ds, dr);
-  }
-
-  /** The counters last read for an open connection, or null when none was. */
-  counters(key: string): ByteCounts | null {
-    const state = this.#connections.get(key);
-    return state === undefined || state.sent === null || state.received === null
-      ? null
-      : { sent: state.sent, received: state.received };
-  }
-
-  /** A connection closed: its last counters (null when none was read), and it is forgotten. */
-  forget(key: string): ByteCounts | null {
-    const counters = this.counters(key);
-    this.#connections.delete(key);
-    return counters;
   }
 
   /**

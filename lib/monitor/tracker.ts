@@ -8,7 +8,7 @@ import { Cell } from "../model/timeline.ts";
 import { type GroupBy, TrackedRow } from "../model/tracked_row.ts";
 import type { TracedChange } from "./traced_changes.ts";
 import type { EvictedRow, TimelineView } from "../model/timeline_view.ts";
-import { processKey, TrafficLedger } from "../model/traffic_ledger.ts";
+import { countersRead, type LastCounters, processKey, TrafficLedger } from "../model/traffic_ledger.ts";
 import { TrafficMeter } from "../model/traffic_meter.ts";
 
 export type { EvictedRow } from "../model/timeline_view.ts";
@@ -33,8 +33,8 @@ export interface TrackerOptions {
   traffic?: boolean;
 }
 
-/** An open connection as the tracker keeps it. */
-interface OpenEntry {
+/** An open connection as the tracker keeps it, with its counters as last read (`traffic`). */
+interface OpenEntry extends LastCounters {
   /** As the latest poll that listed it saw it (during a poll: as the poll before did, until it is listed). */
   connection: Connection;
   /** The poll that last listed it ({@linkcode CLOSED_NOW} once a tracer closed it in the current poll). */
@@ -193,16 +193,20 @@ export class Tracker implements TimelineView {
   }
 
   /** A connection with the counters the ledger last read, where this reading has none (TIME_WAIT). */
-  #withCounters(c: Connection, key: string): Connection {
+  #withCounters(c: Connection, entry: OpenEntry): Connection {
     if (this.traffic === null || (c.bytes_sent != null && c.bytes_received != null)) return c;
-    const known = this.traffic.counters(key);
+    const known = countersRead(entry);
     return known === null ? c : { ...c, bytes_sent: known.sent, bytes_received: known.received };
   }
 
-  /** A connection as it closes: with `traffic`, the last counters read of it (the ledger forgets it). */
-  #withLastCounters(c: Connection, key: string): Connection {
+  /**
+   * A connection as it closes: with `traffic`, the last counters read of it (`entry`: its open entry, which
+   * forgets them; null for one that opened and closed between two polls).
+   */
+  #withLastCounters(c: Connection, entry: OpenEntry | null): Connection {
     if (this.traffic === null) return c;
-    const last = this.traffic.forget(key);
+    const last = entry === null ? null : countersRead(entry);
+    if (entry !== null) entry.sent = entry.received = null;
     return {
       ...c,
       bytes_sent: last?.sent ?? c.bytes_sent ?? null,
@@ -280,6 +284,8 @@ export class Tracker implements TimelineView {
           since: round,
           openedAt: openedAt ?? nowMs,
           endedAt: null,
+          sent: null,
+          received: null,
         });
       } else {
         entry.connection = c;
@@ -287,6 +293,7 @@ export class Tracker implements TimelineView {
         if (openedAt !== undefined) {
           entry.openedAt = openedAt;
           entry.endedAt = null;
+          entry.sent = entry.received = null;
         }
       }
     };
@@ -349,7 +356,15 @@ export class Tracker implements TimelineView {
       if (entry === undefined) {
         const openedAt = Math.min(firstSeen?.get(listed) ?? nowMs, nowMs);
         c = this.#opened(givenAgain ? stamped(polled, timestamp) : polled, openedAt);
-        listedNow = { connection: c, poll: round, since: round, openedAt, endedAt: null };
+        listedNow = {
+          connection: c,
+          poll: round,
+          since: round,
+          openedAt,
+          endedAt: null,
+          sent: null,
+          received: null,
+        };
         open.set(key, listedNow);
       } else {
         c = this.#carry(polled, entry, nowMs);
@@ -361,7 +376,7 @@ export class Tracker implements TimelineView {
       else if (before.status !== c.status) {
         events.push({
           event: "STATE",
-          connection: this.#withCounters(givenAgain ? stamped(c, timestamp) : c, key),
+          connection: this.#withCounters(givenAgain ? stamped(c, timestamp) : c, listedNow),
           previous_status: before.status,
         });
       }
@@ -409,7 +424,7 @@ export class Tracker implements TimelineView {
         closedNow.add(key);
         events.push({
           event: "CLOSED",
-          connection: this.#withLastCounters({ ...known, timestamp: change.connection.timestamp }, key),
+          connection: this.#withLastCounters({ ...known, timestamp: change.connection.timestamp }, entry),
           duration_s: this.#closed(key, entry, at),
         });
         this.#traceClosed.add(key);
@@ -421,7 +436,7 @@ export class Tracker implements TimelineView {
       const c = this.#opened(change.connection, at);
       events.push({ event: "NEW", connection: c }, {
         event: "CLOSED",
-        connection: this.#withLastCounters(c, key),
+        connection: this.#withLastCounters(c, null),
         duration_s: this.#closed(key, null, at),
       });
       this.#traceClosed.add(key);
@@ -434,13 +449,14 @@ export class Tracker implements TimelineView {
     open.forEach((entry, key) => {
       if (entry.poll === round) return;
       if (entry.poll !== CLOSED_NOW && !closedNow.has(key)) {
-        const connection = this.#withLastCounters({ ...entry.connection, timestamp }, key);
+        const connection = this.#withLastCounters({ ...entry.connection, timestamp }, entry);
         events.push({ event: "CLOSED", connection, duration_s: this.#closed(key, entry, nowMs) });
       }
       open.delete(key);
     });
 
-    open.forEach(({ connection: c }, key) => {
+    open.forEach((entry) => {
+      const c = entry.connection;
       const row = LINGERING_STATUSES.has(c.status) ? null : this.#present(c, column, now, present);
       if (traffic !== null) {
         // A lingering socket with counters (macOS keeps them in TIME_WAIT) adds to its row, if still in
@@ -449,7 +465,7 @@ export class Tracker implements TimelineView {
           ? null
           : row ?? this.#rows.get(rowKey(c, this.#options.groupBy)) ?? null;
         if (countedRow !== null) countedRow.traffic ??= new TrafficMeter();
-        traffic.observe(key, c, countedRow?.traffic ?? null);
+        traffic.observe(entry, c, countedRow?.traffic ?? null);
         if (row !== null && countedRow !== null) counted.add(row);
       }
       if (row === null) return;
@@ -651,6 +667,6 @@ export class Tracker implements TimelineView {
 
   /** The connections open at the latest poll. */
   *openConnections(): IterableIterator<Connection> {
-    for (const [key, entry] of this.#open) yield this.#withCounters(entry.connection, key);
+    for (const entry of this.#open.values()) yield this.#withCounters(entry.connection, entry);
   }
 }

@@ -111,7 +111,7 @@ function processLabel(key: string): string {
  * import { trafficView } from "./traffic_view.ts";
  * const ledger = new TrafficLedger();
  * ledger.begin(new Date(0));
- * ledger.observe("k", { timestamp: "", protocol: "TCP", family: 4, local_ip: "10.0.0.2", local_port: 5000,
+ * ledger.observe({ sent: null, received: null }, { timestamp: "", protocol: "TCP", family: 4, local_ip: "10.0.0.2", local_port: 5000,
  *   remote_ip: "8.8.8.8", remote_port: 443, status: "ESTABLISHED", direction: "outgoing", pid: 42,
  *   process_name: "curl", process_path: null, user: null, bytes_sent: 100, bytes_received: 9000 }, null);
  * const view = trafficView(ledger, { describe: () => ({ country: "US" }), timeUnitSeconds: 1, at: null });
