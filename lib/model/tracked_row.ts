@@ -55,6 +55,14 @@ export class TrackedRow {
    * has counters (never for UDP or listening rows: unknown, not zero).
    */
   traffic: TrafficMeter | null = null;
+  /**
+   * The tracker's bookkeeping, by its poll number: the poll that last found the row present, whether the
+   * poll before that one had, and the poll that last read counters of its connections. Stamps, not per-poll
+   * sets of rows (garbage at every poll).
+   */
+  presentIn = -1;
+  presentBefore = false;
+  countedIn = -1;
 
   constructor(
     init: {

@@ -160,7 +160,8 @@ export class Tracker implements TimelineView {
    */
   readonly #open = new Map<string, OpenEntry>();
   #rows = new Map<string, TrackedRow>();
-  #presentRows = new Set<TrackedRow>();
+  /** The rows the latest poll found present (each stamped with that poll: {@linkcode TrackedRow.presentIn}). */
+  #presentRows: TrackedRow[] = [];
   /** Rows with no open socket, in the order they closed. */
   #closedRows = new Map<string, TrackedRow>();
   #uniqueRows = 0;
@@ -297,7 +298,7 @@ export class Tracker implements TimelineView {
         }
       }
     };
-    const present = new Set<TrackedRow>();
+    const present: TrackedRow[] = [];
     const timestamp = isoWithOffset(now);
     this.#ownersLearned = [];
     const nowMs = now.getTime();
@@ -306,8 +307,7 @@ export class Tracker implements TimelineView {
     const changes = traced ?? [];
     const traffic = this.traffic;
     const poll = traffic?.begin(now) ?? -1;
-    /** Rows with a connection whose counters this poll read: only those can be idle. */
-    const counted = new Set<TrackedRow>();
+    // Rows with a connection whose counters this poll read (only those can be idle) are stamped countedIn.
 
     // Keys a tracer closes in this batch: their TIME_WAIT sockets in this poll are the same connections, over.
     const closing = new Set<string>();
@@ -457,7 +457,7 @@ export class Tracker implements TimelineView {
 
     open.forEach((entry) => {
       const c = entry.connection;
-      const row = LINGERING_STATUSES.has(c.status) ? null : this.#present(c, column, now, present);
+      const row = LINGERING_STATUSES.has(c.status) ? null : this.#present(c, column, now, present, round);
       if (traffic !== null) {
         // A lingering socket with counters (macOS keeps them in TIME_WAIT) adds to its row, if still in
         // memory, without making the row present.
@@ -466,7 +466,7 @@ export class Tracker implements TimelineView {
           : row ?? this.#rows.get(rowKey(c, this.#options.groupBy)) ?? null;
         if (countedRow !== null) countedRow.traffic ??= new TrafficMeter();
         traffic.observe(entry, c, countedRow?.traffic ?? null);
-        if (row !== null && countedRow !== null) counted.add(row);
+        if (row !== null && countedRow !== null) row.countedIn = round;
       }
       if (row === null) return;
       row.openConnections++;
@@ -475,17 +475,17 @@ export class Tracker implements TimelineView {
       row.addProcessOf(c.pid, c.process_name, c.process_path);
     });
     for (const c of flashes) {
-      const row = this.#present(c, column, now, present);
+      const row = this.#present(c, column, now, present, round);
       row.addPort(servicePort(c));
       row.addProcessOf(c.pid, c.process_name, c.process_path);
     }
 
     for (const row of present) {
-      const wasPresent = this.#presentRows.has(row);
+      const wasPresent = row.presentBefore;
       // A row present only through connections that opened and closed in between has no state: it was active.
       // With --traffic, an open row whose counted connections moved nothing this poll is idle (never a
       // guess: a row without counters, such as UDP, stays active).
-      const idle = counted.has(row) && row.traffic !== null && row.traffic.lastColumn !== poll;
+      const idle = row.countedIn === round && row.traffic !== null && row.traffic.lastColumn !== poll;
       const cell = row.states.length > 0 && listeningOnly(row)
         ? Cell.Listening
         : !wasPresent
@@ -497,10 +497,11 @@ export class Tracker implements TimelineView {
       row.lastColumn = column;
       row.lastSeen = now;
       row.activeColumns++;
-      this.#closedRows.delete(row.key);
+      // A row present at the poll before is not among the closed ones.
+      if (!wasPresent) this.#closedRows.delete(row.key);
     }
     for (const row of this.#presentRows) {
-      if (present.has(row)) continue;
+      if (row.presentIn === round) continue;
       row.timeline.write(column, Cell.Closed);
       row.openConnections = 0;
       this.#closedRows.set(row.key, row);
@@ -511,10 +512,12 @@ export class Tracker implements TimelineView {
   }
 
   /** The row of a connection, marked present in this poll (its counts start again at the first). */
-  #present(c: Connection, column: number, now: Date, present: Set<TrackedRow>): TrackedRow {
+  #present(c: Connection, column: number, now: Date, present: TrackedRow[], round: number): TrackedRow {
     const row = this.#rowFor(c, column, now);
-    if (!present.has(row)) {
-      present.add(row);
+    if (row.presentIn !== round) {
+      row.presentBefore = row.presentIn === round - 1;
+      row.presentIn = round;
+      present.push(row);
       row.openConnections = 0;
       row.clearStates();
     }
@@ -630,7 +633,7 @@ export class Tracker implements TimelineView {
 
   /** Rows with an open socket at the latest poll. */
   get activeRowCount(): number {
-    return this.#presentRows.size;
+    return this.#presentRows.length;
   }
 
   /** Sockets open at the latest poll. */
