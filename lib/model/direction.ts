@@ -67,24 +67,46 @@ export function toConnections(
     const direction = directionOf(s);
     const known = s.inode ? memory?.get(s.inode, poll) : undefined;
     if (known !== undefined && sameConnection(known, s, direction)) return known;
-    const connection: Connection = {
-      timestamp,
-      protocol: s.protocol,
-      family: s.family,
-      local_ip: s.local_ip,
-      local_port: s.local_port,
-      remote_ip: s.remote_ip,
-      remote_port: s.remote_port,
-      status: s.status,
-      direction,
-      pid: s.pid,
-      process_name: s.process_name,
-      process_path: s.process_path,
-      user: s.user,
-    };
-    // Counters only when they were asked for (`--traffic`): absent otherwise, not null.
-    if (s.bytes_sent !== undefined) connection.bytes_sent = s.bytes_sent;
-    if (s.bytes_received !== undefined) connection.bytes_received = s.bytes_received;
+    // Counters only when they were asked for (`--traffic`): absent otherwise, not null. Written in the
+    // literal, not added after it: an added property goes to a second array per object (at 10k, 21,000 of
+    // them, ~0.8 MiB kept).
+    const connection: Connection = s.bytes_sent !== undefined && s.bytes_received !== undefined
+      ? {
+        timestamp,
+        protocol: s.protocol,
+        family: s.family,
+        local_ip: s.local_ip,
+        local_port: s.local_port,
+        remote_ip: s.remote_ip,
+        remote_port: s.remote_port,
+        status: s.status,
+        direction,
+        pid: s.pid,
+        process_name: s.process_name,
+        process_path: s.process_path,
+        user: s.user,
+        bytes_sent: s.bytes_sent,
+        bytes_received: s.bytes_received,
+      }
+      : {
+        timestamp,
+        protocol: s.protocol,
+        family: s.family,
+        local_ip: s.local_ip,
+        local_port: s.local_port,
+        remote_ip: s.remote_ip,
+        remote_port: s.remote_port,
+        status: s.status,
+        direction,
+        pid: s.pid,
+        process_name: s.process_name,
+        process_path: s.process_path,
+        user: s.user,
+      };
+    if (s.bytes_sent !== undefined && s.bytes_received === undefined) connection.bytes_sent = s.bytes_sent;
+    if (s.bytes_received !== undefined && s.bytes_sent === undefined) {
+      connection.bytes_received = s.bytes_received;
+    }
     if (s.inode) memory?.set(s.inode, connection, poll);
     return connection;
   });
