@@ -3,7 +3,7 @@ import type { SkippedLine } from "../parse/parse_result.ts";
 import type { Platform } from "../platform/platform.ts";
 
 /** What of the machine collectors use: its OS, the programs they run, /proc and /etc/passwd, the user id. */
-export type CollectorPlatform = Pick<Platform, "os" | "programs" | "files" | "mayRead" | "uid">;
+export type CollectorPlatform = Pick<Platform, "os" | "programs" | "files" | "may" | "mayRead" | "uid">;
 
 /** The names `--collector` accepts. */
 export const COLLECTOR_NAMES = ["auto", "ss", "proc", "netstat", "lsof"] as const;

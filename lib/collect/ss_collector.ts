@@ -334,7 +334,15 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
   };
 
   /** Whether owners may come from conntrail's own walk (find and ps) instead of `ss -p`: until it cannot run. */
-  let ownWalk = options.ownWalk ?? true;
+  // Asked first: a find that walks for nothing and a ps it may not run would cost more than `ss -p` alone
+  // (the flags `--allow-run=ss,find` that snapshot asked for before it walked on its own).
+  let ownWalk = once && (options.ownWalk ?? true) && ["find", "ps"].every((command) => {
+    try {
+      return options.platform.may({ name: "run", command });
+    } catch {
+      return true; // cannot tell: try, and fall back if it is refused
+    }
+  });
   /**
    * The sockets (`ss` without `-p`) with their owners from conntrail's own walk of the descriptors, run beside
    * it; null when find or ps cannot be run (then `ss -p` walks).

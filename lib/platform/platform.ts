@@ -170,6 +170,7 @@ export interface Network {
 /** Permissions a run is asked about, besides reading and writing paths. */
 export type PermissionQuery =
   | { name: "net"; host?: string }
+  | { name: "run"; command: string }
   | { name: "sys"; kind: "hostname" };
 
 /** A terminal the dashboard draws on. */

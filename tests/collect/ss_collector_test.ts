@@ -171,6 +171,20 @@ for (
   });
 }
 
+Deno.test("createSsCollector({ once }) runs ss -p, and neither find's walk nor ps, when it may not run ps (the flags --allow-run=ss,find)", async () => {
+  const calls: string[][] = [];
+  const collector = createSsCollector({
+    platform: { ...platform, may: (query) => !(query.name === "run" && query.command === "ps") },
+    run: scriptedRun(() => [ROW_A], calls),
+    userNames: null,
+    once: true,
+    processPaths: false,
+  });
+  const { sockets } = await collector.collect();
+  deepStrictEqual(calls.map((c) => c.slice(0, 2).join(" ")), ["ss -tunapeH"]);
+  deepStrictEqual(sockets.map((s) => [s.pid, s.process_name]), [[42, "curl"]]);
+});
+
 Deno.test("createSsCollector({ once }) takes a socket shared by processes as ss -p names it first, and leaves an unlisted one without a process", async () => {
   const run: RunTool = (command, args, options) => {
     if (command === "ss") {

@@ -16,6 +16,8 @@ import { parseBlocklist } from "../../lib/parse/blocklist.ts";
 import { parseIpList } from "../../lib/parse/ip_list.ts";
 import { parseGeoCsv } from "../../lib/parse/geo_csv.ts";
 import { parseGetProcessCsv, parseTasklistCsv } from "../../lib/parse/windows_processes.ts";
+import { parseProcessNames, parseSocketLinks, SocketLinksReader } from "../../lib/parse/socket_walk.ts";
+import { deepStrictEqual } from "node:assert/strict";
 import type { ParseResult } from "../../lib/parse/parse_result.ts";
 import { fixture } from "../fixture.ts";
 import { campaign } from "./_fuzz.ts";
@@ -110,5 +112,30 @@ Deno.test("fuzz parsers: mutated block lists, filter lists, GeoIP CSVs and taskl
       fuzz.mutate('"Id","Path"\r\n"1712","C:\\Windows\\svchost.exe"\r\n"4",""\r\n'),
     );
     for (const pid of paths.keys()) ok(Number.isInteger(pid) && pid >= 0, String(pid));
+  });
+});
+
+Deno.test("fuzz parsers: a mutated walk of the descriptors (find, ps) reads the same in any chunks, with valid pids and inodes", async () => {
+  const walk = "/proc/1/fd\n/proc/905/fd\n2558470\n18837\n/proc/11600/fd\n18837\n12214384\n/proc/77/fd\n";
+  const names = "    1 systemd\n  905 sshd\n11600 Web Content\n   77 a?b)c\n";
+  await campaign("parsers/socket-walk", 300, (fuzz) => {
+    const text = fuzz.mutate(walk, 1 + fuzz.int(8));
+    const whole = parseSocketLinks(text);
+    for (const [inode, pid] of whole.pids) {
+      ok(Number.isSafeInteger(inode) && inode > 0 && Number.isSafeInteger(pid) && pid > 0, `${inode} ${pid}`);
+    }
+    for (const skipped of whole.skipped) ok(skipped.reason !== "" && skipped.line.length <= 65);
+    // Split at random byte boundaries (a multibyte character too): the same result.
+    const bytes = new TextEncoder().encode(text);
+    const reader = new SocketLinksReader();
+    for (let at = 0; at < bytes.length;) {
+      const size = 1 + fuzz.int(40);
+      reader.push(bytes.subarray(at, at + size));
+      at += size;
+    }
+    deepStrictEqual(reader.end(), whole);
+    for (const [pid, name] of parseProcessNames(fuzz.mutate(names, 1 + fuzz.int(8)))) {
+      ok(Number.isSafeInteger(pid) && pid > 0 && !name.includes("\n"), `${pid} ${name}`);
+    }
   });
 });
