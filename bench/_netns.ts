@@ -23,9 +23,12 @@ function ip(args: string[]): boolean {
   }
 }
 
-/** Create `conntrail-bench-<pid>` with loopback up; without the rights or `ip`, commands run as they are. */
-export function benchNetns(): BenchNetns {
-  const name = `conntrail-bench-${Deno.pid}`;
+/**
+ * Create `conntrail-bench-<pid>` (`-<suffix>` added when given, for a second namespace of the same bench) with
+ * loopback up; without the rights or `ip`, commands run as they are.
+ */
+export function benchNetns(suffix?: string): BenchNetns {
+  const name = `conntrail-bench-${Deno.pid}${suffix === undefined ? "" : `-${suffix}`}`;
   if (!ip(["netns", "add", name]) || !ip(["-n", name, "link", "set", "lo", "up"])) {
     ip(["netns", "delete", name]);
     return { name: null, wrap: (command, args) => [command, [...args]], remove: () => {} };

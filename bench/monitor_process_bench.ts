@@ -18,13 +18,23 @@
  * BENCH_COMPARE=DIR adds the monitor of another checkout (say a worktree of main), alternating with
  * this one, so a change is measured against its baseline in the same run. The load average is
  * printed beside each figure (the machine may be shared).
+ *
+ * With a namespace, a floor is measured too: the monitor's two readings (`ss -taiD -`, `ss -uaneH`)
+ * once a second in an empty namespace. The kernel keeps one TCP table for every namespace and a
+ * dump walks all of it, skipping other namespaces' sockets one by one: on a machine whose other
+ * namespaces hold tens of thousands of sockets (other benches' farms) that walk, not the bench's
+ * sockets, is most of a 1k tick's children. The TCP sockets of the whole machine (every
+ * namespace, /proc/net/sockstat `alloc`) are printed beside each figure.
+ * BENCH_SETTLE_S (default 3): seconds between the first line and the measurement. V8 goes on
+ * compiling the tick's functions for about a minute (a 1k tick calls them a few thousand times), so
+ * short settles include that (measured at 1k: own CPU 15-17 ms/s in the first 20 s, 10-13 after 60 s).
  */
-import { benchNetns } from "./_netns.ts";
+import { benchNetns, type Wrap } from "./_netns.ts";
 import { startSocketFarm } from "./_socket_farm.ts";
 
 const SIZES = (Deno.env.get("BENCH_SIZES") ?? "1000,10000").split(",").map(Number);
 const ROUNDS = Number(Deno.env.get("BENCH_ROUNDS") ?? 2);
-const SETTLE_S = 3;
+const SETTLE_S = Number(Deno.env.get("BENCH_SETTLE_S") ?? 3);
 const MEASURE_S = Number(Deno.env.get("BENCH_MEASURE_S") ?? 10);
 const CLK_TCK = 100;
 const CHURN = Number(Deno.env.get("BENCH_CHURN") ?? 0);
@@ -38,10 +48,17 @@ interface Sample {
   peakRssMiB: number;
   /** The 1-minute load average at the end of the measurement. */
   load: number;
+  /** TCP sockets on the whole machine (every namespace) at the end of the measurement. */
+  machineTcp: number;
 }
 
 function loadAverage(): number {
   return Number(Deno.readTextFileSync("/proc/loadavg").split(" ")[0]);
+}
+
+/** TCP sockets allocated on the machine, every namespace counted (the count is global). */
+function machineTcpSockets(): number {
+  return Number(/TCP: .*alloc (\d+)/.exec(Deno.readTextFileSync("/proc/net/sockstat"))?.[1] ?? NaN);
 }
 
 function procCpuSeconds(pid: number): number {
@@ -68,8 +85,9 @@ async function measureProcess(
   givenArgs: string[],
   env: Record<string, string>,
   cwd = ROOT,
+  wrap: Wrap = netns.wrap,
 ): Promise<Sample> {
-  const [command, args] = netns.wrap(given, givenArgs);
+  const [command, args] = wrap(given, givenArgs);
   const started = performance.now();
   const child = new Deno.Command(command, { args, env, stdout: "piped", stderr: "null", cwd }).spawn();
   const reader = child.stdout.getReader();
@@ -99,7 +117,13 @@ async function measureProcess(
   child.kill("SIGKILL");
   await child.status;
   await drain.catch(() => {});
-  return { firstLineS, cpuPerTickS: (cpu1 - cpu0) / seconds, peakRssMiB: rss, load: loadAverage() };
+  return {
+    firstLineS,
+    cpuPerTickS: (cpu1 - cpu0) / seconds,
+    peakRssMiB: rss,
+    load: loadAverage(),
+    machineTcp: machineTcpSockets(),
+  };
 }
 
 /** bench/_churn.py in the namespace, once its listener is up. */
@@ -148,6 +172,8 @@ const flags = await conntrailFlags(conntrailEnv);
 const COMPARE = Deno.env.get("BENCH_COMPARE");
 const compareFlags = COMPARE === undefined ? [] : await conntrailFlags(conntrailEnv, COMPARE);
 let netns = benchNetns();
+/** A namespace with no socket, for the floor (none when the farm's namespace could not be made). */
+const emptyNetns = netns.name === null ? null : benchNetns("empty");
 console.log(
   `monitor bench: ${netns.name === null ? "no network namespace (not root?)" : `in netns ${netns.name}`}`,
 );
@@ -176,6 +202,16 @@ const contenders: Record<string, () => Promise<Sample>> = {
   psutil: () => measureProcess("/usr/bin/python3", [PSUTIL_SCRIPT, "1"], {}),
   "ss -tunap": () =>
     measureProcess("sh", ["-c", "echo started; while :; do ss -tunap >/dev/null; sleep 1; done"], {}),
+  ...(emptyNetns === null ? {} : {
+    "floor": () =>
+      measureProcess(
+        "sh",
+        ["-c", "echo started; while :; do ss -taiD - >/dev/null; ss -uaneH >/dev/null; sleep 1; done"],
+        {},
+        ROOT,
+        emptyNetns.wrap,
+      ),
+  }),
 };
 
 function median(values: number[]): number {
@@ -209,6 +245,7 @@ try {
         first: median(list.map((s) => s.firstLineS)),
         runs: list.map((s) => s.cpuPerTickS.toFixed(3)).join(" "),
         loads: list.map((s) => s.load.toFixed(1)).join(" "),
+        machine: list.map((s) => (s.machineTcp / 1000).toFixed(0)).join(" "),
       }]),
     );
     console.log(
@@ -218,10 +255,18 @@ try {
     );
     for (const [name, s] of Object.entries(summary)) {
       console.log(
-        `  ${name.padEnd(14)} CPU/tick ${s.cpu.toFixed(3)} s (runs ${s.runs}; load ${s.loads})  peak RSS ${
+        `  ${name.padEnd(14)} CPU/tick ${
+          s.cpu.toFixed(3)
+        } s (runs ${s.runs}; load ${s.loads}; machine's TCP sockets ${s.machine} k)  peak RSS ${
           s.rss.toFixed(0)
         } MiB  first line ${s.first.toFixed(2)} s`,
       );
+    }
+    if (summary.floor !== undefined) {
+      console.log(
+        "  floor: the monitor's two ss readings once a second in an empty namespace (the kernel's walk of the",
+      );
+      console.log("  machine's other sockets and starting ss; every poller here pays it)");
     }
     for (const name of ["conntrail", "conntrail@base"]) {
       const s = summary[name];
@@ -235,5 +280,6 @@ try {
   }
 } finally {
   netns.remove();
+  emptyNetns?.remove();
   await Deno.remove(dataDir, { recursive: true });
 }
