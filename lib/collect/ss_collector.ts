@@ -1,7 +1,7 @@
 import type { Socket } from "../model/connection.ts";
 import { isListening } from "../model/direction.ts";
 import { LINGERING_STATUSES } from "../model/status.ts";
-import { parseSs, parseSsInodeOwners, SsTextReader } from "../parse/ss.ts";
+import { parseSs, parseSsInodeOwners, SsLineMemory, SsTextReader } from "../parse/ss.ts";
 import { InetDiagMemory, InetDiagReader } from "../parse/inet_diag.ts";
 import type { ParseResult } from "../parse/parse_result.ts";
 import type { Collector, CollectorPlatform, CollectResult, OwnerHint } from "./collector.ts";
@@ -463,13 +463,19 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
 
   // An unchanged TCP socket is the same object from poll to poll: a poll of idle connections makes no garbage.
   const memory = new InetDiagMemory();
+  // The same for UDP's text: an unchanged line is not parsed again.
+  const udpMemory = new SsLineMemory();
   const readDump = async (): Promise<ParseResult> => {
     // Read as it comes: only a chunk of the dump (8.8 MB at 10,000 connections) is held at a time.
     const reader = new InetDiagReader({ traffic: true, memory });
     await run("ss", SS_DUMP_ARGS.tcp, { onChunk: (chunk) => reader.push(chunk) });
     const tcp = reader.end();
     // `ss -u` alone prints no Netid column: its rows are UDP because UDP is what it was asked for.
-    const udp = parseSs((await run("ss", SS_DUMP_ARGS.udp)).stdout, { traffic: true, protocol: "UDP" });
+    const udp = parseSs((await run("ss", SS_DUMP_ARGS.udp)).stdout, {
+      traffic: true,
+      protocol: "UDP",
+      memory: udpMemory,
+    });
     let sockets = [...tcp.sockets, ...udp.sockets];
     takeHints(sockets);
     if (!warm) sockets = withListeners(sockets, await learnOwners());

@@ -188,6 +188,91 @@ export interface ParseSsOptions {
    * (both are `ESTAB` or `UNCONN`), so the caller says which it is.
    */
   protocol?: "TCP" | "UDP";
+  /**
+   * The UDP rows of the last reading with these same options: a row whose line
+   * has not changed since is not parsed again, and gives the same socket object.
+   */
+  memory?: SsLineMemory;
+}
+
+/** What a UDP row's line made, and the fields a collector may change on its socket, as the line gave them. */
+interface RememberedRow {
+  socket: Socket;
+  pid: number | null;
+  process_name: string | null;
+  user: string | null;
+  seen: number;
+}
+
+/**
+ * UDP rows of ss text kept from one reading to the next by their line (the
+ * line holds the socket's inode and queues, so an unchanged line is an
+ * unchanged socket): {@linkcode parseSs} gives the socket it made from the
+ * same line again instead of parsing it, with the owner, path and user the
+ * line gave it (a collector fills those in after each reading). Only UDP rows:
+ * a TCP row's counters come from the line after it. One memory per kind of
+ * reading (the same options); a reading forgets the lines it did not list.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { parseSs, SsLineMemory } from "./ss.ts";
+ * const memory = new SsLineMemory();
+ * const line = "ESTAB 0 0 127.0.0.1:5000 127.0.0.1:53 ino:7 sk:1 <->";
+ * const [first] = parseSs(line, { protocol: "UDP", memory }).sockets;
+ * first!.process_name = "dig";
+ * const [again] = parseSs(line, { protocol: "UDP", memory }).sockets;
+ * deepStrictEqual([again === first, again?.process_name, memory.size], [true, null, 1]);
+ * parseSs("", { protocol: "UDP", memory });
+ * deepStrictEqual(memory.size, 0);
+ * ```
+ */
+export class SsLineMemory {
+  readonly #rows = new Map<string, RememberedRow>();
+  #readings = 0;
+
+  /** Start a reading; returns its number. */
+  begin(): number {
+    return ++this.#readings;
+  }
+
+  /** The socket an earlier reading made of this line, given back as that reading made it; undefined if none. */
+  take(line: string, reading: number): Socket | undefined {
+    const row = this.#rows.get(line);
+    // The same line twice in one reading makes two sockets, as it does without a memory.
+    if (row === undefined || row.seen === reading) return undefined;
+    row.seen = reading;
+    const socket = row.socket;
+    socket.pid = row.pid;
+    socket.process_name = row.process_name;
+    socket.process_path = null;
+    socket.user = row.user;
+    return socket;
+  }
+
+  /** Keep the socket a line made in this reading. */
+  keep(line: string, socket: Socket, reading: number): void {
+    this.#rows.set(line, {
+      socket,
+      pid: socket.pid,
+      process_name: socket.process_name,
+      user: socket.user,
+      seen: reading,
+    });
+  }
+
+  /** End a reading: forget the lines it did not list. */
+  end(reading: number): void {
+    const rows = this.#rows;
+    rows.forEach((row, line) => {
+      if (row.seen !== reading) rows.delete(line);
+    });
+  }
+
+  /** Lines kept. */
+  get size(): number {
+    return this.#rows.size;
+  }
 }
 
 /** The state words ss prints, which start a row when it leaves the Netid column out (`ss -t`). */
@@ -236,6 +321,8 @@ function applyCounters(socket: Socket, text: string, from: number): void {
 function ssLineReader(options: ParseSsOptions): { read(line: string): void; end(): ParseResult } {
   const traffic = options.traffic ?? false;
   const asked = options.protocol ?? null;
+  const memory = options.memory ?? null;
+  const reading = memory?.begin() ?? 0;
   const sockets: Socket[] = [];
   const skipped: SkippedLine[] = [];
   let sawHeader = false;
@@ -259,6 +346,13 @@ function ssLineReader(options: ParseSsOptions): { read(line: string): void; end(
     }
     decide(false);
     last = null;
+    const known = memory?.take(line, reading);
+    if (known !== undefined) {
+      sawRow = true;
+      last = known;
+      sockets.push(known);
+      return;
+    }
     // The columns are found in place: only the four that are read become strings (not Recv-Q and Send-Q).
     let count = scanFields(line, 6);
     if (count === 0) return; // a blank line
@@ -328,6 +422,7 @@ function ssLineReader(options: ParseSsOptions): { read(line: string): void; end(
       return;
     }
     sockets.push(socket);
+    if (memory !== null && protocol === "UDP") memory.keep(line, socket, reading);
   };
   const end = (): ParseResult => {
     decide(false);
@@ -336,6 +431,7 @@ function ssLineReader(options: ParseSsOptions): { read(line: string): void; end(
         "the input does not look like ss output (no Netid/State header and no tcp/udp rows)",
       );
     }
+    memory?.end(reading);
     return { sockets, skipped };
   };
   return { read, end };

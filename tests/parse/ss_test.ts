@@ -1,5 +1,11 @@
 import { deepStrictEqual, ok, throws } from "node:assert/strict";
-import { parseSs, parseSsInodeOwners, parseSsOwners, SsTextReader } from "../../lib/parse/ss.ts";
+import {
+  parseSs,
+  parseSsInodeOwners,
+  parseSsOwners,
+  SsLineMemory,
+  SsTextReader,
+} from "../../lib/parse/ss.ts";
 import { fixture } from "../fixture.ts";
 
 Deno.test("parseSs() reads every row of iproute2 6.1 output with the header glued to Process", () => {
@@ -262,4 +268,70 @@ Deno.test("SsTextReader reads output split anywhere, in bytes, as parseSs reads 
       }
     }
   }
+});
+
+// `ss -uaneH` as the monitor's --traffic reading runs it (iproute2 6.1): connected and bound UDP sockets.
+const UDP_ROWS = [
+  "ESTAB  0      0      127.0.0.1:51708 127.0.0.1:46385 ino:12217466 sk:3732fd cgroup:/ <->",
+  "ESTAB  0      0      127.0.0.1:35485 127.0.0.1:46385 ino:12217471 sk:3732fe cgroup:/ <->",
+  "UNCONN 0      0      0.0.0.0:5353    0.0.0.0:*       uid:104 ino:2558470 sk:1 cgroup:/system.slice/avahi-daemon.service <->",
+  "UNCONN 0      0      [::]:5353       [::]:*          uid:104 ino:2558471 sk:2 cgroup:/system.slice/avahi-daemon.service v6only:1 <->",
+];
+const UDP_OPTIONS = { traffic: true, protocol: "UDP" as const };
+
+Deno.test("parseSs() with an SsLineMemory gives the same sockets as without, and an unchanged line's socket again", () => {
+  const memory = new SsLineMemory();
+  const text = UDP_ROWS.join("\n");
+  const first = parseSs(text, { ...UDP_OPTIONS, memory });
+  deepStrictEqual(first, parseSs(text, UDP_OPTIONS));
+  deepStrictEqual(first.sockets.length, 4);
+  deepStrictEqual(memory.size, 4);
+  // What a collector fills in after a reading is undone when the socket is given again.
+  for (const s of first.sockets) {
+    s.pid = 42;
+    s.process_name = "avahi-daemon";
+    s.process_path = "/usr/sbin/avahi-daemon";
+    if (s.user !== null) s.user = "avahi";
+  }
+  // The second socket's queue moved (a new line), the third closed, one opened.
+  const changed = "ESTAB  300    0      127.0.0.1:35485 127.0.0.1:46385 ino:12217471 sk:3732fe cgroup:/ <->";
+  const opened = "UNCONN 0      0      127.0.0.1:9999  0.0.0.0:*       ino:12300000 sk:9 cgroup:/ <->";
+  const next = [UDP_ROWS[0]!, changed, UDP_ROWS[3]!, opened].join("\n");
+  const second = parseSs(next, { ...UDP_OPTIONS, memory });
+  deepStrictEqual(second, parseSs(next, UDP_OPTIONS));
+  deepStrictEqual(second.sockets.map((s, i) => s === first.sockets[[0, 1, 3][i] ?? -1]), [
+    true,
+    false,
+    true,
+    false,
+  ]);
+  deepStrictEqual(second.sockets[2]?.user, "104");
+  deepStrictEqual(second.sockets[2]?.process_path, null);
+  // Lines the last reading did not list are forgotten.
+  deepStrictEqual(memory.size, 4);
+  parseSs(UDP_ROWS[0]!, { ...UDP_OPTIONS, memory });
+  deepStrictEqual(memory.size, 1);
+});
+
+Deno.test("parseSs() with an SsLineMemory: the same line twice in one reading makes two sockets; TCP rows are always read", () => {
+  const memory = new SsLineMemory();
+  const twice = [UDP_ROWS[0]!, UDP_ROWS[0]!].join("\n");
+  parseSs(twice, { ...UDP_OPTIONS, memory });
+  const { sockets } = parseSs(twice, { ...UDP_OPTIONS, memory });
+  deepStrictEqual(sockets.length, 2);
+  ok(sockets[0] !== sockets[1]);
+  deepStrictEqual(sockets[0], sockets[1]);
+  // A TCP row's counters are on the line after it: its own line says nothing of them, so it is not kept.
+  const tcp = new SsLineMemory();
+  const row = "tcp ESTAB 0 0 127.0.0.1:5000 127.0.0.1:80 ino:7 sk:1 <->";
+  const before = parseSs(`${row}\n\t cubic bytes_sent:300 bytes_acked:301 bytes_received:4096`, {
+    traffic: true,
+    memory: tcp,
+  });
+  const after = parseSs(`${row}\n\t cubic bytes_sent:900 bytes_acked:901 bytes_received:4096`, {
+    traffic: true,
+    memory: tcp,
+  });
+  deepStrictEqual(tcp.size, 0);
+  deepStrictEqual([before.sockets[0]?.bytes_sent, after.sockets[0]?.bytes_sent], [300, 900]);
 });
