@@ -19,8 +19,8 @@
  * this one, so a change is measured against its baseline in the same run. The load average is
  * printed beside each figure (the machine may be shared).
  *
- * With a namespace, a floor is measured too: the monitor's two readings (`ss -taiD -`, `ss -uaneH`)
- * once a second in an empty namespace. The kernel keeps one TCP table for every namespace and a
+ * With a namespace, a floor is measured too: the monitor's two readings of a namespace without IPv6 TCP
+ * sockets (`ss -uaneH -s`, `ss -taiD - -4`) once a second in an empty namespace. The kernel keeps one TCP table for every namespace and a
  * dump walks all of it, skipping other namespaces' sockets one by one: on a machine whose other
  * namespaces hold tens of thousands of sockets (other benches' farms) that walk, not the bench's
  * sockets, is most of a 1k tick's children. The TCP sockets of the whole machine (every
@@ -206,7 +206,7 @@ const contenders: Record<string, () => Promise<Sample>> = {
     "floor": () =>
       measureProcess(
         "sh",
-        ["-c", "echo started; while :; do ss -taiD - >/dev/null; ss -uaneH >/dev/null; sleep 1; done"],
+        ["-c", "echo started; while :; do ss -uaneH -s >/dev/null; ss -taiD - -4 >/dev/null; sleep 1; done"],
         {},
         ROOT,
         emptyNetns.wrap,

@@ -195,6 +195,51 @@ export interface ParseSsOptions {
   memory?: SsLineMemory;
 }
 
+/** What `ss -s` says of a namespace's TCP sockets: those hashed per family, and those in TIME-WAIT. */
+export interface SsTcpSummary {
+  ipv4: number;
+  ipv6: number;
+  timeWait: number;
+}
+
+/**
+ * Split the output of ss run with `-s` beside a listing (`ss -uaneH -s`): the
+ * summary ss prints first, read for its TCP counts (the `TCP:` line's
+ * `timewait`, the transport table's `TCP` row: total, IP, IPv6), and the
+ * listing after the blank line that ends it. Output that does not start with
+ * a summary is all listing; a summary whose counts cannot be read gives
+ * `summary` null.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { splitSsSummary } from "./ss.ts";
+ * const text = "Total: 3\nTCP:   9 (estab 2, closed 6, orphaned 0, timewait 0)\n\n" +
+ *   "Transport Total     IP        IPv6\nRAW\t  0         0         0        \n" +
+ *   "UDP\t  1         1         0        \nTCP\t  2         2         0        \n" +
+ *   "INET\t  3         3         0        \nFRAG\t  0         0         0        \n\n" +
+ *   "UNCONN 0 0 0.0.0.0:5353 0.0.0.0:* ino:7 sk:1 <->\n";
+ * deepStrictEqual(splitSsSummary(text), {
+ *   summary: { ipv4: 2, ipv6: 0, timeWait: 0 },
+ *   listing: "UNCONN 0 0 0.0.0.0:5353 0.0.0.0:* ino:7 sk:1 <->\n",
+ * });
+ * ```
+ */
+export function splitSsSummary(text: string): { summary: SsTcpSummary | null; listing: string } {
+  if (!text.startsWith("Total:")) return { summary: null, listing: text };
+  const table = text.indexOf("\nTransport ");
+  const end = table < 0 ? -1 : text.indexOf("\n\n", table);
+  const head = end < 0 ? text : text.slice(0, end);
+  const listing = end < 0 ? "" : text.slice(end + 2);
+  const timeWait = /^TCP: .*\btimewait (\d+)\b/m.exec(head);
+  const row = /^TCP\s+\d+\s+(\d+)\s+(\d+)[ \t]*$/m.exec(head);
+  if (timeWait === null || row === null) return { summary: null, listing };
+  return {
+    summary: { ipv4: Number(row[1]), ipv6: Number(row[2]), timeWait: Number(timeWait[1]) },
+    listing,
+  };
+}
+
 /** What a UDP row's line made, and the fields a collector may change on its socket, as the line gave them. */
 interface RememberedRow {
   socket: Socket;

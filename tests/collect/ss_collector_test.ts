@@ -662,12 +662,13 @@ Deno.test("createSsCollector({ platform, traffic }) reads TCP from ss -taiD -, U
   const collector = createSsCollector({ platform, run, userNames: null, traffic: true });
   const first = await collector.collect();
   const second = await collector.collect();
+  // UDP first (with ss's summary, which this scripted ss does not print: both families are dumped).
   deepStrictEqual(calls.filter((c) => c[0] === "ss").map((c) => c.slice(1).join(" ")), [
+    "-uaneH -s",
     "-taiD -",
-    "-uaneH",
     "-tunapeH",
+    "-uaneH -s",
     "-taiD -",
-    "-uaneH",
   ]);
   deepStrictEqual(first.notes, []);
   const client = second.sockets.find((s) => s.local_port === 58058);
@@ -678,6 +679,56 @@ Deno.test("createSsCollector({ platform, traffic }) reads TCP from ss -taiD -, U
   const udp = second.sockets.find((s) => s.protocol === "UDP");
   deepStrictEqual([udp?.bytes_sent, udp?.pid], [null, 26160]);
   deepStrictEqual(second.sockets.length, 12);
+});
+
+/** What `ss -uaneH -s` prints (iproute2 6.1): the summary, a blank line, the UDP rows. */
+function udpWithSummary(tcp: { ipv4: number; ipv6: number; timeWait: number }, rows: string[]): string {
+  return [
+    "Total: 2101",
+    `TCP:   44948 (estab 2000, closed 42947, orphaned 0, timewait ${tcp.timeWait})`,
+    "",
+    "Transport Total     IP        IPv6",
+    "RAW\t  0         0         0        ",
+    `UDP\t  ${rows.length}         ${rows.length}         0        `,
+    `TCP\t  ${tcp.ipv4 + tcp.ipv6}      ${tcp.ipv4}      ${tcp.ipv6}        `,
+    "INET\t  2101      2101      0        ",
+    "FRAG\t  0         0         0        ",
+    "",
+    ...rows,
+  ].join("\n");
+}
+
+Deno.test("createSsCollector({ traffic }) dumps only the TCP families ss -s counts sockets of, and both while any is in TIME-WAIT", async () => {
+  const dumped: string[] = [];
+  const udp = ["UNCONN 0 0 127.0.0.1:34964 0.0.0.0:* ino:2558470 sk:1 <->"];
+  let summary = { ipv4: 2001, ipv6: 0, timeWait: 0 };
+  const run: RunTool = (command, args, options) => {
+    if (command === "find") return Promise.resolve({ stdout: "", stderr: "", code: 0 });
+    if (args[0] === "-taiD") {
+      dumped.push(args.slice(1).join(" "));
+      return dumpInChunks(DUMP, options);
+    }
+    if (args[0] === "-uaneH") {
+      deepStrictEqual(args, ["-uaneH", "-s"]);
+      return Promise.resolve({ stdout: udpWithSummary(summary, udp), stderr: "", code: 0 });
+    }
+    const owned = udp.map((row) => `udp ${row.replace("ino:", 'users:(("python3",pid=26160,fd=14)) ino:')}`);
+    return Promise.resolve({ stdout: [OWNERS_TEXT, ...owned].join("\n"), stderr: "", code: 0 });
+  };
+  const collector = createSsCollector({ platform, run, userNames: null, traffic: true });
+  const first = await collector.collect();
+  summary = { ipv4: 2001, ipv6: 3, timeWait: 0 };
+  await collector.collect();
+  summary = { ipv4: 2001, ipv6: 0, timeWait: 1 };
+  await collector.collect();
+  summary = { ipv4: 0, ipv6: 5, timeWait: 0 };
+  await collector.collect();
+  deepStrictEqual(dumped, ["- -4", "-", "-", "- -6"]);
+  // The summary is not read as rows: the UDP socket is there, nothing skipped.
+  deepStrictEqual(first.skipped, []);
+  deepStrictEqual(first.sockets.filter((s) => s.protocol === "UDP").map((s) => [s.local_port, s.pid]), [
+    [34964, 26160],
+  ]);
 });
 
 Deno.test("createSsCollector({ traffic, ownerWalkSpacing }) spaces the ss -p runs for new sockets too", async () => {
@@ -738,7 +789,12 @@ Deno.test("createSsCollector({ platform, traffic }) falls back to -iO text runs 
   const collector = createSsCollector({ platform, run, userNames: null, traffic: true });
   const first = await collector.collect();
   const second = await collector.collect();
-  deepStrictEqual(calls.filter((c) => c[0] === "ss").map((c) => c[1]), ["-taiD", "-tunapeiOH", "-tunaeiOH"]);
+  deepStrictEqual(calls.filter((c) => c[0] === "ss").map((c) => c[1]), [
+    "-uaneH",
+    "-taiD",
+    "-tunapeiOH",
+    "-tunaeiOH",
+  ]);
   ok(
     first.notes.some((n) => n.startsWith("byte counters come from the text of `ss -i`")),
     first.notes.join(),
@@ -763,6 +819,7 @@ Deno.test("createSsCollector({ platform, traffic }) drops -O for an ss too old t
   const first = await collector.collect();
   await collector.collect();
   deepStrictEqual(calls.filter((c) => c[0] === "ss").map((c) => c[1]), [
+    "-uaneH",
     "-taiD",
     "-tunapeiOH",
     "-tunapeiH",

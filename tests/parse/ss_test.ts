@@ -3,6 +3,7 @@ import {
   parseSs,
   parseSsInodeOwners,
   parseSsOwners,
+  splitSsSummary,
   SsLineMemory,
   SsTextReader,
 } from "../../lib/parse/ss.ts";
@@ -334,4 +335,48 @@ Deno.test("parseSs() with an SsLineMemory: the same line twice in one reading ma
   });
   deepStrictEqual(tcp.size, 0);
   deepStrictEqual([before.sockets[0]?.bytes_sent, after.sockets[0]?.bytes_sent], [300, 900]);
+});
+
+// `ss -uaneH -s` on this machine (iproute2 6.1, kernel 6.18), in a namespace with 1,000 loopback connections and
+// 100 connected UDP sockets; the listing cut to two rows.
+const SUMMARY_CAPTURE = [
+  "Total: 2101",
+  "TCP:   44948 (estab 2000, closed 42947, orphaned 0, timewait 0)",
+  "",
+  "Transport Total     IP        IPv6",
+  "RAW\t  0         0         0        ",
+  "UDP\t  100       100       0        ",
+  "TCP\t  2001      2001      0        ",
+  "INET\t  2101      2101      0        ",
+  "FRAG\t  0         0         0        ",
+  "",
+  UDP_ROWS[0],
+  UDP_ROWS[1],
+  "",
+].join("\n");
+
+Deno.test("splitSsSummary() reads ss -s's TCP counts and leaves the listing after it to parseSs", () => {
+  const { summary, listing } = splitSsSummary(SUMMARY_CAPTURE);
+  deepStrictEqual(summary, { ipv4: 2001, ipv6: 0, timeWait: 0 });
+  deepStrictEqual(listing, `${UDP_ROWS[0]}\n${UDP_ROWS[1]}\n`);
+  deepStrictEqual(parseSs(listing, UDP_OPTIONS).skipped, []);
+  // The host namespace at the same time: TIME-WAIT sockets, and IPv6 ones.
+  const host = SUMMARY_CAPTURE.replace("timewait 0)", "timewait 49)").replace(
+    "2001      2001      0",
+    "1010 1006 4",
+  );
+  deepStrictEqual(splitSsSummary(host).summary, { ipv4: 1006, ipv6: 4, timeWait: 49 });
+});
+
+Deno.test("splitSsSummary() without a summary, without a listing, and with a summary it cannot read", () => {
+  // No -s (an ss run by a test, or output saved without it): all listing.
+  deepStrictEqual(splitSsSummary(UDP_ROWS.join("\n")), { summary: null, listing: UDP_ROWS.join("\n") });
+  // No UDP socket: the summary alone.
+  const alone = SUMMARY_CAPTURE.slice(0, SUMMARY_CAPTURE.indexOf(UDP_ROWS[0]!));
+  deepStrictEqual(splitSsSummary(alone), { summary: { ipv4: 2001, ipv6: 0, timeWait: 0 }, listing: "" });
+  deepStrictEqual(splitSsSummary(alone.trimEnd()).listing, "");
+  // A summary whose TCP row says something else: no counts (both families are dumped), the rows still apart.
+  const odd = SUMMARY_CAPTURE.replace("TCP\t  2001      2001      0", "TCP\t  2001      many      0");
+  deepStrictEqual(splitSsSummary(odd), { summary: null, listing: `${UDP_ROWS[0]}\n${UDP_ROWS[1]}\n` });
+  deepStrictEqual(splitSsSummary(SUMMARY_CAPTURE.replace("timewait 0", "time-wait 0")).summary, null);
 });
