@@ -1,4 +1,4 @@
-import { parseProcessNames, SocketLinksReader } from "../parse/socket_walk.ts";
+import { parseProcessNames, SocketLinksReader, type SocketOwnerIndex } from "../parse/socket_walk.ts";
 import type { SkippedLine } from "../parse/parse_result.ts";
 import { DESCRIPTOR_WALK_TIMEOUT_MS, type RunTool } from "./run_tool.ts";
 
@@ -62,7 +62,7 @@ export class OwnerWalkUnusable extends Error {
 /** The process owning each socket inode a walk found. */
 export interface SocketOwners {
   /** The pid by socket inode (every socket descriptor on the machine, not only those a listing shows). */
-  pids: Map<number, number>;
+  pids: SocketOwnerIndex;
   /** The name (`comm`) by pid; a process that exited before `ps` named it has none. */
   names: Map<number, string>;
   /** Lines of find's output that were not a folder or a socket's inode. */
@@ -102,7 +102,7 @@ export async function walkSocketOwners(run: RunTool): Promise<SocketOwners> {
     );
   }
   const unreadable = found.stderr === "" ? 0 : found.stderr.split("\n").length;
-  const wanted = [...new Set(pids.values())];
+  const wanted = pids.pids();
   const names = new Map<number, string>();
   for (let i = 0; i < wanted.length; i += PS_CHUNK) {
     // ps exits 1 when none of the pids is left.

@@ -386,7 +386,7 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
     const parsed = listed.value;
     const { pids, names } = walked.value;
     for (const s of parsed.sockets) {
-      const pid = s.inode ? pids.get(s.inode) : undefined;
+      const pid = s.inode ? pids.pidOf(s.inode) : undefined;
       s.pid = pid ?? null;
       s.process_name = pid === undefined ? null : names.get(pid) ?? null;
     }

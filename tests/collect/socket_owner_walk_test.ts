@@ -46,9 +46,9 @@ Deno.test({
         listenerInode(Number(said.trim())),
       ]);
       const walk = await walkSocketOwners(toolRunner(platform.programs));
-      deepStrictEqual(walk.pids.get(mine), Deno.pid);
+      deepStrictEqual(walk.pids.pidOf(mine), Deno.pid);
       deepStrictEqual(walk.names.get(Deno.pid), Deno.readTextFileSync("/proc/self/comm").trimEnd());
-      deepStrictEqual(walk.pids.get(theirs), hostile.pid);
+      deepStrictEqual(walk.pids.pidOf(theirs), hostile.pid);
       // ps shows what it cannot print as '?'; the name is whole, past ')' and the space.
       deepStrictEqual(walk.names.get(hostile.pid), "?[31mx) y");
       deepStrictEqual(walk.skipped, []);

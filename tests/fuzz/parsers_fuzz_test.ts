@@ -121,7 +121,7 @@ Deno.test("fuzz parsers: a mutated walk of the descriptors (find, ps) reads the 
   await campaign("parsers/socket-walk", 300, (fuzz) => {
     const text = fuzz.mutate(walk, 1 + fuzz.int(8));
     const whole = parseSocketLinks(text);
-    for (const [inode, pid] of whole.pids) {
+    for (const [inode, pid] of whole.pids.toMap()) {
       ok(Number.isSafeInteger(inode) && inode > 0 && Number.isSafeInteger(pid) && pid > 0, `${inode} ${pid}`);
     }
     for (const skipped of whole.skipped) ok(skipped.reason !== "" && skipped.line.length <= 65);
@@ -133,7 +133,12 @@ Deno.test("fuzz parsers: a mutated walk of the descriptors (find, ps) reads the 
       reader.push(bytes.subarray(at, at + size));
       at += size;
     }
-    deepStrictEqual(reader.end(), whole);
+    const read = reader.end();
+    deepStrictEqual([read.pids.toMap(), read.folders, read.skipped], [
+      whole.pids.toMap(),
+      whole.folders,
+      whole.skipped,
+    ]);
     for (const [pid, name] of parseProcessNames(fuzz.mutate(names, 1 + fuzz.int(8)))) {
       ok(Number.isSafeInteger(pid) && pid > 0 && !name.includes("\n"), `${pid} ${name}`);
     }
