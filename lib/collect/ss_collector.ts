@@ -490,18 +490,24 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
   const memory = new InetDiagMemory();
   // The same for UDP's text: an unchanged line is not parsed again.
   const udpMemory = new SsLineMemory();
+  /** Sockets the last dump and UDP reading listed together. */
+  let lastCount = 0;
   const readDump = async (): Promise<ParseResult> => {
     // UDP first: its run's summary says which families the TCP dump asks for.
     const { summary, listing } = splitSsSummary((await run("ss", SS_DUMP_ARGS.udp)).stdout);
     // `ss -u` alone prints no Netid column: its rows are UDP because UDP is what it was asked for.
     const udp = parseSs(listing, { traffic: true, protocol: "UDP", memory: udpMemory });
     // Read as it comes: only a chunk of the dump (8.8 MB at 10,000 connections) is held at a time.
-    const reader = new InetDiagReader({ traffic: true, memory });
+    const reader = new InetDiagReader({ traffic: true, memory, room: lastCount });
     await run("ss", [...SS_DUMP_ARGS.tcp, ...dumpFamilies(summary)], {
       onChunk: (chunk) => reader.push(chunk),
     });
     const tcp = reader.end();
-    let sockets = [...tcp.sockets, ...udp.sockets];
+    // UDP joins the reader's own array, made with room for as many sockets as the last reading had: a copy of
+    // 21,000 sockets a poll (or the array growing) would be old-generation garbage.
+    let sockets = tcp.sockets;
+    for (const s of udp.sockets) sockets.push(s);
+    lastCount = sockets.length;
     takeHints(sockets);
     if (!warm) sockets = withListeners(sockets, await learnOwners());
     else sockets = withListeners(sockets, await walkFor(sockets));

@@ -231,3 +231,13 @@ Deno.test("InetDiagReader skips a message cut short across chunks, refuses text 
     deepStrictEqual(readInChunks(short, [cut]), wholeShort);
   }
 });
+
+Deno.test("InetDiagReader with room for more sockets than it reads returns exactly those it read", () => {
+  for (const room of [0, 3, 500]) {
+    const reader = new InetDiagReader({ traffic: true, room });
+    reader.push(DUMP);
+    const { sockets } = reader.end();
+    deepStrictEqual(sockets, parseInetDiagDump(DUMP, { traffic: true }).sockets, `room ${room}`);
+    deepStrictEqual(Object.keys(sockets).length, sockets.length, "no holes");
+  }
+});
