@@ -11,7 +11,7 @@ import { drawChart } from "./chart.js";
 import { ConnectionList } from "./connection_list.js";
 import { drawCountList } from "./count_panels.js";
 import { byId, el, setText } from "./dom.js";
-import { clock, count, span } from "./format.js";
+import { clock, count, paceStatus } from "./format.js";
 import { LiveStore } from "./live_store.js";
 import { api, formQuery, showDiff, showHistory, showStoredAlerts, wireTabs } from "./tabs.js";
 
@@ -128,14 +128,14 @@ function drawLive() {
 }
 
 /** The pace as it was over about the last minute of updates: where "ticks without a poll" are counted from. */
-/** @type {{ at: number, missed: number }[]} */
+/** @type {{ at: number, missed: number, pollMs: number }[]} */
 const recentPace = [];
 
 /** @param {import("./live_store.js").Pace | null} pace */
 function notePace(pace) {
   if (pace === null) return;
   const now = Date.now();
-  recentPace.push({ at: now, missed: pace.missed_ticks });
+  recentPace.push({ at: now, missed: pace.missed_ticks, pollMs: pace.poll_ms });
   while (recentPace.length > 2 && /** @type {{ at: number }} */ (recentPace[1]).at < now - 60_000) {
     recentPace.shift();
   }
@@ -152,20 +152,11 @@ function drawStatus() {
     setStatus(`live${updated}`, "live");
     return;
   }
-  const took = span(pace.poll_ms / 1000);
-  const tick = span(pace.tick_ms / 1000);
   const missed = pace.missed_ticks - (recentPace[0]?.missed ?? pace.missed_ticks);
-  if (pace.poll_ms > pace.tick_ms) {
-    setStatus(`live${updated} · a poll takes ${took}, more than the ${tick} time unit`, "slow");
-  } else if (missed > 0) {
-    setStatus(
-      `live${updated} · ${count(missed)} ticks had no poll in the last minute (the slowest poll took ` +
-        `${span(pace.max_ms / 1000)}; the time unit is ${tick})`,
-      "slow",
-    );
-  } else {
-    setStatus(`live${updated} · a poll takes ${took} of ${tick}`, "live");
-  }
+  // The first entry only marks where the window starts: its poll came before it.
+  const slowestMs = Math.max(pace.poll_ms, ...recentPace.slice(1).map((p) => p.pollMs));
+  const { text, kind } = paceStatus(pace, { missed, slowestMs });
+  setStatus(`live${updated} · ${text}`, kind);
 }
 
 /** @param {number} shown */

@@ -132,3 +132,28 @@ function computeIpKey(ip) {
   const fill = tail === null ? [] : Array(Math.max(0, 8 - start.length - end.length)).fill("0");
   return "6" + [...start, ...fill, ...end].map((g) => g.padStart(4, "0")).join("");
 }
+
+/**
+ * The status line's words on how polls keep up with the time unit. `recent` is what the page saw over about
+ * the last minute: ticks that had no poll and the slowest poll among them, so that a slow first poll (the
+ * collector's cold start) is not quoted for the rest of the run.
+ * @param {{ tick_ms: number, poll_ms: number }} pace the last poll, as the server sent it
+ * @param {{ missed: number, slowestMs: number }} recent
+ * @returns {{ text: string, kind: "live" | "slow" }}
+ */
+export function paceStatus(pace, recent) {
+  const tick = span(pace.tick_ms / 1000);
+  const took = span(pace.poll_ms / 1000);
+  if (pace.poll_ms > pace.tick_ms) {
+    return { text: `a poll takes ${took}, more than the ${tick} time unit`, kind: "slow" };
+  }
+  if (recent.missed > 0) {
+    const ticks = recent.missed === 1 ? "1 tick" : `${count(recent.missed)} ticks`;
+    return {
+      text: `${ticks} had no poll in the last minute (the slowest poll in it took ` +
+        `${span(recent.slowestMs / 1000)}; the time unit is ${tick})`,
+      kind: "slow",
+    };
+  }
+  return { text: `a poll takes ${took} of ${tick}`, kind: "live" };
+}

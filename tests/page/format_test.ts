@@ -1,5 +1,5 @@
 import { deepStrictEqual } from "node:assert/strict";
-import { clock, count, dateTime, endpoint, ipSortKey, span } from "../../web/format.js";
+import { clock, count, dateTime, endpoint, ipSortKey, paceStatus, span } from "../../web/format.js";
 
 Deno.test("ipSortKey() orders addresses by number: IPv4 before IPv6, 127.20.0.2 before 127.20.0.100", () => {
   const ips = [
@@ -48,4 +48,24 @@ Deno.test("count(), clock() and dateTime() write numbers and local times without
     "2026-12-02 09:05:07",
   ]);
   deepStrictEqual([clock(null), clock("not a time"), dateTime(undefined)], ["", "", "-"]);
+});
+
+Deno.test("paceStatus() counts one tick in the singular and quotes the slowest poll of the last minute", () => {
+  const pace = { tick_ms: 1000, poll_ms: 250 };
+  deepStrictEqual(paceStatus(pace, { missed: 1, slowestMs: 1400 }), {
+    text: "1 tick had no poll in the last minute (the slowest poll in it took 1.4s; the time unit is 1s)",
+    kind: "slow",
+  });
+  deepStrictEqual(
+    paceStatus(pace, { missed: 1200, slowestMs: 17_000 }).text,
+    "1,200 ticks had no poll in the last minute (the slowest poll in it took 17s; the time unit is 1s)",
+  );
+  deepStrictEqual(paceStatus(pace, { missed: 0, slowestMs: 17_000 }), {
+    text: "a poll takes 0.25s of 1s",
+    kind: "live",
+  });
+  deepStrictEqual(paceStatus({ tick_ms: 1000, poll_ms: 1400 }, { missed: 3, slowestMs: 1400 }), {
+    text: "a poll takes 1.4s, more than the 1s time unit",
+    kind: "slow",
+  });
 });
