@@ -277,6 +277,50 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "serve page at 420 px: a blocklisted row shows its whole BLOCKLISTED badge and its country",
+  ignore: !linuxWithSs || CHROMIUM === undefined,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const ip = freshLoopback();
+    const lists = await Deno.makeTempDir();
+    const list = `${lists}/blocked.txt`;
+    await Deno.writeTextFile(list, `${ip}\n`);
+    try {
+      await withPage(
+        ["--store", "none", "--blocklist", list, "--include-private"],
+        async ({ control, page }) => {
+          await page.setViewportSize({ width: 420, height: 860 });
+          await search(page, ip);
+          const conn = await control.open(ip);
+          const row = page.locator(".row.conn", { hasText: `${ip}:${conn.port}` }).filter({
+            has: page.locator(".risk-malicious"),
+          });
+          await row.first().waitFor({ timeout: HANG_GUARD_MS });
+          // A cell cut short shows an ellipsis: its content is wider than the room it has.
+          const cut = await row.first().evaluate((r) =>
+            [
+              ...(r as unknown as {
+                children: Iterable<{ className: string; scrollWidth: number; clientWidth: number }>;
+              })
+                .children,
+            ]
+              .filter((cell) =>
+                /c-(risk|country|state)/.test(cell.className) && cell.scrollWidth > cell.clientWidth
+              )
+              .map((cell) => `${cell.className}: ${cell.scrollWidth} > ${cell.clientWidth}`)
+          );
+          deepStrictEqual(cut, []);
+          deepStrictEqual(await row.first().locator(".risk").textContent(), "BLOCKLISTED");
+        },
+      );
+    } finally {
+      await Deno.remove(lists, { recursive: true });
+    }
+  },
+});
+
 Deno.test("web/*.js builds no markup from text: no innerHTML, outerHTML, insertAdjacentHTML or document.write", async () => {
   const found: string[] = [];
   for await (const entry of Deno.readDir(new URL("../web/", import.meta.url))) {
