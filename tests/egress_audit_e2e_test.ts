@@ -149,7 +149,7 @@ Deno.test({
       await Deno.writeTextFile(summary, "");
       const changed = await monitorInJob(dir, summary, judged);
       deepStrictEqual(changed.code, 3, changed.stdout + changed.stderr);
-      match(changed.stderr, /--fail-on unexpected: 1 alerts; exit code 3/);
+      match(changed.stderr, /--fail-on unexpected: 1 alert; exit code 3/);
       const annotation = changed.stdout.split("\n").filter((l) => l.startsWith("::warning "));
       deepStrictEqual(annotation.length, 1, changed.stdout);
       match(

@@ -131,7 +131,7 @@ Deno.test({
         1,
         "the allowed connection raised no alert",
       );
-      match(stderr, /--fail-on unexpected: 1 alerts; exit code 3/);
+      match(stderr, /--fail-on unexpected: 1 alert; exit code 3/);
       match(stderr, /note: DNS: \d+ answers read/);
     } finally {
       for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});

@@ -86,7 +86,10 @@ export async function runMonitorCommand(options: MonitorOptions, io: CommandIo):
   if (lists.length > 0) {
     note(safeTerminalText(
       `note: block lists: ${
-        lists.map((l) => `${l.path} (${l.entries.toLocaleString("en")} entries)`).join(", ")
+        lists.map((l) =>
+          `${l.path} (${l.entries === 1 ? "1 entry" : `${l.entries.toLocaleString("en")} entries`})`
+        )
+          .join(", ")
       }`,
     ));
   }

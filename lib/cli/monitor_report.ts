@@ -202,7 +202,11 @@ export async function reportMonitorRun(run: FinishedRun, io: MonitorReportIo): P
   });
   const met = options.failOn.filter((condition) => session.watch.met.has(condition));
   if (met.length > 0) {
-    io.warn(`conntrail: --fail-on ${met.join(", ")}: ${result.alerts} alerts; exit code 3`);
+    io.warn(
+      `conntrail: --fail-on ${met.join(", ")}: ${result.alerts} ${
+        result.alerts === 1 ? "alert" : "alerts"
+      }; exit code 3`,
+    );
     return 3;
   }
   return 0;

@@ -78,7 +78,7 @@ Deno.test("monitor with the list it wrote passes the same traffic and fails a ne
     changed.stdout(),
     /::warning title=conntrail%3A UNEXPECTED::wget \(pid 4211\) connected to 198\.51\.100\.99 port 443\/tcp/,
   );
-  match(changed.stderr(), /--fail-on unexpected: 1 alerts; exit code 3/);
+  match(changed.stderr(), /--fail-on unexpected: 1 alert; exit code 3/);
   const report = await Deno.readTextFile(summary);
   match(
     report,

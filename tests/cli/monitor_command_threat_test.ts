@@ -44,8 +44,9 @@ Deno.test("monitor picks up a block list edited while it runs: the new alert com
       `^\\[14:30:0\\d\\] ALERT TCP 8\\.8\\.8\\.8:443 curl \\(PID 4242, /usr/bin/curl\\) blocklist ${list}:3 8\\.8\\.8\\.0/24 at 14:30:0\\d$`,
     ),
   );
+  match(run.stderr(), /note: block lists: .*ips\.txt \(1 entry\)\n/);
   match(run.stderr(), /ips\.txt changed; re-read: 2 entries/);
-  match(run.stderr(), /--fail-on blocklisted: 1 alerts; exit code 3/);
+  match(run.stderr(), /--fail-on blocklisted: 1 alert; exit code 3/);
 });
 
 Deno.test("monitor asks AbuseIPDB through ABUSE_URL, alerts on MALICIOUS in NDJSON, and never shows the key", async () => {
