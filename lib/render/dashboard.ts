@@ -386,10 +386,12 @@ export class Dashboard {
       Math.max(displayWidth(column.head), ...visible.map((row) => displayWidth(column.text(row))))
     );
     let essential = 0;
+    let labelYields = 0;
     let full = 0;
     const infos = visible.map((row) => (row.ip === null ? {} : describe(row.ip)));
     for (const [i, row] of visible.entries()) {
       essential = Math.max(essential, essentialDetailsWidth(row, alertOf(row)));
+      labelYields = Math.max(labelYields, essentialDetailsWidth(row));
       full = Math.max(full, displayWidth(rowDetails(row, infos[i] ?? {}, { alert: alertOf(row) })));
     }
     // The cells the tracker keeps (its -w) bound the timeline too.
@@ -398,6 +400,10 @@ export class Dashboard {
       label: Math.max(0, ...labels.map(displayWidth)),
       numbers,
       essential,
+      // A connection's label is what tells its row from the next (a farm's rows differ only in ports): it
+      // gives way for states, ports and process, not for an alert's reason. An address cut is still told
+      // apart by its details, and gives way as before.
+      ...(this.#options.rowNoun === "connections" ? { labelYields } : {}),
       full,
       timeline: Math.min(this.#options.width, kept),
     });
@@ -468,6 +474,7 @@ export class Dashboard {
     if (row.ip !== null && !row.listening && this.#options.rowNoun === "IPs") {
       return cutToWidth(row.ip, width);
     }
+    if (this.#options.rowNoun === "connections") return fitConnectionLabel(label, width);
     return cutToWidth(label, width);
   }
 
@@ -491,4 +498,28 @@ export class Dashboard {
     }
     return out;
   }
+}
+
+/** `TCP 10.0.0.2:50000 → 8.8.8.8:443`, as the tracker labels a connection row. */
+const CONNECTION_LABEL = /^(\S+) (\S+):(\d+) ([←→]) (\S+:\d+)$/u;
+
+/**
+ * A connection's label in `width` cells. Cut at its end, every row of a farm
+ * of connections to one peer read the same (`TCP 127.0.0.1:3…` at 80 columns,
+ * the remote port lost at 140): the local port, which tells them apart, and
+ * the remote end stay, and the protocol, then the local address, give way
+ * first (bandwhich shows `:port => remote:port`); then the remote address is
+ * cut from its left, keeping its port.
+ */
+function fitConnectionLabel(label: string, width: number): string {
+  const parts = CONNECTION_LABEL.exec(label);
+  if (parts === null) return cutToWidth(label, width);
+  const [, , localIp, localPort, arrow, remote] = parts;
+  for (const text of [`${localIp}:${localPort} ${arrow} ${remote}`, `:${localPort} ${arrow} ${remote}`]) {
+    if (displayWidth(text) <= width) return text;
+  }
+  const head = `:${localPort} ${arrow} …`;
+  const room = width - displayWidth(head);
+  if (room < 4) return cutToWidth(`:${localPort} ${arrow} ${remote}`, width);
+  return head + [...(remote ?? "")].slice(-room).join("");
 }

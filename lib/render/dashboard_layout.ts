@@ -28,8 +28,14 @@ export interface LayoutWants {
   label: number;
   /** Each number column's widest text (its heading included). */
   numbers: readonly number[];
-  /** The widest details bracket with what must stay (states, ports, process). */
+  /** The widest details bracket with what must stay (states, ports, process, the start of an alert's reason). */
   essential: number;
+  /**
+   * The widest bracket the label gives way for, when that is less than `essential`: the dashboard gives
+   * connection rows' states, ports and process, without an alert's reason (cut, a farm's connection labels
+   * all read the same). Defaults to `essential`.
+   */
+  labelYields?: number;
   /** The widest details bracket in full. */
   full: number;
   /** `-w`: the timeline's most cells. */
@@ -81,7 +87,7 @@ export function layoutRow(columns: number, wants: LayoutWants): Layout {
   const detailsWant = Math.min(wants.full + 1, Math.max(wants.essential + 1, room - oldTimeline));
   const timelineMin = Math.min(TIMELINE_MIN, maxTimeline);
   let timeline = Math.min(maxTimeline, Math.max(timelineMin, room - detailsWant));
-  const short = wants.essential + 1 - (room - timeline);
+  const short = (wants.labelYields ?? wants.essential) + 1 - (room - timeline);
   if (short > 0 && label > LABEL_SHRUNK) {
     const give = Math.min(short, label - LABEL_SHRUNK);
     label -= give;

@@ -117,8 +117,9 @@ function bracket(parts: readonly (string | null)[]): string {
  * The bracket after a row's timeline, `[CC | AS org | STATE | Port:… | process]`
  * with only the parts that are known, and for an alerted row the reason first
  * (`[ALERT blocklist ips.txt:12 … | …]`). Given a `width`, parts give way in
- * this order until it fits: the AS name, the AS, the country, the reason, the
- * ports, the states; the process goes last (then the text is cut).
+ * this order until it fits: the AS name, the AS, the country, the reason (cut,
+ * and for it the ports and the states give way, until 12 cells of it are left),
+ * the ports, the states; the process goes last (then the text is cut).
  *
  * @example
  * ```ts
@@ -154,10 +155,12 @@ export function rowDetails(
     if (displayWidth(text) <= width) return text;
   }
   if (p.reason !== null) {
-    // The reason, cut, while it keeps a few words.
-    const rest = bracket(["", ...tail]);
-    const room = width - displayWidth(rest);
-    if (room >= 12) return bracket([cutToWidth(p.reason, room), ...tail]);
+    // The reason, cut, while it keeps a few words; the ports and then the states go before it does (a
+    // connection row's label holds its ports already; the reason says why the row is red and on top).
+    for (const rest of [tail, [p.states, p.process], [p.process ?? p.states]]) {
+      const room = width - displayWidth(bracket(["", ...rest]));
+      if (room >= 12) return bracket([cutToWidth(p.reason, room), ...rest]);
+    }
   }
   for (const parts of [tail, [p.states, p.process], [p.process ?? p.states]]) {
     const text = bracket(parts);

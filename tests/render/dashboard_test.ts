@@ -395,6 +395,58 @@ Deno.test("Dashboard name order puts numbers in labels in numeric order too (pro
   ]);
 });
 
+Deno.test("Dashboard connection rows keep the local port and the remote end when the label is cut (80 and 140 columns)", () => {
+  const tracker = new Tracker({ width: 60, groupBy: "connection", maxClosedRows: 100 });
+  // A farm's shape: many connections from one address to two ports of one peer, one of them alerted.
+  const farm = [32774, 32788, 32796].flatMap((port) =>
+    [40519, 40701].map((remote) =>
+      connection({
+        local_ip: "127.0.0.1",
+        local_port: port,
+        remote_ip: "127.0.0.1",
+        remote_port: remote,
+        process_name: "python3",
+        pid: 26054,
+      })
+    )
+  );
+  const alerted = connection({
+    local_ip: "127.0.0.1",
+    local_port: 46168,
+    remote_ip: "127.66.6.6",
+    remote_port: 4444,
+    process_name: "python3",
+    pid: 27097,
+  });
+  for (let i = 0; i < 3; i++) tracker.update([...farm, alerted], at(i));
+  const dashboard = new Dashboard(tracker, {
+    timeUnitSeconds: 1,
+    width: 60,
+    color: false,
+    describe: () => ({}),
+    rowNoun: "connections",
+    alertOf: (row) => (row.ip === "127.66.6.6" ? "blocklist ips.txt:2 127.66.6.6" : null),
+  });
+  press(dashboard, "s", "s");
+  const farmRows = (label: (local: number, remote: number) => string) =>
+    [32774, 32788, 32796].flatMap((port) => [40519, 40701].map((remote) => label(port, remote)));
+  // 80 columns: the protocol and the local address give way, the local port and the remote port stay, and
+  // the alerted row keeps the start of its reason (its state and port give way for it).
+  deepStrictEqual(rowLines(dashboard.render({ columns: 80, rows: 12 })), [
+    ":46168 → ….6.6:4444    1 ·······▲■■ [ALERT blocklist ips.txt… | python3 (27097)]",
+    ...farmRows((local, remote) =>
+      `:${local} → …0.1:${remote}    1 ·······▲■■ [ESTABLISHED | Port:${remote} | python3 (26054)]`
+    ),
+  ]);
+  // 110 columns: the labels are whole; the reason is cut and the alerted row's port (in its label) gives way.
+  deepStrictEqual(rowLines(dashboard.render({ columns: 110, rows: 12 })), [
+    "TCP 127.0.0.1:46168 → 127.66.6.6:4444    1 ·······▲■■ [ALERT blocklist ips.t… | ESTABLISHED | python3 (27097)]",
+    ...farmRows((local, remote) =>
+      `TCP 127.0.0.1:${local} → 127.0.0.1:${remote}    1 ·······▲■■ [ESTABLISHED | Port:${remote} | python3 (26054)]`
+    ),
+  ]);
+});
+
 Deno.test("Dashboard End follows the last row as rows come, until a key scrolls up", () => {
   const { tracker, dashboard } = crowd();
   const size = { columns: 80, rows: 12 };
