@@ -556,7 +556,8 @@ export class Tracker implements TimelineView {
     this.#unconfirmed.delete(key);
     this.#closedAt.delete(key);
     this.#closedAt.set(key, at);
-    return Math.max(0, ended - since) / 1000;
+    // Whole milliseconds: a held-back socket was first seen at a sub-millisecond time (duration_s 4.11969970703125).
+    return Math.round(Math.max(0, ended - since)) / 1000;
   }
 
   /** Closures are remembered long enough to recognise a tracer's late report of them. */

@@ -192,6 +192,17 @@ Deno.test("Tracker counts a connection held back for its process from when it wa
   deepStrictEqual(closed.map((e) => [e.event, e.duration_s]), [["CLOSED", 5]]);
 });
 
+Deno.test("Tracker gives a duration in whole milliseconds when a held-back socket's first sight is not", () => {
+  // The collector times when it first saw a held-back socket with sub-millisecond precision; NDJSON showed
+  // duration_s 4.11969970703125 beside 1.92.
+  const held = connection({ local_port: 50004 });
+  const tracker = new Tracker({ width: 8, groupBy: "ip", maxClosedRows: 100 });
+  tracker.update([held], at(10), undefined, new Map([[held, at(7).getTime() + 880.30029296875]]));
+  tracker.update([{ ...held, status: "TIME_WAIT" }], at(12));
+  const closed = tracker.update([], at(20));
+  deepStrictEqual(closed.map((e) => [e.event, e.duration_s]), [["CLOSED", 4.12]]);
+});
+
 Deno.test("Tracker.rowKeyOf() names the row a connection would join", () => {
   const tracker = new Tracker({ width: 8, groupBy: "ip", maxClosedRows: 100 });
   deepStrictEqual(tracker.rowKeyOf(connection({ remote_ip: "8.8.8.8" })), "8.8.8.8");
