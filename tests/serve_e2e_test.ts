@@ -121,6 +121,43 @@ Deno.test({
 });
 
 Deno.test({
+  name: "serve: the exit summary lists the run's alerts, as the monitor's does",
+  ignore: !linuxWithSs,
+  async fn() {
+    await withTempDirAndSockets(async (dir, control) => {
+      const ip = freshLoopback();
+      await Deno.writeTextFile(`${dir}/blocked.txt`, `${ip}\n`);
+      const serve = await startServe(dir, [
+        "--store",
+        "none",
+        "--blocklist",
+        `${dir}/blocked.txt`,
+        "--include-private",
+      ]);
+      let port = 0;
+      try {
+        port = (await control.open(ip)).port;
+        await waitForState(
+          serve,
+          (list) => list.some((c) => c.remote_ip === ip && c.remote_port === port && c.pid === control.pid),
+        );
+      } finally {
+        const end = await serve.stop();
+        deepStrictEqual(end.code, 0, end.stderr);
+        match(
+          end.stdout,
+          new RegExp(
+            `conntrail: served \\d+ polls.*\\nalerts \\(1\\):\\n  ALERT TCP ${
+              ip.replaceAll(".", "\\.")
+            }:\\d+ python3 \\(PID ${control.pid}, [^)]*\\) blocklist ${dir}/blocked\\.txt:1 `,
+          ),
+        );
+      }
+    });
+  },
+});
+
+Deno.test({
   name: "serve: other Host names, cross-origin requests, other methods and unknown paths are refused",
   ignore: !linuxWithSs,
   async fn() {

@@ -54,7 +54,7 @@ function summary(options: MonitorOptions, tracker: Tracker, result: MonitorRunRe
 }
 
 /** The exit summary's list of alerts: the first ones in full, then how many more. */
-function alertList(alerts: readonly ListedAlert[], total: number) {
+export function alertList(alerts: readonly ListedAlert[], total: number) {
   if (total === 0) return [];
   const lines = [`alerts (${total}):`];
   for (const { event, info, at } of alerts.slice(0, ALERTS_LISTED)) {

@@ -2,6 +2,7 @@ import type { CollectorName } from "../collect/collector.ts";
 import { listedText, verdictFor } from "../enrich/threat_verdict.ts";
 import { isSystemError, PermissionError } from "../model/errors.ts";
 import { UsageError } from "./usage_error.ts";
+import { alertList, ALERTS_LISTED } from "./monitor_report.ts";
 import { monitorFilter } from "../monitor/monitor_filter.ts";
 import { safeTerminalText } from "../render/terminal_text.ts";
 import { accessPolicy, hostWithPort, isLoopbackHost, newToken } from "../web/access_policy.ts";
@@ -99,7 +100,7 @@ export async function runServe(options: ServeOptions, io: CommandIo): Promise<nu
       recordsNeeded: (options.syslog ?? []).length > 0 ||
         (options.format !== undefined && options.format !== "text"),
       onNameAnswer: () => {},
-      alertsListed: 0,
+      alertsListed: ALERTS_LISTED,
     },
   );
   const { describe, threat } = session;
@@ -210,5 +211,7 @@ export async function runServe(options: ServeOptions, io: CommandIo): Promise<nu
       (recorder === null ? "" : ` | history: ${recorder.location} (${recorder.written} events recorded)`) +
       "\n",
   );
+  // As the monitor's summary does: an alert of the run is not only on a page that may be closed by now.
+  for (const line of alertList(session.alertsListed, session.alertCount)) await say(`${line}\n`);
   return 0;
 }
