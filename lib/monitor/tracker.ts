@@ -223,14 +223,19 @@ export class Tracker implements TimelineView {
     return Math.max(this.#column + 1, Math.round((now.getTime() - started.getTime()) / unit));
   }
 
-  /** Hold the rows present at the last poll through the columns a slow poll skipped. */
+  /**
+   * Hold the rows present at the last poll through the columns a slow poll skipped: open, and no more. A row
+   * whose bytes are counted is idle there (what moved in the gap shows in the column of the poll that reads
+   * it, as between any two polls); only a row without counters, which is never idle, stays active.
+   */
   #holdThrough(column: number, now: Date): void {
     const from = this.#column + 1;
     const to = column - 1;
     const last = this.#lastPollAt;
     if (to < from || last === null || now.getTime() - last.getTime() > MAX_HELD_MS) return;
     for (const row of this.#presentRows) {
-      row.timeline.fill(from, to, listeningOnly(row) ? Cell.Listening : Cell.Active);
+      const held = listeningOnly(row) ? Cell.Listening : row.traffic !== null ? Cell.Idle : Cell.Active;
+      row.timeline.fill(from, to, held);
       row.activeColumns += to - from + 1;
       row.lastColumn = to;
     }

@@ -160,6 +160,32 @@ Deno.test("Tracker with a time unit stays true to time when polls take longer th
   deepStrictEqual(row(tracker, "198.51.100.1").activeColumns, 7);
 });
 
+Deno.test("Tracker with --traffic holds a counted row idle through the units a slow poll skipped, not active", () => {
+  // At 10k connections polls overran a 0.25 s unit and every row showed the same false ■ columns (□■□□□■□□■□).
+  const counted = (sent: number) =>
+    connection({ remote_ip: "198.51.100.1", local_port: 50001, bytes_sent: sent, bytes_received: 0 });
+  const uncounted = connection({
+    remote_ip: "198.51.100.2",
+    local_port: 50002,
+    protocol: "UDP",
+    status: "CONNECTED",
+  });
+  const plain = { ...uncounted, bytes_sent: null, bytes_received: null };
+  const tracker = new Tracker({
+    width: 10,
+    groupBy: "ip",
+    maxClosedRows: 100,
+    timeUnitMs: 1000,
+    traffic: true,
+  });
+  // Polls at 0, 1, 4 and 5 s: columns 2 and 3 had no poll. The counted row moved bytes only in the 4 s poll.
+  [[0, 100], [1000, 100], [4000, 900], [5000, 900]].forEach(([ms, sent]) =>
+    tracker.update([counted(sent!), plain], new Date(at(0).getTime() + ms!))
+  );
+  deepStrictEqual(drawn(tracker, "198.51.100.1"), "····▲□□□■□");
+  deepStrictEqual(drawn(tracker, "198.51.100.2"), "····▲■■■■■", "without counters a row is never idle");
+});
+
 Deno.test("Tracker with a time unit leaves a long gap (a suspended machine) empty", () => {
   const c = connection();
   const tracker = new Tracker({ width: 8, groupBy: "ip", maxClosedRows: 100, timeUnitMs: 1000 });
