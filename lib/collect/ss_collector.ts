@@ -35,6 +35,9 @@ export const SS_ARGS_WITHOUT_OWNERS = ["-tunaeH"] as const;
  */
 export const SS_DUMP_ARGS = { tcp: ["-taiD", "-"], udp: ["-uaneH", "-s"] } as const;
 
+/** Readings between two that dump both TCP families to check the summary's counts (see `createSsCollector`). */
+export const FAMILY_CHECK_EVERY = 30;
+
 /**
  * The family option for `ss -taiD -` given the summary read just before it: `-4` when the namespace has no
  * IPv6 TCP socket, `-6` when it has no IPv4 one, none (both) otherwise, or when a socket is in TIME-WAIT (ss -s
@@ -45,7 +48,8 @@ export const SS_DUMP_ARGS = { tcp: ["-taiD", "-"], udp: ["-uaneH", "-s"] } as co
  * just after this one: the family was empty when the summary was read.
  */
 export function dumpFamilies(summary: SsTcpSummary | null): string[] {
-  if (summary === null || summary.timeWait > 0) return [];
+  // No TCP socket at all is also what an ss that could not read /proc/net/sockstat prints: both.
+  if (summary === null || summary.timeWait > 0 || summary.ipv4 + summary.ipv6 === 0) return [];
   if (summary.ipv6 === 0) return ["-4"];
   if (summary.ipv4 === 0) return ["-6"];
   return [];
@@ -496,6 +500,26 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
   const udpMemory = new SsLineMemory();
   /** Sockets the last dump and UDP reading listed together. */
   let lastCount = 0;
+  /**
+   * Whether the summary's counts per family hold here. Every `FAMILY_CHECK_EVERY` readings both families are
+   * dumped; a family the summary said was empty that lists sockets then (a /proc that counts wrong, or a socket
+   * that opened between the two runs) makes every later dump ask for both, as before the summary was read.
+   */
+  let trustSummary = true;
+  let sinceBoth = 0;
+  const familiesFor = (summary: SsTcpSummary | null): string[] => {
+    if (!trustSummary || ++sinceBoth >= FAMILY_CHECK_EVERY) return [];
+    return dumpFamilies(summary);
+  };
+  const checkSummary = (summary: SsTcpSummary | null, families: string[], tcp: readonly Socket[]) => {
+    if (families.length > 0) return;
+    sinceBoth = 0;
+    if (summary === null) return;
+    const empty = dumpFamilies(summary);
+    if (empty.length === 0) return;
+    const left = empty[0] === "-4" ? 6 : 4;
+    if (tcp.some((s) => s.family === left)) trustSummary = false;
+  };
   const readDump = async (): Promise<ParseResult> => {
     // UDP first: its run's summary says which families the TCP dump asks for.
     const { summary, listing } = splitSsSummary((await run("ss", SS_DUMP_ARGS.udp)).stdout);
@@ -503,10 +527,12 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
     const udp = parseSs(listing, { traffic: true, protocol: "UDP", memory: udpMemory });
     // Read as it comes: only a chunk of the dump (8.8 MB at 10,000 connections) is held at a time.
     const reader = new InetDiagReader({ traffic: true, memory, room: lastCount });
-    await run("ss", [...SS_DUMP_ARGS.tcp, ...dumpFamilies(summary)], {
+    const families = familiesFor(summary);
+    await run("ss", [...SS_DUMP_ARGS.tcp, ...families], {
       onChunk: (chunk) => reader.push(chunk),
     });
     const tcp = reader.end();
+    checkSummary(summary, families, tcp.sockets);
     // UDP joins the reader's own array, made with room for as many sockets as the last reading had: a copy of
     // 21,000 sockets a poll (or the array growing) would be old-generation garbage.
     let sockets = tcp.sockets;

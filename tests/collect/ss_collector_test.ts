@@ -1,6 +1,11 @@
 import { nextTurn } from "../waiting.ts";
 import { deepStrictEqual, ok } from "node:assert/strict";
-import { createSsCollector, MISSED_NOTE } from "../../lib/collect/ss_collector.ts";
+import {
+  createSsCollector,
+  dumpFamilies,
+  FAMILY_CHECK_EVERY,
+  MISSED_NOTE,
+} from "../../lib/collect/ss_collector.ts";
 import { connectionKey } from "../../lib/model/connection_key.ts";
 import {
   DESCRIPTOR_WALK_TIMEOUT_MS,
@@ -729,6 +734,34 @@ Deno.test("createSsCollector({ traffic }) dumps only the TCP families ss -s coun
   deepStrictEqual(first.sockets.filter((s) => s.protocol === "UDP").map((s) => [s.local_port, s.pid]), [
     [34964, 26160],
   ]);
+});
+
+Deno.test("createSsCollector({ traffic }) checks the summary with a dump of both families every FAMILY_CHECK_EVERY readings, and stops trusting one that was wrong", async () => {
+  const v4Only = diagDump([{ state: "LISTEN", local: ["127.0.0.1", 80], peer: ["0.0.0.0", 0], inode: 11 }]);
+  const dumpsFor = async (dump: Uint8Array, summary: { ipv4: number; ipv6: number; timeWait: number }) => {
+    const dumped: string[] = [];
+    const run: RunTool = (command, args, options) => {
+      if (command === "find") return Promise.resolve({ stdout: "", stderr: "", code: 0 });
+      if (args[0] === "-taiD") {
+        dumped.push(args.slice(1).join(" "));
+        return dumpInChunks(dump, options);
+      }
+      if (args[0] === "-uaneH") {
+        return Promise.resolve({ stdout: udpWithSummary(summary, []), stderr: "", code: 0 });
+      }
+      return Promise.resolve({ stdout: OWNERS_TEXT, stderr: "", code: 0 });
+    };
+    const collector = createSsCollector({ platform, run, userNames: null, traffic: true });
+    for (let i = 0; i < FAMILY_CHECK_EVERY + 2; i++) await collector.collect();
+    return dumped;
+  };
+  const checked = [...Array(FAMILY_CHECK_EVERY - 1).fill("- -4"), "-"];
+  // The summary says no IPv6 socket and the dump of both agrees: -4 again after the check.
+  deepStrictEqual(await dumpsFor(v4Only, { ipv4: 1, ipv6: 0, timeWait: 0 }), [...checked, "- -4", "- -4"]);
+  // The dump of both lists IPv6 sockets (the capture has three) the summary did not count: both from then on.
+  deepStrictEqual(await dumpsFor(DUMP, { ipv4: 8, ipv6: 0, timeWait: 0 }), [...checked, "-", "-"]);
+  // No TCP socket at all is what an ss that could not read /proc/net/sockstat says: both, always.
+  deepStrictEqual(dumpFamilies({ ipv4: 0, ipv6: 0, timeWait: 0 }), []);
 });
 
 Deno.test("createSsCollector({ traffic, ownerWalkSpacing }) spaces the ss -p runs for new sockets too", async () => {
