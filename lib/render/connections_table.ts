@@ -1,5 +1,5 @@
 import type { Connection } from "../model/connection.ts";
-import { endpointText } from "./endpoint_text.ts";
+import { endpointText, endpointWidth, numberLength } from "./endpoint_text.ts";
 import { safeTerminalText } from "./terminal_text.ts";
 import { tableChunks, type TableColumn } from "./text_table.ts";
 import { bytesText } from "./byte_units.ts";
@@ -11,11 +11,27 @@ const dash = (value: string | null) => (value === null ? "-" : safeTerminalText(
 export const CONNECTION_COLUMNS: readonly TableColumn<Connection>[] = [
   // Addresses come normalised from the parsers, statuses from a fixed vocabulary: printable ASCII.
   { head: "PROTO", cell: (c) => c.protocol, ascii: true },
-  { head: "LOCAL", cell: (c) => endpointText(c.local_ip, c.local_port), ascii: true },
-  { head: "REMOTE", cell: (c) => endpointText(c.remote_ip, c.remote_port), ascii: true },
+  // Addresses and pids are measured without making their text (it is made once, to write).
+  {
+    head: "LOCAL",
+    cell: (c) => endpointText(c.local_ip, c.local_port),
+    ascii: true,
+    width: (c) => endpointWidth(c.local_ip, c.local_port),
+  },
+  {
+    head: "REMOTE",
+    cell: (c) => endpointText(c.remote_ip, c.remote_port),
+    ascii: true,
+    width: (c) => endpointWidth(c.remote_ip, c.remote_port),
+  },
   { head: "STATUS", cell: (c) => c.status, ascii: true },
   { head: "DIRECTION", cell: (c) => c.direction, ascii: true },
-  { head: "PID", cell: (c) => (c.pid === null ? "-" : String(c.pid)), ascii: true },
+  {
+    head: "PID",
+    cell: (c) => (c.pid === null ? "-" : String(c.pid)),
+    ascii: true,
+    width: (c) => (c.pid === null ? 1 : numberLength(c.pid)),
+  },
   { head: "PROCESS", cell: (c) => dash(c.process_name) },
   { head: "USER", cell: (c) => dash(c.user) },
 ];

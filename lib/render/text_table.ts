@@ -28,6 +28,11 @@ export interface TableColumn<T> {
    * length, with no test. A wrong hint only misaligns the column: cells are still made safe when written.
    */
   ascii?: boolean;
+  /**
+   * The width of the row's cell as written (what measuring `cell(row)` would give), without building the
+   * cell: the measuring pass of a large table calls it instead of `cell` (an address and port, a number).
+   */
+  width?: (row: T) => number;
 }
 
 /** Options of {@linkcode tableChunks}. */
@@ -51,6 +56,11 @@ function safe(text: string): string {
 /** The width of a cell as it will be written. */
 function safeWidth(text: string): number {
   return isPrintableAscii(text) ? text.length : displayWidth(safeTerminalText(text));
+}
+
+/** Padding of `n` cells (none when `n` is not positive) and the gap after it, in one string. */
+function gapAfter(n: number): string {
+  return n > 0 ? padding(n + GAP.length) : GAP;
 }
 
 function padding(n: number): string {
@@ -87,11 +97,17 @@ export function* tableChunks<T>(
   const rowsPerChunk = Math.max(1, options.rowsPerChunk ?? ROWS_PER_CHUNK);
   const widths = columns.map((column) => displayWidth(safe(column.head)));
   const cells = columns.map((column) => column.cell);
-  const measures = columns.map((column) => (column.ascii ? asciiWidth : safeWidth));
+  // A column that knows its widths is measured without building its cells (they are built once, to write).
+  const measured = columns.map((column) => {
+    const { width, cell } = column;
+    if (width !== undefined) return width;
+    const measure = column.ascii ? asciiWidth : safeWidth;
+    return (row: T) => measure(cell(row));
+  });
   const last = columns.length - 1;
   for (const row of rows) {
     for (let i = 0; i <= last; i++) {
-      const width = (measures[i] as (text: string) => number)((cells[i] as (row: T) => string)(row));
+      const width = (measured[i] as (row: T) => number)(row);
       if (width > (widths[i] as number)) widths[i] = width;
     }
   }
@@ -101,7 +117,7 @@ export function* tableChunks<T>(
     let out = "";
     for (let i = 0; i < last; i++) {
       const text = texts[i] as string;
-      out += text + padding((widths[i] as number) - text.length) + GAP;
+      out += text + gapAfter((widths[i] as number) - text.length);
     }
     out += texts[last] ?? "";
     if (isPrintableAscii(out)) return (out.charCodeAt(out.length - 1) === 32 ? out.trimEnd() : out) + "\n";

@@ -1,5 +1,6 @@
+import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import type { Connection } from "../../lib/model/connection.ts";
-import { renderConnectionsTable } from "../../lib/render/connections_table.ts";
+import { CONNECTION_COLUMNS, renderConnectionsTable } from "../../lib/render/connections_table.ts";
 
 const connection: Connection = {
   timestamp: "2026-11-21T10:00:00.000+00:00",
@@ -37,4 +38,32 @@ Deno.test("renderConnectionsTable() renders a fixed table", async (t) => {
     { ...connection, process_name: "bad\x1b[31mred\u202e" },
   ]);
   await t.assertSnapshot(text);
+});
+
+Deno.test("CONNECTION_COLUMNS: a column's width(row) is the length of the cell it writes, hostile addresses too", () => {
+  const rows: Connection[] = [
+    connection,
+    {
+      ...connection,
+      family: 4,
+      local_ip: "10.0.0.1",
+      local_port: 0,
+      remote_ip: null,
+      remote_port: null,
+      pid: null,
+    },
+    { ...connection, local_ip: "fe80::1%eth0", local_port: 65535, remote_port: null, pid: 4194304 },
+    { ...connection, local_ip: "1.2.3.4\x1b[2J", remote_ip: "火狐:\u202e", remote_port: 7, pid: 9 },
+    { ...connection, local_ip: "", local_port: 12345678, remote_ip: "x", remote_port: -1, pid: 1.5 },
+    { ...connection, local_port: 1e21, remote_port: Number.NaN, pid: 99999999 },
+  ];
+  let checked = 0;
+  for (const column of CONNECTION_COLUMNS) {
+    if (column.width === undefined) continue;
+    for (const row of rows) {
+      assertEquals(column.width(row), column.cell(row).length, `${column.head} of ${JSON.stringify(row)}`);
+      checked++;
+    }
+  }
+  assertEquals(checked, 3 * rows.length);
 });
