@@ -20,6 +20,7 @@ export function collectorOf(
     traffic?: boolean;
     ownerWalkSpacing?: number;
     ownerWaitMs?: number;
+    ownWalk?: boolean;
   },
   io: CommandIo,
   reading: Pick<CreateCollectorOptions, "once" | "processPaths"> = {},
@@ -30,6 +31,7 @@ export function collectorOf(
     ...(options.traffic === undefined ? {} : { traffic: options.traffic }),
     ...(options.ownerWalkSpacing === undefined ? {} : { ownerWalkSpacing: options.ownerWalkSpacing }),
     ...(options.ownerWaitMs === undefined ? {} : { ownerWaitMs: options.ownerWaitMs }),
+    ...(options.ownWalk === undefined ? {} : { ownWalk: options.ownWalk }),
     ...reading,
   });
 }
@@ -39,10 +41,13 @@ export function collectorOf(
  * sockets' processes: at most a quarter of a core, a socket held back at most
  * `OWNER_WAIT_MS` for its process. With `--trace`, a walk for every poll that
  * sees a new socket, none held: a socket the tracer reports must be in the
- * next poll (else polling closes it).
+ * next poll (else polling closes it). The first reading's walk, which the
+ * first line waits for, is conntrail's own (`find` and `ps`) where it may run.
  */
-export function liveOwnerWalk(trace: boolean): { ownerWalkSpacing: number; ownerWaitMs?: number } {
+export function liveOwnerWalk(
+  trace: boolean,
+): { ownerWalkSpacing: number; ownerWaitMs?: number; ownWalk: boolean } {
   return trace
-    ? { ownerWalkSpacing: 0 }
-    : { ownerWalkSpacing: OWNER_WALK_SPACING, ownerWaitMs: OWNER_WAIT_MS };
+    ? { ownerWalkSpacing: 0, ownWalk: true }
+    : { ownerWalkSpacing: OWNER_WALK_SPACING, ownerWaitMs: OWNER_WAIT_MS, ownWalk: true };
 }

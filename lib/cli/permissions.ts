@@ -291,7 +291,10 @@ export function threatPermissions(input: ThreatPermissionInput): PermissionNeed[
 
 /** The permissions of `conntrail monitor` with these flags on an OS. */
 export function monitorPermissions(options: MonitorPermissionInput, os: Os): PermissionNeed[] {
-  const needs = collectorPermissions(options.collector, os);
+  const needs = [
+    ...collectorPermissions(options.collector, os),
+    ...ownerWalkPermissions(options.collector, os),
+  ];
   needs.push(...kernelEventPermissions(options, os));
   needs.push({
     flag: `--allow-env=${monitorEnv(os).join(",")}`,

@@ -29,6 +29,8 @@ export interface CreateCollectorOptions {
   once?: boolean;
   /** False when no one looks at `process_path`: the ss collector then runs no `find` (default true). */
   processPaths?: boolean;
+  /** The ss collector's `ownWalk` (see `SsCollectorOptions`). */
+  ownWalk?: boolean;
 }
 
 /** Why a collector reads no byte counters on an OS, and what would. */
@@ -79,6 +81,7 @@ function createNamed(name: Exclude<CollectorName, "auto">, options: CreateCollec
         ...(options.ownerWaitMs === undefined ? {} : { ownerWaitMs: options.ownerWaitMs }),
         ...(options.once === undefined ? {} : { once: options.once }),
         ...(options.processPaths === undefined ? {} : { processPaths: options.processPaths }),
+        ...(options.ownWalk === undefined ? {} : { ownWalk: options.ownWalk }),
       });
       break;
     case "proc":

@@ -132,7 +132,9 @@ export interface SsCollectorOptions {
   processPaths?: boolean;
   /**
    * Name the sockets' processes with conntrail's own walk of the descriptors (`find` and `ps`, about half the
-   * cost of `ss -p`) where it can run (default true); `ss -p` otherwise.
+   * cost of `ss -p`) where it can run; `ss -p` otherwise. Default: with `once`. A live reading (monitor, serve)
+   * walks so for its first reading only, whose walk the first line waits for (not with `traffic`, whose first
+   * walk also lists the listeners the dump missed); its later, spaced walks stay on `ss -p`.
    */
   ownWalk?: boolean;
 }
@@ -242,16 +244,18 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
   const once = options.once ?? false;
   const processPaths = options.processPaths ?? true;
   let oneLine = true;
+  /** `ss -tunapeH` or `ss -tunaeH`, read as text. */
+  const ssText = async (owners: boolean) => {
+    // Read as it comes: the whole text (2.6 MB at 21,000 sockets, and its bytes before it) is never held.
+    const reader = new SsTextReader();
+    const { stdout } = await run("ss", owners ? SS_ARGS_WITH_OWNERS : SS_ARGS_WITHOUT_OWNERS, {
+      onChunk: (chunk) => reader.push(chunk),
+    });
+    // A runner that hands the output back whole instead (tests' scripted ones) is read the same.
+    return stdout === "" ? reader.end() : parseSs(stdout);
+  };
   const ss = async (owners: boolean) => {
-    if (!traffic) {
-      // Read as it comes: the whole text (2.6 MB at 21,000 sockets, and its bytes before it) is never held.
-      const reader = new SsTextReader();
-      const { stdout } = await run("ss", owners ? SS_ARGS_WITH_OWNERS : SS_ARGS_WITHOUT_OWNERS, {
-        onChunk: (chunk) => reader.push(chunk),
-      });
-      // A runner that hands the output back whole instead (tests' scripted ones) is read the same.
-      return stdout === "" ? reader.end() : parseSs(stdout);
-    }
+    if (!traffic) return await ssText(owners);
     const args = owners ? SS_TRAFFIC_ARGS.withOwners : SS_TRAFFIC_ARGS.withoutOwners;
     if (oneLine) {
       try {
@@ -369,7 +373,7 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
   /** Whether owners may come from conntrail's own walk (find and ps) instead of `ss -p`: until it cannot run. */
   // Asked first: a find that walks for nothing and a ps it may not run would cost more than `ss -p` alone
   // (the flags `--allow-run=ss,find` that snapshot asked for before it walked on its own).
-  let ownWalk = once && (options.ownWalk ?? true) && ["find", "ps"].every((command) => {
+  let ownWalk = (options.ownWalk ?? once) && ["find", "ps"].every((command) => {
     try {
       return options.platform.may({ name: "run", command });
     } catch {
@@ -381,7 +385,8 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
    * it; null when find or ps cannot be run (then `ss -p` walks).
    */
   const readWalked = async (): Promise<ParseResult | null> => {
-    const [listed, walked] = await Promise.allSettled([ss(false), walkSocketOwners(run)]);
+    // With `traffic` only the first walk reads so (see learnOwners): the text without counters is enough.
+    const [listed, walked] = await Promise.allSettled([ssText(false), walkSocketOwners(run)]);
     if (walked.status === "rejected") {
       const error = walked.reason;
       const unavailable = error instanceof PermissionError || error instanceof OwnerWalkUnusable ||
@@ -405,7 +410,7 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
   const readWithOwners = async () => {
     const started = now();
     const first = !warm;
-    const parsed = (once && ownWalk && !traffic ? await readWalked() : null) ?? await ss(true);
+    const parsed = ((once || first) && ownWalk && !traffic ? await readWalked() : null) ?? await ss(true);
     if (!once) {
       for (const s of parsed.sockets) {
         if (s.inode) owners.set(s.inode, s.pid === null ? null : { pid: s.pid, name: s.process_name });
@@ -427,6 +432,19 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
     const first = !warm;
     walkStartedAt = started;
     try {
+      // The first walk (the start's, which the first line waits for) is conntrail's own where it may run.
+      const walked = first && ownWalk ? await readWalked() : null;
+      if (walked !== null) {
+        for (const s of walked.sockets) {
+          if (!s.inode) continue;
+          const owner = s.pid === null ? null : { pid: s.pid, name: s.process_name };
+          owners.set(s.inode, owner);
+          if (owner !== null) listedAt.set(s.inode, Math.max(listedAt.get(s.inode) ?? 0, readings + 1));
+        }
+        warm = true;
+        // Its listing is later than the dump, as ss -p's is: the listeners the dump missed.
+        return walked.sockets.filter((s) => isListening(s));
+      }
       const text = (await run("ss", SS_ARGS_WITH_OWNERS)).stdout;
       for (const [inode, owner] of parseSsInodeOwners(text)) {
         // A socket made while ss walked (after its scan of /proc, before its socket list) shows no process:

@@ -40,8 +40,8 @@ Deno.test("permissions: --trace adds bpftrace (and stdbuf for ss -E), --sniff-dn
   const plain = denoFlags(monitorPermissions(BASE, "linux"));
   const traced = denoFlags(monitorPermissions({ ...BASE, trace: true, sniffDns: true }, "linux"));
   const run = (flags: string[]) => flags.find((f) => f.startsWith("--allow-run="));
-  deepStrictEqual(run(plain), "--allow-run=ss,find");
-  deepStrictEqual(run(traced), "--allow-run=ss,find,bpftrace,stdbuf,tcpdump");
+  deepStrictEqual(run(plain), "--allow-run=ss,find,ps");
+  deepStrictEqual(run(traced), "--allow-run=ss,find,ps,bpftrace,stdbuf,tcpdump");
   // Nothing else changes.
   deepStrictEqual(
     traced.filter((f) => !f.startsWith("--allow-run=")),
@@ -69,7 +69,7 @@ Deno.test("permissions monitor --trace --sniff-dns explains the run flags it add
   const serve = parseArgs(["serve", "--trace", "--store", "none"]);
   ok(
     renderPermissions(permissionsForCommand(serve, LINUX), true).includes(
-      "--allow-run=ss,find,bpftrace,stdbuf",
+      "--allow-run=ss,find,ps,bpftrace,stdbuf",
     ),
   );
 });

@@ -190,6 +190,48 @@ Deno.test("createSsCollector({ once }) runs ss -p, and neither find's walk nor p
   deepStrictEqual(sockets.map((s) => [s.pid, s.process_name]), [[42, "curl"]]);
 });
 
+Deno.test("createSsCollector({ ownWalk }) names a live run's first reading by its own walk, keeps the owners, and walks with ss -p for new sockets later", async () => {
+  const calls: string[][] = [];
+  let rows = [ROW_A];
+  const collector = createSsCollector({
+    platform,
+    run: scriptedRun(() => rows, calls),
+    userNames: null,
+    ownWalk: true,
+    ownerWalkSpacing: 3,
+    processPaths: false,
+  });
+  const first = await collector.collect();
+  const second = await collector.collect();
+  rows = [ROW_A, ROW_B];
+  const third = await collector.collect();
+  // The first line waits for the first walk only: find and ps, not ss -p; later walks are the spaced ss -p's.
+  deepStrictEqual(
+    calls.map((c) => c[0] === "ss" ? c.join(" ") : c[0]),
+    ["ss -tunaeH", "find", "ps", "ss -tunaeH", "ss -tunaeH", "ss -tunapeH"],
+  );
+  deepStrictEqual(
+    [first, second, third].map((r) => r.sockets.map((s) => [s.pid, s.process_name])),
+    [[[42, "curl"]], [[42, "curl"]], [[42, "curl"], [43, "wget"]]],
+  );
+});
+
+Deno.test("createSsCollector({ ownWalk }) starts a live run with ss -p when it may not run ps", async () => {
+  const calls: string[][] = [];
+  const collector = createSsCollector({
+    platform: { ...platform, may: (query) => !(query.name === "run" && query.command === "ps") },
+    run: scriptedRun(() => [ROW_A], calls),
+    userNames: null,
+    ownWalk: true,
+    ownerWalkSpacing: 3,
+    processPaths: false,
+  });
+  const first = await collector.collect();
+  await collector.collect();
+  deepStrictEqual(calls.map((c) => c.slice(0, 2).join(" ")), ["ss -tunapeH", "ss -tunaeH"]);
+  deepStrictEqual(first.sockets.map((s) => [s.pid, s.process_name]), [[42, "curl"]]);
+});
+
 Deno.test("createSsCollector({ once }) takes a socket shared by processes as ss -p names it first, and leaves an unlisted one without a process", async () => {
   const run: RunTool = (command, args, options) => {
     if (command === "ss") {
@@ -1001,4 +1043,66 @@ Deno.test("createSsCollector({ traffic, ownerWalkSpacing }) reads a listener the
   const reused = await collector.collect();
   deepStrictEqual(calls.filter((c) => c[1] === "-tunapeH").length, 3);
   deepStrictEqual(read(reused.sockets).at(-1), [40001, 443, "outgoing", 14192]);
+});
+
+Deno.test("createSsCollector({ traffic, ownWalk }) walks for the first reading with find and ps, not ss -p, and still reads the listener the dump missed from it", async () => {
+  // As above: the dump reads client C and accepted S without listener L; the own walk's listing (ss -tunaeH,
+  // beside find and ps) follows the dump and lists L with its process, so what L accepted is incoming.
+  const ip = "127.58.157.138";
+  const L: DiagSocket = { state: "LISTEN", local: [ip, 35779], peer: ["0.0.0.0", 0], inode: 501 };
+  const C: DiagSocket = { state: "ESTABLISHED", local: [ip, 34465], peer: [ip, 35779], inode: 502 };
+  const S: DiagSocket = { state: "ESTABLISHED", local: [ip, 35779], peer: [ip, 34465], inode: 503 };
+  const N: DiagSocket = { state: "ESTABLISHED", local: [ip, 40000], peer: ["198.51.100.7", 443], inode: 504 };
+  let dumped = [C, S];
+  let listed = [L, C, S];
+  const calls: string[][] = [];
+  const run: RunTool = (command, args, options) => {
+    calls.push([command, ...args]);
+    if (command === "find") {
+      const stdout = `/proc/14192/fd\n${listed.map((s) => `${s.inode}\n`).join("")}`;
+      return Promise.resolve({ stdout, stderr: "", code: 0 });
+    }
+    if (command === "ps") return Promise.resolve({ stdout: "14192 python3\n", stderr: "", code: 0 });
+    if (args[0] === "-taiD") return dumpInChunks(diagDump(dumped), options);
+    if (args[0] === "-uaneH") return Promise.resolve({ stdout: "", stderr: "", code: 0 });
+    const owners = args.includes("-tunapeH");
+    const rows = listed.map((s) => owners ? ownedRow(s) : ownedRow(s).replace(/users:\(.*?\)\) /, ""));
+    return Promise.resolve({ stdout: rows.join("\n"), stderr: "", code: 0 });
+  };
+  const collector = createSsCollector({
+    platform,
+    run,
+    userNames: null,
+    traffic: true,
+    ownWalk: true,
+    ownerWalkSpacing: 2,
+    processPaths: false,
+  });
+  const read = (sockets: Socket[]) =>
+    toConnections(sockets, "2026-12-03T05:37:35.396+00:00").map((c) =>
+      [c.local_port, c.remote_port, c.direction, c.pid, c.process_name] as const
+    );
+  const first = await collector.collect();
+  deepStrictEqual(read(first.sockets), [
+    [34465, 35779, "outgoing", 14192, "python3"],
+    [35779, 34465, "incoming", 14192, "python3"],
+    [35779, null, "listening", 14192, "python3"],
+  ]);
+  deepStrictEqual(calls.map((c) => c[0] === "ss" ? c.slice(0, 2).join(" ") : c[0]), [
+    "ss -uaneH",
+    "ss -taiD",
+    "ss -tunaeH",
+    "find",
+    "ps",
+  ]);
+  // Its owners stay; a new socket is walked for by the spaced ss -p, as before.
+  dumped = [L, C, S, N];
+  listed = dumped;
+  const second = await collector.collect();
+  deepStrictEqual(read(second.sockets).at(-1), [40000, 443, "outgoing", 14192, "python3"]);
+  deepStrictEqual(calls.slice(5).map((c) => c[0] === "ss" ? c.slice(0, 2).join(" ") : c[0]), [
+    "ss -uaneH",
+    "ss -taiD",
+    "ss -tunapeH",
+  ]);
 });
