@@ -384,9 +384,9 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
    * The sockets (`ss` without `-p`) with their owners from conntrail's own walk of the descriptors, run beside
    * it; null when find or ps cannot be run (then `ss -p` walks).
    */
-  const readWalked = async (): Promise<ParseResult | null> => {
+  const readWalked = async (started?: ReturnType<typeof walkSocketOwners>): Promise<ParseResult | null> => {
     // With `traffic` only the first walk reads so (see learnOwners): the text without counters is enough.
-    const [listed, walked] = await Promise.allSettled([ssText(false), walkSocketOwners(run)]);
+    const [listed, walked] = await Promise.allSettled([ssText(false), started ?? walkSocketOwners(run)]);
     if (walked.status === "rejected") {
       const error = walked.reason;
       const unavailable = error instanceof PermissionError || error instanceof OwnerWalkUnusable ||
@@ -427,13 +427,13 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
    * until a reading after it leaves their inodes out (a socket opened during or after the dump is named for
    * the next reading, not forgotten and walked for again).
    */
-  const learnOwners = async (): Promise<Socket[]> => {
+  const learnOwners = async (early?: ReturnType<typeof walkSocketOwners>): Promise<Socket[]> => {
     const started = now();
     const first = !warm;
     walkStartedAt = started;
     try {
       // The first walk (the start's, which the first line waits for) is conntrail's own where it may run.
-      const walked = first && ownWalk ? await readWalked() : null;
+      const walked = first && ownWalk ? await readWalked(early) : null;
       if (walked !== null) {
         for (const s of walked.sockets) {
           if (!s.inode) continue;
@@ -539,6 +539,9 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
     if (tcp.some((s) => s.family === left)) trustSummary = false;
   };
   const readDump = async (): Promise<ParseResult> => {
+    // The start's own walk of the descriptors runs beside the dump (its listing of the sockets comes after it).
+    const early = !warm && ownWalk ? walkSocketOwners(run) : undefined;
+    early?.catch(() => {}); // a failed dump leaves it; a failed walk is read in readWalked
     // UDP first: its run's summary says which families the TCP dump asks for.
     const { summary, listing } = splitSsSummary((await run("ss", SS_DUMP_ARGS.udp)).stdout);
     // `ss -u` alone prints no Netid column: its rows are UDP because UDP is what it was asked for.
@@ -557,7 +560,7 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
     for (const s of udp.sockets) sockets.push(s);
     lastCount = sockets.length;
     takeHints(sockets);
-    if (!warm) sockets = withListeners(sockets, await learnOwners());
+    if (!warm) sockets = withListeners(sockets, await learnOwners(early));
     else sockets = withListeners(sockets, await walkFor(sockets));
     if (warm && sockets.some((s) => !ownerKnown(s))) sockets = withoutWaiting(sockets);
     for (const s of sockets) {
