@@ -1,11 +1,33 @@
 import type { Connection } from "../model/connection.ts";
 import { endpointText, endpointWidth, numberLength } from "./endpoint_text.ts";
 import { safeTerminalText } from "./terminal_text.ts";
+import { displayWidth } from "./display_width.ts";
 import { tableChunks, type TableColumn } from "./text_table.ts";
 import { bytesText } from "./byte_units.ts";
 import type { ConnectionsRenderOptions } from "./connections_json.ts";
 
 const dash = (value: string | null) => (value === null ? "-" : safeTerminalText(value));
+
+/**
+ * `f` keeping its last argument and result: the process names and users of a table repeat row after row, and
+ * each would otherwise be tested for escapes again in both passes.
+ */
+function lastKept<R>(f: (value: string | null) => R): (value: string | null) => R {
+  let last: string | null | undefined;
+  let result: R | undefined;
+  return (value) => {
+    if (value !== last || result === undefined) {
+      result = f(value);
+      last = value;
+    }
+    return result;
+  };
+}
+
+const nameText = lastKept(dash);
+const nameWidth = lastKept((value) => displayWidth(dash(value)));
+const userText = lastKept(dash);
+const userWidth = lastKept((value) => displayWidth(dash(value)));
 
 /** The columns of `conntrail snapshot`: process names and users are untrusted and made safe for a terminal. */
 export const CONNECTION_COLUMNS: readonly TableColumn<Connection>[] = [
@@ -32,8 +54,8 @@ export const CONNECTION_COLUMNS: readonly TableColumn<Connection>[] = [
     ascii: true,
     width: (c) => (c.pid === null ? 1 : numberLength(c.pid)),
   },
-  { head: "PROCESS", cell: (c) => dash(c.process_name) },
-  { head: "USER", cell: (c) => dash(c.user) },
+  { head: "PROCESS", cell: (c) => nameText(c.process_name), width: (c) => nameWidth(c.process_name) },
+  { head: "USER", cell: (c) => userText(c.user), width: (c) => userWidth(c.user) },
 ];
 
 /** `snapshot --traffic`'s columns after those: each connection's bytes so far (`-` where unknown). */

@@ -1,6 +1,7 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import type { Connection } from "../../lib/model/connection.ts";
 import { CONNECTION_COLUMNS, renderConnectionsTable } from "../../lib/render/connections_table.ts";
+import { displayWidth } from "../../lib/render/display_width.ts";
 
 const connection: Connection = {
   timestamp: "2026-11-21T10:00:00.000+00:00",
@@ -56,14 +57,20 @@ Deno.test("CONNECTION_COLUMNS: a column's width(row) is the length of the cell i
     { ...connection, local_ip: "1.2.3.4\x1b[2J", remote_ip: "火狐:\u202e", remote_port: 7, pid: 9 },
     { ...connection, local_ip: "", local_port: 12345678, remote_ip: "x", remote_port: -1, pid: 1.5 },
     { ...connection, local_port: 1e21, remote_port: Number.NaN, pid: 99999999 },
+    { ...connection, process_name: "火狐\x1b]0;x\x07", user: "ユーザー" },
+    { ...connection, process_name: "火狐\x1b]0;x\x07", user: null },
+    { ...connection, process_name: "cafe\u0301 👍", user: "" },
+    { ...connection, process_name: null, user: "r\u202eoot" },
   ];
   let checked = 0;
   for (const column of CONNECTION_COLUMNS) {
     if (column.width === undefined) continue;
     for (const row of rows) {
-      assertEquals(column.width(row), column.cell(row).length, `${column.head} of ${JSON.stringify(row)}`);
+      const cell = column.cell(row);
+      const written = column.ascii ? cell.length : displayWidth(cell);
+      assertEquals(column.width(row), written, `${column.head} of ${JSON.stringify(row)}`);
       checked++;
     }
   }
-  assertEquals(checked, 3 * rows.length);
+  assertEquals(checked, 5 * rows.length);
 });
