@@ -1,5 +1,5 @@
 import type { Connection } from "../model/connection.ts";
-import { endpointText, endpointWidth, numberLength } from "./endpoint_text.ts";
+import { endpointHost, endpointWidth, numberLength } from "./endpoint_text.ts";
 import { safeTerminalText } from "./terminal_text.ts";
 import { displayWidth } from "./display_width.ts";
 import { tableChunks, type TableColumn } from "./text_table.ts";
@@ -24,6 +24,13 @@ function lastKept<R>(f: (value: string | null) => R): (value: string | null) => 
   };
 }
 
+/** endpointText with the address part kept from the row before when it is the same (as a listener's is). */
+function endpointOf(host: (ip: string | null) => string) {
+  return (ip: string | null, port: number | null) => ip === null ? "*" : `${host(ip)}:${port ?? "*"}`;
+}
+const localText = endpointOf(lastKept((ip) => endpointHost(ip ?? "")));
+const remoteText = endpointOf(lastKept((ip) => endpointHost(ip ?? "")));
+
 const nameText = lastKept(dash);
 const nameWidth = lastKept((value) => displayWidth(dash(value)));
 const userText = lastKept(dash);
@@ -36,13 +43,13 @@ export const CONNECTION_COLUMNS: readonly TableColumn<Connection>[] = [
   // Addresses and pids are measured without making their text (it is made once, to write).
   {
     head: "LOCAL",
-    cell: (c) => endpointText(c.local_ip, c.local_port),
+    cell: (c) => localText(c.local_ip, c.local_port),
     ascii: true,
     width: (c) => endpointWidth(c.local_ip, c.local_port),
   },
   {
     head: "REMOTE",
-    cell: (c) => endpointText(c.remote_ip, c.remote_port),
+    cell: (c) => remoteText(c.remote_ip, c.remote_port),
     ascii: true,
     width: (c) => endpointWidth(c.remote_ip, c.remote_port),
   },

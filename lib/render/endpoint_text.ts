@@ -15,9 +15,22 @@ import { safeTerminalText } from "./terminal_text.ts";
  */
 export function endpointText(ip: string | null, port: number | null): string {
   if (ip === null) return "*";
+  return `${endpointHost(ip)}:${port ?? "*"}`;
+}
+
+/**
+ * The address part of {@linkcode endpointText}: made safe for a terminal, in brackets when it holds a colon.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { endpointHost } from "./endpoint_text.ts";
+ * deepStrictEqual([endpointHost("::1"), endpointHost("10.0.0.1")], ["[::1]", "10.0.0.1"]);
+ * ```
+ */
+export function endpointHost(ip: string): string {
   const safe = safeTerminalText(ip);
-  const host = safe.includes(":") ? `[${safe}]` : safe;
-  return `${host}:${port ?? "*"}`;
+  return safe.includes(":") ? `[${safe}]` : safe;
 }
 
 /** Characters in `String(n)`, counted without making the string for the ports and pids a table shows. */

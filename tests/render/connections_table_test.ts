@@ -2,6 +2,7 @@ import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import type { Connection } from "../../lib/model/connection.ts";
 import { CONNECTION_COLUMNS, renderConnectionsTable } from "../../lib/render/connections_table.ts";
 import { displayWidth } from "../../lib/render/display_width.ts";
+import { endpointText } from "../../lib/render/endpoint_text.ts";
 
 const connection: Connection = {
   timestamp: "2026-11-21T10:00:00.000+00:00",
@@ -73,4 +74,9 @@ Deno.test("CONNECTION_COLUMNS: a column's width(row) is the length of the cell i
     }
   }
   assertEquals(checked, 5 * rows.length);
+  const [, local, remote] = CONNECTION_COLUMNS;
+  for (const row of [...rows, ...rows.toReversed()]) {
+    assertEquals(local?.cell(row), endpointText(row.local_ip, row.local_port));
+    assertEquals(remote?.cell(row), endpointText(row.remote_ip, row.remote_port));
+  }
 });
