@@ -133,8 +133,8 @@ export interface SsCollectorOptions {
   /**
    * Name the sockets' processes with conntrail's own walk of the descriptors (`find` and `ps`, about half the
    * cost of `ss -p`) where it can run; `ss -p` otherwise. Default: with `once`. A live reading (monitor, serve)
-   * walks so for its first reading only, whose walk the first line waits for (not with `traffic`, whose first
-   * walk also lists the listeners the dump missed); its later, spaced walks stay on `ss -p`.
+   * walks so at the start (whose walk the first line waits for) and for new sockets later: at the same share
+   * of the time, spaced walks that cost half come twice as often, so a new socket waits half as long.
    */
   ownWalk?: boolean;
 }
@@ -226,7 +226,7 @@ function isUnknownOption(error: unknown): boolean {
  * The Linux default collector. The first reading runs `ss -tunapeH`; later
  * readings run `ss -tunaeH`, which skips the costly walk over every process's
  * descriptors, and take owners from a cache keyed by socket inode (an inode
- * never changes). Only when a socket's inode is new does it run `ss -p` again.
+ * never changes). Only when a socket's inode is new does it walk again.
  * Executable paths come from `/proc/<pid>/exe` through `find`, once per process.
  *
  * With `traffic`, a reading is `ss -taiD -` (TCP with byte counters, from the
@@ -432,35 +432,35 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
     const first = !warm;
     walkStartedAt = started;
     try {
-      // The first walk (the start's, which the first line waits for) is conntrail's own where it may run.
-      const walked = first && ownWalk ? await readWalked(early) : null;
+      /** What a walk says of a socket's owner (null: none), for this reading and the ones after it. */
+      const learn = (inode: number, owner: Owner | null) => {
+        // A socket made while the walk ran (after its scan of /proc, before its socket list) shows no process:
+        // a new socket's first "none" waits for a second walk to confirm it (the start's walk is believed).
+        if (owner === null && background && !first && !owners.has(inode) && !unconfirmed.has(inode)) {
+          unconfirmed.add(inode);
+          listedAt.set(inode, Math.max(listedAt.get(inode) ?? 0, readings + 1));
+          return;
+        }
+        unconfirmed.delete(inode);
+        owners.set(inode, owner);
+        // Kept until a reading after the walk leaves it out: a socket that opened after the reading's listing
+        // (a listener the kernel's dump missed) is named for the next one, not forgotten and walked for again.
+        // Not one without a process: it may have opened after the walk read the processes.
+        if (owner !== null) listedAt.set(inode, Math.max(listedAt.get(inode) ?? 0, readings + 1));
+      };
+      // Conntrail's own walk where it may run (about half of ss -p's cost, so spaced walks come twice as often
+      // and a new socket waits half as long for its process); the start's may have begun beside the dump.
+      const walked = ownWalk ? await readWalked(first ? early : undefined) : null;
       if (walked !== null) {
         for (const s of walked.sockets) {
-          if (!s.inode) continue;
-          const owner = s.pid === null ? null : { pid: s.pid, name: s.process_name };
-          owners.set(s.inode, owner);
-          if (owner !== null) listedAt.set(s.inode, Math.max(listedAt.get(s.inode) ?? 0, readings + 1));
+          if (s.inode) learn(s.inode, s.pid === null ? null : { pid: s.pid, name: s.process_name });
         }
         warm = true;
         // Its listing is later than the dump, as ss -p's is: the listeners the dump missed.
         return walked.sockets.filter((s) => isListening(s));
       }
       const text = (await run("ss", SS_ARGS_WITH_OWNERS)).stdout;
-      for (const [inode, owner] of parseSsInodeOwners(text)) {
-        // A socket made while ss walked (after its scan of /proc, before its socket list) shows no process:
-        // a new socket's first "none" waits for a second walk to confirm it (the start's walk is believed).
-        if (owner === null && background && !first && !owners.has(inode) && !unconfirmed.has(inode)) {
-          unconfirmed.add(inode);
-          listedAt.set(inode, Math.max(listedAt.get(inode) ?? 0, readings + 1));
-          continue;
-        }
-        unconfirmed.delete(inode);
-        owners.set(inode, owner);
-        // Kept until a reading after the walk leaves it out: a socket that opened after the reading's listing
-        // (a listener the kernel's dump missed) is named for the next one, not forgotten and walked for again.
-        // Not one without a process: it may have opened after ss read the processes (the walk reads them first).
-        if (owner !== null) listedAt.set(inode, Math.max(listedAt.get(inode) ?? 0, readings + 1));
-      }
+      for (const [inode, owner] of parseSsInodeOwners(text)) learn(inode, owner);
       warm = true;
       return listenersIn(text);
     } finally {

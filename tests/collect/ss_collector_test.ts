@@ -190,7 +190,7 @@ Deno.test("createSsCollector({ once }) runs ss -p, and neither find's walk nor p
   deepStrictEqual(sockets.map((s) => [s.pid, s.process_name]), [[42, "curl"]]);
 });
 
-Deno.test("createSsCollector({ ownWalk }) names a live run's first reading by its own walk, keeps the owners, and walks with ss -p for new sockets later", async () => {
+Deno.test("createSsCollector({ ownWalk }) names a live run's first reading by its own walk, keeps the owners, and walks its own way for new sockets later", async () => {
   const calls: string[][] = [];
   let rows = [ROW_A];
   const collector = createSsCollector({
@@ -205,10 +205,10 @@ Deno.test("createSsCollector({ ownWalk }) names a live run's first reading by it
   const second = await collector.collect();
   rows = [ROW_A, ROW_B];
   const third = await collector.collect();
-  // The first line waits for the first walk only: find and ps, not ss -p; later walks are the spaced ss -p's.
+  // Every walk is find and ps beside a listing, never ss -p: the start's, and the spaced one for B.
   deepStrictEqual(
     calls.map((c) => c[0] === "ss" ? c.join(" ") : c[0]),
-    ["ss -tunaeH", "find", "ps", "ss -tunaeH", "ss -tunaeH", "ss -tunapeH"],
+    ["ss -tunaeH", "find", "ps", "ss -tunaeH", "ss -tunaeH", "ss -tunaeH", "find", "ps"],
   );
   deepStrictEqual(
     [first, second, third].map((r) => r.sockets.map((s) => [s.pid, s.process_name])),
@@ -1093,7 +1093,7 @@ Deno.test("createSsCollector({ traffic, ownWalk }) walks for the first reading w
   deepStrictEqual(named[0], "find");
   deepStrictEqual([...named].sort(), ["find", "ps", "ss -taiD", "ss -tunaeH", "ss -uaneH"]);
   ok(named.indexOf("ss -tunaeH") > named.indexOf("ss -taiD"));
-  // Its owners stay; a new socket is walked for by the spaced ss -p, as before.
+  // Its owners stay; a new socket is walked for by the spaced walk, its own way too (not ss -p).
   dumped = [L, C, S, N];
   listed = dumped;
   const second = await collector.collect();
@@ -1101,6 +1101,8 @@ Deno.test("createSsCollector({ traffic, ownWalk }) walks for the first reading w
   deepStrictEqual(calls.slice(5).map((c) => c[0] === "ss" ? c.slice(0, 2).join(" ") : c[0]), [
     "ss -uaneH",
     "ss -taiD",
-    "ss -tunapeH",
+    "ss -tunaeH",
+    "find",
+    "ps",
   ]);
 });
