@@ -385,7 +385,7 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
    * it; null when find or ps cannot be run (then `ss -p` walks).
    */
   const readWalked = async (started?: ReturnType<typeof walkSocketOwners>): Promise<ParseResult | null> => {
-    // With `traffic` only the first walk reads so (see learnOwners): the text without counters is enough.
+    // A walk's listing needs no counters, with `traffic` too: the text without them is enough.
     const [listed, walked] = await Promise.allSettled([ssText(false), started ?? walkSocketOwners(run)]);
     if (walked.status === "rejected") {
       const error = walked.reason;
