@@ -13,7 +13,7 @@
  *   20,000 (42,000 sockets): the table again (issue 23's second size)
  *
  * Beside them, to show where the time goes (floors): what conntrail runs (`ss -tunaeH` and, beside it, its
- * own walk of the descriptors, `find -L /proc …`; `ss -tunapeH` where find or ps cannot run), Deno running an
+ * own walk of the descriptors, `ps -e` then `find -L /proc/<pid>/fd …`; `ss -tunapeH` where find or ps cannot run), Deno running an
  * empty script under the same flags, `conntrail --version` (start-up and argument parsing),
  * `conntrail snapshot --input` of a capture of the same sockets (everything but running ss), and
  * `--format json` run by bench/_snapshot_direct.ts (the command without main.ts and its modules), and the
@@ -25,7 +25,7 @@
  * (`connectionsTableChunks`) beside `JSON.stringify` of the same connections.
  */
 import { createSsCollector } from "../lib/collect/ss_collector.ts";
-import { FIND_SOCKETS_ARGS } from "../lib/collect/socket_owner_walk.ts";
+import { findSocketsArgs } from "../lib/collect/socket_owner_walk.ts";
 import { toConnections } from "../lib/model/direction.ts";
 import type { Connection } from "../lib/model/connection.ts";
 import { parseSs } from "../lib/parse/ss.ts";
@@ -157,11 +157,14 @@ try {
           captured,
           (await new Deno.Command(captureCommand, { args: captureArgs }).output()).stdout,
         );
-        const walked = await Deno.makeTempFile({ suffix: ".txt" });
-        await Deno.writeFile(
-          walked,
-          (await new Deno.Command("find", { args: [...FIND_SOCKETS_ARGS] }).output()).stdout,
+        // The walk as conntrail runs it: `ps -e` for the processes, then find over their descriptor folders.
+        const walkArgs = findSocketsArgs(
+          new TextDecoder().decode(
+            (await new Deno.Command("ps", { args: ["-e", "-o", "pid="] }).output()).stdout,
+          ).split("\n").map((pid) => pid.trim()).filter((pid) => pid !== "").map((pid) => `/proc/${pid}/fd`),
         );
+        const walked = await Deno.makeTempFile({ suffix: ".txt" });
+        await Deno.writeFile(walked, (await new Deno.Command("find", { args: walkArgs }).output()).stdout);
         // An `ss` and a `find` (for the walk; the real one for paths) that print the captures, first on PATH:
         // the snapshot as it runs live (spawns, read as it comes, ps for the names, user names, find for
         // paths) without listing and walking every descriptor, whose cost moves with the machine while
@@ -201,7 +204,10 @@ try {
           await measure(runs.ssAsRun, netns.wrap("ss", ["-tunapeH"]));
           await measure(runs.ssListing, netns.wrap("ss", ["-tunaeH"]));
           // find exits 1 when a process exits during its walk, as conntrail allows.
-          await measure(runs.walk, ["sh", ["-c", 'find "$@"; exit 0', "sh", ...FIND_SOCKETS_ARGS]]);
+          await measure(runs.walk, [
+            "sh",
+            ["-c", 'ps -e -o pid=,comm= > /dev/null; find "$@"; exit 0', "sh", ...walkArgs],
+          ]);
           await measure(runs.empty, deno([...flags, EMPTY]));
           await measure(runs.version, deno([...flags, MAIN, "--version"]));
           await measure(
@@ -249,7 +255,7 @@ try {
               line("conntrail snapshot --format json", json, base),
               "  floors:",
               line("  ss -tunaeH (what it runs)", summary(runs.ssListing), base),
-              line("  and its walk, find -L /proc", summary(runs.walk), base),
+              line("  and its walk, ps -e + find -L", summary(runs.walk), base),
               line("  ss -tunapeH (without find, ps)", summary(runs.ssAsRun), base),
               line("  deno, empty script", summary(runs.empty), base),
               line("  conntrail --version", summary(runs.version), base),

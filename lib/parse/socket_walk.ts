@@ -1,7 +1,7 @@
 /**
  * Parsers for conntrail's own walk of every process's descriptors (what `ss -p` does, at about half the
- * cost): `find -L /proc …` lists each process's descriptor folder and the inodes of the sockets in it,
- * and `ps -o pid=,comm= -p <pids>` names the processes.
+ * cost): `ps -e -o pid=,comm=` names the processes, and `find -L /proc/<pid>/fd …` lists each one's
+ * descriptor folder and the inodes of the sockets in it.
  *
  * @module
  */
@@ -131,7 +131,7 @@ const FOLDER = /^\/proc\/([1-9][0-9]{0,9})\/fd$/;
 const SHOWN = 64;
 
 /**
- * Read what `find -L /proc … -printf …` ({@linkcode FIND_SOCKETS_ARGS}) prints, as it comes: each process's
+ * Read what `find -L /proc/<pid>/fd … -printf …` (`findSocketsArgs`) prints, as it comes: each process's
  * `/proc/<pid>/fd` folder, then the inode of each socket it holds, a line each. A socket several processes
  * hold (a listener shared by forked workers) goes to the one listed last, the process `ss -p` prints first
  * (it adds each owner in front of the others). Any other line is skipped with its reason, and the inodes
@@ -253,7 +253,7 @@ export function parseSocketLinks(text: string): SocketLinks {
 }
 
 /**
- * Read what `ps -o pid=,comm= -p <pids>` prints on Linux: the pid right-aligned, a space, and the process's
+ * Read what `ps -e -o pid=,comm=` (or `-p <pids>`) prints on Linux: the pid right-aligned, a space, and the process's
  * name (`comm`, at most 15 bytes, which may hold spaces; ps shows characters it cannot print as `?`).
  * A line without a pid is left out.
  *

@@ -1,6 +1,6 @@
-import { deepStrictEqual, ok } from "node:assert/strict";
-import { walkSocketOwners } from "../../lib/collect/socket_owner_walk.ts";
-import { toolRunner } from "../../lib/collect/run_tool.ts";
+import { deepStrictEqual, ok, rejects } from "node:assert/strict";
+import { findSocketsArgs, OwnerWalkUnusable, walkSocketOwners } from "../../lib/collect/socket_owner_walk.ts";
+import { type RunTool, toolRunner } from "../../lib/collect/run_tool.ts";
 import { denoPlatform } from "../../lib/platform/deno_platform.ts";
 import { hasTool } from "../open_sockets.ts";
 
@@ -60,3 +60,80 @@ Deno.test({
     }
   },
 });
+
+Deno.test("walkSocketOwners walks the descriptor folders of the processes ps -e listed, 4,096 to a find run, and names each", async () => {
+  // 5,000 processes: two find runs, the second for the last 904 folders; each run prints its folders' sockets.
+  const pids = Array.from({ length: 5_000 }, (_, i) => i + 2);
+  const finds: string[][] = [];
+  const run: RunTool = (command, args, options) => {
+    if (command === "ps") {
+      deepStrictEqual(args, ["-e", "-o", "pid=,comm="]);
+      return Promise.resolve({
+        stdout: pids.map((pid) => `${String(pid).padStart(5)} p${pid}\n`).join(""),
+        stderr: "",
+        code: 0,
+      });
+    }
+    finds.push([...args]);
+    const folders = args.filter((a) => a.startsWith("/proc/"));
+    const text = folders.map((folder) => `${folder}\n${900_000 + Number(folder.split("/")[2])}\n`).join("");
+    options?.onChunk?.(new TextEncoder().encode(text));
+    // The last process exited after ps listed it.
+    const gone = folders.includes("/proc/5001/fd");
+    return Promise.resolve({
+      stdout: "",
+      stderr: gone ? "find: '/proc/5001/fd': No such file or directory" : "",
+      code: gone ? 1 : 0,
+    });
+  };
+  const walk = await walkSocketOwners(run);
+  deepStrictEqual(finds.map((args) => args.filter((a) => a.startsWith("/proc/")).length), [4_096, 904]);
+  deepStrictEqual(finds[0]!.slice(0, 3), ["-L", "/proc/2/fd", "/proc/3/fd"]);
+  deepStrictEqual(finds[0]!.slice(-15), findSocketsArgs([]).slice(1));
+  deepStrictEqual([walk.pids.pidOf(900_002), walk.pids.pidOf(905_001), walk.pids.size], [2, 5_001, 5_000]);
+  deepStrictEqual([walk.names.get(2), walk.names.get(5_001), walk.unreadable], ["p2", "p5001", 1]);
+});
+
+for (
+  const [why, ps] of [
+    ["refuses -e (exit 1 with a usage message)", {
+      stdout: "",
+      stderr: "ps: unrecognized option: e",
+      code: 1,
+    }],
+    ["exits 1 without a word", { stdout: "", stderr: "", code: 1 }],
+    ["lists no process", { stdout: "\n", stderr: "", code: 0 }],
+  ] as const
+) {
+  Deno.test(`walkSocketOwners gives up (the caller runs ss -p) when ps ${why}, before any find`, async () => {
+    let found = 0;
+    const run: RunTool = (command) => {
+      if (command === "find") found++;
+      return Promise.resolve(command === "ps" ? { ...ps } : { stdout: "", stderr: "", code: 0 });
+    };
+    await rejects(() => walkSocketOwners(run), OwnerWalkUnusable);
+    deepStrictEqual(found, 0);
+  });
+}
+
+Deno.test(
+  "findSocketsArgs, run by the real find over this process's folder, lists the folder and its socket",
+  {
+    ignore: !usable,
+  },
+  async () => {
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    try {
+      const inode = await listenerInode((listener.addr as Deno.NetAddr).port);
+      const { stdout } = await new Deno.Command("find", { args: findSocketsArgs([`/proc/${Deno.pid}/fd`]) })
+        .output();
+      const lines = new TextDecoder().decode(stdout).split("\n");
+      deepStrictEqual(lines[0], `/proc/${Deno.pid}/fd`);
+      ok(lines.includes(String(inode)));
+      // Only socket inodes follow the folder: no descriptor of a file or a pipe, no folder entered.
+      ok(lines.slice(1).every((line) => line === "" || /^[1-9][0-9]*$/.test(line)));
+    } finally {
+      listener.close();
+    }
+  },
+);

@@ -58,10 +58,13 @@ function scriptedRun(
       if (options.psRefuses) {
         return Promise.resolve({ stdout: "", stderr: "ps: invalid option -- 'p'", code: 1 });
       }
-      const asked = new Set(args[args.length - 1]!.split(","));
+      // Every process (-e), or those asked for (-p).
+      const asked = args.includes("-e") ? null : new Set(args[args.length - 1]!.split(","));
       const stdout = rows().flatMap((r) => {
         const owner = /users:\(\("([^"]*)",pid=(\d+)/.exec(r);
-        return owner === null || !asked.has(owner[2]!) ? [] : [`${owner[2]!.padStart(5)} ${owner[1]}\n`];
+        return owner === null || (asked !== null && !asked.has(owner[2]!))
+          ? []
+          : [`${owner[2]!.padStart(5)} ${owner[1]}\n`];
       }).join("");
       return Promise.resolve({ stdout, stderr: "", code: 0 });
     }
@@ -137,12 +140,17 @@ Deno.test("createSsCollector({ once }) names every reading's owners by its own w
   // No ss -p: the walk is find's and ps's, and it names each reading's sockets anew.
   deepStrictEqual(
     calls.filter((c) => c[0] !== "find" || c[1] === "-L").map((c) => c[0] === "ss" ? c.join(" ") : c[0]),
-    ["ss -tunaeH", "find", "ps", "ss -tunaeH", "find", "ps"],
+    ["ss -tunaeH", "ps", "find", "ss -tunaeH", "ps", "find"],
   );
+  // ps names every process first; find walks the descriptor folders of those it named.
   deepStrictEqual(calls.filter((c) => c[0] === "ps").map((c) => c.slice(1)), [
-    ["-o", "pid=,comm=", "-p", "42"],
-    ["-o", "pid=,comm=", "-p", "43"],
+    ["-e", "-o", "pid=,comm="],
+    ["-e", "-o", "pid=,comm="],
   ]);
+  deepStrictEqual(
+    calls.filter((c) => c[0] === "find" && c[1] === "-L").map((c) => c.filter((a) => a.startsWith("/proc/"))),
+    [["/proc/42/fd"], ["/proc/43/fd"]],
+  );
   deepStrictEqual(
     [first, second].map((r) => r.sockets.map((s) => [s.pid, s.process_name, s.process_path])),
     [[[42, "curl", "/usr/bin/tool42"]], [[43, "wget", "/usr/bin/tool43"]]],
@@ -208,7 +216,7 @@ Deno.test("createSsCollector({ ownWalk }) names a live run's first reading by it
   // Every walk is find and ps beside a listing, never ss -p: the start's, and the spaced one for B.
   deepStrictEqual(
     calls.map((c) => c[0] === "ss" ? c.join(" ") : c[0]),
-    ["ss -tunaeH", "find", "ps", "ss -tunaeH", "ss -tunaeH", "ss -tunaeH", "find", "ps"],
+    ["ss -tunaeH", "ps", "find", "ss -tunaeH", "ss -tunaeH", "ss -tunaeH", "ps", "find"],
   );
   deepStrictEqual(
     [first, second, third].map((r) => r.sockets.map((s) => [s.pid, s.process_name])),
@@ -1088,9 +1096,10 @@ Deno.test("createSsCollector({ traffic, ownWalk }) walks for the first reading w
     [35779, 34465, "incoming", 14192, "python3"],
     [35779, null, "listening", 14192, "python3"],
   ]);
-  // find starts with the reading, beside the dump; the listing the listeners come from follows the dump.
+  // The walk (ps, then find) starts with the reading, beside the dump; the listing the listeners come from
+  // follows the dump.
   const named = calls.map((c) => c[0] === "ss" ? c.slice(0, 2).join(" ") : c[0]);
-  deepStrictEqual(named[0], "find");
+  deepStrictEqual(named[0], "ps");
   deepStrictEqual([...named].sort(), ["find", "ps", "ss -taiD", "ss -tunaeH", "ss -uaneH"]);
   ok(named.indexOf("ss -tunaeH") > named.indexOf("ss -taiD"));
   // Its owners stay; a new socket is walked for by the spaced walk, its own way too (not ss -p).
@@ -1102,7 +1111,7 @@ Deno.test("createSsCollector({ traffic, ownWalk }) walks for the first reading w
     "ss -uaneH",
     "ss -taiD",
     "ss -tunaeH",
-    "find",
     "ps",
+    "find",
   ]);
 });
