@@ -1,6 +1,7 @@
 import type { Socket } from "../model/connection.ts";
 import { type Endpoint, normalizeIp, parseEndpoint } from "./endpoint.ts";
 import { socketFromRow } from "./_socket.ts";
+import { normalizeStatus } from "../model/status.ts";
 import { type ParseResult, type SkippedLine, splitLines } from "./parse_result.ts";
 import { parseTcpInfoCounters, tcpTrafficFromInfo } from "./ss_tcp_info.ts";
 
@@ -170,6 +171,52 @@ function ssEndpoint(line: string, start: number, end: number): Endpoint | null {
     family: address.family,
     port,
     wildcard: address.ip === "0.0.0.0" || address.ip === "::",
+  };
+}
+
+/**
+ * The common row of `ss -tunaeH` (what `snapshot` and the live listings run): a Netid, an IPv4 address and
+ * port on both sides (the peer's may be `*`), then `uid:` (non-root owners only) and `ino:`, and no owners.
+ * One regular expression, run by V8's own matcher, reads it: the general way below (columns found in place,
+ * then each address and number read by hand) cost twice the CPU at 21,000 rows cold, most of it compiling
+ * its many small functions for a run that ends before the compiled code is used. Anything else (IPv6, `-p`
+ * owners, `-i` information, a timer, an odd column) takes the general way, which reads it as before: a row
+ * this reads gives the socket the general way gives it (tests/parse/ss_test.ts compares the two ways).
+ */
+const COMMON_ROW =
+  /^(tcp|udp)[ \t]+([^ \t]+)[ \t]+[^ \t]+[ \t]+[^ \t]+[ \t]+(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}):(\d{1,5})[ \t]+(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|\*):(\d{1,5}|\*)[ \t]+(?:uid:(\d+)[ \t]+)?ino:(\d+)(?:[ \t]|$)/;
+
+/**
+ * The socket of a row {@linkcode COMMON_ROW} matched, as `socketFromRow` makes it from what the general way
+ * reads; null when the general way must read the row (a port past 65535, an address normalizeIp refuses).
+ */
+function commonRowSocket(row: RegExpExecArray): Socket | null {
+  const localPort = Number(row[4]);
+  const peerPort = row[6] === "*" ? null : Number(row[6]);
+  if (localPort > 65535 || (peerPort !== null && peerPort > 65535)) return null;
+  const local = normalizeIp(row[3]!, 4);
+  const peer = normalizeIp(row[5]!, 4);
+  if (local === null || peer === null) return null;
+  const protocol = row[1] === "udp" ? "UDP" : "TCP";
+  // isNoPeer: a wildcard address with no port or port 0.
+  const hasPeer = !((peer.ip === "0.0.0.0" || peer.ip === "::") && (peerPort === null || peerPort === 0));
+  const inode = Number(row[8]);
+  // ss prints `uid:` only for non-root owners: a socket with an inode and none is root's.
+  const uid = row[7] !== undefined ? Number(row[7]) : inode !== 0 ? 0 : null;
+  // The fields in socketFromRow's order: the same object shape.
+  return {
+    protocol,
+    family: local.family,
+    local_ip: local.ip,
+    local_port: localPort,
+    remote_ip: hasPeer ? peer.ip : null,
+    remote_port: hasPeer ? peerPort : null,
+    status: normalizeStatus(row[2]!, protocol, hasPeer),
+    pid: null,
+    process_name: null,
+    process_path: null,
+    user: uid === null ? null : uidText(uid),
+    inode,
   };
 }
 
@@ -396,6 +443,15 @@ function ssLineReader(options: ParseSsOptions): { read(line: string): void; end(
       sawRow = true;
       last = known;
       sockets.push(known);
+      return;
+    }
+    const common = traffic ? null : COMMON_ROW.exec(line);
+    const read = common === null ? null : commonRowSocket(common);
+    if (read !== null) {
+      sawRow = true;
+      last = read;
+      sockets.push(read);
+      if (memory !== null && read.protocol === "UDP") memory.keep(line, read, reading);
       return;
     }
     // The columns are found in place: only the four that are read become strings (not Recv-Q and Send-Q).

@@ -144,3 +144,31 @@ Deno.test("fuzz parsers: a mutated walk of the descriptors (find, ps) reads the 
     }
   });
 });
+
+Deno.test("fuzz parsers: mutated ss listings read the same by the common-row reader as by the general way", async () => {
+  // A leading space, which ss never prints, sends a row the general way (tab-led lines are -i information).
+  const generalWay = (text: string) =>
+    text.split("\n").map((line) => line.startsWith("\t") ? line : ` ${line}`).join("\n");
+  const readOf = (text: string, spaced: boolean) => {
+    const result = tryParse(() => parseSs(text));
+    return result === null ? null : {
+      sockets: result.sockets,
+      skipped: result.skipped.map((
+        s,
+      ) => [spaced && s.line.startsWith(" ") ? s.line.slice(1) : s.line, s.reason]),
+    };
+  };
+  const captures = [
+    "ss-tunaeiH_iproute2-6.1_debian12.txt",
+    "ss-E-tunH_iproute2-6.1_debian12_nonroot.txt",
+    "ss-tunapeH_iproute2-6.1_debian12.txt",
+  ].map(fixture);
+  let common = 0;
+  const tried = await campaign("parsers/ss common rows", 400, (fuzz) => {
+    const text = fuzz.mutate(fuzz.pick(captures));
+    const read = readOf(text, false);
+    deepStrictEqual(read, readOf(generalWay(text), true));
+    common += read?.sockets.length ?? 0;
+  });
+  ok(tried >= 400 && common > tried, `${tried} inputs, ${common} sockets`);
+});

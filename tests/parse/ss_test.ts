@@ -380,3 +380,63 @@ Deno.test("splitSsSummary() without a summary, without a listing, and with a sum
   deepStrictEqual(splitSsSummary(odd), { summary: null, listing: `${UDP_ROWS[0]}\n${UDP_ROWS[1]}\n` });
   deepStrictEqual(splitSsSummary(SUMMARY_CAPTURE.replace("timewait 0", "time-wait 0")).summary, null);
 });
+
+/** The same text with every row read the general way: a leading space, which ss never prints, skips the common-row reader. */
+function generalWay(text: string): string {
+  return text.split("\n").map((line) => line.startsWith("\t") ? line : ` ${line}`).join("\n");
+}
+
+/** What parseSs read: the sockets, and each skipped line (without the space generalWay added) with its reason. */
+function readOf(text: string, spaced: boolean) {
+  const { sockets, skipped } = parseSs(text);
+  return {
+    sockets,
+    skipped: skipped.map((s) => [spaced && s.line.startsWith(" ") ? s.line.slice(1) : s.line, s.reason]),
+  };
+}
+
+Deno.test("parseSs() reads the common ss -tunaeH row (one expression) as the general way reads it, and leaves every other row to it", () => {
+  const rows = [
+    "tcp ESTAB 0 0 127.0.0.1:5000 127.0.0.1:80 uid:1000 ino:111 sk:1 cgroup:/ <->",
+    "udp UNCONN 0 0 0.0.0.0:5353 0.0.0.0:* ino:7 sk:1 <->",
+    "tcp LISTEN 0 128 0.0.0.0:22 0.0.0.0:* ino:12 sk:2 cgroup:/ <->",
+    "tcp LISTEN 0 128 127.0.0.1:22 *:* ino:12",
+    "udp ESTAB 0 0 127.0.0.1:5000 127.0.0.1:0 ino:0 sk:3",
+    "tcp ESTAB 0 0 127.0.0.1:5000 0.0.0.0:0 ino:5 sk:3",
+    "tcp ESTAB 0 0 127.0.0.1:5000 127.0.0.1:* ino:5",
+    "tcp ESTAB 0 0 127.0.0.1:99999 127.0.0.1:80 ino:5",
+    "tcp ESTAB 0 0 127.0.0.1:5000 127.0.0.1:65536 ino:5",
+    "tcp ESTAB 0 0 300.1.1.1:5000 127.0.0.1:80 ino:5",
+    "tcp ESTAB 0 0 010.1.1.1:5000 127.0.0.1:80 ino:5",
+    "tcp SYN-SENT 0 1 10.0.0.2:40000 93.184.216.34:443 uid:1000 ino:77 sk:4 <->",
+    "tcp weird-state 0 0 10.0.0.2:40000 93.184.216.34:443 ino:77",
+    "tcp estab 0 0 10.0.0.2:40000 93.184.216.34:443 ino:77",
+    "tcp ESTAB 0 0 127.0.0.1:00080 127.0.0.1:80 uid:0001 ino:0009 sk:1",
+    "udp\tESTAB\t0\t0\t127.0.0.1:5000\t127.0.0.1:53\tino:8\tsk:1",
+    "tcp ESTAB 0 0 127.0.0.1:5000 127.0.0.1:80 uid:1000 ino:111abc",
+    "tcp ESTAB 0 0 127.0.0.1:5000 127.0.0.1:80 ino:1234567890123456789 sk:1",
+    "tcp ESTAB 0 0 127.0.0.1:5000 127.0.0.1:80 uid:99999999999999999999 ino:3 sk:1",
+    'tcp ESTAB 0 0 127.0.0.1:5000 127.0.0.1:80 uid:1000 ino:111 sk:1 users:(("x",pid=1,fd=2))',
+    'tcp ESTAB 0 0 127.0.0.1:5000 127.0.0.1:80 users:(("x",pid=1,fd=2)) uid:1000 ino:111 sk:1',
+    "tcp TIME-WAIT 0 0 127.0.0.1:5000 127.0.0.1:80 timer:(timewait,59sec,0) ino:0 sk:1",
+    "tcp ESTAB 0 0 [::1]:5000 [::1]:80 ino:9 sk:1",
+    "tcp ESTAB 0 0 [::ffff:127.0.0.1]:5000 [::ffff:127.0.0.1]:80 ino:9 sk:1",
+    "tcp ESTAB 0 0 127.0.0.1:5000 127.0.0.1:80 uid:1000 uid:5 ino:111",
+    "tcp ESTAB 0 0 127.0.0.1:5000\u00a0127.0.0.1:80 ino:111",
+    "tcp ESTAB x y 127.0.0.1:5000 127.0.0.1:80 ino:111",
+    "tcp ESTAB 0 0 127.0.0.1:5000 127.0.0.1:80 ino:",
+    "tcp ESTAB 0 0 127.0.0.1:5000 127.0.0.1:80",
+    "raw UNCONN 0 0 127.0.0.1:5000 127.0.0.1:80 ino:5",
+    "tcp ESTAB 0 0 127.0.0.1:5000 127.0.0.1:80 ino:5 sk:1\u001b[31m",
+  ];
+  const text = rows.join("\n");
+  deepStrictEqual(readOf(text, false), readOf(generalWay(text), true));
+  // The rows read both ways are many: the comparison is not of two empty lists.
+  ok(parseSs(text).sockets.length >= 20);
+  for (
+    const name of ["ss-tunaeiH_iproute2-6.1_debian12.txt", "ss-E-tunH_iproute2-6.1_debian12_nonroot.txt"]
+  ) {
+    const capture = fixture(name);
+    deepStrictEqual(readOf(capture, false), readOf(generalWay(capture), true));
+  }
+});
