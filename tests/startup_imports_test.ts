@@ -88,6 +88,14 @@ Deno.test("dotenv, mmdb-lib and csv-parse are still imported (by import()), so d
   deepStrictEqual(LAZY.filter((name) => !packages.has(name)), []);
 });
 
+// ipaddr.js is CommonJS (Deno's Node layer, ~+11 MiB at import); lib/model/ip_address.ts reads addresses instead,
+// and ipaddr.js stays only as the oracle of its test.
+Deno.test("ipaddr.js is imported by nothing main.ts reaches, import() included", async () => {
+  const packages = await allPackages(["main.ts"]);
+  ok(packages.has("get-east-asian-width"), [...packages].join(" "));
+  deepStrictEqual(packages.has("ipaddr.js"), false);
+});
+
 // The parser loads the names its flags accept (formats, stores, --fail-on conditions), not the modules that act on
 // them: a `snapshot` that saves nothing never loads the history stores, nor the ECS/OCSF renderers.
 Deno.test("parse_args.ts loads the names of formats, stores and alerts, not their renderers, stores or watch", async () => {

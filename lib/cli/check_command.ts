@@ -1,4 +1,4 @@
-import ipaddr from "ipaddr.js";
+import { parseIp } from "../model/ip_address.ts";
 import { warnLine } from "./command_io.ts";
 import { UsageError } from "./usage_error.ts";
 import type { CheckResult } from "../model/check_result.ts";
@@ -42,7 +42,7 @@ function conditionsOf(result: CheckResult): FailOn[] {
 export async function runCheck(options: CheckOptions, io: CheckIo): Promise<number> {
   const warn = warnLine(io);
   for (const target of options.targets) {
-    if (!ipaddr.isValid(target) && !isDomainName(target.toLowerCase())) {
+    if (parseIp(target) === null && !isDomainName(target.toLowerCase())) {
       throw new UsageError(`"${safeTerminalText(target)}" is neither an IP address nor a domain`);
     }
   }

@@ -1,5 +1,5 @@
 import { isSystemError } from "../model/errors.ts";
-import ipaddr from "ipaddr.js";
+import { canonicalIp } from "../model/ip_address.ts";
 import type { PtrResolver } from "../enrich/reverse_dns.ts";
 import { listedText, verdictFor } from "../enrich/threat_verdict.ts";
 import type { CheckResult } from "../model/check_result.ts";
@@ -89,8 +89,9 @@ async function reverseName(ptr: PtrResolver, ip: string): Promise<string | null>
   }
 }
 
+// The resolver's answers are addresses already; this only writes them the one way.
 function canonical(ip: string): string {
-  return ipaddr.process(ip).toString();
+  return canonicalIp(ip) ?? ip;
 }
 
 /**
@@ -106,12 +107,13 @@ export async function checkTargets(
   const { threat, geo } = lookups;
   const results: CheckResult[] = [];
   for (const target of targets) {
-    const isIp = ipaddr.isValid(target);
+    const targetIp = canonicalIp(target);
+    const isIp = targetIp !== null;
     const domainEntry = isIp ? null : threat.blocklists.index.matchDomain(target);
     let addresses: string[] = [];
     let note: string | null = null;
     if (isIp) {
-      addresses = [canonical(target)];
+      addresses = [targetIp];
     } else {
       try {
         addresses = [...new Set((await lookups.resolveAddresses(target)).map(canonical))];

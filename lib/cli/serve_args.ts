@@ -1,5 +1,5 @@
 import { Command, Option } from "commander";
-import ipaddr from "ipaddr.js";
+import { parseIp } from "../model/ip_address.ts";
 import { UsageError } from "./usage_error.ts";
 import { FILTER_SYNTAXES } from "../model/capture_filter.ts";
 import { act } from "./option_values.ts";
@@ -55,14 +55,14 @@ function tokenValue(value: string): string {
 
 function hostValue(value: string): string {
   const host = value.replace(/^\[(.*)\]$/, "$1");
-  if (host !== "localhost" && !ipaddr.isValid(host)) {
+  if (host !== "localhost" && parseIp(host) === null) {
     throw new UsageError(`--host must be an IP address of this machine or localhost, not "${value}"`);
   }
   return host;
 }
 
 function remoteValue(value: string): string {
-  if (!ipaddr.isValid(value)) throw new UsageError(`--remote must be an IP address, not "${value}"`);
+  if (parseIp(value) === null) throw new UsageError(`--remote must be an IP address, not "${value}"`);
   return value;
 }
 

@@ -6,7 +6,7 @@
  * @module
  */
 import { isSpecialRange } from "../model/address_scope.ts";
-import ipaddr from "ipaddr.js";
+import { canonicalIp } from "../model/ip_address.ts";
 import { type Blocklist, parseBlocklist } from "../parse/blocklist.ts";
 import type { Files, Network } from "../platform/platform.ts";
 import { userFiles } from "../platform/user_files.ts";
@@ -117,8 +117,7 @@ interface WatchedFile {
 }
 
 function canonicalAddress(text: string): string | null {
-  if (!ipaddr.isValid(text)) return null;
-  return ipaddr.process(text).toString();
+  return canonicalIp(text);
 }
 
 /** A quoted excerpt of an untrusted line, short enough for one message. */

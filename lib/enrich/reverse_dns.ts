@@ -1,5 +1,5 @@
 import { isSystemError } from "../model/errors.ts";
-import ipaddr from "ipaddr.js";
+import { ipBytes, ipText, parseIp } from "../model/ip_address.ts";
 import { timerDelay } from "../model/timer_delay.ts";
 import type { Network } from "../platform/platform.ts";
 
@@ -45,9 +45,10 @@ export interface ReverseDnsOptions {
  * ```
  */
 export function ptrName(ip: string): string {
-  const address = ipaddr.parse(ip);
-  if (address.kind() === "ipv4") return `${address.toByteArray().reverse().join(".")}.in-addr.arpa`;
-  const nibbles = address.toByteArray().flatMap((b) => [b >> 4, b & 15]).map((n) => n.toString(16));
+  const address = parseIp(ip);
+  if (address === null) throw new TypeError(`"${ip}" is not an IP address`);
+  if (address.family === 4) return `${ipBytes(address).reverse().join(".")}.in-addr.arpa`;
+  const nibbles = ipBytes(address).flatMap((b) => [b >> 4, b & 15]).map((n) => n.toString(16));
   return `${nibbles.reverse().join(".")}.ip6.arpa`;
 }
 
@@ -111,8 +112,9 @@ export function parseDnsServer(text: string): DnsServer | null {
     [host = "", portText = ""] = text.split(":");
   }
   const port = Number(portText);
-  if (!ipaddr.isValid(host) || !/^\d+$/.test(portText) || port < 1 || port > 65535) return null;
-  return { ipAddr: ipaddr.parse(host).toString(), port };
+  const address = parseIp(host);
+  if (address === null || !/^\d+$/.test(portText) || port < 1 || port > 65535) return null;
+  return { ipAddr: ipText(address), port };
 }
 
 interface CachedName {
@@ -176,7 +178,7 @@ export class ReverseDns {
   lookup(ip: string): string | null | undefined {
     const cached = this.#cache.get(ip);
     if (cached !== undefined && cached.expires > this.#now()) return cached.name;
-    if (ip === "0.0.0.0" || ip === "::" || !ipaddr.isValid(ip)) return null;
+    if (ip === "0.0.0.0" || ip === "::" || parseIp(ip) === null) return null;
     if (!this.#closed && !this.#inFlight.has(ip) && this.#queue.size < this.#maxQueued) {
       this.#queue.add(ip);
       this.#pump();

@@ -1,6 +1,6 @@
-import ipaddr from "ipaddr.js";
+import { ipRange, ipv6Value, processIp, specialRanges } from "./ip_address.ts";
 
-// ipaddr.js range names of addresses that are routed on the public internet.
+// Range names (ipRange, as ipaddr.js names them) of addresses that are routed on the public internet.
 // 6to4, Teredo and NAT64 (rfc6052/rfc6145) embed public IPv4 peers. AS112 (RFC 7534/7535) and AMT
 // (RFC 7450) are special-purpose but globally reachable in IANA's registries: real servers with an AS.
 const PUBLIC_RANGES = new Set(["unicast", "6to4", "teredo", "rfc6052", "rfc6145", "as112", "as112v6", "amt"]);
@@ -29,41 +29,25 @@ const CACHE_LIMIT = 100_000;
 export function isLocalAddress(ip: string): boolean {
   const cached = cache.get(ip);
   if (cached !== undefined) return cached;
-  let local = true;
-  if (ipaddr.isValid(ip)) {
-    const parsed = ipaddr.process(ip);
-    local = !PUBLIC_RANGES.has(parsed.range());
-  }
+  const address = processIp(ip);
+  const local = address === null || !PUBLIC_RANGES.has(ipRange(address));
   if (cache.size >= CACHE_LIMIT) cache.clear();
   cache.set(ip, local);
   return local;
 }
 
-type SpecialTable<T> = Record<string, [T, number] | [T, number][]>;
-
 /** The blocks of special-purpose space that are not a public peer, as [first, last] per family. */
 function specialBlocks(): { v4: [number, number][]; v6: [bigint, bigint][] } {
   const v4: [number, number][] = [];
   const v6: [bigint, bigint][] = [];
-  const pairs = <T>(entry: [T, number] | [T, number][]): [T, number][] =>
-    Array.isArray(entry[0]) ? entry as [T, number][] : [entry as [T, number]];
-  const v4Table =
-    (ipaddr.IPv4.prototype as unknown as { SpecialRanges: SpecialTable<ipaddr.IPv4> }).SpecialRanges;
-  for (const [name, entry] of Object.entries(v4Table)) {
-    if (PUBLIC_RANGES.has(name)) continue;
-    for (const [address, bits] of pairs(entry)) {
-      const first = address.toByteArray().reduce((n, b) => n * 256 + b, 0);
-      v4.push([first, first + 2 ** (32 - bits) - 1]);
-    }
+  for (const { name, address, bits } of specialRanges(4)) {
+    if (PUBLIC_RANGES.has(name) || address.family !== 4) continue;
+    v4.push([address.value, address.value + 2 ** (32 - bits) - 1]);
   }
-  const v6Table =
-    (ipaddr.IPv6.prototype as unknown as { SpecialRanges: SpecialTable<ipaddr.IPv6> }).SpecialRanges;
-  for (const [name, entry] of Object.entries(v6Table)) {
-    if (PUBLIC_RANGES.has(name) || name === "ipv4Mapped") continue;
-    for (const [address, bits] of pairs(entry)) {
-      const first = address.toByteArray().reduce((n, b) => (n << 8n) | BigInt(b), 0n);
-      v6.push([first, first + (1n << BigInt(128 - bits)) - 1n]);
-    }
+  for (const { name, address, bits } of specialRanges(6)) {
+    if (PUBLIC_RANGES.has(name) || name === "ipv4Mapped" || address.family !== 6) continue;
+    const first = ipv6Value(address);
+    v6.push([first, first + (1n << BigInt(128 - bits)) - 1n]);
   }
   return { v4, v6 };
 }

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import ipaddr from "ipaddr.js";
+import { ipText, processIp } from "./ip_address.ts";
 import type { Connection, Protocol } from "./connection.ts";
 
 /** What one clause of a filter matches: a peer (or none, for a wildcard listener) and its ports. */
@@ -38,9 +38,8 @@ export type FilterSyntax = typeof FILTER_SYNTAXES[number];
 function canonicalHost(ip: string): { host: string; family: 4 | 6 } | null {
   // A zone (`fe80::1%eth0`) names an interface: neither filter language takes it.
   const bare = ip.split("%", 1)[0] ?? "";
-  if (!ipaddr.isValid(bare)) return null;
-  const parsed = ipaddr.process(bare);
-  return { host: parsed.toString(), family: parsed.kind() === "ipv4" ? 4 : 6 };
+  const parsed = processIp(bare);
+  return parsed === null ? null : { host: ipText(parsed), family: parsed.family };
 }
 
 function isPort(port: number | null): port is number {

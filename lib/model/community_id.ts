@@ -6,7 +6,7 @@
  *
  * @module
  */
-import ipaddr from "ipaddr.js";
+import { parseIpv6 } from "./ip_address.ts";
 import { ipv4Number } from "./ip_number.ts";
 import { sha1 } from "./sha1.ts";
 
@@ -50,8 +50,9 @@ function writeAddress(ip: string, into: Uint8Array): number {
     into[3] = v4 & 255;
     return 4;
   }
-  if (!ipaddr.IPv6.isValid(ip)) return 0;
-  const parts = ipaddr.IPv6.parse(ip).parts;
+  const address = parseIpv6(ip);
+  if (address === null) return 0;
+  const parts = address.groups;
   for (let i = 0; i < 8; i++) {
     into[i * 2] = (parts[i] ?? 0) >>> 8;
     into[i * 2 + 1] = (parts[i] ?? 0) & 255;

@@ -1,4 +1,4 @@
-import ipaddr from "ipaddr.js";
+import { canonicalIp } from "./ip_address.ts";
 import type { Connection } from "./connection.ts";
 import { normalizeStatus, TCP_STATUSES } from "./status.ts";
 
@@ -32,7 +32,7 @@ export interface ConnectionFilter {
  */
 export function canonicalAddress(ip: string): string {
   const bare = ip.split("%", 1)[0] ?? ip;
-  return ipaddr.isValid(bare) ? ipaddr.process(bare).toString() : ip;
+  return canonicalIp(bare) ?? ip;
 }
 
 const UDP_STATUSES = ["CONNECTED", "UNCONNECTED"];

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import ipaddr from "ipaddr.js";
+import { ipv6Value, parseIpv6 } from "./ip_address.ts";
 import { ipv4Between } from "./ip_words.ts";
 
 /**
@@ -25,10 +25,8 @@ export function ipv4Number(ip: string): number {
 
 /** An IPv6 address as a 128-bit number (IPv4-mapped ones too), or null when the text is not IPv6. */
 export function ipv6Number(ip: string): bigint | null {
-  if (!ipaddr.IPv6.isValid(ip)) return null;
-  let n = 0n;
-  for (const part of ipaddr.IPv6.parse(ip).parts) n = (n << 16n) | BigInt(part);
-  return n;
+  const address = parseIpv6(ip);
+  return address === null ? null : ipv6Value(address);
 }
 
 /** The IPv4 address inside an IPv4-mapped IPv6 number (`::ffff:a.b.c.d`), or -1. */

@@ -1,4 +1,4 @@
-import ipaddr from "ipaddr.js";
+import { ipText, ipv6Value, isIpv4Mapped, parseIpv6, unmapIp } from "./ip_address.ts";
 import { ipv4Number as parseIpv4, lastStartAtOrBelow, mergeSortedIpv4, orderByStart } from "./ip_number.ts";
 
 /** A range of addresses, ends as big-endian byte arrays (4 bytes for IPv4, 16 for IPv6). */
@@ -123,10 +123,11 @@ export class IpRangeSet {
       const i = lastStartAtOrBelow(this.#v4Starts, v4);
       return i >= 0 && v4 <= (this.#v4Ends[i] ?? -1);
     }
-    if (this.#v6Starts.length === 0 || !ipaddr.IPv6.isValid(ip)) return false;
-    const parsed = ipaddr.IPv6.parse(ip);
-    if (parsed.isIPv4MappedAddress()) return this.has(parsed.toIPv4Address().toString());
-    const value = toBigInt(parsed.toByteArray());
+    if (this.#v6Starts.length === 0) return false;
+    const parsed = parseIpv6(ip);
+    if (parsed === null) return false;
+    if (isIpv4Mapped(parsed)) return this.has(ipText(unmapIp(parsed)));
+    const value = ipv6Value(parsed);
     const i = lastStartAtOrBelow(this.#v6Starts, value);
     return i >= 0 && value <= (this.#v6Ends[i] ?? -1n);
   }

@@ -1,4 +1,4 @@
-import ipaddr from "ipaddr.js";
+import { type IpAddress, ipText, ipv6Value, parseIpv4, parseIpv6, unmapIp } from "../model/ip_address.ts";
 import type { SkippedLine } from "./parse_result.ts";
 
 /** IPv4 entries of a list, in file order: `starts[i]..ends[i]` came from line `lines[i]`. */
@@ -192,35 +192,22 @@ export function isDomainName(text: string): boolean {
   return /[a-z]/.test(labels[labels.length - 1] ?? "");
 }
 
-function bigintOf(address: ipaddr.IPv6): bigint {
-  let n = 0n;
-  for (const part of address.parts) n = (n << 16n) | BigInt(part);
-  return n;
-}
-
-function ipv4Number(address: ipaddr.IPv4): number {
-  const [a = 0, b = 0, c = 0, d = 0] = address.octets;
-  return ((a << 24) >>> 0) + (b << 16) + (c << 8) + d;
-}
-
 type Parsed = PortedHost | { family: "ported"; host: PortedHost; port: number; text: string };
 
-function parseAddress(text: string): ipaddr.IPv4 | ipaddr.IPv6 | null {
-  if (ipaddr.IPv4.isValidFourPartDecimal(text)) return ipaddr.IPv4.parse(text);
-  if (!ipaddr.IPv6.isValid(text)) return null;
-  const v6 = ipaddr.IPv6.parse(text);
-  return v6.isIPv4MappedAddress() ? v6.toIPv4Address() : v6;
+function parseAddress(text: string): IpAddress | null {
+  const v4 = parseIpv4(text);
+  if (v4 >= 0) return { family: 4, value: v4 };
+  const v6 = parseIpv6(text);
+  return v6 === null ? null : unmapIp(v6);
 }
 
-function rangeOf(first: ipaddr.IPv4 | ipaddr.IPv6, last: ipaddr.IPv4 | ipaddr.IPv6): Parsed | null {
-  if (first.kind() !== last.kind()) return null;
-  if (first.kind() === "ipv4") {
-    const a = ipv4Number(first as ipaddr.IPv4);
-    const b = ipv4Number(last as ipaddr.IPv4);
-    return a <= b ? { family: 4, first: a, last: b } : null;
+function rangeOf(first: IpAddress, last: IpAddress): Parsed | null {
+  if (first.family === 4 && last.family === 4) {
+    return first.value <= last.value ? { family: 4, first: first.value, last: last.value } : null;
   }
-  const a = bigintOf(first as ipaddr.IPv6);
-  const b = bigintOf(last as ipaddr.IPv6);
+  if (first.family !== 6 || last.family !== 6) return null;
+  const a = ipv6Value(first);
+  const b = ipv6Value(last);
   return a <= b ? { family: 6, first: a, last: b } : null;
 }
 
@@ -228,17 +215,17 @@ function readCidr(text: string): Parsed | null {
   const [addressText = "", bitsText = ""] = text.split("/");
   const address = parseAddress(addressText);
   if (address === null || !/^\d{1,3}$/.test(bitsText)) return null;
-  const mapped = address.kind() === "ipv4" && !ipaddr.IPv4.isValidFourPartDecimal(addressText);
+  const mapped = address.family === 4 && parseIpv4(addressText) < 0;
   const bits = Number(bitsText) - (mapped ? 96 : 0);
-  if (address.kind() === "ipv4") {
+  if (address.family === 4) {
     if (bits < 0 || bits > 32) return null;
     const mask = hostBits(bits);
-    const first = (ipv4Number(address as ipaddr.IPv4) & ~mask) >>> 0;
+    const first = (address.value & ~mask) >>> 0;
     return { family: 4, first, last: (first | mask) >>> 0 };
   }
   if (bits > 128) return null;
   const host = (1n << BigInt(128 - bits)) - 1n;
-  const first = bigintOf(address as ipaddr.IPv6) & ~host;
+  const first = ipv6Value(address) & ~host;
   return { family: 6, first, last: first | host };
 }
 
@@ -399,7 +386,7 @@ export function ipv4Text(value: number): string {
 export function ipv6Text(value: bigint): string {
   const parts: number[] = [];
   for (let shift = 112n; shift >= 0n; shift -= 16n) parts.push(Number((value >> shift) & 0xffffn));
-  return new ipaddr.IPv6(parts).toString();
+  return ipText({ family: 6, groups: parts, zone: "" });
 }
 
 function prefixLength(span: bigint, maxBits: number): number | null {

@@ -1,4 +1,4 @@
-import ipaddr from "ipaddr.js";
+import { ipText, isIpv4Mapped, parseIpv4, parseIpv6, unmapIp } from "../model/ip_address.ts";
 import type { Family } from "../model/connection.ts";
 import { portNumber } from "./_services.ts";
 
@@ -46,14 +46,11 @@ export function normalizeIp(text: string, wildcardFamily: Family = 4): { ip: str
   if (host === "*") {
     result = wildcardFamily === 4 ? { ip: "0.0.0.0", family: 4 } : { ip: "::", family: 6 };
   } else if (IPV4.test(host)) {
-    result = ipaddr.IPv4.isValidFourPartDecimal(host) ? { ip: host, family: 4 } : null;
-  } else if (host.includes(":") && ipaddr.IPv6.isValid(host)) {
-    const v6 = ipaddr.IPv6.parse(host);
-    result = v6.isIPv4MappedAddress()
-      ? { ip: v6.toIPv4Address().toString(), family: 4 }
-      : { ip: v6.toString(), family: 6 };
+    result = parseIpv4(host) >= 0 ? { ip: host, family: 4 } : null;
   } else {
-    result = null;
+    const v6 = host.includes(":") ? parseIpv6(host) : null;
+    if (v6 === null) result = null;
+    else result = isIpv4Mapped(v6) ? { ip: ipText(unmapIp(v6)), family: 4 } : { ip: ipText(v6), family: 6 };
   }
   if (cache.size >= CACHE_LIMIT) cache.clear();
   cache.set(text, result);

@@ -1,4 +1,4 @@
-import ipaddr from "ipaddr.js";
+import { type IpAddress, ipBytes, parseCidr, parseIp, unmapIp } from "../model/ip_address.ts";
 import type { SkippedLine } from "./parse_result.ts";
 import { splitLines } from "./parse_result.ts";
 
@@ -21,14 +21,8 @@ export interface IpListResult {
   skipped: SkippedLine[];
 }
 
-function unmapped(address: ipaddr.IPv4 | ipaddr.IPv6): ipaddr.IPv4 | ipaddr.IPv6 {
-  return address.kind() === "ipv6" && (address as ipaddr.IPv6).isIPv4MappedAddress()
-    ? (address as ipaddr.IPv6).toIPv4Address()
-    : address;
-}
-
-function cidrEnds(address: ipaddr.IPv4 | ipaddr.IPv6, bits: number): { first: number[]; last: number[] } {
-  const bytes = address.toByteArray();
+function cidrEnds(address: IpAddress, bits: number): { first: number[]; last: number[] } {
+  const bytes = ipBytes(address);
   const first = bytes.map((b, i) => {
     const keep = Math.max(0, Math.min(8, bits - i * 8));
     return b & (0xff << (8 - keep)) & 0xff;
@@ -43,19 +37,17 @@ function cidrEnds(address: ipaddr.IPv4 | ipaddr.IPv6, bits: number): { first: nu
 function readEntry(text: string): Omit<IpListEntry, "line" | "text"> | null {
   const slash = text.indexOf("/");
   if (slash < 0) {
-    if (!ipaddr.isValid(text)) return null;
-    const address = unmapped(ipaddr.parse(text));
-    if (address.kind() === "ipv4" && !ipaddr.IPv4.isValidFourPartDecimal(address.toString())) return null;
-    const bytes = address.toByteArray();
-    return { family: address.kind() === "ipv4" ? 4 : 6, first: bytes, last: bytes };
+    const parsed = parseIp(text);
+    if (parsed === null) return null;
+    const bytes = ipBytes(unmapIp(parsed));
+    return { family: bytes.length === 4 ? 4 : 6, first: bytes, last: bytes };
   }
-  if (!ipaddr.isValidCIDR(text)) return null;
-  const [parsed, prefix] = ipaddr.parseCIDR(text);
-  const address = unmapped(parsed);
-  const bits = address === parsed ? prefix : prefix - 96;
+  const cidr = parseCidr(text);
+  if (cidr === null) return null;
+  const address = unmapIp(cidr.address);
+  const bits = address === cidr.address ? cidr.bits : cidr.bits - 96;
   if (bits < 0) return null;
-  const family = address.kind() === "ipv4" ? 4 : 6;
-  return { family, ...cidrEnds(address, bits) };
+  return { family: address.family, ...cidrEnds(address, bits) };
 }
 
 /**

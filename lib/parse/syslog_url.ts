@@ -1,4 +1,4 @@
-import ipaddr from "ipaddr.js";
+import { parseIp } from "../model/ip_address.ts";
 
 /** How a syslog receiver is reached. */
 export type SyslogTransport = "udp" | "tcp" | "tls";
@@ -82,6 +82,6 @@ export function netPermissionHost(target: Pick<SyslogTarget, "host" | "port">): 
  */
 export function syslogNetHosts(target: SyslogTarget): string[] | null {
   if (target.transport !== "udp") return [netPermissionHost(target)];
-  if (!ipaddr.isValid(target.host)) return null;
+  if (parseIp(target.host) === null) return null;
   return [netPermissionHost(target), target.host.includes(":") ? "[::]:0" : "0.0.0.0:0"];
 }

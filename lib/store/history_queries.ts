@@ -5,7 +5,7 @@
  *
  * @module
  */
-import ipaddr from "ipaddr.js";
+import { canonicalIp } from "../model/ip_address.ts";
 import { InputError } from "../model/errors.ts";
 import { isLocalAddress } from "../model/address_scope.ts";
 import { diffSnapshots, type SnapshotDiff } from "../model/snapshot_diff.ts";
@@ -41,8 +41,9 @@ const CONNECTIONS_SHOWN = 1000;
  * ```
  */
 export function historyAddress(text: string): string {
-  if (!ipaddr.isValid(text)) throw new InputError(`"${text}" is not an IP address`);
-  return ipaddr.process(text).toString();
+  const canonical = canonicalIp(text);
+  if (canonical === null) throw new InputError(`"${text}" is not an IP address`);
+  return canonical;
 }
 
 /**

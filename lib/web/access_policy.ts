@@ -9,7 +9,7 @@
  *
  * @module
  */
-import ipaddr from "ipaddr.js";
+import { ipRange, processIp } from "../model/ip_address.ts";
 
 /** The cookie the page keeps the token in. */
 export const TOKEN_COOKIE = "conntrail_token";
@@ -50,7 +50,8 @@ export const CONTENT_SECURITY_POLICY = [
  */
 export function isLoopbackHost(host: string): boolean {
   if (host.toLowerCase() === "localhost") return true;
-  return ipaddr.isValid(host) && ipaddr.process(host).range() === "loopback";
+  const address = processIp(host);
+  return address !== null && ipRange(address) === "loopback";
 }
 
 /** A new random token: 32 bytes, base64url. */
