@@ -88,6 +88,32 @@ Deno.test("dotenv, mmdb-lib and csv-parse are still imported (by import()), so d
   deepStrictEqual(LAZY.filter((name) => !packages.has(name)), []);
 });
 
+// What a run of the monitor, snapshot or serve loads from outside conntrail before it does anything: node:sqlite
+// (the history; alone it does not load Deno's Node layer) and get-east-asian-width (ESM). Any other node: module
+// or npm package loads part or all of that layer (+3 to +12 MiB of RSS at import: node:path, node:dgram,
+// node:dns, csv-stringify's Buffer, CommonJS); what only some runs need is import()ed where they need it.
+// The parser's own imports (commander, or node:util's parseArgs replacing it) are the parser's business.
+const STATIC_ALLOWED = new Set(["node:sqlite", "get-east-asian-width"]);
+const PARSER = new Set(["commander", "node:util"]);
+
+for (const command of ["monitor_command", "snapshot_command", "serve_command"]) {
+  Deno.test(`${command}: nothing of Deno's Node layer but node:sqlite is on the static path of every run`, async () => {
+    const parser = await staticGraph(["lib/cli/parse_args.ts"]);
+    const { packages } = await staticGraph(["main.ts", "lib/cli/parse_args.ts", `lib/cli/${command}.ts`]);
+    ok(packages.has("node:sqlite"), [...packages].join(" "));
+    const extra = [...packages].filter((name) =>
+      !STATIC_ALLOWED.has(name) && !(PARSER.has(name) && parser.packages.has(name))
+    );
+    deepStrictEqual(extra, []);
+  });
+}
+
+Deno.test("node:dgram, node:dns/promises and node:path are still imported, by import() where needed or not at all", async () => {
+  const packages = await allPackages(["main.ts"]);
+  deepStrictEqual(["node:dgram", "node:dns/promises"].filter((name) => !packages.has(name)), []);
+  deepStrictEqual(["node:path", "csv-stringify/sync"].filter((name) => packages.has(name)), []);
+});
+
 // ipaddr.js is CommonJS (Deno's Node layer, ~+11 MiB at import); lib/model/ip_address.ts reads addresses instead,
 // and ipaddr.js stays only as the oracle of its test.
 Deno.test("ipaddr.js is imported by nothing main.ts reaches, import() included", async () => {

@@ -1,6 +1,6 @@
 import type { Files, OperatingSystem } from "../platform/platform.ts";
 import { type CommandIo, warnLine } from "./command_io.ts";
-import { join } from "node:path";
+import { joinPath as join } from "../platform/file_path.ts";
 import { listPath, MIN_UPDATE_INTERVAL_MS, updateList } from "../enrich/blocklist_update.ts";
 import { DEFAULT_PUBLIC_LISTS, PUBLIC_LISTS, publicList } from "../enrich/public_lists.ts";
 import { UsageError } from "./usage_error.ts";

@@ -1,5 +1,5 @@
 import type { Files, OperatingSystem, Platform } from "../platform/platform.ts";
-import { dirname, join } from "node:path";
+import { directoryOf as dirname, joinPath as join } from "../platform/file_path.ts";
 import { isSystemError, PermissionError, UnusableFileError } from "../model/errors.ts";
 import { UsageError } from "./usage_error.ts";
 import type { StoreKind } from "./store_kinds.ts";

@@ -1,5 +1,5 @@
 import { isSystemError } from "../model/errors.ts";
-import { join } from "node:path";
+import { joinPath as join } from "../platform/file_path.ts";
 import { parseBlocklist } from "../parse/blocklist.ts";
 import type { Files } from "../platform/platform.ts";
 import { userFiles } from "../platform/user_files.ts";

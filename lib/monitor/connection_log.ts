@@ -1,4 +1,4 @@
-import { join } from "node:path";
+import { joinPath as join } from "../platform/file_path.ts";
 import type { DescribeAddress } from "../model/address_info.ts";
 import type { ConnectionEvent } from "../model/monitor_event.ts";
 import { fileTimestamp } from "../model/timestamp.ts";

@@ -5,8 +5,6 @@
  *
  * @module
  */
-import dgram from "node:dgram";
-import { lookup } from "node:dns/promises";
 import { DatabaseSync } from "node:sqlite";
 import { timerDelay } from "../model/timer_delay.ts";
 import type {
@@ -24,6 +22,7 @@ import type {
   StreamConnection,
   TerminalDevice,
 } from "./platform.ts";
+import { usePathsOf } from "./file_path.ts";
 
 const encoder = new TextEncoder();
 
@@ -164,11 +163,14 @@ function streamConnection(conn: Deno.Conn): StreamConnection {
 /**
  * UDP through `node:dgram` (Deno's own datagram API is still unstable). The
  * receiver's name is resolved once: a lookup per message would be a DNS query per event.
+ * node:dgram and node:dns are part of Deno's Node layer (~+3 MiB of RSS at import): they load
+ * only for a run that sends syslog over UDP (a literal `import()`, so `deno compile` embeds them).
  */
 async function openDatagram(options: { hostname: string; port: number }): Promise<DatagramSender> {
   const address = options.hostname.includes(":")
     ? { address: options.hostname, family: 6 }
-    : await lookup(options.hostname, 4);
+    : await (await import("node:dns/promises")).lookup(options.hostname, 4);
+  const { default: dgram } = await import("node:dgram");
   const socket = dgram.createSocket(address.family === 6 ? "udp6" : "udp4");
   await new Promise<void>((resolve, reject) => {
     socket.once("error", reject);
@@ -269,6 +271,7 @@ function onSignals(stop: () => void, redraw: () => void): () => void {
  * ```
  */
 export function denoPlatform(): Platform {
+  usePathsOf(Deno.build.os);
   return {
     os: Deno.build.os,
     arch: Deno.build.arch,

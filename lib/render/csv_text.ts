@@ -1,4 +1,3 @@
-import { stringify } from "csv-stringify/sync";
 import { safeTerminalText } from "./terminal_text.ts";
 
 /**
@@ -18,10 +17,53 @@ import { safeTerminalText } from "./terminal_text.ts";
  * ```
  */
 export function csvText(rows: readonly (readonly unknown[])[], columns?: readonly string[]): string {
-  return stringify(rows.map((row) => [...row]), {
-    header: columns !== undefined,
-    ...(columns === undefined ? {} : { columns: [...columns] }),
-    escape_formulas: true,
-    cast: { number: (n) => String(n), string: safeTerminalText },
-  });
+  let out = columns === undefined ? "" : csvRecord(columns, columns.length);
+  for (const row of rows) out += csvRecord(row, columns?.length ?? row.length);
+  return out;
+}
+
+// Written by hand to write, byte for byte, what csv-stringify wrote with header, columns,
+// escape_formulas and casts of numbers to String and strings to safeTerminalText (held to it by
+// tests/render/csv_text_test.ts): that package reads Node's Buffer global, so loading it loaded
+// Deno's Node layer (~+5 MiB of RSS at import) into every monitor run.
+
+/** A spreadsheet runs a cell as a formula when it starts with one of these (and full-width `=`, `+`, `-`, `@`). */
+const FORMULA_START = /^[=+@\t\r\uff1d\uff0b\uff0d\uff20-]/;
+
+function cellText(value: unknown): string {
+  switch (typeof value) {
+    case "string":
+      return safeTerminalText(value);
+    case "number":
+    case "bigint":
+      return String(value);
+    case "boolean":
+      return value ? "1" : "";
+    case "object":
+      if (value === null) return "";
+      return value instanceof Date ? String(value.getTime()) : JSON.stringify(value);
+    default:
+      return "";
+  }
+}
+
+function csvCell(field: unknown): string {
+  let text = cellText(field);
+  if (text === "") return "";
+  const quote = text.includes(",") || text.includes('"') || text.includes("\n") || text.includes("\r");
+  // A negative number is a number, not a formula.
+  if (
+    FORMULA_START.test(text) && !(text[0] === "-" && (typeof field === "number" || typeof field === "bigint"))
+  ) {
+    text = `'${text}`;
+  }
+  if (text.includes('"')) text = text.replaceAll('"', '""');
+  return quote ? `"${text}"` : text;
+}
+
+function csvRecord(fields: readonly unknown[], width: number): string {
+  let line = "";
+  const count = Math.min(fields.length, width);
+  for (let i = 0; i < count; i++) line += (i === 0 ? "" : ",") + csvCell(fields[i]);
+  return line + "\n";
 }

@@ -1,5 +1,5 @@
 import type { OperatingSystem } from "../platform/platform.ts";
-import { join } from "node:path";
+import { joinPath as join } from "../platform/file_path.ts";
 
 /** The environment variables that locate the data directory. */
 export const DATA_DIR_ENV = ["XDG_DATA_HOME", "HOME", "LOCALAPPDATA"] as const;
