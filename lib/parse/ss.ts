@@ -175,16 +175,22 @@ function ssEndpoint(line: string, start: number, end: number): Endpoint | null {
 }
 
 /**
- * The common row of `ss -tunaeH` (what `snapshot` and the live listings run): a Netid, an IPv4 address and
- * port on both sides (the peer's may be `*`), then `uid:` (non-root owners only) and `ino:`, and no owners.
- * One regular expression, run by V8's own matcher, reads it: the general way below (columns found in place,
- * then each address and number read by hand) cost twice the CPU at 21,000 rows cold, most of it compiling
- * its many small functions for a run that ends before the compiled code is used. Anything else (IPv6, `-p`
- * owners, `-i` information, a timer, an odd column) takes the general way, which reads it as before: a row
- * this reads gives the socket the general way gives it (tests/parse/ss_test.ts compares the two ways).
+ * The common row of `ss -tunaeH` (what `snapshot` and the live listings run): a Netid, an address and port on
+ * both sides (IPv4, possibly with a `%zone`, `[IPv6]` or `*`; the peer's port may be `*`), then `uid:` (non-root
+ * owners only) and `ino:`, and no owners. One regular expression, run by V8's own matcher, reads it: the
+ * general way below (columns found in place, then each address and number read by hand) cost twice the CPU at
+ * 21,000 rows cold, most of it compiling its many small functions for a run that ends before the compiled code
+ * is used. Anything else (`-p` owners, `-i` information, a timer, an odd column) takes the general way, which
+ * reads it as before: a row this reads gives the socket the general way gives it (tests/parse/ss_test.ts and
+ * the parsers fuzz campaign compare the two ways). An address is the text before the port's `:`, as the general
+ * way cuts it, and goes through the same normalizeIp.
  */
-const COMMON_ROW =
-  /^(tcp|udp)[ \t]+([^ \t]+)[ \t]+[^ \t]+[ \t]+[^ \t]+[ \t]+(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}):(\d{1,5})[ \t]+(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|\*):(\d{1,5}|\*)[ \t]+(?:uid:(\d+)[ \t]+)?ino:(\d+)(?:[ \t]|$)/;
+const COMMON_ROW = new RegExp(
+  "^(tcp|udp)[ \\t]+([^ \\t]+)[ \\t]+[^ \\t]+[ \\t]+[^ \\t]+[ \\t]+" +
+    "(\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}(?:%[^ \\t:]+)?|\\[[^\\] \\t]*\\]|\\*):(\\d{1,5})[ \\t]+" +
+    "(\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}(?:%[^ \\t:]+)?|\\[[^\\] \\t]*\\]|\\*):(\\d{1,5}|\\*)[ \\t]+" +
+    "(?:uid:(\\d+)[ \\t]+)?ino:(\\d+)(?:[ \\t]|$)",
+);
 
 /**
  * The socket of a row {@linkcode COMMON_ROW} matched, as `socketFromRow` makes it from what the general way
@@ -194,8 +200,11 @@ function commonRowSocket(row: RegExpExecArray): Socket | null {
   const localPort = Number(row[4]);
   const peerPort = row[6] === "*" ? null : Number(row[6]);
   if (localPort > 65535 || (peerPort !== null && peerPort > 65535)) return null;
-  const local = normalizeIp(row[3]!, 4);
-  const peer = normalizeIp(row[5]!, 4);
+  // The family `*` stands for, as the general way gives it: 6 when the text has a colon.
+  const localHost = row[3]!;
+  const peerHost = row[5]!;
+  const local = normalizeIp(localHost, localHost.includes(":") ? 6 : 4);
+  const peer = normalizeIp(peerHost, peerHost.includes(":") ? 6 : 4);
   if (local === null || peer === null) return null;
   const protocol = row[1] === "udp" ? "UDP" : "TCP";
   // isNoPeer: a wildcard address with no port or port 0.
