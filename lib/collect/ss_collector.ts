@@ -6,6 +6,7 @@ import {
   parseSsInodeOwners,
   splitSsSummary,
   SsLineMemory,
+  SsListingReader,
   type SsTcpSummary,
   SsTextReader,
 } from "../parse/ss.ts";
@@ -17,7 +18,7 @@ import { ProcessPathCache } from "./process_paths.ts";
 import { DESCRIPTOR_WALK_TIMEOUT_MS, type RunTool, toolRunner } from "./run_tool.ts";
 import { singleFlight } from "./single_flight.ts";
 import { nameUsers, readUserNames } from "./user_names.ts";
-import { OwnerWalkUnusable, walkSocketOwners } from "./socket_owner_walk.ts";
+import { OwnerWalkUnusable, type SocketOwners, walkSocketOwners } from "./socket_owner_walk.ts";
 import { PermissionError, ToolError } from "../model/errors.ts";
 import { runningAsRoot } from "./running_as_root.ts";
 import { timerDelay } from "../model/timer_delay.ts";
@@ -381,12 +382,14 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
     }
   });
   /**
-   * The sockets (`ss` without `-p`) with their owners from conntrail's own walk of the descriptors, run beside
-   * it; null when find or ps cannot be run (then `ss -p` walks).
+   * A listing run beside conntrail's own walk of the descriptors (started already, or now), both read; null when
+   * find or ps cannot be run (then `ss -p` walks).
    */
-  const readWalked = async (started?: ReturnType<typeof walkSocketOwners>): Promise<ParseResult | null> => {
-    // A walk's listing needs no counters, with `traffic` too: the text without them is enough.
-    const [listed, walked] = await Promise.allSettled([ssText(false), started ?? walkSocketOwners(run)]);
+  const walkBeside = async <T>(
+    listing: Promise<T>,
+    started?: ReturnType<typeof walkSocketOwners>,
+  ): Promise<[T, SocketOwners] | null> => {
+    const [listed, walked] = await Promise.allSettled([listing, started ?? walkSocketOwners(run)]);
     if (walked.status === "rejected") {
       const error = walked.reason;
       const unavailable = error instanceof PermissionError || error instanceof OwnerWalkUnusable ||
@@ -396,15 +399,29 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
       return null;
     }
     if (listed.status === "rejected") throw listed.reason;
-    const parsed = listed.value;
-    const { pids, names } = walked.value;
+    return [listed.value, walked.value];
+  };
+  /** The sockets (`ss` without `-p`) with their owners from conntrail's own walk, run beside it. */
+  const readWalked = async (): Promise<ParseResult | null> => {
+    // A walk's listing needs no counters, with `traffic` too: the text without them is enough.
+    const both = await walkBeside(ssText(false));
+    if (both === null) return null;
+    const [parsed, { pids, names, skipped }] = both;
     for (const s of parsed.sockets) {
       const pid = s.inode ? pids.pidOf(s.inode) : undefined;
       s.pid = pid ?? null;
       s.process_name = pid === undefined ? null : names.get(pid) ?? null;
     }
-    if (walked.value.skipped.length > 0) parsed.skipped.push(...walked.value.skipped);
+    if (skipped.length > 0) parsed.skipped.push(...skipped);
     return parsed;
+  };
+  /** The inodes and listeners of `ss` without `-p` (see {@linkcode SsListingReader}). */
+  const ssListing = async () => {
+    const reader = new SsListingReader();
+    const { stdout } = await run("ss", SS_ARGS_WITHOUT_OWNERS, { onChunk: (chunk) => reader.push(chunk) });
+    // A runner that hands the output back whole instead (tests' scripted ones) is read the same.
+    if (stdout !== "") reader.pushText(stdout);
+    return reader.end();
   };
 
   const readWithOwners = async () => {
@@ -450,14 +467,29 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
       };
       // Conntrail's own walk where it may run (about half of ss -p's cost, so spaced walks come twice as often
       // and a new socket waits half as long for its process); the start's may have begun beside the dump.
-      const walked = ownWalk ? await readWalked(first ? early : undefined) : null;
+      // Of the listing, only the inodes and the listeners are kept while the walk runs.
+      const walked = ownWalk ? await walkBeside(ssListing(), first ? early : undefined) : null;
       if (walked !== null) {
-        for (const s of walked.sockets) {
-          if (s.inode) learn(s.inode, s.pid === null ? null : { pid: s.pid, name: s.process_name });
+        const [{ inodes, listeners }, { pids, names }] = walked;
+        // One owner per process, not per socket: 21,000 sockets of one process are one object.
+        const ownerOf = new Map<number, Owner>();
+        const ownerFor = (pid: number): Owner => {
+          let owner = ownerOf.get(pid);
+          if (owner === undefined) ownerOf.set(pid, owner = { pid, name: names.get(pid) ?? null });
+          return owner;
+        };
+        for (const inode of inodes) {
+          const pid = pids.pidOf(inode);
+          learn(inode, pid === undefined ? null : ownerFor(pid));
+        }
+        for (const s of listeners) {
+          const pid = s.inode ? pids.pidOf(s.inode) : undefined;
+          s.pid = pid ?? null;
+          s.process_name = pid === undefined ? null : names.get(pid) ?? null;
         }
         warm = true;
         // Its listing is later than the dump, as ss -p's is: the listeners the dump missed.
-        return walked.sockets.filter((s) => isListening(s));
+        return listeners;
       }
       const text = (await run("ss", SS_ARGS_WITH_OWNERS)).stdout;
       for (const [inode, owner] of parseSsInodeOwners(text)) learn(inode, owner);
