@@ -91,6 +91,16 @@ interface Owner {
   name: string | null;
 }
 
+/**
+ * What the collector knows of an inode's owner (`pid` null: no process), and the last reading that listed the
+ * inode (or, after a walk named it, the reading after that walk): one entry, not a second map of 21,000 stamps.
+ */
+interface OwnerEntry {
+  pid: number | null;
+  name: string | null;
+  listedAt: number;
+}
+
 /** Options of {@linkcode createSsCollector}. */
 export interface SsCollectorOptions {
   platform: CollectorPlatform;
@@ -269,7 +279,16 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
     return parseSs((await run("ss", args.map((a) => a.replace("O", "")))).stdout, { traffic });
   };
   const userNames = options.userNames === undefined ? readUserNames(options.platform) : options.userNames;
-  const owners = new Map<number, Owner | null>();
+  const owners = new Map<number, OwnerEntry>();
+  // The reading that last listed each inode without a known owner (an owned inode's stamp is in its entry): a
+  // reading builds no set of the inodes it lists (20,000 a second at 10,000 connections) to forget the others.
+  const listedAt = new Map<number, number>();
+  /** Keep what is now known of an inode's owner, listed (at least) at `stamp`. */
+  const setOwner = (inode: number, owner: Owner | null, stamp = 0) => {
+    const at = Math.max(owners.get(inode)?.listedAt ?? 0, listedAt.get(inode) ?? 0, stamp);
+    listedAt.delete(inode);
+    owners.set(inode, { pid: owner?.pid ?? null, name: owner?.name ?? null, listedAt: at });
+  };
   /** Read TCP from `ss -D` (until it cannot be read: then the text of `ss -i`). */
   let dump = traffic;
   const notes: string[] = [];
@@ -299,7 +318,7 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
     for (const s of sockets) {
       if (!s.inode || owners.has(s.inode)) continue;
       const owner = hint(s);
-      if (owner !== undefined) owners.set(s.inode, owner);
+      if (owner !== undefined) setOwner(s.inode, owner);
     }
   };
   /** Whether a socket's owner is known (or it has no inode to know it by): a socket waiting for a walk is not. */
@@ -430,7 +449,7 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
     const parsed = ((once || first) && ownWalk && !traffic ? await readWalked() : null) ?? await ss(true);
     if (!once) {
       for (const s of parsed.sockets) {
-        if (s.inode) owners.set(s.inode, s.pid === null ? null : { pid: s.pid, name: s.process_name });
+        if (s.inode) setOwner(s.inode, s.pid === null ? null : { pid: s.pid, name: s.process_name });
       }
     }
     warm = true;
@@ -459,11 +478,10 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
           return;
         }
         unconfirmed.delete(inode);
-        owners.set(inode, owner);
         // Kept until a reading after the walk leaves it out: a socket that opened after the reading's listing
         // (a listener the kernel's dump missed) is named for the next one, not forgotten and walked for again.
         // Not one without a process: it may have opened after the walk read the processes.
-        if (owner !== null) listedAt.set(inode, Math.max(listedAt.get(inode) ?? 0, readings + 1));
+        setOwner(inode, owner, owner === null ? 0 : readings + 1);
       };
       // Conntrail's own walk where it may run (about half of ss -p's cost, so spaced walks come twice as often
       // and a new socket waits half as long for its process); the start's may have begun beside the dump.
@@ -529,6 +547,19 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
     return [];
   };
 
+  /** Set each socket's owner as known (none where unknown); false when some socket's owner is not known. */
+  const nameOwners = (sockets: readonly Socket[]): boolean => {
+    let known = true;
+    for (const s of sockets) {
+      if (!s.inode) continue;
+      const owner = owners.get(s.inode);
+      if (owner === undefined) known = false;
+      s.pid = owner?.pid ?? null;
+      s.process_name = owner?.name ?? null;
+    }
+    return known;
+  };
+
   const readWithCache = async () => {
     const parsed = await ss(false);
     takeHints(parsed.sockets);
@@ -592,14 +623,13 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
     for (const s of udp.sockets) sockets.push(s);
     lastCount = sockets.length;
     takeHints(sockets);
-    if (!warm) sockets = withListeners(sockets, await learnOwners(early));
-    else sockets = withListeners(sockets, await walkFor(sockets));
-    if (warm && sockets.some((s) => !ownerKnown(s))) sockets = withoutWaiting(sockets);
-    for (const s of sockets) {
-      if (!s.inode) continue;
-      const owner = owners.get(s.inode);
-      s.pid = owner?.pid ?? null;
-      s.process_name = owner?.name ?? null;
+    // Owners as known now, in one pass that also tells whether a socket's owner is not known: most polls list
+    // none (and then walk for none, hold none back).
+    if (!warm || !nameOwners(sockets)) {
+      if (!warm) sockets = withListeners(sockets, await learnOwners(early));
+      else sockets = withListeners(sockets, await walkFor(sockets));
+      if (sockets.some((s) => !ownerKnown(s))) sockets = withoutWaiting(sockets);
+      nameOwners(sockets);
     }
     return { sockets, skipped: [...tcp.skipped, ...udp.skipped] };
   };
@@ -625,14 +655,18 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
     return (warm && !once ? await readWithCache() : null) ?? await readWithOwners();
   };
 
-  // The reading that last listed each inode: a reading builds no set of the inodes it lists (20,000 a second
-  // at 10,000 connections) to forget the others.
-  const listedAt = new Map<number, number>();
+  /** The last reading that listed an inode (-1: none remembered). */
+  const lastListed = (inode: number) => owners.get(inode)?.listedAt ?? listedAt.get(inode) ?? -1;
   const forgetClosed = (sockets: Socket[]) => {
     const reading = ++readings;
-    for (const s of sockets) if (s.inode) listedAt.set(s.inode, reading);
-    owners.forEach((_, inode) => {
-      if ((listedAt.get(inode) ?? -1) < reading) owners.delete(inode);
+    for (const s of sockets) {
+      if (!s.inode) continue;
+      const owner = owners.get(s.inode);
+      if (owner !== undefined) owner.listedAt = reading;
+      else listedAt.set(s.inode, reading);
+    }
+    owners.forEach((owner, inode) => {
+      if (owner.listedAt < reading) owners.delete(inode);
     });
     held.forEach((wait, inode) => {
       if (wait.reading === reading) return;
@@ -640,10 +674,10 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
       missed++;
     });
     unconfirmed.forEach((inode) => {
-      if ((listedAt.get(inode) ?? -1) < reading) unconfirmed.delete(inode);
+      if (lastListed(inode) < reading) unconfirmed.delete(inode);
     });
     released.forEach((inode) => {
-      if (listedAt.get(inode) !== reading || owners.has(inode)) released.delete(inode);
+      if (owners.has(inode) || listedAt.get(inode) !== reading) released.delete(inode);
     });
     listedAt.forEach((at, inode) => {
       if (at < reading) listedAt.delete(inode);
