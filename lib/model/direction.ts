@@ -157,7 +157,7 @@ export class ConnectionMemory {
   get(inode: number, poll: number): Connection | undefined {
     const known = this.#connections.get(inode);
     if (known === undefined) return undefined;
-    known.seen = poll;
+    this.#connections.keep(known, poll);
     return known.connection;
   }
 
@@ -167,7 +167,7 @@ export class ConnectionMemory {
     if (known === undefined) this.#connections.set(inode, { connection, seen: poll });
     else {
       known.connection = connection;
-      known.seen = poll;
+      this.#connections.keep(known, poll);
     }
   }
 

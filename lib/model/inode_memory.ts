@@ -15,7 +15,7 @@
  * memory.end(first);
  * const second = memory.begin();
  * const kept = memory.get(7);
- * if (kept !== undefined) kept.seen = second;
+ * if (kept !== undefined) memory.keep(kept, second);
  * memory.end(second);
  * deepStrictEqual([memory.get(7)?.name, memory.get(8), memory.size], ["a", undefined, 1]);
  * ```
@@ -23,9 +23,15 @@
 export class InodeMemory<T extends { seen: number }> {
   readonly #entries = new Map<number, T>();
   #passes = 0;
+  /**
+   * Entries the current pass has stamped (through {@linkcode keep} and {@linkcode set}): when it is all of them,
+   * as in a poll of connections that all stay open, the end of the pass has nothing to forget and looks at none.
+   */
+  #stamped = 0;
 
   /** Start a pass; returns its number, the stamp of what it lists. */
   begin(): number {
+    this.#stamped = 0;
     return ++this.#passes;
   }
 
@@ -34,14 +40,24 @@ export class InodeMemory<T extends { seen: number }> {
     return this.#entries.get(inode);
   }
 
+  /** Stamp an entry {@linkcode get} gave as listed by this pass. */
+  keep(entry: T, pass: number): void {
+    if (entry.seen === pass) return;
+    entry.seen = pass;
+    if (pass === this.#passes) this.#stamped++;
+  }
+
   /** Keep an entry for this inode (stamped by the caller with its pass). */
   set(inode: number, entry: T): void {
+    const pass = this.#passes;
+    if (entry.seen === pass && this.#entries.get(inode)?.seen !== pass) this.#stamped++;
     this.#entries.set(inode, entry);
   }
 
   /** End a pass: forget the inodes it did not stamp. */
   end(pass: number): void {
     const entries = this.#entries;
+    if (pass === this.#passes && this.#stamped === entries.size) return;
     entries.forEach((entry, inode) => {
       if (entry.seen !== pass) entries.delete(inode);
     });

@@ -43,13 +43,20 @@ const TCP_STATUSES = new Map(
   ) => [Number(code), normalizeStatus(name, "TCP", true)]),
 );
 
+/** The last uid named, and its name: a dump's sockets are mostly one user's. */
+let lastUid = -1;
+let lastUidName = "";
+
 function uidName(uid: number): string {
+  if (uid === lastUid) return lastUidName;
   let name = uidNames.get(uid);
   if (name === undefined) {
     name = String(uid);
     if (uidNames.size >= UID_NAMES_MAX) uidNames.clear();
     uidNames.set(uid, name);
   }
+  lastUid = uid;
+  lastUidName = name;
   return name;
 }
 
@@ -59,14 +66,26 @@ function u64(view: DataView, at: number): number {
   return high * 0x1_0000_0000 + low;
 }
 
+/** The last two addresses named (a socket's local one and its peer's), and their names. */
+let lastIpv4A = -1;
+let lastIpv4NameA = "";
+let lastIpv4B = -1;
+let lastIpv4NameB = "";
+
 function ipv4(view: DataView, at: number): string {
   const value = view.getUint32(at, false);
+  if (value === lastIpv4A) return lastIpv4NameA;
+  if (value === lastIpv4B) return lastIpv4NameB;
   let name = ipv4Names.get(value);
   if (name === undefined) {
     name = `${value >>> 24}.${(value >>> 16) & 255}.${(value >>> 8) & 255}.${value & 255}`;
     if (ipv4Names.size >= IPV4_NAMES_MAX) ipv4Names.clear();
     ipv4Names.set(value, name);
   }
+  lastIpv4B = lastIpv4A;
+  lastIpv4NameB = lastIpv4NameA;
+  lastIpv4A = value;
+  lastIpv4NameA = name;
   return name;
 }
 
@@ -379,7 +398,7 @@ export class InetDiagReader {
       socket.process_name = null;
       socket.process_path = null;
       socket.user = uidName(uid);
-      remembered.seen = parse;
+      memory!.keep(remembered, parse);
     } else {
       const local = family === AF_INET || family === AF_INET6
         ? endpoint(view, family, msg + 4, msg + 8)
