@@ -325,6 +325,8 @@ export class Tracker implements TimelineView {
     }
     const lingering = new Set<string>();
     const unconfirmed = new Set<string>();
+    /** Connection objects in #keys this poll stamped: all of them, and the sweep below has nothing to do. */
+    let keysStamped = 0;
     for (const listed of connections) {
       let known = this.#keys.get(listed);
       // An object seen at an earlier poll carries that poll's stamp (a collector's ConnectionMemory gives an
@@ -333,7 +335,11 @@ export class Tracker implements TimelineView {
       if (known === undefined) {
         known = { key: connectionKey(listed), poll: round };
         this.#keys.set(listed, known);
-      } else known.poll = round;
+        keysStamped++;
+      } else if (known.poll !== round) {
+        known.poll = round;
+        keysStamped++;
+      }
       const key = known.key;
       // One lookup for what the poll before saw and what this one did: nothing changes the entry in between.
       const entry = open.get(key);
@@ -354,7 +360,7 @@ export class Tracker implements TimelineView {
           if (nowMs - since < CONFIRM_MS) continue;
         }
       }
-      this.#traceClosed.delete(key);
+      if (this.#traceClosed.size > 0) this.#traceClosed.delete(key);
       const before = entry?.connection;
       let listedNow: OpenEntry;
       let c: Connection;
@@ -390,9 +396,11 @@ export class Tracker implements TimelineView {
       else listedNow.endedAt = null;
     }
     const keys = this.#keys;
-    keys.forEach((known, c) => {
-      if (known.poll !== round) keys.delete(c);
-    });
+    if (keysStamped !== keys.size) {
+      keys.forEach((known, c) => {
+        if (known.poll !== round) keys.delete(c);
+      });
+    }
     for (const key of this.#traceClosed) if (!lingering.has(key)) this.#traceClosed.delete(key);
     for (const key of this.#unconfirmed.keys()) {
       if (!unconfirmed.has(key) || current(key) !== undefined) this.#unconfirmed.delete(key);
@@ -450,17 +458,17 @@ export class Tracker implements TimelineView {
     }
 
     // forEach, not for…of over entries: no [key, value] pair is made for each of 20,000 connections. What this
-    // poll did not list closed (a tracer's closes were reported above).
+    // poll did not list closed (a tracer's closes were reported above); what it did counts in its row. One pass
+    // over the open connections for both.
     open.forEach((entry, key) => {
-      if (entry.poll === round) return;
-      if (entry.poll !== CLOSED_NOW && !closedNow.has(key)) {
-        const connection = this.#withLastCounters({ ...entry.connection, timestamp }, entry);
-        events.push({ event: "CLOSED", connection, duration_s: this.#closed(key, entry, nowMs) });
+      if (entry.poll !== round) {
+        if (entry.poll !== CLOSED_NOW && !closedNow.has(key)) {
+          const connection = this.#withLastCounters({ ...entry.connection, timestamp }, entry);
+          events.push({ event: "CLOSED", connection, duration_s: this.#closed(key, entry, nowMs) });
+        }
+        open.delete(key);
+        return;
       }
-      open.delete(key);
-    });
-
-    open.forEach((entry) => {
       const c = entry.connection;
       const row = LINGERING_STATUSES.has(c.status) ? null : this.#present(c, column, now, present, round);
       if (traffic !== null) {
