@@ -208,6 +208,8 @@ function withListeners(dumped: Socket[], listeners: Socket[]): Socket[] {
   return missed.length === 0 ? dumped : [...dumped, ...missed];
 }
 
+const NO_SOCKETS: readonly Socket[] = Object.freeze([]);
+
 /** How long a poll waits for a spaced walk of the processes' descriptors before it goes on without it. */
 const WALK_WAIT_MS = 250;
 
@@ -284,7 +286,10 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
   // reading builds no set of the inodes it lists (20,000 a second at 10,000 connections) to forget the others.
   const listedAt = new Map<number, number>();
   /** Keep what is now known of an inode's owner, listed (at least) at `stamp`. */
+  /** Owners set so far: a reading that waited for a walk sees whether the walk named any. */
+  let ownersSet = 0;
   const setOwner = (inode: number, owner: Owner | null, stamp = 0) => {
+    ownersSet++;
     const at = Math.max(owners.get(inode)?.listedAt ?? 0, listedAt.get(inode) ?? 0, stamp);
     listedAt.delete(inode);
     owners.set(inode, { pid: owner?.pid ?? null, name: owner?.name ?? null, listedAt: at });
@@ -340,7 +345,7 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
    * waits (not accepted yet, they have no inode; read without their listener they would look outgoing).
    * A socket that waited `waitMs` is read without its process.
    */
-  const withoutWaiting = (sockets: Socket[]): Socket[] => {
+  const withoutWaiting = (sockets: Socket[], candidates: readonly Socket[] = sockets): Socket[] => {
     const t = now();
     const reading = readings + 1;
     const waits = (s: Socket): boolean => {
@@ -358,7 +363,8 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
     };
     const holding = new Set<number>();
     const ports = new Set<string>();
-    for (const s of sockets) {
+    // Only a socket whose owner is not known can wait: the candidates hold all of those.
+    for (const s of candidates) {
       if (!waits(s)) continue;
       holding.add(s.inode!);
       if (isListening(s)) ports.add(`${s.protocol} ${s.local_port}`);
@@ -371,6 +377,14 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
   /** Held sockets a walk has named: read now, with how long they waited. */
   const releaseNamed = (sockets: Socket[]) => {
     if (held.size === 0) return;
+    // Most readings under churn hold sockets that no walk has named yet: nothing to look for among 21,000.
+    let named = false;
+    for (const inode of held.keys()) {
+      if (!owners.has(inode)) continue;
+      named = true;
+      break;
+    }
+    if (!named) return;
     const t = now();
     for (const s of sockets) {
       const wait = s.inode ? held.get(s.inode) : undefined;
@@ -547,17 +561,17 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
     return [];
   };
 
-  /** Set each socket's owner as known (none where unknown); false when some socket's owner is not known. */
-  const nameOwners = (sockets: readonly Socket[]): boolean => {
-    let known = true;
+  /** Set each socket's owner as known (none where unknown); returns the sockets whose owner is not known. */
+  const nameOwners = (sockets: readonly Socket[]): readonly Socket[] => {
+    let unknown: Socket[] | null = null;
     for (const s of sockets) {
       if (!s.inode) continue;
       const owner = owners.get(s.inode);
-      if (owner === undefined) known = false;
+      if (owner === undefined) (unknown ??= []).push(s);
       s.pid = owner?.pid ?? null;
       s.process_name = owner?.name ?? null;
     }
-    return known;
+    return unknown ?? NO_SOCKETS;
   };
 
   const readWithCache = async () => {
@@ -623,13 +637,22 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
     for (const s of udp.sockets) sockets.push(s);
     lastCount = sockets.length;
     takeHints(sockets);
-    // Owners as known now, in one pass that also tells whether a socket's owner is not known: most polls list
-    // none (and then walk for none, hold none back).
-    if (!warm || !nameOwners(sockets)) {
-      if (!warm) sockets = withListeners(sockets, await learnOwners(early));
-      else sockets = withListeners(sockets, await walkFor(sockets));
+    if (!warm) {
+      sockets = withListeners(sockets, await learnOwners(early));
       if (sockets.some((s) => !ownerKnown(s))) sockets = withoutWaiting(sockets);
       nameOwners(sockets);
+    } else {
+      // Owners as known now, in one pass that also lists the sockets whose owner is not known: most polls list
+      // none (and walk for none, hold none back), a poll under churn a few dozen among 21,000, and only those are
+      // looked at again.
+      const unknown = nameOwners(sockets);
+      if (unknown.length > 0) {
+        const before = ownersSet;
+        sockets = withListeners(sockets, await walkFor(unknown));
+        sockets = withoutWaiting(sockets, unknown);
+        // A walk that ended meanwhile may have named any socket (one it had found without a process too).
+        nameOwners(ownersSet === before ? unknown : sockets);
+      }
     }
     return { sockets, skipped: [...tcp.skipped, ...udp.skipped] };
   };

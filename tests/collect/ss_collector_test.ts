@@ -849,6 +849,42 @@ Deno.test("createSsCollector({ traffic, ownerWalkSpacing }) spaces the ss -p run
   deepStrictEqual(early.sockets.length, due.sockets.length - 1);
 });
 
+Deno.test("createSsCollector({ traffic, ownerWalkSpacing }) names at once a socket that a walk for a new one finds a process for, though it had none", async () => {
+  let clock = 0;
+  const first = "UNCONN 0 0 127.0.0.1:34964 0.0.0.0:* ino:2558470 sk:1 <->";
+  const added = "UNCONN 0 0 127.0.0.1:34966 0.0.0.0:* ino:2558472 sk:3 <->";
+  let udp = [first];
+  /** Whether ss -p shows the first socket's process (the start's walk does not). */
+  let firstOwned = false;
+  const run: RunTool = (command, args, options) => {
+    if (command === "find") return Promise.resolve({ stdout: "", stderr: "", code: 0 });
+    if (args[0] === "-taiD") return dumpInChunks(DUMP, options);
+    if (args[0] === "-uaneH") return Promise.resolve({ stdout: udp.join("\n"), stderr: "", code: 0 });
+    clock += 100;
+    const owned = udp.map((row) =>
+      row === first && !firstOwned
+        ? `udp ${row}`
+        : `udp ${row.replace("ino:", 'users:(("python3",pid=26160,fd=14)) ino:')}`
+    );
+    return Promise.resolve({ stdout: [OWNERS_TEXT, ...owned].join("\n"), stderr: "", code: 0 });
+  };
+  const collector = createSsCollector({
+    platform,
+    run,
+    userNames: null,
+    traffic: true,
+    ownerWalkSpacing: 2,
+    now: () => clock,
+  });
+  const pidOf = (r: { sockets: Socket[] }, port: number) => r.sockets.find((s) => s.local_port === port)?.pid;
+  // The start's walk is believed: no process (read now: an unchanged socket is the same object next time).
+  const start = pidOf(await collector.collect(), 34964);
+  udp = [first, added];
+  firstOwned = true;
+  const next = await collector.collect(); // the walk for the new socket names both
+  deepStrictEqual([start, pidOf(next, 34964), pidOf(next, 34966)], [null, 26160, 26160]);
+});
+
 /** A runner whose ss cannot dump (`-D` unusable): the collector falls back to the text of `ss -i`. */
 function withoutDump(
   calls: string[][],
