@@ -89,7 +89,7 @@ Deno.test("a .env value and command-line values with ESC are shown safely in usa
     /SAFE_THRESHOLD in .*hostile\.env must be a score from 0 to 100, not "\\x1b\]0;owned\\x07\\x1b\[2J"/,
   );
 
-  // In-process through main(): every stderr path (commander's own errors, ours, --debug traces).
+  // In-process through main(): every stderr path (the parser's usage errors, ours, --debug traces).
   const argvs = [
     ["check", `${HOSTILE.clear}not-an-address`],
     ["snapshot", "--format", HOSTILE.title],

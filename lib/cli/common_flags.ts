@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { type Command, Option } from "commander";
 import { COLLECTOR_NAMES } from "../collect/collector.ts";
 import { parseDnsServer } from "../enrich/reverse_dns.ts";
 import { UsageError } from "./usage_error.ts";
@@ -16,6 +15,7 @@ import { STORE_KINDS } from "./store_kinds.ts";
 import type { GeoFlags } from "./geo_config.ts";
 import type { ThreatFlags } from "./threat_intel.ts";
 import { isOneOf, type OptionValues } from "./option_values.ts";
+import type { OptionSpec } from "./command_spec.ts";
 
 /**
  * A flag value that must be a whole number above zero, written in digits:
@@ -66,6 +66,11 @@ export function widthValue(value: string): number {
 /** A repeatable flag: every value given, in order. */
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
+}
+
+/** {@linkcode collect} as an option's parser. */
+export function collectValue(value: string, previous: unknown): string[] {
+  return collect(value, Array.isArray(previous) ? previous : []);
 }
 
 /** A duration flag (`90`, `30s`, `10m`) in milliseconds; a value that is not one is a {@linkcode UsageError}. */
@@ -129,16 +134,16 @@ export function failOnParser(allowed: readonly FailOn[]) {
 }
 
 /** `--db` and `--store`: where history lives (the monitor, snapshot, diff, history). */
-export function addHistoryOptions(command: Command): Command {
-  return command
-    .option("--db <path>", "the history database (default history.db in the data directory)")
-    .addOption(
-      new Option(
-        "--store <kind>",
-        "keep history in SQLite, in three JSON files (HISTORY_FILE, …), or not at all",
-      )
-        .choices(STORE_KINDS).default("sqlite"),
-    );
+export function historyOptions(): OptionSpec[] {
+  return [
+    { flags: "--db <path>", description: "the history database (default history.db in the data directory)" },
+    {
+      flags: "--store <kind>",
+      description: "keep history in SQLite, in three JSON files (HISTORY_FILE, …), or not at all",
+      choices: STORE_KINDS,
+      default: "sqlite",
+    },
+  ];
 }
 
 /** `--db` names an SQLite file: with `--store json` or `none` it would be ignored, so it is refused. */
@@ -150,29 +155,50 @@ export function checkHistoryFlags(flags: HistoryFlags): void {
   }
 }
 
+/** The values of {@linkcode historyOptions}' flags, checked together. */
+export function historyFlags(values: OptionValues): HistoryFlags {
+  const db = values.optionalString("db");
+  const flags: HistoryFlags = {
+    store: values.choice("store", STORE_KINDS),
+    ...(db === undefined ? {} : { db }),
+  };
+  checkHistoryFlags(flags);
+  return flags;
+}
+
 /** Country and AS flags of the monitor and `conntrail check`. */
-export function addGeoOptions(command: Command): Command {
-  return command
-    .option("--lookup-country", "show each remote address's country (on by default)", true)
-    .option("--no-lookup-country", "do not look up countries")
-    .option("--lookup-asn", "show each remote address's AS number and owner (on by default)", true)
-    .option("--no-lookup-asn", "do not look up AS numbers")
-    .option(
-      "--geo-path <dir>",
-      "also read the GeoIP databases in DIR (DB-IP Lite CSVs, .mmdb); they win over the embedded data",
-    );
+export function geoOptions(): OptionSpec[] {
+  return [
+    {
+      flags: "--lookup-country",
+      description: "show each remote address's country (on by default)",
+      default: true,
+    },
+    { flags: "--no-lookup-country", description: "do not look up countries" },
+    {
+      flags: "--lookup-asn",
+      description: "show each remote address's AS number and owner (on by default)",
+      default: true,
+    },
+    { flags: "--no-lookup-asn", description: "do not look up AS numbers" },
+    {
+      flags: "--geo-path <dir>",
+      description:
+        "also read the GeoIP databases in DIR (DB-IP Lite CSVs, .mmdb); they win over the embedded data",
+    },
+  ];
 }
 
 /** `--fail-on`, offering `failOn` (`check` has no `--expect`, so no `unexpected`). */
-export function addFailOnOption(command: Command, failOn: readonly FailOn[] = FAIL_ON): Command {
+export function failOnOption(failOn: readonly FailOn[] = FAIL_ON): OptionSpec {
   const unexpected = failOn.includes("unexpected") ? "; unexpected needs --expect" : "";
-  return command.option(
-    "--fail-on <what>",
-    `exit 3 when a connection is ${
+  return {
+    flags: "--fail-on <what>",
+    description: `exit 3 when a connection is ${
       failOn.join(", ")
     } (repeatable; suspicious includes malicious${unexpected})`,
-    failOnParser(failOn),
-  );
+    parse: (value, previous) => failOnParser(failOn)(value, Array.isArray(previous) ? previous : []),
+  };
 }
 
 /**
@@ -180,35 +206,42 @@ export function addFailOnOption(command: Command, failOn: readonly FailOn[] = FA
  * `failOn` is what this command's `--fail-on` offers; `null` leaves the flag
  * to the caller (to place it in its own help group).
  */
-export function addThreatOptions(command: Command, failOn: readonly FailOn[] | null = FAIL_ON): Command {
-  command
-    .option(
-      "--blocklist <file>",
-      "alert on addresses in this list (repeatable; default ips.txt when present)",
-      collect,
-      [],
-    )
-    .option("--include-private", "match private and special addresses against lists too", false);
-  if (failOn !== null) addFailOnOption(command, failOn);
-  return command
-    .option("--env-file <file>", "read ABUSEAPI and the other settings from this file instead of .env")
-    .option("--no-reputation", "do not ask AbuseIPDB even when ABUSEAPI is set")
-    .option("--abuse-url <url>", "AbuseIPDB check endpoint (ABUSE_URL)")
-    .option(
-      "--safe-threshold <score>",
-      "scores up to this are SAFE (SAFE_THRESHOLD, 15)",
-      scoreValue("--safe-threshold"),
-    )
-    .option(
-      "--malicious-threshold <score>",
-      "scores from this are MALICIOUS (MALICIOUS_THRESHOLD, 49)",
-      scoreValue("--malicious-threshold"),
-    )
-    .option(
-      "--rescan-interval <dur>",
-      "check an address again after this long (RESCAN_INTERVAL, 48h)",
-      durationSeconds,
-    );
+export function threatOptions(failOn: readonly FailOn[] | null = FAIL_ON): OptionSpec[] {
+  return [
+    {
+      flags: "--blocklist <file>",
+      description: "alert on addresses in this list (repeatable; default ips.txt when present)",
+      parse: collectValue,
+      default: [],
+    },
+    {
+      flags: "--include-private",
+      description: "match private and special addresses against lists too",
+      default: false,
+    },
+    ...(failOn === null ? [] : [failOnOption(failOn)]),
+    {
+      flags: "--env-file <file>",
+      description: "read ABUSEAPI and the other settings from this file instead of .env",
+    },
+    { flags: "--no-reputation", description: "do not ask AbuseIPDB even when ABUSEAPI is set" },
+    { flags: "--abuse-url <url>", description: "AbuseIPDB check endpoint (ABUSE_URL)" },
+    {
+      flags: "--safe-threshold <score>",
+      description: "scores up to this are SAFE (SAFE_THRESHOLD, 15)",
+      parse: scoreValue("--safe-threshold"),
+    },
+    {
+      flags: "--malicious-threshold <score>",
+      description: "scores from this are MALICIOUS (MALICIOUS_THRESHOLD, 49)",
+      parse: scoreValue("--malicious-threshold"),
+    },
+    {
+      flags: "--rescan-interval <dur>",
+      description: "check an address again after this long (RESCAN_INTERVAL, 48h)",
+      parse: durationSeconds,
+    },
+  ];
 }
 
 /**
@@ -221,39 +254,48 @@ export function addThreatOptions(command: Command, failOn: readonly FailOn[] | n
 export const TRAFFIC_BY_DEFAULT = true;
 
 /** `--traffic` / `--no-traffic` of the monitor and `serve`. */
-export function addTrafficOptions(command: Command, byDefault = TRAFFIC_BY_DEFAULT): Command {
-  return command
-    .option(
-      "--traffic",
-      `bytes sent and received per connection, process and address, from the kernel's counters${
+export function trafficOptions(byDefault = TRAFFIC_BY_DEFAULT): OptionSpec[] {
+  return [
+    {
+      flags: "--traffic",
+      description: `bytes sent and received per connection, process and address, from the kernel's counters${
         byDefault ? " (on by default)" : ""
       }`,
-      byDefault,
-    )
-    .option("--no-traffic", "do not read byte counters");
+      default: byDefault,
+    },
+    { flags: "--no-traffic", description: "do not read byte counters" },
+  ];
 }
 
 /** `--collector`: how sockets are read. */
-export function collectorOption(): Option {
-  return new Option("--collector <name>", "how sockets are read").choices(COLLECTOR_NAMES).default("auto");
+export function collectorOption(): OptionSpec {
+  return {
+    flags: "--collector <name>",
+    description: "how sockets are read",
+    choices: COLLECTOR_NAMES,
+    default: "auto",
+  };
 }
 
 /** `--trace` and `--sniff-dns`: kernel connection events and DNS answers (the monitor and `serve`). */
-export function addKernelEventOptions(command: Command): Command {
-  return command
-    .option(
-      "--trace",
-      "kernel connection events (Linux: bpftrace as root, else ss -E): connections shorter than a poll keep their process",
-      false,
-    )
-    .option(
-      "--sniff-dns",
-      "read DNS answers (tcpdump, root) so that connections carry the domain their program asked for",
-      false,
-    );
+export function kernelEventOptions(): OptionSpec[] {
+  return [
+    {
+      flags: "--trace",
+      description:
+        "kernel connection events (Linux: bpftrace as root, else ss -E): connections shorter than a poll keep their process",
+      default: false,
+    },
+    {
+      flags: "--sniff-dns",
+      description:
+        "read DNS answers (tcpdump, root) so that connections carry the domain their program asked for",
+      default: false,
+    },
+  ];
 }
 
-/** The values of {@linkcode addGeoOptions}' flags. */
+/** The values of {@linkcode geoOptions}' flags. */
 export function geoFlagsOf(values: OptionValues): GeoFlags {
   const geoPath = values.optionalString("geoPath");
   return {
@@ -264,7 +306,7 @@ export function geoFlagsOf(values: OptionValues): GeoFlags {
 }
 
 /**
- * The values of {@linkcode addThreatOptions}' flags, but `--fail-on` (see {@linkcode FailOn}) and the
+ * The values of {@linkcode threatOptions}' flags, but `--fail-on` (see {@linkcode FailOn}) and the
  * monitor's own `--expect`.
  */
 export function threatFlagsOf(values: OptionValues): ThreatFlags {

@@ -1,7 +1,5 @@
-import type { Command } from "commander";
-
 /**
- * Typed reads of the values commander parsed for one command (its
+ * Typed reads of the values the parser read for one command (its
  * `Record<string, unknown>`), so a command's options are built field by field
  * with their types checked, instead of cast. A value of the wrong type is a
  * bug in the command's definition: a `TypeError`, not a usage error.
@@ -22,7 +20,7 @@ export class OptionValues {
   readonly #read = new Set<string>();
 
   /**
-   * `declared`: the command's option names (commander's attribute names). Given,
+   * `declared`: the command's option names (`timeUnit` for `--time-unit`). Given,
    * reading any other name is a `TypeError`, so a misspelt or borrowed name fails
    * at the first parse instead of reading as "not given" forever.
    */
@@ -39,7 +37,7 @@ export class OptionValues {
   }
 
   /**
-   * Say that every value commander parsed was read: a flag added to a command
+   * Say that every value the parser read was read: a flag added to a command
    * but not to its options would otherwise be dropped without a word.
    */
   done(): void {
@@ -76,7 +74,7 @@ export class OptionValues {
     return typeof value === "boolean" ? value : this.#wrong(name, "true or false");
   }
 
-  /** One of `choices` (commander's `.choices()` has checked it already). */
+  /** One of `choices` (the parser has checked the option's choices already). */
   choice<T extends string>(name: string, choices: readonly T[]): T {
     const value = this.#raw[name];
     return isOneOf(choices, value) ? value : this.#wrong(name, choices.join(", "));
@@ -124,7 +122,7 @@ export function isOneOf<T extends string>(choices: readonly T[], value: unknown)
 }
 
 /**
- * The positional arguments commander parsed for a command, read typed: a
+ * The positional arguments parsed for a command, read typed: a
  * value of the wrong type is a bug in the command's definition.
  *
  * @example
@@ -163,40 +161,4 @@ export class ArgumentValues {
       ? [...value]
       : this.#wrong(index, "a list of strings");
   }
-}
-
-/**
- * Give `command` its one action: read what commander parsed, typed, with
- * `read`; `--debug` (on this command or one it belongs to, as in
- * `conntrail --debug snapshot`) is read here for every command; then refuse a
- * parsed option nothing read, and hand the result to `parsed`.
- *
- * @example
- * ```ts
- * import { deepStrictEqual } from "node:assert/strict";
- * import { Command } from "commander";
- * import { act } from "./option_values.ts";
- * const seen: [string, boolean][] = [];
- * const command = new Command("c").option("--name <n>").option("--debug");
- * act(command, (values) => values.string("name"), (name, debug) => seen.push([name, debug]));
- * command.parse(["--name", "x", "--debug"], { from: "user" });
- * deepStrictEqual(seen, [["x", true]]);
- * ```
- */
-export function act<T>(
-  command: Command,
-  read: (values: OptionValues, args: ArgumentValues) => T,
-  parsed: (line: T, debug: boolean) => void,
-): Command {
-  const declared = (of: Command) => of.options.map((option) => option.attributeName());
-  return command.action(() => {
-    const values = new OptionValues(command.opts(), declared(command));
-    const line = read(values, new ArgumentValues(command.processedArgs));
-    let debug = values.boolean("debug");
-    for (let parent = command.parent; parent !== null && !debug; parent = parent.parent) {
-      debug = new OptionValues(parent.opts(), declared(parent)).boolean("debug");
-    }
-    values.done();
-    parsed(line, debug);
-  });
 }

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type Command, Option } from "commander";
+import type { OptionSpec } from "./command_spec.ts";
 import { UsageError } from "./usage_error.ts";
 import type { OptionValues } from "./option_values.ts";
 import { parseSyslogUrl, type SyslogTarget } from "../parse/syslog_url.ts";
@@ -21,7 +21,7 @@ function thousands(n: number): string {
   return String(n).replace(/\B(?=(\d{3})+$)/g, ",");
 }
 
-/** The syslog flags as commander leaves them. */
+/** The syslog flags as the parser leaves them. */
 export interface SyslogFlags {
   /** `--syslog`, each one read. */
   syslog: SyslogTarget[];
@@ -31,7 +31,7 @@ export interface SyslogFlags {
   syslogCa?: string;
 }
 
-/** The values of {@linkcode addSyslogOptions}' flags. */
+/** The values of {@linkcode syslogOptions}' flags. */
 export function syslogFlagsOf(values: OptionValues): SyslogFlags {
   const flags: SyslogFlags = { syslog: values.list("syslog", isSyslogTarget, "syslog receivers") };
   const format = values.optionalChoice("syslogFormat", EVENT_FORMATS);
@@ -57,23 +57,23 @@ function syslogValue(value: string, previous: SyslogTarget[] = []): SyslogTarget
   }
 }
 
-/** Add `--syslog`, `--syslog-format` and `--syslog-ca` to a command. */
-export function addSyslogOptions(command: Command): Command {
-  return command
-    .option(
-      "--syslog <url>",
-      `send every event to a syslog receiver: udp://, tcp:// or tls://HOST:PORT (repeatable; RFC 5424, ` +
+/** `--syslog`, `--syslog-format` and `--syslog-ca`. */
+export function syslogOptions(): OptionSpec[] {
+  return [
+    {
+      flags: "--syslog <url>",
+      description:
+        `send every event to a syslog receiver: udp://, tcp:// or tls://HOST:PORT (repeatable; RFC 5424, ` +
         `up to ${thousands(SYSLOG_QUEUE_LIMIT)} events kept while it is away)`,
-      syslogValue,
-    )
-    .addOption(
-      new Option(
-        "--syslog-format <format>",
-        "the JSON in syslog messages (default: --format when JSON, else ecs)",
-      )
-        .choices(EVENT_FORMATS),
-    )
-    .option("--syslog-ca <file>", "PEM certificates to trust for tls:// receivers");
+      parse: (value, previous) => syslogValue(value, Array.isArray(previous) ? previous : []),
+    },
+    {
+      flags: "--syslog-format <format>",
+      description: "the JSON in syslog messages (default: --format when JSON, else ecs)",
+      choices: EVENT_FORMATS,
+    },
+    { flags: "--syslog-ca <file>", description: "PEM certificates to trust for tls:// receivers" },
+  ];
 }
 
 /** Check the syslog flags together: a format or CA without a receiver is a mistake. */

@@ -415,7 +415,7 @@ Deno.test("parseArgs() help: conntrail --help lists every command, a command's -
   match(snapshot.stdout, /^Usage: conntrail snapshot \[options\]/);
   match(snapshot.stdout, /--debug +show the cause chain of an error/);
   deepStrictEqual(snapshot.stdout.includes("--time-unit"), false);
-  // Help asked for with the default command's flags is the program's, as commander gives it.
+  // Help asked for with the default command's flags is the program's, as it always was.
   match(parsed("print", ["--scroll", "--help"]).stdout, /^ {2}snapshot \[options\]/m);
   // The monitor's help names the syslog queue's length as the sink keeps it.
   match(
