@@ -113,7 +113,10 @@ export async function main(args: readonly string[], given?: MainIo): Promise<num
     // The version is answered before the parser is loaded.
     if (isVersionRequest(args)) return await runCommand({ kind: "version" }, platform);
     const { parseArgs } = await import("./lib/cli/parse_args.ts");
-    const command = parseArgs(args);
+    // Help is wrapped to the terminal it is printed on, 80 columns when that is not a terminal.
+    const helpWidth = (stream: "stdout" | "stderr") =>
+      (stream === "stdout" ? Deno.stdout : Deno.stderr).isTerminal() ? machine.terminal.size().columns : 80;
+    const command = parseArgs(args, helpWidth);
     debug = command.kind !== "print" && command.kind !== "version" && command.debug;
     return await runCommand(command, platform);
   } catch (error) {

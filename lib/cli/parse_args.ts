@@ -66,7 +66,8 @@ Examples:
   conntrail permissions snapshot --collector lsof
 `;
 
-function permissionsCommand(): CommandSpec<Parsed> {
+/** `conntrail permissions`: the command line it explains is parsed as any, its help wrapped to the same width. */
+function permissionsCommand(helpWidth: HelpWidth): CommandSpec<Parsed> {
   return {
     name: "permissions",
     description: "the exact Deno permission flags a command line needs, and why",
@@ -81,7 +82,7 @@ function permissionsCommand(): CommandSpec<Parsed> {
     helpAfter: PERMISSIONS_EXAMPLES,
     action: (values, args) => {
       const flagsOnly = values.boolean("flags");
-      const target = parseArgs(args.strings(0));
+      const target = parseArgs(args.strings(0), helpWidth);
       return target.kind === "print" || target.kind === "version"
         ? target
         : { kind: "permissions", target, flagsOnly };
@@ -105,7 +106,7 @@ Run \`conntrail <command> --help\` for a command's flags.
 `;
 
 /** conntrail and its commands, in the order `conntrail --help` lists them; the monitor is the default. */
-function program(): CommandSpec<Parsed> {
+function program(helpWidth: HelpWidth): CommandSpec<Parsed> {
   return {
     name: "conntrail",
     description: "a network connection monitor: every TCP/UDP connection with its process",
@@ -134,25 +135,19 @@ function program(): CommandSpec<Parsed> {
       serveCommand<Parsed>((options) => ({ kind: "serve", options })),
       filterCommand<Parsed>((options) => ({ kind: "filter", options })),
       checkCommand<Parsed>((options) => ({ kind: "check", options })),
-      permissionsCommand(),
+      permissionsCommand(helpWidth),
     ],
   };
 }
 
-/** Help is wrapped to the terminal it is printed on, 80 columns when that is not a terminal. */
-const terminalWidth: HelpWidth = (stream) => {
-  const file = stream === "stdout" ? Deno.stdout : Deno.stderr;
-  try {
-    return file.isTerminal() ? Deno.consoleSize().columns || 80 : 80;
-  } catch {
-    return 80;
-  }
-};
+/** Help not printed on a terminal is wrapped to 80 columns. */
+const NOT_A_TERMINAL: HelpWidth = () => 80;
 
 /**
  * Parse a command line into a {@linkcode CliCommand}. Help, version and usage
  * errors come back as `print` commands carrying their text and exit code, so
- * that nothing here writes or exits.
+ * that nothing here writes or exits. Help is wrapped to `helpWidth` of the
+ * stream it goes to (main.ts: the terminal's columns; 80 when not a terminal).
  *
  * @example
  * ```ts
@@ -163,11 +158,11 @@ const terminalWidth: HelpWidth = (stream) => {
  * deepStrictEqual(parseArgs(["snapshot", "--bogus"]).kind === "print" && 2, 2);
  * ```
  */
-export function parseArgs(args: readonly string[], helpWidth: HelpWidth = terminalWidth): CliCommand {
+export function parseArgs(args: readonly string[], helpWidth: HelpWidth = NOT_A_TERMINAL): CliCommand {
   if (isVersionRequest(args)) return { kind: "version" };
   let outcome;
   try {
-    outcome = parseCommandLine(program(), args, helpWidth);
+    outcome = parseCommandLine(program(helpWidth), args, helpWidth);
   } catch (error) {
     // A usage error is one line: a value typed with a line break or an escape in it is echoed as text.
     if (error instanceof UsageError) {
