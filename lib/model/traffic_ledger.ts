@@ -166,6 +166,19 @@ export class TrafficLedger {
   }
 
   /**
+   * An open connection's process became known after some of its bytes were
+   * counted (a walk names a socket's owner later than the poll that first read
+   * it): what its counters held at the last reading (`state`) goes to the
+   * process's meter, in its totals and not in its rates. Call before the
+   * poll's {@linkcode observe} of the connection, which counts the rest.
+   */
+  ownerLearned(state: LastCounters, c: Connection): void {
+    if (state.sent === null || state.received === null || (c.pid === null && c.process_name === null)) return;
+    if (state.sent === 0 && state.received === 0) return;
+    touch(this.#processes, processKey(c)).carry(state.sent, state.received);
+  }
+
+  /**
    * Bytes per second a meter counted over the last `span` polls up to the
    * current one (fewer at the start of the run); null at the first poll.
    */

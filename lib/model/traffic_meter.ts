@@ -30,6 +30,9 @@ export class TrafficMeter {
   readonly #ring = new Float64Array(RING * 3);
   #length = 0;
   #newest = -1;
+  /** Bytes carried in (see {@linkcode carry}): in every total, before the first change too. */
+  #carriedSent = 0;
+  #carriedReceived = 0;
 
   /** Count bytes that moved by poll `column` (polls come in order). */
   add(column: number, sent: number, received: number): void {
@@ -48,9 +51,27 @@ export class TrafficMeter {
   }
 
   /**
+   * Count bytes that moved before they were known to be this meter's (a
+   * connection whose process a later walk named): they join every total this
+   * meter gives, past polls' too, so they count in the totals and in no rate.
+   */
+  carry(sent: number, received: number): void {
+    this.sent += sent;
+    this.received += received;
+    this.#carriedSent += sent;
+    this.#carriedReceived += received;
+    const ring = this.#ring;
+    for (let i = 0; i < this.#length; i++) {
+      const at = ((this.#newest - i + RING) % RING) * 3;
+      ring[at + 1] = (ring[at + 1] ?? 0) + sent;
+      ring[at + 2] = (ring[at + 2] ?? 0) + received;
+    }
+  }
+
+  /**
    * The totals as poll `column` left them: exact for the last 11 polls (the
-   * ring holds more changes than those polls can make); zero before the meter
-   * counted anything.
+   * ring holds more changes than those polls can make); before the meter
+   * counted anything, only what was carried in.
    */
   totalsAt(column: number): ByteCounts {
     if (column >= this.lastColumn) return { sent: this.sent, received: this.received };
@@ -59,6 +80,6 @@ export class TrafficMeter {
       const at = ((this.#newest - i + RING) % RING) * 3;
       if ((ring[at] ?? 0) <= column) return { sent: ring[at + 1] ?? 0, received: ring[at + 2] ?? 0 };
     }
-    return { sent: 0, received: 0 };
+    return { sent: this.#carriedSent, received: this.#carriedReceived };
   }
 }

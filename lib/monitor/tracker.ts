@@ -280,6 +280,11 @@ export class Tracker implements TimelineView {
       const entry = open.get(key);
       return entry !== undefined && entry.since < round;
     };
+    /** A connection open at the poll before, whose process this poll learned (its bytes so far go to it). */
+    const ownerLearned = (entry: OpenEntry, c: Connection): void => {
+      this.#ownersLearned.push(c);
+      this.traffic?.ownerLearned(entry, c);
+    };
     /** This poll lists the connection under the key (it was open before, or opens now at `openedAt`). */
     const list = (key: string, c: Connection, openedAt?: number): void => {
       const entry = open.get(key);
@@ -391,7 +396,7 @@ export class Tracker implements TimelineView {
           previous_status: before.status,
         });
       }
-      if (before !== undefined && before.pid === null && c.pid !== null) this.#ownersLearned.push(c);
+      if (before !== undefined && before.pid === null && c.pid !== null) ownerLearned(listedNow, c);
       if (LINGERING_STATUSES.has(c.status)) listedNow.endedAt ??= nowMs;
       else listedNow.endedAt = null;
     }
@@ -418,7 +423,8 @@ export class Tracker implements TimelineView {
           if (listed.pid === null && change.connection.pid !== null) {
             const owned = withOwner(listed, change.connection, timestamp);
             list(key, owned);
-            if (openBefore(key)) this.#ownersLearned.push(owned);
+            const entry = open.get(key);
+            if (entry !== undefined && entry.since < round) ownerLearned(entry, owned);
           }
           continue;
         }

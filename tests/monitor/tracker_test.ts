@@ -142,6 +142,29 @@ Deno.test("Tracker.ownersLearned() names the connections whose process a later p
   deepStrictEqual(tracker.ownersLearned(), []);
 });
 
+Deno.test("Tracker with --traffic gives a process the bytes its connection moved before a walk named it", () => {
+  // Under load a walk can name a socket's process after its bytes were counted: a 3 MiB transfer that ended
+  // before the process was known showed under no process in the top talkers, and never under its own.
+  const unowned = (sent: number) =>
+    connection({ pid: null, process_name: null, process_path: null, bytes_sent: sent, bytes_received: 10 });
+  const owned = (sent: number) => connection({ bytes_sent: sent, bytes_received: 10 });
+  const tracker = new Tracker({ width: 8, groupBy: "ip", maxClosedRows: 100, traffic: true });
+  tracker.update([unowned(3000)], at(0));
+  tracker.update([unowned(5000)], at(1));
+  tracker.update([owned(5000)], at(2));
+  tracker.update([owned(5400)], at(3));
+  const ledger = tracker.traffic!;
+  const meter = ledger.processes().get("4211 firefox");
+  deepStrictEqual([meter?.sent, meter?.received], [5400, 10]);
+  deepStrictEqual(
+    ledger.rate(meter!, 1),
+    { sent: 400, received: 0 },
+    "what it moved before counts in no rate",
+  );
+  deepStrictEqual([...ledger.processes().keys()], ["4211 firefox"]);
+  deepStrictEqual([ledger.machine.sent, ledger.machine.received], [5400, 10], "the machine counts it once");
+});
+
 Deno.test("Tracker with a time unit stays true to time when polls take longer than the unit", () => {
   const stays = connection({ remote_ip: "198.51.100.1" });
   const arrives = connection({ remote_ip: "198.51.100.2", local_port: 50001 });
