@@ -170,6 +170,7 @@ export async function runMonitorCommand(options: MonitorOptions, io: CommandIo):
     const tallied: MonitorOutput = {
       onPoll: (events, status, at, info) => {
         tally.record(events);
+        tally.ownersLearned(tracker.ownersLearned());
         return shown.onPoll(events, status, at, info);
       },
       close: () => shown.close(),

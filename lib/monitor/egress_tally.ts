@@ -28,7 +28,10 @@ interface Entry {
   isDomain: boolean;
   addresses: Set<string>;
   ports: Map<string, EgressPort>;
-  processes: Set<string | null>;
+  /** Names of the processes that connected. */
+  processes: Set<string>;
+  /** Connections whose process is not known (yet: a later walk may name it). */
+  unowned: number;
   firstSeen: string;
   connections: number;
   conditions: Set<AlertCondition>;
@@ -106,6 +109,7 @@ export class EgressTally {
         addresses: new Set(),
         ports: new Map(),
         processes: new Set(),
+        unowned: 0,
         firstSeen: connection.timestamp,
         connections: 0,
         conditions: new Set(),
@@ -114,12 +118,28 @@ export class EgressTally {
     }
     entry.connections++;
     addBounded(entry.addresses, ip);
-    addBounded(entry.processes, connection.process_name);
+    if (connection.process_name === null) entry.unowned++;
+    else addBounded(entry.processes, connection.process_name);
     if (connection.remote_port !== null) {
       const key = `${connection.protocol}/${connection.remote_port}`;
       if (entry.ports.size < MAX_PER_DESTINATION && !entry.ports.has(key)) {
         entry.ports.set(key, { protocol: connection.protocol, port: connection.remote_port });
       }
+    }
+  }
+
+  /**
+   * Connections whose process a later poll learned (the tracker's
+   * `ownersLearned()`): their destinations name the process instead of an
+   * unknown one.
+   */
+  ownersLearned(connections: readonly Connection[]): void {
+    for (const connection of connections) {
+      if (connection.process_name === null || connection.direction !== "outgoing") continue;
+      const entry = this.#entries.get(this.#destination(connection).name);
+      if (entry === undefined || entry.unowned === 0) continue;
+      entry.unowned--;
+      addBounded(entry.processes, connection.process_name);
     }
   }
 
@@ -159,7 +179,7 @@ export class EgressTally {
         ports: [...entry.ports.values()].sort((a, b) =>
           a.port - b.port || a.protocol.localeCompare(b.protocol)
         ),
-        processes: [...entry.processes],
+        processes: entry.unowned > 0 ? [...entry.processes, null] : [...entry.processes],
         country: info.country ?? null,
         asn: info.asn ?? null,
         as_org: info.as_org ?? null,

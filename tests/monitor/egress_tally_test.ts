@@ -118,3 +118,30 @@ Deno.test("EgressTally keeps at most the bound of destinations and alerts, count
   );
   deepStrictEqual(summary.connections, 4);
 });
+
+Deno.test("EgressTally names the process a later poll learned for a connection reported without one", () => {
+  // A socket waits at most 3 s for the walk that names its process; a CI job's connection reported before
+  // then showed "unknown" in the summary and the learned expect file even after a walk named python3.
+  const tally = new EgressTally({ describe: () => ({}), expect: null });
+  const unowned = { remote_ip: "198.51.100.7", pid: null, process_name: null, process_path: null };
+  tally.record([fresh({ ...unowned, local_port: 50001 }), fresh({ ...unowned, local_port: 50002 })]);
+  deepStrictEqual(tally.summary(at(0), at(1)).destinations[0]?.processes, [null]);
+  tally.ownersLearned([
+    connection({ remote_ip: "198.51.100.7", local_port: 50001, process_name: "python3" }),
+  ]);
+  deepStrictEqual(
+    tally.summary(at(0), at(2)).destinations[0]?.processes,
+    ["python3", null],
+    "one still unknown",
+  );
+  tally.ownersLearned([
+    connection({ remote_ip: "198.51.100.7", local_port: 50002, process_name: "python3" }),
+  ]);
+  deepStrictEqual(tally.summary(at(0), at(3)).destinations[0]?.processes, ["python3"]);
+  tally.ownersLearned([connection({ remote_ip: "198.51.100.7", local_port: 50003, process_name: "curl" })]);
+  deepStrictEqual(
+    tally.summary(at(0), at(4)).destinations[0]?.processes,
+    ["python3"],
+    "no unknown left to name",
+  );
+});
