@@ -1,6 +1,6 @@
 import { UsageError } from "./usage_error.ts";
 import { filterConnections, STATUS_WORDS, statusFromUser } from "../model/connection_filter.ts";
-import { toConnections } from "../model/direction.ts";
+import { toConnections, toConnectionsInPlace } from "../model/direction.ts";
 import { isoWithOffset } from "../model/timestamp.ts";
 import { connectionsJsonChunks, connectionsNdjsonChunks } from "../render/connections_json.ts";
 import { connectionsTableChunks } from "../render/connections_table.ts";
@@ -46,7 +46,9 @@ export async function runSnapshot(options: SnapshotOptions, io: CommandIo): Prom
     once: true,
     processPaths: options.format !== "table" || options.save,
   }).collect();
-  const connections = filterConnections(toConnections(result.sockets, isoWithOffset(takenAt)), {
+  // Unless saved, the sockets become the connections (no copies; they keep an inode no writer here shows).
+  const read = options.save ? toConnections : toConnectionsInPlace;
+  const connections = filterConnections(read(result.sockets, isoWithOffset(takenAt)), {
     proto: options.proto,
     state: options.state,
     pid: options.pid,

@@ -1,6 +1,6 @@
 import { deepStrictEqual } from "node:assert/strict";
-import type { Socket } from "../../lib/model/connection.ts";
-import { ConnectionMemory, toConnections } from "../../lib/model/direction.ts";
+import type { Connection, Socket } from "../../lib/model/connection.ts";
+import { ConnectionMemory, toConnections, toConnectionsInPlace } from "../../lib/model/direction.ts";
 
 const base: Socket = {
   protocol: "TCP",
@@ -89,4 +89,59 @@ Deno.test("toConnections() with a memory gives a connection again only while eve
   deepStrictEqual([incoming === previous, incoming?.direction], [false, "incoming"]);
   poll([], 9);
   deepStrictEqual(memory.size, 0);
+});
+
+Deno.test("toConnectionsInPlace() makes each socket the connection toConnections() copies, its inode aside", () => {
+  const sockets: Socket[] = [
+    { ...base, local_ip: "0.0.0.0", local_port: 22, inode: 1 },
+    { ...base, local_port: 22, remote_ip: "10.0.0.9", remote_port: 51000, status: "ESTABLISHED", inode: 2 },
+    { ...base, local_port: 51000, remote_ip: "10.0.0.9", remote_port: 22, status: "ESTABLISHED", pid: 7 },
+    { ...base, protocol: "UDP", local_port: 443, status: "UNCONNECTED", process_name: "dnsd", user: "0" },
+    { ...base, local_port: 443, remote_ip: "1.1.1.1", remote_port: 5000, status: "ESTABLISHED" },
+    { ...base, family: 6, local_ip: "::", local_port: 8080 },
+    { ...base, local_port: 8080, remote_ip: "1.1.1.1", remote_port: 5001, status: "ESTABLISHED" },
+    {
+      ...base,
+      local_ip: "0.0.0.0",
+      local_port: 22,
+      remote_ip: "10.0.0.9",
+      remote_port: 9,
+      status: "ESTABLISHED",
+    },
+    { ...base, status: "CLOSE" },
+    {
+      ...base,
+      local_port: 80,
+      remote_ip: "10.0.0.9",
+      remote_port: 1,
+      status: "ESTABLISHED",
+      bytes_sent: 5,
+      bytes_received: null,
+    },
+  ];
+  const copies = toConnections(sockets.map((s) => ({ ...s })), "2026-12-03T10:00:00.000+00:00");
+  const inPlace = toConnectionsInPlace(sockets, "2026-12-03T10:00:00.000+00:00");
+  deepStrictEqual(inPlace.every((c, i) => c === (sockets[i] as unknown)), true);
+  deepStrictEqual(
+    inPlace.map((c) => {
+      const { inode: _, ...rest } = c as Connection & { inode?: number | null };
+      return rest;
+    }),
+    copies,
+  );
+  deepStrictEqual(
+    inPlace.map((c) => c.direction),
+    [
+      "listening",
+      "incoming",
+      "outgoing",
+      "listening",
+      "outgoing",
+      "listening",
+      "incoming",
+      "outgoing",
+      "unknown",
+      "outgoing",
+    ],
+  );
 });
