@@ -177,11 +177,12 @@ function ssEndpoint(line: string, start: number, end: number): Endpoint | null {
 
 /**
  * The common row of `ss -tunaeH` (what `snapshot` and the live listings run): a Netid, an address and port on
- * both sides (IPv4, possibly with a `%zone`, `[IPv6]` or `*`; the peer's port may be `*`), then `uid:` (non-root
- * owners only) and `ino:`, and no owners. One regular expression, run by V8's own matcher, reads it: the
+ * both sides (IPv4, possibly with a `%zone`, `[IPv6]` or `*`; the peer's port may be `*`), then with `-p` one
+ * owner whose name holds none of `"(),:` (so that no `ino:` or `uid:` can hide in it), `uid:` (non-root owners
+ * only) and `ino:`. One regular expression, run by V8's own matcher, reads it: the
  * general way below (columns found in place, then each address and number read by hand) cost twice the CPU at
  * 21,000 rows cold, most of it compiling its many small functions for a run that ends before the compiled code
- * is used. Anything else (`-p` owners, `-i` information, a timer, an odd column) takes the general way, which
+ * is used. Anything else (several owners, `-i` information, a timer, an odd column) takes the general way, which
  * reads it as before: a row this reads gives the socket the general way gives it (tests/parse/ss_test.ts and
  * the parsers fuzz campaign compare the two ways). An address is the text before the port's `:`, as the general
  * way cuts it, and goes through the same normalizeIp.
@@ -190,7 +191,7 @@ const COMMON_ROW = new RegExp(
   "^(tcp|udp)[ \\t]+([^ \\t]+)[ \\t]+[^ \\t]+[ \\t]+[^ \\t]+[ \\t]+" +
     "(\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}(?:%[^ \\t:]+)?|\\[[^\\] \\t]*\\]|\\*):(\\d{1,5})[ \\t]+" +
     "(\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}(?:%[^ \\t:]+)?|\\[[^\\] \\t]*\\]|\\*):(\\d{1,5}|\\*)[ \\t]+" +
-    "(?:uid:(\\d+)[ \\t]+)?ino:(\\d+)(?:[ \\t]|$)",
+    '(?:users:\\(\\("([^"(),:]*)",pid=(\\d+),fd=\\d+\\)\\)[ \\t]+)?(?:uid:(\\d+)[ \\t]+)?ino:(\\d+)(?:[ \\t]|$)',
 );
 
 /**
@@ -210,9 +211,10 @@ function commonRowSocket(row: RegExpExecArray): Socket | null {
   const protocol = row[1] === "udp" ? "UDP" : "TCP";
   // isNoPeer: a wildcard address with no port or port 0.
   const hasPeer = !((peer.ip === "0.0.0.0" || peer.ip === "::") && (peerPort === null || peerPort === 0));
-  const inode = Number(row[8]);
+  const inode = Number(row[10]);
   // ss prints `uid:` only for non-root owners: a socket with an inode and none is root's.
-  const uid = row[7] !== undefined ? Number(row[7]) : inode !== 0 ? 0 : null;
+  const uid = row[9] !== undefined ? Number(row[9]) : inode !== 0 ? 0 : null;
+  const pid = row[8] === undefined ? null : Number(row[8]);
   // The fields in socketFromRow's order: the same object shape.
   return {
     protocol,
@@ -222,8 +224,8 @@ function commonRowSocket(row: RegExpExecArray): Socket | null {
     remote_ip: hasPeer ? peer.ip : null,
     remote_port: hasPeer ? peerPort : null,
     status: normalizeStatus(row[2]!, protocol, hasPeer),
-    pid: null,
-    process_name: null,
+    pid,
+    process_name: row[7] ?? null,
     process_path: null,
     user: uid === null ? null : uidText(uid),
     inode,

@@ -471,6 +471,20 @@ Deno.test("parseSs() reads the common ss -tunaeH row (one expression) as the gen
     "tcp ESTAB 0 0 [::1]]:443 [::1]:80 ino:18",
     "tcp ESTAB 0 0 1.2.3.4%a]b:80 [::1]:80 ino:18",
     "tcp ESTAB 0 0 [::1]:5000 [::1]:65536 ino:19",
+    'tcp ESTAB 0 0 127.0.0.1:5000 127.0.0.1:80 users:(("curl",pid=42,fd=3)) uid:1000 ino:111 sk:1 <->',
+    'udp UNCONN 0 0 0.0.0.0:5353 0.0.0.0:* users:(("avahi-daemon",pid=7,fd=12)) uid:101 ino:9 sk:2 <->',
+    'tcp LISTEN 0 128 [::]:22 [::]:* users:(("sshd",pid=1,fd=4)) ino:10 sk:3 cgroup:/ v6only:1 <->',
+    'tcp LISTEN 0 128 0.0.0.0:80 0.0.0.0:* users:(("nginx",pid=2,fd=6),("nginx",pid=3,fd=6)) ino:11 sk:4',
+    'tcp ESTAB 0 0 127.0.0.1:5001 127.0.0.1:80 users:(("ino:5",pid=43,fd=3)) ino:112 sk:5',
+    'tcp ESTAB 0 0 127.0.0.1:5002 127.0.0.1:80 users:(("xuid:9",pid=44,fd=3)) ino:113 sk:6',
+    'tcp ESTAB 0 0 127.0.0.1:5003 127.0.0.1:80 users:(("a",b",pid=45,fd=3)) ino:114 sk:7',
+    'tcp ESTAB 0 0 127.0.0.1:5004 127.0.0.1:80 users:(("a)b",pid=46,fd=3)) ino:115 sk:8',
+    'tcp ESTAB 0 0 127.0.0.1:5005 127.0.0.1:80 users:(("",pid=47,fd=3)) ino:116 sk:9',
+    'tcp ESTAB 0 0 127.0.0.1:5006 127.0.0.1:80 users:(("\u001b[31mx y",pid=48,fd=3)) uid:0 ino:117 sk:a',
+    'tcp ESTAB 0 0 127.0.0.1:5007 127.0.0.1:80 users:(("old",49,3)) ino:118 sk:b',
+    'tcp ESTAB 0 0 127.0.0.1:5008 127.0.0.1:80 users:(("nofd",pid=50)) ino:119 sk:c',
+    'tcp ESTAB 0 0 127.0.0.1:5009 127.0.0.1:80 users:(("big",pid=123456789012345678,fd=3)) ino:120 sk:d',
+    'tcp ESTAB 0 0 127.0.0.1:5010 127.0.0.1:80 users:(("w",pid=51,fd=3))  uid:7  ino:121 sk:e',
     "tcp ESTAB 0 0 127.0.0.1:5000 127.0.0.1:80 uid:1000 uid:5 ino:111",
     "tcp ESTAB 0 0 127.0.0.1:5000\u00a0127.0.0.1:80 ino:111",
     "tcp ESTAB x y 127.0.0.1:5000 127.0.0.1:80 ino:111",
@@ -512,6 +526,13 @@ Deno.test("parseSs() reads the common ss -tunaeH row (one expression) as the gen
   deepStrictEqual(read("tcp ESTAB 0 0 [FE80::1%eth0]:22 [fe80::2%eth0]:50000 uid:1000 ino:15 sk:7"), [
     [6, "fe80::1", 22, "fe80::2", 50000, "ESTABLISHED"],
   ]);
+  const owners = (row: string) => parseSs(row).sockets.map((s) => [s.pid, s.process_name, s.user, s.inode]);
+  deepStrictEqual(
+    owners(
+      'tcp ESTAB 0 0 127.0.0.1:5000 127.0.0.1:80 users:(("curl",pid=42,fd=3)) uid:1000 ino:111 sk:1 <->',
+    ),
+    [[42, "curl", "1000", 111]],
+  );
   deepStrictEqual(read(text), read(generalWay(text)));
   deepStrictEqual(readOf(text, false), readOf(generalWay(text), true));
   // The rows read both ways are many: the comparison is not of two empty lists.
