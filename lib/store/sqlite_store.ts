@@ -18,6 +18,14 @@ import { UnusableFileError } from "../model/errors.ts";
 
 /** How long a write waits for another conntrail holding the database (two monitors on one file). */
 const BUSY_TIMEOUT_MS = 10_000;
+/**
+ * SQLite's page cache for a writer, in KiB (its default is 2,000, filled from malloc and kept while the file is
+ * open). A monitor's writes touch few pages: the tails of the tables and the paths down the indexes. At 10,000
+ * connections (a 4.3 MB file after the first poll) the default held 1.5-2.7 MB more of the process's memory
+ * (glibc's main arena in use, 2 runs each) for the same CPU (21,000 rows then 300 polls of 20 opened and 20
+ * closed: 0.41-0.59 / 0.26-0.33 s with the default, 0.42-0.49 / 0.24-0.31 s with 256, 3 runs each).
+ */
+const WRITER_CACHE_KIB = 256;
 
 /** Options of {@linkcode SqliteStore.open}. */
 export interface SqliteStoreOptions {
@@ -385,6 +393,7 @@ export class SqliteStore implements HistoryStore {
         // In WAL mode NORMAL loses no committed transaction when the process dies; only a power cut
         // can take the last few.
         db.exec("PRAGMA synchronous = NORMAL");
+        db.exec(`PRAGMA cache_size = -${WRITER_CACHE_KIB}`);
       }
       return new SqliteStore(db, path);
     } catch (error) {

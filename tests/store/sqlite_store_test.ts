@@ -83,6 +83,27 @@ Deno.test("SqliteStore.open() upgrades a database made by the first schema throu
   }
 });
 
+Deno.test("SqliteStore.open() keeps a writer's page cache at 256 KiB and leaves a reader SQLite's default", async () => {
+  const { path, cleanup } = await tempDb();
+  try {
+    const opened: DatabaseSync[] = [];
+    const openDatabase = (file: string, options: { readOnly?: boolean }) => {
+      const db = new DatabaseSync(file, options);
+      opened.push(db);
+      return db;
+    };
+    const cacheSize = () => opened.at(-1)?.prepare("PRAGMA cache_size").get()?.cache_size;
+    const writer = SqliteStore.open(path, { openDatabase });
+    deepStrictEqual(cacheSize(), -256);
+    await writer.close();
+    const reader = SqliteStore.open(path, { readOnly: true, openDatabase });
+    deepStrictEqual(cacheSize(), -2000);
+    await reader.close();
+  } finally {
+    await cleanup();
+  }
+});
+
 /** The migration step that added `domain` (issue 18); traffic counters came after it. */
 const DOMAIN_STEP = 4;
 
