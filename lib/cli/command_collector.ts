@@ -21,6 +21,7 @@ export function collectorOf(
     ownerWalkSpacing?: number;
     ownerWaitMs?: number;
     ownWalk?: boolean;
+    dump?: boolean;
   },
   io: CommandIo,
   reading: Pick<CreateCollectorOptions, "once" | "processPaths"> = {},
@@ -32,6 +33,7 @@ export function collectorOf(
     ...(options.ownerWalkSpacing === undefined ? {} : { ownerWalkSpacing: options.ownerWalkSpacing }),
     ...(options.ownerWaitMs === undefined ? {} : { ownerWaitMs: options.ownerWaitMs }),
     ...(options.ownWalk === undefined ? {} : { ownWalk: options.ownWalk }),
+    ...(options.dump === undefined ? {} : { dump: options.dump }),
     ...reading,
   });
 }
@@ -42,12 +44,13 @@ export function collectorOf(
  * `OWNER_WAIT_MS` for its process. With `--trace`, a walk for every poll that
  * sees a new socket, none held: a socket the tracer reports must be in the
  * next poll (else polling closes it). The first reading's walk, which the
- * first line waits for, is conntrail's own (`find` and `ps`) where it may run.
+ * first line waits for, is conntrail's own (`find` and `ps`) where it may run. TCP is read from the kernel's
+ * structures (`ss -taD -`) with `--no-traffic` too: cheaper than the text, and reused from poll to poll.
  */
 export function liveOwnerWalk(
   trace: boolean,
-): { ownerWalkSpacing: number; ownerWaitMs?: number; ownWalk: boolean } {
+): { ownerWalkSpacing: number; ownerWaitMs?: number; ownWalk: boolean; dump: boolean } {
   return trace
-    ? { ownerWalkSpacing: 0, ownWalk: true }
-    : { ownerWalkSpacing: OWNER_WALK_SPACING, ownerWaitMs: OWNER_WAIT_MS, ownWalk: true };
+    ? { ownerWalkSpacing: 0, ownWalk: true, dump: true }
+    : { ownerWalkSpacing: OWNER_WALK_SPACING, ownerWaitMs: OWNER_WAIT_MS, ownWalk: true, dump: true };
 }

@@ -31,6 +31,8 @@ export interface CreateCollectorOptions {
   processPaths?: boolean;
   /** The ss collector's `ownWalk` (see `SsCollectorOptions`). */
   ownWalk?: boolean;
+  /** The ss collector's `dump` (see `SsCollectorOptions`). */
+  dump?: boolean;
 }
 
 /** Why a collector reads no byte counters on an OS, and what would. */
@@ -82,6 +84,7 @@ function createNamed(name: Exclude<CollectorName, "auto">, options: CreateCollec
         ...(options.once === undefined ? {} : { once: options.once }),
         ...(options.processPaths === undefined ? {} : { processPaths: options.processPaths }),
         ...(options.ownWalk === undefined ? {} : { ownWalk: options.ownWalk }),
+        ...(options.dump === undefined ? {} : { dump: options.dump }),
       });
       break;
     case "proc":

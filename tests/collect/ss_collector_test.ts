@@ -736,6 +736,62 @@ Deno.test("createSsCollector({ platform, traffic }) reads TCP from ss -taiD -, U
   deepStrictEqual(second.sockets.length, 12);
 });
 
+Deno.test("createSsCollector({ dump }) reads TCP from ss -taD - without traffic: no counters asked for, none given", async () => {
+  const calls: string[][] = [];
+  const udp = "UNCONN 0 0 127.0.0.1:34964 0.0.0.0:* ino:2558470 sk:1 <->";
+  const run: RunTool = (command, args, options) => {
+    calls.push([command, ...args]);
+    if (command === "find") return Promise.resolve({ stdout: "", stderr: "", code: 0 });
+    // The same sockets' messages (this dump also carries tcp_info, which a reading without traffic skips).
+    if (args[0] === "-taD") return dumpInChunks(DUMP, options);
+    if (args[0] === "-uaneH") return Promise.resolve({ stdout: udp, stderr: "", code: 0 });
+    const owned = `${OWNERS_TEXT}\nudp ${udp.replace("ino:", 'users:(("python3",pid=26160,fd=14)) ino:')}`;
+    return Promise.resolve({ stdout: owned, stderr: "", code: 0 });
+  };
+  const collector = createSsCollector({ platform, run, userNames: null, dump: true });
+  const first = await collector.collect();
+  const second = await collector.collect();
+  deepStrictEqual(calls.filter((c) => c[0] === "ss").map((c) => c.slice(1).join(" ")), [
+    "-uaneH -s",
+    "-taD -",
+    "-tunapeH",
+    "-uaneH -s",
+    "-taD -",
+  ]);
+  deepStrictEqual(first.notes, []);
+  const client = second.sockets.find((s) => s.local_port === 58058);
+  deepStrictEqual(
+    [client?.status, client?.pid, client?.process_name, client !== undefined && "bytes_sent" in client],
+    ["ESTABLISHED", 26160, "python3", false],
+  );
+  const udpSocket = second.sockets.find((s) => s.protocol === "UDP");
+  deepStrictEqual([udpSocket?.pid, udpSocket !== undefined && "bytes_sent" in udpSocket], [26160, false]);
+  deepStrictEqual(second.sockets.length, 12);
+});
+
+Deno.test("createSsCollector({ dump }) without traffic reads the text of ss -tunaeH when ss -D cannot be read, and says nothing", async () => {
+  const calls: string[][] = [];
+  const run: RunTool = async (command, args, options) => {
+    calls.push([command, ...args]);
+    if (command === "find") return { stdout: "", stderr: "", code: 0 };
+    if (args[0] === "-taD") return await dumpInChunks(new TextEncoder().encode("not netlink"), options);
+    const text = args[0] === "-uaneH" ? "" : args[0] === "-tunaeH" ? withoutOwners(OWNERS_TEXT) : OWNERS_TEXT;
+    return { stdout: text, stderr: "", code: 0 };
+  };
+  const collector = createSsCollector({ platform, run, userNames: null, dump: true });
+  const first = await collector.collect();
+  const second = await collector.collect();
+  deepStrictEqual([first.notes, second.notes], [[], []]);
+  deepStrictEqual(calls.filter((c) => c[0] === "ss").map((c) => c.slice(1).join(" ")), [
+    "-uaneH -s",
+    "-taD -",
+    "-tunapeH",
+    "-tunaeH",
+  ]);
+  const client = second.sockets.find((s) => s.local_port === 58058);
+  deepStrictEqual([client?.pid, client !== undefined && "bytes_sent" in client], [26160, false]);
+});
+
 /** What `ss -uaneH -s` prints (iproute2 6.1): the summary, a blank line, the UDP rows. */
 function udpWithSummary(tcp: { ipv4: number; ipv6: number; timeWait: number }, rows: string[]): string {
   return [
