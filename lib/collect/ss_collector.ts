@@ -46,19 +46,30 @@ export const SS_DUMP_TCP_WITHOUT_COUNTERS = ["-taD", "-"] as const;
 export const FAMILY_CHECK_EVERY = 30;
 
 /**
- * The family option for `ss -taiD -` given the summary read just before it: `-4` when the namespace has no
- * IPv6 TCP socket, `-6` when it has no IPv4 one, none (both) otherwise, or when a socket is in TIME-WAIT (ss -s
- * does not say of which family) or there is no summary. ss asks the kernel once per family, and each request
- * walks the whole TCP table, which the kernel keeps for every namespace together: at 1,000 connections beside
- * 85,000 other namespaces' sockets `ss -taiD -` took 57 ms of CPU and `ss -taiD - -4` 31 ms. A socket of the
- * family left out that opens between the summary and the dump is read at the next poll, as if it had opened
- * just after this one: the family was empty when the summary was read.
+ * How long a socket may be in TIME-WAIT (Linux's TCP_TIMEWAIT_LEN is 60 s), with a margin: a family with no
+ * TCP socket for this long has none in TIME-WAIT either.
  */
-export function dumpFamilies(summary: SsTcpSummary | null): string[] {
+export const TIME_WAIT_MS = 65_000;
+
+/**
+ * The family option for `ss -taiD -` given the summary read just before it: `-4` when the namespace has no
+ * IPv6 TCP socket, `-6` when it has no IPv4 one, none (both) otherwise or when there is no summary. Sockets in
+ * TIME-WAIT are counted apart, of no family (ss -s does not say): `lingering` tells which families may have
+ * some, those that had a socket open within {@linkcode TIME_WAIT_MS} (default: both may). ss asks the kernel
+ * once per family, and each request walks the whole TCP table, which the kernel keeps for every namespace
+ * together: at 1,000 connections beside 85,000 other namespaces' sockets `ss -taiD -` took 57 ms of CPU and
+ * `ss -taiD - -4` 31 ms. A socket of the family left out that opens between the summary and the dump is read at
+ * the next poll, as if it had opened just after this one: the family was empty when the summary was read.
+ */
+export function dumpFamilies(
+  summary: SsTcpSummary | null,
+  lingering: { ipv4: boolean; ipv6: boolean } = { ipv4: true, ipv6: true },
+): string[] {
   // No TCP socket at all is also what an ss that could not read /proc/net/sockstat prints: both.
-  if (summary === null || summary.timeWait > 0 || summary.ipv4 + summary.ipv6 === 0) return [];
-  if (summary.ipv6 === 0) return ["-4"];
-  if (summary.ipv4 === 0) return ["-6"];
+  if (summary === null || summary.ipv4 + summary.ipv6 === 0) return [];
+  const waiting = summary.timeWait > 0;
+  if (summary.ipv6 === 0 && !(waiting && lingering.ipv6)) return ["-4"];
+  if (summary.ipv4 === 0 && !(waiting && lingering.ipv4)) return ["-6"];
   return [];
 }
 /**
@@ -615,9 +626,26 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
    */
   let trustSummary = true;
   let sinceBoth = 0;
+  /**
+   * When a socket of each family was last counted or listed (the clock's ms); the start counts as such a time
+   * (sockets closed before it may still be in TIME-WAIT). A family without one since {@linkcode TIME_WAIT_MS}
+   * has no socket in TIME-WAIT: on a machine whose connections come and go, some always are, and the summary
+   * does not say of which family.
+   */
+  const startedAt = now();
+  const lastOpen = { ipv4: startedAt, ipv6: startedAt };
   const familiesFor = (summary: SsTcpSummary | null): string[] => {
+    const t = now();
+    if (summary === null) lastOpen.ipv4 = lastOpen.ipv6 = t;
+    else {
+      if (summary.ipv4 > 0) lastOpen.ipv4 = t;
+      if (summary.ipv6 > 0) lastOpen.ipv6 = t;
+    }
     if (!trustSummary || ++sinceBoth >= FAMILY_CHECK_EVERY) return [];
-    return dumpFamilies(summary);
+    return dumpFamilies(summary, {
+      ipv4: t - lastOpen.ipv4 < TIME_WAIT_MS,
+      ipv6: t - lastOpen.ipv6 < TIME_WAIT_MS,
+    });
   };
   const checkSummary = (summary: SsTcpSummary | null, families: string[], tcp: readonly Socket[]) => {
     if (families.length > 0) return;

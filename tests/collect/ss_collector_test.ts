@@ -5,6 +5,7 @@ import {
   dumpFamilies,
   FAMILY_CHECK_EVERY,
   MISSED_NOTE,
+  TIME_WAIT_MS,
 } from "../../lib/collect/ss_collector.ts";
 import { connectionKey } from "../../lib/model/connection_key.ts";
 import {
@@ -840,6 +841,38 @@ Deno.test("createSsCollector({ traffic }) dumps only the TCP families ss -s coun
   deepStrictEqual(first.sockets.filter((s) => s.protocol === "UDP").map((s) => [s.local_port, s.pid]), [
     [34964, 26160],
   ]);
+});
+
+Deno.test("createSsCollector({ traffic }) leaves a family out despite TIME-WAIT sockets once it has had no socket for longer than TIME-WAIT lasts", async () => {
+  const dumped: string[] = [];
+  let clock = 0;
+  let summary = { ipv4: 2001, ipv6: 2, timeWait: 40 };
+  const run: RunTool = (command, args, options) => {
+    if (command === "find") return Promise.resolve({ stdout: "", stderr: "", code: 0 });
+    if (args[0] === "-taiD") {
+      dumped.push(args.slice(1).join(" "));
+      return dumpInChunks(DUMP, options);
+    }
+    if (args[0] === "-uaneH") {
+      return Promise.resolve({ stdout: udpWithSummary(summary, []), stderr: "", code: 0 });
+    }
+    return Promise.resolve({ stdout: OWNERS_TEXT, stderr: "", code: 0 });
+  };
+  const collector = createSsCollector({ platform, run, userNames: null, traffic: true, now: () => clock });
+  await collector.collect(); // IPv6 sockets open: both
+  summary = { ipv4: 2001, ipv6: 0, timeWait: 40 };
+  clock = TIME_WAIT_MS - 1;
+  await collector.collect(); // the last IPv6 socket may be in TIME-WAIT: both
+  clock = TIME_WAIT_MS + 1;
+  await collector.collect(); // none counted for longer than TIME-WAIT lasts: IPv4 only
+  summary = { ipv4: 0, ipv6: 5, timeWait: 40 };
+  clock += 1000;
+  await collector.collect(); // IPv4 sockets were counted a second ago: both
+  deepStrictEqual(dumped, ["-", "-", "- -4", "-"]);
+  // Without a history (or with both families lately), TIME-WAIT sockets of either family may be there: both.
+  deepStrictEqual(dumpFamilies({ ipv4: 5, ipv6: 0, timeWait: 1 }), []);
+  deepStrictEqual(dumpFamilies({ ipv4: 5, ipv6: 0, timeWait: 1 }, { ipv4: true, ipv6: false }), ["-4"]);
+  deepStrictEqual(dumpFamilies({ ipv4: 0, ipv6: 5, timeWait: 1 }, { ipv4: false, ipv6: true }), ["-6"]);
 });
 
 Deno.test("createSsCollector({ traffic }) checks the summary with a dump of both families every FAMILY_CHECK_EVERY readings, and stops trusting one that was wrong", async () => {
