@@ -93,9 +93,12 @@ Deno.test("monitor runs on a fake platform: polls from its programs, its clock, 
   const events = platform.stdoutText().trim().split("\n").map((line) => JSON.parse(line));
   const sockets = parseSs(SS_OUTPUT).sockets;
   deepStrictEqual(events.filter((e) => e.event === "NEW").length, sockets.length);
-  // The first reading lists the sockets (ss -tunaeH) beside its own walk of the descriptors; this platform
-  // has no find or ps, so that walk gives way to ss -p, once; the later polls read owners from the cache.
+  // The monitor reads TCP from the kernel's dump (UDP and the summary first, `ss -uaneH -s`), --no-traffic
+  // too; this platform's ss has none, so the monitor reads text from then on. The first reading lists the
+  // sockets (ss -tunaeH) beside its own walk of the descriptors; this platform has no find or ps, so that walk
+  // gives way to ss -p, once; the later polls read owners from the cache.
   deepStrictEqual(platform.ran.filter((line) => line.startsWith("ss ")), [
+    "ss -uaneH -s",
     "ss -tunaeH",
     "ss -tunapeH",
     "ss -tunaeH",
