@@ -18,6 +18,7 @@
  *
  * @module
  */
+import { hexValue } from "./ip_words.ts";
 
 /** An IPv4 address as an unsigned 32-bit number. */
 export interface Ipv4Address {
@@ -58,13 +59,6 @@ function decimalIpv4(text: string, from: number, to: number): number {
     }
   }
   return dots === 3 && digits > 0 ? value * 256 + part : -1;
-}
-
-function hexValue(c: number): number {
-  if (c >= 48 && c <= 57) return c - 48;
-  if (c >= 97 && c <= 102) return c - 87;
-  if (c >= 65 && c <= 70) return c - 55;
-  return -1;
 }
 
 function isZoneText(text: string, from: number): boolean {

@@ -39,7 +39,8 @@ export function ipv4Between(text: string, from: number, to: number): number {
   return value * 256 + part;
 }
 
-function hexValue(c: number): number {
+/** The value of a hexadecimal digit's character code, or -1 when it is not one. */
+export function hexValue(c: number): number {
   if (c >= 48 && c <= 57) return c - 48;
   if (c >= 97 && c <= 102) return c - 87;
   if (c >= 65 && c <= 70) return c - 55;
