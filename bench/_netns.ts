@@ -5,6 +5,8 @@
  * walks every process's descriptors, as it does outside a namespace.
  */
 
+import { onInterrupt } from "./_interrupt.ts";
+
 /** A command line to run inside the namespace, or as it is when there is none. */
 export type Wrap = (command: string, args: readonly string[]) => [string, string[]];
 
@@ -34,6 +36,7 @@ export function benchNetns(suffix?: string): BenchNetns {
     return { name: null, wrap: (command, args) => [command, [...args]], remove: () => {} };
   }
   let removed = false;
+  const forget = onInterrupt(() => ip(["netns", "delete", name]));
   return {
     name,
     // nsenter, not `ip netns exec`: that one also remounts /sys, where `ss -e` then misses the cgroup2 mount
@@ -42,6 +45,7 @@ export function benchNetns(suffix?: string): BenchNetns {
     remove() {
       if (removed) return;
       removed = true;
+      forget();
       ip(["netns", "delete", name]);
     },
   };

@@ -1,3 +1,5 @@
+import { onInterrupt } from "./_interrupt.ts";
+
 /**
  * Start bench/socket_farm.py (a copy of the shared tools' script) and wait until it is ready; `wrap` runs it
  * in a network namespace (see _netns.ts).
@@ -25,6 +27,13 @@ export async function startSocketFarm(
     stdout: "piped",
     stderr: "inherit",
   }).spawn();
+  const kill = () => {
+    try {
+      child.kill("SIGTERM");
+    } catch { /* already gone */ }
+  };
+  // SIGTERM stops the farm's forked workers too (socket_farm.py's own handler).
+  const forget = onInterrupt(kill);
   const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
   let text = "";
   while (!text.includes("ready")) {
@@ -35,9 +44,8 @@ export async function startSocketFarm(
   reader.releaseLock();
   return {
     stop() {
-      try {
-        child.kill("SIGTERM");
-      } catch { /* already gone */ }
+      forget();
+      kill();
     },
   };
 }

@@ -29,6 +29,7 @@
  * compiling the tick's functions for about a minute (a 1k tick calls them a few thousand times), so
  * short settles include that (measured at 1k: own CPU 15-17 ms/s in the first 20 s, 10-13 after 60 s).
  */
+import { onInterrupt } from "./_interrupt.ts";
 import { benchNetns, type Wrap } from "./_netns.ts";
 import { startSocketFarm } from "./_socket_farm.ts";
 
@@ -90,6 +91,7 @@ async function measureProcess(
   const [command, args] = wrap(given, givenArgs);
   const started = performance.now();
   const child = new Deno.Command(command, { args, env, stdout: "piped", stderr: "null", cwd }).spawn();
+  const forget = onInterrupt(() => child.kill("SIGKILL"));
   const reader = child.stdout.getReader();
   let firstLineS = NaN;
   const drain = (async () => {
@@ -114,6 +116,7 @@ async function measureProcess(
   const seconds = (performance.now() - t0) / 1000;
   const rss = peakRssMiB(child.pid);
   await churn?.stop();
+  forget();
   child.kill("SIGKILL");
   await child.status;
   await drain.catch(() => {});
@@ -130,6 +133,7 @@ async function measureProcess(
 async function startChurn(): Promise<{ stop(): Promise<void> }> {
   const [command, args] = netns.wrap("/usr/bin/python3", [CHURN_SCRIPT, String(CHURN)]);
   const child = new Deno.Command(command, { args, stdout: "piped", stderr: "inherit" }).spawn();
+  const forget = onInterrupt(() => child.kill("SIGTERM"));
   const reader = child.stdout.getReader();
   const { value } = await reader.read();
   if (value === undefined || !new TextDecoder().decode(value).includes("started")) {
@@ -138,6 +142,7 @@ async function startChurn(): Promise<{ stop(): Promise<void> }> {
   reader.releaseLock();
   return {
     async stop() {
+      forget();
       child.kill("SIGTERM");
       await child.status;
       await child.stdout.cancel().catch(() => {});
@@ -166,6 +171,7 @@ async function ensurePsutil(): Promise<void> {
 
 await ensurePsutil();
 const dataDir = await Deno.makeTempDir({ prefix: "conntrail-bench-" });
+onInterrupt(() => Deno.removeSync(dataDir, { recursive: true }));
 const conntrailEnv = { XDG_DATA_HOME: dataDir, HOME: dataDir, NO_COLOR: "1" };
 // The flags for this data directory: the history file lives under it.
 const flags = await conntrailFlags(conntrailEnv);
