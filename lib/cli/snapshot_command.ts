@@ -3,7 +3,6 @@ import { filterConnections, STATUS_WORDS, statusFromUser } from "../model/connec
 import { toConnections, toConnectionsInPlace } from "../model/direction.ts";
 import { isoWithOffset } from "../model/timestamp.ts";
 import { connectionsJsonChunks, connectionsNdjsonChunks } from "../render/connections_json.ts";
-import { connectionsTableChunks } from "../render/connections_table.ts";
 import { safeTerminalText } from "../render/terminal_text.ts";
 import type { SnapshotOptions } from "./parse_args.ts";
 import { skippedSummary } from "./skipped_summary.ts";
@@ -67,8 +66,11 @@ export async function runSnapshot(options: SnapshotOptions, io: CommandIo): Prom
         ? `no TCP or UDP sockets ${options.input === undefined ? "were found" : "are in the input"}\n`
         : `no connections match ${filters} (${result.sockets.length} sockets read)\n`;
       if (connections.length === 0) await io.stdout(none);
-      // Written as it is rendered: `conntrail snapshot | head` returns at once.
-      else for (const chunk of connectionsTableChunks(connections, render)) await io.stdout(chunk);
+      else {
+        const { connectionsTableChunks } = await import("../render/connections_table.ts");
+        // Written as it is rendered: `conntrail snapshot | head` returns at once.
+        for (const chunk of connectionsTableChunks(connections, render)) await io.stdout(chunk);
+      }
       break;
     }
     // JSON and NDJSON are written chunk by chunk too: the whole text of a large snapshot is never held.
