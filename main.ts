@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { CliCommand } from "./lib/cli/parse_args.ts";
+import type { CliCommand } from "./lib/cli/program_spec.ts";
 import { isVersionRequest, versionText } from "./lib/cli/version.ts";
 import { InputError, PermissionError, ToolError, UnusableFileError } from "./lib/model/errors.ts";
 import { denoPlatform } from "./lib/platform/deno_platform.ts";
@@ -112,11 +112,12 @@ export async function main(args: readonly string[], given?: MainIo): Promise<num
   try {
     // The version is answered before the parser is loaded.
     if (isVersionRequest(args)) return await runCommand({ kind: "version" }, platform);
-    const { parseArgs } = await import("./lib/cli/parse_args.ts");
+    // The parser loads the description of the command the line names, not of every command.
+    const { readCommandLine } = await import("./lib/cli/command_line.ts");
     // Help is wrapped to the terminal it is printed on, 80 columns when that is not a terminal.
     const helpWidth = (stream: "stdout" | "stderr") =>
       (stream === "stdout" ? Deno.stdout : Deno.stderr).isTerminal() ? machine.terminal.size().columns : 80;
-    const command = parseArgs(args, helpWidth);
+    const command = await readCommandLine(args, helpWidth);
     debug = command.kind !== "print" && command.kind !== "version" && command.debug;
     return await runCommand(command, platform);
   } catch (error) {

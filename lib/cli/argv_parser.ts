@@ -293,6 +293,51 @@ class Invocation<T> {
 }
 
 /**
+ * The name of the subcommand of `program` that `args` run, found as
+ * {@linkcode parseCommandLine} finds it: the program's own options read
+ * first, then the subcommand named, or the default one. Undefined when the
+ * program answers the line itself (its help, `help <command>`, an error in its
+ * own options). Only names are read of the subcommands: a program whose
+ * subcommands are known by name alone tells which one to load.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { commandNamed } from "./argv_parser.ts";
+ * const program = {
+ *   name: "p",
+ *   description: "",
+ *   options: [{ flags: "--debug", description: "" }],
+ *   defaultCommand: "watch",
+ *   positionalOptions: true,
+ *   commands: [{ name: "watch", description: "", options: [] }, { name: "go", description: "", options: [] }],
+ * };
+ * deepStrictEqual(commandNamed(program, ["--debug", "go", "-n3"]), "go");
+ * deepStrictEqual(commandNamed(program, ["-n3"]), "watch");
+ * deepStrictEqual(commandNamed(program, ["--help"]), undefined);
+ * deepStrictEqual(commandNamed(program, ["help", "go"]), undefined);
+ * ```
+ */
+export function commandNamed<T>(program: CommandSpec<T>, args: readonly string[]): string | undefined {
+  const top = new Invocation(program, null, () => 80);
+  let parsed;
+  try {
+    parsed = top.parseOptions(args);
+  } catch (error) {
+    if (error instanceof Printed) return undefined;
+    throw error;
+  }
+  // As run() decides at the top: a subcommand named, the help command, or the default command unless help is asked.
+  const first = parsed.operands[0];
+  if (top.subcommand(first)) return first;
+  if (hasHelpCommand(program) && first === HELP_COMMAND.name) return undefined;
+  if (program.defaultCommand && !parsed.unknown.some((arg) => arg === "-h" || arg === "--help")) {
+    return program.defaultCommand;
+  }
+  return undefined;
+}
+
+/**
  * Parse `args` by the command tree `program`: the action of the command they
  * name, with `--debug` read on it or a command above, or the help or error
  * text to print.

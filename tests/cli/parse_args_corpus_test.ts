@@ -12,7 +12,9 @@
  * and repeat, so each distinct printed text is kept once, in its own
  * snapshot, and the corpus names it by number.
  */
+import { deepStrictEqual, ok } from "node:assert/strict";
 import { fileURLToPath } from "node:url";
+import { readCommandLine } from "../../lib/cli/command_line.ts";
 import { type CliCommand, parseArgs } from "../../lib/cli/parse_args.ts";
 
 /** Where a command line starts: a command's words, and for `check` the target it needs. */
@@ -582,4 +584,33 @@ Deno.test("parseArgs() corpus: every command line parses as the snapshot says, h
   await t.step("the texts printed", async (t) => {
     await t.assertSnapshot(texts.map((text, id) => `<text ${id}>\n${text}`).join("\n"));
   });
+});
+
+// main.ts parses with readCommandLine, which loads only the command a line names: it must come to what parseArgs
+// (every command loaded) comes to, for every line, help widths included.
+Deno.test("readCommandLine() corpus: every command line comes to what parseArgs() makes of it", async () => {
+  const width = (stream: "stdout" | "stderr") => stream === "stdout" ? 100 : 60;
+  const lines = [...await testLines(), ...generatedLines(), ...DEFAULT_LINES];
+  const seen = new Set<string>();
+  const differ: string[] = [];
+  let named = 0;
+  for (const line of lines) {
+    const key = JSON.stringify(line);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const outcome = async (parse: () => CliCommand | Promise<CliCommand>) => {
+      try {
+        return stable(await parse());
+      } catch (error) {
+        return `threw ${error}`;
+      }
+    };
+    const whole = await outcome(() => parseArgs(line, width));
+    const lazy = await outcome(() => readCommandLine(line, width));
+    if (whole !== lazy) differ.push(`${key}\n  parseArgs:       ${whole}\n  readCommandLine: ${lazy}`);
+    if (!whole.startsWith('{"exitCode"')) named++;
+  }
+  deepStrictEqual(differ.slice(0, 5), []);
+  // The corpus holds lines of every kind: commands that ran, and help and errors.
+  ok(named > 1_000 && seen.size - named > 1_000, `${named} of ${seen.size}`);
 });
