@@ -62,6 +62,28 @@ Deno.test("renderConnectionsJson() escapes names as JSON.stringify does and writ
   deepStrictEqual(JSON.parse(renderConnectionsJson([noUser]))[0].user, null);
 });
 
+// The whole-array path checks each field by name (allFieldsSet): any field of the lists it misses would be left out
+// of the text for a connection that lacks it, instead of written as null.
+Deno.test("renderConnectionsJson() writes null for each field a connection lacks, absent or undefined, in every chunk", () => {
+  const counted = { ...hostile, bytes_sent: 300, bytes_received: 4096 };
+  for (const traffic of [false, true]) {
+    const fields = traffic ? [...CONNECTION_FIELDS, ...TRAFFIC_FIELDS] : CONNECTION_FIELDS;
+    for (const field of fields) {
+      const absent: Record<string, unknown> = { ...counted };
+      delete absent[field];
+      const undefinedValue = { ...counted, [field]: undefined };
+      for (const lacking of [absent, undefinedValue] as unknown as Connection[]) {
+        // Alone, and as the 201st row: the second chunk, after a chunk of complete rows.
+        for (const rows of [[lacking], [...Array.from({ length: 200 }, () => counted), lacking]]) {
+          const text = renderConnectionsJson(rows, { traffic });
+          deepStrictEqual(text, expectedJson(rows, fields), `${field}, traffic ${traffic}`);
+          deepStrictEqual(JSON.parse(text).at(-1)[field], null);
+        }
+      }
+    }
+  }
+});
+
 Deno.test("renderConnectionsJson() with traffic adds bytes_sent and bytes_received, null where unknown", () => {
   const counted = { ...hostile, bytes_sent: 300, bytes_received: 4096 };
   const fields = [...CONNECTION_FIELDS, ...TRAFFIC_FIELDS];
