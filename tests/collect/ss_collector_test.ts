@@ -2,6 +2,8 @@ import { nextTurn } from "../waiting.ts";
 import { deepStrictEqual, ok } from "node:assert/strict";
 import {
   createSsCollector,
+  DUMP_BUFFER_ARGS,
+  DUMP_BUFFER_FROM,
   dumpFamilies,
   FAMILY_CHECK_EVERY,
   MISSED_NOTE,
@@ -1101,6 +1103,91 @@ function diagDump(sockets: DiagSocket[]): Uint8Array {
   view.setUint16(length * sockets.length + 4, 3, true); // NLMSG_DONE
   return bytes;
 }
+
+/** How a scripted `stdbuf` fails to run `ss` through it. */
+type StdbufFailure = "not allowed" | "not installed" | "cannot run ss" | null;
+
+/**
+ * A collector reading a dump of `count` sockets through a scripted runner whose `stdbuf` fails as `failure` says
+ * (or runs ss); returns the commands the dumps ran and the sockets each of three readings listed.
+ */
+async function dumpsThroughStdbuf(count: number, failure: StdbufFailure) {
+  const sockets: DiagSocket[] = [];
+  for (let i = 0; i < count; i++) {
+    sockets.push({
+      state: "ESTABLISHED",
+      local: ["127.0.0.1", 1024 + i],
+      peer: ["127.0.0.1", 80],
+      inode: 1000 + i,
+    });
+  }
+  const dump = diagDump(sockets);
+  const owned = sockets.map(ownedRow).join("\n");
+  const dumps: string[] = [];
+  const run: RunTool = (command, args, options) => {
+    if (command === "find") return Promise.resolve({ stdout: "", stderr: "", code: 0 });
+    if (command === "stdbuf") {
+      dumps.push([command, ...args].join(" "));
+      if (failure === "not allowed") {
+        throw new PermissionError('conntrail may not run "stdbuf"', "--allow-run=stdbuf");
+      }
+      if (failure === "not installed") {
+        throw new ToolError('cannot find "stdbuf" on PATH', { notFound: true });
+      }
+      // stdbuf's exit code when it cannot run its command; only codes the runner was told are no failure return.
+      if (failure === "cannot run ss") {
+        ok(options?.okCodes?.includes(127));
+        return Promise.resolve({ stdout: "", stderr: "stdbuf: failed to run command 'ss'", code: 127 });
+      }
+      deepStrictEqual(args.slice(0, 3), [...DUMP_BUFFER_ARGS, "ss"]);
+      return dumpInChunks(dump, options);
+    }
+    if (args[0] === "-taiD") {
+      dumps.push([command, ...args].join(" "));
+      return dumpInChunks(dump, options);
+    }
+    if (args[0] === "-uaneH") {
+      return Promise.resolve({
+        stdout: udpWithSummary({ ipv4: count, ipv6: 0, timeWait: 0 }, []),
+        stderr: "",
+        code: 0,
+      });
+    }
+    return Promise.resolve({ stdout: owned, stderr: "", code: 0 });
+  };
+  const collector = createSsCollector({ platform, run, userNames: null, traffic: true, dump: true });
+  const listed: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    listed.push((await collector.collect()).sockets.filter((s) => s.pid === 14192).length);
+  }
+  return { dumps, listed };
+}
+
+Deno.test("createSsCollector({ dump }) reads a dump of DUMP_BUFFER_FROM sockets or more through stdbuf -o 256K ss, a smaller one from ss", async () => {
+  const large = await dumpsThroughStdbuf(DUMP_BUFFER_FROM, null);
+  // The first reading has no earlier one to size it by.
+  deepStrictEqual(large.dumps, [
+    "ss -taiD - -4",
+    "stdbuf -o 256K ss -taiD - -4",
+    "stdbuf -o 256K ss -taiD - -4",
+  ]);
+  deepStrictEqual(large.listed, [DUMP_BUFFER_FROM, DUMP_BUFFER_FROM, DUMP_BUFFER_FROM]);
+  const small = await dumpsThroughStdbuf(DUMP_BUFFER_FROM - 1, null);
+  deepStrictEqual(small.dumps, ["ss -taiD - -4", "ss -taiD - -4", "ss -taiD - -4"]);
+});
+
+Deno.test("createSsCollector({ dump }) reads the dump from plain ss, in the same reading and from then on, when stdbuf may not run, is not installed or cannot run ss", async () => {
+  for (const failure of ["not allowed", "not installed", "cannot run ss"] as const) {
+    const { dumps, listed } = await dumpsThroughStdbuf(DUMP_BUFFER_FROM, failure);
+    deepStrictEqual(dumps, [
+      "ss -taiD - -4",
+      "stdbuf -o 256K ss -taiD - -4",
+      "ss -taiD - -4",
+      "ss -taiD - -4",
+    ], failure);
+    deepStrictEqual(listed, [DUMP_BUFFER_FROM, DUMP_BUFFER_FROM, DUMP_BUFFER_FROM], failure);
+  }
+});
 
 /** The line `ss -tunapeH` prints for a socket of python3 (pid 14192). */
 function ownedRow(s: DiagSocket): string {
