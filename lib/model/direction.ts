@@ -26,6 +26,51 @@ class Listeners {
   }
 }
 
+/** A socket's connection: its fields in SPEC order, its time and direction (not its inode). */
+function connectionOf(s: Socket, timestamp: string, direction: Direction): Connection {
+  // Counters only when they were asked for (`--traffic`): absent otherwise, not null. Written in the literal,
+  // not added after it: an added property goes to a second array per object (at 10k, 21,000 of them, ~0.8 MiB
+  // kept).
+  const connection: Connection = s.bytes_sent !== undefined && s.bytes_received !== undefined
+    ? {
+      timestamp,
+      protocol: s.protocol,
+      family: s.family,
+      local_ip: s.local_ip,
+      local_port: s.local_port,
+      remote_ip: s.remote_ip,
+      remote_port: s.remote_port,
+      status: s.status,
+      direction,
+      pid: s.pid,
+      process_name: s.process_name,
+      process_path: s.process_path,
+      user: s.user,
+      bytes_sent: s.bytes_sent,
+      bytes_received: s.bytes_received,
+    }
+    : {
+      timestamp,
+      protocol: s.protocol,
+      family: s.family,
+      local_ip: s.local_ip,
+      local_port: s.local_port,
+      remote_ip: s.remote_ip,
+      remote_port: s.remote_port,
+      status: s.status,
+      direction,
+      pid: s.pid,
+      process_name: s.process_name,
+      process_path: s.process_path,
+      user: s.user,
+    };
+  if (s.bytes_sent !== undefined && s.bytes_received === undefined) connection.bytes_sent = s.bytes_sent;
+  if (s.bytes_received !== undefined && s.bytes_sent === undefined) {
+    connection.bytes_received = s.bytes_received;
+  }
+  return connection;
+}
+
 /**
  * Turn parsed sockets into connections: stamp them with one time and derive
  * each one's direction from the set of listening ports.
@@ -67,48 +112,12 @@ export function toConnections(
     const direction = directionOf(s);
     const known = s.inode ? memory?.get(s.inode, poll) : undefined;
     if (known !== undefined && sameConnection(known, s, direction)) return known;
-    // Counters only when they were asked for (`--traffic`): absent otherwise, not null. Written in the
-    // literal, not added after it: an added property goes to a second array per object (at 10k, 21,000 of
-    // them, ~0.8 MiB kept).
-    const connection: Connection = s.bytes_sent !== undefined && s.bytes_received !== undefined
-      ? {
-        timestamp,
-        protocol: s.protocol,
-        family: s.family,
-        local_ip: s.local_ip,
-        local_port: s.local_port,
-        remote_ip: s.remote_ip,
-        remote_port: s.remote_port,
-        status: s.status,
-        direction,
-        pid: s.pid,
-        process_name: s.process_name,
-        process_path: s.process_path,
-        user: s.user,
-        bytes_sent: s.bytes_sent,
-        bytes_received: s.bytes_received,
-      }
-      : {
-        timestamp,
-        protocol: s.protocol,
-        family: s.family,
-        local_ip: s.local_ip,
-        local_port: s.local_port,
-        remote_ip: s.remote_ip,
-        remote_port: s.remote_port,
-        status: s.status,
-        direction,
-        pid: s.pid,
-        process_name: s.process_name,
-        process_path: s.process_path,
-        user: s.user,
-      };
-    if (s.bytes_sent !== undefined && s.bytes_received === undefined) connection.bytes_sent = s.bytes_sent;
-    if (s.bytes_received !== undefined && s.bytes_sent === undefined) {
-      connection.bytes_received = s.bytes_received;
+    if (memory !== undefined && s.inode) {
+      const connection = new RememberedConnection(s, timestamp, direction, poll);
+      memory.set(s.inode, connection);
+      return connection;
     }
-    if (s.inode) memory?.set(s.inode, connection, poll);
-    return connection;
+    return connectionOf(s, timestamp, direction);
   });
   memory?.end(poll);
   return connections;
@@ -159,12 +168,103 @@ function sameConnection(c: Connection, s: Socket, direction: Direction): boolean
     c.bytes_sent === s.bytes_sent && c.bytes_received === s.bytes_received;
 }
 
+export interface RememberedConnection extends Connection {}
+
+/**
+ * A connection a {@linkcode ConnectionMemory} keeps: a plain connection to
+ * every reader (the same own fields, in the same order: JSON, spreads and
+ * `Object.keys` see nothing else), which also holds, out of sight, the last
+ * poll that listed it (the memory's stamp) and what the monitor's tracker
+ * keeps of it ({@linkcode trackedOf}). One object per socket for both, where
+ * a record `{ connection, seen }` and a tracker's Map from connection to key
+ * were two more (at 21,000 sockets 0.8 MiB each, and a Map table of 0.9).
+ */
+export class RememberedConnection {
+  #seen: number;
+  #tracked: unknown = null;
+
+  constructor(s: Socket, timestamp: string, direction: Direction, seen: number) {
+    this.#seen = seen;
+    // The fields in the order connectionOf's literals give them (the order JSON writes them in).
+    this.timestamp = timestamp;
+    this.protocol = s.protocol;
+    this.family = s.family;
+    this.local_ip = s.local_ip;
+    this.local_port = s.local_port;
+    this.remote_ip = s.remote_ip;
+    this.remote_port = s.remote_port;
+    this.status = s.status;
+    this.direction = direction;
+    this.pid = s.pid;
+    this.process_name = s.process_name;
+    this.process_path = s.process_path;
+    this.user = s.user;
+    // Counters only when they were asked for (`--traffic`): absent otherwise, not undefined.
+    if (s.bytes_sent !== undefined) this.bytes_sent = s.bytes_sent;
+    if (s.bytes_received !== undefined) this.bytes_received = s.bytes_received;
+  }
+
+  /** The last poll that listed it (an accessor of the class, no field of the connection). */
+  get seen(): number {
+    return this.#seen;
+  }
+  set seen(poll: number) {
+    this.#seen = poll;
+  }
+
+  /** What {@linkcode keepTracked} left on a remembered connection (null: nothing yet); `undefined` for any other. */
+  static trackedOf(c: Connection): unknown {
+    return #tracked in c ? (c as RememberedConnection).#tracked : undefined;
+  }
+
+  /** Leave `value` on a remembered connection; false (nothing kept) for any other connection. */
+  static keepTracked(c: Connection, value: unknown): boolean {
+    if (!(#tracked in c)) return false;
+    (c as RememberedConnection).#tracked = value;
+    return true;
+  }
+}
+
+/**
+ * What a follower of connections (the monitor's tracker) left on a connection a
+ * {@linkcode ConnectionMemory} gives again, so that it finds its own record of
+ * the connection without a lookup: null while nothing was left on it, and
+ * `undefined` for a connection that is not a remembered one.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { ConnectionMemory, keepTracked, toConnections, trackedOf } from "./direction.ts";
+ * const socket = { protocol: "TCP" as const, family: 4 as const, local_ip: "10.0.0.2", local_port: 5000,
+ *   remote_ip: "8.8.8.8", remote_port: 443, status: "ESTABLISHED", pid: 42, process_name: "curl",
+ *   process_path: null, user: null, inode: 7 };
+ * const memory = new ConnectionMemory();
+ * const [first] = toConnections([socket], "2026-01-01T00:00:00.000+00:00", memory);
+ * deepStrictEqual(trackedOf(first!), null);
+ * deepStrictEqual(keepTracked(first!, "TCP 10.0.0.2 5000 8.8.8.8 443"), true);
+ * const [again] = toConnections([socket], "2026-01-01T00:00:01.000+00:00", memory);
+ * deepStrictEqual(trackedOf(again!), "TCP 10.0.0.2 5000 8.8.8.8 443");
+ * deepStrictEqual(Object.keys(again!).length, 13);
+ * const plain = { ...socket, timestamp: "", direction: "outgoing" as const };
+ * deepStrictEqual([keepTracked(plain, 1), trackedOf(plain)], [false, undefined]);
+ * ```
+ */
+export function trackedOf(c: Connection): unknown {
+  return RememberedConnection.trackedOf(c);
+}
+
+/** Leave `value` on a connection a {@linkcode ConnectionMemory} made (see {@linkcode trackedOf}); false otherwise. */
+export function keepTracked(c: Connection, value: unknown): boolean {
+  return RememberedConnection.keepTracked(c, value);
+}
+
 /**
  * The connections one source's last poll made, by socket inode, for
  * {@linkcode toConnections} to give again when nothing about them changed:
  * a monitor's poll of idle connections then makes no new objects. A
  * connection given again keeps the time stamp of the poll that made it (when
  * it was first seen as it is); whoever reports it as news stamps it anew.
+ * Its connections are {@linkcode RememberedConnection}s: each is its own entry.
  *
  * @example
  * ```ts
@@ -182,7 +282,7 @@ function sameConnection(c: Connection, s: Socket, direction: Direction): boolean
  * ```
  */
 export class ConnectionMemory {
-  readonly #connections = new InodeMemory<{ connection: Connection; seen: number }>();
+  readonly #connections = new InodeMemory<RememberedConnection>();
 
   /** Start a poll; returns its number. */
   begin(): number {
@@ -194,17 +294,12 @@ export class ConnectionMemory {
     const known = this.#connections.get(inode);
     if (known === undefined) return undefined;
     this.#connections.keep(known, poll);
-    return known.connection;
+    return known;
   }
 
-  /** Remember the connection `poll` made for this inode. */
-  set(inode: number, connection: Connection, poll: number): void {
-    const known = this.#connections.get(inode);
-    if (known === undefined) this.#connections.set(inode, { connection, seen: poll });
-    else {
-      known.connection = connection;
-      this.#connections.keep(known, poll);
-    }
+  /** Remember the connection this poll made for this inode (stamped with the poll when it was made). */
+  set(inode: number, connection: RememberedConnection): void {
+    this.#connections.set(inode, connection);
   }
 
   /** End a poll: forget the inodes it did not list. */

@@ -3,6 +3,7 @@ import { servicePort } from "../model/direction.ts";
 import type { ConnectionEvent } from "../model/monitor_event.ts";
 import { isoWithOffset } from "../model/timestamp.ts";
 import { connectionKey } from "../model/connection_key.ts";
+import { keepTracked, trackedOf } from "../model/direction.ts";
 import { LINGERING_STATUSES } from "../model/status.ts";
 import { Cell } from "../model/timeline.ts";
 import { type GroupBy, TrackedRow } from "../model/tracked_row.ts";
@@ -35,9 +36,14 @@ export interface TrackerOptions {
 
 /** An open connection as the tracker keeps it, with its counters as last read (`traffic`). */
 interface OpenEntry extends LastCounters {
+  /** Its key in the tracker's open connections. */
+  readonly key: string;
   /** As the latest poll that listed it saw it (during a poll: as the poll before did, until it is listed). */
   connection: Connection;
-  /** The poll that last listed it ({@linkcode CLOSED_NOW} once a tracer closed it in the current poll). */
+  /**
+   * The poll that last listed it ({@linkcode CLOSED_NOW} once a tracer closed it in the current poll,
+   * {@linkcode GONE} once it left the open connections).
+   */
   poll: number;
   /** The poll since which it has been open: one before the current poll was open before it. */
   since: number;
@@ -49,6 +55,11 @@ interface OpenEntry extends LastCounters {
 
 /** The `poll` of an open connection a tracer closed during the current poll. */
 const CLOSED_NOW = -1;
+/**
+ * The `poll` of an entry no longer among the open connections: a remembered connection that still holds it
+ * (see `trackedOf`) finds the key's entry anew.
+ */
+const GONE = -2;
 
 /** Rows are held through the units a slow poll spanned up to this long; a longer gap (a suspend) stays empty. */
 const MAX_HELD_MS = 60_000;
@@ -171,11 +182,14 @@ export class Tracker implements TimelineView {
   #lastPollAt: Date | null = null;
   #ownersLearned: Connection[] = [];
   /**
-   * The key of each connection object the latest poll listed, and the poll
-   * that listed it: a collector's connection memory gives an unchanged
-   * connection as the same object, whose key is not built again. A Map swept
-   * each poll, not a WeakMap: as a WeakMap's keys, short-lived connections
-   * outlived their young generation (41 MiB more at the peak of a simulated day).
+   * The key of each connection object the latest poll listed that is not a
+   * remembered one (see below), and the poll that listed it. A remembered
+   * connection (a `ConnectionMemory`'s, which the monitor's polls give: an
+   * unchanged connection is the same object again) holds its open entry
+   * itself (`keepTracked`), or its key while it has none: no lookup, and no
+   * Map of 21,000 entries beside the open connections. A Map swept each poll,
+   * not a WeakMap: as a WeakMap's keys, short-lived connections outlived their
+   * young generation (41 MiB more at the peak of a simulated day).
    */
   readonly #keys = new Map<Connection, { key: string; poll: number }>();
   #polls = 0;
@@ -290,6 +304,7 @@ export class Tracker implements TimelineView {
       const entry = open.get(key);
       if (entry === undefined) {
         open.set(key, {
+          key,
           connection: c,
           poll: round,
           since: round,
@@ -333,21 +348,43 @@ export class Tracker implements TimelineView {
     /** Connection objects in #keys this poll stamped: all of them, and the sweep below has nothing to do. */
     let keysStamped = 0;
     for (const listed of connections) {
-      let known = this.#keys.get(listed);
+      let key: string;
+      let entry: OpenEntry | undefined;
       // An object seen at an earlier poll carries that poll's stamp (a collector's ConnectionMemory gives an
       // unchanged connection again): what is reported of it is stamped now.
-      const givenAgain = known !== undefined && known.poll !== round;
-      if (known === undefined) {
-        known = { key: connectionKey(listed), poll: round };
-        this.#keys.set(listed, known);
-        keysStamped++;
-      } else if (known.poll !== round) {
-        known.poll = round;
-        keysStamped++;
+      let givenAgain: boolean;
+      const tracked = trackedOf(listed) as OpenEntry | string | null | undefined;
+      if (tracked === undefined) {
+        // Not a remembered connection: its key from the objects the latest poll listed.
+        let known = this.#keys.get(listed);
+        givenAgain = known !== undefined && known.poll !== round;
+        if (known === undefined) {
+          known = { key: connectionKey(listed), poll: round };
+          this.#keys.set(listed, known);
+          keysStamped++;
+        } else if (known.poll !== round) {
+          known.poll = round;
+          keysStamped++;
+        }
+        key = known.key;
+        // One lookup for what the poll before saw and what this one did: nothing changes the entry in between.
+        entry = open.get(key);
+      } else if (tracked === null) {
+        givenAgain = false;
+        key = connectionKey(listed);
+        entry = open.get(key);
+      } else if (typeof tracked === "string") {
+        // Listed before without an entry (a lingering socket not reported yet).
+        givenAgain = true;
+        key = tracked;
+        entry = open.get(key);
+      } else {
+        // Listed before: its entry, unless that has closed since.
+        givenAgain = true;
+        key = tracked.key;
+        entry = tracked.poll === GONE ? open.get(key) : tracked;
       }
-      const key = known.key;
-      // One lookup for what the poll before saw and what this one did: nothing changes the entry in between.
-      const entry = open.get(key);
+      if (tracked !== undefined && tracked !== (entry ?? key)) keepTracked(listed, entry ?? key);
       if (entry !== undefined && entry.poll === round) continue; // a socket shared by two processes shows once
       const owner = listed.pid === null ? owners.get(key) : undefined;
       const polled = owner === undefined ? listed : withOwner(listed, owner, timestamp);
@@ -373,6 +410,7 @@ export class Tracker implements TimelineView {
         const openedAt = Math.min(firstSeen?.get(listed) ?? nowMs, nowMs);
         c = this.#opened(givenAgain ? stamped(polled, timestamp) : polled, openedAt);
         listedNow = {
+          key,
           connection: c,
           poll: round,
           since: round,
@@ -382,6 +420,7 @@ export class Tracker implements TimelineView {
           received: null,
         };
         open.set(key, listedNow);
+        keepTracked(listed, listedNow);
       } else {
         c = this.#carry(polled, entry, nowMs);
         entry.connection = c;
@@ -472,6 +511,7 @@ export class Tracker implements TimelineView {
           const connection = this.#withLastCounters({ ...entry.connection, timestamp }, entry);
           events.push({ event: "CLOSED", connection, duration_s: this.#closed(key, entry, nowMs) });
         }
+        entry.poll = GONE;
         open.delete(key);
         return;
       }
