@@ -1,6 +1,6 @@
 import type { DescribeAddress } from "../model/address_info.ts";
 import type { Connection } from "../model/connection.ts";
-import type { ConnectionEvent } from "../model/monitor_event.ts";
+import type { ConnectionEvent, OpenSlot, SlottedConnection } from "../model/monitor_event.ts";
 import type { Reputation } from "../model/risk.ts";
 import { LINGERING_STATUSES } from "../model/status.ts";
 import type { HistoryEvent, HistoryStore } from "../store/history_store.ts";
@@ -24,6 +24,8 @@ export interface PollFacts {
   firstPoll?: boolean;
   /** Open connections whose process this poll named for the first time. */
   ownersLearned?: readonly Connection[];
+  /** Their slots (see {@linkcode OpenSlot}), in the same order. */
+  ownerSlots?: readonly OpenSlot[];
 }
 
 /** A batch this large is written without waiting for the interval. */
@@ -39,18 +41,19 @@ function historyEvent(
   const c = event.connection;
   if (c.remote_ip === null) return null;
   const at = Date.parse(c.timestamp);
+  const slot = event.slot;
   switch (event.event) {
     case "NEW":
       return firstPoll
-        ? { kind: "opened", at, connection: c, info: describe(c.remote_ip), atStart: true }
-        : { kind: "opened", at, connection: c, info: describe(c.remote_ip) };
+        ? { kind: "opened", at, connection: c, info: describe(c.remote_ip), atStart: true, slot }
+        : { kind: "opened", at, connection: c, info: describe(c.remote_ip), slot };
     case "STATE":
       // TIME_WAIT is the end of the conversation: history closes the connection then, not a minute later.
       return LINGERING_STATUSES.has(c.status)
-        ? { kind: "closed", at, connection: c, info: describe(c.remote_ip) }
-        : { kind: "status", at, connection: c };
+        ? { kind: "closed", at, connection: c, info: describe(c.remote_ip), slot }
+        : { kind: "status", at, connection: c, slot };
     case "CLOSED":
-      return { kind: "closed", at, connection: c, info: describe(c.remote_ip) };
+      return { kind: "closed", at, connection: c, info: describe(c.remote_ip), slot };
     case "ALERT":
       return { kind: "alert", at, connection: c, reason: event.reason ?? "", details: event.details ?? {} };
   }
@@ -115,10 +118,16 @@ export class HistoryRecorder {
       const converted = historyEvent(event, this.#options.describe, poll.firstPoll ?? false);
       if (converted !== null) this.#buffer.push(converted);
     }
-    for (const connection of poll.ownersLearned ?? []) {
-      if (connection.remote_ip === null) continue;
-      this.#buffer.push({ kind: "owner", at: Date.parse(connection.timestamp), connection });
-    }
+    const slots = poll.ownerSlots;
+    (poll.ownersLearned ?? []).forEach((connection, i) => {
+      if (connection.remote_ip === null) return;
+      this.#buffer.push({
+        kind: "owner",
+        at: Date.parse(connection.timestamp),
+        connection,
+        slot: slots?.[i],
+      });
+    });
     this.#schedule();
   }
 
@@ -181,13 +190,14 @@ export class HistoryRecorder {
   }
 
   /**
-   * Record that the connections still open were seen until `at`, write
+   * Record that the connections still open (with their slots, from a tracker) were seen until `at`, write
    * everything and close the store.
    */
-  async close(open: Iterable<Connection>, at: number): Promise<void> {
+  async close(open: Iterable<Connection | SlottedConnection>, at: number): Promise<void> {
     this.#clearTimer();
-    for (const connection of open) {
-      if (connection.remote_ip !== null) this.#buffer.push({ kind: "seen", at, connection });
+    for (const item of open) {
+      const [connection, slot] = "slot" in item ? [item.connection, item.slot] : [item, undefined];
+      if (connection.remote_ip !== null) this.#buffer.push({ kind: "seen", at, connection, slot });
     }
     await this.flush();
     await this.#store.close().catch(() => {});

@@ -224,7 +224,11 @@ export async function runMonitor(
       const status = polls % statusEvery === 0 ? statusEvent(tracker, at, times) : null;
       await io.output.onPoll(events, status, at, info);
       io.log?.record(events);
-      io.history?.record(events, { firstPoll: polls === 1, ownersLearned: tracker.ownersLearned() });
+      io.history?.record(events, {
+        firstPoll: polls === 1,
+        ownersLearned: tracker.ownersLearned(),
+        ownerSlots: tracker.ownerSlots(),
+      });
       await io.log?.maybeFlush(at.getTime());
       times.record(io.now().getTime() - at.getTime());
     }
@@ -259,7 +263,7 @@ export async function runMonitor(
       try {
         await io.log?.flush();
       } finally {
-        await io.history?.close(tracker.openConnections(), io.now().getTime());
+        await io.history?.close(tracker.openSlotted(), io.now().getTime());
       }
     }
   }

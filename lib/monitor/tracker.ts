@@ -1,6 +1,6 @@
 import type { Connection } from "../model/connection.ts";
 import { servicePort } from "../model/direction.ts";
-import type { ConnectionEvent } from "../model/monitor_event.ts";
+import type { ConnectionEvent, OpenSlot, SlottedConnection } from "../model/monitor_event.ts";
 import { isoWithOffset } from "../model/timestamp.ts";
 import { connectionKey } from "../model/connection_key.ts";
 import { keepTracked, trackedOf } from "../model/direction.ts";
@@ -35,7 +35,7 @@ export interface TrackerOptions {
 }
 
 /** An open connection as the tracker keeps it, with its counters as last read (`traffic`). */
-interface OpenEntry extends LastCounters {
+interface OpenEntry extends LastCounters, OpenSlot {
   /** Its key in the tracker's open connections. */
   readonly key: string;
   /** As the latest poll that listed it saw it (during a poll: as the poll before did, until it is listed). */
@@ -181,6 +181,8 @@ export class Tracker implements TimelineView {
   #startedAt: Date | null = null;
   #lastPollAt: Date | null = null;
   #ownersLearned: Connection[] = [];
+  /** The slots of {@linkcode #ownersLearned}'s connections, in the same order. */
+  #ownerSlots: OpenSlot[] = [];
   /**
    * The key of each connection object the latest poll listed that is not a
    * remembered one (see below), and the poll that listed it. A remembered
@@ -297,6 +299,7 @@ export class Tracker implements TimelineView {
     /** A connection open at the poll before, whose process this poll learned (its bytes so far go to it). */
     const ownerLearned = (entry: OpenEntry, c: Connection): void => {
       this.#ownersLearned.push(c);
+      this.#ownerSlots.push(entry);
       this.traffic?.ownerLearned(entry, c);
     };
     /** This poll lists the connection under the key (it was open before, or opens now at `openedAt`). */
@@ -312,6 +315,7 @@ export class Tracker implements TimelineView {
           endedAt: null,
           sent: null,
           received: null,
+          historyId: undefined,
         });
       } else {
         entry.connection = c;
@@ -326,6 +330,7 @@ export class Tracker implements TimelineView {
     const present: TrackedRow[] = [];
     const timestamp = isoWithOffset(now);
     this.#ownersLearned = [];
+    this.#ownerSlots = [];
     const nowMs = now.getTime();
     this.#forgetOldClosures(nowMs);
     const tracing = traced !== undefined;
@@ -418,6 +423,7 @@ export class Tracker implements TimelineView {
           endedAt: null,
           sent: null,
           received: null,
+          historyId: undefined,
         };
         open.set(key, listedNow);
         keepTracked(listed, listedNow);
@@ -427,12 +433,13 @@ export class Tracker implements TimelineView {
         entry.poll = round;
         listedNow = entry;
       }
-      if (before === undefined) events.push({ event: "NEW", connection: c });
+      if (before === undefined) events.push({ event: "NEW", connection: c, slot: listedNow });
       else if (before.status !== c.status) {
         events.push({
           event: "STATE",
           connection: this.#withCounters(givenAgain ? stamped(c, timestamp) : c, listedNow),
           previous_status: before.status,
+          slot: listedNow,
         });
       }
       if (before !== undefined && before.pid === null && c.pid !== null) ownerLearned(listedNow, c);
@@ -471,7 +478,7 @@ export class Tracker implements TimelineView {
         if ((closedAt !== undefined && at <= closedAt) || !change.keep) continue;
         const c = this.#opened(change.connection, at);
         list(key, c, at);
-        events.push({ event: "NEW", connection: c });
+        events.push({ event: "NEW", connection: c, slot: open.get(key) });
         continue;
       }
       // Not listed now: as the poll before saw it, unless a change before this one closed it.
@@ -484,6 +491,7 @@ export class Tracker implements TimelineView {
           event: "CLOSED",
           connection: this.#withLastCounters({ ...known, timestamp: change.connection.timestamp }, entry),
           duration_s: this.#closed(key, entry, at),
+          slot: entry,
         });
         this.#traceClosed.add(key);
         if (!openBefore(key)) flashes.push(known);
@@ -492,10 +500,12 @@ export class Tracker implements TimelineView {
       // A socket that lived and died between two polls, seen only at its end (ss -E): NEW and CLOSED at once.
       if (this.#closedAt.has(key) || !change.keep || change.connection.remote_ip === null) continue;
       const c = this.#opened(change.connection, at);
-      events.push({ event: "NEW", connection: c }, {
+      const slot: OpenSlot = { historyId: undefined };
+      events.push({ event: "NEW", connection: c, slot }, {
         event: "CLOSED",
         connection: this.#withLastCounters(c, null),
         duration_s: this.#closed(key, null, at),
+        slot,
       });
       this.#traceClosed.add(key);
       closedNow.add(key);
@@ -509,7 +519,12 @@ export class Tracker implements TimelineView {
       if (entry.poll !== round) {
         if (entry.poll !== CLOSED_NOW && !closedNow.has(key)) {
           const connection = this.#withLastCounters({ ...entry.connection, timestamp }, entry);
-          events.push({ event: "CLOSED", connection, duration_s: this.#closed(key, entry, nowMs) });
+          events.push({
+            event: "CLOSED",
+            connection,
+            duration_s: this.#closed(key, entry, nowMs),
+            slot: entry,
+          });
         }
         entry.poll = GONE;
         open.delete(key);
@@ -723,6 +738,11 @@ export class Tracker implements TimelineView {
     return this.#ownersLearned;
   }
 
+  /** The slots of {@linkcode ownersLearned}'s connections, in the same order. */
+  ownerSlots(): readonly OpenSlot[] {
+    return this.#ownerSlots;
+  }
+
   /** The connection with this key as the latest poll saw it, if it is open. */
   openConnection(key: string): Connection | undefined {
     return this.#open.get(key)?.connection;
@@ -731,5 +751,12 @@ export class Tracker implements TimelineView {
   /** The connections open at the latest poll. */
   *openConnections(): IterableIterator<Connection> {
     for (const entry of this.#open.values()) yield this.#withCounters(entry.connection, entry);
+  }
+
+  /** The connections open at the latest poll, each with its slot. */
+  *openSlotted(): IterableIterator<SlottedConnection> {
+    for (const entry of this.#open.values()) {
+      yield { connection: this.#withCounters(entry.connection, entry), slot: entry };
+    }
   }
 }

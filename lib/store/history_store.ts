@@ -10,25 +10,36 @@
  */
 import type { AddressInfo } from "../model/address_info.ts";
 import type { Connection } from "../model/connection.ts";
-import type { AlertDetails } from "../model/monitor_event.ts";
+import type { AlertDetails, OpenSlot } from "../model/monitor_event.ts";
 import type { Reputation, RiskLevel } from "../model/risk.ts";
 
-/** Something the monitor saw, as history records it. */
+/**
+ * Something the monitor saw, as history records it. `slot`: the connection's {@linkcode OpenSlot}, the same
+ * object for every event of one open connection (a tracker's); a store may keep its record's id there instead
+ * of finding it by the connection's key. Events without one are found by key.
+ */
 export type HistoryEvent =
   /**
    * A connection appeared; `info` is what enrichment knew about its remote address then. `atStart`:
    * it was already open at the monitor's first poll, so when it opened is not known (`at` is when it
    * was first seen); a store continues the record an earlier run left open for the same socket.
    */
-  | { kind: "opened"; at: number; connection: Connection; info: AddressInfo; atStart?: boolean }
+  | {
+    kind: "opened";
+    at: number;
+    connection: Connection;
+    info: AddressInfo;
+    atStart?: boolean;
+    slot?: OpenSlot;
+  }
   /** Its status changed. */
-  | { kind: "status"; at: number; connection: Connection }
+  | { kind: "status"; at: number; connection: Connection; slot?: OpenSlot }
   /** A later poll named the process of a connection opened without one: pid, name, path and user fill in. */
-  | { kind: "owner"; at: number; connection: Connection }
+  | { kind: "owner"; at: number; connection: Connection; slot?: OpenSlot }
   /** It closed; `info` may know more by now (a name that resolved late). */
-  | { kind: "closed"; at: number; connection: Connection; info: AddressInfo }
+  | { kind: "closed"; at: number; connection: Connection; info: AddressInfo; slot?: OpenSlot }
   /** Still open when the monitor stopped: the address was seen until `at`. */
-  | { kind: "seen"; at: number; connection: Connection }
+  | { kind: "seen"; at: number; connection: Connection; slot?: OpenSlot }
   | { kind: "alert"; at: number; connection: Connection; reason: string; details: AlertDetails }
   | { kind: "reputation"; ip: string; reputation: Reputation };
 

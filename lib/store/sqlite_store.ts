@@ -3,6 +3,7 @@ import type { AddressInfo } from "../model/address_info.ts";
 import { type Connection, CONNECTION_FIELDS } from "../model/connection.ts";
 import type { Reputation, RiskLevel } from "../model/risk.ts";
 import { connectionKey } from "../model/connection_key.ts";
+import type { OpenSlot } from "../model/monitor_event.ts";
 import type {
   AddressQuery,
   AddressRecord,
@@ -273,6 +274,7 @@ class Writes {
   readonly addList: StatementSync;
   readonly insertAlert: StatementSync;
   readonly setReputation: StatementSync;
+  readonly rowExists: StatementSync;
 
   constructor(db: DatabaseSync) {
     this.insertConnection = db.prepare(
@@ -320,6 +322,7 @@ class Writes {
         abuse_score) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     // An answer is not a sighting: it leaves the times of a known address alone.
+    this.rowExists = db.prepare("SELECT 1 FROM connections WHERE id = ?");
     this.setReputation = db.prepare(
       `INSERT INTO addresses (ip, first_seen, last_seen, times_seen, country, risk_level, abuse_score, last_scanned)
         VALUES (?1, ?2, ?2, 0, ?3, ?4, ?5, ?2)
@@ -358,8 +361,18 @@ export class SqliteStore implements HistoryStore {
   readonly location: string;
   readonly #db: DatabaseSync;
   #writes: Writes | null = null;
-  /** This run's open connections: key → row id. */
+  /**
+   * This run's open connections whose events come without a slot: key → row id. A monitor's events carry
+   * their connection's slot (`OpenSlot`), where the row id is kept instead: no Map of every open key.
+   */
   readonly #open = new Map<string, number>();
+  /**
+   * The rows this store opened or continued while batches brought connections found open at the monitor's
+   * start (see {@linkcode #continuations}); null once a batch brings none (the start is over).
+   */
+  #followed: Set<number> | null = new Set();
+  /** Whether {@linkcode prune} ran: a row id a slot holds is checked before it is used. */
+  #pruned = false;
 
   private constructor(db: DatabaseSync, path: string) {
     this.#db = db;
@@ -421,7 +434,32 @@ export class SqliteStore implements HistoryStore {
       // Open-connection changes apply only once the transaction commits.
       const opened = new Map<string, number>();
       const closed = new Set<string>();
+      const slotted = new Map<OpenSlot, number | undefined>();
       const rowId = (key: string) => opened.get(key) ?? (closed.has(key) ? undefined : this.#open.get(key));
+      /** The row of an event's connection: by its slot, or by its key. */
+      const rowOf = (event: { connection: Connection; slot?: OpenSlot }): number | undefined => {
+        const slot = event.slot;
+        if (slot === undefined) return rowId(connectionKey(event.connection));
+        const id = slotted.has(slot) ? slotted.get(slot) : slot.historyId;
+        return id !== undefined && this.#pruned && writes.rowExists.get(id) === undefined ? undefined : id;
+      };
+      const opens = (event: { connection: Connection; slot?: OpenSlot }, id: number) => {
+        if (event.slot !== undefined) slotted.set(event.slot, id);
+        else {
+          const key = connectionKey(event.connection);
+          opened.set(key, id);
+          closed.delete(key);
+        }
+      };
+      const closes = (event: { connection: Connection; slot?: OpenSlot }) => {
+        if (event.slot !== undefined) slotted.set(event.slot, undefined);
+        else {
+          const key = connectionKey(event.connection);
+          opened.delete(key);
+          closed.add(key);
+        }
+      };
+      let starting = false;
       this.#transaction(() => {
         const continued = this.#continuations(writes, events);
         // Addresses first, one upsert each per batch: a batch names the same few addresses many times.
@@ -434,9 +472,9 @@ export class SqliteStore implements HistoryStore {
           const c = event.connection;
           const ip = c.remote_ip;
           if (ip === null) continue;
-          const key = connectionKey(c);
           switch (event.kind) {
             case "opened": {
+              if (event.atStart === true) starting = true;
               const id = continued.get(event);
               if (id !== undefined) {
                 writes.continueConnection.run(
@@ -452,8 +490,7 @@ export class SqliteStore implements HistoryStore {
                 if (c.bytes_sent != null || c.bytes_received != null) {
                   writes.updateBytes.run(c.bytes_sent ?? null, c.bytes_received ?? null, id);
                 }
-                opened.set(key, id);
-                closed.delete(key);
+                opens(event, id);
                 break;
               }
               const result = writes.insertConnection.run(
@@ -475,32 +512,28 @@ export class SqliteStore implements HistoryStore {
                 c.bytes_sent ?? null,
                 c.bytes_received ?? null,
               );
-              opened.set(key, Number(result.lastInsertRowid));
-              closed.delete(key);
+              opens(event, Number(result.lastInsertRowid));
               break;
             }
             case "status":
             case "closed": {
-              const id = rowId(key);
+              const id = rowOf(event);
               if (id !== undefined) {
                 writes.updateConnection.run(c.status, event.kind === "closed" ? event.at : null, id);
                 if (c.bytes_sent != null || c.bytes_received != null) {
                   writes.updateBytes.run(c.bytes_sent ?? null, c.bytes_received ?? null, id);
                 }
               }
-              if (event.kind === "closed") {
-                opened.delete(key);
-                closed.add(key);
-              }
+              if (event.kind === "closed") closes(event);
               break;
             }
             case "owner": {
-              const id = rowId(key);
+              const id = rowOf(event);
               if (id !== undefined) writes.setOwner.run(c.pid, c.process_name, c.process_path, c.user, id);
               break;
             }
             case "seen": {
-              const id = rowId(key);
+              const id = rowOf(event);
               if (id !== undefined && (c.bytes_sent != null || c.bytes_received != null)) {
                 writes.updateBytes.run(c.bytes_sent ?? null, c.bytes_received ?? null, id);
               }
@@ -528,6 +561,12 @@ export class SqliteStore implements HistoryStore {
       });
       for (const key of closed) this.#open.delete(key);
       for (const [key, id] of opened) this.#open.set(key, id);
+      for (const [slot, id] of slotted) slot.historyId = id;
+      if (!starting) this.#followed = null;
+      else if (this.#followed !== null) {
+        for (const id of opened.values()) this.#followed.add(id);
+        for (const id of slotted.values()) if (id !== undefined) this.#followed.add(id);
+      }
       return;
     });
   }
@@ -542,7 +581,9 @@ export class SqliteStore implements HistoryStore {
     for (const event of events) {
       if (event.kind !== "opened" || event.atStart !== true) continue;
       const c = event.connection;
-      followed ??= new Set(this.#open.values());
+      // The rows this run opened already: at its start, by slot or by key (a monitor's connections found open
+      // at its start all come before any other); later, those found by key.
+      followed ??= this.#followed ?? new Set(this.#open.values());
       const rows = writes.findLeftOpen.all(
         c.remote_ip,
         c.remote_port,
@@ -728,6 +769,7 @@ export class SqliteStore implements HistoryStore {
       });
       const exists = this.#db.prepare("SELECT 1 FROM connections WHERE id = ?");
       for (const [key, id] of this.#open) if (exists.get(id) === undefined) this.#open.delete(key);
+      this.#pruned = true;
       return counts;
     });
   }
