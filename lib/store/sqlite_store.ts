@@ -286,7 +286,7 @@ class Writes {
     this.findLeftOpen = db.prepare(
       `SELECT id FROM connections WHERE closed_at IS NULL AND remote_ip = ?1 AND remote_port IS ?2
         AND local_port = ?3 AND local_ip = ?4 AND protocol = ?5 AND (pid IS NULL OR ?6 IS NULL OR pid = ?6)
-        ORDER BY id DESC`,
+        AND id <= ?7 ORDER BY id DESC`,
     );
     this.continueConnection = db.prepare(
       `UPDATE connections SET status = ?2, pid = coalesce(pid, ?3), process_name = coalesce(process_name, ?4),
@@ -367,10 +367,13 @@ export class SqliteStore implements HistoryStore {
    */
   readonly #open = new Map<string, number>();
   /**
-   * The rows this store opened or continued while batches brought connections found open at the monitor's
-   * start (see {@linkcode #continuations}); null once a batch brings none (the start is over).
+   * The earlier runs' rows this store continued while batches brought connections found open at the monitor's
+   * start (see {@linkcode #continuations}); null once a batch brings none (the start is over). Rows this store
+   * inserted are told apart by their id: above {@linkcode #lastIdBefore}.
    */
-  #followed: Set<number> | null = new Set();
+  #continued: Set<number> | null = new Set();
+  /** The highest connection row id before this store wrote any (0: none). */
+  #lastIdBefore = 0;
   /** Whether {@linkcode prune} ran: a row id a slot holds is checked before it is used. */
   #pruned = false;
 
@@ -430,7 +433,13 @@ export class SqliteStore implements HistoryStore {
   record(events: readonly HistoryEvent[]): Promise<void> {
     return settle(() => {
       if (events.length === 0) return;
-      const writes = this.#writes ??= new Writes(this.#db);
+      if (this.#writes === null) {
+        this.#writes = new Writes(this.#db);
+        this.#lastIdBefore = Number(
+          this.#db.prepare("SELECT coalesce(max(id), 0) AS id FROM connections").get()?.id,
+        );
+      }
+      const writes = this.#writes;
       // Open-connection changes apply only once the transaction commits.
       const opened = new Map<string, number>();
       const closed = new Set<string>();
@@ -562,11 +571,7 @@ export class SqliteStore implements HistoryStore {
       for (const key of closed) this.#open.delete(key);
       for (const [key, id] of opened) this.#open.set(key, id);
       for (const [slot, id] of slotted) slot.historyId = id;
-      if (!starting) this.#followed = null;
-      else if (this.#followed !== null) {
-        for (const id of opened.values()) this.#followed.add(id);
-        for (const id of slotted.values()) if (id !== undefined) this.#followed.add(id);
-      }
+      if (!starting) this.#continued = null;
       return;
     });
   }
@@ -581,9 +586,10 @@ export class SqliteStore implements HistoryStore {
     for (const event of events) {
       if (event.kind !== "opened" || event.atStart !== true) continue;
       const c = event.connection;
-      // The rows this run opened already: at its start, by slot or by key (a monitor's connections found open
-      // at its start all come before any other); later, those found by key.
-      followed ??= this.#followed ?? new Set(this.#open.values());
+      // The earlier runs' rows this run continued already: those of its start (a monitor's connections found
+      // open at its start all come before any other); later, those still open by key. Its own rows are not
+      // looked at (their ids are above the last before it wrote).
+      followed ??= this.#continued ?? new Set(this.#open.values());
       const rows = writes.findLeftOpen.all(
         c.remote_ip,
         c.remote_port,
@@ -591,6 +597,7 @@ export class SqliteStore implements HistoryStore {
         c.local_ip,
         c.protocol,
         c.pid,
+        this.#lastIdBefore,
       );
       const id = rows.map((row) => Number(row.id)).find((id) => !followed?.has(id));
       if (id === undefined) continue;

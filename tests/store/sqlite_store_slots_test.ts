@@ -147,3 +147,30 @@ Deno.test("SqliteStore keeps a connection's record id in its slot, and forgets i
     await store.close();
   }
 });
+
+Deno.test("SqliteStore continues no record a connection of its own run holds by slot", async () => {
+  const store = SqliteStore.open(":memory:");
+  try {
+    const first: OpenSlot = { historyId: undefined };
+    const second: OpenSlot = { historyId: undefined };
+    await store.record([{
+      kind: "opened",
+      at: 1_000,
+      connection: at(40001),
+      info: {},
+      atStart: true,
+      slot: first,
+    }]);
+    await store.record([{
+      kind: "opened",
+      at: 1_000,
+      connection: at(40001),
+      info: {},
+      atStart: true,
+      slot: second,
+    }]);
+    deepStrictEqual([first.historyId, second.historyId], [1, 2]);
+  } finally {
+    await store.close();
+  }
+});
