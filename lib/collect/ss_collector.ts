@@ -450,16 +450,18 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
     nextWalkAt = ended + (ended - started) * spacing;
   };
 
-  /** Whether owners may come from conntrail's own walk (find and ps) instead of `ss -p`: until it cannot run. */
-  // Asked first: a find that walks for nothing and a ps it may not run would cost more than `ss -p` alone
-  // (the flags `--allow-run=ss,find` that snapshot asked for before it walked on its own).
-  let ownWalk = (options.ownWalk ?? once) && ["find", "ps"].every((command) => {
+  /** Whether the flags let conntrail run `command` (true when that cannot be told: it is tried, and may fail). */
+  const mayRun = (command: string) => {
     try {
       return options.platform.may({ name: "run", command });
     } catch {
-      return true; // cannot tell: try, and fall back if it is refused
+      return true;
     }
-  });
+  };
+  /** Whether owners may come from conntrail's own walk (find and ps) instead of `ss -p`: until it cannot run. */
+  // Asked first: a find that walks for nothing and a ps it may not run would cost more than `ss -p` alone
+  // (the flags `--allow-run=ss,find` that snapshot asked for before it walked on its own).
+  let ownWalk = (options.ownWalk ?? once) && ["find", "ps"].every(mayRun);
   /**
    * A listing run beside conntrail's own walk of the descriptors (started already, or now), both read; null when
    * find or ps cannot be run (then `ss -p` walks).
@@ -678,8 +680,11 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
     const left = empty[0] === "-4" ? 6 : 4;
     if (tcp.some((s) => s.family === left)) trustSummary = false;
   };
-  /** Read a large dump through `stdbuf` (see {@linkcode DUMP_BUFFER_ARGS}) until it cannot run. */
-  let bufferDump = options.bufferDump ?? dump;
+  /**
+   * Read a large dump through `stdbuf` (see {@linkcode DUMP_BUFFER_ARGS}) until it cannot run. Asked first: under
+   * `deno run` with a terminal, running a command the flags do not grant stops the monitor at Deno's prompt.
+   */
+  let bufferDump = (options.bufferDump ?? dump) && mayRun("stdbuf");
   /** Run `command` (`ss`, or `stdbuf` running it) for the TCP dump; its exit code, and the reader it was read by. */
   const dumpTcp = async (command: string, args: readonly string[], okCodes?: readonly number[]) => {
     // Read as it comes: only a chunk of the dump (8.8 MB at 10,000 connections) is held at a time.

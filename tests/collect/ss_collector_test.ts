@@ -18,6 +18,7 @@ import {
 } from "../../lib/collect/run_tool.ts";
 import { PermissionError, ToolError } from "../../lib/model/errors.ts";
 import { denoPlatform } from "../../lib/platform/deno_platform.ts";
+import type { PermissionQuery } from "../../lib/platform/platform.ts";
 import type { Socket } from "../../lib/model/connection.ts";
 import { toConnections } from "../../lib/model/direction.ts";
 
@@ -1105,11 +1106,12 @@ function diagDump(sockets: DiagSocket[]): Uint8Array {
 }
 
 /** How a scripted `stdbuf` fails to run `ss` through it. */
-type StdbufFailure = "not allowed" | "not installed" | "cannot run ss" | null;
+type StdbufFailure = "not granted" | "not allowed" | "not installed" | "cannot run ss" | null;
 
 /**
  * A collector reading a dump of `count` sockets through a scripted runner whose `stdbuf` fails as `failure` says
- * (or runs ss); returns the commands the dumps ran and the sockets each of three readings listed.
+ * (or runs ss); returns the commands the dumps ran and the sockets each of three readings listed. "not granted":
+ * the platform says the flags do not let conntrail run stdbuf (running it would stop at Deno's prompt).
  */
 async function dumpsThroughStdbuf(count: number, failure: StdbufFailure) {
   const sockets: DiagSocket[] = [];
@@ -1128,6 +1130,7 @@ async function dumpsThroughStdbuf(count: number, failure: StdbufFailure) {
     if (command === "find") return Promise.resolve({ stdout: "", stderr: "", code: 0 });
     if (command === "stdbuf") {
       dumps.push([command, ...args].join(" "));
+      if (failure === "not granted") throw new Error("stdbuf was run though the platform said it may not");
       if (failure === "not allowed") {
         throw new PermissionError('conntrail may not run "stdbuf"', "--allow-run=stdbuf");
       }
@@ -1155,7 +1158,16 @@ async function dumpsThroughStdbuf(count: number, failure: StdbufFailure) {
     }
     return Promise.resolve({ stdout: owned, stderr: "", code: 0 });
   };
-  const collector = createSsCollector({ platform, run, userNames: null, traffic: true, dump: true });
+  const may = failure === "not granted"
+    ? (query: PermissionQuery) => !(query.name === "run" && query.command === "stdbuf")
+    : platform.may;
+  const collector = createSsCollector({
+    platform: { ...platform, may },
+    run,
+    userNames: null,
+    traffic: true,
+    dump: true,
+  });
   const listed: number[] = [];
   for (let i = 0; i < 3; i++) {
     listed.push((await collector.collect()).sockets.filter((s) => s.pid === 14192).length);
@@ -1187,6 +1199,12 @@ Deno.test("createSsCollector({ dump }) reads the dump from plain ss, in the same
     ], failure);
     deepStrictEqual(listed, [DUMP_BUFFER_FROM, DUMP_BUFFER_FROM, DUMP_BUFFER_FROM], failure);
   }
+});
+
+Deno.test("createSsCollector({ dump }) never runs stdbuf when the flags do not grant it (no Deno prompt mid-run)", async () => {
+  const { dumps, listed } = await dumpsThroughStdbuf(DUMP_BUFFER_FROM, "not granted");
+  deepStrictEqual(dumps, ["ss -taiD - -4", "ss -taiD - -4", "ss -taiD - -4"]);
+  deepStrictEqual(listed, [DUMP_BUFFER_FROM, DUMP_BUFFER_FROM, DUMP_BUFFER_FROM]);
 });
 
 /** The line `ss -tunapeH` prints for a socket of python3 (pid 14192). */
