@@ -274,7 +274,7 @@ class Writes {
   readonly addList: StatementSync;
   readonly insertAlert: StatementSync;
   readonly setReputation: StatementSync;
-  readonly rowExists: StatementSync;
+  readonly rowIsConnection: StatementSync;
 
   constructor(db: DatabaseSync) {
     this.insertConnection = db.prepare(
@@ -322,7 +322,12 @@ class Writes {
         abuse_score) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     // An answer is not a sighting: it leaves the times of a known address alone.
-    this.rowExists = db.prepare("SELECT 1 FROM connections WHERE id = ?");
+    // Whether a record is still the connection's: a prune may remove it, and SQLite gives a removed highest id
+    // to the next record (`INTEGER PRIMARY KEY`, no AUTOINCREMENT), so an id that exists may be another's.
+    this.rowIsConnection = db.prepare(
+      `SELECT 1 FROM connections WHERE id = ?1 AND remote_ip = ?2 AND remote_port IS ?3 AND local_port = ?4
+        AND local_ip = ?5 AND protocol = ?6`,
+    );
     this.setReputation = db.prepare(
       `INSERT INTO addresses (ip, first_seen, last_seen, times_seen, country, risk_level, abuse_score, last_scanned)
         VALUES (?1, ?2, ?2, 0, ?3, ?4, ?5, ?2)
@@ -450,7 +455,17 @@ export class SqliteStore implements HistoryStore {
         const slot = event.slot;
         if (slot === undefined) return rowId(connectionKey(event.connection));
         const id = slotted.has(slot) ? slotted.get(slot) : slot.historyId;
-        return id !== undefined && this.#pruned && writes.rowExists.get(id) === undefined ? undefined : id;
+        if (id === undefined || !this.#pruned) return id;
+        const c = event.connection;
+        const same = writes.rowIsConnection.get(
+          id,
+          c.remote_ip,
+          c.remote_port,
+          c.local_port,
+          c.local_ip,
+          c.protocol,
+        );
+        return same === undefined ? undefined : id;
       };
       const opens = (event: { connection: Connection; slot?: OpenSlot }, id: number) => {
         if (event.slot !== undefined) slotted.set(event.slot, id);

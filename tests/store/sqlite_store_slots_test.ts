@@ -174,3 +174,35 @@ Deno.test("SqliteStore continues no record a connection of its own run holds by 
     await store.close();
   }
 });
+
+Deno.test("SqliteStore does not close another connection's record through a slot whose record a prune removed and SQLite gave again", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = join(dir, "history.db");
+  try {
+    const store = SqliteStore.open(path);
+    const long: OpenSlot = { historyId: undefined };
+    const other: OpenSlot = { historyId: undefined };
+    await store.record([{ kind: "opened", at: 1_000, connection: at(40001), info: {}, slot: long }]);
+    // Its address was last seen at 1,000: the prune removes the address and the open record with it.
+    await store.prune(5_000);
+    const elsewhere = at(40002, { remote_ip: "198.51.100.9" });
+    await store.record([{ kind: "opened", at: 6_000, connection: elsewhere, info: {}, slot: other }]);
+    // SQLite gives the removed highest id again: the test is only about something when it did.
+    deepStrictEqual([long.historyId, other.historyId], [1, 1]);
+    await store.record([{ kind: "closed", at: 7_000, connection: at(40001), info: {}, slot: long }]);
+    await store.close();
+    const db = new DatabaseSync(path, { readOnly: true });
+    try {
+      deepStrictEqual(
+        db.prepare("SELECT id, remote_ip, closed_at FROM connections ORDER BY id").all().map((r) => ({
+          ...r,
+        })),
+        [{ id: 1, remote_ip: "198.51.100.9", closed_at: null }],
+      );
+    } finally {
+      db.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
