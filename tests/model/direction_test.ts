@@ -145,3 +145,34 @@ Deno.test("toConnectionsInPlace() makes each socket the connection toConnections
     ],
   );
 });
+
+Deno.test("toConnections() with a memory makes connections a reader cannot tell from plain ones: the same fields in the same order, with and without counters", () => {
+  const sockets: Socket[] = [
+    { ...base, local_port: 80, inode: 11 },
+    {
+      ...base,
+      local_port: 5000,
+      remote_ip: "203.0.113.9",
+      remote_port: 443,
+      status: "ESTABLISHED",
+      inode: 12,
+    },
+    {
+      ...base,
+      local_port: 5001,
+      remote_ip: "203.0.113.9",
+      remote_port: 443,
+      status: "ESTABLISHED",
+      inode: 13,
+      bytes_sent: 10,
+      bytes_received: 20,
+    },
+  ];
+  const at = "2026-12-03T10:00:00.000+00:00";
+  const remembered = toConnections(sockets, at, new ConnectionMemory());
+  const plain = toConnections(sockets, at);
+  // JSON keeps the order of the fields (deepStrictEqual does not look at it), as the NDJSON and exports write them.
+  deepStrictEqual(remembered.map((c) => JSON.stringify(c)), plain.map((c) => JSON.stringify(c)));
+  deepStrictEqual(remembered.map((c) => JSON.stringify({ ...c })), plain.map((c) => JSON.stringify(c)));
+  deepStrictEqual(remembered.map((c) => Object.keys(c).join()), plain.map((c) => Object.keys(c).join()));
+});
