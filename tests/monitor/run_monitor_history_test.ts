@@ -1,0 +1,90 @@
+import { deepStrictEqual } from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
+import type { Collector, CollectResult } from "../../lib/collect/collector.ts";
+import type { Socket } from "../../lib/model/connection.ts";
+import { HistoryRecorder } from "../../lib/monitor/history_recorder.ts";
+import type { MonitorOutput } from "../../lib/monitor/monitor_output.ts";
+import { runMonitor } from "../../lib/monitor/run_monitor.ts";
+import { Tracker } from "../../lib/monitor/tracker.ts";
+import { MemoryStore } from "../../lib/store/memory_store.ts";
+import { SqliteStore } from "../../lib/store/sqlite_store.ts";
+
+const owned: Socket = {
+  protocol: "TCP",
+  family: 4,
+  local_ip: "10.0.0.2",
+  local_port: 40443,
+  remote_ip: "203.0.113.7",
+  remote_port: 443,
+  status: "ESTABLISHED",
+  pid: 1,
+  process_name: "curl",
+  process_path: null,
+  user: null,
+  inode: 7,
+};
+
+/**
+ * The monitor's whole chain into a real history file: the tracker's events and the slots they carry, through
+ * runMonitor and the recorder, to SqliteStore, which finds a connection it opened by its slot only (no key). A
+ * link that dropped the slots (the owner learned, or the last sightings at the end) would lose the owner or the
+ * last counters without an error.
+ */
+Deno.test("runMonitor() with history: a process learned late and the last counters reach the connection's record", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/history.db`;
+  try {
+    // Poll 1: nothing. Poll 2: the socket, its process not known yet. Poll 3: a walk names it, 5 bytes sent.
+    // Poll 4 (the last): 9 bytes sent; the run ends with it open.
+    const unowned = { ...owned, pid: null, process_name: null, bytes_sent: 1, bytes_received: 0 };
+    const readings: Socket[][] = [
+      [],
+      [unowned],
+      [{ ...owned, bytes_sent: 5, bytes_received: 0 }],
+      [{ ...owned, bytes_sent: 9, bytes_received: 4 }],
+    ];
+    let polls = 0;
+    const collector: Collector = {
+      name: "scripted",
+      collect: (): Promise<CollectResult> =>
+        Promise.resolve({ sockets: readings[polls++]!, skipped: [], notes: [] }),
+    };
+    let now = new Date(2026, 11, 3, 10, 0, 0).getTime();
+    const output: MonitorOutput = { onPoll: () => Promise.resolve(), close: () => Promise.resolve() };
+    const history = new HistoryRecorder(SqliteStore.open(path), {
+      describe: () => ({}),
+      note: () => {},
+      fallback: () => new MemoryStore(),
+      flushIntervalMs: 60_000,
+    });
+    await runMonitor(new Tracker({ width: 20, groupBy: "ip", maxClosedRows: 10 }), {
+      timeUnitMs: 1000,
+      count: 4,
+      keep: () => true,
+    }, {
+      collector,
+      now: () => new Date(now),
+      sleep: (ms: number) => {
+        now += ms;
+        return Promise.resolve();
+      },
+      output,
+      log: null,
+      history,
+      note: () => {},
+      stop: new AbortController().signal,
+    });
+    const db = new DatabaseSync(path, { readOnly: true });
+    try {
+      deepStrictEqual(
+        db.prepare("SELECT pid, process_name, bytes_sent, bytes_received, closed_at FROM connections").all()
+          .map((row) => ({ ...row })),
+        [{ pid: 1, process_name: "curl", bytes_sent: 9, bytes_received: 4, closed_at: null }],
+      );
+    } finally {
+      db.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
