@@ -55,3 +55,13 @@ Deno.test("ProcessPathCache.fill() leaves the path null where the lookup cannot 
   await cache.fill([owned(30, "secret")]);
   assertEquals([sockets[0]!.process_path, asked], [null, [[30]]]);
 });
+
+Deno.test("ProcessPathCache.fill() reads a run of one pid's sockets once, and a name change inside the run apart", async () => {
+  const { cache, asked } = lookup({ 10: "/usr/bin/a", 20: "/usr/bin/b" });
+  await cache.fill([owned(10, "a"), owned(10, "a"), owned(20, "b")]);
+  // pid 10 exec'd between two walks: its sockets carry both names in one reading; the later name is asked about.
+  const mixed = [owned(10, "a"), owned(10, "x"), owned(10, "x"), owned(20, "b"), owned(10, "a")];
+  await cache.fill(mixed);
+  assertEquals(asked, [[10, 20], [10]]);
+  assertEquals(mixed.map((s) => s.process_path), [null, "/usr/bin/a", "/usr/bin/a", "/usr/bin/b", null]);
+});

@@ -1061,6 +1061,26 @@ Deno.test("createSsCollector({ platform }) forgets the owner of an inode no long
   deepStrictEqual(third.sockets.map((s) => [s.pid, s.process_name]), [[42, "curl"], [44, "nc"]]);
 });
 
+Deno.test("createSsCollector({ platform }) forgets the owner of an inode no longer listed though another is listed twice", async () => {
+  const calls: string[][] = [];
+  let rows = [ROW_A, ROW_B];
+  const collector = createSsCollector({ platform, run: scriptedRun(() => rows, calls), userNames: null });
+  await collector.collect();
+  // As many rows as owners known, but not the same sockets: 222 is gone.
+  rows = [ROW_A, ROW_A];
+  await collector.collect();
+  const reused = ROW_B.replace('"wget",pid=43', '"nc",pid=44');
+  rows = [ROW_A, reused];
+  const third = await collector.collect();
+  deepStrictEqual(calls.filter((c) => c[0] === "ss").map((c) => c[1]), [
+    "-tunapeH",
+    "-tunaeH",
+    "-tunaeH",
+    "-tunapeH",
+  ]);
+  deepStrictEqual(third.sockets.map((s) => [s.pid, s.process_name]), [[42, "curl"], [44, "nc"]]);
+});
+
 Deno.test("createSsCollector gives every ss run the descriptor walk's hang guard, not run_tool's 10 s (ss -p walks every descriptor)", async () => {
   const calls: string[][] = [];
   const scripted = scriptedRun(() => [ROW_A], calls);
