@@ -202,6 +202,31 @@ async function monitor(flagsThere: string[], cwd: string): Promise<Sample> {
   );
 }
 
+/**
+ * One short run of a checkout's monitor before anything is measured. The first run in a fresh DENO_DIR (the
+ * bench's, under its data directory) transpiles every module and writes V8's code cache: at 1k it peaked at
+ * 79.6 MiB against 74.6 for the next run, first line 2.84 s against 0.67 (fixed21, 12:25). That is what an
+ * install's first start costs, not the monitor; measured, it was the "peak" and "first line" of every size.
+ */
+async function warmUp(flagsThere: string[], cwd: string): Promise<void> {
+  await emptyDataDir();
+  const [command, args] = (emptyNetns ?? netns).wrap(
+    Deno.execPath(),
+    ["run", ...flagsThere, "main.ts", "monitor", "-t", "1", "--scroll", "--count", "2"],
+  );
+  const output = await new Deno.Command(command, {
+    args,
+    env: conntrailEnv,
+    cwd,
+    stdout: "null",
+    stderr: "piped",
+  })
+    .output();
+  if (!output.success) {
+    throw new Error(`the warm-up run in ${cwd} failed: ${new TextDecoder().decode(output.stderr).trim()}`);
+  }
+}
+
 const contenders: Record<string, () => Promise<Sample>> = {
   conntrail: () => monitor(flags, ROOT),
   ...(COMPARE === undefined ? {} : { "conntrail@base": () => monitor(compareFlags, COMPARE) }),
@@ -226,6 +251,8 @@ function median(values: number[]): number {
 }
 
 try {
+  await warmUp(flags, ROOT);
+  if (COMPARE !== undefined) await warmUp(compareFlags, COMPARE);
   for (const [index, size] of SIZES.entries()) {
     // A namespace per size: a stopped farm's connections sit in TIME-WAIT for a minute and would be read with
     // the next size (20,000 of them after the 10k farm).
@@ -248,6 +275,7 @@ try {
       Object.entries(samples).map(([name, list]) => [name, {
         cpu: median(list.map((s) => s.cpuPerTickS)),
         rss: Math.max(...list.map((s) => s.peakRssMiB)),
+        rssRuns: list.map((s) => s.peakRssMiB.toFixed(1)).join(" "),
         first: median(list.map((s) => s.firstLineS)),
         runs: list.map((s) => s.cpuPerTickS.toFixed(3)).join(" "),
         loads: list.map((s) => s.load.toFixed(1)).join(" "),
@@ -265,7 +293,7 @@ try {
           s.cpu.toFixed(3)
         } s (runs ${s.runs}; load ${s.loads}; machine's TCP sockets ${s.machine} k)  peak RSS ${
           s.rss.toFixed(0)
-        } MiB  first line ${s.first.toFixed(2)} s`,
+        } MiB (runs ${s.rssRuns})  first line ${s.first.toFixed(2)} s`,
       );
     }
     if (summary.floor !== undefined) {
