@@ -3,7 +3,7 @@ import { servicePort } from "../model/direction.ts";
 import type { ConnectionEvent, OpenSlot, SlottedConnection } from "../model/monitor_event.ts";
 import { isoWithOffset } from "../model/timestamp.ts";
 import { connectionKey } from "../model/connection_key.ts";
-import { keepTracked, trackedOf } from "../model/direction.ts";
+import { keepTracked, trackedOf } from "../model/connection_memory.ts";
 import { LINGERING_STATUSES } from "../model/status.ts";
 import { Cell } from "../model/timeline.ts";
 import { type GroupBy, TrackedRow } from "../model/tracked_row.ts";

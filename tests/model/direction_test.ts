@@ -1,6 +1,7 @@
 import { deepStrictEqual } from "node:assert/strict";
 import type { Connection, Socket } from "../../lib/model/connection.ts";
-import { ConnectionMemory, toConnections, toConnectionsInPlace } from "../../lib/model/direction.ts";
+import { ConnectionMemory } from "../../lib/model/connection_memory.ts";
+import { toConnections, toConnectionsInPlace } from "../../lib/model/direction.ts";
 
 const base: Socket = {
   protocol: "TCP",
