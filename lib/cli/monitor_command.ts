@@ -170,7 +170,7 @@ export async function runMonitorCommand(options: MonitorOptions, io: CommandIo):
     const tallied: MonitorOutput = {
       onPoll: (events, status, at, info) => {
         tally.record(events);
-        tally.ownersLearned(tracker.ownersLearned());
+        tally.ownersLearned(tracker.ownersLearned().map((learned) => learned.connection));
         return shown.onPoll(events, status, at, info);
       },
       close: () => shown.close(),

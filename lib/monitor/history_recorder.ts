@@ -1,6 +1,6 @@
 import type { DescribeAddress } from "../model/address_info.ts";
 import type { Connection } from "../model/connection.ts";
-import type { ConnectionEvent, OpenSlot, SlottedConnection } from "../model/monitor_event.ts";
+import type { ConnectionEvent, SlottedConnection } from "../model/monitor_event.ts";
 import type { Reputation } from "../model/risk.ts";
 import { LINGERING_STATUSES } from "../model/status.ts";
 import type { HistoryEvent, HistoryStore } from "../store/history_store.ts";
@@ -23,9 +23,7 @@ export interface PollFacts {
   /** The monitor's first poll: what it finds open opened before the monitor started. */
   firstPoll?: boolean;
   /** Open connections whose process this poll named for the first time. */
-  ownersLearned?: readonly Connection[];
-  /** Their slots (see {@linkcode OpenSlot}), in the same order. */
-  ownerSlots?: readonly OpenSlot[];
+  ownersLearned?: readonly SlottedConnection[];
 }
 
 /** A batch this large is written without waiting for the interval. */
@@ -118,16 +116,10 @@ export class HistoryRecorder {
       const converted = historyEvent(event, this.#options.describe, poll.firstPoll ?? false);
       if (converted !== null) this.#buffer.push(converted);
     }
-    const slots = poll.ownerSlots;
-    (poll.ownersLearned ?? []).forEach((connection, i) => {
-      if (connection.remote_ip === null) return;
-      this.#buffer.push({
-        kind: "owner",
-        at: Date.parse(connection.timestamp),
-        connection,
-        slot: slots?.[i],
-      });
-    });
+    for (const { connection, slot } of poll.ownersLearned ?? []) {
+      if (connection.remote_ip === null) continue;
+      this.#buffer.push({ kind: "owner", at: Date.parse(connection.timestamp), connection, slot });
+    }
     this.#schedule();
   }
 

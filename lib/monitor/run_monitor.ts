@@ -228,7 +228,6 @@ export async function runMonitor(
       io.history?.record(events, {
         firstPoll: polls === 1,
         ownersLearned: tracker.ownersLearned(),
-        ownerSlots: tracker.ownerSlots(),
       });
       await io.log?.maybeFlush(at.getTime());
       times.record(io.now().getTime() - at.getTime());

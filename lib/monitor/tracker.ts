@@ -180,9 +180,7 @@ export class Tracker implements TimelineView {
   #evicted: EvictedRow[] = [];
   #startedAt: Date | null = null;
   #lastPollAt: Date | null = null;
-  #ownersLearned: Connection[] = [];
-  /** The slots of {@linkcode #ownersLearned}'s connections, in the same order. */
-  #ownerSlots: OpenSlot[] = [];
+  #ownersLearned: SlottedConnection[] = [];
   /**
    * The key of each connection object the latest poll listed that is not a
    * remembered one (see below), and the poll that listed it. A remembered
@@ -298,8 +296,7 @@ export class Tracker implements TimelineView {
     };
     /** A connection open at the poll before, whose process this poll learned (its bytes so far go to it). */
     const ownerLearned = (entry: OpenEntry, c: Connection): void => {
-      this.#ownersLearned.push(c);
-      this.#ownerSlots.push(entry);
+      this.#ownersLearned.push({ connection: c, slot: entry });
       this.traffic?.ownerLearned(entry, c);
     };
     /** This poll lists the connection under the key (it was open before, or opens now at `openedAt`). */
@@ -330,7 +327,6 @@ export class Tracker implements TimelineView {
     const present: TrackedRow[] = [];
     const timestamp = isoWithOffset(now);
     this.#ownersLearned = [];
-    this.#ownerSlots = [];
     const nowMs = now.getTime();
     this.#forgetOldClosures(nowMs);
     const tracing = traced !== undefined;
@@ -732,15 +728,10 @@ export class Tracker implements TimelineView {
   /**
    * Connections the latest poll named the process of, which earlier polls saw
    * without one (`ss` can list a socket created while it reads before its
-   * owner). No event is raised for them: history and the page take the owner.
+   * owner), each with its slot. No event is raised for them: history and the page take the owner.
    */
-  ownersLearned(): readonly Connection[] {
+  ownersLearned(): readonly SlottedConnection[] {
     return this.#ownersLearned;
-  }
-
-  /** The slots of {@linkcode ownersLearned}'s connections, in the same order. */
-  ownerSlots(): readonly OpenSlot[] {
-    return this.#ownerSlots;
   }
 
   /** The connection with this key as the latest poll saw it, if it is open. */

@@ -96,7 +96,9 @@ Deno.test("HistoryRecorder marks the first poll's connections as open at the sta
   });
   const unowned = { ...connection, pid: null, process_name: null, process_path: null };
   recorder.record([event("NEW", unowned)], { firstPoll: true });
-  recorder.record([event("NEW", { ...unowned, local_port: 50001 })], { ownersLearned: [connection] });
+  recorder.record([event("NEW", { ...unowned, local_port: 50001 })], {
+    ownersLearned: [{ connection, slot: { historyId: undefined } }],
+  });
   await recorder.close([], Date.parse(connection.timestamp) + 1000);
   deepStrictEqual(
     store.batches.flat().map((e) => [e.kind, "atStart" in e ? e.atStart : undefined]),

@@ -335,7 +335,7 @@ Deno.test("runMonitor() stamps a socket the collector held back for its process 
   const learned: (number | null)[][] = [];
   const output: MonitorOutput = {
     onPoll: (events, status, at, info) => {
-      learned.push(tracker.ownersLearned().map((c) => c.pid));
+      learned.push(tracker.ownersLearned().map((learned) => learned.connection.pid));
       return out.output.onPoll(events, status, at, info);
     },
     close: () => out.output.close(),

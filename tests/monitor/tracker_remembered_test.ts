@@ -81,7 +81,7 @@ function run(plain: boolean, traffic: boolean): { lines: string[]; tracker: Trac
     }
     for (const event of tracker.update(connections, at(i), poll.traced)) lines.push(JSON.stringify(event));
     lines.push(`open ${JSON.stringify([...tracker.openConnections()])}`);
-    lines.push(`owners ${JSON.stringify(tracker.ownersLearned())}`);
+    lines.push(`owners ${JSON.stringify(tracker.ownersLearned().map((learned) => learned.connection))}`);
   });
   for (const row of tracker.rows()) {
     const cells = [...row.timeline.visible(tracker.column)].map((c) => CELL_SYMBOLS[c]).join("");

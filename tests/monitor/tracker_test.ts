@@ -137,7 +137,9 @@ Deno.test("Tracker.ownersLearned() names the connections whose process a later p
   deepStrictEqual(tracker.update([unowned], at(0)).map((e) => e.event), ["NEW"]);
   deepStrictEqual(tracker.ownersLearned(), []);
   deepStrictEqual(tracker.update([owned], at(1)), [], "no event: the connection did not change");
-  deepStrictEqual(tracker.ownersLearned(), [owned]);
+  deepStrictEqual(tracker.ownersLearned().map((learned) => learned.connection), [owned]);
+  // With the connection's own slot, the one its events and the last sightings carry (history finds it by that).
+  deepStrictEqual(tracker.ownersLearned()[0]?.slot === [...tracker.openSlotted()][0]?.slot, true);
   tracker.update([owned], at(2));
   deepStrictEqual(tracker.ownersLearned(), []);
 });
