@@ -470,9 +470,6 @@ export class Tracker implements TimelineView {
           }
           continue;
         }
-        // Open at the poll before and not listed by this one: the tracer's report of that connection came late
-        // (after the poll that listed it). It is no news: a close traced after it, or this poll's sweep, ends it.
-        if (openBefore(key) && !closedNow.has(key)) continue;
         const closedAt = this.#closedAt.get(key);
         if ((closedAt !== undefined && at <= closedAt) || !change.keep) continue;
         const c = this.#opened(change.connection, at);

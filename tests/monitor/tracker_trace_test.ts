@@ -197,21 +197,3 @@ Deno.test("Tracker.update() closes a connection the poll lists when the tracer s
   deepStrictEqual([t.openConnectionCount, [...t.openConnections()]], [0, []]);
   deepStrictEqual(t.update([], at(5)), []);
 });
-
-Deno.test("Tracker.update() takes a tracer's late report of an open the poll before already listed as that connection, not a second NEW", () => {
-  const t = tracker();
-  // The poll at 0.5 s lists the connection; the tracer's report of its open (at 0.2 s) comes only with the next
-  // poll's batch, together with its close (at 1.0 s), and that poll no longer lists it.
-  deepStrictEqual(summary(t.update([curl], at(0.5))), ["NEW 41000 ESTABLISHED curl 14:30:00"]);
-  deepStrictEqual(summary(t.update([], at(1.5), [traced("open", curl, 0.2), traced("close", curl, 1)])), [
-    "CLOSED 41000 ESTABLISHED curl 14:30:01",
-  ]);
-  deepStrictEqual(t.openConnectionCount, 0);
-  // The late open alone (no close traced) is not news either: the poll's own sweep closes what it did not list.
-  const u = tracker();
-  u.update([curl], at(0.5));
-  deepStrictEqual(summary(u.update([], at(1.5), [traced("open", curl, 0.2)])), [
-    "CLOSED 41000 ESTABLISHED curl 14:30:01",
-  ]);
-  deepStrictEqual(u.openConnectionCount, 0);
-});
