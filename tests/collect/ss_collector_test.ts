@@ -706,18 +706,28 @@ function dumpInChunks(dump: Uint8Array, options: RunToolOptions | undefined): Pr
   return Promise.resolve({ stdout: "", stderr: "", code: 0 });
 }
 
-Deno.test("createSsCollector({ platform, traffic }) reads TCP from ss -taiD -, UDP as text, owners by inode from ss -p", async () => {
-  const calls: string[][] = [];
-  const run: RunTool = (command, args, options) => {
+/**
+ * A scripted machine for a collector that dumps TCP with `dumpFlag` (`-taiD` or `-taD`): DUMP's sockets, one
+ * UDP socket as text, and their owners from `ss -tunapeH` (find walks nothing, so ss -p names them); every
+ * command run is added to `calls`.
+ */
+function dumpingMachine(calls: string[][], dumpFlag: "-taiD" | "-taD"): RunTool {
+  // `ss -u` alone prints no Netid column (as on this machine); `ss -tunapeH` does.
+  const udp = "UNCONN 0 0 127.0.0.1:34964 0.0.0.0:* ino:2558470 sk:1 <->";
+  return (command, args, options) => {
     calls.push([command, ...args]);
     if (command === "find") return Promise.resolve({ stdout: "", stderr: "", code: 0 });
-    if (args[0] === "-taiD") return dumpInChunks(DUMP, options);
-    // `ss -u` alone prints no Netid column (as on this machine); `ss -tunapeH` does.
-    const udp = "UNCONN 0 0 127.0.0.1:34964 0.0.0.0:* ino:2558470 sk:1 <->";
+    // The same sockets' messages either way (they carry tcp_info, which a reading without traffic skips).
+    if (args[0] === dumpFlag) return dumpInChunks(DUMP, options);
     if (args[0] === "-uaneH") return Promise.resolve({ stdout: udp, stderr: "", code: 0 });
     const owned = `${OWNERS_TEXT}\nudp ${udp.replace("ino:", 'users:(("python3",pid=26160,fd=14)) ino:')}`;
     return Promise.resolve({ stdout: owned, stderr: "", code: 0 });
   };
+}
+
+Deno.test("createSsCollector({ platform, traffic }) reads TCP from ss -taiD -, UDP as text, owners by inode from ss -p", async () => {
+  const calls: string[][] = [];
+  const run = dumpingMachine(calls, "-taiD");
   const collector = createSsCollector({ platform, run, userNames: null, traffic: true });
   const first = await collector.collect();
   const second = await collector.collect();
@@ -742,16 +752,7 @@ Deno.test("createSsCollector({ platform, traffic }) reads TCP from ss -taiD -, U
 
 Deno.test("createSsCollector({ dump }) reads TCP from ss -taD - without traffic: no counters asked for, none given", async () => {
   const calls: string[][] = [];
-  const udp = "UNCONN 0 0 127.0.0.1:34964 0.0.0.0:* ino:2558470 sk:1 <->";
-  const run: RunTool = (command, args, options) => {
-    calls.push([command, ...args]);
-    if (command === "find") return Promise.resolve({ stdout: "", stderr: "", code: 0 });
-    // The same sockets' messages (this dump also carries tcp_info, which a reading without traffic skips).
-    if (args[0] === "-taD") return dumpInChunks(DUMP, options);
-    if (args[0] === "-uaneH") return Promise.resolve({ stdout: udp, stderr: "", code: 0 });
-    const owned = `${OWNERS_TEXT}\nudp ${udp.replace("ino:", 'users:(("python3",pid=26160,fd=14)) ino:')}`;
-    return Promise.resolve({ stdout: owned, stderr: "", code: 0 });
-  };
+  const run = dumpingMachine(calls, "-taD");
   const collector = createSsCollector({ platform, run, userNames: null, dump: true });
   const first = await collector.collect();
   const second = await collector.collect();
