@@ -151,8 +151,8 @@ function geoFirst(collector: Collector, prepare: OpenedGeo["prepare"]): Collecto
     get name() {
       return collector.name;
     },
-    async collect() {
-      const result = await collector.collect();
+    async collect(request) {
+      const result = await collector.collect(request);
       await prepare(result.sockets);
       return result;
     },

@@ -26,6 +26,16 @@ export interface CollectResult {
   waited?: Map<number, number>;
 }
 
+/** What one reading is asked for. */
+export interface CollectRequest {
+  /**
+   * Read the TCP byte counters in this reading (default true). False: a collector that can read the sockets
+   * without them (the ss collector's dump, `ss -taD -`, 124 bytes a socket instead of 440) does, and gives each
+   * socket the counters it last read of it (null for one it has not read yet); the others read them as always.
+   */
+  counters?: boolean;
+}
+
 /** Who owns a socket, as another source (a tracer) knows it; undefined when it does not. */
 export type OwnerHint = (socket: Socket) => { pid: number; name: string | null } | undefined;
 
@@ -33,7 +43,7 @@ export type OwnerHint = (socket: Socket) => { pid: number; name: string | null }
 export interface Collector {
   /** The collector actually in use (after `auto` picked one). */
   readonly name: string;
-  collect(): Promise<CollectResult>;
+  collect(request?: CollectRequest): Promise<CollectResult>;
   /**
    * Take the owners of new sockets from `hint` where it knows them (a tracer
    * saw the connect or accept), before walking every process's descriptors

@@ -1,6 +1,13 @@
 import type { OperatingSystem } from "../platform/platform.ts";
 import { ToolError } from "../model/errors.ts";
-import type { Collector, CollectorName, CollectorPlatform, CollectResult, OwnerHint } from "./collector.ts";
+import type {
+  Collector,
+  CollectorName,
+  CollectorPlatform,
+  CollectRequest,
+  CollectResult,
+  OwnerHint,
+} from "./collector.ts";
 import type { RunTool } from "./run_tool.ts";
 import { createSsCollector } from "./ss_collector.ts";
 import { withoutCounters } from "./without_counters.ts";
@@ -60,10 +67,10 @@ function lazyCollector(name: string, load: () => Promise<Collector>): Collector 
     get name() {
       return loaded?.name ?? name;
     },
-    async collect(): Promise<CollectResult> {
+    async collect(request?: CollectRequest): Promise<CollectResult> {
       loading ??= load();
       loaded ??= await loading;
-      return await loaded.collect();
+      return await loaded.collect(request);
     },
   };
 }
@@ -141,10 +148,10 @@ export function createCollector(name: CollectorName, options: CreateCollectorOpt
       hint = given;
       current.takeOwnersFrom?.(given);
     },
-    async collect(): Promise<CollectResult> {
+    async collect(request?: CollectRequest): Promise<CollectResult> {
       for (;;) {
         try {
-          const result = await current.collect();
+          const result = await current.collect(request);
           result.notes.unshift(...fallbackNotes.splice(0));
           return result;
         } catch (error) {

@@ -13,10 +13,12 @@
  * deepStrictEqual(await once(), 2);
  * ```
  */
-export function singleFlight<T>(run: () => Promise<T>): () => Promise<T> {
+export function singleFlight<A extends unknown[], T>(
+  run: (...args: A) => Promise<T>,
+): (...args: A) => Promise<T> {
   let running: Promise<T> | null = null;
-  return () => {
-    running ??= run().finally(() => {
+  return (...args) => {
+    running ??= run(...args).finally(() => {
       running = null;
     });
     return running;

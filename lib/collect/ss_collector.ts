@@ -12,7 +12,7 @@ import {
 } from "../parse/ss.ts";
 import { InetDiagMemory, InetDiagReader } from "../parse/inet_diag.ts";
 import type { ParseResult } from "../parse/parse_result.ts";
-import type { Collector, CollectorPlatform, CollectResult, OwnerHint } from "./collector.ts";
+import type { Collector, CollectorPlatform, CollectRequest, CollectResult, OwnerHint } from "./collector.ts";
 import { findExePaths } from "./linux_exe_paths.ts";
 import { ProcessPathCache } from "./process_paths.ts";
 import { DESCRIPTOR_WALK_TIMEOUT_MS, type RunTool, toolRunner } from "./run_tool.ts";
@@ -292,7 +292,9 @@ function isUnknownOption(error: unknown): boolean {
  * kernel's structures) and `ss -uaneH` (UDP), with owners from the same cache;
  * measured at 10,000 connections this costs less than `ss -tunaeH` does (see
  * bench/monitor_tick_bench.ts). If `ss -D` cannot be read, it says so once and
- * reads the counters from the text of `ss -i` instead.
+ * reads the counters from the text of `ss -i` instead. A reading asked for no
+ * counters ({@linkcode CollectRequest}) dumps TCP without them (`ss -taD -`) and
+ * gives each socket the counters last read of it.
  */
 export function createSsCollector(options: SsCollectorOptions): Collector {
   const runTool = options.run ?? toolRunner(options.platform.programs);
@@ -688,7 +690,7 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
   /** Run `command` (`ss`, or `stdbuf` running it) for the TCP dump; its exit code, and the reader it was read by. */
   const dumpTcp = async (command: string, args: readonly string[], okCodes?: readonly number[]) => {
     // Read as it comes: only a chunk of the dump (8.8 MB at 10,000 connections) is held at a time.
-    const reader = new InetDiagReader({ traffic, memory, room: lastCount });
+    const reader = new InetDiagReader({ traffic, counters: countersNow, memory, room: lastCount });
     const { code } = await run(command, args, {
       onChunk: (chunk) => reader.push(chunk),
       ...(okCodes === undefined ? {} : { okCodes }),
@@ -721,7 +723,7 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
     // `ss -u` alone prints no Netid column: its rows are UDP because UDP is what it was asked for.
     const udp = parseSs(listing, { traffic, protocol: "UDP", memory: udpMemory });
     const families = familiesFor(summary);
-    const args = [...(traffic ? SS_DUMP_ARGS.tcp : SS_DUMP_TCP_WITHOUT_COUNTERS), ...families];
+    const args = [...(countersNow ? SS_DUMP_ARGS.tcp : SS_DUMP_TCP_WITHOUT_COUNTERS), ...families];
     const tcp = (bufferDump && lastCount >= DUMP_BUFFER_FROM ? await dumpBuffered(args) : null) ??
       (await dumpTcp("ss", args)).reader.end();
     checkSummary(summary, families, tcp.sockets);
@@ -751,6 +753,11 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
     return { sockets, skipped: [...tcp.skipped, ...udp.skipped] };
   };
 
+  /**
+   * Whether the reading under way reads the counters: with `traffic`, unless the request said it need not.
+   * Only the dump can leave them out; the text of `ss -i` (when the dump cannot be read) always has them.
+   */
+  let countersNow = traffic;
   let dumpWorked = false;
   const read = async (): Promise<ParseResult> => {
     if (dump) {
@@ -811,7 +818,8 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
     });
   };
 
-  const collect = async (): Promise<CollectResult> => {
+  const collect = async (request?: CollectRequest): Promise<CollectResult> => {
+    countersNow = traffic && (request?.counters ?? true);
     waited = new Map();
     readingAt = now();
     const missedBefore = missed;

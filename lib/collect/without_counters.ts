@@ -1,4 +1,4 @@
-import type { Collector, CollectResult } from "./collector.ts";
+import type { Collector, CollectRequest, CollectResult } from "./collector.ts";
 
 /**
  * A collector whose source has no byte counters, for `--traffic`: every
@@ -23,8 +23,8 @@ export function withoutCounters(collector: Collector, note: string): Collector {
     get name() {
       return collector.name;
     },
-    async collect(): Promise<CollectResult> {
-      const result = await collector.collect();
+    async collect(request?: CollectRequest): Promise<CollectResult> {
+      const result = await collector.collect(request);
       for (const socket of result.sockets) {
         socket.bytes_sent ??= null;
         socket.bytes_received ??= null;

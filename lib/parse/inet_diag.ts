@@ -226,6 +226,8 @@ export function parseInetDiagDump(
  */
 export class InetDiagReader {
   readonly #traffic: boolean;
+  /** Whether this dump carries the counters (`-i`); without, a remembered socket's last counters stand. */
+  readonly #counters: boolean;
   readonly #memory: InetDiagMemory | null;
   readonly #parse: number;
   /**
@@ -252,9 +254,17 @@ export class InetDiagReader {
   /**
    * `room`: how many sockets the array returned by {@linkcode end} should hold without growing (the caller
    * may add others to it: the monitor adds UDP's).
+   *
+   * `counters` (default: `traffic`): false for a dump read without `-i` (`ss -taD -`) when `traffic` wants the
+   * counters fields: each socket the memory holds keeps the counters last read of it (its counters are not
+   * read again: the kernel sent none), a socket not read before gets null (unknown), as do listening and
+   * TIME_WAIT ones.
    */
-  constructor(options: { traffic?: boolean; memory?: InetDiagMemory; room?: number } = {}) {
+  constructor(
+    options: { traffic?: boolean; counters?: boolean; memory?: InetDiagMemory; room?: number } = {},
+  ) {
     this.#traffic = options.traffic ?? false;
+    this.#counters = this.#traffic && (options.counters ?? true);
     this.#memory = options.memory ?? null;
     this.#parse = this.#memory?.begin() ?? 0;
     this.#sockets = new Array(Math.max(this.#memory?.size ?? 0, options.room ?? 0));
@@ -450,7 +460,16 @@ export class InetDiagReader {
         };
       if (memory !== null && inode !== 0) memory.set(inode, { socket, state, uid, seen: parse });
     }
-    if (this.#traffic) {
+    if (this.#traffic && !this.#counters) {
+      // The same object kept its counters; a socket read afresh (a new state, IPv6) takes its last ones.
+      if (
+        remembered !== undefined && socket !== remembered.socket && state !== TCP_LISTEN &&
+        state !== TCP_TIME_WAIT
+      ) {
+        socket.bytes_sent = remembered.socket.bytes_sent ?? null;
+        socket.bytes_received = remembered.socket.bytes_received ?? null;
+      }
+    } else if (this.#traffic) {
       socket.bytes_sent = null;
       socket.bytes_received = null;
       if (state !== TCP_LISTEN && state !== TCP_TIME_WAIT) {

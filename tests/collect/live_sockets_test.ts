@@ -8,6 +8,7 @@ import type { Connection } from "../../lib/model/connection.ts";
 import { toConnections } from "../../lib/model/direction.ts";
 import { freshLoopback, hasTool, openSockets, socketControl } from "../open_sockets.ts";
 import { denoPlatform } from "../../lib/platform/deno_platform.ts";
+import { type RunTool, toolRunner } from "../../lib/collect/run_tool.ts";
 
 const platform = denoPlatform();
 
@@ -118,6 +119,59 @@ Deno.test({
         ok((serverSent ?? 0) >= 2_000 && (serverSent ?? 0) < 4_000, `round ${round}: ${serverSent}`);
         deepStrictEqual(counters(connection.port, null), [[null, null]], `round ${round}`); // the listener
       }
+    } finally {
+      await control.stop();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "createSsCollector({ platform, traffic }) asked for no counters dumps without them (ss -taD -) and keeps each socket's last ones",
+  ignore: !linux || !hasTool("ss"),
+  fn: async () => {
+    const control = socketControl();
+    try {
+      const connection = await control.open(freshLoopback());
+      await control.send(connection.id, 100_000, 2_000);
+      const runs: string[] = [];
+      const real = toolRunner(platform.programs);
+      const run: RunTool = (command, args, options) => {
+        runs.push([command, ...args].join(" "));
+        return real(command, args, options);
+      };
+      const collector = createSsCollector({ platform, run, traffic: true });
+      const received = async (counters: boolean) => {
+        runs.length = 0;
+        const { sockets } = await collector.collect({ counters });
+        const dumps = runs.filter((r) => / -ta[i]?D -/.test(r));
+        const side = (local: number, remote: number) =>
+          sockets.find((s) =>
+            s.local_ip === connection.ip && s.local_port === local && s.remote_port === remote
+          )
+            ?.bytes_received;
+        return [
+          dumps.map((r) => r.includes("-taiD")),
+          side(connection.client_port, connection.port),
+          side(
+            connection.port,
+            connection.client_port,
+          ),
+        ];
+      };
+      deepStrictEqual(await received(true), [[true], 2_000, 100_000]);
+      await control.send(connection.id, 50_000, 3_000);
+      // Read without counters: the kernel's are 5,000 and 150,000 now; the last read stand.
+      deepStrictEqual(await received(false), [[false], 2_000, 100_000]);
+      deepStrictEqual(await received(false), [[false], 2_000, 100_000]);
+      deepStrictEqual(await received(true), [[true], 5_000, 150_000]);
+      // A connection first listed by a reading without counters has none yet (unknown), not zero.
+      const later = await control.open(freshLoopback());
+      await control.send(later.id, 1_000, 0);
+      runs.length = 0;
+      const { sockets } = await collector.collect({ counters: false });
+      const fresh = sockets.find((s) => s.local_ip === later.ip && s.local_port === later.client_port);
+      deepStrictEqual([fresh?.status, fresh?.bytes_sent, fresh?.bytes_received], ["ESTABLISHED", null, null]);
     } finally {
       await control.stop();
     }

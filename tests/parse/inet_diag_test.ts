@@ -134,6 +134,37 @@ Deno.test("parseInetDiagDump() with a memory reads a socket afresh when its stat
   deepStrictEqual(memory.size, 0);
 });
 
+Deno.test("InetDiagReader({ counters: false }) leaves each remembered socket's last counters, read afresh or not, and gives a new one null", () => {
+  const memory = new InetDiagMemory();
+  const read = (bytes: Uint8Array, counters: boolean) => {
+    const reader = new InetDiagReader({ traffic: true, counters, memory });
+    reader.push(bytes);
+    return reader.end().sockets;
+  };
+  const [first] = read(dumpWithInfo(232), true);
+  deepStrictEqual([first?.bytes_sent, first?.bytes_received], [52_000, 1_877]);
+  // The kernel's next counters (in a dump read without them they would not be there: here they are, unread).
+  const later = dumpWithInfo(232);
+  new DataView(later.buffer).setUint32(92 + 200, 90_000, true);
+  const [same] = read(later, false);
+  deepStrictEqual([same === first, same?.bytes_sent, same?.bytes_received], [true, 52_000, 1_877]);
+  const closing = dumpWithInfo(232);
+  closing[17] = 8; // CLOSE_WAIT: read afresh, same inode
+  const [moved] = read(closing, false);
+  deepStrictEqual([moved === first, moved?.status, moved?.bytes_sent, moved?.bytes_received], [
+    false,
+    "CLOSE_WAIT",
+    52_000,
+    1_877,
+  ]);
+  const other = dumpWithInfo(232);
+  new DataView(other.buffer).setUint32(84, 78, true); // another inode: never read with counters
+  const [unknown] = read(other, false);
+  deepStrictEqual([unknown?.inode, unknown?.bytes_sent, unknown?.bytes_received], [78, null, null]);
+  const [again] = read(other, true);
+  deepStrictEqual([again?.bytes_sent, again?.bytes_received], [52_000, 1_877]);
+});
+
 /** Read `bytes` through an InetDiagReader in the chunks `cuts` (offsets) make, each in a buffer reused after it. */
 function readInChunks(
   bytes: Uint8Array,
