@@ -21,7 +21,7 @@ export interface CommandIo extends Platform {
   /** Reads block lists and resolves their domains instead of the platform's files and DNS. */
   lists?: BlocklistFilesIo;
   /** How `--trace` and `--sniff-dns` start their tools; the default runs bpftrace, ss -E and tcpdump. */
-  kernelEvents?: Pick<KernelEventsIo, "openTrace" | "startSniffer">;
+  kernelEvents?: Pick<KernelEventsIo, "openTrace" | "startSniffer" | "startFinalCounters">;
 }
 
 /**

@@ -3,6 +3,7 @@ import type { CollectorPlatform } from "../collect/collector.ts";
 import { toolRunner } from "../collect/run_tool.ts";
 import { toolStreamer } from "../collect/tool_stream.ts";
 import { type OpenedTrace, openTraceSource, type TraceSource } from "../collect/trace_source.ts";
+import { type FinalCountersSource, startFinalCounters } from "../collect/final_counters.ts";
 import { readUserNames } from "../collect/user_names.ts";
 import type { DnsAnswer } from "../model/dns_answer.ts";
 import { DnsNames } from "../enrich/dns_names.ts";
@@ -13,6 +14,11 @@ export interface KernelEventFlags {
   trace: boolean;
   /** `--sniff-dns`: the names programs asked for, from DNS answers. */
   sniffDns: boolean;
+  /**
+   * Each destroyed TCP socket's final counters from `ss -E` (Linux), so that the counters need not be read
+   * at every poll (not a command-line flag: the monitor asks for it where no output shows a rate per poll).
+   */
+  finalCounters?: boolean;
 }
 
 /** How the sources start; tests pass scripted ones. */
@@ -26,11 +32,15 @@ export interface KernelEventsIo {
     onAnswer: (answer: DnsAnswer, at: number) => void,
     onNote: (line: string) => void,
   ) => Promise<DnsSniffer | string>;
+  /** Starts `ss -E` for the final counters; the default runs it through stdbuf. */
+  startFinalCounters?: () => FinalCountersSource | string;
 }
 
 /** The sources a run reads besides its polls; each is null when off or unavailable. */
 export interface KernelEvents {
   trace: TraceSource | null;
+  /** Destroyed sockets' final counters, when asked for and `ss -E` could start. */
+  finalCounters: FinalCountersSource | null;
   /** Names learnt from DNS answers. */
   names: DnsNames | null;
   /** For the tracker: the name a connection to `ip` at `at` was asked by. */
@@ -74,6 +84,13 @@ export async function openKernelEvents(flags: KernelEventFlags, io: KernelEvents
     trace = opened.source;
     io.note(opened.note);
   }
+  let finalCounters: FinalCountersSource | null = null;
+  if (flags.finalCounters === true && io.machine.os === "linux") {
+    const started = (io.startFinalCounters ??
+      (() => startFinalCounters({ stream: toolStreamer(io.machine.programs) })))();
+    // Not a note: without it the counters are read at every poll, as they always were.
+    if (typeof started !== "string") finalCounters = started;
+  }
   let names: DnsNames | null = null;
   let sniffer: DnsSniffer | null = null;
   if (flags.sniffDns) {
@@ -98,10 +115,11 @@ export async function openKernelEvents(flags: KernelEventFlags, io: KernelEvents
   }
   return {
     trace,
+    finalCounters,
     names,
     domainOf: names === null ? undefined : (ip, at) => names?.lookup(ip, at)?.domain ?? null,
     close: async () => {
-      await Promise.all([trace?.close(), sniffer?.close()]);
+      await Promise.all([trace?.close(), sniffer?.close(), finalCounters?.close()]);
       if (sniffer === null) return null;
       const { answers, truncated, skipped } = sniffer.counts;
       return `DNS: ${answers} answers read (${truncated} cut short, their complete records used), ` +

@@ -92,8 +92,9 @@ export function ownerWalkPermissions(collector: CollectorName, os: Os, input?: s
 /**
  * What a live reading (monitor, serve) of the `ss` collector adds on Linux: a large dump of the kernel's
  * sockets (from 5,000 on) is read through `stdbuf -o 256K ss …`, a third of the pipe reads and half the
- * reader's CPU at 10,000 connections. Without it, plain `ss` (the same sockets). It adds no power the
- * collector lacks: `--allow-run=find` already runs what `find -exec` would.
+ * reader's CPU at 10,000 connections; the monitor in scroll mode also runs `stdbuf -oL ss -E -tinOH` for
+ * each closing connection's final counters, and reads the counters every 10th poll. Without it, plain `ss` (the
+ * same sockets) and the counters at every poll. It adds no power the collector lacks: `--allow-run=find` already runs what `find -exec` would.
  *
  * @example
  * ```ts
@@ -109,7 +110,8 @@ export function liveDumpPermissions(collector: CollectorName, os: Os): Permissio
   return [{
     flag: "--allow-run=stdbuf",
     why: "read a large socket dump (`ss -taiD -`) in 64 kB pipe reads, `stdbuf -o 256K` around ss " +
-      "(a third of the reads at 10,000 connections)",
+      "(a third of the reads at 10,000 connections); in scroll mode, `stdbuf -oL ss -E -tinOH` for exact bytes " +
+      "at close, the counters read every 10th poll",
     optional: true,
   }];
 }

@@ -62,7 +62,7 @@ export interface SessionPlatform extends Machine {
   /** This process's id, for syslog headers. */
   pid?: number;
   /** How `--trace` and `--sniff-dns` start their tools; the default runs bpftrace, ss -E and tcpdump. */
-  kernelEvents?: Pick<KernelEventsIo, "openTrace" | "startSniffer">;
+  kernelEvents?: Pick<KernelEventsIo, "openTrace" | "startSniffer" | "startFinalCounters">;
 }
 
 /** How the command wants the session to talk and record. */
@@ -290,6 +290,7 @@ export async function openSession(
         stop,
         alerts,
         trace: kernel?.trace ?? null,
+        finalCounters: kernel?.finalCounters ?? null,
       });
     },
     async close(output) {

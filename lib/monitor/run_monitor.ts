@@ -24,6 +24,15 @@ import type { ConnectionLog } from "./connection_log.ts";
 import type { HistoryRecorder } from "./history_recorder.ts";
 import type { PollInfo } from "../model/poll_info.ts";
 import { PollTimes } from "./poll_times.ts";
+import type { FinalCountersSource } from "../collect/final_counters.ts";
+import { addFinalCounters } from "./final_bytes.ts";
+
+/**
+ * Longest a poll waits for the kernel's report of a socket it saw close (less with a time unit under twice
+ * this): the report is queued by the kernel and read by ss -E and then by conntrail, each in its turn, which on
+ * a loaded machine can take tens of ms after the poll read the socket's absence.
+ */
+export const FINAL_WAIT_MS = 500;
 
 /** What a monitor run reads from and writes to. */
 export interface MonitorIo {
@@ -47,6 +56,11 @@ export interface MonitorIo {
   ) => ConnectionEvent[];
   /** Kernel events between polls (`--trace`); absent: polling alone. */
   trace?: TraceFeed | null;
+  /**
+   * Each destroyed TCP socket's final counters (`ss -E`): closing events report them instead of the last
+   * reading, and while it runs the counters may be read only every `countersEvery` polls.
+   */
+  finalCounters?: FinalCountersSource | null;
 }
 
 /** Where traced connection events come from (a `TraceSource`). */
@@ -69,6 +83,13 @@ export interface MonitorLoopOptions {
   keep: (c: Connection) => boolean;
   /** A status summary every this many polls (scroll mode prints it). */
   statusEvery?: number;
+  /**
+   * Read the byte counters only every this many polls (default 1: every poll), while `finalCounters` runs:
+   * at the first poll, at every poll whose number this divides (give it a divisor of `statusEvery` and each
+   * status line's totals and rate are read as at every poll), at the last of `count`, and at every poll once
+   * `finalCounters` has stopped. The polls between keep each connection's last counters.
+   */
+  countersEvery?: number;
 }
 
 /** How a run went. */
@@ -163,6 +184,10 @@ export async function runMonitor(
 ): Promise<MonitorRunResult> {
   const start = io.now().getTime();
   const statusEvery = options.statusEvery ?? 10;
+  const countersEvery = Math.max(1, Math.floor(options.countersEvery ?? 1));
+  const destroyed = io.finalCounters ?? null;
+  /** How long a poll waits for the destroy report of a connection it saw close (see addFinalCounters). */
+  const finalWaitMs = Math.min(FINAL_WAIT_MS, options.timeUnitMs / 2);
   const noted = new Set<string>();
   const noteOnce = (line: string) => {
     if (noted.has(line)) return;
@@ -184,7 +209,10 @@ export async function runMonitor(
     let sockets: Socket[] = [];
     let firstSeen: Map<Connection, number> | undefined;
     try {
-      const result = await io.collector.collect();
+      const next = polls + 1;
+      const counters = countersEvery === 1 || destroyed === null || !destroyed.running || polls === 0 ||
+        next % countersEvery === 0 || next === options.count || final;
+      const result = await io.collector.collect(counters ? undefined : { counters: false });
       for (const note of result.notes) noteOnce(`note: ${note}`);
       if (result.skipped.length > 0) {
         noteOnce(`note: ${io.collector.name} printed lines conntrail could not read; they are skipped`);
@@ -210,6 +238,11 @@ export async function runMonitor(
       );
       for (const line of trace?.takeNotes() ?? []) io.note(line);
       const events = tracker.update(connections, at, traced, firstSeen);
+      if (destroyed !== null) {
+        // The first poll's closes are of connections that ended before the monitor started: none to wait for.
+        await addFinalCounters(events, destroyed, polls === 0 ? 0 : finalWaitMs, tracker.traffic);
+        for (const line of destroyed.takeNotes()) io.note(line);
+      }
       const raised = io.alerts?.(connections, events, at) ?? [];
       alerts += raised.length;
       for (const alert of raised) events.push(alert);

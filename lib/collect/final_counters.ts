@@ -1,0 +1,194 @@
+/**
+ * The kernel's last word on each TCP socket it destroys: `ss -E` with `-i`
+ * prints every destroyed socket with its `tcp_info`, so a connection's bytes at
+ * its close are exact, not the last poll's reading (up to a poll old, or more
+ * where the counters are read only every few polls).
+ *
+ * @module
+ */
+import type { ByteCounts } from "../model/byte_counters.ts";
+import { PermissionError } from "../model/errors.ts";
+import { timerDelay } from "../model/timer_delay.ts";
+import { parseSsDestroyedLine } from "../parse/ss_destroyed.ts";
+import type { StreamTool, ToolStream } from "./tool_stream.ts";
+
+/**
+ * `stdbuf`'s arguments for the destroy events: ss writes through stdio, fully buffered into a pipe, so stdbuf
+ * makes it write each line as it comes; `-E` listens for destroyed sockets, `-t` TCP only, `-i` their
+ * `tcp_info`, `-n` numeric, `-O` one line per socket (iproute2 5.2 on), `-H` no header.
+ */
+export const FINAL_COUNTERS_ARGS = ["-oL", "ss", "-E", "-tinOH"] as const;
+
+/**
+ * How long counters heard for a socket that no closing connection has taken yet are kept: a poll reports a
+ * close at most a time unit (and a wait) after the socket was destroyed.
+ */
+export const HEARD_KEEP_MS = 10_000;
+
+/**
+ * How long counters taken for a connection that lingers (TIME_WAIT, a minute on Linux) are kept for the
+ * connection's CLOSED when its TIME_WAIT socket goes, which repeats them.
+ */
+export const HELD_KEEP_MS = 70_000;
+
+/** One socket's final counters and when they were heard (ms). */
+interface Heard {
+  counters: ByteCounts;
+  at: number;
+}
+
+/** The final counters of destroyed TCP sockets, as a running `ss -E` reports them. */
+export interface FinalCountersSource {
+  /** Whether ss -E runs: false once it has stopped (then nothing more will be heard). */
+  readonly running: boolean;
+  /**
+   * Wait until counters for every key have been heard, at most `ms`, or until ss -E stops: a socket
+   * destroyed before a poll read its absence may be reported a moment after.
+   */
+  waitFor(keys: readonly string[], ms: number): Promise<void>;
+  /**
+   * The counters heard for a connection's key, forgotten now, or with `hold` kept (for the CLOSED of a
+   * connection that lingers) until taken again without it or {@linkcode HELD_KEEP_MS}.
+   */
+  take(key: string, hold?: boolean): ByteCounts | undefined;
+  /** Lines for the user since the last call. */
+  takeNotes(): string[];
+  /** Stop ss -E. */
+  close(): Promise<void>;
+}
+
+/** Options of {@linkcode startFinalCounters}. */
+export interface FinalCountersOptions {
+  /** Starts stdbuf (tests pass a scripted tool). */
+  stream: StreamTool;
+  /** The clock, ms (default `Date.now`). */
+  now?: () => number;
+  /** How long unclaimed counters are kept, ms (default {@linkcode HEARD_KEEP_MS}). */
+  keepMs?: number;
+}
+
+/** Forget, oldest first (a Map keeps the order things were added in), what was heard before `before`. */
+function forgetBefore(map: Map<string, Heard>, before: number): void {
+  for (const [key, heard] of map) {
+    if (heard.at >= before) return;
+    map.delete(key);
+  }
+}
+
+/**
+ * Start `stdbuf -oL ss -E -tinOH` and keep each destroyed TCP socket's final
+ * counters by its connection's key, for the poll that reports the close.
+ * Returns why when it cannot start (stdbuf or ss not allowed or not installed);
+ * when it stops later, `running` turns false and a note says so.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { startFinalCounters } from "./final_counters.ts";
+ * let say = (_line: string) => {};
+ * const source = startFinalCounters({
+ *   stream: (_command, _args, options) => {
+ *     say = options.onLine;
+ *     return { exited: new Promise(() => {}), close: () => Promise.resolve() };
+ *   },
+ * });
+ * if (typeof source === "string") throw new Error(source);
+ * const key = "TCP 127.0.0.1 56418 127.0.0.1 54497";
+ * const waiting = source.waitFor([key], 60_000);
+ * say("UNCONN 1 0 127.0.0.1:56418 127.0.0.1:54497 bytes_sent:123456 bytes_acked:123458 bytes_received:778");
+ * await waiting;
+ * deepStrictEqual([source.take(key), source.take(key)], [{ sent: 123456, received: 777 }, undefined]);
+ * ```
+ */
+export function startFinalCounters(options: FinalCountersOptions): FinalCountersSource | string {
+  const now = options.now ?? Date.now;
+  const keepMs = options.keepMs ?? HEARD_KEEP_MS;
+  const heard = new Map<string, Heard>();
+  const held = new Map<string, Heard>();
+  const notes: string[] = [];
+  const errors: string[] = [];
+  let running = true;
+  let closing = false;
+  /** Waiting polls, woken by each line and when ss -E stops. */
+  let wake: (() => void)[] = [];
+  const wakeAll = () => {
+    const woken = wake;
+    wake = [];
+    for (const resolve of woken) resolve();
+  };
+  let tool: ToolStream;
+  try {
+    tool = options.stream("stdbuf", FINAL_COUNTERS_ARGS, {
+      onLine: (line) => {
+        const parsed = parseSsDestroyedLine(line);
+        if (parsed === null || typeof parsed === "string") return;
+        const t = now();
+        // Heard again (a reused port), it goes to the end: the map stays in the order of hearing.
+        heard.delete(parsed.key);
+        heard.set(parsed.key, { counters: { sent: parsed.sent, received: parsed.received }, at: t });
+        forgetBefore(heard, t - keepMs);
+        wakeAll();
+      },
+      onErrorLine: (line) => {
+        if (errors.length < 5) errors.push(line);
+      },
+    });
+  } catch (error) {
+    if (error instanceof PermissionError) return `stdbuf may not run (${error.message})`;
+    return error instanceof Error ? error.message : String(error);
+  }
+  tool.exited.then(({ code }) => {
+    running = false;
+    wakeAll();
+    if (closing) return;
+    const said = errors.join("; ");
+    notes.push(
+      `byte counters are read at every poll from now on: ss -E stopped (exit ${code}${
+        said === "" ? "" : `: ${said}`
+      }), so bytes at close could no longer be exact`,
+    );
+  }, () => {
+    running = false;
+    wakeAll();
+  });
+  return {
+    get running() {
+      return running;
+    },
+    async waitFor(keys, ms) {
+      if (ms <= 0) return;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      let timedOut = false;
+      const timeUp = new Promise<void>((resolve) =>
+        timer = setTimeout(() => {
+          timedOut = true;
+          resolve();
+        }, timerDelay(ms))
+      );
+      try {
+        while (running && !timedOut && keys.some((key) => !heard.has(key) && !held.has(key))) {
+          await Promise.race([new Promise<void>((resolve) => wake.push(resolve)), timeUp]);
+        }
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    take(key, hold = false) {
+      const t = now();
+      forgetBefore(held, t - HELD_KEEP_MS);
+      const found = heard.get(key) ?? held.get(key);
+      if (found === undefined) return undefined;
+      heard.delete(key);
+      held.delete(key);
+      if (hold) held.set(key, { counters: found.counters, at: t });
+      return found.counters;
+    },
+    takeNotes() {
+      return notes.splice(0);
+    },
+    close() {
+      closing = true;
+      return tool.close();
+    },
+  };
+}

@@ -1,0 +1,137 @@
+import { deepStrictEqual, match, ok } from "node:assert/strict";
+import {
+  FINAL_COUNTERS_ARGS,
+  type FinalCountersSource,
+  startFinalCounters,
+} from "../../lib/collect/final_counters.ts";
+import { type StreamTool, toolStreamer, type ToolStreamOptions } from "../../lib/collect/tool_stream.ts";
+import { PermissionError, ToolError } from "../../lib/model/errors.ts";
+import { denoPlatform } from "../../lib/platform/deno_platform.ts";
+import { canCreateNamespaces, createNamespace } from "../network_namespace.ts";
+import { freshLoopback, hasTool, socketControl } from "../open_sockets.ts";
+import { HANG_GUARD_MS } from "../waiting.ts";
+
+const platform = denoPlatform();
+const ready = canCreateNamespaces() && hasTool("python3") && hasTool("ss") && hasTool("stdbuf");
+
+/** A tool that runs until closed: the test says its lines (and its exit) when it wants. */
+function handTool(): {
+  stream: StreamTool;
+  say: (line: string) => void;
+  exit: (code: number) => void;
+  args: string[];
+} {
+  let onLine: ToolStreamOptions["onLine"] = () => {};
+  let onError: (line: string) => void = () => {};
+  let exit: (status: { code: number; signal: string | null }) => void = () => {};
+  const args: string[] = [];
+  return {
+    args,
+    stream: (command, given, options) => {
+      args.push(command, ...given);
+      onLine = options.onLine;
+      onError = options.onErrorLine ?? (() => {});
+      const exited = new Promise<{ code: number; signal: string | null }>((resolve) => (exit = resolve));
+      return { exited, close: () => (exit({ code: 0, signal: "SIGTERM" }), exited.then(() => {})) };
+    },
+    say: (line) => onLine(line),
+    exit: (code) => {
+      onError("Cannot bind netlink socket: Operation not permitted");
+      exit({ code, signal: null });
+    },
+  };
+}
+
+/** Wait until `source` has heard `key`, opening and closing probe connections until one is heard first: ss -E
+ * prints nothing when it has subscribed, so the first close it hears says it listens. */
+async function listening(source: FinalCountersSource, open: () => Promise<string>): Promise<void> {
+  const giveUp = Date.now() + HANG_GUARD_MS;
+  while (Date.now() < giveUp) {
+    const key = await open();
+    await source.waitFor([key], 1_000);
+    if (source.take(key) !== undefined) return;
+  }
+  throw new Error("ss -E never reported a probe connection's close");
+}
+
+Deno.test({
+  name:
+    "startFinalCounters() gives each connection closed in a namespace its exact final counters from the real ss -E",
+  ignore: !ready,
+  fn: async () => {
+    const namespace = await createNamespace("ctfin");
+    const control = socketControl(namespace.exec([]));
+    const inside: StreamTool = (command, args, options) =>
+      toolStreamer(platform.programs)("ip", ["netns", "exec", namespace.name, command, ...args], options);
+    const source = startFinalCounters({ stream: inside });
+    try {
+      if (typeof source === "string") throw new Error(source);
+      const ip = freshLoopback();
+      await listening(source, async () => {
+        const probe = await control.open(ip);
+        await control.close(probe.id);
+        return `TCP ${ip} ${probe.client_port} ${ip} ${probe.port}`;
+      });
+      const connection = await control.open(ip);
+      await control.send(connection.id, 300_000, 4_321);
+      await control.close(connection.id); // client first, then the accepted side
+      const client = `TCP ${ip} ${connection.client_port} ${ip} ${connection.port}`;
+      const server = `TCP ${ip} ${connection.port} ${ip} ${connection.client_port}`;
+      await source.waitFor([client, server], HANG_GUARD_MS);
+      const [atClient, atServer] = [source.take(client), source.take(server)];
+      // What each side received is exact (the FIN taken off); what it sent counts retransmissions too (a loaded
+      // machine retransmits even on loopback), so it is at least what was sent.
+      deepStrictEqual([atClient?.received, atServer?.received], [4_321, 300_000]);
+      ok((atClient?.sent ?? 0) >= 300_000 && (atClient?.sent ?? 0) < 600_000, `${atClient?.sent}`);
+      ok((atServer?.sent ?? 0) >= 4_321 && (atServer?.sent ?? 0) < 9_000, `${atServer?.sent}`);
+      deepStrictEqual([source.take(client), source.running], [undefined, true]);
+    } finally {
+      if (typeof source !== "string") await source.close();
+      await control.stop();
+      await namespace.remove();
+    }
+  },
+});
+
+Deno.test("startFinalCounters() runs stdbuf -oL ss -E -tinOH and keeps what it heard for a close reported later", async () => {
+  const tool = handTool();
+  let now = 0;
+  const source = startFinalCounters({ stream: tool.stream, now: () => now, keepMs: 10_000 });
+  if (typeof source === "string") throw new Error(source);
+  deepStrictEqual(tool.args, ["stdbuf", ...FINAL_COUNTERS_ARGS]);
+  const key = "TCP 10.0.0.2 40000 198.51.100.7 443";
+  tool.say(
+    "UNCONN 1 0 10.0.0.2:40000 198.51.100.7:443 bytes_sent:52000 bytes_acked:52002 bytes_received:1878",
+  );
+  tool.say("UNCONN 0 0 10.0.0.2:40001 198.51.100.7:443 bytes_sent:1 bytes_received:2");
+  // Held for a connection in TIME_WAIT: its CLOSED a minute later takes it again, once.
+  deepStrictEqual(source.take(key, true), { sent: 52_000, received: 1_877 });
+  now = 60_000;
+  deepStrictEqual([source.take(key), source.take(key)], [{ sent: 52_000, received: 1_877 }, undefined]);
+  // What no close took is forgotten `keepMs` after it was heard, when later lines come.
+  tool.say("UNCONN 0 0 10.0.0.2:40002 198.51.100.7:443 bytes_sent:1 bytes_received:2");
+  deepStrictEqual(source.take("TCP 10.0.0.2 40001 198.51.100.7 443"), undefined);
+  deepStrictEqual(source.take("TCP 10.0.0.2 40002 198.51.100.7 443"), { sent: 1, received: 1 });
+  await source.close();
+  deepStrictEqual([source.running, source.takeNotes()], [false, []]);
+});
+
+Deno.test("startFinalCounters() that cannot start says why; one whose ss -E stops says so, stops waiting and is no longer running", async () => {
+  const refused: StreamTool = () => {
+    throw new PermissionError('conntrail may not run "stdbuf"', "--allow-run=stdbuf");
+  };
+  match(String(startFinalCounters({ stream: refused })), /stdbuf may not run/);
+  const missing: StreamTool = () => {
+    throw new ToolError('cannot find "stdbuf" on PATH', { notFound: true });
+  };
+  match(String(startFinalCounters({ stream: missing })), /cannot find "stdbuf"/);
+  const tool = handTool();
+  const source = startFinalCounters({ stream: tool.stream });
+  if (typeof source === "string") throw new Error(source);
+  const waiting = source.waitFor(["TCP 10.0.0.2 40000 198.51.100.7 443"], HANG_GUARD_MS);
+  tool.exit(1);
+  await waiting;
+  deepStrictEqual(source.running, false);
+  const [note] = source.takeNotes();
+  match(note ?? "", /read at every poll from now on: ss -E stopped \(exit 1: Cannot bind netlink socket/);
+});

@@ -1,0 +1,185 @@
+/**
+ * Bytes at close end to end: the real monitor in scroll mode (under the flags
+ * `conntrail permissions` prints, history in SQLite), in a network namespace of
+ * the test's own, reads the byte counters only every 10th poll and takes each
+ * closing connection's exact final counters from the kernel's destroy events
+ * (the real `ss -E`). Connections that move a known number of bytes and close
+ * right after, between two readings, must be reported and recorded with them.
+ * Without stdbuf (so without ss -E) the counters are read at every poll.
+ */
+import { deepStrictEqual, ok } from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { permissionFlags } from "./conntrail_process.ts";
+import { canCreateNamespaces, createNamespace, type TestNamespace } from "./network_namespace.ts";
+import { type ControlledConnection, freshLoopback, hasTool, socketControl } from "./open_sockets.ts";
+import { type LineProcess, spawnLines } from "./line_process.ts";
+
+const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
+const ready = canCreateNamespaces() && hasTool("python3") && hasTool("ss") && hasTool("stdbuf");
+const ARGS = ["monitor", "--scroll", "--format", "ndjson", "-t", "1"];
+
+/** Bytes each round's client sends and gets back: no two alike, so that a wrong join shows. */
+const ROUNDS = [[300_000, 4_321], [77_777, 1], [1_000_000, 65_536]] as const;
+
+type Event = Record<string, unknown>;
+
+/** The monitor running in `namespace` with `flags`, and the socket helper beside it, once its first poll ran. */
+async function start(namespace: TestNamespace, dataHome: string, flags: (given: string[]) => string[]) {
+  const control = socketControl(namespace.exec([]));
+  const ip = freshLoopback();
+  // A connection open before the monitor starts: its NEW says the first poll has run.
+  const first = await control.open(ip);
+  const monitor = spawnLines(
+    namespace.exec([
+      Deno.execPath(),
+      "run",
+      "--quiet",
+      "--no-prompt",
+      ...flags(await permissionFlags(dataHome, ARGS)),
+      MAIN,
+      ...ARGS,
+    ]),
+    { NO_COLOR: "1", XDG_DATA_HOME: dataHome },
+  );
+  await monitor.stdout.untilJson(
+    (e) => e.event === "NEW" && e.local_port === first.client_port,
+    "the first poll",
+  );
+  return { control, monitor, ip };
+}
+
+/** The monitor's first event matching `side` of `c` and `test`. */
+function eventOf(
+  monitor: LineProcess,
+  c: ControlledConnection,
+  side: "client" | "server",
+  test: (e: Event) => boolean,
+  what: string,
+): Promise<Event> {
+  const [local, remote] = side === "client" ? [c.client_port, c.port] : [c.port, c.client_port];
+  return monitor.stdout.untilJson(
+    (e) => e.local_port === local && e.remote_port === remote && test(e),
+    `${what} of the ${side} side of ${local}`,
+  );
+}
+
+/** What history recorded for `c`'s side with local port `local`: its bytes. */
+function recorded(dataHome: string, local: number, remote: number): [unknown, unknown] {
+  const db = new DatabaseSync(join(dataHome, "conntrail", "history.db"), { readOnly: true });
+  try {
+    const row = db.prepare(
+      "SELECT bytes_sent, bytes_received FROM connections WHERE local_port = ? AND remote_port = ?",
+    ).get(local, remote);
+    return [row?.bytes_sent, row?.bytes_received];
+  } finally {
+    db.close();
+  }
+}
+
+/** Sent counts retransmissions too (a loaded machine retransmits even on loopback): at least what was sent. */
+function okSent(sent: unknown, bytes: number, what: string): void {
+  ok(
+    typeof sent === "number" && sent >= bytes && sent < 2 * bytes + 100,
+    `${what}: sent ${sent}, want ${bytes}`,
+  );
+}
+
+Deno.test({
+  name:
+    "monitor --scroll with history: a connection that moves known bytes and closes between two readings of the counters has its exact bytes at CLOSED (ss -E), in the output and in history",
+  ignore: !ready,
+  sanitizeResources: false,
+  fn: async () => {
+    const namespace = await createNamespace("ctfce");
+    const dataHome = await Deno.makeTempDir();
+    const { control, monitor } = await start(namespace, dataHome, (flags) => flags);
+    const closes: {
+      c: ControlledConnection;
+      client: Event;
+      server: Event;
+      bytes: readonly [number, number];
+    }[] = [];
+    try {
+      for (const bytes of ROUNDS) {
+        const c = await control.open(freshLoopback());
+        // Listed open by a poll (which read its counters or not), then it moves its bytes and closes at once:
+        // the next reading of the counters would find it gone.
+        await eventOf(monitor, c, "client", (e) => e.event === "NEW", "NEW");
+        await control.send(c.id, bytes[0], bytes[1]);
+        await control.close(c.id); // the client first: it lingers in TIME_WAIT, the accepted side goes
+        const client = await eventOf(
+          monitor,
+          c,
+          "client",
+          (e) => e.event === "CLOSED" || (e.event === "STATE" && e.status === "TIME_WAIT"),
+          "the close",
+        );
+        const server = await eventOf(monitor, c, "server", (e) => e.event === "CLOSED", "the CLOSED");
+        closes.push({ c, client, server, bytes });
+      }
+      deepStrictEqual(await monitor.stop(), 0);
+      for (const { c, client, server, bytes: [up, down] } of closes) {
+        const what = `${c.client_port} -> ${c.port}`;
+        // What each side received is exact: the kernel's final count less the peer's FIN.
+        deepStrictEqual([client.bytes_received, server.bytes_received], [down, up], what);
+        okSent(client.bytes_sent, up, `${what} client`);
+        okSent(server.bytes_sent, down, `${what} server`);
+        deepStrictEqual(
+          recorded(dataHome, c.client_port, c.port),
+          [client.bytes_sent, down],
+          `${what} history`,
+        );
+        deepStrictEqual(
+          recorded(dataHome, c.port, c.client_port),
+          [server.bytes_sent, up],
+          `${what} history`,
+        );
+      }
+    } finally {
+      await monitor.stop();
+      await control.stop();
+      await namespace.remove();
+      await Deno.remove(dataHome, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "monitor --scroll without stdbuf (no ss -E) reads the counters at every poll: each change of state reports the bytes moved just before it",
+  ignore: !ready,
+  sanitizeResources: false,
+  fn: async () => {
+    const namespace = await createNamespace("ctfcf");
+    const dataHome = await Deno.makeTempDir();
+    const withoutStdbuf = (flags: string[]) => flags.map((flag) => flag.replace(/,stdbuf\b/, ""));
+    const { control, monitor } = await start(namespace, dataHome, withoutStdbuf);
+    try {
+      // With the counters read every 10th poll, each of these would carry them with 1 chance in 10.
+      for (const [up, down] of ROUNDS) {
+        const c = await control.open(freshLoopback());
+        await eventOf(monitor, c, "client", (e) => e.event === "NEW", "NEW");
+        await control.send(c.id, up, down);
+        await control.shut(c.id); // the client goes to FIN_WAIT_2: a change of state the next poll reports
+        const state = await eventOf(
+          monitor,
+          c,
+          "client",
+          (e) => e.event === "STATE" && e.status === "FIN_WAIT_2",
+          "FIN_WAIT_2",
+        );
+        deepStrictEqual(state.bytes_received, down, `${c.client_port}`);
+        okSent(state.bytes_sent, up, `${c.client_port}`);
+        await control.close(c.id);
+      }
+      deepStrictEqual(await monitor.stop(), 0);
+    } finally {
+      await monitor.stop();
+      await control.stop();
+      await namespace.remove();
+      await Deno.remove(dataHome, { recursive: true });
+    }
+  },
+});

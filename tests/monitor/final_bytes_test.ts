@@ -1,0 +1,198 @@
+import { deepStrictEqual } from "node:assert/strict";
+import type { Collector, CollectRequest, CollectResult } from "../../lib/collect/collector.ts";
+import type { FinalCountersSource } from "../../lib/collect/final_counters.ts";
+import type { ByteCounts } from "../../lib/model/byte_counters.ts";
+import type { Connection, Socket } from "../../lib/model/connection.ts";
+import type { ConnectionEvent, StatusEvent } from "../../lib/model/monitor_event.ts";
+import { addFinalCounters } from "../../lib/monitor/final_bytes.ts";
+import { runMonitor } from "../../lib/monitor/run_monitor.ts";
+import { Tracker } from "../../lib/monitor/tracker.ts";
+
+const KEY = "TCP 10.0.0.2 40000 203.0.113.7 443";
+
+function socket(status: string, sent: number | null, received: number | null): Socket {
+  return {
+    protocol: "TCP",
+    family: 4,
+    local_ip: "10.0.0.2",
+    local_port: 40000,
+    remote_ip: "203.0.113.7",
+    remote_port: 443,
+    status,
+    pid: status === "TIME_WAIT" ? null : 1,
+    process_name: status === "TIME_WAIT" ? null : "curl",
+    process_path: null,
+    user: null,
+    inode: null,
+    bytes_sent: sent,
+    bytes_received: received,
+  };
+}
+
+function connection(status: string, sent: number | null, received: number | null): Connection {
+  return {
+    ...socket(status, sent, received),
+    timestamp: "2026-11-21T14:30:00.000+00:00",
+    direction: "outgoing",
+  };
+}
+
+/** A source that has heard `heard` (more can be added), and records what the polls waited for. */
+function heardSource(heard: Map<string, ByteCounts>): FinalCountersSource & { waited: string[][] } {
+  const held = new Map<string, ByteCounts>();
+  return {
+    running: true,
+    waited: [],
+    waitFor(keys) {
+      this.waited.push([...keys]);
+      return Promise.resolve();
+    },
+    take(key, hold) {
+      const found = heard.get(key) ?? held.get(key);
+      heard.delete(key);
+      held.delete(key);
+      if (found !== undefined && hold) held.set(key, found);
+      return found;
+    },
+    takeNotes: () => [],
+    close: () => Promise.resolve(),
+  };
+}
+
+Deno.test("addFinalCounters() gives a connection entering TIME_WAIT its final counters, counts what they add once, and repeats them at its CLOSED", async () => {
+  const tracker = new Tracker({ width: 20, groupBy: "ip", maxClosedRows: 10, traffic: true });
+  const source = heardSource(new Map([[KEY, { sent: 5_000, received: 300 }]]));
+  const at = (s: number) => new Date(2026, 10, 21, 14, 30, s);
+  const poll = async (connections: Connection[], s: number) => {
+    const events = tracker.update(connections, at(s));
+    await addFinalCounters(events, source, 100, tracker.traffic);
+    return events;
+  };
+  await poll([connection("ESTABLISHED", 1_000, 0)], 0);
+  const [state] = await poll([connection("TIME_WAIT", null, null)], 1);
+  deepStrictEqual([state?.event, state?.connection.bytes_sent, state?.connection.bytes_received], [
+    "STATE",
+    5_000,
+    300,
+  ]);
+  // The last reading said 1,000 and 0: what moved after it is counted in the poll that saw the close.
+  deepStrictEqual([tracker.traffic?.machine.sent, tracker.traffic?.machine.received], [5_000, 300]);
+  await poll([connection("TIME_WAIT", null, null)], 2);
+  const [closed] = await poll([], 62);
+  deepStrictEqual([closed?.event, closed?.connection.bytes_sent, closed?.connection.bytes_received], [
+    "CLOSED",
+    5_000,
+    300,
+  ]);
+  deepStrictEqual([tracker.traffic?.machine.sent, tracker.traffic?.machine.received], [5_000, 300]);
+  // It waited for the TIME_WAIT's counters, not for the CLOSED's (held since).
+  deepStrictEqual(source.waited, [[KEY]]);
+});
+
+Deno.test("addFinalCounters() gives a vanished connection's CLOSED its final counters; a close not heard keeps the last reading", async () => {
+  const source = heardSource(new Map([[KEY, { sent: 9_000, received: 10 }]]));
+  const other = { ...connection("ESTABLISHED", 70, 7), local_port: 40001 };
+  const events: ConnectionEvent[] = [
+    { event: "CLOSED", connection: connection("ESTABLISHED", 1_000, 0) },
+    { event: "CLOSED", connection: other },
+    // Not closing: untouched, and nothing waited for.
+    { event: "NEW", connection: { ...connection("ESTABLISHED", 1, 1), local_port: 40002 } },
+    { event: "STATE", connection: { ...connection("FIN_WAIT_2", 1, 1), local_port: 40003 } },
+  ];
+  await addFinalCounters(events, source, 100);
+  deepStrictEqual(events.map((e) => [e.connection.bytes_sent, e.connection.bytes_received]), [
+    [9_000, 10],
+    [70, 7],
+    [1, 1],
+    [1, 1],
+  ]);
+  deepStrictEqual(source.waited, [[KEY, "TCP 10.0.0.2 40001 203.0.113.7 443"]]);
+});
+
+/** A collector that lists one connection until `closeAt` polls, and records what each poll asked for. */
+function recordingCollector(closeAt: number): Collector & { asked: boolean[] } {
+  const asked: boolean[] = [];
+  return {
+    name: "ss",
+    asked,
+    collect(request?: CollectRequest): Promise<CollectResult> {
+      const counters = request?.counters ?? true;
+      asked.push(counters);
+      const poll = asked.length;
+      // Its counters grow by 100 a poll; a reading without counters keeps the last read (as the ss dump does).
+      const lastRead = asked.lastIndexOf(true) + 1;
+      const sockets = poll >= closeAt ? [] : [socket("ESTABLISHED", 100 * lastRead, 0)];
+      return Promise.resolve({ sockets, skipped: [], notes: [] });
+    },
+  };
+}
+
+function loop(source: FinalCountersSource | null, collector: Collector, count: number) {
+  let now = new Date(2026, 10, 21, 14, 30, 0).getTime();
+  const statuses: StatusEvent[] = [];
+  const closed: ConnectionEvent[] = [];
+  const notes: string[] = [];
+  const tracker = new Tracker({ width: 20, groupBy: "ip", maxClosedRows: 10, traffic: true });
+  return {
+    statuses,
+    closed,
+    notes,
+    run: () =>
+      runMonitor(tracker, { timeUnitMs: 1000, count, keep: () => true, countersEvery: 10 }, {
+        collector,
+        now: () => new Date(now),
+        sleep: (ms) => {
+          now += ms;
+          return Promise.resolve();
+        },
+        output: {
+          onPoll: (events, status) => {
+            if (status !== null) statuses.push(status);
+            for (const e of events) if (e.event === "CLOSED") closed.push(e);
+            return Promise.resolve();
+          },
+          close: () => Promise.resolve(),
+        },
+        log: null,
+        note: (line) => notes.push(line),
+        stop: new AbortController().signal,
+        finalCounters: source,
+      }),
+  };
+}
+
+Deno.test("runMonitor({ countersEvery }) with final counters reads them at the first poll, each status poll and the last; a close takes the kernel's", async () => {
+  const collector = recordingCollector(25);
+  const source = heardSource(new Map([[KEY, { sent: 2_468, received: 13 }]]));
+  const run = loop(source, collector, 27);
+  await run.run();
+  const read = collector.asked.flatMap((counters, i) => (counters ? [i + 1] : []));
+  deepStrictEqual(read, [1, 10, 20, 27]);
+  // Each status poll reads them: its totals are what the kernel counted then.
+  deepStrictEqual(run.statuses.map((s) => s.bytes_sent), [1_000, 2_000]);
+  // The connection closed at poll 25, after the reading at 20 (2,000): its CLOSED and the totals have the
+  // kernel's final counters.
+  deepStrictEqual(run.closed.map((e) => [e.connection.bytes_sent, e.connection.bytes_received]), [[
+    2_468,
+    13,
+  ]]);
+});
+
+Deno.test("runMonitor({ countersEvery }) reads the counters at every poll without final counters, and once ss -E stops", async () => {
+  const alone = recordingCollector(100);
+  await loop(null, alone, 12).run();
+  deepStrictEqual(alone.asked, new Array(12).fill(true));
+  const collector = recordingCollector(100);
+  const source = { ...heardSource(new Map()), running: true };
+  let polls = 0;
+  const stopping: Collector = {
+    name: "ss",
+    collect: (request) => {
+      // ss -E stops after the 3rd poll.
+      if (++polls === 3) source.running = false;
+      return collector.collect(request);
+    },
+  };
+  await loop(source, stopping, 12).run();
+  deepStrictEqual(collector.asked, [true, false, false, ...new Array(9).fill(true)]);
+});

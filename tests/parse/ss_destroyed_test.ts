@@ -1,0 +1,34 @@
+import { deepStrictEqual } from "node:assert/strict";
+import { parseSsDestroyedLine } from "../../lib/parse/ss_destroyed.ts";
+import { splitLines } from "../../lib/parse/parse_result.ts";
+import { fixture } from "../fixture.ts";
+
+const CAPTURE = fixture("ss-E-tinOH_iproute2-6.1_debian12.txt");
+
+Deno.test("parseSsDestroyedLine() reads each destroyed connection's final counters from a real ss -E -tinOH, the peer's FIN taken off", () => {
+  const read = splitLines(CAPTURE).filter((line) => line !== "").map((line) => parseSsDestroyedLine(line));
+  deepStrictEqual(read, [
+    // Client first: it sent 123,456 and was sent 777 (the kernel says 778: the server's FIN).
+    { key: "TCP 127.0.0.1 50680 127.0.0.1 37191", sent: 123_456, received: 777 },
+    { key: "TCP 127.0.0.1 37191 127.0.0.1 50680", sent: 777, received: 123_456 },
+    null, // the listener
+    null, // the client that aborted: addresses and counters cleared, nothing to join
+    // The accepted side that got the reset: no FIN, the kernel's 1,000 less one (see parseSsDestroyedLine).
+    { key: "TCP 127.0.0.1 36215 127.0.0.1 41520", sent: 50, received: 999 },
+    null,
+    { key: "TCP 127.0.0.1 34344 127.0.0.1 40999", sent: 5_000, received: 0 },
+    // It sent nothing: ss prints no bytes_sent, which is zero.
+    { key: "TCP 127.0.0.1 40999 127.0.0.1 34344", sent: 0, received: 5_000 },
+    null,
+  ]);
+});
+
+Deno.test("parseSsDestroyedLine() says why for a line that is not a socket, and skips a blank one", () => {
+  deepStrictEqual(parseSsDestroyedLine(""), null);
+  deepStrictEqual(
+    typeof parseSsDestroyedLine("Cannot open netlink socket: Operation not permitted"),
+    "string",
+  );
+  // A cut line (a killed ss) has no counters to trust.
+  deepStrictEqual(parseSsDestroyedLine("UNCONN 1      0      127.0.0.1:50680 127.0.0.1:37"), null);
+});
