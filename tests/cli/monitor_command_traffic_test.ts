@@ -1,6 +1,6 @@
 import { deepStrictEqual, match, ok } from "node:assert/strict";
 import { join } from "node:path";
-import { runMonitorCommand } from "../../lib/cli/monitor_command.ts";
+import { runMonitorCommand, sparseCounters } from "../../lib/cli/monitor_command.ts";
 import { io, options, scripted, socket } from "./_monitor_io.ts";
 
 /** A download over three polls, then the socket goes (between polls), with a UDP socket beside it. */
@@ -83,4 +83,23 @@ Deno.test("monitor --traffic: the scroll line, the logs and the export carry the
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("sparseCounters() reads the counters every 10th poll only in scroll mode on Linux with ss, without -o", () => {
+  const sparse = (args: string[], refresh = false, os = "linux") => sparseCounters(options(args), refresh, os);
+  deepStrictEqual(
+    [
+      sparse(["--scroll"]),
+      sparse(["--scroll", "--format", "ecs"]),
+      sparse(["--scroll", "--collector", "ss"]),
+      // The dashboard: rates per row per poll, idle cells.
+      sparse([], true),
+      // The export's timeline marks each time unit idle or active by the bytes it moved.
+      sparse(["--scroll", "-o", "timeline.txt"]),
+      sparse(["--scroll", "--no-traffic"]),
+      sparse(["--scroll", "--collector", "proc"]),
+      sparse(["--scroll"], false, "darwin"),
+    ],
+    [true, true, true, false, false, false, false, false],
+  );
 });

@@ -54,43 +54,57 @@ async function listening(source: FinalCountersSource, open: () => Promise<string
   throw new Error("ss -E never reported a probe connection's close");
 }
 
+/** Each connection closed in a namespace of the test's own gets its exact final counters, ss -E run as `user`. */
+async function finalCountersInNamespace(user: string[]): Promise<void> {
+  const namespace = await createNamespace("ctfin");
+  const control = socketControl(namespace.exec([]));
+  const inside: StreamTool = (command, args, options) =>
+    toolStreamer(platform.programs)(
+      "ip",
+      ["netns", "exec", namespace.name, ...user, command, ...args],
+      options,
+    );
+  const source = startFinalCounters({ stream: inside });
+  try {
+    if (typeof source === "string") throw new Error(source);
+    const ip = freshLoopback();
+    await listening(source, async () => {
+      const probe = await control.open(ip);
+      await control.close(probe.id);
+      return `TCP ${ip} ${probe.client_port} ${ip} ${probe.port}`;
+    });
+    const connection = await control.open(ip);
+    await control.send(connection.id, 300_000, 4_321);
+    await control.close(connection.id); // client first, then the accepted side
+    const client = `TCP ${ip} ${connection.client_port} ${ip} ${connection.port}`;
+    const server = `TCP ${ip} ${connection.port} ${ip} ${connection.client_port}`;
+    await source.waitFor([client, server], HANG_GUARD_MS);
+    const [atClient, atServer] = [source.take(client), source.take(server)];
+    // What each side received is exact (the FIN taken off); what it sent counts retransmissions too (a loaded
+    // machine retransmits even on loopback), so it is at least what was sent.
+    deepStrictEqual([atClient?.received, atServer?.received], [4_321, 300_000]);
+    ok((atClient?.sent ?? 0) >= 300_000 && (atClient?.sent ?? 0) < 600_000, `${atClient?.sent}`);
+    ok((atServer?.sent ?? 0) >= 4_321 && (atServer?.sent ?? 0) < 9_000, `${atServer?.sent}`);
+    deepStrictEqual([source.take(client), source.running], [undefined, true]);
+  } finally {
+    if (typeof source !== "string") await source.close();
+    await control.stop();
+    await namespace.remove();
+  }
+}
+
 Deno.test({
   name:
     "startFinalCounters() gives each connection closed in a namespace its exact final counters from the real ss -E",
   ignore: !ready,
-  fn: async () => {
-    const namespace = await createNamespace("ctfin");
-    const control = socketControl(namespace.exec([]));
-    const inside: StreamTool = (command, args, options) =>
-      toolStreamer(platform.programs)("ip", ["netns", "exec", namespace.name, command, ...args], options);
-    const source = startFinalCounters({ stream: inside });
-    try {
-      if (typeof source === "string") throw new Error(source);
-      const ip = freshLoopback();
-      await listening(source, async () => {
-        const probe = await control.open(ip);
-        await control.close(probe.id);
-        return `TCP ${ip} ${probe.client_port} ${ip} ${probe.port}`;
-      });
-      const connection = await control.open(ip);
-      await control.send(connection.id, 300_000, 4_321);
-      await control.close(connection.id); // client first, then the accepted side
-      const client = `TCP ${ip} ${connection.client_port} ${ip} ${connection.port}`;
-      const server = `TCP ${ip} ${connection.port} ${ip} ${connection.client_port}`;
-      await source.waitFor([client, server], HANG_GUARD_MS);
-      const [atClient, atServer] = [source.take(client), source.take(server)];
-      // What each side received is exact (the FIN taken off); what it sent counts retransmissions too (a loaded
-      // machine retransmits even on loopback), so it is at least what was sent.
-      deepStrictEqual([atClient?.received, atServer?.received], [4_321, 300_000]);
-      ok((atClient?.sent ?? 0) >= 300_000 && (atClient?.sent ?? 0) < 600_000, `${atClient?.sent}`);
-      ok((atServer?.sent ?? 0) >= 4_321 && (atServer?.sent ?? 0) < 9_000, `${atServer?.sent}`);
-      deepStrictEqual([source.take(client), source.running], [undefined, true]);
-    } finally {
-      if (typeof source !== "string") await source.close();
-      await control.stop();
-      await namespace.remove();
-    }
-  },
+  fn: () => finalCountersInNamespace([]),
+});
+
+Deno.test({
+  name:
+    "startFinalCounters() hears the same with ss -E run as nobody (uid 65534): the destroy events need no root",
+  ignore: !ready || !hasTool("setpriv"),
+  fn: () => finalCountersInNamespace(["setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups"]),
 });
 
 Deno.test("startFinalCounters() runs stdbuf -oL ss -E -tinOH and keeps what it heard for a close reported later", async () => {
