@@ -690,7 +690,12 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
   /** Run `command` (`ss`, or `stdbuf` running it) for the TCP dump; its exit code, and the reader it was read by. */
   const dumpTcp = async (command: string, args: readonly string[], okCodes?: readonly number[]) => {
     // Read as it comes: only a chunk of the dump (8.8 MB at 10,000 connections) is held at a time.
-    const reader = new InetDiagReader({ traffic, counters: countersNow, memory, room: lastCount });
+    const reader = new InetDiagReader({
+      traffic,
+      counters: countersNow,
+      memory: once ? undefined : memory,
+      room: lastCount,
+    });
     const { code } = await run(command, args, {
       onChunk: (chunk) => reader.push(chunk),
       ...(okCodes === undefined ? {} : { okCodes }),

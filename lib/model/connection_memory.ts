@@ -1,5 +1,6 @@
 import type { Connection, Direction, Socket } from "./connection.ts";
 import { InodeMemory } from "./inode_memory.ts";
+import { RememberedSocket } from "./remembered_socket.ts";
 
 /**
  * The connections a monitor's source keeps from one poll to the next, one object per socket:
@@ -125,24 +126,36 @@ export function keepTracked(c: Connection, value: unknown): boolean {
  * ```
  */
 export class ConnectionMemory {
+  /** Connections of sockets that are not {@linkcode RememberedSocket}s (those hold their own). */
   readonly #connections = new InodeMemory<RememberedConnection>();
-
   /** Start a poll; returns its number. */
   begin(): number {
     return this.#connections.begin();
   }
 
-  /** The connection the last poll made for this inode, marked as listed again by `poll`. */
-  get(inode: number, poll: number): Connection | undefined {
-    const known = this.#connections.get(inode);
+  /**
+   * The connection the last poll made for this socket's inode, marked as listed again by `poll`. A
+   * {@linkcode RememberedSocket} holds its own (kept on it as long as its reader keeps it): one made before the
+   * last poll (the socket was left out of it) counts as none, as the inode's entry would have been forgotten.
+   */
+  get(s: Socket, poll: number): Connection | undefined {
+    if (RememberedSocket.is(s)) {
+      const made = RememberedSocket.madeOf(s, this) as RememberedConnection | undefined | null;
+      if (made == null || made.seen < poll - 1) return undefined;
+      made.seen = poll;
+      return made;
+    }
+    if (!s.inode) return undefined;
+    const known = this.#connections.get(s.inode);
     if (known === undefined) return undefined;
     this.#connections.keep(known, poll);
     return known;
   }
 
-  /** Remember the connection this poll made for this inode (stamped with the poll when it was made). */
-  set(inode: number, connection: RememberedConnection): void {
-    this.#connections.set(inode, connection);
+  /** Remember the connection this poll made for this socket's inode (stamped with the poll when it was made). */
+  set(s: Socket, connection: RememberedConnection): void {
+    if (RememberedSocket.is(s)) RememberedSocket.make(s, this, connection);
+    else if (s.inode) this.#connections.set(s.inode, connection);
   }
 
   /** End a poll: forget the inodes it did not list. */
@@ -150,7 +163,7 @@ export class ConnectionMemory {
     this.#connections.end(poll);
   }
 
-  /** Connections remembered. */
+  /** Connections remembered by inode (those on {@linkcode RememberedSocket}s are not counted). */
   get size(): number {
     return this.#connections.size;
   }

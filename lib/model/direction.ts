@@ -110,11 +110,11 @@ export function toConnections(
   const poll = memory?.begin() ?? 0;
   const connections = sockets.map((s) => {
     const direction = directionOf(s);
-    const known = s.inode ? memory?.get(s.inode, poll) : undefined;
+    const known = memory?.get(s, poll);
     if (known !== undefined && sameConnection(known, s, direction)) return known;
     if (memory !== undefined && s.inode) {
       const connection = new RememberedConnection(s, timestamp, direction, poll);
-      memory.set(s.inode, connection);
+      memory.set(s, connection);
       return connection;
     }
     return connectionOf(s, timestamp, direction);
