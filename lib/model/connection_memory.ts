@@ -126,22 +126,33 @@ export function keepTracked(c: Connection, value: unknown): boolean {
  * ```
  */
 export class ConnectionMemory {
+  /**
+   * Polls of every memory, numbered together: a poll's number is no other memory's, so the stamp of a connection
+   * kept on a {@linkcode RememberedSocket} says which memory made it, and whether in its last poll.
+   */
+  static #polls = 0;
   /** Connections of sockets that are not {@linkcode RememberedSocket}s (those hold their own). */
   readonly #connections = new InodeMemory<RememberedConnection>();
+  /** This memory's poll before the current one. */
+  #last = -1;
+  #current = -1;
+
   /** Start a poll; returns its number. */
   begin(): number {
-    return this.#connections.begin();
+    this.#last = this.#current;
+    return this.#current = this.#connections.begin(++ConnectionMemory.#polls);
   }
 
   /**
    * The connection the last poll made for this socket's inode, marked as listed again by `poll`. A
-   * {@linkcode RememberedSocket} holds its own (kept on it as long as its reader keeps it): one made before the
-   * last poll (the socket was left out of it) counts as none, as the inode's entry would have been forgotten.
+   * {@linkcode RememberedSocket} holds its own (kept on it as long as its reader keeps it): one this memory's
+   * last poll did not list (the socket was left out of it), or another memory made, counts as none, as the
+   * inode's entry would have been forgotten (or was never this memory's).
    */
   get(s: Socket, poll: number): Connection | undefined {
     if (RememberedSocket.is(s)) {
-      const made = RememberedSocket.madeOf(s, this) as RememberedConnection | undefined | null;
-      if (made == null || made.seen < poll - 1) return undefined;
+      const made = RememberedSocket.madeOf(s) as RememberedConnection | null;
+      if (made === null || (made.seen !== this.#last && made.seen !== poll)) return undefined;
       made.seen = poll;
       return made;
     }
@@ -154,7 +165,7 @@ export class ConnectionMemory {
 
   /** Remember the connection this poll made for this socket's inode (stamped with the poll when it was made). */
   set(s: Socket, connection: RememberedConnection): void {
-    if (RememberedSocket.is(s)) RememberedSocket.make(s, this, connection);
+    if (RememberedSocket.is(s)) RememberedSocket.make(s, connection);
     else if (s.inode) this.#connections.set(s.inode, connection);
   }
 

@@ -29,10 +29,13 @@ export class InodeMemory<T extends { seen: number }> {
    */
   #stamped = 0;
 
-  /** Start a pass; returns its number, the stamp of what it lists. */
-  begin(): number {
+  /**
+   * Start a pass; returns its number, the stamp of what it lists: the one after the last, or `pass` (greater
+   * than the last: a caller whose stamps must not be another memory's numbers it too).
+   */
+  begin(pass: number = this.#passes + 1): number {
     this.#stamped = 0;
-    return ++this.#passes;
+    return this.#passes = pass;
   }
 
   /** What an earlier pass kept for this inode. */

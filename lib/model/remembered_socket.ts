@@ -4,9 +4,8 @@ import type { Family, Protocol, Socket } from "./connection.ts";
  * A socket a reader keeps by inode from one poll to the next (the TCP dump's, lib/parse/inet_diag.ts): a plain
  * socket to every reader (the same own fields, in the same order, as the literal it replaces: JSON, spreads and
  * `Object.keys` see nothing else), which also holds, out of sight, what the layers above keep of its inode: the
- * connection a `ConnectionMemory` made of it (connection_memory.ts) and what a collector knows of its owner
- * ({@linkcode ownerSlotOf}). One object per inode for all of them, where each layer kept a Map by inode of its
- * own (at 21,000 sockets a Map table is 0.9 MiB, and each a lookup per socket per poll).
+ * connection a `ConnectionMemory` made of it (connection_memory.ts). One object per inode, where each layer kept
+ * a Map by inode of its own (at 21,000 sockets a Map table is 0.9 MiB, and a lookup per socket per poll).
  *
  * A reader that replaces the socket of an inode (its state changed) carries these over to the new one
  * ({@linkcode RememberedSocket.carry}): they are the inode's, not the object's.
@@ -14,12 +13,8 @@ import type { Family, Protocol, Socket } from "./connection.ts";
 export interface RememberedSocket extends Socket {}
 
 export class RememberedSocket {
-  /** The connection made of it, and the memory that made it (see connection_memory.ts). */
+  /** The connection made of it (see connection_memory.ts). */
   #made: unknown = null;
-  #madeBy: unknown = null;
-  /** What a collector knows of the inode's owner (undefined: nothing), and the reading that last listed it. */
-  #owner: unknown = undefined;
-  #ownerListed = 0;
 
   constructor(
     protocol: Protocol,
@@ -56,9 +51,6 @@ export class RememberedSocket {
   /** Carry what the layers keep of an inode from the socket a reader replaces to the one replacing it. */
   static carry(from: RememberedSocket, to: RememberedSocket): void {
     to.#made = from.#made;
-    to.#madeBy = from.#madeBy;
-    to.#owner = from.#owner;
-    to.#ownerListed = from.#ownerListed;
   }
 
   /** Whether `s` is a remembered socket. */
@@ -66,35 +58,13 @@ export class RememberedSocket {
     return #made in s;
   }
 
-  /** The connection `by` left on a remembered socket ({@linkcode RememberedSocket.make}); undefined if none. */
-  static madeOf(s: RememberedSocket, by: unknown): unknown {
-    return s.#madeBy === by ? s.#made : undefined;
+  /** The connection left on a remembered socket ({@linkcode RememberedSocket.make}); null if none. */
+  static madeOf(s: RememberedSocket): unknown {
+    return s.#made;
   }
 
-  /** Leave the connection `by` made of a remembered socket on it. */
-  static make(s: RememberedSocket, by: unknown, made: unknown): void {
+  /** Leave the connection made of a remembered socket on it. */
+  static make(s: RememberedSocket, made: unknown): void {
     s.#made = made;
-    s.#madeBy = by;
-  }
-
-  /** What a collector left of the inode's owner (undefined: nothing). */
-  static ownerOf(s: RememberedSocket): unknown {
-    return s.#owner;
-  }
-
-  /** The reading that last listed the inode, as the collector left it with its owner. */
-  static ownerListedOf(s: RememberedSocket): number {
-    return s.#ownerListed;
-  }
-
-  /** Leave what a collector knows of the inode's owner (undefined: nothing), and when it was last listed. */
-  static keepOwner(s: RememberedSocket, owner: unknown, listed: number): void {
-    s.#owner = owner;
-    s.#ownerListed = listed;
-  }
-
-  /** Stamp the reading that last listed the inode (its owner kept). */
-  static listOwner(s: RememberedSocket, listed: number): void {
-    s.#ownerListed = listed;
   }
 }

@@ -44,6 +44,16 @@ const TCP_STATUSES = new Map(
   ) => [Number(code), normalizeStatus(name, "TCP", true)]),
 );
 
+/** Status words by kernel state number (0-255; "UNKNOWN" for a number Linux lacks): an array, not a Map lookup. */
+const STATUS_OF_STATE: string[] = Array.from(
+  { length: 256 },
+  (_, state) => TCP_STATUSES.get(state) ?? "UNKNOWN",
+);
+
+function statusOf(state: number): string {
+  return STATUS_OF_STATE[state]!;
+}
+
 /** The last uid named, and its name: a dump's sockets are mostly one user's. */
 let lastUid = -1;
 let lastUidName = "";
@@ -116,12 +126,12 @@ function setCounters(socket: Socket, view: DataView, at: number, length: number)
 
 /**
  * A socket a dump read, kept by its inode for the next dump of the same source ({@linkcode InetDiagMemory}): it
- * is its own memory record, holding out of sight the kernel's state and uid it was read with and the last parse
- * that listed it (a record `{ socket, state, uid, seen }` beside it was 1.07 MiB at 21,000 sockets), besides
- * what the layers above keep of its inode ({@linkcode RememberedSocket}).
+ * is its own memory record, holding out of sight the uid it was read with (its `user` is the collector's name
+ * for it by then) and the last parse that listed it (a record `{ socket, state, uid, seen }` beside it was
+ * 1.07 MiB at 21,000 sockets), besides what the layers above keep of its inode ({@linkcode RememberedSocket}).
+ * Its kernel state is told by its status word: two states of one word (SYN_RECEIVED) read the same.
  */
 class DumpSocket extends RememberedSocket {
-  #state: number;
   #uid: number;
   #seen: number;
 
@@ -135,19 +145,17 @@ class DumpSocket extends RememberedSocket {
     user: string | null,
     inode: number,
     counters: boolean,
-    state: number,
     uid: number,
     seen: number,
   ) {
     super("TCP", family, localIp, localPort, remoteIp, remotePort, status, user, inode, counters);
-    this.#state = state;
     this.#uid = uid;
     this.#seen = seen;
   }
 
-  /** Whether it was read with this state and uid. */
-  static readWith(s: DumpSocket, state: number, uid: number): boolean {
-    return s.#state === state && s.#uid === uid;
+  /** Whether it was read with this uid. */
+  static readWith(s: DumpSocket, uid: number): boolean {
+    return s.#uid === uid;
   }
 
   /** The last parse that listed it (an accessor of the class, no field of the socket). */
@@ -439,7 +447,8 @@ export class InetDiagReader {
     const remembered = inode === 0 ? undefined : memory?.get(inode);
     let socket: Socket;
     if (
-      remembered !== undefined && DumpSocket.readWith(remembered, state, uid) &&
+      remembered !== undefined && remembered.status === statusOf(state) &&
+      DumpSocket.readWith(remembered, uid) &&
       sameEndpoints(remembered, view, family, msg)
     ) {
       socket = remembered;
@@ -464,7 +473,7 @@ export class InetDiagReader {
       const hasPeer = !isNoPeer(peer);
       // ss names no owner of a socket without inode (TIME_WAIT): nor does this.
       const user = inode === 0 ? null : uidName(uid);
-      const status = TCP_STATUSES.get(state) ?? "UNKNOWN";
+      const status = statusOf(state);
       if (memory !== null && inode !== 0) {
         // Its own memory record (see DumpSocket), with the counters' fields when they are read.
         const kept = new DumpSocket(
@@ -477,7 +486,6 @@ export class InetDiagReader {
           user,
           inode,
           this.#traffic,
-          state,
           uid,
           parse,
         );
