@@ -11,6 +11,7 @@ import {
   SsTextReader,
 } from "../parse/ss.ts";
 import { InetDiagMemory, InetDiagReader } from "../parse/inet_diag.ts";
+import { type InodeOwner, InodeOwners } from "./inode_owners.ts";
 import type { ParseResult } from "../parse/parse_result.ts";
 import type { Collector, CollectorPlatform, CollectRequest, CollectResult, OwnerHint } from "./collector.ts";
 import { findExePaths } from "./linux_exe_paths.ts";
@@ -124,15 +125,10 @@ interface Owner {
   name: string | null;
 }
 
-/**
- * What the collector knows of an inode's owner (`pid` null: no process), and the last reading that listed the
- * inode (or, after a walk named it, the reading after that walk): one entry, not a second map of 21,000 stamps.
- */
-interface OwnerEntry {
-  pid: number | null;
-  name: string | null;
-  listedAt: number;
-}
+/** The owner of a socket without a process. */
+const NO_OWNER: InodeOwner = Object.freeze({ pid: null, name: null });
+/** Processes whose owner objects are kept for sharing (past it, they are made anew). */
+const OWNER_OBJECTS_MAX = 10_000;
 
 /** Options of {@linkcode createSsCollector}. */
 export interface SsCollectorOptions {
@@ -329,7 +325,25 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
     return parseSs((await run("ss", args.map((a) => a.replace("O", "")))).stdout, { traffic });
   };
   const userNames = options.userNames === undefined ? readUserNames(options.platform) : options.userNames;
-  const owners = new Map<number, OwnerEntry>();
+  // An unchanged TCP socket is the same object from poll to poll: a poll of idle connections makes no garbage. It
+  // also holds what is known of its inode's owner (see InodeOwners), which moves to a Map when it is forgotten.
+  const memory = new InetDiagMemory((socket, inode) => owners.forgotten(socket, inode));
+  /**
+   * What the collector knows of each inode's owner (`pid` null: no process), and the last reading that listed
+   * the inode (or, after a walk named it, the reading after that walk).
+   */
+  const owners = new InodeOwners(memory);
+  /** One owner object per process (and name), shared by its sockets. */
+  const ownerObjects = new Map<number, InodeOwner>();
+  const ownerObject = (owner: Owner | null): InodeOwner => {
+    if (owner === null) return NO_OWNER;
+    const known = ownerObjects.get(owner.pid);
+    if (known !== undefined && known.name === owner.name) return known;
+    if (ownerObjects.size >= OWNER_OBJECTS_MAX) ownerObjects.clear();
+    const made = { pid: owner.pid, name: owner.name };
+    ownerObjects.set(owner.pid, made);
+    return made;
+  };
   // The reading that last listed each inode without a known owner (an owned inode's stamp is in its entry): a
   // reading builds no set of the inodes it lists (20,000 a second at 10,000 connections) to forget the others.
   const listedAt = new Map<number, number>();
@@ -338,9 +352,9 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
   let ownersSet = 0;
   const setOwner = (inode: number, owner: Owner | null, stamp = 0) => {
     ownersSet++;
-    const at = Math.max(owners.get(inode)?.listedAt ?? 0, listedAt.get(inode) ?? 0, stamp);
+    const at = Math.max(owners.listedAt(inode) ?? 0, listedAt.get(inode) ?? 0, stamp);
     listedAt.delete(inode);
-    owners.set(inode, { pid: owner?.pid ?? null, name: owner?.name ?? null, listedAt: at });
+    owners.set(inode, ownerObject(owner), at);
   };
   /** Read TCP from `ss -D` (until it cannot be read: then the text of `ss -i`, or without traffic `ss -tunaeH`). */
   let dump = options.dump ?? traffic;
@@ -369,13 +383,13 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
   const takeHints = (sockets: readonly Socket[]) => {
     if (hint === null) return;
     for (const s of sockets) {
-      if (!s.inode || owners.has(s.inode)) continue;
+      if (!s.inode || owners.of(s) !== undefined) continue;
       const owner = hint(s);
       if (owner !== undefined) setOwner(s.inode, owner);
     }
   };
   /** Whether a socket's owner is known (or it has no inode to know it by): a socket waiting for a walk is not. */
-  const ownerKnown = (s: Socket) => !s.inode || owners.has(s.inode);
+  const ownerKnown = (s: Socket) => !s.inode || owners.of(s) !== undefined;
   /** Sockets held back for a walk: since when (the clock's ms), and the reading that last held them. */
   const held = new Map<number, { since: number; reading: number }>();
   /** Sockets that waited longer than `waitMs` and are read without a process until a walk names it. */
@@ -616,7 +630,7 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
     let unknown: Socket[] | null = null;
     for (const s of sockets) {
       if (!s.inode) continue;
-      const owner = owners.get(s.inode);
+      const owner = owners.of(s);
       if (owner === undefined) (unknown ??= []).push(s);
       s.pid = owner?.pid ?? null;
       s.process_name = owner?.name ?? null;
@@ -631,7 +645,7 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
     const walk = !background && mayWalk();
     for (const s of parsed.sockets) {
       if (!s.inode) continue;
-      const owner = owners.get(s.inode);
+      const owner = owners.of(s);
       if (owner === undefined && walk) return null;
       s.pid = owner?.pid ?? null;
       s.process_name = owner?.name ?? null;
@@ -639,8 +653,6 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
     return walk ? parsed : { ...parsed, sockets: withoutWaiting(parsed.sockets) };
   };
 
-  // An unchanged TCP socket is the same object from poll to poll: a poll of idle connections makes no garbage.
-  const memory = new InetDiagMemory();
   // The same for UDP's text: an unchanged line is not parsed again.
   const udpMemory = new SsLineMemory();
   /** Sockets the last dump and UDP reading listed together. */
@@ -788,25 +800,14 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
   };
 
   /** The last reading that listed an inode (-1: none remembered). */
-  const lastListed = (inode: number) => owners.get(inode)?.listedAt ?? listedAt.get(inode) ?? -1;
+  const lastListed = (inode: number) => owners.listedAt(inode) ?? listedAt.get(inode) ?? -1;
   const forgetClosed = (sockets: Socket[]) => {
     const reading = ++readings;
-    // Owners this pass stamped: when that is all of them (a poll in which nothing closed), none is forgotten.
-    let stamped = 0;
     for (const s of sockets) {
-      if (!s.inode) continue;
-      const owner = owners.get(s.inode);
-      if (owner === undefined) listedAt.set(s.inode, reading);
-      else if (owner.listedAt < reading) {
-        owner.listedAt = reading;
-        stamped++;
-      }
+      if (s.inode && !owners.list(s, reading)) listedAt.set(s.inode, reading);
     }
-    if (stamped < owners.size) {
-      owners.forEach((owner, inode) => {
-        if (owner.listedAt < reading) owners.delete(inode);
-      });
-    }
+    // When this pass stamped all owners (a poll in which nothing closed), none is forgotten and none looked at.
+    owners.forgetUnlisted(reading);
     held.forEach((wait, inode) => {
       if (wait.reading === reading) return;
       held.delete(inode);

@@ -22,12 +22,18 @@
  */
 export class InodeMemory<T extends { seen: number }> {
   readonly #entries = new Map<number, T>();
+  readonly #forgotten: ((entry: T, inode: number) => void) | null;
   #passes = 0;
   /**
    * Entries the current pass has stamped (through {@linkcode keep} and {@linkcode set}): when it is all of them,
    * as in a poll of connections that all stay open, the end of the pass has nothing to forget and looks at none.
    */
   #stamped = 0;
+
+  /** `forgotten` hears of each entry the end of a pass forgets (what it holds may be kept elsewhere). */
+  constructor(forgotten?: (entry: T, inode: number) => void) {
+    this.#forgotten = forgotten ?? null;
+  }
 
   /**
    * Start a pass; returns its number, the stamp of what it lists: the one after the last, or `pass` (greater
@@ -61,9 +67,17 @@ export class InodeMemory<T extends { seen: number }> {
   end(pass: number): void {
     const entries = this.#entries;
     if (pass === this.#passes && this.#stamped === entries.size) return;
+    const forgotten = this.#forgotten;
     entries.forEach((entry, inode) => {
-      if (entry.seen !== pass) entries.delete(inode);
+      if (entry.seen === pass) return;
+      entries.delete(inode);
+      forgotten?.(entry, inode);
     });
+  }
+
+  /** Each entry kept, with its inode. */
+  forEach(each: (entry: T, inode: number) => void): void {
+    this.#entries.forEach(each);
   }
 
   /** Entries kept. */

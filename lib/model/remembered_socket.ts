@@ -4,8 +4,9 @@ import type { Family, Protocol, Socket } from "./connection.ts";
  * A socket a reader keeps by inode from one poll to the next (the TCP dump's, lib/parse/inet_diag.ts): a plain
  * socket to every reader (the same own fields, in the same order, as the literal it replaces: JSON, spreads and
  * `Object.keys` see nothing else), which also holds, out of sight, what the layers above keep of its inode: the
- * connection a `ConnectionMemory` made of it (connection_memory.ts). One object per inode, where each layer kept
- * a Map by inode of its own (at 21,000 sockets a Map table is 0.9 MiB, and a lookup per socket per poll).
+ * connection a `ConnectionMemory` made of it (connection_memory.ts) and what a collector knows of its owner
+ * ({@linkcode RememberedSocket.ownerOf}). One object per inode, where each layer kept a Map by inode of its own
+ * (at 21,000 sockets a Map table is 0.9 MiB, and a lookup per socket per poll).
  *
  * A reader that replaces the socket of an inode (its state changed) carries these over to the new one
  * ({@linkcode RememberedSocket.carry}): they are the inode's, not the object's.
@@ -15,6 +16,9 @@ export interface RememberedSocket extends Socket {}
 export class RememberedSocket {
   /** The connection made of it (see connection_memory.ts). */
   #made: unknown = null;
+  /** What a collector knows of the inode's owner (undefined: nothing), and the reading that last listed it. */
+  #owner: unknown = undefined;
+  #ownerListed = 0;
 
   constructor(
     protocol: Protocol,
@@ -51,6 +55,8 @@ export class RememberedSocket {
   /** Carry what the layers keep of an inode from the socket a reader replaces to the one replacing it. */
   static carry(from: RememberedSocket, to: RememberedSocket): void {
     to.#made = from.#made;
+    to.#owner = from.#owner;
+    to.#ownerListed = from.#ownerListed;
   }
 
   /** Whether `s` is a remembered socket. */
@@ -66,5 +72,26 @@ export class RememberedSocket {
   /** Leave the connection made of a remembered socket on it. */
   static make(s: RememberedSocket, made: unknown): void {
     s.#made = made;
+  }
+
+  /** What a collector left of the inode's owner ({@linkcode RememberedSocket.keepOwner}); undefined if nothing. */
+  static ownerOf(s: RememberedSocket): unknown {
+    return s.#owner;
+  }
+
+  /** The reading that last listed the inode, as the collector left it with its owner. */
+  static ownerListedOf(s: RememberedSocket): number {
+    return s.#ownerListed;
+  }
+
+  /** Leave what a collector knows of the inode's owner (undefined: nothing), and the reading that last listed it. */
+  static keepOwner(s: RememberedSocket, owner: unknown, listed: number): void {
+    s.#owner = owner;
+    s.#ownerListed = listed;
+  }
+
+  /** Stamp the reading that last listed the inode (its owner kept). */
+  static listOwner(s: RememberedSocket, listed: number): void {
+    s.#ownerListed = listed;
   }
 }
