@@ -112,13 +112,15 @@ export class HistoryRecorder {
    * connections were open before the monitor started.
    */
   record(events: readonly ConnectionEvent[], poll: PollFacts = {}): void {
-    for (const event of events) {
-      const converted = historyEvent(event, this.#options.describe, poll.firstPoll ?? false);
-      if (converted !== null) this.#buffer.push(converted);
-    }
+    // Owners first: they are of records written at earlier polls, which this poll's events may close (a
+    // tracer's late report names the process of a connection it also saw close).
     for (const { connection, slot } of poll.ownersLearned ?? []) {
       if (connection.remote_ip === null) continue;
       this.#buffer.push({ kind: "owner", at: Date.parse(connection.timestamp), connection, slot });
+    }
+    for (const event of events) {
+      const converted = historyEvent(event, this.#options.describe, poll.firstPoll ?? false);
+      if (converted !== null) this.#buffer.push(converted);
     }
     this.#schedule();
   }

@@ -61,6 +61,22 @@ const CLOSED_NOW = -1;
  */
 const GONE = -2;
 
+/**
+ * A connection a poll listed without its process, with a tracer running, before the tracer reported it: it
+ * opened a moment before the poll (the newest reports are held back a little, to be put in order) and its
+ * descriptor was closed before the walk for its process.
+ */
+interface AwaitedOwner {
+  /** When it was first seen (ms). */
+  readonly since: number;
+  /** As the latest poll that listed it saw it. */
+  connection: Connection;
+  /** The poll that last listed it. */
+  poll: number;
+  /** When the first poll that did not list it ran (ms); null while listed. */
+  goneAt: number | null;
+}
+
 /** Rows are held through the units a slow poll spanned up to this long; a longer gap (a suspend) stays empty. */
 const MAX_HELD_MS = 60_000;
 
@@ -199,6 +215,11 @@ export class Tracker implements TimelineView {
   #traceClosed = new Set<string>();
   /** Lingering sockets a poll listed that a tracer has not reported yet, and since when. */
   #unconfirmed = new Map<string, number>();
+  /**
+   * Connections a poll listed without their process that a tracer has not reported yet (see
+   * {@linkcode AwaitedOwner}): their `NEW` waits for the report, which names the process.
+   */
+  #awaitingOwner = new Map<string, AwaitedOwner>();
   /** Byte accounting, with `traffic`. */
   readonly traffic: TrafficLedger | null;
 
@@ -263,12 +284,16 @@ export class Tracker implements TimelineView {
    * its own times; one the poll sees gets the process the tracer named if the
    * poll had none. A traced close ends a connection at once, and its
    * TIME_WAIT socket is not news, nor, for a few seconds, one the tracer has
-   * not reported yet (its report, with the process, is on its way). A report
-   * that comes after the poll that already closed its connection changes
-   * nothing. Polling still closes whatever it no longer sees. `traced`
-   * absent: no tracer. `firstSeen` (ms) for connections first seen before
-   * this poll (a collector held them back for their process): their life
-   * counts from then.
+   * not reported yet (its report, with the process, is on its way); nor, for
+   * as long, a live one the poll lists without its process. A report of the
+   * open of a connection an earlier poll already reported is that
+   * connection (no second `NEW`): the process it names goes to its `CLOSED`
+   * and {@linkcode ownersLearned}. A report that comes after the poll that
+   * already closed its connection changes nothing. Polling still closes
+   * whatever it no longer sees. `traced` absent: no tracer. A `NEW` is
+   * stamped when the tracker first saw the connection, or `firstSeen` (ms)
+   * for connections first seen before this poll (a collector held them back
+   * for their process): their life counts from then.
    */
   update(
     connections: readonly Connection[],
@@ -351,14 +376,10 @@ export class Tracker implements TimelineView {
     for (const listed of connections) {
       let key: string;
       let entry: OpenEntry | undefined;
-      // An object seen at an earlier poll carries that poll's stamp (a collector's ConnectionMemory gives an
-      // unchanged connection again): what is reported of it is stamped now.
-      let givenAgain: boolean;
       const tracked = trackedOf(listed) as OpenEntry | string | null | undefined;
       if (tracked === undefined) {
         // Not a remembered connection: its key from the objects the latest poll listed.
         let known = this.#keys.get(listed);
-        givenAgain = known !== undefined && known.poll !== round;
         if (known === undefined) {
           known = { key: connectionKey(listed), poll: round };
           this.#keys.set(listed, known);
@@ -371,17 +392,14 @@ export class Tracker implements TimelineView {
         // One lookup for what the poll before saw and what this one did: nothing changes the entry in between.
         entry = open.get(key);
       } else if (tracked === null) {
-        givenAgain = false;
         key = connectionKey(listed);
         entry = open.get(key);
       } else if (typeof tracked === "string") {
         // Listed before without an entry (a lingering socket not reported yet).
-        givenAgain = true;
         key = tracked;
         entry = open.get(key);
       } else {
         // Listed before: its entry, unless that has closed since.
-        givenAgain = true;
         key = tracked.key;
         entry = tracked.poll === GONE ? open.get(key) : tracked;
       }
@@ -397,10 +415,37 @@ export class Tracker implements TimelineView {
         // A tracer reports a connection's open and close a moment after the poll may list what it left
         // behind: a TIME_WAIT socket it has not reported yet waits a little for the report, with its process.
         if (tracing && entry === undefined && this.#startedAt !== now) {
-          const since = this.#unconfirmed.get(key) ?? nowMs;
+          // One that waited for its process while live (below) has waited since then.
+          const awaited = this.#awaitingOwner.size > 0 ? this.#awaitingOwner.get(key) : undefined;
+          if (awaited !== undefined) awaited.poll = round;
+          const since = this.#unconfirmed.get(key) ?? awaited?.since ?? nowMs;
           this.#unconfirmed.set(key, since);
           unconfirmed.add(key);
           if (nowMs - since < CONFIRM_MS) continue;
+        }
+      }
+      // Without its process and not reported by the tracer (not one of the first poll, which the tracer may
+      // have missed): the report, with the process, comes with a later poll. Its NEW waits for it, a few
+      // seconds at most, as a collector holds back a socket for its process (a NEW without it, then the
+      // tracer's, would say one connection twice; the process learned after its NEW would reach its CLOSED,
+      // history and the page, but not the NEW line, which alerts and scripts read).
+      if (
+        tracing && entry === undefined && polled.pid === null && polled.protocol === "TCP" &&
+        polled.remote_ip !== null && !LINGERING_STATUSES.has(polled.status) && !closing.has(key) &&
+        this.#startedAt !== now
+      ) {
+        const awaited = this.#awaitingOwner.get(key);
+        if (awaited === undefined) {
+          const since = Math.min(firstSeen?.get(listed) ?? nowMs, nowMs);
+          if (nowMs - since < CONFIRM_MS) {
+            this.#awaitingOwner.set(key, { since, connection: polled, poll: round, goneAt: null });
+            continue;
+          }
+        } else if (nowMs - awaited.since < CONFIRM_MS) {
+          awaited.connection = polled;
+          awaited.poll = round;
+          awaited.goneAt = null;
+          continue;
         }
       }
       if (this.#traceClosed.size > 0) this.#traceClosed.delete(key);
@@ -408,8 +453,14 @@ export class Tracker implements TimelineView {
       let listedNow: OpenEntry;
       let c: Connection;
       if (entry === undefined) {
-        const openedAt = Math.min(firstSeen?.get(listed) ?? nowMs, nowMs);
-        c = this.#opened(givenAgain ? stamped(polled, timestamp) : polled, openedAt);
+        // First seen now, or when a collector (or the wait above) held it back for its process. Its NEW says
+        // when: an object a collector made at an earlier poll (ConnectionMemory gives an unchanged connection
+        // again, one the filters hid until now too) carries that poll's stamp, not its first sighting here.
+        const awaited = this.#awaitingOwner.size > 0 ? this.#awaitingOwner.get(key) : undefined;
+        const openedAt = Math.min(awaited?.since ?? firstSeen?.get(listed) ?? nowMs, nowMs);
+        if (awaited !== undefined) this.#awaitingOwner.delete(key);
+        const stamp = openedAt === nowMs ? timestamp : isoWithOffset(new Date(openedAt));
+        c = this.#opened(stamped(polled, stamp), openedAt);
         listedNow = {
           key,
           connection: c,
@@ -433,7 +484,7 @@ export class Tracker implements TimelineView {
       else if (before.status !== c.status) {
         events.push({
           event: "STATE",
-          connection: this.#withCounters(givenAgain ? stamped(c, timestamp) : c, listedNow),
+          connection: this.#withCounters(stamped(c, timestamp), listedNow),
           previous_status: before.status,
           slot: listedNow,
         });
@@ -460,6 +511,8 @@ export class Tracker implements TimelineView {
       const key = connectionKey(change.connection);
       const at = Date.parse(change.connection.timestamp);
       const listed = current(key);
+      // The tracer has reported a connection a poll listed without its process: its report decides.
+      if (this.#awaitingOwner.size > 0) this.#awaitingOwner.delete(key);
       if (change.kind === "open") {
         if (listed !== undefined) {
           if (listed.pid === null && change.connection.pid !== null) {
@@ -468,6 +521,20 @@ export class Tracker implements TimelineView {
             const entry = open.get(key);
             if (entry !== undefined && entry.since < round) ownerLearned(entry, owned);
           }
+          continue;
+        }
+        const entry = open.get(key);
+        if (entry !== undefined && entry.since < round && !closedNow.has(key)) {
+          // Open at the poll before, not listed by this one: the report of its open came after the poll that
+          // listed it (the newest reports are held back a moment). It is that connection, not a new one: it
+          // keeps what the tracer knew (its process, for its CLOSED, history and the page; when it opened),
+          // and a close traced after it, or this poll's sweep, ends it.
+          if (entry.connection.pid === null && change.connection.pid !== null) {
+            const owned = withOwner(entry.connection, change.connection, timestamp);
+            entry.connection = owned;
+            ownerLearned(entry, owned);
+          }
+          if (at < entry.openedAt) entry.openedAt = at;
           continue;
         }
         const closedAt = this.#closedAt.get(key);
@@ -506,6 +573,33 @@ export class Tracker implements TimelineView {
       this.#traceClosed.add(key);
       closedNow.add(key);
       flashes.push(c);
+    }
+
+    // Listed without their process and not reported by the tracer since: one still listed waits on; one gone
+    // since waits for the report of its open and close. Once none came in time (the tracer missed it), it is
+    // reported as polling alone would have: NEW when first seen, CLOSED when first not listed.
+    if (this.#awaitingOwner.size > 0) {
+      this.#awaitingOwner.forEach((awaited, key) => {
+        if (awaited.poll === round) return;
+        const goneAt = awaited.goneAt ??= nowMs;
+        if (nowMs - awaited.since < CONFIRM_MS) return;
+        this.#awaitingOwner.delete(key);
+        if (open.has(key)) return;
+        const c = this.#opened(
+          stamped(awaited.connection, isoWithOffset(new Date(awaited.since))),
+          awaited.since,
+        );
+        const slot: OpenSlot = { historyId: undefined };
+        this.#closed(key, null, goneAt);
+        events.push({ event: "NEW", connection: c, slot }, {
+          event: "CLOSED",
+          connection: this.#withLastCounters(stamped(c, isoWithOffset(new Date(goneAt))), null),
+          duration_s: Math.round(goneAt - awaited.since) / 1000,
+          slot,
+        });
+        this.#traceClosed.add(key);
+        flashes.push(c);
+      });
     }
 
     // forEach, not for…of over entries: no [key, value] pair is made for each of 20,000 connections. What this

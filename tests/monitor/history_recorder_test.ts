@@ -102,7 +102,7 @@ Deno.test("HistoryRecorder marks the first poll's connections as open at the sta
   await recorder.close([], Date.parse(connection.timestamp) + 1000);
   deepStrictEqual(
     store.batches.flat().map((e) => [e.kind, "atStart" in e ? e.atStart : undefined]),
-    [["opened", true], ["opened", undefined], ["owner", undefined]],
+    [["opened", true], ["owner", undefined], ["opened", undefined]],
   );
   const records = await store.connections("8.8.8.8");
   deepStrictEqual(records.map((r) => [r.local_port, r.open_at_start, r.process_name]).sort(), [

@@ -4,7 +4,8 @@ import type { Collector, CollectResult } from "../../lib/collect/collector.ts";
 import type { Socket } from "../../lib/model/connection.ts";
 import { HistoryRecorder } from "../../lib/monitor/history_recorder.ts";
 import type { MonitorOutput } from "../../lib/monitor/monitor_output.ts";
-import { runMonitor } from "../../lib/monitor/run_monitor.ts";
+import { runMonitor, type TraceFeed } from "../../lib/monitor/run_monitor.ts";
+import type { TraceEvent } from "../../lib/model/trace_event.ts";
 import { Tracker } from "../../lib/monitor/tracker.ts";
 import { MemoryStore } from "../../lib/store/memory_store.ts";
 import { SqliteStore } from "../../lib/store/sqlite_store.ts";
@@ -87,4 +88,90 @@ Deno.test("runMonitor() with history: a process learned late and the last counte
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+/**
+ * `--trace`'s late reports into a real history file: the tracer's report of a connection's open (with its
+ * process) comes with the poll after the one that listed it without a process. One record per connection,
+ * with its process, closed.
+ */
+async function tracedRun(first: Socket[]): Promise<Record<string, unknown>[]> {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/history.db`;
+  try {
+    const start = new Date(2026, 11, 3, 10, 0, 0).getTime();
+    const unowned = { ...owned, pid: null, process_name: null };
+    // Poll 1 (at 0 s): `first`. Poll 2 (1 s): the connection, its process not known. Poll 3 (2 s): gone; the
+    // tracer's reports of its open (at 0.9 s, with the process) and close (at 1.2 s) come with it.
+    const readings: Socket[][] = [first, [unowned], []];
+    const reports: TraceEvent[][] = [[], [], [
+      { kind: "open", at: start + 900, socket: { ...owned, inode: null }, direction: "outgoing" },
+      {
+        kind: "close",
+        at: start + 1200,
+        socket: { ...unowned, inode: null, status: "CLOSE" },
+        direction: null,
+      },
+    ]];
+    let polls = 0;
+    let drains = 0;
+    const collector: Collector = {
+      name: "scripted",
+      collect: (): Promise<CollectResult> =>
+        Promise.resolve({ sockets: readings[polls++]!, skipped: [], notes: [] }),
+    };
+    const trace: TraceFeed = { drain: () => Promise.resolve(reports[drains++] ?? []), takeNotes: () => [] };
+    let now = start;
+    const output: MonitorOutput = { onPoll: () => Promise.resolve(), close: () => Promise.resolve() };
+    const history = new HistoryRecorder(SqliteStore.open(path), {
+      describe: () => ({}),
+      note: () => {},
+      fallback: () => new MemoryStore(),
+      flushIntervalMs: 60_000,
+    });
+    await runMonitor(new Tracker({ width: 20, groupBy: "ip", maxClosedRows: 10 }), {
+      timeUnitMs: 1000,
+      count: 3,
+      keep: () => true,
+    }, {
+      collector,
+      now: () => new Date(now),
+      sleep: (ms: number) => {
+        now += ms;
+        return Promise.resolve();
+      },
+      output,
+      log: null,
+      history,
+      note: () => {},
+      stop: new AbortController().signal,
+      trace,
+    });
+    const db = new DatabaseSync(path, { readOnly: true });
+    try {
+      return db.prepare(
+        "SELECT local_port, pid, process_name, opened_at - ? AS opened, closed_at - ? AS closed FROM connections",
+      )
+        .all(start, start).map((row) => ({ ...row }));
+    } finally {
+      db.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("runMonitor() with --trace and history: a tracer's late report of an open gives one record, with the process, closed", async () => {
+  // Its NEW waited for the report: the record is written once, with the process and the tracer's times.
+  deepStrictEqual(await tracedRun([]), [{
+    local_port: 40443,
+    pid: 1,
+    process_name: "curl",
+    opened: 900,
+    closed: 1200,
+  }]);
+  // Listed at the first poll (reported at once, without its process): the report names the process of that
+  // record, and closes it.
+  const early = await tracedRun([{ ...owned, pid: null, process_name: null }]);
+  deepStrictEqual(early, [{ local_port: 40443, pid: 1, process_name: "curl", opened: 0, closed: 1200 }]);
 });

@@ -138,3 +138,26 @@ Deno.test("Tracker leaves its open entry on a remembered connection, and finds t
     true,
   );
 });
+
+Deno.test("Tracker stamps the NEW of a connection the filters hid for a poll the same for a remembered and a plain one", () => {
+  // The dashboard hides its address at poll 1 (the collector's memory still sees it) and shows it again at 2.
+  const stamps = (plain: boolean) => {
+    const memory = new ConnectionMemory();
+    const copies = new Map<Connection, Connection>();
+    const tracker = new Tracker({ width: 10, groupBy: "ip", maxClosedRows: 100 });
+    return [0, 1, 2].flatMap((i) => {
+      let [c] = toConnections([{ ...curl }], isoWithOffset(at(i)), memory);
+      if (plain) {
+        let copy = copies.get(c!);
+        if (copy === undefined) copies.set(c!, copy = { ...c! });
+        c = copy;
+      }
+      return tracker.update(i === 1 ? [] : [c!], at(i)).map((e) =>
+        `${e.event}@${e.connection.timestamp.slice(17, 19)}`
+      );
+    });
+  };
+  // Shown again at 2 s, it is new then: history's record of it closed at 1 s.
+  deepStrictEqual(stamps(false), ["NEW@00", "CLOSED@01", "NEW@02"]);
+  deepStrictEqual(stamps(true), ["NEW@00", "CLOSED@01", "NEW@02"]);
+});

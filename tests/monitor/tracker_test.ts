@@ -264,8 +264,13 @@ Deno.test("Tracker stamps what it reports with the poll's time, for connection o
   // A collector's ConnectionMemory gives an unchanged connection as the object (and stamp) of the poll that made it.
   const kept = connection({ timestamp: "2026-11-21T14:30:00.000+00:00" });
   const tracker = new Tracker({ width: 8, groupBy: "ip", maxClosedRows: 100 });
-  const poll = (listed: Connection[], second: number, traced?: TracedChange[]) =>
-    tracker.update(listed, new Date(`2026-11-21T14:30:0${second}.000Z`), traced).map((e) => [
+  const poll = (
+    listed: Connection[],
+    second: number,
+    traced?: TracedChange[],
+    firstSeen?: ReadonlyMap<Connection, number>,
+  ) =>
+    tracker.update(listed, new Date(`2026-11-21T14:30:0${second}.000Z`), traced, firstSeen).map((e) => [
       e.event,
       e.connection.timestamp,
     ]);
@@ -281,9 +286,15 @@ Deno.test("Tracker stamps what it reports with the poll's time, for connection o
   deepStrictEqual(poll([kept], 2, [close]), [["CLOSED", "2026-11-21T14:30:01.500+00:00"]]);
   deepStrictEqual(poll([kept], 3, []), [["NEW", "2026-11-21T14:30:03.000+00:00"]]);
   deepStrictEqual(kept.timestamp, "2026-11-21T14:30:00.000+00:00");
-  // Listed for the first time, an object is reported as it is.
+  // Listed for the first time, an object made earlier is stamped now too: its life counts from now, as the
+  // tracker saw it (a plain object or a remembered one, review21), unless the collector says it saw it first
+  // earlier (held back for its process).
   const fresh = connection({ local_port: 50001, timestamp: "2026-11-21T14:00:00.000+00:00" });
-  deepStrictEqual(poll([kept, fresh], 4, []), [["NEW", "2026-11-21T14:00:00.000+00:00"]]);
+  deepStrictEqual(poll([kept, fresh], 4, []), [["NEW", "2026-11-21T14:30:04.000+00:00"]]);
+  const held = connection({ local_port: 50002, timestamp: "2026-11-21T14:30:03.250+00:00" });
+  deepStrictEqual(poll([kept, fresh, held], 5, [], new Map([[held, Date.parse(held.timestamp)]])), [
+    ["NEW", "2026-11-21T14:30:03.250+00:00"],
+  ]);
 });
 
 Deno.test("Tracker keeps only what the latest poll lists open: gone for a poll is CLOSED, back is NEW", () => {

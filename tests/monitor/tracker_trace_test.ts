@@ -197,3 +197,118 @@ Deno.test("Tracker.update() closes a connection the poll lists when the tracer s
   deepStrictEqual([t.openConnectionCount, [...t.openConnections()]], [0, []]);
   deepStrictEqual(t.update([], at(5)), []);
 });
+
+/** `seconds` (fractions too) after 14:30:00 local time on 2026-11-21. */
+function when(seconds: number): Date {
+  return new Date(at(0).getTime() + Math.round(seconds * 1000));
+}
+
+function tracedAt(kind: "open" | "close", c: Connection, seconds: number, keep = true): TracedChange {
+  return { kind, connection: { ...c, timestamp: isoWithOffset(when(seconds)) }, keep };
+}
+
+/** Events with their time to the millisecond, their process and how long a closed connection lived. */
+function detailed(events: readonly ConnectionEvent[]): string[] {
+  return events.map((e) =>
+    `${e.event} ${e.connection.local_port} ${e.connection.process_name ?? "-"} ${
+      e.connection.timestamp.slice(17, 23)
+    }${e.event === "CLOSED" ? ` ${e.duration_s}s` : ""}`
+  );
+}
+
+const unowned = { ...curl, pid: null, process_name: null, process_path: null };
+
+Deno.test("Tracker.update() takes a tracer's late report of an open the poll before already listed as that connection, not a second NEW", () => {
+  const t = tracker();
+  t.update([], when(0));
+  // The poll at 0.5 s lists the connection; the tracer's report of its open (at 0.2 s) comes only with the next
+  // poll's batch, together with its close (at 1.0 s), and that poll no longer lists it.
+  deepStrictEqual(detailed(t.update([curl], when(0.5))), ["NEW 41000 curl 00.500"]);
+  deepStrictEqual(
+    detailed(t.update([], when(1.5), [tracedAt("open", curl, 0.2), tracedAt("close", curl, 1)])),
+    [
+      "CLOSED 41000 curl 01.000 0.8s",
+    ],
+  );
+  deepStrictEqual(t.openConnectionCount, 0);
+  // The late open alone (no close traced) is not news either: the poll's own sweep closes what it did not list.
+  const u = tracker();
+  u.update([], when(0));
+  u.update([curl], when(0.5));
+  deepStrictEqual(detailed(u.update([], when(1.5), [tracedAt("open", curl, 0.2)])), [
+    "CLOSED 41000 curl 01.500 1.3s",
+  ]);
+  deepStrictEqual(u.openConnectionCount, 0);
+});
+
+Deno.test("Tracker.update() with a tracer holds the NEW of a connection a poll lists without its process until the tracer's report names it", () => {
+  // The poll at 0.5 s lists a short connection before its process is known (its descriptor closed before the
+  // walk); the tracer's report of its open (at 0.45 s, with the process) and close (at 0.6 s) comes with the
+  // next poll, which no longer lists it: one NEW, with the process, and one CLOSED.
+  const t = tracker();
+  t.update([], when(0), []);
+  deepStrictEqual(t.update([unowned], when(0.5), []), []);
+  deepStrictEqual(t.openConnectionCount, 0);
+  deepStrictEqual(
+    detailed(t.update([], when(1.5), [tracedAt("open", curl, 0.45), tracedAt("close", curl, 0.6)])),
+    ["NEW 41000 curl 00.450", "CLOSED 41000 curl 00.600 0.15s"],
+  );
+  deepStrictEqual([t.openConnectionCount, detailed(t.update([], when(2.5), []))], [0, []]);
+  // Still listed when the report comes: NEW with the process, stamped when the poll first saw it.
+  const u = tracker();
+  u.update([], when(0), []);
+  deepStrictEqual(u.update([unowned], when(0.5), []), []);
+  deepStrictEqual(detailed(u.update([unowned], when(1.5), [tracedAt("open", curl, 0.45)])), [
+    "NEW 41000 curl 00.500",
+  ]);
+  deepStrictEqual(detailed(u.update([], when(2.5), [])), ["CLOSED 41000 curl 02.500 2s"]);
+});
+
+Deno.test("Tracker.update() with a tracer reports a connection listed without its process as polling would when no report comes", () => {
+  const t = tracker();
+  t.update([], when(0), []);
+  const other = { ...unowned, local_port: 42000 };
+  deepStrictEqual(t.update([unowned, other], when(1), []), []);
+  // Gone at 2 s, never reported: after a few seconds, NEW when first seen and CLOSED when first not listed.
+  deepStrictEqual(t.update([other], when(2), []), []);
+  deepStrictEqual(t.update([other], when(3), []), []);
+  deepStrictEqual(detailed(t.update([other], when(4), [])), [
+    "NEW 42000 - 01.000",
+    "NEW 41000 - 01.000",
+    "CLOSED 41000 - 02.000 1s",
+  ]);
+  deepStrictEqual(t.openConnectionCount, 1);
+  deepStrictEqual(detailed(t.update([], when(5), [])), ["CLOSED 42000 - 05.000 4s"]);
+  // One the monitor's filters leave out, once the tracer names its process, is not reported at all.
+  const u = tracker();
+  u.update([], when(0), []);
+  deepStrictEqual(u.update([unowned], when(1), []), []);
+  deepStrictEqual(
+    u.update([], when(2), [tracedAt("open", curl, 0.9, false), tracedAt("close", curl, 1.1, false)]),
+    [],
+  );
+  deepStrictEqual(u.update([], when(5), []), []);
+  // Without a tracer, or at the first poll, nothing waits.
+  deepStrictEqual(detailed(tracker().update([unowned], when(1))), ["NEW 41000 - 01.000"]);
+  deepStrictEqual(detailed(tracker().update([unowned], when(1), [])), ["NEW 41000 - 01.000"]);
+});
+
+Deno.test("Tracker.update() carries the process of a tracer's late open into a connection already reported without one: its CLOSED names it", () => {
+  // The first poll reports what it lists at once (the tracer may have missed it): NEW without a process. The
+  // tracer's report of its open, read after that poll, names the process; it closes at 1.0 s.
+  const t = tracker({ traffic: true });
+  const [opened] = t.update([unowned], when(0.5), []);
+  deepStrictEqual(detailed(opened === undefined ? [] : [opened]), ["NEW 41000 - 00.500"]);
+  deepStrictEqual(
+    detailed(t.update([], when(1.5), [tracedAt("open", curl, 0.2), tracedAt("close", curl, 1)])),
+    [
+      "CLOSED 41000 curl 01.000 0.8s",
+    ],
+  );
+  // History and the page learn the process with the slot of the NEW (no second record).
+  deepStrictEqual(
+    t.ownersLearned().map((o) => [o.connection.process_name, o.slot === opened?.slot]),
+    [["curl", true]],
+  );
+  deepStrictEqual(t.openConnectionCount, 0);
+});
