@@ -86,7 +86,8 @@ Deno.test("monitor --traffic: the scroll line, the logs and the export carry the
 });
 
 Deno.test("sparseCounters() reads the counters every 10th poll only in scroll mode on Linux with ss, without -o", () => {
-  const sparse = (args: string[], refresh = false, os = "linux") => sparseCounters(options(args), refresh, os);
+  const sparse = (args: string[], refresh = false, os = "linux") =>
+    sparseCounters(options(args), refresh, os);
   deepStrictEqual(
     [
       sparse(["--scroll"]),

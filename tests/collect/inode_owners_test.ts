@@ -73,12 +73,12 @@ Deno.test("InodeOwners keeps the owners a Map by inode keeps, through sockets re
   for (let seed = 1; seed <= 200; seed++) {
     const chance = random(seed);
     const pick = <T>(list: readonly T[]) => list[Math.floor(chance() * list.length)]!;
-    let owners: InodeOwners;
     const memory = new InodeMemory<Kept>((socket, inode) => {
       if (RememberedSocket.ownerOf(socket) !== undefined) counts.forgotten++;
       owners.forgotten(socket, inode);
     });
-    owners = new InodeOwners(memory);
+    // The memory's callback runs only once a reading forgets a socket, after this line.
+    const owners: InodeOwners = new InodeOwners(memory);
     const map = new MapOwners();
     const tcp = Array.from({ length: 24 }, (_, i) => 100 + i);
     const udp = Array.from({ length: 6 }, (_, i) => 900 + i);
