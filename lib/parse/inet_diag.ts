@@ -126,13 +126,13 @@ function setCounters(socket: Socket, view: DataView, at: number, length: number)
 
 /**
  * A socket a dump read, kept by its inode for the next dump of the same source ({@linkcode InetDiagMemory}): it
- * is its own memory record, holding out of sight the uid it was read with (its `user` is the collector's name
- * for it by then) and the last parse that listed it (a record `{ socket, state, uid, seen }` beside it was
- * 1.07 MiB at 21,000 sockets), besides what the layers above keep of its inode ({@linkcode RememberedSocket}).
- * Its kernel state is told by its status word: two states of one word (SYN_RECEIVED) read the same.
+ * is its own memory record, holding out of sight the last parse that listed it (a record
+ * `{ socket, state, uid, seen }` beside it was 1.07 MiB at 21,000 sockets), besides what the layers above keep
+ * of its inode ({@linkcode RememberedSocket}). Its kernel state is told by its status word (two states of one
+ * word, SYN_RECEIVED, read the same), and its uid needs no comparing: the one field it gives, `user`, is written
+ * afresh from the dump at each reading.
  */
 class DumpSocket extends RememberedSocket {
-  #uid: number;
   #seen: number;
 
   constructor(
@@ -145,17 +145,10 @@ class DumpSocket extends RememberedSocket {
     user: string | null,
     inode: number,
     counters: boolean,
-    uid: number,
     seen: number,
   ) {
     super("TCP", family, localIp, localPort, remoteIp, remotePort, status, user, inode, counters);
-    this.#uid = uid;
     this.#seen = seen;
-  }
-
-  /** Whether it was read with this uid. */
-  static readWith(s: DumpSocket, uid: number): boolean {
-    return s.#uid === uid;
   }
 
   /** The last parse that listed it (an accessor of the class, no field of the socket). */
@@ -169,9 +162,9 @@ class DumpSocket extends RememberedSocket {
 
 /**
  * The sockets one source's last dump read, by inode, handed to the next parse
- * of the same source (the monitor's each poll): a socket whose state, uid and
- * endpoints are unchanged is the same object again, its owner and counters
- * read afresh, so a poll of 20,000 idle connections makes no new objects.
+ * of the same source (the monitor's each poll): a socket whose state and
+ * endpoints are unchanged is the same object again, its owner, user and
+ * counters read afresh, so a poll of 20,000 idle connections makes no new objects.
  * Sockets without an inode (TIME_WAIT) are read afresh every time. The
  * sockets it keeps are {@linkcode RememberedSocket}s: a socket read afresh for
  * a remembered inode takes over what the layers above kept on the one it
@@ -448,7 +441,6 @@ export class InetDiagReader {
     let socket: Socket;
     if (
       remembered !== undefined && remembered.status === statusOf(state) &&
-      DumpSocket.readWith(remembered, uid) &&
       sameEndpoints(remembered, view, family, msg)
     ) {
       socket = remembered;
@@ -486,7 +478,6 @@ export class InetDiagReader {
           user,
           inode,
           this.#traffic,
-          uid,
           parse,
         );
         if (remembered !== undefined) RememberedSocket.carry(remembered, kept);
