@@ -1,3 +1,5 @@
+import { InodeTable } from "./inode_table.ts";
+
 /**
  * Entries kept by socket inode from one pass over the sockets (a poll, a
  * parse) to the next, each stamped with the last pass that listed it; the end
@@ -21,7 +23,7 @@
  * ```
  */
 export class InodeMemory<T extends { seen: number }> {
-  readonly #entries = new Map<number, T>();
+  readonly #entries = new InodeTable<T>();
   readonly #forgotten: ((entry: T, inode: number) => void) | null;
   #passes = 0;
   /**
@@ -59,20 +61,24 @@ export class InodeMemory<T extends { seen: number }> {
   /** Keep an entry for this inode (stamped by the caller with its pass). */
   set(inode: number, entry: T): void {
     const pass = this.#passes;
-    if (entry.seen === pass && this.#entries.get(inode)?.seen !== pass) this.#stamped++;
-    this.#entries.set(inode, entry);
+    const before = this.#entries.set(inode, entry);
+    if (entry.seen === pass && before?.seen !== pass) this.#stamped++;
   }
 
   /** End a pass: forget the inodes it did not stamp. */
   end(pass: number): void {
     const entries = this.#entries;
     if (pass === this.#passes && this.#stamped === entries.size) return;
-    const forgotten = this.#forgotten;
+    const gone: number[] = [];
     entries.forEach((entry, inode) => {
-      if (entry.seen === pass) return;
+      if (entry.seen !== pass) gone.push(inode);
+    });
+    const forgotten = this.#forgotten;
+    for (const inode of gone) {
+      const entry = entries.get(inode)!;
       entries.delete(inode);
       forgotten?.(entry, inode);
-    });
+    }
   }
 
   /** Each entry kept, with its inode. */
