@@ -220,6 +220,11 @@ export class Tracker implements TimelineView {
    * {@linkcode AwaitedOwner}): their `NEW` waits for the report, which names the process.
    */
   #awaitingOwner = new Map<string, AwaitedOwner>();
+  /**
+   * Whether the tracer has reported an open: bpftrace reports every TCP connect and accept, with its process;
+   * `ss -E` (the fallback) only closes, and no connection waits for a report that never comes.
+   */
+  #tracerOpens = false;
   /** Byte accounting, with `traffic`. */
   readonly traffic: TrafficLedger | null;
 
@@ -367,7 +372,10 @@ export class Tracker implements TimelineView {
     for (const change of changes) {
       const key = connectionKey(change.connection);
       if (change.kind === "close") closing.add(key);
-      else if (change.connection.pid !== null && !owners.has(key)) owners.set(key, change.connection);
+      else {
+        this.#tracerOpens = true;
+        if (change.connection.pid !== null && !owners.has(key)) owners.set(key, change.connection);
+      }
     }
     const lingering = new Set<string>();
     const unconfirmed = new Set<string>();
@@ -430,7 +438,7 @@ export class Tracker implements TimelineView {
       // tracer's, would say one connection twice; the process learned after its NEW would reach its CLOSED,
       // history and the page, but not the NEW line, which alerts and scripts read).
       if (
-        tracing && entry === undefined && polled.pid === null && polled.protocol === "TCP" &&
+        this.#tracerOpens && entry === undefined && polled.pid === null && polled.protocol === "TCP" &&
         polled.remote_ip !== null && !LINGERING_STATUSES.has(polled.status) && !closing.has(key) &&
         this.#startedAt !== now
       ) {

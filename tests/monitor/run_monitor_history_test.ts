@@ -104,15 +104,24 @@ async function tracedRun(first: Socket[]): Promise<Record<string, unknown>[]> {
     // Poll 1 (at 0 s): `first`. Poll 2 (1 s): the connection, its process not known. Poll 3 (2 s): gone; the
     // tracer's reports of its open (at 0.9 s, with the process) and close (at 1.2 s) come with it.
     const readings: Socket[][] = [first, [unowned], []];
-    const reports: TraceEvent[][] = [[], [], [
-      { kind: "open", at: start + 900, socket: { ...owned, inode: null }, direction: "outgoing" },
-      {
-        kind: "close",
-        at: start + 1200,
-        socket: { ...unowned, inode: null, status: "CLOSE" },
-        direction: null,
-      },
-    ]];
+    // Poll 1 also takes the tracer's reports of an earlier connection: it reports opens (bpftrace does).
+    const other = { ...owned, local_port: 40999, inode: null };
+    const reports: TraceEvent[][] = [
+      [
+        { kind: "open", at: start - 500, socket: other, direction: "outgoing" },
+        { kind: "close", at: start - 400, socket: { ...other, status: "CLOSE" }, direction: null },
+      ],
+      [],
+      [
+        { kind: "open", at: start + 900, socket: { ...owned, inode: null }, direction: "outgoing" },
+        {
+          kind: "close",
+          at: start + 1200,
+          socket: { ...unowned, inode: null, status: "CLOSE" },
+          direction: null,
+        },
+      ],
+    ];
     let polls = 0;
     let drains = 0;
     const collector: Collector = {
@@ -150,7 +159,7 @@ async function tracedRun(first: Socket[]): Promise<Record<string, unknown>[]> {
     const db = new DatabaseSync(path, { readOnly: true });
     try {
       return db.prepare(
-        "SELECT local_port, pid, process_name, opened_at - ? AS opened, closed_at - ? AS closed FROM connections",
+        "SELECT local_port, pid, process_name, opened_at - ? AS opened, closed_at - ? AS closed FROM connections WHERE local_port = 40443",
       )
         .all(start, start).map((row) => ({ ...row }));
     } finally {

@@ -218,6 +218,14 @@ function detailed(events: readonly ConnectionEvent[]): string[] {
 
 const unowned = { ...curl, pid: null, process_name: null, process_path: null };
 
+/** A tracker whose tracer has reported an open (of another connection, at its first poll at 0 s). */
+function tracing(): Tracker {
+  const t = tracker();
+  const other = { ...curl, local_port: 39000 };
+  t.update([], when(0), [tracedAt("open", other, 0), tracedAt("close", other, 0)]);
+  return t;
+}
+
 Deno.test("Tracker.update() takes a tracer's late report of an open the poll before already listed as that connection, not a second NEW", () => {
   const t = tracker();
   t.update([], when(0));
@@ -245,8 +253,7 @@ Deno.test("Tracker.update() with a tracer holds the NEW of a connection a poll l
   // The poll at 0.5 s lists a short connection before its process is known (its descriptor closed before the
   // walk); the tracer's report of its open (at 0.45 s, with the process) and close (at 0.6 s) comes with the
   // next poll, which no longer lists it: one NEW, with the process, and one CLOSED.
-  const t = tracker();
-  t.update([], when(0), []);
+  const t = tracing();
   deepStrictEqual(t.update([unowned], when(0.5), []), []);
   deepStrictEqual(t.openConnectionCount, 0);
   deepStrictEqual(
@@ -255,8 +262,7 @@ Deno.test("Tracker.update() with a tracer holds the NEW of a connection a poll l
   );
   deepStrictEqual([t.openConnectionCount, detailed(t.update([], when(2.5), []))], [0, []]);
   // Still listed when the report comes: NEW with the process, stamped when the poll first saw it.
-  const u = tracker();
-  u.update([], when(0), []);
+  const u = tracing();
   deepStrictEqual(u.update([unowned], when(0.5), []), []);
   deepStrictEqual(detailed(u.update([unowned], when(1.5), [tracedAt("open", curl, 0.45)])), [
     "NEW 41000 curl 00.500",
@@ -265,8 +271,7 @@ Deno.test("Tracker.update() with a tracer holds the NEW of a connection a poll l
 });
 
 Deno.test("Tracker.update() with a tracer reports a connection listed without its process as polling would when no report comes", () => {
-  const t = tracker();
-  t.update([], when(0), []);
+  const t = tracing();
   const other = { ...unowned, local_port: 42000 };
   deepStrictEqual(t.update([unowned, other], when(1), []), []);
   // Gone at 2 s, never reported: after a few seconds, NEW when first seen and CLOSED when first not listed.
@@ -280,17 +285,19 @@ Deno.test("Tracker.update() with a tracer reports a connection listed without it
   deepStrictEqual(t.openConnectionCount, 1);
   deepStrictEqual(detailed(t.update([], when(5), [])), ["CLOSED 42000 - 05.000 4s"]);
   // One the monitor's filters leave out, once the tracer names its process, is not reported at all.
-  const u = tracker();
-  u.update([], when(0), []);
+  const u = tracing();
   deepStrictEqual(u.update([unowned], when(1), []), []);
   deepStrictEqual(
     u.update([], when(2), [tracedAt("open", curl, 0.9, false), tracedAt("close", curl, 1.1, false)]),
     [],
   );
   deepStrictEqual(u.update([], when(5), []), []);
-  // Without a tracer, or at the first poll, nothing waits.
+  // Without a tracer, at the first poll, or with one that reports only closes (ss -E), nothing waits.
   deepStrictEqual(detailed(tracker().update([unowned], when(1))), ["NEW 41000 - 01.000"]);
   deepStrictEqual(detailed(tracker().update([unowned], when(1), [])), ["NEW 41000 - 01.000"]);
+  const closesOnly = tracker();
+  closesOnly.update([], when(0), [tracedAt("close", { ...unowned, local_port: 39000 }, 0)]);
+  deepStrictEqual(detailed(closesOnly.update([unowned], when(1), [])), ["NEW 41000 - 01.000"]);
 });
 
 Deno.test("Tracker.update() carries the process of a tracer's late open into a connection already reported without one: its CLOSED names it", () => {
