@@ -238,6 +238,10 @@ export async function runMonitor(
       );
       for (const line of trace?.takeNotes() ?? []) io.note(line);
       const events = tracker.update(connections, at, traced, firstSeen);
+      // The run's last poll: what waits for a tracer's report that will not be read is reported now.
+      if (final || (options.count !== undefined && polls + 1 >= options.count)) {
+        events.push(...tracker.endWaiting());
+      }
       if (destroyed !== null) {
         // The first poll's closes are of connections that ended before the monitor started: none to wait for.
         await addFinalCounters(events, destroyed, polls === 0 ? 0 : finalWaitMs, tracker.traffic);

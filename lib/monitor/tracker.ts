@@ -589,24 +589,10 @@ export class Tracker implements TimelineView {
     if (this.#awaitingOwner.size > 0) {
       this.#awaitingOwner.forEach((awaited, key) => {
         if (awaited.poll === round) return;
-        const goneAt = awaited.goneAt ??= nowMs;
+        awaited.goneAt ??= nowMs;
         if (nowMs - awaited.since < CONFIRM_MS) return;
         this.#awaitingOwner.delete(key);
-        if (open.has(key)) return;
-        const c = this.#opened(
-          stamped(awaited.connection, isoWithOffset(new Date(awaited.since))),
-          awaited.since,
-        );
-        const slot: OpenSlot = { historyId: undefined };
-        this.#closed(key, null, goneAt);
-        events.push({ event: "NEW", connection: c, slot }, {
-          event: "CLOSED",
-          connection: this.#withLastCounters(stamped(c, isoWithOffset(new Date(goneAt))), null),
-          duration_s: Math.round(goneAt - awaited.since) / 1000,
-          slot,
-        });
-        this.#traceClosed.add(key);
-        flashes.push(c);
+        if (!open.has(key)) flashes.push(this.#waitedInVain(key, awaited, events));
       });
     }
 
@@ -680,6 +666,66 @@ export class Tracker implements TimelineView {
     }
     this.#presentRows = present;
     this.#evictClosedRows();
+    return events;
+  }
+
+  /**
+   * A connection that waited for a tracer's report in vain, reported as polling alone would have: NEW when
+   * first seen, and CLOSED when first not listed if it has gone since; else it is open from then on.
+   */
+  #waitedInVain(key: string, awaited: AwaitedOwner, events: ConnectionEvent[]): Connection {
+    const c = this.#opened(
+      stamped(awaited.connection, isoWithOffset(new Date(awaited.since))),
+      awaited.since,
+    );
+    const goneAt = awaited.goneAt;
+    if (goneAt === null) {
+      const entry: OpenEntry = {
+        key,
+        connection: c,
+        poll: this.#polls,
+        since: this.#polls,
+        openedAt: awaited.since,
+        endedAt: null,
+        sent: null,
+        received: null,
+        historyId: undefined,
+      };
+      this.#open.set(key, entry);
+      events.push({ event: "NEW", connection: c, slot: entry });
+      return c;
+    }
+    const slot: OpenSlot = { historyId: undefined };
+    this.#closed(key, null, goneAt);
+    events.push({ event: "NEW", connection: c, slot }, {
+      event: "CLOSED",
+      connection: this.#withLastCounters(stamped(c, isoWithOffset(new Date(goneAt))), null),
+      duration_s: Math.round(goneAt - awaited.since) / 1000,
+      slot,
+    });
+    this.#traceClosed.add(key);
+    return c;
+  }
+
+  /**
+   * The run ends with the latest poll: the connections that wait for a tracer's report (a poll listed them
+   * without their process) are reported as polling alone would have, not lost. One the latest poll listed
+   * is `NEW` and open (history records it as seen until the end); one gone since is `NEW` and `CLOSED`.
+   *
+   * @example
+   * ```ts
+   * import { deepStrictEqual } from "node:assert/strict";
+   * import { Tracker } from "./tracker.ts";
+   * const tracker = new Tracker({ width: 20, groupBy: "ip", maxClosedRows: 100 });
+   * deepStrictEqual(tracker.endWaiting(), []);
+   * ```
+   */
+  endWaiting(): ConnectionEvent[] {
+    const events: ConnectionEvent[] = [];
+    this.#awaitingOwner.forEach((awaited, key) => {
+      if (!this.#open.has(key)) this.#waitedInVain(key, awaited, events);
+    });
+    this.#awaitingOwner.clear();
     return events;
   }
 

@@ -95,15 +95,16 @@ Deno.test("runMonitor() with history: a process learned late and the last counte
  * process) comes with the poll after the one that listed it without a process. One record per connection,
  * with its process, closed.
  */
-async function tracedRun(first: Socket[]): Promise<Record<string, unknown>[]> {
+async function tracedRun(first: Socket[], reported = true): Promise<Record<string, unknown>[]> {
   const dir = await Deno.makeTempDir();
   const path = `${dir}/history.db`;
   try {
     const start = new Date(2026, 11, 3, 10, 0, 0).getTime();
     const unowned = { ...owned, pid: null, process_name: null };
     // Poll 1 (at 0 s): `first`. Poll 2 (1 s): the connection, its process not known. Poll 3 (2 s): gone; the
-    // tracer's reports of its open (at 0.9 s, with the process) and close (at 1.2 s) come with it.
-    const readings: Socket[][] = [first, [unowned], []];
+    // tracer's reports of its open (at 0.9 s, with the process) and close (at 1.2 s) come with it; or, not
+    // `reported`, still listed and no report (the run ends with that poll).
+    const readings: Socket[][] = [first, [unowned], reported ? [] : [unowned]];
     // Poll 1 also takes the tracer's reports of an earlier connection: it reports opens (bpftrace does).
     const other = { ...owned, local_port: 40999, inode: null };
     const reports: TraceEvent[][] = [
@@ -112,7 +113,7 @@ async function tracedRun(first: Socket[]): Promise<Record<string, unknown>[]> {
         { kind: "close", at: start - 400, socket: { ...other, status: "CLOSE" }, direction: null },
       ],
       [],
-      [
+      !reported ? [] : [
         { kind: "open", at: start + 900, socket: { ...owned, inode: null }, direction: "outgoing" },
         {
           kind: "close",
@@ -183,4 +184,16 @@ Deno.test("runMonitor() with --trace and history: a tracer's late report of an o
   // record, and closes it.
   const early = await tracedRun([{ ...owned, pid: null, process_name: null }]);
   deepStrictEqual(early, [{ local_port: 40443, pid: 1, process_name: "curl", opened: 0, closed: 1200 }]);
+});
+
+Deno.test("runMonitor() with --trace and history: a connection that waits for the tracer's report when the run ends is recorded", async () => {
+  // Listed at polls 2 and 3 without its process, and no report before the run ends (--count 3): reported as
+  // polling alone would have, from when it was first seen, still open.
+  deepStrictEqual(await tracedRun([], false), [{
+    local_port: 40443,
+    pid: null,
+    process_name: null,
+    opened: 1000,
+    closed: null,
+  }]);
 });

@@ -319,3 +319,18 @@ Deno.test("Tracker.update() carries the process of a tracer's late open into a c
   );
   deepStrictEqual(t.openConnectionCount, 0);
 });
+
+Deno.test("Tracker.endWaiting() reports what waits for the tracer's report when the run ends, as polling would", () => {
+  const t = tracing();
+  const other = { ...unowned, local_port: 42000 };
+  deepStrictEqual(t.update([unowned, other], when(0.5), []), []);
+  deepStrictEqual(t.update([other], when(1.5), []), []);
+  // The run ends: 42000 is still listed (open from when first seen), 41000 went at 1.5 s.
+  deepStrictEqual(detailed(t.endWaiting()), [
+    "NEW 41000 - 00.500",
+    "CLOSED 41000 - 01.500 1s",
+    "NEW 42000 - 00.500",
+  ]);
+  deepStrictEqual([...t.openConnections()].map((c) => c.local_port), [42000]);
+  deepStrictEqual(t.endWaiting(), []);
+});
