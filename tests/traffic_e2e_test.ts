@@ -137,8 +137,10 @@ Deno.test({
           "the client in FIN_WAIT_2",
           (e) => e.event === "STATE" && client(e) && e.status === "FIN_WAIT_2",
         );
-        ok(sentWithRetransmissions(finWait.bytes_sent, SENT), JSON.stringify(finWait));
-        ok(within5Percent(finWait.bytes_received, RECEIVED_BACK), JSON.stringify(finWait));
+        // In scroll mode the counters are read every 10th poll (sparseCounters): a STATE line carries the
+        // latest reading, which may be older than the last bytes. Exact figures come at the close (below).
+        const finWaitBytes = [finWait.bytes_sent, finWait.bytes_received];
+        ok(finWaitBytes.every((n) => n === null || typeof n === "number"), JSON.stringify(finWait));
         await monitor.next(
           "the accepted side in CLOSE_WAIT",
           (e) => e.event === "STATE" && server(e) && e.status === "CLOSE_WAIT",
@@ -155,15 +157,17 @@ Deno.test({
           `bytes_sent ${closed.bytes_sent} of ${RECEIVED_BACK}`,
         );
         // The client is in TIME_WAIT now, where the kernel keeps no counters (its CLOSED comes when the
-        // kernel drops it, a minute later): its STATE event carries the ones read before.
+        // kernel drops it, a minute later): its STATE event carries the final ones the kernel gave when it
+        // destroyed the full socket (ss -E), exact whatever poll last read the counters.
         const timeWait = await monitor.next(
           "the client in TIME_WAIT",
           (e) => e.event === "STATE" && client(e) && e.status === "TIME_WAIT",
         );
-        deepStrictEqual([timeWait.bytes_sent, timeWait.bytes_received], [
-          finWait.bytes_sent,
-          finWait.bytes_received,
-        ]);
+        ok(sentWithRetransmissions(timeWait.bytes_sent, SENT), JSON.stringify(timeWait));
+        ok(within5Percent(timeWait.bytes_received, RECEIVED_BACK), JSON.stringify(timeWait));
+        // The FIN_WAIT_2 line's reading came before: never more than the final counters.
+        ok((finWait.bytes_sent ?? 0) <= timeWait.bytes_sent, JSON.stringify([finWait, timeWait]));
+        ok((finWait.bytes_received ?? 0) <= timeWait.bytes_received, JSON.stringify([finWait, timeWait]));
 
         // The machine's totals count both sides; the 3 s of sending showed as a rate on the way.
         const after = Date.parse(timeWait.timestamp);
