@@ -19,6 +19,8 @@ export interface KernelEventFlags {
    * at every poll (not a command-line flag: the monitor asks for it where no output shows a rate per poll).
    */
   finalCounters?: boolean;
+  /** The time unit, seconds: the final counters are kept for the poll that reports the close. */
+  timeUnit?: number;
 }
 
 /** How the sources start; tests pass scripted ones. */
@@ -87,7 +89,11 @@ export async function openKernelEvents(flags: KernelEventFlags, io: KernelEvents
   let finalCounters: FinalCountersSource | null = null;
   if (flags.finalCounters === true && io.machine.os === "linux") {
     const started = (io.startFinalCounters ??
-      (() => startFinalCounters({ stream: toolStreamer(io.machine.programs) })))();
+      (() =>
+        startFinalCounters({
+          stream: toolStreamer(io.machine.programs),
+          timeUnitMs: (flags.timeUnit ?? 1) * 1000,
+        })))();
     // Not a note: without it the counters are read at every poll, as they always were.
     if (typeof started !== "string") finalCounters = started;
   }

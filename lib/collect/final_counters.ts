@@ -20,14 +20,16 @@ import type { StreamTool, ToolStream } from "./tool_stream.ts";
 export const FINAL_COUNTERS_ARGS = ["-oL", "ss", "-E", "-tinOH"] as const;
 
 /**
- * How long counters heard for a socket that no closing connection has taken yet are kept: a poll reports a
- * close at most a time unit (and a wait) after the socket was destroyed.
+ * How long counters heard for a socket that no closing connection has taken yet are kept, at least: a poll
+ * reports a close at most a time unit (and a wait) after the socket was destroyed; with a longer time unit,
+ * two of them.
  */
 export const HEARD_KEEP_MS = 10_000;
 
 /**
  * How long counters taken for a connection that lingers (TIME_WAIT, a minute on Linux) are kept for the
- * connection's CLOSED when its TIME_WAIT socket goes, which repeats them.
+ * connection's CLOSED when its TIME_WAIT socket goes, which repeats them, at least; with a time unit, a minute
+ * and two of them.
  */
 export const HELD_KEEP_MS = 70_000;
 
@@ -45,14 +47,18 @@ export interface FinalCountersSource {
    * Wait until counters for every key have been heard, at most `ms`, or until ss -E stops: a socket
    * destroyed before a poll read its absence may be reported a moment after.
    */
-  waitFor(keys: readonly string[], ms: number): Promise<void>;
+  waitFor(keys: readonly string[], ms: number, since?: number): Promise<void>;
   /**
    * The counters heard for a connection's key, forgotten now, or with `hold` kept (for the CLOSED of a
-   * connection that lingers) until taken again without it or {@linkcode HELD_KEEP_MS}.
+   * connection that lingers) until taken again without it or {@linkcode HELD_KEEP_MS}. Only counters heard
+   * at or after `since` (the clock's ms; held ones whenever): a close the poll before could not have seen is
+   * this connection's, an older record of the same addresses and ports is an earlier connection's.
    */
-  take(key: string, hold?: boolean): ByteCounts | undefined;
+  take(key: string, hold?: boolean, since?: number): ByteCounts | undefined;
   /** Lines for the user since the last call. */
   takeNotes(): string[];
+  /** Lines of ss -E that could not be read, so far. */
+  readonly skipped: number;
   /** Stop ss -E. */
   close(): Promise<void>;
 }
@@ -63,8 +69,8 @@ export interface FinalCountersOptions {
   stream: StreamTool;
   /** The clock, ms (default `Date.now`). */
   now?: () => number;
-  /** How long unclaimed counters are kept, ms (default {@linkcode HEARD_KEEP_MS}). */
-  keepMs?: number;
+  /** The monitor's time unit, ms: what is heard is kept for two of them at least (default 1 s). */
+  timeUnitMs?: number;
 }
 
 /** Forget, oldest first (a Map keeps the order things were added in), what was heard before `before`. */
@@ -97,12 +103,15 @@ function forgetBefore(map: Map<string, Heard>, before: number): void {
  * const waiting = source.waitFor([key], 60_000);
  * say("UNCONN 1 0 127.0.0.1:56418 127.0.0.1:54497 bytes_sent:123456 bytes_acked:123458 bytes_received:778");
  * await waiting;
- * deepStrictEqual([source.take(key), source.take(key)], [{ sent: 123456, received: 777 }, undefined]);
+ * deepStrictEqual([source.take(key), source.take(key)], [{ sent: 123456, received: 778 }, undefined]);
  * ```
  */
 export function startFinalCounters(options: FinalCountersOptions): FinalCountersSource | string {
   const now = options.now ?? Date.now;
-  const keepMs = options.keepMs ?? HEARD_KEEP_MS;
+  const unit = options.timeUnitMs ?? 1_000;
+  const keepMs = Math.max(HEARD_KEEP_MS, 2 * unit + 1_000);
+  const heldMs = Math.max(HELD_KEEP_MS, 60_000 + 2 * unit + 1_000);
+  let skipped = 0;
   const heard = new Map<string, Heard>();
   const held = new Map<string, Heard>();
   const notes: string[] = [];
@@ -121,6 +130,7 @@ export function startFinalCounters(options: FinalCountersOptions): FinalCounters
     tool = options.stream("stdbuf", FINAL_COUNTERS_ARGS, {
       onLine: (line) => {
         const parsed = parseSsDestroyedLine(line);
+        if (typeof parsed === "string") skipped++;
         if (parsed === null || typeof parsed === "string") return;
         const t = now();
         // Heard again (a reused port), it goes to the end: the map stays in the order of hearing.
@@ -155,7 +165,10 @@ export function startFinalCounters(options: FinalCountersOptions): FinalCounters
     get running() {
       return running;
     },
-    async waitFor(keys, ms) {
+    get skipped() {
+      return skipped;
+    },
+    async waitFor(keys, ms, since = -Infinity) {
       if (ms <= 0) return;
       let timer: ReturnType<typeof setTimeout> | undefined;
       let timedOut = false;
@@ -166,17 +179,22 @@ export function startFinalCounters(options: FinalCountersOptions): FinalCounters
         }, timerDelay(ms))
       );
       try {
-        while (running && !timedOut && keys.some((key) => !heard.has(key) && !held.has(key))) {
+        const heardSince = (key: string) => {
+          const found = heard.get(key);
+          return held.has(key) || (found !== undefined && found.at >= since);
+        };
+        while (running && !timedOut && !keys.every(heardSince)) {
           await Promise.race([new Promise<void>((resolve) => wake.push(resolve)), timeUp]);
         }
       } finally {
         clearTimeout(timer);
       }
     },
-    take(key, hold = false) {
+    take(key, hold = false, since = -Infinity) {
       const t = now();
-      forgetBefore(held, t - HELD_KEEP_MS);
-      const found = heard.get(key) ?? held.get(key);
+      forgetBefore(held, t - heldMs);
+      const fresh = heard.get(key);
+      const found = fresh !== undefined && fresh.at >= since ? fresh : held.get(key);
       if (found === undefined) return undefined;
       heard.delete(key);
       held.delete(key);

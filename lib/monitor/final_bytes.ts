@@ -16,10 +16,12 @@ import type { TrafficLedger } from "../model/traffic_ledger.ts";
  *
  * The kernel reports a destroy a moment after the poll may read its result
  * (the kernel queues the report; ss -E and this process read it in their
- * turn): the poll waits for counters not heard yet, at most `waitMs`. One not
- * heard by then keeps the last reading, as without ss -E: a socket this host
- * aborted (SO_LINGER 0) is reported with its addresses cleared and is never
- * matched.
+ * turn): the poll waits for counters not heard yet, at most `waitMs`. Only
+ * counters heard at or after `since` (the previous poll's start, ms) are this
+ * connection's: an older report of the same addresses and ports is an earlier
+ * connection's. One not heard by then keeps the last reading, as without ss -E:
+ * a socket this host aborted (SO_LINGER 0) is reported with its addresses
+ * cleared and is never matched.
  *
  * With a `ledger` (`--traffic`), what a closing connection moved after its
  * last reading is counted too (the machine's, its process's and its remote
@@ -35,7 +37,7 @@ import type { TrafficLedger } from "../model/traffic_ledger.ts";
  *   remote_ip: "8.8.8.8", remote_port: 443, status: "ESTABLISHED", direction: "outgoing" as const,
  *   pid: 42, process_name: "curl", process_path: null, user: null, bytes_sent: 1000, bytes_received: 0 };
  * const heard = new Map([["TCP 10.0.0.2 5000 8.8.8.8 443", { sent: 4096, received: 300 }]]);
- * const source = { running: true, waitFor: () => Promise.resolve(), takeNotes: () => [], close: () => Promise.resolve(),
+ * const source = { running: true, skipped: 0, waitFor: () => Promise.resolve(), takeNotes: () => [], close: () => Promise.resolve(),
  *   take: (key: string) => heard.get(key) };
  * const events = [{ event: "CLOSED" as const, connection: c }];
  * await addFinalCounters(events, source, 0);
@@ -47,6 +49,7 @@ export async function addFinalCounters(
   source: FinalCountersSource,
   waitMs: number,
   ledger: TrafficLedger | null = null,
+  since = -Infinity,
 ): Promise<void> {
   /** The events that close a connection: whether it lingers on (its counters are held for its CLOSED). */
   let closing: { event: ConnectionEvent; key: string; lingers: boolean; wait: boolean }[] | null = null;
@@ -67,9 +70,10 @@ export async function addFinalCounters(
   }
   if (closing === null) return;
   const awaited = closing.filter((one) => one.wait).map((one) => one.key);
-  if (awaited.length > 0) await source.waitFor(awaited, waitMs);
+  if (awaited.length > 0) await source.waitFor(awaited, waitMs, since);
   for (const { event, key, lingers, wait } of closing) {
-    const counters = source.take(key, lingers);
+    // A CLOSED from TIME_WAIT takes only what its TIME_WAIT event held.
+    const counters = source.take(key, lingers, wait ? since : Infinity);
     if (counters === undefined) continue;
     const last = event.connection;
     event.connection = { ...last, bytes_sent: counters.sent, bytes_received: counters.received };

@@ -86,8 +86,9 @@ export interface MonitorLoopOptions {
   /**
    * Read the byte counters only every this many polls (default 1: every poll), while `finalCounters` runs:
    * at the first poll, at every poll whose number this divides (give it a divisor of `statusEvery` and each
-   * status line's totals and rate are read as at every poll), at the last of `count`, and at every poll once
-   * `finalCounters` has stopped. The polls between keep each connection's last counters.
+   * status line's totals and rate are read as at every poll), at the last of `count`, at one more poll when
+   * the run ends otherwise (`durationMs`, `stop`), and at every poll once `finalCounters` has stopped. The polls
+   * between keep each connection's last counters.
    */
   countersEvery?: number;
 }
@@ -202,6 +203,8 @@ export async function runMonitor(
   let hidden = { connections: 0, rows: 0 };
   // A connection unchanged since the poll before is the same object: the tracker and the filters redo nothing for it.
   const memory = new ConnectionMemory();
+  /** When the last poll that ran started (ms): a close this poll sees happened after it. */
+  let previousAt = -Infinity;
   /** One poll: read the sockets and what the tracer saw since the last one (`final`: all of it). */
   const poll = async (final: boolean): Promise<void> => {
     const at = io.now();
@@ -244,8 +247,11 @@ export async function runMonitor(
       }
       if (destroyed !== null) {
         // The first poll's closes are of connections that ended before the monitor started: none to wait for.
-        await addFinalCounters(events, destroyed, polls === 0 ? 0 : finalWaitMs, tracker.traffic);
+        await addFinalCounters(events, destroyed, polls === 0 ? 0 : finalWaitMs, tracker.traffic, previousAt);
         for (const line of destroyed.takeNotes()) io.note(line);
+        if (destroyed.skipped > 0) {
+          noteOnce("note: ss -E printed lines conntrail could not read; they are skipped");
+        }
       }
       const raised = io.alerts?.(connections, events, at) ?? [];
       alerts += raised.length;
@@ -268,11 +274,14 @@ export async function runMonitor(
       });
       await io.log?.maybeFlush(at.getTime());
       times.record(io.now().getTime() - at.getTime());
+      previousAt = at.getTime();
     }
   };
   try {
-    // With a tracer, the run ends with one more poll, so that connections since the last one are not lost.
-    let finalPoll = io.trace != null;
+    // With a tracer, the run ends with one more poll, so that connections since the last one are not lost; with
+    // counters read every few polls, so that the run's totals and history's last sightings have the latest
+    // (a run ended by --duration, Ctrl+C or SIGTERM; --count's last poll reads them itself).
+    let finalPoll = io.trace != null || (destroyed !== null && countersEvery > 1);
     while (!io.stop.aborted) {
       await poll(false);
       if (options.count !== undefined && polls >= options.count) {

@@ -520,10 +520,13 @@ export class InetDiagReader {
       }
     }
     if (this.#traffic && !this.#counters) {
-      // The same object kept its counters; a socket read afresh (a new state, IPv6) takes its last ones.
+      // The same object kept its counters; a socket read afresh (a new state, IPv6) takes its last ones, if it
+      // is the same connection (a socket connected elsewhere since, connect(AF_UNSPEC), counts anew).
       if (
         remembered !== undefined && socket !== remembered && state !== TCP_LISTEN &&
-        state !== TCP_TIME_WAIT
+        state !== TCP_TIME_WAIT && socket.remote_ip === remembered.remote_ip &&
+        socket.remote_port === remembered.remote_port && socket.local_port === remembered.local_port &&
+        socket.local_ip === remembered.local_ip
       ) {
         socket.bytes_sent = remembered.bytes_sent ?? null;
         socket.bytes_received = remembered.bytes_received ?? null;

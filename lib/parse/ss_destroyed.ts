@@ -7,7 +7,7 @@ export interface FinalCounters {
   key: string;
   /** Bytes sent, retransmissions included (`bytes_sent`; `bytes_acked` from a kernel before 4.19). */
   sent: number;
-  /** Bytes received, less the peer's FIN (see {@linkcode parseSsDestroyedLine}). */
+  /** Bytes received, the peer's FIN counted as one when it came before the end (see {@linkcode parseSsDestroyedLine}). */
   received: number;
 }
 
@@ -21,14 +21,14 @@ export interface FinalCounters {
  * UNCONN 1      0      127.0.0.1:56418 127.0.0.1:54497 wscale:10,10 rto:204 … bytes_sent:123456 bytes_acked:123458 bytes_received:778 segs_out:9 …
  * ```
  *
- * That client sent 123,456 bytes and was sent 777: the kernel's `bytes_received`
- * counts the sequence number of the peer's FIN too, so a connection that closed
- * in order shows one byte more than it was sent, and a reading while it was open
- * did not count it. The FIN is taken off (one byte, when any was received): a
- * connection's received bytes at its close are what its peer sent. The price: one
- * that the peer reset after sending data, without a FIN, shows one byte fewer.
- * Which of the two it was the line does not say (the state is `UNCONN` either
- * way).
+ * That client sent 123,456 bytes and was sent 777: `bytes_received` is the
+ * kernel's count of the sequence space received, which counts the peer's FIN as
+ * one when it came before the socket was destroyed (as every reading of a
+ * connection in CLOSE_WAIT does). Whether it did the line does not say: a side
+ * that closes first is destroyed as soon as its FIN is acknowledged (FIN_WAIT_2
+ * goes on in a small timewait record), before the peer's FIN unless that rode on
+ * the acknowledgement; a passive closer always has it; a reset brings none. The
+ * count is reported as the kernel gives it, never corrected by a guess.
  *
  * Returns null for a blank line and for a socket without a peer or counters (a
  * listener), a reason for a line that is not a TCP socket.
@@ -39,12 +39,12 @@ export interface FinalCounters {
  * import { parseSsDestroyedLine } from "./ss_destroyed.ts";
  * deepStrictEqual(
  *   parseSsDestroyedLine("UNCONN 1 0 127.0.0.1:56418 127.0.0.1:54497 cwnd:15 bytes_sent:123456 bytes_acked:123458 bytes_received:778 segs_out:9"),
- *   { key: "TCP 127.0.0.1 56418 127.0.0.1 54497", sent: 123456, received: 777 },
+ *   { key: "TCP 127.0.0.1 56418 127.0.0.1 54497", sent: 123456, received: 778 },
  * );
  * // A counter that is zero is not printed: this side sent nothing.
  * deepStrictEqual(
  *   parseSsDestroyedLine("UNCONN 0 0 [::ffff:127.0.0.1]:33077 [::ffff:127.0.0.1]:58992 bytes_acked:1 bytes_received:5001 segs_out:2"),
- *   { key: "TCP 127.0.0.1 33077 127.0.0.1 58992", sent: 0, received: 5000 },
+ *   { key: "TCP 127.0.0.1 33077 127.0.0.1 58992", sent: 0, received: 5001 },
  * );
  * deepStrictEqual(parseSsDestroyedLine("UNCONN 0 0 127.0.0.1:33077 0.0.0.0:* rto:1000 mss:536 cwnd:10"), null);
  * ```
@@ -64,5 +64,5 @@ export function parseSsDestroyedLine(line: string): FinalCounters | string | nul
   if (socket.remote_ip === null || socket.remote_port === null || sent === null || received === null) {
     return null;
   }
-  return { key: connectionKey(socket), sent, received: received > 0 ? received - 1 : 0 };
+  return { key: connectionKey(socket), sent, received };
 }

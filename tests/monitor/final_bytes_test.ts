@@ -42,6 +42,7 @@ function heardSource(heard: Map<string, ByteCounts>): FinalCountersSource & { wa
   const held = new Map<string, ByteCounts>();
   return {
     running: true,
+    skipped: 0,
     waited: [],
     waitFor(keys) {
       this.waited.push([...keys]);
@@ -195,4 +196,43 @@ Deno.test("runMonitor({ countersEvery }) reads the counters at every poll withou
   };
   await loop(source, stopping, 12).run();
   deepStrictEqual(collector.asked, [true, false, false, ...new Array(9).fill(true)]);
+});
+
+Deno.test("runMonitor({ countersEvery }) ends a --duration run, and one stopped, with one more poll that reads the counters", async () => {
+  for (const how of ["duration", "stop"] as const) {
+    const collector = recordingCollector(100);
+    const stop = new AbortController();
+    const counting: Collector = {
+      name: "ss",
+      collect: (request) => {
+        const reading = collector.collect(request);
+        if (how === "stop" && collector.asked.length === 15) stop.abort();
+        return reading;
+      },
+    };
+    let now = new Date(2026, 10, 21, 14, 30, 0).getTime();
+    const tracker = new Tracker({ width: 20, groupBy: "ip", maxClosedRows: 10, traffic: true });
+    await runMonitor(tracker, {
+      timeUnitMs: 1000,
+      keep: () => true,
+      countersEvery: 10,
+      ...(how === "duration" ? { durationMs: 15_000 } : {}),
+    }, {
+      collector: counting,
+      now: () => new Date(now),
+      sleep: (ms) => {
+        now += ms;
+        return Promise.resolve();
+      },
+      output: { onPoll: () => Promise.resolve(), close: () => Promise.resolve() },
+      log: null,
+      note: () => {},
+      stop: stop.signal,
+      finalCounters: heardSource(new Map()),
+    });
+    const read = collector.asked.flatMap((counters, i) => (counters ? [i + 1] : []));
+    // The 16th poll is the last: the run's totals and history's last sightings are read then.
+    deepStrictEqual(read, [1, 10, 16], how);
+    deepStrictEqual(tracker.traffic?.machine.sent, 1_600, how);
+  }
 });

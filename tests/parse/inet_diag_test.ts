@@ -159,6 +159,14 @@ Deno.test("InetDiagReader({ counters: false }) leaves each remembered socket's l
     52_000,
     1_877,
   ]);
+  const repointed = dumpWithInfo(232);
+  repointed[43] = 8; // the same inode connected elsewhere (connect(AF_UNSPEC), then connect): another connection
+  const [elsewhere] = read(repointed, false);
+  deepStrictEqual([elsewhere?.remote_ip, elsewhere?.bytes_sent, elsewhere?.bytes_received], [
+    "198.51.100.8",
+    null,
+    null,
+  ]);
   const other = dumpWithInfo(232);
   new DataView(other.buffer).setUint32(84, 78, true); // another inode: never read with counters
   const [unknown] = read(other, false);

@@ -5,20 +5,20 @@ import { fixture } from "../fixture.ts";
 
 const CAPTURE = fixture("ss-E-tinOH_iproute2-6.1_debian12.txt");
 
-Deno.test("parseSsDestroyedLine() reads each destroyed connection's final counters from a real ss -E -tinOH, the peer's FIN taken off", () => {
+Deno.test("parseSsDestroyedLine() reads each destroyed connection's final counters from a real ss -E -tinOH, the peer's FIN counted as the kernel counts it", () => {
   const read = splitLines(CAPTURE).filter((line) => line !== "").map((line) => parseSsDestroyedLine(line));
   deepStrictEqual(read, [
-    // Client first: it sent 123,456 and was sent 777 (the kernel says 778: the server's FIN).
-    { key: "TCP 127.0.0.1 50680 127.0.0.1 37191", sent: 123_456, received: 777 },
-    { key: "TCP 127.0.0.1 37191 127.0.0.1 50680", sent: 777, received: 123_456 },
+    // Client first: it sent 123,456 and was sent 777; the server's FIN came before its end (one more).
+    { key: "TCP 127.0.0.1 50680 127.0.0.1 37191", sent: 123_456, received: 778 },
+    { key: "TCP 127.0.0.1 37191 127.0.0.1 50680", sent: 777, received: 123_457 },
     null, // the listener
     null, // the client that aborted: addresses and counters cleared, nothing to join
-    // The accepted side that got the reset: no FIN, the kernel's 1,000 less one (see parseSsDestroyedLine).
-    { key: "TCP 127.0.0.1 36215 127.0.0.1 41520", sent: 50, received: 999 },
+    // The accepted side that got the reset: no FIN, so exactly what was sent.
+    { key: "TCP 127.0.0.1 36215 127.0.0.1 41520", sent: 50, received: 1_000 },
     null,
-    { key: "TCP 127.0.0.1 34344 127.0.0.1 40999", sent: 5_000, received: 0 },
+    { key: "TCP 127.0.0.1 34344 127.0.0.1 40999", sent: 5_000, received: 1 },
     // It sent nothing: ss prints no bytes_sent, which is zero.
-    { key: "TCP 127.0.0.1 40999 127.0.0.1 34344", sent: 0, received: 5_000 },
+    { key: "TCP 127.0.0.1 40999 127.0.0.1 34344", sent: 0, received: 5_001 },
     null,
   ]);
 });
