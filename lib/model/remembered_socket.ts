@@ -13,6 +13,9 @@ import type { Family, Protocol, Socket } from "./connection.ts";
  */
 export interface RememberedSocket extends Socket {}
 
+/** The owner stamp of a socket another replaced for its inode (its connection slot then names that one). */
+const REPLACED = -1;
+
 export class RememberedSocket {
   /** The connection made of it (see connection_memory.ts). */
   #made: unknown = null;
@@ -52,11 +55,24 @@ export class RememberedSocket {
     }
   }
 
-  /** Carry what the layers keep of an inode from the socket a reader replaces to the one replacing it. */
+  /**
+   * Carry what the layers keep of an inode from the socket a reader replaces to the one replacing it. The one
+   * replaced (which a reading may still hold: an inode listed twice in one dump, in two states) then stands for
+   * the new one: what is read or left on it is the new one's, as with a Map by inode.
+   */
   static carry(from: RememberedSocket, to: RememberedSocket): void {
     to.#made = from.#made;
     to.#owner = from.#owner;
     to.#ownerListed = from.#ownerListed;
+    from.#made = to;
+    from.#owner = undefined;
+    from.#ownerListed = REPLACED;
+  }
+
+  /** The socket that holds what is kept of `s`'s inode: `s`, or the one that replaced it. */
+  static #holder(s: RememberedSocket): RememberedSocket {
+    while (s.#ownerListed === REPLACED) s = s.#made as RememberedSocket;
+    return s;
   }
 
   /** Whether `s` is a remembered socket. */
@@ -66,32 +82,33 @@ export class RememberedSocket {
 
   /** The connection left on a remembered socket ({@linkcode RememberedSocket.make}); null if none. */
   static madeOf(s: RememberedSocket): unknown {
-    return s.#made;
+    return RememberedSocket.#holder(s).#made;
   }
 
   /** Leave the connection made of a remembered socket on it. */
   static make(s: RememberedSocket, made: unknown): void {
-    s.#made = made;
+    RememberedSocket.#holder(s).#made = made;
   }
 
   /** What a collector left of the inode's owner ({@linkcode RememberedSocket.keepOwner}); undefined if nothing. */
   static ownerOf(s: RememberedSocket): unknown {
-    return s.#owner;
+    return RememberedSocket.#holder(s).#owner;
   }
 
   /** The reading that last listed the inode, as the collector left it with its owner. */
   static ownerListedOf(s: RememberedSocket): number {
-    return s.#ownerListed;
+    return RememberedSocket.#holder(s).#ownerListed;
   }
 
   /** Leave what a collector knows of the inode's owner (undefined: nothing), and the reading that last listed it. */
   static keepOwner(s: RememberedSocket, owner: unknown, listed: number): void {
-    s.#owner = owner;
-    s.#ownerListed = listed;
+    const holder = RememberedSocket.#holder(s);
+    holder.#owner = owner;
+    holder.#ownerListed = listed;
   }
 
   /** Stamp the reading that last listed the inode (its owner kept). */
   static listOwner(s: RememberedSocket, listed: number): void {
-    s.#ownerListed = listed;
+    RememberedSocket.#holder(s).#ownerListed = listed;
   }
 }

@@ -69,7 +69,7 @@ function random(seed: number): () => number {
 const OWNERS: InodeOwner[] = [{ pid: null, name: null }, { pid: 1, name: "a" }, { pid: 2, name: "b" }];
 
 Deno.test("InodeOwners keeps the owners a Map by inode keeps, through sockets read, replaced, held back and forgotten", () => {
-  const counts = { replaced: 0, forgotten: 0, heldNamed: 0, missedListed: 0, swept: 0 };
+  const counts = { replaced: 0, forgotten: 0, heldNamed: 0, missedListed: 0, swept: 0, twice: 0 };
   for (let seed = 1; seed <= 200; seed++) {
     const chance = random(seed);
     const pick = <T>(list: readonly T[]) => list[Math.floor(chance() * list.length)]!;
@@ -119,12 +119,21 @@ Deno.test("InodeOwners keeps the owners a Map by inode keeps, through sockets re
           read.push(fresh);
         }
         if (chance() < 0.05) walk(reading);
+        // Now and then the dump lists an inode twice, the second time read afresh (a new state): both are read.
+        if (chance() < 0.03) {
+          const again = new Kept(inode, pass);
+          RememberedSocket.carry(memory.get(inode)!, again);
+          memory.set(inode, again);
+          read.push(again);
+          counts.twice++;
+        }
       }
       memory.end(pass);
       same(`reading ${reading} after the pass`);
       // Sockets held back for a walk are left out; UDP and a listener the dump missed join as plain sockets.
       const held = new Set(listed.filter((inode) => map.of(inode) === undefined && chance() < 0.5));
       const sockets = read.filter((s) => !held.has(s.inode!));
+      // (A socket the reader replaced within the pass keeps the inode's owner for this reading.)
       for (const inode of udp) if (chance() < 0.8) sockets.push(plain(inode));
       const missed = tcp.filter((inode) => !listed.includes(inode));
       if (missed.length > 0 && chance() < 0.3) {

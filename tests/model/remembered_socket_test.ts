@@ -19,6 +19,7 @@ interface Row {
 const ESTABLISHED = 1;
 const TIME_WAIT = 6;
 const CLOSE_WAIT = 8;
+const LAST_ACK = 9;
 const LISTEN = 10;
 
 /** The netlink dump `ss -taiD -` would write for these sockets (10.0.0.2 / fd00::2 to 198.51.100.7 / fd00::7). */
@@ -78,6 +79,12 @@ const POLLS: { rows: Row[]; leftOut?: number[] }[] = [
   { rows: [c, b] }, // a closed
   { rows: [c, { ...a, sent: 9, state: CLOSE_WAIT }, { ...b, uid: 0 }] }, // inode 11 again; b's uid changed
   { rows: [c, { ...a, sent: 9, state: CLOSE_WAIT }, { ...b, uid: 0 }] },
+  // The dump lists inode 11 twice, in two states (a socket read afresh within the dump), then in the second.
+  { rows: [c, { ...a, sent: 9, state: CLOSE_WAIT }, { ...a, sent: 9, state: LAST_ACK }, { ...b, uid: 0 }] },
+  { rows: [c, { ...a, sent: 9, state: LAST_ACK }, { ...b, uid: 0 }] },
+  { rows: [c, { ...a, sent: 9, state: LAST_ACK }, { ...a, sent: 9, state: CLOSE_WAIT }, { ...b, uid: 0 }] },
+  // Twice again, the second time in the state of the poll before: compared with the first one's connection.
+  { rows: [c, { ...a, sent: 9, state: LAST_ACK }, { ...a, sent: 9, state: CLOSE_WAIT }, { ...b, uid: 0 }] },
 ];
 
 /** Each poll's connections, and for each whether it is the object the poll before gave for its inode. */
@@ -111,7 +118,7 @@ Deno.test("the same dumps give the same connections, reused in the same polls, t
     deepStrictEqual(kept.json, plain.json);
     deepStrictEqual(kept.again, plain.again);
     // The cases happened: the dump's sockets with an inode were remembered ones, plain ones without a memory.
-    deepStrictEqual([kept.kinds.filter(Boolean).length, plain.kinds.some(Boolean)], [26, false]);
+    deepStrictEqual([kept.kinds.filter(Boolean).length, plain.kinds.some(Boolean)], [41, false]);
     deepStrictEqual(plain.again, [
       [false, false, false, false],
       [true, true, true, false],
@@ -122,6 +129,10 @@ Deno.test("the same dumps give the same connections, reused in the same polls, t
       [true, true],
       [true, false, false], // a reopened; b's user changed
       [true, true, true],
+      [true, true, false, true], // the second of inode 11 is compared with the first: a new one
+      [true, true, true],
+      [true, true, false, true],
+      [true, false, false, true],
     ]);
   }
 });
