@@ -876,7 +876,10 @@ export class Tracker implements TimelineView {
   /**
    * Connections the latest poll named the process of, which earlier polls saw
    * without one (`ss` can list a socket created while it reads before its
-   * owner), each with its slot. No event is raised for them: history and the page take the owner.
+   * owner; a tracer's report of the open can come after the poll that listed
+   * it), each with its slot. No event is raised for them: history and the
+   * page take the owner (a connection that also closed in this poll names it
+   * in its `CLOSED`).
    */
   ownersLearned(): readonly SlottedConnection[] {
     return this.#ownersLearned;
