@@ -301,6 +301,13 @@ export async function runMonitor(
     if (finalPoll) {
       await io.trace?.settle?.();
       await poll(true).catch((error) => io.note(`warning: the last poll failed: ${error}`));
+      // A final poll that could not read the sockets left what waits for the tracer's report: not lost with it.
+      const waiting = tracker.endWaiting();
+      if (waiting.length > 0) {
+        await io.output.onPoll(waiting, null, io.now());
+        io.log?.record(waiting);
+        io.history?.record(waiting);
+      }
     }
   } finally {
     try {
