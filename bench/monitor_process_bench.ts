@@ -7,7 +7,7 @@
  *     on Debian's python3-psutil (/usr/bin/python3; installed by the bench when absent);
  *   - ss:     `ss -tunap` once a second.
  *
- * For each process: start to first line, CPU per tick (own plus waited-for children, from
+ * For each process: start to first line, CPU per tick (own, waited-for and live children, from
  * /proc/<pid>/stat, over MEASURE_S seconds after a settling period) and peak RSS (VmHWM).
  * Sizes: BENCH_SIZES (default "1000,10000") TCP connections plus a tenth as many UDP sockets;
  * BENCH_ROUNDS rounds (default 2). The farm and every contender run in a network namespace of the
@@ -47,6 +47,8 @@ interface Sample {
   firstLineS: number;
   cpuPerTickS: number;
   peakRssMiB: number;
+  /** Resident MiB of the process's live children at the end (the monitor's `ss -E`), apart from its peak. */
+  childrenRssMiB: number;
   /** The 1-minute load average at the end of the measurement. */
   load: number;
   /** TCP sockets on the whole machine (every namespace) at the end of the measurement. */
@@ -62,12 +64,61 @@ function machineTcpSockets(): number {
   return Number(/TCP: .*alloc (\d+)/.exec(Deno.readTextFileSync("/proc/net/sockstat"))?.[1] ?? NaN);
 }
 
-function procCpuSeconds(pid: number): number {
-  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  // utime, stime, cutime, cstime are fields 14-17 of stat; here counted from field 3.
-  const ticks = [11, 12, 13, 14].reduce((sum, index) => sum + Number(fields[index]), 0);
+/** The fields of /proc/<pid>/stat after the command's name (field 3 first), or null once it is gone. */
+function statFields(pid: number): string[] | null {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  } catch {
+    return null;
+  }
+}
+
+/** The live descendants of `pid` (children, their children...), read from every process's parent pid. */
+function descendants(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of Deno.readDirSync("/proc")) {
+    const child = Number(entry.name);
+    if (!Number.isInteger(child)) continue;
+    const parent = Number(statFields(child)?.[1]);
+    if (Number.isInteger(parent)) children.set(parent, [...children.get(parent) ?? [], child]);
+  }
+  const found: number[] = [];
+  for (let queue = [pid]; queue.length > 0;) {
+    const next = children.get(queue.pop()!) ?? [];
+    found.push(...next);
+    queue.push(...next);
+  }
+  return found;
+}
+
+/**
+ * CPU seconds of `pid` and its whole tree: its own, its reaped children's (cutime, cstime), and the live
+ * descendants' (a long-lived child such as the monitor's `ss -E` is in no cutime until it ends). A child that ends
+ * between two readings moves its whole time into its parent's cutime, so a difference of two readings is the
+ * tree's CPU between them.
+ */
+function treeCpuSeconds(pid: number): number {
+  let ticks = 0;
+  for (const member of [pid, ...descendants(pid)]) {
+    const fields = statFields(member);
+    // utime, stime, cutime, cstime are fields 14-17 of stat; here counted from field 3.
+    if (fields !== null) ticks += [11, 12, 13, 14].reduce((sum, index) => sum + Number(fields[index]), 0);
+  }
   return ticks / CLK_TCK;
+}
+
+/** Resident MiB of the live descendants of `pid` now (the monitor's long-lived `ss -E`, a tracer...). */
+function descendantsRssMiB(pid: number): number {
+  let kib = 0;
+  for (const member of descendants(pid)) {
+    try {
+      kib += Number(/VmRSS:\s+(\d+)/.exec(Deno.readTextFileSync(`/proc/${member}/status`))?.[1] ?? 0);
+    } catch {
+      // Ended since it was listed.
+    }
+  }
+  return kib / 1024;
 }
 
 function peakRssMiB(pid: number): number {
@@ -109,12 +160,13 @@ async function measureProcess(
   }
   const churn = CHURN > 0 ? await startChurn() : null;
   await delay(SETTLE_S * 1000);
-  const cpu0 = procCpuSeconds(child.pid);
+  const cpu0 = treeCpuSeconds(child.pid);
   const t0 = performance.now();
   await delay(MEASURE_S * 1000);
-  const cpu1 = procCpuSeconds(child.pid);
+  const cpu1 = treeCpuSeconds(child.pid);
   const seconds = (performance.now() - t0) / 1000;
   const rss = peakRssMiB(child.pid);
+  const childrenRss = descendantsRssMiB(child.pid);
   await churn?.stop();
   forget();
   child.kill("SIGKILL");
@@ -124,6 +176,7 @@ async function measureProcess(
     firstLineS,
     cpuPerTickS: (cpu1 - cpu0) / seconds,
     peakRssMiB: rss,
+    childrenRssMiB: childrenRss,
     load: loadAverage(),
     machineTcp: machineTcpSockets(),
   };
@@ -276,6 +329,7 @@ try {
         cpu: median(list.map((s) => s.cpuPerTickS)),
         rss: Math.max(...list.map((s) => s.peakRssMiB)),
         rssRuns: list.map((s) => s.peakRssMiB.toFixed(1)).join(" "),
+        childrenRss: Math.max(...list.map((s) => s.childrenRssMiB)),
         first: median(list.map((s) => s.firstLineS)),
         runs: list.map((s) => s.cpuPerTickS.toFixed(3)).join(" "),
         loads: list.map((s) => s.load.toFixed(1)).join(" "),
@@ -293,7 +347,9 @@ try {
           s.cpu.toFixed(3)
         } s (runs ${s.runs}; load ${s.loads}; machine's TCP sockets ${s.machine} k)  peak RSS ${
           s.rss.toFixed(0)
-        } MiB (runs ${s.rssRuns})  first line ${s.first.toFixed(2)} s`,
+        } MiB (runs ${s.rssRuns})${
+          s.childrenRss > 0 ? ` + live children ${s.childrenRss.toFixed(1)} MiB` : ""
+        }  first line ${s.first.toFixed(2)} s`,
       );
     }
     if (summary.floor !== undefined) {
