@@ -33,6 +33,9 @@ export const HEARD_KEEP_MS = 10_000;
  */
 export const HELD_KEEP_MS = 70_000;
 
+/** How often ss -E is started again at most when it stops during a run. */
+export const RESTART_EVERY_MS = 60_000;
+
 /** One socket's final counters and when they were heard (ms). */
 interface Heard {
   counters: ByteCounts;
@@ -85,7 +88,8 @@ function forgetBefore(map: Map<string, Heard>, before: number): void {
  * Start `stdbuf -oL ss -E -tinOH` and keep each destroyed TCP socket's final
  * counters by its connection's key, for the poll that reports the close.
  * Returns why when it cannot start (stdbuf or ss not allowed or not installed);
- * when it stops later, `running` turns false and a note says so.
+ * when it stops later it is started again (once a minute at most, with a note),
+ * else `running` turns false and a note says so.
  *
  * @example
  * ```ts
@@ -126,8 +130,10 @@ export function startFinalCounters(options: FinalCountersOptions): FinalCounters
     for (const resolve of woken) resolve();
   };
   let tool: ToolStream;
-  try {
-    tool = options.stream("stdbuf", FINAL_COUNTERS_ARGS, {
+  /** When ss -E was last started again after it stopped (the clock's ms). */
+  let restartedAt = -Infinity;
+  const launch = (): ToolStream =>
+    options.stream("stdbuf", FINAL_COUNTERS_ARGS, {
       onLine: (line) => {
         const parsed = parseSsDestroyedLine(line);
         if (typeof parsed === "string") skipped++;
@@ -143,24 +149,50 @@ export function startFinalCounters(options: FinalCountersOptions): FinalCounters
         if (errors.length < 5) errors.push(line);
       },
     });
+  const stopped = () => {
+    running = false;
+    wakeAll();
+  };
+  /**
+   * ss -E exits when the kernel's queue to it overflows (a burst of thousands of closes while this process is
+   * busy): it is started again, once a minute at most; what closed meanwhile keeps its last reading. One that
+   * stops again within the minute (it cannot run here) is given up: the counters are read at every poll.
+   */
+  const watch = (current: ToolStream) => {
+    current.exited.then(({ code }) => {
+      if (closing) return stopped();
+      const said = errors.splice(0).join("; ");
+      const t = now();
+      if (t - restartedAt >= RESTART_EVERY_MS) {
+        try {
+          tool = launch();
+          restartedAt = t;
+          notes.push(
+            `ss -E stopped (exit ${code}${said === "" ? "" : `: ${said}`}) and was started again: ` +
+              "connections that closed meanwhile have their last counters read, not their final ones",
+          );
+          watch(tool);
+          wakeAll();
+          return;
+        } catch {
+          // Cannot start again: given up below.
+        }
+      }
+      stopped();
+      notes.push(
+        `byte counters are read at every poll from now on: ss -E stopped (exit ${code}${
+          said === "" ? "" : `: ${said}`
+        }), so bytes at close could no longer be exact`,
+      );
+    }, stopped);
+  };
+  try {
+    tool = launch();
   } catch (error) {
     if (error instanceof PermissionError) return `stdbuf may not run (${error.message})`;
     return error instanceof Error ? error.message : String(error);
   }
-  tool.exited.then(({ code }) => {
-    running = false;
-    wakeAll();
-    if (closing) return;
-    const said = errors.join("; ");
-    notes.push(
-      `byte counters are read at every poll from now on: ss -E stopped (exit ${code}${
-        said === "" ? "" : `: ${said}`
-      }), so bytes at close could no longer be exact`,
-    );
-  }, () => {
-    running = false;
-    wakeAll();
-  });
+  watch(tool);
   return {
     get running() {
       return running;

@@ -179,7 +179,7 @@ Deno.test("startFinalCounters().waitFor() waits for the keys' lines, heard since
   await source.waitFor(["TCP 10.0.0.2 1 198.51.100.7 443"], 5);
 });
 
-Deno.test("startFinalCounters() that cannot start says why; one whose ss -E stops says so, stops waiting and is no longer running", async () => {
+Deno.test("startFinalCounters() that cannot start says why; one whose ss -E stops starts it again, and gives up when it stops again within a minute", async () => {
   const refused: StreamTool = () => {
     throw new PermissionError('conntrail may not run "stdbuf"', "--allow-run=stdbuf");
   };
@@ -189,12 +189,24 @@ Deno.test("startFinalCounters() that cannot start says why; one whose ss -E stop
   };
   match(String(startFinalCounters({ stream: missing })), /cannot find "stdbuf"/);
   const tool = handTool();
-  const source = startFinalCounters({ stream: tool.stream });
+  let now = 0;
+  const source = startFinalCounters({ stream: tool.stream, now: () => now });
   if (typeof source === "string") throw new Error(source);
+  // It stops (a netlink overrun, say): started again at once.
+  now = 5_000;
+  tool.exit(1);
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  deepStrictEqual([source.running, tool.args.filter((arg) => arg === "stdbuf").length], [true, 2]);
+  match(
+    source.takeNotes()[0] ?? "",
+    /ss -E stopped \(exit 1: Cannot bind netlink socket.*\) and was started again/,
+  );
+  // It stops again within the minute: given up, and a poll waiting for it is let go.
   const waiting = source.waitFor(["TCP 10.0.0.2 40000 198.51.100.7 443"], HANG_GUARD_MS);
+  now = 30_000;
   tool.exit(1);
   await waiting;
-  deepStrictEqual(source.running, false);
+  deepStrictEqual([source.running, tool.args.filter((arg) => arg === "stdbuf").length], [false, 2]);
   const [note] = source.takeNotes();
   match(note ?? "", /read at every poll from now on: ss -E stopped \(exit 1: Cannot bind netlink socket/);
 });
