@@ -1,12 +1,16 @@
 /**
  * `deno task compile`: one binary per release target, each with the narrow
  * permission flags of its OS embedded (from lib/cli/permissions.ts) and the data
- * directory included, then SHA256SUMS beside them.
+ * directory included, then SHA256SUMS beside them. Each binary is compiled from
+ * the bundle (scripts/bundle.ts, built first, as `deno task start` runs it):
+ * one ASCII module, which the runtime can hand V8 from the binary's pages
+ * without a copy, and its source map, read only when a stack trace is printed.
  *
  *   deno task compile                       every target
  *   deno task compile x86_64-apple-darwin   one target
  */
 import { COMPILE_TARGETS, compileFlags } from "../lib/cli/permissions.ts";
+import { buildBundle, BUNDLE_PATH } from "./bundle.ts";
 
 const wanted = Deno.args.length > 0 ? new Set(Deno.args) : null;
 const targets = COMPILE_TARGETS.filter((t) => wanted === null || wanted.has(t.target));
@@ -16,6 +20,12 @@ if (targets.length === 0) {
 }
 
 await Deno.mkdir("dist", { recursive: true });
+try {
+  await buildBundle(".");
+} catch (error) {
+  console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+  Deno.exit(1);
+}
 const sums: string[] = [];
 for (const { target, os } of targets) {
   const output = `dist/conntrail-${target}${os === "windows" ? ".exe" : ""}`;
@@ -30,7 +40,10 @@ for (const { target, os } of targets) {
     "--unstable-raw-imports",
     "--include",
     "data",
-    "main.ts",
+    // Stack traces name the TypeScript files and lines through it (read only when one is printed).
+    "--include",
+    `${BUNDLE_PATH}.map`,
+    BUNDLE_PATH,
   ];
   console.log(`deno ${args.join(" ")}`);
   const { code } = await new Deno.Command("deno", { args, stdout: "inherit", stderr: "inherit" }).output();

@@ -5,7 +5,8 @@
  * exit code 1.
  *
  *   deno task smoke dist/conntrail-x86_64-unknown-linux-gnu
- *   deno task smoke --from-source      main.ts under the flags `deno task compile` embeds for this OS
+ *   deno task smoke --from-source      the bundle the binaries are compiled from (scripts/bundle.ts, built
+ *                                      here), under the flags `deno task compile` embeds for this OS
  *
  * Checks: `--version` (version and the embedded data's attribution);
  * `permissions monitor`; `snapshot --format json` finds a TCP connection
@@ -15,17 +16,27 @@
  * GITHUB_ACTIONS folds the start and writes `--report` and `--write-expect`;
  * `check 8.8.8.8` answers country and AS from the embedded GeoIP data.
  */
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { COMPILE_TARGETS, compileFlags } from "../lib/cli/permissions.ts";
+import { buildBundle } from "./bundle.ts";
 import denoJson from "../deno.json" with { type: "json" };
 
 const decoder = new TextDecoder();
+/** What this run built (the bundle of --from-source), removed when it ends. */
+const built: string[] = [];
 
-function commandLine(args: string[]): string[] {
+function cleanUp(): void {
+  for (const path of built) Deno.removeSync(path, { recursive: true });
+}
+
+async function commandLine(args: string[]): Promise<string[]> {
   if (args[0] === "--from-source") {
-    const main = fileURLToPath(new URL("../main.ts", import.meta.url));
+    const root = fileURLToPath(new URL("..", import.meta.url));
     const config = fileURLToPath(new URL("../deno.json", import.meta.url));
+    // The bundle `deno task compile` compiles, built as it builds it, in a directory of this run's own.
+    const bundle = await buildBundle(root, `dist/smoke-${Deno.pid}/conntrail.js`);
+    built.push(dirname(bundle));
     // The same flags `deno task compile` passes (scripts/compile.ts), with `run` for `compile`.
     return [
       Deno.execPath(),
@@ -36,7 +47,7 @@ function commandLine(args: string[]): string[] {
       config,
       ...compileFlags(Deno.build.os),
       "--unstable-raw-imports",
-      main,
+      bundle,
     ];
   }
   if (args.length !== 1) {
@@ -47,7 +58,7 @@ function commandLine(args: string[]): string[] {
   return [resolve(args[0] ?? "")];
 }
 
-const command = commandLine(Deno.args);
+const command = await commandLine(Deno.args);
 
 async function conntrail(
   args: string[],
@@ -64,6 +75,7 @@ async function conntrail(
     }).output();
   } catch (error) {
     console.error(`FAILED: cannot run ${program}: ${error instanceof Error ? error.message : error}`);
+    cleanUp();
     Deno.exit(1);
   }
   return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
@@ -72,6 +84,7 @@ async function conntrail(
 function check(ok: boolean, what: string, detail: string): void {
   if (!ok) {
     console.error(`FAILED: ${what}\n${detail}`);
+    cleanUp();
     Deno.exit(1);
   }
   console.log(`ok: ${what}`);
@@ -204,5 +217,6 @@ try {
   server.close();
   listener.close();
   await Deno.remove(dir, { recursive: true });
+  cleanUp();
 }
 console.log(`all checks passed: ${command.join(" ")}`);

@@ -231,7 +231,7 @@ Deno.test("main permissions --flags prints what lib/cli/permissions.ts defines, 
     ].join(" "),
   );
   const config = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
-  ok(String(config.tasks.start).includes("main.ts permissions --flags monitor"));
+  ok(String(config.tasks.start).includes("dist/js/conntrail.js permissions --flags monitor"));
   const explained = await conntrail([], ["permissions", "snapshot", "--collector", "proc"]);
   match(explained.stdout, /--allow-all\s+read \/proc\/net/);
 });

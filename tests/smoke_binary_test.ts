@@ -1,9 +1,10 @@
 /**
  * scripts/smoke_binary.ts is what CI and the release run against each
  * compiled binary on its own runner. `deno compile` cannot fetch its runtime
- * here, so this runs the same checks against main.ts under the flags the
- * compile task embeds for this OS (`--from-source`), and against a program
- * that is not conntrail, which must fail.
+ * here, so this runs the same checks against the bundle the binaries are
+ * compiled from (scripts/bundle.ts, built from the sources as they are) under
+ * the flags the compile task embeds for this OS (`--from-source`), and against
+ * a program that is not conntrail, which must fail.
  */
 import { deepStrictEqual, match } from "node:assert/strict";
 import { fileURLToPath } from "node:url";

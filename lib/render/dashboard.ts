@@ -500,8 +500,11 @@ export class Dashboard {
   }
 }
 
-/** `TCP 10.0.0.2:50000 → 8.8.8.8:443`, as the tracker labels a connection row. */
-const CONNECTION_LABEL = /^(\S+) (\S+):(\d+) ([←→]) (\S+:\d+)$/u;
+/**
+ * `TCP 10.0.0.2:50000 → 8.8.8.8:443`, as the tracker labels a connection row. The arrows are spelt
+ * `\u2190` and `\u2192` so the bundle stays ASCII (scripts/bundle.ts).
+ */
+const CONNECTION_LABEL = /^(\S+) (\S+):(\d+) ([\u2190\u2192]) (\S+:\d+)$/u;
 
 /**
  * A connection's label in `width` cells. Cut at its end, every row of a farm
