@@ -1,6 +1,7 @@
 /**
  * The monitor a user runs, measured whole: `conntrail monitor -t 1` in scroll mode with history
- * on, started as a process under the flags `permissions --flags monitor` prints, against a
+ * on, started as a process under the flags `permissions --flags monitor` prints, from the file
+ * `deno task start` runs (the bundle, dist/js/conntrail.js, built first), against a
  * loopback socket farm, beside two baselines run in the same session, alternating:
  *
  *   - psutil: bench/_psutil_timeline.py, what the earlier psutil timeline tool did per tick,
@@ -244,12 +245,31 @@ async function emptyDataDir(): Promise<void> {
   await Deno.remove(`${dataDir}/conntrail`, { recursive: true }).catch(() => {});
 }
 
-/** The monitor of the checkout at `cwd` under its flags, as a user starts it. */
+/**
+ * What a checkout's `deno task start` runs: the file its last word names (dist/js/conntrail.js, the bundle,
+ * built here as the task builds it; main.ts in a checkout from before the bundle).
+ */
+async function startEntry(cwd: string): Promise<string> {
+  const config = JSON.parse(await Deno.readTextFile(`${cwd}/deno.json`)) as { tasks: Record<string, string> };
+  const start = config.tasks.start ?? "";
+  if (start.startsWith("deno task bundle &&")) {
+    const built = await new Deno.Command(Deno.execPath(), { args: ["task", "bundle"], cwd, stderr: "piped" })
+      .output();
+    if (!built.success) {
+      throw new Error(`deno task bundle in ${cwd} failed: ${new TextDecoder().decode(built.stderr).trim()}`);
+    }
+  }
+  return start.trim().split(/\s+/).at(-1) ?? "main.ts";
+}
+
+const entries = new Map<string, string>();
+
+/** The monitor of the checkout at `cwd` under its flags, as `deno task start` starts it. */
 async function monitor(flagsThere: string[], cwd: string): Promise<Sample> {
   await emptyDataDir();
   return await measureProcess(
     Deno.execPath(),
-    ["run", ...flagsThere, "main.ts", "monitor", "-t", "1", "--scroll"],
+    ["run", ...flagsThere, entries.get(cwd) ?? "main.ts", "monitor", "-t", "1", "--scroll"],
     conntrailEnv,
     cwd,
   );
@@ -263,9 +283,12 @@ async function monitor(flagsThere: string[], cwd: string): Promise<Sample> {
  */
 async function warmUp(flagsThere: string[], cwd: string): Promise<void> {
   await emptyDataDir();
+  const entry = await startEntry(cwd);
+  entries.set(cwd, entry);
+  console.log(`monitor of ${cwd}: deno run … ${entry}`);
   const [command, args] = (emptyNetns ?? netns).wrap(
     Deno.execPath(),
-    ["run", ...flagsThere, "main.ts", "monitor", "-t", "1", "--scroll", "--count", "2"],
+    ["run", ...flagsThere, entry, "monitor", "-t", "1", "--scroll", "--count", "2"],
   );
   const output = await new Deno.Command(command, {
     args,
