@@ -7,9 +7,9 @@
  * Why: Deno keeps what it loads. Under `deno run main.ts` it holds the text of all ~250 modules of the
  * graph (every command's: each literal `import()` is loaded at start), their TypeScript emit and the
  * emit's inline source maps, in malloc and in V8's heap; the monitor with no socket at all peaked at
- * 62-66 MiB. From this one file it holds ~0.55 MB of JavaScript and no source map: 5-7 MiB less at every
- * size (bundle21's note). A stack trace still names the TypeScript file and line: Deno reads the linked
- * `conntrail.js.map` only when it formats an error.
+ * 62-66 MiB. From this one file it holds ~0.55 MB of JavaScript and no source map: ~7 MiB less
+ * (bundle21's note). A stack trace names the functions and the bundle's line and column;
+ * `conntrail.js.map` beside it (not linked: Deno would load it at start) maps them to the TypeScript.
  *
  * The file must stay ASCII: V8 keeps a script with any other character as two bytes a character (and a
  * compiled binary can hand V8 an ASCII file without copying it). esbuild escapes strings itself; a
@@ -39,7 +39,11 @@ export function bundleArgs(output: string): string[] {
     "deno",
     "--minify",
     "--keep-names",
-    "--sourcemap=linked",
+    // Not linked: Deno loads a linked map at start once any node: module is imported (all of them:
+    // +5.5 MiB at the monitor's peak, 64.3 vs 58.8 MiB; bundle21's note). Stack traces keep the
+    // functions' names (--keep-names) and give the bundle's positions; the map beside it turns those into
+    // TypeScript lines for whoever reads a trace, and `deno run main.ts` prints them directly.
+    "--sourcemap=external",
     // Imported as bytes by lib/enrich/embedded_geo.ts: it stays a file (the binary embeds it with --include).
     "--external",
     "*.bin",

@@ -4,7 +4,7 @@
  * directory included, then SHA256SUMS beside them. Each binary is compiled from
  * the bundle (scripts/bundle.ts, built first, as `deno task start` runs it):
  * one ASCII module, which the runtime can hand V8 from the binary's pages
- * without a copy, and its source map, read only when a stack trace is printed.
+ * without a copy (a module with another character is copied into V8's heap).
  *
  *   deno task compile                       every target
  *   deno task compile x86_64-apple-darwin   one target
@@ -40,9 +40,6 @@ for (const { target, os } of targets) {
     "--unstable-raw-imports",
     "--include",
     "data",
-    // Stack traces name the TypeScript files and lines through it (read only when one is printed).
-    "--include",
-    `${BUNDLE_PATH}.map`,
     BUNDLE_PATH,
   ];
   console.log(`deno ${args.join(" ")}`);
