@@ -246,10 +246,11 @@ async function emptyDataDir(): Promise<void> {
 }
 
 /**
- * What a checkout's `deno task start` runs: the file its last word names (dist/js/conntrail.js, the bundle,
- * built here as the task builds it; main.ts in a checkout from before the bundle).
+ * What a checkout's `deno task start` runs: the Deno flags it gives before the permission flags
+ * (`--no-config --unstable-raw-imports`) and the file its last word names (dist/js/conntrail.js, the
+ * bundle, built here as the task builds it; main.ts in a checkout from before the bundle).
  */
-async function startEntry(cwd: string): Promise<string> {
+async function startEntry(cwd: string): Promise<string[]> {
   const config = JSON.parse(await Deno.readTextFile(`${cwd}/deno.json`)) as { tasks: Record<string, string> };
   const start = config.tasks.start ?? "";
   if (start.startsWith("deno task bundle &&")) {
@@ -259,17 +260,19 @@ async function startEntry(cwd: string): Promise<string> {
       throw new Error(`deno task bundle in ${cwd} failed: ${new TextDecoder().decode(built.stderr).trim()}`);
     }
   }
-  return start.trim().split(/\s+/).at(-1) ?? "main.ts";
+  const flags = /deno run ((?:--[\w-]+ )*)\$\(/.exec(start)?.[1]?.trim().split(" ").filter((f) => f !== "") ??
+    [];
+  return [...flags, start.trim().split(/\s+/).at(-1) ?? "main.ts"];
 }
 
-const entries = new Map<string, string>();
+const entries = new Map<string, string[]>();
 
 /** The monitor of the checkout at `cwd` under its flags, as `deno task start` starts it. */
 async function monitor(flagsThere: string[], cwd: string): Promise<Sample> {
   await emptyDataDir();
   return await measureProcess(
     Deno.execPath(),
-    ["run", ...flagsThere, entries.get(cwd) ?? "main.ts", "monitor", "-t", "1", "--scroll"],
+    ["run", ...flagsThere, ...entries.get(cwd) ?? ["main.ts"], "monitor", "-t", "1", "--scroll"],
     conntrailEnv,
     cwd,
   );
@@ -285,10 +288,10 @@ async function warmUp(flagsThere: string[], cwd: string): Promise<void> {
   await emptyDataDir();
   const entry = await startEntry(cwd);
   entries.set(cwd, entry);
-  console.log(`monitor of ${cwd}: deno run … ${entry}`);
+  console.log(`monitor of ${cwd}: deno run ${entry.join(" ")} (and the printed permission flags)`);
   const [command, args] = (emptyNetns ?? netns).wrap(
     Deno.execPath(),
-    ["run", ...flagsThere, entry, "monitor", "-t", "1", "--scroll", "--count", "2"],
+    ["run", ...flagsThere, ...entry, "monitor", "-t", "1", "--scroll", "--count", "2"],
   );
   const output = await new Deno.Command(command, {
     args,

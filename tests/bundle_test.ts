@@ -99,8 +99,14 @@ Deno.test("bundle: answers as main.ts does (version, help, permissions, a parsed
       const fromBundle = unstamped(await run(bundle, flags, args, env));
       deepStrictEqual(fromBundle, fromSource, args.join(" "));
     }
-    // The GeoIP answer is there (so the bytes import of data/geo.bin reached the bundle).
-    const geo = await run(bundle, [], ["check", "8.8.8.8", "--lookup-asn", "--no-resolve-names"]);
+    // The GeoIP answer is there (so the bytes import of data/geo.bin reached the bundle), also without
+    // deno.json, as `deno task start` and the install run it.
+    const geo = await run(bundle, ["--no-config", "--unstable-raw-imports"], [
+      "check",
+      "8.8.8.8",
+      "--lookup-asn",
+      "--no-resolve-names",
+    ]);
     match(geo.stdout, /AS15169/);
   });
 });
