@@ -85,7 +85,8 @@ function descendants(pid: number): number[] {
     if (Number.isInteger(parent)) children.set(parent, [...children.get(parent) ?? [], child]);
   }
   const found: number[] = [];
-  for (let queue = [pid]; queue.length > 0;) {
+  const queue = [pid];
+  while (queue.length > 0) {
     const next = children.get(queue.pop()!) ?? [];
     found.push(...next);
     queue.push(...next);
