@@ -9,7 +9,7 @@
 import type { ByteCounts } from "../model/byte_counters.ts";
 import { PermissionError } from "../model/errors.ts";
 import { timerDelay } from "../model/timer_delay.ts";
-import { parseSsDestroyedLine } from "../parse/ss_destroyed.ts";
+import { abortedKey, parseSsDestroyedLine } from "../parse/ss_destroyed.ts";
 import type { StreamTool, ToolStream } from "./tool_stream.ts";
 
 /**
@@ -47,8 +47,9 @@ export interface FinalCountersSource {
   /** Whether ss -E runs: false once it has stopped (then nothing more will be heard). */
   readonly running: boolean;
   /**
-   * Wait until counters for every key have been heard, at most `ms`, or until ss -E stops: a socket
-   * destroyed before a poll read its absence may be reported a moment after.
+   * Wait until counters for every key have been heard (or its socket's abort, which brings none), at most
+   * `ms`, or until ss -E stops: a socket destroyed before a poll read its absence may be reported a moment
+   * after.
    */
   waitFor(keys: readonly string[], ms: number, since?: number): Promise<void>;
   /**
@@ -118,6 +119,8 @@ export function startFinalCounters(options: FinalCountersOptions): FinalCounters
   let skipped = 0;
   const heard = new Map<string, Heard>();
   const held = new Map<string, Heard>();
+  /** Sockets this host aborted ({@linkcode abortedKey}), and when: no counters will come for them. */
+  const aborted = new Map<string, number>();
   const notes: string[] = [];
   const errors: string[] = [];
   let running = true;
@@ -139,6 +142,16 @@ export function startFinalCounters(options: FinalCountersOptions): FinalCounters
         if (typeof parsed === "string") skipped++;
         if (parsed === null || typeof parsed === "string") return;
         const t = now();
+        if ("aborted" in parsed) {
+          aborted.delete(parsed.aborted);
+          aborted.set(parsed.aborted, t);
+          for (const [key, at] of aborted) {
+            if (at >= t - keepMs) break;
+            aborted.delete(key);
+          }
+          wakeAll();
+          return;
+        }
         // Heard again (a reused port), it goes to the end: the map stays in the order of hearing.
         heard.delete(parsed.key);
         heard.set(parsed.key, { counters: { sent: parsed.sent, received: parsed.received }, at: t });
@@ -213,7 +226,10 @@ export function startFinalCounters(options: FinalCountersOptions): FinalCounters
       try {
         const heardSince = (key: string) => {
           const found = heard.get(key);
-          return held.has(key) || (found !== undefined && found.at >= since);
+          const abort = aborted.get(abortedKey(key));
+          // An aborted socket's report has no counters: nothing more will come for it.
+          return held.has(key) || (found !== undefined && found.at >= since) ||
+            (abort !== undefined && abort >= since);
         };
         while (running && !timedOut && !keys.every(heardSince)) {
           await Promise.race([new Promise<void>((resolve) => wake.push(resolve)), timeUp]);

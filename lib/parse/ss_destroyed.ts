@@ -12,6 +12,30 @@ export interface FinalCounters {
 }
 
 /**
+ * A socket this host aborted (SO_LINGER 0): the kernel clears its local address, its peer's port and its
+ * counters as it disconnects, so all that is left to know it by is its local port and its peer's address.
+ */
+export interface AbortedSocket {
+  /** {@linkcode abortedKey} of the connection it was. */
+  aborted: string;
+}
+
+/**
+ * What is left of a connection's key once the kernel aborted its socket (see {@linkcode AbortedSocket}).
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { abortedKey } from "./ss_destroyed.ts";
+ * deepStrictEqual(abortedKey("TCP 127.0.0.1 41520 127.0.0.1 36215"), "TCP * 41520 127.0.0.1 *");
+ * ```
+ */
+export function abortedKey(key: string): string {
+  const [protocol, , localPort, remoteIp] = key.split(" ");
+  return `${protocol} * ${localPort} ${remoteIp} *`;
+}
+
+/**
  * Read one line of `ss -E -tinOH` (iproute2 6.1): a TCP socket the kernel has
  * just destroyed, with its `tcp_info` as it ended. `-t` alone prints no Netid
  * column; the state is `UNCONN` by then and there is no inode, so the socket is
@@ -30,8 +54,10 @@ export interface FinalCounters {
  * the acknowledgement; a passive closer always has it; a reset brings none. The
  * count is reported as the kernel gives it, never corrected by a guess.
  *
- * Returns null for a blank line and for a socket without a peer or counters (a
- * listener), a reason for a line that is not a TCP socket.
+ * A socket this host aborted is read as an {@linkcode AbortedSocket}: it has no
+ * counters to give, but a poll need not wait for them. Returns null for a blank
+ * line and for a socket without a peer or counters (a listener), a reason for a
+ * line that is not a TCP socket.
  *
  * @example
  * ```ts
@@ -47,9 +73,11 @@ export interface FinalCounters {
  *   { key: "TCP 127.0.0.1 33077 127.0.0.1 58992", sent: 0, received: 5001 },
  * );
  * deepStrictEqual(parseSsDestroyedLine("UNCONN 0 0 127.0.0.1:33077 0.0.0.0:* rto:1000 mss:536 cwnd:10"), null);
+ * deepStrictEqual(parseSsDestroyedLine("UNCONN 0 70658 0.0.0.0:41520 127.0.0.1:* rto:1000 mss:35328 cwnd:10"),
+ *   { aborted: "TCP * 41520 127.0.0.1 *" });
  * ```
  */
-export function parseSsDestroyedLine(line: string): FinalCounters | string | null {
+export function parseSsDestroyedLine(line: string): FinalCounters | AbortedSocket | string | null {
   if (line.trim() === "") return null;
   let parsed;
   try {
@@ -61,6 +89,10 @@ export function parseSsDestroyedLine(line: string): FinalCounters | string | nul
   if (socket === undefined) return parsed.skipped[0]?.reason ?? "not a line of ss output";
   const sent = socket.bytes_sent ?? null;
   const received = socket.bytes_received ?? null;
+  const cleared = socket.local_ip === "0.0.0.0" || socket.local_ip === "::";
+  if (cleared && socket.remote_ip !== null && socket.remote_port === null) {
+    return { aborted: `TCP * ${socket.local_port} ${socket.remote_ip} *` };
+  }
   if (socket.remote_ip === null || socket.remote_port === null || sent === null || received === null) {
     return null;
   }

@@ -175,6 +175,12 @@ Deno.test("startFinalCounters().waitFor() waits for the keys' lines, heard since
   deepStrictEqual(anyDone, false);
   tool.say("UNCONN 0 0 10.0.0.2:40007 198.51.100.7:443 bytes_sent:1 bytes_received:2");
   await any;
+  // A socket this host aborted is reported with its address and counters cleared: the wait ends, no counters.
+  const abortedOne = "TCP 10.0.0.2 40011 198.51.100.7 443";
+  const waitingAbort = source.waitFor([abortedOne], HANG_GUARD_MS, 4_000);
+  tool.say("UNCONN 0 70658 0.0.0.0:40011 198.51.100.7:* rto:1000 mss:35328 cwnd:10");
+  await waitingAbort;
+  deepStrictEqual(source.take(abortedOne, false, 4_000), undefined);
   // Nothing comes: it gives up after its time (real, and short here).
   await source.waitFor(["TCP 10.0.0.2 1 198.51.100.7 443"], 5);
 });

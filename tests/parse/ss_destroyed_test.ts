@@ -12,7 +12,8 @@ Deno.test("parseSsDestroyedLine() reads each destroyed connection's final counte
     { key: "TCP 127.0.0.1 50680 127.0.0.1 37191", sent: 123_456, received: 778 },
     { key: "TCP 127.0.0.1 37191 127.0.0.1 50680", sent: 777, received: 123_457 },
     null, // the listener
-    null, // the client that aborted: addresses and counters cleared, nothing to join
+    // The client that aborted: its address, its peer's port and its counters cleared; what is left of its key.
+    { aborted: "TCP * 41520 127.0.0.1 *" },
     // The accepted side that got the reset: no FIN, so exactly what was sent.
     { key: "TCP 127.0.0.1 36215 127.0.0.1 41520", sent: 50, received: 1_000 },
     null,
