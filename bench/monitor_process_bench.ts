@@ -171,7 +171,17 @@ async function measureProcess(
   const childrenRss = descendantsRssMiB(child.pid);
   await churn?.stop();
   forget();
+  // Its long-lived children too (the monitor's ss -E): left behind by a SIGKILL, one waits in the bench's deleted
+  // namespace for a write that never fails (seen: other runs' orphans, idle but never ending).
+  const children = descendants(child.pid);
   child.kill("SIGKILL");
+  for (const pid of children) {
+    try {
+      Deno.kill(pid, "SIGKILL");
+    } catch {
+      // Gone already.
+    }
+  }
   await child.status;
   await drain.catch(() => {});
   return {
