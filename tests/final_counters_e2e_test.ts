@@ -154,6 +154,59 @@ Deno.test({
 
 Deno.test({
   name:
+    "monitor --scroll: a side that closes first ends at FIN_WAIT_2 (its FIN acknowledged): that STATE and its TIME_WAIT polls later carry its final bytes, the other side's CLOSED its own",
+  ignore: !ready,
+  sanitizeResources: false,
+  fn: async () => {
+    const namespace = await createNamespace("ctfcw");
+    const dataHome = await Deno.makeTempDir();
+    const { control, monitor } = await start(namespace, dataHome, (flags) => flags);
+    try {
+      const [up, down] = [250_000, 3_333];
+      const c = await control.open(freshLoopback());
+      await eventOf(monitor, c, "client", (e) => e.event === "NEW", "NEW");
+      await control.send(c.id, up, down);
+      // The accepted side closes first: the kernel ends it once the client acknowledges its FIN, and lists a
+      // timewait record as FIN_WAIT_2 until the client closes too.
+      await control.closeServer(c.id);
+      const finWait = await eventOf(
+        monitor,
+        c,
+        "server",
+        (e) => e.event === "STATE" && e.status === "FIN_WAIT_2",
+        "FIN_WAIT_2",
+      );
+      // Ended before the client's FIN: exactly what the client sent.
+      deepStrictEqual(finWait.bytes_received, up);
+      okSent(finWait.bytes_sent, down, "FIN_WAIT_2");
+      // The client closes a poll or more later (the FIN_WAIT_2 line was printed after a poll saw it).
+      await control.close(c.id);
+      const timeWait = await eventOf(
+        monitor,
+        c,
+        "server",
+        (e) => e.event === "STATE" && e.status === "TIME_WAIT",
+        "TIME_WAIT",
+      );
+      deepStrictEqual([timeWait.bytes_sent, timeWait.bytes_received], [finWait.bytes_sent, up]);
+      const client = await eventOf(monitor, c, "client", (e) => e.event === "CLOSED", "the CLOSED");
+      // The client got the server's FIN before it closed: one more.
+      deepStrictEqual(client.bytes_received, down + 1);
+      okSent(client.bytes_sent, up, "client");
+      deepStrictEqual(await monitor.stop(), 0);
+      deepStrictEqual(recorded(dataHome, c.port, c.client_port), [finWait.bytes_sent, up]);
+      deepStrictEqual(recorded(dataHome, c.client_port, c.port), [client.bytes_sent, down + 1]);
+    } finally {
+      await monitor.stop();
+      await control.stop();
+      await namespace.remove();
+      await Deno.remove(dataHome, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
     "monitor --scroll without stdbuf (no ss -E) reads the counters at every poll: each change of state reports the bytes moved just before it",
   ignore: !ready,
   sanitizeResources: false,

@@ -70,6 +70,8 @@ export interface SocketControl {
   /** The client shuts its sending side: it goes to FIN_WAIT_2, the accepted side to CLOSE_WAIT. */
   shut(id: number): Promise<void>;
   close(id: number): Promise<void>;
+  /** Close the accepted side only: it closes first, the client stays open (CLOSE_WAIT). */
+  closeServer(id: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -108,6 +110,7 @@ export function socketControl(prefix: string[] = []): SocketControl {
       void (await ask(`send ${id} ${toServer} ${toClient}${seconds === undefined ? "" : ` ${seconds}`}`)),
     shut: async (id) => void (await ask(`shut ${id}`)),
     close: async (id) => void (await ask(`close ${id}`)),
+    closeServer: async (id) => void (await ask(`close_server ${id}`)),
     async stop() {
       await writer.close();
       await reader.cancel();

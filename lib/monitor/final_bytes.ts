@@ -1,8 +1,15 @@
 import type { FinalCountersSource } from "../collect/final_counters.ts";
+import type { ByteCounts } from "../model/byte_counters.ts";
 import { connectionKey } from "../model/connection_key.ts";
 import type { ConnectionEvent } from "../model/monitor_event.ts";
 import { LINGERING_STATUSES } from "../model/status.ts";
 import type { TrafficLedger } from "../model/traffic_ledger.ts";
+
+/**
+ * Final counters already added to a ledger: a source gives the same object again to a later event of the same
+ * connection (held), which repeats them but must not count them twice.
+ */
+const COUNTED = new WeakSet<ByteCounts>();
 
 /**
  * Give a poll's closing TCP events the counters the kernel reported as each
@@ -11,8 +18,11 @@ import type { TrafficLedger } from "../model/traffic_ledger.ts";
  * few polls, several). Closing is what history and the scroll line treat so: a
  * connection entering TIME_WAIT (`STATE`, or `NEW` for one that opened and
  * closed between two polls), and one that left the live states without it
- * (`CLOSED`). A connection's CLOSED when its TIME_WAIT socket goes repeats the
- * counters its TIME_WAIT event took (they are held until then).
+ * (`CLOSED`); and a `STATE` to FIN_WAIT_2 whose socket has ended (its program
+ * closed it and its FIN was acknowledged: the kernel goes on with a small
+ * timewait record, listed as FIN_WAIT_2 until the peer's FIN). A later event of
+ * the connection (its TIME_WAIT, its CLOSED when that goes) repeats the counters
+ * an earlier one took (they are held until then).
  *
  * The kernel reports a destroy a moment after the poll may read its result
  * (the kernel queues the report; ss -E and this process read it in their
@@ -51,36 +61,51 @@ export async function addFinalCounters(
   ledger: TrafficLedger | null = null,
   since = -Infinity,
 ): Promise<void> {
-  /** The events that close a connection: whether it lingers on (its counters are held for its CLOSED). */
-  let closing: { event: ConnectionEvent; key: string; lingers: boolean; wait: boolean }[] | null = null;
+  /**
+   * The events that close a connection, or may: whether the counters are held for a later event of it, whether
+   * the poll waits for them, and from when a report is this connection's (the clock's ms).
+   */
+  let closing: { event: ConnectionEvent; key: string; hold: boolean; wait: boolean; from: number }[] | null =
+    null;
   for (const event of events) {
     const c = event.connection;
     if (c.protocol !== "TCP" || c.remote_ip === null) continue;
     const lingers = LINGERING_STATUSES.has(c.status);
     const kind = event.event;
-    // Entering TIME_WAIT, or leaving the live states without it; a CLOSED from TIME_WAIT takes what was held.
-    if (kind === "CLOSED" || (lingers && (kind === "STATE" || kind === "NEW"))) {
-      (closing ??= []).push({
-        event,
-        key: connectionKey(c),
-        lingers: kind !== "CLOSED",
-        wait: !lingers || kind !== "CLOSED",
-      });
+    const key = connectionKey(c);
+    if (kind === "CLOSED") {
+      // From TIME_WAIT it takes only what its TIME_WAIT event held; else what came since the poll before.
+      (closing ??= []).push({ event, key, hold: false, wait: !lingers, from: lingers ? Infinity : since });
+    } else if (lingers && (kind === "STATE" || kind === "NEW")) {
+      // Entering TIME_WAIT from FIN_WAIT_2: the socket may have ended polls ago, when its own FIN was
+      // acknowledged after its program closed it (a timewait record goes on as FIN_WAIT_2).
+      const from = event.previous_status === "FIN_WAIT_2" ? -Infinity : since;
+      (closing ??= []).push({ event, key, hold: true, wait: true, from });
+    } else if (kind === "STATE" && c.status === "FIN_WAIT_2") {
+      // A socket closed by its program ends once its FIN is acknowledged: if it did since the poll before, these
+      // are its final counters, held for its TIME_WAIT. One only shut down goes on: nothing to wait for.
+      (closing ??= []).push({ event, key, hold: true, wait: false, from: since });
     }
   }
   if (closing === null) return;
-  const awaited = closing.filter((one) => one.wait).map((one) => one.key);
-  if (awaited.length > 0) await source.waitFor(awaited, waitMs, since);
-  for (const { event, key, lingers, wait } of closing) {
-    // A CLOSED from TIME_WAIT takes only what its TIME_WAIT event held.
-    const counters = source.take(key, lingers, wait ? since : Infinity);
+  const awaited = (from: number) =>
+    closing!.filter((one) => one.wait && one.from === from).map((one) => one.key);
+  const froms = since === -Infinity ? [since] : [since, -Infinity];
+  const waits = froms.map((from) => [from, awaited(from)] as const).map(([from, keys]) =>
+    keys.length === 0 ? Promise.resolve() : source.waitFor(keys, waitMs, from)
+  );
+  await Promise.all(waits);
+  for (const { event, key, hold, from } of closing) {
+    const counters = source.take(key, hold, from);
     if (counters === undefined) continue;
     const last = event.connection;
     event.connection = { ...last, bytes_sent: counters.sent, bytes_received: counters.received };
-    // Counted once: a CLOSED from TIME_WAIT (no wait) repeats what its TIME_WAIT event counted.
-    if (ledger === null || !wait) continue;
+    // Counted once: a later event that takes the same held counters repeats them.
+    if (ledger === null || COUNTED.has(counters)) continue;
+    COUNTED.add(counters);
     const read = { sent: last.bytes_sent ?? null, received: last.bytes_received ?? null };
-    // A reading after the peer's FIN (CLOSE_WAIT) counted it; the final counters do not: never less than read.
+    // A reading can be above the final counters by the peer's FIN (a reading in CLOSE_WAIT counts it, a socket
+    // that ended before it came does not): never less than read.
     ledger.observe(read, {
       ...event.connection,
       bytes_sent: Math.max(counters.sent, read.sent ?? 0),

@@ -90,6 +90,42 @@ Deno.test("addFinalCounters() gives a connection entering TIME_WAIT its final co
   deepStrictEqual(source.waited, [[KEY]]);
 });
 
+Deno.test("addFinalCounters() gives a connection whose socket ended at FIN_WAIT_2 its final counters there, repeats them at its TIME_WAIT, and counts them once", async () => {
+  const tracker = new Tracker({ width: 20, groupBy: "ip", maxClosedRows: 10, traffic: true });
+  const source = heardSource(new Map([[KEY, { sent: 7_000, received: 900 }]]));
+  const at = (s: number) => new Date(2026, 10, 21, 14, 30, s);
+  const poll = async (connections: Connection[], s: number) => {
+    const events = tracker.update(connections, at(s));
+    await addFinalCounters(events, source, 100, tracker.traffic);
+    return events;
+  };
+  await poll([connection("ESTABLISHED", 1_000, 0)], 0);
+  const [finWait] = await poll([connection("FIN_WAIT_2", null, null)], 1);
+  deepStrictEqual([
+    finWait?.connection.status,
+    finWait?.connection.bytes_sent,
+    finWait?.connection.bytes_received,
+  ], [
+    "FIN_WAIT_2",
+    7_000,
+    900,
+  ]);
+  await poll([connection("FIN_WAIT_2", null, null)], 2);
+  const [timeWait] = await poll([connection("TIME_WAIT", null, null)], 5);
+  deepStrictEqual([
+    timeWait?.previous_status,
+    timeWait?.connection.bytes_sent,
+    timeWait?.connection.bytes_received,
+  ], [
+    "FIN_WAIT_2",
+    7_000,
+    900,
+  ]);
+  deepStrictEqual([tracker.traffic?.machine.sent, tracker.traffic?.machine.received], [7_000, 900]);
+  // The FIN_WAIT_2 poll did not wait (a socket only shut down goes on); the TIME_WAIT's found them held.
+  deepStrictEqual(source.waited, [[KEY]]);
+});
+
 Deno.test("addFinalCounters() gives a vanished connection's CLOSED its final counters; a close not heard keeps the last reading", async () => {
   const source = heardSource(new Map([[KEY, { sent: 9_000, received: 10 }]]));
   const other = { ...connection("ESTABLISHED", 70, 7), local_port: 40001 };
