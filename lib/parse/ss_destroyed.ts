@@ -96,5 +96,7 @@ export function parseSsDestroyedLine(line: string): FinalCounters | AbortedSocke
   if (socket.remote_ip === null || socket.remote_port === null || sent === null || received === null) {
     return null;
   }
+  // A kernel's 64-bit counter past 2^53 would be rounded: not a count to report as exact.
+  if (!Number.isSafeInteger(sent) || !Number.isSafeInteger(received)) return "a byte counter out of range";
   return { key: connectionKey(socket), sent, received };
 }

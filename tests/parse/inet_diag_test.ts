@@ -167,6 +167,11 @@ Deno.test("InetDiagReader({ counters: false }) leaves each remembered socket's l
     null,
     null,
   ]);
+  deepStrictEqual(read(dumpWithInfo(232), true)[0]?.bytes_sent, 52_000); // read with counters again
+  const otherPort = dumpWithInfo(232);
+  new DataView(otherPort.buffer).setUint16(22, 8443); // the same inode and addresses, another peer port
+  const [ported] = read(otherPort, false);
+  deepStrictEqual([ported?.remote_port, ported?.bytes_sent, ported?.bytes_received], [8443, null, null]);
   const other = dumpWithInfo(232);
   new DataView(other.buffer).setUint32(84, 78, true); // another inode: never read with counters
   const [unknown] = read(other, false);

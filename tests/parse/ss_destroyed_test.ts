@@ -30,6 +30,12 @@ Deno.test("parseSsDestroyedLine() says why for a line that is not a socket, and 
     typeof parseSsDestroyedLine("Cannot open netlink socket: Operation not permitted"),
     "string",
   );
+  deepStrictEqual(
+    parseSsDestroyedLine(
+      "UNCONN 0 0 127.0.0.1:1 127.0.0.1:2 bytes_sent:100000000000000000000000 bytes_received:1",
+    ),
+    "a byte counter out of range",
+  );
   // A cut line (a killed ss) has no counters to trust.
   deepStrictEqual(parseSsDestroyedLine("UNCONN 1      0      127.0.0.1:50680 127.0.0.1:37"), null);
 });
