@@ -4,6 +4,7 @@ import { toolRunner } from "../collect/run_tool.ts";
 import { toolStreamer } from "../collect/tool_stream.ts";
 import { type OpenedTrace, openTraceSource, type TraceSource } from "../collect/trace_source.ts";
 import { type FinalCountersSource, startFinalCounters } from "../collect/final_counters.ts";
+import { switchFinalCounters } from "../collect/final_counters_switch.ts";
 import { readUserNames } from "../collect/user_names.ts";
 import type { DnsAnswer } from "../model/dns_answer.ts";
 import { DnsNames } from "../enrich/dns_names.ts";
@@ -88,14 +89,15 @@ export async function openKernelEvents(flags: KernelEventFlags, io: KernelEvents
   }
   let finalCounters: FinalCountersSource | null = null;
   if (flags.finalCounters === true && io.machine.os === "linux") {
-    const started = (io.startFinalCounters ??
-      (() =>
-        startFinalCounters({
-          stream: toolStreamer(io.machine.programs),
-          timeUnitMs: (flags.timeUnit ?? 1) * 1000,
-        })))();
-    // Not a note: without it the counters are read at every poll, as they always were.
-    if (typeof started !== "string") finalCounters = started;
+    const timeUnitMs = (flags.timeUnit ?? 1) * 1000;
+    const start = io.startFinalCounters ??
+      (() => startFinalCounters({ stream: toolStreamer(io.machine.programs), timeUnitMs }));
+    const started = start();
+    // Not a note: without it the counters are read at every poll, as they always were. Under churn it stops
+    // and starts again (switchFinalCounters).
+    if (typeof started !== "string") {
+      finalCounters = switchFinalCounters(started, { start, now: Date.now, timeUnitMs });
+    }
   }
   let names: DnsNames | null = null;
   let sniffer: DnsSniffer | null = null;

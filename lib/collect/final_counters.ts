@@ -7,6 +7,7 @@
  * @module
  */
 import type { ByteCounts } from "../model/byte_counters.ts";
+import type { Socket } from "../model/connection.ts";
 import { PermissionError } from "../model/errors.ts";
 import { timerDelay } from "../model/timer_delay.ts";
 import { abortedKey, parseSsDestroyedLine } from "../parse/ss_destroyed.ts";
@@ -63,6 +64,10 @@ export interface FinalCountersSource {
   takeNotes(): string[];
   /** Lines of ss -E that could not be read, so far. */
   readonly skipped: number;
+  /** Lines ss -E wrote, so far (each a destroyed socket: what ss -E costs). */
+  readonly lines?: number;
+  /** Told after each poll, with the sockets it listed (see `switchFinalCounters`). */
+  afterPoll?(sockets: readonly Socket[]): Promise<void>;
   /** Stop ss -E. */
   close(): Promise<void>;
 }
@@ -117,6 +122,7 @@ export function startFinalCounters(options: FinalCountersOptions): FinalCounters
   const keepMs = Math.max(HEARD_KEEP_MS, 2 * unit + 1_000);
   const heldMs = Math.max(HELD_KEEP_MS, 60_000 + 2 * unit + 1_000);
   let skipped = 0;
+  let lines = 0;
   const heard = new Map<string, Heard>();
   const held = new Map<string, Heard>();
   /** Sockets this host aborted ({@linkcode abortedKey}), and when: no counters will come for them. */
@@ -138,6 +144,7 @@ export function startFinalCounters(options: FinalCountersOptions): FinalCounters
   const launch = (): ToolStream =>
     options.stream("stdbuf", FINAL_COUNTERS_ARGS, {
       onLine: (line) => {
+        lines++;
         const parsed = parseSsDestroyedLine(line);
         if (typeof parsed === "string") skipped++;
         if (parsed === null || typeof parsed === "string") return;
@@ -212,6 +219,9 @@ export function startFinalCounters(options: FinalCountersOptions): FinalCounters
     },
     get skipped() {
       return skipped;
+    },
+    get lines() {
+      return lines;
     },
     async waitFor(keys, ms, since = -Infinity) {
       if (ms <= 0) return;

@@ -1,0 +1,234 @@
+/**
+ * Sparse counters (the byte counters read every few polls, exact bytes at close from `ss -E`) only while they
+ * cost less than reading the counters at every poll: each destroyed TCP socket is a line ss -E writes and the
+ * monitor reads, so under connection churn the destroy events cost more than skipping `tcp_info` saves. Above
+ * the break-even close rate ss -E is stopped and the counters are read at every poll (as without sparse
+ * counters); once the rate has stayed well below it for a minute, ss -E is started again.
+ *
+ * @module
+ */
+import type { ByteCounts } from "../model/byte_counters.ts";
+import type { Socket } from "../model/connection.ts";
+import type { FinalCountersSource } from "./final_counters.ts";
+
+/**
+ * CPU a destroyed socket costs with ss -E running, µs: ~38 in ss, ~105 in the monitor's read path (one pipe
+ * read, decoder chunk and promise per line: `stdbuf -oL`) (review22 section 0, 600 lines/s, 1k farm).
+ */
+export const LINE_COST_US = 143;
+
+/**
+ * CPU a poll saves per listed TCP socket (not TIME_WAIT: a timewait record has no `tcp_info`) when it skips the
+ * counters, µs: counters21's measurements, 2-3 ms a poll at 1k sockets, 10-26 ms at 10k; the low end, so that
+ * sparse counters are kept only where they surely save.
+ */
+export const SAVED_US_PER_SOCKET = 2;
+
+/** Share of polls that skip the counters in sparse mode (9 in 10: `COUNTERS_EVERY` 10). */
+export const SKIPPED_SHARE = 0.9;
+
+/** How long the close rate must stay low before ss -E is started again (hysteresis), ms. */
+export const CALM_MS = 60_000;
+
+/** Below this share of the break-even rate, the rate counts as low (hysteresis). */
+export const CALM_SHARE = 0.5;
+
+/** How long a TIME_WAIT socket lingers on Linux (fixed, `TCP_TIMEWAIT_LEN`), ms. */
+export const TIME_WAIT_MS = 60_000;
+
+/**
+ * Destroyed sockets a second above which ss -E costs more than sparse counters save. Sparse counters save
+ * `SKIPPED_SHARE × SAVED_US_PER_SOCKET × sockets` µs a poll, `/ timeUnitS` a second; ss -E costs
+ * `LINE_COST_US` µs a destroyed socket. Break-even: `0.9 × 2 × sockets / (143 × timeUnitS)` lines a second:
+ * 12.6 at 1k sockets and a 1 s poll (review22 measured the break-even near 10-20 closes a second at 1k), 126
+ * at 10k. At least 1 a second: with next to no sockets nothing is saved, and nothing lost either.
+ */
+export function breakEvenRate(sockets: number, timeUnitMs: number): number {
+  const perSecond = SKIPPED_SHARE * SAVED_US_PER_SOCKET * sockets / (LINE_COST_US * timeUnitMs / 1000);
+  return Math.max(1, perSecond);
+}
+
+/** What a poll listed that the decision reads. */
+export interface PollCounts {
+  /** TCP sockets with `tcp_info` to read (not TIME_WAIT). */
+  sockets: number;
+  /** TCP sockets in TIME_WAIT. */
+  timeWait: number;
+}
+
+/** One pass over a poll's sockets. */
+export function pollCounts(sockets: readonly Socket[]): PollCounts {
+  let tcp = 0;
+  let timeWait = 0;
+  for (const socket of sockets) {
+    if (socket.protocol !== "TCP") continue;
+    if (socket.status === "TIME_WAIT") timeWait++;
+    else tcp++;
+  }
+  return { sockets: tcp, timeWait };
+}
+
+/**
+ * The decision, apart from ss -E: given each poll's counts (and, while ss -E runs, how many lines it wrote
+ * since the poll before), whether sparse counters pay.
+ *
+ * The close rate is the larger of two: the lines ss -E wrote a second since the poll before (exact, while it
+ * runs), and the TIME_WAIT sockets the poll lists over a minute (each closing connection's active side lingers
+ * a minute: in steady state, the closes a second of the last minute, whichever way the counters are read). A
+ * loopback connection is two destroyed sockets and one TIME_WAIT, and a passive side a remote peer closed
+ * first leaves none: the second is an underestimate, which the hysteresis's half absorbs (and ss -E's own
+ * count, once it runs again, stops it within a poll).
+ */
+export class SparseDecision {
+  #timeUnitMs: number;
+  #sparse = true;
+  /** Since when (ms) the rate has been low, while sparse is off. */
+  #calmSince: number | null = null;
+  #lastAt: number | null = null;
+
+  constructor(timeUnitMs: number) {
+    this.#timeUnitMs = timeUnitMs;
+  }
+
+  /** Whether sparse counters (ss -E) are on. */
+  get sparse(): boolean {
+    return this.#sparse;
+  }
+
+  /** The close rate (a second) this poll's counts say, and the break-even rate. */
+  rates(counts: PollCounts, lines: number | null, at: number): { rate: number; breakEven: number } {
+    const elapsed = this.#lastAt === null ? this.#timeUnitMs : Math.max(1, at - this.#lastAt);
+    const heard = lines === null ? 0 : lines * 1000 / elapsed;
+    const lingering = counts.timeWait * 1000 / TIME_WAIT_MS;
+    return { rate: Math.max(heard, lingering), breakEven: breakEvenRate(counts.sockets, this.#timeUnitMs) };
+  }
+
+  /**
+   * A poll at `at` (ms): returns whether sparse counters should be on from now. `lines`: the lines ss -E wrote
+   * since the poll before (null while it is off).
+   */
+  observe(counts: PollCounts, lines: number | null, at: number): boolean {
+    const { rate, breakEven } = this.rates(counts, lines, at);
+    this.#lastAt = at;
+    if (this.#sparse) {
+      if (rate > breakEven) {
+        this.#sparse = false;
+        this.#calmSince = null;
+      }
+    } else if (rate >= CALM_SHARE * breakEven) {
+      this.#calmSince = null;
+    } else {
+      this.#calmSince ??= at;
+      if (at - this.#calmSince >= CALM_MS) this.#sparse = true;
+    }
+    return this.#sparse;
+  }
+}
+
+/** Options of {@linkcode switchFinalCounters}. */
+export interface SwitchOptions {
+  /** Starts ss -E again (a new source), or says why it cannot. */
+  start: () => FinalCountersSource | string;
+  /** The clock, ms. */
+  now: () => number;
+  timeUnitMs: number;
+}
+
+/**
+ * A {@linkcode FinalCountersSource} that stops its ss -E when churn makes it cost more than sparse counters
+ * save, and starts one again when it pays again ({@linkcode SparseDecision}); `afterPoll` is told each poll.
+ *
+ * A switch never costs bytes at close: `running` (which lets a poll skip the counters) turns false one poll
+ * before ss -E stops, so the poll that switches reads the counters while ss -E still reports what closed since
+ * the poll before; after it, what closes keeps that poll's reading or a later one (as at every poll). The
+ * stopped source keeps what it heard and held (a TIME_WAIT's counters for its CLOSED). Started again, ss -E
+ * has a whole poll (which still reads the counters) to begin listening before a poll skips them.
+ */
+export function switchFinalCounters(first: FinalCountersSource, options: SwitchOptions): FinalCountersSource {
+  const decision = new SparseDecision(options.timeUnitMs);
+  let current: FinalCountersSource | null = first;
+  /** The source stopped last: what it heard and held is still taken. */
+  let retired: FinalCountersSource | null = null;
+  /** The phase: sparse; stopping (this poll reads the counters, ss -E stops after it); off; warming (started, not trusted yet). */
+  let phase: "sparse" | "stopping" | "off" | "warming" = "sparse";
+  let linesBefore = first.lines ?? 0;
+  const notes: string[] = [];
+  let skippedBefore = 0;
+  /** Why ss -E stops (said once it has). */
+  let why = "";
+  const stop = async () => {
+    const stopping = current;
+    current = null;
+    if (stopping === null) return;
+    skippedBefore += stopping.skipped;
+    notes.push(...stopping.takeNotes());
+    await stopping.close();
+    retired = stopping;
+  };
+  return {
+    get running() {
+      return phase === "sparse" && current !== null && current.running;
+    },
+    get skipped() {
+      return skippedBefore + (current?.skipped ?? 0);
+    },
+    get lines() {
+      return current?.lines;
+    },
+    waitFor(keys, ms, since) {
+      return current === null ? Promise.resolve() : current.waitFor(keys, ms, since);
+    },
+    take(key, hold, since) {
+      const found: ByteCounts | undefined = current?.take(key, hold, since);
+      return found ?? retired?.take(key, hold, since);
+    },
+    takeNotes() {
+      return [...notes.splice(0), ...(current?.takeNotes() ?? [])];
+    },
+    async afterPoll(sockets) {
+      const at = options.now();
+      const counts = pollCounts(sockets);
+      let lines: number | null = null;
+      if (current !== null && phase !== "warming") {
+        const total = current.lines ?? 0;
+        lines = Math.max(0, total - linesBefore);
+        linesBefore = total;
+      } else if (current !== null) {
+        linesBefore = current.lines ?? 0;
+      }
+      const { rate, breakEven } = decision.rates(counts, lines, at);
+      const sparse = decision.observe(counts, lines, at);
+      if (phase === "stopping") {
+        // This poll read the counters and took what ss -E heard up to it: ss -E may stop.
+        await stop();
+        phase = "off";
+        notes.push(
+          `ss -E stopped: ${why}; the byte counters are read at every poll until closes are few again for a minute`,
+        );
+      } else if (phase === "warming") {
+        phase = current !== null && current.running ? "sparse" : "off";
+      }
+      if (phase === "sparse" && !sparse) {
+        phase = "stopping";
+        why =
+          `${Math.round(rate)} TCP closes a second cost it more than reading the byte counters every few ` +
+          `polls saves (${Math.round(breakEven)} at ${counts.sockets} sockets)`;
+      } else if (phase === "off" && sparse) {
+        const started = options.start();
+        if (typeof started === "string") {
+          notes.push(`ss -E could not start again (${started}): byte counters are read at every poll`);
+          return;
+        }
+        current = started;
+        linesBefore = started.lines ?? 0;
+        phase = "warming";
+        notes.push(
+          "TCP closes are few again: ss -E runs again and the byte counters are read every few polls",
+        );
+      }
+    },
+    close() {
+      return current?.close() ?? Promise.resolve();
+    },
+  };
+}
