@@ -33,6 +33,19 @@ export const CALM_MS = 60_000;
 /** Below this share of the break-even rate, the rate counts as low (hysteresis). */
 export const CALM_SHARE = 0.5;
 
+/**
+ * The window ss -E's lines are counted over, ms: a burst (a page load's connections closing together) is not
+ * churn, and what sparse counters save or cost is an average.
+ */
+export const WINDOW_MS = 10_000;
+
+/**
+ * Below this many destroyed sockets a second sparse counters stay on whatever the sockets: ss -E costs at most
+ * ~0.7 ms a second more than the counters at every poll would (5 × 143 µs), where the sockets are too few for
+ * either to show, and the bytes at close stay exact.
+ */
+export const MIN_RATE = 5;
+
 /** How long a TIME_WAIT socket lingers on Linux (fixed, `TCP_TIMEWAIT_LEN`), ms. */
 export const TIME_WAIT_MS = 60_000;
 
@@ -41,11 +54,11 @@ export const TIME_WAIT_MS = 60_000;
  * `SKIPPED_SHARE × SAVED_US_PER_SOCKET × sockets` µs a poll, `/ timeUnitS` a second; ss -E costs
  * `LINE_COST_US` µs a destroyed socket. Break-even: `0.9 × 2 × sockets / (143 × timeUnitS)` lines a second:
  * 12.6 at 1k sockets and a 1 s poll (review22 measured the break-even near 10-20 closes a second at 1k), 126
- * at 10k. At least 1 a second: with next to no sockets nothing is saved, and nothing lost either.
+ * at 10k. At least {@linkcode MIN_RATE}.
  */
 export function breakEvenRate(sockets: number, timeUnitMs: number): number {
   const perSecond = SKIPPED_SHARE * SAVED_US_PER_SOCKET * sockets / (LINE_COST_US * timeUnitMs / 1000);
-  return Math.max(1, perSecond);
+  return Math.max(MIN_RATE, perSecond);
 }
 
 /** What a poll listed that the decision reads. */
@@ -72,8 +85,8 @@ export function pollCounts(sockets: readonly Socket[]): PollCounts {
  * The decision, apart from ss -E: given each poll's counts (and, while ss -E runs, how many lines it wrote
  * since the poll before), whether sparse counters pay.
  *
- * The close rate is the larger of two: the lines ss -E wrote a second since the poll before (exact, while it
- * runs), and the TIME_WAIT sockets the poll lists over a minute (each closing connection's active side lingers
+ * The close rate is the larger of two: the lines ss -E wrote a second over the last {@linkcode WINDOW_MS}
+ * (exact, while it runs), and the TIME_WAIT sockets the poll lists over a minute (each closing connection's active side lingers
  * a minute: in steady state, the closes a second of the last minute, whichever way the counters are read). A
  * loopback connection is two destroyed sockets and one TIME_WAIT, and a passive side a remote peer closed
  * first leaves none: the second is an underestimate, which the hysteresis's half absorbs (and ss -E's own
@@ -85,6 +98,8 @@ export class SparseDecision {
   /** Since when (ms) the rate has been low, while sparse is off. */
   #calmSince: number | null = null;
   #lastAt: number | null = null;
+  /** ss -E's lines of the polls of the last {@linkcode WINDOW_MS}. */
+  #window: { at: number; lines: number; elapsed: number }[] = [];
 
   constructor(timeUnitMs: number) {
     this.#timeUnitMs = timeUnitMs;
@@ -98,7 +113,17 @@ export class SparseDecision {
   /** The close rate (a second) this poll's counts say, and the break-even rate. */
   rates(counts: PollCounts, lines: number | null, at: number): { rate: number; breakEven: number } {
     const elapsed = this.#lastAt === null ? this.#timeUnitMs : Math.max(1, at - this.#lastAt);
-    const heard = lines === null ? 0 : lines * 1000 / elapsed;
+    let heard = 0;
+    if (lines !== null) {
+      let sum = lines;
+      let span = elapsed;
+      for (const one of this.#window) {
+        if (one.at <= at - WINDOW_MS) continue;
+        sum += one.lines;
+        span += one.elapsed;
+      }
+      heard = sum * 1000 / span;
+    }
     const lingering = counts.timeWait * 1000 / TIME_WAIT_MS;
     return { rate: Math.max(heard, lingering), breakEven: breakEvenRate(counts.sockets, this.#timeUnitMs) };
   }
@@ -109,7 +134,11 @@ export class SparseDecision {
    */
   observe(counts: PollCounts, lines: number | null, at: number): boolean {
     const { rate, breakEven } = this.rates(counts, lines, at);
+    const elapsed = this.#lastAt === null ? this.#timeUnitMs : Math.max(1, at - this.#lastAt);
     this.#lastAt = at;
+    this.#window = this.#window.filter((one) => one.at > at - WINDOW_MS);
+    if (lines === null) this.#window = [];
+    else this.#window.push({ at, lines, elapsed });
     if (this.#sparse) {
       if (rate > breakEven) {
         this.#sparse = false;
