@@ -13,7 +13,13 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { permissionFlags } from "./conntrail_process.ts";
 import { canCreateNamespaces, createNamespace, type TestNamespace } from "./network_namespace.ts";
-import { type ControlledConnection, freshLoopback, hasTool, socketControl } from "./open_sockets.ts";
+import {
+  type ControlledConnection,
+  freshLoopback,
+  hasTool,
+  type SocketControl,
+  socketControl,
+} from "./open_sockets.ts";
 import { type LineProcess, spawnLines } from "./line_process.ts";
 
 const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
@@ -48,6 +54,29 @@ async function start(namespace: TestNamespace, dataHome: string, flags: (given: 
     "the first poll",
   );
   return { control, monitor, ip };
+}
+
+/**
+ * Run `body` with the monitor started by {@linkcode start} in a namespace of its own named `name`, then stop the
+ * monitor and the socket helper and remove the namespace and the data directory, whatever happened.
+ */
+async function withMonitor(
+  name: string,
+  flags: (given: string[]) => string[],
+  body: (run: { control: SocketControl; monitor: LineProcess; dataHome: string }) => Promise<void>,
+): Promise<void> {
+  const namespace = await createNamespace(name);
+  const dataHome = await Deno.makeTempDir();
+  let started: Awaited<ReturnType<typeof start>> | null = null;
+  try {
+    started = await start(namespace, dataHome, flags);
+    await body({ control: started.control, monitor: started.monitor, dataHome });
+  } finally {
+    await started?.monitor.stop();
+    await started?.control.stop();
+    await namespace.remove();
+    await Deno.remove(dataHome, { recursive: true });
+  }
 }
 
 /** The monitor's first event matching `side` of `c` and `test`. */
@@ -92,16 +121,13 @@ Deno.test({
   ignore: !ready,
   sanitizeResources: false,
   fn: async () => {
-    const namespace = await createNamespace("ctfce");
-    const dataHome = await Deno.makeTempDir();
-    const { control, monitor } = await start(namespace, dataHome, (flags) => flags);
-    const closes: {
-      c: ControlledConnection;
-      client: Event;
-      server: Event;
-      bytes: readonly [number, number];
-    }[] = [];
-    try {
+    await withMonitor("ctfce", (flags) => flags, async ({ control, monitor, dataHome }) => {
+      const closes: {
+        c: ControlledConnection;
+        client: Event;
+        server: Event;
+        bytes: readonly [number, number];
+      }[] = [];
       for (const bytes of ROUNDS) {
         const c = await control.open(freshLoopback());
         // Listed open by a poll (which read its counters or not), then it moves its bytes and closes at once:
@@ -143,12 +169,7 @@ Deno.test({
           `${what} history`,
         );
       }
-    } finally {
-      await monitor.stop();
-      await control.stop();
-      await namespace.remove();
-      await Deno.remove(dataHome, { recursive: true });
-    }
+    });
   },
 });
 
@@ -158,10 +179,7 @@ Deno.test({
   ignore: !ready,
   sanitizeResources: false,
   fn: async () => {
-    const namespace = await createNamespace("ctfcw");
-    const dataHome = await Deno.makeTempDir();
-    const { control, monitor } = await start(namespace, dataHome, (flags) => flags);
-    try {
+    await withMonitor("ctfcw", (flags) => flags, async ({ control, monitor, dataHome }) => {
       const [up, down] = [250_000, 3_333];
       const c = await control.open(freshLoopback());
       await eventOf(monitor, c, "client", (e) => e.event === "NEW", "NEW");
@@ -196,12 +214,7 @@ Deno.test({
       deepStrictEqual(await monitor.stop(), 0);
       deepStrictEqual(recorded(dataHome, c.port, c.client_port), [finWait.bytes_sent, up]);
       deepStrictEqual(recorded(dataHome, c.client_port, c.port), [client.bytes_sent, down + 1]);
-    } finally {
-      await monitor.stop();
-      await control.stop();
-      await namespace.remove();
-      await Deno.remove(dataHome, { recursive: true });
-    }
+    });
   },
 });
 
@@ -211,11 +224,8 @@ Deno.test({
   ignore: !ready,
   sanitizeResources: false,
   fn: async () => {
-    const namespace = await createNamespace("ctfcf");
-    const dataHome = await Deno.makeTempDir();
     const withoutStdbuf = (flags: string[]) => flags.map((flag) => flag.replace(/,stdbuf\b/, ""));
-    const { control, monitor } = await start(namespace, dataHome, withoutStdbuf);
-    try {
+    await withMonitor("ctfcf", withoutStdbuf, async ({ control, monitor }) => {
       // With the counters read every 10th poll, each of these would carry them with 1 chance in 10.
       for (const [up, down] of ROUNDS) {
         const c = await control.open(freshLoopback());
@@ -234,11 +244,6 @@ Deno.test({
         await control.close(c.id);
       }
       deepStrictEqual(await monitor.stop(), 0);
-    } finally {
-      await monitor.stop();
-      await control.stop();
-      await namespace.remove();
-      await Deno.remove(dataHome, { recursive: true });
-    }
+    });
   },
 });
