@@ -265,9 +265,11 @@ async function seeHostileName(
     }
     served = true;
   } finally {
-    const { code } = await serve.stop();
-    // A failure above is the one to report; the exit code matters when everything else passed.
-    if (served) deepStrictEqual(code, 0);
+    const { code, stderr } = await serve.stop();
+    // A failure above is the one to report (with what serve said, for a page that never went live); the exit
+    // code matters when everything else passed.
+    if (served) deepStrictEqual(code, 0, stderr);
+    else console.error(`serve (root namespace) exited with ${code}; its stderr:\n${stderr}`);
   }
 }
 
