@@ -8,6 +8,7 @@
  */
 import type { ByteCounts } from "../model/byte_counters.ts";
 import type { Socket } from "../model/connection.ts";
+import type { ConnectionEvent } from "../model/monitor_event.ts";
 import { PermissionError } from "../model/errors.ts";
 import { timerDelay } from "../model/timer_delay.ts";
 import { abortedKey, parseSsDestroyedLine } from "../parse/ss_destroyed.ts";
@@ -66,8 +67,8 @@ export interface FinalCountersSource {
   readonly skipped: number;
   /** Lines ss -E wrote, so far (each a destroyed socket: what ss -E costs). */
   readonly lines?: number;
-  /** Told after each poll, with the sockets it listed (see `switchFinalCounters`). */
-  afterPoll?(sockets: readonly Socket[]): Promise<void>;
+  /** Told after each poll, with the sockets it listed and its events (see `switchFinalCounters`). */
+  afterPoll?(sockets: readonly Socket[], events?: readonly ConnectionEvent[]): Promise<void>;
   /** Stop ss -E. */
   close(): Promise<void>;
 }

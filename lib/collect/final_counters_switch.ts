@@ -9,6 +9,7 @@
  */
 import type { ByteCounts } from "../model/byte_counters.ts";
 import type { Socket } from "../model/connection.ts";
+import type { ConnectionEvent } from "../model/monitor_event.ts";
 import type { FinalCountersSource } from "./final_counters.ts";
 
 /**
@@ -29,6 +30,16 @@ export const SKIPPED_SHARE = 0.9;
 
 /** How long the close rate must stay low before ss -E is started again (hysteresis), ms. */
 export const CALM_MS = 60_000;
+
+/**
+ * The longest wait for calm (ms): each time ss -E, started again after {@linkcode CALM_MS} or more of calm,
+ * is stopped again within a minute, the next wait is twice the last (1, 2, 4, 8, 16 minutes). Its closes
+ * are what the polls could not see: connections a remote peer closed first, too short for a poll to list
+ * them, leave no TIME_WAIT here, and only ss -E sees them; a start that finds the churn again costs a few
+ * polls of its lines (and two notes), so it is tried ever less often. 16 minutes: at most that late back
+ * to sparse counters once the churn has ended.
+ */
+export const MAX_CALM_MS = 16 * 60_000;
 
 /** Below this share of the break-even rate, the rate counts as low (hysteresis). */
 export const CALM_SHARE = 0.5;
@@ -67,10 +78,15 @@ export interface PollCounts {
   sockets: number;
   /** TCP sockets in TIME_WAIT. */
   timeWait: number;
+  /**
+   * TCP connections this poll saw close that were not in TIME_WAIT (those are counted as they linger): each
+   * was a destroyed socket; a passive side (its peer closed first) lingers nowhere on this host.
+   */
+  closed?: number;
 }
 
-/** One pass over a poll's sockets. */
-export function pollCounts(sockets: readonly Socket[]): PollCounts {
+/** One pass over a poll's sockets, and over its events for the closes it saw. */
+export function pollCounts(sockets: readonly Socket[], events: readonly ConnectionEvent[] = []): PollCounts {
   let tcp = 0;
   let timeWait = 0;
   for (const socket of sockets) {
@@ -78,7 +94,23 @@ export function pollCounts(sockets: readonly Socket[]): PollCounts {
     if (socket.status === "TIME_WAIT") timeWait++;
     else tcp++;
   }
-  return { sockets: tcp, timeWait };
+  let closed = 0;
+  for (const event of events) {
+    if (event.event !== "CLOSED") continue;
+    const c = event.connection;
+    if (c.protocol === "TCP" && c.status !== "TIME_WAIT") closed++;
+  }
+  return { sockets: tcp, timeWait, closed };
+}
+
+/** One poll's figures in the rate's window. */
+interface Polled {
+  at: number;
+  /** ss -E's lines since the poll before, null while it was off. */
+  lines: number | null;
+  /** Closes the poll saw that leave no TIME_WAIT ({@linkcode PollCounts.closed}). */
+  closed: number;
+  elapsed: number;
 }
 
 /**
@@ -86,20 +118,27 @@ export function pollCounts(sockets: readonly Socket[]): PollCounts {
  * since the poll before), whether sparse counters pay.
  *
  * The close rate is the larger of two: the lines ss -E wrote a second over the last {@linkcode WINDOW_MS}
- * (exact, while it runs), and the TIME_WAIT sockets the poll lists over a minute (each closing connection's active side lingers
- * a minute: in steady state, the closes a second of the last minute, whichever way the counters are read). A
- * loopback connection is two destroyed sockets and one TIME_WAIT, and a passive side a remote peer closed
- * first leaves none: the second is an underestimate, which the hysteresis's half absorbs (and ss -E's own
- * count, once it runs again, stops it within a poll).
+ * (exact, while it runs), and what the polls see without it: the TIME_WAIT sockets the poll lists over a
+ * minute (each closing connection's active side lingers a minute: in steady state, the closes a second of the
+ * last minute, whichever way the counters are read), plus the closes a second the polls of the last
+ * {@linkcode WINDOW_MS} saw of connections not in TIME_WAIT (a passive side, whose peer closed first: it
+ * lingers nowhere on this host). That second misses what lived between two polls and closed without TIME_WAIT
+ * here (short connections a remote peer closes first): an underestimate, which the hysteresis's half absorbs
+ * for loopback; when it is far below, ss -E started again finds the churn and is stopped within a poll or two,
+ * and the next wait for calm is twice as long ({@linkcode MAX_CALM_MS}).
  */
 export class SparseDecision {
   #timeUnitMs: number;
   #sparse = true;
   /** Since when (ms) the rate has been low, while sparse is off. */
   #calmSince: number | null = null;
+  /** How long the rate must stay low before sparse is on again, ms. */
+  #calmMs = CALM_MS;
+  /** When sparse turned on again (ms); null for the run's start. */
+  #sparseSince: number | null = null;
   #lastAt: number | null = null;
-  /** ss -E's lines of the polls of the last {@linkcode WINDOW_MS}. */
-  #window: { at: number; lines: number; elapsed: number }[] = [];
+  /** The polls of the last {@linkcode WINDOW_MS}. */
+  #window: Polled[] = [];
 
   constructor(timeUnitMs: number) {
     this.#timeUnitMs = timeUnitMs;
@@ -110,22 +149,29 @@ export class SparseDecision {
     return this.#sparse;
   }
 
+  /** How long the rate must stay low, from now, before sparse counters are on again (ms). */
+  get calmMs(): number {
+    return this.#calmMs;
+  }
+
   /** The close rate (a second) this poll's counts say, and the break-even rate. */
   rates(counts: PollCounts, lines: number | null, at: number): { rate: number; breakEven: number } {
     const elapsed = this.#lastAt === null ? this.#timeUnitMs : Math.max(1, at - this.#lastAt);
-    let heard = 0;
-    if (lines !== null) {
-      let sum = lines;
-      let span = elapsed;
-      for (const one of this.#window) {
-        if (one.at <= at - WINDOW_MS) continue;
-        sum += one.lines;
-        span += one.elapsed;
-      }
-      heard = sum * 1000 / span;
+    let lineSum = lines ?? 0;
+    let lineSpan = elapsed;
+    let closedSum = counts.closed ?? 0;
+    let span = elapsed;
+    for (const one of this.#window) {
+      if (one.at <= at - WINDOW_MS) continue;
+      closedSum += one.closed;
+      span += one.elapsed;
+      if (one.lines === null) continue;
+      lineSum += one.lines;
+      lineSpan += one.elapsed;
     }
-    const lingering = counts.timeWait * 1000 / TIME_WAIT_MS;
-    return { rate: Math.max(heard, lingering), breakEven: breakEvenRate(counts.sockets, this.#timeUnitMs) };
+    const heard = lines === null ? 0 : lineSum * 1000 / lineSpan;
+    const seen = counts.timeWait * 1000 / TIME_WAIT_MS + closedSum * 1000 / span;
+    return { rate: Math.max(heard, seen), breakEven: breakEvenRate(counts.sockets, this.#timeUnitMs) };
   }
 
   /**
@@ -137,21 +183,34 @@ export class SparseDecision {
     const elapsed = this.#lastAt === null ? this.#timeUnitMs : Math.max(1, at - this.#lastAt);
     this.#lastAt = at;
     this.#window = this.#window.filter((one) => one.at > at - WINDOW_MS);
-    if (lines === null) this.#window = [];
-    else this.#window.push({ at, lines, elapsed });
+    // ss -E's lines from before it stopped are not its rate once it runs again.
+    if (lines === null) { for (const one of this.#window) one.lines = null; }
+    this.#window.push({ at, lines, closed: counts.closed ?? 0, elapsed });
     if (this.#sparse) {
       if (rate > breakEven) {
         this.#sparse = false;
         this.#calmSince = null;
+        // Started again and stopped within a minute: the churn is one the polls do not see; wait longer.
+        const short = this.#sparseSince !== null && at - this.#sparseSince < CALM_MS;
+        this.#calmMs = short ? Math.min(MAX_CALM_MS, 2 * this.#calmMs) : CALM_MS;
       }
     } else if (rate >= CALM_SHARE * breakEven) {
       this.#calmSince = null;
     } else {
       this.#calmSince ??= at;
-      if (at - this.#calmSince >= CALM_MS) this.#sparse = true;
+      if (at - this.#calmSince >= this.#calmMs) {
+        this.#sparse = true;
+        this.#sparseSince = at;
+      }
     }
     return this.#sparse;
   }
+}
+
+/** "a minute", "2 minutes"... */
+function minutes(ms: number): string {
+  const count = Math.round(ms / 60_000);
+  return count === 1 ? "a minute" : `${count} minutes`;
 }
 
 /** Options of {@linkcode switchFinalCounters}. */
@@ -214,9 +273,9 @@ export function switchFinalCounters(first: FinalCountersSource, options: SwitchO
     takeNotes() {
       return [...notes.splice(0), ...(current?.takeNotes() ?? [])];
     },
-    async afterPoll(sockets) {
+    async afterPoll(sockets, events) {
       const at = options.now();
-      const counts = pollCounts(sockets);
+      const counts = pollCounts(sockets, events);
       let lines: number | null = null;
       if (current !== null && phase !== "warming") {
         const total = current.lines ?? 0;
@@ -232,7 +291,9 @@ export function switchFinalCounters(first: FinalCountersSource, options: SwitchO
         await stop();
         phase = "off";
         notes.push(
-          `ss -E stopped: ${why}; the byte counters are read at every poll until closes are few again for a minute`,
+          `ss -E stopped: ${why}; the byte counters are read at every poll until closes are few again for ${
+            minutes(decision.calmMs)
+          }`,
         );
       } else if (phase === "warming") {
         phase = current !== null && current.running ? "sparse" : "off";

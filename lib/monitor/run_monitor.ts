@@ -249,7 +249,7 @@ export async function runMonitor(
         // The first poll's closes are of connections that ended before the monitor started: none to wait for.
         await addFinalCounters(events, destroyed, polls === 0 ? 0 : finalWaitMs, tracker.traffic, previousAt);
         // Whether the next polls may skip the counters: not while closes cost ss -E more than that saves.
-        await destroyed.afterPoll?.(sockets);
+        await destroyed.afterPoll?.(sockets, events);
         for (const line of destroyed.takeNotes()) io.note(line);
         if (destroyed.skipped > 0) {
           noteOnce("note: ss -E printed lines conntrail could not read; they are skipped");

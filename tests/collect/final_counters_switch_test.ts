@@ -10,6 +10,7 @@ import {
 } from "../../lib/collect/final_counters_switch.ts";
 import type { ByteCounts } from "../../lib/model/byte_counters.ts";
 import type { Socket } from "../../lib/model/connection.ts";
+import type { ConnectionEvent } from "../../lib/model/monitor_event.ts";
 import { runMonitor } from "../../lib/monitor/run_monitor.ts";
 import { Tracker } from "../../lib/monitor/tracker.ts";
 
@@ -77,7 +78,7 @@ Deno.test("breakEvenRate() is what skipping tcp_info saves over what a destroyed
 
 Deno.test("pollCounts() counts live TCP sockets and TIME_WAIT ones, not UDP", () => {
   const udp = { ...tcp(53), protocol: "UDP" as const, status: "UNCONN" };
-  deepStrictEqual(pollCounts([...listing(3, 2), udp]), { sockets: 3, timeWait: 2 });
+  deepStrictEqual(pollCounts([...listing(3, 2), udp]), { sockets: 3, timeWait: 2, closed: 0 });
 });
 
 Deno.test("SparseDecision: above the break-even rate sparse stops; back on after a minute below half of it", () => {
@@ -244,4 +245,142 @@ Deno.test("runMonitor() under churn: the poll after the rate rose reads the coun
   deepStrictEqual(reads.slice(2, started + 1).every((read) => read), true);
   deepStrictEqual(reads.slice(started + 1).filter((read) => read).length < 8, true);
   deepStrictEqual(reads[started + 1], false);
+});
+
+/** A CLOSED event of a TCP connection last seen in `status`. */
+function closedEvent(port: number, status = "ESTABLISHED"): ConnectionEvent {
+  const { inode: _inode, ...socket } = tcp(port, status);
+  return {
+    event: "CLOSED",
+    connection: { ...socket, timestamp: "", direction: "incoming", bytes_sent: 0, bytes_received: 0 },
+  };
+}
+
+Deno.test("pollCounts() counts the TCP closes a poll saw that leave no TIME_WAIT", () => {
+  const events: ConnectionEvent[] = [
+    closedEvent(1),
+    closedEvent(2, "LAST_ACK"),
+    closedEvent(3, "FIN_WAIT_2"),
+    // Its close was counted as it lingered.
+    closedEvent(4, "TIME_WAIT"),
+    { ...closedEvent(5), event: "NEW" },
+    { event: "CLOSED", connection: { ...closedEvent(6).connection, protocol: "UDP", status: "UNCONN" } },
+  ];
+  deepStrictEqual(pollCounts(listing(2, 1), events), { sockets: 2, timeWait: 1, closed: 3 });
+});
+
+/**
+ * A host whose peers close first, polled once a second with ss -E switched: `seen(poll)` closes the poll saw
+ * (of connections that lived across a poll), 300 destroyed sockets a second that ss -E hears, none in TIME_WAIT.
+ * The polls at which ss -E started again, and the notes.
+ */
+async function passiveCloser(polls: number, seen: (poll: number) => number) {
+  let now = 0;
+  const sources: ReturnType<typeof handSource>[] = [handSource()];
+  const starts: number[] = [];
+  let poll = 0;
+  const source = switchFinalCounters(sources[0]!.source, {
+    start: () => {
+      starts.push(poll);
+      sources.push(handSource());
+      return sources.at(-1)!.source;
+    },
+    now: () => now,
+    timeUnitMs: 1_000,
+  });
+  const notes: string[] = [];
+  for (poll = 1; poll <= polls; poll++) {
+    now += 1_000;
+    const live = sources.at(-1)!;
+    if (!live.closed()) live.destroyed(300);
+    const events = Array.from({ length: seen(poll) }, (_, i) => closedEvent(40_000 + i));
+    await source.afterPoll!(listing(1_000), events);
+    notes.push(...source.takeNotes());
+  }
+  return { starts, notes };
+}
+
+Deno.test("switchFinalCounters(): closes no poll sees (peers close first, no TIME_WAIT here) start ss -E again ever less often", async () => {
+  // 30 minutes: started again after 1 minute of calm, then (each start stopped at once) 2, 4, 8, 16.
+  const run = await passiveCloser(30 * 60, () => 0);
+  deepStrictEqual(run.starts.length, 4, run.starts.join(" "));
+  const gaps = run.starts.map((poll, i) => poll - (run.starts[i - 1] ?? 0));
+  // Each start is stopped within a few polls; the next wait for calm is twice the last.
+  deepStrictEqual(gaps.map((gap) => Math.round(gap / 60)), [1, 2, 4, 8]);
+  const stops = run.notes.filter((line) => line.startsWith("ss -E stopped"));
+  deepStrictEqual(stops.length, 5);
+  ok(stops[0]!.endsWith("until closes are few again for a minute"), stops[0]);
+  ok(stops[4]!.endsWith("until closes are few again for 16 minutes"), stops[4]);
+});
+
+Deno.test("switchFinalCounters(): the closes the polls see keep ss -E off where no TIME_WAIT lingers", async () => {
+  // 300 connections a second that lived across a poll, closed by their peers: each poll sees them close.
+  const run = await passiveCloser(10 * 60, () => 300);
+  deepStrictEqual(run.starts, []);
+  // A tenth of that (30 a second, above half the 12.6 break-even at 1k): still off.
+  deepStrictEqual((await passiveCloser(10 * 60, () => 30)).starts, []);
+  // 5 a second is below half: started again after a minute (and stopped again by ss -E's 300 lines).
+  deepStrictEqual((await passiveCloser(2 * 60, () => 5)).starts.length, 1);
+});
+
+Deno.test("SparseDecision: after a long wait for calm, a start that lasts brings the wait back to a minute", () => {
+  const decision = new SparseDecision(1_000);
+  const counts = { sockets: 1_000, timeWait: 0, closed: 0 };
+  let at = 0;
+  const churn = () => decision.observe(counts, 300, at += 1_000);
+  const calm = () => {
+    const from = at;
+    while (!decision.observe(counts, null, at += 1_000)) continue;
+    return at - from;
+  };
+  deepStrictEqual(churn(), false);
+  deepStrictEqual(decision.calmMs, CALM_MS);
+  deepStrictEqual(calm(), CALM_MS + 1_000);
+  deepStrictEqual(churn(), false);
+  deepStrictEqual(decision.calmMs, 2 * CALM_MS);
+  deepStrictEqual(calm(), 2 * CALM_MS + 1_000);
+  // On for a minute and more, then churn again: a minute's calm is enough again.
+  for (let i = 0; i < 60; i++) ok(decision.observe(counts, 0, at += 1_000));
+  deepStrictEqual(churn(), false);
+  deepStrictEqual(decision.calmMs, CALM_MS);
+});
+
+Deno.test("runMonitor() tells the switch the closes its polls saw: peers closing 300 connections a second keep ss -E off", async () => {
+  let now = new Date(2026, 11, 3, 15, 0, 0).getTime();
+  const first = handSource();
+  let starts = 0;
+  // Each poll lists 1,000 steady sockets and 300 connections the poll after does not list (closed by their
+  // peers: no TIME_WAIT here), which ss -E hears as 300 destroyed sockets.
+  const passing = (poll: number) => Array.from({ length: 300 }, (_, i) => tcp(20_000 + (poll % 2) * 300 + i));
+  const collector = recording((poll) => [...listing(1_000), ...passing(poll)], () => first.destroyed(300));
+  const source = switchFinalCounters(first.source, {
+    start: () => {
+      starts++;
+      return handSource().source;
+    },
+    now: () => now,
+    timeUnitMs: 1_000,
+  });
+  const notes: string[] = [];
+  await runMonitor(new Tracker({ width: 20, groupBy: "ip", maxClosedRows: 10 }), {
+    timeUnitMs: 1_000,
+    count: 150,
+    keep: () => true,
+    countersEvery: 10,
+  }, {
+    collector,
+    now: () => new Date(now),
+    sleep: (ms) => {
+      now += ms;
+      return Promise.resolve();
+    },
+    output: { onPoll: () => Promise.resolve(), close: () => Promise.resolve() },
+    log: null,
+    note: (line) => notes.push(line),
+    stop: new AbortController().signal,
+    finalCounters: source,
+  });
+  deepStrictEqual([first.closed(), starts], [true, 0], notes.join("\n"));
+  // Every poll from the stop on read the counters.
+  deepStrictEqual(collector.counters.slice(2).every((read) => read), true);
 });
