@@ -79,18 +79,20 @@ async function withMonitor(
   }
 }
 
-/** The monitor's first event matching `side` of `c` and `test`. */
+/** The monitor's first event (from its output's line `from` on) matching `side` of `c` and `test`. */
 function eventOf(
   monitor: LineProcess,
   c: ControlledConnection,
   side: "client" | "server",
   test: (e: Event) => boolean,
   what: string,
+  from = 0,
 ): Promise<Event> {
   const [local, remote] = side === "client" ? [c.client_port, c.port] : [c.port, c.client_port];
   return monitor.stdout.untilJson(
     (e) => e.local_port === local && e.remote_port === remote && test(e),
     `${what} of the ${side} side of ${local}`,
+    from,
   );
 }
 
@@ -243,6 +245,58 @@ Deno.test({
         okSent(state.bytes_sent, up, `${c.client_port}`);
         await control.close(c.id);
       }
+      deepStrictEqual(await monitor.stop(), 0);
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "monitor --scroll: a connection on an earlier one's four-tuple (its TIME_WAIT reused) does not take the earlier one's final bytes",
+  ignore: !ready,
+  sanitizeResources: false,
+  fn: async () => {
+    await withMonitor("ctfcr", (flags) => flags, async ({ control, monitor }) => {
+      const up = 70_000;
+      // Bound with SO_REUSEADDR, so that the next connection may bind the same port.
+      const a = await control.open(freshLoopback(), 0, 0);
+      await eventOf(monitor, a, "client", (e) => e.event === "NEW", "NEW");
+      await control.send(a.id, up, 9);
+      await control.close(a.id); // the client first: it lingers in TIME_WAIT, its final bytes held
+      const lingering = await eventOf(
+        monitor,
+        a,
+        "client",
+        (e) => e.event === "STATE" && e.status === "TIME_WAIT",
+        "TIME_WAIT",
+      );
+      okSent(lingering.bytes_sent, up, "the first connection");
+      // The same client port to the same listener: the kernel reuses the TIME_WAIT (loopback, tcp_tw_reuse).
+      const from = monitor.stdout.lines.length;
+      const b = await control.open(a.ip, a.port, a.client_port);
+      deepStrictEqual([b.port, b.client_port], [a.port, a.client_port]);
+      // Listed live by a poll (the earlier one's TIME_WAIT gone: its CLOSED, with what it held).
+      const live = (e: Event) => e.event !== "CLOSED" && e.status === "ESTABLISHED";
+      await eventOf(monitor, b, "client", live, "the second connection", from);
+      await control.send(b.id, 500, 3);
+      // Aborted: the kernel reports it with its addresses and counters cleared, so it keeps its last reading.
+      await control.abort(b.id);
+      const closed = await eventOf(
+        monitor,
+        b,
+        "client",
+        (e) => e.event === "CLOSED" && e.status === "ESTABLISHED",
+        "the second connection's CLOSED",
+        from,
+      );
+      const sent = closed.bytes_sent;
+      ok(sent === null || (typeof sent === "number" && sent < up), `the second connection's sent: ${sent}`);
+      const first = monitor.stdout.json().filter((e) =>
+        e.event === "CLOSED" && e.local_port === a.client_port && e.status === "TIME_WAIT"
+      );
+      // The earlier connection's CLOSED (its TIME_WAIT gone) repeated what its TIME_WAIT took, if the tracker
+      // saw it go.
+      ok(first.every((e) => e.bytes_sent === lingering.bytes_sent), JSON.stringify(first));
       deepStrictEqual(await monitor.stop(), 0);
     });
   },

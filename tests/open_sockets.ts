@@ -63,13 +63,19 @@ export interface SocketControl {
   pid: number;
   /** The helper's process (through a prefix, the prefix's command). */
   child: Deno.ChildProcess;
-  /** Open a connection to a listener on `ip` (on `port` when given, else any free port). */
-  open(ip: string, port?: number): Promise<ControlledConnection>;
+  /**
+   * Open a connection to a listener on `ip` (on `port` when given, else any free port), from `clientPort` when
+   * given (0: any) with SO_REUSEADDR (so, an earlier connection's four-tuple, if it was opened so too: its
+   * TIME_WAIT reused once the kernel allows it).
+   */
+  open(ip: string, port?: number, clientPort?: number): Promise<ControlledConnection>;
   /** The client sends `toServer` bytes (over `seconds` when given), then the accepted side `toClient` back. */
   send(id: number, toServer: number, toClient: number, seconds?: number): Promise<void>;
   /** The client shuts its sending side: it goes to FIN_WAIT_2, the accepted side to CLOSE_WAIT. */
   shut(id: number): Promise<void>;
   close(id: number): Promise<void>;
+  /** Close connection `id`, the client aborting it (SO_LINGER 0: a reset; the kernel clears its counters). */
+  abort(id: number): Promise<void>;
   /** Close the accepted side only: it closes first, the client stays open (CLOSE_WAIT). */
   closeServer(id: number): Promise<void>;
   stop(): Promise<void>;
@@ -105,11 +111,17 @@ export function socketControl(prefix: string[] = []): SocketControl {
   return {
     pid: child.pid,
     child,
-    open: (ip, port) => ask(port === undefined ? `open ${ip}` : `open ${ip} ${port}`),
+    open: (ip, port, clientPort) => {
+      const words = ["open", ip];
+      if (port !== undefined || clientPort !== undefined) words.push(String(port ?? 0));
+      if (clientPort !== undefined) words.push(String(clientPort));
+      return ask(words.join(" "));
+    },
     send: async (id, toServer, toClient, seconds) =>
       void (await ask(`send ${id} ${toServer} ${toClient}${seconds === undefined ? "" : ` ${seconds}`}`)),
     shut: async (id) => void (await ask(`shut ${id}`)),
     close: async (id) => void (await ask(`close ${id}`)),
+    abort: async (id) => void (await ask(`abort ${id}`)),
     closeServer: async (id) => void (await ask(`close_server ${id}`)),
     async stop() {
       await writer.close();

@@ -92,11 +92,12 @@ export class Lines {
   }
 
   /**
-   * The first line (already read or still to come) that passes `test`. Fails
-   * when the stream ends without one, or after the hang guard.
+   * The first line (already read or still to come, from line `from` on) that
+   * passes `test`. Fails when the stream ends without one, or after the hang
+   * guard.
    */
-  async until(test: (line: string) => boolean, what: string): Promise<string> {
-    const seen = this.lines.find(test);
+  async until(test: (line: string) => boolean, what: string, from = 0): Promise<string> {
+    const seen = this.lines.find((line, i) => i >= from && test(line));
     if (seen !== undefined) return seen;
     if (this.#ended) throw new Error(`never printed: ${what}; printed:\n${this.text.slice(-3000)}`);
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -111,10 +112,11 @@ export class Lines {
     return line;
   }
 
-  /** The first NDJSON object (already read or still to come) that passes `test`. */
+  /** The first NDJSON object (already read or still to come, from line `from` on) that passes `test`. */
   async untilJson(
     test: (event: Record<string, unknown>) => boolean,
     what: string,
+    from = 0,
   ): Promise<Record<string, unknown>> {
     const parse = (line: string): Record<string, unknown> | null => {
       try {
@@ -124,10 +126,14 @@ export class Lines {
         return null;
       }
     };
-    const line = await this.until((l) => {
-      const event = parse(l);
-      return event !== null && test(event);
-    }, what);
+    const line = await this.until(
+      (l) => {
+        const event = parse(l);
+        return event !== null && test(event);
+      },
+      what,
+      from,
+    );
     return parse(line) ?? {};
   }
 

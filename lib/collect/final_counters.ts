@@ -61,6 +61,12 @@ export interface FinalCountersSource {
    * this connection's, an older record of the same addresses and ports is an earlier connection's.
    */
   take(key: string, hold?: boolean, since?: number): ByteCounts | undefined;
+  /**
+   * A live connection was seen on `key` (not lingering, not ended): the counters held for it are an earlier
+   * connection's, whose TIME_WAIT the kernel gave to this one (a four-tuple reused): forget them, so that this
+   * connection's close does not take them.
+   */
+  forgetHeld?(key: string): void;
   /** Lines for the user since the last call. */
   takeNotes(): string[];
   /** Lines of ss -E that could not be read, so far. */
@@ -259,6 +265,9 @@ export function startFinalCounters(options: FinalCountersOptions): FinalCounters
       held.delete(key);
       if (hold) held.set(key, { counters: found.counters, at: t });
       return found.counters;
+    },
+    forgetHeld(key) {
+      held.delete(key);
     },
     takeNotes() {
       return notes.splice(0);

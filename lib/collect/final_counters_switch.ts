@@ -270,6 +270,10 @@ export function switchFinalCounters(first: FinalCountersSource, options: SwitchO
       const found: ByteCounts | undefined = current?.take(key, hold, since);
       return found ?? retired?.take(key, hold, since);
     },
+    forgetHeld(key) {
+      current?.forgetHeld?.(key);
+      retired?.forgetHeld?.(key);
+    },
     takeNotes() {
       return [...notes.splice(0), ...(current?.takeNotes() ?? [])];
     },

@@ -31,7 +31,10 @@ const COUNTED = new WeakSet<ByteCounts>();
  * connection's: an older report of the same addresses and ports is an earlier
  * connection's. One not heard by then keeps the last reading, as without ss -E:
  * a socket this host aborted (SO_LINGER 0) is reported with its addresses
- * cleared and is never matched.
+ * cleared and is never matched. A connection listed live (`NEW`, a `STATE`
+ * not closing) makes the source forget what it held for its key: that is an
+ * earlier connection's, whose TIME_WAIT the kernel gave to this one (a reused
+ * four-tuple).
  *
  * With a `ledger` (`--traffic`), what a closing connection moved after its
  * last reading is counted too (the machine's, its process's and its remote
@@ -67,6 +70,8 @@ export async function addFinalCounters(
    */
   let closing: { event: ConnectionEvent; key: string; hold: boolean; wait: boolean; from: number }[] | null =
     null;
+  /** Keys of connections seen live: what is held for them is an earlier connection's (forgotten after the takes). */
+  let live: string[] | null = null;
   for (const event of events) {
     const c = event.connection;
     if (c.protocol !== "TCP" || c.remote_ip === null) continue;
@@ -85,11 +90,25 @@ export async function addFinalCounters(
       // A socket closed by its program ends once its FIN is acknowledged: if it did since the poll before, these
       // are its final counters, held for its TIME_WAIT. One only shut down goes on: nothing to wait for.
       (closing ??= []).push({ event, key, hold: true, wait: false, from: since });
+    } else if (kind === "NEW" || kind === "STATE") {
+      (live ??= []).push(key);
     }
   }
-  if (closing === null) return;
+  if (closing !== null) await takeFinal(closing, source, waitMs, ledger, since);
+  // After the takes: this poll's CLOSED of the earlier connection (from its TIME_WAIT) takes what it held.
+  if (live !== null && source.forgetHeld !== undefined) { for (const key of live) source.forgetHeld(key); }
+}
+
+/** The closing events' final counters, from `source` (see {@linkcode addFinalCounters}). */
+async function takeFinal(
+  closing: { event: ConnectionEvent; key: string; hold: boolean; wait: boolean; from: number }[],
+  source: FinalCountersSource,
+  waitMs: number,
+  ledger: TrafficLedger | null,
+  since: number,
+): Promise<void> {
   const awaited = (from: number) =>
-    closing!.filter((one) => one.wait && one.from === from).map((one) => one.key);
+    closing.filter((one) => one.wait && one.from === from).map((one) => one.key);
   const froms = since === -Infinity ? [since] : [since, -Infinity];
   const waits = froms.map((from) => [from, awaited(from)] as const).map(([from, keys]) =>
     keys.length === 0 ? Promise.resolve() : source.waitFor(keys, waitMs, from)

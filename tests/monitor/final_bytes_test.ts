@@ -1,6 +1,6 @@
 import { deepStrictEqual } from "node:assert/strict";
 import type { Collector, CollectRequest, CollectResult } from "../../lib/collect/collector.ts";
-import type { FinalCountersSource } from "../../lib/collect/final_counters.ts";
+import { type FinalCountersSource, startFinalCounters } from "../../lib/collect/final_counters.ts";
 import type { ByteCounts } from "../../lib/model/byte_counters.ts";
 import type { Connection, Socket } from "../../lib/model/connection.ts";
 import type { ConnectionEvent, StatusEvent } from "../../lib/model/monitor_event.ts";
@@ -37,13 +37,20 @@ function connection(status: string, sent: number | null, received: number | null
   };
 }
 
-/** A source that has heard `heard` (more can be added), and records what the polls waited for. */
-function heardSource(heard: Map<string, ByteCounts>): FinalCountersSource & { waited: string[][] } {
+/** A source that has heard `heard` (more can be added), and records what the polls waited for and forgot. */
+function heardSource(
+  heard: Map<string, ByteCounts>,
+): FinalCountersSource & { waited: string[][]; forgotten: string[] } {
   const held = new Map<string, ByteCounts>();
   return {
     running: true,
     skipped: 0,
     waited: [],
+    forgotten: [],
+    forgetHeld(key) {
+      this.forgotten.push(key);
+      held.delete(key);
+    },
     waitFor(keys) {
       this.waited.push([...keys]);
       return Promise.resolve();
@@ -271,4 +278,70 @@ Deno.test("runMonitor({ countersEvery }) ends a --duration run, and one stopped,
     deepStrictEqual(read, [1, 10, 16], how);
     deepStrictEqual(tracker.traffic?.machine.sent, 1_600, how);
   }
+});
+
+Deno.test("addFinalCounters(): a connection on an earlier one's four-tuple (its TIME_WAIT reused) does not take what that one held", async () => {
+  let say = (_line: string) => {};
+  let now = 0;
+  const source = startFinalCounters({
+    stream: (_command, _args, options) => {
+      say = options.onLine;
+      return { exited: new Promise(() => {}), close: () => Promise.resolve() };
+    },
+    now: () => now,
+  });
+  if (typeof source === "string") throw new Error(source);
+  // The first connection ends, its TIME_WAIT holds its final counters.
+  say("UNCONN 0 0 10.0.0.2:40000 203.0.113.7:443 bytes_sent:70000 bytes_acked:70001 bytes_received:10");
+  const first: ConnectionEvent[] = [
+    { event: "STATE", previous_status: "ESTABLISHED", connection: connection("TIME_WAIT", 69_000, 10) },
+  ];
+  await addFinalCounters(first, source, 100, null, now++);
+  deepStrictEqual(first[0]!.connection.bytes_sent, 70_000);
+  // The kernel gives the TIME_WAIT's four-tuple to a new connection: a poll lists it live.
+  await addFinalCounters(
+    [
+      { event: "STATE", previous_status: "TIME_WAIT", connection: connection("ESTABLISHED", 0, 0) },
+    ],
+    source,
+    100,
+    null,
+    now++,
+  );
+  // It is aborted (reported without its addresses and counters): its CLOSED keeps its last reading.
+  say("UNCONN 0 0 0.0.0.0:40000 203.0.113.7:*");
+  const second: ConnectionEvent[] = [{ event: "CLOSED", connection: connection("ESTABLISHED", 500, 3) }];
+  await addFinalCounters(second, source, 100, null, now++);
+  deepStrictEqual([second[0]!.connection.bytes_sent, second[0]!.connection.bytes_received], [500, 3]);
+  await source.close();
+});
+
+Deno.test("addFinalCounters(): a TIME_WAIT's CLOSED takes what it held also when a new connection on its four-tuple is listed in the same poll", async () => {
+  const source = heardSource(new Map([[KEY, { sent: 70_000, received: 10 }]]));
+  await addFinalCounters(
+    [
+      { event: "STATE", previous_status: "ESTABLISHED", connection: connection("TIME_WAIT", 69_000, 10) },
+    ],
+    source,
+    100,
+  );
+  deepStrictEqual(source.forgotten, []);
+  const events: ConnectionEvent[] = [
+    { event: "CLOSED", connection: connection("TIME_WAIT", 69_000, 10) },
+    { event: "NEW", connection: connection("ESTABLISHED", 0, 0) },
+  ];
+  await addFinalCounters(events, source, 100);
+  deepStrictEqual(events[0]!.connection.bytes_sent, 70_000);
+  deepStrictEqual(source.forgotten, [KEY]);
+  source.forgotten.length = 0;
+  // A connection entering or in TIME_WAIT or FIN_WAIT_2 is not a live one.
+  await addFinalCounters(
+    [
+      { event: "NEW", connection: connection("TIME_WAIT", 1, 1) },
+      { event: "STATE", previous_status: "ESTABLISHED", connection: connection("FIN_WAIT_2", 1, 1) },
+    ],
+    source,
+    100,
+  );
+  deepStrictEqual(source.forgotten, []);
 });
