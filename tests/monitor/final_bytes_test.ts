@@ -316,6 +316,49 @@ Deno.test("addFinalCounters(): a connection on an earlier one's four-tuple (its 
   await source.close();
 });
 
+Deno.test("addFinalCounters(): a connection on a reused four-tuple whose report comes after the poll saw it close waits for it, not for what the earlier one held", async () => {
+  let say = (_line: string) => {};
+  let now = 0;
+  const source = startFinalCounters({
+    stream: (_command, _args, options) => {
+      say = options.onLine;
+      return { exited: new Promise(() => {}), close: () => Promise.resolve() };
+    },
+    now: () => now,
+  });
+  if (typeof source === "string") throw new Error(source);
+  say("UNCONN 0 0 10.0.0.2:40000 203.0.113.7:443 bytes_sent:70000 bytes_acked:70001 bytes_received:10");
+  await addFinalCounters(
+    [
+      { event: "STATE", previous_status: "ESTABLISHED", connection: connection("TIME_WAIT", 69_000, 10) },
+    ],
+    source,
+    100,
+    null,
+    now++,
+  );
+  await addFinalCounters(
+    [
+      { event: "STATE", previous_status: "TIME_WAIT", connection: connection("ESTABLISHED", 0, 0) },
+    ],
+    source,
+    100,
+    null,
+    now++,
+  );
+  // It closes first too; the poll sees its TIME_WAIT before its report is read (in a later task).
+  const second: ConnectionEvent[] = [
+    { event: "STATE", previous_status: "ESTABLISHED", connection: connection("TIME_WAIT", 400, 3) },
+  ];
+  const taking = addFinalCounters(second, source, 60_000, null, now++);
+  setTimeout(() =>
+    say("UNCONN 0 0 10.0.0.2:40000 203.0.113.7:443 bytes_sent:500 bytes_acked:501 bytes_received:4")
+  );
+  await taking;
+  deepStrictEqual([second[0]!.connection.bytes_sent, second[0]!.connection.bytes_received], [500, 4]);
+  await source.close();
+});
+
 Deno.test("addFinalCounters(): a TIME_WAIT's CLOSED takes what it held also when a new connection on its four-tuple is listed in the same poll", async () => {
   const source = heardSource(new Map([[KEY, { sent: 70_000, received: 10 }]]));
   await addFinalCounters(
