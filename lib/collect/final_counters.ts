@@ -41,7 +41,10 @@ export const RESTART_EVERY_MS = 60_000;
 /** One socket's final counters and when they were heard (ms). */
 interface Heard {
   counters: ByteCounts;
+  /** By the clock `since` is told in (`now`). */
   at: number;
+  /** By a clock that never steps (`elapsed`): how long it is kept. */
+  seen: number;
 }
 
 /** The final counters of destroyed TCP sockets, as a running `ss -E` reports them. */
@@ -85,14 +88,22 @@ export interface FinalCountersOptions {
   stream: StreamTool;
   /** The clock, ms (default `Date.now`). */
   now?: () => number;
+  /**
+   * A clock that never steps, ms (default `performance.now`, or `now` when only that is given): how long what
+   * is heard is kept (by a wall clock set back, everything heard would be kept until it had caught up).
+   */
+  elapsed?: () => number;
   /** The monitor's time unit, ms: what is heard is kept for two of them at least (default 1 s). */
   timeUnitMs?: number;
 }
 
-/** Forget, oldest first (a Map keeps the order things were added in), what was heard before `before`. */
+/**
+ * Forget, oldest first (a Map keeps the order things were added in), what was heard before `before` (by the
+ * clock that never steps).
+ */
 function forgetBefore(map: Map<string, Heard>, before: number): void {
   for (const [key, heard] of map) {
-    if (heard.at >= before) return;
+    if (heard.seen >= before) return;
     map.delete(key);
   }
 }
@@ -125,6 +136,7 @@ function forgetBefore(map: Map<string, Heard>, before: number): void {
  */
 export function startFinalCounters(options: FinalCountersOptions): FinalCountersSource | string {
   const now = options.now ?? Date.now;
+  const elapsed = options.elapsed ?? options.now ?? (() => performance.now());
   const unit = options.timeUnitMs ?? 1_000;
   const keepMs = Math.max(HEARD_KEEP_MS, 2 * unit + 1_000);
   const heldMs = Math.max(HELD_KEEP_MS, 60_000 + 2 * unit + 1_000);
@@ -133,7 +145,7 @@ export function startFinalCounters(options: FinalCountersOptions): FinalCounters
   const heard = new Map<string, Heard>();
   const held = new Map<string, Heard>();
   /** Sockets this host aborted ({@linkcode abortedKey}), and when: no counters will come for them. */
-  const aborted = new Map<string, number>();
+  const aborted = new Map<string, { at: number; seen: number }>();
   const notes: string[] = [];
   const errors: string[] = [];
   let running = true;
@@ -146,7 +158,7 @@ export function startFinalCounters(options: FinalCountersOptions): FinalCounters
     for (const resolve of woken) resolve();
   };
   let tool: ToolStream;
-  /** When ss -E was last started again after it stopped (the clock's ms). */
+  /** When ss -E was last started again after it stopped (the clock that never steps, ms). */
   let restartedAt = -Infinity;
   const launch = (): ToolStream =>
     options.stream("stdbuf", FINAL_COUNTERS_ARGS, {
@@ -156,11 +168,12 @@ export function startFinalCounters(options: FinalCountersOptions): FinalCounters
         if (typeof parsed === "string") skipped++;
         if (parsed === null || typeof parsed === "string") return;
         const t = now();
+        const seen = elapsed();
         if ("aborted" in parsed) {
           aborted.delete(parsed.aborted);
-          aborted.set(parsed.aborted, t);
-          for (const [key, at] of aborted) {
-            if (at >= t - keepMs) break;
+          aborted.set(parsed.aborted, { at: t, seen });
+          for (const [key, one] of aborted) {
+            if (one.seen >= seen - keepMs) break;
             aborted.delete(key);
           }
           wakeAll();
@@ -168,8 +181,8 @@ export function startFinalCounters(options: FinalCountersOptions): FinalCounters
         }
         // Heard again (a reused port), it goes to the end: the map stays in the order of hearing.
         heard.delete(parsed.key);
-        heard.set(parsed.key, { counters: { sent: parsed.sent, received: parsed.received }, at: t });
-        forgetBefore(heard, t - keepMs);
+        heard.set(parsed.key, { counters: { sent: parsed.sent, received: parsed.received }, at: t, seen });
+        forgetBefore(heard, seen - keepMs);
         wakeAll();
       },
       onErrorLine: (line) => {
@@ -189,7 +202,7 @@ export function startFinalCounters(options: FinalCountersOptions): FinalCounters
     current.exited.then(({ code }) => {
       if (closing) return stopped();
       const said = errors.splice(0).join("; ");
-      const t = now();
+      const t = elapsed();
       if (t - restartedAt >= RESTART_EVERY_MS) {
         try {
           tool = launch();
@@ -246,7 +259,7 @@ export function startFinalCounters(options: FinalCountersOptions): FinalCounters
           const abort = aborted.get(abortedKey(key));
           // An aborted socket's report has no counters: nothing more will come for it.
           return held.has(key) || (found !== undefined && found.at >= since) ||
-            (abort !== undefined && abort >= since);
+            (abort !== undefined && abort.at >= since);
         };
         while (running && !timedOut && !keys.every(heardSince)) {
           await Promise.race([new Promise<void>((resolve) => wake.push(resolve)), timeUp]);
@@ -257,13 +270,14 @@ export function startFinalCounters(options: FinalCountersOptions): FinalCounters
     },
     take(key, hold = false, since = -Infinity) {
       const t = now();
-      forgetBefore(held, t - heldMs);
+      const seen = elapsed();
+      forgetBefore(held, seen - heldMs);
       const fresh = heard.get(key);
       const found = fresh !== undefined && fresh.at >= since ? fresh : held.get(key);
       if (found === undefined) return undefined;
       heard.delete(key);
       held.delete(key);
-      if (hold) held.set(key, { counters: found.counters, at: t });
+      if (hold) held.set(key, { counters: found.counters, at: t, seen });
       return found.counters;
     },
     forgetHeld(key) {

@@ -216,3 +216,19 @@ Deno.test("startFinalCounters() that cannot start says why; one whose ss -E stop
   const [note] = source.takeNotes();
   match(note ?? "", /read at every poll from now on: ss -E stopped \(exit 1: Cannot bind netlink socket/);
 });
+
+Deno.test("startFinalCounters() keeps what it heard for its keep time by a clock that never steps: a wall clock set back does not keep it longer", async () => {
+  const tool = handTool();
+  let wall = 100_000;
+  let elapsed = 0;
+  const source = startFinalCounters({ stream: tool.stream, now: () => wall, elapsed: () => elapsed });
+  if (typeof source === "string") throw new Error(source);
+  tool.say("UNCONN 0 0 10.0.0.2:40001 198.51.100.7:443 bytes_sent:1 bytes_received:2");
+  // The wall clock is set back an hour; a minute passes.
+  wall = 100_000 - 3_600_000 + 60_000;
+  elapsed = 60_000;
+  tool.say("UNCONN 0 0 10.0.0.2:40002 198.51.100.7:443 bytes_sent:3 bytes_received:4");
+  deepStrictEqual(source.take("TCP 10.0.0.2 40001 198.51.100.7 443"), undefined);
+  deepStrictEqual(source.take("TCP 10.0.0.2 40002 198.51.100.7 443"), { sent: 3, received: 4 });
+  await source.close();
+});
