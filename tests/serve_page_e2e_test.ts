@@ -47,7 +47,7 @@ async function withPage(serveArgs: string[], work: (setup: PageSetup) => Promise
       ...(netns === null ? {} : { netnsPrefix: prefix }),
     });
     await browser.page.goto(serve.url.href);
-    await browser.page.locator("#status", { hasText: "live" }).waitFor({ timeout: HANG_GUARD_MS });
+    await waitLive(browser);
     await work({ dir, control, serve, browser, page: browser.page });
     deepStrictEqual(browser.dialogs, []);
     deepStrictEqual(browser.errors, []);
@@ -58,6 +58,38 @@ async function withPage(serveArgs: string[], work: (setup: PageSetup) => Promise
     await netns?.close();
     await Deno.remove(dir, { recursive: true });
     if (end !== undefined) deepStrictEqual(end.code, 0, end.stderr);
+  }
+}
+
+/** The page's resource timings, as a function run in the page sees them. */
+type PageTimings = {
+  performance: {
+    getEntriesByType(type: "resource"): { name: string; duration: number; responseStatus?: number }[];
+  };
+};
+
+/**
+ * Wait for the page's status to say "live" (its first state applied). A page that never gets there fails
+ * with what its status said last and the page's own errors, not only the timeout.
+ */
+async function waitLive(browser: OpenBrowser): Promise<void> {
+  const status = browser.page.locator("#status");
+  try {
+    await status.filter({ hasText: "live" }).waitFor({ timeout: HANG_GUARD_MS });
+  } catch (error) {
+    const said = await status.textContent({ timeout: 5_000 }).catch((e) => `(unread: ${e})`);
+    // What the page asked of the server, and what came back (0: no answer, or none yet).
+    const asked = await browser.page.evaluate(() =>
+      (globalThis as unknown as PageTimings).performance.getEntriesByType("resource").map((entry) =>
+        `${new URL(entry.name).pathname} ${entry.responseStatus ?? "?"} ${Math.round(entry.duration)} ms`
+      )
+    ).catch((e) => [`(unread: ${e})`]);
+    throw new Error(
+      `the page never went live: its status says ${JSON.stringify(said)}; page errors: ${
+        JSON.stringify(browser.errors)
+      }; requests: ${JSON.stringify(asked)}`,
+      { cause: error },
+    );
   }
 }
 
@@ -275,7 +307,7 @@ async function seeHostileName(
 
 /** Connect to the namespace's peer and check the page names it `hostile`, as text only. */
 async function pageShowsAsText(
-  browser: Awaited<ReturnType<typeof launchChromium>>,
+  browser: OpenBrowser,
   url: string,
   namespace: Awaited<ReturnType<typeof peerInNamespace>>,
   dns: Awaited<ReturnType<typeof startDnsServer>>,
@@ -283,7 +315,7 @@ async function pageShowsAsText(
 ): Promise<void> {
   const { page, dialogs } = browser;
   await page.goto(url);
-  await page.locator("#status", { hasText: "live" }).waitFor({ timeout: HANG_GUARD_MS });
+  await waitLive(browser);
   await search(page, namespace.peer);
   const client = new Deno.Command("python3", {
     args: [
