@@ -9,7 +9,10 @@
  *   - ss:     `ss -tunap` once a second.
  *
  * For each process: start to first line, CPU per tick (own, waited-for and live children, from
- * /proc/<pid>/stat, over MEASURE_S seconds after a settling period) and peak RSS (VmHWM).
+ * /proc/<pid>/stat, over MEASURE_S seconds after a settling period) and peak RSS (VmHWM), with its live
+ * children's resident MiB at the end (the monitor's `ss -E`) beside it; run as root, also how much of theirs is
+ * in pages the process does not map itself (shared libraries such as libc are resident once for both, but
+ * counted in each one's RSS): what the child adds to the machine's memory.
  * Sizes: BENCH_SIZES (default "1000,10000") TCP connections plus a tenth as many UDP sockets;
  * BENCH_ROUNDS rounds (default 2). The farm and every contender run in a network namespace of the
  * bench's own when it can make one (root; see _netns.ts), one per size, so other programs' sockets (and the
@@ -50,6 +53,11 @@ interface Sample {
   peakRssMiB: number;
   /** Resident MiB of the process's live children at the end (the monitor's `ss -E`), apart from its peak. */
   childrenRssMiB: number;
+  /**
+   * Of those, the MiB in pages the process itself does not map at that moment (libc, ld.so... are one page
+   * for both); null where page frames cannot be read (not root).
+   */
+  childrenOwnMiB: number | null;
   /** The 1-minute load average at the end of the measurement. */
   load: number;
   /** TCP sockets on the whole machine (every namespace) at the end of the measurement. */
@@ -123,6 +131,67 @@ function descendantsRssMiB(pid: number): number {
   return kib / 1024;
 }
 
+/**
+ * The physical page frames `pid` has resident (/proc/<pid>/pagemap; only root reads the frame numbers, others
+ * read zeros: null then). Only mappings with resident pages are read (V8 reserves gigabytes it never touches).
+ */
+function pageFrames(pid: number): Set<number> | null {
+  const frames = new Set<number>();
+  const ranges: [number, number][] = [];
+  let range: [number, number] | null = null;
+  for (const line of Deno.readTextFileSync(`/proc/${pid}/smaps`).split("\n")) {
+    const head = /^([0-9a-f]+)-([0-9a-f]+) /.exec(line);
+    if (head !== null) range = [parseInt(head[1]!, 16), parseInt(head[2]!, 16)];
+    else if (range !== null && line.startsWith("Rss:") && !/^Rss:\s+0 kB/.test(line)) ranges.push(range);
+  }
+  const file = Deno.openSync(`/proc/${pid}/pagemap`);
+  try {
+    for (const [from, to] of ranges) {
+      // The vsyscall page (above the 47-bit user space) has no entry.
+      if (from >= 2 ** 47) continue;
+      const bytes = new Uint8Array(((to - from) / 4096) * 8);
+      file.seekSync((from / 4096) * 8, Deno.SeekMode.Start);
+      let read = 0;
+      while (read < bytes.length) {
+        const n = file.readSync(bytes.subarray(read));
+        if (n === null || n === 0) break;
+        read += n;
+      }
+      const view = new DataView(bytes.buffer, 0, read - (read % 8));
+      for (let at = 0; at < view.byteLength; at += 8) {
+        const high = view.getUint32(at + 4, true);
+        // Bit 63: present; bits 0-54: the frame number.
+        if ((high & 0x80000000) === 0) continue;
+        const frame = (high & 0x7fffff) * 2 ** 32 + view.getUint32(at, true);
+        if (frame === 0) return null;
+        frames.add(frame);
+      }
+    }
+  } finally {
+    file.close();
+  }
+  return frames;
+}
+
+/** MiB of the live descendants' resident pages that `pid` does not map itself now; null when unreadable. */
+function descendantsOwnMiB(pid: number): number | null {
+  try {
+    const own = pageFrames(pid);
+    if (own === null) return null;
+    const theirs = new Set<number>();
+    for (const member of descendants(pid)) {
+      try {
+        for (const frame of pageFrames(member) ?? []) if (!own.has(frame)) theirs.add(frame);
+      } catch {
+        // Ended since it was listed.
+      }
+    }
+    return (theirs.size * 4096) / 2 ** 20;
+  } catch {
+    return null;
+  }
+}
+
 function peakRssMiB(pid: number): number {
   const status = Deno.readTextFileSync(`/proc/${pid}/status`);
   const kib = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? NaN);
@@ -169,6 +238,7 @@ async function measureProcess(
   const seconds = (performance.now() - t0) / 1000;
   const rss = peakRssMiB(child.pid);
   const childrenRss = descendantsRssMiB(child.pid);
+  const childrenOwn = childrenRss > 0 ? descendantsOwnMiB(child.pid) : null;
   await churn?.stop();
   forget();
   // Its long-lived children too (the monitor's ss -E): left behind by a SIGKILL, one waits in the bench's deleted
@@ -189,6 +259,7 @@ async function measureProcess(
     cpuPerTickS: (cpu1 - cpu0) / seconds,
     peakRssMiB: rss,
     childrenRssMiB: childrenRss,
+    childrenOwnMiB: childrenOwn,
     load: loadAverage(),
     machineTcp: machineTcpSockets(),
   };
@@ -367,6 +438,9 @@ try {
         rss: Math.max(...list.map((s) => s.peakRssMiB)),
         rssRuns: list.map((s) => s.peakRssMiB.toFixed(1)).join(" "),
         childrenRss: Math.max(...list.map((s) => s.childrenRssMiB)),
+        childrenOwn: list.some((s) => s.childrenOwnMiB === null)
+          ? null
+          : Math.max(...list.map((s) => s.childrenOwnMiB!)),
         first: median(list.map((s) => s.firstLineS)),
         runs: list.map((s) => s.cpuPerTickS.toFixed(3)).join(" "),
         loads: list.map((s) => s.load.toFixed(1)).join(" "),
@@ -385,7 +459,13 @@ try {
         } s (runs ${s.runs}; load ${s.loads}; machine's TCP sockets ${s.machine} k)  peak RSS ${
           s.rss.toFixed(0)
         } MiB (runs ${s.rssRuns})${
-          s.childrenRss > 0 ? ` + live children ${s.childrenRss.toFixed(1)} MiB` : ""
+          s.childrenRss > 0
+            ? ` + live children ${s.childrenRss.toFixed(1)} MiB${
+              s.childrenOwn === null
+                ? ""
+                : ` (${s.childrenOwn.toFixed(1)} of it in pages the process does not map)`
+            }`
+            : ""
         }  first line ${s.first.toFixed(2)} s`,
       );
     }
