@@ -70,14 +70,16 @@ function answer(query: Buffer, names: Map<string, string>, addresses: Map<string
 }
 
 /**
- * Start a DNS server on 127.0.0.1 (a free UDP port) answering PTR queries for
+ * Start a DNS server on 127.0.0.1 or `host` (a free UDP port) answering PTR queries for
  * `names` (IP → hostname) and A queries for `addresses` (domain → IPv4
- * addresses, changeable while it runs); IPs in `silentFor` get no answer at all.
+ * addresses, changeable while it runs); IPs in `silentFor` get no answer at all. `host` is the address it
+ * listens on (another of this namespace's, for a client in another namespace).
  */
 export function startDnsServer(
   names: Record<string, string>,
   silentFor: readonly string[] = [],
   addresses: Map<string, string[]> = new Map(),
+  host = "127.0.0.1",
 ): Promise<TestDnsServer> {
   const table = new Map(Object.entries(names).map(([ip, name]) => [ptrName(ip), name]));
   const silent = new Set(silentFor.map(ptrName));
@@ -92,7 +94,7 @@ export function startDnsServer(
     if (reply !== null) socket.send(reply, peer.port, peer.address);
   });
   return new Promise((resolve) => {
-    socket.bind(0, "127.0.0.1", () => {
+    socket.bind(0, host, () => {
       resolve({
         port: socket.address().port,
         queries,

@@ -3,10 +3,10 @@
  * connection the test opens appears within 2 s and leaves when it closes;
  * selecting it fills in the capture filters; the History tab asks for what
  * its form holds and answers; and a hostile PTR answer, from a real DNS server
- * on loopback for a peer in a network namespace the test creates, shows as
- * text. Where it can (root), the page, the server and the sockets run in a
- * network namespace of the test's own, so other tests' sockets neither slow
- * `ss` nor crowd the list.
+ * for a peer in a second network namespace the test creates, shows as text.
+ * Where it can (root), the page, the server and the sockets run in a network
+ * namespace of the test's own, so other tests' sockets neither slow `ss` nor
+ * crowd the list (the hostile-PTR test needs root, and always does).
  */
 import { deepStrictEqual, match, ok } from "node:assert/strict";
 import type { Page } from "playwright-core";
@@ -212,40 +212,102 @@ Deno.test({
   },
 });
 
-/** A peer outside loopback: a network namespace joined by a veth pair, with a listener in it. */
-async function peerInNamespace(): Promise<{ peer: string; port: number; close(): Promise<void> }> {
+/** Run a command and return its output; fail with its stderr. */
+async function output(command: string, ...args: string[]): Promise<string> {
+  const out = await new Deno.Command(command, { args, stdout: "piped", stderr: "piped" }).output();
+  const decoder = new TextDecoder();
+  if (!out.success) throw new Error(`${command} ${args.join(" ")}: ${decoder.decode(out.stderr)}`);
+  return decoder.decode(out.stdout);
+}
+
+/** Run `ip …` and fail with its stderr. */
+async function ip(...args: string[]): Promise<void> {
+  await output("ip", ...args);
+}
+
+/**
+ * Where the hostile-PTR test runs, apart from the machine's own network namespace as the other page tests
+ * are: serve and Chromium in a namespace of the test's own (`page`); a peer outside loopback in a second one,
+ * joined to it by a veth pair, with a listener; and a link from the machine's namespace to `page`, where this
+ * process's DNS server answers serve (on `dnsHost`).
+ */
+interface HostileNetwork {
+  page: Netns;
+  peer: string;
+  port: number;
+  /** The address in this process's namespace that serve reaches it by. */
+  dnsHost: string;
+  close(): Promise<void>;
+}
+
+async function hostileNetwork(): Promise<HostileNetwork> {
   const id = Math.floor(Math.random() * 60_000).toString(36);
-  const ns = `ctns${id}`;
-  const { block, release } = await freeBlock(4);
-  const [host, peer] = [`198.51.100.${block + 1}`, `198.51.100.${block + 2}`];
-  const ip = async (...args: string[]) => {
-    const out = await new Deno.Command("ip", { args, stderr: "piped" }).output();
-    if (!out.success) throw new Error(`ip ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
-  };
-  await ip("netns", "add", ns);
-  await ip("link", "add", `ctv${id}a`, "type", "veth", "peer", "name", `ctv${id}b`);
-  await ip("link", "set", `ctv${id}b`, "netns", ns);
-  await ip("addr", "add", `${host}/30`, "dev", `ctv${id}a`);
-  await ip("link", "set", `ctv${id}a`, "up");
-  await ip("netns", "exec", ns, "ip", "addr", "add", `${peer}/30`, "dev", `ctv${id}b`);
-  await ip("netns", "exec", ns, "ip", "link", "set", `ctv${id}b`, "up");
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
-  const listener = new Deno.Command("ip", {
-    args: ["netns", "exec", ns, "python3", "-m", "http.server", "--bind", peer, String(port)],
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  return {
-    peer,
-    port,
-    async close() {
+  const peerNs = `ctns${id}`;
+  // Two /30s: page <-> peer, and this namespace <-> page.
+  const { block, release } = await freeBlock(8);
+  const [pageSide, peer, dnsHost, pageDnsSide] = [1, 2, 5, 6].map((n) => `198.51.100.${block + n}`) as [
+    string,
+    string,
+    string,
+    string,
+  ];
+  let page: Netns | null = null;
+  let listener: Deno.ChildProcess | null = null;
+  const close = async () => {
+    if (listener !== null) {
       listener.kill();
       await listener.status;
-      await ip("netns", "del", ns).catch(() => {});
-      await ip("link", "del", `ctv${id}a`).catch(() => {});
-      release();
-    },
+    }
+    await ip("netns", "del", peerNs).catch(() => {});
+    await page?.close().catch(() => {});
+    // Gone with its namespace's end; removed here when that end never got there.
+    await ip("link", "del", `ctv${id}a`).catch(() => {});
+    await ip("link", "del", `ctv${id}c`).catch(() => {});
+    release();
   };
+  try {
+    page = await makeNetns("ctpage");
+    const inPage = (...args: string[]) => ip("netns", "exec", page!.name, "ip", ...args);
+    const inPeer = (...args: string[]) => ip("netns", "exec", peerNs, "ip", ...args);
+    await ip("netns", "add", peerNs);
+    // No IPv6 link-local address on the veths (`addrgenmode none`): it would appear a moment after the link
+    // comes up, after duplicate address detection, and Chromium fails every request in flight when an address
+    // of its namespace changes (net::ERR_NETWORK_CHANGED): a page whose modules were loading then never runs.
+    await ip("link", "add", `ctv${id}a`, "type", "veth", "peer", "name", `ctv${id}b`);
+    await ip("link", "set", `ctv${id}a`, "netns", page.name);
+    await ip("link", "set", `ctv${id}b`, "netns", peerNs);
+    // Set in the namespace: a link's IPv6 settings start afresh in the one it moves to.
+    await inPage("link", "set", "dev", `ctv${id}a`, "addrgenmode", "none");
+    await inPage("addr", "add", `${pageSide}/30`, "dev", `ctv${id}a`);
+    await inPage("link", "set", `ctv${id}a`, "up");
+    await inPeer("addr", "add", `${peer}/30`, "dev", `ctv${id}b`);
+    await inPeer("link", "set", `ctv${id}b`, "up");
+    await ip("link", "add", `ctv${id}c`, "type", "veth", "peer", "name", `ctv${id}d`);
+    await ip("link", "set", `ctv${id}d`, "netns", page.name);
+    await inPage("link", "set", "dev", `ctv${id}d`, "addrgenmode", "none");
+    await ip("addr", "add", `${dnsHost}/30`, "dev", `ctv${id}c`);
+    await ip("link", "set", `ctv${id}c`, "up");
+    await inPage("addr", "add", `${pageDnsSide}/30`, "dev", `ctv${id}d`);
+    await inPage("link", "set", `ctv${id}d`, "up");
+    // Chromium starts once the namespace has stopped changing: both links up (their carrier comes a moment
+    // after `up`) and no address of it still tentative.
+    await waitFor(async () => {
+      const links = await output("ip", "-n", page!.name, "-o", "link", "show", "type", "veth");
+      const tentative = await output("ip", "-n", page!.name, "-o", "addr", "show", "tentative");
+      return links.split("\n").filter((line) => /state UP/.test(line)).length === 2 &&
+        tentative.trim() === "";
+    }, `the veths of ${page.name} up, no address tentative`);
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    listener = new Deno.Command("ip", {
+      args: ["netns", "exec", peerNs, "python3", "-m", "http.server", "--bind", peer, String(port)],
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    return { page, peer, port, dnsHost, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
 }
 
 Deno.test({
@@ -256,18 +318,20 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     const hostile = "<img src=x onerror=alert(1)>";
-    const namespace = await peerInNamespace();
-    // Whatever fails below, the namespace, its veth and the DNS server go (a failure used to leave them).
-    const dns = await startDnsServer({ [namespace.peer]: hostile }).catch(async (error) => {
-      await namespace.close();
-      throw error;
-    });
+    const network = await hostileNetwork();
+    // Whatever fails below, the namespaces, their veths and the DNS server go (a failure used to leave them).
+    const dns = await startDnsServer({ [network.peer]: hostile }, [], new Map(), network.dnsHost).catch(
+      async (error) => {
+        await network.close();
+        throw error;
+      },
+    );
     const dir = await Deno.makeTempDir();
     try {
-      await seeHostileName(namespace, dns, dir, hostile);
+      await seeHostileName(network, dns, dir, hostile);
     } finally {
       await dns.close();
-      await namespace.close();
+      await network.close();
       await Deno.remove(dir, { recursive: true });
     }
   },
@@ -275,23 +339,24 @@ Deno.test({
 
 /** The serve page under Chromium shows the hostile PTR name `hostile` of the namespace's peer as text. */
 async function seeHostileName(
-  namespace: Awaited<ReturnType<typeof peerInNamespace>>,
+  network: HostileNetwork,
   dns: Awaited<ReturnType<typeof startDnsServer>>,
   dir: string,
   hostile: string,
 ): Promise<void> {
+  const prefix = network.page.prefix;
   const serve = await startServe(dir, [
     "--store",
     "none",
     "--resolve-names",
     "--dns-server",
-    `127.0.0.1:${dns.port}`,
-  ]);
+    `${network.dnsHost}:${dns.port}`,
+  ], { prefix });
   let served = false;
   try {
-    const browser = await launchChromium({ width: 1400, height: 900 });
+    const browser = await launchChromium({ width: 1400, height: 900, netnsPrefix: prefix });
     try {
-      await pageShowsAsText(browser, serve.url.href, namespace, dns, hostile);
+      await pageShowsAsText(browser, serve.url.href, network, dns, hostile);
     } finally {
       await browser.close();
     }
@@ -301,7 +366,7 @@ async function seeHostileName(
     // A failure above is the one to report (with what serve said, for a page that never went live); the exit
     // code matters when everything else passed.
     if (served) deepStrictEqual(code, 0, stderr);
-    else console.error(`serve (root namespace) exited with ${code}; its stderr:\n${stderr}`);
+    else console.error(`serve exited with ${code}; its stderr:\n${stderr}`);
   }
 }
 
@@ -309,24 +374,26 @@ async function seeHostileName(
 async function pageShowsAsText(
   browser: OpenBrowser,
   url: string,
-  namespace: Awaited<ReturnType<typeof peerInNamespace>>,
+  network: HostileNetwork,
   dns: Awaited<ReturnType<typeof startDnsServer>>,
   hostile: string,
 ): Promise<void> {
   const { page, dialogs } = browser;
   await page.goto(url);
   await waitLive(browser);
-  await search(page, namespace.peer);
-  const client = new Deno.Command("python3", {
+  await search(page, network.peer);
+  const [command, ...prefixArgs] = [...network.page.prefix, "python3"];
+  const client = new Deno.Command(command!, {
     args: [
+      ...prefixArgs,
       "-c",
-      `import socket,sys,time\nfor i in range(1200):\n  try:\n    s=socket.create_connection(('${namespace.peer}',${namespace.port}));break\n  except OSError: time.sleep(0.1)\nprint('ok',flush=True)\nsys.stdin.read()`,
+      `import socket,sys,time\nfor i in range(1200):\n  try:\n    s=socket.create_connection(('${network.peer}',${network.port}));break\n  except OSError: time.sleep(0.1)\nprint('ok',flush=True)\nsys.stdin.read()`,
     ],
     stdin: "piped",
     stdout: "piped",
   }).spawn();
   try {
-    const row = page.locator(".row.conn", { hasText: `${namespace.peer}:${namespace.port}` });
+    const row = page.locator(".row.conn", { hasText: `${network.peer}:${network.port}` });
     await row.first().waitFor({ timeout: HANG_GUARD_MS });
     const name = row.first().locator(".hostname", { hasText: "onerror" });
     await name.waitFor({ timeout: HANG_GUARD_MS });
