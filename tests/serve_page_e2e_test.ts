@@ -32,7 +32,11 @@ interface PageSetup {
   page: Page;
 }
 
-async function withPage(serveArgs: string[], work: (setup: PageSetup) => Promise<void>): Promise<void> {
+async function withPage(
+  serveArgs: string[],
+  work: (setup: PageSetup) => Promise<void>,
+  options: { beforeLoad?: (page: Page) => Promise<void> } = {},
+): Promise<void> {
   const netns: Netns | null = canMakeNetns ? await makeNetns("ctpage") : null;
   const prefix = netns?.prefix ?? [];
   const dir = await Deno.makeTempDir();
@@ -46,6 +50,7 @@ async function withPage(serveArgs: string[], work: (setup: PageSetup) => Promise
       height: 900,
       ...(netns === null ? {} : { netnsPrefix: prefix }),
     });
+    await options.beforeLoad?.(browser.page);
     await browser.page.goto(serve.url.href);
     await waitLive(browser);
     await work({ dir, control, serve, browser, page: browser.page });
@@ -209,6 +214,43 @@ Deno.test({
       await page.locator(".history-row", { hasText: ip }).waitFor({ timeout: HANG_GUARD_MS });
       await page.locator("#history-detail h2", { hasText: ip }).waitFor();
     });
+  },
+});
+
+Deno.test({
+  name:
+    "serve page: a module that fails to load (the network changed under it) reloads the page, which goes live",
+  ignore: !linuxWithSs || CHROMIUM === undefined,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    // Chromium fails requests in flight with net::ERR_NETWORK_CHANGED when an address of its namespace
+    // changes; one of app.js's imports failing that way left the page at "connecting…" for good.
+    let asked = 0;
+    const failFirst = async (page: Page) => {
+      await page.route("**/tabs.js", async (route) => {
+        if (++asked === 1) await route.abort("internetdisconnected");
+        else await route.continue();
+      });
+    };
+    await withPage(["--store", "none"], async ({ browser, page }) => {
+      // Live, after a reload that fetched tabs.js again.
+      deepStrictEqual(asked, 2);
+      ok(
+        browser.errors.length > 0 && browser.errors.every((e) => e.includes("ERR_INTERNET_DISCONNECTED")),
+        JSON.stringify(browser.errors),
+      );
+      browser.errors.length = 0;
+      // The count of reloads in a row starts again once the page's code has loaded.
+      deepStrictEqual(
+        await page.evaluate(() =>
+          (globalThis as unknown as { sessionStorage: { getItem(key: string): string | null } })
+            .sessionStorage
+            .getItem("conntrail-reloads")
+        ),
+        null,
+      );
+    }, { beforeLoad: failFirst });
   },
 });
 

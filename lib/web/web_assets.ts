@@ -10,6 +10,7 @@ import styleCss from "../../web/style.css" with { type: "text" };
 import faviconSvg from "../../web/favicon.svg" with { type: "text" };
 import alertListJs from "../../web/alert_list.js" with { type: "text" };
 import appJs from "../../web/app.js" with { type: "text" };
+import bootJs from "../../web/boot.js" with { type: "text" };
 import chartJs from "../../web/chart.js" with { type: "text" };
 import connectionListJs from "../../web/connection_list.js" with { type: "text" };
 import countPanelsJs from "../../web/count_panels.js" with { type: "text" };
@@ -32,6 +33,7 @@ export const WEB_ASSETS: ReadonlyMap<string, WebAsset> = new Map([
   ["/", { body: indexHtml, contentType: "text/html; charset=utf-8" }],
   ["/style.css", { body: styleCss, contentType: "text/css; charset=utf-8" }],
   ["/favicon.svg", { body: faviconSvg, contentType: "image/svg+xml" }],
+  ["/boot.js", { body: bootJs, contentType: JS }],
   ["/app.js", { body: appJs, contentType: JS }],
   ["/alert_list.js", { body: alertListJs, contentType: JS }],
   ["/chart.js", { body: chartJs, contentType: JS }],
