@@ -3,13 +3,14 @@
 // Loaded before the page's modules, as a classic script: when one of them fails to load, the page
 // reloads instead of staying at "connecting…" for good. A module whose fetch failed (the network
 // changed under it: net::ERR_NETWORK_CHANGED, a proxy or a server restarting) leaves its whole
-// graph unrun, and a browser does not fetch it again by itself. A few reloads in a row at most, so
-// that a page whose code cannot load says so instead of reloading forever.
+// graph unrun, and a browser does not fetch it again by itself. Reloads in a row wait longer each
+// time (1 s, 2 s, 4 s … 30 s): a network that keeps changing is not hammered, and a page left open
+// comes back once it settles.
 
 (() => {
   const KEY = "conntrail-reloads";
-  const MAX_RELOADS = 5;
-  const DELAY_MS = 1000;
+  const FIRST_DELAY_MS = 1000;
+  const MAX_DELAY_MS = 30_000;
   let failed = false;
 
   /** @param {string} text */
@@ -27,14 +28,11 @@
     failed = true;
     const reloads = Number(sessionStorage.getItem(KEY) ?? 0);
     const name = new URL(script.src).pathname;
-    if (reloads >= MAX_RELOADS) {
-      say(`the page's code (${name}) did not load ${reloads + 1} times in a row; reload to try again`);
-      sessionStorage.removeItem(KEY);
-      return;
-    }
+    const delay = Math.min(FIRST_DELAY_MS * 2 ** Math.min(reloads, 5), MAX_DELAY_MS);
     sessionStorage.setItem(KEY, String(reloads + 1));
-    say(`the page's code (${name}) did not load; reloading…`);
-    setTimeout(() => location.reload(), DELAY_MS);
+    const times = reloads === 0 ? "" : ` ${reloads + 1} times in a row`;
+    say(`the page's code (${name}) did not load${times}; reloading in ${delay / 1000} s…`);
+    setTimeout(() => location.reload(), delay);
   }, true);
 
   // Module scripts have run (or failed) by now.
