@@ -327,6 +327,8 @@ async function hostileNetwork(): Promise<HostileNetwork> {
     await ip("link", "add", `ctv${id}c`, "type", "veth", "peer", "name", `ctv${id}d`);
     await ip("link", "set", `ctv${id}d`, "netns", page.name);
     await inPage("link", "set", "dev", `ctv${id}d`, "addrgenmode", "none");
+    // Nor on this namespace's end: a browser another test runs here would see its address arrive too.
+    await ip("link", "set", "dev", `ctv${id}c`, "addrgenmode", "none");
     await ip("addr", "add", `${dnsHost}/30`, "dev", `ctv${id}c`);
     await ip("link", "set", `ctv${id}c`, "up");
     await inPage("addr", "add", `${pageDnsSide}/30`, "dev", `ctv${id}d`);
