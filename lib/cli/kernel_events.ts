@@ -96,7 +96,8 @@ export async function openKernelEvents(flags: KernelEventFlags, io: KernelEvents
     // Not a note: without it the counters are read at every poll, as they always were. Under churn it stops
     // and starts again (switchFinalCounters).
     if (typeof started !== "string") {
-      finalCounters = switchFinalCounters(started, { start, now: Date.now, timeUnitMs });
+      // Not the wall clock: one set back would keep ss -E off for as long, one set forward would count as calm.
+      finalCounters = switchFinalCounters(started, { start, now: () => performance.now(), timeUnitMs });
     }
   }
   let names: DnsNames | null = null;

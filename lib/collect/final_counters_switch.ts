@@ -217,7 +217,7 @@ function minutes(ms: number): string {
 export interface SwitchOptions {
   /** Starts ss -E again (a new source), or says why it cannot. */
   start: () => FinalCountersSource | string;
-  /** The clock, ms. */
+  /** A clock that never steps, ms (`performance.now`): the rate and the wait for calm are its differences. */
   now: () => number;
   timeUnitMs: number;
 }
