@@ -205,6 +205,16 @@ export class SparseDecision {
     }
     return this.#sparse;
   }
+
+  /**
+   * ss -E, told to run again, could not start or stopped at once (an `ss` that refuses `-O`, a spawn refused):
+   * as a start stopped within a minute, sparse is off and the next wait for calm is twice the last.
+   */
+  failed(): void {
+    this.#sparse = false;
+    this.#calmSince = null;
+    this.#calmMs = Math.min(MAX_CALM_MS, 2 * this.#calmMs);
+  }
 }
 
 /** "a minute", "2 minutes"... */
@@ -230,7 +240,10 @@ export interface SwitchOptions {
  * before ss -E stops, so the poll that switches reads the counters while ss -E still reports what closed since
  * the poll before; after it, what closes keeps that poll's reading or a later one (as at every poll). The
  * stopped source keeps what it heard and held (a TIME_WAIT's counters for its CLOSED). Started again, ss -E
- * has a whole poll (which still reads the counters) to begin listening before a poll skips them.
+ * has a whole poll (which still reads the counters) to begin listening before a poll skips them. A start that
+ * fails, or whose ss -E has stopped by that poll (an `ss` before iproute2 5.2 refuses `-O`), counts as a
+ * start stopped at once: the next wait for calm is twice the last ({@linkcode MAX_CALM_MS}); only the first
+ * such start is said, until ss -E runs again.
  */
 export function switchFinalCounters(first: FinalCountersSource, options: SwitchOptions): FinalCountersSource {
   const decision = new SparseDecision(options.timeUnitMs);
@@ -244,6 +257,19 @@ export function switchFinalCounters(first: FinalCountersSource, options: SwitchO
   let skippedBefore = 0;
   /** Why ss -E stops (said once it has). */
   let why = "";
+  /** A start that failed was said: those after it are not, until ss -E runs again. */
+  let failSaid = false;
+  /** A start that failed or stopped at once: tried again after a longer wait for calm, said once. */
+  const failed = (said: string[]) => {
+    decision.failed();
+    if (failSaid) return;
+    failSaid = true;
+    notes.push(
+      ...said,
+      `ss -E is tried again after ${minutes(decision.calmMs)} of few closes, each time twice as late ` +
+        `(${minutes(MAX_CALM_MS)} at most), without a note until it runs`,
+    );
+  };
   const stop = async () => {
     const stopping = current;
     current = null;
@@ -275,7 +301,8 @@ export function switchFinalCounters(first: FinalCountersSource, options: SwitchO
       retired?.forgetHeld?.(key);
     },
     takeNotes() {
-      return [...notes.splice(0), ...(current?.takeNotes() ?? [])];
+      // A source started this poll has its notes taken at the next, which tells whether it stopped at once.
+      return [...notes.splice(0), ...(phase === "warming" ? [] : current?.takeNotes() ?? [])];
     },
     async afterPoll(sockets, events) {
       const at = options.now();
@@ -299,8 +326,25 @@ export function switchFinalCounters(first: FinalCountersSource, options: SwitchO
             minutes(decision.calmMs)
           }`,
         );
+      } else if (phase === "warming" && current !== null && current.running) {
+        phase = "sparse";
+        failSaid = false;
+        notes.push(
+          "TCP closes are few again: ss -E runs again and the byte counters are read every few polls",
+        );
       } else if (phase === "warming") {
-        phase = current !== null && current.running ? "sparse" : "off";
+        // Stopped at once (startFinalCounters has started it again once already): not a run.
+        const dead = current;
+        current = null;
+        phase = "off";
+        if (dead !== null) {
+          skippedBefore += dead.skipped;
+          await dead.close();
+        }
+        const said = dead?.takeNotes() ?? [];
+        if (decision.sparse) failed(said);
+        else if (!failSaid) notes.push(...said);
+        return;
       }
       if (phase === "sparse" && !sparse) {
         phase = "stopping";
@@ -310,15 +354,12 @@ export function switchFinalCounters(first: FinalCountersSource, options: SwitchO
       } else if (phase === "off" && sparse) {
         const started = options.start();
         if (typeof started === "string") {
-          notes.push(`ss -E could not start again (${started}): byte counters are read at every poll`);
+          failed([`ss -E could not start again (${started}): byte counters are read at every poll`]);
           return;
         }
         current = started;
         linesBefore = started.lines ?? 0;
         phase = "warming";
-        notes.push(
-          "TCP closes are few again: ss -E runs again and the byte counters are read every few polls",
-        );
       }
     },
     close() {

@@ -1,6 +1,6 @@
 import { deepStrictEqual, ok } from "node:assert/strict";
 import type { Collector, CollectRequest, CollectResult } from "../../lib/collect/collector.ts";
-import type { FinalCountersSource } from "../../lib/collect/final_counters.ts";
+import { type FinalCountersSource, startFinalCounters } from "../../lib/collect/final_counters.ts";
 import {
   breakEvenRate,
   CALM_MS,
@@ -383,4 +383,80 @@ Deno.test("runMonitor() tells the switch the closes its polls saw: peers closing
   deepStrictEqual([first.closed(), starts], [true, 0], notes.join("\n"));
   // Every poll from the stop on read the counters.
   deepStrictEqual(collector.counters.slice(2).every((read) => read), true);
+});
+
+/**
+ * Polls once a second for `polls`: churn (1,000 TIME_WAIT: 16.7 closes a second, above the 12.6 break-even at
+ * 1,000 sockets) for the first 30, then calm; ss -E started again is what `start` gives. The polls at which
+ * start() ran, and the notes.
+ */
+async function restarting(polls: number, start: () => FinalCountersSource | string) {
+  let now = 0;
+  const starts: number[] = [];
+  let poll = 0;
+  const source = switchFinalCounters(handSource().source, {
+    start: () => {
+      starts.push(poll);
+      return start();
+    },
+    now: () => now,
+    timeUnitMs: 1_000,
+  });
+  const notes: string[] = [];
+  for (poll = 1; poll <= polls; poll++) {
+    now += 1_000;
+    await source.afterPoll!(listing(1_000, poll <= 30 ? 1_000 : 0), []);
+    notes.push(...source.takeNotes());
+    // Between polls the monitor waits: the exit of a tool started this poll is heard meanwhile.
+    if (starts.at(-1) === poll) await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+  return { starts, notes, running: source.running };
+}
+
+/** ss -E as startFinalCounters runs it, on an `ss` that refuses `-O` (iproute2 before 5.2): it exits at once. */
+function refusedSource(): FinalCountersSource | string {
+  return startFinalCounters({
+    stream: (_command, _args, options) => {
+      options.onErrorLine?.("ss: invalid option -- 'O'");
+      return { exited: Promise.resolve({ code: 255, signal: null }), close: () => Promise.resolve() };
+    },
+  });
+}
+
+Deno.test("switchFinalCounters(): ss -E that cannot start again is tried ever less often, with one note", async () => {
+  // 33 minutes of calm after the churn: tried after 1 minute of it, then 2, 4, 8, 16.
+  const run = await restarting(31 + 33 * 60, () => "stdbuf: Resource temporarily unavailable");
+  const gaps = run.starts.map((poll, i) => poll - (run.starts[i - 1] ?? 31));
+  deepStrictEqual(gaps.map((gap) => Math.round(gap / 60)), [1, 2, 4, 8, 16]);
+  const after = run.notes.slice(run.notes.findIndex((line) => line.startsWith("ss -E stopped")) + 1);
+  deepStrictEqual(after, [
+    "ss -E could not start again (stdbuf: Resource temporarily unavailable): byte counters are read at every poll",
+    "ss -E is tried again after 2 minutes of few closes, each time twice as late (16 minutes at most), " +
+    "without a note until it runs",
+  ]);
+  deepStrictEqual(run.running, false);
+});
+
+Deno.test("switchFinalCounters(): ss -E started again that stops at once (an ss without -O) is tried ever less often, said once", async () => {
+  const run = await restarting(31 + 33 * 60, refusedSource);
+  const gaps = run.starts.map((poll, i) => poll - (run.starts[i - 1] ?? 31));
+  deepStrictEqual(gaps.map((gap) => Math.round(gap / 60)), [1, 2, 4, 8, 16]);
+  // Its own notes once (why it stopped), and when it is tried again; never "ss -E runs again".
+  const after = run.notes.slice(run.notes.findIndex((line) => line.startsWith("ss -E stopped:")) + 1);
+  deepStrictEqual(after.length, 3, after.join("\n"));
+  ok(after[1]!.startsWith("byte counters are read at every poll from now on"), after[1]);
+  ok(after[2]!.startsWith("ss -E is tried again after 2 minutes of few closes"), after[2]);
+  deepStrictEqual(run.running, false);
+});
+
+Deno.test("switchFinalCounters(): ss -E that runs again after a failed start says so", async () => {
+  const outcomes: (() => FinalCountersSource | string)[] = [
+    () => "spawn refused",
+    () => handSource().source,
+  ];
+  const run = await restarting(31 + 4 * 60, () => outcomes.shift()?.() ?? "spawn refused");
+  // Calm for a minute: refused; two minutes later it runs (and stays: calm).
+  deepStrictEqual(run.starts.map((poll) => Math.round((poll - 31) / 60)), [1, 3]);
+  ok(run.notes.at(-1)!.startsWith("TCP closes are few again: ss -E runs again"), run.notes.at(-1));
+  deepStrictEqual(run.running, true);
 });
