@@ -256,7 +256,7 @@ Deno.test({
   ignore: !ready,
   sanitizeResources: false,
   fn: async () => {
-    await withMonitor("ctfcr", (flags) => flags, async ({ control, monitor }) => {
+    await withMonitor("ctfcr", (flags) => flags, async ({ control, monitor, dataHome }) => {
       const up = 70_000;
       // Bound with SO_REUSEADDR, so that the next connection may bind the same port.
       const a = await control.open(freshLoopback(), 0, 0);
@@ -275,9 +275,16 @@ Deno.test({
       const from = monitor.stdout.lines.length;
       const b = await control.open(a.ip, a.port, a.client_port);
       deepStrictEqual([b.port, b.client_port], [a.port, a.client_port]);
-      // Listed live by a poll (the earlier one's TIME_WAIT gone: its CLOSED, with what it held).
-      const live = (e: Event) => e.event !== "CLOSED" && e.status === "ESTABLISHED";
-      await eventOf(monitor, b, "client", live, "the second connection", from);
+      // Listed by a poll: a new connection (the earlier one's TIME_WAIT gone: its CLOSED, with what it held).
+      const second = await eventOf(
+        monitor,
+        b,
+        "client",
+        (e) => e.event !== "CLOSED",
+        "the second connection",
+        from,
+      );
+      deepStrictEqual([second.event, second.status], ["NEW", "ESTABLISHED"]);
       await control.send(b.id, 500, 3);
       // Aborted: the kernel reports it with its addresses and counters cleared, so it keeps its last reading.
       await control.abort(b.id);
@@ -291,13 +298,24 @@ Deno.test({
       );
       const sent = closed.bytes_sent;
       ok(sent === null || (typeof sent === "number" && sent < up), `the second connection's sent: ${sent}`);
+      // The earlier connection's CLOSED (its TIME_WAIT gone, in the poll that listed the second) repeated what
+      // its TIME_WAIT took.
       const first = monitor.stdout.json().filter((e) =>
         e.event === "CLOSED" && e.local_port === a.client_port && e.status === "TIME_WAIT"
       );
-      // The earlier connection's CLOSED (its TIME_WAIT gone) repeated what its TIME_WAIT took, if the tracker
-      // saw it go.
-      ok(first.every((e) => e.bytes_sent === lingering.bytes_sent), JSON.stringify(first));
+      deepStrictEqual(first.map((e) => e.bytes_sent), [lingering.bytes_sent], JSON.stringify(first));
       deepStrictEqual(await monitor.stop(), 0);
+      // History has both.
+      const db = new DatabaseSync(join(dataHome, "conntrail", "history.db"), { readOnly: true });
+      try {
+        const rows = db.prepare(
+          "SELECT status FROM connections WHERE local_port = ? AND remote_port = ? ORDER BY id",
+        )
+          .all(a.client_port, a.port);
+        deepStrictEqual(rows.map((r) => r.status), ["TIME_WAIT", "ESTABLISHED"]);
+      } finally {
+        db.close();
+      }
     });
   },
 });

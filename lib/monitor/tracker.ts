@@ -101,6 +101,15 @@ function withOwner(c: Connection, from: Connection, timestamp?: string): Connect
   };
 }
 
+/**
+ * Whether a poll lists a new connection on the four-tuple of one last listed in TIME_WAIT (`before`): the
+ * kernel gives a TIME_WAIT's four-tuple to a new connection (loopback's `tcp_tw_reuse`, `SO_REUSEADDR` and a
+ * fixed port), and a socket in TIME_WAIT never goes to another state.
+ */
+function reusedTimeWait(before: Connection, listed: Connection): boolean {
+  return before.status === "TIME_WAIT" && !LINGERING_STATUSES.has(listed.status);
+}
+
 /** The connection stamped with this poll's time (the same object when it already is). */
 function stamped(c: Connection, timestamp: string): Connection {
   return c.timestamp === timestamp ? c : { ...c, timestamp };
@@ -413,6 +422,13 @@ export class Tracker implements TimelineView {
       }
       if (tracked !== undefined && tracked !== (entry ?? key)) keepTracked(listed, entry ?? key);
       if (entry !== undefined && entry.poll === round) continue; // a socket shared by two processes shows once
+      if (entry !== undefined && reusedTimeWait(entry.connection, listed)) {
+        // A new connection on the four-tuple of one in TIME_WAIT: that one ends now, this one is NEW.
+        open.delete(key);
+        entry.poll = GONE;
+        events.push(this.#closedEvent(key, entry, timestamp, entry.endedAt ?? nowMs));
+        entry = undefined;
+      }
       const owner = listed.pid === null ? owners.get(key) : undefined;
       const polled = owner === undefined ? listed : withOwner(listed, owner, timestamp);
       if (LINGERING_STATUSES.has(polled.status)) {
@@ -552,6 +568,9 @@ export class Tracker implements TimelineView {
         events.push({ event: "NEW", connection: c, slot: open.get(key) });
         continue;
       }
+      // A late report of an earlier connection's close (one whose TIME_WAIT a new connection took): ended already.
+      const closedAt = this.#closedAt.get(key);
+      if (closedAt !== undefined && at <= closedAt) continue;
       // Not listed now: as the poll before saw it, unless a change before this one closed it.
       const entry = open.get(key);
       const known = listed ?? (closedNow.has(key) ? undefined : entry?.connection);
@@ -602,13 +621,7 @@ export class Tracker implements TimelineView {
     open.forEach((entry, key) => {
       if (entry.poll !== round) {
         if (entry.poll !== CLOSED_NOW && !closedNow.has(key)) {
-          const connection = this.#withLastCounters({ ...entry.connection, timestamp }, entry);
-          events.push({
-            event: "CLOSED",
-            connection,
-            duration_s: this.#closed(key, entry, nowMs),
-            slot: entry,
-          });
+          events.push(this.#closedEvent(key, entry, timestamp, nowMs));
         }
         entry.poll = GONE;
         open.delete(key);
@@ -762,6 +775,12 @@ export class Tracker implements TimelineView {
     const openedAt = entry.openedAt;
     const domain = nowMs - openedAt <= LATE_NAME_MS ? this.#options.domainOf(c.remote_ip, openedAt) : null;
     return c.domain === domain ? c : { ...c, domain };
+  }
+
+  /** The `CLOSED` of an open connection, stamped `timestamp` (the poll's); it ended at `at` (ms). */
+  #closedEvent(key: string, entry: OpenEntry, timestamp: string, at: number): ConnectionEvent {
+    const connection = this.#withLastCounters({ ...entry.connection, timestamp }, entry);
+    return { event: "CLOSED", connection, duration_s: this.#closed(key, entry, at), slot: entry };
   }
 
   /**

@@ -298,10 +298,12 @@ Deno.test("addFinalCounters(): a connection on an earlier one's four-tuple (its 
   ];
   await addFinalCounters(first, source, 100, null, now++);
   deepStrictEqual(first[0]!.connection.bytes_sent, 70_000);
-  // The kernel gives the TIME_WAIT's four-tuple to a new connection: a poll lists it live.
+  // The kernel gives the TIME_WAIT's four-tuple to a new connection: a poll lists it live (the tracker ends the
+  // earlier one, with what it held, and reports the new one).
   await addFinalCounters(
     [
-      { event: "STATE", previous_status: "TIME_WAIT", connection: connection("ESTABLISHED", 0, 0) },
+      { event: "CLOSED", connection: connection("TIME_WAIT", 69_000, 10) },
+      { event: "NEW", connection: connection("ESTABLISHED", 0, 0) },
     ],
     source,
     100,
@@ -339,7 +341,8 @@ Deno.test("addFinalCounters(): a connection on a reused four-tuple whose report 
   );
   await addFinalCounters(
     [
-      { event: "STATE", previous_status: "TIME_WAIT", connection: connection("ESTABLISHED", 0, 0) },
+      { event: "CLOSED", connection: connection("TIME_WAIT", 69_000, 10) },
+      { event: "NEW", connection: connection("ESTABLISHED", 0, 0) },
     ],
     source,
     100,
@@ -387,4 +390,37 @@ Deno.test("addFinalCounters(): a TIME_WAIT's CLOSED takes what it held also when
     100,
   );
   deepStrictEqual(source.forgotten, []);
+});
+
+Deno.test("addFinalCounters() with the Tracker: a connection on a reused four-tuple first listed in FIN_WAIT_2 does not take the earlier one's final counters", async () => {
+  let say = (_line: string) => {};
+  let now = 0;
+  const source = startFinalCounters({
+    stream: (_command, _args, options) => {
+      say = options.onLine;
+      return { exited: new Promise(() => {}), close: () => Promise.resolve() };
+    },
+    now: () => now,
+  });
+  if (typeof source === "string") throw new Error(source);
+  const tracker = new Tracker({ width: 20, groupBy: "ip", maxClosedRows: 10 });
+  const at = (s: number) => new Date(2026, 10, 21, 14, 30, s);
+  const poll = async (connections: Connection[], s: number) => {
+    const events = tracker.update(connections, at(s));
+    await addFinalCounters(events, source, 100, null, now++);
+    return events.map((e) => `${e.event} ${e.connection.status} ${e.connection.bytes_sent}`);
+  };
+  await poll([connection("ESTABLISHED", 69_000, 10)], 0);
+  say("UNCONN 0 0 10.0.0.2:40000 203.0.113.7:443 bytes_sent:70000 bytes_acked:70001 bytes_received:10");
+  deepStrictEqual(await poll([connection("TIME_WAIT", null, null)], 1), ["STATE TIME_WAIT 70000"]);
+  // The kernel gives the TIME_WAIT's four-tuple to a new connection, which sends 500 and closes, its FIN
+  // acknowledged, before the next poll lists it (a timewait record, without counters); its report is read later.
+  deepStrictEqual(await poll([connection("FIN_WAIT_2", null, null)], 2), [
+    "CLOSED TIME_WAIT 70000",
+    "NEW FIN_WAIT_2 null",
+  ]);
+  say("UNCONN 0 0 10.0.0.2:40000 203.0.113.7:443 bytes_sent:500 bytes_acked:501 bytes_received:3");
+  deepStrictEqual(await poll([connection("TIME_WAIT", null, null)], 3), ["STATE TIME_WAIT 500"]);
+  deepStrictEqual(await poll([], 4), ["CLOSED TIME_WAIT 500"]);
+  await source.close();
 });

@@ -1,10 +1,12 @@
 import { deepStrictEqual } from "node:assert/strict";
 import { HistoryRecorder } from "../../lib/monitor/history_recorder.ts";
 import { MemoryStore } from "../../lib/store/memory_store.ts";
-import type { HistoryEvent } from "../../lib/store/history_store.ts";
+import type { HistoryEvent, HistoryStore } from "../../lib/store/history_store.ts";
 import type { ConnectionEvent } from "../../lib/model/monitor_event.ts";
 import type { Connection } from "../../lib/model/connection.ts";
-import { connection as baseConnection } from "./_connections.ts";
+import { at, connection as baseConnection } from "./_connections.ts";
+import { Tracker } from "../../lib/monitor/tracker.ts";
+import { SqliteStore } from "../../lib/store/sqlite_store.ts";
 
 const connection: Connection = baseConnection({
   timestamp: "2026-11-21T14:30:16.000+00:00",
@@ -165,3 +167,39 @@ Deno.test("HistoryRecorder.written counts the events, not the last sighting of e
   // ... but the run saw three events, not six.
   deepStrictEqual(recorder.written, 3);
 });
+
+// The recorder closes its store at the end: what it wrote is read from the store (memory) or its file again.
+const stores: [
+  string,
+  (path: string) => HistoryStore,
+  (store: HistoryStore, path: string) => HistoryStore,
+][] = [
+  ["memory", () => new MemoryStore(), (store) => store],
+  ["SQLite", (path) => SqliteStore.open(path), (_, path) => SqliteStore.open(path)],
+];
+for (const [name, open, reopen] of stores) {
+  Deno.test(`HistoryRecorder with the Tracker: a new connection on an earlier one's TIME_WAIT four-tuple is a second connection (${name})`, async () => {
+    const tracker = new Tracker({ width: 8, groupBy: "ip", maxClosedRows: 100 });
+    const path = `${await Deno.makeTempDir()}/history.db`;
+    const store = open(path);
+    const recorder = new HistoryRecorder(store, {
+      describe: () => ({}),
+      note: () => {},
+      fallback: () => new MemoryStore(),
+      flushIntervalMs: 10_000,
+    });
+    const earlier = { ...connection, local_port: 40000 };
+    // The kernel gives the earlier one's TIME_WAIT four-tuple to the next (loopback's tcp_tw_reuse).
+    const polls = [[], [earlier], [{ ...earlier, status: "TIME_WAIT" }], [{ ...earlier, pid: 2 }], []];
+    polls.forEach((listed, i) => recorder.record(tracker.update(listed, at(i)), { firstPoll: i === 0 }));
+    await recorder.close([], at(5).getTime());
+    const written = reopen(store, path);
+    const records = (await written.connections("8.8.8.8")).map((
+      r,
+    ) => [r.pid, r.status, r.opened_at, r.closed_at]);
+    const ms = (s: number) => at(s).getTime();
+    deepStrictEqual(records.sort(), [[1, "TIME_WAIT", ms(1), ms(2)], [2, "ESTABLISHED", ms(3), ms(4)]]);
+    await written.close();
+    await Deno.remove(path.slice(0, path.lastIndexOf("/")), { recursive: true });
+  });
+}

@@ -4,6 +4,7 @@ import { CELL_SYMBOLS } from "../../lib/model/timeline.ts";
 import type { TrackedRow } from "../../lib/model/tracked_row.ts";
 import { Tracker } from "../../lib/monitor/tracker.ts";
 import type { Connection } from "../../lib/model/connection.ts";
+import type { ConnectionEvent } from "../../lib/model/monitor_event.ts";
 import { at, connection, listener } from "./_connections.ts";
 
 function run(
@@ -232,6 +233,39 @@ Deno.test("Tracker reports CLOSED with the connection's duration, ending when it
   deepStrictEqual(first.map((e) => [e.event, e.connection.local_port, e.duration_s]), [["CLOSED", 50001, 5]]);
   const second = tracker.update([], at(66));
   deepStrictEqual(second.map((e) => [e.event, e.duration_s]), [["CLOSED", 64]]);
+});
+
+Deno.test("Tracker reports a new connection on the four-tuple of one in TIME_WAIT as NEW, after that one's CLOSED", () => {
+  // The kernel gives a TIME_WAIT's four-tuple to a new connection (loopback's tcp_tw_reuse, SO_REUSEADDR).
+  const first = connection({ local_port: 50005 });
+  const second = connection({ local_port: 50005, pid: 4300, process_name: "wget" });
+  const tracker = new Tracker({ width: 8, groupBy: "ip", maxClosedRows: 100 });
+  const summary = (events: readonly ConnectionEvent[]) =>
+    events.map((e) => [e.event, e.connection.status, e.connection.process_name, e.duration_s ?? null]);
+  tracker.update([first], at(0));
+  tracker.update([{ ...first, status: "TIME_WAIT", pid: null, process_name: null }], at(2));
+  // Listed in TIME_WAIT again: the same connection, nothing new.
+  deepStrictEqual(
+    tracker.update([{ ...first, status: "TIME_WAIT", pid: null, process_name: null }], at(3)),
+    [],
+  );
+  const reused = tracker.update([second], at(4));
+  deepStrictEqual(summary(reused), [["CLOSED", "TIME_WAIT", "firefox", 2], [
+    "NEW",
+    "ESTABLISHED",
+    "wget",
+    null,
+  ]]);
+  deepStrictEqual(reused[1]!.slot === reused[0]!.slot, false, "a slot of its own (history's row)");
+  deepStrictEqual(tracker.openConnectionCount, 1);
+  // Its life counts from its own open.
+  deepStrictEqual(summary(tracker.update([], at(9))), [["CLOSED", "ESTABLISHED", "wget", 5]]);
+  // First listed in FIN_WAIT_2 (it closed, its FIN acknowledged, within a poll): a new connection too.
+  tracker.update([{ ...first, status: "TIME_WAIT", pid: null, process_name: null }], at(10));
+  deepStrictEqual(summary(tracker.update([{ ...second, status: "FIN_WAIT_2" }], at(11))), [
+    ["CLOSED", "TIME_WAIT", null, 0],
+    ["NEW", "FIN_WAIT_2", "wget", null],
+  ]);
 });
 
 Deno.test("Tracker counts a connection held back for its process from when it was first seen", () => {

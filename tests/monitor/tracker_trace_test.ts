@@ -198,6 +198,37 @@ Deno.test("Tracker.update() closes a connection the poll lists when the tracer s
   deepStrictEqual(t.update([], at(5)), []);
 });
 
+Deno.test("Tracker.update() with a tracer: a new connection on the four-tuple of one in TIME_WAIT is NEW, and the tracer's late close of the earlier one does not end it", () => {
+  const t = tracker();
+  const wget = { ...curl, pid: 7, process_name: "wget" };
+  t.update([curl], at(0), []);
+  // The poll lists its TIME_WAIT before the tracer's report of its close.
+  deepStrictEqual(summary(t.update([{ ...unowned, status: "TIME_WAIT" }], at(2), [])), [
+    "STATE 41000 TIME_WAIT curl 14:30:02",
+  ]);
+  // The kernel gives its four-tuple to a new connection (loopback's tcp_tw_reuse); the tracer reports the
+  // earlier one's close and the new one's open with the poll that lists the new one.
+  const reused = t.update([wget], at(4), [traced("close", curl, 1.5), traced("open", wget, 3)]);
+  deepStrictEqual(summary(reused), [
+    "CLOSED 41000 TIME_WAIT curl 14:30:04",
+    "NEW 41000 ESTABLISHED wget 14:30:04",
+  ]);
+  deepStrictEqual(t.update([wget], at(5), []), []);
+  deepStrictEqual(summary(t.update([], at(6), [traced("close", wget, 5.5)])), [
+    "CLOSED 41000 ESTABLISHED wget 14:30:05",
+  ]);
+  // The tracer's report of the earlier one's close comes a poll after the one that listed the new connection.
+  const late = tracker();
+  late.update([curl], at(0), []);
+  late.update([{ ...unowned, status: "TIME_WAIT" }], at(2), []);
+  deepStrictEqual(summary(late.update([wget], at(4), [traced("open", wget, 3)])), [
+    "CLOSED 41000 TIME_WAIT curl 14:30:04",
+    "NEW 41000 ESTABLISHED wget 14:30:04",
+  ]);
+  deepStrictEqual(late.update([wget], at(5), [traced("close", curl, 1.5)]), []);
+  deepStrictEqual(late.openConnection(KEY)?.process_name, "wget");
+});
+
 /** `seconds` (fractions too) after 14:30:00 local time on 2026-11-21. */
 function when(seconds: number): Date {
   return new Date(at(0).getTime() + Math.round(seconds * 1000));
