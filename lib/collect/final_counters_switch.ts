@@ -9,6 +9,7 @@
  */
 import type { ByteCounts } from "../model/byte_counters.ts";
 import type { Socket } from "../model/connection.ts";
+import { connectionKey } from "../model/connection_key.ts";
 import type { ConnectionEvent } from "../model/monitor_event.ts";
 import type { FinalCountersSource } from "./final_counters.ts";
 
@@ -79,26 +80,50 @@ export interface PollCounts {
   /** TCP sockets in TIME_WAIT. */
   timeWait: number;
   /**
-   * TCP connections this poll saw close that were not in TIME_WAIT (those are counted as they linger): each
-   * was a destroyed socket; a passive side (its peer closed first) lingers nowhere on this host.
+   * TCP connections this poll saw close that it does not list in TIME_WAIT (those are counted as they linger):
+   * each was a destroyed socket; a passive side (its peer closed first) lingers nowhere on this host.
    */
   closed?: number;
 }
 
-/** One pass over a poll's sockets, and over its events for the closes it saw. */
+/**
+ * One pass over a poll's sockets, and over its events for the closes it saw. A close this poll lists in
+ * TIME_WAIT is counted there, not again as a `CLOSED` (with `--trace` the tracer's close of an active side is a
+ * `CLOSED` with the state the poll before saw, while this poll lists the socket in TIME_WAIT).
+ */
 export function pollCounts(sockets: readonly Socket[], events: readonly ConnectionEvent[] = []): PollCounts {
-  let tcp = 0;
-  let timeWait = 0;
-  for (const socket of sockets) {
-    if (socket.protocol !== "TCP") continue;
-    if (socket.status === "TIME_WAIT") timeWait++;
-    else tcp++;
-  }
+  /** The keys of the TCP closes not in TIME_WAIT, and how many closes each; null without any (most polls). */
+  let closing: Map<string, number> | null = null;
+  /** Their local ports: a TIME_WAIT socket's key is made only when its port is one of them. */
+  let ports: Set<number> | null = null;
   let closed = 0;
   for (const event of events) {
     if (event.event !== "CLOSED") continue;
     const c = event.connection;
-    if (c.protocol === "TCP" && c.status !== "TIME_WAIT") closed++;
+    if (c.protocol !== "TCP" || c.status === "TIME_WAIT") continue;
+    closing ??= new Map();
+    ports ??= new Set();
+    const key = connectionKey(c);
+    closing.set(key, (closing.get(key) ?? 0) + 1);
+    ports.add(c.local_port);
+    closed++;
+  }
+  let tcp = 0;
+  let timeWait = 0;
+  for (const socket of sockets) {
+    if (socket.protocol !== "TCP") continue;
+    if (socket.status !== "TIME_WAIT") {
+      tcp++;
+      continue;
+    }
+    timeWait++;
+    if (ports === null || !ports.has(socket.local_port)) continue;
+    const key = connectionKey(socket);
+    const count = closing?.get(key) ?? 0;
+    if (count === 0) continue;
+    // This close lingers: counted in timeWait.
+    closing?.set(key, count - 1);
+    closed--;
   }
   return { sockets: tcp, timeWait, closed };
 }

@@ -9,9 +9,10 @@ import {
   switchFinalCounters,
 } from "../../lib/collect/final_counters_switch.ts";
 import type { ByteCounts } from "../../lib/model/byte_counters.ts";
-import type { Socket } from "../../lib/model/connection.ts";
+import type { Connection, Socket } from "../../lib/model/connection.ts";
 import type { ConnectionEvent } from "../../lib/model/monitor_event.ts";
 import { runMonitor } from "../../lib/monitor/run_monitor.ts";
+import type { TracedChange } from "../../lib/monitor/traced_changes.ts";
 import { Tracker } from "../../lib/monitor/tracker.ts";
 
 function tcp(port: number, status = "ESTABLISHED"): Socket {
@@ -459,4 +460,36 @@ Deno.test("switchFinalCounters(): ss -E that runs again after a failed start say
   deepStrictEqual(run.starts.map((poll) => Math.round((poll - 31) / 60)), [1, 3]);
   ok(run.notes.at(-1)!.startsWith("TCP closes are few again: ss -E runs again"), run.notes.at(-1));
   deepStrictEqual(run.running, true);
+});
+
+Deno.test("pollCounts() with --trace counts an active close once: the poll's TIME_WAIT, not the tracer's CLOSED too", () => {
+  const tracker = new Tracker({ width: 8, groupBy: "ip", maxClosedRows: 100 });
+  const at = (ms: number) => new Date(Date.UTC(2026, 11, 3, 17, 0, 0, ms)).toISOString();
+  const connection = (port: number, status: string, timestamp: string): Connection => {
+    const { inode: _inode, ...socket } = tcp(port, status);
+    return { ...socket, timestamp, direction: "outgoing", bytes_sent: null, bytes_received: null };
+  };
+  tracker.update(
+    [connection(40001, "ESTABLISHED", at(0)), connection(40003, "ESTABLISHED", at(0))],
+    new Date(at(0)),
+    [],
+  );
+  // Between two polls the tracer sees 40002 open and close, and 40001 close; this host closed both first: the
+  // poll lists both in TIME_WAIT. 40003, closed by its peer, lingers nowhere here.
+  const changes: TracedChange[] = [
+    { kind: "open", connection: connection(40002, "ESTABLISHED", at(300)), keep: true },
+    { kind: "close", connection: connection(40002, "CLOSE", at(400)), keep: true },
+    { kind: "close", connection: connection(40001, "CLOSE", at(500)), keep: true },
+    { kind: "close", connection: connection(40003, "CLOSE", at(600)), keep: true },
+  ];
+  const listed = [connection(40001, "TIME_WAIT", at(1_000)), connection(40002, "TIME_WAIT", at(1_000))];
+  const events = tracker.update(listed, new Date(at(1_000)), changes);
+  // The tracker's CLOSED events carry the state before the close, not TIME_WAIT.
+  deepStrictEqual(
+    events.filter((e) => e.event === "CLOSED").map((e) => [e.connection.local_port, e.connection.status])
+      .sort(),
+    [[40001, "ESTABLISHED"], [40002, "ESTABLISHED"], [40003, "ESTABLISHED"]],
+  );
+  const sockets = listed.map((c): Socket => ({ ...c, inode: null }));
+  deepStrictEqual(pollCounts(sockets, events), { sockets: 0, timeWait: 2, closed: 1 });
 });
