@@ -1,33 +1,8 @@
 import { deepStrictEqual, ok } from "node:assert/strict";
 import { openKernelEvents } from "../../lib/cli/kernel_events.ts";
 import type { FinalCountersSource } from "../../lib/collect/final_counters.ts";
-import type { Socket } from "../../lib/model/connection.ts";
 import { denoPlatform } from "../../lib/platform/deno_platform.ts";
-
-function tcp(port: number, status: string): Socket {
-  return {
-    protocol: "TCP",
-    family: 4,
-    local_ip: "10.0.0.2",
-    local_port: port,
-    remote_ip: "203.0.113.7",
-    remote_port: 443,
-    status,
-    pid: 1,
-    process_name: "curl",
-    process_path: null,
-    user: null,
-    inode: null,
-  };
-}
-
-/** `open` live TCP sockets and `timeWait` in TIME_WAIT. */
-function listing(open: number, timeWait: number): Socket[] {
-  return [
-    ...Array.from({ length: open }, (_, i) => tcp(10_000 + i, "ESTABLISHED")),
-    ...Array.from({ length: timeWait }, (_, i) => tcp(30_000 + i, "TIME_WAIT")),
-  ];
-}
+import { listing } from "../collect/_tcp_listing.ts";
 
 /** A scripted ss -E that runs until closed. */
 function handSource(): FinalCountersSource {

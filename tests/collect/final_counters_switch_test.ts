@@ -14,31 +14,7 @@ import type { ConnectionEvent } from "../../lib/model/monitor_event.ts";
 import { runMonitor } from "../../lib/monitor/run_monitor.ts";
 import type { TracedChange } from "../../lib/monitor/traced_changes.ts";
 import { Tracker } from "../../lib/monitor/tracker.ts";
-
-function tcp(port: number, status = "ESTABLISHED"): Socket {
-  return {
-    protocol: "TCP",
-    family: 4,
-    local_ip: "10.0.0.2",
-    local_port: port,
-    remote_ip: "203.0.113.7",
-    remote_port: 443,
-    status,
-    pid: 1,
-    process_name: "curl",
-    process_path: null,
-    user: null,
-    inode: null,
-  };
-}
-
-/** `open` live TCP sockets and `timeWait` in TIME_WAIT. */
-function listing(open: number, timeWait = 0): Socket[] {
-  return [
-    ...Array.from({ length: open }, (_, i) => tcp(10_000 + i)),
-    ...Array.from({ length: timeWait }, (_, i) => tcp(30_000 + i, "TIME_WAIT")),
-  ];
-}
+import { listing, tcp } from "./_tcp_listing.ts";
 
 /** A scripted ss -E: `destroyed(n)` is n lines written; `heard` what take() finds. */
 function handSource(heard = new Map<string, ByteCounts>()) {
@@ -174,8 +150,40 @@ function recording(
   return collector;
 }
 
+/**
+ * The monitor over `count` polls of `collector`, a time unit (1 s) apart on `clock`, which the switch reads too;
+ * the notes it said.
+ */
+async function runPolls(
+  collector: Collector,
+  finalCounters: FinalCountersSource,
+  count: number,
+  clock: { ms: number },
+): Promise<string[]> {
+  const notes: string[] = [];
+  await runMonitor(new Tracker({ width: 20, groupBy: "ip", maxClosedRows: 10 }), {
+    timeUnitMs: 1_000,
+    count,
+    keep: () => true,
+    countersEvery: 10,
+  }, {
+    collector,
+    now: () => new Date(clock.ms),
+    sleep: (ms) => {
+      clock.ms += ms;
+      return Promise.resolve();
+    },
+    output: { onPoll: () => Promise.resolve(), close: () => Promise.resolve() },
+    log: null,
+    note: (line) => notes.push(line),
+    stop: new AbortController().signal,
+    finalCounters,
+  });
+  return notes;
+}
+
 async function monitored(churn: (poll: number) => number, count: number) {
-  let now = new Date(2026, 11, 3, 15, 0, 0).getTime();
+  const clock = { ms: new Date(2026, 11, 3, 15, 0, 0).getTime() };
   const first = handSource();
   const second = handSource();
   let startedAtPoll: number | null = null;
@@ -195,28 +203,10 @@ async function monitored(churn: (poll: number) => number, count: number) {
       startedAtPoll = collector.counters.length;
       return second.source;
     },
-    now: () => now,
+    now: () => clock.ms,
     timeUnitMs: 1_000,
   });
-  const notes: string[] = [];
-  await runMonitor(new Tracker({ width: 20, groupBy: "ip", maxClosedRows: 10 }), {
-    timeUnitMs: 1_000,
-    count,
-    keep: () => true,
-    countersEvery: 10,
-  }, {
-    collector,
-    now: () => new Date(now),
-    sleep: (ms) => {
-      now += ms;
-      return Promise.resolve();
-    },
-    output: { onPoll: () => Promise.resolve(), close: () => Promise.resolve() },
-    log: null,
-    note: (line) => notes.push(line),
-    stop: new AbortController().signal,
-    finalCounters: source,
-  });
+  const notes = await runPolls(collector, source, count, clock);
   return { counters: collector.counters, startedAtPoll, closedAtPoll, notes, first };
 }
 
@@ -347,7 +337,7 @@ Deno.test("SparseDecision: after a long wait for calm, a start that lasts brings
 });
 
 Deno.test("runMonitor() tells the switch the closes its polls saw: peers closing 300 connections a second keep ss -E off", async () => {
-  let now = new Date(2026, 11, 3, 15, 0, 0).getTime();
+  const clock = { ms: new Date(2026, 11, 3, 15, 0, 0).getTime() };
   const first = handSource();
   let starts = 0;
   // Each poll lists 1,000 steady sockets and 300 connections the poll after does not list (closed by their
@@ -359,28 +349,10 @@ Deno.test("runMonitor() tells the switch the closes its polls saw: peers closing
       starts++;
       return handSource().source;
     },
-    now: () => now,
+    now: () => clock.ms,
     timeUnitMs: 1_000,
   });
-  const notes: string[] = [];
-  await runMonitor(new Tracker({ width: 20, groupBy: "ip", maxClosedRows: 10 }), {
-    timeUnitMs: 1_000,
-    count: 150,
-    keep: () => true,
-    countersEvery: 10,
-  }, {
-    collector,
-    now: () => new Date(now),
-    sleep: (ms) => {
-      now += ms;
-      return Promise.resolve();
-    },
-    output: { onPoll: () => Promise.resolve(), close: () => Promise.resolve() },
-    log: null,
-    note: (line) => notes.push(line),
-    stop: new AbortController().signal,
-    finalCounters: source,
-  });
+  const notes = await runPolls(collector, source, 150, clock);
   deepStrictEqual([first.closed(), starts], [true, 0], notes.join("\n"));
   // Every poll from the stop on read the counters.
   deepStrictEqual(collector.counters.slice(2).every((read) => read), true);
