@@ -6,7 +6,8 @@
  */
 import type { Collector, CollectorName } from "../collect/collector.ts";
 import { createCollector, type CreateCollectorOptions } from "../collect/create_collector.ts";
-import { OWNER_WAIT_MS, OWNER_WALK_SPACING } from "../collect/ss_collector.ts";
+import { OWNER_WAIT_MS } from "../collect/held_sockets.ts";
+import { OWNER_WALK_SPACING } from "../collect/owner_walks.ts";
 import type { CommandIo } from "./command_io.ts";
 
 /**

@@ -1,14 +1,13 @@
 import { nextTurn } from "../waiting.ts";
 import { deepStrictEqual, ok } from "node:assert/strict";
+import { createSsCollector, MISSED_NOTE } from "../../lib/collect/ss_collector.ts";
 import {
-  createSsCollector,
   DUMP_BUFFER_ARGS,
   DUMP_BUFFER_FROM,
   dumpFamilies,
   FAMILY_CHECK_EVERY,
-  MISSED_NOTE,
   TIME_WAIT_MS,
-} from "../../lib/collect/ss_collector.ts";
+} from "../../lib/collect/ss_tcp_dump.ts";
 import { connectionKey } from "../../lib/model/connection_key.ts";
 import {
   DESCRIPTOR_WALK_TIMEOUT_MS,
