@@ -5,12 +5,13 @@ import { isoWithOffset } from "../model/timestamp.ts";
 import { connectionKey } from "../model/connection_key.ts";
 import { keepTracked, trackedOf } from "../model/connection_memory.ts";
 import { LINGERING_STATUSES } from "../model/status.ts";
-import { Cell } from "../model/timeline.ts";
-import { type GroupBy, TrackedRow } from "../model/tracked_row.ts";
+import type { GroupBy, TrackedRow } from "../model/tracked_row.ts";
 import type { TracedChange } from "./traced_changes.ts";
 import type { EvictedRow, TimelineView } from "../model/timeline_view.ts";
-import { countersRead, type LastCounters, processKey, TrafficLedger } from "../model/traffic_ledger.ts";
+import { countersRead, type LastCounters, TrafficLedger } from "../model/traffic_ledger.ts";
 import { TrafficMeter } from "../model/traffic_meter.ts";
+import { TrackedRows } from "./tracked_rows.ts";
+import { type AwaitedOwner, TracerWaits } from "./tracer_waits.ts";
 
 export type { EvictedRow } from "../model/timeline_view.ts";
 
@@ -61,31 +62,12 @@ const CLOSED_NOW = -1;
  */
 const GONE = -2;
 
-/**
- * A connection a poll listed without its process, with a tracer running, before the tracer reported it: it
- * opened a moment before the poll (the newest reports are held back a little, to be put in order) and its
- * descriptor was closed before the walk for its process.
- */
-interface AwaitedOwner {
-  /** When it was first seen (ms). */
-  readonly since: number;
-  /** As the latest poll that listed it saw it. */
-  connection: Connection;
-  /** The poll that last listed it. */
-  poll: number;
-  /** When the first poll that did not list it ran (ms); null while listed. */
-  goneAt: number | null;
-}
-
 /** Rows are held through the units a slow poll spanned up to this long; a longer gap (a suspend) stays empty. */
 const MAX_HELD_MS = 60_000;
 
-const EVICTED_KEPT = 1000;
 /** How long a closure is remembered to recognise late reports of it, and how many at most. */
 const CLOSURE_MEMORY_MS = 30_000;
 const MAX_CLOSURES = 200_000;
-/** How long a lingering socket waits for a tracer's report before it is reported as polling alone would. */
-const CONFIRM_MS = 3_000;
 /** How long after it appears a connection may still get its name (the DNS answer was read late). */
 const LATE_NAME_MS = 5_000;
 
@@ -113,57 +95,6 @@ function reusedTimeWait(before: Connection, listed: Connection): boolean {
 /** The connection stamped with this poll's time (the same object when it already is). */
 function stamped(c: Connection, timestamp: string): Connection {
   return c.timestamp === timestamp ? c : { ...c, timestamp };
-}
-
-/**
- * The key of a connection's row when rows are processes: its pid and name.
- *
- * @example
- * ```ts
- * import { deepStrictEqual } from "node:assert/strict";
- * import { processRowKey } from "./tracker.ts";
- * deepStrictEqual(processRowKey({ pid: 42, process_name: "curl" }), "42 curl");
- * deepStrictEqual(processRowKey({ pid: null, process_name: null }), "- ");
- * ```
- */
-export function processRowKey(c: Pick<Connection, "pid" | "process_name">): string {
-  return processKey(c);
-}
-
-/** True for a row of listening sockets only: its cells are `○`. */
-function listeningOnly(row: TrackedRow): boolean {
-  return row.listening || row.states.every((s) => s === "LISTEN" || s === "UNCONNECTED");
-}
-
-/** The key {@linkcode rowIdentity} gives, made without the rest (an IP row's key is the address itself). */
-function rowKey(c: Connection, groupBy: GroupBy): string {
-  if (groupBy === "ip" && c.direction !== "listening" && c.remote_ip !== null) return c.remote_ip;
-  return rowIdentity(c, groupBy).key;
-}
-
-function rowIdentity(
-  c: Connection,
-  groupBy: GroupBy,
-): { key: string; label: string; ip: string | null; listening: boolean } {
-  const listening = c.direction === "listening";
-  switch (groupBy) {
-    case "ip":
-      return listening || c.remote_ip === null
-        ? { key: `L ${c.local_ip}`, label: `${c.local_ip} (listening)`, ip: c.local_ip, listening: true }
-        : { key: c.remote_ip, label: c.remote_ip, ip: c.remote_ip, listening: false };
-    case "process": {
-      const name = c.process_name ?? "unknown process";
-      const label = c.pid === null ? name : `${name} (${c.pid})`;
-      return { key: processRowKey(c), label, ip: null, listening: false };
-    }
-    case "connection": {
-      const local = `${c.local_ip}:${c.local_port}`;
-      const label = c.remote_ip === null
-        ? `${c.protocol} ${local}`
-        : `${c.protocol} ${local} ${c.direction === "incoming" ? "←" : "→"} ${c.remote_ip}:${c.remote_port}`;
-      return { key: connectionKey(c), label, ip: c.remote_ip ?? c.local_ip, listening };
-    }
-  }
 }
 
 /**
@@ -195,14 +126,8 @@ export class Tracker implements TimelineView {
    * from which poll it has been open.
    */
   readonly #open = new Map<string, OpenEntry>();
-  #rows = new Map<string, TrackedRow>();
-  /** The rows the latest poll found present (each stamped with that poll: {@linkcode TrackedRow.presentIn}). */
-  #presentRows: TrackedRow[] = [];
-  /** Rows with no open socket, in the order they closed. */
-  #closedRows = new Map<string, TrackedRow>();
-  #uniqueRows = 0;
-  #evictedCount = 0;
-  #evicted: EvictedRow[] = [];
+  /** One row per group, with its timeline (see {@linkcode TrackedRows}). */
+  readonly #rows: TrackedRows;
   #startedAt: Date | null = null;
   #lastPollAt: Date | null = null;
   #ownersLearned: SlottedConnection[] = [];
@@ -222,23 +147,14 @@ export class Tracker implements TimelineView {
   #closedAt = new Map<string, number>();
   /** Keys a tracer closed whose socket still lingers (TIME_WAIT): not a new connection. */
   #traceClosed = new Set<string>();
-  /** Lingering sockets a poll listed that a tracer has not reported yet, and since when. */
-  #unconfirmed = new Map<string, number>();
-  /**
-   * Connections a poll listed without their process that a tracer has not reported yet (see
-   * {@linkcode AwaitedOwner}): their `NEW` waits for the report, which names the process.
-   */
-  #awaitingOwner = new Map<string, AwaitedOwner>();
-  /**
-   * Whether the tracer has reported an open: bpftrace reports every TCP connect and accept, with its process;
-   * `ss -E` (the fallback) only closes, and no connection waits for a report that never comes.
-   */
-  #tracerOpens = false;
+  /** What waits for a tracer's report: connections without their process, lingering sockets it has not closed. */
+  readonly #waits = new TracerWaits();
   /** Byte accounting, with `traffic`. */
   readonly traffic: TrafficLedger | null;
 
   constructor(options: TrackerOptions) {
     this.#options = options;
+    this.#rows = new TrackedRows(options);
     this.traffic = options.traffic ? new TrafficLedger() : null;
   }
 
@@ -282,12 +198,7 @@ export class Tracker implements TimelineView {
     const to = column - 1;
     const last = this.#lastPollAt;
     if (to < from || last === null || now.getTime() - last.getTime() > MAX_HELD_MS) return;
-    for (const row of this.#presentRows) {
-      const held = listeningOnly(row) ? Cell.Listening : row.traffic !== null ? Cell.Idle : Cell.Active;
-      row.timeline.fill(from, to, held);
-      row.activeColumns += to - from + 1;
-      row.lastColumn = to;
-    }
+    this.#rows.holdThrough(from, to);
   }
 
   /**
@@ -363,7 +274,8 @@ export class Tracker implements TimelineView {
         }
       }
     };
-    const present: TrackedRow[] = [];
+    const rows = this.#rows;
+    const waits = this.#waits;
     const timestamp = isoWithOffset(now);
     this.#ownersLearned = [];
     const nowMs = now.getTime();
@@ -382,12 +294,12 @@ export class Tracker implements TimelineView {
       const key = connectionKey(change.connection);
       if (change.kind === "close") closing.add(key);
       else {
-        this.#tracerOpens = true;
+        waits.opensReported = true;
         if (change.connection.pid !== null && !owners.has(key)) owners.set(key, change.connection);
       }
     }
     const lingering = new Set<string>();
-    const unconfirmed = new Set<string>();
+    waits.beginPoll();
     /** Connection objects in #keys this poll stamped: all of them, and the sweep below has nothing to do. */
     let keysStamped = 0;
     for (const listed of connections) {
@@ -439,13 +351,7 @@ export class Tracker implements TimelineView {
         // A tracer reports a connection's open and close a moment after the poll may list what it left
         // behind: a TIME_WAIT socket it has not reported yet waits a little for the report, with its process.
         if (tracing && entry === undefined && this.#startedAt !== now) {
-          // One that waited for its process while live (below) has waited since then.
-          const awaited = this.#awaitingOwner.size > 0 ? this.#awaitingOwner.get(key) : undefined;
-          if (awaited !== undefined) awaited.poll = round;
-          const since = this.#unconfirmed.get(key) ?? awaited?.since ?? nowMs;
-          this.#unconfirmed.set(key, since);
-          unconfirmed.add(key);
-          if (nowMs - since < CONFIRM_MS) continue;
+          if (waits.lingers(key, round, nowMs)) continue;
         }
       }
       // Without its process and not reported by the tracer (not one of the first poll, which the tracer may
@@ -454,23 +360,11 @@ export class Tracker implements TimelineView {
       // tracer's, would say one connection twice; the process learned after its NEW would reach its CLOSED,
       // history and the page, but not the NEW line, which alerts and scripts read).
       if (
-        this.#tracerOpens && entry === undefined && polled.pid === null && polled.protocol === "TCP" &&
+        waits.opensReported && entry === undefined && polled.pid === null && polled.protocol === "TCP" &&
         polled.remote_ip !== null && !LINGERING_STATUSES.has(polled.status) && !closing.has(key) &&
         this.#startedAt !== now
       ) {
-        const awaited = this.#awaitingOwner.get(key);
-        if (awaited === undefined) {
-          const since = Math.min(firstSeen?.get(listed) ?? nowMs, nowMs);
-          if (nowMs - since < CONFIRM_MS) {
-            this.#awaitingOwner.set(key, { since, connection: polled, poll: round, goneAt: null });
-            continue;
-          }
-        } else if (nowMs - awaited.since < CONFIRM_MS) {
-          awaited.connection = polled;
-          awaited.poll = round;
-          awaited.goneAt = null;
-          continue;
-        }
+        if (waits.awaitOwner(key, polled, firstSeen?.get(listed), nowMs, round)) continue;
       }
       if (this.#traceClosed.size > 0) this.#traceClosed.delete(key);
       const before = entry?.connection;
@@ -480,9 +374,8 @@ export class Tracker implements TimelineView {
         // First seen now, or when a collector (or the wait above) held it back for its process. Its NEW says
         // when: an object a collector made at an earlier poll (ConnectionMemory gives an unchanged connection
         // again, one the filters hid until now too) carries that poll's stamp, not its first sighting here.
-        const awaited = this.#awaitingOwner.size > 0 ? this.#awaitingOwner.get(key) : undefined;
+        const awaited = waits.take(key);
         const openedAt = Math.min(awaited?.since ?? firstSeen?.get(listed) ?? nowMs, nowMs);
-        if (awaited !== undefined) this.#awaitingOwner.delete(key);
         const stamp = openedAt === nowMs ? timestamp : isoWithOffset(new Date(openedAt));
         c = this.#opened(stamped(polled, stamp), openedAt);
         listedNow = {
@@ -524,9 +417,7 @@ export class Tracker implements TimelineView {
       });
     }
     for (const key of this.#traceClosed) if (!lingering.has(key)) this.#traceClosed.delete(key);
-    for (const key of this.#unconfirmed.keys()) {
-      if (!unconfirmed.has(key) || current(key) !== undefined) this.#unconfirmed.delete(key);
-    }
+    waits.endListing((key) => current(key) !== undefined);
 
     // Connections that opened and closed between two polls: their rows were active in this time unit.
     const flashes: Connection[] = [];
@@ -536,7 +427,7 @@ export class Tracker implements TimelineView {
       const at = Date.parse(change.connection.timestamp);
       const listed = current(key);
       // The tracer has reported a connection a poll listed without its process: its report decides.
-      if (this.#awaitingOwner.size > 0) this.#awaitingOwner.delete(key);
+      waits.reported(key);
       if (change.kind === "open") {
         if (listed !== undefined) {
           if (listed.pid === null && change.connection.pid !== null) {
@@ -605,15 +496,9 @@ export class Tracker implements TimelineView {
     // Listed without their process and not reported by the tracer since: one still listed waits on; one gone
     // since waits for the report of its open and close. Once none came in time (the tracer missed it), it is
     // reported as polling alone would have: NEW when first seen, CLOSED when first not listed.
-    if (this.#awaitingOwner.size > 0) {
-      this.#awaitingOwner.forEach((awaited, key) => {
-        if (awaited.poll === round) return;
-        awaited.goneAt ??= nowMs;
-        if (nowMs - awaited.since < CONFIRM_MS) return;
-        this.#awaitingOwner.delete(key);
-        if (!open.has(key)) flashes.push(this.#waitedInVain(key, awaited, events));
-      });
-    }
+    waits.sweep(round, nowMs, (key, awaited) => {
+      if (!open.has(key)) flashes.push(this.#waitedInVain(key, awaited, events));
+    });
 
     // forEach, not for…of over entries: no [key, value] pair is made for each of 20,000 connections. What this
     // poll did not list closed (a tracer's closes were reported above); what it did counts in its row. One pass
@@ -628,13 +513,11 @@ export class Tracker implements TimelineView {
         return;
       }
       const c = entry.connection;
-      const row = LINGERING_STATUSES.has(c.status) ? null : this.#present(c, column, now, present, round);
+      const row = LINGERING_STATUSES.has(c.status) ? null : rows.present(c, column, now, round);
       if (traffic !== null) {
         // A lingering socket with counters (macOS keeps them in TIME_WAIT) adds to its row, if still in
         // memory, without making the row present.
-        const countedRow = c.bytes_sent == null
-          ? null
-          : row ?? this.#rows.get(rowKey(c, this.#options.groupBy)) ?? null;
+        const countedRow = c.bytes_sent == null ? null : row ?? rows.rowOf(c) ?? null;
         if (countedRow !== null) countedRow.traffic ??= new TrafficMeter();
         traffic.observe(entry, c, countedRow?.traffic ?? null);
         if (row !== null && countedRow !== null) row.countedIn = round;
@@ -646,39 +529,12 @@ export class Tracker implements TimelineView {
       row.addProcessOf(c.pid, c.process_name, c.process_path);
     });
     for (const c of flashes) {
-      const row = this.#present(c, column, now, present, round);
+      const row = rows.present(c, column, now, round);
       row.addPort(servicePort(c));
       row.addProcessOf(c.pid, c.process_name, c.process_path);
     }
 
-    for (const row of present) {
-      const wasPresent = row.presentBefore;
-      // A row present only through connections that opened and closed in between has no state: it was active.
-      // With --traffic, an open row whose counted connections moved nothing this poll is idle (never a
-      // guess: a row without counters, such as UDP, stays active).
-      const idle = row.countedIn === round && row.traffic !== null && row.traffic.lastColumn !== poll;
-      const cell = row.states.length > 0 && listeningOnly(row)
-        ? Cell.Listening
-        : !wasPresent
-        ? Cell.New
-        : idle
-        ? Cell.Idle
-        : Cell.Active;
-      row.timeline.write(column, cell);
-      row.lastColumn = column;
-      row.lastSeen = now;
-      row.activeColumns++;
-      // A row present at the poll before is not among the closed ones.
-      if (!wasPresent) this.#closedRows.delete(row.key);
-    }
-    for (const row of this.#presentRows) {
-      if (row.presentIn === round) continue;
-      row.timeline.write(column, Cell.Closed);
-      row.openConnections = 0;
-      this.#closedRows.set(row.key, row);
-    }
-    this.#presentRows = present;
-    this.#evictClosedRows();
+    rows.endPoll(column, now, round, poll);
     return events;
   }
 
@@ -735,24 +591,10 @@ export class Tracker implements TimelineView {
    */
   endWaiting(): ConnectionEvent[] {
     const events: ConnectionEvent[] = [];
-    this.#awaitingOwner.forEach((awaited, key) => {
+    this.#waits.drain((key, awaited) => {
       if (!this.#open.has(key)) this.#waitedInVain(key, awaited, events);
     });
-    this.#awaitingOwner.clear();
     return events;
-  }
-
-  /** The row of a connection, marked present in this poll (its counts start again at the first). */
-  #present(c: Connection, column: number, now: Date, present: TrackedRow[], round: number): TrackedRow {
-    const row = this.#rowFor(c, column, now);
-    if (row.presentIn !== round) {
-      row.presentBefore = row.presentIn === round - 1;
-      row.presentIn = round;
-      present.push(row);
-      row.openConnections = 0;
-      row.clearStates();
-    }
-    return row;
   }
 
   /** A connection appears (at `at`, ms): it gets the name its address was asked by, if DNS answers tell. */
@@ -790,7 +632,7 @@ export class Tracker implements TimelineView {
   #closed(key: string, entry: OpenEntry | null, at: number): number {
     const since = entry?.openedAt ?? at;
     const ended = entry?.endedAt ?? at;
-    this.#unconfirmed.delete(key);
+    this.#waits.closed(key);
     this.#closedAt.delete(key);
     this.#closedAt.set(key, at);
     // Whole milliseconds: a held-back socket was first seen at a sub-millisecond time (duration_s 4.11969970703125).
@@ -810,40 +652,7 @@ export class Tracker implements TimelineView {
    * monitor's filters): for counting the rows the filters hide.
    */
   rowKeyOf(c: Connection): string {
-    return rowKey(c, this.#options.groupBy);
-  }
-
-  #rowFor(c: Connection, column: number, now: Date): TrackedRow {
-    let row = this.#rows.get(rowKey(c, this.#options.groupBy));
-    if (row === undefined) {
-      const identity = rowIdentity(c, this.#options.groupBy);
-      row = new TrackedRow({ ...identity, width: this.#options.width }, column, now);
-      this.#rows.set(identity.key, row);
-      this.#uniqueRows++;
-    }
-    return row;
-  }
-
-  #evictClosedRows(): void {
-    const excess = this.#closedRows.size - this.#options.maxClosedRows;
-    if (excess <= 0) return;
-    let n = 0;
-    for (const [key, row] of this.#closedRows) {
-      if (n++ >= excess) break;
-      this.#closedRows.delete(key);
-      this.#rows.delete(key);
-      this.#evictedCount++;
-      this.#evicted.push({
-        label: row.label,
-        ip: row.ip,
-        activeColumns: row.activeColumns,
-        firstSeen: row.firstSeen,
-      });
-    }
-    if (this.#evicted.length > 2 * EVICTED_KEPT) {
-      this.#evicted.sort((a, b) => b.activeColumns - a.activeColumns);
-      this.#evicted.length = EVICTED_KEPT;
-    }
+    return this.#rows.keyOf(c);
   }
 
   /** The column of the latest poll (the first poll is column 0). */
@@ -866,12 +675,12 @@ export class Tracker implements TimelineView {
 
   /** Rows in memory, in no particular order. */
   rows(): IterableIterator<TrackedRow> {
-    return this.#rows.values();
+    return this.#rows.rows();
   }
 
   /** Rows with an open socket at the latest poll. */
   get activeRowCount(): number {
-    return this.#presentRows.length;
+    return this.#rows.activeRowCount;
   }
 
   /** Sockets open at the latest poll. */
@@ -881,15 +690,15 @@ export class Tracker implements TimelineView {
 
   /** Distinct rows since the start, evicted ones included. */
   get uniqueRowCount(): number {
-    return this.#uniqueRows;
+    return this.#rows.uniqueRowCount;
   }
 
   /** Rows dropped from memory, and the most active of them. */
   get evictedCount(): number {
-    return this.#evictedCount;
+    return this.#rows.evictedCount;
   }
   evictedRows(): readonly EvictedRow[] {
-    return this.#evicted;
+    return this.#rows.evictedRows();
   }
 
   /**
