@@ -12,7 +12,7 @@ import type {
   SnapshotInfo,
 } from "./history_store.ts";
 import { emptyAddress, emptyState, type MemoryState, MemoryStore } from "./memory_store.ts";
-import { HistoryFileError } from "./sqlite_store.ts";
+import { HistoryFileError } from "./history_file_error.ts";
 import type { Files } from "../platform/platform.ts";
 import { type UserFiles, userFiles } from "../platform/user_files.ts";
 

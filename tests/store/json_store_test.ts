@@ -1,7 +1,7 @@
 import { deepStrictEqual, match, rejects } from "node:assert/strict";
 import { JsonStore } from "../../lib/store/json_store.ts";
 import { jsonFilesIn } from "./_json_files.ts";
-import { HistoryFileError } from "../../lib/store/sqlite_store.ts";
+import { HistoryFileError } from "../../lib/store/history_file_error.ts";
 import type { Connection } from "../../lib/model/connection.ts";
 import { denoPlatform } from "../../lib/platform/deno_platform.ts";
 

@@ -1,7 +1,8 @@
 import { deepStrictEqual, match, ok, rejects, throws } from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
-import { HistoryFileError, SqliteStore } from "../../lib/store/sqlite_store.ts";
+import { SqliteStore } from "../../lib/store/sqlite_store.ts";
+import { HistoryFileError } from "../../lib/store/history_file_error.ts";
 import { MIGRATIONS, SCHEMA_VERSION } from "../../lib/store/_sqlite_schema.ts";
 import type { Connection } from "../../lib/model/connection.ts";
 
