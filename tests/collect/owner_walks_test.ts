@@ -1,0 +1,72 @@
+import { deepStrictEqual } from "node:assert/strict";
+import { createOwnerBook } from "../../lib/collect/owner_book.ts";
+import { createOwnerWalks } from "../../lib/collect/owner_walks.ts";
+import type { RunTool, ToolOutput } from "../../lib/collect/run_tool.ts";
+import type { Socket } from "../../lib/model/connection.ts";
+
+const OWNED = 'tcp ESTAB 0 0 10.0.0.2:5000 8.8.8.8:443 users:(("curl",pid=42,fd=3)) ino:7 sk:1 <->\n';
+
+function socket(inode: number): Socket {
+  return {
+    protocol: "TCP",
+    family: 4,
+    local_ip: "10.0.0.2",
+    local_port: 5000,
+    remote_ip: "8.8.8.8",
+    remote_port: 443,
+    status: "ESTABLISHED",
+    pid: null,
+    process_name: null,
+    process_path: null,
+    user: null,
+    inode,
+  };
+}
+
+Deno.test("createOwnerWalks() spaces walks: after one that took W, the next may run spacing × W after it ended", async () => {
+  let clock = 0;
+  const run: RunTool = () => {
+    clock += 100; // the walk takes 100 ms
+    return Promise.resolve({ code: 0, stdout: OWNED, stderr: "" });
+  };
+  const book = createOwnerBook();
+  const walks = createOwnerWalks({ run, now: () => clock, book, spacing: 3, ownWalk: false, note: () => {} });
+  await walks.learnOwners(true); // the first reading's walk does not count
+  deepStrictEqual([walks.mayWalk(), book.ownerOf(socket(7))?.pid], [true, 42]);
+  await walks.learnOwners(false);
+  clock = 499;
+  deepStrictEqual(walks.mayWalk(), false);
+  clock = 500;
+  deepStrictEqual(walks.mayWalk(), true);
+});
+
+Deno.test("createOwnerWalks() walks beside the polls with spacing: a poll waits for it only a moment, and its failure is noted", async () => {
+  let finish: (output: ToolOutput) => void = () => {};
+  let fail: (error: Error) => void = () => {};
+  const run: RunTool = () =>
+    new Promise<ToolOutput>((resolve, reject) => {
+      finish = resolve;
+      fail = reject;
+    });
+  const notes: string[] = [];
+  const book = createOwnerBook();
+  const walks = createOwnerWalks({
+    run,
+    now: () => 1000,
+    book,
+    spacing: 3,
+    ownWalk: false,
+    note: (t) => notes.push(t),
+  });
+  deepStrictEqual(walks.background, true);
+  deepStrictEqual(await walks.walkFor([socket(7)]), []); // the walk runs on
+  deepStrictEqual(walks.runningSince(), 1000);
+  finish({ code: 0, stdout: OWNED, stderr: "" });
+  await walks.walkFor([socket(7)]); // waits for the running walk, which names it
+  deepStrictEqual([walks.runningSince(), book.has(7)], [null, true]);
+  deepStrictEqual(await walks.walkFor([socket(7)]), []); // known: no walk
+  const walking = walks.walkFor([socket(8)]);
+  fail(new Error("find timed out"));
+  await walking;
+  deepStrictEqual(notes, ["a walk of the processes' descriptors failed: find timed out"]);
+});
