@@ -1,3 +1,8 @@
+/**
+ * The monitor's tracker: the connections followed from poll to poll and the `NEW`, `STATE` and `CLOSED` events they
+ * make, with a tracer's reports merged in. Its rows are in `tracked_rows.ts`; what waits for a tracer's report, in
+ * `tracer_waits.ts`.
+ */
 import type { Connection } from "../model/connection.ts";
 import { servicePort } from "../model/direction.ts";
 import type { ConnectionEvent, OpenSlot, SlottedConnection } from "../model/monitor_event.ts";
