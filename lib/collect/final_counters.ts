@@ -220,7 +220,7 @@ export function startFinalCounters(options: FinalCountersOptions): FinalCounters
       }
       stopped();
       notes.push(
-        `byte counters are read at every poll from now on: ss -E stopped (exit ${code}${
+        `byte counters are read at every poll: ss -E stopped (exit ${code}${
           said === "" ? "" : `: ${said}`
         }), so bytes at close could no longer be exact`,
       );

@@ -268,7 +268,8 @@ export interface SwitchOptions {
  * has a whole poll (which still reads the counters) to begin listening before a poll skips them. A start that
  * fails, or whose ss -E has stopped by that poll (an `ss` before iproute2 5.2 refuses `-O`), counts as a
  * start stopped at once: the next wait for calm is twice the last ({@linkcode MAX_CALM_MS}); only the first
- * such start is said, until ss -E runs again.
+ * such start is said, until ss -E runs again. So is an ss -E that stopped on its own while sparse (said by its
+ * source): never said to be stopped for churn.
  */
 export function switchFinalCounters(first: FinalCountersSource, options: SwitchOptions): FinalCountersSource {
   const decision = new SparseDecision(options.timeUnitMs);
@@ -330,6 +331,14 @@ export function switchFinalCounters(first: FinalCountersSource, options: SwitchO
       return [...notes.splice(0), ...(phase === "warming" ? [] : current?.takeNotes() ?? [])];
     },
     async afterPoll(sockets, events) {
+      if (phase === "sparse" && current !== null && !current.running) {
+        // It stopped on its own and said why (an ss that refuses -O, at the run's start; one that stopped twice
+        // within a minute): not a stop for churn, nothing more to say of it. Tried again after calm, as a start
+        // that stopped at once.
+        await stop();
+        phase = "off";
+        failed([]);
+      }
       const at = options.now();
       const counts = pollCounts(sockets, events);
       let lines: number | null = null;

@@ -363,11 +363,15 @@ Deno.test("runMonitor() tells the switch the closes its polls saw: peers closing
  * 1,000 sockets) for the first 30, then calm; ss -E started again is what `start` gives. The polls at which
  * start() ran, and the notes.
  */
-async function restarting(polls: number, start: () => FinalCountersSource | string) {
+async function restarting(
+  polls: number,
+  start: () => FinalCountersSource | string,
+  first: FinalCountersSource = handSource().source,
+) {
   let now = 0;
   const starts: number[] = [];
   let poll = 0;
-  const source = switchFinalCounters(handSource().source, {
+  const source = switchFinalCounters(first, {
     start: () => {
       starts.push(poll);
       return start();
@@ -417,8 +421,26 @@ Deno.test("switchFinalCounters(): ss -E started again that stops at once (an ss 
   // Its own notes once (why it stopped), and when it is tried again; never "ss -E runs again".
   const after = run.notes.slice(run.notes.findIndex((line) => line.startsWith("ss -E stopped:")) + 1);
   deepStrictEqual(after.length, 3, after.join("\n"));
-  ok(after[1]!.startsWith("byte counters are read at every poll from now on"), after[1]);
+  ok(after[1]!.startsWith("byte counters are read at every poll: ss -E stopped"), after[1]);
   ok(after[2]!.startsWith("ss -E is tried again after 2 minutes of few closes"), after[2]);
+  deepStrictEqual(run.running, false);
+});
+
+Deno.test("switchFinalCounters(): an ss -E that stopped on its own (an ss without -O) is never said to be stopped by churn; tried again after calm, said once", async () => {
+  const first = refusedSource();
+  if (typeof first === "string") throw new Error(first);
+  // The run's start: ss -E exits, is started again once, exits again and is given up (its two notes).
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  deepStrictEqual(first.running, false);
+  const run = await restarting(31 + 33 * 60, refusedSource, first);
+  deepStrictEqual(run.notes.filter((line) => line.startsWith("ss -E stopped:")), [], run.notes.join("\n"));
+  deepStrictEqual(run.notes.length, 3, run.notes.join("\n"));
+  ok(run.notes[0]!.startsWith("ss -E stopped (exit 255: ss: invalid option -- 'O') and was started again"));
+  ok(run.notes[1]!.startsWith("byte counters are read at every poll"), run.notes[1]);
+  ok(run.notes[2]!.startsWith("ss -E is tried again after 2 minutes of few closes"), run.notes[2]);
+  // Tried after calm as a start that stopped at once: 2, 4, 8, 16 minutes of it (the churn ends at poll 30).
+  const gaps = run.starts.map((poll, i) => poll - (run.starts[i - 1] ?? 31));
+  deepStrictEqual(gaps.map((gap) => Math.round(gap / 60)), [2, 4, 8, 16]);
   deepStrictEqual(run.running, false);
 });
 

@@ -214,7 +214,7 @@ Deno.test("startFinalCounters() that cannot start says why; one whose ss -E stop
   await waiting;
   deepStrictEqual([source.running, tool.args.filter((arg) => arg === "stdbuf").length], [false, 2]);
   const [note] = source.takeNotes();
-  match(note ?? "", /read at every poll from now on: ss -E stopped \(exit 1: Cannot bind netlink socket/);
+  match(note ?? "", /read at every poll: ss -E stopped \(exit 1: Cannot bind netlink socket/);
 });
 
 Deno.test("startFinalCounters() keeps what it heard for its keep time by a clock that never steps: a wall clock set back does not keep it longer", async () => {
