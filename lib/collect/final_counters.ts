@@ -38,13 +38,10 @@ export const HELD_KEEP_MS = 70_000;
 /** How often ss -E is started again at most when it stops during a run. */
 export const RESTART_EVERY_MS = 60_000;
 
-/** One socket's final counters and when they were heard (ms). */
+/** One socket's final counters and when they were heard (ms, by a clock that never steps: `now`). */
 interface Heard {
   counters: ByteCounts;
-  /** By the clock `since` is told in (`now`). */
   at: number;
-  /** By a clock that never steps (`elapsed`): how long it is kept. */
-  seen: number;
 }
 
 /** The final counters of destroyed TCP sockets, as a running `ss -E` reports them. */
@@ -54,14 +51,15 @@ export interface FinalCountersSource {
   /**
    * Wait until counters for every key have been heard (or its socket's abort, which brings none), at most
    * `ms`, or until ss -E stops: a socket destroyed before a poll read its absence may be reported a moment
-   * after.
+   * after. `since` as for {@linkcode take}.
    */
   waitFor(keys: readonly string[], ms: number, since?: number): Promise<void>;
   /**
    * The counters heard for a connection's key, forgotten now, or with `hold` kept (for the CLOSED of a
    * connection that lingers) until taken again without it or {@linkcode HELD_KEEP_MS}. Only counters heard
-   * at or after `since` (the clock's ms; held ones whenever): a close the poll before could not have seen is
-   * this connection's, an older record of the same addresses and ports is an earlier connection's.
+   * at or after `since` (ms by the source's clock, `now`, which never steps; held ones whenever): a close the
+   * poll before could not have seen is this connection's, an older record of the same addresses and ports is
+   * an earlier connection's.
    */
   take(key: string, hold?: boolean, since?: number): ByteCounts | undefined;
   /**
@@ -86,24 +84,21 @@ export interface FinalCountersSource {
 export interface FinalCountersOptions {
   /** Starts stdbuf (tests pass a scripted tool). */
   stream: StreamTool;
-  /** The clock, ms (default `Date.now`). */
-  now?: () => number;
   /**
-   * A clock that never steps, ms (default `performance.now`, or `now` when only that is given): how long what
-   * is heard is kept (by a wall clock set back, everything heard would be kept until it had caught up).
+   * A clock that never steps, ms (default `performance.now`): what is heard is stamped by it, kept for a time
+   * by it, and compared with a poll's `since`, which the caller reads from the same clock. Not the wall clock:
+   * one set back would keep everything heard until it had caught up, and make the first poll after the step
+   * reject what was heard since the poll before (stamped "before" that poll's start).
    */
-  elapsed?: () => number;
+  now?: () => number;
   /** The monitor's time unit, ms: what is heard is kept for two of them at least (default 1 s). */
   timeUnitMs?: number;
 }
 
-/**
- * Forget, oldest first (a Map keeps the order things were added in), what was heard before `before` (by the
- * clock that never steps).
- */
+/** Forget, oldest first (a Map keeps the order things were added in), what was heard before `before`. */
 function forgetBefore(map: Map<string, Heard>, before: number): void {
   for (const [key, heard] of map) {
-    if (heard.seen >= before) return;
+    if (heard.at >= before) return;
     map.delete(key);
   }
 }
@@ -135,8 +130,7 @@ function forgetBefore(map: Map<string, Heard>, before: number): void {
  * ```
  */
 export function startFinalCounters(options: FinalCountersOptions): FinalCountersSource | string {
-  const now = options.now ?? Date.now;
-  const elapsed = options.elapsed ?? options.now ?? (() => performance.now());
+  const now = options.now ?? (() => performance.now());
   const unit = options.timeUnitMs ?? 1_000;
   const keepMs = Math.max(HEARD_KEEP_MS, 2 * unit + 1_000);
   const heldMs = Math.max(HELD_KEEP_MS, 60_000 + 2 * unit + 1_000);
@@ -145,7 +139,7 @@ export function startFinalCounters(options: FinalCountersOptions): FinalCounters
   const heard = new Map<string, Heard>();
   const held = new Map<string, Heard>();
   /** Sockets this host aborted ({@linkcode abortedKey}), and when: no counters will come for them. */
-  const aborted = new Map<string, { at: number; seen: number }>();
+  const aborted = new Map<string, number>();
   const notes: string[] = [];
   const errors: string[] = [];
   let running = true;
@@ -158,7 +152,7 @@ export function startFinalCounters(options: FinalCountersOptions): FinalCounters
     for (const resolve of woken) resolve();
   };
   let tool: ToolStream;
-  /** When ss -E was last started again after it stopped (the clock that never steps, ms). */
+  /** When ss -E was last started again after it stopped (ms). */
   let restartedAt = -Infinity;
   const launch = (): ToolStream =>
     options.stream("stdbuf", FINAL_COUNTERS_ARGS, {
@@ -168,12 +162,11 @@ export function startFinalCounters(options: FinalCountersOptions): FinalCounters
         if (typeof parsed === "string") skipped++;
         if (parsed === null || typeof parsed === "string") return;
         const t = now();
-        const seen = elapsed();
         if ("aborted" in parsed) {
           aborted.delete(parsed.aborted);
-          aborted.set(parsed.aborted, { at: t, seen });
-          for (const [key, one] of aborted) {
-            if (one.seen >= seen - keepMs) break;
+          aborted.set(parsed.aborted, t);
+          for (const [key, at] of aborted) {
+            if (at >= t - keepMs) break;
             aborted.delete(key);
           }
           wakeAll();
@@ -181,8 +174,8 @@ export function startFinalCounters(options: FinalCountersOptions): FinalCounters
         }
         // Heard again (a reused port), it goes to the end: the map stays in the order of hearing.
         heard.delete(parsed.key);
-        heard.set(parsed.key, { counters: { sent: parsed.sent, received: parsed.received }, at: t, seen });
-        forgetBefore(heard, seen - keepMs);
+        heard.set(parsed.key, { counters: { sent: parsed.sent, received: parsed.received }, at: t });
+        forgetBefore(heard, t - keepMs);
         wakeAll();
       },
       onErrorLine: (line) => {
@@ -202,7 +195,7 @@ export function startFinalCounters(options: FinalCountersOptions): FinalCounters
     current.exited.then(({ code }) => {
       if (closing) return stopped();
       const said = errors.splice(0).join("; ");
-      const t = elapsed();
+      const t = now();
       if (t - restartedAt >= RESTART_EVERY_MS) {
         try {
           tool = launch();
@@ -259,7 +252,7 @@ export function startFinalCounters(options: FinalCountersOptions): FinalCounters
           const abort = aborted.get(abortedKey(key));
           // An aborted socket's report has no counters: nothing more will come for it.
           return held.has(key) || (found !== undefined && found.at >= since) ||
-            (abort !== undefined && abort.at >= since);
+            (abort !== undefined && abort >= since);
         };
         while (running && !timedOut && !keys.every(heardSince)) {
           await Promise.race([new Promise<void>((resolve) => wake.push(resolve)), timeUp]);
@@ -270,14 +263,13 @@ export function startFinalCounters(options: FinalCountersOptions): FinalCounters
     },
     take(key, hold = false, since = -Infinity) {
       const t = now();
-      const seen = elapsed();
-      forgetBefore(held, seen - heldMs);
+      forgetBefore(held, t - heldMs);
       const fresh = heard.get(key);
       const found = fresh !== undefined && fresh.at >= since ? fresh : held.get(key);
       if (found === undefined) return undefined;
       heard.delete(key);
       held.delete(key);
-      if (hold) held.set(key, { counters: found.counters, at: t, seen });
+      if (hold) held.set(key, { counters: found.counters, at: t });
       return found.counters;
     },
     forgetHeld(key) {

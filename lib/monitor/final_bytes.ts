@@ -27,9 +27,10 @@ const COUNTED = new WeakSet<ByteCounts>();
  * The kernel reports a destroy a moment after the poll may read its result
  * (the kernel queues the report; ss -E and this process read it in their
  * turn): the poll waits for counters not heard yet, at most `waitMs`. Only
- * counters heard at or after `since` (the previous poll's start, ms) are this
- * connection's: an older report of the same addresses and ports is an earlier
- * connection's. One not heard by then keeps the last reading, as without ss -E:
+ * counters heard at or after `since` (the previous poll's start, ms by the
+ * source's clock, which never steps) are this connection's: an older report
+ * of the same addresses and ports is an earlier connection's. One not heard
+ * by then keeps the last reading, as without ss -E:
  * a socket this host aborted (SO_LINGER 0) is reported with its addresses
  * cleared and is never matched. A connection listed live (`NEW`, a `STATE`
  * not closing) makes the source forget what it held for its key: that is an

@@ -61,6 +61,12 @@ export interface MonitorIo {
    * reading, and while it runs the counters may be read only every `countersEvery` polls.
    */
   finalCounters?: FinalCountersSource | null;
+  /**
+   * A clock that never steps, ms (default `performance.now`): a poll tells `finalCounters` when the poll before
+   * started by it (the source's own clock: the same by default). Not `now`: a wall clock set back would make
+   * what ss -E heard since the poll before look older than it, and the poll reject it.
+   */
+  elapsed?: () => number;
 }
 
 /** Where traced connection events come from (a `TraceSource`). */
@@ -203,11 +209,13 @@ export async function runMonitor(
   let hidden = { connections: 0, rows: 0 };
   // A connection unchanged since the poll before is the same object: the tracker and the filters redo nothing for it.
   const memory = new ConnectionMemory();
-  /** When the last poll that ran started (ms): a close this poll sees happened after it. */
+  const elapsed = io.elapsed ?? (() => performance.now());
+  /** When the last poll that ran started (ms, `elapsed`): a close this poll sees happened after it. */
   let previousAt = -Infinity;
   /** One poll: read the sockets and what the tracer saw since the last one (`final`: all of it). */
   const poll = async (final: boolean): Promise<void> => {
     const at = io.now();
+    const startedAt = elapsed();
     let connections: Connection[] | null = null;
     let sockets: Socket[] = [];
     let firstSeen: Map<Connection, number> | undefined;
@@ -276,7 +284,7 @@ export async function runMonitor(
       });
       await io.log?.maybeFlush(at.getTime());
       times.record(io.now().getTime() - at.getTime());
-      previousAt = at.getTime();
+      previousAt = startedAt;
     }
   };
   try {

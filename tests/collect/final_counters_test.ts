@@ -217,18 +217,30 @@ Deno.test("startFinalCounters() that cannot start says why; one whose ss -E stop
   match(note ?? "", /read at every poll: ss -E stopped \(exit 1: Cannot bind netlink socket/);
 });
 
-Deno.test("startFinalCounters() keeps what it heard for its keep time by a clock that never steps: a wall clock set back does not keep it longer", async () => {
-  const tool = handTool();
-  let wall = 100_000;
-  let elapsed = 0;
-  const source = startFinalCounters({ stream: tool.stream, now: () => wall, elapsed: () => elapsed });
-  if (typeof source === "string") throw new Error(source);
-  tool.say("UNCONN 0 0 10.0.0.2:40001 198.51.100.7:443 bytes_sent:1 bytes_received:2");
-  // The wall clock is set back an hour; a minute passes.
-  wall = 100_000 - 3_600_000 + 60_000;
-  elapsed = 60_000;
-  tool.say("UNCONN 0 0 10.0.0.2:40002 198.51.100.7:443 bytes_sent:3 bytes_received:4");
-  deepStrictEqual(source.take("TCP 10.0.0.2 40001 198.51.100.7 443"), undefined);
-  deepStrictEqual(source.take("TCP 10.0.0.2 40002 198.51.100.7 443"), { sent: 3, received: 4 });
-  await source.close();
+Deno.test("startFinalCounters() stamps what it hears by a clock that never steps, not the wall clock", async () => {
+  const wallNow = Date.now;
+  let step = 0;
+  Date.now = () => wallNow() + step;
+  try {
+    const tool = handTool();
+    const source = startFinalCounters({ stream: tool.stream });
+    if (typeof source === "string") throw new Error(source);
+    // An earlier connection on the same addresses and ports ends; a poll starts (its `since`, by the clock the
+    // monitor gives it: performance.now); the wall clock is set back an hour; the connection ends after that poll.
+    tool.say("UNCONN 0 0 10.0.0.2:40002 198.51.100.7:443 bytes_sent:1 bytes_received:2");
+    const key = "TCP 10.0.0.2 40002 198.51.100.7 443";
+    // The poll starts once the clock has moved on from that hearing.
+    const heardBy = performance.now();
+    let since = heardBy;
+    while (since <= heardBy) since = performance.now();
+    step = -3_600_000;
+    deepStrictEqual(source.take(key, true, since), undefined);
+    tool.say("UNCONN 0 0 10.0.0.2:40002 198.51.100.7:443 bytes_sent:3 bytes_received:4");
+    // Heard after the poll (the wait ends at once, a whole minute to wait else).
+    await source.waitFor([key], HANG_GUARD_MS, since);
+    deepStrictEqual(source.take(key, false, since), { sent: 3, received: 4 });
+    await source.close();
+  } finally {
+    Date.now = wallNow;
+  }
 });

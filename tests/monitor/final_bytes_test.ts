@@ -424,3 +424,60 @@ Deno.test("addFinalCounters() with the Tracker: a connection on a reused four-tu
   deepStrictEqual(await poll([], 4), ["CLOSED TIME_WAIT 500"]);
   await source.close();
 });
+
+Deno.test("runMonitor() with the wall clock set back an hour between two polls: the close takes what ss -E heard since the poll before", async () => {
+  const wallNow = Date.now;
+  let step = 0;
+  // The wall clock as the monitor and ss -E's source read it by default, set back later in the test.
+  Date.now = () => wallNow() + step;
+  try {
+    let say = (_line: string) => {};
+    // The clocks the monitor gives it (the defaults).
+    const source = startFinalCounters({
+      stream: (_command, _args, options) => {
+        say = options.onLine;
+        return { exited: new Promise(() => {}), close: () => Promise.resolve() };
+      },
+    });
+    if (typeof source === "string") throw new Error(source);
+    const inner = recordingCollector(3);
+    const collector: Collector = {
+      name: "ss",
+      collect: (request) => {
+        if (inner.asked.length === 2) {
+          // After poll 2: the clock is set back an hour; the connection ends and ss -E reports it.
+          step = -3_600_000;
+          say("UNCONN 0 0 10.0.0.2:40000 203.0.113.7:443 bytes_sent:2468 bytes_acked:2469 bytes_received:13");
+        }
+        return inner.collect(request);
+      },
+    };
+    const closed: ConnectionEvent[] = [];
+    await runMonitor(new Tracker({ width: 20, groupBy: "ip", maxClosedRows: 10 }), {
+      timeUnitMs: 1000,
+      count: 3,
+      keep: () => true,
+    }, {
+      collector,
+      now: () => new Date(Date.now()),
+      sleep: () => Promise.resolve(),
+      output: {
+        onPoll: (events) => {
+          for (const e of events) if (e.event === "CLOSED") closed.push(e);
+          return Promise.resolve();
+        },
+        close: () => Promise.resolve(),
+      },
+      log: null,
+      note: () => {},
+      stop: new AbortController().signal,
+      finalCounters: source,
+    });
+    await source.close();
+    deepStrictEqual(step, -3_600_000);
+    // Not the last reading (200, 0): the kernel's, heard after the poll before though stamped an hour before it.
+    deepStrictEqual(closed.map((e) => [e.connection.bytes_sent, e.connection.bytes_received]), [[2_468, 13]]);
+  } finally {
+    Date.now = wallNow;
+  }
+});
