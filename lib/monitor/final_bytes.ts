@@ -65,12 +65,8 @@ export async function addFinalCounters(
   ledger: TrafficLedger | null = null,
   since = -Infinity,
 ): Promise<void> {
-  /**
-   * The events that close a connection, or may: whether the counters are held for a later event of it, whether
-   * the poll waits for them, and from when a report is this connection's (the clock's ms).
-   */
-  let closing: { event: ConnectionEvent; key: string; hold: boolean; wait: boolean; from: number }[] | null =
-    null;
+  /** The events that close a connection, or may. */
+  let closing: Closing[] | null = null;
   /** Keys of connections seen live: what is held for them is an earlier connection's (forgotten after the takes). */
   let live: string[] | null = null;
   for (const event of events) {
@@ -90,7 +86,10 @@ export async function addFinalCounters(
     } else if (kind === "STATE" && c.status === "FIN_WAIT_2") {
       // A socket closed by its program ends once its FIN is acknowledged: if it did since the poll before, these
       // are its final counters, held for its TIME_WAIT. One only shut down goes on: nothing to wait for.
-      (closing ??= []).push({ event, key, hold: true, wait: false, from: since });
+      // Out of TIME_WAIT (which never goes to another state) it is a new connection on the four-tuple: what
+      // is held is the earlier one's. The tracker ends that one instead (CLOSED, then NEW): a defence.
+      const fresh = event.previous_status === "TIME_WAIT";
+      (closing ??= []).push({ event, key, hold: true, wait: false, from: since, fresh });
     } else if (kind === "NEW" || kind === "STATE") {
       (live ??= []).push(key);
     }
@@ -100,9 +99,23 @@ export async function addFinalCounters(
   if (live !== null && source.forgetHeld !== undefined) { for (const key of live) source.forgetHeld(key); }
 }
 
+/** An event that closes a connection, or may (see {@linkcode addFinalCounters}). */
+interface Closing {
+  event: ConnectionEvent;
+  key: string;
+  /** Whether the counters are held for a later event of the connection. */
+  hold: boolean;
+  /** Whether the poll waits for them. */
+  wait: boolean;
+  /** From when (the clock's ms) a report is this connection's. */
+  from: number;
+  /** A new connection on a four-tuple held for an earlier one: what is held is forgotten first. */
+  fresh?: boolean;
+}
+
 /** The closing events' final counters, from `source` (see {@linkcode addFinalCounters}). */
 async function takeFinal(
-  closing: { event: ConnectionEvent; key: string; hold: boolean; wait: boolean; from: number }[],
+  closing: Closing[],
   source: FinalCountersSource,
   waitMs: number,
   ledger: TrafficLedger | null,
@@ -115,7 +128,8 @@ async function takeFinal(
     keys.length === 0 ? Promise.resolve() : source.waitFor(keys, waitMs, from)
   );
   await Promise.all(waits);
-  for (const { event, key, hold, from } of closing) {
+  for (const { event, key, hold, from, fresh } of closing) {
+    if (fresh === true) source.forgetHeld?.(key);
     const counters = source.take(key, hold, from);
     if (counters === undefined) continue;
     const last = event.connection;

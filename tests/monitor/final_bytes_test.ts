@@ -481,3 +481,46 @@ Deno.test("runMonitor() with the wall clock set back an hour between two polls: 
     Date.now = wallNow;
   }
 });
+
+Deno.test("addFinalCounters(): a STATE out of TIME_WAIT into FIN_WAIT_2 (a new connection on the four-tuple, should a tracker say it so) does not take what the earlier one held", async () => {
+  let say = (_line: string) => {};
+  let now = 0;
+  const source = startFinalCounters({
+    stream: (_command, _args, options) => {
+      say = options.onLine;
+      return { exited: new Promise(() => {}), close: () => Promise.resolve() };
+    },
+    now: () => now,
+  });
+  if (typeof source === "string") throw new Error(source);
+  const poll = async (events: ConnectionEvent[]) => {
+    await addFinalCounters(events, source, 100, null, now++);
+    return events.map((e) => `${e.event} ${e.connection.status} ${e.connection.bytes_sent}`);
+  };
+  say("UNCONN 0 0 10.0.0.2:40000 203.0.113.7:443 bytes_sent:70000 bytes_acked:70001 bytes_received:10");
+  deepStrictEqual(
+    await poll([
+      { event: "STATE", previous_status: "ESTABLISHED", connection: connection("TIME_WAIT", 69_000, 10) },
+    ]),
+    ["STATE TIME_WAIT 70000"],
+  );
+  // A TIME_WAIT socket never goes to another state: this is a new connection, closed and acknowledged before
+  // the poll; its report is read after it.
+  deepStrictEqual(
+    await poll([
+      { event: "STATE", previous_status: "TIME_WAIT", connection: connection("FIN_WAIT_2", null, null) },
+    ]),
+    ["STATE FIN_WAIT_2 null"],
+  );
+  say("UNCONN 0 0 10.0.0.2:40000 203.0.113.7:443 bytes_sent:500 bytes_acked:501 bytes_received:3");
+  deepStrictEqual(
+    await poll([
+      { event: "STATE", previous_status: "FIN_WAIT_2", connection: connection("TIME_WAIT", null, null) },
+    ]),
+    ["STATE TIME_WAIT 500"],
+  );
+  deepStrictEqual(await poll([{ event: "CLOSED", connection: connection("TIME_WAIT", null, null) }]), [
+    "CLOSED TIME_WAIT 500",
+  ]);
+  await source.close();
+});
