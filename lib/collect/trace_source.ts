@@ -58,6 +58,12 @@ const MAX_OWNERS = 100_000;
 
 /** Events kept for the next drain at most; beyond, the oldest are dropped and counted. */
 const MAX_PENDING = 500_000;
+/**
+ * A change of the wall clock's lead on the clock that never steps from this on is a step (the clock set, by hand
+ * or by NTP): below, it is the two clocks read a moment apart (Date.now is whole milliseconds).
+ */
+export const CLOCK_STEP_MS = 100;
+
 /** {@linkcode TraceSource.settle}: this long without a line is quiet; never wait longer than the limit. */
 const QUIET_MS = 150;
 const SETTLE_LIMIT_MS = 1_000;
@@ -73,7 +79,10 @@ export interface OpenTraceOptions {
   readyTimeoutMs?: number;
   /** uid → name (`readUserNames(platform)`); null leaves users numeric. */
   userNames: Map<string, string> | null;
+  /** The wall clock, ms (default `Date.now`): the polls' clock, which traced times are told in. */
   now?: () => number;
+  /** A clock that never steps, ms (default `performance.now`): how far the wall clock was set since a start. */
+  elapsed?: () => number;
 }
 
 /** The source in use (or none), and the one line that says so. */
@@ -161,6 +170,11 @@ class EventBuffer {
     this.#skipped++;
   }
 
+  /** Move the times of the events not handed over yet by `ms` (the wall clock was set). */
+  move(ms: number): void {
+    for (const event of this.#pending) event.at += ms;
+  }
+
   note(line: string): void {
     this.#notes.push(line);
   }
@@ -217,6 +231,15 @@ async function startBpftrace(
   const errors: string[] = [];
   let ready: (() => void) | null = null;
   const attached = new Promise<void>((resolve) => (ready = resolve));
+  // bpftrace tells the wall time of its clock by an offset it reads once, as it starts: once the wall clock is
+  // set (a step back would hold every event back for as long, a step forward would date them in the past),
+  // its times are moved by the step, so that they stay on the polls' clock.
+  const now = options.now ?? Date.now;
+  const elapsed = options.elapsed ?? (() => performance.now());
+  const lead = () => now() - elapsed();
+  const leadAtStart = lead();
+  /** How far the wall clock has been set since bpftrace started (ms): changed by steps only. */
+  let stepped = 0;
   let tool: ToolStream;
   try {
     tool = stream("bpftrace", ["-B", "none", "-e", BPFTRACE_PROGRAM], {
@@ -226,8 +249,16 @@ async function startBpftrace(
         buffer.heard();
         const parsed = parseTraceLine(line);
         if (parsed.kind === "ready") ready?.();
-        else if (parsed.kind === "event") buffer.push(parsed.event);
-        else if (parsed.kind === "skipped") {
+        else if (parsed.kind === "event") {
+          const moved = lead() - leadAtStart;
+          if (Math.abs(moved - stepped) >= CLOCK_STEP_MS) {
+            // Those not handed over yet move too: else they would wait as long as the clock was set back.
+            buffer.move(moved - stepped);
+            stepped = moved;
+          }
+          if (stepped !== 0) parsed.event.at += stepped;
+          buffer.push(parsed.event);
+        } else if (parsed.kind === "skipped") {
           const lost = /^Lost (\d+) events/.exec(line);
           if (lost !== null) {
             buffer.note(`warning: the kernel dropped ${lost[1]} trace events (its buffer was full)`);

@@ -83,6 +83,56 @@ Deno.test("openTraceSource() uses bpftrace once its program says it is attached,
   }
 });
 
+Deno.test("openTraceSource(): bpftrace's times follow the wall clock when it is set during a run (they are read from an offset bpftrace fixes as it starts)", async () => {
+  let say = (_line: string) => {};
+  const stream: StreamTool = (_command, _args, options) => {
+    say = options.onLine;
+    queueMicrotask(() => say("conntrail-trace ready 1796222988.648532"));
+    return { exited: new Promise(() => {}), close: () => Promise.resolve() };
+  };
+  // bpftrace starts at 1796222988.6 s of the wall clock, 1 s of the clock that never steps.
+  let wall = 1796222988_600;
+  let elapsed = 1_000;
+  const { source } = await openTraceSource({
+    os: "linux",
+    stream,
+    run: NO_PATHS,
+    userNames: null,
+    now: () => wall,
+    elapsed: () => elapsed,
+  });
+  try {
+    // 2 s later: a connect, at the wall time bpftrace was told of at its start.
+    wall += 2_000;
+    elapsed += 2_000;
+    say("connect 1796222990.600000 TCP 127.0.0.1 56844 127.0.0.1 34109 7585 0 python3\\x00");
+    deepStrictEqual((await source!.drain(wall + 1)).map((e) => e.at), [1796222990_600]);
+    // A connect not handed over yet (within the holdback); the wall clock is set back an hour; 2 s later a
+    // close, which bpftrace still dates by its start's offset.
+    say("connect 1796222990.700000 TCP 127.0.0.1 56845 127.0.0.1 34109 7585 0 python3\\x00");
+    wall += 2_000 - 3_600_000;
+    elapsed += 2_000;
+    say("close 1796222992.600000 TCP 127.0.0.1 56844 127.0.0.1 34109");
+    // Dated by the clock the polls read, not an hour ahead of it (held back for that hour); the connect too.
+    deepStrictEqual((await source!.drain(wall + 1)).map((e) => e.at), [
+      1796222990_700 - 3_600_000,
+      1796222992_600 - 3_600_000,
+    ]);
+    // Set forward two hours: dated by it, not an hour in the past.
+    wall += 1_000 + 7_200_000;
+    elapsed += 1_000;
+    say("close 1796222993.600000 TCP 127.0.0.1 56845 127.0.0.1 34109");
+    deepStrictEqual((await source!.drain(wall + 1)).map((e) => e.at), [1796222993_600 + 3_600_000]);
+    // A change of a few milliseconds is the two clocks read a moment apart: nothing moves.
+    wall += 1_000 + 3;
+    elapsed += 1_000;
+    say("close 1796222994.600000 TCP 127.0.0.1 56846 127.0.0.1 34109");
+    deepStrictEqual((await source!.drain(wall + 1)).map((e) => e.at), [1796222994_600 + 3_600_000]);
+  } finally {
+    await source?.close();
+  }
+});
+
 Deno.test("openTraceSource().ownerOf() names the process of a connection bpftrace saw open, until it closes", async () => {
   const { stream } = scripted({
     bpftrace: {
