@@ -254,6 +254,114 @@ Deno.test({
   },
 });
 
+/**
+ * Run in every document the page opens, before its scripts: boot.js's wait before a reload (its one
+ * setTimeout; the page's other timers are left alone) is noted in sessionStorage, with what the status said
+ * and the count of failed loads boot.js kept at that moment, and is not waited: the reload comes at once. The
+ * test reads the delays boot.js asked for; it never waits them.
+ */
+const NOTE_BOOT_WAITS = `(() => {
+  const realSetTimeout = globalThis.setTimeout;
+  globalThis.setTimeout = function (handler, delay, ...rest) {
+    if (!String(new Error().stack).includes("/boot.js:")) return realSetTimeout.call(this, handler, delay, ...rest);
+    const status = document.getElementById("status");
+    const noted = JSON.parse(sessionStorage.getItem("test-boot-waits") ?? "[]");
+    noted.push({
+      delay,
+      status: status.textContent,
+      kind: status.dataset.kind,
+      count: sessionStorage.getItem("conntrail-reloads"),
+    });
+    sessionStorage.setItem("test-boot-waits", JSON.stringify(noted));
+    return realSetTimeout.call(this, handler, 0, ...rest);
+  };
+})();`;
+
+/** What NOTE_BOOT_WAITS noted of one wait. */
+interface BootWait {
+  delay: number;
+  status: string;
+  kind: string;
+  count: string | null;
+}
+
+/** sessionStorage.getItem in the page. */
+async function sessionItem(page: Page, key: string): Promise<string | null> {
+  return await page.evaluate(
+    (key) =>
+      (globalThis as unknown as { sessionStorage: { getItem(key: string): string | null } }).sessionStorage
+        .getItem(key),
+    key,
+  );
+}
+
+/**
+ * The wait boot.js asks for after `failures` failed loads in a row, and what the status says meanwhile: the
+ * module script whose graph failed (app.js, which imports tabs.js) is what it can name.
+ */
+function bootWait(failures: number, delay: number): BootWait {
+  const times = failures === 1 ? "" : ` ${failures} times in a row`;
+  return {
+    delay,
+    status: `the page's code (/app.js) did not load${times}; reloading in ${delay / 1000} s…`,
+    kind: "down",
+    count: String(failures),
+  };
+}
+
+Deno.test({
+  name:
+    "serve page: loads that fail in a row reload after 1, 2, 4 … 30 s, saying so, and the count starts again once the page's code has loaded",
+  ignore: !linuxWithSs || CHROMIUM === undefined,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    // tabs.js fails this many loads in a row, then loads; then once more after the page was live.
+    let failFor = 7;
+    let asked = 0;
+    const failing = async (page: Page) => {
+      await page.addInitScript({ content: NOTE_BOOT_WAITS });
+      await page.route("**/tabs.js", async (route) => {
+        asked++;
+        if (failFor > 0) {
+          failFor--;
+          await route.abort("internetdisconnected");
+        } else {
+          await route.continue();
+        }
+      });
+    };
+    await withPage(["--store", "none"], async ({ browser, page }) => {
+      deepStrictEqual(asked, 8);
+      const waits = JSON.parse(await sessionItem(page, "test-boot-waits") ?? "[]");
+      deepStrictEqual(waits, [
+        bootWait(1, 1_000),
+        bootWait(2, 2_000),
+        bootWait(3, 4_000),
+        bootWait(4, 8_000),
+        bootWait(5, 16_000),
+        bootWait(6, 30_000),
+        bootWait(7, 30_000),
+      ]);
+      // The page's code has loaded: the count is gone, and a load that fails now is the first in a row.
+      deepStrictEqual(await sessionItem(page, "conntrail-reloads"), null);
+      failFor = 1;
+      await page.reload();
+      await waitFor(() => asked === 10, "the reload after one more failed load");
+      await waitLive(browser);
+      deepStrictEqual(JSON.parse(await sessionItem(page, "test-boot-waits") ?? "[]").slice(7), [
+        bootWait(1, 1_000),
+      ]);
+      deepStrictEqual(await sessionItem(page, "conntrail-reloads"), null);
+      ok(
+        browser.errors.length === 8 && browser.errors.every((e) => e.includes("ERR_INTERNET_DISCONNECTED")),
+        JSON.stringify(browser.errors),
+      );
+      browser.errors.length = 0;
+    }, { beforeLoad: failing });
+  },
+});
+
 /** Run a command and return its output; fail with its stderr. */
 async function output(command: string, ...args: string[]): Promise<string> {
   const out = await new Deno.Command(command, { args, stdout: "piped", stderr: "piped" }).output();
