@@ -73,17 +73,18 @@ export interface RunningConntrail {
 
 /**
  * Start a conntrail command under the flags `permissions --flags` prints for
- * it (or `options.flags`), with XDG_DATA_HOME set to `dataHome` when given.
+ * it (or `options.flags`), with XDG_DATA_HOME set to `dataHome` when given,
+ * and `options.env` added to its environment.
  */
 export async function spawnConntrail(
   args: readonly string[],
-  options: { dataHome?: string; flags?: readonly string[] } = {},
+  options: { dataHome?: string; flags?: readonly string[]; env?: Record<string, string> } = {},
 ): Promise<RunningConntrail> {
   const dataHome = options.dataHome;
   const flags = options.flags ?? await permissionFlags(dataHome ?? "/nonexistent", args);
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "--quiet", "--no-prompt", ...flags, MAIN, ...args],
-    env: { NO_COLOR: "1", ...(dataHome === undefined ? {} : { XDG_DATA_HOME: dataHome }) },
+    env: { NO_COLOR: "1", ...(dataHome === undefined ? {} : { XDG_DATA_HOME: dataHome }), ...options.env },
     stdout: "piped",
     stderr: "piped",
   }).spawn();

@@ -16,6 +16,7 @@ import { requireSyslogPermissions } from "./syslog_config.ts";
 import { filterRanges } from "./filter_ranges.ts";
 import { ALERTS_LISTED, reportMonitorRun, requireReportFiles, rowNoun } from "./monitor_report.ts";
 import { openSession } from "./session.ts";
+import { stoppablePrograms } from "./stoppable_programs.ts";
 
 /** Closed rows kept in memory; older closed rows are dropped (counted in the export). */
 const MAX_CLOSED_ROWS = 10_000;
@@ -59,6 +60,28 @@ function filterNames(options: MonitorOptions): string {
  * frequent-IP file and a summary. Returns the exit code.
  */
 export async function runMonitorCommand(options: MonitorOptions, io: CommandIo): Promise<number> {
+  // From the start: a signal while the session opens, or while the first reading walks every process's
+  // descriptors, stops the run then (the tools it runs killed), not once they are done.
+  const stopper = new AbortController();
+  let output: MonitorOutput | null = null;
+  const redraw = () => (output instanceof RefreshOutput ? output.redrawSoon() : undefined);
+  const detach = io.onSignals(() => stopper.abort(), redraw);
+  try {
+    return await monitorUntil(options, io, {
+      stopper,
+      setOutput: (shown) => (output = shown),
+    });
+  } finally {
+    detach();
+  }
+}
+
+async function monitorUntil(
+  options: MonitorOptions,
+  io: CommandIo,
+  run: { stopper: AbortController; setOutput: (output: MonitorOutput) => void },
+): Promise<number> {
+  const { stopper } = run;
   const write = io.stdout;
   const warn = warnLine(io);
   const env = io.readEnv(monitorEnv(io.os));
@@ -87,7 +110,10 @@ export async function runMonitorCommand(options: MonitorOptions, io: CommandIo):
     sparse ? { ...options, finalCounters: true } : options,
     {
       ...io,
-      collector: collectorOf({ ...options, ...liveOwnerWalk(options.trace ?? false) }, io),
+      collector: collectorOf({ ...options, ...liveOwnerWalk(options.trace ?? false) }, {
+        ...io,
+        programs: stoppablePrograms(io.programs, stopper.signal),
+      }),
       env: env.values,
     },
     {
@@ -135,7 +161,6 @@ export async function runMonitorCommand(options: MonitorOptions, io: CommandIo):
     timeUnitSeconds: options.timeUnit,
     traffic: options.traffic,
   });
-  const stopper = new AbortController();
   const stop = () => stopper.abort();
   if (refresh) {
     const dashboard = new Dashboard(tracker, {
@@ -171,9 +196,8 @@ export async function runMonitorCommand(options: MonitorOptions, io: CommandIo):
     });
   }
 
+  run.setOutput(output);
   await session.startKernelEvents();
-  const redraw = () => (output instanceof RefreshOutput ? output.redrawSoon() : undefined);
-  const detach = io.onSignals(stop, redraw);
   const keys = new AbortController();
   let result;
   let unwatch = () => {};
@@ -217,7 +241,6 @@ export async function runMonitorCommand(options: MonitorOptions, io: CommandIo):
   } finally {
     unwatch();
     keys.abort();
-    detach();
     await session.close(output);
     for (const line of notes) warn(line);
   }

@@ -23,6 +23,7 @@ import type { HttpServer, Network, ServeHandler } from "../platform/platform.ts"
 import { type CommandIo, warnLine } from "./command_io.ts";
 import { collectorOf, liveOwnerWalk } from "./command_collector.ts";
 import { monitorEnv } from "./environment.ts";
+import { stoppablePrograms } from "./stoppable_programs.ts";
 
 /** Options of `conntrail serve`. */
 export interface ServeOptions extends ThreatFlags, GeoFlags, HistoryFlags, SyslogFlags, KernelEventFlags {
@@ -82,6 +83,18 @@ function listen(
  * `--duration`; history is recorded as the monitor records it.
  */
 export async function runServe(options: ServeOptions, io: CommandIo): Promise<number> {
+  // From the start: a signal while the session opens, or while the first reading walks every process's
+  // descriptors, stops the run then (the tools it runs killed), not once they are done.
+  const stopper = new AbortController();
+  const detach = io.onSignals(() => stopper.abort(), () => {});
+  try {
+    return await serveUntil(options, io, stopper);
+  } finally {
+    detach();
+  }
+}
+
+async function serveUntil(options: ServeOptions, io: CommandIo, stopper: AbortController): Promise<number> {
   const write = io.stdout;
   const warn = warnLine(io);
   const env = io.readEnv(monitorEnv(io.os));
@@ -91,7 +104,10 @@ export async function runServe(options: ServeOptions, io: CommandIo): Promise<nu
     options,
     {
       ...io,
-      collector: collectorOf({ ...options, ...liveOwnerWalk(options.trace ?? false) }, io),
+      collector: collectorOf({ ...options, ...liveOwnerWalk(options.trace ?? false) }, {
+        ...io,
+        programs: stoppablePrograms(io.programs, stopper.signal),
+      }),
       env: env.values,
     },
     {
@@ -157,7 +173,6 @@ export async function runServe(options: ServeOptions, io: CommandIo): Promise<nu
     publish: (event, data) => events.publish(event, data),
     pace: { pace, now: () => io.now().getTime() },
   });
-  const stopper = new AbortController();
   // Set once the port is bound (the system picks it for --port 0), before any request is answered.
   let policy = accessPolicy(options.host, options.port, token);
   const handler = webHandler({
@@ -169,7 +184,6 @@ export async function runServe(options: ServeOptions, io: CommandIo): Promise<nu
     log: (line) => warn(safeTerminalText(line)),
   });
   let server: HttpServer | null = null;
-  let detach = () => {};
   let result = null;
   await session.startKernelEvents();
   try {
@@ -182,7 +196,6 @@ export async function runServe(options: ServeOptions, io: CommandIo): Promise<nu
     const port = server.port;
     const url = `http://${hostWithPort(options.host, port)}/${token === null ? "" : `?token=${token}`}`;
     await say(`conntrail: serving on ${url} (Ctrl+C stops)\n`);
-    detach = io.onSignals(() => stopper.abort(), () => {});
     result = await session.run(
       tracker,
       {
@@ -196,7 +209,6 @@ export async function runServe(options: ServeOptions, io: CommandIo): Promise<nu
   } finally {
     stopper.abort();
     events.close();
-    detach();
     await session.close();
     await server?.finished;
   }

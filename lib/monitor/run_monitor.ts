@@ -181,8 +181,10 @@ function hiddenBy(
 /**
  * Run the monitor until `count` polls, `durationMs`, or `io.stop`. A collector
  * failure on the first poll ends the run with its error; later failures are
- * reported once each and the poll is skipped. The log is flushed and the
- * output closed on every way out.
+ * reported once each and the poll is skipped. A poll that fails once `io.stop`
+ * has aborted was cut short by the stop: the run ends there, with no last poll
+ * (nor is there one when the stop came before the first poll).
+ * The log is flushed and the output closed on every way out.
  */
 export async function runMonitor(
   tracker: Tracker,
@@ -212,6 +214,8 @@ export async function runMonitor(
   const elapsed = io.elapsed ?? (() => performance.now());
   /** When the last poll that ran started (ms, `elapsed`): a close this poll sees happened after it. */
   let previousAt = -Infinity;
+  /** Whether the stop cut a poll short: its tools were killed, perhaps stuck in a walk that would be redone. */
+  let cutShort = false;
   /** One poll: read the sockets and what the tracer saw since the last one (`final`: all of it). */
   const poll = async (final: boolean): Promise<void> => {
     const at = io.now();
@@ -234,6 +238,12 @@ export async function runMonitor(
       connections = kept(all, options.keep);
       hidden = hiddenBy(all, connections, tracker);
     } catch (error) {
+      // A stop while the poll ran cut it short (the commands kill its tools then: lib/cli/stoppable_programs.ts):
+      // the run ends, with nothing failed. The last poll, started after the stop, says why it failed.
+      if (io.stop.aborted && !final) {
+        cutShort = true;
+        return;
+      }
       // A first poll that fails says the setup is wrong (no tool, no permission): the run ends. One whose tool
       // ran out of time says the machine is busy (`ss -p` walks every process's descriptors): the run goes on.
       if (polls === 0 && failedPolls === 0 && !(error instanceof ToolError && error.timedOut)) throw error;
@@ -308,7 +318,9 @@ export async function runMonitor(
       }
       await io.sleep(nextAt - now, io.stop);
     }
-    if (finalPoll) {
+    // Not after a poll the stop cut short (the stop is not to wait for the reading it just stopped), nor when the
+    // run was stopped before its first poll (a first reading walks every process's descriptors).
+    if (finalPoll && !cutShort && polls > 0) {
       await io.trace?.settle?.();
       await poll(true).catch((error) => io.note(`warning: the last poll failed: ${error}`));
       // A final poll that could not read the sockets left what waits for the tracer's report: not lost with it.

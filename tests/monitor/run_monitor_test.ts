@@ -372,3 +372,79 @@ Deno.test("runMonitor() stamps a socket the collector held back for its process 
   // It lived from when it was first seen to the poll that saw it gone (start + 4 s).
   deepStrictEqual(events[1]!.duration_s, 5.5);
 });
+
+/**
+ * A collector whose reading number `hangAt` (1-based) never ends by itself: it stops the run, and the stop ends
+ * the reading with the error of a killed tool, as a command's stop ends the tools of a reading in flight
+ * (lib/cli/stoppable_programs.ts).
+ */
+function hangingAt(hangAt: number, stop: AbortController): Collector & { polls: number } {
+  const collector = {
+    name: "hanging",
+    polls: 0,
+    collect(): Promise<CollectResult> {
+      // A reading after the stop (the last poll) is not cut short: it reads.
+      if (++collector.polls < hangAt || stop.signal.aborted) {
+        return Promise.resolve({ sockets: [socket(443)], skipped: [], notes: [] });
+      }
+      // The reading is under way: stop now, as a signal would.
+      queueMicrotask(() => stop.abort());
+      return new Promise((_, reject) =>
+        stop.signal.addEventListener(
+          "abort",
+          () => reject(new ToolError('"find -L /proc/1/fd" did not finish within 120 s (killed by SIGKILL)')),
+        )
+      );
+    },
+  };
+  return collector;
+}
+
+for (const hangAt of [1, 3]) {
+  Deno.test(`runMonitor() ends the run when a stop cuts poll ${hangAt} short: no failure, no last poll`, async () => {
+    const clock = fakeClock();
+    const out = recordingOutput();
+    const stopper = new AbortController();
+    const collector = hangingAt(hangAt, stopper);
+    const notes: string[] = [];
+    const result = await runMonitor(new Tracker({ width: 20, groupBy: "ip", maxClosedRows: 10 }), {
+      timeUnitMs: 1000,
+      keep: () => true,
+    }, {
+      collector,
+      now: clock.now,
+      sleep: clock.sleep,
+      output: out.output,
+      log: null,
+      note: (line) => notes.push(line),
+      stop: stopper.signal,
+      // With a tracer the run polls once more at its end: not after a poll the stop cut short.
+      trace: { drain: () => Promise.resolve([]), takeNotes: () => [] },
+    });
+    deepStrictEqual(
+      [result.polls, result.failedPolls, collector.polls, notes, out.closed()],
+      [hangAt - 1, 0, hangAt, [], 1],
+    );
+  });
+}
+
+Deno.test("runMonitor() stopped before its first poll makes none, not even the tracer's last one", async () => {
+  const clock = fakeClock();
+  const collector = scripted([[socket(443)]]);
+  const stopper = new AbortController();
+  stopper.abort();
+  const result = await runMonitor(new Tracker({ width: 20, groupBy: "ip", maxClosedRows: 10 }), {
+    timeUnitMs: 1000,
+    keep: () => true,
+  }, {
+    collector,
+    now: clock.now,
+    sleep: clock.sleep,
+    output: recordingOutput().output,
+    log: null,
+    note: () => {},
+    stop: stopper.signal,
+    trace: { drain: () => Promise.resolve([]), takeNotes: () => [] },
+  });
+  deepStrictEqual([result.polls, collector.polls], [0, 0]);
+});
