@@ -19,14 +19,19 @@ interface ProcessId {
   started: string;
 }
 
-/** The start time of a process (field 22 of /proc/PID/stat), or null once it is gone. */
+/**
+ * The start time of a process (field 22 of /proc/PID/stat), or null once it is gone or has ended (a zombie: one
+ * killed but reaped by nobody yet, as an orphan under an init that does not reap).
+ */
 async function startTime(pid: number): Promise<string | null> {
   const stat = await Deno.readTextFile(`/proc/${pid}/stat`).catch(() => null);
-  // The name, in parentheses, may hold spaces: the fields are counted after its closing one.
-  return stat === null ? null : stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? null;
+  if (stat === null) return null;
+  // The name, in parentheses, may hold spaces: the fields are counted after its closing one (state first).
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return fields[0] === "Z" ? null : fields[19] ?? null;
 }
 
-/** The processes `pid` has started and not yet reaped (its threads' children). */
+/** The processes `pid` has started that are running (its threads' children). */
 async function childrenOf(pid: number): Promise<ProcessId[]> {
   const children: ProcessId[] = [];
   for await (const task of Deno.readDir(`/proc/${pid}/task`)) {
@@ -39,7 +44,7 @@ async function childrenOf(pid: number): Promise<ProcessId[]> {
   return children;
 }
 
-/** Those of `processes` still running (or not yet reaped). */
+/** Those of `processes` still running. */
 async function stillThere(processes: readonly ProcessId[]): Promise<ProcessId[]> {
   const left: ProcessId[] = [];
   for (const p of processes) if (await startTime(p.pid) === p.started) left.push(p);
@@ -74,10 +79,10 @@ async function stopInsideWalk(args: string[], signal: "SIGTERM" | "SIGINT", summ
     monitor.kill(signal);
     const end = await waitFor(() => ended, `the run to end after ${signal}`);
     deepStrictEqual([end.code, end.signal], [0, null], end.stderr);
-    // A stop, not a failed poll: the run's summary and nothing else.
-    deepStrictEqual(end.stderr, "", end.stderr);
+    // A stop, not a failed poll ("warning: a poll failed and was skipped: … did not finish within 120 s").
+    ok(!/warning|error/i.test(end.stderr), end.stderr);
     match(end.stdout, summary);
-    // The process is gone and reaped (its exit code was read): a child still listed is running on its own.
+    // conntrail has ended (its exit code was read): a child of it still running is running on its own.
     deepStrictEqual(await stillThere(left), [], `left running after the run ended: ${JSON.stringify(left)}`);
     // The walk ran once: no walk was started again after the signal.
     deepStrictEqual((await Deno.readTextFile(inside)).trim(), found);
