@@ -187,31 +187,36 @@ async function serveUntil(options: ServeOptions, io: CommandIo, stopper: AbortCo
   let result = null;
   await session.startKernelEvents();
   try {
-    server = listen(options, {
-      network: io.network,
-      handler,
-      signal: stopper.signal,
-      onListen: (bound) => (policy = accessPolicy(options.host, bound, token)),
-    });
-    const port = server.port;
-    const url = `http://${hostWithPort(options.host, port)}/${token === null ? "" : `?token=${token}`}`;
-    await say(`conntrail: serving on ${url} (Ctrl+C stops)\n`);
-    result = await session.run(
-      tracker,
-      {
-        timeUnitMs: options.timeUnit * 1000,
-        durationMs: options.duration === undefined ? undefined : options.duration * 1000,
-        keep: monitorFilter({ filterLocal: options.filterLocal, hidden: null, outgoing: false }),
-      },
-      fanOut([live, ...(eventLog === null ? [] : [eventLog])]),
-      stopper.signal,
-    );
+    // Stopped while the session opened: nothing is served (Deno.serve given a signal that has aborted already
+    // serves on for good).
+    if (!stopper.signal.aborted) {
+      server = listen(options, {
+        network: io.network,
+        handler,
+        signal: stopper.signal,
+        onListen: (bound) => (policy = accessPolicy(options.host, bound, token)),
+      });
+      const port = server.port;
+      const url = `http://${hostWithPort(options.host, port)}/${token === null ? "" : `?token=${token}`}`;
+      await say(`conntrail: serving on ${url} (Ctrl+C stops)\n`);
+      result = await session.run(
+        tracker,
+        {
+          timeUnitMs: options.timeUnit * 1000,
+          durationMs: options.duration === undefined ? undefined : options.duration * 1000,
+          keep: monitorFilter({ filterLocal: options.filterLocal, hidden: null, outgoing: false }),
+        },
+        fanOut([live, ...(eventLog === null ? [] : [eventLog])]),
+        stopper.signal,
+      );
+    }
   } finally {
     stopper.abort();
     events.close();
     await session.close();
     await server?.finished;
   }
+  if (result === null) return 0;
   for (const line of session.syslog?.summary() ?? []) warn(`conntrail: ${line}`);
   const paced = pace.report();
   const recorder = session.recorder;

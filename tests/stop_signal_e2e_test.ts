@@ -1,0 +1,177 @@
+/**
+ * SIGTERM and SIGINT stop `conntrail serve` and `conntrail monitor` at moments a stop used to miss, with a
+ * stand-in program first on PATH (what `--allow-run=find` / `--allow-run=tcpdump` name) that notes its pid:
+ * - while the first reading's walk of every process's descriptors hangs: a `find` that never ends stands in
+ *   for a walk stuck on a process's /proc. The run waited out the walk's two-minute hang guard (and then
+ *   walked again for its last poll);
+ * - while the session starts `--sniff-dns`'s tcpdump, before the signal handlers were attached: the process
+ *   died of the signal (exit 143), leaving tcpdump running.
+ * The signal is sent once the stand-in runs; the run must end by itself, as a stop ends it (exit code 0, no
+ * warning), leaving none of the programs it had started running.
+ */
+import { deepStrictEqual, match, ok } from "node:assert/strict";
+import { spawnConntrail } from "./conntrail_process.ts";
+import { hasTool } from "./open_sockets.ts";
+import { waitFor } from "./waiting.ts";
+
+const linuxWithSs = Deno.build.os === "linux" && hasTool("ss") && hasTool("ps");
+
+/** A process as /proc shows it: its pid and its start time (a pid used again by another process differs). */
+interface ProcessId {
+  pid: number;
+  started: string;
+}
+
+/**
+ * The start time of a process (field 22 of /proc/PID/stat), or null once it is gone or has ended (a zombie: one
+ * killed but reaped by nobody yet, as an orphan under an init that does not reap).
+ */
+async function startTime(pid: number): Promise<string | null> {
+  const stat = await Deno.readTextFile(`/proc/${pid}/stat`).catch(() => null);
+  if (stat === null) return null;
+  // The name, in parentheses, may hold spaces: the fields are counted after its closing one (state first).
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return fields[0] === "Z" ? null : fields[19] ?? null;
+}
+
+/** The processes `pid` has started that are running (its threads' children). */
+async function childrenOf(pid: number): Promise<ProcessId[]> {
+  const children: ProcessId[] = [];
+  for await (const task of Deno.readDir(`/proc/${pid}/task`)) {
+    const listed = await Deno.readTextFile(`/proc/${pid}/task/${task.name}/children`).catch(() => "");
+    for (const word of listed.split(" ").filter((w) => w !== "")) {
+      const started = await startTime(Number(word));
+      if (started !== null) children.push({ pid: Number(word), started });
+    }
+  }
+  return children;
+}
+
+/** Those of `processes` still running. */
+async function stillThere(processes: readonly ProcessId[]): Promise<ProcessId[]> {
+  const left: ProcessId[] = [];
+  for (const p of processes) if (await startTime(p.pid) === p.started) left.push(p);
+  return left;
+}
+
+/** A program first on PATH: it notes its pid in `inside`, then runs the shell lines `then` (`go`: a FIFO). */
+interface StandIn {
+  tool: "find" | "tcpdump";
+  then: string;
+  /** What the test does once the signal is sent, given the stand-in's folder. */
+  afterSignal?: (dir: string) => Promise<void>;
+}
+
+/** A `find` that hangs: `exec`, so that the pid noted is the process that hangs (a `sleep`). */
+const HANGING_FIND: StandIn = { tool: "find", then: "exec sleep 1000" };
+
+/** A tcpdump that starts listening only once the test writes to the FIFO `go` (after its signal), then waits. */
+const SLOW_TCPDUMP: StandIn = {
+  tool: "tcpdump",
+  then:
+    'read line < "$(dirname "$0")/../go"\necho \'tcpdump: listening on any, link-type LINUX_SLL2\' >&2\n' +
+    "exec sleep 1000",
+  afterSignal: (dir) => Deno.writeTextFile(`${dir}/go`, "go\n"),
+};
+
+async function stopWhile(
+  standIn: StandIn,
+  args: string[],
+  signal: "SIGTERM" | "SIGINT",
+  expect: (end: { stdout: string; stderr: string }) => void,
+): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "conntrail-stop-" });
+  const inside = `${dir}/inside`;
+  await Deno.mkdir(`${dir}/bin`);
+  await Deno.writeTextFile(
+    `${dir}/bin/${standIn.tool}`,
+    `#!/bin/sh\necho $$ >> '${inside}'\n${standIn.then}\n`,
+    {
+      mode: 0o755,
+    },
+  );
+  const mkfifo = await new Deno.Command("mkfifo", { args: [`${dir}/go`] }).output();
+  ok(mkfifo.success, new TextDecoder().decode(mkfifo.stderr));
+  let left: ProcessId[] = [];
+  const monitor = await spawnConntrail([...args, "--store", "none"], {
+    dataHome: dir,
+    env: { PATH: `${dir}/bin:${Deno.env.get("PATH") ?? "/usr/bin:/bin"}` },
+  });
+  let ended: Awaited<ReturnType<typeof monitor.finished>> | null = null;
+  const finished = monitor.finished().then((end) => (ended = end));
+  try {
+    const found = await waitFor(
+      async () => (await Deno.readTextFile(inside).catch(() => "")).trim() || null,
+      `the stand-in ${standIn.tool} to start`,
+    );
+    const standing = Number(found.split("\n")[0]);
+    // Every program the run has started by now (the stand-in; ss -E for the byte counters at close...).
+    left = await childrenOf(monitor.pid);
+    ok(left.some((p) => p.pid === standing), `${standIn.tool} (${standing}) among ${JSON.stringify(left)}`);
+    monitor.kill(signal);
+    await standIn.afterSignal?.(dir);
+    const end = await waitFor(() => ended, `the run to end after ${signal}`);
+    deepStrictEqual([end.code, end.signal], [0, null], end.stderr);
+    // A stop, not a failed poll ("warning: a poll failed and was skipped: … did not finish within 120 s").
+    ok(!/warning|error/i.test(end.stderr), end.stderr);
+    expect(end);
+    // conntrail has ended (its exit code was read): a child of it still running is running on its own.
+    deepStrictEqual(await stillThere(left), [], `left running after the run ended: ${JSON.stringify(left)}`);
+    // The stand-in ran once: nothing started it again after the signal.
+    deepStrictEqual((await Deno.readTextFile(inside)).trim(), found);
+  } finally {
+    if (ended === null) monitor.kill("SIGKILL");
+    await finished;
+    // A failed run leaves nothing behind either (pids checked against their start time).
+    for (const p of await stillThere(left)) Deno.kill(p.pid, "SIGKILL");
+    const noted = (await Deno.readTextFile(inside).catch(() => "")).split("\n").filter((w) => w !== "");
+    for (const pid of noted) {
+      const started = await startTime(Number(pid));
+      if (started !== null) Deno.kill(Number(pid), "SIGKILL");
+    }
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+const SERVED = (end: { stdout: string }) => match(end.stdout, /^conntrail: served 0 polls over \d+s$/m);
+const MONITORED = (end: { stdout: string }) => match(end.stdout, /^conntrail: 0 polls over \d+s/m);
+
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  Deno.test({
+    name:
+      `serve stops on ${signal} while its first walk of the process descriptors hangs, and kills the walk`,
+    ignore: !linuxWithSs,
+    async fn() {
+      await stopWhile(HANGING_FIND, ["serve", "--port", "0"], signal, SERVED);
+    },
+  });
+
+  Deno.test({
+    name:
+      `monitor stops on ${signal} while its first walk of the process descriptors hangs, and kills the walk`,
+    ignore: !linuxWithSs,
+    async fn() {
+      await stopWhile(HANGING_FIND, ["monitor", "--scroll"], signal, MONITORED);
+    },
+  });
+}
+
+Deno.test({
+  name: "serve stops on SIGTERM while --sniff-dns's tcpdump starts, and tcpdump is stopped",
+  ignore: !linuxWithSs,
+  async fn() {
+    await stopWhile(SLOW_TCPDUMP, ["serve", "--port", "0", "--sniff-dns"], "SIGTERM", (end) => {
+      // The signal and tcpdump's "listening" line race in conntrail's event loop: it serves nothing (the stop came
+      // first; tests/cli/serve_command_test.ts), or it serves and stops at once.
+      ok(!end.stdout.includes("serving on") || /^conntrail: served 0 polls/m.test(end.stdout), end.stdout);
+    });
+  },
+});
+
+Deno.test({
+  name: "monitor stops on SIGTERM while --sniff-dns's tcpdump starts, and tcpdump is stopped",
+  ignore: !linuxWithSs,
+  async fn() {
+    await stopWhile(SLOW_TCPDUMP, ["monitor", "--scroll", "--sniff-dns"], "SIGTERM", MONITORED);
+  },
+});
