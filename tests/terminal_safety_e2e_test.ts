@@ -8,6 +8,7 @@ import { deepStrictEqual, match, ok } from "node:assert/strict";
 import { join } from "node:path";
 import { main } from "../main.ts";
 import { runConntrail } from "./conntrail_process.ts";
+import { runnerCommands, WORKFLOW_COMMANDS } from "./_github_runner.ts";
 import {
   CLEAN_IP,
   HOSTILE,
@@ -51,6 +52,26 @@ Deno.test("history on a SQLite file with escapes in ip, risk_level, status and e
   const one = await runConntrail(dir, ["history", CLEAN_IP, "--db", db]);
   match(one.stdout, /ESTAB\\x1b\[2J/);
   match(one.stdout, /\\u202eevil/);
+});
+
+Deno.test("history in every format, on a SQLite file holding GitHub workflow commands, prints none a CI log would run", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "conntrail-hostile-" });
+  const db = join(dir, "commands.db");
+  writeHostileSqlite(db, WORKFLOW_COMMANDS);
+  for (const format of ["table", "csv", "json"]) {
+    for (const args of [["history"], ["history", CLEAN_IP]]) {
+      const run = await runConntrail(dir, [...args, "--format", format, "--db", db]);
+      deepStrictEqual(run.code, 0, run.stderr);
+      ok(run.stdout.includes("stop-commands]"), run.stdout.slice(0, 300));
+      deepStrictEqual(runnerCommands(run.stdout), [], `${args.join(" ")} --format ${format}`);
+      deepStrictEqual(runnerCommands(run.stderr), [], `${args.join(" ")} --format ${format} stderr`);
+      if (format === "json") {
+        // Still the same values: only how JSON writes them differs.
+        ok(JSON.stringify(JSON.parse(run.stdout)).includes("##[stop-commands]c2.evil.example"));
+      }
+    }
+  }
+  await Deno.remove(dir, { recursive: true });
 });
 
 Deno.test("history --store json with escapes in the JSON keys, and a JSON file that is not JSON, print nothing raw", async () => {

@@ -1,5 +1,5 @@
 import type { CheckResult } from "../model/check_result.ts";
-import { safeTerminalText } from "./terminal_text.ts";
+import { safeJsonText, safeTerminalText } from "./terminal_text.ts";
 import { tableChunks, type TableColumn } from "./text_table.ts";
 
 /**
@@ -48,5 +48,5 @@ export function checkTableChunks(results: readonly CheckResult[]): Generator<str
 
 /** `conntrail check --format json`: an array of results with SPEC's field names. */
 export function renderCheckJson(results: readonly CheckResult[]): string {
-  return JSON.stringify(results, null, 2) + "\n";
+  return safeJsonText(JSON.stringify(results, null, 2)) + "\n";
 }

@@ -1,4 +1,5 @@
 import { type Connection, CONNECTION_FIELDS, TRAFFIC_FIELDS } from "../model/connection.ts";
+import { safeJsonText } from "./terminal_text.ts";
 
 /** Options of the connection renderers. */
 export interface ConnectionsRenderOptions {
@@ -44,7 +45,7 @@ function jsonValue(value: unknown): string {
   let json = stringJson.get(value);
   if (json === undefined) {
     if (stringJson.size >= STRING_JSON_LIMIT) stringJson.clear();
-    json = JSON.stringify(value);
+    json = safeJsonText(JSON.stringify(value));
     stringJson.set(value, json);
   }
   return json;
@@ -88,7 +89,7 @@ function allFieldsSet(c: Connection, traffic: boolean): boolean {
  */
 function prettyElements(rows: readonly Connection[], keys: FieldKeys): string {
   if (rows.every((row) => allFieldsSet(row, keys.traffic))) {
-    return JSON.stringify(rows, keys.fields as string[], 2).slice(2, -2);
+    return safeJsonText(JSON.stringify(rows, keys.fields as string[], 2).slice(2, -2));
   }
   const out: string[] = [];
   for (let i = 0; i < rows.length; i++) {

@@ -3,7 +3,7 @@ import type { SnapshotDiff } from "../model/snapshot_diff.ts";
 import { isoWithOffset, localDateTime } from "../model/timestamp.ts";
 import type { SnapshotInfo } from "../store/history_store.ts";
 import { endpointText } from "./endpoint_text.ts";
-import { safeTerminalText } from "./terminal_text.ts";
+import { safeJsonText, safeTerminalText } from "./terminal_text.ts";
 import { tableChunks, type TableColumn } from "./text_table.ts";
 
 function processText(c: Connection): string {
@@ -73,7 +73,7 @@ export function* diffTableChunks(
 /** `conntrail diff --format json`: both snapshots' ids and times, and the three kinds of difference. */
 export function renderDiffJson(diff: SnapshotDiff, from: SnapshotInfo, to: SnapshotInfo): string {
   const info = (s: SnapshotInfo) => ({ ...s, taken_at: isoWithOffset(new Date(s.taken_at)) });
-  return JSON.stringify({ from: info(from), to: info(to), ...diff }, null, 2) + "\n";
+  return safeJsonText(JSON.stringify({ from: info(from), to: info(to), ...diff }, null, 2)) + "\n";
 }
 
 const SNAPSHOT_TABLE: readonly TableColumn<SnapshotInfo>[] = [

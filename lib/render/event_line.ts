@@ -8,7 +8,7 @@ import { endpointText } from "./endpoint_text.ts";
 import { elapsedText } from "./elapsed_text.ts";
 import { intervalText } from "./interval_text.ts";
 import { addressText, geoText, peerName, processText } from "./row_details.ts";
-import { safeTerminalText } from "./terminal_text.ts";
+import { safeJsonText, safeTerminalText } from "./terminal_text.ts";
 import { bytesText, rateText } from "./byte_units.ts";
 
 const ARROWS: Record<Connection["direction"], string> = {
@@ -189,7 +189,7 @@ export function statusLine(event: StatusEvent, rowNoun: string, at: Date, timeUn
  * ```
  */
 export function eventJson(event: MonitorEvent, info: AddressInfo): string {
-  if (event.event === "STATUS") return JSON.stringify(event);
+  if (event.event === "STATUS") return safeJsonText(JSON.stringify(event));
   const { domain: _addressDomain, ...known } = info;
   const record: Record<string, unknown> = { event: event.event, ...event.connection, ...known };
   if (event.connection.domain !== undefined) record.domain = event.connection.domain;
@@ -197,5 +197,5 @@ export function eventJson(event: MonitorEvent, info: AddressInfo): string {
   if (event.reason !== undefined) record.reason = event.reason;
   if (event.details !== undefined) Object.assign(record, event.details);
   if (event.duration_s !== undefined) record.duration_s = event.duration_s;
-  return JSON.stringify(record);
+  return safeJsonText(JSON.stringify(record));
 }

@@ -12,6 +12,7 @@ import type { EventFormat } from "./event_formats.ts";
 import { ecsEvent } from "./ecs_event.ts";
 import { eventJson } from "./event_line.ts";
 import { ocsfEvent } from "./ocsf_event.ts";
+import { safeJsonText } from "./terminal_text.ts";
 
 export type { RecordContext } from "./_flow_event.ts";
 
@@ -47,7 +48,9 @@ export function eventRecord(
   const { format, context } = options;
   if (format === "ndjson") return eventJson(event, info);
   if (event.event === "STATUS") return null;
-  return JSON.stringify(format === "ecs" ? ecsEvent(event, info, context) : ocsfEvent(event, info, context));
+  return safeJsonText(
+    JSON.stringify(format === "ecs" ? ecsEvent(event, info, context) : ocsfEvent(event, info, context)),
+  );
 }
 
 /**
@@ -72,6 +75,6 @@ export function snapshotRecords(
 ): string {
   const render = format === "ecs" ? ecsEvent : ocsfEvent;
   return connections.map((connection) =>
-    JSON.stringify(render({ event: "SNAPSHOT", connection }, {}, context)) + "\n"
+    safeJsonText(JSON.stringify(render({ event: "SNAPSHOT", connection }, {}, context))) + "\n"
   ).join("");
 }

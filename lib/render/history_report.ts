@@ -2,7 +2,7 @@ import { isoWithOffset, localDateTime } from "../model/timestamp.ts";
 import type { AddressRecord, ConnectionRecord } from "../store/history_store.ts";
 import type { AddressHistory } from "../store/history_queries.ts";
 import { endpointText } from "./endpoint_text.ts";
-import { safeTerminalText } from "./terminal_text.ts";
+import { safeJsonText, safeTerminalText } from "./terminal_text.ts";
 import { csvText } from "./csv_text.ts";
 import { plainTable, tableChunks, type TableColumn } from "./text_table.ts";
 import { bytesText } from "./byte_units.ts";
@@ -210,7 +210,7 @@ export function renderHistoryJson(entries: readonly AddressHistory[], total: num
     }),
     ...(entry.alerts === undefined ? {} : { alerts: entry.alerts.map((x) => ({ ...x, at: iso(x.at) })) }),
   }));
-  return JSON.stringify({ total, addresses }, null, 2) + "\n";
+  return safeJsonText(JSON.stringify({ total, addresses }, null, 2)) + "\n";
 }
 
 const ADDRESS_COLUMNS = [

@@ -7,25 +7,69 @@ const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 const HAS_UNSAFE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
 /**
+ * What may stand between the characters of a command start and still let the GitHub Actions runner see
+ * it: the runner looks for `##[` with .NET's culture-sensitive `IndexOf`, which under ICU skips what
+ * collation ignores (controls, format characters, marks and a few more; measured with ICU's own collator).
+ */
+const SKIPPED = "[\\p{Cc}\\p{Cf}\\p{M}\\p{Default_Ignorable_Code_Point}\\u0640\\u07fa\\u180a\\u1cd3\\ufe73]*";
+/** The start of a workflow command, which the runner acts on anywhere in a line (`##[name]data`). */
+const GITHUB_COMMAND = new RegExp(`#${SKIPPED}#${SKIPPED}\\[`, "gu");
+
+/** The text with the `[` of every command start written as `bracket`. */
+function breakCommands(text: string, bracket: string): string {
+  // Nearly no name has a `#`: the search is one scan.
+  if (!text.includes("#")) return text;
+  return text.replace(GITHUB_COMMAND, (start) => start.slice(0, -1) + bracket);
+}
+
+/**
  * Make an untrusted string (a process name, a path, a hostname) safe to print
  * on a terminal: control characters and escape sequences are shown as visible
  * `\xNN` / `\uNNNN` text instead of being executed by the terminal.
+ *
+ * A CI log is read by a machine too: the GitHub Actions runner acts on `##[`
+ * anywhere in a line of a step's output as a workflow command (`##[add-mask]`,
+ * `##[stop-commands]TOKEN`, which would silence conntrail's own annotations),
+ * so the `[` after `##` (with anything the runner skips between) is shown as `\x5b`.
  *
  * @example
  * ```ts
  * import { deepStrictEqual } from "node:assert/strict";
  * import { safeTerminalText } from "./terminal_text.ts";
  * deepStrictEqual(safeTerminalText("evil\x1b[2Jname"), "evil\\x1b[2Jname");
+ * deepStrictEqual(safeTerminalText("##[stop-commands]x.example"), "##\\x5bstop-commands]x.example");
  * ```
  */
 export function safeTerminalText(text: string): string {
-  if (!HAS_UNSAFE.test(text)) return text;
-  return text.replace(UNSAFE, (c) => {
-    const code = c.charCodeAt(0);
-    return code <= 0xff
-      ? `\\x${code.toString(16).padStart(2, "0")}`
-      : `\\u${code.toString(16).padStart(4, "0")}`;
-  });
+  const shown = HAS_UNSAFE.test(text)
+    ? text.replace(UNSAFE, (c) => {
+      const code = c.charCodeAt(0);
+      return code <= 0xff
+        ? `\\x${code.toString(16).padStart(2, "0")}`
+        : `\\u${code.toString(16).padStart(4, "0")}`;
+    })
+    : text;
+  // After the escapes, which add only `\`, `x`, `u` and hex digits: none of them makes a command start.
+  return breakCommands(shown, "\\x5b");
+}
+
+/**
+ * JSON text (a record, a document) with every `##[` written `##\u005b`: the
+ * same JSON value, as `JSON.parse` reads it, but no GitHub Actions workflow
+ * command when a CI log shows the line (see {@linkcode safeTerminalText}).
+ * `#` and `[` can only stand inside a JSON string, where `\u005b` is `[`.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { safeJsonText } from "./terminal_text.ts";
+ * const json = safeJsonText(JSON.stringify({ hostname: "##[add-mask]x" }));
+ * deepStrictEqual(json, '{"hostname":"##\\u005badd-mask]x"}');
+ * deepStrictEqual(JSON.parse(json).hostname, "##[add-mask]x");
+ * ```
+ */
+export function safeJsonText(json: string): string {
+  return breakCommands(json, "\\u005b");
 }
 
 /**

@@ -48,14 +48,22 @@ let spaces = " ".repeat(256);
 
 const asciiWidth = (text: string) => text.length;
 
-/** A cell as it will be written: printable ASCII as it is, anything else made safe for a terminal. */
+/**
+ * True for text written as it is: printable ASCII with no `##[`, which a GitHub Actions log would run as a
+ * workflow command (in printable ASCII nothing can stand between, see {@linkcode safeTerminalText}).
+ */
+function isPlain(text: string): boolean {
+  return isPrintableAscii(text) && !text.includes("##[");
+}
+
+/** A cell as it will be written: plain text as it is, anything else made safe for a terminal. */
 function safe(text: string): string {
-  return isPrintableAscii(text) ? text : safeTerminalText(text);
+  return isPlain(text) ? text : safeTerminalText(text);
 }
 
 /** The width of a cell as it will be written. */
 function safeWidth(text: string): number {
-  return isPrintableAscii(text) ? text.length : displayWidth(safeTerminalText(text));
+  return isPlain(text) ? text.length : displayWidth(safeTerminalText(text));
 }
 
 /** Padding of `n` cells (none when `n` is not positive) and the gap after it, in one string. */
@@ -112,7 +120,7 @@ export function* tableChunks<T>(
     }
   }
   const line = (texts: readonly string[]) => {
-    // Nearly every line is printable ASCII throughout: written as it is, padded by length, and tested once
+    // Nearly every line is plain throughout: written as it is, padded by length, and tested once
     // whole; only a line that fails the test is put together again cell by cell.
     let out = "";
     for (let i = 0; i < last; i++) {
@@ -120,15 +128,15 @@ export function* tableChunks<T>(
       out += text + gapAfter((widths[i] as number) - text.length);
     }
     out += texts[last] ?? "";
-    if (isPrintableAscii(out)) return (out.charCodeAt(out.length - 1) === 32 ? out.trimEnd() : out) + "\n";
+    if (isPlain(out)) return (out.charCodeAt(out.length - 1) === 32 ? out.trimEnd() : out) + "\n";
     return mixedLine(texts);
   };
   const mixedLine = (texts: readonly string[]) => {
     let out = "";
     for (let i = 0; i < last; i++) {
       const text = texts[i] as string;
-      // Printable ASCII (nearly every cell) is written as it is and measured by its length.
-      if (isPrintableAscii(text)) out += text + padding((widths[i] as number) - text.length) + GAP;
+      // Plain text (nearly every cell) is written as it is and measured by its length.
+      if (isPlain(text)) out += text + padding((widths[i] as number) - text.length) + GAP;
       else {
         const shown = safeTerminalText(text);
         out += shown + padding((widths[i] as number) - displayWidth(shown)) + GAP;

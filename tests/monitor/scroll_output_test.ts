@@ -2,6 +2,7 @@ import { isoWithOffset } from "../../lib/model/timestamp.ts";
 import { deepStrictEqual, match, ok } from "node:assert/strict";
 import { ScrollOutput, type ScrollOutputOptions } from "../../lib/monitor/scroll_output.ts";
 import { at, connection } from "./_connections.ts";
+import { runnerCommand, runnerCommands, WORKFLOW_COMMANDS } from "../_github_runner.ts";
 
 function output(overrides: Partial<ScrollOutputOptions> = {}) {
   const out: string[] = [];
@@ -95,6 +96,43 @@ Deno.test("ScrollOutput under GITHUB_ACTIONS folds the connections open at start
   const plain = output({ githubActions: false });
   await plain.scroll.onPoll(opened, null, at(0));
   ok(!plain.out.join("").includes("::"), "a group outside GitHub Actions");
+});
+
+Deno.test("ScrollOutput under GITHUB_ACTIONS: a hostile name, path or domain starts no workflow command; conntrail's own commands stay whole", async () => {
+  for (const hostile of WORKFLOW_COMMANDS) {
+    const c = connection({
+      remote_ip: "198.51.100.66",
+      process_name: hostile.slice(0, 15),
+      process_path: `/tmp/${hostile}/node`,
+      status: `ESTABLISHED${hostile}`,
+      domain: hostile,
+    });
+    const alert = {
+      event: "ALERT" as const,
+      connection: c,
+      reason: `UNEXPECTED destination (not in ${hostile}.txt)`,
+      severity: "error" as const,
+      conditions: ["unexpected" as const],
+    };
+    const events = [{ event: "NEW" as const, connection: c }, alert];
+    for (const format of ["text", "ndjson", "ecs", "ocsf"] as const) {
+      const { scroll, out, aside } = output({
+        format,
+        githubActions: true,
+        describe: () => ({ hostname: hostile, as_org: hostile, country: "US", asn: 64500 }),
+        domainOf: () => hostile,
+      });
+      await scroll.onPoll([], null, at(0));
+      await scroll.onPoll(events, null, at(1));
+      await scroll.close();
+      const log = [...out, ...aside.map((line) => line + "\n")].join("");
+      // The runner stops at the first command that is not conntrail's; a stop-commands would swallow the rest.
+      deepStrictEqual(runnerCommands(log).map((line) => runnerCommand(line)), [
+        ...(format === "text" ? ["group", "endgroup"] : []),
+        "error",
+      ], `${format} ${hostile}: ${log}`);
+    }
+  }
 });
 
 Deno.test("ScrollOutput prints an alert's annotation with the domain when known, aside from NDJSON", async () => {
