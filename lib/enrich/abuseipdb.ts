@@ -440,7 +440,10 @@ export class AbuseIpdb {
   #errorDetail(body: string): string {
     try {
       const detail = JSON.parse(body)?.errors?.[0]?.detail;
-      return typeof detail === "string" ? `: ${detail.slice(0, 120)}` : "";
+      if (typeof detail !== "string") return "";
+      // The key goes before the cut: a cut through an echoed key would leave its start for #sayOnce to miss.
+      const key = this.#settings.key;
+      return `: ${(key.length < 8 ? detail : detail.replaceAll(key, "[key]")).slice(0, 120)}`;
     } catch {
       return "";
     }

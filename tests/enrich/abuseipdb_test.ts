@@ -121,6 +121,17 @@ Deno.test("AbuseIpdb marks an address UNKNOWN on 422 and on a malformed body, ea
   });
 });
 
+Deno.test("AbuseIpdb never shows part of the key when an error's detail echoes it past the length kept", async () => {
+  for (const before of [0, 60, 100, 119]) {
+    const detail = `${"x".repeat(before)} ${GOOD_KEY} is not allowed to check this address`;
+    await withClient(() => ({ status: 422, detail }), {}, async (client, _server, notes) => {
+      strictEqual((await client.check("4.4.4.4"))?.risk_level, "UNKNOWN");
+      strictEqual(notes.length, 1);
+      ok(!notes[0]!.includes(GOOD_KEY.slice(0, 8)), `${before}: ${notes[0]}`);
+    });
+  }
+});
+
 Deno.test("AbuseIpdb retries 5xx answers with backoff and takes the answer that follows", async () => {
   await withClient(
     (_ip, n) => (n < 3 ? { status: 500 + n } : { score: 60 }),
