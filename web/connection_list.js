@@ -6,7 +6,7 @@
 // header of the process being scrolled through stay on top. Every row has the same height, set in
 // style.css (--row-h), so a row's place is its index times that height.
 import { el, setText } from "./dom.js";
-import { asText, clock, count, countryName, endpoint, span } from "./format.js";
+import { asText, clock, count, countryName, endpoint, span, visibleText } from "./format.js";
 
 /** @typedef {import("./live_store.js").LiveStore} LiveStore */
 /** @typedef {import("./live_store.js").Conn} Conn */
@@ -103,7 +103,7 @@ function drawRisk(view, holder) {
   const badge = /** @type {HTMLElement} */ (holder.firstChild);
   setText(badge, text);
   badge.className = `risk risk-${kind}`;
-  if (badge.title !== title) badge.title = title;
+  if (badge.title !== visibleText(title)) badge.title = visibleText(title);
 }
 
 /** One connection's row, reused for whichever connection scrolls into its place. */
@@ -232,7 +232,7 @@ class GroupRow {
     );
     setText(this.badge, group.alerted > 0 ? `⚠ ${count(group.alerted)} alerted` : "");
     setText(this.path, info?.path ?? "");
-    this.path.title = info?.path ?? "";
+    this.path.title = visibleText(info?.path ?? "");
     this.box.checked = shown > 0 && state.selected === shown;
     this.box.indeterminate = state.selected > 0 && state.selected < shown;
     drawTimeline(this.timeline, timeline);

@@ -3,7 +3,7 @@
 // The count panels: open connections per process, remote address, country and AS, the busiest
 // first, each a button that puts its value in the search box.
 import { el } from "./dom.js";
-import { count } from "./format.js";
+import { count, visibleText } from "./format.js";
 
 /** @typedef {import("./live_store.js").CountList} CountList */
 
@@ -20,7 +20,7 @@ export function drawCountList(list, data, total) {
     const pick = el("button", "pick-count", item.label);
     pick.type = "button";
     pick.dataset.pick = item.pick;
-    pick.title = `show only ${item.label}`;
+    pick.title = `show only ${visibleText(item.label)}`;
     return el("li", null, pick, el("span", "n", count(item.n)), el("span", "bar", bar));
   });
   if (data.distinct > data.items.length) {

@@ -2,7 +2,10 @@
 /// <reference lib="dom" />
 // Building elements for conntrail's page. Every string from the network or another process enters
 // the page as a text node or an attribute value set from script, never as markup: a PTR name
-// `<img src=x onerror=alert(1)>` stays text. There is no innerHTML anywhere in web/.
+// `<img src=x onerror=alert(1)>` stays text. There is no innerHTML anywhere in web/. Text nodes show controls
+// and bidi overrides as visible escapes (`visibleText`): a name cannot reorder what the page shows.
+
+import { visibleText } from "./format.js";
 
 /** @typedef {Node | string | number | null | undefined | false} Child */
 
@@ -19,7 +22,7 @@ export function el(tag, className, ...children) {
   if (className) node.className = className;
   for (const child of children) {
     if (child === null || child === undefined || child === false) continue;
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    node.append(child instanceof Node ? child : document.createTextNode(visibleText(String(child))));
   }
   return node;
 }
@@ -36,12 +39,13 @@ export function byId(id) {
 }
 
 /**
- * Set a node's text only when it differs, so an unchanged row costs no layout.
+ * Set a node's text (as {@linkcode visibleText} shows it) only when it differs, so an unchanged row costs no layout.
  * @param {Node} node
  * @param {string} text
  */
 export function setText(node, text) {
-  if (node.textContent !== text) node.textContent = text;
+  const safe = visibleText(text);
+  if (node.textContent !== safe) node.textContent = safe;
 }
 
 const SVG_NS = "http://www.w3.org/2000/svg";
@@ -58,7 +62,7 @@ export function svg(tag, attributes = {}, ...children) {
   for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, String(value));
   for (const child of children) {
     if (child === null || child === undefined || child === false) continue;
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    node.append(child instanceof Node ? child : document.createTextNode(visibleText(String(child))));
   }
   return node;
 }

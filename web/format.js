@@ -2,6 +2,28 @@
 // How the page writes addresses, times and numbers, and how it orders addresses. No DOM here:
 // tests/web/format_test.ts runs it under Deno.
 
+// Controls, and the bidi overrides and isolates that reorder what is shown (a process named
+// `invoice\u202Egpj.exe` reads as `invoice…exe.jpg`, and the reversal runs on into the text after it).
+// deno-lint-ignore no-control-regex
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+// deno-lint-ignore no-control-regex
+const HAS_UNSAFE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
+/**
+ * An untrusted string (a process name, a path, a host name) as the page shows it: controls and bidi
+ * overrides as visible `\xNN` / `\uNNNN` text, as the terminal shows them.
+ * @param {string} text
+ */
+export function visibleText(text) {
+  if (!HAS_UNSAFE.test(text)) return text;
+  return text.replace(UNSAFE, (c) => {
+    const code = c.charCodeAt(0);
+    return code <= 0xff
+      ? `\\x${code.toString(16).padStart(2, "0")}`
+      : `\\u${code.toString(16).padStart(4, "0")}`;
+  });
+}
+
 /**
  * `ip:port`, `[v6]:port`, or `*` when there is no address.
  * @param {string | null | undefined} ip

@@ -1,5 +1,14 @@
 import { deepStrictEqual } from "node:assert/strict";
-import { clock, count, dateTime, endpoint, ipSortKey, paceStatus, span } from "../../web/format.js";
+import {
+  clock,
+  count,
+  dateTime,
+  endpoint,
+  ipSortKey,
+  paceStatus,
+  span,
+  visibleText,
+} from "../../web/format.js";
 
 Deno.test("ipSortKey() orders addresses by number: IPv4 before IPv6, 127.20.0.2 before 127.20.0.100", () => {
   const ips = [
@@ -68,4 +77,10 @@ Deno.test("paceStatus() counts one tick in the singular and quotes the slowest p
     text: "a poll takes 1.4s, more than the 1s time unit",
     kind: "slow",
   });
+});
+
+Deno.test("visibleText() shows controls and bidi overrides as escapes, and leaves other text alone", () => {
+  deepStrictEqual(visibleText("invoice\u202egpj.exe"), "invoice\\u202egpj.exe");
+  deepStrictEqual(visibleText("a\u2066b\u2069\x1b[2J\n\x9b"), "a\\u2066b\\u2069\\x1b[2J\\x0a\\x9b");
+  deepStrictEqual(visibleText("名前 é 😀 <img src=x>"), "名前 é 😀 <img src=x>");
 });
