@@ -5,7 +5,8 @@
  * fullwidth characters take two cells (by `get-east-asian-width`, the table
  * `string-width` uses; `string-width` itself was dropped because loading it
  * cost every command ~30 ms of start-up), emoji shown as emoji take two,
- * combining marks, format characters and controls none. An emoji joined to
+ * combining marks, format characters (but the soft hyphen and the prepended
+ * concatenation marks, which terminals draw) and controls none. An emoji joined to
  * another by a zero-width joiner counts each part, which can be wider than a
  * terminal draws it: alignment is then off by a cell or two, never unsafe.
  *
@@ -30,12 +31,22 @@ export function isPrintableAscii(text: string): boolean {
 }
 
 const ZERO_WIDTH = /^[\p{Mn}\p{Me}\p{Cf}\p{Cc}]$/u;
+/**
+ * Format characters that terminals draw in a cell (glibc's `wcwidth`, which tmux and others use, gives them
+ * one): the soft hyphen and the prepended concatenation marks. Counted as none, a row of them cut to the
+ * screen's width was wider than the screen, wrapped, and pushed the frame's top line off the screen.
+ */
+const DRAWN_FORMAT = /^[\u00ad\u0600-\u0605\u06dd\u070f\u0890\u0891\u08e2\u{110bd}\u{110cd}]$/u;
 const EMOJI = /^\p{Emoji_Presentation}$/u;
 
 function codePointWidth(char: string): number {
-  if (ZERO_WIDTH.test(char)) return 0;
+  if (ZERO_WIDTH.test(char)) return DRAWN_FORMAT.test(char) ? 1 : 0;
   if (EMOJI.test(char)) return 2;
-  return eastAsianWidth(char.codePointAt(0) ?? 0);
+  const code = char.codePointAt(0) ?? 0;
+  // Circled numbers on black squares: ambiguous width, which glibc's wcwidth makes wide. Counting a cell more
+  // than a terminal draws only misaligns; counting one less can wrap a full line.
+  if (code >= 0x3248 && code <= 0x324f) return 2;
+  return eastAsianWidth(code);
 }
 
 /**
