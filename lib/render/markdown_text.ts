@@ -25,19 +25,24 @@ export function markdownCode(text: string): string {
 /**
  * Text for a Markdown table cell, with every character that Markdown or
  * HTML would act on escaped: `<`, `>` and `&` as entities, the rest of
- * Markdown's punctuation with a backslash.
+ * Markdown's punctuation with a backslash, and `.` and `:` too, so that GitHub
+ * makes no link of `www.evil.example` or `https://…`. GitHub links
+ * `name@host.tld` whatever is escaped in it: text with an `@` is a code span
+ * ({@linkcode markdownCode}), where nothing is linked.
  *
  * @example
  * ```ts
  * import { deepStrictEqual } from "node:assert/strict";
  * import { markdownText } from "./markdown_text.ts";
- * deepStrictEqual(markdownText("blocklist ips.txt:3 <b>|*x*"), "blocklist ips.txt\\:3 &lt;b&gt;\\|\\*x\\*");
+ * deepStrictEqual(markdownText("blocklist ips.txt:3 <b>|*x*"), "blocklist ips\\.txt\\:3 &lt;b&gt;\\|\\*x\\*");
+ * deepStrictEqual(markdownText("abuse@isp.example"), "`abuse@isp.example`");
  * ```
  */
 export function markdownText(text: string): string {
+  if (text.includes("@")) return markdownCode(text);
   return safeTerminalText(text)
     .replaceAll("&", "&amp;")
     .replaceAll("<", "&lt;")
     .replaceAll(">", "&gt;")
-    .replace(/[\\`*_{}[\]|~!#@:]/g, (c) => `\\${c}`);
+    .replace(/[\\`*_{}[\]|~!#@:.]/g, (c) => `\\${c}`);
 }

@@ -89,7 +89,7 @@ Deno.test("renderEgressReport lists alerts first, then one row per destination w
     "`python3` (77)",
     "`api.example.com` (`203.0.113.5`)",
     "443/tcp",
-    "UNEXPECTED destination (not in allowed.txt)",
+    "UNEXPECTED destination (not in allowed\\.txt)",
     "14:31:02",
   ]]);
   deepStrictEqual(tableAfter(report, "Destinations"), [
@@ -125,6 +125,85 @@ Deno.test("renderEgressReport lets no HTML, link, extra cell or extra row throug
   ok(!report.includes("forged | row"), "a line break in a name started a row");
   ok(!/<img/.test(report.replace(/``[^\n]*``/g, "")), "an HTML tag outside a code span");
   ok(report.includes("\\[click\\](https\\://"), "a link in an AS name was not escaped");
+});
+
+/** Where Debian's cmark-gfm (GitHub's Markdown, with its table and autolink extensions) is, if installed. */
+const CMARK_GFM = ["/usr/bin/cmark-gfm", "/usr/local/bin/cmark-gfm"].find((path) => {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
+});
+
+async function githubHtml(markdown: string): Promise<string> {
+  const child = new Deno.Command(CMARK_GFM as string, {
+    args: ["-e", "table", "-e", "autolink", "-e", "strikethrough", "-e", "tagfilter"],
+    stdin: "piped",
+    stdout: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(markdown));
+  await writer.close();
+  return new TextDecoder().decode((await child.output()).stdout);
+}
+
+const HOSTILE_TEXTS = [
+  "www.evil.example/p",
+  "https://evil.example/x",
+  "abuse@evil.example",
+  "<img src=x onerror=alert(1)>",
+  "@octocat",
+  "#1",
+  "x|y",
+  "`a``b`",
+  "**b**",
+  "~~s~~",
+  "[l](http://evil.example)",
+  "![i](http://evil.example/i.png)",
+  "a\nb",
+  "<!--",
+];
+
+Deno.test({
+  name:
+    "renderEgressReport: GitHub's Markdown makes no link, image, emphasis or extra cell of a hostile name, reason or AS",
+  ignore: CMARK_GFM === undefined,
+  async fn() {
+    const report = renderEgressReport(summary({
+      expect: HOSTILE_TEXTS[0],
+      destinations: HOSTILE_TEXTS.map((text, i) =>
+        destination({
+          name: i % 2 ? text : `203.0.113.${i}`,
+          isDomain: i % 2 === 1,
+          addresses: [`203.0.113.${i}`, text],
+          processes: [text, null],
+          country: text,
+          asn: 64500,
+          as_org: text,
+          conditions: ["unexpected"],
+        })
+      ),
+      alerts: HOSTILE_TEXTS.map((text, i) => ({
+        process_name: text,
+        pid: i,
+        destination: text,
+        address: `203.0.113.${i}`,
+        port: 443,
+        protocol: "TCP" as const,
+        reason: `blocklist ${text}:3 ${text}`,
+        seen: "2026-11-21T14:30:01.000+00:00",
+        conditions: ["blocklisted" as const],
+        severity: "error" as const,
+      })),
+    }));
+    const html = await githubHtml(report);
+    deepStrictEqual(html.match(/<(a|img|em|del|script)\b[^>]*>/g), null, html);
+    // Verdicts and the headline are conntrail's own bold.
+    deepStrictEqual(html.match(/<strong>/g)?.length, 2 * HOSTILE_TEXTS.length + 2);
+    const rows = [...html.matchAll(/<tr>([\s\S]*?)<\/tr>/g)].map((m) => m[1]?.match(/<t[dh]\b/g)?.length);
+    deepStrictEqual(rows, [6, ...HOSTILE_TEXTS.map(() => 6), 7, ...HOSTILE_TEXTS.map(() => 7)]);
+  },
 });
 
 Deno.test("renderEgressReport stops each table at its bound and counts what it left out", () => {
