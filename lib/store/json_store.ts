@@ -111,6 +111,42 @@ function connectionFromJson(ip: string, value: Json, fallbackOpened: number): Co
   };
 }
 
+/**
+ * A saved snapshot's connection, read as the SQLite store reads its rows: every field of the type it
+ * names (a number where a name should be made `diff` fail with "safe.includes is not a function").
+ * Null without a local address and port.
+ */
+function snapshotConnectionFromJson(value: Json): Connection | null {
+  const localIp = stringOrNull(value.local_ip);
+  const localPort = numberOrNull(value.local_port);
+  if (localIp === null || localPort === null) return null;
+  const remoteIp = stringOrNull(value.remote_ip);
+  const connection: Connection = {
+    timestamp: stringOrNull(value.timestamp) ?? "",
+    protocol: value.protocol === "UDP" ? "UDP" : "TCP",
+    family: value.family === 6 ? 6 : 4,
+    local_ip: localIp,
+    local_port: localPort,
+    remote_ip: remoteIp,
+    remote_port: remoteIp === null ? null : numberOrNull(value.remote_port),
+    status: stringOrNull(value.status) ?? "UNKNOWN",
+    direction:
+      value.direction === "outgoing" || value.direction === "incoming" || value.direction === "listening"
+        ? value.direction
+        : "unknown",
+    pid: numberOrNull(value.pid),
+    process_name: stringOrNull(value.process_name),
+    process_path: stringOrNull(value.process_path),
+    user: stringOrNull(value.user),
+  };
+  const domain = stringOrNull(value.domain);
+  if (domain !== null) connection.domain = domain;
+  for (const field of ["bytes_sent", "bytes_received"] as const) {
+    if (field in value) connection[field] = numberOrNull(value[field]);
+  }
+  return connection;
+}
+
 /** Build the memory state from the files' parsed contents; entries that do not read are left out. */
 function stateFromJson(contents: Partial<Record<FileName, unknown>>): MemoryState {
   const state = emptyState();
@@ -179,7 +215,8 @@ function stateFromJson(contents: Partial<Record<FileName, unknown>>): MemoryStat
       const id = isObject(value) ? numberOrNull(value.id) : null;
       const takenAt = isObject(value) ? timeValue(value.taken_at) : null;
       if (!isObject(value) || id === null || takenAt === null || !Array.isArray(value.connections)) continue;
-      const list = value.connections.filter(isObject) as unknown as Connection[];
+      const list = value.connections.filter(isObject).map(snapshotConnectionFromJson)
+        .filter((c) => c !== null);
       state.snapshots.push({ info: { id, taken_at: takenAt, connections: list.length }, connections: list });
       state.lastSnapshotId = Math.max(state.lastSnapshotId, id);
     }

@@ -193,3 +193,57 @@ Deno.test("JsonStore.open(, platform.files) refuses a file that is not JSON and 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("JsonStore reads a saved snapshot's connections with every field of its type, leaving out one without a local address", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const paths = jsonFilesIn(dir);
+    const hostile = {
+      protocol: 6,
+      local_ip: "10.0.0.2",
+      local_port: 5000,
+      remote_ip: { a: 1 },
+      remote_port: [],
+      status: 7,
+      direction: "sideways",
+      process_name: 123,
+      process_path: ["/bin/x"],
+      pid: "evil",
+      user: { x: 1 },
+      domain: 5,
+      bytes_sent: "many",
+    };
+    await Deno.writeTextFile(
+      paths.snapshots,
+      JSON.stringify({
+        last_id: 1,
+        snapshots: [{
+          id: 1,
+          taken_at: "2026-12-01T10:00:00Z",
+          connections: [CONNECTION, hostile, { ...hostile, local_ip: 42 }, "not an object"],
+        }],
+      }),
+    );
+    const store = await JsonStore.open(paths, platform.files);
+    deepStrictEqual((await store.snapshots()).map((s) => s.connections), [2]);
+    deepStrictEqual(await store.snapshot(1), [CONNECTION, {
+      timestamp: "",
+      protocol: "TCP",
+      family: 4,
+      local_ip: "10.0.0.2",
+      local_port: 5000,
+      remote_ip: null,
+      remote_port: null,
+      status: "UNKNOWN",
+      direction: "unknown",
+      pid: null,
+      process_name: null,
+      process_path: null,
+      user: null,
+      bytes_sent: null,
+    }]);
+    await store.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
