@@ -5,7 +5,9 @@
  * `TryParse`, `##[` anywhere in the line). The runner searches with .NET's
  * culture-sensitive string functions, which under ICU pass over what
  * collation ignores; this asks ICU's collator (Intl.Collator) which
- * characters those are, apart from conntrail's own list.
+ * characters those are, apart from conntrail's own list, and drops them
+ * before looking: it sees a command wherever the runner could, and a few
+ * where the runner's index arithmetic would miss one.
  */
 
 /** The commands the runner knows (`ActionCommandManager` and its extensions). */

@@ -1,4 +1,4 @@
-import { safeTerminalText } from "./terminal_text.ts";
+import { safeLineStart, safeTerminalText } from "./terminal_text.ts";
 
 /**
  * Rows as CSV, the one way conntrail writes CSV (snapshots, logs, history).
@@ -64,6 +64,9 @@ function csvCell(field: unknown): string {
 function csvRecord(fields: readonly unknown[], width: number): string {
   let line = "";
   const count = Math.min(fields.length, width);
-  for (let i = 0; i < count; i++) line += (i === 0 ? "" : ",") + csvCell(fields[i]);
+  // A record's first field starts a line: no workflow command may start there (see safeLineStart).
+  for (let i = 0; i < count; i++) {
+    line += i === 0 ? safeLineStart(csvCell(fields[i])) : "," + csvCell(fields[i]);
+  }
   return line + "\n";
 }

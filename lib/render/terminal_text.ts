@@ -15,6 +15,36 @@ const SKIPPED = "[\\p{Cc}\\p{Cf}\\p{M}\\p{Default_Ignorable_Code_Point}\\u0640\\
 /** The start of a workflow command, which the runner acts on anywhere in a line (`##[name]data`). */
 const GITHUB_COMMAND = new RegExp(`#${SKIPPED}#${SKIPPED}\\[`, "gu");
 
+/**
+ * A line that starts (after white space, and what the runner skips) with `::` and a command the runner
+ * knows (`::warning …::`, `::add-mask::`): the runner's other form, which only counts at a line's start.
+ */
+const LINE_COMMAND = new RegExp(
+  `^[\\s${
+    SKIPPED.slice(1, -2)
+  }]*:${SKIPPED}:${SKIPPED}(?:stop-commands|set-env|set-output|save-state|add-mask|` +
+    "add-path|debug|warning|error|notice|add-matcher|remove-matcher|echo|group|endgroup)(?=[\\s:]|$)",
+  "iu",
+);
+
+/**
+ * Text that begins a line (a table's first cell, a CSV record's first field) with its first `:` shown as
+ * `\x3a` when the line would start a GitHub Actions workflow command (`::warning::…` as an address in a
+ * hostile history file); an address such as `::1` is left alone.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { safeLineStart } from "./terminal_text.ts";
+ * deepStrictEqual(safeLineStart("::warning::x"), "\\x3a:warning::x");
+ * deepStrictEqual(safeLineStart("::1"), "::1");
+ * ```
+ */
+export function safeLineStart(text: string): string {
+  if (!text.includes(":") || !LINE_COMMAND.test(text)) return text;
+  return text.replace(":", "\\x3a");
+}
+
 /** The text with the `[` of every command start written as `bracket`. */
 function breakCommands(text: string, bracket: string): string {
   // Nearly no name has a `#`: the search is one scan.

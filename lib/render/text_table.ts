@@ -13,7 +13,7 @@
  * @module
  */
 import { displayWidth, isPrintableAscii } from "./display_width.ts";
-import { safeTerminalText } from "./terminal_text.ts";
+import { safeLineStart, safeTerminalText } from "./terminal_text.ts";
 
 /**
  * One column: its heading and the text of a row in it. Every cell is made safe for a terminal here,
@@ -149,6 +149,8 @@ export function* tableChunks<T>(
   const texts: string[] = new Array(columns.length);
   for (const row of rows) {
     for (let i = 0; i <= last; i++) texts[i] = (cells[i] as (row: T) => string)(row);
+    // Only a hostile file's value can start a line with a workflow command; the row is then a cell wider.
+    texts[0] = safeLineStart(texts[0] as string);
     chunk += line(texts);
     if (++count % rowsPerChunk === 0) {
       yield chunk;

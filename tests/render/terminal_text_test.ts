@@ -1,6 +1,13 @@
 import { deepStrictEqual } from "node:assert/strict";
-import { safeJsonText, safeTerminalLines, safeTerminalText } from "../../lib/render/terminal_text.ts";
-import { runnerCommand, WORKFLOW_COMMANDS } from "../_github_runner.ts";
+import {
+  safeJsonText,
+  safeLineStart,
+  safeTerminalLines,
+  safeTerminalText,
+} from "../../lib/render/terminal_text.ts";
+import { csvText } from "../../lib/render/csv_text.ts";
+import { plainTable } from "../../lib/render/text_table.ts";
+import { runnerCommand, runnerCommands, WORKFLOW_COMMANDS } from "../_github_runner.ts";
 
 Deno.test("safeTerminalText shows the [ of a GitHub workflow command start, whatever the runner would pass over between", () => {
   for (const name of WORKFLOW_COMMANDS) {
@@ -40,5 +47,18 @@ Deno.test("safeJsonText keeps the JSON value and breaks every command start", ()
       deepStrictEqual(JSON.parse(safe), JSON.parse(json), name);
       for (const line of safe.split("\n")) deepStrictEqual(runnerCommand(line), null, `${name}: ${line}`);
     }
+  }
+});
+
+Deno.test("a table or CSV line whose first cell would start a workflow command starts none; IPv6 addresses stay as they are", () => {
+  for (const first of ["::warning::forged", "  ::add-mask::x", "\u200b::error ", "::ECHO::on", "::group"]) {
+    const table = plainTable(["ADDRESS", "PEER"], [[first, "fe80::1"]]);
+    const csv = csvText([[first, "fe80::1"]], ["ip", "peer"]);
+    deepStrictEqual(runnerCommands(`${first}   fe80::1`).length, 1, first);
+    deepStrictEqual(runnerCommands(table), [], table);
+    deepStrictEqual(runnerCommands(csv), [], csv);
+  }
+  for (const address of ["::1", "::ffff:198.51.100.7", "::", "::warningx"]) {
+    deepStrictEqual(safeLineStart(address), address);
   }
 });
