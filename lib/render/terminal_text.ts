@@ -47,8 +47,8 @@ export function safeLineStart(text: string): string {
 
 /** The text with the `[` of every command start written as `bracket`. */
 function breakCommands(text: string, bracket: string): string {
-  // Nearly no name has a `#`: the search is one scan.
-  if (!text.includes("#")) return text;
+  // Nearly no name has a `#`: the search is one scan. (A value a hostile file typed wrong passes as before.)
+  if (typeof text !== "string" || !text.includes("#")) return text;
   return text.replace(GITHUB_COMMAND, (start) => start.slice(0, -1) + bracket);
 }
 
