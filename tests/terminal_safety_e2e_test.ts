@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { main } from "../main.ts";
 import { runConntrail } from "./conntrail_process.ts";
 import { runnerCommands, WORKFLOW_COMMANDS } from "./_github_runner.ts";
+import { startDnsServer } from "./dns_server.ts";
 import {
   CLEAN_IP,
   HOSTILE,
@@ -72,6 +73,40 @@ Deno.test("history in every format, on a SQLite file holding GitHub workflow com
     }
   }
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("check on an address whose PTR answer holds GitHub workflow commands prints none a CI log would run", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "conntrail-hostile-" });
+  const ptr = "##[stop-commands]c2.evil.example";
+  const dns = await startDnsServer({ "198.51.100.66": ptr, "198.51.100.67": "##[add-mask]x.example" });
+  try {
+    for (const format of ["table", "json"]) {
+      const run = await runConntrail(dir, [
+        "check",
+        "198.51.100.66",
+        "198.51.100.67",
+        "--dns-server",
+        `127.0.0.1:${dns.port}`,
+        "--format",
+        format,
+        "--no-lookup-country",
+        "--no-lookup-asn",
+      ]);
+      deepStrictEqual(run.code, 0, run.stderr);
+      ok(run.stdout.includes("stop-commands]c2.evil.example"), run.stdout);
+      deepStrictEqual(runnerCommands(run.stdout), [], `--format ${format}: ${run.stdout}`);
+      deepStrictEqual(runnerCommands(run.stderr), [], run.stderr);
+      if (format === "json") {
+        deepStrictEqual(JSON.parse(run.stdout).map((r: { hostname: string }) => r.hostname), [
+          ptr,
+          "##[add-mask]x.example",
+        ]);
+      }
+    }
+  } finally {
+    await dns.close();
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("history --store json with escapes in the JSON keys, and a JSON file that is not JSON, print nothing raw", async () => {
