@@ -60,6 +60,37 @@ export function mmdbAnswer(record: unknown): Required<GeoAnswer> {
   return { country, asn, as_org: asn !== null && typeof org === "string" && org !== "" ? org : null };
 }
 
+/** Pointers one lookup may follow: a real record follows a few dozen (names in each language, shared maps). */
+const MAX_POINTERS = 10_000;
+
+/**
+ * mmdb-lib's cache for one lookup: each pointer's target is decoded once (the decoder asks it before
+ * following a pointer), and a record that follows more than {@linkcode MAX_POINTERS} pointers is damaged.
+ * Without it, a 1.5 KB file whose record is an array of 20 pointers to an array of 20 pointers …, six deep,
+ * made the decoder build 64 million values: 4 GiB and "Fatal JavaScript out of memory" while opening it.
+ */
+class PointerBudget {
+  readonly #targets = new Map<string | number, unknown>();
+  #followed = 0;
+
+  /** Start a lookup. */
+  reset(): void {
+    this.#targets.clear();
+    this.#followed = 0;
+  }
+
+  get(key: string | number): unknown {
+    if (++this.#followed > MAX_POINTERS) {
+      throw new Error(`a record follows more than ${MAX_POINTERS.toLocaleString("en")} pointers`);
+    }
+    return this.#targets.get(key);
+  }
+
+  set(key: string | number, value: unknown): void {
+    this.#targets.set(key, value);
+  }
+}
+
 /** Addresses tried when a file is opened, so that a damaged tree fails then rather than mid-run. */
 const PROBES = ["8.8.8.8", "1.1.1.1", "193.0.6.139", "2001:4860:4860::8888", "2a00:1450:4001::1"];
 
@@ -71,6 +102,7 @@ export class MmdbSource implements GeoSource {
   /** What the file calls itself (`GeoLite2-City`, `DBIP-ASN-Lite`, …). */
   readonly databaseType: string;
   readonly #reader: Reader<MmdbRecord>;
+  readonly #budget = new PointerBudget();
   readonly #ipv4Only: boolean;
   readonly #words = new Uint32Array(4);
 
@@ -78,7 +110,9 @@ export class MmdbSource implements GeoSource {
   constructor(name: string, bytes: Uint8Array) {
     this.name = name;
     try {
-      this.#reader = new Reader<MmdbRecord>(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      this.#reader = new Reader<MmdbRecord>(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), {
+        cache: this.#budget,
+      });
     } catch (error) {
       throw new Error(`not a MaxMind DB file (${error instanceof Error ? error.message : error})`);
     }
@@ -111,6 +145,7 @@ export class MmdbSource implements GeoSource {
     if (family === 0 || (family === 6 && this.#ipv4Only)) return { country: null, asn: null, as_org: null };
     const text = family === 4 ? ipv4Text(this.#words[0] as number) : ip.split("%")[0] as string;
     try {
+      this.#budget.reset();
       return mmdbAnswer(this.#reader.get(text));
     } catch (error) {
       throw new Error(`the file is damaged (${error instanceof Error ? error.message : error})`);

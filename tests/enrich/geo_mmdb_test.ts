@@ -1,0 +1,56 @@
+import { deepStrictEqual, match, throws } from "node:assert/strict";
+import { MmdbSource } from "../../lib/enrich/geo_mmdb.ts";
+import { writeMmdb } from "./_mmdb_writer.ts";
+
+/** A GeoLite2-Country file whose record for 8.8.8.0/24 is `data`, written by hand (the data section's first bytes). */
+function withRecord(data: number[]): Uint8Array {
+  const base = writeMmdb("GeoLite2-Country", [["8.8.8.0/24", 0]]);
+  const marker = [0xab, 0xcd, 0xef, ...new TextEncoder().encode("MaxMind.com")];
+  let at = base.length - marker.length;
+  while (at >= 0 && !marker.every((byte, i) => base[at + i] === byte)) at--;
+  // The writer's data section is the record 0 alone: one byte before the marker.
+  return new Uint8Array([...base.subarray(0, at - 1), ...data, ...base.subarray(at)]);
+}
+
+/** A pointer to an offset in the data section, in the format's two- or three-byte form. */
+function pointer(offset: number): number[] {
+  if (offset < 2048) return [0x20 | ((offset >> 8) & 7), offset & 255];
+  const rest = offset - 2048;
+  return [0x28 | ((rest >> 16) & 7), (rest >> 8) & 255, rest & 255];
+}
+
+/** An array of `fanOut` pointers to an array of `fanOut` pointers to …, `depth` deep: fanOut^depth values. */
+function pointerBomb(depth: number, fanOut: number): number[] {
+  const size = 2 + 2 * fanOut;
+  const data: number[] = [];
+  for (let level = 0; level < depth; level++) {
+    data.push(fanOut, 4); // an array (extended type 11) of fanOut values
+    for (let i = 0; i < fanOut; i++) data.push(...pointer(size * (level + 1)));
+  }
+  data.push(1, 4, 0xa0); // [0]
+  return data;
+}
+
+Deno.test("MmdbSource opens a file whose record is a pointer bomb at once, each shared target decoded once", () => {
+  // 20^8 = 25.6 billion values if each pointer were decoded again; without the cache 20^6 ran out of memory.
+  const source = new MmdbSource("bomb.mmdb", withRecord(pointerBomb(8, 20)));
+  deepStrictEqual(source.lookup("8.8.8.8"), { country: null });
+  deepStrictEqual(source.lookup("8.8.8.9"), { country: null });
+});
+
+Deno.test("MmdbSource calls a record that follows more than 10,000 pointers, or loops, damaged", () => {
+  // An array of 10,001 pointers to its own last element, a 0: each is followed.
+  const count = 10_001;
+  const header = [30, 4, ((count - 285) >> 8) & 255, (count - 285) & 255]; // an array, size 285 + two bytes
+  const target = header.length + 3 * count;
+  const fanned = [...header, ...Array.from({ length: count }, () => pointer(target)).flat(), 0xa0];
+  throws(
+    () => new MmdbSource("wide.mmdb", withRecord(fanned)),
+    /damaged \(a record follows more than 10,000 pointers\)/,
+  );
+  // An array that holds a pointer to itself.
+  throws(() => new MmdbSource("loop.mmdb", withRecord([1, 4, ...pointer(0)])), (error: Error) => {
+    match(error.message, /the file is damaged/);
+    return true;
+  });
+});
