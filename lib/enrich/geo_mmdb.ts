@@ -91,6 +91,61 @@ class PointerBudget {
   }
 }
 
+/** What ends the data section and starts the metadata: `\xab\xcd\xefMaxMind.com`. */
+const METADATA_MARKER = [0xab, 0xcd, 0xef, ...new TextEncoder().encode("MaxMind.com")];
+/** Values the metadata may hold, pointers' targets counted each time: a real file's holds a few dozen. */
+const MAX_METADATA_VALUES = 10_000;
+/** What the two-, three- and four-byte pointer forms add to their value. */
+const POINTER_BASES = [0, 2048, 526_336, 0];
+
+/**
+ * Throw when the metadata would cost mmdb-lib more than {@linkcode MAX_METADATA_VALUES} values to decode:
+ * it decodes the metadata before anything else, following its pointers with no cache, so a pointer bomb
+ * there (as in a record, see {@linkcode PointerBudget}) would exhaust memory before a lookup could be
+ * bounded. The walk reads what mmdb-lib's decoder reads, in the same order.
+ */
+function checkMetadataSize(bytes: Uint8Array): void {
+  // The format keeps the metadata in the file's last 128 KiB.
+  const floor = Math.max(0, bytes.length - 128 * 1024 - METADATA_MARKER.length);
+  let at = bytes.length - METADATA_MARKER.length;
+  while (at >= floor && !METADATA_MARKER.every((byte, i) => bytes[at + i] === byte)) at--;
+  if (at < floor) return; // mmdb-lib says what is wrong
+  const base = at + METADATA_MARKER.length;
+  let values = 0;
+  const byte = (offset: number) => {
+    if (offset >= bytes.length) throw new Error("its metadata is cut short");
+    return bytes[offset] as number;
+  };
+  const walk = (start: number, depth: number): number => {
+    if (++values > MAX_METADATA_VALUES || depth > 64) {
+      throw new Error(`its metadata holds more than ${MAX_METADATA_VALUES.toLocaleString("en")} values`);
+    }
+    let offset = start;
+    const control = byte(offset++);
+    let type = control >> 5;
+    if (type === 1) {
+      const size = (control >> 3) & 3;
+      let value = size === 3 ? 0 : control & 7;
+      for (let i = 0; i <= size; i++) value = value * 256 + byte(offset + i);
+      if (size === 3) value = value % 2 ** 32;
+      walk(base + (POINTER_BASES[size] as number) + value, depth + 1);
+      return offset + size + 1;
+    }
+    if (type === 0) type = byte(offset++) + 7;
+    let size = control & 31;
+    if (size === 29) size = 29 + byte(offset++);
+    else if (size === 30) size = 285 + byte(offset++) * 256 + byte(offset++);
+    else if (size === 31) size = 65_821 + byte(offset++) * 65_536 + byte(offset++) * 256 + byte(offset++);
+    if (type === 7 || type === 11) {
+      for (let i = 0; i < size * (type === 7 ? 2 : 1); i++) offset = walk(offset, depth + 1);
+      return offset;
+    }
+    // A boolean's size is its value; every other type's payload is `size` bytes.
+    return type === 14 ? offset : offset + size;
+  };
+  walk(base, 0);
+}
+
 /** Addresses tried when a file is opened, so that a damaged tree fails then rather than mid-run. */
 const PROBES = ["8.8.8.8", "1.1.1.1", "193.0.6.139", "2001:4860:4860::8888", "2a00:1450:4001::1"];
 
@@ -110,6 +165,7 @@ export class MmdbSource implements GeoSource {
   constructor(name: string, bytes: Uint8Array) {
     this.name = name;
     try {
+      checkMetadataSize(bytes);
       this.#reader = new Reader<MmdbRecord>(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), {
         cache: this.#budget,
       });

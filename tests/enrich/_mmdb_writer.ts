@@ -39,7 +39,8 @@ function unsigned(value: bigint): number[] {
   return bytes;
 }
 
-function encode(value: Value): number[] {
+/** One value as the data and metadata sections write it. */
+export function encode(value: Value): number[] {
   if (typeof value === "string") {
     const bytes = [...new TextEncoder().encode(value)];
     return [...control(2, bytes.length), ...bytes];

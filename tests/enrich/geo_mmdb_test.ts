@@ -1,6 +1,6 @@
 import { deepStrictEqual, match, throws } from "node:assert/strict";
 import { MmdbSource } from "../../lib/enrich/geo_mmdb.ts";
-import { writeMmdb } from "./_mmdb_writer.ts";
+import { encode, writeMmdb } from "./_mmdb_writer.ts";
 
 /** A GeoLite2-Country file whose record for 8.8.8.0/24 is `data`, written by hand (the data section's first bytes). */
 function withRecord(data: number[]): Uint8Array {
@@ -19,13 +19,16 @@ function pointer(offset: number): number[] {
   return [0x28 | ((rest >> 16) & 7), (rest >> 8) & 255, rest & 255];
 }
 
-/** An array of `fanOut` pointers to an array of `fanOut` pointers to …, `depth` deep: fanOut^depth values. */
-function pointerBomb(depth: number, fanOut: number): number[] {
+/**
+ * An array of `fanOut` pointers to an array of `fanOut` pointers to …, `depth` deep: fanOut^depth values,
+ * written to stand at offset `at` of its section.
+ */
+function pointerBomb(depth: number, fanOut: number, at = 0): number[] {
   const size = 2 + 2 * fanOut;
   const data: number[] = [];
   for (let level = 0; level < depth; level++) {
     data.push(fanOut, 4); // an array (extended type 11) of fanOut values
-    for (let i = 0; i < fanOut; i++) data.push(...pointer(size * (level + 1)));
+    for (let i = 0; i < fanOut; i++) data.push(...pointer(at + size * (level + 1)));
   }
   data.push(1, 4, 0xa0); // [0]
   return data;
@@ -53,4 +56,42 @@ Deno.test("MmdbSource calls a record that follows more than 10,000 pointers, or 
     match(error.message, /the file is damaged/);
     return true;
   });
+});
+
+Deno.test("MmdbSource refuses, in one sentence, a file whose metadata is a pointer bomb", () => {
+  const file = writeMmdb("GeoLite2-Country", [["8.8.8.0/24", { country: { iso_code: "DE" } }]]);
+  const marker = [0xab, 0xcd, 0xef, ...new TextEncoder().encode("MaxMind.com")];
+  let at = file.length - marker.length;
+  while (at >= 0 && !marker.every((byte, i) => file[at + i] === byte)) at--;
+  const metadata = [...file.subarray(at + marker.length)];
+  deepStrictEqual(metadata[0], (7 << 5) | 9, "the writer's metadata is a map of 9");
+  // One more entry, whose value points (relative to the metadata's start) to a bomb after the map.
+  const key = encode("x_extra");
+  const bombAt = metadata.length + key.length + 2;
+  const bombed = [
+    (7 << 5) | 10,
+    ...metadata.slice(1),
+    ...key,
+    ...pointer(bombAt),
+    ...pointerBomb(8, 20, bombAt),
+  ];
+  const bytes = new Uint8Array([...file.subarray(0, at + marker.length), ...bombed]);
+  throws(
+    () => new MmdbSource("bomb.mmdb", bytes),
+    /^Error: not a MaxMind DB file \(its metadata holds more than 10,000 values\)$/,
+  );
+  // The same file without the bomb's fan-out opens.
+  const small = [
+    (7 << 5) | 10,
+    ...metadata.slice(1),
+    ...key,
+    ...pointer(bombAt),
+    ...pointerBomb(2, 3, bombAt),
+  ];
+  deepStrictEqual(
+    new MmdbSource("small.mmdb", new Uint8Array([...file.subarray(0, at + marker.length), ...small])).lookup(
+      "8.8.8.8",
+    ),
+    { country: "DE" },
+  );
 });
