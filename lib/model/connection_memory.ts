@@ -59,6 +59,14 @@ export class RememberedConnection {
     return #tracked in c ? (c as RememberedConnection).#tracked : undefined;
   }
 
+  /**
+   * What the follower left on `from` goes to `to`, which replaces it for the same socket and four-tuple (its
+   * counters or state moved): the follower finds its record of the connection without a lookup again.
+   */
+  static carryTracked(from: RememberedConnection, to: RememberedConnection): void {
+    to.#tracked = from.#tracked;
+  }
+
   /** Leave `value` on a remembered connection; false (nothing kept) for any other connection. */
   static keepTracked(c: Connection, value: unknown): boolean {
     if (!(#tracked in c)) return false;

@@ -1,5 +1,6 @@
 import type { Connection, Direction, Socket } from "./connection.ts";
 import { type ConnectionMemory, RememberedConnection } from "./connection_memory.ts";
+import { RememberedSocket } from "./remembered_socket.ts";
 
 const WILDCARDS = new Set(["0.0.0.0", "::"]);
 
@@ -118,8 +119,13 @@ export function toConnections(
     const known = memory?.get(s, poll);
     if (known !== undefined && sameConnection(known, s, direction)) {
       connections[i] = known;
-    } else if (memory !== undefined && s.inode) {
+    } else if (memory !== undefined && (s.inode || RememberedSocket.is(s))) {
+      // A socket its reader remembers without an inode (TIME_WAIT, by its cookie) holds its connection too.
       const connection = new RememberedConnection(s, timestamp, direction, poll);
+      // The same connection with new counters or a new state: what the tracker keeps of it stays with it.
+      if (known !== undefined && sameFourTuple(known, s)) {
+        RememberedConnection.carryTracked(known as RememberedConnection, connection);
+      }
       memory.set(s, connection);
       connections[i] = connection;
     } else {
@@ -164,6 +170,12 @@ export function toConnectionsInPlace(sockets: Socket[], timestamp: string): Conn
     c.direction = direction;
   }
   return sockets as unknown as Connection[];
+}
+
+/** Whether a connection read earlier is of the socket's protocol and four-tuple (its key in the tracker). */
+function sameFourTuple(c: Connection, s: Socket): boolean {
+  return c.local_port === s.local_port && c.remote_port === s.remote_port && c.local_ip === s.local_ip &&
+    c.remote_ip === s.remote_ip && c.protocol === s.protocol;
 }
 
 /** Whether a connection read earlier says all that a socket says now (its time aside). */

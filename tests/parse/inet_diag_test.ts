@@ -1,4 +1,5 @@
 import { deepStrictEqual, throws } from "node:assert/strict";
+import type { Socket } from "../../lib/model/connection.ts";
 import { InetDiagMemory, InetDiagReader, parseInetDiagDump } from "../../lib/parse/inet_diag.ts";
 import { parseSs } from "../../lib/parse/ss.ts";
 import { fixture } from "../fixture.ts";
@@ -100,7 +101,9 @@ Deno.test("parseInetDiagDump() with a memory reads an unchanged socket into the 
   const fresh = parseInetDiagDump(DUMP, { traffic: true }).sockets;
   const withInode = first.filter((s) => s.inode !== 0);
   deepStrictEqual(memory.size, withInode.length);
-  for (const s of withInode) {
+  // The TIME_WAIT socket, without an inode, by its cookie.
+  deepStrictEqual(memory.lingering.size, 1);
+  for (const s of first) {
     s.pid = 4242;
     s.process_name = "stale";
     s.process_path = "/stale";
@@ -108,11 +111,11 @@ Deno.test("parseInetDiagDump() with a memory reads an unchanged socket into the 
     s.bytes_sent = -1;
   }
   const second = parseInetDiagDump(DUMP, { traffic: true, memory }).sockets;
-  // Socket for socket: the same IPv4 objects where there is an inode, and exactly what a parse without memory reads.
-  // (IPv6 ones are read afresh: their text would be built to compare it.)
+  // Socket for socket: the same IPv4 objects where there is an inode or TIME_WAIT's cookie, and exactly what a parse
+  // without memory reads. (IPv6 ones are read afresh: their text would be built to compare it.)
   deepStrictEqual(
     second.map((s, i) => s === first[i]),
-    first.map((s) => s.inode !== 0 && !s.local_ip.includes(":")),
+    first.map((s) => (s.inode !== 0 || s.status === "TIME_WAIT") && !s.local_ip.includes(":")),
   );
   // A remembered socket is a plain socket to every reader: the same own fields, in the same order.
   deepStrictEqual(second.map((s) => ({ ...s })), fresh);
@@ -134,6 +137,39 @@ Deno.test("parseInetDiagDump() with a memory reads a socket afresh when its stat
   const empty = dumpWithInfo(232).subarray(-16);
   deepStrictEqual(parseInetDiagDump(empty, { memory }).sockets, []);
   deepStrictEqual(memory.size, 0);
+});
+
+/** The fixture's dump with its TIME_WAIT socket's cookie (574650) set to `cookie` (low word) and `high`. */
+function withTimeWaitCookie(cookie: number, high = 0): Uint8Array {
+  const dump = DUMP.slice();
+  const view = new DataView(dump.buffer);
+  for (let at = 0; at + 16 <= dump.length;) {
+    const length = view.getUint32(at, true);
+    if (view.getUint16(at + 4, true) === 20 && dump[at + 17] === 6) {
+      view.setUint32(at + 16 + 44, cookie, true);
+      view.setUint32(at + 16 + 48, high, true);
+    }
+    at += (length + 3) & ~3;
+  }
+  return dump;
+}
+
+Deno.test("InetDiagReader with a memory keeps a TIME_WAIT socket by its cookie: the same object while cookie, state and endpoints are, and none without a cookie", () => {
+  const timeWait = (sockets: readonly Socket[]) => sockets.find((s) => s.status === "TIME_WAIT");
+  const memory = new InetDiagMemory();
+  const first = timeWait(parseInetDiagDump(DUMP, { traffic: true, memory }).sockets);
+  const again = timeWait(parseInetDiagDump(DUMP, { traffic: true, memory }).sockets);
+  // Another cookie: another socket (read afresh, and the one before forgotten).
+  const other = timeWait(parseInetDiagDump(withTimeWaitCookie(7), { traffic: true, memory }).sockets);
+  deepStrictEqual([again === first, other === first, memory.lingering.size], [true, false, 1]);
+  deepStrictEqual({ ...other }, { ...first });
+  // No cookie (0), or one past 2^53: not remembered.
+  for (const [low, high] of [[0, 0], [5, 0x20_0000]] as const) {
+    const none = new InetDiagMemory();
+    const a = timeWait(parseInetDiagDump(withTimeWaitCookie(low, high), { memory: none }).sockets);
+    const b = timeWait(parseInetDiagDump(withTimeWaitCookie(low, high), { memory: none }).sockets);
+    deepStrictEqual([a === b, none.lingering.size, a?.user, a?.inode], [false, 0, null, 0]);
+  }
 });
 
 Deno.test("InetDiagReader({ counters: false }) leaves each remembered socket's last counters, read afresh or not, and gives a new one null", () => {
@@ -247,7 +283,7 @@ Deno.test("InetDiagReader with a memory gives the same objects again when the ch
   const second = readInChunks(DUMP, [333, 2048, 2049], { traffic: true, memory }).sockets;
   deepStrictEqual(
     second.map((s, i) => s === first[i]),
-    first.map((s) => s.inode !== 0 && !s.local_ip.includes(":")),
+    first.map((s) => (s.inode !== 0 || s.status === "TIME_WAIT") && !s.local_ip.includes(":")),
   );
 });
 
