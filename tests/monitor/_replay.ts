@@ -101,7 +101,7 @@ export async function replay(options: ReplayOptions): Promise<string[]> {
   const collector: Collector = {
     name: ss.name,
     collect: async (request) => {
-      if (polls > 0) host.step();
+      if (polls > 0) host.step(clock);
       polls++;
       if (timed()) host.prepare();
       pollStart = cpuMs();
@@ -180,7 +180,16 @@ export async function replay(options: ReplayOptions): Promise<string[]> {
         }
         lines.push(`POLL ${polls}`);
         for (const e of events) lines.push(line(e));
-        if (status !== null) lines.push(line(status));
+        if (status !== null) {
+          lines.push(line(status));
+          // What history and the page read of the open connections, at each status line. Not their time stamp:
+          // an unchanged connection keeps the one of the poll that made it (ConnectionMemory), which a path that
+          // recognises nothing makes anew each poll, and no reader of the open connections reads it.
+          const open = [...tracker.openConnections()].map(({ timestamp: _, ...c }) =>
+            `OPEN ${JSON.stringify(c)}`
+          );
+          for (const text of open.sort()) lines.push(text);
+        }
         return Promise.resolve();
       },
       close: () => Promise.resolve(),
@@ -189,6 +198,9 @@ export async function replay(options: ReplayOptions): Promise<string[]> {
     history,
     note: (text) => lines.push(`NOTE ${text}`),
     stop: new AbortController().signal,
+    trace: options.trace
+      ? { drain: (before) => Promise.resolve(host.traced(before)), takeNotes: () => [] }
+      : null,
     alerts: (connections, changes, at) => {
       const t = cpuMs();
       const raised = judge(connections, changes, at);

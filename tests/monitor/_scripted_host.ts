@@ -9,6 +9,7 @@
  * @module
  */
 import type { RunTool, RunToolOptions, ToolOutput } from "../../lib/collect/run_tool.ts";
+import type { TraceEvent } from "../../lib/model/trace_event.ts";
 
 /** One socket of the host. */
 interface HostSocket {
@@ -35,6 +36,8 @@ interface HostSocket {
   goneAt: number;
   /** Whether its counters move each poll. */
   busy: boolean;
+  /** Whether its close goes through FIN_WAIT2 (the side that closes) and CLOSE_WAIT (the other) for a poll. */
+  halfClose: boolean;
 }
 
 /** How the host behaves. */
@@ -57,6 +60,11 @@ export interface HostScript {
   reuseCookies?: boolean;
   /** Give sockets their cookies (default); without, the dump's reader remembers no TIME_WAIT socket. */
   cookies?: boolean;
+  /**
+   * Report churned connections' opens (with their process) and closes as a tracer (`--trace`) does, a moment
+   * before the poll that first lists them or no longer does ({@linkcode ScriptedHost.traced}).
+   */
+  trace?: boolean;
   seed?: number;
 }
 
@@ -90,6 +98,10 @@ export class ScriptedHost {
   #opened = 0;
   /** Commands run, in order (`ss -uaneH -s`, ...). */
   readonly calls: string[] = [];
+  /** What a tracer reported, oldest first, not drained yet. */
+  readonly #traced: TraceEvent[] = [];
+  /** When the current poll's changes happened (ms), for the tracer's reports. */
+  #at = 0;
   /** The current poll's outputs, made when first asked for (a bench does not time the host's own work). */
   #made = new Map<string, string | Uint8Array>();
 
@@ -100,6 +112,7 @@ export class ScriptedHost {
       busyShare: 0.05,
       reuseCookies: false,
       cookies: true,
+      trace: false,
       seed: 1,
       ...script,
     };
@@ -162,11 +175,13 @@ export class ScriptedHost {
       closesAt: Infinity,
       goneAt: Infinity,
       busy: false,
+      halfClose: false,
     };
   }
 
   /** The next poll: bytes move, churned connections open, change state, close, and TIME_WAIT ones leave. */
-  step(): void {
+  step(at = 0): void {
+    this.#at = at;
     this.#made.clear();
     const poll = ++this.#poll;
     const s = this.#script;
@@ -174,6 +189,17 @@ export class ScriptedHost {
     let leftCookie = 0;
     // Every 10th poll one of the farm's clients is connected elsewhere (connect(AF_UNSPEC), then connect): the
     // same inode, another four-tuple.
+    // Every 3rd poll one of the farm's connections, open since the start, closes over two polls.
+    if (poll % 3 === 0) {
+      const client = this.#sockets.find((x) => x.remotePort === FARM_PORT && x.closesAt === Infinity);
+      const server = this.#sockets.find((x) =>
+        x.localPort === FARM_PORT && x.remotePort === client?.localPort
+      );
+      for (const x of client === undefined || server === undefined ? [] : [client, server]) {
+        x.closesAt = poll + 2;
+        x.halfClose = true;
+      }
+    }
     if (poll % 10 === 0) {
       const client = this.#sockets.find((x) => x.remotePort === FARM_PORT && x.state === "ESTAB");
       if (client !== undefined) {
@@ -190,12 +216,15 @@ export class ScriptedHost {
         socket.sent += 1 + Math.floor(this.#random() * 5000);
         socket.received += Math.floor(this.#random() * 500);
       }
-      if (poll === socket.closesAt - 1 && socket.inode % 5 === 0) {
+      if (poll === socket.closesAt - 1 && socket.halfClose) {
         // A close seen half-way: the side that closed first in FIN_WAIT2, the other in CLOSE_WAIT.
-        socket.state = socket.localPort === CHURN_PORT ? "CLOSE-WAIT" : "FIN-WAIT-2";
+        const accepted = socket.localPort === CHURN_PORT || socket.localPort === FARM_PORT;
+        socket.state = accepted ? "CLOSE-WAIT" : "FIN-WAIT-2";
       }
       if (poll >= socket.closesAt) {
-        if (socket.localPort === CHURN_PORT) continue; // the accepting side goes at once
+        this.#trace("close", socket);
+        // The accepting side goes at once.
+        if (socket.localPort === CHURN_PORT || socket.localPort === FARM_PORT) continue;
         socket.state = "TIME-WAIT";
         socket.inode = 0;
         socket.cookie = s.reuseCookies && leftCookie !== 0 ? leftCookie : socket.cookie + (1 << 24);
@@ -230,11 +259,44 @@ export class ScriptedHost {
     const client = this.#socket("TCP", "ESTAB", port, HOST_IP, CHURN_PORT, 2000, "churn");
     const server = this.#socket("TCP", "ESTAB", CHURN_PORT, HOST_IP, port, 2000, "churn");
     for (const socket of [client, server]) {
+      this.#trace("open", socket);
       socket.closesAt = closesAt;
       socket.unnamedWalks = unnamedWalks;
       socket.busy = n % 3 === 0;
+      socket.halfClose = n % 5 === 0;
       this.#sockets.push(socket);
     }
+  }
+
+  /** A tracer's report of a churned socket's open or close, 20 ms before the poll. */
+  #trace(kind: "open" | "close", x: HostSocket): void {
+    if (!this.#script.trace) return;
+    this.#traced.push({
+      kind,
+      at: this.#at - 20,
+      socket: {
+        protocol: "TCP",
+        family: 4,
+        local_ip: HOST_IP,
+        local_port: x.localPort,
+        remote_ip: x.remoteIp,
+        remote_port: x.remotePort,
+        status: kind === "open" ? "ESTABLISHED" : "CLOSE",
+        pid: x.pid,
+        process_name: x.name,
+        process_path: null,
+        user: null,
+        inode: null,
+      },
+      direction: x.localPort === CHURN_PORT ? "incoming" : "outgoing",
+    });
+  }
+
+  /** The tracer's reports before `before` (ms), oldest first; later ones wait. */
+  traced(before: number): TraceEvent[] {
+    let n = 0;
+    while (n < this.#traced.length && this.#traced[n]!.at < before) n++;
+    return this.#traced.splice(0, n);
   }
 
   /** The summary `ss -s` prints before the UDP listing. */
