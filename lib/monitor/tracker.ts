@@ -396,6 +396,14 @@ export class Tracker implements TimelineView {
         };
         open.set(key, listedNow);
         keepTracked(listed, listedNow);
+        // A close of its four-tuple before this poll started is an earlier connection's: this one was alive in
+        // the listing, after that. The tracer's late report of it is recognised by this time, not by when a poll
+        // saw it end: a close traced while that poll's dump ran (after the poll started) would else end this one.
+        const closedAt = this.#closedAt.size > 0 ? this.#closedAt.get(key) : undefined;
+        if (closedAt !== undefined && closedAt < nowMs) {
+          this.#closedAt.delete(key);
+          this.#closedAt.set(key, nowMs);
+        }
       } else {
         c = this.#carry(polled, entry, nowMs);
         entry.connection = c;

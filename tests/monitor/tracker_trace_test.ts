@@ -257,6 +257,39 @@ function tracing(): Tracker {
   return t;
 }
 
+Deno.test("Tracker.update() with a tracer: the earlier connection's close, traced after the start of the poll that listed what it left, does not end the new connection on its four-tuple", () => {
+  const wget = { ...curl, pid: 7, process_name: "wget" };
+  // The tracer's clock against the polls': the same, and a little ahead or behind (bpftrace's wall time is
+  // fixed when it starts). The poll at 2 s lists the TIME_WAIT in its dump, after it started (a close at
+  // 2.01 s); the close of a server side, which leaves no TIME_WAIT, is not listed by that dump (it is swept).
+  for (const skew of [0, 0.3, -0.3]) {
+    for (const lingers of [true, false]) {
+      const t = tracker();
+      t.update([curl], when(0), []);
+      const ended = t.update(lingers ? [{ ...unowned, status: "TIME_WAIT" }] : [], when(2), []);
+      deepStrictEqual(summary(ended), [
+        lingers ? "STATE 41000 TIME_WAIT curl 14:30:02" : "CLOSED 41000 ESTABLISHED curl 14:30:02",
+      ]);
+      // The next polls list a new connection on the four-tuple; the tracer's report of the earlier close comes
+      // with the first, or with the second.
+      const late = [tracedAt("close", curl, 2.01 + skew)];
+      const first = t.update([wget], when(4), lingers ? late : []);
+      const second = t.update([wget], when(5), lingers ? [] : late);
+      const label = `skew ${skew} s, ${lingers ? "TIME_WAIT" : "swept"}`;
+      deepStrictEqual(
+        [...summary(first), ...summary(second)],
+        [...(lingers ? ["CLOSED 41000 TIME_WAIT curl 14:30:04"] : []), "NEW 41000 ESTABLISHED wget 14:30:04"],
+        label,
+      );
+      deepStrictEqual(t.openConnection(KEY)?.process_name, "wget", label);
+      // Its own close, traced, still ends it.
+      deepStrictEqual(summary(t.update([], when(6), [tracedAt("close", wget, 5.5 + skew)])), [
+        "CLOSED 41000 ESTABLISHED wget 14:30:05",
+      ], label);
+    }
+  }
+});
+
 Deno.test("Tracker.update() takes a tracer's late report of an open the poll before already listed as that connection, not a second NEW", () => {
   const t = tracker();
   t.update([], when(0));
