@@ -57,6 +57,13 @@ interface OpenEntry extends LastCounters, OpenSlot {
   openedAt: number;
   /** When it left the live states (TIME_WAIT), ms; null while live. */
   endedAt: number | null;
+  /**
+   * The connection a poll listed that `#carry` last made `connection` of, and what it made (null: none yet): a
+   * poll that lists the same object again, `connection` unchanged since, gets the same connection without
+   * making it anew (a socket in TIME_WAIT, which names no process, was copied with its owner at every poll).
+   */
+  carried: Connection | null;
+  carriedAs: Connection | null;
 }
 
 /** The `poll` of an open connection a tracer closed during the current poll. */
@@ -268,6 +275,8 @@ export class Tracker implements TimelineView {
           sent: null,
           received: null,
           historyId: undefined,
+          carried: null,
+          carriedAs: null,
         });
       } else {
         entry.connection = c;
@@ -393,6 +402,8 @@ export class Tracker implements TimelineView {
           sent: null,
           received: null,
           historyId: undefined,
+          carried: null,
+          carriedAs: null,
         };
         open.set(key, listedNow);
         keepTracked(listed, listedNow);
@@ -572,6 +583,8 @@ export class Tracker implements TimelineView {
         sent: null,
         received: null,
         historyId: undefined,
+        carried: null,
+        carriedAs: null,
       };
       this.#open.set(key, entry);
       events.push({ event: "NEW", connection: c, slot: entry });
@@ -624,10 +637,23 @@ export class Tracker implements TimelineView {
    */
   #carry(polled: Connection, entry: OpenEntry, nowMs: number): Connection {
     const before = entry.connection;
+    // The same listing as at the poll before, and `connection` what was made of it then (no tracer's report
+    // changed it since): it makes the same again. While the connection is young its name may still come.
+    if (
+      polled === entry.carried && before === entry.carriedAs && (this.#options.domainOf === undefined ||
+        polled.remote_ip === null || before.domain != null || nowMs - entry.openedAt > LATE_NAME_MS)
+    ) return before;
+    const made = this.#carried(polled, before, entry.openedAt, nowMs);
+    entry.carried = polled;
+    entry.carriedAs = made;
+    return made;
+  }
+
+  /** What `#carry` makes of a listed connection, given the one before. */
+  #carried(polled: Connection, before: Connection, openedAt: number, nowMs: number): Connection {
     const c = polled.pid === null && before.pid !== null ? withOwner(polled, before) : polled;
     if (this.#options.domainOf === undefined || c.remote_ip === null) return c;
     if (before.domain != null) return c.domain === before.domain ? c : { ...c, domain: before.domain };
-    const openedAt = entry.openedAt;
     const domain = nowMs - openedAt <= LATE_NAME_MS ? this.#options.domainOf(c.remote_ip, openedAt) : null;
     return c.domain === domain ? c : { ...c, domain };
   }
