@@ -109,6 +109,55 @@ function stamped(c: Connection, timestamp: string): Connection {
   return c.timestamp === timestamp ? c : { ...c, timestamp };
 }
 
+/** A new open entry: one shape for every entry, wherever it is made. */
+function openEntry(key: string, connection: Connection, round: number, openedAt: number): OpenEntry {
+  return {
+    key,
+    connection,
+    poll: round,
+    since: round,
+    openedAt,
+    endedAt: null,
+    sent: null,
+    received: null,
+    historyId: undefined,
+    carried: null,
+    carriedAs: null,
+  };
+}
+
+/** One call of {@linkcode Tracker.update}: its arguments, the poll's times, and what its steps found so far. */
+interface Poll {
+  readonly now: Date;
+  readonly nowMs: number;
+  /** `now` as events are stamped. */
+  readonly timestamp: string;
+  /** Its column in the rows' timelines. */
+  readonly column: number;
+  /** Its number: an open entry this poll listed has it as its `poll`. */
+  readonly round: number;
+  /** The run's first poll: a tracer started with it may have missed what it lists, so nothing waits for one. */
+  readonly first: boolean;
+  /** The traffic ledger's number of the poll (-1 without `traffic`). */
+  readonly ledgerPoll: number;
+  /** A tracer runs (`traced` was given, if empty). */
+  readonly tracing: boolean;
+  /** When a collector first saw connections it held back (ms). */
+  readonly firstSeen: ReadonlyMap<Connection, number> | undefined;
+  /** Its events, in order. */
+  readonly events: ConnectionEvent[];
+  /** Keys a tracer closes in this batch: their TIME_WAIT sockets in this poll are the same connections, over. */
+  readonly closing: Set<string>;
+  /** The processes a tracer saw open connections with, by key: the poll may list them without one. */
+  readonly owners: Map<string, Connection>;
+  /** Keys a tracer closed whose lingering socket this poll lists: still closed by it at the next poll. */
+  readonly lingering: Set<string>;
+  /** Keys a tracer's report closed in this poll: the sweep of what the poll did not list leaves them be. */
+  readonly closedNow: Set<string>;
+  /** Connections that opened and closed between two polls: their rows were active in this time unit. */
+  readonly flashes: Connection[];
+}
+
 /**
  * Follows connections from poll to poll: turns each poll into `NEW`, `STATE`
  * and `CLOSED` events and keeps one {@linkcode TrackedRow} per group with its
@@ -155,6 +204,8 @@ export class Tracker implements TimelineView {
    */
   readonly #keys = new Map<Connection, { key: string; poll: number }>();
   #polls = 0;
+  /** Objects in `#keys` the poll under way stamped: all of them, and its sweep has nothing to do. */
+  #keysStamped = 0;
   /** Keys closed lately, oldest first, with when: a tracer's report that arrives after the fact is recognised. */
   #closedAt = new Map<string, number>();
   /** Keys a tracer closed whose socket still lingers (TIME_WAIT): not a new connection. */
@@ -238,295 +289,407 @@ export class Tracker implements TimelineView {
     traced?: readonly TracedChange[],
     firstSeen?: ReadonlyMap<Connection, number>,
   ): ConnectionEvent[] {
+    const poll = this.#beginPoll(now, traced !== undefined, firstSeen);
+    const changes = traced ?? [];
+    this.#readTracerBatch(changes, poll);
+    this.#takeListing(connections, poll);
+    this.#endListing(poll);
+    for (const change of changes) this.#takeTracedChange(change, poll);
+    this.#reportWaitedInVain(poll);
+    this.#closeUnlistedAndCount(poll);
+    this.#presentFlashes(poll);
+    this.#rows.endPoll(poll.column, now, poll.round, poll.ledgerPoll);
+    return poll.events;
+  }
+
+  /**
+   * A poll starts: its column (the rows present at the last poll are held through the columns a slow poll
+   * skipped), its number and times; closures too old for a tracer's late report are forgotten, the owners
+   * learned are this poll's from now on, and the ledger starts its poll.
+   */
+  #beginPoll(now: Date, tracing: boolean, firstSeen: ReadonlyMap<Connection, number> | undefined): Poll {
     const column = this.#columnAt(now);
     this.#holdThrough(column, now);
     this.#column = column;
     this.#startedAt ??= now;
     this.#lastPollAt = now;
-    const events: ConnectionEvent[] = [];
-    const open = this.#open;
     const round = ++this.#polls;
-    /** The connection this poll lists under the key, if any. */
-    const current = (key: string): Connection | undefined => {
-      const entry = open.get(key);
-      return entry !== undefined && entry.poll === round ? entry.connection : undefined;
-    };
-    /** Whether the connection was open at the poll before (whatever this poll has done to it since). */
-    const openBefore = (key: string): boolean => {
-      const entry = open.get(key);
-      return entry !== undefined && entry.since < round;
-    };
-    /** A connection open at the poll before, whose process this poll learned (its bytes so far go to it). */
-    const ownerLearned = (entry: OpenEntry, c: Connection): void => {
-      this.#ownersLearned.push({ connection: c, slot: entry });
-      this.traffic?.ownerLearned(entry, c);
-    };
-    /** This poll lists the connection under the key (it was open before, or opens now at `openedAt`). */
-    const list = (key: string, c: Connection, openedAt?: number): void => {
-      const entry = open.get(key);
-      if (entry === undefined) {
-        open.set(key, {
-          key,
-          connection: c,
-          poll: round,
-          since: round,
-          openedAt: openedAt ?? nowMs,
-          endedAt: null,
-          sent: null,
-          received: null,
-          historyId: undefined,
-          carried: null,
-          carriedAs: null,
-        });
-      } else {
-        entry.connection = c;
-        entry.poll = round;
-        if (openedAt !== undefined) {
-          entry.openedAt = openedAt;
-          entry.endedAt = null;
-          entry.sent = entry.received = null;
-        }
-      }
-    };
-    const rows = this.#rows;
-    const waits = this.#waits;
     const timestamp = isoWithOffset(now);
     this.#ownersLearned = [];
     const nowMs = now.getTime();
     this.#forgetOldClosures(nowMs);
-    const tracing = traced !== undefined;
-    const changes = traced ?? [];
-    const traffic = this.traffic;
-    const poll = traffic?.begin(now) ?? -1;
-    // Rows with a connection whose counters this poll read (only those can be idle) are stamped countedIn.
+    const ledgerPoll = this.traffic?.begin(now) ?? -1;
+    return {
+      now,
+      nowMs,
+      timestamp,
+      column,
+      round,
+      first: this.#startedAt === now,
+      ledgerPoll,
+      tracing,
+      firstSeen,
+      events: [],
+      closing: new Set(),
+      owners: new Map(),
+      lingering: new Set(),
+      closedNow: new Set(),
+      flashes: [],
+    };
+  }
 
-    // Keys a tracer closes in this batch: their TIME_WAIT sockets in this poll are the same connections, over.
-    const closing = new Set<string>();
-    // The processes a tracer saw open connections the poll may list without one.
-    const owners = new Map<string, Connection>();
+  /**
+   * What the listing needs from a tracer's batch before its changes are taken: the keys it closes (their
+   * lingering sockets are not news) and the processes it saw open connections with (the poll may list them
+   * without one). A batch with an open in it says the tracer reports opens.
+   */
+  #readTracerBatch(changes: readonly TracedChange[], poll: Poll): void {
     for (const change of changes) {
       const key = connectionKey(change.connection);
-      if (change.kind === "close") closing.add(key);
+      if (change.kind === "close") poll.closing.add(key);
       else {
-        waits.opensReported = true;
-        if (change.connection.pid !== null && !owners.has(key)) owners.set(key, change.connection);
+        this.#waits.opensReported = true;
+        if (change.connection.pid !== null && !poll.owners.has(key)) poll.owners.set(key, change.connection);
       }
     }
-    const lingering = new Set<string>();
-    waits.beginPoll();
-    /** Connection objects in #keys this poll stamped: all of them, and the sweep below has nothing to do. */
-    let keysStamped = 0;
+  }
+
+  /**
+   * Take what the poll lists, connection by connection: each is found open (carried over: `STATE` when its state
+   * moved, its owner learned when it had none), or is `NEW`, or is held back for a tracer's report. The hot
+   * loop (every open socket, every poll): what it does for an unchanged connection stays in it; what only some
+   * do is a method of its own.
+   */
+  #takeListing(connections: readonly Connection[], poll: Poll): void {
+    const round = poll.round;
+    const nowMs = poll.nowMs;
+    const owners = poll.owners;
+    this.#waits.beginPoll();
+    this.#keysStamped = 0;
     for (const listed of connections) {
-      let key: string;
-      let entry: OpenEntry | undefined;
-      const tracked = trackedOf(listed) as OpenEntry | string | null | undefined;
-      if (tracked === undefined) {
-        // Not a remembered connection: its key from the objects the latest poll listed.
-        let known = this.#keys.get(listed);
-        if (known === undefined) {
-          known = { key: connectionKey(listed), poll: round };
-          this.#keys.set(listed, known);
-          keysStamped++;
-        } else if (known.poll !== round) {
-          known.poll = round;
-          keysStamped++;
-        }
-        key = known.key;
-        // One lookup for what the poll before saw and what this one did: nothing changes the entry in between.
-        entry = open.get(key);
-      } else if (tracked === null) {
-        key = connectionKey(listed);
-        entry = open.get(key);
-      } else if (typeof tracked === "string") {
-        // Listed before without an entry (a lingering socket not reported yet).
-        key = tracked;
-        entry = open.get(key);
-      } else {
-        // Listed before: its entry, unless that has closed since.
-        key = tracked.key;
-        entry = tracked.poll === GONE ? open.get(key) : tracked;
-      }
-      if (tracked !== undefined && tracked !== (entry ?? key)) keepTracked(listed, entry ?? key);
+      const found = this.#entryOrKey(listed, round);
+      let entry = typeof found === "string" ? undefined : found;
       if (entry !== undefined && entry.poll === round) continue; // a socket shared by two processes shows once
+      const key = entry === undefined ? found as string : entry.key;
       if (entry !== undefined && reusedTimeWait(entry.connection, listed)) {
-        // A new connection on the four-tuple of one in TIME_WAIT: that one ends now, this one is NEW.
-        open.delete(key);
-        entry.poll = GONE;
-        events.push(this.#closedEvent(key, entry, timestamp, entry.endedAt ?? nowMs));
+        this.#endReusedTimeWait(entry, poll);
         entry = undefined;
       }
       const owner = listed.pid === null ? owners.get(key) : undefined;
-      const polled = owner === undefined ? listed : withOwner(listed, owner, timestamp);
-      if (LINGERING_STATUSES.has(polled.status)) {
-        if (this.#traceClosed.has(key) || closing.has(key)) {
-          lingering.add(key);
-          continue;
-        }
-        // A tracer reports a connection's open and close a moment after the poll may list what it left
-        // behind: a TIME_WAIT socket it has not reported yet waits a little for the report, with its process.
-        if (tracing && entry === undefined && this.#startedAt !== now) {
-          if (waits.lingers(key, round, nowMs)) continue;
-        }
-      }
-      // Without its process and not reported by the tracer (not one of the first poll, which the tracer may
-      // have missed): the report, with the process, comes with a later poll. Its NEW waits for it, a few
-      // seconds at most, as a collector holds back a socket for its process (a NEW without it, then the
-      // tracer's, would say one connection twice; the process learned after its NEW would reach its CLOSED,
-      // history and the page, but not the NEW line, which alerts and scripts read).
+      const polled = owner === undefined ? listed : withOwner(listed, owner, poll.timestamp);
       if (
-        waits.opensReported && entry === undefined && polled.pid === null && polled.protocol === "TCP" &&
-        polled.remote_ip !== null && !LINGERING_STATUSES.has(polled.status) && !closing.has(key) &&
-        this.#startedAt !== now
-      ) {
-        if (waits.awaitOwner(key, polled, firstSeen?.get(listed), nowMs, round)) continue;
-      }
+        (entry === undefined || LINGERING_STATUSES.has(polled.status)) &&
+        this.#heldForTracer(key, listed, polled, entry === undefined, poll)
+      ) continue;
       if (this.#traceClosed.size > 0) this.#traceClosed.delete(key);
       const before = entry?.connection;
-      let listedNow: OpenEntry;
-      let c: Connection;
-      if (entry === undefined) {
-        // First seen now, or when a collector (or the wait above) held it back for its process. Its NEW says
-        // when: an object a collector made at an earlier poll (ConnectionMemory gives an unchanged connection
-        // again, one the filters hid until now too) carries that poll's stamp, not its first sighting here.
-        const awaited = waits.take(key);
-        const openedAt = Math.min(awaited?.since ?? firstSeen?.get(listed) ?? nowMs, nowMs);
-        const stamp = openedAt === nowMs ? timestamp : isoWithOffset(new Date(openedAt));
-        c = this.#opened(stamped(polled, stamp), openedAt);
-        listedNow = {
-          key,
-          connection: c,
-          poll: round,
-          since: round,
-          openedAt,
-          endedAt: null,
-          sent: null,
-          received: null,
-          historyId: undefined,
-          carried: null,
-          carriedAs: null,
-        };
-        open.set(key, listedNow);
-        keepTracked(listed, listedNow);
-        // A close of its four-tuple before this poll started is an earlier connection's: this one was alive in
-        // the listing, after that. The tracer's late report of it is recognised by this time, not by when a poll
-        // saw it end: a close traced while that poll's dump ran (after the poll started) would else end this one.
-        const closedAt = this.#closedAt.size > 0 ? this.#closedAt.get(key) : undefined;
-        if (closedAt !== undefined && closedAt < nowMs) {
-          this.#closedAt.delete(key);
-          this.#closedAt.set(key, nowMs);
-        }
-      } else {
-        c = this.#carry(polled, entry, nowMs);
-        entry.connection = c;
+      if (entry === undefined) entry = this.#openListed(key, listed, polled, poll);
+      else {
+        entry.connection = this.#carry(polled, entry, nowMs);
         entry.poll = round;
-        listedNow = entry;
       }
-      if (before === undefined) events.push({ event: "NEW", connection: c, slot: listedNow });
-      else if (before.status !== c.status) {
-        events.push({
-          event: "STATE",
-          connection: this.#withCounters(stamped(c, timestamp), listedNow),
-          previous_status: before.status,
-          slot: listedNow,
-        });
-      }
-      if (before !== undefined && before.pid === null && c.pid !== null) ownerLearned(listedNow, c);
-      if (LINGERING_STATUSES.has(c.status)) listedNow.endedAt ??= nowMs;
-      else listedNow.endedAt = null;
+      this.#reportListed(before, entry, poll);
+      // Its life is counted until it left the live states (TIME_WAIT).
+      if (LINGERING_STATUSES.has(entry.connection.status)) entry.endedAt ??= nowMs;
+      else entry.endedAt = null;
     }
+  }
+
+  /**
+   * The open entry of a listed connection, or its key when it has none. A remembered connection (a
+   * `ConnectionMemory`'s) holds its entry itself, or its key while it has none (`keepTracked`): no key is
+   * made and no lookup done; it is given what was found for the next poll. Another object's key is made once,
+   * while polls keep listing the object.
+   */
+  #entryOrKey(listed: Connection, round: number): OpenEntry | string {
+    const tracked = trackedOf(listed) as OpenEntry | string | null | undefined;
+    if (tracked === undefined) {
+      const key = this.#keyOfObject(listed, round);
+      // One lookup for what the poll before saw and what this one did: nothing changes the entry in between.
+      return this.#open.get(key) ?? key;
+    }
+    let found: OpenEntry | string;
+    if (tracked === null) {
+      const key = connectionKey(listed);
+      found = this.#open.get(key) ?? key;
+    } else if (typeof tracked === "string") {
+      // Listed before without an entry (a lingering socket not reported yet).
+      found = this.#open.get(tracked) ?? tracked;
+    } else if (tracked.poll !== GONE) {
+      // Listed before: its entry, still open.
+      return tracked;
+    } else found = this.#open.get(tracked.key) ?? tracked.key;
+    if (found !== tracked) keepTracked(listed, found);
+    return found;
+  }
+
+  /** The key of a connection object that is not a remembered one, from the objects the latest poll listed. */
+  #keyOfObject(listed: Connection, round: number): string {
+    const known = this.#keys.get(listed);
+    if (known === undefined) {
+      const key = connectionKey(listed);
+      this.#keys.set(listed, { key, poll: round });
+      this.#keysStamped++;
+      return key;
+    }
+    if (known.poll !== round) {
+      known.poll = round;
+      this.#keysStamped++;
+    }
+    return known.key;
+  }
+
+  /** A new connection on the four-tuple of one in TIME_WAIT: that one ends now (the new one is `NEW`). */
+  #endReusedTimeWait(entry: OpenEntry, poll: Poll): void {
+    this.#open.delete(entry.key);
+    entry.poll = GONE;
+    poll.events.push(this.#closedEvent(entry.key, entry, poll.timestamp, entry.endedAt ?? poll.nowMs));
+  }
+
+  /**
+   * Whether a listed connection (`polled`: with the process a tracer named) is left out of this poll: the
+   * lingering socket of a connection a tracer closed (it is over), or one whose tracer's report is awaited
+   * (its process is on the way). `isNew`: it has no open entry.
+   */
+  #heldForTracer(key: string, listed: Connection, polled: Connection, isNew: boolean, poll: Poll): boolean {
+    const waits = this.#waits;
+    if (LINGERING_STATUSES.has(polled.status)) {
+      if (this.#traceClosed.has(key) || poll.closing.has(key)) {
+        poll.lingering.add(key);
+        return true;
+      }
+      // A tracer reports a connection's open and close a moment after the poll may list what it left
+      // behind: a TIME_WAIT socket it has not reported yet waits a little for the report, with its process.
+      if (poll.tracing && isNew && !poll.first && waits.lingers(key, poll.round, poll.nowMs)) return true;
+    }
+    // Without its process and not reported by the tracer (not one of the first poll, which the tracer may
+    // have missed): the report, with the process, comes with a later poll. Its NEW waits for it, a few
+    // seconds at most, as a collector holds back a socket for its process (a NEW without it, then the
+    // tracer's, would say one connection twice; the process learned after its NEW would reach its CLOSED,
+    // history and the page, but not the NEW line, which alerts and scripts read).
+    return waits.opensReported && isNew && polled.pid === null && polled.protocol === "TCP" &&
+      polled.remote_ip !== null && !LINGERING_STATUSES.has(polled.status) && !poll.closing.has(key) &&
+      !poll.first && waits.awaitOwner(key, polled, poll.firstSeen?.get(listed), poll.nowMs, poll.round);
+  }
+
+  /**
+   * A listed connection without an open entry opens: first seen now, or when a collector (or a wait for a
+   * tracer's report) held it back for its process. Its NEW says when: an object a collector made at an
+   * earlier poll (ConnectionMemory gives an unchanged connection again, one the filters hid until now too)
+   * carries that poll's stamp, not its first sighting here.
+   */
+  #openListed(key: string, listed: Connection, polled: Connection, poll: Poll): OpenEntry {
+    const nowMs = poll.nowMs;
+    const awaited = this.#waits.take(key);
+    const openedAt = Math.min(awaited?.since ?? poll.firstSeen?.get(listed) ?? nowMs, nowMs);
+    const stamp = openedAt === nowMs ? poll.timestamp : isoWithOffset(new Date(openedAt));
+    const entry = openEntry(key, this.#opened(stamped(polled, stamp), openedAt), poll.round, openedAt);
+    this.#open.set(key, entry);
+    keepTracked(listed, entry);
+    // A close of its four-tuple before this poll started is an earlier connection's: this one was alive in
+    // the listing, after that. The tracer's late report of it is recognised by this time, not by when a poll
+    // saw it end: a close traced while that poll's dump ran (after the poll started) would else end this one.
+    const closedAt = this.#closedAt.size > 0 ? this.#closedAt.get(key) : undefined;
+    if (closedAt !== undefined && closedAt < nowMs) {
+      this.#closedAt.delete(key);
+      this.#closedAt.set(key, nowMs);
+    }
+    return entry;
+  }
+
+  /**
+   * What a listing says of a connection (`before`: as the poll before saw it): `NEW` when it was not open,
+   * `STATE` when its state moved, and its owner learned when the poll before did not know it.
+   */
+  #reportListed(before: Connection | undefined, entry: OpenEntry, poll: Poll): void {
+    const c = entry.connection;
+    if (before === undefined) {
+      poll.events.push({ event: "NEW", connection: c, slot: entry });
+      return;
+    }
+    if (before.status !== c.status) {
+      poll.events.push({
+        event: "STATE",
+        connection: this.#withCounters(stamped(c, poll.timestamp), entry),
+        previous_status: before.status,
+        slot: entry,
+      });
+    }
+    if (before.pid === null && c.pid !== null) this.#ownerLearned(entry, c);
+  }
+
+  /**
+   * The listing is over: the keys of objects it did not list are forgotten, and so are a tracer's closes whose
+   * lingering socket it did not list; what waits for a tracer's report learns what it listed.
+   */
+  #endListing(poll: Poll): void {
+    const round = poll.round;
     const keys = this.#keys;
-    if (keysStamped !== keys.size) {
+    // Every object in #keys stamped by this poll: the sweep has nothing to do.
+    if (this.#keysStamped !== keys.size) {
       keys.forEach((known, c) => {
         if (known.poll !== round) keys.delete(c);
       });
     }
-    for (const key of this.#traceClosed) if (!lingering.has(key)) this.#traceClosed.delete(key);
-    waits.endListing((key) => current(key) !== undefined);
+    for (const key of this.#traceClosed) if (!poll.lingering.has(key)) this.#traceClosed.delete(key);
+    this.#waits.endListing((key) => this.#listedNow(key, round) !== undefined);
+  }
 
-    // Connections that opened and closed between two polls: their rows were active in this time unit.
-    const flashes: Connection[] = [];
-    const closedNow = new Set<string>();
-    for (const change of changes) {
-      const key = connectionKey(change.connection);
-      const at = Date.parse(change.connection.timestamp);
-      const listed = current(key);
-      // The tracer has reported a connection a poll listed without its process: its report decides.
-      waits.reported(key);
-      if (change.kind === "open") {
-        if (listed !== undefined) {
-          if (listed.pid === null && change.connection.pid !== null) {
-            const owned = withOwner(listed, change.connection, timestamp);
-            list(key, owned);
-            const entry = open.get(key);
-            if (entry !== undefined && entry.since < round) ownerLearned(entry, owned);
-          }
-          continue;
-        }
+  /** The connection this poll lists under the key, if any. */
+  #listedNow(key: string, round: number): Connection | undefined {
+    const entry = this.#open.get(key);
+    return entry !== undefined && entry.poll === round ? entry.connection : undefined;
+  }
+
+  /** A connection open at the poll before, whose process this poll learned (its bytes so far go to it). */
+  #ownerLearned(entry: OpenEntry, c: Connection): void {
+    this.#ownersLearned.push({ connection: c, slot: entry });
+    this.traffic?.ownerLearned(entry, c);
+  }
+
+  /** One of a tracer's changes since the last poll (taken oldest first, after the listing). */
+  #takeTracedChange(change: TracedChange, poll: Poll): void {
+    const key = connectionKey(change.connection);
+    const at = Date.parse(change.connection.timestamp);
+    const listed = this.#listedNow(key, poll.round);
+    // The tracer has reported a connection a poll listed without its process: its report decides.
+    this.#waits.reported(key);
+    if (change.kind === "open") this.#tracedOpen(change, key, at, listed, poll);
+    else this.#tracedClose(change, key, at, listed, poll);
+  }
+
+  /**
+   * A tracer's report of an open (at `at`, ms; `listed`: the connection this poll lists under its key): it
+   * names the process of one the poll listed without it; the report of a connection the poll before listed is
+   * that connection; else it is `NEW`, unless it closed since or the filters leave it out.
+   */
+  #tracedOpen(
+    change: TracedChange,
+    key: string,
+    at: number,
+    listed: Connection | undefined,
+    poll: Poll,
+  ): void {
+    const open = this.#open;
+    if (listed !== undefined) {
+      if (listed.pid === null && change.connection.pid !== null) {
+        const owned = withOwner(listed, change.connection, poll.timestamp);
+        this.#list(key, owned, poll);
         const entry = open.get(key);
-        if (entry !== undefined && entry.since < round && !closedNow.has(key)) {
-          // Open at the poll before, not listed by this one: the report of its open came after the poll that
-          // listed it (the newest reports are held back a moment). It is that connection, not a new one: it
-          // keeps what the tracer knew (its process, for its CLOSED, history and the page; when it opened),
-          // and a close traced after it, or this poll's sweep, ends it.
-          if (entry.connection.pid === null && change.connection.pid !== null) {
-            const owned = withOwner(entry.connection, change.connection, timestamp);
-            entry.connection = owned;
-            ownerLearned(entry, owned);
-          }
-          if (at < entry.openedAt) entry.openedAt = at;
-          continue;
-        }
-        const closedAt = this.#closedAt.get(key);
-        if ((closedAt !== undefined && at <= closedAt) || !change.keep) continue;
-        const c = this.#opened(change.connection, at);
-        list(key, c, at);
-        events.push({ event: "NEW", connection: c, slot: open.get(key) });
-        continue;
+        if (entry !== undefined && entry.since < poll.round) this.#ownerLearned(entry, owned);
       }
-      // A late report of an earlier connection's close (one whose TIME_WAIT a new connection took): ended already.
-      const closedAt = this.#closedAt.get(key);
-      if (closedAt !== undefined && at <= closedAt) continue;
-      // Not listed now: as the poll before saw it, unless a change before this one closed it.
-      const entry = open.get(key);
-      const known = listed ?? (closedNow.has(key) ? undefined : entry?.connection);
-      if (entry !== undefined && known !== undefined) {
-        entry.poll = CLOSED_NOW;
-        closedNow.add(key);
-        events.push({
-          event: "CLOSED",
-          connection: this.#withLastCounters({ ...known, timestamp: change.connection.timestamp }, entry),
-          duration_s: this.#closed(key, entry, at),
-          slot: entry,
-        });
-        this.#traceClosed.add(key);
-        if (!openBefore(key)) flashes.push(known);
-        continue;
-      }
-      // A socket that lived and died between two polls, seen only at its end (ss -E): NEW and CLOSED at once.
-      if (this.#closedAt.has(key) || !change.keep || change.connection.remote_ip === null) continue;
-      const c = this.#opened(change.connection, at);
-      const slot: OpenSlot = { historyId: undefined };
-      events.push({ event: "NEW", connection: c, slot }, {
-        event: "CLOSED",
-        connection: this.#withLastCounters(c, null),
-        duration_s: this.#closed(key, null, at),
-        slot,
-      });
-      this.#traceClosed.add(key);
-      closedNow.add(key);
-      flashes.push(c);
+      return;
     }
+    const entry = open.get(key);
+    if (entry !== undefined && entry.since < poll.round && !poll.closedNow.has(key)) {
+      // Open at the poll before, not listed by this one: the report of its open came after the poll that
+      // listed it (the newest reports are held back a moment). It is that connection, not a new one: it
+      // keeps what the tracer knew (its process, for its CLOSED, history and the page; when it opened),
+      // and a close traced after it, or this poll's sweep, ends it.
+      if (entry.connection.pid === null && change.connection.pid !== null) {
+        const owned = withOwner(entry.connection, change.connection, poll.timestamp);
+        entry.connection = owned;
+        this.#ownerLearned(entry, owned);
+      }
+      if (at < entry.openedAt) entry.openedAt = at;
+      return;
+    }
+    const closedAt = this.#closedAt.get(key);
+    if ((closedAt !== undefined && at <= closedAt) || !change.keep) return;
+    const c = this.#opened(change.connection, at);
+    this.#list(key, c, poll, at);
+    poll.events.push({ event: "NEW", connection: c, slot: open.get(key) });
+  }
 
-    // Listed without their process and not reported by the tracer since: one still listed waits on; one gone
-    // since waits for the report of its open and close. Once none came in time (the tracer missed it), it is
-    // reported as polling alone would have: NEW when first seen, CLOSED when first not listed.
-    waits.sweep(round, nowMs, (key, awaited) => {
-      if (!open.has(key)) flashes.push(this.#waitedInVain(key, awaited, events));
+  /** This poll lists the connection under the key (it was open before, or opens now at `openedAt`). */
+  #list(key: string, c: Connection, poll: Poll, openedAt?: number): void {
+    const entry = this.#open.get(key);
+    if (entry === undefined) {
+      this.#open.set(key, openEntry(key, c, poll.round, openedAt ?? poll.nowMs));
+      return;
+    }
+    entry.connection = c;
+    entry.poll = poll.round;
+    if (openedAt !== undefined) {
+      entry.openedAt = openedAt;
+      entry.endedAt = null;
+      entry.sent = entry.received = null;
+    }
+  }
+
+  /**
+   * A tracer's report of a close (at `at`, ms; `listed`: the connection this poll lists under its key): it
+   * ends the connection at once, as this poll listed it or, not listed now, as the poll before saw it; one
+   * the tracker never had lived and died between two polls.
+   */
+  #tracedClose(
+    change: TracedChange,
+    key: string,
+    at: number,
+    listed: Connection | undefined,
+    poll: Poll,
+  ): void {
+    // A late report of an earlier connection's close (one whose TIME_WAIT a new connection took): ended already.
+    const closedAt = this.#closedAt.get(key);
+    if (closedAt !== undefined && at <= closedAt) return;
+    // Not listed now: as the poll before saw it, unless a change before this one closed it.
+    const entry = this.#open.get(key);
+    const known = listed ?? (poll.closedNow.has(key) ? undefined : entry?.connection);
+    if (entry === undefined || known === undefined) {
+      this.#tracedFlash(change, key, at, poll);
+      return;
+    }
+    entry.poll = CLOSED_NOW;
+    poll.closedNow.add(key);
+    poll.events.push({
+      event: "CLOSED",
+      connection: this.#withLastCounters({ ...known, timestamp: change.connection.timestamp }, entry),
+      duration_s: this.#closed(key, entry, at),
+      slot: entry,
     });
+    this.#traceClosed.add(key);
+    // Not open at the poll before: it opened and closed since.
+    if (entry.since >= poll.round) poll.flashes.push(known);
+  }
 
-    // forEach, not for…of over entries: no [key, value] pair is made for each of 20,000 connections. What this
-    // poll did not list closed (a tracer's closes were reported above); what it did counts in its row. One pass
-    // over the open connections for both.
+  /** A socket that lived and died between two polls, seen only at its end (ss -E): `NEW` and `CLOSED` at once. */
+  #tracedFlash(change: TracedChange, key: string, at: number, poll: Poll): void {
+    if (this.#closedAt.has(key) || !change.keep || change.connection.remote_ip === null) return;
+    const c = this.#opened(change.connection, at);
+    const slot: OpenSlot = { historyId: undefined };
+    poll.events.push({ event: "NEW", connection: c, slot }, {
+      event: "CLOSED",
+      connection: this.#withLastCounters(c, null),
+      duration_s: this.#closed(key, null, at),
+      slot,
+    });
+    this.#traceClosed.add(key);
+    poll.closedNow.add(key);
+    poll.flashes.push(c);
+  }
+
+  /**
+   * Listed without their process and not reported by the tracer since: one still listed waits on; one gone
+   * since waits for the report of its open and close. Once none came in time (the tracer missed it), it is
+   * reported as polling alone would have: NEW when first seen, CLOSED when first not listed.
+   */
+  #reportWaitedInVain(poll: Poll): void {
+    this.#waits.sweep(poll.round, poll.nowMs, (key, awaited) => {
+      if (!this.#open.has(key)) poll.flashes.push(this.#waitedInVain(key, awaited, poll.events));
+    });
+  }
+
+  /**
+   * What this poll did not list closed (a tracer's closes were reported already); what it did counts in its
+   * row. One pass over the open connections for both (every open socket, every poll: the closure keeps the
+   * poll's values in locals). forEach, not for…of over entries: no [key, value] pair is made for each of
+   * 20,000 connections.
+   */
+  #closeUnlistedAndCount(poll: Poll): void {
+    const { round, column, now, nowMs, timestamp, closedNow, events } = poll;
+    const open = this.#open;
+    const rows = this.#rows;
+    const traffic = this.traffic;
     open.forEach((entry, key) => {
       if (entry.poll !== round) {
         if (entry.poll !== CLOSED_NOW && !closedNow.has(key)) {
@@ -540,7 +703,8 @@ export class Tracker implements TimelineView {
       const row = LINGERING_STATUSES.has(c.status) ? null : rows.present(c, column, now, round);
       if (traffic !== null) {
         // A lingering socket with counters (macOS keeps them in TIME_WAIT) adds to its row, if still in
-        // memory, without making the row present.
+        // memory, without making the row present. Rows with a connection whose counters this poll read
+        // (only those can be idle) are stamped countedIn.
         const countedRow = c.bytes_sent == null ? null : row ?? rows.rowOf(c) ?? null;
         if (countedRow !== null) countedRow.traffic ??= new TrafficMeter();
         traffic.observe(entry, c, countedRow?.traffic ?? null);
@@ -552,14 +716,15 @@ export class Tracker implements TimelineView {
       row.addPort(servicePort(c));
       row.addProcessOf(c.pid, c.process_name, c.process_path);
     });
-    for (const c of flashes) {
-      const row = rows.present(c, column, now, round);
+  }
+
+  /** Connections that opened and closed between two polls make their rows present in this time unit. */
+  #presentFlashes(poll: Poll): void {
+    for (const c of poll.flashes) {
+      const row = this.#rows.present(c, poll.column, poll.now, poll.round);
       row.addPort(servicePort(c));
       row.addProcessOf(c.pid, c.process_name, c.process_path);
     }
-
-    rows.endPoll(column, now, round, poll);
-    return events;
   }
 
   /**
@@ -573,19 +738,7 @@ export class Tracker implements TimelineView {
     );
     const goneAt = awaited.goneAt;
     if (goneAt === null) {
-      const entry: OpenEntry = {
-        key,
-        connection: c,
-        poll: this.#polls,
-        since: this.#polls,
-        openedAt: awaited.since,
-        endedAt: null,
-        sent: null,
-        received: null,
-        historyId: undefined,
-        carried: null,
-        carriedAs: null,
-      };
+      const entry = openEntry(key, c, this.#polls, awaited.since);
       this.#open.set(key, entry);
       events.push({ event: "NEW", connection: c, slot: entry });
       return c;
