@@ -291,6 +291,8 @@ export class Tracker implements TimelineView {
   ): ConnectionEvent[] {
     const poll = this.#beginPoll(now, traced !== undefined, firstSeen);
     const changes = traced ?? [];
+    // The listing is taken knowing what the tracer's batch closes and whose process it names; the batch's
+    // changes are taken after it, against what the poll listed.
     this.#readTracerBatch(changes, poll);
     this.#takeListing(connections, poll);
     this.#endListing(poll);
