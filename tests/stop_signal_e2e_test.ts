@@ -56,7 +56,7 @@ async function stillThere(processes: readonly ProcessId[]): Promise<ProcessId[]>
 
 /** A program first on PATH: it notes its pid in `inside`, then runs the shell lines `then` (`go`: a FIFO). */
 interface StandIn {
-  tool: "find" | "tcpdump";
+  tool: "find" | "tcpdump" | "bpftrace";
   then: string;
   /** What the test does once the signal is sent, given the stand-in's folder. */
   afterSignal?: (dir: string) => Promise<void>;
@@ -64,6 +64,12 @@ interface StandIn {
 
 /** A `find` that hangs: `exec`, so that the pid noted is the process that hangs (a `sleep`). */
 const HANGING_FIND: StandIn = { tool: "find", then: "exec sleep 1000" };
+
+/** A bpftrace that never says its program is attached (conntrail waits 60 s for that). */
+const HANGING_BPFTRACE: StandIn = { tool: "bpftrace", then: "exec sleep 1000" };
+
+/** A tcpdump that never says it listens (conntrail waits 20 s for that). */
+const HANGING_TCPDUMP: StandIn = { tool: "tcpdump", then: "exec sleep 1000" };
 
 /** A tcpdump that starts listening only once the test writes to the FIFO `go` (after its signal), then waits. */
 const SLOW_TCPDUMP: StandIn = {
@@ -173,5 +179,29 @@ Deno.test({
   ignore: !linuxWithSs,
   async fn() {
     await stopWhile(SLOW_TCPDUMP, ["monitor", "--scroll", "--sniff-dns"], "SIGTERM", MONITORED);
+  },
+});
+
+// A stop while a kernel-event tool starts ends it then: not once its start guard (60 s, 20 s) has run out, after
+// which the monitor said the tool did not start, and with --trace started ss -E in its stead.
+Deno.test({
+  name: "monitor stops on SIGTERM while --trace's bpftrace attaches, ending bpftrace and starting no ss -E",
+  ignore: !linuxWithSs,
+  async fn() {
+    await stopWhile(HANGING_BPFTRACE, ["monitor", "--scroll", "--trace"], "SIGTERM", (end) => {
+      MONITORED(end);
+      ok(!/trace:/.test(end.stderr), end.stderr);
+    });
+  },
+});
+
+Deno.test({
+  name: "serve stops on SIGINT while --sniff-dns's tcpdump starts, ending tcpdump and serving nothing",
+  ignore: !linuxWithSs,
+  async fn() {
+    await stopWhile(HANGING_TCPDUMP, ["serve", "--port", "0", "--sniff-dns"], "SIGINT", (end) => {
+      deepStrictEqual(end.stdout, "");
+      ok(!/sniff-dns/.test(end.stderr), end.stderr);
+    });
   },
 });

@@ -30,11 +30,14 @@ export interface KernelEventsIo {
   machine: CollectorPlatform;
   /** One line for the user. */
   note: (line: string) => void;
+  /** The run's stop: one while bpftrace or tcpdump starts ends them then, and nothing more is started. */
+  stop?: AbortSignal;
   openTrace?: () => Promise<OpenedTrace>;
+  /** Null: stopped as it started. */
   startSniffer?: (
     onAnswer: (answer: DnsAnswer, at: number) => void,
     onNote: (line: string) => void,
-  ) => Promise<DnsSniffer | string>;
+  ) => Promise<DnsSniffer | string | null>;
   /** Starts `ss -E` for the final counters; the default runs it through stdbuf. */
   startFinalCounters?: () => FinalCountersSource | string;
 }
@@ -55,7 +58,8 @@ export interface KernelEvents {
 /**
  * Start what `--trace` and `--sniff-dns` ask for. Neither is ever fatal: a
  * source that cannot run is left out with one line saying why, what the run
- * does instead, and what to add to have it.
+ * does instead, and what to add to have it. Once `stop` aborts, a source that
+ * is starting is ended and none is started (the run is ending).
  *
  * @example
  * ```ts
@@ -83,12 +87,13 @@ export async function openKernelEvents(flags: KernelEventFlags, io: KernelEvents
           stream: toolStreamer(machine.programs),
           run: toolRunner(machine.programs),
           userNames: readUserNames(machine),
+          ...(io.stop === undefined ? {} : { stop: io.stop }),
         })))();
     trace = opened.source;
-    io.note(opened.note);
+    if (opened.note !== "") io.note(opened.note);
   }
   let finalCounters: FinalCountersSource | null = null;
-  if (flags.finalCounters === true && io.machine.os === "linux") {
+  if (flags.finalCounters === true && io.machine.os === "linux" && io.stop?.aborted !== true) {
     const timeUnitMs = (flags.timeUnit ?? 1) * 1000;
     const start = io.startFinalCounters ??
       (() => startFinalCounters({ stream: toolStreamer(io.machine.programs), timeUnitMs }));
@@ -107,14 +112,20 @@ export async function openKernelEvents(flags: KernelEventFlags, io: KernelEvents
     const start = io.startSniffer ??
       ((onAnswer, onNote) =>
         io.machine.os === "linux" || io.machine.os === "darwin"
-          ? startDnsSniffer({ stream: toolStreamer(io.machine.programs), onAnswer, onNote })
+          ? startDnsSniffer({
+            stream: toolStreamer(io.machine.programs),
+            onAnswer,
+            onNote,
+            ...(io.stop === undefined ? {} : { stop: io.stop }),
+          })
           : Promise.resolve("--sniff-dns needs tcpdump (Linux or macOS)"));
-    const started = await start((answer, at) => learnt.add(answer, at), io.note);
+    // Null: stopped as it started; the run ends now, with nothing to say.
+    const started = io.stop?.aborted ? null : await start((answer, at) => learnt.add(answer, at), io.note);
     if (typeof started === "string") {
       io.note(
         `note: --sniff-dns is off: ${started}; connections have no domain (run as root with --allow-run=tcpdump)`,
       );
-    } else {
+    } else if (started !== null) {
       sniffer = started;
       names = learnt;
       io.note(

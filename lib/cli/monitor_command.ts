@@ -197,7 +197,7 @@ async function monitorUntil(
   }
 
   run.setOutput(output);
-  await session.startKernelEvents();
+  await session.startKernelEvents(stopper.signal);
   const keys = new AbortController();
   let result;
   let unwatch = () => {};

@@ -185,7 +185,7 @@ async function serveUntil(options: ServeOptions, io: CommandIo, stopper: AbortCo
   });
   let server: HttpServer | null = null;
   let result = null;
-  await session.startKernelEvents();
+  await session.startKernelEvents(stopper.signal);
   try {
     // Stopped while the session opened: nothing is served (Deno.serve given a signal that has aborted already
     // serves on for good).

@@ -125,8 +125,8 @@ export interface Session {
    * time unit; with `--sniff-dns` a connection carries the name it was asked by.
    */
   tracker(options: TrackerChoices): Tracker;
-  /** Start `--trace` and `--sniff-dns`; call it just before the run. */
-  startKernelEvents(): Promise<void>;
+  /** Start `--trace` and `--sniff-dns`; call it just before the run. A `stop` while they start ends them. */
+  startKernelEvents(stop?: AbortSignal): Promise<void>;
   /** Run the monitor loop with this output (and the syslog sink beside it) until it stops. */
   run(
     tracker: Tracker,
@@ -268,8 +268,13 @@ export async function openSession(
       return alertCount;
     },
     alertsListed,
-    async startKernelEvents() {
-      kernel = await openKernelEvents(flags, { machine: platform, note: safeNote, ...platform.kernelEvents });
+    async startKernelEvents(stop) {
+      kernel = await openKernelEvents(flags, {
+        machine: platform,
+        note: safeNote,
+        ...(stop === undefined ? {} : { stop }),
+        ...platform.kernelEvents,
+      });
       answered = kernel.names;
       // The tracer names the processes of the connections it sees open: the collector need not walk for them.
       const trace = kernel.trace;

@@ -8,7 +8,7 @@ import { PermissionError, ToolError } from "../model/errors.ts";
 import type { DnsAnswer } from "../model/dns_answer.ts";
 import { parseDnsLine } from "../parse/tcpdump_dns.ts";
 import type { StreamTool, ToolStream } from "./tool_stream.ts";
-import { timerDelay } from "../model/timer_delay.ts";
+import { startRace } from "./start_race.ts";
 
 /**
  * tcpdump's arguments: every interface (loopback resolvers such as
@@ -39,6 +39,8 @@ export interface DnsSnifferOptions {
   now?: () => number;
   /** How long tcpdump may take to start listening. Default 20 s. */
   readyTimeoutMs?: number;
+  /** The run's stop: one while tcpdump starts ends it then. */
+  stop?: AbortSignal;
 }
 
 function failure(errors: readonly string[], code: number | null): string {
@@ -54,16 +56,17 @@ function failure(errors: readonly string[], code: number | null): string {
 /**
  * Start tcpdump and hand every DNS answer it reads to `onAnswer`, waiting
  * until it listens. Returns the running sniffer, or the reason it could not
- * start (not installed, not allowed, not root) in one line.
+ * start (not installed, not allowed, not root) in one line, or null when `stop`
+ * aborted first (tcpdump is ended then).
  *
  * @example
  * ```ts ignore
  * const stream = toolStreamer(platform.programs);
- * const sniffer = await startDnsSniffer({ stream, onAnswer: (answer) => console.log(answer.question) });
  * if (typeof sniffer !== "string") await sniffer.close();
  * ```
  */
-export async function startDnsSniffer(options: DnsSnifferOptions): Promise<DnsSniffer | string> {
+export async function startDnsSniffer(options: DnsSnifferOptions): Promise<DnsSniffer | string | null> {
+  if (options.stop?.aborted) return null;
   const stream = options.stream;
   const now = options.now ?? Date.now;
   const counts = { answers: 0, truncated: 0, skipped: 0 };
@@ -101,17 +104,10 @@ export async function startDnsSniffer(options: DnsSnifferOptions): Promise<DnsSn
     return error instanceof Error ? error.message : String(error);
   }
   const timeoutMs = options.readyTimeoutMs ?? 20_000;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const outcome = await Promise.race([
-    started.then(() => "listening" as const),
-    tool.exited.then(({ code }) => ({ code })),
-    new Promise<"timeout">((
-      resolve,
-    ) => (timer = setTimeout(() => resolve("timeout"), timerDelay(timeoutMs)))),
-  ]);
-  clearTimeout(timer);
-  if (outcome !== "listening") {
+  const outcome = await startRace(started, tool.exited, timeoutMs, options.stop);
+  if (outcome !== "ready") {
     await tool.close();
+    if (outcome === "stopped") return null;
     return outcome === "timeout"
       ? `tcpdump did not start within ${timeoutMs / 1000} s`
       : failure(errors, outcome.code);

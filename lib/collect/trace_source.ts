@@ -20,6 +20,7 @@ import type { RunTool } from "./run_tool.ts";
 import type { StreamTool, ToolStream } from "./tool_stream.ts";
 import { nameUsers } from "./user_names.ts";
 import { timerDelay } from "../model/timer_delay.ts";
+import { startRace } from "./start_race.ts";
 
 /** A source of kernel connection events, read between polls. */
 export interface TraceSource {
@@ -77,6 +78,8 @@ export interface OpenTraceOptions {
   run: RunTool;
   /** How long bpftrace may take to compile and attach its program. Default 60 s. */
   readyTimeoutMs?: number;
+  /** The run's stop: one while bpftrace attaches ends it then, and nothing else is started. */
+  stop?: AbortSignal;
   /** uid → name (`readUserNames(platform)`); null leaves users numeric. */
   userNames: Map<string, string> | null;
   /** The wall clock, ms (default `Date.now`): the polls' clock, which traced times are told in. */
@@ -85,11 +88,14 @@ export interface OpenTraceOptions {
   elapsed?: () => number;
 }
 
-/** The source in use (or none), and the one line that says so. */
+/** The source in use (or none), and the one line that says so (empty when the run was stopped as it started). */
 export interface OpenedTrace {
   source: TraceSource | null;
   note: string;
 }
+
+/** What startBpftrace returns when the run was stopped while bpftrace attached. */
+const STOPPED = Symbol("stopped");
 
 const WHAT_BPFTRACE_GIVES = "every TCP connect and accept with its process, even between polls, " +
   "closes as they happen, and the first send of each UDP flow";
@@ -226,7 +232,7 @@ function watchExit(
 async function startBpftrace(
   options: OpenTraceOptions,
   buffer: EventBuffer,
-): Promise<TraceSource | string> {
+): Promise<TraceSource | string | typeof STOPPED> {
   const stream = options.stream;
   const errors: string[] = [];
   let ready: (() => void) | null = null;
@@ -273,17 +279,10 @@ async function startBpftrace(
     return startFailure(error, "bpftrace");
   }
   const timeoutMs = options.readyTimeoutMs ?? 60_000;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const outcome = await Promise.race([
-    attached.then(() => "ready" as const),
-    tool.exited.then(({ code }) => ({ code })),
-    new Promise<"timeout">((
-      resolve,
-    ) => (timer = setTimeout(() => resolve("timeout"), timerDelay(timeoutMs)))),
-  ]);
-  clearTimeout(timer);
+  const outcome = await startRace(attached, tool.exited, timeoutMs, options.stop);
   if (outcome !== "ready") {
     await tool.close();
+    if (outcome === "stopped") return STOPPED;
     return outcome === "timeout"
       ? `bpftrace did not attach within ${timeoutMs / 1000} s`
       : bpftraceFailure(errors, outcome.code);
@@ -341,7 +340,7 @@ function startSsEvents(options: OpenTraceOptions, buffer: EventBuffer): TraceSou
  * Start the best source of kernel connection events this machine allows:
  * bpftrace (waiting until its program is attached), else `ss -E`, else none.
  * The note names the source in use, and what the user would gain by adding
- * what is missing.
+ * what is missing. A stop while bpftrace attaches ends it and starts nothing (no note).
  *
  * @example
  * ```ts ignore
@@ -356,9 +355,15 @@ export async function openTraceSource(options: OpenTraceOptions): Promise<Opened
   if (options.os !== "linux") {
     return { source: null, note: "note: --trace needs Linux (bpftrace or ss -E); polling only" };
   }
+  if (options.stop?.aborted) return { source: null, note: "" };
   const run = options.run;
   const userNames = options.userNames;
   const traced = await startBpftrace(options, new EventBuffer(run, userNames));
+  // Stopped as it started: the run ends, with no fallback to start and stop again.
+  if (traced === STOPPED || options.stop?.aborted) {
+    if (typeof traced === "object") await traced.close();
+    return { source: null, note: "" };
+  }
   if (typeof traced !== "string") {
     return { source: traced, note: `note: trace: bpftrace (kernel events: ${WHAT_BPFTRACE_GIVES})` };
   }

@@ -27,6 +27,25 @@ Deno.test("startDnsSniffer() says in one line why it cannot start", async () => 
   );
 });
 
+Deno.test("startDnsSniffer() stopped while tcpdump starts ends tcpdump then and returns null", async () => {
+  const stop = new AbortController();
+  let started = 0;
+  let closed = 0;
+  const neverListens: StreamTool = () => {
+    started++;
+    queueMicrotask(() => stop.abort());
+    let exit = () => {};
+    const exited = new Promise<{ code: number; signal: string | null }>((resolve) =>
+      exit = () => resolve({ code: 0, signal: "SIGTERM" })
+    );
+    return { exited, close: () => (closed++, exit(), exited.then(() => {})) };
+  };
+  const options = { onAnswer: () => {}, onNote: () => {}, stream: neverListens, stop: stop.signal };
+  deepStrictEqual([await startDnsSniffer(options), started, closed], [null, 1, 1]);
+  // Stopped before it is called: tcpdump is not started.
+  deepStrictEqual([await startDnsSniffer(options), started], [null, 1]);
+});
+
 Deno.test({
   name: "startDnsSniffer() with the real tcpdump names an address by the name asked of a loopback resolver",
   ignore: Deno.build.os !== "linux" || Deno.uid() !== 0 || !hasTool("tcpdump") || !hasTool("python3"),
@@ -40,7 +59,7 @@ Deno.test({
       onNote: (line) => notes.push(line),
     });
     try {
-      ok(typeof sniffer !== "string", String(sniffer));
+      ok(typeof sniffer !== "string" && sniffer !== null, String(sniffer));
       const asked = await new Deno.Command("python3", {
         args: [DNS_CONNECT, server.address, "api.sniff.example"],
       })
@@ -57,7 +76,7 @@ Deno.test({
       deepStrictEqual(notes, []);
       ok(sniffer.counts.answers >= 1);
     } finally {
-      if (typeof sniffer !== "string") await sniffer.close();
+      if (typeof sniffer !== "string") await sniffer?.close();
       await server.stop();
     }
   },

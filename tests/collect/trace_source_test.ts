@@ -196,6 +196,38 @@ Deno.test("openTraceSource() falls back to ss -E when bpftrace needs root, and s
   }
 });
 
+Deno.test("openTraceSource() stopped while bpftrace attaches ends bpftrace then, starts no ss -E and says nothing", async () => {
+  const stop = new AbortController();
+  const { stream, started } = scripted({ bpftrace: { runs: true }, stdbuf: { runs: true } });
+  let closed = 0;
+  const watched: StreamTool = (command, args, options) => {
+    const tool = stream(command, args, options);
+    // The stop comes once bpftrace has started, before it says it is attached (it never does here).
+    if (command === "bpftrace") queueMicrotask(() => stop.abort());
+    return { exited: tool.exited, close: () => (closed++, tool.close()) };
+  };
+  const opened = await openTraceSource({
+    os: "linux",
+    stream: watched,
+    run: NO_PATHS,
+    userNames: null,
+    stop: stop.signal,
+  });
+  deepStrictEqual([opened.source, opened.note, started, closed], [null, "", ["bpftrace -B none"], 1]);
+  // Stopped before it is called: nothing starts.
+  deepStrictEqual(
+    await openTraceSource({
+      os: "linux",
+      stream: watched,
+      run: NO_PATHS,
+      userNames: null,
+      stop: stop.signal,
+    }),
+    { source: null, note: "" },
+  );
+  deepStrictEqual(started, ["bpftrace -B none"]);
+});
+
 Deno.test("openTraceSource() says how to mount tracefs when bpftrace finds no tracepoint", async () => {
   const { stream } = scripted({
     bpftrace: {
