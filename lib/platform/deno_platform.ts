@@ -85,25 +85,49 @@ export const processTerminal: TerminalDevice = {
   },
 };
 
+/** The programs this process started that have not ended: an exit at once (a second Ctrl+C) kills them first. */
+const running = new Set<Deno.ChildProcess>();
+
+function started(child: Deno.ChildProcess): Deno.ChildProcess {
+  running.add(child);
+  child.status.finally(() => running.delete(child)).catch(() => {});
+  return child;
+}
+
+/** Kill every program this process started that is still running (SIGKILL: there is no waiting for them). */
+function killPrograms(): void {
+  for (const child of running) {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // It has exited already.
+    }
+  }
+}
+
 const programs: Programs = {
   async output(command, args, options) {
-    const output = await new Deno.Command(command, {
-      args: [...args],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-    }).output();
+    const output = await started(
+      new Deno.Command(command, {
+        args: [...args],
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+      }).spawn(),
+    ).output();
     return { code: output.code, signal: output.signal, stdout: output.stdout, stderr: output.stderr };
   },
   spawn(command, args, options): RunningProgram {
-    const child = new Deno.Command(command, {
-      args: [...args],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-      ...(options.env === undefined ? {} : { env: options.env }),
-    }).spawn();
+    const child = started(
+      new Deno.Command(command, {
+        args: [...args],
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+        ...(options.env === undefined ? {} : { env: options.env }),
+      }).spawn(),
+    );
     return {
       stdout: child.stdout,
       stderr: child.stderr,
@@ -233,13 +257,18 @@ function uid(): number | null {
 
 /**
  * Ctrl+C and SIGTERM end the run cleanly (exports and logs written); a second
- * one exits at once. A resize redraws the dashboard. Returns the detach function.
+ * one exits at once (130), killing the programs the run started first: a last
+ * poll's `ss` or `find`, bpftrace or tcpdump still stopping are not left behind.
+ * A resize redraws the dashboard. Returns the detach function.
  */
 function onSignals(stop: () => void, redraw: () => void): () => void {
   const attached: [Deno.Signal, () => void][] = [];
   let stopping = false;
   const onStop = () => {
-    if (stopping) Deno.exit(130);
+    if (stopping) {
+      killPrograms();
+      Deno.exit(130);
+    }
     stopping = true;
     stop();
   };
