@@ -242,10 +242,19 @@ async function startBpftrace(
   // its times are moved by the step, so that they stay on the polls' clock.
   const now = options.now ?? Date.now;
   const elapsed = options.elapsed ?? (() => performance.now());
-  const lead = () => now() - elapsed();
-  const leadAtStart = lead();
-  /** How far the wall clock has been set since bpftrace started (ms): changed by steps only. */
+  /**
+   * The wall clock's lead on the clock that never steps at the start, plus every suspend since: a suspend moves
+   * that lead as a step does (performance.now is CLOCK_MONOTONIC, which stands still while the host sleeps), but
+   * bpftrace's `nsecs` is CLOCK_BOOTTIME, which counts the sleep: its times stay right.
+   */
+  let leadBase = now() - elapsed();
+  /** How far the wall clock has been set since bpftrace started (ms): what bpftrace's times are moved by. */
   let stepped = 0;
+  /** Move bpftrace's times, and those not handed over yet, by `ms` more. */
+  const step = (ms: number) => {
+    buffer.move(ms);
+    stepped += ms;
+  };
   let tool: ToolStream;
   try {
     tool = stream("bpftrace", ["-B", "none", "-e", BPFTRACE_PROGRAM], {
@@ -256,14 +265,23 @@ async function startBpftrace(
         const parsed = parseTraceLine(line);
         if (parsed.kind === "ready") ready?.();
         else if (parsed.kind === "event") {
-          const moved = lead() - leadAtStart;
-          if (Math.abs(moved - stepped) >= CLOCK_STEP_MS) {
+          const event = parsed.event;
+          const t = now();
+          const change = t - elapsed() - leadBase - stepped;
+          if (Math.abs(change) >= CLOCK_STEP_MS) {
+            // A step or a suspend. The event tells which: moved by a step, it comes closer to when it was read
+            // (it cannot be read before it happened, and is read a moment after); a suspend leaves it as close.
+            const late = t - event.at - stepped;
             // Those not handed over yet move too: else they would wait as long as the clock was set back.
-            buffer.move(moved - stepped);
-            stepped = moved;
+            if (Math.abs(late - change) < Math.abs(late)) step(change);
+            else leadBase += change;
           }
-          if (stepped !== 0) parsed.event.at += stepped;
-          buffer.push(parsed.event);
+          // An event read before it happened: the last change was taken for a step where it was a suspend (an
+          // event from before it read after it looks as late as a step forward): it is dated when it was read.
+          const ahead = event.at + stepped - t;
+          if (ahead > CLOCK_STEP_MS) step(-ahead);
+          if (stepped !== 0) event.at += stepped;
+          buffer.push(event);
         } else if (parsed.kind === "skipped") {
           const lost = /^Lost (\d+) events/.exec(line);
           if (lost !== null) {

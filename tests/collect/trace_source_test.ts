@@ -133,6 +133,94 @@ Deno.test("openTraceSource(): bpftrace's times follow the wall clock when it is 
   }
 });
 
+Deno.test("openTraceSource(): bpftrace's times are not moved by a suspend, which its clock counts (CLOCK_BOOTTIME) and the one that never steps does not", async () => {
+  let say = (_line: string) => {};
+  const stream: StreamTool = (_command, _args, options) => {
+    say = options.onLine;
+    queueMicrotask(() => say("conntrail-trace ready 1796222988.648532"));
+    return { exited: new Promise(() => {}), close: () => Promise.resolve() };
+  };
+  // bpftrace starts at 1796222988.6 s of the wall clock, 1 s of performance.now (CLOCK_MONOTONIC: it stands
+  // still while the host is suspended, where the wall clock and bpftrace's `nsecs` go on).
+  let wall = 1796222988_600;
+  let elapsed = 1_000;
+  const { source } = await openTraceSource({
+    os: "linux",
+    stream,
+    run: NO_PATHS,
+    userNames: null,
+    now: () => wall,
+    elapsed: () => elapsed,
+  });
+  try {
+    wall += 2_000;
+    elapsed += 2_000;
+    say("connect 1796222990.599000 TCP 127.0.0.1 56844 127.0.0.1 34109 7585 0 python3\\x00");
+    deepStrictEqual((await source!.drain(wall + 1)).map((e) => e.at), [1796222990_599]);
+    // Suspended for eight hours; 1 s after the resume a close, which bpftrace dates right.
+    const suspended = 8 * 3_600_000;
+    wall += suspended + 1_000;
+    elapsed += 1_000;
+    say("close 1796251791.599000 TCP 127.0.0.1 56844 127.0.0.1 34109");
+    // Not dated eight hours ahead (held back for eight hours by the polls' `drain(now - 250)`).
+    deepStrictEqual((await source!.drain(wall + 1)).map((e) => e.at), [1796251791_599]);
+    wall += 1_000;
+    elapsed += 1_000;
+    say("connect 1796251792.599000 TCP 127.0.0.1 56845 127.0.0.1 34109 7585 0 python3\\x00");
+    deepStrictEqual((await source!.drain(wall + 1)).map((e) => e.at), [1796251792_599]);
+    // A step of the wall clock after the suspend is still a step: set back an hour.
+    wall += 1_000 - 3_600_000;
+    elapsed += 1_000;
+    say("close 1796251793.599000 TCP 127.0.0.1 56845 127.0.0.1 34109");
+    deepStrictEqual((await source!.drain(wall + 1)).map((e) => e.at), [1796251793_599 - 3_600_000]);
+  } finally {
+    await source?.close();
+  }
+});
+
+Deno.test("openTraceSource(): an event bpftrace read before a suspend and handed on after it does not date the later ones ahead", async () => {
+  let say = (_line: string) => {};
+  const stream: StreamTool = (_command, _args, options) => {
+    say = options.onLine;
+    queueMicrotask(() => say("conntrail-trace ready 1796222988.648532"));
+    return { exited: new Promise(() => {}), close: () => Promise.resolve() };
+  };
+  let wall = 1796222988_600;
+  let elapsed = 1_000;
+  const { source } = await openTraceSource({
+    os: "linux",
+    stream,
+    run: NO_PATHS,
+    userNames: null,
+    now: () => wall,
+    elapsed: () => elapsed,
+  });
+  try {
+    wall += 2_000;
+    elapsed += 2_000;
+    // A close a moment before the host was suspended for an hour, read only after the resume: it looks an hour
+    // late, as after a step forward of the wall clock.
+    wall += 3_600_000;
+    say("close 1796222990.599000 TCP 127.0.0.1 56844 127.0.0.1 34109");
+    await source!.drain(wall + 1);
+    // The next events happened after the resume: they are not dated an hour ahead, nor held back for it.
+    wall += 1_000;
+    elapsed += 1_000;
+    say("connect 1796226591.599000 TCP 127.0.0.1 56845 127.0.0.1 34109 7585 0 python3\\x00");
+    const first = (await source!.drain(wall + 1)).map((e) => e.at);
+    deepStrictEqual(first.length, 1);
+    ok(Math.abs(first[0]! - 1796226591_599) <= 5, `dated ${first[0]! - 1796226591_599} ms off`);
+    wall += 1_000;
+    elapsed += 1_000;
+    say("close 1796226592.599000 TCP 127.0.0.1 56845 127.0.0.1 34109");
+    const second = (await source!.drain(wall + 1)).map((e) => e.at);
+    deepStrictEqual(second.length, 1);
+    ok(Math.abs(second[0]! - 1796226592_599) <= 5, `dated ${second[0]! - 1796226592_599} ms off`);
+  } finally {
+    await source?.close();
+  }
+});
+
 Deno.test("openTraceSource().ownerOf() names the process of a connection bpftrace saw open, until it closes", async () => {
   const { stream } = scripted({
     bpftrace: {
