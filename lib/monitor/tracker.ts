@@ -369,7 +369,11 @@ export class Tracker implements TimelineView {
     this.#waits.beginPoll();
     this.#keysStamped = 0;
     for (const listed of connections) {
-      const found = this.#entryOrKey(listed, round);
+      const tracked = trackedOf(listed) as OpenEntry | string | null | undefined;
+      // A remembered connection listed before holds its open entry: no key to make, nothing to look up.
+      const found = typeof tracked === "object" && tracked !== null && tracked.poll !== GONE
+        ? tracked
+        : this.#entryOrKey(listed, tracked, round);
       let entry = typeof found === "string" ? undefined : found;
       if (entry !== undefined && entry.poll === round) continue; // a socket shared by two processes shows once
       const key = entry === undefined ? found as string : entry.key;
@@ -401,10 +405,14 @@ export class Tracker implements TimelineView {
    * The open entry of a listed connection, or its key when it has none. A remembered connection (a
    * `ConnectionMemory`'s) holds its entry itself, or its key while it has none (`keepTracked`): no key is
    * made and no lookup done; it is given what was found for the next poll. Another object's key is made once,
-   * while polls keep listing the object.
+   * while polls keep listing the object. `tracked`: what `trackedOf` gives of it (the listing's loop takes the
+   * common case, an entry still open, without calling this).
    */
-  #entryOrKey(listed: Connection, round: number): OpenEntry | string {
-    const tracked = trackedOf(listed) as OpenEntry | string | null | undefined;
+  #entryOrKey(
+    listed: Connection,
+    tracked: OpenEntry | string | null | undefined,
+    round: number,
+  ): OpenEntry | string {
     if (tracked === undefined) {
       const key = this.#keyOfObject(listed, round);
       // One lookup for what the poll before saw and what this one did: nothing changes the entry in between.
