@@ -183,7 +183,9 @@ function hiddenBy(
  * failure on the first poll ends the run with its error; later failures are
  * reported once each and the poll is skipped. A poll that fails once `io.stop`
  * has aborted was cut short by the stop: the run ends there, with no last poll
- * (nor is there one when the stop came before the first poll).
+ * (nor is there one when the stop came before the first poll); with a tracer,
+ * what it saw since the latest poll is reported over the connections that poll
+ * listed, as it is when the last poll cannot read the sockets.
  * The log is flushed and the output closed on every way out.
  */
 export async function runMonitor(
@@ -214,41 +216,57 @@ export async function runMonitor(
   const elapsed = io.elapsed ?? (() => performance.now());
   /** When the last poll that ran started (ms, `elapsed`): a close this poll sees happened after it. */
   let previousAt = -Infinity;
-  /** Whether the stop cut a poll short: its tools were killed, perhaps stuck in a walk that would be redone. */
+  /**
+   * Whether the stop cut a poll short (its tools were killed, perhaps stuck in a walk that would be redone), or
+   * the last poll could not read the sockets.
+   */
   let cutShort = false;
-  /** One poll: read the sockets and what the tracer saw since the last one (`final`: all of it). */
-  const poll = async (final: boolean): Promise<void> => {
+  /** What the latest poll that read the sockets listed. */
+  let latest: { connections: Connection[]; sockets: Socket[] } | null = null;
+  /**
+   * One poll: read the sockets and what the tracer saw since the last one (`final`: all of it). Not `read`: the
+   * tracer's events only, over the connections the latest poll listed (not counted as a poll).
+   */
+  const poll = async (final: boolean, read = true): Promise<void> => {
     const at = io.now();
     const startedAt = elapsed();
-    let connections: Connection[] | null = null;
-    let sockets: Socket[] = [];
+    let connections: Connection[] | null = read ? null : latest?.connections ?? null;
+    let sockets: Socket[] = read ? [] : latest?.sockets ?? [];
     let firstSeen: Map<Connection, number> | undefined;
-    try {
-      const next = polls + 1;
-      const counters = countersEvery === 1 || destroyed === null || !destroyed.running || polls === 0 ||
-        next % countersEvery === 0 || next === options.count || final;
-      const result = await io.collector.collect(counters ? undefined : { counters: false });
-      for (const note of result.notes) noteOnce(`note: ${note}`);
-      if (result.skipped.length > 0) {
-        noteOnce(`note: ${io.collector.name} printed lines conntrail could not read; they are skipped`);
+    if (read) {
+      try {
+        const next = polls + 1;
+        const counters = countersEvery === 1 || destroyed === null || !destroyed.running || polls === 0 ||
+          next % countersEvery === 0 || next === options.count || final;
+        const result = await io.collector.collect(counters ? undefined : { counters: false });
+        for (const note of result.notes) noteOnce(`note: ${note}`);
+        if (result.skipped.length > 0) {
+          noteOnce(`note: ${io.collector.name} printed lines conntrail could not read; they are skipped`);
+        }
+        sockets = result.sockets;
+        const all = toConnections(result.sockets, isoWithOffset(at), memory);
+        if (result.waited !== undefined) firstSeen = stampFirstSeen(all, result.sockets, result.waited, at);
+        connections = kept(all, options.keep);
+        hidden = hiddenBy(all, connections, tracker);
+        // Kept only for a tracer's events (no copy: the arrays the poll made anyway).
+        if (io.trace != null) latest = { connections, sockets };
+      } catch (error) {
+        // A stop while the poll ran cut it short (the commands kill its tools then: lib/cli/stoppable_programs.ts,
+        // and those of the last poll a few seconds after the stop): the run ends, with nothing failed.
+        if (io.stop.aborted) {
+          cutShort = true;
+          if (final) {
+            noteOnce(`note: the last poll was ended: ${error instanceof Error ? error.message : error}`);
+          }
+          return;
+        }
+        // A first poll that fails says the setup is wrong (no tool, no permission): the run ends. One whose tool
+        // ran out of time says the machine is busy (`ss -p` walks every process's descriptors): the run goes on.
+        if (polls === 0 && failedPolls === 0 && !(error instanceof ToolError && error.timedOut)) throw error;
+        cutShort ||= final;
+        failedPolls++;
+        noteOnce(`warning: a poll failed and was skipped: ${error instanceof Error ? error.message : error}`);
       }
-      sockets = result.sockets;
-      const all = toConnections(result.sockets, isoWithOffset(at), memory);
-      if (result.waited !== undefined) firstSeen = stampFirstSeen(all, result.sockets, result.waited, at);
-      connections = kept(all, options.keep);
-      hidden = hiddenBy(all, connections, tracker);
-    } catch (error) {
-      // A stop while the poll ran cut it short (the commands kill its tools then: lib/cli/stoppable_programs.ts):
-      // the run ends, with nothing failed. The last poll, started after the stop, says why it failed.
-      if (io.stop.aborted && !final) {
-        cutShort = true;
-        return;
-      }
-      // A first poll that fails says the setup is wrong (no tool, no permission): the run ends. One whose tool
-      // ran out of time says the machine is busy (`ss -p` walks every process's descriptors): the run goes on.
-      if (polls === 0 && failedPolls === 0 && !(error instanceof ToolError && error.timedOut)) throw error;
-      failedPolls++;
-      noteOnce(`warning: a poll failed and was skipped: ${error instanceof Error ? error.message : error}`);
     }
     if (connections !== null) {
       const trace = io.trace ?? null;
@@ -267,7 +285,7 @@ export async function runMonitor(
         // The first poll's closes are of connections that ended before the monitor started: none to wait for.
         await addFinalCounters(events, destroyed, polls === 0 ? 0 : finalWaitMs, tracker.traffic, previousAt);
         // Whether the next polls may skip the counters: not while closes cost ss -E more than that saves.
-        await destroyed.afterPoll?.(sockets, events);
+        if (read) await destroyed.afterPoll?.(sockets, events);
         for (const line of destroyed.takeNotes()) io.note(line);
         if (destroyed.skipped > 0) {
           noteOnce("note: ss -E printed lines conntrail could not read; they are skipped");
@@ -276,6 +294,12 @@ export async function runMonitor(
       const raised = io.alerts?.(connections, events, at) ?? [];
       alerts += raised.length;
       for (const alert of raised) events.push(alert);
+      if (!read) {
+        await io.output.onPoll(events, null, at);
+        io.log?.record(events);
+        io.history?.record(events, { firstPoll: false, ownersLearned: tracker.ownersLearned() });
+        return;
+      }
       polls++;
       // This poll is counted in full once its output is written; the output hears what it took so far.
       const soFar = io.now().getTime() - at.getTime();
@@ -320,9 +344,13 @@ export async function runMonitor(
     }
     // Not after a poll the stop cut short (the stop is not to wait for the reading it just stopped), nor when the
     // run was stopped before its first poll (a first reading walks every process's descriptors).
-    if (finalPoll && !cutShort && polls > 0) {
+    if (finalPoll && polls > 0) {
       await io.trace?.settle?.();
-      await poll(true).catch((error) => io.note(`warning: the last poll failed: ${error}`));
+      if (!cutShort) await poll(true).catch((error) => io.note(`warning: the last poll failed: ${error}`));
+      // No reading after the stop: what the tracer saw since the latest poll is not lost with the one cut short.
+      if (cutShort && io.trace != null) {
+        await poll(true, false).catch((error) => io.note(`warning: the last poll failed: ${error}`));
+      }
       // A final poll that could not read the sockets left what waits for the tracer's report: not lost with it.
       const waiting = tracker.endWaiting();
       if (waiting.length > 0) {

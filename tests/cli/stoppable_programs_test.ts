@@ -39,3 +39,20 @@ Deno.test({
     );
   },
 });
+
+Deno.test({
+  name:
+    "stoppablePrograms() kills a program started after the stop once afterStopMs have passed since the stop",
+  ignore: !onUnix,
+  async fn() {
+    const stop = new AbortController();
+    // No time left after the stop: a last poll's program that would hang is ended at once.
+    const programs = stoppablePrograms(denoPlatform().programs, stop.signal, { afterStopMs: 0 });
+    stop.abort();
+    const spawned = programs.spawn("sleep", ["1000"], {});
+    const run = programs.output("sleep", ["1000"], {});
+    deepStrictEqual(await spawned.status, { code: 137, signal: "SIGKILL" });
+    deepStrictEqual((await run).signal, "SIGTERM");
+    await Promise.all([spawned.stdout.cancel(), spawned.stderr.cancel()]);
+  },
+});
