@@ -152,9 +152,10 @@ async function runTool(
   const okCodes = options.okCodes ?? [0];
   const commandLine = [command, ...args].join(" ");
   let output: ProgramOutput;
+  let guard: AbortSignal | null = null;
   try {
     output = options.onChunk === undefined
-      ? await programs.output(command, args, { signal: AbortSignal.timeout(timerDelay(timeoutMs)) })
+      ? await programs.output(command, args, { signal: guard = AbortSignal.timeout(timerDelay(timeoutMs)) })
       : await streamed(programs, command, args, timeoutMs, options.onChunk);
   } catch (error) {
     throwIfCannotStart(command, error, ": install it or choose another --collector");
@@ -169,10 +170,10 @@ async function runTool(
   const stdout = decoder.decode(output.stdout);
   const stderr = decoder.decode(output.stderr).trim();
   if (output.signal !== null) {
-    throw new ToolError(
-      `"${commandLine}" did not finish within ${timeoutMs / 1000} s (killed by ${output.signal})`,
-      { timedOut: true },
-    );
+    // Killed by its guard, or else by someone else: a stop (lib/cli/stoppable_programs.ts), the OOM killer.
+    // "did not finish" either way: ss_collector.ts tells a dump that failed from one cut short by it.
+    const why = guard?.aborted ? `did not finish within ${timeoutMs / 1000} s` : "did not finish";
+    throw new ToolError(`"${commandLine}" ${why} (killed by ${output.signal})`, { timedOut: true });
   }
   if (!okCodes.includes(output.code)) {
     const detail = stderr.split("\n")[0] || "no message";

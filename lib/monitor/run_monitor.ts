@@ -221,6 +221,8 @@ export async function runMonitor(
    * the last poll could not read the sockets.
    */
   let cutShort = false;
+  /** When the loop ended (ms, `elapsed`): the stop, when the run was stopped between polls. */
+  let stoppedAt = 0;
   /** What the latest poll that read the sockets listed. */
   let latest: { connections: Connection[]; sockets: Socket[] } | null = null;
   /**
@@ -256,7 +258,12 @@ export async function runMonitor(
         if (io.stop.aborted) {
           cutShort = true;
           if (final) {
-            noteOnce(`note: the last poll was ended: ${error instanceof Error ? error.message : error}`);
+            const after = Math.round((elapsed() - stoppedAt) / 1000);
+            noteOnce(
+              `note: the last poll was ended ${after} s after the stop: ${
+                error instanceof Error ? error.message : error
+              }`,
+            );
           }
           return;
         }
@@ -345,6 +352,7 @@ export async function runMonitor(
     // Not after a poll the stop cut short (the stop is not to wait for the reading it just stopped), nor when the
     // run was stopped before its first poll (a first reading walks every process's descriptors).
     if (finalPoll && polls > 0) {
+      stoppedAt = elapsed();
       await io.trace?.settle?.();
       if (!cutShort) await poll(true).catch((error) => io.note(`warning: the last poll failed: ${error}`));
       // No reading after the stop: what the tracer saw since the latest poll is not lost with the one cut short.

@@ -49,6 +49,23 @@ Deno.test({
 });
 
 Deno.test(
+  {
+    name:
+      "toolRunner(platform.programs)() says a tool killed by another (a stop) did not finish, not that it was late",
+    ignore: windows,
+  },
+  async () => {
+    const run = toolRunner(platform.programs);
+    for (const onChunk of [undefined, () => {}]) {
+      await rejects(
+        run("sh", ["-c", "kill -KILL $$"], { timeoutMs: 60_000, ...(onChunk ? { onChunk } : {}) }),
+        (error: ToolError) => error.message === '"sh -c kill -KILL $$" did not finish (killed by SIGKILL)',
+      );
+    }
+  },
+);
+
+Deno.test(
   { name: "toolRunner(platform.programs)() kills a tool that outlives its timeout", ignore: windows },
   async () => {
     await rejects(
