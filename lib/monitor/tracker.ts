@@ -649,6 +649,10 @@ export class Tracker implements TimelineView {
       this.#tracedFlash(change, key, at, poll);
       return;
     }
+    // Before the open one was first seen alive: an earlier connection's, one that opened and closed just before
+    // the poll that listed this one, reported after it. It does not end this one (nor is it reported: its open,
+    // with this one listed, was taken for this one's).
+    if (at < entry.openedAt) return;
     entry.poll = CLOSED_NOW;
     poll.closedNow.add(key);
     poll.events.push({

@@ -290,6 +290,25 @@ Deno.test("Tracker.update() with a tracer: the earlier connection's close, trace
   }
 });
 
+Deno.test("Tracker.update() with a tracer: a connection that opened and closed just before the poll that listed a new one on its four-tuple, reported after that poll, does not end the new one", () => {
+  const wget = { ...curl, pid: 7, process_name: "wget" };
+  // curl opens and closes within the last 250 ms before the poll at 1 s (the newest reports are held back to be
+  // put in order, so its reports come with the poll at 2 s); wget took the four-tuple and that poll lists it.
+  const t = tracker();
+  t.update([], when(0), []);
+  deepStrictEqual(detailed(t.update([wget], when(1), [])), ["NEW 41000 wget 01.000"]);
+  const reported = t.update([wget], when(2), [tracedAt("open", curl, 0.8), tracedAt("close", curl, 0.85)]);
+  // curl's close is curl's (it was before the poll that listed wget alive): not a CLOSED of wget dated before
+  // its NEW, and a second NEW at the next poll.
+  deepStrictEqual(detailed(reported), []);
+  deepStrictEqual(detailed(t.update([wget], when(3), [])), []);
+  deepStrictEqual(t.openConnection(KEY)?.process_name, "wget");
+  // wget's own close, traced, still ends it.
+  deepStrictEqual(detailed(t.update([], when(4), [tracedAt("close", wget, 3.5)])), [
+    "CLOSED 41000 wget 03.500 2.5s",
+  ]);
+});
+
 Deno.test("Tracker.update() takes a tracer's late report of an open the poll before already listed as that connection, not a second NEW", () => {
   const t = tracker();
   t.update([], when(0));
