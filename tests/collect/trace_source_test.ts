@@ -178,6 +178,40 @@ Deno.test("openTraceSource(): bpftrace's times are not moved by a suspend, which
   }
 });
 
+Deno.test("openTraceSource(): a small step back read with a late event is a step (a suspend only ever puts the wall clock ahead)", async () => {
+  let say = (_line: string) => {};
+  const stream: StreamTool = (_command, _args, options) => {
+    say = options.onLine;
+    queueMicrotask(() => say("conntrail-trace ready 1796222988.648532"));
+    return { exited: new Promise(() => {}), close: () => Promise.resolve() };
+  };
+  let wall = 1796222988_600;
+  let elapsed = 1_000;
+  const { source } = await openTraceSource({
+    os: "linux",
+    stream,
+    run: NO_PATHS,
+    userNames: null,
+    now: () => wall,
+    elapsed: () => elapsed,
+  });
+  try {
+    // The wall clock is set back 150 ms; the next event, 100 ms old when it is read (a busy moment), is dated by
+    // bpftrace 150 ms ahead of the clock the polls read.
+    wall += 3_000 - 150;
+    elapsed += 3_000;
+    say("connect 1796222991.500000 TCP 127.0.0.1 56845 127.0.0.1 34109 7585 0 python3\\x00");
+    deepStrictEqual((await source!.drain(wall + 1)).map((e) => e.at), [1796222991_500 - 150]);
+    // And the ones after it.
+    wall += 1_000;
+    elapsed += 1_000;
+    say("close 1796222992.599000 TCP 127.0.0.1 56845 127.0.0.1 34109");
+    deepStrictEqual((await source!.drain(wall + 1)).map((e) => e.at), [1796222992_599 - 150]);
+  } finally {
+    await source?.close();
+  }
+});
+
 Deno.test("openTraceSource(): an event bpftrace read before a suspend and handed on after it does not date the later ones ahead", async () => {
   let say = (_line: string) => {};
   const stream: StreamTool = (_command, _args, options) => {
