@@ -269,12 +269,14 @@ async function startBpftrace(
           const t = now();
           const change = t - elapsed() - leadBase - stepped;
           if (Math.abs(change) >= CLOCK_STEP_MS) {
-            // A step or a suspend, which only ever puts the wall clock ahead. The event tells which: moved by a
-            // step, it comes closer to when it was read (it cannot be read before it happened, and is read a
-            // moment after); a suspend leaves it as close.
+            // A step, or a suspend (bpftrace's clock counts it), or a step before bpftrace read its offset as it
+            // started (its times are right). The event tells which: moved by a step, it comes closer to when it
+            // was read (it cannot be read before it happened, and is read a moment after); else it is as close
+            // already. One read before it happened, as the wall clock was set back, is a step's at once (it may
+            // have been read late).
             const late = t - event.at - stepped;
             // Those not handed over yet move too: else they would wait as long as the clock was set back.
-            if (change < 0 || Math.abs(late - change) < Math.abs(late)) step(change);
+            if ((change < 0 && late < 0) || Math.abs(late - change) < Math.abs(late)) step(change);
             else leadBase += change;
           }
           // An event read before it happened: the last change was taken for a step where it was a suspend (an

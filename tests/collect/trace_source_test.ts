@@ -212,6 +212,38 @@ Deno.test("openTraceSource(): a small step back read with a late event is a step
   }
 });
 
+Deno.test("openTraceSource(): a step of the wall clock while bpftrace starts, before it reads its offset, moves nothing", async () => {
+  let say = (_line: string) => {};
+  const stream: StreamTool = (_command, _args, options) => {
+    say = options.onLine;
+    return { exited: new Promise(() => {}), close: () => Promise.resolve() };
+  };
+  let wall = 1796222988_600;
+  let elapsed = 1_000;
+  const opened = openTraceSource({
+    os: "linux",
+    stream,
+    run: NO_PATHS,
+    userNames: null,
+    now: () => wall,
+    elapsed: () => elapsed,
+  });
+  // bpftrace compiles its program for a few seconds; the clock is set back an hour meanwhile, then bpftrace reads
+  // its offset and attaches: its times are told by the clock as set.
+  wall += 2_000 - 3_600_000;
+  elapsed += 2_000;
+  say("conntrail-trace ready 1796219390.600000");
+  const { source } = await opened;
+  try {
+    wall += 1_000;
+    elapsed += 1_000;
+    say("connect 1796219391.599000 TCP 127.0.0.1 56845 127.0.0.1 34109 7585 0 python3\\x00");
+    deepStrictEqual((await source!.drain(wall + 1)).map((e) => e.at), [1796219391_599]);
+  } finally {
+    await source?.close();
+  }
+});
+
 Deno.test("openTraceSource(): an event bpftrace read before a suspend and handed on after it does not date the later ones ahead", async () => {
   let say = (_line: string) => {};
   const stream: StreamTool = (_command, _args, options) => {
