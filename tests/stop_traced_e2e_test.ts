@@ -1,12 +1,15 @@
 /**
  * A stop while a poll reads the sockets, with `--trace`: the connections the real bpftrace saw since the poll
- * before are still reported (NDJSON on stdout, what a SIEM reads), not lost with the poll the stop cut short.
+ * before are still reported (NDJSON on stdout, what a SIEM reads) and recorded in history (SQLite), not lost
+ * with the poll the stop cut short.
  *
  * The monitor runs in a network namespace of the test's own, with a stand-in `ss` first on PATH that runs the real
  * one until the test creates a file, then hangs (noting its pid and its parent's): the poll it is part of hangs
  * until the stop kills it. A Python process makes one connection, both ends closed, while that poll hangs.
  */
 import { deepStrictEqual, ok } from "node:assert/strict";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { fileURLToPath } from "node:url";
 import { permissionFlags } from "./conntrail_process.ts";
 import { canCreateNamespaces, createNamespace } from "./network_namespace.ts";
@@ -45,7 +48,7 @@ Deno.test({
         `exec '${realSs()}' "$@"\n`,
       { mode: 0o755 },
     );
-    const args = ["monitor", "--scroll", "--format", "ndjson", "-t", "1", "--store", "none", "--trace"];
+    const args = ["monitor", "--scroll", "--format", "ndjson", "-t", "1", "--trace"];
     const flags = await permissionFlags(dir, args);
     const namespace = await createNamespace("ct34s");
     const pairs = spawnLines(namespace.exec(["python3", PAIRS, "1", "0", "127.0.0.1", "wait"]));
@@ -93,6 +96,22 @@ Deno.test({
         .filter((e) => e.local_port === port && e.remote_port === serverPort)
         .map((e) => `${e.event} ${e.direction} ${e.pid === burst.pid ? "python" : e.pid}`);
       deepStrictEqual(reported, ["NEW outgoing python", "CLOSED outgoing python"], monitor.stderr.text);
+      // And the history the run kept: the connection, with its process, opened and closed.
+      const db = new DatabaseSync(join(dir, "conntrail", "history.db"), { readOnly: true });
+      try {
+        const rows = db.prepare(
+          "SELECT direction, pid, process_name, closed_at IS NOT NULL AS closed FROM connections " +
+            "WHERE local_port = ? AND remote_port = ?",
+        ).all(port, serverPort).map((row) => ({ ...row }));
+        deepStrictEqual(rows, [{
+          direction: "outgoing",
+          pid: burst.pid,
+          process_name: "python3",
+          closed: 1,
+        }]);
+      } finally {
+        db.close();
+      }
       deepStrictEqual(await stillThere(left), [], "a program of the run left running");
       // Only the poll the stop cut short hung: no reading was made after the stop.
       deepStrictEqual((await Deno.readTextFile(`${dir}/inside`)).trim(), held);
