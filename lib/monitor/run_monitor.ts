@@ -185,7 +185,8 @@ function hiddenBy(
  * has aborted was cut short by the stop: the run ends there, with no last poll
  * (nor is there one when the stop came before the first poll); with a tracer,
  * what it saw since the latest poll is reported over the connections that poll
- * listed, as it is when the last poll cannot read the sockets.
+ * listed (none before the first), as it is when the last poll cannot read the
+ * sockets.
  * The log is flushed and the output closed on every way out.
  */
 export async function runMonitor(
@@ -232,7 +233,8 @@ export async function runMonitor(
   const poll = async (final: boolean, read = true): Promise<void> => {
     const at = io.now();
     const startedAt = elapsed();
-    let connections: Connection[] | null = read ? null : latest?.connections ?? null;
+    // None listed yet when the stop cut the first poll short: the tracer's connections are all there is.
+    let connections: Connection[] | null = read ? null : latest?.connections ?? [];
     let sockets: Socket[] = read ? [] : latest?.sockets ?? [];
     let firstSeen: Map<Connection, number> | undefined;
     if (read) {
@@ -349,9 +351,9 @@ export async function runMonitor(
       }
       await io.sleep(nextAt - now, io.stop);
     }
-    // Not after a poll the stop cut short (the stop is not to wait for the reading it just stopped), nor when the
-    // run was stopped before its first poll (a first reading walks every process's descriptors).
-    if (finalPoll && polls > 0) {
+    // No reading after a poll the stop cut short (the stop is not to wait for the reading it just stopped), nor
+    // when the run was stopped before its first poll (a first reading walks every process's descriptors).
+    if (finalPoll && (polls > 0 || cutShort)) {
       stoppedAt = elapsed();
       await io.trace?.settle?.();
       if (!cutShort) await poll(true).catch((error) => io.note(`warning: the last poll failed: ${error}`));

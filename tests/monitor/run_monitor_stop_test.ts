@@ -35,15 +35,16 @@ function socket(localPort: number, pid = 1): Socket {
  * 50002 open. `cut` is the reading that the stop cuts short (its tools killed): poll 3 at 2 s, or the last poll
  * made after a stop that comes in the sleep after poll 2.
  */
-async function stoppedRun(cut: "poll 3" | "last poll") {
+async function stoppedRun(cut: "poll 1" | "poll 3" | "last poll") {
   const stop = new AbortController();
   let now = START;
   let readings = 0;
   const collector: Collector = {
     name: "scripted",
     collect(): Promise<CollectResult> {
-      if (++readings <= 2) return Promise.resolve({ sockets: [socket(40443)], skipped: [], notes: [] });
-      if (cut === "poll 3") queueMicrotask(() => stop.abort());
+      const cutAt = cut === "poll 1" ? 1 : 3;
+      if (++readings < cutAt) return Promise.resolve({ sockets: [socket(40443)], skipped: [], notes: [] });
+      if (cut !== "last poll") queueMicrotask(() => stop.abort());
       const killed = new ToolError('"ss -tanpiOH" did not finish (killed by SIGKILL)');
       return new Promise((_, reject) =>
         stop.signal.aborted ? reject(killed) : stop.signal.addEventListener("abort", () => reject(killed))
@@ -114,4 +115,10 @@ Deno.test("runMonitor() whose last poll after a stop is ended reports the tracer
     'note: the last poll was ended 0 s after the stop: "ss -tanpiOH" did not finish (killed by SIGKILL)',
   ]);
   deepStrictEqual(run.written, [["NEW 40443 1"], [], ["NEW 50001 77", "CLOSED 50001 77", "NEW 50002 77"]]);
+});
+
+Deno.test("runMonitor() stopped during its first poll reports what the tracer saw, and no connection polled", async () => {
+  const run = await stoppedRun("poll 1");
+  deepStrictEqual([run.result.polls, run.result.failedPolls, run.readings, run.notes], [0, 0, 1, []]);
+  deepStrictEqual(run.written, [["NEW 50001 77", "CLOSED 50001 77", "NEW 50002 77"]]);
 });
