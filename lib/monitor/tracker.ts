@@ -150,6 +150,8 @@ interface Poll {
   readonly closing: Set<string>;
   /** The processes a tracer saw open connections with, by key: the poll may list them without one. */
   readonly owners: Map<string, Connection>;
+  /** Opens of the batch whose close it reports too, with the close's time (ms): those closed before the poll. */
+  readonly closedLater: Map<TracedChange, number>;
   /** Keys a tracer closed whose lingering socket this poll lists: still closed by it at the next poll. */
   readonly lingering: Set<string>;
   /** Keys a tracer's report closed in this poll: the sweep of what the poll did not list leaves them be. */
@@ -334,6 +336,7 @@ export class Tracker implements TimelineView {
       events: [],
       closing: new Set(),
       owners: new Map(),
+      closedLater: new Map(),
       lingering: new Set(),
       closedNow: new Set(),
       flashes: [],
@@ -346,12 +349,23 @@ export class Tracker implements TimelineView {
    * without one). A batch with an open in it says the tracer reports opens.
    */
   #readTracerBatch(changes: readonly TracedChange[], poll: Poll): void {
+    /** The latest open of each key in the batch, until a close of the key follows it. */
+    let opened: Map<string, TracedChange> | null = null;
     for (const change of changes) {
       const key = connectionKey(change.connection);
-      if (change.kind === "close") poll.closing.add(key);
-      else {
+      if (change.kind === "close") {
+        poll.closing.add(key);
+        // What opened before it in the batch closed before the poll: it is not what the poll lists alive (a
+        // new connection on the four-tuple), nor is its process.
+        const open = opened?.get(key);
+        if (open === undefined) continue;
+        opened!.delete(key);
+        poll.closedLater.set(open, Date.parse(change.connection.timestamp));
+        if (poll.owners.get(key) === open.connection) poll.owners.delete(key);
+      } else {
         this.#waits.opensReported = true;
-        if (change.connection.pid !== null && !poll.owners.has(key)) poll.owners.set(key, change.connection);
+        (opened ??= new Map()).set(key, change);
+        if (change.connection.pid !== null) poll.owners.set(key, change.connection);
       }
     }
   }
@@ -581,6 +595,10 @@ export class Tracker implements TimelineView {
     poll: Poll,
   ): void {
     const open = this.#open;
+    // It closed (in this batch) before the connection open on its key was first seen alive: an earlier
+    // connection's, which names neither the process nor the start of this one (its close does not end it).
+    const closesAt = poll.closedLater.size > 0 ? poll.closedLater.get(change) : undefined;
+    if (closesAt !== undefined && closesAt < (open.get(key)?.openedAt ?? -Infinity)) return;
     if (listed !== undefined) {
       if (listed.pid === null && change.connection.pid !== null) {
         const owned = withOwner(listed, change.connection, poll.timestamp);

@@ -309,6 +309,40 @@ Deno.test("Tracker.update() with a tracer: a connection that opened and closed j
   ]);
 });
 
+Deno.test("Tracker.update() with a tracer: an earlier connection's open and close in the batch do not name the process of the one the poll lists on the four-tuple", () => {
+  const wget = { ...curl, pid: 7, process_name: "wget" };
+  // The batch: curl opened and closed, then wget opened on the same four-tuple; the poll lists wget's socket
+  // without its process. It is wget's, not curl's.
+  const t = tracker();
+  t.update([], when(0), []);
+  deepStrictEqual(
+    detailed(t.update([unowned], when(1), [
+      tracedAt("open", curl, 0.3),
+      tracedAt("close", curl, 0.4),
+      tracedAt("open", wget, 0.5),
+    ])),
+    ["NEW 41000 wget 01.000"],
+  );
+  deepStrictEqual(t.openConnection(KEY)?.process_name, "wget");
+});
+
+Deno.test("Tracker.update() with a tracer: an earlier connection's open and close, reported after the poll that listed a new one on the four-tuple, neither name its process nor end it", () => {
+  const wget = { ...unowned, process_path: null };
+  // The poll at 1 s lists a connection without its process (the tracer has reported no open yet: it does not
+  // wait); curl's open and close from just before that poll come with the next one, with the new one's close.
+  const t = tracker();
+  t.update([], when(0), []);
+  deepStrictEqual(detailed(t.update([wget], when(1), [])), ["NEW 41000 - 01.000"]);
+  deepStrictEqual(
+    detailed(t.update([], when(2), [
+      tracedAt("open", curl, 0.8),
+      tracedAt("close", curl, 0.85),
+      tracedAt("close", wget, 1.5),
+    ])),
+    ["CLOSED 41000 - 01.500 0.5s"],
+  );
+});
+
 Deno.test("Tracker.update() takes a tracer's late report of an open the poll before already listed as that connection, not a second NEW", () => {
   const t = tracker();
   t.update([], when(0));
