@@ -37,9 +37,9 @@ export interface TraceSource {
   /** Lines for the user since the last call: lines that could not be read, events lost, the tracer stopping. */
   takeNotes(): string[];
   /**
-   * Wait until the tool has printed nothing for a moment (at most a second),
-   * so that events still in flight when the run stops are read: the last
-   * poll calls it.
+   * Wait until the tool has printed nothing for a moment since the call (at
+   * most a second), so that events still in flight when the run stops are
+   * read: the last poll calls it.
    */
   settle(): Promise<void>;
   close(): Promise<void>;
@@ -145,7 +145,9 @@ class EventBuffer {
 
   async settle(): Promise<void> {
     const start = performance.now();
-    while (performance.now() - this.#lastLineAt < QUIET_MS && performance.now() - start < SETTLE_LIMIT_MS) {
+    // Quiet since the call, not only before it: a report on its way when the run stops is not there yet.
+    const quietFor = () => performance.now() - Math.max(this.#lastLineAt, start);
+    while (quietFor() < QUIET_MS && performance.now() - start < SETTLE_LIMIT_MS) {
       await new Promise((resolve) => setTimeout(resolve, timerDelay(QUIET_MS / 3)));
     }
   }
