@@ -104,7 +104,10 @@ export async function startDnsSniffer(options: DnsSnifferOptions): Promise<DnsSn
     return error instanceof Error ? error.message : String(error);
   }
   const timeoutMs = options.readyTimeoutMs ?? 20_000;
-  const outcome = await startRace(started, tool.exited, timeoutMs, options.stop);
+  const outcome = await startRace(started, tool.exited, {
+    timeoutMs,
+    ...(options.stop ? { stop: options.stop } : {}),
+  });
   if (outcome !== "ready") {
     await tool.close();
     if (outcome === "stopped") return null;

@@ -3,6 +3,14 @@ import { timerDelay } from "../model/timer_delay.ts";
 /** How a tool's start ended: it said it is ready, it exited (its code), it took too long, or the run was stopped. */
 export type StartOutcome = "ready" | "timeout" | "stopped" | { code: number };
 
+/** Options of {@linkcode startRace}. */
+export interface StartRaceOptions {
+  /** How long the start may take. */
+  timeoutMs: number;
+  /** The run's stop. */
+  stop?: AbortSignal;
+}
+
 /**
  * Wait for a long-running tool (bpftrace, tcpdump) to say it is ready, until it exits, `timeoutMs` passes or
  * `stop` aborts: a stop (Ctrl+C, SIGTERM) while bpftrace compiles and attaches its program, or tcpdump opens its
@@ -14,7 +22,7 @@ export type StartOutcome = "ready" | "timeout" | "stopped" | { code: number };
  * import { deepStrictEqual } from "node:assert/strict";
  * import { startRace } from "./start_race.ts";
  * const stop = new AbortController();
- * const outcome = startRace(new Promise(() => {}), new Promise(() => {}), 60_000, stop.signal);
+ * const outcome = startRace(new Promise(() => {}), new Promise(() => {}), { timeoutMs: 60_000, stop: stop.signal });
  * stop.abort();
  * deepStrictEqual(await outcome, "stopped");
  * ```
@@ -22,9 +30,9 @@ export type StartOutcome = "ready" | "timeout" | "stopped" | { code: number };
 export async function startRace(
   ready: Promise<void>,
   exited: Promise<{ code: number }>,
-  timeoutMs: number,
-  stop?: AbortSignal,
+  options: StartRaceOptions,
 ): Promise<StartOutcome> {
+  const { timeoutMs, stop } = options;
   if (stop?.aborted) return "stopped";
   let timer: ReturnType<typeof setTimeout> | undefined;
   let onStop = () => {};

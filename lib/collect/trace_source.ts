@@ -302,7 +302,10 @@ async function startBpftrace(
     return startFailure(error, "bpftrace");
   }
   const timeoutMs = options.readyTimeoutMs ?? 60_000;
-  const outcome = await startRace(attached, tool.exited, timeoutMs, options.stop);
+  const outcome = await startRace(attached, tool.exited, {
+    timeoutMs,
+    ...(options.stop ? { stop: options.stop } : {}),
+  });
   if (outcome !== "ready") {
     await tool.close();
     if (outcome === "stopped") return STOPPED;
