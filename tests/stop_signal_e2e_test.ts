@@ -17,7 +17,7 @@ import { childrenOf, type ProcessId, startTime, stillThere } from "./child_proce
 
 const linuxWithSs = Deno.build.os === "linux" && hasTool("ss") && hasTool("ps");
 
-/** A program first on PATH: it notes its pid in `inside`, then runs the shell lines `then` (`go`: a FIFO). */
+/** A program first on PATH: it notes its pid in `inside`, then runs the shell lines `then` (`go`: a file). */
 interface StandIn {
   tool: "find" | "tcpdump" | "bpftrace";
   then: string;
@@ -34,12 +34,14 @@ const HANGING_BPFTRACE: StandIn = { tool: "bpftrace", then: "exec sleep 1000" };
 /** A tcpdump that never says it listens (conntrail waits 20 s for that). */
 const HANGING_TCPDUMP: StandIn = { tool: "tcpdump", then: "exec sleep 1000" };
 
-/** A tcpdump that starts listening only once the test writes to the FIFO `go` (after its signal), then waits. */
+/**
+ * A tcpdump that starts listening only once the test writes the file `go` (after its signal), then waits. Not a
+ * FIFO: a stop may end this tcpdump before the test writes, and a FIFO's writer then waits for a reader for good.
+ */
 const SLOW_TCPDUMP: StandIn = {
   tool: "tcpdump",
-  then:
-    'read line < "$(dirname "$0")/../go"\necho \'tcpdump: listening on any, link-type LINUX_SLL2\' >&2\n' +
-    "exec sleep 1000",
+  then: 'go="$(dirname "$0")/../go"\nwhile [ ! -e "$go" ]; do sleep 0.01; done\n' +
+    "echo 'tcpdump: listening on any, link-type LINUX_SLL2' >&2\nexec sleep 1000",
   afterSignal: (dir) => Deno.writeTextFile(`${dir}/go`, "go\n"),
 };
 
@@ -59,8 +61,6 @@ async function stopWhile(
       mode: 0o755,
     },
   );
-  const mkfifo = await new Deno.Command("mkfifo", { args: [`${dir}/go`] }).output();
-  ok(mkfifo.success, new TextDecoder().decode(mkfifo.stderr));
   let left: ProcessId[] = [];
   const monitor = await spawnConntrail([...args, "--store", "none"], {
     dataHome: dir,
