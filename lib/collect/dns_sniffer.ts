@@ -62,7 +62,8 @@ function failure(errors: readonly string[], code: number | null): string {
  * @example
  * ```ts ignore
  * const stream = toolStreamer(platform.programs);
- * if (typeof sniffer !== "string") await sniffer.close();
+ * const sniffer = await startDnsSniffer({ stream, onAnswer: (answer) => console.log(answer.question) });
+ * if (typeof sniffer === "object" && sniffer !== null) await sniffer.close();
  * ```
  */
 export async function startDnsSniffer(options: DnsSnifferOptions): Promise<DnsSniffer | string | null> {
