@@ -83,139 +83,17 @@ Deno.test("openTraceSource() uses bpftrace once its program says it is attached,
   }
 });
 
-Deno.test("openTraceSource(): bpftrace's times follow the wall clock when it is set during a run (they are read from an offset bpftrace fixes as it starts)", async () => {
+/**
+ * A bpftrace that prints what the test `say`s, opened by openTraceSource on two clocks the test moves: bpftrace
+ * starts at 1796222988.6 s of the wall clock, 1 s of performance.now (CLOCK_MONOTONIC: it never steps, and it
+ * stands still while the host is suspended, where the wall clock and bpftrace's `nsecs` go on). Unless told
+ * `ready: false` it says at once that it is attached.
+ */
+function clockedBpftrace({ ready = true } = {}) {
   let say = (_line: string) => {};
   const stream: StreamTool = (_command, _args, options) => {
     say = options.onLine;
-    queueMicrotask(() => say("conntrail-trace ready 1796222988.648532"));
-    return { exited: new Promise(() => {}), close: () => Promise.resolve() };
-  };
-  // bpftrace starts at 1796222988.6 s of the wall clock, 1 s of the clock that never steps.
-  let wall = 1796222988_600;
-  let elapsed = 1_000;
-  const { source } = await openTraceSource({
-    os: "linux",
-    stream,
-    run: NO_PATHS,
-    userNames: null,
-    now: () => wall,
-    elapsed: () => elapsed,
-  });
-  try {
-    // 2 s later: a connect, at the wall time bpftrace was told of at its start.
-    wall += 2_000;
-    elapsed += 2_000;
-    say("connect 1796222990.600000 TCP 127.0.0.1 56844 127.0.0.1 34109 7585 0 python3\\x00");
-    deepStrictEqual((await source!.drain(wall + 1)).map((e) => e.at), [1796222990_600]);
-    // A connect not handed over yet (within the holdback); the wall clock is set back an hour; 2 s later a
-    // close, which bpftrace still dates by its start's offset.
-    say("connect 1796222990.700000 TCP 127.0.0.1 56845 127.0.0.1 34109 7585 0 python3\\x00");
-    wall += 2_000 - 3_600_000;
-    elapsed += 2_000;
-    say("close 1796222992.600000 TCP 127.0.0.1 56844 127.0.0.1 34109");
-    // Dated by the clock the polls read, not an hour ahead of it (held back for that hour); the connect too.
-    deepStrictEqual((await source!.drain(wall + 1)).map((e) => e.at), [
-      1796222990_700 - 3_600_000,
-      1796222992_600 - 3_600_000,
-    ]);
-    // Set forward two hours: dated by it, not an hour in the past.
-    wall += 1_000 + 7_200_000;
-    elapsed += 1_000;
-    say("close 1796222993.600000 TCP 127.0.0.1 56845 127.0.0.1 34109");
-    deepStrictEqual((await source!.drain(wall + 1)).map((e) => e.at), [1796222993_600 + 3_600_000]);
-    // A change of a few milliseconds is the two clocks read a moment apart: nothing moves.
-    wall += 1_000 + 3;
-    elapsed += 1_000;
-    say("close 1796222994.600000 TCP 127.0.0.1 56846 127.0.0.1 34109");
-    deepStrictEqual((await source!.drain(wall + 1)).map((e) => e.at), [1796222994_600 + 3_600_000]);
-  } finally {
-    await source?.close();
-  }
-});
-
-Deno.test("openTraceSource(): bpftrace's times are not moved by a suspend, which its clock counts (CLOCK_BOOTTIME) and the one that never steps does not", async () => {
-  let say = (_line: string) => {};
-  const stream: StreamTool = (_command, _args, options) => {
-    say = options.onLine;
-    queueMicrotask(() => say("conntrail-trace ready 1796222988.648532"));
-    return { exited: new Promise(() => {}), close: () => Promise.resolve() };
-  };
-  // bpftrace starts at 1796222988.6 s of the wall clock, 1 s of performance.now (CLOCK_MONOTONIC: it stands
-  // still while the host is suspended, where the wall clock and bpftrace's `nsecs` go on).
-  let wall = 1796222988_600;
-  let elapsed = 1_000;
-  const { source } = await openTraceSource({
-    os: "linux",
-    stream,
-    run: NO_PATHS,
-    userNames: null,
-    now: () => wall,
-    elapsed: () => elapsed,
-  });
-  try {
-    wall += 2_000;
-    elapsed += 2_000;
-    say("connect 1796222990.599000 TCP 127.0.0.1 56844 127.0.0.1 34109 7585 0 python3\\x00");
-    deepStrictEqual((await source!.drain(wall + 1)).map((e) => e.at), [1796222990_599]);
-    // Suspended for eight hours; 1 s after the resume a close, which bpftrace dates right.
-    const suspended = 8 * 3_600_000;
-    wall += suspended + 1_000;
-    elapsed += 1_000;
-    say("close 1796251791.599000 TCP 127.0.0.1 56844 127.0.0.1 34109");
-    // Not dated eight hours ahead (held back for eight hours by the polls' `drain(now - 250)`).
-    deepStrictEqual((await source!.drain(wall + 1)).map((e) => e.at), [1796251791_599]);
-    wall += 1_000;
-    elapsed += 1_000;
-    say("connect 1796251792.599000 TCP 127.0.0.1 56845 127.0.0.1 34109 7585 0 python3\\x00");
-    deepStrictEqual((await source!.drain(wall + 1)).map((e) => e.at), [1796251792_599]);
-    // A step of the wall clock after the suspend is still a step: set back an hour.
-    wall += 1_000 - 3_600_000;
-    elapsed += 1_000;
-    say("close 1796251793.599000 TCP 127.0.0.1 56845 127.0.0.1 34109");
-    deepStrictEqual((await source!.drain(wall + 1)).map((e) => e.at), [1796251793_599 - 3_600_000]);
-  } finally {
-    await source?.close();
-  }
-});
-
-Deno.test("openTraceSource(): a small step back read with a late event is a step (a suspend only ever puts the wall clock ahead)", async () => {
-  let say = (_line: string) => {};
-  const stream: StreamTool = (_command, _args, options) => {
-    say = options.onLine;
-    queueMicrotask(() => say("conntrail-trace ready 1796222988.648532"));
-    return { exited: new Promise(() => {}), close: () => Promise.resolve() };
-  };
-  let wall = 1796222988_600;
-  let elapsed = 1_000;
-  const { source } = await openTraceSource({
-    os: "linux",
-    stream,
-    run: NO_PATHS,
-    userNames: null,
-    now: () => wall,
-    elapsed: () => elapsed,
-  });
-  try {
-    // The wall clock is set back 150 ms; the next event, 100 ms old when it is read (a busy moment), is dated by
-    // bpftrace 150 ms ahead of the clock the polls read.
-    wall += 3_000 - 150;
-    elapsed += 3_000;
-    say("connect 1796222991.500000 TCP 127.0.0.1 56845 127.0.0.1 34109 7585 0 python3\\x00");
-    deepStrictEqual((await source!.drain(wall + 1)).map((e) => e.at), [1796222991_500 - 150]);
-    // And the ones after it.
-    wall += 1_000;
-    elapsed += 1_000;
-    say("close 1796222992.599000 TCP 127.0.0.1 56845 127.0.0.1 34109");
-    deepStrictEqual((await source!.drain(wall + 1)).map((e) => e.at), [1796222992_599 - 150]);
-  } finally {
-    await source?.close();
-  }
-});
-
-Deno.test("openTraceSource(): a step of the wall clock while bpftrace starts, before it reads its offset, moves nothing", async () => {
-  let say = (_line: string) => {};
-  const stream: StreamTool = (_command, _args, options) => {
-    say = options.onLine;
+    if (ready) queueMicrotask(() => say("conntrail-trace ready 1796222988.648532"));
     return { exited: new Promise(() => {}), close: () => Promise.resolve() };
   };
   let wall = 1796222988_600;
@@ -228,58 +106,133 @@ Deno.test("openTraceSource(): a step of the wall clock while bpftrace starts, be
     now: () => wall,
     elapsed: () => elapsed,
   });
+  return {
+    opened,
+    say: (line: string) => say(line),
+    /** Time passes: both clocks move `ms`. */
+    pass: (ms: number) => (wall += ms, elapsed += ms),
+    /** Only the wall clock moves: it is set (back when `ms` < 0), or the host was suspended for `ms`. */
+    moveWall: (ms: number) => (wall += ms),
+    /** The times of the events handed over up to a millisecond past the wall clock's now. */
+    times: async () => (await (await opened).source!.drain(wall + 1)).map((e) => e.at),
+  };
+}
+
+Deno.test("openTraceSource(): bpftrace's times follow the wall clock when it is set during a run (they are read from an offset bpftrace fixes as it starts)", async () => {
+  const { opened, say, pass, moveWall, times } = clockedBpftrace();
+  const { source } = await opened;
+  try {
+    // 2 s later: a connect, at the wall time bpftrace was told of at its start.
+    pass(2_000);
+    say("connect 1796222990.600000 TCP 127.0.0.1 56844 127.0.0.1 34109 7585 0 python3\\x00");
+    deepStrictEqual(await times(), [1796222990_600]);
+    // A connect not handed over yet (within the holdback); the wall clock is set back an hour; 2 s later a
+    // close, which bpftrace still dates by its start's offset.
+    say("connect 1796222990.700000 TCP 127.0.0.1 56845 127.0.0.1 34109 7585 0 python3\\x00");
+    moveWall(-3_600_000);
+    pass(2_000);
+    say("close 1796222992.600000 TCP 127.0.0.1 56844 127.0.0.1 34109");
+    // Dated by the clock the polls read, not an hour ahead of it (held back for that hour); the connect too.
+    deepStrictEqual(await times(), [
+      1796222990_700 - 3_600_000,
+      1796222992_600 - 3_600_000,
+    ]);
+    // Set forward two hours: dated by it, not an hour in the past.
+    moveWall(7_200_000);
+    pass(1_000);
+    say("close 1796222993.600000 TCP 127.0.0.1 56845 127.0.0.1 34109");
+    deepStrictEqual(await times(), [1796222993_600 + 3_600_000]);
+    // A change of a few milliseconds is the two clocks read a moment apart: nothing moves.
+    moveWall(3);
+    pass(1_000);
+    say("close 1796222994.600000 TCP 127.0.0.1 56846 127.0.0.1 34109");
+    deepStrictEqual(await times(), [1796222994_600 + 3_600_000]);
+  } finally {
+    await source?.close();
+  }
+});
+
+Deno.test("openTraceSource(): bpftrace's times are not moved by a suspend, which its clock counts (CLOCK_BOOTTIME) and the one that never steps does not", async () => {
+  const { opened, say, pass, moveWall, times } = clockedBpftrace();
+  const { source } = await opened;
+  try {
+    pass(2_000);
+    say("connect 1796222990.599000 TCP 127.0.0.1 56844 127.0.0.1 34109 7585 0 python3\\x00");
+    deepStrictEqual(await times(), [1796222990_599]);
+    // Suspended for eight hours; 1 s after the resume a close, which bpftrace dates right.
+    moveWall(8 * 3_600_000);
+    pass(1_000);
+    say("close 1796251791.599000 TCP 127.0.0.1 56844 127.0.0.1 34109");
+    // Not dated eight hours ahead (held back for eight hours by the polls' `drain(now - 250)`).
+    deepStrictEqual(await times(), [1796251791_599]);
+    pass(1_000);
+    say("connect 1796251792.599000 TCP 127.0.0.1 56845 127.0.0.1 34109 7585 0 python3\\x00");
+    deepStrictEqual(await times(), [1796251792_599]);
+    // A step of the wall clock after the suspend is still a step: set back an hour.
+    moveWall(-3_600_000);
+    pass(1_000);
+    say("close 1796251793.599000 TCP 127.0.0.1 56845 127.0.0.1 34109");
+    deepStrictEqual(await times(), [1796251793_599 - 3_600_000]);
+  } finally {
+    await source?.close();
+  }
+});
+
+Deno.test("openTraceSource(): a small step back read with a late event is a step (a suspend only ever puts the wall clock ahead)", async () => {
+  const { opened, say, pass, moveWall, times } = clockedBpftrace();
+  const { source } = await opened;
+  try {
+    // The wall clock is set back 150 ms; the next event, 100 ms old when it is read (a busy moment), is dated by
+    // bpftrace 150 ms ahead of the clock the polls read.
+    moveWall(-150);
+    pass(3_000);
+    say("connect 1796222991.500000 TCP 127.0.0.1 56845 127.0.0.1 34109 7585 0 python3\\x00");
+    deepStrictEqual(await times(), [1796222991_500 - 150]);
+    // And the ones after it.
+    pass(1_000);
+    say("close 1796222992.599000 TCP 127.0.0.1 56845 127.0.0.1 34109");
+    deepStrictEqual(await times(), [1796222992_599 - 150]);
+  } finally {
+    await source?.close();
+  }
+});
+
+Deno.test("openTraceSource(): a step of the wall clock while bpftrace starts, before it reads its offset, moves nothing", async () => {
+  const { opened, say, pass, moveWall, times } = clockedBpftrace({ ready: false });
   // bpftrace compiles its program for a few seconds; the clock is set back an hour meanwhile, then bpftrace reads
   // its offset and attaches: its times are told by the clock as set.
-  wall += 2_000 - 3_600_000;
-  elapsed += 2_000;
+  moveWall(-3_600_000);
+  pass(2_000);
   say("conntrail-trace ready 1796219390.600000");
   const { source } = await opened;
   try {
-    wall += 1_000;
-    elapsed += 1_000;
+    pass(1_000);
     say("connect 1796219391.599000 TCP 127.0.0.1 56845 127.0.0.1 34109 7585 0 python3\\x00");
-    deepStrictEqual((await source!.drain(wall + 1)).map((e) => e.at), [1796219391_599]);
+    deepStrictEqual(await times(), [1796219391_599]);
   } finally {
     await source?.close();
   }
 });
 
 Deno.test("openTraceSource(): an event bpftrace read before a suspend and handed on after it does not date the later ones ahead", async () => {
-  let say = (_line: string) => {};
-  const stream: StreamTool = (_command, _args, options) => {
-    say = options.onLine;
-    queueMicrotask(() => say("conntrail-trace ready 1796222988.648532"));
-    return { exited: new Promise(() => {}), close: () => Promise.resolve() };
-  };
-  let wall = 1796222988_600;
-  let elapsed = 1_000;
-  const { source } = await openTraceSource({
-    os: "linux",
-    stream,
-    run: NO_PATHS,
-    userNames: null,
-    now: () => wall,
-    elapsed: () => elapsed,
-  });
+  const { opened, say, pass, moveWall, times } = clockedBpftrace();
+  const { source } = await opened;
   try {
-    wall += 2_000;
-    elapsed += 2_000;
+    pass(2_000);
     // A close a moment before the host was suspended for an hour, read only after the resume: it looks an hour
     // late, as after a step forward of the wall clock.
-    wall += 3_600_000;
+    moveWall(3_600_000);
     say("close 1796222990.599000 TCP 127.0.0.1 56844 127.0.0.1 34109");
-    await source!.drain(wall + 1);
+    await times();
     // The next events happened after the resume: they are not dated an hour ahead, nor held back for it.
-    wall += 1_000;
-    elapsed += 1_000;
+    pass(1_000);
     say("connect 1796226591.599000 TCP 127.0.0.1 56845 127.0.0.1 34109 7585 0 python3\\x00");
-    const first = (await source!.drain(wall + 1)).map((e) => e.at);
+    const first = await times();
     deepStrictEqual(first.length, 1);
     ok(Math.abs(first[0]! - 1796226591_599) <= 5, `dated ${first[0]! - 1796226591_599} ms off`);
-    wall += 1_000;
-    elapsed += 1_000;
+    pass(1_000);
     say("close 1796226592.599000 TCP 127.0.0.1 56845 127.0.0.1 34109");
-    const second = (await source!.drain(wall + 1)).map((e) => e.at);
+    const second = await times();
     deepStrictEqual(second.length, 1);
     ok(Math.abs(second[0]! - 1796226592_599) <= 5, `dated ${second[0]! - 1796226592_599} ms off`);
   } finally {
