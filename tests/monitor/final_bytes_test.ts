@@ -153,6 +153,20 @@ Deno.test("addFinalCounters() gives a vanished connection's CLOSED its final cou
   deepStrictEqual(source.waited, [[KEY, "TCP 10.0.0.2 40001 203.0.113.7 443"]]);
 });
 
+/** ss -E's final counters as startFinalCounters keeps them, from the lines the test `say`s, on `now` if given. */
+function saidFinalCounters(now?: () => number): { source: FinalCountersSource; say: (line: string) => void } {
+  let say = (_line: string) => {};
+  const source = startFinalCounters({
+    stream: (_command, _args, options) => {
+      say = options.onLine;
+      return { exited: new Promise(() => {}), close: () => Promise.resolve() };
+    },
+    ...(now === undefined ? {} : { now }),
+  });
+  if (typeof source === "string") throw new Error(source);
+  return { source, say: (line) => say(line) };
+}
+
 /** A collector that lists one connection until `closeAt` polls, and records what each poll asked for. */
 function recordingCollector(closeAt: number): Collector & { asked: boolean[] } {
   const asked: boolean[] = [];
@@ -281,16 +295,8 @@ Deno.test("runMonitor({ countersEvery }) ends a --duration run, and one stopped,
 });
 
 Deno.test("addFinalCounters(): a connection on an earlier one's four-tuple (its TIME_WAIT reused) does not take what that one held", async () => {
-  let say = (_line: string) => {};
   let now = 0;
-  const source = startFinalCounters({
-    stream: (_command, _args, options) => {
-      say = options.onLine;
-      return { exited: new Promise(() => {}), close: () => Promise.resolve() };
-    },
-    now: () => now,
-  });
-  if (typeof source === "string") throw new Error(source);
+  const { source, say } = saidFinalCounters(() => now);
   // The first connection ends, its TIME_WAIT holds its final counters.
   say("UNCONN 0 0 10.0.0.2:40000 203.0.113.7:443 bytes_sent:70000 bytes_acked:70001 bytes_received:10");
   const first: ConnectionEvent[] = [
@@ -319,16 +325,8 @@ Deno.test("addFinalCounters(): a connection on an earlier one's four-tuple (its 
 });
 
 Deno.test("addFinalCounters(): a connection on a reused four-tuple whose report comes after the poll saw it close waits for it, not for what the earlier one held", async () => {
-  let say = (_line: string) => {};
   let now = 0;
-  const source = startFinalCounters({
-    stream: (_command, _args, options) => {
-      say = options.onLine;
-      return { exited: new Promise(() => {}), close: () => Promise.resolve() };
-    },
-    now: () => now,
-  });
-  if (typeof source === "string") throw new Error(source);
+  const { source, say } = saidFinalCounters(() => now);
   say("UNCONN 0 0 10.0.0.2:40000 203.0.113.7:443 bytes_sent:70000 bytes_acked:70001 bytes_received:10");
   await addFinalCounters(
     [
@@ -393,16 +391,8 @@ Deno.test("addFinalCounters(): a TIME_WAIT's CLOSED takes what it held also when
 });
 
 Deno.test("addFinalCounters() with the Tracker: a connection on a reused four-tuple first listed in FIN_WAIT_2 does not take the earlier one's final counters", async () => {
-  let say = (_line: string) => {};
   let now = 0;
-  const source = startFinalCounters({
-    stream: (_command, _args, options) => {
-      say = options.onLine;
-      return { exited: new Promise(() => {}), close: () => Promise.resolve() };
-    },
-    now: () => now,
-  });
-  if (typeof source === "string") throw new Error(source);
+  const { source, say } = saidFinalCounters(() => now);
   const tracker = new Tracker({ width: 20, groupBy: "ip", maxClosedRows: 10 });
   const at = (s: number) => new Date(2026, 10, 21, 14, 30, s);
   const poll = async (connections: Connection[], s: number) => {
@@ -431,15 +421,8 @@ Deno.test("runMonitor() with the wall clock set back an hour between two polls: 
   // The wall clock as the monitor and ss -E's source read it by default, set back later in the test.
   Date.now = () => wallNow() + step;
   try {
-    let say = (_line: string) => {};
     // The clocks the monitor gives it (the defaults).
-    const source = startFinalCounters({
-      stream: (_command, _args, options) => {
-        say = options.onLine;
-        return { exited: new Promise(() => {}), close: () => Promise.resolve() };
-      },
-    });
-    if (typeof source === "string") throw new Error(source);
+    const { source, say } = saidFinalCounters();
     const inner = recordingCollector(3);
     const collector: Collector = {
       name: "ss",
@@ -483,16 +466,8 @@ Deno.test("runMonitor() with the wall clock set back an hour between two polls: 
 });
 
 Deno.test("addFinalCounters(): a STATE out of TIME_WAIT into FIN_WAIT_2 (a new connection on the four-tuple, should a tracker say it so) does not take what the earlier one held", async () => {
-  let say = (_line: string) => {};
   let now = 0;
-  const source = startFinalCounters({
-    stream: (_command, _args, options) => {
-      say = options.onLine;
-      return { exited: new Promise(() => {}), close: () => Promise.resolve() };
-    },
-    now: () => now,
-  });
-  if (typeof source === "string") throw new Error(source);
+  const { source, say } = saidFinalCounters(() => now);
   const poll = async (events: ConnectionEvent[]) => {
     await addFinalCounters(events, source, 100, null, now++);
     return events.map((e) => `${e.event} ${e.connection.status} ${e.connection.bytes_sent}`);
