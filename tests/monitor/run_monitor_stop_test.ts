@@ -7,9 +7,10 @@ import type { Collector, CollectResult } from "../../lib/collect/collector.ts";
 import type { Socket } from "../../lib/model/connection.ts";
 import type { ConnectionEvent } from "../../lib/model/monitor_event.ts";
 import type { TraceEvent } from "../../lib/model/trace_event.ts";
-import { runMonitor, type TraceFeed } from "../../lib/monitor/run_monitor.ts";
+import { runMonitor } from "../../lib/monitor/run_monitor.ts";
 import { Tracker } from "../../lib/monitor/tracker.ts";
 import { ToolError } from "../../lib/model/errors.ts";
+import { pendingTrace } from "./_trace_feed.ts";
 
 const START = new Date(2026, 10, 21, 14, 30, 0).getTime();
 
@@ -56,16 +57,7 @@ async function stoppedRun(cut: "poll 1" | "poll 3" | "last poll") {
     { kind: "close", at: START + 1520, socket: socket(50001, 77), direction: null },
     { kind: "open", at: START + 1800, socket: socket(50002, 77), direction: "outgoing" },
   ];
-  const befores: number[] = [];
-  const trace: TraceFeed = {
-    drain: (before) => {
-      befores.push(before);
-      const due = pending.filter((e) => e.at <= before);
-      pending.splice(0, due.length);
-      return Promise.resolve(due);
-    },
-    takeNotes: () => [],
-  };
+  const { trace, befores } = pendingTrace(pending);
   const written: string[][] = [];
   const logged: ConnectionEvent[][] = [];
   const notes: string[] = [];

@@ -7,6 +7,7 @@ import type { MonitorOutput } from "../../lib/monitor/monitor_output.ts";
 import type { PollInfo } from "../../lib/model/poll_info.ts";
 import { Tracker } from "../../lib/monitor/tracker.ts";
 import { ToolError } from "../../lib/model/errors.ts";
+import { pendingTrace } from "./_trace_feed.ts";
 
 function socket(remotePort: number): Socket {
   return {
@@ -274,8 +275,7 @@ Deno.test("runMonitor() adds the tracer's events to each poll, and polls once mo
     { kind: "close" as const, at: start + 220, socket: tracedSocket(50001), direction: null },
     { kind: "open" as const, at: start + 2500, socket: tracedSocket(50002), direction: "outgoing" as const },
   ];
-  const befores: number[] = [];
-  const stopper = new AbortController();
+  const { trace, befores } = pendingTrace(pending);
   const result = await runMonitor(new Tracker({ width: 20, groupBy: "ip", maxClosedRows: 10 }), {
     timeUnitMs: 1000,
     durationMs: 2000,
@@ -287,16 +287,8 @@ Deno.test("runMonitor() adds the tracer's events to each poll, and polls once mo
     output: out.output,
     log: null,
     note: () => {},
-    stop: stopper.signal,
-    trace: {
-      drain: (before) => {
-        befores.push(before);
-        const due = pending.filter((e) => e.at <= before);
-        pending.splice(0, due.length);
-        return Promise.resolve(due);
-      },
-      takeNotes: () => [],
-    },
+    stop: new AbortController().signal,
+    trace,
   });
   // Polls at 0 s, 1 s and (the duration ends at 2 s) one last one that drains everything.
   deepStrictEqual(result.polls, 3);
