@@ -2,12 +2,12 @@ import { deepStrictEqual, match, rejects } from "node:assert/strict";
 import type { Collector, CollectResult } from "../../lib/collect/collector.ts";
 import type { Socket } from "../../lib/model/connection.ts";
 import type { ConnectionEvent, StatusEvent } from "../../lib/model/monitor_event.ts";
-import { runMonitor } from "../../lib/monitor/run_monitor.ts";
+import { type MonitorIo, runMonitor } from "../../lib/monitor/run_monitor.ts";
 import type { MonitorOutput } from "../../lib/monitor/monitor_output.ts";
 import type { PollInfo } from "../../lib/model/poll_info.ts";
 import { Tracker } from "../../lib/monitor/tracker.ts";
 import { ToolError } from "../../lib/model/errors.ts";
-import { pendingTrace } from "./_trace_feed.ts";
+import { pendingTrace, quietTrace } from "./_trace_feed.ts";
 
 function socket(remotePort: number): Socket {
   return {
@@ -52,6 +52,22 @@ function fakeClock() {
       now += ms;
       return Promise.resolve();
     },
+  };
+}
+
+/**
+ * What runMonitor reads from and writes to in a test that looks only at `collector` and what `io` gives: a fake
+ * clock, an output and notes that go nowhere, no log, and no stop.
+ */
+function quietIo(collector: Collector, io: Partial<MonitorIo> = {}): MonitorIo {
+  return {
+    collector,
+    ...fakeClock(),
+    output: recordingOutput().output,
+    log: null,
+    note: () => {},
+    stop: new AbortController().signal,
+    ...io,
   };
 }
 
@@ -300,22 +316,12 @@ Deno.test("runMonitor() adds the tracer's events to each poll, and polls once mo
 });
 
 Deno.test("runMonitor() does not poll again after --count when tracing", async () => {
-  const clock = fakeClock();
   const collector = scripted([[]]);
-  await runMonitor(new Tracker({ width: 20, groupBy: "ip", maxClosedRows: 10 }), {
-    timeUnitMs: 1000,
-    count: 2,
-    keep: () => true,
-  }, {
-    collector,
-    now: clock.now,
-    sleep: clock.sleep,
-    output: recordingOutput().output,
-    log: null,
-    note: () => {},
-    stop: new AbortController().signal,
-    trace: { drain: () => Promise.resolve([]), takeNotes: () => ["note: from the tracer"] },
-  });
+  await runMonitor(
+    new Tracker({ width: 20, groupBy: "ip", maxClosedRows: 10 }),
+    { timeUnitMs: 1000, count: 2, keep: () => true },
+    quietIo(collector, { trace: quietTrace(["note: from the tracer"]) }),
+  );
   deepStrictEqual(collector.polls, 2);
 });
 
@@ -394,25 +400,21 @@ function hangingAt(hangAt: number, stop: AbortController): Collector & { polls: 
 
 for (const hangAt of [1, 3]) {
   Deno.test(`runMonitor() ends the run when a stop cuts poll ${hangAt} short: no failure, no last poll`, async () => {
-    const clock = fakeClock();
     const out = recordingOutput();
     const stopper = new AbortController();
     const collector = hangingAt(hangAt, stopper);
     const notes: string[] = [];
-    const result = await runMonitor(new Tracker({ width: 20, groupBy: "ip", maxClosedRows: 10 }), {
-      timeUnitMs: 1000,
-      keep: () => true,
-    }, {
-      collector,
-      now: clock.now,
-      sleep: clock.sleep,
-      output: out.output,
-      log: null,
-      note: (line) => notes.push(line),
-      stop: stopper.signal,
-      // With a tracer the run polls once more at its end: not after a poll the stop cut short.
-      trace: { drain: () => Promise.resolve([]), takeNotes: () => [] },
-    });
+    const result = await runMonitor(
+      new Tracker({ width: 20, groupBy: "ip", maxClosedRows: 10 }),
+      { timeUnitMs: 1000, keep: () => true },
+      quietIo(collector, {
+        output: out.output,
+        note: (line) => notes.push(line),
+        stop: stopper.signal,
+        // With a tracer the run polls once more at its end: not after a poll the stop cut short.
+        trace: quietTrace(),
+      }),
+    );
     deepStrictEqual(
       [result.polls, result.failedPolls, collector.polls, notes, out.closed()],
       [hangAt - 1, 0, hangAt, [], 1],
@@ -421,22 +423,13 @@ for (const hangAt of [1, 3]) {
 }
 
 Deno.test("runMonitor() stopped before its first poll makes none, not even the tracer's last one", async () => {
-  const clock = fakeClock();
   const collector = scripted([[socket(443)]]);
   const stopper = new AbortController();
   stopper.abort();
-  const result = await runMonitor(new Tracker({ width: 20, groupBy: "ip", maxClosedRows: 10 }), {
-    timeUnitMs: 1000,
-    keep: () => true,
-  }, {
-    collector,
-    now: clock.now,
-    sleep: clock.sleep,
-    output: recordingOutput().output,
-    log: null,
-    note: () => {},
-    stop: stopper.signal,
-    trace: { drain: () => Promise.resolve([]), takeNotes: () => [] },
-  });
+  const result = await runMonitor(
+    new Tracker({ width: 20, groupBy: "ip", maxClosedRows: 10 }),
+    { timeUnitMs: 1000, keep: () => true },
+    quietIo(collector, { stop: stopper.signal, trace: quietTrace() }),
+  );
   deepStrictEqual([result.polls, collector.polls], [0, 0]);
 });
