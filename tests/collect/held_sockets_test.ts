@@ -2,22 +2,11 @@ import { deepStrictEqual } from "node:assert/strict";
 import { createHeldSockets } from "../../lib/collect/held_sockets.ts";
 import { createOwnerBook } from "../../lib/collect/owner_book.ts";
 import type { Socket } from "../../lib/model/connection.ts";
+import { unownedSocket } from "./_unowned_socket.ts";
 
 function socket(inode: number, status = "ESTABLISHED", localPort = 40_000 + inode): Socket {
-  return {
-    protocol: "TCP",
-    family: 4,
-    local_ip: "10.0.0.2",
-    local_port: localPort,
-    remote_ip: status === "LISTEN" ? null : "10.0.0.9",
-    remote_port: status === "LISTEN" ? null : 443,
-    status,
-    pid: null,
-    process_name: null,
-    process_path: null,
-    user: null,
-    inode,
-  };
+  const listening = status === "LISTEN" ? { remote_ip: null, remote_port: null } : {};
+  return unownedSocket(inode, { status, local_port: localPort, ...listening });
 }
 
 /** One reading as the collector makes it: begin, hold, release the named, forget. */

@@ -1,23 +1,6 @@
 import { deepStrictEqual } from "node:assert/strict";
 import { createOwnerBook } from "../../lib/collect/owner_book.ts";
-import type { Socket } from "../../lib/model/connection.ts";
-
-function socket(inode: number): Socket {
-  return {
-    protocol: "TCP",
-    family: 4,
-    local_ip: "10.0.0.2",
-    local_port: 40_000 + inode,
-    remote_ip: "10.0.0.9",
-    remote_port: 443,
-    status: "ESTABLISHED",
-    pid: null,
-    process_name: null,
-    process_path: null,
-    user: null,
-    inode,
-  };
-}
+import { unownedSocket as socket } from "./_unowned_socket.ts";
 
 Deno.test("createOwnerBook() names a socket from a known owner, lists the unknown ones, and shares one object per process", () => {
   const book = createOwnerBook();

@@ -2,25 +2,13 @@ import { deepStrictEqual } from "node:assert/strict";
 import { createOwnerBook } from "../../lib/collect/owner_book.ts";
 import { createOwnerWalks } from "../../lib/collect/owner_walks.ts";
 import type { RunTool, ToolOutput } from "../../lib/collect/run_tool.ts";
-import type { Socket } from "../../lib/model/connection.ts";
+import { unownedSocket } from "./_unowned_socket.ts";
 
 const OWNED = 'tcp ESTAB 0 0 10.0.0.2:5000 8.8.8.8:443 users:(("curl",pid=42,fd=3)) ino:7 sk:1 <->\n';
 
-function socket(inode: number): Socket {
-  return {
-    protocol: "TCP",
-    family: 4,
-    local_ip: "10.0.0.2",
-    local_port: 5000,
-    remote_ip: "8.8.8.8",
-    remote_port: 443,
-    status: "ESTABLISHED",
-    pid: null,
-    process_name: null,
-    process_path: null,
-    user: null,
-    inode,
-  };
+/** OWNED's socket as a reading lists it before a walk names its process. */
+function socket(inode: number) {
+  return unownedSocket(inode, { local_port: 5000, remote_ip: "8.8.8.8" });
 }
 
 Deno.test("createOwnerWalks() spaces walks: after one that took W, the next may run spacing × W after it ended", async () => {
