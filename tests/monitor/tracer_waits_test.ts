@@ -1,22 +1,9 @@
 import { deepStrictEqual } from "node:assert/strict";
 import { CONFIRM_MS, TracerWaits } from "../../lib/monitor/tracer_waits.ts";
-import type { Connection } from "../../lib/model/connection.ts";
+import { connection } from "./_connections.ts";
 
-const c: Connection = {
-  timestamp: "",
-  protocol: "TCP",
-  family: 4,
-  local_ip: "10.0.0.2",
-  local_port: 5000,
-  remote_ip: "8.8.8.8",
-  remote_port: 443,
-  status: "ESTABLISHED",
-  direction: "outgoing",
-  pid: null,
-  process_name: null,
-  process_path: null,
-  user: null,
-};
+/** A connection a poll listed without its process (what waits for a tracer's report). */
+const c = connection({ pid: null, process_name: null, process_path: null, user: null });
 
 Deno.test("TracerWaits.awaitOwner() waits CONFIRM_MS from when the connection was first seen, then not", () => {
   const waits = new TracerWaits();
