@@ -68,30 +68,20 @@ Deno.test("MmdbSource refuses, in one sentence, a file whose metadata is a point
   // One more entry, whose value points (relative to the metadata's start) to a bomb after the map.
   const key = encode("x_extra");
   const bombAt = metadata.length + key.length + 2;
-  const bombed = [
-    (7 << 5) | 10,
-    ...metadata.slice(1),
-    ...key,
-    ...pointer(bombAt),
-    ...pointerBomb(8, 20, bombAt),
-  ];
-  const bytes = new Uint8Array([...file.subarray(0, at + marker.length), ...bombed]);
+  /** The file with that entry, a map of 10 now, and a bomb of `fanOut` pointers `depth` deep. */
+  const withBomb = (fanOut: number, depth: number) =>
+    new Uint8Array([
+      ...file.subarray(0, at + marker.length),
+      (7 << 5) | 10,
+      ...metadata.slice(1),
+      ...key,
+      ...pointer(bombAt),
+      ...pointerBomb(fanOut, depth, bombAt),
+    ]);
   throws(
-    () => new MmdbSource("bomb.mmdb", bytes),
+    () => new MmdbSource("bomb.mmdb", withBomb(8, 20)),
     /^Error: not a MaxMind DB file \(its metadata holds more than 10,000 values\)$/,
   );
   // The same file without the bomb's fan-out opens.
-  const small = [
-    (7 << 5) | 10,
-    ...metadata.slice(1),
-    ...key,
-    ...pointer(bombAt),
-    ...pointerBomb(2, 3, bombAt),
-  ];
-  deepStrictEqual(
-    new MmdbSource("small.mmdb", new Uint8Array([...file.subarray(0, at + marker.length), ...small])).lookup(
-      "8.8.8.8",
-    ),
-    { country: "DE" },
-  );
+  deepStrictEqual(new MmdbSource("small.mmdb", withBomb(2, 3)).lookup("8.8.8.8"), { country: "DE" });
 });
