@@ -146,7 +146,10 @@ export function createOwnerBook(memory: RememberedSockets | null = null): OwnerB
     },
     nameOwners: (sockets) => {
       let unknown: Socket[] | null = null;
-      for (const s of sockets) {
+      // Indexed, not for-of: Maglev (the top tier under --max-opt=2) keeps the array iterator's calls, a loop
+      // over 21,000 sockets a poll at 10k then costs three times an indexed one (Turbofan: the same).
+      for (let i = 0; i < sockets.length; i++) {
+        const s = sockets[i]!;
         if (!s.inode) continue;
         const owner = owners.of(s);
         if (owner === undefined) (unknown ??= []).push(s);
@@ -158,7 +161,8 @@ export function createOwnerBook(memory: RememberedSockets | null = null): OwnerB
     forgotten: (socket, inode) => owners.forgotten(socket, inode),
     forgetClosed: (sockets) => {
       const reading = ++readings;
-      for (const s of sockets) {
+      for (let i = 0; i < sockets.length; i++) {
+        const s = sockets[i]!;
         if (s.inode && !owners.list(s, reading)) listedAt.set(s.inode, reading);
       }
       // When this pass stamped all owners (a poll in which nothing closed), none is forgotten and none looked at.

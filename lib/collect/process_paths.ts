@@ -64,7 +64,9 @@ export class ProcessPathCache {
     // Sockets come in runs of one process's (21,000 of one farm at 10k): a run asks the map once.
     let lastPid: number | null = null;
     let lastName: string | null = null;
-    for (const s of sockets) {
+    // Indexed, not for-of: under Maglev (--max-opt=2) a for-of keeps the array iterator's calls (see nameOwners).
+    for (let i = 0; i < sockets.length; i++) {
+      const s = sockets[i]!;
       if (s.pid === null || (s.pid === lastPid && s.process_name === lastName)) continue;
       lastPid = s.pid;
       lastName = s.process_name;
@@ -80,7 +82,8 @@ export class ProcessPathCache {
   #setPaths(sockets: Pick<Socket, "pid" | "process_name" | "process_path">[], fill: number): void {
     let last: CachedPath | undefined;
     let lastPid: number | null = null;
-    for (const s of sockets) {
+    for (let i = 0; i < sockets.length; i++) {
+      const s = sockets[i]!;
       if (s.pid === null) continue;
       if (s.pid !== lastPid || last?.name !== s.process_name) {
         lastPid = s.pid;

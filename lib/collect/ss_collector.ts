@@ -292,7 +292,8 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
     // UDP joins the reader's own array, made with room for as many sockets as the last reading had: a copy of
     // 21,000 sockets a poll (or the array growing) would be old-generation garbage.
     let sockets = tcp.sockets;
-    for (const s of udp.sockets) sockets.push(s);
+    const udpSockets = udp.sockets;
+    for (let i = 0; i < udpSockets.length; i++) sockets.push(udpSockets[i]!);
     lastCount = sockets.length;
     takeHints(sockets);
     if (!warm) {

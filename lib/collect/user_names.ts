@@ -19,7 +19,18 @@ export function readUserNames(platform: Pick<Platform, "mayRead" | "files">): Ma
 /** Replace numeric `user` values by names where the map knows them. */
 export function nameUsers(sockets: Socket[], names: Map<string, string> | null): void {
   if (names === null) return;
-  for (const s of sockets) {
-    if (s.user !== null) s.user = names.get(s.user) ?? s.user;
+  // Indexed, not for-of (Maglev keeps a for-of's iterator calls); sockets come in runs of one user's: a run asks
+  // the map once.
+  let lastUser: string | null = null;
+  let lastName: string | null = null;
+  for (let i = 0; i < sockets.length; i++) {
+    const s = sockets[i]!;
+    const user = s.user;
+    if (user === null) continue;
+    if (user !== lastUser) {
+      lastUser = user;
+      lastName = names.get(user) ?? user;
+    }
+    s.user = lastName;
   }
 }
