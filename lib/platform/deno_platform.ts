@@ -88,14 +88,25 @@ export const processTerminal: TerminalDevice = {
 /** The programs this process started that have not ended: an exit at once (a second Ctrl+C) kills them first. */
 const running = new Set<Deno.ChildProcess>();
 
+/**
+ * Aborted by an exit at once: every program run for its output is given this signal, which ends it (SIGTERM).
+ * Those are not spawned and kept as `running` children: `Deno.Command.output()` reads their output natively,
+ * where a spawned child's `output()` goes through streams (about 2.5 MiB more peak RSS at 1,000 connections).
+ */
+const exitingNow = new AbortController();
+
 function started(child: Deno.ChildProcess): Deno.ChildProcess {
   running.add(child);
   child.status.finally(() => running.delete(child)).catch(() => {});
   return child;
 }
 
-/** Kill every program this process started that is still running (SIGKILL: there is no waiting for them). */
+/**
+ * Kill every program this process started that is still running: SIGKILL for the spawned ones (bpftrace,
+ * tcpdump, ss -E, a dump), SIGTERM for those run for their output (ss, find, ps). There is no waiting for them.
+ */
 function killPrograms(): void {
+  exitingNow.abort();
   for (const child of running) {
     try {
       child.kill("SIGKILL");
@@ -107,15 +118,15 @@ function killPrograms(): void {
 
 const programs: Programs = {
   async output(command, args, options) {
-    const output = await started(
-      new Deno.Command(command, {
-        args: [...args],
-        stdin: "null",
-        stdout: "piped",
-        stderr: "piped",
-        ...(options.signal === undefined ? {} : { signal: options.signal }),
-      }).spawn(),
-    ).output();
+    const output = await new Deno.Command(command, {
+      args: [...args],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      signal: options.signal === undefined
+        ? exitingNow.signal
+        : AbortSignal.any([options.signal, exitingNow.signal]),
+    }).output();
     return { code: output.code, signal: output.signal, stdout: output.stdout, stderr: output.stderr };
   },
   spawn(command, args, options): RunningProgram {
