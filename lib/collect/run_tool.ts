@@ -171,7 +171,7 @@ async function runTool(
   const stderr = decoder.decode(output.stderr).trim();
   if (output.signal !== null) {
     // Killed by its guard, or else by someone else: a stop (lib/cli/stoppable_programs.ts), the OOM killer.
-    // "did not finish" either way: ss_collector.ts tells a dump that failed from one cut short by it.
+    // "did not finish" (and timedOut) either way: ss_collector.ts tells a dump that failed from one cut short.
     const why = guard?.aborted ? `did not finish within ${timeoutMs / 1000} s` : "did not finish";
     throw new ToolError(`"${commandLine}" ${why} (killed by ${output.signal})`, { timedOut: true });
   }

@@ -6,6 +6,7 @@
  * (the walks that name owners).
  */
 import type { Socket } from "../model/connection.ts";
+import { ToolError } from "../model/errors.ts";
 import { parseSs, splitSsSummary, SsLineMemory, SsTextReader } from "../parse/ss.ts";
 import { InetDiagMemory } from "../parse/inet_diag.ts";
 import type { ParseResult } from "../parse/parse_result.ts";
@@ -330,8 +331,9 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
         dumpWorked = true;
         return parsed;
       } catch (error) {
-        // A dump that never worked (an ss or kernel that cannot) is given up; a later failure is a failed poll.
-        if (dumpWorked || (error instanceof Error && /did not finish/.test(error.message))) throw error;
+        // A dump that never worked (an ss or kernel that cannot) is given up; a later failure is a failed poll,
+        // and so is one cut short (its guard or a stop killed it): that says nothing of whether ss can dump.
+        if (dumpWorked || (error instanceof ToolError && error.timedOut)) throw error;
         dump = false;
         // Without counters the text gives the same table: nothing to say.
         if (traffic) {

@@ -1,5 +1,5 @@
 import { nextTurn } from "../waiting.ts";
-import { deepStrictEqual, ok } from "node:assert/strict";
+import { deepStrictEqual, ok, rejects } from "node:assert/strict";
 import { createSsCollector, MISSED_NOTE } from "../../lib/collect/ss_collector.ts";
 import {
   DUMP_BUFFER_ARGS,
@@ -794,6 +794,27 @@ Deno.test("createSsCollector({ dump }) without traffic reads the text of ss -tun
   ]);
   const client = second.sockets.find((s) => s.local_port === 58058);
   deepStrictEqual([client?.pid, client !== undefined && "bytes_sent" in client], [26160, false]);
+});
+
+Deno.test("createSsCollector({ dump }) takes a first dump that was killed (its guard, a stop) for a failed poll and dumps again at the next: a killed ss says nothing of whether it can dump", async () => {
+  const calls: string[][] = [];
+  let dumps = 0;
+  const run: RunTool = async (command, args, options) => {
+    calls.push([command, ...args]);
+    if (command === "find") return { stdout: "", stderr: "", code: 0 };
+    if (args[0] === "-taD") {
+      // Worded as neither run_tool message: only the error's timedOut may tell.
+      if (dumps++ === 0) throw new ToolError('"ss -taD -" was ended (killed by SIGKILL)', { timedOut: true });
+      return await dumpInChunks(DUMP, options);
+    }
+    const text = args[0] === "-uaneH" ? "" : args[0] === "-tunaeH" ? withoutOwners(OWNERS_TEXT) : OWNERS_TEXT;
+    return { stdout: text, stderr: "", code: 0 };
+  };
+  const collector = createSsCollector({ platform, run, userNames: null, dump: true });
+  await rejects(collector.collect(), /was ended/);
+  await collector.collect();
+  const tcpReadings = calls.filter((c) => c[0] === "ss" && (c[1] === "-taD" || c[1] === "-tunaeH"));
+  deepStrictEqual(tcpReadings.map((c) => c[1]), ["-taD", "-taD"]);
 });
 
 /** What `ss -uaneH -s` prints (iproute2 6.1): the summary, a blank line, the UDP rows. */
