@@ -179,7 +179,8 @@ export async function loadGeoDirectory(dir: string, options: GeoFilesOptions): P
       if (name.toLowerCase().endsWith(".mmdb")) {
         // mmdb-lib is CommonJS (Deno's CommonJS loader, ~6 MiB of RSS at import): loaded only when there
         // is an mmdb file to read.
-        const { MmdbSource } = await import("./geo_mmdb.ts");
+        const { loadMmdbBuffer, MmdbSource } = await import("./geo_mmdb.ts");
+        await loadMmdbBuffer();
         const mmdb = new MmdbSource(path, bytes);
         source = mmdb;
         databaseType = mmdb.databaseType;

@@ -15,12 +15,15 @@ import { Buffer } from "node:buffer";
 import ipaddr from "ipaddr.js";
 import { Reader } from "mmdb-lib";
 import { loadEmbeddedGeo } from "../../lib/enrich/embedded_geo.ts";
-import { MmdbSource } from "../../lib/enrich/geo_mmdb.ts";
+import { loadMmdbBuffer, MmdbSource } from "../../lib/enrich/geo_mmdb.ts";
 import { wordsToBigint } from "../../lib/model/ip_words.ts";
 import { ipv4Text } from "../../lib/parse/blocklist.ts";
 import type { RangeTable } from "../../lib/model/range_table.ts";
 import { npmPackageDir } from "../../scripts/_npm_package.ts";
 import { COUNTRY_MMDB, GEO_SOURCES } from "../../scripts/geo_build.ts";
+
+// MmdbSource reads through node:buffer, imported on demand (not at start).
+await loadMmdbBuffer();
 
 const SAMPLES = 100_000;
 const REQUIRED_AGREEMENT = 0.999;

@@ -2,9 +2,12 @@ import { deepStrictEqual, match, rejects } from "node:assert/strict";
 import { join } from "node:path";
 import { openGeo } from "../../lib/cli/geo_config.ts";
 import { geoFilesIo, loadGeoDirectory } from "../../lib/enrich/geo_files.ts";
-import { MmdbSource } from "../../lib/enrich/geo_mmdb.ts";
+import { loadMmdbBuffer, MmdbSource } from "../../lib/enrich/geo_mmdb.ts";
 import { writeMmdb } from "./_mmdb_writer.ts";
 import { denoPlatform } from "../../lib/platform/deno_platform.ts";
+
+// MmdbSource reads through node:buffer, imported on demand (not at start).
+await loadMmdbBuffer();
 
 const platform = denoPlatform();
 

@@ -1,6 +1,9 @@
 import { deepStrictEqual, match, throws } from "node:assert/strict";
-import { MmdbSource } from "../../lib/enrich/geo_mmdb.ts";
+import { loadMmdbBuffer, MmdbSource } from "../../lib/enrich/geo_mmdb.ts";
 import { encode, writeMmdb } from "./_mmdb_writer.ts";
+
+// MmdbSource reads through node:buffer, imported on demand (not at start).
+await loadMmdbBuffer();
 
 /** A GeoLite2-Country file whose record for 8.8.8.0/24 is `data`, written by hand (the data section's first bytes). */
 function withRecord(data: number[]): Uint8Array {
