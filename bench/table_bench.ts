@@ -21,6 +21,10 @@
  * and walking: the part of the cost that is conntrail's own, which does not move with the descriptors open on
  * the machine).
  *
+ * BENCH_BUNDLE=1 runs conntrail as it ships: dist/js/conntrail.js (`deno task bundle` first) with `--no-config`,
+ * as `deno task start` and the install do; the floors then come from the bundle too (all but the json without
+ * main.ts, which is the sources' by nature). Without it, main.ts.
+ *
  * Also, in this process: rendering the table for the connections read
  * (`connectionsTableChunks`) beside `JSON.stringify` of the same connections.
  */
@@ -45,9 +49,22 @@ const TABLE_TARGET = { connections: 10_000, cpu: 1.5 };
 /** Issue 21: `--format json` at 25,000 sockets (12,000 connections + 1,200 UDP) at most 1.2 x ss, 64 MiB. */
 const JSON_TARGET = { connections: 12_000, cpu: 1.2, rssMib: 64 };
 
+/** What runs as conntrail: the bundle (BENCH_BUNDLE=1) or main.ts. */
+const BUNDLE = Deno.env.get("BENCH_BUNDLE") === "1";
+const PROGRAM = BUNDLE ? fileURLToPath(new URL("../dist/js/conntrail.js", import.meta.url)) : MAIN;
+/** The bundle runs without the repository's deno.json, as it ships. */
+const CONFIG = BUNDLE ? ["--no-config"] : [];
+if (BUNDLE) {
+  try {
+    Deno.statSync(PROGRAM);
+  } catch {
+    console.log(`table bench: ${PROGRAM} is missing; run deno task bundle first`);
+    Deno.exit(1);
+  }
+}
 const flags = new TextDecoder().decode(
   (await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", MAIN, "permissions", "--flags", "snapshot"],
+    args: ["run", "--quiet", ...CONFIG, PROGRAM, "permissions", "--flags", "snapshot"],
   })
     .output()).stdout,
 ).trim().split(" ").filter((flag) => flag !== "");
@@ -184,7 +201,7 @@ try {
           "env",
           [`PATH=${fakeBin}:${Deno.env.get("PATH") ?? "/usr/bin:/bin"}`, command, ...args],
         ];
-        const deno = (args: string[]) => netns.wrap(Deno.execPath(), ["run", "--quiet", ...args]);
+        const deno = (args: string[]) => netns.wrap(Deno.execPath(), ["run", "--quiet", ...CONFIG, ...args]);
         const loadBefore = loadAverage();
         const descriptors = machineDescriptors();
         // A run that fails (on a machine busy enough, ss -p outlasts conntrail's 10 s limit on a tool) is
@@ -199,8 +216,8 @@ try {
         };
         for (let round = 0; round < ROUNDS; round++) {
           await measure(runs.ss, netns.wrap("ss", ["-tunap"]));
-          await measure(runs.table, deno([...flags, MAIN, "snapshot"]));
-          await measure(runs.json, deno([...flags, MAIN, "snapshot", "--format", "json"]));
+          await measure(runs.table, deno([...flags, PROGRAM, "snapshot"]));
+          await measure(runs.json, deno([...flags, PROGRAM, "snapshot", "--format", "json"]));
           await measure(runs.ssAsRun, netns.wrap("ss", ["-tunapeH"]));
           await measure(runs.ssListing, netns.wrap("ss", ["-tunaeH"]));
           // find exits 1 when a process exits during its walk, as conntrail allows.
@@ -209,14 +226,21 @@ try {
             ["-c", 'ps -e -o pid=,comm= > /dev/null; find "$@"; exit 0', "sh", ...walkArgs],
           ]);
           await measure(runs.empty, deno([...flags, EMPTY]));
-          await measure(runs.version, deno([...flags, MAIN, "--version"]));
+          await measure(runs.version, deno([...flags, PROGRAM, "--version"]));
           await measure(
             runs.fromCapture,
-            deno([...withRead(flags, captured), MAIN, "snapshot", "--input", captured]),
+            deno([...withRead(flags, captured), PROGRAM, "snapshot", "--input", captured]),
           );
-          await measure(runs.direct, deno([...flags, DIRECT, "json"]));
-          await measure(runs.fakeSs, withFakeSs(deno([...flags, MAIN, "snapshot"])));
-          await measure(runs.fakeSsJson, withFakeSs(deno([...flags, MAIN, "snapshot", "--format", "json"])));
+          // The sources' own (their imports need deno.json), whichever runs as conntrail.
+          await measure(
+            runs.direct,
+            netns.wrap(Deno.execPath(), ["run", "--quiet", ...flags, DIRECT, "json"]),
+          );
+          await measure(runs.fakeSs, withFakeSs(deno([...flags, PROGRAM, "snapshot"])));
+          await measure(
+            runs.fakeSsJson,
+            withFakeSs(deno([...flags, PROGRAM, "snapshot", "--format", "json"])),
+          );
         }
         for (const failure of failures) console.log(`  a run failed: ${failure}`);
         await Deno.remove(captured);
@@ -246,7 +270,9 @@ try {
           `snapshot, ${connections.toLocaleString("en")} connections + ${udp.toLocaleString("en")} UDP (` +
             `${(2 * connections + udp).toLocaleString("en")} sockets, ${
               (median(runs.table.map((r) => r.lines)) - 1).toLocaleString("en")
-            } rows), median of ${ROUNDS} alternating runs, load average ${loadBefore} -> ${loadAverage()}, ${
+            } rows), ${
+              BUNDLE ? "the bundle" : "main.ts"
+            }, median of ${ROUNDS} alternating runs, load average ${loadBefore} -> ${loadAverage()}, ${
               descriptors?.toLocaleString("en") ?? "unknown"
             } descriptors open on the machine:\n` +
             [
