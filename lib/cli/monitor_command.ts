@@ -1,10 +1,7 @@
-import { EgressTally } from "../monitor/egress_tally.ts";
 import { monitorFilter } from "../monitor/monitor_filter.ts";
 import type { MonitorOutput } from "../monitor/monitor_output.ts";
-import { RefreshOutput } from "../monitor/refresh_output.ts";
+import type { RefreshOutput } from "../monitor/refresh_output.ts";
 import { ScrollOutput } from "../monitor/scroll_output.ts";
-import { Dashboard } from "../render/dashboard.ts";
-import { readKeys, Terminal } from "../render/terminal.ts";
 import { safeTerminalText } from "../render/terminal_text.ts";
 import type { MonitorOptions } from "./parse_args.ts";
 import { DEFAULT_BLOCKLIST } from "./threat_intel.ts";
@@ -63,13 +60,13 @@ export async function runMonitorCommand(options: MonitorOptions, io: CommandIo):
   // From the start: a signal while the session opens, or while the first reading walks every process's
   // descriptors, stops the run then (the tools it runs killed), not once they are done.
   const stopper = new AbortController();
-  let output: MonitorOutput | null = null;
-  const redraw = () => (output instanceof RefreshOutput ? output.redrawSoon() : undefined);
+  let dashboard: RefreshOutput | null = null;
+  const redraw = () => dashboard?.redrawSoon();
   const detach = io.onSignals(() => stopper.abort(), redraw);
   try {
     return await monitorUntil(options, io, {
       stopper,
-      setOutput: (shown) => (output = shown),
+      setDashboard: (shown) => (dashboard = shown),
     });
   } finally {
     detach();
@@ -79,7 +76,7 @@ export async function runMonitorCommand(options: MonitorOptions, io: CommandIo):
 async function monitorUntil(
   options: MonitorOptions,
   io: CommandIo,
-  run: { stopper: AbortController; setOutput: (output: MonitorOutput) => void },
+  run: { stopper: AbortController; setDashboard: (output: RefreshOutput) => void },
 ): Promise<number> {
   const { stopper } = run;
   const write = io.stdout;
@@ -88,13 +85,16 @@ async function monitorUntil(
   const stdoutIsTerminal = io.stdoutIsTerminal();
   const notes: string[] = [];
   const refresh = !options.scroll && stdoutIsTerminal && options.format === "text";
-  let output: MonitorOutput | null = null;
+  // The dashboard's modules (its rows, the terminal, column widths) are imported when it is shown: a scroll run
+  // has no use for them.
+  let dashboardOutput: RefreshOutput | null = null;
+  let scrollOutput: ScrollOutput | null = null;
   // Off the dashboard, notes go straight to stderr; on it they show in its status line as they come,
   // and are printed in full once the screen is restored.
   const note = (line: string) => {
     if (!refresh) return warn(line);
     notes.push(line);
-    if (output instanceof RefreshOutput) output.note(line);
+    dashboardOutput?.note(line);
   };
   requireReportFiles(options, io);
   requireSyslogPermissions(options, io);
@@ -122,8 +122,8 @@ async function monitorUntil(
       recordsNeeded: (options.syslog ?? []).length > 0 ||
         (options.format !== "text" && options.format !== "ndjson"),
       onNameAnswer: () => {
-        if (output instanceof RefreshOutput) output.redrawSoon();
-        else if (output instanceof ScrollOutput) output.drain().catch(() => {});
+        if (dashboardOutput !== null) dashboardOutput.redrawSoon();
+        else scrollOutput?.drain().catch(() => {});
       },
       alertsListed: ALERTS_LISTED,
     },
@@ -150,10 +150,15 @@ async function monitorUntil(
   });
   const githubActions = env.values.get("GITHUB_ACTIONS") === "true";
   const color = options.color && !env.values.has("NO_COLOR") && (refresh || stdoutIsTerminal);
-  const tally = new EgressTally({
-    describe: (ip) => session.geo.lookup?.describe(ip) ?? {},
-    expect: options.expect ?? null,
-  });
+  const stepSummary = githubActions ? env.values.get("GITHUB_STEP_SUMMARY") : undefined;
+  // Destinations are tallied for the egress files alone (--report, --write-expect, the job summary): a run that
+  // writes none keeps no table of them and does not go over each poll's events for it.
+  const tally = options.report === undefined && options.writeExpect === undefined && !stepSummary
+    ? null
+    : new (await import("../monitor/egress_tally.ts")).EgressTally({
+      describe: (ip) => session.geo.lookup?.describe(ip) ?? {},
+      expect: options.expect ?? null,
+    });
   const tracker = session.tracker({
     width: options.width,
     groupBy: options.groupBy,
@@ -162,7 +167,13 @@ async function monitorUntil(
     traffic: options.traffic,
   });
   const stop = () => stopper.abort();
+  let output: MonitorOutput;
   if (refresh) {
+    const [{ Dashboard }, { RefreshOutput }, { Terminal }] = await Promise.all([
+      import("../render/dashboard.ts"),
+      import("../monitor/refresh_output.ts"),
+      import("../render/terminal.ts"),
+    ]);
     const dashboard = new Dashboard(tracker, {
       timeUnitSeconds: options.timeUnit,
       width: options.width,
@@ -177,9 +188,10 @@ async function monitorUntil(
     const refreshOutput = new RefreshOutput(dashboard, new Terminal(io.terminal), stop);
     // What was said before the screen was there goes to its status line too.
     for (const line of notes) dashboard.note(line);
-    output = refreshOutput;
+    output = dashboardOutput = refreshOutput;
+    run.setDashboard(refreshOutput);
   } else {
-    output = new ScrollOutput({
+    output = scrollOutput = new ScrollOutput({
       format: options.format,
       ...(session.context === undefined ? {} : { context: session.context }),
       color,
@@ -196,7 +208,6 @@ async function monitorUntil(
     });
   }
 
-  run.setOutput(output);
   await session.startKernelEvents(stopper.signal);
   const keys = new AbortController();
   let result;
@@ -213,7 +224,7 @@ async function monitorUntil(
     }
     const shown = output;
     // The egress report hears every event the output does.
-    const tallied: MonitorOutput = {
+    const tallied: MonitorOutput = tally === null ? shown : {
       onPoll: (events, status, at, info) => {
         tally.record(events);
         tally.ownersLearned(tracker.ownersLearned().map((learned) => learned.connection));
@@ -221,9 +232,10 @@ async function monitorUntil(
       },
       close: () => shown.close(),
     };
-    if (output instanceof RefreshOutput) {
-      const refreshOutput = output;
+    if (dashboardOutput !== null) {
+      const refreshOutput = dashboardOutput;
       refreshOutput.start();
+      const { readKeys } = await import("../render/terminal.ts");
       readKeys(io.terminal, (key) => refreshOutput.onKey(key), keys.signal).catch(() => {});
     }
     result = await session.run(
@@ -249,13 +261,13 @@ async function monitorUntil(
     tracker,
     result,
     session,
-    egress: (endedAt) => tally.summary(session.startedAt, endedAt),
+    egress: tally === null ? null : (endedAt) => tally.summary(session.startedAt, endedAt),
     refresh,
   }, {
     files: io.files,
     now: io.now,
     write: write,
     warn: warn,
-    stepSummary: githubActions ? env.values.get("GITHUB_STEP_SUMMARY") : undefined,
+    stepSummary,
   });
 }

@@ -11,11 +11,7 @@ import type { MonitorRunResult } from "../monitor/run_monitor.ts";
 import type { Tracker } from "../monitor/tracker.ts";
 import { bytesText } from "../render/byte_units.ts";
 import { secondsText } from "../render/elapsed_text.ts";
-import { renderEgressReport } from "../render/egress_report.ts";
 import { alertText } from "../render/event_line.ts";
-import { renderExpectList } from "../render/expect_list.ts";
-import { frequentIpsFile } from "../render/frequent_ips.ts";
-import { renderTimelineExport } from "../render/timeline_export.ts";
 import type { Files, Platform } from "../platform/platform.ts";
 import { PermissionError } from "../model/errors.ts";
 import { userFiles } from "../platform/user_files.ts";
@@ -83,7 +79,10 @@ async function writeEgressFiles(
     stepSummary?: string;
   },
 ): Promise<void> {
-  const markdown = options.report !== undefined || io.stepSummary ? renderEgressReport(egress) : "";
+  // The files' renderers are imported by the runs that write them.
+  const markdown = options.report !== undefined || io.stepSummary
+    ? (await import("../render/egress_report.ts")).renderEgressReport(egress)
+    : "";
   if (options.report !== undefined) {
     await userFiles(io.files).writeUserFile(options.report, markdown);
     await io.report(`report written to ${options.report}`);
@@ -96,6 +95,7 @@ async function writeEgressFiles(
     }
   }
   if (options.writeExpect !== undefined) {
+    const { renderExpectList } = await import("../render/expect_list.ts");
     await userFiles(io.files).writeUserFile(options.writeExpect, renderExpectList(egress.destinations));
     const count = egress.destinations.length;
     if (egress.droppedDestinations > 0) {
@@ -116,8 +116,11 @@ export interface FinishedRun {
   tracker: Tracker;
   result: MonitorRunResult;
   session: Session;
-  /** The egress summary, given when the run ended. */
-  egress: (endedAt: Date) => EgressSummary;
+  /**
+   * The egress summary, given when the run ended; null when the run writes no egress file (no `--report`,
+   * `--write-expect` nor job summary), and tallied none.
+   */
+  egress: ((endedAt: Date) => EgressSummary) | null;
   /** The dashboard was shown (it suggests `-o` when no export was asked for). */
   refresh: boolean;
 }
@@ -170,6 +173,7 @@ export async function reportMonitorRun(run: FinishedRun, io: MonitorReportIo): P
   for (const line of alertList(session.alertsListed, session.alertCount)) await report(line);
   const endedAt = io.now();
   if (options.output !== undefined) {
+    const { renderTimelineExport } = await import("../render/timeline_export.ts");
     await userFiles(io.files).writeUserFile(
       options.output,
       renderTimelineExport(tracker, {
@@ -185,6 +189,7 @@ export async function reportMonitorRun(run: FinishedRun, io: MonitorReportIo): P
     await report("(run with -o FILE to save the timeline on exit)");
   }
   if (options.saveThreshold !== undefined) {
+    const { frequentIpsFile } = await import("../render/frequent_ips.ts");
     const file = frequentIpsFile(tracker, options.saveThreshold, options.timeUnit, endedAt);
     await userFiles(io.files).writeUserFile(file.name, file.text, { flagPath: "." });
     await report(
@@ -194,12 +199,14 @@ export async function reportMonitorRun(run: FinishedRun, io: MonitorReportIo): P
   const { log, recorder } = session;
   if (log !== null) await report(`log: ${log.paths.join(", ")} (${log.written} records)`);
   if (recorder !== null) await report(`history: ${recorder.location} (${recorder.written} events recorded)`);
-  await writeEgressFiles(run.egress(endedAt), options, {
-    files: io.files,
-    report,
-    warn: io.warn,
-    stepSummary: io.stepSummary,
-  });
+  if (run.egress !== null) {
+    await writeEgressFiles(run.egress(endedAt), options, {
+      files: io.files,
+      report,
+      warn: io.warn,
+      stepSummary: io.stepSummary,
+    });
+  }
   const met = options.failOn.filter((condition) => session.watch.met.has(condition));
   if (met.length > 0) {
     io.warn(
