@@ -110,7 +110,9 @@ export function pollCounts(sockets: readonly Socket[], events: readonly Connecti
   }
   let tcp = 0;
   let timeWait = 0;
-  for (const socket of sockets) {
+  // Indexed, not for-of: Maglev (the top tier under --max-opt=2) makes a for-of's iterator results.
+  for (let i = 0; i < sockets.length; i++) {
+    const socket = sockets[i]!;
     if (socket.protocol !== "TCP") continue;
     if (socket.status !== "TIME_WAIT") {
       tcp++;

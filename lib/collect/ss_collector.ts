@@ -112,7 +112,8 @@ export function noProcessNote(count: number, root: boolean | null): string {
  */
 function unownedCount(sockets: readonly Socket[]): number {
   let unowned = 0;
-  for (const s of sockets) if (s.inode && s.pid === null) unowned++;
+  // Indexed, not for-of: Maglev (the top tier under --max-opt=2) makes a for-of's iterator results.
+  for (let i = 0; i < sockets.length; i++) if (sockets[i]!.inode && sockets[i]!.pid === null) unowned++;
   return unowned;
 }
 

@@ -378,11 +378,12 @@ export class Tracker implements TimelineView {
    */
   #takeListing(connections: readonly Connection[], poll: Poll): void {
     const round = poll.round;
-    const nowMs = poll.nowMs;
     const owners = poll.owners;
     this.#waits.beginPoll();
     this.#keysStamped = 0;
-    for (const listed of connections) {
+    // Indexed, not for-of: Maglev (the top tier under --max-opt=2) makes a for-of's iterator results.
+    for (let i = 0; i < connections.length; i++) {
+      const listed = connections[i]!;
       const tracked = trackedOf(listed) as OpenEntry | string | null | undefined;
       // A remembered connection listed before holds its open entry: no key to make, nothing to look up.
       const found = typeof tracked === "object" && tracked !== null && tracked.poll !== GONE
@@ -405,12 +406,12 @@ export class Tracker implements TimelineView {
       const before = entry?.connection;
       if (entry === undefined) entry = this.#openListed(key, listed, polled, poll);
       else {
-        entry.connection = this.#carry(polled, entry, nowMs);
+        entry.connection = this.#carry(polled, entry, poll);
         entry.poll = round;
       }
       this.#reportListed(before, entry, poll);
       // Its life is counted until it left the live states (TIME_WAIT).
-      if (LINGERING_STATUSES.has(entry.connection.status)) entry.endedAt ??= nowMs;
+      if (LINGERING_STATUSES.has(entry.connection.status)) entry.endedAt ??= poll.nowMs;
       else entry.endedAt = null;
     }
   }
@@ -819,16 +820,20 @@ export class Tracker implements TimelineView {
    * process when this poll could not tell (a traced connection). A name that
    * was not known yet is looked for while the connection is young (the
    * answer can be read a little after the connection is seen).
+   *
+   * It takes the poll, not its time: a time in ms is no small integer, and Maglev (the top tier under
+   * `--max-opt=2`) boxes such a number to pass it to a call it does not inline, a heap number for every open
+   * connection every poll.
    */
-  #carry(polled: Connection, entry: OpenEntry, nowMs: number): Connection {
+  #carry(polled: Connection, entry: OpenEntry, poll: Poll): Connection {
     const before = entry.connection;
     // The same listing as at the poll before, and `connection` what was made of it then (no tracer's report
     // changed it since): it makes the same again. While the connection is young its name may still come.
     if (
       polled === entry.carried && before === entry.carriedAs && (this.#options.domainOf === undefined ||
-        polled.remote_ip === null || before.domain != null || nowMs - entry.openedAt > LATE_NAME_MS)
+        polled.remote_ip === null || before.domain != null || poll.nowMs - entry.openedAt > LATE_NAME_MS)
     ) return before;
-    const made = this.#carried(polled, before, entry.openedAt, nowMs);
+    const made = this.#carried(polled, before, entry.openedAt, poll.nowMs);
     entry.carried = polled;
     entry.carriedAs = made;
     return made;
