@@ -29,6 +29,8 @@
  * namespaces hold tens of thousands of sockets (other benches' farms) that walk, not the bench's
  * sockets, is most of a 1k tick's children. The TCP sockets of the whole machine (every
  * namespace, /proc/net/sockstat `alloc`) are printed beside each figure.
+ * BENCH_ONLY=conntrail,conntrail@base measures only the contenders named (more rounds of a change against its base
+ * in the same time; the ratios to psutil and ss then need a run with them).
  * BENCH_SETTLE_S (default 3): seconds between the first line and the measurement. V8 goes on
  * compiling the tick's functions for about a minute (a 1k tick calls them a few thousand times), so
  * short settles include that (measured at 1k: own CPU 15-17 ms/s in the first 20 s, 10-13 after 60 s).
@@ -388,7 +390,7 @@ async function warmUp(flagsThere: string[], cwd: string): Promise<void> {
   }
 }
 
-const contenders: Record<string, () => Promise<Sample>> = {
+const allContenders: Record<string, () => Promise<Sample>> = {
   conntrail: () => monitor(flags, ROOT),
   ...(COMPARE === undefined ? {} : { "conntrail@base": () => monitor(compareFlags, COMPARE) }),
   psutil: () => measureProcess("/usr/bin/python3", [PSUTIL_SCRIPT, "1"], {}),
@@ -405,6 +407,11 @@ const contenders: Record<string, () => Promise<Sample>> = {
       ),
   }),
 };
+
+const ONLY = Deno.env.get("BENCH_ONLY")?.split(",");
+const contenders = ONLY === undefined
+  ? allContenders
+  : Object.fromEntries(Object.entries(allContenders).filter(([name]) => ONLY.includes(name)));
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -477,7 +484,7 @@ try {
     }
     for (const name of ["conntrail", "conntrail@base"]) {
       const s = summary[name];
-      if (s === undefined) continue;
+      if (s === undefined || summary.psutil === undefined || summary["ss -tunap"] === undefined) continue;
       console.log(
         `  ratios: ${name}/psutil ${(s.cpu / summary.psutil!.cpu).toFixed(2)}, ${name}/ss ${
           (s.cpu / summary["ss -tunap"]!.cpu).toFixed(2)
