@@ -216,3 +216,25 @@ Deno.test("monitor: the dashboard, the egress tally and the report files' render
   const all = await allFiles(["main.ts"]);
   deepStrictEqual(MONITOR_LAZY.filter((file) => !all.has(file)), []);
 });
+
+// What only some runs ask for is imported by them: the tracer (--trace), the DNS sniffer (--sniff-dns), the AbuseIPDB
+// client (a key), the syslog sinks (--syslog), the JSON history (--store json) and the connection log (--log-dir).
+const SESSION_LAZY = [
+  "lib/collect/trace_source.ts",
+  "lib/collect/dns_sniffer.ts",
+  "lib/enrich/abuseipdb.ts",
+  "lib/store/syslog_transport.ts",
+  "lib/monitor/syslog_output.ts",
+  "lib/store/json_store.ts",
+  "lib/monitor/connection_log.ts",
+];
+
+for (const command of ["monitor", "serve"] as const) {
+  Deno.test(`${command}: the tracer, the sniffer, AbuseIPDB, syslog, the JSON history and the log load when asked for`, async () => {
+    const { files } = await staticGraph(startPath(command));
+    ok(files.has("lib/cli/session.ts"), [...files].join(" "));
+    deepStrictEqual(SESSION_LAZY.filter((file) => files.has(file)), []);
+    const all = await allFiles(["main.ts"]);
+    deepStrictEqual(SESSION_LAZY.filter((file) => !all.has(file)), []);
+  });
+}

@@ -4,7 +4,7 @@ import { isSystemError, PermissionError, UnusableFileError } from "../model/erro
 import { UsageError } from "./usage_error.ts";
 import type { StoreKind } from "./store_kinds.ts";
 import type { HistoryStore } from "../store/history_store.ts";
-import { JsonStore, type JsonStoreFiles } from "../store/json_store.ts";
+import type { JsonStoreFiles } from "../store/json_store.ts";
 import { MemoryStore } from "../store/memory_store.ts";
 import { SqliteStore } from "../store/sqlite_store.ts";
 import { dataDirectory } from "../store/data_dir.ts";
@@ -107,7 +107,8 @@ async function openLocation(
   const { files, readOnly } = options;
   if (location.kind === "json") {
     if (!readOnly) { for (const dir of location.scope) await files.mkdir(dir, { recursive: true }); }
-    return await JsonStore.open(location.files, files);
+    // Imported by the runs that keep their history in JSON: most keep it in SQLite.
+    return await (await import("../store/json_store.ts")).JsonStore.open(location.files, files);
   }
   if (!readOnly && location.scope[0] !== location.path) {
     await files.mkdir(dirname(location.path), { recursive: true });

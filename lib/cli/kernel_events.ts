@@ -1,13 +1,13 @@
-import { type DnsSniffer, startDnsSniffer } from "../collect/dns_sniffer.ts";
+import type { DnsSniffer } from "../collect/dns_sniffer.ts";
 import type { CollectorPlatform } from "../collect/collector.ts";
 import { toolRunner } from "../collect/run_tool.ts";
 import { toolStreamer } from "../collect/tool_stream.ts";
-import { type OpenedTrace, openTraceSource, type TraceSource } from "../collect/trace_source.ts";
+import type { OpenedTrace, TraceSource } from "../collect/trace_source.ts";
 import { type FinalCountersSource, startFinalCounters } from "../collect/final_counters.ts";
 import { switchFinalCounters } from "../collect/final_counters_switch.ts";
 import { readUserNames } from "../collect/user_names.ts";
 import type { DnsAnswer } from "../model/dns_answer.ts";
-import { DnsNames } from "../enrich/dns_names.ts";
+import type { DnsNames } from "../enrich/dns_names.ts";
 
 /** The flags of the monitor and `serve` that read kernel events and DNS answers. */
 export interface KernelEventFlags {
@@ -77,12 +77,14 @@ export interface KernelEvents {
  * ```
  */
 export async function openKernelEvents(flags: KernelEventFlags, io: KernelEventsIo): Promise<KernelEvents> {
+  // The tracer and the sniffer (and their parsers) are imported by the runs that ask for them: most runs have
+  // neither, and a module evaluated at start stays in memory for the whole run.
   let trace: TraceSource | null = null;
   if (flags.trace) {
     const machine = io.machine;
     const opened = await (io.openTrace ??
-      (() =>
-        openTraceSource({
+      (async () =>
+        (await import("../collect/trace_source.ts")).openTraceSource({
           os: machine.os,
           stream: toolStreamer(machine.programs),
           run: toolRunner(machine.programs),
@@ -108,17 +110,17 @@ export async function openKernelEvents(flags: KernelEventFlags, io: KernelEvents
   let names: DnsNames | null = null;
   let sniffer: DnsSniffer | null = null;
   if (flags.sniffDns) {
-    const learnt = new DnsNames();
+    const learnt = new (await import("../enrich/dns_names.ts")).DnsNames();
     const start = io.startSniffer ??
-      ((onAnswer, onNote) =>
+      (async (onAnswer, onNote) =>
         io.machine.os === "linux" || io.machine.os === "darwin"
-          ? startDnsSniffer({
+          ? (await import("../collect/dns_sniffer.ts")).startDnsSniffer({
             stream: toolStreamer(io.machine.programs),
             onAnswer,
             onNote,
             ...(io.stop === undefined ? {} : { stop: io.stop }),
           })
-          : Promise.resolve("--sniff-dns needs tcpdump (Linux or macOS)"));
+          : "--sniff-dns needs tcpdump (Linux or macOS)");
     // Null: stopped as it started; the run ends now, with nothing to say.
     const started = io.stop?.aborted ? null : await start((answer, at) => learnt.add(answer, at), io.note);
     if (typeof started === "string") {

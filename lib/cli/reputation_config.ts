@@ -1,6 +1,6 @@
-import { type AbuseIpdbSettings, DEFAULT_ABUSE_URL } from "../enrich/abuseipdb.ts";
+import type { AbuseIpdbSettings } from "../enrich/abuseipdb.ts";
 import { UsageError } from "./usage_error.ts";
-import { DEFAULT_THRESHOLDS } from "../model/risk.ts";
+import { DEFAULT_ABUSE_URL, DEFAULT_THRESHOLDS } from "../model/risk.ts";
 import { safeTerminalText } from "../render/terminal_text.ts";
 import type { Platform } from "../platform/platform.ts";
 import { userFiles } from "../platform/user_files.ts";

@@ -15,7 +15,7 @@ import type { AddressInfo, DescribeAddress } from "../model/address_info.ts";
 import type { Connection } from "../model/connection.ts";
 import type { ConnectionEvent } from "../model/monitor_event.ts";
 import { AlertWatch } from "../monitor/alert_watch.ts";
-import { ConnectionLog } from "../monitor/connection_log.ts";
+import type { ConnectionLog } from "../monitor/connection_log.ts";
 import { fanOut } from "../monitor/fan_out.ts";
 import { HistoryRecorder } from "../monitor/history_recorder.ts";
 import type { MonitorOutput } from "../monitor/monitor_output.ts";
@@ -213,13 +213,15 @@ export async function openSession(
     procId: platform.pid ?? null,
   });
   const startedAt = platform.now();
-  const log = flags.logDir === undefined ? null : await ConnectionLog.open({
-    files: platform.files,
-    directory: flags.logDir,
-    formats: flags.logFormat ?? [],
-    startedAt,
-    describe,
-  });
+  const log = flags.logDir === undefined
+    ? null
+    : await (await import("../monitor/connection_log.ts")).ConnectionLog.open({
+      files: platform.files,
+      directory: flags.logDir,
+      formats: flags.logFormat ?? [],
+      startedAt,
+      describe,
+    });
 
   let kernel: KernelEvents | null = null;
   let looped = false;

@@ -9,12 +9,10 @@ import type { DescribeAddress } from "../model/address_info.ts";
 import { PermissionError } from "../model/errors.ts";
 import type { SyslogFlags } from "./syslog_flags.ts";
 import { isOneOf } from "./option_values.ts";
-import { SyslogOutput } from "../monitor/syslog_output.ts";
+import type { SyslogOutput } from "../monitor/syslog_output.ts";
 import { syslogNetHosts, type SyslogTarget } from "../parse/syslog_url.ts";
 import { EVENT_FORMATS, type EventFormat } from "../render/event_formats.ts";
 import type { RecordContext } from "../render/event_record.ts";
-import { SyslogSink } from "../store/syslog_sink.ts";
-import { syslogConnector } from "../store/syslog_transport.ts";
 import { userFiles } from "../platform/user_files.ts";
 
 export type { SyslogFlags } from "./syslog_flags.ts";
@@ -73,6 +71,12 @@ export async function openSyslog(
   const caCerts = flags.syslogCa === undefined
     ? undefined
     : [await userFiles(io.machine.files).readUserFile(flags.syslogCa)];
+  // The sinks and their transport are imported by the runs that send to syslog: most do not.
+  const [{ SyslogSink }, { syslogConnector }, { SyslogOutput }] = await Promise.all([
+    import("../store/syslog_sink.ts"),
+    import("../store/syslog_transport.ts"),
+    import("../monitor/syslog_output.ts"),
+  ]);
   const connect = syslogConnector(io.machine.network, caCerts === undefined ? {} : { caCerts });
   const sinks = targets.map((target) => new SyslogSink(target, { note: io.note, connect }));
   return new SyslogOutput(sinks, {

@@ -1,5 +1,5 @@
 import { isoWithOffset } from "../model/timestamp.ts";
-import { AbuseIpdb, type AbuseIpdbOptions } from "../enrich/abuseipdb.ts";
+import type { AbuseIpdb, AbuseIpdbOptions } from "../enrich/abuseipdb.ts";
 import {
   BlocklistFiles,
   type BlocklistFilesIo,
@@ -88,14 +88,17 @@ export async function openThreatIntel(flags: ThreatFlags, io: ThreatIo): Promise
   }
   const config = await reputationConfig(flags, { env: io.env, machine: io.machine });
   for (const line of config.notes) io.note(line);
-  const reputation = config.settings === null ? null : new AbuseIpdb(config.settings, {
-    onNote: io.note,
-    now: io.now,
-    fetch: io.fetch ?? io.machine.network.fetch,
-    ...(io.cached === undefined ? {} : { cached: io.cached }),
-    ...(io.onReputation === undefined ? {} : { onResult: io.onReputation }),
-    ...io.reputationWaits,
-  });
+  // The client is imported by the runs that have a key: most have none.
+  const reputation = config.settings === null
+    ? null
+    : new (await import("../enrich/abuseipdb.ts")).AbuseIpdb(config.settings, {
+      onNote: io.note,
+      now: io.now,
+      fetch: io.fetch ?? io.machine.network.fetch,
+      ...(io.cached === undefined ? {} : { cached: io.cached }),
+      ...(io.onReputation === undefined ? {} : { onResult: io.onReputation }),
+      ...io.reputationWaits,
+    });
   let lastCheck = io.now();
   const expectedIndex = expected === null ? null : () => expected.index;
   return {

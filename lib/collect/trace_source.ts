@@ -51,9 +51,6 @@ export interface TraceSource {
   ownerOf?(socket: Socket): { pid: number; name: string | null } | undefined;
 }
 
-/** How long the newest events wait before they are handed over (see {@linkcode TraceSource.drain}). */
-export const TRACE_HOLDBACK_MS = 250;
-
 /** Owners of open traced connections kept at most (the oldest go first: their close was missed). */
 const MAX_OWNERS = 100_000;
 

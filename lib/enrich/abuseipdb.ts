@@ -1,11 +1,11 @@
 import { isLocalAddress } from "../model/address_scope.ts";
-import { type Reputation, riskLevel, type RiskThresholds } from "../model/risk.ts";
+import { DEFAULT_ABUSE_URL, type Reputation, riskLevel, type RiskThresholds } from "../model/risk.ts";
 import { localDateTime } from "../model/timestamp.ts";
 import { timerDelay } from "../model/timer_delay.ts";
 import { boundedText } from "./bounded_body.ts";
 
-/** SPEC's default check endpoint (`ABUSE_URL`). */
-export const DEFAULT_ABUSE_URL = "https://api.abuseipdb.com/api/v2/check";
+// Defined beside the risk levels, so that reading the settings does not load this client.
+export { DEFAULT_ABUSE_URL };
 
 /** How to reach AbuseIPDB and how to read its scores. */
 export interface AbuseIpdbSettings {

@@ -7,6 +7,9 @@ export interface RiskThresholds {
   malicious: number;
 }
 
+/** SPEC's default check endpoint (`ABUSE_URL`). */
+export const DEFAULT_ABUSE_URL = "https://api.abuseipdb.com/api/v2/check";
+
 /** SPEC's defaults (`SAFE_THRESHOLD`, `MALICIOUS_THRESHOLD`). */
 export const DEFAULT_THRESHOLDS: RiskThresholds = { safe: 15, malicious: 49 };
 

@@ -14,3 +14,10 @@ export interface TraceEvent {
   /** Known from the hook (a connect goes out, an accept comes in); null when the source cannot tell. */
   direction: Direction | null;
 }
+
+/**
+ * How long a tracer's newest events wait before they are handed over to a poll (`TraceSource.drain` in
+ * lib/collect/trace_source.ts): an open and its close reported out of order are taken together. Here, not beside
+ * the tracer, so that the monitor loop reads it without loading the tracer, which only `--trace` runs need.
+ */
+export const TRACE_HOLDBACK_MS = 250;

@@ -7,8 +7,7 @@
  * @module
  */
 import type { Collector } from "../collect/collector.ts";
-import { TRACE_HOLDBACK_MS } from "../collect/trace_source.ts";
-import type { TraceEvent } from "../model/trace_event.ts";
+import { TRACE_HOLDBACK_MS, type TraceEvent } from "../model/trace_event.ts";
 import { tracedChanges } from "./traced_changes.ts";
 import { ConnectionMemory } from "../model/connection_memory.ts";
 import { toConnections } from "../model/direction.ts";
