@@ -7,6 +7,7 @@ import { UsageError } from "./usage_error.ts";
 import { clockTime } from "../model/timestamp.ts";
 import { DATA_DIR_ENV, dataDirectory } from "../store/data_dir.ts";
 import { userFiles } from "../platform/user_files.ts";
+import { thousands } from "../model/thousands.ts";
 
 /** Options of `conntrail blocklist update` and `blocklist list`. */
 export interface BlocklistOptions {
@@ -81,7 +82,7 @@ export async function runBlocklistUpdate(options: BlocklistOptions, io: CommandI
       case "downloaded":
         ready.push(outcome.path);
         await io.stdout(
-          `${label}  downloaded, ${outcome.entries.toLocaleString("en")} entries  ${outcome.path}\n`,
+          `${label}  downloaded, ${thousands(outcome.entries)} entries  ${outcome.path}\n`,
         );
         break;
       case "unchanged":
@@ -120,7 +121,7 @@ export async function runBlocklistList(options: BlocklistOptions, io: CommandIo)
       try {
         const state = JSON.parse(io.files.readTextFileSync(join(directory, `${list.name}.json`)));
         const hours = Math.floor((now - Number(state.checked_at)) / 3_600_000);
-        status = `${Number(state.entries).toLocaleString("en")} entries, checked ${hours} h ago: ${
+        status = `${thousands(Number(state.entries))} entries, checked ${hours} h ago: ${
           listPath(directory, list)
         }`;
       } catch {

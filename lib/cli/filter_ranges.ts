@@ -4,6 +4,7 @@ import { IpRangeSet } from "../model/ip_range_set.ts";
 import { parseBlocklist } from "../parse/blocklist.ts";
 import type { Files } from "../platform/platform.ts";
 import { userFiles } from "../platform/user_files.ts";
+import { thousands } from "../model/thousands.ts";
 
 /** Skipped lines of a filter file said one by one; the rest are counted. */
 const JUNK_LINES_SAID = 10;
@@ -48,7 +49,7 @@ export async function filterRanges(
     ].sort((a, b) => a.at - b.at);
     for (const { at, why } of junk.slice(0, JUNK_LINES_SAID)) warn(`note: ${file}:${at} skipped: ${why}`);
     const more = list.skippedCount + list.domains.length - Math.min(junk.length, JUNK_LINES_SAID);
-    if (more > 0) warn(`note: ${file}: ${more.toLocaleString("en")} more lines skipped`);
+    if (more > 0) warn(`note: ${file}: ${thousands(more)} more lines skipped`);
     starts.push(list.v4.starts);
     ends.push(list.v4.ends);
     for (const range of list.v6) v6.push(range);

@@ -14,6 +14,7 @@ import { filterRanges } from "./filter_ranges.ts";
 import { ALERTS_LISTED, reportMonitorRun, requireReportFiles, rowNoun } from "./monitor_report.ts";
 import { openSession } from "./session.ts";
 import { stoppablePrograms } from "./stoppable_programs.ts";
+import { thousands } from "../model/thousands.ts";
 
 /** Closed rows kept in memory; older closed rows are dropped (counted in the export). */
 const MAX_CLOSED_ROWS = 10_000;
@@ -134,9 +135,7 @@ async function monitorUntil(
   if (lists.length > 0) {
     note(safeTerminalText(
       `note: block lists: ${
-        lists.map((l) =>
-          `${l.path} (${l.entries === 1 ? "1 entry" : `${l.entries.toLocaleString("en")} entries`})`
-        )
+        lists.map((l) => `${l.path} (${l.entries === 1 ? "1 entry" : `${thousands(l.entries)} entries`})`)
           .join(", ")
       }`,
     ));

@@ -11,15 +11,7 @@ import type { OptionValues } from "./option_values.ts";
 import { parseSyslogUrl, type SyslogTarget } from "../parse/syslog_url.ts";
 import { EVENT_FORMATS, type EventFormat } from "../render/event_formats.ts";
 import { SYSLOG_QUEUE_LIMIT } from "../store/syslog_sink.ts";
-
-/**
- * A whole number with a comma between thousands, as `toLocaleString("en")`
- * writes it; that call loads the locale data (measured: 7 MB and 20 ms at
- * every start, for one line of help).
- */
-function thousands(n: number): string {
-  return String(n).replace(/\B(?=(\d{3})+$)/g, ",");
-}
+import { thousands } from "../model/thousands.ts";
 
 /** The syslog flags as the parser leaves them. */
 export interface SyslogFlags {

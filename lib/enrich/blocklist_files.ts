@@ -13,6 +13,7 @@ import { userFiles } from "../platform/user_files.ts";
 import { BlocklistIndex } from "./blocklist_index.ts";
 import { isSystemError, UnusableFileError } from "../model/errors.ts";
 import type { DnsServer } from "./reverse_dns.ts";
+import { thousands } from "../model/thousands.ts";
 
 /** A list to watch; an optional one (the default `ips.txt`) may be missing. */
 export interface BlocklistSource {
@@ -282,9 +283,7 @@ export class BlocklistFiles {
     const more = list.skippedCount - Math.min(list.skipped.length, JUNK_LINES_SAID);
     if (said > 0 && more > 0) {
       this.#onNote(
-        `note: ${file.source.path}: ${
-          more.toLocaleString("en")
-        } more lines skipped (not an IP, CIDR, range or domain)`,
+        `note: ${file.source.path}: ${thousands(more)} more lines skipped (not an IP, CIDR, range or domain)`,
       );
     }
     return list;
@@ -301,10 +300,8 @@ export class BlocklistFiles {
     if (all.size > names.length && !this.#saidTooManyDomains) {
       this.#saidTooManyDomains = true;
       this.#onNote(
-        `note: the block lists hold ${all.size.toLocaleString("en")} domains; the first ` +
-          `${
-            MAX_RESOLVED_DOMAINS.toLocaleString("en")
-          } are resolved to addresses, the rest match by name only`,
+        `note: the block lists hold ${thousands(all.size)} domains; the first ` +
+          `${thousands(MAX_RESOLVED_DOMAINS)} are resolved to addresses, the rest match by name only`,
       );
     }
     const now = this.#now();

@@ -11,6 +11,7 @@ import { isSystemError, PermissionError } from "../model/errors.ts";
 import type { Files } from "../platform/platform.ts";
 import { RefusedFileError, userFiles } from "../platform/user_files.ts";
 import { type GeoSource, GeoTablesBuilder, GeoTableSource } from "./geo_tables.ts";
+import { thousands } from "../model/thousands.ts";
 
 /** How the directory is read; tests pass their own. */
 export interface GeoFilesIo {
@@ -134,7 +135,7 @@ async function csvSource(path: string, bytes: Uint8Array, note: (line: string) =
   const damaged = result.skipped - (result.truncated ? 1 : 0);
   if (damaged > (result.rows + result.skipped) * SKIPPABLE_SHARE) {
     throw new Error(
-      `${damaged.toLocaleString("en")} of its lines do not read, so it looks damaged${where}`,
+      `${thousands(damaged)} of its lines do not read, so it looks damaged${where}`,
     );
   }
   if (result.truncated) throw new Error(`it ends in the middle of a line, so it was cut short${where}`);

@@ -11,6 +11,7 @@ import { Reader } from "mmdb-lib";
 import { ipWords } from "../model/ip_words.ts";
 import { ipv4Text } from "../parse/blocklist.ts";
 import type { GeoAnswer, GeoSource } from "./geo_tables.ts";
+import { thousands } from "../model/thousands.ts";
 
 type MmdbRecord = Record<string, unknown>;
 
@@ -81,7 +82,7 @@ class PointerBudget {
 
   get(key: string | number): unknown {
     if (++this.#followed > MAX_POINTERS) {
-      throw new Error(`a record follows more than ${MAX_POINTERS.toLocaleString("en")} pointers`);
+      throw new Error(`a record follows more than ${thousands(MAX_POINTERS)} pointers`);
     }
     return this.#targets.get(key);
   }
@@ -118,7 +119,7 @@ function checkMetadataSize(bytes: Uint8Array): void {
   };
   const walk = (start: number, depth: number): number => {
     if (++values > MAX_METADATA_VALUES || depth > 64) {
-      throw new Error(`its metadata holds more than ${MAX_METADATA_VALUES.toLocaleString("en")} values`);
+      throw new Error(`its metadata holds more than ${thousands(MAX_METADATA_VALUES)} values`);
     }
     let offset = start;
     const control = byte(offset++);

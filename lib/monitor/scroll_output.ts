@@ -7,6 +7,7 @@ import { eventLine, statusLine } from "../render/event_line.ts";
 import { alertAnnotation, GITHUB_END_GROUP, githubGroup } from "../render/github_commands.ts";
 import { type EventFormat, eventRecord, type RecordContext } from "../render/event_record.ts";
 import type { MonitorOutput } from "./monitor_output.ts";
+import { thousands } from "../model/thousands.ts";
 
 /** Options of a {@linkcode ScrollOutput}. */
 export interface ScrollOutputOptions {
@@ -88,7 +89,7 @@ export class ScrollOutput implements MonitorOutput {
     if (first && this.#options.githubActions && this.#options.format === "text") {
       // The job log folds what was open before the run; alerts about it stay outside, in view.
       const opened = events.filter((e) => e.event !== "ALERT");
-      push(githubGroup(`conntrail: ${opened.length.toLocaleString("en")} connections open at start`));
+      push(githubGroup(`conntrail: ${thousands(opened.length)} connections open at start`));
       opened.forEach(push);
       push(GITHUB_END_GROUP);
       events.filter((e) => e.event === "ALERT").forEach(push);

@@ -6,6 +6,7 @@ import { type EventFormat, eventRecord, type RecordContext } from "../render/eve
 import { SYSLOG_FACILITY_LOCAL0, SYSLOG_SEVERITY, syslogMessage } from "../render/syslog_message.ts";
 import type { SyslogSink, SyslogStats } from "../store/syslog_sink.ts";
 import type { MonitorOutput } from "./monitor_output.ts";
+import { thousands } from "../model/thousands.ts";
 
 /** Options of a {@linkcode SyslogOutput}. */
 export interface SyslogOutputOptions {
@@ -73,9 +74,7 @@ export class SyslogOutput implements MonitorOutput {
   summary(): string[] {
     return (this.#stats ?? this.#sinks.map((sink) => ({ url: sink.target.url, stats: sink.stats }))).map(
       ({ url, stats }) =>
-        `syslog ${url}: ${stats.sent.toLocaleString("en")} events sent, ${
-          stats.dropped.toLocaleString("en")
-        } dropped`,
+        `syslog ${url}: ${thousands(stats.sent)} events sent, ${thousands(stats.dropped)} dropped`,
     );
   }
 }

@@ -1,5 +1,6 @@
 import { type IpAddress, ipText, ipv6Value, parseIpv4, parseIpv6, unmapIp } from "../model/ip_address.ts";
 import type { SkippedLine } from "./parse_result.ts";
+import { thousands } from "../model/thousands.ts";
 
 /** IPv4 entries of a list, in file order: `starts[i]..ends[i]` came from line `lines[i]`. */
 export interface Ipv4Entries {
@@ -360,9 +361,9 @@ export function parseBlocklist(text: string): Blocklist {
     from = to + 1;
   }
   const overLimit = v6.length > BLOCKLIST_LIMITS.ipv6
-    ? `more than ${BLOCKLIST_LIMITS.ipv6.toLocaleString("en")} IPv6 entries`
+    ? `more than ${thousands(BLOCKLIST_LIMITS.ipv6)} IPv6 entries`
     : domains.length + wildcards.length + ported.length > BLOCKLIST_LIMITS.domains
-    ? `more than ${BLOCKLIST_LIMITS.domains.toLocaleString("en")} domains`
+    ? `more than ${thousands(BLOCKLIST_LIMITS.domains)} domains`
     : null;
   return {
     v4: { starts: starts.done(), ends: ends.done(), lines: lines.done() },

@@ -1,6 +1,7 @@
 import type { EgressAlert, EgressDestination, EgressPort, EgressSummary } from "../model/egress.ts";
 import { verdictWord } from "../model/egress.ts";
 import { markdownCode, markdownText } from "./markdown_text.ts";
+import { thousands } from "../model/thousands.ts";
 
 /** Rows shown per table: a job summary holds at most 1 MiB, and nobody reads further. */
 const MAX_ALERT_ROWS = 200;
@@ -8,7 +9,7 @@ const MAX_DESTINATION_ROWS = 1000;
 const MAX_PROCESSES_SHOWN = 5;
 
 function plural(n: number, word: string, many = `${word}s`): string {
-  return `${n.toLocaleString("en")} ${n === 1 ? word : many}`;
+  return `${thousands(n)} ${n === 1 ? word : many}`;
 }
 
 function durationText(ms: number): string {
@@ -78,7 +79,7 @@ function alertRow(alert: EgressAlert): string {
 function destinationRow(d: EgressDestination, expect: string | null): string {
   const ports = d.ports.length === 0 ? "—" : d.ports.map(portText).join(", ");
   return `| ${destinationName(d)} | ${ports} | ${processesText(d.processes)} | ${placeText(d)} | ` +
-    `${timeOf(d.first_seen)} | ${destinationVerdict(d, expect)} | ${d.connections.toLocaleString("en")} |`;
+    `${timeOf(d.first_seen)} | ${destinationVerdict(d, expect)} | ${thousands(d.connections)} |`;
 }
 
 /** Destinations an alert was about first, each part in the order first seen. */
@@ -138,7 +139,7 @@ function headline(summary: EgressSummary): string[] {
 export function renderEgressReport(summary: EgressSummary): string {
   const lines = ["## conntrail: where this run connected", "", ...headline(summary), ""];
   const alertCount = summary.alerts.length + summary.droppedAlerts;
-  lines.push(`### Alerts (${alertCount.toLocaleString("en")})`, "");
+  lines.push(`### Alerts (${thousands(alertCount)})`, "");
   if (alertCount === 0) {
     lines.push("None.", "");
   } else {
@@ -152,7 +153,7 @@ export function renderEgressReport(summary: EgressSummary): string {
     if (more > 0) lines.push(`…and ${plural(more, "more alert")} (every alert is in the NDJSON output).`, "");
   }
   const destinationCount = summary.destinations.length + summary.droppedDestinations;
-  lines.push(`### Destinations (${destinationCount.toLocaleString("en")})`, "");
+  lines.push(`### Destinations (${thousands(destinationCount)})`, "");
   if (destinationCount === 0) {
     lines.push("No outgoing connections were seen.", "");
   } else {

@@ -11,6 +11,7 @@ import { netPermissionHost, type SyslogTarget } from "../parse/syslog_url.ts";
 import { timerDelay } from "../model/timer_delay.ts";
 import { octetCounted } from "./syslog_frame.ts";
 import type { SyslogConnection, SyslogConnector } from "./syslog_transport.ts";
+import { thousands } from "../model/thousands.ts";
 
 /** Messages kept per receiver while it is away or slow; newer ones are dropped past this. */
 export const SYSLOG_QUEUE_LIMIT = 10_000;
@@ -110,7 +111,7 @@ export class SyslogSink {
       if (!this.#warnedFull) {
         this.#warnedFull = true;
         this.#note(
-          `warning: syslog ${this.target.url}: ${this.queued.toLocaleString("en")} events ` +
+          `warning: syslog ${this.target.url}: ${thousands(this.queued)} events ` +
             `(${(this.#queuedBytes / 1024 / 1024).toFixed(1)} MiB) are waiting; ` +
             "newer ones are dropped (and counted) until the receiver takes them",
         );
@@ -181,7 +182,7 @@ export class SyslogSink {
       `warning: syslog ${this.target.url}: ${
         wasConnected ? "connection lost" : "cannot connect"
       } (${why}); ` +
-        `reconnecting with backoff, keeping up to ${this.#maxQueued.toLocaleString("en")} events`,
+        `reconnecting with backoff, keeping up to ${thousands(this.#maxQueued)} events`,
     );
   }
 
@@ -191,10 +192,8 @@ export class SyslogSink {
     if (!this.#away) return;
     this.#away = false;
     this.#note(
-      `note: syslog ${this.target.url}: connected again; ${
-        this.queued.toLocaleString("en")
-      } events were waiting` +
-        (dropped > 0 ? `, ${dropped.toLocaleString("en")} were dropped` : ""),
+      `note: syslog ${this.target.url}: connected again; ${thousands(this.queued)} events were waiting` +
+        (dropped > 0 ? `, ${thousands(dropped)} were dropped` : ""),
     );
   }
 
