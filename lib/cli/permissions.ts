@@ -131,6 +131,13 @@ export function liveDumpPermissions(collector: CollectorName, os: Os): Permissio
  * at 10,000 about 2 MiB less), for the same CPU (the same compiles, moved to
  * the main thread). `--single-threaded-gc` was measured and left out: at
  * 10,000 connections the old generation grew 6-8 MB further between marks.
+ * `--max-opt=2` (Maglev the top tier, no Turbofan) was measured and left out
+ * (maglev35's note, alternating rounds): 3 MiB less at 1,000 connections
+ * (peak 59.9-61.1 vs 63.1-63.8 MiB), but at 10,000 more CPU per tick in 5 of
+ * 8 rounds, 0.0025 s (4 %) on average. Maglev inlines one level deep, and no
+ * call that ran in under 95 % of the function's calls when it compiled; at
+ * 10,000 the hot loops compile during the first poll, before some of their
+ * calls have run.
  * None of these flags changes V8's flag hash, so every conntrail command
  * shares Deno's code cache (a code-generation flag such as `--no-maglev` or
  * `--single-threaded` makes each command reject and rewrite the cache the
