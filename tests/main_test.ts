@@ -232,6 +232,8 @@ Deno.test("main permissions --flags prints what lib/cli/permissions.ts defines, 
   );
   const config = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
   ok(String(config.tasks.start).includes("dist/js/conntrail.js permissions --flags monitor"));
+  // `deno run` would otherwise look up dl.deno.land for a newer Deno from the monitor's own process.
+  ok(String(config.tasks.start).includes("DENO_NO_UPDATE_CHECK=1 deno run --no-config"));
   const explained = await conntrail([], ["permissions", "snapshot", "--collector", "proc"]);
   match(explained.stdout, /--allow-all\s+read \/proc\/net/);
 });
