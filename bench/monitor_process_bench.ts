@@ -310,7 +310,8 @@ async function ensurePsutil(): Promise<void> {
 await ensurePsutil();
 const dataDir = await Deno.makeTempDir({ prefix: "conntrail-bench-" });
 onInterrupt(() => Deno.removeSync(dataDir, { recursive: true }));
-const conntrailEnv = { XDG_DATA_HOME: dataDir, HOME: dataDir, NO_COLOR: "1" };
+// As `deno task start` runs it: without Deno's background check for a newer Deno.
+const conntrailEnv = { XDG_DATA_HOME: dataDir, HOME: dataDir, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" };
 // The flags for this data directory: the history file lives under it.
 const flags = await conntrailFlags(conntrailEnv);
 const COMPARE = Deno.env.get("BENCH_COMPARE");
