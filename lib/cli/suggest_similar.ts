@@ -6,6 +6,8 @@
  * @module
  */
 
+import { compareText } from "../model/text_order.ts";
+
 const MAX_DISTANCE = 3;
 
 function editDistance(a: string, b: string): number {
@@ -60,7 +62,7 @@ export function suggestSimilar(word: string, candidates: readonly string[]): str
       similar.push(candidate);
     }
   }
-  similar.sort((a, b) => a.localeCompare(b));
+  similar.sort(compareText);
   if (options) similar = similar.map((candidate) => `--${candidate}`);
   if (similar.length > 1) return `\n(Did you mean one of ${similar.join(", ")}?)`;
   if (similar.length === 1) return `\n(Did you mean ${similar[0]}?)`;

@@ -7,6 +7,7 @@
  */
 import { ipText, processIp } from "./ip_address.ts";
 import type { Connection, Protocol } from "./connection.ts";
+import { compareText } from "./text_order.ts";
 
 /** What one clause of a filter matches: a peer (or none, for a wildcard listener) and its ports. */
 export interface FilterTarget {
@@ -106,7 +107,7 @@ function wiresharkClause(t: FilterTarget): string {
 }
 
 function compareTargets(a: FilterTarget, b: FilterTarget): number {
-  return (a.host ?? "").localeCompare(b.host ?? "") || a.protocol.localeCompare(b.protocol) ||
+  return compareText(a.host ?? "", b.host ?? "") || compareText(a.protocol, b.protocol) ||
     (a.ports[0] ?? 0) - (b.ports[0] ?? 0) || (a.ports[1] ?? 0) - (b.ports[1] ?? 0);
 }
 

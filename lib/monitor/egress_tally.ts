@@ -3,6 +3,7 @@ import type { Connection } from "../model/connection.ts";
 import { rowAddress, servicePort } from "../model/direction.ts";
 import type { EgressAlert, EgressPort, EgressSummary } from "../model/egress.ts";
 import type { AlertCondition, ConnectionEvent } from "../model/monitor_event.ts";
+import { compareText } from "../model/text_order.ts";
 import { isoWithOffset } from "../model/timestamp.ts";
 
 /** Options of an {@linkcode EgressTally}. */
@@ -177,7 +178,7 @@ export class EgressTally {
         isDomain: entry.isDomain,
         addresses,
         ports: [...entry.ports.values()].sort((a, b) =>
-          a.port - b.port || a.protocol.localeCompare(b.protocol)
+          a.port - b.port || compareText(a.protocol, b.protocol)
         ),
         processes: entry.unowned > 0 ? [...entry.processes, null] : [...entry.processes],
         country: info.country ?? null,

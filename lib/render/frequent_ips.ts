@@ -1,4 +1,5 @@
 import type { TimelineView } from "../model/timeline_view.ts";
+import { compareText } from "../model/text_order.ts";
 import { fileTimestamp, isoWithOffset } from "../model/timestamp.ts";
 import { percentText } from "./timeline_export.ts";
 
@@ -43,7 +44,7 @@ export function frequentIps(tracker: TimelineView, thresholdPct: number): Freque
       out.push({ ip: row.ip, activeColumns: row.activeColumns });
     }
   }
-  return out.sort((a, b) => b.activeColumns - a.activeColumns || a.ip.localeCompare(b.ip));
+  return out.sort((a, b) => b.activeColumns - a.activeColumns || compareText(a.ip, b.ip));
 }
 
 /**

@@ -2,6 +2,7 @@ import type { DescribeAddress } from "../model/address_info.ts";
 import { CELL_NAMES, CELL_SYMBOLS } from "../model/timeline.ts";
 import type { TrackedRow } from "../model/tracked_row.ts";
 import type { EvictedRow, TimelineView } from "../model/timeline_view.ts";
+import { compareText } from "../model/text_order.ts";
 import { clockTime, isoWithOffset } from "../model/timestamp.ts";
 import { addressText, geoText, peerName, portsText, processText } from "./row_details.ts";
 import { safeTerminalText } from "./terminal_text.ts";
@@ -111,7 +112,7 @@ export function renderTimelineExport(tracker: TimelineView, options: TimelineExp
   const ended = tracker.lastPollAt ?? options.generated;
   const runtime = Math.round((ended.getTime() - started.getTime()) / 1000);
   const rows = [...tracker.rows()].sort((a, b) =>
-    a.firstColumn - b.firstColumn || a.label.localeCompare(b.label)
+    a.firstColumn - b.firstColumn || compareText(a.label, b.label)
   );
   const lines = [
     "# conntrail timeline export",

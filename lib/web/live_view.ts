@@ -13,6 +13,7 @@ import { connectionKey } from "../model/connection_key.ts";
 import type { AlertDetails, ConnectionEvent, StatusEvent } from "../model/monitor_event.ts";
 import type { RiskLevel } from "../model/risk.ts";
 import { LINGERING_STATUSES } from "../model/status.ts";
+import { compareText } from "../model/text_order.ts";
 import { isoWithOffset } from "../model/timestamp.ts";
 import type { MonitorOutput } from "../monitor/monitor_output.ts";
 import { CELL_SYMBOLS } from "../model/timeline.ts";
@@ -443,7 +444,7 @@ export class LiveView implements MonitorOutput {
         last_seen: isoWithOffset(row.lastSeen),
       });
     }
-    return rows.sort((a, b) => b.open - a.open || a.label.localeCompare(b.label));
+    return rows.sort((a, b) => b.open - a.open || compareText(a.label, b.label));
   }
 
   #addressViews(): Record<string, AddressView> {
