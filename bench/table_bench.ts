@@ -25,6 +25,12 @@
  * as `deno task start` and the install do; the floors then come from the bundle too (all but the json without
  * main.ts, which is the sources' by nature). Without it, main.ts.
  *
+ * BENCH_COMPARE=DIR adds `--format json` of another checkout (say a worktree of main, bundled too with
+ * BENCH_BUNDLE=1), run right after this one's in every round with the flags its own `permissions --flags
+ * snapshot` prints: a change against its base in one run. BENCH_ONLY=ss,json,json@base measures only the runs
+ * named (ss, table, json, json@base and the floors: ssListing, walk, ssAsRun, empty, version, fromCapture,
+ * direct, fakeSs, fakeSsJson), for more rounds in the same time.
+ *
  * Also, in this process: rendering the table for the connections read
  * (`connectionsTableChunks`) beside `JSON.stringify` of the same connections.
  */
@@ -62,12 +68,25 @@ if (BUNDLE) {
     Deno.exit(1);
   }
 }
-const flags = new TextDecoder().decode(
-  (await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", ...CONFIG, PROGRAM, "permissions", "--flags", "snapshot"],
-  })
-    .output()).stdout,
-).trim().split(" ").filter((flag) => flag !== "");
+/** The flags `program permissions --flags snapshot` prints. */
+async function snapshotFlags(program: string): Promise<string[]> {
+  const { stdout } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", ...CONFIG, program, "permissions", "--flags", "snapshot"],
+  }).output();
+  return new TextDecoder().decode(stdout).trim().split(" ").filter((flag) => flag !== "");
+}
+const flags = await snapshotFlags(PROGRAM);
+/** Another checkout's conntrail (BENCH_COMPARE), measured as json@base beside this one's json. */
+const COMPARE = Deno.env.get("BENCH_COMPARE");
+const COMPARE_PROGRAM = COMPARE === undefined
+  ? null
+  : BUNDLE
+  ? `${COMPARE}/dist/js/conntrail.js`
+  : `${COMPARE}/main.ts`;
+const compareFlags = COMPARE_PROGRAM === null ? [] : await snapshotFlags(COMPARE_PROGRAM);
+/** The runs to measure (BENCH_ONLY), or every one. */
+const ONLY = Deno.env.get("BENCH_ONLY")?.split(",").map((name) => name.trim());
+const wanted = (name: string) => ONLY === undefined || ONLY.includes(name);
 /** The snapshot command called without main.ts (its argument parsing and their modules). */
 const DIRECT = fileURLToPath(new URL("./_snapshot_direct.ts", import.meta.url));
 const EMPTY = await Deno.makeTempFile({ suffix: ".ts" });
@@ -161,6 +180,7 @@ try {
           walk: [] as ProcessCost[],
           table: [] as ProcessCost[],
           json: [] as ProcessCost[],
+          jsonBase: [] as ProcessCost[],
           empty: [] as ProcessCost[],
           version: [] as ProcessCost[],
           fromCapture: [] as ProcessCost[],
@@ -208,6 +228,10 @@ try {
         // told and left out of the medians; the round goes on.
         const failures: string[] = [];
         const measure = async (into: ProcessCost[], [command, args]: [string, string[]]) => {
+          const name = into === runs.jsonBase
+            ? "json@base"
+            : Object.entries(runs).find(([, list]) => list === into)![0];
+          if (!wanted(name)) return;
           try {
             into.push(await processCost(command, args));
           } catch (error) {
@@ -218,6 +242,12 @@ try {
           await measure(runs.ss, netns.wrap("ss", ["-tunap"]));
           await measure(runs.table, deno([...flags, PROGRAM, "snapshot"]));
           await measure(runs.json, deno([...flags, PROGRAM, "snapshot", "--format", "json"]));
+          if (COMPARE_PROGRAM !== null) {
+            await measure(
+              runs.jsonBase,
+              deno([...compareFlags, COMPARE_PROGRAM, "snapshot", "--format", "json"]),
+            );
+          }
           await measure(runs.ssAsRun, netns.wrap("ss", ["-tunapeH"]));
           await measure(runs.ssListing, netns.wrap("ss", ["-tunaeH"]));
           // find exits 1 when a process exits during its walk, as conntrail allows.
@@ -251,14 +281,16 @@ try {
         const json = summary(runs.json);
         const udp = connections / 10;
         const verdicts: string[] = [];
-        if (connections === TABLE_TARGET.connections) {
+        // A run left out (BENCH_ONLY) has no median: nothing is said of it.
+        const measured = (s: Summary) => !Number.isNaN(s.cpuMs);
+        if (connections === TABLE_TARGET.connections && measured(table) && measured(base)) {
           const ratio = table.cpuMs / base.cpuMs;
           verdicts.push(
             `  issue 23 target, table CPU <= ${TABLE_TARGET.cpu} x ss: ${ratio.toFixed(2)} x, ` +
               (ratio <= TABLE_TARGET.cpu ? "met" : "NOT MET"),
           );
         }
-        if (connections === JSON_TARGET.connections) {
+        if (connections === JSON_TARGET.connections && measured(json) && measured(base)) {
           const ratio = json.cpuMs / base.cpuMs;
           verdicts.push(
             `  issue 21 target, json CPU <= ${JSON_TARGET.cpu} x ss and peak RSS <= ${JSON_TARGET.rssMib} MiB: ` +
@@ -266,29 +298,36 @@ try {
               (ratio <= JSON_TARGET.cpu && json.peakRssMb <= JSON_TARGET.rssMib ? "met" : "NOT MET"),
           );
         }
+        const lines: [string, Summary][] = [
+          ["conntrail snapshot (table)", table],
+          ["conntrail snapshot --format json", json],
+          [`json of ${COMPARE ?? "BENCH_COMPARE"}`, summary(runs.jsonBase)],
+          ["  ss -tunaeH (what it runs)", summary(runs.ssListing)],
+          ["  and its walk, ps -e + find -L", summary(runs.walk)],
+          ["  ss -tunapeH (without find, ps)", summary(runs.ssAsRun)],
+          ["  deno, empty script", summary(runs.empty)],
+          ["  conntrail --version", summary(runs.version)],
+          ["  snapshot --input (all but ss)", summary(runs.fromCapture)],
+          ["  json without main.ts", summary(runs.direct)],
+          ["  table, ss+walk from captures", summary(runs.fakeSs)],
+          ["  json, ss+walk from captures", summary(runs.fakeSsJson)],
+        ];
         console.log(
           `snapshot, ${connections.toLocaleString("en")} connections + ${udp.toLocaleString("en")} UDP (` +
-            `${(2 * connections + udp).toLocaleString("en")} sockets, ${
-              (median(runs.table.map((r) => r.lines)) - 1).toLocaleString("en")
-            } rows), ${
+            `${(2 * connections + udp).toLocaleString("en")} sockets${
+              runs.table.length > 0
+                ? `, ${(median(runs.table.map((r) => r.lines)) - 1).toLocaleString("en")} rows`
+                : ""
+            }), ${
               BUNDLE ? "the bundle" : "main.ts"
             }, median of ${ROUNDS} alternating runs, load average ${loadBefore} -> ${loadAverage()}, ${
               descriptors?.toLocaleString("en") ?? "unknown"
             } descriptors open on the machine:\n` +
             [
-              line("ss -tunap (baseline)", base),
-              line("conntrail snapshot (table)", table, base),
-              line("conntrail snapshot --format json", json, base),
-              "  floors:",
-              line("  ss -tunaeH (what it runs)", summary(runs.ssListing), base),
-              line("  and its walk, ps -e + find -L", summary(runs.walk), base),
-              line("  ss -tunapeH (without find, ps)", summary(runs.ssAsRun), base),
-              line("  deno, empty script", summary(runs.empty), base),
-              line("  conntrail --version", summary(runs.version), base),
-              line("  snapshot --input (all but ss)", summary(runs.fromCapture), base),
-              line("  json without main.ts", summary(runs.direct), base),
-              line("  table, ss+walk from captures", summary(runs.fakeSs), base),
-              line("  json, ss+walk from captures", summary(runs.fakeSsJson), base),
+              ...(measured(base) ? [line("ss -tunap (baseline)", base)] : []),
+              ...lines.filter(([, s]) => measured(s)).map(([name, s]) =>
+                line(name, s, measured(base) ? base : undefined)
+              ),
               ...verdicts,
             ].join("\n"),
         );
