@@ -335,7 +335,7 @@ Deno.test("README shows the Linux snapshot flags lib/cli/permissions.ts defines"
   const flags = denoFlags([
     ...collectorPermissions("auto", "linux"),
     ...ownerWalkPermissions("auto", "linux"),
-  ])
+  ]).concat(SNAPSHOT_V8_FLAGS)
     .join(" ");
   ok(
     readme.includes(`deno run ${flags} main.ts snapshot`),

@@ -117,11 +117,37 @@ export function liveDumpPermissions(collector: CollectorName, os: Os): Permissio
 }
 
 /**
- * V8 heap settings for the long-running monitor: a small young generation and
- * a capped old one make V8 collect garbage before it grows the heap, which
- * keeps the resident set under 200 MB through a day of a million distinct IPs
- * (bench/monitor_memory_bench.ts); the monitor's own data is bounded at a few
- * tens of MB.
+ * V8's code-generation flags, which every conntrail command runs with (each
+ * command's `--v8-flags`, `permissions --flags`, the binaries, the start
+ * task's inner run): `--max-opt=2`, Maglev V8's top tier (no Turbofan).
+ * It is in for memory, at no CPU that the goals feel (stop 35, maglev35's and
+ * goals35's notes, alternating rounds): at 1,000 connections 3 MiB less peak
+ * (58-61 vs 62-64 MiB) for the same or less CPU; at 10,000 2-6 MiB less, and
+ * +0.0016 s (3 %) CPU per tick on average over 10 pairs, inside the runs'
+ * spread (the monitor is at 0.19x psutil there); a snapshot at 25,000 sockets
+ * about 0.03 s less CPU and 2-3 MiB less. Maglev inlines one level deep, and
+ * no call that ran in under 95 % of the function's calls when it compiled:
+ * the per-connection loops are written for it (indexed, not for-of; no
+ * DataView; no time in ms passed per connection).
+ *
+ * Such a flag changes V8's flag hash, and Deno's code cache keeps one entry a
+ * module, written under one hash: a run under other code-generation flags
+ * rejects the entry and rewrites it (maxopt36's note: `--max-opt=2` against
+ * none, each run of the other kind recompiles the bundle). So no conntrail
+ * command may run without them. The heap flags below do not change the hash.
+ */
+export const CODE_V8_FLAGS = "--max-opt=2";
+
+/** The V8 flags of a command with no heap settings of its own: the code-generation flags alone. */
+export const COMMAND_V8_FLAGS = `--v8-flags=${CODE_V8_FLAGS}`;
+
+/**
+ * V8 settings for the long-running monitor (and `serve`): the code-generation
+ * flags ({@linkcode CODE_V8_FLAGS}), and heap settings. A small young
+ * generation and a capped old one make V8 collect garbage before it grows the
+ * heap, which keeps the resident set under 200 MB through a day of a million
+ * distinct IPs (bench/monitor_memory_bench.ts); the monitor's own data is
+ * bounded at a few tens of MB.
  *
  * `--no-concurrent-recompilation`: V8 optimizes a hot function on the main
  * thread instead of on a worker thread. A compile's scratch memory is
@@ -131,20 +157,11 @@ export function liveDumpPermissions(collector: CollectorName, os: Os): Permissio
  * at 10,000 about 2 MiB less), for the same CPU (the same compiles, moved to
  * the main thread). `--single-threaded-gc` was measured and left out: at
  * 10,000 connections the old generation grew 6-8 MB further between marks.
- * `--max-opt=2` (Maglev the top tier, no Turbofan) was measured and left out
- * (maglev35's note, alternating rounds): 3 MiB less at 1,000 connections
- * (peak 59.9-61.1 vs 63.1-63.8 MiB), but at 10,000 more CPU per tick in 5 of
- * 8 rounds, 0.0025 s (4 %) on average. Maglev inlines one level deep, and no
- * call that ran in under 95 % of the function's calls when it compiled; at
- * 10,000 the hot loops compile during the first poll, before some of their
- * calls have run.
- * None of these flags changes V8's flag hash, so every conntrail command
- * shares Deno's code cache (a code-generation flag such as `--no-maglev` or
- * `--single-threaded` makes each command reject and rewrite the cache the
- * others wrote: about 60 ms more CPU at the monitor's next start).
+ * None of these heap flags changes V8's flag hash (a code-generation flag
+ * such as `--no-maglev` or `--single-threaded` does: see CODE_V8_FLAGS).
  */
 export const MONITOR_V8_FLAGS =
-  "--v8-flags=--max-semi-space-size=1,--max-old-space-size=256,--no-concurrent-recompilation";
+  `--v8-flags=${CODE_V8_FLAGS},--max-semi-space-size=1,--max-old-space-size=256,--no-concurrent-recompilation`;
 
 /** What `--format ecs|ocsf` and `--syslog` add. */
 export interface RecordPermissionInput {
@@ -187,16 +204,18 @@ export function recordPermissions(input: RecordPermissionInput): PermissionNeed[
 }
 
 /**
- * V8 settings for `snapshot`, which reads every socket once: the small young
- * generation alone, which at 21,000 sockets measured about 20 % less CPU and
- * 18 % less resident memory than V8's default (bench/table_bench.ts). No
- * old-space cap: a capture of any size still prints.
+ * V8 settings for `snapshot`, which reads every socket once: the
+ * code-generation flags ({@linkcode CODE_V8_FLAGS}), and the small young
+ * generation, which at 21,000 sockets measured about 20 % less CPU and 18 %
+ * less resident memory than V8's default (bench/table_bench.ts). No old-space
+ * cap: a capture of any size still prints.
  * `--no-concurrent-recompilation`: V8 optimizes a hot function on the main
  * thread, not on a worker thread whose malloc arena then stays grown: at
- * 25,200 sockets the peak was 0.8-1.1 MiB lower, the CPU the same. It does not
- * change V8's flag hash, so the commands still share Deno's code cache.
+ * 25,200 sockets the peak was 0.8-1.1 MiB lower, the CPU the same. Neither
+ * changes V8's flag hash.
  */
-export const SNAPSHOT_V8_FLAGS = "--v8-flags=--max-semi-space-size=1,--no-concurrent-recompilation";
+export const SNAPSHOT_V8_FLAGS =
+  `--v8-flags=${CODE_V8_FLAGS},--max-semi-space-size=1,--no-concurrent-recompilation`;
 
 /**
  * What `--trace` and `--sniff-dns` add on an OS.

@@ -1,6 +1,7 @@
 import type { Platform } from "../platform/platform.ts";
 import {
   collectorPermissions,
+  COMMAND_V8_FLAGS,
   denoFlags,
   historyPermissions,
   MONITOR_V8_FLAGS,
@@ -60,10 +61,15 @@ function blocklistPermissions(
 }
 import type { CliCommand } from "./parse_args.ts";
 
-/** Deno flags other than permissions that a command runs with (the monitor's and the snapshot's heap settings). */
+/**
+ * Deno flags other than permissions that a command runs with: V8's
+ * code-generation flags for every command, which must be the same for all of
+ * them (Deno's code cache keeps one entry a module, under one V8 flag hash),
+ * with the monitor's and the snapshot's heap settings.
+ */
 export function runtimeFlagsForCommand(command: CliCommand): string[] {
   if (command.kind === "monitor" || command.kind === "serve") return [MONITOR_V8_FLAGS];
-  return command.kind === "snapshot" ? [SNAPSHOT_V8_FLAGS] : [];
+  return [command.kind === "snapshot" ? SNAPSHOT_V8_FLAGS : COMMAND_V8_FLAGS];
 }
 
 /**
@@ -184,7 +190,11 @@ export function renderPermissions(
   // The flags name files from the command line: shown safely, as every other echoed value.
   const flags = [...denoFlags(needs), ...runtimeFlags].map(safeTerminalText);
   if (flagsOnly) return flags.join(" ") + "\n";
-  if (needs.length === 0) return "needs no permissions\n";
+  if (needs.length === 0) {
+    return flags.length === 0
+      ? "needs no permissions\n"
+      : `needs no permissions\n\ndeno run ${flags.join(" ")} main.ts …\n`;
+  }
   const width = Math.max(...needs.map((n) => n.flag.length));
   const lines = needs.map((n) =>
     safeTerminalText(`  ${n.flag.padEnd(width)}  ${n.why}${n.optional ? " (optional)" : ""}`)
