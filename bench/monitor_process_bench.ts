@@ -38,6 +38,7 @@
 import { onInterrupt } from "./_interrupt.ts";
 import { benchNetns, type Wrap } from "./_netns.ts";
 import { startSocketFarm } from "./_socket_farm.ts";
+import { printedFlags } from "./_printed_flags.ts";
 
 const SIZES = (Deno.env.get("BENCH_SIZES") ?? "1000,10000").split(",").map(Number);
 const ROUNDS = Number(Deno.env.get("BENCH_ROUNDS") ?? 2);
@@ -288,13 +289,8 @@ async function startChurn(): Promise<{ stop(): Promise<void> }> {
   };
 }
 
-async function conntrailFlags(env: Record<string, string>, cwd = ROOT): Promise<string[]> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", "--allow-env", "main.ts", "permissions", "--flags", "monitor"],
-    cwd,
-    env,
-  }).output();
-  return new TextDecoder().decode(output.stdout).trim().split(/\s+/);
+function conntrailFlags(env: Record<string, string>, cwd = ROOT): Promise<string[]> {
+  return printedFlags("main.ts", ["monitor"], { runFlags: ["--allow-env"], cwd, env });
 }
 
 async function ensurePsutil(): Promise<void> {

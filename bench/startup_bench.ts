@@ -20,6 +20,7 @@ import { fileURLToPath } from "node:url";
 import { benchNetns } from "./_netns.ts";
 import { startSocketFarm } from "./_socket_farm.ts";
 import { hasGnuTime } from "./_process_cost.ts";
+import { printedFlags } from "./_printed_flags.ts";
 
 const CONNECTIONS = Number(Deno.env.get("BENCH_CONNECTIONS") ?? 1000);
 const ROUNDS = Number(Deno.env.get("BENCH_ROUNDS") ?? 5);
@@ -120,16 +121,8 @@ async function monitor(args: string[], env: Record<string, string>): Promise<Sam
   return sample;
 }
 
-async function permissionFlags(
-  main: string,
-  command: string,
-  env: Record<string, string>,
-): Promise<string[]> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", "--allow-env", main, "permissions", "--flags", command],
-    env,
-  }).output();
-  return new TextDecoder().decode(output.stdout).trim().split(/\s+/);
+function permissionFlags(main: string, command: string, env: Record<string, string>): Promise<string[]> {
+  return printedFlags(main, [command], { runFlags: ["--allow-env"], env });
 }
 
 function median(values: number[]): number {
@@ -172,17 +165,22 @@ contenders.push([
   () => oneShot(deno, ["run", ...monitorFlags, "--config", config, empty], env),
 ]);
 for (const [name, main] of MAINS) {
+  // Each checkout under its own flags: they differ in V8 flags across checkouts (--max-opt=2 from stop 36 on).
+  const mainSnapshotFlags = await permissionFlags(main, "snapshot", env);
+  const mainMonitorFlags = await permissionFlags(main, "monitor", env);
+  // A capture needs none of the snapshot's permissions; its V8 flags are the snapshot's (one code cache entry).
+  const v8Flags = mainSnapshotFlags.filter((flag) => flag.startsWith("--v8-flags="));
   contenders.push([
     `${name} --version`,
-    () => oneShot(deno, ["run", ...snapshotFlags, main, "--version"], env),
+    () => oneShot(deno, ["run", ...mainSnapshotFlags, main, "--version"], env),
   ]);
   contenders.push([
     `${name} snapshot`,
-    () => oneShot(deno, ["run", ...snapshotFlags, main, "snapshot"], env),
+    () => oneShot(deno, ["run", ...mainSnapshotFlags, main, "snapshot"], env),
   ]);
   contenders.push([
     `${name} snapshot --format json`,
-    () => oneShot(deno, ["run", ...snapshotFlags, main, "snapshot", "--format", "json"], env),
+    () => oneShot(deno, ["run", ...mainSnapshotFlags, main, "snapshot", "--format", "json"], env),
   ]);
   // The same sockets from a capture: conntrail's own cost, without ss's walk of every process's descriptors.
   contenders.push([
@@ -191,6 +189,7 @@ for (const [name, main] of MAINS) {
       oneShot(deno, [
         "run",
         `--allow-read=${capture}`,
+        ...v8Flags,
         main,
         "snapshot",
         "--collector",
@@ -203,7 +202,7 @@ for (const [name, main] of MAINS) {
   ]);
   contenders.push([
     `${name} monitor --scroll -t 1`,
-    () => monitor(["run", ...monitorFlags, main, "monitor", "--scroll", "-t", "1"], env),
+    () => monitor(["run", ...mainMonitorFlags, main, "monitor", "--scroll", "-t", "1"], env),
   ]);
 }
 

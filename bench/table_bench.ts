@@ -44,6 +44,7 @@ import { fileURLToPath } from "node:url";
 import { benchNetns } from "./_netns.ts";
 import { hasGnuTime, MAIN, median, type ProcessCost, processCost } from "./_process_cost.ts";
 import { startSocketFarm } from "./_socket_farm.ts";
+import { printedFlags } from "./_printed_flags.ts";
 import { denoPlatform } from "../lib/platform/deno_platform.ts";
 
 const platform = denoPlatform();
@@ -69,11 +70,8 @@ if (BUNDLE) {
   }
 }
 /** The flags `program permissions --flags snapshot` prints. */
-async function snapshotFlags(program: string): Promise<string[]> {
-  const { stdout } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", ...CONFIG, program, "permissions", "--flags", "snapshot"],
-  }).output();
-  return new TextDecoder().decode(stdout).trim().split(" ").filter((flag) => flag !== "");
+function snapshotFlags(program: string): Promise<string[]> {
+  return printedFlags(program, ["snapshot"], { runFlags: CONFIG });
 }
 const flags = await snapshotFlags(PROGRAM);
 /** Another checkout's conntrail (BENCH_COMPARE), measured as json@base beside this one's json. */

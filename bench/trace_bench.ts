@@ -15,6 +15,8 @@
  * Needs Linux, root, bpftrace and `ip`; says so and measures nothing otherwise.
  */
 
+import { printedFlags } from "./_printed_flags.ts";
+
 const ROOT = new URL("..", import.meta.url).pathname;
 const LOAD = new URL("./_connect_load.py", import.meta.url).pathname;
 const ROUNDS = Number(Deno.env.get("BENCH_ROUNDS") ?? 2);
@@ -85,12 +87,8 @@ interface Sample {
   rate: number;
 }
 
-async function flagsFor(args: string[]): Promise<string[]> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", "--allow-env", "main.ts", "permissions", "--flags", ...args],
-    cwd: ROOT,
-  }).output();
-  return new TextDecoder().decode(output.stdout).trim().split(/\s+/);
+function flagsFor(args: string[]): Promise<string[]> {
+  return printedFlags("main.ts", args, { runFlags: ["--allow-env"], cwd: ROOT });
 }
 
 /** One measurement: the load at `rate`, the monitor with or without --trace. */
