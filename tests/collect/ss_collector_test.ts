@@ -136,6 +136,7 @@ Deno.test("createSsCollector({ once }) names every reading's owners by its own w
     run: scriptedRun(() => rows, calls),
     userNames: null,
     once: true,
+    dump: false, // the listing as text: see the tests of a one-shot reading's dump below
   });
   const first = await collector.collect();
   rows = [ROW_B];
@@ -175,6 +176,7 @@ for (
       run: scriptedRun(() => [ROW_A, ROW_B], calls, options),
       userNames: null,
       once: true,
+      dump: false,
       processPaths: false,
     });
     const first = await collector.collect();
@@ -264,8 +266,14 @@ Deno.test("createSsCollector({ once }) takes a socket shared by processes as ss 
       code: 1,
     });
   };
-  const result = await createSsCollector({ platform, run, userNames: null, once: true, processPaths: false })
-    .collect();
+  const result = await createSsCollector({
+    platform,
+    run,
+    userNames: null,
+    once: true,
+    dump: false,
+    processPaths: false,
+  }).collect();
   deepStrictEqual(result.sockets.map((s) => [s.inode, s.pid, s.process_name]), [[111, 40, "web worker"], [
     222,
     null,
@@ -1385,4 +1393,89 @@ Deno.test("createSsCollector({ traffic, ownWalk }) walks for the first reading w
     "ps",
     "find",
   ]);
+});
+
+/**
+ * A machine of three sockets (a UDP one, a TCP listener and a connection to it, of processes 42 and 43) for a
+ * one-shot reading: `ss -tunaeH` prints them as text, `ss -uaneH -s` and `ss -taD -` as UDP's text and a dump;
+ * ps and find name their owners. `dumpFails`: ss cannot dump (an iproute2 without -D).
+ */
+function oneShotMachine(calls: string[][], dumpFails = false): RunTool {
+  const udp = "UNCONN 0 0 0.0.0.0:5353 0.0.0.0:* ino:1003 sk:1 <->";
+  const tcp: DiagSocket[] = [
+    { state: "LISTEN", local: ["127.0.0.1", 80], peer: ["0.0.0.0", 0], inode: 1001 },
+    { state: "ESTABLISHED", local: ["127.0.0.1", 80], peer: ["127.0.0.1", 5000], inode: 1002 },
+  ];
+  const text = [
+    `udp ${udp}`,
+    "tcp LISTEN 0 128 127.0.0.1:80 0.0.0.0:* ino:1001 sk:2 <->",
+    "tcp ESTAB 0 0 127.0.0.1:80 127.0.0.1:5000 ino:1002 sk:3 <->",
+  ].join("\n");
+  return (command, args, options) => {
+    calls.push([command, ...args]);
+    const answer = (stdout: string, code = 0) => Promise.resolve({ stdout, stderr: "", code });
+    if (command === "ps") return answer("   42 nginx\n   43 dig\n");
+    if (command === "find") return answer("/proc/42/fd\n1001\n1002\n/proc/43/fd\n1003\n");
+    if (args[0] === "-uaneH") return answer(udpWithSummary({ ipv4: 2, ipv6: 0, timeWait: 0 }, [udp]));
+    if (args[0] === "-taD") {
+      if (dumpFails) return Promise.reject(new ToolError("ss: invalid option -- 'D'"));
+      return dumpInChunks(diagDump(tcp), options);
+    }
+    if (args[0] === "-tunaeH") return answer(text);
+    throw new Error(`not scripted: ${command} ${args.join(" ")}`);
+  };
+}
+
+Deno.test("createSsCollector({ once }) lists UDP's text and the TCP dump beside its walk (one family, as the summary says), and gets the sockets, in the order, that the text of ss -tunaeH gives", async () => {
+  const calls: string[][] = [];
+  const read = (dump?: boolean) =>
+    createSsCollector({
+      platform,
+      run: oneShotMachine(calls),
+      userNames: null,
+      once: true,
+      processPaths: false,
+      ...(dump === undefined ? {} : { dump }),
+    }).collect();
+  const dumped = await read();
+  deepStrictEqual(calls.filter((c) => c[0] === "ss").map((c) => c.slice(1).join(" ")), [
+    "-uaneH -s",
+    "-taD - -4",
+  ]);
+  calls.length = 0;
+  const text = await read(false);
+  deepStrictEqual(calls.filter((c) => c[0] === "ss").map((c) => c.slice(1).join(" ")), ["-tunaeH"]);
+  deepStrictEqual(dumped, text);
+  deepStrictEqual(
+    dumped.sockets.map((s) => [s.protocol, s.local_port, s.status, s.pid, s.process_name, s.user]),
+    [
+      ["UDP", 5353, "UNCONNECTED", 43, "dig", "0"],
+      ["TCP", 80, "LISTEN", 42, "nginx", "0"],
+      ["TCP", 80, "ESTABLISHED", 42, "nginx", "0"],
+    ],
+  );
+});
+
+Deno.test("createSsCollector({ once }) reads the text of ss -tunaeH when ss cannot dump, and dumps no more", async () => {
+  const calls: string[][] = [];
+  const collector = createSsCollector({
+    platform,
+    run: oneShotMachine(calls, true),
+    userNames: null,
+    once: true,
+    processPaths: false,
+  });
+  const first = await collector.collect();
+  const second = await collector.collect();
+  deepStrictEqual(calls.filter((c) => c[0] === "ss").map((c) => c.slice(1).join(" ")), [
+    "-uaneH -s",
+    "-taD - -4",
+    "-tunaeH",
+    "-tunaeH",
+  ]);
+  deepStrictEqual([first.notes, first.sockets.length, second.sockets.map((s) => s.pid)], [[], 3, [
+    43,
+    42,
+    42,
+  ]]);
 });
