@@ -13,6 +13,7 @@ import { GOOD_KEY, startAbuseIpdbServer } from "../abuseipdb_server.ts";
 import { startDnsServer } from "../dns_server.ts";
 import { recordedIo } from "./_output_recorder.ts";
 import { denoPlatform } from "../../lib/platform/deno_platform.ts";
+import { tempDir } from "../temp_dir.ts";
 
 const platform = denoPlatform();
 
@@ -37,7 +38,8 @@ Deno.test("check gives lists, AbuseIPDB levels (and its country without --lookup
     new Map([["bad.example", ["9.9.9.9"]], ["fine.example", ["8.8.8.8"]]]),
   );
   const abuse = startAbuseIpdbServer((ip) => ({ score: ip === "9.9.9.9" ? 88 : 3, country: "DE" }));
-  const dir = await Deno.makeTempDir();
+  await using temp = await tempDir();
+  const dir = temp.path;
   const list = join(dir, "ips.txt");
   await Deno.writeTextFile(list, "# mine\n1.2.3.0/24\ngone.example\n");
   const server = { ipAddr: "127.0.0.1", port: dns.port };

@@ -2,12 +2,7 @@ import { deepStrictEqual, match, ok, rejects } from "node:assert/strict";
 import { join } from "node:path";
 import { runMonitorCommand } from "../../lib/cli/monitor_command.ts";
 import { io, options, scripted, socket, steppingClock } from "./_monitor_io.ts";
-
-/** A temporary directory, removed when the test's scope ends. */
-async function tempDir(): Promise<{ path: string } & AsyncDisposable> {
-  const path = await Deno.makeTempDir();
-  return { path, [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }) };
-}
+import { tempDir } from "../temp_dir.ts";
 
 const githubEnv = (summary: string) => ({
   values: new Map([["GITHUB_ACTIONS", "true"], ["GITHUB_STEP_SUMMARY", summary]]),

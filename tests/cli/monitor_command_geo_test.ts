@@ -2,9 +2,11 @@ import { deepStrictEqual, match, ok } from "node:assert/strict";
 import { join } from "node:path";
 import { runMonitorCommand } from "../../lib/cli/monitor_command.ts";
 import { io, options, scripted, socket } from "./_monitor_io.ts";
+import { tempDir } from "../temp_dir.ts";
 
 Deno.test("monitor shows country and AS in scroll lines, logs and the export, with the data's attribution", async () => {
-  const dir = await Deno.makeTempDir();
+  await using temp = await tempDir();
+  const dir = temp.path;
   const geo = join(dir, "geo");
   await Deno.mkdir(geo);
   // A user's DB-IP ASN file whose organisation is a spreadsheet formula with an escape in it.

@@ -6,6 +6,7 @@ import { ptrResolver } from "../../lib/enrich/reverse_dns.ts";
 import { parseIpList } from "../../lib/parse/ip_list.ts";
 import { startDnsServer } from "../dns_server.ts";
 import { denoPlatform } from "../../lib/platform/deno_platform.ts";
+import { tempDir } from "../temp_dir.ts";
 
 const platform = denoPlatform();
 
@@ -84,7 +85,8 @@ Deno.test("monitor says when polls take longer than the time unit: status lines 
 });
 
 Deno.test("monitor filters: --filter-local, --filter-file with CIDRs and CRLF, --port, --outgoing", async () => {
-  const dir = await Deno.makeTempDir();
+  await using temp = await tempDir();
+  const dir = temp.path;
   const list = join(dir, "hide.txt");
   await Deno.writeTextFile(list, "# hide\r\n198.51.100.0/24\r\nnot-an-ip\r\n");
   const sockets = [
@@ -106,7 +108,8 @@ Deno.test("monitor filters: --filter-local, --filter-file with CIDRs and CRLF, -
 });
 
 Deno.test("monitor -o, --save-threshold and --log-dir write files that read back", async () => {
-  const dir = await Deno.makeTempDir();
+  await using temp = await tempDir();
+  const dir = temp.path;
   const previous = Deno.cwd();
   Deno.chdir(dir);
   try {

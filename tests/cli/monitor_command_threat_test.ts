@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { runMonitorCommand } from "../../lib/cli/monitor_command.ts";
 import { GOOD_KEY, startAbuseIpdbServer } from "../abuseipdb_server.ts";
 import { io, options, scripted, socket } from "./_monitor_io.ts";
+import { tempDir } from "../temp_dir.ts";
 
 /**
  * The one ALERT scroll line in the output; fails when there is none or more than one, or when the
@@ -17,7 +18,8 @@ function theOneAlert(stdout: string): string {
 }
 
 Deno.test("monitor picks up a block list edited while it runs: the new alert comes with no restart, and --fail-on exits 3", async () => {
-  const dir = await Deno.makeTempDir();
+  await using temp = await tempDir();
+  const dir = temp.path;
   const list = join(dir, "ips.txt");
   await Deno.writeTextFile(list, "# watched\n1.1.1.1\n");
   const curl = socket("8.8.8.8", 50000, { pid: 4242, process_name: "curl", process_path: "/usr/bin/curl" });
@@ -51,7 +53,8 @@ Deno.test("monitor picks up a block list edited while it runs: the new alert com
 
 Deno.test("monitor asks AbuseIPDB through ABUSE_URL, alerts on MALICIOUS in NDJSON, and never shows the key", async () => {
   const server = startAbuseIpdbServer((ip) => ({ score: ip === "9.9.9.9" ? 97 : 0 }));
-  const dir = await Deno.makeTempDir();
+  await using temp = await tempDir();
+  const dir = temp.path;
   const envFile = join(dir, "settings.env");
   await Deno.writeTextFile(
     envFile,
@@ -80,7 +83,8 @@ Deno.test("monitor asks AbuseIPDB through ABUSE_URL, alerts on MALICIOUS in NDJS
 });
 
 Deno.test("monitor --expect reports destinations outside the list as UNEXPECTED and --fail-on unexpected exits 3", async () => {
-  const dir = await Deno.makeTempDir();
+  await using temp = await tempDir();
+  const dir = temp.path;
   const allowed = join(dir, "allowed.txt");
   await Deno.writeTextFile(allowed, "# CI may talk to these\n140.82.112.0/20\n");
   const run = io(
@@ -100,7 +104,8 @@ Deno.test("monitor --expect reports destinations outside the list as UNEXPECTED 
 Deno.test("monitor --fail-on exits 0 when nothing matched, and a bad .env value is a usage error", async () => {
   const run = io(scripted([[socket("8.8.8.8", 50000)]]));
   deepStrictEqual(await runMonitorCommand(options(["--count", "1", "--fail-on", "blocklisted"]), run.io), 0);
-  const dir = await Deno.makeTempDir();
+  await using temp = await tempDir();
+  const dir = temp.path;
   const envFile = join(dir, ".env");
   await Deno.writeTextFile(envFile, "ABUSEAPI=k\nSAFE_THRESHOLD=lots\n");
   await runMonitorCommand(options(["--count", "1", "--env-file", envFile]), io(scripted([[]])).io).then(
@@ -113,7 +118,8 @@ Deno.test("monitor --fail-on exits 0 when nothing matched, and a bad .env value 
 
 Deno.test("monitor on a rate limit (429, Retry-After: 3600) keeps running and pauses its checks, saying so once", async () => {
   const server = startAbuseIpdbServer(() => ({ status: 429, retryAfter: 3600 }));
-  const dir = await Deno.makeTempDir();
+  await using temp = await tempDir();
+  const dir = temp.path;
   const envFile = join(dir, "settings.env");
   await Deno.writeTextFile(envFile, `ABUSEAPI=${GOOD_KEY}\nABUSE_URL=${server.url}\n`);
   try {

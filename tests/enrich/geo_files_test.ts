@@ -5,6 +5,7 @@ import { geoFilesIo, loadGeoDirectory } from "../../lib/enrich/geo_files.ts";
 import { loadMmdbBuffer, MmdbSource } from "../../lib/enrich/geo_mmdb.ts";
 import { writeMmdb } from "./_mmdb_writer.ts";
 import { denoPlatform } from "../../lib/platform/deno_platform.ts";
+import { tempDir } from "../temp_dir.ts";
 
 // MmdbSource reads through node:buffer, imported on demand (not at start).
 await loadMmdbBuffer();
@@ -85,7 +86,8 @@ Deno.test("MmdbSource reads GeoLite2 Country, City and ASN, DB-IP, IPinfo and fl
 });
 
 Deno.test("--geo-path: DB-IP Lite CSVs and mmdb files win over the embedded data, field by field, in both families", async () => {
-  const dir = await Deno.makeTempDir();
+  await using temp = await tempDir();
+  const dir = temp.path;
   await Deno.writeTextFile(
     join(dir, "dbip-country-lite.csv"),
     "8.8.8.0,8.8.8.255,DE\n2001:4860::,2001:4860:ffff:ffff:ffff:ffff:ffff:ffff,DE\n",
@@ -136,7 +138,8 @@ Deno.test("--geo-path: DB-IP Lite CSVs and mmdb files win over the embedded data
 });
 
 Deno.test("--geo-path: a cut-short or damaged CSV or mmdb is left out with one note, and the rest still answer", async () => {
-  const dir = await Deno.makeTempDir();
+  await using temp = await tempDir();
+  const dir = temp.path;
   const good = "8.8.8.0,8.8.8.255,DE\n";
   await Deno.writeTextFile(join(dir, "a-good.csv"), good);
   await Deno.writeTextFile(join(dir, "b-truncated.csv"), "9.9.9.0,9.9.9.255,CH\n1.1.1.0,1.1.1.2");
@@ -178,7 +181,8 @@ Deno.test("--geo-path: a missing directory, or one without databases, is one sen
     loadGeoDirectory("/nonexistent/geo", { io: geoFilesIo(platform.files) }),
     /cannot read "\/nonexistent\/geo": no such file or directory/,
   );
-  const empty = await Deno.makeTempDir();
+  await using emptyTemp = await tempDir();
+  const empty = emptyTemp.path;
   await Deno.writeTextFile(join(empty, "notes.txt"), "nothing here");
   await rejects(
     loadGeoDirectory(empty, { io: geoFilesIo(platform.files) }),
@@ -187,7 +191,8 @@ Deno.test("--geo-path: a missing directory, or one without databases, is one sen
 });
 
 Deno.test("--geo-path: a CSV with a few bad lines among many is used, with the lines counted", async () => {
-  const dir = await Deno.makeTempDir();
+  await using temp = await tempDir();
+  const dir = temp.path;
   const lines = Array.from(
     { length: 2000 },
     (_, i) => `10.${i >> 8}.${i & 255}.0,10.${i >> 8}.${i & 255}.255,NL`,

@@ -14,6 +14,7 @@ import { AbuseIpdb, DEFAULT_ABUSE_URL } from "../../lib/enrich/abuseipdb.ts";
 import { UsageError } from "../../lib/cli/usage_error.ts";
 import { campaign } from "./_fuzz.ts";
 import { denoPlatform } from "../../lib/platform/deno_platform.ts";
+import { tempDir } from "../temp_dir.ts";
 
 const platform = denoPlatform();
 
@@ -42,7 +43,8 @@ function allowedOrigins(url: string): Set<string> {
 }
 
 Deno.test("fuzz key routing: the key reaches only the origin configured beside it, whatever the files and redirects say", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "conntrail-fuzz-key-" });
+  await using temp = await tempDir({ prefix: "conntrail-fuzz-key-" });
+  const dir = temp.path;
   const envFile = join(dir, "settings.env");
   let refused = 0;
   let requests = 0;

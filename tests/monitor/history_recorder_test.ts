@@ -7,6 +7,7 @@ import type { Connection } from "../../lib/model/connection.ts";
 import { at, connection as baseConnection } from "./_connections.ts";
 import { Tracker } from "../../lib/monitor/tracker.ts";
 import { SqliteStore } from "../../lib/store/sqlite_store.ts";
+import { tempDir } from "../temp_dir.ts";
 
 const connection: Connection = baseConnection({
   timestamp: "2026-11-21T14:30:16.000+00:00",
@@ -180,7 +181,8 @@ const stores: [
 for (const [name, open, reopen] of stores) {
   Deno.test(`HistoryRecorder with the Tracker: a new connection on an earlier one's TIME_WAIT four-tuple is a second connection (${name})`, async () => {
     const tracker = new Tracker({ width: 8, groupBy: "ip", maxClosedRows: 100 });
-    const path = `${await Deno.makeTempDir()}/history.db`;
+    await using temp = await tempDir();
+    const path = `${temp.path}/history.db`;
     const store = open(path);
     const recorder = new HistoryRecorder(store, {
       describe: () => ({}),
@@ -200,6 +202,5 @@ for (const [name, open, reopen] of stores) {
     const ms = (s: number) => at(s).getTime();
     deepStrictEqual(records.sort(), [[1, "TIME_WAIT", ms(1), ms(2)], [2, "ESTABLISHED", ms(3), ms(4)]]);
     await written.close();
-    await Deno.remove(path.slice(0, path.lastIndexOf("/")), { recursive: true });
   });
 }

@@ -2,6 +2,7 @@ import { deepStrictEqual, rejects } from "node:assert/strict";
 import { join } from "node:path";
 import { userFiles } from "../../lib/platform/user_files.ts";
 import { denoPlatform } from "../../lib/platform/deno_platform.ts";
+import { tempDir } from "../temp_dir.ts";
 
 const { readOptionalUserFile, readUserBytes, readUserFile } = userFiles(denoPlatform().files);
 
@@ -16,7 +17,8 @@ Deno.test({
   name: "readUserFile() refuses a FIFO, a directory and a device in one sentence instead of waiting on them",
   ignore: !linux,
   async fn() {
-    const dir = await Deno.makeTempDir({ prefix: "conntrail-files-" });
+    await using temp = await tempDir({ prefix: "conntrail-files-" });
+    const dir = temp.path;
     const fifo = join(dir, "list.txt");
     await mkfifo(fifo);
     await rejects(
@@ -37,7 +39,8 @@ Deno.test({
 });
 
 Deno.test("readUserFile() refuses a file past its limit, naming the limit, and reads one within it", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "conntrail-files-" });
+  await using temp = await tempDir({ prefix: "conntrail-files-" });
+  const dir = temp.path;
   const big = join(dir, "big.txt");
   // Sparse: 200 MB that take no disk, refused from its size before a byte is read.
   using file = await Deno.open(big, { write: true, create: true });

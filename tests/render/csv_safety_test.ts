@@ -7,6 +7,7 @@ import { logHeader, logRecord } from "../../lib/render/log_records.ts";
 import { renderHistoryCsv } from "../../lib/render/history_report.ts";
 import { HOSTILE, RAW_CONTROL } from "../_hostile_history.ts";
 import { runConntrail } from "../conntrail_process.ts";
+import { tempDir } from "../temp_dir.ts";
 
 const C1_AND_BIDI = ["\x1b[2J", "\x85", "\x9b31m", "\u202e", "\u2066", "\x07", "\r", "\n", "\t"];
 
@@ -80,7 +81,8 @@ Deno.test("snapshot, log and history CSV neutralise ESC, C1 and bidi controls as
 });
 
 Deno.test("snapshot --format csv of a saved ss capture whose process names carry escapes writes them neutralised", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "conntrail-csv-" });
+  await using temp = await tempDir({ prefix: "conntrail-csv-" });
+  const dir = temp.path;
   const capture = join(dir, "ss.txt");
   // A real `ss -tunapeH` line (tests/fixtures), with the process name replaced by hostile ones.
   const line = (name: string, port: number) =>
