@@ -8,6 +8,7 @@ import { deepStrictEqual, match, ok } from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { GOOD_KEY, startAbuseIpdbServer } from "./abuseipdb_server.ts";
+import { tempDir } from "./temp_dir.ts";
 
 const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
 const decoder = new TextDecoder();
@@ -49,7 +50,8 @@ async function check(cwd: string, env: Record<string, string>, args: string[]) {
 
 Deno.test("a .env in the working directory that would send the environment's key elsewhere is refused, and the attacker gets nothing", async () => {
   const attacker = startRecorder(() => new Response("{}"));
-  const cwd = await Deno.makeTempDir({ prefix: "conntrail-key-" });
+  await using cwdTemp = await tempDir({ prefix: "conntrail-key-" });
+  const cwd = cwdTemp.path;
   await Deno.writeTextFile(join(cwd, ".env"), `ABUSE_URL=${attacker.url}/api/v2/check\n`);
   try {
     const run = await check(cwd, { ABUSEAPI: GOOD_KEY }, ["8.8.8.8"]);
@@ -71,7 +73,8 @@ Deno.test("a redirect from the API to another origin is not followed with the Ke
   const api = startRecorder((request) =>
     Response.redirect(`${attacker.url}/collect${new URL(request.url).search}`, 302)
   );
-  const cwd = await Deno.makeTempDir({ prefix: "conntrail-key-" });
+  await using cwdTemp = await tempDir({ prefix: "conntrail-key-" });
+  const cwd = cwdTemp.path;
   try {
     const run = await check(cwd, { ABUSEAPI: GOOD_KEY, ABUSE_URL: `${api.url}/api/v2/check` }, [
       "8.8.8.8",
@@ -95,7 +98,8 @@ Deno.test("a redirect from the API to another origin is not followed with the Ke
 
 Deno.test("a .env holding a key of its own sends that key to its own ABUSE_URL (the control: the servers do see requests)", async () => {
   const abuse = startAbuseIpdbServer(() => ({ score: 80 }));
-  const cwd = await Deno.makeTempDir({ prefix: "conntrail-key-" });
+  await using cwdTemp = await tempDir({ prefix: "conntrail-key-" });
+  const cwd = cwdTemp.path;
   await Deno.writeTextFile(join(cwd, ".env"), `ABUSEAPI=${GOOD_KEY}\nABUSE_URL=${abuse.url}\n`);
   try {
     const run = await check(cwd, {}, ["8.8.8.8", "--format", "json"]);
@@ -109,7 +113,8 @@ Deno.test("a .env holding a key of its own sends that key to its own ABUSE_URL (
 
 Deno.test("check against `429 Retry-After: 99999999999` does not wait it out: no timer overflow, the addresses UNKNOWN with the date", async () => {
   const abuse = startAbuseIpdbServer(() => ({ status: 429, retryAfter: 99999999999 }));
-  const cwd = await Deno.makeTempDir({ prefix: "conntrail-key-" });
+  await using cwdTemp = await tempDir({ prefix: "conntrail-key-" });
+  const cwd = cwdTemp.path;
   try {
     const run = await check(cwd, { ABUSEAPI: GOOD_KEY, ABUSE_URL: abuse.url }, [
       "8.8.8.8",
@@ -134,7 +139,8 @@ Deno.test({
   ignore: Deno.build.os !== "linux",
   async fn() {
     const abuse = startAbuseIpdbServer(() => ({ score: 0 }));
-    const cwd = await Deno.makeTempDir({ prefix: "conntrail-key-" });
+    await using cwdTemp = await tempDir({ prefix: "conntrail-key-" });
+    const cwd = cwdTemp.path;
     await new Deno.Command("mkfifo", { args: [join(cwd, ".env")] }).output();
     try {
       const run = await check(cwd, { ABUSEAPI: GOOD_KEY, ABUSE_URL: abuse.url }, [

@@ -6,6 +6,7 @@
  */
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { HANG_GUARD_MS } from "./waiting.ts";
+import { tempDir } from "./temp_dir.ts";
 
 /** Where Chromium is, or undefined when it is not installed. */
 export const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((path) => {
@@ -43,8 +44,10 @@ export async function launchChromium(
   options: { width?: number; height?: number; netnsPrefix?: string[] } = {},
 ): Promise<OpenBrowser> {
   if (CHROMIUM === undefined) throw new Error("chromium is not installed");
-  const profile = await Deno.makeTempDir({ prefix: "conntrail-chromium-" });
-  const wrapperDir = await Deno.makeTempDir({ prefix: "conntrail-chromium-bin-" });
+  // Both folders go with the browser, or at once when it does not start.
+  await using folders = new AsyncDisposableStack();
+  const profile = folders.use(await tempDir({ prefix: "conntrail-chromium-" })).path;
+  const wrapperDir = folders.use(await tempDir({ prefix: "conntrail-chromium-bin-" })).path;
   let executablePath = CHROMIUM;
   if (options.netnsPrefix !== undefined) {
     executablePath = `${wrapperDir}/chromium`;
@@ -72,15 +75,18 @@ export async function launchChromium(
   page.on("console", (message) => {
     if (message.type() === "error") errors.push(message.text());
   });
+  const removeFolders = folders.move();
   return {
     context,
     page,
     dialogs,
     errors,
     async close() {
-      await context.close();
-      await Deno.remove(profile, { recursive: true }).catch(() => {});
-      await Deno.remove(wrapperDir, { recursive: true }).catch(() => {});
+      try {
+        await context.close();
+      } finally {
+        await removeFolders.disposeAsync();
+      }
     },
   };
 }

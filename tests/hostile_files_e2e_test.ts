@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { permissionFlags } from "./conntrail_process.ts";
 import { hasTool } from "./open_sockets.ts";
+import { tempDir } from "./temp_dir.ts";
 
 const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
 const linuxWithSs = Deno.build.os === "linux" && hasTool("ss") && hasTool("mkfifo");
@@ -39,7 +40,8 @@ Deno.test({
     "a FIFO given as --blocklist, --filter-file, --expect or to check is refused in one sentence, not waited on",
   ignore: !linuxWithSs,
   async fn() {
-    const dir = await Deno.makeTempDir({ prefix: "conntrail-hostile-" });
+    await using temp = await tempDir({ prefix: "conntrail-hostile-" });
+    const dir = temp.path;
     const fifo = join(dir, "list.fifo");
     await new Deno.Command("mkfifo", { args: [fifo] }).output();
     const monitor = ["monitor", "--scroll", "--count", "1", "--store", "none", "--no-reputation"];
@@ -73,7 +75,8 @@ Deno.test({
   name: "a 200 MB --blocklist ends the monitor with one sentence naming the limit; 150,000 filter CIDRs work",
   ignore: !linuxWithSs,
   async fn() {
-    const dir = await Deno.makeTempDir({ prefix: "conntrail-hostile-" });
+    await using temp = await tempDir({ prefix: "conntrail-hostile-" });
+    const dir = temp.path;
     const huge = join(dir, "huge.txt");
     {
       using file = await Deno.open(huge, { write: true, create: true });
@@ -122,7 +125,8 @@ Deno.test({
     "--geo-path skips a broken link and a .csv.gz that expands past 32 MiB with a note each, and uses the good file",
   ignore: !linuxWithSs,
   async fn() {
-    const dir = await Deno.makeTempDir({ prefix: "conntrail-geo-" });
+    await using temp = await tempDir({ prefix: "conntrail-geo-" });
+    const dir = temp.path;
     await Deno.writeTextFile(join(dir, "dbip-country-lite.csv"), "8.8.8.0,8.8.8.255,DE\n");
     await Deno.symlink(join(dir, "gone.csv"), join(dir, "broken.csv"));
     // 40 MiB of rows in a few hundred kilobytes.
@@ -154,7 +158,8 @@ Deno.test({
 });
 
 Deno.test("a database with PRAGMA user_version=-5, --port '' and ' ', and history --limit 99999999999999999999 are one sentence each", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "conntrail-hostile-" });
+  await using temp = await tempDir({ prefix: "conntrail-hostile-" });
+  const dir = temp.path;
   const path = join(dir, "history.db");
   const db = new DatabaseSync(path);
   db.exec("CREATE TABLE addresses (ip TEXT); PRAGMA user_version = -5");

@@ -9,6 +9,7 @@ import { denoFlags, MONITOR_V8_FLAGS, monitorPermissions } from "../lib/cli/perm
 import { freshLoopback, hasTool, socketControl } from "./open_sockets.ts";
 import { permissionFlags, spawnConntrail } from "./conntrail_process.ts";
 import { waitFor } from "./waiting.ts";
+import { tempFile } from "./temp_dir.ts";
 
 const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
 const linuxWithSs = Deno.build.os === "linux" && hasTool("ss") && hasTool("python3");
@@ -108,7 +109,8 @@ Deno.test({
   async fn() {
     const session = `conntrail-e2e-${Deno.pid}`;
     const control = socketControl();
-    startMonitorInTmux(session, [140, 40], ["-t", "0.5", "-w", "40"], await Deno.makeTempFile());
+    await using pidFile = await tempFile();
+    startMonitorInTmux(session, [140, 40], ["-t", "0.5", "-w", "40"], pidFile.path);
     try {
       await screenUntil(session, (s) => s.includes("Interval: 0.5s"));
       const stays = await control.open(freshLoopback());
@@ -142,7 +144,8 @@ Deno.test({
   ignore: !withTmux,
   async fn() {
     const session = `conntrail-term-${Deno.pid}`;
-    const pidFile = await Deno.makeTempFile();
+    await using pidFileTemp = await tempFile();
+    const pidFile = pidFileTemp.path;
     startMonitorInTmux(session, [120, 30], ["-t", "0.5"], pidFile);
     try {
       await screenUntil(session, (s) => s.includes("Interval: 0.5s"));
@@ -171,7 +174,8 @@ Deno.test({
     await Deno.writeTextFile(blocklist, `${prefix}.7\n`);
     const args = ["-t", "0.5", "-w", "20", "--store", "none", "--blocklist", blocklist, "--include-private"];
     const flags = await permissionFlags(dir, ["monitor", ...args]);
-    startMonitorInTmux(session, [110, 12], args, await Deno.makeTempFile(), flags);
+    await using pidFile = await tempFile();
+    startMonitorInTmux(session, [110, 12], args, pidFile.path, flags);
     // A screen that never comes fails with the screen there was.
     const see = async (test: (screen: string) => boolean) => {
       try {

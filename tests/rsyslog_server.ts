@@ -8,6 +8,7 @@
 import dgram from "node:dgram";
 import { hasTool } from "./open_sockets.ts";
 import { HANG_GUARD_MS } from "./waiting.ts";
+import { removeAll } from "./temp_dir.ts";
 
 /** What rsyslog parsed out of one message (a few of `%jsonmesg%`'s fields). */
 export interface ReceivedMessage {
@@ -190,7 +191,12 @@ export async function startRsyslog(options: RsyslogOptions): Promise<Rsyslog> {
     await stderr;
   };
 
-  await start();
+  try {
+    await start();
+  } catch (error) {
+    await removeAll(dir);
+    throw error;
+  }
   return {
     dir,
     udpPort,
@@ -211,7 +217,7 @@ export async function startRsyslog(options: RsyslogOptions): Promise<Rsyslog> {
     start,
     async dispose() {
       await stop();
-      await Deno.remove(dir, { recursive: true });
+      await removeAll(dir);
     },
   };
 }

@@ -17,6 +17,7 @@ import {
   RAW_CONTROL,
   writeHostileSqlite,
 } from "./_hostile_history.ts";
+import { tempDir } from "./temp_dir.ts";
 
 function assertSafe(label: string, text: string): void {
   const raw = text.match(RAW_CONTROL);
@@ -29,7 +30,8 @@ function assertSafe(label: string, text: string): void {
 }
 
 Deno.test("history on a SQLite file with escapes in ip, risk_level, status and every other column prints them visibly, never raw", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "conntrail-hostile-" });
+  await using temp = await tempDir({ prefix: "conntrail-hostile-" });
+  const dir = temp.path;
   const db = join(dir, "hostile.db");
   writeHostileSqlite(db);
   for (
@@ -56,7 +58,8 @@ Deno.test("history on a SQLite file with escapes in ip, risk_level, status and e
 });
 
 Deno.test("history in every format, on a SQLite file holding GitHub workflow commands, prints none a CI log would run", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "conntrail-hostile-" });
+  await using temp = await tempDir({ prefix: "conntrail-hostile-" });
+  const dir = temp.path;
   const db = join(dir, "commands.db");
   writeHostileSqlite(db, WORKFLOW_COMMANDS);
   for (const format of ["table", "csv", "json"]) {
@@ -72,7 +75,6 @@ Deno.test("history in every format, on a SQLite file holding GitHub workflow com
       }
     }
   }
-  await Deno.remove(dir, { recursive: true });
 });
 
 Deno.test("check on an address whose PTR answer holds GitHub workflow commands prints none a CI log would run", async () => {
@@ -110,7 +112,8 @@ Deno.test("check on an address whose PTR answer holds GitHub workflow commands p
 });
 
 Deno.test("history --store json with escapes in the JSON keys, and a JSON file that is not JSON, print nothing raw", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "conntrail-hostile-" });
+  await using temp = await tempDir({ prefix: "conntrail-hostile-" });
+  const dir = temp.path;
   const files = {
     HISTORY_FILE: join(dir, "ip_history.json"),
     CONN_RECORD_FILE: join(dir, "connection_records.json"),
@@ -134,7 +137,8 @@ Deno.test("history --store json with escapes in the JSON keys, and a JSON file t
 });
 
 Deno.test("a .env value and command-line values with ESC are shown safely in usage errors", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "conntrail-hostile-" });
+  await using temp = await tempDir({ prefix: "conntrail-hostile-" });
+  const dir = temp.path;
   const envFile = join(dir, "hostile.env");
   await Deno.writeTextFile(envFile, `ABUSEAPI=k\nSAFE_THRESHOLD=${HOSTILE.title}${HOSTILE.clear}\n`);
   const fromEnv = await runConntrail(dir, ["check", "8.8.8.8", "--env-file", envFile, "--no-resolve-names"]);
