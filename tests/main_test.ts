@@ -11,6 +11,7 @@ import {
 import { hasTool, openSockets } from "./open_sockets.ts";
 import { writeMmdb } from "./enrich/_mmdb_writer.ts";
 import { Lines } from "./waiting.ts";
+import { tempDir } from "./temp_dir.ts";
 
 const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
 const FIXTURES = fileURLToPath(new URL("./fixtures/", import.meta.url));
@@ -384,7 +385,8 @@ Deno.test("main check --debug never prints the key: not when it is rejected, not
     { hostname: "127.0.0.1", port: 0, onListen: () => {} },
     () => new Response(JSON.stringify({ errors: [{ detail: `bad key ${secret}` }] }), { status: 401 }),
   );
-  const dir = await Deno.makeTempDir();
+  await using temp = await tempDir();
+  const dir = temp.path;
   const envFile = `${dir}/.env`;
   const port = (server.addr as Deno.NetAddr).port;
   await Deno.writeTextFile(envFile, `ABUSEAPI=${secret}\nABUSE_URL=http://127.0.0.1:${port}/api/v2/check\n`);
@@ -422,7 +424,8 @@ Deno.test({
   name: "main monitor --geo-path with a damaged mmdb says so once, uses the good CSV and runs on",
   ignore: !linuxWithSs,
   async fn() {
-    const dir = await Deno.makeTempDir({ prefix: "conntrail-geo-" });
+    await using temp = await tempDir({ prefix: "conntrail-geo-" });
+    const dir = temp.path;
     await Deno.writeTextFile(`${dir}/dbip-country-lite.csv`, "8.8.8.0,8.8.8.255,DE\n");
     const mmdb = writeMmdb("GeoLite2-ASN", [["9.9.9.0/24", { autonomous_system_number: 19281 }]]);
     await Deno.writeFile(`${dir}/GeoLite2-ASN.mmdb`, mmdb.subarray(0, mmdb.length >> 1));
