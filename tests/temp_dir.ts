@@ -1,7 +1,7 @@
 /**
  * Temporary folders and files that remove themselves: `await using dir = await tempDir();` makes one
  * (`Deno.makeTempDir`, in `$TMPDIR`) and removes it with all it holds when the block is left, however it is
- * left.
+ * left. `deno task test` fails when the tests leave anything in `$TMPDIR` (scripts/test_tmpdir.ts).
  *
  * Declare a folder before what writes into it (a child process, an open store): `await using` disposes in
  * reverse order, so the writer is stopped before its folder is removed.
