@@ -9,6 +9,7 @@
  * Usage (root, Linux, with tmux and chromium): deno run -A scripts/docs_captures.ts
  */
 import { chromium } from "playwright-core";
+import { COMMAND_V8_FLAGS } from "../lib/cli/permissions.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const DOCS = `${ROOT}docs/`;
@@ -85,6 +86,7 @@ async function inside(): Promise<void> {
   const flags = (await run(Deno.execPath(), [
     "run",
     "--quiet",
+    COMMAND_V8_FLAGS,
     `${ROOT}main.ts`,
     "permissions",
     "--flags",
@@ -118,6 +120,7 @@ async function inside(): Promise<void> {
   const serveFlags = (await run(Deno.execPath(), [
     "run",
     "--quiet",
+    COMMAND_V8_FLAGS,
     main,
     "permissions",
     "--flags",

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { GOOD_KEY, startAbuseIpdbServer } from "./abuseipdb_server.ts";
 import { tempDir } from "./temp_dir.ts";
+import { COMMAND_V8_FLAGS } from "../lib/cli/permissions.ts";
 
 const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
 const decoder = new TextDecoder();
@@ -31,7 +32,7 @@ function startRecorder(answer: (request: Request) => Response) {
 async function check(cwd: string, env: Record<string, string>, args: string[]) {
   const full = ["check", ...args, "--no-resolve-names", "--no-lookup-country", "--no-lookup-asn"];
   const flags = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", "--no-prompt", MAIN, "permissions", "--flags", ...full],
+    args: ["run", "--quiet", "--no-prompt", COMMAND_V8_FLAGS, MAIN, "permissions", "--flags", ...full],
     cwd,
     clearEnv: true,
     env: { PATH: Deno.env.get("PATH") ?? "" },

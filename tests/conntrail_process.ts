@@ -4,6 +4,7 @@
  * directory of the test's own; the printed address is read back.
  */
 import { fileURLToPath } from "node:url";
+import { COMMAND_V8_FLAGS } from "../lib/cli/permissions.ts";
 import { Lines } from "./waiting.ts";
 
 const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
@@ -34,6 +35,8 @@ export async function permissionFlags(
       "--quiet",
       "--no-prompt",
       `--allow-env=XDG_DATA_HOME,HOME${Object.keys(env).map((name) => `,${name}`).join("")}`,
+      // As `permissions` itself runs: one V8 flag hash for every command, one code cache entry per module.
+      COMMAND_V8_FLAGS,
       MAIN,
       "permissions",
       "--flags",

@@ -10,6 +10,7 @@ import { deepStrictEqual, match, ok } from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { freshLoopback, hasTool, socketControl, withTempDirAndSockets } from "./open_sockets.ts";
 import { SqliteStore } from "../lib/store/sqlite_store.ts";
+import { COMMAND_V8_FLAGS } from "../lib/cli/permissions.ts";
 import { spawnConntrail } from "./conntrail_process.ts";
 import { waitFor } from "./waiting.ts";
 
@@ -40,7 +41,17 @@ async function run(program: string, args: string[]): Promise<void> {
 
 async function monitorFlags(args: string[]): Promise<string[]> {
   const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", "--no-prompt", MAIN, "permissions", "--flags", "monitor", ...args],
+    args: [
+      "run",
+      "--quiet",
+      "--no-prompt",
+      COMMAND_V8_FLAGS,
+      MAIN,
+      "permissions",
+      "--flags",
+      "monitor",
+      ...args,
+    ],
   }).output();
   return decoder.decode(output.stdout).trim().split(" ").filter((f) => f !== "");
 }

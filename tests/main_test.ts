@@ -2,6 +2,7 @@ import { fileURLToPath } from "node:url";
 import { deepStrictEqual, match, ok } from "node:assert/strict";
 import {
   collectorPermissions,
+  COMMAND_V8_FLAGS,
   denoFlags,
   MONITOR_V8_FLAGS,
   monitorPermissions,
@@ -22,10 +23,14 @@ interface Run {
   stderr: string;
 }
 
-/** Run main.ts in a fresh Deno with exactly these permission flags, as a user would. */
+/**
+ * Run main.ts in a fresh Deno with exactly these permission flags, as a user would: with the V8 flags every
+ * command prints when `flags` name none (the code cache's entries are written under them).
+ */
 async function conntrail(flags: string[], args: string[], stdin?: string): Promise<Run> {
+  const v8 = flags.some((flag) => flag.startsWith("--v8-flags=")) ? [] : [COMMAND_V8_FLAGS];
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", "--no-prompt", ...flags, MAIN, ...args],
+    args: ["run", "--quiet", "--no-prompt", ...flags, ...v8, MAIN, ...args],
     stdin: stdin === undefined ? "null" : "piped",
     stdout: "piped",
     stderr: "piped",
