@@ -120,15 +120,18 @@ export function liveDumpPermissions(collector: CollectorName, os: Os): Permissio
  * V8's code-generation flags, which every conntrail command runs with (each
  * command's `--v8-flags`, `permissions --flags`, the binaries, the start
  * task's inner run): `--max-opt=2`, Maglev V8's top tier (no Turbofan).
- * It is in for memory, at no CPU that the goals feel (stop 35, maglev35's and
- * goals35's notes, alternating rounds): at 1,000 connections 3 MiB less peak
- * (58-61 vs 62-64 MiB) for the same or less CPU; at 10,000 2-6 MiB less, and
- * +0.0016 s (3 %) CPU per tick on average over 10 pairs, inside the runs'
- * spread (the monitor is at 0.19x psutil there); a snapshot at 25,000 sockets
- * about 0.03 s less CPU and 2-3 MiB less. Maglev inlines one level deep, and
- * no call that ran in under 95 % of the function's calls when it compiled:
- * the per-connection loops are written for it (indexed, not for-of; no
- * DataView; no time in ms passed per connection).
+ * It is in for memory, at no CPU that the goals feel (maxopt36's note: the
+ * bundle against main's, alternating, each side first in some rounds, load
+ * 0.0-1.9): at 1,000 connections peak RSS 58.7-59.1 vs 61.6-61.8 MiB, CPU per
+ * tick 0.021-0.024 vs 0.022-0.028 s; at 10,000 peak about 5 MiB lower (median
+ * 85.9 vs 91.2 MiB), CPU per tick +0.003 s (5 %) on average over 10 pairs
+ * (median +0.002; with the flag second in its pair, -0.001), inside the runs'
+ * spread (0.054-0.084 s; the monitor is at 0.14x psutil there); a snapshot at
+ * 25,200 sockets the same CPU (600 ms) and 2.9 MiB less (55.9 vs 58.8 MiB);
+ * start to first line at 1,000 the same (0.30 s). Maglev inlines one level
+ * deep, and no call that ran in under 95 % of the function's calls when it
+ * compiled: the per-connection loops are written for it (indexed, not for-of;
+ * no DataView; no time in ms passed per connection).
  *
  * Such a flag changes V8's flag hash, and Deno's code cache keeps one entry a
  * module, written under one hash: a run under other code-generation flags
