@@ -124,9 +124,9 @@ export function liveDumpPermissions(collector: CollectorName, os: Os): Permissio
  * bundle against main's, alternating, each side first in some rounds, load
  * 0.0-1.9): at 1,000 connections peak RSS 58.7-59.1 vs 61.6-61.8 MiB, CPU per
  * tick 0.021-0.024 vs 0.022-0.028 s; at 10,000 peak about 5 MiB lower (median
- * 85.9 vs 91.2 MiB), CPU per tick +0.003 s (5 %) on average over 10 pairs
- * (median +0.002; with the flag second in its pair, -0.001), inside the runs'
- * spread (0.054-0.084 s; the monitor is at 0.14x psutil there); a snapshot at
+ * 86.1 vs 91.2 MiB), CPU per tick +0.002 s (3.5 %) on average over 12 pairs,
+ * 6 with each side first (median +0.0015; with the flag second, -0.0015),
+ * inside the runs' spread (0.054-0.084 s; 0.14x psutil there); a snapshot at
  * 25,200 sockets the same CPU (600 ms) and 2.9 MiB less (55.9 vs 58.8 MiB);
  * start to first line at 1,000 the same (0.30 s). Maglev inlines one level
  * deep, and no call that ran in under 95 % of the function's calls when it
