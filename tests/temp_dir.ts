@@ -22,6 +22,17 @@ export async function removeAll(path: string): Promise<void> {
   }
 }
 
+/** Whether anything (a file, a folder, a dangling link) is at `path`. */
+export async function pathExists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
 function disposable(path: string): TempPath {
   return { path, [Symbol.asyncDispose]: () => removeAll(path) };
 }

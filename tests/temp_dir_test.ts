@@ -1,15 +1,5 @@
 import { deepStrictEqual, rejects } from "node:assert/strict";
-import { removeAll, tempDir, tempFile } from "./temp_dir.ts";
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
-}
+import { pathExists as exists, removeAll, tempDir, tempFile } from "./temp_dir.ts";
 
 Deno.test("tempDir() is removed with what it holds when its block ends, also by a throw", async () => {
   let path = "";

@@ -5,6 +5,7 @@
 import { deepStrictEqual, match, ok } from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import denoJson from "../deno.json" with { type: "json" };
+import { pathExists as exists } from "./temp_dir.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const SCRIPT = "scripts/test_tmpdir.ts";
@@ -20,16 +21,6 @@ async function guarded(code: string) {
     stdin: "null",
   }).output();
   return { code: out.code, folder: decoder.decode(out.stdout).trim(), stderr: decoder.decode(out.stderr) };
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
 }
 
 const PRINT_TMPDIR = `console.log(Deno.env.get("TMPDIR"));`;
