@@ -31,10 +31,14 @@
  * namespace, /proc/net/sockstat `alloc`) are printed beside each figure.
  * BENCH_ONLY=conntrail,conntrail@base measures only the contenders named (more rounds of a change against its base
  * in the same time; the ratios to psutil and ss then need a run with them).
+ * BENCH_CGROUPS=N adds N empty cgroup folders for the run (root; bench/_cgroups.ts): `ss -e`, which the monitor's
+ * UDP reading runs each tick, walks every cgroup folder of the machine, and a systemd host has one for every
+ * service, scope and slice where this machine has almost none.
  * BENCH_SETTLE_S (default 3): seconds between the first line and the measurement. V8 goes on
  * compiling the tick's functions for about a minute (a 1k tick calls them a few thousand times), so
  * short settles include that (measured at 1k: own CPU 15-17 ms/s in the first 20 s, 10-13 after 60 s).
  */
+import { addCgroups } from "./_cgroups.ts";
 import { onInterrupt } from "./_interrupt.ts";
 import { benchNetns, type Wrap } from "./_netns.ts";
 import { startSocketFarm } from "./_socket_farm.ts";
@@ -46,6 +50,7 @@ const SETTLE_S = Number(Deno.env.get("BENCH_SETTLE_S") ?? 3);
 const MEASURE_S = Number(Deno.env.get("BENCH_MEASURE_S") ?? 10);
 const CLK_TCK = 100;
 const CHURN = Number(Deno.env.get("BENCH_CHURN") ?? 0);
+const CGROUPS = Number(Deno.env.get("BENCH_CGROUPS") ?? 0);
 const CHURN_SCRIPT = new URL("./_churn.py", import.meta.url).pathname;
 const ROOT = new URL("..", import.meta.url).pathname;
 const PSUTIL_SCRIPT = new URL("./_psutil_timeline.py", import.meta.url).pathname;
@@ -415,6 +420,10 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? NaN;
 }
 
+const cgroups = CGROUPS > 0 ? addCgroups(CGROUPS) : null;
+if (cgroups !== null) {
+  console.log(`monitor bench: ${cgroups.count} extra cgroup folders under ${cgroups.mount}`);
+}
 try {
   await warmUp(flags, ROOT);
   if (COMPARE !== undefined) await warmUp(compareFlags, COMPARE);
@@ -490,6 +499,7 @@ try {
     }
   }
 } finally {
+  cgroups?.remove();
   netns.remove();
   emptyNetns?.remove();
   await Deno.remove(dataDir, { recursive: true });
