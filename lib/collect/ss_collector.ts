@@ -7,7 +7,7 @@
  */
 import type { Socket } from "../model/connection.ts";
 import { ToolError } from "../model/errors.ts";
-import { parseSs, splitSsSummary, SsLineMemory, SsTextReader } from "../parse/ss.ts";
+import { parseSs, type ParseSsOptions, splitSsSummary, SsLineMemory, SsTextReader } from "../parse/ss.ts";
 import { InetDiagMemory } from "../parse/inet_diag.ts";
 import type { ParseResult } from "../parse/parse_result.ts";
 import type { Collector, CollectorPlatform, CollectRequest, CollectResult, OwnerHint } from "./collector.ts";
@@ -234,9 +234,7 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
   const dumpedListing = async (): Promise<ParseResult> => {
     if (listByDump) {
       try {
-        const { summary, listing } = splitSsSummary((await run("ss", SS_DUMP_ARGS.udp)).stdout);
-        const udp = parseSs(listing, { protocol: "UDP" });
-        const tcp = await tcpDump.read(summary, false, 0);
+        const { udp, tcp } = await udpThenDump({}, false, 0);
         const sockets = udp.sockets;
         const tcpSockets = tcp.sockets;
         for (let i = 0; i < tcpSockets.length; i++) sockets.push(tcpSockets[i]!);
@@ -309,15 +307,25 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
     ...(once ? {} : { memory }),
     bufferDump: (options.bufferDump ?? dump) && mayRun("stdbuf"),
   });
+  /**
+   * UDP's text (`ss -uaneH -s`), then the TCP dump (counters when `counters`, room for `room` sockets), each
+   * parsed on its own: UDP first, because its run's summary says which families the dump asks for.
+   */
+  const udpThenDump = async (
+    udpOptions: Pick<ParseSsOptions, "traffic" | "memory">,
+    counters: boolean,
+    room: number,
+  ): Promise<{ udp: ParseResult; tcp: ParseResult }> => {
+    const { summary, listing } = splitSsSummary((await run("ss", SS_DUMP_ARGS.udp)).stdout);
+    // `ss -u` alone prints no Netid column: its rows are UDP because UDP is what it was asked for.
+    const udp = parseSs(listing, { ...udpOptions, protocol: "UDP" });
+    return { udp, tcp: await tcpDump.read(summary, counters, room) };
+  };
   const readDump = async (): Promise<ParseResult> => {
     // The start's own walk of the descriptors runs beside the dump (its listing of the sockets comes after it).
     const early = !warm ? walks.startEarly() : undefined;
     early?.catch(() => {}); // a failed dump leaves it; a failed walk is read in readWalked
-    // UDP first: its run's summary says which families the TCP dump asks for.
-    const { summary, listing } = splitSsSummary((await run("ss", SS_DUMP_ARGS.udp)).stdout);
-    // `ss -u` alone prints no Netid column: its rows are UDP because UDP is what it was asked for.
-    const udp = parseSs(listing, { traffic, protocol: "UDP", memory: udpMemory });
-    const tcp = await tcpDump.read(summary, countersNow, lastCount);
+    const { udp, tcp } = await udpThenDump({ traffic, memory: udpMemory }, countersNow, lastCount);
     // UDP joins the reader's own array, made with room for as many sockets as the last reading had: a copy of
     // 21,000 sockets a poll (or the array growing) would be old-generation garbage.
     let sockets = tcp.sockets;
