@@ -7,7 +7,7 @@
  */
 import type { Socket } from "../model/connection.ts";
 import { ToolError } from "../model/errors.ts";
-import { parseSs, type ParseSsOptions, splitSsSummary, SsLineMemory, SsTextReader } from "../parse/ss.ts";
+import { parseSs, SsTextReader } from "../parse/ss.ts";
 import { InetDiagMemory } from "../parse/inet_diag.ts";
 import type { ParseResult } from "../parse/parse_result.ts";
 import type { Collector, CollectorPlatform, CollectRequest, CollectResult, OwnerHint } from "./collector.ts";
@@ -18,7 +18,8 @@ import { singleFlight } from "./single_flight.ts";
 import { nameUsers, readUserNames } from "./user_names.ts";
 import { runningAsRoot } from "./running_as_root.ts";
 import { SS_ARGS_WITH_OWNERS, SS_ARGS_WITHOUT_OWNERS, SS_TRAFFIC_ARGS } from "./ss_args.ts";
-import { createTcpDump, SS_DUMP_ARGS } from "./ss_tcp_dump.ts";
+import { createTcpDump } from "./ss_tcp_dump.ts";
+import { createUdpListing } from "./udp_listing.ts";
 import { createOwnerBook, type OwnerBook } from "./owner_book.ts";
 import { createHeldSockets } from "./held_sockets.ts";
 import { createOwnerWalks, withListeners } from "./owner_walks.ts";
@@ -234,7 +235,7 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
   const dumpedListing = async (): Promise<ParseResult> => {
     if (listByDump) {
       try {
-        const { udp, tcp } = await udpThenDump({}, false, 0);
+        const { udp, tcp } = await udpThenDump(false, 0);
         const sockets = udp.sockets;
         const tcpSockets = tcp.sockets;
         for (let i = 0; i < tcpSockets.length; i++) sockets.push(tcpSockets[i]!);
@@ -292,8 +293,8 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
     return walk ? parsed : { ...parsed, sockets: withoutWaiting(parsed.sockets) };
   };
 
-  // The same for UDP's text: an unchanged line is not parsed again.
-  const udpMemory = new SsLineMemory();
+  // UDP's text, mostly without `-e` in a live reading; an unchanged line is not parsed again.
+  const udpListing = createUdpListing(run, { traffic, once });
   /** Sockets the last dump and UDP reading listed together. */
   let lastCount = 0;
   /**
@@ -308,24 +309,21 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
     bufferDump: (options.bufferDump ?? dump) && mayRun("stdbuf"),
   });
   /**
-   * UDP's text (`ss -uaneH -s`), then the TCP dump (counters when `counters`, room for `room` sockets), each
-   * parsed on its own: UDP first, because its run's summary says which families the dump asks for.
+   * UDP's text (see `udp_listing.ts`), then the TCP dump (counters when `counters`, room for `room` sockets),
+   * each parsed on its own: UDP first, because its run's summary says which families the dump asks for.
    */
   const udpThenDump = async (
-    udpOptions: Pick<ParseSsOptions, "traffic" | "memory">,
     counters: boolean,
     room: number,
   ): Promise<{ udp: ParseResult; tcp: ParseResult }> => {
-    const { summary, listing } = splitSsSummary((await run("ss", SS_DUMP_ARGS.udp)).stdout);
-    // `ss -u` alone prints no Netid column: its rows are UDP because UDP is what it was asked for.
-    const udp = parseSs(listing, { ...udpOptions, protocol: "UDP" });
+    const { summary, udp } = await udpListing.read();
     return { udp, tcp: await tcpDump.read(summary, counters, room) };
   };
   const readDump = async (): Promise<ParseResult> => {
     // The start's own walk of the descriptors runs beside the dump (its listing of the sockets comes after it).
     const early = !warm ? walks.startEarly() : undefined;
     early?.catch(() => {}); // a failed dump leaves it; a failed walk is read in readWalked
-    const { udp, tcp } = await udpThenDump({ traffic, memory: udpMemory }, countersNow, lastCount);
+    const { udp, tcp } = await udpThenDump(countersNow, lastCount);
     // UDP joins the reader's own array, made with room for as many sockets as the last reading had: a copy of
     // 21,000 sockets a poll (or the array growing) would be old-generation garbage.
     let sockets = tcp.sockets;

@@ -12,11 +12,11 @@ import { PermissionError, ToolError } from "../model/errors.ts";
 /**
  * With `--traffic`: TCP sockets as the kernel's own structures (`-D -` writes
  * the raw `sock_diag` answer, `-i` asks for `tcp_info` with the byte
- * counters, so ss formats nothing), and UDP sockets as text, after ss's
- * summary (`-s`), whose TCP counts per family say which families the dump
- * needs to ask for (see {@linkcode dumpFamilies}).
+ * counters, so ss formats nothing). UDP is read as text just before
+ * (`udp_listing.ts`), after ss's summary (`-s`), whose TCP counts per family
+ * say which families the dump needs to ask for (see {@linkcode dumpFamilies}).
  */
-export const SS_DUMP_ARGS = { tcp: ["-taiD", "-"], udp: ["-uaneH", "-s"] } as const;
+export const SS_DUMP_ARGS = { tcp: ["-taiD", "-"] } as const;
 /**
  * The dump without the counters (`dump` without `traffic`): no `tcp_info`, so the kernel fills 124 bytes a
  * socket instead of 440. Measured at 10,000 connections (20,000 sockets) beside 46,000 other namespaces'

@@ -699,6 +699,16 @@ const OWNERS_TEXT = new TextDecoder().decode(
   Deno.readFileSync(new URL("../fixtures/ss-tapeiOH_iproute2-6.1_debian12.txt", import.meta.url)),
 ).split("\n").map((line) => line.length === 0 ? line : `tcp ${line}`).join("\n");
 
+/** Whether `args` asks ss for UDP's listing: with -e (`-uaneH`), or without (`-uanH`, a live reading's polls). */
+function isUdpListing(args: readonly string[]): boolean {
+  return args[0] === "-uaneH" || args[0] === "-uanH";
+}
+
+/** What ss prints of UDP rows (as `-uaneH` prints them) for `args`: without -e's fields for `-uanH`. */
+function udpRowsFor(args: readonly string[], rows: string): string {
+  return args[0] === "-uanH" ? rows.replace(/ (?:uid:\d+ )?ino:\d+ sk:\S+ <->/g, "") : rows;
+}
+
 /** Answer `ss -taiD -` as the real runner does: the dump handed to `onChunk` in pieces of 100 bytes, in one buffer. */
 function dumpInChunks(dump: Uint8Array, options: RunToolOptions | undefined): Promise<ToolOutput> {
   const onChunk = options?.onChunk;
@@ -726,7 +736,7 @@ function dumpingMachine(calls: string[][], dumpFlag: "-taiD" | "-taD"): RunTool 
     if (command === "find") return Promise.resolve({ stdout: "", stderr: "", code: 0 });
     // The same sockets' messages either way (they carry tcp_info, which a reading without traffic skips).
     if (args[0] === dumpFlag) return dumpInChunks(DUMP, options);
-    if (args[0] === "-uaneH") return Promise.resolve({ stdout: udp, stderr: "", code: 0 });
+    if (isUdpListing(args)) return Promise.resolve({ stdout: udpRowsFor(args, udp), stderr: "", code: 0 });
     const owned = `${OWNERS_TEXT}\nudp ${udp.replace("ino:", 'users:(("python3",pid=26160,fd=14)) ino:')}`;
     return Promise.resolve({ stdout: owned, stderr: "", code: 0 });
   };
@@ -743,7 +753,8 @@ Deno.test("createSsCollector({ platform, traffic }) reads TCP from ss -taiD -, U
     "-uaneH -s",
     "-taiD -",
     "-tunapeH",
-    "-uaneH -s",
+    // The second poll lists UDP without -e: its one socket is the one the first listed (see udp_listing.ts).
+    "-uanH -s",
     "-taiD -",
   ]);
   deepStrictEqual(first.notes, []);
@@ -767,7 +778,8 @@ Deno.test("createSsCollector({ dump }) reads TCP from ss -taD - without traffic:
     "-uaneH -s",
     "-taD -",
     "-tunapeH",
-    "-uaneH -s",
+    // The second poll lists UDP without -e: its one socket is the one the first listed (see udp_listing.ts).
+    "-uanH -s",
     "-taD -",
   ]);
   deepStrictEqual(first.notes, []);
@@ -787,7 +799,7 @@ Deno.test("createSsCollector({ dump }) without traffic reads the text of ss -tun
     calls.push([command, ...args]);
     if (command === "find") return { stdout: "", stderr: "", code: 0 };
     if (args[0] === "-taD") return await dumpInChunks(new TextEncoder().encode("not netlink"), options);
-    const text = args[0] === "-uaneH" ? "" : args[0] === "-tunaeH" ? withoutOwners(OWNERS_TEXT) : OWNERS_TEXT;
+    const text = isUdpListing(args) ? "" : args[0] === "-tunaeH" ? withoutOwners(OWNERS_TEXT) : OWNERS_TEXT;
     return { stdout: text, stderr: "", code: 0 };
   };
   const collector = createSsCollector({ platform, run, userNames: null, dump: true });
@@ -815,7 +827,7 @@ Deno.test("createSsCollector({ dump }) takes a first dump that was killed (its g
       if (dumps++ === 0) throw new ToolError('"ss -taD -" was ended (killed by SIGKILL)', { timedOut: true });
       return await dumpInChunks(DUMP, options);
     }
-    const text = args[0] === "-uaneH" ? "" : args[0] === "-tunaeH" ? withoutOwners(OWNERS_TEXT) : OWNERS_TEXT;
+    const text = isUdpListing(args) ? "" : args[0] === "-tunaeH" ? withoutOwners(OWNERS_TEXT) : OWNERS_TEXT;
     return { stdout: text, stderr: "", code: 0 };
   };
   const collector = createSsCollector({ platform, run, userNames: null, dump: true });
@@ -943,7 +955,9 @@ Deno.test("createSsCollector({ traffic, ownerWalkSpacing }) spaces the ss -p run
     calls.push([command, ...args]);
     if (command === "find") return Promise.resolve({ stdout: "", stderr: "", code: 0 });
     if (args[0] === "-taiD") return dumpInChunks(DUMP, options);
-    if (args[0] === "-uaneH") return Promise.resolve({ stdout: udp.join("\n"), stderr: "", code: 0 });
+    if (isUdpListing(args)) {
+      return Promise.resolve({ stdout: udpRowsFor(args, udp.join("\n")), stderr: "", code: 0 });
+    }
     clock += 100;
     const owned = udp.map((row) => `udp ${row.replace("ino:", 'users:(("python3",pid=26160,fd=14)) ino:')}`);
     return Promise.resolve({ stdout: [OWNERS_TEXT, ...owned].join("\n"), stderr: "", code: 0 });
@@ -980,7 +994,9 @@ Deno.test("createSsCollector({ traffic, ownerWalkSpacing }) names at once a sock
   const run: RunTool = (command, args, options) => {
     if (command === "find") return Promise.resolve({ stdout: "", stderr: "", code: 0 });
     if (args[0] === "-taiD") return dumpInChunks(DUMP, options);
-    if (args[0] === "-uaneH") return Promise.resolve({ stdout: udp.join("\n"), stderr: "", code: 0 });
+    if (isUdpListing(args)) {
+      return Promise.resolve({ stdout: udpRowsFor(args, udp.join("\n")), stderr: "", code: 0 });
+    }
     clock += 100;
     const owned = udp.map((row) =>
       row === first && !firstOwned
@@ -1284,7 +1300,7 @@ Deno.test("createSsCollector({ traffic, ownerWalkSpacing }) reads a listener the
     calls.push([command, ...args]);
     if (command === "find") return Promise.resolve({ stdout: "", stderr: "", code: 0 });
     if (args[0] === "-taiD") return dumpInChunks(diagDump(dumped), options);
-    if (args[0] === "-uaneH") return Promise.resolve({ stdout: "", stderr: "", code: 0 });
+    if (isUdpListing(args)) return Promise.resolve({ stdout: "", stderr: "", code: 0 });
     clock += 4_000; // a walk of 4 s, as measured under load: the next one not before 12 s
     const rows = walked.map((s) => s === M ? ownedRow(s).replace(/users:\(.*?\)\) /, "") : ownedRow(s));
     return Promise.resolve({ stdout: rows.join("\n"), stderr: "", code: 0 });
@@ -1351,7 +1367,7 @@ Deno.test("createSsCollector({ traffic, ownWalk }) walks for the first reading w
     }
     if (command === "ps") return Promise.resolve({ stdout: "14192 python3\n", stderr: "", code: 0 });
     if (args[0] === "-taiD") return dumpInChunks(diagDump(dumped), options);
-    if (args[0] === "-uaneH") return Promise.resolve({ stdout: "", stderr: "", code: 0 });
+    if (isUdpListing(args)) return Promise.resolve({ stdout: "", stderr: "", code: 0 });
     const owners = args.includes("-tunapeH");
     const rows = listed.map((s) => owners ? ownedRow(s) : ownedRow(s).replace(/users:\(.*?\)\) /, ""));
     return Promise.resolve({ stdout: rows.join("\n"), stderr: "", code: 0 });
@@ -1387,7 +1403,7 @@ Deno.test("createSsCollector({ traffic, ownWalk }) walks for the first reading w
   const second = await collector.collect();
   deepStrictEqual(read(second.sockets).at(-1), [40000, 443, "outgoing", 14192, "python3"]);
   deepStrictEqual(calls.slice(5).map((c) => c[0] === "ss" ? c.slice(0, 2).join(" ") : c[0]), [
-    "ss -uaneH",
+    "ss -uanH", // UDP (none) as before: no -e
     "ss -taiD",
     "ss -tunaeH",
     "ps",

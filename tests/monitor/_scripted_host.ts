@@ -313,7 +313,7 @@ export class ScriptedHost {
   }
 
   /** One socket's line in ss's text (`owners`: as `-p` prints it; a walk that does not name it yet leaves it). */
-  #line(x: HostSocket, netid: boolean, owners: boolean): string {
+  #line(x: HostSocket, netid: boolean, owners: boolean, extended = true): string {
     const local = `${HOST_IP}:${x.localPort}`;
     const peer = x.state === "LISTEN" ? "0.0.0.0:*" : `${x.remoteIp}:${x.remotePort}`;
     const users = owners && x.pid !== null && x.unnamedWalks === 0
@@ -321,6 +321,8 @@ export class ScriptedHost {
       : "";
     const uid = x.uid === 0 ? "" : `uid:${x.uid} `;
     const head = netid ? `${x.protocol === "TCP" ? "tcp" : "udp"} ` : "";
+    // Without -e (`ss -uanH`): no uid, inode or socket address.
+    if (!extended) return `${head}${x.state} 0      0      ${local} ${peer}`;
     return `${head}${x.state} 0      0      ${local} ${peer} ${users}${uid}ino:${x.inode} sk:1 <->`;
   }
 
@@ -381,6 +383,7 @@ export class ScriptedHost {
   /** Make the current poll's outputs now (not while a bench times the collector reading them). */
   prepare(): void {
     this.#output("-uaneH");
+    this.#output("-uanH");
     this.#output("-taiD");
     this.#output("-taD");
   }
@@ -388,8 +391,9 @@ export class ScriptedHost {
   #output(flags: string): string | Uint8Array {
     let made = this.#made.get(flags);
     if (made !== undefined) return made;
-    if (flags === "-uaneH") {
-      const udp = this.#sockets.filter((x) => x.protocol === "UDP").map((x) => this.#line(x, false, false));
+    if (flags === "-uaneH" || flags === "-uanH") {
+      const udp = this.#sockets.filter((x) => x.protocol === "UDP")
+        .map((x) => this.#line(x, false, false, flags === "-uaneH"));
       made = this.#summary() + udp.join("\n") + "\n";
     } else made = this.#dump(flags === "-taiD");
     this.#made.set(flags, made);
@@ -427,7 +431,7 @@ export class ScriptedHost {
     }
     if (command !== "ss") return Promise.resolve({ stdout: "", stderr: `${command}: not scripted`, code: 1 });
     const flags = args[0] ?? "";
-    if (flags === "-uaneH") {
+    if (flags === "-uaneH" || flags === "-uanH") {
       return Promise.resolve({ stdout: this.#output(flags) as string, stderr: "", code: 0 });
     }
     if (flags === "-taiD" || flags === "-taD") {

@@ -1,0 +1,190 @@
+import { deepStrictEqual, ok } from "node:assert/strict";
+import { createUdpListing, FULL_EVERY, UDP_LISTING_ARGS } from "../../lib/collect/udp_listing.ts";
+import { type RunTool, toolRunner } from "../../lib/collect/run_tool.ts";
+import { denoPlatform } from "../../lib/platform/deno_platform.ts";
+import { hasTool } from "../open_sockets.ts";
+import { createSocket, type Socket as UdpSocket } from "node:dgram";
+
+/** A UDP socket bound on 127.0.0.1 (`port` 0: any free one), once bound. */
+function bound(port = 0): Promise<UdpSocket> {
+  const socket = createSocket("udp4");
+  return new Promise((resolve, reject) => {
+    socket.once("error", reject);
+    socket.bind(port, "127.0.0.1", () => resolve(socket));
+  });
+}
+
+/** Close a socket, once closed (a second close is a no-op). */
+function closed(socket: UdpSocket | null): Promise<void> {
+  return new Promise((resolve) => {
+    try {
+      socket?.close(() => resolve()) ?? resolve();
+    } catch {
+      resolve(); // closed already
+    }
+  });
+}
+
+/** What `ss -s` prints before the listing (iproute2 6.1), for a namespace with one IPv4 TCP socket. */
+const SUMMARY = "Total: 2\nTCP:   1 (estab 1, closed 0, orphaned 0, timewait 0)\n\n" +
+  "Transport Total     IP        IPv6\nRAW\t  0         0         0        \n" +
+  "UDP\t  1         1         0        \nTCP\t  1         1         0        \n" +
+  "INET\t  2         2         0        \nFRAG\t  0         0         0        \n\n";
+
+/** A UDP row as `ss -uaneH` prints it: local port, peer (`0.0.0.0:*` when unconnected), inode, uid. */
+function row(port: number, inode: number, options: { peer?: string; uid?: number } = {}): string {
+  const uid = options.uid === undefined ? "" : `uid:${options.uid} `;
+  return `UNCONN 0 0 127.0.0.1:${port} ${options.peer ?? "0.0.0.0:*"} ${uid}ino:${inode} sk:${inode} <->`;
+}
+
+/** A scripted ss that lists `rows` (as `-uaneH` prints them, without -e's fields for `-uanH`), recording its runs. */
+function scriptedSs(): { run: RunTool; rows: string[]; ran: string[] } {
+  const script = { rows: [] as string[], ran: [] as string[] };
+  const run: RunTool = (command, args) => {
+    script.ran.push([command, ...args].join(" "));
+    const extended = args[0] === "-uaneH";
+    const rows = script.rows.map((r) => extended ? r : r.replace(/ (?:uid:\d+ )?ino:\d+ sk:\d+ <->/, ""));
+    return Promise.resolve({ stdout: SUMMARY + rows.join("\n") + "\n", stderr: "", code: 0 });
+  };
+  return Object.assign(script, { run });
+}
+
+type Seen = [port: number, inode: number | null, user: string | null];
+
+async function readOnce(listing: ReturnType<typeof createUdpListing>): Promise<Seen[]> {
+  const { udp, summary } = await listing.read();
+  deepStrictEqual(summary, { ipv4: 1, ipv6: 0, timeWait: 0 });
+  return udp.sockets.map((s) => [s.local_port, s.inode, s.user]);
+}
+
+const FULL = `ss ${UDP_LISTING_ARGS.full.join(" ")}`;
+const QUICK = `ss ${UDP_LISTING_ARGS.quick.join(" ")}`;
+
+Deno.test("createUdpListing() lists with -e at first, then without it, each socket keeping the inode and uid the full listing gave", async () => {
+  const ss = scriptedSs();
+  ss.rows.push(row(5353, 11), row(40000, 12, { peer: "127.0.0.1:53", uid: 1000 }));
+  const listing = createUdpListing(ss.run, { traffic: false, once: false });
+  const expected: Seen[] = [[5353, 11, "0"], [40000, 12, "1000"]];
+  deepStrictEqual(await readOnce(listing), expected);
+  deepStrictEqual(await readOnce(listing), expected);
+  deepStrictEqual(await readOnce(listing), expected);
+  deepStrictEqual(ss.ran, [FULL, QUICK, QUICK]);
+  deepStrictEqual(listing.fullReadings, 1);
+});
+
+Deno.test("createUdpListing() reads the full listing at once when a socket is new, and at the next poll while they keep changing", async () => {
+  const ss = scriptedSs();
+  ss.rows.push(row(5353, 11));
+  const listing = createUdpListing(ss.run, { traffic: false, once: false });
+  await readOnce(listing);
+  ss.rows.push(row(40000, 12));
+  // The quick listing shows 40000, which the last one did not: the full one, in the same poll, names it.
+  deepStrictEqual(await readOnce(listing), [[5353, 11, "0"], [40000, 12, "0"]]);
+  ss.rows.push(row(40001, 13));
+  // Changing: straight to the full listing, which differs again.
+  deepStrictEqual((await readOnce(listing)).at(-1), [40001, 13, "0"]);
+  // Still full (the last full one differed); this one does not: quick from then on.
+  await readOnce(listing);
+  await readOnce(listing);
+  deepStrictEqual(ss.ran, [FULL, QUICK, FULL, FULL, FULL, QUICK]);
+});
+
+Deno.test("createUdpListing() gives a socket that was gone for a poll the inode it has when it returns", async () => {
+  const ss = scriptedSs();
+  ss.rows.push(row(5353, 11), row(123, 20));
+  const listing = createUdpListing(ss.run, { traffic: false, once: false });
+  await readOnce(listing);
+  ss.rows = [row(5353, 11)];
+  // A socket gone is no change that needs the full listing.
+  deepStrictEqual(await readOnce(listing), [[5353, 11, "0"]]);
+  ss.rows.push(row(123, 21)); // the service restarted: the same port, another socket
+  deepStrictEqual(await readOnce(listing), [[5353, 11, "0"], [123, 21, "0"]]);
+  deepStrictEqual(ss.ran, [FULL, QUICK, QUICK, FULL]);
+});
+
+Deno.test("createUdpListing() lists with -e every FULL_EVERY polls, which names a socket reopened on the same port within a poll", async () => {
+  const ss = scriptedSs();
+  ss.rows.push(row(123, 20));
+  const listing = createUdpListing(ss.run, { traffic: false, once: false });
+  await readOnce(listing);
+  ss.rows = [row(123, 21)];
+  const inodes: (number | null)[] = [];
+  for (let poll = 2; poll <= FULL_EVERY + 1; poll++) inodes.push((await readOnce(listing))[0]![1]);
+  // Unseen by the quick listings (the same line), named by the full one at poll FULL_EVERY + 1.
+  deepStrictEqual(inodes, [...Array(FULL_EVERY - 1).fill(20), 21]);
+  deepStrictEqual(ss.ran.filter((r) => r === FULL).length, 2);
+  deepStrictEqual(ss.ran.at(-1), FULL);
+});
+
+Deno.test("createUdpListing() gives sockets listed on the same addresses (SO_REUSEPORT) their inodes in ss's order", async () => {
+  const ss = scriptedSs();
+  ss.rows.push(row(443, 31, { uid: 33 }), row(443, 32, { uid: 34 }));
+  const listing = createUdpListing(ss.run, { traffic: false, once: false });
+  const expected: Seen[] = [[443, 31, "33"], [443, 32, "34"]];
+  deepStrictEqual(await readOnce(listing), expected);
+  deepStrictEqual(await readOnce(listing), expected);
+  // A third on the same port is new.
+  ss.rows.push(row(443, 33, { uid: 35 }));
+  deepStrictEqual(await readOnce(listing), [...expected, [443, 33, "35"]]);
+  deepStrictEqual(ss.ran, [FULL, QUICK, QUICK, FULL]);
+});
+
+Deno.test("createUdpListing({ once }) lists with -e every time", async () => {
+  const ss = scriptedSs();
+  ss.rows.push(row(5353, 11));
+  const listing = createUdpListing(ss.run, { traffic: false, once: true });
+  await readOnce(listing);
+  await readOnce(listing);
+  deepStrictEqual(ss.ran, [FULL, FULL]);
+});
+
+Deno.test({
+  name:
+    "createUdpListing() with the real ss: real sockets keep their real inodes without -e, and one reopened after a poll gets its new one",
+  ignore: Deno.build.os !== "linux" || !hasTool("ss"),
+  fn: async () => {
+    const first = await bound();
+    const second = await bound();
+    const ports = [first, second].map((s) => s.address().port);
+    const runTool = toolRunner(denoPlatform().programs);
+    const ran: string[] = [];
+    // Only these two sockets (an ss filter): other programs' sockets coming and going would change which
+    // polls list with -e.
+    const filter = ["sport", "=", `:${ports[0]}`, "or", "sport", "=", `:${ports[1]}`];
+    const run: RunTool = (command, args, options) => {
+      ran.push(args[0]!);
+      return runTool(command, [...args, ...filter], options);
+    };
+    /** Each socket's inode as `ss -uaneH` prints it now. */
+    const realInodes = async () => {
+      const { stdout } = await runTool("ss", ["-uaneH", ...filter]);
+      return ports.map((port) => Number(new RegExp(`:${port} .* ino:(\\d+)`).exec(stdout)?.[1]));
+    };
+    const inodesOf = async (listing: ReturnType<typeof createUdpListing>) => {
+      const { udp } = await listing.read();
+      return ports.map((port) => udp.sockets.find((s) => s.local_port === port)?.inode ?? null);
+    };
+    let reopened: UdpSocket | null = null;
+    let secondOpen: UdpSocket | null = second;
+    try {
+      const listing = createUdpListing(run, { traffic: false, once: false });
+      const real = await realInodes();
+      ok(real.every((inode) => inode > 0), `ss lists both: ${real}`);
+      deepStrictEqual(await inodesOf(listing), real);
+      deepStrictEqual(await inodesOf(listing), real);
+      deepStrictEqual(ran, ["-uaneH", "-uanH"]);
+      await closed(second);
+      secondOpen = null;
+      deepStrictEqual(await inodesOf(listing), [real[0], null]);
+      reopened = await bound(ports[1]);
+      const now = await realInodes();
+      ok(now[1] !== real[1], "the reopened socket is another inode");
+      deepStrictEqual(await inodesOf(listing), now);
+      deepStrictEqual(ran, ["-uaneH", "-uanH", "-uanH", "-uanH", "-uaneH"]);
+    } finally {
+      await closed(first);
+      await closed(secondOpen);
+      await closed(reopened);
+    }
+  },
+});
