@@ -98,7 +98,12 @@ export async function openKernelEvents(flags: KernelEventFlags, io: KernelEvents
   if (flags.finalCounters === true && io.machine.os === "linux" && io.stop?.aborted !== true) {
     const timeUnitMs = (flags.timeUnit ?? 1) * 1000;
     const start = io.startFinalCounters ??
-      (() => startFinalCounters({ stream: toolStreamer(io.machine.programs), timeUnitMs }));
+      (() =>
+        startFinalCounters({
+          stream: toolStreamer(io.machine.programs),
+          timeUnitMs,
+          ...(io.stop === undefined ? {} : { stop: io.stop }),
+        }));
     const started = start();
     // Not a note: without it the counters are read at every poll, as they always were. Under churn it stops
     // and starts again (switchFinalCounters).

@@ -3,13 +3,14 @@ import {
   FINAL_COUNTERS_ARGS,
   type FinalCountersSource,
   startFinalCounters,
+  STOP_GRACE_MS,
 } from "../../lib/collect/final_counters.ts";
 import { type StreamTool, toolStreamer, type ToolStreamOptions } from "../../lib/collect/tool_stream.ts";
 import { PermissionError, ToolError } from "../../lib/model/errors.ts";
 import { denoPlatform } from "../../lib/platform/deno_platform.ts";
 import { canCreateNamespaces, createNamespace } from "../network_namespace.ts";
 import { freshLoopback, hasTool, socketControl } from "../open_sockets.ts";
-import { HANG_GUARD_MS } from "../waiting.ts";
+import { HANG_GUARD_MS, waitFor } from "../waiting.ts";
 
 const platform = denoPlatform();
 const ready = canCreateNamespaces() && hasTool("python3") && hasTool("ss") && hasTool("stdbuf");
@@ -19,6 +20,8 @@ function handTool(): {
   stream: StreamTool;
   say: (line: string) => void;
   exit: (code: number) => void;
+  /** End it as a signal does (no message). */
+  kill: (signal: string, code: number) => void;
   args: string[];
 } {
   let onLine: ToolStreamOptions["onLine"] = () => {};
@@ -39,6 +42,7 @@ function handTool(): {
       onError("Cannot bind netlink socket: Operation not permitted");
       exit({ code, signal: null });
     },
+    kill: (signal, code) => exit({ code, signal }),
   };
 }
 
@@ -215,6 +219,46 @@ Deno.test("startFinalCounters() that cannot start says why; one whose ss -E stop
   deepStrictEqual([source.running, tool.args.filter((arg) => arg === "stdbuf").length], [false, 2]);
   const [note] = source.takeNotes();
   match(note ?? "", /read at every poll: ss -E stopped \(exit 1: Cannot bind netlink socket/);
+});
+
+Deno.test("startFinalCounters({ stop }): ss -E ended by SIGINT or SIGTERM is the run's stop when the stop comes, in either order: not started again, nothing said", async () => {
+  for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129]] as const) {
+    for (const stopFirst of [false, true]) {
+      const tool = handTool();
+      const stop = new AbortController();
+      const source = startFinalCounters({ stream: tool.stream, stop: stop.signal });
+      if (typeof source === "string") throw new Error(source);
+      if (stopFirst) stop.abort();
+      tool.kill(signal, code);
+      if (!stopFirst) stop.abort();
+      const starts = () => tool.args.filter((arg) => arg === "stdbuf").length;
+      // Either: taken for the stop (not running), or started again (the second start).
+      await waitFor(
+        () => !source.running || starts() === 2 || null,
+        "ss -E taken for stopped or started again",
+      );
+      const case_ = `${signal}, the stop ${stopFirst ? "first" : "second"}`;
+      deepStrictEqual([source.running, starts()], [false, 1], case_);
+      deepStrictEqual(source.takeNotes(), [], case_);
+    }
+  }
+});
+
+Deno.test("startFinalCounters({ stop }): ss -E ended by SIGTERM with no stop within STOP_GRACE_MS (killed on its own) is started again, and said", async () => {
+  const tool = handTool();
+  const stop = new AbortController();
+  const source = startFinalCounters({ stream: tool.stream, stop: stop.signal });
+  if (typeof source === "string") throw new Error(source);
+  const killed = performance.now();
+  tool.kill("SIGTERM", 143);
+  await waitFor(
+    () => tool.args.filter((arg) => arg === "stdbuf").length === 2 || null,
+    "ss -E started again",
+  );
+  ok(performance.now() - killed >= STOP_GRACE_MS - 1, "it waited for the stop first");
+  deepStrictEqual(source.running, true);
+  match(source.takeNotes()[0] ?? "", /^ss -E stopped \(exit 143\) and was started again/);
+  await source.close();
 });
 
 Deno.test("startFinalCounters() stamps what it hears by a clock that never steps, not the wall clock", async () => {
