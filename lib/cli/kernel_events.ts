@@ -109,7 +109,12 @@ export async function openKernelEvents(flags: KernelEventFlags, io: KernelEvents
     // and starts again (switchFinalCounters).
     if (typeof started !== "string") {
       // Not the wall clock: one set back would keep ss -E off for as long, one set forward would count as calm.
-      finalCounters = switchFinalCounters(started, { start, now: () => performance.now(), timeUnitMs });
+      finalCounters = switchFinalCounters(started, {
+        start,
+        now: () => performance.now(),
+        timeUnitMs,
+        ...(io.stop === undefined ? {} : { stop: io.stop }),
+      });
     }
   }
   let names: DnsNames | null = null;

@@ -9,6 +9,7 @@ import type { DnsAnswer } from "../model/dns_answer.ts";
 import { parseDnsLine } from "../parse/tcpdump_dns.ts";
 import type { StreamTool, ToolStream } from "./tool_stream.ts";
 import { startRace } from "./start_race.ts";
+import { isRunStop } from "./group_stop.ts";
 
 /**
  * tcpdump's arguments: every interface (loopback resolvers such as
@@ -117,9 +118,13 @@ export async function startDnsSniffer(options: DnsSnifferOptions): Promise<DnsSn
       : failure(errors, outcome.code);
   }
   let closing = false;
-  tool.exited.then(({ code }) => {
-    if (!closing) {
-      options.onNote(`warning: tcpdump stopped (${failure(errors, code)}); DNS names are no longer learnt`);
+  tool.exited.then(async (exit) => {
+    // Ended by the signal that stops the run (Ctrl+C, `timeout`: the whole process group): nothing to say.
+    const runStop = await isRunStop(exit, options.stop);
+    if (!closing && !runStop) {
+      options.onNote(
+        `warning: tcpdump stopped (${failure(errors, exit.code)}); DNS names are no longer learnt`,
+      );
     }
   });
   return {

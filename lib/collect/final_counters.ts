@@ -13,6 +13,7 @@ import { PermissionError } from "../model/errors.ts";
 import { timerDelay } from "../model/timer_delay.ts";
 import { abortedKey, parseSsDestroyedLine } from "../parse/ss_destroyed.ts";
 import type { StreamTool, ToolStream } from "./tool_stream.ts";
+import { isRunStop } from "./group_stop.ts";
 
 /**
  * `stdbuf`'s arguments for the destroy events: ss writes through stdio, fully buffered into a pipe, so stdbuf
@@ -96,38 +97,9 @@ export interface FinalCountersOptions {
   /**
    * The run's stop. Ctrl+C at a terminal, `timeout` and a service manager's stop signal every process of the
    * run's process group, ss -E too: ss -E ended by such a signal is taken for the stop when the stop comes
-   * within {@linkcode STOP_GRACE_MS} (the two signals reach this process in either order), and is neither
-   * started again nor said to have stopped.
+   * within a moment (`group_stop.ts`), and is neither started again nor said to have stopped.
    */
   stop?: AbortSignal;
-}
-
-/** The signals that stop a whole process group (Ctrl+C, a hangup, `timeout`, a service manager's stop). */
-const GROUP_STOP_SIGNALS = new Set(["SIGINT", "SIGTERM", "SIGHUP"]);
-
-/** Exit codes of a program ended by one of {@linkcode GROUP_STOP_SIGNALS} (128 + its number), as shells say. */
-const GROUP_STOP_CODES = new Set([129, 130, 143]);
-
-/** How long ss -E ended by a group's stop signal waits for the run's own stop before it is started again (ms). */
-export const STOP_GRACE_MS = 1_000;
-
-/** Whether an exit is one of the signals that stop a whole process group. */
-function endedByGroupStop(exit: { code: number; signal: string | null }): boolean {
-  return exit.signal !== null ? GROUP_STOP_SIGNALS.has(exit.signal) : GROUP_STOP_CODES.has(exit.code);
-}
-
-/** Resolve when `stop` aborts or after `ms`, whichever comes first (at once without a stop). */
-function stopWithin(stop: AbortSignal | undefined, ms: number): Promise<void> {
-  if (stop === undefined || stop.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      stop.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    stop.addEventListener("abort", done, { once: true });
-  });
 }
 
 /** Forget, oldest first (a Map keeps the order things were added in), what was heard before `before`. */
@@ -229,10 +201,8 @@ export function startFinalCounters(options: FinalCountersOptions): FinalCounters
   const watch = (current: ToolStream) => {
     current.exited.then(async (exit) => {
       if (closing) return stopped();
-      if (endedByGroupStop(exit)) {
-        await stopWithin(options.stop, STOP_GRACE_MS);
-        if (closing || options.stop?.aborted) return stopped();
-      }
+      // Ended by the signal that stops the run (see group_stop.ts), or closed while it waited for that stop.
+      if (await isRunStop(exit, options.stop) || closing) return stopped();
       const code = exit.code;
       const said = errors.splice(0).join("; ");
       const t = now();

@@ -257,6 +257,8 @@ export interface SwitchOptions {
   /** A clock that never steps, ms (`performance.now`): the rate and the wait for calm are its differences. */
   now: () => number;
   timeUnitMs: number;
+  /** The run's stop: once it has come, a poll decides nothing (the run's last poll). */
+  stop?: AbortSignal;
 }
 
 /**
@@ -333,6 +335,8 @@ export function switchFinalCounters(first: FinalCountersSource, options: SwitchO
       return [...notes.splice(0), ...(phase === "warming" ? [] : current?.takeNotes() ?? [])];
     },
     async afterPoll(sockets, events) {
+      // After the stop (the run's last poll): ss -E may have ended of the stop's own signal (group_stop.ts).
+      if (options.stop?.aborted) return;
       if (phase === "sparse" && current !== null && !current.running) {
         // It stopped on its own and said why (an ss that refuses -O, at the run's start; one that stopped twice
         // within a minute): not a stop for churn, nothing more to say of it. Tried again after calm, as a start

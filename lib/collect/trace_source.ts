@@ -21,6 +21,7 @@ import type { StreamTool, ToolStream } from "./tool_stream.ts";
 import { nameUsers } from "./user_names.ts";
 import { timerDelay } from "../model/timer_delay.ts";
 import { startRace } from "./start_race.ts";
+import { isRunStop } from "./group_stop.ts";
 
 /** A source of kernel connection events, read between polls. */
 export interface TraceSource {
@@ -218,11 +219,14 @@ function watchExit(
   name: string,
   buffer: EventBuffer,
   errors: string[],
+  stop: AbortSignal | undefined,
 ): { closing: boolean } {
   const state = { closing: false };
-  tool.exited.then(({ code }) => {
-    if (state.closing) return;
-    const why = errors.find((line) => !/RLIMIT_MEMLOCK/.test(line)) ?? `exit code ${code}`;
+  tool.exited.then(async (exit) => {
+    // Ended by the signal that stops the run (Ctrl+C, `timeout`: the whole process group): nothing to say.
+    const runStop = await isRunStop(exit, stop);
+    if (state.closing || runStop) return;
+    const why = errors.find((line) => !/RLIMIT_MEMLOCK/.test(line)) ?? `exit code ${exit.code}`;
     buffer.note(`warning: ${name} stopped (${why}); kernel events are no longer seen, polling goes on`);
   });
   return state;
@@ -310,7 +314,7 @@ async function startBpftrace(
       ? `bpftrace did not attach within ${timeoutMs / 1000} s`
       : bpftraceFailure(errors, outcome.code);
   }
-  const state = watchExit(tool, "bpftrace", buffer, errors);
+  const state = watchExit(tool, "bpftrace", buffer, errors, options.stop);
   return {
     name: "bpftrace",
     drain: (before) => buffer.drain(before),
@@ -345,7 +349,7 @@ function startSsEvents(options: OpenTraceOptions, buffer: EventBuffer): TraceSou
   } catch (error) {
     return startFailure(error, "stdbuf");
   }
-  const state = watchExit(tool, "ss -E", buffer, errors);
+  const state = watchExit(tool, "ss -E", buffer, errors, options.stop);
   return {
     name: "ss -E",
     drain: (before) => buffer.drain(before),

@@ -133,6 +133,31 @@ Deno.test("switchFinalCounters(): churn stops ss -E after a poll that reads the 
   ok(source.takeNotes().some((line) => line.includes("ss -E runs again")));
 });
 
+Deno.test("switchFinalCounters({ stop }): after the run's stop a poll decides nothing: ss -E that ended of the stop's signal is neither said to be tried again nor started", async () => {
+  let now = 0;
+  const first = handSource();
+  let starts = 0;
+  const stop = new AbortController();
+  const source = switchFinalCounters(first.source, {
+    start: () => {
+      starts++;
+      return handSource().source;
+    },
+    now: () => now,
+    timeUnitMs: 1_000,
+    stop: stop.signal,
+  });
+  now += 1_000;
+  await source.afterPoll!(listing(1_000));
+  deepStrictEqual(source.running, true);
+  // Ctrl+C: ss -E ends of it (its source is taken for stopped), then the run's last poll.
+  await first.source.close();
+  stop.abort();
+  now += 1_000;
+  await source.afterPoll!(listing(1_000));
+  deepStrictEqual([source.takeNotes(), starts], [[], 0]);
+});
+
 /** A collector that lists `sockets` and records whether each poll asked for the counters. */
 function recording(
   sockets: (poll: number) => Socket[],

@@ -3,8 +3,8 @@ import {
   FINAL_COUNTERS_ARGS,
   type FinalCountersSource,
   startFinalCounters,
-  STOP_GRACE_MS,
 } from "../../lib/collect/final_counters.ts";
+import { STOP_GRACE_MS } from "../../lib/collect/group_stop.ts";
 import { type StreamTool, toolStreamer, type ToolStreamOptions } from "../../lib/collect/tool_stream.ts";
 import { PermissionError, ToolError } from "../../lib/model/errors.ts";
 import { denoPlatform } from "../../lib/platform/deno_platform.ts";
