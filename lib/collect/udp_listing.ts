@@ -7,8 +7,9 @@
  * cgroup2 tree (iproute2's `cg_init_map`: `nftw`, a `stat` for each control file), and the kernel gives every
  * socket a cgroup. A host where systemd keeps a folder for each service, scope and slice has hundreds of them.
  * Measured with 5 UDP sockets (perf stat): `ss -uaneH` 4.8 ms a run, 11.4 ms with 100 more folders, 25.6 ms
- * with 300; `ss -uanH` 4.6 ms with any number. So a poll lists UDP without `-e` and gives each socket the inode
- * and uid that the last reading listed on the same addresses and ports. It lists with `-e` instead:
+ * with 300; `ss -uanH` 4.6 ms with any number. So a poll lists UDP without `-e` and gives back, for each row,
+ * the socket the last reading listed on the same addresses and ports, with its inode and uid (the same object:
+ * see `Listed`). It lists with `-e` instead:
  * - at the first poll, and every {@linkcode FULL_EVERY} polls;
  * - at once (a second run) when the listing shows a socket the poll before did not list;
  * - at the next poll too, while the sockets keep changing (a full reading that differs from the one before).
@@ -43,9 +44,13 @@ export interface UdpListing {
   readonly fullReadings: number;
 }
 
-/** What a full reading gave a socket that the quick ones cannot: its inode and the uid `user` of its row. */
-interface Identity {
-  inode: number | null;
+/**
+ * A socket a full reading made, and the uid `user` its row gave (a collector names the user on the socket
+ * itself). A quick reading gives the same object back: the monitor redoes nothing for a socket that is the same
+ * object as at the poll before (`ConnectionMemory`), so the two kinds of reading make no change between them.
+ */
+interface Listed {
+  socket: Socket;
   user: string | null;
 }
 
@@ -53,44 +58,52 @@ interface Identity {
  * A socket's addresses and ports, with `#n` for the n-th socket of a listing on the same ones (`SO_REUSEPORT`
  * groups, one socket per interface): ss lists them in the kernel's hash order, the same from run to run.
  */
-function keyIn(identities: Map<string, Identity>, s: Socket): string {
+function keyIn(listed: Map<string, Listed>, s: Socket): string {
   const key = `${s.local_ip} ${s.local_port} ${s.remote_ip} ${s.remote_port}`;
-  if (!identities.has(key)) return key;
+  if (!listed.has(key)) return key;
   let n = 1;
-  while (identities.has(`${key}#${n}`)) n++;
+  while (listed.has(`${key}#${n}`)) n++;
   return `${key}#${n}`;
 }
 
-/** The identities of a full reading's sockets (before any collector named their users). */
-function identitiesOf(sockets: readonly Socket[]): Map<string, Identity> {
-  const identities = new Map<string, Identity>();
+/** A full reading's sockets by their keys (before any collector named their users). */
+function listedOf(sockets: readonly Socket[]): Map<string, Listed> {
+  const listed = new Map<string, Listed>();
   for (let i = 0; i < sockets.length; i++) {
     const s = sockets[i]!;
-    identities.set(keyIn(identities, s), { inode: s.inode, user: s.user });
-  }
-  return identities;
-}
-
-/**
- * Give a quick reading's sockets their identities from `known`; the identities of the sockets listed now, or
- * null when one of them was not in `known` (a new socket: the poll reads the full listing instead).
- */
-function identify(sockets: readonly Socket[], known: Map<string, Identity>): Map<string, Identity> | null {
-  const listed = new Map<string, Identity>();
-  for (let i = 0; i < sockets.length; i++) {
-    const s = sockets[i]!;
-    const key = keyIn(listed, s);
-    const identity = known.get(key);
-    if (identity === undefined) return null;
-    s.inode = identity.inode;
-    s.user = identity.user;
-    listed.set(key, identity);
+    listed.set(keyIn(listed, s), { socket: s, user: s.user });
   }
   return listed;
 }
 
+/**
+ * The sockets `known` holds for a quick reading's, as a reading of their rows gives them (no process, no path,
+ * the uid for user), in the quick reading's order, and by their keys; null when one of them is not in `known`
+ * (a new socket: the poll reads the full listing instead).
+ */
+function identify(
+  sockets: readonly Socket[],
+  known: Map<string, Listed>,
+): { sockets: Socket[]; listed: Map<string, Listed> } | null {
+  const listed = new Map<string, Listed>();
+  const found: Socket[] = [];
+  for (let i = 0; i < sockets.length; i++) {
+    const key = keyIn(listed, sockets[i]!);
+    const entry = known.get(key);
+    if (entry === undefined) return null;
+    const socket = entry.socket;
+    socket.pid = null;
+    socket.process_name = null;
+    socket.process_path = null;
+    socket.user = entry.user;
+    found.push(socket);
+    listed.set(key, entry);
+  }
+  return { sockets: found, listed };
+}
+
 /** Whether two readings list the same addresses and ports, as many times each. */
-function sameSockets(a: Map<string, Identity>, b: Map<string, Identity>): boolean {
+function sameSockets(a: Map<string, Listed>, b: Map<string, Listed>): boolean {
   if (a.size !== b.size) return false;
   for (const key of a.keys()) if (!b.has(key)) return false;
   return true;
@@ -98,15 +111,15 @@ function sameSockets(a: Map<string, Identity>, b: Map<string, Identity>): boolea
 
 /**
  * UDP's listing for a collector. `once` (a one-shot reading) lists with `-e` and keeps nothing; a live one
- * leaves `-e` out where it can (see the module's text) and gives back an unchanged row's socket again (see
- * {@linkcode SsLineMemory}).
+ * leaves `-e` out where it can (see the module's text) and gives back an unchanged socket as the same object,
+ * whichever kind of reading lists it (see {@linkcode SsLineMemory}).
  */
 export function createUdpListing(run: RunTool, options: { traffic: boolean; once: boolean }): UdpListing {
   const { traffic, once } = options;
   const fullMemory = once ? undefined : new SsLineMemory();
   const quickMemory = new SsLineMemory();
-  /** The identities of the sockets the last poll listed. */
-  let known = new Map<string, Identity>();
+  /** The sockets the last poll listed, by their keys. */
+  let known = new Map<string, Listed>();
   let fullReadings = 0;
   let sinceFull = 0;
   /** Whether the last full reading listed other sockets than the poll before it: the next poll reads full too. */
@@ -123,10 +136,10 @@ export function createUdpListing(run: RunTool, options: { traffic: boolean; once
     fullReadings++;
     sinceFull = 0;
     if (!once) {
-      const identities = identitiesOf(reading.udp.sockets);
+      const listed = listedOf(reading.udp.sockets);
       // The first reading has none before it to differ from.
-      changing = fullReadings > 1 && !sameSockets(identities, known);
-      known = identities;
+      changing = fullReadings > 1 && !sameSockets(listed, known);
+      known = listed;
     }
     return reading;
   };
@@ -136,12 +149,12 @@ export function createUdpListing(run: RunTool, options: { traffic: boolean; once
     },
     read: async () => {
       if (once || changing || sinceFull + 1 >= FULL_EVERY) return await readFull();
-      const reading = await listing(UDP_LISTING_ARGS.quick, quickMemory);
-      const listed = identify(reading.udp.sockets, known);
-      if (listed === null) return await readFull();
+      const { summary, udp } = await listing(UDP_LISTING_ARGS.quick, quickMemory);
+      const found = identify(udp.sockets, known);
+      if (found === null) return await readFull();
       sinceFull++;
-      known = listed;
-      return reading;
+      known = found.listed;
+      return { summary, udp: { sockets: found.sockets, skipped: udp.skipped } };
     },
   };
 }

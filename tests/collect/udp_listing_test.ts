@@ -129,6 +129,26 @@ Deno.test("createUdpListing() gives sockets listed on the same addresses (SO_REU
   deepStrictEqual(ss.ran, [FULL, QUICK, QUICK, FULL]);
 });
 
+Deno.test("createUdpListing() gives an unchanged socket back as the same object, whichever kind of reading lists it, as its row gives it", async () => {
+  const ss = scriptedSs();
+  ss.rows.push(row(5353, 11, { uid: 1000 }));
+  const listing = createUdpListing(ss.run, { traffic: false, once: false });
+  const first = (await listing.read()).udp.sockets[0]!;
+  const seen = new Set<unknown>();
+  for (let poll = 2; poll <= FULL_EVERY + 2; poll++) {
+    // A collector names the process and the user on the socket itself.
+    Object.assign(first, { pid: 42, process_name: "avahi", process_path: "/usr/sbin/avahi", user: "avahi" });
+    const socket = (await listing.read()).udp.sockets[0]!;
+    seen.add(socket);
+    deepStrictEqual(
+      [socket.pid, socket.process_name, socket.process_path, socket.user, socket.inode],
+      [null, null, null, "1000", 11],
+    );
+  }
+  deepStrictEqual([...seen], [first]);
+  deepStrictEqual(ss.ran.filter((r) => r === FULL).length, 2);
+});
+
 Deno.test("createUdpListing({ once }) lists with -e every time", async () => {
   const ss = scriptedSs();
   ss.rows.push(row(5353, 11));
