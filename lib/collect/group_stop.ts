@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { timerDelay } from "../model/timer_delay.ts";
 
 /** The signals that stop a whole process group (Ctrl+C, a hangup, `timeout`, a service manager's stop). */
 const GROUP_STOP_SIGNALS = new Set(["SIGINT", "SIGTERM", "SIGHUP"]);
@@ -52,7 +53,7 @@ export async function isRunStop(
         stop.removeEventListener("abort", done);
         resolve();
       };
-      const timer = setTimeout(done, graceMs);
+      const timer = setTimeout(done, timerDelay(graceMs));
       stop.addEventListener("abort", done, { once: true });
     });
   }
