@@ -126,6 +126,13 @@ function ipv4(words: Uint32Array, bytes: Uint8Array, at: number): string {
   return name;
 }
 
+/**
+ * The two ends of the IPv4 socket being read, reused from socket to socket (see `#message`): only their fields
+ * are copied into the socket.
+ */
+const IPV4_LOCAL: Endpoint = { ip: "", family: 4, port: 0, wildcard: false };
+const IPV4_PEER: Endpoint = { ip: "", family: 4, port: 0, wildcard: false };
+
 function endpoint(
   words: Uint32Array,
   bytes: Uint8Array,
@@ -548,10 +555,23 @@ export class InetDiagReader {
       if (inode === 0) memory!.lingering.keep(remembered, parse);
       else memory!.keep(remembered, parse);
     } else {
-      const local = family === AF_INET || family === AF_INET6
-        ? endpoint(words, bytes, family, msg + 4, msg + 8)
-        : null;
-      const peer = local === null ? null : endpoint(words, bytes, family, msg + 6, msg + 24);
+      let local: Endpoint | null;
+      let peer: Endpoint | null;
+      if (family === AF_INET) {
+        // Read in place: an endpoint object (and the address object it was spread from) for each of a socket's
+        // two ends made four short-lived objects a socket.
+        local = IPV4_LOCAL;
+        local.ip = ipv4(words, bytes, msg + 8);
+        local.port = be16(bytes, msg + 4);
+        local.wildcard = local.ip === "0.0.0.0";
+        peer = IPV4_PEER;
+        peer.ip = ipv4(words, bytes, msg + 24);
+        peer.port = be16(bytes, msg + 6);
+        peer.wildcard = peer.ip === "0.0.0.0";
+      } else {
+        local = family === AF_INET6 ? endpoint(words, bytes, family, msg + 4, msg + 8) : null;
+        peer = local === null ? null : endpoint(words, bytes, family, msg + 6, msg + 24);
+      }
       if (local === null || peer === null) {
         this.#skipped.push({
           line: `netlink message at byte ${offset}`,

@@ -144,3 +144,52 @@ Deno.test(
     deepStrictEqual(await Deno.stat(`/proc/${pid}`).then(() => "running", () => "gone"), "gone");
   },
 );
+
+Deno.test(
+  {
+    name: "toolRunner(platform.programs)() with onChunk gives back a stderr of many reads whole and in order",
+    ignore: windows,
+  },
+  async () => {
+    // 300,000 bytes: more than a pipe holds, so stderr comes in several reads.
+    const { stderr, code } = await toolRunner(platform.programs)(
+      "sh",
+      ["-c", "i=0; while [ $i -lt 3000 ]; do printf '%099d\\n' $i >&2; i=$((i+1)); done; echo out"],
+      { onChunk: () => {} },
+    );
+    const lines = stderr.split("\n");
+    deepStrictEqual([code, lines.length, lines[0], lines[2999]], [
+      0,
+      3000,
+      "0".repeat(99),
+      "2999".padStart(99, "0"),
+    ]);
+    ok(lines.every((line, i) => Number(line) === i));
+  },
+);
+
+Deno.test(
+  {
+    name: "toolRunner(platform.programs)() with onChunk leaves no timer behind that keeps the process alive",
+    ignore: windows,
+  },
+  async () => {
+    // A process whose one run has ended exits at once, not when the run's 30 s guard would have fired.
+    const script = `import { toolRunner } from ${
+      JSON.stringify(new URL("../../lib/collect/run_tool.ts", import.meta.url).href)
+    };
+      import { denoPlatform } from ${
+      JSON.stringify(new URL("../../lib/platform/deno_platform.ts", import.meta.url).href)
+    };
+      await toolRunner(denoPlatform().programs)("sh", ["-c", "echo out"], { timeoutMs: 30_000, onChunk: () => {} });`;
+    const started = performance.now();
+    const { code } = await new Deno.Command(Deno.execPath(), {
+      args: ["eval", "--no-check", script],
+      stdout: "null",
+      stderr: "inherit",
+    }).output();
+    const seconds = (performance.now() - started) / 1000;
+    deepStrictEqual(code, 0);
+    ok(seconds < 15, `exited after ${seconds.toFixed(1)} s`);
+  },
+);

@@ -431,6 +431,46 @@ function readOf(text: string, spaced: boolean) {
   };
 }
 
+Deno.test("parseSs() asked for one protocol reads a row without a Netid column (ss -u or -t alone) by the expression as the general way reads it", () => {
+  const rows = [
+    "ESTAB 0      0      127.0.0.1:45111 127.0.0.1:35413 ino:5063113 sk:1caf1c cgroup:/ <->",
+    "UNCONN 0 0 0.0.0.0:5353 0.0.0.0:* ino:7 sk:1 <->",
+    "UNCONN 0 0 127.0.0.53%lo:53 0.0.0.0:* uid:991 ino:16 sk:8",
+    "UNCONN 0 0 *:5353 *:* uid:101 ino:14 sk:6",
+    "UNCONN 0 0 [*%x:y]:5353 [*%x:y]:* ino:14",
+    "UNCONN 0 0 [::]:5353 [::]:* ino:20 sk:2 cgroup:/ v6only:1 <->",
+    "ESTAB 0 0 [::ffff:127.0.0.1]:5000 [::ffff:127.0.0.1]:53 ino:9 sk:1",
+    "ESTAB 0 0 127.0.0.1:5000 127.0.0.1:0 ino:0 sk:3",
+    "LISTEN 0 128 0.0.0.0:22 0.0.0.0:* uid:1000 ino:12 sk:2 cgroup:/ <->",
+    "SYN-SENT 0 1 10.0.0.2:40000 93.184.216.34:443 uid:1000 ino:77 sk:4 <->",
+    "TIME-WAIT 0 0 127.0.0.1:5000 127.0.0.1:80 timer:(timewait,59sec,0) ino:0 sk:1",
+    'UNCONN 0 0 0.0.0.0:5353 0.0.0.0:* users:(("avahi-daemon",pid=7,fd=12)) uid:101 ino:9 sk:2 <->',
+    'ESTAB 0 0 127.0.0.1:5001 127.0.0.1:80 users:(("a",pid=1,fd=2),("b",pid=3,fd=4)) ino:112 sk:5',
+    "ESTAB 0 0 127.0.0.1:99999 127.0.0.1:80 ino:5",
+    "ESTAB 0 0 300.1.1.1:5000 127.0.0.1:80 ino:5",
+    "ESTAB 0 0 127.0.0.1:5000 127.0.0.1:80",
+    "weird 0 0 127.0.0.1:5000 127.0.0.1:80 ino:5",
+    "udp UNCONN 0 0 0.0.0.0:5353 0.0.0.0:* ino:7 sk:1 <->",
+    "tcp ESTAB 0 0 127.0.0.1:5000 127.0.0.1:80 uid:1000 ino:111 sk:1 cgroup:/ <->",
+  ];
+  const text = rows.join("\n");
+  for (const protocol of ["UDP", "TCP"] as const) {
+    const readAs = (text: string, spaced: boolean) => {
+      const { sockets, skipped } = parseSs(text, { protocol });
+      return {
+        sockets,
+        skipped: skipped.map((s) => [spaced && s.line.startsWith(" ") ? s.line.slice(1) : s.line, s.reason]),
+      };
+    };
+    deepStrictEqual(readAs(text, false), readAs(generalWay(text), true));
+    // Read as the protocol asked for, the rows with a Netid as theirs.
+    deepStrictEqual(
+      parseSs(text, { protocol }).sockets.map((s) => s.protocol),
+      [...Array(14).fill(protocol), "UDP", "TCP"],
+    );
+  }
+});
+
 Deno.test("parseSs() reads the common ss -tunaeH row (one expression) as the general way reads it, and leaves every other row to it", () => {
   const rows = [
     "tcp ESTAB 0 0 127.0.0.1:5000 127.0.0.1:80 uid:1000 ino:111 sk:1 cgroup:/ <->",
