@@ -64,6 +64,12 @@ export interface SocketControl {
   /** The helper's process (through a prefix, the prefix's command). */
   child: Deno.ChildProcess;
   /**
+   * Settles once the helper runs: its interpreter has started. A launcher that execs it (pyenv's `python3` is a
+   * shell script) has the helper's pid named so (`bash`) until then, and a walk whose `ps` came before the exec
+   * names the helper's sockets so: wait for this before starting what names them.
+   */
+  ready: Promise<void>;
+  /**
    * Open a connection to a listener on `ip` (on `port` when given, else any free port), from `clientPort` when
    * given (0: any) with SO_REUSEADDR (so, an earlier connection's four-tuple, if it was opened so too: its
    * TIME_WAIT reused once the kernel allows it).
@@ -96,11 +102,11 @@ export function socketControl(prefix: string[] = []): SocketControl {
   const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
   const writer = child.stdin.getWriter();
   let buffered = "";
-  const ask = async (command: string) => {
-    await writer.write(new TextEncoder().encode(command + "\n"));
+  /** The helper's next line, parsed (`after`: what it was asked, for the error when it ends instead). */
+  const nextLine = async (after: string) => {
     while (!buffered.includes("\n")) {
       const { value, done } = await reader.read();
-      if (done) throw new Error(`socket_control.py ended after "${command}"`);
+      if (done) throw new Error(`socket_control.py ended ${after}`);
       buffered += value;
     }
     const cut = buffered.indexOf("\n");
@@ -108,9 +114,17 @@ export function socketControl(prefix: string[] = []): SocketControl {
     buffered = buffered.slice(cut + 1);
     return JSON.parse(line);
   };
+  const ready = nextLine("before it said it runs").then(() => {});
+  ready.catch(() => {}); // said to whoever waits for it or asks; a helper stopped unasked is no error
+  const ask = async (command: string) => {
+    await ready;
+    await writer.write(new TextEncoder().encode(command + "\n"));
+    return await nextLine(`after "${command}"`);
+  };
   return {
     pid: child.pid,
     child,
+    ready,
     open: (ip, port, clientPort) => {
       const words = ["open", ip];
       if (port !== undefined || clientPort !== undefined) words.push(String(port ?? 0));
@@ -144,6 +158,7 @@ export async function withTempDirAndSockets(
   const dir = await Deno.makeTempDir();
   const control = socketControl();
   try {
+    await control.ready;
     await work(dir, control);
   } finally {
     await control.stop();
