@@ -12,12 +12,14 @@
  *   12,000 (25,200 sockets): `--format json`, target CPU <= 1.2 x ss and peak RSS <= 64 MiB (issue 21)
  *   20,000 (42,000 sockets): the table again (issue 23's second size)
  *
- * Beside them, to show where the time goes (floors): what conntrail runs (`ss -tunaeH` and, beside it, its
- * own walk of the descriptors, `ps -e` then `find -L /proc/<pid>/fd …`; `ss -tunapeH` where find or ps cannot run), Deno running an
+ * Beside them, to show where the time goes (floors): what conntrail runs (UDP's text `ss -uaneH -s`, then the TCP
+ * dump `ss -taD -` of the families the summary names, and beside them its own walk of the descriptors, `ps -e`
+ * then `find -L /proc/<pid>/fd …`; `ss -tunapeH` where find or ps cannot run), Deno running an
  * empty script under the same flags, `conntrail --version` (start-up and argument parsing),
  * `conntrail snapshot --input` of a capture of the same sockets (everything but running ss), and
  * `--format json` run by bench/_snapshot_direct.ts (the command without main.ts and its modules), and the
- * table and json with an `ss` and a `find` first on PATH that print captures (the live path, all but listing
+ * table and json with an `ss` (answering UDP's text, the dump or the text by its arguments) and a `find` first on
+ * PATH that print captures (the live path, all but listing
  * and walking: the part of the cost that is conntrail's own, which does not move with the descriptors open on
  * the machine).
  *
@@ -36,6 +38,9 @@
  */
 import { createSsCollector } from "../lib/collect/ss_collector.ts";
 import { findSocketsArgs } from "../lib/collect/socket_owner_walk.ts";
+import { UDP_LISTING_ARGS } from "../lib/collect/udp_listing.ts";
+import { dumpFamilies, SS_DUMP_TCP_WITHOUT_COUNTERS } from "../lib/collect/ss_tcp_dump.ts";
+import { splitSsSummary } from "../lib/parse/ss.ts";
 import { toConnections } from "../lib/model/direction.ts";
 import type { Connection } from "../lib/model/connection.ts";
 import { parseSs } from "../lib/parse/ss.ts";
@@ -192,6 +197,23 @@ try {
           captured,
           (await new Deno.Command(captureCommand, { args: captureArgs }).output()).stdout,
         );
+        // The one-shot listing as conntrail runs it (ss_collector.ts dumpedListing): UDP's text with the summary,
+        // then the TCP dump of the families the summary says have sockets. Captured too, for the fake ss below.
+        const udpArgs = [...UDP_LISTING_ARGS.full];
+        const [udpCommand, udpCaptureArgs] = netns.wrap("ss", udpArgs);
+        const udpText = (await new Deno.Command(udpCommand, { args: udpCaptureArgs }).output()).stdout;
+        const dumpArgs = [
+          ...SS_DUMP_TCP_WITHOUT_COUNTERS,
+          ...dumpFamilies(splitSsSummary(new TextDecoder().decode(udpText)).summary),
+        ];
+        const [dumpCommand, dumpCaptureArgs] = netns.wrap("ss", dumpArgs);
+        const udpCaptured = await Deno.makeTempFile({ suffix: ".txt" });
+        await Deno.writeFile(udpCaptured, udpText);
+        const dumpCaptured = await Deno.makeTempFile({ suffix: ".bin" });
+        await Deno.writeFile(
+          dumpCaptured,
+          (await new Deno.Command(dumpCommand, { args: dumpCaptureArgs }).output()).stdout,
+        );
         // The walk as conntrail runs it: `ps -e` for the processes, then find over their descriptor folders.
         const walkArgs = findSocketsArgs(
           new TextDecoder().decode(
@@ -205,7 +227,13 @@ try {
         // paths) without listing and walking every descriptor, whose cost moves with the machine while
         // conntrail's own does not.
         const fakeBin = await Deno.makeTempDir();
-        await Deno.writeTextFile(`${fakeBin}/ss`, `#!/bin/sh\nexec cat '${captured}'\n`, { mode: 0o755 });
+        // It answers by its arguments, as the snapshot asks: UDP's text, the dump, else the text of -tunapeH.
+        await Deno.writeTextFile(
+          `${fakeBin}/ss`,
+          `#!/bin/sh\ncase "$*" in\n  "${udpArgs.join(" ")}") exec cat '${udpCaptured}' ;;\n` +
+            `  "${dumpArgs.join(" ")}") exec cat '${dumpCaptured}' ;;\nesac\nexec cat '${captured}'\n`,
+          { mode: 0o755 },
+        );
         const realFind = new TextDecoder().decode(
           (await new Deno.Command("sh", { args: ["-c", "command -v find"] })
             .output()).stdout,
@@ -247,7 +275,10 @@ try {
             );
           }
           await measure(runs.ssAsRun, netns.wrap("ss", ["-tunapeH"]));
-          await measure(runs.ssListing, netns.wrap("ss", ["-tunaeH"]));
+          await measure(
+            runs.ssListing,
+            netns.wrap("sh", ["-c", `ss ${udpArgs.join(" ")} > /dev/null; ss ${dumpArgs.join(" ")}`]),
+          );
           // find exits 1 when a process exits during its walk, as conntrail allows.
           await measure(runs.walk, [
             "sh",
@@ -272,6 +303,8 @@ try {
         }
         for (const failure of failures) console.log(`  a run failed: ${failure}`);
         await Deno.remove(captured);
+        await Deno.remove(udpCaptured);
+        await Deno.remove(dumpCaptured);
         await Deno.remove(walked);
         await Deno.remove(fakeBin, { recursive: true });
         const base = summary(runs.ss);
@@ -300,7 +333,7 @@ try {
           ["conntrail snapshot (table)", table],
           ["conntrail snapshot --format json", json],
           [`json of ${COMPARE ?? "BENCH_COMPARE"}`, summary(runs.jsonBase)],
-          ["  ss -tunaeH (what it runs)", summary(runs.ssListing)],
+          [`  ss ${udpArgs.join(" ")}; ss ${dumpArgs.join(" ")}`, summary(runs.ssListing)],
           ["  and its walk, ps -e + find -L", summary(runs.walk)],
           ["  ss -tunapeH (without find, ps)", summary(runs.ssAsRun)],
           ["  deno, empty script", summary(runs.empty)],
