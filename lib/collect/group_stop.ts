@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { timerDelay } from "../model/timer_delay.ts";
+import { abortableSleep } from "../model/abortable_sleep.ts";
 
 /** The signals that stop a whole process group (Ctrl+C, a hangup, `timeout`, a service manager's stop). */
 const GROUP_STOP_SIGNALS = new Set(["SIGINT", "SIGTERM", "SIGHUP"]);
@@ -46,16 +46,6 @@ export async function isRunStop(
     ? GROUP_STOP_SIGNALS.has(exit.signal)
     : exit.code === 0 || GROUP_STOP_CODES.has(exit.code);
   if (!stopLike) return false;
-  if (!stop.aborted) {
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        stop.removeEventListener("abort", done);
-        resolve();
-      };
-      const timer = setTimeout(done, timerDelay(graceMs));
-      stop.addEventListener("abort", done, { once: true });
-    });
-  }
+  await abortableSleep(graceMs, stop);
   return stop.aborted;
 }

@@ -6,7 +6,7 @@
  * @module
  */
 import { DatabaseSync } from "node:sqlite";
-import { timerDelay } from "../model/timer_delay.ts";
+import { abortableSleep } from "../model/abortable_sleep.ts";
 import type {
   DatagramSender,
   DirectoryEntry,
@@ -25,19 +25,6 @@ import type {
 import { usePathsOf } from "./file_path.ts";
 
 const encoder = new TextEncoder();
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, timerDelay(ms));
-    signal.addEventListener("abort", done, { once: true });
-  });
-}
 
 /**
  * Read environment variables without ever prompting: a variable Deno does not
@@ -318,7 +305,7 @@ export function denoPlatform(): Platform {
     pid: Deno.pid,
     runtime: { deno: Deno.version.deno, v8: Deno.version.v8, typescript: Deno.version.typescript },
     now: () => new Date(),
-    sleep,
+    sleep: abortableSleep,
     readEnv,
     mayRead: (path) => Deno.permissions.querySync({ name: "read", path }).state === "granted",
     mayWrite: (path) => Deno.permissions.querySync({ name: "write", path }).state === "granted",
