@@ -1,6 +1,7 @@
 import { isPermissionDenied, isSystemError, PermissionError, ToolError } from "../model/errors.ts";
 import { timerDelay } from "../model/timer_delay.ts";
 import type { ProgramOutput, Programs, RunningProgram } from "../platform/platform.ts";
+import { concatBytes } from "../model/concat_bytes.ts";
 
 /** What a finished tool run printed. */
 export interface ToolOutput {
@@ -106,19 +107,8 @@ async function readChunks(
  */
 async function allBytes(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
-  let length = 0;
-  for await (const chunk of stream) {
-    chunks.push(chunk);
-    length += chunk.length;
-  }
-  if (chunks.length === 1) return chunks[0]!;
-  const bytes = new Uint8Array(length);
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.length;
-  }
-  return bytes;
+  for await (const chunk of stream) chunks.push(chunk);
+  return concatBytes(chunks);
 }
 
 /** Bytes read at once: a pipe holds 64 KiB. */

@@ -12,6 +12,7 @@ import type { Files } from "../platform/platform.ts";
 import { RefusedFileError, userFiles } from "../platform/user_files.ts";
 import { type GeoSource, GeoTablesBuilder, GeoTableSource } from "./geo_tables.ts";
 import { thousands } from "../model/thousands.ts";
+import { concatBytes } from "../model/concat_bytes.ts";
 
 /** How the directory is read; tests pass their own. */
 export interface GeoFilesIo {
@@ -112,13 +113,7 @@ async function gunzip(bytes: Uint8Array, limit: number): Promise<Uint8Array> {
     }
     chunks.push(next.value);
   }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
+  return concatBytes(chunks);
 }
 
 async function csvSource(path: string, bytes: Uint8Array, note: (line: string) => void): Promise<GeoSource> {

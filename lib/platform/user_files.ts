@@ -1,5 +1,6 @@
 import { isSystemError, PermissionError, UnusableFileError } from "../model/errors.ts";
 import type { FileInfo, Files } from "./platform.ts";
+import { concatBytes } from "../model/concat_bytes.ts";
 
 function explain(action: "read" | "write", path: string, error: unknown, flagPath = path): Error {
   if (isSystemError(error, "NotCapable")) {
@@ -84,14 +85,7 @@ async function readBounded(files: Files, path: string, options: ReadUserFileOpti
     if (total > max) throw tooLarge();
     chunks.push(n === chunk.length ? chunk : chunk.subarray(0, n));
   }
-  if (chunks.length === 1 && chunks[0] !== undefined) return chunks[0];
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return bytes;
+  return concatBytes(chunks);
 }
 
 /**

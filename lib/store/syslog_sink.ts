@@ -12,6 +12,7 @@ import { timerDelay } from "../model/timer_delay.ts";
 import { octetCounted } from "./syslog_frame.ts";
 import type { SyslogConnection, SyslogConnector } from "./syslog_transport.ts";
 import { thousands } from "../model/thousands.ts";
+import { concatBytes } from "../model/concat_bytes.ts";
 
 /** Messages kept per receiver while it is away or slow; newer ones are dropped past this. */
 export const SYSLOG_QUEUE_LIMIT = 10_000;
@@ -244,7 +245,7 @@ export class SyslogSink {
           }
         }
         const batch = this.#take();
-        const bytes = batch.length === 1 ? batch[0] as Uint8Array : concat(batch);
+        const bytes = batch.length === 1 ? batch[0] as Uint8Array : concatBytes(batch);
         try {
           await connection.write(bytes);
           this.#shift(batch.length);
@@ -260,16 +261,4 @@ export class SyslogSink {
       if (this.queued === 0 || this.#disabled || this.#closing) this.#idle?.();
     }
   }
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const part of parts) length += part.length;
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }
