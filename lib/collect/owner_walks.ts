@@ -7,10 +7,10 @@ import type { Socket } from "../model/connection.ts";
 import { isListening } from "../model/direction.ts";
 import { PermissionError, ToolError } from "../model/errors.ts";
 import { timerDelay } from "../model/timer_delay.ts";
-import { parseSs, parseSsInodeOwners, SsListingReader } from "../parse/ss.ts";
+import { parseSs, parseSsInodeOwners } from "../parse/ss.ts";
 import type { Owner, OwnerBook } from "./owner_book.ts";
 import type { RunTool } from "./run_tool.ts";
-import { SS_ARGS_WITH_OWNERS, SS_ARGS_WITHOUT_OWNERS } from "./ss_args.ts";
+import { SS_ARGS_WITH_OWNERS } from "./ss_args.ts";
 import { OwnerWalkUnusable, type SocketOwners, walkSocketOwners } from "./socket_owner_walk.ts";
 
 /**
@@ -104,6 +104,12 @@ export interface OwnerWalksOptions {
   ownWalk: boolean;
   /** Says something the collector's next result tells (a walk beside the polls that failed). */
   note: (text: string) => void;
+  /**
+   * The listening TCP sockets, read beside conntrail's own walk (see {@linkcode withListeners}): the dump's
+   * (`ss -tlD -`) while the readings are dumps, none while they are text (a text reading lists its listeners
+   * with the rest). Default: none.
+   */
+  listListeners?: () => Promise<Socket[]>;
 }
 
 /** The owner walks of a collector (see {@linkcode createOwnerWalks}). */
@@ -129,20 +135,21 @@ export interface OwnerWalks {
    */
   walkBeside<T>(listing: Promise<T>, started?: StartedWalk): Promise<[T, SocketOwners] | null>;
   /**
-   * Walk for the owners of the sockets (`first`: the first reading's walk; `early`: its walk, begun already).
-   * Returns the listeners the walk's listing has (see {@linkcode withListeners}).
+   * Walk for the owners of the reading's `sockets` whose owner is not known (`first`: the first reading's walk;
+   * `early`: its walk, begun already). Returns the listeners read beside the walk (see {@linkcode withListeners}).
    */
-  learnOwners(first: boolean, early?: StartedWalk): Promise<Socket[]>;
+  learnOwners(sockets: readonly Socket[], first: boolean, early?: StartedWalk): Promise<Socket[]>;
   /** Walk for sockets whose owner is not known, when a walk may run; the listeners of a walk this reading saw end. */
   walkFor(sockets: readonly Socket[]): Promise<Socket[]>;
 }
 
 /**
- * The walks that name a collector's sockets' owners. The owners a walk names are kept until a reading after it
- * leaves their inodes out (a socket opened during or after the dump is named for the next reading, not
- * forgotten and walked for again). With `spacing`, walks run beside the polls: a poll waits for one at most
- * 250 ms (a walk of a few thousand sockets' owners is done by then), so that a walk of seconds (20,000 sockets)
- * does not hold the poll up; its owners serve the polls after it.
+ * The walks that name a collector's sockets' owners. A walk names the sockets of the reading that asked for it.
+ * Conntrail's own walk finds every socket descriptor: the next reading also names from it the sockets that
+ * opened after the reading that asked and before the walk got to them (instead of walking for them again). With
+ * `spacing`, walks run beside the polls: a poll waits for one at most 250 ms (a walk of a few thousand sockets'
+ * owners is done by then), so that a walk of seconds (20,000 sockets) does not hold the poll up; its owners
+ * serve the polls after it.
  *
  * @example
  * ```ts
@@ -159,7 +166,7 @@ export interface OwnerWalks {
  *   ownWalk: false,
  *   note: () => {},
  * });
- * await walks.learnOwners(true);
+ * await walks.learnOwners([], true); // ss -p names every socket it lists
  * deepStrictEqual(book.has(7), true);
  * ```
  */
@@ -194,33 +201,49 @@ export function createOwnerWalks(options: OwnerWalksOptions): OwnerWalks {
     if (listed.status === "rejected") throw listed.reason;
     return [listed.value, walked.value];
   };
-  /** The inodes and listeners of `ss` without `-p` (see {@linkcode SsListingReader}). */
-  const ssListing = async () => {
-    const reader = new SsListingReader();
-    const { stdout } = await run("ss", SS_ARGS_WITHOUT_OWNERS, { onChunk: (chunk) => reader.push(chunk) });
-    // A runner that hands the output back whole instead (tests' scripted ones) is read the same.
-    if (stdout !== "") reader.pushText(stdout);
-    return reader.end();
+  const listListeners = options.listListeners ?? (() => Promise.resolve([]));
+  /**
+   * What conntrail's last own walk found, until the next reading that asks for a walk has taken from it the
+   * owners of its new sockets (at 10,000 connections the index holds 21,000 descriptors in ~0.3 MB).
+   */
+  let lastWalk: { pids: SocketOwners["pids"]; ownerFor: (pid: number) => Owner } | null = null;
+  /** Name from the last own walk the sockets it found whose owner is not known yet (see `createOwnerWalks`). */
+  const learnFromLastWalk = (sockets: readonly Socket[]) => {
+    if (lastWalk === null) return;
+    const { pids, ownerFor } = lastWalk;
+    lastWalk = null;
+    for (const s of sockets) {
+      if (!s.inode || book.ownerKnown(s)) continue;
+      const pid = pids.pidOf(s.inode);
+      if (pid !== undefined) book.learn(s.inode, ownerFor(pid), false);
+    }
   };
 
   /**
-   * Walk every process's descriptors for the owners of the sockets. The walk is a reading of its own, later
-   * than the dump: it returns the listeners it lists (see `withListeners`), and the owners it names are kept
-   * until a reading after it leaves their inodes out (a socket opened during or after the dump is named for
-   * the next reading, not forgotten and walked for again).
+   * Walk every process's descriptors for the owners of the reading's sockets whose owner is not known. Beside
+   * conntrail's own walk, the listeners are read (see `withListeners`): later than the dump, as ss -p's
+   * listing is. ss -p lists and names every socket, and its owners are kept until a reading after it leaves
+   * their inodes out (a socket opened during or after the dump is named for the next reading, not forgotten
+   * and walked for again).
    */
-  const learnOwners = async (first: boolean, early?: StartedWalk): Promise<Socket[]> => {
+  const learnOwners = async (
+    sockets: readonly Socket[],
+    first: boolean,
+    early?: StartedWalk,
+  ): Promise<Socket[]> => {
     const started = now();
     walkStartedAt = started;
+    lastWalk = null;
     try {
       // A new socket's first "none" waits for a second walk to confirm it (the start's walk is believed).
       const doubt = background && !first;
       // Conntrail's own walk where it may run (about half of ss -p's cost, so spaced walks come twice as often
       // and a new socket waits half as long for its process); the start's may have begun beside the dump.
-      // Of the listing, only the inodes and the listeners are kept while the walk runs.
-      const walked = ownWalk ? await walkBeside(ssListing(), first ? early : undefined) : null;
+      // The sockets asked about are known before it starts: no listing of every socket runs beside it.
+      const wanted = sockets.filter((s) => s.inode && !book.ownerKnown(s));
+      const walked = ownWalk ? await walkBeside(listListeners(), first ? early : undefined) : null;
       if (walked !== null) {
-        const [{ inodes, listeners }, { pids, names }] = walked;
+        const [listeners, { pids, names }] = walked;
         // One owner per process, not per socket: 21,000 sockets of one process are one object.
         const ownerOf = new Map<number, Owner>();
         const ownerFor = (pid: number): Owner => {
@@ -228,16 +251,19 @@ export function createOwnerWalks(options: OwnerWalksOptions): OwnerWalks {
           if (owner === undefined) ownerOf.set(pid, owner = { pid, name: names.get(pid) ?? null });
           return owner;
         };
-        for (const inode of inodes) {
-          const pid = pids.pidOf(inode);
-          book.learn(inode, pid === undefined ? null : ownerFor(pid), doubt);
+        for (const s of wanted) {
+          const pid = pids.pidOf(s.inode!);
+          book.learn(s.inode!, pid === undefined ? null : ownerFor(pid), doubt);
         }
+        // A listener the dump missed joins the reading (see `withListeners`): its owner is known as the others'.
         for (const s of listeners) {
           const pid = s.inode ? pids.pidOf(s.inode) : undefined;
-          s.pid = pid ?? null;
-          s.process_name = pid === undefined ? null : names.get(pid) ?? null;
+          const owner = pid === undefined ? null : ownerFor(pid);
+          s.pid = owner?.pid ?? null;
+          s.process_name = owner?.name ?? null;
+          if (s.inode && !book.has(s.inode)) book.learn(s.inode, owner, doubt);
         }
-        // Its listing is later than the dump, as ss -p's is: the listeners the dump missed.
+        lastWalk = { pids, ownerFor };
         return listeners;
       }
       const text = (await run("ss", SS_ARGS_WITH_OWNERS)).stdout;
@@ -249,11 +275,12 @@ export function createOwnerWalks(options: OwnerWalksOptions): OwnerWalks {
   };
 
   const walkFor = async (sockets: readonly Socket[]): Promise<Socket[]> => {
+    learnFromLastWalk(sockets);
     if (!sockets.some((s) => !book.ownerKnown(s))) return [];
-    if (!background) return mayWalk() ? await learnOwners(false) : [];
+    if (!background) return mayWalk() ? await learnOwners(sockets, false) : [];
     let listeners: Socket[] = [];
     if (walking === null && mayWalk()) {
-      const walk: Promise<void> = learnOwners(false).then((found) => {
+      const walk: Promise<void> = learnOwners(sockets, false).then((found) => {
         listeners = found;
       }, (error) => {
         note(

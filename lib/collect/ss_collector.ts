@@ -23,6 +23,7 @@ import { createUdpListing } from "./udp_listing.ts";
 import { createOwnerBook, type OwnerBook } from "./owner_book.ts";
 import { createHeldSockets } from "./held_sockets.ts";
 import { createOwnerWalks, withListeners } from "./owner_walks.ts";
+import { isListening } from "../model/direction.ts";
 
 /** Options of {@linkcode createSsCollector}. */
 export interface SsCollectorOptions {
@@ -223,6 +224,8 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
     // (the flags `--allow-run=ss,find` that snapshot asked for before it walked on its own).
     ownWalk: (options.ownWalk ?? once) && ["find", "ps"].every(mayRun),
     note: (text) => notes.push(text),
+    // A text reading lists its listeners with the rest; a dump may miss one (see `withListeners`).
+    listListeners: async () => dump ? (await tcpDump.listeners()).sockets.filter(isListening) : [],
   });
   /** Whether a one-shot reading lists its sockets as UDP's text and the TCP dump (see `dumpedListing`). */
   let listByDump = once && (options.dump ?? true);
@@ -332,7 +335,7 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
     lastCount = sockets.length;
     takeHints(sockets);
     if (!warm) {
-      sockets = withListeners(sockets, await walks.learnOwners(true, early));
+      sockets = withListeners(sockets, await walks.learnOwners(sockets, true, early));
       warm = true;
       if (sockets.some((s) => !book.ownerKnown(s))) sockets = withoutWaiting(sockets);
       book.nameOwners(sockets);

@@ -1,5 +1,4 @@
 import type { Socket } from "../model/connection.ts";
-import { isListening } from "../model/direction.ts";
 import { type Endpoint, normalizeIp, parseEndpoint } from "./endpoint.ts";
 import { socketFromRow } from "./_socket.ts";
 import { normalizeStatus } from "../model/status.ts";
@@ -696,55 +695,4 @@ export interface SsListing {
   listeners: Socket[];
   /** Lines of the listeners' that could not be read. */
   skipped: SkippedLine[];
-}
-
-/**
- * What a walk of the descriptors needs of the `ss -tunaeH` listing run beside it, read as it comes: the inode
- * of every socket (whose owners the walk names) and the listeners whole (those a dump missed), not a socket
- * object for each line. At 21,000 sockets the whole reading was 21,000 objects (2.6 MiB) held for as long as the
- * walk ran (seconds), besides the dump's own.
- *
- * @example
- * ```ts
- * import { deepStrictEqual } from "node:assert/strict";
- * import { SsListingReader } from "./ss.ts";
- * const reader = new SsListingReader();
- * reader.push(new TextEncoder().encode(
- *   "tcp ESTAB 0 0 127.0.0.1:46690 127.0.0.1:47123 ino:18837 sk:7 <->\n" +
- *     "tcp LISTEN 0 128 0.0.0.0:22 0.0.0.0:* ino:2558470 sk:1 <->\n",
- * ));
- * const { inodes, listeners } = reader.end();
- * deepStrictEqual([inodes, listeners.map((s) => [s.local_port, s.inode])], [[18837, 2558470], [[22, 2558470]]]);
- * ```
- */
-export class SsListingReader {
-  readonly #inodes: number[] = [];
-  readonly #listening = ssLineReader({ traffic: true });
-  readonly #chunks = new ChunkLines((line) => this.#read(line));
-
-  #read(line: string): void {
-    if (line.charCodeAt(0) === 9) return; // `-i` information: not asked for
-    // `ino:` follows the owners (a process name may hold any text): the last one is the field.
-    const inodeAt = line.lastIndexOf(" ino:");
-    const inode = inodeAt < 0 ? null : numberAfter(line, " ino:", inodeAt);
-    if (inode) this.#inodes.push(inode);
-    if (line.includes(" LISTEN ") || line.includes(" UNCONN ")) this.#listening.read(line);
-  }
-
-  /** Read a chunk of the output (its bytes are decoded before the call returns: the buffer may be reused). */
-  push(chunk: Uint8Array): void {
-    this.#chunks.push(chunk);
-  }
-
-  /** The same from output handed over whole. */
-  pushText(text: string): void {
-    for (const line of splitLines(text)) this.#read(line);
-  }
-
-  /** The inodes and listeners of the whole output. */
-  end(): SsListing {
-    this.#chunks.end();
-    const { sockets, skipped } = this.#listening.end();
-    return { inodes: this.#inodes, listeners: sockets.filter(isListening), skipped };
-  }
 }

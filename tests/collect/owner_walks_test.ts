@@ -19,9 +19,9 @@ Deno.test("createOwnerWalks() spaces walks: after one that took W, the next may 
   };
   const book = createOwnerBook();
   const walks = createOwnerWalks({ run, now: () => clock, book, spacing: 3, ownWalk: false, note: () => {} });
-  await walks.learnOwners(true); // the first reading's walk does not count
+  await walks.learnOwners([socket(7)], true); // the first reading's walk does not count
   deepStrictEqual([walks.mayWalk(), book.ownerOf(socket(7))?.pid], [true, 42]);
-  await walks.learnOwners(false);
+  await walks.learnOwners([socket(7)], false);
   clock = 499;
   deepStrictEqual(walks.mayWalk(), false);
   clock = 500;
@@ -57,4 +57,40 @@ Deno.test("createOwnerWalks() walks beside the polls with spacing: a poll waits 
   fail(new Error("find timed out"));
   await walking;
   deepStrictEqual(notes, ["a walk of the processes' descriptors failed: find timed out"]);
+});
+
+Deno.test("createOwnerWalks() with its own walk names the sockets asked about, and the next reading's new ones from that walk without another", async () => {
+  const ran: string[] = [];
+  const run: RunTool = (command) => {
+    ran.push(command);
+    // ps names pid 42; find finds its sockets 7, 8 and 9 (8 and 9 opened after the reading that asked).
+    const stdout = command === "ps" ? "   42 curl\n" : command === "find" ? "/proc/42/fd\n7\n8\n9\n" : "";
+    return Promise.resolve({ code: 0, stdout, stderr: "" });
+  };
+  const book = createOwnerBook();
+  const listened: string[] = [];
+  const walks = createOwnerWalks({
+    run,
+    now: () => 0,
+    book,
+    spacing: 0,
+    ownWalk: true,
+    note: () => {},
+    listListeners: () => {
+      listened.push("listeners");
+      return Promise.resolve([]);
+    },
+  });
+  await walks.walkFor([socket(7), socket(10)]);
+  // Only what was asked is kept: 7 named, 10 (not found, and the start's walk is not this) without a process.
+  deepStrictEqual([book.ownerOf(socket(7))?.pid, book.ownerOf(socket(10))?.pid, book.has(8)], [
+    42,
+    null,
+    false,
+  ]);
+  deepStrictEqual([ran, listened], [["ps", "find"], ["listeners"]]); // no listing of every socket
+  await walks.walkFor([socket(8)]); // new at the next reading: the walk found it already
+  deepStrictEqual([book.ownerOf(socket(8))?.pid, ran.length], [42, 2]);
+  await walks.walkFor([socket(9)]); // the walk served one reading: a later new socket is walked for
+  deepStrictEqual([book.ownerOf(socket(9))?.pid, ran], [42, ["ps", "find", "ps", "find"]]);
 });

@@ -218,10 +218,11 @@ Deno.test("createSsCollector({ ownWalk }) names a live run's first reading by it
   const second = await collector.collect();
   rows = [ROW_A, ROW_B];
   const third = await collector.collect();
-  // Every walk is find and ps beside a listing, never ss -p: the start's, and the spaced one for B.
+  // Every walk is find and ps, never ss -p: the start's beside its listing, and the spaced one for B (the
+  // reading's text lists B: no listing runs beside it).
   deepStrictEqual(
     calls.map((c) => c[0] === "ss" ? c.join(" ") : c[0]),
-    ["ss -tunaeH", "ps", "find", "ss -tunaeH", "ss -tunaeH", "ss -tunaeH", "ps", "find"],
+    ["ss -tunaeH", "ps", "find", "ss -tunaeH", "ss -tunaeH", "ps", "find"],
   );
   deepStrictEqual(
     [first, second, third].map((r) => r.sockets.map((s) => [s.pid, s.process_name])),
@@ -1349,8 +1350,9 @@ Deno.test("createSsCollector({ traffic, ownerWalkSpacing }) reads a listener the
 });
 
 Deno.test("createSsCollector({ traffic, ownWalk }) walks for the first reading with find and ps, not ss -p, and still reads the listener the dump missed from it", async () => {
-  // As above: the dump reads client C and accepted S without listener L; the own walk's listing (ss -tunaeH,
-  // beside find and ps) follows the dump and lists L with its process, so what L accepted is incoming.
+  // As above: the dump reads client C and accepted S without listener L; the listeners' dump beside the own
+  // walk (ss -tlD -, beside find and ps) follows the dump and lists L, with its process from the walk, so what L
+  // accepted is incoming.
   const ip = "127.58.157.138";
   const L: DiagSocket = { state: "LISTEN", local: [ip, 35779], peer: ["0.0.0.0", 0], inode: 501 };
   const C: DiagSocket = { state: "ESTABLISHED", local: [ip, 34465], peer: [ip, 35779], inode: 502 };
@@ -1367,10 +1369,11 @@ Deno.test("createSsCollector({ traffic, ownWalk }) walks for the first reading w
     }
     if (command === "ps") return Promise.resolve({ stdout: "14192 python3\n", stderr: "", code: 0 });
     if (args[0] === "-taiD") return dumpInChunks(diagDump(dumped), options);
+    if (args[0] === "-tlD") {
+      return dumpInChunks(diagDump(listed.filter((s) => s.state === "LISTEN")), options);
+    }
     if (isUdpListing(args)) return Promise.resolve({ stdout: "", stderr: "", code: 0 });
-    const owners = args.includes("-tunapeH");
-    const rows = listed.map((s) => owners ? ownedRow(s) : ownedRow(s).replace(/users:\(.*?\)\) /, ""));
-    return Promise.resolve({ stdout: rows.join("\n"), stderr: "", code: 0 });
+    return Promise.resolve({ stdout: "", stderr: `ss ${args[0]}: not scripted`, code: 1 });
   };
   const collector = createSsCollector({
     platform,
@@ -1391,12 +1394,12 @@ Deno.test("createSsCollector({ traffic, ownWalk }) walks for the first reading w
     [35779, 34465, "incoming", 14192, "python3"],
     [35779, null, "listening", 14192, "python3"],
   ]);
-  // The walk (ps, then find) starts with the reading, beside the dump; the listing the listeners come from
-  // follows the dump.
+  // The walk (ps, then find) starts with the reading, beside the dump; the listeners' dump follows the dump.
+  // No listing of every socket (ss -tunaeH, whose -e walks the cgroup tree): the walk names the dump's sockets.
   const named = calls.map((c) => c[0] === "ss" ? c.slice(0, 2).join(" ") : c[0]);
   deepStrictEqual(named[0], "ps");
-  deepStrictEqual([...named].sort(), ["find", "ps", "ss -taiD", "ss -tunaeH", "ss -uaneH"]);
-  ok(named.indexOf("ss -tunaeH") > named.indexOf("ss -taiD"));
+  deepStrictEqual([...named].sort(), ["find", "ps", "ss -taiD", "ss -tlD", "ss -uaneH"]);
+  ok(named.indexOf("ss -tlD") > named.indexOf("ss -taiD"));
   // Its owners stay; a new socket is walked for by the spaced walk, its own way too (not ss -p).
   dumped = [L, C, S, N];
   listed = dumped;
@@ -1405,7 +1408,7 @@ Deno.test("createSsCollector({ traffic, ownWalk }) walks for the first reading w
   deepStrictEqual(calls.slice(5).map((c) => c[0] === "ss" ? c.slice(0, 2).join(" ") : c[0]), [
     "ss -uanH", // UDP (none) as before: no -e
     "ss -taiD",
-    "ss -tunaeH",
+    "ss -tlD",
     "ps",
     "find",
   ]);

@@ -1,4 +1,4 @@
-import { deepStrictEqual } from "node:assert/strict";
+import { deepStrictEqual, ok } from "node:assert/strict";
 import {
   createTcpDump,
   DUMP_BUFFER_ARGS,
@@ -6,7 +6,9 @@ import {
   dumpFamilies,
   FAMILY_CHECK_EVERY,
 } from "../../lib/collect/ss_tcp_dump.ts";
-import type { RunTool } from "../../lib/collect/run_tool.ts";
+import { type RunTool, toolRunner } from "../../lib/collect/run_tool.ts";
+import { denoPlatform } from "../../lib/platform/deno_platform.ts";
+import { hasTool } from "../open_sockets.ts";
 import { ToolError } from "../../lib/model/errors.ts";
 
 /** An empty `ss -D` dump: its end-of-dump message (NLMSG_DONE) alone. */
@@ -57,4 +59,31 @@ Deno.test("createTcpDump() reads a dump of DUMP_BUFFER_FROM sockets through stdb
     "ss -taD -",
     "ss -taD -",
   ]);
+});
+
+Deno.test({
+  name: "createTcpDump().listeners() with the real ss: the listening sockets alone, with their real inodes",
+  ignore: Deno.build.os !== "linux" || !hasTool("ss"),
+  fn: async () => {
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = listener.addr.port;
+    const client = await Deno.connect({ hostname: "127.0.0.1", port });
+    const accepted = await listener.accept();
+    try {
+      const run = toolRunner(denoPlatform().programs);
+      const { stdout } = await run("ss", ["-tlneH", "sport", "=", `:${port}`]);
+      const inode = Number(/ ino:(\d+)/.exec(stdout)?.[1]);
+      ok(inode > 0, `ss -tlneH lists the listener: ${stdout}`);
+      const dump = createTcpDump({ run, now: () => 0, traffic: false, bufferDump: false });
+      const { sockets, skipped } = await dump.listeners();
+      deepStrictEqual(skipped, []);
+      const ours = sockets.filter((s) => s.local_port === port || s.remote_port === port);
+      deepStrictEqual(ours.map((s) => [s.local_ip, s.status, s.inode]), [["127.0.0.1", "LISTEN", inode]]);
+      ok(sockets.every((s) => s.status === "LISTEN"), "no connection among them");
+    } finally {
+      client.close();
+      accepted.close();
+      listener.close();
+    }
+  },
 });

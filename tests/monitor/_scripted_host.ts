@@ -326,9 +326,9 @@ export class ScriptedHost {
     return `${head}${x.state} 0      0      ${local} ${peer} ${users}${uid}ino:${x.inode} sk:1 <->`;
   }
 
-  /** The TCP dump (`ss -taiD -`, `-taD -`): netlink messages, then NLMSG_DONE. */
-  #dump(counters: boolean): Uint8Array {
-    const tcp = this.#sockets.filter((x) => x.protocol === "TCP");
+  /** The TCP dump (`ss -taiD -`, `-taD -`; `listeners`: `-tlD -`): netlink messages, then NLMSG_DONE. */
+  #dump(counters: boolean, listeners = false): Uint8Array {
+    const tcp = this.#sockets.filter((x) => x.protocol === "TCP" && (!listeners || x.state === "LISTEN"));
     const info = counters ? 4 + 232 : 0;
     const length = 16 + 72 + info;
     const bytes = new Uint8Array(length * tcp.length + 16);
@@ -395,7 +395,7 @@ export class ScriptedHost {
       const udp = this.#sockets.filter((x) => x.protocol === "UDP")
         .map((x) => this.#line(x, false, false, flags === "-uaneH"));
       made = this.#summary() + udp.join("\n") + "\n";
-    } else made = this.#dump(flags === "-taiD");
+    } else made = this.#dump(flags === "-taiD", flags === "-tlD");
     this.#made.set(flags, made);
     return made;
   }
@@ -434,7 +434,7 @@ export class ScriptedHost {
     if (flags === "-uaneH" || flags === "-uanH") {
       return Promise.resolve({ stdout: this.#output(flags) as string, stderr: "", code: 0 });
     }
-    if (flags === "-taiD" || flags === "-taD") {
+    if (flags === "-taiD" || flags === "-taD" || flags === "-tlD") {
       const bytes = this.#output(flags) as Uint8Array;
       // In chunks, as a pipe gives it (a message may straddle two).
       for (let at = 0; at < bytes.length; at += 65536) options?.onChunk?.(bytes.subarray(at, at + 65536));

@@ -5,10 +5,8 @@ import {
   parseSsOwners,
   splitSsSummary,
   SsLineMemory,
-  SsListingReader,
   SsTextReader,
 } from "../../lib/parse/ss.ts";
-import { isListening } from "../../lib/model/direction.ts";
 import { fixture } from "../fixture.ts";
 
 Deno.test("parseSs() reads every row of iproute2 6.1 output with the header glued to Process", () => {
@@ -271,40 +269,6 @@ Deno.test("SsTextReader reads output split anywhere, in bytes, as parseSs reads 
       }
     }
   }
-});
-
-Deno.test("SsListingReader keeps, of output split anywhere, the inodes and the listeners parseSs reads whole", () => {
-  const texts = [
-    fixture("ss-tunaeiH_iproute2-6.1_debian12.txt"),
-    fixture("ss-tunapeH_iproute2-6.1_debian12.txt"),
-    fixture("ss-tunapeH_iproute2-6.1_debian12.txt").replaceAll("\n", "\r\n"),
-  ];
-  for (const text of texts) {
-    const whole = parseSs(text, { traffic: true });
-    deepStrictEqual(whole.skipped, []);
-    const inodes = whole.sockets.flatMap((s) => s.inode ? [s.inode] : []);
-    const listeners = whole.sockets.filter(isListening);
-    ok(inodes.length > 0);
-    const bytes = new TextEncoder().encode(text);
-    for (const size of [1, 7, 100, 65_536]) {
-      const reader = new SsListingReader();
-      for (let at = 0; at < bytes.length; at += size) reader.push(bytes.subarray(at, at + size));
-      deepStrictEqual(reader.end(), { inodes, listeners, skipped: [] }, `${size}-byte chunks`);
-    }
-    const handed = new SsListingReader();
-    handed.pushText(text);
-    deepStrictEqual(handed.end(), { inodes, listeners, skipped: [] }, "text handed over whole");
-  }
-  // A process name that holds " ino:" and " LISTEN ": the last ino: is the field, the state column the state.
-  const tricky = new SsListingReader();
-  tricky.pushText(
-    'tcp ESTAB 0 0 127.0.0.1:1 127.0.0.1:2 users:(("a ino:9 LISTEN ",pid=5,fd=3)) ino:77 sk:1 <->',
-  );
-  deepStrictEqual(tricky.end(), { inodes: [77], listeners: [], skipped: [] });
-  deepStrictEqual(new SsListingReader().end(), { inodes: [], listeners: [], skipped: [] });
-  // The fixtures hold listeners of both protocols.
-  ok(parseSs(texts[0]!).sockets.some((s) => s.status === "LISTEN"));
-  ok(parseSs(texts[0]!).sockets.some((s) => s.status === "UNCONNECTED" && s.remote_ip === null));
 });
 
 // `ss -uaneH` as the monitor's --traffic reading runs it (iproute2 6.1): connected and bound UDP sockets.
