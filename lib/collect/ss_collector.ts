@@ -10,6 +10,7 @@ import { ToolError } from "../model/errors.ts";
 import { parseSs, SsTextReader } from "../parse/ss.ts";
 import { InetDiagMemory } from "../parse/inet_diag.ts";
 import type { ParseResult } from "../parse/parse_result.ts";
+import type { SocketOwnerIndex } from "../parse/socket_walk.ts";
 import type { Collector, CollectorPlatform, CollectRequest, CollectResult, OwnerHint } from "./collector.ts";
 import { findExePaths } from "./linux_exe_paths.ts";
 import { ProcessPathCache } from "./process_paths.ts";
@@ -24,6 +25,7 @@ import { createOwnerBook, type OwnerBook } from "./owner_book.ts";
 import { createHeldSockets } from "./held_sockets.ts";
 import { createOwnerWalks, withListeners } from "./owner_walks.ts";
 import { isListening } from "../model/direction.ts";
+import { renameAfterWalk } from "./socket_owner_walk.ts";
 
 /** Options of {@linkcode createSsCollector}. */
 export interface SsCollectorOptions {
@@ -118,6 +120,29 @@ function unownedCount(sockets: readonly Socket[]): number {
   // Indexed, not for-of: Maglev (the top tier under --max-opt=2) makes a for-of's iterator results.
   for (let i = 0; i < sockets.length; i++) if (sockets[i]!.inode && sockets[i]!.pid === null) unowned++;
   return unowned;
+}
+
+/**
+ * Give each socket the pid that owns its inode in a walk (null: none), and return those pids, each once. A function
+ * of its own, not a loop in the async `readWalked` (see {@linkcode unownedCount}).
+ */
+function ownWalkedPids(sockets: readonly Socket[], pids: SocketOwnerIndex): Set<number> {
+  const owners = new Set<number>();
+  for (let i = 0; i < sockets.length; i++) {
+    const s = sockets[i]!;
+    const pid = s.inode ? pids.pidOf(s.inode) : undefined;
+    s.pid = pid ?? null;
+    if (pid !== undefined) owners.add(pid);
+  }
+  return owners;
+}
+
+/** Name each socket's process (`pid`, set already) from a walk's names. */
+function nameWalkedOwners(sockets: readonly Socket[], names: ReadonlyMap<number, string>): void {
+  for (let i = 0; i < sockets.length; i++) {
+    const s = sockets[i]!;
+    s.process_name = s.pid === null ? null : names.get(s.pid) ?? null;
+  }
 }
 
 /** Said when a socket held back for its process closed before a walk named it. */
@@ -257,11 +282,10 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
     const both = await walks.walkBeside(once ? dumpedListing() : ssText(false));
     if (both === null) return null;
     const [parsed, { pids, names, skipped }] = both;
-    for (const s of parsed.sockets) {
-      const pid = s.inode ? pids.pidOf(s.inode) : undefined;
-      s.pid = pid ?? null;
-      s.process_name = pid === undefined ? null : names.get(pid) ?? null;
-    }
+    // The walk's names are ps's from before its find: the listed sockets' owners (a handful of processes) are
+    // named again, so that one that exec'd meanwhile has its new program's name (see renameAfterWalk).
+    await renameAfterWalk(run, names, ownWalkedPids(parsed.sockets, pids));
+    nameWalkedOwners(parsed.sockets, names);
     if (skipped.length > 0) parsed.skipped.push(...skipped);
     return parsed;
   };

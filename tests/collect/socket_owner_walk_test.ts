@@ -1,6 +1,11 @@
 import { deepStrictEqual, ok, rejects } from "node:assert/strict";
-import { findSocketsArgs, OwnerWalkUnusable, walkSocketOwners } from "../../lib/collect/socket_owner_walk.ts";
-import { type RunTool, toolRunner } from "../../lib/collect/run_tool.ts";
+import {
+  findSocketsArgs,
+  OwnerWalkUnusable,
+  renameAfterWalk,
+  walkSocketOwners,
+} from "../../lib/collect/socket_owner_walk.ts";
+import { type RunTool, type ToolOutput, toolRunner } from "../../lib/collect/run_tool.ts";
 import { denoPlatform } from "../../lib/platform/deno_platform.ts";
 import { hasTool } from "../open_sockets.ts";
 
@@ -92,6 +97,72 @@ Deno.test("walkSocketOwners walks the descriptor folders of the processes ps -e 
   deepStrictEqual(finds[0]!.slice(-15), findSocketsArgs([]).slice(1));
   deepStrictEqual([walk.pids.pidOf(900_002), walk.pids.pidOf(905_001), walk.pids.size], [2, 5_001, 5_000]);
   deepStrictEqual([walk.names.get(2), walk.names.get(5_001), walk.unreadable], ["p2", "p5001", 1]);
+});
+
+/**
+ * A ps that answers `-q` or `-p` for the pids asked for (one not asked for too, and not 7: it exited), `after` each,
+ * and records each run's selection and pids; `quick` answers a run of `-q` instead.
+ */
+function psAsked(runs: [string, number][], quick?: ToolOutput): RunTool {
+  return (command, args, options) => {
+    deepStrictEqual([command, args.slice(0, 2), options?.okCodes], ["ps", ["-o", "pid=,comm="], [0, 1]]);
+    const pids = args[3]!.split(",");
+    runs.push([args[2]!, pids.length]);
+    if (args[2] === "-q" && quick !== undefined) return Promise.resolve({ ...quick });
+    const listed = [...pids.filter((pid) => pid !== "7"), "9999"].map((pid) => `${pid.padStart(5)} after\n`);
+    return Promise.resolve({ stdout: listed.join(""), stderr: "", code: 0 });
+  };
+}
+
+Deno.test("renameAfterWalk names the pids asked for again, 255 to a ps -q run, and only them; none asked, no run", async () => {
+  // 600 owners, each given twice: three runs, the last for 90; 7 exited, and 9999 was not asked for.
+  const owners = Array.from({ length: 600 }, (_, i) => i + 2);
+  const names = new Map([...owners, 9_999].map((pid) => [pid, "before"]));
+  const runs: [string, number][] = [];
+  await renameAfterWalk(psAsked(runs), names, [...owners, ...owners]);
+  deepStrictEqual(runs, [["-q", 255], ["-q", 255], ["-q", 90]]);
+  deepStrictEqual([2, 7, 601, 9_999].map((pid) => names.get(pid)), ["after", "before", "after", "before"]);
+  runs.length = 0;
+  await renameAfterWalk(psAsked(runs), names, []);
+  deepStrictEqual(runs, []);
+});
+
+Deno.test("renameAfterWalk asks with ps -p, 4,096 pids to a run, when ps refuses -q; not when -q lists none of them", async () => {
+  const owners = Array.from({ length: 5_000 }, (_, i) => i + 2);
+  const names = new Map(owners.map((pid) => [pid, "before"]));
+  const runs: [string, number][] = [];
+  const refused = { stdout: "", stderr: "error: unsupported SysV option\n\nUsage:\n ps [options]", code: 1 };
+  await renameAfterWalk(psAsked(runs, refused), names, owners);
+  deepStrictEqual(runs, [["-q", 255], ["-p", 4_096], ["-p", 904]]);
+  deepStrictEqual([2, 7, 5_001].map((pid) => names.get(pid)), ["after", "before", "after"]);
+  // Exit 1 without a word: every pid asked for has exited. Their first names stay, and -p is not tried.
+  runs.length = 0;
+  await renameAfterWalk(psAsked(runs, { stdout: "", stderr: "", code: 1 }), names, [7, 8]);
+  deepStrictEqual(runs, [["-q", 2]]);
+});
+
+Deno.test({
+  name:
+    "renameAfterWalk names a real process with the real ps -q, 255 pids to a run (the most procps-ng selects)",
+  ignore: Deno.build.os !== "linux" || !hasTool("ps"),
+  fn: async () => {
+    // This process among 299 pids no process can have (above the kernel's PID_MAX_LIMIT, 4,194,304).
+    const pids = [Deno.pid, ...Array.from({ length: 299 }, (_, i) => 4_194_305 + i)];
+    const names = new Map([[Deno.pid, "before"]]);
+    const real = toolRunner(platform.programs);
+    const selected: string[] = [];
+    await renameAfterWalk(
+      (command, args, options) => {
+        selected.push(`${args[2]} ${args[3]!.split(",").length}`);
+        return real(command, args, options);
+      },
+      names,
+      pids,
+    );
+    // Neither run refused -q (that would have been asked again with -p).
+    deepStrictEqual(selected, ["-q 255", "-q 45"]);
+    deepStrictEqual(names.get(Deno.pid), Deno.readTextFileSync("/proc/self/comm").trimEnd());
+  },
 });
 
 for (

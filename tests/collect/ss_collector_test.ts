@@ -1,4 +1,4 @@
-import { nextTurn } from "../waiting.ts";
+import { Lines, nextTurn, waitFor } from "../waiting.ts";
 import { deepStrictEqual, ok, rejects } from "node:assert/strict";
 import { createSsCollector, MISSED_NOTE } from "../../lib/collect/ss_collector.ts";
 import {
@@ -14,12 +14,14 @@ import {
   type RunTool,
   type RunToolOptions,
   type ToolOutput,
+  toolRunner,
 } from "../../lib/collect/run_tool.ts";
 import { PermissionError, ToolError } from "../../lib/model/errors.ts";
 import { denoPlatform } from "../../lib/platform/deno_platform.ts";
 import type { PermissionQuery } from "../../lib/platform/platform.ts";
 import type { Socket } from "../../lib/model/connection.ts";
 import { toConnections } from "../../lib/model/direction.ts";
+import { hasTool } from "../open_sockets.ts";
 
 const platform = denoPlatform();
 
@@ -144,12 +146,15 @@ Deno.test("createSsCollector({ once }) names every reading's owners by its own w
   // No ss -p: the walk is find's and ps's, and it names each reading's sockets anew.
   deepStrictEqual(
     calls.filter((c) => c[0] !== "find" || c[1] === "-L").map((c) => c[0] === "ss" ? c.join(" ") : c[0]),
-    ["ss -tunaeH", "ps", "find", "ss -tunaeH", "ps", "find"],
+    ["ss -tunaeH", "ps", "find", "ps", "ss -tunaeH", "ps", "find", "ps"],
   );
-  // ps names every process first; find walks the descriptor folders of those it named.
+  // ps names every process first; find walks the descriptor folders of those it named; ps names the owners of
+  // the listed sockets again (see the test of renameAfterWalk below).
   deepStrictEqual(calls.filter((c) => c[0] === "ps").map((c) => c.slice(1)), [
     ["-e", "-o", "pid=,comm="],
+    ["-o", "pid=,comm=", "-q", "42"],
     ["-e", "-o", "pid=,comm="],
+    ["-o", "pid=,comm=", "-q", "43"],
   ]);
   deepStrictEqual(
     calls.filter((c) => c[0] === "find" && c[1] === "-L").map((c) => c.filter((a) => a.startsWith("/proc/"))),
@@ -218,11 +223,11 @@ Deno.test("createSsCollector({ ownWalk }) names a live run's first reading by it
   const second = await collector.collect();
   rows = [ROW_A, ROW_B];
   const third = await collector.collect();
-  // Every walk is find and ps, never ss -p: the start's beside its listing, and the spaced one for B (the
-  // reading's text lists B: no listing runs beside it).
+  // Every walk is find and ps, never ss -p: the start's beside its listing (its listing's owners named again by
+  // a second ps), and the spaced one for B (the reading's text lists B: no listing runs beside it).
   deepStrictEqual(
     calls.map((c) => c[0] === "ss" ? c.join(" ") : c[0]),
-    ["ss -tunaeH", "ps", "find", "ss -tunaeH", "ss -tunaeH", "ps", "find"],
+    ["ss -tunaeH", "ps", "find", "ps", "ss -tunaeH", "ss -tunaeH", "ps", "find"],
   );
   deepStrictEqual(
     [first, second, third].map((r) => r.sockets.map((s) => [s.pid, s.process_name])),
@@ -282,6 +287,139 @@ Deno.test("createSsCollector({ once }) takes a socket shared by processes as ss 
   ]]);
   // 333 follows a line that is no folder's: it is no process's either.
   deepStrictEqual(result.skipped.map((s) => s.line), ["not a line", "333"]);
+});
+
+/**
+ * A one-shot machine whose pid 42 execs between the walk's ps and its find: ps -e names it "bash", find finds
+ * socket 111 in its folder, and a later ps -q answers `again` (by default "curl", as after the exec). Pid 44 owns
+ * socket 999, which the listing does not show; pid 43 owns nothing.
+ */
+function execBetweenPsAndFind(calls: string[][], again: () => Promise<ToolOutput>): RunTool {
+  return (command, args) => {
+    calls.push([command, ...args]);
+    if (command === "ss") return Promise.resolve({ stdout: withoutOwners(ROW_A), stderr: "", code: 0 });
+    if (command === "ps" && args[0] === "-e") {
+      return Promise.resolve({ stdout: "   42 bash\n   43 sh\n   44 idle\n", stderr: "", code: 0 });
+    }
+    if (command === "ps") return again();
+    if (command === "find" && args[0] === "-L") {
+      return Promise.resolve({
+        stdout: "/proc/42/fd\n111\n/proc/43/fd\n/proc/44/fd\n999\n",
+        stderr: "",
+        code: 0,
+      });
+    }
+    throw new Error(`not scripted: ${command} ${args.join(" ")}`);
+  };
+}
+
+for (
+  const [what, again, name] of [
+    [
+      "names it by its new program (ps -q after the walk)",
+      { stdout: "   42 curl\n", stderr: "", code: 0 },
+      "curl",
+    ],
+    ["keeps the first name when the process exited since (ps -q exits 1)", {
+      stdout: "",
+      stderr: "",
+      code: 1,
+    }, "bash"],
+    [
+      "keeps the first name when the second ps fails otherwise, and does not fail the reading",
+      new ToolError('"ps -o pid=,comm= -q 42" did not finish within 120 s', { timedOut: true }),
+      "bash",
+    ],
+  ] as const
+) {
+  Deno.test(`createSsCollector({ once }), when a socket's process execs between the walk's ps and its find, ${what}`, async () => {
+    const calls: string[][] = [];
+    const collector = createSsCollector({
+      platform,
+      run: execBetweenPsAndFind(
+        calls,
+        () => again instanceof Error ? Promise.reject(again) : Promise.resolve({ ...again }),
+      ),
+      userNames: null,
+      once: true,
+      dump: false,
+      processPaths: false,
+    });
+    const { sockets } = await collector.collect();
+    deepStrictEqual(sockets.map((s) => [s.inode, s.pid, s.process_name]), [[111, 42, name]]);
+    // The second ps asks only for the owners of the listed sockets: not 44 (its socket is not listed), nor 43.
+    deepStrictEqual(calls.filter((c) => c[0] === "ps").map((c) => c.slice(1).join(" ")), [
+      "-e -o pid=,comm=",
+      "-o pid=,comm= -q 42",
+    ]);
+  });
+}
+
+/**
+ * A Python process that listens on 127.0.0.1 with the descriptor inheritable, says its port, and on the line
+ * "exec" execs `sleep`, which keeps the listener. Its stdout is closed on exec: the end of it says the exec is done.
+ */
+const EXEC_ON_CUE = "import os, socket, sys\n" +
+  "s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(); s.set_inheritable(True)\n" +
+  "os.set_inheritable(1, False)\n" +
+  "print(s.getsockname()[1], flush=True)\n" +
+  "if sys.stdin.readline() == 'exec\\n': os.execvp('sleep', ['sleep', '600'])\n";
+
+Deno.test({
+  name:
+    "createSsCollector({ once }) names a real socket by the program its process exec'd between the walk's ps and its find",
+  ignore: Deno.build.os !== "linux" || !["python3", "sleep", "ss", "find", "ps"].every(hasTool),
+  fn: async () => {
+    const child = new Deno.Command("python3", {
+      args: ["-c", EXEC_ON_CUE],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    const stdin = child.stdin.getWriter();
+    const said = new Lines(child.stdout);
+    try {
+      const port = Number(await said.until((line) => /^\d+$/.test(line), "the listener's port"));
+      const real = toolRunner(platform.programs);
+      let cued = false;
+      // The real tools; right after the walk's ps -e, before its find, the process execs sleep.
+      const run: RunTool = async (command, args, options) => {
+        const output = await real(command, args, options);
+        if (command === "ps" && args[0] === "-e" && !cued) {
+          cued = true;
+          await stdin.write(new TextEncoder().encode("exec\n"));
+          await said.done;
+          await waitFor(
+            () => Deno.readTextFileSync(`/proc/${child.pid}/comm`) === "sleep\n",
+            "the process to be sleep",
+          );
+        }
+        return output;
+      };
+      const { sockets } = await createSsCollector({
+        platform,
+        run,
+        userNames: null,
+        once: true,
+        processPaths: false,
+      })
+        .collect();
+      ok(cued);
+      const listener = sockets.filter((s) =>
+        s.protocol === "TCP" && s.local_port === port && s.status === "LISTEN"
+      );
+      deepStrictEqual(listener.map((s) => [s.pid, s.process_name]), [[child.pid, "sleep"]]);
+    } finally {
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // It has exited already.
+      }
+      await child.status;
+      await stdin.close().catch(() => {});
+      await said.done;
+    }
+  },
 });
 
 Deno.test("createSsCollector({ platform }) reads ss's text as it comes, chunk by chunk", async () => {
