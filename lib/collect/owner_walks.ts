@@ -11,7 +11,12 @@ import { parseSs, parseSsInodeOwners } from "../parse/ss.ts";
 import type { Owner, OwnerBook } from "./owner_book.ts";
 import type { RunTool } from "./run_tool.ts";
 import { SS_ARGS_WITH_OWNERS } from "./ss_args.ts";
-import { OwnerWalkUnusable, type SocketOwners, walkSocketOwners } from "./socket_owner_walk.ts";
+import {
+  OwnerWalkUnusable,
+  renameAfterWalk,
+  type SocketOwners,
+  walkSocketOwners,
+} from "./socket_owner_walk.ts";
 
 /**
  * The owner walk's spacing the live commands use: after a walk of every
@@ -207,6 +212,8 @@ export function createOwnerWalks(options: OwnerWalksOptions): OwnerWalks {
    * owners of its new sockets (at 10,000 connections the index holds 21,000 descriptors in ~0.3 MB).
    */
   let lastWalk: { pids: SocketOwners["pids"]; ownerFor: (pid: number) => Owner } | null = null;
+  /** The names of every process the last own walk listed (a few hundred on a desktop), for the next walk. */
+  let namesBefore = new Map<number, string>();
   /** Name from the last own walk the sockets it found whose owner is not known yet (see `createOwnerWalks`). */
   const learnFromLastWalk = (sockets: readonly Socket[]) => {
     if (lastWalk === null) return;
@@ -244,6 +251,18 @@ export function createOwnerWalks(options: OwnerWalksOptions): OwnerWalks {
       const walked = ownWalk ? await walkBeside(listListeners(), first ? early : undefined) : null;
       if (walked !== null) {
         const [listeners, { pids, names }] = walked;
+        // ps named the processes before find walked them: the owners of what this walk names are named again,
+        // so that one that exec'd meanwhile has its new program's name (see renameAfterWalk). Only those the
+        // last walk did not list under the same name: a process execs right after its fork, and each ps costs
+        // ~13 ms of CPU here (most of it loading its libraries), where walks for a long-lived process's new
+        // connections come every second under churn.
+        const found = new Set<number>();
+        for (const s of [...wanted, ...listeners]) {
+          const pid = s.inode ? pids.pidOf(s.inode) : undefined;
+          if (pid !== undefined && namesBefore.get(pid) !== names.get(pid)) found.add(pid);
+        }
+        await renameAfterWalk(run, names, found);
+        namesBefore = names;
         // One owner per process, not per socket: 21,000 sockets of one process are one object.
         const ownerOf = new Map<number, Owner>();
         const ownerFor = (pid: number): Owner => {

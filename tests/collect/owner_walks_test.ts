@@ -61,10 +61,15 @@ Deno.test("createOwnerWalks() walks beside the polls with spacing: a poll waits 
 
 Deno.test("createOwnerWalks() with its own walk names the sockets asked about, and the next reading's new ones from that walk without another", async () => {
   const ran: string[] = [];
-  const run: RunTool = (command) => {
-    ran.push(command);
-    // ps names pid 42; find finds its sockets 7, 8 and 9 (8 and 9 opened after the reading that asked).
-    const stdout = command === "ps" ? "   42 curl\n" : command === "find" ? "/proc/42/fd\n7\n8\n9\n" : "";
+  let before = "bash"; // what ps -e says of pid 42; ps -q, after find, says curl
+  const run: RunTool = (command, args) => {
+    ran.push([command, ...args.filter((a) => a === "-q")].join(" "));
+    // find finds 42's sockets 7, 8 and 9 (8 and 9 opened after the reading that asked).
+    const stdout = command === "find"
+      ? "/proc/42/fd\n7\n8\n9\n"
+      : command === "ps"
+      ? `   42 ${args.includes("-q") ? "curl" : before}\n`
+      : "";
     return Promise.resolve({ code: 0, stdout, stderr: "" });
   };
   const book = createOwnerBook();
@@ -88,9 +93,14 @@ Deno.test("createOwnerWalks() with its own walk names the sockets asked about, a
     null,
     false,
   ]);
-  deepStrictEqual([ran, listened], [["ps", "find"], ["listeners"]]); // no listing of every socket
+  // 42 exec'd curl between ps and find: the second ps names it so. No listing of every socket runs.
+  deepStrictEqual([book.ownerOf(socket(7))?.name, ran, listened], ["curl", ["ps", "find", "ps -q"], [
+    "listeners",
+  ]]);
   await walks.walkFor([socket(8)]); // new at the next reading: the walk found it already
-  deepStrictEqual([book.ownerOf(socket(8))?.pid, ran.length], [42, 2]);
+  deepStrictEqual([book.ownerOf(socket(8)), ran.length], [{ pid: 42, name: "curl" }, 3]);
+  before = "curl";
   await walks.walkFor([socket(9)]); // the walk served one reading: a later new socket is walked for
-  deepStrictEqual([book.ownerOf(socket(9))?.pid, ran], [42, ["ps", "find", "ps", "find"]]);
+  // ...without a second ps: the last walk listed 42 under the same name.
+  deepStrictEqual([book.ownerOf(socket(9))?.pid, ran], [42, ["ps", "find", "ps -q", "ps", "find"]]);
 });
