@@ -208,17 +208,23 @@ export function createOwnerWalks(options: OwnerWalksOptions): OwnerWalks {
   };
   const listListeners = options.listListeners ?? (() => Promise.resolve([]));
   /**
-   * What conntrail's last own walk found, until the next reading that asks for a walk has taken from it the
-   * owners of its new sockets (its index keeps 8 bytes a socket descriptor: at 10,000 connections, 21,000 of them).
+   * What conntrail's last own walk found, for the reading under way when it ended and the next one (`reading`:
+   * the book's readings then): they name from it the sockets it found that they list with no owner known. Its
+   * index keeps 8 to 16 bytes a socket descriptor (a typed array grown by doubling) until the next reading
+   * that asks for a walk, or the next walk.
    */
-  let lastWalk: { pids: SocketOwners["pids"]; ownerFor: (pid: number) => Owner } | null = null;
+  let lastWalk: { pids: SocketOwners["pids"]; ownerFor: (pid: number) => Owner; reading: number } | null =
+    null;
   /** The names of every process the last own walk listed (a few hundred on a desktop), for the next walk. */
   let namesBefore = new Map<number, string>();
   /** Name from the last own walk the sockets it found whose owner is not known yet (see `createOwnerWalks`). */
   const learnFromLastWalk = (sockets: readonly Socket[]) => {
     if (lastWalk === null) return;
-    const { pids, ownerFor } = lastWalk;
-    lastWalk = null;
+    const { pids, ownerFor, reading } = lastWalk;
+    if (book.readings > reading + 1) {
+      lastWalk = null; // too old: a descriptor may have moved to another process since
+      return;
+    }
     for (const s of sockets) {
       if (!s.inode || book.ownerKnown(s)) continue;
       const pid = pids.pidOf(s.inode);
@@ -251,16 +257,16 @@ export function createOwnerWalks(options: OwnerWalksOptions): OwnerWalks {
       const walked = ownWalk ? await walkBeside(listListeners(), first ? early : undefined) : null;
       if (walked !== null) {
         const [listeners, { pids, names }] = walked;
-        // ps named the processes before find walked them: the owners of what this walk names are named again,
-        // so that one that exec'd meanwhile has its new program's name (see renameAfterWalk). Only those the
-        // last walk did not list under the same name: a process execs right after its fork, and each ps costs
-        // ~13 ms of CPU here (most of it loading its libraries), where walks for a long-lived process's new
-        // connections come every second under churn.
+        // ps named the processes before find walked them: the processes holding a socket are named again, so
+        // that one that exec'd meanwhile has its new program's name (see renameAfterWalk). All of them, not
+        // only the owners of the sockets asked about: the next reading names from this walk sockets that opened
+        // after its ps. Only those the last walk did not list under the same name: a process execs right after
+        // its fork, and each ps costs ~13 ms of CPU here (most of it loading its libraries), where walks for a
+        // long-lived process's new connections come every second under churn. The gap: a process listed under
+        // the same name at the last walk and at this one's ps, which execs between this ps and its find (a
+        // subshell's last command, after a `sleep 1`), keeps the name it had.
         const found = new Set<number>();
-        for (const s of [...wanted, ...listeners]) {
-          const pid = s.inode ? pids.pidOf(s.inode) : undefined;
-          if (pid !== undefined && namesBefore.get(pid) !== names.get(pid)) found.add(pid);
-        }
+        for (const pid of pids.pids()) if (namesBefore.get(pid) !== names.get(pid)) found.add(pid);
         await renameAfterWalk(run, names, found);
         namesBefore = names;
         // One owner per process, not per socket: 21,000 sockets of one process are one object.
@@ -282,7 +288,7 @@ export function createOwnerWalks(options: OwnerWalksOptions): OwnerWalks {
           s.process_name = owner?.name ?? null;
           if (s.inode && !book.has(s.inode)) book.learn(s.inode, owner, doubt);
         }
-        lastWalk = { pids, ownerFor };
+        lastWalk = { pids, ownerFor, reading: book.readings };
         return listeners;
       }
       const text = (await run("ss", SS_ARGS_WITH_OWNERS)).stdout;
@@ -312,7 +318,10 @@ export function createOwnerWalks(options: OwnerWalksOptions): OwnerWalks {
       await within(walk, WALK_WAIT_MS);
       return listeners;
     }
-    if (walking !== null) await within(walking, WALK_WAIT_MS);
+    if (walking !== null) {
+      await within(walking, WALK_WAIT_MS);
+      learnFromLastWalk(sockets); // a walk that ended meanwhile names what it found of this reading's
+    }
     return [];
   };
 

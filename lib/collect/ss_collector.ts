@@ -250,7 +250,16 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
     ownWalk: (options.ownWalk ?? once) && ["find", "ps"].every(mayRun),
     note: (text) => notes.push(text),
     // A text reading lists its listeners with the rest; a dump may miss one (see `withListeners`).
-    listListeners: async () => dump ? (await tcpDump.listeners()).sockets.filter(isListening) : [],
+    // Only an extra: a failed listeners' dump costs the walk nothing (a walk cut short by its guard or a stop is).
+    listListeners: async () => {
+      if (!dump) return [];
+      try {
+        return (await tcpDump.listeners()).sockets.filter(isListening);
+      } catch (error) {
+        if (error instanceof ToolError && error.timedOut) throw error;
+        return [];
+      }
+    },
   });
   /** Whether a one-shot reading lists its sockets as UDP's text and the TCP dump (see `dumpedListing`). */
   let listByDump = once && (options.dump ?? true);

@@ -97,9 +97,9 @@ export class SocketOwnerIndex {
     return new Map([...map].sort((a, b) => a[0] - b[0]));
   }
 
-  /** The pids found, each once. */
+  /** The pids found holding a socket, each once. */
   pids(): number[] {
-    return [...new Set(this.#folderPids)];
+    return [...new Set([...this.#folderPids, ...this.#others.values()])];
   }
 }
 

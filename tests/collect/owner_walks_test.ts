@@ -61,14 +61,16 @@ Deno.test("createOwnerWalks() walks beside the polls with spacing: a poll waits 
 
 Deno.test("createOwnerWalks() with its own walk names the sockets asked about, and the next reading's new ones from that walk without another", async () => {
   const ran: string[] = [];
-  let before = "bash"; // what ps -e says of pid 42; ps -q, after find, says curl
+  let listed = "   42 bash\n   43 bash\n"; // what ps -e says; ps -q, after find, says curl and wget
   const run: RunTool = (command, args) => {
     ran.push([command, ...args.filter((a) => a === "-q")].join(" "));
-    // find finds 42's sockets 7, 8 and 9 (8 and 9 opened after the reading that asked).
+    // find finds 42's sockets 7 and 9, and 43's 8 (8 and 9 opened after the reading that asked).
     const stdout = command === "find"
-      ? "/proc/42/fd\n7\n8\n9\n"
+      ? "/proc/42/fd\n7\n9\n/proc/43/fd\n8\n"
+      : command === "ps" && args.includes("-q")
+      ? "   42 curl\n   43 wget\n"
       : command === "ps"
-      ? `   42 ${args.includes("-q") ? "curl" : before}\n`
+      ? listed
       : "";
     return Promise.resolve({ code: 0, stdout, stderr: "" });
   };
@@ -86,21 +88,43 @@ Deno.test("createOwnerWalks() with its own walk names the sockets asked about, a
       return Promise.resolve([]);
     },
   });
-  await walks.walkFor([socket(7), socket(10)]);
+  const asked = [socket(7), socket(10)];
+  await walks.walkFor(asked);
   // Only what was asked is kept: 7 named, 10 (not found, and the start's walk is not this) without a process.
   deepStrictEqual([book.ownerOf(socket(7))?.pid, book.ownerOf(socket(10))?.pid, book.has(8)], [
     42,
     null,
     false,
   ]);
-  // 42 exec'd curl between ps and find: the second ps names it so. No listing of every socket runs.
+  // 42 and 43 exec'd between ps and find: the second ps names both (43 owns no socket asked about, but the
+  // next reading names its socket from this walk). No listing of every socket runs.
   deepStrictEqual([book.ownerOf(socket(7))?.name, ran, listened], ["curl", ["ps", "find", "ps -q"], [
     "listeners",
   ]]);
+  book.forgetClosed(asked);
   await walks.walkFor([socket(8)]); // new at the next reading: the walk found it already
-  deepStrictEqual([book.ownerOf(socket(8)), ran.length], [{ pid: 42, name: "curl" }, 3]);
-  before = "curl";
-  await walks.walkFor([socket(9)]); // the walk served one reading: a later new socket is walked for
-  // ...without a second ps: the last walk listed 42 under the same name.
+  deepStrictEqual([book.ownerOf(socket(8)), ran.length], [{ pid: 43, name: "wget" }, 3]);
+  book.forgetClosed([...asked, socket(8)]);
+  listed = "   42 curl\n   43 wget\n";
+  await walks.walkFor([socket(9)]); // the walk served the reading after it: a later new socket is walked for
+  // ...without a second ps: the last walk listed 42 and 43 under the same names.
   deepStrictEqual([book.ownerOf(socket(9))?.pid, ran], [42, ["ps", "find", "ps -q", "ps", "find"]]);
+});
+
+Deno.test("createOwnerWalks() beside the polls: a walk that ends while a poll waits for it names that poll's new sockets it found", async () => {
+  let finishFind: (output: ToolOutput) => void = () => {};
+  const run: RunTool = (command, args) => {
+    if (command === "find") return new Promise<ToolOutput>((resolve) => finishFind = resolve);
+    const stdout = args.includes("-q") || command === "ps" ? "   42 curl\n" : "";
+    return Promise.resolve({ code: 0, stdout, stderr: "" });
+  };
+  const book = createOwnerBook();
+  const walks = createOwnerWalks({ run, now: () => 1000, book, spacing: 3, ownWalk: true, note: () => {} });
+  await walks.walkFor([socket(7)]); // the walk for 7 runs on past the poll's wait
+  deepStrictEqual(walks.runningSince(), 1000);
+  // The next poll lists 8 (opened after the poll that asked) and waits for the running walk, which finds it.
+  const polled = walks.walkFor([socket(8)]);
+  finishFind({ code: 0, stdout: "/proc/42/fd\n7\n8\n", stderr: "" });
+  await polled;
+  deepStrictEqual([book.ownerOf(socket(7))?.pid, book.ownerOf(socket(8))?.pid], [42, 42]);
 });

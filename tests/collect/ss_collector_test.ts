@@ -1488,6 +1488,39 @@ Deno.test("createSsCollector({ traffic, ownerWalkSpacing }) reads a listener the
   deepStrictEqual(read(reused.sockets).at(-1), [40001, 443, "outgoing", 14192]);
 });
 
+Deno.test("createSsCollector({ traffic, ownWalk }) keeps its walk's owners and its dumps when the listeners' dump beside the walk fails", async () => {
+  const ip = "127.58.157.138";
+  const C: DiagSocket = { state: "ESTABLISHED", local: [ip, 34465], peer: ["198.51.100.7", 443], inode: 502 };
+  const calls: string[] = [];
+  const run: RunTool = (command, args, options) => {
+    calls.push(command === "ss" ? `ss ${args[0]}` : command);
+    if (command === "find") return Promise.resolve({ stdout: "/proc/14192/fd\n502\n", stderr: "", code: 0 });
+    if (command === "ps") return Promise.resolve({ stdout: "14192 python3\n", stderr: "", code: 0 });
+    if (args[0] === "-taiD") return dumpInChunks(diagDump([C]), options);
+    if (isUdpListing(args)) return Promise.resolve({ stdout: "", stderr: "", code: 0 });
+    return Promise.reject(new ToolError(`ss ${args[0]} failed (exit code 1): not scripted`));
+  };
+  const collector = createSsCollector({
+    platform,
+    run,
+    userNames: null,
+    traffic: true,
+    ownWalk: true,
+    ownerWalkSpacing: 2,
+    processPaths: false,
+  });
+  const first = await collector.collect();
+  const second = await collector.collect();
+  deepStrictEqual(
+    [first, second].map((r) => r.sockets.map((s) => [s.pid, s.process_name])),
+    [[[14192, "python3"]], [[14192, "python3"]]],
+  );
+  deepStrictEqual([first.notes, second.notes], [[], []]);
+  ok(calls.includes("ss -tlD"));
+  // The second reading dumps as the first did: the failed listeners' dump said nothing of the readings'.
+  deepStrictEqual(calls.slice(-2), ["ss -uanH", "ss -taiD"]);
+});
+
 Deno.test("createSsCollector({ traffic, ownWalk }) walks for the first reading with find and ps, not ss -p, and still reads the listener the dump missed from it", async () => {
   // As above: the dump reads client C and accepted S without listener L; the listeners' dump beside the own
   // walk (ss -tlD -, beside find and ps) follows the dump and lists L, with its process from the walk, so what L
