@@ -1488,6 +1488,19 @@ Deno.test("createSsCollector({ traffic, ownerWalkSpacing }) reads a listener the
   deepStrictEqual(read(reused.sockets).at(-1), [40001, 443, "outgoing", 14192]);
 });
 
+/** A live collector with --traffic that names owners by its own walk, spaced 2 ×, over `run`. */
+function walkingTrafficCollector(run: RunTool) {
+  return createSsCollector({
+    platform,
+    run,
+    userNames: null,
+    traffic: true,
+    ownWalk: true,
+    ownerWalkSpacing: 2,
+    processPaths: false,
+  });
+}
+
 Deno.test("createSsCollector({ traffic, ownWalk }) keeps its walk's owners and its dumps when the listeners' dump beside the walk fails", async () => {
   const ip = "127.58.157.138";
   const C: DiagSocket = { state: "ESTABLISHED", local: [ip, 34465], peer: ["198.51.100.7", 443], inode: 502 };
@@ -1500,15 +1513,7 @@ Deno.test("createSsCollector({ traffic, ownWalk }) keeps its walk's owners and i
     if (isUdpListing(args)) return Promise.resolve({ stdout: "", stderr: "", code: 0 });
     return Promise.reject(new ToolError(`ss ${args[0]} failed (exit code 1): not scripted`));
   };
-  const collector = createSsCollector({
-    platform,
-    run,
-    userNames: null,
-    traffic: true,
-    ownWalk: true,
-    ownerWalkSpacing: 2,
-    processPaths: false,
-  });
+  const collector = walkingTrafficCollector(run);
   const first = await collector.collect();
   const second = await collector.collect();
   deepStrictEqual(
@@ -1547,15 +1552,7 @@ Deno.test("createSsCollector({ traffic, ownWalk }) walks for the first reading w
     if (isUdpListing(args)) return Promise.resolve({ stdout: "", stderr: "", code: 0 });
     return Promise.resolve({ stdout: "", stderr: `ss ${args[0]}: not scripted`, code: 1 });
   };
-  const collector = createSsCollector({
-    platform,
-    run,
-    userNames: null,
-    traffic: true,
-    ownWalk: true,
-    ownerWalkSpacing: 2,
-    processPaths: false,
-  });
+  const collector = walkingTrafficCollector(run);
   const read = (sockets: Socket[]) =>
     toConnections(sockets, "2026-12-03T05:37:35.396+00:00").map((c) =>
       [c.local_port, c.remote_port, c.direction, c.pid, c.process_name] as const
