@@ -41,7 +41,15 @@ export function collectorPermissions(collector: CollectorName, os: Os, input?: s
     });
     return needs;
   }
-  if (name === "ss") tool("ss", "list TCP and UDP sockets with `ss -tunapeH`");
+  if (name === "ss") {
+    tool("ss", "list TCP and UDP sockets with `ss -tunapeH`");
+    tool(
+      "cat",
+      "read UDP's sockets and the TCP counts from /proc/net (`cat /proc/net/sockstat … udp6`: a fraction of " +
+        "an `ss` run, which lists them without it)",
+      true,
+    );
+  }
   if (name === "netstat") tool("netstat", "list TCP and UDP sockets with `netstat`");
   if (name === "lsof") tool("lsof", "list TCP and UDP sockets with `lsof -F`");
   if (os === "linux") {

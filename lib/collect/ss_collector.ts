@@ -330,7 +330,7 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
   };
 
   // UDP's text, mostly without `-e` in a live reading; an unchanged line is not parsed again.
-  const udpListing = createUdpListing(run, { traffic, once });
+  const udpListing = createUdpListing(run, { traffic, once, cat: mayRun("cat") });
   /** Sockets the last dump and UDP reading listed together. */
   let lastCount = 0;
   /**

@@ -1,9 +1,13 @@
-import { deepStrictEqual, ok } from "node:assert/strict";
+import { deepStrictEqual, ok, rejects } from "node:assert/strict";
 import { createUdpListing, FULL_EVERY, UDP_LISTING_ARGS } from "../../lib/collect/udp_listing.ts";
 import { type RunTool, toolRunner } from "../../lib/collect/run_tool.ts";
 import { denoPlatform } from "../../lib/platform/deno_platform.ts";
 import { hasTool } from "../open_sockets.ts";
 import { createSocket, type Socket as UdpSocket } from "node:dgram";
+import { ToolError } from "../../lib/model/errors.ts";
+import { PROC_NET_UDP_LISTING } from "../../lib/parse/proc_net.ts";
+import { parseSs } from "../../lib/parse/ss.ts";
+import type { Socket } from "../../lib/model/connection.ts";
 
 /** A UDP socket bound on 127.0.0.1 (`port` 0: any free one), once bound. */
 function bound(port = 0): Promise<UdpSocket> {
@@ -11,6 +15,15 @@ function bound(port = 0): Promise<UdpSocket> {
   return new Promise((resolve, reject) => {
     socket.once("error", reject);
     socket.bind(port, "127.0.0.1", () => resolve(socket));
+  });
+}
+
+/** A UDP socket bound on ::1 on any free port, once bound. */
+function bound6(): Promise<UdpSocket> {
+  const socket = createSocket("udp6");
+  return new Promise((resolve, reject) => {
+    socket.once("error", reject);
+    socket.bind(0, "::1", () => resolve(socket));
   });
 }
 
@@ -205,6 +218,117 @@ Deno.test({
       await closed(first);
       await closed(secondOpen);
       await closed(reopened);
+    }
+  },
+});
+
+/** /proc/net/udp's head and a row of it: 127.0.0.1:`port`, unconnected, uid 0, `inode`. */
+const PROC_UDP_HEAD =
+  "   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout " +
+  "inode ref pointer drops";
+function procRow(port: number, inode: number): string {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, "0");
+  return ` 541: 0100007F:${hexPort} 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 ${inode} 2 ` +
+    "0000000000000000 0";
+}
+/** `cat`'s text of the four files with IPv6 off (no sockstat6, no udp6): what it prints before exiting 1. */
+const CAT_IPV4_ONLY =
+  `sockets: used 3\nTCP: inuse 1 orphan 0 tw 0 alloc 1 mem 0\nUDP: inuse 1 mem 0\n${PROC_UDP_HEAD}\n` +
+  `${procRow(5353, 11)}\n`;
+
+/**
+ * A scripted host: `cat` answers `catAnswer` (text and exit code, or an error thrown), ss as {@linkcode scriptedSs}.
+ * A code its caller does not accept fails as the real runner fails it.
+ */
+function scriptedCatAndSs(catAnswer: () => { stdout: string; code: number } | Error) {
+  const ss = scriptedSs();
+  const run: RunTool = (command, args, options) => {
+    if (command !== "cat") return ss.run(command, args, options);
+    ss.ran.push([command, ...args].join(" "));
+    const answer = catAnswer();
+    if (answer instanceof Error) return Promise.reject(answer);
+    if (!(options?.okCodes ?? [0]).includes(answer.code)) {
+      return Promise.reject(new ToolError(`"cat" failed with exit code ${answer.code}: No such file`));
+    }
+    return Promise.resolve({ stdout: answer.stdout, stderr: "", code: answer.code });
+  };
+  return { ran: ss.ran, rows: ss.rows, run };
+}
+
+const CAT = `cat ${PROC_NET_UDP_LISTING.join(" ")}`;
+
+Deno.test("createUdpListing({ cat }) reads UDP and the TCP counts from /proc through one cat, with IPv6 off too (cat exits 1)", async () => {
+  const host = scriptedCatAndSs(() => ({ stdout: CAT_IPV4_ONLY, code: 1 }));
+  const listing = createUdpListing(host.run, { traffic: false, once: false, cat: true });
+  deepStrictEqual(await readOnce(listing), [[5353, 11, "0"]]);
+  deepStrictEqual(await readOnce(listing), [[5353, 11, "0"]]);
+  deepStrictEqual(host.ran, [CAT, CAT]);
+});
+
+Deno.test("createUdpListing({ cat }) lists with ss from the first time cat cannot read the files (not run, no IPv4 table, a failure)", async () => {
+  const answers: { name: string; answer: () => { stdout: string; code: number } | Error }[] = [
+    { name: "cannot run", answer: () => new ToolError('cannot run "cat": not allowed') },
+    {
+      name: "no IPv4 table",
+      answer: () => ({ stdout: "TCP: inuse 1 orphan 0 tw 0 alloc 1 mem 0\n", code: 1 }),
+    },
+    { name: "exit 2", answer: () => ({ stdout: CAT_IPV4_ONLY, code: 2 }) },
+  ];
+  for (const { name, answer } of answers) {
+    const host = scriptedCatAndSs(answer);
+    host.rows.push(row(5353, 11));
+    const listing = createUdpListing(host.run, { traffic: false, once: false, cat: true });
+    deepStrictEqual(await readOnce(listing), [[5353, 11, "0"]], name);
+    deepStrictEqual(await readOnce(listing), [[5353, 11, "0"]], name);
+    deepStrictEqual(host.ran, [CAT, FULL, QUICK], name);
+  }
+});
+
+Deno.test("createUdpListing({ cat }) fails a reading whose cat was cut short (its guard, a stop) and reads by cat again", async () => {
+  let cutShort = true;
+  const host = scriptedCatAndSs(() =>
+    cutShort ? new ToolError('"cat" did not finish', { timedOut: true }) : { stdout: CAT_IPV4_ONLY, code: 0 }
+  );
+  const listing = createUdpListing(host.run, { traffic: false, once: false, cat: true });
+  await rejects(listing.read(), /did not finish/);
+  cutShort = false;
+  deepStrictEqual(await readOnce(listing), [[5353, 11, "0"]]);
+  deepStrictEqual(host.ran, [CAT, CAT]);
+});
+
+Deno.test({
+  name:
+    "createUdpListing({ cat }) with the real cat: real sockets (IPv4, IPv6, connected) as ss -uaneH lists them",
+  ignore: Deno.build.os !== "linux" || !hasTool("ss") || !hasTool("cat"),
+  fn: async () => {
+    // Connected sockets are in the captured fixture of tests/parse/proc_net_test.ts (node:dgram's connect in Deno
+    // connects no kernel socket).
+    const sockets = [await bound(), await bound6()];
+    try {
+      const ports = sockets.map((s) => s.address().port);
+      const runTool = toolRunner(denoPlatform().programs);
+      const ran: string[] = [];
+      const run: RunTool = (command, args, options) => {
+        ran.push(command);
+        return runTool(command, args, options);
+      };
+      const listing = createUdpListing(run, { traffic: false, once: false, cat: true });
+      const fields = (list: readonly Socket[]) =>
+        ports.map((port) => {
+          const s = list.find((s) => s.local_port === port);
+          return s && [s.family, s.local_ip, s.remote_ip, s.remote_port, s.status, s.user, s.inode];
+        });
+      const { udp, summary } = await listing.read();
+      const ss = parseSs((await runTool("ss", ["-uaneH"])).stdout, { protocol: "UDP" });
+      ok(summary !== null, "the TCP counts are read");
+      ok(
+        fields(udp.sockets).every((f) => f !== undefined),
+        `cat lists both: ${JSON.stringify(fields(udp.sockets))}`,
+      );
+      deepStrictEqual(fields(udp.sockets), fields(ss.sockets));
+      deepStrictEqual(ran, ["cat"]);
+    } finally {
+      for (const s of sockets) await closed(s);
     }
   },
 });

@@ -69,6 +69,16 @@ export interface HostScript {
 }
 
 const HOST_IP = "127.0.0.1";
+
+/** An IPv4 address as /proc/net prints it: one 32-bit word in the host's (little-endian) order, in hex. */
+function procIpv4(ip: string): string {
+  return ip.split(".").reverse().map((b) => Number(b).toString(16).padStart(2, "0")).join("").toUpperCase();
+}
+
+/** A port as /proc/net prints it: 4 hex digits. */
+function procPort(port: number): string {
+  return port.toString(16).padStart(4, "0").toUpperCase();
+}
 const FARM_PORT = 43755;
 const CHURN_PORT = 40000;
 
@@ -312,6 +322,41 @@ export class ScriptedHost {
       `INET\t  ${open + udp}      ${open + udp}      0        \nFRAG\t  0         0         0        \n\n`;
   }
 
+  /**
+   * What `cat /proc/net/sockstat /proc/net/sockstat6 /proc/net/udp /proc/net/udp6` prints (see
+   * `lib/collect/udp_listing.ts`): the TCP counts per family, then UDP's rows (all on 127.0.0.1, connected).
+   */
+  #procNetUdp(): string {
+    const tcp = this.#sockets.filter((x) => x.protocol === "TCP");
+    const timeWait = tcp.filter((x) => x.state === "TIME-WAIT").length;
+    const udp = this.#sockets.filter((x) => x.protocol === "UDP");
+    const rows = udp.map((x, i) =>
+      `${String(i).padStart(5)}: ${procIpv4(HOST_IP)}:${procPort(x.localPort)} ${procIpv4(x.remoteIp)}:` +
+      `${procPort(x.remotePort)} 01 00000000:00000000 00:00000000 00000000 ${
+        String(x.uid).padStart(5)
+      }        0 ` +
+      `${x.inode} 2 0000000000000000 0`
+    );
+    return `sockets: used ${this.#sockets.length}
+TCP: inuse ${tcp.length - timeWait} orphan 0 tw ${timeWait} ` +
+      `alloc ${tcp.length} mem 0
+UDP: inuse ${udp.length} mem 0
+TCP6: inuse 0
+UDP6: inuse 0
+` +
+      `   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref ` +
+      `pointer drops
+${
+        rows.map((row) =>
+          `${row}
+`
+        ).join("")
+      }` +
+      `  sl  local_address                         remote_address                        st tx_queue rx_queue ` +
+      `tr tm->when retrnsmt   uid  timeout inode ref pointer drops
+`;
+  }
+
   /** One socket's line in ss's text (`owners`: as `-p` prints it; a walk that does not name it yet leaves it). */
   #line(x: HostSocket, netid: boolean, owners: boolean, extended = true): string {
     const local = `${HOST_IP}:${x.localPort}`;
@@ -382,6 +427,7 @@ export class ScriptedHost {
 
   /** Make the current poll's outputs now (not while a bench times the collector reading them). */
   prepare(): void {
+    this.#output("cat");
     this.#output("-uaneH");
     this.#output("-uanH");
     this.#output("-taiD");
@@ -391,7 +437,8 @@ export class ScriptedHost {
   #output(flags: string): string | Uint8Array {
     let made = this.#made.get(flags);
     if (made !== undefined) return made;
-    if (flags === "-uaneH" || flags === "-uanH") {
+    if (flags === "cat") made = this.#procNetUdp();
+    else if (flags === "-uaneH" || flags === "-uanH") {
       const udp = this.#sockets.filter((x) => x.protocol === "UDP")
         .map((x) => this.#line(x, false, false, flags === "-uaneH"));
       made = this.#summary() + udp.join("\n") + "\n";
@@ -428,6 +475,9 @@ export class ScriptedHost {
       }
       const text = [...byPid].map(([pid, inodes]) => `/proc/${pid}/fd\n${inodes.join("\n")}\n`).join("");
       return Promise.resolve({ stdout: text, stderr: "", code: 0 });
+    }
+    if (command === "cat") {
+      return Promise.resolve({ stdout: this.#output("cat") as string, stderr: "", code: 0 });
     }
     if (command !== "ss") return Promise.resolve({ stdout: "", stderr: `${command}: not scripted`, code: 1 });
     const flags = args[0] ?? "";
