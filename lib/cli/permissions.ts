@@ -45,8 +45,8 @@ export function collectorPermissions(collector: CollectorName, os: Os, input?: s
     tool("ss", "list TCP and UDP sockets with `ss -tunapeH`");
     tool(
       "cat",
-      "read UDP's sockets and the TCP counts from /proc/net (`cat /proc/net/sockstat … udp6`: a fraction of " +
-        "an `ss` run, which lists them without it)",
+      "read UDP's sockets and the TCP counts from /proc/net (`cat /proc/net/sockstat … udp6`, and TCP's rows " +
+        "where a tick needs no byte counters): a fraction of an `ss` run, which lists them without it",
       true,
     );
   }

@@ -19,7 +19,8 @@ import { singleFlight } from "./single_flight.ts";
 import { nameUsers, readUserNames } from "./user_names.ts";
 import { runningAsRoot } from "./running_as_root.ts";
 import { SS_ARGS_WITH_OWNERS, SS_ARGS_WITHOUT_OWNERS, SS_TRAFFIC_ARGS } from "./ss_args.ts";
-import { createTcpDump } from "./ss_tcp_dump.ts";
+import { createTcpDump, TCP_ROWS_BELOW } from "./ss_tcp_dump.ts";
+import { ProcTcpRows } from "../parse/proc_net_tcp.ts";
 import { createUdpListing } from "./udp_listing.ts";
 import { createOwnerBook, type OwnerBook } from "./owner_book.ts";
 import { createHeldSockets } from "./held_sockets.ts";
@@ -162,11 +163,13 @@ function isUnknownOption(error: unknown): boolean {
  * Executable paths come from `/proc/<pid>/exe` through `find`, once per process.
  *
  * With `traffic`, a reading is `ss -taiD -` (TCP with byte counters, from the
- * kernel's structures) and `ss -uaneH` (UDP), with owners from the same cache;
+ * kernel's structures) and UDP's rows (`udp_listing.ts`: /proc's through `cat`,
+ * else ss's text), with owners from the same cache;
  * measured at 10,000 connections this costs less than `ss -tunaeH` does (see
  * bench/monitor_tick_bench.ts). If `ss -D` cannot be read, it says so once and
  * reads the counters from the text of `ss -i` instead. A reading asked for no
- * counters ({@linkcode CollectRequest}) dumps TCP without them (`ss -taD -`) and
+ * counters ({@linkcode CollectRequest}) dumps TCP without them (`ss -taD -`), or below
+ * {@linkcode TCP_ROWS_BELOW} sockets reads TCP's rows of /proc in UDP's `cat`, and
  * gives each socket the counters last read of it.
  */
 export function createSsCollector(options: SsCollectorOptions): Collector {
@@ -329,8 +332,10 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
     return walk ? parsed : { ...parsed, sockets: withoutWaiting(parsed.sockets) };
   };
 
-  // UDP's text, mostly without `-e` in a live reading; an unchanged line is not parsed again.
+  // UDP's rows from /proc through cat (else ss's text, mostly without `-e` in a live reading).
   const udpListing = createUdpListing(run, { traffic, once, cat: mayRun("cat") });
+  /** TCP's rows of /proc, read beside UDP's (see {@linkcode TCP_ROWS_BELOW}): one buffer, reading after reading. */
+  const tcpRows = new ProcTcpRows();
   /** Sockets the last dump and UDP reading listed together. */
   let lastCount = 0;
   /**
@@ -352,7 +357,10 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
     counters: boolean,
     room: number,
   ): Promise<{ udp: ParseResult; tcp: ParseResult }> => {
-    const { summary, udp } = await udpListing.read();
+    // TCP's rows from UDP's cat, when this live reading needs no counters and the last listed few sockets.
+    const rows = !counters && !once && room > 0 && room < TCP_ROWS_BELOW ? tcpRows : undefined;
+    const { summary, udp, tcpRead } = await udpListing.read(rows);
+    if (tcpRead) return { udp, tcp: tcpDump.readRows(tcpRows, summary, room) };
     return { udp, tcp: await tcpDump.read(summary, counters, room) };
   };
   const readDump = async (): Promise<ParseResult> => {

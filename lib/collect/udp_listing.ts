@@ -9,6 +9,8 @@
  * `ss -uanH -s` (and 3.5-3.7 ms for /bin/true: about 1.3 ms of work against 4); the monitor's CPU a tick
  * 0.020-0.024 s against 0.023-0.027 (monitor_process_bench, 3 rounds each). An unchanged row gives its socket
  * back as the same object. Every row has its inode at every poll: neither `-e`'s cost nor the gap said below.
+ * A live reading that needs no TCP byte counters adds `/proc/net/tcp` and `tcp6` to the same run where that
+ * saves the TCP dump's ss run (see `TCP_ROWS_BELOW` in `ss_tcp_dump.ts`).
  * From the first time cat cannot read them (not allowed, no /proc/net/udp), ss's text:
  *
  * `ss -uanH -s` or `ss -uaneH -s`: the run's summary says which families the dump asks for, its rows are UDP's
@@ -33,7 +35,12 @@
  * @module
  */
 import { parseSs, splitSsSummary, SsLineMemory, type SsTcpSummary } from "../parse/ss.ts";
-import { parseProcNetListing, PROC_NET_UDP_LISTING } from "../parse/proc_net.ts";
+import {
+  PROC_NET_TCP_TABLES,
+  PROC_NET_UDP_LISTING,
+  ProcNetListingReader,
+} from "../parse/proc_net_listing.ts";
+import type { ProcTcpRows } from "../parse/proc_net_tcp.ts";
 import { ToolError } from "../model/errors.ts";
 import type { ParseResult } from "../parse/parse_result.ts";
 import type { Socket } from "../model/connection.ts";
@@ -49,11 +56,17 @@ export const FULL_EVERY = 10;
 export interface UdpReading {
   summary: SsTcpSummary | null;
   udp: ParseResult;
+  /** Whether TCP's rows were read too, into the rows {@linkcode UdpListing.read} was given. */
+  tcpRead?: boolean;
 }
 
 /** UDP's text, read poll after poll (see the module's text). */
 export interface UdpListing {
-  read(): Promise<UdpReading>;
+  /**
+   * Read UDP; with `tcp`, where it reads /proc through `cat`, TCP's rows from `/proc/net/tcp` and `tcp6` in the
+   * same run, into `tcp` (`tcpRead` says whether it did: if not, `tcp` holds none).
+   */
+  read(tcp?: ProcTcpRows): Promise<UdpReading>;
   /** Readings so far with `-e` (the full ones). */
   readonly fullReadings: number;
 }
@@ -161,12 +174,28 @@ export function createUdpListing(
    * cannot be read so (no cat, a /proc without them): ss from then on. cat exits 1 when IPv6 is off (no
    * `sockstat6`, `udp6`); the IPv4 table is required.
    */
-  const readByCat = async (): Promise<UdpReading | null> => {
+  const readByCat = async (tcp: ProcTcpRows | undefined): Promise<UdpReading | null> => {
     try {
-      const { stdout } = await run("cat", PROC_NET_UDP_LISTING, { okCodes: [0, 1] });
-      const reading = parseProcNetListing(stdout, catMemory);
-      if (reading.summary !== null && reading.tables > 0) return reading;
+      const files = tcp === undefined
+        ? PROC_NET_UDP_LISTING
+        : [...PROC_NET_UDP_LISTING, ...PROC_NET_TCP_TABLES];
+      const reader = new ProcNetListingReader({
+        ...(catMemory ? { memory: catMemory } : {}),
+        ...(tcp ? { tcp } : {}),
+      });
+      // Read as it comes (see ProcNetListingReader); a runner that hands the output back whole is read the same.
+      const { stdout } = await run("cat", files, { okCodes: [0, 1], onChunk: (chunk) => reader.push(chunk) });
+      if (stdout !== "") reader.push(new TextEncoder().encode(stdout));
+      const reading = reader.end();
+      if (reading.summary !== null && reading.tables > 0) {
+        // As many of TCP's tables as of UDP's (both, or the IPv4 ones where IPv6 is off): never one family alone.
+        const tcpRead = tcp !== undefined && reading.tcpTables === reading.tables;
+        if (!tcpRead) tcp?.clear();
+        return { summary: reading.summary, udp: reading.udp, tcpRead };
+      }
+      tcp?.clear();
     } catch (error) {
+      tcp?.clear();
       // One cut short (its guard, a stop) says nothing of whether cat can read them.
       if (error instanceof ToolError && error.timedOut) throw error;
     }
@@ -207,8 +236,8 @@ export function createUdpListing(
     get fullReadings() {
       return fullReadings;
     },
-    read: async () => {
-      const byProc = byCat ? await readByCat() : null;
+    read: async (tcp) => {
+      const byProc = byCat ? await readByCat(tcp) : null;
       if (byProc !== null) return byProc;
       if (once || changing || sinceFull + 1 >= FULL_EVERY) return await readFull();
       const { summary, udp } = await listing(UDP_LISTING_ARGS.quick, quickMemory);

@@ -4,6 +4,7 @@ import { createLsofCollector } from "../../lib/collect/lsof_collector.ts";
 import { createNetstatCollector } from "../../lib/collect/netstat_collector.ts";
 import { createProcCollector } from "../../lib/collect/proc_collector.ts";
 import { createSsCollector } from "../../lib/collect/ss_collector.ts";
+import { TCP_ROWS_BELOW } from "../../lib/collect/ss_tcp_dump.ts";
 import type { Connection } from "../../lib/model/connection.ts";
 import { toConnections } from "../../lib/model/direction.ts";
 import { freshLoopback, hasTool, openSockets, socketControl } from "../open_sockets.ts";
@@ -127,7 +128,7 @@ Deno.test({
 
 Deno.test({
   name:
-    "createSsCollector({ platform, traffic }) asked for no counters dumps without them (ss -taD -) and keeps each socket's last ones",
+    "createSsCollector({ platform, traffic }) asked for no counters reads TCP without them (/proc's rows below TCP_ROWS_BELOW sockets, else ss -taD -) and keeps each socket's last ones",
   ignore: !linux || !hasTool("ss"),
   fn: async () => {
     const control = socketControl();
@@ -144,7 +145,10 @@ Deno.test({
       const received = async (counters: boolean) => {
         runs.length = 0;
         const { sockets } = await collector.collect({ counters });
-        const dumps = runs.filter((r) => / -ta[i]?D -/.test(r));
+        // Each reading of TCP: true with counters (`ss -taiD -`), false without (`ss -taD -` or /proc's rows).
+        const tcpRows = runs.some((r) => r.startsWith("cat ") && r.includes("/proc/net/tcp"));
+        if (!counters && sockets.length < TCP_ROWS_BELOW) ok(tcpRows, `TCP's rows of /proc: ${runs}`);
+        const dumps = [...runs.filter((r) => / -ta[i]?D -/.test(r)), ...(tcpRows ? ["rows"] : [])];
         const side = (local: number, remote: number) =>
           sockets.find((s) =>
             s.local_ip === connection.ip && s.local_port === local && s.remote_port === remote

@@ -6,6 +6,7 @@ import {
   DUMP_BUFFER_FROM,
   dumpFamilies,
   FAMILY_CHECK_EVERY,
+  TCP_ROWS_BELOW,
   TIME_WAIT_MS,
 } from "../../lib/collect/ss_tcp_dump.ts";
 import { connectionKey } from "../../lib/model/connection_key.ts";
@@ -22,13 +23,14 @@ import type { PermissionQuery } from "../../lib/platform/platform.ts";
 import type { Socket } from "../../lib/model/connection.ts";
 import { toConnections } from "../../lib/model/direction.ts";
 import { hasTool } from "../open_sockets.ts";
+import { ScriptedHost } from "../monitor/_scripted_host.ts";
 
 /**
  * The host, except that conntrail may not run `cat`: these scripted hosts answer UDP's listing as ss's text, as
  * conntrail reads it without `--allow-run=cat` (udp_listing_test.ts and live_sockets_test.ts read /proc's).
  */
-const host = denoPlatform();
-const platform = { ...host, may: (query: PermissionQuery) => !isRun(query, "cat") && host.may(query) };
+const host0 = denoPlatform();
+const platform = { ...host0, may: (query: PermissionQuery) => !isRun(query, "cat") && host0.may(query) };
 
 /** Whether a permission query asks to run `command`. */
 function isRun(query: PermissionQuery, command: string): boolean {
@@ -1678,4 +1680,35 @@ Deno.test("createSsCollector({ once }) reads the text of ss -tunaeH when ss cann
     42,
     42,
   ]]);
+});
+
+Deno.test("createSsCollector({ traffic }) reads TCP's rows from /proc in UDP's cat for a reading without counters below TCP_ROWS_BELOW sockets, and dumps otherwise", async () => {
+  const readsOf = async (connections: number) => {
+    const host = new ScriptedHost({ connections, udp: 3, churn: 0, seed: 1 });
+    const collector = createSsCollector({
+      platform: host0,
+      run: host.run,
+      userNames: null,
+      traffic: true,
+      dump: true,
+    });
+    const reads: string[] = [];
+    const tcpCounts = new Set<number>();
+    for (const counters of [false, false, true, false]) {
+      host.calls.length = 0;
+      const { sockets } = await collector.collect({ counters });
+      tcpCounts.add(sockets.filter((s) => s.protocol === "TCP").length);
+      const tcpRows = host.calls.some((c) => c.startsWith("cat ") && c.includes("/proc/net/tcp"));
+      const dumped = host.calls.some((c) => /^ss -ta(i?)D/.test(c));
+      reads.push(tcpRows && !dumped ? "rows" : dumped && !tcpRows ? "dump" : host.calls.join(", "));
+    }
+    // Each way lists the same TCP sockets, the farm's (two a connection) among them.
+    deepStrictEqual(tcpCounts.size, 1);
+    ok([...tcpCounts][0]! > 2 * connections);
+    return reads;
+  };
+  // The first reading dumps (no count yet), a reading with counters dumps.
+  deepStrictEqual(await readsOf(10), ["dump", "rows", "dump", "rows"]);
+  const many = Math.ceil(TCP_ROWS_BELOW / 2);
+  deepStrictEqual(await readsOf(many), ["dump", "dump", "dump", "dump"]);
 });

@@ -5,7 +5,8 @@ import { denoPlatform } from "../../lib/platform/deno_platform.ts";
 import { hasTool } from "../open_sockets.ts";
 import { createSocket, type Socket as UdpSocket } from "node:dgram";
 import { ToolError } from "../../lib/model/errors.ts";
-import { PROC_NET_UDP_LISTING } from "../../lib/parse/proc_net.ts";
+import { PROC_NET_TCP_TABLES, PROC_NET_UDP_LISTING } from "../../lib/parse/proc_net_listing.ts";
+import { ProcTcpRows } from "../../lib/parse/proc_net_tcp.ts";
 import { parseSs } from "../../lib/parse/ss.ts";
 import type { Socket } from "../../lib/model/connection.ts";
 
@@ -331,4 +332,38 @@ Deno.test({
       for (const s of sockets) await closed(s);
     }
   },
+});
+
+/** /proc/net/tcp's head (tcp6's is wider) and a listener's row on 127.0.0.1:`port`. */
+const PROC_TCP_HEAD =
+  "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode";
+const PROC_TCP6_HEAD =
+  "  sl  local_address                         remote_address                        st tx_queue " +
+  "rx_queue tr tm->when retrnsmt   uid  timeout inode";
+const PROC_UDP6_HEAD =
+  "  sl  local_address                         remote_address                        st tx_queue " +
+  "rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops";
+function procTcpRow(port: number, inode: number): string {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, "0");
+  return `   0: 0100007F:${hexPort} 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 ${inode} 1`;
+}
+
+Deno.test("createUdpListing({ cat }).read(tcp) reads TCP's rows in the same cat, only when it read TCP's tables as it read UDP's", async () => {
+  const udpTables = `${CAT_IPV4_ONLY}${PROC_UDP6_HEAD}\n`;
+  const cases = [
+    {
+      name: "both families",
+      tables: `${PROC_TCP_HEAD}\n${procTcpRow(80, 21)}\n${PROC_TCP6_HEAD}\n`,
+      read: 1,
+    },
+    { name: "IPv4's missing", tables: `${PROC_TCP6_HEAD}\n`, read: 0 },
+  ];
+  for (const { name, tables, read } of cases) {
+    const host = scriptedCatAndSs(() => ({ stdout: `${udpTables}${tables}`, code: 0 }));
+    const listing = createUdpListing(host.run, { traffic: false, once: false, cat: true });
+    const rows = new ProcTcpRows();
+    const { tcpRead } = await listing.read(rows);
+    deepStrictEqual([tcpRead, rows.count], [read === 1, read], name);
+    deepStrictEqual(host.ran, [`${CAT} ${PROC_NET_TCP_TABLES.join(" ")}`], name);
+  }
 });

@@ -52,6 +52,8 @@ export interface ReplayOptions extends HostScript {
    * as if new to each layer (but the dump's reader and the UDP text's, which remember sockets by inode and line).
    */
   copies?: boolean;
+  /** Whether conntrail may run `cat` (default true): without it UDP comes from ss's text and TCP always from dumps. */
+  cat?: boolean;
 }
 
 const EPOCH = Date.parse("2026-12-03T19:00:00.000Z");
@@ -84,8 +86,11 @@ export async function replay(options: ReplayOptions): Promise<string[]> {
       },
     });
   };
+  const host0 = denoPlatform();
   const ss = createSsCollector({
-    platform: denoPlatform(),
+    platform: options.cat === false
+      ? { ...host0, may: (query) => !(query.name === "run" && query.command === "cat") && host0.may(query) }
+      : host0,
     run,
     userNames: new Map([["1000", "farmer"]]),
     root: true,

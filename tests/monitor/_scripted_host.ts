@@ -357,6 +357,24 @@ ${
 `;
   }
 
+  /** What `cat /proc/net/tcp /proc/net/tcp6` prints after UDP's tables: TCP's rows (all IPv4). */
+  #procNetTcp(): string {
+    const tcp = this.#sockets.filter((x) => x.protocol === "TCP");
+    const rows = tcp.map((x, i) => {
+      const peer = x.state === "LISTEN"
+        ? "00000000:0000"
+        : `${procIpv4(x.remoteIp)}:${procPort(x.remotePort)}`;
+      const state = STATE_CODE[x.state].toString(16).padStart(2, "0").toUpperCase();
+      return `${String(i).padStart(4)}: ${procIpv4(HOST_IP)}:${procPort(x.localPort)} ${peer} ${state} ` +
+        `00000000:00000000 00:00000000 00000000 ${String(x.uid).padStart(5)}        0 ${x.inode} 1 ` +
+        "0000000000000000 100 0 0 10 0";
+    });
+    return `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n` +
+      rows.map((row) => `${row}\n`).join("") +
+      "  sl  local_address                         remote_address                        st tx_queue rx_queue tr " +
+      "tm->when retrnsmt   uid  timeout inode\n";
+  }
+
   /** One socket's line in ss's text (`owners`: as `-p` prints it; a walk that does not name it yet leaves it). */
   #line(x: HostSocket, netid: boolean, owners: boolean, extended = true): string {
     const local = `${HOST_IP}:${x.localPort}`;
@@ -428,6 +446,7 @@ ${
   /** Make the current poll's outputs now (not while a bench times the collector reading them). */
   prepare(): void {
     this.#output("cat");
+    this.#output("cat-tcp");
     this.#output("-uaneH");
     this.#output("-uanH");
     this.#output("-taiD");
@@ -438,6 +457,7 @@ ${
     let made = this.#made.get(flags);
     if (made !== undefined) return made;
     if (flags === "cat") made = this.#procNetUdp();
+    else if (flags === "cat-tcp") made = this.#procNetUdp() + this.#procNetTcp();
     else if (flags === "-uaneH" || flags === "-uanH") {
       const udp = this.#sockets.filter((x) => x.protocol === "UDP")
         .map((x) => this.#line(x, false, false, flags === "-uaneH"));
@@ -477,7 +497,8 @@ ${
       return Promise.resolve({ stdout: text, stderr: "", code: 0 });
     }
     if (command === "cat") {
-      return Promise.resolve({ stdout: this.#output("cat") as string, stderr: "", code: 0 });
+      const text = this.#output(args.includes("/proc/net/tcp") ? "cat-tcp" : "cat") as string;
+      return Promise.resolve({ stdout: text, stderr: "", code: 0 });
     }
     if (command !== "ss") return Promise.resolve({ stdout: "", stderr: `${command}: not scripted`, code: 1 });
     const flags = args[0] ?? "";

@@ -75,3 +75,25 @@ Deno.test("a poll without churn reports the same as one that reads every socket 
   const counts = kinds(lines);
   deepStrictEqual([counts.STATE! > 0, counts.CLOSED! > 0], [true, true], JSON.stringify(counts));
 });
+
+Deno.test("without counters, polls that read TCP's rows from /proc (through UDP's cat) report what polls that dump TCP report: churn, TIME_WAIT, late owners, held sockets", async () => {
+  const script = {
+    connections: 300,
+    udp: 20,
+    churn: 12,
+    polls: 60,
+    timeWaitPolls: 25,
+    seed: 9,
+    traffic: false,
+  };
+  const fromRows = await same(script);
+  const fromDumps = await replay({ ...script, cat: false });
+  deepStrictEqual(fromRows.length, fromDumps.length);
+  for (let i = 0; i < fromRows.length; i++) {
+    if (fromRows[i] !== fromDumps[i]) deepStrictEqual(fromRows.slice(i, i + 5), fromDumps.slice(i, i + 5));
+  }
+  const counts = kinds(fromRows);
+  for (const kind of ["NEW", "STATE", "CLOSED", "OWNER"]) {
+    deepStrictEqual((counts[kind] ?? 0) > 0, true, `${kind}: ${JSON.stringify(counts)}`);
+  }
+});
