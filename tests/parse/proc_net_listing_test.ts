@@ -5,19 +5,11 @@ import { InetDiagReader } from "../../lib/parse/inet_diag.ts";
 import { parseSs, SsLineMemory } from "../../lib/parse/ss.ts";
 import type { Socket } from "../../lib/model/connection.ts";
 import { fixture } from "../fixture.ts";
+import { socketFields } from "./_socket_fields.ts";
 
-/** The fields both readings give a UDP socket, by inode. */
+/** The fields both readings give UDP sockets, by inode. */
 function udpFields(sockets: readonly Socket[]): unknown[] {
-  return [...sockets].sort((a, b) => (a.inode ?? 0) - (b.inode ?? 0)).map((s) => [
-    s.family,
-    s.local_ip,
-    s.local_port,
-    s.remote_ip,
-    s.remote_port,
-    s.status,
-    s.user,
-    s.inode,
-  ]);
+  return [...sockets].sort((a, b) => (a.inode ?? 0) - (b.inode ?? 0)).map(socketFields);
 }
 
 Deno.test("parseProcNetListing() reads a real cat of sockstat, sockstat6, udp, udp6 as ss -uaneH listed the same sockets", () => {

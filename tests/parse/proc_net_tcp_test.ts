@@ -4,6 +4,7 @@ import { parseProcNet } from "../../lib/parse/proc_net.ts";
 import { ProcTcpRows } from "../../lib/parse/proc_net_tcp.ts";
 import type { Socket } from "../../lib/model/connection.ts";
 import { fixture } from "../fixture.ts";
+import { socketFields } from "./_socket_fields.ts";
 import { hasTool, openSockets, socketControl } from "../open_sockets.ts";
 
 /** The rows of a /proc/net/tcp or tcp6 text read through ProcTcpRows and the dump's reader. */
@@ -19,20 +20,6 @@ function readRows(text: string, memory?: InetDiagMemory): { sockets: Socket[]; r
   return { sockets: reader.end().sockets, rejected };
 }
 
-/** What both readings give a TCP socket (a socket without inode has no user from the dump's reader). */
-function tcpFields(s: Socket): unknown[] {
-  return [
-    s.family,
-    s.local_ip,
-    s.local_port,
-    s.remote_ip,
-    s.remote_port,
-    s.status,
-    s.inode ? s.user : null,
-    s.inode,
-  ];
-}
-
 Deno.test("ProcTcpRows reads real /proc/net/tcp and tcp6 captures as parseProcNet does", () => {
   for (
     const [name, family] of [["proc-net-tcp_debian12.txt", 4], ["proc-net-tcp6_debian12.txt", 6]] as const
@@ -42,7 +29,7 @@ Deno.test("ProcTcpRows reads real /proc/net/tcp and tcp6 captures as parseProcNe
     const expected = parseProcNet(text, { protocol: "TCP", family }).sockets;
     deepStrictEqual(rejected, []);
     ok(sockets.length > 0);
-    deepStrictEqual(sockets.map(tcpFields), expected.map(tcpFields));
+    deepStrictEqual(sockets.map(socketFields), expected.map(socketFields));
   }
 });
 
@@ -102,7 +89,7 @@ Deno.test({
       ];
       const ours = (s: Socket) => ports.includes(s.local_port);
       const byKey = (sockets: Socket[]) =>
-        sockets.filter(ours).map(tcpFields).sort((a, b) => JSON.stringify(a) < JSON.stringify(b) ? -1 : 1);
+        sockets.filter(ours).map(socketFields).sort((a, b) => JSON.stringify(a) < JSON.stringify(b) ? -1 : 1);
       const cat = new Deno.Command("cat", { args: ["/proc/net/tcp", "/proc/net/tcp6"] });
       const dump = new Deno.Command("ss", { args: ["-taD", "-"] });
       // Read until both agree and the closed connection's client is in TIME_WAIT: the states settle.
