@@ -182,6 +182,7 @@ export function createUdpListing(
       const reader = new ProcNetListingReader({
         ...(catMemory ? { memory: catMemory } : {}),
         ...(tcp ? { tcp } : {}),
+        traffic,
       });
       // Read as it comes (see ProcNetListingReader); a runner that hands the output back whole is read the same.
       const { stdout } = await run("cat", files, { okCodes: [0, 1], onChunk: (chunk) => reader.push(chunk) });

@@ -78,6 +78,7 @@ const latin1 = new TextDecoder("latin1");
 export class ProcNetListingReader {
   readonly #memory: SsLineMemory | undefined;
   readonly #tcp: ProcTcpRows | undefined;
+  readonly #traffic: boolean;
   readonly #reading: number;
   readonly #sockets: Socket[] = [];
   readonly #skipped: SkippedLine[] = [];
@@ -91,9 +92,14 @@ export class ProcNetListingReader {
   #carry = new Uint8Array(256);
   #carried = 0;
 
-  constructor(options: { memory?: SsLineMemory; tcp?: ProcTcpRows } = {}) {
+  /**
+   * `traffic`: UDP's sockets get `bytes_sent` and `bytes_received`, null (UDP has no counters), as
+   * `parseSs` gives them with `traffic`: a connection's fields do not depend on where its row came from.
+   */
+  constructor(options: { memory?: SsLineMemory; tcp?: ProcTcpRows; traffic?: boolean } = {}) {
     this.#memory = options.memory;
     this.#tcp = options.tcp;
+    this.#traffic = options.traffic ?? false;
     this.#reading = this.#memory?.begin() ?? 0;
   }
 
@@ -196,6 +202,10 @@ export class ProcNetListingReader {
       this.#skipped.push({ line, reason: "not a /proc/net socket row" });
       return;
     }
+    if (this.#traffic) {
+      socket.bytes_sent = null;
+      socket.bytes_received = null;
+    }
     this.#sockets.push(socket);
     memory?.keep(key, socket, this.#reading);
   }
@@ -204,7 +214,7 @@ export class ProcNetListingReader {
 /** Read a whole text as {@linkcode ProcNetListingReader} does (a scripted host's, a test's). */
 export function parseProcNetListing(
   text: string,
-  options: { memory?: SsLineMemory; tcp?: ProcTcpRows } = {},
+  options: { memory?: SsLineMemory; tcp?: ProcTcpRows; traffic?: boolean } = {},
 ): ProcNetListing {
   const reader = new ProcNetListingReader(options);
   reader.push(new TextEncoder().encode(text));

@@ -285,6 +285,21 @@ Deno.test("createUdpListing({ cat }) lists with ss from the first time cat canno
   }
 });
 
+Deno.test("createUdpListing({ cat, traffic }) gives UDP's sockets the counters' fields (null) ss's text gives them", async () => {
+  const host = scriptedCatAndSs(() => ({ stdout: CAT_IPV4_ONLY, code: 0 }));
+  host.rows.push(row(5353, 11));
+  const byCat =
+    (await createUdpListing(host.run, { traffic: true, once: false, cat: true }).read()).udp.sockets;
+  const bySs = (await createUdpListing(host.run, { traffic: true, once: false }).read()).udp.sockets;
+  deepStrictEqual(host.ran, [CAT, FULL]);
+  deepStrictEqual(byCat, bySs);
+  deepStrictEqual([byCat[0]?.bytes_sent, byCat[0]?.bytes_received, Object.keys(byCat[0] ?? {}).length], [
+    null,
+    null,
+    14,
+  ]);
+});
+
 Deno.test("createUdpListing({ cat }) fails a reading whose cat was cut short (its guard, a stop) and reads by cat again", async () => {
   let cutShort = true;
   const host = scriptedCatAndSs(() =>

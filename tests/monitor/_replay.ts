@@ -54,6 +54,11 @@ export interface ReplayOptions extends HostScript {
   copies?: boolean;
   /** Whether conntrail may run `cat` (default true): without it UDP comes from ss's text and TCP always from dumps. */
   cat?: boolean;
+  /**
+   * Read the byte counters at the first poll and every this many (as scroll mode does beside `ss -E`), and ask
+   * the collector for none at the polls between (default: every poll reads them).
+   */
+  countersEvery?: number;
 }
 
 const EPOCH = Date.parse("2026-12-03T19:00:00.000Z");
@@ -110,7 +115,9 @@ export async function replay(options: ReplayOptions): Promise<string[]> {
       polls++;
       if (timed()) host.prepare();
       pollStart = cpuMs();
-      const result = await ss.collect(request);
+      const every = options.countersEvery ?? 1;
+      const counters = every === 1 || polls === 1 || polls % every === 0;
+      const result = await ss.collect(counters ? request : { ...request, counters: false });
       if (timed()) times!.collect += cpuMs() - pollStart;
       if (options.copies) result.sockets = result.sockets.map((s) => ({ ...s }));
       return result;
