@@ -161,7 +161,8 @@ export class ProcNetListingReader {
   #line(bytes: Uint8Array, start: number, end: number): void {
     let first = start;
     while (first < end && bytes[first] === 32) first++;
-    const c = bytes[first] ?? 0;
+    // Not the byte after the line: in the carry buffer that is a longer line's before it (a digit, say).
+    const c = first < end ? bytes[first]! : 0;
     if (c >= 48 && c <= 57) {
       if (this.#inTcp) {
         if (this.#tcp === undefined || !this.#tcp.add(bytes, start, end)) {

@@ -100,3 +100,18 @@ Deno.test("ProcNetListingReader reads the text in chunks of any size as whole, T
   deepStrictEqual(whole.tcpSockets.length, 10); // 7 rows of tcp, 3 of tcp6
   for (const size of [1, 7, 64, 4096]) deepStrictEqual(read(size), whole, `chunks of ${size}`);
 });
+
+Deno.test("ProcNetListingReader reads a line of spaces that a chunk ends inside as it reads it whole: no line", () => {
+  // The line kept from the chunk before is shorter than the row kept before it (whose digits follow it there).
+  const text = `TCP: inuse 1 orphan 0 tw 0 alloc 1 mem 0\n${UDP_HEAD}\n${udpRow(5000, 9)}\n   \n`;
+  const bytes = new TextEncoder().encode(text);
+  const rowEnd = text.indexOf("\n   \n");
+  const reader = new ProcNetListingReader();
+  reader.push(bytes.slice(0, rowEnd - 20));
+  reader.push(bytes.slice(rowEnd - 20, rowEnd + 4));
+  reader.push(bytes.slice(rowEnd + 4));
+  const chunked = reader.end().udp;
+  const whole = parseProcNetListing(text).udp;
+  deepStrictEqual([chunked.skipped, chunked.sockets.map((s) => s.inode)], [[], [9]]);
+  deepStrictEqual(chunked, whole);
+});
