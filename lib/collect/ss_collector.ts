@@ -357,11 +357,14 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
     counters: boolean,
     room: number,
   ): Promise<{ udp: ParseResult; tcp: ParseResult }> => {
-    // TCP's rows from UDP's cat, when this live reading needs no counters and the last listed few sockets.
-    const rows = !counters && !once && room > 0 && room < TCP_ROWS_BELOW ? tcpRows : undefined;
+    // TCP's rows from UDP's cat, when this live reading needs no counters, the last listed few sockets and
+    // closed none (see TcpDump.readRows).
+    const rows = !counters && !once && room > 0 && room < TCP_ROWS_BELOW && tcpDump.rowsWorth
+      ? tcpRows
+      : undefined;
     const { summary, udp, tcpRead } = await udpListing.read(rows);
-    if (tcpRead) return { udp, tcp: tcpDump.readRows(tcpRows, summary, room) };
-    return { udp, tcp: await tcpDump.read(summary, counters, room) };
+    const tcp = tcpRead ? tcpDump.readRows(tcpRows, summary, room) : null;
+    return { udp, tcp: tcp ?? await tcpDump.read(summary, counters, room) };
   };
   const readDump = async (): Promise<ParseResult> => {
     // The start's own walk of the descriptors runs beside the dump (its listing of the sockets comes after it).

@@ -46,6 +46,11 @@ export class InodeMemory<T extends { seen: number }> {
     return this.#passes = pass;
   }
 
+  /** Entries the current pass has not stamped yet: at its end, those it forgets. */
+  get unlisted(): number {
+    return this.#entries.size - this.#stamped;
+  }
+
   /** What an earlier pass kept for this inode. */
   get(inode: number): T | undefined {
     return this.#entries.get(inode);

@@ -233,6 +233,11 @@ export class InetDiagMemory extends InodeMemory<DumpSocket> {
     super.end(pass);
     this.lingering.end(pass);
   }
+
+  /** Sockets, in TIME_WAIT or not, that the current pass has not listed yet: at its end, those it forgets. */
+  override get unlisted(): number {
+    return super.unlisted + this.lingering.unlisted;
+  }
 }
 
 /** The kernel's cookie of a socket (`idiag_cookie`, two 32-bit words, low first); 0 when it has none or past 2^53. */
@@ -428,6 +433,11 @@ export class InetDiagReader {
     else if (at < bytes.length) this.#hold(bytes, at, start + at);
   }
 
+  /** Sockets the memory remembers that this reading has not listed (so far): at {@linkcode end}, those it forgets. */
+  get unlisted(): number {
+    return this.#memory?.unlisted ?? 0;
+  }
+
   /** The sockets read; a `SyntaxError` when the input was not a whole dump. */
   end(): ParseResult {
     // A few bytes after the last message are not one (a dump read whole ignores them too).
@@ -541,6 +551,9 @@ export class InetDiagReader {
       : cookie === 0
       ? undefined
       : memory!.lingering.get(cookie);
+    // A socket listed twice in one reading (/proc/net/tcp's rows can, when sockets come and go while it is read
+    // a page at a time, see proc_net_tcp.ts) is listed once.
+    if (remembered !== undefined && remembered.seen === parse) return;
     let socket: Socket;
     if (
       remembered !== undefined && remembered.status === statusOf(state) &&

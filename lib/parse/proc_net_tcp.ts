@@ -10,6 +10,7 @@
  * kernel's bytes again; ports are numbers. A socket in TIME_WAIT has no inode and /proc no cookie: it gets a
  * cookie of its own from its addresses and ports (a hash), under which the reader finds it again at the next
  * reading (it is the same object only when its state and endpoints are the same too, as for a kernel cookie).
+ * A socket /proc lists twice (see `TCP_ROWS_BELOW` in `lib/collect/ss_tcp_dump.ts`) is read once by the reader.
  *
  * @module
  */

@@ -10,6 +10,8 @@ import { type RunTool, toolRunner } from "../../lib/collect/run_tool.ts";
 import { denoPlatform } from "../../lib/platform/deno_platform.ts";
 import { hasTool } from "../open_sockets.ts";
 import { ToolError } from "../../lib/model/errors.ts";
+import { InetDiagMemory, type InetDiagReader } from "../../lib/parse/inet_diag.ts";
+import { ProcTcpRows } from "../../lib/parse/proc_net_tcp.ts";
 
 /** An empty `ss -D` dump: its end-of-dump message (NLMSG_DONE) alone. */
 function emptyDump(): Uint8Array {
@@ -86,4 +88,55 @@ Deno.test({
       listener.close();
     }
   },
+});
+
+/** /proc/net/tcp rows: an established connection from 127.0.0.1:`port` to :80, with `inode`. */
+function row(port: number, inode: number): string {
+  const hex = port.toString(16).toUpperCase().padStart(4, "0");
+  return `   1: 0100007F:${hex} 0100007F:0050 01 00000000:00000000 00:00000000 00000000     0        0 ${inode} 1`;
+}
+
+/** The rows given, in a ProcTcpRows. */
+function rowsOf(...lines: string[]): ProcTcpRows {
+  const rows = new ProcTcpRows();
+  for (const line of lines) ok(rows.addLine(line), line);
+  return rows;
+}
+
+/** The bytes of the dump `ss -taD -` would write for these rows (a ProcTcpRows writes the same messages). */
+function dumpOf(...lines: string[]): Uint8Array {
+  let bytes = new Uint8Array();
+  rowsOf(...lines).readBy(
+    { push: (chunk: Uint8Array) => bytes = chunk.slice() } as unknown as InetDiagReader,
+  );
+  return bytes;
+}
+
+Deno.test("createTcpDump().readRows: rows that leave out a socket the last reading listed are not read (the dump runs, and lists it as the same object); then dumps until a reading closes none", async () => {
+  const memory = new InetDiagMemory();
+  let dumped = dumpOf(row(5000, 11), row(5001, 12));
+  const ran: string[] = [];
+  const run: RunTool = (command, args, options) => {
+    ran.push([command, ...args].join(" "));
+    options?.onChunk?.(dumped);
+    return Promise.resolve({ code: 0, stdout: "", stderr: "" });
+  };
+  const dump = createTcpDump({ run, now: () => 0, traffic: true, bufferDump: false, memory });
+  const summary = { ipv4: 2, ipv6: 0, timeWait: 0 };
+  const first = (await dump.read(summary, true, 0)).sockets;
+  deepStrictEqual([first.length, dump.rowsWorth], [2, true]);
+  // The same two, one of them twice (/proc/net/tcp can list a socket twice while sockets come and go): listed once.
+  const again = dump.readRows(rowsOf(row(5000, 11), row(5001, 12), row(5001, 12)), summary, 2);
+  deepStrictEqual(again?.sockets.map((s, i) => s === first[i]), [true, true]);
+  // Rows without 12 (a row /proc skipped, or a socket closed): not read; the dump lists 12 still, the same object.
+  deepStrictEqual(dump.readRows(rowsOf(row(5000, 11)), summary, 2), null);
+  deepStrictEqual(dump.rowsWorth, false);
+  const confirmed = (await dump.read(summary, false, 2)).sockets;
+  deepStrictEqual([confirmed.length, confirmed[1] === first[1], dump.rowsWorth], [2, true, true]);
+  // A dump that closes one: the next reading dumps too.
+  dumped = dumpOf(row(5000, 11));
+  await dump.read(summary, false, 2);
+  deepStrictEqual(dump.rowsWorth, false);
+  await dump.read(summary, false, 1);
+  deepStrictEqual(dump.rowsWorth, true);
 });

@@ -54,6 +54,8 @@ export interface ReplayOptions extends HostScript {
   copies?: boolean;
   /** Whether conntrail may run `cat` (default true): without it UDP comes from ss's text and TCP always from dumps. */
   cat?: boolean;
+  /** Collects the command lines the collector ran. */
+  ran?: string[];
   /**
    * Read the byte counters at the first poll and every this many (as scroll mode does beside `ss -E`), and ask
    * the collector for none at the polls between (default: every poll reads them).
@@ -78,6 +80,7 @@ export async function replay(options: ReplayOptions): Promise<string[]> {
   let polls = 0;
   const timed = () => times !== undefined && polls > warm;
   const run: typeof host.run = (command, args, runOptions) => {
+    options.ran?.push([command, ...args].join(" "));
     // A walk of every process's descriptors takes a while: the next one is spaced after it.
     if (command === "find" || args[0] === "-tunapeH") clock += 700;
     const onChunk = runOptions?.onChunk;

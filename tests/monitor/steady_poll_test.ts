@@ -1,4 +1,4 @@
-import { deepStrictEqual } from "node:assert/strict";
+import { deepStrictEqual, ok } from "node:assert/strict";
 import { replay } from "./_replay.ts";
 
 /**
@@ -7,8 +7,8 @@ import { replay } from "./_replay.ts";
  * (every socket and connection a plain copy, as if new to each layer) reports: the same NEW, STATE, CLOSED and
  * ALERT events with the same counters, the same status lines and rates, the same owners learned later.
  */
-async function same(script: Parameters<typeof replay>[0]): Promise<string[]> {
-  const remembered = await replay(script);
+async function same(script: Parameters<typeof replay>[0], ran?: string[]): Promise<string[]> {
+  const remembered = await replay(ran === undefined ? script : { ...script, ran });
   const copied = await replay({ ...script, copies: true });
   deepStrictEqual(remembered.length, copied.length);
   for (let i = 0; i < remembered.length; i++) {
@@ -76,49 +76,68 @@ Deno.test("a poll without churn reports the same as one that reads every socket 
   deepStrictEqual([counts.STATE! > 0, counts.CLOSED! > 0], [true, true], JSON.stringify(counts));
 });
 
-Deno.test("without counters, polls that read TCP's rows from /proc (through UDP's cat) report what polls that dump TCP report: churn, TIME_WAIT, late owners, held sockets", async () => {
-  const script = {
+/**
+ * Replay a script with TCP's rows of /proc where the collector reads them, and with dumps only (no `cat`): the
+ * same report line for line; the lines of the first, and how many polls read rows.
+ */
+async function rowsReportAsDumps(
+  script: Parameters<typeof replay>[0],
+): Promise<{ lines: string[]; rows: number }> {
+  const ran: string[] = [];
+  const fromRows = await same(script, ran);
+  const fromDumps = await replay({ ...script, cat: false });
+  deepStrictEqual(fromRows.length, fromDumps.length);
+  for (let i = 0; i < fromRows.length; i++) {
+    if (fromRows[i] !== fromDumps[i]) deepStrictEqual(fromRows.slice(i, i + 5), fromDumps.slice(i, i + 5));
+  }
+  const rows = ran.filter((r) => r.startsWith("cat ") && r.includes("/proc/net/tcp")).length;
+  return { lines: fromRows, rows };
+}
+
+/** Whether a replay reported each kind of line. */
+function reportsEach(lines: string[], wanted: string[]): void {
+  const counts = kinds(lines);
+  for (const kind of wanted) {
+    deepStrictEqual((counts[kind] ?? 0) > 0, true, `${kind}: ${JSON.stringify(counts)}`);
+  }
+}
+
+/**
+ * {@linkcode rowsReportAsDumps} under churn (each reading closes sockets: rows are tried after one that closed
+ * none, and a dump lists what they leave out, see TcpDump.readRows) and without (most polls read rows; the farm's
+ * connections that close, and those connected elsewhere, make a few dump). `reading`: how the counters are read.
+ */
+async function rowsAgainstDumps(reading: { traffic: false } | { countersEvery: number }): Promise<string[]> {
+  const churn = await rowsReportAsDumps({
     connections: 300,
     udp: 20,
     churn: 12,
     polls: 60,
     timeWaitPolls: 25,
     seed: 9,
-    traffic: false,
-  };
-  const fromRows = await same(script);
-  const fromDumps = await replay({ ...script, cat: false });
-  deepStrictEqual(fromRows.length, fromDumps.length);
-  for (let i = 0; i < fromRows.length; i++) {
-    if (fromRows[i] !== fromDumps[i]) deepStrictEqual(fromRows.slice(i, i + 5), fromDumps.slice(i, i + 5));
-  }
-  const counts = kinds(fromRows);
-  for (const kind of ["NEW", "STATE", "CLOSED", "OWNER"]) {
-    deepStrictEqual((counts[kind] ?? 0) > 0, true, `${kind}: ${JSON.stringify(counts)}`);
-  }
+    ...reading,
+  });
+  reportsEach(churn.lines, ["NEW", "STATE", "CLOSED", "OWNER"]);
+  const quiet = await rowsReportAsDumps({
+    connections: 200,
+    udp: 10,
+    churn: 0,
+    polls: 30,
+    seed: 11,
+    ...reading,
+  });
+  reportsEach(quiet.lines, ["NEW", "STATE", "CLOSED"]);
+  ok(quiet.rows >= 12, `polls that read rows: ${quiet.rows} of 30`);
+  return churn.lines;
+}
+
+Deno.test("without counters, polls that read TCP's rows from /proc (through UDP's cat) report what polls that dump TCP report: churn, TIME_WAIT, late owners, held sockets", async () => {
+  await rowsAgainstDumps({ traffic: false });
 });
 
 Deno.test("with counters every 10th poll, polls between that read TCP's rows from /proc report what polls that dump TCP without counters report", async () => {
   // Dumps with counters and rows without them on one memory: the counters kept, TIME_WAIT found by the kernel's
   // cookie and by the rows' own, UDP from cat at every poll (its sockets as ss's text gives them).
-  const script = {
-    connections: 300,
-    udp: 20,
-    churn: 12,
-    polls: 60,
-    timeWaitPolls: 25,
-    seed: 9,
-    countersEvery: 10,
-  };
-  const fromRows = await same(script);
-  const fromDumps = await replay({ ...script, cat: false });
-  deepStrictEqual(fromRows.length, fromDumps.length);
-  for (let i = 0; i < fromRows.length; i++) {
-    if (fromRows[i] !== fromDumps[i]) deepStrictEqual(fromRows.slice(i, i + 5), fromDumps.slice(i, i + 5));
-  }
-  const counts = kinds(fromRows);
-  for (const kind of ["NEW", "STATE", "CLOSED", "OWNER"]) {
-    deepStrictEqual((counts[kind] ?? 0) > 0, true, `${kind}: ${JSON.stringify(counts)}`);
-  }
-  deepStrictEqual(fromRows.some((l) => l.includes('"event":"CLOSED"') && /"bytes_sent":[1-9]/.test(l)), true);
+  const lines = await rowsAgainstDumps({ countersEvery: 10 });
+  deepStrictEqual(lines.some((l) => l.includes('"event":"CLOSED"') && /"bytes_sent":[1-9]/.test(l)), true);
 });
