@@ -263,6 +263,25 @@ function sameEndpoints(
   return socket.remote_ip === peerIp && socket.remote_port === peerPort;
 }
 
+/** Whether a socket has these endpoints, IPv6 too (for a socket listed twice in one reading: rare). */
+function sameSocketAgain(
+  socket: Socket,
+  words: Uint32Array,
+  bytes: Uint8Array,
+  family: number,
+  msg: number,
+): boolean {
+  if (family === AF_INET) return sameEndpoints(socket, words, bytes, family, msg);
+  const local = endpoint(words, bytes, family, msg + 4, msg + 8);
+  const peer = local === null ? null : endpoint(words, bytes, family, msg + 6, msg + 24);
+  if (local === null || peer === null || socket.local_ip !== local.ip || socket.local_port !== local.port) {
+    return false;
+  }
+  return isNoPeer(peer)
+    ? socket.remote_ip === null
+    : socket.remote_ip === peer.ip && socket.remote_port === peer.port;
+}
+
 /**
  * The longest netlink message read. sock_diag sends a few hundred bytes a
  * socket; a length read from bytes that are not netlink (text) is far more,
@@ -551,9 +570,13 @@ export class InetDiagReader {
       : cookie === 0
       ? undefined
       : memory!.lingering.get(cookie);
-    // A socket listed twice in one reading (/proc/net/tcp's rows can, when sockets come and go while it is read
-    // a page at a time, see proc_net_tcp.ts) is listed once.
-    if (remembered !== undefined && remembered.seen === parse) return;
+    // A socket listed twice alike in one reading (/proc/net/tcp's rows can, when sockets come and go while it is
+    // read a page at a time, see proc_net_tcp.ts) is listed once; listed in two states, it is two sockets, as
+    // read without a memory.
+    if (
+      remembered !== undefined && remembered.seen === parse && remembered.status === statusOf(state) &&
+      sameSocketAgain(remembered, words, bytes, family, msg)
+    ) return;
     let socket: Socket;
     if (
       remembered !== undefined && remembered.status === statusOf(state) &&

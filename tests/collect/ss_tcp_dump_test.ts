@@ -140,3 +140,24 @@ Deno.test("createTcpDump().readRows: rows that leave out a socket the last readi
   await dump.read(summary, false, 1);
   deepStrictEqual(dump.rowsWorth, true);
 });
+
+Deno.test("createTcpDump().readRows reads an IPv6 socket listed twice alike once (IPv6 sockets are read afresh each reading)", async () => {
+  const v6 =
+    "   2: 00000000000000000000000001000000:1389 00000000000000000000000001000000:0050 01 00000000:00000000 " +
+    "00:00000000 00000000     0        0 13 1";
+  const run: RunTool = (_command, _args, options) => {
+    options?.onChunk?.(dumpOf(row(5000, 11), v6));
+    return Promise.resolve({ code: 0, stdout: "", stderr: "" });
+  };
+  const dump = createTcpDump({
+    run,
+    now: () => 0,
+    traffic: true,
+    bufferDump: false,
+    memory: new InetDiagMemory(),
+  });
+  const summary = { ipv4: 1, ipv6: 1, timeWait: 0 };
+  await dump.read(summary, true, 0);
+  const read = dump.readRows(rowsOf(row(5000, 11), v6, v6), summary, 2);
+  deepStrictEqual(read?.sockets.map((s) => [s.local_ip, s.inode]), [["127.0.0.1", 11], ["::1", 13]]);
+});
