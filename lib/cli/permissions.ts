@@ -102,13 +102,15 @@ export function ownerWalkPermissions(collector: CollectorName, os: Os, input?: s
  * sockets (from 5,000 on) is read through `stdbuf -o 256K ss …`, a third of the pipe reads and half the
  * reader's CPU at 10,000 connections; the monitor in scroll mode also runs `stdbuf -oL ss -E -tinOH` for
  * each closing connection's final counters, and reads the counters every 10th poll. Without it, plain `ss` (the
- * same sockets) and the counters at every poll. It adds no power the collector lacks: `--allow-run=find` already runs what `find -exec` would.
+ * same sockets) and the counters at every poll. It also keeps one `sed -nu` running that prints /proc/net's
+ * tables on request (`sed_file_reader.ts`): no program started a poll for them (one `cat` a poll without it).
+ * They add no power the collector lacks: `--allow-run=find` already runs what `find -exec` would.
  *
  * @example
  * ```ts
  * import { deepStrictEqual } from "node:assert/strict";
  * import { liveDumpPermissions } from "./permissions.ts";
- * deepStrictEqual(liveDumpPermissions("auto", "linux").map((n) => n.flag), ["--allow-run=stdbuf"]);
+ * deepStrictEqual(liveDumpPermissions("auto", "linux").map((n) => n.flag), ["--allow-run=stdbuf", "--allow-run=sed"]);
  * deepStrictEqual(liveDumpPermissions("netstat", "linux"), []);
  * ```
  */
@@ -120,6 +122,11 @@ export function liveDumpPermissions(collector: CollectorName, os: Os): Permissio
     why: "read a large socket dump (`ss -taiD -`) in 64 kB pipe reads, `stdbuf -o 256K` around ss " +
       "(a third of the reads at 10,000 connections); in scroll mode, `stdbuf -oL ss -E -tinOH` for exact bytes " +
       "at close, the counters read every 10th poll",
+    optional: true,
+  }, {
+    flag: "--allow-run=sed",
+    why: "keep one `sed -nu` running that prints /proc/net's tables each poll (its `r` command): no `cat` " +
+      "started a poll",
     optional: true,
   }];
 }

@@ -301,6 +301,7 @@ export async function openSession(
       });
     },
     async close(output) {
+      await platform.collector.close?.();
       const dns = await kernel?.close() ?? null;
       if (dns !== null) note(`note: ${dns}`);
       threat.close();

@@ -50,4 +50,6 @@ export interface Collector {
    * for them. Collectors that learn owners otherwise need not have it.
    */
   takeOwnersFrom?(hint: OwnerHint): void;
+  /** End what the collector keeps running between readings (a live ss collector's `sed`). */
+  close?(): Promise<void>;
 }

@@ -72,6 +72,9 @@ function lazyCollector(name: string, load: () => Promise<Collector>): Collector 
       loaded ??= await loading;
       return await loaded.collect(request);
     },
+    async close() {
+      await loaded?.close?.();
+    },
   };
 }
 
@@ -148,6 +151,9 @@ export function createCollector(name: CollectorName, options: CreateCollectorOpt
       hint = given;
       current.takeOwnersFrom?.(given);
     },
+    async close() {
+      await current.close?.();
+    },
     async collect(request?: CollectRequest): Promise<CollectResult> {
       for (;;) {
         try {
@@ -158,6 +164,7 @@ export function createCollector(name: CollectorName, options: CreateCollectorOpt
           const next = order[index + 1];
           if (!(error instanceof ToolError && error.notFound) || next === undefined) throw error;
           fallbackNotes.push(`"${current.name}" is not installed; using ${next} instead`);
+          await current.close?.();
           current = createNamed(next, options);
           if (hint !== null) current.takeOwnersFrom?.(hint);
           index++;

@@ -22,6 +22,9 @@ import { SS_ARGS_WITH_OWNERS, SS_ARGS_WITHOUT_OWNERS, SS_TRAFFIC_ARGS } from "./
 import { createTcpDump, TCP_ROWS_BELOW } from "./ss_tcp_dump.ts";
 import { ProcTcpRows } from "../parse/proc_net_tcp.ts";
 import { createUdpListing } from "./udp_listing.ts";
+import { PROC_NET_TCP_TABLES, PROC_NET_UDP_LISTING } from "../parse/proc_net_listing.ts";
+import { catFiles, sedThenCat } from "./read_files.ts";
+import { SedFileReader } from "./sed_file_reader.ts";
 import { createOwnerBook, type OwnerBook } from "./owner_book.ts";
 import { createHeldSockets } from "./held_sockets.ts";
 import { createOwnerWalks, withListeners } from "./owner_walks.ts";
@@ -80,6 +83,12 @@ export interface SsCollectorOptions {
    * when it was last listed (at 21,000 sockets two maps of 21,000 entries, built and swept for nothing).
    */
   once?: boolean;
+  /**
+   * Have /proc/net's files printed by one `sed` kept running (`sed_file_reader.ts`) where it may run sed, not by
+   * a `cat` a poll. Default: in a live reading (not `once`) with the platform's programs (no `run` given).
+   * `close` ends it.
+   */
+  keptSed?: boolean;
   /** Fill `process_path` (default true); false runs no `find` and leaves every path null. */
   processPaths?: boolean;
   /**
@@ -332,8 +341,17 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
     return walk ? parsed : { ...parsed, sockets: withoutWaiting(parsed.sockets) };
   };
 
-  // UDP's rows from /proc through cat (else ss's text, mostly without `-e` in a live reading).
-  const udpListing = createUdpListing(run, { traffic, once, cat: mayRun("cat") });
+  /** /proc's files printed by one sed kept running (see `read_files.ts`), in a live reading that may run it. */
+  const sed = !once && (options.keptSed ?? options.run === undefined) && mayRun("sed")
+    ? new SedFileReader(options.platform.programs, [...PROC_NET_UDP_LISTING, ...PROC_NET_TCP_TABLES])
+    : null;
+  // UDP's rows from /proc through sed or cat (else ss's text, mostly without `-e` in a live reading).
+  const udpListing = createUdpListing(run, {
+    traffic,
+    once,
+    cat: mayRun("cat") || sed !== null,
+    readFiles: sed === null ? catFiles(run) : sedThenCat(sed, catFiles(run)),
+  });
   /** TCP's rows of /proc, read beside UDP's (see {@linkcode TCP_ROWS_BELOW}): one buffer, reading after reading. */
   const tcpRows = new ProcTcpRows();
   /** Sockets the last dump and UDP reading listed together. */
@@ -461,5 +479,6 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
     takeOwnersFrom: (given) => {
       hint = given;
     },
+    close: async () => await sed?.close(),
   };
 }

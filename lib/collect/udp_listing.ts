@@ -11,6 +11,8 @@
  * back as the same object. Every row has its inode at every poll: neither `-e`'s cost nor the gap said below.
  * A live reading that needs no TCP byte counters adds `/proc/net/tcp` and `tcp6` to the same run where that
  * saves the TCP dump's ss run (see `TCP_ROWS_BELOW` in `ss_tcp_dump.ts`).
+ * A live reading has the files printed by one `sed` kept running, where it may run sed (`--allow-run=sed`):
+ * no program started a poll (see `read_files.ts`).
  * From the first time cat cannot read them (not allowed, no /proc/net/udp), ss's text:
  *
  * `ss -uanH -s` or `ss -uaneH -s`: the run's summary says which families the dump asks for, its rows are UDP's
@@ -45,6 +47,7 @@ import { ToolError } from "../model/errors.ts";
 import type { ParseResult } from "../parse/parse_result.ts";
 import type { Socket } from "../model/connection.ts";
 import type { RunTool } from "./run_tool.ts";
+import { catFiles, type ReadFiles } from "./read_files.ts";
 
 /** `ss`'s arguments for UDP's text with the summary: `full` with `-e` (inode, uid), `quick` without. */
 export const UDP_LISTING_ARGS = { full: ["-uaneH", "-s"], quick: ["-uanH", "-s"] } as const;
@@ -162,9 +165,11 @@ function sameSockets(a: Map<string, Listed>, b: Map<string, Listed>): boolean {
  */
 export function createUdpListing(
   run: RunTool,
-  options: { traffic: boolean; once: boolean; cat?: boolean },
+  options: { traffic: boolean; once: boolean; cat?: boolean; readFiles?: ReadFiles },
 ): UdpListing {
   const { traffic, once } = options;
+  /** What prints /proc's files: `cat` (a kept `sed` in a live reading, see `read_files.ts`). */
+  const readFiles = options.readFiles ?? catFiles(run);
   /** Whether UDP is read from /proc through `cat` (see {@linkcode readByCat}): until it cannot be. */
   let byCat = options.cat ?? false;
   const catMemory = once ? undefined : new SsLineMemory();
@@ -184,9 +189,8 @@ export function createUdpListing(
         ...(tcp ? { tcp } : {}),
         traffic,
       });
-      // Read as it comes (see ProcNetListingReader); a runner that hands the output back whole is read the same.
-      const { stdout } = await run("cat", files, { okCodes: [0, 1], onChunk: (chunk) => reader.push(chunk) });
-      if (stdout !== "") reader.push(new TextEncoder().encode(stdout));
+      // Read as it comes (see ProcNetListingReader).
+      await readFiles(files, (chunk) => reader.push(chunk));
       const reading = reader.end();
       if (reading.summary !== null && reading.tables > 0) {
         // As many of TCP's tables as of UDP's (both, or the IPv4 ones where IPv6 is off): never one family alone.

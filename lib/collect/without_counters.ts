@@ -23,6 +23,9 @@ export function withoutCounters(collector: Collector, note: string): Collector {
     get name() {
       return collector.name;
     },
+    async close() {
+      await collector.close?.();
+    },
     async collect(request?: CollectRequest): Promise<CollectResult> {
       const result = await collector.collect(request);
       for (const socket of result.sockets) {

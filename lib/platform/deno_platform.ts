@@ -120,13 +120,14 @@ const programs: Programs = {
     const child = started(
       new Deno.Command(command, {
         args: [...args],
-        stdin: "null",
+        stdin: options.input ? "piped" : "null",
         stdout: "piped",
         stderr: "piped",
         ...(options.env === undefined ? {} : { env: options.env }),
       }).spawn(),
     );
     return {
+      ...(options.input ? { stdin: child.stdin } : {}),
       stdout: child.stdout,
       stderr: child.stderr,
       status: child.status.then((status) => ({ code: status.code, signal: status.signal })),

@@ -33,8 +33,10 @@ export interface ProgramOutput {
   stderr: Uint8Array;
 }
 
-/** A program started with its standard output and error piped and its input closed. */
+/** A program started with its standard output and error piped, and its input closed unless it was asked for. */
 export interface RunningProgram {
+  /** Its standard input, where `spawn` was asked for it (`input`); closing it is the program's end of input. */
+  readonly stdin?: WritableStream<Uint8Array>;
   readonly stdout: ReadableStream<Uint8Array>;
   readonly stderr: ReadableStream<Uint8Array>;
   readonly status: Promise<{ code: number; signal: string | null }>;
@@ -49,7 +51,12 @@ export interface RunningProgram {
 export interface Programs {
   /** Run to the end, input closed; an abort of `signal` kills it and rejects with the signal's reason. */
   output(command: string, args: readonly string[], options: { signal?: AbortSignal }): Promise<ProgramOutput>;
-  spawn(command: string, args: readonly string[], options: { env?: Record<string, string> }): RunningProgram;
+  /** Start a program; with `input`, its standard input is a pipe (`RunningProgram.stdin`). */
+  spawn(
+    command: string,
+    args: readonly string[],
+    options: { env?: Record<string, string>; input?: boolean },
+  ): RunningProgram;
 }
 
 /** What a path is. */

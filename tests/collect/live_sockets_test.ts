@@ -8,6 +8,7 @@ import type { Connection } from "../../lib/model/connection.ts";
 import { toConnections } from "../../lib/model/direction.ts";
 import { freshLoopback, hasTool, openSockets, socketControl } from "../open_sockets.ts";
 import { denoPlatform } from "../../lib/platform/deno_platform.ts";
+import type { Programs } from "../../lib/platform/platform.ts";
 import { type RunTool, toolRunner } from "../../lib/collect/run_tool.ts";
 
 const platform = denoPlatform();
@@ -19,8 +20,8 @@ type Row = [string, string, number, number | null, string, string];
 /** Each collector must find the helper's sockets with the same status, direction, name and path. */
 async function checkCollector(create: () => Collector) {
   const sockets = await openSockets();
+  const collector = create();
   try {
-    const collector = create();
     // Twice: the second reading goes through the owner caches.
     for (const round of [1, 2]) {
       const result = await collector.collect();
@@ -49,6 +50,7 @@ async function checkCollector(create: () => Collector) {
       deepStrictEqual(new Set(mine.map((c) => c.family === 6 ? c.local_ip : "4")), new Set(["4", "::1"]));
     }
   } finally {
+    await collector.close?.();
     await sockets.close();
   }
 }
@@ -104,26 +106,38 @@ Deno.test({
       const connection = await control.open(freshLoopback());
       await control.send(connection.id, 100_000, 2_000);
       const collector = createSsCollector({ platform, traffic: true });
-      for (const round of [1, 2]) { // the second reading runs without -p
-        const { sockets } = await collector.collect();
-        const mine = sockets.filter((s) => s.local_ip === connection.ip);
-        const counters = (local: number, remote: number | null) =>
-          mine.filter((s) => s.local_port === local && s.remote_port === remote)
-            .map((s) => [s.bytes_sent, s.bytes_received]);
-        // bytes_received counts each byte once; bytes_sent counts retransmissions too (a loaded machine
-        // retransmits even on loopback), so it is at least what was sent.
-        const [[clientSent, clientReceived] = []] = counters(connection.client_port, connection.port);
-        const [[serverSent, serverReceived] = []] = counters(connection.port, connection.client_port);
-        deepStrictEqual([clientReceived, serverReceived], [2_000, 100_000], `round ${round}`);
-        ok((clientSent ?? 0) >= 100_000 && (clientSent ?? 0) < 200_000, `round ${round}: ${clientSent}`);
-        ok((serverSent ?? 0) >= 2_000 && (serverSent ?? 0) < 4_000, `round ${round}: ${serverSent}`);
-        deepStrictEqual(counters(connection.port, null), [[null, null]], `round ${round}`); // the listener
+      try {
+        await countersTwice(collector, connection);
+      } finally {
+        await collector.close?.();
       }
     } finally {
       await control.stop();
     }
   },
 });
+
+/** Read the counters of the connection `connection` moved 100,000 and 2,000 bytes on, twice (with -p, without). */
+async function countersTwice(
+  collector: Collector,
+  connection: { ip: string; port: number; client_port: number },
+): Promise<void> {
+  for (const round of [1, 2]) { // the second reading runs without -p
+    const { sockets } = await collector.collect();
+    const mine = sockets.filter((s) => s.local_ip === connection.ip);
+    const counters = (local: number, remote: number | null) =>
+      mine.filter((s) => s.local_port === local && s.remote_port === remote)
+        .map((s) => [s.bytes_sent, s.bytes_received]);
+    // bytes_received counts each byte once; bytes_sent counts retransmissions too (a loaded machine
+    // retransmits even on loopback), so it is at least what was sent.
+    const [[clientSent, clientReceived] = []] = counters(connection.client_port, connection.port);
+    const [[serverSent, serverReceived] = []] = counters(connection.port, connection.client_port);
+    deepStrictEqual([clientReceived, serverReceived], [2_000, 100_000], `round ${round}`);
+    ok((clientSent ?? 0) >= 100_000 && (clientSent ?? 0) < 200_000, `round ${round}: ${clientSent}`);
+    ok((serverSent ?? 0) >= 2_000 && (serverSent ?? 0) < 4_000, `round ${round}: ${serverSent}`);
+    deepStrictEqual(counters(connection.port, null), [[null, null]], `round ${round}`); // the listener
+  }
+}
 
 Deno.test({
   name:
@@ -181,5 +195,46 @@ Deno.test({
     } finally {
       await control.stop();
     }
+  },
+});
+
+Deno.test({
+  name:
+    "createSsCollector({ platform }) live: one sed kept running prints /proc/net's tables at every reading (no cat), ended by close",
+  ignore: !linux || !hasTool("ss") || !hasTool("sed"),
+  fn: async () => {
+    const started: string[] = [];
+    const exits = new Map<string, Promise<unknown>>();
+    const programs: Programs = {
+      output: (command, args, options) => {
+        started.push(command);
+        return platform.programs.output(command, args, options);
+      },
+      spawn: (command, args, options) => {
+        started.push(command);
+        const child = platform.programs.spawn(command, args, options);
+        exits.set(command, child.status);
+        return child;
+      },
+    };
+    const sockets = await openSockets();
+    // As the monitor reads (`liveOwnerWalk`): TCP from the kernel's dump or /proc's rows, beside UDP's.
+    const collector = createSsCollector({ platform: { ...platform, programs }, dump: true, ownWalk: true });
+    try {
+      for (let i = 0; i < 3; i++) {
+        const { sockets: read } = await collector.collect({ counters: false });
+        ok(
+          read.some((s) => s.protocol === "UDP" && s.local_port === sockets.udp_unconnected),
+          `reading ${i}`,
+        );
+        ok(read.some((s) => s.protocol === "TCP" && s.local_port === sockets.tcp4_listen), `reading ${i}`);
+      }
+      deepStrictEqual(started.filter((c) => c === "sed" || c === "cat"), ["sed"]);
+    } finally {
+      await collector.close?.();
+      await sockets.close();
+    }
+    // Its sed has ended.
+    await exits.get("sed");
   },
 });
