@@ -350,7 +350,7 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
     traffic,
     once,
     cat: mayRun("cat") || sed !== null,
-    readFiles: sed === null ? catFiles(run) : sedThenCat(sed, catFiles(run)),
+    files: sed === null ? catFiles(run) : sedThenCat(sed, catFiles(run)),
   });
   /** TCP's rows of /proc, read beside UDP's (see {@linkcode TCP_ROWS_BELOW}): one buffer, reading after reading. */
   const tcpRows = new ProcTcpRows();
@@ -380,7 +380,10 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
     const rows = !counters && !once && room > 0 && room < TCP_ROWS_BELOW && tcpDump.rowsWorth
       ? tcpRows
       : undefined;
-    const { summary, udp, tcpRead } = await udpListing.read(rows);
+    const { summary, udp, tcpRead } = await udpListing.read(
+      rows,
+      rows === undefined ? undefined : tcpDump.rowFamilies,
+    );
     const tcp = tcpRead ? tcpDump.readRows(tcpRows, summary, room) : null;
     return { udp, tcp: tcp ?? await tcpDump.read(summary, counters, room) };
   };

@@ -137,6 +137,12 @@ export interface TcpDump {
    */
   readRows(rows: ProcTcpRows, summary: SsTcpSummary | null, room: number): ParseResult | null;
   /**
+   * Which families' tables of /proc a reading of its rows needs, given the counts read just before: those a
+   * dump would ask for ({@linkcode dumpFamilies}, both every {@linkcode FAMILY_CHECK_EVERY} readings). The rows
+   * {@linkcode TcpDump.readRows} reads next check the counts as such a dump does.
+   */
+  rowFamilies(summary: SsTcpSummary | null): { ipv4: boolean; ipv6: boolean };
+  /**
    * Whether the next reading without counters may read /proc's rows: the last reading closed no TCP socket (left
    * none out that the one before listed). Under churn every reading closes some and dumps.
    */
@@ -220,6 +226,8 @@ export function createTcpDump(options: TcpDumpOptions): TcpDump {
   };
   /** Read a large dump through `stdbuf` (see {@linkcode DUMP_BUFFER_ARGS}) until it cannot run. */
   let bufferDump = options.bufferDump;
+  /** The families {@linkcode TcpDump.rowFamilies} said the rows read next are of (null: both, unchecked). */
+  let rowsAsked: string[] | null = null;
   /** Whether the last reading (a dump, or /proc's rows) left out a TCP socket the one before listed. */
   let closedLast = true;
   /** Run `command` (`ss`, or `stdbuf` running it) for the TCP dump; its exit code, and the reader it was read by. */
@@ -271,7 +279,13 @@ export function createTcpDump(options: TcpDumpOptions): TcpDump {
       checkSummary(summary, families, tcp.sockets);
       return tcp;
     },
+    rowFamilies: (summary) => {
+      const families = rowsAsked = familiesFor(summary);
+      return { ipv4: families[0] !== "-6", ipv6: families[0] !== "-4" };
+    },
     readRows: (rows, summary, room) => {
+      const asked = rowsAsked;
+      rowsAsked = null;
       const reader = new InetDiagReader({ traffic, counters: false, memory, room });
       rows.readBy(reader);
       if (reader.unlisted > 0) {
@@ -279,7 +293,9 @@ export function createTcpDump(options: TcpDumpOptions): TcpDump {
         return null;
       }
       noteCounts(summary, now());
-      return reader.end();
+      const tcp = reader.end();
+      if (asked !== null) checkSummary(summary, asked, tcp.sockets);
+      return tcp;
     },
     get rowsWorth() {
       return !closedLast;

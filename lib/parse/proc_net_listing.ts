@@ -24,6 +24,12 @@ export const PROC_NET_UDP_LISTING = [
 /** TCP's tables, which {@linkcode ProcNetListingReader} reads after UDP's when they follow them. */
 export const PROC_NET_TCP_TABLES = ["/proc/net/tcp", "/proc/net/tcp6"] as const;
 
+/** The files of {@linkcode PROC_NET_UDP_LISTING} with the TCP counts: the first two. */
+export const PROC_NET_SOCKSTATS = PROC_NET_UDP_LISTING.slice(0, 2);
+
+/** UDP's tables: the files of {@linkcode PROC_NET_UDP_LISTING} after the counts. */
+export const PROC_NET_UDP_TABLES = PROC_NET_UDP_LISTING.slice(2);
+
 /** What {@linkcode ProcNetListingReader} read. */
 export interface ProcNetListing {
   /** The TCP counts per family, as `ss -s` prints them (null: no `TCP:` line). */
@@ -125,20 +131,24 @@ export class ProcNetListingReader {
     }
   }
 
+  /** The TCP counts of the sockstat lines read so far (whole lines: those before the last line feed). */
+  get summary(): SsTcpSummary | null {
+    const tcp = this.#tcpLine;
+    const ipv4 = tcp === null ? null : countOf(tcp, "inuse");
+    const timeWait = tcp === null ? null : countOf(tcp, "tw");
+    const tcp6 = this.#tcp6Line;
+    return ipv4 === null || timeWait === null
+      ? null
+      : { ipv4, ipv6: tcp6 === null ? 0 : countOf(tcp6, "inuse") ?? 0, timeWait };
+  }
+
   /** What the text said. */
   end(): ProcNetListing {
     if (this.#carried > 0) this.#line(this.#carry, 0, this.#carried);
     this.#carried = 0;
     this.#memory?.end(this.#reading);
-    const tcp = this.#tcpLine;
-    const ipv4 = tcp === null ? null : countOf(tcp, "inuse");
-    const timeWait = tcp === null ? null : countOf(tcp, "tw");
-    const tcp6 = this.#tcp6Line;
-    const summary = ipv4 === null || timeWait === null
-      ? null
-      : { ipv4, ipv6: tcp6 === null ? 0 : countOf(tcp6, "inuse") ?? 0, timeWait };
     return {
-      summary,
+      summary: this.summary,
       udp: { sockets: this.#sockets, skipped: this.#skipped },
       tables: this.#tables,
       tcpTables: this.#tcpTables,

@@ -1,6 +1,6 @@
 import { deepStrictEqual, ok, rejects } from "node:assert/strict";
 import { END_LINE, SedFileReader, SedReadError, UpToEndLine } from "../../lib/collect/sed_file_reader.ts";
-import { catFiles, type ReadFiles, SED_RESTARTS, sedThenCat } from "../../lib/collect/read_files.ts";
+import { catFiles, type FileReading, SED_RESTARTS, sedThenCat } from "../../lib/collect/read_files.ts";
 import { toolRunner } from "../../lib/collect/run_tool.ts";
 import { stoppablePrograms } from "../../lib/cli/stoppable_programs.ts";
 import { denoPlatform } from "../../lib/platform/deno_platform.ts";
@@ -13,8 +13,10 @@ const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 const hasSed = Deno.build.os === "linux" && hasTool("sed");
 
+type Read = FileReading["read"];
+
 /** What a read handed on, as text. */
-async function readText(read: ReadFiles, files: readonly string[]): Promise<string> {
+async function readText(read: Read, files: readonly string[]): Promise<string> {
   let text = "";
   await read(files, (chunk) => (text += decoder.decode(chunk, { stream: true })));
   return text;
@@ -62,7 +64,7 @@ Deno.test({
         return platform.programs.spawn(command, args, options);
       },
     }, files);
-    const read: ReadFiles = (asked, onChunk) => reader.read(asked, onChunk);
+    const read: Read = (asked, onChunk) => reader.read(asked, onChunk);
     try {
       deepStrictEqual(await readText(read, [files[0]!, files[1]!]), "first\nsecond\nfile\n");
       deepStrictEqual(await readText(read, [files[1]!]), "second\nfile\n");
@@ -90,7 +92,7 @@ Deno.test({
         text.split("\n").filter((line) => /^\s*sl\s/.test(line) || /^[A-Z]/.test(line))
           .map((line) => line.split(":")[0]!.trim().split(/\s+/)[0]);
       const bySed = await readText((asked, onChunk) => reader.read(asked, onChunk), files);
-      const byCat = await readText(catFiles(toolRunner(platform.programs)), files);
+      const byCat = await readText(catFiles(toolRunner(platform.programs)).read, files);
       deepStrictEqual(heads(bySed), heads(byCat));
       ok(heads(bySed).filter((head) => head === "sl").length === 2, bySed.slice(0, 300));
     } finally {
@@ -110,7 +112,7 @@ Deno.test({
     const stop = new AbortController();
     const programs = stoppablePrograms(platform.programs, stop.signal);
     const reader = new SedFileReader(programs, [file]);
-    const read: ReadFiles = (asked, onChunk) => reader.read(asked, onChunk);
+    const read: Read = (asked, onChunk) => reader.read(asked, onChunk);
     try {
       deepStrictEqual(await readText(read, [file]), "text\n");
       stop.abort();
@@ -220,7 +222,7 @@ Deno.test("SedFileReader: sed not installed, or not allowed, is one sentence", a
 });
 
 /** A sed whose requests answer as `answers` say, in turn: a text, or an error. */
-function scriptedSed(answers: (string | SedReadError)[]): { read: ReadFiles; asked: number } {
+function scriptedSed(answers: (string | SedReadError)[]): { read: Read; asked: number } {
   const sed = {
     asked: 0,
     read: (_files: readonly string[], onChunk: (chunk: Uint8Array) => void) => {
@@ -233,14 +235,21 @@ function scriptedSed(answers: (string | SedReadError)[]): { read: ReadFiles; ask
   return sed;
 }
 
-const cat: ReadFiles = (_files, onChunk) => Promise.resolve(onChunk(encoder.encode("by cat\n")));
+const cat: FileReading = {
+  kept: false,
+  read: (_files, onChunk) => Promise.resolve(onChunk(encoder.encode("by cat\n"))),
+};
 const ended = (handedOn = false, timedOut = false) => new SedReadError("ended", handedOn, { timedOut });
 
 Deno.test("sedThenCat: a sed that never worked is not asked again; cat reads from its first failure on", async () => {
   const sed = scriptedSed([ended(), "by sed\n"]);
-  const read = sedThenCat(sed, cat);
-  deepStrictEqual([await readText(read, ["/f"]), await readText(read, ["/f"])], ["by cat\n", "by cat\n"]);
-  deepStrictEqual(sed.asked, 1);
+  const reading = sedThenCat(sed, cat);
+  deepStrictEqual(reading.kept, true);
+  deepStrictEqual([await readText(reading.read, ["/f"]), await readText(reading.read, ["/f"])], [
+    "by cat\n",
+    "by cat\n",
+  ]);
+  deepStrictEqual([sed.asked, reading.kept], [1, false]);
 });
 
 Deno.test(`sedThenCat: a sed that worked is asked again after a failure, ${SED_RESTARTS} times at most`, async () => {
@@ -251,7 +260,7 @@ Deno.test(`sedThenCat: a sed that worked is asked again after a failure, ${SED_R
     "by sed\n",
     ...Array.from({ length: SED_RESTARTS }, () => ended()),
   ]);
-  const read = sedThenCat(sed, cat);
+  const { read } = sedThenCat(sed, cat);
   const texts: string[] = [];
   for (let i = 0; i < SED_RESTARTS + 5; i++) texts.push(await readText(read, ["/f"]));
   deepStrictEqual(texts, [
@@ -266,7 +275,7 @@ Deno.test(`sedThenCat: a sed that worked is asked again after a failure, ${SED_R
 
 Deno.test("sedThenCat: a failure after bytes were handed on, or a timeout, fails the reading as cut short", async () => {
   for (const error of [ended(true), ended(false, true)]) {
-    const read = sedThenCat(scriptedSed(["by sed\n", error]), cat);
+    const { read } = sedThenCat(scriptedSed(["by sed\n", error]), cat);
     await readText(read, ["/f"]);
     await rejects(() => readText(read, ["/f"]), (e) => e instanceof ToolError && e.timedOut);
   }

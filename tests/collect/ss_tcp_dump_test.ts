@@ -161,3 +161,34 @@ Deno.test("createTcpDump().readRows reads an IPv6 socket listed twice alike once
   const read = dump.readRows(rowsOf(row(5000, 11), v6, v6), summary, 2);
   deepStrictEqual(read?.sockets.map((s) => [s.local_ip, s.inode]), [["127.0.0.1", 11], ["::1", 13]]);
 });
+
+Deno.test("createTcpDump().rowFamilies asks for the tables a dump would; rows of both that list a family the counts said was empty make every later reading ask for both", () => {
+  const v6 =
+    "   2: 00000000000000000000000001000000:1389 00000000000000000000000001000000:0050 01 00000000:00000000 " +
+    "00:00000000 00000000     0        0 13 1";
+  const { run } = recording("runs");
+  const dump = createTcpDump({
+    run,
+    now: () => 100_000,
+    traffic: false,
+    bufferDump: false,
+    memory: new InetDiagMemory(),
+  });
+  const summary = { ipv4: 1, ipv6: 0, timeWait: 0 };
+  const asked: string[] = [];
+  const readRows = (...lines: string[]) => {
+    const families = dump.rowFamilies(summary);
+    asked.push(`${families.ipv4 ? "4" : ""}${families.ipv6 ? "6" : ""}`);
+    return dump.readRows(rowsOf(...lines), summary, 2);
+  };
+  for (let i = 0; i < FAMILY_CHECK_EVERY; i++) ok(readRows(row(5000, 11)) !== null);
+  // Every FAMILY_CHECK_EVERY readings both, which check the counts: true here, so IPv4's alone again after.
+  deepStrictEqual(asked.splice(0), [...Array(FAMILY_CHECK_EVERY - 1).fill("4"), "46"]);
+  for (let i = 0; i < FAMILY_CHECK_EVERY - 1; i++) ok(readRows(row(5000, 11)) !== null);
+  deepStrictEqual(asked.splice(0), Array(FAMILY_CHECK_EVERY - 1).fill("4"));
+  // The next check finds an IPv6 socket the counts did not count.
+  ok(readRows(row(5000, 11), v6) !== null);
+  deepStrictEqual(asked.splice(0), ["46"]);
+  for (let i = 0; i < 3; i++) readRows(row(5000, 11), v6);
+  deepStrictEqual(asked, ["46", "46", "46"]);
+});

@@ -7,6 +7,7 @@ import { createSocket, type Socket as UdpSocket } from "node:dgram";
 import { ToolError } from "../../lib/model/errors.ts";
 import { PROC_NET_TCP_TABLES, PROC_NET_UDP_LISTING } from "../../lib/parse/proc_net_listing.ts";
 import { ProcTcpRows } from "../../lib/parse/proc_net_tcp.ts";
+import type { FileReading } from "../../lib/collect/read_files.ts";
 import { parseSs } from "../../lib/parse/ss.ts";
 import type { Socket } from "../../lib/model/connection.ts";
 
@@ -381,4 +382,70 @@ Deno.test("createUdpListing({ cat }).read(tcp) reads TCP's rows in the same cat,
     deepStrictEqual([tcpRead, rows.count], [read === 1, read], name);
     deepStrictEqual(host.ran, [`${CAT} ${PROC_NET_TCP_TABLES.join(" ")}`], name);
   }
+});
+
+/** A kept reading (a sed's) of /proc's files: each file's text from `texts` (none: absent), each call noted. */
+function keptFiles(texts: Record<string, string>): FileReading & { asked: string[][] } {
+  const asked: string[][] = [];
+  return {
+    kept: true,
+    asked,
+    read: (files, onChunk) => {
+      asked.push([...files]);
+      for (const file of files) if (texts[file] !== undefined) onChunk(new TextEncoder().encode(texts[file]));
+      return Promise.resolve();
+    },
+  };
+}
+
+Deno.test("createUdpListing({ files: kept }).read(tcp, tcpFamilies) reads the counts first, then only the TCP tables tcpFamilies asks for", async () => {
+  const texts = (tcp6: number) => ({
+    "/proc/net/sockstat": "sockets: used 3\nTCP: inuse 1 orphan 0 tw 0 alloc 1 mem 0\n",
+    "/proc/net/sockstat6": `TCP6: inuse ${tcp6}\nUDP6: inuse 0\n`,
+    "/proc/net/udp": `${PROC_UDP_HEAD}\n${procRow(5353, 11)}\n`,
+    "/proc/net/udp6": `${PROC_UDP6_HEAD}\n`,
+    "/proc/net/tcp": `${PROC_TCP_HEAD}\n${procTcpRow(80, 21)}\n`,
+    "/proc/net/tcp6": `${PROC_TCP6_HEAD}\n`,
+  });
+  const [sockstat, sockstat6, udp, udp6, tcp, tcp6] = [...PROC_NET_UDP_LISTING, ...PROC_NET_TCP_TABLES];
+  const cases = [
+    { name: "IPv4 only", tcp6: 0, families: { ipv4: true, ipv6: false }, tables: [tcp] },
+    { name: "both", tcp6: 1, families: { ipv4: true, ipv6: true }, tables: [tcp, tcp6] },
+    { name: "IPv6 only", tcp6: 1, families: { ipv4: false, ipv6: true }, tables: [tcp6] },
+  ];
+  for (const { name, tcp6: count, families, tables } of cases) {
+    const files = keptFiles(texts(count));
+    const listing = createUdpListing(scriptedSs().run, { traffic: false, once: false, cat: true, files });
+    const rows = new ProcTcpRows();
+    const seen: unknown[] = [];
+    const { tcpRead, udp: read } = await listing.read(rows, (summary) => {
+      seen.push(summary);
+      return families;
+    });
+    deepStrictEqual(files.asked, [[sockstat, sockstat6], [udp, udp6, ...tables]], name);
+    // tcpFamilies is given the counts of the first call's files.
+    deepStrictEqual(seen, [{ ipv4: 1, ipv6: count, timeWait: 0 }], name);
+    deepStrictEqual([tcpRead, rows.count, read.sockets.length], [true, families.ipv4 ? 1 : 0, 1], name);
+  }
+  // Where IPv6 is off (no udp6, no tcp6), the IPv4 table alone is every table: read.
+  const ipv4Only = keptFiles({
+    ...texts(0),
+    "/proc/net/sockstat6": undefined!,
+    "/proc/net/udp6": undefined!,
+    "/proc/net/tcp6": undefined!,
+  });
+  const rows = new ProcTcpRows();
+  const listing = createUdpListing(scriptedSs().run, {
+    traffic: false,
+    once: false,
+    cat: true,
+    files: ipv4Only,
+  });
+  deepStrictEqual((await listing.read(rows, () => ({ ipv4: true, ipv6: true }))).tcpRead, true);
+  deepStrictEqual(rows.count, 1);
+  // A reading that is not kept (one cat a call) asks for all six at once, whatever tcpFamilies would say.
+  const once = { ...keptFiles(texts(0)), kept: false };
+  const oneCat = createUdpListing(scriptedSs().run, { traffic: false, once: false, cat: true, files: once });
+  await oneCat.read(new ProcTcpRows(), () => ({ ipv4: true, ipv6: false }));
+  deepStrictEqual(once.asked, [[sockstat, sockstat6, udp, udp6, tcp, tcp6]]);
 });
