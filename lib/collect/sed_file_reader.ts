@@ -132,7 +132,7 @@ interface Kept {
 /**
  * `files` printed on request by one `sed` (see the module's text), started at the first request. A request
  * that fails (sed cannot start, ended, did not answer within {@linkcode REQUEST_TIMEOUT_MS}) throws a
- * {@linkcode ToolError} and ends this sed: the next request starts another.
+ * {@linkcode SedReadError} and ends this sed: the next request starts another.
  */
 export class SedFileReader {
   readonly #programs: Programs;
@@ -188,7 +188,14 @@ export class SedFileReader {
    */
   async read(files: readonly string[], onChunk: (chunk: Uint8Array) => void): Promise<void> {
     const request = this.#request(files);
-    const kept = this.#kept ??= this.#start();
+    let kept: Kept;
+    try {
+      kept = this.#kept ??= this.#start();
+    } catch (error) {
+      // As a sed that ended at once: a caller falls back alike (not a missing collector's ToolError, nor a
+      // permission the run lacks: sed is optional).
+      throw new SedReadError((error as Error).message, false, { cause: error });
+    }
     const output = new UpToEndLine(onChunk);
     let timedOut = false;
     const guard = AbortSignal.timeout(timerDelay(this.#timeoutMs));

@@ -280,3 +280,24 @@ Deno.test("sedThenCat: a failure after bytes were handed on, or a timeout, fails
     await rejects(() => readText(read, ["/f"]), (e) => e instanceof ToolError && e.timedOut);
   }
 });
+
+Deno.test("sedThenCat: a sed that cannot start (not installed, not allowed) reads by cat, and is not asked again", async () => {
+  for (const name of ["NotFound", "NotCapable"]) {
+    let started = 0;
+    const failing: Programs = {
+      output: () => Promise.reject(new Error("not used")),
+      spawn: () => {
+        started++;
+        const error = new Error("no");
+        error.name = name;
+        throw error;
+      },
+    };
+    const reading = sedThenCat(new SedFileReader(failing, ["/f"]), cat);
+    deepStrictEqual([await readText(reading.read, ["/f"]), await readText(reading.read, ["/f"])], [
+      "by cat\n",
+      "by cat\n",
+    ], name);
+    deepStrictEqual([started, reading.kept], [1, false], name);
+  }
+});
