@@ -196,6 +196,8 @@ export class SedFileReader {
       // permission the run lacks: sed is optional).
       throw new SedReadError((error as Error).message, false, { cause: error });
     }
+    // A read that failed (the pipe's error, a cancel while it waited) kept the buffer it was given.
+    if (this.#buffer.detached) this.#buffer = new ArrayBuffer(READ_BUFFER);
     const output = new UpToEndLine(onChunk);
     let timedOut = false;
     const guard = AbortSignal.timeout(timerDelay(this.#timeoutMs));

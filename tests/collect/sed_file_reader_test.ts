@@ -301,3 +301,26 @@ Deno.test("sedThenCat: a sed that cannot start (not installed, not allowed) read
     deepStrictEqual([started, reading.kept], [1, false], name);
   }
 });
+
+Deno.test("SedFileReader: after a request whose output failed to be read (a read error, not an end), the next sed is read", async () => {
+  /** A sed whose output fails to be read at its first request: the reader's buffer went with the failed read. */
+  const failing = (): RunningProgram => {
+    const program = printing("");
+    let stdoutController: ReadableByteStreamController | null = null;
+    const stdout = new ReadableStream({
+      type: "bytes",
+      start: (controller: ReadableByteStreamController) => void (stdoutController = controller),
+    });
+    const stdin = new WritableStream<Uint8Array>({
+      // After the request, while the reader waits on its buffer.
+      write: () => void setTimeout(() => stdoutController?.error(new Error("Input/output error")), 0),
+    });
+    return { ...program, stdin, stdout };
+  };
+  const programs = [failing(), printing(`text\n${END_LINE}\n`)];
+  const reader = new SedFileReader(programsWith(() => programs.shift()!), ["/f"]);
+  const error = await reader.read(["/f"], () => {}).then(() => null, (e) => e);
+  ok(error instanceof SedReadError && /Input\/output error/.test(error.message), String(error));
+  deepStrictEqual(await readText((files, onChunk) => reader.read(files, onChunk), ["/f"]), "text\n");
+  await reader.close();
+});
