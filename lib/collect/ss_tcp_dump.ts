@@ -72,6 +72,15 @@ export const TCP_ROWS_BELOW = DUMP_BUFFER_FROM;
 export const FAMILY_CHECK_EVERY = 30;
 
 /**
+ * The longest time between two readings of both TCP families, whatever the poll interval: half the 60 s a socket
+ * stays in TIME-WAIT. A connection that opens and closes between two polls is counted at none (sockstat counts
+ * TIME-WAIT for no family), so its family need not linger; its TIME-WAIT socket, listed by a reading of both
+ * families within its 60 s, is what shows it at all. Every {@linkcode FAMILY_CHECK_EVERY} readings alone is
+ * 30 s at `-t 1`, 5 minutes at `-t 10`.
+ */
+export const BOTH_FAMILIES_EVERY_MS = 30_000;
+
+/**
  * How long a socket may be in TIME-WAIT (Linux's TCP_TIMEWAIT_LEN is 60 s), with a margin: a family with no
  * TCP socket for this long has none in TIME-WAIT either.
  */
@@ -153,7 +162,8 @@ export interface TcpDump {
 
 /**
  * The TCP dump of a collector's readings. It asks for one family when the summary says the other is empty
- * ({@linkcode dumpFamilies}), and every {@linkcode FAMILY_CHECK_EVERY} readings for both, to check the
+ * ({@linkcode dumpFamilies}), and every {@linkcode FAMILY_CHECK_EVERY} readings (at least every
+ * {@linkcode BOTH_FAMILIES_EVERY_MS}) for both, to check the
  * summary's counts: a family the summary said was empty that lists sockets then (a /proc that counts wrong, or a
  * socket that opened between the two runs) makes every later dump ask for both, as before the summary was read.
  * From {@linkcode DUMP_BUFFER_FROM} sockets it reads through `stdbuf` ({@linkcode DUMP_BUFFER_ARGS}), and with
@@ -206,14 +216,21 @@ export function createTcpDump(options: TcpDumpOptions): TcpDump {
       if (summary.ipv6 > 0) lastOpen.ipv6 = t;
     }
   };
+  /** When the last reading of both families was asked for (the clock's ms). */
+  let bothAt = startedAt;
   const familiesFor = (summary: SsTcpSummary | null): string[] => {
     const t = now();
     noteCounts(summary, t);
-    if (!trustSummary || ++sinceBoth >= FAMILY_CHECK_EVERY) return [];
-    return dumpFamilies(summary, {
+    if (!trustSummary || ++sinceBoth >= FAMILY_CHECK_EVERY || t - bothAt >= BOTH_FAMILIES_EVERY_MS) {
+      bothAt = t;
+      return [];
+    }
+    const families = dumpFamilies(summary, {
       ipv4: t - lastOpen.ipv4 < TIME_WAIT_MS,
       ipv6: t - lastOpen.ipv6 < TIME_WAIT_MS,
     });
+    if (families.length === 0) bothAt = t;
+    return families;
   };
   const checkSummary = (summary: SsTcpSummary | null, families: string[], tcp: ParseResult["sockets"]) => {
     if (families.length > 0) return;
@@ -269,6 +286,8 @@ export function createTcpDump(options: TcpDumpOptions): TcpDump {
   };
   return {
     read: async (summary, counters, room) => {
+      // Rows asked for and not read (a reading that fell back to this dump) check nothing.
+      rowsAsked = null;
       const families = familiesFor(summary);
       const args = [...(counters ? SS_DUMP_ARGS.tcp : SS_DUMP_TCP_WITHOUT_COUNTERS), ...families];
       const reader =

@@ -1,5 +1,6 @@
 import { deepStrictEqual, ok } from "node:assert/strict";
 import {
+  BOTH_FAMILIES_EVERY_MS,
   createTcpDump,
   DUMP_BUFFER_ARGS,
   DUMP_BUFFER_FROM,
@@ -191,4 +192,30 @@ Deno.test("createTcpDump().rowFamilies asks for the tables a dump would; rows of
   deepStrictEqual(asked.splice(0), ["46"]);
   for (let i = 0; i < 3; i++) readRows(row(5000, 11), v6);
   deepStrictEqual(asked, ["46", "46", "46"]);
+});
+
+Deno.test("createTcpDump() asks for both families at least every BOTH_FAMILIES_EVERY_MS, so a TIME-WAIT socket of a connection shorter than a poll is listed within its 60 s at any interval", async () => {
+  const { run, ran } = recording("runs");
+  let clock = 0;
+  const dump = createTcpDump({ run, now: () => clock, traffic: false, bufferDump: false });
+  const step = BOTH_FAMILIES_EVERY_MS / 3; // a poll every 10 s (-t 10): 3 readings, not FAMILY_CHECK_EVERY
+  for (let i = 0; i < 6; i++) {
+    clock += step;
+    await dump.read({ ipv4: 3, ipv6: 0, timeWait: 1 }, false, 10);
+  }
+  // The start counts as a time both families had sockets: IPv6 lingers TIME_WAIT_MS (65 s), both until then.
+  deepStrictEqual(ran, Array(6).fill("ss -taD -"));
+  ran.length = 0;
+  for (let i = 0; i < 6; i++) {
+    clock += step;
+    await dump.read({ ipv4: 3, ipv6: 0, timeWait: 1 }, false, 10);
+  }
+  deepStrictEqual(ran, [
+    "ss -taD - -4",
+    "ss -taD - -4",
+    "ss -taD -",
+    "ss -taD - -4",
+    "ss -taD - -4",
+    "ss -taD -",
+  ]);
 });
