@@ -75,14 +75,16 @@ export const FAMILY_CHECK_EVERY = 30;
  * The longest time between two readings of both TCP families, whatever the poll interval: half the 60 s a socket
  * stays in TIME-WAIT. A connection that opens and closes between two polls is counted at none (sockstat counts
  * TIME-WAIT for no family), so its family need not linger; its TIME-WAIT socket, listed by a reading of both
- * families within its 60 s, is what shows it at all. Every {@linkcode FAMILY_CHECK_EVERY} readings alone is
- * 30 s at `-t 1`, 5 minutes at `-t 10`.
+ * families within its 60 s, is what shows it at all, and makes its family linger from then on (the readings after
+ * list it until it ends). Every {@linkcode FAMILY_CHECK_EVERY} readings alone is 30 s at `-t 1`, 5 minutes at
+ * `-t 10`.
  */
 export const BOTH_FAMILIES_EVERY_MS = 30_000;
 
 /**
  * How long a socket may be in TIME-WAIT (Linux's TCP_TIMEWAIT_LEN is 60 s), with a margin: a family with no
- * TCP socket for this long has none in TIME-WAIT either.
+ * TCP socket counted or listed for this long has none in TIME-WAIT either, but those of a connection that opened
+ * and closed between two readings (never counted), which a reading of both families lists first.
  */
 export const TIME_WAIT_MS = 65_000;
 
@@ -236,6 +238,10 @@ export function createTcpDump(options: TcpDumpOptions): TcpDump {
     if (families.length > 0) return;
     sinceBoth = 0;
     if (summary === null) return;
+    // A family counted empty that lists sockets has some in TIME-WAIT (a connection that opened and closed between
+    // two readings was never counted): it lingers as if counted, and the readings after list them until they end.
+    if (summary.ipv6 === 0 && tcp.some((s) => s.family === 6)) lastOpen.ipv6 = now();
+    if (summary.ipv4 === 0 && tcp.some((s) => s.family === 4)) lastOpen.ipv4 = now();
     const empty = dumpFamilies(summary);
     if (empty.length === 0) return;
     const left = empty[0] === "-4" ? 6 : 4;

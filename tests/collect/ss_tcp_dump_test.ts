@@ -6,6 +6,7 @@ import {
   DUMP_BUFFER_FROM,
   dumpFamilies,
   FAMILY_CHECK_EVERY,
+  TIME_WAIT_MS,
 } from "../../lib/collect/ss_tcp_dump.ts";
 import { type RunTool, toolRunner } from "../../lib/collect/run_tool.ts";
 import { denoPlatform } from "../../lib/platform/deno_platform.ts";
@@ -218,4 +219,38 @@ Deno.test("createTcpDump() asks for both families at least every BOTH_FAMILIES_E
     "ss -taD - -4",
     "ss -taD -",
   ]);
+});
+
+Deno.test("createTcpDump(): an IPv6 socket in TIME-WAIT the counts never counted (opened and closed between two readings) is asked for from the reading of both that lists it, until TIME_WAIT_MS after", () => {
+  // [::1]:5001 to [::1]:80 in TIME-WAIT (06), as /proc/net/tcp6 lists one: no inode.
+  const timeWait6 =
+    "   2: 00000000000000000000000001000000:1389 00000000000000000000000001000000:0050 06 00000000:00000000 " +
+    "03:00000D6A 00000000     0        0 0 3";
+  const { run } = recording("runs");
+  let clock = 100_000;
+  const dump = createTcpDump({ run, now: () => clock, traffic: false, bufferDump: false });
+  // TCP6 counts none; the TIME-WAIT socket is one of no family in the counts.
+  const summary = { ipv4: 1, ipv6: 0, timeWait: 1 };
+  const asked: string[] = [];
+  const reading = (...lines: string[]) => {
+    clock += 1_000;
+    const families = dump.rowFamilies(summary);
+    asked.push(`${families.ipv4 ? "4" : ""}${families.ipv6 ? "6" : ""}`);
+    dump.readRows(rowsOf(...lines.filter((l) => families.ipv6 || l !== timeWait6)), summary, 2);
+  };
+  // No IPv6 socket counted since the start: both (BOTH_FAMILIES_EVERY_MS has passed), then IPv4's alone until the
+  // next reading of both, which lists the socket that went into TIME-WAIT meanwhile.
+  clock += TIME_WAIT_MS;
+  reading(row(5000, 11));
+  for (let i = 0; i < FAMILY_CHECK_EVERY; i++) reading(row(5000, 11), timeWait6);
+  deepStrictEqual(asked.splice(0), ["46", ...Array(FAMILY_CHECK_EVERY - 1).fill("4"), "46"]);
+  // The check listed it: both from then on while it is listed, not one reading in FAMILY_CHECK_EVERY.
+  for (let i = 0; i < 3; i++) reading(row(5000, 11), timeWait6);
+  deepStrictEqual(asked.splice(0), ["46", "46", "46"]);
+  // Once it has ended, IPv4's alone again TIME_WAIT_MS after it was last listed (after one reading of both: the
+  // last was BOTH_FAMILIES_EVERY_MS ago).
+  clock += TIME_WAIT_MS;
+  reading(row(5000, 11));
+  reading(row(5000, 11));
+  deepStrictEqual(asked.splice(0), ["46", "4"]);
 });
