@@ -218,25 +218,24 @@ export function createTcpDump(options: TcpDumpOptions): TcpDump {
       if (summary.ipv6 > 0) lastOpen.ipv6 = t;
     }
   };
-  /** When the last reading of both families was asked for (the clock's ms). */
+  /**
+   * When the last reading of both families was read (the clock's ms): not when one was asked for, as rows asked
+   * for and not read (one left out, the dump reads instead) are no reading.
+   */
   let bothAt = startedAt;
   const familiesFor = (summary: SsTcpSummary | null): string[] => {
     const t = now();
     noteCounts(summary, t);
-    if (!trustSummary || ++sinceBoth >= FAMILY_CHECK_EVERY || t - bothAt >= BOTH_FAMILIES_EVERY_MS) {
-      bothAt = t;
-      return [];
-    }
-    const families = dumpFamilies(summary, {
+    if (!trustSummary || ++sinceBoth >= FAMILY_CHECK_EVERY || t - bothAt >= BOTH_FAMILIES_EVERY_MS) return [];
+    return dumpFamilies(summary, {
       ipv4: t - lastOpen.ipv4 < TIME_WAIT_MS,
       ipv6: t - lastOpen.ipv6 < TIME_WAIT_MS,
     });
-    if (families.length === 0) bothAt = t;
-    return families;
   };
   const checkSummary = (summary: SsTcpSummary | null, families: string[], tcp: ParseResult["sockets"]) => {
     if (families.length > 0) return;
     sinceBoth = 0;
+    bothAt = now();
     if (summary === null) return;
     // A family counted empty that lists sockets has some in TIME-WAIT (a connection that opened and closed between
     // two readings was never counted): it lingers as if counted, and the readings after list them until they end.

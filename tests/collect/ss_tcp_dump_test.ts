@@ -254,3 +254,26 @@ Deno.test("createTcpDump(): an IPv6 socket in TIME-WAIT the counts never counted
   reading(row(5000, 11));
   deepStrictEqual(asked.splice(0), ["46", "4"]);
 });
+
+Deno.test("createTcpDump(): rows of both families asked for at BOTH_FAMILIES_EVERY_MS and not read (one left out) leave the dump after them to read both", async () => {
+  const memory = new InetDiagMemory();
+  const ran: string[] = [];
+  const run: RunTool = (command, args, options) => {
+    ran.push([command, ...args].join(" "));
+    options?.onChunk?.(dumpOf(row(5000, 11), row(5001, 12)));
+    return Promise.resolve({ code: 0, stdout: "", stderr: "" });
+  };
+  let clock = 0;
+  const dump = createTcpDump({ run, now: () => clock, traffic: false, bufferDump: false, memory });
+  const summary = { ipv4: 2, ipv6: 0, timeWait: 1 };
+  // A poll every 10 s (-t 10), no IPv6 socket since the start for longer than TIME_WAIT_MS.
+  clock = TIME_WAIT_MS + 5_000;
+  for (let i = 0; i < 3; i++, clock += 10_000) await dump.read(summary, false, 2);
+  deepStrictEqual(ran.splice(0), ["ss -taD -", "ss -taD - -4", "ss -taD - -4"]);
+  // BOTH_FAMILIES_EVERY_MS since the last reading of both: the rows are asked for both, and leave 12 out.
+  deepStrictEqual(dump.rowFamilies(summary), { ipv4: true, ipv6: true });
+  deepStrictEqual(dump.readRows(rowsOf(row(5000, 11)), summary, 2), null);
+  // The dump that reads in their place is the poll's reading of both.
+  await dump.read(summary, false, 2);
+  deepStrictEqual(ran, ["ss -taD -"]);
+});
