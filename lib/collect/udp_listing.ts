@@ -204,7 +204,8 @@ export function createUdpListing(
       if (tcp !== undefined && tcpFamilies !== undefined && files.kept) {
         await files.read(PROC_NET_SOCKSTATS, push);
         asked = tcpFamilies(reader.summary);
-        const tables = [...(asked.ipv4 ? ["/proc/net/tcp"] : []), ...(asked.ipv6 ? ["/proc/net/tcp6"] : [])];
+        const [tcp4Table, tcp6Table] = PROC_NET_TCP_TABLES;
+        const tables = [...(asked.ipv4 ? [tcp4Table] : []), ...(asked.ipv6 ? [tcp6Table] : [])];
         await files.read([...PROC_NET_UDP_TABLES, ...tables], push);
       } else {
         await files.read(
