@@ -13,8 +13,8 @@
  *   20,000 (42,000 sockets): the table again (issue 23's second size)
  *
  * Beside them, to show where the time goes (floors): what conntrail runs (UDP's text `ss -uaneH -s`, then the TCP
- * dump `ss -taD -` of the families the summary names, and beside them its own walk of the descriptors, `ps -e`
- * then `find -L /proc/<pid>/fd …`; `ss -tunapeH` where find or ps cannot run), Deno running an
+ * dump `ss -taD -` of the families the summary names, and beside them its own walk of the descriptors, `find /proc`
+ * then `find -L /proc/<pid>/fd …`, then `cat` of the owners' stat; `ss -tunapeH` where find or cat cannot run), Deno running an
  * empty script under the same flags, `conntrail --version` (start-up and argument parsing),
  * `conntrail snapshot --input` of a capture of the same sockets (everything but running ss), and
  * `--format json` run by bench/_snapshot_direct.ts (the command without main.ts and its modules), and the
@@ -37,7 +37,7 @@
  * (`connectionsTableChunks`) beside `JSON.stringify` of the same connections.
  */
 import { createSsCollector } from "../lib/collect/ss_collector.ts";
-import { findSocketsArgs } from "../lib/collect/socket_owner_walk.ts";
+import { findSocketsArgs, PROCESS_FOLDERS_ARGS } from "../lib/collect/socket_owner_walk.ts";
 import { UDP_LISTING_ARGS } from "../lib/collect/udp_listing.ts";
 import { dumpFamilies, SS_DUMP_TCP_WITHOUT_COUNTERS } from "../lib/collect/ss_tcp_dump.ts";
 import { splitSsSummary } from "../lib/parse/ss.ts";
@@ -214,16 +214,16 @@ try {
           dumpCaptured,
           (await new Deno.Command(dumpCommand, { args: dumpCaptureArgs }).output()).stdout,
         );
-        // The walk as conntrail runs it: `ps -e` for the processes, then find over their descriptor folders.
+        // The walk as conntrail runs it: find lists the processes, then find walks their descriptor folders.
         const walkArgs = findSocketsArgs(
           new TextDecoder().decode(
-            (await new Deno.Command("ps", { args: ["-e", "-o", "pid="] }).output()).stdout,
-          ).split("\n").map((pid) => pid.trim()).filter((pid) => pid !== "").map((pid) => `/proc/${pid}/fd`),
+            (await new Deno.Command("find", { args: [...PROCESS_FOLDERS_ARGS] }).output()).stdout,
+          ).split("\n").filter((pid) => pid !== "").map((pid) => `/proc/${pid}/fd`),
         );
         const walked = await Deno.makeTempFile({ suffix: ".txt" });
         await Deno.writeFile(walked, (await new Deno.Command("find", { args: walkArgs }).output()).stdout);
         // An `ss` and a `find` (for the walk; the real one for paths) that print the captures, first on PATH:
-        // the snapshot as it runs live (spawns, read as it comes, ps for the names, user names, find for
+        // the snapshot as it runs live (spawns, read as it comes, cat for the names, user names, find for
         // paths) without listing and walking every descriptor, whose cost moves with the machine while
         // conntrail's own does not.
         const fakeBin = await Deno.makeTempDir();
@@ -279,10 +279,17 @@ try {
             runs.ssListing,
             netns.wrap("sh", ["-c", `ss ${udpArgs.join(" ")} > /dev/null; ss ${dumpArgs.join(" ")}`]),
           );
-          // find exits 1 when a process exits during its walk, as conntrail allows.
+          // find exits 1 when a process exits during its walk, as conntrail allows. The names: cat of the stat of
+          // this process's own pid (the farm's few processes cost the same, a run of cat).
           await measure(runs.walk, [
             "sh",
-            ["-c", 'ps -e -o pid=,comm= > /dev/null; find "$@"; exit 0', "sh", ...walkArgs],
+            [
+              "-c",
+              `find ${PROCESS_FOLDERS_ARGS.map((a) => `'${a}'`).join(" ")} > /dev/null; find "$@"; ` +
+              "cat /proc/$$/stat > /dev/null; exit 0",
+              "sh",
+              ...walkArgs,
+            ],
           ]);
           await measure(runs.empty, deno([...flags, EMPTY]));
           await measure(runs.version, deno([...flags, PROGRAM, "--version"]));
@@ -334,8 +341,8 @@ try {
           ["conntrail snapshot --format json", json],
           [`json of ${COMPARE ?? "BENCH_COMPARE"}`, summary(runs.jsonBase)],
           [`  ss ${udpArgs.join(" ")}; ss ${dumpArgs.join(" ")}`, summary(runs.ssListing)],
-          ["  and its walk, ps -e + find -L", summary(runs.walk)],
-          ["  ss -tunapeH (without find, ps)", summary(runs.ssAsRun)],
+          ["  and its walk, find /proc + find -L + cat", summary(runs.walk)],
+          ["  ss -tunapeH (without find, cat)", summary(runs.ssAsRun)],
           ["  deno, empty script", summary(runs.empty)],
           ["  conntrail --version", summary(runs.version)],
           ["  snapshot --input (all but ss)", summary(runs.fromCapture)],

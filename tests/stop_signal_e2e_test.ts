@@ -15,7 +15,7 @@ import { hasTool } from "./open_sockets.ts";
 import { waitFor } from "./waiting.ts";
 import { childrenOf, type ProcessId, startTime, stillThere } from "./child_processes.ts";
 
-const linuxWithSs = Deno.build.os === "linux" && hasTool("ss") && hasTool("ps");
+const linuxWithSs = Deno.build.os === "linux" && hasTool("ss") && hasTool("cat");
 
 /** A program first on PATH: it notes its pid in `inside`, then runs the shell lines `then` (`go`: a file). */
 interface StandIn {

@@ -12,7 +12,7 @@ import { hasTool } from "./open_sockets.ts";
 import { waitFor } from "./waiting.ts";
 import { childrenOf, type ProcessId, startTime, stillThere } from "./child_processes.ts";
 
-const linuxWithSs = Deno.build.os === "linux" && hasTool("ss") && hasTool("ps");
+const linuxWithSs = Deno.build.os === "linux" && hasTool("ss") && hasTool("cat");
 
 /** bpftrace's ready line, then a wait on a FIFO nothing writes to; SIGTERM is noted in `term`, and ignored. */
 function slowBpftrace(dir: string): string {

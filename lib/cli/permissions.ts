@@ -73,14 +73,14 @@ export function collectorPermissions(collector: CollectorName, os: Os, input?: s
 
 /**
  * What a one-shot reading (`snapshot`) of the `ss` collector adds on Linux: it names the sockets' processes by
- * a walk of its own, `find` over /proc/<pid>/fd and `ps` for the names, which costs about half the CPU of
- * `ss -p` (Deno reads /proc only with `--allow-all`). Without them it runs `ss -p`.
+ * a walk of its own, `find` over /proc/<pid>/fd and `cat` of /proc/<pid>/stat for the names, which costs about
+ * half the CPU of `ss -p` (Deno reads /proc only with `--allow-all`). Without them it runs `ss -p`.
  *
  * @example
  * ```ts
  * import { deepStrictEqual } from "node:assert/strict";
  * import { ownerWalkPermissions } from "./permissions.ts";
- * deepStrictEqual(ownerWalkPermissions("auto", "linux").map((n) => n.flag), ["--allow-run=find", "--allow-run=ps"]);
+ * deepStrictEqual(ownerWalkPermissions("auto", "linux").map((n) => n.flag), ["--allow-run=find", "--allow-run=cat"]);
  * deepStrictEqual(ownerWalkPermissions("auto", "linux", "ss.txt"), []);
  * ```
  */
@@ -93,7 +93,11 @@ export function ownerWalkPermissions(collector: CollectorName, os: Os, input?: s
       why: "walk /proc/<pid>/fd for the sockets' processes (half the CPU of `ss -p`, which runs without it)",
       optional: true,
     },
-    { flag: "--allow-run=ps", why: "name the processes that walk finds", optional: true },
+    {
+      flag: "--allow-run=cat",
+      why: "name the processes that walk finds (`cat /proc/<pid>/stat`)",
+      optional: true,
+    },
   ];
 }
 

@@ -1,6 +1,6 @@
 /**
  * The walks of every process's descriptors that name the owners of a live collector's new sockets: when one may
- * run (spaced, beside the polls), how (conntrail's own walk with `find` and `ps`, or `ss -p`), what it teaches
+ * run (spaced, beside the polls), how (conntrail's own walk with `find` and `cat`, or `ss -p`), what it teaches
  * the {@linkcode OwnerBook}, and the listeners its listing adds to a dump that missed them.
  */
 import type { Socket } from "../model/connection.ts";
@@ -11,12 +11,7 @@ import { parseSs, parseSsInodeOwners } from "../parse/ss.ts";
 import type { Owner, OwnerBook } from "./owner_book.ts";
 import type { RunTool } from "./run_tool.ts";
 import { SS_ARGS_WITH_OWNERS } from "./ss_args.ts";
-import {
-  OwnerWalkUnusable,
-  renameAfterWalk,
-  type SocketOwners,
-  walkSocketOwners,
-} from "./socket_owner_walk.ts";
+import { OwnerWalkUnusable, type SocketOwners, walkSocketOwners } from "./socket_owner_walk.ts";
 
 /**
  * The owner walk's spacing the live commands use: after a walk of every
@@ -97,7 +92,7 @@ export type StartedWalk = ReturnType<typeof walkSocketOwners>;
 
 /** Options of {@linkcode createOwnerWalks}. */
 export interface OwnerWalksOptions {
-  /** Runs ss, find and ps. */
+  /** Runs ss, find and cat. */
   run: RunTool;
   /** The clock that spaces the walks, ms. */
   now: () => number;
@@ -105,7 +100,7 @@ export interface OwnerWalksOptions {
   book: OwnerBook;
   /** After a walk, the next for new sockets waits this many times as long (0: whenever a socket is new). */
   spacing: number;
-  /** Whether conntrail's own walk may run (the flags grant find and ps): until it cannot. */
+  /** Whether conntrail's own walk may run (the flags grant find and cat): until it cannot. */
   ownWalk: boolean;
   /** Says something the collector's next result tells (a walk beside the polls that failed). */
   note: (text: string) => void;
@@ -121,7 +116,7 @@ export interface OwnerWalksOptions {
 export interface OwnerWalks {
   /** Whether spaced walks run beside the polls (a poll waits for one only a moment). */
   readonly background: boolean;
-  /** Whether owners come from conntrail's own walk (find and ps) instead of `ss -p`: until it cannot run. */
+  /** Whether owners come from conntrail's own walk (find and cat) instead of `ss -p`: until it cannot run. */
   readonly ownWalk: boolean;
   /** Whether a walk for new sockets may run now. */
   mayWalk(): boolean;
@@ -136,7 +131,7 @@ export interface OwnerWalks {
   startEarly(): StartedWalk | undefined;
   /**
    * A listing run beside conntrail's own walk of the descriptors (started already, or now), both read; null when
-   * find or ps cannot be run (then `ss -p` walks).
+   * find or cat cannot be run (then `ss -p` walks).
    */
   walkBeside<T>(listing: Promise<T>, started?: StartedWalk): Promise<[T, SocketOwners] | null>;
   /**
@@ -215,8 +210,6 @@ export function createOwnerWalks(options: OwnerWalksOptions): OwnerWalks {
    */
   let lastWalk: { pids: SocketOwners["pids"]; ownerFor: (pid: number) => Owner; reading: number } | null =
     null;
-  /** The names of every process the last own walk listed (a few hundred on a desktop), for the next walk. */
-  let namesBefore = new Map<number, string>();
   /** Name from the last own walk the sockets it found whose owner is not known yet (see `createOwnerWalks`). */
   const learnFromLastWalk = (sockets: readonly Socket[]) => {
     if (lastWalk === null) return;
@@ -256,19 +249,9 @@ export function createOwnerWalks(options: OwnerWalksOptions): OwnerWalks {
       const wanted = sockets.filter((s) => s.inode && !book.ownerKnown(s));
       const walked = ownWalk ? await walkBeside(listListeners(), first ? early : undefined) : null;
       if (walked !== null) {
+        // The walk named every process holding a socket, after it walked (see nameProcesses), not only the owners
+        // of the sockets asked about: the next reading names from this walk sockets that opened since.
         const [listeners, { pids, names }] = walked;
-        // ps named the processes before find walked them: the processes holding a socket are named again, so
-        // that one that exec'd meanwhile has its new program's name (see renameAfterWalk). All of them, not
-        // only the owners of the sockets asked about: the next reading names from this walk sockets that opened
-        // after its ps. Only those the last walk did not list under the same name: a process execs right after
-        // its fork, and each ps costs ~13 ms of CPU here (most of it loading its libraries), where walks for a
-        // long-lived process's new connections come every second under churn. The gap: a process listed under
-        // the same name at the last walk and at this one's ps, which execs between this ps and its find (a
-        // subshell's last command, after a `sleep 1`), keeps the name it had.
-        const found = new Set<number>();
-        for (const pid of pids.pids()) if (namesBefore.get(pid) !== names.get(pid)) found.add(pid);
-        await renameAfterWalk(run, names, found);
-        namesBefore = names;
         // One owner per process, not per socket: 21,000 sockets of one process are one object.
         const ownerOf = new Map<number, Owner>();
         const ownerFor = (pid: number): Owner => {

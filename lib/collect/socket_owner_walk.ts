@@ -1,6 +1,11 @@
-import { parseProcessNames, SocketLinksReader, type SocketOwnerIndex } from "../parse/socket_walk.ts";
+import {
+  parseProcessFolders,
+  parseProcessStats,
+  SocketLinksReader,
+  type SocketOwnerIndex,
+} from "../parse/socket_walk.ts";
 import type { SkippedLine } from "../parse/parse_result.ts";
-import { DESCRIPTOR_WALK_TIMEOUT_MS, type RunTool, type ToolOutput } from "./run_tool.ts";
+import { DESCRIPTOR_WALK_TIMEOUT_MS, type RunTool } from "./run_tool.ts";
 
 /**
  * `find`'s arguments for a walk of the descriptors of the processes whose `/proc/<pid>/fd` folders are
@@ -39,9 +44,26 @@ export function findSocketsArgs(folders: readonly string[]): string[] {
 const FIND_CHUNK = 4_096;
 
 /**
- * The walk ran but cannot be used: a find that walked no folder (one without `-L` or `-printf`, such as
- * BusyBox's, exits 1 with a usage message, which is also its code for an unreadable descriptor), or a ps that
- * refused its options. The caller falls back to `ss -p`.
+ * `find`'s arguments that list the processes: the name of each numbered folder of /proc (its pid), a line each.
+ * One level, by name: find descends into no process's folder. It costs a third of `ps -e` (4 against 12 ms of CPU
+ * here with 72 processes: ps loads ten libraries, libsystemd's among them, before it reads a file).
+ */
+export const PROCESS_FOLDERS_ARGS: readonly string[] = [
+  "/proc",
+  "-mindepth",
+  "1",
+  "-maxdepth",
+  "1",
+  "-name",
+  "[1-9]*",
+  "-printf",
+  "%f\\n",
+];
+
+/**
+ * The walk ran but cannot be used: a find that listed no process or walked no folder (one without `-printf`, such
+ * as BusyBox's, exits 1 with a usage message, which is also its code for an unreadable descriptor). The caller
+ * falls back to `ss -p`.
  */
 export class OwnerWalkUnusable extends Error {
   override name = "OwnerWalkUnusable";
@@ -51,10 +73,7 @@ export class OwnerWalkUnusable extends Error {
 export interface SocketOwners {
   /** The pid by socket inode (every socket descriptor on the machine, not only those a listing shows). */
   pids: SocketOwnerIndex;
-  /**
-   * The name (`comm`) by pid, of every process `ps` listed (find walks only those), as ps printed it before find
-   * ran: a process that exec'd in between has its old name here ({@linkcode renameAfterWalk} names it again).
-   */
+  /** The name (`comm`) by pid of every process holding a socket, read after the walk (see {@linkcode nameProcesses}). */
   names: Map<number, string>;
   /** Lines of find's output that were not a folder or a socket's inode. */
   skipped: SkippedLine[];
@@ -63,10 +82,10 @@ export interface SocketOwners {
 }
 
 /**
- * Walk every process's descriptors for the owners of sockets, through `find` and `ps` (Deno reads /proc only
- * with `--allow-all`; `--allow-run=find,ps` is narrow): the process of each socket inode, and its name
- * (`comm`). Throws the runner's error when find or ps may not run or is not installed: the caller falls back
- * to `ss -p`.
+ * Walk every process's descriptors for the owners of sockets, through `find` (Deno reads /proc only with
+ * `--allow-all`; `--allow-run=find` is narrow): the process of each socket inode, and the name of each process
+ * holding a socket, read after the walk through `cat` (see {@linkcode nameProcesses}). Throws the runner's error
+ * when find or cat may not run or is not installed: the caller falls back to `ss -p`.
  *
  * @example
  * ```ts ignore
@@ -74,26 +93,23 @@ export interface SocketOwners {
  * ```
  */
 export async function walkSocketOwners(run: RunTool): Promise<SocketOwners> {
-  // Every process and its name first: find then walks only their descriptor folders (see findSocketsArgs),
-  // and every pid it lists is named. A process that starts after ps is not walked: its sockets show no
-  // process, as those of one that starts after ss -p's scan of /proc do.
-  const listed = await run("ps", ["-e", "-o", "pid=,comm="], { okCodes: [0, 1] });
-  // procps exits 0 listing every process (ps itself at least); anything else is a ps that refused its options.
-  if (listed.code !== 0) {
-    throw new OwnerWalkUnusable(
-      `ps refused "-e -o pid=,comm=": ${listed.stderr.split("\n")[0] || `exit code ${listed.code}`}`,
-    );
+  // Every process first: find then walks only their descriptor folders (see findSocketsArgs). A process that
+  // starts after this listing is not walked: its sockets show no process, as those of one that starts after
+  // ss -p's scan of /proc do. find exits 1 when something could not be read; what it read still prints.
+  const listed = await run("find", PROCESS_FOLDERS_ARGS, { okCodes: [0, 1] });
+  const processes = parseProcessFolders(listed.stdout);
+  if (processes.length === 0) {
+    const why = listed.stderr.split("\n")[0] || `exit code ${listed.code}`;
+    throw new OwnerWalkUnusable(`find listed no process under /proc: ${why}`);
   }
-  const names = parseProcessNames(listed.stdout);
-  if (names.size === 0) throw new OwnerWalkUnusable("ps -e -o pid=,comm= listed no process");
-  const folders = [...names.keys()].map((pid) => `/proc/${pid}/fd`);
+  const folders = processes.map((pid) => `/proc/${pid}/fd`);
   // Read as it comes: find writes 4 kB at a time, and a whole output (1 MB at 46,000 socket descriptors)
   // gathered before reading measured 17 MiB more resident memory than this.
   const reader = new SocketLinksReader();
   let unreadable = 0;
   let firstError = "";
   for (let i = 0; i < folders.length; i += FIND_CHUNK) {
-    // find exits 1 when something could not be read (a process gone since ps, EACCES): the rest still prints.
+    // find exits 1 when something could not be read (a process gone since the listing, EACCES): the rest prints.
     const found = await run("find", findSocketsArgs(folders.slice(i, i + FIND_CHUNK)), {
       okCodes: [0, 1],
       timeoutMs: DESCRIPTOR_WALK_TIMEOUT_MS,
@@ -111,81 +127,38 @@ export async function walkSocketOwners(run: RunTool): Promise<SocketOwners> {
   if (walked === 0) {
     throw new OwnerWalkUnusable(`find listed no /proc/<pid>/fd folder: ${firstError || "no message"}`);
   }
-  return { pids, names, skipped, unreadable };
+  return { pids, names: await nameProcesses(run, pids.pids()), skipped, unreadable };
 }
 
-/**
- * Pids one `ps -q` names: procps-ng's library selects at most 255 pids (`FILL_ID_MAX`); given 256, ps 4.0.2 prints
- * "fatal library error, reap" and exits 1.
- */
-const QUICK_PIDS = 255;
-
-/** Pids one `ps -p` names (where ps refuses `-q`): ~8 bytes a pid, a command line of ~33 kB, far below Linux's. */
-const LISTED_PIDS = 4_096;
-
-/** What `ps -o pid=,comm=` prints for `pids`, selected by `select` (`-q` or `-p`); null when it failed. */
-async function namesNow(
-  run: RunTool,
-  select: "-q" | "-p",
-  pids: readonly number[],
-): Promise<ToolOutput | null> {
-  try {
-    // procps exits 1 when it lists none of the pids (all exited: stderr empty), or refuses its options.
-    return await run("ps", ["-o", "pid=,comm=", select, pids.join(",")], { okCodes: [0, 1] });
-  } catch {
-    return null;
-  }
-}
+/** Pids to one `cat` run: ~17 bytes an argument, a command line of at most ~70 kB, far below Linux's limit. */
+const STAT_CHUNK = 4_096;
 
 /**
- * Name the processes `pids` again, after the walk: their names as `ps` prints them now, put in `names` (a walk's
- * {@linkcode SocketOwners.names}). The walk's ps runs before its find, and a process that execs between the two
- * (a shell's fork before its exec of curl, pyenv's `python3` shim, `env`, `nice`, `sudo`) keeps in `names` the
- * name it had before the exec, while the sockets find found in its folder are the new program's (at 25,000
- * sockets find takes ~200 ms: the window is real). The caller asks for the owners of the sockets it lists (a
- * snapshot's are a handful of processes), not every pid the walk named.
- *
- * `ps -q` (procps-ng 3.3.10 on), not `-p`: `-p` reads every process on the machine and keeps those asked for,
- * as dear as `ps -e` (CPU a run with one pid asked, a shell loop's ~5 ms included, at 80 / 576 / 1,575
- * processes: `-p` 22 / 59 / 125 ms, `-e` 17 / 54 / 108 ms, `-q` 14 / 16 / 12 ms). A ps that refuses `-q` (it
- * says why on stderr) is asked with `-p`.
- *
- * A pid ps no longer lists (it exited since) keeps its first name, as does every pid when this ps fails otherwise
- * (times out, is killed by a stop, refuses `-p` too): the walk's names are as good as they were before this
- * second look, so nothing is thrown and nothing said. A pid reused by a new process in between would take the new
- * one's name: the kernel hands a pid out again only after it has gone round all the others up to `pid_max`
- * (32,768 by default; systemd raises it to 4,194,304), not in the milliseconds between. Only the pids asked for
- * are taken: given a thread's id, `ps -q` prints the line of the thread's process.
+ * The names (`comm`) of the processes `pids`, from `/proc/<pid>/stat` through `cat` (`--allow-run=cat`, which the
+ * `ss` collector reads /proc/net with): read after a walk, so a process that exec'd since the walk listed it (a
+ * shell's fork before its exec of curl, pyenv's `python3` shim, `env`, `sudo`) has its new program's name, as its
+ * sockets are the new program's. Each line of stat starts with its pid, so a process that exited meanwhile (cat
+ * says so on stderr and exits 1) leaves out only its own name. Only the pids asked for are taken. Costs ~3 ms of
+ * CPU where `ps -q` cost ~10 (the libraries ps loads); the name is whole, not shown with `?` as ps shows it
+ * (conntrail's output makes it safe).
  *
  * @example
  * ```ts
  * import { deepStrictEqual } from "node:assert/strict";
- * import { renameAfterWalk } from "./socket_owner_walk.ts";
- * const names = new Map([[42, "bash"], [43, "sh"]]);
- * // 42 exec'd curl since the walk's ps; 43 exited.
- * const run = () => Promise.resolve({ stdout: "   42 curl\n", stderr: "", code: 0 });
- * await renameAfterWalk(run, names, [42, 43]);
- * deepStrictEqual(names, new Map([[42, "curl"], [43, "sh"]]));
+ * import { nameProcesses } from "./socket_owner_walk.ts";
+ * // 43 exited since the walk.
+ * const run = () => Promise.resolve({ stdout: "42 (curl) S 1 42 42 0 -1 4194560 93 0 0 0 0 0 0 0 20 0 1 0\n", stderr: "", code: 1 });
+ * deepStrictEqual(await nameProcesses(run, [42, 43]), new Map([[42, "curl"]]));
  * ```
  */
-export async function renameAfterWalk(
-  run: RunTool,
-  names: Map<number, string>,
-  pids: Iterable<number>,
-): Promise<void> {
+export async function nameProcesses(run: RunTool, pids: Iterable<number>): Promise<Map<number, string>> {
   const asked = [...new Set(pids)];
-  let quick = true;
-  for (let at = 0; at < asked.length;) {
-    const chunk = asked.slice(at, at + (quick ? QUICK_PIDS : LISTED_PIDS));
-    const output = await namesNow(run, quick ? "-q" : "-p", chunk);
-    if (quick && output !== null && output.code !== 0 && output.stderr !== "") {
-      // It refused -q (a procps before 3.3.10, 2014): the same pids, and the rest, with -p.
-      quick = false;
-      continue;
-    }
-    at += chunk.length;
-    if (output === null) continue;
+  const names = new Map<number, string>();
+  for (let at = 0; at < asked.length; at += STAT_CHUNK) {
+    const chunk = asked.slice(at, at + STAT_CHUNK);
+    const { stdout } = await run("cat", chunk.map((pid) => `/proc/${pid}/stat`), { okCodes: [0, 1] });
     const wanted = new Set(chunk);
-    for (const [pid, name] of parseProcessNames(output.stdout)) if (wanted.has(pid)) names.set(pid, name);
+    for (const [pid, name] of parseProcessStats(stdout)) if (wanted.has(pid)) names.set(pid, name);
   }
+  return names;
 }

@@ -29,7 +29,6 @@ import { createOwnerBook, type OwnerBook } from "./owner_book.ts";
 import { createHeldSockets } from "./held_sockets.ts";
 import { createOwnerWalks, withListeners } from "./owner_walks.ts";
 import { isListening } from "../model/direction.ts";
-import { renameAfterWalk } from "./socket_owner_walk.ts";
 
 /** Options of {@linkcode createSsCollector}. */
 export interface SsCollectorOptions {
@@ -92,8 +91,8 @@ export interface SsCollectorOptions {
   /** Fill `process_path` (default true); false runs no `find` and leaves every path null. */
   processPaths?: boolean;
   /**
-   * Name the sockets' processes with conntrail's own walk of the descriptors (`find` and `ps`, about half the
-   * cost of `ss -p`) where it can run; `ss -p` otherwise. Default: with `once`. A live reading (monitor, serve)
+   * Name the sockets' processes with conntrail's own walk of the descriptors (`find`, and `cat` for the names,
+   * about half the cost of `ss -p`) where it can run; `ss -p` otherwise. Default: with `once`. A live reading (monitor, serve)
    * walks so at the start (whose walk the first line waits for) and for new sockets later: at the same share
    * of the time, spaced walks that cost half come twice as often, so a new socket waits half as long.
    */
@@ -133,25 +132,19 @@ function unownedCount(sockets: readonly Socket[]): number {
 }
 
 /**
- * Give each socket the pid that owns its inode in a walk (null: none), and return those pids, each once. A function
- * of its own, not a loop in the async `readWalked` (see {@linkcode unownedCount}).
+ * Give each socket the process that owns its inode in a walk (null: none). A function of its own, not a loop in
+ * the async `readWalked` (see {@linkcode unownedCount}).
  */
-function ownWalkedPids(sockets: readonly Socket[], pids: SocketOwnerIndex): Set<number> {
-  const owners = new Set<number>();
+function nameWalkedOwners(
+  sockets: readonly Socket[],
+  pids: SocketOwnerIndex,
+  names: ReadonlyMap<number, string>,
+): void {
   for (let i = 0; i < sockets.length; i++) {
     const s = sockets[i]!;
     const pid = s.inode ? pids.pidOf(s.inode) : undefined;
     s.pid = pid ?? null;
-    if (pid !== undefined) owners.add(pid);
-  }
-  return owners;
-}
-
-/** Name each socket's process (`pid`, set already) from a walk's names. */
-function nameWalkedOwners(sockets: readonly Socket[], names: ReadonlyMap<number, string>): void {
-  for (let i = 0; i < sockets.length; i++) {
-    const s = sockets[i]!;
-    s.process_name = s.pid === null ? null : names.get(s.pid) ?? null;
+    s.process_name = pid === undefined ? null : names.get(pid) ?? null;
   }
 }
 
@@ -257,9 +250,9 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
     now,
     book,
     spacing: options.ownerWalkSpacing ?? 0,
-    // Asked first: a find that walks for nothing and a ps it may not run would cost more than `ss -p` alone
+    // Asked first: a find that walks for nothing and a cat it may not run would cost more than `ss -p` alone
     // (the flags `--allow-run=ss,find` that snapshot asked for before it walked on its own).
-    ownWalk: (options.ownWalk ?? once) && ["find", "ps"].every(mayRun),
+    ownWalk: (options.ownWalk ?? once) && ["find", "cat"].every(mayRun),
     note: (text) => notes.push(text),
     // A text reading lists its listeners with the rest; a dump may miss one (see `withListeners`).
     // Only an extra: a failed listeners' dump costs the walk nothing (a walk cut short by its guard or a stop is).
@@ -303,10 +296,7 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
     const both = await walks.walkBeside(once ? dumpedListing() : ssText(false));
     if (both === null) return null;
     const [parsed, { pids, names, skipped }] = both;
-    // The walk's names are ps's from before its find: the listed sockets' owners (a handful of processes) are
-    // named again, so that one that exec'd meanwhile has its new program's name (see renameAfterWalk).
-    await renameAfterWalk(run, names, ownWalkedPids(parsed.sockets, pids));
-    nameWalkedOwners(parsed.sockets, names);
+    nameWalkedOwners(parsed.sockets, pids, names);
     if (skipped.length > 0) parsed.skipped.push(...skipped);
     return parsed;
   };

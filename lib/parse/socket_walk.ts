@@ -1,7 +1,7 @@
 /**
  * Parsers for conntrail's own walk of every process's descriptors (what `ss -p` does, at about half the
- * cost): `ps -e -o pid=,comm=` names the processes, and `find -L /proc/<pid>/fd …` lists each one's
- * descriptor folder and the inodes of the sockets in it.
+ * cost): `find /proc …` lists the processes, `find -L /proc/<pid>/fd …` each one's descriptor folder and the
+ * inodes of the sockets in it, and `cat /proc/<pid>/stat …` names the processes that hold them.
  *
  * @module
  */
@@ -109,18 +109,6 @@ export interface SocketLinks {
   /** How many `/proc/<pid>/fd` folders were listed: none means find did not walk (an unknown option). */
   folders: number;
   skipped: SkippedLine[];
-}
-
-/** The value of the digits of `text` from `start` to `end`, or -1 if there are none or another character. */
-function digitsIn(text: string, start: number, end: number): number {
-  if (end <= start || end - start > 15) return -1;
-  let value = 0;
-  for (let i = start; i < end; i++) {
-    const c = text.charCodeAt(i) - 48;
-    if (c < 0 || c > 9) return -1;
-    value = value * 10 + c;
-  }
-  return value;
 }
 
 const DIGITS = /^[1-9][0-9]{0,14}$/;
@@ -252,27 +240,60 @@ export function parseSocketLinks(text: string): SocketLinks {
   return reader.end();
 }
 
+/** A pid as /proc names its folder: 1 to 10 digits, no leading zero. */
+const PID = /^[1-9][0-9]{0,9}$/;
+
 /**
- * Read what `ps -e -o pid=,comm=` (or `-p <pids>`) prints on Linux: the pid right-aligned, a space, and the process's
- * name (`comm`, at most 15 bytes, which may hold spaces; ps shows characters it cannot print as `?`).
- * A line without a pid is left out.
+ * Read what `find /proc … -name '[1-9]*' -printf '%f\\n'` prints (`PROCESS_FOLDERS_ARGS`): the pid of each
+ * process, a line each. Any other line is left out.
  *
  * @example
  * ```ts
  * import { deepStrictEqual } from "node:assert/strict";
- * import { parseProcessNames } from "./socket_walk.ts";
- * deepStrictEqual(parseProcessNames("  905 sshd\n11541 Web Content\n"),
- *   new Map([[905, "sshd"], [11541, "Web Content"]]));
+ * import { parseProcessFolders } from "./socket_walk.ts";
+ * deepStrictEqual(parseProcessFolders("1\n905\n1abc\n\n11541\n"), [1, 905, 11541]);
  * ```
  */
-export function parseProcessNames(text: string): Map<number, string> {
+export function parseProcessFolders(text: string): number[] {
+  const pids: number[] = [];
+  for (const line of text.split("\n")) if (PID.test(line)) pids.push(Number(line));
+  return pids;
+}
+
+/**
+ * A process's line of `/proc/<pid>/stat`: its pid, its name (`comm`) in parentheses, its state (a letter), then
+ * numbers only, to the end of the line. The name is at most 15 bytes and may hold anything but NUL (spaces, ')',
+ * a newline, a whole fake "1 (x) R" too): the shortest name after which the line goes on as a stat line does
+ * (ten numbers or more, then its end), which no name of 15 bytes can fake.
+ */
+const STAT_LINE = /([1-9][0-9]{0,9}) \(([^]{0,64}?)\) [A-Za-z](?: -?[0-9]+){10,}\n/y;
+
+/**
+ * Read what `cat /proc/<pid>/stat …` prints: the name (`comm`) of each process by pid, whole (a name conntrail
+ * shows is made safe where it is written). Text that is not a stat line is skipped to the next line.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { parseProcessStats } from "./socket_walk.ts";
+ * const tail = " S 1 905 905 0 -1 4194560 93 0 0 0 0 0 0 0 20 0 1 0\n";
+ * deepStrictEqual(parseProcessStats(`905 (sshd)${tail}11541 (Web Content)${tail}77 (a) b\n1 (c)${tail}`),
+ *   new Map([[905, "sshd"], [11541, "Web Content"], [77, "a) b\n1 (c"]]));
+ * ```
+ */
+export function parseProcessStats(text: string): Map<number, string> {
   const names = new Map<number, string>();
-  for (const line of text.split("\n")) {
-    let at = 0;
-    while (line.charCodeAt(at) === 32) at++;
-    const space = line.indexOf(" ", at);
-    const pid = space < 0 ? -1 : digitsIn(line, at, space);
-    if (pid > 0) names.set(pid, line.slice(space + 1));
+  let at = 0;
+  while (at < text.length) {
+    STAT_LINE.lastIndex = at;
+    const line = STAT_LINE.exec(text);
+    if (line !== null) {
+      names.set(Number(line[1]), line[2]!);
+      at = STAT_LINE.lastIndex;
+      continue;
+    }
+    const end = text.indexOf("\n", at);
+    at = end < 0 ? text.length : end + 1;
   }
   return names;
 }

@@ -52,9 +52,9 @@ Deno.test("permissions of history commands: read for history and diff, write for
   );
   deepStrictEqual(
     flags(["snapshot", "--save", "--db", "h.db"]),
-    `${env} --allow-read=/etc/passwd,h.db --allow-run=ss,cat,find,ps --allow-sys=uid --allow-write=h.db`,
+    `${env} --allow-read=/etc/passwd,h.db --allow-run=ss,cat,find --allow-sys=uid --allow-write=h.db`,
   );
-  deepStrictEqual(flags(["snapshot"]), "--allow-read=/etc/passwd --allow-run=ss,cat,find,ps --allow-sys=uid");
+  deepStrictEqual(flags(["snapshot"]), "--allow-read=/etc/passwd --allow-run=ss,cat,find --allow-sys=uid");
   const monitor = flags(["monitor", "--store", "none"]);
   deepStrictEqual(monitor.includes("--allow-write"), false, monitor);
   deepStrictEqual(flags(["monitor", "--db", "h.db"]).includes("--allow-write=h.db"), true);

@@ -41,8 +41,8 @@ Deno.test("permissions: --trace adds bpftrace (and stdbuf for ss -E), --sniff-dn
   const traced = denoFlags(monitorPermissions({ ...BASE, trace: true, sniffDns: true }, "linux"));
   const run = (flags: string[]) => flags.find((f) => f.startsWith("--allow-run="));
   // stdbuf is asked for once, for a live run's large dumps (and ss -E with --trace).
-  deepStrictEqual(run(plain), "--allow-run=ss,cat,find,ps,stdbuf,sed");
-  deepStrictEqual(run(traced), "--allow-run=ss,cat,find,ps,stdbuf,sed,bpftrace,tcpdump");
+  deepStrictEqual(run(plain), "--allow-run=ss,cat,find,stdbuf,sed");
+  deepStrictEqual(run(traced), "--allow-run=ss,cat,find,stdbuf,sed,bpftrace,tcpdump");
   // Nothing else changes.
   deepStrictEqual(
     traced.filter((f) => !f.startsWith("--allow-run=")),
@@ -70,7 +70,7 @@ Deno.test("permissions monitor --trace --sniff-dns explains the run flags it add
   const serve = parseArgs(["serve", "--trace", "--store", "none"]);
   ok(
     renderPermissions(permissionsForCommand(serve, LINUX), true).includes(
-      "--allow-run=ss,cat,find,ps,stdbuf,sed,bpftrace",
+      "--allow-run=ss,cat,find,stdbuf,sed,bpftrace",
     ),
   );
 });

@@ -104,7 +104,7 @@ Deno.test("permissions: each --syslog receiver is scoped in --allow-net, the CA 
   ok(snapshot.kind === "snapshot");
   deepStrictEqual(denoFlags(permissionsForCommand(snapshot, LINUX)), [
     "--allow-read=/etc/passwd",
-    "--allow-run=ss,cat,find,ps",
+    "--allow-run=ss,cat,find",
     "--allow-sys=uid,hostname",
   ]);
   const serve = parseArgs(["serve", "--port", "9000", "--syslog", "udp://siem.internal"]);

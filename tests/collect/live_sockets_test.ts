@@ -65,7 +65,7 @@ Deno.test({
 Deno.test({
   name:
     "createSsCollector({ platform, once }) finds the same real sockets, their processes named by its own walk (find, ps)",
-  ignore: !linux || !hasTool("ss") || !hasTool("find") || !hasTool("ps"),
+  ignore: !linux || !hasTool("ss") || !hasTool("find") || !hasTool("cat"),
   fn: () => checkCollector(() => createSsCollector({ platform, once: true })),
 });
 

@@ -3,6 +3,7 @@ import { createOwnerBook } from "../../lib/collect/owner_book.ts";
 import { createOwnerWalks } from "../../lib/collect/owner_walks.ts";
 import type { RunTool, ToolOutput } from "../../lib/collect/run_tool.ts";
 import { unownedSocket } from "./_unowned_socket.ts";
+import { isNaming, isProcessListing, processWalkAnswer } from "./_process_walk.ts";
 
 const OWNED = 'tcp ESTAB 0 0 10.0.0.2:5000 8.8.8.8:443 users:(("curl",pid=42,fd=3)) ino:7 sk:1 <->\n';
 
@@ -61,18 +62,15 @@ Deno.test("createOwnerWalks() walks beside the polls with spacing: a poll waits 
 
 Deno.test("createOwnerWalks() with its own walk names the sockets asked about, and the next reading's new ones from that walk without another", async () => {
   const ran: string[] = [];
-  let listed = "   42 bash\n   43 bash\n"; // what ps -e says; ps -q, after find, says curl and wget
+  // 42 and 43 were bash when find listed /proc; cat, after the walk, reads what they exec'd since.
+  const processes = new Map([[42, "curl"], [43, "wget"]]);
   const run: RunTool = (command, args) => {
-    ran.push([command, ...args.filter((a) => a === "-q")].join(" "));
+    const listing = isProcessListing(command, args);
+    ran.push(listing ? "find /proc" : isNaming(command, args) ? `cat ${args.join(" ")}` : command);
     // find finds 42's sockets 7 and 9, and 43's 8 (8 and 9 opened after the reading that asked).
-    const stdout = command === "find"
-      ? "/proc/42/fd\n7\n9\n/proc/43/fd\n8\n"
-      : command === "ps" && args.includes("-q")
-      ? "   42 curl\n   43 wget\n"
-      : command === "ps"
-      ? listed
-      : "";
-    return Promise.resolve({ code: 0, stdout, stderr: "" });
+    const answer = processWalkAnswer(command, args, processes) ??
+      { code: 0, stdout: command === "find" ? "/proc/42/fd\n7\n9\n/proc/43/fd\n8\n" : "", stderr: "" };
+    return Promise.resolve(answer);
   };
   const book = createOwnerBook();
   const listened: string[] = [];
@@ -96,27 +94,30 @@ Deno.test("createOwnerWalks() with its own walk names the sockets asked about, a
     null,
     false,
   ]);
-  // 42 and 43 exec'd between ps and find: the second ps names both (43 owns no socket asked about, but the
-  // next reading names its socket from this walk). No listing of every socket runs.
-  deepStrictEqual([book.ownerOf(socket(7))?.name, ran, listened], ["curl", ["ps", "find", "ps -q"], [
-    "listeners",
-  ]]);
+  // Every process holding a socket is named after the walk (43 owns no socket asked about, but the next
+  // reading names its socket from this walk). No listing of every socket runs.
+  deepStrictEqual([book.ownerOf(socket(7))?.name, ran, listened], [
+    "curl",
+    ["find /proc", "find", "cat /proc/42/stat /proc/43/stat"],
+    ["listeners"],
+  ]);
   book.forgetClosed(asked);
   await walks.walkFor([socket(8)]); // new at the next reading: the walk found it already
   deepStrictEqual([book.ownerOf(socket(8)), ran.length], [{ pid: 43, name: "wget" }, 3]);
   book.forgetClosed([...asked, socket(8)]);
-  listed = "   42 curl\n   43 wget\n";
   await walks.walkFor([socket(9)]); // the walk served the reading after it: a later new socket is walked for
-  // ...without a second ps: the last walk listed 42 and 43 under the same names.
-  deepStrictEqual([book.ownerOf(socket(9))?.pid, ran], [42, ["ps", "find", "ps -q", "ps", "find"]]);
+  deepStrictEqual([book.ownerOf(socket(9))?.pid, ran.length], [42, 6]);
 });
 
 Deno.test("createOwnerWalks() beside the polls: a walk that ends while a poll waits for it names that poll's new sockets it found", async () => {
   let finishFind: (output: ToolOutput) => void = () => {};
   const run: RunTool = (command, args) => {
-    if (command === "find") return new Promise<ToolOutput>((resolve) => finishFind = resolve);
-    const stdout = args.includes("-q") || command === "ps" ? "   42 curl\n" : "";
-    return Promise.resolve({ code: 0, stdout, stderr: "" });
+    if (command === "find" && args[0] === "-L") {
+      return new Promise<ToolOutput>((resolve) => finishFind = resolve);
+    }
+    return Promise.resolve(
+      processWalkAnswer(command, args, new Map([[42, "curl"]])) ?? { code: 0, stdout: "", stderr: "" },
+    );
   };
   const book = createOwnerBook();
   const walks = createOwnerWalks({ run, now: () => 1000, book, spacing: 3, ownWalk: true, note: () => {} });

@@ -1,16 +1,18 @@
 import { deepStrictEqual, ok, rejects } from "node:assert/strict";
 import {
   findSocketsArgs,
+  nameProcesses,
   OwnerWalkUnusable,
-  renameAfterWalk,
+  PROCESS_FOLDERS_ARGS,
   walkSocketOwners,
 } from "../../lib/collect/socket_owner_walk.ts";
-import { type RunTool, type ToolOutput, toolRunner } from "../../lib/collect/run_tool.ts";
+import { type RunTool, toolRunner } from "../../lib/collect/run_tool.ts";
+import { processWalkAnswer, statLine } from "./_process_walk.ts";
 import { denoPlatform } from "../../lib/platform/deno_platform.ts";
 import { hasTool } from "../open_sockets.ts";
 
 const platform = denoPlatform();
-const usable = Deno.build.os === "linux" && hasTool("find") && hasTool("ps") && hasTool("ss");
+const usable = Deno.build.os === "linux" && hasTool("find") && hasTool("cat") && hasTool("ss");
 
 /** The inode of this process's TCP listener on `port`, as ss lists it. */
 async function listenerInode(port: number): Promise<number> {
@@ -22,7 +24,7 @@ async function listenerInode(port: number): Promise<number> {
 
 Deno.test({
   name:
-    "walkSocketOwners names a real socket's process, and a process name with escapes and ')' stays one name",
+    "walkSocketOwners finds and names a real socket's process; a name with escapes, ')' and a space stays one whole name",
   ignore: !usable,
   fn: async () => {
     const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -50,12 +52,14 @@ Deno.test({
         listenerInode((listener.addr as Deno.NetAddr).port),
         listenerInode(Number(said.trim())),
       ]);
-      const walk = await walkSocketOwners(toolRunner(platform.programs));
+      const run = toolRunner(platform.programs);
+      const walk = await walkSocketOwners(run);
       deepStrictEqual(walk.pids.pidOf(mine), Deno.pid);
-      deepStrictEqual(walk.names.get(Deno.pid), Deno.readTextFileSync("/proc/self/comm").trimEnd());
       deepStrictEqual(walk.pids.pidOf(theirs), hostile.pid);
-      // ps shows what it cannot print as '?'; the name is whole, past ')' and the space.
-      deepStrictEqual(walk.names.get(hostile.pid), "?[31mx) y");
+      const names = walk.names;
+      deepStrictEqual(names.get(Deno.pid), Deno.readTextFileSync("/proc/self/comm").trimEnd());
+      // The name as the kernel keeps it, whole past ')' and the space (what shows it makes it safe).
+      deepStrictEqual(names.get(hostile.pid), "\x1b[31mx) y");
       deepStrictEqual(walk.skipped, []);
       ok(walk.pids.size >= 2);
     } finally {
@@ -66,24 +70,26 @@ Deno.test({
   },
 });
 
-Deno.test("walkSocketOwners walks the descriptor folders of the processes ps -e listed, 4,096 to a find run, and names each", async () => {
+Deno.test("walkSocketOwners walks the descriptor folders of the processes find listed in /proc, 4,096 to a find run, and names the owners", async () => {
   // 5,000 processes: two find runs, the second for the last 904 folders; each run prints its folders' sockets.
-  const pids = Array.from({ length: 5_000 }, (_, i) => i + 2);
+  const processes = new Map(Array.from({ length: 5_000 }, (_, i) => [i + 2, `p${i + 2}`]));
   const finds: string[][] = [];
+  const named: string[] = [];
   const run: RunTool = (command, args, options) => {
-    if (command === "ps") {
-      deepStrictEqual(args, ["-e", "-o", "pid=,comm="]);
-      return Promise.resolve({
-        stdout: pids.map((pid) => `${String(pid).padStart(5)} p${pid}\n`).join(""),
-        stderr: "",
-        code: 0,
-      });
+    if (command === "find" && args[0] === "/proc") {
+      deepStrictEqual([args, options?.okCodes], [PROCESS_FOLDERS_ARGS, [0, 1]]);
+      return Promise.resolve(processWalkAnswer(command, args, processes)!);
     }
+    if (command === "cat") {
+      named.push(...args);
+      return Promise.resolve(processWalkAnswer(command, args, processes)!);
+    }
+    deepStrictEqual(command, "find");
     finds.push([...args]);
     const folders = args.filter((a) => a.startsWith("/proc/"));
     const text = folders.map((folder) => `${folder}\n${900_000 + Number(folder.split("/")[2])}\n`).join("");
     options?.onChunk?.(new TextEncoder().encode(text));
-    // The last process exited after ps listed it.
+    // The last process exited after find listed it.
     const gone = folders.includes("/proc/5001/fd");
     return Promise.resolve({
       stdout: "",
@@ -96,94 +102,80 @@ Deno.test("walkSocketOwners walks the descriptor folders of the processes ps -e 
   deepStrictEqual(finds[0]!.slice(0, 3), ["-L", "/proc/2/fd", "/proc/3/fd"]);
   deepStrictEqual(finds[0]!.slice(-15), findSocketsArgs([]).slice(1));
   deepStrictEqual([walk.pids.pidOf(900_002), walk.pids.pidOf(905_001), walk.pids.size], [2, 5_001, 5_000]);
-  deepStrictEqual([walk.names.get(2), walk.names.get(5_001), walk.unreadable], ["p2", "p5001", 1]);
+  deepStrictEqual(walk.unreadable, 1);
+  // After the walk, the processes holding a socket are named: all 5,000 here (5,001's name is its own still).
+  deepStrictEqual([named.length, walk.names.get(2), walk.names.get(5_001)], [5_000, "p2", "p5001"]);
 });
 
-/**
- * A ps that answers `-q` or `-p` for the pids asked for (one not asked for too, and not 7: it exited), `after` each,
- * and records each run's selection and pids; `quick` answers a run of `-q` instead.
- */
-function psAsked(runs: [string, number][], quick?: ToolOutput): RunTool {
-  return (command, args, options) => {
-    deepStrictEqual([command, args.slice(0, 2), options?.okCodes], ["ps", ["-o", "pid=,comm="], [0, 1]]);
-    const pids = args[3]!.split(",");
-    runs.push([args[2]!, pids.length]);
-    if (args[2] === "-q" && quick !== undefined) return Promise.resolve({ ...quick });
-    const listed = [...pids.filter((pid) => pid !== "7"), "9999"].map((pid) => `${pid.padStart(5)} after\n`);
-    return Promise.resolve({ stdout: listed.join(""), stderr: "", code: 0 });
+Deno.test("nameProcesses reads the stat of the pids asked for, each once, 4,096 to a cat run; one that exited is left out", async () => {
+  const processes = new Map(Array.from({ length: 5_000 }, (_, i) => [i + 2, `p${i + 2}`]));
+  processes.delete(7); // it exited since the walk
+  const runs: number[] = [];
+  const run: RunTool = (command, args, options) => {
+    deepStrictEqual(options?.okCodes, [0, 1]);
+    runs.push(args.length);
+    const answer = processWalkAnswer(command, args, processes)!;
+    // One stat line the run did not ask for (none does here; a runner may): it is not taken.
+    return Promise.resolve({ ...answer, stdout: answer.stdout + statLine(9_999, "other") });
   };
-}
-
-Deno.test("renameAfterWalk names the pids asked for again, 255 to a ps -q run, and only them; none asked, no run", async () => {
-  // 600 owners, each given twice: three runs, the last for 90; 7 exited, and 9999 was not asked for.
-  const owners = Array.from({ length: 600 }, (_, i) => i + 2);
-  const names = new Map([...owners, 9_999].map((pid) => [pid, "before"]));
-  const runs: [string, number][] = [];
-  await renameAfterWalk(psAsked(runs), names, [...owners, ...owners]);
-  deepStrictEqual(runs, [["-q", 255], ["-q", 255], ["-q", 90]]);
-  deepStrictEqual([2, 7, 601, 9_999].map((pid) => names.get(pid)), ["after", "before", "after", "before"]);
+  const owners = [...processes.keys(), 7];
+  const names = await nameProcesses(run, [...owners, ...owners]);
+  deepStrictEqual(runs, [4_096, 904]);
+  deepStrictEqual([2, 7, 5_001, 9_999].map((pid) => names.get(pid)), ["p2", undefined, "p5001", undefined]);
   runs.length = 0;
-  await renameAfterWalk(psAsked(runs), names, []);
+  deepStrictEqual(await nameProcesses(run, []), new Map());
   deepStrictEqual(runs, []);
 });
 
-Deno.test("renameAfterWalk asks with ps -p, 4,096 pids to a run, when ps refuses -q; not when -q lists none of them", async () => {
-  const owners = Array.from({ length: 5_000 }, (_, i) => i + 2);
-  const names = new Map(owners.map((pid) => [pid, "before"]));
-  const runs: [string, number][] = [];
-  const refused = { stdout: "", stderr: "error: unsupported SysV option\n\nUsage:\n ps [options]", code: 1 };
-  await renameAfterWalk(psAsked(runs, refused), names, owners);
-  deepStrictEqual(runs, [["-q", 255], ["-p", 4_096], ["-p", 904]]);
-  deepStrictEqual([2, 7, 5_001].map((pid) => names.get(pid)), ["after", "before", "after"]);
-  // Exit 1 without a word: every pid asked for has exited. Their first names stay, and -p is not tried.
-  runs.length = 0;
-  await renameAfterWalk(psAsked(runs, { stdout: "", stderr: "", code: 1 }), names, [7, 8]);
-  deepStrictEqual(runs, [["-q", 2]]);
+Deno.test({
+  name: "nameProcesses names real processes with the real cat, and leaves out a pid no process has",
+  ignore: Deno.build.os !== "linux" || !hasTool("cat"),
+  fn: async () => {
+    const sleeper = new Deno.Command("sleep", { args: ["60"] }).spawn();
+    try {
+      // 4,194,305 is above the kernel's PID_MAX_LIMIT (4,194,304): no process has it.
+      const names = await nameProcesses(toolRunner(platform.programs), [Deno.pid, sleeper.pid, 4_194_305]);
+      deepStrictEqual(
+        names,
+        new Map([[Deno.pid, Deno.readTextFileSync("/proc/self/comm").trimEnd()], [sleeper.pid, "sleep"]]),
+      );
+    } finally {
+      sleeper.kill();
+      await sleeper.status;
+    }
+  },
 });
 
 Deno.test({
-  name:
-    "renameAfterWalk names a real process with the real ps -q, 255 pids to a run (the most procps-ng selects)",
-  ignore: Deno.build.os !== "linux" || !hasTool("ps"),
+  name: "PROCESS_FOLDERS_ARGS, run by the real find, lists this process's pid and no other entry of /proc",
+  ignore: Deno.build.os !== "linux" || !hasTool("find"),
   fn: async () => {
-    // This process among 299 pids no process can have (above the kernel's PID_MAX_LIMIT, 4,194,304).
-    const pids = [Deno.pid, ...Array.from({ length: 299 }, (_, i) => 4_194_305 + i)];
-    const names = new Map([[Deno.pid, "before"]]);
-    const real = toolRunner(platform.programs);
-    const selected: string[] = [];
-    await renameAfterWalk(
-      (command, args, options) => {
-        selected.push(`${args[2]} ${args[3]!.split(",").length}`);
-        return real(command, args, options);
-      },
-      names,
-      pids,
-    );
-    // Neither run refused -q (that would have been asked again with -p).
-    deepStrictEqual(selected, ["-q 255", "-q 45"]);
-    deepStrictEqual(names.get(Deno.pid), Deno.readTextFileSync("/proc/self/comm").trimEnd());
+    const { stdout } = await new Deno.Command("find", { args: [...PROCESS_FOLDERS_ARGS] }).output();
+    const lines = new TextDecoder().decode(stdout).split("\n").filter((line) => line !== "");
+    ok(lines.includes(String(Deno.pid)));
+    ok(lines.every((line) => /^[1-9][0-9]*$/.test(line)), lines.find((line) => !/^[1-9][0-9]*$/.test(line)));
   },
 });
 
 for (
-  const [why, ps] of [
-    ["refuses -e (exit 1 with a usage message)", {
+  const [why, listing] of [
+    ["refuses -printf (exit 1 with a usage message, as BusyBox's does)", {
       stdout: "",
-      stderr: "ps: unrecognized option: e",
+      stderr: "find: unrecognized: -printf\nBusyBox v1.36.1",
       code: 1,
     }],
     ["exits 1 without a word", { stdout: "", stderr: "", code: 1 }],
     ["lists no process", { stdout: "\n", stderr: "", code: 0 }],
   ] as const
 ) {
-  Deno.test(`walkSocketOwners gives up (the caller runs ss -p) when ps ${why}, before any find`, async () => {
-    let found = 0;
-    const run: RunTool = (command) => {
-      if (command === "find") found++;
-      return Promise.resolve(command === "ps" ? { ...ps } : { stdout: "", stderr: "", code: 0 });
+  Deno.test(`walkSocketOwners gives up (the caller runs ss -p) when find ${why}, before any walk`, async () => {
+    let walked = 0;
+    const run: RunTool = (command, args) => {
+      if (command === "find" && args[0] === "-L") walked++;
+      return Promise.resolve(args[0] === "/proc" ? { ...listing } : { stdout: "", stderr: "", code: 0 });
     };
     await rejects(() => walkSocketOwners(run), OwnerWalkUnusable);
-    deepStrictEqual(found, 0);
+    deepStrictEqual(walked, 0);
   });
 }
 

@@ -24,6 +24,7 @@ import type { Socket } from "../../lib/model/connection.ts";
 import { toConnections } from "../../lib/model/direction.ts";
 import { hasTool } from "../open_sockets.ts";
 import { ScriptedHost } from "../monitor/_scripted_host.ts";
+import { processWalkAnswer, statLine, withProcesses } from "./_process_walk.ts";
 
 /**
  * The host, except that conntrail may not run `cat`: these scripted hosts answer UDP's listing as ss's text, as
@@ -31,6 +32,11 @@ import { ScriptedHost } from "../monitor/_scripted_host.ts";
  */
 const host0 = denoPlatform();
 const platform = { ...host0, may: (query: PermissionQuery) => !isRun(query, "cat") && host0.may(query) };
+/**
+ * The host as it is, for readings that walk the descriptors on their own (cat names the processes): their
+ * scripted `cat` has no /proc/net (see {@linkcode scriptedRun}), so UDP is listed as ss's text there too.
+ */
+const walkPlatform = host0;
 
 /** Whether a permission query asks to run `command`. */
 function isRun(query: PermissionQuery, command: string): boolean {
@@ -46,16 +52,30 @@ const ROW_W =
   'tcp ESTAB 0 0 127.0.0.1:5009 127.0.0.1:80 users:(("warm",pid=49,fd=3)) uid:1000 ino:555 sk:9 <->';
 const withoutOwners = (row: string) => row.replace(/users:\(\(.*?\)\) /, "");
 
-/** A scripted `ss`/`find`/`ps`: answers from the current rows and records every call. */
+/**
+ * A scripted `ss`/`find`/`cat`: answers from the current rows and records every call, but for `cat` of /proc/net,
+ * which fails as where /proc/net cannot be read (UDP is then listed by ss, once tried).
+ */
 function scriptedRun(
   rows: () => string[],
   calls: string[][],
-  options: { denyFind?: boolean; noPs?: boolean; busyboxFind?: boolean; psRefuses?: boolean } = {},
+  options: { denyFind?: boolean; noCat?: boolean; busyboxFind?: boolean; listsNoProcess?: boolean } = {},
 ): RunTool {
+  /** The processes owning the rows' sockets, by pid. */
+  const processes = () =>
+    new Map(
+      rows().flatMap((r) => {
+        const owner = /users:\(\("([^"]*)",pid=(\d+)/.exec(r);
+        return owner === null ? [] : [[Number(owner[2]), owner[1]!] as const];
+      }),
+    );
   return (command, args) => {
+    if (command === "cat" && args.some((a) => a.startsWith("/proc/net/"))) {
+      return Promise.reject(new ToolError("cat: /proc/net/sockstat: No such file or directory"));
+    }
     calls.push([command, ...args]);
-    if (command === "find" && args[0] === "-L") {
-      // The own walk of the descriptors: a line per socket descriptor.
+    if (command === "find" && args[0] === "/proc") {
+      // The walk's listing of the processes.
       if (options.denyFind) throw new PermissionError("denied", "--allow-run=find");
       if (options.busyboxFind) {
         return Promise.resolve({
@@ -64,26 +84,22 @@ function scriptedRun(
           code: 1,
         });
       }
+      if (options.listsNoProcess) return Promise.resolve({ stdout: "", stderr: "", code: 0 });
+      return Promise.resolve(processWalkAnswer(command, args, processes())!);
+    }
+    if (command === "find" && args[0] === "-L") {
+      // The own walk of the descriptors: a line per socket descriptor.
+      if (options.denyFind) throw new PermissionError("denied", "--allow-run=find");
       const stdout = rows().flatMap((r) => {
         const owner = /users:\(\("[^"]*",pid=(\d+),fd=\d+\)\).* ino:(\d+)/.exec(r);
         return owner === null ? [] : [`/proc/${owner[1]}/fd\n${owner[2]}\n`];
       }).join("");
       return Promise.resolve({ stdout, stderr: "", code: 0 });
     }
-    if (command === "ps") {
-      if (options.noPs) throw new ToolError("no ps", { notFound: true });
-      if (options.psRefuses) {
-        return Promise.resolve({ stdout: "", stderr: "ps: invalid option -- 'p'", code: 1 });
-      }
-      // Every process (-e), or those asked for (-p).
-      const asked = args.includes("-e") ? null : new Set(args[args.length - 1]!.split(","));
-      const stdout = rows().flatMap((r) => {
-        const owner = /users:\(\("([^"]*)",pid=(\d+)/.exec(r);
-        return owner === null || (asked !== null && !asked.has(owner[2]!))
-          ? []
-          : [`${owner[2]!.padStart(5)} ${owner[1]}\n`];
-      }).join("");
-      return Promise.resolve({ stdout, stderr: "", code: 0 });
+    if (command === "cat") {
+      // The names of the walk's processes.
+      if (options.noCat) throw new ToolError("no cat", { notFound: true });
+      return Promise.resolve(processWalkAnswer(command, args, processes())!);
     }
     if (command === "find") {
       if (options.denyFind) throw new PermissionError("denied", "--allow-run=find");
@@ -142,11 +158,11 @@ Deno.test("createSsCollector({ platform }) runs ss -p once, then reuses owners b
   deepStrictEqual(calls.filter((c) => c[0] === "find").length, 1); // the path is cached per process
 });
 
-Deno.test("createSsCollector({ once }) names every reading's owners by its own walk (find, ps) and keeps none for the next", async () => {
+Deno.test("createSsCollector({ once }) names every reading's owners by its own walk (find, cat) and keeps none for the next", async () => {
   const calls: string[][] = [];
   let rows = [ROW_A];
   const collector = createSsCollector({
-    platform,
+    platform: walkPlatform,
     run: scriptedRun(() => rows, calls),
     userNames: null,
     once: true,
@@ -155,19 +171,23 @@ Deno.test("createSsCollector({ once }) names every reading's owners by its own w
   const first = await collector.collect();
   rows = [ROW_B];
   const second = await collector.collect();
-  // No ss -p: the walk is find's and ps's, and it names each reading's sockets anew.
+  // No ss -p: the walk is find's (the processes, then their descriptors) and cat's (their names), and it names
+  // each reading's sockets anew.
   deepStrictEqual(
-    calls.filter((c) => c[0] !== "find" || c[1] === "-L").map((c) => c[0] === "ss" ? c.join(" ") : c[0]),
-    ["ss -tunaeH", "ps", "find", "ps", "ss -tunaeH", "ps", "find", "ps"],
+    calls.filter((c) => c[0] !== "find" || !c[1]!.endsWith("/exe")).map((c) =>
+      c[0] === "find" ? `find ${c[1]}` : c.join(" ")
+    ),
+    [
+      "ss -tunaeH",
+      "find /proc",
+      "find -L",
+      "cat /proc/42/stat",
+      "ss -tunaeH",
+      "find /proc",
+      "find -L",
+      "cat /proc/43/stat",
+    ],
   );
-  // ps names every process first; find walks the descriptor folders of those it named; ps names the owners of
-  // the listed sockets again (see the test of renameAfterWalk below).
-  deepStrictEqual(calls.filter((c) => c[0] === "ps").map((c) => c.slice(1)), [
-    ["-e", "-o", "pid=,comm="],
-    ["-o", "pid=,comm=", "-q", "42"],
-    ["-e", "-o", "pid=,comm="],
-    ["-o", "pid=,comm=", "-q", "43"],
-  ]);
   deepStrictEqual(
     calls.filter((c) => c[0] === "find" && c[1] === "-L").map((c) => c.filter((a) => a.startsWith("/proc/"))),
     [["/proc/42/fd"], ["/proc/43/fd"]],
@@ -181,15 +201,17 @@ Deno.test("createSsCollector({ once }) names every reading's owners by its own w
 for (
   const [why, options] of [
     ["find may not run", { denyFind: true }],
-    ["ps is not installed", { noPs: true }],
-    ["find walks nothing (BusyBox's, without -printf: exit 1 with a usage message)", { busyboxFind: true }],
-    ["ps refuses its options", { psRefuses: true }],
+    ["cat is not installed", { noCat: true }],
+    ["find lists no process (BusyBox's, without -printf: exit 1 with a usage message)", {
+      busyboxFind: true,
+    }],
+    ["find lists no process (a /proc without them)", { listsNoProcess: true }],
   ] as const
 ) {
   Deno.test(`createSsCollector({ once }) reads owners from ss -p when ${why}, and stops trying its own walk`, async () => {
     const calls: string[][] = [];
     const collector = createSsCollector({
-      platform,
+      platform: walkPlatform,
       run: scriptedRun(() => [ROW_A, ROW_B], calls, options),
       userNames: null,
       once: true,
@@ -206,10 +228,10 @@ for (
   });
 }
 
-Deno.test("createSsCollector({ once }) runs ss -p, and neither find's walk nor ps, when it may not run ps (the flags --allow-run=ss,find)", async () => {
+Deno.test("createSsCollector({ once }) runs ss -p, and neither find's walk nor cat, when it may not run cat (the flags --allow-run=ss,find)", async () => {
   const calls: string[][] = [];
   const collector = createSsCollector({
-    platform: { ...platform, may: (query) => !isRun(query, "ps") && platform.may(query) },
+    platform: { ...platform, may: (query) => !isRun(query, "cat") && platform.may(query) },
     run: scriptedRun(() => [ROW_A], calls),
     userNames: null,
     once: true,
@@ -224,7 +246,7 @@ Deno.test("createSsCollector({ ownWalk }) names a live run's first reading by it
   const calls: string[][] = [];
   let rows = [ROW_A];
   const collector = createSsCollector({
-    platform,
+    platform: walkPlatform,
     run: scriptedRun(() => rows, calls),
     userNames: null,
     ownWalk: true,
@@ -235,12 +257,21 @@ Deno.test("createSsCollector({ ownWalk }) names a live run's first reading by it
   const second = await collector.collect();
   rows = [ROW_A, ROW_B];
   const third = await collector.collect();
-  // Every walk is find and ps, never ss -p: the start's beside its listing (its listing's owners named again by
-  // a second ps), and the spaced one for B (the reading's text lists B: no listing runs beside it).
+  // Every walk is find and cat, never ss -p: the start's beside its listing, and the spaced one for B (the
+  // reading's text lists B: no listing runs beside it). After each walk, cat names every process holding a socket.
   deepStrictEqual(
-    calls.map((c) => c[0] === "ss" ? c.join(" ") : c[0]),
-    // After each walk, a second ps names the new owners again (see renameAfterWalk): wget is new.
-    ["ss -tunaeH", "ps", "find", "ps", "ss -tunaeH", "ss -tunaeH", "ps", "find", "ps"],
+    calls.map((c) => c[0] === "find" ? `find ${c[1]}` : c.join(" ")),
+    [
+      "ss -tunaeH",
+      "find /proc",
+      "find -L",
+      "cat /proc/42/stat",
+      "ss -tunaeH",
+      "ss -tunaeH",
+      "find /proc",
+      "find -L",
+      "cat /proc/42/stat /proc/43/stat",
+    ],
   );
   deepStrictEqual(
     [first, second, third].map((r) => r.sockets.map((s) => [s.pid, s.process_name])),
@@ -248,10 +279,10 @@ Deno.test("createSsCollector({ ownWalk }) names a live run's first reading by it
   );
 });
 
-Deno.test("createSsCollector({ ownWalk }) starts a live run with ss -p when it may not run ps", async () => {
+Deno.test("createSsCollector({ ownWalk }) starts a live run with ss -p when it may not run cat", async () => {
   const calls: string[][] = [];
   const collector = createSsCollector({
-    platform: { ...platform, may: (query) => !isRun(query, "ps") && platform.may(query) },
+    platform: { ...platform, may: (query) => !isRun(query, "cat") && platform.may(query) },
     run: scriptedRun(() => [ROW_A], calls),
     userNames: null,
     ownWalk: true,
@@ -269,9 +300,17 @@ Deno.test("createSsCollector({ once }) takes a socket shared by processes as ss 
     if (command === "ss") {
       return Promise.resolve({ stdout: [ROW_A, ROW_B].map(withoutOwners).join("\n"), stderr: "", code: 0 });
     }
-    if (command === "ps") {
-      // 41 exited before ps named it; a name with spaces stays whole.
-      return Promise.resolve({ stdout: "   40 web worker\n", stderr: "", code: 0 });
+    if (command === "find" && args[0] === "/proc") {
+      return Promise.resolve({ stdout: "40\n41\n", stderr: "", code: 0 });
+    }
+    if (command === "cat") {
+      // 41 exited before cat named it; a name with spaces stays whole.
+      deepStrictEqual(args, ["/proc/40/stat", "/proc/41/stat"]);
+      return Promise.resolve({
+        stdout: statLine(40, "web worker"),
+        stderr: "cat: /proc/41/stat: No such file or directory",
+        code: 1,
+      });
     }
     // Chunks that end inside lines, a line that is no socket's, and a process gone mid-walk (find exits 1).
     const text = new TextEncoder().encode(
@@ -286,7 +325,7 @@ Deno.test("createSsCollector({ once }) takes a socket shared by processes as ss 
     });
   };
   const result = await createSsCollector({
-    platform,
+    platform: walkPlatform,
     run,
     userNames: null,
     once: true,
@@ -303,18 +342,18 @@ Deno.test("createSsCollector({ once }) takes a socket shared by processes as ss 
 });
 
 /**
- * A one-shot machine whose pid 42 execs between the walk's ps and its find: ps -e names it "bash", find finds
- * socket 111 in its folder, and a later ps -q answers `again` (by default "curl", as after the exec). Pid 44 owns
+ * A one-shot machine whose pid 42 execs between the walk's find of the descriptors and its cat of the names: find
+ * finds socket 111 in its folder, and cat answers `names` (by default "curl", as after the exec). Pid 44 owns
  * socket 999, which the listing does not show; pid 43 owns nothing.
  */
-function execBetweenPsAndFind(calls: string[][], again: () => Promise<ToolOutput>): RunTool {
+function execAfterFind(calls: string[][], names: () => Promise<ToolOutput>): RunTool {
   return (command, args) => {
     calls.push([command, ...args]);
     if (command === "ss") return Promise.resolve({ stdout: withoutOwners(ROW_A), stderr: "", code: 0 });
-    if (command === "ps" && args[0] === "-e") {
-      return Promise.resolve({ stdout: "   42 bash\n   43 sh\n   44 idle\n", stderr: "", code: 0 });
+    if (command === "find" && args[0] === "/proc") {
+      return Promise.resolve({ stdout: "42\n43\n44\n", stderr: "", code: 0 });
     }
-    if (command === "ps") return again();
+    if (command === "cat") return names();
     if (command === "find" && args[0] === "-L") {
       return Promise.resolve({
         stdout: "/proc/42/fd\n111\n/proc/43/fd\n/proc/44/fd\n999\n",
@@ -327,32 +366,24 @@ function execBetweenPsAndFind(calls: string[][], again: () => Promise<ToolOutput
 }
 
 for (
-  const [what, again, name] of [
+  const [what, names, name] of [
     [
-      "names it by its new program (ps -q after the walk)",
-      { stdout: "   42 curl\n", stderr: "", code: 0 },
+      "names it by its new program (cat of its stat after the walk)",
+      { stdout: statLine(42, "curl") + statLine(44, "idle"), stderr: "", code: 0 },
       "curl",
     ],
-    ["keeps the first name when the process exited since (ps -q exits 1)", {
-      stdout: "",
-      stderr: "",
+    ["leaves it without a name when the process exited since (cat exits 1)", {
+      stdout: statLine(44, "idle"),
+      stderr: "cat: /proc/42/stat: No such file or directory",
       code: 1,
-    }, "bash"],
-    [
-      "keeps the first name when the second ps fails otherwise, and does not fail the reading",
-      new ToolError('"ps -o pid=,comm= -q 42" did not finish within 120 s', { timedOut: true }),
-      "bash",
-    ],
+    }, null],
   ] as const
 ) {
-  Deno.test(`createSsCollector({ once }), when a socket's process execs between the walk's ps and its find, ${what}`, async () => {
+  Deno.test(`createSsCollector({ once }), when a socket's process execs after the walk found its socket, ${what}`, async () => {
     const calls: string[][] = [];
     const collector = createSsCollector({
-      platform,
-      run: execBetweenPsAndFind(
-        calls,
-        () => again instanceof Error ? Promise.reject(again) : Promise.resolve({ ...again }),
-      ),
+      platform: walkPlatform,
+      run: execAfterFind(calls, () => Promise.resolve({ ...names })),
       userNames: null,
       once: true,
       dump: false,
@@ -360,10 +391,9 @@ for (
     });
     const { sockets } = await collector.collect();
     deepStrictEqual(sockets.map((s) => [s.inode, s.pid, s.process_name]), [[111, 42, name]]);
-    // The second ps asks only for the owners of the listed sockets: not 44 (its socket is not listed), nor 43.
-    deepStrictEqual(calls.filter((c) => c[0] === "ps").map((c) => c.slice(1).join(" ")), [
-      "-e -o pid=,comm=",
-      "-o pid=,comm= -q 42",
+    // cat asks for the processes holding a socket (not 43, which holds none).
+    deepStrictEqual(calls.filter((c) => c[0] === "cat").map((c) => c.slice(1).join(" ")), [
+      "/proc/42/stat /proc/44/stat",
     ]);
   });
 }
@@ -380,8 +410,8 @@ const EXEC_ON_CUE = "import os, socket, sys\n" +
 
 Deno.test({
   name:
-    "createSsCollector({ once }) names a real socket by the program its process exec'd between the walk's ps and its find",
-  ignore: Deno.build.os !== "linux" || !["python3", "sleep", "ss", "find", "ps"].every(hasTool),
+    "createSsCollector({ once }) names a real socket by the program its process exec'd after the walk listed it",
+  ignore: Deno.build.os !== "linux" || !["python3", "sleep", "ss", "find", "cat"].every(hasTool),
   fn: async () => {
     const child = new Deno.Command("python3", {
       args: ["-c", EXEC_ON_CUE],
@@ -395,10 +425,10 @@ Deno.test({
       const port = Number(await said.until((line) => /^\d+$/.test(line), "the listener's port"));
       const real = toolRunner(platform.programs);
       let cued = false;
-      // The real tools; right after the walk's ps -e, before its find, the process execs sleep.
+      // The real tools; right after the walk's listing of the processes, before its find, the process execs sleep.
       const run: RunTool = async (command, args, options) => {
         const output = await real(command, args, options);
-        if (command === "ps" && args[0] === "-e" && !cued) {
+        if (command === "find" && args[0] === "/proc" && !cued) {
           cued = true;
           await stdin.write(new TextEncoder().encode("exec\n"));
           await said.done;
@@ -410,7 +440,7 @@ Deno.test({
         return output;
       };
       const { sockets } = await createSsCollector({
-        platform,
+        platform: walkPlatform,
         run,
         userNames: null,
         once: true,
@@ -1506,7 +1536,7 @@ Deno.test("createSsCollector({ traffic, ownerWalkSpacing }) reads a listener the
 /** A live collector with --traffic that names owners by its own walk, spaced 2 ×, over `run`. */
 function walkingTrafficCollector(run: RunTool) {
   return createSsCollector({
-    platform,
+    platform: walkPlatform,
     run,
     userNames: null,
     traffic: true,
@@ -1523,12 +1553,11 @@ Deno.test("createSsCollector({ traffic, ownWalk }) keeps its walk's owners and i
   const run: RunTool = (command, args, options) => {
     calls.push(command === "ss" ? `ss ${args[0]}` : command);
     if (command === "find") return Promise.resolve({ stdout: "/proc/14192/fd\n502\n", stderr: "", code: 0 });
-    if (command === "ps") return Promise.resolve({ stdout: "14192 python3\n", stderr: "", code: 0 });
     if (args[0] === "-taiD") return dumpInChunks(diagDump([C]), options);
     if (isUdpListing(args)) return Promise.resolve({ stdout: "", stderr: "", code: 0 });
     return Promise.reject(new ToolError(`ss ${args[0]} failed (exit code 1): not scripted`));
   };
-  const collector = walkingTrafficCollector(run);
+  const collector = walkingTrafficCollector(withProcesses(run, new Map([[14192, "python3"]])));
   const first = await collector.collect();
   const second = await collector.collect();
   deepStrictEqual(
@@ -1541,9 +1570,9 @@ Deno.test("createSsCollector({ traffic, ownWalk }) keeps its walk's owners and i
   deepStrictEqual(calls.slice(-2), ["ss -uanH", "ss -taiD"]);
 });
 
-Deno.test("createSsCollector({ traffic, ownWalk }) walks for the first reading with find and ps, not ss -p, and still reads the listener the dump missed from it", async () => {
+Deno.test("createSsCollector({ traffic, ownWalk }) walks for the first reading with find and cat, not ss -p, and still reads the listener the dump missed from it", async () => {
   // As above: the dump reads client C and accepted S without listener L; the listeners' dump beside the own
-  // walk (ss -tlD -, beside find and ps) follows the dump and lists L, with its process from the walk, so what L
+  // walk (ss -tlD -, beside find and cat) follows the dump and lists L, with its process from the walk, so what L
   // accepted is incoming.
   const ip = "127.58.157.138";
   const L: DiagSocket = { state: "LISTEN", local: [ip, 35779], peer: ["0.0.0.0", 0], inode: 501 };
@@ -1553,13 +1582,14 @@ Deno.test("createSsCollector({ traffic, ownWalk }) walks for the first reading w
   let dumped = [C, S];
   let listed = [L, C, S];
   const calls: string[][] = [];
+  /** The walk's listing of the processes and their naming (see withProcesses). */
+  const walkCalls: string[] = [];
   const run: RunTool = (command, args, options) => {
     calls.push([command, ...args]);
     if (command === "find") {
       const stdout = `/proc/14192/fd\n${listed.map((s) => `${s.inode}\n`).join("")}`;
       return Promise.resolve({ stdout, stderr: "", code: 0 });
     }
-    if (command === "ps") return Promise.resolve({ stdout: "14192 python3\n", stderr: "", code: 0 });
     if (args[0] === "-taiD") return dumpInChunks(diagDump(dumped), options);
     if (args[0] === "-tlD") {
       return dumpInChunks(diagDump(listed.filter((s) => s.state === "LISTEN")), options);
@@ -1567,7 +1597,7 @@ Deno.test("createSsCollector({ traffic, ownWalk }) walks for the first reading w
     if (isUdpListing(args)) return Promise.resolve({ stdout: "", stderr: "", code: 0 });
     return Promise.resolve({ stdout: "", stderr: `ss ${args[0]}: not scripted`, code: 1 });
   };
-  const collector = walkingTrafficCollector(run);
+  const collector = walkingTrafficCollector(withProcesses(run, new Map([[14192, "python3"]]), walkCalls));
   const read = (sockets: Socket[]) =>
     toConnections(sockets, "2026-12-03T05:37:35.396+00:00").map((c) =>
       [c.local_port, c.remote_port, c.direction, c.pid, c.process_name] as const
@@ -1578,34 +1608,38 @@ Deno.test("createSsCollector({ traffic, ownWalk }) walks for the first reading w
     [35779, 34465, "incoming", 14192, "python3"],
     [35779, null, "listening", 14192, "python3"],
   ]);
-  // The walk (ps, then find) starts with the reading, beside the dump; the listeners' dump follows the dump.
-  // No listing of every socket (ss -tunaeH, whose -e walks the cgroup tree): the walk names the dump's sockets.
+  // The walk (find's listing of the processes, find of their descriptors, then cat of the owners' names) starts
+  // with the reading, beside the dump; the listeners' dump follows the dump. No listing of every socket
+  // (ss -tunaeH, whose -e walks the cgroup tree): the walk names the dump's sockets.
   const named = calls.map((c) => c[0] === "ss" ? c.slice(0, 2).join(" ") : c[0]);
-  deepStrictEqual(named[0], "ps");
-  // The second ps names again the owners the walk found (see renameAfterWalk).
-  deepStrictEqual([...named].sort(), ["find", "ps", "ps", "ss -taiD", "ss -tlD", "ss -uaneH"]);
+  deepStrictEqual([...named].sort(), ["find", "ss -taiD", "ss -tlD", "ss -uaneH"]);
+  deepStrictEqual(walkCalls, ["find /proc", "cat stat"]);
   ok(named.indexOf("ss -tlD") > named.indexOf("ss -taiD"));
   // Its owners stay; a new socket is walked for by the spaced walk, its own way too (not ss -p).
   dumped = [L, C, S, N];
   listed = dumped;
   const second = await collector.collect();
   deepStrictEqual(read(second.sockets).at(-1), [40000, 443, "outgoing", 14192, "python3"]);
-  // No second ps: the start's walk listed python3 under the same name (a process execs right after its fork).
-  deepStrictEqual(calls.slice(6).map((c) => c[0] === "ss" ? c.slice(0, 2).join(" ") : c[0]), [
+  deepStrictEqual(calls.slice(4).map((c) => c[0] === "ss" ? c.slice(0, 2).join(" ") : c[0]), [
     "ss -uanH", // UDP (none) as before: no -e
     "ss -taiD",
     "ss -tlD",
-    "ps",
     "find",
   ]);
+  deepStrictEqual(walkCalls, ["find /proc", "cat stat", "find /proc", "cat stat"]);
 });
 
 /**
  * A machine of three sockets (a UDP one, a TCP listener and a connection to it, of processes 42 and 43) for a
  * one-shot reading: `ss -tunaeH` prints them as text, `ss -uaneH -s` and `ss -taD -` as UDP's text and a dump;
- * ps and find name their owners. `dumpFails`: ss cannot dump (an iproute2 without -D).
+ * find and cat name their owners. `dumpFails`: ss cannot dump (an iproute2 without -D).
  */
 function oneShotMachine(calls: string[][], dumpFails = false): RunTool {
+  return withProcesses(oneShotSs(calls, dumpFails), new Map([[42, "nginx"], [43, "dig"]]));
+}
+
+/** {@linkcode oneShotMachine}'s ss, and find of the descriptors. */
+function oneShotSs(calls: string[][], dumpFails: boolean): RunTool {
   const udp = "UNCONN 0 0 0.0.0.0:5353 0.0.0.0:* ino:1003 sk:1 <->";
   const tcp: DiagSocket[] = [
     { state: "LISTEN", local: ["127.0.0.1", 80], peer: ["0.0.0.0", 0], inode: 1001 },
@@ -1619,7 +1653,6 @@ function oneShotMachine(calls: string[][], dumpFails = false): RunTool {
   return (command, args, options) => {
     calls.push([command, ...args]);
     const answer = (stdout: string, code = 0) => Promise.resolve({ stdout, stderr: "", code });
-    if (command === "ps") return answer("   42 nginx\n   43 dig\n");
     if (command === "find") return answer("/proc/42/fd\n1001\n1002\n/proc/43/fd\n1003\n");
     if (args[0] === "-uaneH") return answer(udpWithSummary({ ipv4: 2, ipv6: 0, timeWait: 0 }, [udp]));
     if (args[0] === "-taD") {
@@ -1635,7 +1668,7 @@ Deno.test("createSsCollector({ once }) lists UDP's text and the TCP dump beside 
   const calls: string[][] = [];
   const read = (dump?: boolean) =>
     createSsCollector({
-      platform,
+      platform: walkPlatform,
       run: oneShotMachine(calls),
       userNames: null,
       once: true,
@@ -1664,7 +1697,7 @@ Deno.test("createSsCollector({ once }) lists UDP's text and the TCP dump beside 
 Deno.test("createSsCollector({ once }) reads the text of ss -tunaeH when ss cannot dump, and dumps no more", async () => {
   const calls: string[][] = [];
   const collector = createSsCollector({
-    platform,
+    platform: walkPlatform,
     run: oneShotMachine(calls, true),
     userNames: null,
     once: true,

@@ -16,7 +16,12 @@ import { parseBlocklist } from "../../lib/parse/blocklist.ts";
 import { parseIpList } from "../../lib/parse/ip_list.ts";
 import { parseGeoCsv } from "../../lib/parse/geo_csv.ts";
 import { parseGetProcessCsv, parseTasklistCsv } from "../../lib/parse/windows_processes.ts";
-import { parseProcessNames, parseSocketLinks, SocketLinksReader } from "../../lib/parse/socket_walk.ts";
+import {
+  parseProcessFolders,
+  parseProcessStats,
+  parseSocketLinks,
+  SocketLinksReader,
+} from "../../lib/parse/socket_walk.ts";
 import { deepStrictEqual } from "node:assert/strict";
 import type { ParseResult } from "../../lib/parse/parse_result.ts";
 import { fixture } from "../fixture.ts";
@@ -115,9 +120,11 @@ Deno.test("fuzz parsers: mutated block lists, filter lists, GeoIP CSVs and taskl
   });
 });
 
-Deno.test("fuzz parsers: a mutated walk of the descriptors (find, ps) reads the same in any chunks, with valid pids and inodes", async () => {
+Deno.test("fuzz parsers: a mutated walk of the descriptors (find, cat) reads the same in any chunks, with valid pids and inodes", async () => {
   const walk = "/proc/1/fd\n/proc/905/fd\n2558470\n18837\n/proc/11600/fd\n18837\n12214384\n/proc/77/fd\n";
-  const names = "    1 systemd\n  905 sshd\n11600 Web Content\n   77 a?b)c\n";
+  const tail = " S 1 905 905 0 -1 4194560 93 0 0 0 0 0 0 0 20 0 1 0\n";
+  const stats = `1 (systemd)${tail}905 (sshd)${tail}11600 (Web Content)${tail}77 (a) b\n1 (c)${tail}`;
+  const folders = "1\n905\n11600\n77\n";
   await campaign("parsers/socket-walk", 300, (fuzz) => {
     const text = fuzz.mutate(walk, 1 + fuzz.int(8));
     const whole = parseSocketLinks(text);
@@ -139,8 +146,12 @@ Deno.test("fuzz parsers: a mutated walk of the descriptors (find, ps) reads the 
       whole.folders,
       whole.skipped,
     ]);
-    for (const [pid, name] of parseProcessNames(fuzz.mutate(names, 1 + fuzz.int(8)))) {
-      ok(Number.isSafeInteger(pid) && pid > 0 && !name.includes("\n"), `${pid} ${name}`);
+    // A name is at most what a stat line can hold between its parentheses; a pid is a whole positive number.
+    for (const [pid, name] of parseProcessStats(fuzz.mutate(stats, 1 + fuzz.int(8)))) {
+      ok(Number.isSafeInteger(pid) && pid > 0 && name.length <= 64, `${pid} ${name}`);
+    }
+    for (const pid of parseProcessFolders(fuzz.mutate(folders, 1 + fuzz.int(8)))) {
+      ok(Number.isSafeInteger(pid) && pid > 0, String(pid));
     }
   });
 });

@@ -10,6 +10,7 @@
  */
 import type { RunTool, RunToolOptions, ToolOutput } from "../../lib/collect/run_tool.ts";
 import type { TraceEvent } from "../../lib/model/trace_event.ts";
+import { isNaming, isProcessListing, processWalkAnswer } from "../collect/_process_walk.ts";
 
 /** One socket of the host. */
 interface HostSocket {
@@ -474,11 +475,11 @@ ${
       return this.run("ss", args.slice(at + 1), options);
     }
     this.calls.push([command, ...args].join(" "));
-    if (command === "ps") {
-      const pids = new Map<number, string>();
-      for (const x of this.#sockets) if (x.pid !== null) pids.set(x.pid, x.name);
-      const rows = [...pids].map(([pid, name]) => `${String(pid).padStart(7)} ${name}`);
-      return Promise.resolve({ stdout: `      1 init\n${rows.join("\n")}\n`, stderr: "", code: 0 });
+    // The walk's listing of the processes (find /proc) and their names after it (cat /proc/<pid>/stat).
+    if (isProcessListing(command, args) || isNaming(command, args)) {
+      const processes = new Map<number, string>([[1, "init"]]);
+      for (const x of this.#sockets) if (x.pid !== null) processes.set(x.pid, x.name);
+      return Promise.resolve(processWalkAnswer(command, args, processes)!);
     }
     if (command === "find") {
       // The descriptor walk (`findSocketsArgs`): each process's folder, then its sockets' inodes.

@@ -1,6 +1,7 @@
 import { deepStrictEqual } from "node:assert/strict";
 import {
-  parseProcessNames,
+  parseProcessFolders,
+  parseProcessStats,
   parseSocketLinks,
   SocketLinksReader,
   SocketOwnerIndex,
@@ -63,11 +64,21 @@ Deno.test("SocketLinksReader skips, with a reason, every line that is not a fold
   deepStrictEqual(parseSocketLinks("5\n\n/proc/6/fd\n\n8\n").skipped.map((s) => s.line), ["5"]);
 });
 
-Deno.test("parseProcessNames keeps a name's spaces and ps's '?' for what it cannot print, and leaves out lines without a pid", () => {
+Deno.test("parseProcessStats names each stat line's pid with its whole name, whatever the name holds, and skips other lines", () => {
+  const tail = " S 1 905 905 0 -1 4194560 93 0 0 0 -3 0 0 0 20 0 1 0 3158\n";
   deepStrictEqual(
-    parseProcessNames("    1 systemd\n  905  lead space\n11541 Web Content\n 77 a?b)c\nPID COMMAND\n\n 12\n"),
-    new Map([[1, "systemd"], [905, " lead space"], [11541, "Web Content"], [77, "a?b)c"]]),
+    parseProcessStats(
+      // A name with a space, one with ')' and a fake stat line's start, one with a newline and an escape; a line
+      // that is no stat line (too few numbers), an empty one, and one cut short at the end.
+      `1 (systemd)${tail}11541 (Web Content)${tail}77 (a) S 1 (b)${tail}78 (x\n9 (\x1b[2J)${tail}` +
+        `5 (short) S 1 2\n\n6 (cut) S 1 2 3`,
+    ),
+    new Map([[1, "systemd"], [11541, "Web Content"], [77, "a) S 1 (b"], [78, "x\n9 (\x1b[2J"]]),
   );
+});
+
+Deno.test("parseProcessFolders keeps the lines that are a pid, and nothing else", () => {
+  deepStrictEqual(parseProcessFolders("1\n905\nself\n0\n012\n\n11541\n4194305"), [1, 905, 11541, 4194305]);
 });
 
 Deno.test("SocketOwnerIndex gives each inode the process listed last, inodes past 2^32 too, and finds no other", () => {
