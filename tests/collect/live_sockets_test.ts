@@ -207,7 +207,10 @@ Deno.test({
     const exits = new Map<string, Promise<unknown>>();
     const programs: Programs = {
       output: (command, args, options) => {
-        started.push(command);
+        // cat of /proc/<pid>/stat names the walk's processes; /proc/net is sed's to print.
+        started.push(
+          command === "cat" && args.every((a) => /^\/proc\/\d+\/stat$/.test(a)) ? "cat stat" : command,
+        );
         return platform.programs.output(command, args, options);
       },
       spawn: (command, args, options) => {
@@ -229,7 +232,9 @@ Deno.test({
         );
         ok(read.some((s) => s.protocol === "TCP" && s.local_port === sockets.tcp4_listen), `reading ${i}`);
       }
+      // One sed, and no cat of /proc/net: the only cats name the start's walk's processes.
       deepStrictEqual(started.filter((c) => c === "sed" || c === "cat"), ["sed"]);
+      ok(started.includes("cat stat"));
     } finally {
       await collector.close?.();
       await sockets.close();

@@ -15,6 +15,7 @@ import { runMonitor } from "../../lib/monitor/run_monitor.ts";
 import { Tracker } from "../../lib/monitor/tracker.ts";
 import type { HistoryRecorder } from "../../lib/monitor/history_recorder.ts";
 import type { Connection } from "../../lib/model/connection.ts";
+import { ToolError } from "../../lib/model/errors.ts";
 import type { ConnectionEvent, SlottedConnection, StatusEvent } from "../../lib/model/monitor_event.ts";
 import { denoPlatform } from "../../lib/platform/deno_platform.ts";
 import { type HostScript, ScriptedHost } from "./_scripted_host.ts";
@@ -52,7 +53,10 @@ export interface ReplayOptions extends HostScript {
    * as if new to each layer (but the dump's reader and the UDP text's, which remember sockets by inode and line).
    */
   copies?: boolean;
-  /** Whether conntrail may run `cat` (default true): without it UDP comes from ss's text and TCP always from dumps. */
+  /**
+   * Whether `cat` can read /proc/net (default true): without it UDP comes from ss's text and TCP always from dumps
+   * (cat still names the walk's processes).
+   */
   cat?: boolean;
   /** Collects the command lines the collector ran. */
   ran?: string[];
@@ -81,8 +85,13 @@ export async function replay(options: ReplayOptions): Promise<string[]> {
   const timed = () => times !== undefined && polls > warm;
   const run: typeof host.run = (command, args, runOptions) => {
     options.ran?.push([command, ...args].join(" "));
-    // A walk of every process's descriptors takes a while: the next one is spaced after it.
-    if (command === "find" || args[0] === "-tunapeH") clock += 700;
+    // Without cat, /proc/net cannot be read (cat still names the walk's processes, as with --allow-run=cat).
+    if (options.cat === false && command === "cat" && args.some((a) => a.startsWith("/proc/net/"))) {
+      return Promise.reject(new ToolError("cat: /proc/net/sockstat: No such file or directory"));
+    }
+    // A walk of every process's descriptors takes a while: the next one is spaced after it (find's listing of
+    // the processes before it does not count).
+    if ((command === "find" && args[0] !== "/proc") || args[0] === "-tunapeH") clock += 700;
     const onChunk = runOptions?.onChunk;
     if (onChunk === undefined || !timed()) return host.run(command, args, runOptions);
     return host.run(command, args, {
@@ -96,9 +105,7 @@ export async function replay(options: ReplayOptions): Promise<string[]> {
   };
   const host0 = denoPlatform();
   const ss = createSsCollector({
-    platform: options.cat === false
-      ? { ...host0, may: (query) => !(query.name === "run" && query.command === "cat") && host0.may(query) }
-      : host0,
+    platform: host0,
     run,
     userNames: new Map([["1000", "farmer"]]),
     root: true,
