@@ -15,6 +15,7 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import type { HistoryEvent, HistoryStore } from "../lib/store/history_store.ts";
 import { SqliteStore } from "../lib/store/sqlite_store.ts";
+import { openDatabase } from "../tests/sqlite_opener.ts";
 import { JsonStore } from "../lib/store/json_store.ts";
 import { denoPlatform } from "../lib/platform/deno_platform.ts";
 import type { Connection } from "../lib/model/connection.ts";
@@ -84,10 +85,14 @@ async function insertRate(store: HistoryStore, total: number, batchSize = BATCH)
 }
 
 console.log(`history insert: ${fmt(EVENTS)} events in batches of ${fmt(BATCH)}`);
-const batched = await insertRate(SqliteStore.open(join(dir, "batched.db")), EVENTS);
+const batched = await insertRate(SqliteStore.open(join(dir, "batched.db"), { openDatabase }), EVENTS);
 // One transaction per event: what SQLite does when nobody opens a transaction.
 const perEventTotal = 20_000;
-const perEvent = await insertRate(SqliteStore.open(join(dir, "per-event.db")), perEventTotal, 1);
+const perEvent = await insertRate(
+  SqliteStore.open(join(dir, "per-event.db"), { openDatabase }),
+  perEventTotal,
+  1,
+);
 const jsonTotal = 20_000;
 const json = await insertRate(
   await JsonStore.open({
@@ -114,7 +119,7 @@ console.log(
 // A history of 10 M connections to 1 M addresses, built in SQL (inserting it event by event would take
 // minutes), with the schema SqliteStore makes.
 const bigPath = join(dir, "big.db");
-await SqliteStore.open(bigPath).close();
+await SqliteStore.open(bigPath, { openDatabase }).close();
 {
   const t0 = performance.now();
   const db = new DatabaseSync(bigPath);
@@ -134,7 +139,7 @@ await SqliteStore.open(bigPath).close();
     `history query: built ${fmt(ROWS)} connection rows in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
   );
 }
-const store = SqliteStore.open(bigPath, { readOnly: true });
+const store = SqliteStore.open(bigPath, { readOnly: true, openDatabase });
 const randomAddress = () => {
   const a = Math.floor(Math.random() * 1_000_000);
   return `10.${a >> 16}.${(a >> 8) & 255}.${a & 255}`;
@@ -182,7 +187,7 @@ console.log(
 
 Deno.bench("history: SqliteStore.record() of one 1,000-event batch", { group: "history" }, async (b) => {
   const path = join(dir, `bench-${crypto.randomUUID()}.db`);
-  const writer = SqliteStore.open(path);
+  const writer = SqliteStore.open(path, { openDatabase });
   const events = [...monitorEvents(BATCH)];
   b.start();
   await writer.record(events);

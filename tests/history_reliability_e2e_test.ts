@@ -10,6 +10,7 @@ import { deepStrictEqual, match, ok } from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { freshLoopback, hasTool, socketControl, withTempDirAndSockets } from "./open_sockets.ts";
 import { SqliteStore } from "../lib/store/sqlite_store.ts";
+import { openDatabase } from "./sqlite_opener.ts";
 import { COMMAND_V8_FLAGS } from "../lib/cli/permissions.ts";
 import { spawnConntrail } from "./conntrail_process.ts";
 import { waitFor } from "./waiting.ts";
@@ -119,7 +120,7 @@ Deno.test({
       await Deno.mkdir(full);
       await run("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", readOnly]);
       // A database made while writable, then the file system goes read-only.
-      await (SqliteStore.open(join(readOnly, "history.db"))).close();
+      await (SqliteStore.open(join(readOnly, "history.db"), { openDatabase })).close();
       await run("mount", ["-o", "remount,ro", readOnly]);
       await run("mount", ["-t", "tmpfs", "-o", "size=512k", "tmpfs", full]);
       for (let i = 0; i < 3; i++) await control.open(freshLoopback());
@@ -199,7 +200,7 @@ Deno.test({
         ok(!result.stderr.includes("memory only"), result.stderr);
         match(result.stderr, new RegExp(`history: sqlite ${db} \\([1-9]\\d* events recorded\\)`));
       }
-      const store = SqliteStore.open(db, { readOnly: true });
+      const store = SqliteStore.open(db, { readOnly: true, openDatabase });
       deepStrictEqual(store.integrityCheck(), "ok");
       // Each monitor stored exactly the connections it announced: a port both saw is there twice.
       const announced = new Map<number, number>();

@@ -113,7 +113,7 @@ async function openLocation(
   if (!readOnly && location.scope[0] !== location.path) {
     await files.mkdir(dirname(location.path), { recursive: true });
   }
-  return SqliteStore.open(location.path, { readOnly, openDatabase: files.openDatabase });
+  return SqliteStore.open(location.path, { readOnly, openDatabase: await files.sqliteOpener() });
 }
 
 function reasonOf(error: unknown): string {

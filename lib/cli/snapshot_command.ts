@@ -29,7 +29,7 @@ export async function runSnapshot(options: SnapshotOptions, io: CommandIo): Prom
   // Opened first, so a history that cannot be written stops the run before anything is printed.
   // History (SQLite), CSV and ECS/OCSF modules are imported only by the runs that use them: a plain snapshot
   // is a one-shot command whose start-up is a large part of its cost. The names of history's environment
-  // variables too: environment.ts imports every store (node:sqlite, node:path) and the reputation settings
+  // variables too: environment.ts imports every store (node:path) and the reputation settings
   // (dotenv, CommonJS) to list them.
   let store = null;
   if (options.save) {

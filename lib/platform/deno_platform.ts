@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { DatabaseSync } from "node:sqlite";
 import { abortableSleep } from "../model/abortable_sleep.ts";
 import type {
   DatagramSender,
@@ -172,7 +171,10 @@ const files: Files = {
   readDir: (path): AsyncIterable<DirectoryEntry> => Deno.readDir(path),
   readLink: (path) => Deno.readLink(path),
   readStdin: () => new Response(Deno.stdin.readable).text(),
-  openDatabase: (path, options) => new DatabaseSync(path, options),
+  sqliteOpener: async () => {
+    const { DatabaseSync } = await import("node:sqlite");
+    return (path, options) => new DatabaseSync(path, options);
+  },
 };
 
 function streamConnection(conn: Deno.Conn): StreamConnection {

@@ -3,7 +3,8 @@
  * upgrading an older schema in one transaction, refusing a file that is not conntrail's or is newer, and running
  * work in a `BEGIN IMMEDIATE` transaction.
  */
-import { DatabaseSync } from "node:sqlite";
+import type { DatabaseSync } from "node:sqlite";
+import type { DatabaseOpener } from "../platform/platform.ts";
 import { MIGRATIONS, SCHEMA_VERSION } from "./_sqlite_schema.ts";
 import { HistoryFileError } from "./history_file_error.ts";
 
@@ -22,8 +23,11 @@ const WRITER_CACHE_KIB = 256;
 export interface SqliteStoreOptions {
   /** Open for reading only (`conntrail history`, `diff`); an old schema is still upgraded, which writes. */
   readOnly?: boolean;
-  /** How the file is opened: the platform's files (main.ts's), else node:sqlite directly. */
-  openDatabase?: (path: string, options: { readOnly: boolean }) => DatabaseSync;
+  /**
+   * How the file is opened: the platform's (`Files.sqliteOpener`). No default: one would import node:sqlite
+   * here, and so into every run of the bundle, a history or none.
+   */
+  openDatabase: DatabaseOpener;
 }
 
 /** The first line of a message, at most 200 characters: SQLite's can hold pages of SQL. */
@@ -45,7 +49,7 @@ function refuseUnknownVersion(version: number, path: string): void {
 function openFile(
   path: string,
   readOnly: boolean,
-  openDatabase: NonNullable<SqliteStoreOptions["openDatabase"]>,
+  openDatabase: DatabaseOpener,
 ): { db: DatabaseSync; version: number } {
   const db = openDatabase(path, { readOnly });
   try {
@@ -113,16 +117,18 @@ function migrate(db: DatabaseSync, path: string): void {
  * @example
  * ```ts
  * import { deepStrictEqual } from "node:assert/strict";
+ * import { DatabaseSync } from "node:sqlite";
  * import { openHistoryDatabase } from "./_sqlite_file.ts";
  * import { SCHEMA_VERSION } from "./_sqlite_schema.ts";
- * const db = openHistoryDatabase(":memory:");
+ * const openDatabase = (path: string, options: { readOnly: boolean }) => new DatabaseSync(path, options);
+ * const db = openHistoryDatabase(":memory:", { openDatabase });
  * deepStrictEqual(db.prepare("PRAGMA user_version").get()?.user_version, SCHEMA_VERSION);
  * db.close();
  * ```
  */
-export function openHistoryDatabase(path: string, options: SqliteStoreOptions = {}): DatabaseSync {
+export function openHistoryDatabase(path: string, options: SqliteStoreOptions): DatabaseSync {
   const readOnly = options.readOnly ?? false;
-  const openDatabase = options.openDatabase ?? ((path, options) => new DatabaseSync(path, options));
+  const { openDatabase } = options;
   let { db, version } = openFile(path, readOnly, openDatabase);
   try {
     if (version !== SCHEMA_VERSION) {

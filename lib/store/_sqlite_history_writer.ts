@@ -164,9 +164,11 @@ class Writes {
  * @example
  * ```ts
  * import { deepStrictEqual } from "node:assert/strict";
+ * import { DatabaseSync } from "node:sqlite";
  * import { openHistoryDatabase } from "./_sqlite_file.ts";
  * import { HistoryWriter } from "./_sqlite_history_writer.ts";
- * const db = openHistoryDatabase(":memory:");
+ * const openDatabase = (path: string, options: { readOnly: boolean }) => new DatabaseSync(path, options);
+ * const db = openHistoryDatabase(":memory:", { openDatabase });
  * const connection = { timestamp: "", protocol: "TCP" as const, family: 4 as const, local_ip: "10.0.0.2",
  *   local_port: 5000, remote_ip: "8.8.8.8", remote_port: 443, status: "ESTABLISHED",
  *   direction: "outgoing" as const, pid: 42, process_name: "curl", process_path: null, user: null };

@@ -48,8 +48,10 @@ function settle<T>(work: () => T): Promise<T> {
  * @example
  * ```ts
  * import { deepStrictEqual } from "node:assert/strict";
+ * import { DatabaseSync } from "node:sqlite";
  * import { SqliteStore } from "./sqlite_store.ts";
- * const store = SqliteStore.open(":memory:");
+ * const openDatabase = (path: string, options: { readOnly: boolean }) => new DatabaseSync(path, options);
+ * const store = SqliteStore.open(":memory:", { openDatabase });
  * const saved = await store.saveSnapshot(1000, []);
  * deepStrictEqual([saved.id, (await store.snapshots()).length], [1, 1]);
  * await store.close();
@@ -72,7 +74,7 @@ export class SqliteStore implements HistoryStore {
    * database. Throws `HistoryFileError` (history_file_error.ts) for a file this conntrail
    * cannot use, and Deno's or SQLite's error when it cannot be opened.
    */
-  static open(path: string, options: SqliteStoreOptions = {}): SqliteStore {
+  static open(path: string, options: SqliteStoreOptions): SqliteStore {
     return new SqliteStore(openHistoryDatabase(path, options), path);
   }
 

@@ -2,6 +2,7 @@ import { deepStrictEqual, match, ok } from "node:assert/strict";
 import { join } from "node:path";
 import { runMonitorCommand } from "../../lib/cli/monitor_command.ts";
 import { SqliteStore } from "../../lib/store/sqlite_store.ts";
+import { openDatabase } from "../sqlite_opener.ts";
 import { GOOD_KEY, startAbuseIpdbServer } from "../abuseipdb_server.ts";
 import { io, options, pendingWork, scripted, socket, steppingClock } from "./_monitor_io.ts";
 
@@ -39,7 +40,7 @@ Deno.test("monitor keeps reputation, alerts, lists and geo in history, and the n
     match(first.stderr(), new RegExp(`history: sqlite ${db} \\(\\d+ events recorded\\)`));
     deepStrictEqual(server.requests.map((r) => r.ip).sort(), ["8.8.8.8", "9.9.9.9"]);
 
-    const store = SqliteStore.open(db, { readOnly: true });
+    const store = SqliteStore.open(db, { readOnly: true, openDatabase });
     const { rows } = await store.addresses({});
     const byIp = new Map(rows.map((r) => [r.ip, r]));
     const quad9 = byIp.get("9.9.9.9");

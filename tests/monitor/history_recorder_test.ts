@@ -7,6 +7,7 @@ import type { Connection } from "../../lib/model/connection.ts";
 import { at, connection as baseConnection } from "./_connections.ts";
 import { Tracker } from "../../lib/monitor/tracker.ts";
 import { SqliteStore } from "../../lib/store/sqlite_store.ts";
+import { openDatabase } from "../sqlite_opener.ts";
 import { tempDir } from "../temp_dir.ts";
 
 const connection: Connection = baseConnection({
@@ -176,7 +177,11 @@ const stores: [
   (store: HistoryStore, path: string) => HistoryStore,
 ][] = [
   ["memory", () => new MemoryStore(), (store) => store],
-  ["SQLite", (path) => SqliteStore.open(path), (_, path) => SqliteStore.open(path)],
+  [
+    "SQLite",
+    (path) => SqliteStore.open(path, { openDatabase }),
+    (_, path) => SqliteStore.open(path, { openDatabase }),
+  ],
 ];
 for (const [name, open, reopen] of stores) {
   Deno.test(`HistoryRecorder with the Tracker: a new connection on an earlier one's TIME_WAIT four-tuple is a second connection (${name})`, async () => {

@@ -9,6 +9,7 @@ import type { TraceEvent } from "../../lib/model/trace_event.ts";
 import { Tracker } from "../../lib/monitor/tracker.ts";
 import { MemoryStore } from "../../lib/store/memory_store.ts";
 import { SqliteStore } from "../../lib/store/sqlite_store.ts";
+import { openDatabase } from "../sqlite_opener.ts";
 
 const owned: Socket = {
   protocol: "TCP",
@@ -64,7 +65,7 @@ async function runWithHistory(
       },
       close: () => Promise.resolve(),
     };
-    const history = new HistoryRecorder(SqliteStore.open(path), {
+    const history = new HistoryRecorder(SqliteStore.open(path, { openDatabase }), {
       describe: () => ({}),
       note: () => {},
       fallback: () => new MemoryStore(),

@@ -135,9 +135,7 @@ function fakeFiles(texts: Map<string, string>): Files {
     },
     readLink: (path) => Promise.reject(systemError("NotFound", path)),
     readStdin: () => Promise.resolve(""),
-    openDatabase: () => {
-      throw systemError("NotCapable", "no SQLite here: use --store json");
-    },
+    sqliteOpener: () => Promise.reject(systemError("NotCapable", "no SQLite here: use --store json")),
   };
 }
 

@@ -7,6 +7,7 @@
  */
 import type { HistoryEvent, HistoryStore } from "../../lib/store/history_store.ts";
 import { SqliteStore } from "../../lib/store/sqlite_store.ts";
+import { openDatabase } from "../sqlite_opener.ts";
 import { JsonStore } from "../../lib/store/json_store.ts";
 import { jsonFilesIn } from "./_json_files.ts";
 import { denoPlatform } from "../../lib/platform/deno_platform.ts";
@@ -41,7 +42,7 @@ if (import.meta.main) {
   const [kind, path = "", firstText = "0", batchText = "100"] = Deno.args;
   const store: HistoryStore = kind === "json"
     ? await JsonStore.open(jsonFilesIn(path), platform.files)
-    : SqliteStore.open(path);
+    : SqliteStore.open(path, { openDatabase });
   const batch = Number(batchText);
   const encoder = new TextEncoder();
   for (let next = Number(firstText);; next += batch) {

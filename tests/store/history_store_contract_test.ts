@@ -8,6 +8,7 @@ import { join } from "node:path";
 import type { HistoryEvent, HistoryStore } from "../../lib/store/history_store.ts";
 import { MemoryStore } from "../../lib/store/memory_store.ts";
 import { SqliteStore } from "../../lib/store/sqlite_store.ts";
+import { openDatabase } from "../sqlite_opener.ts";
 import { JsonStore } from "../../lib/store/json_store.ts";
 import { jsonFilesIn } from "./_json_files.ts";
 import type { Connection } from "../../lib/model/connection.ts";
@@ -40,8 +41,8 @@ const BACKENDS: Backend[] = [
       const dir = await Deno.makeTempDir();
       const path = join(dir, "history.db");
       return {
-        store: SqliteStore.open(path),
-        reopen: () => Promise.resolve(SqliteStore.open(path)),
+        store: SqliteStore.open(path, { openDatabase }),
+        reopen: () => Promise.resolve(SqliteStore.open(path, { openDatabase })),
         cleanup: () => Deno.remove(dir, { recursive: true }),
       };
     },

@@ -2,6 +2,7 @@ import { deepStrictEqual } from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
 import { SqliteStore } from "../../lib/store/sqlite_store.ts";
+import { openDatabase } from "../sqlite_opener.ts";
 import type { HistoryEvent } from "../../lib/store/history_store.ts";
 import type { Connection } from "../../lib/model/connection.ts";
 import type { OpenSlot } from "../../lib/model/monitor_event.ts";
@@ -88,10 +89,10 @@ async function rows(slots: boolean): Promise<unknown[]> {
   const dir = await Deno.makeTempDir();
   try {
     const path = join(dir, "history.db");
-    const earlier = SqliteStore.open(path);
+    const earlier = SqliteStore.open(path, { openDatabase });
     await earlier.record([{ kind: "opened", at: 500, connection: at(40009), info: {} }]);
     await earlier.close();
-    const store = SqliteStore.open(path);
+    const store = SqliteStore.open(path, { openDatabase });
     for (const batch of batches()) {
       await store.record(
         slots ? batch : batch.map((event) => {
@@ -136,7 +137,7 @@ Deno.test("SqliteStore writes the same rows for events that carry their connecti
 });
 
 Deno.test("SqliteStore keeps a connection's record id in its slot, and forgets it when the connection closes", async () => {
-  const store = SqliteStore.open(":memory:");
+  const store = SqliteStore.open(":memory:", { openDatabase });
   try {
     const slot: OpenSlot = { historyId: undefined };
     await store.record([{ kind: "opened", at: 1_000, connection: at(40001), info: {}, slot }]);
@@ -149,7 +150,7 @@ Deno.test("SqliteStore keeps a connection's record id in its slot, and forgets i
 });
 
 Deno.test("SqliteStore continues no record a connection of its own run holds by slot", async () => {
-  const store = SqliteStore.open(":memory:");
+  const store = SqliteStore.open(":memory:", { openDatabase });
   try {
     const first: OpenSlot = { historyId: undefined };
     const second: OpenSlot = { historyId: undefined };
@@ -179,7 +180,7 @@ Deno.test("SqliteStore does not close another connection's record through a slot
   const dir = await Deno.makeTempDir();
   const path = join(dir, "history.db");
   try {
-    const store = SqliteStore.open(path);
+    const store = SqliteStore.open(path, { openDatabase });
     const long: OpenSlot = { historyId: undefined };
     const other: OpenSlot = { historyId: undefined };
     await store.record([{ kind: "opened", at: 1_000, connection: at(40001), info: {}, slot: long }]);

@@ -2,6 +2,7 @@ import { deepStrictEqual, match, ok, rejects, throws } from "node:assert/strict"
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
 import { SqliteStore } from "../../lib/store/sqlite_store.ts";
+import { openDatabase } from "../sqlite_opener.ts";
 import { HistoryFileError } from "../../lib/store/history_file_error.ts";
 import { MIGRATIONS, SCHEMA_VERSION } from "../../lib/store/_sqlite_schema.ts";
 import type { Connection } from "../../lib/model/connection.ts";
@@ -49,7 +50,7 @@ Deno.test("SqliteStore.open() upgrades a database made by the first schema throu
     ).run();
     old.close();
 
-    const store = SqliteStore.open(path);
+    const store = SqliteStore.open(path, { openDatabase });
     deepStrictEqual(await store.snapshots(), [
       { id: 1, taken_at: 1_000, connections: 2 },
       { id: 2, taken_at: 2_000, connections: 0 },
@@ -123,7 +124,7 @@ Deno.test("SqliteStore.open() upgrades a database made by the schema before doma
     ).run();
     old.close();
 
-    const store = SqliteStore.open(path);
+    const store = SqliteStore.open(path, { openDatabase });
     const [before] = await store.connections("203.0.113.7");
     deepStrictEqual([before?.local_port, before?.domain], [5000, null]);
     const connection: Connection = {
@@ -161,7 +162,7 @@ Deno.test("SqliteStore.open() upgrades a database made by the previous schema: o
         opened_at, closed_at) VALUES ('TCP', 4, '10.0.0.2', 5000, '198.51.100.7', 443, 'TIME_WAIT', 'outgoing', 10, 20)`,
     ).run();
     old.close();
-    const store = SqliteStore.open(path);
+    const store = SqliteStore.open(path, { openDatabase });
     const [address] = (await store.addresses({ sort: "bytes" })).rows;
     deepStrictEqual([address?.ip, address?.bytes_sent, address?.bytes_received], [
       "198.51.100.7",
@@ -188,18 +189,18 @@ Deno.test("SqliteStore.open() refuses a newer schema, another program's database
     newer.exec(`PRAGMA user_version = ${SCHEMA_VERSION + 1}`);
     newer.close();
     throws(
-      () => SqliteStore.open(path),
+      () => SqliteStore.open(path, { openDatabase }),
       (e: Error) => e instanceof HistoryFileError && /newer conntrail/.test(e.message),
     );
-    throws(() => SqliteStore.open(path, { readOnly: true }), /newer conntrail/);
+    throws(() => SqliteStore.open(path, { readOnly: true, openDatabase }), /newer conntrail/);
     await Deno.remove(path);
     const other = new DatabaseSync(path);
     other.exec("CREATE TABLE photos (id INTEGER)");
     other.close();
-    throws(() => SqliteStore.open(path), /an SQLite database, but not conntrail's history/);
+    throws(() => SqliteStore.open(path, { openDatabase }), /an SQLite database, but not conntrail's history/);
     await Deno.writeTextFile(path, "this is a text file, not a database ".repeat(100));
     throws(
-      () => SqliteStore.open(path),
+      () => SqliteStore.open(path, { openDatabase }),
       (e: Error) => e instanceof HistoryFileError && /not a conntrail history/.test(e.message),
     );
     // Nothing was written over the user's file.
@@ -212,8 +213,8 @@ Deno.test("SqliteStore.open() refuses a newer schema, another program's database
 Deno.test("two SqliteStores on one file both write, and a reader sees both", async () => {
   const { path, cleanup } = await tempDb();
   try {
-    const one = SqliteStore.open(path);
-    const two = SqliteStore.open(path);
+    const one = SqliteStore.open(path, { openDatabase });
+    const two = SqliteStore.open(path, { openDatabase });
     const c = (ip: string, port: number): Connection => ({
       ...SNAPSHOT_CONNECTION,
       protocol: "TCP",
@@ -226,7 +227,7 @@ Deno.test("two SqliteStores on one file both write, and a reader sees both", asy
       await one.record([{ kind: "opened", at: i, connection: c("8.8.8.8", i), info: {} }]);
       await two.record([{ kind: "opened", at: i, connection: c("1.1.1.1", i), info: {} }]);
     }
-    const reader = SqliteStore.open(path, { readOnly: true });
+    const reader = SqliteStore.open(path, { readOnly: true, openDatabase });
     deepStrictEqual((await reader.addresses({})).rows.map((r) => [r.ip, r.times_seen]), [["1.1.1.1", 50], [
       "8.8.8.8",
       50,
@@ -241,7 +242,7 @@ Deno.test("two SqliteStores on one file both write, and a reader sees both", asy
 Deno.test("SqliteStore.record() keeps all of a batch or none of it", async () => {
   const { path, cleanup } = await tempDb();
   try {
-    const store = SqliteStore.open(path);
+    const store = SqliteStore.open(path, { openDatabase });
     const c: Connection = { ...SNAPSHOT_CONNECTION, remote_ip: "8.8.8.8", remote_port: 53 };
     await store.record([{ kind: "opened", at: 1, connection: c, info: {} }]);
     // A number SQLite cannot bind fails the second event: the first must not stay.
