@@ -62,8 +62,8 @@ Deno.test("renderConnectionsJson() escapes names as JSON.stringify does and writ
   deepStrictEqual(JSON.parse(renderConnectionsJson([noUser]))[0].user, null);
 });
 
-// The whole-array path checks each field by name (allFieldsSet): any field of the lists it misses would be left out
-// of the text for a connection that lacks it, instead of written as null.
+// The pretty array is written from copies that name each field (specRow): any field of the lists it misses would be
+// left out of the text, instead of written (as null for a connection that lacks it).
 Deno.test("renderConnectionsJson() writes null for each field a connection lacks, absent or undefined, in every chunk", () => {
   const counted = { ...hostile, bytes_sent: 300, bytes_received: 4096 };
   for (const traffic of [false, true]) {
