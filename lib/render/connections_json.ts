@@ -81,25 +81,9 @@ function specRow(c: Connection): object {
   };
 }
 
-/** {@linkcode specRow} with the byte counters of `--traffic`. */
+/** {@linkcode specRow} with the byte counters of `--traffic` after the SPEC fields. */
 function specRowWithTraffic(c: Connection): object {
-  return {
-    timestamp: c.timestamp ?? null,
-    protocol: c.protocol ?? null,
-    process_name: c.process_name ?? null,
-    process_path: c.process_path ?? null,
-    pid: c.pid ?? null,
-    local_ip: c.local_ip ?? null,
-    local_port: c.local_port ?? null,
-    remote_ip: c.remote_ip ?? null,
-    remote_port: c.remote_port ?? null,
-    status: c.status ?? null,
-    family: c.family ?? null,
-    direction: c.direction ?? null,
-    user: c.user ?? null,
-    bytes_sent: c.bytes_sent ?? null,
-    bytes_received: c.bytes_received ?? null,
-  };
+  return { ...specRow(c), bytes_sent: c.bytes_sent ?? null, bytes_received: c.bytes_received ?? null };
 }
 
 /** Rows as the elements of a pretty JSON array, without the brackets. */
