@@ -130,7 +130,7 @@ export async function walkSocketOwners(run: RunTool): Promise<SocketOwners> {
   return { pids, names: await nameProcesses(run, pids.pids()), skipped, unreadable };
 }
 
-/** Pids to one `cat` run: ~17 bytes an argument, a command line of at most ~70 kB, far below Linux's limit. */
+/** Pids to one `cat` run: at most 19 bytes an argument, a command line of at most ~78 kB, far below Linux's. */
 const STAT_CHUNK = 4_096;
 
 /**

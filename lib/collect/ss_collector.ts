@@ -92,9 +92,10 @@ export interface SsCollectorOptions {
   processPaths?: boolean;
   /**
    * Name the sockets' processes with conntrail's own walk of the descriptors (`find`, and `cat` for the names,
-   * about half the cost of `ss -p`) where it can run; `ss -p` otherwise. Default: with `once`. A live reading (monitor, serve)
-   * walks so at the start (whose walk the first line waits for) and for new sockets later: at the same share
-   * of the time, spaced walks that cost half come twice as often, so a new socket waits half as long.
+   * about half the cost of `ss -p`) where it can run; `ss -p` otherwise. Default: with `once`. A live reading
+   * (monitor, serve) walks so at the start (whose walk the first line waits for) and for new sockets later: at
+   * the same share of the time, spaced walks that cost half come twice as often, so a new socket waits half as
+   * long.
    */
   ownWalk?: boolean;
 }
