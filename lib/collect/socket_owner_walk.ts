@@ -140,14 +140,17 @@ const STAT_CHUNK = 4_096;
  * sockets are the new program's. Each line of stat starts with its pid, so a process that exited meanwhile (cat
  * says so on stderr and exits 1) leaves out only its own name. Only the pids asked for are taken. Costs ~3 ms of
  * CPU where `ps -q` cost ~10 (the libraries ps loads); the name is whole, not shown with `?` as ps shows it
- * (conntrail's output makes it safe).
+ * (conntrail's output makes it safe). Throws {@linkcode OwnerWalkUnusable} when cat printed text of which no line
+ * is a stat line (a /proc that writes them otherwise): the caller names the sockets with `ss -p` instead of
+ * leaving every process unnamed.
  *
  * @example
  * ```ts
  * import { deepStrictEqual } from "node:assert/strict";
  * import { nameProcesses } from "./socket_owner_walk.ts";
  * // 43 exited since the walk.
- * const run = () => Promise.resolve({ stdout: "42 (curl) S 1 42 42 0 -1 4194560 93 0 0 0 0 0 0 0 20 0 1 0\n", stderr: "", code: 1 });
+ * const stat = "42 (curl) S 1 42 42 0 -1 4194560 93 0 0 0 0 0 0 0 20 0 1 0\n";
+ * const run = () => Promise.resolve({ stdout: stat, stderr: "cat: /proc/43/stat: No such file", code: 1 });
  * deepStrictEqual(await nameProcesses(run, [42, 43]), new Map([[42, "curl"]]));
  * ```
  */
@@ -157,8 +160,15 @@ export async function nameProcesses(run: RunTool, pids: Iterable<number>): Promi
   for (let at = 0; at < asked.length; at += STAT_CHUNK) {
     const chunk = asked.slice(at, at + STAT_CHUNK);
     const { stdout } = await run("cat", chunk.map((pid) => `/proc/${pid}/stat`), { okCodes: [0, 1] });
+    const read = parseProcessStats(stdout);
+    if (read.size === 0 && stdout.trim() !== "") {
+      const line = stdout.split("\n")[0]!;
+      throw new OwnerWalkUnusable(
+        `cat /proc/<pid>/stat printed no stat line conntrail can read: ${JSON.stringify(line.slice(0, 80))}`,
+      );
+    }
     const wanted = new Set(chunk);
-    for (const [pid, name] of parseProcessStats(stdout)) if (wanted.has(pid)) names.set(pid, name);
+    for (const [pid, name] of read) if (wanted.has(pid)) names.set(pid, name);
   }
   return names;
 }

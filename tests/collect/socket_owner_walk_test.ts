@@ -127,6 +127,17 @@ Deno.test("nameProcesses reads the stat of the pids asked for, each once, 4,096 
   deepStrictEqual(runs, []);
 });
 
+Deno.test("nameProcesses gives the walk up (the caller runs ss -p) when cat prints text of which no line is a stat line", async () => {
+  // A /proc whose stat lines read otherwise (here: too few numbers after the state).
+  const run: RunTool = () =>
+    Promise.resolve({ stdout: "42 (curl) S 1 42\n43 (sh) S 1 43\n", stderr: "", code: 0 });
+  await rejects(() => nameProcesses(run, [42, 43]), OwnerWalkUnusable);
+  // Nothing printed (every process asked for exited): no names, and the walk stands.
+  const gone: RunTool = () =>
+    Promise.resolve({ stdout: "", stderr: "cat: /proc/42/stat: No such file", code: 1 });
+  deepStrictEqual(await nameProcesses(gone, [42]), new Map());
+});
+
 Deno.test({
   name: "nameProcesses names real processes with the real cat, and leaves out a pid no process has",
   ignore: Deno.build.os !== "linux" || !hasTool("cat"),

@@ -59,7 +59,13 @@ const withoutOwners = (row: string) => row.replace(/users:\(\(.*?\)\) /, "");
 function scriptedRun(
   rows: () => string[],
   calls: string[][],
-  options: { denyFind?: boolean; noCat?: boolean; busyboxFind?: boolean; listsNoProcess?: boolean } = {},
+  options: {
+    denyFind?: boolean;
+    noCat?: boolean;
+    busyboxFind?: boolean;
+    listsNoProcess?: boolean;
+    unreadableStat?: boolean;
+  } = {},
 ): RunTool {
   /** The processes owning the rows' sockets, by pid. */
   const processes = () =>
@@ -99,6 +105,7 @@ function scriptedRun(
     if (command === "cat") {
       // The names of the walk's processes.
       if (options.noCat) throw new ToolError("no cat", { notFound: true });
+      if (options.unreadableStat) return Promise.resolve({ stdout: "42 curl\n", stderr: "", code: 0 });
       return Promise.resolve(processWalkAnswer(command, args, processes())!);
     }
     if (command === "find") {
@@ -206,6 +213,7 @@ for (
       busyboxFind: true,
     }],
     ["find lists no process (a /proc without them)", { listsNoProcess: true }],
+    ["cat prints no stat line it can read", { unreadableStat: true }],
   ] as const
 ) {
   Deno.test(`createSsCollector({ once }) reads owners from ss -p when ${why}, and stops trying its own walk`, async () => {
