@@ -1,8 +1,10 @@
 import { UsageError } from "./usage_error.ts";
 import { filterConnections, STATUS_WORDS, statusFromUser } from "../model/connection_filter.ts";
-import { toConnections, toConnectionsInPlace } from "../model/direction.ts";
+import { listenersOf, toConnections, toConnectionsInPlace } from "../model/direction.ts";
+import type { Connection } from "../model/connection.ts";
+import { socketBatches } from "../collect/collector.ts";
 import { isoWithOffset } from "../model/timestamp.ts";
-import { connectionsJsonChunks, connectionsNdjsonChunks } from "../render/connections_json.ts";
+import { connectionBatchesJsonChunks, connectionsNdjsonChunks } from "../render/connections_json.ts";
 import { safeTerminalText } from "../render/terminal_text.ts";
 import type { SnapshotOptions } from "./parse_args.ts";
 import { skippedSummary } from "./skipped_summary.ts";
@@ -18,6 +20,16 @@ function filterFlags(options: SnapshotOptions): string {
     options.process === undefined ? null : `--process ${JSON.stringify(safeTerminalText(options.process))}`,
     options.listening ? null : "--no-listening",
   ].filter((flag) => flag !== null).join(" ");
+}
+
+/** Every connection of `batches`, in one array. */
+function allOf(batches: Iterable<Connection[]>): Connection[] {
+  let all: Connection[] | null = null;
+  for (const batch of batches) {
+    if (all === null) all = batch;
+    else for (let i = 0; i < batch.length; i++) all.push(batch[i]!);
+  }
+  return all ?? [];
 }
 
 /** `conntrail snapshot`: read the sockets once, filter, and print them in the asked-for format. */
@@ -40,31 +52,46 @@ export async function runSnapshot(options: SnapshotOptions, io: CommandIo): Prom
     store = await openCommandHistory(options, { ...io, env: io.readEnv(historyEnv(io.os)).values }, "write");
   }
   const takenAt = io.now();
-  // Read once; the table shows no process path, so unless the snapshot is saved no `find` runs for them.
+  const timestamp = isoWithOffset(takenAt);
+  // Read once; the table shows no process path, so unless the snapshot is saved no `find` runs for them. The
+  // reading may hand its sockets over in batches (see CollectResult.more): JSON and NDJSON are written a batch at
+  // a time, and no socket outlives its batch.
   const result = await collectorOf(options, io, {
     once: true,
     processPaths: options.format !== "table" || options.save,
-  }).collect();
-  // Unless saved, the sockets become the connections (no copies; they keep an inode no writer here shows).
-  const read = options.save ? toConnections : toConnectionsInPlace;
-  const connections = filterConnections(read(result.sockets, isoWithOffset(takenAt)), {
+  }).collect({ batches: true });
+  const listeners = listenersOf(
+    result.more === undefined ? result.sockets : [...result.sockets, ...result.more.listeners],
+  );
+  const filter = {
     proto: options.proto,
     state: options.state,
     pid: options.pid,
     process: options.process,
     listening: options.listening,
-  });
-  for (const note of result.notes) warn(`note: ${safeTerminalText(note)}`);
-  const skipped = skippedSummary(result.skipped);
-  if (skipped !== null) warn(`note: ${skipped}`);
+  };
+  let socketsRead = 0;
+  // Unless saved, the sockets become the connections (no copies; they keep an inode no writer here shows).
+  function* connectionBatches(): Generator<Connection[]> {
+    for (const sockets of socketBatches(result)) {
+      socketsRead += sockets.length;
+      const connections = options.save
+        ? toConnections(sockets, timestamp, undefined, listeners)
+        : toConnectionsInPlace(sockets, timestamp, listeners);
+      yield filterConnections(connections, filter);
+    }
+  }
+  // Every connection at once: for the formats written whole, and for a history, which saves them all.
+  const streamed = !options.save && (options.format === "json" || options.format === "ndjson");
+  const connections = streamed ? [] : allOf(connectionBatches());
   const render = { traffic: options.traffic };
   switch (options.format) {
     case "table": {
       // An empty table says why: what the filters left out, or that the source listed nothing.
       const filters = filterFlags(options);
-      const none = result.sockets.length === 0
+      const none = socketsRead === 0
         ? `no TCP or UDP sockets ${options.input === undefined ? "were found" : "are in the input"}\n`
-        : `no connections match ${filters} (${result.sockets.length} sockets read)\n`;
+        : `no connections match ${filters} (${socketsRead} sockets read)\n`;
       if (connections.length === 0) await io.stdout(none);
       else {
         const { connectionsTableChunks } = await import("../render/connections_table.ts");
@@ -74,11 +101,15 @@ export async function runSnapshot(options: SnapshotOptions, io: CommandIo): Prom
       break;
     }
     // JSON and NDJSON are written chunk by chunk too: the whole text of a large snapshot is never held.
-    case "json":
-      for (const chunk of connectionsJsonChunks(connections, render)) await io.stdout(chunk);
+    case "json": {
+      const batches = streamed ? connectionBatches() : [connections];
+      for (const chunk of connectionBatchesJsonChunks(batches, render)) await io.stdout(chunk);
       break;
+    }
     case "ndjson":
-      for (const chunk of connectionsNdjsonChunks(connections, render)) await io.stdout(chunk);
+      for (const batch of streamed ? connectionBatches() : [connections]) {
+        for (const chunk of connectionsNdjsonChunks(batch, render)) await io.stdout(chunk);
+      }
       break;
     case "csv": {
       const { renderConnectionsCsv } = await import("../render/connections_csv.ts");
@@ -95,6 +126,10 @@ export async function runSnapshot(options: SnapshotOptions, io: CommandIo): Prom
       break;
     }
   }
+  // After the output: a reading in batches knows its skipped lines and notes once every batch is read.
+  for (const note of result.notes) warn(`note: ${safeTerminalText(note)}`);
+  const skipped = skippedSummary(result.skipped);
+  if (skipped !== null) warn(`note: ${skipped}`);
   if (store !== null) {
     try {
       const saved = await store.saveSnapshot(takenAt.getTime(), connections);

@@ -58,6 +58,29 @@ export class ProcessPathCache {
     this.#setPaths(sockets, fill);
   }
 
+  /**
+   * The paths of the processes `names` names (pid → name), asked about where not known: by pid, null where
+   * unreadable. For sockets made later (a one-shot reading's batches), which {@linkcode fill} would otherwise ask
+   * about batch by batch.
+   */
+  async pathsOf(names: ReadonlyMap<number, string>): Promise<Map<number, string | null>> {
+    const fill = ++this.#fills;
+    const unknown = [...names].filter(([pid, name]) => this.#paths.get(pid)?.name !== name);
+    if (unknown.length > 0) {
+      const found = await this.#lookup(unknown.map(([pid]) => pid));
+      for (const [pid, name] of unknown) {
+        this.#paths.set(pid, { name, path: found.get(pid) ?? null, seen: fill });
+      }
+    }
+    const paths = new Map<number, string | null>();
+    for (const pid of names.keys()) {
+      const known = this.#paths.get(pid)!;
+      known.seen = fill;
+      paths.set(pid, known.path);
+    }
+    return paths;
+  }
+
   /** The name each pid not known yet (or known under another name) is to be asked about under; null: none. */
   #unknown(sockets: Pick<Socket, "pid" | "process_name">[]): Map<number, string | null> | null {
     let unknown: Map<number, string | null> | null = null;

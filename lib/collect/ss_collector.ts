@@ -10,7 +10,6 @@ import { ToolError } from "../model/errors.ts";
 import { parseSs, SsTextReader } from "../parse/ss.ts";
 import { InetDiagMemory } from "../parse/inet_diag.ts";
 import type { ParseResult } from "../parse/parse_result.ts";
-import type { SocketOwnerIndex } from "../parse/socket_walk.ts";
 import type { Collector, CollectorPlatform, CollectRequest, CollectResult, OwnerHint } from "./collector.ts";
 import { findExePaths } from "./linux_exe_paths.ts";
 import { ProcessPathCache } from "./process_paths.ts";
@@ -29,6 +28,8 @@ import { createOwnerBook, type OwnerBook } from "./owner_book.ts";
 import { createHeldSockets } from "./held_sockets.ts";
 import { createOwnerWalks, withListeners } from "./owner_walks.ts";
 import { isListening } from "../model/direction.ts";
+import { dumpBatches, dumpListeners, nameWalkedOwners, setPaths, unownedCount } from "./dump_batches.ts";
+import type { SocketOwners } from "./socket_owner_walk.ts";
 
 /** Options of {@linkcode createSsCollector}. */
 export interface SsCollectorOptions {
@@ -121,32 +122,14 @@ export function noProcessNote(count: number, root: boolean | null): string {
   return `${subject}: ${others}, another network namespace's, or sockets being torn down`;
 }
 
-/**
- * The sockets with an inode and no process. A function of its own, not a loop in the async `collect`: V8 compiles
- * and runs a loop in an async function more dearly, and this one runs every poll while all sockets have one.
- */
-function unownedCount(sockets: readonly Socket[]): number {
-  let unowned = 0;
-  // Indexed, not for-of: Maglev (the top tier under --max-opt=2) makes a for-of's iterator results.
-  for (let i = 0; i < sockets.length; i++) if (sockets[i]!.inode && sockets[i]!.pid === null) unowned++;
-  return unowned;
+/** A one-shot reading's listing: with TCP's dump kept as bytes (`dump`) when it is to be read in batches. */
+interface DumpedListing extends ParseResult {
+  dump?: Uint8Array[];
 }
 
-/**
- * Give each socket the process that owns its inode in a walk (null: none). A function of its own, not a loop in
- * the async `readWalked` (see {@linkcode unownedCount}).
- */
-function nameWalkedOwners(
-  sockets: readonly Socket[],
-  pids: SocketOwnerIndex,
-  names: ReadonlyMap<number, string>,
-): void {
-  for (let i = 0; i < sockets.length; i++) {
-    const s = sockets[i]!;
-    const pid = s.inode ? pids.pidOf(s.inode) : undefined;
-    s.pid = pid ?? null;
-    s.process_name = pid === undefined ? null : names.get(pid) ?? null;
-  }
+/** A reading's sockets; with `walked`, TCP's dump to be read in batches after them (see dump_batches.ts). */
+interface WalkedListing extends ParseResult {
+  walked?: { chunks: Uint8Array[]; listeners: Socket[]; owners: SocketOwners };
 }
 
 /** Said when a socket held back for its process closed before a walk named it. */
@@ -273,11 +256,16 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
    * A one-shot reading's listing beside its walk: UDP's text (`ss -uaneH -s`) and TCP dumped (`ss -taD -`, one
    * family when the summary says the other has none), in the order of `ss -tunaeH`'s text (UDP first), the same
    * sockets as its rows give. At 25,200 sockets ss costs 20-40 ms of CPU so instead of 60-100 ms for the text;
-   * the reading in JS costs the same. The text when the dump cannot be read (from then on).
+   * the reading in JS costs the same. The text when the dump cannot be read (from then on). `batched`: TCP's
+   * dump is kept as bytes (`dump`), to be read after the walk a batch at a time (see dump_batches.ts).
    */
-  const dumpedListing = async (): Promise<ParseResult> => {
+  const dumpedListing = async (batched: boolean): Promise<DumpedListing> => {
     if (listByDump) {
       try {
+        if (batched) {
+          const { summary, udp } = await udpListing.read(undefined, undefined);
+          return { sockets: udp.sockets, skipped: udp.skipped, dump: await tcpDump.readBytes(summary) };
+        }
         const { udp, tcp } = await udpThenDump(false, 0);
         const sockets = udp.sockets;
         const tcpSockets = tcp.sockets;
@@ -291,21 +279,35 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
     }
     return await ssText(false);
   };
-  /** The sockets (`ss` without `-p`) with their owners from conntrail's own walk, run beside it. */
-  const readWalked = async (): Promise<ParseResult | null> => {
+  /**
+   * The sockets (`ss` without `-p`) with their owners from conntrail's own walk, run beside it. `batched`: a
+   * one-shot reading keeps TCP's dump as bytes for batches (`walked`), when it can be read (else the text).
+   */
+  const readWalked = async (batched: boolean): Promise<WalkedListing | null> => {
     // A walk's listing needs no counters, with `traffic` too: the text without them is enough.
-    const both = await walks.walkBeside(once ? dumpedListing() : ssText(false));
+    const both = await walks.walkBeside<DumpedListing>(once ? dumpedListing(batched) : ssText(false));
     if (both === null) return null;
-    const [parsed, { pids, names, skipped }] = both;
-    nameWalkedOwners(parsed.sockets, pids, names);
-    if (skipped.length > 0) parsed.skipped.push(...skipped);
+    const [{ sockets, skipped: listingSkipped, dump }, owners] = both;
+    let parsed: WalkedListing = { sockets, skipped: listingSkipped };
+    if (dump !== undefined) {
+      try {
+        parsed.walked = { chunks: dump, listeners: dumpListeners(dump), owners };
+      } catch (error) {
+        if (!(error instanceof SyntaxError)) throw error;
+        // As a dump read beside the walk: one that cannot be read is given up, and the text lists the sockets.
+        listByDump = false;
+        parsed = await ssText(false);
+      }
+    }
+    nameWalkedOwners(parsed.sockets, owners.pids, owners.names);
+    if (owners.skipped.length > 0) parsed.skipped.push(...owners.skipped);
     return parsed;
   };
 
-  const readWithOwners = async () => {
+  const readWithOwners = async (batched: boolean): Promise<WalkedListing> => {
     const started = now();
     const first = !warm;
-    const parsed = ((once || first) && walks.ownWalk && !traffic ? await readWalked() : null) ??
+    const parsed = ((once || first) && walks.ownWalk && !traffic ? await readWalked(batched) : null) ??
       await ss(true);
     if (!once) {
       for (const s of parsed.sockets) {
@@ -417,7 +419,7 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
    */
   let countersNow = traffic;
   let dumpWorked = false;
-  const read = async (): Promise<ParseResult> => {
+  const read = async (batched: boolean): Promise<WalkedListing> => {
     if (dump) {
       try {
         const parsed = await readDump();
@@ -438,7 +440,7 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
         }
       }
     }
-    return (warm && !once ? await readWithCache() : null) ?? await readWithOwners();
+    return (warm && !once ? await readWithCache() : null) ?? await readWithOwners(batched);
   };
 
   /** Forget what is known of the inodes a reading no longer lists, and the held sockets it did not list. */
@@ -448,10 +450,14 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
     countersNow = traffic && (request?.counters ?? true);
     held.begin();
     const missedBefore = held.missed;
-    const parsed = await read();
+    const parsed = await read(request?.batches ?? false);
     held.releaseNamed(parsed.sockets);
     if (!once) forgetClosed(parsed.sockets);
-    if (processPaths) await paths.fill(parsed.sockets);
+    const walked = parsed.walked;
+    // A reading in batches asks for the paths of every process the walk named: its sockets are not made yet.
+    const pathOf = processPaths && walked !== undefined ? await paths.pathsOf(walked.owners.names) : null;
+    if (pathOf !== null) setPaths(parsed.sockets, pathOf);
+    else if (processPaths) await paths.fill(parsed.sockets);
     nameUsers(parsed.sockets, userNames);
     // Counted only until said: the note is given once per run (a pass over 21,000 sockets a poll at 10k).
     const unowned = saidNoProcess ? 0 : unownedCount(parsed.sockets);
@@ -459,9 +465,21 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
     const waited = held.waited;
     if (waited.size > 0) result.waited = waited;
     if (held.missed > missedBefore) result.notes.push(MISSED_NOTE);
-    if (unowned > 0 && !saidNoProcess) {
+    const sayUnowned = (count: number) => {
+      if (count === 0 || saidNoProcess) return;
       saidNoProcess = true;
-      result.notes.push(noProcessNote(unowned, root));
+      result.notes.push(noProcessNote(count, root));
+    };
+    if (walked === undefined) sayUnowned(unowned);
+    else {
+      const { pids, names } = walked.owners;
+      result.more = dumpBatches(walked.chunks, walked.listeners, { pids, names, paths: pathOf, userNames }, (
+        skipped,
+        unownedInDump,
+      ) => {
+        result.skipped.push(...skipped);
+        sayUnowned(unowned + unownedInDump);
+      });
     }
     notes.length = 0;
     return result;

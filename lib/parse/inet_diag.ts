@@ -375,8 +375,10 @@ export class InetDiagReader {
    * remembered, or `room` when larger: grown by push from empty, its copies at 20,000 sockets outlived the
    * young generation, a fifth of what the monitor's polls left to the old one.
    */
-  readonly #sockets: Socket[];
+  #sockets: Socket[];
   #count = 0;
+  /** Read only the listening sockets (see the constructor's `listenersOnly`). */
+  readonly #listenersOnly: boolean;
   readonly #skipped: SkippedLine[] = [];
   #done = false;
   /** Where in the input the next chunk starts. */
@@ -401,10 +403,21 @@ export class InetDiagReader {
    * counters fields: each socket the memory holds keeps the counters last read of it (its counters are not
    * read again: the kernel sent none), a socket not read before gets null (unknown), as do listening and
    * TIME_WAIT ones.
+   *
+   * `listenersOnly`: make a socket of a listening one only (TCP `LISTEN`), passing over the others unread: the
+   * ports and addresses the directions of a whole dump's sockets are told from, before they are read a batch at
+   * a time (see {@linkcode InetDiagReader.take}). Whether the dump is whole is checked as for any reading.
    */
   constructor(
-    options: { traffic?: boolean; counters?: boolean; memory?: InetDiagMemory; room?: number } = {},
+    options: {
+      traffic?: boolean;
+      counters?: boolean;
+      memory?: InetDiagMemory;
+      room?: number;
+      listenersOnly?: boolean;
+    } = {},
   ) {
+    this.#listenersOnly = options.listenersOnly ?? false;
     this.#traffic = options.traffic ?? false;
     this.#counters = this.#traffic && (options.counters ?? true);
     this.#memory = options.memory ?? null;
@@ -450,6 +463,19 @@ export class InetDiagReader {
     }
     if (at > bytes.length) this.#skip = at - bytes.length;
     else if (at < bytes.length) this.#hold(bytes, at, start + at);
+  }
+
+  /**
+   * The sockets read since the last take (or the start), handed over: the next ones go to a new array, and
+   * {@linkcode end} returns only those read after the last take. A dump read a batch at a time so keeps no socket
+   * past its batch.
+   */
+  take(): Socket[] {
+    const taken = this.#sockets;
+    taken.length = this.#count;
+    this.#sockets = [];
+    this.#count = 0;
+    return taken;
   }
 
   /** Sockets the memory remembers that this reading has not listed (so far): at {@linkcode end}, those it forgets. */
@@ -561,6 +587,7 @@ export class InetDiagReader {
     const msg = at + NLMSG_HEADER;
     const family = bytes[msg]!;
     const state = bytes[msg + 1]!;
+    if (this.#listenersOnly && state !== TCP_LISTEN) return;
     const uid = word(words, msg + 64);
     const inode = word(words, msg + 68);
     // A socket in TIME_WAIT has no inode: it is remembered by its cookie (see InetDiagMemory.lingering).

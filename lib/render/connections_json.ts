@@ -108,20 +108,43 @@ function prettyElements(rows: readonly Connection[], traffic: boolean): string {
  * deepStrictEqual([...connectionsJsonChunks([])].join(""), "[]\n");
  * ```
  */
-export function* connectionsJsonChunks(
+export function connectionsJsonChunks(
   connections: readonly Connection[],
   options: ConnectionsRenderOptions = {},
 ): Generator<string> {
-  if (connections.length === 0) {
-    yield "[]\n";
-    return;
-  }
+  return connectionBatchesJsonChunks([connections], options);
+}
+
+/**
+ * {@linkcode connectionsJsonChunks} of connections that come a batch at a time (a one-shot snapshot's, read
+ * batch by batch: see `CollectResult.more`): one array of them all, the same text. A batch is asked for when the
+ * chunks before it are written.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { connectionBatchesJsonChunks, connectionsJsonChunks } from "./connections_json.ts";
+ * const row = { timestamp: "t", protocol: "TCP", family: 4, local_ip: "127.0.0.1", local_port: 80,
+ *   remote_ip: null, remote_port: null, status: "LISTEN", direction: "listening", pid: null,
+ *   process_name: null, process_path: null, user: null } as const;
+ * deepStrictEqual([...connectionBatchesJsonChunks([[row], [], [row]])].join(""),
+ *   [...connectionsJsonChunks([row, row])].join(""));
+ * ```
+ */
+export function* connectionBatchesJsonChunks(
+  batches: Iterable<readonly Connection[]>,
+  options: ConnectionsRenderOptions = {},
+): Generator<string> {
   const traffic = options.traffic === true;
-  for (let start = 0; start < connections.length; start += CHUNK_ROWS) {
-    const rows = connections.slice(start, start + CHUNK_ROWS);
-    const last = start + rows.length === connections.length;
-    yield (start === 0 ? "[\n" : "") + prettyElements(rows, traffic) + (last ? "\n]\n" : ",\n");
+  let first = true;
+  for (const connections of batches) {
+    for (let start = 0; start < connections.length; start += CHUNK_ROWS) {
+      const rows = connections.slice(start, start + CHUNK_ROWS);
+      yield (first ? "[\n" : ",\n") + prettyElements(rows, traffic);
+      first = false;
+    }
   }
+  yield first ? "[]\n" : "\n]\n";
 }
 
 /**

@@ -65,3 +65,13 @@ Deno.test("ProcessPathCache.fill() reads a run of one pid's sockets once, and a 
   assertEquals(asked, [[10, 20], [10]]);
   assertEquals(mixed.map((s) => s.process_path), [null, "/usr/bin/a", "/usr/bin/a", "/usr/bin/b", null]);
 });
+
+Deno.test("ProcessPathCache.pathsOf() asks once about the processes not known under their names, and gives every path by pid", async () => {
+  const { cache, asked } = lookup({ 10: "/usr/bin/a", 20: "/usr/bin/b", 30: "/usr/bin/c" });
+  await cache.fill([owned(10, "a")]);
+  const paths = await cache.pathsOf(new Map([[10, "a"], [20, "b"], [40, "gone"]]));
+  assertEquals([...paths], [[10, "/usr/bin/a"], [20, "/usr/bin/b"], [40, null]]);
+  // A pid known under another name is asked about again.
+  assertEquals([...await cache.pathsOf(new Map([[10, "a2"]]))], [[10, "/usr/bin/a"]]);
+  assertEquals(asked, [[10], [20, 40], [10]]);
+});

@@ -21,6 +21,7 @@ import { PermissionError, ToolError } from "../../lib/model/errors.ts";
 import { denoPlatform } from "../../lib/platform/deno_platform.ts";
 import type { PermissionQuery } from "../../lib/platform/platform.ts";
 import type { Socket } from "../../lib/model/connection.ts";
+import { socketBatches } from "../../lib/collect/collector.ts";
 import { toConnections } from "../../lib/model/direction.ts";
 import { hasTool } from "../open_sockets.ts";
 import { ScriptedHost } from "../monitor/_scripted_host.ts";
@@ -1724,6 +1725,135 @@ Deno.test("createSsCollector({ once }) reads the text of ss -tunaeH when ss cann
     42,
     42,
   ]]);
+});
+
+/** {@linkcode oneShotMachine} whose `find` of `/proc/<pid>/exe` links names nginx's and dig's programs. */
+function oneShotMachineWithPaths(calls: string[][]): RunTool {
+  const machine = oneShotMachine(calls);
+  return (command, args, options) => {
+    if (command !== "find" || !args[0]!.endsWith("/exe")) return machine(command, args, options);
+    calls.push([command, ...args]);
+    const paths = { 42: "/usr/sbin/nginx", 43: "/usr/bin/dig" };
+    const links = args.filter((a) => a.endsWith("/exe")).map((link) => {
+      const pid = Number(link.split("/")[2]) as 42 | 43;
+      return `${link}\t${paths[pid]}\0`;
+    });
+    return Promise.resolve({ stdout: links.join(""), stderr: "", code: 0 });
+  };
+}
+
+Deno.test("createSsCollector({ once }) asked for batches keeps TCP's dump as bytes beside its walk and hands its sockets over in batches: the sockets, owners, paths and users read whole, its listeners first", async () => {
+  const calls: string[][] = [];
+  const read = (batches: boolean) =>
+    createSsCollector({
+      platform: walkPlatform,
+      run: oneShotMachineWithPaths(calls),
+      userNames: new Map([["0", "root"]]),
+      once: true,
+    }).collect({ batches });
+  const whole = await read(false);
+  const wholeCalls = calls.splice(0);
+  const batched = await read(true);
+  const ssCalls = (list: string[][]) => list.filter((c) => c[0] === "ss").map((c) => c.slice(1).join(" "));
+  deepStrictEqual(ssCalls(calls), ssCalls(wholeCalls));
+  deepStrictEqual(ssCalls(calls), ["-uaneH -s", "-taD - -4"]);
+  // The paths of the processes the walk named, asked once, before any batch is made.
+  deepStrictEqual(calls.filter((c) => c[1]?.endsWith("/exe")).map((c) => c.slice(1, 3)), [[
+    "/proc/42/exe",
+    "/proc/43/exe",
+  ]]);
+  deepStrictEqual(batched.sockets.map((s) => s.protocol), ["UDP"]);
+  deepStrictEqual(batched.more?.listeners.map((s) => [s.local_port, s.status]), [[80, "LISTEN"]]);
+  const sockets = [...socketBatches(batched)].flat();
+  deepStrictEqual(sockets, whole.sockets);
+  deepStrictEqual(
+    sockets.map((s) => [s.protocol, s.status, s.pid, s.process_name, s.process_path, s.user]),
+    [
+      ["UDP", "UNCONNECTED", 43, "dig", "/usr/bin/dig", "root"],
+      ["TCP", "LISTEN", 42, "nginx", "/usr/sbin/nginx", "root"],
+      ["TCP", "ESTABLISHED", 42, "nginx", "/usr/sbin/nginx", "root"],
+    ],
+  );
+  deepStrictEqual([batched.skipped, batched.notes], [whole.skipped, whole.notes]);
+  // Without being asked, the same reading hands every socket over at once.
+  deepStrictEqual(whole.more, undefined);
+});
+
+Deno.test("createSsCollector({ once }) asked for batches gives the dump's skipped lines and the note on sockets without a process when the last batch has been read", async () => {
+  const udp = "UNCONN 0 0 0.0.0.0:5353 0.0.0.0:* ino:1003 sk:1 <->";
+  const dump = diagDump([
+    { state: "LISTEN", local: ["127.0.0.1", 80], peer: ["0.0.0.0", 0], inode: 1001 },
+    { state: "ESTABLISHED", local: ["127.0.0.1", 80], peer: ["127.0.0.1", 5000], inode: 1002 },
+    { state: "ESTABLISHED", local: ["127.0.0.1", 81], peer: ["127.0.0.1", 5001], inode: 1004 },
+  ]);
+  dump[2 * 88 + 16] = 99; // the third socket's family: no address conntrail can read
+  // The walk finds the listener and the UDP socket, not the connection (another network namespace's).
+  const run = withProcesses((command, args, options) => {
+    const answer = (stdout: string) => Promise.resolve({ stdout, stderr: "", code: 0 });
+    if (command === "find") return answer("/proc/42/fd\n1001\n/proc/43/fd\n1003\n");
+    if (args[0] === "-uaneH") return answer(udpWithSummary({ ipv4: 3, ipv6: 0, timeWait: 0 }, [udp]));
+    if (args[0] === "-taD") return dumpInChunks(dump, options);
+    throw new Error(`not scripted: ${command} ${args.join(" ")}`);
+  }, new Map([[42, "nginx"], [43, "dig"]]));
+  const read = (batches: boolean) =>
+    createSsCollector({
+      platform: walkPlatform,
+      run,
+      userNames: null,
+      once: true,
+      root: true,
+      processPaths: false,
+    })
+      .collect({ batches });
+  const whole = await read(false);
+  const noted = [
+    "1 socket shows no process: they belong to another network namespace or were being torn down",
+  ];
+  deepStrictEqual([whole.notes, whole.skipped.map((s) => s.reason)], [noted, [
+    "unreadable address (family 99)",
+  ]]);
+  const batched = await read(true);
+  deepStrictEqual([batched.notes, batched.skipped], [[], []]);
+  const sockets = [...socketBatches(batched)].flat();
+  deepStrictEqual(sockets, whole.sockets);
+  deepStrictEqual([batched.notes, batched.skipped], [whole.notes, whole.skipped]);
+});
+
+Deno.test("createSsCollector({ once }) asked for batches reads the text of ss -tunaeH when what ss -D printed is no whole dump, and dumps no more", async () => {
+  for (const printed of ["ss: netlink is not supported here\n", "cut"]) {
+    const calls: string[][] = [];
+    const machine = oneShotMachine(calls);
+    const whole = diagDump([
+      { state: "LISTEN", local: ["127.0.0.1", 80], peer: ["0.0.0.0", 0], inode: 1001 },
+    ]);
+    // Text where the dump should be, or a dump cut short inside its first message after the header.
+    const bytes = printed === "cut" ? whole.subarray(0, 40) : new TextEncoder().encode(printed);
+    const run: RunTool = (command, args, options) =>
+      command === "ss" && args[0] === "-taD"
+        ? (calls.push([command, ...args]), dumpInChunks(bytes, options))
+        : machine(command, args, options);
+    const collector = createSsCollector({
+      platform: walkPlatform,
+      run,
+      userNames: null,
+      once: true,
+      processPaths: false,
+    });
+    const first = await collector.collect({ batches: true });
+    const second = await collector.collect({ batches: true });
+    deepStrictEqual(calls.filter((c) => c[0] === "ss").map((c) => c.slice(1).join(" ")), [
+      "-uaneH -s",
+      "-taD - -4",
+      "-tunaeH",
+      "-tunaeH",
+    ], printed);
+    deepStrictEqual([first.more, second.more], [undefined, undefined]);
+    deepStrictEqual(first.sockets.map((s) => [s.protocol, s.local_port, s.pid]), [
+      ["UDP", 5353, 43],
+      ["TCP", 80, 42],
+      ["TCP", 80, 42],
+    ]);
+  }
 });
 
 Deno.test("createSsCollector({ traffic }) reads TCP's rows from /proc in UDP's cat for a reading without counters below TCP_ROWS_BELOW sockets, and dumps otherwise", async () => {

@@ -14,6 +14,7 @@ import { hasTool } from "../open_sockets.ts";
 import { ToolError } from "../../lib/model/errors.ts";
 import { InetDiagMemory, type InetDiagReader } from "../../lib/parse/inet_diag.ts";
 import { ProcTcpRows } from "../../lib/parse/proc_net_tcp.ts";
+import { concatBytes } from "../../lib/model/concat_bytes.ts";
 
 /** An empty `ss -D` dump: its end-of-dump message (NLMSG_DONE) alone. */
 function emptyDump(): Uint8Array {
@@ -276,4 +277,25 @@ Deno.test("createTcpDump(): rows of both families asked for at BOTH_FAMILIES_EVE
   // The dump that reads in their place is the poll's reading of both.
   await dump.read(summary, false, 2);
   deepStrictEqual(ran, ["ss -taD -"]);
+});
+
+Deno.test("createTcpDump().readBytes() keeps the dump as it came, in pieces of 64 kB, though the runner reuses its buffer and the dump outgrows the summary's count", async () => {
+  const dump = new Uint8Array(200_000).map((_, i) => (i * 7) % 251);
+  const ran: string[] = [];
+  const run: RunTool = (command, args, options) => {
+    ran.push([command, ...args].join(" "));
+    const buffer = new Uint8Array(4096);
+    for (let at = 0; at < dump.length; at += buffer.length) {
+      const chunk = buffer.subarray(0, Math.min(buffer.length, dump.length - at));
+      chunk.set(dump.subarray(at, at + chunk.length));
+      options?.onChunk?.(chunk);
+      buffer.fill(0);
+    }
+    return Promise.resolve({ code: 0, stdout: "", stderr: "" });
+  };
+  const tcp = createTcpDump({ run, now: () => 0, traffic: true, bufferDump: true });
+  const pieces = await tcp.readBytes({ ipv4: 10, ipv6: 0, timeWait: 0 });
+  deepStrictEqual(ran, ["ss -taD - -4"]); // no counters, no stdbuf: one family, as the summary says
+  deepStrictEqual(pieces.map((p) => p.length), [65_536, 65_536, 65_536, 3_392]);
+  deepStrictEqual(concatBytes(pieces), dump);
 });

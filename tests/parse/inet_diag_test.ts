@@ -1,4 +1,4 @@
-import { deepStrictEqual, throws } from "node:assert/strict";
+import { deepStrictEqual, ok, throws } from "node:assert/strict";
 import type { Socket } from "../../lib/model/connection.ts";
 import { InetDiagMemory, InetDiagReader, parseInetDiagDump } from "../../lib/parse/inet_diag.ts";
 import { parseSs } from "../../lib/parse/ss.ts";
@@ -220,7 +220,7 @@ Deno.test("InetDiagReader({ counters: false }) leaves each remembered socket's l
 function readInChunks(
   bytes: Uint8Array,
   cuts: number[],
-  options: { traffic?: boolean; memory?: InetDiagMemory } = {},
+  options: { traffic?: boolean; memory?: InetDiagMemory; listenersOnly?: boolean } = {},
 ) {
   const reader = new InetDiagReader(options);
   const buffer = new Uint8Array(bytes.length);
@@ -322,4 +322,38 @@ Deno.test("InetDiagReader with room for more sockets than it reads returns exact
     deepStrictEqual(sockets, parseInetDiagDump(DUMP, { traffic: true }).sockets, `room ${room}`);
     deepStrictEqual(Object.keys(sockets).length, sockets.length, "no holes");
   }
+});
+
+Deno.test("InetDiagReader.take() hands over the sockets read since the last take, chunk by chunk, the same sockets as read whole", () => {
+  const whole = parseInetDiagDump(DUMP, { traffic: true }).sockets;
+  for (const size of [1, 7, 88, 100, 1000, DUMP.length]) {
+    const reader = new InetDiagReader({ traffic: true });
+    const taken: Socket[][] = [];
+    for (let at = 0; at < DUMP.length; at += size) {
+      reader.push(DUMP.subarray(at, at + size));
+      taken.push(reader.take());
+    }
+    deepStrictEqual(taken.flat(), whole, `chunks of ${size} bytes`);
+    ok(taken.every((batch) => Object.keys(batch).length === batch.length), "no holes");
+    deepStrictEqual(reader.end().sockets, [], "none left for end()");
+  }
+  // Sockets read after the last take are end()'s.
+  const reader = new InetDiagReader({ traffic: true });
+  reader.push(DUMP.subarray(0, 500));
+  const first = reader.take();
+  reader.push(DUMP.subarray(500));
+  deepStrictEqual([...first, ...reader.end().sockets], whole);
+});
+
+Deno.test("InetDiagReader({ listenersOnly }) reads the listening sockets alone, and checks the dump whole as any reading does", () => {
+  const listening = parseInetDiagDump(DUMP).sockets.filter((s) => s.status === "LISTEN");
+  ok(listening.length > 0 && listening.length < parseInetDiagDump(DUMP).sockets.length);
+  deepStrictEqual(readInChunks(DUMP, [333, 1000], { listenersOnly: true }).sockets, listening);
+  const text = new TextEncoder().encode("tcp ESTAB 0 0 1.2.3.4:5 6.7.8.9:10\n");
+  throws(() => readInChunks(text, [5], { listenersOnly: true }), /not a netlink dump/);
+  const whole = dumpWithInfo(232);
+  throws(
+    () => readInChunks(whole.subarray(0, whole.length - 16), [5], { listenersOnly: true }),
+    /no end-of-dump/,
+  );
 });

@@ -3,6 +3,7 @@ import { type Connection, CONNECTION_FIELDS, TRAFFIC_FIELDS } from "../../lib/mo
 import { toConnections } from "../../lib/model/direction.ts";
 import { parseSs } from "../../lib/parse/ss.ts";
 import {
+  connectionBatchesJsonChunks,
   connectionsJsonChunks,
   connectionsNdjsonChunks,
   renderConnectionsJson,
@@ -100,11 +101,34 @@ Deno.test("renderConnectionsJson() with traffic adds bytes_sent and bytes_receiv
 Deno.test("connectionsJsonChunks() splits 2,500 rows into chunks of 200 that join to the whole array", () => {
   const rows = Array.from({ length: 2_500 }, (_, i) => ({ ...hostile, pid: i }));
   const chunks = [...connectionsJsonChunks(rows)];
-  deepStrictEqual(chunks.length, 13);
+  deepStrictEqual(chunks.length, 14); // 13 of rows, then the closing bracket
+  deepStrictEqual(chunks.slice(0, 13).map((chunk) => chunk.split('\n    "timestamp"').length - 1), [
+    ...Array(12).fill(200),
+    100,
+  ]);
   deepStrictEqual(chunks.join(""), expectedJson(rows));
   deepStrictEqual(JSON.parse(chunks.join("")).length, 2_500);
   const lines = [...connectionsNdjsonChunks(rows)];
   deepStrictEqual(lines.length, 13);
   deepStrictEqual(lines[0]!.split("\n").length, 201);
   deepStrictEqual(lines.join(""), expectedNdjson(rows));
+});
+
+Deno.test("connectionBatchesJsonChunks() writes batches as the one array of their rows, empty batches too", () => {
+  const rows = Array.from({ length: 1_000 }, (_, i) => ({ ...hostile, pid: i }));
+  const batches = [[], rows.slice(0, 1), rows.slice(1, 700), [], rows.slice(700)];
+  deepStrictEqual([...connectionBatchesJsonChunks(batches)].join(""), expectedJson(rows));
+  deepStrictEqual([...connectionBatchesJsonChunks([[], []])].join(""), "[]\n");
+  deepStrictEqual([...connectionBatchesJsonChunks([])].join(""), "[]\n");
+  // A batch is asked for only after the chunks before it are taken.
+  const asked: number[] = [];
+  function* batchesAsked() {
+    for (let i = 0; i < 3; i++) {
+      asked.push(i);
+      yield rows.slice(i * 10, i * 10 + 10);
+    }
+  }
+  const chunks = connectionBatchesJsonChunks(batchesAsked());
+  chunks.next();
+  deepStrictEqual(asked, [0]);
 });

@@ -1,0 +1,82 @@
+import { deepStrictEqual, ok } from "node:assert/strict";
+import { dumpBatches, dumpListeners } from "../../lib/collect/dump_batches.ts";
+import { toolRunner } from "../../lib/collect/run_tool.ts";
+import { createTcpDump } from "../../lib/collect/ss_tcp_dump.ts";
+import { concatBytes } from "../../lib/model/concat_bytes.ts";
+import type { Socket } from "../../lib/model/connection.ts";
+import { parseInetDiagDump } from "../../lib/parse/inet_diag.ts";
+import { SocketOwnerIndex } from "../../lib/parse/socket_walk.ts";
+import { denoPlatform } from "../../lib/platform/deno_platform.ts";
+import { hasTool } from "../open_sockets.ts";
+
+Deno.test({
+  name:
+    "dumpBatches() with the real ss: 1,201 sockets of this process read a batch at a time, as the dump read whole, each with its owner, path and user",
+  ignore: Deno.build.os !== "linux" || !hasTool("ss"),
+  fn: async () => {
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = listener.addr.port;
+    const clients: Deno.Conn[] = [];
+    const accepted: Deno.Conn[] = [];
+    try {
+      for (let i = 0; i < 600; i++) {
+        clients.push(await Deno.connect({ hostname: "127.0.0.1", port }));
+        accepted.push(await listener.accept());
+      }
+      const run = toolRunner(denoPlatform().programs);
+      const pieces = await createTcpDump({ run, now: () => 0, traffic: false, bufferDump: false }).readBytes(
+        null,
+      );
+      const ours = (s: Socket) => s.local_port === port || s.remote_port === port;
+      const whole = parseInetDiagDump(concatBytes(pieces)).sockets;
+      deepStrictEqual(whole.filter(ours).length, 1_201);
+      const listeners = dumpListeners(pieces);
+      deepStrictEqual(listeners.filter(ours).map((s) => [s.local_ip, s.status]), [["127.0.0.1", "LISTEN"]]);
+      ok(listeners.every((s) => s.status === "LISTEN"));
+      // Every socket of the dump is this process's (a walk would say so), its program /bin/x, its user "me".
+      const pids = new SocketOwnerIndex();
+      for (const s of whole) if (s.inode) pids.add(s.inode, Deno.pid);
+      let ended: [number, number] | null = null;
+      const more = dumpBatches(
+        pieces,
+        listeners,
+        {
+          pids,
+          names: new Map([[Deno.pid, "deno"]]),
+          paths: new Map([[Deno.pid, "/bin/x"]]),
+          userNames: new Map([[String(Deno.uid()), "me"]]),
+        },
+        (skipped, unowned) => ended = [skipped.length, unowned],
+      );
+      const batches = [...more.batches];
+      ok(batches.length >= 3, `${batches.length} batches of 64 kB`);
+      // A message is 88 bytes at least (its header and inet_diag_msg): a piece of 64 kB holds at most 745.
+      const most = Math.ceil(65_536 / 88) + 1;
+      ok(
+        batches.every((batch) => batch.length > 0 && batch.length <= most),
+        batches.map((b) => b.length).join(),
+      );
+      const read = batches.flat();
+      deepStrictEqual(
+        read.map((s) => [s.local_port, s.remote_port, s.status, s.inode]),
+        whole.map((s) => [
+          s.local_port,
+          s.remote_port,
+          s.status,
+          s.inode,
+        ]),
+      );
+      const named = read.filter(ours);
+      deepStrictEqual(named.length, 1_201);
+      ok(
+        named.every((s) =>
+          s.pid === Deno.pid && s.process_name === "deno" && s.process_path === "/bin/x" && s.user === "me"
+        ),
+      );
+      deepStrictEqual(ended, [0, 0]);
+    } finally {
+      for (const conn of [...clients, ...accepted]) conn.close();
+      listener.close();
+    }
+  },
+});
