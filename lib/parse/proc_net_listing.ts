@@ -10,6 +10,7 @@ import type { Socket } from "../model/connection.ts";
 import { leadingFields } from "./_fields.ts";
 import type { ParseResult, SkippedLine } from "./parse_result.ts";
 import { rowSocket } from "./proc_net.ts";
+import { udpRowSocket } from "./proc_net_udp_row.ts";
 import type { ProcTcpRows } from "./proc_net_tcp.ts";
 import type { SsLineMemory, SsTcpSummary } from "./ss.ts";
 
@@ -181,7 +182,8 @@ export class ProcNetListingReader {
             reason: "not a /proc/net/tcp row",
           });
         }
-      } else this.#udpRow(latin1.decode(bytes.subarray(start, end)));
+      } else if (this.#memory !== undefined) this.#udpRow(latin1.decode(bytes.subarray(start, end)));
+      else this.#udpRowBytes(bytes, start, end);
       return;
     }
     const line = latin1.decode(bytes.subarray(start, end));
@@ -194,6 +196,23 @@ export class ProcNetListingReader {
     } else if (line.trim() !== "" && !SOCKSTAT_LINE.test(line)) {
       this.#skipped.push({ line, reason: "not a /proc/net row" });
     }
+  }
+
+  /**
+   * A row of UDP's tables read from its bytes, without a memory (a one-shot reading): see `proc_net_udp_row.ts`.
+   * A row not of the usual form is read as text.
+   */
+  #udpRowBytes(bytes: Uint8Array, start: number, end: number): void {
+    const socket = udpRowSocket(bytes, start, end);
+    if (socket === null) {
+      this.#udpRow(latin1.decode(bytes.subarray(start, end)));
+      return;
+    }
+    if (this.#traffic) {
+      socket.bytes_sent = null;
+      socket.bytes_received = null;
+    }
+    this.#sockets.push(socket);
   }
 
   /** A row of UDP's tables. */

@@ -26,7 +26,7 @@ const AF_INET6 = 10;
 const TCP_TIME_WAIT = 6;
 
 /** The value of `length` hex digits of `line` from `at`; -1 when one of them is not a hex digit. */
-function hexAt(line: Uint8Array, at: number, length: number): number {
+export function hexAt(line: Uint8Array, at: number, length: number): number {
   let value = 0;
   for (let i = at; i < at + length; i++) {
     const c = line[i]!;
