@@ -230,7 +230,10 @@ export interface Platform {
   programs: Programs;
   files: Files;
   network: Network;
-  /** Write all of `text` to standard output. */
+  /**
+   * Write all of `text` to standard output. The Deno platform writes before returning until a live command takes
+   * the signals (`onSignals`), asynchronously after: a one-shot command's output is its last work.
+   */
   stdout(text: string): Promise<void>;
   stdoutIsTerminal(): boolean;
   /** Write `text` to standard error. */

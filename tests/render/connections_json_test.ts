@@ -101,11 +101,16 @@ Deno.test("renderConnectionsJson() with traffic adds bytes_sent and bytes_receiv
 Deno.test("connectionsJsonChunks() splits 2,500 rows into chunks of 200 that join to the whole array", () => {
   const rows = Array.from({ length: 2_500 }, (_, i) => ({ ...hostile, pid: i }));
   const chunks = [...connectionsJsonChunks(rows)];
-  deepStrictEqual(chunks.length, 14); // 13 of rows, then the closing bracket
-  deepStrictEqual(chunks.slice(0, 13).map((chunk) => chunk.split('\n    "timestamp"').length - 1), [
-    ...Array(12).fill(200),
-    100,
-  ]);
+  // 13 of rows, each after its separator, then the closing bracket.
+  deepStrictEqual(chunks.length, 27);
+  deepStrictEqual(chunks.filter((_, i) => i % 2 === 0).slice(0, 13), ["[\n", ...Array(12).fill(",\n")]);
+  deepStrictEqual(
+    chunks.filter((_, i) => i % 2 === 1).map((chunk) => chunk.split('\n    "timestamp"').length - 1),
+    [
+      ...Array(12).fill(200),
+      100,
+    ],
+  );
   deepStrictEqual(chunks.join(""), expectedJson(rows));
   deepStrictEqual(JSON.parse(chunks.join("")).length, 2_500);
   const lines = [...connectionsNdjsonChunks(rows)];
