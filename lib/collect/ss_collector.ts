@@ -300,7 +300,9 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
       }
     }
     nameWalkedOwners(parsed.sockets, owners.pids, owners.names);
-    if (owners.skipped.length > 0) parsed.skipped.push(...owners.skipped);
+    // After the listing's: a reading in batches adds them after the dump's, when its last batch is read (see
+    // `collect`), so that the skipped lines are in the order of a reading read whole (and of skippedSummary).
+    if (owners.skipped.length > 0 && parsed.walked === undefined) parsed.skipped.push(...owners.skipped);
     return parsed;
   };
 
@@ -477,7 +479,7 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
         skipped,
         unownedInDump,
       ) => {
-        result.skipped.push(...skipped);
+        result.skipped.push(...skipped, ...walked.owners.skipped);
         sayUnowned(unowned + unownedInDump);
       });
     }

@@ -1819,6 +1819,43 @@ Deno.test("createSsCollector({ once }) asked for batches gives the dump's skippe
   deepStrictEqual([batched.notes, batched.skipped], [whole.notes, whole.skipped]);
 });
 
+Deno.test("createSsCollector({ once }) asked for batches lists the skipped lines in the order of a reading read whole: the dump's before the walk's", async () => {
+  const udp = "UNCONN 0 0 0.0.0.0:5353 0.0.0.0:* ino:1003 sk:1 <->";
+  const dump = diagDump([
+    { state: "LISTEN", local: ["127.0.0.1", 80], peer: ["0.0.0.0", 0], inode: 1001 },
+    { state: "ESTABLISHED", local: ["127.0.0.1", 81], peer: ["127.0.0.1", 5001], inode: 1004 },
+  ]);
+  dump[88 + 16] = 99; // the second socket's family: no address conntrail can read
+  // find prints a line that is no inode after a folder: the walk skips it.
+  const run = withProcesses((command, args, options) => {
+    const answer = (stdout: string) => Promise.resolve({ stdout, stderr: "", code: 0 });
+    if (command === "find") return answer("/proc/42/fd\n1001\nnot an inode\n/proc/43/fd\n1003\n");
+    if (args[0] === "-uaneH") return answer(udpWithSummary({ ipv4: 2, ipv6: 0, timeWait: 0 }, [udp]));
+    if (args[0] === "-taD") return dumpInChunks(dump, options);
+    throw new Error(`not scripted: ${command} ${args.join(" ")}`);
+  }, new Map([[42, "nginx"], [43, "dig"]]));
+  const read = async (batches: boolean) => {
+    const collector = createSsCollector({
+      platform: walkPlatform,
+      run,
+      userNames: null,
+      once: true,
+      root: true,
+      processPaths: false,
+    });
+    const result = await collector.collect({ batches });
+    const sockets = [...socketBatches(result)].flat();
+    return { sockets, reasons: result.skipped.map((s) => s.reason) };
+  };
+  const whole = await read(false);
+  deepStrictEqual(whole.reasons, [
+    "unreadable address (family 99)",
+    "not a socket's inode after a /proc/<pid>/fd folder",
+  ]);
+  // The order is what skippedSummary names the reasons in.
+  deepStrictEqual(await read(true), whole);
+});
+
 Deno.test("createSsCollector({ once }) asked for batches reads the text of ss -tunaeH when what ss -D printed is no whole dump, and dumps no more", async () => {
   for (const printed of ["ss: netlink is not supported here\n", "cut"]) {
     const calls: string[][] = [];
