@@ -2,7 +2,7 @@ import { UsageError } from "./usage_error.ts";
 import { filterConnections, STATUS_WORDS, statusFromUser } from "../model/connection_filter.ts";
 import { listenersOf, toConnections, toConnectionsInPlace } from "../model/direction.ts";
 import type { Connection } from "../model/connection.ts";
-import { socketBatches } from "../collect/collector.ts";
+import { type CollectResult, socketBatches } from "../collect/collector.ts";
 import { isoWithOffset } from "../model/timestamp.ts";
 import { connectionBatchesJsonChunks, connectionsNdjsonChunks } from "../render/connections_json.ts";
 import { safeTerminalText } from "../render/terminal_text.ts";
@@ -30,6 +30,13 @@ function allOf(batches: Iterable<Connection[]>): Connection[] {
     else for (let i = 0; i < batch.length; i++) all.push(batch[i]!);
   }
   return all ?? [];
+}
+
+/** A reading's notes, and one that counts the lines it skipped. */
+function sayNotes(result: Pick<CollectResult, "notes" | "skipped">, warn: (line: string) => void): void {
+  for (const note of result.notes) warn(`note: ${safeTerminalText(note)}`);
+  const skipped = skippedSummary(result.skipped);
+  if (skipped !== null) warn(`note: ${skipped}`);
 }
 
 /** `conntrail snapshot`: read the sockets once, filter, and print them in the asked-for format. */
@@ -84,6 +91,10 @@ export async function runSnapshot(options: SnapshotOptions, io: CommandIo): Prom
   // Every connection at once: for the formats written whole, and for a history, which saves them all.
   const streamed = !options.save && (options.format === "json" || options.format === "ndjson");
   const connections = streamed ? [] : allOf(connectionBatches());
+  // Before the output, as a reading read whole says them (`| head` ends the run at its first lines), unless JSON
+  // or NDJSON is written a batch at a time: the skipped lines and notes of batches are known once all are read.
+  const notesAfter = streamed && result.more !== undefined;
+  if (!notesAfter) sayNotes(result, warn);
   const render = { traffic: options.traffic };
   switch (options.format) {
     case "table": {
@@ -126,10 +137,7 @@ export async function runSnapshot(options: SnapshotOptions, io: CommandIo): Prom
       break;
     }
   }
-  // After the output: a reading in batches knows its skipped lines and notes once every batch is read.
-  for (const note of result.notes) warn(`note: ${safeTerminalText(note)}`);
-  const skipped = skippedSummary(result.skipped);
-  if (skipped !== null) warn(`note: ${skipped}`);
+  if (notesAfter) sayNotes(result, warn);
   if (store !== null) {
     try {
       const saved = await store.saveSnapshot(takenAt.getTime(), connections);
