@@ -47,7 +47,20 @@ export interface SocketBatches {
   batches: Iterable<Socket[]>;
 }
 
-/** A reading's sockets a batch at a time: `sockets`, then the batches of {@linkcode CollectResult.more}. */
+/**
+ * A reading's sockets a batch at a time: `sockets`, then the batches of {@linkcode CollectResult.more}.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { socketBatches } from "./collector.ts";
+ * import type { Socket } from "../model/connection.ts";
+ * const socket = (inode: number) => ({ inode }) as unknown as Socket;
+ * const a = socket(1), b = socket(2), c = socket(3);
+ * deepStrictEqual([...socketBatches({ sockets: [a] })], [[a]]);
+ * deepStrictEqual([...socketBatches({ sockets: [a], more: { listeners: [], batches: [[b], [c]] } })], [[a], [b], [c]]);
+ * ```
+ */
 export function* socketBatches(result: Pick<CollectResult, "sockets" | "more">): Generator<Socket[]> {
   yield result.sockets;
   if (result.more !== undefined) yield* result.more.batches;

@@ -15,6 +15,18 @@ import { nameUsers } from "./user_names.ts";
 /**
  * Give each socket the process that owns its inode in a walk (null: none). A function of its own, not a loop in an
  * async function: V8 compiles and runs a loop in an async function more dearly.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { nameWalkedOwners } from "./dump_batches.ts";
+ * import { SocketOwnerIndex } from "../parse/socket_walk.ts";
+ * const pids = new SocketOwnerIndex();
+ * pids.add(7, 42);
+ * const socket = { inode: 7, pid: null as number | null, process_name: null as string | null };
+ * nameWalkedOwners([socket as never], pids, new Map([[42, "curl"]]));
+ * deepStrictEqual([socket.pid, socket.process_name], [42, "curl"]);
+ * ```
  */
 export function nameWalkedOwners(
   sockets: readonly Socket[],
@@ -32,6 +44,14 @@ export function nameWalkedOwners(
 /**
  * The sockets with an inode and no process. A function of its own, not a loop in the async `collect` (see
  * {@linkcode nameWalkedOwners}), which runs it every poll while all sockets have one.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { unownedCount } from "./dump_batches.ts";
+ * const sockets = [{ inode: 7, pid: null }, { inode: 8, pid: 42 }, { inode: null, pid: null }];
+ * deepStrictEqual(unownedCount(sockets as never), 1); // a socket without inode (TIME_WAIT) has no owner to name
+ * ```
  */
 export function unownedCount(sockets: readonly Socket[]): number {
   let unowned = 0;
@@ -70,7 +90,18 @@ export interface BatchOwners {
   userNames: Map<string, string> | null;
 }
 
-/** Set each socket's path from `paths` by its pid (null without one). */
+/**
+ * Set each socket's path from `paths` by its pid (null without one).
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { setPaths } from "./dump_batches.ts";
+ * const sockets = [{ pid: 42, process_path: null }, { pid: 43, process_path: null }, { pid: null, process_path: null }];
+ * setPaths(sockets as never, new Map([[42, "/usr/bin/curl"], [43, null]]));
+ * deepStrictEqual(sockets.map((s) => s.process_path), ["/usr/bin/curl", null, null]);
+ * ```
+ */
 export function setPaths(sockets: readonly Socket[], paths: ReadonlyMap<number, string | null>): void {
   for (let i = 0; i < sockets.length; i++) {
     const s = sockets[i]!;

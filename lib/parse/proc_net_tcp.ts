@@ -15,6 +15,7 @@
  * @module
  */
 import type { InetDiagReader } from "./inet_diag.ts";
+import { hexAt } from "./_hex.ts";
 
 const NLMSG_HEADER = 16;
 const INET_DIAG_MSG = 72;
@@ -24,24 +25,6 @@ const NLMSG_DONE = 3;
 const AF_INET = 2;
 const AF_INET6 = 10;
 const TCP_TIME_WAIT = 6;
-
-/** The value of `length` hex digits of `line` from `at`; -1 when one of them is not a hex digit. */
-export function hexAt(line: Uint8Array, at: number, length: number): number {
-  let value = 0;
-  for (let i = at; i < at + length; i++) {
-    const c = line[i]!;
-    const digit = c >= 48 && c <= 57
-      ? c - 48
-      : c >= 65 && c <= 70
-      ? c - 55
-      : c >= 97 && c <= 102
-      ? c - 87
-      : -1;
-    if (digit < 0) return -1;
-    value = value * 16 + digit;
-  }
-  return value;
-}
 
 /** The last decimal number {@linkcode decimalAt} read, and where it ended (no object a call). */
 let decimal = -1;

@@ -8,7 +8,7 @@
  * @module
  */
 import type { Socket } from "../model/connection.ts";
-import { hexAt } from "./proc_net_tcp.ts";
+import { hexAt } from "./_hex.ts";
 
 const SPACE = 32;
 const TAB = 9;
