@@ -1779,8 +1779,34 @@ Deno.test("createSsCollector({ once }) asked for batches keeps TCP's dump as byt
   deepStrictEqual(whole.more, undefined);
 });
 
-Deno.test("createSsCollector({ once }) asked for batches gives the dump's skipped lines and the note on sockets without a process when the last batch has been read", async () => {
+/**
+ * A one-shot machine of one UDP socket (inode 1003, of dig) and TCP's `dump` (`tcp` sockets counted), whose walk
+ * (find) prints `walked`; nginx is pid 42.
+ */
+function skippingMachine(dump: Uint8Array, walked: string, tcp: number): RunTool {
   const udp = "UNCONN 0 0 0.0.0.0:5353 0.0.0.0:* ino:1003 sk:1 <->";
+  return withProcesses((command, args, options) => {
+    const answer = (stdout: string) => Promise.resolve({ stdout, stderr: "", code: 0 });
+    if (command === "find") return answer(walked);
+    if (args[0] === "-uaneH") return answer(udpWithSummary({ ipv4: tcp, ipv6: 0, timeWait: 0 }, [udp]));
+    if (args[0] === "-taD") return dumpInChunks(dump, options);
+    throw new Error(`not scripted: ${command} ${args.join(" ")}`);
+  }, new Map([[42, "nginx"], [43, "dig"]]));
+}
+
+/** A one-shot ss collector of `run` that walks on its own, as root, without paths or user names. */
+function walkedOneShot(run: RunTool) {
+  return createSsCollector({
+    platform: walkPlatform,
+    run,
+    userNames: null,
+    once: true,
+    root: true,
+    processPaths: false,
+  });
+}
+
+Deno.test("createSsCollector({ once }) asked for batches gives the dump's skipped lines and the note on sockets without a process when the last batch has been read", async () => {
   const dump = diagDump([
     { state: "LISTEN", local: ["127.0.0.1", 80], peer: ["0.0.0.0", 0], inode: 1001 },
     { state: "ESTABLISHED", local: ["127.0.0.1", 80], peer: ["127.0.0.1", 5000], inode: 1002 },
@@ -1788,23 +1814,8 @@ Deno.test("createSsCollector({ once }) asked for batches gives the dump's skippe
   ]);
   dump[2 * 88 + 16] = 99; // the third socket's family: no address conntrail can read
   // The walk finds the listener and the UDP socket, not the connection (another network namespace's).
-  const run = withProcesses((command, args, options) => {
-    const answer = (stdout: string) => Promise.resolve({ stdout, stderr: "", code: 0 });
-    if (command === "find") return answer("/proc/42/fd\n1001\n/proc/43/fd\n1003\n");
-    if (args[0] === "-uaneH") return answer(udpWithSummary({ ipv4: 3, ipv6: 0, timeWait: 0 }, [udp]));
-    if (args[0] === "-taD") return dumpInChunks(dump, options);
-    throw new Error(`not scripted: ${command} ${args.join(" ")}`);
-  }, new Map([[42, "nginx"], [43, "dig"]]));
   const read = (batches: boolean) =>
-    createSsCollector({
-      platform: walkPlatform,
-      run,
-      userNames: null,
-      once: true,
-      root: true,
-      processPaths: false,
-    })
-      .collect({ batches });
+    walkedOneShot(skippingMachine(dump, "/proc/42/fd\n1001\n/proc/43/fd\n1003\n", 3)).collect({ batches });
   const whole = await read(false);
   const noted = [
     "1 socket shows no process: they belong to another network namespace or were being torn down",
@@ -1820,30 +1831,15 @@ Deno.test("createSsCollector({ once }) asked for batches gives the dump's skippe
 });
 
 Deno.test("createSsCollector({ once }) asked for batches lists the skipped lines in the order of a reading read whole: the dump's before the walk's", async () => {
-  const udp = "UNCONN 0 0 0.0.0.0:5353 0.0.0.0:* ino:1003 sk:1 <->";
   const dump = diagDump([
     { state: "LISTEN", local: ["127.0.0.1", 80], peer: ["0.0.0.0", 0], inode: 1001 },
     { state: "ESTABLISHED", local: ["127.0.0.1", 81], peer: ["127.0.0.1", 5001], inode: 1004 },
   ]);
   dump[88 + 16] = 99; // the second socket's family: no address conntrail can read
   // find prints a line that is no inode after a folder: the walk skips it.
-  const run = withProcesses((command, args, options) => {
-    const answer = (stdout: string) => Promise.resolve({ stdout, stderr: "", code: 0 });
-    if (command === "find") return answer("/proc/42/fd\n1001\nnot an inode\n/proc/43/fd\n1003\n");
-    if (args[0] === "-uaneH") return answer(udpWithSummary({ ipv4: 2, ipv6: 0, timeWait: 0 }, [udp]));
-    if (args[0] === "-taD") return dumpInChunks(dump, options);
-    throw new Error(`not scripted: ${command} ${args.join(" ")}`);
-  }, new Map([[42, "nginx"], [43, "dig"]]));
+  const run = skippingMachine(dump, "/proc/42/fd\n1001\nnot an inode\n/proc/43/fd\n1003\n", 2);
   const read = async (batches: boolean) => {
-    const collector = createSsCollector({
-      platform: walkPlatform,
-      run,
-      userNames: null,
-      once: true,
-      root: true,
-      processPaths: false,
-    });
-    const result = await collector.collect({ batches });
+    const result = await walkedOneShot(run).collect({ batches });
     const sockets = [...socketBatches(result)].flat();
     return { sockets, reasons: result.skipped.map((s) => s.reason) };
   };
