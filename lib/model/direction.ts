@@ -11,7 +11,7 @@ export function isListening(socket: Pick<Socket, "status" | "remote_ip">): boole
 }
 
 /** Listening addresses by protocol and port: a lookup that builds no strings per socket. */
-export class Listeners {
+class Listeners {
   #byPort = { TCP: new Map<number, Set<string>>(), UDP: new Map<number, Set<string>>() };
   add(s: Socket): void {
     const ports = this.#byPort[s.protocol];
