@@ -32,18 +32,15 @@ export interface CollectResult {
 }
 
 /**
- * The rest of a one-shot reading, read as it is iterated: the ss collector keeps the TCP dump as bytes during its
- * walk and makes its sockets a batch (~500) at a time afterwards, each with its owner, path and user. No batch
- * outlives its turn, so no socket is kept (at 25,000 sockets, 3.4 MB of objects that each young-generation
- * collection copied).
+ * The rest of a one-shot reading, made as it is iterated: the ss collector keeps the TCP dump's sockets as columns
+ * during its walk and makes them into objects a batch (500) at a time afterwards, each with its owner, path and
+ * user. No batch outlives its turn, so no socket object is kept (at 25,000 sockets, 3.4 MB of objects that each
+ * young-generation collection copied).
  */
 export interface SocketBatches {
   /** Every listening socket of the batches (TCP `LISTEN`): the ports the reading's directions are told from. */
   listeners: Socket[];
-  /**
-   * The batches. Iterated once; the lines it skips and its notes go to the result's `skipped` and `notes`,
-   * complete when the iteration ends.
-   */
+  /** The batches. Iterated once; a note on the sockets without a process goes to the result's `notes` after it. */
   batches: Iterable<Socket[]>;
 }
 

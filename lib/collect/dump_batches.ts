@@ -1,13 +1,12 @@
 /**
- * A one-shot reading's TCP dump, kept as bytes during its walk and read after it a batch at a time (see
- * `SocketBatches` in collector.ts), and what a walked reading does to its sockets: their owners from the walk,
- * their paths and users, and the count of those left without a process.
+ * A one-shot reading's TCP dump, kept as columns during its walk and made into sockets after it a batch at a time
+ * (see `SocketBatches` in collector.ts), and what a walked reading does to its sockets: their owners from the
+ * walk, their paths and users, and the count of those left without a process.
  *
  * @module
  */
 import type { Socket } from "../model/connection.ts";
-import { InetDiagReader } from "../parse/inet_diag.ts";
-import type { SkippedLine } from "../parse/parse_result.ts";
+import type { DumpColumns } from "../parse/dump_columns.ts";
 import type { SocketOwnerIndex } from "../parse/socket_walk.ts";
 import type { SocketBatches } from "./collector.ts";
 import { nameUsers } from "./user_names.ts";
@@ -60,24 +59,6 @@ export function unownedCount(sockets: readonly Socket[]): number {
   return unowned;
 }
 
-/**
- * The listening sockets of a dump kept as `chunks`, read whole: a dump that is not whole (cut short, or no dump)
- * throws the reader's `SyntaxError` here, before any batch is made, so that the caller can list the sockets
- * otherwise. The other sockets are passed over unread.
- *
- * @example
- * ```ts
- * import { throws } from "node:assert/strict";
- * import { dumpListeners } from "./dump_batches.ts";
- * throws(() => dumpListeners([new TextEncoder().encode("ss: not a dump\n")]), SyntaxError);
- * ```
- */
-export function dumpListeners(chunks: readonly Uint8Array[]): Socket[] {
-  const reader = new InetDiagReader({ listenersOnly: true });
-  for (let i = 0; i < chunks.length; i++) reader.push(chunks[i]!);
-  return reader.end().sockets;
-}
-
 /** What a walk found and the reading knows, that each batch's sockets are given. */
 export interface BatchOwners {
   /** The pid by socket inode, from the walk. */
@@ -109,52 +90,55 @@ export function setPaths(sockets: readonly Socket[], paths: ReadonlyMap<number, 
   }
 }
 
+/** Sockets a batch: made, named and written before the next batch is made. */
+const BATCH = 500;
+
 /**
- * The sockets of a dump kept as `chunks` (checked whole by {@linkcode dumpListeners}, whose `listeners` they are),
- * a batch for each chunk (~500 sockets in a piece of `TcpDump.readBytes`), made when asked for and handed over:
- * each with its owner, name, path and user. When the last is made, `end` hears the lines the dump skipped and how
- * many of its sockets have an inode and no process.
+ * The sockets of a dump kept as `columns`, a batch of {@linkcode BATCH} at a time, made when asked for and handed
+ * over: each with its owner, name, path and user. The listening ones come whole first (what the directions of
+ * every batch are told from). When the last batch is made, `end` hears how many of the sockets have an inode and
+ * no process.
  *
  * @example
  * ```ts
  * import { deepStrictEqual } from "node:assert/strict";
  * import { dumpBatches } from "./dump_batches.ts";
+ * import { DumpColumns } from "../parse/dump_columns.ts";
  * import { SocketOwnerIndex } from "../parse/socket_walk.ts";
- * const done = new Uint8Array(16);
- * new DataView(done.buffer).setUint32(0, 16, true);
- * new DataView(done.buffer).setUint16(4, 3, true); // NLMSG_DONE: an empty dump
- * let ended = -1;
- * const more = dumpBatches([done], [], {
- *   pids: new SocketOwnerIndex(), names: new Map(), paths: null, userNames: null,
- * }, (_skipped, unowned) => ended = unowned);
- * deepStrictEqual([[...more.batches], ended], [[], 0]);
+ * const columns = new DumpColumns(2);
+ * columns.add(4, "127.0.0.1", 80, null, null, "LISTEN", "0", 7);
+ * columns.add(4, "127.0.0.1", 80, "127.0.0.1", 5000, "ESTABLISHED", "0", 8);
+ * const pids = new SocketOwnerIndex();
+ * pids.add(7, 42);
+ * let unowned = -1;
+ * const more = dumpBatches(columns, { pids, names: new Map([[42, "nginx"]]), paths: null, userNames: null },
+ *   (count) => unowned = count);
+ * deepStrictEqual(more.listeners.map((s) => s.inode), [7]);
+ * deepStrictEqual([...more.batches].flat().map((s) => [s.inode, s.process_name]), [[7, "nginx"], [8, null]]);
+ * deepStrictEqual(unowned, 1);
  * ```
  */
 export function dumpBatches(
-  chunks: readonly Uint8Array[],
-  listeners: Socket[],
+  columns: DumpColumns,
   owners: BatchOwners,
-  end: (skipped: SkippedLine[], unowned: number) => void,
+  end: (unowned: number) => void,
 ): SocketBatches {
-  return { listeners, batches: batchesOf(chunks, owners, end) };
+  return { listeners: columns.listeners(), batches: batchesOf(columns, owners, end) };
 }
 
 function* batchesOf(
-  chunks: readonly Uint8Array[],
+  columns: DumpColumns,
   owners: BatchOwners,
-  end: (skipped: SkippedLine[], unowned: number) => void,
+  end: (unowned: number) => void,
 ): Generator<Socket[]> {
-  const reader = new InetDiagReader();
   let unowned = 0;
-  for (let i = 0; i < chunks.length; i++) {
-    reader.push(chunks[i]!);
-    const batch = reader.take();
-    if (batch.length === 0) continue;
+  for (let from = 0; from < columns.length; from += BATCH) {
+    const batch = columns.sockets(from, from + BATCH);
     nameWalkedOwners(batch, owners.pids, owners.names);
     if (owners.paths !== null) setPaths(batch, owners.paths);
     nameUsers(batch, owners.userNames);
     unowned += unownedCount(batch);
     yield batch;
   }
-  end(reader.end().skipped, unowned);
+  end(unowned);
 }

@@ -28,7 +28,8 @@ import { createOwnerBook, type OwnerBook } from "./owner_book.ts";
 import { createHeldSockets } from "./held_sockets.ts";
 import { createOwnerWalks, withListeners } from "./owner_walks.ts";
 import { isListening } from "../model/direction.ts";
-import { dumpBatches, dumpListeners, nameWalkedOwners, setPaths, unownedCount } from "./dump_batches.ts";
+import { dumpBatches, nameWalkedOwners, setPaths, unownedCount } from "./dump_batches.ts";
+import type { DumpColumns } from "../parse/dump_columns.ts";
 import type { SocketOwners } from "./socket_owner_walk.ts";
 
 /** Options of {@linkcode createSsCollector}. */
@@ -122,14 +123,14 @@ export function noProcessNote(count: number, root: boolean | null): string {
   return `${subject}: ${others}, another network namespace's, or sockets being torn down`;
 }
 
-/** A one-shot reading's listing: with TCP's dump kept as bytes (`dump`) when it is to be read in batches. */
+/** A one-shot reading's listing: with TCP's dump kept as columns (`dump`) when it is to be read in batches. */
 interface DumpedListing extends ParseResult {
-  dump?: Uint8Array[];
+  dump?: DumpColumns;
 }
 
-/** A reading's sockets; with `walked`, TCP's dump to be read in batches after them (see dump_batches.ts). */
+/** A reading's sockets; with `walked`, TCP's dump to be made into sockets in batches after them. */
 interface WalkedListing extends ParseResult {
-  walked?: { chunks: Uint8Array[]; listeners: Socket[]; owners: SocketOwners };
+  walked?: { columns: DumpColumns; owners: SocketOwners };
 }
 
 /** Said when a socket held back for its process closed before a walk named it. */
@@ -257,14 +258,15 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
    * family when the summary says the other has none), in the order of `ss -tunaeH`'s text (UDP first), the same
    * sockets as its rows give. At 25,200 sockets ss costs 20-40 ms of CPU so instead of 60-100 ms for the text;
    * the reading in JS costs the same. The text when the dump cannot be read (from then on). `batched`: TCP's
-   * dump is kept as bytes (`dump`), to be read after the walk a batch at a time (see dump_batches.ts).
+   * sockets are kept as columns (`dump`), made into objects after the walk a batch at a time (dump_batches.ts).
    */
   const dumpedListing = async (batched: boolean): Promise<DumpedListing> => {
     if (listByDump) {
       try {
         if (batched) {
           const { summary, udp } = await udpListing.read(undefined, undefined);
-          return { sockets: udp.sockets, skipped: udp.skipped, dump: await tcpDump.readBytes(summary) };
+          const tcp = await tcpDump.readColumns(summary);
+          return { sockets: udp.sockets, skipped: [...udp.skipped, ...tcp.skipped], dump: tcp.columns };
         }
         const { udp, tcp } = await udpThenDump(false, 0);
         const sockets = udp.sockets;
@@ -281,28 +283,17 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
   };
   /**
    * The sockets (`ss` without `-p`) with their owners from conntrail's own walk, run beside it. `batched`: a
-   * one-shot reading keeps TCP's dump as bytes for batches (`walked`), when it can be read (else the text).
+   * one-shot reading keeps TCP's dump as columns for batches (`walked`), when it can be read (else the text).
    */
   const readWalked = async (batched: boolean): Promise<WalkedListing | null> => {
     // A walk's listing needs no counters, with `traffic` too: the text without them is enough.
     const both = await walks.walkBeside<DumpedListing>(once ? dumpedListing(batched) : ssText(false));
     if (both === null) return null;
-    const [{ sockets, skipped: listingSkipped, dump }, owners] = both;
-    let parsed: WalkedListing = { sockets, skipped: listingSkipped };
-    if (dump !== undefined) {
-      try {
-        parsed.walked = { chunks: dump, listeners: dumpListeners(dump), owners };
-      } catch (error) {
-        if (!(error instanceof SyntaxError)) throw error;
-        // As a dump read beside the walk: one that cannot be read is given up, and the text lists the sockets.
-        listByDump = false;
-        parsed = await ssText(false);
-      }
-    }
+    const [{ sockets, skipped, dump }, owners] = both;
+    const parsed: WalkedListing = { sockets, skipped };
+    if (dump !== undefined) parsed.walked = { columns: dump, owners };
     nameWalkedOwners(parsed.sockets, owners.pids, owners.names);
-    // After the listing's: a reading in batches adds them after the dump's, when its last batch is read (see
-    // `collect`), so that the skipped lines are in the order of a reading read whole (and of skippedSummary).
-    if (owners.skipped.length > 0 && parsed.walked === undefined) parsed.skipped.push(...owners.skipped);
+    if (owners.skipped.length > 0) parsed.skipped.push(...owners.skipped);
     return parsed;
   };
 
@@ -475,13 +466,11 @@ export function createSsCollector(options: SsCollectorOptions): Collector {
     if (walked === undefined) sayUnowned(unowned);
     else {
       const { pids, names } = walked.owners;
-      result.more = dumpBatches(walked.chunks, walked.listeners, { pids, names, paths: pathOf, userNames }, (
-        skipped,
-        unownedInDump,
-      ) => {
-        result.skipped.push(...skipped, ...walked.owners.skipped);
-        sayUnowned(unowned + unownedInDump);
-      });
+      result.more = dumpBatches(
+        walked.columns,
+        { pids, names, paths: pathOf, userNames },
+        (unownedInDump) => sayUnowned(unowned + unownedInDump),
+      );
     }
     notes.length = 0;
     return result;

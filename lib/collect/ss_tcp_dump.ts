@@ -5,7 +5,8 @@
  */
 import type { SsTcpSummary } from "../parse/ss.ts";
 import { type InetDiagMemory, InetDiagReader } from "../parse/inet_diag.ts";
-import type { ParseResult } from "../parse/parse_result.ts";
+import type { ParseResult, SkippedLine } from "../parse/parse_result.ts";
+import { DumpColumns } from "../parse/dump_columns.ts";
 import type { RunTool } from "./run_tool.ts";
 import type { ProcTcpRows } from "../parse/proc_net_tcp.ts";
 import { PermissionError, ToolError } from "../model/errors.ts";
@@ -118,37 +119,6 @@ export function dumpFamilies(
   return [];
 }
 
-/** Bytes a socket takes in a dump without counters (`ss -taD -`): 124 measured at 25,000 sockets. */
-const DUMP_BYTES_A_SOCKET = 128;
-/** The pieces {@linkcode TcpDump.readBytes} hands a dump over in: ~500 sockets each, a batch's. */
-const BATCH_BYTES = 64 * 1024;
-
-/** Bytes added at the end of one buffer, which doubles when full. */
-class GrowingBytes {
-  #bytes: Uint8Array;
-  #length = 0;
-  constructor(size: number) {
-    this.#bytes = new Uint8Array(size);
-  }
-  add(chunk: Uint8Array): void {
-    if (this.#length + chunk.length > this.#bytes.length) {
-      const bigger = new Uint8Array(Math.max(2 * this.#bytes.length, this.#length + chunk.length));
-      bigger.set(this.#bytes.subarray(0, this.#length));
-      this.#bytes = bigger;
-    }
-    this.#bytes.set(chunk, this.#length);
-    this.#length += chunk.length;
-  }
-  /** The bytes added, as views of `size` bytes each (the last one shorter). */
-  pieces(size: number): Uint8Array[] {
-    const pieces: Uint8Array[] = [];
-    for (let at = 0; at < this.#length; at += size) {
-      pieces.push(this.#bytes.subarray(at, Math.min(at + size, this.#length)));
-    }
-    return pieces;
-  }
-}
-
 /** Options of {@linkcode createTcpDump}. */
 export interface TcpDumpOptions {
   /** Runs ss (and stdbuf). */
@@ -192,11 +162,12 @@ export interface TcpDump {
   /** The listening TCP sockets, dumped now ({@linkcode SS_DUMP_TCP_LISTENERS}); none of them is remembered. */
   listeners(): Promise<ParseResult>;
   /**
-   * The dump without counters as it came, not read: its bytes, in pieces of ~500 sockets (`summary` as for
-   * {@linkcode TcpDump.read}). A one-shot reading reads them after its walk, a piece at a time (see
-   * `dump_batches.ts`). Nothing is remembered.
+   * The dump without counters, its sockets kept as columns (see `dump_columns.ts`), not objects (`summary` as for
+   * {@linkcode TcpDump.read}), and the lines it skipped. A one-shot reading makes the objects after its walk, a
+   * batch at a time (see `dump_batches.ts`). Throws the reader's `SyntaxError` when the dump is not whole.
+   * Nothing is remembered.
    */
-  readBytes(summary: SsTcpSummary | null): Promise<Uint8Array[]>;
+  readColumns(summary: SsTcpSummary | null): Promise<{ columns: DumpColumns; skipped: SkippedLine[] }>;
 }
 
 /**
@@ -366,16 +337,14 @@ export function createTcpDump(options: TcpDumpOptions): TcpDump {
       await run("ss", SS_DUMP_TCP_LISTENERS, { onChunk: (chunk) => reader.push(chunk) });
       return reader.end();
     },
-    readBytes: async (summary) => {
+    readColumns: async (summary) => {
       rowsAsked = null;
-      // A chunk's buffer is read into again (see RunToolOptions.onChunk): each is copied into one buffer, made as
-      // large as the summary's count of sockets needs (a copy of each chunk, ss's 4 kB writes, cost 7 ms at 25,000).
-      const sockets = summary === null ? 0 : summary.ipv4 + summary.ipv6 + summary.timeWait;
-      const bytes = new GrowingBytes(Math.max(DUMP_BYTES_A_SOCKET * sockets, 64 * 1024));
+      const columns = new DumpColumns(summary === null ? 0 : summary.ipv4 + summary.ipv6 + summary.timeWait);
+      const reader = new InetDiagReader({ columns });
       await run("ss", [...SS_DUMP_TCP_WITHOUT_COUNTERS, ...familiesFor(summary)], {
-        onChunk: (chunk) => bytes.add(chunk),
+        onChunk: (chunk) => reader.push(chunk),
       });
-      return bytes.pieces(BATCH_BYTES);
+      return { columns, skipped: reader.end().skipped };
     },
   };
 }

@@ -11,6 +11,7 @@ import { InodeMemory } from "../model/inode_memory.ts";
 import { RememberedSocket } from "../model/remembered_socket.ts";
 import { LINUX_TCP_STATE_CODES, normalizeStatus } from "../model/status.ts";
 import { type Endpoint, isNoPeer, normalizeIp } from "./endpoint.ts";
+import { type DumpColumns, tcpSocket } from "./dump_columns.ts";
 import type { ParseResult, SkippedLine } from "./parse_result.ts";
 
 const NLMSG_HEADER = 16;
@@ -375,10 +376,10 @@ export class InetDiagReader {
    * remembered, or `room` when larger: grown by push from empty, its copies at 20,000 sockets outlived the
    * young generation, a fifth of what the monitor's polls left to the old one.
    */
-  #sockets: Socket[];
+  readonly #sockets: Socket[];
   #count = 0;
-  /** Read only the listening sockets (see the constructor's `listenersOnly`). */
-  readonly #listenersOnly: boolean;
+  /** Where the sockets go instead of objects (see the constructor's `columns`). */
+  readonly #columns: DumpColumns | null;
   readonly #skipped: SkippedLine[] = [];
   #done = false;
   /** Where in the input the next chunk starts. */
@@ -404,9 +405,9 @@ export class InetDiagReader {
    * read again: the kernel sent none), a socket not read before gets null (unknown), as do listening and
    * TIME_WAIT ones.
    *
-   * `listenersOnly`: make a socket of a listening one only (TCP `LISTEN`), passing over the others unread: the
-   * ports and addresses the directions of a whole dump's sockets are told from, before they are read a batch at
-   * a time (see {@linkcode InetDiagReader.take}). Whether the dump is whole is checked as for any reading.
+   * `columns`: add each socket to these columns instead of making an object of it (a reading without a memory
+   * and without traffic): a one-shot reading keeps its dump so during its walk, and makes the objects a batch at
+   * a time after it (see `dump_columns.ts`). {@linkcode end} then returns no socket.
    */
   constructor(
     options: {
@@ -414,10 +415,10 @@ export class InetDiagReader {
       counters?: boolean;
       memory?: InetDiagMemory;
       room?: number;
-      listenersOnly?: boolean;
+      columns?: DumpColumns;
     } = {},
   ) {
-    this.#listenersOnly = options.listenersOnly ?? false;
+    this.#columns = options.columns ?? null;
     this.#traffic = options.traffic ?? false;
     this.#counters = this.#traffic && (options.counters ?? true);
     this.#memory = options.memory ?? null;
@@ -463,19 +464,6 @@ export class InetDiagReader {
     }
     if (at > bytes.length) this.#skip = at - bytes.length;
     else if (at < bytes.length) this.#hold(bytes, at, start + at);
-  }
-
-  /**
-   * The sockets read since the last take (or the start), handed over: the next ones go to a new array, and
-   * {@linkcode end} returns only those read after the last take. A dump read a batch at a time so keeps no socket
-   * past its batch.
-   */
-  take(): Socket[] {
-    const taken = this.#sockets;
-    taken.length = this.#count;
-    this.#sockets = [];
-    this.#count = 0;
-    return taken;
   }
 
   /** Sockets the memory remembers that this reading has not listed (so far): at {@linkcode end}, those it forgets. */
@@ -587,7 +575,6 @@ export class InetDiagReader {
     const msg = at + NLMSG_HEADER;
     const family = bytes[msg]!;
     const state = bytes[msg + 1]!;
-    if (this.#listenersOnly && state !== TCP_LISTEN) return;
     const uid = word(words, msg + 64);
     const inode = word(words, msg + 68);
     // A socket in TIME_WAIT has no inode: it is remembered by its cookie (see InetDiagMemory.lingering).
@@ -643,21 +630,27 @@ export class InetDiagReader {
         return;
       }
       const hasPeer = !isNoPeer(peer);
+      const ipFamily = local.family;
+      const localIp = local.ip;
+      const localPort = local.port ?? 0;
+      const remoteIp = hasPeer ? peer.ip : null;
+      const remotePort = hasPeer ? peer.port : null;
       // ss names no owner of a socket without inode (TIME_WAIT): nor does this.
       const user = inode === 0 ? null : uidName(uid);
       const status = statusOf(state);
       if (memory !== null && (inode !== 0 || cookie !== 0)) {
         // Its own memory record (see DumpSocket), with the counters' fields when they are read.
+        const traffic = this.#traffic;
         const kept = new DumpSocket(
-          local.family,
-          local.ip,
-          local.port ?? 0,
-          hasPeer ? peer.ip : null,
-          hasPeer ? peer.port : null,
+          ipFamily,
+          localIp,
+          localPort,
+          remoteIp,
+          remotePort,
           status,
           user,
           inode,
-          this.#traffic,
+          traffic,
           parse,
         );
         if (inode === 0) memory.lingering.set(cookie, kept);
@@ -666,17 +659,20 @@ export class InetDiagReader {
           memory.set(inode, kept);
         }
         socket = kept;
+      } else if (this.#columns !== null && !this.#traffic) {
+        this.#columns.add(ipFamily, localIp, localPort, remoteIp, remotePort, status, user, inode);
+        return;
       } else {
         // The counters' fields are written in the literal, not added after it: an added property goes to a
         // second array per object.
         socket = this.#traffic
           ? {
             protocol: "TCP",
-            family: local.family,
-            local_ip: local.ip,
-            local_port: local.port ?? 0,
-            remote_ip: hasPeer ? peer.ip : null,
-            remote_port: hasPeer ? peer.port : null,
+            family: ipFamily,
+            local_ip: localIp,
+            local_port: localPort,
+            remote_ip: remoteIp,
+            remote_port: remotePort,
             status,
             pid: null,
             process_name: null,
@@ -686,20 +682,7 @@ export class InetDiagReader {
             bytes_sent: null,
             bytes_received: null,
           }
-          : {
-            protocol: "TCP",
-            family: local.family,
-            local_ip: local.ip,
-            local_port: local.port ?? 0,
-            remote_ip: hasPeer ? peer.ip : null,
-            remote_port: hasPeer ? peer.port : null,
-            status,
-            pid: null,
-            process_name: null,
-            process_path: null,
-            user,
-            inode,
-          };
+          : tcpSocket(ipFamily, localIp, localPort, remoteIp, remotePort, status, user, inode);
       }
     }
     if (this.#traffic && !this.#counters) {

@@ -1,4 +1,4 @@
-import { deepStrictEqual, ok } from "node:assert/strict";
+import { deepStrictEqual, ok, rejects } from "node:assert/strict";
 import {
   BOTH_FAMILIES_EVERY_MS,
   createTcpDump,
@@ -12,9 +12,8 @@ import { type RunTool, toolRunner } from "../../lib/collect/run_tool.ts";
 import { denoPlatform } from "../../lib/platform/deno_platform.ts";
 import { hasTool } from "../open_sockets.ts";
 import { ToolError } from "../../lib/model/errors.ts";
-import { InetDiagMemory, type InetDiagReader } from "../../lib/parse/inet_diag.ts";
+import { InetDiagMemory, type InetDiagReader, parseInetDiagDump } from "../../lib/parse/inet_diag.ts";
 import { ProcTcpRows } from "../../lib/parse/proc_net_tcp.ts";
-import { concatBytes } from "../../lib/model/concat_bytes.ts";
 
 /** An empty `ss -D` dump: its end-of-dump message (NLMSG_DONE) alone. */
 function emptyDump(): Uint8Array {
@@ -279,23 +278,32 @@ Deno.test("createTcpDump(): rows of both families asked for at BOTH_FAMILIES_EVE
   deepStrictEqual(ran, ["ss -taD -"]);
 });
 
-Deno.test("createTcpDump().readBytes() keeps the dump as it came, in pieces of 64 kB, though the runner reuses its buffer and the dump outgrows the summary's count", async () => {
-  const dump = new Uint8Array(200_000).map((_, i) => (i * 7) % 251);
+Deno.test("createTcpDump().readColumns() keeps the dump's sockets as columns, though the runner reuses its buffer, and refuses a dump cut short", async () => {
+  const sockets = Array.from({ length: 3_000 }, (_, i) => row(1024 + i, 5_000 + i));
+  const dump = dumpOf(...sockets);
   const ran: string[] = [];
-  const run: RunTool = (command, args, options) => {
+  const runOf = (bytes: Uint8Array): RunTool => (command, args, options) => {
     ran.push([command, ...args].join(" "));
     const buffer = new Uint8Array(4096);
-    for (let at = 0; at < dump.length; at += buffer.length) {
-      const chunk = buffer.subarray(0, Math.min(buffer.length, dump.length - at));
-      chunk.set(dump.subarray(at, at + chunk.length));
+    for (let at = 0; at < bytes.length; at += buffer.length) {
+      const chunk = buffer.subarray(0, Math.min(buffer.length, bytes.length - at));
+      chunk.set(bytes.subarray(at, at + chunk.length));
       options?.onChunk?.(chunk);
       buffer.fill(0);
     }
     return Promise.resolve({ code: 0, stdout: "", stderr: "" });
   };
-  const tcp = createTcpDump({ run, now: () => 0, traffic: true, bufferDump: true });
-  const pieces = await tcp.readBytes({ ipv4: 10, ipv6: 0, timeWait: 0 });
+  const tcp = createTcpDump({ run: runOf(dump), now: () => 0, traffic: true, bufferDump: true });
+  // Room for 10 sockets, as the summary counts: the columns grow to the 3,000 the dump lists.
+  const { columns, skipped } = await tcp.readColumns({ ipv4: 10, ipv6: 0, timeWait: 0 });
   deepStrictEqual(ran, ["ss -taD - -4"]); // no counters, no stdbuf: one family, as the summary says
-  deepStrictEqual(pieces.map((p) => p.length), [65_536, 65_536, 65_536, 3_392]);
-  deepStrictEqual(concatBytes(pieces), dump);
+  deepStrictEqual([columns.length, skipped], [3_000, []]);
+  deepStrictEqual(columns.sockets(0, 3_000), parseInetDiagDump(dump).sockets);
+  const cut = createTcpDump({
+    run: runOf(dump.subarray(0, 5_000)),
+    now: () => 0,
+    traffic: false,
+    bufferDump: false,
+  });
+  await rejects(cut.readColumns(null), SyntaxError);
 });

@@ -2,6 +2,7 @@ import { deepStrictEqual, ok, throws } from "node:assert/strict";
 import type { Socket } from "../../lib/model/connection.ts";
 import { InetDiagMemory, InetDiagReader, parseInetDiagDump } from "../../lib/parse/inet_diag.ts";
 import { parseSs } from "../../lib/parse/ss.ts";
+import { DumpColumns } from "../../lib/parse/dump_columns.ts";
 import { fixture } from "../fixture.ts";
 
 const DUMP = Deno.readFileSync(new URL("../fixtures/ss-taiD_iproute2-6.1_debian12.bin", import.meta.url));
@@ -220,7 +221,7 @@ Deno.test("InetDiagReader({ counters: false }) leaves each remembered socket's l
 function readInChunks(
   bytes: Uint8Array,
   cuts: number[],
-  options: { traffic?: boolean; memory?: InetDiagMemory; listenersOnly?: boolean } = {},
+  options: { traffic?: boolean; memory?: InetDiagMemory; columns?: DumpColumns } = {},
 ) {
   const reader = new InetDiagReader(options);
   const buffer = new Uint8Array(bytes.length);
@@ -324,36 +325,33 @@ Deno.test("InetDiagReader with room for more sockets than it reads returns exact
   }
 });
 
-Deno.test("InetDiagReader.take() hands over the sockets read since the last take, chunk by chunk, the same sockets as read whole", () => {
-  const whole = parseInetDiagDump(DUMP, { traffic: true }).sockets;
+Deno.test("InetDiagReader({ columns }) keeps the sockets as columns, which make the objects it makes of the dump whole, chunk by chunk", () => {
+  const whole = parseInetDiagDump(DUMP);
   for (const size of [1, 7, 88, 100, 1000, DUMP.length]) {
-    const reader = new InetDiagReader({ traffic: true });
-    const taken: Socket[][] = [];
-    for (let at = 0; at < DUMP.length; at += size) {
-      reader.push(DUMP.subarray(at, at + size));
-      taken.push(reader.take());
-    }
-    deepStrictEqual(taken.flat(), whole, `chunks of ${size} bytes`);
-    ok(taken.every((batch) => Object.keys(batch).length === batch.length), "no holes");
-    deepStrictEqual(reader.end().sockets, [], "none left for end()");
+    const columns = new DumpColumns(3);
+    const reader = new InetDiagReader({ columns });
+    for (let at = 0; at < DUMP.length; at += size) reader.push(DUMP.slice(at, at + size));
+    const { sockets, skipped } = reader.end();
+    deepStrictEqual([sockets, skipped], [[], whole.skipped], `chunks of ${size} bytes`);
+    deepStrictEqual(columns.sockets(0, columns.length), whole.sockets, `chunks of ${size} bytes`);
+    deepStrictEqual(
+      [...columns.sockets(0, 5), ...columns.sockets(5, 9), ...columns.sockets(9, 100)],
+      whole.sockets,
+    );
   }
-  // Sockets read after the last take are end()'s.
-  const reader = new InetDiagReader({ traffic: true });
-  reader.push(DUMP.subarray(0, 500));
-  const first = reader.take();
-  reader.push(DUMP.subarray(500));
-  deepStrictEqual([...first, ...reader.end().sockets], whole);
-});
-
-Deno.test("InetDiagReader({ listenersOnly }) reads the listening sockets alone, and checks the dump whole as any reading does", () => {
-  const listening = parseInetDiagDump(DUMP).sockets.filter((s) => s.status === "LISTEN");
-  ok(listening.length > 0 && listening.length < parseInetDiagDump(DUMP).sockets.length);
-  deepStrictEqual(readInChunks(DUMP, [333, 1000], { listenersOnly: true }).sockets, listening);
-  const text = new TextEncoder().encode("tcp ESTAB 0 0 1.2.3.4:5 6.7.8.9:10\n");
-  throws(() => readInChunks(text, [5], { listenersOnly: true }), /not a netlink dump/);
-  const whole = dumpWithInfo(232);
-  throws(
-    () => readInChunks(whole.subarray(0, whole.length - 16), [5], { listenersOnly: true }),
-    /no end-of-dump/,
+  const columns = new DumpColumns(0);
+  readInChunks(DUMP, [333], { columns });
+  const listening = whole.sockets.filter((s) => s.status === "LISTEN");
+  ok(listening.length > 0 && listening.length < whole.sockets.length);
+  deepStrictEqual(columns.listeners(), listening);
+  // With counters a reading makes its objects as ever: the columns hold none of its sockets.
+  const counted = new DumpColumns(0);
+  deepStrictEqual(
+    readInChunks(DUMP, [500], { traffic: true, columns: counted }),
+    parseInetDiagDump(DUMP, { traffic: true }),
   );
+  deepStrictEqual(counted.length, 0);
+  // Not a whole dump: refused as ever.
+  const text = new TextEncoder().encode("tcp ESTAB 0 0 1.2.3.4:5 6.7.8.9:10\n");
+  throws(() => readInChunks(text, [5], { columns: new DumpColumns(0) }), /not a netlink dump/);
 });
