@@ -88,11 +88,13 @@ export async function runSnapshot(options: SnapshotOptions, io: CommandIo): Prom
       yield filterConnections(connections, filter);
     }
   }
-  // Every connection at once: for the formats written whole, and for a history, which saves them all.
-  const streamed = !options.save && (options.format === "json" || options.format === "ndjson");
+  // Every connection at once for the table (its widths come from every row) and for a history, which saves them
+  // all; the other formats are written a batch at a time.
+  const streamed = !options.save && options.format !== "table";
   const connections = streamed ? [] : allOf(connectionBatches());
-  // Before the output, as a reading read whole says them (`| head` ends the run at its first lines), unless JSON
-  // or NDJSON is written a batch at a time: the skipped lines and notes of batches are known once all are read.
+  const batches = () => streamed ? connectionBatches() : [connections];
+  // Before the output, as a reading read whole says them (`| head` ends the run at its first lines), unless the
+  // output is written a batch at a time: the skipped lines and notes of batches are known once all are read.
   const notesAfter = streamed && result.more !== undefined;
   if (!notesAfter) sayNotes(result, warn);
   const render = { traffic: options.traffic };
@@ -111,29 +113,28 @@ export async function runSnapshot(options: SnapshotOptions, io: CommandIo): Prom
       }
       break;
     }
-    // JSON and NDJSON are written chunk by chunk too: the whole text of a large snapshot is never held.
-    case "json": {
-      const batches = streamed ? connectionBatches() : [connections];
-      for (const chunk of connectionBatchesJsonChunks(batches, render)) await io.stdout(chunk);
+    // The others are written chunk by chunk too: the whole text of a large snapshot is never held.
+    case "json":
+      for (const chunk of connectionBatchesJsonChunks(batches(), render)) await io.stdout(chunk);
       break;
-    }
     case "ndjson":
-      for (const batch of streamed ? connectionBatches() : [connections]) {
+      for (const batch of batches()) {
         for (const chunk of connectionsNdjsonChunks(batch, render)) await io.stdout(chunk);
       }
       break;
     case "csv": {
-      const { renderConnectionsCsv } = await import("../render/connections_csv.ts");
-      await io.stdout(renderConnectionsCsv(connections, render));
+      const { connectionBatchesCsvChunks } = await import("../render/connections_csv.ts");
+      for (const chunk of connectionBatchesCsvChunks(batches(), render)) await io.stdout(chunk);
       break;
     }
     case "ecs":
     case "ocsf": {
-      const [{ snapshotRecords }, { openRecordContext }] = await Promise.all([
+      const [{ snapshotRecordChunks }, { openRecordContext }] = await Promise.all([
         import("../render/event_record.ts"),
         import("./record_context.ts"),
       ]);
-      await io.stdout(snapshotRecords(options.format, connections, openRecordContext(io, warn)));
+      const context = openRecordContext(io, warn);
+      for (const chunk of snapshotRecordChunks(options.format, batches(), context)) await io.stdout(chunk);
       break;
     }
   }
