@@ -33,7 +33,7 @@ export interface CollectResult {
 
 /**
  * The rest of a one-shot reading, made as it is iterated: the ss collector keeps the TCP dump's sockets as columns
- * during its walk and makes them into objects a batch (500) at a time afterwards, each with its owner, path and
+ * during its walk and makes them into objects a batch (100) at a time afterwards, each with its owner, path and
  * user. No batch outlives its turn, so no socket object is kept (at 25,000 sockets, 3.4 MB of objects that each
  * young-generation collection copied).
  */
