@@ -34,6 +34,8 @@ export interface RunToolOptions {
    * read into again.
    */
   onChunk?: (chunk: Uint8Array) => void;
+  /** Variables added to the environment the tool inherits. */
+  env?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -121,8 +123,9 @@ async function streamed(
   args: readonly string[],
   timeoutMs: number,
   onChunk: (chunk: Uint8Array) => void,
+  env: Readonly<Record<string, string>> | undefined,
 ): Promise<ProgramOutput> {
-  const child: RunningProgram = programs.spawn(command, args, {});
+  const child: RunningProgram = programs.spawn(command, args, env === undefined ? {} : { env });
   const kill = () => {
     try {
       child.kill("SIGKILL");
@@ -171,8 +174,11 @@ async function runTool(
   let guard: AbortSignal | null = null;
   try {
     output = options.onChunk === undefined
-      ? await programs.output(command, args, { signal: guard = AbortSignal.timeout(timerDelay(timeoutMs)) })
-      : await streamed(programs, command, args, timeoutMs, options.onChunk);
+      ? await programs.output(command, args, {
+        signal: guard = AbortSignal.timeout(timerDelay(timeoutMs)),
+        ...(options.env === undefined ? {} : { env: options.env }),
+      })
+      : await streamed(programs, command, args, timeoutMs, options.onChunk, options.env);
   } catch (error) {
     throwIfCannotStart(command, error, ": install it or choose another --collector");
     if (error instanceof DOMException && error.name === "TimeoutError") {

@@ -49,13 +49,20 @@ export interface RunningProgram {
  * named `NotFound` (not installed) or `NotCapable` (not allowed to run it).
  */
 export interface Programs {
-  /** Run to the end, input closed; an abort of `signal` kills it and rejects with the signal's reason. */
-  output(command: string, args: readonly string[], options: { signal?: AbortSignal }): Promise<ProgramOutput>;
+  /**
+   * Run to the end, input closed; an abort of `signal` kills it and rejects with the signal's reason. `env`: variables
+   * added to the environment it inherits.
+   */
+  output(
+    command: string,
+    args: readonly string[],
+    options: { signal?: AbortSignal; env?: Readonly<Record<string, string>> },
+  ): Promise<ProgramOutput>;
   /** Start a program; with `input`, its standard input is a pipe (`RunningProgram.stdin`). */
   spawn(
     command: string,
     args: readonly string[],
-    options: { env?: Record<string, string>; input?: boolean },
+    options: { env?: Readonly<Record<string, string>>; input?: boolean },
   ): RunningProgram;
 }
 

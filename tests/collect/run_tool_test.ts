@@ -193,3 +193,24 @@ Deno.test(
     ok(seconds < 15, `exited after ${seconds.toFixed(1)} s`);
   },
 );
+
+Deno.test(
+  {
+    name:
+      "toolRunner(platform.programs)() adds `env` to the environment a tool inherits, run whole or streamed",
+    ignore: windows,
+  },
+  async () => {
+    const run = toolRunner(platform.programs);
+    const script = 'echo "$CONNTRAIL_TEST_ENV ${HOME:+home}"';
+    const whole = await run("sh", ["-c", script], { env: { CONNTRAIL_TEST_ENV: "whole" } });
+    let streamed = "";
+    await run("sh", ["-c", script], {
+      env: { CONNTRAIL_TEST_ENV: "streamed" },
+      onChunk: (chunk) => streamed += new TextDecoder().decode(chunk),
+    });
+    // Added to the inherited environment, not in its place: HOME is still there.
+    deepStrictEqual([whole.stdout, streamed], ["whole home\n", "streamed home\n"]);
+    deepStrictEqual((await run("sh", ["-c", script])).stdout, " home\n");
+  },
+);
