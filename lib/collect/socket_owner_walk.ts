@@ -44,14 +44,17 @@ export function findSocketsArgs(folders: readonly string[]): string[] {
 const FIND_CHUNK = 4_096;
 
 /**
- * The environment `find` walks in: glibc's malloc keeps what it frees (up to 256 MiB) instead of handing it back.
- * find reads a folder's entries whole, ~260 bytes each, and frees them when it leaves the folder; glibc then gave
- * the top of its heap back, so the next large folder faulted its pages in afresh. Four processes of 6,300 socket
- * descriptors each: 1,707 → 543 page faults, 157-167 → 136-140 ms of CPU. find's peak resident memory is the
- * same (its largest folder's); a C library other than glibc ignores the variable.
+ * The environment `find` walks in. `MALLOC_TRIM_THRESHOLD_`: glibc's malloc keeps what it frees (up to 256 MiB)
+ * instead of handing it back. find reads a folder's entries whole, ~260 bytes each, and frees them when it leaves
+ * the folder; glibc then gave the top of its heap back, so the next large folder faulted its pages in afresh. Four
+ * processes of 6,300 socket descriptors each: 1,707 → 543 page faults, 157-167 → 136-140 ms of CPU; find's peak
+ * resident memory is the same (its largest folder's). `LC_ALL=C`: no locale loaded or consulted, ~2 ms less
+ * (131.8 → 129.4 ms, median of 14); what find prints here is ASCII either way. A C library other than glibc
+ * ignores the first.
  */
 export const WALK_ENV: Readonly<Record<string, string>> = {
   MALLOC_TRIM_THRESHOLD_: String(256 * 1024 * 1024),
+  LC_ALL: "C",
 };
 
 /**
