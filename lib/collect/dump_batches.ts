@@ -96,7 +96,7 @@ export function setPaths(sockets: readonly Socket[], paths: ReadonlyMap<number, 
  * promoted 58 KB of it, and V8, seeing the literal's objects survive, allocated the later ones straight in old
  * space (pretenuring), on fresh pages: 1,000-1,600 more page faults at 25,200 sockets. At 100 none is promoted.
  */
-const BATCH = 100;
+export const BATCH = 100;
 
 /**
  * The sockets of a dump kept as `columns`, a batch of {@linkcode BATCH} at a time, made when asked for and handed

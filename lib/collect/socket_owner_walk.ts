@@ -44,7 +44,7 @@ export function findSocketsArgs(folders: readonly string[]): string[] {
 const FIND_CHUNK = 4_096;
 
 /**
- * The environment `find` walks in. `MALLOC_TRIM_THRESHOLD_`: glibc's malloc keeps what it frees (up to 256 MiB)
+ * The environment of the walk's `find` runs (the listing of /proc and the descriptor folders). `MALLOC_TRIM_THRESHOLD_`: glibc's malloc keeps what it frees (up to 256 MiB)
  * instead of handing it back. find reads a folder's entries whole, ~260 bytes each, and frees them when it leaves
  * the folder; glibc then gave the top of its heap back, so the next large folder faulted its pages in afresh. Four
  * processes of 6,300 socket descriptors each: 1,707 → 543 page faults, 157-167 → 136-140 ms of CPU; find's peak
@@ -110,7 +110,7 @@ export async function walkSocketOwners(run: RunTool): Promise<SocketOwners> {
   // Every process first: find then walks only their descriptor folders (see findSocketsArgs). A process that
   // starts after this listing is not walked: its sockets show no process, as those of one that starts after
   // ss -p's scan of /proc do. find exits 1 when something could not be read; what it read still prints.
-  const listed = await run("find", PROCESS_FOLDERS_ARGS, { okCodes: [0, 1] });
+  const listed = await run("find", PROCESS_FOLDERS_ARGS, { okCodes: [0, 1], env: WALK_ENV });
   const processes = parseProcessFolders(listed.stdout);
   if (processes.length === 0) {
     const why = listed.stderr.split("\n")[0] || `exit code ${listed.code}`;

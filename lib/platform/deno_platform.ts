@@ -136,7 +136,7 @@ const programs: Programs = {
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
-      ...(options.env === undefined ? {} : { env: { ...options.env } }),
+      ...(options.env === undefined ? {} : { env: options.env }),
       signal: options.signal === undefined
         ? exitingNow.signal
         : AbortSignal.any([options.signal, exitingNow.signal]),

@@ -202,15 +202,15 @@ Deno.test(
   },
   async () => {
     const run = toolRunner(platform.programs);
-    const script = 'echo "$CONNTRAIL_TEST_ENV ${HOME:+home}"';
+    const script = 'echo "$CONNTRAIL_TEST_ENV ${PATH:+path}"';
     const whole = await run("sh", ["-c", script], { env: { CONNTRAIL_TEST_ENV: "whole" } });
     let streamed = "";
     await run("sh", ["-c", script], {
       env: { CONNTRAIL_TEST_ENV: "streamed" },
       onChunk: (chunk) => streamed += new TextDecoder().decode(chunk),
     });
-    // Added to the inherited environment, not in its place: HOME is still there.
-    deepStrictEqual([whole.stdout, streamed], ["whole home\n", "streamed home\n"]);
-    deepStrictEqual((await run("sh", ["-c", script])).stdout, " home\n");
+    // Added to the inherited environment, not in its place: PATH is still there.
+    deepStrictEqual([whole.stdout, streamed], ["whole path\n", "streamed path\n"]);
+    deepStrictEqual((await run("sh", ["-c", script])).stdout, " path\n");
   },
 );
